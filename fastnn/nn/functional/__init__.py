@@ -1,0 +1,8 @@
+"""Functional ops, as ``torch.nn.functional``: validate, allocate the output, run a kernel."""
+from ._conv import *            # noqa: F401,F403
+from ._padding import *         # noqa: F401,F403
+from ._pooling import *         # noqa: F401,F403
+from ._linear import *          # noqa: F401,F403
+from ._normalization import *   # noqa: F401,F403
+from ._dropout import *         # noqa: F401,F403
+from ._activation import *      # noqa: F401,F403
