@@ -46,10 +46,11 @@ def threading_layer():
 def set_num_threads(n):
     """Set the number of threads fastnn's kernels use, like ``torch.set_num_threads``."""
     global _num_threads
+    # torch raises RuntimeError for both a wrong type and a non-positive count
     if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"set_num_threads(): argument 'int' must be int, not {type(n).__name__}")
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
     if n < 1:
-        raise ValueError("Number of threads must be positive")
+        raise RuntimeError("set_num_threads expects a positive integer")
     n = min(n, numba.config.NUMBA_NUM_THREADS)
     _layer_is_threadsafe()
     numba.set_num_threads(n)

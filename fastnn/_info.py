@@ -1,0 +1,69 @@
+"""`python -m fastnn info`: what fastnn runs on here."""
+import os
+import platform
+import sys
+
+import llvmlite
+import llvmlite.binding
+import numba
+import numpy as np
+
+from . import __version__, _runtime
+
+_SIMD_PREFIXES = ("sse4", "avx", "fma", "amx")
+
+
+def kernel_cache_dir():
+    """Where Numba caches fastnn's compiled kernels, found as Numba finds it.
+
+    Numba tries NUMBA_CACHE_DIR, then `__pycache__` beside the kernels' source, then a
+    user-wide directory, taking the first it can write to.
+    """
+    from numba.core import caching
+
+    from . import kernels
+
+    def probe():
+        pass
+
+    for locator_class in caching.CacheImpl._locator_classes:
+        locator = locator_class.from_function(probe, kernels.__file__)
+        if locator is None:
+            continue
+        try:
+            locator.ensure_cache_path()
+        except OSError:
+            continue
+        return locator.get_cache_path()
+    return None
+
+
+def simd_features():
+    features = llvmlite.binding.get_host_cpu_features()
+    return sorted(name for name, on in features.items() if on and name.startswith(_SIMD_PREFIXES))
+
+
+def report():
+    """The lines `python -m fastnn info` prints, as (label, value) pairs."""
+    return [
+        ("fastnn", __version__),
+        ("python", f"{platform.python_version()} ({sys.executable})"),
+        ("numpy", np.__version__),
+        ("numba", numba.__version__),
+        ("llvmlite", llvmlite.__version__),
+        ("threading layer", _runtime.threading_layer()),
+        ("serialised launches", "yes (no thread-safe layer)"
+         if not _runtime._layer_is_threadsafe() else "no"),
+        ("threads", str(_runtime.get_num_threads())),
+        ("cpu", f"{llvmlite.binding.get_host_cpu_name()}, {os.cpu_count()} logical cores"),
+        ("simd", " ".join(simd_features()) or "none detected"),
+        ("kernel cache", kernel_cache_dir() or "none writable (kernels recompile each run)"),
+    ]
+
+
+def main(args):
+    lines = report()
+    width = max(len(label) for label, _ in lines)
+    for label, value in lines:
+        print(f"{label:<{width}}  {value}")
+    return 0

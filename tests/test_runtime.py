@@ -1,0 +1,109 @@
+"""Thread count, threading layer, the CLI's info command, and import staying cheap."""
+import subprocess
+import sys
+
+import numba
+import pytest
+
+import fastnn
+from fastnn import _info, _runtime
+from fastnn.__main__ import main
+
+
+@pytest.fixture
+def restore_threads():
+    before = fastnn.get_num_threads()
+    yield
+    fastnn.set_num_threads(before)
+
+
+def test_set_num_threads_round_trip(restore_threads):
+    fastnn.set_num_threads(1)
+    assert fastnn.get_num_threads() == 1
+    assert numba.get_num_threads() == 1
+
+
+def test_thread_count_follows_into_new_python_threads(restore_threads):
+    # numba's count is per calling thread; fastnn applies its own count at each launch
+    import threading
+    from numba import njit
+
+    @njit
+    def count():
+        return numba.get_num_threads()
+
+    fastnn.set_num_threads(1)
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(_runtime.launch(count)))
+    worker.start()
+    worker.join()
+    assert seen == [1]
+
+
+@pytest.mark.parametrize("bad, message", [
+    (0, "expects a positive integer"),
+    (-2, "expects a positive integer"),
+    (1.5, "expects an int, but got float"),
+    (True, "expects an int, but got bool"),
+])
+def test_set_num_threads_rejects(bad, message, restore_threads):
+    with pytest.raises(RuntimeError, match=message):
+        fastnn.set_num_threads(bad)
+
+
+def test_set_num_threads_errors_match_torch(torch):
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(RuntimeError) as ours:
+            fastnn.set_num_threads(bad)
+        with pytest.raises(RuntimeError) as theirs:
+            torch.set_num_threads(bad)
+        assert str(ours.value) == str(theirs.value)
+
+
+def test_threading_layer_is_threadsafe():
+    assert _runtime.threading_layer() in ("tbb", "omp")
+
+
+def test_info_command_prints_every_field(capsys):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    for label in ("fastnn", "numba", "threading layer", "threads", "simd", "kernel cache"):
+        assert label in out
+    assert fastnn.__version__ in out
+
+
+def test_kernel_cache_dir_honours_numba_cache_dir(tmp_path):
+    code = "from fastnn._info import kernel_cache_dir; print(kernel_cache_dir())"
+    env = {"NUMBA_CACHE_DIR": str(tmp_path), "PATH": ""}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip().startswith(str(tmp_path))
+
+
+def test_cli_requires_a_command(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([])
+    assert exit_info.value.code == 2
+
+
+def test_import_compiles_nothing_and_skips_torch():
+    # import stays cheap: no kernel is compiled and torch is never imported
+    code = """
+import sys, pkgutil, importlib
+import fastnn, fastnn.nn, fastnn.nn.functional, fastnn.kernels
+from numba.core.registry import CPUDispatcher
+compiled = []
+for info in pkgutil.iter_modules(fastnn.kernels.__path__):
+    module = importlib.import_module("fastnn.kernels." + info.name)
+    for name, value in vars(module).items():
+        if isinstance(value, CPUDispatcher) and value.signatures:
+            compiled.append(name)
+print(compiled, "torch" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[] False"
+
+
+def test_info_report_has_no_placeholder_values():
+    assert all(value for _, value in _info.report())
