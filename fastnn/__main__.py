@@ -1,4 +1,4 @@
-"""fastnn's command line: `python -m fastnn {info}`."""
+"""fastnn's command line: `python -m fastnn {info,demo}`."""
 import argparse
 import sys
 
@@ -9,6 +9,14 @@ def build_parser():
         description="fastnn: Numba-accelerated CPU layers with torch.nn semantics.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     commands.add_parser("info", help="versions, threading layer, threads, CPU, kernel cache")
+    demo = commands.add_parser(
+        "demo", help="ResNet-18 inference on synthetic images with a per-layer timing table",
+        description="Build ResNet-18 (seeded random weights or --weights), run batched "
+                    "inference on synthetic images and print a per-layer timing table. The "
+                    "first run compiles the kernels (progress is shown); later runs reuse "
+                    "Numba's on-disk cache.")
+    from . import _demo
+    _demo.add_arguments(demo)
     return parser
 
 
@@ -17,6 +25,9 @@ def main(argv=None):
     if args.command == "info":
         from . import _info
         return _info.main(args)
+    if args.command == "demo":
+        from . import _demo
+        return _demo.run(args)
     return 2
 
 

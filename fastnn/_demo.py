@@ -1,0 +1,142 @@
+"""`python -m fastnn demo`: ResNet-18 inference with a per-layer timing table.
+
+The per-layer figures come from forward pre-hooks and hooks on every leaf module, the same
+hooks any user can register; functional ops between modules (the residual additions and
+`F.relu`) are reported together as "between layers".
+"""
+import argparse
+import statistics
+import sys
+import time
+
+import numpy as np
+
+import fastnn
+from fastnn import _info
+
+
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def add_arguments(parser):
+    parser.add_argument("--batch-size", type=positive_int, default=8, help="images per batch (8)")
+    parser.add_argument("--image-size", type=positive_int, default=224,
+                        help="height and width of the synthetic images (224)")
+    parser.add_argument("--iterations", type=positive_int, default=3,
+                        help="timed batches after the warm-up batch (3)")
+    parser.add_argument("--threads", type=positive_int, default=None,
+                        help="kernel threads (default: all cores)")
+    parser.add_argument("--weights", metavar="PATH", default=None,
+                        help="a ResNet-18 checkpoint (.pt, .safetensors or .npz state_dict);"
+                             " default: seeded random weights")
+    parser.add_argument("--seed", type=int, default=0, help="seed for weights and images (0)")
+
+
+class LayerTimer:
+    """Forward (pre-)hooks on every leaf module: output shape and time per call."""
+
+    def __init__(self, model):
+        self.leaves = [(name, m) for name, m in model.named_modules()
+                       if name and not any(True for _ in m.children())]
+        self.records = {name: [] for name, _ in self.leaves}
+        self.shapes = {}
+        self.on_start = None
+        self._handles = []
+        for index, (name, module) in enumerate(self.leaves):
+            self._handles.append(module.register_forward_pre_hook(self._pre_hook(index, name)))
+            self._handles.append(module.register_forward_hook(self._hook(name)))
+
+    def _pre_hook(self, index, name):
+        def hook(module, args):
+            if self.on_start is not None:
+                self.on_start(index, name)
+            self._started = time.perf_counter()
+        return hook
+
+    def _hook(self, name):
+        def hook(module, args, output):
+            self.records[name].append(time.perf_counter() - self._started)
+            self.shapes[name] = tuple(output.shape)
+        return hook
+
+    def reset(self):
+        for times in self.records.values():
+            times.clear()
+
+    def remove(self):
+        for handle in self._handles:
+            handle.remove()
+
+
+def _compile_progress(total, stream):
+    def show(index, name):
+        stream.write(f"\r  compiling kernels: layer {index + 1}/{total} {name:<28}")
+        stream.flush()
+    return show
+
+
+def run(args, stream=sys.stdout):
+    from fastnn.examples import resnet
+
+    if args.threads is not None:
+        fastnn.set_num_threads(args.threads)
+    fastnn.manual_seed(args.seed)
+    model = resnet.build()
+    if args.weights:
+        model.load_state_dict(fastnn.load(args.weights))
+        source = args.weights
+    else:
+        source = f"seeded random weights (seed {args.seed})"
+    model.eval()
+    images = fastnn.randn(args.batch_size, 3, args.image_size, args.image_size)
+
+    print(f"ResNet-18, {source}", file=stream)
+    print(f"batch {args.batch_size} x 3 x {args.image_size} x {args.image_size}, float32, "
+          f"{fastnn.get_num_threads()} threads", file=stream)
+    timer = LayerTimer(model)
+
+    timer.on_start = _compile_progress(len(timer.leaves), stream)
+    started = time.perf_counter()
+    model(images)
+    warmup = time.perf_counter() - started
+    timer.on_start = None
+    stream.write("\r" + " " * 70 + "\r")
+    print(f"first batch (includes compiling or loading kernels): {warmup:.2f} s; later runs "
+          f"reuse the compiled kernels cached in {_info.kernel_cache_dir()}", file=stream)
+
+    timer.reset()
+    totals = []
+    for _ in range(args.iterations):
+        started = time.perf_counter()
+        logits = model(images)
+        totals.append(time.perf_counter() - started)
+    timer.remove()
+    _print_table(timer, totals, stream)
+    total = statistics.median(totals)
+    print(f"\nlatency per batch: {total * 1e3:.1f} ms (median of {args.iterations}); "
+          f"{args.batch_size / total:.1f} images/s", file=stream)
+    print(f"top-1 classes of the first images: "
+          f"{np.asarray(logits).argmax(axis=1)[:8].tolist()}", file=stream)
+    return 0
+
+
+def _print_table(timer, totals, stream):
+    rows = []
+    for name, module in timer.leaves:
+        times = timer.records[name]
+        if times:
+            rows.append((name, type(module).__name__, str(timer.shapes[name]),
+                         statistics.median(times) * 1e3))
+    between = statistics.median(totals) * 1e3 - sum(row[3] for row in rows)
+    rows.append(("(between layers)", "F.relu, +", "", between))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(3)]
+    header = ("layer", "type", "output shape")
+    print("", file=stream)
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths)) + "        ms", file=stream)
+    for name, kind, shape, ms in rows:
+        print(f"{name:<{widths[0]}}  {kind:<{widths[1]}}  {shape:<{widths[2]}}  {ms:8.3f}",
+              file=stream)
