@@ -1,4 +1,4 @@
-"""fastnn's command line: `python -m fastnn {info,demo}`."""
+"""fastnn's command line: `python -m fastnn {info,demo,bench}`."""
 import argparse
 import sys
 
@@ -17,6 +17,13 @@ def build_parser():
                     "Numba's on-disk cache.")
     from . import _demo
     _demo.add_arguments(demo)
+    bench = commands.add_parser(
+        "bench", help="time fastnn against PyTorch on the benchmark cases",
+        description="Time fastnn and PyTorch in one process, in alternating blocks, on the "
+                    "cases of shared/PERF.md and the speed issue; print ms, GFLOP/s or GB/s "
+                    "and the speedup (torch time / fastnn time).")
+    from . import _bench
+    _bench.add_arguments(bench)
     return parser
 
 
@@ -25,6 +32,9 @@ def main(argv=None):
     if args.command == "info":
         from . import _info
         return _info.main(args)
+    if args.command == "bench":
+        from . import _bench
+        return _bench.main(args)
     if args.command == "demo":
         from . import _demo
         return _demo.run(args)
