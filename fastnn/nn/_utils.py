@@ -46,7 +46,7 @@ def as_array(x, name="input"):
 
 def check_float(arr, name="input"):
     """Refuse dtypes the kernels do not implement, naming the dtype."""
-    if arr.dtype not in FLOAT_DTYPES:
+    if arr.dtype.newbyteorder("=") not in FLOAT_DTYPES:
         raise TypeError(f"{name} must be float32 or float64, got {arr.dtype}")
 
 

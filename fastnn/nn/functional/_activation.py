@@ -1,1 +1,295 @@
-__all__ = []
+"""Activation functions, as ``torch.nn.functional``: relu ... gelu, softmax, log_softmax.
+
+Dtypes: float32 and float64 run the Numba kernels (other float widths get a TypeError
+naming the dtype). As in torch, ``relu``, ``relu6`` and ``hardtanh`` also accept integer
+arrays (computed with numpy, dtype kept); booleans are refused with torch's message.
+
+``inplace=True`` writes the result into the input's own memory (also when the input is
+non-contiguous: the result is computed in a contiguous copy and written back) and returns
+the input object itself when it is a fastnn Tensor.
+"""
+import math
+import operator
+import warnings
+
+import numpy as np
+
+from ..._runtime import launch
+from ...kernels import elementwise as _k
+from ...tensor import Tensor
+from .._utils import as_array, check_float, kernel_array, wrap
+
+__all__ = [
+    "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu",
+    "sigmoid", "tanh", "hardswish", "hardsigmoid", "hardtanh", "hardtanh_",
+    "softmax", "log_softmax",
+]
+
+# Inner positions handled together when softmax reduces over a non-last dim: 256 keeps the
+# running max and sum (2 x 2 KiB) in L1 while the loops over them stay long.
+_SOFTMAX_BLOCK = 256
+
+
+def float_array(input):
+    """`input` as an ndarray, refusing dtypes other than float32/float64 (either byte order)."""
+    arr = as_array(input)
+    check_float(arr if arr.dtype.isnative else arr.view(arr.dtype.newbyteorder("=")))
+    return arr
+
+
+def run_kernel(kernel, input, arr, inplace, args=(), view_shape=(-1,)):
+    """Run `kernel(src, out, *args)` on `arr` reshaped to `view_shape`.
+
+    The kernel gets a C-contiguous native-order copy only where `arr` is not one already;
+    in place, that copy is written back into `arr`.
+    """
+    src = kernel_array(arr)
+    if inplace:
+        if not arr.flags.writeable:
+            raise ValueError("assignment destination is read-only")
+        view = src.reshape(view_shape)
+        launch(kernel, view, view, *args)
+        if src is not arr:
+            arr[...] = src
+        return input if isinstance(input, Tensor) else wrap(arr)
+    out = np.empty(arr.shape, dtype=src.dtype)
+    launch(kernel, src.reshape(view_shape), out.reshape(view_shape), *args)
+    return wrap(out)
+
+
+def _unary(kernel, input, inplace, *scalars):
+    arr = float_array(input)
+    cast = arr.dtype.newbyteorder("=").type
+    return run_kernel(kernel, input, arr, inplace, tuple(cast(s) for s in scalars))
+
+
+def _clamp(input, lo, hi, inplace, name):
+    arr = as_array(input)
+    if arr.dtype == np.bool_:
+        raise RuntimeError(f"Boolean inputs not supported for {name}")
+    if arr.dtype.kind in "iu":
+        bounds = (math.ceil(lo), None if math.isinf(hi) else math.floor(hi))
+        if not inplace:
+            return wrap(np.clip(arr, *bounds))
+        np.clip(arr, *bounds, out=arr)
+        return input if isinstance(input, Tensor) else wrap(arr)
+    return _unary(_k.clamp, input, inplace, lo, hi)
+
+
+def relu(input, inplace=False):
+    r"""relu(input, inplace=False) -> Tensor
+
+    Applies the rectified linear unit element-wise: :math:`\max(0, x)` (NaN stays NaN).
+    Shape: any; the output has the input's shape.
+
+    Example::
+        >>> F.relu(fastnn.tensor([-1.0, 2.0]))     # tensor([0., 2.])
+    """
+    return _clamp(input, 0, math.inf, inplace, "relu")
+
+
+def relu_(input):
+    """In-place version of :func:`relu`."""
+    return relu(input, inplace=True)
+
+
+def relu6(input, inplace=False):
+    r"""relu6(input, inplace=False) -> Tensor
+
+    Applies :math:`\min(\max(0, x), 6)` element-wise.
+    """
+    return _clamp(input, 0, 6, inplace, "relu6")
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    r"""hardtanh(input, min_val=-1., max_val=1., inplace=False) -> Tensor
+
+    Clamps every element into ``[min_val, max_val]``.
+    """
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _clamp(input, min_val, max_val, inplace, "hardtanh")
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """In-place version of :func:`hardtanh`."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    r"""leaky_relu(input, negative_slope=0.01, inplace=False) -> Tensor
+
+    Applies :math:`x` for :math:`x > 0`, else :math:`\text{negative\_slope} \cdot x`.
+    """
+    return _unary(_k.leaky_relu, input, inplace, negative_slope)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """In-place version of :func:`leaky_relu`."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    r"""elu(input, alpha=1.0, inplace=False) -> Tensor
+
+    Applies :math:`x` for :math:`x > 0`, else :math:`\alpha (e^x - 1)`.
+    """
+    return _unary(_k.elu, input, inplace, alpha)
+
+
+def elu_(input, alpha=1.0):
+    """In-place version of :func:`elu`."""
+    return elu(input, alpha, inplace=True)
+
+
+def gelu(input, *, approximate="none"):
+    r"""gelu(input, *, approximate='none') -> Tensor
+
+    Applies :math:`x \Phi(x)` (``'none'``, with the Gaussian CDF :math:`\Phi`) or its tanh
+    approximation :math:`0.5 x (1 + \tanh(\sqrt{2/\pi}(x + 0.044715 x^3)))` (``'tanh'``).
+    `approximate` is keyword-only, as in torch.
+    """
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    arr = float_array(input)
+    if approximate == "tanh":
+        return run_kernel(_k.gelu_tanh, input, arr, False)
+    return run_kernel(_k.gelu_erf, input, arr, False, (arr.dtype.itemsize == 4,))
+
+
+def silu(input, inplace=False):
+    r"""silu(input, inplace=False) -> Tensor
+
+    Applies :math:`x \sigma(x) = x / (1 + e^{-x})` element-wise.
+    """
+    return _via_numpy(_silu_into, input, inplace)
+
+
+def sigmoid(input):
+    r"""sigmoid(input) -> Tensor
+
+    Applies :math:`1 / (1 + e^{-x})` element-wise.
+    """
+    return _via_numpy(_sigmoid_into, input, False)
+
+
+def tanh(input):
+    r"""tanh(input) -> Tensor
+
+    Applies the hyperbolic tangent element-wise.
+    """
+    return _via_numpy(np.tanh, input, False)
+
+
+# numpy's SIMD exp/tanh (AVX-512 here) beat a Numba loop of scalar libm calls by 5-100x even
+# on one thread (float32 8x64x56x56, 1 thread: tanh 0.27 ms vs 36 ms; sigmoid 1.4 vs 8 ms),
+# so these ops are numpy passes; the Numba kernels remain for clamps and batch norm.
+def _via_numpy(compute, input, inplace):
+    arr = float_array(input)
+    if inplace and not arr.flags.writeable:
+        raise ValueError("assignment destination is read-only")
+    out = arr if inplace else np.empty(arr.shape, dtype=arr.dtype.newbyteorder("="))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        compute(arr, out=out)
+    if inplace:
+        return input if isinstance(input, Tensor) else wrap(arr)
+    return wrap(out)
+
+
+def _sigmoid_into(x, out):
+    np.negative(x, out=out)
+    np.exp(out, out=out)
+    np.add(out, 1, out=out)
+    np.reciprocal(out, out=out)
+
+
+def _silu_into(x, out):
+    gate = np.empty(x.shape, dtype=out.dtype)
+    _sigmoid_into(x, gate)
+    np.multiply(x, gate, out=out)
+
+
+def hardswish(input, inplace=False):
+    r"""hardswish(input, inplace=False) -> Tensor
+
+    Applies :math:`x \cdot \min(\max(x + 3, 0), 6) / 6` element-wise.
+    """
+    return _unary(_k.hardswish, input, inplace, 3, 6)
+
+
+def hardsigmoid(input, inplace=False):
+    r"""hardsigmoid(input, inplace=False) -> Tensor
+
+    Applies :math:`\min(\max(x + 3, 0), 6) / 6` element-wise.
+    """
+    return _unary(_k.hardsigmoid, input, inplace, 3, 6)
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    r"""softmax(input, dim=None, dtype=None) -> Tensor
+
+    :math:`\exp(x_i) / \sum_j \exp(x_j)` over every slice along `dim`, computed stably
+    (the slice maximum is subtracted first). ``dim=None`` picks torch's legacy implicit dim
+    (0 for 0-, 1- and 3-D input, else 1) with torch's deprecation warning.
+
+    Args:
+        input: the input array.
+        dim (int): the dimension the softmax normalises over.
+        dtype: if given, the input is cast to it first.
+
+    Shape: any; the output has the input's shape.
+
+    Example::
+        >>> F.softmax(fastnn.randn(2, 3), dim=1).sum(1)     # tensor([1., 1.])
+    """
+    return _softmax("softmax", input, dim, _stacklevel + 1, dtype, log=False)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    r"""log_softmax(input, dim=None, dtype=None) -> Tensor
+
+    :math:`x_i - \log \sum_j \exp(x_j)` along `dim`, without forming the softmax (stable
+    for very negative log-probabilities). Arguments as :func:`softmax`.
+    """
+    return _softmax("log_softmax", input, dim, _stacklevel + 1, dtype, log=True)
+
+
+def _softmax(name, input, dim, stacklevel, dtype, log):
+    arr = as_array(input)
+    if dtype is not None:
+        arr = arr.astype(np.dtype(dtype), copy=False)
+    float_array(arr)
+    if dim is None:
+        dim = _implicit_softmax_dim(name, arr.ndim, stacklevel)
+    dim = _wrap_dim(name, dim, arr.ndim)
+    shape = arr.shape if arr.ndim else (1,)
+    outer = math.prod(shape[:dim])
+    inner = math.prod(shape[dim + 1:])
+    out = np.empty(arr.shape, dtype=arr.dtype.newbyteorder("="))
+    if out.size == 0:
+        return wrap(out)
+    src = kernel_array(arr)
+    if inner == 1:
+        launch(_k.softmax_rows, src.reshape(outer, -1), out.reshape(outer, -1), log)
+    else:
+        view = (outer, shape[dim], inner)
+        launch(_k.softmax_strided, src.reshape(view), out.reshape(view), log, _SOFTMAX_BLOCK)
+    return wrap(out)
+
+
+def _implicit_softmax_dim(name, ndim, stacklevel):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. "
+                  "Change the call to include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _wrap_dim(name, dim, ndim):
+    if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(
+            f"{name}(): argument 'dim' (position 1) must be int, not {type(dim).__name__}")
+    dim = operator.index(dim)
+    rank = max(ndim, 1)
+    if not -rank <= dim < rank:
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-rank}, {rank - 1}], but got {dim})")
+    return dim % rank

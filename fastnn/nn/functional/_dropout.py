@@ -1,1 +1,138 @@
-__all__ = []
+"""Dropout, as ``torch.nn.functional``: dropout and channel-wise dropout1d/2d/3d.
+
+Randomness comes from fastnn's generator (one 64-bit seed drawn per call, expanded by a
+counter-based hash in the kernel), so ``fastnn.manual_seed`` makes masks reproducible and
+they do not depend on the thread count. The masks are not torch's (different generators).
+
+As torch does, the identity cases (``training=False``, ``p=0``, empty input) return the
+input itself, not a copy; ``p=1`` multiplies by zero (NaN and inf become NaN); otherwise
+kept elements are multiplied by ``1 / (1 - p)`` computed in the input's dtype.
+"""
+import warnings
+
+import numpy as np
+
+from ..._random import generator
+from ...kernels import elementwise as _k
+from ...tensor import Tensor
+from .._utils import as_array, wrap
+from ._activation import float_array, run_kernel
+
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d"]
+
+_BITS = 53    # the kernels compare 53-bit uniform integers against p * 2**53
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    r"""dropout(input, p=0.5, training=True, inplace=False) -> Tensor
+
+    During training, zeroes each element independently with probability `p` and scales
+    the others by :math:`1/(1-p)`; the identity when ``training`` is False.
+
+    Args:
+        p: probability of an element to be zeroed. Default: 0.5
+        training: apply dropout if ``True`` (note: the default is ``True``, as in torch).
+        inplace: write the result into `input`.
+
+    Shape: any; the output has the input's shape.
+
+    Example::
+        >>> F.dropout(fastnn.ones(4), p=0.5)    # e.g. tensor([2., 0., 2., 2.])
+    """
+    _check_probability(p)
+    return _dropout(input, p, training, inplace, channelwise=False)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    r"""dropout1d(input, p=0.5, training=True, inplace=False) -> Tensor
+
+    Zeroes whole channels (1-D feature maps) with probability `p`.
+
+    Shape: :math:`(N, C, L)` or :math:`(C, L)`; the output has the input's shape.
+    """
+    _check_probability(p)
+    ndim = as_array(input).ndim
+    if ndim not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {ndim}D input. "
+            "Note that dropout1d exists to provide channel-wise dropout on inputs with 1 "
+            "spatial dimension, a channel dimension, and an optional batch dimension "
+            "(i.e. 2D or 3D inputs).")
+    return _dropout(input, p, training, inplace, channelwise=True, batched=ndim == 3)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    r"""dropout2d(input, p=0.5, training=True, inplace=False) -> Tensor
+
+    Zeroes whole channels (2-D feature maps) with probability `p`. As in torch, a 3-D
+    input is read as :math:`(N, C, L)` (with a warning), not as an unbatched image.
+
+    Shape: :math:`(N, C, H, W)`; the output has the input's shape.
+    """
+    _check_probability(p)
+    ndim = as_array(input).ndim
+    if ndim not in (3, 4):
+        warnings.warn(_deprecated_rank_message(2, ndim), stacklevel=2)
+    if ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+            "1D dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
+            "is the channel dim. This behavior will change in a future release to interpret the "
+            "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+            "channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2)
+    return _dropout(input, p, training, inplace, channelwise=True)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    r"""dropout3d(input, p=0.5, training=True, inplace=False) -> Tensor
+
+    Zeroes whole channels (3-D feature maps) with probability `p`.
+
+    Shape: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`; the output has the input's shape.
+    """
+    _check_probability(p)
+    ndim = as_array(input).ndim
+    if ndim not in (4, 5):
+        warnings.warn(_deprecated_rank_message(3, ndim), stacklevel=2)
+    return _dropout(input, p, training, inplace, channelwise=True, batched=ndim == 5)
+
+
+def _check_probability(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _deprecated_rank_message(spatial, ndim):
+    return (
+        f"dropout{spatial}d: Received a {ndim}-D input to dropout{spatial}d, which is "
+        "deprecated and will result in an error in a future release. To retain the behavior "
+        "and silence this warning, please use dropout instead. Note that "
+        f"dropout{spatial}d exists to provide channel-wise dropout on inputs with "
+        f"{spatial} spatial dimensions, a channel dimension, and an optional batch dimension "
+        f"(i.e. {spatial + 1}D or {spatial + 2}D inputs).")
+
+
+def _dropout(input, p, training, inplace, channelwise, batched=True):
+    arr = as_array(input)
+    if not training or p == 0 or arr.size == 0:
+        return input if isinstance(input, Tensor) else wrap(arr)
+    float_array(arr)
+    if p == 1:
+        with np.errstate(invalid="ignore"):        # inf * 0 = NaN, silently as in torch
+            if not inplace:
+                return wrap(arr * arr.dtype.type(0))
+            arr *= arr.dtype.type(0)
+        return input if isinstance(input, Tensor) else wrap(arr)
+    if channelwise and arr.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    dtype = arr.dtype.newbyteorder("=")
+    seed = generator().integers(0, 2**64, dtype=np.uint64)
+    threshold = np.uint64(int(p * 2**_BITS))
+    scale = dtype.type(1) / dtype.type(1 - p)
+    if not channelwise:
+        return run_kernel(_k.dropout_elements, input, arr, inplace, (seed, threshold, scale))
+    shape = arr.shape if batched else (1,) + arr.shape
+    view = (shape[0], shape[1], -1)
+    return run_kernel(_k.dropout_channels, input, arr, inplace, (seed, threshold, scale),
+                      view_shape=view)

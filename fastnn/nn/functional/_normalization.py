@@ -1,1 +1,138 @@
-__all__ = []
+"""Batch normalisation, as ``torch.nn.functional.batch_norm``.
+
+Training statistics are accumulated in float64 with two passes (mean, then the sum of
+squared deviations), so a large mean does not cancel the variance. Normalisation is then
+one fused pass ``x * scale[c] + shift[c]`` in the input's dtype, as torch's CPU kernel.
+"""
+import math
+
+import numpy as np
+
+from ..._runtime import launch
+from ...kernels import elementwise as _k
+from .._utils import as_array, kernel_array, wrap
+from ._activation import float_array
+
+__all__ = ["batch_norm"]
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    r"""Batch normalisation over the channel dim (dim 1) of `input`.
+
+    :math:`y = (x - \mathrm{E}[x]) / \sqrt{\mathrm{Var}[x] + \epsilon} \cdot w + b`, with
+    the batch statistics (biased variance) when `training` -- which also updates the given
+    `running_mean`/`running_var` in place: ``(1 - momentum) * running + momentum * batch``
+    with the unbiased batch variance -- and with the running statistics otherwise.
+
+    Args:
+        input: :math:`(N, C)` or :math:`(N, C, *)`.
+        running_mean, running_var: :math:`(C,)` arrays or None (then training must use the
+            batch statistics).
+        weight, bias: optional :math:`(C,)` affine parameters.
+        training (bool): use (and record) the batch statistics. Default: False
+        momentum (float): running-average factor. Default: 0.1
+        eps (float): added to the variance. Default: 1e-5
+
+    Shape: the output has the input's shape.
+
+    Example::
+        >>> x = fastnn.randn(8, 3, 4, 4)
+        >>> y = F.batch_norm(x, fastnn.zeros(3), fastnn.ones(3), training=True)
+    """
+    arr = as_array(input)
+    if training:
+        _verify_batch_size(arr.shape)
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    elif eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if momentum is None:
+        raise TypeError(
+            "batch_norm(): argument 'momentum' (position 7) must be float, not NoneType")
+    float_array(arr)
+    if arr.size == 0:
+        return wrap(np.array(arr, dtype=arr.dtype.newbyteorder("=")))
+
+    channels = arr.shape[1] if arr.ndim >= 2 else 0
+    params = _checked_params(arr.dtype, channels, training, running_mean=running_mean,
+                             running_var=running_var, weight=weight, bias=bias)
+    if (params["running_mean"] is None) != (params["running_var"] is None):
+        raise ValueError(
+            "running_mean and running_var must either both be None or neither be None")
+
+    src = kernel_array(arr)
+    x3 = src.reshape(src.shape[0], channels, -1)
+    if training:
+        mean, var = _batch_statistics(x3)
+        if params["running_mean"] is not None:
+            count = x3.shape[0] * x3.shape[2]
+            _blend(params["running_mean"], mean, momentum)
+            _blend(params["running_var"], var * (count / (count - 1)), momentum)
+    else:
+        mean = params["running_mean"].reshape(-1).astype(np.float64)
+        var = params["running_var"].reshape(-1).astype(np.float64)
+
+    scale = 1.0 / np.sqrt(var + eps)
+    if params["weight"] is not None:
+        scale *= params["weight"].reshape(-1)
+    shift = -mean * scale
+    if params["bias"] is not None:
+        shift += params["bias"].reshape(-1)
+    dtype = src.dtype
+    scale, shift = scale.astype(dtype), shift.astype(dtype)
+
+    out = np.empty(arr.shape, dtype=dtype)
+    if x3.shape[2] == 1:
+        launch(_k.row_scale_shift, x3.reshape(x3.shape[:2]), scale, shift,
+               out.reshape(x3.shape[:2]))
+    else:
+        launch(_k.channel_scale_shift, x3, scale, shift, out.reshape(x3.shape))
+    return wrap(out)
+
+
+def _verify_batch_size(shape):
+    values_per_channel = shape[0] * math.prod(shape[2:])
+    if values_per_channel == 1:
+        raise ValueError("Expected more than 1 value per channel when training, "
+                         f"got input size torch.Size({list(shape)})")
+
+
+def _checked_params(input_dtype, channels, training, **named):
+    """Arrays of the optional per-channel tensors, checked as torch checks them: element
+    counts first (in torch's order), then dtypes. Torch's CPU kernel words a dtype mismatch
+    differently depending on which tensor differs; fastnn keeps its two main messages."""
+    arrays = {}
+    for name, value in named.items():
+        if value is None:
+            if name.startswith("running") and not training:
+                raise RuntimeError(f"{name} must be defined in evaluation mode")
+            arrays[name] = None
+            continue
+        arrays[name] = arr = as_array(value, name)
+        if arr.size != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {arr.size}")
+    native = input_dtype.newbyteorder("=")
+    for arr in arrays.values():
+        if arr is not None and arr.dtype.newbyteorder("=") != native:
+            if native == np.float32:
+                raise RuntimeError(
+                    "mixed dtype (CPU): expect parameter to have scalar type of Float")
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    return arrays
+
+
+def _batch_statistics(x3):
+    """Per-channel mean and biased variance of (N, C, L) input, in float64."""
+    batch, channels, length = x3.shape
+    partial = np.empty((channels, batch), dtype=np.float64)
+    launch(_k.channel_sums, x3, partial)
+    mean = partial.sum(axis=1) / (batch * length)
+    launch(_k.channel_squared_deviations, x3, mean, partial)
+    return mean, partial.sum(axis=1) / (batch * length)
+
+
+def _blend(running, batch_value, momentum):
+    """running = (1 - momentum) * running + momentum * batch_value, in place."""
+    updated = (1.0 - momentum) * running.reshape(-1).astype(np.float64) + momentum * batch_value
+    np.copyto(running, updated.reshape(running.shape), casting="unsafe")

@@ -1,0 +1,263 @@
+"""Element-wise and per-channel kernels: activations, softmax, batch norm, dropout.
+
+Every kernel writes into a caller-given ``out`` (which may be ``x`` itself for in-place
+ops) and takes C-contiguous arrays: flat 1-D for element-wise ops, ``(outer, n, inner)``
+for softmax, ``(N, C, L)`` for batch norm and channel dropout.
+
+Scalar parameters arrive already cast to the array's dtype, so float32 arithmetic stays
+float32 where torch's does (clamps, slopes, scale and shift). ELU and GELU evaluate expm1
+and erf in float64 and round once on store (near-exact results). sigmoid, silu and tanh are
+not here: numpy's SIMD exp/tanh are faster than these scalar libm loops (see _activation).
+"""
+import math
+
+import numpy as np
+from numba import njit, prange
+
+# fastmath without nnan/ninf: reductions may be reassociated (vectorised) while NaN and inf
+# still propagate exactly as in torch.
+_REDUCE_MATH = {"contract", "reassoc", "nsz", "arcp"}
+
+_SQRT_HALF = 0.7071067811865476        # 1 / sqrt(2)
+_SQRT_2_OVER_PI = 0.7978845608028654   # sqrt(2 / pi)
+_GELU_CUBIC = 0.044715
+
+
+# ---------------------------------------------------------------- piecewise linear
+
+@njit(parallel=True, cache=True)
+def clamp(x, out, lo, hi):
+    """out = min(max(x, lo), hi); NaN passes through, -0.0 stays -0.0 (as torch's clamp)."""
+    for i in prange(x.size):
+        v = x[i]
+        if v < lo:
+            v = lo
+        elif v > hi:
+            v = hi
+        out[i] = v
+
+
+@njit(parallel=True, cache=True)
+def leaky_relu(x, out, slope):
+    for i in prange(x.size):
+        v = x[i]
+        out[i] = v if v > 0 else v * slope
+
+
+@njit(parallel=True, cache=True)
+def hardsigmoid(x, out, three, six):
+    zero = three - three
+    for i in prange(x.size):
+        t = x[i] + three
+        if t < zero:
+            t = zero
+        elif t > six:
+            t = six
+        out[i] = t / six
+
+
+@njit(parallel=True, cache=True)
+def hardswish(x, out, three, six):
+    zero = three - three
+    for i in prange(x.size):
+        v = x[i]
+        t = v + three
+        if t < zero:
+            t = zero
+        elif t > six:
+            t = six
+        out[i] = v * t / six
+
+
+# ---------------------------------------------------------------- transcendental
+
+@njit(parallel=True, cache=True)
+def elu(x, out, alpha):
+    for i in prange(x.size):
+        v = np.float64(x[i])
+        out[i] = v if v > 0 else alpha * math.expm1(v)
+
+
+@njit(parallel=True, cache=True)
+def gelu_erf(x, out, inf_gives_nan):
+    """x * Phi(x). `inf_gives_nan` reproduces torch's float32 kernel, whose vectorised erf
+    turns +inf into NaN (its float64 kernel returns +inf)."""
+    for i in prange(x.size):
+        v = np.float64(x[i])
+        r = 0.5 * v * (1.0 + math.erf(v * _SQRT_HALF))
+        if inf_gives_nan and v == math.inf:
+            r = math.nan
+        out[i] = r
+
+
+@njit(parallel=True, cache=True)
+def gelu_tanh(x, out):
+    for i in prange(x.size):
+        v = np.float64(x[i])
+        inner = _SQRT_2_OVER_PI * (v + _GELU_CUBIC * v * v * v)
+        out[i] = 0.5 * v * (1.0 + math.tanh(inner))
+
+
+# ---------------------------------------------------------------- softmax
+
+@njit(parallel=True, cache=True)
+def softmax_rows(x, out, log):
+    """Softmax (or log-softmax) of each row of a 2-D array (the reduced dim is innermost).
+
+    The row maximum is subtracted before exp; a NaN anywhere in a row makes the whole row
+    NaN, and a row of -inf (or one with +inf) gives NaN, as in torch.
+    """
+    rows, n = x.shape
+    for r in prange(rows):
+        m = -math.inf
+        for j in range(n):
+            v = np.float64(x[r, j])
+            if v > m:
+                m = v
+        total = 0.0
+        for j in range(n):
+            e = math.exp(np.float64(x[r, j]) - m)
+            total += e
+            if not log:
+                out[r, j] = e
+        if log:
+            shift = m + math.log(total)
+            for j in range(n):
+                out[r, j] = np.float64(x[r, j]) - shift
+        else:
+            scale = 1.0 / total
+            for j in range(n):
+                out[r, j] = out[r, j] * scale
+
+
+@njit(parallel=True, cache=True)
+def softmax_strided(x, out, log, block):
+    """Softmax over the middle axis of (outer, n, inner), `block` inner positions at once so
+    the innermost loops run over contiguous memory."""
+    outer, n, inner = x.shape
+    nblocks = (inner + block - 1) // block
+    for t in prange(outer * nblocks):
+        o = t // nblocks
+        j0 = (t % nblocks) * block
+        j1 = min(j0 + block, inner)
+        w = j1 - j0
+        m = np.full(w, -math.inf)
+        total = np.zeros(w)
+        for k in range(n):
+            for j in range(w):
+                v = np.float64(x[o, k, j0 + j])
+                if v > m[j]:
+                    m[j] = v
+        for k in range(n):
+            for j in range(w):
+                e = math.exp(np.float64(x[o, k, j0 + j]) - m[j])
+                total[j] += e
+                if not log:
+                    out[o, k, j0 + j] = e
+        for j in range(w):
+            if log:
+                m[j] += math.log(total[j])
+            else:
+                total[j] = 1.0 / total[j]
+        for k in range(n):
+            for j in range(w):
+                if log:
+                    out[o, k, j0 + j] = np.float64(x[o, k, j0 + j]) - m[j]
+                else:
+                    out[o, k, j0 + j] = out[o, k, j0 + j] * total[j]
+
+
+# ---------------------------------------------------------------- batch norm
+
+@njit(parallel=True, cache=True, fastmath=_REDUCE_MATH)
+def channel_sums(x, sums):
+    """sums[c, n] = sum over L of x[n, c, :], accumulated in float64."""
+    batch, channels, length = x.shape
+    for t in prange(batch * channels):
+        n = t // channels
+        c = t % channels
+        s = 0.0
+        for k in range(length):
+            s += np.float64(x[n, c, k])
+        sums[c, n] = s
+
+
+@njit(parallel=True, cache=True, fastmath=_REDUCE_MATH)
+def channel_squared_deviations(x, mean, sums):
+    """sums[c, n] = sum over L of (x[n, c, :] - mean[c])**2, in float64 (the second pass of
+    a two-pass variance: no cancellation, whatever the mean)."""
+    batch, channels, length = x.shape
+    for t in prange(batch * channels):
+        n = t // channels
+        c = t % channels
+        m = mean[c]
+        s = 0.0
+        for k in range(length):
+            d = np.float64(x[n, c, k]) - m
+            s += d * d
+        sums[c, n] = s
+
+
+@njit(parallel=True, cache=True)
+def channel_scale_shift(x, scale, shift, out):
+    """out[n, c, :] = x[n, c, :] * scale[c] + shift[c] (batch norm's affine form)."""
+    batch, channels, length = x.shape
+    for t in prange(batch * channels):
+        n = t // channels
+        c = t % channels
+        a = scale[c]
+        b = shift[c]
+        for k in range(length):
+            out[n, c, k] = x[n, c, k] * a + b
+
+
+@njit(parallel=True, cache=True)
+def row_scale_shift(x, scale, shift, out):
+    """out[n, :] = x[n, :] * scale + shift, for (N, C) input (BatchNorm1d on 2-D)."""
+    batch, channels = x.shape
+    for n in prange(batch):
+        for c in range(channels):
+            out[n, c] = x[n, c] * scale[c] + shift[c]
+
+
+# ---------------------------------------------------------------- dropout
+
+# Dropout draws one 64-bit seed from fastnn's generator per call and hashes (seed, index)
+# with splitmix64's finaliser: every element's coin is independent of the thread count and
+# of the scheduling, so results are reproducible after `fastnn.manual_seed`.
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+@njit(inline="always")
+def _uniform53(seed, index):
+    """53 random bits for (seed, index), as an integer in [0, 2**53)."""
+    z = seed + (np.uint64(index) + np.uint64(1)) * _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z = z ^ (z >> np.uint64(31))
+    return z >> np.uint64(11)
+
+
+@njit(parallel=True, cache=True)
+def dropout_elements(x, out, seed, threshold, scale):
+    """out = x * scale where the element's 53-bit draw is >= threshold, else x * 0 (so NaN
+    and inf stay NaN, as torch multiplies by a 0/1 mask)."""
+    zero = scale - scale
+    for i in prange(x.size):
+        keep = _uniform53(seed, i) >= threshold
+        out[i] = x[i] * (scale if keep else zero)
+
+
+@njit(parallel=True, cache=True)
+def dropout_channels(x, out, seed, threshold, scale):
+    """Channel dropout on (N, C, L): one draw per (n, c) decides the whole row of L."""
+    batch, channels, length = x.shape
+    zero = scale - scale
+    for t in prange(batch * channels):
+        n = t // channels
+        c = t % channels
+        factor = scale if _uniform53(seed, t) >= threshold else zero
+        for k in range(length):
+            out[n, c, k] = x[n, c, k] * factor

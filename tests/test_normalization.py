@@ -1,0 +1,277 @@
+"""BatchNorm (functional and modules) against torch, plus numpy-formula checks."""
+import re
+
+import numpy as np
+import pytest
+
+import fastnn
+import fastnn.nn as nn
+import fastnn.nn.functional as F
+
+TOL = {np.float32: dict(rtol=1e-5, atol=1e-5), np.float64: dict(rtol=1e-10, atol=1e-10)}
+SHAPES = [(4, 3), (5, 3, 7), (2, 3, 4, 5), (3, 2, 2, 3, 4)]
+
+
+def tt(torch, x):
+    return None if x is None else torch.from_numpy(np.array(x))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("training", [True, False])
+def test_functional_sweep_matches_torch(torch, rng, dtype, shape, training):
+    channels = shape[1]
+    for affine, stats, momentum, eps in [(True, True, 0.1, 1e-5), (False, True, 0.5, 1e-3),
+                                         (True, False, 0.1, 1e-5), (False, False, 0.0, 0.5)]:
+        if not training and not stats:
+            continue
+        x = (rng.standard_normal(shape) * 3 + 2).astype(dtype)
+        w = rng.standard_normal(channels).astype(dtype) if affine else None
+        b = rng.standard_normal(channels).astype(dtype) if affine else None
+        rm = rng.standard_normal(channels).astype(dtype) if stats else None
+        rv = (rng.random(channels) + 0.5).astype(dtype) if stats else None
+        trm, trv = tt(torch, rm), tt(torch, rv)
+        out = F.batch_norm(x, rm, rv, w, b, training, momentum, eps)
+        expected = torch.nn.functional.batch_norm(tt(torch, x), trm, trv, tt(torch, w),
+                                                  tt(torch, b), training, momentum, eps)
+        assert isinstance(out, fastnn.Tensor) and out.dtype == dtype
+        np.testing.assert_allclose(out, expected.numpy(), **TOL[dtype])
+        if stats:
+            np.testing.assert_allclose(rm, trm.numpy(), **TOL[dtype])
+            np.testing.assert_allclose(rv, trv.numpy(), **TOL[dtype])
+
+
+def test_functional_updates_torch_tensors_and_leaves_input_alone(torch, rng):
+    x = rng.standard_normal((6, 3, 5)).astype(np.float32)
+    before = x.copy()
+    rm, rv = torch.zeros(3), torch.ones(3)
+    F.batch_norm(x, rm, rv, training=True, momentum=0.25)
+    np.testing.assert_array_equal(x, before)
+    np.testing.assert_allclose(rm.numpy(), 0.25 * x.mean(axis=(0, 2)), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(rv.numpy(), 0.75 + 0.25 * x.var(axis=(0, 2), ddof=1), rtol=1e-5)
+
+
+@pytest.mark.parametrize("layout", ["fortran", "byteswapped", "strided", "readonly"])
+def test_unusual_layouts(rng, layout):
+    x = rng.standard_normal((4, 3, 5, 6))
+    expected = F.batch_norm(x, np.zeros(3), np.ones(3), training=True)
+    if layout == "fortran":
+        arg = np.asfortranarray(x)
+    elif layout == "byteswapped":
+        arg = x.astype(x.dtype.newbyteorder(">"))
+    elif layout == "strided":
+        big = np.zeros((4, 6, 5, 12))
+        big[:, ::2, :, ::2] = x
+        arg = big[:, ::2, :, ::2]
+    else:
+        arg = x.copy()
+        arg.flags.writeable = False
+    np.testing.assert_allclose(F.batch_norm(arg, np.zeros(3), np.ones(3), training=True),
+                               expected, rtol=1e-13, atol=1e-13)
+
+
+def test_special_values_follow_torch(torch):
+    x = np.array([[1.0, np.nan, np.inf], [2.0, 3.0, 1.0], [0.5, 1.0, 2.0]], np.float32)
+    rm, rv = np.zeros(3, np.float32), np.ones(3, np.float32)
+    trm, trv = torch.zeros(3), torch.ones(3)
+    out = F.batch_norm(x, rm, rv, training=True)
+    expected = torch.nn.functional.batch_norm(torch.from_numpy(x), trm, trv, training=True)
+    np.testing.assert_allclose(out, expected.numpy(), rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(rm, trm.numpy(), rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(rv, trv.numpy(), rtol=1e-6, equal_nan=True)
+
+
+def test_empty_batch_returns_empty_and_keeps_statistics(torch):
+    rm, rv = np.zeros(3, np.float32), np.ones(3, np.float32)
+    out = F.batch_norm(np.ones((0, 3, 2), np.float32), rm, rv, training=True)
+    assert out.shape == (0, 3, 2)
+    np.testing.assert_array_equal(rm, 0)
+    bn, tbn = nn.BatchNorm1d(3), torch.nn.BatchNorm1d(3)
+    bn(np.ones((0, 3), np.float32))
+    tbn(torch.ones(0, 3))
+    assert int(bn.num_batches_tracked) == int(tbn.num_batches_tracked) == 1
+
+
+def _raises_like_torch(torch, ours, theirs):
+    with pytest.raises(Exception) as expected:
+        theirs()
+    with pytest.raises(type(expected.value), match=f"^{re.escape(str(expected.value))}$"):
+        ours()
+
+
+def test_functional_errors_match_torch(torch):
+    f32, f64 = np.float32, np.float64
+    cases = [
+        # (input shape, input dtype, running_mean, running_var, weight, bias, training, kw)
+        ((1, 3), f32, (3, f32), (3, f32), None, None, True, {}),
+        ((1, 3, 1, 1), f32, (3, f32), (3, f32), None, None, True, {}),
+        ((2, 3), f32, None, None, None, None, False, {}),
+        ((2, 3), f32, (3, f32), None, None, None, False, {}),
+        ((2, 3), f32, (3, f32), None, None, None, True, {}),
+        ((2, 3), f32, (4, f32), (4, f32), None, None, False, {}),
+        ((2, 3), f32, (3, f32), (4, f32), None, None, True, {}),
+        ((2, 3), f32, (3, f32), (3, f32), (4, f32), None, False, {}),
+        ((2, 3), f32, (3, f32), (3, f32), None, (2, f32), False, {}),
+        ((2, 3), f32, None, None, (4, f32), None, True, {}),
+        ((3,), f32, (3, f32), (3, f32), None, None, False, {}),
+        ((2, 3), f32, (3, f32), (3, f32), None, None, True, {"eps": 0.0}),
+        ((2, 3), f32, (3, f32), (3, f32), None, None, False, {"eps": -1.0}),
+        ((2, 3), f32, (3, f32), (3, f32), None, None, True, {"momentum": None}),
+        ((2, 3), f32, (3, f64), (3, f64), None, None, False, {}),
+        ((2, 3), f32, (3, f32), (3, f32), (3, f64), None, True, {}),
+        ((2, 3), f64, (3, f32), (3, f32), None, None, False, {}),
+        ((2, 3), f64, None, None, (3, f32), (3, f32), True, {}),
+    ]
+    # torch's mixed-dtype messages depend on which tensor differs in ways beyond the two
+    # rules fastnn follows (float32 input: "expect parameter...", float64: "all inputs...");
+    # the cases above are those where torch's words agree with the rules.
+    for shape, dtype, *tensors, training, kw in cases:
+        x = np.ones(shape, dtype)
+        x.reshape(-1)[::2] = 2
+        arrays = [None if t is None else np.ones(t[0], t[1]) for t in tensors]
+
+        def ours():
+            return F.batch_norm(x, *arrays, training=training, **kw)
+
+        def theirs():
+            return torch.nn.functional.batch_norm(
+                torch.from_numpy(x), *[tt(torch, a) for a in arrays], training=training, **kw)
+
+        _raises_like_torch(torch, ours, theirs)
+    with pytest.raises(TypeError, match="int64"):
+        F.batch_norm(np.ones((2, 3), np.int64), np.zeros(3), np.ones(3))
+
+
+@pytest.mark.parametrize("cls, shapes", [
+    ("BatchNorm1d", [(6, 4), (3, 4, 5), (9, 4, 2)]),
+    ("BatchNorm2d", [(5, 4, 3, 3), (2, 4, 6, 5), (7, 4, 1, 2)]),
+    ("BatchNorm3d", [(2, 4, 2, 3, 3), (3, 4, 1, 2, 5)]),
+])
+@pytest.mark.parametrize("kwargs", [{}, {"momentum": None}, {"affine": False, "eps": 1e-3},
+                                    {"track_running_stats": False}, {"bias": False},
+                                    {"dtype": np.float64, "momentum": 0.3}])
+def test_modules_train_then_eval_match_torch(torch, rng, cls, shapes, kwargs):
+    dtype = kwargs.get("dtype", np.float32)
+    theirs_kwargs = dict(kwargs, dtype=torch.float64) if "dtype" in kwargs else kwargs
+    ours, theirs = getattr(nn, cls)(4, **kwargs), getattr(torch.nn, cls)(4, **theirs_kwargs)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for name in ("weight", "bias"):                  # give the affine parameters values
+        if getattr(ours, name) is not None:
+            values = rng.standard_normal(4).astype(dtype)
+            getattr(ours, name)[...] = values
+            getattr(theirs, name).data.copy_(torch.from_numpy(values))
+    for step in range(5):
+        x = (rng.standard_normal(shapes[step % len(shapes)]) * 2 + step).astype(dtype)
+        np.testing.assert_allclose(ours(x), theirs(torch.from_numpy(x)).detach().numpy(),
+                                   **TOL[dtype])
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[key], value.numpy(), **TOL[dtype],
+                                   err_msg=key)
+    if ours.num_batches_tracked is not None:
+        assert ours.num_batches_tracked.dtype == np.int64 and ours.num_batches_tracked.ndim == 0
+        assert int(ours.num_batches_tracked) == 5
+    ours.eval()
+    theirs.eval()
+    x = rng.standard_normal(shapes[0]).astype(dtype)
+    np.testing.assert_allclose(ours(x), theirs(torch.from_numpy(x)).detach().numpy(),
+                               **TOL[dtype])
+
+
+def test_module_buffers_and_reset(torch):
+    bn = nn.BatchNorm2d(3, track_running_stats=False)
+    assert bn.running_mean is None and bn.running_var is None and bn.num_batches_tracked is None
+    assert list(bn.state_dict()) == list(torch.nn.BatchNorm2d(3, track_running_stats=False)
+                                         .state_dict()) == ["weight", "bias"]
+    bn = nn.BatchNorm2d(3)
+    bn(np.random.default_rng(0).standard_normal((2, 3, 4, 4)).astype(np.float32))
+    bn.weight[...] = 5
+    bn.reset_running_stats()
+    np.testing.assert_array_equal(bn.running_mean, 0)
+    np.testing.assert_array_equal(bn.running_var, 1)
+    assert int(bn.num_batches_tracked) == 0 and (bn.weight == 5).all()
+    bn.reset_parameters()
+    assert (bn.weight == 1).all() and (bn.bias == 0).all()
+    assert bn.weight.dtype == np.float32 and isinstance(bn.weight, nn.Parameter)
+
+
+def test_load_torch_state_dict_and_old_checkpoint(torch, rng):
+    theirs = torch.nn.BatchNorm2d(3)
+    theirs.train()
+    for _ in range(3):
+        theirs(torch.randn(4, 3, 5, 5) * 2 + 1)
+    ours = nn.BatchNorm2d(3)
+    ours.load_state_dict(theirs.state_dict())
+    assert int(ours.num_batches_tracked) == 3 and ours.num_batches_tracked.dtype == np.int64
+    ours.eval()
+    theirs.eval()
+    x = rng.standard_normal((2, 3, 5, 5)).astype(np.float32)
+    np.testing.assert_allclose(ours(x), theirs(torch.from_numpy(x)).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+    # version-1 checkpoints have no num_batches_tracked: strict loading still succeeds
+    old = {k: v for k, v in theirs.state_dict().items() if k != "num_batches_tracked"}
+    fresh = nn.BatchNorm2d(3)
+    result = fresh.load_state_dict(old)
+    assert list(result.missing_keys) == [] and int(fresh.num_batches_tracked) == 0
+
+
+def test_module_errors_match_torch(torch):
+    for cls, shape in [("BatchNorm1d", (2, 3, 4, 5)), ("BatchNorm1d", (3,)),
+                       ("BatchNorm2d", (2, 3, 4)), ("BatchNorm3d", (2, 3, 4, 5)),
+                       ("BatchNorm1d", (1, 3)), ("BatchNorm2d", (1, 3, 1, 1)),
+                       ("BatchNorm2d", (2, 4, 2, 2))]:
+        _raises_like_torch(torch, lambda: getattr(nn, cls)(3)(np.ones(shape, np.float32)),
+                           lambda: getattr(torch.nn, cls)(3)(torch.ones(shape)))
+    _raises_like_torch(torch, lambda: nn.BatchNorm2d(-1), lambda: torch.nn.BatchNorm2d(-1))
+    _raises_like_torch(torch, lambda: nn.BatchNorm2d(2.5), lambda: torch.nn.BatchNorm2d(2.5))
+    with pytest.raises(TypeError, match="float16"):
+        nn.BatchNorm2d(3, dtype=np.float16)
+    # a single value per channel is fine in eval mode
+    bn = nn.BatchNorm1d(3).eval()
+    np.testing.assert_allclose(bn(np.ones((1, 3), np.float32)), 1 / np.sqrt(1 + 1e-5))
+
+
+def test_module_double_keeps_counter_integer():
+    bn = nn.BatchNorm1d(2).double()
+    out = bn(np.random.default_rng(0).standard_normal((4, 2)))
+    assert out.dtype == np.float64 and bn.running_mean.dtype == np.float64
+    assert bn.num_batches_tracked.dtype == np.int64
+
+
+# ---- torch-free checks: numpy formulas ---------------------------------------------------
+
+def test_numpy_formulas_without_torch(rng):
+    x = rng.standard_normal((6, 4, 3, 5))
+    w, b = rng.standard_normal(4), rng.standard_normal(4)
+    rm, rv = np.zeros(4), np.ones(4)
+    out = F.batch_norm(x, rm, rv, w, b, training=True, momentum=0.2, eps=1e-4)
+    mean = x.mean(axis=(0, 2, 3))
+    var = x.var(axis=(0, 2, 3))
+    ref = ((x - mean[:, None, None]) / np.sqrt(var[:, None, None] + 1e-4) * w[:, None, None]
+           + b[:, None, None])
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(rm, 0.2 * mean, rtol=1e-13)
+    np.testing.assert_allclose(rv, 0.8 + 0.2 * x.var(axis=(0, 2, 3), ddof=1), rtol=1e-13)
+    ev = F.batch_norm(x, rm, rv, w, b, training=False, eps=1e-4)
+    ref = ((x - rm[:, None, None]) / np.sqrt(rv[:, None, None] + 1e-4) * w[:, None, None]
+           + b[:, None, None])
+    np.testing.assert_allclose(ev, ref, rtol=1e-12, atol=1e-12)
+
+
+def test_float32_statistics_accurate_despite_large_mean(rng):
+    x = (rng.standard_normal((16, 2, 64)) + 1e4).astype(np.float32)
+    rv = np.ones(2, np.float32)
+    F.batch_norm(x, np.zeros(2, np.float32), rv, training=True, momentum=1.0)
+    exact = x.astype(np.float64).var(axis=(0, 2), ddof=1)
+    np.testing.assert_allclose(rv, exact, rtol=1e-6)
+
+
+def test_cumulative_average_when_momentum_is_none(rng):
+    bn = nn.BatchNorm1d(3, momentum=None)
+    batches = [rng.standard_normal((5, 3)) .astype(np.float32) for _ in range(4)]
+    for batch in batches:
+        bn(batch)
+    np.testing.assert_allclose(bn.running_mean, np.mean([b.mean(0) for b in batches], axis=0),
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bn.running_var,
+                               np.mean([b.var(0, ddof=1) for b in batches], axis=0), rtol=1e-5)
