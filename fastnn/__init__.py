@@ -1,6 +1,49 @@
 """fastnn: Numba-accelerated CPU layers with torch.nn semantics."""
+import types as _types
+
 from ._runtime import get_num_threads, set_num_threads
-from .tensor import Tensor
+from .tensor import Tensor, Size, device
+from ._random import manual_seed
+from ._grad import (no_grad, enable_grad, set_grad_enabled, inference_mode,
+                    is_grad_enabled, is_inference_mode_enabled)
+from ._creation import (
+    get_default_dtype, set_default_dtype, as_tensor, from_numpy, zeros, ones, empty, full,
+    rand, randn, arange, zeros_like, ones_like, empty_like, full_like, rand_like,
+    randn_like, flatten, cat, concat, concatenate, stack, unsqueeze, squeeze, numel,
+    is_tensor, is_floating_point, DTYPE_ALIASES as _DTYPE_ALIASES)
+from .serialization import load, save
 from . import nn
 
 __version__ = "0.1.0"
+
+# dtypes are numpy dtypes: fastnn.float32 == np.float32, x.dtype == fastnn.float32
+float32 = float = _DTYPE_ALIASES["float32"]
+float64 = double = _DTYPE_ALIASES["float64"]
+float16 = half = _DTYPE_ALIASES["float16"]
+int64 = long = _DTYPE_ALIASES["int64"]
+int32 = int = _DTYPE_ALIASES["int32"]
+int16 = short = _DTYPE_ALIASES["int16"]
+int8 = _DTYPE_ALIASES["int8"]
+uint8 = _DTYPE_ALIASES["uint8"]
+bool = _DTYPE_ALIASES["bool"]
+complex64 = cfloat = _DTYPE_ALIASES["complex64"]
+complex128 = cdouble = _DTYPE_ALIASES["complex128"]
+
+# `torch.cuda.is_available()` is how torch scripts pick a device; fastnn has none
+cuda = _types.SimpleNamespace(is_available=lambda: False, device_count=lambda: 0)
+
+# `from fastnn import *` must not shadow the builtins float, int and bool
+__all__ = [
+    "Tensor", "Size", "device", "tensor", "manual_seed", "get_num_threads", "set_num_threads",
+    "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+    "is_inference_mode_enabled", "get_default_dtype", "set_default_dtype", "as_tensor",
+    "from_numpy", "zeros", "ones", "empty", "full", "rand", "randn", "arange", "zeros_like",
+    "ones_like", "empty_like", "full_like", "rand_like", "randn_like", "flatten", "cat",
+    "concat", "concatenate", "stack", "unsqueeze", "squeeze", "numel", "is_tensor",
+    "is_floating_point", "float32", "float64", "double", "float16", "half", "int64",
+    "long", "int32", "int16", "short", "int8", "uint8", "complex64", "complex128",
+    "cfloat", "cdouble", "cuda", "nn", "load", "save"]
+
+# Bound last: importing the `fastnn.tensor` submodule sets the package attribute
+# `tensor` to the module; `fastnn.tensor` must be the factory function.
+from ._creation import tensor  # noqa: E402
