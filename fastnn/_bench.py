@@ -79,19 +79,25 @@ def _model(name, **input_args):
             model.double()
         x = np.asarray(examples.load(name).example_input(**input_args), dtype=dtype)
         ours = lambda: model(x)  # noqa: E731
-        torch = _torch()
-        theirs = None
-        if torch is not None:
-            reference = examples.load(name, "torch").build().eval()
-            reference.load_state_dict({k: torch.from_numpy(np.array(v))
-                                       for k, v in model.state_dict().items()})
-            tx = torch.from_numpy(x)
-
-            def theirs():
-                with torch.no_grad():
-                    return reference(tx)
-        return ours, theirs, None
+        return ours, _torch_model_call(name, model, x), None
     return make
+
+
+def _torch_model_call(name, model, x):
+    """The same example model under torch, with fastnn's weights."""
+    from fastnn import examples
+    torch = _torch()
+    if torch is None:
+        return None
+    reference = examples.load(name, "torch").build().eval()
+    reference.load_state_dict({key: torch.from_numpy(np.array(value))
+                               for key, value in model.state_dict().items()})
+    tx = torch.from_numpy(x)
+
+    def call():
+        with torch.no_grad():
+            return reference(tx)
+    return call
 
 
 def _torch():

@@ -12,8 +12,9 @@ import os
 import numpy as np
 
 from .nn._utils import as_array, wrap
-from .tensor import (Tensor, _is_int, _torch_flatten, check_device, int_arg,
-                     int_tuple_arg, wrap_dim)
+from ._args import _is_int, int_arg, int_tuple_arg, wrap_dim
+from ._torch_types import check_device
+from .tensor import Tensor, _torch_flatten
 
 __all__ = [
     "get_default_dtype", "set_default_dtype", "tensor", "as_tensor", "from_numpy", "zeros",

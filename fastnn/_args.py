@@ -1,0 +1,125 @@
+"""Torch-style argument parsing shared by Tensor and the factories, with torch's errors."""
+import operator
+
+import numpy as np
+
+_TORCH_TYPE_NAMES = {
+    "float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
+    "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool",
+    "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+def torch_type_name(dtype):
+    """torch's C++ scalar-type name ('Float', 'Long', ...) used in its kernel errors."""
+    return _TORCH_TYPE_NAMES.get(np.dtype(dtype).name, str(dtype))
+
+
+def int_arg(value, fn, name, position=1):
+    """`value` as an int; floats, bools and other types get torch's TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be int, "
+                    f"not {type(value).__name__}")
+
+
+def int_tuple_arg(values, fn, name="size"):
+    """A torch `tuple of ints` argument given as varargs or as one sequence."""
+    if len(values) == 1 and isinstance(values[0], (tuple, list)):
+        values = values[0]
+    elif len(values) == 1 and not _is_int(values[0]):
+        raise TypeError(f"{fn}(): argument '{name}' (position 1) must be tuple of ints, "
+                        f"not {type(values[0]).__name__}")
+    result = []
+    for pos, value in enumerate(values, 1):
+        if not _is_int(value):
+            raise TypeError(
+                f"{fn}(): argument '{name}' failed to unpack the object at pos {pos} with "
+                f"error \"type must be tuple of ints,but got {type(value).__name__}\"")
+        result.append(operator.index(value))
+    return tuple(result)
+
+
+def _is_int(value):
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    try:
+        operator.index(value)
+    except TypeError:
+        return False
+    return True
+
+
+def wrap_dim(dim, ndim, fn="dim", wrap_scalar=True):
+    """Normalise a possibly negative dim against `ndim`, with torch's IndexError."""
+    dim = int_arg(dim, fn, "dim")
+    if ndim == 0 and not wrap_scalar:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    bound = max(ndim, 1)
+    if not -bound <= dim < bound:
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-bound}, {bound - 1}], but got {dim})")
+    return dim % bound
+
+
+def _dims_list(dim, ndim):
+    """torch's `dim` for sum/mean: an int, a tuple/list of ints, or () for all dims."""
+    if isinstance(dim, (tuple, list)):
+        dims = tuple(wrap_dim(d, ndim) for d in dim)
+        for d in dims:
+            if dims.count(d) > 1:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        return dims or None
+    return (wrap_dim(dim, ndim),)
+
+
+def infer_shape(shape, numel):
+    """Resolve one -1 in `shape` for `numel` elements, with torch's view/reshape errors."""
+    shape_text = f"[{', '.join(map(str, shape))}]"
+    inferred = None
+    known = 1
+    for i, n in enumerate(shape):
+        if n == -1:
+            if inferred is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            inferred = i
+        elif n < 0:
+            raise RuntimeError(f"invalid shape dimension {n} at index {i} of shape {shape_text}")
+        else:
+            known *= n
+    if inferred is None:
+        if known != numel:
+            raise RuntimeError(f"shape '{shape_text}' is invalid for input of size {numel}")
+        return tuple(shape)
+    if known == 0:
+        if numel == 0:
+            raise RuntimeError(
+                f"cannot reshape tensor of 0 elements into shape {shape_text} because the "
+                f"unspecified dimension size -1 can be any value and is ambiguous")
+        raise RuntimeError(f"shape '{shape_text}' is invalid for input of size {numel}")
+    if numel % known:
+        raise RuntimeError(f"shape '{shape_text}' is invalid for input of size {numel}")
+    shape = list(shape)
+    shape[inferred] = numel // known
+    return tuple(shape)
+
+
+def check_broadcast_into(target_shape, source_shape):
+    """torch's error when `source_shape` cannot broadcast into `target_shape` (in place)."""
+    if len(source_shape) > len(target_shape):
+        broadcast = np.broadcast_shapes(target_shape, source_shape)
+        raise RuntimeError(f"output with shape {list(target_shape)} doesn't match the "
+                           f"broadcast shape {list(broadcast)}")
+    offset = len(target_shape) - len(source_shape)
+    for i, n in reversed(list(enumerate(source_shape))):   # torch reports the last dim
+        if n != 1 and n != target_shape[offset + i]:
+            raise RuntimeError(
+                f"The size of tensor a ({target_shape[offset + i]}) must match the size of "
+                f"tensor b ({n}) at non-singleton dimension {offset + i}")
+
+
+def _is_dtype_like(arg):
+    return isinstance(arg, (np.dtype, str)) or (
+        isinstance(arg, type) and issubclass(arg, (np.generic, np.ndarray, float, int, bool,
+                                                   complex)))
