@@ -90,6 +90,8 @@ def _torch_model_call(name, model, x):
     if torch is None:
         return None
     reference = examples.load(name, "torch").build().eval()
+    if x.dtype == np.float64:
+        reference.double()
     reference.load_state_dict({key: torch.from_numpy(np.array(value))
                                for key, value in model.state_dict().items()})
     tx = torch.from_numpy(x)
