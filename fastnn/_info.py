@@ -38,6 +38,16 @@ def kernel_cache_dir():
     return None
 
 
+def fork_behaviour():
+    """What a process forked from this one does with kernels (see `fastnn._runtime`)."""
+    if _runtime.forked_serial():
+        return "this process was forked after GNU OpenMP loaded: kernels run serially"
+    if _runtime._gnu_openmp_loaded():
+        return ("forked children run kernels serially (GNU OpenMP is not fork-safe); "
+                "use spawn/forkserver or install tbb")
+    return "safe"
+
+
 def simd_features():
     features = llvmlite.binding.get_host_cpu_features()
     return sorted(name for name, on in features.items() if on and name.startswith(_SIMD_PREFIXES))
@@ -55,6 +65,7 @@ def report():
         ("serialised launches", "yes (no thread-safe layer)"
          if not _runtime._layer_is_threadsafe() else "no"),
         ("threads", str(_runtime.get_num_threads())),
+        ("fork", fork_behaviour()),
         ("cpu", f"{llvmlite.binding.get_host_cpu_name()}, {os.cpu_count()} logical cores"),
         ("simd", " ".join(simd_features()) or "none detected"),
         ("kernel cache", kernel_cache_dir() or "none writable (kernels recompile each run)"),

@@ -1,15 +1,29 @@
-"""Threads and kernel launches.
+"""Threads, processes and kernel launches.
 
-Numba's default `workqueue` threading layer aborts the process when two Python threads
-launch parallel kernels at once, so fastnn asks for a thread-safe layer (tbb, then omp).
-Where neither can be loaded, every kernel launch is serialised by a lock instead.
+Threads: Numba's default `workqueue` threading layer aborts the process when two Python
+threads launch parallel kernels at once, so fastnn asks for a thread-safe layer (tbb, then
+omp). Where neither can be loaded, every kernel launch is serialised by a lock instead.
 
 `numba.set_num_threads` is per calling thread, so the count chosen with
 `fastnn.set_num_threads` is kept here and applied in whichever thread launches a kernel.
+
+Processes: tbb and workqueue survive `fork`; GNU OpenMP does not. Numba terminates a child
+(SIGTERM) that runs a parallel region after its parent loaded GNU OpenMP -- a
+`multiprocessing` fork pool would then wait forever for the lost task. A child forked from
+such a parent therefore runs each kernel through a serial (``parallel=False``) compilation
+of the same loop: correct, single-threaded, compiled once per process and per kernel
+(uncached: Numba's cache index does not tell serial code from parallel code). Use the
+`spawn` or `forkserver` start method, or install `tbb`, to keep forked workers parallel.
+
+Compile cache: Numba raises when a cached index or object file is corrupt (a garbage or
+truncated `.nbi`/`.nbc` makes unpickling fail) instead of recompiling. `launch` catches a
+failure raised from Numba's cache loader, empties that kernel's cache index (or, where the
+cache cannot be written, stops caching the kernel) and runs it again, which recompiles.
 """
 import contextlib
 import os
 import threading
+import warnings
 
 import numba
 
@@ -21,6 +35,10 @@ if "NUMBA_THREADING_LAYER" not in os.environ:
 _num_threads = None            # None: Numba's default (all cores)
 _serialise = None              # decided on the first launch
 _launch_lock = threading.Lock()
+_forked_from_gnu_omp = False   # set in a child forked after GNU OpenMP was loaded
+_serial_variants = {}          # parallel dispatcher -> its serial twin (forked children)
+_serial_lock = threading.Lock()
+_CACHE_LOADER = os.path.join("numba", "core", "caching.py")
 
 
 def _layer_is_threadsafe():
@@ -29,7 +47,7 @@ def _layer_is_threadsafe():
     if _serialise is None:
         try:
             numba.get_num_threads()   # loads the layer chosen by NUMBA's config
-            _serialise = threading_layer() not in _SAFE_LAYERS
+            _serialise = numba.threading_layer() not in _SAFE_LAYERS
         except ValueError:            # "No threading layer could be loaded"
             numba.config.THREADING_LAYER = "workqueue"
             numba.get_num_threads()
@@ -39,8 +57,82 @@ def _layer_is_threadsafe():
 
 def threading_layer():
     """Name of the Numba threading layer in use (loads it if needed)."""
-    numba.get_num_threads()
+    _layer_is_threadsafe()            # loads the layer, falling back as launches do
     return numba.threading_layer()
+
+
+def _loaded_layer():
+    """The threading layer this process has loaded, or None (never loads one)."""
+    from numba.np.ufunc import parallel
+    if not parallel._is_initialized:
+        return None
+    return numba.threading_layer()
+
+
+def _gnu_openmp_loaded():
+    if _loaded_layer() != "omp":
+        return False
+    from numba.np.ufunc import omppool
+    return omppool.openmp_vendor == "GNU"
+
+
+def _after_fork_in_child():
+    global _forked_from_gnu_omp, _launch_lock, _serial_lock
+    # locks held by another thread at fork time would stay held forever in the child
+    _launch_lock = threading.Lock()
+    _serial_lock = threading.Lock()
+    if _forked_from_gnu_omp or _gnu_openmp_loaded():
+        _forked_from_gnu_omp = True
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def forked_serial():
+    """True in a process forked after GNU OpenMP was loaded: kernels run serially here."""
+    return _forked_from_gnu_omp
+
+
+def _serial_variant(kernel):
+    """A ``parallel=False`` compilation of `kernel`'s loop (prange runs as range)."""
+    serial = _serial_variants.get(kernel)
+    if serial is None:
+        with _serial_lock:
+            serial = _serial_variants.get(kernel)
+            if serial is None:
+                if not _serial_variants:
+                    warnings.warn(
+                        "fastnn: this process was forked after GNU OpenMP was loaded, which "
+                        "is not fork-safe; kernels run single-threaded and are recompiled "
+                        "here. Use the 'spawn' or 'forkserver' start method, or install "
+                        "tbb, to keep workers parallel.", RuntimeWarning, stacklevel=3)
+                options = dict(kernel.targetoptions, parallel=False)
+                options.pop("nopython", None)     # implied by njit, which warns about it
+                serial = numba.njit(**options)(kernel.py_func)
+                _serial_variants[kernel] = serial
+    return serial
+
+
+def _raised_by_cache_loader(error):
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(_CACHE_LOADER):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _forget_cache(kernel):
+    """Drop `kernel`'s unreadable cache so that the next call compiles; False if no cache."""
+    cache = getattr(kernel, "_cache", None)
+    if cache is None or not hasattr(cache, "flush"):
+        return False
+    try:
+        cache.flush()                 # rewrites an empty index; the next save refills it
+    except OSError:
+        from numba.core.caching import NullCache
+        kernel._cache = NullCache()
+    return True
 
 
 def set_num_threads(n):
@@ -66,8 +158,18 @@ def get_num_threads():
 
 def launch(kernel, *args):
     """Run a parallel kernel with the chosen thread count, serialised if the layer needs it."""
+    if _forked_from_gnu_omp and hasattr(kernel, "py_func"):
+        return _serial_variant(kernel)(*args)
     safe = _layer_is_threadsafe()
     if _num_threads is not None and numba.get_num_threads() != _num_threads:
         numba.set_num_threads(_num_threads)
     with contextlib.nullcontext() if safe else _launch_lock:
-        return kernel(*args)
+        try:
+            return kernel(*args)
+        except Exception as error:    # kernels never raise: this came from compiling
+            if not (_raised_by_cache_loader(error) and _forget_cache(kernel)):
+                raise
+            warnings.warn(f"fastnn: the compile cache of {kernel.__name__} could not be "
+                          f"read ({type(error).__name__}: {error}); recompiling.",
+                          RuntimeWarning, stacklevel=2)
+            return kernel(*args)

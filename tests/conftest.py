@@ -1,7 +1,28 @@
 """Shared fixtures. Torch is the oracle where installed; tests that need it take the
-`torch` fixture (skipped without torch), so the torch-free tests still run."""
+`torch` fixture (skipped without torch), so the torch-free tests still run.
+
+Hypothesis profiles: `ci` (default, small) and `thorough` (by hand), chosen with
+``HYPOTHESIS_PROFILE=thorough python -m pytest tests/test_hostile.py``.
+"""
+import collections
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
+
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:             # hypothesis is a test extra; its tests skip without it
+    settings = None
+else:
+    _quiet = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+    settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True,
+                              suppress_health_check=_quiet, print_blob=True)
+    settings.register_profile("thorough", max_examples=1000, deadline=None,
+                              suppress_health_check=_quiet, print_blob=True)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
@@ -15,3 +36,62 @@ def torch():
 def rng():
     """A freshly seeded numpy Generator for building test data."""
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def run_python(tmp_path):
+    """Run Python code in a fresh interpreter (a crash or hang there cannot take pytest down).
+
+    ``run_python(code, env={...}, timeout=s, cwd=dir)`` returns the CompletedProcess;
+    an env value of None removes that variable. A timeout fails the test.
+    """
+    def run(code, env=None, timeout=120, cwd=None, args=()):
+        full_env = dict(os.environ)
+        full_env.pop("NUMBA_THREADING_LAYER", None)
+        for name, value in (env or {}).items():
+            if value is None:
+                full_env.pop(name, None)
+            else:
+                full_env[name] = value
+        script = tmp_path / f"script_{len(list(tmp_path.glob('script_*.py')))}.py"
+        script.write_text(code)
+        try:
+            return subprocess.run([sys.executable, str(script), *args], env=full_env,
+                                  cwd=cwd or os.getcwd(), capture_output=True, text=True,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired as expired:
+            pytest.fail(f"subprocess hung for {timeout} s; output so far:\n"
+                        f"{expired.stdout}\n{expired.stderr}")
+    return run
+
+
+@pytest.fixture(scope="session")
+def needs_tbb():
+    """Skip unless Numba can load its tbb layer (the `tbb` package, a test extra)."""
+    code = "import numba; numba.get_num_threads(); print(numba.threading_layer())"
+    env = dict(os.environ, NUMBA_THREADING_LAYER="tbb")
+    found = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                           text=True, timeout=120)
+    if found.returncode != 0:
+        pytest.skip("Numba's tbb layer cannot be loaded (pip install tbb)")
+
+
+# Counts of the hostile cases tried, by test and by outcome, printed after the run.
+_CASE_COUNTS = collections.Counter()
+
+
+@pytest.fixture(scope="session")
+def case_counts():
+    return _CASE_COUNTS
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _CASE_COUNTS:
+        return
+    terminalreporter.section("hostile cases tried")
+    tests = sorted({test for test, _ in _CASE_COUNTS})
+    for test in tests:
+        outcomes = {outcome: n for (t, outcome), n in _CASE_COUNTS.items() if t == test}
+        detail = ", ".join(f"{outcome} {n}" for outcome, n in sorted(outcomes.items()))
+        terminalreporter.write_line(f"{test}: {sum(outcomes.values())} ({detail})")
+    terminalreporter.write_line(f"total: {sum(_CASE_COUNTS.values())}")

@@ -1,0 +1,128 @@
+"""The kernels' compile cache: NUMBA_CACHE_DIR honoured, a read-only install falling back
+to the user-wide cache, two processes compiling at once, corrupt cache files recompiled.
+
+Each test compiles one small kernel (max_pool2d) in fresh subprocesses."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import fastnn
+import fastnn.kernels
+
+SOURCE = Path(fastnn.__file__).resolve().parent
+KERNELS = Path(fastnn.kernels.__file__).resolve().parent
+
+POOL_ONCE = r'''
+import warnings
+import numpy as np
+import fastnn.nn.functional as F
+from fastnn._info import kernel_cache_dir
+x = np.arange(2 * 3 * 8 * 8, dtype=np.float32).reshape(2, 3, 8, 8)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    total = float(np.asarray(F.max_pool2d(x, 2)).sum())
+recompiled = any("could not be read" in str(w.message) for w in caught)
+print(total, recompiled, kernel_cache_dir())
+'''
+EXPECTED_TOTAL = "18816.0"
+
+
+def _cache_files(root):
+    return sorted(p for p in Path(root).rglob("*") if p.suffix in (".nbi", ".nbc"))
+
+
+def _run(run_python, cache_dir, **kwargs):
+    result = run_python(POOL_ONCE, env={"NUMBA_CACHE_DIR": str(cache_dir)}, **kwargs)
+    assert result.returncode == 0, result.stderr[-3000:]
+    total, recompiled, where = result.stdout.split(None, 2)
+    assert total == EXPECTED_TOTAL
+    return recompiled == "True", where.strip()
+
+
+def test_numba_cache_dir_is_honoured(run_python, tmp_path):
+    cache = tmp_path / "cache"
+    recompiled, where = _run(run_python, cache)
+    assert not recompiled
+    assert where.startswith(str(cache))
+    files = _cache_files(cache)
+    assert any(p.name.startswith("pooling.max_pool3d") and p.suffix == ".nbi" for p in files)
+    assert any(p.suffix == ".nbc" for p in files)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_corrupt_cache_files_are_recompiled(run_python, tmp_path, damage):
+    cache = tmp_path / "cache"
+    _run(run_python, cache)
+    files = _cache_files(cache)
+    assert files
+    for path in files:
+        path.write_bytes(os.urandom(200) if damage == "garbage" else b"")
+    recompiled, _ = _run(run_python, cache)
+    assert recompiled
+    # the cache was rewritten: the next process loads it without complaint
+    recompiled, _ = _run(run_python, cache)
+    assert not recompiled
+
+
+def test_two_processes_compiling_at_once(tmp_path):
+    cache = tmp_path / "cache"
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
+    env.pop("NUMBA_THREADING_LAYER", None)
+    script = tmp_path / "pool_once.py"
+    script.write_text(POOL_ONCE)
+    procs = [subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    try:
+        outputs = [proc.communicate(timeout=300) for proc in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+    for proc, (out, err) in zip(procs, outputs):
+        assert proc.returncode == 0, err[-3000:]
+        assert out.split()[:2] == [EXPECTED_TOTAL, "False"]
+    assert _cache_files(cache)
+
+
+def _unshare_works():
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount --bind / / && true"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _unshare_works(),
+                    reason="needs `unshare -m` and mount rights to make a read-only bind")
+def test_read_only_install_falls_back_to_user_cache(tmp_path):
+    # an installed layout (fastnn/ with fastnn/kernels/) on a read-only bind mount
+    site = tmp_path / "site"
+    ignore = shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc")
+    shutil.copytree(SOURCE, site / "fastnn", ignore=ignore)
+    shutil.copytree(KERNELS, site / "fastnn" / "kernels", ignore=ignore)
+    shutil.copytree(SOURCE.parent / "examples", site / "fastnn" / "examples", ignore=ignore)
+    (tmp_path / "script.py").write_text(
+        POOL_ONCE + "import fastnn; print(fastnn.__file__)\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    xdg = tmp_path / "xdg"
+    env = dict(os.environ, PYTHONPATH=str(site), XDG_CACHE_HOME=str(xdg),
+               PYTHONDONTWRITEBYTECODE="1")
+    for name in ("NUMBA_CACHE_DIR", "NUMBA_THREADING_LAYER"):
+        env.pop(name, None)
+    command = (f"mount --bind {site} {site} && mount -o remount,bind,ro {site} && "
+               f"! touch {site}/fastnn/kernels/probe 2>/dev/null && "
+               f"{sys.executable} {tmp_path / 'script.py'}")
+    result = subprocess.run(["unshare", "-m", "sh", "-c", command], env=env, cwd=work,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    total, recompiled, where, module_file = result.stdout.split()
+    assert module_file.startswith(str(site))          # the read-only copy ran
+    assert total == EXPECTED_TOTAL and recompiled == "False"
+    assert where.startswith(str(xdg / "numba"))
+    assert _cache_files(xdg)
+    assert not _cache_files(site)
