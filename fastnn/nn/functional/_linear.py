@@ -1,1 +1,310 @@
-__all__ = []
+"""``F.linear``: ``y = x @ weight.T + bias`` on the Numba GEMM or on BLAS.
+
+Argument checks follow the path torch 2.13's ``at::linear`` takes, because its messages
+(and which bias shapes it accepts) differ by path:
+
+* a 2-D input with a bias, or a C-contiguous input with a bias that is 1-D once squeezed,
+  goes through ``addmm`` on the input flattened to (M, K): the bias must expand to (M, N)
+  and have the weight's dtype;
+* everything else goes through ``matmul(x, weight.t())`` followed by an in-place
+  ``add_(bias)``: any bias that broadcasts to the output without enlarging it, in any float
+  dtype (cast to the output's dtype, as torch's in-place add does). Integer biases, which
+  torch would also cast there, get fastnn's TypeError naming the dtype.
+
+Both paths compute the same numbers. A 1-D weight (K,) gives the matrix-vector product, as
+in torch. A shape mismatch on a non-contiguous N-d input is reported with ``mm``'s wording
+(torch reports ``bmm``'s unless the weight requires grad, as ``nn.Linear``'s does).
+"""
+import math
+import os
+
+import numpy as np
+
+from ..._runtime import launch
+from ...kernels.gemm import gemm_nt, gemm_nt_serial
+from .._utils import as_array, check_float, kernel_array, wrap
+
+__all__ = ["linear"]
+
+# torch's names for a dtype: ScalarType names (in "... but got Float and Double") and the
+# C++ type names that mm's dtype check prints ("float != double").
+_SCALAR_NAMES = {
+    np.float32: "Float", np.float64: "Double", np.float16: "Half", np.int64: "Long",
+    np.int32: "Int", np.int16: "Short", np.int8: "Char", np.uint8: "Byte", np.bool_: "Bool",
+    np.complex64: "ComplexFloat", np.complex128: "ComplexDouble",
+}
+_CPP_NAMES = {
+    np.float32: "float", np.float64: "double", np.float16: "c10::Half", np.int64: "long int",
+    np.int32: "int", np.int16: "short int", np.int8: "signed char",
+    np.uint8: "unsigned char", np.bool_: "bool", np.complex64: "c10::complex<float>",
+    np.complex128: "c10::complex<double>",
+}
+
+
+def _scalar_name(dtype):
+    return _SCALAR_NAMES.get(dtype.type, str(dtype))
+
+
+def _cpp_name(dtype):
+    return _CPP_NAMES.get(dtype.type, str(dtype))
+
+
+def _sizes(shape):
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+# ---------------------------------------------------------------------------------------
+# the two kernel variants: (a (M, K), w (N, K), bias (N,) or None, out (M, N)) -> out
+# ---------------------------------------------------------------------------------------
+
+# Below this many multiply-adds a parallel launch costs more than it saves: the launch
+# adds ~2.7 us (serial call 1.8 us, parallel 4.5 us on 1x120 @ 120x84), about the time
+# one core needs for 2^17 float32 multiply-adds.
+SERIAL_MAX_MACS = 1 << 17
+
+
+def _numba_gemm(a, w, bias, out):
+    has_bias = bias is not None
+    bias = bias if has_bias else np.empty(0, a.dtype)
+    if a.shape[0] * a.shape[1] * w.shape[0] <= SERIAL_MAX_MACS:
+        gemm_nt_serial(a, w, bias, has_bias, out)
+    else:
+        launch(gemm_nt, a, w, bias, has_bias, out)
+
+
+def _blas(a, w, bias, out):
+    with np.errstate(invalid="ignore", over="ignore"):   # NaN/inf pass silently, as in torch
+        np.matmul(a, w.T, out=out)
+        if bias is not None:
+            np.add(out, bias, out=out)
+
+
+LINEAR_VARIANTS = {"numba_gemm": _numba_gemm, "blas": _blas}
+
+
+def default_variant(m, n, k, dtype):
+    """The faster variant for an (m x k) @ (k x n) product, by a measured rule.
+
+    Measured on the 2-core znver5 box, 2 threads, OPENBLAS_CORETYPE=Haswell (numpy's
+    OpenBLAS held to AVX2), medians of 5 alternating blocks each started on an idle machine
+    (/work/scratch/linear/rule_gated.py). Time ratio blas / numba_gemm (> 1: numba faster):
+
+        float32  K,N:  64,64  256,256  1024,1024  4096,1000  512,10  9,512
+        M=1             2.32     1.43       6.41       0.94    3.27   0.71
+        M=16            0.73     1.56       1.78       1.77    2.41   0.13
+        M=64            0.88      -         0.92       1.11    1.56   0.38
+        M=256           0.94     1.29        -         1.09    1.69   0.66
+        M=1024          0.99     1.32       1.48       0.97    1.97   0.48
+        float64
+        M=1             2.44     1.19       1.09       1.07    2.97   0.70
+        M=16            0.99     1.92       2.25       2.57    2.37   0.17
+        M=256           1.32     1.83       1.15       0.91    1.87   0.88
+        M=1024          1.44     1.70       1.04       0.82    1.87   0.51
+
+    BLAS wins when K is too short for the dot-product kernel's vector loop (K < 16), for
+    short K with many rows in float32 (the per-tile horizontal sums dominate), and on long
+    float64 rows with many rows (64 rows of 32 KiB outgrow L2). Everywhere else the Numba
+    GEMM is as fast or faster (and its serial call makes tiny products cheaper).
+    """
+    if k < 16:
+        return "blas"
+    if dtype == np.float32 and k < 128 and m >= 16:
+        return "blas"
+    if m >= 256 and k * dtype.itemsize >= 32768:
+        return "blas"
+    return "numba_gemm"
+
+
+# ---------------------------------------------------------------------------------------
+# torch's checks, per path
+# ---------------------------------------------------------------------------------------
+
+def _bias_fusable(bias):
+    """torch's `is_bias_likely_fusable`: 1-D once squeezed, and contiguous."""
+    squeezed_ndim = sum(1 for s in bias.shape if s != 1)
+    return (bias.ndim == 1 or squeezed_ndim == 1) and bias.flags.c_contiguous
+
+
+def _check_addmm(x, weight, bias, m):
+    """addmm(bias, x.view(m, K), weight.t()): dtypes, weight rank, shapes, bias expand."""
+    if bias.dtype.type is not weight.dtype.type:
+        raise RuntimeError(
+            f"self and mat2 must have the same dtype, but got {_scalar_name(bias.dtype)} "
+            f"and {_scalar_name(weight.dtype)}")
+    if x.dtype.type is not weight.dtype.type:
+        raise RuntimeError(
+            f"mat1 and mat2 must have the same dtype, but got {_scalar_name(x.dtype)} "
+            f"and {_scalar_name(weight.dtype)}")
+    if weight.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix, got {weight.ndim}-D tensor")
+    n, k = weight.shape
+    if x.shape[-1] != k:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({m}x{x.shape[-1]} and {k}x{n})")
+    target = (m, n)
+    if bias.ndim > 2:
+        raise RuntimeError(
+            f"expand(torch.{_scalar_name(bias.dtype)}Tensor{{{_sizes(bias.shape)}}}, "
+            f"size={_sizes(target)}): the number of sizes provided (2) must be greater or "
+            f"equal to the number of dimensions in the tensor ({bias.ndim})")
+    for offset in range(1, bias.ndim + 1):
+        have, want = bias.shape[-offset], target[-offset]
+        if have != want and have != 1:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({want}) must match the existing size "
+                f"({have}) at non-singleton dimension {2 - offset}.  Target sizes: "
+                f"{_sizes(target)}.  Tensor sizes: {_sizes(bias.shape)}")
+
+
+def _check_matmul(x, weight, m):
+    """matmul(x, weight.t()) as torch dispatches it (mm, mv or dot); returns the out shape."""
+    k = x.shape[-1]
+    if weight.ndim == 2:
+        n, k_w = weight.shape
+        if k != k_w:
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({m}x{k} and {k_w}x{n})")
+        if x.dtype.type is not weight.dtype.type:
+            raise RuntimeError(
+                f"expected m1 and m2 to have the same dtype, but got: "
+                f"{_cpp_name(x.dtype)} != {_cpp_name(weight.dtype)}")
+        return x.shape[:-1] + (n,)
+    k_w = weight.shape[0]
+    if x.ndim == 1:
+        if x.dtype.type is not weight.dtype.type:
+            raise RuntimeError(
+                f"dot : expected both vectors to have same dtype, but found "
+                f"{_scalar_name(x.dtype)} and {_scalar_name(weight.dtype)}")
+        if k != k_w:
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{k}] and src [{k_w}] to have "
+                f"the same number of elements, but got {k} and {k_w} elements respectively")
+        return ()
+    if k != k_w:
+        raise RuntimeError(f"size mismatch, got input ({m}), mat ({m}x{k}), vec ({k_w})")
+    if x.dtype.type is not weight.dtype.type:
+        w_name, x_name = _scalar_name(weight.dtype), _scalar_name(x.dtype)
+        raise RuntimeError(
+            f"addmv input tensors must have the same dtype, but got {w_name}, {x_name}, "
+            f"and {w_name}")
+    return x.shape[:-1]
+
+
+def _check_add_(out_shape, bias):
+    """output.add_(bias): bias must broadcast to the output shape without enlarging it."""
+    ndim = max(len(out_shape), bias.ndim)
+    padded_out = (1,) * (ndim - len(out_shape)) + tuple(out_shape)
+    padded_bias = (1,) * (ndim - bias.ndim) + bias.shape
+    for dim in range(ndim - 1, -1, -1):
+        a, b = padded_out[dim], padded_bias[dim]
+        if a != b and a != 1 and b != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                f"non-singleton dimension {dim}")
+    broadcast = tuple(max(a, b) if min(a, b) != 0 else 0
+                      for a, b in zip(padded_out, padded_bias))
+    if broadcast != tuple(out_shape):
+        raise RuntimeError(
+            f"output with shape {_sizes(out_shape)} doesn't match the broadcast shape "
+            f"{_sizes(broadcast)}")
+
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 50
+
+
+_PHYSICAL_MEMORY = _physical_memory()
+
+
+def refuse_huge_allocation(shape, dtype):
+    """Refuse, with torch's allocator message, an array larger than the machine's memory
+    (numpy would hand out overcommitted pages and the process would die on first touch)."""
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    if nbytes >= 1 << 63:
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={_sizes(shape)}")
+    if nbytes > _PHYSICAL_MEMORY:
+        raise RuntimeError(
+            f"DefaultCPUAllocator: can't allocate memory: you tried to allocate {nbytes} "
+            f"bytes. Error code 12 (Cannot allocate memory)")
+
+
+# ---------------------------------------------------------------------------------------
+# the functional op
+# ---------------------------------------------------------------------------------------
+
+def linear(input, weight, bias=None):
+    r"""linear(input, weight, bias=None) -> Tensor
+
+    Applies an affine linear transformation to the incoming data: :math:`y = xA^T + b`.
+
+    Args:
+        input: :math:`(*, \text{in\_features})`, float32 or float64
+        weight: :math:`(\text{out\_features}, \text{in\_features})` or
+            :math:`(\text{in\_features})`, the same dtype as ``input``
+        bias: optional :math:`(\text{out\_features})` or :math:`()` (or any shape that
+            broadcasts to the output, as in torch)
+
+    Shape:
+        - Output: :math:`(*, \text{out\_features})`; :math:`(*)` for a 1-D weight.
+
+    The kernel (Numba GEMM or BLAS) is chosen by :func:`default_variant`.
+
+    Examples::
+
+        >>> x = fastnn.randn(128, 20)
+        >>> F.linear(x, fastnn.randn(30, 20)).shape
+        (128, 30)
+    """
+    return _linear(input, weight, bias)
+
+
+def _linear(input, weight, bias=None, variant=None):
+    """`linear` with the kernel forced by name (a key of LINEAR_VARIANTS) for tests."""
+    x = as_array(input, "input")
+    w = as_array(weight, "weight")
+    b = None if bias is None else as_array(bias, "bias")
+    if x.ndim == 0 or w.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to linear need to be at least 1D, but they are {x.ndim}D "
+            f"and {w.ndim}D")
+    if w.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {w.ndim}D")
+    m = math.prod(x.shape[:-1])
+    through_addmm = b is not None and (
+        x.ndim == 2 or (_bias_fusable(b) and x.flags.c_contiguous))
+    if through_addmm:
+        _check_addmm(x, w, b, m)
+        out_shape = x.shape[:-1] + (w.shape[0],)
+    else:
+        out_shape = _check_matmul(x, w, m)
+        if b is not None:
+            _check_add_(out_shape, b)
+
+    a = kernel_array(x)
+    check_float(a, "input")
+    if b is not None:
+        b = kernel_array(b)
+        check_float(b, "bias")
+    w2 = kernel_array(w).reshape(w.shape if w.ndim == 2 else (1, w.shape[0]))
+    n, k = w2.shape
+    refuse_huge_allocation((m, n), a.dtype)
+    out = np.empty((m, n), dtype=a.dtype)
+
+    # A bias that is one value per output column (and of the output's dtype) is fused
+    # into the kernel; any other accepted bias is added afterwards with broadcasting.
+    bias_vec = None
+    if b is not None and b.dtype == a.dtype and math.prod(b.shape[:-1]) == 1:
+        bias_vec = b.reshape(-1)
+        if bias_vec.shape[0] != n:
+            bias_vec = np.full(n, bias_vec[0], dtype=a.dtype)
+    if m and n:
+        kernel = LINEAR_VARIANTS[variant or default_variant(m, n, k, a.dtype)]
+        kernel(a.reshape(m, k), w2, bias_vec, out)
+    result = out.reshape(out_shape)
+    if b is not None and bias_vec is None:
+        with np.errstate(invalid="ignore", over="ignore"):
+            np.add(result, b, out=result, casting="same_kind")
+    return wrap(result)

@@ -1,1 +1,108 @@
-__all__ = []
+"""nn.Linear."""
+import math
+import operator
+
+import numpy as np
+
+from .. import functional as F
+from .. import init
+from ..functional._linear import refuse_huge_allocation
+from ..parameter import Parameter
+from .module import Module
+from .normalization import factory_dtype
+
+__all__ = ["Linear"]
+
+
+def _size_arguments(in_features, out_features):
+    """Check the weight's size (out_features, in_features) as torch.empty does."""
+    # torch refuses a bool out_features (first in the size) but takes a bool in_features
+    if isinstance(out_features, (bool, np.bool_)) or not _is_int(out_features):
+        raise TypeError("empty(): argument 'size' (position 1) must be tuple of ints, but "
+                        f"found element of type {type(out_features).__name__} at pos 0")
+    if not _is_int(in_features):
+        raise TypeError("empty(): argument 'size' failed to unpack the object at pos 2 with "
+                        "error \"type must be tuple of ints,but got "
+                        f"{type(in_features).__name__}\"")
+    shape = [operator.index(out_features), operator.index(in_features)]
+    for size in shape:
+        if size < 0:
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension {size}: {shape}")
+    return tuple(shape)
+
+
+def _is_int(value):
+    try:
+        operator.index(value)
+    except TypeError:
+        return False
+    return True
+
+
+class Linear(Module):
+    r"""Applies an affine linear transformation to the incoming data: :math:`y = xA^T + b`.
+
+    Args:
+        in_features: size of each input sample
+        out_features: size of each output sample
+        bias: If set to ``False``, the layer will not learn an additive bias.
+            Default: ``True``
+        device: only ``None`` or ``'cpu'``
+        dtype: float32 (default) or float64
+
+    Shape:
+        - Input: :math:`(*, H_{in})` where :math:`*` means any number of dimensions
+          including none and :math:`H_{in} = \text{in\_features}`.
+        - Output: :math:`(*, H_{out})` where all but the last dimension are the same shape
+          as the input and :math:`H_{out} = \text{out\_features}`.
+
+    Attributes:
+        weight: :math:`(\text{out\_features}, \text{in\_features})`, initialised from
+            :math:`\mathcal{U}(-\sqrt{k}, \sqrt{k})`, :math:`k = 1 / \text{in\_features}`
+        bias: :math:`(\text{out\_features})`, initialised from the same distribution
+
+    The kernel reads ``weight`` as stored (no packed copy is cached), so assigning or
+    modifying the weight in place takes effect on the next call.
+
+    Examples::
+
+        >>> m = nn.Linear(20, 30)
+        >>> input = fastnn.randn(128, 20)
+        >>> m(input).shape
+        (128, 30)
+    """
+
+    __constants__ = ["in_features", "out_features"]
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        shape = _size_arguments(in_features, out_features)
+        dtype = factory_dtype(device, dtype)
+        refuse_huge_allocation(shape, dtype)
+        if bias:
+            refuse_huge_allocation(shape[:1], dtype)
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = Parameter(np.empty(shape, dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(shape[0], dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Weight: kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)); bias: the
+        same bound from fan_in (0 when in_features is 0)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
