@@ -1,1 +1,296 @@
-__all__ = []
+"""F.conv1d / conv2d / conv3d: validate with torch's words, allocate, run a kernel.
+
+1-D and 2-D convolutions run through the 3-D kernels with singleton dimensions. The ops
+"conv1d", "conv2d" and "conv3d" are in the kernel registry (`fastnn.backends`) with the
+variants 'direct' (any convolution), 'depthwise' (one input channel per group) and
+'bounds' (any; slow, exact reference); `_rule` says which runs by default.
+"""
+import operator
+
+import numpy as np
+
+from ... import backends
+from ..._runtime import launch
+from ...kernels import conv as _kernels
+from ...kernels import conv_pad as _pad_kernels
+from ...kernels import registry
+from .._utils import as_array, check_float, kernel_array, ntuple, wrap
+from ._padding import checked_empty
+
+__all__ = ["conv1d", "conv2d", "conv3d"]
+
+_TORCH_TYPE = {np.dtype(np.float32): ("Float", "float"),
+               np.dtype(np.float64): ("Double", "double")}
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    r"""1-D convolution (cross-correlation) over an input of several planes.
+
+    Args:
+        input: ``(N, C_in, L)`` or unbatched ``(C_in, L)``
+        weight: ``(C_out, C_in / groups, kL)``
+        bias: optional ``(C_out,)``. Default: ``None``
+        stride, padding, dilation: an int or a one-element tuple; `padding` may also be
+            ``'valid'`` (no padding) or ``'same'`` (output as long as the input; stride 1)
+        groups (int): split of the input channels into groups. Default: 1
+
+    Shape:
+        ``L_out = floor((L + 2 * padding - dilation * (kL - 1) - 1) / stride + 1)``
+
+    Examples::
+
+        >>> F.conv1d(fastnn.randn(20, 16, 50), fastnn.randn(33, 16, 3)).shape
+        (20, 33, 48)
+    """
+    return backends.run("conv1d", input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    r"""2-D convolution (cross-correlation) over an input of several planes.
+
+    Args:
+        input: ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``
+        weight: ``(C_out, C_in / groups, kH, kW)``
+        bias: optional ``(C_out,)``. Default: ``None``
+        stride, padding, dilation: an int or a ``(h, w)`` tuple; `padding` may also be
+            ``'valid'`` or ``'same'`` (stride 1; an odd total puts the extra row/column
+            at the bottom/right, as torch does)
+        groups (int): split of the input channels into groups. Default: 1
+
+    Shape:
+        ``H_out = floor((H + 2 * padding[0] - dilation[0] * (kH - 1) - 1) / stride[0] + 1)``,
+        ``W_out`` likewise with index 1.
+
+    Examples::
+
+        >>> F.conv2d(fastnn.randn(1, 4, 5, 5), fastnn.randn(8, 4, 3, 3), padding=1).shape
+        (1, 8, 5, 5)
+    """
+    return backends.run("conv2d", input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    r"""3-D convolution (cross-correlation) over an input of several planes.
+
+    Args:
+        input: ``(N, C_in, D, H, W)`` or unbatched ``(C_in, D, H, W)``
+        weight: ``(C_out, C_in / groups, kD, kH, kW)``
+        bias: optional ``(C_out,)``. Default: ``None``
+        stride, padding, dilation: an int or a ``(d, h, w)`` tuple; `padding` may also be
+            ``'valid'`` or ``'same'``
+        groups (int): split of the input channels into groups. Default: 1
+
+    Shape:
+        ``D_out = floor((D + 2 * padding[0] - dilation[0] * (kD - 1) - 1) / stride[0] + 1)``,
+        ``H_out``, ``W_out`` likewise.
+
+    Examples::
+
+        >>> F.conv3d(fastnn.randn(2, 4, 5, 6, 7), fastnn.randn(8, 4, 3, 3, 3)).shape
+        (2, 8, 3, 4, 5)
+    """
+    return backends.run("conv3d", input, weight, bias, stride, padding, dilation, groups)
+
+
+def _prepare(nd, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Validate and allocate: (key, kernel arguments or None, result) for the registry."""
+    name = f"conv{nd}d"
+    x = as_array(input, "input")
+    w = as_array(weight, "weight")
+    b = None if bias is None else as_array(bias, "bias")
+    dtype = _check_dtypes(x, w, b)
+    stride = ntuple(stride, nd, "stride")
+    if w.ndim < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    if w.ndim != nd + 2:
+        raise RuntimeError(
+            f"expected stride to be a single integer value or a list of {w.ndim - 2} values "
+            f"to match the convolution dimensions, but got stride={list(stride)}")
+    if x.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(
+            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
+            f"input of size: {list(x.shape)}")
+    batched = x.ndim == nd + 2
+    if not batched:
+        x = x[None]
+    dilation = ntuple(dilation, nd, "dilation")
+    groups = _groups(groups)
+    pad_before, pad_after = _padding(padding, nd, stride, dilation, w.shape[2:])
+    _check_geometry(nd, x, w, b, stride, pad_before, dilation, groups)
+
+    padded = [x.shape[2 + i] + pad_before[i] + pad_after[i] for i in range(nd)]
+    reach = [dilation[i] * (w.shape[2 + i] - 1) + 1 for i in range(nd)]
+    if any(p < r for p, r in zip(padded, reach)):
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(map(str, reach))}). Kernel size can't be greater "
+            f"than actual input size")
+    out_spatial = [(p - r) // s + 1 for p, r, s in zip(padded, reach, stride)]
+    # torch quirk: an input with zero channels gives an output with zero channels
+    out_channels = w.shape[0] if x.shape[1] else 0
+    out = checked_empty((x.shape[0], out_channels, *out_spatial), dtype)
+    result = wrap(out if batched else out[0])
+    if not out.size:
+        return None, None, result
+    lead = (1,) * (3 - nd)
+    kernel_args = (_as_3d(_ready(x), nd), _as_3d(_ready(w), nd),
+                   None if b is None else _ready(b), _as_3d(out, nd),
+                   lead + stride, (0,) * (3 - nd) + tuple(pad_before),
+                   (0,) * (3 - nd) + tuple(pad_after), lead + dilation, groups)
+    key = (x.shape, w.shape, dtype, b is None, stride, pad_before, pad_after, dilation,
+           groups)
+    return key, kernel_args, result
+
+
+def _check_dtypes(x, w, b):
+    """The native dtype shared by all three, or torch's error."""
+    check_float(x, "input")
+    check_float(w, "weight")
+    if b is not None:
+        check_float(b, "bias")
+    xd, wd = x.dtype.newbyteorder("="), w.dtype.newbyteorder("=")
+    if wd != xd:
+        raise RuntimeError(f"expected scalar type {_TORCH_TYPE[xd][0]} but found "
+                           f"{_TORCH_TYPE[wd][0]}")
+    if b is not None and b.dtype.newbyteorder("=") != xd:
+        raise RuntimeError(f"Input type ({_TORCH_TYPE[xd][1]}) and bias type "
+                           f"({_TORCH_TYPE[b.dtype.newbyteorder('=')][1]}) should be the same")
+    return xd
+
+
+def _groups(groups):
+    if isinstance(groups, (bool, np.bool_)):
+        raise TypeError("groups must be an int, not bool")
+    try:
+        groups = operator.index(groups)
+    except TypeError:
+        raise TypeError(f"groups must be an int, not {type(groups).__name__}") from None
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    return groups
+
+
+def _padding(padding, nd, stride, dilation, kernel):
+    """Padding before and after each spatial dimension ('same' may be asymmetric)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0,) * nd, (0,) * nd
+        if padding != "same":
+            raise RuntimeError(f"Invalid padding string: {padding!r}")
+        if any(s != 1 for s in stride):
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
+        total = [d * (k - 1) for d, k in zip(dilation, kernel)]
+        before = tuple(t // 2 for t in total)
+        return before, tuple(t - b for t, b in zip(total, before))
+    padding = ntuple(padding, nd, "padding")
+    return padding, padding
+
+
+def _check_geometry(nd, x, w, b, stride, pad_before, dilation, groups):
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(p < 0 for p in pad_before):
+        raise RuntimeError("negative padding is not supported")
+    if any(d <= 0 for d in dilation):
+        # torch runs 1-D convolutions as 2-D ones and reports the 2-D values
+        shown = [1, *dilation] if nd == 1 else list(dilation)
+        raise RuntimeError(f"dilation should be greater than zero, but got {shown}")
+    kernel = w.shape[2:]
+    if any(k <= 0 for k in kernel):
+        if nd == 3:
+            raise RuntimeError(f"kernel size should be greater than zero, but got: "
+                               f"{kernel[0]} x {kernel[1]} x {kernel[2]} (TxHxW)")
+        kh, kw = (1, kernel[0]) if nd == 1 else kernel
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: "
+                           f"{kh} kernel_width: {kw}")
+    out_channels, group_channels = w.shape[0], w.shape[1]
+    if out_channels == 0:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least 1 at "
+                           f"dimension 0, but got weight of size {list(w.shape)} instead")
+    if out_channels % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size [{list(w.shape)}] instead")
+    if x.shape[1] != group_channels * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(w.shape)}, expected "
+                           f"input{list(x.shape)} to have {group_channels * groups} channels, "
+                           f"but got {x.shape[1]} channels instead")
+    if b is not None and (b.ndim != 1 or b.shape[0] != out_channels):
+        raise RuntimeError(f"Given weight of size {list(w.shape)}, expected bias to be "
+                           f"1-dimensional with {out_channels} elements, but got bias of size "
+                           f"{list(b.shape)} instead")
+
+
+def _as_3d(t, nd):
+    """(A, B, *spatial) -> (A, B, D, H, W) with singleton leading spatial dimensions."""
+    return t.reshape(t.shape[:2] + (1,) * (3 - nd) + t.shape[2:])
+
+
+def _ready(arr):
+    # a read-only array would make Numba compile another specialisation of each kernel
+    arr = kernel_array(arr)
+    return arr if arr.flags.writeable else arr.copy()
+
+
+# ---------------------------------------------------------------------------------------
+# variants: each runs on (x5, w5, bias or None, out5, stride, pad_before, pad_after,
+# dilation, groups), with 5-D arrays and 3-tuples (1-D and 2-D have singleton dims)
+# ---------------------------------------------------------------------------------------
+
+def _bias_args(b, dtype):
+    return (b, True) if b is not None else (np.zeros(1, dtype=dtype), False)
+
+
+def _run_direct(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+    """conv3d_direct on a zero-padded, phased copy of the input (kernels/conv_pad.py): the
+    copy costs a few percent of a dense convolution, removes every bounds check and makes
+    strided taps contiguous. A stride-1 input that needs no padding is used as it is."""
+    n, c, d, h, wd = x.shape
+    kw, sw, dw = w.shape[4], stride[2], dilation[2]
+    padded_w = wd + pad_before[2] + pad_after[2]
+    span = _pad_kernels.phase_span(out.shape[4], kw, dw, sw, padded_w)
+    if any(pad_before) or any(pad_after) or sw > 1 or span > wd:
+        xp = checked_empty((n, c, d + pad_before[0] + pad_after[0],
+                            h + pad_before[1] + pad_after[1], sw * span), x.dtype)
+        launch(_pad_kernels.pad_phased3d, x, xp, *pad_before, sw, 0.0)
+        x = xp
+    else:
+        span = wd
+    taps = _pad_kernels.tap_offsets(kw, dw, sw, span)
+    launch(_kernels.conv3d_direct, x, w, *_bias_args(b, x.dtype), out, taps, stride[0],
+           stride[1], dilation[0], dilation[1], groups)
+
+
+def _run_depthwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+    kw, sw, dw = w.shape[4], stride[2], dilation[2]
+    span = _pad_kernels.phase_span(out.shape[4], kw, dw, sw,
+                               x.shape[4] + pad_before[2] + pad_after[2])
+    taps = _pad_kernels.tap_offsets(kw, dw, sw, span)
+    launch(_kernels.conv3d_depthwise, x, w, *_bias_args(b, x.dtype), out, taps, span,
+           stride[0], stride[1], *pad_before, sw, dilation[0], dilation[1], groups)
+
+
+def _run_bounds(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+    launch(_kernels.conv3d_bounds, x, w, *_bias_args(b, x.dtype), out, *stride,
+           *pad_before, *dilation, groups)
+
+
+def _depthwise_only(x, w, *rest):
+    return None if w.shape[1] == 1 else "it needs one input channel per group"
+
+
+def _rule(x, w, *rest):
+    """Default choice: one input channel per group -> 'depthwise', or 'bounds' when a
+    weight is not finite (torch's depthwise kernel skips padding taps, so an inf weight
+    gives 0 there, where multiplying the zero padding gives NaN); otherwise 'direct'."""
+    if w.shape[1] == 1:
+        return "depthwise" if np.isfinite(w).all() else "bounds"
+    return "direct"
+
+
+for _nd in (1, 2, 3):
+    _op = f"conv{_nd}d"
+    registry.register_op(_op, lambda *a, _nd=_nd, **k: _prepare(_nd, *a, **k), _rule)
+    registry.register_variant(_op, "direct", _run_direct)
+    registry.register_variant(_op, "depthwise", _run_depthwise, _depthwise_only)
+    # exact but slow (one output element at a time): never picked by autotuning
+    registry.register_variant(_op, "bounds", _run_bounds, auto=False)

@@ -1,0 +1,46 @@
+"""Fixed-size scratch arrays on the stack, for register-resident accumulators.
+
+`np.empty` inside a kernel lives on the heap and LLVM keeps it in memory. A buffer made
+here is an `alloca` in the function's entry block, wrapped as a 1-D array without a
+meminfo: when every access to it is inside fully unrolled loops of constant trip count,
+LLVM promotes it to (vector) registers (PERF.md, "What a probe measured").
+"""
+from llvmlite import ir
+from numba import carray, njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+TILE = 16      # stack buffer length: one 512-bit register of float32, two of float64
+
+
+@intrinsic
+def _alloca(typingctx, size, dtype):
+    if not isinstance(size, types.IntegerLiteral):
+        return None
+    length = size.literal_value
+    elt = dtype.dtype
+
+    def codegen(context, builder, signature, args):
+        lty = context.get_value_type(elt)
+        ptr = cgutils.alloca_once(builder, ir.ArrayType(lty, length))
+        return builder.bitcast(ptr, lty.as_pointer())
+
+    return types.CPointer(elt)(size, dtype), codegen
+
+
+@intrinsic
+def tile_width(typingctx, dtype):
+    """Elements of `dtype` in one 512-bit register, as a compile-time constant (so loops
+    over it have a constant trip count): 16 for float32, 8 for float64."""
+    width = 512 // dtype.dtype.bitwidth
+
+    def codegen(context, builder, signature, args):
+        return context.get_constant(types.intp, width)
+
+    return types.intp(dtype), codegen
+
+
+@njit(inline="always")
+def tile_buffer(dtype):
+    """A TILE-long uninitialised stack array of `dtype` (valid until the caller returns)."""
+    return carray(_alloca(TILE, dtype), (TILE,))

@@ -1,0 +1,401 @@
+"""Direct convolution kernels, NCDHW (1-D and 2-D run with singleton D/H dimensions).
+
+x (N, C, D, H, W), w (K, C/groups, KD, KH, KW) and out (N, K, OD, OH, OW) are C-contiguous
+arrays of one float dtype.
+
+- `conv3d_direct` (dense and grouped) reads an input already zero-padded by
+  `pad_phased3d`, so it has no bounds checks: padding taps are multiplied like any other,
+  which is also what torch's dense CPU convolution does (an inf weight gives NaN at the
+  border). Each task computes two output rows of up to OUT_BLOCK channels in tiles as
+  wide as one vector register (`tile_width`: 16 float32, 8 float64), whose accumulators
+  live in stack buffers that LLVM keeps in registers; the last tile of a row overlaps the
+  previous one instead of running a scalar remainder (PERF.md: a scalar remainder cost
+  10x on 28-wide rows).
+- `conv3d_depthwise` (one input channel per group) copies each input plane into a padded
+  scratch (the same layout) and runs DW_ROWS-row register tiles over it.
+- `conv3d_bounds` skips padding taps instead of multiplying them, as torch's depthwise
+  kernel does (an inf weight gives 0, not NaN, at the border); it is slow and serves
+  depthwise convolutions with non-finite weights.
+
+Both read "phased rows" (kernels/conv_pad.py), which make strided taps contiguous.
+
+Measured choices (float32, this machine):
+- loops index flat arrays with unsigned offsets: Numba adds a negative-index wraparound
+  to signed indices, which stops vectorisation, and slicing row views inside the loops
+  cost ~150 ns of reference counting per view (7x slower on 56-wide rows);
+- inner helpers are inlined (`inline="always"`);
+- only the 'contract' fastmath flag is used (FMAs), so NaN and inf propagate as in torch.
+"""
+import numpy as np
+from numba import njit, prange
+
+from ._stack import tile_buffer, tile_width
+from .conv_pad import _phased_row, _u
+
+_FLAGS = {"contract"}
+OUT_BLOCK = 8       # output channels per task; with 2 rows: 16 one-register accumulators
+DW_ROWS = 8         # output rows per depthwise tile group, one accumulator each
+
+
+@njit(inline="always")
+def _store_tile(of, acc, ob, nv, TW):
+    """of[ob:ob+nv] = acc[:nv], masked over the constant trip count TW so that `acc`
+    stays in a register."""
+    for v in range(TW):
+        if v < nv:
+            of[ob + _u(v)] = acc[v]
+
+
+@njit(inline="always")
+def _buffers4(dtype):
+    return tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype)
+
+
+# The tile functions are called, not inlined: that halves the compile time (11 s -> 5 s
+# per dtype) for 3% on dense convolutions. Their accumulators are their own stack buffers:
+# buffers passed in from the caller stay in memory (25x slower).
+@njit(fastmath=_FLAGS)
+def _tile4x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
+            Cg, KD, KH, KW, xc, xd, xh, taps, wc):
+    """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels
+    k0..k0+kn-1 (kn <= 4); all offsets unsigned. Two rows share each weight load.
+
+    x element of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v] (xb2
+    for the second row); weight (r, c, kd, kh, kw) is
+    wf[wb + wstep[r] + c*wc + (kd*KH + kh)*KW + kw]. Rows of a partial block repeat the
+    block's last channel (wstep) and are not stored.
+    """
+    TW = tile_width(of.dtype)
+    a0, a1, a2, a3 = _buffers4(of.dtype)
+    b0, b1, b2, b3 = _buffers4(of.dtype)
+    for v in range(TW):
+        a0[v] = bias8[0]
+        b0[v] = bias8[0]
+        a1[v] = bias8[1]
+        b1[v] = bias8[1]
+        a2[v] = bias8[2]
+        b2[v] = bias8[2]
+        a3[v] = bias8[3]
+        b3[v] = bias8[3]
+    ws = (wstep[1], wstep[2], wstep[3])
+    dx = xb2 - xb
+    for c in range(Cg):
+        for kd in range(KD):
+            for kh in range(KH):
+                xr = xb + c * xc + kd * xd + kh * xh
+                wr = wb + c * wc + (kd * KH + kh) * KW
+                for kw in range(KW):
+                    xo = xr + taps[kw]
+                    xo2 = xo + dx
+                    wo = wr + kw
+                    q0 = wf[wo]
+                    q1 = wf[wo + ws[0]]
+                    q2 = wf[wo + ws[1]]
+                    q3 = wf[wo + ws[2]]
+                    for v in range(TW):
+                        e = xf[xo + _u(v)]
+                        f = xf[xo2 + _u(v)]
+                        a0[v] += q0 * e
+                        a1[v] += q1 * e
+                        a2[v] += q2 * e
+                        a3[v] += q3 * e
+                        b0[v] += q0 * f
+                        b1[v] += q1 * f
+                        b2[v] += q2 * f
+                        b3[v] += q3 * f
+    _store_tile(of, a0, ob, nv, TW)
+    _store_tile(of, b0, ob2, nv, TW)
+    if kn > 1:
+        _store_tile(of, a1, ob + ostep, nv, TW)
+        _store_tile(of, b1, ob2 + ostep, nv, TW)
+    if kn > 2:
+        _store_tile(of, a2, ob + _u(2) * ostep, nv, TW)
+        _store_tile(of, b2, ob2 + _u(2) * ostep, nv, TW)
+    if kn > 3:
+        _store_tile(of, a3, ob + _u(3) * ostep, nv, TW)
+        _store_tile(of, b3, ob2 + _u(3) * ostep, nv, TW)
+
+
+@njit(fastmath=_FLAGS)
+def _tile8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
+            Cg, KD, KH, KW, xc, xd, xh, taps, wc):
+    """As `_tile4x2` for 4 < kn <= 8 channels: sixteen one-register accumulators
+    (measured 1.35x faster than four, and 2 rows 1.65x faster than 1, on dense 3x3)."""
+    TW = tile_width(of.dtype)
+    a0, a1, a2, a3 = _buffers4(of.dtype)
+    a4, a5, a6, a7 = _buffers4(of.dtype)
+    b0, b1, b2, b3 = _buffers4(of.dtype)
+    b4, b5, b6, b7 = _buffers4(of.dtype)
+    for v in range(TW):
+        a0[v] = bias8[0]
+        b0[v] = bias8[0]
+        a1[v] = bias8[1]
+        b1[v] = bias8[1]
+        a2[v] = bias8[2]
+        b2[v] = bias8[2]
+        a3[v] = bias8[3]
+        b3[v] = bias8[3]
+        a4[v] = bias8[4]
+        b4[v] = bias8[4]
+        a5[v] = bias8[5]
+        b5[v] = bias8[5]
+        a6[v] = bias8[6]
+        b6[v] = bias8[6]
+        a7[v] = bias8[7]
+        b7[v] = bias8[7]
+    ws = (wstep[1], wstep[2], wstep[3], wstep[4], wstep[5], wstep[6], wstep[7])
+    dx = xb2 - xb
+    for c in range(Cg):
+        for kd in range(KD):
+            for kh in range(KH):
+                xr = xb + c * xc + kd * xd + kh * xh
+                wr = wb + c * wc + (kd * KH + kh) * KW
+                for kw in range(KW):
+                    xo = xr + taps[kw]
+                    xo2 = xo + dx
+                    wo = wr + kw
+                    q0 = wf[wo]
+                    q1 = wf[wo + ws[0]]
+                    q2 = wf[wo + ws[1]]
+                    q3 = wf[wo + ws[2]]
+                    q4 = wf[wo + ws[3]]
+                    q5 = wf[wo + ws[4]]
+                    q6 = wf[wo + ws[5]]
+                    q7 = wf[wo + ws[6]]
+                    for v in range(TW):
+                        e = xf[xo + _u(v)]
+                        f = xf[xo2 + _u(v)]
+                        a0[v] += q0 * e
+                        a1[v] += q1 * e
+                        a2[v] += q2 * e
+                        a3[v] += q3 * e
+                        a4[v] += q4 * e
+                        a5[v] += q5 * e
+                        a6[v] += q6 * e
+                        a7[v] += q7 * e
+                        b0[v] += q0 * f
+                        b1[v] += q1 * f
+                        b2[v] += q2 * f
+                        b3[v] += q3 * f
+                        b4[v] += q4 * f
+                        b5[v] += q5 * f
+                        b6[v] += q6 * f
+                        b7[v] += q7 * f
+    _store_tile(of, a0, ob, nv, TW)
+    _store_tile(of, b0, ob2, nv, TW)
+    _store_tile(of, a1, ob + ostep, nv, TW)
+    _store_tile(of, b1, ob2 + ostep, nv, TW)
+    _store_tile(of, a2, ob + _u(2) * ostep, nv, TW)
+    _store_tile(of, b2, ob2 + _u(2) * ostep, nv, TW)
+    _store_tile(of, a3, ob + _u(3) * ostep, nv, TW)
+    _store_tile(of, b3, ob2 + _u(3) * ostep, nv, TW)
+    _store_tile(of, a4, ob + _u(4) * ostep, nv, TW)
+    _store_tile(of, b4, ob2 + _u(4) * ostep, nv, TW)
+    if kn > 5:
+        _store_tile(of, a5, ob + _u(5) * ostep, nv, TW)
+        _store_tile(of, b5, ob2 + _u(5) * ostep, nv, TW)
+    if kn > 6:
+        _store_tile(of, a6, ob + _u(6) * ostep, nv, TW)
+        _store_tile(of, b6, ob2 + _u(6) * ostep, nv, TW)
+    if kn > 7:
+        _store_tile(of, a7, ob + _u(7) * ostep, nv, TW)
+        _store_tile(of, b7, ob2 + _u(7) * ostep, nv, TW)
+
+
+@njit(parallel=True, cache=True, fastmath=_FLAGS)
+def conv3d_direct(x, w, bias, has_bias, out, taps, sd, sh, dd, dh, groups):
+    """Dense and grouped convolution of a padded, phased `x` (see the module docstring;
+    `taps` = tap_offsets(...)). Each phase must be phase_span(...) long: rows narrower
+    than a tile compute a whole tile and store OW positions.
+    One task = two output rows (n, od, oh and oh + 1) of up to OUT_BLOCK channels of one
+    group; an odd last row is computed twice, a lone row pairs its own tiles."""
+    N, C, D, H, W = x.shape
+    K, Cg, KD, KH, KW = w.shape
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    xf = x.reshape(x.size)
+    wf = w.reshape(w.size)
+    of = out.reshape(out.size)
+    Kg = K // groups
+    blocks = (Kg + OUT_BLOCK - 1) // OUT_BLOCK
+    row_tasks = groups * blocks
+    pairs = (OH + 1) // 2
+    u_cg, u_kd, u_kh, u_kw = _u(Cg), _u(KD), _u(KH), _u(KW)
+    u_xc, u_xd, u_xh = _u(D * H * W), _u(dd * H * W), _u(dh * W)
+    u_wc = _u(KD * KH * KW)
+    u_plane = _u(OD * OH * OW)
+    # channel blocks vary fastest, so consecutive tasks of one thread reuse input rows
+    for t in prange(N * OD * pairs * row_tasks):
+        # set inside the loop: a value from outside reaches the parallel body as a runtime
+        # argument, and the tile loops must see a constant trip count
+        TW = tile_width(out.dtype)
+        nv = min(OW, TW)
+        blk = t % row_tasks
+        r = t // row_tasks
+        oh = (r % pairs) * 2
+        oh2 = min(oh + 1, OH - 1)
+        od = (r // pairs) % OD
+        n = r // (pairs * OD)
+        g = blk // blocks
+        k0 = g * Kg + (blk % blocks) * OUT_BLOCK
+        kn = min(OUT_BLOCK, (g + 1) * Kg - k0)
+        bias8 = tile_buffer(out.dtype)
+        wstep = tile_buffer(np.uint64)
+        for i in range(OUT_BLOCK):
+            k = k0 + min(i, kn - 1)
+            bias8[i] = bias[k] if has_bias else 0.0
+            wstep[i] = _u((k - k0) * Cg * KD * KH * KW)
+        xplane = ((n * C + g * Cg) * D + od * sd) * H
+        x1 = _u((xplane + oh * sh) * W)
+        x2 = _u((xplane + oh2 * sh) * W)
+        oplane = ((n * K + k0) * OD + od) * OH
+        o1 = _u((oplane + oh) * OW)
+        o2 = _u((oplane + oh2) * OW)
+        wb = _u(k0 * Cg * KD * KH * KW)
+        # a single output row (1-D convolutions) pairs two tiles of that row instead
+        step = 2 * TW if OH == 1 else TW
+        ow0 = 0
+        while ow0 < OW:
+            s = _u(max(0, min(ow0, OW - TW)))     # the last tile overlaps the previous one
+            s2 = _u(max(0, min(ow0 + TW, OW - TW))) if OH == 1 else s
+            if kn > 4:
+                _tile8x2(xf, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2, wstep,
+                         u_plane, kn, nv, u_cg, u_kd, u_kh, u_kw, u_xc, u_xd, u_xh, taps,
+                         u_wc)
+            else:
+                _tile4x2(xf, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2, wstep,
+                         u_plane, kn, nv, u_cg, u_kd, u_kh, u_kw, u_xc, u_xd, u_xh, taps,
+                         u_wc)
+            ow0 += step
+
+
+@njit(parallel=True, cache=True, fastmath=_FLAGS)
+def conv3d_depthwise(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw, dd, dh,
+                     groups):
+    """One input channel per group (C / groups == 1), finite weights.
+
+    Per output plane, the input plane is copied into a zero-padded, phased scratch (`span`
+    and `taps` as for conv3d_direct) that stays in cache, then DW_ROWS output rows at a
+    time are computed in one-register tiles. Padding is multiplied here, so the caller
+    routes non-finite weights to `conv3d_bounds`, which skips it as torch does.
+    """
+    N, C, D, H, W = x.shape
+    K, _, KD, KH, KW = w.shape
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    Kg = K // groups
+    Dp = (OD - 1) * sd + (KD - 1) * dd + 1
+    Hp = (OH - 1) * sh + (KH - 1) * dh + 1
+    Wp = sw * span
+    xf = x.reshape(x.size)
+    of = out.reshape(out.size)
+    for t in prange(N * K):
+        TW = tile_width(out.dtype)          # inside the loop: see conv3d_direct
+        nv = min(OW, TW)
+        k = t % K
+        n = t // K
+        c = k // Kg
+        scratch = np.empty(Dp * Hp * Wp, dtype=x.dtype)
+        for zd in range(Dp):
+            for zh in range(Hp):
+                _phased_row(xf, scratch, _u((zd * Hp + zh) * Wp), n * C + c, zd - pd, zh - ph,
+                            D, H, W, pw, sw, span, 0.0)
+        rows = tile_buffer(np.uint64)
+        b = bias[k] if has_bias else 0.0
+        plane = (n * K + k) * OD * OH * OW
+        for od in range(OD):
+            for oh0 in range(0, OH, DW_ROWS):
+                ow0 = 0
+                while ow0 < OW:
+                    s = max(0, min(ow0, OW - TW))
+                    for i in range(DW_ROWS):
+                        # rows past the end repeat the last row (computed and stored again)
+                        rows[i] = _u(min(oh0 + i, OH - 1))
+                    _depthwise_tile(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd,
+                                    dh, KD, KH, KW, Hp, Wp, taps, _u(plane + od * OH * OW),
+                                    _u(OW))
+                    ow0 += TW
+
+
+@njit(inline="always", fastmath=_FLAGS)
+def _depthwise_tile(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd, dh, KD, KH, KW,
+                    Hp, Wp, taps, oplane, ow_len):
+    """DW_ROWS output rows (`rows`) x TW positions from s of plane k: eight accumulators
+    (measured 1.5x faster than four, which wait on the FMA latency). Inlined: as a called
+    function it was 1.3x slower (only 9 taps of work per call)."""
+    TW = tile_width(of.dtype)
+    a0, a1, a2, a3 = _buffers4(of.dtype)
+    a4, a5, a6, a7 = _buffers4(of.dtype)
+    for v in range(TW):
+        a0[v] = b
+        a1[v] = b
+        a2[v] = b
+        a3[v] = b
+        a4[v] = b
+        a5[v] = b
+        a6[v] = b
+        a7[v] = b
+    u_sh, u_wp = _u(sh), _u(Wp)
+    for kd in range(KD):
+        for kh in range(KH):
+            base = _u(((od * sd + kd * dd) * Hp + kh * dh) * Wp + s)
+            r0 = base + rows[0] * u_sh * u_wp
+            r1 = base + rows[1] * u_sh * u_wp
+            r2 = base + rows[2] * u_sh * u_wp
+            r3 = base + rows[3] * u_sh * u_wp
+            r4 = base + rows[4] * u_sh * u_wp
+            r5 = base + rows[5] * u_sh * u_wp
+            r6 = base + rows[6] * u_sh * u_wp
+            r7 = base + rows[7] * u_sh * u_wp
+            for kw in range(KW):
+                q = w[k, 0, kd, kh, kw]
+                e = taps[kw]
+                for v in range(TW):
+                    j = _u(v) + e
+                    a0[v] += q * scratch[r0 + j]
+                    a1[v] += q * scratch[r1 + j]
+                    a2[v] += q * scratch[r2 + j]
+                    a3[v] += q * scratch[r3 + j]
+                    a4[v] += q * scratch[r4 + j]
+                    a5[v] += q * scratch[r5 + j]
+                    a6[v] += q * scratch[r6 + j]
+                    a7[v] += q * scratch[r7 + j]
+    ob = oplane + _u(s)
+    _store_tile(of, a0, ob + rows[0] * ow_len, nv, TW)
+    _store_tile(of, a1, ob + rows[1] * ow_len, nv, TW)
+    _store_tile(of, a2, ob + rows[2] * ow_len, nv, TW)
+    _store_tile(of, a3, ob + rows[3] * ow_len, nv, TW)
+    _store_tile(of, a4, ob + rows[4] * ow_len, nv, TW)
+    _store_tile(of, a5, ob + rows[5] * ow_len, nv, TW)
+    _store_tile(of, a6, ob + rows[6] * ow_len, nv, TW)
+    _store_tile(of, a7, ob + rows[7] * ow_len, nv, TW)
+
+
+@njit(parallel=True, cache=True)
+def conv3d_bounds(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
+    """Any convolution, one output element at a time, padding taps skipped (not
+    multiplied). Slow; used where that difference matters (non-finite depthwise weights)."""
+    N, C, D, H, W = x.shape
+    K, Cg, KD, KH, KW = w.shape
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    Kg = K // groups
+    for t in prange(N * K * OD):
+        od = t % OD
+        k = (t // OD) % K
+        n = t // (OD * K)
+        c0 = (k // Kg) * Cg
+        for oh in range(OH):
+            for ow in range(OW):
+                acc = bias[k] if has_bias else 0.0
+                for c in range(Cg):
+                    for kd in range(KD):
+                        id_ = od * sd - pd + kd * dd
+                        if id_ < 0 or id_ >= D:
+                            continue
+                        for kh in range(KH):
+                            ih = oh * sh - ph + kh * dh
+                            if ih < 0 or ih >= H:
+                                continue
+                            for kw in range(KW):
+                                iw = ow * sw - pw + kw * dw
+                                if iw >= 0 and iw < W:
+                                    acc += w[k, c, kd, kh, kw] * x[n, c0 + c, id_, ih, iw]
+                out[n, k, od, oh, ow] = acc
