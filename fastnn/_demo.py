@@ -79,7 +79,8 @@ def _compile_progress(total, stream):
     return show
 
 
-def run(args, stream=sys.stdout):
+def run(args, stream=None):
+    stream = stream or sys.stdout  # looked up per call: tests swap sys.stdout
     from fastnn.examples import resnet
 
     if args.threads is not None:
