@@ -8,6 +8,7 @@ import pytest
 import fastnn
 import fastnn.nn as nn
 import fastnn.nn.functional as F
+from torch_compare import error_of
 
 TOL = {np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-10}
 MODES = ["zeros", "reflect", "replicate", "circular"]
@@ -112,12 +113,6 @@ def test_empty_batch_and_zero_channels_follow_torch(torch, nd):
         assert result.shape == tuple(expected.shape)
 
 
-def error_of(fn):
-    try:
-        fn()
-    except Exception as e:          # noqa: BLE001 - the exception is what we compare
-        return e
-    raise AssertionError("no exception raised")
 
 
 def x_(*shape, dtype=np.float32):

@@ -8,6 +8,7 @@ import pytest
 
 import fastnn
 from fastnn import Tensor
+from torch_compare import assert_same, raises_like
 
 # numpy warns that torch's __array__ lacks numpy 2's copy keyword; not ours to fix
 pytestmark = [
@@ -16,20 +17,8 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Creating a tensor from a list of numpy:UserWarning")]
 
 
-def assert_same(result, expected):
-    assert isinstance(result, Tensor), type(result)
-    ref = expected.detach().numpy()
-    assert result.shape == ref.shape
-    assert result.dtype == ref.dtype, (result.dtype, ref.dtype)
-    np.testing.assert_array_equal(np.asarray(result), ref)
 
 
-def raises_like(torch_call, fast_call, message=None):
-    with pytest.raises(Exception) as expected:
-        torch_call()
-    text = message or str(expected.value)
-    with pytest.raises(type(expected.value), match=re.escape(text)):
-        fast_call()
 
 
 @pytest.fixture

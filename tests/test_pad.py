@@ -8,12 +8,6 @@ import fastnn
 import fastnn.nn.functional as F
 
 
-def error_of(fn):
-    try:
-        fn()
-    except Exception as e:          # noqa: BLE001 - the exception is what we compare
-        return e
-    raise AssertionError("no exception raised")
 
 
 def compare(torch, x, pad, mode="constant", value=None):

@@ -7,28 +7,15 @@ import pytest
 
 import fastnn
 from fastnn import Tensor
+from torch_compare import assert_same, raises_like
 
 
 def as_fast(arr):
     return np.array(arr).view(Tensor)
 
 
-def assert_same(result, expected):
-    """`result` (fastnn) equals `expected` (torch tensor): type, shape, dtype, values."""
-    assert isinstance(result, Tensor), type(result)
-    ref = expected.detach().numpy()
-    assert result.shape == ref.shape
-    assert result.dtype == ref.dtype
-    np.testing.assert_array_equal(np.asarray(result), ref)
 
 
-def raises_like(torch_call, fast_call, message=None):
-    """`fast_call` raises the exception class and message that `torch_call` raises."""
-    with pytest.raises(Exception) as expected:
-        torch_call()
-    text = message or str(expected.value)
-    with pytest.raises(type(expected.value), match=re.escape(text)):
-        fast_call()
 
 
 def sample(rng, torch, shape, dtype=np.float32):
