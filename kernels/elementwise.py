@@ -73,9 +73,11 @@ def hardswish(x, out, three, six):
 
 @njit(parallel=True, cache=True)
 def elu(x, out, alpha):
+    """x for x >= 0 (so +-0 stays +-0 even for an infinite or NaN alpha, as in torch),
+    else alpha * expm1(x)."""
     for i in prange(x.size):
         v = np.float64(x[i])
-        out[i] = v if v > 0 else alpha * math.expm1(v)
+        out[i] = v if v >= 0 else alpha * math.expm1(v)
 
 
 @njit(parallel=True, cache=True)

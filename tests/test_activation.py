@@ -169,6 +169,101 @@ def test_argument_errors_match_torch(torch):
         gelu(x)
 
 
+def assert_like_torch(ours, theirs, **tol):
+    """`ours()` raises what `theirs()` raises (class and whole message) or returns a fastnn
+    Tensor with its shape, dtype and values (exactly, unless `tol` is given)."""
+    try:
+        want = theirs()
+    except Exception as error:
+        with pytest.raises(type(error), match=f"^{re.escape(str(error))}$"):
+            ours()
+        return
+    got = ours()
+    assert isinstance(got, fastnn.Tensor)
+    got, want = np.asarray(got), want.numpy()
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, equal_nan=True, **(tol or dict(rtol=0, atol=0)))
+
+
+def scalar_pairs(torch):
+    """(fastnn value, torch value) for every kind of scalar argument torch's parser sees."""
+    plain = [None, "2", (), [1.0], np.array(0.5), True, np.True_, 2, -3, 0.5, np.float32(0.5),
+             np.float16(-1.5), np.int64(2), 2**64 - 1, 2**64, -2**63, -2**63 - 1, 1e39, 1e300,
+             math.inf, -math.inf, math.nan, 1 + 0j, 1 + 2j]
+    return [(v, v) for v in plain] + [
+        (fastnn.tensor(0.25), torch.tensor(0.25)), (fastnn.tensor(3), torch.tensor(3)),
+        (fastnn.tensor([0.5]), torch.tensor([0.5])), (torch.tensor(0.75), torch.tensor(0.75))]
+
+
+# `min_val > max_val` (torch's and fastnn's first check) of np.float16(-1.5) and 1e30
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name, param", [("leaky_relu", "negative_slope"), ("elu", "alpha"),
+                                         ("hardtanh", "min_val"), ("hardtanh", "max_val")])
+def test_scalar_arguments_are_parsed_and_converted_like_torch(torch, dtype, name, param):
+    x = np.array([-1.5, -0.0, 0.25, 3.0, np.nan, np.inf], dtype)
+    other = {"min_val": {"max_val": 1e30}, "max_val": {"min_val": -1e30}}.get(param, {})
+    for ours_value, their_value in scalar_pairs(torch):
+        for inplace in (False, True):
+            mine = x.copy()
+            assert_like_torch(
+                lambda: getattr(F, name)(mine, **{param: ours_value}, **other, inplace=inplace),
+                lambda: getattr(torch.nn.functional, name)(
+                    torch.from_numpy(x.copy()), **{param: their_value}, **other,
+                    inplace=inplace),
+                **tolerance(dtype, name))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.int32, np.int64])
+def test_integer_hardtanh_converts_bounds_like_torch(torch, dtype):
+    x = np.array([-128, -2, -1, 0, 1, 2, 100, 127], np.int64).astype(dtype)
+    bounds = [(-1.0, 1.0), (0.5, 1.0), (-0.5, 1.5), (-1.5, 1.9), (-0.9, -0.1), (True, True),
+              (2**36, 2**37), (-2**36, 2**36), (-300, 300), (-2**63, 0), (0, 2**63 - 1),
+              (0, 2**63), (math.nan, 1.0), (0.0, math.nan), (-math.inf, 1.0), (0.0, math.inf),
+              (1e30, 2e30), (0.0, 1e20), (-2**64, 0), (np.float32(1.5), 4),
+              (fastnn.tensor(0.5), 3)]
+    for lo, hi in bounds:
+        t_lo = torch.tensor(0.5) if isinstance(lo, fastnn.Tensor) else lo
+        for inplace in (False, True):
+            mine = x.copy()
+            assert_like_torch(lambda: F.hardtanh(mine, lo, hi, inplace=inplace),
+                              lambda: torch.nn.functional.hardtanh(
+                                  torch.from_numpy(x.copy()), t_lo, hi, inplace=inplace))
+            if inplace:
+                assert mine.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_hardtanh_nan_bound_makes_everything_nan_like_torch(torch, dtype):
+    x = np.array([-2.0, -0.0, 0.5, np.inf, -np.inf, np.nan], dtype)
+    for lo, hi in [(math.nan, 1.0), (-1.0, math.nan), (math.nan, math.nan), (math.nan, 1e39)]:
+        for inplace in (False, True):
+            mine = x.copy()
+            assert_like_torch(lambda: F.hardtanh(mine, lo, hi, inplace=inplace),
+                              lambda: torch.nn.functional.hardtanh(
+                                  torch.from_numpy(x.copy()), lo, hi, inplace=inplace))
+    y = x.copy()
+    assert F.hardtanh(y, math.nan, 0.0, inplace=True) is not None and np.isnan(y).all()
+
+
+def test_boolean_input_messages_match_torch(torch):
+    for name in ("relu", "relu6", "hardtanh"):
+        assert_like_torch(lambda: getattr(F, name)(np.array([True, False])),
+                          lambda: getattr(torch.nn.functional, name)(torch.tensor([True])))
+
+
+@pytest.mark.parametrize("name, dtype", [
+    (name, dtype) for name in sorted({name for name, _, _ in OPS}) + ["softmax", "log_softmax"]
+    for dtype in [np.float32, ">f8"] + [np.int32] * (name in ("relu", "relu6", "hardtanh"))])
+def test_0d_input_gives_a_0d_tensor(torch, name, dtype):
+    x = np.array(-2.5, dtype)
+    kw = {"dim": 0} if "softmax" in name else {}
+    assert_like_torch(lambda: getattr(F, name)(x, **kw),
+                      lambda: getattr(torch.nn.functional, name)(
+                          torch.from_numpy(x.astype(x.dtype.newbyteorder("="))), **kw),
+                      **tolerance(np.float32, name))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(), (1,), (5,), (3, 4), (2, 3, 4), (2, 3, 1, 300), (0, 3)])
 def test_softmax_every_dim(torch, rng, dtype, shape):
@@ -207,6 +302,23 @@ def test_softmax_dim_errors_match_torch(torch):
         F.softmax(np.ones((2, 3)), 1.0)
     with pytest.raises(TypeError, match="not bool"):
         F.log_softmax(np.ones((2, 3)), True)
+    x = np.arange(6.0).reshape(2, 3)
+    for ours, theirs in [(np.True_, np.True_), (np.array(1), np.array(1)), ("1", "1"),
+                         (2**63, 2**63), (-2**70, -2**70), (None, None), ([1], [1]),
+                         (fastnn.tensor(1), torch.tensor(1)), (np.int32(-1), np.int32(-1)),
+                         (fastnn.tensor(1.0), torch.tensor(1.0))]:
+        for name in ("softmax", "log_softmax"):
+            if ours is None or ours == "1":        # torch: implicit dim, or a named dim
+                continue
+            assert_like_torch(lambda: getattr(F, name)(x, ours),
+                              lambda: getattr(torch.nn.functional, name)(
+                                  torch.from_numpy(x), theirs), rtol=1e-14, atol=1e-15)
+    for approximate in [None, 1, ["tanh"]]:
+        assert_like_torch(lambda: F.gelu(x, approximate=approximate),
+                          lambda: torch.nn.functional.gelu(torch.from_numpy(x),
+                                                           approximate=approximate))
+    with pytest.raises(TypeError, match="must be a fastnn dtype"):
+        F.softmax(x, 1, dtype=5)
 
 
 @pytest.mark.parametrize("ndim, implicit", [(0, 0), (1, 0), (2, 1), (3, 0), (4, 1)])

@@ -1,4 +1,5 @@
 """Dropout: statistics, exact scaling, channel masks, reproducibility, torch's rules."""
+import math
 import re
 import warnings
 
@@ -114,6 +115,66 @@ def test_errors_match_torch(torch):
         ro = np.ones(4)
         ro.flags.writeable = False
         F.dropout(ro, 0.5, inplace=True)
+
+
+SHAPES = {"dropout": (2, 3), "dropout1d": (2, 3, 4), "dropout2d": (2, 3, 2, 2),
+          "dropout3d": (2, 3, 2, 2, 2)}
+
+
+def _outcome(call):
+    """None when `call()` returns, else its exception."""
+    try:
+        call()
+    except Exception as error:
+        return error
+    return None
+
+
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_argument_types_are_refused_like_torch(torch, name):
+    """torch's parser wants a float `p` and a real bool `training`; a NaN `p` passes its
+    Python range check and fails its C++ one (RuntimeError), in eval mode too."""
+    x = np.ones(SHAPES[name], np.float32)
+    ours, theirs = getattr(F, name), getattr(torch.nn.functional, name)
+    flags = [True, False, None, "2", "", 1, 0, 1.0, np.True_, np.array(True)]
+    probabilities = [(p, p) for p in [0.5, 0.0, 1.0, math.nan, "2", None, True, 1, 2**70,
+                                      math.inf, -0.0, 1 + 0j, np.float32(0.5), np.array(0.5),
+                                      [0.5]]]
+    probabilities += [(fastnn.tensor(0.5), torch.tensor(0.5)),
+                      (fastnn.tensor([0.5]), torch.tensor([0.5]))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for p, their_p in probabilities:
+            for training in flags:
+                for inplace in (False, True):
+                    expected = _outcome(lambda: theirs(torch.ones(SHAPES[name]), their_p,
+                                                       training, inplace))
+                    got = _outcome(lambda: ours(x.copy(), p, training, inplace))
+                    if expected is None:
+                        assert got is None, (p, training, got)
+                    else:
+                        assert isinstance(got, type(expected)), (p, training, got, expected)
+                        assert str(got) == str(expected)
+
+
+@pytest.mark.parametrize("name", ["dropout", "dropout2d", "dropout3d"])
+@pytest.mark.parametrize("p", [0.0, 0.5, 1.0])
+def test_0d_input_gives_a_0d_tensor_or_torch_error(torch, name, p):
+    for dtype in (np.float32, ">f8"):
+        x = np.array(-2.5, dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                want = getattr(torch.nn.functional, name)(torch.tensor(-2.5), p).numpy()
+            except RuntimeError as error:
+                with pytest.raises(RuntimeError, match=f"^{re.escape(str(error))}$"):
+                    getattr(F, name)(x, p)
+                continue
+            got = getattr(F, name)(x, p)
+            assert isinstance(got, fastnn.Tensor) and got.shape == ()
+            if p != 0.5:          # 0.5: a random draw
+                np.testing.assert_array_equal(got, want)
+                assert np.signbit(got) == np.signbit(want)
 
 
 def test_identity_cases_return_the_input_itself(torch):

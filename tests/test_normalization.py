@@ -1,4 +1,5 @@
 """BatchNorm (functional and modules) against torch, plus numpy-formula checks."""
+import math
 import re
 
 import numpy as np
@@ -140,6 +141,95 @@ def test_functional_errors_match_torch(torch):
         _raises_like_torch(torch, ours, theirs)
     with pytest.raises(TypeError, match="int64"):
         F.batch_norm(np.ones((2, 3), np.int64), np.zeros(3), np.ones(3))
+
+
+def test_functional_argument_types_like_torch(torch):
+    """`training` must be a real bool and `momentum`/`eps` floats (torch's parser, after
+    its Python checks on truthiness and on eps's sign); momentum='2' is refused in eval
+    mode too, where it is not used."""
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    odd = [None, "2", 1, 0, True, np.True_, np.float32(0.5), np.array(0.5), math.nan, 1 + 0j,
+           2**70, 1e300, [0.5], -1e-5, 0.0, math.inf]
+    pairs = [(v, v) for v in odd] + [(fastnn.tensor(0.5), torch.tensor(0.5)),
+                                     (fastnn.tensor([0.5]), torch.tensor([0.5]))]
+    for training in (True, False):
+        for name in ("training", "momentum", "eps"):
+            for ours, theirs in pairs:
+                if name == "training" and ours in (True, False) and type(ours) is bool:
+                    continue
+                kw = {"training": training, name: ours}
+                tkw = {"training": training, name: theirs}
+                stats = [np.zeros(3, np.float32), np.ones(3, np.float32)]
+                _same_result_or_error(
+                    torch, lambda: F.batch_norm(x, *stats, **kw),
+                    lambda: torch.nn.functional.batch_norm(
+                        torch.from_numpy(x), *[tt(torch, a) for a in stats], **tkw))
+
+
+def _same_result_or_error(torch, ours, theirs):
+    try:
+        want = theirs()
+    except Exception as error:
+        with pytest.raises(type(error), match=f"^{re.escape(str(error))}$"):
+            ours()
+        return
+    got = ours()
+    assert isinstance(got, fastnn.Tensor)
+    np.testing.assert_allclose(got, want.numpy(), rtol=1e-6, atol=1e-6, equal_nan=True)
+
+
+def test_empty_input_checks_only_weight_and_bias_like_torch(torch):
+    """torch returns ``input.clone() * weight[0] + bias[0]`` for an empty input before any
+    other check: an empty or 0-d weight/bias is its IndexError, nothing else is checked."""
+    f32 = np.float32
+    params = [None, np.zeros(0, f32), np.zeros((0, 3), f32), np.ones((), f32),
+              np.ones(3, f32), np.ones(5, f32)]
+    for shape in [(0,) * 5, (0,) * 4, (0, 3), (0, 3, 2), (2, 0), (2, 3, 0), (0, 1, 0, 0, 0)]:
+        x = np.zeros(shape, f32)
+        for weight in params:
+            for bias in params:
+                for training in (False, True):
+                    _same_result_or_error(
+                        torch, lambda: F.batch_norm(x, None, None, weight, bias, training),
+                        lambda: torch.nn.functional.batch_norm(
+                            tt(torch, x), None, None, tt(torch, weight), tt(torch, bias),
+                            training))
+    out = F.batch_norm(np.zeros((0, 3), ">f4"), None, None)
+    assert out.shape == (0, 3) and out.dtype == np.float32
+
+
+@pytest.mark.parametrize("num_features", [None, "2", -1, 2.0, True, np.int64(3), (2,), [2],
+                                          0, np.array(2)])
+def test_module_takes_num_features_as_torch_does(torch, num_features):
+    """torch stores num_features as given and only torch.empty/zeros check it, so a layer
+    with neither affine parameters nor running statistics takes anything."""
+    for affine in (True, False):
+        for track in (True, False):
+            for cls in ("BatchNorm1d", "BatchNorm3d"):
+                try:
+                    theirs = getattr(torch.nn, cls)(num_features, affine=affine,
+                                                    track_running_stats=track)
+                except Exception as error:
+                    with pytest.raises(type(error), match=f"^{re.escape(str(error))}$"):
+                        getattr(nn, cls)(num_features, affine=affine,
+                                         track_running_stats=track)
+                    continue
+                ours = getattr(nn, cls)(num_features, affine=affine, track_running_stats=track)
+                assert repr(ours) == repr(theirs)
+                assert [(n, tuple(t.shape)) for n, t in ours.state_dict().items()] == \
+                       [(n, tuple(t.shape)) for n, t in theirs.state_dict().items()]
+
+
+@pytest.mark.parametrize("num_features, message", [
+    (2**36, "^DefaultCPUAllocator: can't allocate memory: you tried to allocate "
+            "274877906944 bytes. Error code 12 \\(Cannot allocate memory\\)$"),
+    (2**62, "^Storage size calculation overflowed with sizes=\\[4611686018427387904\\]$")])
+def test_module_refuses_absurd_sizes_before_allocating(num_features, message):
+    """torch's messages (not run through torch: with overcommit it might really allocate)."""
+    for kwargs in ({}, {"affine": False}, {"track_running_stats": False}):
+        with pytest.raises(RuntimeError, match=message):
+            nn.BatchNorm2d(num_features, **kwargs)
+    assert nn.BatchNorm2d(2**36, affine=False, track_running_stats=False).num_features == 2**36
 
 
 @pytest.mark.parametrize("cls, shapes", [

@@ -7,13 +7,17 @@ arrays (computed with numpy, dtype kept); booleans are refused with torch's mess
 ``inplace=True`` writes the result into the input's own memory (also when the input is
 non-contiguous: the result is computed in a contiguous copy and written back) and returns
 the input object itself when it is a fastnn Tensor.
+
+Scalar arguments are parsed as torch's argument parser does (``number_arg``, ``float_arg``,
+``bool_arg``, also used by dropout and batch norm): wrong types get its TypeError, and
+values the input's dtype cannot hold get its overflow RuntimeError.
 """
 import math
-import operator
 import warnings
 
 import numpy as np
 
+from ... import _creation      # a module, not its names: _creation imports fastnn.nn
 from ..._runtime import launch
 from ...kernels import elementwise as _k
 from ...tensor import Tensor
@@ -28,6 +32,126 @@ __all__ = [
 # Inner positions handled together when softmax reduces over a non-last dim: 256 keeps the
 # running max and sum (2 x 2 KiB) in L1 while the loops over them stay long.
 _SOFTMAX_BLOCK = 256
+
+_HEAPTYPE = 1 << 9                  # CPython's Py_TPFLAGS_HEAPTYPE
+_INT64_MIN, _INT64_END = -2**63, 2**63
+
+# the C++ names torch's checked scalar conversions print
+_C_TYPE_NAMES = {"float32": "float", "float64": "double", "int8": "int8_t",
+                 "uint8": "uint8_t", "int16": "int16_t", "uint16": "uint16_t", "int32": "int",
+                 "uint32": "uint32_t", "int64": "int64_t", "uint64": "uint64_t"}
+
+
+# ---------------------------------------------------------------- torch's argument parsing
+
+class NumberOverflowError(OverflowError, ValueError):
+    """torch's OverflowError for an int argument beyond 64 bits; also a ValueError, the
+    class fastnn's callers catch for a bad argument value."""
+
+
+def torch_typename(value):
+    """The type name torch's argument parser prints (CPython's tp_name): 'NoneType', 'str',
+    'numpy.ndarray', 'numpy.bool', 'Tensor'."""
+    cls = type(value)
+    if cls.__flags__ & _HEAPTYPE or cls.__module__ == "builtins":
+        return cls.__name__
+    return f"{cls.__module__}.{cls.__name__}"
+
+
+def _tensor_item(value):
+    """The element of a 0-d fastnn or torch tensor (torch's parser takes a 0-d tensor where
+    a scalar belongs; a numpy array it refuses), else `value` unchanged."""
+    if isinstance(value, Tensor) or (not isinstance(value, np.ndarray)
+                                     and hasattr(value, "__array__")):
+        arr = np.asarray(value)
+        if arr.ndim == 0:
+            return arr[()]
+    return value
+
+
+def number_arg(value, fn, name, position):
+    """A torch `Number` argument as a Python int, float or complex, refused as torch does."""
+    value = _tensor_item(value)
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (int, np.integer)):
+        value = int(value)
+        # torch unpacks ints as int64, then as uint64: only [-2**63, 2**64) fits
+        if value >= 2**64:
+            raise NumberOverflowError("int too big to convert")
+        if value < _INT64_MIN:
+            raise NumberOverflowError("can't convert negative int to unsigned")
+        return value
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, (complex, np.complexfloating)):
+        return complex(value)
+    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Number, "
+                    f"not {torch_typename(value)}")
+
+
+def float_arg(value, fn, name, position):
+    """A torch `float` argument (ints and bools are taken, complex is not) as a float."""
+    value = _tensor_item(value)
+    if isinstance(value, (bool, np.bool_, int, np.integer, float, np.floating)):
+        return float(value)
+    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be float, "
+                    f"not {torch_typename(value)}")
+
+
+def bool_arg(value, fn, name, position):
+    """A torch `bool` argument: only True or False (not 1, numpy.bool or None)."""
+    if value is True or value is False:
+        return value
+    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be bool, "
+                    f"not {torch_typename(value)}")
+
+
+def _overflow(dtype):
+    name = _C_TYPE_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)
+    return RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
+def float_scalar(value, dtype):
+    """A parsed Number as a scalar of float `dtype`, refused (torch's RuntimeError) when it
+    does not fit; inf and NaN pass."""
+    if isinstance(value, complex):
+        if value.imag != 0:
+            raise _overflow(dtype)
+        value = value.real
+    value = float(value)
+    if math.isfinite(value) and abs(value) > float(np.finfo(dtype).max):
+        raise _overflow(dtype)
+    return np.dtype(dtype).type(value)
+
+
+def _as_int64(value):
+    """torch's Scalar.toLong(): floats truncate toward zero; NaN, inf and values beyond
+    int64 are refused."""
+    if isinstance(value, complex):
+        if value.imag != 0:
+            raise _overflow(np.int64)
+        value = value.real
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _overflow(np.int64)
+    if not _INT64_MIN <= value < _INT64_END:
+        raise _overflow(np.int64)
+    return int(value)
+
+
+def _integer_bounds(dtype, lo, hi):
+    """Clamp bounds for an integer input, converted as torch's hardtanh converts them (None:
+    no bound)."""
+    bounds = [None if b is None else _as_int64(b) for b in (lo, hi)]
+    # torch checks only uint8 here; wider unsigned types fail the range check below
+    if dtype == np.uint8 and any(b is not None and b < 0 for b in bounds):
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+    info = np.iinfo(dtype)
+    for b in bounds:
+        if b is not None and not info.min <= b <= info.max:
+            raise _overflow(dtype)
+    return tuple(None if b is None else dtype.type(b) for b in bounds)
+
 
 
 def float_array(input):
@@ -58,22 +182,48 @@ def run_kernel(kernel, input, arr, inplace, args=(), view_shape=(-1,)):
 
 
 def _unary(kernel, input, inplace, *scalars):
+    """Run an element-wise float kernel; `scalars` (parsed Numbers) are converted to the
+    input's dtype with torch's overflow check."""
     arr = float_array(input)
-    cast = arr.dtype.newbyteorder("=").type
-    return run_kernel(kernel, input, arr, inplace, tuple(cast(s) for s in scalars))
+    dtype = arr.dtype.newbyteorder("=")
+    return run_kernel(kernel, input, arr, inplace, tuple(float_scalar(s, dtype) for s in scalars))
 
 
-def _clamp(input, lo, hi, inplace, name):
+def _clamp(input, lo, hi, inplace, bool_message):
+    """min(max(x, lo), hi) for float and integer input; `hi` None means no upper bound."""
     arr = as_array(input)
     if arr.dtype == np.bool_:
-        raise RuntimeError(f"Boolean inputs not supported for {name}")
+        raise RuntimeError(bool_message)
     if arr.dtype.kind in "iu":
-        bounds = (math.ceil(lo), None if math.isinf(hi) else math.floor(hi))
-        if not inplace:
-            return wrap(np.clip(arr, *bounds))
-        np.clip(arr, *bounds, out=arr)
-        return input if isinstance(input, Tensor) else wrap(arr)
+        lo, hi = _integer_bounds(arr.dtype.newbyteorder("="), lo, hi)
+        return _clamp_integers(input, arr, lo, hi, inplace)
+    hi = math.inf if hi is None else hi
+    if lo != lo or hi != hi:
+        return _fill_nan(input, float_array(arr), inplace)
     return _unary(_k.clamp, input, inplace, lo, hi)
+
+
+def _clamp_integers(input, arr, lo, hi, inplace):
+    if inplace:
+        if not arr.flags.writeable:
+            raise ValueError("assignment destination is read-only")
+        np.clip(arr, lo, hi, out=arr)
+        return input if isinstance(input, Tensor) else wrap(arr)
+    # np.clip of a 0-d array returns a numpy scalar unless given `out`
+    out = np.empty(arr.shape, dtype=arr.dtype.newbyteorder("="))
+    np.clip(arr, lo, hi, out=out)
+    return wrap(out)
+
+
+def _fill_nan(input, arr, inplace):
+    """torch's clamp with a NaN bound gives NaN everywhere (the other bound unchecked)."""
+    dtype = arr.dtype.newbyteorder("=")
+    if inplace:
+        if not arr.flags.writeable:
+            raise ValueError("assignment destination is read-only")
+        arr[...] = np.nan
+        return input if isinstance(input, Tensor) else wrap(arr)
+    return wrap(np.full(arr.shape, np.nan, dtype=dtype))
 
 
 def relu(input, inplace=False):
@@ -85,7 +235,7 @@ def relu(input, inplace=False):
     Example::
         >>> F.relu(fastnn.tensor([-1.0, 2.0]))     # tensor([0., 2.])
     """
-    return _clamp(input, 0, math.inf, inplace, "relu")
+    return _clamp(input, 0, None, inplace, "Boolean inputs not supported for relu")
 
 
 def relu_(input):
@@ -98,17 +248,22 @@ def relu6(input, inplace=False):
 
     Applies :math:`\min(\max(0, x), 6)` element-wise.
     """
-    return _clamp(input, 0, 6, inplace, "relu6")
+    return _clamp(input, 0, 6, inplace, "Bool inputs not supported for hardtanh")
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     r"""hardtanh(input, min_val=-1., max_val=1., inplace=False) -> Tensor
 
-    Clamps every element into ``[min_val, max_val]``.
+    Clamps every element into ``[min_val, max_val]``. As in torch, integer input keeps its
+    dtype and takes the bounds truncated toward zero (bounds it cannot hold are refused),
+    and a NaN bound makes every float element NaN.
     """
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _clamp(input, min_val, max_val, inplace, "hardtanh")
+    fn = "hardtanh_" if inplace else "hardtanh"       # torch names the in-place op
+    min_val = number_arg(min_val, fn, "min_val", 2)
+    max_val = number_arg(max_val, fn, "max_val", 3)
+    return _clamp(input, min_val, max_val, inplace, "Bool inputs not supported for hardtanh")
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -121,6 +276,8 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
     Applies :math:`x` for :math:`x > 0`, else :math:`\text{negative\_slope} \cdot x`.
     """
+    negative_slope = number_arg(negative_slope, "leaky_relu_" if inplace else "leaky_relu",
+                                "negative_slope", 2)
     return _unary(_k.leaky_relu, input, inplace, negative_slope)
 
 
@@ -134,6 +291,7 @@ def elu(input, alpha=1.0, inplace=False):
 
     Applies :math:`x` for :math:`x > 0`, else :math:`\alpha (e^x - 1)`.
     """
+    alpha = number_arg(alpha, "elu_" if inplace else "elu", "alpha", 2)
     return _unary(_k.elu, input, inplace, alpha)
 
 
@@ -149,6 +307,9 @@ def gelu(input, *, approximate="none"):
     approximation :math:`0.5 x (1 + \tanh(\sqrt{2/\pi}(x + 0.044715 x^3)))` (``'tanh'``).
     `approximate` is keyword-only, as in torch.
     """
+    if not isinstance(approximate, str):
+        raise TypeError(
+            f"gelu(): argument 'approximate' must be str, not {torch_typename(approximate)}")
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     arr = float_array(input)
@@ -257,11 +418,11 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 def _softmax(name, input, dim, stacklevel, dtype, log):
     arr = as_array(input)
     if dtype is not None:
-        arr = arr.astype(np.dtype(dtype), copy=False)
-    float_array(arr)
+        arr = arr.astype(_creation.as_dtype(dtype, name), copy=False)
     if dim is None:
         dim = _implicit_softmax_dim(name, arr.ndim, stacklevel)
-    dim = _wrap_dim(name, dim, arr.ndim)
+    dim = _wrap_dim(name, dim, arr.ndim)      # before the dtype check, as in torch
+    float_array(arr)
     shape = arr.shape if arr.ndim else (1,)
     outer = math.prod(shape[:dim])
     inner = math.prod(shape[dim + 1:])
@@ -284,10 +445,13 @@ def _implicit_softmax_dim(name, ndim, stacklevel):
 
 
 def _wrap_dim(name, dim, ndim):
+    dim = _tensor_item(dim) if isinstance(_tensor_item(dim), np.integer) else dim
     if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(
-            f"{name}(): argument 'dim' (position 1) must be int, not {type(dim).__name__}")
-    dim = operator.index(dim)
+        raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, "
+                        f"not {torch_typename(dim)}")
+    dim = int(dim)
+    if not _INT64_MIN <= dim < _INT64_END:
+        raise ValueError("Overflow when unpacking long long")
     rank = max(ndim, 1)
     if not -rank <= dim < rank:
         raise IndexError(f"Dimension out of range (expected to be in range of "

@@ -7,7 +7,13 @@ they do not depend on the thread count. The masks are not torch's (different gen
 As torch does, the identity cases (``training=False``, ``p=0``, empty input) return the
 input itself, not a copy; ``p=1`` multiplies by zero (NaN and inf become NaN); otherwise
 kept elements are multiplied by ``1 / (1 - p)`` computed in the input's dtype.
+
+Arguments are checked in torch's order: `p` outside [0, 1] is a ValueError (torch's Python
+check, which NaN passes), then the rank (dropout1d), then `p` must be a float and
+`training` a real bool (torch's argument parser: not 1, None or numpy.bool), then a NaN `p`
+is a RuntimeError (torch's C++ check).
 """
+import math
 import warnings
 
 import numpy as np
@@ -16,7 +22,7 @@ from ..._random import generator
 from ...kernels import elementwise as _k
 from ...tensor import Tensor
 from .._utils import as_array, wrap
-from ._activation import float_array, run_kernel
+from ._activation import bool_arg, float_arg, float_array, run_kernel
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d"]
 
@@ -40,7 +46,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
         >>> F.dropout(fastnn.ones(4), p=0.5)    # e.g. tensor([2., 0., 2., 2.])
     """
     _check_probability(p)
-    return _dropout(input, p, training, inplace, channelwise=False)
+    return _dropout("dropout", input, p, training, inplace, channelwise=False)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -58,7 +64,8 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
             "Note that dropout1d exists to provide channel-wise dropout on inputs with 1 "
             "spatial dimension, a channel dimension, and an optional batch dimension "
             "(i.e. 2D or 3D inputs).")
-    return _dropout(input, p, training, inplace, channelwise=True, batched=ndim == 3)
+    return _dropout("feature_dropout", input, p, training, inplace, channelwise=True,
+                    batched=ndim == 3)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -81,7 +88,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
             "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
             "channel-wise dropout behavior, please switch to using dropout1d instead.",
             stacklevel=2)
-    return _dropout(input, p, training, inplace, channelwise=True)
+    return _dropout("feature_dropout", input, p, training, inplace, channelwise=True)
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
@@ -95,7 +102,8 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     ndim = as_array(input).ndim
     if ndim not in (4, 5):
         warnings.warn(_deprecated_rank_message(3, ndim), stacklevel=2)
-    return _dropout(input, p, training, inplace, channelwise=True, batched=ndim == 5)
+    return _dropout("feature_dropout", input, p, training, inplace, channelwise=True,
+                    batched=ndim == 5)
 
 
 def _check_probability(p):
@@ -113,7 +121,12 @@ def _deprecated_rank_message(spatial, ndim):
         f"(i.e. {spatial + 1}D or {spatial + 2}D inputs).")
 
 
-def _dropout(input, p, training, inplace, channelwise, batched=True):
+def _dropout(fn, input, p, training, inplace, channelwise, batched=True):
+    fn += "_" if inplace else ""            # torch names the in-place op in its errors
+    p = float_arg(p, fn, "p", 2)
+    training = bool_arg(training, fn, "train", 3)
+    if math.isnan(p):
+        raise RuntimeError("dropout probability has to be between 0 and 1, but got nan")
     arr = as_array(input)
     if not training or p == 0 or arr.size == 0:
         return input if isinstance(input, Tensor) else wrap(arr)
@@ -121,7 +134,9 @@ def _dropout(input, p, training, inplace, channelwise, batched=True):
     if p == 1:
         with np.errstate(invalid="ignore"):        # inf * 0 = NaN, silently as in torch
             if not inplace:
-                return wrap(arr * arr.dtype.type(0))
+                out = np.empty(arr.shape, dtype=arr.dtype.newbyteorder("="))
+                np.multiply(arr, arr.dtype.type(0), out=out)    # a 0-d result stays an array
+                return wrap(out)
             arr *= arr.dtype.type(0)
         return input if isinstance(input, Tensor) else wrap(arr)
     if channelwise and arr.ndim < 2:

@@ -11,7 +11,7 @@ import numpy as np
 from ..._runtime import launch
 from ...kernels import elementwise as _k
 from .._utils import as_array, kernel_array, wrap
-from ._activation import float_array
+from ._activation import bool_arg, float_arg, float_array
 
 __all__ = ["batch_norm"]
 
@@ -47,12 +47,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     elif eps < 0.0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
-    if momentum is None:
-        raise TypeError(
-            "batch_norm(): argument 'momentum' (position 7) must be float, not NoneType")
+    # torch's Python checks above take any truthy `training`; its parser then wants types
+    training = bool_arg(training, "batch_norm", "training", 6)
+    momentum = float_arg(momentum, "batch_norm", "momentum", 7)
+    eps = float_arg(eps, "batch_norm", "eps", 8)
     float_array(arr)
     if arr.size == 0:
-        return wrap(np.array(arr, dtype=arr.dtype.newbyteorder("=")))
+        return _empty_batch_norm(arr, weight, bias)
 
     channels = arr.shape[1] if arr.ndim >= 2 else 0
     params = _checked_params(arr.dtype, channels, training, running_mean=running_mean,
@@ -89,6 +90,21 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     else:
         launch(_k.channel_scale_shift, x3, scale, shift, out.reshape(x3.shape))
     return wrap(out)
+
+
+def _empty_batch_norm(arr, weight, bias):
+    """torch returns ``input.clone() * weight[0] + bias[0]`` for an empty input before any
+    other check, so only an empty (or 0-d) weight or bias is an error: torch's IndexError."""
+    for value in (weight, bias):
+        if value is None:
+            continue
+        shape = as_array(value).shape
+        if not shape:
+            raise IndexError("select() cannot be applied to a 0-dim tensor.")
+        if shape[0] == 0:
+            raise IndexError(f"select(): index 0 out of range for tensor of size "
+                             f"{list(shape)} at dimension 0")
+    return wrap(np.array(arr, dtype=arr.dtype.newbyteorder("=")))
 
 
 def _verify_batch_size(shape):
@@ -133,6 +149,9 @@ def _batch_statistics(x3):
 
 
 def _blend(running, batch_value, momentum):
-    """running = (1 - momentum) * running + momentum * batch_value, in place."""
-    updated = (1.0 - momentum) * running.reshape(-1).astype(np.float64) + momentum * batch_value
-    np.copyto(running, updated.reshape(running.shape), casting="unsafe")
+    """running = (1 - momentum) * running + momentum * batch_value, in place (a huge or NaN
+    momentum gives inf/NaN statistics silently, as in torch)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        updated = ((1.0 - momentum) * running.reshape(-1).astype(np.float64)
+                   + momentum * batch_value)
+        np.copyto(running, updated.reshape(running.shape), casting="unsafe")

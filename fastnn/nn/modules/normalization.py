@@ -1,6 +1,4 @@
 """BatchNorm1d/2d/3d (torch keeps them in batchnorm.py)."""
-import operator
-
 import numpy as np
 
 from .. import functional as F
@@ -29,18 +27,6 @@ def factory_dtype(device, dtype):
     return dtype
 
 
-def _feature_count(num_features):
-    if isinstance(num_features, (bool, np.bool_)) or not isinstance(num_features,
-                                                                     (int, np.integer)):
-        raise TypeError("empty(): argument 'size' (position 1) must be tuple of ints, "
-                        f"not {type(num_features).__name__}")
-    num_features = operator.index(num_features)
-    if num_features < 0:
-        raise RuntimeError(f"Trying to create tensor with negative dimension {num_features}: "
-                           f"[{num_features}]")
-    return num_features
-
-
 class _BatchNorm(Module):
     """Shared state and forward of BatchNorm1d/2d/3d; subclasses only check the rank."""
 
@@ -50,7 +36,11 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
-        num_features = _feature_count(num_features)
+        # fastnn's factories (not numpy's) check num_features as torch.empty/zeros do: the
+        # same TypeError/RuntimeError words, and absurd sizes refused before allocating.
+        # As in torch, num_features is stored as given and only checked by the factories:
+        # BatchNorm1d(None / "2" / -1, affine=False, track_running_stats=False) is accepted.
+        from ... import _creation
         dtype = factory_dtype(device, dtype)
         self.num_features = num_features
         self.eps = eps
@@ -58,17 +48,17 @@ class _BatchNorm(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         if affine:
-            self.weight = Parameter(np.empty(num_features, dtype=dtype))
+            self.weight = Parameter(_creation.empty(num_features, dtype=dtype))
             if bias:
-                self.bias = Parameter(np.empty(num_features, dtype=dtype))
+                self.bias = Parameter(_creation.empty(num_features, dtype=dtype))
             else:
                 self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", wrap(np.zeros(num_features, dtype=dtype)))
-            self.register_buffer("running_var", wrap(np.ones(num_features, dtype=dtype)))
+            self.register_buffer("running_mean", _creation.zeros(num_features, dtype=dtype))
+            self.register_buffer("running_var", _creation.ones(num_features, dtype=dtype))
             self.register_buffer("num_batches_tracked", wrap(np.zeros((), dtype=np.int64)))
         else:
             self.register_buffer("running_mean", None)
