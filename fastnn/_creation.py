@@ -7,11 +7,10 @@ and numpy scalars keep their own dtype. Mixed inputs promote by category
 """
 import math
 import operator
-import os
 
 import numpy as np
 
-from .nn._utils import as_array, wrap
+from .nn._utils import as_array, check_alloc, wrap
 from ._args import _is_int, int_arg, int_tuple_arg, wrap_dim
 from ._torch_types import check_device
 from .tensor import Tensor, _torch_flatten
@@ -207,27 +206,6 @@ def from_numpy(ndarray):
 
 
 # ---------------------------------------------------------------- sized factories
-
-def _memory_limit():
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def check_alloc(shape, dtype):
-    """Refuse, before allocating, a tensor larger than int64 or than physical memory."""
-    numel = 1
-    for n in shape:
-        numel *= n
-    nbytes = numel * np.dtype(dtype).itemsize
-    if nbytes >= 2 ** 63:
-        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(shape)}")
-    limit = _memory_limit()
-    if limit is not None and nbytes > limit:
-        raise RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to "
-                           f"allocate {nbytes} bytes. Error code 12 (Cannot allocate memory)")
-
 
 def _sized(fn, size, dtype, device, default=None):
     """Normalised (shape, dtype) of a factory call, checked as torch checks them."""

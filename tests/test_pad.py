@@ -37,7 +37,13 @@ def compare(torch, x, pad, mode="constant", value=None):
 
 
 def _wraps_past_the_crop(shape, pad):
-    """A positive circular pad wider than what the other side's negative pad leaves."""
+    """A positive circular pad wider than what the other side's negative pad leaves, in a
+    non-empty output (an empty output copies nothing: torch and fastnn return it)."""
+    out = list(shape)
+    for j in range(len(pad) // 2):
+        out[len(shape) - 1 - j] += pad[2 * j] + pad[2 * j + 1]
+    if min(out) <= 0:
+        return False
     for j in range(len(pad) // 2):
         left, right = pad[2 * j], pad[2 * j + 1]
         span = shape[len(shape) - 1 - j] - max(-left, 0) - max(-right, 0)

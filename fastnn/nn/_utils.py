@@ -1,5 +1,7 @@
-"""Argument normalisation shared by the functional layer (the one place it is written)."""
+"""Argument normalisation and allocation shared by the nn layers (the one place each is written)."""
+import math
 import operator
+import os
 
 import numpy as np
 
@@ -59,3 +61,51 @@ def kernel_array(arr, dtype=None):
 def wrap(arr):
     """Return `arr` as a fastnn Tensor without copying."""
     return arr.view(Tensor)
+
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_alloc(shape, dtype):
+    """Refuse, before allocating, an array larger than int64 or than physical memory, with
+    torch's allocator message (numpy would raise MemoryError, or hand out overcommitted
+    pages that kill the process on first touch)."""
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    if nbytes >= 2 ** 63:
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(shape)}")
+    limit = _physical_memory()
+    if limit is not None and nbytes > limit:
+        raise RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to "
+                           f"allocate {nbytes} bytes. Error code 12 (Cannot allocate memory)")
+
+
+def checked_empty(shape, dtype):
+    """``np.empty(shape, dtype)`` after `check_alloc`; a MemoryError becomes torch's error."""
+    check_alloc(shape, dtype)
+    try:
+        return np.empty(shape, dtype)
+    except MemoryError:
+        raise RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to "
+                           f"allocate {math.prod(shape) * np.dtype(dtype).itemsize} "
+                           f"bytes.") from None
+
+
+def factory_dtype(device, dtype):
+    """The dtype for a layer's new parameters: `dtype`, or fastnn's default dtype.
+
+    `device` is accepted for torch compatibility; only the CPU exists.
+    """
+    if device is not None and str(device).split(":")[0] != "cpu":
+        raise RuntimeError(f"fastnn runs on the CPU only, but got device '{device}'")
+    if dtype is None:
+        from .._creation import get_default_dtype
+        dtype = get_default_dtype()
+    name = str(dtype)
+    dtype = np.dtype(name[len("torch."):] if name.startswith("torch.") else dtype)
+    if dtype not in FLOAT_DTYPES:
+        raise TypeError(f"fastnn supports float32 and float64 only, got {dtype}")
+    return dtype

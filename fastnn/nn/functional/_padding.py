@@ -6,8 +6,7 @@ import numpy as np
 
 from ..._runtime import launch
 from ...kernels import conv_pad as _pad_kernels
-from .._utils import as_array, check_float, kernel_array, wrap
-from ._linear import refuse_huge_allocation
+from .._utils import as_array, check_float, checked_empty, kernel_array, wrap
 
 __all__ = ["pad"]
 
@@ -18,18 +17,6 @@ _NOT_SUPPORTED = (
     "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
     "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
     "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
-
-
-def checked_empty(shape, dtype):
-    """np.empty(shape, dtype), refused with torch's RuntimeError (never a MemoryError, nor
-    an overcommitted allocation that faults on first touch) when the size is absurd."""
-    refuse_huge_allocation(shape, dtype)
-    try:
-        return np.empty(shape, dtype)
-    except MemoryError:
-        raise RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to "
-                           f"allocate {math.prod(shape) * np.dtype(dtype).itemsize} "
-                           f"bytes.") from None
 
 
 def _pad_ints(pad):
@@ -154,9 +141,11 @@ def _pad_gather(x, pads, mode):
                 raise RuntimeError("Negative padding value is resulting in an empty dimension")
     else:
         _check_output_size(x.shape, shape, dims, mode)
-    idx = [_source_index(x.shape[d], *sides[d], mode) for d in dims]
     out = checked_empty(shape, x.dtype.newbyteorder("="))
     if out.size:
+        # indices only for a non-empty output: torch checks no wrap-around when it copies
+        # nothing (circular (1, -1) over a dimension of 1 in an empty tensor is fine)
+        idx = [_source_index(x.shape[d], *sides[d], mode) for d in dims]
         # as (planes, D, H, W) with singleton leading padded dims, for one parallel gather
         lead = (1,) * (3 - npad)
         planes = math.prod(x.shape[:x.ndim - npad])

@@ -2,14 +2,11 @@
 import math
 import operator
 
-import numpy as np
-
 from .. import functional as F
 from .. import init
-from .._utils import ntuple
+from .._utils import checked_empty, factory_dtype, ntuple
 from ..parameter import Parameter
 from .module import Module
-from .normalization import factory_dtype
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d"]
 
@@ -68,9 +65,9 @@ class _ConvNd(Module):
             if size < 0:
                 raise RuntimeError(
                     f"Trying to create tensor with negative dimension {size}: {shape}")
-        self.weight = Parameter(np.empty(shape, dtype=dtype))
+        self.weight = Parameter(checked_empty(shape, dtype))
         if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype=dtype))
+            self.bias = Parameter(checked_empty((out_channels,), dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -6,10 +6,9 @@ import numpy as np
 
 from .. import functional as F
 from .. import init
-from ..functional._linear import refuse_huge_allocation
+from .._utils import checked_empty, factory_dtype
 from ..parameter import Parameter
 from .module import Module
-from .normalization import factory_dtype
 
 __all__ = ["Linear"]
 
@@ -79,14 +78,11 @@ class Linear(Module):
         super().__init__()
         shape = _size_arguments(in_features, out_features)
         dtype = factory_dtype(device, dtype)
-        refuse_huge_allocation(shape, dtype)
-        if bias:
-            refuse_huge_allocation(shape[:1], dtype)
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(np.empty(shape, dtype=dtype))
+        self.weight = Parameter(checked_empty(shape, dtype))
         if bias:
-            self.bias = Parameter(np.empty(shape[0], dtype=dtype))
+            self.bias = Parameter(checked_empty((shape[0],), dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -2,29 +2,11 @@
 import numpy as np
 
 from .. import functional as F
-from .._utils import FLOAT_DTYPES, as_array, wrap
+from .._utils import as_array, factory_dtype, wrap
 from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
-
-
-def factory_dtype(device, dtype):
-    """The dtype for new parameters: `dtype`, or fastnn's default (float32 unless changed).
-
-    `device` is accepted for torch compatibility; only the CPU exists.
-    """
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise RuntimeError(f"fastnn runs on the CPU only, but got device '{device}'")
-    if dtype is None:
-        import fastnn
-        get_default = getattr(fastnn, "get_default_dtype", None)
-        dtype = get_default() if get_default is not None else np.float32
-    name = str(dtype)
-    dtype = np.dtype(name[len("torch."):] if name.startswith("torch.") else dtype)
-    if dtype not in FLOAT_DTYPES:
-        raise TypeError(f"fastnn supports float32 and float64 only, got {dtype}")
-    return dtype
 
 
 class _BatchNorm(Module):
