@@ -365,3 +365,20 @@ def test_cumulative_average_when_momentum_is_none(rng):
                                rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(bn.running_var,
                                np.mean([b.var(0, ddof=1) for b in batches], axis=0), rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["weight", "bias", "running_mean", "running_var"])
+@pytest.mark.parametrize("batch", [0, 3])
+def test_batch_norm_refuses_non_tensor_arguments_like_torch(torch, name, batch):
+    # torch's parser checks the types first, even for an empty batch
+    args = dict(running_mean=np.zeros(2, np.float32), running_var=np.ones(2, np.float32),
+                weight=None, bias=None)
+    args[name] = [1.0, 2.0]
+    x = np.zeros((batch, 2), np.float32)
+    torch_args = {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v
+                  for k, v in args.items()}
+    with pytest.raises(TypeError) as theirs:
+        torch.nn.functional.batch_norm(torch.from_numpy(x), training=True, **torch_args)
+    with pytest.raises(TypeError) as ours:
+        F.batch_norm(x, training=True, **args)
+    assert str(ours.value) == str(theirs.value)

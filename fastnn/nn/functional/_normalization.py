@@ -41,6 +41,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         >>> y = F.batch_norm(x, fastnn.zeros(3), fastnn.ones(3), training=True)
     """
     arr = as_array(input)
+    for position, (name, value) in enumerate(
+            (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+             ("running_var", running_var)), 2):
+        # torch's parser (positions of its C++ batch_norm) refuses non-tensors first
+        if value is not None and not hasattr(value, "__array__"):
+            raise TypeError(f"batch_norm(): argument '{name}' (position {position}) must be "
+                            f"Tensor, not {type(value).__name__}")
     if training:
         _verify_batch_size(arr.shape)
     if training and eps <= 0.0:
