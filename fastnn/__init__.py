@@ -13,6 +13,7 @@ from ._creation import (
     is_tensor, is_floating_point, DTYPE_ALIASES as _DTYPE_ALIASES)
 from .serialization import load, save
 from . import nn
+from . import backends
 
 __version__ = "0.1.0"
 
@@ -42,7 +43,7 @@ __all__ = [
     "concat", "concatenate", "stack", "unsqueeze", "squeeze", "numel", "is_tensor",
     "is_floating_point", "float32", "float64", "double", "float16", "half", "int64",
     "long", "int32", "int16", "short", "int8", "uint8", "complex64", "complex128",
-    "cfloat", "cdouble", "cuda", "nn", "load", "save"]
+    "cfloat", "cdouble", "cuda", "nn", "backends", "load", "save"]
 
 # Bound last: importing the `fastnn.tensor` submodule sets the package attribute
 # `tensor` to the module; `fastnn.tensor` must be the factory function.

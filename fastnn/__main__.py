@@ -21,7 +21,8 @@ def build_parser():
         "bench", help="time fastnn against PyTorch on the benchmark cases",
         description="Time fastnn and PyTorch in one process, in alternating blocks, on the "
                     "cases of shared/PERF.md and the speed issue; print ms, GFLOP/s or GB/s "
-                    "and the speedup (torch time / fastnn time).")
+                    "and the speedup (torch time / fastnn time). --variants also times every "
+                    "kernel variant of fastnn.backends that applies to a case.")
     from . import _bench
     _bench.add_arguments(bench)
     return parser

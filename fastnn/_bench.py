@@ -3,25 +3,74 @@
 Each case is timed for fastnn and torch in alternating blocks of at least `block_seconds`
 (so neither side keeps a warm cache or idle threads to itself), after one untimed call
 that compiles the kernel; the figure is the median per-call time over the blocks.
-Speedup = torch time / fastnn time, both at the same thread count.
+Speedup = torch time / fastnn time, both at the same thread count. With `--variants`
+every kernel variant that applies to a case (``fastnn.backends``) is timed as well.
+
+`CASES` is the one case table: the asv suite (`benchmarks/`) imports it too.
 """
 import statistics
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 import fastnn
 import fastnn.nn.functional as F
+from fastnn import backends
+
+FAMILIES = {"conv1d": "conv", "conv2d": "conv", "conv3d": "conv", "max_pool1d": "pooling",
+            "max_pool2d": "pooling", "max_pool3d": "pooling", "linear": "linear",
+            "model": "models"}
+
+
+@dataclass
+class Workload:
+    """One case's data for one dtype: the fastnn op and its arguments (op None: a whole
+    model, `args` = (callable,)), the torch call (None without torch) and the work."""
+    op: object
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    torch_call: object = None
+    work: object = None
+
+    def variants(self):
+        """The variants that can run here (["default"] for a model)."""
+        return backends.applicable(self.op, *self.args, **self.kwargs) if self.op else \
+            ["default"]
+
+    def default_variant(self):
+        return backends.current(self.op, *self.args, **self.kwargs) if self.op else "default"
+
+    def call(self, variant=None):
+        """A no-argument callable running fastnn, on `variant` when given."""
+        fn = getattr(F, self.op) if self.op else self.args[0]
+        args = self.args if self.op else ()
+        kwargs = self.kwargs
+        if variant is None or not self.op:
+            return lambda: fn(*args, **kwargs)
+
+        def forced():
+            with backends.use(self.op, variant):
+                return fn(*args, **kwargs)
+        return forced
 
 
 @dataclass
 class Case:
-    group: str
+    group: str             # the op (registry name) or "model"
     name: str
-    make: object           # make(dtype) -> (fastnn_call, torch_call or None, work)
+    make: object           # make(dtype) -> Workload
     unit: str = "GFLOP/s"  # work is in FLOP ('GFLOP/s') or bytes ('GB/s'); None: no rate
+    smoke: bool = False    # one small case per family for the CI smoke run of the asv suite
+
+    @property
+    def family(self):
+        return FAMILIES[self.group]
+
+    @property
+    def label(self):
+        return f"{self.group} {self.name}"
 
 
 def _conv_flops(out_shape, weight_shape, groups):
@@ -36,25 +85,22 @@ def _conv(dims, n, c_in, c_out, size, kernel, stride=1, padding=0, dilation=1, g
                                 dtype=np.float64).astype(dtype)
         w = rng.standard_normal((c_out, c_in // groups) + (kernel,) * dims).astype(dtype)
         b = rng.standard_normal(c_out).astype(dtype)
-        op = getattr(F, f"conv{dims}d")
+        op = f"conv{dims}d"
         args = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-        out_shape = op(x, w, b, **args).shape
-        ours = lambda: op(x, w, b, **args)  # noqa: E731
-        theirs = _torch_call(lambda torch: getattr(torch.nn.functional, f"conv{dims}d"),
-                             x, w, b, **args)
-        return ours, theirs, _conv_flops(out_shape, w.shape, groups)
+        out_shape = getattr(F, op)(x, w, b, **args).shape
+        theirs = _torch_call(lambda torch: getattr(torch.nn.functional, op), x, w, b, **args)
+        return Workload(op, (x, w, b), args, theirs, _conv_flops(out_shape, w.shape, groups))
     return make
 
 
 def _max_pool(dims, shape, kernel, stride=None, padding=0):
     def make(dtype):
         x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
-        op = getattr(F, f"max_pool{dims}d")
-        out = op(x, kernel, stride, padding)
-        ours = lambda: op(x, kernel, stride, padding)  # noqa: E731
-        theirs = _torch_call(lambda torch: getattr(torch.nn.functional, f"max_pool{dims}d"),
+        op = f"max_pool{dims}d"
+        out = getattr(F, op)(x, kernel, stride, padding)
+        theirs = _torch_call(lambda torch: getattr(torch.nn.functional, op),
                              x, kernel, stride, padding)
-        return ours, theirs, x.nbytes + out.nbytes
+        return Workload(op, (x, kernel, stride, padding), {}, theirs, x.nbytes + out.nbytes)
     return make
 
 
@@ -64,9 +110,8 @@ def _linear(batch, c_in, c_out):
         x = rng.standard_normal((batch, c_in)).astype(dtype)
         w = rng.standard_normal((c_out, c_in)).astype(dtype)
         b = rng.standard_normal(c_out).astype(dtype)
-        ours = lambda: F.linear(x, w, b)  # noqa: E731
         theirs = _torch_call(lambda torch: torch.nn.functional.linear, x, w, b)
-        return ours, theirs, 2 * batch * c_in * c_out
+        return Workload("linear", (x, w, b), {}, theirs, 2 * batch * c_in * c_out)
     return make
 
 
@@ -78,8 +123,7 @@ def _model(name, **input_args):
         if dtype == np.float64:
             model.double()
         x = np.asarray(examples.load(name).example_input(**input_args), dtype=dtype)
-        ours = lambda: model(x)  # noqa: E731
-        return ours, _torch_model_call(name, model, x), None
+        return Workload(None, (lambda: model(x),), {}, _torch_model_call(name, model, x))
     return make
 
 
@@ -123,81 +167,136 @@ def _torch_call(get_op, *args, **kwargs):
     return call
 
 
+
+# The shapes of shared/PERF.md, then layers of well-known networks (named first).
 CASES = [
-    Case("conv2d", "3x3 p1 n1 64ch 56x56", _conv(2, 1, 64, 64, 56, 3, padding=1)),
+    Case("conv2d", "3x3 p1 n1 64ch 56x56", _conv(2, 1, 64, 64, 56, 3, padding=1), smoke=True),
     Case("conv2d", "3x3 p1 n8 128ch 28x28", _conv(2, 8, 128, 128, 28, 3, padding=1)),
-    Case("conv2d", "7x7 s2 p3 stem n1 3->64 224x224", _conv(2, 1, 3, 64, 224, 7, 2, 3)),
-    Case("conv2d", "3x3 d2 p2 n1 256ch 33x33", _conv(2, 1, 256, 256, 33, 3, 1, 2, 2)),
     Case("conv2d", "1x1 n8 256->64 56x56", _conv(2, 8, 256, 64, 56, 1)),
     Case("conv2d", "depthwise 3x3 p1 n8 128ch 56x56",
          _conv(2, 8, 128, 128, 56, 3, padding=1, groups=128)),
     Case("conv2d", "grouped 3x3 p1 g32 n8 128ch 28x28",
          _conv(2, 8, 128, 128, 28, 3, padding=1, groups=32)),
     Case("conv3d", "3x3x3 p1 n1 64ch 8x28x28", _conv(3, 1, 64, 64, (8, 28, 28), 3, padding=1)),
-    Case("conv3d", "3x3x3 p1 n1 64ch 16x28x28",
+    Case("conv2d", "ResNet stem 7x7 s2 p3 n1 3->64 224x224", _conv(2, 1, 3, 64, 224, 7, 2, 3)),
+    Case("conv2d", "ResNet 3x3 s2 p1 n1 128->256 28x28",
+         _conv(2, 1, 128, 256, 28, 3, stride=2, padding=1)),
+    Case("conv2d", "ResNet 1x1 s2 n1 256->512 28x28", _conv(2, 1, 256, 512, 28, 1, stride=2)),
+    Case("conv2d", "VGG 3x3 p1 n1 256ch 28x28", _conv(2, 1, 256, 256, 28, 3, padding=1)),
+    Case("conv2d", "MobileNet depthwise 3x3 s2 p1 n1 64ch 112x112",
+         _conv(2, 1, 64, 64, 112, 3, stride=2, padding=1, groups=64)),
+    Case("conv2d", "MobileNet pointwise 1x1 n1 64->128 56x56", _conv(2, 1, 64, 128, 56, 1)),
+    Case("conv2d", "ResNeXt grouped 3x3 p1 g32 n1 256ch 28x28",
+         _conv(2, 1, 256, 256, 28, 3, padding=1, groups=32)),
+    Case("conv2d", "DeepLab 3x3 d2 p2 n1 256ch 33x33", _conv(2, 1, 256, 256, 33, 3, 1, 2, 2)),
+    Case("conv2d", "DeepLab 3x3 d6 p6 n1 128ch 33x33", _conv(2, 1, 128, 128, 33, 3, 1, 6, 6)),
+    Case("conv1d", "WaveNet k2 d8 p8 n8 64ch L1024", _conv(1, 8, 64, 64, 1024, 2, 1, 8, 8)),
+    Case("conv1d", "k3 d4 p4 n8 64ch L1024", _conv(1, 8, 64, 64, 1024, 3, 1, 4, 4)),
+    Case("conv3d", "C3D 3x3x3 p1 n1 64ch 16x28x28",
          _conv(3, 1, 64, 64, (16, 28, 28), 3, padding=1)),
     Case("conv3d", "depthwise 3x3x3 p1 n2 64ch 8x28x28",
          _conv(3, 2, 64, 64, (8, 28, 28), 3, padding=1, groups=64)),
-    Case("conv1d", "k3 d4 p4 n8 64ch L1024", _conv(1, 8, 64, 64, 1024, 3, 1, 4, 4)),
     Case("max_pool2d", "k3 s2 p1 n8 64ch 112x112", _max_pool(2, (8, 64, 112, 112), 3, 2, 1),
          "GB/s"),
-    Case("max_pool2d", "k2 n32 16ch 56x56", _max_pool(2, (32, 16, 56, 56), 2), "GB/s"),
+    Case("max_pool2d", "k2 n32 16ch 56x56", _max_pool(2, (32, 16, 56, 56), 2), "GB/s",
+         smoke=True),
     Case("max_pool3d", "k2 n2 64ch 16x56x56", _max_pool(3, (2, 64, 16, 56, 56), 2), "GB/s"),
+    Case("max_pool1d", "k3 s2 p1 n8 64ch L1024", _max_pool(1, (8, 64, 1024), 3, 2, 1),
+         "GB/s"),
     Case("linear", "256x1024 @ 1024->1024", _linear(256, 1024, 1024)),
-    Case("linear", "1x4096 @ 4096->1000", _linear(1, 4096, 1000)),
-    Case("model", "LeNet batch 1", _model("lenet", batch_size=1), None),
+    Case("linear", "1x4096 @ 4096->1000", _linear(1, 4096, 1000), smoke=True),
+    Case("model", "LeNet batch 1", _model("lenet", batch_size=1), None, smoke=True),
     Case("model", "ResNet-18 batch 1 224x224", _model("resnet", batch_size=1), None),
 ]
 
 
-def time_pair(ours, theirs, block_seconds=0.1, rounds=5):
-    """Median seconds per call of `ours` and `theirs`, in alternating blocks."""
-    calls = {}
-    for name, fn in (("ours", ours), ("theirs", theirs)):
+def find_case(label):
+    """The case whose `label` ("group name") is `label`."""
+    for case in CASES:
+        if case.label == label:
+            return case
+    raise KeyError(label)
+
+
+def time_many(calls, block_seconds=0.1, rounds=5):
+    """Median seconds per call of each named callable (None: skipped), in alternating
+    blocks of at least `block_seconds`; each callable is run once before timing."""
+    plan = {}
+    for name, fn in calls.items():
         if fn is None:
             continue
         started = time.perf_counter()
         fn()
         once = max(time.perf_counter() - started, 1e-7)
-        calls[name] = (fn, max(1, int(block_seconds / once)))
-    samples = {name: [] for name in calls}
+        plan[name] = (fn, max(1, int(block_seconds / once)))
+    samples = {name: [] for name in plan}
     for _ in range(rounds):
-        for name, (fn, repeat) in calls.items():
+        for name, (fn, repeat) in plan.items():
             started = time.perf_counter()
             for _ in range(repeat):
                 fn()
             samples[name].append((time.perf_counter() - started) / repeat)
-    return tuple(statistics.median(samples[name]) if name in samples else None
-                 for name in ("ours", "theirs"))
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def run_cases(cases, dtype=np.float32, block_seconds=0.1, rounds=5, progress=None):
+def time_pair(ours, theirs, block_seconds=0.1, rounds=5):
+    """Median seconds per call of `ours` and `theirs`, in alternating blocks."""
+    times = time_many({"ours": ours, "theirs": theirs}, block_seconds, rounds)
+    return times.get("ours"), times.get("theirs")
+
+
+@dataclass
+class Row:
+    case: Case
+    variant: str
+    default: bool          # the variant fastnn picks by itself
+    seconds: float
+    torch_seconds: object  # None without torch
+    rate: object           # GFLOP/s or GB/s; None when the case has no rate
+    speedup: object        # torch time / fastnn time; None without torch
+
+
+def run_cases(cases, dtype=np.float32, block_seconds=0.1, rounds=5, progress=None,
+              all_variants=False):
+    """Time each case on its default variant (or on every applicable one): Rows."""
     rows = []
     for index, case in enumerate(cases):
         if progress:
             progress(index, len(cases), case)
-        ours, theirs, work = case.make(dtype)
-        ours()                                # compile (never timed)
-        t_ours, t_theirs = time_pair(ours, theirs, block_seconds, rounds)
-        rate = work / t_ours / 1e9 if work and case.unit else None
-        speedup = t_theirs / t_ours if t_theirs else None
-        rows.append((case, t_ours, t_theirs, rate, speedup))
+        workload = case.make(dtype)
+        default = workload.default_variant()
+        names = workload.variants() if all_variants else [default]
+        calls = {name: workload.call(name) for name in names}
+        for fn in calls.values():
+            fn()                              # compile (never timed)
+        calls["torch"] = workload.torch_call
+        times = time_many(calls, block_seconds, rounds)
+        t_torch = times.get("torch")
+        for name in names:
+            t = times[name]
+            rate = workload.work / t / 1e9 if workload.work and case.unit else None
+            rows.append(Row(case, name, name == default, t, t_torch, rate,
+                            t_torch / t if t_torch else None))
     return rows
 
 
 def format_table(rows):
-    lines = [f"{'op':<11} {'case':<36} {'fastnn ms':>10} {'torch ms':>9} {'rate':>14} "
-             f"{'speedup':>8}"]
-    for case, t_ours, t_theirs, rate, speedup in rows:
-        torch_ms = f"{t_theirs * 1e3:9.3f}" if t_theirs else f"{'-':>9}"
-        rate_text = f"{rate:7.1f} {case.unit}" if rate else ""
-        speed = f"{speedup:7.2f}x" if speedup else f"{'-':>8}"
-        lines.append(f"{case.group:<11} {case.name:<36} {t_ours * 1e3:10.3f} {torch_ms} "
-                     f"{rate_text:>14} {speed}")
-    speedups = [row[4] for row in rows if row[4]]
+    """The table; '*' marks the variant fastnn picks by itself. The geometric mean is over
+    the default variants only."""
+    lines = [f"{'op':<11} {'case':<46} {'variant':<13} {'fastnn ms':>10} {'torch ms':>9} "
+             f"{'rate':>14} {'speedup':>8}"]
+    for row in rows:
+        torch_ms = f"{row.torch_seconds * 1e3:9.3f}" if row.torch_seconds else f"{'-':>9}"
+        rate_text = f"{row.rate:7.1f} {row.case.unit}" if row.rate else ""
+        speed = f"{row.speedup:7.2f}x" if row.speedup else f"{'-':>8}"
+        variant = row.variant + ("*" if row.default else "")
+        lines.append(f"{row.case.group:<11} {row.case.name:<46} {variant:<13} "
+                     f"{row.seconds * 1e3:10.3f} {torch_ms} {rate_text:>14} {speed}")
+    speedups = [row.speedup for row in rows if row.speedup and row.default]
     if speedups:
         geomean = float(np.exp(np.mean(np.log(speedups))))
-        lines.append(f"geometric mean speedup over {len(speedups)} cases: {geomean:.2f}x")
+        lines.append(f"geometric mean speedup (default variants) over {len(speedups)} "
+                     f"cases: {geomean:.2f}x")
     return "\n".join(lines)
 
 
@@ -205,15 +304,18 @@ def plot(rows, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    rows = [row for row in rows if row[4]]
-    labels = [f"{row[0].group} {row[0].name}" for row in rows]
-    fig, ax = plt.subplots(figsize=(9, 0.35 * len(rows) + 1.2))
-    ax.barh(labels[::-1], [row[4] for row in rows][::-1])
+    rows = [row for row in rows if row.speedup]
+    labels = [f"{row.case.label} [{row.variant}{'*' if row.default else ''}]"
+              for row in rows]
+    fig, ax = plt.subplots(figsize=(10, 0.35 * len(rows) + 1.2))
+    ax.barh(labels[::-1], [row.speedup for row in rows][::-1],
+            color=["tab:blue" if row.default else "tab:gray" for row in rows][::-1])
     ax.axvline(1.0, color="black", linewidth=0.8)
-    ax.set_xlabel("speedup vs PyTorch (torch time / fastnn time)")
+    ax.set_xlabel("speedup vs PyTorch (torch time / fastnn time); * = default variant")
     ax.set_xscale("log")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def add_arguments(parser):
@@ -222,25 +324,30 @@ def add_arguments(parser):
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     parser.add_argument("--threads", type=int, default=2, help="threads for both (2)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating blocks (5)")
+    parser.add_argument("--variants", action="store_true",
+                        help="time every kernel variant that applies to a case, not only "
+                             "the one fastnn picks (marked *)")
     parser.add_argument("--plot", metavar="PNG", default=None,
                         help="also write a bar chart of the speedups (needs matplotlib)")
 
 
-def main(args, stream=sys.stdout):
+def main(args, stream=None):
+    stream = stream or sys.stdout           # looked up per call (pytest replaces it)
     fastnn.set_num_threads(args.threads)
     torch = _torch()
     if torch is None:
         print("torch is not installed: showing fastnn's times only", file=stream)
     else:
         torch.set_num_threads(args.threads)
-    cases = [c for c in CASES if args.only in f"{c.group} {c.name}"]
+    cases = [c for c in CASES if args.only in c.label]
 
     def progress(index, total, case):
-        stream.write(f"\r[{index + 1}/{total}] {case.group} {case.name:<40}")
+        stream.write(f"\r[{index + 1}/{total}] {case.label:<58}")
         stream.flush()
 
-    rows = run_cases(cases, np.dtype(args.dtype), rounds=args.rounds, progress=progress)
-    stream.write("\r" + " " * 60 + "\r")
+    rows = run_cases(cases, np.dtype(args.dtype), rounds=args.rounds, progress=progress,
+                     all_variants=args.variants)
+    stream.write("\r" + " " * 80 + "\r")
     print(f"{args.dtype}, {args.threads} threads, median of {args.rounds} alternating blocks",
           file=stream)
     print(format_table(rows), file=stream)

@@ -1,7 +1,7 @@
 """Choose, force or autotune kernel variants (like ``torch.backends.cudnn``).
 
     >>> fastnn.backends.variants("conv2d")
-    ['direct', 'im2col_gemm', 'naive']
+    ['direct', 'depthwise', 'im2col_gemm', 'naive']
     >>> with fastnn.backends.use("conv2d", "im2col_gemm"):    # this thread only
     ...     y = F.conv2d(x, w)
     >>> fastnn.backends.set_default("linear", "blas")          # every thread
@@ -10,6 +10,9 @@
 Precedence: `use` (innermost, calling thread) > `set_default` > autotuning when
 `benchmark` is True > the op's documented default rule. A forced variant that cannot run on
 some arguments refuses with the reason; autotuning and the rule skip such variants.
+Variants registered with ``auto=False`` (the plain-loop references) are never autotuned;
+when the rule itself picks one (for torch's exact semantics, e.g. depthwise convolution
+with non-finite weights) that choice also holds under autotuning.
 """
 import contextlib
 import threading
@@ -88,6 +91,16 @@ def current(op, *inputs, **args):
     return choose(op, key, kernel_args).name
 
 
+def applicable(op, *inputs, **args):
+    """Names of `op`'s variants that can run on these inputs and arguments."""
+    entry = _op(op)
+    key, kernel_args, _ = entry.prepare(*inputs, **args)
+    if kernel_args is None:              # an empty output: nothing runs
+        return list(entry.variants)
+    return [name for name, variant in entry.variants.items()
+            if not variant.refusal(kernel_args)]
+
+
 def clear_tuned():
     """Forget every autotuned choice."""
     _tuned.clear()
@@ -103,9 +116,10 @@ def choose(op, key, kernel_args):
         if reason:
             raise ValueError(f"variant {forced!r} of {op} cannot run here: {reason}")
         return variant
-    if benchmark:
+    ruled = entry.variants[entry.rule(*kernel_args)]
+    if benchmark and ruled.auto:
         return _tuned_variant(entry, key, kernel_args)
-    return entry.variants[entry.rule(*kernel_args)]
+    return ruled
 
 
 def run(op, *inputs, **args):

@@ -13,7 +13,8 @@ class Variant:
     name: str
     run: object                 # run(*kernel_args): writes the result into its `out`
     applies: object = None      # applies(*kernel_args) -> None, or why it cannot run
-    auto: bool = True           # False: never chosen automatically (a reference, say)
+    auto: bool = True           # False: never autotuned (a slow reference); only the
+                                # rule or a user can choose it
 
     def refusal(self, args):
         return None if self.applies is None else self.applies(*args)

@@ -2,8 +2,9 @@
 
 1-D and 2-D convolutions run through the 3-D kernels with singleton dimensions. The ops
 "conv1d", "conv2d" and "conv3d" are in the kernel registry (`fastnn.backends`) with the
-variants 'direct' (any convolution), 'depthwise' (one input channel per group) and
-'bounds' (any; slow, exact reference); `_rule` says which runs by default.
+variants 'direct' (any convolution), 'depthwise' (one input channel per group),
+'im2col_gemm' (any; a Numba im2col feeding BLAS) and 'naive' (any; plain loops that skip
+padding taps: the exact reference); `_rule` says which runs by default.
 """
 import operator
 
@@ -13,9 +14,9 @@ from ... import backends
 from ..._runtime import launch
 from ...kernels import conv as _kernels
 from ...kernels import conv_pad as _pad_kernels
+from ...kernels import im2col as _im2col_kernels
 from ...kernels import registry
-from .._utils import as_array, check_float, kernel_array, ntuple, wrap
-from ._padding import checked_empty
+from .._utils import as_array, check_float, checked_empty, kernel_array, ntuple, wrap
 
 __all__ = ["conv1d", "conv2d", "conv3d"]
 
@@ -269,21 +270,76 @@ def _run_depthwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups
            stride[0], stride[1], *pad_before, sw, dilation[0], dilation[1], groups)
 
 
-def _run_bounds(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+def _run_naive(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     launch(_kernels.conv3d_bounds, x, w, *_bias_args(b, x.dtype), out, *stride,
            *pad_before, *dilation, groups)
+
+
+def _run_im2col_gemm(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+    """Per sample: im2col into one reused buffer, then one batched BLAS matmul over the
+    groups, written straight into `out`. A 1x1, stride-1, unpadded convolution needs no
+    im2col: the input plane already is the column matrix."""
+    n, c, *spatial = x.shape
+    k, cg, *kernel = w.shape
+    out_spatial = out.shape[2:]
+    positions = out_spatial[0] * out_spatial[1] * out_spatial[2]
+    taps = kernel[0] * kernel[1] * kernel[2]
+    weights = w.reshape(groups, k // groups, cg * taps)
+    plain = (taps == 1 and all(s == 1 for s in stride) and not any(pad_before)
+             and tuple(spatial) == tuple(out_spatial))
+    cols = None if plain else checked_empty((c * taps, positions), x.dtype)
+    with np.errstate(invalid="ignore", over="ignore"):   # NaN/inf propagate as in torch
+        for i in range(n):
+            if plain:
+                source = x[i].reshape(groups, cg, positions)
+            else:
+                launch(_im2col_kernels.im2col3d, x, i, cols, *kernel, *out_spatial, *stride,
+                       *pad_before, *dilation)
+                source = cols.reshape(groups, cg * taps, positions)
+            target = out[i].reshape(groups, k // groups, positions)
+            np.matmul(weights, source, out=target)
+            if b is not None:
+                np.add(target, b.reshape(groups, k // groups, 1), out=target)
 
 
 def _depthwise_only(x, w, *rest):
     return None if w.shape[1] == 1 else "it needs one input channel per group"
 
 
-def _rule(x, w, *rest):
-    """Default choice: one input channel per group -> 'depthwise', or 'bounds' when a
+# Per-sample multiply-adds up to which a 1x1 convolution goes to BLAS (see _rule).
+GEMM_1X1_MAX_MACS = 1 << 24
+
+
+def _is_plain_1x1(w, stride, pad_before, pad_after, groups):
+    return (w.shape[2:] == (1, 1, 1) and stride == (1, 1, 1) and not any(pad_before)
+            and not any(pad_after) and groups == 1)
+
+
+def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+    """Default choice: one input channel per group -> 'depthwise', or 'naive' when a
     weight is not finite (torch's depthwise kernel skips padding taps, so an inf weight
-    gives 0 there, where multiplying the zero padding gives NaN); otherwise 'direct'."""
+    gives 0 there, where multiplying the zero padding gives NaN). A 1x1, stride-1,
+    unpadded, ungrouped convolution of at most GEMM_1X1_MAX_MACS multiply-adds per sample
+    -> 'im2col_gemm' (one BLAS GEMM on the input as it is). Otherwise 'direct'.
+
+    Measured (2 threads, OPENBLAS_CORETYPE=Haswell as set on this machine, alternating
+    blocks, /work/scratch/variants/rule_1x1.py), direct / im2col_gemm time on 1x1 convs:
+        float32  n1 32->64 56x56 2.5, n1 64->128 28x28 1.9, n1 256->256 7x7 4.6,
+                 n1 512->512 7x7 5.5, n2 32->32 32x32 2.0, n8 32->16 28x28 1.4
+        float64  the same shapes: 2.2 - 2.9
+        float32  n1 64->256 56x56 0.19, n1 256->1024 14x14 0.29, n1 2048->512 7x7 0.59,
+                 n1 16->96 112x112 0.09 (51M and 0.2M x 112^2 MACs)
+    Above ~2^24 multiply-adds OpenBLAS splits the GEMM over both threads with a static
+    barrier, and on a loaded 2-core machine it waits whole scheduler slices (7.6 / 15.8 ms
+    plateaus); the direct kernel's work-stealing loop degrades gracefully. On dense 3x3,
+    strided, dilated, grouped and 3-D convolutions im2col_gemm lost 2-12x to 'direct'
+    (`python -m fastnn bench --variants`), so it is never the default there.
+    """
     if w.shape[1] == 1:
-        return "depthwise" if np.isfinite(w).all() else "bounds"
+        return "depthwise" if np.isfinite(w).all() else "naive"
+    if (_is_plain_1x1(w, stride, pad_before, pad_after, groups)
+            and w.shape[1] * out[0].size <= GEMM_1X1_MAX_MACS):
+        return "im2col_gemm"
     return "direct"
 
 
@@ -292,5 +348,6 @@ for _nd in (1, 2, 3):
     registry.register_op(_op, lambda *a, _nd=_nd, **k: _prepare(_nd, *a, **k), _rule)
     registry.register_variant(_op, "direct", _run_direct)
     registry.register_variant(_op, "depthwise", _run_depthwise, _depthwise_only)
-    # exact but slow (one output element at a time): never picked by autotuning
-    registry.register_variant(_op, "bounds", _run_bounds, auto=False)
+    registry.register_variant(_op, "im2col_gemm", _run_im2col_gemm)
+    # exact but slow (one output element at a time): the reference, never autotuned
+    registry.register_variant(_op, "naive", _run_naive, auto=False)

@@ -20,7 +20,9 @@ import os
 
 import numpy as np
 
+from ... import backends
 from ..._runtime import launch
+from ...kernels import registry
 from ...kernels.gemm import gemm_nt, gemm_nt_serial
 from .._utils import as_array, check_float, kernel_array, wrap
 
@@ -250,7 +252,8 @@ def linear(input, weight, bias=None):
     Shape:
         - Output: :math:`(*, \text{out\_features})`; :math:`(*)` for a 1-D weight.
 
-    The kernel (Numba GEMM or BLAS) is chosen by :func:`default_variant`.
+    The kernel (Numba GEMM or BLAS) is chosen by :func:`default_variant`, or through
+    ``fastnn.backends`` (op ``"linear"``, variants ``numba_gemm`` and ``blas``).
 
     Examples::
 
@@ -258,11 +261,22 @@ def linear(input, weight, bias=None):
         >>> F.linear(x, fastnn.randn(30, 20)).shape
         (128, 30)
     """
-    return _linear(input, weight, bias)
+    return backends.run("linear", input, weight, bias)
 
 
 def _linear(input, weight, bias=None, variant=None):
     """`linear` with the kernel forced by name (a key of LINEAR_VARIANTS) for tests."""
+    if variant is None:
+        return linear(input, weight, bias)
+    with backends.use("linear", variant):
+        return linear(input, weight, bias)
+
+
+def _prepare(input, weight, bias=None):
+    """Validate and allocate for the registry: (key, kernel arguments or None, result).
+
+    Kernel arguments: (a (M, K), w (N, K), fused bias (N,) or None, out (M, N), a bias
+    added afterwards with broadcasting or None, the result view of `out`)."""
     x = as_array(input, "input")
     w = as_array(weight, "weight")
     b = None if bias is None else as_array(bias, "bias")
@@ -300,11 +314,31 @@ def _linear(input, weight, bias=None, variant=None):
         bias_vec = b.reshape(-1)
         if bias_vec.shape[0] != n:
             bias_vec = np.full(n, bias_vec[0], dtype=a.dtype)
-    if m and n:
-        kernel = LINEAR_VARIANTS[variant or default_variant(m, n, k, a.dtype)]
-        kernel(a.reshape(m, k), w2, bias_vec, out)
     result = out.reshape(out_shape)
-    if b is not None and bias_vec is None:
+    late_bias = b if b is not None and bias_vec is None else None
+    key = (a.shape, w2.shape, a.dtype, bias_vec is None, late_bias is None)
+    kernel_args = (a.reshape(m, k), w2, bias_vec, out, late_bias, result)
+    return key, kernel_args, wrap(result)
+
+
+def _add_late_bias(result, late_bias):
+    if late_bias is not None:
         with np.errstate(invalid="ignore", over="ignore"):
-            np.add(result, b, out=result, casting="same_kind")
-    return wrap(result)
+            np.add(result, late_bias, out=result, casting="same_kind")
+
+
+def _registered(kernel):
+    def run(a, w, bias_vec, out, late_bias, result):
+        if out.size:
+            kernel(a, w, bias_vec, out)
+        _add_late_bias(result, late_bias)
+    return run
+
+
+def _rule(a, w, *rest):
+    return default_variant(a.shape[0], w.shape[0], a.shape[1], a.dtype)
+
+
+registry.register_op("linear", _prepare, _rule)
+for _name, _kernel in LINEAR_VARIANTS.items():
+    registry.register_variant("linear", _name, _registered(_kernel))

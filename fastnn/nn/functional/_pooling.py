@@ -5,15 +5,18 @@ follow torch 2.13's C++ in its order and wording, quirks included (e.g. max_pool
 differently with and without return_indices; adaptive_avg_pool2d to (1, 1) is a plain
 mean over the last two dimensions, for any rank).
 """
-import operator
-
 import numpy as np
 
+from ... import backends
 from ..._runtime import launch
 from ...kernels import pool_avg as _avg_kernels
 from ...kernels import pooling as _max_kernels
-from .._utils import as_array, check_float, kernel_array, wrap
-from ._padding import checked_empty
+from ...kernels import registry
+from .._utils import as_array, check_float, checked_empty, kernel_array, wrap
+from ._pool_args import (
+    _WORD, _adaptive_size, _check_one, _check_rank_range, _check_window_2d,
+    _check_window_3d, _expand, _max_pool1d_args, _max_pool_checked, _output_size, _parse,
+    _pool_args, _size_at, _sizes, _to_int32)
 
 __all__ = [
     "max_pool1d", "max_pool2d", "max_pool3d",
@@ -24,205 +27,6 @@ __all__ = [
     "adaptive_max_pool3d_with_indices",
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
 ]
-
-_WORD = {2: "two", 3: "three"}
-_INT32 = 1 << 31
-_INT64 = 1 << 63
-
-
-# ---------------------------------------------------------------- argument parsing (torch's)
-
-def _type_name(value):
-    cls = type(value)
-    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
-
-
-def _is_int(value):
-    return not isinstance(value, (bool, np.bool_, np.ndarray)) and hasattr(value, "__index__")
-
-
-def _unpack_int(value):
-    value = operator.index(value)
-    if not -_INT64 <= value < _INT64:
-        raise ValueError("Overflow when unpacking long long")
-    return value
-
-
-def _parse(op, specs):
-    """torch's argument parser for (name, value, position, kind) specs, kind being an int
-    (the list length a plain int is repeated to), "bool" or "int".
-
-    Like torch, it first type-checks every argument in order (a list only by its first
-    element), then unpacks the lists last to first (the order in which the compiled
-    binding evaluates them), so the error names the argument torch's would.
-    """
-    for name, value, position, kind in specs:
-        if kind == "bool":
-            ok = isinstance(value, bool)
-        elif kind == "int":
-            ok = value is None or _is_int(value)
-        elif isinstance(value, (list, tuple)):
-            if value and not _is_int(value[0]):
-                raise TypeError(
-                    f"{op}(): argument '{name}' (position {position}) must be tuple of ints, "
-                    f"but found element of type {_type_name(value[0])} at pos 0")
-            ok = True
-        else:
-            ok = _is_int(value)
-        if not ok:
-            wanted = {"bool": "bool", "int": "int"}.get(kind, "tuple of ints")
-            raise TypeError(f"{op}(): argument '{name}' (position {position}) must be "
-                            f"{wanted}, not {_type_name(value)}")
-    parsed = [None] * len(specs)
-    for i in reversed(range(len(specs))):
-        name, value, _, kind = specs[i]
-        if kind == "bool" or value is None:
-            parsed[i] = value
-        elif kind == "int":
-            parsed[i] = _unpack_int(value)
-        elif isinstance(value, (list, tuple)):
-            for pos, item in enumerate(value):
-                if not _is_int(item):
-                    raise TypeError(
-                        f"{op}(): argument '{name}' failed to unpack the object at pos "
-                        f"{pos + 1} with error \"type must be tuple of ints,but got "
-                        f"{_type_name(item)}\"")
-            parsed[i] = tuple(_unpack_int(item) for item in value)
-        else:
-            parsed[i] = (_unpack_int(value),) * kind
-    return parsed
-
-
-def _pool_args(op, nd, kernel_size, stride, padding, dilation=None, ceil_mode=False,
-               count_include_pad=None, divisor_override=None):
-    """Parse a max/avg pooling op's arguments (positions as in torch's signatures)."""
-    specs = [("kernel_size", kernel_size, 2, nd),
-             ("stride", () if stride is None else stride, 3, nd),
-             ("padding", padding, 4, nd)]
-    if dilation is not None:
-        specs += [("dilation", dilation, 5, nd), ("ceil_mode", ceil_mode, 6, "bool")]
-    else:
-        specs += [("ceil_mode", ceil_mode, 5, "bool"),
-                  ("count_include_pad", count_include_pad, 6, "bool"),
-                  ("divisor_override", divisor_override, 7, "int")]
-    return _parse(op, specs)
-
-
-def _expand(values, nd, message, allow_empty=False):
-    """torch's `size() == 1 || size() == nd` check, then the single value repeated."""
-    if len(values) == nd or len(values) == 1 or (allow_empty and not values):
-        return values * nd if len(values) == 1 else values
-    raise RuntimeError(message)
-
-
-def _to_int32(values):
-    # torch narrows the 2-D/3-D window arguments to C int
-    if any(not -_INT32 <= v < _INT32 for v in values):
-        raise RuntimeError("value cannot be converted to type int without overflow")
-    return values
-
-
-def _trunc_div(a, b):
-    """C++ integer division (rounds toward zero)."""
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b > 0) else -q
-
-
-def _sizes(shape):
-    return "[" + ", ".join(str(s) for s in shape) + "]"
-
-
-def _output_size(size, kernel, pad, stride, dilation, ceil_mode):
-    """torch's pooling_output_shape, with its three checks."""
-    if stride == 0:
-        raise RuntimeError("stride should not be zero")
-    if pad < 0:
-        raise RuntimeError(f"pad must be non-negative, but got pad: {pad}")
-    if pad > _trunc_div((kernel - 1) * dilation + 1, 2):
-        raise RuntimeError(
-            f"pad should be at most half of effective kernel size, but got pad={pad}, "
-            f"kernel_size={kernel} and dilation={dilation}")
-    out = (size + 2 * pad - dilation * (kernel - 1) - 1 + (stride - 1 if ceil_mode else 0)
-           ) // stride + 1
-    if ceil_mode and (out - 1) * stride >= size + pad:
-        out -= 1        # the last window must start inside the input or the left padding
-    return out
-
-
-def _check_rank_range(arr, op, low, high):
-    if not low <= arr.ndim <= high:
-        raise RuntimeError(
-            f"Expected {low} to {high} dimensions, but got {arr.ndim}-dimensional tensor for "
-            f"argument #1 'self' (while checking arguments for {op})")
-
-
-def _check_one(op, name, values):
-    if len(values) != 1:
-        raise RuntimeError(f"{op}() argument '{name}' should contain one int (got {len(values)})")
-
-
-def _size_at(shape, dim):
-    """shape[dim] for a negative dim, with torch's IndexError when out of range."""
-    if not shape:
-        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-    if -dim > len(shape):
-        raise IndexError(f"Dimension out of range (expected to be in range of "
-                         f"[{-len(shape)}, {len(shape) - 1}], but got {dim})")
-    return shape[dim]
-
-
-def _check_window_2d(shape, k, s, p, d, out):
-    """torch's pool2d_shape_check (kernel, stride, dilation, dims, pad, output size)."""
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = k, s, p, d
-    if kh <= 0 or kw <= 0:
-        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {kh} kW: {kw}")
-    if sh <= 0 or sw <= 0:
-        raise RuntimeError(f"stride should be greater than zero, but got dH: {sh} dW: {sw}")
-    if dh <= 0 or dw <= 0:
-        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dh} "
-                           f"dilationW: {dw}")
-    if not (len(shape) in (3, 4) and all(shape[-3:])):
-        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
-                           f"size for input, but got:{_sizes(shape)}")
-    if kw // 2 < pw or kh // 2 < ph:
-        raise RuntimeError("pad should be smaller than or equal to half of kernel size, but "
-                           f"got padW = {pw}, padH = {ph}, kW = {kw}, kH = {kh}")
-    if out[0] < 1 or out[1] < 1:
-        c, h, w = shape[-3:]
-        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: "
-                           f"({c}x{out[0]}x{out[1]}). Output size is too small")
-
-
-def _check_window_3d(shape, k, s, p, d, out, fn_name, check_input_size=False):
-    """torch's pool3d_shape_check."""
-    (kt, kh, kw), (st, sh, sw), (pt, ph, pw), (dt, dh, dw) = k, s, p, d
-    if kt <= 0 or kh <= 0 or kw <= 0:
-        raise RuntimeError("kernel size should be greater than zero, but got "
-                           f"kT: {kt} kH: {kh} kW: {kw}")
-    if st <= 0 or sh <= 0 or sw <= 0:
-        raise RuntimeError("stride should be greater than zero, but got "
-                           f"dT: {st} dH: {sh} dW: {sw}")
-    if dt <= 0 or dh <= 0 or dw <= 0:
-        raise RuntimeError("dilation should be greater than zero, but got "
-                           f"dilationT: {dt} dilationH: {dh} dilationW: {dw}")
-    for i, size in enumerate(shape):
-        if size <= 0 and not (len(shape) == 5 and i == 0):
-            raise RuntimeError(
-                f"{fn_name}: Expected input's non-batch dimensions to have positive length, "
-                f"but input has a shape of {_sizes(shape)} and non-batch dimension {size} "
-                "has length zero!")
-    t, h, w = shape[-3:]
-    if check_input_size and (t < kt or h < kh or w < kw):
-        raise RuntimeError(f"input image (T: {t} H: {h} W: {w}) smaller than kernel size "
-                           f"(kT: {kt} kH: {kh} kW: {kw})")
-    if kt // 2 < pt or kw // 2 < pw or kh // 2 < ph:
-        raise RuntimeError("pad should be smaller than or equal to half of kernel size, but "
-                           f"got kT: {kt} kW: {kw} kH: {kh} padT: {pt} padW: {pw} padH: {ph}")
-    if min(out) < 1:
-        c = shape[-4]
-        raise RuntimeError(f"Given input size: ({c}x{t}x{h}x{w}). Calculated output size: "
-                           f"({c}x{out[0]}x{out[1]}x{out[2]}). Output size is too small")
-
 
 # ---------------------------------------------------------------- running the kernels
 
@@ -262,81 +66,25 @@ def _separable_fits(width, out_width, k, s, p, d):
     return max(p + width, (out_width - 1) * s + (k - 1) * d + 1) <= 4 * width + 4096
 
 
-def _max_pool(arr, nd, k, s, p, d, out, with_indices):
-    k3, s3, p3, d3 = _pad3(k, nd, 1), _pad3(s, nd, 1), _pad3(p, nd, 0), _pad3(d, nd, 1)
-    args = k3 + s3 + p3 + d3
-    if with_indices:
-        return _run(arr, nd, out, lambda x, o, i: launch(
-            _max_kernels.max_pool3d_with_indices, x, o, i, *args), True)
-    if _separable_fits(arr.shape[-1], out[-1], k3[2], s3[2], p3[2], d3[2]):
-        return _run(arr, nd, out, lambda x, o: launch(_max_kernels.max_pool3d, x, o, *args),
-                    False)
-    return _run(arr, nd, out, lambda x, o: launch(
-        _max_kernels.max_pool3d_with_indices, x, o, np.empty(o.shape, np.int64), *args),
-        False)
+def _max_pool_with_indices(nd, arr, k, s, p, d, out):
+    args = _pad3(k, nd, 1) + _pad3(s, nd, 1) + _pad3(p, nd, 0) + _pad3(d, nd, 1)
+    return _run(arr, nd, out, lambda x, o, i: launch(
+        _max_kernels.max_pool3d_with_indices, x, o, i, *args), True)
 
 
 def _max_pool_nd(nd, input, kernel_size, stride, padding, dilation, ceil_mode, with_indices):
-    """max_pool2d/3d as torch's max_pool{2,3}d_with_indices checks them."""
-    op = f"max_pool{nd}d" + ("_with_indices" if with_indices else "")
-    arr = as_array(input)
-    k, s, p, d, _ = _pool_args(op, nd, kernel_size, stride, padding, dilation, ceil_mode)
-    name, word = f"max_pool{nd}d", _WORD[nd]
-    k = _to_int32(_expand(k, nd, f"{name}: kernel_size must either be a single int, or a "
-                                 f"tuple of {word} ints"))
-    s = _to_int32(_expand(s, nd, f"{name}: stride must either be omitted, a single int, or a "
-                                 f"tuple of {word} ints", allow_empty=True) or k)
-    p = _to_int32(_expand(p, nd, f"{name}: padding must either be a single int, or a tuple "
-                                 f"of {word} ints"))
-    d = _to_int32(_expand(d, nd, f"{name}: dilation must be either a single int, or a tuple "
-                                 f"of {word} ints"))
-    if arr.ndim not in (nd + 1, nd + 2):
-        raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected "
-                           "for input")
-    shape = arr.shape
-    out = [_output_size(shape[arr.ndim - nd + i], k[i], p[i], s[i], d[i], ceil_mode)
-           for i in range(nd)]
-    if nd == 2:
-        _check_window_2d(shape, k, s, p, d, out)
-    else:
-        _check_window_3d(shape, k, s, p, d, out, "max_pool3d_with_indices_out_cpu_template()")
-    return _max_pool(arr, nd, k, s, p, d, out, with_indices)
+    """max_pool2d/3d: values only through the registry, with indices on torch's loop."""
+    if not with_indices:
+        return backends.run(f"max_pool{nd}d", input, kernel_size, stride, padding, dilation,
+                            ceil_mode)
+    return _max_pool_with_indices(nd, *_max_pool_checked(
+        nd, input, kernel_size, stride, padding, dilation, ceil_mode, True))
 
 
 def _max_pool1d_checked(input, kernel_size, stride, padding, dilation, ceil_mode):
-    """torch.max_pool1d (no indices): its own checks and wording."""
-    op = "max_pool1d"
-    arr = as_array(input)
-    k, s, p, d, _ = _pool_args(op, 1, kernel_size, stride, padding, dilation, ceil_mode)
-    shape = arr.shape
-    if not ((arr.ndim == 2 and shape[0] and shape[1])
-            or (arr.ndim == 3 and shape[1] and shape[2])):
-        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 "
-                           f"dim batch size for input, but got:{_sizes(shape)}")
-    for name, values, allowed in (
-            ("kernel_size must be an int, list of ints or tuple of ints", k, (1,)),
-            ("stride must be None, an int, list of ints, or tuple of ints", s, (0, 1)),
-            ("padding must be an int, list of ints, or tuple of ints", p, (1,)),
-            ("dilation must be an int, list of ints or tuple of ints", d, (1,))):
-        if len(values) not in allowed:
-            raise RuntimeError(f"max_pool1d() {name} of size 1 but got size {len(values)}")
-    (k,), (p,), (d,) = k, p, d
-    s = s[0] if s else k
-    if k <= 0:
-        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
-    if s <= 0:
-        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {s}")
-    if p < 0:
-        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p}")
-    if p > k // 2:
-        raise RuntimeError("max_pool1d() padding should be at most half of kernel size, but "
-                           f"got padding={p} and kernel_size={k}")
-    if d <= 0:
-        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d}")
-    out = _output_size(shape[-1], k, p, s, d, ceil_mode)
-    if out <= 0:
-        raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
-    return _max_pool(arr, 1, (k,), (s,), (p,), (d,), (out,), False)
+    """torch.max_pool1d (no indices): its own checks and wording, then the registry."""
+    return backends.run("max_pool1d", input, kernel_size, stride, padding, dilation,
+                        ceil_mode)
 
 
 def _max_pool1d_via_2d(input, kernel_size, stride, padding, dilation, ceil_mode):
@@ -448,6 +196,57 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """
     return _max_pool_nd(3, input, kernel_size, stride, padding, dilation, ceil_mode,
                         bool(return_indices))
+
+
+# ---------------------------------------------------------------- max pooling variants
+
+def _prepare_max_pool(nd, input, kernel_size, stride=None, padding=0, dilation=1,
+                      ceil_mode=False):
+    """Validate and allocate for the registry: (key, kernel arguments or None, result),
+    kernel arguments being (x (planes, D, H, W), out, kD, kH, kW, sD, ..., dW)."""
+    if nd == 1:
+        arr, k, s, p, d, out = _max_pool1d_args(input, kernel_size, stride, padding,
+                                                dilation, ceil_mode)
+    else:
+        arr, k, s, p, d, out = _max_pool_checked(nd, input, kernel_size, stride, padding,
+                                                 dilation, ceil_mode, False)
+    check_float(arr)
+    x = kernel_array(arr)
+    result = checked_empty(arr.shape[:arr.ndim - nd] + tuple(out), x.dtype)
+    if not result.size:
+        return None, None, wrap(result)
+    window = _pad3(k, nd, 1) + _pad3(s, nd, 1) + _pad3(p, nd, 0) + _pad3(d, nd, 1)
+    key = (x.shape, x.dtype, window)
+    return key, (_as_3d(x, nd), _as_3d(result, nd)) + window, wrap(result)
+
+
+def _run_separable(x, out, *window):
+    launch(_max_kernels.max_pool3d, x, out, *window)
+
+
+def _run_window_loop(x, out, *window):
+    launch(_max_kernels.max_pool3d_with_indices, x, out, np.empty(out.shape, np.int64),
+           *window)
+
+
+def _separable_applies(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw):
+    if _separable_fits(x.shape[-1], out.shape[-1], kw, sw, pw, dw):
+        return None
+    return "its row buffer would be far longer than the input row (padding or dilation)"
+
+
+def _max_pool_rule(*kernel_args):
+    """'separable' (5x torch's speed on k3 s2 and k2 s2, PERF.md) wherever its row buffer
+    stays small; otherwise the window loop 'direct'."""
+    return "direct" if _separable_applies(*kernel_args) else "separable"
+
+
+for _nd in (1, 2, 3):
+    _op = f"max_pool{_nd}d"
+    registry.register_op(_op, lambda *a, _nd=_nd, **k: _prepare_max_pool(_nd, *a, **k),
+                         _max_pool_rule)
+    registry.register_variant(_op, "separable", _run_separable, _separable_applies)
+    registry.register_variant(_op, "direct", _run_window_loop)
 
 
 # ---------------------------------------------------------------- average pooling
@@ -575,23 +374,6 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 
 # ---------------------------------------------------------------- adaptive pooling
-
-def _with_defaults(output_size, shape):
-    """torch.nn.functional's _list_with_default: None entries keep the input's size."""
-    if isinstance(output_size, int):
-        return output_size
-    if len(shape) <= len(output_size):
-        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
-    tail = shape[len(shape) - len(output_size):]
-    return [d if v is None else v for v, d in zip(output_size, tail)]
-
-
-def _adaptive_size(op, nd, input, output_size):
-    """The input array and output_size of a 2-D/3-D adaptive op, `None`s filled in."""
-    arr = as_array(input)
-    size, = _parse(op, [("output_size", _with_defaults(output_size, arr.shape), 2, nd)])
-    return arr, size
-
 
 def _adaptive_avg(nd, arr, size):
     """adaptive_avg_pool2d/3d once output_size is parsed (as torch's C++ checks it)."""

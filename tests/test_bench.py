@@ -1,0 +1,72 @@
+"""`python -m fastnn bench` on a tiny selection, and the case table the asv suite shares."""
+import importlib
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+
+from fastnn import _bench, backends
+from fastnn.__main__ import main
+
+BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def test_bench_variants_column_and_chart(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    chart = tmp_path / "speedups.png"
+    assert main(["bench", "--only", "k2 n32", "--rounds", "1", "--variants",
+                 "--plot", str(chart)]) == 0
+    out = capsys.readouterr().out
+    assert "[1/1] max_pool2d k2 n32 16ch 56x56" in out          # progress
+    lines = [line for line in out.splitlines() if line.startswith("max_pool2d")]
+    assert [line.split()[5] for line in lines] == ["separable*", "direct"]
+    assert " variant " in out and "GB/s" in out
+    assert chart.stat().st_size > 1000
+
+
+def test_bench_default_variant_only(capsys):
+    assert main(["bench", "--only", "linear 1x4096", "--rounds", "1"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines()
+            if line.startswith("linear")]
+    assert len(rows) == 1 and rows[0].split()[4].endswith("*")
+
+
+def test_case_table_labels_families_and_smoke_cases():
+    labels = [case.label for case in _bench.CASES]
+    assert len(labels) == len(set(labels))
+    assert {case.family for case in _bench.CASES} == {"conv", "pooling", "linear", "models"}
+    for family in ("conv", "pooling", "linear", "models"):
+        assert [c for c in _bench.CASES if c.family == family and c.smoke]
+    for case in _bench.CASES:
+        assert case.group == "model" or case.group in backends.ops()
+    with pytest.raises(KeyError):
+        _bench.find_case("conv2d no such case")
+
+
+def test_workload_forces_each_variant():
+    workload = _bench.find_case("conv2d 3x3 p1 n1 64ch 56x56").make(np.float32)
+    assert {"direct", "im2col_gemm", "naive"} <= set(workload.variants())
+    assert "depthwise" not in workload.variants()                     # dense
+    assert workload.default_variant() == "direct"
+    expected = np.asarray(workload.call()())
+    for variant in ("direct", "im2col_gemm"):
+        np.testing.assert_allclose(workload.call(variant)(), expected, rtol=1e-3, atol=1e-3)
+
+
+def test_asv_parameters_in_smoke_mode(monkeypatch):
+    monkeypatch.setenv("FASTNN_ASV_SMOKE", "1")
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    for name in [m for m in sys.modules if m == "benchmarks" or m.startswith("benchmarks.")]:
+        monkeypatch.delitem(sys.modules, name)
+    conv = importlib.import_module("benchmarks.bench_conv").Conv
+    variants, cases, dtypes = conv.params
+    assert variants[0] == "default"
+    assert {"direct", "depthwise", "im2col_gemm", "naive"} <= set(variants)
+    assert cases == ["conv2d 3x3 p1 n1 64ch 56x56"] and dtypes == ["float32"]
+    bench = conv()
+    with pytest.raises(NotImplementedError, match="depthwise does not apply"):
+        bench.setup("depthwise", cases[0], "float32")
+    bench.setup("im2col_gemm", cases[0], "float32")
+    bench.time_op("im2col_gemm", cases[0], "float32")
+    assert bench.track_gflops("im2col_gemm", cases[0], "float32") > 0
