@@ -70,6 +70,9 @@ def _physical_memory():
         return None
 
 
+_PHYSICAL_MEMORY = _physical_memory()
+
+
 def check_alloc(shape, dtype):
     """Refuse, before allocating, an array larger than int64 or than physical memory, with
     torch's allocator message (numpy would raise MemoryError, or hand out overcommitted
@@ -77,8 +80,7 @@ def check_alloc(shape, dtype):
     nbytes = math.prod(shape) * np.dtype(dtype).itemsize
     if nbytes >= 2 ** 63:
         raise RuntimeError(f"Storage size calculation overflowed with sizes={list(shape)}")
-    limit = _physical_memory()
-    if limit is not None and nbytes > limit:
+    if _PHYSICAL_MEMORY is not None and nbytes > _PHYSICAL_MEMORY:
         raise RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to "
                            f"allocate {nbytes} bytes. Error code 12 (Cannot allocate memory)")
 

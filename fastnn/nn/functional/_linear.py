@@ -16,7 +16,6 @@ in torch. A shape mismatch on a non-contiguous N-d input is reported with ``mm``
 (torch reports ``bmm``'s unless the weight requires grad, as ``nn.Linear``'s does).
 """
 import math
-import os
 
 import numpy as np
 
@@ -24,7 +23,7 @@ from ... import backends
 from ..._runtime import launch
 from ...kernels import registry
 from ...kernels.gemm import gemm_nt, gemm_nt_serial
-from .._utils import as_array, check_float, kernel_array, wrap
+from .._utils import as_array, check_float, checked_empty, kernel_array, wrap
 
 __all__ = ["linear"]
 
@@ -211,28 +210,6 @@ def _check_add_(out_shape, bias):
             f"{_sizes(broadcast)}")
 
 
-def _physical_memory():
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 1 << 50
-
-
-_PHYSICAL_MEMORY = _physical_memory()
-
-
-def refuse_huge_allocation(shape, dtype):
-    """Refuse, with torch's allocator message, an array larger than the machine's memory
-    (numpy would hand out overcommitted pages and the process would die on first touch)."""
-    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
-    if nbytes >= 1 << 63:
-        raise RuntimeError(f"Storage size calculation overflowed with sizes={_sizes(shape)}")
-    if nbytes > _PHYSICAL_MEMORY:
-        raise RuntimeError(
-            f"DefaultCPUAllocator: can't allocate memory: you tried to allocate {nbytes} "
-            f"bytes. Error code 12 (Cannot allocate memory)")
-
-
 # ---------------------------------------------------------------------------------------
 # the functional op
 # ---------------------------------------------------------------------------------------
@@ -304,8 +281,7 @@ def _prepare(input, weight, bias=None):
         check_float(b, "bias")
     w2 = kernel_array(w).reshape(w.shape if w.ndim == 2 else (1, w.shape[0]))
     n, k = w2.shape
-    refuse_huge_allocation((m, n), a.dtype)
-    out = np.empty((m, n), dtype=a.dtype)
+    out = checked_empty((m, n), a.dtype)
 
     # A bias that is one value per output column (and of the output's dtype) is fused
     # into the kernel; any other accepted bias is added afterwards with broadcasting.
