@@ -299,6 +299,8 @@ def conv3d_depthwise(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, 
                 _phased_row(xf, scratch, _u((zd * Hp + zh) * Wp), n * C + c, zd - pd, zh - ph,
                             D, H, W, pw, sw, span, 0.0)
         rows = tile_buffer(np.uint64)
+        # the last row group overlaps the previous one, as tiles do along W
+        h3 = KH == 3 and sh == 1 and dh == 1 and OH >= DW_ROWS
         b = bias[k] if has_bias else 0.0
         plane = (n * K + k) * OD * OH * OW
         for od in range(OD):
@@ -306,6 +308,12 @@ def conv3d_depthwise(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, 
                 ow0 = 0
                 while ow0 < OW:
                     s = max(0, min(ow0, OW - TW))
+                    if h3:
+                        _depthwise_tile_h3(scratch, w, of, min(oh0, OH - DW_ROWS), b, k, od,
+                                           s, nv, sd, dd, KD, KW, Hp, Wp, taps,
+                                           _u(plane + od * OH * OW), _u(OW))
+                        ow0 += TW
+                        continue
                     for i in range(DW_ROWS):
                         # rows past the end repeat the last row (computed and stored again)
                         rows[i] = _u(min(oh0 + i, OH - 1))
@@ -367,6 +375,66 @@ def _depthwise_tile(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd, dh, KD, K
     _store_tile(of, a5, ob + rows[5] * ow_len, nv, TW)
     _store_tile(of, a6, ob + rows[6] * ow_len, nv, TW)
     _store_tile(of, a7, ob + rows[7] * ow_len, nv, TW)
+
+
+@njit(inline="always", fastmath=_FLAGS)
+def _depthwise_tile_h3(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, Wp, taps,
+                       oplane, ow_len):
+    """DW_ROWS consecutive output rows from oh0 (all inside the plane) x TW positions from
+    s, for KH = 3, stride and dilation 1 along H: each loaded input row feeds the three
+    output rows that use it (2.4 FMAs per load instead of 1)."""
+    TW = tile_width(of.dtype)
+    a0, a1, a2, a3 = _buffers4(of.dtype)
+    a4, a5, a6, a7 = _buffers4(of.dtype)
+    for v in range(TW):
+        a0[v] = b
+        a1[v] = b
+        a2[v] = b
+        a3[v] = b
+        a4[v] = b
+        a5[v] = b
+        a6[v] = b
+        a7[v] = b
+    u_wp = _u(Wp)
+    for kd in range(KD):
+        r0 = _u(((od * sd + kd * dd) * Hp + oh0) * Wp + s)
+        r1, r2, r3 = r0 + u_wp, r0 + _u(2) * u_wp, r0 + _u(3) * u_wp
+        r4, r5, r6 = r0 + _u(4) * u_wp, r0 + _u(5) * u_wp, r0 + _u(6) * u_wp
+        r7, r8, r9 = r0 + _u(7) * u_wp, r0 + _u(8) * u_wp, r0 + _u(9) * u_wp
+        for kw in range(KW):
+            q0 = w[k, 0, kd, 0, kw]
+            q1 = w[k, 0, kd, 1, kw]
+            q2 = w[k, 0, kd, 2, kw]
+            e = taps[kw]
+            for v in range(TW):
+                j = _u(v) + e
+                x0 = scratch[r0 + j]
+                x1 = scratch[r1 + j]
+                x2 = scratch[r2 + j]
+                x3 = scratch[r3 + j]
+                x4 = scratch[r4 + j]
+                x5 = scratch[r5 + j]
+                x6 = scratch[r6 + j]
+                x7 = scratch[r7 + j]
+                x8 = scratch[r8 + j]
+                x9 = scratch[r9 + j]
+                a0[v] += q0 * x0 + q1 * x1 + q2 * x2
+                a1[v] += q0 * x1 + q1 * x2 + q2 * x3
+                a2[v] += q0 * x2 + q1 * x3 + q2 * x4
+                a3[v] += q0 * x3 + q1 * x4 + q2 * x5
+                a4[v] += q0 * x4 + q1 * x5 + q2 * x6
+                a5[v] += q0 * x5 + q1 * x6 + q2 * x7
+                a6[v] += q0 * x6 + q1 * x7 + q2 * x8
+                a7[v] += q0 * x7 + q1 * x8 + q2 * x9
+    ob = oplane + _u(s) + _u(oh0) * ow_len
+    _store_tile(of, a0, ob + _u(0) * ow_len, nv, TW)
+    _store_tile(of, a1, ob + _u(1) * ow_len, nv, TW)
+    _store_tile(of, a2, ob + _u(2) * ow_len, nv, TW)
+    _store_tile(of, a3, ob + _u(3) * ow_len, nv, TW)
+    _store_tile(of, a4, ob + _u(4) * ow_len, nv, TW)
+    _store_tile(of, a5, ob + _u(5) * ow_len, nv, TW)
+    _store_tile(of, a6, ob + _u(6) * ow_len, nv, TW)
+    _store_tile(of, a7, ob + _u(7) * ow_len, nv, TW)
 
 
 @njit(parallel=True, cache=True)

@@ -338,9 +338,9 @@ def test_conv_rule_sends_small_plain_1x1_to_gemm():
     assert backends.current("conv2d", x, np.zeros((64, 32, 1, 1), np.float32)) == \
         "im2col_gemm"
     assert backends.current("conv2d", x, np.zeros((64, 32, 1, 1), np.float32),
-                            stride=2) == "direct"
+                            stride=2) == "blocked"
     assert backends.current("conv2d", x, np.zeros((64, 16, 1, 1), np.float32),
                             groups=2) == "direct"
     big = np.zeros((1, 256, 56, 56), np.float32)           # 51M multiply-adds per sample
     assert backends.current("conv2d", big, np.zeros((64, 256, 1, 1), np.float32)) == \
-        "direct"
+        "blocked"

@@ -48,9 +48,9 @@ def test_workload_forces_each_variant():
     workload = _bench.find_case("conv2d 3x3 p1 n1 64ch 56x56").make(np.float32)
     assert {"direct", "im2col_gemm", "naive"} <= set(workload.variants())
     assert "depthwise" not in workload.variants()                     # dense
-    assert workload.default_variant() == "direct"
+    assert workload.default_variant() == "blocked"
     expected = np.asarray(workload.call()())
-    for variant in ("direct", "im2col_gemm"):
+    for variant in ("direct", "blocked", "im2col_gemm"):
         np.testing.assert_allclose(workload.call(variant)(), expected, rtol=1e-3, atol=1e-3)
 
 

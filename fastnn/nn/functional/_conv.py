@@ -13,6 +13,8 @@ import numpy as np
 from ... import backends
 from ..._runtime import launch
 from ...kernels import conv as _kernels
+from ...kernels import conv_blocked as _blocked_kernels
+from ...kernels import conv_grouped as _grouped_kernels
 from ...kernels import conv_pad as _pad_kernels
 from ...kernels import im2col as _im2col_kernels
 from ...kernels import registry
@@ -241,10 +243,11 @@ def _bias_args(b, dtype):
     return (b, True) if b is not None else (np.zeros(1, dtype=dtype), False)
 
 
-def _run_direct(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
-    """conv3d_direct on a zero-padded, phased copy of the input (kernels/conv_pad.py): the
-    copy costs a few percent of a dense convolution, removes every bounds check and makes
-    strided taps contiguous. A stride-1 input that needs no padding is used as it is."""
+def _padded_phased(x, w, out, stride, pad_before, pad_after, dilation):
+    """The input as `conv3d_direct` and `conv3d_grouped_h3` read it: a zero-padded, phased
+    copy (kernels/conv_pad.py) that costs a few percent of a dense convolution, removes
+    every bounds check and makes strided taps contiguous; a stride-1 input that needs no
+    padding is used as it is. Returns the array and the tap offsets along W."""
     n, c, d, h, wd = x.shape
     kw, sw, dw = w.shape[4], stride[2], dilation[2]
     padded_w = wd + pad_before[2] + pad_after[2]
@@ -256,9 +259,29 @@ def _run_direct(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
         x = xp
     else:
         span = wd
-    taps = _pad_kernels.tap_offsets(kw, dw, sw, span)
+    return x, _pad_kernels.tap_offsets(kw, dw, sw, span)
+
+
+def _run_direct(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+    x, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
     launch(_kernels.conv3d_direct, x, w, *_bias_args(b, x.dtype), out, taps, stride[0],
            stride[1], dilation[0], dilation[1], groups)
+
+
+def _run_grouped_h3(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+    x, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
+    launch(_grouped_kernels.conv3d_grouped_h3, x, w, *_bias_args(b, x.dtype), out, taps,
+           stride[0], dilation[0], groups)
+
+
+def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+    """Dense convolution on a padded, channel-blocked copy of the input and weights packed
+    in blocks of 16 channels (kernels/conv_blocked.py; PERF.md's probe layout)."""
+    xb = checked_empty(_blocked_kernels.packed_input_shape(x.shape, pad_before, pad_after),
+                       x.dtype)
+    launch(_blocked_kernels.pack_input, x, xb, *pad_before)
+    launch(_blocked_kernels.conv3d_blocked, xb, _blocked_kernels.pack_weight(w),
+           *_bias_args(b, x.dtype), out, *stride, *dilation)
 
 
 def _run_depthwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
@@ -306,6 +329,28 @@ def _depthwise_only(x, w, *rest):
     return None if w.shape[1] == 1 else "it needs one input channel per group"
 
 
+def _dense_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+    return None if groups == 1 else "it needs groups=1"
+
+
+def _grouped_h3_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+    if w.shape[3] != 3 or stride[1] != 1 or dilation[1] != 1:
+        return "it needs 3 kernel rows, stride 1 and dilation 1 along H"
+    if (w.shape[0] // groups) % 4 or out.shape[3] < 4:
+        return "it needs a multiple of 4 output channels per group and 4 output rows"
+    return None
+
+
+def _blocked_pays(w, out, groups):
+    """Measured (2 threads, idle-gated alternating blocks, /work/scratch/speed): 'blocked'
+    wins on dense 2-D/3-D convolutions with >= 16 input and output channels (3x3 n1 64ch
+    56x56 0.82 -> 0.96 of torch, n8 128ch 28x28 0.76 -> 0.95, conv3d 16x28x28 0.72 ->
+    0.91, 1x1 n8 256->64 0.49 -> ~0.8); it loses on 1-D (0.55x of 'direct': packing is a
+    third of it) and where channels pad badly to 16 (3->64 7x7 stem: 4x slower)."""
+    return (groups == 1 and w.shape[1] >= 16 and w.shape[0] >= 16
+            and out.shape[2] * out.shape[3] > 1)
+
+
 # Per-sample multiply-adds up to which a 1x1 convolution goes to BLAS (see _rule).
 GEMM_1X1_MAX_MACS = 1 << 24
 
@@ -320,7 +365,10 @@ def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     weight is not finite (torch's depthwise kernel skips padding taps, so an inf weight
     gives 0 there, where multiplying the zero padding gives NaN). A 1x1, stride-1,
     unpadded, ungrouped convolution of at most GEMM_1X1_MAX_MACS multiply-adds per sample
-    -> 'im2col_gemm' (one BLAS GEMM on the input as it is). Otherwise 'direct'.
+    -> 'im2col_gemm' (one BLAS GEMM on the input as it is). A grouped convolution with
+    2-16 input channels per group that 'grouped_h3' takes -> 'grouped_h3'; a dense 2-D or
+    3-D one with >= 16 channels in and out -> 'blocked' (see `_blocked_pays`). Otherwise
+    'direct'.
 
     Measured (2 threads, OPENBLAS_CORETYPE=Haswell as set on this machine, alternating
     blocks, /work/scratch/variants/rule_1x1.py), direct / im2col_gemm time on 1x1 convs:
@@ -340,6 +388,12 @@ def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     if (_is_plain_1x1(w, stride, pad_before, pad_after, groups)
             and w.shape[1] * out[0].size <= GEMM_1X1_MAX_MACS):
         return "im2col_gemm"
+    if (groups > 1 and 2 <= w.shape[1] <= 16
+            and _grouped_h3_only(x, w, b, out, stride, pad_before, pad_after, dilation,
+                                 groups) is None):
+        return "grouped_h3"     # g32 n8 128ch 28x28: 1.67 -> 1.85-2.0 of torch
+    if _blocked_pays(w, out, groups):
+        return "blocked"
     return "direct"
 
 
@@ -351,3 +405,6 @@ for _nd in (1, 2, 3):
     registry.register_variant(_op, "im2col_gemm", _run_im2col_gemm)
     # exact but slow (one output element at a time): the reference, never autotuned
     registry.register_variant(_op, "naive", _run_naive, auto=False)
+    registry.register_variant(_op, "blocked", _run_blocked, _dense_only)
+    if _nd > 1:
+        registry.register_variant(_op, "grouped_h3", _run_grouped_h3, _grouped_h3_only)

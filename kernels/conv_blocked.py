@@ -1,0 +1,245 @@
+"""Dense convolution in a channel-blocked layout (PERF.md, "What a probe measured").
+
+Layouts (BLOCK = 16 channels, zero-filled past the real channel count):
+- input  xb (N, C/16, Dp, Hp, Wp, 16): the zero-padded input, channels innermost
+  (`pack_input`);
+- weight wb (K/16, C/16, KD, KH, KW, 16c, 16k) (`pack_weight`);
+- output: written straight into the NCDHW `out`.
+
+A tile is PIXELS output positions times two blocks of 16 output channels: 2 x PIXELS
+accumulators of 16 lanes (one 512-bit register each for float32). For each input channel
+the tile loads one 16-channel weight vector and broadcasts one input value per position,
+so stride and dilation only change where the broadcasts come from, and a tile's positions
+run on across row ends (no remainder tiles: 33-wide rows wasted 21% with per-row tiles);
+the plane's last tile repeats its last position, never a scalar remainder.
+
+Padding taps are multiplied like any other, as in torch's dense CPU convolution and in
+`conv3d_direct` (an inf weight gives NaN at the border). Only 'contract' (FMA) is used.
+"""
+import numpy as np
+from numba import njit, prange
+
+from ._stack import tile_buffer
+from .conv_pad import _u
+
+_FLAGS = {"contract"}
+BLOCK = 16
+PIXELS = 8
+CHUNK = 4 * PIXELS   # output positions per task
+
+
+def packed_input_shape(x_shape, pad_before, pad_after):
+    """Shape of `pack_input`'s output for an (N, C, D, H, W) input."""
+    n, c, d, h, w = x_shape
+    padded = [s + a + b for s, a, b in zip((d, h, w), pad_before, pad_after)]
+    return (n, -(-c // BLOCK), *padded, BLOCK)
+
+
+@njit(parallel=True, cache=True)
+def pack_input(x, xb, pd, ph, pw):
+    """xb = x zero-padded by (pd, ph, pw) before each dimension, channels blocked by 16."""
+    N, C, D, H, W = x.shape
+    CB, Dp, Hp, Wp = xb.shape[1], xb.shape[2], xb.shape[3], xb.shape[4]
+    xf = x.reshape(x.size)
+    bf = xb.reshape(xb.size)
+    u_plane = _u(D * H * W)
+    for t in prange(N * CB * Dp):
+        zd = t % Dp
+        cb = (t // Dp) % CB
+        n = t // (Dp * CB)
+        id_ = zd - pd
+        cn = min(BLOCK, C - cb * BLOCK)
+        for zh in range(Hp):
+            ih = zh - ph
+            dst = _u((t * Hp + zh) * Wp * BLOCK)
+            if id_ < 0 or id_ >= D or ih < 0 or ih >= H:
+                for i in range(_u(Wp * BLOCK)):
+                    bf[dst + i] = 0.0
+                continue
+            for i in range(_u(pw * BLOCK)):
+                bf[dst + i] = 0.0
+            for i in range(_u((pw + W) * BLOCK), _u(Wp * BLOCK)):
+                bf[dst + i] = 0.0
+            src = _u(((n * C + cb * BLOCK) * D + id_) * H + ih) * _u(W)
+            at = dst + _u(pw * BLOCK)
+            # position-major with the 16 channels innermost: contiguous 64-byte stores
+            # (channel-major strided stores ran at ~2 G elements/s)
+            for iw in range(_u(W)):
+                for c in range(BLOCK):
+                    bf[at + iw * _u(BLOCK) + _u(c)] = (
+                        xf[src + _u(c) * u_plane + iw] if c < cn else 0.0)
+
+
+def pack_weight(w):
+    """(K, C, KD, KH, KW) -> (K/16, C/16, KD, KH, KW, 16c, 16k), zero-filled (numpy)."""
+    k, c = w.shape[:2]
+    kb, cb = -(-k // BLOCK), -(-c // BLOCK)
+    full = np.zeros((kb * BLOCK, cb * BLOCK) + w.shape[2:], w.dtype)
+    full[:k, :c] = w
+    full = full.reshape((kb, BLOCK, cb, BLOCK) + w.shape[2:])
+    return np.ascontiguousarray(full.transpose(0, 2, 4, 5, 6, 3, 1))
+
+
+@njit(fastmath=_FLAGS)
+def _tile(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2, first,
+          P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw):
+    """Output positions first..first+PIXELS-1 (flat over the OH x OW plane, clamped to its P
+    positions, so a tile may span rows and only the plane's end repeats work), two blocks of
+    16 channels (weights at wbase and wbase + wstep, NCDHW outputs at orow and
+    orow + ostep, channels ostride apart, kn and kn2 of them real):
+    sixteen one-register accumulators, each weight vector feeds PIXELS FMAs and each
+    broadcast two. Input tap (cb, kd, kh, kw) of position ow starts at
+    xf[xrow + cb*xcb + kd*xd + kh*xh + kw*xw + oh*shxh + ow*sw*16]."""
+    a0, a1, a2, a3 = _buffers4(of.dtype)
+    b0, b1, b2, b3 = _buffers4(of.dtype)
+    a4, a5, a6, a7 = _buffers4(of.dtype)
+    b4, b5, b6, b7 = _buffers4(of.dtype)
+    for v in range(BLOCK):
+        a0[v] = bias16[v]
+        b0[v] = bias16b[v]
+        a1[v] = bias16[v]
+        b1[v] = bias16b[v]
+        a2[v] = bias16[v]
+        b2[v] = bias16b[v]
+        a3[v] = bias16[v]
+        b3[v] = bias16b[v]
+        a4[v] = bias16[v]
+        b4[v] = bias16b[v]
+        a5[v] = bias16[v]
+        b5[v] = bias16b[v]
+        a6[v] = bias16[v]
+        b6[v] = bias16b[v]
+        a7[v] = bias16[v]
+        b7[v] = bias16b[v]
+    last = P - 1
+    f0 = min(first + 0, last)
+    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
+    f1 = min(first + 1, last)
+    p1 = _u((f1 // OW) * shxh + (f1 % OW) * sw * BLOCK)
+    f2 = min(first + 2, last)
+    p2 = _u((f2 // OW) * shxh + (f2 % OW) * sw * BLOCK)
+    f3 = min(first + 3, last)
+    p3 = _u((f3 // OW) * shxh + (f3 % OW) * sw * BLOCK)
+    f4 = min(first + 4, last)
+    p4 = _u((f4 // OW) * shxh + (f4 % OW) * sw * BLOCK)
+    f5 = min(first + 5, last)
+    p5 = _u((f5 // OW) * shxh + (f5 % OW) * sw * BLOCK)
+    f6 = min(first + 6, last)
+    p6 = _u((f6 // OW) * shxh + (f6 % OW) * sw * BLOCK)
+    f7 = min(first + 7, last)
+    p7 = _u((f7 // OW) * shxh + (f7 % OW) * sw * BLOCK)
+    wo = wbase
+    for cb in range(CB):
+        for kd in range(KD):
+            for kh in range(KH):
+                xr = xrow + cb * xcb + kd * xd + kh * xh
+                for kw in range(KW):
+                    xo = xr + kw * xw
+                    for c in range(BLOCK):
+                        uc = _u(c)
+                        e0 = xf[xo + p0 + uc]
+                        e1 = xf[xo + p1 + uc]
+                        e2 = xf[xo + p2 + uc]
+                        e3 = xf[xo + p3 + uc]
+                        e4 = xf[xo + p4 + uc]
+                        e5 = xf[xo + p5 + uc]
+                        e6 = xf[xo + p6 + uc]
+                        e7 = xf[xo + p7 + uc]
+                        for v in range(BLOCK):
+                            q = wf[wo + _u(v)]
+                            r = wf[wo + wstep + _u(v)]
+                            a0[v] += q * e0
+                            a1[v] += q * e1
+                            a2[v] += q * e2
+                            a3[v] += q * e3
+                            a4[v] += q * e4
+                            a5[v] += q * e5
+                            a6[v] += q * e6
+                            a7[v] += q * e7
+                            b0[v] += r * e0
+                            b1[v] += r * e1
+                            b2[v] += r * e2
+                            b3[v] += r * e3
+                            b4[v] += r * e4
+                            b5[v] += r * e5
+                            b6[v] += r * e6
+                            b7[v] += r * e7
+                        wo += _u(BLOCK)
+    _store(of, a0, orow + _u(f0), ostride, kn)
+    _store(of, a1, orow + _u(f1), ostride, kn)
+    _store(of, a2, orow + _u(f2), ostride, kn)
+    _store(of, a3, orow + _u(f3), ostride, kn)
+    _store(of, a4, orow + _u(f4), ostride, kn)
+    _store(of, a5, orow + _u(f5), ostride, kn)
+    _store(of, a6, orow + _u(f6), ostride, kn)
+    _store(of, a7, orow + _u(f7), ostride, kn)
+    _store(of, b0, orow + ostep + _u(f0), ostride, kn2)
+    _store(of, b1, orow + ostep + _u(f1), ostride, kn2)
+    _store(of, b2, orow + ostep + _u(f2), ostride, kn2)
+    _store(of, b3, orow + ostep + _u(f3), ostride, kn2)
+    _store(of, b4, orow + ostep + _u(f4), ostride, kn2)
+    _store(of, b5, orow + ostep + _u(f5), ostride, kn2)
+    _store(of, b6, orow + ostep + _u(f6), ostride, kn2)
+    _store(of, b7, orow + ostep + _u(f7), ostride, kn2)
+
+
+@njit(inline="always")
+def _buffers4(dtype):
+    return tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype)
+
+
+@njit(inline="always")
+def _store(of, acc, at, ostride, kn):
+    """Channel lanes v < kn of `acc` to of[at + v*ostride] (NCDHW: one plane apart).
+    Storing straight into NCDHW costs ~5% of a 64-channel 3x3 tile; a separate
+    unpacking pass cost 13% (and 33% on a 1-D convolution)."""
+    for v in range(BLOCK):
+        if v < kn:
+            of[at + _u(v) * ostride] = acc[v]
+
+
+@njit(parallel=True, cache=True, fastmath=_FLAGS)
+def conv3d_blocked(xb, wb, bias, has_bias, out, sd, sh, sw, dd, dh, dw):
+    """out (N, K, OD, OH, OW) = convolution of the packed input xb with the packed weight
+    wb (module docstring); groups == 1. One task = CHUNK positions of a plane, 32
+    channels."""
+    N, CB, Dp, Hp, Wp = xb.shape[0], xb.shape[1], xb.shape[2], xb.shape[3], xb.shape[4]
+    KB, KD, KH, KW = wb.shape[0], wb.shape[2], wb.shape[3], wb.shape[4]
+    K, OD, OH, OW = out.shape[1], out.shape[2], out.shape[3], out.shape[4]
+    xf = xb.reshape(xb.size)
+    wf = wb.reshape(wb.size)
+    of = out.reshape(out.size)
+    xh = Wp * BLOCK
+    xd = Hp * xh
+    xcb = Dp * xd
+    u_xcb, u_xd, u_xh, u_xw = _u(xcb), _u(dd * xd), _u(dh * xh), _u(dw * BLOCK)
+    wblock = _u(CB * KD * KH * KW * BLOCK * BLOCK)
+    pairs = (KB + 1) // 2
+    P = OH * OW
+    chunks = (P + CHUNK - 1) // CHUNK
+    # output-channel pairs vary fastest: consecutive tasks reuse the same input rows
+    for t in prange(N * OD * chunks * pairs):
+        kb = (t % pairs) * 2
+        kb2 = min(kb + 1, KB - 1)     # an odd last block is computed and stored twice
+        r = t // pairs
+        chunk = r % chunks
+        od = (r // chunks) % OD
+        n = r // (chunks * OD)
+        bias16 = tile_buffer(out.dtype)
+        bias16b = tile_buffer(out.dtype)
+        for v in range(BLOCK):
+            k = kb * BLOCK + v
+            k2 = kb2 * BLOCK + v
+            bias16[v] = bias[k] if has_bias and k < K else 0.0
+            bias16b[v] = bias[k2] if has_bias and k2 < K else 0.0
+        xrow = _u(n * CB * xcb + (od * sd) * xd)
+        orow = _u(((n * K + kb * BLOCK) * OD + od) * P)
+        ostep = _u((kb2 - kb) * BLOCK * OD * P)
+        kn = min(BLOCK, K - kb * BLOCK)
+        kn2 = min(BLOCK, K - kb2 * BLOCK)
+        wbase = _u(kb) * wblock
+        wstep = _u(kb2 - kb) * wblock
+        for f0 in range(chunk * CHUNK, min(P, (chunk + 1) * CHUNK), PIXELS):
+            _tile(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, _u(OD * P),
+                  kn, kn2, f0, P, OW, sh * xh, sw, _u(CB), _u(KD), _u(KH), _u(KW), u_xcb,
+                  u_xd, u_xh, u_xw)

@@ -1,0 +1,154 @@
+"""Grouped convolution with few channels per group, 3 kernel rows, stride and dilation 1
+along H (e.g. ResNeXt's 3x3 g32: 4 channels per group).
+
+It reads the same zero-padded, phased input as `conv3d_direct` (kernels/conv_pad.py) and
+writes NCDHW. A tile is 4 output channels x 4 output rows x one register of positions:
+each loaded input row feeds the three output rows that use it, for the 4 channels, so a
+load feeds 12 FMAs (conv3d_direct's 2-row tile: 8 FMAs per 6 loads, load-bound on
+4-channel groups). One task = one output plane (all rows) of 4 channels: the plane's last
+row group overlaps the previous one inside the same task.
+Padding taps are multiplied like any other (as in conv3d_direct). Only 'contract' is used.
+"""
+from numba import njit, prange
+
+from ._stack import tile_buffer, tile_width
+from .conv import _store_tile
+from .conv_pad import _u
+
+_FLAGS = {"contract"}
+ROWS = 4
+CHANNELS = 4
+
+
+@njit(inline="always")
+def _buffers4(dtype):
+    return tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype)
+
+
+@njit(fastmath=_FLAGS)
+def _tile(xf, wf, of, b0, b1, b2, b3, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk, wc,
+          ostep, ow_len, nv):
+    """Channels k0..k0+3 (weights from wf[wb], k apart by wk, c by wc), output rows
+    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
+    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]. All offsets unsigned."""
+    TW = tile_width(of.dtype)
+    a00, a01, a02, a03 = _buffers4(of.dtype)
+    a10, a11, a12, a13 = _buffers4(of.dtype)
+    a20, a21, a22, a23 = _buffers4(of.dtype)
+    a30, a31, a32, a33 = _buffers4(of.dtype)
+    for v in range(TW):
+        a00[v] = b0
+        a01[v] = b0
+        a02[v] = b0
+        a03[v] = b0
+        a10[v] = b1
+        a11[v] = b1
+        a12[v] = b1
+        a13[v] = b1
+        a20[v] = b2
+        a21[v] = b2
+        a22[v] = b2
+        a23[v] = b2
+        a30[v] = b3
+        a31[v] = b3
+        a32[v] = b3
+        a33[v] = b3
+    KH = _u(3)
+    for c in range(Cg):
+        for kd in range(KD):
+            base = xb + c * xc + kd * xd
+            wr = wb + c * wc + kd * KH * KW
+            for kw in range(KW):
+                q00 = wf[wr + _u(0) * wk + _u(0) * KW + kw]
+                q01 = wf[wr + _u(0) * wk + _u(1) * KW + kw]
+                q02 = wf[wr + _u(0) * wk + _u(2) * KW + kw]
+                q10 = wf[wr + _u(1) * wk + _u(0) * KW + kw]
+                q11 = wf[wr + _u(1) * wk + _u(1) * KW + kw]
+                q12 = wf[wr + _u(1) * wk + _u(2) * KW + kw]
+                q20 = wf[wr + _u(2) * wk + _u(0) * KW + kw]
+                q21 = wf[wr + _u(2) * wk + _u(1) * KW + kw]
+                q22 = wf[wr + _u(2) * wk + _u(2) * KW + kw]
+                q30 = wf[wr + _u(3) * wk + _u(0) * KW + kw]
+                q31 = wf[wr + _u(3) * wk + _u(1) * KW + kw]
+                q32 = wf[wr + _u(3) * wk + _u(2) * KW + kw]
+                e = base + taps[kw]
+                for v in range(TW):
+                    x0 = xf[e + _u(0) * xh + _u(v)]
+                    x1 = xf[e + _u(1) * xh + _u(v)]
+                    x2 = xf[e + _u(2) * xh + _u(v)]
+                    x3 = xf[e + _u(3) * xh + _u(v)]
+                    x4 = xf[e + _u(4) * xh + _u(v)]
+                    x5 = xf[e + _u(5) * xh + _u(v)]
+                    a00[v] += q00 * x0 + q01 * x1 + q02 * x2
+                    a01[v] += q00 * x1 + q01 * x2 + q02 * x3
+                    a02[v] += q00 * x2 + q01 * x3 + q02 * x4
+                    a03[v] += q00 * x3 + q01 * x4 + q02 * x5
+                    a10[v] += q10 * x0 + q11 * x1 + q12 * x2
+                    a11[v] += q10 * x1 + q11 * x2 + q12 * x3
+                    a12[v] += q10 * x2 + q11 * x3 + q12 * x4
+                    a13[v] += q10 * x3 + q11 * x4 + q12 * x5
+                    a20[v] += q20 * x0 + q21 * x1 + q22 * x2
+                    a21[v] += q20 * x1 + q21 * x2 + q22 * x3
+                    a22[v] += q20 * x2 + q21 * x3 + q22 * x4
+                    a23[v] += q20 * x3 + q21 * x4 + q22 * x5
+                    a30[v] += q30 * x0 + q31 * x1 + q32 * x2
+                    a31[v] += q30 * x1 + q31 * x2 + q32 * x3
+                    a32[v] += q30 * x2 + q31 * x3 + q32 * x4
+                    a33[v] += q30 * x3 + q31 * x4 + q32 * x5
+    _store_tile(of, a00, ob + _u(0) * ostep + _u(0) * ow_len, nv, TW)
+    _store_tile(of, a01, ob + _u(0) * ostep + _u(1) * ow_len, nv, TW)
+    _store_tile(of, a02, ob + _u(0) * ostep + _u(2) * ow_len, nv, TW)
+    _store_tile(of, a03, ob + _u(0) * ostep + _u(3) * ow_len, nv, TW)
+    _store_tile(of, a10, ob + _u(1) * ostep + _u(0) * ow_len, nv, TW)
+    _store_tile(of, a11, ob + _u(1) * ostep + _u(1) * ow_len, nv, TW)
+    _store_tile(of, a12, ob + _u(1) * ostep + _u(2) * ow_len, nv, TW)
+    _store_tile(of, a13, ob + _u(1) * ostep + _u(3) * ow_len, nv, TW)
+    _store_tile(of, a20, ob + _u(2) * ostep + _u(0) * ow_len, nv, TW)
+    _store_tile(of, a21, ob + _u(2) * ostep + _u(1) * ow_len, nv, TW)
+    _store_tile(of, a22, ob + _u(2) * ostep + _u(2) * ow_len, nv, TW)
+    _store_tile(of, a23, ob + _u(2) * ostep + _u(3) * ow_len, nv, TW)
+    _store_tile(of, a30, ob + _u(3) * ostep + _u(0) * ow_len, nv, TW)
+    _store_tile(of, a31, ob + _u(3) * ostep + _u(1) * ow_len, nv, TW)
+    _store_tile(of, a32, ob + _u(3) * ostep + _u(2) * ow_len, nv, TW)
+    _store_tile(of, a33, ob + _u(3) * ostep + _u(3) * ow_len, nv, TW)
+
+
+@njit(parallel=True, cache=True, fastmath=_FLAGS)
+def conv3d_grouped_h3(x, w, bias, has_bias, out, taps, sd, dd, groups):
+    """Grouped convolution of a padded, phased `x` (as for conv3d_direct, same `taps`),
+    for KH == 3, stride 1 and dilation 1 along H, OH >= ROWS and K/groups a multiple of
+    CHANNELS (the caller checks)."""
+    N, C, D, H, W = x.shape
+    K, Cg, KD, KH, KW = w.shape
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    xf = x.reshape(x.size)
+    wf = w.reshape(w.size)
+    of = out.reshape(out.size)
+    Kg = K // groups
+    quads = K // CHANNELS
+    u_xc, u_xd, u_xh = _u(D * H * W), _u(dd * H * W), _u(W)
+    u_wk, u_wc = _u(Cg * KD * KH * KW), _u(KD * KH * KW)
+    u_ostep = _u(OD * OH * OW)
+    for t in prange(N * OD * quads):
+        TW = tile_width(out.dtype)          # inside the loop: see conv3d_direct
+        nv = min(OW, TW)
+        k0 = (t % quads) * CHANNELS
+        r = t // quads
+        od = r % OD
+        n = r // OD
+        g = k0 // Kg
+        b0 = bias[k0] if has_bias else 0.0
+        b1 = bias[k0 + 1] if has_bias else 0.0
+        b2 = bias[k0 + 2] if has_bias else 0.0
+        b3 = bias[k0 + 3] if has_bias else 0.0
+        xplane = ((n * C + g * Cg) * D + od * sd) * H
+        wb = _u(k0 * Cg * KD * KH * KW)
+        for oh0 in range(0, OH, ROWS):
+            oh = min(oh0, OH - ROWS)
+            ow0 = 0
+            while ow0 < OW:
+                s = max(0, min(ow0, OW - TW))
+                _tile(xf, wf, of, b0, b1, b2, b3, _u((xplane + oh) * W + s), wb,
+                      _u((((n * K + k0) * OD + od) * OH + oh) * OW + s), _u(Cg), _u(KD),
+                      _u(KW), u_xc, u_xd, u_xh, taps, u_wk, u_wc, u_ostep, _u(OW), nv)
+                ow0 += TW
