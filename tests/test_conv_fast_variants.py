@@ -85,7 +85,9 @@ def test_nan_and_inf_land_where_torch_puts_them(torch, variant, groups):
 
 def test_default_rule_picks_them():
     x = np.zeros((1, 64, 14, 14), np.float32)
-    assert backends.current("conv2d", x, np.zeros((64, 64, 3, 3), np.float32),
+    dense = np.zeros((64, 64, 3, 3), np.float32)
+    assert backends.current("conv2d", x, dense, padding=1) == "direct"   # 196 positions
+    assert backends.current("conv2d", np.zeros((1, 64, 28, 28), np.float32), dense,
                             padding=1) == "blocked"
     assert backends.current("conv2d", x, np.zeros((128, 2, 3, 3), np.float32), padding=1,
                             groups=32) == "grouped_h3"

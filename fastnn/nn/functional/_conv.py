@@ -346,9 +346,17 @@ def _blocked_pays(w, out, groups):
     wins on dense 2-D/3-D convolutions with >= 16 input and output channels (3x3 n1 64ch
     56x56 0.82 -> 0.96 of torch, n8 128ch 28x28 0.76 -> 0.95, conv3d 16x28x28 0.72 ->
     0.91, 1x1 n8 256->64 0.49 -> ~0.8); it loses on 1-D (0.55x of 'direct': packing is a
-    third of it) and where channels pad badly to 16 (3->64 7x7 stem: 4x slower)."""
+    third of it) and where channels pad badly to 16 (3->64 7x7 stem: 4x slower).
+    Its weights are repacked on every call, which does not pay back on few output
+    positions: 3x3 direct / blocked ms at batch 1 (positions): 64ch 56x56 (3136) 0.82 /
+    0.67, 128ch 28x28 (784) 0.75 / 0.82, 256ch 14x14 (196) 0.77 / 1.57, 512ch 7x7 (49)
+    1.61 / 4.64; at batch 8, 512ch 7x7 (392) 11.4 / 9.0. 1x1 kernels pack cheaply and the
+    direct kernel is weak on them (ResNet 1x1 s2 256->512 at 196 positions: 0.40 vs 0.68
+    of torch), so they go blocked at any size."""
+    positions = out.shape[0] * out.shape[2] * out.shape[3] * out.shape[4]
+    taps = w.shape[2] * w.shape[3] * w.shape[4]
     return (groups == 1 and w.shape[1] >= 16 and w.shape[0] >= 16
-            and out.shape[2] * out.shape[3] > 1)
+            and out.shape[2] * out.shape[3] > 1 and (positions >= 392 or taps == 1))
 
 
 # Per-sample multiply-adds up to which a 1x1 convolution goes to BLAS (see _rule).
