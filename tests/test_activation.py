@@ -9,6 +9,7 @@ import pytest
 import fastnn
 import fastnn.nn as nn
 import fastnn.nn.functional as F
+from torch_compare import assert_like_torch
 
 SPECIALS = [np.nan, -np.inf, np.inf, -0.0, 0.0, -1.0, 1.0, 7.0, -4.0, 2.5, -2.5, 3.0, -3.0,
             6.0, -1e-30, 30.0, -30.0, 100.0, -100.0]
@@ -169,20 +170,6 @@ def test_argument_errors_match_torch(torch):
         gelu(x)
 
 
-def assert_like_torch(ours, theirs, **tol):
-    """`ours()` raises what `theirs()` raises (class and whole message) or returns a fastnn
-    Tensor with its shape, dtype and values (exactly, unless `tol` is given)."""
-    try:
-        want = theirs()
-    except Exception as error:
-        with pytest.raises(type(error), match=f"^{re.escape(str(error))}$"):
-            ours()
-        return
-    got = ours()
-    assert isinstance(got, fastnn.Tensor)
-    got, want = np.asarray(got), want.numpy()
-    assert got.shape == want.shape and got.dtype == want.dtype
-    np.testing.assert_allclose(got, want, equal_nan=True, **(tol or dict(rtol=0, atol=0)))
 
 
 def scalar_pairs(torch):

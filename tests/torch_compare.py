@@ -4,6 +4,7 @@ import re
 import numpy as np
 import pytest
 
+import fastnn
 from fastnn import Tensor
 
 
@@ -32,3 +33,18 @@ def error_of(fn):
     except Exception as e:          # noqa: BLE001 - the exception is what we compare
         return e
     raise AssertionError("no exception raised")
+
+def assert_like_torch(ours, theirs, **tol):
+    """`ours()` raises what `theirs()` raises (class and whole message) or returns a fastnn
+    Tensor with its shape, dtype and values (exactly, unless `tol` is given)."""
+    try:
+        want = theirs()
+    except Exception as error:
+        with pytest.raises(type(error), match=f"^{re.escape(str(error))}$"):
+            ours()
+        return
+    got = ours()
+    assert isinstance(got, fastnn.Tensor)
+    got, want = np.asarray(got), want.numpy()
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, equal_nan=True, **(tol or dict(rtol=0, atol=0)))
