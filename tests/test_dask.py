@@ -352,9 +352,10 @@ def test_cluster_matches_single_process(client, case, rng):
     out = lazy.compute()
     # the kernels are deterministic for a given batch: the same bits as here, per chunk
     np.testing.assert_array_equal(out, reference)
-    # across batch sizes, Linear's GEMM sums in another order: equal to rounding only
+    # across batch sizes the default variants can differ (the conv rule weighs the number
+    # of output positions, Linear's GEMM tiles rows): equal to float32 rounding only
     whole = np.asarray(model.eval()(x))
-    np.testing.assert_allclose(out, whole, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out, whole, rtol=1e-4, atol=1e-5)
     # the model reached each worker once (scattered), not once per block
     after = client.run(unpickle_count)
     received = [after[w] - before.get(w, 0) for w in after]
