@@ -11,6 +11,7 @@ import fastnn
 import fastnn.nn as fnn
 from fastnn import _random
 from fastnn.nn import init
+from torch_compare import raises_like
 
 N = 200_000          # sample size for moments: the std of a sample std is ~0.16% of it
 
@@ -32,19 +33,11 @@ def test_calculate_gain_matches_torch(torch, name, param):
     assert got == expected and type(got) is type(expected)
 
 
-def _assert_same_error(torch_call, fastnn_call):
-    with pytest.raises(Exception) as t_err:
-        torch_call()
-    with pytest.raises(Exception) as f_err:
-        fastnn_call()
-    assert type(f_err.value) is type(t_err.value)
-    assert str(f_err.value) == str(t_err.value)
-
 
 @pytest.mark.parametrize("name,param", [("leaky_relu", True), ("leaky_relu", "0.1"),
                                         ("softplus", None), ("ReLU", None)])
 def test_calculate_gain_errors_match_torch(torch, name, param):
-    _assert_same_error(lambda: torch.nn.init.calculate_gain(name, param),
+    raises_like(lambda: torch.nn.init.calculate_gain(name, param),
                        lambda: init.calculate_gain(name, param))
 
 
@@ -56,7 +49,7 @@ def test_fan_in_and_fan_out_match_torch(torch, shape):
     try:
         expected = torch.nn.init._calculate_fan_in_and_fan_out(t)
     except ValueError:
-        _assert_same_error(lambda: torch.nn.init._calculate_fan_in_and_fan_out(t),
+        raises_like(lambda: torch.nn.init._calculate_fan_in_and_fan_out(t),
                            lambda: init._calculate_fan_in_and_fan_out(f))
         return
     assert init._calculate_fan_in_and_fan_out(f) == expected
@@ -243,7 +236,7 @@ def test_errors_match_torch(torch):
     f_cases = _init_error_cases(init, np_zeros)
     for name in t_cases:
         try:
-            _assert_same_error(t_cases[name], f_cases[name])
+            raises_like(t_cases[name], f_cases[name])
         except AssertionError as e:
             raise AssertionError(f"case {name!r}: {e}") from None
 

@@ -12,6 +12,7 @@ import pytest
 import fastnn
 import fastnn.nn as fnn
 from fastnn.nn.modules.hooks import RemovableHandle
+from torch_compare import raises_like
 
 
 def _np_zeros(*shape, dtype="float32"):
@@ -103,15 +104,6 @@ def twins(torch):
     return t_net, f_net
 
 
-def _assert_same_error(torch_call, fastnn_call):
-    """Both raise the same exception class with the same message."""
-    with pytest.raises(Exception) as t_err:
-        torch_call()
-    with pytest.raises(Exception) as f_err:
-        fastnn_call()
-    assert type(f_err.value) is type(t_err.value)
-    assert str(f_err.value) == str(t_err.value)
-
 
 # ---- traversal and naming ----------------------------------------------------------------
 
@@ -178,7 +170,7 @@ def test_train_eval_recurse_and_return_self(twins):
 
 @pytest.mark.parametrize("mode", [1, "no", None, np.bool_(True)])
 def test_train_rejects_non_bool(torch, mode):
-    _assert_same_error(lambda: torch.nn.Module().train(mode), lambda: fnn.Module().train(mode))
+    raises_like(lambda: torch.nn.Module().train(mode), lambda: fnn.Module().train(mode))
 
 
 # ---- registration and misuse -----------------------------------------------------------
@@ -211,7 +203,7 @@ def _zeros_like_lib(nn):
 @pytest.mark.parametrize("what", ["parameter", "module", "buffer", "register_parameter",
                                   "getattr"])
 def test_use_before_super_init_matches_torch(torch, what):
-    _assert_same_error(_before_init(torch.nn, what), _before_init(fnn, what))
+    raises_like(_before_init(torch.nn, what), _before_init(fnn, what))
 
 
 def _misuse_cases(nn, zeros):
@@ -252,7 +244,7 @@ def test_misuse_errors_match_torch(torch):
     f_cases = _misuse_cases(fnn, _np_zeros)
     for name in t_cases:
         try:
-            _assert_same_error(t_cases[name], f_cases[name])
+            raises_like(t_cases[name], f_cases[name])
         except AssertionError as e:
             raise AssertionError(f"case {name!r}: {e}") from None
 
@@ -324,8 +316,8 @@ def test_get_submodule_parameter_buffer(twins):
     assert f.get_submodule("body.2") is f.body[2]
     assert f.get_parameter("body.0.weight") is f.body[0].weight
     assert f.get_buffer("body.2.running_mean") is f.body[2].running_mean
-    _assert_same_error(lambda: t.get_submodule("body.9"), lambda: f.get_submodule("body.9"))
-    _assert_same_error(lambda: t.get_parameter("body.2.running_mean"),
+    raises_like(lambda: t.get_submodule("body.9"), lambda: f.get_submodule("body.9"))
+    raises_like(lambda: t.get_parameter("body.2.running_mean"),
                        lambda: f.get_parameter("body.2.running_mean"))
 
 
@@ -388,7 +380,7 @@ def test_pre_hook_with_kwargs_bad_return_matches_torch(torch):
         m.register_forward_pre_hook(lambda mod, a, k: 5, with_kwargs=True)
         return m(1)
 
-    _assert_same_error(lambda: call(torch.nn), lambda: call(fnn))
+    raises_like(lambda: call(torch.nn), lambda: call(fnn))
 
 
 def test_always_call_hook_runs_when_forward_raises(torch):

@@ -21,9 +21,11 @@ def raises_like(torch_call, fast_call, message=None):
     """`fast_call` raises the exception class and message that `torch_call` raises."""
     with pytest.raises(Exception) as expected:
         torch_call()
-    text = message or str(expected.value)
-    with pytest.raises(type(expected.value), match=re.escape(text)):
+    # the whole message when none is given, else `message` anywhere in it
+    pattern = re.escape(message) if message else f"^{re.escape(str(expected.value))}$"
+    with pytest.raises(type(expected.value), match=pattern) as got:
         fast_call()
+    assert type(got.value) is type(expected.value)
 
 
 def error_of(fn):
