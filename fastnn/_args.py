@@ -123,3 +123,72 @@ def _is_dtype_like(arg):
     return isinstance(arg, (np.dtype, str)) or (
         isinstance(arg, type) and issubclass(arg, (np.generic, np.ndarray, float, int, bool,
                                                    complex)))
+
+
+# torch's parser for scalar arguments (Number, float, bool), with its TypeError wording
+_HEAPTYPE = 1 << 9                  # CPython's Py_TPFLAGS_HEAPTYPE
+_INT64_MIN = -2**63
+
+
+class NumberOverflowError(OverflowError, ValueError):
+    """torch's OverflowError for an int argument beyond 64 bits; also a ValueError, the
+    class fastnn's callers catch for a bad argument value."""
+
+
+def torch_typename(value):
+    """The type name torch's argument parser prints (CPython's tp_name): 'NoneType', 'str',
+    'numpy.ndarray', 'numpy.bool', 'Tensor'."""
+    cls = type(value)
+    if cls.__flags__ & _HEAPTYPE or cls.__module__ == "builtins":
+        return cls.__name__
+    return f"{cls.__module__}.{cls.__name__}"
+
+
+def _tensor_item(value):
+    """The element of a 0-d fastnn or torch tensor (torch's parser takes a 0-d tensor where
+    a scalar belongs; a numpy array it refuses), else `value` unchanged."""
+    from .tensor import Tensor      # here: tensor.py imports this module
+    if isinstance(value, Tensor) or (not isinstance(value, np.ndarray)
+                                     and hasattr(value, "__array__")):
+        arr = np.asarray(value)
+        if arr.ndim == 0:
+            return arr[()]
+    return value
+
+
+def number_arg(value, fn, name, position):
+    """A torch `Number` argument as a Python int, float or complex, refused as torch does."""
+    value = _tensor_item(value)
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (int, np.integer)):
+        value = int(value)
+        # torch unpacks ints as int64, then as uint64: only [-2**63, 2**64) fits
+        if value >= 2**64:
+            raise NumberOverflowError("int too big to convert")
+        if value < _INT64_MIN:
+            raise NumberOverflowError("can't convert negative int to unsigned")
+        return value
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, (complex, np.complexfloating)):
+        return complex(value)
+    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Number, "
+                    f"not {torch_typename(value)}")
+
+
+def float_arg(value, fn, name, position):
+    """A torch `float` argument (ints and bools are taken, complex is not) as a float."""
+    value = _tensor_item(value)
+    if isinstance(value, (bool, np.bool_, int, np.integer, float, np.floating)):
+        return float(value)
+    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be float, "
+                    f"not {torch_typename(value)}")
+
+
+def bool_arg(value, fn, name, position):
+    """A torch `bool` argument: only True or False (not 1, numpy.bool or None)."""
+    if value is True or value is False:
+        return value
+    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be bool, "
+                    f"not {torch_typename(value)}")

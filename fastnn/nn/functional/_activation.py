@@ -8,8 +8,8 @@ arrays (computed with numpy, dtype kept); booleans are refused with torch's mess
 non-contiguous: the result is computed in a contiguous copy and written back) and returns
 the input object itself when it is a fastnn Tensor.
 
-Scalar arguments are parsed as torch's argument parser does (``number_arg``, ``float_arg``,
-``bool_arg``, also used by dropout and batch norm): wrong types get its TypeError, and
+Scalar arguments are parsed as torch's argument parser does (``number_arg`` and friends in
+``fastnn._args``, shared with dropout and batch norm): wrong types get its TypeError, and
 values the input's dtype cannot hold get its overflow RuntimeError.
 """
 import math
@@ -20,6 +20,7 @@ import numpy as np
 from ... import _creation      # a module, not its names: _creation imports fastnn.nn
 from ..._runtime import launch
 from ...kernels import elementwise as _k
+from ..._args import _tensor_item, number_arg, torch_typename
 from ...tensor import Tensor
 from .._utils import as_array, check_float, kernel_array, wrap
 
@@ -33,78 +34,12 @@ __all__ = [
 # running max and sum (2 x 2 KiB) in L1 while the loops over them stay long.
 _SOFTMAX_BLOCK = 256
 
-_HEAPTYPE = 1 << 9                  # CPython's Py_TPFLAGS_HEAPTYPE
 _INT64_MIN, _INT64_END = -2**63, 2**63
 
 # the C++ names torch's checked scalar conversions print
 _C_TYPE_NAMES = {"float32": "float", "float64": "double", "int8": "int8_t",
                  "uint8": "uint8_t", "int16": "int16_t", "uint16": "uint16_t", "int32": "int",
                  "uint32": "uint32_t", "int64": "int64_t", "uint64": "uint64_t"}
-
-
-# ---------------------------------------------------------------- torch's argument parsing
-
-class NumberOverflowError(OverflowError, ValueError):
-    """torch's OverflowError for an int argument beyond 64 bits; also a ValueError, the
-    class fastnn's callers catch for a bad argument value."""
-
-
-def torch_typename(value):
-    """The type name torch's argument parser prints (CPython's tp_name): 'NoneType', 'str',
-    'numpy.ndarray', 'numpy.bool', 'Tensor'."""
-    cls = type(value)
-    if cls.__flags__ & _HEAPTYPE or cls.__module__ == "builtins":
-        return cls.__name__
-    return f"{cls.__module__}.{cls.__name__}"
-
-
-def _tensor_item(value):
-    """The element of a 0-d fastnn or torch tensor (torch's parser takes a 0-d tensor where
-    a scalar belongs; a numpy array it refuses), else `value` unchanged."""
-    if isinstance(value, Tensor) or (not isinstance(value, np.ndarray)
-                                     and hasattr(value, "__array__")):
-        arr = np.asarray(value)
-        if arr.ndim == 0:
-            return arr[()]
-    return value
-
-
-def number_arg(value, fn, name, position):
-    """A torch `Number` argument as a Python int, float or complex, refused as torch does."""
-    value = _tensor_item(value)
-    if isinstance(value, (bool, np.bool_)):
-        return int(value)
-    if isinstance(value, (int, np.integer)):
-        value = int(value)
-        # torch unpacks ints as int64, then as uint64: only [-2**63, 2**64) fits
-        if value >= 2**64:
-            raise NumberOverflowError("int too big to convert")
-        if value < _INT64_MIN:
-            raise NumberOverflowError("can't convert negative int to unsigned")
-        return value
-    if isinstance(value, (float, np.floating)):
-        return float(value)
-    if isinstance(value, (complex, np.complexfloating)):
-        return complex(value)
-    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Number, "
-                    f"not {torch_typename(value)}")
-
-
-def float_arg(value, fn, name, position):
-    """A torch `float` argument (ints and bools are taken, complex is not) as a float."""
-    value = _tensor_item(value)
-    if isinstance(value, (bool, np.bool_, int, np.integer, float, np.floating)):
-        return float(value)
-    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be float, "
-                    f"not {torch_typename(value)}")
-
-
-def bool_arg(value, fn, name, position):
-    """A torch `bool` argument: only True or False (not 1, numpy.bool or None)."""
-    if value is True or value is False:
-        return value
-    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be bool, "
-                    f"not {torch_typename(value)}")
 
 
 def _overflow(dtype):

@@ -22,7 +22,8 @@ from ..._random import generator
 from ...kernels import elementwise as _k
 from ...tensor import Tensor
 from .._utils import as_array, wrap
-from ._activation import bool_arg, float_arg, float_array, run_kernel
+from ..._args import bool_arg, float_arg
+from ._activation import float_array, run_kernel
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d"]
 

@@ -11,7 +11,8 @@ import numpy as np
 from ..._runtime import launch
 from ...kernels import elementwise as _k
 from .._utils import as_array, kernel_array, wrap
-from ._activation import bool_arg, float_arg, float_array
+from ..._args import bool_arg, float_arg
+from ._activation import float_array
 
 __all__ = ["batch_norm"]
 
