@@ -10,19 +10,20 @@ omp). Where neither can be loaded, every kernel launch is serialised by a lock i
 Processes: tbb and workqueue survive `fork`; GNU OpenMP does not. Numba terminates a child
 (SIGTERM) that runs a parallel region after its parent loaded GNU OpenMP -- a
 `multiprocessing` fork pool would then wait forever for the lost task. A child forked from
-such a parent therefore runs each kernel through a serial (``parallel=False``) compilation
-of the same loop: correct, single-threaded, compiled once per process and per kernel
-(uncached: Numba's cache index does not tell serial code from parallel code). Use the
-`spawn` or `forkserver` start method, or install `tbb`, to keep forked workers parallel.
+such a parent therefore runs each kernel through its serial twin (`serial_twin`, the
+same loop compiled with ``parallel=False``): correct, single-threaded. Use the `spawn` or
+`forkserver` start method, or install `tbb`, to keep forked workers parallel. The twins
+also run work too small to repay a parallel launch (`launch`'s `work`), and every kernel
+when fastnn is set to one thread.
 
 Compile cache: Numba raises when a cached index or object file is corrupt (a garbage or
 truncated `.nbi`/`.nbc` makes unpickling fail) instead of recompiling. `launch` catches a
 failure raised from Numba's cache loader, empties that kernel's cache index (or, where the
 cache cannot be written, stops caching the kernel) and runs it again, which recompiles.
 """
-import contextlib
 import os
 import threading
+import types
 import warnings
 
 import numba
@@ -36,8 +37,15 @@ _num_threads = None            # None: Numba's default (all cores)
 _serialise = None              # decided on the first launch
 _launch_lock = threading.Lock()
 _forked_from_gnu_omp = False   # set in a child forked after GNU OpenMP was loaded
-_serial_variants = {}          # parallel dispatcher -> its serial twin (forked children)
+_serial_variants = {}          # parallel dispatcher -> its serial twin
+
+# Below this much work (multiply-adds or elements) a kernel runs on the calling thread: a
+# parallel launch costs ~2 us when tbb's workers are spinning and 5-7 us once they sleep
+# between ops (LeNet batch 1: 4 relu launches took 37 us in parallel, 12 us serially), about
+# what one core needs for 2^17 float32 multiply-adds.
+SERIAL_MAX_WORK = 1 << 19
 _serial_lock = threading.Lock()
+_applied = threading.local()   # .count: the thread count last set in this thread
 _CACHE_LOADER = os.path.join("numba", "core", "caching.py")
 
 
@@ -93,24 +101,35 @@ def forked_serial():
     return _forked_from_gnu_omp
 
 
-def _serial_variant(kernel):
-    """A ``parallel=False`` compilation of `kernel`'s loop (prange runs as range)."""
+def serial_twin(kernel):
+    """`kernel`'s loop compiled with ``parallel=False`` (prange runs as range).
+
+    The twin is compiled from a copy of the Python function renamed ``<name>_serial``, so
+    Numba caches it on disk beside, not over, the parallel compilation (the cache index
+    is keyed by file and qualified name, not by the `parallel` option).
+    """
     serial = _serial_variants.get(kernel)
     if serial is None:
         with _serial_lock:
             serial = _serial_variants.get(kernel)
             if serial is None:
-                if not _serial_variants:
-                    warnings.warn(
-                        "fastnn: this process was forked after GNU OpenMP was loaded, which "
-                        "is not fork-safe; kernels run single-threaded and are recompiled "
-                        "here. Use the 'spawn' or 'forkserver' start method, or install "
-                        "tbb, to keep workers parallel.", RuntimeWarning, stacklevel=3)
+                py = kernel.py_func
+                twin = types.FunctionType(py.__code__, py.__globals__, py.__name__ + "_serial",
+                                          py.__defaults__, py.__closure__)
+                twin.__qualname__ = py.__qualname__ + "_serial"
+                twin.__module__ = py.__module__
+                twin.__doc__ = py.__doc__
                 options = dict(kernel.targetoptions, parallel=False)
                 options.pop("nopython", None)     # implied by njit, which warns about it
-                serial = numba.njit(**options)(kernel.py_func)
+                cached = type(kernel._cache).__name__ != "NullCache"
+                serial = numba.njit(cache=cached, **options)(twin)
                 _serial_variants[kernel] = serial
     return serial
+
+
+def serial_twins():
+    """The serial twins compiled so far in this process."""
+    return list(_serial_variants.values())
 
 
 def _raised_by_cache_loader(error):
@@ -146,6 +165,7 @@ def set_num_threads(n):
     n = min(n, numba.config.NUMBA_NUM_THREADS)
     _layer_is_threadsafe()
     numba.set_num_threads(n)
+    _applied.count = n
     _num_threads = n
 
 
@@ -156,20 +176,51 @@ def get_num_threads():
     return numba.config.NUMBA_NUM_THREADS
 
 
-def launch(kernel, *args):
-    """Run a parallel kernel with the chosen thread count, serialised if the layer needs it."""
-    if _forked_from_gnu_omp and hasattr(kernel, "py_func"):
-        return _serial_variant(kernel)(*args)
-    safe = _layer_is_threadsafe()
-    if _num_threads is not None and numba.get_num_threads() != _num_threads:
-        numba.set_num_threads(_num_threads)
-    with contextlib.nullcontext() if safe else _launch_lock:
-        try:
-            return kernel(*args)
-        except Exception as error:    # kernels never raise: this came from compiling
-            if not (_raised_by_cache_loader(error) and _forget_cache(kernel)):
-                raise
-            warnings.warn(f"fastnn: the compile cache of {kernel.__name__} could not be "
-                          f"read ({type(error).__name__}: {error}); recompiling.",
-                          RuntimeWarning, stacklevel=2)
-            return kernel(*args)
+def launch(kernel, *args, work=None):
+    """Run a parallel kernel with the chosen thread count, serialised if the layer needs it.
+
+    `work` (about the number of multiply-adds or elements the call touches) below
+    SERIAL_MAX_WORK, or a single thread, runs the kernel's serial twin on the calling thread.
+    """
+    if not hasattr(kernel, "py_func"):        # not a Numba dispatcher
+        pass
+    elif _forked_from_gnu_omp:
+        _warn_forked_once()
+        kernel = serial_twin(kernel)
+    elif _num_threads == 1 or (work is not None and work < SERIAL_MAX_WORK):
+        kernel = serial_twin(kernel)
+    else:
+        if not _layer_is_threadsafe():
+            with _launch_lock:
+                return _call(kernel, args)
+        # numba.get_num_threads() costs ~2 us a call; remember what this thread was given
+        if _num_threads is not None and getattr(_applied, "count", None) != _num_threads:
+            numba.set_num_threads(_num_threads)
+            _applied.count = _num_threads
+    return _call(kernel, args)
+
+
+def _call(kernel, args):
+    try:
+        return kernel(*args)
+    except Exception as error:    # kernels never raise: this came from compiling
+        if not (_raised_by_cache_loader(error) and _forget_cache(kernel)):
+            raise
+        warnings.warn(f"fastnn: the compile cache of {kernel.__name__} could not be "
+                      f"read ({type(error).__name__}: {error}); recompiling.",
+                      RuntimeWarning, stacklevel=3)
+        return kernel(*args)
+
+
+_fork_warned = False
+
+
+def _warn_forked_once():
+    global _fork_warned
+    if not _fork_warned:
+        _fork_warned = True
+        warnings.warn(
+            "fastnn: this process was forked after GNU OpenMP was loaded, which "
+            "is not fork-safe; kernels run single-threaded here. Use the 'spawn' or "
+            "'forkserver' start method, or install tbb, to keep workers parallel.",
+            RuntimeWarning, stacklevel=3)

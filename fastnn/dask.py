@@ -98,15 +98,15 @@ def kernel_cache_stats():
     """``{kernel: (cache hits, cache misses)}`` for fastnn's on-disk-cached kernels loaded
     in this process. A miss is a compilation; ``client.run(kernel_cache_stats)`` shows
     whether workers compiled anything or only loaded the shared cache."""
+    kernels = [obj for name, module in list(sys.modules.items())
+               if name.startswith("fastnn.kernels") for obj in list(vars(module).values())]
+    kernels += list(_runtime.serial_twins())      # "<kernel>_serial": small work, one thread
     stats = {}
-    for name, module in list(sys.modules.items()):
-        if not name.startswith("fastnn.kernels"):
-            continue
-        for obj in list(vars(module).values()):
-            if isinstance(obj, Dispatcher) and obj.stats.cache_path:
-                key = f"{obj.py_func.__module__}.{obj.py_func.__qualname__}"
-                stats[key] = (sum(obj.stats.cache_hits.values()),
-                              sum(obj.stats.cache_misses.values()))
+    for obj in kernels:
+        if isinstance(obj, Dispatcher) and obj.stats.cache_path:
+            key = f"{obj.py_func.__module__}.{obj.py_func.__qualname__}"
+            stats[key] = (sum(obj.stats.cache_hits.values()),
+                          sum(obj.stats.cache_misses.values()))
     return stats
 
 

@@ -135,11 +135,3 @@ def gemm_nt(a, w, bias, has_bias, out):
     # adjacent tasks share one weight block, so a thread's chunk reuses it from L2
     for task in prange(tasks):
         _block(a, w, bias, has_bias, out, task, blocks_m)
-
-
-@njit(cache=True, fastmath=_FASTMATH)
-def gemm_nt_serial(a, w, bias, has_bias, out):
-    """`gemm_nt` on the calling thread: for products too small to repay a parallel launch."""
-    blocks_m, tasks = _block_count(a, w)
-    for task in range(tasks):
-        _block(a, w, bias, has_bias, out, task, blocks_m)

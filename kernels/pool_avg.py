@@ -43,7 +43,7 @@ def avg_pool3d(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, count_include_pad, di
     # a zero-padded row buffer lets the horizontal sums run unclipped and vectorised;
     # kernels far wider than the input (legal up to 2**31) sum clipped ranges instead
     padded = buflen <= 4 * W + 4096
-    nchunks = num_chunks(rows)
+    nchunks = num_chunks(rows, x.size)
     for chunk in prange(nchunks):
         buf = np.zeros(buflen if padded else W, dtype=x.dtype)
         row = buf[pw:pw + W] if padded else buf
@@ -106,7 +106,7 @@ def adaptive_avg_pool3d(x, out):
     planes, D, H, W = x.shape
     OD, OH, OW = out.shape[1], out.shape[2], out.shape[3]
     rows = planes * OD * OH
-    nchunks = num_chunks(rows)
+    nchunks = num_chunks(rows, x.size)
     for chunk in prange(nchunks):
         row = np.empty(W, dtype=x.dtype)
         r0, r1 = _chunk_bounds(chunk, nchunks, rows)

@@ -114,3 +114,16 @@ def test_dropout_of_nonfinite_is_torch_mask_times_input(function, kwargs, p):
     np.testing.assert_array_equal(out[kept_special], scaled[kept_special])
     assert not (special & (out == 0)).any(), "a dropped inf/NaN became 0; torch gives NaN"
     assert dropped_or_nan.any()
+
+
+def test_one_input_channel_without_groups_is_a_dense_convolution(torch):
+    # groups=1 with one input channel is not torch's depthwise path: its dense kernel
+    # multiplies the zero padding, so an infinite weight gives NaN at the border
+    x = np.ones((1, 1, 4, 4), np.float32)
+    w = np.ones((2, 1, 3, 3), np.float32)
+    w[0, 0, 0, 0] = np.inf
+    got = np.asarray(F.conv2d(x, w, padding=1))
+    want = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w),
+                                      padding=1).numpy()
+    np.testing.assert_array_equal(got, want)
+    assert np.isnan(got[0, 0, 0]).all() and np.isfinite(got[0, 1]).all()

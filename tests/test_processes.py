@@ -39,7 +39,8 @@ if __name__ == "__main__":
     method, layer_expected = sys.argv[1], sys.argv[2]
     fastnn.manual_seed(0)
     model = lenet.build().eval()
-    expected = [np.asarray(model(x)) for x in IMAGES]     # the parent runs kernels first
+    expected = [np.asarray(model(x)) for x in IMAGES]     # the parent runs kernels first,
+    F.relu(np.zeros(1 << 20, np.float32))    # a parallel one too (small work runs serially)
     from fastnn import _runtime
     layer = _runtime.threading_layer()
     assert layer_expected in ("any", layer), layer
@@ -84,7 +85,7 @@ import os
 import numpy as np
 import fastnn.nn.functional as F
 from fastnn import _info, _runtime
-x = np.arange(64, dtype=np.float32).reshape(1, 1, 8, 8)
+x = np.arange(1 << 20, dtype=np.float32).reshape(4, 64, 64, 64)   # parallel work
 want = np.asarray(F.max_pool2d(x, 2))
 print("parent", _info.fork_behaviour().split()[0])
 pid = os.fork()

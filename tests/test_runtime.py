@@ -3,7 +3,9 @@ import subprocess
 import sys
 
 import numba
+import numpy as np
 import pytest
+from numba import njit, prange
 
 import fastnn
 from fastnn import _info, _runtime
@@ -23,21 +25,31 @@ def test_set_num_threads_round_trip(restore_threads):
     assert numba.get_num_threads() == 1
 
 
-def test_thread_count_follows_into_new_python_threads(restore_threads):
-    # numba's count is per calling thread; fastnn applies its own count at each launch
-    import threading
-    from numba import njit
+@njit(parallel=True)
+def _thread_ids(out):
+    for i in prange(out.size):
+        out[i] = numba.get_thread_id()
 
-    @njit
-    def count():
-        return numba.get_num_threads()
 
-    fastnn.set_num_threads(1)
-    seen = []
-    worker = threading.Thread(target=lambda: seen.append(_runtime.launch(count)))
-    worker.start()
-    worker.join()
-    assert seen == [1]
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two threads")
+def test_small_work_runs_serially_and_large_work_in_parallel(restore_threads):
+    fastnn.set_num_threads(2)
+    small = np.full(64, -1, np.int64)
+    _runtime.launch(_thread_ids, small, work=_runtime.SERIAL_MAX_WORK - 1)
+    assert (small == 0).all() and not _thread_ids.signatures
+    large = np.full(4096, -1, np.int64)
+    _runtime.launch(_thread_ids, large, work=_runtime.SERIAL_MAX_WORK)
+    assert (large >= 0).all() and _thread_ids.signatures
+
+
+def test_serial_twin_is_cached_under_its_own_name():
+    from fastnn.kernels.gemm import gemm_nt
+    twin = _runtime.serial_twin(gemm_nt)
+    assert twin is _runtime.serial_twin(gemm_nt)
+    assert twin.targetoptions.get("parallel") is False
+    index = twin._cache._cache_file._index_name
+    assert index.startswith("gemm.gemm_nt_serial-")
+    assert index != gemm_nt._cache._cache_file._index_name
 
 
 @pytest.mark.parametrize("bad, message", [

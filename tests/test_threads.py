@@ -10,6 +10,7 @@ import pytest
 
 N_THREADS = 8
 ROUNDS = 25
+N_CALLS = 12          # the calls of build_calls
 
 # One workload, run in this process and in subprocesses under each threading layer.
 WORKLOAD = r'''
@@ -30,7 +31,13 @@ def build_calls():
     fastnn.manual_seed(0)
     net = lenet.build().eval()
     image = rng.standard_normal((2, 1, 32, 32)).astype(np.float32)
+    # large enough for parallel launches (small work runs serially on the calling thread)
+    big_x = rng.standard_normal((2, 16, 32, 32)).astype(np.float32)
+    big_w = rng.standard_normal((16, 16, 3, 3)).astype(np.float32)
+    big_relu = np.repeat(big_x, 16, axis=0)        # 2**19 elements
     return [
+        lambda: F.conv2d(big_x, big_w, padding=1),
+        lambda: F.relu(big_relu),
         lambda: F.conv2d(x, w, b, padding=1),
         lambda: F.conv2d(x, w[:3, :1], groups=3, stride=2),
         lambda: F.max_pool2d(x, 3, 2, 1),
@@ -97,7 +104,7 @@ def test_eight_threads_in_this_process():
     exec(compile(WORKLOAD, "workload", "exec"), namespace)
     calls, failures = namespace["hammer"](N_THREADS, ROUNDS)
     assert failures == []
-    assert calls == N_THREADS * ROUNDS * 10
+    assert calls == N_THREADS * ROUNDS * N_CALLS
 
 
 @pytest.mark.parametrize("layer, serialised", [
@@ -118,7 +125,7 @@ def test_eight_threads_under_each_layer(run_python, request, layer, serialised):
     else:
         assert report["layer"] in ("tbb", "omp")
     assert report["serialised"] == str(serialised)
-    assert report["calls"] == str(N_THREADS * ROUNDS * 10)
+    assert report["calls"] == str(N_THREADS * ROUNDS * N_CALLS)
     assert report["failures"] == "0"
     shown_layer, shown_serialised = _layer_line(run_python, {"NUMBA_THREADING_LAYER": layer})
     assert shown_layer == report["layer"]
@@ -129,7 +136,7 @@ def test_lock_fallback_when_no_thread_safe_layer_loads(run_python):
     result = run_python(NO_SAFE_LAYER + RUN, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["layer", "workqueue", "serialised", "True", "calls",
-                                     str(N_THREADS * ROUNDS * 10), "failures", "0"]
+                                     str(N_THREADS * ROUNDS * N_CALLS), "failures", "0"]
     assert _layer_line(run_python, {}, NO_SAFE_LAYER) == (
         "workqueue", "yes (no thread-safe layer)")
 
@@ -145,28 +152,32 @@ def test_the_lock_is_what_keeps_workqueue_alive(run_python):
     assert "Concurrent access has been detected" in result.stderr
 
 
-def test_thread_count_is_applied_in_every_thread():
+def test_one_thread_holds_in_every_python_thread():
+    # numba's thread count is per calling thread (a new Python thread gets the default):
+    # at one thread fastnn runs each kernel's serial twin, whichever thread launches it
     import fastnn
     from fastnn import _runtime
-    from numba import njit, get_num_threads
+    from numba import get_thread_id, njit, prange
 
-    @njit
-    def count():
-        return get_num_threads()
+    @njit(parallel=True)
+    def thread_ids(out):
+        for i in prange(out.size):
+            out[i] = get_thread_id()
 
     before = fastnn.get_num_threads()
     fastnn.set_num_threads(1)
+    outs = [np.full(4096, -1, np.int64) for _ in range(N_THREADS)]
     try:
-        seen = []
-        threads = [threading.Thread(target=lambda: seen.append(_runtime.launch(count)))
-                   for _ in range(N_THREADS)]
+        threads = [threading.Thread(target=_runtime.launch, args=(thread_ids, out))
+                   for out in outs]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
     finally:
         fastnn.set_num_threads(before)
-    assert seen == [1] * N_THREADS
+    assert all((out == 0).all() for out in outs)
+    assert not thread_ids.signatures          # the parallel compilation never ran
 
 
 def test_info_command_runs_as_a_module():

@@ -47,6 +47,9 @@ def _overflow(dtype):
     return RuntimeError(f"value cannot be converted to type {name} without overflow")
 
 
+_FLOAT_MAX = {np.dtype(t): float(np.finfo(t).max) for t in (np.float32, np.float64)}
+
+
 def float_scalar(value, dtype):
     """A parsed Number as a scalar of float `dtype`, refused (torch's RuntimeError) when it
     does not fit; inf and NaN pass."""
@@ -55,9 +58,9 @@ def float_scalar(value, dtype):
             raise _overflow(dtype)
         value = value.real
     value = float(value)
-    if math.isfinite(value) and abs(value) > float(np.finfo(dtype).max):
+    if math.isfinite(value) and abs(value) > _FLOAT_MAX[dtype]:
         raise _overflow(dtype)
-    return np.dtype(dtype).type(value)
+    return dtype.type(value)
 
 
 def _as_int64(value):
@@ -107,12 +110,12 @@ def run_kernel(kernel, input, arr, inplace, args=(), view_shape=(-1,)):
         if not arr.flags.writeable:
             raise ValueError("assignment destination is read-only")
         view = src.reshape(view_shape)
-        launch(kernel, view, view, *args)
+        launch(kernel, view, view, *args, work=view.size)
         if src is not arr:
             arr[...] = src
         return input if isinstance(input, Tensor) else wrap(arr)
     out = np.empty(arr.shape, dtype=src.dtype)
-    launch(kernel, src.reshape(view_shape), out.reshape(view_shape), *args)
+    launch(kernel, src.reshape(view_shape), out.reshape(view_shape), *args, work=src.size)
     return wrap(out)
 
 
@@ -366,10 +369,12 @@ def _softmax(name, input, dim, stacklevel, dtype, log):
         return wrap(out)
     src = kernel_array(arr)
     if inner == 1:
-        launch(_k.softmax_rows, src.reshape(outer, -1), out.reshape(outer, -1), log)
+        launch(_k.softmax_rows, src.reshape(outer, -1), out.reshape(outer, -1), log,
+               work=src.size)
     else:
         view = (outer, shape[dim], inner)
-        launch(_k.softmax_strided, src.reshape(view), out.reshape(view), log, _SOFTMAX_BLOCK)
+        launch(_k.softmax_strided, src.reshape(view), out.reshape(view), log, _SOFTMAX_BLOCK,
+               work=src.size)
     return wrap(out)
 
 

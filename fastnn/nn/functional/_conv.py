@@ -6,6 +6,7 @@ variants 'direct' (any convolution), 'depthwise' (one input channel per group),
 'im2col_gemm' (any; a Numba im2col feeding BLAS) and 'naive' (any; plain loops that skip
 padding taps: the exact reference); `_rule` says which runs by default.
 """
+import math
 import operator
 
 import numpy as np
@@ -18,7 +19,9 @@ from ...kernels import conv_grouped as _grouped_kernels
 from ...kernels import conv_pad as _pad_kernels
 from ...kernels import im2col as _im2col_kernels
 from ...kernels import registry
-from .._utils import as_array, check_float, checked_empty, kernel_array, ntuple, wrap
+from .._plans import Plans, args_key
+from .._utils import (allocate, as_array, check_alloc, check_float, checked_empty, kernel_array,
+                      ntuple, wrap)
 
 __all__ = ["conv1d", "conv2d", "conv3d"]
 
@@ -95,12 +98,36 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return backends.run("conv3d", input, weight, bias, stride, padding, dilation, groups)
 
 
+_plans = Plans()
+
+
 def _prepare(nd, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Validate and allocate: (key, kernel arguments or None, result) for the registry."""
-    name = f"conv{nd}d"
     x = as_array(input, "input")
     w = as_array(weight, "weight")
     b = None if bias is None else as_array(bias, "bias")
+    arguments = args_key(stride, padding, dilation, groups)
+    plan_key = None if arguments is None else (
+        nd, x.shape, x.dtype, w.shape, w.dtype,
+        None if b is None else (b.shape, b.dtype), arguments)
+    plan = _plans.get(plan_key) if plan_key is not None else None
+    if plan is None:
+        plan = _plans.remember(plan_key, _plan(nd, x, w, b, stride, padding, dilation, groups))
+    out_shape, dtype, batched, shapes5, key, tail = plan
+    out = allocate(out_shape, dtype)
+    result = wrap(out if batched else out[0])
+    if key is None:                   # an empty output: nothing to run
+        return None, None, result
+    kernel_args = (_ready(x).reshape(shapes5[0]), _ready(w).reshape(shapes5[1]),
+                   None if b is None else _ready(b), out.reshape(shapes5[2])) + tail
+    return key, kernel_args, result
+
+
+def _plan(nd, x, w, b, stride, padding, dilation, groups):
+    """All of torch's checks, then (output shape, dtype, batched, the 5-D shapes of input,
+    weight and output, the registry key or None for an empty output, the kernel
+    arguments after the arrays)."""
+    name = f"conv{nd}d"
     dtype = _check_dtypes(x, w, b)
     stride = ntuple(stride, nd, "stride")
     if w.ndim < 3:
@@ -131,18 +158,17 @@ def _prepare(nd, input, weight, bias=None, stride=1, padding=0, dilation=1, grou
     out_spatial = [(p - r) // s + 1 for p, r, s in zip(padded, reach, stride)]
     # torch quirk: an input with zero channels gives an output with zero channels
     out_channels = w.shape[0] if x.shape[1] else 0
-    out = checked_empty((x.shape[0], out_channels, *out_spatial), dtype)
-    result = wrap(out if batched else out[0])
-    if not out.size:
-        return None, None, result
+    out_shape = (x.shape[0], out_channels, *out_spatial)
+    check_alloc(out_shape, dtype)
+    if not math.prod(out_shape):
+        return out_shape, dtype, batched, None, None, None
+    shapes5 = tuple(_as_3d_shape(shape, nd) for shape in (x.shape, w.shape, out_shape))
     lead = (1,) * (3 - nd)
-    kernel_args = (_as_3d(_ready(x), nd), _as_3d(_ready(w), nd),
-                   None if b is None else _ready(b), _as_3d(out, nd),
-                   lead + stride, (0,) * (3 - nd) + tuple(pad_before),
-                   (0,) * (3 - nd) + tuple(pad_after), lead + dilation, groups)
+    tail = (lead + stride, (0,) * (3 - nd) + tuple(pad_before),
+            (0,) * (3 - nd) + tuple(pad_after), lead + dilation, groups)
     key = (x.shape, w.shape, dtype, b is None, stride, pad_before, pad_after, dilation,
            groups)
-    return key, kernel_args, result
+    return out_shape, dtype, batched, shapes5, key, tail
 
 
 def _check_dtypes(x, w, b):
@@ -223,12 +249,15 @@ def _check_geometry(nd, x, w, b, stride, pad_before, dilation, groups):
                            f"{list(b.shape)} instead")
 
 
-def _as_3d(t, nd):
+def _as_3d_shape(shape, nd):
     """(A, B, *spatial) -> (A, B, D, H, W) with singleton leading spatial dimensions."""
-    return t.reshape(t.shape[:2] + (1,) * (3 - nd) + t.shape[2:])
+    return tuple(shape[:2]) + (1,) * (3 - nd) + tuple(shape[2:])
 
 
 def _ready(arr):
+    flags = arr.flags
+    if flags.c_contiguous and flags.writeable and arr.dtype.isnative:
+        return arr
     # a read-only array would make Numba compile another specialisation of each kernel
     arr = kernel_array(arr)
     return arr if arr.flags.writeable else arr.copy()
@@ -238,6 +267,11 @@ def _ready(arr):
 # variants: each runs on (x5, w5, bias or None, out5, stride, pad_before, pad_after,
 # dilation, groups), with 5-D arrays and 3-tuples (1-D and 2-D have singleton dims)
 # ---------------------------------------------------------------------------------------
+
+def _macs(w, out):
+    """Multiply-adds of a convolution (the work `launch` weighs against a parallel launch)."""
+    return out.size * (w.size // w.shape[0])
+
 
 def _bias_args(b, dtype):
     return (b, True) if b is not None else (np.zeros(1, dtype=dtype), False)
@@ -255,7 +289,7 @@ def _padded_phased(x, w, out, stride, pad_before, pad_after, dilation):
     if any(pad_before) or any(pad_after) or sw > 1 or span > wd:
         xp = checked_empty((n, c, d + pad_before[0] + pad_after[0],
                             h + pad_before[1] + pad_after[1], sw * span), x.dtype)
-        launch(_pad_kernels.pad_phased3d, x, xp, *pad_before, sw, 0.0)
+        launch(_pad_kernels.pad_phased3d, x, xp, *pad_before, sw, 0.0, work=xp.size)
         x = xp
     else:
         span = wd
@@ -265,13 +299,13 @@ def _padded_phased(x, w, out, stride, pad_before, pad_after, dilation):
 def _run_direct(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     x, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
     launch(_kernels.conv3d_direct, x, w, *_bias_args(b, x.dtype), out, taps, stride[0],
-           stride[1], dilation[0], dilation[1], groups)
+           stride[1], dilation[0], dilation[1], groups, work=_macs(w, out))
 
 
 def _run_grouped_h3(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     x, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
     launch(_grouped_kernels.conv3d_grouped_h3, x, w, *_bias_args(b, x.dtype), out, taps,
-           stride[0], dilation[0], groups)
+           stride[0], dilation[0], groups, work=_macs(w, out))
 
 
 def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
@@ -279,9 +313,9 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     in blocks of 16 channels (kernels/conv_blocked.py; PERF.md's probe layout)."""
     xb = checked_empty(_blocked_kernels.packed_input_shape(x.shape, pad_before, pad_after),
                        x.dtype)
-    launch(_blocked_kernels.pack_input, x, xb, *pad_before)
+    launch(_blocked_kernels.pack_input, x, xb, *pad_before, work=xb.size)
     launch(_blocked_kernels.conv3d_blocked, xb, _blocked_kernels.pack_weight(w),
-           *_bias_args(b, x.dtype), out, *stride, *dilation)
+           *_bias_args(b, x.dtype), out, *stride, *dilation, work=_macs(w, out))
 
 
 def _run_depthwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
@@ -290,12 +324,13 @@ def _run_depthwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups
                                x.shape[4] + pad_before[2] + pad_after[2])
     taps = _pad_kernels.tap_offsets(kw, dw, sw, span)
     launch(_kernels.conv3d_depthwise, x, w, *_bias_args(b, x.dtype), out, taps, span,
-           stride[0], stride[1], *pad_before, sw, dilation[0], dilation[1], groups)
+           stride[0], stride[1], *pad_before, sw, dilation[0], dilation[1], groups,
+           work=_macs(w, out))
 
 
 def _run_naive(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     launch(_kernels.conv3d_bounds, x, w, *_bias_args(b, x.dtype), out, *stride,
-           *pad_before, *dilation, groups)
+           *pad_before, *dilation, groups, work=_macs(w, out))
 
 
 def _run_im2col_gemm(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
@@ -317,7 +352,7 @@ def _run_im2col_gemm(x, w, b, out, stride, pad_before, pad_after, dilation, grou
                 source = x[i].reshape(groups, cg, positions)
             else:
                 launch(_im2col_kernels.im2col3d, x, i, cols, *kernel, *out_spatial, *stride,
-                       *pad_before, *dilation)
+                       *pad_before, *dilation, work=cols.size)
                 source = cols.reshape(groups, cg * taps, positions)
             target = out[i].reshape(groups, k // groups, positions)
             np.matmul(weights, source, out=target)
@@ -369,9 +404,11 @@ def _is_plain_1x1(w, stride, pad_before, pad_after, groups):
 
 
 def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
-    """Default choice: one input channel per group -> 'depthwise', or 'naive' when a
-    weight is not finite (torch's depthwise kernel skips padding taps, so an inf weight
-    gives 0 there, where multiplying the zero padding gives NaN). A 1x1, stride-1,
+    """Default choice: one input channel per group, groups > 1 -> 'depthwise', or 'naive'
+    when a weight is not finite (torch's depthwise kernel skips padding taps, so an inf
+    weight gives 0 there, where multiplying the zero padding gives NaN; with groups=1 and
+    one input channel torch runs its dense kernel, which multiplies them, and so does
+    'direct', 17 us against 'depthwise' 23 us on LeNet's 1->6 5x5 32x32). A 1x1, stride-1,
     unpadded, ungrouped convolution of at most GEMM_1X1_MAX_MACS multiply-adds per sample
     -> 'im2col_gemm' (one BLAS GEMM on the input as it is). A grouped convolution with
     2-16 input channels per group that 'grouped_h3' takes -> 'grouped_h3'; a dense 2-D or
@@ -391,7 +428,7 @@ def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     strided, dilated, grouped and 3-D convolutions im2col_gemm lost 2-12x to 'direct'
     (`python -m fastnn bench --variants`), so it is never the default there.
     """
-    if w.shape[1] == 1:
+    if w.shape[1] == 1 and groups > 1:
         return "depthwise" if np.isfinite(w).all() else "naive"
     if (_is_plain_1x1(w, stride, pad_before, pad_after, groups)
             and w.shape[1] * out[0].size <= GEMM_1X1_MAX_MACS):

@@ -22,8 +22,9 @@ import numpy as np
 from ... import backends
 from ..._runtime import launch
 from ...kernels import registry
-from ...kernels.gemm import gemm_nt, gemm_nt_serial
-from .._utils import as_array, check_float, checked_empty, kernel_array, wrap
+from ...kernels.gemm import gemm_nt
+from .._plans import Plans
+from .._utils import allocate, as_array, check_alloc, check_float, kernel_array, wrap
 
 __all__ = ["linear"]
 
@@ -58,19 +59,10 @@ def _sizes(shape):
 # the two kernel variants: (a (M, K), w (N, K), bias (N,) or None, out (M, N)) -> out
 # ---------------------------------------------------------------------------------------
 
-# Below this many multiply-adds a parallel launch costs more than it saves: the launch
-# adds ~2.7 us (serial call 1.8 us, parallel 4.5 us on 1x120 @ 120x84), about the time
-# one core needs for 2^17 float32 multiply-adds.
-SERIAL_MAX_MACS = 1 << 17
-
-
 def _numba_gemm(a, w, bias, out):
     has_bias = bias is not None
     bias = bias if has_bias else np.empty(0, a.dtype)
-    if a.shape[0] * a.shape[1] * w.shape[0] <= SERIAL_MAX_MACS:
-        gemm_nt_serial(a, w, bias, has_bias, out)
-    else:
-        launch(gemm_nt, a, w, bias, has_bias, out)
+    launch(gemm_nt, a, w, bias, has_bias, out, work=a.shape[0] * a.shape[1] * w.shape[0])
 
 
 def _blas(a, w, bias, out):
@@ -249,6 +241,9 @@ def _linear(input, weight, bias=None, variant=None):
         return linear(input, weight, bias)
 
 
+_plans = Plans()
+
+
 def _prepare(input, weight, bias=None):
     """Validate and allocate for the registry: (key, kernel arguments or None, result).
 
@@ -257,6 +252,34 @@ def _prepare(input, weight, bias=None):
     x = as_array(input, "input")
     w = as_array(weight, "weight")
     b = None if bias is None else as_array(bias, "bias")
+    plan_key = (x.shape, x.dtype, x.flags.c_contiguous, w.shape, w.dtype,
+                None if b is None else (b.shape, b.dtype))
+    plan = _plans.get(plan_key)
+    if plan is None:
+        plan = _plans.remember(plan_key, _plan(x, w, b))
+    out_shape, w2_shape, bias_mode, key = plan
+    a = kernel_array(x)
+    w2 = kernel_array(w).reshape(w2_shape)
+    m, n = key[0][0], w2_shape[0]
+    out = allocate((m, n), a.dtype)
+    # A bias that is one value per output column (and of the output's dtype) is fused
+    # into the kernel; any other accepted bias is added afterwards with broadcasting.
+    bias_vec = late_bias = None
+    if bias_mode == "fused":
+        bias_vec = kernel_array(b).reshape(-1)
+    elif bias_mode == "repeated":
+        bias_vec = np.full(n, b.reshape(-1)[0], dtype=a.dtype)
+    elif bias_mode == "late":
+        late_bias = kernel_array(b)
+    result = out.reshape(out_shape)
+    kernel_args = (a.reshape(key[0]), w2, bias_vec, out, late_bias, result)
+    return key, kernel_args, wrap(result)
+
+
+def _plan(x, w, b):
+    """All of torch's checks, then (output shape, the weight's 2-D shape, how the bias is
+    added: None, 'fused', 'repeated' (one value fused into every column) or 'late', the
+    registry key)."""
     if x.ndim == 0 or w.ndim == 0:
         raise RuntimeError(
             f"both arguments to linear need to be at least 1D, but they are {x.ndim}D "
@@ -273,28 +296,21 @@ def _prepare(input, weight, bias=None):
         out_shape = _check_matmul(x, w, m)
         if b is not None:
             _check_add_(out_shape, b)
-
-    a = kernel_array(x)
-    check_float(a, "input")
+    check_float(x, "input")
+    dtype = x.dtype.newbyteorder("=")
     if b is not None:
-        b = kernel_array(b)
         check_float(b, "bias")
-    w2 = kernel_array(w).reshape(w.shape if w.ndim == 2 else (1, w.shape[0]))
-    n, k = w2.shape
-    out = checked_empty((m, n), a.dtype)
-
-    # A bias that is one value per output column (and of the output's dtype) is fused
-    # into the kernel; any other accepted bias is added afterwards with broadcasting.
-    bias_vec = None
-    if b is not None and b.dtype == a.dtype and math.prod(b.shape[:-1]) == 1:
-        bias_vec = b.reshape(-1)
-        if bias_vec.shape[0] != n:
-            bias_vec = np.full(n, bias_vec[0], dtype=a.dtype)
-    result = out.reshape(out_shape)
-    late_bias = b if b is not None and bias_vec is None else None
-    key = (a.shape, w2.shape, a.dtype, bias_vec is None, late_bias is None)
-    kernel_args = (a.reshape(m, k), w2, bias_vec, out, late_bias, result)
-    return key, kernel_args, wrap(result)
+    w2_shape = w.shape if w.ndim == 2 else (1, w.shape[0])
+    n, k = w2_shape
+    check_alloc((m, n), dtype)
+    bias_mode = None
+    if b is not None:
+        bias_mode = "late"
+        if b.dtype.newbyteorder("=") == dtype and math.prod(b.shape[:-1]) == 1:
+            bias_mode = "fused" if b.ndim and b.shape[-1] == n else "repeated"
+    key = ((m, k), w2_shape, dtype, bias_mode not in ("fused", "repeated"),
+           bias_mode != "late")
+    return out_shape, w2_shape, bias_mode, key
 
 
 def _add_late_bias(result, late_bias):

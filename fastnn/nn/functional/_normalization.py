@@ -94,9 +94,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     out = np.empty(arr.shape, dtype=dtype)
     if x3.shape[2] == 1:
         launch(_k.row_scale_shift, x3.reshape(x3.shape[:2]), scale, shift,
-               out.reshape(x3.shape[:2]))
+               out.reshape(x3.shape[:2]), work=x3.size)
     else:
-        launch(_k.channel_scale_shift, x3, scale, shift, out.reshape(x3.shape))
+        launch(_k.channel_scale_shift, x3, scale, shift, out.reshape(x3.shape), work=x3.size)
     return wrap(out)
 
 
@@ -150,9 +150,9 @@ def _batch_statistics(x3):
     """Per-channel mean and biased variance of (N, C, L) input, in float64."""
     batch, channels, length = x3.shape
     partial = np.empty((channels, batch), dtype=np.float64)
-    launch(_k.channel_sums, x3, partial)
+    launch(_k.channel_sums, x3, partial, work=x3.size)
     mean = partial.sum(axis=1) / (batch * length)
-    launch(_k.channel_squared_deviations, x3, mean, partial)
+    launch(_k.channel_squared_deviations, x3, mean, partial, work=x3.size)
     return mean, partial.sum(axis=1) / (batch * length)
 
 

@@ -153,7 +153,7 @@ def _pad_gather(x, pads, mode):
         launch(_pad_kernels.pad_gather3d,
                kernel_array(x).reshape((planes,) + lead + x.shape[x.ndim - npad:]),
                out.reshape((planes,) + lead + tuple(shape[x.ndim - npad:])), *idx,
-               *_copy_span(idx[2]))
+               *_copy_span(idx[2]), work=out.size)
     return out
 
 

@@ -65,7 +65,8 @@ def _parse(op, specs):
             parsed[i] = _unpack_int(value)
         elif isinstance(value, (list, tuple)):
             for pos, item in enumerate(value):
-                if not _is_int(item):
+                # torch unpacks a bool after the first element as an int (2, True) = (2, 1)
+                if not (_is_int(item) or (pos and isinstance(item, bool))):
                     raise TypeError(
                         f"{op}(): argument '{name}' failed to unpack the object at pos "
                         f"{pos + 1} with error \"type must be tuple of ints,but got "

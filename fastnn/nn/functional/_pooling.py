@@ -5,6 +5,8 @@ follow torch 2.13's C++ in its order and wording, quirks included (e.g. max_pool
 differently with and without return_indices; adaptive_avg_pool2d to (1, 1) is a plain
 mean over the last two dimensions, for any rank).
 """
+import math
+
 import numpy as np
 
 from ... import backends
@@ -12,7 +14,9 @@ from ..._runtime import launch
 from ...kernels import pool_avg as _avg_kernels
 from ...kernels import pooling as _max_kernels
 from ...kernels import registry
-from .._utils import as_array, check_float, checked_empty, kernel_array, wrap
+from .._plans import Plans, args_key
+from .._utils import (allocate, as_array, check_alloc, check_float, checked_empty, kernel_array,
+                      wrap)
 from ._pool_args import (
     _WORD, _adaptive_size, _check_one, _check_rank_range, _check_window_2d,
     _check_window_3d, _expand, _max_pool1d_args, _max_pool_checked, _output_size, _parse,
@@ -30,11 +34,15 @@ __all__ = [
 
 # ---------------------------------------------------------------- running the kernels
 
+def _planes_shape(shape, nd):
+    """`shape` as (planes, D, H, W): leading dims flattened, singletons added."""
+    spatial = tuple(shape[len(shape) - nd:])
+    return (math.prod(shape[:len(shape) - nd]),) + (1,) * (3 - nd) + spatial
+
+
 def _as_3d(arr, nd):
     """The contiguous input as (planes, D, H, W): leading dims flattened, singletons added."""
-    spatial = arr.shape[arr.ndim - nd:]
-    planes = int(np.prod(arr.shape[:arr.ndim - nd], dtype=np.int64))
-    return arr.reshape((planes,) + (1,) * (3 - nd) + spatial)
+    return arr.reshape(_planes_shape(arr.shape, nd))
 
 
 def _run(arr, nd, out_spatial, kernel_call, with_indices):
@@ -69,7 +77,7 @@ def _separable_fits(width, out_width, k, s, p, d):
 def _max_pool_with_indices(nd, arr, k, s, p, d, out):
     args = _pad3(k, nd, 1) + _pad3(s, nd, 1) + _pad3(p, nd, 0) + _pad3(d, nd, 1)
     return _run(arr, nd, out, lambda x, o, i: launch(
-        _max_kernels.max_pool3d_with_indices, x, o, i, *args), True)
+        _max_kernels.max_pool3d_with_indices, x, o, i, *args, work=x.size), True)
 
 
 def _max_pool_nd(nd, input, kernel_size, stride, padding, dilation, ceil_mode, with_indices):
@@ -200,33 +208,55 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 # ---------------------------------------------------------------- max pooling variants
 
+_max_plans = Plans()
+
+
 def _prepare_max_pool(nd, input, kernel_size, stride=None, padding=0, dilation=1,
                       ceil_mode=False):
     """Validate and allocate for the registry: (key, kernel arguments or None, result),
     kernel arguments being (x (planes, D, H, W), out, kD, kH, kW, sD, ..., dW)."""
+    arr = as_array(input)
+    arguments = args_key(kernel_size, stride, padding, dilation, ceil_mode)
+    plan_key = None if arguments is None else (nd, arr.shape, arr.dtype, arguments)
+    plan = _max_plans.get(plan_key) if plan_key is not None else None
+    if plan is None:
+        plan = _max_plans.remember(plan_key, _max_pool_plan(
+            nd, arr, kernel_size, stride, padding, dilation, ceil_mode))
+    out_shape, window, planes_shape, key = plan
+    x = kernel_array(arr)
+    result = allocate(out_shape, x.dtype)
+    if key is None:                   # an empty output: nothing to run
+        return None, None, wrap(result)
+    return (key, (x.reshape(planes_shape[0]), result.reshape(planes_shape[1])) + window,
+            wrap(result))
+
+
+def _max_pool_plan(nd, arr, kernel_size, stride, padding, dilation, ceil_mode):
+    """All of torch's checks, then (output shape, window, the (planes, D, H, W) shapes of
+    input and output, the registry key or None for an empty output)."""
     if nd == 1:
-        arr, k, s, p, d, out = _max_pool1d_args(input, kernel_size, stride, padding,
+        arr, k, s, p, d, out = _max_pool1d_args(arr, kernel_size, stride, padding,
                                                 dilation, ceil_mode)
     else:
-        arr, k, s, p, d, out = _max_pool_checked(nd, input, kernel_size, stride, padding,
+        arr, k, s, p, d, out = _max_pool_checked(nd, arr, kernel_size, stride, padding,
                                                  dilation, ceil_mode, False)
     check_float(arr)
-    x = kernel_array(arr)
-    result = checked_empty(arr.shape[:arr.ndim - nd] + tuple(out), x.dtype)
-    if not result.size:
-        return None, None, wrap(result)
+    out_shape = arr.shape[:arr.ndim - nd] + tuple(out)
+    check_alloc(out_shape, arr.dtype)
     window = _pad3(k, nd, 1) + _pad3(s, nd, 1) + _pad3(p, nd, 0) + _pad3(d, nd, 1)
-    key = (x.shape, x.dtype, window)
-    return key, (_as_3d(x, nd), _as_3d(result, nd)) + window, wrap(result)
+    if not math.prod(out_shape):
+        return out_shape, window, None, None
+    planes_shape = (_planes_shape(arr.shape, nd), _planes_shape(out_shape, nd))
+    return out_shape, window, planes_shape, (arr.shape, arr.dtype.newbyteorder("="), window)
 
 
 def _run_separable(x, out, *window):
-    launch(_max_kernels.max_pool3d, x, out, *window)
+    launch(_max_kernels.max_pool3d, x, out, *window, work=x.size)
 
 
 def _run_window_loop(x, out, *window):
     launch(_max_kernels.max_pool3d_with_indices, x, out, np.empty(out.shape, np.int64),
-           *window)
+           *window, work=x.size)
 
 
 def _separable_applies(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw):
@@ -284,7 +314,8 @@ def _avg_pool_nd(nd, op, arr, k, s, p, ceil_mode, count_include_pad, divisor_ove
         _check_window_3d(shape, k, s, p, d, out, "avg_pool3d()", check_input_size=True)
     k3, s3, p3 = _pad3(k, nd, 1), _pad3(s, nd, 1), _pad3(p, nd, 0)
     args = k3 + s3 + p3 + (bool(count_include_pad), divisor_override or 0)
-    return _run(arr, nd, out, lambda x, o: launch(_avg_kernels.avg_pool3d, x, o, *args),
+    return _run(arr, nd, out, lambda x, o: launch(_avg_kernels.avg_pool3d, x, o, *args,
+                                                      work=x.size),
                 False)
 
 
@@ -395,7 +426,8 @@ def _adaptive_avg(nd, arr, size):
             check_float(arr)
             return wrap(np.full(arr.shape[:arr.ndim - nd] + (1,) * nd, np.nan, arr.dtype))
         return _run(arr, nd, size, lambda x, o: launch(
-            _avg_kernels.mean_rows, x.reshape(x.shape[0], -1), o.reshape(-1)), False)
+            _avg_kernels.mean_rows, x.reshape(x.shape[0], -1), o.reshape(-1), work=x.size),
+            False)
     else:
         # torch's 2-D check looks at the rank first and then at the last two sizes; the
         # 3-D one at every size but the first, then at the rank
@@ -411,7 +443,8 @@ def _adaptive_avg(nd, arr, size):
         if arr.ndim not in (nd + 1, nd + 2):
             raise RuntimeError(f"{op}(): Expected {nd + 1}D or {nd + 2}D tensor, but got "
                                f"{_sizes(arr.shape)}")
-    return _run(arr, nd, size, lambda x, o: launch(_avg_kernels.adaptive_avg_pool3d, x, o),
+    return _run(arr, nd, size, lambda x, o: launch(_avg_kernels.adaptive_avg_pool3d, x, o,
+                                                      work=x.size),
                 False)
 
 
@@ -433,7 +466,7 @@ def _adaptive_max(nd, arr, size, with_indices):
             raise RuntimeError(
                 f"Trying to create tensor with negative dimension {v}: {_sizes(out_shape)}")
     values, indices = _run(arr, nd, size, lambda x, o, i: launch(
-        _max_kernels.adaptive_max_pool3d, x, o, i), True)
+        _max_kernels.adaptive_max_pool3d, x, o, i, work=x.size), True)
     return (values, indices) if with_indices else values
 
 

@@ -1,0 +1,122 @@
+"""Memoised argument checks (fastnn/nn/_plans.py): a call that reuses a remembered plan
+must behave exactly as the first, fully checked call would -- errors, layouts, results."""
+import numpy as np
+import pytest
+
+import fastnn
+import fastnn.nn.functional as F
+from fastnn.nn import _plans
+from fastnn.nn._plans import Plans, args_key
+
+
+def test_args_key_tells_apart_what_torch_tells_apart():
+    keys = [args_key(v) for v in (1, True, "1", (1,), (1, 1), None, (True,))]
+    assert None not in keys[:6]
+    assert len(set(keys[:6])) == 6
+    assert keys[6] is None                      # a tuple holding a bool: never remembered
+    assert args_key([1, 2]) == args_key((1, 2))  # torch parses a list as a tuple
+    for value in (1.0, np.int64(1), (1, 1.0), (1, np.int64(2)), object()):
+        assert args_key(value) is None
+
+
+def test_plans_are_bounded():
+    plans = Plans()
+    for i in range(_plans.MAX_PLANS + 5):
+        plans.remember((i,), i)
+    assert len(plans) <= _plans.MAX_PLANS
+    plans.remember(None, "not stored")
+    assert None not in plans
+
+
+# (torch function name, fastnn function, arrays, a good call's arguments, bad arguments
+# that hash like the good ones)
+CASES = [
+    ("conv2d", F.conv2d, ((1, 2, 6, 6), (3, 2, 3, 3)),
+     dict(stride=1, padding=1),
+     [dict(stride=True, padding=1), dict(stride=1.0, padding=1), dict(stride=1, padding=True),
+      dict(stride=(True, 1), padding=1), dict(stride=(1, True), padding=1),
+      dict(stride=1, padding=1, groups=True),
+      dict(stride=1, padding=1.0)]),
+    ("max_pool2d", F.max_pool2d, ((1, 2, 6, 6),),
+     dict(kernel_size=2, stride=2),
+     [dict(kernel_size=2, stride=True), dict(kernel_size=2.0, stride=2),
+      dict(kernel_size=(2, True), stride=2), dict(kernel_size=(True, 2), stride=2),
+      dict(kernel_size=2, stride=2, ceil_mode=1),
+      dict(kernel_size=2, stride=2, padding=False)]),
+]
+
+
+@pytest.mark.parametrize("name, fast, shapes, good, bads", CASES, ids=[c[0] for c in CASES])
+def test_a_remembered_plan_does_not_hide_an_error(name, fast, shapes, good, bads, torch):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    theirs = getattr(torch.nn.functional, name)
+    for kwargs in [good] + bads + [good]:
+        try:
+            want = theirs(*map(torch.from_numpy, arrays), **kwargs).numpy()
+        except Exception as error:
+            # the class; conv's messages are fastnn's own (torch lists its overloads)
+            with pytest.raises(type(error)):
+                fast(*arrays, **kwargs)
+            continue
+        np.testing.assert_allclose(np.asarray(fast(*arrays, **kwargs)), want,
+                                   rtol=1e-5, atol=1e-5)
+
+
+def test_a_remembered_plan_does_not_hide_an_error_torch_free():
+    x = np.ones((1, 2, 6, 6), np.float32)
+    w = np.ones((3, 2, 3, 3), np.float32)
+    F.conv2d(x, w, stride=1)
+    with pytest.raises(TypeError, match="bool"):
+        F.conv2d(x, w, stride=True)
+    F.max_pool2d(x, 2)
+    with pytest.raises(TypeError):
+        F.max_pool2d(x, 2.0)
+
+
+LAYOUTS = {
+    "transposed": lambda a: np.swapaxes(np.swapaxes(a, -1, -2).copy(), -1, -2),
+    "readonly": lambda a: _readonly(a),
+    "byteswapped": lambda a: a.astype(a.dtype.newbyteorder(">")),
+    "fortran": np.asfortranarray,
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_remembered_plan_serves_every_layout(layout, torch):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, 7, 7)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    lw = rng.standard_normal((5, 7)).astype(np.float32)
+    tf = torch.nn.functional
+    calls = [
+        (lambda x: F.conv2d(x, w, b, padding=1),
+         lambda t: tf.conv2d(t, torch.from_numpy(w), torch.from_numpy(b), padding=1)),
+        (lambda x: F.max_pool2d(x, 3, 2, 1), lambda t: tf.max_pool2d(t, 3, 2, 1)),
+        (lambda x: F.linear(x, lw), lambda t: tf.linear(t, torch.from_numpy(lw))),
+    ]
+    odd = LAYOUTS[layout](x)
+    assert odd.shape == x.shape and not (odd.flags.c_contiguous and odd.flags.writeable
+                                         and odd.dtype.isnative)
+    for fast, theirs in calls:
+        fast(x)                                     # remembers the plan for this shape
+        got = fast(odd)
+        want = theirs(torch.from_numpy(x)).numpy()
+        np.testing.assert_allclose(np.asarray(got), want, rtol=1e-5, atol=1e-5)
+
+
+def _readonly(a):
+    a = a.copy()
+    a.flags.writeable = False
+    return a
+
+
+def test_a_remembered_plan_allocates_a_new_output_each_call():
+    x = np.ones((1, 1, 4, 4), np.float32)
+    first = F.max_pool2d(x, 2)
+    second = F.max_pool2d(x * 2, 2)
+    assert first is not second and not np.shares_memory(first, second)
+    np.testing.assert_array_equal(first, 1)
+    np.testing.assert_array_equal(second, 2)
+    assert isinstance(second, fastnn.Tensor)
