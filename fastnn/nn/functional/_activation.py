@@ -12,6 +12,7 @@ Scalar arguments are parsed as torch's argument parser does (``number_arg`` and 
 ``fastnn._args``, shared with dropout and batch norm): wrong types get its TypeError, and
 values the input's dtype cannot hold get its overflow RuntimeError.
 """
+import functools
 import math
 import warnings
 
@@ -50,6 +51,7 @@ def _overflow(dtype):
 _FLOAT_MAX = {np.dtype(t): float(np.finfo(t).max) for t in (np.float32, np.float64)}
 
 
+@functools.lru_cache(maxsize=256)     # relu converts the same bounds on every call
 def float_scalar(value, dtype):
     """A parsed Number as a scalar of float `dtype`, refused (torch's RuntimeError) when it
     does not fit; inf and NaN pass."""
