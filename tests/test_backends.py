@@ -333,14 +333,19 @@ def test_forced_variant_that_does_not_apply_refuses_with_the_reason():
         ["direct"]
 
 
-def test_conv_rule_sends_small_plain_1x1_to_gemm():
+def test_conv_rule_sends_1x1_to_pointwise_and_tiny_planes_to_gemm():
     x = np.zeros((2, 32, 28, 28), np.float32)
-    assert backends.current("conv2d", x, np.zeros((64, 32, 1, 1), np.float32)) == \
-        "im2col_gemm"
-    assert backends.current("conv2d", x, np.zeros((64, 32, 1, 1), np.float32),
-                            stride=2) == "blocked"
+    w = np.zeros((64, 32, 1, 1), np.float32)
+    assert backends.current("conv2d", x, w) == "pointwise"
+    assert backends.current("conv2d", x, w, stride=2) == "pointwise"
+    assert backends.current("conv2d", x, w, padding=1) != "pointwise"
     assert backends.current("conv2d", x, np.zeros((64, 16, 1, 1), np.float32),
                             groups=2) == "direct"
     big = np.zeros((1, 256, 56, 56), np.float32)           # 51M multiply-adds per sample
     assert backends.current("conv2d", big, np.zeros((64, 256, 1, 1), np.float32)) == \
-        "blocked"
+        "pointwise"
+    tiny = np.zeros((2, 32, 3, 3), np.float32)             # 9 positions: below a tile
+    assert backends.current("conv2d", tiny, w) == "im2col_gemm"
+    with pytest.raises(ValueError, match="it needs 16 output positions per plane"):
+        with backends.use("conv2d", "pointwise"):
+            F.conv2d(tiny, w)

@@ -1,4 +1,5 @@
-"""The register-tiled conv variants ('blocked', 'grouped_h3') against torch and numpy."""
+"""The register-tiled conv variants ('blocked', 'grouped_h3', 'pointwise') against torch
+and numpy."""
 import numpy as np
 import pytest
 
@@ -16,13 +17,12 @@ def cases(variant, seed, count=24):
     rng = np.random.default_rng(seed)
     found = 0
     while found < count:
-        nd = int(rng.integers(1 if variant == "blocked" else 2, 4))
+        dense = variant in ("blocked", "pointwise")
+        nd = int(rng.integers(1 if dense else 2, 4))
         dtype = (np.float32, np.float64)[found % 2]
-        groups = 1 if variant == "blocked" else int(rng.choice([2, 4]))
-        cg = int(rng.choice([1, 3, 5, 16, 17, 20])) if variant == "blocked" else \
-            int(rng.integers(2, 9))
-        kg = int(rng.choice([1, 4, 8, 16, 33])) if variant == "blocked" else 4 * int(
-            rng.integers(1, 3))
+        groups = 1 if dense else int(rng.choice([2, 4]))
+        cg = int(rng.choice([1, 3, 5, 16, 17, 20])) if dense else int(rng.integers(2, 9))
+        kg = int(rng.choice([1, 4, 8, 16, 33])) if dense else 4 * int(rng.integers(1, 3))
         kernel = tuple(int(k) for k in rng.integers(1, 4, nd))
         if variant == "grouped_h3":
             kernel = kernel[:-2] + (3,) + kernel[-1:]
@@ -32,8 +32,13 @@ def cases(variant, seed, count=24):
         if variant == "grouped_h3":
             args["stride"] = args["stride"][:-2] + (1,) + args["stride"][-1:]
             args["dilation"] = args["dilation"][:-2] + (1,) + args["dilation"][-1:]
+        sizes = rng.integers(6, 12, nd)
+        if variant == "pointwise":     # 1x1 (any stride, no padding) or 1-D, >= 16 positions
+            sizes = rng.integers(16, 40, nd) if nd == 1 else sizes
+            if nd > 1:
+                kernel, args["padding"] = (1,) * nd, (0,) * nd
         x = rng.standard_normal((int(rng.integers(1, 3)), cg * groups) +
-                                tuple(int(v) for v in rng.integers(6, 12, nd))).astype(dtype)
+                                tuple(int(v) for v in sizes)).astype(dtype)
         w = rng.standard_normal((kg * groups, cg) + kernel).astype(dtype)
         b = rng.standard_normal(kg * groups).astype(dtype) if rng.random() < 0.7 else None
         if variant in backends.applicable(f"conv{nd}d", x, w, b, **args):
@@ -41,7 +46,7 @@ def cases(variant, seed, count=24):
             yield nd, x, w, b, args
 
 
-@pytest.mark.parametrize("variant", ["blocked", "grouped_h3"])
+@pytest.mark.parametrize("variant", ["blocked", "grouped_h3", "pointwise"])
 def test_against_torch(torch, variant):
     for nd, x, w, b, args in cases(variant, seed=len(variant)):
         with backends.use(f"conv{nd}d", variant):
@@ -54,7 +59,7 @@ def test_against_torch(torch, variant):
         np.testing.assert_allclose(result, expected, rtol=tol, atol=tol, err_msg=str(args))
 
 
-@pytest.mark.parametrize("variant", ["blocked", "grouped_h3"])
+@pytest.mark.parametrize("variant", ["blocked", "grouped_h3", "pointwise"])
 def test_against_numpy_reference(variant):
     for nd, x, w, b, args in cases(variant, seed=100 + len(variant), count=6):
         with backends.use(f"conv{nd}d", variant):
@@ -92,7 +97,9 @@ def test_default_rule_picks_them():
     assert backends.current("conv2d", x, np.zeros((128, 2, 3, 3), np.float32), padding=1,
                             groups=32) == "grouped_h3"
     assert backends.current("conv1d", np.zeros((1, 64, 50), np.float32),
-                            np.zeros((64, 64, 3), np.float32)) == "direct"
+                            np.zeros((64, 64, 3), np.float32)) == "pointwise"
+    assert backends.current("conv1d", np.zeros((1, 64, 17), np.float32),
+                            np.zeros((64, 64, 3), np.float32)) == "direct"   # 15 positions
     with pytest.raises(ValueError, match="it needs groups=1"):
         with backends.use("conv2d", "blocked"):
             F.conv2d(x, np.zeros((64, 2, 3, 3), np.float32), groups=32)

@@ -17,6 +17,7 @@ from ...kernels import conv as _kernels
 from ...kernels import conv_blocked as _blocked_kernels
 from ...kernels import conv_grouped as _grouped_kernels
 from ...kernels import conv_pad as _pad_kernels
+from ...kernels import conv_pointwise as _pointwise_kernels
 from ...kernels import im2col as _im2col_kernels
 from ...kernels import registry
 from .._plans import Plans, args_key
@@ -308,6 +309,25 @@ def _run_grouped_h3(x, w, b, out, stride, pad_before, pad_after, dilation, group
            stride[0], dilation[0], groups, work=_macs(w, out))
 
 
+def _run_pointwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+    """A 1x1 or 1-D convolution as register-tiled GEMMs over NCDHW rows
+    (kernels/conv_pointwise.py): a 1x1 kernel reads the input as it is (a strided one a
+    subsampled copy, 1/s^2 of it), a 1-D one the `_padded_phased` rows, one shifted GEMM
+    per tap; weights are read as they are."""
+    n, c = x.shape[:2]
+    k = w.shape[0]
+    if w.shape[2:] == (1, 1, 1):
+        if stride != (1, 1, 1):
+            xs = checked_empty((n, c) + out.shape[2:], x.dtype)
+            launch(_pointwise_kernels.subsample, x, xs, *stride, work=xs.size)
+            x = xs
+        taps = np.zeros(1, np.uint64)
+    else:
+        x, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
+    launch(_pointwise_kernels.conv_rows, x.reshape(n, c, -1), w.reshape(k, c, -1),
+           *_bias_args(b, x.dtype), out.reshape(n, k, -1), taps, work=_macs(w, out))
+
+
 def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     """Dense convolution on a padded, channel-blocked copy of the input and weights packed
     in blocks of 16 channels (kernels/conv_blocked.py; PERF.md's probe layout)."""
@@ -368,6 +388,19 @@ def _dense_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     return None if groups == 1 else "it needs groups=1"
 
 
+def _pointwise_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+    if groups != 1:
+        return "it needs groups=1"
+    if w.shape[2:] == (1, 1, 1):
+        if any(pad_before) or any(pad_after):
+            return "it needs an unpadded 1x1 kernel or a 1-D convolution"
+    elif w.shape[2:4] != (1, 1) or x.shape[2:4] != (1, 1) or out.shape[2:4] != (1, 1):
+        return "it needs an unpadded 1x1 kernel or a 1-D convolution"
+    if out.shape[2] * out.shape[3] * out.shape[4] < _pointwise_kernels.MIN_POSITIONS:
+        return f"it needs {_pointwise_kernels.MIN_POSITIONS} output positions per plane"
+    return None
+
+
 def _grouped_h3_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     if w.shape[3] != 3 or stride[1] != 1 or dilation[1] != 1:
         return "it needs 3 kernel rows, stride 1 and dilation 1 along H"
@@ -408,9 +441,15 @@ def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     when a weight is not finite (torch's depthwise kernel skips padding taps, so an inf
     weight gives 0 there, where multiplying the zero padding gives NaN; with groups=1 and
     one input channel torch runs its dense kernel, which multiplies them, and so does
-    'direct', 17 us against 'depthwise' 23 us on LeNet's 1->6 5x5 32x32). A 1x1, stride-1,
-    unpadded, ungrouped convolution of at most GEMM_1X1_MAX_MACS multiply-adds per sample
-    -> 'im2col_gemm' (one BLAS GEMM on the input as it is). A grouped convolution with
+    'direct', 17 us against 'depthwise' 23 us on LeNet's 1->6 5x5 32x32). An ungrouped,
+    unpadded 1x1 convolution (any stride) or 1-D convolution with at least 16 output
+    positions per plane -> 'pointwise' (GEMMs on the rows as they are; time vs torch, 2
+    threads: 1x1 n8 256->64 56x56 1.02-1.23x where 'blocked' reached 0.49-0.95 and
+    'im2col_gemm' 0.64-0.80, 1x1 s2 n1 256->512 0.94-1.09x (blocked 0.66-0.71), conv1d k3
+    d4 n8 64ch 1.18-1.38x (direct 0.82-0.89); it won on every 1x1 and 1-D shape tried,
+    /work/scratch/pointwise/bench.py). A smaller plain 1x1 one of at most
+    GEMM_1X1_MAX_MACS multiply-adds per sample -> 'im2col_gemm' (one BLAS GEMM on the
+    input as it is). A grouped convolution with
     2-16 input channels per group that 'grouped_h3' takes -> 'grouped_h3'; a dense 2-D or
     3-D one with >= 16 channels in and out -> 'blocked' (see `_blocked_pays`). Otherwise
     'direct'.
@@ -430,6 +469,8 @@ def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     """
     if w.shape[1] == 1 and groups > 1:
         return "depthwise" if np.isfinite(w).all() else "naive"
+    if _pointwise_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups) is None:
+        return "pointwise"
     if (_is_plain_1x1(w, stride, pad_before, pad_after, groups)
             and w.shape[1] * out[0].size <= GEMM_1X1_MAX_MACS):
         return "im2col_gemm"
@@ -451,5 +492,6 @@ for _nd in (1, 2, 3):
     # exact but slow (one output element at a time): the reference, never autotuned
     registry.register_variant(_op, "naive", _run_naive, auto=False)
     registry.register_variant(_op, "blocked", _run_blocked, _dense_only)
+    registry.register_variant(_op, "pointwise", _run_pointwise, _pointwise_only)
     if _nd > 1:
         registry.register_variant(_op, "grouped_h3", _run_grouped_h3, _grouped_h3_only)

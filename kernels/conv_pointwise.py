@@ -1,0 +1,311 @@
+"""Pointwise (1x1) and 1-D convolution as register-tiled GEMMs over NCHW rows.
+
+Per sample n a stride-1 1x1 convolution is the GEMM out[n] (K x P) = W (K x C) @ x[n]
+(C x P), P = D*H*W: the rows of x[n] already are contiguous along P, so the input is used
+as it is (no packing; 'blocked' copies the whole input into a channel-blocked layout
+first). A 1-D convolution is the same GEMM once per tap on a shifted row:
+out[n, k, l] = sum_c sum_t W[k, c, t] * xrow[n, c, l + taps[t]], with xrow the zero-padded
+(and, for stride > 1, phased) row from `conv_pad.pad_phased3d`, so every tap is a
+contiguous load for any stride and dilation.
+
+Layouts:
+- input  x (N, C, R): rows of length R >= P + max(taps);
+- weight w (K, C, T) as given (no packing: each step broadcasts w[k0..k0+7, c, t]
+  straight from eight rows; a last block past K re-reads row K-1 and stores nothing);
+- output out (N, K, P), written in place (NCHW rows).
+
+Tile: 8 output channels x 32 positions = sixteen 16-lane stack accumulators (one zmm
+each for float32). Per input channel and tap: two contiguous vector loads of the row,
+eight weight broadcasts, 16 FMAs. Float64 (8 lanes per register) and planes of 16..31
+positions use 8 channels x 16 positions (eight buffers: 16 zmm for float64). A plane's
+last tile overlaps the previous one (starts at P - width) instead of a scalar remainder,
+so P must be >= 16 (`MIN_POSITIONS`). Bias is the accumulators' initial value. Only
+'contract' (FMA) is used: every output is bias + products in channel-then-tap order, and
+NaN/inf propagate through the FMAs as in torch.
+
+Measured (2 threads, float32, idle-gated alternating blocks with packing, padding and
+output allocation included, /work/scratch/pointwise/bench.py), time vs torch:
+1x1 n8 256->64 56x56 1.02-1.22x (blocked 0.71-0.95, im2col_gemm 0.64-0.80); 1x1 s2 n1
+256->512 28x28 0.94x (blocked 0.71); 1x1 n1 64->128 56x56 1.09-1.25x (blocked 0.68-0.73);
+conv1d k3 d4 p4 n8 64ch L1024 1.18x (direct 0.82), k2 d8 p8 1.76x (direct 1.11). The
+kernel alone reaches 320-380 GF/s on those 1x1 shapes and 425-475 GF/s on the conv1d ones.
+n8 256->64 runs at ~150 GF/s on one thread against ~210 for n1 64->128: its 25 MB input
+streams from memory through 256 row streams, which the hardware prefetchers do not follow.
+Weights are read in place rather than packed to (K/8, C, T, 8) per call: on 1x1 s2
+256->512 the kernel takes 0.14 ms, and packing plus numpy's subsampling made it 0.25.
+"""
+from numba import njit, prange
+
+from ._stack import TILE, tile_buffer, tile_width
+from .conv_pad import _u
+
+_FLAGS = {"contract"}
+KBLOCK = 8          # output channels per tile
+LANES = TILE        # positions per accumulator
+MIN_POSITIONS = LANES
+# 4 tiles per task: 16 or a whole plane gave the same n8 256->64 speed (319 GF/s) and
+# starved one thread on n1 shapes (n1 64->128: 303 and 209 against 381 GF/s)
+TILES_PER_TASK = 4
+# split K too, so few-position shapes still make tasks for both threads (1x1 s2 256->512:
+# 7 tiles, 2 tasks with all 64 blocks per task, 8 tasks with 16)
+KBLOCKS_PER_TASK = 16
+
+
+@njit(parallel=True, cache=True)
+def subsample(x, xs, sd, sh, sw):
+    """xs = x[:, :, ::sd, ::sh, ::sw] (the positions a strided 1x1 convolution reads).
+    numpy's strided copy took 0.094 ms for 256x28x28 -> 14x14, 2/3 of the kernel's time."""
+    N, C, D, H, W = x.shape
+    OD, OH, OW = xs.shape[2], xs.shape[3], xs.shape[4]
+    xf = x.reshape(x.size)
+    sf = xs.reshape(xs.size)
+    for t in prange(N * C * OD):
+        od = t % OD
+        plane = t // OD
+        for oh in range(OH):
+            src = _u(((plane * D + od * sd) * H + oh * sh) * W)
+            dst = _u((t * OH + oh) * OW)
+            for ow in range(_u(OW)):
+                sf[dst + ow] = xf[src + ow * _u(sw)]
+
+
+@njit(inline="always")
+def _bias(bias, has_bias, k, K):
+    return bias[k] if has_bias and k < K else 0.0
+
+
+@njit(inline="always")
+def _buffers4(dtype):
+    return tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype)
+
+
+@njit(fastmath=_FLAGS)
+def _tile32(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0):
+    """32 positions p0.. of output channels k0..k0+7 (kn real)."""
+    c0 = _bias(bias, has_bias, k0 + 0, K)
+    c1 = _bias(bias, has_bias, k0 + 1, K)
+    c2 = _bias(bias, has_bias, k0 + 2, K)
+    c3 = _bias(bias, has_bias, k0 + 3, K)
+    c4 = _bias(bias, has_bias, k0 + 4, K)
+    c5 = _bias(bias, has_bias, k0 + 5, K)
+    c6 = _bias(bias, has_bias, k0 + 6, K)
+    c7 = _bias(bias, has_bias, k0 + 7, K)
+    a0, a1, a2, a3 = _buffers4(of.dtype)
+    a4, a5, a6, a7 = _buffers4(of.dtype)
+    b0, b1, b2, b3 = _buffers4(of.dtype)
+    b4, b5, b6, b7 = _buffers4(of.dtype)
+    for v in range(LANES):
+        a0[v] = c0
+        a1[v] = c1
+        a2[v] = c2
+        a3[v] = c3
+        a4[v] = c4
+        a5[v] = c5
+        a6[v] = c6
+        a7[v] = c7
+        b0[v] = c0
+        b1[v] = c1
+        b2[v] = c2
+        b3[v] = c3
+        b4[v] = c4
+        b5[v] = c5
+        b6[v] = c6
+        b7[v] = c7
+    cs = _u(C * T)
+    r0 = _u(min(k0 + 0, K - 1)) * cs
+    r1 = _u(min(k0 + 1, K - 1)) * cs
+    r2 = _u(min(k0 + 2, K - 1)) * cs
+    r3 = _u(min(k0 + 3, K - 1)) * cs
+    r4 = _u(min(k0 + 4, K - 1)) * cs
+    r5 = _u(min(k0 + 5, K - 1)) * cs
+    r6 = _u(min(k0 + 6, K - 1)) * cs
+    r7 = _u(min(k0 + 7, K - 1)) * cs
+    xo = xrow + _u(p0)
+    ct = _u(0)
+    for c in range(C):
+        for t in range(T):
+            xs = xo + taps[t]
+            w0 = wf[r0 + ct]
+            w1 = wf[r1 + ct]
+            w2 = wf[r2 + ct]
+            w3 = wf[r3 + ct]
+            w4 = wf[r4 + ct]
+            w5 = wf[r5 + ct]
+            w6 = wf[r6 + ct]
+            w7 = wf[r7 + ct]
+            for v in range(LANES):
+                e = xf[xs + _u(v)]
+                a0[v] += w0 * e
+                a1[v] += w1 * e
+                a2[v] += w2 * e
+                a3[v] += w3 * e
+                a4[v] += w4 * e
+                a5[v] += w5 * e
+                a6[v] += w6 * e
+                a7[v] += w7 * e
+            for v in range(LANES):
+                e = xf[xs + _u(16) + _u(v)]
+                b0[v] += w0 * e
+                b1[v] += w1 * e
+                b2[v] += w2 * e
+                b3[v] += w3 * e
+                b4[v] += w4 * e
+                b5[v] += w5 * e
+                b6[v] += w6 * e
+                b7[v] += w7 * e
+            ct += _u(1)
+        xo += R
+    o = orow + _u(p0)
+    if 0 < kn:
+        for v in range(LANES):
+            of[o + _u(0) * _u(P) + _u(v)] = a0[v]
+            of[o + _u(0) * _u(P) + _u(16) + _u(v)] = b0[v]
+    if 1 < kn:
+        for v in range(LANES):
+            of[o + _u(1) * _u(P) + _u(v)] = a1[v]
+            of[o + _u(1) * _u(P) + _u(16) + _u(v)] = b1[v]
+    if 2 < kn:
+        for v in range(LANES):
+            of[o + _u(2) * _u(P) + _u(v)] = a2[v]
+            of[o + _u(2) * _u(P) + _u(16) + _u(v)] = b2[v]
+    if 3 < kn:
+        for v in range(LANES):
+            of[o + _u(3) * _u(P) + _u(v)] = a3[v]
+            of[o + _u(3) * _u(P) + _u(16) + _u(v)] = b3[v]
+    if 4 < kn:
+        for v in range(LANES):
+            of[o + _u(4) * _u(P) + _u(v)] = a4[v]
+            of[o + _u(4) * _u(P) + _u(16) + _u(v)] = b4[v]
+    if 5 < kn:
+        for v in range(LANES):
+            of[o + _u(5) * _u(P) + _u(v)] = a5[v]
+            of[o + _u(5) * _u(P) + _u(16) + _u(v)] = b5[v]
+    if 6 < kn:
+        for v in range(LANES):
+            of[o + _u(6) * _u(P) + _u(v)] = a6[v]
+            of[o + _u(6) * _u(P) + _u(16) + _u(v)] = b6[v]
+    if 7 < kn:
+        for v in range(LANES):
+            of[o + _u(7) * _u(P) + _u(v)] = a7[v]
+            of[o + _u(7) * _u(P) + _u(16) + _u(v)] = b7[v]
+
+
+@njit(fastmath=_FLAGS)
+def _tile16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0):
+    """16 positions p0.. of output channels k0..k0+7 (kn real)."""
+    c0 = _bias(bias, has_bias, k0 + 0, K)
+    c1 = _bias(bias, has_bias, k0 + 1, K)
+    c2 = _bias(bias, has_bias, k0 + 2, K)
+    c3 = _bias(bias, has_bias, k0 + 3, K)
+    c4 = _bias(bias, has_bias, k0 + 4, K)
+    c5 = _bias(bias, has_bias, k0 + 5, K)
+    c6 = _bias(bias, has_bias, k0 + 6, K)
+    c7 = _bias(bias, has_bias, k0 + 7, K)
+    a0, a1, a2, a3 = _buffers4(of.dtype)
+    a4, a5, a6, a7 = _buffers4(of.dtype)
+    for v in range(LANES):
+        a0[v] = c0
+        a1[v] = c1
+        a2[v] = c2
+        a3[v] = c3
+        a4[v] = c4
+        a5[v] = c5
+        a6[v] = c6
+        a7[v] = c7
+    cs = _u(C * T)
+    r0 = _u(min(k0 + 0, K - 1)) * cs
+    r1 = _u(min(k0 + 1, K - 1)) * cs
+    r2 = _u(min(k0 + 2, K - 1)) * cs
+    r3 = _u(min(k0 + 3, K - 1)) * cs
+    r4 = _u(min(k0 + 4, K - 1)) * cs
+    r5 = _u(min(k0 + 5, K - 1)) * cs
+    r6 = _u(min(k0 + 6, K - 1)) * cs
+    r7 = _u(min(k0 + 7, K - 1)) * cs
+    xo = xrow + _u(p0)
+    ct = _u(0)
+    for c in range(C):
+        for t in range(T):
+            xs = xo + taps[t]
+            w0 = wf[r0 + ct]
+            w1 = wf[r1 + ct]
+            w2 = wf[r2 + ct]
+            w3 = wf[r3 + ct]
+            w4 = wf[r4 + ct]
+            w5 = wf[r5 + ct]
+            w6 = wf[r6 + ct]
+            w7 = wf[r7 + ct]
+            for v in range(LANES):
+                e = xf[xs + _u(v)]
+                a0[v] += w0 * e
+                a1[v] += w1 * e
+                a2[v] += w2 * e
+                a3[v] += w3 * e
+                a4[v] += w4 * e
+                a5[v] += w5 * e
+                a6[v] += w6 * e
+                a7[v] += w7 * e
+            ct += _u(1)
+        xo += R
+    o = orow + _u(p0)
+    if 0 < kn:
+        for v in range(LANES):
+            of[o + _u(0) * _u(P) + _u(v)] = a0[v]
+    if 1 < kn:
+        for v in range(LANES):
+            of[o + _u(1) * _u(P) + _u(v)] = a1[v]
+    if 2 < kn:
+        for v in range(LANES):
+            of[o + _u(2) * _u(P) + _u(v)] = a2[v]
+    if 3 < kn:
+        for v in range(LANES):
+            of[o + _u(3) * _u(P) + _u(v)] = a3[v]
+    if 4 < kn:
+        for v in range(LANES):
+            of[o + _u(4) * _u(P) + _u(v)] = a4[v]
+    if 5 < kn:
+        for v in range(LANES):
+            of[o + _u(5) * _u(P) + _u(v)] = a5[v]
+    if 6 < kn:
+        for v in range(LANES):
+            of[o + _u(6) * _u(P) + _u(v)] = a6[v]
+    if 7 < kn:
+        for v in range(LANES):
+            of[o + _u(7) * _u(P) + _u(v)] = a7[v]
+
+
+
+@njit(parallel=True, cache=True, fastmath=_FLAGS)
+def conv_rows(x, w, bias, has_bias, out, taps):
+    """out[n, k, p] = bias[k] + sum_c sum_t W[k, c, t] * x[n, c, p + taps[t]] (module
+    docstring; out.shape[2] >= MIN_POSITIONS). One task = TILES_PER_TASK position tiles of
+    one sample times up to KBLOCKS_PER_TASK blocks of 8 output channels; the tile's input
+    slab (C rows of 32) stays in L1 across the channel blocks."""
+    N, C, R = x.shape
+    T = w.shape[2]
+    K, P = out.shape[1], out.shape[2]
+    KB = (K + KBLOCK - 1) // KBLOCK
+    xf = x.reshape(x.size)
+    wf = w.reshape(w.size)
+    of = out.reshape(out.size)
+    wide = tile_width(out.dtype) == LANES and P >= 2 * LANES
+    width = 2 * LANES if wide else LANES
+    tiles = (P + width - 1) // width
+    chunks = (tiles + TILES_PER_TASK - 1) // TILES_PER_TASK
+    groups = (KB + KBLOCKS_PER_TASK - 1) // KBLOCKS_PER_TASK
+    for task in prange(N * chunks * groups):
+        g = task % groups
+        chunk = (task // groups) % chunks
+        n = task // (groups * chunks)
+        xrow = _u(n * C * R)
+        for tile in range(chunk * TILES_PER_TASK, min(tiles, (chunk + 1) * TILES_PER_TASK)):
+            p0 = min(tile * width, P - width)
+            for kb in range(g * KBLOCKS_PER_TASK, min(KB, (g + 1) * KBLOCKS_PER_TASK)):
+                k0 = kb * KBLOCK
+                kn = min(KBLOCK, K - k0)
+                orow = _u((n * K + k0) * P)
+                if wide:
+                    _tile32(xf, wf, of, bias, has_bias, K, k0, kn, xrow, _u(R), C, taps, T,
+                            orow, P, p0)
+                else:
+                    _tile16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, _u(R), C, taps, T,
+                            orow, P, p0)

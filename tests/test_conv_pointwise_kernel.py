@@ -1,0 +1,146 @@
+"""kernels/conv_pointwise.py called directly (1x1 convolutions as GEMMs over NCHW rows,
+1-D convolutions as one shifted GEMM per tap) against torch and a numpy einsum."""
+import numpy as np
+import pytest
+
+from fastnn._runtime import launch
+from fastnn.kernels import conv_pad
+from fastnn.kernels import conv_pointwise as pw
+
+torch = pytest.importorskip("torch")
+
+TOL = {np.float32: 1e-4, np.float64: 1e-10}
+
+
+def run_1x1(x, w, b, stride):
+    """(N, C, H, W) 1x1 convolution the way the functional layer runs it."""
+    n, c, h, wd = x.shape
+    k = w.shape[0]
+    oh, ow = -(-h // stride), -(-wd // stride)
+    if stride > 1:
+        xs = np.empty((n, c, 1, oh, ow), x.dtype)
+        launch(pw.subsample, x.reshape(n, c, 1, h, wd), xs, 1, stride, stride)
+        x = xs
+    out = np.empty((n, k, oh, ow), x.dtype)
+    launch(pw.conv_rows, x.reshape(n, c, -1), w.reshape(k, c, 1), *_bias(b, x.dtype),
+           out.reshape(n, k, -1), np.zeros(1, np.uint64))
+    return out
+
+
+def run_1d(x, w, b, stride, padding, dilation):
+    """(N, C, L) 1-D convolution on padded, phased rows (conv_pad.pad_phased3d)."""
+    n, c, length = x.shape
+    k, _, kw = w.shape
+    ol = (length + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
+    span = conv_pad.phase_span(ol, kw, dilation, stride, length + 2 * padding)
+    xp = np.empty((n, c, 1, 1, stride * span), x.dtype)
+    launch(conv_pad.pad_phased3d, x.reshape(n, c, 1, 1, length), xp, 0, 0, padding, stride,
+           0.0)
+    out = np.empty((n, k, ol), x.dtype)
+    launch(pw.conv_rows, xp.reshape(n, c, -1), w, *_bias(b, x.dtype), out,
+           conv_pad.tap_offsets(kw, dilation, stride, span))
+    return out
+
+
+def _bias(b, dtype):
+    return (b, True) if b is not None else (np.zeros(1, dtype), False)
+
+
+def einsum_1x1(x, w, b, stride):
+    x = x[:, :, ::stride, ::stride].astype(np.float64)
+    out = np.einsum("kc,nchw->nkhw", w[:, :, 0, 0].astype(np.float64), x)
+    return out if b is None else out + b[:, None, None]
+
+
+def einsum_1d(x, w, b, stride, padding, dilation):
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (padding, padding)))
+    ol = (xp.shape[2] - dilation * (w.shape[2] - 1) - 1) // stride + 1
+    out = sum(np.einsum("kc,ncl->nkl", w[:, :, t].astype(np.float64),
+                        xp[:, :, t * dilation: t * dilation + stride * (ol - 1) + 1: stride])
+              for t in range(w.shape[2]))
+    return out if b is None else out + b[:, None]
+
+
+def check(got, ref, theirs, dtype):
+    tol = TOL[dtype]
+    scale = max(1.0, float(np.abs(ref).max()))
+    np.testing.assert_allclose(got, ref, rtol=tol, atol=tol * scale)
+    np.testing.assert_allclose(got, theirs, rtol=tol, atol=tol * scale)
+
+
+# (N, C, K, H, W, stride): P = 16 (the minimum), 20 (< 32: the 16-wide tile), 32, 63 and
+# 3136 (not multiples of 32: an overlapping last tile), K not a multiple of 8, C = 1
+SHAPES_1X1 = [(2, 5, 13, 4, 4, 1), (1, 3, 8, 4, 5, 1), (2, 1, 9, 4, 8, 1), (1, 17, 3, 7, 9, 1),
+              (1, 8, 20, 56, 56, 1), (2, 6, 11, 13, 15, 2), (1, 20, 17, 9, 9, 2)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES_1X1)
+def test_1x1(shape, dtype):
+    n, c, k, h, wd, stride = shape
+    rng = np.random.default_rng(sum(shape))
+    x = rng.standard_normal((n, c, h, wd)).astype(dtype)
+    w = rng.standard_normal((k, c, 1, 1)).astype(dtype)
+    for b in (None, rng.standard_normal(k).astype(dtype)):
+        theirs = torch.nn.functional.conv2d(
+            torch.from_numpy(x), torch.from_numpy(w), None if b is None else torch.from_numpy(b),
+            stride=stride).numpy()
+        check(run_1x1(x, w, b, stride), einsum_1x1(x, w, b, stride), theirs, dtype)
+
+
+# (N, C, K, L, kernel, stride, padding, dilation)
+SHAPES_1D = [(2, 5, 13, 40, 3, 1, 4, 4), (1, 1, 8, 16, 1, 1, 0, 1), (2, 17, 9, 33, 2, 1, 8, 8),
+             (1, 6, 7, 50, 3, 2, 1, 3), (2, 9, 16, 70, 5, 1, 2, 1), (1, 4, 3, 100, 4, 3, 0, 2)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES_1D)
+def test_1d(shape, dtype):
+    n, c, k, length, kw, stride, padding, dilation = shape
+    rng = np.random.default_rng(sum(shape))
+    x = rng.standard_normal((n, c, length)).astype(dtype)
+    w = rng.standard_normal((k, c, kw)).astype(dtype)
+    for b in (None, rng.standard_normal(k).astype(dtype)):
+        theirs = torch.nn.functional.conv1d(
+            torch.from_numpy(x), torch.from_numpy(w), None if b is None else torch.from_numpy(b),
+            stride=stride, padding=padding, dilation=dilation).numpy()
+        check(run_1d(x, w, b, stride, padding, dilation),
+              einsum_1d(x, w, b, stride, padding, dilation), theirs, dtype)
+
+
+def _with_nonfinite(rng, shape, dtype):
+    a = rng.standard_normal(shape).astype(dtype)
+    flat = a.reshape(-1)
+    spots = rng.choice(flat.size, 3, replace=False)
+    flat[spots] = (np.nan, np.inf, -np.inf)
+    return a
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("where", ["input", "weight"])
+def test_nonfinite_like_torch(where, dtype):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 6, 5, 7)).astype(dtype)
+    w = rng.standard_normal((10, 6, 1, 1)).astype(dtype)
+    x1 = rng.standard_normal((2, 6, 30)).astype(dtype)
+    w1 = rng.standard_normal((10, 6, 3)).astype(dtype)
+    if where == "input":
+        x, x1 = _with_nonfinite(rng, x.shape, dtype), _with_nonfinite(rng, x1.shape, dtype)
+    else:
+        w, w1 = _with_nonfinite(rng, w.shape, dtype), _with_nonfinite(rng, w1.shape, dtype)
+    b = rng.standard_normal(10).astype(dtype)
+    tb = torch.from_numpy(b)
+    with np.errstate(invalid="ignore"):
+        theirs = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w), tb)
+        np.testing.assert_allclose(run_1x1(x, w, b, 1), theirs.numpy(), rtol=TOL[dtype],
+                                   atol=TOL[dtype] * 10, equal_nan=True)
+        theirs = torch.nn.functional.conv1d(torch.from_numpy(x1), torch.from_numpy(w1), tb,
+                                            padding=2, dilation=2).numpy()
+        got = run_1d(x1, w1, b, 1, 2, 2)
+        # padding taps multiply the zeros (an inf weight gives NaN there); torch does too in
+        # float64 but skips them in float32 (tests/test_nonfinite.py: either is torch's)
+        either = np.zeros(got.shape, bool)
+        either[:, :, :2] = either[:, :, -2:] = True
+        either &= np.isnan(got) != np.isnan(theirs)
+        np.testing.assert_allclose(np.where(either, 0, got), np.where(either, 0, theirs),
+                                   rtol=TOL[dtype], atol=TOL[dtype] * 10, equal_nan=True)
