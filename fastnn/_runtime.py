@@ -12,9 +12,10 @@ Processes: tbb and workqueue survive `fork`; GNU OpenMP does not. Numba terminat
 `multiprocessing` fork pool would then wait forever for the lost task. A child forked from
 such a parent therefore runs each kernel through its serial twin (`serial_twin`, the
 same loop compiled with ``parallel=False``): correct, single-threaded. Use the `spawn` or
-`forkserver` start method, or install `tbb`, to keep forked workers parallel. The twins
-also run work too small to repay a parallel launch (`launch`'s `work`), and every kernel
-when fastnn is set to one thread.
+`forkserver` start method, or install `tbb`, to keep forked workers parallel. (Only there:
+a twin runs 2-4x slower than its parallel kernel on one thread where the loop copies rows,
+as in the depthwise and padding kernels -- the parallel body's arrays are known not to
+alias -- so small work runs the parallel kernel on one thread instead.)
 
 Compile cache: Numba raises when a cached index or object file is corrupt (a garbage or
 truncated `.nbi`/`.nbc` makes unpickling fail) instead of recompiling. `launch` catches a
@@ -39,11 +40,13 @@ _launch_lock = threading.Lock()
 _forked_from_gnu_omp = False   # set in a child forked after GNU OpenMP was loaded
 _serial_variants = {}          # parallel dispatcher -> its serial twin
 
-# Below this much work (multiply-adds or elements) a kernel runs on the calling thread: a
-# parallel launch costs ~2 us when tbb's workers are spinning and 5-7 us once they sleep
-# between ops (LeNet batch 1: 4 relu launches took 37 us in parallel, 12 us serially), about
-# what one core needs for 2^17 float32 multiply-adds.
-SERIAL_MAX_WORK = 1 << 19
+# Below this much work a kernel runs on the calling thread alone: a parallel launch costs
+# ~2 us when tbb's workers are spinning and 5-7 us once they sleep between ops (LeNet batch
+# 1: 4 relu launches took 37 us on two threads, 12 us on one). Measured through the
+# functional layer, one thread / two threads (workers hot, /work/scratch/s2/twins.py):
+# relu 64K elements 6.5 / 8.2 us, LeNet's 5x5 conv (240K multiply-adds) 13.2 / 15.6,
+# max_pool2d k3 s2 over 200K elements 87 / 48, a 3x3 conv of 1.8M multiply-adds 50 / 40.
+SERIAL_MAX_WORK = 1 << 17
 _serial_lock = threading.Lock()
 _applied = threading.local()   # .count: the thread count last set in this thread
 _CACHE_LOADER = os.path.join("numba", "core", "caching.py")
@@ -179,24 +182,26 @@ def get_num_threads():
 def launch(kernel, *args, work=None):
     """Run a parallel kernel with the chosen thread count, serialised if the layer needs it.
 
-    `work` (about the number of multiply-adds or elements the call touches) below
-    SERIAL_MAX_WORK, or a single thread, runs the kernel's serial twin on the calling thread.
+    `work` (elements read or written, a multiply-add counting half) below SERIAL_MAX_WORK
+    runs the kernel on the calling thread alone: waking the other workers would cost more
+    than they save.
     """
-    if not hasattr(kernel, "py_func"):        # not a Numba dispatcher
-        pass
-    elif _forked_from_gnu_omp:
+    if _forked_from_gnu_omp and hasattr(kernel, "py_func"):
         _warn_forked_once()
-        kernel = serial_twin(kernel)
-    elif _num_threads == 1 or (work is not None and work < SERIAL_MAX_WORK):
-        kernel = serial_twin(kernel)
+        return _call(serial_twin(kernel), args)
+    safe = _layer_is_threadsafe()
+    if work is not None and work < SERIAL_MAX_WORK:
+        threads = 1
     else:
-        if not _layer_is_threadsafe():
-            with _launch_lock:
-                return _call(kernel, args)
-        # numba.get_num_threads() costs ~2 us a call; remember what this thread was given
-        if _num_threads is not None and getattr(_applied, "count", None) != _num_threads:
-            numba.set_num_threads(_num_threads)
-            _applied.count = _num_threads
+        threads = _num_threads or numba.config.NUMBA_NUM_THREADS
+    # numba's count is per calling thread, and numba.get_num_threads() costs ~2 us a call:
+    # remember what this thread was given
+    if getattr(_applied, "count", None) != threads:
+        numba.set_num_threads(threads)
+        _applied.count = threads
+    if not safe:
+        with _launch_lock:
+            return _call(kernel, args)
     return _call(kernel, args)
 
 

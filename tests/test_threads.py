@@ -154,7 +154,7 @@ def test_the_lock_is_what_keeps_workqueue_alive(run_python):
 
 def test_one_thread_holds_in_every_python_thread():
     # numba's thread count is per calling thread (a new Python thread gets the default):
-    # at one thread fastnn runs each kernel's serial twin, whichever thread launches it
+    # fastnn applies its own count in whichever thread launches a kernel
     import fastnn
     from fastnn import _runtime
     from numba import get_thread_id, njit, prange
@@ -177,7 +177,6 @@ def test_one_thread_holds_in_every_python_thread():
     finally:
         fastnn.set_num_threads(before)
     assert all((out == 0).all() for out in outs)
-    assert not thread_ids.signatures          # the parallel compilation never ran
 
 
 def test_info_command_runs_as_a_module():

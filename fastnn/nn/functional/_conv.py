@@ -269,9 +269,9 @@ def _ready(arr):
 # dilation, groups), with 5-D arrays and 3-tuples (1-D and 2-D have singleton dims)
 # ---------------------------------------------------------------------------------------
 
-def _macs(w, out):
-    """Multiply-adds of a convolution (the work `launch` weighs against a parallel launch)."""
-    return out.size * (w.size // w.shape[0])
+def _work(w, out):
+    """`launch`'s work of a convolution: half its multiply-adds."""
+    return out.size * (w.size // w.shape[0]) // 2
 
 
 def _bias_args(b, dtype):
@@ -300,13 +300,13 @@ def _padded_phased(x, w, out, stride, pad_before, pad_after, dilation):
 def _run_direct(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     x, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
     launch(_kernels.conv3d_direct, x, w, *_bias_args(b, x.dtype), out, taps, stride[0],
-           stride[1], dilation[0], dilation[1], groups, work=_macs(w, out))
+           stride[1], dilation[0], dilation[1], groups, work=_work(w, out))
 
 
 def _run_grouped_h3(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     x, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
     launch(_grouped_kernels.conv3d_grouped_h3, x, w, *_bias_args(b, x.dtype), out, taps,
-           stride[0], dilation[0], groups, work=_macs(w, out))
+           stride[0], dilation[0], groups, work=_work(w, out))
 
 
 def _run_pointwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
@@ -325,7 +325,7 @@ def _run_pointwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups
     else:
         x, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
     launch(_pointwise_kernels.conv_rows, x.reshape(n, c, -1), w.reshape(k, c, -1),
-           *_bias_args(b, x.dtype), out.reshape(n, k, -1), taps, work=_macs(w, out))
+           *_bias_args(b, x.dtype), out.reshape(n, k, -1), taps, work=_work(w, out))
 
 
 def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
@@ -335,7 +335,7 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
                        x.dtype)
     launch(_blocked_kernels.pack_input, x, xb, *pad_before, work=xb.size)
     launch(_blocked_kernels.conv3d_blocked, xb, _blocked_kernels.pack_weight(w),
-           *_bias_args(b, x.dtype), out, *stride, *dilation, work=_macs(w, out))
+           *_bias_args(b, x.dtype), out, *stride, *dilation, work=_work(w, out))
 
 
 def _run_depthwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
@@ -345,12 +345,12 @@ def _run_depthwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups
     taps = _pad_kernels.tap_offsets(kw, dw, sw, span)
     launch(_kernels.conv3d_depthwise, x, w, *_bias_args(b, x.dtype), out, taps, span,
            stride[0], stride[1], *pad_before, sw, dilation[0], dilation[1], groups,
-           work=_macs(w, out))
+           work=_work(w, out))
 
 
 def _run_naive(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     launch(_kernels.conv3d_bounds, x, w, *_bias_args(b, x.dtype), out, *stride,
-           *pad_before, *dilation, groups, work=_macs(w, out))
+           *pad_before, *dilation, groups, work=_work(w, out))
 
 
 def _run_im2col_gemm(x, w, b, out, stride, pad_before, pad_after, dilation, groups):

@@ -62,7 +62,7 @@ def _sizes(shape):
 def _numba_gemm(a, w, bias, out):
     has_bias = bias is not None
     bias = bias if has_bias else np.empty(0, a.dtype)
-    launch(gemm_nt, a, w, bias, has_bias, out, work=a.shape[0] * a.shape[1] * w.shape[0])
+    launch(gemm_nt, a, w, bias, has_bias, out, work=a.shape[0] * a.shape[1] * w.shape[0] // 2)
 
 
 def _blas(a, w, bias, out):
