@@ -11,13 +11,14 @@ arrays of one float dtype.
   live in stack buffers that LLVM keeps in registers; the last tile of a row overlaps the
   previous one instead of running a scalar remainder (PERF.md: a scalar remainder cost
   10x on 28-wide rows).
-- `conv3d_depthwise` (one input channel per group) copies each input plane into a padded
-  scratch (the same layout) and runs DW_ROWS-row register tiles over it.
+- `conv3d_depthwise` (one input channel per group) lives in kernels/conv_depthwise.py and
+  is re-exported here.
 - `conv3d_bounds` skips padding taps instead of multiplying them, as torch's depthwise
   kernel does (an inf weight gives 0, not NaN, at the border); it is slow and serves
   depthwise convolutions with non-finite weights.
 
-Both read "phased rows" (kernels/conv_pad.py), which make strided taps contiguous.
+conv3d_direct and conv3d_depthwise read "phased rows" (kernels/conv_pad.py), which make
+strided taps contiguous.
 
 Measured choices (float32, this machine):
 - loops index flat arrays with unsigned offsets: Numba adds a negative-index wraparound
@@ -30,11 +31,11 @@ import numpy as np
 from numba import njit, prange
 
 from ._stack import tile_buffer, tile_width
-from .conv_pad import _phased_row, _u
+from .conv_depthwise import conv3d_depthwise  # noqa: F401  (re-exported)
+from .conv_pad import _u
 
 _FLAGS = {"contract"}
 OUT_BLOCK = 8       # output channels per task; with 2 rows: 16 one-register accumulators
-DW_ROWS = 8         # output rows per depthwise tile group, one accumulator each
 
 
 @njit(inline="always")
@@ -266,175 +267,6 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, sd, sh, dd, dh, groups):
                          u_plane, kn, nv, u_cg, u_kd, u_kh, u_kw, u_xc, u_xd, u_xh, taps,
                          u_wc)
             ow0 += step
-
-
-@njit(parallel=True, cache=True, fastmath=_FLAGS)
-def conv3d_depthwise(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw, dd, dh,
-                     groups):
-    """One input channel per group (C / groups == 1), finite weights.
-
-    Per output plane, the input plane is copied into a zero-padded, phased scratch (`span`
-    and `taps` as for conv3d_direct) that stays in cache, then DW_ROWS output rows at a
-    time are computed in one-register tiles. Padding is multiplied here, so the caller
-    routes non-finite weights to `conv3d_bounds`, which skips it as torch does.
-    """
-    N, C, D, H, W = x.shape
-    K, _, KD, KH, KW = w.shape
-    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
-    Kg = K // groups
-    Dp = (OD - 1) * sd + (KD - 1) * dd + 1
-    Hp = (OH - 1) * sh + (KH - 1) * dh + 1
-    Wp = sw * span
-    xf = x.reshape(x.size)
-    of = out.reshape(out.size)
-    for t in prange(N * K):
-        TW = tile_width(out.dtype)          # inside the loop: see conv3d_direct
-        nv = min(OW, TW)
-        k = t % K
-        n = t // K
-        c = k // Kg
-        scratch = np.empty(Dp * Hp * Wp, dtype=x.dtype)
-        for zd in range(Dp):
-            for zh in range(Hp):
-                _phased_row(xf, scratch, _u((zd * Hp + zh) * Wp), n * C + c, zd - pd, zh - ph,
-                            D, H, W, pw, sw, span, 0.0)
-        rows = tile_buffer(np.uint64)
-        # the last row group overlaps the previous one, as tiles do along W
-        h3 = KH == 3 and sh == 1 and dh == 1 and OH >= DW_ROWS
-        b = bias[k] if has_bias else 0.0
-        plane = (n * K + k) * OD * OH * OW
-        for od in range(OD):
-            for oh0 in range(0, OH, DW_ROWS):
-                ow0 = 0
-                while ow0 < OW:
-                    s = max(0, min(ow0, OW - TW))
-                    if h3:
-                        _depthwise_tile_h3(scratch, w, of, min(oh0, OH - DW_ROWS), b, k, od,
-                                           s, nv, sd, dd, KD, KW, Hp, Wp, taps,
-                                           _u(plane + od * OH * OW), _u(OW))
-                        ow0 += TW
-                        continue
-                    for i in range(DW_ROWS):
-                        # rows past the end repeat the last row (computed and stored again)
-                        rows[i] = _u(min(oh0 + i, OH - 1))
-                    _depthwise_tile(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd,
-                                    dh, KD, KH, KW, Hp, Wp, taps, _u(plane + od * OH * OW),
-                                    _u(OW))
-                    ow0 += TW
-
-
-@njit(inline="always", fastmath=_FLAGS)
-def _depthwise_tile(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd, dh, KD, KH, KW,
-                    Hp, Wp, taps, oplane, ow_len):
-    """DW_ROWS output rows (`rows`) x TW positions from s of plane k: eight accumulators
-    (measured 1.5x faster than four, which wait on the FMA latency). Inlined: as a called
-    function it was 1.3x slower (only 9 taps of work per call)."""
-    TW = tile_width(of.dtype)
-    a0, a1, a2, a3 = _buffers4(of.dtype)
-    a4, a5, a6, a7 = _buffers4(of.dtype)
-    for v in range(TW):
-        a0[v] = b
-        a1[v] = b
-        a2[v] = b
-        a3[v] = b
-        a4[v] = b
-        a5[v] = b
-        a6[v] = b
-        a7[v] = b
-    u_sh, u_wp = _u(sh), _u(Wp)
-    for kd in range(KD):
-        for kh in range(KH):
-            base = _u(((od * sd + kd * dd) * Hp + kh * dh) * Wp + s)
-            r0 = base + rows[0] * u_sh * u_wp
-            r1 = base + rows[1] * u_sh * u_wp
-            r2 = base + rows[2] * u_sh * u_wp
-            r3 = base + rows[3] * u_sh * u_wp
-            r4 = base + rows[4] * u_sh * u_wp
-            r5 = base + rows[5] * u_sh * u_wp
-            r6 = base + rows[6] * u_sh * u_wp
-            r7 = base + rows[7] * u_sh * u_wp
-            for kw in range(KW):
-                q = w[k, 0, kd, kh, kw]
-                e = taps[kw]
-                for v in range(TW):
-                    j = _u(v) + e
-                    a0[v] += q * scratch[r0 + j]
-                    a1[v] += q * scratch[r1 + j]
-                    a2[v] += q * scratch[r2 + j]
-                    a3[v] += q * scratch[r3 + j]
-                    a4[v] += q * scratch[r4 + j]
-                    a5[v] += q * scratch[r5 + j]
-                    a6[v] += q * scratch[r6 + j]
-                    a7[v] += q * scratch[r7 + j]
-    ob = oplane + _u(s)
-    _store_tile(of, a0, ob + rows[0] * ow_len, nv, TW)
-    _store_tile(of, a1, ob + rows[1] * ow_len, nv, TW)
-    _store_tile(of, a2, ob + rows[2] * ow_len, nv, TW)
-    _store_tile(of, a3, ob + rows[3] * ow_len, nv, TW)
-    _store_tile(of, a4, ob + rows[4] * ow_len, nv, TW)
-    _store_tile(of, a5, ob + rows[5] * ow_len, nv, TW)
-    _store_tile(of, a6, ob + rows[6] * ow_len, nv, TW)
-    _store_tile(of, a7, ob + rows[7] * ow_len, nv, TW)
-
-
-@njit(inline="always", fastmath=_FLAGS)
-def _depthwise_tile_h3(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, Wp, taps,
-                       oplane, ow_len):
-    """DW_ROWS consecutive output rows from oh0 (all inside the plane) x TW positions from
-    s, for KH = 3, stride and dilation 1 along H: each loaded input row feeds the three
-    output rows that use it (2.4 FMAs per load instead of 1)."""
-    TW = tile_width(of.dtype)
-    a0, a1, a2, a3 = _buffers4(of.dtype)
-    a4, a5, a6, a7 = _buffers4(of.dtype)
-    for v in range(TW):
-        a0[v] = b
-        a1[v] = b
-        a2[v] = b
-        a3[v] = b
-        a4[v] = b
-        a5[v] = b
-        a6[v] = b
-        a7[v] = b
-    u_wp = _u(Wp)
-    for kd in range(KD):
-        r0 = _u(((od * sd + kd * dd) * Hp + oh0) * Wp + s)
-        r1, r2, r3 = r0 + u_wp, r0 + _u(2) * u_wp, r0 + _u(3) * u_wp
-        r4, r5, r6 = r0 + _u(4) * u_wp, r0 + _u(5) * u_wp, r0 + _u(6) * u_wp
-        r7, r8, r9 = r0 + _u(7) * u_wp, r0 + _u(8) * u_wp, r0 + _u(9) * u_wp
-        for kw in range(KW):
-            q0 = w[k, 0, kd, 0, kw]
-            q1 = w[k, 0, kd, 1, kw]
-            q2 = w[k, 0, kd, 2, kw]
-            e = taps[kw]
-            for v in range(TW):
-                j = _u(v) + e
-                x0 = scratch[r0 + j]
-                x1 = scratch[r1 + j]
-                x2 = scratch[r2 + j]
-                x3 = scratch[r3 + j]
-                x4 = scratch[r4 + j]
-                x5 = scratch[r5 + j]
-                x6 = scratch[r6 + j]
-                x7 = scratch[r7 + j]
-                x8 = scratch[r8 + j]
-                x9 = scratch[r9 + j]
-                a0[v] += q0 * x0 + q1 * x1 + q2 * x2
-                a1[v] += q0 * x1 + q1 * x2 + q2 * x3
-                a2[v] += q0 * x2 + q1 * x3 + q2 * x4
-                a3[v] += q0 * x3 + q1 * x4 + q2 * x5
-                a4[v] += q0 * x4 + q1 * x5 + q2 * x6
-                a5[v] += q0 * x5 + q1 * x6 + q2 * x7
-                a6[v] += q0 * x6 + q1 * x7 + q2 * x8
-                a7[v] += q0 * x7 + q1 * x8 + q2 * x9
-    ob = oplane + _u(s) + _u(oh0) * ow_len
-    _store_tile(of, a0, ob + _u(0) * ow_len, nv, TW)
-    _store_tile(of, a1, ob + _u(1) * ow_len, nv, TW)
-    _store_tile(of, a2, ob + _u(2) * ow_len, nv, TW)
-    _store_tile(of, a3, ob + _u(3) * ow_len, nv, TW)
-    _store_tile(of, a4, ob + _u(4) * ow_len, nv, TW)
-    _store_tile(of, a5, ob + _u(5) * ow_len, nv, TW)
-    _store_tile(of, a6, ob + _u(6) * ow_len, nv, TW)
-    _store_tile(of, a7, ob + _u(7) * ow_len, nv, TW)
 
 
 @njit(parallel=True, cache=True)
