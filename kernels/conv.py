@@ -31,20 +31,11 @@ import numpy as np
 from numba import njit, prange
 
 from ._stack import tile_buffer, tile_width
-from .conv_depthwise import conv3d_depthwise  # noqa: F401  (re-exported)
+from .conv_depthwise import _store, conv3d_depthwise  # noqa: F401  (re-exported)
 from .conv_pad import _u
 
 _FLAGS = {"contract"}
 OUT_BLOCK = 8       # output channels per task; with 2 rows: 16 one-register accumulators
-
-
-@njit(inline="always")
-def _store_tile(of, acc, ob, nv, TW):
-    """of[ob:ob+nv] = acc[:nv], masked over the constant trip count TW so that `acc`
-    stays in a register."""
-    for v in range(TW):
-        if v < nv:
-            of[ob + _u(v)] = acc[v]
 
 
 @njit(inline="always")
@@ -104,17 +95,17 @@ def _tile4x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
                         b1[v] += q1 * f
                         b2[v] += q2 * f
                         b3[v] += q3 * f
-    _store_tile(of, a0, ob, nv, TW)
-    _store_tile(of, b0, ob2, nv, TW)
+    _store(of, a0, ob, nv, TW)
+    _store(of, b0, ob2, nv, TW)
     if kn > 1:
-        _store_tile(of, a1, ob + ostep, nv, TW)
-        _store_tile(of, b1, ob2 + ostep, nv, TW)
+        _store(of, a1, ob + ostep, nv, TW)
+        _store(of, b1, ob2 + ostep, nv, TW)
     if kn > 2:
-        _store_tile(of, a2, ob + _u(2) * ostep, nv, TW)
-        _store_tile(of, b2, ob2 + _u(2) * ostep, nv, TW)
+        _store(of, a2, ob + _u(2) * ostep, nv, TW)
+        _store(of, b2, ob2 + _u(2) * ostep, nv, TW)
     if kn > 3:
-        _store_tile(of, a3, ob + _u(3) * ostep, nv, TW)
-        _store_tile(of, b3, ob2 + _u(3) * ostep, nv, TW)
+        _store(of, a3, ob + _u(3) * ostep, nv, TW)
+        _store(of, b3, ob2 + _u(3) * ostep, nv, TW)
 
 
 @njit(fastmath=_FLAGS)
@@ -182,25 +173,25 @@ def _tile8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
                         b5[v] += q5 * f
                         b6[v] += q6 * f
                         b7[v] += q7 * f
-    _store_tile(of, a0, ob, nv, TW)
-    _store_tile(of, b0, ob2, nv, TW)
-    _store_tile(of, a1, ob + ostep, nv, TW)
-    _store_tile(of, b1, ob2 + ostep, nv, TW)
-    _store_tile(of, a2, ob + _u(2) * ostep, nv, TW)
-    _store_tile(of, b2, ob2 + _u(2) * ostep, nv, TW)
-    _store_tile(of, a3, ob + _u(3) * ostep, nv, TW)
-    _store_tile(of, b3, ob2 + _u(3) * ostep, nv, TW)
-    _store_tile(of, a4, ob + _u(4) * ostep, nv, TW)
-    _store_tile(of, b4, ob2 + _u(4) * ostep, nv, TW)
+    _store(of, a0, ob, nv, TW)
+    _store(of, b0, ob2, nv, TW)
+    _store(of, a1, ob + ostep, nv, TW)
+    _store(of, b1, ob2 + ostep, nv, TW)
+    _store(of, a2, ob + _u(2) * ostep, nv, TW)
+    _store(of, b2, ob2 + _u(2) * ostep, nv, TW)
+    _store(of, a3, ob + _u(3) * ostep, nv, TW)
+    _store(of, b3, ob2 + _u(3) * ostep, nv, TW)
+    _store(of, a4, ob + _u(4) * ostep, nv, TW)
+    _store(of, b4, ob2 + _u(4) * ostep, nv, TW)
     if kn > 5:
-        _store_tile(of, a5, ob + _u(5) * ostep, nv, TW)
-        _store_tile(of, b5, ob2 + _u(5) * ostep, nv, TW)
+        _store(of, a5, ob + _u(5) * ostep, nv, TW)
+        _store(of, b5, ob2 + _u(5) * ostep, nv, TW)
     if kn > 6:
-        _store_tile(of, a6, ob + _u(6) * ostep, nv, TW)
-        _store_tile(of, b6, ob2 + _u(6) * ostep, nv, TW)
+        _store(of, a6, ob + _u(6) * ostep, nv, TW)
+        _store(of, b6, ob2 + _u(6) * ostep, nv, TW)
     if kn > 7:
-        _store_tile(of, a7, ob + _u(7) * ostep, nv, TW)
-        _store_tile(of, b7, ob2 + _u(7) * ostep, nv, TW)
+        _store(of, a7, ob + _u(7) * ostep, nv, TW)
+        _store(of, b7, ob2 + _u(7) * ostep, nv, TW)
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
