@@ -53,6 +53,11 @@ CASES = [
     (2, 3, 1, (5, 10, 28), (3, 3, 3), (1, 1, 1), (1, 1, 1), (1, 1, 1), (1, 1, 1)),
     (1, 2, 2, (6, 9, 9), (2, 3, 3), (2, 1, 1), (1, 0, 1), (0, 2, 1), (2, 1, 1)),
     (1, 2, 1, (7, 13, 21), (3, 3, 3), (2, 2, 2), (1, 1, 1), (1, 1, 1), (1, 1, 1)),
+    # more planes than chunks (each chunk's scratch serves several planes), four-row
+    # pair tiles after 8-row groups (17 and 12 rows) over 1, 2 and 3 registers per row
+    (2, 20, 2, (3, 15, 19), (3, 3, 3), (1, 1, 1), (1, 2, 0), (2, 0, 1), (1, 1, 1)),
+    (3, 24, 1, (1, 17, 40), (1, 3, 3), (1, 1, 1), (0, 1, 1), (0, 1, 1), (1, 1, 1)),
+    (2, 20, 1, (1, 12, 33), (1, 3, 3), (1, 2, 2), (0, 1, 1), (0, 1, 1), (1, 1, 1)),
 ]
 
 
@@ -81,3 +86,16 @@ def test_nan_input_propagates_only_where_read():
     expected = np.zeros_like(nan)
     expected[4:7, 6:9] = True
     assert (nan == expected).all()
+
+
+def test_nan_does_not_leak_into_the_next_planes_padding():
+    """A chunk's scratch is reused across planes: a NaN on one plane's edge must not
+    reach the padding read by the planes computed after it."""
+    x = np.ones((2, 40, 1, 10, 20), np.float32)
+    x[:, :, 0, 0, 0] = np.nan
+    x[:, :, 0, 9, 19] = np.nan
+    x[1, 6] = 1.0           # task 46: the second plane of its chunk (80 planes, 32 chunks)
+    w = np.ones((40, 1, 1, 3, 3), np.float32)
+    got = run_kernel(x, w, None, (1, 1, 1), (0, 1, 1), (0, 1, 1), (1, 1, 1))
+    assert np.isfinite(got[1, 6]).all()
+    assert np.isnan(got[1, 5, 0, 0, 0])
