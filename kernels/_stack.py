@@ -44,3 +44,9 @@ def tile_width(typingctx, dtype):
 def tile_buffer(dtype):
     """A TILE-long uninitialised stack array of `dtype` (valid until the caller returns)."""
     return carray(_alloca(TILE, dtype), (TILE,))
+
+
+@njit(inline="always")
+def tile_buffers4(dtype):
+    """Four `tile_buffer`s: the register tiles take their accumulators four at a time."""
+    return tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype)

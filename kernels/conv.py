@@ -11,8 +11,7 @@ arrays of one float dtype.
   live in stack buffers that LLVM keeps in registers; the last tile of a row overlaps the
   previous one instead of running a scalar remainder (PERF.md: a scalar remainder cost
   10x on 28-wide rows).
-- `conv3d_depthwise` (one input channel per group) lives in kernels/conv_depthwise.py and
-  is re-exported here.
+- `conv3d_depthwise` (one input channel per group) lives in kernels/conv_depthwise.py.
 - `conv3d_bounds` skips padding taps instead of multiplying them, as torch's depthwise
   kernel does (an inf weight gives 0, not NaN, at the border); it is slow and serves
   depthwise convolutions with non-finite weights.
@@ -30,17 +29,12 @@ Measured choices (float32, this machine):
 import numpy as np
 from numba import njit, prange
 
-from ._stack import tile_buffer, tile_width
-from .conv_depthwise import _store, conv3d_depthwise  # noqa: F401  (re-exported)
+from ._stack import tile_buffer, tile_buffers4, tile_width
+from .conv_depthwise import _store
 from .conv_pad import _u
 
 _FLAGS = {"contract"}
 OUT_BLOCK = 8       # output channels per task; with 2 rows: 16 one-register accumulators
-
-
-@njit(inline="always")
-def _buffers4(dtype):
-    return tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype)
 
 
 # The tile functions are called, not inlined: that halves the compile time (11 s -> 5 s
@@ -58,8 +52,8 @@ def _tile4x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
     block's last channel (wstep) and are not stored.
     """
     TW = tile_width(of.dtype)
-    a0, a1, a2, a3 = _buffers4(of.dtype)
-    b0, b1, b2, b3 = _buffers4(of.dtype)
+    a0, a1, a2, a3 = tile_buffers4(of.dtype)
+    b0, b1, b2, b3 = tile_buffers4(of.dtype)
     for v in range(TW):
         a0[v] = bias8[0]
         b0[v] = bias8[0]
@@ -114,10 +108,10 @@ def _tile8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
     """As `_tile4x2` for 4 < kn <= 8 channels: sixteen one-register accumulators
     (measured 1.35x faster than four, and 2 rows 1.65x faster than 1, on dense 3x3)."""
     TW = tile_width(of.dtype)
-    a0, a1, a2, a3 = _buffers4(of.dtype)
-    a4, a5, a6, a7 = _buffers4(of.dtype)
-    b0, b1, b2, b3 = _buffers4(of.dtype)
-    b4, b5, b6, b7 = _buffers4(of.dtype)
+    a0, a1, a2, a3 = tile_buffers4(of.dtype)
+    a4, a5, a6, a7 = tile_buffers4(of.dtype)
+    b0, b1, b2, b3 = tile_buffers4(of.dtype)
+    b4, b5, b6, b7 = tile_buffers4(of.dtype)
     for v in range(TW):
         a0[v] = bias8[0]
         b0[v] = bias8[0]

@@ -19,7 +19,7 @@ Padding taps are multiplied like any other, as in torch's dense CPU convolution 
 import numpy as np
 from numba import njit, prange
 
-from ._stack import tile_buffer
+from ._stack import tile_buffer, tile_buffers4
 from .conv_pad import _u
 
 _FLAGS = {"contract"}
@@ -90,10 +90,10 @@ def _tile(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride,
     sixteen one-register accumulators, each weight vector feeds PIXELS FMAs and each
     broadcast two. Input tap (cb, kd, kh, kw) of position ow starts at
     xf[xrow + cb*xcb + kd*xd + kh*xh + kw*xw + oh*shxh + ow*sw*16]."""
-    a0, a1, a2, a3 = _buffers4(of.dtype)
-    b0, b1, b2, b3 = _buffers4(of.dtype)
-    a4, a5, a6, a7 = _buffers4(of.dtype)
-    b4, b5, b6, b7 = _buffers4(of.dtype)
+    a0, a1, a2, a3 = tile_buffers4(of.dtype)
+    b0, b1, b2, b3 = tile_buffers4(of.dtype)
+    a4, a5, a6, a7 = tile_buffers4(of.dtype)
+    b4, b5, b6, b7 = tile_buffers4(of.dtype)
     for v in range(BLOCK):
         a0[v] = bias16[v]
         b0[v] = bias16b[v]
@@ -181,11 +181,6 @@ def _tile(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride,
     _store(of, b5, orow + ostep + _u(f5), ostride, kn2)
     _store(of, b6, orow + ostep + _u(f6), ostride, kn2)
     _store(of, b7, orow + ostep + _u(f7), ostride, kn2)
-
-
-@njit(inline="always")
-def _buffers4(dtype):
-    return tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype)
 
 
 @njit(inline="always")

@@ -36,7 +36,7 @@ Weights are read in place rather than packed to (K/8, C, T, 8) per call: on 1x1 
 """
 from numba import njit, prange
 
-from ._stack import TILE, tile_buffer, tile_width
+from ._stack import TILE, tile_buffers4, tile_width
 from .conv_pad import _u
 
 _FLAGS = {"contract"}
@@ -74,11 +74,6 @@ def _bias(bias, has_bias, k, K):
     return bias[k] if has_bias and k < K else 0.0
 
 
-@njit(inline="always")
-def _buffers4(dtype):
-    return tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype)
-
-
 @njit(fastmath=_FLAGS)
 def _tile32(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0):
     """32 positions p0.. of output channels k0..k0+7 (kn real)."""
@@ -90,10 +85,10 @@ def _tile32(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
     c5 = _bias(bias, has_bias, k0 + 5, K)
     c6 = _bias(bias, has_bias, k0 + 6, K)
     c7 = _bias(bias, has_bias, k0 + 7, K)
-    a0, a1, a2, a3 = _buffers4(of.dtype)
-    a4, a5, a6, a7 = _buffers4(of.dtype)
-    b0, b1, b2, b3 = _buffers4(of.dtype)
-    b4, b5, b6, b7 = _buffers4(of.dtype)
+    a0, a1, a2, a3 = tile_buffers4(of.dtype)
+    a4, a5, a6, a7 = tile_buffers4(of.dtype)
+    b0, b1, b2, b3 = tile_buffers4(of.dtype)
+    b4, b5, b6, b7 = tile_buffers4(of.dtype)
     for v in range(LANES):
         a0[v] = c0
         a1[v] = c1
@@ -201,8 +196,8 @@ def _tile16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
     c5 = _bias(bias, has_bias, k0 + 5, K)
     c6 = _bias(bias, has_bias, k0 + 6, K)
     c7 = _bias(bias, has_bias, k0 + 7, K)
-    a0, a1, a2, a3 = _buffers4(of.dtype)
-    a4, a5, a6, a7 = _buffers4(of.dtype)
+    a0, a1, a2, a3 = tile_buffers4(of.dtype)
+    a4, a5, a6, a7 = tile_buffers4(of.dtype)
     for v in range(LANES):
         a0[v] = c0
         a1[v] = c1

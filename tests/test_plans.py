@@ -22,10 +22,12 @@ def test_args_key_tells_apart_what_torch_tells_apart():
 def test_plans_are_bounded():
     plans = Plans()
     for i in range(_plans.MAX_PLANS + 5):
-        plans.remember((i,), i)
+        assert plans.plan((i,), lambda i: i * 2, i) == i * 2
     assert len(plans) <= _plans.MAX_PLANS
-    plans.remember(None, "not stored")
+    assert plans.plan(None, lambda: "not stored") == "not stored"
     assert None not in plans
+    last = _plans.MAX_PLANS + 4
+    assert plans.plan((last,), lambda: "checked again") == 2 * last     # remembered
 
 
 # (torch function name, fastnn function, arrays, a good call's arguments, bad arguments

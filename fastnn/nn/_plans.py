@@ -35,9 +35,14 @@ def args_key(*values):
 class Plans(dict):
     """Checked geometry by key, emptied when it reaches MAX_PLANS entries."""
 
-    def remember(self, key, plan):
-        if key is not None:
-            if len(self) >= MAX_PLANS:
-                self.clear()
-            self[key] = plan
+    def plan(self, key, check, *args):
+        """The plan remembered for `key`, else ``check(*args)`` (remembered unless `key`
+        is None; an exception it raises is not)."""
+        plan = self.get(key) if key is not None else None
+        if plan is None:
+            plan = check(*args)
+            if key is not None:
+                if len(self) >= MAX_PLANS:
+                    self.clear()
+                self[key] = plan
         return plan

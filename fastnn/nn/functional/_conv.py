@@ -15,6 +15,7 @@ from ... import backends
 from ..._runtime import launch
 from ...kernels import conv as _kernels
 from ...kernels import conv_blocked as _blocked_kernels
+from ...kernels import conv_depthwise as _depthwise_kernels
 from ...kernels import conv_grouped as _grouped_kernels
 from ...kernels import conv_pad as _pad_kernels
 from ...kernels import conv_pointwise as _pointwise_kernels
@@ -111,10 +112,8 @@ def _prepare(nd, input, weight, bias=None, stride=1, padding=0, dilation=1, grou
     plan_key = None if arguments is None else (
         nd, x.shape, x.dtype, w.shape, w.dtype,
         None if b is None else (b.shape, b.dtype), arguments)
-    plan = _plans.get(plan_key) if plan_key is not None else None
-    if plan is None:
-        plan = _plans.remember(plan_key, _plan(nd, x, w, b, stride, padding, dilation, groups))
-    out_shape, dtype, batched, shapes5, key, tail = plan
+    out_shape, dtype, batched, shapes5, key, tail = _plans.plan(
+        plan_key, _plan, nd, x, w, b, stride, padding, dilation, groups)
     out = allocate(out_shape, dtype)
     result = wrap(out if batched else out[0])
     if key is None:                   # an empty output: nothing to run
@@ -343,7 +342,7 @@ def _run_depthwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups
     span = _pad_kernels.phase_span(out.shape[4], kw, dw, sw,
                                x.shape[4] + pad_before[2] + pad_after[2])
     taps = _pad_kernels.tap_offsets(kw, dw, sw, span)
-    launch(_kernels.conv3d_depthwise, x, w, *_bias_args(b, x.dtype), out, taps, span,
+    launch(_depthwise_kernels.conv3d_depthwise, x, w, *_bias_args(b, x.dtype), out, taps, span,
            stride[0], stride[1], *pad_before, sw, dilation[0], dilation[1], groups,
            work=_work(w, out))
 

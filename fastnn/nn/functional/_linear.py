@@ -254,10 +254,7 @@ def _prepare(input, weight, bias=None):
     b = None if bias is None else as_array(bias, "bias")
     plan_key = (x.shape, x.dtype, x.flags.c_contiguous, w.shape, w.dtype,
                 None if b is None else (b.shape, b.dtype))
-    plan = _plans.get(plan_key)
-    if plan is None:
-        plan = _plans.remember(plan_key, _plan(x, w, b))
-    out_shape, w2_shape, bias_mode, key = plan
+    out_shape, w2_shape, bias_mode, key = _plans.plan(plan_key, _plan, x, w, b)
     a = kernel_array(x)
     w2 = kernel_array(w).reshape(w2_shape)
     m, n = key[0][0], w2_shape[0]

@@ -218,11 +218,8 @@ def _prepare_max_pool(nd, input, kernel_size, stride=None, padding=0, dilation=1
     arr = as_array(input)
     arguments = args_key(kernel_size, stride, padding, dilation, ceil_mode)
     plan_key = None if arguments is None else (nd, arr.shape, arr.dtype, arguments)
-    plan = _max_plans.get(plan_key) if plan_key is not None else None
-    if plan is None:
-        plan = _max_plans.remember(plan_key, _max_pool_plan(
-            nd, arr, kernel_size, stride, padding, dilation, ceil_mode))
-    out_shape, window, planes_shape, key = plan
+    out_shape, window, planes_shape, key = _max_plans.plan(
+        plan_key, _max_pool_plan, nd, arr, kernel_size, stride, padding, dilation, ceil_mode)
     x = kernel_array(arr)
     result = allocate(out_shape, x.dtype)
     if key is None:                   # an empty output: nothing to run
