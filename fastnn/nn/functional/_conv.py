@@ -21,6 +21,7 @@ from ...kernels import conv_pad as _pad_kernels
 from ...kernels import conv_pointwise as _pointwise_kernels
 from ...kernels import im2col as _im2col_kernels
 from ...kernels import registry
+from .._frozen import kernel_weight, packed
 from .._plans import Plans, args_key
 from .._utils import (allocate, as_array, check_alloc, check_float, checked_empty, kernel_array,
                       ntuple, wrap)
@@ -106,7 +107,9 @@ _plans = Plans()
 def _prepare(nd, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Validate and allocate: (key, kernel arguments or None, result) for the registry."""
     x = as_array(input, "input")
-    w = as_array(weight, "weight")
+    w = kernel_weight(weight)
+    if w is None:
+        w = as_array(weight, "weight")
     b = None if bias is None else as_array(bias, "bias")
     arguments = args_key(stride, padding, dilation, groups)
     plan_key = None if arguments is None else (
@@ -333,7 +336,7 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     xb = checked_empty(_blocked_kernels.packed_input_shape(x.shape, pad_before, pad_after),
                        x.dtype)
     launch(_blocked_kernels.pack_input, x, xb, *pad_before, work=xb.size)
-    launch(_blocked_kernels.conv3d_blocked, xb, _blocked_kernels.pack_weight(w),
+    launch(_blocked_kernels.conv3d_blocked, xb, packed(w, "blocked", _blocked_kernels.pack_weight),
            *_bias_args(b, x.dtype), out, *stride, *dilation, work=_work(w, out))
 
 

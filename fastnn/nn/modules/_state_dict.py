@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .._utils import wrap
+from .._frozen import freeze, is_frozen
 from ..parameter import Parameter
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
@@ -126,6 +127,8 @@ class StateDictMixin:
                     new = (Parameter(new, requires_grad=param.requires_grad)
                            if isinstance(param, Parameter) else wrap(new))
                     setattr(self, name, new)
+                elif is_frozen(param):     # replaced, frozen again (a new packed form)
+                    setattr(self, name, freeze(arr, dtype=param.dtype))
                 else:
                     np.copyto(param, arr, casting="unsafe")
             except Exception as ex:

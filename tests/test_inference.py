@@ -1,0 +1,150 @@
+"""fastnn.optimize_for_inference: frozen convolution weights, packed once, same numbers."""
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import fastnn
+import fastnn.nn.functional as F
+from fastnn import backends, nn
+from fastnn.kernels import conv_blocked
+from fastnn.nn import _frozen
+
+
+def model():
+    """Convolutions that take 'blocked' (64ch 3x3), 'pointwise' (1x1), 'depthwise',
+    'direct' (3 input channels) by default, with BatchNorm and Linear left as they are."""
+    fastnn.manual_seed(0)
+    return nn.Sequential(
+        nn.Conv2d(3, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.Conv2d(64, 64, 3, padding=1), nn.Conv2d(64, 64, 3, padding=1, groups=64),
+        nn.Conv2d(64, 32, 1), nn.Flatten(), nn.Linear(32 * 20 * 20, 10))
+
+
+@pytest.fixture
+def image():
+    return np.random.default_rng(1).standard_normal((1, 3, 20, 20)).astype(np.float32)
+
+
+class CountPacks:
+    def __init__(self, monkeypatch):
+        self.count = 0
+        pack = conv_blocked.pack_weight
+
+        def counted(w):
+            self.count += 1
+            return pack(w)
+        monkeypatch.setattr(conv_blocked, "pack_weight", counted)
+
+
+def test_same_numbers_bit_for_bit_and_the_original_is_left_alone(image):
+    plain = model().eval()
+    before = copy.deepcopy(plain.state_dict())
+    optimized = fastnn.optimize_for_inference(plain)
+    assert optimized is not plain and not optimized.training
+    np.testing.assert_array_equal(optimized(image), plain(image))
+    for key, value in plain.state_dict().items():
+        np.testing.assert_array_equal(value, before[key])
+    assert plain[3].weight.flags.writeable
+    assert not optimized[3].weight.flags.writeable
+    assert isinstance(optimized[3].weight, nn.Parameter)
+    assert optimized[7].weight.flags.writeable          # only convolution weights
+
+
+def test_the_blocked_weights_are_packed_once(monkeypatch, image):
+    optimized = fastnn.optimize_for_inference(model())
+    assert backends.current("conv2d", np.zeros((1, 64, 20, 20), np.float32),
+                            optimized[3].weight, optimized[3].bias, padding=1) == "blocked"
+    packs = CountPacks(monkeypatch)
+    for _ in range(3):
+        optimized(image)
+    assert packs.count == 1
+    plain = model().eval()
+    for _ in range(3):
+        plain(image)
+    assert packs.count == 4                             # an ordinary weight: every call
+
+
+def test_writes_to_a_frozen_weight_raise(image):
+    weight = fastnn.optimize_for_inference(model())[3].weight
+    for write in (lambda: weight.__setitem__(0, 1.0), lambda: weight.data.__imul__(2),
+                  lambda: weight.view(-1).fill_(0), lambda: np.copyto(weight, 0.0),
+                  lambda: weight.zero_()):
+        with pytest.raises(ValueError, match="read-only"):
+            write()
+    with pytest.raises(ValueError):
+        weight.view(-1).flags.writeable = True
+
+
+def test_load_state_dict_replaces_and_refreezes(monkeypatch, image):
+    optimized = fastnn.optimize_for_inference(model())
+    optimized(image)
+    other = model()
+    for conv in (other[0], other[3], other[5]):
+        conv.weight *= -0.5
+    other.eval()
+    packs = CountPacks(monkeypatch)
+    optimized.load_state_dict(other.state_dict())
+    np.testing.assert_array_equal(optimized(image), other(image))
+    assert _frozen.is_frozen(optimized[3].weight) and packs.count == 2   # new + other's
+    optimized(image)
+    assert packs.count == 2                         # the new weight's packing is kept
+
+
+def test_assigning_a_new_weight_is_used(image):
+    optimized = fastnn.optimize_for_inference(model())
+    optimized(image)
+    other = model().eval()
+    other[3].weight *= 3
+    optimized[3].weight = nn.Parameter(other[3].weight.detach().clone())
+    np.testing.assert_array_equal(optimized(image), other(image))
+
+
+def test_unfreezing_the_memory_drops_the_packed_weights(image):
+    optimized = fastnn.optimize_for_inference(model())
+    optimized(image)
+    weight = optimized[3].weight
+    weight.base.flags.writeable = True              # the one way back to writeable memory
+    weight.base[...] *= 2
+    assert not _frozen.is_frozen(weight)
+    reference = fastnn.optimize_for_inference(model())
+    reference[3].weight = nn.Parameter(reference[3].weight.detach().clone() * 2)
+    np.testing.assert_array_equal(optimized(image), reference(image))
+
+
+def test_copies_of_a_frozen_weight_are_ordinary(image):
+    weight = fastnn.optimize_for_inference(model())[3].weight
+    for other in (copy.deepcopy(weight), pickle.loads(pickle.dumps(weight))):
+        assert other.flags.writeable and not _frozen.is_frozen(other)
+        np.testing.assert_array_equal(other, weight)
+
+
+def test_a_frozen_weight_in_the_functional_api(torch):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 32, 12, 12)).astype(np.float32)
+    w = rng.standard_normal((48, 32, 3, 3)).astype(np.float32)
+    frozen = _frozen.freeze(w)
+    expected = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w),
+                                          padding=1).numpy()
+    for variant in backends.applicable("conv2d", x, frozen, padding=1):
+        if variant == "naive":
+            continue
+        with backends.use("conv2d", variant):
+            got = F.conv2d(x, frozen, padding=1)
+            got_again = F.conv2d(x, frozen, padding=1)
+        np.testing.assert_allclose(got, expected, rtol=2e-4, atol=2e-4, err_msg=variant)
+        np.testing.assert_array_equal(got_again, got)
+    # a view of the frozen weight is an ordinary read-only array: not served from the cache
+    view = frozen.view(48, 32, 3, 3)
+    assert _frozen.kernel_weight(view) is None
+    np.testing.assert_array_equal(F.conv2d(x, view, padding=1), F.conv2d(x, frozen, padding=1))
+
+
+def test_resnet_gives_the_same_numbers_optimized():
+    from fastnn.examples import resnet
+    fastnn.manual_seed(0)
+    plain = resnet.build().eval()
+    x = np.asarray(resnet.example_input(batch_size=1, size=64))
+    optimized = fastnn.optimize_for_inference(plain)
+    np.testing.assert_array_equal(optimized(x), plain(x))
