@@ -11,13 +11,14 @@ every kernel variant that applies to a case (``fastnn.backends``) is timed as we
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 import fastnn
 import fastnn.nn.functional as F
-from fastnn import backends
+from fastnn import _peakmem, backends
+from fastnn.nn._frozen import freeze
 
 FAMILIES = {"conv1d": "conv", "conv2d": "conv", "conv3d": "conv", "max_pool1d": "pooling",
             "max_pool2d": "pooling", "max_pool3d": "pooling", "linear": "linear",
@@ -33,6 +34,7 @@ class Workload:
     kwargs: dict = field(default_factory=dict)
     torch_call: object = None
     work: object = None
+    model_frozen: object = None     # a model: its call after optimize_for_inference
 
     def variants(self):
         """The variants that can run here (["default"] for a model)."""
@@ -54,6 +56,16 @@ class Workload:
             with backends.use(self.op, variant):
                 return fn(*args, **kwargs)
         return forced
+
+    def frozen(self):
+        """This workload with its weights frozen, as `fastnn.optimize_for_inference`
+        leaves a model's convolutions (their packed forms are kept between calls)."""
+        if self.op is None:
+            return replace(self, args=(self.model_frozen,)) if self.model_frozen else self
+        if not self.op.startswith("conv"):
+            return self
+        x, w, b = self.args
+        return replace(self, args=(x, freeze(w), b))
 
 
 @dataclass
@@ -123,7 +135,9 @@ def _model(name, **input_args):
         if dtype == np.float64:
             model.double()
         x = np.asarray(examples.load(name).example_input(**input_args), dtype=dtype)
-        return Workload(None, (lambda: model(x),), {}, _torch_model_call(name, model, x))
+        optimized = fastnn.optimize_for_inference(model)
+        return Workload(None, (lambda: model(x),), {}, _torch_model_call(name, model, x),
+                        model_frozen=lambda: optimized(x))
     return make
 
 
@@ -300,6 +314,26 @@ def format_table(rows):
     return "\n".join(lines)
 
 
+def memory_table(cases, dtype=np.float32, progress=None):
+    """Per op case: the default variant and the bytes a call allocates beyond its output
+    (`fastnn._peakmem`), with the weights as given and frozen."""
+    lines = [f"{'op':<11} {'case':<46} {'variant':<12} {'input MB':>9} {'output MB':>9} "
+             f"{'extra MB':>9} {'frozen':>9}"]
+    for index, case in enumerate(cases):
+        if progress:
+            progress(index, len(cases), case)
+        workload = case.make(dtype)
+        if workload.op is None:
+            continue
+        out = np.asarray(workload.call()())
+        extra = _peakmem.extra_bytes(workload.call())
+        frozen = _peakmem.extra_bytes(workload.frozen().call())
+        lines.append(f"{case.group:<11} {case.name:<46} {workload.default_variant():<12} "
+                     f"{workload.args[0].nbytes / 1e6:9.2f} {out.nbytes / 1e6:9.2f} "
+                     f"{extra / 1e6:9.2f} {frozen / 1e6:9.2f}")
+    return "\n".join(lines)
+
+
 def plot(rows, path):
     import matplotlib
     matplotlib.use("Agg")
@@ -327,6 +361,10 @@ def add_arguments(parser):
     parser.add_argument("--variants", action="store_true",
                         help="time every kernel variant that applies to a case, not only "
                              "the one fastnn picks (marked *)")
+    parser.add_argument("--memory", action="store_true",
+                        help="instead of timing, show the bytes each op's call allocates "
+                             "beyond its output (Linux), with its weights as given and "
+                             "frozen by fastnn.optimize_for_inference")
     parser.add_argument("--plot", metavar="PNG", default=None,
                         help="also write a bar chart of the speedups (needs matplotlib)")
 
@@ -345,6 +383,16 @@ def main(args, stream=None):
         stream.write(f"\r[{index + 1}/{total}] {case.label:<58}")
         stream.flush()
 
+    if args.memory:
+        if not _peakmem.available():
+            print("--memory needs Linux with glibc", file=stream)
+            return 2
+        table = memory_table(cases, np.dtype(args.dtype), progress)
+        stream.write("\r" + " " * 80 + "\r")
+        print(f"{args.dtype}, {args.threads} threads: bytes allocated per call beyond the "
+              f"output", file=stream)
+        print(table, file=stream)
+        return 0
     rows = run_cases(cases, np.dtype(args.dtype), rounds=args.rounds, progress=progress,
                      all_variants=args.variants)
     stream.write("\r" + " " * 80 + "\r")

@@ -2,8 +2,9 @@
 (`fastnn._bench.CASES`), the variant parameter, and setup/time/peakmem/track methods.
 
 Parameters are [variant, case, dtype]. `variant` is a kernel variant of
-`fastnn.backends`, "default" (fastnn's own choice; the only one for whole models) or
-"torch" (present when torch is importable). A variant that does not apply to a case is
+`fastnn.backends`, "default" (fastnn's own choice), "frozen" (convolutions and models:
+the default with the weights frozen as by `fastnn.optimize_for_inference`, so packed
+weights are kept between calls) or "torch" (present when torch is importable). A variant that does not apply to a case is
 skipped by raising NotImplementedError in `setup`, which also runs the op once so that
 compilation is never timed.
 
@@ -15,7 +16,7 @@ import os
 import numpy as np
 
 import fastnn
-from fastnn import _bench, backends
+from fastnn import _bench, _peakmem, backends
 
 SMOKE = os.environ.get("FASTNN_ASV_SMOKE") == "1"
 THREADS = int(os.environ.get("FASTNN_ASV_THREADS", "2"))
@@ -36,7 +37,7 @@ def case_labels(family):
 
 
 def variant_names(family):
-    names = ["default"]
+    names = ["default"] + (["frozen"] if family in ("conv", "models") else [])
     for op, op_family in _bench.FAMILIES.items():
         if op_family == family and op in backends.ops():
             names += [v for v in backends.variants(op) if v not in names]
@@ -58,6 +59,8 @@ class _OpBenchmark:
             self.fn = workload.torch_call
         elif variant == "default":
             self.fn = workload.call()
+        elif variant == "frozen":
+            self.fn = workload.frozen().call()
         elif variant in workload.variants():
             self.fn = workload.call(variant)
         else:
@@ -71,7 +74,19 @@ class _OpBenchmark:
         self.fn()
 
     def peakmem_op(self, variant, case, dtype):
+        # asv reports the process's peak resident size: without the reset it would be
+        # setup's (imports, compilation); see fastnn/_peakmem.py for the malloc settings
+        if _peakmem.available():
+            _peakmem.fix_malloc()
+            _peakmem.reset_peak()
         self.fn()
+
+    def track_extra_bytes(self, variant, case, dtype):
+        """Bytes one call allocates beyond its output (fastnn/_peakmem.py)."""
+        if not _peakmem.available():
+            raise NotImplementedError("needs Linux with glibc")
+        return _peakmem.extra_bytes(self.fn)
+    track_extra_bytes.unit = "bytes"
 
     def _rate(self):
         seconds = _bench.time_many({"op": self.fn}, block_seconds=0.05, rounds=3)["op"]

@@ -1,0 +1,74 @@
+"""How many bytes a call allocates beyond what it returns (Linux with glibc only).
+
+The measure is the process's peak resident size during the call, less the resident size
+before it and the bytes of the result. It sees every allocation whose pages are touched,
+numpy's and those Numba's kernels make for themselves (which tracemalloc does not see),
+given two settings:
+
+- glibc's malloc gets fixed thresholds (`fix_malloc`): every block of 64 KiB or more is
+  mapped when allocated and unmapped when freed. With its default, adaptive thresholds,
+  a freed large block stays in the heap and the next call reuses it without raising the
+  peak, so a copy made on every call would go unseen after the first;
+- the peak is reset just before the call (``5`` written to ``/proc/self/clear_refs``).
+
+Blocks under 64 KiB (a kernel's per-task scratch rows, for instance) may come from memory
+the heap already holds and are then not counted.
+"""
+import ctypes
+import ctypes.util
+import resource
+import sys
+
+import numpy as np
+
+__all__ = ["available", "fix_malloc", "reset_peak", "extra_bytes"]
+
+_THRESHOLD = 1 << 16
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3      # glibc's malloc.h
+
+
+def available():
+    return sys.platform.startswith("linux") and _libc() is not None
+
+
+def _libc():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") else None
+
+
+def fix_malloc():
+    """Map every malloc block of 64 KiB or more on its own and unmap it when freed."""
+    libc = _libc()
+    libc.mallopt(_M_MMAP_THRESHOLD, _THRESHOLD)
+    libc.mallopt(_M_TRIM_THRESHOLD, _THRESHOLD)
+
+
+def reset_peak():
+    """Make the process's peak resident size (``ru_maxrss``, ``VmHWM``) its current size."""
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
+
+
+def _resident_bytes():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize()
+
+
+def _peak_bytes():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def extra_bytes(fn, warm_up=2):
+    """Peak bytes `fn()` allocates beyond the array it returns (after `warm_up` calls)."""
+    fix_malloc()
+    for _ in range(warm_up):
+        fn()
+    _libc().malloc_trim(0)          # free heap pages out of `before`
+    reset_peak()
+    before = _resident_bytes()
+    result = fn()
+    peak = _peak_bytes()
+    return peak - before - np.asarray(result).nbytes
