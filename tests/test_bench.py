@@ -6,7 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-from fastnn import _bench, backends
+from fastnn import _bench, _peakmem, backends
+from fastnn.nn import _frozen
 from fastnn.__main__ import main
 
 BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
@@ -30,6 +31,25 @@ def test_bench_default_variant_only(capsys):
     rows = [line for line in capsys.readouterr().out.splitlines()
             if line.startswith("linear")]
     assert len(rows) == 1 and rows[0].split()[4].endswith("*")
+
+
+@pytest.mark.skipif(not _peakmem.available(), reason="needs Linux with glibc")
+def test_bench_memory_table(capsys):
+    assert main(["bench", "--memory", "--only", "conv2d 3x3 p1 n1 64ch"]) == 0
+    out = capsys.readouterr().out
+    assert "beyond the output" in out
+    row = [line for line in out.splitlines() if line.startswith("conv2d")]
+    assert len(row) == 1 and row[0].split()[6] == "blocked"
+    input_mb, output_mb = (float(v) for v in row[0].split()[7:9])
+    assert input_mb == output_mb == 0.80
+
+
+def test_workload_frozen_freezes_conv_weights_only():
+    conv = _bench.find_case("conv2d 3x3 p1 n1 64ch 56x56").make(np.float32)
+    assert _frozen.is_frozen(conv.frozen().args[1]) and not _frozen.is_frozen(conv.args[1])
+    np.testing.assert_array_equal(conv.frozen().call()(), conv.call()())
+    linear = _bench.find_case("linear 1x4096 @ 4096->1000").make(np.float32)
+    assert linear.frozen() is linear
 
 
 def test_case_table_labels_families_and_smoke_cases():
@@ -70,3 +90,9 @@ def test_asv_parameters_in_smoke_mode(monkeypatch):
     bench.setup("im2col_gemm", cases[0], "float32")
     bench.time_op("im2col_gemm", cases[0], "float32")
     assert bench.track_gflops("im2col_gemm", cases[0], "float32") > 0
+    assert variants[1] == "frozen"
+    bench.setup("frozen", cases[0], "float32")
+    bench.peakmem_op("frozen", cases[0], "float32")
+    if _peakmem.available():        # im2col_gemm's column buffer: 64*9 rows of 56*56
+        bench.setup("im2col_gemm", cases[0], "float32")
+        assert bench.track_extra_bytes("im2col_gemm", cases[0], "float32") > 6e6
