@@ -92,7 +92,7 @@ def run(args, stream=None):
         source = args.weights
     else:
         source = f"seeded random weights (seed {args.seed})"
-    model.eval()
+    model = fastnn.optimize_for_inference(model)   # eval mode; packed weights are kept
     images = fastnn.randn(args.batch_size, 3, args.image_size, args.image_size)
 
     print(f"ResNet-18, {source}", file=stream)
