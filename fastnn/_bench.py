@@ -387,6 +387,7 @@ def main(args, stream=None):
         if not _peakmem.available():
             print("--memory needs Linux with glibc", file=stream)
             return 2
+        _peakmem.fix_malloc()             # before the cases allocate (see _peakmem)
         table = memory_table(cases, np.dtype(args.dtype), progress)
         stream.write("\r" + " " * 80 + "\r")
         print(f"{args.dtype}, {args.threads} threads: bytes allocated per call beyond the "

@@ -12,7 +12,12 @@ given two settings:
 - the peak is reset just before the call (``5`` written to ``/proc/self/clear_refs``).
 
 Blocks under 64 KiB (a kernel's per-task scratch rows, for instance) may come from memory
-the heap already holds and are then not counted.
+the heap already holds and are then not counted. The figure is exact to a few pages in a
+process that called `fix_malloc` before its first large allocation (`python -m fastnn
+bench --memory`, the test of tests/test_memory.py): in a process whose heap already holds
+large free blocks, a call can be served from them (the heap is trimmed before the call, so
+their pages count again when touched) and small allocations scattered over trimmed pages
+add up to ~2 MB of noise.
 """
 import ctypes
 import ctypes.util

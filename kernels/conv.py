@@ -3,10 +3,12 @@
 x (N, C, D, H, W), w (K, C/groups, KD, KH, KW) and out (N, K, OD, OH, OW) are C-contiguous
 arrays of one float dtype.
 
-- `conv3d_direct` (dense and grouped) reads an input already zero-padded by
-  `pad_phased3d`, so it has no bounds checks: padding taps are multiplied like any other,
-  which is also what torch's dense CPU convolution does (an inf weight gives NaN at the
-  border). Each task computes two output rows of up to OUT_BLOCK channels in tiles as
+- `conv3d_direct` (dense and grouped): each task copies the input rows it reads,
+  zero-padded and phased (`padded_window`), into a scratch of its own (a few rows of its
+  group's channels: nothing per call grows with the input), so the tiles have no bounds
+  checks: padding taps are multiplied like any other, which is also what torch's dense
+  CPU convolution does (an inf weight gives NaN at the border). A stride-1 unpadded input
+  is read in place. Each task computes two output rows of up to OUT_BLOCK channels in tiles as
   wide as one vector register (`tile_width`: 16 float32, 8 float64), whose accumulators
   live in stack buffers that LLVM keeps in registers; the last tile of a row overlaps the
   previous one instead of running a scalar remainder (PERF.md: a scalar remainder cost
@@ -16,8 +18,8 @@ arrays of one float dtype.
   kernel does (an inf weight gives 0, not NaN, at the border); it is slow and serves
   depthwise convolutions with non-finite weights.
 
-conv3d_direct and conv3d_depthwise read "phased rows" (kernels/conv_pad.py), which make
-strided taps contiguous.
+conv3d_direct, conv3d_grouped_h3, conv_rows and conv3d_depthwise read "phased rows"
+(kernels/conv_pad.py), which make strided taps contiguous.
 
 Measured choices (float32, this machine):
 - loops index flat arrays with unsigned offsets: Numba adds a negative-index wraparound
@@ -32,9 +34,13 @@ from numba import njit, prange
 from ._stack import tile_buffer, tile_buffers4, tile_width
 from .conv_depthwise import _store
 from .conv_pad import _u
+from .rows import SLACK, padded_row
 
 _FLAGS = {"contract"}
-OUT_BLOCK = 8       # output channels per task; with 2 rows: 16 one-register accumulators
+OUT_BLOCK = 8       # output channels per tile; with 2 rows: 16 one-register accumulators
+# a task's channel blocks are split in shares until there are this many tasks (N=1 layers
+# with few rows: ResNet 3x3 s2 128->256 has 7 row pairs)
+MIN_TASKS = 16
 
 
 # The tile functions are called, not inlined: that halves the compile time (11 s -> 5 s
@@ -189,12 +195,15 @@ def _tile8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
-def conv3d_direct(x, w, bias, has_bias, out, taps, sd, sh, dd, dh, groups):
-    """Dense and grouped convolution of a padded, phased `x` (see the module docstring;
-    `taps` = tap_offsets(...)). Each phase must be phase_span(...) long: rows narrower
-    than a tile compute a whole tile and store OW positions.
-    One task = two output rows (n, od, oh and oh + 1) of up to OUT_BLOCK channels of one
-    group; an odd last row is computed twice, a lone row pairs its own tiles."""
+def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw, dd, dh,
+                  groups, in_place):
+    """Dense and grouped convolution (module docstring). `taps` = tap_offsets(..., span)
+    with `span` = phase_span(...), pads before (pd, ph, pw) >= 0; `in_place`: x is read
+    as it is (stride 1 along W, no padding, span == W).
+    One task = two output rows (n, od, oh and oh + 1) of one group and a share of its
+    blocks of OUT_BLOCK channels; an odd last row is computed twice, a lone row pairs its
+    own tiles. The task first copies the rows it reads (its group's channels, KD planes)
+    zero-padded and phased into its own scratch."""
     N, C, D, H, W = x.shape
     K, Cg, KD, KH, KW = w.shape
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
@@ -203,55 +212,82 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, sd, sh, dd, dh, groups):
     of = out.reshape(out.size)
     Kg = K // groups
     blocks = (Kg + OUT_BLOCK - 1) // OUT_BLOCK
-    row_tasks = groups * blocks
     pairs = (OH + 1) // 2
+    row_tasks = N * OD * pairs * groups
+    splits = min(blocks, max(1, (MIN_TASKS + row_tasks - 1) // row_tasks))
+    Wp = sw * span
+    # scratch rows of the two output rows: shared (row j, tap kh at j*sh + kh*dh) when
+    # that is no more than a copy per row (j*KH + kh)
+    shared = sh + (KH - 1) * dh + 1 <= 2 * KH
+    rj = sh if shared else KH
+    rk = dh if shared else 1
+    RH = sh + (KH - 1) * dh + 1 if shared else 2 * KH
     u_cg, u_kd, u_kh, u_kw = _u(Cg), _u(KD), _u(KH), _u(KW)
-    u_xc, u_xd, u_xh = _u(D * H * W), _u(dd * H * W), _u(dh * W)
+    if in_place:
+        u_xc, u_xd, u_xh = _u(D * H * W), _u(dd * H * W), _u(dh * W)
+    else:
+        u_xc, u_xd, u_xh = _u(KD * RH * Wp), _u(RH * Wp), _u(rk * Wp)
     u_wc = _u(KD * KH * KW)
     u_plane = _u(OD * OH * OW)
-    # channel blocks vary fastest, so consecutive tasks of one thread reuse input rows
-    for t in prange(N * OD * pairs * row_tasks):
+    for t in prange(row_tasks * splits):
         # set inside the loop: a value from outside reaches the parallel body as a runtime
         # argument, and the tile loops must see a constant trip count
         TW = tile_width(out.dtype)
         nv = min(OW, TW)
-        blk = t % row_tasks
-        r = t // row_tasks
+        sp = t % splits
+        g = (t // splits) % groups
+        r = t // (splits * groups)
         oh = (r % pairs) * 2
         oh2 = min(oh + 1, OH - 1)
         od = (r // pairs) % OD
         n = r // (pairs * OD)
-        g = blk // blocks
-        k0 = g * Kg + (blk % blocks) * OUT_BLOCK
-        kn = min(OUT_BLOCK, (g + 1) * Kg - k0)
-        bias8 = tile_buffer(out.dtype)
-        wstep = tile_buffer(np.uint64)
-        for i in range(OUT_BLOCK):
-            k = k0 + min(i, kn - 1)
-            bias8[i] = bias[k] if has_bias else 0.0
-            wstep[i] = _u((k - k0) * Cg * KD * KH * KW)
-        xplane = ((n * C + g * Cg) * D + od * sd) * H
-        x1 = _u((xplane + oh * sh) * W)
-        x2 = _u((xplane + oh2 * sh) * W)
-        oplane = ((n * K + k0) * OD + od) * OH
-        o1 = _u((oplane + oh) * OW)
-        o2 = _u((oplane + oh2) * OW)
-        wb = _u(k0 * Cg * KD * KH * KW)
-        # a single output row (1-D convolutions) pairs two tiles of that row instead
-        step = 2 * TW if OH == 1 else TW
-        ow0 = 0
-        while ow0 < OW:
-            s = _u(max(0, min(ow0, OW - TW)))     # the last tile overlaps the previous one
-            s2 = _u(max(0, min(ow0 + TW, OW - TW))) if OH == 1 else s
-            if kn > 4:
-                _tile8x2(xf, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2, wstep,
-                         u_plane, kn, nv, u_cg, u_kd, u_kh, u_kw, u_xc, u_xd, u_xh, taps,
-                         u_wc)
-            else:
-                _tile4x2(xf, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2, wstep,
-                         u_plane, kn, nv, u_cg, u_kd, u_kh, u_kw, u_xc, u_xd, u_xh, taps,
-                         u_wc)
-            ow0 += step
+        if in_place:
+            xs = xf
+            xplane = ((n * C + g * Cg) * D + od * sd) * H
+            x1 = _u((xplane + oh * sh) * W)
+            x2 = _u((xplane + oh2 * sh) * W)
+        else:
+            xs = np.empty(Cg * KD * RH * Wp + SLACK, dtype=x.dtype)
+            # the second row's taps only when there is a second row
+            rows = RH if oh2 > oh else (KH - 1) * rk + 1
+            for c in range(Cg):
+                for kd in range(KD):
+                    for i in range(rows):
+                        ih = (oh * sh - ph + i if shared else
+                              (oh + i // KH) * sh - ph + (i % KH) * dh)
+                        id_ = od * sd - pd + kd * dd
+                        padded_row(xf, xs, _u(((c * KD + kd) * RH + i) * Wp),
+                                   n * C + g * Cg + c, id_, ih, D, H, W, pw, sw, span)
+            x1 = _u(0)
+            x2 = _u((oh2 - oh) * rj * Wp)
+        for blk in range(sp * blocks // splits, (sp + 1) * blocks // splits):
+            k0 = g * Kg + blk * OUT_BLOCK
+            kn = min(OUT_BLOCK, (g + 1) * Kg - k0)
+            bias8 = tile_buffer(out.dtype)
+            wstep = tile_buffer(np.uint64)
+            for i in range(OUT_BLOCK):
+                k = k0 + min(i, kn - 1)
+                bias8[i] = bias[k] if has_bias else 0.0
+                wstep[i] = _u((k - k0) * Cg * KD * KH * KW)
+            oplane = ((n * K + k0) * OD + od) * OH
+            o1 = _u((oplane + oh) * OW)
+            o2 = _u((oplane + oh2) * OW)
+            wb = _u(k0 * Cg * KD * KH * KW)
+            # a single output row (1-D convolutions) pairs two tiles of that row instead
+            step = 2 * TW if OH == 1 else TW
+            ow0 = 0
+            while ow0 < OW:
+                s = _u(max(0, min(ow0, OW - TW)))     # the last tile overlaps the previous
+                s2 = _u(max(0, min(ow0 + TW, OW - TW))) if OH == 1 else s
+                if kn > 4:
+                    _tile8x2(xs, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2,
+                             wstep, u_plane, kn, nv, u_cg, u_kd, u_kh, u_kw, u_xc, u_xd,
+                             u_xh, taps, u_wc)
+                else:
+                    _tile4x2(xs, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2,
+                             wstep, u_plane, kn, nv, u_cg, u_kd, u_kh, u_kw, u_xc, u_xd,
+                             u_xh, taps, u_wc)
+                ow0 += step
 
 
 @njit(parallel=True, cache=True)

@@ -1,8 +1,15 @@
 """Dense convolution in a channel-blocked layout (PERF.md, "What a probe measured").
 
+The input stays NCDHW: nothing input-sized is allocated per call. One task = one band of
+output rows of one (n, od) plane (`band_count` bands per plane). It packs the input rows
+the band reads into a scratch of its own (`np.empty` in the task, freed at its end), then
+runs every pair of 16-channel output blocks over the band, so the scratch is packed once
+and reused by all output channels.
+
 Layouts (BLOCK = 16 channels, zero-filled past the real channel count):
-- input  xb (N, C/16, Dp, Hp, Wp, 16): the zero-padded input, channels innermost
-  (`pack_input`);
+- scratch xs (C/16, KD, RH, WR, 16): for each input block and depth tap kd, the RH input
+  rows oh0*sh - ph .. of depth plane od*sd - pd + kd*dd, zero-padded, WR columns (what the
+  taps reach), channels innermost; the kd planes are stacked, so the kd stride is a plane;
 - weight wb (K/16, C/16, KD, KH, KW, 16c, 16k) (`pack_weight`);
 - output: written straight into the NCDHW `out`.
 
@@ -10,8 +17,9 @@ A tile is PIXELS output positions times two blocks of 16 output channels: 2 x PI
 accumulators of 16 lanes (one 512-bit register each for float32). For each input channel
 the tile loads one 16-channel weight vector and broadcasts one input value per position,
 so stride and dilation only change where the broadcasts come from, and a tile's positions
-run on across row ends (no remainder tiles: 33-wide rows wasted 21% with per-row tiles);
-the plane's last tile repeats its last position, never a scalar remainder.
+run on across row ends, flat over the band (no remainder tiles: 33-wide rows wasted 21%
+with per-row tiles); the band's last tile repeats its last position, never a scalar
+remainder.
 
 Padding taps are multiplied like any other, as in torch's dense CPU convolution and in
 `conv3d_direct` (an inf weight gives NaN at the border). Only 'contract' (FMA) is used.
@@ -25,49 +33,6 @@ from .conv_pad import _u
 _FLAGS = {"contract"}
 BLOCK = 16
 PIXELS = 8
-CHUNK = 4 * PIXELS   # output positions per task
-
-
-def packed_input_shape(x_shape, pad_before, pad_after):
-    """Shape of `pack_input`'s output for an (N, C, D, H, W) input."""
-    n, c, d, h, w = x_shape
-    padded = [s + a + b for s, a, b in zip((d, h, w), pad_before, pad_after)]
-    return (n, -(-c // BLOCK), *padded, BLOCK)
-
-
-@njit(parallel=True, cache=True)
-def pack_input(x, xb, pd, ph, pw):
-    """xb = x zero-padded by (pd, ph, pw) before each dimension, channels blocked by 16."""
-    N, C, D, H, W = x.shape
-    CB, Dp, Hp, Wp = xb.shape[1], xb.shape[2], xb.shape[3], xb.shape[4]
-    xf = x.reshape(x.size)
-    bf = xb.reshape(xb.size)
-    u_plane = _u(D * H * W)
-    for t in prange(N * CB * Dp):
-        zd = t % Dp
-        cb = (t // Dp) % CB
-        n = t // (Dp * CB)
-        id_ = zd - pd
-        cn = min(BLOCK, C - cb * BLOCK)
-        for zh in range(Hp):
-            ih = zh - ph
-            dst = _u((t * Hp + zh) * Wp * BLOCK)
-            if id_ < 0 or id_ >= D or ih < 0 or ih >= H:
-                for i in range(_u(Wp * BLOCK)):
-                    bf[dst + i] = 0.0
-                continue
-            for i in range(_u(pw * BLOCK)):
-                bf[dst + i] = 0.0
-            for i in range(_u((pw + W) * BLOCK), _u(Wp * BLOCK)):
-                bf[dst + i] = 0.0
-            src = _u(((n * C + cb * BLOCK) * D + id_) * H + ih) * _u(W)
-            at = dst + _u(pw * BLOCK)
-            # position-major with the 16 channels innermost: contiguous 64-byte stores
-            # (channel-major strided stores ran at ~2 G elements/s)
-            for iw in range(_u(W)):
-                for c in range(BLOCK):
-                    bf[at + iw * _u(BLOCK) + _u(c)] = (
-                        xf[src + _u(c) * u_plane + iw] if c < cn else 0.0)
 
 
 def pack_weight(w):
@@ -80,15 +45,49 @@ def pack_weight(w):
     return np.ascontiguousarray(full.transpose(0, 2, 4, 5, 6, 3, 1))
 
 
+L2_BYTES = 1 << 20    # a band's scratch plus one pair's weights should fit: one core's L2
+
+
+def band_count(x_shape, w_shape, out_shape, stride, dilation, itemsize, threads):
+    """Bands per output plane for `conv3d_blocked`: the fewest whose scratch fits in L2_BYTES
+    with a pair's packed weights and whose tasks (planes x bands) split evenly over
+    `threads` (or number at least 8 per thread). Numba hands each thread one equal run of
+    tasks, so more tasks only add repacking: ms per call at 1 / 2 / 4 / 8 / 16 bands,
+    float32, 2 threads, idle-gated (old: the whole-input packed copy it replaced;
+    /work/scratch/s3/blocked/faults.py):
+        3x3 n1 64ch 56x56       old 0.529       - / 0.527 / 0.524 / 0.533 / 0.539
+        3x3 n8 128ch 28x28      old 3.859   3.812 / 3.838 / 3.939 /   -   /   -
+        VGG 3x3 n1 256ch 28x28  old 2.071       - / 1.984 / 2.030 / 2.039 / 2.045
+        DeepLab d2 256ch 33x33  old 2.914       - / 2.846 / 2.863 / 2.948 / 3.143
+        DeepLab d6 128ch 33x33  old 0.783       - / 0.785 / 0.795 / 0.843 / 0.916
+        C3D 64ch 16x28x28       old 5.906   5.942 / 6.031 / 6.127 /   -   /   -
+    The bound keeps the scratch a few rows on wide planes; DeepLab d2 (0.8 MB at 2 bands)
+    gets 4, within noise of 2: the tiles sweep a few input rows at a time."""
+    n, c = x_shape[:2]
+    kd, kh = w_shape[2:4]
+    od, oh, ow = out_shape[2:]
+    width = (ow - 1) * stride[2] + dilation[2] * (w_shape[4] - 1) + 1
+    cb = -(-c // BLOCK)
+    plane_row = cb * kd * width * BLOCK * itemsize
+    pair_weights = 2 * cb * kd * kh * w_shape[4] * BLOCK * BLOCK * itemsize
+    for bands in range(1, oh):
+        tasks = n * od * bands
+        rows = (-(-oh // bands) - 1) * stride[1] + dilation[1] * (kh - 1) + 1
+        if ((tasks % threads == 0 or tasks >= 8 * threads)
+                and rows * plane_row + pair_weights <= L2_BYTES):
+            return bands
+    return max(oh, 1)
+
+
 @njit(fastmath=_FLAGS)
 def _tile(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2, first,
           P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw):
-    """Output positions first..first+PIXELS-1 (flat over the OH x OW plane, clamped to its P
-    positions, so a tile may span rows and only the plane's end repeats work), two blocks of
+    """Output positions first..first+PIXELS-1 (flat over a band of rows OW wide, clamped to
+    its P positions, so a tile may span rows and only the band's end repeats work), two blocks of
     16 channels (weights at wbase and wbase + wstep, NCDHW outputs at orow and
     orow + ostep, channels ostride apart, kn and kn2 of them real):
     sixteen one-register accumulators, each weight vector feeds PIXELS FMAs and each
-    broadcast two. Input tap (cb, kd, kh, kw) of position ow starts at
+    broadcast two. Input tap (cb, kd, kh, kw) of band position (oh, ow) starts at
     xf[xrow + cb*xcb + kd*xd + kh*xh + kw*xw + oh*shxh + ow*sw*16]."""
     a0, a1, a2, a3 = tile_buffers4(of.dtype)
     b0, b1, b2, b3 = tile_buffers4(of.dtype)
@@ -193,48 +192,89 @@ def _store(of, acc, at, ostride, kn):
             of[at + _u(v) * ostride] = acc[v]
 
 
+@njit(inline="always")
+def _pack_band(xf, xs, n, od, oh0, rows_in, C, D, H, W, CB, KD, RH, WR, sd, sh, pd, ph, pw,
+               dd):
+    """xs (CB, KD, RH, WR, 16) = input rows oh0*sh - ph .. + rows_in - 1 of the depth planes
+    od*sd - pd + kd*dd, columns -pw .. WR - pw - 1, zero outside the input and past C."""
+    plane = _u(D * H * W)            # one input channel
+    left = min(pw, WR)                     # zero columns before the input
+    inside = max(0, min(W, WR - pw))       # input columns the band reads
+    right = left + inside                  # zero columns from here to WR
+    for cb in range(CB):
+        cn = min(BLOCK, C - cb * BLOCK)
+        for kd in range(KD):
+            id_ = od * sd - pd + kd * dd
+            for zr in range(RH):
+                ih = oh0 * sh - ph + zr
+                dst = _u(((cb * KD + kd) * RH + zr) * WR * BLOCK)
+                if zr >= rows_in or id_ < 0 or id_ >= D or ih < 0 or ih >= H:
+                    for i in range(_u(WR * BLOCK)):
+                        xs[dst + i] = 0.0
+                    continue
+                for i in range(_u(left * BLOCK)):
+                    xs[dst + i] = 0.0
+                for i in range(_u(right * BLOCK), _u(WR * BLOCK)):
+                    xs[dst + i] = 0.0
+                src = _u(((n * C + cb * BLOCK) * D + id_) * H + ih) * _u(W)
+                at = dst + _u(left * BLOCK)
+                # position-major with the 16 channels innermost: contiguous 64-byte stores
+                # (channel-major strided stores ran at ~2 G elements/s)
+                for iw in range(_u(inside)):
+                    for c in range(BLOCK):
+                        xs[at + iw * _u(BLOCK) + _u(c)] = (
+                            xf[src + _u(c) * plane + iw] if c < cn else 0.0)
+
+
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
-def conv3d_blocked(xb, wb, bias, has_bias, out, sd, sh, sw, dd, dh, dw):
-    """out (N, K, OD, OH, OW) = convolution of the packed input xb with the packed weight
-    wb (module docstring); groups == 1. One task = CHUNK positions of a plane, 32
-    channels."""
-    N, CB, Dp, Hp, Wp = xb.shape[0], xb.shape[1], xb.shape[2], xb.shape[3], xb.shape[4]
-    KB, KD, KH, KW = wb.shape[0], wb.shape[2], wb.shape[3], wb.shape[4]
+def conv3d_blocked(x, wb, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, bands):
+    """out (N, K, OD, OH, OW) = convolution of the NCDHW input x, zero-padded by (pd, ph, pw)
+    before each dimension, with the packed weight wb (module docstring); groups == 1.
+    One task = the output rows of one band of a plane (`bands` near-equal bands per plane),
+    all output channels: it packs the input rows the band reads into its own scratch, then
+    runs every pair of 16-channel output blocks over the band's positions."""
+    N, C, D, H, W = x.shape
+    KB, CB, KD, KH, KW = wb.shape[0], wb.shape[1], wb.shape[2], wb.shape[3], wb.shape[4]
     K, OD, OH, OW = out.shape[1], out.shape[2], out.shape[3], out.shape[4]
-    xf = xb.reshape(xb.size)
+    xf = x.reshape(x.size)
     wf = wb.reshape(wb.size)
     of = out.reshape(out.size)
-    xh = Wp * BLOCK
-    xd = Hp * xh
-    xcb = Dp * xd
-    u_xcb, u_xd, u_xh, u_xw = _u(xcb), _u(dd * xd), _u(dh * xh), _u(dw * BLOCK)
+    WR = (OW - 1) * sw + dw * (KW - 1) + 1          # padded columns the taps reach
+    most = (OH + bands - 1) // bands                # output rows of the tallest band
+    RH = (most - 1) * sh + dh * (KH - 1) + 1        # input rows it reads
+    xh = WR * BLOCK
+    xd = RH * xh
+    xcb = KD * xd
+    u_xcb, u_xd, u_xh, u_xw = _u(xcb), _u(xd), _u(dh * xh), _u(dw * BLOCK)
     wblock = _u(CB * KD * KH * KW * BLOCK * BLOCK)
     pairs = (KB + 1) // 2
     P = OH * OW
-    chunks = (P + CHUNK - 1) // CHUNK
-    # output-channel pairs vary fastest: consecutive tasks reuse the same input rows
-    for t in prange(N * OD * chunks * pairs):
-        kb = (t % pairs) * 2
-        kb2 = min(kb + 1, KB - 1)     # an odd last block is computed and stored twice
-        r = t // pairs
-        chunk = r % chunks
-        od = (r // chunks) % OD
-        n = r // (chunks * OD)
+    for t in prange(N * OD * bands):
+        band = t % bands
+        od = (t // bands) % OD
+        n = t // (bands * OD)
+        oh0 = band * OH // bands
+        rows = (band + 1) * OH // bands - oh0
+        xs = np.empty(CB * xcb, x.dtype)
+        _pack_band(xf, xs, n, od, oh0, (rows - 1) * sh + dh * (KH - 1) + 1, C, D, H, W, CB,
+                   KD, RH, WR, sd, sh, pd, ph, pw, dd)
         bias16 = tile_buffer(out.dtype)
         bias16b = tile_buffer(out.dtype)
-        for v in range(BLOCK):
-            k = kb * BLOCK + v
-            k2 = kb2 * BLOCK + v
-            bias16[v] = bias[k] if has_bias and k < K else 0.0
-            bias16b[v] = bias[k2] if has_bias and k2 < K else 0.0
-        xrow = _u(n * CB * xcb + (od * sd) * xd)
-        orow = _u(((n * K + kb * BLOCK) * OD + od) * P)
-        ostep = _u((kb2 - kb) * BLOCK * OD * P)
-        kn = min(BLOCK, K - kb * BLOCK)
-        kn2 = min(BLOCK, K - kb2 * BLOCK)
-        wbase = _u(kb) * wblock
-        wstep = _u(kb2 - kb) * wblock
-        for f0 in range(chunk * CHUNK, min(P, (chunk + 1) * CHUNK), PIXELS):
-            _tile(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, _u(OD * P),
-                  kn, kn2, f0, P, OW, sh * xh, sw, _u(CB), _u(KD), _u(KH), _u(KW), u_xcb,
-                  u_xd, u_xh, u_xw)
+        for pair in range(pairs):
+            kb = pair * 2
+            kb2 = min(kb + 1, KB - 1)     # an odd last block is computed and stored twice
+            for v in range(BLOCK):
+                k = kb * BLOCK + v
+                k2 = kb2 * BLOCK + v
+                bias16[v] = bias[k] if has_bias and k < K else 0.0
+                bias16b[v] = bias[k2] if has_bias and k2 < K else 0.0
+            orow = _u(((n * K + kb * BLOCK) * OD + od) * P + oh0 * OW)
+            ostep = _u((kb2 - kb) * BLOCK * OD * P)
+            kn = min(BLOCK, K - kb * BLOCK)
+            kn2 = min(BLOCK, K - kb2 * BLOCK)
+            wbase = _u(kb) * wblock
+            wstep = _u(kb2 - kb) * wblock
+            for f0 in range(0, rows * OW, PIXELS):
+                _tile(xs, wf, of, bias16, bias16b, _u(0), wbase, wstep, orow, ostep,
+                      _u(OD * P), kn, kn2, f0, rows * OW, OW, sh * xh, sw, _u(CB), _u(KD),
+                      _u(KH), _u(KW), u_xcb, u_xd, u_xh, u_xw)

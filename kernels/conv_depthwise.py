@@ -5,8 +5,9 @@ float dtype. One task = one output plane: its input plane is copied into a zero-
 phased scratch (kernels/conv_pad.py: strided taps read contiguous memory) that stays in
 L1/L2, then DW_ROWS output rows x one register of positions are computed at a time, the
 accumulators in stack buffers that LLVM keeps in registers. Tasks run in DW_CHUNKS chunks,
-each with one scratch zeroed once: at stride 1 along W a task copies only its input rows. Padding is multiplied here,
-so the caller routes non-finite weights to `conv3d_bounds`, which skips it as torch does.
+each with one scratch zeroed once: at stride 1 along W a task copies only its input rows.
+Padding is multiplied here, so the caller routes non-finite weights to `conv3d_bounds`,
+which skips it as torch does.
 
 Measured choices (float32, 2 threads, this machine; the benchmark cases' input and output
 stay in the 32 MB L3, where a plain parallel copy runs at ~180 GB/s, so the kernel is bound
@@ -15,16 +16,14 @@ ms (copy 0.16-0.26 -> 0.17, arithmetic 0.42 -> 0.27):
 - every multiply-add is its own `acc += q * x` (one FMA with 'contract'): the previous
   `acc += q0*x0 + q1*x1 + q2*x2` compiled to a mul, 2 FMAs and an add per 3 taps;
 - full tiles store without the per-lane mask (`_store`; 1.4x on grouped_h3);
-- row copies go in chunks of one register through a stack buffer (`_copy_run`): LLVM's own
-  loop left 56-wide rows to its scalar remainder, and chunks stored straight from the
-  input were not vectorised (the two arrays may alias): 0.197 -> 0.124 ms on 1024 planes.
+- row copies go in chunks of one register through a stack buffer (kernels/rows.py
+  `copy_run`): 0.197 -> 0.124 ms on 1024 planes.
 Tried without gain (noise-level): copying each row group's rows just before computing it
 (to overlap the copy with arithmetic), chunked zero fills, skipping depth taps in the
 padding (3-D).
 - stride 2 copies take the even elements of two registers with one shuffle
-  (`_even_chunk`): LLVM forms none from Python loops (per element or through stack buffers)
-  and that copy took 0.15 of 0.19 ms on MobileNet's s2 112x112 (0.04 at stride 1):
-  kernel 0.184 -> 0.11 ms.
+  (kernels/rows.py `even_chunk`): that copy took 0.15 of 0.19 ms on MobileNet's s2
+  112x112 (0.04 at stride 1): kernel 0.184 -> 0.11 ms.
 - when 1-4 rows remain after the 8-row groups (28 = 3*8 + 4), they are one group of 4 rows
   x two registers (`_tile_h3_pair`, still 8 independent accumulators), not an overlapping
   8-row group: n2 64ch 8x28x28 3x3x3, kernel 0.266 -> 0.237 ms;
@@ -34,12 +33,11 @@ padding (3-D).
 Only the 'contract' fastmath flag is used, so NaN and inf propagate as in torch.
 """
 import numpy as np
-from llvmlite import ir
-from numba import njit, prange, types
-from numba.extending import intrinsic
+from numba import njit, prange
 
 from ._stack import tile_buffer, tile_width
 from .conv_pad import _u
+from .rows import SLACK, copy_run, padded_row
 
 _FLAGS = {"contract"}
 DW_ROWS = 8         # output rows per tile, one accumulator each
@@ -64,106 +62,6 @@ def _store(of, acc, ob, nv, TW):
         for v in range(TW):
             if v < nv:
                 of[ob + _u(v)] = acc[v]
-
-
-@njit(inline="always")
-def _fill(dst, start, n, value):
-    for i in range(_u(n)):
-        dst[start + i] = value
-
-
-@njit(inline="always")
-def _copy_run(dst, at, xf, src, n):
-    """dst[at:at+n] = xf[src:src+n] in chunks of one register, the last chunk overlapping
-    the previous one."""
-    TW = tile_width(dst.dtype)
-    if n < TW:
-        for i in range(_u(n)):
-            dst[at + i] = xf[src + i]
-        return
-    buf = tile_buffer(dst.dtype)     # loads, then stores: dst and xf may alias
-    c = 0
-    while c < n:
-        o = _u(min(c, n - TW))
-        d = at + o
-        r = src + o
-        for i in range(TW):
-            buf[i] = xf[r + _u(i)]
-        for i in range(TW):
-            dst[d + _u(i)] = buf[i]
-        c += TW
-
-
-@intrinsic
-def _even_chunk(typingctx, dst, d, src, r):
-    """dst[d:d+TW] = src[r:r+2*TW:2]: one 2-register load and one shuffle (LLVM makes no
-    shuffle of the same loop written in Python: 4x the stride-1 copy's time)."""
-    elt = dst.dtype
-    width = 512 // elt.bitwidth
-
-    def codegen(context, builder, signature, args):
-        dst_arr = context.make_array(signature.args[0])(context, builder, args[0])
-        src_arr = context.make_array(signature.args[2])(context, builder, args[2])
-        lty = context.get_value_type(elt)
-        wide = ir.VectorType(lty, 2 * width)
-        narrow = ir.VectorType(lty, width)
-        at = builder.gep(src_arr.data, [args[3]])
-        vec = builder.load(builder.bitcast(at, wide.as_pointer()), align=1)
-        mask = ir.Constant(ir.VectorType(ir.IntType(32), width),
-                           [2 * i for i in range(width)])
-        even = builder.shuffle_vector(vec, ir.Constant(wide, ir.Undefined), mask)
-        to = builder.gep(dst_arr.data, [args[1]])
-        builder.store(even, builder.bitcast(to, narrow.as_pointer()), align=1)
-        return context.get_dummy_value()
-
-    return types.none(dst, d, src, r), codegen
-
-
-@njit(inline="always")
-def _gather2(dst, at, xf, src, n):
-    """dst[at:at+n] = xf[src::2][:n] in chunks of one register (`_even_chunk`, which reads
-    one element past the last one kept: the array's last row goes to the scalar loop)."""
-    TW = tile_width(dst.dtype)
-    if n < TW or src + _u(2 * n) >= _u(xf.size):
-        for i in range(_u(n)):
-            dst[at + i] = xf[src + _u(2) * i]
-        return
-    c = 0
-    while c < n:
-        o = _u(min(c, n - TW))
-        _even_chunk(dst, at + o, xf, src + _u(2) * o)
-        c += TW
-
-
-@njit(inline="always")
-def _padded_row(xf, dst, start, src_plane, id_, ih, D, H, W, pw, sw, span):
-    """dst[start:start + sw*span] = input row (src_plane, id_, ih) shifted right by pw,
-    as `sw` phases of `span` (conv_pad's phased row), zero outside the input."""
-    row_len = sw * span
-    if id_ < 0 or id_ >= D or ih < 0 or ih >= H:
-        _fill(dst, start, row_len, 0.0)
-        return
-    src = _u(((src_plane * D + id_) * H + ih) * W)
-    if sw == 1:
-        left = min(pw, row_len)
-        inner = max(0, min(W, row_len - pw))
-        _fill(dst, start, left, 0.0)
-        _copy_run(dst, start + _u(left), xf, src, inner)
-        _fill(dst, start + _u(left + inner), row_len - left - inner, 0.0)
-        return
-    for p in range(sw):
-        # phase p holds padded positions j*sw + p, input column j*sw + p - pw
-        at = start + _u(p * span)
-        j0 = min(span, max(0, (pw - p + sw - 1) // sw))
-        j1 = max(j0, min(span, (W - 1 + pw - p) // sw + 1))
-        _fill(dst, at, j0, 0.0)
-        first = src + _u(j0 * sw + p - pw)
-        if sw == 2:
-            _gather2(dst, at + _u(j0), xf, first, j1 - j0)
-        else:
-            for j in range(_u(j1 - j0)):
-                dst[at + _u(j0) + j] = xf[first + j * _u(sw)]
-        _fill(dst, at + _u(j1), span - j1, 0.0)
 
 
 @njit(fastmath=_FLAGS, inline="always")
@@ -389,7 +287,7 @@ def conv3d_depthwise(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, 
     for ch in prange(chunks):
         # one zeroed scratch per chunk of tasks: at stride 1 along W its padding stays zero,
         # so each task copies only the input rows
-        scratch = np.zeros(Dp * Hp * Wp, dtype=x.dtype)
+        scratch = np.zeros(Dp * Hp * Wp + SLACK, dtype=x.dtype)
         for t in range(ch * NK // chunks, (ch + 1) * NK // chunks):
             TW = tile_width(out.dtype)          # inside the loop: see conv3d_direct
             nv = min(OW, TW)
@@ -402,12 +300,12 @@ def conv3d_depthwise(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, 
                 for zd in range(max(0, pd), min(Dp, D + pd)):
                     for zh in range(max(0, ph), min(Hp, H + ph)):
                         src = _u((((n * C + c) * D + zd - pd) * H + zh - ph) * W)
-                        _copy_run(scratch, _u((zd * Hp + zh) * Wp + left), xf, src, inner)
+                        copy_run(scratch, _u((zd * Hp + zh) * Wp + left), xf, src, inner)
             else:
                 for zd in range(Dp):
                     for zh in range(Hp):
-                        _padded_row(xf, scratch, _u((zd * Hp + zh) * Wp), n * C + c, zd - pd,
-                                    zh - ph, D, H, W, pw, sw, span)
+                        padded_row(xf, scratch, _u((zd * Hp + zh) * Wp), n * C + c, zd - pd,
+                                   zh - ph, D, H, W, pw, sw, span)
             rows = tile_buffer(np.uint64)
             # the last row group overlaps the previous one, as tiles do along W
             h3 = KH == 3 and sh == 1 and dh == 1 and OH >= DW_ROWS

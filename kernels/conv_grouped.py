@@ -1,28 +1,35 @@
 """Grouped convolution with few channels per group, 3 kernel rows, stride and dilation 1
 along H (e.g. ResNeXt's 3x3 g32: 4 channels per group).
 
-It reads the same zero-padded, phased input as `conv3d_direct` (kernels/conv_pad.py) and
-writes NCDHW. A tile is 4 output channels x 4 output rows x one register of positions:
-each loaded input row feeds the three output rows that use it, for the 4 channels, so a
-load feeds 12 FMAs (conv3d_direct's 2-row tile: 8 FMAs per 6 loads, load-bound on
-4-channel groups). One task = one output plane (all rows) of 4 channels: the plane's last
-row group overlaps the previous one inside the same task.
+It reads zero-padded, phased rows as `conv3d_direct` does (each task copies the rows it
+reads into its own scratch; a stride-1 unpadded input is read in place) and writes NCDHW.
+A tile is 4 output channels x 4 output rows x one register of positions: each loaded
+input row feeds the three output rows that use it, for the 4 channels, so a load feeds
+12 FMAs (conv3d_direct's 2-row tile: 8 FMAs per 6 loads, load-bound on 4-channel
+groups). One task = all the channels of one group over a band of BAND output rows: the
+band's BAND + 2 input rows are copied once for all its channels; the plane's last row
+group overlaps the previous one.
 Padding taps are multiplied like any other (as in conv3d_direct). Only 'contract' is used.
 
 Measured (kernel alone, g32 n8 128ch 28x28 / n1 256ch 28x28, 2 threads): one
 `acc += q * x` per multiply-add (an FMA each; `acc += q0*x0 + q1*x1 + q2*x2` compiled to
 a mul, 2 FMAs and an add) 0.314 -> 0.242 / 0.137 -> 0.099 ms; then unmasked stores for
-full tiles (conv_depthwise._store) -> 0.172 / 0.074 ms.
+full tiles (conv_depthwise._store) -> 0.172 / 0.074 ms. Per-task scratch of a band
+instead of a padded copy of the whole input (same process, idle-gated, new/old time,
+padding included): 0.74-0.89 / 0.78-0.83.
 """
+import numpy as np
 from numba import njit, prange
 
 from ._stack import tile_buffers4, tile_width
 from .conv_depthwise import _store
 from .conv_pad import _u
+from .rows import SLACK, padded_row
 
 _FLAGS = {"contract"}
 ROWS = 4
 CHANNELS = 4
+BAND = 8            # output rows per task (a multiple of ROWS)
 
 
 @njit(fastmath=_FLAGS)
@@ -146,10 +153,13 @@ def _tile(xf, wf, of, b0, b1, b2, b3, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, 
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
-def conv3d_grouped_h3(x, w, bias, has_bias, out, taps, sd, dd, groups):
-    """Grouped convolution of a padded, phased `x` (as for conv3d_direct, same `taps`),
+def conv3d_grouped_h3(x, w, bias, has_bias, out, taps, span, sd, pd, ph, pw, sw, dd, groups,
+                      in_place):
+    """Grouped convolution (as conv3d_direct: same `taps`, `span`, pads and `in_place`),
     for KH == 3, stride 1 and dilation 1 along H, OH >= ROWS and K/groups a multiple of
-    CHANNELS (the caller checks)."""
+    CHANNELS (the caller checks). One task = one group's channels over a band of BAND
+    output rows of one plane; it first copies the band's input rows (the group's channels,
+    KD planes) zero-padded and phased into its own scratch."""
     N, C, D, H, W = x.shape
     K, Cg, KD, KH, KW = w.shape
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
@@ -157,30 +167,53 @@ def conv3d_grouped_h3(x, w, bias, has_bias, out, taps, sd, dd, groups):
     wf = w.reshape(w.size)
     of = out.reshape(out.size)
     Kg = K // groups
-    quads = K // CHANNELS
-    u_xc, u_xd, u_xh = _u(D * H * W), _u(dd * H * W), _u(W)
+    bands = (OH + BAND - 1) // BAND
+    Wp = sw * span
+    RH = BAND + 2                        # input rows of a band (KH = 3)
+    if in_place:
+        u_xc, u_xd, u_xh = _u(D * H * W), _u(dd * H * W), _u(W)
+    else:
+        u_xc, u_xd, u_xh = _u(KD * RH * Wp), _u(RH * Wp), _u(Wp)
     u_wk, u_wc = _u(Cg * KD * KH * KW), _u(KD * KH * KW)
     u_ostep = _u(OD * OH * OW)
-    for t in prange(N * OD * quads):
+    for t in prange(N * OD * groups * bands):
         TW = tile_width(out.dtype)          # inside the loop: see conv3d_direct
         nv = min(OW, TW)
-        k0 = (t % quads) * CHANNELS
-        r = t // quads
+        band = t % bands
+        g = (t // bands) % groups
+        r = t // (bands * groups)
         od = r % OD
         n = r // OD
-        g = k0 // Kg
-        b0 = bias[k0] if has_bias else 0.0
-        b1 = bias[k0 + 1] if has_bias else 0.0
-        b2 = bias[k0 + 2] if has_bias else 0.0
-        b3 = bias[k0 + 3] if has_bias else 0.0
-        xplane = ((n * C + g * Cg) * D + od * sd) * H
-        wb = _u(k0 * Cg * KD * KH * KW)
-        for oh0 in range(0, OH, ROWS):
-            oh = min(oh0, OH - ROWS)
-            ow0 = 0
-            while ow0 < OW:
-                s = max(0, min(ow0, OW - TW))
-                _tile(xf, wf, of, b0, b1, b2, b3, _u((xplane + oh) * W + s), wb,
-                      _u((((n * K + k0) * OD + od) * OH + oh) * OW + s), _u(Cg), _u(KD),
-                      _u(KW), u_xc, u_xd, u_xh, taps, u_wk, u_wc, u_ostep, _u(OW), nv)
-                ow0 += TW
+        # output rows lo..hi-1, in row groups of ROWS (the last one overlapping)
+        lo = min(band * BAND, OH - ROWS)
+        hi = min(band * BAND + BAND, OH)
+        if in_place:
+            xs = xf
+            xb = ((n * C + g * Cg) * D + od * sd) * H * W
+            xrow = W
+        else:
+            xs = np.empty(Cg * KD * RH * Wp + SLACK, dtype=x.dtype)
+            for c in range(Cg):
+                for kd in range(KD):
+                    for i in range(hi - lo + 2):
+                        id_ = od * sd - pd + kd * dd
+                        ih = lo + i - ph
+                        padded_row(xf, xs, _u(((c * KD + kd) * RH + i) * Wp),
+                                   n * C + g * Cg + c, id_, ih, D, H, W, pw, sw, span)
+            xb = -lo * Wp
+            xrow = Wp
+        for k0 in range(g * Kg, (g + 1) * Kg, CHANNELS):
+            b0 = bias[k0] if has_bias else 0.0
+            b1 = bias[k0 + 1] if has_bias else 0.0
+            b2 = bias[k0 + 2] if has_bias else 0.0
+            b3 = bias[k0 + 3] if has_bias else 0.0
+            wb = _u(k0 * Cg * KD * KH * KW)
+            for oh0 in range(lo, hi, ROWS):
+                oh = min(oh0, OH - ROWS)
+                ow0 = 0
+                while ow0 < OW:
+                    s = max(0, min(ow0, OW - TW))
+                    _tile(xs, wf, of, b0, b1, b2, b3, _u(xb + oh * xrow + s), wb,
+                          _u((((n * K + k0) * OD + od) * OH + oh) * OW + s), _u(Cg), _u(KD),
+                          _u(KW), u_xc, u_xd, u_xh, taps, u_wk, u_wc, u_ostep, _u(OW), nv)
+                    ow0 += TW

@@ -1,11 +1,12 @@
-"""Padding kernels: the convolution's padded copies ("phased rows") and F.pad's gather.
+"""Padding: the layout of the convolution's padded rows ("phased rows") and F.pad's gather.
 
 Phased rows: a padded row for a width stride `sw` is stored as its `sw` phases one after
 the other (positions p, p + sw, p + 2 sw, ... for p = 0 .. sw-1), each `span` long. Tap
 `kw` of output position `ow` then reads phase (kw*dw) % sw at index ow + (kw*dw) // sw:
 every stride reads contiguous memory (the strided loads were 8x slower on stride 2).
 `tap_offsets` gives each tap's offset in such a row; with sw = 1 a phased row is a plain
-padded row.
+padded row. The convolution kernels copy the rows each task reads into such rows in their
+own scratch (kernels/rows.py `padded_window`), never the whole input.
 """
 import functools
 
@@ -36,51 +37,6 @@ def phase_span(out_w, kernel_w, dilation_w, stride_w, padded_w):
     """Length of each phase of a phased row: enough for whole tiles and the padded row."""
     return max(max(out_w, TILE) + (kernel_w - 1) * dilation_w // stride_w,
                -(-padded_w // stride_w))
-
-
-@njit(inline="always")
-def _phased_row(xf, dst, start, plane, id_, ih, D, H, W, pw, sw, span, value):
-    """dst[start:start + sw*span] = input row (plane, id_, ih) shifted right by pw, as `sw`
-    phases of `span` (module docstring); `value` outside the input."""
-    row_len = sw * span
-    if id_ < 0 or id_ >= D or ih < 0 or ih >= H:
-        for i in range(_u(row_len)):
-            dst[start + i] = value
-        return
-    src = _u(((plane * D + id_) * H + ih) * W)
-    if sw == 1:
-        left = min(pw, row_len)
-        inner = max(0, min(W, row_len - pw))
-        for i in range(_u(left)):
-            dst[start + i] = value
-        at = start + _u(left)
-        for i in range(_u(inner)):
-            dst[at + i] = xf[src + i]
-        for i in range(_u(left + inner), _u(row_len)):
-            dst[start + i] = value
-        return
-    for p in range(sw):
-        at = start + _u(p * span)
-        for j in range(span):
-            iw = j * sw + p - pw
-            dst[at + _u(j)] = xf[src + _u(iw)] if iw >= 0 and iw < W else value
-
-
-@njit(parallel=True, cache=True)
-def pad_phased3d(x, out, pd, ph, pw, sw, value):
-    """out = x placed at (pd, ph, pw) in a block of `value`, rows phased for stride `sw`
-    (pads >= 0; out.shape[4] = sw * span)."""
-    N, C, D, H, W = x.shape
-    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
-    span = OW // sw
-    xf = x.reshape(x.size)
-    of = out.reshape(out.size)
-    for t in prange(N * C * OD):
-        od = t % OD
-        p = t // OD
-        for oh in range(OH):
-            _phased_row(xf, of, _u((t * OH + oh) * OW), p, od - pd, oh - ph, D, H, W, pw, sw,
-                        span, value)
 
 
 @njit(parallel=True, cache=True)

@@ -5,8 +5,10 @@ Per sample n a stride-1 1x1 convolution is the GEMM out[n] (K x P) = W (K x C) @
 as it is (no packing; 'blocked' copies the whole input into a channel-blocked layout
 first). A 1-D convolution is the same GEMM once per tap on a shifted row:
 out[n, k, l] = sum_c sum_t W[k, c, t] * xrow[n, c, l + taps[t]], with xrow the zero-padded
-(and, for stride > 1, phased) row from `conv_pad.pad_phased3d`, so every tap is a
-contiguous load for any stride and dilation.
+(and, for stride > 1, phased) row (kernels/conv_pad.py), so every tap is a contiguous load
+for any stride and dilation. Each task copies just its positions' window of the C rows
+into such a scratch of its own (and a strided 1x1 task the positions it reads), so
+nothing allocated per call grows with the input.
 
 Layouts:
 - input  x (N, C, R): rows of length R >= P + max(taps);
@@ -33,11 +35,17 @@ n8 256->64 runs at ~150 GF/s on one thread against ~210 for n1 64->128: its 25 M
 streams from memory through 256 row streams, which the hardware prefetchers do not follow.
 Weights are read in place rather than packed to (K/8, C, T, 8) per call: on 1x1 s2
 256->512 the kernel takes 0.14 ms, and packing plus numpy's subsampling made it 0.25.
+Per-task scratch instead of a padded (subsampled) copy of the whole input (same process,
+idle-gated, new/old time): conv1d k3 d4 0.64-0.91, k2 d8 0.81-0.89, 1x1 s2 256->512 1.0
+(after vectorising its 14-wide strided row copies: 1.37 with scalar ones, repeated
+for the 4 channel groups of each chunk).
 """
+import numpy as np
 from numba import njit, prange
 
 from ._stack import TILE, tile_buffers4, tile_width
 from .conv_pad import _u
+from .rows import SLACK, padded_window, strided_run
 
 _FLAGS = {"contract"}
 KBLOCK = 8          # output channels per tile
@@ -49,24 +57,40 @@ TILES_PER_TASK = 4
 # split K too, so few-position shapes still make tasks for both threads (1x1 s2 256->512:
 # 7 tiles, 2 tasks with all 64 blocks per task, 8 tasks with 16)
 KBLOCKS_PER_TASK = 16
+# positions of a task's chunk at most (the scratch rows of PACK_1D and PACK_STRIDED)
+CHUNK = TILES_PER_TASK * 2 * LANES
+# where conv_rows reads the input rows (see conv_rows)
+IN_PLACE, PACK_1D, PACK_STRIDED = 0, 1, 2
 
 
-@njit(parallel=True, cache=True)
-def subsample(x, xs, sd, sh, sw):
-    """xs = x[:, :, ::sd, ::sh, ::sw] (the positions a strided 1x1 convolution reads).
-    numpy's strided copy took 0.094 ms for 256x28x28 -> 14x14, 2/3 of the kernel's time."""
-    N, C, D, H, W = x.shape
-    OD, OH, OW = xs.shape[2], xs.shape[3], xs.shape[4]
-    xf = x.reshape(x.size)
-    sf = xs.reshape(xs.size)
-    for t in prange(N * C * OD):
-        od = t % OD
-        plane = t // OD
-        for oh in range(OH):
-            src = _u(((plane * D + od * sd) * H + oh * sh) * W)
-            dst = _u((t * OH + oh) * OW)
-            for ow in range(_u(OW)):
-                sf[dst + ow] = xf[src + ow * _u(sw)]
+def strided_span(itemsize):
+    """PACK_STRIDED's scratch row length: CHUNK and one cache line, so rows are an odd number
+    of lines apart. 1x1 s2 256->512, time vs a subsampled copy of the whole input: rows 128
+    long (a power-of-two stride over 256 rows, sharing few L1 sets) float64 1.17x; 136
+    (half a line more) float32 1.14-1.16x."""
+    return CHUNK + 64 // itemsize
+
+
+def chunk_span(kernel_w, dilation_w, stride_w):
+    """Length of each phase of a task's padded, phased rows (PACK_1D): its positions and
+    the taps' reach."""
+    return CHUNK + (kernel_w - 1) * dilation_w // stride_w
+
+
+@njit(inline="always")
+def _gather(xf, dst, at, src, ps, pe, sd, sh, sw, H, W, OH, OW):
+    """dst[at:at + pe - ps] = output positions ps..pe-1 of a strided 1x1 convolution's
+    input plane at xf[src]: x[od*sd, oh*sh, ow*sw], a run per output row (each may write
+    a register past its end: `strided_run`)."""
+    p = ps
+    while p < pe:
+        ow = p % OW
+        oh = (p // OW) % OH
+        od = p // (OW * OH)
+        run = min(pe - p, OW - ow)
+        first = src + _u(((od * sd) * H + oh * sh) * W + ow * sw)
+        strided_run(dst, at + _u(p - ps), xf, first, run, sw)
+        p += run
 
 
 @njit(inline="always")
@@ -270,11 +294,18 @@ def _tile16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
-def conv_rows(x, w, bias, has_bias, out, taps):
-    """out[n, k, p] = bias[k] + sum_c sum_t W[k, c, t] * x[n, c, p + taps[t]] (module
+def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W, OH, OW):
+    """out[n, k, p] = bias[k] + sum_c sum_t W[k, c, t] * xrow[n, c, p + taps[t]] (module
     docstring; out.shape[2] >= MIN_POSITIONS). One task = TILES_PER_TASK position tiles of
     one sample times up to KBLOCKS_PER_TASK blocks of 8 output channels; the tile's input
-    slab (C rows of 32) stays in L1 across the channel blocks."""
+    slab (C rows of 32) stays in L1 across the channel blocks. `pack` says where xrow is:
+    - IN_PLACE: x (N, C, R) itself (span and the geometry unused);
+    - PACK_1D: x (N, C, W), 1-D: the task copies its positions' window of each row, padded
+      by pw and phased for stride sw, into a scratch of C rows of sw * span (span =
+      chunk_span(...), taps = conv_pad.tap_offsets(..., span));
+    - PACK_STRIDED: a 1x1 kernel with strides (sd, sh, sw), x (N, C, D*H*W), out planes
+      (OD, OH, OW): the task gathers its positions of each row into a scratch of C rows of
+      span (strided_span(...))."""
     N, C, R = x.shape
     T = w.shape[2]
     K, P = out.shape[1], out.shape[2]
@@ -287,20 +318,39 @@ def conv_rows(x, w, bias, has_bias, out, taps):
     tiles = (P + width - 1) // width
     chunks = (tiles + TILES_PER_TASK - 1) // TILES_PER_TASK
     groups = (KB + KBLOCKS_PER_TASK - 1) // KBLOCKS_PER_TASK
+    Rs = R if pack == IN_PLACE else (sw * span if pack == PACK_1D else span)
     for task in prange(N * chunks * groups):
         g = task % groups
         chunk = (task // groups) % chunks
         n = task // (groups * chunks)
-        xrow = _u(n * C * R)
-        for tile in range(chunk * TILES_PER_TASK, min(tiles, (chunk + 1) * TILES_PER_TASK)):
-            p0 = min(tile * width, P - width)
+        first = chunk * TILES_PER_TASK
+        last = min(tiles, first + TILES_PER_TASK)
+        if pack == IN_PLACE:
+            xs = xf
+            xrow = _u(n * C * R)
+            ps = 0
+        else:
+            # the chunk's positions ps..pe-1 (its tiles, the last one overlapping)
+            ps = min(first * width, P - width)
+            pe = min(P, last * width)
+            xs = np.empty(C * Rs + SLACK, dtype=x.dtype)
+            for c in range(C):
+                if pack == PACK_1D:
+                    padded_window(xf, xs, _u(c * Rs), _u((n * C + c) * R), W, ps * sw - pw,
+                                  sw, span)
+                else:
+                    _gather(xf, xs, _u(c * Rs), _u((n * C + c) * R), ps, pe, sd, sh, sw, H,
+                            W, OH, OW)
+            xrow = _u(0)
+        for tile in range(first, last):
+            p0 = min(tile * width, P - width) - ps
             for kb in range(g * KBLOCKS_PER_TASK, min(KB, (g + 1) * KBLOCKS_PER_TASK)):
                 k0 = kb * KBLOCK
                 kn = min(KBLOCK, K - k0)
-                orow = _u((n * K + k0) * P)
+                orow = _u((n * K + k0) * P + ps)
                 if wide:
-                    _tile32(xf, wf, of, bias, has_bias, K, k0, kn, xrow, _u(R), C, taps, T,
+                    _tile32(xs, wf, of, bias, has_bias, K, k0, kn, xrow, _u(Rs), C, taps, T,
                             orow, P, p0)
                 else:
-                    _tile16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, _u(R), C, taps, T,
+                    _tile16(xs, wf, of, bias, has_bias, K, k0, kn, xrow, _u(Rs), C, taps, T,
                             orow, P, p0)

@@ -69,6 +69,60 @@ def test_against_numpy_reference(variant):
                                    atol=tol)
 
 
+# 'blocked' splits each output plane into bands of rows, one task and one packed scratch
+# each: (x shape, w shape, arguments) x bands per plane (1, 3 = not dividing the 7 or 5
+# output rows, None = one row per band).
+BAND_CASES = [
+    ((2, 20, 7, 9), (33, 20, 3, 3), dict(padding=1)),                          # 7 rows
+    ((1, 17, 15, 13), (16, 17, 3, 2), dict(stride=(2, 3), dilation=(2, 2), padding=(2, 1))),
+    ((1, 16, 3, 4), (20, 16, 2, 3), dict(padding=(4, 5))),     # padding beyond the reach
+    ((1, 17, 3, 3), (18, 17, 2, 2)),                           # 4 positions: under one tile
+    ((1, 17, 5, 6, 7), (20, 17, 2, 3, 2), dict(stride=(2, 1, 2), dilation=(2, 1, 1),
+                                               padding=(1, 2, 0))),
+    ((2, 16, 4, 9, 5), (16, 16, 3, 1, 3), dict(padding=(3, 0, 2), dilation=(1, 1, 2))),
+]
+
+
+@pytest.mark.parametrize("bands", [1, 3, None])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("x_shape, w_shape, args", [c + ({},) * (len(c) == 2)
+                                                     for c in BAND_CASES])
+def test_blocked_bands(torch, monkeypatch, bands, dtype, x_shape, w_shape, args):
+    from fastnn.kernels import conv_blocked
+    rng = np.random.default_rng(len(x_shape) * 100 + x_shape[2])
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal(w_shape).astype(dtype)
+    b = rng.standard_normal(w_shape[0]).astype(dtype)
+    op = f"conv{x.ndim - 2}d"
+    expected = getattr(torch.nn.functional, op)(torch.from_numpy(x), torch.from_numpy(w),
+                                                torch.from_numpy(b), **args).numpy()
+    rows = expected.shape[-2] if x.ndim > 3 else 1
+    monkeypatch.setattr(conv_blocked, "band_count",
+                        lambda *shapes: min(rows, bands or rows))
+    with backends.use(op, "blocked"):
+        result = getattr(F, op)(x, w, b, **args)
+    tol = TOL[dtype]
+    np.testing.assert_allclose(result, expected, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 4])
+def test_blocked_band_count(threads):
+    from fastnn.kernels.conv_blocked import L2_BYTES, band_count
+    for x_shape, w_shape, out_shape in [
+            ((1, 64, 1, 56, 56), (64, 64, 1, 3, 3), (1, 64, 1, 56, 56)),
+            ((1, 256, 1, 33, 33), (256, 256, 1, 3, 3), (1, 256, 1, 31, 31)),
+            ((3, 64, 16, 28, 28), (64, 64, 3, 3, 3), (3, 64, 14, 26, 26)),
+            ((1, 16, 1, 1, 9), (16, 16, 1, 1, 3), (1, 16, 1, 1, 7))]:
+        bands = band_count(x_shape, w_shape, out_shape, (1, 1, 1), (1, 1, 1), 4, threads)
+        tasks = out_shape[0] * out_shape[2] * bands
+        assert 1 <= bands <= out_shape[3]
+        if bands < out_shape[3]:    # else: single rows, as many tasks as there can be
+            assert tasks % threads == 0 or tasks >= 8 * threads
+            rows = -(-out_shape[3] // bands) + w_shape[3] - 1
+            scratch = x_shape[1] * w_shape[2] * rows * (out_shape[4] + w_shape[4] - 1) * 4
+            assert scratch + 2 * 16 * x_shape[1] * np.prod(w_shape[2:]) * 4 <= L2_BYTES
+
+
 @pytest.mark.parametrize("variant, groups", [("blocked", 1), ("grouped_h3", 4)])
 def test_nan_and_inf_land_where_torch_puts_them(torch, variant, groups):
     rng = np.random.default_rng(7)
@@ -103,3 +157,52 @@ def test_default_rule_picks_them():
     with pytest.raises(ValueError, match="it needs groups=1"):
         with backends.use("conv2d", "blocked"):
             F.conv2d(x, np.zeros((64, 2, 3, 3), np.float32), groups=32)
+
+
+# What per-task scratch makes special: tasks at the first and last rows (odd OH, a lone
+# row), padding wider than the kernel's reach, strided + dilated, OH == 1, one output
+# position, rows shorter than a register, channel blocks split across tasks, input read
+# in place. (variant, x shape, w shape, conv arguments)
+SCRATCH_CASES = [
+    ("direct", (1, 3, 5, 6), (5, 3, 3, 3), dict(padding=4)),
+    ("direct", (2, 4, 11, 13), (6, 4, 3, 2), dict(stride=(2, 3), dilation=(2, 3), padding=(1, 2))),
+    ("direct", (1, 3, 3, 20), (9, 3, 3, 3), {}),
+    ("direct", (1, 5, 40), (12, 5, 3), dict(stride=2, padding=3)),
+    ("direct", (1, 3, 3, 3), (4, 3, 3, 3), {}),
+    ("direct", (2, 3, 5), (4, 3, 5), {}),
+    ("direct", (1, 2, 9, 9), (17, 2, 3, 3), dict(padding=1)),
+    ("direct", (1, 32, 4, 4), (40, 32, 3, 3), dict(padding=1, stride=2)),
+    ("direct", (1, 3, 15, 15), (8, 3, 3, 3), dict(dilation=3, padding=2)),
+    ("direct", (1, 3, 10, 40), (8, 3, 3, 3), {}),
+    ("direct", (1, 4, 5, 6, 7), (8, 2, 3, 2, 3),
+     dict(groups=2, padding=(1, 0, 2), stride=(2, 1, 2))),
+    ("direct", (1, 4, 30, 45), (8, 4, 7, 7), dict(stride=3, padding=3)),
+    ("grouped_h3", (1, 8, 6, 7), (16, 2, 3, 3), dict(groups=4, padding=(3, 4))),
+    ("grouped_h3", (2, 8, 6, 20), (16, 2, 3, 3), dict(groups=4, stride=(1, 2), dilation=(1, 2),
+                                                       padding=1)),
+    ("grouped_h3", (1, 6, 19, 9), (12, 2, 3, 3), dict(groups=3, padding=(0, 1))),
+    ("grouped_h3", (1, 8, 4, 5, 6), (8, 4, 2, 3, 3), dict(groups=2, padding=1, stride=(2, 1, 1))),
+    ("pointwise", (1, 3, 20), (5, 3, 2), dict(padding=6)),
+    ("pointwise", (2, 4, 300), (9, 4, 3), dict(stride=3, dilation=5, padding=7)),
+    ("pointwise", (1, 6, 333), (20, 6, 4), dict(stride=2, dilation=3, padding=2)),
+    ("pointwise", (1, 20, 9, 33), (12, 20, 1, 1), dict(stride=(2, 3))),
+    ("pointwise", (1, 6, 5, 9, 9), (10, 6, 1, 1, 1), dict(stride=2)),
+    ("pointwise", (2, 8, 40, 17), (9, 8, 1, 1), dict(stride=(2, 1))),
+    ("pointwise", (1, 200, 28, 28), (140, 200, 1, 1), dict(stride=2)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("variant, xshape, wshape, args", SCRATCH_CASES)
+def test_per_task_scratch_edges(torch, variant, xshape, wshape, args, dtype):
+    rng = np.random.default_rng(len(xshape) + sum(wshape))
+    x = rng.standard_normal(xshape).astype(dtype)
+    w = rng.standard_normal(wshape).astype(dtype)
+    b = rng.standard_normal(wshape[0]).astype(dtype)
+    nd = x.ndim - 2
+    with backends.use(f"conv{nd}d", variant):
+        result = np.asarray(getattr(F, f"conv{nd}d")(x, w, b, **args))
+    expected = getattr(torch.nn.functional, f"conv{nd}d")(
+        torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), **args).numpy()
+    tol = TOL[x.dtype.type]
+    np.testing.assert_allclose(result, expected, rtol=tol, atol=tol * 10, err_msg=str(args))

@@ -13,32 +13,30 @@ TOL = {np.float32: 1e-4, np.float64: 1e-10}
 
 
 def run_1x1(x, w, b, stride):
-    """(N, C, H, W) 1x1 convolution the way the functional layer runs it."""
+    """(N, C, H, W) 1x1 convolution the way the functional layer runs it (strided: each
+    task gathers its positions into scratch)."""
     n, c, h, wd = x.shape
     k = w.shape[0]
     oh, ow = -(-h // stride), -(-wd // stride)
-    if stride > 1:
-        xs = np.empty((n, c, 1, oh, ow), x.dtype)
-        launch(pw.subsample, x.reshape(n, c, 1, h, wd), xs, 1, stride, stride)
-        x = xs
+    pack, span = ((pw.PACK_STRIDED, pw.strided_span(x.dtype.itemsize)) if stride > 1
+                  else (pw.IN_PLACE, 0))
     out = np.empty((n, k, oh, ow), x.dtype)
     launch(pw.conv_rows, x.reshape(n, c, -1), w.reshape(k, c, 1), *_bias(b, x.dtype),
-           out.reshape(n, k, -1), np.zeros(1, np.uint64))
+           out.reshape(n, k, -1), np.zeros(1, np.uint64), pack, span, 1, stride, stride, 0,
+           h, wd, oh, ow)
     return out
 
 
 def run_1d(x, w, b, stride, padding, dilation):
-    """(N, C, L) 1-D convolution on padded, phased rows (conv_pad.pad_phased3d)."""
+    """(N, C, L) 1-D convolution, each task padding and phasing its positions' rows."""
     n, c, length = x.shape
     k, _, kw = w.shape
     ol = (length + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
-    span = conv_pad.phase_span(ol, kw, dilation, stride, length + 2 * padding)
-    xp = np.empty((n, c, 1, 1, stride * span), x.dtype)
-    launch(conv_pad.pad_phased3d, x.reshape(n, c, 1, 1, length), xp, 0, 0, padding, stride,
-           0.0)
+    span = pw.chunk_span(kw, dilation, stride)
     out = np.empty((n, k, ol), x.dtype)
-    launch(pw.conv_rows, xp.reshape(n, c, -1), w, *_bias(b, x.dtype), out,
-           conv_pad.tap_offsets(kw, dilation, stride, span))
+    launch(pw.conv_rows, x, w, *_bias(b, x.dtype), out,
+           conv_pad.tap_offsets(kw, dilation, stride, span), pw.PACK_1D, span, 1, 1, stride,
+           padding, 1, length, 1, ol)
     return out
 
 

@@ -4,6 +4,7 @@ no op allocates more than scratch beyond its output (`fastnn._peakmem`).
 A leak of 4 KiB per call would add 40 MiB; the allowance is a quarter of that, far above
 the noise of the allocator (measured growth: well under 1 MiB). Inputs being left alone and
 hostile layouts are checked for every op in `test_hostile_layouts.py`."""
+import json
 import os
 import subprocess
 import sys
@@ -68,31 +69,95 @@ print(resident_bytes() - before > ALLOWED_GROWTH)
 
 
 # -------------------------------------------------- bytes a call allocates beyond its output
+# Measured in a fresh process that fixes malloc's thresholds before anything is allocated
+# (fastnn/_peakmem.py: in this process, the heap left by earlier tests adds noise).
+
+SCRATCH_PER_THREAD = 1 << 20      # the largest per-task scratch: a 'blocked' band (L2)
+NOISE = 256 * 1024
+GROWTH = 4                        # batch of the larger call in the growth test
+
+
+def _growth_layers():
+    """name -> (make(n): a layer at batch n, the smaller batch); the larger is GROWTH times
+    it. The name starts with the variant both batches must run. The last layer copies its
+    input for the time of the call (the negative control)."""
+    def copying(n):
+        def make(dtype):
+            workload = _bench._conv(2, n, 64, 64, 28, 3, padding=1)(dtype)
+            x, w, b = workload.args
+            return _bench.Workload(None, (lambda: F.conv2d(x.copy(), w, b, padding=1),))
+        return make
+    return {
+        # from batch 2 a 'blocked' task is a whole plane; at batch 1 it is half of one
+        "blocked": (lambda n: _bench._conv(2, n, 64, 64, 28, 3, padding=1), 2),
+        "blocked 3-D": (lambda n: _bench._conv(3, n, 32, 32, (8, 28, 28), 3, padding=1), 1),
+        "direct": (lambda n: _bench._conv(2, n, 3, 64, 112, 7, stride=2, padding=3), 1),
+        "direct s2": (lambda n: _bench._conv(2, n, 8, 32, 56, 3, stride=2, padding=1), 1),
+        "grouped_h3": (lambda n: _bench._conv(2, n, 128, 128, 28, 3, padding=1, groups=32),
+                       1),
+        "pointwise 1-D": (lambda n: _bench._conv(1, n, 64, 64, 1024, 3, 1, 4, 4), 1),
+        "pointwise s2": (lambda n: _bench._conv(2, n, 256, 512, 28, 1, stride=2), 1),
+        "depthwise": (lambda n: _bench._conv(2, n, 64, 64, 56, 3, padding=1, groups=64), 1),
+        "separable": (lambda n: _bench._max_pool(2, (n, 64, 56, 56), 3, 2, 1), 1),
+        "numba_gemm": (lambda n: _bench._linear(64 * n, 1024, 1024), 1),
+        "default (control)": (copying, 1),
+    }
+
+
+_MEASURE = f"""
+import json, sys
+sys.path.insert(0, {os.path.dirname(__file__)!r})
+from fastnn import _peakmem
+_peakmem.fix_malloc()
+import numpy as np, fastnn
+from fastnn import _bench
+from test_memory import GROWTH, OP_CASES, _growth_layers
+fastnn.set_num_threads(2)
+
+def measure(workload):
+    workload = workload.frozen()
+    extra = _peakmem.extra_bytes(workload.call())
+    size = workload.args[0].nbytes if workload.op else 0
+    return workload.default_variant(), extra, size
+
+print(json.dumps({{
+    "cases": {{case.label: measure(case.make(np.float32)) for case in OP_CASES}},
+    "growth": {{name: [measure(make(n)(np.float32)) for n in (batch, GROWTH * batch)]
+                for name, (make, batch) in _growth_layers().items()}}}}))
+"""
 
 OP_CASES = [case for case in _bench.CASES if case.family != "models"]
 
 
-def scratch_allowance(workload):
-    """What a call may allocate beyond its output: per-task scratch of a few input rows,
-    bounded by an eighth of the input (at least 256 KiB, the measure's noise is ~0.2 MB).
-    An input-sized copy, or a weight packed on every call, is far above it."""
-    return max(workload.args[0].nbytes // 8, 256 * 1024)
+@pytest.fixture(scope="module")
+def measured():
+    if not _peakmem.available():
+        pytest.skip("needs Linux with glibc")
+    out = subprocess.run([sys.executable, "-c", _MEASURE], capture_output=True, text=True,
+                         check=True).stdout
+    return json.loads(out.splitlines()[-1])
 
 
-@pytest.mark.skipif(not _peakmem.available(), reason="needs Linux with glibc")
-@pytest.mark.parametrize("case", OP_CASES, ids=[case.label for case in OP_CASES])
-def test_a_call_allocates_nothing_beyond_its_output(case):
-    workload = case.make(np.dtype(np.float32)).frozen()
-    extra = _peakmem.extra_bytes(workload.call())
-    print(f"\n{case.label} [{workload.default_variant()}]: {extra / 1e6:+.2f} MB beyond the "
-          f"output (input {workload.args[0].nbytes / 1e6:.2f} MB)")
-    assert extra <= scratch_allowance(workload)
+@pytest.mark.parametrize("label", [case.label for case in OP_CASES])
+def test_a_call_allocates_no_more_than_scratch_beyond_its_output(measured, label):
+    variant, extra, size = measured["cases"][label]
+    print(f"{label} [{variant}]: {extra / 1e6:+.2f} MB beyond the output (input "
+          f"{size / 1e6:.2f} MB)")
+    assert extra <= 2 * SCRATCH_PER_THREAD + NOISE
 
 
-@pytest.mark.skipif(not _peakmem.available(), reason="needs Linux with glibc")
-def test_the_measure_sees_a_copy_of_the_input():
-    # the negative control: a call that copies its input for the time of the call
-    workload = _bench.find_case("conv2d 3x3 p1 n1 64ch 56x56").make(np.dtype(np.float32))
-    x, w, b = workload.args
-    extra = _peakmem.extra_bytes(lambda: F.conv2d(x.copy(), w, b, padding=1))
-    assert extra > scratch_allowance(workload) and extra >= 0.9 * x.nbytes
+@pytest.mark.parametrize("name", [n for n in _growth_layers() if "control" not in n])
+def test_what_a_call_allocates_does_not_grow_with_its_input(measured, name):
+    (variant, small, size), (large_variant, large, large_size) = measured["growth"][name]
+    assert variant == large_variant == name.split()[0]
+    assert large_size == GROWTH * size
+    print(f"{name}: {small / 1e6:+.2f} MB at input {size / 1e6:.2f} MB, {large / 1e6:+.2f} MB "
+          f"at {large_size / 1e6:.2f} MB")
+    assert large - small <= NOISE
+
+
+def test_the_measure_sees_a_copy_of_the_input(measured):
+    (_, small, _), (_, large, _) = measured["growth"]["default (control)"]
+    input_bytes = 64 * 28 * 28 * 4
+    assert small >= 0.9 * input_bytes
+    assert large - small >= 0.9 * (GROWTH - 1) * input_bytes

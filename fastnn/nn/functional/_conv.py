@@ -12,7 +12,7 @@ import operator
 import numpy as np
 
 from ... import backends
-from ..._runtime import launch
+from ..._runtime import get_num_threads, launch
 from ...kernels import conv as _kernels
 from ...kernels import conv_blocked as _blocked_kernels
 from ...kernels import conv_depthwise as _depthwise_kernels
@@ -281,63 +281,70 @@ def _bias_args(b, dtype):
 
 
 def _padded_phased(x, w, out, stride, pad_before, pad_after, dilation):
-    """The input as `conv3d_direct` and `conv3d_grouped_h3` read it: a zero-padded, phased
-    copy (kernels/conv_pad.py) that costs a few percent of a dense convolution, removes
-    every bounds check and makes strided taps contiguous; a stride-1 input that needs no
-    padding is used as it is. Returns the array and the tap offsets along W."""
-    n, c, d, h, wd = x.shape
+    """How `conv3d_direct` and `conv3d_grouped_h3` read the input: each task copies the
+    rows it reads into its own zero-padded, phased scratch (kernels/conv_pad.py), which
+    removes every bounds check and makes strided taps contiguous; a stride-1 input that
+    needs no padding is read as it is. Returns (span of a phase, whether in place, the tap
+    offsets along W)."""
     kw, sw, dw = w.shape[4], stride[2], dilation[2]
-    padded_w = wd + pad_before[2] + pad_after[2]
-    span = _pad_kernels.phase_span(out.shape[4], kw, dw, sw, padded_w)
-    if any(pad_before) or any(pad_after) or sw > 1 or span > wd:
-        xp = checked_empty((n, c, d + pad_before[0] + pad_after[0],
-                            h + pad_before[1] + pad_after[1], sw * span), x.dtype)
-        launch(_pad_kernels.pad_phased3d, x, xp, *pad_before, sw, 0.0, work=xp.size)
-        x = xp
-    else:
+    wd = x.shape[4]
+    span = _pad_kernels.phase_span(out.shape[4], kw, dw, sw, wd + pad_before[2] + pad_after[2])
+    in_place = not (any(pad_before) or any(pad_after) or sw > 1 or span > wd)
+    if in_place:
         span = wd
-    return x, _pad_kernels.tap_offsets(kw, dw, sw, span)
+    return span, in_place, _pad_kernels.tap_offsets(kw, dw, sw, span)
 
 
 def _run_direct(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
-    x, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
-    launch(_kernels.conv3d_direct, x, w, *_bias_args(b, x.dtype), out, taps, stride[0],
-           stride[1], dilation[0], dilation[1], groups, work=_work(w, out))
+    span, in_place, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
+    launch(_kernels.conv3d_direct, x, w, *_bias_args(b, x.dtype), out, taps, span,
+           stride[0], stride[1], *pad_before, stride[2], dilation[0], dilation[1], groups,
+           in_place, work=_work(w, out))
 
 
 def _run_grouped_h3(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
-    x, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
+    span, in_place, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
     launch(_grouped_kernels.conv3d_grouped_h3, x, w, *_bias_args(b, x.dtype), out, taps,
-           stride[0], dilation[0], groups, work=_work(w, out))
+           span, stride[0], *pad_before, stride[2], dilation[0], groups, in_place,
+           work=_work(w, out))
 
 
 def _run_pointwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     """A 1x1 or 1-D convolution as register-tiled GEMMs over NCDHW rows
-    (kernels/conv_pointwise.py): a 1x1 kernel reads the input as it is (a strided one a
-    subsampled copy, 1/s^2 of it), a 1-D one the `_padded_phased` rows, one shifted GEMM
-    per tap; weights are read as they are."""
-    n, c = x.shape[:2]
+    (kernels/conv_pointwise.py): a stride-1 1x1 kernel and an unpadded stride-1 1-D one
+    read the input as it is; otherwise each task copies its positions of the rows (a
+    strided 1x1 kernel: the positions it reads; a 1-D one: padded, phased) into its own
+    scratch, one shifted GEMM per tap; weights are read as they are."""
+    n, c, _, h, wd = x.shape
     k = w.shape[0]
+    kw, sw, dw = w.shape[4], stride[2], dilation[2]
+    oh, ow = out.shape[3:]
+    pack, span = _pointwise_kernels.IN_PLACE, 0
     if w.shape[2:] == (1, 1, 1):
-        if stride != (1, 1, 1):
-            xs = checked_empty((n, c) + out.shape[2:], x.dtype)
-            launch(_pointwise_kernels.subsample, x, xs, *stride, work=xs.size)
-            x = xs
         taps = np.zeros(1, np.uint64)
+        if stride != (1, 1, 1):
+            pack = _pointwise_kernels.PACK_STRIDED
+            span = _pointwise_kernels.strided_span(x.dtype.itemsize)
     else:
-        x, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
+        span, in_place, taps = _padded_phased(x, w, out, stride, pad_before, pad_after,
+                                              dilation)
+        if not in_place:
+            pack, span = _pointwise_kernels.PACK_1D, _pointwise_kernels.chunk_span(kw, dw, sw)
+            taps = _pad_kernels.tap_offsets(kw, dw, sw, span)
     launch(_pointwise_kernels.conv_rows, x.reshape(n, c, -1), w.reshape(k, c, -1),
-           *_bias_args(b, x.dtype), out.reshape(n, k, -1), taps, work=_work(w, out))
+           *_bias_args(b, x.dtype), out.reshape(n, k, -1), taps, pack, span, stride[0],
+           stride[1], sw, pad_before[2], h, wd, oh, ow, work=_work(w, out))
 
 
 def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
-    """Dense convolution on a padded, channel-blocked copy of the input and weights packed
-    in blocks of 16 channels (kernels/conv_blocked.py; PERF.md's probe layout)."""
-    xb = checked_empty(_blocked_kernels.packed_input_shape(x.shape, pad_before, pad_after),
-                       x.dtype)
-    launch(_blocked_kernels.pack_input, x, xb, *pad_before, work=xb.size)
-    launch(_blocked_kernels.conv3d_blocked, xb, packed(w, "blocked", _blocked_kernels.pack_weight),
-           *_bias_args(b, x.dtype), out, *stride, *dilation, work=_work(w, out))
+    """Dense convolution with weights packed in blocks of 16 channels; each task packs the
+    input rows its band of output rows reads into a scratch of its own
+    (kernels/conv_blocked.py; PERF.md's probe layout)."""
+    bands = _blocked_kernels.band_count(x.shape, w.shape, out.shape, stride, dilation,
+                                        x.dtype.itemsize, get_num_threads())
+    launch(_blocked_kernels.conv3d_blocked, x, packed(w, "blocked", _blocked_kernels.pack_weight),
+           *_bias_args(b, x.dtype), out, *stride, *pad_before, *dilation, bands,
+           work=_work(w, out))
 
 
 def _run_depthwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups):

@@ -1,0 +1,147 @@
+"""Row copies into a kernel's scratch, in chunks of one vector register.
+
+The convolution kernels copy the input rows a task reads, zero-padded and phased
+(kernels/conv_pad.py), into a scratch of their own (`padded_window`). Measured choices
+(float32, this machine):
+- chunks of one register go through a stack buffer (`copy_run`): LLVM's own loop left
+  56-wide rows to its scalar remainder, and chunks stored straight from the input were not
+  vectorised (the two arrays may alias): 0.197 -> 0.124 ms on 1024 planes;
+- stride 2 takes the even elements of two registers with one shuffle (`even_chunk`): LLVM
+  forms none from Python loops, and that copy took 0.15 of 0.19 ms on MobileNet's s2
+  112x112 depthwise convolution;
+- a row shorter than a register is one chunk that may write past its end (SLACK): scalar
+  copies of such rows, repeated for each task that reads them, made ResNet's 3x3 s2 n1
+  128->256 1.2x slower than one padded copy of the whole input.
+"""
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
+
+from ._stack import tile_buffer, tile_width
+from .conv_pad import _u
+
+# elements a scratch row copy may write past its end (strided_run): one register
+SLACK = 16
+
+
+@njit(inline="always")
+def fill(dst, start, n, value):
+    for i in range(_u(n)):
+        dst[start + i] = value
+
+
+@njit(inline="always")
+def copy_run(dst, at, xf, src, n):
+    """dst[at:at+n] = xf[src:src+n] in chunks of one register, the last chunk overlapping
+    the previous one."""
+    TW = tile_width(dst.dtype)
+    if n < TW:
+        for i in range(_u(n)):
+            dst[at + i] = xf[src + i]
+        return
+    buf = tile_buffer(dst.dtype)     # loads, then stores: dst and xf may alias
+    c = 0
+    while c < n:
+        o = _u(min(c, n - TW))
+        d = at + o
+        r = src + o
+        for i in range(TW):
+            buf[i] = xf[r + _u(i)]
+        for i in range(TW):
+            dst[d + _u(i)] = buf[i]
+        c += TW
+
+
+@intrinsic
+def even_chunk(typingctx, dst, d, src, r):
+    """dst[d:d+TW] = src[r:r+2*TW:2]: one 2-register load and one shuffle (LLVM makes no
+    shuffle of the same loop written in Python: 4x the stride-1 copy's time)."""
+    elt = dst.dtype
+    width = 512 // elt.bitwidth
+
+    def codegen(context, builder, signature, args):
+        dst_arr = context.make_array(signature.args[0])(context, builder, args[0])
+        src_arr = context.make_array(signature.args[2])(context, builder, args[2])
+        lty = context.get_value_type(elt)
+        wide = ir.VectorType(lty, 2 * width)
+        narrow = ir.VectorType(lty, width)
+        at = builder.gep(src_arr.data, [args[3]])
+        vec = builder.load(builder.bitcast(at, wide.as_pointer()), align=1)
+        mask = ir.Constant(ir.VectorType(ir.IntType(32), width),
+                           [2 * i for i in range(width)])
+        even = builder.shuffle_vector(vec, ir.Constant(wide, ir.Undefined), mask)
+        to = builder.gep(dst_arr.data, [args[1]])
+        builder.store(even, builder.bitcast(to, narrow.as_pointer()), align=1)
+        return context.get_dummy_value()
+
+    return types.none(dst, d, src, r), codegen
+
+
+@njit(inline="always")
+def gather2(dst, at, xf, src, n):
+    """dst[at:at+n] = xf[src::2][:n] in chunks of one register (`even_chunk`, which reads
+    one element past the last one kept: the array's last row goes to the scalar loop)."""
+    TW = tile_width(dst.dtype)
+    if n < TW or src + _u(2 * n) >= _u(xf.size):
+        for i in range(_u(n)):
+            dst[at + i] = xf[src + _u(2) * i]
+        return
+    c = 0
+    while c < n:
+        o = _u(min(c, n - TW))
+        even_chunk(dst, at + o, xf, src + _u(2) * o)
+        c += TW
+
+
+@njit(inline="always")
+def strided_run(dst, at, xf, src, n, sw):
+    """dst[at:at+n] = xf[src::sw][:n] (n >= 0) in register chunks; a run shorter than a
+    register (a 14-wide row) is one chunk that writes up to SLACK past at+n: the caller's
+    scratch has that room, and writes those elements afterwards (scalar copies of such
+    rows, repeated for each task that reads them, made ResNet's 3x3 s2 n1 128->256
+    1.2x slower than one padded copy of the input)."""
+    TW = tile_width(dst.dtype)
+    if n >= TW:
+        if sw == 1:
+            copy_run(dst, at, xf, src, n)
+            return
+        if sw == 2:
+            gather2(dst, at, xf, src, n)
+            return
+    elif n > 0 and sw <= 2 and src + _u(sw * TW) <= _u(xf.size):
+        if sw == 2:
+            even_chunk(dst, at, xf, src)
+        else:
+            buf = tile_buffer(dst.dtype)        # loads, then stores (see copy_run)
+            for i in range(TW):
+                buf[i] = xf[src + _u(i)]
+            for i in range(TW):
+                dst[at + _u(i)] = buf[i]
+        return
+    for j in range(_u(n)):
+        dst[at + j] = xf[src + j * _u(sw)]
+
+
+@njit(inline="always")
+def padded_window(xf, dst, at, src, W, lo, sw, span):
+    """dst[at:at + sw*span] = the row xf[src:src+W] from column lo (may be < 0) as `sw`
+    phases of `span` (phase p, index j: column lo + j*sw + p; conv_pad's phased row), zero
+    outside the row; may write up to SLACK past the end (`strided_run`)."""
+    for p in range(sw):
+        to = at + _u(p * span)
+        j0 = min(span, max(0, -((lo + p) // sw)))
+        j1 = max(j0, min(span, -((lo + p - W) // sw)))
+        fill(dst, to, j0, 0.0)
+        strided_run(dst, to + _u(j0), xf, src + _u(lo + j0 * sw + p), j1 - j0, sw)
+        fill(dst, to + _u(j1), span - j1, 0.0)
+
+
+@njit(inline="always")
+def padded_row(xf, dst, at, plane, id_, ih, D, H, W, pw, sw, span):
+    """dst[at:at + sw*span] = row (id_, ih) of `plane` (n*C + c) of an (N*C, D, H, W) input,
+    zero-padded by pw before it, as `sw` phases of `span`; zeros when the row lies in the
+    padding. May write up to SLACK past the end (`strided_run`)."""
+    if id_ < 0 or id_ >= D or ih < 0 or ih >= H:
+        fill(dst, at, sw * span, 0.0)
+    else:
+        padded_window(xf, dst, at, _u(((plane * D + id_) * H + ih) * W), W, -pw, sw, span)
