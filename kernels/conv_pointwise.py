@@ -36,9 +36,8 @@ streams from memory through 256 row streams, which the hardware prefetchers do n
 Weights are read in place rather than packed to (K/8, C, T, 8) per call: on 1x1 s2
 256->512 the kernel takes 0.14 ms, and packing plus numpy's subsampling made it 0.25.
 Per-task scratch instead of a padded (subsampled) copy of the whole input (same process,
-idle-gated, new/old time): conv1d k3 d4 0.64-0.91, k2 d8 0.81-0.89, 1x1 s2 256->512 1.0
-(after vectorising its 14-wide strided row copies: 1.37 with scalar ones, repeated
-for the 4 channel groups of each chunk).
+idle-gated, new/old time): conv1d k3 d4 0.98, k2 d8 0.96, 1x1 s2 256->512 1.03 (1.5
+with per-run divisions in `_gather`, repeated for 4 channel groups per chunk).
 """
 import numpy as np
 from numba import njit, prange
@@ -55,7 +54,10 @@ MIN_POSITIONS = LANES
 # starved one thread on n1 shapes (n1 64->128: 303 and 209 against 381 GF/s)
 TILES_PER_TASK = 4
 # split K too, so few-position shapes still make tasks for both threads (1x1 s2 256->512:
-# 7 tiles, 2 tasks with all 64 blocks per task, 8 tasks with 16)
+# 7 tiles, 2 tasks with all 64 blocks per task, 8 tasks with 16). Not for PACK_STRIDED: its
+# tasks are one tile with all blocks, so each gathers its positions once (1x1 s2 256->512:
+# 0.234 ms with 4 tiles x 16 blocks, 0.183 with 1 x 64; the subsampled copy of the whole
+# input it replaced: 0.177)
 KBLOCKS_PER_TASK = 16
 # positions of a task's chunk at most (the scratch rows of PACK_1D and PACK_STRIDED)
 CHUNK = TILES_PER_TASK * 2 * LANES
@@ -81,16 +83,22 @@ def chunk_span(kernel_w, dilation_w, stride_w):
 def _gather(xf, dst, at, src, ps, pe, sd, sh, sw, H, W, OH, OW):
     """dst[at:at + pe - ps] = output positions ps..pe-1 of a strided 1x1 convolution's
     input plane at xf[src]: x[od*sd, oh*sh, ow*sw], a run per output row (each may write
-    a register past its end: `strided_run`)."""
+    a register past its end: `strided_run`). The position is divided out once, then
+    stepped: divisions per run made 1x1 s2 256->512 0.27 ms against 0.18."""
+    ow = ps % OW
+    oh = (ps // OW) % OH
+    od = ps // (OW * OH)
     p = ps
     while p < pe:
-        ow = p % OW
-        oh = (p // OW) % OH
-        od = p // (OW * OH)
         run = min(pe - p, OW - ow)
         first = src + _u(((od * sd) * H + oh * sh) * W + ow * sw)
         strided_run(dst, at + _u(p - ps), xf, first, run, sw)
         p += run
+        ow = 0
+        oh += 1
+        if oh == OH:
+            oh = 0
+            od += 1
 
 
 @njit(inline="always")
@@ -297,7 +305,8 @@ def _tile16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
 def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W, OH, OW):
     """out[n, k, p] = bias[k] + sum_c sum_t W[k, c, t] * xrow[n, c, p + taps[t]] (module
     docstring; out.shape[2] >= MIN_POSITIONS). One task = TILES_PER_TASK position tiles of
-    one sample times up to KBLOCKS_PER_TASK blocks of 8 output channels; the tile's input
+    one sample times up to KBLOCKS_PER_TASK blocks of 8 output channels (PACK_STRIDED: one
+    tile, every block); the tile's input
     slab (C rows of 32) stays in L1 across the channel blocks. `pack` says where xrow is:
     - IN_PLACE: x (N, C, R) itself (span and the geometry unused);
     - PACK_1D: x (N, C, W), 1-D: the task copies its positions' window of each row, padded
@@ -316,15 +325,16 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
     wide = tile_width(out.dtype) == LANES and P >= 2 * LANES
     width = 2 * LANES if wide else LANES
     tiles = (P + width - 1) // width
-    chunks = (tiles + TILES_PER_TASK - 1) // TILES_PER_TASK
-    groups = (KB + KBLOCKS_PER_TASK - 1) // KBLOCKS_PER_TASK
+    per_task = 1 if pack == PACK_STRIDED else TILES_PER_TASK
+    chunks = (tiles + per_task - 1) // per_task
+    groups = 1 if pack == PACK_STRIDED else (KB + KBLOCKS_PER_TASK - 1) // KBLOCKS_PER_TASK
     Rs = R if pack == IN_PLACE else (sw * span if pack == PACK_1D else span)
     for task in prange(N * chunks * groups):
         g = task % groups
         chunk = (task // groups) % chunks
         n = task // (groups * chunks)
-        first = chunk * TILES_PER_TASK
-        last = min(tiles, first + TILES_PER_TASK)
+        first = chunk * per_task
+        last = min(tiles, first + per_task)
         if pack == IN_PLACE:
             xs = xf
             xrow = _u(n * C * R)
@@ -344,7 +354,7 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
             xrow = _u(0)
         for tile in range(first, last):
             p0 = min(tile * width, P - width) - ps
-            for kb in range(g * KBLOCKS_PER_TASK, min(KB, (g + 1) * KBLOCKS_PER_TASK)):
+            for kb in range(g * KB // groups, (g + 1) * KB // groups):
                 k0 = kb * KBLOCK
                 kn = min(KBLOCK, K - k0)
                 orow = _u((n * K + k0) * P + ps)

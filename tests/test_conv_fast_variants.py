@@ -181,6 +181,8 @@ SCRATCH_CASES = [
     ("grouped_h3", (2, 8, 6, 20), (16, 2, 3, 3), dict(groups=4, stride=(1, 2), dilation=(1, 2),
                                                        padding=1)),
     ("grouped_h3", (1, 6, 19, 9), (12, 2, 3, 3), dict(groups=3, padding=(0, 1))),
+    ("grouped_h3", (1, 8, 70, 12), (16, 2, 3, 3), dict(groups=4, padding=1)),   # 3 bands
+    ("grouped_h3", (2, 4, 67, 10), (8, 2, 3, 3), dict(groups=2)),   # a last band of 1 row
     ("grouped_h3", (1, 8, 4, 5, 6), (8, 4, 2, 3, 3), dict(groups=2, padding=1, stride=(2, 1, 1))),
     ("pointwise", (1, 3, 20), (5, 3, 2), dict(padding=6)),
     ("pointwise", (2, 4, 300), (9, 4, 3), dict(stride=3, dilation=5, padding=7)),
