@@ -24,7 +24,6 @@ remainder.
 Padding taps are multiplied like any other, as in torch's dense CPU convolution and in
 `conv3d_direct` (an inf weight gives NaN at the border). Only 'contract' (FMA) is used.
 """
-import numpy as np
 from numba import njit, prange
 
 from ._stack import tile_buffer, tile_buffers4
@@ -35,14 +34,31 @@ BLOCK = 16
 PIXELS = 8
 
 
-def pack_weight(w):
-    """(K, C, KD, KH, KW) -> (K/16, C/16, KD, KH, KW, 16c, 16k), zero-filled (numpy)."""
-    k, c = w.shape[:2]
-    kb, cb = -(-k // BLOCK), -(-c // BLOCK)
-    full = np.zeros((kb * BLOCK, cb * BLOCK) + w.shape[2:], w.dtype)
-    full[:k, :c] = w
-    full = full.reshape((kb, BLOCK, cb, BLOCK) + w.shape[2:])
-    return np.ascontiguousarray(full.transpose(0, 2, 4, 5, 6, 3, 1))
+def packed_weight_shape(w_shape):
+    """(K, C, KD, KH, KW) -> the shape of `pack_weight`'s output."""
+    k, c = w_shape[:2]
+    return (-(-k // BLOCK), -(-c // BLOCK)) + tuple(w_shape[2:]) + (BLOCK, BLOCK)
+
+
+@njit(parallel=True, cache=True)
+def pack_weight(w, wb):
+    """wb (K/16, C/16, KD, KH, KW, 16c, 16k) = w (K, C, KD, KH, KW), zero past K and C."""
+    K, C = w.shape[0], w.shape[1]
+    KB, CB = wb.shape[0], wb.shape[1]
+    T = w.shape[2] * w.shape[3] * w.shape[4]
+    wf = w.reshape(w.size)
+    bf = wb.reshape(wb.size)
+    for blk in prange(KB * CB):
+        kb = blk // CB
+        cb = blk % CB
+        at = _u(blk * T * BLOCK * BLOCK)
+        for t in range(T):
+            for c in range(BLOCK):
+                ci = cb * BLOCK + c
+                for k in range(BLOCK):
+                    ki = kb * BLOCK + k
+                    bf[at] = wf[_u((ki * C + ci) * T + t)] if ki < K and ci < C else 0.0
+                    at += _u(1)
 
 
 L2_BYTES = 1 << 20    # a band's scratch plus one pair's weights should fit: one core's L2
@@ -226,13 +242,25 @@ def _pack_band(xf, xs, n, od, oh0, rows_in, C, D, H, W, CB, KD, RH, WR, sd, sh, 
                             xf[src + _u(c) * plane + iw] if c < cn else 0.0)
 
 
+def scratch_size(w_shape, out_shape, stride, dilation, bands):
+    """Elements of one task's scratch in `conv3d_blocked` (C/16, KD, RH, WR, 16)."""
+    cb = -(-w_shape[1] // BLOCK)
+    kd, kh, kw = w_shape[2:]
+    oh, ow = out_shape[3:]
+    rows = (-(-oh // bands) - 1) * stride[1] + dilation[1] * (kh - 1) + 1
+    return cb * kd * rows * ((ow - 1) * stride[2] + dilation[2] * (kw - 1) + 1) * BLOCK
+
+
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
-def conv3d_blocked(x, wb, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, bands):
+def conv3d_blocked(x, wb, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, bands,
+                   scratch):
     """out (N, K, OD, OH, OW) = convolution of the NCDHW input x, zero-padded by (pd, ph, pw)
     before each dimension, with the packed weight wb (module docstring); groups == 1.
     One task = the output rows of one band of a plane (`bands` near-equal bands per plane),
-    all output channels: it packs the input rows the band reads into its own scratch, then
-    runs every pair of 16-channel output blocks over the band's positions."""
+    all output channels: it packs the input rows the band reads into scratch, then runs
+    every pair of 16-channel output blocks over the band's positions. `scratch` has a row
+    of `scratch_size(...)` per chunk: the tasks run in scratch.shape[0] near-equal chunks,
+    each on its own row."""
     N, C, D, H, W = x.shape
     KB, CB, KD, KH, KW = wb.shape[0], wb.shape[1], wb.shape[2], wb.shape[3], wb.shape[4]
     K, OD, OH, OW = out.shape[1], out.shape[2], out.shape[3], out.shape[4]
@@ -248,33 +276,47 @@ def conv3d_blocked(x, wb, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, d
     u_xcb, u_xd, u_xh, u_xw = _u(xcb), _u(xd), _u(dh * xh), _u(dw * BLOCK)
     wblock = _u(CB * KD * KH * KW * BLOCK * BLOCK)
     pairs = (KB + 1) // 2
+    tasks = N * OD * bands
+    chunks = scratch.shape[0]
+    for ch in prange(chunks):
+        xs = scratch[ch]
+        for t in range(ch * tasks // chunks, (ch + 1) * tasks // chunks):
+            _band(xf, xs, wf, of, bias, has_bias, t, bands, C, D, H, W, K, OD, OH, OW, KB,
+                  CB, KD, KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh, u_xcb, u_xd, u_xh,
+                  u_xw, wblock, pairs)
+
+
+@njit(fastmath=_FLAGS)
+def _band(xf, xs, wf, of, bias, has_bias, t, bands, C, D, H, W, K, OD, OH, OW, KB, CB, KD,
+          KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh, u_xcb, u_xd, u_xh, u_xw, wblock,
+          pairs):
+    """Task t of conv3d_blocked: pack its band into xs, then run every output-channel
+    pair over the band's positions."""
+    band = t % bands
+    od = (t // bands) % OD
+    n = t // (bands * OD)
+    oh0 = band * OH // bands
+    rows = (band + 1) * OH // bands - oh0
     P = OH * OW
-    for t in prange(N * OD * bands):
-        band = t % bands
-        od = (t // bands) % OD
-        n = t // (bands * OD)
-        oh0 = band * OH // bands
-        rows = (band + 1) * OH // bands - oh0
-        xs = np.empty(CB * xcb, x.dtype)
-        _pack_band(xf, xs, n, od, oh0, (rows - 1) * sh + dh * (KH - 1) + 1, C, D, H, W, CB,
-                   KD, RH, WR, sd, sh, pd, ph, pw, dd)
-        bias16 = tile_buffer(out.dtype)
-        bias16b = tile_buffer(out.dtype)
-        for pair in range(pairs):
-            kb = pair * 2
-            kb2 = min(kb + 1, KB - 1)     # an odd last block is computed and stored twice
-            for v in range(BLOCK):
-                k = kb * BLOCK + v
-                k2 = kb2 * BLOCK + v
-                bias16[v] = bias[k] if has_bias and k < K else 0.0
-                bias16b[v] = bias[k2] if has_bias and k2 < K else 0.0
-            orow = _u(((n * K + kb * BLOCK) * OD + od) * P + oh0 * OW)
-            ostep = _u((kb2 - kb) * BLOCK * OD * P)
-            kn = min(BLOCK, K - kb * BLOCK)
-            kn2 = min(BLOCK, K - kb2 * BLOCK)
-            wbase = _u(kb) * wblock
-            wstep = _u(kb2 - kb) * wblock
-            for f0 in range(0, rows * OW, PIXELS):
-                _tile(xs, wf, of, bias16, bias16b, _u(0), wbase, wstep, orow, ostep,
-                      _u(OD * P), kn, kn2, f0, rows * OW, OW, sh * xh, sw, _u(CB), _u(KD),
-                      _u(KH), _u(KW), u_xcb, u_xd, u_xh, u_xw)
+    _pack_band(xf, xs, n, od, oh0, (rows - 1) * sh + dh * (KH - 1) + 1, C, D, H, W, CB, KD,
+               RH, WR, sd, sh, pd, ph, pw, dd)
+    bias16 = tile_buffer(of.dtype)
+    bias16b = tile_buffer(of.dtype)
+    for pair in range(pairs):
+        kb = pair * 2
+        kb2 = min(kb + 1, KB - 1)     # an odd last block is computed and stored twice
+        for v in range(BLOCK):
+            k = kb * BLOCK + v
+            k2 = kb2 * BLOCK + v
+            bias16[v] = bias[k] if has_bias and k < K else 0.0
+            bias16b[v] = bias[k2] if has_bias and k2 < K else 0.0
+        orow = _u(((n * K + kb * BLOCK) * OD + od) * P + oh0 * OW)
+        ostep = _u((kb2 - kb) * BLOCK * OD * P)
+        kn = min(BLOCK, K - kb * BLOCK)
+        kn2 = min(BLOCK, K - kb2 * BLOCK)
+        wbase = _u(kb) * wblock
+        wstep = _u(kb2 - kb) * wblock
+        for f0 in range(0, rows * OW, PIXELS):
+            _tile(xs, wf, of, bias16, bias16b, _u(0), wbase, wstep, orow, ostep, _u(OD * P),
+                  kn, kn2, f0, rows * OW, OW, sh * WR * BLOCK, sw, _u(CB), _u(KD), _u(KH),
+                  _u(KW), u_xcb, u_xd, u_xh, u_xw)

@@ -18,7 +18,7 @@ import numpy as np
 
 from .parameter import Parameter
 
-__all__ = ["freeze", "is_frozen", "kernel_weight", "packed"]
+__all__ = ["freeze", "frozen_forms", "is_frozen", "kernel_weight"]
 
 
 class _FrozenMemory:
@@ -62,16 +62,10 @@ def kernel_weight(weight):
     return data if data is not None and data.base.intact() else None
 
 
-def packed(weight, name, pack):
-    """`pack(weight)`, computed once per frozen weight and kept; computed on every call for
-    any other array. `weight` is `kernel_weight`'s array or a view of it."""
+def frozen_forms(weight):
+    """The dict of packed forms kept with a frozen weight (`weight` is `kernel_weight`'s
+    array or a view of it), else None."""
     memory = weight.base
     if isinstance(memory, np.ndarray):      # a view of a view: numpy stops at the first
         memory = memory.base                # array whose base is not an array
-    if type(memory) is not _FrozenMemory:
-        return pack(weight)
-    key = (name, weight.shape)
-    form = memory.forms.get(key)
-    if form is None:
-        form = memory.forms[key] = pack(weight)
-    return form
+    return memory.forms if type(memory) is _FrozenMemory else None
