@@ -72,7 +72,10 @@ print(resident_bytes() - before > ALLOWED_GROWTH)
 # Measured in a fresh process that fixes malloc's thresholds before anything is allocated
 # (fastnn/_peakmem.py: in this process, the heap left by earlier tests adds noise).
 
-SCRATCH_PER_THREAD = 1 << 20      # the largest per-task scratch: a 'blocked' band (L2)
+# what a call may allocate beyond its output: the per-task rows of 'direct', 'grouped_h3'
+# and 'pointwise' (at most 0.15 MB on the bench cases; 'blocked' keeps its scratch per
+# thread between calls)
+SCRATCH = 512 * 1024
 NOISE = 256 * 1024
 GROWTH = 4                        # batch of the larger call in the growth test
 
@@ -143,7 +146,7 @@ def test_a_call_allocates_no_more_than_scratch_beyond_its_output(measured, label
     variant, extra, size = measured["cases"][label]
     print(f"{label} [{variant}]: {extra / 1e6:+.2f} MB beyond the output (input "
           f"{size / 1e6:.2f} MB)")
-    assert extra <= 2 * SCRATCH_PER_THREAD + NOISE
+    assert extra <= SCRATCH
 
 
 @pytest.mark.parametrize("name", [n for n in _growth_layers() if "control" not in n])

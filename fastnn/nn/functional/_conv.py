@@ -440,20 +440,26 @@ def _grouped_h3_only(x, w, b, out, stride, pad_before, pad_after, dilation, grou
 
 def _blocked_pays(w, out, groups):
     """Measured (2 threads, idle-gated alternating blocks, /work/scratch/speed): 'blocked'
-    wins on dense 2-D/3-D convolutions with >= 16 input and output channels (3x3 n1 64ch
-    56x56 0.82 -> 0.96 of torch, n8 128ch 28x28 0.76 -> 0.95, conv3d 16x28x28 0.72 ->
+    wins on dense 2-D/3-D convolutions with >= 16 input and >= 32 output channels (3x3 n1
+    64ch 56x56 0.82 -> 0.96 of torch, n8 128ch 28x28 0.76 -> 0.95, conv3d 16x28x28 0.72 ->
     0.91, 1x1 n8 256->64 0.49 -> ~0.8); it loses on 1-D (0.55x of 'direct': packing is a
-    third of it) and where channels pad badly to 16 (3->64 7x7 stem: 4x slower).
-    Its weights are repacked on every call, which does not pay back on few output
-    positions: 3x3 direct / blocked ms at batch 1 (positions): 64ch 56x56 (3136) 0.82 /
-    0.67, 128ch 28x28 (784) 0.75 / 0.82, 256ch 14x14 (196) 0.77 / 1.57, 512ch 7x7 (49)
-    1.61 / 4.64; at batch 8, 512ch 7x7 (392) 11.4 / 9.0. 1x1 kernels pack cheaply and the
-    direct kernel is weak on them (ResNet 1x1 s2 256->512 at 196 positions: 0.40 vs 0.68
-    of torch), so they go blocked at any size."""
+    third of it), where channels pad badly to 16 (3->64 7x7 stem: 4x slower) and with 16
+    output channels (one block computed twice: 3x3 n1 16ch 56x56 0.120 ms vs 0.073).
+    Unless the weights are frozen (`fastnn.optimize_for_inference`) they are packed on
+    every call, which does not pay back on few output positions. ms direct / blocked, n1,
+    /work/scratch/s3/pays.py:
+        weights as given  3x3 256ch 14x14 (196 positions) 0.70 / 0.78, 512ch 7x7 (49)
+                          1.44 / 1.55, 3x3 s2 128->256 28x28 (196) 0.43 / 0.33
+        frozen            the same 0.69 / 0.57, 1.46 / 0.68, 0.45 / 0.34; 3x3 s2
+                          256->512 14x14 (49) 0.87 / 0.36
+    so frozen weights go blocked at any size. 1x1 kernels pack cheaply and the direct
+    kernel is weak on them, so they go blocked at any size too (when 'pointwise' does not
+    take them)."""
     positions = out.shape[0] * out.shape[2] * out.shape[3] * out.shape[4]
     taps = w.shape[2] * w.shape[3] * w.shape[4]
-    return (groups == 1 and w.shape[1] >= 16 and w.shape[0] >= 16
-            and out.shape[2] * out.shape[3] > 1 and (positions >= 392 or taps == 1))
+    return (groups == 1 and w.shape[1] >= 16 and w.shape[0] >= 32
+            and out.shape[2] * out.shape[3] > 1
+            and (positions >= 392 or taps == 1 or frozen_forms(w) is not None))
 
 
 # Per-sample multiply-adds up to which a 1x1 convolution goes to BLAS (see _rule).
@@ -480,7 +486,7 @@ def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     GEMM_1X1_MAX_MACS multiply-adds per sample -> 'im2col_gemm' (one BLAS GEMM on the
     input as it is). A grouped convolution with
     2-16 input channels per group that 'grouped_h3' takes -> 'grouped_h3'; a dense 2-D or
-    3-D one with >= 16 channels in and out -> 'blocked' (see `_blocked_pays`). Otherwise
+    3-D one with >= 16 channels in and >= 32 out -> 'blocked' (see `_blocked_pays`). Otherwise
     'direct'.
 
     Measured (2 threads, OPENBLAS_CORETYPE=Haswell as set on this machine, alternating
