@@ -127,17 +127,19 @@ def _linear(batch, c_in, c_out):
     return make
 
 
-def _model(name, **input_args):
+def _model(name, optimized=False, **input_args):
     def make(dtype):
         from fastnn import examples
         fastnn.manual_seed(0)
         model = examples.load(name).build().eval()
         if dtype == np.float64:
             model.double()
+        frozen = fastnn.optimize_for_inference(model)
+        if optimized:
+            model = frozen
         x = np.asarray(examples.load(name).example_input(**input_args), dtype=dtype)
-        optimized = fastnn.optimize_for_inference(model)
         return Workload(None, (lambda: model(x),), {}, _torch_model_call(name, model, x),
-                        model_frozen=lambda: optimized(x))
+                        model_frozen=lambda: frozen(x))
     return make
 
 
@@ -221,6 +223,8 @@ CASES = [
     Case("linear", "1x4096 @ 4096->1000", _linear(1, 4096, 1000), smoke=True),
     Case("model", "LeNet batch 1", _model("lenet", batch_size=1), None, smoke=True),
     Case("model", "ResNet-18 batch 1 224x224", _model("resnet", batch_size=1), None),
+    Case("model", "ResNet-18 batch 1 224x224, optimized",
+         _model("resnet", optimized=True, batch_size=1), None),
 ]
 
 
