@@ -1,9 +1,9 @@
 """Dense convolution in a channel-blocked layout (PERF.md, "What a probe measured").
 
-The input stays NCDHW: nothing input-sized is allocated per call. One task = one band of
-output rows of one (n, od) plane (`band_count` bands per plane). It packs the input rows
-the band reads into a scratch of its own (`np.empty` in the task, freed at its end), then
-runs every pair of 16-channel output blocks over the band, so the scratch is packed once
+The input stays NCDHW: nothing is allocated per call. One task = one band of output rows
+of one (n, od) plane (`band_count` bands per plane). It packs the input rows the band
+reads into scratch (one row of the caller's per-thread `scratch` per chunk of tasks), then
+runs every pair of 16-channel output blocks over the band, so the rows are packed once
 and reused by all output channels.
 
 Layouts (BLOCK = 16 channels, zero-filled past the real channel count):
