@@ -12,9 +12,12 @@ given two settings:
 - the peak is reset just before the call (``5`` written to ``/proc/self/clear_refs``).
 
 Blocks under 64 KiB (a kernel's per-task scratch rows, for instance) may come from memory
-the heap already holds and are then not counted. The figure is exact to a few pages in a
-process that called `fix_malloc` before its first large allocation (`python -m fastnn
-bench --memory`, the test of tests/test_memory.py): in a process whose heap already holds
+the heap already holds and are then not counted. The kernel keeps resident sizes in
+per-CPU counters that are read approximately, so a figure can be off by up to ~0.5 MB (a
+0.8 MB copy was once seen as 0.6 MB; most readings agree to a few pages). Best in a
+process whose malloc thresholds were fixed before its first large allocation
+(MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ in the environment, as
+tests/test_memory.py does, or `fix_malloc` early): in a process whose heap already holds
 large free blocks, a call can be served from them (the heap is trimmed before the call, so
 their pages count again when touched) and small allocations scattered over trimmed pages
 add up to ~2 MB of noise.
