@@ -105,8 +105,10 @@ def _max_along_row(buf, o, OW, kw, sw, dw):
 
 
 @njit(parallel=True, cache=True)
-def max_pool3d_with_indices(x, out, indices, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw):
-    """Values and flat indices (into each plane's D*H*W input volume), torch's loop."""
+def max_pool3d_with_indices(x, out, indices, store_indices, kd, kh, kw, sd, sh, sw, pd, ph,
+                            pw, dd, dh, dw):
+    """Values and, if `store_indices`, flat indices (into each plane's D*H*W input volume;
+    `indices` is not touched otherwise), torch's loop."""
     planes, D, H, W = x.shape
     OD, OH, OW = out.shape[1], out.shape[2], out.shape[3]
     rows = planes * OD * OH
@@ -150,7 +152,8 @@ def max_pool3d_with_indices(x, out, indices, kd, kh, kw, sd, sh, sw, pd, ph, pw,
                         i_h += dh
                     i_d += dd
                 out[p, od, oh, ow] = best
-                indices[p, od, oh, ow] = best_index
+                if store_indices:
+                    indices[p, od, oh, ow] = best_index
 
 
 @njit(inline="always")

@@ -77,7 +77,7 @@ def _separable_fits(width, out_width, k, s, p, d):
 def _max_pool_with_indices(nd, arr, k, s, p, d, out):
     args = _pad3(k, nd, 1) + _pad3(s, nd, 1) + _pad3(p, nd, 0) + _pad3(d, nd, 1)
     return _run(arr, nd, out, lambda x, o, i: launch(
-        _max_kernels.max_pool3d_with_indices, x, o, i, *args, work=x.size), True)
+        _max_kernels.max_pool3d_with_indices, x, o, i, True, *args, work=x.size), True)
 
 
 def _max_pool_nd(nd, input, kernel_size, stride, padding, dilation, ceil_mode, with_indices):
@@ -251,9 +251,13 @@ def _run_separable(x, out, *window):
     launch(_max_kernels.max_pool3d, x, out, *window, work=x.size)
 
 
+_NO_INDICES = np.zeros((1, 1, 1, 1), np.int64)
+
+
 def _run_window_loop(x, out, *window):
-    launch(_max_kernels.max_pool3d_with_indices, x, out, np.empty(out.shape, np.int64),
-           *window, work=x.size)
+    # values only: no indices array (it was twice the float32 output per call)
+    launch(_max_kernels.max_pool3d_with_indices, x, out, _NO_INDICES, False, *window,
+           work=x.size)
 
 
 def _separable_applies(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw):
