@@ -4,6 +4,7 @@ import copy
 
 from .nn._frozen import freeze
 from .nn.modules.conv import _ConvNd
+from .nn.modules.module import Module
 from .nn.parameter import Parameter
 
 __all__ = ["optimize_for_inference"]
@@ -28,6 +29,9 @@ def optimize_for_inference(module):
         >>> model = fastnn.optimize_for_inference(resnet18())
         >>> out = model(image)
     """
+    if not isinstance(module, Module):
+        raise TypeError(f"optimize_for_inference(): argument 'module' must be a Module, not "
+                        f"{type(module).__name__}")
     model = copy.deepcopy(module).eval()
     for child in model.modules():
         if isinstance(child, _ConvNd) and isinstance(child.weight, Parameter):

@@ -159,3 +159,9 @@ def test_resnet_optimized_gives_the_same_numbers_up_to_rounding(torch):
     assert not np.array_equal(got, ours)            # another kernel ran: the test means it
     np.testing.assert_allclose(got, ours, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("value", [None, np.zeros(3), "model", F.conv2d])
+def test_anything_but_a_module_is_refused(value):
+    with pytest.raises(TypeError, match="argument 'module' must be a Module, not"):
+        fastnn.optimize_for_inference(value)
