@@ -34,7 +34,8 @@ class Workload:
     kwargs: dict = field(default_factory=dict)
     torch_call: object = None
     work: object = None
-    model_frozen: object = None     # a model: its call after optimize_for_inference
+    model: object = None            # a model and its input (op None)
+    model_input: object = None
 
     def variants(self):
         """The variants that can run here (["default"] for a model)."""
@@ -61,7 +62,10 @@ class Workload:
         """This workload with its weights frozen, as `fastnn.optimize_for_inference`
         leaves a model's convolutions (their packed forms are kept between calls)."""
         if self.op is None:
-            return replace(self, args=(self.model_frozen,)) if self.model_frozen else self
+            if self.model is None:
+                return self
+            optimized, x = fastnn.optimize_for_inference(self.model), self.model_input
+            return replace(self, args=(lambda: optimized(x),))
         if not self.op.startswith("conv"):
             return self
         x, w, b = self.args
@@ -134,12 +138,11 @@ def _model(name, optimized=False, **input_args):
         model = examples.load(name).build().eval()
         if dtype == np.float64:
             model.double()
-        frozen = fastnn.optimize_for_inference(model)
         if optimized:
-            model = frozen
+            model = fastnn.optimize_for_inference(model)
         x = np.asarray(examples.load(name).example_input(**input_args), dtype=dtype)
         return Workload(None, (lambda: model(x),), {}, _torch_model_call(name, model, x),
-                        model_frozen=lambda: frozen(x))
+                        model=model, model_input=x)
     return make
 
 

@@ -52,8 +52,7 @@ def freeze(weight, dtype=None):
 
 def is_frozen(param):
     """True for a Parameter made by `freeze` whose memory is still read-only."""
-    data = getattr(param, "_frozen_data", None)
-    return data is not None and data.base.intact()
+    return kernel_weight(param) is not None
 
 
 def kernel_weight(weight):
