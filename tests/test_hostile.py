@@ -647,3 +647,46 @@ def test_batch_norm_module_without_tensors_takes_a_negative_num_features():
     """nn.BatchNorm1d(-1, affine=False, track_running_stats=False) works in torch;
     fastnn raises RuntimeError (negative dimension)."""
     nn.BatchNorm1d(-1, affine=False, track_running_stats=False)
+
+
+# ------------------------------------------------------------------ absurd but legal
+
+ABSURD = [dict(stride=10**12), dict(stride=2**40), dict(stride=2**62),
+          dict(dilation=10**12), dict(padding=2**31), dict(padding=10**12)]
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("kwargs", ABSURD, ids=repr)
+def test_conv_absurd_arguments(nd, kwargs):
+    """Huge strides are legal (torch: one output position per dimension); huge dilations
+    and paddings must be refused at once, never crash inside a kernel or allocate."""
+    rng = np.random.default_rng(nd)
+    x = rng.standard_normal((2, 3) + (5,) * nd).astype(np.float32)
+    w = rng.standard_normal((4, 3) + (3,) * nd).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    fn = f"conv{nd}d"
+    if "stride" in kwargs:
+        for stride in (kwargs["stride"], (1,) * (nd - 1) + (kwargs["stride"],)):
+            got = getattr(F, fn)(x, w, b, stride=stride)
+            want = getattr(TF, fn)(*map(torch.from_numpy, (x, w, b)), stride=stride)
+            np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-5)
+    else:
+        with pytest.raises(RuntimeError):
+            getattr(F, fn)(x, w, b, **kwargs)
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("stride", [10**12, 2**62])
+def test_pool_absurd_stride(kind, nd, stride):
+    """torch's answer, or its error (2-D and 3-D pools narrow the stride to a C int)."""
+    x = np.random.default_rng(nd).standard_normal((2, 3) + (5,) * nd).astype(np.float32)
+    fn = f"{kind}_pool{nd}d"
+    try:
+        want = getattr(TF, fn)(torch.from_numpy(x), 2, stride)
+    except RuntimeError as error:
+        with pytest.raises(RuntimeError, match=f"^{error}$"):
+            getattr(F, fn)(x, 2, stride)
+    else:
+        got = getattr(F, fn)(x, 2, stride)
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-6, atol=1e-6)

@@ -166,6 +166,9 @@ def _plan(nd, x, w, b, stride, padding, dilation, groups):
     if not math.prod(out_shape):
         return out_shape, dtype, batched, None, None, None
     shapes5 = tuple(_as_3d_shape(shape, nd) for shape in (x.shape, w.shape, out_shape))
+    # along a dimension with one output position the stride is never taken; the kernels
+    # size their row copies from it (stride=10**12 asked for a 4 TB scratch)
+    stride = tuple(1 if o == 1 else s for o, s in zip(out_spatial, stride))
     lead = (1,) * (3 - nd)
     tail = (lead + stride, (0,) * (3 - nd) + tuple(pad_before),
             (0,) * (3 - nd) + tuple(pad_after), lead + dilation, groups)
