@@ -255,7 +255,22 @@ def gelu(input, *, approximate="none"):
     arr = float_array(input)
     if approximate == "tanh":
         return run_kernel(_k.gelu_tanh, input, arr, False)
-    return run_kernel(_k.gelu_erf, input, arr, False, (arr.dtype.itemsize == 4,))
+    return run_kernel(_k.gelu_erf, input, arr, False,
+                      (arr.dtype.itemsize == 4 and _torch_erf_is_avx512(),))
+
+
+def _torch_erf_is_avx512():
+    """torch's float32 gelu turns +inf into NaN where it runs its AVX-512 kernels (a CPU
+    with AVX-512F), and gives +inf on AVX2 ones: fastnn answers as torch does on the CPU
+    it runs on."""
+    global _AVX512
+    if _AVX512 is None:
+        import llvmlite.binding as ll
+        _AVX512 = bool(ll.get_host_cpu_features().get("avx512f", False))
+    return _AVX512
+
+
+_AVX512 = None
 
 
 def silu(input, inplace=False):
