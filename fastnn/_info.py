@@ -53,6 +53,18 @@ def simd_features():
     return sorted(name for name, on in features.items() if on and name.startswith(_SIMD_PREFIXES))
 
 
+def codegen_target():
+    """The CPU fastnn's kernels compile for, the vector width they use and why."""
+    from .kernels._target import target
+    t = target()
+    line = f"{t.cpu}, {t.vector_bits}-bit vectors, {t.registers} registers ({t.reason})"
+    if t.vector_bits == 512:
+        line += "; kernels compiled with prefer-vector-width=512"
+    if numba.config.CPU_NAME or numba.config.CPU_FEATURES is not None:
+        line += "; set by NUMBA_CPU_NAME/NUMBA_CPU_FEATURES"
+    return line
+
+
 def report():
     """The lines `python -m fastnn info` prints, as (label, value) pairs."""
     return [
@@ -68,6 +80,7 @@ def report():
         ("fork", fork_behaviour()),
         ("cpu", f"{llvmlite.binding.get_host_cpu_name()}, {os.cpu_count()} logical cores"),
         ("simd", " ".join(simd_features()) or "none detected"),
+        ("codegen target", codegen_target()),
         ("kernel cache", kernel_cache_dir() or "none writable (kernels recompile each run)"),
     ]
 

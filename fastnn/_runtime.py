@@ -29,6 +29,8 @@ import warnings
 
 import numba
 
+from .kernels._target import njit as kernel_njit
+
 _SAFE_LAYERS = ("tbb", "omp")
 
 if "NUMBA_THREADING_LAYER" not in os.environ:
@@ -125,7 +127,7 @@ def serial_twin(kernel):
                 options = dict(kernel.targetoptions, parallel=False)
                 options.pop("nopython", None)     # implied by njit, which warns about it
                 cached = type(kernel._cache).__name__ != "NullCache"
-                serial = numba.njit(cache=cached, **options)(twin)
+                serial = kernel_njit(cache=cached, **options)(twin)
                 _serial_variants[kernel] = serial
     return serial
 

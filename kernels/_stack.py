@@ -6,11 +6,13 @@ meminfo: when every access to it is inside fully unrolled loops of constant trip
 LLVM promotes it to (vector) registers (PERF.md, "What a probe measured").
 """
 from llvmlite import ir
-from numba import carray, njit, types
+from numba import carray, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-TILE = 16      # stack buffer length: one 512-bit register of float32, two of float64
+from ._target import njit, target
+
+TILE = 16      # stack buffer length: one 512-bit register of float32
 
 
 @intrinsic
@@ -30,14 +32,27 @@ def _alloca(typingctx, size, dtype):
 
 @intrinsic
 def tile_width(typingctx, dtype):
-    """Elements of `dtype` in one 512-bit register, as a compile-time constant (so loops
-    over it have a constant trip count): 16 for float32, 8 for float64."""
-    width = 512 // dtype.dtype.bitwidth
+    """Elements of `dtype` in one vector register of the codegen target (kernels/_target.py),
+    at most TILE, as a compile-time constant (so loops over it have a constant trip count):
+    16 float32 / 8 float64 with AVX-512, 8 / 4 with AVX2, 4 / 2 with 128-bit vectors."""
+    width = min(TILE, target().vector_bits // dtype.dtype.bitwidth)
 
     def codegen(context, builder, signature, args):
         return context.get_constant(types.intp, width)
 
     return types.intp(dtype), codegen
+
+
+@intrinsic
+def wide_register_file(typingctx):
+    """True, as a compile-time constant, where the target has 32 vector registers (AVX-512):
+    tiles of 16 accumulators fit; with 16 registers they take 8 at most."""
+    wide = target().registers == 32
+
+    def codegen(context, builder, signature, args):
+        return context.get_constant(types.boolean, wide)
+
+    return types.boolean(), codegen
 
 
 @njit(inline="always")

@@ -33,9 +33,10 @@ padding (3-D).
 Only the 'contract' fastmath flag is used, so NaN and inf propagate as in torch.
 """
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from ._stack import tile_buffer, tile_width
+from ._target import njit
 from .conv_pad import _u
 from .rows import SLACK, copy_run, padded_row
 

@@ -11,9 +11,10 @@ own scratch (kernels/rows.py `padded_window`), never the whole input.
 import functools
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from ._stack import TILE
+from ._target import njit
 
 
 @njit(inline="always")

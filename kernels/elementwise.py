@@ -12,7 +12,9 @@ not here: numpy's SIMD exp/tanh are faster than these scalar libm loops (see _ac
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from ._target import njit
 
 # fastmath without nnan/ninf: reductions may be reassociated (vectorised) while NaN and inf
 # still propagate exactly as in torch.

@@ -6,7 +6,9 @@ x is (N, C, D, H, W); `cols` is (C * KD * KH * KW, OD * OH * OW) for one sample:
 inflated. Rows are ordered as the weight's (C/groups, KD, KH, KW) flattening, group by
 group, so group g's GEMM reads rows g*Cg*K .. (g+1)*Cg*K of `cols`.
 """
-from numba import njit, prange
+from numba import prange
+
+from ._target import njit
 
 
 @njit(parallel=True, cache=True)

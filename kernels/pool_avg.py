@@ -6,8 +6,9 @@ divides. The summation order differs from torch's window loop, so float32 result
 to rounding (about 1e-7 relative), not bit for bit.
 """
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
+from ._target import njit
 from .pooling import _chunk_bounds, adaptive_end, adaptive_start, num_chunks
 
 
