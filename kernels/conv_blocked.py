@@ -3,8 +3,8 @@
 The input stays NCDHW: nothing is allocated per call. One task = one band of output rows
 of one (n, od) plane (`band_count` bands per plane). It packs the input rows the band
 reads into scratch (one row of the caller's per-thread `scratch` per chunk of tasks), then
-runs every pair of 16-channel output blocks over the band, so the rows are packed once
-and reused by all output channels.
+runs every group of one or two 16-channel output blocks over the band, so the rows are
+packed once and reused by all output channels.
 
 Layouts (BLOCK = 16 channels, zero-filled past the real channel count):
 - scratch xs (C/16, KD, RH, WR, 16): for each input block and depth tap kd, the RH input
@@ -13,10 +13,12 @@ Layouts (BLOCK = 16 channels, zero-filled past the real channel count):
 - weight wb (K/16, C/16, KD, KH, KW, 16c, 16k) (`pack_weight`);
 - output: written straight into the NCDHW `out`.
 
-A tile is PIXELS output positions times two blocks of 16 output channels: 2 x PIXELS
-accumulators of 16 lanes (one 512-bit register each for float32). For each input channel
-the tile loads one 16-channel weight vector and broadcasts one input value per position,
-so stride and dilation only change where the broadcasts come from, and a tile's positions
+A tile is B blocks of 16 output channels times P output positions, B x P accumulators of
+16 lanes, generated for every shape the targets need (kernels/tiles_blocked.py) and chosen
+for the codegen target by kernels/_shapes.py (2x8 with AVX-512's 32 registers of 512 bits,
+1x4 with AVX2's 16 of 256). For each input channel the tile loads one 16-channel weight
+vector per block and broadcasts one input value per position, so stride and dilation
+only change where the broadcasts come from, and a tile's positions
 run on across row ends, flat over the band (no remainder tiles: 33-wide rows wasted 21%
 with per-row tiles); the band's last tile repeats its last position, never a scalar
 remainder.
@@ -24,14 +26,16 @@ remainder.
 Padding taps are multiplied like any other, as in torch's dense CPU convolution and in
 `conv3d_direct` (an inf weight gives NaN at the border). Only 'contract' (FMA) is used.
 """
-from numba import njit, prange
+from numba import prange, types
+from numba.extending import intrinsic, overload
 
-from ._stack import tile_buffer, tile_buffers4
+from . import _shapes, tiles_blocked
+from ._stack import tile_buffer
+from ._target import njit, target
 from .conv_pad import _u
 
 _FLAGS = {"contract"}
 BLOCK = 16
-PIXELS = 8
 
 
 def packed_weight_shape(w_shape):
@@ -95,117 +99,38 @@ def band_count(x_shape, w_shape, out_shape, stride, dilation, itemsize, threads)
     return max(oh, 1)
 
 
-@njit(fastmath=_FLAGS)
-def _tile(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2, first,
-          P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw):
-    """Output positions first..first+PIXELS-1 (flat over a band of rows OW wide, clamped to
-    its P positions, so a tile may span rows and only the band's end repeats work), two blocks of
-    16 channels (weights at wbase and wbase + wstep, NCDHW outputs at orow and
-    orow + ostep, channels ostride apart, kn and kn2 of them real):
-    sixteen one-register accumulators, each weight vector feeds PIXELS FMAs and each
-    broadcast two. Input tap (cb, kd, kh, kw) of band position (oh, ow) starts at
-    xf[xrow + cb*xcb + kd*xd + kh*xh + kw*xw + oh*shxh + ow*sw*16]."""
-    a0, a1, a2, a3 = tile_buffers4(of.dtype)
-    b0, b1, b2, b3 = tile_buffers4(of.dtype)
-    a4, a5, a6, a7 = tile_buffers4(of.dtype)
-    b4, b5, b6, b7 = tile_buffers4(of.dtype)
-    for v in range(BLOCK):
-        a0[v] = bias16[v]
-        b0[v] = bias16b[v]
-        a1[v] = bias16[v]
-        b1[v] = bias16b[v]
-        a2[v] = bias16[v]
-        b2[v] = bias16b[v]
-        a3[v] = bias16[v]
-        b3[v] = bias16b[v]
-        a4[v] = bias16[v]
-        b4[v] = bias16b[v]
-        a5[v] = bias16[v]
-        b5[v] = bias16b[v]
-        a6[v] = bias16[v]
-        b6[v] = bias16b[v]
-        a7[v] = bias16[v]
-        b7[v] = bias16b[v]
-    last = P - 1
-    f0 = min(first + 0, last)
-    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
-    f1 = min(first + 1, last)
-    p1 = _u((f1 // OW) * shxh + (f1 % OW) * sw * BLOCK)
-    f2 = min(first + 2, last)
-    p2 = _u((f2 // OW) * shxh + (f2 % OW) * sw * BLOCK)
-    f3 = min(first + 3, last)
-    p3 = _u((f3 // OW) * shxh + (f3 % OW) * sw * BLOCK)
-    f4 = min(first + 4, last)
-    p4 = _u((f4 // OW) * shxh + (f4 % OW) * sw * BLOCK)
-    f5 = min(first + 5, last)
-    p5 = _u((f5 // OW) * shxh + (f5 % OW) * sw * BLOCK)
-    f6 = min(first + 6, last)
-    p6 = _u((f6 // OW) * shxh + (f6 % OW) * sw * BLOCK)
-    f7 = min(first + 7, last)
-    p7 = _u((f7 // OW) * shxh + (f7 % OW) * sw * BLOCK)
-    wo = wbase
-    for cb in range(CB):
-        for kd in range(KD):
-            for kh in range(KH):
-                xr = xrow + cb * xcb + kd * xd + kh * xh
-                for kw in range(KW):
-                    xo = xr + kw * xw
-                    for c in range(BLOCK):
-                        uc = _u(c)
-                        e0 = xf[xo + p0 + uc]
-                        e1 = xf[xo + p1 + uc]
-                        e2 = xf[xo + p2 + uc]
-                        e3 = xf[xo + p3 + uc]
-                        e4 = xf[xo + p4 + uc]
-                        e5 = xf[xo + p5 + uc]
-                        e6 = xf[xo + p6 + uc]
-                        e7 = xf[xo + p7 + uc]
-                        for v in range(BLOCK):
-                            q = wf[wo + _u(v)]
-                            r = wf[wo + wstep + _u(v)]
-                            a0[v] += q * e0
-                            a1[v] += q * e1
-                            a2[v] += q * e2
-                            a3[v] += q * e3
-                            a4[v] += q * e4
-                            a5[v] += q * e5
-                            a6[v] += q * e6
-                            a7[v] += q * e7
-                            b0[v] += r * e0
-                            b1[v] += r * e1
-                            b2[v] += r * e2
-                            b3[v] += r * e3
-                            b4[v] += r * e4
-                            b5[v] += r * e5
-                            b6[v] += r * e6
-                            b7[v] += r * e7
-                        wo += _u(BLOCK)
-    _store(of, a0, orow + _u(f0), ostride, kn)
-    _store(of, a1, orow + _u(f1), ostride, kn)
-    _store(of, a2, orow + _u(f2), ostride, kn)
-    _store(of, a3, orow + _u(f3), ostride, kn)
-    _store(of, a4, orow + _u(f4), ostride, kn)
-    _store(of, a5, orow + _u(f5), ostride, kn)
-    _store(of, a6, orow + _u(f6), ostride, kn)
-    _store(of, a7, orow + _u(f7), ostride, kn)
-    _store(of, b0, orow + ostep + _u(f0), ostride, kn2)
-    _store(of, b1, orow + ostep + _u(f1), ostride, kn2)
-    _store(of, b2, orow + ostep + _u(f2), ostride, kn2)
-    _store(of, b3, orow + ostep + _u(f3), ostride, kn2)
-    _store(of, b4, orow + ostep + _u(f4), ostride, kn2)
-    _store(of, b5, orow + ostep + _u(f5), ostride, kn2)
-    _store(of, b6, orow + ostep + _u(f6), ostride, kn2)
-    _store(of, b7, orow + ostep + _u(f7), ostride, kn2)
+def _shape_for(dtype):
+    """(blocks, positions) of the tile for a Numba float type on this codegen target."""
+    return _shapes.blocked_shape(target().vector_bits, dtype.bitwidth // 8)
 
 
-@njit(inline="always")
-def _store(of, acc, at, ostride, kn):
-    """Channel lanes v < kn of `acc` to of[at + v*ostride] (NCDHW: one plane apart).
-    Storing straight into NCDHW costs ~5% of a 64-channel 3x3 tile; a separate
-    unpacking pass cost 13% (and 33% on a 1-D convolution)."""
-    for v in range(BLOCK):
-        if v < kn:
-            of[at + _u(v) * ostride] = acc[v]
+@intrinsic
+def _tile_shape(typingctx, dtype):
+    """`_shape_for(dtype)` as compile-time constants."""
+    shape = _shape_for(dtype.dtype)
+    signature = types.UniTuple(types.intp, 2)(dtype)
+
+    def codegen(context, builder, sig, args):
+        return context.make_tuple(builder, sig.return_type,
+                                  [context.get_constant(types.intp, n) for n in shape])
+    return signature, codegen
+
+
+def _tile(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
+          first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw):
+    """Output positions first.. (flat over a band of rows OW wide, clamped to its P
+    positions, so a tile may span rows and only the band's end repeats work) of one or two
+    blocks of 16 channels (weights at wbase and wbase + wstep, NCDHW outputs at orow and
+    orow + ostep, channels ostride apart, kn and kn2 of them real), in the generated tile
+    `_tile_shape` picks (kernels/tiles_blocked.py). Each weight vector feeds one FMA per
+    position and each broadcast one per block. Input tap (cb, kd, kh, kw) of band position
+    (oh, ow) starts at xf[xrow + cb*xcb + kd*xd + kh*xh + kw*xw + oh*shxh + ow*sw*16]."""
+
+
+@overload(_tile, jit_options={"fastmath": _FLAGS})
+def _tile_for_target(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride,
+                     kn, kn2, first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw):
+    return tiles_blocked.TILES[_shape_for(of.dtype)].py_func
 
 
 @njit(inline="always")
@@ -258,7 +183,7 @@ def conv3d_blocked(x, wb, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, d
     before each dimension, with the packed weight wb (module docstring); groups == 1.
     One task = the output rows of one band of a plane (`bands` near-equal bands per plane),
     all output channels: it packs the input rows the band reads into scratch, then runs
-    every pair of 16-channel output blocks over the band's positions. `scratch` has a row
+    every group of 16-channel output blocks over the band's positions. `scratch` has a row
     of `scratch_size(...)` per chunk: the tasks run in scratch.shape[0] near-equal chunks,
     each on its own row."""
     N, C, D, H, W = x.shape
@@ -275,7 +200,6 @@ def conv3d_blocked(x, wb, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, d
     xcb = KD * xd
     u_xcb, u_xd, u_xh, u_xw = _u(xcb), _u(xd), _u(dh * xh), _u(dw * BLOCK)
     wblock = _u(CB * KD * KH * KW * BLOCK * BLOCK)
-    pairs = (KB + 1) // 2
     tasks = N * OD * bands
     chunks = scratch.shape[0]
     for ch in prange(chunks):
@@ -283,15 +207,14 @@ def conv3d_blocked(x, wb, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, d
         for t in range(ch * tasks // chunks, (ch + 1) * tasks // chunks):
             _band(xf, xs, wf, of, bias, has_bias, t, bands, C, D, H, W, K, OD, OH, OW, KB,
                   CB, KD, KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh, u_xcb, u_xd, u_xh,
-                  u_xw, wblock, pairs)
+                  u_xw, wblock)
 
 
 @njit(fastmath=_FLAGS)
 def _band(xf, xs, wf, of, bias, has_bias, t, bands, C, D, H, W, K, OD, OH, OW, KB, CB, KD,
-          KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh, u_xcb, u_xd, u_xh, u_xw, wblock,
-          pairs):
-    """Task t of conv3d_blocked: pack its band into xs, then run every output-channel
-    pair over the band's positions."""
+          KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh, u_xcb, u_xd, u_xh, u_xw, wblock):
+    """Task t of conv3d_blocked: pack its band into xs, then run every group of output
+    blocks over the band's positions."""
     band = t % bands
     od = (t // bands) % OD
     n = t // (bands * OD)
@@ -302,9 +225,10 @@ def _band(xf, xs, wf, of, bias, has_bias, t, bands, C, D, H, W, K, OD, OH, OW, K
                RH, WR, sd, sh, pd, ph, pw, dd)
     bias16 = tile_buffer(of.dtype)
     bias16b = tile_buffer(of.dtype)
-    for pair in range(pairs):
-        kb = pair * 2
-        kb2 = min(kb + 1, KB - 1)     # an odd last block is computed and stored twice
+    blocks, pixels = _tile_shape(of.dtype)
+    for group in range((KB + blocks - 1) // blocks):
+        kb = group * blocks
+        kb2 = min(kb + blocks - 1, KB - 1)     # an odd last pair computes its block twice
         for v in range(BLOCK):
             k = kb * BLOCK + v
             k2 = kb2 * BLOCK + v
@@ -316,7 +240,7 @@ def _band(xf, xs, wf, of, bias, has_bias, t, bands, C, D, H, W, K, OD, OH, OW, K
         kn2 = min(BLOCK, K - kb2 * BLOCK)
         wbase = _u(kb) * wblock
         wstep = _u(kb2 - kb) * wblock
-        for f0 in range(0, rows * OW, PIXELS):
+        for f0 in range(0, rows * OW, pixels):
             _tile(xs, wf, of, bias16, bias16b, _u(0), wbase, wstep, orow, ostep, _u(OD * P),
                   kn, kn2, f0, rows * OW, OW, sh * WR * BLOCK, sw, _u(CB), _u(KD), _u(KH),
                   _u(KW), u_xcb, u_xd, u_xh, u_xw)

@@ -16,10 +16,12 @@ Layouts:
   straight from eight rows; a last block past K re-reads row K-1 and stores nothing);
 - output out (N, K, P), written in place (NCHW rows).
 
-Tile: 8 output channels x 32 positions = sixteen 16-lane stack accumulators (one zmm
-each for float32). Per input channel and tap: two contiguous vector loads of the row,
-eight weight broadcasts, 16 FMAs. Float64 (8 lanes per register) and planes of 16..31
-positions use 8 channels x 16 positions (eight buffers: 16 zmm for float64). A plane's
+Tile: K output channels x 16 or 32 positions, generated for every shape the targets need
+(kernels/tiles_pointwise.py) and chosen by kernels/_shapes.py: with AVX-512, 8 channels x
+32 positions = sixteen 16-lane stack accumulators (one zmm each for float32; per input
+channel and tap two contiguous vector loads of the row, eight weight broadcasts, 16
+FMAs), float64 and planes of 16..31 positions 8 x 16; with AVX2's 16 registers 4 x 16
+(the 8-channel tiles spilled accumulators in the inner loop). A plane's
 last tile overlaps the previous one (starts at P - width) instead of a scalar remainder,
 so P must be >= 16 (`MIN_POSITIONS`). Bias is the accumulators' initial value. Only
 'contract' (FMA) is used: every output is bias + products in channel-then-tap order, and
@@ -40,14 +42,16 @@ idle-gated, new/old time): conv1d k3 d4 0.98, k2 d8 0.96, 1x1 s2 256->512 1.03 (
 with per-run divisions in `_gather`, repeated for 4 channel groups per chunk).
 """
 import numpy as np
-from numba import njit, prange
+from numba import prange, types
+from numba.extending import intrinsic, overload
 
-from ._stack import TILE, tile_buffers4, tile_width
+from . import _shapes, tiles_pointwise
+from ._stack import TILE
+from ._target import njit, target
 from .conv_pad import _u
 from .rows import SLACK, padded_window, strided_run
 
 _FLAGS = {"contract"}
-KBLOCK = 8          # output channels per tile
 LANES = TILE        # positions per accumulator
 MIN_POSITIONS = LANES
 # 4 tiles per task: 16 or a whole plane gave the same n8 256->64 speed (319 GF/s) and
@@ -101,204 +105,42 @@ def _gather(xf, dst, at, src, ps, pe, sd, sh, sw, H, W, OH, OW):
             od += 1
 
 
-@njit(inline="always")
-def _bias(bias, has_bias, k, K):
-    return bias[k] if has_bias and k < K else 0.0
+def _shape_for(dtype):
+    """(output channels, runs of 16 positions) of the tile for a Numba float type here."""
+    return _shapes.pointwise_shape(target().vector_bits, dtype.bitwidth // 8)
 
 
-@njit(fastmath=_FLAGS)
-def _tile32(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0):
-    """32 positions p0.. of output channels k0..k0+7 (kn real)."""
-    c0 = _bias(bias, has_bias, k0 + 0, K)
-    c1 = _bias(bias, has_bias, k0 + 1, K)
-    c2 = _bias(bias, has_bias, k0 + 2, K)
-    c3 = _bias(bias, has_bias, k0 + 3, K)
-    c4 = _bias(bias, has_bias, k0 + 4, K)
-    c5 = _bias(bias, has_bias, k0 + 5, K)
-    c6 = _bias(bias, has_bias, k0 + 6, K)
-    c7 = _bias(bias, has_bias, k0 + 7, K)
-    a0, a1, a2, a3 = tile_buffers4(of.dtype)
-    a4, a5, a6, a7 = tile_buffers4(of.dtype)
-    b0, b1, b2, b3 = tile_buffers4(of.dtype)
-    b4, b5, b6, b7 = tile_buffers4(of.dtype)
-    for v in range(LANES):
-        a0[v] = c0
-        a1[v] = c1
-        a2[v] = c2
-        a3[v] = c3
-        a4[v] = c4
-        a5[v] = c5
-        a6[v] = c6
-        a7[v] = c7
-        b0[v] = c0
-        b1[v] = c1
-        b2[v] = c2
-        b3[v] = c3
-        b4[v] = c4
-        b5[v] = c5
-        b6[v] = c6
-        b7[v] = c7
-    cs = _u(C * T)
-    r0 = _u(min(k0 + 0, K - 1)) * cs
-    r1 = _u(min(k0 + 1, K - 1)) * cs
-    r2 = _u(min(k0 + 2, K - 1)) * cs
-    r3 = _u(min(k0 + 3, K - 1)) * cs
-    r4 = _u(min(k0 + 4, K - 1)) * cs
-    r5 = _u(min(k0 + 5, K - 1)) * cs
-    r6 = _u(min(k0 + 6, K - 1)) * cs
-    r7 = _u(min(k0 + 7, K - 1)) * cs
-    xo = xrow + _u(p0)
-    ct = _u(0)
-    for c in range(C):
-        for t in range(T):
-            xs = xo + taps[t]
-            w0 = wf[r0 + ct]
-            w1 = wf[r1 + ct]
-            w2 = wf[r2 + ct]
-            w3 = wf[r3 + ct]
-            w4 = wf[r4 + ct]
-            w5 = wf[r5 + ct]
-            w6 = wf[r6 + ct]
-            w7 = wf[r7 + ct]
-            for v in range(LANES):
-                e = xf[xs + _u(v)]
-                a0[v] += w0 * e
-                a1[v] += w1 * e
-                a2[v] += w2 * e
-                a3[v] += w3 * e
-                a4[v] += w4 * e
-                a5[v] += w5 * e
-                a6[v] += w6 * e
-                a7[v] += w7 * e
-            for v in range(LANES):
-                e = xf[xs + _u(16) + _u(v)]
-                b0[v] += w0 * e
-                b1[v] += w1 * e
-                b2[v] += w2 * e
-                b3[v] += w3 * e
-                b4[v] += w4 * e
-                b5[v] += w5 * e
-                b6[v] += w6 * e
-                b7[v] += w7 * e
-            ct += _u(1)
-        xo += R
-    o = orow + _u(p0)
-    if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(v)] = a0[v]
-            of[o + _u(0) * _u(P) + _u(16) + _u(v)] = b0[v]
-    if 1 < kn:
-        for v in range(LANES):
-            of[o + _u(1) * _u(P) + _u(v)] = a1[v]
-            of[o + _u(1) * _u(P) + _u(16) + _u(v)] = b1[v]
-    if 2 < kn:
-        for v in range(LANES):
-            of[o + _u(2) * _u(P) + _u(v)] = a2[v]
-            of[o + _u(2) * _u(P) + _u(16) + _u(v)] = b2[v]
-    if 3 < kn:
-        for v in range(LANES):
-            of[o + _u(3) * _u(P) + _u(v)] = a3[v]
-            of[o + _u(3) * _u(P) + _u(16) + _u(v)] = b3[v]
-    if 4 < kn:
-        for v in range(LANES):
-            of[o + _u(4) * _u(P) + _u(v)] = a4[v]
-            of[o + _u(4) * _u(P) + _u(16) + _u(v)] = b4[v]
-    if 5 < kn:
-        for v in range(LANES):
-            of[o + _u(5) * _u(P) + _u(v)] = a5[v]
-            of[o + _u(5) * _u(P) + _u(16) + _u(v)] = b5[v]
-    if 6 < kn:
-        for v in range(LANES):
-            of[o + _u(6) * _u(P) + _u(v)] = a6[v]
-            of[o + _u(6) * _u(P) + _u(16) + _u(v)] = b6[v]
-    if 7 < kn:
-        for v in range(LANES):
-            of[o + _u(7) * _u(P) + _u(v)] = a7[v]
-            of[o + _u(7) * _u(P) + _u(16) + _u(v)] = b7[v]
+@intrinsic
+def _tile_shape(typingctx, dtype):
+    """`_shape_for(dtype)` as compile-time constants."""
+    shape = _shape_for(dtype.dtype)
+    signature = types.UniTuple(types.intp, 2)(dtype)
+
+    def codegen(context, builder, sig, args):
+        return context.make_tuple(builder, sig.return_type,
+                                  [context.get_constant(types.intp, n) for n in shape])
+    return signature, codegen
 
 
-@njit(fastmath=_FLAGS)
+def _tile(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0):
+    """The target's widest tile (kernels/tiles_pointwise.py): positions p0.. of output
+    channels k0.. (kn real)."""
+
+
 def _tile16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0):
-    """16 positions p0.. of output channels k0..k0+7 (kn real)."""
-    c0 = _bias(bias, has_bias, k0 + 0, K)
-    c1 = _bias(bias, has_bias, k0 + 1, K)
-    c2 = _bias(bias, has_bias, k0 + 2, K)
-    c3 = _bias(bias, has_bias, k0 + 3, K)
-    c4 = _bias(bias, has_bias, k0 + 4, K)
-    c5 = _bias(bias, has_bias, k0 + 5, K)
-    c6 = _bias(bias, has_bias, k0 + 6, K)
-    c7 = _bias(bias, has_bias, k0 + 7, K)
-    a0, a1, a2, a3 = tile_buffers4(of.dtype)
-    a4, a5, a6, a7 = tile_buffers4(of.dtype)
-    for v in range(LANES):
-        a0[v] = c0
-        a1[v] = c1
-        a2[v] = c2
-        a3[v] = c3
-        a4[v] = c4
-        a5[v] = c5
-        a6[v] = c6
-        a7[v] = c7
-    cs = _u(C * T)
-    r0 = _u(min(k0 + 0, K - 1)) * cs
-    r1 = _u(min(k0 + 1, K - 1)) * cs
-    r2 = _u(min(k0 + 2, K - 1)) * cs
-    r3 = _u(min(k0 + 3, K - 1)) * cs
-    r4 = _u(min(k0 + 4, K - 1)) * cs
-    r5 = _u(min(k0 + 5, K - 1)) * cs
-    r6 = _u(min(k0 + 6, K - 1)) * cs
-    r7 = _u(min(k0 + 7, K - 1)) * cs
-    xo = xrow + _u(p0)
-    ct = _u(0)
-    for c in range(C):
-        for t in range(T):
-            xs = xo + taps[t]
-            w0 = wf[r0 + ct]
-            w1 = wf[r1 + ct]
-            w2 = wf[r2 + ct]
-            w3 = wf[r3 + ct]
-            w4 = wf[r4 + ct]
-            w5 = wf[r5 + ct]
-            w6 = wf[r6 + ct]
-            w7 = wf[r7 + ct]
-            for v in range(LANES):
-                e = xf[xs + _u(v)]
-                a0[v] += w0 * e
-                a1[v] += w1 * e
-                a2[v] += w2 * e
-                a3[v] += w3 * e
-                a4[v] += w4 * e
-                a5[v] += w5 * e
-                a6[v] += w6 * e
-                a7[v] += w7 * e
-            ct += _u(1)
-        xo += R
-    o = orow + _u(p0)
-    if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(v)] = a0[v]
-    if 1 < kn:
-        for v in range(LANES):
-            of[o + _u(1) * _u(P) + _u(v)] = a1[v]
-    if 2 < kn:
-        for v in range(LANES):
-            of[o + _u(2) * _u(P) + _u(v)] = a2[v]
-    if 3 < kn:
-        for v in range(LANES):
-            of[o + _u(3) * _u(P) + _u(v)] = a3[v]
-    if 4 < kn:
-        for v in range(LANES):
-            of[o + _u(4) * _u(P) + _u(v)] = a4[v]
-    if 5 < kn:
-        for v in range(LANES):
-            of[o + _u(5) * _u(P) + _u(v)] = a5[v]
-    if 6 < kn:
-        for v in range(LANES):
-            of[o + _u(6) * _u(P) + _u(v)] = a6[v]
-    if 7 < kn:
-        for v in range(LANES):
-            of[o + _u(7) * _u(P) + _u(v)] = a7[v]
+    """The target's tile of 16 positions, for planes narrower than `_tile`."""
 
+
+@overload(_tile, jit_options={"fastmath": _FLAGS})
+def _tile_for_target(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
+                     p0):
+    return tiles_pointwise.TILES[_shape_for(of.dtype)].py_func
+
+
+@overload(_tile16, jit_options={"fastmath": _FLAGS})
+def _tile16_for_target(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
+                       p0):
+    return tiles_pointwise.TILES[_shape_for(of.dtype)[0], 1].py_func
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
@@ -318,12 +160,13 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
     N, C, R = x.shape
     T = w.shape[2]
     K, P = out.shape[1], out.shape[2]
+    KBLOCK, runs = _tile_shape(out.dtype)
     KB = (K + KBLOCK - 1) // KBLOCK
     xf = x.reshape(x.size)
     wf = w.reshape(w.size)
     of = out.reshape(out.size)
-    wide = tile_width(out.dtype) == LANES and P >= 2 * LANES
-    width = 2 * LANES if wide else LANES
+    wide = runs == 2 and P >= 2 * LANES
+    width = runs * LANES if wide else LANES
     tiles = (P + width - 1) // width
     per_task = 1 if pack == PACK_STRIDED else TILES_PER_TASK
     chunks = (tiles + per_task - 1) // per_task
@@ -359,7 +202,7 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
                 kn = min(KBLOCK, K - k0)
                 orow = _u((n * K + k0) * P + ps)
                 if wide:
-                    _tile32(xs, wf, of, bias, has_bias, K, k0, kn, xrow, _u(Rs), C, taps, T,
+                    _tile(xs, wf, of, bias, has_bias, K, k0, kn, xrow, _u(Rs), C, taps, T,
                             orow, P, p0)
                 else:
                     _tile16(xs, wf, of, bias, has_bias, K, k0, kn, xrow, _u(Rs), C, taps, T,

@@ -1,0 +1,80 @@
+"""Register-tile shapes for a codegen target (kernels/_target.py).
+
+An accumulator is a 16-lane stack buffer (kernels/_stack.py), so it fills
+16 * itemsize * 8 / vector_bits registers: one zmm of float32, two ymm of float32, four
+ymm of float64. A tile's accumulators plus the weights and the broadcast value of one step
+must fit in the register file, or LLVM spills accumulators to the stack inside the inner
+loop (the 2x8 'blocked' tile of 32 ymm halves ran at 40 GFLOP/s on an AVX2 Zen 3, a third
+of torch's speed).
+
+Pure Python without Numba, so tools/gen_tiles.py can generate every shape this can pick.
+"""
+LANES = 16
+BITS = (128, 256, 512)
+ITEMSIZES = (4, 8)
+
+
+def registers_per_accumulator(vector_bits, itemsize):
+    return max(1, LANES * itemsize * 8 // vector_bits)
+
+
+def register_count(vector_bits):
+    return 32 if vector_bits == 512 else 16
+
+
+def blocked_shape(vector_bits, itemsize):
+    """(blocks of 16 output channels, positions) of the 'blocked' convolution's tile.
+
+    Per input channel the tile holds its weight vectors, one broadcast per position (LLVM
+    loads them all before the multiply-adds) and the accumulators, so
+    blocks*per + positions + blocks*positions*per <= registers. Two blocks (each broadcast
+    feeds two weight vectors) where that leaves at least four positions, else one; at most
+    eight positions. AVX2 float32 gets 1x4; its 1x6 spilled in the inner loop and ran at
+    a third of 1x4's speed (benchmarks/tile_shapes.py)."""
+    per = registers_per_accumulator(vector_bits, itemsize)
+    registers = register_count(vector_bits)
+    for blocks in (2, 1):
+        pixels = min(8, (registers - blocks * per) // (1 + blocks * per))
+        if pixels >= (4 if blocks == 2 else 1):
+            return blocks, pixels
+    return 1, 1
+
+
+def blocked_shapes():
+    """Every shape `blocked_shape` can choose."""
+    return {blocked_shape(bits, size) for bits in BITS for size in ITEMSIZES}
+
+
+def pointwise_shape(vector_bits, itemsize):
+    """(output channels, runs of 16 positions) of the 'pointwise' convolution's tile. Per
+    input channel and tap it holds one broadcast weight per channel, the input runs and the
+    accumulators: channels + runs*per + channels*runs*per <= registers. Two runs of
+    positions where that leaves eight channels, else one run and as many channels as fit
+    (at most eight). AVX2 float32 gets 4x16: the 8x16 tile (26 ymm) spilled."""
+    per = registers_per_accumulator(vector_bits, itemsize)
+    registers = register_count(vector_bits)
+    for runs in (2, 1):
+        channels = min(8, (registers - runs * per) // (1 + runs * per))
+        if channels >= (8 if runs == 2 else 1):
+            return channels, runs
+    return 1, 1
+
+
+def pointwise_shapes():
+    """Every shape `pointwise_shape` can choose, and the 8x16 tile that planes of 16..31
+    positions take on targets whose shape is 8x32."""
+    shapes = {pointwise_shape(bits, size) for bits in BITS for size in ITEMSIZES}
+    return shapes | {(channels, 1) for channels, runs in shapes if runs == 2}
+
+
+def grouped_shape(vector_bits, itemsize):
+    """(output channels, output rows) of the 'grouped_h3' convolution's tile, whose
+    accumulators are one register each. AVX-512 FMAs broadcast their weight from memory,
+    so only the accumulators and the rows + 2 input rows count there: 4x4. With 16
+    registers every weight is a register too; 2x4 is the largest without spills."""
+    return (4, 4) if vector_bits == 512 else (2, 4)
+
+
+def grouped_shapes():
+    """Every shape `grouped_shape` can choose."""
+    return {grouped_shape(bits, size) for bits in BITS for size in ITEMSIZES} | {(4, 2)}
