@@ -29,15 +29,18 @@ Measured choices (float32, this machine):
 - only the 'contract' fastmath flag is used (FMAs), so NaN and inf propagate as in torch.
 """
 import numpy as np
-from numba import njit, prange
+from numba import prange
+from numba.extending import overload
 
-from ._stack import tile_buffer, tile_buffers4, tile_width
+from ._stack import tile_buffer, tile_buffers4, tile_width, wide_register_file
+from ._target import njit, target
 from .conv_depthwise import _store
 from .conv_pad import _u
 from .rows import SLACK, padded_row
 
 _FLAGS = {"contract"}
 OUT_BLOCK = 8       # output channels per tile; with 2 rows: 16 one-register accumulators
+NARROW_BLOCK = 4    # where the target has 16 registers (AVX2): 8 accumulators, no spills
 # a task's channel blocks are split in shares until there are this many tasks (N=1 layers
 # with few rows: ResNet 3x3 s2 128->256 has 7 row pairs)
 MIN_TASKS = 16
@@ -194,6 +197,18 @@ def _tile8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
         _store(of, b7, ob2 + _u(7) * ostep, nv, TW)
 
 
+def _tile_wide(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
+               Cg, KD, KH, KW, xc, xd, xh, taps, wc):
+    """`_tile8x2` where the target has 32 registers; elsewhere blocks have at most
+    NARROW_BLOCK channels, this is never reached and `_tile8x2` is never compiled."""
+
+
+@overload(_tile_wide, jit_options={"fastmath": _FLAGS})
+def _tile_wide_for_target(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
+                          Cg, KD, KH, KW, xc, xd, xh, taps, wc):
+    return (_tile8x2 if target().registers == 32 else _tile4x2).py_func
+
+
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
 def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw, dd, dh,
                   groups, in_place):
@@ -211,7 +226,8 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
     wf = w.reshape(w.size)
     of = out.reshape(out.size)
     Kg = K // groups
-    blocks = (Kg + OUT_BLOCK - 1) // OUT_BLOCK
+    KBLK = OUT_BLOCK if wide_register_file() else NARROW_BLOCK
+    blocks = (Kg + KBLK - 1) // KBLK
     pairs = (OH + 1) // 2
     row_tasks = N * OD * pairs * groups
     splits = min(blocks, max(1, (MIN_TASKS + row_tasks - 1) // row_tasks))
@@ -261,8 +277,8 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
             x1 = _u(0)
             x2 = _u((oh2 - oh) * rj * Wp)
         for blk in range(sp * blocks // splits, (sp + 1) * blocks // splits):
-            k0 = g * Kg + blk * OUT_BLOCK
-            kn = min(OUT_BLOCK, (g + 1) * Kg - k0)
+            k0 = g * Kg + blk * KBLK
+            kn = min(KBLK, (g + 1) * Kg - k0)
             bias8 = tile_buffer(out.dtype)
             wstep = tile_buffer(np.uint64)
             for i in range(OUT_BLOCK):
@@ -280,7 +296,7 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
                 s = _u(max(0, min(ow0, OW - TW)))     # the last tile overlaps the previous
                 s2 = _u(max(0, min(ow0 + TW, OW - TW))) if OH == 1 else s
                 if kn > 4:
-                    _tile8x2(xs, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2,
+                    _tile_wide(xs, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2,
                              wstep, u_plane, kn, nv, u_cg, u_kd, u_kh, u_kw, u_xc, u_xd,
                              u_xh, taps, u_wc)
                 else:
