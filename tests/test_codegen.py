@@ -1,0 +1,150 @@
+"""The code fastnn's kernels compile to, on CPUs other than this one (kernels/_target.py).
+
+Each target is compiled in a fresh interpreter with `NUMBA_CPU_NAME` set, that CPU's own
+features (`NUMBA_CPU_FEATURES=""`) and an empty cache; tests/codegen_probe.py compiles the
+hot kernel of every register-tiled family without running it and reports the instruction
+mix of its innermost hot loop. No timing: a tile that spills, or splits its accumulators
+into half-width registers, fails here on every machine.
+
+A spill is a vector register stored to the stack inside the hot loop: an accumulator
+that does not fit is stored and reloaded on every step. A value only reloaded from the
+stack there (a loop-invariant broadcast weight LLVM parked) costs one load, as reading it
+from the weights again would, and is reported but allowed.
+"""
+import json
+import os
+import platform
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+pytestmark = pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"),
+                                reason="the targets below are x86-64 CPUs")
+
+PROBE = os.path.join(os.path.dirname(__file__), "codegen_probe.py")
+# LLVM CPU name -> the vector registers its hot loops must use
+TARGETS = {"haswell": "ymm", "znver3": "ymm", "skylake-avx512": "zmm",
+           "icelake-server": "zmm", "sapphirerapids": "zmm", "znver4": "zmm", "host": None}
+FAMILIES = ("blocked", "direct", "pointwise", "depthwise", "grouped", "gemm", "max_pool")
+
+
+def _env(cpu, cache):
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+    env.pop("NUMBA_CPU_NAME", None)
+    env.pop("NUMBA_CPU_FEATURES", None)
+    if cpu != "host":
+        env.update(NUMBA_CPU_NAME=cpu, NUMBA_CPU_FEATURES="")
+    return env
+
+
+def _probe(cpu, cache):
+    done = subprocess.run([sys.executable, PROBE], env=_env(cpu, cache), capture_output=True,
+                          text=True, timeout=1500)
+    assert done.returncode == 0, f"{cpu}: {done.stderr[-3000:]}"
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """{cpu: the probe's report}, the targets compiled two at a time."""
+    root = tmp_path_factory.mktemp("codegen")
+    with ThreadPoolExecutor(2) as pool:
+        futures = {cpu: pool.submit(_probe, cpu, str(root / cpu)) for cpu in TARGETS}
+    return {cpu: future.result() for cpu, future in futures.items()}
+
+
+@pytest.mark.parametrize("cpu", list(TARGETS))
+def test_target_width(reports, cpu):
+    """The probe of each CPU sees that CPU's registers (the host: what `target()` says)."""
+    report = reports[cpu]
+    expected = TARGETS[cpu]
+    if expected is not None:
+        assert report["vector_bits"] == {"ymm": 256, "zmm": 512}[expected]
+        assert report["registers"] == (32 if expected == "zmm" else 16)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("cpu", list(TARGETS))
+def test_hot_loop(reports, cpu, family):
+    """Full-width vector instructions in the hot loop, and no stack spills inside it."""
+    report = reports[cpu]
+    found = report["kernels"][family]
+    width = TARGETS[cpu] or {512: "zmm", 256: "ymm", 128: "xmm"}[report["vector_bits"]]
+    assert found["hot"] > 0, f"{family} on {cpu}: no hot loop found"
+    assert found["registers"] == [width], f"{family} on {cpu}: {found}"
+    assert found["spills"] == 0, f"{family} on {cpu}: {found['spills']} spills: {found}"
+
+
+USER_FUNCTION = """
+import json, re, sys
+import numpy as np
+from numba import njit
+import fastnn.nn.functional as F
+from fastnn import _runtime, backends
+
+@njit
+def user_axpy(a, x, y):
+    for i in range(x.size):
+        y[i] += a * x[i]
+
+def widths(asm):
+    return sorted(set(re.findall(r"%([yz]mm)\\d+", asm)))
+
+real = _runtime._call
+launched = []
+_runtime._call = lambda kernel, args: launched.append((kernel, args))
+x = np.ones((1, 32, 8, 8), np.float32)
+with backends.use("conv2d", "blocked"):
+    F.conv2d(x, np.ones((32, 32, 3, 3), np.float32), padding=1)
+_runtime._call = real
+from numba import typeof
+kernel, args = [k for k in launched if k[0].__name__ == "conv3d_blocked"][0]
+sig = tuple(typeof(a) for a in args)
+kernel.compile(sig)
+f32 = np.ones(64, np.float32)
+user_axpy.compile((typeof(np.float32(1)), typeof(f32), typeof(f32)))
+json.dump({"fastnn": widths(kernel.inspect_asm(sig)),
+           "user": widths(user_axpy.inspect_asm(user_axpy.signatures[0]))}, sys.stdout)
+"""
+
+
+def test_user_functions_keep_llvms_choice(run_python, tmp_path):
+    """On a CPU that LLVM tunes for 256-bit vectors, fastnn's kernels get 512-bit ones and
+    the user's own Numba function in the same process keeps LLVM's default."""
+    done = run_python(USER_FUNCTION, env=_env("skylake-avx512", str(tmp_path)), timeout=900)
+    assert done.returncode == 0, done.stderr
+    widths = json.loads(done.stdout)
+    assert "zmm" in widths["fastnn"]
+    assert widths["user"] == ["ymm"]
+
+
+CACHE_USE = """
+import json, sys
+import numpy as np
+import fastnn.nn.functional as F
+from fastnn import backends
+from fastnn.kernels import conv_blocked
+with backends.use("conv2d", "blocked"):
+    F.conv2d(np.ones((1, 32, 8, 8), np.float32), np.ones((32, 32, 3, 3), np.float32),
+             padding=1)
+kernel = conv_blocked.conv3d_blocked
+json.dump({"hits": sum(kernel._cache_hits.values()),
+           "misses": sum(kernel._cache_misses.values())}, sys.stdout)
+"""
+
+
+def test_cache_is_per_target(run_python, tmp_path):
+    """Kernels cached for one CPU are compiled anew, not loaded, for another; then cached."""
+    cache = str(tmp_path / "cache")
+
+    def run(cpu):
+        done = run_python(CACHE_USE, env=_env(cpu, cache), timeout=900)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    assert run("host") == {"hits": 0, "misses": 1}
+    assert run("host") == {"hits": 1, "misses": 0}
+    assert run("haswell") == {"hits": 0, "misses": 1}       # runs on any AVX2 machine
+    assert run("haswell") == {"hits": 1, "misses": 0}
