@@ -65,3 +65,24 @@ def tile_buffer(dtype):
 def tile_buffers4(dtype):
     """Four `tile_buffer`s: the register tiles take their accumulators four at a time."""
     return tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype)
+
+
+def target_shape(rule, dtype):
+    """`rule(vector_bits, itemsize)` (kernels/_shapes.py) for a Numba float type on the
+    codegen target: the tile shape a kernel compiles with."""
+    return rule(target().vector_bits, dtype.bitwidth // 8)
+
+
+def shape_constant(rule):
+    """An intrinsic giving `target_shape(rule, dtype)` as a tuple of compile-time constants
+    (so the loops stepping by it have constant trip counts)."""
+    @intrinsic
+    def shape(typingctx, dtype):
+        values = target_shape(rule, dtype.dtype)
+        signature = types.UniTuple(types.intp, len(values))(dtype)
+
+        def codegen(context, builder, sig, args):
+            return context.make_tuple(builder, sig.return_type,
+                                      [context.get_constant(types.intp, n) for n in values])
+        return signature, codegen
+    return shape

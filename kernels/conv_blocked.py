@@ -26,12 +26,12 @@ remainder.
 Padding taps are multiplied like any other, as in torch's dense CPU convolution and in
 `conv3d_direct` (an inf weight gives NaN at the border). Only 'contract' (FMA) is used.
 """
-from numba import prange, types
-from numba.extending import intrinsic, overload
+from numba import prange
+from numba.extending import overload
 
 from . import _shapes, tiles_blocked
-from ._stack import tile_buffer
-from ._target import njit, target
+from ._stack import shape_constant, target_shape, tile_buffer
+from ._target import njit
 from .conv_pad import _u
 
 _FLAGS = {"contract"}
@@ -99,21 +99,7 @@ def band_count(x_shape, w_shape, out_shape, stride, dilation, itemsize, threads)
     return max(oh, 1)
 
 
-def _shape_for(dtype):
-    """(blocks, positions) of the tile for a Numba float type on this codegen target."""
-    return _shapes.blocked_shape(target().vector_bits, dtype.bitwidth // 8)
-
-
-@intrinsic
-def _tile_shape(typingctx, dtype):
-    """`_shape_for(dtype)` as compile-time constants."""
-    shape = _shape_for(dtype.dtype)
-    signature = types.UniTuple(types.intp, 2)(dtype)
-
-    def codegen(context, builder, sig, args):
-        return context.make_tuple(builder, sig.return_type,
-                                  [context.get_constant(types.intp, n) for n in shape])
-    return signature, codegen
+_tile_shape = shape_constant(_shapes.blocked_shape)
 
 
 def _tile(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
@@ -130,7 +116,7 @@ def _tile(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride,
 @overload(_tile, jit_options={"fastmath": _FLAGS})
 def _tile_for_target(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride,
                      kn, kn2, first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw):
-    return tiles_blocked.TILES[_shape_for(of.dtype)].py_func
+    return tiles_blocked.TILES[target_shape(_shapes.blocked_shape, of.dtype)].py_func
 
 
 @njit(inline="always")

@@ -19,12 +19,12 @@ instead of a padded copy of the whole input, whole call (idle-gated): 0.262 / 0.
 against 0.250 / 0.102 (bands of 8 rows: 0.331 / 0.119).
 """
 import numpy as np
-from numba import prange, types
-from numba.extending import intrinsic, overload
+from numba import prange
+from numba.extending import overload
 
 from . import _shapes, tiles_grouped
-from ._stack import tile_width
-from ._target import njit, target
+from ._stack import shape_constant, target_shape, tile_width
+from ._target import njit
 from .conv_pad import _u
 from .rows import SLACK, padded_row
 
@@ -34,21 +34,7 @@ CHANNELS = 4    # K/groups must be a multiple of this (and so of any tile's chan
 BAND = 32   # output rows per task (a multiple of ROWS): 28-row planes are one (docstring)
 
 
-def _shape_for(dtype):
-    """(channels, rows) of the tile for a Numba float type on this codegen target."""
-    return _shapes.grouped_shape(target().vector_bits, dtype.bitwidth // 8)
-
-
-@intrinsic
-def _tile_shape(typingctx, dtype):
-    """`_shape_for(dtype)` as compile-time constants."""
-    shape = _shape_for(dtype.dtype)
-    signature = types.UniTuple(types.intp, 2)(dtype)
-
-    def codegen(context, builder, sig, args):
-        return context.make_tuple(builder, sig.return_type,
-                                  [context.get_constant(types.intp, n) for n in shape])
-    return signature, codegen
+_tile_shape = shape_constant(_shapes.grouped_shape)
 
 
 def _tile(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk, wc,
@@ -60,7 +46,7 @@ def _tile(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, ta
 @overload(_tile, jit_options={"fastmath": _FLAGS})
 def _tile_for_target(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh,
                      taps, wk, wc, ostep, ow_len, nv):
-    return tiles_grouped.TILES[_shape_for(of.dtype)].py_func
+    return tiles_grouped.TILES[target_shape(_shapes.grouped_shape, of.dtype)].py_func
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)

@@ -42,12 +42,12 @@ idle-gated, new/old time): conv1d k3 d4 0.98, k2 d8 0.96, 1x1 s2 256->512 1.03 (
 with per-run divisions in `_gather`, repeated for 4 channel groups per chunk).
 """
 import numpy as np
-from numba import prange, types
-from numba.extending import intrinsic, overload
+from numba import prange
+from numba.extending import overload
 
 from . import _shapes, tiles_pointwise
-from ._stack import TILE
-from ._target import njit, target
+from ._stack import TILE, shape_constant, target_shape
+from ._target import njit
 from .conv_pad import _u
 from .rows import SLACK, padded_window, strided_run
 
@@ -105,21 +105,7 @@ def _gather(xf, dst, at, src, ps, pe, sd, sh, sw, H, W, OH, OW):
             od += 1
 
 
-def _shape_for(dtype):
-    """(output channels, runs of 16 positions) of the tile for a Numba float type here."""
-    return _shapes.pointwise_shape(target().vector_bits, dtype.bitwidth // 8)
-
-
-@intrinsic
-def _tile_shape(typingctx, dtype):
-    """`_shape_for(dtype)` as compile-time constants."""
-    shape = _shape_for(dtype.dtype)
-    signature = types.UniTuple(types.intp, 2)(dtype)
-
-    def codegen(context, builder, sig, args):
-        return context.make_tuple(builder, sig.return_type,
-                                  [context.get_constant(types.intp, n) for n in shape])
-    return signature, codegen
+_tile_shape = shape_constant(_shapes.pointwise_shape)
 
 
 def _tile(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0):
@@ -134,13 +120,14 @@ def _tile16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
 @overload(_tile, jit_options={"fastmath": _FLAGS})
 def _tile_for_target(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
                      p0):
-    return tiles_pointwise.TILES[_shape_for(of.dtype)].py_func
+    return tiles_pointwise.TILES[target_shape(_shapes.pointwise_shape, of.dtype)].py_func
 
 
 @overload(_tile16, jit_options={"fastmath": _FLAGS})
 def _tile16_for_target(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
                        p0):
-    return tiles_pointwise.TILES[_shape_for(of.dtype)[0], 1].py_func
+    channels = target_shape(_shapes.pointwise_shape, of.dtype)[0]
+    return tiles_pointwise.TILES[channels, 1].py_func
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)

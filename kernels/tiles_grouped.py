@@ -149,92 +149,6 @@ def tile_4x4(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh,
 
 
 @njit(fastmath=_FLAGS)
-def tile_4x2(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk,
-        wc, ostep, ow_len, nv):
-    """Channels k0..k0+3 (weights from wf[wb], k apart by wk, c by wc), output rows
-    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
-    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]. All offsets unsigned."""
-    TW = tile_width(of.dtype)
-    b0 = bias[k0 + 0] if has_bias else 0.0
-    b1 = bias[k0 + 1] if has_bias else 0.0
-    b2 = bias[k0 + 2] if has_bias else 0.0
-    b3 = bias[k0 + 3] if has_bias else 0.0
-    a00 = tile_buffer(of.dtype)
-    a01 = tile_buffer(of.dtype)
-    a10 = tile_buffer(of.dtype)
-    a11 = tile_buffer(of.dtype)
-    a20 = tile_buffer(of.dtype)
-    a21 = tile_buffer(of.dtype)
-    a30 = tile_buffer(of.dtype)
-    a31 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a00[v] = b0
-        a01[v] = b0
-        a10[v] = b1
-        a11[v] = b1
-        a20[v] = b2
-        a21[v] = b2
-        a30[v] = b3
-        a31[v] = b3
-    KH = _u(3)
-    for c in range(Cg):
-        for kd in range(KD):
-            base = xb + c * xc + kd * xd
-            wr = wb + c * wc + kd * KH * KW
-            for kw in range(KW):
-                q00 = wf[wr + _u(0) * wk + _u(0) * KW + kw]
-                q01 = wf[wr + _u(0) * wk + _u(1) * KW + kw]
-                q02 = wf[wr + _u(0) * wk + _u(2) * KW + kw]
-                q10 = wf[wr + _u(1) * wk + _u(0) * KW + kw]
-                q11 = wf[wr + _u(1) * wk + _u(1) * KW + kw]
-                q12 = wf[wr + _u(1) * wk + _u(2) * KW + kw]
-                q20 = wf[wr + _u(2) * wk + _u(0) * KW + kw]
-                q21 = wf[wr + _u(2) * wk + _u(1) * KW + kw]
-                q22 = wf[wr + _u(2) * wk + _u(2) * KW + kw]
-                q30 = wf[wr + _u(3) * wk + _u(0) * KW + kw]
-                q31 = wf[wr + _u(3) * wk + _u(1) * KW + kw]
-                q32 = wf[wr + _u(3) * wk + _u(2) * KW + kw]
-                e = base + taps[kw]
-                for v in range(TW):
-                    x0 = xf[e + _u(0) * xh + _u(v)]
-                    x1 = xf[e + _u(1) * xh + _u(v)]
-                    x2 = xf[e + _u(2) * xh + _u(v)]
-                    x3 = xf[e + _u(3) * xh + _u(v)]
-                    a00[v] += q00 * x0
-                    a01[v] += q00 * x1
-                    a10[v] += q10 * x0
-                    a11[v] += q10 * x1
-                    a20[v] += q20 * x0
-                    a21[v] += q20 * x1
-                    a30[v] += q30 * x0
-                    a31[v] += q30 * x1
-                    a00[v] += q01 * x1
-                    a01[v] += q01 * x2
-                    a10[v] += q11 * x1
-                    a11[v] += q11 * x2
-                    a20[v] += q21 * x1
-                    a21[v] += q21 * x2
-                    a30[v] += q31 * x1
-                    a31[v] += q31 * x2
-                    a00[v] += q02 * x2
-                    a01[v] += q02 * x3
-                    a10[v] += q12 * x2
-                    a11[v] += q12 * x3
-                    a20[v] += q22 * x2
-                    a21[v] += q22 * x3
-                    a30[v] += q32 * x2
-                    a31[v] += q32 * x3
-    _store(of, a00, ob + _u(0) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a01, ob + _u(0) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a10, ob + _u(1) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a11, ob + _u(1) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a20, ob + _u(2) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a21, ob + _u(2) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a30, ob + _u(3) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a31, ob + _u(3) * ostep + _u(1) * ow_len, nv, TW)
-
-
-@njit(fastmath=_FLAGS)
 def tile_2x4(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk,
         wc, ostep, ow_len, nv):
     """Channels k0..k0+1 (weights from wf[wb], k apart by wk, c by wc), output rows
@@ -314,4 +228,4 @@ def tile_2x4(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh,
     _store(of, a13, ob + _u(1) * ostep + _u(3) * ow_len, nv, TW)
 
 
-TILES = {(4, 4): tile_4x4, (4, 2): tile_4x2, (2, 4): tile_2x4}
+TILES = {(4, 4): tile_4x4, (2, 4): tile_2x4}

@@ -36,10 +36,10 @@ def blocked_tile(blocks, pixels):
     name = f"tile_{blocks}x{pixels}"
     acc = [[f"a{b}_{p}" for p in range(pixels)] for b in range(blocks)]
     bias = ["bias16", "bias16b"]
-    out = [f"@njit(fastmath=_FLAGS)",
+    out = ["@njit(fastmath=_FLAGS)",
            f"def {name}(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, "
-           f"ostride, kn, kn2,",
-           f"        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw):",
+           "ostride, kn, kn2,",
+           "        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw):",
            f'    """{blocks} block(s) of 16 output channels x {pixels} positions: '
            f'{blocks * pixels} accumulators."""']
     for row in acc:
