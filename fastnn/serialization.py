@@ -89,7 +89,10 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
             with their ``_metadata``), lists, tuples, str, int, float, bool, bytes, None.
             For ``.safetensors`` and ``.npz`` paths: a flat dict of str -> tensor.
         f: a path (the suffix picks the format) or a writable binary file object (torch
-            format).
+            format).  A path is written through a temporary file in the same folder,
+            renamed over `f` once complete: a save that fails (say, on a value it cannot
+            store) leaves no partial file, and an earlier file at `f` unchanged.  A file
+            object is written in place; the error propagates.
 
     Example::
 
@@ -102,20 +105,44 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
                          "(_use_new_zipfile_serialization=True)")
     if isinstance(f, (str, os.PathLike)):
         suffix = os.fspath(f).lower().rsplit(".", 1)[-1]
-        if suffix in ("safetensors", "npz"):
+        if suffix == "npz":
             arrays = _flat_arrays(obj, suffix)
-            if suffix == "npz":
-                np.savez(f, **arrays)
-            else:
-                _safetensors().numpy.save_file(arrays, os.fspath(f))
-            return
-        with open(f, "wb") as fileobj:
-            write_torch_zip(obj, fileobj)
+            _write_whole(f, lambda fileobj: np.savez(fileobj, **arrays))
+        elif suffix == "safetensors":
+            data = _safetensors().numpy.save(_flat_arrays(obj, suffix))
+            _write_whole(f, lambda fileobj: fileobj.write(data))
+        else:
+            _write_whole(f, lambda fileobj: write_torch_zip(obj, fileobj))
         return
     if not hasattr(f, "write"):
         raise TypeError(f"fastnn.save expects a path or a binary file object, got "
                         f"{type(f).__name__}")
     write_torch_zip(obj, f)
+
+
+def _write_whole(path, write):
+    """Run ``write(fileobj)`` on a new file beside `path`, then rename it over `path`: a
+    save that fails part-way leaves no partial file and any earlier file untouched."""
+    target = os.path.realpath(path)          # through a symlink, as open() would write
+    if os.path.exists(target) and not os.path.isfile(target):
+        with open(target, "wb") as fileobj:  # a device or a pipe: nothing to replace
+            write(fileobj)
+        return
+    folder, name = os.path.split(target)
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    # os.open's mode honours the umask, as open() does (mkstemp would make it 0600)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fileobj:
+            write(fileobj)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.remove(temporary)
+        except OSError:
+            pass
+        raise
 
 
 def _check_load_args(map_location, pickle_module, weights_only, pickle_load_args):
