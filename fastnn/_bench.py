@@ -8,6 +8,7 @@ every kernel variant that applies to a case (``fastnn.backends``) is timed as we
 
 `CASES` is the one case table: the asv suite (`benchmarks/`) imports it too.
 """
+import os
 import statistics
 import sys
 import time
@@ -18,6 +19,7 @@ import numpy as np
 import fastnn
 import fastnn.nn.functional as F
 from fastnn import _peakmem, backends
+from fastnn._demo import positive_int
 from fastnn.nn._frozen import freeze
 
 FAMILIES = {"conv1d": "conv", "conv2d": "conv", "conv3d": "conv", "max_pool1d": "pooling",
@@ -363,8 +365,9 @@ def add_arguments(parser):
     parser.add_argument("--only", default="", metavar="TEXT",
                         help="run only cases whose op or name contains TEXT")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    parser.add_argument("--threads", type=int, default=2, help="threads for both (2)")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating blocks (5)")
+    parser.add_argument("--threads", type=positive_int, default=2, help="threads for both (2)")
+    parser.add_argument("--rounds", type=positive_int, default=5,
+                        help="alternating blocks (5)")
     parser.add_argument("--variants", action="store_true",
                         help="time every kernel variant that applies to a case, not only "
                              "the one fastnn picks (marked *)")
@@ -376,15 +379,40 @@ def add_arguments(parser):
                         help="also write a bar chart of the speedups (needs matplotlib)")
 
 
+def _refuse(message):
+    print(f"python -m fastnn bench: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _unusable_arguments(args, cases):
+    """Why the run cannot go ahead (checked before anything is timed), or None."""
+    if not cases:
+        labels = "\n  ".join(case.label for case in CASES)
+        return f"no case matches --only {args.only!r}; the cases are:\n  {labels}"
+    if args.plot and not args.memory:
+        folder = os.path.dirname(os.path.abspath(args.plot))
+        if not os.path.isdir(folder):
+            return f"--plot: the folder {folder} does not exist"
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            return ("--plot needs matplotlib, which is not installed (pip install "
+                    "matplotlib, or leave out --plot)")
+    return None
+
+
 def main(args, stream=None):
     stream = stream or sys.stdout           # looked up per call (pytest replaces it)
+    cases = [c for c in CASES if args.only in c.label]
+    problem = _unusable_arguments(args, cases)
+    if problem:
+        return _refuse(problem)
     fastnn.set_num_threads(args.threads)
     torch = _torch()
     if torch is None:
         print("torch is not installed: showing fastnn's times only", file=stream)
     else:
         torch.set_num_threads(args.threads)
-    cases = [c for c in CASES if args.only in c.label]
 
     def progress(index, total, case):
         stream.write(f"\r[{index + 1}/{total}] {case.label:<58}")

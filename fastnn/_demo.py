@@ -3,6 +3,10 @@
 The per-layer figures come from forward pre-hooks and hooks on every leaf module, the same
 hooks any user can register; functional ops between modules (the residual additions and
 `F.relu`) are reported together as "between layers".
+
+The first batch shows which layer is running and whether its kernels compile or load from
+Numba's cache (told apart by Numba's compile events, `fastnn._compile_notice`): on a
+terminal one line rewritten in place, otherwise plain lines, one per layer that compiled.
 """
 import argparse
 import statistics
@@ -12,7 +16,7 @@ import time
 import numpy as np
 
 import fastnn
-from fastnn import _info
+from fastnn import _compile_notice, _info
 
 
 def positive_int(text):
@@ -72,11 +76,51 @@ class LayerTimer:
             handle.remove()
 
 
-def _compile_progress(total, stream):
-    def show(index, name):
-        stream.write(f"\r  compiling kernels: layer {index + 1}/{total} {name:<28}")
-        stream.flush()
-    return show
+def _is_terminal(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):     # no isatty, or a closed file
+        return False
+
+
+class WarmupProgress:
+    """Progress of the first batch: the layer running, and whether it compiles kernels
+    (`compile_started` is called when one starts) or only loads them."""
+
+    def __init__(self, total, stream):
+        self.total = total
+        self.stream = stream
+        self.terminal = _is_terminal(stream)
+        self.layer = None                   # (index, name) of the layer running
+        self.compiled_in = ()               # the last layer seen compiling (none yet)
+
+    def layer_started(self, index, name):
+        self.layer = (index, name)
+        if self.terminal:
+            self._rewrite("loading")
+
+    def compile_started(self, label):
+        if self.compiled_in == self.layer:
+            return
+        self.compiled_in = self.layer
+        if self.terminal:
+            self._rewrite("compiling")
+        else:
+            print(f"  compiling kernels: {self._where()}", file=self.stream, flush=True)
+
+    def finish(self):
+        if self.terminal:
+            self.stream.write("\r" + " " * 70 + "\r")
+
+    def _where(self):
+        if self.layer is None:
+            return "before the first layer"
+        index, name = self.layer
+        return f"layer {index + 1}/{self.total} {name}"
+
+    def _rewrite(self, verb):
+        self.stream.write(f"\r  {verb} kernels: {self._where():<40}")
+        self.stream.flush()
 
 
 def run(args, stream=None):
@@ -100,14 +144,24 @@ def run(args, stream=None):
           f"{fastnn.get_num_threads()} threads", file=stream)
     timer = LayerTimer(model)
 
-    timer.on_start = _compile_progress(len(timer.leaves), stream)
+    progress = WarmupProgress(len(timer.leaves), stream)
+    timer.on_start = progress.layer_started
+    compiled_before = _compile_notice.compilations()
     started = time.perf_counter()
-    model(images)
+    with _compile_notice.watch(progress.compile_started):
+        model(images)
     warmup = time.perf_counter() - started
+    compiled = _compile_notice.compilations() - compiled_before
     timer.on_start = None
-    stream.write("\r" + " " * 70 + "\r")
-    print(f"first batch (includes compiling or loading kernels): {warmup:.2f} s; later runs "
-          f"reuse the compiled kernels cached in {_info.kernel_cache_dir()}", file=stream)
+    progress.finish()
+    cache = _info.kernel_cache_dir()
+    if compiled:
+        kernels = "1 kernel" if compiled == 1 else f"{compiled} kernels"
+        print(f"first batch (compiled {kernels}): {warmup:.2f} s; later runs load "
+              f"them from the cache in {cache}", file=stream)
+    else:
+        print(f"first batch (kernels loaded, nothing compiled): {warmup:.2f} s; the "
+              f"compiled kernels are cached in {cache}", file=stream)
 
     timer.reset()
     totals = []

@@ -8,6 +8,12 @@ with `find_class` returning fastnn's own stand-ins (`_ALLOWED`) and `persistent_
 reading storages.  The scan matters: the C unpickler allocates a BINBYTES8's claimed size
 before reading it, and grows its memo to the largest index it is given.
 
+Globals the user allowed with `fastnn.serialization.add_safe_globals` resolve to
+themselves; with any registered, NEWOBJ is allowed too (it instantiates a class, and only
+allowlisted classes reach it), which is how pickle protocol 2 writes a plain object.
+``weights_only=False`` skips the scan and the allowlist: the full unpickler imports and
+calls whatever the file names (torch's tensor-rebuilding globals still become fastnn's).
+
 Storages are read from the archive's stored (uncompressed, 64-byte aligned) records
 straight into one buffer per storage (or mapped copy-on-write with ``mmap=True``); tensors
 are numpy views over them with the saved offset and strides, so tensors that shared a
@@ -27,6 +33,7 @@ import numpy as np
 
 from ._pt_format import (BFLOAT16, DTYPE_ALIASES, DTYPES, MAX_NESTING, STORAGE_DTYPES,
                          TorchDtype, itemsize, torch_dtype_of)
+from . import _safe_globals
 from .nn.parameter import Parameter
 from .tensor import Tensor
 
@@ -239,24 +246,31 @@ _ALLOWED = _allowed_globals()
 
 
 def _refuse_global(module, name):
+    full = f"{module}.{name}"
     return _bad(
-        f"fastnn.load refuses the global '{module}.{name}': only tensors, storages, "
-        "OrderedDict and plain containers and scalars are allowed (fastnn never executes "
-        "pickled code)")
+        f"Weights only load failed: fastnn.load refuses the global '{full}'. Unsupported "
+        f"global: GLOBAL {full} was not an allowed global by default (only tensors, "
+        "storages, OrderedDict and plain containers and scalars are). Please use "
+        f"`fastnn.serialization.add_safe_globals([{full}])` or the "
+        f"`fastnn.serialization.safe_globals([{full}])` context manager to allowlist this "
+        "global if you trust this class/function. Only if you trust the source of the "
+        "checkpoint, fastnn.load(..., weights_only=False) loads it with the full unpickler, "
+        "which can execute arbitrary code.")
 
 
-def _scan(data):
+def _scan(data, user_allowed):
     """Parse every opcode without executing any; refuse what the unpickler must not see."""
     count = 0
     try:
         for opcode, arg, _ in pickletools.genops(data):
             count += 1
-            if opcode.name in _FORBIDDEN_OPCODES:
+            if opcode.name in _FORBIDDEN_OPCODES and not (
+                    user_allowed and opcode.name in ("NEWOBJ", "NEWOBJ_EX")):
                 raise _bad(f"fastnn.load refuses the pickle opcode {opcode.name}: checkpoints "
                            "written by torch.save never use it")
             if opcode.name == "GLOBAL":
                 module, _, name = arg.partition(" ")
-                if (module, name) not in _ALLOWED:
+                if (module, name) not in _ALLOWED and f"{module}.{name}" not in user_allowed:
                     raise _refuse_global(module, name)
             elif opcode.name in _MEMO_PUTS and arg > count:
                 raise _bad(f"malformed checkpoint: memo index {arg} out of range")
@@ -267,14 +281,19 @@ def _scan(data):
 
 
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, data, load_storage):
+    def __init__(self, data, load_storage, user_allowed):
         super().__init__(io.BytesIO(data))
         self._load_storage = load_storage
+        self._user_allowed = user_allowed
 
     def find_class(self, module, name):
         try:
             return _ALLOWED[module, name]
         except (KeyError, TypeError):
+            pass
+        try:
+            return self._user_allowed[f"{module}.{name}"]
+        except KeyError:
             raise _refuse_global(module, name) from None
 
     def persistent_load(self, pid):
@@ -285,6 +304,17 @@ class _Unpickler(pickle.Unpickler):
         storage_type, key, numel = pid[1], pid[2], pid[4]
         nbytes = numel if storage_type.dtype is None else numel * itemsize(storage_type.dtype)
         return _StorageRef(self._load_storage(key, nbytes), storage_type.dtype)
+
+
+class _FullUnpickler(_Unpickler):
+    """weights_only=False: any global the file names is imported (torch's own become
+    fastnn's stand-ins, so tensors load without torch)."""
+
+    def find_class(self, module, name):
+        try:
+            return _ALLOWED[module, name]
+        except (KeyError, TypeError):
+            return pickle.Unpickler.find_class(self, module, name)
 
 
 def _children(obj):
@@ -421,22 +451,26 @@ def find_prefix(names):
     return prefixes.pop() if len(prefixes) == 1 else None
 
 
-def load_torch_zip(fileobj, zf, prefix, use_mmap):
+def load_torch_zip(fileobj, zf, prefix, use_mmap, weights_only=True):
     archive = TorchArchive(fileobj, zf, prefix, use_mmap)
     byteorder = archive.record("byteorder", limit=16)
     if byteorder not in (None, b"little", b"big"):
         raise RuntimeError(f"corrupt checkpoint: unknown byteorder record {byteorder!r:.40}")
     big_endian = byteorder == b"big"
     data = archive.record("data.pkl")
-    _scan(data)
-    unpickler = _Unpickler(data, lambda key, nbytes: archive.storage(key, nbytes, big_endian))
-    try:
-        result = unpickler.load()
-    except (pickle.UnpicklingError, RuntimeError):
-        raise
-    except Exception as err:
-        raise _bad(f"malformed checkpoint pickle: {type(err).__name__}: {err}") from None
-    check_structure(result)
+    storage = lambda key, nbytes: archive.storage(key, nbytes, big_endian)  # noqa: E731
+    if weights_only:
+        user_allowed = _safe_globals.allowed()
+        _scan(data, user_allowed)
+        try:
+            result = _Unpickler(data, storage, user_allowed).load()
+        except (pickle.UnpicklingError, RuntimeError):
+            raise
+        except Exception as err:
+            raise _bad(f"malformed checkpoint pickle: {type(err).__name__}: {err}") from None
+        check_structure(result)
+    else:       # the user trusts the file: pickle's own errors, no shape limits
+        result = _FullUnpickler(data, storage, {}).load()
     if any(s.upcast_bfloat16 for s in archive.storages.values()):
         warnings.warn("fastnn.load: bfloat16 tensors were upcast to float32 (exactly): "
                       "numpy has no bfloat16", UserWarning, stacklevel=5)

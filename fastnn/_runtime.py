@@ -21,6 +21,9 @@ Compile cache: Numba raises when a cached index or object file is corrupt (a gar
 truncated `.nbi`/`.nbc` makes unpickling fail) instead of recompiling. `launch` catches a
 failure raised from Numba's cache loader, empties that kernel's cache index (or, where the
 cache cannot be written, stops caching the kernel) and runs it again, which recompiles.
+
+A compilation that lasts over a second is announced on the ``fastnn`` logger
+(`fastnn._compile_notice`, which watches Numba's compile events: nothing is added here).
 """
 import os
 import threading
@@ -29,6 +32,7 @@ import warnings
 
 import numba
 
+from . import _compile_notice  # noqa: F401  (says so when a kernel compiles for long)
 from .kernels._target import njit as kernel_njit
 
 _SAFE_LAYERS = ("tbb", "omp")

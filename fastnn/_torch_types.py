@@ -109,5 +109,15 @@ def check_device(where):
         return CPU
     where = device(where)
     if where.type != "cpu":
-        raise RuntimeError(f"fastnn runs on the CPU only; device '{where}' is not available")
+        raise not_on_cpu(where)
     return where
+
+
+def not_on_cpu(where):
+    """The error for data sent to a device other than the CPU (``x.cuda()``, ``to('cuda')``,
+    ``device='cuda'``). torch built without CUDA raises AssertionError("Torch not compiled
+    with CUDA enabled"); fastnn raises RuntimeError, as torch does for a device it knows
+    but cannot reach, and says that no accelerator exists here."""
+    return RuntimeError(
+        f"fastnn runs on the CPU only; device '{where}' is not available (fastnn has no GPU "
+        "or other accelerator support: keep tensors and models on the CPU)")

@@ -126,7 +126,8 @@ def run(op, *inputs, **args):
     """Prepare, choose and run `op`; returns its result (the functional ops call this)."""
     key, kernel_args, result = registry.OPS[op].prepare(*inputs, **args)
     if kernel_args is not None:
-        choose(op, key, kernel_args).run(*kernel_args)
+        variant = choose(op, key, kernel_args)   # a local: the compile notice reads it
+        variant.run(*kernel_args)
     return result
 
 

@@ -5,11 +5,18 @@ a torch checkpoint, a zip of ``.npy`` records is an .npz, an 8-byte little-endia
 followed by a JSON header is safetensors) and by suffix when saving (``.safetensors``,
 ``.npz``, anything else -- and every file object -- is torch's zip format).
 
+Unpickling, as in torch: ``weights_only=True`` (the default) runs a restricted unpickler:
+only tensors, parameters, storages, ``OrderedDict``, ``torch.Size``, torch dtypes, plain
+containers and scalars, and the globals added with `add_safe_globals` (or inside
+`safe_globals`) are rebuilt; any other global raises `pickle.UnpicklingError` naming it.
+``weights_only=False`` is the explicit opt-in to Python's full unpickler, which imports and
+runs whatever the file names: it can execute arbitrary code, so use it only on files from
+a source you trust.
+
 Decisions (where torch's behaviour cannot be copied):
-- ``weights_only=False`` is refused: fastnn never executes pickled code.  Only tensors,
-  parameters, storages, ``OrderedDict``, ``torch.Size``, torch dtypes, and plain
-  containers and scalars are unpickled; any other global raises `pickle.UnpicklingError`
-  naming it.  A ``torch.float32`` met as a value loads as ``numpy.dtype('float32')``.
+- torch's tensor-rebuilding globals always load as fastnn Tensors and Parameters (with
+  ``weights_only=False`` too, so tensors need no torch); a ``torch.float32`` met as a
+  value loads as ``numpy.dtype('float32')``.
 - Everything loads to the CPU whatever device the file names; ``map_location`` may only
   say so (None, ``'cpu'``, ``torch.device('cpu')``, or a dict mapping to ``'cpu'``).
 - bfloat16 tensors are upcast to float32 (exactly) with a warning: numpy has no bfloat16.
@@ -31,9 +38,11 @@ import numpy as np
 from ._pt_format import BFLOAT16
 from ._pt_reader import find_prefix, load_torch_zip
 from ._pt_writer import write_torch_zip
+from ._safe_globals import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 from .tensor import Tensor
 
-__all__ = ["load", "save"]
+__all__ = ["load", "save", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
+           "safe_globals"]
 
 _LEGACY_MAGIC = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -56,7 +65,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=Fa
     Args:
         f: a path (str or os.PathLike) or a binary file object.
         map_location: None, ``'cpu'`` or ``torch.device('cpu')``; fastnn loads to the CPU.
-        weights_only: must be True (the default): fastnn never executes pickled code.
+        weights_only: True (the default): only tensors, containers, scalars and the
+            globals allowed with `add_safe_globals` are unpickled, and nothing in the file
+            runs.  False: Python's full unpickler, which imports and calls what the file
+            names -- it can execute arbitrary code; use it only on files you trust.
         mmap: map the file copy-on-write instead of reading it (torch checkpoints given as
             a path or real file); the file must not be truncated while tensors live.
 
@@ -69,16 +81,17 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=Fa
         >>> state = fastnn.load("resnet18.pt", map_location="cpu")
         >>> model.load_state_dict(state)
     """
-    _check_load_args(map_location, pickle_module, weights_only, pickle_load_args)
+    _check_load_args(map_location, pickle_module, pickle_load_args)
+    weights_only = True if weights_only is None else bool(weights_only)
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fileobj:
-            return _load_fileobj(fileobj, bool(mmap))
+            return _load_fileobj(fileobj, bool(mmap), weights_only)
     if not hasattr(f, "read"):
         raise TypeError(f"fastnn.load expects a path or a binary file object, got "
                         f"{type(f).__name__}")
     if not _seekable(f):
         f = io.BytesIO(f.read())
-    return _load_fileobj(f, bool(mmap))
+    return _load_fileobj(f, bool(mmap), weights_only)
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True):
@@ -89,7 +102,10 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
             with their ``_metadata``), lists, tuples, str, int, float, bool, bytes, None.
             For ``.safetensors`` and ``.npz`` paths: a flat dict of str -> tensor.
         f: a path (the suffix picks the format) or a writable binary file object (torch
-            format).
+            format).  A path is written through a temporary file in the same folder,
+            renamed over `f` once complete: a save that fails (say, on a value it cannot
+            store) leaves no partial file, and an earlier file at `f` unchanged.  A file
+            object is written in place; the error propagates.
 
     Example::
 
@@ -102,15 +118,14 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
                          "(_use_new_zipfile_serialization=True)")
     if isinstance(f, (str, os.PathLike)):
         suffix = os.fspath(f).lower().rsplit(".", 1)[-1]
-        if suffix in ("safetensors", "npz"):
+        if suffix == "npz":
             arrays = _flat_arrays(obj, suffix)
-            if suffix == "npz":
-                np.savez(f, **arrays)
-            else:
-                _safetensors().numpy.save_file(arrays, os.fspath(f))
-            return
-        with open(f, "wb") as fileobj:
-            write_torch_zip(obj, fileobj)
+            _write_whole(f, lambda fileobj: np.savez(fileobj, **arrays))
+        elif suffix == "safetensors":
+            data = _safetensors().numpy.save(_flat_arrays(obj, suffix))
+            _write_whole(f, lambda fileobj: fileobj.write(data))
+        else:
+            _write_whole(f, lambda fileobj: write_torch_zip(obj, fileobj))
         return
     if not hasattr(f, "write"):
         raise TypeError(f"fastnn.save expects a path or a binary file object, got "
@@ -118,10 +133,32 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
     write_torch_zip(obj, f)
 
 
-def _check_load_args(map_location, pickle_module, weights_only, pickle_load_args):
-    if weights_only is False:
-        raise ValueError("fastnn.load supports only weights_only=True: fastnn never executes "
-                         "pickled code")
+def _write_whole(path, write):
+    """Run ``write(fileobj)`` on a new file beside `path`, then rename it over `path`: a
+    save that fails part-way leaves no partial file and any earlier file untouched."""
+    target = os.path.realpath(path)          # through a symlink, as open() would write
+    if os.path.exists(target) and not os.path.isfile(target):
+        with open(target, "wb") as fileobj:  # a device or a pipe: nothing to replace
+            write(fileobj)
+        return
+    folder, name = os.path.split(target)
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    # os.open's mode honours the umask, as open() does (mkstemp would make it 0600)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fileobj:
+            write(fileobj)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.remove(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def _check_load_args(map_location, pickle_module, pickle_load_args):
     if pickle_module is not None:
         raise ValueError("fastnn.load uses its own restricted unpickler: pickle_module is "
                          "not supported")
@@ -147,14 +184,14 @@ def _seekable(f):
         return False
 
 
-def _load_fileobj(fileobj, use_mmap):
+def _load_fileobj(fileobj, use_mmap, weights_only):
     start = fileobj.tell()
     head = fileobj.read(64)
     fileobj.seek(start)
     if not head:
         raise RuntimeError("fastnn.load: the file is empty")
     if head[:4] in _ZIP_MAGICS:
-        return _load_zip(fileobj, use_mmap)
+        return _load_zip(fileobj, use_mmap, weights_only)
     if head.startswith(_LEGACY_MAGIC) or head[:2] == b"\x80\x02" and b"\x8a\x0al\xfc" in head:
         raise RuntimeError(
             "fastnn.load: this is a legacy (pre-zip, torch < 1.6 or "
@@ -167,7 +204,7 @@ def _load_fileobj(fileobj, use_mmap):
         f"(the file starts with {head[:8]!r})")
 
 
-def _load_zip(fileobj, use_mmap):
+def _load_zip(fileobj, use_mmap, weights_only):
     try:
         zf = zipfile.ZipFile(fileobj)
         names = zf.namelist()
@@ -180,7 +217,7 @@ def _load_zip(fileobj, use_mmap):
         prefix = find_prefix(names)
         if prefix is not None:
             try:
-                return load_torch_zip(fileobj, zf, prefix, use_mmap)
+                return load_torch_zip(fileobj, zf, prefix, use_mmap, weights_only)
             except _ZIP_ERRORS as err:
                 raise RuntimeError(f"fastnn.load: corrupt checkpoint archive ({err})") \
                     from None

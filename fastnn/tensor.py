@@ -47,7 +47,7 @@ import numpy as np
 
 from ._args import (_dims_list, _is_dtype_like, _is_int, check_broadcast_into, infer_shape,
                     int_arg, int_tuple_arg, torch_type_name, wrap_dim)
-from ._torch_types import CPU, Size, check_device, device
+from ._torch_types import CPU, Size, check_device, device, not_on_cpu
 
 builtin_type = type     # `type` is shadowed by Tensor.type-style arguments below
 _Device = device
@@ -402,7 +402,8 @@ class Tensor(np.ndarray):
         return self
 
     def cuda(self, *args, **kwargs):
-        raise RuntimeError("fastnn runs on the CPU only; device 'cuda' is not available")
+        """Refused with a RuntimeError: fastnn runs on the CPU only."""
+        raise not_on_cpu("cuda")
 
     # -- in-place initialisers ----------------------------------------------------------
     def fill_(self, value):

@@ -96,3 +96,47 @@ def test_asv_parameters_in_smoke_mode(monkeypatch):
     if _peakmem.available():        # im2col_gemm's column buffer: 64*9 rows of 56*56
         bench.setup("im2col_gemm", cases[0], "float32")
         assert bench.track_extra_bytes("im2col_gemm", cases[0], "float32") > 6e6
+
+
+# ---------------------------------------------------------------- argument checks
+
+@pytest.mark.parametrize("option, value", [
+    ("--threads", "0"), ("--threads", "-2"), ("--threads", "two"), ("--threads", "1.5"),
+    ("--rounds", "0"), ("--rounds", "-1"), ("--rounds", "x")])
+def test_bench_refuses_bad_counts_as_argparse_errors(capsys, option, value):
+    with pytest.raises(SystemExit) as exit_:
+        main(["bench", option, value])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}: " in err
+    assert "must be a positive integer" in err or "invalid positive_int value" in err
+
+
+def test_bench_only_matching_nothing_lists_the_cases(capsys, monkeypatch):
+    monkeypatch.setattr(_bench, "run_cases", _never_timed)
+    assert main(["bench", "--only", "no such case"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "error: no case matches --only 'no such case'; the cases are:" in captured.err
+    for case in _bench.CASES:
+        assert f"\n  {case.label}" in captured.err
+
+
+def _never_timed(*args, **kwargs):
+    raise AssertionError("a case was timed")
+
+
+def test_bench_plot_without_matplotlib_says_so_before_timing(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)      # import matplotlib fails
+    monkeypatch.setattr(_bench, "run_cases", _never_timed)
+    assert main(["bench", "--only", "linear 1x4096", "--plot", str(tmp_path / "p.png")]) == 2
+    err = capsys.readouterr().err
+    assert "--plot needs matplotlib, which is not installed" in err
+
+
+def test_bench_plot_into_a_missing_folder_says_so_before_timing(tmp_path, capsys,
+                                                                monkeypatch):
+    monkeypatch.setattr(_bench, "run_cases", _never_timed)
+    target = tmp_path / "missing" / "p.png"
+    assert main(["bench", "--only", "linear 1x4096", "--plot", str(target)]) == 2
+    assert f"the folder {target.parent} does not exist" in capsys.readouterr().err

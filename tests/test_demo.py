@@ -1,11 +1,18 @@
 """`python -m fastnn demo` on quick settings."""
+import io
+import re
 import subprocess
 import sys
+import time
 
 import pytest
 
 import fastnn
-from fastnn.__main__ import main
+import fastnn.nn as nn
+from fastnn import _compile_notice, _demo
+from fastnn.__main__ import build_parser, main
+from fastnn.kernels import elementwise
+from numba.core import event
 
 QUICK = ["demo", "--batch-size", "2", "--image-size", "64", "--iterations", "2"]
 
@@ -14,8 +21,9 @@ def test_demo_prints_layer_table_and_throughput(capsys):
     assert main(QUICK) == 0
     out = capsys.readouterr().out
     assert "ResNet-18, seeded random weights (seed 0)" in out
-    assert "compiling kernels: layer 1/" in out
-    assert "reuse the compiled kernels cached in" in out
+    assert "\r" not in out                   # captured output is not a terminal
+    assert re.search(r"first batch \((compiled \d+ kernels?|kernels loaded, nothing "
+                     r"compiled)\): [\d.]+ s", out)
     for row in ("conv1 ", "layers.0.0.conv1", "layers.3.1.bn2", "avgpool", "fc ",
                 "(between layers)"):
         assert row in out
@@ -44,3 +52,97 @@ def test_demo_help_runs_as_a_module():
     out = subprocess.run([sys.executable, "-m", "fastnn", "demo", "--help"],
                          capture_output=True, text=True, check=True).stdout
     assert "--weights PATH" in out and "per-layer timing table" in out
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def _quick_args():
+    return build_parser().parse_args(QUICK)
+
+
+def test_warmup_progress_on_a_terminal_rewrites_one_line():
+    out = Terminal()
+    progress = _demo.WarmupProgress(3, out)
+    progress.layer_started(0, "conv1")
+    progress.layer_started(1, "bn1")
+    progress.compile_started("batch_norm")
+    progress.compile_started("relu")              # the same layer: shown once
+    progress.finish()
+    assert out.getvalue() == (
+        "\r  loading kernels: " + "layer 1/3 conv1".ljust(40)
+        + "\r  loading kernels: " + "layer 2/3 bn1".ljust(40)
+        + "\r  compiling kernels: " + "layer 2/3 bn1".ljust(40)
+        + "\r" + " " * 70 + "\r")
+
+
+def test_warmup_progress_elsewhere_prints_a_plain_line_per_compiling_layer():
+    out = io.StringIO()
+    progress = _demo.WarmupProgress(3, out)
+    progress.compile_started("pack")              # before any layer
+    progress.layer_started(0, "conv1")
+    progress.layer_started(1, "bn1")
+    progress.compile_started("batch_norm")
+    progress.compile_started("relu")
+    progress.layer_started(2, "fc")
+    progress.finish()
+    assert out.getvalue() == ("  compiling kernels: before the first layer\n"
+                              "  compiling kernels: layer 2/3 bn1\n")
+
+
+def _fake_compile():
+    """What Numba announces when it compiles a kernel (nothing is compiled here)."""
+    with event.trigger_event("numba:compile", data={"dispatcher": elementwise.clamp}):
+        time.sleep(0.2)             # long enough for the notice, were it not suppressed
+
+
+def test_demo_says_compiling_only_for_the_layers_that_compiled(monkeypatch, caplog):
+    _demo.run(_quick_args(), stream=io.StringIO())    # every kernel is now in memory
+    forward = nn.MaxPool2d.forward
+
+    calls = []
+
+    def compiling_forward(self, *args):
+        if not calls:                             # a kernel compiles on its first call
+            _fake_compile()
+        calls.append(1)
+        return forward(self, *args)
+
+    monkeypatch.setattr(nn.MaxPool2d, "forward", compiling_forward)
+    monkeypatch.setattr(_compile_notice, "NOTICE_AFTER", 0.0)
+    monkeypatch.setattr(_compile_notice, "_announced", set())
+    out = io.StringIO()
+    with caplog.at_level("WARNING", logger="fastnn"):
+        _demo.run(_quick_args(), stream=out)
+    lines = out.getvalue().splitlines()
+    assert [line for line in lines if "compiling" in line] == [
+        "  compiling kernels: layer 4/44 maxpool"]
+    assert any(line.startswith("first batch (compiled 1 kernel): ") for line in lines)
+    assert "\r" not in out.getvalue()
+    assert caplog.records == []                   # the demo reports, not the logger
+    with caplog.at_level("WARNING", logger="fastnn"):
+        _fake_compile()                           # outside the demo the logger speaks
+    assert [r.getMessage() for r in caplog.records] == [
+        "fastnn: compiling clamp kernel for the first use, cached afterwards"]
+
+
+def test_demo_on_a_terminal_with_everything_loaded_says_loading():
+    _demo.run(_quick_args(), stream=io.StringIO())
+    out = Terminal()
+    _demo.run(_quick_args(), stream=out)
+    text = out.getvalue()
+    assert "\r  loading kernels: layer 1/44 conv1" in text
+    assert "compiling" not in text
+    assert "first batch (kernels loaded, nothing compiled): " in text
+
+
+def test_demo_in_a_new_process_loads_the_cached_kernels(run_python):
+    main(QUICK)                                   # this process compiled or loaded them
+    result = run_python("import sys\nfrom fastnn.__main__ import main\n"
+                        f"sys.exit(main({QUICK!r}))", timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "compiling" not in result.stdout + result.stderr
+    assert "\r" not in result.stdout
+    assert "first batch (kernels loaded, nothing compiled): " in result.stdout

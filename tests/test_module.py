@@ -595,7 +595,8 @@ def test_to_double_float_keep_structure(twins, torch):
 
 def test_to_errors(torch):
     m = fnn.Module()
-    with pytest.raises(RuntimeError, match="fastnn runs on the CPU only, but got device 'cuda'"):
+    with pytest.raises(RuntimeError, match="fastnn runs on the CPU only; device 'cuda' is not "
+                       "available"):
         m.to("cuda")
     with pytest.raises(TypeError, match=re.escape(
             "nn.Module.to only accepts floating point dtypes, but got desired dtype=int32")):

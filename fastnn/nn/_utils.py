@@ -6,6 +6,7 @@ import threading
 
 import numpy as np
 
+from .._torch_types import not_on_cpu
 from ..tensor import Tensor
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -135,7 +136,7 @@ def factory_dtype(device, dtype):
     `device` is accepted for torch compatibility; only the CPU exists.
     """
     if device is not None and str(device).split(":")[0] != "cpu":
-        raise RuntimeError(f"fastnn runs on the CPU only, but got device '{device}'")
+        raise not_on_cpu(device)
     if dtype is None:
         from .._creation import get_default_dtype
         dtype = get_default_dtype()

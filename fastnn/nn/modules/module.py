@@ -8,6 +8,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ..._torch_types import not_on_cpu
 from .._utils import FLOAT_DTYPES, wrap
 from ..parameter import Parameter
 from ...tensor import Tensor
@@ -432,6 +433,27 @@ class Module(ForwardHooksMixin, StateDictMixin):
         """Return self: fastnn modules always live on the CPU."""
         return self
 
+    def cuda(self, device=None):
+        """Refused with a RuntimeError: fastnn runs on the CPU only.
+
+        (torch built without CUDA raises ``AssertionError: Torch not compiled with CUDA
+        enabled``; fastnn raises the RuntimeError its ``to('cuda')`` raises.)
+        """
+        where = "cuda" if device is None else device
+        raise not_on_cpu(f"cuda:{where}" if isinstance(where, int) else where)
+
+    def half(self):
+        """Refused with a TypeError: fastnn computes in float32 and float64 only.
+
+        torch casts the parameters to float16 here; fastnn's kernels have no float16
+        variant, so the model stays usable as it is (see `float` and `double`).
+        """
+        raise _unsupported_float("float16", "half")
+
+    def bfloat16(self):
+        """Refused with a TypeError: fastnn computes in float32 and float64 only."""
+        raise _unsupported_float("bfloat16", "bfloat16")
+
     # ---- repr -----------------------------------------------------------------------------
 
     def _get_name(self):
@@ -493,7 +515,12 @@ def _check_device(device):
     if type(device).__name__ != "device" and not isinstance(device, str):
         raise TypeError(f"to() expected a device string, got {_typename(device)}")
     if str(device).split(":")[0] != "cpu":
-        raise RuntimeError(f"fastnn runs on the CPU only, but got device '{device}'")
+        raise not_on_cpu(device)
+
+
+def _unsupported_float(dtype, method):
+    return TypeError(f"fastnn supports float32 and float64 only, got {dtype}: Module.{method}() "
+                     "is not available (use float() or double())")
 
 
 def _as_float_dtype(dtype):
