@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 import fastnn
-from fastnn import _compile_notice, _info
+from fastnn import _compile_notice
 
 
 def positive_int(text):
@@ -154,14 +154,15 @@ def run(args, stream=None):
     compiled = _compile_notice.compilations() - compiled_before
     timer.on_start = None
     progress.finish()
-    cache = _info.kernel_cache_dir()
+    # where the cache lives is `python -m fastnn info`'s to say: a path here would put the
+    # machine's directories into every copy of this output
     if compiled:
         kernels = "1 kernel" if compiled == 1 else f"{compiled} kernels"
         print(f"first batch (compiled {kernels}): {warmup:.2f} s; later runs load "
-              f"them from the cache in {cache}", file=stream)
+              f"them from Numba's cache (python -m fastnn info shows where)", file=stream)
     else:
-        print(f"first batch (kernels loaded, nothing compiled): {warmup:.2f} s; the "
-              f"compiled kernels are cached in {cache}", file=stream)
+        print(f"first batch (kernels loaded, nothing compiled): {warmup:.2f} s",
+              file=stream)
 
     timer.reset()
     totals = []

@@ -146,3 +146,12 @@ def test_demo_in_a_new_process_loads_the_cached_kernels(run_python):
     assert "compiling" not in result.stdout + result.stderr
     assert "\r" not in result.stdout
     assert "first batch (kernels loaded, nothing compiled): " in result.stdout
+
+
+def test_demo_output_names_no_directory_of_the_machine(capsys):
+    """The demo's output is pasted into READMEs and issues: no path of the machine in it."""
+    from fastnn import _info
+    assert main(QUICK) == 0
+    out = capsys.readouterr().out
+    assert _info.kernel_cache_dir() not in out
+    assert not re.search(r"(^|\s)/\w", out)            # no absolute path at all
