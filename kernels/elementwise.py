@@ -83,14 +83,17 @@ def elu(x, out, alpha):
 
 
 @njit(parallel=True, cache=True)
-def gelu_erf(x, out, inf_gives_nan):
-    """x * Phi(x). `inf_gives_nan` reproduces torch's float32 kernel, whose vectorised erf
-    turns +inf into NaN (its float64 kernel returns +inf)."""
+def gelu_erf(x, out, quirks):
+    """x * Phi(x). `quirks` reproduces torch's float32 kernels: 1, the AVX-512 one, whose
+    vectorised erf turns +inf into NaN; 2, the AVX2 one, whose zeros are all +0.0 (gelu
+    of -0.0 and of large negative x); 0, none (float64: +inf and -0.0 as the formula)."""
     for i in prange(x.size):
         v = np.float64(x[i])
         r = 0.5 * v * (1.0 + math.erf(v * _SQRT_HALF))
-        if inf_gives_nan and v == math.inf:
+        if quirks == 1 and v == math.inf:
             r = math.nan
+        if quirks == 2 and r == 0.0:
+            r = 0.0
         out[i] = r
 
 

@@ -255,14 +255,14 @@ def gelu(input, *, approximate="none"):
     arr = float_array(input)
     if approximate == "tanh":
         return run_kernel(_k.gelu_tanh, input, arr, False)
-    return run_kernel(_k.gelu_erf, input, arr, False,
-                      (arr.dtype.itemsize == 4 and _torch_erf_is_avx512(),))
+    quirks = 0 if arr.dtype.itemsize != 4 else 1 if _torch_runs_avx512() else 2
+    return run_kernel(_k.gelu_erf, input, arr, False, (quirks,))
 
 
-def _torch_erf_is_avx512():
-    """torch's float32 gelu turns +inf into NaN where it runs its AVX-512 kernels (a CPU
-    with AVX-512F), and gives +inf on AVX2 ones: fastnn answers as torch does on the CPU
-    it runs on."""
+def _torch_runs_avx512():
+    """torch's float32 gelu differs by the kernels torch picks for the CPU: +inf gives NaN
+    with its AVX-512 ones (a CPU with AVX-512F), and every zero is +0.0 with its AVX2 ones;
+    fastnn answers as torch does on the CPU it runs on (kernels/elementwise.gelu_erf)."""
     global _AVX512
     if _AVX512 is None:
         import llvmlite.binding as ll
