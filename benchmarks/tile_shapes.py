@@ -72,15 +72,21 @@ json.dump(rows, sys.stdout)
 
 
 def cpu_model():
+    """The CPU's model name, family and model numbers (a VM may hide the name), and the
+    name LLVM gives it."""
+    import llvmlite.binding as ll
+    fields = {}
     try:
         with open("/proc/cpuinfo") as info:
             for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
     except OSError:
         pass
-    import platform
-    return platform.processor() or "unknown CPU"
+    name = fields.get("model name") or __import__("platform").processor() or "unknown CPU"
+    if "cpu family" in fields:
+        name += f" (family {fields['cpu family']}, model {fields.get('model', '?')})"
+    return f"{name}, LLVM: {ll.get_host_cpu_name()}"
 
 
 def main(argv=None):

@@ -1,0 +1,125 @@
+"""The measurements behind fastnn's rules, rerunnable on any machine.
+
+    python benchmarks/rules.py serial     # _runtime.SERIAL_MAX_WORK: one thread or all
+    python benchmarks/rules.py bands      # conv_blocked.band_count: bands per plane
+    python benchmarks/rules.py variants   # every conv/linear variant on the bench cases
+
+Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
+they came from. Times are medians of alternating blocks in one process
+(fastnn._bench.time_many), 2 threads unless said.
+"""
+import argparse
+import sys
+
+import numpy as np
+
+import fastnn
+import fastnn.nn.functional as F
+from fastnn import _bench, backends
+
+
+def cpu_model():
+    """The CPU's model name, family and model numbers (a VM may hide the name), and the
+    name LLVM gives it."""
+    import llvmlite.binding as ll
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    name = fields.get("model name") or __import__("platform").processor() or "unknown CPU"
+    if "cpu family" in fields:
+        name += f" (family {fields['cpu family']}, model {fields.get('model', '?')})"
+    return f"{name}, LLVM: {ll.get_host_cpu_name()}"
+
+
+def _data(*shapes):
+    rng = np.random.default_rng(0)
+    return [rng.standard_normal(s).astype(np.float32) for s in shapes]
+
+
+def serial():
+    """Work below SERIAL_MAX_WORK runs on the calling thread: us per call on 1 / 2 threads."""
+    from fastnn import _runtime
+    x64k, = _data((64, 1024))
+    lenet_x, lenet_w = _data((1, 1, 32, 32), (6, 1, 5, 5))
+    pool_x, = _data((1, 8, 160, 160))
+    conv_x, conv_w = _data((1, 16, 28, 28), (16, 16, 3, 3))
+    cases = [("relu, 64K elements", lambda: F.relu(x64k)),
+             ("LeNet 5x5 conv, 240K multiply-adds", lambda: F.conv2d(lenet_x, lenet_w)),
+             ("max_pool2d k3 s2, 200K elements", lambda: F.max_pool2d(pool_x, 3, 2)),
+             ("3x3 conv, 1.8M multiply-adds", lambda: F.conv2d(conv_x, conv_w, padding=1))]
+    limit = _runtime.SERIAL_MAX_WORK
+    print(f"SERIAL_MAX_WORK = {limit}; us per call, forced to one thread / two threads")
+    for name, call in cases:
+        times = {}
+        for label, work_limit in (("one", 1 << 62), ("two", 0)):
+            _runtime.SERIAL_MAX_WORK = work_limit
+            times[label] = _bench.time_many({label: call})[label]
+        _runtime.SERIAL_MAX_WORK = limit
+        print(f"  {name:<38} {times['one'] * 1e6:8.1f} / {times['two'] * 1e6:8.1f}")
+
+
+BAND_CASES = [("3x3 n1 64ch 56x56", (1, 64, 56, 56), (64, 64, 3, 3), {}),
+              ("3x3 n8 128ch 28x28", (8, 128, 28, 28), (128, 128, 3, 3), {}),
+              ("VGG 3x3 n1 256ch 28x28", (1, 256, 28, 28), (256, 256, 3, 3), {}),
+              ("DeepLab d2 256ch 33x33", (1, 256, 33, 33), (256, 256, 3, 3),
+               dict(dilation=2, padding=2))]
+
+
+def bands():
+    """conv3d_blocked's time at 1, 2, 4, 8 and 16 bands per plane (the rule's pick: *)."""
+    from fastnn.kernels import conv_blocked
+    rule = conv_blocked.band_count
+    print("ms per call at 1 / 2 / 4 / 8 / 16 bands per plane ('blocked', float32)")
+    for name, xs, ws, kw in BAND_CASES:
+        x, w = _data(xs, ws)
+        kw = dict(dict(padding=1), **kw)
+        picked, row = None, []
+        for count in (1, 2, 4, 8, 16):
+            conv_blocked.band_count = lambda *a, _n=count: _n
+            with backends.use("conv2d", "blocked"):
+                row.append(_bench.time_many({"t": lambda: F.conv2d(x, w, **kw)})["t"])
+        conv_blocked.band_count = rule
+        out = F.conv2d(x, w, **kw).shape
+        picked = rule(xs[:2] + (1,) + xs[2:], ws[:2] + (1,) + ws[2:],
+                      out[:2] + (1,) + out[2:], (1, 1, 1),
+                      (1,) + (kw.get("dilation", 1),) * 2, 4, fastnn.get_num_threads())
+        cells = [f"{t * 1e3:.3f}{'*' if n == picked else ''}"
+                 for n, t in zip((1, 2, 4, 8, 16), row)]
+        print(f"  {name:<24} " + " / ".join(cells))
+
+
+def variants():
+    """Every applicable variant of each conv and linear bench case, against the default."""
+    rows = _bench.run_cases([c for c in _bench.CASES if c.family in ("conv", "linear")],
+                            all_variants=True)
+    print(_bench.format_table(rows))
+    by_case = {}
+    for row in rows:
+        by_case.setdefault(row.case.label, []).append(row)
+    worst = []
+    for label, case_rows in by_case.items():
+        best = min(r.seconds for r in case_rows)
+        default = next(r for r in case_rows if r.default)
+        worst.append((default.seconds / best, label, default.variant))
+    print("default / best variant time, worst first:")
+    for ratio, label, variant in sorted(worst, reverse=True):
+        print(f"  {ratio:5.2f}  {label} [{variant}]")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("serial", "bands", "variants"))
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    fastnn.set_num_threads(args.threads)
+    print(f"{cpu_model()}, {args.threads} threads, float32")
+    {"serial": serial, "bands": bands, "variants": variants}[args.what]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
