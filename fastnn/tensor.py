@@ -1,53 +1,82 @@
-"""fastnn.Tensor: a numpy.ndarray subclass with the torch methods CNN code uses.
+"""fastnn.Tensor: a numpy.ndarray subclass that answers as torch's Tensor does.
 
-Clash policy. Where a torch method name is also a numpy name, torch semantics apply to
-torch-style arguments and numpy semantics stay reachable with numpy-style arguments:
+Clash policy: torch wins. Where torch and numpy share a name, a call written as torch code
+writes it (positional arguments, torch's keywords) gets torch's answer; numpy's meaning stays
+reachable with numpy's keywords (``axis=``, ``out=``, ``keepdims=``, ``order=``...), which
+is how numpy's own functions (``np.sum(x)``, ``np.sort(x)``, ``np.repeat(x, 2)``) call
+methods, or on the plain array ``x.numpy()``:
 
-=====================  ===========================================  ==============================
-name                   torch (this is what torch code calls)        numpy (still reachable)
-=====================  ===========================================  ==============================
-``view``               ``view(2, -1)``, ``view((2, -1))``: no copy  ``view(np.float32)``,
-                       or torch's error                             ``view(np.ndarray)``,
-                                                                    ``view(dtype=..., type=...)``,
-                                                                    ``view()``
-``size``               ``x.size()`` -> ``Size``, ``x.size(1)``,     ``x.size`` is an int
-                       ``x.size(-1)`` -> int                        (a callable int subclass)
-``reshape``            ``reshape(2, -1)`` with torch's errors       ``reshape(..., order=/copy=)``
-``flatten``            ``flatten(1)``, ``flatten(start_dim=1)``:    ``flatten()``, ``flatten('F')``,
-                       a view when possible                         ``flatten(order=...)``: a copy
-``transpose``          ``transpose(d0, d1)`` swaps two dims         ``transpose()``,
-                                                                    ``transpose(axes)``, full
-                                                                    permutations of 1 or 3+ ints
-``squeeze``            ``squeeze(dim)`` / ``squeeze(dim=)`` leaves  ``squeeze(axis=...)``
-                       a non-1 dim alone
-``sum mean max min``   ``dim=`` / ``keepdim=`` keywords;            positional arguments,
-``argmax argmin``      ``max(dim=)`` returns (values, indices)      ``axis=`` / ``keepdims=``
-``std var``            unbiased by default; positional ``dim``,     ``axis=``, ``ddof=``,
-                       ``unbiased``, ``keepdim``                    ``dtype=``, ``keepdims=``
-``item``               ``item()``: torch's error for numel != 1     ``item(*index)``
-``data``               ``x.data`` is a Tensor sharing memory        ``memoryview(x)``
-``device``             ``x.device`` is ``fastnn.device('cpu')``     --
-``Tensor(...)``        ``Tensor(2, 3)`` (uninitialised),            ``Tensor(shape=..., dtype=...,
-                       ``Tensor(data)`` (float copy)                buffer=...)`` (keywords)
-=====================  ===========================================  ==============================
+=====================  ==============================================  ========================
+name                   torch (what torch code calls)                   numpy (still reachable)
+=====================  ==============================================  ========================
+``view``               ``view(2, -1)``, ``view((2, -1))``: no copy      ``view(np.float32)``,
+                       or torch's error                                ``view(np.ndarray)``,
+                                                                       ``view(dtype=, type=)``,
+                                                                       ``view()``
+``size``               ``x.size()`` -> ``Size``, ``x.size(1)`` -> int   ``x.size`` is an int
+                                                                       (a callable int)
+``reshape``            ``reshape(2, -1)`` with torch's errors          ``reshape(..., order=)``,
+                                                                       ``copy=``
+``flatten``            ``flatten(1)``, ``flatten(start_dim=1)``: a      ``flatten()``,
+                       view when possible                              ``flatten('F')``,
+                                                                       ``order=``: a copy
+``transpose``          ``transpose(d0, d1)`` swaps two dims            ``transpose()``,
+                                                                       ``transpose(axes)``
+``squeeze``            ``squeeze(dim)``: a non-1 dim is left alone     ``squeeze(axis=)``
+``sum mean prod``      ``sum(dim=None, keepdim=False, *, dtype)``,      ``axis=``, ``out=``,
+``any all``            positional or keyword; int sums are int64;      ``keepdims=``,
+                       all-element results are 0-d Tensors             ``initial=``, ``where=``
+``max min``            ``max()`` 0-d; ``max(dim, keepdim=False)`` ->   ``axis=``, ``out=``,
+                       ``(values, indices)``; ``max(other)``            ``keepdims=``...
+``argmax argmin``      ``argmax(dim=None, keepdim=False)``: int64      ``axis=``, ``out=``
+``std var``            ``std(dim, unbiased=True, keepdim=False, *,     ``axis=``, ``ddof=``,
+                       correction)``; unbiased by default              ``dtype=``, ``out=``
+``sort``               ``sort(dim=-1, descending=False, stable=)`` ->  ``sort(axis=, kind=,
+                       ``(values, indices)``, input untouched          order=)``: in place
+``repeat``             ``repeat(2, 1)`` tiles (``np.tile``)            ``repeat(n, axis=)``
+``nonzero``            ``nonzero()`` -> (N, ndim) int64;               ``np.nonzero(x)``
+                       ``nonzero(as_tuple=True)`` -> tuple of dims
+``clip``               --                                              numpy's (``clamp`` is
+                                                                       torch's)
+``item``               ``item()``: torch's error for numel != 1        ``item(*index)``
+``type``               ``type()`` -> 'fastnn.FloatTensor';              --
+                       ``type(dtype)`` casts
+``data``               ``x.data`` is a Tensor sharing memory           ``memoryview(x)``
+``device``             ``x.device`` is ``fastnn.device('cpu')``         --
+``Tensor(...)``        ``Tensor(2, 3)`` (uninitialised),               ``Tensor(shape=,
+                       ``Tensor(data)`` (float copy)                   dtype=, buffer=)``
+=====================  ==============================================  ========================
 
-Operations on Tensors (ufuncs, arithmetic, slicing, numpy methods) return Tensors, and plain
-Tensors even when an operand is a Parameter. Results that numpy gives as scalars (a full
-reduction, integer indexing) stay numpy scalars, which answer ``item()``, ``tolist()``,
-``float()`` like torch's 0-d tensors; torch-style reductions (``dim=``) always return Tensors.
-``x.shape`` stays numpy's tuple; ``x.size()`` is the ``Size`` torch code expects.
-Tensors hash by identity, as torch's do, so they can key dicts and sets.
-``flatten()`` without arguments copies: torch documents that it may return a view or a copy,
-so numpy's copy satisfies both. ``expand`` returns a read-only broadcast view, and
-``x.data = y`` copies `y` in (same shape and dtype only: a numpy array cannot swap its buffer).
+Results follow torch. Arithmetic and comparisons (numpy ufuncs) take torch's result dtype
+(``fastnn._ufunc_rules``: a float32 tensor stays float32 with a Python float, a numpy
+float64 scalar, a 0-d float64 tensor or an int64 tensor; integer true division and
+``exp`` of integers give the default float dtype) and torch's errors (``-`` on bools,
+integer division by zero, ...). Reductions over all elements and integer indexing give 0-d
+Tensors (``x[0, 0]`` is a view, as in torch), which answer ``float()``, ``int()``,
+``item()``, ``if t:``, comparisons, f-strings (``f"{t:.2f}"``) and, when integral, serve as
+an index. ``x.shape`` stays numpy's tuple; ``x.size()`` is the ``Size`` torch code expects.
+Tensors hash by identity, as torch's do. ``flatten()`` without arguments copies (torch
+allows a view or a copy). ``expand`` returns a read-only broadcast view, and ``x.data = y``
+copies `y` in (same shape and dtype only: a numpy array cannot swap its buffer).
+
+Layers: this module sits above the leaf modules (``_args``, ``_dtypes``, ``_data``,
+``_alloc``, ``_reductions``, ``_ufunc_rules``) and below everything else. The methods that
+run an op of ``fastnn.nn.functional`` (``relu``, ``sigmoid``, ``softmax``) are attached to
+Tensor by ``fastnn._functions``, the layer that owns those ops.
 """
-import collections
+import operator
 
 import numpy as np
 
+from . import _random, _reductions
+from ._alloc import factory_shape
 from ._args import (_dims_list, _is_dtype_like, _is_int, check_broadcast_into, infer_shape,
-                    int_arg, int_tuple_arg, torch_type_name, wrap_dim)
+                    int_arg, int_tuple_arg, number_arg, torch_type_name, torch_typename,
+                    wrap_dim)
+from ._data import array_from_data
+from ._dtypes import DTYPE_ALIASES, as_dtype, get_default_dtype
 from ._torch_types import CPU, Size, check_device, device
+from ._ufunc_rules import check_output_cast, check_values, scalar_operand, ufunc_plan
 
 builtin_type = type     # `type` is shadowed by Tensor.type-style arguments below
 _Device = device
@@ -55,10 +84,15 @@ _Device = device
 __all__ = ["Tensor", "Size", "device"]
 
 _ndarray_size = np.ndarray.size.__get__
+_ndarray_getitem = np.ndarray.__getitem__
 _NUMPY_VIEW_KEYWORDS = frozenset({"dtype", "type"})
 _NUMPY_STD_KEYWORDS = frozenset({"axis", "dtype", "out", "ddof", "keepdims", "where", "mean"})
-return_types_max = collections.namedtuple("max", ["values", "indices"])
-return_types_min = collections.namedtuple("min", ["values", "indices"])
+_NUMPY_REDUCE_KEYWORDS = frozenset({"axis", "out", "keepdims", "initial", "where"})
+_NUMPY_SORT_KEYWORDS = frozenset({"axis", "kind", "order"})
+_TYPE_NAMES = {name: f"fastnn.{torch_type_name(dtype)}Tensor"
+               for name, dtype in DTYPE_ALIASES.items()}
+_DTYPE_OF_TYPE_NAME = {f"{prefix}.{torch_type_name(dtype)}Tensor": dtype
+                       for dtype in DTYPE_ALIASES.values() for prefix in ("torch", "fastnn")}
 
 
 class _SizeAttribute(int):
@@ -87,22 +121,77 @@ class Tensor(np.ndarray):
     def __new__(cls, *args, **kwargs):
         if kwargs:  # numpy's constructor: Tensor(shape=..., dtype=..., buffer=...)
             return super().__new__(cls, *args, **kwargs)
-        from ._creation import empty, tensor, get_default_dtype
         if all(_is_int(a) for a in args):
-            return empty(*args) if args else empty(0)
+            dtype = get_default_dtype()
+            return np.empty(factory_shape("empty", args or (0,), dtype), dtype).view(cls)
         if len(args) != 1:
             raise TypeError(f"Tensor() takes ints or one sequence, got {len(args)} arguments")
-        return tensor(args[0], dtype=get_default_dtype())
+        return array_from_data(args[0], get_default_dtype()).view(cls)
 
     def __array_wrap__(self, array, context=None, return_scalar=False):
-        if return_scalar:
-            return array[()]
         if isinstance(array, Tensor):   # an `out=` array comes back as itself
             return array
         return array.view(Tensor)
 
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        """numpy ufuncs (arithmetic, comparisons, ``np.exp``...) on Tensors: torch's result
+        dtype and errors (``fastnn._ufunc_rules``), then numpy's loop; results are Tensors."""
+        arrays = []
+        for x in inputs:
+            if isinstance(x, np.ndarray):
+                x = x if type(x) is np.ndarray else x.view(np.ndarray)
+            elif getattr(builtin_type(x), "__array_ufunc__", None) is not None:
+                return NotImplemented       # e.g. a dask array: let it answer
+            arrays.append(x)
+        if method == "__call__" and "dtype" not in kwargs and "signature" not in kwargs:
+            signature, checks = ufunc_plan(ufunc, arrays)
+            if signature is not None:
+                if out is not None:
+                    check_output_cast(signature[-1], out[0].dtype)
+                if checks:
+                    check_values(checks, arrays)
+                arrays = [scalar_operand(x) for x in arrays]
+                kwargs["signature"] = signature
+                kwargs["casting"] = "unsafe"
+        if out is not None:
+            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, Tensor) else o
+                                  for o in out)
+            getattr(ufunc, method)(*arrays, **kwargs)
+            return out[0] if len(out) == 1 else out
+        result = getattr(ufunc, method)(*arrays, **kwargs)
+        if builtin_type(result) is tuple:
+            return tuple(map(_as_tensor, result))
+        return _as_tensor(result)
+
+    # numpy turns `x ** 2` into np.square(x) and `x ** 0.5` into np.sqrt(x), losing the
+    # exponent's type that torch's result dtype depends on
+    def __pow__(self, exponent):
+        return np.power(self, exponent)
+
+    def __rpow__(self, base):
+        return np.power(base, self)
+
+    def __ipow__(self, exponent):
+        return np.power(self, exponent, out=(self,))
+
+    def __getitem__(self, key):
+        result = _ndarray_getitem(self, key)
+        if isinstance(result, np.generic):     # a full integer index: torch gives a 0-d view
+            key = (*key, Ellipsis) if builtin_type(key) is tuple else (key, Ellipsis)
+            result = _ndarray_getitem(self, key)
+        return result
+
+    def __iter__(self):
+        if self.ndim == 1:                     # elements as 0-d Tensors, as torch yields
+            return (self[i] for i in range(len(self)))
+        return super().__iter__()
+
+    def __format__(self, spec):
+        if self.ndim == 0:                     # torch formats a 0-d tensor as its number
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
     def __repr__(self):
-        from ._creation import get_default_dtype
         arr = self.view(np.ndarray)
         if arr.size == 0 and arr.ndim != 1:
             body = f"[], size={arr.shape}"
@@ -270,7 +359,7 @@ class Tensor(np.ndarray):
         """
         if not (args or kwargs) or "order" in kwargs or (args and isinstance(args[0], str)):
             return super().flatten(*args, **kwargs)
-        return _torch_flatten(self, *args, **kwargs)
+        return torch_flatten(self, *args, **kwargs)
 
     def permute(self, *dims):
         """A view with the dims reordered."""
@@ -394,7 +483,6 @@ class Tensor(np.ndarray):
         check_device(device)
         if dtype is None:
             return self.clone() if copy else self
-        from ._creation import as_dtype
         return self._as_type(as_dtype(dtype, "to"), copy)
 
     def cpu(self):
@@ -464,96 +552,234 @@ class Tensor(np.ndarray):
         np.copyto(self, src, casting="unsafe")
         return self
 
-    # -- reductions with torch's dim= / keepdim= ---------------------------------------
-    def sum(self, *args, dim=None, keepdim=None, **kwargs):
-        """``sum(dim=, keepdim=False)`` (torch); positional / ``axis=`` is numpy's."""
-        if dim is None and keepdim is None:
-            return super().sum(*args, **kwargs)
-        axis = None if dim is None else _dims_list(dim, self.ndim)
-        return _tensor(super().sum(*args, axis=axis, keepdims=bool(keepdim), **kwargs))
+    # -- reductions, sorting, searching: torch's arguments (numpy's with its keywords) --
+    def sum(self, *args, **kwargs):
+        """``sum(dim=None, keepdim=False, *, dtype=None)``; integers sum to int64."""
+        return self._reduce("sum", args, kwargs)
 
-    def mean(self, *args, dim=None, keepdim=None, **kwargs):
-        """``mean(dim=, keepdim=False)`` (torch); positional / ``axis=`` is numpy's."""
-        if dim is None and keepdim is None:
-            return super().mean(*args, **kwargs)
-        if self.dtype.kind not in "fc" and kwargs.get("dtype") is None:
-            raise RuntimeError(
-                f"mean(): could not infer output dtype. Input dtype must be either a "
-                f"floating point or complex dtype. Got: {torch_type_name(self.dtype)}")
-        axis = None if dim is None else _dims_list(dim, self.ndim)
-        return _tensor(super().mean(*args, axis=axis, keepdims=bool(keepdim), **kwargs))
+    def mean(self, *args, **kwargs):
+        """``mean(dim=None, keepdim=False, *, dtype=None)``; float or complex input only."""
+        return self._reduce("mean", args, kwargs)
 
-    def max(self, *args, dim=None, keepdim=None, **kwargs):
-        """``max(dim=d, keepdim=False)`` -> (values, indices) (torch); positional /
-        ``axis=`` is numpy's."""
-        if dim is None and keepdim is None:
-            return super().max(*args, **kwargs)
-        return _min_max(self, dim, keepdim, "max")
+    def prod(self, *args, **kwargs):
+        """``prod(dim=None, keepdim=False, *, dtype=None)`` (one int dim)."""
+        return self._reduce("prod", args, kwargs)
 
-    def min(self, *args, dim=None, keepdim=None, **kwargs):
-        """``min(dim=d, keepdim=False)`` -> (values, indices) (torch); positional /
-        ``axis=`` is numpy's."""
-        if dim is None and keepdim is None:
-            return super().min(*args, **kwargs)
-        return _min_max(self, dim, keepdim, "min")
+    def any(self, *args, **kwargs):
+        """``any(dim=None, keepdim=False)``: bool (uint8 for uint8 input, as torch)."""
+        return self._reduce("any", args, kwargs)
 
-    def argmax(self, *args, dim=None, keepdim=None, **kwargs):
-        """``argmax(dim=, keepdim=False)`` (torch); positional / ``axis=`` is numpy's."""
-        if dim is None and keepdim is None:
-            return super().argmax(*args, **kwargs)
-        return _arg_reduce(self, dim, keepdim, "argmax")
+    def all(self, *args, **kwargs):
+        """``all(dim=None, keepdim=False)``: bool (uint8 for uint8 input, as torch)."""
+        return self._reduce("all", args, kwargs)
 
-    def argmin(self, *args, dim=None, keepdim=None, **kwargs):
-        """``argmin(dim=, keepdim=False)`` (torch); positional / ``axis=`` is numpy's."""
-        if dim is None and keepdim is None:
-            return super().argmin(*args, **kwargs)
-        return _arg_reduce(self, dim, keepdim, "argmin")
+    def _reduce(self, name, args, kwargs):
+        if _NUMPY_REDUCE_KEYWORDS.intersection(kwargs):
+            return getattr(super(), name)(*args, **kwargs)
+        return _as_tensor(_reductions.reduce(self.view(np.ndarray), name, args, kwargs))
+
+    def max(self, *args, **kwargs):
+        """``max()``; ``max(dim, keepdim=False)`` -> ``(values, indices)``; ``max(other)``
+        is ``maximum``. numpy's with ``axis=`` / ``out=`` / ``keepdims=``."""
+        return self._min_max("max", args, kwargs)
+
+    def min(self, *args, **kwargs):
+        """``min()``; ``min(dim, keepdim=False)`` -> ``(values, indices)``; ``min(other)``
+        is ``minimum``. numpy's with ``axis=`` / ``out=`` / ``keepdims=``."""
+        return self._min_max("min", args, kwargs)
+
+    def _min_max(self, name, args, kwargs):
+        if _NUMPY_REDUCE_KEYWORDS.intersection(kwargs):
+            return getattr(super(), name)(*args, **kwargs)
+        result = _reductions.min_max(self.view(np.ndarray), name, args, kwargs)
+        if builtin_type(result) is tuple:
+            result_type, values, indices = result
+            return result_type(_as_tensor(values), _as_tensor(indices))
+        return _as_tensor(result)
+
+    def argmax(self, *args, **kwargs):
+        """``argmax(dim=None, keepdim=False)`` -> int64; numpy's with ``axis=`` / ``out=``."""
+        return self._arg_reduce("argmax", args, kwargs)
+
+    def argmin(self, *args, **kwargs):
+        """``argmin(dim=None, keepdim=False)`` -> int64; numpy's with ``axis=`` / ``out=``."""
+        return self._arg_reduce("argmin", args, kwargs)
+
+    def _arg_reduce(self, name, args, kwargs):
+        if _NUMPY_REDUCE_KEYWORDS.intersection(kwargs):
+            return _as_tensor(getattr(super(), name)(*args, **kwargs))
+        return _as_tensor(_reductions.arg_reduce(self.view(np.ndarray), name, args, kwargs))
 
     def std(self, *args, **kwargs):
         """``std(dim=None, unbiased=True, keepdim=False, *, correction=None)`` (torch);
         numpy's keywords (``axis=``, ``ddof=``...) select numpy's (biased by default)."""
         if _NUMPY_STD_KEYWORDS.intersection(kwargs):
             return super().std(*args, **kwargs)
-        return _variance(self, args, kwargs, "std")
+        return _as_tensor(_reductions.variance(self.view(np.ndarray), "std", args, kwargs))
 
     def var(self, *args, **kwargs):
         """``var(dim=None, unbiased=True, keepdim=False, *, correction=None)`` (torch);
         numpy's keywords (``axis=``, ``ddof=``...) select numpy's (biased by default)."""
         if _NUMPY_STD_KEYWORDS.intersection(kwargs):
             return super().var(*args, **kwargs)
-        return _variance(self, args, kwargs, "var")
+        return _as_tensor(_reductions.variance(self.view(np.ndarray), "var", args, kwargs))
+
+    def sort(self, *args, **kwargs):
+        """``sort(dim=-1, descending=False, *, stable=False)`` -> ``(values, indices)``,
+        the tensor left alone; ``sort(axis=, kind=, order=)`` is numpy's in-place sort."""
+        if _NUMPY_SORT_KEYWORDS.intersection(kwargs):
+            return super().sort(*args, **kwargs)
+        result_type, values, indices = _reductions.sort(self.view(np.ndarray), args, kwargs)
+        return result_type(_as_tensor(values), _as_tensor(indices))
+
+    def nonzero(self, *, as_tuple=False):
+        """Indices of the non-zero elements: an (N, ndim) int64 tensor, or with
+        ``as_tuple=True`` one int64 tensor per dim (numpy's form)."""
+        result = _reductions.nonzero(self.view(np.ndarray), as_tuple)
+        return tuple(map(_as_tensor, result)) if as_tuple else _as_tensor(result)
+
+    def repeat(self, *sizes, **kwargs):
+        """``repeat(*sizes)`` tiles the tensor (torch); ``repeat(n, axis=)`` is numpy's."""
+        if "axis" in kwargs:
+            return super().repeat(*sizes, **kwargs)
+        if kwargs:
+            raise TypeError(f"repeat() got an unexpected keyword argument "
+                            f"'{next(iter(kwargs))}'")
+        return _as_tensor(_reductions.repeat(self.view(np.ndarray), sizes))
+
+    # -- element-wise math and masks ----------------------------------------------------
+    def t(self):
+        """Transpose of a tensor of at most 2 dims (a view)."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self.ndim}D")
+        return super().transpose().view(Tensor)
+
+    def abs(self):
+        """Absolute values (torch refuses bool)."""
+        return np.absolute(self)
+
+    def exp(self):
+        """e ** x element-wise (integers give the default float dtype)."""
+        return np.exp(self)
+
+    def pow(self, exponent):
+        """``self ** exponent`` with torch's result dtype."""
+        return np.power(self, exponent)
+
+    def clamp(self, min=None, max=None):
+        """Elements limited to [min, max] (numbers or tensors; NaN propagates; where
+        min > max every element is max), with torch's result dtype."""
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        if self.dtype == np.bool_ and not isinstance(min, np.ndarray) \
+                and not isinstance(max, np.ndarray):
+            raise RuntimeError("\"clamp_scalar_cpu\" not implemented for 'Bool'")
+        result = self
+        if min is not None:
+            result = np.maximum(result, _bound(min, "min", 1))
+        if max is not None:
+            result = np.minimum(result, _bound(max, "max", 2))
+        return result.copy() if result is self else result
+
+    clip = np.ndarray.clip
+
+    def masked_fill(self, mask, value):
+        """A copy with `value` where the bool `mask` (broadcast) is True."""
+        value, mask = _masked_fill_args(self, mask, value)
+        shape = np.broadcast_shapes(self.shape, mask.shape)
+        result = np.array(np.broadcast_to(self.view(np.ndarray), shape), copy=True)
+        np.copyto(result, value, where=mask, casting="unsafe")
+        return result.view(Tensor)
+
+    def masked_fill_(self, mask, value):
+        """Writes `value` where the bool `mask` (broadcast to this shape) is True."""
+        value, mask = _masked_fill_args(self, mask, value)
+        check_broadcast_into(self.shape, mask.shape)
+        np.copyto(self.view(np.ndarray), value, where=mask, casting="unsafe")
+        return self
+
+    def type(self, dtype=None, non_blocking=False):
+        """``type()`` -> 'fastnn.FloatTensor' ...; ``type(dtype)`` or ``type('torch.
+        DoubleTensor')`` -> this tensor as that dtype (itself when unchanged)."""
+        if dtype is None:
+            return _TYPE_NAMES.get(self.dtype.name, f"fastnn.{self.dtype.name}")
+        if isinstance(dtype, str) and "Tensor" in dtype:
+            if dtype not in _DTYPE_OF_TYPE_NAME:
+                raise ValueError(f"invalid type: '{dtype}'")
+            return self._as_type(_DTYPE_OF_TYPE_NAME[dtype])
+        return self._as_type(as_dtype(dtype, "type"))
 
     # -- new tensors like this one ------------------------------------------------------
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
         """Zeros of `size`, with this tensor's dtype unless given."""
-        from ._creation import zeros
-        return zeros(*size, dtype=dtype or self.dtype, device=device)
+        return self._new("zeros", size, dtype, device, np.zeros)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
         """Ones of `size`, with this tensor's dtype unless given."""
-        from ._creation import ones
-        return ones(*size, dtype=dtype or self.dtype, device=device)
+        return self._new("ones", size, dtype, device, np.ones)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
         """Uninitialised tensor of `size`, with this tensor's dtype unless given."""
-        from ._creation import empty
-        return empty(*size, dtype=dtype or self.dtype, device=device)
+        return self._new("empty", size, dtype, device, np.empty)
 
     def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
         """`fill_value` everywhere, with this tensor's dtype unless given."""
-        from ._creation import full
-        return full(size, fill_value, dtype=dtype or self.dtype, device=device)
+        if not isinstance(size, (tuple, list)):
+            raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of "
+                            f"ints, not {builtin_type(size).__name__}")
+        number_arg(fill_value, "new_full", "fill_value", 2)
+        full = self._new("new_full", (size,), dtype, device, np.empty)
+        full.fill(fill_value)
+        return full
 
     def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
         """A copy of `data`, with this tensor's dtype unless given."""
-        from ._creation import tensor
-        return tensor(data, dtype=dtype or self.dtype, device=device)
+        check_device(device)
+        return array_from_data(data, as_dtype(dtype, "new_tensor") or self.dtype).view(Tensor)
+
+    def _new(self, fn, size, dtype, device, allocate):
+        check_device(device)
+        dtype = as_dtype(dtype, fn) or self.dtype
+        return allocate(factory_shape(fn, size, dtype), dtype).view(Tensor)
 
 
 # ---------------------------------------------------------------- method helpers
 
-def _tensor(result):
+def _as_tensor(result):
+    """A numpy result as a Tensor: arrays viewed, numpy scalars as 0-d Tensors."""
+    if isinstance(result, np.ndarray):
+        return result if isinstance(result, Tensor) else result.view(Tensor)
     return np.asarray(result).view(Tensor)
+
+
+def _bound(value, name, position):
+    """A clamp bound: a tensor/array as it is, else a Number (torch's TypeError)."""
+    if isinstance(value, np.ndarray):
+        return value
+    return number_arg(value, "clamp", name, position)
+
+
+def _masked_fill_args(x, mask, value):
+    if not isinstance(mask, np.ndarray):
+        raise TypeError(f"masked_fill() received an invalid combination of arguments - got "
+                        f"({torch_typename(mask)}, {torch_typename(value)})")
+    if mask.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with "
+                           f"dtype {_C_TYPE_NAMES.get(mask.dtype.name, mask.dtype.name)}")
+    if isinstance(value, np.ndarray):
+        if value.ndim:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, "
+                               f"but got tensor with {value.ndim} dimension(s).")
+        value = value[()]
+    elif not isinstance(value, (bool, int, float, complex, np.generic)):
+        raise TypeError(f"masked_fill() received an invalid combination of arguments - got "
+                        f"(Tensor, {torch_typename(value)})")
+    return value, mask.view(np.ndarray)
+
+
+_C_TYPE_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short",
+                 "int32": "int", "int64": "long int", "float32": "float", "float64": "double"}
 
 
 def _print_options(arr):
@@ -569,10 +795,7 @@ def _print_options(arr):
 
 
 def _generator(generator):
-    if generator is not None:
-        return generator
-    from ._random import generator as fastnn_generator
-    return fastnn_generator()
+    return generator if generator is not None else _random.generator()
 
 
 def _uniform_bounds(args, kwargs):
@@ -585,7 +808,7 @@ def _uniform_bounds(args, kwargs):
     return values.get("from", 0.0), values.get("to", 1.0)
 
 
-def _torch_flatten(x, start_dim=0, end_dim=-1):
+def torch_flatten(x, start_dim=0, end_dim=-1):
     start_dim = int_arg(start_dim, "flatten", "start_dim", 1)
     end_dim = int_arg(end_dim, "flatten", "end_dim", 2)
     if x.ndim == 0:
@@ -600,61 +823,3 @@ def _torch_flatten(x, start_dim=0, end_dim=-1):
     merged = int(np.prod(x.shape[start:end + 1], dtype=np.int64))
     shape = x.shape[:start] + (merged,) + x.shape[end + 1:]
     return x.view(np.ndarray).reshape(shape).view(Tensor)
-
-
-def _min_max(x, dim, keepdim, name):
-    if isinstance(dim, (tuple, list)) or dim is None:
-        raise TypeError(f"{name}(): argument 'dim' must be int, not "
-                        f"{builtin_type(dim).__name__}")
-    indices = _arg_reduce(x, dim, keepdim, "arg" + name, name)
-    arr = x.view(np.ndarray)
-    axis = wrap_dim(dim, x.ndim)
-    if arr.ndim == 0:
-        values = arr.copy()
-    else:
-        gather = indices if keepdim else np.expand_dims(indices, axis)
-        values = np.take_along_axis(arr, gather.view(np.ndarray), axis)
-        if not keepdim:
-            values = values.squeeze(axis)
-    result = return_types_max if name == "max" else return_types_min
-    return result(_tensor(values), indices)
-
-
-def _arg_reduce(x, dim, keepdim, name, caller=None):
-    arr = x.view(np.ndarray)
-    keepdim = bool(keepdim)
-    if dim is None:
-        if arr.size == 0:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
-                               f"input.numel() == 0.")
-        result = getattr(arr, name)(keepdims=keepdim)
-        return _tensor(np.int64(result) if not keepdim else result.astype(np.int64))
-    axis = wrap_dim(dim, arr.ndim)
-    if arr.ndim == 0:
-        return _tensor(np.int64(0))
-    if arr.shape[axis] == 0:
-        raise IndexError(f"{caller or name}(): Expected reduction dim {axis} to have "
-                         f"non-zero size.")
-    return _tensor(getattr(arr, name)(axis=axis, keepdims=keepdim).astype(np.int64))
-
-
-def _variance(x, args, kwargs, name):
-    if args and isinstance(args[0], (bool, np.bool_)):      # std(unbiased)
-        kwargs.setdefault("unbiased", args[0])
-        args = args[1:]
-    for key, value in zip(("dim", "unbiased", "keepdim"), args):
-        if key in kwargs:
-            raise TypeError(f"{name}() got multiple values for argument '{key}'")
-        kwargs[key] = value
-    dim = kwargs.pop("dim", None)
-    unbiased = kwargs.pop("unbiased", None)
-    keepdim = bool(kwargs.pop("keepdim", False))
-    correction = kwargs.pop("correction", None)
-    if kwargs:
-        raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
-    axis = None if dim is None else _dims_list(dim, x.ndim)
-    result = getattr(np, name)(x.view(np.ndarray), axis=axis, ddof=correction,
-                               keepdims=keepdim)
-    return _tensor(result)
