@@ -110,6 +110,8 @@ def arg_reduce(arr, name, args, kwargs):
     bound = _bind(name, args, kwargs, ("dim", "keepdim"))
     dim = bound.get("dim")
     keepdim = bool_arg(bound.get("keepdim", False), name, "keepdim", 2)
+    if arr.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
         if arr.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for "

@@ -119,17 +119,16 @@ def _operand_dtype(x):
     return x.dtype if isinstance(x, np.ndarray) else _scalar_dtype(x)
 
 
-def _operand_key(x):
-    if isinstance(x, np.ndarray):
-        return (x.dtype, x.ndim == 0)
-    return type(x)
-
-
 def ufunc_plan(ufunc, inputs):
-    """(signature, checks) for calling `ufunc` on `inputs` torch's way: `signature` is None
-    where numpy's own answer stands; `checks` names value checks (see `check_values`).
-    Raises torch's error where torch refuses the dtypes."""
-    key = (ufunc, _dtypes.get_default_dtype(), *map(_operand_key, inputs))
+    """(signature, checks, scalars) for calling `ufunc` on `inputs` torch's way: `signature`
+    is None where numpy's own answer stands; `checks` names value checks (see
+    `check_values`); `scalars` are the positions of Python numbers to pass through
+    `scalar_operand`. Raises torch's error where torch refuses the dtypes. Plans are cached
+    by (ufunc, default dtype, operand dtypes and kinds)."""
+    key = [ufunc, _dtypes.get_default_dtype()]
+    for x in inputs:
+        key.append((x.dtype, x.ndim == 0) if isinstance(x, np.ndarray) else type(x))
+    key = tuple(key)
     plan = _plans.get(key)
     if plan is None:
         plan = _plans[key] = _make_plan(ufunc, inputs)
@@ -140,25 +139,27 @@ def ufunc_plan(ufunc, inputs):
 
 def _make_plan(ufunc, inputs):
     if ufunc not in _ARITHMETIC and ufunc not in _TO_FLOAT and ufunc not in _COMPARISONS:
-        return None, ()
+        return None, (), ()
     dtype = result_type(inputs)
     if dtype is None:
-        return None, ()
+        return None, (), ()
+    scalars = tuple(i for i, x in enumerate(inputs) if isinstance(x, (int, float, complex)))
     try:
         _refuse(ufunc, dtype, inputs)
     except (RuntimeError, TypeError, NotImplementedError) as error:
         return error
     if ufunc in _COMPARISONS:
-        return (dtype, dtype, _BOOL), ()
+        return (dtype, dtype, _BOOL), (), scalars
     if ufunc in _TO_FLOAT and category(dtype) < 2:
         dtype = _dtypes.get_default_dtype()
     checks = ("matmul",) if ufunc is np.matmul else ()
     if dtype.kind in "iu":
         if ufunc in _ZERO_DIVISORS:
             checks = ("zero_divisor",)
-        elif ufunc is np.power and not isinstance(inputs[1], np.ndarray):
-            checks = ("negative_exponent",)
-    return (dtype,) * (ufunc.nin + ufunc.nout), checks
+        elif ufunc is np.power:
+            checks = ("negative_exponent" if not isinstance(inputs[1], np.ndarray)
+                      else "integer_power",)
+    return (dtype,) * (ufunc.nin + ufunc.nout), checks, scalars
 
 
 def _refuse(ufunc, dtype, inputs):
@@ -204,15 +205,30 @@ def _c_name(torch_name):
 
 
 def check_values(checks, inputs):
-    """The value-dependent errors torch raises for integer division by zero and integer
-    powers with negative exponents."""
+    """torch's value-dependent answers where numpy's differ: errors for integer division by
+    zero and integer powers with a negative scalar exponent, torch's values (0, 1 or -1)
+    for integer powers with negative tensor exponents. Returns the result to use instead
+    of numpy's loop, or None."""
     for check in checks:
         if check == "matmul":
             check_matmul_shapes(np.shape(inputs[0]), np.shape(inputs[1]))
         elif check == "zero_divisor" and not np.all(inputs[1]):
             raise RuntimeError("ZeroDivisionError")
-        if check == "negative_exponent" and np.any(np.less(inputs[1], 0)):
+        elif check == "negative_exponent" and np.any(np.less(inputs[1], 0)):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
+        elif check == "integer_power" and np.any(np.less(inputs[1], 0)):
+            return _integer_power(*inputs)
+    return None
+
+
+def _integer_power(base, exponent):
+    dtype = result_type([np.asarray(base), np.asarray(exponent)])
+    base, exponent = np.broadcast_arrays(np.asarray(base, dtype), np.asarray(exponent, dtype))
+    negative = exponent < 0
+    result = np.power(base, np.where(negative, 0, exponent))
+    odd = np.where(exponent % 2 == 0, 1, -1)
+    special = np.where(base == 1, 1, np.where(base == -1, odd, 0))
+    return np.where(negative, special, result).astype(dtype)
 
 
 def check_output_cast(dtype, out_dtype):

@@ -85,6 +85,7 @@ __all__ = ["Tensor", "Size", "device"]
 
 _ndarray_size = np.ndarray.size.__get__
 _ndarray_getitem = np.ndarray.__getitem__
+_ndarray_view = np.ndarray.view
 _NUMPY_VIEW_KEYWORDS = frozenset({"dtype", "type"})
 _NUMPY_STD_KEYWORDS = frozenset({"axis", "dtype", "out", "ddof", "keepdims", "where", "mean"})
 _NUMPY_REDUCE_KEYWORDS = frozenset({"axis", "out", "keepdims", "initial", "where"})
@@ -139,26 +140,35 @@ class Tensor(np.ndarray):
         arrays = []
         for x in inputs:
             if isinstance(x, np.ndarray):
-                x = x if type(x) is np.ndarray else x.view(np.ndarray)
-            elif getattr(builtin_type(x), "__array_ufunc__", None) is not None:
-                return NotImplemented       # e.g. a dask array: let it answer
+                if builtin_type(x) is not np.ndarray:
+                    x = _ndarray_view(x, np.ndarray)
+            elif hasattr(builtin_type(x), "__array_ufunc__"):
+                return NotImplemented           # e.g. a dask array: let it answer
             arrays.append(x)
         if method == "__call__" and "dtype" not in kwargs and "signature" not in kwargs:
-            signature, checks = ufunc_plan(ufunc, arrays)
+            signature, checks, scalars = ufunc_plan(ufunc, arrays)
             if signature is not None:
                 if out is not None:
                     check_output_cast(signature[-1], out[0].dtype)
                 if checks:
-                    check_values(checks, arrays)
-                arrays = [scalar_operand(x) for x in arrays]
+                    special = check_values(checks, arrays)
+                    if special is not None:
+                        if out is None:
+                            return _as_tensor(special)
+                        np.copyto(out[0], special, casting="unsafe")
+                        return out[0]
+                for i in scalars:
+                    arrays[i] = scalar_operand(arrays[i])
                 kwargs["signature"] = signature
                 kwargs["casting"] = "unsafe"
         if out is not None:
-            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, Tensor) else o
+            kwargs["out"] = tuple(_ndarray_view(o, np.ndarray) if isinstance(o, Tensor) else o
                                   for o in out)
             getattr(ufunc, method)(*arrays, **kwargs)
             return out[0] if len(out) == 1 else out
         result = getattr(ufunc, method)(*arrays, **kwargs)
+        if builtin_type(result) is np.ndarray:
+            return _ndarray_view(result, Tensor)
         if builtin_type(result) is tuple:
             return tuple(map(_as_tensor, result))
         return _as_tensor(result)
@@ -192,7 +202,7 @@ class Tensor(np.ndarray):
         return object.__format__(self, spec)
 
     def __repr__(self):
-        arr = self.view(np.ndarray)
+        arr = _ndarray_view(self, np.ndarray)
         if arr.size == 0 and arr.ndim != 1:
             body = f"[], size={arr.shape}"
         else:
@@ -324,7 +334,7 @@ class Tensor(np.ndarray):
                     f"({have}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  "
                     f"Tensor sizes: {list(self.shape)}")
             target.append(n)
-        return np.broadcast_to(self.view(np.ndarray), target).view(Tensor)
+        return np.broadcast_to(_ndarray_view(self, np.ndarray), target).view(Tensor)
 
     def expand_as(self, other):
         """``expand(other.shape)``."""
@@ -333,7 +343,7 @@ class Tensor(np.ndarray):
     def unsqueeze(self, dim):
         """A view with a size-1 dim inserted at `dim` (in [-ndim-1, ndim])."""
         dim = wrap_dim(int_arg(dim, "unsqueeze", "dim"), self.ndim + 1)
-        return np.expand_dims(self.view(np.ndarray), dim).view(Tensor)
+        return np.expand_dims(_ndarray_view(self, np.ndarray), dim).view(Tensor)
 
     def squeeze(self, *args, **kwargs):
         """``squeeze()`` / ``squeeze(dim)``: drop size-1 dims; a non-1 `dim` is left alone.
@@ -389,7 +399,7 @@ class Tensor(np.ndarray):
         """Itself when C-contiguous, else a C-contiguous copy."""
         if self.flags.c_contiguous:
             return self
-        return np.ascontiguousarray(self.view(np.ndarray)).view(Tensor)
+        return np.ascontiguousarray(_ndarray_view(self, np.ndarray)).view(Tensor)
 
     # -- conversion -------------------------------------------------------------------
     def numpy(self, *, force=False):
@@ -397,7 +407,7 @@ class Tensor(np.ndarray):
         if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
-        return self.view(np.ndarray)
+        return _ndarray_view(self, np.ndarray)
 
     def item(self, *args):
         """The single element as a Python number (``item(index)`` is numpy's)."""
@@ -424,12 +434,12 @@ class Tensor(np.ndarray):
 
     def clone(self):
         """A copy with the same layout."""
-        return np.array(self.view(np.ndarray), copy=True, order="K").view(Tensor)
+        return np.array(_ndarray_view(self, np.ndarray), copy=True, order="K").view(Tensor)
 
     def _as_type(self, dtype, copy=False):
         if self.dtype == dtype and not copy:
             return self
-        return self.view(np.ndarray).astype(dtype).view(Tensor)
+        return _ndarray_view(self, np.ndarray).astype(dtype).view(Tensor)
 
     def float(self):
         """As float32 (itself when already float32)."""
@@ -576,7 +586,7 @@ class Tensor(np.ndarray):
     def _reduce(self, name, args, kwargs):
         if _NUMPY_REDUCE_KEYWORDS.intersection(kwargs):
             return getattr(super(), name)(*args, **kwargs)
-        return _as_tensor(_reductions.reduce(self.view(np.ndarray), name, args, kwargs))
+        return _as_tensor(_reductions.reduce(_ndarray_view(self, np.ndarray), name, args, kwargs))
 
     def max(self, *args, **kwargs):
         """``max()``; ``max(dim, keepdim=False)`` -> ``(values, indices)``; ``max(other)``
@@ -591,7 +601,7 @@ class Tensor(np.ndarray):
     def _min_max(self, name, args, kwargs):
         if _NUMPY_REDUCE_KEYWORDS.intersection(kwargs):
             return getattr(super(), name)(*args, **kwargs)
-        result = _reductions.min_max(self.view(np.ndarray), name, args, kwargs)
+        result = _reductions.min_max(_ndarray_view(self, np.ndarray), name, args, kwargs)
         if builtin_type(result) is tuple:
             result_type, values, indices = result
             return result_type(_as_tensor(values), _as_tensor(indices))
@@ -608,34 +618,37 @@ class Tensor(np.ndarray):
     def _arg_reduce(self, name, args, kwargs):
         if _NUMPY_REDUCE_KEYWORDS.intersection(kwargs):
             return _as_tensor(getattr(super(), name)(*args, **kwargs))
-        return _as_tensor(_reductions.arg_reduce(self.view(np.ndarray), name, args, kwargs))
+        return _as_tensor(_reductions.arg_reduce(_ndarray_view(self, np.ndarray), name, args, kwargs))
 
     def std(self, *args, **kwargs):
         """``std(dim=None, unbiased=True, keepdim=False, *, correction=None)`` (torch);
         numpy's keywords (``axis=``, ``ddof=``...) select numpy's (biased by default)."""
         if _NUMPY_STD_KEYWORDS.intersection(kwargs):
             return super().std(*args, **kwargs)
-        return _as_tensor(_reductions.variance(self.view(np.ndarray), "std", args, kwargs))
+        return _as_tensor(_reductions.variance(_ndarray_view(self, np.ndarray), "std", args, kwargs))
 
     def var(self, *args, **kwargs):
         """``var(dim=None, unbiased=True, keepdim=False, *, correction=None)`` (torch);
         numpy's keywords (``axis=``, ``ddof=``...) select numpy's (biased by default)."""
         if _NUMPY_STD_KEYWORDS.intersection(kwargs):
             return super().var(*args, **kwargs)
-        return _as_tensor(_reductions.variance(self.view(np.ndarray), "var", args, kwargs))
+        return _as_tensor(_reductions.variance(_ndarray_view(self, np.ndarray), "var", args, kwargs))
 
     def sort(self, *args, **kwargs):
         """``sort(dim=-1, descending=False, *, stable=False)`` -> ``(values, indices)``,
         the tensor left alone; ``sort(axis=, kind=, order=)`` is numpy's in-place sort."""
         if _NUMPY_SORT_KEYWORDS.intersection(kwargs):
             return super().sort(*args, **kwargs)
-        result_type, values, indices = _reductions.sort(self.view(np.ndarray), args, kwargs)
+        result_type, values, indices = _reductions.sort(_ndarray_view(self, np.ndarray), args, kwargs)
         return result_type(_as_tensor(values), _as_tensor(indices))
 
-    def nonzero(self, *, as_tuple=False):
+    def nonzero(self, *args, as_tuple=False):
         """Indices of the non-zero elements: an (N, ndim) int64 tensor, or with
         ``as_tuple=True`` one int64 tensor per dim (numpy's form)."""
-        result = _reductions.nonzero(self.view(np.ndarray), as_tuple)
+        if args:
+            raise TypeError(f"nonzero() takes from 1 to 0 positional arguments but "
+                            f"{len(args)} were given")
+        result = _reductions.nonzero(_ndarray_view(self, np.ndarray), as_tuple)
         return tuple(map(_as_tensor, result)) if as_tuple else _as_tensor(result)
 
     def repeat(self, *sizes, **kwargs):
@@ -645,7 +658,7 @@ class Tensor(np.ndarray):
         if kwargs:
             raise TypeError(f"repeat() got an unexpected keyword argument "
                             f"'{next(iter(kwargs))}'")
-        return _as_tensor(_reductions.repeat(self.view(np.ndarray), sizes))
+        return _as_tensor(_reductions.repeat(_ndarray_view(self, np.ndarray), sizes))
 
     # -- element-wise math and masks ----------------------------------------------------
     def t(self):
@@ -688,7 +701,7 @@ class Tensor(np.ndarray):
         """A copy with `value` where the bool `mask` (broadcast) is True."""
         value, mask = _masked_fill_args(self, mask, value)
         shape = np.broadcast_shapes(self.shape, mask.shape)
-        result = np.array(np.broadcast_to(self.view(np.ndarray), shape), copy=True)
+        result = np.array(np.broadcast_to(_ndarray_view(self, np.ndarray), shape), copy=True)
         np.copyto(result, value, where=mask, casting="unsafe")
         return result.view(Tensor)
 
@@ -696,7 +709,7 @@ class Tensor(np.ndarray):
         """Writes `value` where the bool `mask` (broadcast to this shape) is True."""
         value, mask = _masked_fill_args(self, mask, value)
         check_broadcast_into(self.shape, mask.shape)
-        np.copyto(self.view(np.ndarray), value, where=mask, casting="unsafe")
+        np.copyto(_ndarray_view(self, np.ndarray), value, where=mask, casting="unsafe")
         return self
 
     def type(self, dtype=None, non_blocking=False):
@@ -704,7 +717,7 @@ class Tensor(np.ndarray):
         DoubleTensor')`` -> this tensor as that dtype (itself when unchanged)."""
         if dtype is None:
             return _TYPE_NAMES.get(self.dtype.name, f"fastnn.{self.dtype.name}")
-        if isinstance(dtype, str) and "Tensor" in dtype:
+        if isinstance(dtype, str):
             if dtype not in _DTYPE_OF_TYPE_NAME:
                 raise ValueError(f"invalid type: '{dtype}'")
             return self._as_type(_DTYPE_OF_TYPE_NAME[dtype])
@@ -822,4 +835,4 @@ def torch_flatten(x, start_dim=0, end_dim=-1):
         return x            # torch returns the tensor itself
     merged = int(np.prod(x.shape[start:end + 1], dtype=np.int64))
     shape = x.shape[:start] + (merged,) + x.shape[end + 1:]
-    return x.view(np.ndarray).reshape(shape).view(Tensor)
+    return _ndarray_view(x, np.ndarray).reshape(shape).view(Tensor)
