@@ -14,8 +14,8 @@ from ._alloc import check_alloc, factory_shape
 from ._args import _is_int, int_arg, wrap_dim
 from ._array import as_array, wrap
 from ._data import array_from_data, is_array_like
-from ._dtypes import (DTYPE_ALIASES, as_dtype, check_array_dtype, default_complex_dtype,  # noqa: F401
-                      get_default_dtype, promote, set_default_dtype)
+from ._dtypes import (DTYPE_ALIASES, as_dtype, check_array_dtype,  # noqa: F401
+                      default_complex_dtype, get_default_dtype, promote, set_default_dtype)
 from ._torch_types import check_device
 from .tensor import Tensor, torch_flatten
 
@@ -178,7 +178,8 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
               for v in (start, end, step)]
     kinds = [_fill_value_dtype(v, "arange").kind for v in bounds]
     integral = all(k in "biu" for k in kinds)
-    dtype = as_dtype(dtype, "arange") or (np.dtype(np.int64) if integral else get_default_dtype())
+    dtype = as_dtype(dtype, "arange") or (np.dtype(np.int64) if integral
+                                          else get_default_dtype())
     if not all(math.isfinite(v) for v in bounds[:2]):
         raise RuntimeError(f"unsupported range: {bounds[0]} -> {bounds[1]}")
     if not integral and dtype.kind in "biu":

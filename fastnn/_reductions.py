@@ -2,7 +2,6 @@
 torch's errors and torch's result dtypes (a leaf module: numpy in, numpy out; Tensor's
 methods wrap the results)."""
 import collections
-import operator
 
 import numpy as np
 

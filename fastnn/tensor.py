@@ -59,23 +59,22 @@ Tensors hash by identity, as torch's do. ``flatten()`` without arguments copies 
 allows a view or a copy). ``expand`` returns a read-only broadcast view, and ``x.data = y``
 copies `y` in (same shape and dtype only: a numpy array cannot swap its buffer).
 
-Layers: this module sits above the leaf modules (``_args``, ``_dtypes``, ``_data``,
-``_alloc``, ``_reductions``, ``_ufunc_rules``) and below everything else. The methods that
+Layers: this module (with its mixins in ``_tensor_methods``) sits above the leaf modules
+(``_args``, ``_dtypes``, ``_data``, ``_alloc``, ``_reductions``, ``_ufunc_rules``) and below
+everything else. The methods that
 run an op of ``fastnn.nn.functional`` (``relu``, ``sigmoid``, ``softmax``) are attached to
 Tensor by ``fastnn._functions``, the layer that owns those ops.
 """
-import operator
-
 import numpy as np
 
-from . import _random, _reductions
+from . import _random
 from ._alloc import factory_shape
 from ._args import (_dims_list, _is_dtype_like, _is_int, check_broadcast_into, infer_shape,
-                    int_arg, int_tuple_arg, number_arg, torch_type_name, torch_typename,
-                    wrap_dim)
+                    int_arg, int_tuple_arg, torch_type_name, wrap_dim)
 from ._data import array_from_data
 from ._dtypes import DTYPE_ALIASES, as_dtype, get_default_dtype
 from ._torch_types import CPU, Size, check_device, device
+from ._tensor_methods import FactoryMethods, MathMethods, ReductionMethods
 from ._ufunc_rules import check_output_cast, check_values, scalar_operand, ufunc_plan
 
 builtin_type = type     # `type` is shadowed by Tensor.type-style arguments below
@@ -86,10 +85,6 @@ __all__ = ["Tensor", "Size", "device"]
 _ndarray_size = np.ndarray.size.__get__
 _ndarray_getitem = np.ndarray.__getitem__
 _ndarray_view = np.ndarray.view
-_NUMPY_VIEW_KEYWORDS = frozenset({"dtype", "type"})
-_NUMPY_STD_KEYWORDS = frozenset({"axis", "dtype", "out", "ddof", "keepdims", "where", "mean"})
-_NUMPY_REDUCE_KEYWORDS = frozenset({"axis", "out", "keepdims", "initial", "where"})
-_NUMPY_SORT_KEYWORDS = frozenset({"axis", "kind", "order"})
 _TYPE_NAMES = {name: f"fastnn.{torch_type_name(dtype)}Tensor"
                for name, dtype in DTYPE_ALIASES.items()}
 _DTYPE_OF_TYPE_NAME = {f"{prefix}.{torch_type_name(dtype)}Tensor": dtype
@@ -111,7 +106,7 @@ class _SizeAttribute(int):
 
 # ---------------------------------------------------------------- Tensor
 
-class Tensor(np.ndarray):
+class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
     """A numpy array with the torch methods CNN code uses (see the module docstring)."""
 
     requires_grad = False
@@ -190,6 +185,10 @@ class Tensor(np.ndarray):
             key = (*key, Ellipsis) if builtin_type(key) is tuple else (key, Ellipsis)
             result = _ndarray_getitem(self, key)
         return result
+
+    @staticmethod
+    def _result(result):
+        return _as_tensor(result)
 
     def __iter__(self):
         if self.ndim == 1:                     # elements as 0-d Tensors, as torch yields
@@ -562,156 +561,6 @@ class Tensor(np.ndarray):
         np.copyto(self, src, casting="unsafe")
         return self
 
-    # -- reductions, sorting, searching: torch's arguments (numpy's with its keywords) --
-    def sum(self, *args, **kwargs):
-        """``sum(dim=None, keepdim=False, *, dtype=None)``; integers sum to int64."""
-        return self._reduce("sum", args, kwargs)
-
-    def mean(self, *args, **kwargs):
-        """``mean(dim=None, keepdim=False, *, dtype=None)``; float or complex input only."""
-        return self._reduce("mean", args, kwargs)
-
-    def prod(self, *args, **kwargs):
-        """``prod(dim=None, keepdim=False, *, dtype=None)`` (one int dim)."""
-        return self._reduce("prod", args, kwargs)
-
-    def any(self, *args, **kwargs):
-        """``any(dim=None, keepdim=False)``: bool (uint8 for uint8 input, as torch)."""
-        return self._reduce("any", args, kwargs)
-
-    def all(self, *args, **kwargs):
-        """``all(dim=None, keepdim=False)``: bool (uint8 for uint8 input, as torch)."""
-        return self._reduce("all", args, kwargs)
-
-    def _reduce(self, name, args, kwargs):
-        if _NUMPY_REDUCE_KEYWORDS.intersection(kwargs):
-            return getattr(super(), name)(*args, **kwargs)
-        return _as_tensor(_reductions.reduce(_ndarray_view(self, np.ndarray), name, args, kwargs))
-
-    def max(self, *args, **kwargs):
-        """``max()``; ``max(dim, keepdim=False)`` -> ``(values, indices)``; ``max(other)``
-        is ``maximum``. numpy's with ``axis=`` / ``out=`` / ``keepdims=``."""
-        return self._min_max("max", args, kwargs)
-
-    def min(self, *args, **kwargs):
-        """``min()``; ``min(dim, keepdim=False)`` -> ``(values, indices)``; ``min(other)``
-        is ``minimum``. numpy's with ``axis=`` / ``out=`` / ``keepdims=``."""
-        return self._min_max("min", args, kwargs)
-
-    def _min_max(self, name, args, kwargs):
-        if _NUMPY_REDUCE_KEYWORDS.intersection(kwargs):
-            return getattr(super(), name)(*args, **kwargs)
-        result = _reductions.min_max(_ndarray_view(self, np.ndarray), name, args, kwargs)
-        if builtin_type(result) is tuple:
-            result_type, values, indices = result
-            return result_type(_as_tensor(values), _as_tensor(indices))
-        return _as_tensor(result)
-
-    def argmax(self, *args, **kwargs):
-        """``argmax(dim=None, keepdim=False)`` -> int64; numpy's with ``axis=`` / ``out=``."""
-        return self._arg_reduce("argmax", args, kwargs)
-
-    def argmin(self, *args, **kwargs):
-        """``argmin(dim=None, keepdim=False)`` -> int64; numpy's with ``axis=`` / ``out=``."""
-        return self._arg_reduce("argmin", args, kwargs)
-
-    def _arg_reduce(self, name, args, kwargs):
-        if _NUMPY_REDUCE_KEYWORDS.intersection(kwargs):
-            return _as_tensor(getattr(super(), name)(*args, **kwargs))
-        return _as_tensor(_reductions.arg_reduce(_ndarray_view(self, np.ndarray), name, args, kwargs))
-
-    def std(self, *args, **kwargs):
-        """``std(dim=None, unbiased=True, keepdim=False, *, correction=None)`` (torch);
-        numpy's keywords (``axis=``, ``ddof=``...) select numpy's (biased by default)."""
-        if _NUMPY_STD_KEYWORDS.intersection(kwargs):
-            return super().std(*args, **kwargs)
-        return _as_tensor(_reductions.variance(_ndarray_view(self, np.ndarray), "std", args, kwargs))
-
-    def var(self, *args, **kwargs):
-        """``var(dim=None, unbiased=True, keepdim=False, *, correction=None)`` (torch);
-        numpy's keywords (``axis=``, ``ddof=``...) select numpy's (biased by default)."""
-        if _NUMPY_STD_KEYWORDS.intersection(kwargs):
-            return super().var(*args, **kwargs)
-        return _as_tensor(_reductions.variance(_ndarray_view(self, np.ndarray), "var", args, kwargs))
-
-    def sort(self, *args, **kwargs):
-        """``sort(dim=-1, descending=False, *, stable=False)`` -> ``(values, indices)``,
-        the tensor left alone; ``sort(axis=, kind=, order=)`` is numpy's in-place sort."""
-        if _NUMPY_SORT_KEYWORDS.intersection(kwargs):
-            return super().sort(*args, **kwargs)
-        result_type, values, indices = _reductions.sort(_ndarray_view(self, np.ndarray), args, kwargs)
-        return result_type(_as_tensor(values), _as_tensor(indices))
-
-    def nonzero(self, *args, as_tuple=False):
-        """Indices of the non-zero elements: an (N, ndim) int64 tensor, or with
-        ``as_tuple=True`` one int64 tensor per dim (numpy's form)."""
-        if args:
-            raise TypeError(f"nonzero() takes from 1 to 0 positional arguments but "
-                            f"{len(args)} were given")
-        result = _reductions.nonzero(_ndarray_view(self, np.ndarray), as_tuple)
-        return tuple(map(_as_tensor, result)) if as_tuple else _as_tensor(result)
-
-    def repeat(self, *sizes, **kwargs):
-        """``repeat(*sizes)`` tiles the tensor (torch); ``repeat(n, axis=)`` is numpy's."""
-        if "axis" in kwargs:
-            return super().repeat(*sizes, **kwargs)
-        if kwargs:
-            raise TypeError(f"repeat() got an unexpected keyword argument "
-                            f"'{next(iter(kwargs))}'")
-        return _as_tensor(_reductions.repeat(_ndarray_view(self, np.ndarray), sizes))
-
-    # -- element-wise math and masks ----------------------------------------------------
-    def t(self):
-        """Transpose of a tensor of at most 2 dims (a view)."""
-        if self.ndim > 2:
-            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                               f"{self.ndim}D")
-        return super().transpose().view(Tensor)
-
-    def abs(self):
-        """Absolute values (torch refuses bool)."""
-        return np.absolute(self)
-
-    def exp(self):
-        """e ** x element-wise (integers give the default float dtype)."""
-        return np.exp(self)
-
-    def pow(self, exponent):
-        """``self ** exponent`` with torch's result dtype."""
-        return np.power(self, exponent)
-
-    def clamp(self, min=None, max=None):
-        """Elements limited to [min, max] (numbers or tensors; NaN propagates; where
-        min > max every element is max), with torch's result dtype."""
-        if min is None and max is None:
-            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-        if self.dtype == np.bool_ and not isinstance(min, np.ndarray) \
-                and not isinstance(max, np.ndarray):
-            raise RuntimeError("\"clamp_scalar_cpu\" not implemented for 'Bool'")
-        result = self
-        if min is not None:
-            result = np.maximum(result, _bound(min, "min", 1))
-        if max is not None:
-            result = np.minimum(result, _bound(max, "max", 2))
-        return result.copy() if result is self else result
-
-    clip = np.ndarray.clip
-
-    def masked_fill(self, mask, value):
-        """A copy with `value` where the bool `mask` (broadcast) is True."""
-        value, mask = _masked_fill_args(self, mask, value)
-        shape = np.broadcast_shapes(self.shape, mask.shape)
-        result = np.array(np.broadcast_to(_ndarray_view(self, np.ndarray), shape), copy=True)
-        np.copyto(result, value, where=mask, casting="unsafe")
-        return result.view(Tensor)
-
-    def masked_fill_(self, mask, value):
-        """Writes `value` where the bool `mask` (broadcast to this shape) is True."""
-        value, mask = _masked_fill_args(self, mask, value)
-        check_broadcast_into(self.shape, mask.shape)
-        np.copyto(_ndarray_view(self, np.ndarray), value, where=mask, casting="unsafe")
-        return self
-
     def type(self, dtype=None, non_blocking=False):
         """``type()`` -> 'fastnn.FloatTensor' ...; ``type(dtype)`` or ``type('torch.
         DoubleTensor')`` -> this tensor as that dtype (itself when unchanged)."""
@@ -723,39 +572,6 @@ class Tensor(np.ndarray):
             return self._as_type(_DTYPE_OF_TYPE_NAME[dtype])
         return self._as_type(as_dtype(dtype, "type"))
 
-    # -- new tensors like this one ------------------------------------------------------
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        """Zeros of `size`, with this tensor's dtype unless given."""
-        return self._new("zeros", size, dtype, device, np.zeros)
-
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        """Ones of `size`, with this tensor's dtype unless given."""
-        return self._new("ones", size, dtype, device, np.ones)
-
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        """Uninitialised tensor of `size`, with this tensor's dtype unless given."""
-        return self._new("empty", size, dtype, device, np.empty)
-
-    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
-        """`fill_value` everywhere, with this tensor's dtype unless given."""
-        if not isinstance(size, (tuple, list)):
-            raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of "
-                            f"ints, not {builtin_type(size).__name__}")
-        number_arg(fill_value, "new_full", "fill_value", 2)
-        full = self._new("new_full", (size,), dtype, device, np.empty)
-        full.fill(fill_value)
-        return full
-
-    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
-        """A copy of `data`, with this tensor's dtype unless given."""
-        check_device(device)
-        return array_from_data(data, as_dtype(dtype, "new_tensor") or self.dtype).view(Tensor)
-
-    def _new(self, fn, size, dtype, device, allocate):
-        check_device(device)
-        dtype = as_dtype(dtype, fn) or self.dtype
-        return allocate(factory_shape(fn, size, dtype), dtype).view(Tensor)
-
 
 # ---------------------------------------------------------------- method helpers
 
@@ -764,35 +580,6 @@ def _as_tensor(result):
     if isinstance(result, np.ndarray):
         return result if isinstance(result, Tensor) else result.view(Tensor)
     return np.asarray(result).view(Tensor)
-
-
-def _bound(value, name, position):
-    """A clamp bound: a tensor/array as it is, else a Number (torch's TypeError)."""
-    if isinstance(value, np.ndarray):
-        return value
-    return number_arg(value, "clamp", name, position)
-
-
-def _masked_fill_args(x, mask, value):
-    if not isinstance(mask, np.ndarray):
-        raise TypeError(f"masked_fill() received an invalid combination of arguments - got "
-                        f"({torch_typename(mask)}, {torch_typename(value)})")
-    if mask.dtype != np.bool_:
-        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with "
-                           f"dtype {_C_TYPE_NAMES.get(mask.dtype.name, mask.dtype.name)}")
-    if isinstance(value, np.ndarray):
-        if value.ndim:
-            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, "
-                               f"but got tensor with {value.ndim} dimension(s).")
-        value = value[()]
-    elif not isinstance(value, (bool, int, float, complex, np.generic)):
-        raise TypeError(f"masked_fill() received an invalid combination of arguments - got "
-                        f"(Tensor, {torch_typename(value)})")
-    return value, mask.view(np.ndarray)
-
-
-_C_TYPE_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short",
-                 "int32": "int", "int64": "long int", "float32": "float", "float64": "double"}
 
 
 def _print_options(arr):

@@ -25,7 +25,8 @@ def layer(module):
         return LAYERS.index("leaf")
     if module == "fastnn.nn" or module.startswith("fastnn.nn."):
         return LAYERS.index("nn")
-    named = {"fastnn.tensor": "tensor", "fastnn._array": "array helpers",
+    named = {"fastnn.tensor": "tensor", "fastnn._tensor_methods": "tensor",
+             "fastnn._array": "array helpers",
              "fastnn._creation": "creation", "fastnn._functions": "functions"}
     return LAYERS.index(named.get(module, "package"))
 
