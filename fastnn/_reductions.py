@@ -12,9 +12,20 @@ from ._dtypes import as_dtype
 __all__ = ["reduce", "min_max", "arg_reduce", "variance", "sort", "nonzero", "repeat",
            "return_types_max", "return_types_min", "return_types_sort"]
 
-return_types_max = collections.namedtuple("max", ["values", "indices"])
-return_types_min = collections.namedtuple("min", ["values", "indices"])
-return_types_sort = collections.namedtuple("sort", ["values", "indices"])
+def _return_type(name):
+    """A (values, indices) namedtuple that prints as torch's ``torch.return_types.max``."""
+    base = collections.namedtuple(name, ["values", "indices"])
+
+    def __repr__(self):
+        return f"fastnn.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__,
+                                "__module__": __name__, "__qualname__": f"return_types_{name}"})
+
+
+return_types_max = _return_type("max")
+return_types_min = _return_type("min")
+return_types_sort = _return_type("sort")
 _INT64 = np.dtype(np.int64)
 _FULL_SIGNATURES = {
     "sum": "(tuple of ints dim, bool keepdim = False, *, dtype dtype = None)",

@@ -125,10 +125,8 @@ def ufunc_plan(ufunc, inputs):
     `check_values`); `scalars` are the positions of Python numbers to pass through
     `scalar_operand`. Raises torch's error where torch refuses the dtypes. Plans are cached
     by (ufunc, default dtype, operand dtypes and kinds)."""
-    key = [ufunc, _dtypes.get_default_dtype()]
-    for x in inputs:
-        key.append((x.dtype, x.ndim == 0) if isinstance(x, np.ndarray) else type(x))
-    key = tuple(key)
+    key = (ufunc, _dtypes.get_default_dtype(),
+           *[(x.dtype, x.ndim == 0) if isinstance(x, np.ndarray) else type(x) for x in inputs])
     plan = _plans.get(key)
     if plan is None:
         plan = _plans[key] = _make_plan(ufunc, inputs)

@@ -1,7 +1,7 @@
 """fastnn.Tensor: a numpy.ndarray subclass that answers as torch's Tensor does.
 
-Clash policy: torch wins. Where torch and numpy share a name, a call written as torch code
-writes it (positional arguments, torch's keywords) gets torch's answer; numpy's meaning stays
+Clash policy: torch wins. Where torch and numpy share a name, a call written the way torch
+code writes it (positional arguments, torch's keywords) gets torch's answer; numpy's meaning stays
 reachable with numpy's keywords (``axis=``, ``out=``, ``keepdims=``, ``order=``...), which
 is how numpy's own functions (``np.sum(x)``, ``np.sort(x)``, ``np.repeat(x, 2)``) call
 methods, or on the plain array ``x.numpy()``:
@@ -34,8 +34,8 @@ name                   torch (what torch code calls)                   numpy (st
 ``sort``               ``sort(dim=-1, descending=False, stable=)`` ->  ``sort(axis=, kind=,
                        ``(values, indices)``, input untouched          order=)``: in place
 ``repeat``             ``repeat(2, 1)`` tiles (``np.tile``)            ``repeat(n, axis=)``
-``nonzero``            ``nonzero()`` -> (N, ndim) int64;               ``np.nonzero(x)``
-                       ``nonzero(as_tuple=True)`` -> tuple of dims
+``nonzero``            ``nonzero()`` -> (N, ndim) int64;               ``np.nonzero(x)`` (and
+                       ``nonzero(as_tuple=True)`` -> tuple of dims     ``np.argwhere``...)
 ``clip``               --                                              numpy's (``clamp`` is
                                                                        torch's)
 ``item``               ``item()``: torch's error for numel != 1        ``item(*index)``
@@ -59,11 +59,14 @@ Tensors hash by identity, as torch's do. ``flatten()`` without arguments copies 
 allows a view or a copy). ``expand`` returns a read-only broadcast view, and ``x.data = y``
 copies `y` in (same shape and dtype only: a numpy array cannot swap its buffer).
 
+Where torch refuses, so does fastnn, also inside numpy's own functions: ``np.isclose`` on a
+bool Tensor subtracts bools, which torch refuses (pass ``x.numpy()``).
+
 Layers: this module (with its mixins in ``_tensor_methods``) sits above the leaf modules
 (``_args``, ``_dtypes``, ``_data``, ``_alloc``, ``_reductions``, ``_ufunc_rules``) and below
-everything else. The methods that
-run an op of ``fastnn.nn.functional`` (``relu``, ``sigmoid``, ``softmax``) are attached to
-Tensor by ``fastnn._functions``, the layer that owns those ops.
+everything else. The methods that run an op of ``fastnn.nn.functional`` (``relu``,
+``sigmoid``, ``tanh``, ``softmax``, ``log_softmax``) are attached to Tensor by
+``fastnn._functions``, the layer that owns those ops.
 """
 import numpy as np
 
@@ -140,7 +143,8 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
             elif hasattr(builtin_type(x), "__array_ufunc__"):
                 return NotImplemented           # e.g. a dask array: let it answer
             arrays.append(x)
-        if method == "__call__" and "dtype" not in kwargs and "signature" not in kwargs:
+        if method == "__call__" and (not kwargs or ("dtype" not in kwargs
+                                                    and "signature" not in kwargs)):
             signature, checks, scalars = ufunc_plan(ufunc, arrays)
             if signature is not None:
                 if out is not None:
@@ -167,6 +171,11 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
         if builtin_type(result) is tuple:
             return tuple(map(_as_tensor, result))
         return _as_tensor(result)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func is np.nonzero:  # numpy's form: np.argwhere, np.flatnonzero, np.extract use it
+            return np.nonzero(_ndarray_view(args[0], np.ndarray), *args[1:], **kwargs)
+        return super().__array_function__(func, types, args, kwargs)
 
     # numpy turns `x ** 2` into np.square(x) and `x ** 0.5` into np.sqrt(x), losing the
     # exponent's type that torch's result dtype depends on

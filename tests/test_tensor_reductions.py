@@ -88,6 +88,10 @@ def test_max_min_return_values_and_indices(torch, data):
     x, t = data
     _, pred = x.max(1)
     assert_same(pred, t.max(1)[1])
+    import pickle
+    result = x.max(1)
+    assert repr(result) == repr(t.max(1)).replace("torch", "fastnn")
+    assert pickle.loads(pickle.dumps(result)).indices.tolist() == result.indices.tolist()
     for name in ("max", "min"):
         for args, kwargs in [((0,), {}), ((2, True), {}), ((), {"dim": -1}),
                              ((1,), {"keepdim": True})]:
@@ -185,4 +189,9 @@ def test_nonzero_as_torch(torch):
             assert_same(got, want)
     x, t = pair(torch, np.ones((2, 3)))
     raises_like(lambda: t.nonzero(True), lambda: x.nonzero(True))
-    np.testing.assert_array_equal(np.nonzero(np.asarray(x))[0], [0, 0, 0, 1, 1, 1])
+    values = np.array([[0, 1, 0], [2, 0, 3]])
+    x = values.view(Tensor)
+    for fn in (np.argwhere, np.flatnonzero, lambda a: np.extract(a > 1, a)):
+        np.testing.assert_array_equal(fn(x), fn(values))
+    for got, want in zip(np.nonzero(x), np.nonzero(values)):     # numpy's tuple form
+        np.testing.assert_array_equal(got, want)
