@@ -66,6 +66,8 @@ def _axis(name, dim, ndim, tuple_ok=True):
 
 def reduce(arr, name, args, kwargs):
     """``sum/mean/prod/any/all(dim=None, keepdim=False, *, dtype=None)`` as torch."""
+    if not args and not kwargs and arr.dtype.kind in "fc":     # the common x.sum()
+        return getattr(np, name)(arr) if name != "mean" else _mean(arr, None, None, False)
     dtype = as_dtype(kwargs.pop("dtype", None), name) if name in ("sum", "mean",
                                                                   "prod") else None
     bound = _bind(name, args, kwargs, ("dim", "keepdim"))
@@ -80,10 +82,14 @@ def reduce(arr, name, args, kwargs):
             raise RuntimeError(
                 f"mean(): could not infer output dtype. Input dtype must be either a "
                 f"floating point or complex dtype. Got: {torch_type_name(arr.dtype)}")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.mean(arr, axis=axis, dtype=dtype, keepdims=keepdim)
+        return _mean(arr, axis, dtype, keepdim)
     result = getattr(np, name)(arr, axis=axis, keepdims=keepdim)
     return result.astype(np.uint8) if arr.dtype == np.uint8 else result
+
+
+def _mean(arr, axis, dtype, keepdim):
+    with np.errstate(invalid="ignore", divide="ignore"):     # torch: NaN for no elements
+        return np.mean(arr, axis=axis, dtype=dtype, keepdims=keepdim)
 
 
 def min_max(arr, name, args, kwargs):

@@ -141,7 +141,10 @@ def _make_plan(ufunc, inputs):
     dtype = result_type(inputs)
     if dtype is None:
         return None, (), ()
-    scalars = tuple(i for i, x in enumerate(inputs) if isinstance(x, (int, float, complex)))
+    # Python ints must become int64 scalars for an integer loop (NEP 50 refuses one that
+    # does not fit, torch wraps it); Python floats and complexes fit their loops as they are
+    scalars = tuple(i for i, x in enumerate(inputs) if isinstance(x, int)) \
+        if dtype.kind in "biu" else ()
     try:
         _refuse(ufunc, dtype, inputs)
     except (RuntimeError, TypeError, NotImplementedError) as error:
