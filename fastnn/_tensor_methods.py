@@ -155,9 +155,6 @@ class MathMethods:
         min > max every element is max), with torch's result dtype."""
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-        if self.dtype == np.bool_ and not isinstance(min, np.ndarray) \
-                and not isinstance(max, np.ndarray):
-            raise RuntimeError("\"clamp_scalar_cpu\" not implemented for 'Bool'")
         result = self
         if min is not None:
             result = np.maximum(result, _bound(min, "min", 1))

@@ -47,7 +47,7 @@ def test_abs_exp_pow(torch, values):
 
 
 def test_clamp(torch):
-    for values in (FLOATS, INTS):
+    for values in (FLOATS, INTS, INTS > 0):
         x, t = pair(torch, values)
         for args, kwargs in [((0,), {}), ((None, 1), {}), ((), {"min": -1, "max": 1}),
                              ((0.5,), {}), ((), {"max": 2.5}), ((2, 1), {}),
