@@ -13,6 +13,10 @@ from ._creation import (
     is_tensor, is_floating_point, DTYPE_ALIASES as _DTYPE_ALIASES)
 from .serialization import load, save
 from . import nn
+from ._functions import (
+    relu, relu_, sigmoid, tanh, softmax, log_softmax, exp, abs, pow, clamp, clip, where,
+    matmul, mm, max, min, maximum, minimum, argmax, argmin, sum, mean, prod, std, var, any,
+    all, sort, nonzero, t, masked_fill)
 from . import backends
 from ._inference import optimize_for_inference
 
@@ -34,7 +38,8 @@ complex128 = cdouble = _DTYPE_ALIASES["complex128"]
 # `torch.cuda.is_available()` is how torch scripts pick a device; fastnn has none
 cuda = _types.SimpleNamespace(is_available=lambda: False, device_count=lambda: 0)
 
-# `from fastnn import *` must not shadow the builtins float, int and bool
+# `from fastnn import *` must not shadow the builtins float, int, bool, abs, pow, max, min,
+# sum, any and all
 __all__ = [
     "Tensor", "Size", "device", "tensor", "manual_seed", "get_num_threads", "set_num_threads",
     "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
@@ -44,7 +49,10 @@ __all__ = [
     "concat", "concatenate", "stack", "unsqueeze", "squeeze", "numel", "is_tensor",
     "is_floating_point", "float32", "float64", "double", "float16", "half", "int64",
     "long", "int32", "int16", "short", "int8", "uint8", "complex64", "complex128",
-    "cfloat", "cdouble", "cuda", "nn", "backends", "load", "save", "optimize_for_inference"]
+    "cfloat", "cdouble", "cuda", "nn", "backends", "load", "save", "optimize_for_inference",
+    "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "exp", "clamp", "clip",
+    "where", "matmul", "mm", "maximum", "minimum", "argmax", "argmin", "mean", "prod", "std",
+    "var", "sort", "nonzero", "t", "masked_fill"]
 
 # Bound last: importing the `fastnn.tensor` submodule sets the package attribute
 # `tensor` to the module; `fastnn.tensor` must be the factory function.

@@ -147,9 +147,9 @@ def torch_typename(value):
 def _tensor_item(value):
     """The element of a 0-d fastnn or torch tensor (torch's parser takes a 0-d tensor where
     a scalar belongs; a numpy array it refuses), else `value` unchanged."""
-    from .tensor import Tensor      # here: tensor.py imports this module
-    if isinstance(value, Tensor) or (not isinstance(value, np.ndarray)
-                                     and hasattr(value, "__array__")):
+    # a Tensor is an ndarray subclass; a plain ndarray is refused as torch refuses it
+    if type(value) is not np.ndarray and (isinstance(value, np.ndarray)
+                                          or hasattr(value, "__array__")):
         arr = np.asarray(value)
         if arr.ndim == 0:
             return arr[()]

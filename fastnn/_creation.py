@@ -10,10 +10,14 @@ import operator
 
 import numpy as np
 
-from .nn._utils import as_array, check_alloc, wrap
-from ._args import _is_int, int_arg, int_tuple_arg, wrap_dim
+from ._alloc import check_alloc, factory_shape
+from ._args import _is_int, int_arg, wrap_dim
+from ._array import as_array, wrap
+from ._data import array_from_data, is_array_like
+from ._dtypes import (DTYPE_ALIASES, as_dtype, check_array_dtype,  # noqa: F401
+                      default_complex_dtype, get_default_dtype, promote, set_default_dtype)
 from ._torch_types import check_device
-from .tensor import Tensor, _torch_flatten
+from .tensor import Tensor, torch_flatten
 
 __all__ = [
     "get_default_dtype", "set_default_dtype", "tensor", "as_tensor", "from_numpy", "zeros",
@@ -21,132 +25,6 @@ __all__ = [
     "empty_like", "full_like", "rand_like", "randn_like", "flatten", "cat", "concat",
     "concatenate", "stack", "unsqueeze", "squeeze", "numel", "is_tensor",
     "is_floating_point"]
-
-DTYPE_ALIASES = {
-    "float32": np.float32, "float": np.float32, "float64": np.float64, "double": np.float64,
-    "float16": np.float16, "half": np.float16, "int64": np.int64, "long": np.int64,
-    "int32": np.int32, "int": np.int32, "int16": np.int16, "short": np.int16,
-    "int8": np.int8, "uint8": np.uint8, "bool": np.bool_, "complex64": np.complex64,
-    "cfloat": np.complex64, "complex128": np.complex128, "cdouble": np.complex128}
-DTYPE_ALIASES = {name: np.dtype(t) for name, t in DTYPE_ALIASES.items()}
-_SUPPORTED = frozenset(DTYPE_ALIASES.values()) | {
-    np.dtype(t) for t in (np.uint16, np.uint32, np.uint64)}
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
-_PYTHON_NUMBERS = (bool, int, float, complex)
-_FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
-
-_default_dtype = np.dtype(np.float32)
-
-
-def get_default_dtype():
-    """The dtype Python floats and the float factories use (float32 unless changed)."""
-    return _default_dtype
-
-
-def set_default_dtype(d):
-    """Set the default floating dtype (float16, float32 or float64), as torch does."""
-    global _default_dtype
-    d = as_dtype(d, "set_default_dtype")
-    if d not in _FLOAT_DTYPES:
-        raise TypeError("only floating-point types are supported as the default type")
-    _default_dtype = d
-
-
-def as_dtype(dtype, fn):
-    """`dtype` as a numpy dtype fastnn can hold (None stays None)."""
-    if dtype is None:
-        return None
-    try:
-        result = np.dtype(dtype)
-    except TypeError:
-        result = None
-    if result not in _SUPPORTED:
-        raise TypeError(f"{fn}(): argument 'dtype' must be a fastnn dtype (fastnn.float32, "
-                        f"fastnn.int64, ...), not {dtype!r}")
-    return result
-
-
-def _complex_default():
-    return np.dtype(np.complex128 if _default_dtype == np.float64 else np.complex64)
-
-
-def _scalar_dtype(value):
-    """The dtype torch gives a Python or numpy scalar."""
-    if isinstance(value, np.generic):
-        return value.dtype
-    if isinstance(value, bool):
-        return np.dtype(np.bool_)
-    if isinstance(value, int):
-        return np.dtype(np.int64)
-    if isinstance(value, float):
-        return _default_dtype
-    if isinstance(value, complex):
-        return _complex_default()
-    if isinstance(value, (str, bytes)):
-        raise TypeError(f"new(): invalid data type '{type(value).__name__}'")
-    raise RuntimeError(f"Could not infer dtype of {type(value).__name__}")
-
-
-def promote(dtypes):
-    """torch's result dtype: the highest category wins, then numpy's width rule."""
-    dtypes = list(dtypes)
-    top = max(_CATEGORY.get(d.kind, 0) for d in dtypes)
-    return np.result_type(*[d for d in dtypes if _CATEGORY.get(d.kind, 0) == top])
-
-
-def _data_shape(data):
-    """The shape torch infers from nested sequences: down the first elements."""
-    shape = []
-    node = data
-    while isinstance(node, (list, tuple)):
-        shape.append(len(node))
-        if not node:
-            return shape
-        node = node[0]
-    if isinstance(node, np.ndarray) or hasattr(node, "__array__"):
-        shape.extend(np.shape(node))
-    return shape
-
-
-def _collect_dtypes(node, depth, shape, dtypes):
-    """Check that nested data is rectangular (torch's errors) and gather leaf dtypes."""
-    if isinstance(node, (list, tuple)):
-        if depth == len(shape):
-            raise TypeError(f"'{type(node).__name__}' object cannot be interpreted as an "
-                            f"integer")
-        if len(node) != shape[depth]:
-            raise ValueError(f"expected sequence of length {shape[depth]} at dim {depth} "
-                             f"(got {len(node)})")
-        if depth == len(shape) - 1:
-            leaf_types = set(map(type, node))
-            if all(t in _PYTHON_NUMBERS or issubclass(t, np.generic) for t in leaf_types):
-                dtypes.update(_scalar_dtype(_first_of_type(t, node)) for t in leaf_types)
-                return
-        for item in node:
-            _collect_dtypes(item, depth + 1, shape, dtypes)
-    elif isinstance(node, np.ndarray) or hasattr(node, "__array__"):
-        arr = np.asarray(node)
-        if arr.shape != tuple(shape[depth:]):
-            got = arr.shape[0] if arr.ndim else "a scalar"
-            raise ValueError(f"expected sequence of length {shape[depth]} at dim {depth} "
-                             f"(got {got})")
-        dtypes.add(arr.dtype)
-    else:
-        if depth != len(shape):
-            raise TypeError("not a sequence")
-        dtypes.add(_scalar_dtype(node))
-
-
-def _first_of_type(leaf_type, node):
-    return next(value for value in node if type(value) is leaf_type)
-
-
-def _check_array_dtype(dtype):
-    if dtype.newbyteorder("=") not in _SUPPORTED:
-        raise TypeError(
-            f"can't convert np.ndarray of type numpy.{dtype.type.__name__}. The only "
-            f"supported types are: float64, float32, float16, complex64, complex128, int64, "
-            f"int32, int16, int8, uint64, uint32, uint16, uint8, and bool.")
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -165,19 +43,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         dtype('float32')
     """
     check_device(device)
-    dtype = as_dtype(dtype, "tensor")
-    if isinstance(data, np.ndarray) or (hasattr(data, "__array__")
-                                        and not isinstance(data, np.generic)):
-        arr = np.array(data, copy=True)
-        _check_array_dtype(arr.dtype)
-        return wrap(arr if dtype is None else arr.astype(dtype, copy=False))
-    shape = _data_shape(data)
-    dtypes = set()
-    _collect_dtypes(data, 0, shape, dtypes)
-    inferred = promote(dtypes) if dtypes else _default_dtype
-    arr = np.array(data, dtype=dtype or inferred)
-    check_alloc(arr.shape, arr.dtype)
-    return wrap(arr)
+    return wrap(array_from_data(data, as_dtype(dtype, "tensor")))
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -186,10 +52,9 @@ def as_tensor(data, dtype=None, device=None):
     dtype = as_dtype(dtype, "as_tensor")
     if isinstance(data, Tensor) and dtype in (None, data.dtype):
         return data
-    if isinstance(data, np.ndarray) or (hasattr(data, "__array__")
-                                        and not isinstance(data, np.generic)):
+    if is_array_like(data):
         arr = np.asarray(data)
-        _check_array_dtype(arr.dtype)
+        check_array_dtype(arr.dtype)
         return wrap(arr if dtype is None else arr.astype(dtype, copy=False))
     return tensor(data, dtype=dtype)
 
@@ -198,7 +63,7 @@ def from_numpy(ndarray):
     """A Tensor sharing memory with the numpy array `ndarray` (same dtype)."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    _check_array_dtype(ndarray.dtype)
+    check_array_dtype(ndarray.dtype)
     if not ndarray.dtype.isnative:
         raise ValueError("given numpy array has byte order different from the native byte "
                          "order. Conversion between byte orders is currently not supported.")
@@ -210,16 +75,8 @@ def from_numpy(ndarray):
 def _sized(fn, size, dtype, device, default=None):
     """Normalised (shape, dtype) of a factory call, checked as torch checks them."""
     check_device(device)
-    shape = int_tuple_arg(size, fn)
-    for n in shape:
-        if n < 0:
-            if fn == "zeros":
-                raise RuntimeError("zeros: Dimension size must be non-negative.")
-            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: "
-                               f"{list(shape)}")
-    dtype = as_dtype(dtype, fn) or default or _default_dtype
-    check_alloc(shape, dtype)
-    return shape, dtype
+    dtype = as_dtype(dtype, fn) or default or get_default_dtype()
+    return factory_shape(fn, size, dtype), dtype
 
 
 def _size_arg(fn, size, size_keyword):
@@ -291,7 +148,7 @@ def _fill_value_dtype(fill_value, fn):
         return np.dtype(np.bool_)
     if kind in "iu":
         return np.dtype(np.int64)
-    return _complex_default() if kind == "c" else _default_dtype
+    return default_complex_dtype() if kind == "c" else get_default_dtype()
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
@@ -321,7 +178,8 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
               for v in (start, end, step)]
     kinds = [_fill_value_dtype(v, "arange").kind for v in bounds]
     integral = all(k in "biu" for k in kinds)
-    dtype = as_dtype(dtype, "arange") or (np.dtype(np.int64) if integral else _default_dtype)
+    dtype = as_dtype(dtype, "arange") or (np.dtype(np.int64) if integral
+                                          else get_default_dtype())
     if not all(math.isfinite(v) for v in bounds[:2]):
         raise RuntimeError(f"unsupported range: {bounds[0]} -> {bounds[1]}")
     if not integral and dtype.kind in "biu":
@@ -400,7 +258,7 @@ def flatten(input, start_dim=0, end_dim=-1):
         ``(*input.shape[:start_dim], prod(input.shape[start_dim:end_dim + 1]),
         *input.shape[end_dim + 1:])``; a 0-d input gives shape ``(1,)``.
     """
-    return _torch_flatten(wrap(_input(input, "flatten")), start_dim, end_dim)
+    return torch_flatten(wrap(_input(input, "flatten")), start_dim, end_dim)
 
 
 def unsqueeze(input, dim):

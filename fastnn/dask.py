@@ -48,7 +48,7 @@ except ImportError as exc:  # pragma: no cover - dask is an optional dependency
     raise ImportError("fastnn.dask needs dask: pip install 'fastnn[dask]'") from exc
 
 from . import _runtime
-from .nn._utils import as_array, wrap
+from ._array import as_array, wrap
 
 __all__ = ["predict", "kernel_cache_stats"]
 

@@ -1,53 +1,84 @@
-"""fastnn.Tensor: a numpy.ndarray subclass with the torch methods CNN code uses.
+"""fastnn.Tensor: a numpy.ndarray subclass that answers as torch's Tensor does.
 
-Clash policy. Where a torch method name is also a numpy name, torch semantics apply to
-torch-style arguments and numpy semantics stay reachable with numpy-style arguments:
+Clash policy: torch wins. Where torch and numpy share a name, a call written the way torch
+code writes it (positional arguments, torch's keywords) gets torch's answer; numpy's meaning stays
+reachable with numpy's keywords (``axis=``, ``out=``, ``keepdims=``, ``order=``...), which
+is how numpy's own functions (``np.sum(x)``, ``np.sort(x)``, ``np.repeat(x, 2)``) call
+methods, or on the plain array ``x.numpy()``:
 
-=====================  ===========================================  ==============================
-name                   torch (this is what torch code calls)        numpy (still reachable)
-=====================  ===========================================  ==============================
-``view``               ``view(2, -1)``, ``view((2, -1))``: no copy  ``view(np.float32)``,
-                       or torch's error                             ``view(np.ndarray)``,
-                                                                    ``view(dtype=..., type=...)``,
-                                                                    ``view()``
-``size``               ``x.size()`` -> ``Size``, ``x.size(1)``,     ``x.size`` is an int
-                       ``x.size(-1)`` -> int                        (a callable int subclass)
-``reshape``            ``reshape(2, -1)`` with torch's errors       ``reshape(..., order=/copy=)``
-``flatten``            ``flatten(1)``, ``flatten(start_dim=1)``:    ``flatten()``, ``flatten('F')``,
-                       a view when possible                         ``flatten(order=...)``: a copy
-``transpose``          ``transpose(d0, d1)`` swaps two dims         ``transpose()``,
-                                                                    ``transpose(axes)``, full
-                                                                    permutations of 1 or 3+ ints
-``squeeze``            ``squeeze(dim)`` / ``squeeze(dim=)`` leaves  ``squeeze(axis=...)``
-                       a non-1 dim alone
-``sum mean max min``   ``dim=`` / ``keepdim=`` keywords;            positional arguments,
-``argmax argmin``      ``max(dim=)`` returns (values, indices)      ``axis=`` / ``keepdims=``
-``std var``            unbiased by default; positional ``dim``,     ``axis=``, ``ddof=``,
-                       ``unbiased``, ``keepdim``                    ``dtype=``, ``keepdims=``
-``item``               ``item()``: torch's error for numel != 1     ``item(*index)``
-``data``               ``x.data`` is a Tensor sharing memory        ``memoryview(x)``
-``device``             ``x.device`` is ``fastnn.device('cpu')``     --
-``Tensor(...)``        ``Tensor(2, 3)`` (uninitialised),            ``Tensor(shape=..., dtype=...,
-                       ``Tensor(data)`` (float copy)                buffer=...)`` (keywords)
-=====================  ===========================================  ==============================
+=====================  ==============================================  ========================
+name                   torch (what torch code calls)                   numpy (still reachable)
+=====================  ==============================================  ========================
+``view``               ``view(2, -1)``, ``view((2, -1))``: no copy      ``view(np.float32)``,
+                       or torch's error                                ``view(np.ndarray)``,
+                                                                       ``view(dtype=, type=)``,
+                                                                       ``view()``
+``size``               ``x.size()`` -> ``Size``, ``x.size(1)`` -> int   ``x.size`` is an int
+                                                                       (a callable int)
+``reshape``            ``reshape(2, -1)`` with torch's errors          ``reshape(..., order=)``,
+                                                                       ``copy=``
+``flatten``            ``flatten(1)``, ``flatten(start_dim=1)``: a      ``flatten()``,
+                       view when possible                              ``flatten('F')``,
+                                                                       ``order=``: a copy
+``transpose``          ``transpose(d0, d1)`` swaps two dims            ``transpose()``,
+                                                                       ``transpose(axes)``
+``squeeze``            ``squeeze(dim)``: a non-1 dim is left alone     ``squeeze(axis=)``
+``sum mean prod``      ``sum(dim=None, keepdim=False, *, dtype)``,      ``axis=``, ``out=``,
+``any all``            positional or keyword; int sums are int64;      ``keepdims=``,
+                       all-element results are 0-d Tensors             ``initial=``, ``where=``
+``max min``            ``max()`` 0-d; ``max(dim, keepdim=False)`` ->   ``axis=``, ``out=``,
+                       ``(values, indices)``; ``max(other)``            ``keepdims=``...
+``argmax argmin``      ``argmax(dim=None, keepdim=False)``: int64      ``axis=``, ``out=``
+``std var``            ``std(dim, unbiased=True, keepdim=False, *,     ``axis=``, ``ddof=``,
+                       correction)``; unbiased by default              ``dtype=``, ``out=``
+``sort``               ``sort(dim=-1, descending=False, stable=)`` ->  ``sort(axis=, kind=,
+                       ``(values, indices)``, input untouched          order=)``: in place
+``repeat``             ``repeat(2, 1)`` tiles (``np.tile``)            ``repeat(n, axis=)``
+``nonzero``            ``nonzero()`` -> (N, ndim) int64;               ``np.nonzero(x)`` (and
+                       ``nonzero(as_tuple=True)`` -> tuple of dims     ``np.argwhere``...)
+``clip``               --                                              numpy's (``clamp`` is
+                                                                       torch's)
+``item``               ``item()``: torch's error for numel != 1        ``item(*index)``
+``type``               ``type()`` -> 'fastnn.FloatTensor';              --
+                       ``type(dtype)`` casts
+``data``               ``x.data`` is a Tensor sharing memory           ``memoryview(x)``
+``device``             ``x.device`` is ``fastnn.device('cpu')``         --
+``Tensor(...)``        ``Tensor(2, 3)`` (uninitialised),               ``Tensor(shape=,
+                       ``Tensor(data)`` (float copy)                   dtype=, buffer=)``
+=====================  ==============================================  ========================
 
-Operations on Tensors (ufuncs, arithmetic, slicing, numpy methods) return Tensors, and plain
-Tensors even when an operand is a Parameter. Results that numpy gives as scalars (a full
-reduction, integer indexing) stay numpy scalars, which answer ``item()``, ``tolist()``,
-``float()`` like torch's 0-d tensors; torch-style reductions (``dim=``) always return Tensors.
-``x.shape`` stays numpy's tuple; ``x.size()`` is the ``Size`` torch code expects.
-Tensors hash by identity, as torch's do, so they can key dicts and sets.
-``flatten()`` without arguments copies: torch documents that it may return a view or a copy,
-so numpy's copy satisfies both. ``expand`` returns a read-only broadcast view, and
-``x.data = y`` copies `y` in (same shape and dtype only: a numpy array cannot swap its buffer).
+Results follow torch. Arithmetic and comparisons (numpy ufuncs) take torch's result dtype
+(``fastnn._ufunc_rules``: a float32 tensor stays float32 with a Python float, a numpy
+float64 scalar, a 0-d float64 tensor or an int64 tensor; integer true division and
+``exp`` of integers give the default float dtype) and torch's errors (``-`` on bools,
+integer division by zero, ...). Reductions over all elements and integer indexing give 0-d
+Tensors (``x[0, 0]`` is a view, as in torch), which answer ``float()``, ``int()``,
+``item()``, ``if t:``, comparisons, f-strings (``f"{t:.2f}"``) and, when integral, serve as
+an index. ``x.shape`` stays numpy's tuple; ``x.size()`` is the ``Size`` torch code expects.
+Tensors hash by identity, as torch's do. ``flatten()`` without arguments copies (torch
+allows a view or a copy). ``expand`` returns a read-only broadcast view, and ``x.data = y``
+copies `y` in (same shape and dtype only: a numpy array cannot swap its buffer).
+
+Where torch refuses, so does fastnn, also inside numpy's own functions: ``np.isclose`` on a
+bool Tensor subtracts bools, which torch refuses (pass ``x.numpy()``).
+
+Layers: this module (with its mixins in ``_tensor_methods``) sits above the leaf modules
+(``_args``, ``_dtypes``, ``_data``, ``_alloc``, ``_reductions``, ``_ufunc_rules``) and below
+everything else. The methods that run an op of ``fastnn.nn.functional`` (``relu``,
+``sigmoid``, ``tanh``, ``softmax``, ``log_softmax``) are attached to Tensor by
+``fastnn._functions``, the layer that owns those ops.
 """
-import collections
-
 import numpy as np
 
+from . import _random
+from ._alloc import factory_shape
 from ._args import (_dims_list, _is_dtype_like, _is_int, check_broadcast_into, infer_shape,
                     int_arg, int_tuple_arg, torch_type_name, wrap_dim)
+from ._data import array_from_data
+from ._dtypes import DTYPE_ALIASES, as_dtype, get_default_dtype
 from ._torch_types import CPU, Size, check_device, device, not_on_cpu
+from ._tensor_methods import FactoryMethods, MathMethods, ReductionMethods
+from ._ufunc_rules import check_output_cast, check_values, scalar_operand, ufunc_plan
 
 builtin_type = type     # `type` is shadowed by Tensor.type-style arguments below
 _Device = device
@@ -55,10 +86,12 @@ _Device = device
 __all__ = ["Tensor", "Size", "device"]
 
 _ndarray_size = np.ndarray.size.__get__
-_NUMPY_VIEW_KEYWORDS = frozenset({"dtype", "type"})
-_NUMPY_STD_KEYWORDS = frozenset({"axis", "dtype", "out", "ddof", "keepdims", "where", "mean"})
-return_types_max = collections.namedtuple("max", ["values", "indices"])
-return_types_min = collections.namedtuple("min", ["values", "indices"])
+_ndarray_getitem = np.ndarray.__getitem__
+_ndarray_view = np.ndarray.view
+_TYPE_NAMES = {name: f"fastnn.{torch_type_name(dtype)}Tensor"
+               for name, dtype in DTYPE_ALIASES.items()}
+_DTYPE_OF_TYPE_NAME = {f"{prefix}.{torch_type_name(dtype)}Tensor": dtype
+                       for dtype in DTYPE_ALIASES.values() for prefix in ("torch", "fastnn")}
 
 
 class _SizeAttribute(int):
@@ -76,7 +109,7 @@ class _SizeAttribute(int):
 
 # ---------------------------------------------------------------- Tensor
 
-class Tensor(np.ndarray):
+class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
     """A numpy array with the torch methods CNN code uses (see the module docstring)."""
 
     requires_grad = False
@@ -87,23 +120,97 @@ class Tensor(np.ndarray):
     def __new__(cls, *args, **kwargs):
         if kwargs:  # numpy's constructor: Tensor(shape=..., dtype=..., buffer=...)
             return super().__new__(cls, *args, **kwargs)
-        from ._creation import empty, tensor, get_default_dtype
         if all(_is_int(a) for a in args):
-            return empty(*args) if args else empty(0)
+            dtype = get_default_dtype()
+            return np.empty(factory_shape("empty", args or (0,), dtype), dtype).view(cls)
         if len(args) != 1:
             raise TypeError(f"Tensor() takes ints or one sequence, got {len(args)} arguments")
-        return tensor(args[0], dtype=get_default_dtype())
+        return array_from_data(args[0], get_default_dtype()).view(cls)
 
     def __array_wrap__(self, array, context=None, return_scalar=False):
-        if return_scalar:
-            return array[()]
         if isinstance(array, Tensor):   # an `out=` array comes back as itself
             return array
         return array.view(Tensor)
 
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        """numpy ufuncs (arithmetic, comparisons, ``np.exp``...) on Tensors: torch's result
+        dtype and errors (``fastnn._ufunc_rules``), then numpy's loop; results are Tensors."""
+        arrays = []
+        for x in inputs:
+            if isinstance(x, np.ndarray):
+                if builtin_type(x) is not np.ndarray:
+                    x = _ndarray_view(x, np.ndarray)
+            elif hasattr(builtin_type(x), "__array_ufunc__"):
+                return NotImplemented           # e.g. a dask array: let it answer
+            arrays.append(x)
+        if method == "__call__" and (not kwargs or ("dtype" not in kwargs
+                                                    and "signature" not in kwargs)):
+            signature, checks, scalars = ufunc_plan(ufunc, arrays)
+            if signature is not None:
+                if out is not None:
+                    check_output_cast(signature[-1], out[0].dtype)
+                if checks:
+                    special = check_values(checks, arrays)
+                    if special is not None:
+                        if out is None:
+                            return _as_tensor(special)
+                        np.copyto(out[0], special, casting="unsafe")
+                        return out[0]
+                for i in scalars:
+                    arrays[i] = scalar_operand(arrays[i])
+                kwargs["signature"] = signature
+                kwargs["casting"] = "unsafe"
+        if out is not None:
+            kwargs["out"] = tuple(_ndarray_view(o, np.ndarray) if isinstance(o, Tensor) else o
+                                  for o in out)
+            getattr(ufunc, method)(*arrays, **kwargs)
+            return out[0] if len(out) == 1 else out
+        result = getattr(ufunc, method)(*arrays, **kwargs)
+        if builtin_type(result) is np.ndarray:
+            return _ndarray_view(result, Tensor)
+        if builtin_type(result) is tuple:
+            return tuple(map(_as_tensor, result))
+        return _as_tensor(result)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func is np.nonzero:  # numpy's form: np.argwhere, np.flatnonzero, np.extract use it
+            return np.nonzero(_ndarray_view(args[0], np.ndarray), *args[1:], **kwargs)
+        return super().__array_function__(func, types, args, kwargs)
+
+    # numpy turns `x ** 2` into np.square(x) and `x ** 0.5` into np.sqrt(x), losing the
+    # exponent's type that torch's result dtype depends on
+    def __pow__(self, exponent):
+        return np.power(self, exponent)
+
+    def __rpow__(self, base):
+        return np.power(base, self)
+
+    def __ipow__(self, exponent):
+        return np.power(self, exponent, out=(self,))
+
+    def __getitem__(self, key):
+        result = _ndarray_getitem(self, key)
+        if isinstance(result, np.generic):     # a full integer index: torch gives a 0-d view
+            key = (*key, Ellipsis) if builtin_type(key) is tuple else (key, Ellipsis)
+            result = _ndarray_getitem(self, key)
+        return result
+
+    @staticmethod
+    def _result(result):
+        return _as_tensor(result)
+
+    def __iter__(self):
+        if self.ndim == 1:                     # elements as 0-d Tensors, as torch yields
+            return (self[i] for i in range(len(self)))
+        return super().__iter__()
+
+    def __format__(self, spec):
+        if self.ndim == 0:                     # torch formats a 0-d tensor as its number
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
     def __repr__(self):
-        from ._creation import get_default_dtype
-        arr = self.view(np.ndarray)
+        arr = _ndarray_view(self, np.ndarray)
         if arr.size == 0 and arr.ndim != 1:
             body = f"[], size={arr.shape}"
         else:
@@ -235,7 +342,7 @@ class Tensor(np.ndarray):
                     f"({have}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  "
                     f"Tensor sizes: {list(self.shape)}")
             target.append(n)
-        return np.broadcast_to(self.view(np.ndarray), target).view(Tensor)
+        return np.broadcast_to(_ndarray_view(self, np.ndarray), target).view(Tensor)
 
     def expand_as(self, other):
         """``expand(other.shape)``."""
@@ -244,7 +351,7 @@ class Tensor(np.ndarray):
     def unsqueeze(self, dim):
         """A view with a size-1 dim inserted at `dim` (in [-ndim-1, ndim])."""
         dim = wrap_dim(int_arg(dim, "unsqueeze", "dim"), self.ndim + 1)
-        return np.expand_dims(self.view(np.ndarray), dim).view(Tensor)
+        return np.expand_dims(_ndarray_view(self, np.ndarray), dim).view(Tensor)
 
     def squeeze(self, *args, **kwargs):
         """``squeeze()`` / ``squeeze(dim)``: drop size-1 dims; a non-1 `dim` is left alone.
@@ -270,7 +377,7 @@ class Tensor(np.ndarray):
         """
         if not (args or kwargs) or "order" in kwargs or (args and isinstance(args[0], str)):
             return super().flatten(*args, **kwargs)
-        return _torch_flatten(self, *args, **kwargs)
+        return torch_flatten(self, *args, **kwargs)
 
     def permute(self, *dims):
         """A view with the dims reordered."""
@@ -300,7 +407,7 @@ class Tensor(np.ndarray):
         """Itself when C-contiguous, else a C-contiguous copy."""
         if self.flags.c_contiguous:
             return self
-        return np.ascontiguousarray(self.view(np.ndarray)).view(Tensor)
+        return np.ascontiguousarray(_ndarray_view(self, np.ndarray)).view(Tensor)
 
     # -- conversion -------------------------------------------------------------------
     def numpy(self, *, force=False):
@@ -308,7 +415,7 @@ class Tensor(np.ndarray):
         if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
-        return self.view(np.ndarray)
+        return _ndarray_view(self, np.ndarray)
 
     def item(self, *args):
         """The single element as a Python number (``item(index)`` is numpy's)."""
@@ -335,12 +442,12 @@ class Tensor(np.ndarray):
 
     def clone(self):
         """A copy with the same layout."""
-        return np.array(self.view(np.ndarray), copy=True, order="K").view(Tensor)
+        return np.array(_ndarray_view(self, np.ndarray), copy=True, order="K").view(Tensor)
 
     def _as_type(self, dtype, copy=False):
         if self.dtype == dtype and not copy:
             return self
-        return self.view(np.ndarray).astype(dtype).view(Tensor)
+        return _ndarray_view(self, np.ndarray).astype(dtype).view(Tensor)
 
     def float(self):
         """As float32 (itself when already float32)."""
@@ -394,7 +501,6 @@ class Tensor(np.ndarray):
         check_device(device)
         if dtype is None:
             return self.clone() if copy else self
-        from ._creation import as_dtype
         return self._as_type(as_dtype(dtype, "to"), copy)
 
     def cpu(self):
@@ -465,95 +571,24 @@ class Tensor(np.ndarray):
         np.copyto(self, src, casting="unsafe")
         return self
 
-    # -- reductions with torch's dim= / keepdim= ---------------------------------------
-    def sum(self, *args, dim=None, keepdim=None, **kwargs):
-        """``sum(dim=, keepdim=False)`` (torch); positional / ``axis=`` is numpy's."""
-        if dim is None and keepdim is None:
-            return super().sum(*args, **kwargs)
-        axis = None if dim is None else _dims_list(dim, self.ndim)
-        return _tensor(super().sum(*args, axis=axis, keepdims=bool(keepdim), **kwargs))
-
-    def mean(self, *args, dim=None, keepdim=None, **kwargs):
-        """``mean(dim=, keepdim=False)`` (torch); positional / ``axis=`` is numpy's."""
-        if dim is None and keepdim is None:
-            return super().mean(*args, **kwargs)
-        if self.dtype.kind not in "fc" and kwargs.get("dtype") is None:
-            raise RuntimeError(
-                f"mean(): could not infer output dtype. Input dtype must be either a "
-                f"floating point or complex dtype. Got: {torch_type_name(self.dtype)}")
-        axis = None if dim is None else _dims_list(dim, self.ndim)
-        return _tensor(super().mean(*args, axis=axis, keepdims=bool(keepdim), **kwargs))
-
-    def max(self, *args, dim=None, keepdim=None, **kwargs):
-        """``max(dim=d, keepdim=False)`` -> (values, indices) (torch); positional /
-        ``axis=`` is numpy's."""
-        if dim is None and keepdim is None:
-            return super().max(*args, **kwargs)
-        return _min_max(self, dim, keepdim, "max")
-
-    def min(self, *args, dim=None, keepdim=None, **kwargs):
-        """``min(dim=d, keepdim=False)`` -> (values, indices) (torch); positional /
-        ``axis=`` is numpy's."""
-        if dim is None and keepdim is None:
-            return super().min(*args, **kwargs)
-        return _min_max(self, dim, keepdim, "min")
-
-    def argmax(self, *args, dim=None, keepdim=None, **kwargs):
-        """``argmax(dim=, keepdim=False)`` (torch); positional / ``axis=`` is numpy's."""
-        if dim is None and keepdim is None:
-            return super().argmax(*args, **kwargs)
-        return _arg_reduce(self, dim, keepdim, "argmax")
-
-    def argmin(self, *args, dim=None, keepdim=None, **kwargs):
-        """``argmin(dim=, keepdim=False)`` (torch); positional / ``axis=`` is numpy's."""
-        if dim is None and keepdim is None:
-            return super().argmin(*args, **kwargs)
-        return _arg_reduce(self, dim, keepdim, "argmin")
-
-    def std(self, *args, **kwargs):
-        """``std(dim=None, unbiased=True, keepdim=False, *, correction=None)`` (torch);
-        numpy's keywords (``axis=``, ``ddof=``...) select numpy's (biased by default)."""
-        if _NUMPY_STD_KEYWORDS.intersection(kwargs):
-            return super().std(*args, **kwargs)
-        return _variance(self, args, kwargs, "std")
-
-    def var(self, *args, **kwargs):
-        """``var(dim=None, unbiased=True, keepdim=False, *, correction=None)`` (torch);
-        numpy's keywords (``axis=``, ``ddof=``...) select numpy's (biased by default)."""
-        if _NUMPY_STD_KEYWORDS.intersection(kwargs):
-            return super().var(*args, **kwargs)
-        return _variance(self, args, kwargs, "var")
-
-    # -- new tensors like this one ------------------------------------------------------
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        """Zeros of `size`, with this tensor's dtype unless given."""
-        from ._creation import zeros
-        return zeros(*size, dtype=dtype or self.dtype, device=device)
-
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        """Ones of `size`, with this tensor's dtype unless given."""
-        from ._creation import ones
-        return ones(*size, dtype=dtype or self.dtype, device=device)
-
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        """Uninitialised tensor of `size`, with this tensor's dtype unless given."""
-        from ._creation import empty
-        return empty(*size, dtype=dtype or self.dtype, device=device)
-
-    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
-        """`fill_value` everywhere, with this tensor's dtype unless given."""
-        from ._creation import full
-        return full(size, fill_value, dtype=dtype or self.dtype, device=device)
-
-    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
-        """A copy of `data`, with this tensor's dtype unless given."""
-        from ._creation import tensor
-        return tensor(data, dtype=dtype or self.dtype, device=device)
+    def type(self, dtype=None, non_blocking=False):
+        """``type()`` -> 'fastnn.FloatTensor' ...; ``type(dtype)`` or ``type('torch.
+        DoubleTensor')`` -> this tensor as that dtype (itself when unchanged)."""
+        if dtype is None:
+            return _TYPE_NAMES.get(self.dtype.name, f"fastnn.{self.dtype.name}")
+        if isinstance(dtype, str):
+            if dtype not in _DTYPE_OF_TYPE_NAME:
+                raise ValueError(f"invalid type: '{dtype}'")
+            return self._as_type(_DTYPE_OF_TYPE_NAME[dtype])
+        return self._as_type(as_dtype(dtype, "type"))
 
 
 # ---------------------------------------------------------------- method helpers
 
-def _tensor(result):
+def _as_tensor(result):
+    """A numpy result as a Tensor: arrays viewed, numpy scalars as 0-d Tensors."""
+    if isinstance(result, np.ndarray):
+        return result if isinstance(result, Tensor) else result.view(Tensor)
     return np.asarray(result).view(Tensor)
 
 
@@ -570,10 +605,7 @@ def _print_options(arr):
 
 
 def _generator(generator):
-    if generator is not None:
-        return generator
-    from ._random import generator as fastnn_generator
-    return fastnn_generator()
+    return generator if generator is not None else _random.generator()
 
 
 def _uniform_bounds(args, kwargs):
@@ -586,7 +618,7 @@ def _uniform_bounds(args, kwargs):
     return values.get("from", 0.0), values.get("to", 1.0)
 
 
-def _torch_flatten(x, start_dim=0, end_dim=-1):
+def torch_flatten(x, start_dim=0, end_dim=-1):
     start_dim = int_arg(start_dim, "flatten", "start_dim", 1)
     end_dim = int_arg(end_dim, "flatten", "end_dim", 2)
     if x.ndim == 0:
@@ -600,62 +632,4 @@ def _torch_flatten(x, start_dim=0, end_dim=-1):
         return x            # torch returns the tensor itself
     merged = int(np.prod(x.shape[start:end + 1], dtype=np.int64))
     shape = x.shape[:start] + (merged,) + x.shape[end + 1:]
-    return x.view(np.ndarray).reshape(shape).view(Tensor)
-
-
-def _min_max(x, dim, keepdim, name):
-    if isinstance(dim, (tuple, list)) or dim is None:
-        raise TypeError(f"{name}(): argument 'dim' must be int, not "
-                        f"{builtin_type(dim).__name__}")
-    indices = _arg_reduce(x, dim, keepdim, "arg" + name, name)
-    arr = x.view(np.ndarray)
-    axis = wrap_dim(dim, x.ndim)
-    if arr.ndim == 0:
-        values = arr.copy()
-    else:
-        gather = indices if keepdim else np.expand_dims(indices, axis)
-        values = np.take_along_axis(arr, gather.view(np.ndarray), axis)
-        if not keepdim:
-            values = values.squeeze(axis)
-    result = return_types_max if name == "max" else return_types_min
-    return result(_tensor(values), indices)
-
-
-def _arg_reduce(x, dim, keepdim, name, caller=None):
-    arr = x.view(np.ndarray)
-    keepdim = bool(keepdim)
-    if dim is None:
-        if arr.size == 0:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
-                               f"input.numel() == 0.")
-        result = getattr(arr, name)(keepdims=keepdim)
-        return _tensor(np.int64(result) if not keepdim else result.astype(np.int64))
-    axis = wrap_dim(dim, arr.ndim)
-    if arr.ndim == 0:
-        return _tensor(np.int64(0))
-    if arr.shape[axis] == 0:
-        raise IndexError(f"{caller or name}(): Expected reduction dim {axis} to have "
-                         f"non-zero size.")
-    return _tensor(getattr(arr, name)(axis=axis, keepdims=keepdim).astype(np.int64))
-
-
-def _variance(x, args, kwargs, name):
-    if args and isinstance(args[0], (bool, np.bool_)):      # std(unbiased)
-        kwargs.setdefault("unbiased", args[0])
-        args = args[1:]
-    for key, value in zip(("dim", "unbiased", "keepdim"), args):
-        if key in kwargs:
-            raise TypeError(f"{name}() got multiple values for argument '{key}'")
-        kwargs[key] = value
-    dim = kwargs.pop("dim", None)
-    unbiased = kwargs.pop("unbiased", None)
-    keepdim = bool(kwargs.pop("keepdim", False))
-    correction = kwargs.pop("correction", None)
-    if kwargs:
-        raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
-    axis = None if dim is None else _dims_list(dim, x.ndim)
-    result = getattr(np, name)(x.view(np.ndarray), axis=axis, ddof=correction,
-                               keepdims=keepdim)
-    return _tensor(result)
+    return _ndarray_view(x, np.ndarray).reshape(shape).view(Tensor)

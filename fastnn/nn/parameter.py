@@ -1,6 +1,7 @@
 """nn.Parameter: a Tensor that a Module registers when assigned to one of its attributes."""
 import numpy as np
 
+from .. import _creation
 from ..tensor import Tensor
 
 __all__ = ["Parameter"]
@@ -22,8 +23,7 @@ class Parameter(Tensor):
 
     def __new__(cls, data=None, requires_grad=True):
         if data is None:
-            from .._creation import empty
-            data = empty(0)
+            data = _creation.empty(0)
         if not (isinstance(data, np.ndarray) or hasattr(data, "__array__")):
             raise TypeError(f"Parameter(): argument 'data' must be a Tensor, not "
                             f"{type(data).__name__}")

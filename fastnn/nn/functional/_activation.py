@@ -18,10 +18,10 @@ import warnings
 
 import numpy as np
 
-from ... import _creation      # a module, not its names: _creation imports fastnn.nn
 from ..._runtime import launch
 from ...kernels import elementwise as _k
 from ..._args import _tensor_item, number_arg, torch_typename
+from ..._dtypes import as_dtype
 from ...tensor import Tensor
 from .._utils import as_array, check_float, kernel_array, wrap
 
@@ -373,7 +373,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 def _softmax(name, input, dim, stacklevel, dtype, log):
     arr = as_array(input)
     if dtype is not None:
-        arr = arr.astype(_creation.as_dtype(dtype, name), copy=False)
+        arr = arr.astype(as_dtype(dtype, name), copy=False)
     if dim is None:
         dim = _implicit_softmax_dim(name, arr.ndim, stacklevel)
     dim = _wrap_dim(name, dim, arr.ndim)      # before the dtype check, as in torch

@@ -1,6 +1,7 @@
 """BatchNorm1d/2d/3d (torch keeps them in batchnorm.py)."""
 import numpy as np
 
+from ... import _creation
 from .. import functional as F
 from .._utils import as_array, factory_dtype, wrap
 from ..parameter import Parameter
@@ -22,7 +23,6 @@ class _BatchNorm(Module):
         # same TypeError/RuntimeError words, and absurd sizes refused before allocating.
         # As in torch, num_features is stored as given and only checked by the factories:
         # BatchNorm1d(None / "2" / -1, affine=False, track_running_stats=False) is accepted.
-        from ... import _creation
         dtype = factory_dtype(device, dtype)
         self.num_features = num_features
         self.eps = eps
