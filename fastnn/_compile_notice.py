@@ -27,6 +27,8 @@ import threading
 
 from numba.core import event
 
+from . import backends
+
 logger = logging.getLogger("fastnn")
 
 NOTICE_AFTER = 1.0          # seconds of compiling before the user is told
@@ -55,7 +57,6 @@ def watch(callback):
 
 def op_label(dispatcher, frame=None):
     """'conv2d (blocked)', 'relu' or the kernel's name: what the compiling call runs."""
-    from . import backends
     frame = frame or sys._getframe(1)
     public = None
     while frame is not None:

@@ -13,8 +13,8 @@ import fastnn
 PACKAGE = pathlib.Path(fastnn.__file__).resolve().parent
 LEAF = {"fastnn._args", "fastnn._dtypes", "fastnn._torch_types", "fastnn._alloc",
         "fastnn._data", "fastnn._reductions", "fastnn._ufunc_rules", "fastnn._random",
-        "fastnn._runtime", "fastnn._grad", "fastnn._pt_format", "fastnn._peakmem",
-        "fastnn.backends"}
+        "fastnn._runtime", "fastnn._compile_notice", "fastnn._grad", "fastnn._pt_format",
+        "fastnn._peakmem", "fastnn.backends"}
 LAYERS = ["leaf", "tensor", "array helpers", "creation", "nn", "functions", "package"]
 TOP = LAYERS.index("package")
 
@@ -32,11 +32,24 @@ def layer(module):
 
 
 def all_modules():
-    return sorted(m.name for m in pkgutil.walk_packages(fastnn.__path__, "fastnn."))
+    """Every module of the package. `fastnn.kernels` is installed from the top-level
+    `kernels/` folder (pyproject's package-dir), so it is walked from its own path."""
+    import fastnn.kernels
+    names = {m.name for m in pkgutil.walk_packages(fastnn.__path__, "fastnn.")}
+    names |= {"fastnn.kernels"} | {
+        m.name for m in pkgutil.walk_packages(fastnn.kernels.__path__, "fastnn.kernels.")}
+    return sorted(names)
 
 
 def _source(module):
     parts = module.split(".")[1:]
+    if parts[:1] == ["kernels"]:
+        import fastnn.kernels
+        path = pathlib.Path(fastnn.kernels.__file__).parent.joinpath(*parts[1:])
+        if path.is_dir():
+            return path / "__init__.py", True
+        return (path.with_suffix(".py") if parts[1:] else path / "__init__.py",
+                not parts[1:])
     path = PACKAGE.joinpath(*parts)
     if path.is_dir():
         return path / "__init__.py", True
@@ -93,7 +106,7 @@ def test_every_module_imports_first_in_a_fresh_interpreter(run_python, module):
 
 def test_the_walk_covers_kernels_and_nn():
     modules = all_modules()
-    assert "fastnn.kernels.registry" in modules and "fastnn.nn.functional._activation" in modules
+    assert "fastnn.kernels.conv" in modules and "fastnn.nn.functional._activation" in modules
     assert {"fastnn.tensor", "fastnn._creation", "fastnn._array", "fastnn._functions"} <= set(
         modules)
 
