@@ -12,28 +12,11 @@ import argparse
 import sys
 
 import numpy as np
+from _machine import cpu_model  # benchmarks/_machine.py (run as a script)
 
 import fastnn
 import fastnn.nn.functional as F
 from fastnn import _bench, backends
-
-
-def cpu_model():
-    """The CPU's model name, family and model numbers (a VM may hide the name), and the
-    name LLVM gives it."""
-    import llvmlite.binding as ll
-    fields = {}
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                key, _, value = line.partition(":")
-                fields.setdefault(key.strip(), value.strip())
-    except OSError:
-        pass
-    name = fields.get("model name") or __import__("platform").processor() or "unknown CPU"
-    if "cpu family" in fields:
-        name += f" (family {fields['cpu family']}, model {fields.get('model', '?')})"
-    return f"{name}, LLVM: {ll.get_host_cpu_name()}"
 
 
 def _data(*shapes):

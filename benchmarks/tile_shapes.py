@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 
+from _machine import cpu_model  # benchmarks/_machine.py (run as a script)
+
 CASES = {
     "blocked": [((1, 64, 56, 56), (64, 64, 3, 3), dict(padding=1)),
                 ((1, 256, 28, 28), (256, 256, 3, 3), dict(padding=1)),
@@ -69,24 +71,6 @@ for xs, ws, kw in cases:
     rows.append((flops / t / 1e9, theirs / t if theirs else None))
 json.dump(rows, sys.stdout)
 """
-
-
-def cpu_model():
-    """The CPU's model name, family and model numbers (a VM may hide the name), and the
-    name LLVM gives it."""
-    import llvmlite.binding as ll
-    fields = {}
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                key, _, value = line.partition(":")
-                fields.setdefault(key.strip(), value.strip())
-    except OSError:
-        pass
-    name = fields.get("model name") or __import__("platform").processor() or "unknown CPU"
-    if "cpu family" in fields:
-        name += f" (family {fields['cpu family']}, model {fields.get('model', '?')})"
-    return f"{name}, LLVM: {ll.get_host_cpu_name()}"
 
 
 def main(argv=None):

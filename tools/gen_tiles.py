@@ -80,22 +80,27 @@ def blocked_tile(blocks, pixels):
     return out
 
 
+def _module(family, doc, imports, shapes, tile, name):
+    """A generated file: the header, `imports`, one tile per shape (`tile(*shape)`), and
+    TILES mapping each shape to its function (`name(*shape)`)."""
+    lines = [HEADER.format(family=family, doc=doc).rstrip("\n"), *imports]
+    shapes = sorted(shapes, reverse=True)
+    for shape in shapes:
+        lines += ["", *tile(*shape), ""]
+    table = ", ".join(f"{shape}: {name(*shape)}" for shape in shapes)
+    lines += ["", f"TILES = {{{table}}}"]
+    return "\n".join(lines).replace("\n\n\n\n", "\n\n\n") + "\n"
+
+
 def blocked_module():
     doc = ("Register tiles of the 'blocked' convolution: `tile_BxP` runs B blocks of 16 "
            "output channels\nover P output positions (kernels/conv_blocked.py says how they "
            "are used; kernels/_shapes.py\nwhich one a target gets).")
-    lines = [HEADER.format(family="blocked", doc=doc).rstrip("\n"),
-             "from ._stack import tile_buffer",
-             "from ._target import njit",
-             "from .conv_pad import _u",
-             "from .rows import store_lanes as store", "",
-             '_FLAGS = {"contract"}', "BLOCK = 16", ""]
-    shapes = sorted(_shapes.blocked_shapes(), reverse=True)
-    for blocks, pixels in shapes:
-        lines += ["", *blocked_tile(blocks, pixels), ""]
-    table = ", ".join(f"({b}, {p}): tile_{b}x{p}" for b, p in shapes)
-    lines += ["", f"TILES = {{{table}}}"]
-    return "\n".join(lines).replace("\n\n\n\n", "\n\n\n") + "\n"
+    imports = ["from ._stack import tile_buffer", "from ._target import njit",
+               "from .conv_pad import _u", "from .rows import store_lanes as store", "",
+               '_FLAGS = {"contract"}', "BLOCK = 16", ""]
+    return _module("blocked", doc, imports, _shapes.blocked_shapes(), blocked_tile,
+                   lambda b, p: f"tile_{b}x{p}")
 
 
 def pointwise_tile(channels, halves):
@@ -148,20 +153,12 @@ def pointwise_module():
     doc = ("Register tiles of the 'pointwise' convolution: `tile_KxW` runs K output "
            "channels over W\npositions (kernels/conv_pointwise.py says how they are used; "
            "kernels/_shapes.py which\none a target gets).")
-    lines = [HEADER.format(family="pointwise", doc=doc).rstrip("\n"),
-             "from ._stack import tile_buffer",
-             "from ._target import njit",
-             "from .conv_pad import _u", "",
-             '_FLAGS = {"contract"}', "LANES = 16", "", "",
-             '@njit(inline="always")',
-             "def _bias(bias, has_bias, k, K):",
-             "    return bias[k] if has_bias and k < K else 0.0", ""]
-    shapes = sorted(_shapes.pointwise_shapes(), reverse=True)
-    for channels, halves in shapes:
-        lines += ["", *pointwise_tile(channels, halves), ""]
-    table = ", ".join(f"({k}, {h}): tile_{k}x{h * 16}" for k, h in shapes)
-    lines += ["", f"TILES = {{{table}}}"]
-    return "\n".join(lines).replace("\n\n\n\n", "\n\n\n") + "\n"
+    imports = ["from ._stack import tile_buffer", "from ._target import njit",
+               "from .conv_pad import _u", "", '_FLAGS = {"contract"}', "LANES = 16", "", "",
+               '@njit(inline="always")', "def _bias(bias, has_bias, k, K):",
+               "    return bias[k] if has_bias and k < K else 0.0", ""]
+    return _module("pointwise", doc, imports, _shapes.pointwise_shapes(), pointwise_tile,
+                   lambda k, h: f"tile_{k}x{h * 16}")
 
 
 def grouped_tile(channels, rows):
@@ -218,18 +215,11 @@ def grouped_module():
            "channels over R\noutput rows of one register of positions "
            "(kernels/conv_grouped.py says how they are\nused; kernels/_shapes.py which "
            "one a target gets).")
-    lines = [HEADER.format(family="grouped_h3", doc=doc).rstrip("\n"),
-             "from ._stack import tile_buffer, tile_width",
-             "from ._target import njit",
-             "from .conv_depthwise import _store",
-             "from .conv_pad import _u", "",
-             '_FLAGS = {"contract"}', ""]
-    shapes = sorted(_shapes.grouped_shapes(), reverse=True)
-    for channels, rows in shapes:
-        lines += ["", *grouped_tile(channels, rows), ""]
-    table = ", ".join(f"({c}, {r}): tile_{c}x{r}" for c, r in shapes)
-    lines += ["", f"TILES = {{{table}}}"]
-    return "\n".join(lines).replace("\n\n\n\n", "\n\n\n") + "\n"
+    imports = ["from ._stack import tile_buffer, tile_width", "from ._target import njit",
+               "from .conv_depthwise import _store", "from .conv_pad import _u", "",
+               '_FLAGS = {"contract"}', ""]
+    return _module("grouped_h3", doc, imports, _shapes.grouped_shapes(), grouped_tile,
+                   lambda c, r: f"tile_{c}x{r}")
 
 
 GENERATED = {"kernels/tiles_blocked.py": blocked_module,
