@@ -1,0 +1,57 @@
+"""What passes fastnn's door (`fastnn._dispatch`): the registered ops, and a recorder.
+
+    >>> import fastnn.ops
+    >>> fastnn.ops.registered()["conv2d"]
+    ['direct', 'depthwise', 'im2col_gemm', 'naive', 'blocked', 'pointwise', 'grouped_h3']
+    >>> with fastnn.ops.record() as calls:
+    ...     model(x)
+    >>> calls[0]
+    Call(conv2d, shapes=[(1, 3, 224, 224), (64, 3, 7, 7), None], stride=(2, 2), ...)
+
+`record()` works like a torch dispatch mode (``TorchDispatchMode``) that only looks: each
+op call that passes the door, in the calling thread, is appended as a `Call` to the list
+the block yields; nested blocks all see the calls made inside them.
+"""
+import contextlib
+from typing import NamedTuple
+
+from . import _dispatch
+from ._registry import OPS, Attrs
+
+__all__ = ["registered", "record", "Call"]
+
+
+class Call(NamedTuple):
+    """One call through the door: the op, its canonical attributes, its inputs' shapes
+    (None for an absent optional input)."""
+    op: str
+    attrs: Attrs
+    shapes: tuple
+
+    def __repr__(self):
+        shapes = ", ".join("None" if s is None else repr(tuple(s)) for s in self.shapes)
+        attrs = "".join(f", {k}={v!r}" for k, v in self.attrs.items())
+        return f"Call({self.op}, shapes=[{shapes}]{attrs})"
+
+
+def registered():
+    """Every registered op -> the names of its variants (in registration order)."""
+    _load_ops()
+    return {name: list(entry.variants) for name, entry in sorted(OPS.items())}
+
+
+@contextlib.contextmanager
+def record():
+    """Collect, into the list this yields, every call passing the door in this thread."""
+    calls = []
+    _dispatch._start_recording(calls)
+    try:
+        yield calls
+    finally:
+        _dispatch._stop_recording(calls)
+
+
+def _load_ops():
+    # the functional layer registers its ops when imported
+    from .nn import functional  # noqa: F401
+    from . import _creation     # noqa: F401
