@@ -14,6 +14,8 @@ from ._creation import (
 from .serialization import load, save
 from . import nn
 from . import backends
+from . import ops
+from ._view_ops import add
 from ._inference import optimize_for_inference
 
 __version__ = "0.1.0"
@@ -44,7 +46,7 @@ __all__ = [
     "concat", "concatenate", "stack", "unsqueeze", "squeeze", "numel", "is_tensor",
     "is_floating_point", "float32", "float64", "double", "float16", "half", "int64",
     "long", "int32", "int16", "short", "int8", "uint8", "complex64", "complex128",
-    "cfloat", "cdouble", "cuda", "nn", "backends", "load", "save", "optimize_for_inference"]
+    "cfloat", "cdouble", "cuda", "nn", "backends", "ops", "add", "load", "save", "optimize_for_inference"]
 
 # Bound last: importing the `fastnn.tensor` submodule sets the package attribute
 # `tensor` to the module; `fastnn.tensor` must be the factory function.

@@ -13,7 +13,7 @@ import numpy as np
 from .nn._utils import as_array, check_alloc, wrap
 from ._args import _is_int, int_arg, int_tuple_arg, wrap_dim
 from ._torch_types import check_device
-from .tensor import Tensor, _torch_flatten
+from .tensor import Tensor
 
 __all__ = [
     "get_default_dtype", "set_default_dtype", "tensor", "as_tensor", "from_numpy", "zeros",
@@ -400,7 +400,8 @@ def flatten(input, start_dim=0, end_dim=-1):
         ``(*input.shape[:start_dim], prod(input.shape[start_dim:end_dim + 1]),
         *input.shape[end_dim + 1:])``; a 0-d input gives shape ``(1,)``.
     """
-    return _torch_flatten(wrap(_input(input, "flatten")), start_dim, end_dim)
+    from ._view_ops import flatten as _flatten      # the door; fastnn.nn imports this module
+    return _flatten(input, start_dim, end_dim)
 
 
 def unsqueeze(input, dim):

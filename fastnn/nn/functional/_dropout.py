@@ -82,8 +82,9 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     return dispatch("dropout3d", input, p, training, inplace)
 
 
-# warnings point at the caller of F.dropout2d/3d: past this frame, checked, dispatch, F
-_WARNING_LEVEL = 5
+# warnings point at the caller of F.dropout2d/3d: past this frame, the lambda that binds
+# it, checked, dispatch and F
+_WARNING_LEVEL = 6
 
 
 def _normalize(spatial, input, p=0.5, training=True, inplace=False):

@@ -4,10 +4,9 @@ They reshape with numpy (a view whenever the memory layout allows, like torch) a
 any dtype, since no kernel is involved.  Argument errors are raised at call time with
 torch's wording, because that is when torch raises them.
 """
-import math
-
 import numpy as np
 
+from ..._dispatch import dispatch
 from .._utils import as_array, wrap
 from ...tensor import Tensor
 from .module import Module
@@ -29,19 +28,6 @@ def _wrap_dim(dim, ndim):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {dim})")
     return dim % n
-
-
-def _flatten(x, start_dim, end_dim):
-    start_dim = _int_arg(start_dim, "flatten", "start_dim", 1)
-    end_dim = _int_arg(end_dim, "flatten", "end_dim", 2)
-    arr = as_array(x)
-    start, end = _wrap_dim(start_dim, arr.ndim), _wrap_dim(end_dim, arr.ndim)
-    if start > end:
-        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    if arr.ndim == 0:
-        return wrap(arr.reshape(1))
-    shape = arr.shape[:start] + (math.prod(arr.shape[start:end + 1]),) + arr.shape[end + 1:]
-    return wrap(arr.reshape(shape))
 
 
 def _infer_sizes(sizes, numel):
@@ -71,14 +57,14 @@ def _infer_sizes(sizes, numel):
     return None
 
 
-def _unflatten(x, dim, sizes):
+def _unflatten_checked(arr, dim, sizes):
+    """torch's unflatten checks: (the wrapped dim, the sizes with -1 resolved)."""
     dim = _int_arg(dim, "unflatten", "dim", 1)
     for pos, s in enumerate(sizes):
         if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)):
             raise TypeError("unflatten(): argument 'sizes' (position 2) must be tuple of ints, "
                             f"but found element of type {type(s).__name__} at pos {pos}")
     sizes = tuple(int(s) for s in sizes)
-    arr = as_array(x)
     dim = _wrap_dim(dim, arr.ndim)
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
@@ -89,7 +75,7 @@ def _unflatten(x, dim, sizes):
     if resolved is None:
         raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
                            f"size of dim {dim} ({arr.shape[dim]}) in the input tensor")
-    return wrap(arr.reshape(arr.shape[:dim] + resolved + arr.shape[dim + 1:]))
+    return dim, resolved
 
 
 class Flatten(Module):
@@ -115,7 +101,7 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input):
-        return _flatten(input, self.start_dim, self.end_dim)
+        return dispatch("flatten", input, self.start_dim, self.end_dim)
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -151,7 +137,7 @@ class Unflatten(Module):
         self.unflattened_size = unflattened_size
 
     def forward(self, input):
-        return _unflatten(input, self.dim, self.unflattened_size)
+        return dispatch("unflatten", input, self.dim, self.unflattened_size)
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
