@@ -325,6 +325,9 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
     out = kwargs.get("out")
     if out is not None:
         kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+        if "where" in kwargs:
+            # numpy keeps `out`'s unselected elements: `out` is an argument of the ufunc
+            return dispatch(name, *inputs, ufunc_out=out, **kwargs)
         if isinstance(out, tuple) and len(out) == 1:
             out = out[0]
     return dispatch(name, *inputs, out=out, **kwargs)
@@ -369,7 +372,10 @@ def _register_ufunc(ufunc, method, name):
     def run(inputs, attrs, out):
         with np.errstate(all="ignore"):     # torch neither warns nor raises on inf/NaN
             if out is None:
-                return ufunc(*inputs, **attrs)
+                kw = dict(attrs)
+                if "ufunc_out" in kw:
+                    kw["out"] = kw.pop("ufunc_out")
+                return ufunc(*inputs, **kw)
             kw = {k: v for k, v in attrs.items() if k != "dtype"}
             ufunc(*inputs, out=out, **kw)
             return out

@@ -54,4 +54,4 @@ def record():
 def _load_ops():
     # the functional layer registers its ops when imported
     from .nn import functional  # noqa: F401
-    from . import _creation     # noqa: F401
+    from . import _view_ops     # noqa: F401

@@ -332,6 +332,10 @@ def test_dispatch_ufunc_runs_records_and_wraps():
     out = np.empty((2, 3), np.float32)
     assert _dispatch.dispatch_ufunc(np.add, "__call__", (a, b), {"out": (out,)}) is out
     np.testing.assert_array_equal(out, a + b)
+    kept = np.full((2, 3), 7, np.float32)
+    mask = a > 0
+    _dispatch.dispatch_ufunc(np.add, "__call__", (a, b), {"out": (kept,), "where": mask})
+    np.testing.assert_array_equal(kept, np.where(mask, a + b, 7))
     with pytest.raises(TypeError):
         _dispatch.dispatch_ufunc(np.add, "__call__", (a, "x"), {})
 
