@@ -22,7 +22,7 @@ import numpy as np
 
 from . import _registry
 from ._registry import OPS, Attrs, NO_ATTRS
-from .nn._plans import Plans
+from .nn._plans import Plans, call_key
 from .nn._utils import allocate, check_alloc
 from .tensor import Tensor
 
@@ -70,50 +70,11 @@ def _record(name, attrs, inputs):
 _checked = Plans()
 
 
-def _value_key(value):
-    """A hashable stand-in for one argument that tells apart every two values the checks
-    tell apart, or None (then the call is not memoised)."""
-    kind = type(value)
-    if kind is int or kind is str or value is None:
-        return value
-    if kind is float:
-        return (float, value)
-    if kind is bool:
-        return (bool, value)        # True == 1, but torch refuses a bool for an int
-    if isinstance(value, np.ndarray):
-        # a 0-d array may stand for a scalar argument, whose value the checks read
-        if value.ndim == 0:
-            return None
-        return (value.shape, value.dtype, value.flags.c_contiguous)
-    if kind is tuple or kind is list:
-        for item in value:
-            if type(item) is not int:
-                return None
-        return (tuple, tuple(value))
-    return None
-
-
-def _call_key(name, args, kwargs):
-    key = [name]
-    for value in args:
-        part = _value_key(value)
-        if part is None and value is not None:
-            return None
-        key.append(part)
-    if kwargs:
-        for item in kwargs.items():
-            part = _value_key(item[1])
-            if part is None and item[1] is not None:
-                return None
-            key.append((item[0], part))
-    return tuple(key)
-
-
 def checked(name, args, kwargs):
     """(entry, inputs, attrs, meta, plan) of a call: normalised and described, remembered
     per call key when the op allows it."""
     entry = OPS[name]
-    key = _call_key(name, args, kwargs) if entry.arrays is not None else None
+    key = call_key(name, args, kwargs) if entry.arrays is not None else None
     hit = _checked.get(key) if key is not None else None
     if hit is not None:
         return entry, entry.arrays(*args, **kwargs), hit[0], hit[1], hit[2]
