@@ -1,6 +1,6 @@
 """Cost of the op door on LeNet batch 1: this checkout against another commit, in one process.
 
-    python benchmarks/door_overhead.py [BASE_COMMIT] [--rounds 41] [--calls 200]
+    python benchmarks/door_overhead.py [BASE_COMMIT] [--rounds 41] [--calls 200] [--threads 1]
 
 The BASE_COMMIT tree is extracted (git archive) to a temporary folder and imported under
 the package name ``fastnn_base``; both packages build LeNet with the same weights and run
@@ -62,12 +62,18 @@ def main():
     parser.add_argument("base", nargs="?", default="HEAD~1")
     parser.add_argument("--rounds", type=int, default=41)
     parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="kernel threads (1 isolates the Python overhead)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     import fastnn
     import fastnn.ops
+    if args.threads:
+        fastnn.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as folder:
         base = import_base(args.base, pathlib.Path(folder))
+        if args.threads:
+            base.set_num_threads(args.threads)
         models = {"base": lenet("fastnn_base"), "door": lenet("fastnn")}
         state = models["door"].state_dict()
         models["base"].load_state_dict({k: np.asarray(v) for k, v in state.items()})

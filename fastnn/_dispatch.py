@@ -288,6 +288,7 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
         kwargs = {k: v for k, v in kwargs.items() if k != "out"}
         if "where" in kwargs:
             # numpy keeps `out`'s unselected elements: `out` is an argument of the ufunc
+            out = tuple(_plain(o) for o in out) if isinstance(out, tuple) else _plain(out)
             return dispatch(name, *inputs, ufunc_out=out, **kwargs)
         if isinstance(out, tuple) and len(out) == 1:
             out = out[0]
