@@ -17,6 +17,7 @@ numpy ufunc as an op named after it ("add", "multiply", ...) the first time it p
 """
 import threading
 import time
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,9 +27,22 @@ from .nn._plans import Plans, call_key
 from .nn._utils import allocate, check_alloc
 from .tensor import Tensor
 
-__all__ = ["dispatch", "dispatch_ufunc", "choose"]
+__all__ = ["dispatch", "dispatch_ufunc", "choose", "Call"]
 
 # ------------------------------------------------------------------ recording
+
+class Call(NamedTuple):
+    """One call through the door: the op, its canonical attributes, its inputs' shapes
+    (None for an absent optional input)."""
+    op: str
+    attrs: Attrs
+    shapes: tuple
+
+    def __repr__(self):
+        shapes = ", ".join("None" if s is None else repr(tuple(s)) for s in self.shapes)
+        attrs = "".join(f", {k}={v!r}" for k, v in self.attrs.items())
+        return f"Call({self.op}, shapes=[{shapes}]{attrs})"
+
 
 # Number of record() blocks open in any thread: when 0 (the usual case) the door's only
 # cost for recording is reading this global. Thread-locality is the list in `_local`.
@@ -59,7 +73,6 @@ def _stop_recording(sink):
 def _record(name, attrs, inputs):
     stack = getattr(_local, "recorders", None)
     if stack:
-        from .ops import Call
         call = Call(name, attrs, tuple(None if x is None else np.shape(x) for x in inputs))
         for sink in stack:
             sink.append(call)
@@ -160,12 +173,25 @@ def _kernel_out(out):
 
 def dispatch(name, *args, out=None, **kwargs):
     """Run op `name` on `args`/`kwargs` (its torch signature), into `out` when given."""
-    entry, inputs, attrs, meta, plan = checked(name, args, kwargs)
+    entry = OPS[name]
+    # the remembered-checks path of `checked`, inline: this is the hot path of every op
+    key = call_key(name, args, kwargs) if entry.arrays is not None else None
+    hit = _checked.get(key) if key is not None else None
+    if hit is not None:
+        inputs = entry.arrays(*args, **kwargs)
+        attrs, meta, plan = hit
+    else:
+        entry, inputs, attrs, meta, plan = checked(name, args, kwargs)
     if _recording:
         _record(name, attrs, inputs)
     given = None
     if out is None:
-        result = None if meta is None else _allocate(meta)
+        if meta is None:
+            result = None
+        elif type(meta) is list:
+            result = tuple(allocate(shape, dtype) for shape, dtype in meta)
+        else:
+            result = allocate(meta[0], meta[1])
     else:
         given = _check_out(name, meta, out)
         result = (tuple(_kernel_out(o) for o in given) if type(given) is tuple
@@ -180,7 +206,12 @@ def dispatch(name, *args, out=None, **kwargs):
     if given is not None:
         _copy_back(given, result)
         return out
-    return _as_result(result)
+    if type(result) is tuple:
+        return tuple(_view(r, Tensor) for r in result)
+    return _view(result, Tensor)
+
+
+_view = np.ndarray.view
 
 
 def _copy_back(given, result):
@@ -203,31 +234,56 @@ def prepared(name, args, kwargs):
 # ------------------------------------------------------------------ choosing a variant
 
 benchmark_state = {"on": False}      # fastnn.backends.benchmark mirrors into this
+defaults = {}                          # fastnn.backends.set_default's choices
+# `use` blocks open in any thread: while 0 (and no defaults), `choose` reads no
+# thread-local state
+_using = 0
 _forced_local = threading.local()
-defaults = {}
+_using_lock = threading.Lock()
 _tuned = {}
 _tuning_lock = threading.Lock()
 
 
-def forced_in_thread():
-    return _forced_local.__dict__.setdefault("forced", {})
+def begin_use(op, variant):
+    """Force `variant` for `op` in this thread; returns what `end_use` restores."""
+    global _using
+    forced = _forced_local.__dict__.setdefault("forced", {})
+    previous = forced.get(op)
+    forced[op] = variant
+    with _using_lock:
+        _using += 1
+    return previous
+
+
+def end_use(op, previous):
+    global _using
+    forced = _forced_local.forced
+    if previous is None:
+        del forced[op]
+    else:
+        forced[op] = previous
+    with _using_lock:
+        _using -= 1
 
 
 def choose(entry, kernel_args, inputs=(), attrs=NO_ATTRS):
     """The Variant of `entry` to run on `kernel_args`."""
-    name = entry.name
-    forced = getattr(_forced_local, "forced", None)
-    forced = (forced.get(name) if forced else None) or defaults.get(name)
-    if forced is not None:
-        variant = entry.variants[forced]
-        reason = variant.refusal(kernel_args)
-        if reason:
-            raise ValueError(f"variant {forced!r} of {name} cannot run here: {reason}")
-        return variant
+    if _using or defaults:
+        forced = getattr(_forced_local, "forced", None)
+        name = (forced.get(entry.name) if forced else None) or defaults.get(entry.name)
+        if name is not None:
+            variant = entry.variants[name]
+            reason = variant.refusal(kernel_args)
+            if reason:
+                raise ValueError(f"variant {name!r} of {entry.name} cannot run here: "
+                                 f"{reason}")
+            return variant
     variants = entry.variants
-    ruled = variants[entry.rule(*kernel_args)] if len(variants) > 1 else \
-        next(iter(variants.values()))
-    if benchmark_state["on"] and ruled.auto and len(variants) > 1:
+    if len(variants) == 1:
+        for variant in variants.values():
+            return variant
+    ruled = variants[entry.rule(*kernel_args)]
+    if benchmark_state["on"] and ruled.auto:
         return _tuned_variant(entry, _tune_key(inputs, attrs), kernel_args)
     return ruled
 

@@ -56,16 +56,11 @@ def variants(op):
 def use(op, variant):
     """Force `variant` for `op` inside the block, in the calling thread only."""
     _variant(op, variant)
-    forced = _dispatch.forced_in_thread()
-    previous = forced.get(op)
-    forced[op] = variant
+    previous = _dispatch.begin_use(op, variant)
     try:
         yield
     finally:
-        if previous is None:
-            del forced[op]
-        else:
-            forced[op] = previous
+        _dispatch.end_use(op, previous)
 
 
 def set_default(op, variant):

@@ -13,25 +13,12 @@ op call that passes the door, in the calling thread, is appended as a `Call` to 
 the block yields; nested blocks all see the calls made inside them.
 """
 import contextlib
-from typing import NamedTuple
 
 from . import _dispatch
-from ._registry import OPS, Attrs
+from ._dispatch import Call
+from ._registry import OPS
 
 __all__ = ["registered", "record", "Call"]
-
-
-class Call(NamedTuple):
-    """One call through the door: the op, its canonical attributes, its inputs' shapes
-    (None for an absent optional input)."""
-    op: str
-    attrs: Attrs
-    shapes: tuple
-
-    def __repr__(self):
-        shapes = ", ".join("None" if s is None else repr(tuple(s)) for s in self.shapes)
-        attrs = "".join(f", {k}={v!r}" for k, v in self.attrs.items())
-        return f"Call({self.op}, shapes=[{shapes}]{attrs})"
 
 
 def registered():

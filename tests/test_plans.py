@@ -12,6 +12,7 @@ from fastnn.nn._plans import Plans, call_key, value_key
 def test_value_key_tells_apart_what_torch_tells_apart():
     keys = [value_key(v) for v in (1, True, "1", (1,), (1, 1), 1.0, np.ones((2, 3)),
                                    np.ones((2, 3), np.float32), np.ones((3, 2)).T, (True,))]
+    assert keys[8] != keys[6]                   # same shape and dtype, not C-contiguous
     assert None not in keys[:9]
     assert len(set(keys[:9])) == 9
     assert keys[9] is None                      # a tuple holding a bool: never remembered

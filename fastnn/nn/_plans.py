@@ -15,12 +15,15 @@ import numpy as np
 MAX_PLANS = 1024
 
 
+_ndarray = np.ndarray
+
+
 def value_key(value):
     """A hashable stand-in for one argument, or None when the call must not be remembered.
 
-    Arrays stand for their shape, dtype and contiguity (what the checks read); a 0-d array
-    may be a scalar argument whose value the checks read, so it is never keyed. Scalars
-    are keyed so that values torch's parser tells apart differ (1, 1.0, True, "1").
+    Arrays stand for their shape, dtype and C-contiguity (what the checks read); a 0-d
+    array may be a scalar argument whose value the checks read, so it is never keyed.
+    Scalars are keyed so that values torch's parser tells apart differ (1, 1.0, True, "1").
     """
     kind = type(value)
     if kind is int or kind is str or value is None:
@@ -29,10 +32,9 @@ def value_key(value):
         return (float, value)
     if kind is bool:
         return (bool, value)        # True == 1, but torch refuses a bool for an int
-    if isinstance(value, np.ndarray):
-        if value.ndim == 0:
-            return None
-        return (value.shape, value.dtype, value.flags.c_contiguous)
+    if isinstance(value, _ndarray):
+        shape = value.shape
+        return (shape, value.dtype, value.flags.c_contiguous) if shape else None
     if kind is tuple or kind is list:
         for item in value:
             if type(item) is not int:
@@ -42,19 +44,29 @@ def value_key(value):
 
 
 def call_key(name, args, kwargs):
-    """The key of a call of op `name`, or None when one argument has no `value_key`."""
+    """The key of a call of op `name`, or None when one argument has no `value_key`.
+    (Arrays are keyed inline: this runs on every call of every op.)"""
     key = [name]
+    append = key.append
     for value in args:
-        part = value_key(value)
-        if part is None and value is not None:
-            return None
-        key.append(part)
+        if isinstance(value, _ndarray):
+            shape = value.shape
+            if not shape:
+                return None
+            append((shape, value.dtype, value.flags.c_contiguous))
+        elif value is None:
+            append(None)
+        else:
+            part = value_key(value)
+            if part is None:
+                return None
+            append(part)
     if kwargs:
         for item in kwargs.items():
             part = value_key(item[1])
             if part is None and item[1] is not None:
                 return None
-            key.append((item[0], part))
+            append((item[0], part))
     return tuple(key)
 
 
