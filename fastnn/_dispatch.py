@@ -87,7 +87,7 @@ def checked(name, args, kwargs):
     """(entry, inputs, attrs, meta, plan) of a call: normalised and described, remembered
     per call key when the op allows it."""
     entry = OPS[name]
-    key = call_key(name, args, kwargs) if entry.arrays is not None else None
+    key = call_key(name, args, kwargs, entry.layout_key) if entry.arrays is not None else None
     hit = _checked.get(key) if key is not None else None
     if hit is not None:
         return entry, entry.arrays(*args, **kwargs), hit[0], hit[1], hit[2]
@@ -175,7 +175,7 @@ def dispatch(name, *args, out=None, **kwargs):
     """Run op `name` on `args`/`kwargs` (its torch signature), into `out` when given."""
     entry = OPS[name]
     # the remembered-checks path of `checked`, inline: this is the hot path of every op
-    key = call_key(name, args, kwargs) if entry.arrays is not None else None
+    key = call_key(name, args, kwargs, entry.layout_key) if entry.arrays is not None else None
     hit = _checked.get(key) if key is not None else None
     if hit is not None:
         inputs = entry.arrays(*args, **kwargs)

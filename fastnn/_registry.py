@@ -11,6 +11,8 @@ caller got there (F function, module, Tensor arithmetic):
   op, an identity) so that nothing is allocated and the variant returns the result.
 * ``arrays(*args, **kwargs) -> inputs``: the inputs alone, unchecked: what the door calls
   when the checks of an identical call are remembered. None: the op is never memoised.
+  Calls are alike when their arrays' shapes and dtypes and their other arguments are; set
+  ``layout_key`` when the checks also read whether an array is C-contiguous (linear).
 * ``plan(inputs, attrs, meta)``: optional, what a variant derives once per remembered key
   (kernel geometry), handed to `kernel_args`.
 * ``kernel_args(inputs, attrs, out, plan)``: what the variants run on; None when there is
@@ -111,6 +113,7 @@ class OpDef:
     normalize: object
     meta: object
     arrays: object = None
+    layout_key: bool = False
     plan: object = None
     kernel_args: object = _default_kernel_args
     rule: object = _single_rule

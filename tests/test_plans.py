@@ -28,6 +28,10 @@ def test_call_key_is_none_when_one_argument_has_no_key():
     assert call_key("op", (x, 2), {}) != call_key("other", (x, 2), {})
     assert call_key("op", (x, object()), {}) is None
     assert call_key("op", (x,), {"dim": np.int64(1)}) is None
+    transposed = np.ones((3, 2)).T
+    assert call_key("op", (transposed,), {}) != call_key("op", (x,), {})
+    assert call_key("op", (transposed,), {}, layout=False) == call_key("op", (x,), {},
+                                                                       layout=False)
 
 
 def test_plans_are_bounded():

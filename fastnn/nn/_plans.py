@@ -43,9 +43,10 @@ def value_key(value):
     return None
 
 
-def call_key(name, args, kwargs):
+def call_key(name, args, kwargs, layout=True):
     """The key of a call of op `name`, or None when one argument has no `value_key`.
-    (Arrays are keyed inline: this runs on every call of every op.)"""
+    `layout` False: the checks do not read the arrays' layout, which is then left out of
+    the key. (Arrays are keyed inline: this runs on every call of every op.)"""
     key = [name]
     append = key.append
     for value in args:
@@ -53,7 +54,8 @@ def call_key(name, args, kwargs):
             shape = value.shape
             if not shape:
                 return None
-            append((shape, value.dtype, value.flags.c_contiguous))
+            append((shape, value.dtype, value.flags.c_contiguous) if layout else
+                   (shape, value.dtype))
         elif value is None:
             append(None)
         else:

@@ -337,7 +337,8 @@ def _rule(a, w, *rest):
     return default_variant(a.shape[0], w.shape[0], a.shape[1], a.dtype)
 
 
-_registry.register_op("linear", _normalize, _meta, arrays=_arrays, plan=_kernel_plan,
-                      kernel_args=_kernel_args, rule=_rule)
+# the checks read the input's C-contiguity (torch's addmm or matmul path)
+_registry.register_op("linear", _normalize, _meta, arrays=_arrays, layout_key=True,
+                      plan=_kernel_plan, kernel_args=_kernel_args, rule=_rule)
 for _name, _kernel in LINEAR_VARIANTS.items():
     _registry.register_variant("linear", _name, _registered(_kernel))
