@@ -91,6 +91,11 @@ def checked(name, args, kwargs):
     hit = _checked.get(key) if key is not None else None
     if hit is not None:
         return entry, entry.arrays(*args, **kwargs), hit[0], hit[1], hit[2]
+    return (entry,) + _normalized(entry, key, args, kwargs)
+
+
+def _normalized(entry, key, args, kwargs):
+    """(inputs, attrs, meta, plan) from the op's own checks, remembered under `key`."""
     inputs, attrs = entry.normalize(*args, **kwargs)
     meta = entry.meta(inputs, attrs)
     if meta is not None:
@@ -98,7 +103,7 @@ def checked(name, args, kwargs):
     plan = entry.plan(inputs, attrs, meta) if entry.plan is not None else None
     if key is not None:
         _checked.plan(key, lambda: (attrs, meta, plan))
-    return entry, inputs, attrs, meta, plan
+    return inputs, attrs, meta, plan
 
 
 # ------------------------------------------------------------------ outputs
@@ -181,7 +186,7 @@ def dispatch(name, *args, out=None, **kwargs):
         inputs = entry.arrays(*args, **kwargs)
         attrs, meta, plan = hit
     else:
-        entry, inputs, attrs, meta, plan = checked(name, args, kwargs)
+        inputs, attrs, meta, plan = _normalized(entry, key, args, kwargs)
     if _recording:
         _record(name, attrs, inputs)
     given = None
