@@ -18,6 +18,8 @@ from ._functions import (
     matmul, mm, max, min, maximum, minimum, argmax, argmin, sum, mean, prod, std, var, any,
     all, sort, nonzero, t, masked_fill)
 from . import backends
+from . import ops
+from ._view_ops import add
 from ._inference import optimize_for_inference
 
 __version__ = "0.1.0"
@@ -49,7 +51,7 @@ __all__ = [
     "concat", "concatenate", "stack", "unsqueeze", "squeeze", "numel", "is_tensor",
     "is_floating_point", "float32", "float64", "double", "float16", "half", "int64",
     "long", "int32", "int16", "short", "int8", "uint8", "complex64", "complex128",
-    "cfloat", "cdouble", "cuda", "nn", "backends", "load", "save", "optimize_for_inference",
+    "cfloat", "cdouble", "cuda", "nn", "backends", "load", "save", "optimize_for_inference", "ops", "add",
     "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "exp", "clamp", "clip",
     "where", "matmul", "mm", "maximum", "minimum", "argmax", "argmin", "mean", "prod", "std",
     "var", "sort", "nonzero", "t", "masked_fill"]

@@ -17,7 +17,7 @@ compiled code in memory or loads it from the disk cache. Nothing runs on the cal
 a compiled kernel. Numba nests events for the helpers compiled inside a kernel: only the
 outermost one counts. A timer thread, started when that compilation starts and cancelled
 when it ends, speaks while the user is still waiting. The op's name comes from the
-compiling thread's frames (the `fastnn.backends.run` call, else the public function of
+compiling thread's frames (the door's `dispatch` call, else the public function of
 `fastnn.nn.functional`, else the kernel's own name), read only when something compiles.
 """
 import contextlib
@@ -26,8 +26,6 @@ import sys
 import threading
 
 from numba.core import event
-
-from . import backends
 
 logger = logging.getLogger("fastnn")
 
@@ -56,17 +54,21 @@ def watch(callback):
 
 
 def op_label(dispatcher, frame=None):
-    """'conv2d (blocked)', 'relu' or the kernel's name: what the compiling call runs."""
+    """'conv2d (blocked)', 'relu' or the kernel's name: what the compiling call runs. The
+    door's frames (`fastnn._dispatch.dispatch`, and `_fastest` when autotuning) are known by
+    name: this module sits below the door and cannot import it."""
     frame = frame or sys._getframe(1)
     public = None
     while frame is not None:
         code = frame.f_code
-        if code is backends.run.__code__ or code is backends._fastest.__code__:
-            names = frame.f_locals
-            op = names["op"] if "op" in names else names["entry"].name
-            variant = names.get("variant")
-            return f"{op} ({variant.name})" if variant is not None else op
         module = frame.f_globals.get("__name__", "")
+        if module == "fastnn._dispatch" and code.co_name in ("dispatch", "_fastest"):
+            names = frame.f_locals
+            op = names["name"] if code.co_name == "dispatch" else names["entry"].name
+            variant = names.get("variant")
+            if variant is None or variant.name == "default":   # an op of one variant
+                return op
+            return f"{op} ({variant.name})"
         if module.startswith("fastnn.nn.functional") and not code.co_name.startswith(("_", "<")):
             public = code.co_name
         frame = frame.f_back

@@ -17,7 +17,8 @@ from ._data import array_from_data, is_array_like
 from ._dtypes import (DTYPE_ALIASES, as_dtype, check_array_dtype,  # noqa: F401
                       default_complex_dtype, get_default_dtype, promote, set_default_dtype)
 from ._torch_types import check_device
-from .tensor import Tensor, torch_flatten
+from .tensor import Tensor
+from ._view_ops import flatten as _flatten
 
 __all__ = [
     "get_default_dtype", "set_default_dtype", "tensor", "as_tensor", "from_numpy", "zeros",
@@ -258,7 +259,7 @@ def flatten(input, start_dim=0, end_dim=-1):
         ``(*input.shape[:start_dim], prod(input.shape[start_dim:end_dim + 1]),
         *input.shape[end_dim + 1:])``; a 0-d input gives shape ``(1,)``.
     """
-    return torch_flatten(wrap(_input(input, "flatten")), start_dim, end_dim)
+    return _flatten(input, start_dim, end_dim)
 
 
 def unsqueeze(input, dim):

@@ -15,27 +15,23 @@ when the rule itself picks one (for torch's exact semantics, e.g. depthwise conv
 with non-finite weights) that choice also holds under autotuning.
 """
 import contextlib
-import threading
-import time
+import sys
+import types
 
-from .kernels import registry
+from . import _dispatch
+from ._registry import OPS
 
 benchmark = False
 """When True, the first call for each (op, shapes, dtypes, arguments) key times every
 applicable variant and the fastest is used for that key for the rest of the process."""
 
-_local = threading.local()
-_defaults = {}
-_tuned = {}
-_tuning_lock = threading.Lock()
-
 
 def _op(op):
     try:
-        return registry.OPS[op]
+        return OPS[op]
     except (KeyError, TypeError):
         raise ValueError(f"unknown op {op!r}; expected one of: "
-                         f"{', '.join(sorted(registry.OPS))}") from None
+                         f"{', '.join(sorted(OPS))}") from None
 
 
 def _variant(op, name):
@@ -48,7 +44,7 @@ def _variant(op, name):
 
 def ops():
     """The ops that have variants."""
-    return sorted(registry.OPS)
+    return sorted(OPS)
 
 
 def variants(op):
@@ -60,26 +56,21 @@ def variants(op):
 def use(op, variant):
     """Force `variant` for `op` inside the block, in the calling thread only."""
     _variant(op, variant)
-    forced = _local.__dict__.setdefault("forced", {})
-    previous = forced.get(op)
-    forced[op] = variant
+    previous = _dispatch.begin_use(op, variant)
     try:
         yield
     finally:
-        if previous is None:
-            del forced[op]
-        else:
-            forced[op] = previous
+        _dispatch.end_use(op, previous)
 
 
 def set_default(op, variant):
     """Force `variant` for `op` in every thread; None restores automatic choice."""
     if variant is None:
         _op(op)
-        _defaults.pop(op, None)
+        _dispatch.defaults.pop(op, None)
     else:
         _variant(op, variant)
-        _defaults[op] = variant
+        _dispatch.defaults[op] = variant
 
 
 def current(op, *inputs, **args):
@@ -87,14 +78,17 @@ def current(op, *inputs, **args):
 
     With `benchmark` on, this tunes the key if it has not been tuned yet.
     """
-    key, kernel_args, _ = _op(op).prepare(*inputs, **args)
-    return choose(op, key, kernel_args).name
+    _op(op)
+    entry, kernel_args, inputs, attrs = _dispatch.prepared(op, inputs, args)
+    if kernel_args is None:              # an empty output: nothing runs; any would do
+        return next(iter(entry.variants))
+    return _dispatch.choose(entry, kernel_args, inputs, attrs).name
 
 
 def applicable(op, *inputs, **args):
     """Names of `op`'s variants that can run on these inputs and arguments."""
-    entry = _op(op)
-    key, kernel_args, _ = entry.prepare(*inputs, **args)
+    _op(op)
+    entry, kernel_args, _, _ = _dispatch.prepared(op, inputs, args)
     if kernel_args is None:              # an empty output: nothing runs
         return list(entry.variants)
     return [name for name, variant in entry.variants.items()
@@ -103,54 +97,24 @@ def applicable(op, *inputs, **args):
 
 def clear_tuned():
     """Forget every autotuned choice."""
-    _tuned.clear()
-
-
-def choose(op, key, kernel_args):
-    """The Variant to run (the functional layer's entry point)."""
-    entry = registry.OPS[op]
-    forced = getattr(_local, "forced", {}).get(op) or _defaults.get(op)
-    if forced is not None:
-        variant = entry.variants[forced]
-        reason = variant.refusal(kernel_args)
-        if reason:
-            raise ValueError(f"variant {forced!r} of {op} cannot run here: {reason}")
-        return variant
-    ruled = entry.variants[entry.rule(*kernel_args)]
-    if benchmark and ruled.auto:
-        return _tuned_variant(entry, key, kernel_args)
-    return ruled
+    _dispatch.clear_tuned()
 
 
 def run(op, *inputs, **args):
-    """Prepare, choose and run `op`; returns its result (the functional ops call this)."""
-    key, kernel_args, result = registry.OPS[op].prepare(*inputs, **args)
-    if kernel_args is not None:
-        variant = choose(op, key, kernel_args)   # a local: the compile notice reads it
-        variant.run(*kernel_args)
-    return result
+    """Run `op` through the door (`fastnn._dispatch.dispatch`); returns its result."""
+    return _dispatch.dispatch(op, *inputs, **args)
 
 
-def _tuned_variant(entry, key, kernel_args):
-    full_key = (entry.name, key)
-    name = _tuned.get(full_key)
-    if name is None:
-        with _tuning_lock:
-            name = _tuned.get(full_key) or _fastest(entry, kernel_args)
-            _tuned[full_key] = name
-    return entry.variants[name]
+class _Backends(types.ModuleType):
+    # `benchmark` is read by the door on every call: keep it in the door's state
+    @property
+    def benchmark(self):
+        return _dispatch.benchmark_state["on"]
+
+    @benchmark.setter
+    def benchmark(self, value):
+        _dispatch.benchmark_state["on"] = bool(value)
 
 
-def _fastest(entry, kernel_args, repeats=3):
-    timings = {}
-    for variant in entry.variants.values():
-        if not variant.auto or variant.refusal(kernel_args):
-            continue
-        variant.run(*kernel_args)             # compiles; never timed
-        best = float("inf")
-        for _ in range(repeats):
-            started = time.perf_counter()
-            variant.run(*kernel_args)
-            best = min(best, time.perf_counter() - started)
-        timings[variant.name] = best
-    return min(timings, key=timings.get)
+del benchmark
+sys.modules[__name__].__class__ = _Backends

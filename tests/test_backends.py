@@ -9,7 +9,7 @@ import pytest
 import fastnn
 import fastnn.backends as backends
 import fastnn.nn.functional as F
-from fastnn.kernels import registry
+from fastnn import _registry as registry
 from reference_conv import conv_reference
 from reference_pool import max_pool as max_pool_reference
 
@@ -243,9 +243,14 @@ def fake_op():
     and 'reference' (auto=False)."""
     runs = []
 
-    def prepare(size, flag=False):
-        out = np.zeros(1)
-        return (size, flag), (size, out), out
+    def normalize(size, flag=False):
+        return (), registry.Attrs(size=size, flag=flag)
+
+    def meta(inputs, attrs):
+        return (1,), np.dtype(np.float64)
+
+    def kernel_args(inputs, attrs, out, plan):
+        return attrs.size, out
 
     def variant(name, seconds):
         def run(size, out):
@@ -254,7 +259,8 @@ def fake_op():
             out[0] = size
         return run
 
-    registry.register_op("fake", prepare, lambda size, out: "slow")
+    registry.register_op("fake", normalize, meta, kernel_args=kernel_args,
+                         rule=lambda size, out: "slow")
     registry.register_variant("fake", "slow", variant("slow", 0.004))
     registry.register_variant("fake", "fast", variant("fast", 0.0))
     registry.register_variant("fake", "refusing", variant("refusing", 0.0),

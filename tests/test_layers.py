@@ -11,10 +11,10 @@ import pytest
 import fastnn
 
 PACKAGE = pathlib.Path(fastnn.__file__).resolve().parent
-LEAF = {"fastnn._args", "fastnn._dtypes", "fastnn._torch_types", "fastnn._alloc",
+LEAF = {"fastnn._registry", "fastnn._plans", "fastnn._args", "fastnn._dtypes", "fastnn._torch_types", "fastnn._alloc",
         "fastnn._data", "fastnn._reductions", "fastnn._ufunc_rules", "fastnn._random",
         "fastnn._runtime", "fastnn._compile_notice", "fastnn._grad", "fastnn._pt_format",
-        "fastnn._peakmem", "fastnn.backends"}
+        "fastnn._peakmem"}
 LAYERS = ["leaf", "tensor", "array helpers", "creation", "nn", "functions", "package"]
 TOP = LAYERS.index("package")
 
@@ -26,7 +26,8 @@ def layer(module):
     if module == "fastnn.nn" or module.startswith("fastnn.nn."):
         return LAYERS.index("nn")
     named = {"fastnn.tensor": "tensor", "fastnn._tensor_methods": "tensor",
-             "fastnn._array": "array helpers",
+             "fastnn._array": "array helpers", "fastnn._dispatch": "array helpers",
+             "fastnn._view_ops": "array helpers", "fastnn.backends": "array helpers",
              "fastnn._creation": "creation", "fastnn._functions": "functions"}
     return LAYERS.index(named.get(module, "package"))
 

@@ -5,18 +5,33 @@ import pytest
 
 import fastnn
 import fastnn.nn.functional as F
-from fastnn.nn import _plans
-from fastnn.nn._plans import Plans, args_key
+from fastnn import _plans
+from fastnn._plans import Plans, call_key, value_key
 
 
-def test_args_key_tells_apart_what_torch_tells_apart():
-    keys = [args_key(v) for v in (1, True, "1", (1,), (1, 1), None, (True,))]
-    assert None not in keys[:6]
-    assert len(set(keys[:6])) == 6
-    assert keys[6] is None                      # a tuple holding a bool: never remembered
-    assert args_key([1, 2]) == args_key((1, 2))  # torch parses a list as a tuple
-    for value in (1.0, np.int64(1), (1, 1.0), (1, np.int64(2)), object()):
-        assert args_key(value) is None
+def test_value_key_tells_apart_what_torch_tells_apart():
+    keys = [value_key(v) for v in (1, True, "1", (1,), (1, 1), 1.0, np.ones((2, 3)),
+                                   np.ones((2, 3), np.float32), np.ones((3, 2)).T, (True,))]
+    assert keys[8] != keys[6]                   # same shape and dtype, not C-contiguous
+    assert None not in keys[:9]
+    assert len(set(keys[:9])) == 9
+    assert keys[9] is None                      # a tuple holding a bool: never remembered
+    assert value_key([1, 2]) == value_key((1, 2))  # torch parses a list as a tuple
+    for value in (np.int64(1), (1, 1.0), (1, np.int64(2)), object(), np.array(1.0)):
+        assert value_key(value) is None         # a 0-d array may be a scalar argument
+
+
+def test_call_key_is_none_when_one_argument_has_no_key():
+    x = np.ones((2, 3))
+    assert call_key("op", (x, None, 2), {"flag": True}) == call_key("op", (x, None, 2),
+                                                                   {"flag": True})
+    assert call_key("op", (x, 2), {}) != call_key("other", (x, 2), {})
+    assert call_key("op", (x, object()), {}) is None
+    assert call_key("op", (x,), {"dim": np.int64(1)}) is None
+    transposed = np.ones((3, 2)).T
+    assert call_key("op", (transposed,), {}) != call_key("op", (x,), {})
+    assert call_key("op", (transposed,), {}, layout=False) == call_key("op", (x,), {},
+                                                                       layout=False)
 
 
 def test_plans_are_bounded():

@@ -16,14 +16,17 @@ import functools
 import math
 import warnings
 
+import llvmlite.binding as ll
 import numpy as np
 
 from ..._runtime import launch
 from ...kernels import elementwise as _k
 from ..._args import _tensor_item, number_arg, torch_typename
+from ... import _registry
+from ..._dispatch import dispatch
 from ..._dtypes import as_dtype
-from ...tensor import Tensor
-from .._utils import as_array, check_float, kernel_array, wrap
+from ..._registry import Attrs
+from .._utils import as_array, check_float, kernel_array
 
 __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu",
@@ -101,69 +104,98 @@ def float_array(input):
     return arr
 
 
-def run_kernel(kernel, input, arr, inplace, args=(), view_shape=(-1,)):
-    """Run `kernel(src, out, *args)` on `arr` reshaped to `view_shape`.
+def run_kernel(kernel, arr, out, args=(), view_shape=(-1,)):
+    """Run `kernel(src, out, *args)` on `arr` reshaped to `view_shape`, into `out` (a
+    C-contiguous native array of `arr`'s shape) or, when `out` is None, in place.
 
     The kernel gets a C-contiguous native-order copy only where `arr` is not one already;
     in place, that copy is written back into `arr`.
     """
     src = kernel_array(arr)
-    if inplace:
-        if not arr.flags.writeable:
-            raise ValueError("assignment destination is read-only")
+    if out is None:
+        _check_writeable(arr)
         view = src.reshape(view_shape)
         launch(kernel, view, view, *args, work=view.size)
         if src is not arr:
             arr[...] = src
-        return input if isinstance(input, Tensor) else wrap(arr)
-    out = np.empty(arr.shape, dtype=src.dtype)
+        return arr
     launch(kernel, src.reshape(view_shape), out.reshape(view_shape), *args, work=src.size)
-    return wrap(out)
+    return out
 
 
-def _unary(kernel, input, inplace, *scalars):
-    """Run an element-wise float kernel; `scalars` (parsed Numbers) are converted to the
-    input's dtype with torch's overflow check."""
-    arr = float_array(input)
-    dtype = arr.dtype.newbyteorder("=")
-    return run_kernel(kernel, input, arr, inplace, tuple(float_scalar(s, dtype) for s in scalars))
+def _check_writeable(arr):
+    if not arr.flags.writeable:
+        raise ValueError("assignment destination is read-only")
 
 
-def _clamp(input, lo, hi, inplace, bool_message):
-    """min(max(x, lo), hi) for float and integer input; `hi` None means no upper bound."""
-    arr = as_array(input)
+def caller_input(input, *args, **kwargs):
+    """The door's inputs of an element-wise op: the caller's own array object (so that an
+    in-place call returns it), any other array-like as an ndarray."""
+    return (input if isinstance(input, np.ndarray) else as_array(input),)
+
+
+def _elementwise_meta(inputs, attrs):
+    """Output metadata of an element-wise op; None (nothing allocated) in place."""
+    if attrs.get("inplace"):
+        return None
+    arr = inputs[0]
+    return arr.shape, arr.dtype.newbyteorder("=")
+
+
+# ---------------------------------------------------------------- clamps: relu, hardtanh
+
+def _clamp_attrs(input, lo, hi, inplace, bool_message):
+    """Checked (inputs, attrs) of min(max(x, lo), hi); `hi` None means no upper bound.
+    attrs: min_val, max_val (None: none) as the input's dtype takes them, inplace."""
+    inputs = caller_input(input)
+    arr = as_array(inputs[0])
     if arr.dtype == np.bool_:
         raise RuntimeError(bool_message)
     if arr.dtype.kind in "iu":
         lo, hi = _integer_bounds(arr.dtype.newbyteorder("="), lo, hi)
-        return _clamp_integers(input, arr, lo, hi, inplace)
-    hi = math.inf if hi is None else hi
-    if lo != lo or hi != hi:
-        return _fill_nan(input, float_array(arr), inplace)
-    return _unary(_k.clamp, input, inplace, lo, hi)
+    else:
+        hi = math.inf if hi is None else hi
+        float_array(arr)
+        if lo == lo and hi == hi:
+            dtype = arr.dtype.newbyteorder("=")
+            lo, hi = float_scalar(lo, dtype), float_scalar(hi, dtype)
+    return inputs, Attrs(min_val=lo, max_val=hi, inplace=bool(inplace))
 
 
-def _clamp_integers(input, arr, lo, hi, inplace):
-    if inplace:
-        if not arr.flags.writeable:
-            raise ValueError("assignment destination is read-only")
-        np.clip(arr, lo, hi, out=arr)
-        return input if isinstance(input, Tensor) else wrap(arr)
-    # np.clip of a 0-d array returns a numpy scalar unless given `out`
-    out = np.empty(arr.shape, dtype=arr.dtype.newbyteorder("="))
-    np.clip(arr, lo, hi, out=out)
-    return wrap(out)
+def _run_clamp(inputs, attrs, out):
+    arr = as_array(inputs[0])
+    lo, hi = attrs.min_val, attrs.max_val
+    if arr.dtype.kind in "iu":
+        target = arr if out is None else out
+        if out is None:
+            _check_writeable(arr)
+        np.clip(arr, lo, hi, out=target)
+    elif lo != lo or hi != hi:
+        # torch's clamp with a NaN bound gives NaN everywhere (the other bound unchecked)
+        target = arr if out is None else out
+        if out is None:
+            _check_writeable(arr)
+        target[...] = np.nan
+    else:
+        run_kernel(_k.clamp, arr, out, (lo, hi))
+    return inputs[0] if out is None else out
 
 
-def _fill_nan(input, arr, inplace):
-    """torch's clamp with a NaN bound gives NaN everywhere (the other bound unchecked)."""
+def _unary_attrs(input, inplace, **scalars):
+    """Checked (inputs, attrs) of a float element-wise kernel whose `scalars` (parsed
+    Numbers) are converted to the input's dtype with torch's overflow check."""
+    inputs = caller_input(input)
+    arr = float_array(inputs[0])
     dtype = arr.dtype.newbyteorder("=")
-    if inplace:
-        if not arr.flags.writeable:
-            raise ValueError("assignment destination is read-only")
-        arr[...] = np.nan
-        return input if isinstance(input, Tensor) else wrap(arr)
-    return wrap(np.full(arr.shape, np.nan, dtype=dtype))
+    converted = {name: float_scalar(value, dtype) for name, value in scalars.items()}
+    return inputs, Attrs(**converted, inplace=bool(inplace))
+
+
+def _unary_run(kernel, *names):
+    def run(inputs, attrs, out):
+        run_kernel(kernel, as_array(inputs[0]), out, tuple(attrs[n] for n in names))
+        return inputs[0] if out is None else out
+    return run
 
 
 def relu(input, inplace=False):
@@ -175,7 +207,7 @@ def relu(input, inplace=False):
     Example::
         >>> F.relu(fastnn.tensor([-1.0, 2.0]))     # tensor([0., 2.])
     """
-    return _clamp(input, 0, None, inplace, "Boolean inputs not supported for relu")
+    return dispatch("relu", input, inplace)
 
 
 def relu_(input):
@@ -188,7 +220,7 @@ def relu6(input, inplace=False):
 
     Applies :math:`\min(\max(0, x), 6)` element-wise.
     """
-    return _clamp(input, 0, 6, inplace, "Bool inputs not supported for hardtanh")
+    return dispatch("relu6", input, inplace)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -198,12 +230,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     dtype and takes the bounds truncated toward zero (bounds it cannot hold are refused),
     and a NaN bound makes every float element NaN.
     """
-    if min_val > max_val:
-        raise ValueError("min_val cannot be greater than max_val")
-    fn = "hardtanh_" if inplace else "hardtanh"       # torch names the in-place op
-    min_val = number_arg(min_val, fn, "min_val", 2)
-    max_val = number_arg(max_val, fn, "max_val", 3)
-    return _clamp(input, min_val, max_val, inplace, "Bool inputs not supported for hardtanh")
+    return dispatch("hardtanh", input, min_val, max_val, inplace)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -216,9 +243,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
     Applies :math:`x` for :math:`x > 0`, else :math:`\text{negative\_slope} \cdot x`.
     """
-    negative_slope = number_arg(negative_slope, "leaky_relu_" if inplace else "leaky_relu",
-                                "negative_slope", 2)
-    return _unary(_k.leaky_relu, input, inplace, negative_slope)
+    return dispatch("leaky_relu", input, negative_slope, inplace)
 
 
 def leaky_relu_(input, negative_slope=0.01):
@@ -231,8 +256,7 @@ def elu(input, alpha=1.0, inplace=False):
 
     Applies :math:`x` for :math:`x > 0`, else :math:`\alpha (e^x - 1)`.
     """
-    alpha = number_arg(alpha, "elu_" if inplace else "elu", "alpha", 2)
-    return _unary(_k.elu, input, inplace, alpha)
+    return dispatch("elu", input, alpha, inplace)
 
 
 def elu_(input, alpha=1.0):
@@ -247,30 +271,7 @@ def gelu(input, *, approximate="none"):
     approximation :math:`0.5 x (1 + \tanh(\sqrt{2/\pi}(x + 0.044715 x^3)))` (``'tanh'``).
     `approximate` is keyword-only, as in torch.
     """
-    if not isinstance(approximate, str):
-        raise TypeError(
-            f"gelu(): argument 'approximate' must be str, not {torch_typename(approximate)}")
-    if approximate not in ("none", "tanh"):
-        raise RuntimeError("approximate argument must be either none or tanh.")
-    arr = float_array(input)
-    if approximate == "tanh":
-        return run_kernel(_k.gelu_tanh, input, arr, False)
-    quirks = 0 if arr.dtype.itemsize != 4 else 1 if _torch_runs_avx512() else 2
-    return run_kernel(_k.gelu_erf, input, arr, False, (quirks,))
-
-
-def _torch_runs_avx512():
-    """torch's float32 gelu differs by the kernels torch picks for the CPU: +inf gives NaN
-    with its AVX-512 ones (a CPU with AVX-512F), and every zero is +0.0 with its AVX2 ones;
-    fastnn answers as torch does on the CPU it runs on (kernels/elementwise.gelu_erf)."""
-    global _AVX512
-    if _AVX512 is None:
-        import llvmlite.binding as ll
-        _AVX512 = bool(ll.get_host_cpu_features().get("avx512f", False))
-    return _AVX512
-
-
-_AVX512 = None
+    return dispatch("gelu", input, approximate=approximate)
 
 
 def silu(input, inplace=False):
@@ -278,7 +279,7 @@ def silu(input, inplace=False):
 
     Applies :math:`x \sigma(x) = x / (1 + e^{-x})` element-wise.
     """
-    return _via_numpy(_silu_into, input, inplace)
+    return dispatch("silu", input, inplace)
 
 
 def sigmoid(input):
@@ -286,7 +287,7 @@ def sigmoid(input):
 
     Applies :math:`1 / (1 + e^{-x})` element-wise.
     """
-    return _via_numpy(_sigmoid_into, input, False)
+    return dispatch("sigmoid", input)
 
 
 def tanh(input):
@@ -294,22 +295,21 @@ def tanh(input):
 
     Applies the hyperbolic tangent element-wise.
     """
-    return _via_numpy(np.tanh, input, False)
+    return dispatch("tanh", input)
 
 
 # numpy's SIMD exp/tanh (AVX-512 here) beat a Numba loop of scalar libm calls by 5-100x even
 # on one thread (float32 8x64x56x56, 1 thread: tanh 0.27 ms vs 36 ms; sigmoid 1.4 vs 8 ms),
 # so these ops are numpy passes; the Numba kernels remain for clamps and batch norm.
-def _via_numpy(compute, input, inplace):
-    arr = float_array(input)
-    if inplace and not arr.flags.writeable:
-        raise ValueError("assignment destination is read-only")
-    out = arr if inplace else np.empty(arr.shape, dtype=arr.dtype.newbyteorder("="))
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        compute(arr, out=out)
-    if inplace:
-        return input if isinstance(input, Tensor) else wrap(arr)
-    return wrap(out)
+def _via_numpy(compute):
+    def run(inputs, attrs, out):
+        arr = as_array(inputs[0])
+        if out is None:
+            _check_writeable(arr)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            compute(arr, out=arr if out is None else out)
+        return inputs[0] if out is None else out
+    return run
 
 
 def _sigmoid_into(x, out):
@@ -330,7 +330,7 @@ def hardswish(input, inplace=False):
 
     Applies :math:`x \cdot \min(\max(x + 3, 0), 6) / 6` element-wise.
     """
-    return _unary(_k.hardswish, input, inplace, 3, 6)
+    return dispatch("hardswish", input, inplace)
 
 
 def hardsigmoid(input, inplace=False):
@@ -338,7 +338,7 @@ def hardsigmoid(input, inplace=False):
 
     Applies :math:`\min(\max(x + 3, 0), 6) / 6` element-wise.
     """
-    return _unary(_k.hardsigmoid, input, inplace, 3, 6)
+    return dispatch("hardsigmoid", input, inplace)
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
@@ -358,7 +358,7 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     Example::
         >>> F.softmax(fastnn.randn(2, 3), dim=1).sum(1)     # tensor([1., 1.])
     """
-    return _softmax("softmax", input, dim, _stacklevel + 1, dtype, log=False)
+    return dispatch("softmax", input, dim, dtype, _stacklevel=_stacklevel + 4)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
@@ -367,32 +367,50 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     :math:`x_i - \log \sum_j \exp(x_j)` along `dim`, without forming the softmax (stable
     for very negative log-probabilities). Arguments as :func:`softmax`.
     """
-    return _softmax("log_softmax", input, dim, _stacklevel + 1, dtype, log=True)
+    return dispatch("log_softmax", input, dim, dtype, _stacklevel=_stacklevel + 4)
 
 
-def _softmax(name, input, dim, stacklevel, dtype, log):
+def _softmax_normalize(name, input, dim=None, dtype=None, _stacklevel=4):
+    """Checked ((input,), Attrs(dim, dtype)): `dim` wrapped, `dtype` the one to cast the
+    input to first (None: none). `_stacklevel` is where the implicit-dim warning points,
+    counted from here."""
     arr = as_array(input)
     if dtype is not None:
-        arr = arr.astype(as_dtype(dtype, name), copy=False)
+        dtype = as_dtype(dtype, name)
     if dim is None:
-        dim = _implicit_softmax_dim(name, arr.ndim, stacklevel)
+        dim = _implicit_softmax_dim(name, arr.ndim, _stacklevel)
     dim = _wrap_dim(name, dim, arr.ndim)      # before the dtype check, as in torch
-    float_array(arr)
-    shape = arr.shape if arr.ndim else (1,)
-    outer = math.prod(shape[:dim])
-    inner = math.prod(shape[dim + 1:])
-    out = np.empty(arr.shape, dtype=arr.dtype.newbyteorder("="))
-    if out.size == 0:
-        return wrap(out)
-    src = kernel_array(arr)
-    if inner == 1:
-        launch(_k.softmax_rows, src.reshape(outer, -1), out.reshape(outer, -1), log,
-               work=src.size)
-    else:
-        view = (outer, shape[dim], inner)
-        launch(_k.softmax_strided, src.reshape(view), out.reshape(view), log, _SOFTMAX_BLOCK,
-               work=src.size)
-    return wrap(out)
+    float_array(arr if dtype is None else np.empty(0, dtype))
+    return (arr,), Attrs(dim=dim, dtype=dtype)
+
+
+def _softmax_meta(inputs, attrs):
+    arr = inputs[0]
+    dtype = arr.dtype if attrs.dtype is None else np.dtype(attrs.dtype)
+    return arr.shape, dtype.newbyteorder("=")
+
+
+def _softmax_run(log):
+    def run(inputs, attrs, out):
+        arr = inputs[0]
+        if attrs.dtype is not None:
+            arr = arr.astype(attrs.dtype, copy=False)
+        if out.size == 0:
+            return out
+        shape = arr.shape if arr.ndim else (1,)
+        dim = attrs.dim
+        outer = math.prod(shape[:dim])
+        inner = math.prod(shape[dim + 1:])
+        src = kernel_array(arr)
+        if inner == 1:
+            launch(_k.softmax_rows, src.reshape(outer, -1), out.reshape(outer, -1), log,
+                   work=src.size)
+        else:
+            view = (outer, shape[dim], inner)
+            launch(_k.softmax_strided, src.reshape(view), out.reshape(view), log,
+                   _SOFTMAX_BLOCK, work=src.size)
+        return out
+    return run
 
 
 def _implicit_softmax_dim(name, ndim, stacklevel):
@@ -414,3 +432,102 @@ def _wrap_dim(name, dim, ndim):
         raise IndexError(f"Dimension out of range (expected to be in range of "
                          f"[{-rank}, {rank - 1}], but got {dim})")
     return dim % rank
+
+
+# ---------------------------------------------------------------- registry entries
+
+def _relu(input, inplace=False):
+    return _clamp_attrs(input, 0, None, inplace, "Boolean inputs not supported for relu")
+
+
+def _relu6(input, inplace=False):
+    return _clamp_attrs(input, 0, 6, inplace, "Bool inputs not supported for hardtanh")
+
+
+def _hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    fn = "hardtanh_" if inplace else "hardtanh"       # torch names the in-place op
+    min_val = number_arg(min_val, fn, "min_val", 2)
+    max_val = number_arg(max_val, fn, "max_val", 3)
+    return _clamp_attrs(input, min_val, max_val, inplace,
+                        "Bool inputs not supported for hardtanh")
+
+
+def _leaky_relu(input, negative_slope=0.01, inplace=False):
+    negative_slope = number_arg(negative_slope, "leaky_relu_" if inplace else "leaky_relu",
+                                "negative_slope", 2)
+    return _unary_attrs(input, inplace, negative_slope=negative_slope)
+
+
+def _elu(input, alpha=1.0, inplace=False):
+    alpha = number_arg(alpha, "elu_" if inplace else "elu", "alpha", 2)
+    return _unary_attrs(input, inplace, alpha=alpha)
+
+
+def _gelu(input, approximate="none"):
+    if not isinstance(approximate, str):
+        raise TypeError(
+            f"gelu(): argument 'approximate' must be str, not {torch_typename(approximate)}")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    inputs = caller_input(input)
+    float_array(inputs[0])
+    return inputs, Attrs(approximate=approximate)
+
+
+def _run_gelu(inputs, attrs, out):
+    arr = as_array(inputs[0])
+    if attrs.approximate == "tanh":
+        return run_kernel(_k.gelu_tanh, arr, out)
+    quirks = 0 if arr.dtype.itemsize != 4 else 1 if _torch_runs_avx512() else 2
+    return run_kernel(_k.gelu_erf, arr, out, (quirks,))
+
+
+def _torch_runs_avx512():
+    """torch's float32 gelu differs by the kernels torch picks for the CPU: +inf gives NaN
+    with its AVX-512 ones (a CPU with AVX-512F), and every zero is +0.0 with its AVX2 ones;
+    fastnn answers as torch does on the CPU it runs on (kernels/elementwise.gelu_erf)."""
+    global _AVX512
+    if _AVX512 is None:
+        _AVX512 = bool(ll.get_host_cpu_features().get("avx512f", False))
+    return _AVX512
+
+
+_AVX512 = None
+
+
+def _float_only(input, inplace=False):
+    inputs = caller_input(input)
+    float_array(inputs[0])
+    return inputs, Attrs(inplace=bool(inplace))
+
+
+def _hard_run(kernel):
+    def run(inputs, attrs, out):
+        arr = as_array(inputs[0])
+        dtype = arr.dtype.newbyteorder("=")
+        run_kernel(kernel, arr, out, (float_scalar(3, dtype), float_scalar(6, dtype)))
+        return inputs[0] if out is None else out
+    return run
+
+
+for _name, _normalize, _run in (
+        ("relu", _relu, _run_clamp),
+        ("relu6", _relu6, _run_clamp),
+        ("hardtanh", _hardtanh, _run_clamp),
+        ("leaky_relu", _leaky_relu, _unary_run(_k.leaky_relu, "negative_slope")),
+        ("elu", _elu, _unary_run(_k.elu, "alpha")),
+        ("gelu", _gelu, _run_gelu),
+        ("silu", _float_only, _via_numpy(_silu_into)),
+        ("sigmoid", _float_only, _via_numpy(_sigmoid_into)),
+        ("tanh", _float_only, _via_numpy(np.tanh)),
+        ("hardswish", _float_only, _hard_run(_k.hardswish)),
+        ("hardsigmoid", _float_only, _hard_run(_k.hardsigmoid))):
+    _registry.register_single(_name, _normalize, _elementwise_meta, _run, arrays=caller_input)
+
+# never memoised: an implicit dim warns on every call, as torch's does
+for _name, _log in (("softmax", False), ("log_softmax", True)):
+    _registry.register_single(
+        _name, lambda *a, _name=_name, **k: _softmax_normalize(_name, *a, **k), _softmax_meta,
+        _softmax_run(_log))

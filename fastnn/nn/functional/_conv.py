@@ -11,7 +11,9 @@ import operator
 
 import numpy as np
 
-from ... import backends
+from ... import _registry
+from ..._dispatch import dispatch
+from ..._registry import Attrs
 from ..._runtime import get_num_threads, launch
 from ...kernels import conv as _kernels
 from ...kernels import conv_blocked as _blocked_kernels
@@ -20,11 +22,9 @@ from ...kernels import conv_grouped as _grouped_kernels
 from ...kernels import conv_pad as _pad_kernels
 from ...kernels import conv_pointwise as _pointwise_kernels
 from ...kernels import im2col as _im2col_kernels
-from ...kernels import registry
 from .._frozen import frozen_forms, kernel_weight
-from .._plans import Plans, args_key
 from .._utils import (allocate, as_array, check_alloc, check_float, checked_empty, kernel_array,
-                      ntuple, thread_scratch, wrap)
+                      ntuple, thread_scratch)
 
 __all__ = ["conv1d", "conv2d", "conv3d"]
 
@@ -51,7 +51,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         >>> F.conv1d(fastnn.randn(20, 16, 50), fastnn.randn(33, 16, 3)).shape
         (20, 33, 48)
     """
-    return backends.run("conv1d", input, weight, bias, stride, padding, dilation, groups)
+    return dispatch("conv1d", input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -75,7 +75,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         >>> F.conv2d(fastnn.randn(1, 4, 5, 5), fastnn.randn(8, 4, 3, 3), padding=1).shape
         (1, 8, 5, 5)
     """
-    return backends.run("conv2d", input, weight, bias, stride, padding, dilation, groups)
+    return dispatch("conv2d", input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -98,40 +98,25 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         >>> F.conv3d(fastnn.randn(2, 4, 5, 6, 7), fastnn.randn(8, 4, 3, 3, 3)).shape
         (2, 8, 3, 4, 5)
     """
-    return backends.run("conv3d", input, weight, bias, stride, padding, dilation, groups)
+    return dispatch("conv3d", input, weight, bias, stride, padding, dilation, groups)
 
 
-_plans = Plans()
-
-
-def _prepare(nd, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """Validate and allocate: (key, kernel arguments or None, result) for the registry."""
+def _arrays(input, weight, bias=None, *args, **kwargs):
+    """The inputs (x, w, b) as plain arrays; a frozen weight as its kernel array."""
     x = as_array(input, "input")
     w = kernel_weight(weight)
     if w is None:
         w = as_array(weight, "weight")
-    b = None if bias is None else as_array(bias, "bias")
-    arguments = args_key(stride, padding, dilation, groups)
-    plan_key = None if arguments is None else (
-        nd, x.shape, x.dtype, w.shape, w.dtype,
-        None if b is None else (b.shape, b.dtype), arguments)
-    out_shape, dtype, batched, shapes5, key, tail = _plans.plan(
-        plan_key, _plan, nd, x, w, b, stride, padding, dilation, groups)
-    out = allocate(out_shape, dtype)
-    result = wrap(out if batched else out[0])
-    if key is None:                   # an empty output: nothing to run
-        return None, None, result
-    kernel_args = (_ready(x).reshape(shapes5[0]), _ready(w).reshape(shapes5[1]),
-                   None if b is None else _ready(b), out.reshape(shapes5[2])) + tail
-    return key, kernel_args, result
+    return x, w, None if bias is None else as_array(bias, "bias")
 
 
-def _plan(nd, x, w, b, stride, padding, dilation, groups):
-    """All of torch's checks, then (output shape, dtype, batched, the 5-D shapes of input,
-    weight and output, the registry key or None for an empty output, the kernel
-    arguments after the arrays)."""
+def _normalize(nd, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """All of torch's checks: ((x, w, b), Attrs(stride, padding, padding_end, dilation,
+    groups)), every attribute an `nd`-tuple of ints but groups; padding_end differs from
+    padding only for an asymmetric 'same'."""
+    x, w, b = inputs = _arrays(input, weight, bias)
     name = f"conv{nd}d"
-    dtype = _check_dtypes(x, w, b)
+    _check_dtypes(x, w, b)
     stride = ntuple(stride, nd, "stride")
     if w.ndim < 3:
         raise RuntimeError("weight should have at least three dimensions")
@@ -143,8 +128,7 @@ def _plan(nd, x, w, b, stride, padding, dilation, groups):
         raise RuntimeError(
             f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
             f"input of size: {list(x.shape)}")
-    batched = x.ndim == nd + 2
-    if not batched:
+    if x.ndim == nd + 1:
         x = x[None]
     dilation = ntuple(dilation, nd, "dilation")
     groups = _groups(groups)
@@ -158,23 +142,58 @@ def _plan(nd, x, w, b, stride, padding, dilation, groups):
             f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
             f"Kernel size: ({' x '.join(map(str, reach))}). Kernel size can't be greater "
             f"than actual input size")
-    out_spatial = [(p - r) // s + 1 for p, r, s in zip(padded, reach, stride)]
+    attrs = Attrs(stride=stride, padding=tuple(pad_before), padding_end=tuple(pad_after),
+                  dilation=dilation, groups=groups)
+    shape, dtype = _meta(nd, inputs, attrs)
+    check_alloc(shape, dtype)
+    return inputs, attrs
+
+
+def _meta(nd, inputs, attrs):
+    """(output shape, dtype) of a checked convolution."""
+    x, w, _ = inputs
+    batched = x.ndim == nd + 2
+    spatial = x.shape[-nd:]
+    out_spatial = tuple(
+        (spatial[i] + attrs.padding[i] + attrs.padding_end[i]
+         - attrs.dilation[i] * (w.shape[2 + i] - 1) - 1) // attrs.stride[i] + 1
+        for i in range(nd))
+    channels = x.shape[-nd - 1]
     # torch quirk: an input with zero channels gives an output with zero channels
-    out_channels = w.shape[0] if x.shape[1] else 0
-    out_shape = (x.shape[0], out_channels, *out_spatial)
-    check_alloc(out_shape, dtype)
+    out_channels = w.shape[0] if channels else 0
+    lead = (x.shape[0],) if batched else ()
+    return lead + (out_channels,) + out_spatial, x.dtype.newbyteorder("=")
+
+
+def _plan(nd, inputs, attrs, meta):
+    """The 5-D shapes of input, weight and output and the kernel arguments after the
+    arrays; None for an empty output (nothing runs)."""
+    x, w, _ = inputs
+    out_shape = meta[0]
     if not math.prod(out_shape):
-        return out_shape, dtype, batched, None, None, None
-    shapes5 = tuple(_as_3d_shape(shape, nd) for shape in (x.shape, w.shape, out_shape))
+        return None
+    if x.ndim == nd + 1:
+        x_shape, out_shape = (1,) + x.shape, (1,) + tuple(out_shape)
+    else:
+        x_shape = x.shape
+    shapes5 = tuple(_as_3d_shape(shape, nd) for shape in (x_shape, w.shape, out_shape))
     # along a dimension with one output position the stride is never taken; the kernels
     # size their row copies from it (stride=10**12 asked for a 4 TB scratch)
-    stride = tuple(1 if o == 1 else s for o, s in zip(out_spatial, stride))
+    stride = tuple(1 if o == 1 else s
+                   for o, s in zip(shapes5[2][2:], (1,) * (3 - nd) + attrs.stride))
     lead = (1,) * (3 - nd)
-    tail = (lead + stride, (0,) * (3 - nd) + tuple(pad_before),
-            (0,) * (3 - nd) + tuple(pad_after), lead + dilation, groups)
-    key = (x.shape, w.shape, dtype, b is None, stride, pad_before, pad_after, dilation,
-           groups)
-    return out_shape, dtype, batched, shapes5, key, tail
+    tail = (stride, (0,) * (3 - nd) + attrs.padding,
+            (0,) * (3 - nd) + attrs.padding_end, lead + attrs.dilation, attrs.groups)
+    return shapes5, tail
+
+
+def _kernel_args(inputs, attrs, out, plan):
+    if plan is None:
+        return None
+    x, w, b = inputs
+    shapes5, tail = plan
+    return (_ready(x).reshape(shapes5[0]), _ready(w).reshape(shapes5[1]),
+            None if b is None else _ready(b), out.reshape(shapes5[2])) + tail
 
 
 def _check_dtypes(x, w, b):
@@ -523,13 +542,17 @@ def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
 
 for _nd in (1, 2, 3):
     _op = f"conv{_nd}d"
-    registry.register_op(_op, lambda *a, _nd=_nd, **k: _prepare(_nd, *a, **k), _rule)
-    registry.register_variant(_op, "direct", _run_direct)
-    registry.register_variant(_op, "depthwise", _run_depthwise, _depthwise_only)
-    registry.register_variant(_op, "im2col_gemm", _run_im2col_gemm)
+    _registry.register_op(
+        _op, lambda *a, _nd=_nd, **k: _normalize(_nd, *a, **k),
+        lambda inputs, attrs, _nd=_nd: _meta(_nd, inputs, attrs), arrays=_arrays,
+        plan=lambda inputs, attrs, meta, _nd=_nd: _plan(_nd, inputs, attrs, meta),
+        kernel_args=_kernel_args, rule=_rule)
+    _registry.register_variant(_op, "direct", _run_direct)
+    _registry.register_variant(_op, "depthwise", _run_depthwise, _depthwise_only)
+    _registry.register_variant(_op, "im2col_gemm", _run_im2col_gemm)
     # exact but slow (one output element at a time): the reference, never autotuned
-    registry.register_variant(_op, "naive", _run_naive, auto=False)
-    registry.register_variant(_op, "blocked", _run_blocked, _dense_only)
-    registry.register_variant(_op, "pointwise", _run_pointwise, _pointwise_only)
+    _registry.register_variant(_op, "naive", _run_naive, auto=False)
+    _registry.register_variant(_op, "blocked", _run_blocked, _dense_only)
+    _registry.register_variant(_op, "pointwise", _run_pointwise, _pointwise_only)
     if _nd > 1:
-        registry.register_variant(_op, "grouped_h3", _run_grouped_h3, _grouped_h3_only)
+        _registry.register_variant(_op, "grouped_h3", _run_grouped_h3, _grouped_h3_only)

@@ -20,10 +20,12 @@ import numpy as np
 
 from ..._random import generator
 from ...kernels import elementwise as _k
-from ...tensor import Tensor
-from .._utils import as_array, wrap
+from ... import _registry
+from ..._dispatch import dispatch
+from ..._registry import Attrs
+from .._utils import as_array
 from ..._args import bool_arg, float_arg
-from ._activation import float_array, run_kernel
+from ._activation import caller_input, float_array, run_kernel
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d"]
 
@@ -46,8 +48,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     Example::
         >>> F.dropout(fastnn.ones(4), p=0.5)    # e.g. tensor([2., 0., 2., 2.])
     """
-    _check_probability(p)
-    return _dropout("dropout", input, p, training, inplace, channelwise=False)
+    return dispatch("dropout", input, p, training, inplace)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -57,16 +58,7 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
 
     Shape: :math:`(N, C, L)` or :math:`(C, L)`; the output has the input's shape.
     """
-    _check_probability(p)
-    ndim = as_array(input).ndim
-    if ndim not in (2, 3):
-        raise RuntimeError(
-            f"dropout1d: Expected 2D or 3D input, but received a {ndim}D input. "
-            "Note that dropout1d exists to provide channel-wise dropout on inputs with 1 "
-            "spatial dimension, a channel dimension, and an optional batch dimension "
-            "(i.e. 2D or 3D inputs).")
-    return _dropout("feature_dropout", input, p, training, inplace, channelwise=True,
-                    batched=ndim == 3)
+    return dispatch("dropout1d", input, p, training, inplace)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -77,19 +69,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 
     Shape: :math:`(N, C, H, W)`; the output has the input's shape.
     """
-    _check_probability(p)
-    ndim = as_array(input).ndim
-    if ndim not in (3, 4):
-        warnings.warn(_deprecated_rank_message(2, ndim), stacklevel=2)
-    if ndim == 3:
-        warnings.warn(
-            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
-            "1D dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
-            "is the channel dim. This behavior will change in a future release to interpret the "
-            "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
-            "channel-wise dropout behavior, please switch to using dropout1d instead.",
-            stacklevel=2)
-    return _dropout("feature_dropout", input, p, training, inplace, channelwise=True)
+    return dispatch("dropout2d", input, p, training, inplace)
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
@@ -99,12 +79,89 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
 
     Shape: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`; the output has the input's shape.
     """
+    return dispatch("dropout3d", input, p, training, inplace)
+
+
+# warnings point at the caller of F.dropout2d/3d: past this frame, the lambda that binds
+# it, checked, dispatch and F
+_WARNING_LEVEL = 6
+
+
+def _normalize(spatial, input, p=0.5, training=True, inplace=False):
+    """torch's checks in its order: ((input,), Attrs(p, training, inplace, channelwise,
+    batched)); `batched` says whether a channel-wise input has a batch dimension."""
     _check_probability(p)
-    ndim = as_array(input).ndim
-    if ndim not in (4, 5):
-        warnings.warn(_deprecated_rank_message(3, ndim), stacklevel=2)
-    return _dropout("feature_dropout", input, p, training, inplace, channelwise=True,
-                    batched=ndim == 5)
+    batched = True
+    if spatial:
+        ndim = as_array(input).ndim
+        if spatial == 1 and ndim not in (2, 3):
+            raise RuntimeError(
+                f"dropout1d: Expected 2D or 3D input, but received a {ndim}D input. "
+                "Note that dropout1d exists to provide channel-wise dropout on inputs with 1 "
+                "spatial dimension, a channel dimension, and an optional batch dimension "
+                "(i.e. 2D or 3D inputs).")
+        if spatial > 1 and ndim not in (spatial + 1, spatial + 2):
+            warnings.warn(_deprecated_rank_message(spatial, ndim), stacklevel=_WARNING_LEVEL)
+        if spatial == 2 and ndim == 3:
+            warnings.warn(
+                "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+                "where C is the channel dim. This behavior will change in a future release to "
+                "interpret the input as one without a batch dimension, i.e. shape (C, H, W). "
+                "To maintain the 1D channel-wise dropout behavior, please switch to using "
+                "dropout1d instead.", stacklevel=_WARNING_LEVEL)
+        batched = spatial == 2 or ndim == spatial + 2
+    fn = ("feature_dropout" if spatial else "dropout") + ("_" if inplace else "")
+    p = float_arg(p, fn, "p", 2)       # torch names the in-place op in its errors
+    training = bool_arg(training, fn, "train", 3)
+    if math.isnan(p):
+        raise RuntimeError("dropout probability has to be between 0 and 1, but got nan")
+    inputs = caller_input(input)
+    arr = as_array(inputs[0])
+    attrs = Attrs(p=p, training=training, inplace=bool(inplace), channelwise=bool(spatial),
+                  batched=batched)
+    if not _identity(arr, attrs):
+        float_array(arr)
+        if spatial and p != 1 and arr.ndim < 2:
+            raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return inputs, attrs
+
+
+def _identity(arr, attrs):
+    """torch returns the input itself for these."""
+    return not attrs.training or attrs.p == 0 or arr.size == 0
+
+
+def _meta(inputs, attrs):
+    arr = inputs[0]
+    if attrs.inplace or _identity(arr, attrs):
+        return None
+    return arr.shape, arr.dtype.newbyteorder("=")
+
+
+def _run(inputs, attrs, out):
+    arr = as_array(inputs[0])
+    if _identity(arr, attrs):
+        return inputs[0]
+    p = attrs.p
+    if p == 1:
+        with np.errstate(invalid="ignore"):        # inf * 0 = NaN, silently as in torch
+            if out is not None:
+                np.multiply(arr, arr.dtype.type(0), out=out)
+                return out
+            arr *= arr.dtype.type(0)
+        return inputs[0]
+    dtype = arr.dtype.newbyteorder("=")
+    seed = generator().integers(0, 2**64, dtype=np.uint64)
+    threshold = np.uint64(int(p * 2**_BITS))
+    scale = dtype.type(1) / dtype.type(1 - p)
+    if not attrs.channelwise:
+        run_kernel(_k.dropout_elements, arr, out, (seed, threshold, scale))
+    else:
+        shape = arr.shape if attrs.batched else (1,) + arr.shape
+        run_kernel(_k.dropout_channels, arr, out, (seed, threshold, scale),
+                   view_shape=(shape[0], shape[1], -1))
+    return inputs[0] if out is None else out
 
 
 def _check_probability(p):
@@ -122,33 +179,8 @@ def _deprecated_rank_message(spatial, ndim):
         f"(i.e. {spatial + 1}D or {spatial + 2}D inputs).")
 
 
-def _dropout(fn, input, p, training, inplace, channelwise, batched=True):
-    fn += "_" if inplace else ""            # torch names the in-place op in its errors
-    p = float_arg(p, fn, "p", 2)
-    training = bool_arg(training, fn, "train", 3)
-    if math.isnan(p):
-        raise RuntimeError("dropout probability has to be between 0 and 1, but got nan")
-    arr = as_array(input)
-    if not training or p == 0 or arr.size == 0:
-        return input if isinstance(input, Tensor) else wrap(arr)
-    float_array(arr)
-    if p == 1:
-        with np.errstate(invalid="ignore"):        # inf * 0 = NaN, silently as in torch
-            if not inplace:
-                out = np.empty(arr.shape, dtype=arr.dtype.newbyteorder("="))
-                np.multiply(arr, arr.dtype.type(0), out=out)    # a 0-d result stays an array
-                return wrap(out)
-            arr *= arr.dtype.type(0)
-        return input if isinstance(input, Tensor) else wrap(arr)
-    if channelwise and arr.ndim < 2:
-        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-    dtype = arr.dtype.newbyteorder("=")
-    seed = generator().integers(0, 2**64, dtype=np.uint64)
-    threshold = np.uint64(int(p * 2**_BITS))
-    scale = dtype.type(1) / dtype.type(1 - p)
-    if not channelwise:
-        return run_kernel(_k.dropout_elements, input, arr, inplace, (seed, threshold, scale))
-    shape = arr.shape if batched else (1,) + arr.shape
-    view = (shape[0], shape[1], -1)
-    return run_kernel(_k.dropout_channels, input, arr, inplace, (seed, threshold, scale),
-                      view_shape=view)
+# dropout2d/3d warn on every call (as torch does), so they are never memoised
+for _spatial, _name in enumerate(("dropout", "dropout1d", "dropout2d", "dropout3d")):
+    _registry.register_single(
+        _name, lambda *a, _spatial=_spatial, **k: _normalize(_spatial, *a, **k), _meta, _run,
+        arrays=caller_input if _spatial < 2 else None)

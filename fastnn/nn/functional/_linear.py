@@ -19,12 +19,12 @@ import math
 
 import numpy as np
 
-from ... import backends
+from ... import _registry, backends
+from ..._dispatch import dispatch
+from ..._registry import NO_ATTRS
 from ..._runtime import launch
-from ...kernels import registry
 from ...kernels.gemm import gemm_nt
-from .._plans import Plans
-from .._utils import allocate, as_array, check_alloc, check_float, kernel_array, wrap
+from .._utils import as_array, check_alloc, check_float, kernel_array
 
 __all__ = ["linear"]
 
@@ -230,7 +230,7 @@ def linear(input, weight, bias=None):
         >>> F.linear(x, fastnn.randn(30, 20)).shape
         (128, 30)
     """
-    return backends.run("linear", input, weight, bias)
+    return dispatch("linear", input, weight, bias)
 
 
 def _linear(input, weight, bias=None, variant=None):
@@ -241,24 +241,35 @@ def _linear(input, weight, bias=None, variant=None):
         return linear(input, weight, bias)
 
 
-_plans = Plans()
+def _arrays(input, weight, bias=None):
+    return (as_array(input, "input"), as_array(weight, "weight"),
+            None if bias is None else as_array(bias, "bias"))
 
 
-def _prepare(input, weight, bias=None):
-    """Validate and allocate for the registry: (key, kernel arguments or None, result).
+def _normalize(input, weight, bias=None):
+    """All of torch's checks: ((x, w, b), no attributes)."""
+    inputs = _arrays(input, weight, bias)
+    _plan(*inputs)
+    return inputs, NO_ATTRS
 
-    Kernel arguments: (a (M, K), w (N, K), fused bias (N,) or None, out (M, N), a bias
-    added afterwards with broadcasting or None, the result view of `out`)."""
-    x = as_array(input, "input")
-    w = as_array(weight, "weight")
-    b = None if bias is None else as_array(bias, "bias")
-    plan_key = (x.shape, x.dtype, x.flags.c_contiguous, w.shape, w.dtype,
-                None if b is None else (b.shape, b.dtype))
-    out_shape, w2_shape, bias_mode, key = _plans.plan(plan_key, _plan, x, w, b)
+
+def _meta(inputs, attrs):
+    x, w, _ = inputs
+    return x.shape[:-1] + w.shape[:-1], x.dtype.newbyteorder("=")
+
+
+def _kernel_plan(inputs, attrs, meta):
+    return _plan(*inputs)[1:]
+
+
+def _kernel_args(inputs, attrs, result, plan):
+    """(a (M, K), w (N, K), fused bias (N,) or None, out (M, N), a bias added afterwards
+    with broadcasting or None, the result)."""
+    x, w, b = inputs
+    w2_shape, bias_mode, key = plan
     a = kernel_array(x)
     w2 = kernel_array(w).reshape(w2_shape)
-    m, n = key[0][0], w2_shape[0]
-    out = allocate((m, n), a.dtype)
+    n = w2_shape[0]
     # A bias that is one value per output column (and of the output's dtype) is fused
     # into the kernel; any other accepted bias is added afterwards with broadcasting.
     bias_vec = late_bias = None
@@ -268,9 +279,7 @@ def _prepare(input, weight, bias=None):
         bias_vec = np.full(n, b.reshape(-1)[0], dtype=a.dtype)
     elif bias_mode == "late":
         late_bias = kernel_array(b)
-    result = out.reshape(out_shape)
-    kernel_args = (a.reshape(key[0]), w2, bias_vec, out, late_bias, result)
-    return key, kernel_args, wrap(result)
+    return (a.reshape(key[0]), w2, bias_vec, result.reshape(key[0][0], n), late_bias, result)
 
 
 def _plan(x, w, b):
@@ -328,6 +337,8 @@ def _rule(a, w, *rest):
     return default_variant(a.shape[0], w.shape[0], a.shape[1], a.dtype)
 
 
-registry.register_op("linear", _prepare, _rule)
+# the checks read the input's C-contiguity (torch's addmm or matmul path)
+_registry.register_op("linear", _normalize, _meta, arrays=_arrays, layout_key=True,
+                      plan=_kernel_plan, kernel_args=_kernel_args, rule=_rule)
 for _name, _kernel in LINEAR_VARIANTS.items():
-    registry.register_variant("linear", _name, _registered(_kernel))
+    _registry.register_variant("linear", _name, _registered(_kernel))

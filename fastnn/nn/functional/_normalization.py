@@ -10,7 +10,10 @@ import numpy as np
 
 from ..._runtime import launch
 from ...kernels import elementwise as _k
-from .._utils import as_array, kernel_array, wrap
+from ... import _registry
+from ..._dispatch import dispatch
+from ..._registry import Attrs
+from .._utils import as_array, kernel_array
 from ..._args import bool_arg, float_arg
 from ._activation import float_array
 
@@ -41,6 +44,20 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         >>> x = fastnn.randn(8, 3, 4, 4)
         >>> y = F.batch_norm(x, fastnn.zeros(3), fastnn.ones(3), training=True)
     """
+    return dispatch("batch_norm", input, running_mean, running_var, weight, bias, training,
+                    momentum, eps)
+
+
+def _arrays(input, running_mean, running_var, weight=None, bias=None, *args, **kwargs):
+    return tuple(None if value is None else as_array(value, name) for name, value in (
+        ("input", input), ("running_mean", running_mean), ("running_var", running_var),
+        ("weight", weight), ("bias", bias)))
+
+
+def _normalize(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """torch's checks in its order: ((input, running_mean, running_var, weight, bias),
+    Attrs(training, momentum, eps))."""
     arr = as_array(input)
     for position, (name, value) in enumerate(
             (("weight", weight), ("bias", bias), ("running_mean", running_mean),
@@ -60,47 +77,59 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     momentum = float_arg(momentum, "batch_norm", "momentum", 7)
     eps = float_arg(eps, "batch_norm", "eps", 8)
     float_array(arr)
+    inputs = _arrays(arr, running_mean, running_var, weight, bias)
+    attrs = Attrs(training=training, momentum=momentum, eps=eps)
     if arr.size == 0:
-        return _empty_batch_norm(arr, weight, bias)
-
+        _check_empty_params(weight, bias)
+        return inputs, attrs
     channels = arr.shape[1] if arr.ndim >= 2 else 0
     params = _checked_params(arr.dtype, channels, training, running_mean=running_mean,
                              running_var=running_var, weight=weight, bias=bias)
     if (params["running_mean"] is None) != (params["running_var"] is None):
         raise ValueError(
             "running_mean and running_var must either both be None or neither be None")
+    return inputs, attrs
 
+
+def _meta(inputs, attrs):
+    arr = inputs[0]
+    return arr.shape, arr.dtype.newbyteorder("=")
+
+
+def _run(inputs, attrs, out):
+    arr, running_mean, running_var, weight, bias = inputs
+    if arr.size == 0:
+        out[...] = arr
+        return
+    channels = arr.shape[1] if arr.ndim >= 2 else 0
     src = kernel_array(arr)
     x3 = src.reshape(src.shape[0], channels, -1)
-    if training:
+    if attrs.training:
         mean, var = _batch_statistics(x3)
-        if params["running_mean"] is not None:
+        if running_mean is not None:
             count = x3.shape[0] * x3.shape[2]
-            _blend(params["running_mean"], mean, momentum)
-            _blend(params["running_var"], var * (count / (count - 1)), momentum)
+            _blend(running_mean, mean, attrs.momentum)
+            _blend(running_var, var * (count / (count - 1)), attrs.momentum)
     else:
-        mean = params["running_mean"].reshape(-1).astype(np.float64)
-        var = params["running_var"].reshape(-1).astype(np.float64)
+        mean = running_mean.reshape(-1).astype(np.float64)
+        var = running_var.reshape(-1).astype(np.float64)
 
-    scale = 1.0 / np.sqrt(var + eps)
-    if params["weight"] is not None:
-        scale *= params["weight"].reshape(-1)
+    scale = 1.0 / np.sqrt(var + attrs.eps)
+    if weight is not None:
+        scale *= weight.reshape(-1)
     shift = -mean * scale
-    if params["bias"] is not None:
-        shift += params["bias"].reshape(-1)
+    if bias is not None:
+        shift += bias.reshape(-1)
     dtype = src.dtype
     scale, shift = scale.astype(dtype), shift.astype(dtype)
-
-    out = np.empty(arr.shape, dtype=dtype)
     if x3.shape[2] == 1:
         launch(_k.row_scale_shift, x3.reshape(x3.shape[:2]), scale, shift,
                out.reshape(x3.shape[:2]), work=x3.size)
     else:
         launch(_k.channel_scale_shift, x3, scale, shift, out.reshape(x3.shape), work=x3.size)
-    return wrap(out)
 
 
-def _empty_batch_norm(arr, weight, bias):
+def _check_empty_params(weight, bias):
     """torch returns ``input.clone() * weight[0] + bias[0]`` for an empty input before any
     other check, so only an empty (or 0-d) weight or bias is an error: torch's IndexError."""
     for value in (weight, bias):
@@ -112,7 +141,6 @@ def _empty_batch_norm(arr, weight, bias):
         if shape[0] == 0:
             raise IndexError(f"select(): index 0 out of range for tensor of size "
                              f"{list(shape)} at dimension 0")
-    return wrap(np.array(arr, dtype=arr.dtype.newbyteorder("=")))
 
 
 def _verify_batch_size(shape):
@@ -163,3 +191,6 @@ def _blend(running, batch_value, momentum):
         updated = ((1.0 - momentum) * running.reshape(-1).astype(np.float64)
                    + momentum * batch_value)
         np.copyto(running, updated.reshape(running.shape), casting="unsafe")
+
+
+_registry.register_single("batch_norm", _normalize, _meta, _run, arrays=_arrays)

@@ -6,7 +6,10 @@ import numpy as np
 
 from ..._runtime import launch
 from ...kernels import conv_pad as _pad_kernels
-from .._utils import as_array, check_float, checked_empty, kernel_array, wrap
+from ... import _registry
+from ..._dispatch import dispatch
+from ..._registry import Attrs
+from .._utils import as_array, check_float, kernel_array
 
 __all__ = ["pad"]
 
@@ -60,6 +63,12 @@ def pad(input, pad, mode="constant", value=None):
         >>> F.pad(x, (1, 1, 2, 2)).shape
         (3, 3, 8, 4)
     """
+    return dispatch("pad", input, pad, mode, value)
+
+
+def _normalize(input, pad, mode="constant", value=None):
+    """torch's checks in its order: ((input,), Attrs(pad, mode, value)), `pad` a tuple of
+    ints, `value` a float (None: 0 for 'constant')."""
     x = as_array(input)
     pads = _pad_ints(pad)
     if not isinstance(mode, str):
@@ -79,18 +88,39 @@ def pad(input, pad, mode="constant", value=None):
         raise RuntimeError(
             f"Padding length should be less than or equal to two times the input dimension "
             f"but got padding length {len(pads)} and input of dimension {x.ndim}")
-    if mode == "constant":
-        return wrap(_pad_constant(x, pads, 0.0 if value is None else value))
-    if value is not None and value != 0:
-        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
-    npad = len(pads) // 2
-    if not (1 <= npad <= 3 and x.ndim in (npad + 1, npad + 2)):
-        raise NotImplementedError(_NOT_SUPPORTED.format(size=len(pads), dim=x.ndim))
-    return wrap(_pad_gather(x, pads, mode))
+    if mode != "constant":
+        if value is not None and value != 0:
+            raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+        npad = len(pads) // 2
+        if not (1 <= npad <= 3 and x.ndim in (npad + 1, npad + 2)):
+            raise NotImplementedError(_NOT_SUPPORTED.format(size=len(pads), dim=x.ndim))
+    attrs = Attrs(pad=tuple(pads), mode=mode, value=value)
+    _meta((x,), attrs)
+    return (x,), attrs
 
 
-def _pad_constant(x, pads, value):
-    """torch's constant_pad_nd: crop by the negative pads first, then fill around."""
+def _meta(inputs, attrs):
+    x, = inputs
+    if attrs.mode == "constant":
+        shape = _constant_geometry(x, attrs.pad)[0]
+    else:
+        shape = _gather_geometry(x, attrs.pad, attrs.mode)[0]
+    return tuple(shape), x.dtype.newbyteorder("=")
+
+
+def _run(inputs, attrs, out):
+    x, = inputs
+    if attrs.mode == "constant":
+        _, src, dst = _constant_geometry(x, attrs.pad)
+        out.fill(0.0 if attrs.value is None else attrs.value)
+        out[dst] = x[src]
+    else:
+        _pad_gather(x, attrs.pad, attrs.mode, out)
+
+
+def _constant_geometry(x, pads):
+    """torch's constant_pad_nd: crop by the negative pads first, then fill around.
+    (output shape, source slices, destination slices)."""
     npad = len(pads) // 2
     shape = list(x.shape)
     src = [slice(None)] * x.ndim
@@ -105,15 +135,12 @@ def _pad_constant(x, pads, value):
         shape[dim] = size + left + right
         src[dim] = slice(crop_l, size - crop_r)
         dst[dim] = slice(max(left, 0), max(left, 0) + size - crop_l - crop_r)
-    out = checked_empty(shape, x.dtype.newbyteorder("="))
-    out.fill(value)
-    out[tuple(dst)] = x[tuple(src)]
-    return out
+    return shape, tuple(src), tuple(dst)
 
 
-def _pad_gather(x, pads, mode):
-    """reflect / replicate / circular: one parallel gather through per-dimension source
-    indices (numpy's fancy indexing took 30x torch's time)."""
+def _gather_geometry(x, pads, mode):
+    """reflect / replicate / circular: torch's checks, then (output shape, padded dims,
+    their (left, right) pads)."""
     npad = len(pads) // 2
     batched = x.ndim == npad + 2
     if mode != "circular" and 0 in x.shape[1 if batched else 0:]:
@@ -139,12 +166,22 @@ def _pad_gather(x, pads, mode):
                 raise RuntimeError("Padding value causes wrapping around more than once.")
             if shape[d] < 0:
                 raise RuntimeError("Negative padding value is resulting in an empty dimension")
+        if math.prod(shape):
+            # torch checks no wrap-around only when it copies something (circular
+            # (1, -1) over a dimension of 1 in an empty tensor is fine)
+            for d in dims:
+                _source_index(x.shape[d], *sides[d], mode)
     else:
         _check_output_size(x.shape, shape, dims, mode)
-    out = checked_empty(shape, x.dtype.newbyteorder("="))
+    return shape, dims, sides
+
+
+def _pad_gather(x, pads, mode, out):
+    """One parallel gather through per-dimension source indices (numpy's fancy indexing
+    took 30x torch's time)."""
+    npad = len(pads) // 2
+    shape, dims, sides = _gather_geometry(x, pads, mode)
     if out.size:
-        # indices only for a non-empty output: torch checks no wrap-around when it copies
-        # nothing (circular (1, -1) over a dimension of 1 in an empty tensor is fine)
         idx = [_source_index(x.shape[d], *sides[d], mode) for d in dims]
         # as (planes, D, H, W) with singleton leading padded dims, for one parallel gather
         lead = (1,) * (3 - npad)
@@ -154,7 +191,6 @@ def _pad_gather(x, pads, mode):
                kernel_array(x).reshape((planes,) + lead + x.shape[x.ndim - npad:]),
                out.reshape((planes,) + lead + tuple(shape[x.ndim - npad:])), *idx,
                *_copy_span(idx[2]), work=out.size)
-    return out
 
 
 def _check_output_size(in_shape, out_shape, dims, mode):
@@ -205,3 +241,7 @@ def _source_index(size, left, right, mode):
     if span == 0:
         return np.zeros(0, dtype=np.intp)
     return start + (np.arange(size + left + right, dtype=np.intp) - max(left, 0)) % span
+
+
+_registry.register_single("pad", _normalize, _meta, _run,
+                          arrays=lambda input, *args, **kwargs: (as_array(input),))

@@ -4,92 +4,13 @@ They reshape with numpy (a view whenever the memory layout allows, like torch) a
 any dtype, since no kernel is involved.  Argument errors are raised at call time with
 torch's wording, because that is when torch raises them.
 """
-import math
 
-import numpy as np
-
+from ..._dispatch import dispatch
 from .._utils import as_array, wrap
 from ...tensor import Tensor
 from .module import Module
 
 __all__ = ["Flatten", "Unflatten", "Identity"]
-
-
-def _int_arg(value, fn, name, pos):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be int, "
-                        f"not {type(value).__name__}")
-    return int(value)
-
-
-def _wrap_dim(dim, ndim):
-    # torch wraps dims of a 0-d tensor as if it had one dimension.
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {dim})")
-    return dim % n
-
-
-def _flatten(x, start_dim, end_dim):
-    start_dim = _int_arg(start_dim, "flatten", "start_dim", 1)
-    end_dim = _int_arg(end_dim, "flatten", "end_dim", 2)
-    arr = as_array(x)
-    start, end = _wrap_dim(start_dim, arr.ndim), _wrap_dim(end_dim, arr.ndim)
-    if start > end:
-        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    if arr.ndim == 0:
-        return wrap(arr.reshape(1))
-    shape = arr.shape[:start] + (math.prod(arr.shape[start:end + 1]),) + arr.shape[end + 1:]
-    return wrap(arr.reshape(shape))
-
-
-def _infer_sizes(sizes, numel):
-    """torch's infer_size: resolve one -1; None when the sizes do not match `numel`."""
-    inferred, known = None, 1
-    for i, s in enumerate(sizes):
-        if s == -1:
-            if inferred is not None:
-                raise RuntimeError("unflatten got an unexpected error:\n"
-                                   "only one dimension can be inferred")
-            inferred = i
-        elif s >= 0:
-            known *= s
-        else:
-            raise RuntimeError("unflatten got an unexpected error:\ninvalid shape dimension "
-                               f"{s} at index {i} of shape {list(sizes)}")
-    if numel == known or (inferred is not None and known > 0 and numel % known == 0):
-        sizes = list(sizes)
-        if inferred is not None:
-            if known == 0:
-                raise RuntimeError(
-                    "unflatten got an unexpected error:\ncannot reshape tensor of 0 elements "
-                    f"into shape {sizes} because the unspecified dimension size -1 can be any "
-                    "value and is ambiguous")
-            sizes[inferred] = numel // known
-        return tuple(sizes)
-    return None
-
-
-def _unflatten(x, dim, sizes):
-    dim = _int_arg(dim, "unflatten", "dim", 1)
-    for pos, s in enumerate(sizes):
-        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)):
-            raise TypeError("unflatten(): argument 'sizes' (position 2) must be tuple of ints, "
-                            f"but found element of type {type(s).__name__} at pos {pos}")
-    sizes = tuple(int(s) for s in sizes)
-    arr = as_array(x)
-    dim = _wrap_dim(dim, arr.ndim)
-    if not sizes:
-        raise RuntimeError("unflatten: sizes must be non-empty")
-    if arr.ndim == 0:
-        raise RuntimeError("unflatten got an unexpected error:\n"
-                           "Dimension specified as 0 but tensor has no dimensions")
-    resolved = _infer_sizes(sizes, arr.shape[dim])
-    if resolved is None:
-        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
-                           f"size of dim {dim} ({arr.shape[dim]}) in the input tensor")
-    return wrap(arr.reshape(arr.shape[:dim] + resolved + arr.shape[dim + 1:]))
 
 
 class Flatten(Module):
@@ -115,7 +36,7 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input):
-        return _flatten(input, self.start_dim, self.end_dim)
+        return dispatch("flatten", input, self.start_dim, self.end_dim)
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -151,7 +72,7 @@ class Unflatten(Module):
         self.unflattened_size = unflattened_size
 
     def forward(self, input):
-        return _unflatten(input, self.dim, self.unflattened_size)
+        return dispatch("unflatten", input, self.dim, self.unflattened_size)
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

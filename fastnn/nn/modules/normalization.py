@@ -67,8 +67,7 @@ class _BatchNorm(Module):
         raise NotImplementedError
 
     def forward(self, input):
-        arr = as_array(input)
-        self._check_input_dim(arr)
+        self._check_input_dim(as_array(input))
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             np.add(self.num_batches_tracked, 1, out=self.num_batches_tracked)
@@ -78,7 +77,7 @@ class _BatchNorm(Module):
         use_batch_stats = self.training or (self.running_mean is None
                                             and self.running_var is None)
         record = not self.training or self.track_running_stats
-        return F.batch_norm(arr,
+        return F.batch_norm(input,
                             self.running_mean if record else None,
                             self.running_var if record else None,
                             self.weight, self.bias, use_batch_stats, factor, self.eps)

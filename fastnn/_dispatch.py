@@ -1,0 +1,409 @@
+"""The door every op passes: ``dispatch(op_name, *args, out=None, **kwargs)``.
+
+    normalise (checks, torch's errors) -> record (when a recorder is active in this
+    thread) -> output metadata -> allocate `out` unless given (a given one is checked) ->
+    choose the variant -> run it -> the result as a Tensor
+
+The registry entries are in `fastnn._registry`. The normalise and metadata steps are
+memoised per (op, input shapes/dtypes, argument values) as `fastnn.nn._plans` describes:
+measured on LeNet batch 1, the checks were ~60% of the forward's time. Only successful
+checks are remembered, so every error is still raised by the checking code.
+
+Variant choice (`choose`) follows `fastnn.backends`' precedence: `use` > `set_default` >
+autotuning (`benchmark`) > the op's rule.
+
+Tensor arithmetic reaches the same door through `dispatch_ufunc`, which registers each
+numpy ufunc as an op named after it ("add", "multiply", ...) the first time it passes.
+"""
+import threading
+import time
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _registry
+from ._registry import OPS, Attrs, NO_ATTRS
+from ._plans import Plans, call_key
+from ._alloc import allocate, check_alloc
+from .tensor import Tensor
+
+__all__ = ["dispatch", "dispatch_ufunc", "choose", "Call"]
+
+# ------------------------------------------------------------------ recording
+
+class Call(NamedTuple):
+    """One call through the door: the op, its canonical attributes, its inputs' shapes
+    (None for an absent optional input)."""
+    op: str
+    attrs: Attrs
+    shapes: tuple
+
+    def __repr__(self):
+        shapes = ", ".join("None" if s is None else repr(tuple(s)) for s in self.shapes)
+        attrs = "".join(f", {k}={v!r}" for k, v in self.attrs.items())
+        return f"Call({self.op}, shapes=[{shapes}]{attrs})"
+
+
+# Number of record() blocks open in any thread: when 0 (the usual case) the door's only
+# cost for recording is reading this global. Thread-locality is the list in `_local`.
+_recording = 0
+_local = threading.local()
+_recording_lock = threading.Lock()
+
+
+def _start_recording(sink):
+    global _recording
+    stack = _local.__dict__.setdefault("recorders", [])
+    stack.append(sink)
+    with _recording_lock:
+        _recording += 1
+
+
+def _stop_recording(sink):
+    global _recording
+    stack = _local.recorders
+    for i in range(len(stack) - 1, -1, -1):
+        if stack[i] is sink:
+            del stack[i]
+            break
+    with _recording_lock:
+        _recording -= 1
+
+
+def _record(name, attrs, inputs):
+    stack = getattr(_local, "recorders", None)
+    if stack:
+        call = Call(name, attrs, tuple(None if x is None else np.shape(x) for x in inputs))
+        for sink in stack:
+            sink.append(call)
+
+
+# ------------------------------------------------------------------ memoised checks
+
+_checked = Plans()
+
+
+def checked(name, args, kwargs):
+    """(entry, inputs, attrs, meta, plan) of a call: normalised and described, remembered
+    per call key when the op allows it."""
+    entry = OPS[name]
+    key = call_key(name, args, kwargs, entry.layout_key) if entry.arrays is not None else None
+    hit = _checked.get(key) if key is not None else None
+    if hit is not None:
+        return entry, entry.arrays(*args, **kwargs), hit[0], hit[1], hit[2]
+    return (entry,) + _normalized(entry, key, args, kwargs)
+
+
+def _normalized(entry, key, args, kwargs):
+    """(inputs, attrs, meta, plan) from the op's own checks, remembered under `key`."""
+    inputs, attrs = entry.normalize(*args, **kwargs)
+    meta = entry.meta(inputs, attrs)
+    if meta is not None:
+        _check_alloc(meta)
+    plan = entry.plan(inputs, attrs, meta) if entry.plan is not None else None
+    if key is not None:
+        _checked.plan(key, lambda: (attrs, meta, plan))
+    return inputs, attrs, meta, plan
+
+
+# ------------------------------------------------------------------ outputs
+
+_TORCH_DTYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long",
+                      "int32": "int", "int16": "short", "int8": "signed char",
+                      "uint8": "unsigned char", "bool": "bool", "float16": "c10::Half"}
+
+
+def _check_alloc(meta):
+    for shape, dtype in (meta if type(meta) is list else (meta,)):
+        check_alloc(shape, dtype)
+
+
+def _allocate(meta):
+    """The outputs `meta` describes (`checked` has refused impossible sizes)."""
+    if type(meta) is list:
+        return tuple(allocate(shape, dtype) for shape, dtype in meta)
+    return allocate(meta[0], meta[1])
+
+
+def _check_out(name, meta, out):
+    """`out` as the kernel writes it (plain ndarrays), after torch's checks."""
+    if meta is None:
+        raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
+    if type(meta) is list:
+        if not isinstance(out, (tuple, list)) or len(out) != len(meta):
+            raise TypeError(f"{name}(): argument 'out' must be tuple of {len(meta)} Tensors")
+        return tuple(_check_one_out(m, o) for m, o in zip(meta, out))
+    return _check_one_out(meta, out)
+
+
+def _check_one_out(meta, out):
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    shape, dtype = meta
+    if out.dtype != dtype:
+        name = _TORCH_DTYPE_NAMES.get(np.dtype(dtype).name, str(dtype))
+        got = _TORCH_DTYPE_NAMES.get(out.dtype.name, str(out.dtype))
+        raise RuntimeError(f"Expected out tensor to have dtype {name}, but got {got} instead")
+    if out.shape != tuple(shape):
+        # torch resizes such an output (with a deprecation warning); a numpy array that
+        # other arrays may view cannot be resized, so this is torch's refusal to resize
+        raise RuntimeError(
+            f"An output with shape {list(out.shape)} does not match the required output "
+            f"shape {list(shape)}, and fastnn cannot resize it: Trying to resize storage "
+            "that is not resizable")
+    if not out.flags.writeable:
+        raise ValueError("output array is read-only")
+    # kernels write into C-contiguous native memory; any other `out` gets a copy back
+    return np.ndarray.view(out, np.ndarray)
+
+
+def _as_result(value):
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray):
+        return np.ndarray.view(value, Tensor)
+    if isinstance(value, tuple):
+        return tuple(_as_result(v) for v in value)
+    return value
+
+
+def _kernel_out(out):
+    """A C-contiguous native stand-in for a given `out` (the given one when it is one)."""
+    if out.flags.c_contiguous and out.dtype.isnative:
+        return out
+    return np.empty(out.shape, out.dtype.newbyteorder("="))
+
+
+# ------------------------------------------------------------------ the door
+
+def dispatch(name, *args, out=None, **kwargs):
+    """Run op `name` on `args`/`kwargs` (its torch signature), into `out` when given."""
+    entry = OPS[name]
+    # the remembered-checks path of `checked`, inline: this is the hot path of every op
+    key = call_key(name, args, kwargs, entry.layout_key) if entry.arrays is not None else None
+    hit = _checked.get(key) if key is not None else None
+    if hit is not None:
+        inputs = entry.arrays(*args, **kwargs)
+        attrs, meta, plan = hit
+    else:
+        inputs, attrs, meta, plan = _normalized(entry, key, args, kwargs)
+    if _recording:
+        _record(name, attrs, inputs)
+    given = None
+    if out is None:
+        if meta is None:
+            result = None
+        elif type(meta) is list:
+            result = tuple(allocate(shape, dtype) for shape, dtype in meta)
+        else:
+            result = allocate(meta[0], meta[1])
+    else:
+        given = _check_out(name, meta, out)
+        result = (tuple(_kernel_out(o) for o in given) if type(given) is tuple
+                  else _kernel_out(given))
+    kernel_args = entry.kernel_args(inputs, attrs, result, plan)
+    if kernel_args is not None:
+        variant = choose(entry, kernel_args, inputs, attrs)   # a local: the compile
+        returned = variant.run(*kernel_args)                   # notice reads it
+        if meta is None:
+            return _as_result(returned)
+    elif meta is None:
+        return None
+    if given is not None:
+        _copy_back(given, result)
+        return out
+    if type(result) is tuple:
+        return tuple(_view(r, Tensor) for r in result)
+    return _view(result, Tensor)
+
+
+_view = np.ndarray.view
+
+
+def _copy_back(given, result):
+    if type(given) is tuple:
+        for g, r in zip(given, result):
+            if g is not r:
+                g[...] = r
+    elif given is not result:
+        given[...] = result
+
+
+def prepared(name, args, kwargs):
+    """(entry, kernel arguments or None, inputs, attrs) of a call, outputs allocated: what
+    `fastnn.backends.current`/`applicable` inspect without running."""
+    entry, inputs, attrs, meta, plan = checked(name, args, kwargs)
+    result = None if meta is None else _allocate(meta)
+    return entry, entry.kernel_args(inputs, attrs, result, plan), inputs, attrs
+
+
+# ------------------------------------------------------------------ choosing a variant
+
+benchmark_state = {"on": False}      # fastnn.backends.benchmark mirrors into this
+defaults = {}                          # fastnn.backends.set_default's choices
+# `use` blocks open in any thread: while 0 (and no defaults), `choose` reads no
+# thread-local state
+_using = 0
+_forced_local = threading.local()
+_using_lock = threading.Lock()
+_tuned = {}
+_tuning_lock = threading.Lock()
+
+
+def begin_use(op, variant):
+    """Force `variant` for `op` in this thread; returns what `end_use` restores."""
+    global _using
+    forced = _forced_local.__dict__.setdefault("forced", {})
+    previous = forced.get(op)
+    forced[op] = variant
+    with _using_lock:
+        _using += 1
+    return previous
+
+
+def end_use(op, previous):
+    global _using
+    forced = _forced_local.forced
+    if previous is None:
+        del forced[op]
+    else:
+        forced[op] = previous
+    with _using_lock:
+        _using -= 1
+
+
+def choose(entry, kernel_args, inputs=(), attrs=NO_ATTRS):
+    """The Variant of `entry` to run on `kernel_args`."""
+    if _using or defaults:
+        forced = getattr(_forced_local, "forced", None)
+        name = (forced.get(entry.name) if forced else None) or defaults.get(entry.name)
+        if name is not None:
+            variant = entry.variants[name]
+            reason = variant.refusal(kernel_args)
+            if reason:
+                raise ValueError(f"variant {name!r} of {entry.name} cannot run here: "
+                                 f"{reason}")
+            return variant
+    variants = entry.variants
+    if len(variants) == 1:
+        for variant in variants.values():
+            return variant
+    ruled = variants[entry.rule(*kernel_args)]
+    if benchmark_state["on"] and ruled.auto:
+        return _tuned_variant(entry, _tune_key(inputs, attrs), kernel_args)
+    return ruled
+
+
+def _tune_key(inputs, attrs):
+    return (tuple(None if x is None else (np.shape(x), getattr(x, "dtype", type(x)))
+                  for x in inputs), attrs)
+
+
+def clear_tuned():
+    _tuned.clear()
+
+
+def _tuned_variant(entry, key, kernel_args):
+    full_key = (entry.name, key)
+    name = _tuned.get(full_key)
+    if name is None:
+        with _tuning_lock:
+            name = _tuned.get(full_key) or _fastest(entry, kernel_args)
+            _tuned[full_key] = name
+    return entry.variants[name]
+
+
+def _fastest(entry, kernel_args, repeats=3):
+    timings = {}
+    for variant in entry.variants.values():
+        if not variant.auto or variant.refusal(kernel_args):
+            continue
+        variant.run(*kernel_args)             # compiles; never timed
+        best = float("inf")
+        for _ in range(repeats):
+            started = time.perf_counter()
+            variant.run(*kernel_args)
+            best = min(best, time.perf_counter() - started)
+        timings[variant.name] = best
+    return min(timings, key=timings.get)
+
+
+# ------------------------------------------------------------------ ufuncs
+
+def dispatch_ufunc(ufunc, method, inputs, kwargs):
+    """Run numpy ufunc `ufunc` (``method``: "__call__", "reduce", ...) through the door.
+
+    This is what the Tensor layer's ``__array_ufunc__`` calls, with numpy's protocol
+    arguments unchanged: `inputs` (arrays, Tensors or Python scalars) and `kwargs` (an
+    ``out`` tuple among them, as numpy passes it). Tensors are viewed as plain ndarrays
+    before the ufunc runs, so it does not come back to ``__array_ufunc__``; the result is
+    a Tensor (a tuple of them for a multi-output ufunc). Type promotion is numpy's for
+    the operands it is given: a caller wanting torch's promotion casts the operands (or
+    passes ``dtype=``) first. The op is named after the ufunc ("add", "multiply",
+    "maximum"; "add.reduce" for another method) and registered on first use.
+    """
+    name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+    if name not in OPS:
+        _register_ufunc(ufunc, method, name)
+    out = kwargs.get("out")
+    if out is not None:
+        kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+        if "where" in kwargs:
+            # numpy keeps `out`'s unselected elements: `out` is an argument of the ufunc
+            out = tuple(_plain(o) for o in out) if isinstance(out, tuple) else _plain(out)
+            return dispatch(name, *inputs, ufunc_out=out, **kwargs)
+        if isinstance(out, tuple) and len(out) == 1:
+            out = out[0]
+    return dispatch(name, *inputs, out=out, **kwargs)
+
+
+def _plain(value):
+    if isinstance(value, np.ndarray) and type(value) is not np.ndarray:
+        return np.ndarray.view(value, np.ndarray)
+    return value
+
+
+def _register_ufunc(ufunc, method, name):
+    def normalize(*operands, **kw):
+        return tuple(_plain(x) for x in operands), Attrs(**kw)
+
+    def arrays(*operands, **kw):
+        return tuple(_plain(x) for x in operands)
+
+    if method != "__call__":
+        def run(inputs, attrs, out):
+            return getattr(ufunc, method)(*inputs, **attrs)
+        _registry.register_single(name, normalize, lambda inputs, attrs: None, run)
+        return
+
+    def meta(inputs, attrs):
+        shape = np.broadcast_shapes(*(np.shape(x) for x in inputs))
+        dtypes = tuple(x.dtype if isinstance(x, np.ndarray) else
+                       type(x) if type(x) in (int, float, complex, bool) else
+                       np.asarray(x).dtype for x in inputs)
+        wanted = attrs.get("dtype")
+        outs = (None,) * ufunc.nout if wanted is None else (np.dtype(wanted),) * ufunc.nout
+        try:
+            resolved = ufunc.resolve_dtypes(dtypes + outs,
+                                            casting=attrs.get("casting", "same_kind"))
+        except (TypeError, ValueError):
+            return None        # the ufunc itself raises numpy's error when it runs
+        if "where" in attrs:
+            return None        # unselected elements must come from numpy's own choice
+        metas = [(shape, dtype) for dtype in resolved[ufunc.nin:]]
+        return metas[0] if ufunc.nout == 1 else metas
+
+    def run(inputs, attrs, out):
+        with np.errstate(all="ignore"):     # torch neither warns nor raises on inf/NaN
+            if out is None:
+                kw = dict(attrs)
+                if "ufunc_out" in kw:
+                    kw["out"] = kw.pop("ufunc_out")
+                return ufunc(*inputs, **kw)
+            kw = {k: v for k, v in attrs.items() if k != "dtype"}
+            ufunc(*inputs, out=out, **kw)
+            return out
+
+    # arrays=None: a call with a 0-d or scalar operand is never memoised anyway, and
+    # normalising a ufunc call costs less than keying it
+    _registry.register_single(name, normalize, meta, run, arrays=None)

@@ -1,0 +1,399 @@
+"""The door (fastnn/_dispatch.py), the op schema (fastnn/_registry.py) and fastnn.ops: every
+public functional op and every layer's forward passes the door; registered() lists them;
+out= handling; record() nesting and thread-locality; the ufunc entry point; ResNet-18's
+op counts."""
+import collections
+import pathlib
+import threading
+import types
+import warnings
+
+import numpy as np
+import pytest
+
+import fastnn
+import fastnn.nn as nn
+import fastnn.nn.functional as F
+from fastnn import _dispatch, _registry, ops
+from fastnn.examples import swap_imports
+
+RNG = np.random.default_rng(0)
+
+
+def rand(*shape):
+    return RNG.standard_normal(shape).astype(np.float32)
+
+
+X4 = rand(2, 3, 8, 8)
+X3 = rand(2, 3, 8)
+X5 = rand(1, 2, 4, 4, 4)
+
+# every public F function: (call, the op it must reach)
+F_CALLS = {
+    "conv1d": (lambda: F.conv1d(X3, rand(4, 3, 3)), "conv1d"),
+    "conv2d": (lambda: F.conv2d(X4, rand(4, 3, 3, 3), padding=1), "conv2d"),
+    "conv3d": (lambda: F.conv3d(X5, rand(3, 2, 3, 3, 3)), "conv3d"),
+    "max_pool1d": (lambda: F.max_pool1d(X3, 2), "max_pool1d"),
+    "max_pool2d": (lambda: F.max_pool2d(X4, 2), "max_pool2d"),
+    "max_pool3d": (lambda: F.max_pool3d(X5, 2), "max_pool3d"),
+    "max_pool1d_with_indices": (lambda: F.max_pool1d_with_indices(X3, 2),
+                                "max_pool1d_with_indices"),
+    "max_pool2d_with_indices": (lambda: F.max_pool2d_with_indices(X4, 2),
+                                "max_pool2d_with_indices"),
+    "max_pool3d_with_indices": (lambda: F.max_pool3d_with_indices(X5, 2),
+                                "max_pool3d_with_indices"),
+    "avg_pool1d": (lambda: F.avg_pool1d(X3, 2), "avg_pool1d"),
+    "avg_pool2d": (lambda: F.avg_pool2d(X4, 2), "avg_pool2d"),
+    "avg_pool3d": (lambda: F.avg_pool3d(X5, 2), "avg_pool3d"),
+    "adaptive_max_pool1d": (lambda: F.adaptive_max_pool1d(X3, 3), "adaptive_max_pool1d"),
+    "adaptive_max_pool2d": (lambda: F.adaptive_max_pool2d(X4, 3), "adaptive_max_pool2d"),
+    "adaptive_max_pool3d": (lambda: F.adaptive_max_pool3d(X5, 3), "adaptive_max_pool3d"),
+    "adaptive_max_pool1d_with_indices": (lambda: F.adaptive_max_pool1d_with_indices(X3, 3),
+                                         "adaptive_max_pool1d_with_indices"),
+    "adaptive_max_pool2d_with_indices": (lambda: F.adaptive_max_pool2d_with_indices(X4, 3),
+                                         "adaptive_max_pool2d_with_indices"),
+    "adaptive_max_pool3d_with_indices": (lambda: F.adaptive_max_pool3d_with_indices(X5, 3),
+                                         "adaptive_max_pool3d_with_indices"),
+    "adaptive_avg_pool1d": (lambda: F.adaptive_avg_pool1d(X3, 3), "adaptive_avg_pool1d"),
+    "adaptive_avg_pool2d": (lambda: F.adaptive_avg_pool2d(X4, 3), "adaptive_avg_pool2d"),
+    "adaptive_avg_pool3d": (lambda: F.adaptive_avg_pool3d(X5, 3), "adaptive_avg_pool3d"),
+    "linear": (lambda: F.linear(rand(2, 5), rand(3, 5)), "linear"),
+    "batch_norm": (lambda: F.batch_norm(X4, np.zeros(3, np.float32),
+                                        np.ones(3, np.float32)), "batch_norm"),
+    "pad": (lambda: F.pad(X4, (1, 1)), "pad"),
+    "dropout": (lambda: F.dropout(X4, 0.5), "dropout"),
+    "dropout1d": (lambda: F.dropout1d(X3, 0.5), "dropout1d"),
+    "dropout2d": (lambda: F.dropout2d(X4, 0.5), "dropout2d"),
+    "dropout3d": (lambda: F.dropout3d(X5, 0.5), "dropout3d"),
+    "relu": (lambda: F.relu(X4), "relu"),
+    "relu_": (lambda: F.relu_(X4.copy()), "relu"),
+    "relu6": (lambda: F.relu6(X4), "relu6"),
+    "hardtanh": (lambda: F.hardtanh(X4), "hardtanh"),
+    "hardtanh_": (lambda: F.hardtanh_(X4.copy()), "hardtanh"),
+    "leaky_relu": (lambda: F.leaky_relu(X4), "leaky_relu"),
+    "leaky_relu_": (lambda: F.leaky_relu_(X4.copy()), "leaky_relu"),
+    "elu": (lambda: F.elu(X4), "elu"),
+    "elu_": (lambda: F.elu_(X4.copy()), "elu"),
+    "gelu": (lambda: F.gelu(X4), "gelu"),
+    "silu": (lambda: F.silu(X4), "silu"),
+    "sigmoid": (lambda: F.sigmoid(X4), "sigmoid"),
+    "tanh": (lambda: F.tanh(X4), "tanh"),
+    "hardswish": (lambda: F.hardswish(X4), "hardswish"),
+    "hardsigmoid": (lambda: F.hardsigmoid(X4), "hardsigmoid"),
+    "softmax": (lambda: F.softmax(X4, 1), "softmax"),
+    "log_softmax": (lambda: F.log_softmax(X4, 1), "log_softmax"),
+}
+
+
+def public_functions():
+    return sorted(name for name in dir(F) if not name.startswith("_")
+                  and callable(getattr(F, name)))
+
+
+def test_the_catalogue_covers_every_public_functional_op():
+    assert sorted(F_CALLS) == public_functions()
+
+
+@pytest.mark.parametrize("name", sorted(F_CALLS))
+def test_every_functional_op_passes_the_door(name):
+    call, op = F_CALLS[name]
+    with ops.record() as calls:
+        result = call()
+    assert [c.op for c in calls] == [op]
+    results = result if isinstance(result, tuple) else (result,)
+    assert all(isinstance(r, fastnn.Tensor) for r in results)
+    assert op in ops.registered()
+
+
+def test_return_indices_selects_the_op_with_indices():
+    with ops.record() as calls:
+        F.max_pool2d(X4, 2, return_indices=True)
+        F.max_pool1d(X3, 2, return_indices=True)
+        F.adaptive_max_pool2d(X4, 3, return_indices=True)
+    assert [c.op for c in calls] == ["max_pool2d_with_indices", "max_pool1d_with_indices",
+                                     "adaptive_max_pool2d_with_indices"]
+
+
+# every layer with a forward that computes: (module, input, the ops its forward reaches)
+MODULES = [
+    (nn.Conv1d(3, 4, 3), X3, ["conv1d"]),
+    (nn.Conv2d(3, 4, 3), X4, ["conv2d"]),
+    (nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect"), X4, ["pad", "conv2d"]),
+    (nn.Conv3d(2, 3, 3), X5, ["conv3d"]),
+    (nn.MaxPool1d(2), X3, ["max_pool1d"]),
+    (nn.MaxPool2d(2), X4, ["max_pool2d"]),
+    (nn.MaxPool2d(2, return_indices=True), X4, ["max_pool2d_with_indices"]),
+    (nn.MaxPool3d(2), X5, ["max_pool3d"]),
+    (nn.AvgPool1d(2), X3, ["avg_pool1d"]),
+    (nn.AvgPool2d(2), X4, ["avg_pool2d"]),
+    (nn.AvgPool3d(2), X5, ["avg_pool3d"]),
+    (nn.AdaptiveMaxPool1d(3), X3, ["adaptive_max_pool1d"]),
+    (nn.AdaptiveMaxPool2d(3), X4, ["adaptive_max_pool2d"]),
+    (nn.AdaptiveMaxPool3d(3), X5, ["adaptive_max_pool3d"]),
+    (nn.AdaptiveAvgPool1d(3), X3, ["adaptive_avg_pool1d"]),
+    (nn.AdaptiveAvgPool2d(3), X4, ["adaptive_avg_pool2d"]),
+    (nn.AdaptiveAvgPool3d(3), X5, ["adaptive_avg_pool3d"]),
+    (nn.Linear(8, 3), X4, ["linear"]),
+    (nn.BatchNorm1d(3), X3, ["batch_norm"]),
+    (nn.BatchNorm2d(3), X4, ["batch_norm"]),
+    (nn.BatchNorm3d(2), X5, ["batch_norm"]),
+    (nn.Dropout(), X4, ["dropout"]),
+    (nn.Dropout1d(), X3, ["dropout1d"]),
+    (nn.Dropout2d(), X4, ["dropout2d"]),
+    (nn.Dropout3d(), X5, ["dropout3d"]),
+    (nn.ReLU(), X4, ["relu"]),
+    (nn.ReLU6(), X4, ["hardtanh"]),          # as torch: a Hardtanh(0, 6)
+    (nn.Hardtanh(), X4, ["hardtanh"]),
+    (nn.LeakyReLU(), X4, ["leaky_relu"]),
+    (nn.ELU(), X4, ["elu"]),
+    (nn.GELU(), X4, ["gelu"]),
+    (nn.SiLU(), X4, ["silu"]),
+    (nn.Sigmoid(), X4, ["sigmoid"]),
+    (nn.Tanh(), X4, ["tanh"]),
+    (nn.Hardswish(), X4, ["hardswish"]),
+    (nn.Hardsigmoid(), X4, ["hardsigmoid"]),
+    (nn.Softmax(1), X4, ["softmax"]),
+    (nn.LogSoftmax(1), X4, ["log_softmax"]),
+    (nn.Flatten(), X4, ["flatten"]),
+    (nn.Unflatten(1, (3, 1)), X4, ["unflatten"]),
+]
+
+
+@pytest.mark.parametrize("module, x, expected", MODULES,
+                         ids=[f"{type(m).__name__}-{i}" for i, (m, _, _) in enumerate(MODULES)])
+def test_every_layer_forward_passes_the_door(module, x, expected):
+    with ops.record() as calls:
+        module(fastnn.from_numpy(x.copy()))
+    assert [c.op for c in calls] == expected
+
+
+def test_the_catalogue_covers_every_computing_layer():
+    computing = {name for name in dir(nn) if isinstance(getattr(nn, name), type)
+                 and issubclass(getattr(nn, name), nn.Module)}
+    computing -= {"Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
+                  "ParameterDict", "Identity"}
+    assert computing == {type(m).__name__ for m, _, _ in MODULES}
+
+
+def test_registered_lists_every_op_with_its_variants():
+    registered = ops.registered()
+    assert set(registered) >= {op for _, op in F_CALLS.values()} | {"flatten", "unflatten"}
+    assert registered["linear"] == ["numba_gemm", "blas"]
+    assert registered["max_pool2d"] == ["separable", "direct"]
+    assert registered["relu"] == ["default"]
+    assert all(variants for variants in registered.values())
+    assert all(entry.backward is None for entry in _registry.OPS.values())
+
+
+def test_normalize_gives_canonical_frozen_hashable_printable_attrs():
+    entry = _registry.OPS["conv2d"]
+    x, w = rand(1, 3, 8, 8), rand(4, 3, 3, 3)
+    inputs, attrs = entry.normalize(x, w, None, 2, [1, 0], 1, 1)
+    assert attrs == _registry.Attrs(stride=(2, 2), padding=(1, 0), padding_end=(1, 0),
+                                    dilation=(1, 1), groups=1)
+    assert hash(attrs) == hash(entry.normalize(x, w, stride=(2, 2), padding=(1, 0))[1])
+    assert repr(attrs) == ("Attrs(stride=(2, 2), padding=(1, 0), padding_end=(1, 0), "
+                           "dilation=(1, 1), groups=1)")
+    with pytest.raises(AttributeError):
+        attrs.stride = (1, 1)
+    assert entry.meta(inputs, attrs) == ((1, 4, 4, 3), np.dtype(np.float32))
+    with pytest.raises(RuntimeError, match="expected input"):
+        entry.normalize(rand(1, 2, 8, 8), w)
+    _, same = entry.normalize(x, w, padding="same")
+    assert same.padding == (1, 1) and same.padding_end == (1, 1)
+
+
+def test_meta_of_a_multi_output_op_is_a_list():
+    entry = _registry.OPS["max_pool2d_with_indices"]
+    inputs, attrs = entry.normalize(X4, 3, 2, 1)
+    assert entry.meta(inputs, attrs) == [((2, 3, 4, 4), np.dtype(np.float32)),
+                                         ((2, 3, 4, 4), np.dtype(np.int64))]
+
+
+# ------------------------------------------------------------------ out=
+
+def test_out_is_written_and_returned(torch):
+    x, w = rand(1, 3, 8, 8), rand(4, 3, 3, 3)
+    out = fastnn.empty(1, 4, 8, 8)
+    result = _dispatch.dispatch("conv2d", x, w, padding=1, out=out)
+    assert result is out
+    want = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
+    np.testing.assert_allclose(out, want.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_out_that_is_not_contiguous_gets_the_result_copied_back():
+    x = rand(2, 5)
+    holder = np.zeros((5, 2), np.float32)
+    out = holder.T
+    assert not out.flags.c_contiguous
+    _dispatch.dispatch("relu", x, out=out)
+    np.testing.assert_array_equal(holder.T, np.maximum(x, 0))
+
+
+def test_out_of_a_multi_output_op_is_a_tuple():
+    values = np.empty((2, 3, 4, 4), np.float32)
+    indices = np.empty((2, 3, 4, 4), np.int64)
+    result = _dispatch.dispatch("max_pool2d_with_indices", X4, 2, out=(values, indices))
+    want_values, want_indices = F.max_pool2d_with_indices(X4, 2)
+    assert result[0] is values and result[1] is indices
+    np.testing.assert_array_equal(values, want_values)
+    np.testing.assert_array_equal(indices, want_indices)
+    with pytest.raises(TypeError, match="tuple of 2 Tensors"):
+        _dispatch.dispatch("max_pool2d_with_indices", X4, 2, out=values)
+
+
+def test_out_with_the_wrong_dtype_or_shape_is_refused_with_torch_words(torch):
+    x, w = rand(2, 3), rand(4, 3)
+    try:    # the dtype wording comes from torch's linear
+        torch._C._nn.linear(torch.from_numpy(x), torch.from_numpy(w),
+                            out=torch.empty(2, 4, dtype=torch.float64))
+    except RuntimeError as error:
+        message = str(error)
+    with pytest.raises(RuntimeError) as caught:
+        _dispatch.dispatch("linear", x, w, out=np.empty((2, 4), np.float64))
+    assert str(caught.value) == message
+    with pytest.raises(RuntimeError, match=r"shape \[3, 4\] does not match the required "
+                                           r"output shape \[2, 4\]"):
+        _dispatch.dispatch("linear", x, w, out=np.empty((3, 4), np.float32))
+    readonly = np.empty((2, 4), np.float32)
+    readonly.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        _dispatch.dispatch("linear", x, w, out=readonly)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'out'"):
+        _dispatch.dispatch("flatten", x, out=np.empty(8, np.float32))
+
+
+# ------------------------------------------------------------------ record()
+
+def test_record_nests_and_collects_readable_calls():
+    with ops.record() as outer:
+        F.relu(X4)
+        with ops.record() as inner:
+            F.max_pool2d(X4, 2)
+    assert [c.op for c in outer] == ["relu", "max_pool2d"]
+    assert [c.op for c in inner] == ["max_pool2d"]
+    assert repr(inner[0]) == ("Call(max_pool2d, shapes=[(2, 3, 8, 8)], kernel_size=(2, 2), "
+                              "stride=(2, 2), padding=(0, 0), dilation=(1, 1), "
+                              "ceil_mode=False)")
+    assert _dispatch._recording == 0
+    with ops.record() as after:
+        pass
+    F.relu(X4)
+    assert after == []
+
+
+def test_record_ends_when_its_block_raises():
+    with pytest.raises(RuntimeError):
+        with ops.record() as calls:
+            F.relu(X4)
+            F.conv2d(X4, rand(4, 2, 3, 3))
+    assert [c.op for c in calls] == ["relu"]     # a refused call is recorded: it was made
+    assert _dispatch._recording == 0
+
+
+def test_record_sees_only_its_own_thread():
+    started, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def other():
+        with ops.record() as calls:
+            started.set()
+            release.wait(10)
+            F.tanh(X4)
+        seen["other"] = [c.op for c in calls]
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    started.wait(10)
+    with ops.record() as mine:
+        F.sigmoid(X4)
+        release.set()
+        thread.join(10)
+    assert [c.op for c in mine] == ["sigmoid"]
+    assert seen["other"] == ["tanh"]
+
+
+# ------------------------------------------------------------------ ufuncs
+
+def test_dispatch_ufunc_runs_records_and_wraps():
+    a, b = rand(2, 3), rand(3)
+    with ops.record() as calls:
+        total = _dispatch.dispatch_ufunc(np.add, "__call__", (fastnn.from_numpy(a), b), {})
+        scaled = _dispatch.dispatch_ufunc(np.multiply, "__call__", (a, 2.0), {})
+        quotient, rest = _dispatch.dispatch_ufunc(np.divmod, "__call__", (a, 0.5), {})
+        summed = _dispatch.dispatch_ufunc(np.add, "reduce", (a,), {"axis": 0})
+    assert [c.op for c in calls] == ["add", "multiply", "divmod", "add.reduce"]
+    assert calls[0].shapes == ((2, 3), (3,))
+    assert calls[3].attrs == _registry.Attrs(axis=0)
+    for got, want in ((total, a + b), (scaled, a * 2.0), (quotient, np.divmod(a, 0.5)[0]),
+                      (rest, np.divmod(a, 0.5)[1]), (summed, a.sum(0))):
+        assert isinstance(got, fastnn.Tensor) and got.dtype == want.dtype
+        np.testing.assert_array_equal(np.asarray(got), want)
+    out = np.empty((2, 3), np.float32)
+    assert _dispatch.dispatch_ufunc(np.add, "__call__", (a, b), {"out": (out,)}) is out
+    np.testing.assert_array_equal(out, a + b)
+    kept = np.full((2, 3), 7, np.float32)
+    mask = a > 0
+    _dispatch.dispatch_ufunc(np.add, "__call__", (a, b), {"out": (kept,), "where": mask})
+    np.testing.assert_array_equal(kept, np.where(mask, a + b, 7))
+    with pytest.raises(TypeError):
+        _dispatch.dispatch_ufunc(np.add, "__call__", (a, "x"), {})
+
+
+def test_fastnn_add_is_torch_add(torch):
+    a, b = rand(2, 3), rand(2, 3)
+    want = torch.add(torch.from_numpy(a), torch.from_numpy(b), alpha=2).numpy()
+    np.testing.assert_allclose(fastnn.add(a, b, alpha=2), want, rtol=1e-6)
+    with ops.record() as calls:
+        fastnn.add(a, b)
+    assert [c.op for c in calls] == ["add"]
+
+
+# ------------------------------------------------------------------ memoised checks
+
+def test_a_remembered_call_still_checks_arguments_of_other_values():
+    F.relu(X4)
+    F.leaky_relu(X4, 0.1)
+    with pytest.raises(TypeError):
+        F.leaky_relu(X4, "0.1")
+    x = X4.copy()
+    F.hardtanh(x, -1.0, 1.0)
+    with pytest.raises(ValueError, match="min_val cannot be greater than max_val"):
+        F.hardtanh(x, 2.0, 1.0)
+
+
+def test_an_implicit_softmax_dim_warns_on_every_call():
+    for _ in range(2):
+        with pytest.warns(UserWarning, match="Implicit dimension choice for softmax") as got:
+            F.softmax(X4)
+        assert got[0].filename == __file__
+
+
+def test_dropout2d_warns_on_every_call_and_points_at_the_caller():
+    for _ in range(2):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            F.dropout2d(rand(2, 3), 0.5)
+        assert caught and caught[0].filename == __file__
+
+
+# ------------------------------------------------------------------ ResNet-18
+
+def load_worktree_example(name):
+    """The example from this checkout (fastnn.examples may resolve to an installed copy)."""
+    path = pathlib.Path(fastnn.__file__).resolve().parent.parent / "examples" / f"{name}.py"
+    module = types.ModuleType(f"example_{name}")
+    exec(compile(swap_imports(path.read_text()), str(path), "exec"), module.__dict__)
+    return module
+
+
+def test_resnet18_under_record_shows_every_layer():
+    model = load_worktree_example("resnet").build().eval()
+    with ops.record() as calls:
+        model(fastnn.randn(1, 3, 64, 64))
+    counts = collections.Counter(c.op for c in calls)
+    assert counts == {"conv2d": 20, "batch_norm": 20, "relu": 17, "add": 8,
+                      "max_pool2d": 1, "adaptive_avg_pool2d": 1, "flatten": 1, "linear": 1}
+    adds = [c for c in calls if c.op == "add"]
+    assert all(len(set(c.shapes)) == 1 for c in adds)
+    assert calls[-1].shapes == ((1, 512), (1000, 512), (1000,))
