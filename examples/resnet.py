@@ -26,7 +26,7 @@ class BasicBlock(nn.Module):
         out = self.bn2(self.conv2(out))
         if self.downsample is not None:
             identity = self.downsample(x)
-        out = torch.add(out, identity)      # one op, also where `+` bypasses a tracer
+        out = out + identity
         return F.relu(out)
 
 

@@ -340,21 +340,29 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
     a Tensor (a tuple of them for a multi-output ufunc). Type promotion is numpy's for
     the operands it is given: a caller wanting torch's promotion casts the operands (or
     passes ``dtype=``) first. The op is named after the ufunc ("add", "multiply",
-    "maximum"; "add.reduce" for another method) and registered on first use.
+    "maximum"; "add.reduce" for another method; "np.tanh" where a functional op has the
+    ufunc's name) and registered on first use.
     """
-    name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
-    if name not in OPS:
+    name = _ufunc_ops.get((ufunc, method))
+    if name is None:
+        name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+        if name in OPS:               # a functional op's name (tanh): keep numpy's apart
+            name = "np." + name
         _register_ufunc(ufunc, method, name)
+        _ufunc_ops[ufunc, method] = name
     out = kwargs.get("out")
     if out is not None:
+        # `out` stays an argument of the ufunc: numpy casts into it as the caller's
+        # `casting` allows (the Tensor layer has checked torch's rule for in-place ops) and,
+        # with where=, keeps its unselected elements
         kwargs = {k: v for k, v in kwargs.items() if k != "out"}
-        if "where" in kwargs:
-            # numpy keeps `out`'s unselected elements: `out` is an argument of the ufunc
-            out = tuple(_plain(o) for o in out) if isinstance(out, tuple) else _plain(out)
-            return dispatch(name, *inputs, ufunc_out=out, **kwargs)
-        if isinstance(out, tuple) and len(out) == 1:
-            out = out[0]
-    return dispatch(name, *inputs, out=out, **kwargs)
+        plain = tuple(_plain(o) for o in out) if isinstance(out, tuple) else _plain(out)
+        dispatch(name, *inputs, ufunc_out=plain, **kwargs)
+        return out[0] if isinstance(out, tuple) and len(out) == 1 else out
+    return dispatch(name, *inputs, **kwargs)
+
+
+_ufunc_ops = {}      # (ufunc, method) -> the name of its op
 
 
 def _plain(value):
@@ -372,12 +380,27 @@ def _register_ufunc(ufunc, method, name):
 
     if method != "__call__":
         def run(inputs, attrs, out):
-            return getattr(ufunc, method)(*inputs, **attrs)
+            kw = dict(attrs)
+            if "ufunc_out" in kw:
+                kw["out"] = kw.pop("ufunc_out")
+            return getattr(ufunc, method)(*inputs, **kw)
         _registry.register_single(name, normalize, lambda inputs, attrs: None, run)
         return
 
     def meta(inputs, attrs):
+        if "ufunc_out" in attrs or ufunc.signature is not None:
+            return None        # the ufunc writes into the caller's out (dispatch_ufunc),
+                               # or a generalised ufunc (matmul) shapes its own output
         shape = np.broadcast_shapes(*(np.shape(x) for x in inputs))
+        signature = attrs.get("signature")
+        if (isinstance(signature, tuple) and "where" not in attrs
+                and all(d is not None for d in signature[ufunc.nin:])):
+            # the Tensor layer's torch promotion names the loop, outputs included
+            metas = [(shape, np.dtype(d)) for d in signature[ufunc.nin:]]
+            return metas[0] if ufunc.nout == 1 else metas
+        if attrs.get("dtype") is not None and "where" not in attrs:
+            metas = [(shape, np.dtype(attrs["dtype"]))] * ufunc.nout    # numpy's dtype=
+            return metas[0] if ufunc.nout == 1 else metas
         dtypes = tuple(x.dtype if isinstance(x, np.ndarray) else
                        type(x) if type(x) in (int, float, complex, bool) else
                        np.asarray(x).dtype for x in inputs)
@@ -407,3 +430,7 @@ def _register_ufunc(ufunc, method, name):
     # arrays=None: a call with a 0-d or scalar operand is never memoised anyway, and
     # normalising a ufunc call costs less than keying it
     _registry.register_single(name, normalize, meta, run, arrays=None)
+
+
+# Tensor sits below this layer: it learns the ufunc door here (see Tensor._ufunc_door)
+Tensor._ufunc_door = staticmethod(dispatch_ufunc)

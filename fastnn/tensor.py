@@ -132,9 +132,14 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
             return array
         return array.view(Tensor)
 
+    # fastnn._dispatch, a layer above, sets this to its `dispatch_ufunc` when imported
+    # (always, through `import fastnn`): ufuncs on Tensors then pass the op door
+    _ufunc_door = None
+
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         """numpy ufuncs (arithmetic, comparisons, ``np.exp``...) on Tensors: torch's result
-        dtype and errors (``fastnn._ufunc_rules``), then numpy's loop; results are Tensors."""
+        dtype and errors (``fastnn._ufunc_rules``), then numpy's loop through the op door
+        (`_ufunc_door`); results are Tensors."""
         arrays = []
         for x in inputs:
             if isinstance(x, np.ndarray):
@@ -160,12 +165,19 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
                     arrays[i] = scalar_operand(arrays[i])
                 kwargs["signature"] = signature
                 kwargs["casting"] = "unsafe"
+        door = Tensor._ufunc_door
         if out is not None:
             kwargs["out"] = tuple(_ndarray_view(o, np.ndarray) if isinstance(o, Tensor) else o
                                   for o in out)
-            getattr(ufunc, method)(*arrays, **kwargs)
+            if door is None:
+                getattr(ufunc, method)(*arrays, **kwargs)
+            else:
+                door(ufunc, method, arrays, kwargs)
             return out[0] if len(out) == 1 else out
-        result = getattr(ufunc, method)(*arrays, **kwargs)
+        if door is not None:
+            result = door(ufunc, method, arrays, kwargs)
+        else:
+            result = getattr(ufunc, method)(*arrays, **kwargs)
         if builtin_type(result) is np.ndarray:
             return _ndarray_view(result, Tensor)
         if builtin_type(result) is tuple:
