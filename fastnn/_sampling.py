@@ -281,3 +281,8 @@ def normal_fill(arr, mean, std, generator):
         values = normal(gen, arr.size, compute, mean, std, arr.flags.c_contiguous)
         fill_in_memory_order(arr, values)
     return arr
+
+
+def bernoulli(gen, n, p):
+    """`n` draws of ``bernoulli_(p)`` (scalar p) as booleans: a 53-bit uniform below `p`."""
+    return _unit_float(gen.random64(n), np.dtype(np.float64)) < p
