@@ -7,6 +7,7 @@ whole arrays of 32-bit words through numpy, so the samplers in ``_sampling.py`` 
 torch's transforms vectorised. The generator also keeps torch's cached second normal sample
 (the scalar Box-Muller path caches ``r * sin(theta)`` for the next call).
 """
+import operator
 import os
 
 import numpy as np
@@ -32,14 +33,10 @@ def _init_genrand(seed32):
 
 
 def _seed_value(seed):
-    """`seed` as torch's 64-bit seed: int() first, negatives wrap, out of range errors."""
-    if isinstance(seed, Generator) or seed is None:
-        raise TypeError(f"int() argument must be a string, a bytes-like object or a real "
-                        f"number, not '{type(seed).__name__}'")
-    value = int(seed)
-    if not -2**63 <= value < 2**64:
+    """`seed` as torch's 64-bit seed: negatives wrap, out of range is an error."""
+    if not -2**63 <= seed < 2**64:
         raise ValueError("Overflow when unpacking long long")
-    return value & 0xFFFF_FFFF_FFFF_FFFF
+    return seed & 0xFFFF_FFFF_FFFF_FFFF
 
 
 class Generator:
@@ -57,16 +54,18 @@ class Generator:
 
     def __init__(self, device="cpu"):
         if str(device) != "cpu":
-            raise RuntimeError(f"Device type {str(device).upper()} is not supported for "
-                               f"torch.Generator() api.")
+            raise RuntimeError(f"Cannot get {str(device).upper()} generator: fastnn runs on "
+                               f"the CPU only")
         self.device = "cpu"
         self._engine = np.random.MT19937()
         self._words = np.random.Generator(self._engine)
         self.manual_seed(DEFAULT_SEED)
 
     def manual_seed(self, seed):
-        """Seeds the generator (any int in [-2**63, 2**64)); returns the generator."""
-        self._seed = _seed_value(seed)
+        """Seeds the generator (an int in [-2**63, 2**64)); returns the generator."""
+        if isinstance(seed, (bool, np.bool_)) or not hasattr(seed, "__index__"):
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
+        self._seed = _seed_value(operator.index(seed))
         self._engine.state = {"bit_generator": "MT19937",
                               "state": {"key": _init_genrand(self._seed & 0xFFFF_FFFF),
                                         "pos": _MT_N}}
@@ -106,11 +105,10 @@ class Generator:
         """Restores a state from ``get_state`` (or torch's ``get_rng_state()``)."""
         raw = np.ascontiguousarray(np.asarray(new_state))
         if raw.dtype != np.uint8:
-            raise TypeError(f"expected a torch.ByteTensor, but got {raw.dtype}")
-        if raw.size not in (_STATE_BYTES - 8, _STATE_BYTES):
-            raise RuntimeError(f"Expected either a THGeneratorState of size 5048 or a "
-                               f"CPUGeneratorImplState of size 5056 but found the input RNG "
-                               f"state size to be {raw.size}")
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        if raw.size != _STATE_BYTES:
+            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but "
+                               f"found the input RNG state size to be {raw.size}")
         raw = raw.reshape(-1)
         left = int(raw[8:12].view(np.int32)[0])
         key = raw[24:24 + 8 * _MT_N].view(np.uint64).astype(np.uint32)
@@ -164,7 +162,7 @@ def manual_seed(seed):
     ``randperm``, ``Tensor.uniform_/normal_``, ``nn.init``, the layers' initialisation)
     give the values torch gives after ``torch.manual_seed(s)`` for the same calls.
     """
-    return default_generator.manual_seed(seed)
+    return default_generator.manual_seed(_seed_value(int(seed)))
 
 
 def initial_seed():

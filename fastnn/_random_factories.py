@@ -41,7 +41,9 @@ def _randint_args(args, kwargs):
     for position, name in enumerate(names):
         value = bound[name]
         if name == "size":
-            if _is_int(value) and not isinstance(value, (bool, np.bool_)):
+            if _is_int(value) and len(names) == 3:
+                raise _invalid_combination("randint", args, {})
+            if _is_int(value):
                 raise TypeError(f"randint(): argument 'size' (position {position + 1}) must "
                                 f"be tuple of ints, not {type(value).__name__}")
         elif isinstance(value, (float, np.floating)):
