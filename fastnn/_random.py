@@ -124,15 +124,17 @@ class Generator:
         return self
 
     def random32(self, n):
-        """The next `n` 32-bit outputs of mt19937, as uint64 (torch's ``random()``)."""
+        """The next `n` 32-bit outputs of mt19937 as uint32 (torch's ``random()``)."""
         self._fresh = self._fresh and n == 0
-        return self._words.integers(0, 0xFFFF_FFFF, size=n, dtype=np.uint32,
-                                    endpoint=True).astype(np.uint64)
+        return self._words.integers(0, 0xFFFF_FFFF, size=n, dtype=np.uint32, endpoint=True)
 
     def random64(self, n):
-        """The next `n` 64-bit draws: two 32-bit outputs each, the first as the high word."""
-        words = self.random32(2 * n)
-        return (words[0::2] << np.uint64(32)) | words[1::2]
+        """The next `n` 64-bit draws (torch's ``random64()``): two 32-bit outputs each, the
+        first as the high word."""
+        pairs = self.random32(2 * n).reshape(n, 2)
+        if np.little_endian:
+            pairs = pairs[:, ::-1]
+        return np.ascontiguousarray(pairs).view(np.uint64).reshape(n)
 
     def __repr__(self):
         return "<fastnn.Generator object>"

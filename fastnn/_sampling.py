@@ -38,10 +38,13 @@ def fill_in_memory_order(arr, values):
 
 
 def _unit_float(words, dtype):
-    """torch's uniform_real(word, 0, 1) mantissa: the low `digits` bits, scaled."""
+    """torch's uniform_real(word, 0, 1): the low `digits` bits of the word, scaled
+    (uint32 words for float32, uint64 draws for float64; `words` is overwritten)."""
     digits = np.finfo(dtype).nmant + 1
-    mask = np.uint64((1 << digits) - 1)
-    return (words & mask).astype(dtype) * dtype.type(2.0 ** -digits)
+    np.bitwise_and(words, words.dtype.type((1 << digits) - 1), out=words)
+    values = words.astype(dtype)
+    values *= dtype.type(2.0 ** -digits)
+    return values
 
 
 def uniform(gen, n, dtype, low, high):
@@ -50,8 +53,23 @@ def uniform(gen, n, dtype, low, high):
     dtype = np.dtype(dtype)
     words = gen.random64(n) if dtype == np.float64 else gen.random32(n)
     low, high = dtype.type(low), dtype.type(high)
-    fma = fma64 if dtype == np.float64 else fma32
-    return fma(_unit_float(words, dtype), high - low, low)
+    unit, span = _unit_float(words, dtype), high - low
+    if dtype == np.float32 and _float64_sum_is_exact(span, low):
+        total = np.multiply(unit, span, dtype=np.float64)
+        total += low
+        return total.astype(np.float32)
+    return (fma64 if dtype == np.float64 else fma32)(unit, span, low)
+
+
+def _float64_sum_is_exact(span, low):
+    """Whether ``k * 2**-24 * span + low`` (k < 2**24, float32 span and low) is exact in
+    float64: the product has at most 48 significant bits from 2**(e_span - 48) up, low has
+    24 from 2**(e_low - 24) up, and the sum fits 53 bits when the two ranges together do.
+    Then float64 rounds nothing and the one rounding to float32 is the fused result."""
+    if low == 0 or span == 0:
+        return True
+    e_span, e_low = math.frexp(float(span))[1], math.frexp(float(low))[1]
+    return max(e_span, e_low) + 1 - min(e_span - 48, e_low - 24) <= 53
 
 
 def normal(gen, n, dtype, mean, std, contiguous=True):
@@ -112,11 +130,23 @@ def _two_sum(a, b):
 
 
 def fma32(a, b, c):
-    """float32 ``fma(a, b, c)``: the product is exact in float64 and the sum is rounded to
-    odd there, so the rounding to float32 is the only one that counts."""
-    product = np.asarray(a, np.float64) * np.asarray(b, np.float64)
-    total, error = _two_sum(product, np.broadcast_to(np.asarray(c, np.float64), product.shape))
-    return _round_to_odd(total, error).astype(np.float32)
+    """float32 ``fma(a, b, c)``. The product of two float32s is exact in float64, so the
+    float64 sum is rounded once there; rounding it again to float32 can only go wrong when
+    it lands exactly on a float32 tie (or in float32's subnormal range), and those few are
+    redone with the sum rounded to odd, which makes the final rounding the only one."""
+    total = np.multiply(a, b, dtype=np.float64)
+    total += np.asarray(c, np.float64)
+    result = total.astype(np.float32)
+    bits = total.view(np.int64)
+    suspect = (bits & 0x1FFF_FFFF) == 0x1000_0000
+    suspect |= (np.abs(total) < 2.0 ** -126) & (total != 0)
+    if suspect.any():
+        where = np.nonzero(suspect)
+        pick = (lambda v: v[where] if np.ndim(v) else v)
+        product = np.multiply(pick(a), pick(b), dtype=np.float64)
+        exact = _round_to_odd(*_two_sum(product, np.asarray(pick(c), np.float64) + 0 * product))
+        result[where] = exact.astype(np.float32)
+    return result
 
 
 _SPLIT = 134217729.0   # 2**27 + 1: Veltkamp's splitter for float64
@@ -229,9 +259,13 @@ def _scalar_normal(gen, n, mean, std):
 def integers(gen, n, low, high):
     """`n` samples of ``randint(low, high)`` as int64 (``random_from_to``)."""
     span = high - low
-    words = gen.random64(n) if span >= _WORD64_RANGE else gen.random32(n)
+    if span >= _WORD64_RANGE:
+        values = gen.random64(n) % np.uint64(span)
+    else:
+        values = (gen.random32(n) % np.uint32(span)).astype(np.uint64)
     # low + word % span wraps modulo 2**64 in torch; uint64 arithmetic does the same
-    return ((words % np.uint64(span)) + np.uint64(low % 2**64)).view(np.int64)
+    values += np.uint64(low % 2**64)
+    return values.view(np.int64)
 
 
 def permutation(gen, n):
@@ -240,7 +274,7 @@ def permutation(gen, n):
         return _inside_out_permutation(gen, n)
     if n < 2:
         return np.arange(n, dtype=np.int64)
-    offsets = (gen.random32(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
+    offsets = (gen.random32(n - 1) % np.arange(n, 1, -1, dtype=np.uint32)).tolist()
     perm = list(range(n))
     for i, offset in enumerate(offsets):
         j = i + offset
