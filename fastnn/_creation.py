@@ -266,14 +266,16 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **kwargs):
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None, **kwargs):
-    """Samples of U[0, 1) from fastnn's generator (reproducible after ``manual_seed``)."""
+    """Samples of U[0, 1): torch's values after the same ``manual_seed`` (or from the
+    ``fastnn.Generator`` given as `generator`)."""
     shape, dtype = _sized("rand", _size_arg("rand", size, kwargs.pop("size", None)),
                           dtype, device)
     return wrap(np.empty(shape, dtype)).uniform_(generator=generator)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None, **kwargs):
-    """Samples of N(0, 1) from fastnn's generator (reproducible after ``manual_seed``)."""
+    """Samples of N(0, 1): torch's values after the same ``manual_seed`` (or from the
+    ``fastnn.Generator`` given as `generator`)."""
     shape, dtype = _sized("randn", _size_arg("randn", size, kwargs.pop("size", None)),
                           dtype, device)
     return wrap(np.empty(shape, dtype)).normal_(generator=generator)

@@ -341,21 +341,25 @@ def test_numpy_generators_are_still_accepted():
                                       make(np.random.default_rng(3)))
 
 
-def test_fused_multiply_add_emulation_is_exact():
-    """fma32/fma64 round once: checked against exact rational arithmetic."""
+def test_fused_multiply_add_rounds_once():
+    """The fma kernel against exact rational arithmetic, float64 and float32."""
     rng = np.random.default_rng(0)
+    two_roundings_differ = False
     for _ in range(3):
         a, b, c = rng.standard_normal(3) * 10.0 ** rng.integers(-8, 8, size=3)
         a64 = rng.standard_normal(2000) * a
-        got = _sampling.fma64(a64, b, c)
+        got = _sampling.fma(a64, b, c)
         want = [float(Fraction(x) * Fraction(b) + Fraction(c)) for x in a64]
         np.testing.assert_array_equal(got, want)
         a32 = a64.astype(np.float32)
         b32, c32 = np.float32(b), np.float32(c)
-        got = _sampling.fma32(a32, b32, c32)
+        got = _sampling.fma(a32, b32, c32)
         want = [_nearest_float32(Fraction(float(x)) * Fraction(float(b32))
                                  + Fraction(float(c32))) for x in a32]
+        assert got.dtype == np.float32
         np.testing.assert_array_equal(got, np.array(want, np.float32))
+        two_roundings_differ |= not np.array_equal(got, a32 * b32 + c32)
+    assert two_roundings_differ     # the check can tell one rounding from two
 
 
 def _nearest_float32(exact):
