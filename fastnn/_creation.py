@@ -382,15 +382,19 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    """U[0, 1) samples with `input`'s shape (and dtype unless given)."""
+    """U[0, 1) samples with `input`'s shape (and dtype unless given), laid out like
+    `input` (as torch's preserve_format), so the values land where torch puts them."""
     arr = _input(input, "rand_like")
-    return rand(arr.shape, dtype=dtype or arr.dtype, device=device)
+    shape, dtype = _sized("rand_like", (arr.shape,), dtype or arr.dtype, device)
+    return wrap(np.empty_like(arr, dtype=dtype)).uniform_()
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    """N(0, 1) samples with `input`'s shape (and dtype unless given)."""
+    """N(0, 1) samples with `input`'s shape (and dtype unless given), laid out like
+    `input` (as torch's preserve_format), so the values land where torch puts them."""
     arr = _input(input, "randn_like")
-    return randn(arr.shape, dtype=dtype or arr.dtype, device=device)
+    shape, dtype = _sized("randn_like", (arr.shape,), dtype or arr.dtype, device)
+    return wrap(np.empty_like(arr, dtype=dtype)).normal_()
 
 
 # ---------------------------------------------------------------- shape functions

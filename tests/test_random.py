@@ -114,6 +114,8 @@ def test_non_contiguous_fills_follow_memory_order(torch):
                         (lambda: fastnn.zeros(4, 10)[:, ::2], lambda: torch.zeros(4, 10)[:, ::2])]:
         same(make().normal_(), tmake().normal_())
         same(make().uniform_(1, 2), tmake().uniform_(1, 2))
+        same(fastnn.rand_like(make()), torch.rand_like(tmake()))
+        same(fastnn.randn_like(make()), torch.randn_like(tmake()))
 
 
 def test_generator_objects_match_torch_and_leave_the_default_alone(torch):
