@@ -52,12 +52,16 @@ def _unit_float(words, dtype):
 
 
 def uniform(gen, n, dtype, low, high):
-    """`n` samples of U[low, high) in `dtype` (float32 or float64), as ``uniform_`` draws
-    them: the bounds are cast to `dtype` first, the arithmetic stays in `dtype`."""
+    """`n` samples of U[low, high) in `dtype`, as ``uniform_`` draws them: computed in
+    float32 (float16 and float32 tensors) or float64 with the bounds cast to that type,
+    then cast to `dtype`; a value that rounded up to `high` becomes `low` (torch's clamp)."""
     dtype = np.dtype(dtype)
-    words = gen.random64(n) if dtype == np.float64 else gen.random32(n)
-    low, high = dtype.type(low), dtype.type(high)
-    return fma(_unit_float(words, dtype), high - low, low)
+    compute = np.dtype(np.float64 if dtype == np.float64 else np.float32)
+    words = gen.random64(n) if compute == np.float64 else gen.random32(n)
+    start, stop = compute.type(low), compute.type(high)
+    values = fma(_unit_float(words, compute), stop - start, start).astype(dtype, copy=False)
+    values[values == dtype.type(high)] = dtype.type(low)
+    return values
 
 
 def normal(gen, n, dtype, mean, std, contiguous=True):
@@ -67,7 +71,22 @@ def normal(gen, n, dtype, mean, std, contiguous=True):
         return _blocked_normal(gen, n, dtype, _box_muller_avx2, _F32(mean), _F32(std))
     if n >= 16 and contiguous and dtype == np.float64:
         return _blocked_normal(gen, n, dtype, _box_muller_double, float(mean), float(std))
+    if n >= 16 and contiguous and dtype == np.float16:
+        return _blocked_normal_half(gen, n, _F32(mean), _F32(std))
     return _scalar_normal(gen, n, float(mean), float(std)).astype(dtype)
+
+
+def _blocked_normal_half(gen, n, mean, std):
+    """normal_fill for float16: float32 blocks of 16 fresh uniforms each (no uniforms for
+    the elements past the last full block), the tail block drawn fresh, cast down."""
+    full = n // 16 * 16
+    data = _unit_float(gen.random32(full + (16 if n % 16 else 0)), np.dtype(np.float32))
+    blocks = _box_muller_avx2(data.reshape(-1, 16), mean, std).reshape(-1)
+    out = np.empty(n, np.float16)
+    out[:full] = blocks[:full]
+    if n % 16:
+        out[n - 16:] = blocks[full:]
+    return out
 
 
 def _blocked_normal(gen, n, dtype, box_muller, mean, std):
@@ -169,24 +188,24 @@ def _inside_out_permutation(gen, n):
 def uniform_fill(arr, low, high, generator):
     """Fills the float array `arr` as ``arr.uniform_(low, high, generator=)`` does."""
     gen = resolve(generator)
-    compute = np.float64 if arr.dtype == np.float64 else np.float32
     if isinstance(gen, np.random.Generator):
+        compute = np.float64 if arr.dtype == np.float64 else np.float32
         values = gen.random(arr.shape, dtype=compute) * (high - low) + low
         np.copyto(arr, values, casting="unsafe")
     else:
-        fill_in_memory_order(arr, uniform(gen, arr.size, compute, low, high))
+        fill_in_memory_order(arr, uniform(gen, arr.size, arr.dtype, low, high))
     return arr
 
 
 def normal_fill(arr, mean, std, generator):
     """Fills the float array `arr` as ``arr.normal_(mean, std, generator=)`` does."""
     gen = resolve(generator)
-    compute = np.float64 if arr.dtype == np.float64 else np.float32
     if isinstance(gen, np.random.Generator):
+        compute = np.float64 if arr.dtype == np.float64 else np.float32
         values = gen.standard_normal(arr.shape, dtype=compute) * std + mean
         np.copyto(arr, values, casting="unsafe")
     else:
-        values = normal(gen, arr.size, compute, mean, std, arr.flags.c_contiguous)
+        values = normal(gen, arr.size, arr.dtype, mean, std, arr.flags.c_contiguous)
         fill_in_memory_order(arr, values)
     return arr
 

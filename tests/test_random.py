@@ -63,7 +63,7 @@ def test_unseeded_generator_starts_where_torch_starts(torch):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", DTYPES + ["float16"])
 def test_rand_randn_and_fills_match_torch_for_every_size(torch, seed, dtype):
     """Sizes around 16 cover the normal kernel's blocks and its recomputed tail; the small
     ones its scalar path, whose cached second value carries over to the next call."""
@@ -78,6 +78,18 @@ def test_rand_randn_and_fills_match_torch_for_every_size(torch, seed, dtype):
         same(fastnn.empty(n, dtype=dtype).uniform_(-2.5, 7),
              torch.empty(n, dtype=tdtype).uniform_(-2.5, 7))
         same(fastnn.randn(3, dtype=dtype), torch.randn(3, dtype=tdtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES + ["float16"])
+def test_uniform_never_returns_its_upper_bound(torch, dtype):
+    """A value rounded up to `to` becomes `from`, as torch clamps it."""
+    tdtype = getattr(torch, dtype)
+    step = float(np.finfo(dtype).eps)
+    fastnn.manual_seed(0)
+    torch.manual_seed(0)
+    ours = fastnn.empty(1000, dtype=dtype).uniform_(1, 1 + step)
+    same(ours, torch.empty(1000, dtype=tdtype).uniform_(1, 1 + step))
+    assert (ours == 1).all()
 
 
 def test_large_draws_match_torch(torch):
