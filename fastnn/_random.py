@@ -9,6 +9,7 @@ torch's transforms vectorised. The generator also keeps torch's cached second no
 """
 import operator
 import os
+import threading
 
 import numpy as np
 
@@ -57,6 +58,8 @@ class Generator:
             raise RuntimeError(f"Cannot get {str(device).upper()} generator: fastnn runs on "
                                f"the CPU only")
         self.device = "cpu"
+        # held for a whole sampler call, as torch holds its generator's mutex per kernel
+        self.lock = threading.RLock()
         self._engine = np.random.MT19937()
         self._words = np.random.Generator(self._engine)
         self.manual_seed(DEFAULT_SEED)
@@ -65,14 +68,18 @@ class Generator:
         """Seeds the generator (an int in [-2**63, 2**64)); returns the generator."""
         if isinstance(seed, (bool, np.bool_)) or not hasattr(seed, "__index__"):
             raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
-        self._seed = _seed_value(operator.index(seed))
+        with self.lock:
+            self._seed = _seed_value(operator.index(seed))
+            self._reset_engine()
+        return self
+
+    def _reset_engine(self):
         self._engine.state = {"bit_generator": "MT19937",
                               "state": {"key": _init_genrand(self._seed & 0xFFFF_FFFF),
                                         "pos": _MT_N}}
         self._fresh = True
         self.next_double_normal = None
         self.next_float_normal = None
-        return self
 
     def initial_seed(self):
         """The seed last given to ``manual_seed`` (or ``seed``)."""
@@ -112,15 +119,16 @@ class Generator:
         raw = raw.reshape(-1)
         left = int(raw[8:12].view(np.int32)[0])
         key = raw[24:24 + 8 * _MT_N].view(np.uint64).astype(np.uint32)
-        self._seed = int(raw[0:8].view(np.uint64)[0])
-        self._engine.state = {"bit_generator": "MT19937",
-                              "state": {"key": key, "pos": _MT_N + 1 - left}}
-        self._fresh = left == 1 and int(raw[16:24].view(np.uint64)[0]) == 0
         normal_at = 24 + 8 * _MT_N
         valid = raw[normal_at + 24:normal_at + 28].view(np.int32)[0]
-        self.next_double_normal = (float(raw[normal_at + 8:normal_at + 16].view(np.float64)[0])
-                                   if valid else None)
-        self.next_float_normal = None
+        with self.lock:
+            self._seed = int(raw[0:8].view(np.uint64)[0])
+            self._engine.state = {"bit_generator": "MT19937",
+                                  "state": {"key": key, "pos": _MT_N + 1 - left}}
+            self._fresh = left == 1 and int(raw[16:24].view(np.uint64)[0]) == 0
+            self.next_double_normal = (
+                float(raw[normal_at + 8:normal_at + 16].view(np.float64)[0]) if valid else None)
+            self.next_float_normal = None
         return self
 
     def random32(self, n):

@@ -18,6 +18,7 @@ fuses ``x * y + z`` into one rounding wherever its compiler could (measured: uni
   there on (torch 2.13's threshold, measured).
 - permutation: the swap loop of ``randperm_cpu`` (one 32-bit word per position).
 """
+import functools
 import math
 
 import numpy as np
@@ -28,6 +29,16 @@ from .kernels import random as _kernels
 
 _F32 = np.float32
 _WORD64_RANGE = 1 << 28
+
+
+def _holding_lock(sampler):
+    """Runs `sampler(gen, ...)` holding the generator's lock: one call's draws stay
+    consecutive when several threads share a generator."""
+    @functools.wraps(sampler)
+    def locked(gen, *args, **kwargs):
+        with gen.lock:
+            return sampler(gen, *args, **kwargs)
+    return locked
 
 
 def fill_in_memory_order(arr, values):
@@ -51,6 +62,7 @@ def _unit_float(words, dtype):
     return values
 
 
+@_holding_lock
 def uniform(gen, n, dtype, low, high):
     """`n` samples of U[low, high) in `dtype`, as ``uniform_`` draws them: computed in
     float32 (float16 and float32 tensors) or float64 with the bounds cast to that type,
@@ -64,6 +76,7 @@ def uniform(gen, n, dtype, low, high):
     return values
 
 
+@_holding_lock
 def normal(gen, n, dtype, mean, std, contiguous=True):
     """`n` samples of N(mean, std^2) in `dtype`, as ``normal_`` draws them."""
     dtype = np.dtype(dtype)
@@ -149,6 +162,7 @@ def _scalar_normal(gen, n, mean, std):
     return fma(out, std, mean)
 
 
+@_holding_lock
 def integers(gen, n, low, high):
     """`n` samples of ``randint(low, high)`` as int64 (``random_from_to``)."""
     span = high - low
@@ -161,6 +175,7 @@ def integers(gen, n, low, high):
     return values.view(np.int64)
 
 
+@_holding_lock
 def permutation(gen, n):
     """``randperm_cpu``: swap position i with i + word % (n - i), for i < n - 1."""
     if n >= 0xFFFF_FFFF // 20:
@@ -210,6 +225,7 @@ def normal_fill(arr, mean, std, generator):
     return arr
 
 
+@_holding_lock
 def bernoulli(gen, n, p):
     """`n` draws of ``bernoulli_(p)`` (scalar p) as booleans: a 53-bit uniform below `p`."""
     return _unit_float(gen.random64(n), np.dtype(np.float64)) < p

@@ -383,3 +383,24 @@ def _nearest_float32(exact):
                   np.nextafter(guess, np.float32(np.inf))]
     return min(candidates, key=lambda f: (abs(Fraction(float(f)) - exact),
                                           int(np.array(f).view(np.int32)) & 1))
+
+
+def test_concurrent_calls_each_draw_consecutive_words(torch):
+    """Threads sharing the default generator: every call's values are one of torch's
+    sequential calls, never a mix (the generator's lock covers a whole call)."""
+    import threading
+    torch.manual_seed(0)
+    expected = {tuple(torch.randn(17).tolist()) for _ in range(400)}
+    fastnn.manual_seed(0)
+    got = []
+
+    def draw():     # 17 elements: two draws per call (the values, then the tail block)
+        for _ in range(100):
+            got.append(tuple(fastnn.randn(17).tolist()))
+
+    workers = [threading.Thread(target=draw) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len(got) == 400 and set(got) == expected
