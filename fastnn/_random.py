@@ -13,6 +13,8 @@ import threading
 
 import numpy as np
 
+from ._torch_types import CPU
+
 __all__ = ["Generator", "manual_seed", "initial_seed", "seed", "default_generator",
            "get_rng_state", "set_rng_state"]
 
@@ -57,7 +59,7 @@ class Generator:
         if str(device) != "cpu":
             raise RuntimeError(f"Cannot get {str(device).upper()} generator: fastnn runs on "
                                f"the CPU only")
-        self.device = "cpu"
+        self.device = CPU
         # held for a whole sampler call, as torch holds its generator's mutex per kernel
         self.lock = threading.RLock()
         self._engine = np.random.MT19937()
@@ -79,7 +81,6 @@ class Generator:
                                         "pos": _MT_N}}
         self._fresh = True
         self.next_double_normal = None
-        self.next_float_normal = None
 
     def initial_seed(self):
         """The seed last given to ``manual_seed`` (or ``seed``)."""
@@ -128,7 +129,6 @@ class Generator:
             self._fresh = left == 1 and int(raw[16:24].view(np.uint64)[0]) == 0
             self.next_double_normal = (
                 float(raw[normal_at + 8:normal_at + 16].view(np.float64)[0]) if valid else None)
-            self.next_float_normal = None
         return self
 
     def random32(self, n):
