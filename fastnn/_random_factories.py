@@ -136,6 +136,8 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
                                   f"'{torch_type_name(dtype)}'")
     if dtype == np.float16 and n > 2049:
         raise RuntimeError("n cannot be greater than 2049 for Half type.")
+    if dtype == np.float32 and n > 2**24 + 1:
+        raise RuntimeError("n cannot be greater than 2^24+1 for Float type.")
     if dtype.kind in "iu" and n > 0 and n - 1 > np.iinfo(dtype).max:
         raise RuntimeError(f"value cannot be converted to type {_C_INT_NAMES[dtype.name]} "
                            f"without overflow")

@@ -206,6 +206,7 @@ def test_randint_randperm_arguments_like_torch(torch):
     lambda m: m.randperm(-1), lambda m: m.randperm(5.0), lambda m: m.randperm("a"),
     lambda m: m.randperm(5, dtype=m.bool), lambda m: m.randperm(300, dtype=m.uint8),
     lambda m: m.randperm(200, dtype=m.int8), lambda m: m.randperm(3000, dtype=m.float16),
+    lambda m: m.randperm(2**24 + 2, dtype=m.float32), lambda m: m.randperm(257, dtype=m.uint8),
 ])
 def test_sampler_errors_match_torch(torch, call):
     raises_like(lambda: call(torch), lambda: call(fastnn))
