@@ -5,18 +5,23 @@ the same floating-point operations, so the values equal torch's bit for bit. tor
 fuses ``x * y + z`` into one rounding wherever its compiler could (measured: uniform's
 ``x * (to - from) + from``, normal's ``* std + mean``); ``fma`` does the same here.
 
-- uniform: ``(word & (2**digits - 1)) * 2**-digits * (to - from) + from`` in the tensor's
-  dtype; float32 uses one 32-bit word (24 bits), float64 one 64-bit draw (53 bits).
+- uniform: ``(word & (2**digits - 1)) * 2**-digits * (to - from) + from``, fused, in
+  float32 (one 32-bit word, 24 bits; also for float16 tensors, cast down) or float64 (one
+  64-bit draw, 53 bits); a value that rounds up to ``to`` becomes ``from``.
 - normal, >= 16 contiguous elements: all uniforms first, then Box-Muller over blocks of 16
   (element j pairs with j + 8); a size that is not a multiple of 16 draws 16 more uniforms
-  and recomputes the last 16 elements from them. float32 runs torch's AVX2 kernel
-  (``avx_mathfun.h``'s log and sincos polynomials and fused multiply-adds), rewritten
-  lane by lane in ``kernels/random.py``.
+  and recomputes the last 16 elements from them (float16: one float32 buffer of 16 fresh
+  uniforms per block, so nothing is drawn for the elements past the last full block).
+  float32 runs torch's AVX2 kernel (``avx_mathfun.h``'s log and sincos polynomials, fused
+  multiply-adds), rewritten lane by lane in ``kernels/random.py``: what torch runs on AVX2
+  CPUs. torch's generic kernel (``ATEN_CPU_CAPABILITY=default``, or AVX-512 CPUs) differs
+  from its AVX2 one in the last bits, and so from fastnn.
 - normal, otherwise: the scalar Box-Muller of ``at::normal_distribution<double>``, which
   caches its second value in the generator for the next call.
 - integers: ``word % range + low``, a 32-bit word below a range of 2**28, a 64-bit draw from
   there on (torch 2.13's threshold, measured).
 - permutation: the swap loop of ``randperm_cpu`` (one 32-bit word per position).
+- bernoulli (dropout's masks): one 53-bit uniform per element, kept when below p.
 """
 import functools
 import math
@@ -114,7 +119,9 @@ def _blocked_normal(gen, n, dtype, box_muller, mean, std):
 
 
 def _box_muller_double(blocks, mean, std):
-    """``normal_fill_16<double>``: glibc log/cos/sin, no fused operations."""
+    """``normal_fill_16<double>``: log, cos and sin are libm's (numpy's float64 loops call
+    it on CPUs without AVX-512, as torch's std::log does), the final ``* std + mean``
+    fused."""
     radius = np.sqrt(-2.0 * np.log(1.0 - blocks[:, :8]))
     theta = (2.0 * math.pi) * blocks[:, 8:]
     out = np.empty_like(blocks)
