@@ -405,3 +405,22 @@ def test_concurrent_calls_each_draw_consecutive_words(torch):
     for worker in workers:
         worker.join()
     assert len(got) == 400 and set(got) == expected
+
+
+def test_resnet18_example_initialises_to_torch_weights(torch):
+    """examples/resnet.py as plain torch and through fastnn: its constructors' default
+    initialisation, then its own kaiming_normal_/constant_ pass, give torch's weights."""
+    import importlib.util
+    import pathlib
+    from fastnn import examples
+    path = pathlib.Path(__file__).resolve().parent.parent / "examples" / "resnet.py"
+    spec = importlib.util.spec_from_file_location("torch_resnet_for_rng_test", path)
+    theirs_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(theirs_module)
+    fastnn.manual_seed(0)
+    ours = examples.load("resnet").ResNet().state_dict()
+    torch.manual_seed(0)
+    theirs = theirs_module.ResNet().state_dict()
+    assert list(ours) == list(theirs)
+    for name, value in theirs.items():
+        same(ours[name], value)
