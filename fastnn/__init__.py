@@ -3,7 +3,8 @@ import types as _types
 
 from ._runtime import get_num_threads, set_num_threads
 from .tensor import Tensor, Size, device
-from ._random import manual_seed
+from ._random import (Generator, default_generator, manual_seed, initial_seed, seed,
+                      set_rng_state)
 from ._grad import (no_grad, enable_grad, set_grad_enabled, inference_mode,
                     is_grad_enabled, is_inference_mode_enabled)
 from ._creation import (
@@ -11,6 +12,7 @@ from ._creation import (
     rand, randn, arange, zeros_like, ones_like, empty_like, full_like, rand_like,
     randn_like, flatten, cat, concat, concatenate, stack, unsqueeze, squeeze, numel,
     is_tensor, is_floating_point, DTYPE_ALIASES as _DTYPE_ALIASES)
+from ._random_factories import get_rng_state, randint, randperm
 from .serialization import load, save
 from . import nn
 from ._functions import (
@@ -43,7 +45,9 @@ cuda = _types.SimpleNamespace(is_available=lambda: False, device_count=lambda: 0
 # `from fastnn import *` must not shadow the builtins float, int, bool, abs, pow, max, min,
 # sum, any and all
 __all__ = [
-    "Tensor", "Size", "device", "tensor", "manual_seed", "get_num_threads", "set_num_threads",
+    "Tensor", "Size", "device", "tensor", "manual_seed", "initial_seed", "seed",
+    "get_rng_state", "set_rng_state", "Generator", "default_generator", "randint", "randperm",
+    "get_num_threads", "set_num_threads",
     "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
     "is_inference_mode_enabled", "get_default_dtype", "set_default_dtype", "as_tensor",
     "from_numpy", "zeros", "ones", "empty", "full", "rand", "randn", "arange", "zeros_like",

@@ -124,14 +124,16 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **kwargs):
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None, **kwargs):
-    """Samples of U[0, 1) from fastnn's generator (reproducible after ``manual_seed``)."""
+    """Samples of U[0, 1): torch's values after the same ``manual_seed`` (or from the
+    ``fastnn.Generator`` given as `generator`)."""
     shape, dtype = _sized("rand", _size_arg("rand", size, kwargs.pop("size", None)),
                           dtype, device)
     return wrap(np.empty(shape, dtype)).uniform_(generator=generator)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None, **kwargs):
-    """Samples of N(0, 1) from fastnn's generator (reproducible after ``manual_seed``)."""
+    """Samples of N(0, 1): torch's values after the same ``manual_seed`` (or from the
+    ``fastnn.Generator`` given as `generator`)."""
     shape, dtype = _sized("randn", _size_arg("randn", size, kwargs.pop("size", None)),
                           dtype, device)
     return wrap(np.empty(shape, dtype)).normal_(generator=generator)
@@ -239,15 +241,19 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    """U[0, 1) samples with `input`'s shape (and dtype unless given)."""
+    """U[0, 1) samples with `input`'s shape (and dtype unless given), laid out like
+    `input` (as torch's preserve_format), so the values land where torch puts them."""
     arr = _input(input, "rand_like")
-    return rand(arr.shape, dtype=dtype or arr.dtype, device=device)
+    shape, dtype = _sized("rand_like", (arr.shape,), dtype or arr.dtype, device)
+    return wrap(np.empty_like(arr, dtype=dtype)).uniform_()
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    """N(0, 1) samples with `input`'s shape (and dtype unless given)."""
+    """N(0, 1) samples with `input`'s shape (and dtype unless given), laid out like
+    `input` (as torch's preserve_format), so the values land where torch puts them."""
     arr = _input(input, "randn_like")
-    return randn(arr.shape, dtype=dtype or arr.dtype, device=device)
+    shape, dtype = _sized("randn_like", (arr.shape,), dtype or arr.dtype, device)
+    return wrap(np.empty_like(arr, dtype=dtype)).normal_()
 
 
 # ---------------------------------------------------------------- shape functions

@@ -70,12 +70,12 @@ everything else. The methods that run an op of ``fastnn.nn.functional`` (``relu`
 """
 import numpy as np
 
-from . import _random
 from ._alloc import factory_shape
 from ._args import (_dims_list, _is_dtype_like, _is_int, check_broadcast_into, infer_shape,
                     int_arg, int_tuple_arg, torch_type_name, wrap_dim)
 from ._data import array_from_data
 from ._dtypes import DTYPE_ALIASES, as_dtype, get_default_dtype
+from ._sampling import normal_fill, uniform_fill
 from ._torch_types import CPU, Size, check_device, device, not_on_cpu
 from ._tensor_methods import FactoryMethods, MathMethods, ReductionMethods
 from ._ufunc_rules import check_output_cast, check_values, scalar_operand, ufunc_plan
@@ -550,28 +550,21 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
         return np.float64 if self.dtype == np.float64 else np.float32
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        """Fills with samples of N(mean, std^2) from fastnn's generator; returns itself."""
-        dtype = self._random_dtype("normal_kernel_cpu")
+        """Fills with samples of N(mean, std^2), the values torch draws; returns itself."""
+        self._random_dtype("normal_kernel_cpu")
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-        values = _generator(generator).standard_normal(self.shape, dtype=dtype)
-        values *= std
-        values += mean
-        self[...] = values
-        return self
+        return normal_fill(self, mean, std, generator)
 
     def uniform_(self, *args, generator=None, **kwargs):
-        """``uniform_(from=0, to=1)``: fills with U[from, to) samples; returns itself."""
-        dtype = self._random_dtype("check_uniform_bounds")
+        """``uniform_(from=0, to=1)``: fills with U[from, to) samples, the values torch
+        draws; returns itself."""
+        self._random_dtype("check_uniform_bounds")
         low, high = _uniform_bounds(args, kwargs)
         if low > high:
             raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                                f"from={low} > to={high}")
-        values = _generator(generator).random(self.shape, dtype=dtype)
-        values *= high - low
-        values += low
-        self[...] = values
-        return self
+        return uniform_fill(self, low, high, generator)
 
     def copy_(self, src, non_blocking=False):
         """Copies `src` (broadcast, cast to this dtype) into the tensor; returns itself."""
@@ -614,10 +607,6 @@ def _print_options(arr):
     if not scientific and np.all(finite == np.round(finite)):
         return {"floatmode": "unique"}   # torch prints integral floats as 1. and 100.
     return {"floatmode": "fixed", "precision": 4}
-
-
-def _generator(generator):
-    return generator if generator is not None else _random.generator()
 
 
 def _uniform_bounds(args, kwargs):

@@ -1,8 +1,8 @@
-"""Element-wise and per-channel kernels: activations, softmax, batch norm, dropout.
+"""Element-wise and per-channel kernels: activations, softmax, batch norm.
 
 Every kernel writes into a caller-given ``out`` (which may be ``x`` itself for in-place
 ops) and takes C-contiguous arrays: flat 1-D for element-wise ops, ``(outer, n, inner)``
-for softmax, ``(N, C, L)`` for batch norm and channel dropout.
+for softmax, ``(N, C, L)`` for batch norm.
 
 Scalar parameters arrive already cast to the array's dtype, so float32 arithmetic stays
 float32 where torch's does (clamps, slopes, scale and shift). ELU and GELU evaluate expm1
@@ -225,46 +225,3 @@ def row_scale_shift(x, scale, shift, out):
     for n in prange(batch):
         for c in range(channels):
             out[n, c] = x[n, c] * scale[c] + shift[c]
-
-
-# ---------------------------------------------------------------- dropout
-
-# Dropout draws one 64-bit seed from fastnn's generator per call and hashes (seed, index)
-# with splitmix64's finaliser: every element's coin is independent of the thread count and
-# of the scheduling, so results are reproducible after `fastnn.manual_seed`.
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-
-
-@njit(inline="always")
-def _uniform53(seed, index):
-    """53 random bits for (seed, index), as an integer in [0, 2**53)."""
-    z = seed + (np.uint64(index) + np.uint64(1)) * _GOLDEN
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    z = z ^ (z >> np.uint64(31))
-    return z >> np.uint64(11)
-
-
-@njit(parallel=True, cache=True)
-def dropout_elements(x, out, seed, threshold, scale):
-    """out = x * scale where the element's 53-bit draw is >= threshold, else x * 0 (so NaN
-    and inf stay NaN, as torch multiplies by a 0/1 mask)."""
-    zero = scale - scale
-    for i in prange(x.size):
-        keep = _uniform53(seed, i) >= threshold
-        out[i] = x[i] * (scale if keep else zero)
-
-
-@njit(parallel=True, cache=True)
-def dropout_channels(x, out, seed, threshold, scale):
-    """Channel dropout on (N, C, L): one draw per (n, c) decides the whole row of L."""
-    batch, channels, length = x.shape
-    zero = scale - scale
-    for t in prange(batch * channels):
-        n = t // channels
-        c = t % channels
-        factor = scale if _uniform53(seed, t) >= threshold else zero
-        for k in range(length):
-            out[n, c, k] = x[n, c, k] * factor

@@ -11,7 +11,7 @@ import pytest
 import fastnn
 
 PACKAGE = pathlib.Path(fastnn.__file__).resolve().parent
-LEAF = {"fastnn._registry", "fastnn._plans", "fastnn._args", "fastnn._dtypes", "fastnn._torch_types", "fastnn._alloc",
+LEAF = {"fastnn._registry", "fastnn._plans", "fastnn._sampling", "fastnn._args", "fastnn._dtypes", "fastnn._torch_types", "fastnn._alloc",
         "fastnn._data", "fastnn._reductions", "fastnn._ufunc_rules", "fastnn._random",
         "fastnn._runtime", "fastnn._compile_notice", "fastnn._grad", "fastnn._pt_format",
         "fastnn._peakmem"}
@@ -28,7 +28,7 @@ def layer(module):
     named = {"fastnn.tensor": "tensor", "fastnn._tensor_methods": "tensor",
              "fastnn._array": "array helpers", "fastnn._dispatch": "array helpers",
              "fastnn._view_ops": "array helpers", "fastnn.backends": "array helpers",
-             "fastnn._creation": "creation", "fastnn._functions": "functions"}
+             "fastnn._creation": "creation", "fastnn._random_factories": "creation", "fastnn._functions": "functions"}
     return LAYERS.index(named.get(module, "package"))
 
 

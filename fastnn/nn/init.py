@@ -1,9 +1,11 @@
 """Weight initialisation, as torch.nn.init: same formulas, bounds and errors.
 
 Every function fills the given array in place and returns it.  Random values come from
-``fastnn._random.generator()`` (seeded by ``fastnn.manual_seed``) unless a numpy
-``Generator`` is passed as ``generator=``; the streams differ from torch's, the
-distributions do not.
+fastnn's default generator (seeded by ``fastnn.manual_seed``) or the ``fastnn.Generator``
+passed as ``generator=``, and are drawn with torch's call sequence: after the same seed,
+the same calls give torch's values (``orthogonal_`` up to the QR's rounding, which LAPACK
+builds differ in). A numpy ``Generator`` is accepted too (a fastnn extension); its values
+are not torch's.
 """
 import math
 import warnings
@@ -11,6 +13,7 @@ import warnings
 import numpy as np
 
 from .. import _random
+from .._sampling import normal_fill, permutation, uniform_fill
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
@@ -38,10 +41,6 @@ def _float_array(tensor, fn):
     if tensor.dtype.kind != "f":
         raise TypeError(f"{fn} expects a floating point tensor, got {tensor.dtype}")
     return tensor
-
-
-def _rng(generator):
-    return _random.generator() if generator is None else generator
 
 
 def _c_number(x):
@@ -113,7 +112,7 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
     if a > b:
         raise RuntimeError("uniform_ expects to return a [from, to) range, but found "
                            f"from={_c_number(a)} > to={_c_number(b)}")
-    return _fill(tensor, _rng(generator).uniform(a, b, size=tensor.shape))
+    return uniform_fill(tensor, a, b, generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
@@ -121,7 +120,7 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
     tensor = _float_array(tensor, "normal_")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_c_number(std)}")
-    return _fill(tensor, _rng(generator).normal(mean, std, size=tensor.shape))
+    return normal_fill(tensor, mean, std, generator)
 
 
 def _norm_cdf(x):
@@ -130,7 +129,14 @@ def _norm_cdf(x):
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """Fill `tensor` from :math:`\\mathcal{N}(\\text{mean}, \\text{std}^2)` truncated to
-    :math:`[a, b]`, by rejection sampling (as torch 2.13 does).
+    :math:`[a, b]`, by torch 2.13's rejection sampling and call sequence.
+
+    When more than 0.3 of the mass lies in [a, b], whole-tensor normal draws replace the
+    values that fall out until none does; otherwise uniform proposals on [a, b] are
+    accepted where ``log(u) <= log-density - log-peak``, one whole-tensor pair of uniform
+    draws per round. (That second branch takes the log with numpy rather than torch's
+    SLEEF: an acceptance could differ if the two logs differ in the last bit right at the
+    boundary.)
 
     Args:
         tensor: the array to fill.
@@ -141,32 +147,53 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
-    rng = _rng(generator)
     mass = _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std)
+    if mass > 0.3:
+        _trunc_normal_by_normals(tensor, mean, std, a, b, generator)
+    else:
+        _trunc_normal_by_uniforms(tensor, mean, std, a, b, generator)
+    return tensor
+
+
+def _trunc_normal_by_normals(tensor, mean, std, a, b, generator):
+    # the bounds as the tensor's dtype holds them, as torch compares
+    low, high = float(tensor.dtype.type(a)), float(tensor.dtype.type(b))
+    result = normal_fill(tensor, mean, std, generator)
+    while True:
+        out = (result < low) | (result > high)
+        if not out.any():
+            break
+        result = np.where(out, normal_fill(np.empty_like(tensor), mean, std, generator),
+                          result)
+    if result is not tensor:
+        tensor[...] = result
+
+
+def _trunc_normal_by_uniforms(tensor, mean, std, a, b, generator):
     if a > b:
         raise RuntimeError("uniform_ expects to return a [from, to) range, but found "
                            f"from={_c_number(a)} > to={_c_number(b)}")
-    shape, n = tensor.shape, tensor.size
-    if mass > 0.3:
-        # Most normal draws land inside: redraw only the ones that fall out.
-        values = rng.normal(mean, std, size=n)
-        bad = np.flatnonzero((values < a) | (values > b))
-        while bad.size:
-            values[bad] = rng.normal(mean, std, size=bad.size)
-            bad = bad[(values[bad] < a) | (values[bad] > b)]
-    else:
-        # Thin mass: uniform proposals on [a, b], accepted with the density ratio to the peak.
-        mode = max(a, min(mean, b))
-        log_peak = -0.5 * ((mode - mean) / std) ** 2
-        values = np.empty(n)
-        pending = np.arange(n)
-        while pending.size:
-            proposal = rng.uniform(a, b, size=pending.size)
-            log_ratio = -0.5 * ((proposal - mean) / std) ** 2 - log_peak
-            accept = np.log(rng.random(pending.size)) <= log_ratio
-            values[pending[accept]] = proposal[accept]
-            pending = pending[~accept]
-    return _fill(tensor, values.reshape(shape))
+    real = tensor.dtype.type
+    mode = max(a, min(mean, b))
+    log_peak = real(-0.5 * ((mode - mean) / std) ** 2)
+
+    def log_density(x):
+        x = (x - real(mean)) / real(std)
+        return x * x * real(-0.5) - log_peak
+
+    def log_uniforms():
+        with np.errstate(divide="ignore"):
+            return np.log(uniform_fill(np.empty_like(tensor), 0.0, 1.0, generator))
+
+    uniform_fill(tensor, a, b, generator)
+    pending = log_uniforms() > log_density(tensor)
+    result = tensor
+    while pending.any():
+        candidates = uniform_fill(np.empty_like(tensor), a, b, generator)
+        result = np.where(pending, candidates, result)
+        pending = np.where(pending, log_uniforms() > log_density(candidates), pending)
+    if result is not tensor:
+        tensor[...] = result
 
 
 def constant_(tensor, val):
@@ -230,7 +257,8 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot uniform: :math:`\\mathcal{U}(-a, a)`,
     :math:`a = \\text{gain} \\sqrt{6 / (\\text{fan\\_in} + \\text{fan\\_out})}`."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(_array(tensor))
-    bound = math.sqrt(3.0) * gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, generator)
 
 
@@ -273,7 +301,9 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 
 def orthogonal_(tensor, gain=1, generator=None):
     """Fill `tensor` (2-D or more, trailing dims flattened) with a (semi-)orthogonal matrix
-    times `gain`: QR of a standard normal matrix, signs fixed by R's diagonal."""
+    times `gain`: QR of a standard normal matrix (torch's draws, in the tensor's dtype),
+    signs fixed by R's diagonal. numpy's LAPACK is not torch's MKL: the values agree to
+    rounding, not bit for bit."""
     tensor = _float_array(tensor, "orthogonal_")
     if tensor.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
@@ -281,7 +311,7 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.size // rows
-    flat = _rng(generator).standard_normal((rows, cols))
+    flat = normal_fill(np.empty((rows, cols), tensor.dtype), 0, 1, generator)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -299,11 +329,18 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
     num_zeros = math.ceil(sparsity * rows)
-    rng = _rng(generator)
-    normal_(tensor, 0, std, rng)
+    normal_(tensor, 0, std, generator)
     for col in range(cols):
-        tensor[rng.permutation(rows)[:num_zeros], col] = 0
+        tensor[_row_permutation(rows, generator)[:num_zeros], col] = 0
     return tensor
+
+
+def _row_permutation(rows, generator):
+    """torch's sparse_ draws its permutations from the default generator, whatever
+    `generator` is; a numpy Generator (fastnn's extension) keeps to itself."""
+    if isinstance(generator, np.random.Generator):
+        return generator.permutation(rows)
+    return permutation(_random.default_generator, rows)
 
 
 def _deprecated(fn):

@@ -1,8 +1,10 @@
 """Dropout, as ``torch.nn.functional``: dropout and channel-wise dropout1d/2d/3d.
 
-Randomness comes from fastnn's generator (one 64-bit seed drawn per call, expanded by a
-counter-based hash in the kernel), so ``fastnn.manual_seed`` makes masks reproducible and
-they do not depend on the thread count. The masks are not torch's (different generators).
+The masks are torch's: as torch's CPU dropout does, a noise tensor (the input's shape, or
+one element per sample and channel for the channel-wise kinds) is filled by
+``bernoulli_(1 - p)`` from the default generator (one 53-bit uniform per element, in memory
+order), divided by ``1 - p`` and multiplied in; after the same seed the same calls drop the
+same elements and give the same values.
 
 As torch does, the identity cases (``training=False``, ``p=0``, empty input) return the
 input itself, not a copy; ``p=1`` multiplies by zero (NaN and inf become NaN); otherwise
@@ -18,19 +20,16 @@ import warnings
 
 import numpy as np
 
-from ..._random import generator
-from ...kernels import elementwise as _k
 from ... import _registry
-from ..._dispatch import dispatch
-from ..._registry import Attrs
-from .._utils import as_array
 from ..._args import bool_arg, float_arg
-from ._activation import caller_input, float_array, run_kernel
+from ..._dispatch import dispatch
+from ..._random import default_generator
+from ..._registry import Attrs
+from ..._sampling import bernoulli, fill_in_memory_order
+from .._utils import as_array
+from ._activation import caller_input, float_array
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d"]
-
-_BITS = 53    # the kernels compare 53-bit uniform integers against p * 2**53
-
 
 def dropout(input, p=0.5, training=True, inplace=False):
     r"""dropout(input, p=0.5, training=True, inplace=False) -> Tensor
@@ -152,16 +151,25 @@ def _run(inputs, attrs, out):
             arr *= arr.dtype.type(0)
         return inputs[0]
     dtype = arr.dtype.newbyteorder("=")
-    seed = generator().integers(0, 2**64, dtype=np.uint64)
-    threshold = np.uint64(int(p * 2**_BITS))
-    scale = dtype.type(1) / dtype.type(1 - p)
-    if not attrs.channelwise:
-        run_kernel(_k.dropout_elements, arr, out, (seed, threshold, scale))
-    else:
+    keep = 1 - p
+    if attrs.channelwise:
+        # torch's make_feature_noise: one draw per (sample, channel), a batch of one
+        # standing in for an unbatched input
         shape = arr.shape if attrs.batched else (1,) + arr.shape
-        run_kernel(_k.dropout_channels, arr, out, (seed, threshold, scale),
-                   view_shape=(shape[0], shape[1], -1))
-    return inputs[0] if out is None else out
+        noise = np.empty(shape[:2] + (1,) * (len(shape) - 2), dtype)
+    else:
+        noise = np.empty_like(arr, dtype=dtype)    # keeps the input's memory order
+    # torch's bernoulli_(1 - p) from the default generator, in memory order
+    fill_in_memory_order(noise, bernoulli(default_generator, noise.size, keep))
+    noise /= dtype.type(keep)
+    if attrs.channelwise and not attrs.batched:
+        noise = noise.reshape(noise.shape[1:])
+    with np.errstate(invalid="ignore"):           # inf * 0 = NaN, silently as in torch
+        if out is None:                           # in place
+            np.multiply(arr, noise, out=arr)
+            return inputs[0]
+        np.multiply(arr, noise, out=out)
+    return out
 
 
 def _check_probability(p):

@@ -74,7 +74,7 @@ class _ConvNd(Module):
 
     def reset_parameters(self):
         """Weight from kaiming_uniform_(a=sqrt(5)), bias from U(-1/sqrt(fan_in),
-        1/sqrt(fan_in)), as torch initialises them (with fastnn's generator)."""
+        1/sqrt(fan_in)), as torch initialises them: after the same seed, torch's values."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)

@@ -23,7 +23,8 @@ class Dropout(_DropoutNd):
     r"""In training, zeroes each element with probability `p` and scales the rest by
     :math:`1/(1-p)`; in eval mode returns the input itself, as ``torch.nn.Dropout``.
 
-    Masks are drawn from fastnn's generator (reproducible after ``fastnn.manual_seed``).
+    Masks are torch's: after ``fastnn.manual_seed(s)`` and ``torch.manual_seed(s)`` the
+    same calls drop the same elements.
 
     Args:
         p (float): probability of an element to be zeroed. Default: 0.5
