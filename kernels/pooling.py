@@ -12,6 +12,7 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
+from .rows import max_stride2_chunk
 
 
 @njit(inline="always")
@@ -48,9 +49,16 @@ def first_tap(start, dil):
 
 @njit(inline="always")
 def _take_max(m, v):
-    """max(m, v), NaN if v is NaN (torch's rule). Two selects, no `or`: its short-circuit
-    branch kept LLVM from vectorising the row loops on AVX2 (scalar code in the hot loop
-    of max_pool3d, tests/codegen_probe.py)."""
+    """max(m, v), NaN if v is NaN (torch's rule). Where LLVM vectorised the strided loops
+    written with it, it made gathers (2.5x slower on a Zen 3): they stay scalar."""
+    return v if (v > m or v != v) else m
+
+
+@njit(inline="always")
+def _select_max(m, v):
+    """`_take_max` as two selects, for the unit-stride row loop: the short-circuit `or`
+    kept LLVM from vectorising it on AVX2 (scalar compares in max_pool3d's hot loop,
+    tests/codegen_probe.py)."""
     larger = v if v > m else m
     return v if v != v else larger
 
@@ -61,7 +69,8 @@ def max_pool3d(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw):
     planes, D, H, W = x.shape
     OD, OH, OW = out.shape[1], out.shape[2], out.shape[3]
     rows = planes * OD * OH
-    buflen = max(pw + W, (OW - 1) * sw + (kw - 1) * dw + 1)
+    # + 2: `_max_along_row`'s shuffled loads read up to two elements past the window
+    buflen = max(pw + W, (OW - 1) * sw + (kw - 1) * dw + 1) + 2
     nchunks = num_chunks(rows, x.size)
     for chunk in prange(nchunks):
         buf = np.empty(buflen, dtype=x.dtype)
@@ -85,7 +94,7 @@ def max_pool3d(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw):
                         first = False
                     else:
                         for w in range(W):
-                            row[w] = _take_max(row[w], src[w])
+                            row[w] = _select_max(row[w], src[w])
             if first:
                 row[:] = -np.inf
             o = out[p, od, oh]
@@ -95,7 +104,16 @@ def max_pool3d(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw):
 @njit(inline="always")
 def _max_along_row(buf, o, OW, kw, sw, dw):
     if sw == 2 and dw == 1 and (kw == 2 or kw == 3):
-        # the common k2 s2 / k3 s2 cases: unit-stride reads of even and odd lanes
+        # the common k2 s2 / k3 s2 cases: even and odd lanes by register shuffles
+        # (`max_stride2_chunk`), a register of outputs at a time, the last overlapping
+        n = 64 // o.itemsize                 # one 512-bit register of outputs
+        if OW >= n:
+            ow0 = 0
+            while ow0 < OW:
+                s = min(ow0, OW - n)
+                max_stride2_chunk(o, s, buf, 2 * s, kw == 3)
+                ow0 += n
+            return
         for ow in range(OW):
             m = _take_max(buf[2 * ow], buf[2 * ow + 1])
             if kw == 3:

@@ -88,6 +88,55 @@ def even_chunk(typingctx, dst, d, src, r):
     return types.none(dst, d, src, r), codegen
 
 
+@intrinsic
+def max_stride2_chunk(typingctx, dst, d, src, r, three):
+    """dst[d + i] = the max of src[r + 2i], src[r + 2i + 1] and, when `three`, src[r + 2i + 2],
+    for one 512-bit register of outputs, with torch's NaN rule (a NaN in the window wins):
+    two-register loads and shuffles, all in registers (max pooling's k2/k3 s2 rows; the
+    loop written in Python became gathers, or stayed scalar)."""
+    elt = dst.dtype
+    width = 512 // elt.bitwidth
+
+    def codegen(context, builder, signature, args):
+        dst_arr = context.make_array(signature.args[0])(context, builder, args[0])
+        src_arr = context.make_array(signature.args[2])(context, builder, args[2])
+        lty = context.get_value_type(elt)
+        wide = ir.VectorType(lty, 2 * width)
+        narrow = ir.VectorType(lty, width)
+        undefined = ir.Constant(wide, ir.Undefined)
+
+        def lanes(offset, first):
+            at = builder.gep(src_arr.data, [builder.add(args[3], offset)])
+            vec = builder.load(builder.bitcast(at, wide.as_pointer()), align=1)
+            mask = ir.Constant(ir.VectorType(ir.IntType(32), width),
+                               [2 * i + first for i in range(width)])
+            return builder.shuffle_vector(vec, undefined, mask)
+
+        def take_max(m, v):          # v if (v > m or v != v) else m
+            wins = builder.or_(builder.fcmp_ordered(">", v, m),
+                               builder.fcmp_unordered("uno", v, v))
+            return builder.select(wins, v, m)
+
+        zero = ir.Constant(args[3].type, 0)
+        two = ir.Constant(args[3].type, 2)
+        pair = take_max(lanes(zero, 0), lanes(zero, 1))
+        triple = take_max(pair, lanes(two, 0))
+        three_lanes = builder.insert_element(ir.Constant(ir.VectorType(ir.IntType(1), width),
+                                                         ir.Undefined),
+                                             args[4], ir.Constant(ir.IntType(32), 0))
+        three_lanes = builder.shuffle_vector(
+            three_lanes, ir.Constant(three_lanes.type, ir.Undefined),
+            ir.Constant(ir.VectorType(ir.IntType(32), width), [0] * width))
+        result = builder.select(three_lanes, triple, pair)
+        to = builder.gep(dst_arr.data, [args[1]])
+        builder.store(result, builder.bitcast(to, narrow.as_pointer()), align=1)
+        return context.get_dummy_value()
+
+    if not isinstance(three, types.Boolean):
+        return None
+    return types.none(dst, d, src, r, three), codegen
+
+
 @njit(inline="always")
 def gather2(dst, at, xf, src, n):
     """dst[at:at+n] = xf[src::2][:n] in chunks of one register (`even_chunk`, which reads

@@ -44,9 +44,10 @@ CASES = [
     ("gemm", "linear", "numba_gemm", (_a(64, 256), _a(256, 256), _a(256)), {}, "gemm_nt"),
     ("max_pool", "max_pool2d", None, (_a(1, 16, 32, 32), 3, 2, 1), {}, "max_pool3d"),
 ]
-# max pooling has no multiply-adds: its hot loop compares and selects (torch's NaN rule)
-_HOT = {"max_pool": re.compile(r"\bv?(maxp|blendvp|cmp\w*p)[sd]\b")}
-_FMA = re.compile(r"\bv?fn?madd\w*")
+# Packed instructions only: a scalar remainder or fallback loop is not the hot loop. Max
+# pooling has no multiply-adds: its hot loop compares (torch's NaN rule) and selects.
+_HOT = {"max_pool": re.compile(r"\bv?(maxp|cmp\w*p)[sd]\b")}
+_FMA = re.compile(r"\bv?fn?madd\d*p[sd]\b")
 _LABEL = re.compile(r"^(\.?L\w+):")
 _BRANCH = re.compile(r"^\s*j\w+\s+(\.?L\w+)")
 _STACK = re.compile(r"\((%rsp|%rbp)")
