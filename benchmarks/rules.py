@@ -3,6 +3,7 @@
     python benchmarks/rules.py serial     # _runtime.SERIAL_MAX_WORK: one thread or all
     python benchmarks/rules.py bands      # conv_blocked.band_count: bands per plane
     python benchmarks/rules.py variants   # every conv/linear variant on the bench cases
+    python benchmarks/rules.py resnet     # every conv variant on ResNet-18's layers
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -94,14 +95,48 @@ def variants():
         print(f"  {ratio:5.2f}  {label} [{variant}]")
 
 
+# ResNet-18's distinct convolutions at batch 1, 224x224: (x shape, w shape, keywords)
+RESNET_LAYERS = [((1, 3, 224, 224), (64, 3, 7, 7), dict(stride=2, padding=3)),
+                 ((1, 64, 56, 56), (64, 64, 3, 3), dict(padding=1)),
+                 ((1, 64, 56, 56), (128, 64, 3, 3), dict(stride=2, padding=1)),
+                 ((1, 128, 28, 28), (128, 128, 3, 3), dict(padding=1)),
+                 ((1, 128, 28, 28), (256, 128, 3, 3), dict(stride=2, padding=1)),
+                 ((1, 256, 14, 14), (256, 256, 3, 3), dict(padding=1)),
+                 ((1, 256, 14, 14), (512, 256, 3, 3), dict(stride=2, padding=1)),
+                 ((1, 512, 7, 7), (512, 512, 3, 3), dict(padding=1)),
+                 ((1, 64, 56, 56), (128, 64, 1, 1), dict(stride=2)),
+                 ((1, 128, 28, 28), (256, 128, 1, 1), dict(stride=2)),
+                 ((1, 256, 14, 14), (512, 256, 1, 1), dict(stride=2))]
+
+
+def resnet():
+    """ms of every applicable conv variant on each ResNet-18 layer; '*' the default."""
+    for xs, ws, kw in RESNET_LAYERS:
+        x, w = _data(xs, ws)
+        default = backends.current("conv2d", x, w, **kw)
+        calls = {}
+        for name in backends.applicable("conv2d", x, w, **kw):
+            if name == "naive":
+                continue
+
+            def call(name=name):
+                with backends.use("conv2d", name):
+                    return F.conv2d(x, w, **kw)
+            calls[name] = call
+        times = _bench.time_many(calls)
+        cells = [f"{name}{'*' if name == default else ''} {t * 1e3:.3f}"
+                 for name, t in sorted(times.items(), key=lambda item: item[1])]
+        print(f"  x {xs} w {ws} {kw}: " + ", ".join(cells))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("serial", "bands", "variants"))
+    parser.add_argument("what", choices=("serial", "bands", "variants", "resnet"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
     print(f"{cpu_model()}, {args.threads} threads, float32")
-    {"serial": serial, "bands": bands, "variants": variants}[args.what]()
+    {"serial": serial, "bands": bands, "variants": variants, "resnet": resnet}[args.what]()
 
 
 if __name__ == "__main__":

@@ -143,20 +143,26 @@ def test_a_frozen_weight_in_the_functional_api(torch):
     np.testing.assert_allclose(F.conv2d(x, view, padding=1), expected, rtol=2e-4, atol=2e-4)
     # packing is free for a frozen weight, so 'blocked' takes it at any size
     assert backends.current("conv2d", x, frozen, padding=1) == "blocked"
-    assert backends.current("conv2d", x, view, padding=1) == "direct"
+    # a view is not the frozen weight: the rule treats it as any weight (on AVX-512
+    # targets 'direct' at this size; 16-register targets take 'blocked' for every weight)
+    assert backends.current("conv2d", x, view, padding=1) == backends.current(
+        "conv2d", x, w, padding=1)
 
 
 def test_resnet_optimized_gives_the_same_numbers_up_to_rounding(torch):
     # frozen weights make 'blocked' pay on ResNet's 14x14 and 7x7 layers, where the
-    # weights as given run 'direct': the sums are the same, in another order
+    # weights as given run 'direct' on AVX-512 targets: the sums are the same, in another
+    # order (16-register targets run 'blocked' for both)
     from fastnn.examples import resnet
+    from fastnn.kernels._target import target
     fastnn.manual_seed(0)
     plain = resnet.build().eval()
     x = np.asarray(resnet.example_input(batch_size=1, size=64))
     optimized = fastnn.optimize_for_inference(plain)
     got, ours = optimized(x), plain(x)
     expected = _bench._torch_model_call("resnet", plain, x)().numpy()
-    assert not np.array_equal(got, ours)            # another kernel ran: the test means it
+    if target().registers == 32:
+        assert not np.array_equal(got, ours)        # another kernel ran: the test means it
     np.testing.assert_allclose(got, ours, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
 

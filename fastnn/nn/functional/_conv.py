@@ -22,6 +22,7 @@ from ...kernels import conv_grouped as _grouped_kernels
 from ...kernels import conv_pad as _pad_kernels
 from ...kernels import conv_pointwise as _pointwise_kernels
 from ...kernels import im2col as _im2col_kernels
+from ...kernels._target import target
 from .._frozen import frozen_forms, kernel_weight
 from .._utils import (allocate, as_array, check_alloc, check_float, checked_empty, kernel_array,
                       ntuple, thread_scratch)
@@ -476,12 +477,15 @@ def _blocked_pays(w, out, groups):
                           256->512 14x14 (49) 0.87 / 0.36
     so frozen weights go blocked at any size. 1x1 kernels pack cheaply and the direct
     kernel is weak on them, so they go blocked at any size too (when 'pointwise' does not
-    take them)."""
+    take them). Where the target has 16 vector registers (AVX2) the direct kernel's tile
+    holds 4 channels, and 'blocked' won on every dense ResNet-18 layer from 7x7 up, strided
+    or not, weights packed per call (`python benchmarks/rules.py resnet`; docs/PERF.md)."""
     positions = out.shape[0] * out.shape[2] * out.shape[3] * out.shape[4]
     taps = w.shape[2] * w.shape[3] * w.shape[4]
     return (groups == 1 and w.shape[1] >= 16 and w.shape[0] >= 32
             and out.shape[2] * out.shape[3] > 1
-            and (positions >= 392 or taps == 1 or frozen_forms(w) is not None))
+            and (positions >= 392 or taps == 1 or frozen_forms(w) is not None
+                 or target().registers == 16))
 
 
 # Per-sample multiply-adds up to which a 1x1 convolution goes to BLAS (see _rule).
