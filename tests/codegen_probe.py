@@ -50,9 +50,12 @@ _HOT = {"max_pool": re.compile(r"\bv?(maxp|cmp\w*p)[sd]\b")}
 _FMA = re.compile(r"\bv?fn?madd\d*p[sd]\b")
 _LABEL = re.compile(r"^(\.?L\w+):")
 _BRANCH = re.compile(r"^\s*j\w+\s+(\.?L\w+)")
-_STACK = re.compile(r"\((%rsp|%rbp)")
-# a vector register written to the stack: AT&T puts the destination last
-_SPILL = re.compile(r"%[xyz]mm\d+,\s*-?\w*\((%rsp|%rbp)")
+# a stack slot: an offset from %rsp, or a negative one from a frame pointer %rbp, with no
+# index register (LLVM also uses %rbp as an ordinary base register, indexed)
+_SLOT = r"(-?\d*\(%rsp\)|-\d+\(%rbp\))"
+_STACK = re.compile(_SLOT)
+# a vector register written to a stack slot: AT&T puts the destination last
+_SPILL = re.compile(r"%[xyz]mm\d+,\s*" + _SLOT)
 _VECTOR = re.compile(r"%([xyz]mm)\d+")
 
 
