@@ -46,12 +46,10 @@ _launch_lock = threading.Lock()
 _forked_from_gnu_omp = False   # set in a child forked after GNU OpenMP was loaded
 _serial_variants = {}          # parallel dispatcher -> its serial twin
 
-# Below this much work a kernel runs on the calling thread alone: a parallel launch costs
-# ~2 us when tbb's workers are spinning and 5-7 us once they sleep between ops (LeNet batch
-# 1: 4 relu launches took 37 us on two threads, 12 us on one). Measured through the
-# functional layer, one thread / two threads (workers hot, /work/scratch/s2/twins.py):
-# relu 64K elements 6.5 / 8.2 us, LeNet's 5x5 conv (240K multiply-adds) 13.2 / 15.6,
-# max_pool2d k3 s2 over 200K elements 87 / 48, a 3x3 conv of 1.8M multiply-adds 50 / 40.
+# Below this much work a kernel runs on the calling thread alone: a parallel launch costs a
+# few microseconds more than a serial call (more once the workers sleep between ops), which
+# small layers cannot win back. `python benchmarks/rules.py serial` times relu, a LeNet
+# convolution, a max pooling and a 3x3 convolution around the threshold on 1 and 2 threads.
 SERIAL_MAX_WORK = 1 << 17
 _serial_lock = threading.Lock()
 _applied = threading.local()   # .count: the thread count last set in this thread

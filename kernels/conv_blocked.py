@@ -72,17 +72,10 @@ def band_count(x_shape, w_shape, out_shape, stride, dilation, itemsize, threads)
     """Bands per output plane for `conv3d_blocked`: the fewest whose scratch fits in L2_BYTES
     with a pair's packed weights and whose tasks (planes x bands) split evenly over
     `threads` (or number at least 8 per thread). Numba hands each thread one equal run of
-    tasks, so more tasks only add repacking: ms per call at 1 / 2 / 4 / 8 / 16 bands,
-    float32, 2 threads, idle-gated (old: the whole-input packed copy it replaced;
-    /work/scratch/s3/blocked/faults.py):
-        3x3 n1 64ch 56x56       old 0.529       - / 0.527 / 0.524 / 0.533 / 0.539
-        3x3 n8 128ch 28x28      old 3.859   3.812 / 3.838 / 3.939 /   -   /   -
-        VGG 3x3 n1 256ch 28x28  old 2.071       - / 1.984 / 2.030 / 2.039 / 2.045
-        DeepLab d2 256ch 33x33  old 2.914       - / 2.846 / 2.863 / 2.948 / 3.143
-        DeepLab d6 128ch 33x33  old 0.783       - / 0.785 / 0.795 / 0.843 / 0.916
-        C3D 64ch 16x28x28       old 5.906   5.942 / 6.031 / 6.127 /   -   /   -
-    The bound keeps the scratch a few rows on wide planes; DeepLab d2 (0.8 MB at 2 bands)
-    gets 4, within noise of 2: the tiles sweep a few input rows at a time."""
+    tasks, so more tasks only add repacking; the L2 bound keeps the scratch a few rows on
+    wide planes, where the tiles sweep a few input rows at a time anyway.
+    `python benchmarks/rules.py bands` times 1, 2, 4, 8 and 16 bands per plane and marks
+    this choice (docs/PERF.md)."""
     n, c = x_shape[:2]
     kd, kh = w_shape[2:4]
     od, oh, ow = out_shape[2:]

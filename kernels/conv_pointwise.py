@@ -27,19 +27,14 @@ so P must be >= 16 (`MIN_POSITIONS`). Bias is the accumulators' initial value. O
 'contract' (FMA) is used: every output is bias + products in channel-then-tap order, and
 NaN/inf propagate through the FMAs as in torch.
 
-Measured (2 threads, float32, idle-gated alternating blocks with packing, padding and
-output allocation included, /work/scratch/pointwise/bench.py), time vs torch:
-1x1 n8 256->64 56x56 1.02-1.22x (blocked 0.71-0.95, im2col_gemm 0.64-0.80); 1x1 s2 n1
-256->512 28x28 0.94x (blocked 0.71); 1x1 n1 64->128 56x56 1.09-1.25x (blocked 0.68-0.73);
-conv1d k3 d4 p4 n8 64ch L1024 1.18x (direct 0.82), k2 d8 p8 1.76x (direct 1.11). The
-kernel alone reaches 320-380 GF/s on those 1x1 shapes and 425-475 GF/s on the conv1d ones.
-n8 256->64 runs at ~150 GF/s on one thread against ~210 for n1 64->128: its 25 MB input
-streams from memory through 256 row streams, which the hardware prefetchers do not follow.
-Weights are read in place rather than packed to (K/8, C, T, 8) per call: on 1x1 s2
-256->512 the kernel takes 0.14 ms, and packing plus numpy's subsampling made it 0.25.
-Per-task scratch instead of a padded (subsampled) copy of the whole input (same process,
-idle-gated, new/old time): conv1d k3 d4 0.98, k2 d8 0.96, 1x1 s2 256->512 1.03 (1.5
-with per-run divisions in `_gather`, repeated for 4 channel groups per chunk).
+Choices: weights are read in place, not packed to (K/8, C, T, 8) per call (packing cost
+more than it saved on 1x1 s2 256->512); each task copies only its positions into scratch
+instead of a padded copy of the whole input, stepping through a strided task's positions
+without a division per run. The n8 256->64 case is bound by memory: its 25 MB input streams
+through 256 row streams, which the hardware prefetchers do not follow. `python -m fastnn
+bench --variants --only 1x1` (and `--only conv1d`) compares this variant with 'blocked',
+'direct' and 'im2col_gemm'; `python benchmarks/tile_shapes.py --family pointwise` times
+the tile shapes (docs/PERF.md).
 """
 import numpy as np
 from numba import prange

@@ -462,24 +462,16 @@ def _grouped_h3_only(x, w, b, out, stride, pad_before, pad_after, dilation, grou
 
 
 def _blocked_pays(w, out, groups):
-    """Measured (2 threads, idle-gated alternating blocks, /work/scratch/speed): 'blocked'
-    wins on dense 2-D/3-D convolutions with >= 16 input and >= 32 output channels (3x3 n1
-    64ch 56x56 0.82 -> 0.96 of torch, n8 128ch 28x28 0.76 -> 0.95, conv3d 16x28x28 0.72 ->
-    0.91, 1x1 n8 256->64 0.49 -> ~0.8); it loses on 1-D (0.55x of 'direct': packing is a
-    third of it), where channels pad badly to 16 (3->64 7x7 stem: 4x slower) and with 16
-    output channels (one block computed twice: 3x3 n1 16ch 56x56 0.120 ms vs 0.073).
-    Unless the weights are frozen (`fastnn.optimize_for_inference`) they are packed on
-    every call, which does not pay back on few output positions. ms direct / blocked, n1,
-    /work/scratch/s3/pays.py:
-        weights as given  3x3 256ch 14x14 (196 positions) 0.70 / 0.78, 512ch 7x7 (49)
-                          1.44 / 1.55, 3x3 s2 128->256 28x28 (196) 0.43 / 0.33
-        frozen            the same 0.69 / 0.57, 1.46 / 0.68, 0.45 / 0.34; 3x3 s2
-                          256->512 14x14 (49) 0.87 / 0.36
-    so frozen weights go blocked at any size. 1x1 kernels pack cheaply and the direct
-    kernel is weak on them, so they go blocked at any size too (when 'pointwise' does not
-    take them). Where the target has 16 vector registers (AVX2) the direct kernel's tile
-    holds 4 channels, and 'blocked' won on every dense ResNet-18 layer from 7x7 up, strided
-    or not, weights packed per call (`python benchmarks/rules.py resnet`; docs/PERF.md)."""
+    """Whether 'blocked' is the default for a dense convolution. It needs >= 16 input and
+    >= 32 output channels (fewer pad badly to its blocks of 16: a 3-channel stem computes
+    16, and 16 output channels compute one block twice) and 2-D or 3-D planes (on 1-D rows
+    its packing is a third of the work). Weights as given are packed on every call, which
+    pays back only on enough output positions (>= 392) or for 1x1 kernels (cheap to pack);
+    frozen weights (`fastnn.optimize_for_inference`) are packed once and go blocked at any
+    size. Where the target has 16 vector registers (AVX2) the 'direct' kernel's tile holds
+    4 channels and 'blocked' goes at any size. `python benchmarks/rules.py resnet` and
+    `python benchmarks/rules.py variants` time every variant against this choice;
+    docs/PERF.md keeps their output with the CPU it came from."""
     positions = out.shape[0] * out.shape[2] * out.shape[3] * out.shape[4]
     taps = w.shape[2] * w.shape[3] * w.shape[4]
     return (groups == 1 and w.shape[1] >= 16 and w.shape[0] >= 32
@@ -498,35 +490,25 @@ def _is_plain_1x1(w, stride, pad_before, pad_after, groups):
 
 
 def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
-    """Default choice: one input channel per group, groups > 1 -> 'depthwise', or 'naive'
-    when a weight is not finite (torch's depthwise kernel skips padding taps, so an inf
-    weight gives 0 there, where multiplying the zero padding gives NaN; with groups=1 and
-    one input channel torch runs its dense kernel, which multiplies them, and so does
-    'direct', 17 us against 'depthwise' 23 us on LeNet's 1->6 5x5 32x32). An ungrouped,
-    unpadded 1x1 convolution (any stride) or 1-D convolution with at least 16 output
-    positions per plane -> 'pointwise' (GEMMs on the rows as they are; time vs torch, 2
-    threads: 1x1 n8 256->64 56x56 1.02-1.23x where 'blocked' reached 0.49-0.95 and
-    'im2col_gemm' 0.64-0.80, 1x1 s2 n1 256->512 0.94-1.09x (blocked 0.66-0.71), conv1d k3
-    d4 n8 64ch 1.18-1.38x (direct 0.82-0.89); it won on every 1x1 and 1-D shape tried,
-    /work/scratch/pointwise/bench.py). A smaller plain 1x1 one of at most
-    GEMM_1X1_MAX_MACS multiply-adds per sample -> 'im2col_gemm' (one BLAS GEMM on the
-    input as it is). A grouped convolution with
-    2-16 input channels per group that 'grouped_h3' takes -> 'grouped_h3'; a dense 2-D or
-    3-D one with >= 16 channels in and >= 32 out -> 'blocked' (see `_blocked_pays`). Otherwise
-    'direct'.
-
-    Measured (2 threads, OPENBLAS_CORETYPE=Haswell as set on this machine, alternating
-    blocks, /work/scratch/variants/rule_1x1.py), direct / im2col_gemm time on 1x1 convs:
-        float32  n1 32->64 56x56 2.5, n1 64->128 28x28 1.9, n1 256->256 7x7 4.6,
-                 n1 512->512 7x7 5.5, n2 32->32 32x32 2.0, n8 32->16 28x28 1.4
-        float64  the same shapes: 2.2 - 2.9
-        float32  n1 64->256 56x56 0.19, n1 256->1024 14x14 0.29, n1 2048->512 7x7 0.59,
-                 n1 16->96 112x112 0.09 (51M and 0.2M x 112^2 MACs)
-    Above ~2^24 multiply-adds OpenBLAS splits the GEMM over both threads with a static
-    barrier, and on a loaded 2-core machine it waits whole scheduler slices (7.6 / 15.8 ms
-    plateaus); the direct kernel's work-stealing loop degrades gracefully. On dense 3x3,
-    strided, dilated, grouped and 3-D convolutions im2col_gemm lost 2-12x to 'direct'
-    (`python -m fastnn bench --variants`), so it is never the default there.
+    """Default choice:
+    - one input channel per group, groups > 1 -> 'depthwise', or 'naive' when a weight is
+      not finite (torch's depthwise kernel skips padding taps, so an inf weight gives 0
+      there, where multiplying the zero padding gives NaN; with groups=1 and one input
+      channel torch runs its dense kernel, which multiplies them, and so does 'direct');
+    - an ungrouped, unpadded 1x1 convolution (any stride) or a 1-D convolution with at
+      least 16 output positions per plane -> 'pointwise' (GEMMs on the rows as they are:
+      no packing, no copy);
+    - a smaller plain 1x1 one of at most GEMM_1X1_MAX_MACS multiply-adds per sample ->
+      'im2col_gemm' (one BLAS GEMM on the input as it is: there the Numba kernels' launch
+      and tile edges cost more than BLAS's call). Above that OpenBLAS splits the GEMM over
+      both threads with a static barrier, which on a loaded 2-core machine waits whole
+      scheduler slices, so larger ones stay with the Numba kernels;
+    - a grouped convolution with 2-16 input channels per group that 'grouped_h3' takes ->
+      'grouped_h3';
+    - a dense 2-D or 3-D one where `_blocked_pays` -> 'blocked';
+    - otherwise 'direct'.
+    `python -m fastnn bench --variants` and `python benchmarks/rules.py variants` time
+    every applicable variant against this choice (docs/PERF.md has their output).
     """
     if w.shape[1] == 1 and groups > 1:
         return "depthwise" if np.isfinite(w).all() else "naive"

@@ -76,28 +76,13 @@ LINEAR_VARIANTS = {"numba_gemm": _numba_gemm, "blas": _blas}
 
 
 def default_variant(m, n, k, dtype):
-    """The faster variant for an (m x k) @ (k x n) product, by a measured rule.
-
-    Measured on the 2-core znver5 box, 2 threads, OPENBLAS_CORETYPE=Haswell (numpy's
-    OpenBLAS held to AVX2), medians of 5 alternating blocks each started on an idle machine
-    (/work/scratch/linear/rule_gated.py). Time ratio blas / numba_gemm (> 1: numba faster):
-
-        float32  K,N:  64,64  256,256  1024,1024  4096,1000  512,10  9,512
-        M=1             2.32     1.43       6.41       0.94    3.27   0.71
-        M=16            0.73     1.56       1.78       1.77    2.41   0.13
-        M=64            0.88      -         0.92       1.11    1.56   0.38
-        M=256           0.94     1.29        -         1.09    1.69   0.66
-        M=1024          0.99     1.32       1.48       0.97    1.97   0.48
-        float64
-        M=1             2.44     1.19       1.09       1.07    2.97   0.70
-        M=16            0.99     1.92       2.25       2.57    2.37   0.17
-        M=256           1.32     1.83       1.15       0.91    1.87   0.88
-        M=1024          1.44     1.70       1.04       0.82    1.87   0.51
-
-    BLAS wins when K is too short for the dot-product kernel's vector loop (K < 16), for
-    short K with many rows in float32 (the per-tile horizontal sums dominate), and on long
-    float64 rows with many rows (64 rows of 32 KiB outgrow L2). Everywhere else the Numba
-    GEMM is as fast or faster (and its serial call makes tiny products cheaper).
+    """The faster variant for an (m x k) @ (k x n) product, by a measured rule: BLAS when K
+    is too short for the dot-product kernel's vector loop (K < 16), for short K with many
+    rows in float32 (the per-tile horizontal sums dominate), and on long rows with many
+    rows (64 rows of 32 KiB outgrow L2); the Numba GEMM elsewhere (its serial call also
+    makes tiny products cheaper). Measured first on a Zen 5 with numpy's OpenBLAS held to
+    AVX2 (OPENBLAS_CORETYPE=Haswell); `python benchmarks/rules.py variants` times both
+    variants on the bench's linear cases on your machine (docs/PERF.md).
     """
     if k < 16:
         return "blas"
