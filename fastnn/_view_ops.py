@@ -57,22 +57,6 @@ def flatten(input, start_dim=0, end_dim=-1):
     return dispatch("flatten", input, start_dim, end_dim)
 
 
-def _int_arg(value, fn, name, pos):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be int, "
-                        f"not {type(value).__name__}")
-    return int(value)
-
-
-def _wrap_dim(dim, ndim):
-    # torch wraps dims of a 0-d tensor as if it had one dimension.
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {dim})")
-    return dim % n
-
-
 def _infer_sizes(sizes, numel):
     """torch's infer_size: resolve one -1; None when the sizes do not match `numel`."""
     inferred, known = None, 1
@@ -102,13 +86,13 @@ def _infer_sizes(sizes, numel):
 
 def _unflatten_checked(arr, dim, sizes):
     """torch's unflatten checks: (the wrapped dim, the sizes with -1 resolved)."""
-    dim = _int_arg(dim, "unflatten", "dim", 1)
+    dim = int_arg(dim, "unflatten", "dim", 1)
     for pos, s in enumerate(sizes):
         if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)):
             raise TypeError("unflatten(): argument 'sizes' (position 2) must be tuple of ints, "
                             f"but found element of type {type(s).__name__} at pos {pos}")
     sizes = tuple(int(s) for s in sizes)
-    dim = _wrap_dim(dim, arr.ndim)
+    dim = wrap_dim(dim, arr.ndim)
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
     if arr.ndim == 0:

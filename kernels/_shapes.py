@@ -30,7 +30,7 @@ def blocked_shape(vector_bits, itemsize):
     blocks*per + positions + blocks*positions*per <= registers. Two blocks (each broadcast
     feeds two weight vectors) where that leaves at least four positions, else one; at most
     eight positions. AVX2 float32 gets 1x4; its 1x6 spilled in the inner loop and ran at
-    a third of 1x4's speed (benchmarks/tile_shapes.py)."""
+    a third of 1x4's speed on an AMD EPYC Zen 3 (benchmarks/tile_shapes.py)."""
     per = registers_per_accumulator(vector_bits, itemsize)
     registers = register_count(vector_bits)
     for blocks in (2, 1):

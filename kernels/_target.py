@@ -20,10 +20,10 @@ name is fastnn's or a parallel loop body's. The host's features, the CPU name an
 cache key (`magic_tuple`) are left alone, so kernels compiled for one target are never
 loaded for another; the attributes depend only on that key.
 
-`FASTNN_VECTOR_BITS` (512, 256 or 128) narrows the width for fastnn's kernels: 256 on an
-AVX-512 machine drops the attributes and picks the 16-register tiles.
+There is no switch to narrow the width: the compile cache is keyed by CPU name and
+features, and a setting outside that key would let kernels built under one setting load
+under another. `NUMBA_CPU_NAME`/`NUMBA_CPU_FEATURES` choose another target, and are keyed.
 """
-import os
 import re
 import threading
 
@@ -101,10 +101,6 @@ def target():
                    256: "AVX/AVX2: 16 registers of 256 bits",
                    128: "no 256-bit vectors: 16 registers of 128 bits"}[bits]
         registers = 32 if bits == 512 else 16
-        asked = os.environ.get("FASTNN_VECTOR_BITS")
-        if asked in ("128", "256", "512") and int(asked) < bits:
-            bits, registers = int(asked), 16
-            why = f"FASTNN_VECTOR_BITS={asked} (the CPU has {why.split(':')[0]})"
         _target = Target(cpu, features, bits, registers, fma, why)
     return _target
 

@@ -63,6 +63,25 @@ def copy_run(dst, at, xf, src, n):
         c += TW
 
 
+def _strided_lanes(context, builder, src_arr, at, elt, width, first):
+    """Elements at, at+2, .. (first=0) or at+1, at+3, .. (first=1) of `src_arr`: `width`
+    lanes from one 2*width load and one shuffle."""
+    lty = context.get_value_type(elt)
+    wide = ir.VectorType(lty, 2 * width)
+    pointer = builder.bitcast(builder.gep(src_arr.data, [at]), wide.as_pointer())
+    mask = ir.Constant(ir.VectorType(ir.IntType(32), width),
+                       [2 * i + first for i in range(width)])
+    return builder.shuffle_vector(builder.load(pointer, align=1),
+                                  ir.Constant(wide, ir.Undefined), mask)
+
+
+def _store_lanes(context, builder, dst_arr, at, elt, width, vector):
+    """dst_arr[at:at + width] = vector."""
+    narrow = ir.VectorType(context.get_value_type(elt), width)
+    pointer = builder.bitcast(builder.gep(dst_arr.data, [at]), narrow.as_pointer())
+    builder.store(vector, pointer, align=1)
+
+
 @intrinsic
 def even_chunk(typingctx, dst, d, src, r):
     """dst[d:d+TW] = src[r:r+2*TW:2]: one 2-register load and one shuffle (LLVM makes no
@@ -73,16 +92,8 @@ def even_chunk(typingctx, dst, d, src, r):
     def codegen(context, builder, signature, args):
         dst_arr = context.make_array(signature.args[0])(context, builder, args[0])
         src_arr = context.make_array(signature.args[2])(context, builder, args[2])
-        lty = context.get_value_type(elt)
-        wide = ir.VectorType(lty, 2 * width)
-        narrow = ir.VectorType(lty, width)
-        at = builder.gep(src_arr.data, [args[3]])
-        vec = builder.load(builder.bitcast(at, wide.as_pointer()), align=1)
-        mask = ir.Constant(ir.VectorType(ir.IntType(32), width),
-                           [2 * i for i in range(width)])
-        even = builder.shuffle_vector(vec, ir.Constant(wide, ir.Undefined), mask)
-        to = builder.gep(dst_arr.data, [args[1]])
-        builder.store(even, builder.bitcast(to, narrow.as_pointer()), align=1)
+        even = _strided_lanes(context, builder, src_arr, args[3], elt, width, 0)
+        _store_lanes(context, builder, dst_arr, args[1], elt, width, even)
         return context.get_dummy_value()
 
     return types.none(dst, d, src, r), codegen
@@ -100,17 +111,10 @@ def max_stride2_chunk(typingctx, dst, d, src, r, three):
     def codegen(context, builder, signature, args):
         dst_arr = context.make_array(signature.args[0])(context, builder, args[0])
         src_arr = context.make_array(signature.args[2])(context, builder, args[2])
-        lty = context.get_value_type(elt)
-        wide = ir.VectorType(lty, 2 * width)
-        narrow = ir.VectorType(lty, width)
-        undefined = ir.Constant(wide, ir.Undefined)
 
         def lanes(offset, first):
-            at = builder.gep(src_arr.data, [builder.add(args[3], offset)])
-            vec = builder.load(builder.bitcast(at, wide.as_pointer()), align=1)
-            mask = ir.Constant(ir.VectorType(ir.IntType(32), width),
-                               [2 * i + first for i in range(width)])
-            return builder.shuffle_vector(vec, undefined, mask)
+            at = builder.add(args[3], offset)
+            return _strided_lanes(context, builder, src_arr, at, elt, width, first)
 
         def take_max(m, v):          # v if (v > m or v != v) else m
             wins = builder.or_(builder.fcmp_ordered(">", v, m),
@@ -121,15 +125,8 @@ def max_stride2_chunk(typingctx, dst, d, src, r, three):
         two = ir.Constant(args[3].type, 2)
         pair = take_max(lanes(zero, 0), lanes(zero, 1))
         triple = take_max(pair, lanes(two, 0))
-        three_lanes = builder.insert_element(ir.Constant(ir.VectorType(ir.IntType(1), width),
-                                                         ir.Undefined),
-                                             args[4], ir.Constant(ir.IntType(32), 0))
-        three_lanes = builder.shuffle_vector(
-            three_lanes, ir.Constant(three_lanes.type, ir.Undefined),
-            ir.Constant(ir.VectorType(ir.IntType(32), width), [0] * width))
-        result = builder.select(three_lanes, triple, pair)
-        to = builder.gep(dst_arr.data, [args[1]])
-        builder.store(result, builder.bitcast(to, narrow.as_pointer()), align=1)
+        result = builder.select(args[4], triple, pair)     # a scalar i1 picks a vector
+        _store_lanes(context, builder, dst_arr, args[1], elt, width, result)
         return context.get_dummy_value()
 
     if not isinstance(three, types.Boolean):
