@@ -142,14 +142,19 @@ def test_nan_and_inf_land_where_torch_puts_them(torch, variant, groups):
     np.testing.assert_allclose(result[finite], expected[finite], rtol=1e-4, atol=1e-4)
 
 
-def test_default_rule_picks_them():
-    from fastnn.kernels._target import target
+@pytest.mark.parametrize("registers", [16, 32])
+def test_default_rule_picks_them(monkeypatch, registers):
+    # the rule reads the codegen target's register file: both kinds are checked here, on
+    # any machine (only the choice is faked; the kernels run compiled for this CPU)
+    from types import SimpleNamespace
+    from fastnn.nn.functional import _conv
+    monkeypatch.setattr(_conv, "target", lambda: SimpleNamespace(registers=registers))
     x = np.zeros((1, 64, 14, 14), np.float32)
     dense = np.zeros((64, 64, 3, 3), np.float32)
     # 196 positions: 'direct' with AVX-512's registers, 'blocked' where 'direct' has 4-channel
     # tiles (16 registers)
     assert backends.current("conv2d", x, dense, padding=1) == (
-        "direct" if target().registers == 32 else "blocked")
+        "direct" if registers == 32 else "blocked")
     assert backends.current("conv2d", np.zeros((1, 64, 28, 28), np.float32), dense,
                             padding=1) == "blocked"
     assert backends.current("conv2d", x, np.zeros((128, 2, 3, 3), np.float32), padding=1,
