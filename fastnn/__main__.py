@@ -20,7 +20,7 @@ def build_parser():
     bench = commands.add_parser(
         "bench", help="time fastnn against PyTorch on the benchmark cases",
         description="Time fastnn and PyTorch in one process, in alternating blocks, on the "
-                    "cases of shared/PERF.md and the speed issue; print ms, GFLOP/s or GB/s "
+                    "cases in fastnn/_bench.py (docs/PERF.md shows a run); print ms, GFLOP/s or GB/s "
                     "and the speedup (torch time / fastnn time). --variants also times every "
                     "kernel variant of fastnn.backends that applies to a case.")
     from . import _bench

@@ -189,7 +189,7 @@ def _torch_call(get_op, *args, **kwargs):
 
 
 
-# The shapes of shared/PERF.md, then layers of well-known networks (named first).
+# Common layer shapes, then layers of well-known networks (named first).
 CASES = [
     Case("conv2d", "3x3 p1 n1 64ch 56x56", _conv(2, 1, 64, 64, 56, 3, padding=1), smoke=True),
     Case("conv2d", "3x3 p1 n8 128ch 28x28", _conv(2, 8, 128, 128, 28, 3, padding=1)),
