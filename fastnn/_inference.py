@@ -16,8 +16,8 @@ def optimize_for_inference(module):
     A frozen weight is read-only: a kernel variant that reads weights in a layout of its
     own (the 'blocked' convolution) packs them on the first call and keeps the packed
     copy, where an ordinary module packs them on every call. With packing free, layers
-    with few output positions take that kernel too (ResNet-18 batch 1: 0.94 -> 1.22 of
-    torch's speed), so outputs can differ from the original model's in float rounding
+    with few output positions take that kernel too on AVX-512 targets (`python -m fastnn
+    bench` times ResNet-18 batch 1 as given and optimized), so outputs can differ from the original model's in float rounding
     (the same sums in another order). `module` itself is left as it is.
 
     Writing to a frozen weight raises numpy's ``ValueError: assignment destination is

@@ -8,7 +8,8 @@ which then goes through the full checks on every call. The door (`fastnn._dispat
 keys every op's normalise and metadata steps this way. Only successful checks
 are remembered, so every error is still raised by the checking code, in torch's words.
 
-Measured on LeNet batch 1 (2 threads): the checks were ~60% of the forward's time.
+On a small model the checks cost more than the kernels (`python benchmarks/door_overhead.py`
+times LeNet batch 1's forward through the door against another commit).
 """
 import numpy as np
 

@@ -375,8 +375,9 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
 def _blocked_weight(w):
     """`w` packed for 'blocked': once per frozen weight (kept with it), else on every call
     into a per-thread buffer. numpy's pack (zeros, then a transposed copy) allocated two
-    weight-sized temporaries per call, whose page faults made ResNet's 3x3 s2 64->128
-    layer 0.45 ms against 0.34 with the weights packed once."""
+    weight-sized temporaries per call, whose page faults cost ResNet's 3x3 s2 layers more
+    than packing into a kept buffer (`python -m fastnn bench --memory` shows what a call
+    allocates)."""
     forms = frozen_forms(w)
     key = ("blocked", w.shape)
     if forms is not None and key in forms:
@@ -520,7 +521,7 @@ def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     if (groups > 1 and 2 <= w.shape[1] <= 16
             and _grouped_h3_only(x, w, b, out, stride, pad_before, pad_after, dilation,
                                  groups) is None):
-        return "grouped_h3"     # g32 n8 128ch 28x28: 1.67 -> 1.85-2.0 of torch
+        return "grouped_h3"
     if _blocked_pays(w, out, groups):
         return "blocked"
     return "direct"
