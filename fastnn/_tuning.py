@@ -37,6 +37,8 @@ from ._runtime import get_num_threads
 
 MARGIN = 0.05            # another variant must beat the rule's by 5% to replace it
 ROUNDS = 5               # timed rounds per variant, best kept
+SLOWER = 2.0             # a variant this many times slower than the fastest on its first
+                         # timed call is not timed further
 MIN_ROUND_SECONDS = 2e-4  # calls per round chosen so a round lasts at least this
 MEASURE_VARIABLE = "FASTNN_TUNE_ON_FIRST_USE"
 DEFAULT_FIRST_USE = ("linear",)
@@ -56,7 +58,7 @@ _loaded = None           # {op: {class: record}} once read; None until first nee
 _unsaved = {}            # decisions this process could not write yet
 _first_use = None        # ops measured on first use; None: not read from the env yet
 _consulted = None        # ops `choose` hands over without `benchmark`
-_by_plan = {}            # id(plan) -> (plan, threads, variant name or None for the rule)
+_by_plan = {}            # id(plan) -> (plan, threads, Variant or None for the rule)
 _forced = {"measure": False}    # `measuring()`: measure every class again
 events = []              # (op, class, record) of each measurement, for the CLI
 
@@ -156,16 +158,15 @@ class _Everything(frozenset):
         return True
 
 
-def forget(disk=True):
-    """Forget every decision in memory, and on disk when `disk`."""
+def forget():
+    """Forget every decision, in memory and in this CPU's file."""
     global _loaded, _consulted
     with _lock:
-        if disk:
-            file = store.path()
-            if file is not None:
-                store.remove(file)
+        file = store.path()
+        if file is not None:
+            store.remove(file)
         _unsaved.clear()
-        _loaded = None if not disk else {}
+        _loaded = {}
         _consulted = None
         _by_plan.clear()
 
@@ -217,16 +218,19 @@ def choice(entry, kernel_args, inputs, attrs, ruled, benchmark, plan=None):
     threads = get_num_threads()
     if plan is not None:
         hit = _by_plan.get(id(plan))
-        if (hit is not None and hit[0] is plan and hit[1] == threads
-                and (hit[2] is not None or not benchmark)):
-            return entry.variants[hit[2]] if hit[2] is not None else ruled
+        if hit is not None and hit[0] is plan and hit[1] == threads:
+            if hit[2] is not None:
+                return hit[2]
+            if not benchmark:
+                return ruled
     with _lock:
         name = _decide(entry, kernel_args, inputs, attrs, ruled, benchmark)
+        variant = entry.variants[name] if name is not None else None
         if plan is not None:
             if len(_by_plan) >= 4096:
                 _by_plan.clear()
-            _by_plan[id(plan)] = (plan, threads, name)
-    return entry.variants[name] if name is not None else ruled
+            _by_plan[id(plan)] = (plan, threads, variant)
+    return variant if variant is not None else ruled
 
 
 def _decide(entry, kernel_args, inputs, attrs, ruled, benchmark):
@@ -270,22 +274,24 @@ def _keep(op, cls, record):
 
 def measure(entry, kernel_args, rule):
     """Time every applicable, autotunable variant of `entry` on `kernel_args`: {"variant",
-    "rule", "ms"}. Each is called once untimed (compiling it), then `ROUNDS` interleaved
-    rounds; a variant's time is its best round. The rule's choice stays unless another is
-    more than `MARGIN` faster."""
+    "rule", "ms"}. Each is called once untimed (compiling it) and once timed; one more
+    than `SLOWER` times the fastest of those is out (its one time is kept), the others run
+    `ROUNDS` - 1 more interleaved rounds of calls lasting `MIN_ROUND_SECONDS`, and a
+    variant's time is its best. The rule's choice stays unless another is more than
+    `MARGIN` faster (`pick`)."""
     candidates = [v for v in entry.variants.values()
                   if v.auto and not v.refusal(kernel_args)]
-    calls = {}
+    best = {}
     for variant in candidates:
         variant.run(*kernel_args)                   # compiles (or loads): never timed
         started = time.perf_counter()
         variant.run(*kernel_args)
-        once = time.perf_counter() - started
-        calls[variant.name] = max(1, min(1000, int(MIN_ROUND_SECONDS / max(once, 1e-9))))
-    best = dict.fromkeys(calls, float("inf"))
-    for _ in range(ROUNDS):
-        for variant in candidates:
-            repeat = calls[variant.name]
+        best[variant.name] = time.perf_counter() - started
+    fastest = min(best.values())
+    calls = {v: max(1, min(1000, int(MIN_ROUND_SECONDS / max(best[v.name], 1e-9))))
+             for v in candidates if best[v.name] <= SLOWER * fastest}
+    for _ in range(ROUNDS - 1):
+        for variant, repeat in calls.items():
             started = time.perf_counter()
             for _ in range(repeat):
                 variant.run(*kernel_args)

@@ -38,13 +38,18 @@ def warn_once(kind, message):
         log.warning(message)
 
 
+_cpu = None
+
+
 def identity():
     """What a decision holds for: {"cpu", "features", "blas"} of this process."""
-    from .kernels._target import _numba_cpu
-    cpu, features = _numba_cpu()
+    global _cpu
+    if _cpu is None:
+        from .kernels._target import _numba_cpu
+        _cpu = _numba_cpu()                 # asks LLVM: once per process
     blas = " ".join(f"{name}={os.environ[name]}" for name in BLAS_VARIABLES
                     if name in os.environ)
-    return {"cpu": cpu, "features": features, "blas": blas}
+    return {"cpu": _cpu[0], "features": _cpu[1], "blas": blas}
 
 
 def file_name(ident):

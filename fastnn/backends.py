@@ -133,7 +133,7 @@ def reset_tuned():
         >>> fastnn.backends.tuned().decisions
         {}
     """
-    _tuning.forget(disk=True)
+    _tuning.forget()
 
 
 clear_tuned = reset_tuned

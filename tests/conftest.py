@@ -45,7 +45,7 @@ def _forget_tuned_decisions():
     yield
     tuning = sys.modules.get("fastnn._tuning")
     if tuning is not None and (tuning._loaded or tuning._unsaved):
-        tuning.forget(disk=True)
+        tuning.forget()
 
 
 @pytest.fixture(scope="session")

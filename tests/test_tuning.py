@@ -300,7 +300,7 @@ def test_benchmark_measures_once_per_class(monkeypatch):
     monkeypatch.setitem(OPS["linear"].variants, "blas", Variant("blas", counting))
     backends.benchmark = True
     backends.current("linear", X, W)
-    assert len(runs) > 2                        # a warm-up and timed rounds
+    assert len(runs) >= 2                       # a warm-up and timed calls
     runs.clear()
     F.linear(np.zeros((3, 64), np.float32), W)  # same class: no new measurement
     F.linear(X, W)
