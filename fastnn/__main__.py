@@ -1,4 +1,4 @@
-"""fastnn's command line: `python -m fastnn {info,demo,bench}`."""
+"""fastnn's command line: `python -m fastnn {info,demo,bench,tune}`."""
 import argparse
 import sys
 
@@ -8,7 +8,8 @@ def build_parser():
         prog="python -m fastnn",
         description="fastnn: Numba-accelerated CPU layers with torch.nn semantics.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    commands.add_parser("info", help="versions, threading layer, threads, CPU, kernel cache")
+    commands.add_parser("info", help="versions, threading layer, threads, CPU, kernel cache, "
+                                    "tuning file")
     demo = commands.add_parser(
         "demo", help="ResNet-18 inference on synthetic images with a per-layer timing table",
         description="Build ResNet-18 (seeded random weights or --weights), run batched "
@@ -25,6 +26,16 @@ def build_parser():
                     "kernel variant of fastnn.backends that applies to a case.")
     from . import _bench
     _bench.add_arguments(bench)
+    tune = commands.add_parser(
+        "tune", help="measure the kernel variants for a model's layers and keep the choices",
+        description="Run an example model (or the bench cases) once, timing every kernel "
+                    "variant that applies to each layer's shape class, and keep the "
+                    "fastest (the rule's choice unless another is 5% faster) in the "
+                    "tuning file beside the kernel cache, where later runs use it. "
+                    "`python -m fastnn info` shows the file; "
+                    "fastnn.backends.tuned() and reset_tuned() inspect and forget it.")
+    from . import _tune
+    _tune.add_arguments(tune)
     return parser
 
 
@@ -36,6 +47,9 @@ def main(argv=None):
     if args.command == "bench":
         from . import _bench
         return _bench.main(args)
+    if args.command == "tune":
+        from . import _tune
+        return _tune.main(args)
     if args.command == "demo":
         from . import _demo
         return _demo.run(args)

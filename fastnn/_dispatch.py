@@ -10,18 +10,18 @@ measured on LeNet batch 1, the checks were ~60% of the forward's time. Only succ
 checks are remembered, so every error is still raised by the checking code.
 
 Variant choice (`choose`) follows `fastnn.backends`' precedence: `use` > `set_default` >
-autotuning (`benchmark`) > the op's rule.
+a decision measured on this machine (`fastnn._tuning`: stored, or measured now with
+`benchmark` or for an op measured on first use) > the op's rule.
 
 Tensor arithmetic reaches the same door through `dispatch_ufunc`, which registers each
 numpy ufunc as an op named after it ("add", "multiply", ...) the first time it passes.
 """
 import threading
-import time
 from typing import NamedTuple
 
 import numpy as np
 
-from . import _registry
+from . import _registry, _tuning
 from ._registry import OPS, Attrs, NO_ATTRS
 from ._plans import Plans, call_key
 from ._alloc import allocate, check_alloc
@@ -203,7 +203,7 @@ def dispatch(name, *args, out=None, **kwargs):
                   else _kernel_out(given))
     kernel_args = entry.kernel_args(inputs, attrs, result, plan)
     if kernel_args is not None:
-        variant = choose(entry, kernel_args, inputs, attrs)   # a local: the compile
+        variant = choose(entry, kernel_args, inputs, attrs, plan)   # a local: the compile
         returned = variant.run(*kernel_args)                   # notice reads it
         if meta is None:
             return _as_result(returned)
@@ -246,8 +246,6 @@ defaults = {}                          # fastnn.backends.set_default's choices
 _using = 0
 _forced_local = threading.local()
 _using_lock = threading.Lock()
-_tuned = {}
-_tuning_lock = threading.Lock()
 
 
 def begin_use(op, variant):
@@ -272,8 +270,9 @@ def end_use(op, previous):
         _using -= 1
 
 
-def choose(entry, kernel_args, inputs=(), attrs=NO_ATTRS):
-    """The Variant of `entry` to run on `kernel_args`."""
+def choose(entry, kernel_args, inputs=(), attrs=NO_ATTRS, plan=None):
+    """The Variant of `entry` to run on `kernel_args` (`plan`: the call's remembered plan,
+    which lets `fastnn._tuning` remember its answer per call key)."""
     if _using or defaults:
         forced = getattr(_forced_local, "forced", None)
         name = (forced.get(entry.name) if forced else None) or defaults.get(entry.name)
@@ -289,43 +288,10 @@ def choose(entry, kernel_args, inputs=(), attrs=NO_ATTRS):
         for variant in variants.values():
             return variant
     ruled = variants[entry.rule(*kernel_args)]
-    if benchmark_state["on"] and ruled.auto:
-        return _tuned_variant(entry, _tune_key(inputs, attrs), kernel_args)
+    if ruled.auto and (benchmark_state["on"] or _tuning.consults(entry.name)):
+        return _tuning.choice(entry, kernel_args, inputs, attrs, ruled,
+                              benchmark_state["on"], plan)
     return ruled
-
-
-def _tune_key(inputs, attrs):
-    return (tuple(None if x is None else (np.shape(x), getattr(x, "dtype", type(x)))
-                  for x in inputs), attrs)
-
-
-def clear_tuned():
-    _tuned.clear()
-
-
-def _tuned_variant(entry, key, kernel_args):
-    full_key = (entry.name, key)
-    name = _tuned.get(full_key)
-    if name is None:
-        with _tuning_lock:
-            name = _tuned.get(full_key) or _fastest(entry, kernel_args)
-            _tuned[full_key] = name
-    return entry.variants[name]
-
-
-def _fastest(entry, kernel_args, repeats=3):
-    timings = {}
-    for variant in entry.variants.values():
-        if not variant.auto or variant.refusal(kernel_args):
-            continue
-        variant.run(*kernel_args)             # compiles; never timed
-        best = float("inf")
-        for _ in range(repeats):
-            started = time.perf_counter()
-            variant.run(*kernel_args)
-            best = min(best, time.perf_counter() - started)
-        timings[variant.name] = best
-    return min(timings, key=timings.get)
 
 
 # ------------------------------------------------------------------ ufuncs

@@ -82,7 +82,19 @@ def report():
         ("simd", " ".join(simd_features()) or "none detected"),
         ("codegen target", codegen_target()),
         ("kernel cache", kernel_cache_dir() or "none writable (kernels recompile each run)"),
+        ("tuning file", tuning_file()),
     ]
+
+
+def tuning_file():
+    """Where measured variant decisions are kept, and how many it holds."""
+    from . import _tuning
+    tuned = _tuning.tuned()
+    if tuned.path is None:
+        return "none writable (decisions are kept per process)"
+    ops = sorted({op for op, _ in tuned.decisions})
+    held = f"{len(tuned.decisions)} decisions" + (f" ({', '.join(ops)})" if ops else "")
+    return f"{tuned.path}, {held}"
 
 
 def main(args):

@@ -20,6 +20,8 @@ caller got there (F function, module, Tensor arithmetic):
 * ``rule(*kernel_args)``: the name of the variant that runs by default.
 * ``variants``: name -> `Variant`; ``run(*kernel_args)`` writes into `out` (or returns the
   result when `meta` said None). An op with one implementation registers one, "default".
+* ``tune_class(inputs, attrs)``: optional, the shape class a measured variant decision
+  holds for (`fastnn._tuning`); without it decisions are per exact shape.
 * ``backward``: the slot autograd will fill (None today).
 
 `fastnn.backends` forces, lists and autotunes variants of these entries.
@@ -119,6 +121,7 @@ class OpDef:
     rule: object = _single_rule
     variants: dict = field(default_factory=dict)
     backward: object = None
+    tune_class: object = None
 
     def run(self, variant, inputs, attrs, out, plan=None):
         """Run the variant named `variant` on `inputs`, writing into `out`; returns what

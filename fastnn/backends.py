@@ -6,24 +6,38 @@
     ...     y = F.conv2d(x, w)
     >>> fastnn.backends.set_default("linear", "blas")          # every thread
     >>> fastnn.backends.benchmark = True                       # time and remember
+    >>> fastnn.backends.tuned().decisions                      # what was measured here
+    {('conv2d', 'float32 x=[1, 64, <=64, <=64] w=[64, 64, 3, 3] ...'): 'blocked'}
+    >>> fastnn.backends.reset_tuned()                          # forget it (and the file)
 
-Precedence: `use` (innermost, calling thread) > `set_default` > autotuning when
-`benchmark` is True > the op's documented default rule. A forced variant that cannot run on
-some arguments refuses with the reason; autotuning and the rule skip such variants.
-Variants registered with ``auto=False`` (the plain-loop references) are never autotuned;
-when the rule itself picks one (for torch's exact semantics, e.g. depthwise convolution
-with non-finite weights) that choice also holds under autotuning.
+Precedence: `use` (innermost, calling thread) > `set_default` > a decision measured on
+this machine (stored from an earlier run, or measured now) > the op's documented default
+rule. A forced variant that cannot run on some arguments refuses with the reason;
+autotuning and the rule skip such variants. Variants registered with ``auto=False`` (the
+plain-loop references) are never autotuned; when the rule itself picks one (for torch's
+exact semantics, e.g. depthwise convolution with non-finite weights) that choice also
+holds under autotuning.
+
+Measured decisions hold per (op, shape class, dtype, arguments that change the kernel,
+thread count) and are kept in a small file per CPU beside the kernel cache
+(`fastnn._tuning` describes the classes and when a class is measured;
+``python -m fastnn tune`` measures a model's classes up front; ``python -m fastnn info``
+shows the file).
 """
 import contextlib
 import sys
 import types
 
-from . import _dispatch
+from . import _dispatch, _tuning
 from ._registry import OPS
 
 benchmark = False
-"""When True, the first call for each (op, shapes, dtypes, arguments) key times every
-applicable variant and the fastest is used for that key for the rest of the process."""
+"""When True, the first call of each shape class not yet decided times every applicable
+variant; the decision is used for that class from then on, and kept on disk."""
+
+tune_on_first_use = ("linear",)
+"""Ops whose shape classes are measured on first use even with `benchmark` off (the
+environment variable ``FASTNN_TUNE_ON_FIRST_USE=0`` starts a process with ``()``)."""
 
 
 def _op(op):
@@ -95,9 +109,35 @@ def applicable(op, *inputs, **args):
             if not variant.refusal(kernel_args)]
 
 
-def clear_tuned():
-    """Forget every autotuned choice."""
-    _dispatch.clear_tuned()
+def tuned():
+    """The measured decisions in effect: a `Tuned` (``path``: the file they are kept in,
+    None when no directory is writable; ``decisions``: {(op, shape class): variant};
+    ``records``: the same keys, with the rule's choice and each candidate's best time).
+
+        >>> fastnn.backends.benchmark = True
+        >>> y = F.linear(fastnn.randn(256, 1024), fastnn.randn(1024, 1024))
+        >>> t = fastnn.backends.tuned()
+        >>> t.decisions
+        {('linear', 'float32 m<=256 k=1024 n=1024 no bias threads=2'): 'blas'}
+        >>> t.records[('linear', 'float32 m<=256 k=1024 n=1024 no bias threads=2')]['ms']
+        {'blas': 2.41, 'numba_gemm': 2.73}
+    """
+    return _tuning.tuned()
+
+
+def reset_tuned():
+    """Forget every measured decision, in this process and in the file on disk; the
+    next calls follow the rules (or are measured again where that is on).
+
+        >>> fastnn.backends.reset_tuned()
+        >>> fastnn.backends.tuned().decisions
+        {}
+    """
+    _tuning.forget()
+
+
+clear_tuned = reset_tuned
+"""The older name of `reset_tuned`."""
 
 
 def run(op, *inputs, **args):
@@ -115,6 +155,19 @@ class _Backends(types.ModuleType):
     def benchmark(self, value):
         _dispatch.benchmark_state["on"] = bool(value)
 
+    @property
+    def tune_on_first_use(self):
+        return _tuning.first_use_ops()
 
-del benchmark
+    @tune_on_first_use.setter
+    def tune_on_first_use(self, ops):
+        if isinstance(ops, str):
+            ops = (ops,)
+        ops = tuple(ops)
+        for op in ops:
+            _op(op)
+        _tuning.set_first_use_ops(ops)
+
+
+del benchmark, tune_on_first_use
 sys.modules[__name__].__class__ = _Backends

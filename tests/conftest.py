@@ -6,8 +6,10 @@ Hypothesis profiles: `ci` (default, small) and `thorough` (by hand), chosen with
 """
 import collections
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -23,6 +25,27 @@ else:
     settings.register_profile("thorough", max_examples=1000, deadline=None,
                               suppress_health_check=_quiet, print_blob=True)
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# Variant decisions measured on a machine (fastnn._tuning) must neither leak into the suite
+# from a developer's earlier runs nor out of it: this run keeps them in a fresh directory
+# (subprocesses inherit it), and no op is measured on first use unless a test turns it on,
+# so every choice is the rule's (deterministic) unless a test asks otherwise.
+_TUNING_DIR = tempfile.mkdtemp(prefix="fastnn-tuning-")
+os.environ["FASTNN_TUNING_DIR"] = _TUNING_DIR
+os.environ["FASTNN_TUNE_ON_FIRST_USE"] = "0"
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_TUNING_DIR, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _forget_tuned_decisions():
+    """Decisions a test measured (benchmark on) do not outlive it."""
+    yield
+    tuning = sys.modules.get("fastnn._tuning")
+    if tuning is not None and (tuning._loaded or tuning._unsaved):
+        tuning.forget()
 
 
 @pytest.fixture(scope="session")

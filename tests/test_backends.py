@@ -286,6 +286,8 @@ def test_benchmark_autotunes_once_per_key_over_applicable_variants(fake_op):
     with backends.use("fake", "slow"):            # forcing still wins
         assert backends.current("fake", 1) == "slow"
     backends.benchmark = False
+    assert backends.current("fake", 1) == "fast"  # a measured decision outlives benchmark
+    backends.reset_tuned()
     assert backends.current("fake", 1) == "slow"
 
 

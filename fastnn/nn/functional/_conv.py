@@ -15,6 +15,7 @@ from ... import _registry
 from ..._dispatch import dispatch
 from ..._registry import Attrs
 from ..._runtime import get_num_threads, launch
+from ..._tuning import dims
 from ...kernels import conv as _kernels
 from ...kernels import conv_blocked as _blocked_kernels
 from ...kernels import conv_depthwise as _depthwise_kernels
@@ -527,13 +528,30 @@ def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
     return "direct"
 
 
+def _tune_class(inputs, attrs):
+    """The shape class of a measured variant decision (`fastnn._tuning`): batch and
+    spatial sizes bucketed; channels, kernel, bias and every argument exact."""
+    x, w, b = inputs
+    shape = x.shape if x.ndim == w.ndim else (1,) + x.shape
+    padding = _sizes(attrs.padding)
+    if attrs.padding_end != attrs.padding:
+        padding += "/" + _sizes(attrs.padding_end)
+    return (f"{x.dtype.name} x={dims(shape, exact=(1,))} w={list(w.shape)} "
+            f"{'bias' if b is not None else 'no bias'} stride={_sizes(attrs.stride)} "
+            f"padding={padding} dilation={_sizes(attrs.dilation)} groups={attrs.groups}")
+
+
+def _sizes(values):
+    return "x".join(map(str, values))
+
+
 for _nd in (1, 2, 3):
     _op = f"conv{_nd}d"
     _registry.register_op(
         _op, lambda *a, _nd=_nd, **k: _normalize(_nd, *a, **k),
         lambda inputs, attrs, _nd=_nd: _meta(_nd, inputs, attrs), arrays=_arrays,
         plan=lambda inputs, attrs, meta, _nd=_nd: _plan(_nd, inputs, attrs, meta),
-        kernel_args=_kernel_args, rule=_rule)
+        kernel_args=_kernel_args, rule=_rule, tune_class=_tune_class)
     _registry.register_variant(_op, "direct", _run_direct)
     _registry.register_variant(_op, "depthwise", _run_depthwise, _depthwise_only)
     _registry.register_variant(_op, "im2col_gemm", _run_im2col_gemm)

@@ -23,6 +23,7 @@ from ... import _registry, backends
 from ..._dispatch import dispatch
 from ..._registry import NO_ATTRS
 from ..._runtime import launch
+from ..._tuning import bucketed
 from ...kernels.gemm import gemm_nt
 from .._utils import as_array, check_alloc, check_float, kernel_array
 
@@ -206,8 +207,10 @@ def linear(input, weight, bias=None):
     Shape:
         - Output: :math:`(*, \text{out\_features})`; :math:`(*)` for a 1-D weight.
 
-    The kernel (Numba GEMM or BLAS) is chosen by :func:`default_variant`, or through
-    ``fastnn.backends`` (op ``"linear"``, variants ``numba_gemm`` and ``blas``).
+    The kernel (Numba GEMM or BLAS) is measured on this machine the first time a shape
+    class is met and the decision kept (``fastnn.backends.tune_on_first_use``; with that
+    off, :func:`default_variant` decides), or forced through ``fastnn.backends`` (op
+    ``"linear"``, variants ``numba_gemm`` and ``blas``).
 
     Examples::
 
@@ -322,8 +325,18 @@ def _rule(a, w, *rest):
     return default_variant(a.shape[0], w.shape[0], a.shape[1], a.dtype)
 
 
+def _tune_class(inputs, attrs):
+    """The shape class of a measured variant decision (`fastnn._tuning`): the rows
+    (all of the input's leading dimensions) bucketed, K, N and the bias exact."""
+    x, w, b = inputs
+    n = w.shape[0] if w.ndim == 2 else 1
+    return (f"{x.dtype.name} {bucketed('m', math.prod(x.shape[:-1]))} k={x.shape[-1]} n={n} "
+            f"{'bias' if b is not None else 'no bias'}")
+
+
 # the checks read the input's C-contiguity (torch's addmm or matmul path)
 _registry.register_op("linear", _normalize, _meta, arrays=_arrays, layout_key=True,
-                      plan=_kernel_plan, kernel_args=_kernel_args, rule=_rule)
+                      plan=_kernel_plan, kernel_args=_kernel_args, rule=_rule,
+                      tune_class=_tune_class)
 for _name, _kernel in LINEAR_VARIANTS.items():
     _registry.register_variant("linear", _name, _registered(_kernel))

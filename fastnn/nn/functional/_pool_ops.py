@@ -15,6 +15,7 @@ import numpy as np
 from ... import _registry
 from ..._registry import Attrs
 from ..._runtime import launch
+from ..._tuning import bucketed, dims
 from ...kernels import pool_avg as _avg_kernels
 from ...kernels import pooling as _max_kernels
 from .._utils import as_array, check_float, kernel_array
@@ -86,6 +87,17 @@ def _max_normalize(nd, with_indices, input, kernel_size, stride=None, padding=0,
 def _window(nd, attrs):
     return (_pad3(attrs.kernel_size, nd, 1) + _pad3(attrs.stride, nd, 1)
             + _pad3(attrs.padding, nd, 0) + _pad3(attrs.dilation, nd, 1))
+
+
+def _max_tune_class(nd, inputs, attrs):
+    """The shape class of a measured variant decision (`fastnn._tuning`): planes (batch
+    times channels) and spatial sizes bucketed, the window exact."""
+    arr = inputs[0]
+    planes = math.prod(arr.shape[:arr.ndim - nd])
+    window = " ".join(f"{name}={'x'.join(map(str, attrs[name]))}"
+                      for name in ("kernel_size", "stride", "padding", "dilation"))
+    return (f"{arr.dtype.name} {bucketed('planes', planes)} size={dims(arr.shape[-nd:])} "
+            f"{window} ceil_mode={attrs.ceil_mode}")
 
 
 def _max_plan(nd, inputs, attrs, meta):
@@ -352,7 +364,8 @@ for _nd in (1, 2, 3):
     _op = f"max_pool{_nd}d"
     _registry.register_op(
         _op, _bind(_max_normalize, _nd, False), _bind(_window_meta, _nd), arrays=_arrays,
-        plan=_bind(_max_plan, _nd), kernel_args=_max_kernel_args, rule=_max_pool_rule)
+        plan=_bind(_max_plan, _nd), kernel_args=_max_kernel_args, rule=_max_pool_rule,
+        tune_class=_bind(_max_tune_class, _nd))
     _registry.register_variant(_op, "separable", _run_separable, _separable_applies)
     _registry.register_variant(_op, "direct", _run_window_loop)
     _registry.register_single(
