@@ -204,7 +204,9 @@ class IndexSlice(NamedTuple):
     step: object
 
     def __repr__(self):
-        return ":".join("" if v is None else repr(v) for v in self)
+        text = "" if self.start is None else repr(self.start)
+        text += ":" + ("" if self.stop is None else repr(self.stop))
+        return text if self.step is None else f"{text}:{self.step!r}"
 
 
 class IndexTensor(NamedTuple):
