@@ -64,7 +64,10 @@ bool Tensor subtracts bools, which torch refuses (pass ``x.numpy()``).
 
 Layers: this module (with its mixins in ``_tensor_methods``) sits above the leaf modules
 (``_args``, ``_dtypes``, ``_data``, ``_alloc``, ``_reductions``, ``_ufunc_rules``) and below
-everything else. The methods that run an op of ``fastnn.nn.functional`` (``relu``,
+everything else. The torch-meaning methods that compute or reshape run their op through the
+door (``Tensor._door``, which ``fastnn._dispatch`` installs; the entries, with the checks,
+are in ``_shape_ops``, ``_copy_ops``, ``_reduction_ops`` and ``_math_ops``; docs/OPS.md
+lists them and the calls left outside). The methods that run an op of ``fastnn.nn.functional`` (``relu``,
 ``sigmoid``, ``tanh``, ``softmax``, ``log_softmax``) are attached to Tensor by
 ``fastnn._functions``, the layer that owns those ops.
 """
