@@ -3,6 +3,8 @@ import types as _types
 
 from ._runtime import get_num_threads, set_num_threads
 from .tensor import Tensor, Size, device
+# the door and the ops of Tensor's methods, before anything calls one of them
+from . import _dispatch, _shape_ops, _copy_ops, _reduction_ops, _math_ops  # noqa: F401
 from ._random import (Generator, default_generator, manual_seed, initial_seed, seed,
                       set_rng_state)
 from ._grad import (no_grad, enable_grad, set_grad_enabled, inference_mode,

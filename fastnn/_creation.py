@@ -6,12 +6,10 @@ and numpy scalars keep their own dtype. Mixed inputs promote by category
 (bool < integer < floating < complex) and, inside the winning category, by width.
 """
 import math
-import operator
 
 import numpy as np
 
 from ._alloc import check_alloc, factory_shape
-from ._args import _is_int, int_arg, wrap_dim
 from ._array import as_array, wrap
 from ._data import array_from_data, is_array_like
 from ._dtypes import (DTYPE_ALIASES, as_dtype, check_array_dtype,  # noqa: F401
@@ -19,6 +17,8 @@ from ._dtypes import (DTYPE_ALIASES, as_dtype, check_array_dtype,  # noqa: F401
 from ._torch_types import check_device
 from .tensor import Tensor
 from ._view_ops import flatten as _flatten
+from ._dispatch import dispatch
+from ._copy_ops import sample_normal, sample_uniform   # (registers cat and stack too)
 
 __all__ = [
     "get_default_dtype", "set_default_dtype", "tensor", "as_tensor", "from_numpy", "zeros",
@@ -128,7 +128,7 @@ def rand(*size, dtype=None, device=None, requires_grad=False, generator=None, **
     ``fastnn.Generator`` given as `generator`)."""
     shape, dtype = _sized("rand", _size_arg("rand", size, kwargs.pop("size", None)),
                           dtype, device)
-    return wrap(np.empty(shape, dtype)).uniform_(generator=generator)
+    return sample_uniform(wrap(np.empty(shape, dtype)), generator)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None, **kwargs):
@@ -136,7 +136,7 @@ def randn(*size, dtype=None, device=None, requires_grad=False, generator=None, *
     ``fastnn.Generator`` given as `generator`)."""
     shape, dtype = _sized("randn", _size_arg("randn", size, kwargs.pop("size", None)),
                           dtype, device)
-    return wrap(np.empty(shape, dtype)).normal_(generator=generator)
+    return sample_normal(wrap(np.empty(shape, dtype)), generator)
 
 
 def _fill_value_dtype(fill_value, fn):
@@ -245,7 +245,7 @@ def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_for
     `input` (as torch's preserve_format), so the values land where torch puts them."""
     arr = _input(input, "rand_like")
     shape, dtype = _sized("rand_like", (arr.shape,), dtype or arr.dtype, device)
-    return wrap(np.empty_like(arr, dtype=dtype)).uniform_()
+    return sample_uniform(wrap(np.empty_like(arr, dtype=dtype)))
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
@@ -253,7 +253,7 @@ def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
     `input` (as torch's preserve_format), so the values land where torch puts them."""
     arr = _input(input, "randn_like")
     shape, dtype = _sized("randn_like", (arr.shape,), dtype or arr.dtype, device)
-    return wrap(np.empty_like(arr, dtype=dtype)).normal_()
+    return sample_normal(wrap(np.empty_like(arr, dtype=dtype)))
 
 
 # ---------------------------------------------------------------- shape functions
@@ -293,19 +293,6 @@ def is_floating_point(input):
     return _input(input, "is_floating_point").dtype.kind == "f"
 
 
-def _tensor_list(tensors, fn):
-    if not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"{fn}(): argument 'tensors' (position 1) must be tuple of Tensors, "
-                        f"not {type(tensors).__name__}")
-    arrays = []
-    for i, t in enumerate(tensors):
-        if not (isinstance(t, np.ndarray) or hasattr(t, "__array__")):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
-                            f"{type(t).__name__}")
-        arrays.append(as_array(t))
-    return arrays
-
-
 def cat(tensors, dim=0):
     """Concatenate tensors along an existing dim (torch's dtype promotion).
 
@@ -314,34 +301,7 @@ def cat(tensors, dim=0):
     Shape:
         the inputs' shape, with ``sum(t.shape[dim] for t in tensors)`` at `dim`.
     """
-    arrays = _tensor_list(tensors, "cat")
-    if not arrays:
-        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    if not _is_int(dim):
-        raise TypeError(f"cat(): argument 'dim' must be int, not {type(dim).__name__}")
-    dim = operator.index(dim)
-    for i, a in enumerate(arrays):
-        if a.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
-                               f"concatenated")
-    dtype = promote(a.dtype for a in arrays)
-    used = [(i, a) for i, a in enumerate(arrays) if a.shape != (0,)]
-    if not used:
-        return wrap(np.empty((0,), dtype))
-    first_index, first = used[0]
-    axis = wrap_dim(dim, first.ndim)
-    for i, a in used[1:]:
-        if a.ndim != first.ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got "
-                               f"{first.ndim} and {a.ndim}")
-        for d in range(a.ndim):
-            if d != axis and a.shape[d] != first.shape[d]:
-                raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {axis}. Expected size "
-                    f"{first.shape[d]} but got size {a.shape[d]} for tensor number {i} in the "
-                    f"list.")
-    return wrap(np.concatenate([a for _, a in used], axis=axis, dtype=dtype,
-                               casting="unsafe"))
+    return dispatch("cat", tensors, dim)
 
 
 concat = concatenate = cat
@@ -353,14 +313,4 @@ def stack(tensors, dim=0):
     Shape:
         the inputs' shape with ``len(tensors)`` inserted at `dim`.
     """
-    arrays = _tensor_list(tensors, "stack")
-    if not arrays:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    for i, a in enumerate(arrays[1:], 1):
-        if a.shape != arrays[0].shape:
-            raise RuntimeError(
-                f"stack expects each tensor to be equal size, but got {list(arrays[0].shape)} "
-                f"at entry 0 and {list(a.shape)} at entry {i}")
-    axis = wrap_dim(int_arg(dim, "stack", "dim", 2), arrays[0].ndim + 1)
-    dtype = promote(a.dtype for a in arrays)
-    return wrap(np.stack(arrays, axis=axis, dtype=dtype, casting="unsafe"))
+    return dispatch("stack", tensors, dim)

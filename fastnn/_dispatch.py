@@ -398,5 +398,8 @@ def _register_ufunc(ufunc, method, name):
     _registry.register_single(name, normalize, meta, run, arrays=None)
 
 
-# Tensor sits below this layer: it learns the ufunc door here (see Tensor._ufunc_door)
+# Tensor sits below this layer: it learns the doors here (see Tensor._ufunc_door); the
+# entries of its methods' ops are registered by _shape_ops, _copy_ops, _reduction_ops and
+# _math_ops, which the package imports right after this module
 Tensor._ufunc_door = staticmethod(dispatch_ufunc)
+Tensor._door = staticmethod(dispatch)

@@ -8,10 +8,10 @@ from here, so ``x.relu()`` and ``F.relu(x)`` run the same kernels.
 """
 import numpy as np
 
-from ._args import torch_type_name
 from ._array import as_array, wrap
+from ._dispatch import dispatch
 from ._dtypes import get_default_dtype
-from ._ufunc_rules import result_type
+from . import _math_ops  # noqa: F401  (registers where)
 from .nn import functional as F
 from .tensor import Tensor
 
@@ -113,15 +113,7 @@ def where(condition, input=None, other=None):
     condition = _tensor(condition, "where")
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
-    if condition.dtype != np.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
-                           f"tensor with dtype {torch_type_name(condition.dtype)}")
-    values = [as_array(v) if isinstance(v, np.ndarray) else v for v in (input, other)]
-    dtype = result_type(values)
-    if dtype is None:
-        raise TypeError(f"where() received an invalid combination of arguments - got "
-                        f"(Tensor, {type(input).__name__}, {type(other).__name__})")
-    return wrap(np.where(as_array(condition), *values).astype(dtype, copy=False))
+    return dispatch("where", condition, input, other)
 
 
 def matmul(input, other):

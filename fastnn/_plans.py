@@ -36,6 +36,8 @@ def value_key(value):
     if isinstance(value, _ndarray):
         shape = value.shape
         return (shape, value.dtype, value.flags.c_contiguous) if shape else None
+    if isinstance(value, np.dtype):
+        return (np.dtype, value)        # (a dtype equals its name: np.dtype("f4") == "f4")
     if kind is tuple or kind is list:
         for item in value:
             if type(item) is not int:

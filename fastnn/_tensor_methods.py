@@ -1,14 +1,16 @@
 """The torch methods of fastnn.Tensor that compute: reductions, sorting and searching
 (``ReductionMethods``), element-wise math and masks (``MathMethods``), new tensors like
-this one (``FactoryMethods``). Mixins of Tensor, in
-the tensor layer: arrays in, ``self._result`` (Tensor's wrapper) out. Torch's meaning for
-torch-style calls; numpy's stays reachable with numpy's keywords (see ``fastnn.tensor``).
+this one (``FactoryMethods``). Mixins of Tensor, in the tensor layer: a torch-style call
+runs its op through the door (``self._door``, see ``fastnn.tensor``; the entries are in
+``fastnn._reduction_ops``, ``_copy_ops`` and ``_math_ops``). numpy's meaning stays
+reachable with numpy's keywords. The ``new_*`` factories create tensors, as
+``fastnn.zeros`` does, outside the door.
 """
 import numpy as np
 
 from . import _reductions
 from ._alloc import factory_shape
-from ._args import check_broadcast_into, number_arg, torch_typename
+from ._args import number_arg
 from ._data import array_from_data
 from ._dtypes import as_dtype
 from ._torch_types import check_device
@@ -18,13 +20,10 @@ __all__ = ["ReductionMethods", "MathMethods", "FactoryMethods"]
 _ndarray_view = np.ndarray.view
 
 
-def _plain(x):
-    return _ndarray_view(x, np.ndarray)
-
-
 _NUMPY_STD_KEYWORDS = frozenset({"axis", "dtype", "out", "ddof", "keepdims", "where", "mean"})
 _NUMPY_REDUCE_KEYWORDS = frozenset({"axis", "out", "keepdims", "initial", "where"})
 _NUMPY_SORT_KEYWORDS = frozenset({"axis", "kind", "order"})
+_RESULT_TYPES = {"max": _reductions.return_types_max, "min": _reductions.return_types_min}
 
 
 class ReductionMethods:
@@ -53,7 +52,7 @@ class ReductionMethods:
     def _reduce(self, name, args, kwargs):
         if _NUMPY_REDUCE_KEYWORDS.intersection(kwargs):
             return getattr(super(), name)(*args, **kwargs)
-        return self._result(_reductions.reduce(_plain(self), name, args, kwargs))
+        return self._door(name, self, *args, **kwargs)
 
     def max(self, *args, **kwargs):
         """``max()``; ``max(dim, keepdim=False)`` -> ``(values, indices)``; ``max(other)``
@@ -68,11 +67,12 @@ class ReductionMethods:
     def _min_max(self, name, args, kwargs):
         if _NUMPY_REDUCE_KEYWORDS.intersection(kwargs):
             return getattr(super(), name)(*args, **kwargs)
-        result = _reductions.min_max(_plain(self), name, args, kwargs)
+        if len(args) == 1 and not kwargs and isinstance(args[0], np.ndarray):
+            return (np.maximum if name == "max" else np.minimum)(self, args[0])
+        result = self._door(name, self, *args, **kwargs)
         if type(result) is tuple:
-            result_type, values, indices = result
-            return result_type(self._result(values), self._result(indices))
-        return self._result(result)
+            return _RESULT_TYPES[name](*result)
+        return result
 
     def argmax(self, *args, **kwargs):
         """``argmax(dim=None, keepdim=False)`` -> int64; numpy's with ``axis=`` / ``out=``."""
@@ -85,38 +85,33 @@ class ReductionMethods:
     def _arg_reduce(self, name, args, kwargs):
         if _NUMPY_REDUCE_KEYWORDS.intersection(kwargs):
             return self._result(getattr(super(), name)(*args, **kwargs))
-        return self._result(_reductions.arg_reduce(_plain(self), name, args, kwargs))
+        return self._door(name, self, *args, **kwargs)
 
     def std(self, *args, **kwargs):
         """``std(dim=None, unbiased=True, keepdim=False, *, correction=None)`` (torch);
         numpy's keywords (``axis=``, ``ddof=``...) select numpy's (biased by default)."""
         if _NUMPY_STD_KEYWORDS.intersection(kwargs):
             return super().std(*args, **kwargs)
-        return self._result(_reductions.variance(_plain(self), "std", args, kwargs))
+        return self._door("std", self, *args, **kwargs)
 
     def var(self, *args, **kwargs):
         """``var(dim=None, unbiased=True, keepdim=False, *, correction=None)`` (torch);
         numpy's keywords (``axis=``, ``ddof=``...) select numpy's (biased by default)."""
         if _NUMPY_STD_KEYWORDS.intersection(kwargs):
             return super().var(*args, **kwargs)
-        return self._result(_reductions.variance(_plain(self), "var", args, kwargs))
+        return self._door("var", self, *args, **kwargs)
 
     def sort(self, *args, **kwargs):
         """``sort(dim=-1, descending=False, *, stable=False)`` -> ``(values, indices)``,
         the tensor left alone; ``sort(axis=, kind=, order=)`` is numpy's in-place sort."""
         if _NUMPY_SORT_KEYWORDS.intersection(kwargs):
             return super().sort(*args, **kwargs)
-        result_type, values, indices = _reductions.sort(_plain(self), args, kwargs)
-        return result_type(self._result(values), self._result(indices))
+        return _reductions.return_types_sort(*self._door("sort", self, *args, **kwargs))
 
     def nonzero(self, *args, as_tuple=False):
         """Indices of the non-zero elements: an (N, ndim) int64 tensor, or with
         ``as_tuple=True`` one int64 tensor per dim (numpy's form)."""
-        if args:
-            raise TypeError(f"nonzero() takes from 1 to 0 positional arguments but "
-                            f"{len(args)} were given")
-        result = _reductions.nonzero(_plain(self), as_tuple)
-        return tuple(map(self._result, result)) if as_tuple else self._result(result)
+        return self._door("nonzero", self, *args, as_tuple=as_tuple)
 
     def repeat(self, *sizes, **kwargs):
         """``repeat(*sizes)`` tiles the tensor (torch); ``repeat(n, axis=)`` is numpy's."""
@@ -125,7 +120,7 @@ class ReductionMethods:
         if kwargs:
             raise TypeError(f"repeat() got an unexpected keyword argument "
                             f"'{next(iter(kwargs))}'")
-        return self._result(_reductions.repeat(_plain(self), sizes))
+        return self._door("repeat", self, *sizes)
 
 
 class MathMethods:
@@ -133,10 +128,7 @@ class MathMethods:
 
     def t(self):
         """Transpose of a tensor of at most 2 dims (a view)."""
-        if self.ndim > 2:
-            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                               f"{self.ndim}D")
-        return self._result(_plain(super().transpose()))
+        return self._door("t", self)
 
     def abs(self):
         """Absolute values (torch refuses bool)."""
@@ -153,31 +145,17 @@ class MathMethods:
     def clamp(self, min=None, max=None):
         """Elements limited to [min, max] (numbers or tensors; NaN propagates; where
         min > max every element is max), with torch's result dtype."""
-        if min is None and max is None:
-            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-        result = self
-        if min is not None:
-            result = np.maximum(result, _bound(min, "min", 1))
-        if max is not None:
-            result = np.minimum(result, _bound(max, "max", 2))
-        return result.copy() if result is self else result
+        return self._door("clamp", self, min, max)
 
     clip = np.ndarray.clip
 
     def masked_fill(self, mask, value):
         """A copy with `value` where the bool `mask` (broadcast) is True."""
-        value, mask = _masked_fill_args(self, mask, value)
-        shape = np.broadcast_shapes(self.shape, mask.shape)
-        result = np.array(np.broadcast_to(_plain(self), shape), copy=True)
-        np.copyto(result, value, where=mask, casting="unsafe")
-        return self._result(result)
+        return self._door("masked_fill", self, mask, value)
 
     def masked_fill_(self, mask, value):
         """Writes `value` where the bool `mask` (broadcast to this shape) is True."""
-        value, mask = _masked_fill_args(self, mask, value)
-        check_broadcast_into(self.shape, mask.shape)
-        np.copyto(_plain(self), value, where=mask, casting="unsafe")
-        return self
+        return self._door("masked_fill_", self, mask, value)
 
 
 class FactoryMethods:
@@ -215,32 +193,3 @@ class FactoryMethods:
         check_device(device)
         dtype = as_dtype(dtype, fn) or self.dtype
         return self._result(allocate(factory_shape(fn, size, dtype), dtype))
-
-
-def _bound(value, name, position):
-    """A clamp bound: a tensor/array as it is, else a Number (torch's TypeError)."""
-    if isinstance(value, np.ndarray):
-        return value
-    return number_arg(value, "clamp", name, position)
-
-
-def _masked_fill_args(x, mask, value):
-    if not isinstance(mask, np.ndarray):
-        raise TypeError(f"masked_fill() received an invalid combination of arguments - got "
-                        f"({torch_typename(mask)}, {torch_typename(value)})")
-    if mask.dtype != np.bool_:
-        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with "
-                           f"dtype {_C_TYPE_NAMES.get(mask.dtype.name, mask.dtype.name)}")
-    if isinstance(value, np.ndarray):
-        if value.ndim:
-            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, "
-                               f"but got tensor with {value.ndim} dimension(s).")
-        value = value[()]
-    elif not isinstance(value, (bool, int, float, complex, np.generic)):
-        raise TypeError(f"masked_fill() received an invalid combination of arguments - got "
-                        f"(Tensor, {torch_typename(value)})")
-    return value, mask.view(np.ndarray)
-
-
-_C_TYPE_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short",
-                 "int32": "int", "int64": "long int", "float32": "float", "float64": "double"}

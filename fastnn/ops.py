@@ -15,6 +15,7 @@ the block yields; nested blocks all see the calls made inside them.
 import contextlib
 
 from . import _dispatch, _view_ops  # noqa: F401  (_view_ops registers flatten, add, ...)
+from . import _shape_ops, _copy_ops, _reduction_ops, _math_ops  # noqa: F401  (Tensor's ops)
 from ._dispatch import Call
 from ._registry import OPS
 from .nn import functional  # noqa: F401  (importing it registers the functional ops)

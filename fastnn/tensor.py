@@ -64,29 +64,30 @@ bool Tensor subtracts bools, which torch refuses (pass ``x.numpy()``).
 
 Layers: this module (with its mixins in ``_tensor_methods``) sits above the leaf modules
 (``_args``, ``_dtypes``, ``_data``, ``_alloc``, ``_reductions``, ``_ufunc_rules``) and below
-everything else. The methods that run an op of ``fastnn.nn.functional`` (``relu``,
+everything else. The torch-meaning methods that compute or reshape run their op through the
+door (``Tensor._door``, which ``fastnn._dispatch`` installs; the entries, with the checks,
+are in ``_shape_ops``, ``_copy_ops``, ``_reduction_ops`` and ``_math_ops``; docs/OPS.md
+lists them and the calls left outside). The methods that run an op of ``fastnn.nn.functional`` (``relu``,
 ``sigmoid``, ``tanh``, ``softmax``, ``log_softmax``) are attached to Tensor by
 ``fastnn._functions``, the layer that owns those ops.
 """
 import numpy as np
 
 from ._alloc import factory_shape
-from ._args import (_dims_list, _is_dtype_like, _is_int, check_broadcast_into, infer_shape,
-                    int_arg, int_tuple_arg, torch_type_name, wrap_dim)
+from ._args import _is_dtype_like, _is_int, int_arg, torch_type_name, wrap_dim
 from ._data import array_from_data
 from ._dtypes import DTYPE_ALIASES, as_dtype, get_default_dtype
-from ._sampling import normal_fill, uniform_fill
-from ._torch_types import CPU, Size, check_device, device, not_on_cpu
+from ._torch_types import CPU, Size, device, not_on_cpu
 from ._tensor_methods import FactoryMethods, MathMethods, ReductionMethods
 from ._ufunc_rules import check_output_cast, check_values, scalar_operand, ufunc_plan
 
 builtin_type = type     # `type` is shadowed by Tensor.type-style arguments below
-_Device = device
 
 __all__ = ["Tensor", "Size", "device"]
 
 _ndarray_size = np.ndarray.size.__get__
-_ndarray_getitem = np.ndarray.__getitem__
+_FLOAT, _DOUBLE, _HALF = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float16)
+_LONG, _INT, _BOOL = np.dtype(np.int64), np.dtype(np.int32), np.dtype(np.bool_)
 _ndarray_view = np.ndarray.view
 _TYPE_NAMES = {name: f"fastnn.{torch_type_name(dtype)}Tensor"
                for name, dtype in DTYPE_ALIASES.items()}
@@ -132,57 +133,17 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
             return array
         return array.view(Tensor)
 
-    # fastnn._dispatch, a layer above, sets this to its `dispatch_ufunc` when imported
-    # (always, through `import fastnn`): ufuncs on Tensors then pass the op door
+    # fastnn._dispatch, a layer above, sets these to its `dispatch_ufunc` and `dispatch`
+    # when imported (always, through `import fastnn`): ufuncs on Tensors and the methods
+    # below that compute or reshape then pass the op door (docs/OPS.md lists the ops)
     _ufunc_door = None
+    _door = None
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         """numpy ufuncs (arithmetic, comparisons, ``np.exp``...) on Tensors: torch's result
         dtype and errors (``fastnn._ufunc_rules``), then numpy's loop through the op door
         (`_ufunc_door`); results are Tensors."""
-        arrays = []
-        for x in inputs:
-            if isinstance(x, np.ndarray):
-                if builtin_type(x) is not np.ndarray:
-                    x = _ndarray_view(x, np.ndarray)
-            elif hasattr(builtin_type(x), "__array_ufunc__"):
-                return NotImplemented           # e.g. a dask array: let it answer
-            arrays.append(x)
-        if method == "__call__" and (not kwargs or ("dtype" not in kwargs
-                                                    and "signature" not in kwargs)):
-            signature, checks, scalars = ufunc_plan(ufunc, arrays)
-            if signature is not None:
-                if out is not None:
-                    check_output_cast(signature[-1], out[0].dtype)
-                if checks:
-                    special = check_values(checks, arrays)
-                    if special is not None:
-                        if out is None:
-                            return _as_tensor(special)
-                        np.copyto(out[0], special, casting="unsafe")
-                        return out[0]
-                for i in scalars:
-                    arrays[i] = scalar_operand(arrays[i])
-                kwargs["signature"] = signature
-                kwargs["casting"] = "unsafe"
-        door = Tensor._ufunc_door
-        if out is not None:
-            kwargs["out"] = tuple(_ndarray_view(o, np.ndarray) if isinstance(o, Tensor) else o
-                                  for o in out)
-            if door is None:
-                getattr(ufunc, method)(*arrays, **kwargs)
-            else:
-                door(ufunc, method, arrays, kwargs)
-            return out[0] if len(out) == 1 else out
-        if door is not None:
-            result = door(ufunc, method, arrays, kwargs)
-        else:
-            result = getattr(ufunc, method)(*arrays, **kwargs)
-        if builtin_type(result) is np.ndarray:
-            return _ndarray_view(result, Tensor)
-        if builtin_type(result) is tuple:
-            return tuple(map(_as_tensor, result))
-        return _as_tensor(result)
+        return apply_ufunc(ufunc, method, inputs, out, kwargs, Tensor._ufunc_door)
 
     def __array_function__(self, func, types, args, kwargs):
         if func is np.nonzero:  # numpy's form: np.argwhere, np.flatnonzero, np.extract use it
@@ -201,11 +162,9 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
         return np.power(self, exponent, out=(self,))
 
     def __getitem__(self, key):
-        result = _ndarray_getitem(self, key)
-        if isinstance(result, np.generic):     # a full integer index: torch gives a 0-d view
-            key = (*key, Ellipsis) if builtin_type(key) is tuple else (key, Ellipsis)
-            result = _ndarray_getitem(self, key)
-        return result
+        """``x[key]`` (op "index"): numpy's indexing; a full integer index gives a 0-d
+        view, as torch does."""
+        return Tensor._door("index", self, key)
 
     @staticmethod
     def _result(result):
@@ -297,14 +256,7 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
         """
         if kwargs or not args or _is_dtype_like(args[0]):
             return super().view(*args, **kwargs)
-        shape = infer_shape(int_tuple_arg(args, "view"), _ndarray_size(self))
-        try:
-            return super().reshape(shape, copy=False).view(Tensor)
-        except ValueError:
-            raise RuntimeError(
-                "view size is not compatible with input tensor's size and stride (at least "
-                "one dimension spans across two contiguous subspaces). Use .reshape(...) "
-                "instead.") from None
+        return Tensor._door("view", self, *args)
 
     def view_as(self, other):
         """``view(other.shape)``."""
@@ -317,12 +269,7 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
         """
         if "order" in kwargs or "copy" in kwargs:
             return super().reshape(*shape, **kwargs).view(Tensor)
-        if "shape" in kwargs:
-            shape = (kwargs.pop("shape"),)
-        if kwargs:
-            raise TypeError(f"reshape() got an unexpected keyword argument '{next(iter(kwargs))}'")
-        shape = infer_shape(int_tuple_arg(shape, "reshape", "shape"), _ndarray_size(self))
-        return super().reshape(shape).view(Tensor)
+        return Tensor._door("reshape", self, *shape, **kwargs)
 
     def reshape_as(self, other):
         """``reshape(other.shape)``."""
@@ -330,31 +277,7 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
 
     def expand(self, *sizes):
         """A broadcast view with `sizes` (-1 keeps a dim); read-only in fastnn."""
-        sizes = int_tuple_arg(sizes, "expand")
-        if len(sizes) < self.ndim:
-            raise RuntimeError(
-                f"expand(fastnn.{torch_type_name(self.dtype)}Tensor{{{list(self.shape)}}}, "
-                f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be "
-                f"greater or equal to the number of dimensions in the tensor ({self.ndim})")
-        lead = len(sizes) - self.ndim
-        target = []
-        for i, n in enumerate(sizes):
-            if i < lead:
-                if n < 0:
-                    raise RuntimeError(f"The expanded size of the tensor ({n}) isn't allowed "
-                                       f"in a leading, non-existing dimension {i}")
-                target.append(n)
-                continue
-            have = self.shape[i - lead]
-            if n == -1:
-                n = have
-            elif have != 1 and n != have:
-                raise RuntimeError(
-                    f"The expanded size of the tensor ({n}) must match the existing size "
-                    f"({have}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  "
-                    f"Tensor sizes: {list(self.shape)}")
-            target.append(n)
-        return np.broadcast_to(_ndarray_view(self, np.ndarray), target).view(Tensor)
+        return Tensor._door("expand", self, *sizes)
 
     def expand_as(self, other):
         """``expand(other.shape)``."""
@@ -362,8 +285,7 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
 
     def unsqueeze(self, dim):
         """A view with a size-1 dim inserted at `dim` (in [-ndim-1, ndim])."""
-        dim = wrap_dim(int_arg(dim, "unsqueeze", "dim"), self.ndim + 1)
-        return np.expand_dims(_ndarray_view(self, np.ndarray), dim).view(Tensor)
+        return Tensor._door("unsqueeze", self, dim)
 
     def squeeze(self, *args, **kwargs):
         """``squeeze()`` / ``squeeze(dim)``: drop size-1 dims; a non-1 `dim` is left alone.
@@ -372,16 +294,7 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
         """
         if "axis" in kwargs:
             return super().squeeze(*args, **kwargs)
-        if "dim" in kwargs:
-            args += (kwargs.pop("dim"),)
-        if kwargs or len(args) > 1:
-            raise TypeError("squeeze() takes at most one argument 'dim'")
-        if not args or args[0] is None:
-            return super().squeeze().view(Tensor)
-        dims = args[0] if isinstance(args[0], (tuple, list)) else (args[0],)
-        dims = _dims_list([int_arg(d, "squeeze", "dim") for d in dims], self.ndim) or ()
-        drop = tuple(d for d in dims if self.ndim and self.shape[d] == 1)
-        return super().squeeze(axis=drop).view(Tensor)
+        return Tensor._door("squeeze", self, *args, **kwargs)
 
     def flatten(self, *args, **kwargs):
         """``flatten(start_dim=0, end_dim=-1)``: merge dims start..end (torch; a view when
@@ -389,37 +302,22 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
         """
         if not (args or kwargs) or "order" in kwargs or (args and isinstance(args[0], str)):
             return super().flatten(*args, **kwargs)
-        return torch_flatten(self, *args, **kwargs)
+        return Tensor._door("flatten", self, *args, **kwargs)
 
     def permute(self, *dims):
         """A view with the dims reordered."""
-        dims = int_tuple_arg(dims, "permute", "dims")
-        if len(dims) != self.ndim:
-            raise RuntimeError(
-                f"permute(sparse_coo): number of dimensions in the tensor input does not "
-                f"match the length of the desired ordering of dimensions i.e. input.dim() = "
-                f"{self.ndim} is not equal to len(dims) = {len(dims)}")
-        dims = tuple(wrap_dim(d, self.ndim) for d in dims)
-        if len(set(dims)) != len(dims):
-            raise RuntimeError("permute(): duplicate dims are not allowed.")
-        return super().transpose(dims).view(Tensor)
+        return Tensor._door("permute", self, *dims)
 
     def transpose(self, *args):
         """``transpose(dim0, dim1)`` swaps two dims (torch); ``transpose()``,
         ``transpose(axes)`` and full permutations of 1 or 3+ ints are numpy's."""
-        if len(args) != 2 or not all(_is_int(a) for a in args):
-            if len(args) == 2:
-                int_arg(args[0], "transpose", "dim0", 1)
-                int_arg(args[1], "transpose", "dim1", 2)
+        if len(args) != 2:
             return super().transpose(*args)
-        d0, d1 = (wrap_dim(a, self.ndim) for a in args)
-        return super().swapaxes(d0, d1).view(Tensor)
+        return Tensor._door("transpose", self, *args)
 
     def contiguous(self):
         """Itself when C-contiguous, else a C-contiguous copy."""
-        if self.flags.c_contiguous:
-            return self
-        return np.ascontiguousarray(_ndarray_view(self, np.ndarray)).view(Tensor)
+        return Tensor._door("contiguous", self)
 
     # -- conversion -------------------------------------------------------------------
     def numpy(self, *, force=False):
@@ -454,40 +352,38 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
 
     def clone(self):
         """A copy with the same layout."""
-        return np.array(_ndarray_view(self, np.ndarray), copy=True, order="K").view(Tensor)
+        return Tensor._door("clone", self)
 
-    def _as_type(self, dtype, copy=False):
-        if self.dtype == dtype and not copy:
-            return self
-        return _ndarray_view(self, np.ndarray).astype(dtype).view(Tensor)
+    def _as_type(self, dtype):
+        return Tensor._door("to", self, dtype)
 
     def float(self):
         """As float32 (itself when already float32)."""
-        return self._as_type(np.float32)
+        return self._as_type(_FLOAT)
 
     def double(self):
         """As float64 (itself when already float64)."""
-        return self._as_type(np.float64)
+        return self._as_type(_DOUBLE)
 
     def half(self):
         """As float16 (itself when already float16)."""
-        return self._as_type(np.float16)
+        return self._as_type(_HALF)
 
     def long(self):
         """As int64 (itself when already int64)."""
-        return self._as_type(np.int64)
+        return self._as_type(_LONG)
 
     def int(self):
         """As int32 (itself when already int32)."""
-        return self._as_type(np.int32)
+        return self._as_type(_INT)
 
     def bool(self):
         """As bool (itself when already bool)."""
-        return self._as_type(np.bool_)
+        return self._as_type(_BOOL)
 
     def type_as(self, other):
         """As `other`'s dtype."""
-        return self._as_type(np.asarray(other).dtype)
+        return self._as_type(np.dtype(np.asarray(other).dtype))
 
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False,
            memory_format=None):
@@ -496,24 +392,8 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
         Returns the tensor itself when nothing changes (unless ``copy=True``); the only
         device is the CPU.
         """
-        args = list(args)
-        if args and (isinstance(args[0], (str, _Device)) or _is_int(args[0])):
-            device = args.pop(0)
-        if args and isinstance(args[0], np.ndarray):
-            dtype = args.pop(0).dtype
-        elif args and _is_dtype_like(args[0]) and not isinstance(args[0], str):
-            dtype = args.pop(0)
-        if args and isinstance(args[0], (bool, np.bool_)):
-            non_blocking = args.pop(0)
-        if args and isinstance(args[0], (bool, np.bool_)):
-            copy = args.pop(0)
-        if args:
-            raise TypeError(f"to() received an invalid combination of arguments - got "
-                            f"{tuple(builtin_type(a).__name__ for a in args)}")
-        check_device(device)
-        if dtype is None:
-            return self.clone() if copy else self
-        return self._as_type(as_dtype(dtype, "to"), copy)
+        return Tensor._door("to", self, *args, dtype=dtype, device=device, copy=copy,
+                            non_blocking=non_blocking, memory_format=memory_format)
 
     def cpu(self):
         """Itself: fastnn tensors live on the CPU."""
@@ -526,55 +406,24 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
     # -- in-place initialisers ----------------------------------------------------------
     def fill_(self, value):
         """Sets every element to `value` (a number or a 0-d tensor); returns itself."""
-        if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
-            value = np.asarray(value)
-            if value.ndim:
-                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got "
-                                   f"tensor with {value.ndim} dimensions.")
-            value = value[()]
-        elif not isinstance(value, (int, float, complex, np.generic)):
-            raise TypeError(f"fill_() received an invalid combination of arguments - got "
-                            f"({builtin_type(value).__name__})")
-        self.fill(value)
-        return self
+        return Tensor._door("fill_", self, value)
 
     def zero_(self):
         """Sets every element to 0; returns itself."""
-        self.fill(0)
-        return self
-
-    def _random_dtype(self, kernel):
-        if self.dtype.kind != "f":
-            raise NotImplementedError(
-                f"\"{kernel}\" not implemented for '{torch_type_name(self.dtype)}'")
-        return np.float64 if self.dtype == np.float64 else np.float32
+        return Tensor._door("zero_", self)
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         """Fills with samples of N(mean, std^2), the values torch draws; returns itself."""
-        self._random_dtype("normal_kernel_cpu")
-        if std < 0:
-            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-        return normal_fill(self, mean, std, generator)
+        return Tensor._door("normal_", self, mean, std, generator=generator)
 
     def uniform_(self, *args, generator=None, **kwargs):
         """``uniform_(from=0, to=1)``: fills with U[from, to) samples, the values torch
         draws; returns itself."""
-        self._random_dtype("check_uniform_bounds")
-        low, high = _uniform_bounds(args, kwargs)
-        if low > high:
-            raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
-                               f"from={low} > to={high}")
-        return uniform_fill(self, low, high, generator)
+        return Tensor._door("uniform_", self, *args, generator=generator, **kwargs)
 
     def copy_(self, src, non_blocking=False):
         """Copies `src` (broadcast, cast to this dtype) into the tensor; returns itself."""
-        if isinstance(src, (str, bytes)):
-            raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not "
-                            f"{builtin_type(src).__name__}")
-        src = np.asarray(src)
-        check_broadcast_into(self.shape, src.shape)
-        np.copyto(self, src, casting="unsafe")
-        return self
+        return Tensor._door("copy_", self, src, non_blocking)
 
     def type(self, dtype=None, non_blocking=False):
         """``type()`` -> 'fastnn.FloatTensor' ...; ``type(dtype)`` or ``type('torch.
@@ -584,11 +433,60 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
         if isinstance(dtype, str):
             if dtype not in _DTYPE_OF_TYPE_NAME:
                 raise ValueError(f"invalid type: '{dtype}'")
-            return self._as_type(_DTYPE_OF_TYPE_NAME[dtype])
+            return self._as_type(np.dtype(_DTYPE_OF_TYPE_NAME[dtype]))
         return self._as_type(as_dtype(dtype, "type"))
 
 
 # ---------------------------------------------------------------- method helpers
+
+def apply_ufunc(ufunc, method, inputs, out, kwargs, door):
+    """``ufunc`` on `inputs` (arrays, Tensors, numbers) with torch's result dtype and
+    errors, through `door` (`fastnn._dispatch.dispatch_ufunc`; None: numpy directly, for
+    an op that runs ufuncs as its own computation); the result as a Tensor."""
+    arrays = []
+    for x in inputs:
+        if isinstance(x, np.ndarray):
+            if builtin_type(x) is not np.ndarray:
+                x = _ndarray_view(x, np.ndarray)
+        elif hasattr(builtin_type(x), "__array_ufunc__"):
+            return NotImplemented           # e.g. a dask array: let it answer
+        arrays.append(x)
+    if method == "__call__" and (not kwargs or ("dtype" not in kwargs
+                                                and "signature" not in kwargs)):
+        signature, checks, scalars = ufunc_plan(ufunc, arrays)
+        if signature is not None:
+            if out is not None:
+                check_output_cast(signature[-1], out[0].dtype)
+            if checks:
+                special = check_values(checks, arrays)
+                if special is not None:
+                    if out is None:
+                        return _as_tensor(special)
+                    np.copyto(out[0], special, casting="unsafe")
+                    return out[0]
+            for i in scalars:
+                arrays[i] = scalar_operand(arrays[i])
+            kwargs["signature"] = signature
+            kwargs["casting"] = "unsafe"
+    if out is not None:
+        kwargs["out"] = tuple(_ndarray_view(o, np.ndarray) if isinstance(o, Tensor) else o
+                              for o in out)
+        if door is None:
+            getattr(ufunc, method)(*arrays, **kwargs)
+        else:
+            door(ufunc, method, arrays, kwargs)
+        return out[0] if len(out) == 1 else out
+    if door is not None:
+        result = door(ufunc, method, arrays, kwargs)
+    else:
+        with np.errstate(all="ignore"):     # torch neither warns nor raises on inf/NaN
+            result = getattr(ufunc, method)(*arrays, **kwargs)
+    if builtin_type(result) is np.ndarray:
+        return _ndarray_view(result, Tensor)
+    if builtin_type(result) is tuple:
+        return tuple(map(_as_tensor, result))
+    return _as_tensor(result)
+
 
 def _as_tensor(result):
     """A numpy result as a Tensor: arrays viewed, numpy scalars as 0-d Tensors."""
@@ -607,30 +505,3 @@ def _print_options(arr):
     if not scientific and np.all(finite == np.round(finite)):
         return {"floatmode": "unique"}   # torch prints integral floats as 1. and 100.
     return {"floatmode": "fixed", "precision": 4}
-
-
-def _uniform_bounds(args, kwargs):
-    names = ("from", "to")
-    values = dict(zip(names, args))
-    for key, value in kwargs.items():
-        if key not in names or key in values:
-            raise TypeError(f"uniform_() got an unexpected keyword argument '{key}'")
-        values[key] = value
-    return values.get("from", 0.0), values.get("to", 1.0)
-
-
-def torch_flatten(x, start_dim=0, end_dim=-1):
-    start_dim = int_arg(start_dim, "flatten", "start_dim", 1)
-    end_dim = int_arg(end_dim, "flatten", "end_dim", 2)
-    if x.ndim == 0:
-        wrap_dim(start_dim, 0)
-        wrap_dim(end_dim, 0)
-        return x.reshape(1)
-    start, end = wrap_dim(start_dim, x.ndim), wrap_dim(end_dim, x.ndim)
-    if start > end:
-        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    if start == end:
-        return x            # torch returns the tensor itself
-    merged = int(np.prod(x.shape[start:end + 1], dtype=np.int64))
-    shape = x.shape[:start] + (merged,) + x.shape[end + 1:]
-    return _ndarray_view(x, np.ndarray).reshape(shape).view(Tensor)

@@ -28,6 +28,8 @@ def layer(module):
     named = {"fastnn.tensor": "tensor", "fastnn._tensor_methods": "tensor",
              "fastnn._array": "array helpers", "fastnn._dispatch": "array helpers",
              "fastnn._view_ops": "array helpers", "fastnn.backends": "array helpers",
+             "fastnn._shape_ops": "array helpers", "fastnn._copy_ops": "array helpers",
+             "fastnn._reduction_ops": "array helpers", "fastnn._math_ops": "array helpers",
              "fastnn._creation": "creation", "fastnn._random_factories": "creation", "fastnn._functions": "functions"}
     return LAYERS.index(named.get(module, "package"))
 

@@ -1,0 +1,98 @@
+"""Registry entries of the element-wise Tensor ops that are no single numpy ufunc: clamp
+(``x.clamp``, ``fastnn.clamp``/``clip``) and where (``fastnn.where``). The ufuncs proper
+(``abs``, ``exp``, ``pow``, ``maximum``, ``matmul``, arithmetic) pass the door as the
+ufunc ops `fastnn._dispatch.dispatch_ufunc` registers ("absolute", "exp", "power", ...).
+
+clamp's result dtype is torch's promotion of the tensor with its bounds, decided by the
+ufunc rules as it runs (its metadata is None); where's is computed beforehand.
+"""
+import numpy as np
+
+from ._args import number_arg, torch_type_name
+from ._registry import Attrs, register_single
+from ._shape_ops import no_meta
+from ._ufunc_rules import result_type
+from .tensor import apply_ufunc
+
+__all__ = []
+
+_plain_view = np.ndarray.view
+
+
+def _plain(x):
+    return _plain_view(x, np.ndarray) if isinstance(x, np.ndarray) else x
+
+
+# ------------------------------------------------------------------ clamp
+
+def _bound(value, name, position):
+    """A clamp bound: a tensor/array as it is, else a Number (torch's TypeError)."""
+    if isinstance(value, np.ndarray):
+        return value
+    return number_arg(value, "clamp", name, position)
+
+
+def _clamp_normalize(input, min=None, max=None):
+    """inputs (input, min tensor or None, max tensor or None), Attrs(min=, max= the
+    numbers, or None)."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    bounds = [None if v is None else _bound(v, name, position)
+              for v, name, position in ((min, "min", 1), (max, "max", 2))]
+    arrays = tuple(v if isinstance(v, np.ndarray) else None for v in bounds)
+    numbers = [None if isinstance(v, np.ndarray) else v for v in bounds]
+    return (input, *arrays), Attrs(min=numbers[0], max=numbers[1])
+
+
+def _clamp_arrays(input, min=None, max=None):
+    return (input, min if isinstance(min, np.ndarray) else None,
+            max if isinstance(max, np.ndarray) else None)
+
+
+def _clamp_run(inputs, attrs, out):
+    x, low_array, high_array = inputs
+    result = x
+    low = low_array if low_array is not None else attrs.min
+    high = high_array if high_array is not None else attrs.max
+    if low is not None:
+        result = apply_ufunc(np.maximum, "__call__", (result, low), None, {}, None)
+    if high is not None:
+        result = apply_ufunc(np.minimum, "__call__", (result, high), None, {}, None)
+    return result
+
+
+# ------------------------------------------------------------------ where
+
+def _where_normalize(condition, input, other):
+    """inputs (condition, input tensor or None, other tensor or None), Attrs(input=,
+    other= the numbers, or None)."""
+    if condition.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
+                           f"tensor with dtype {torch_type_name(condition.dtype)}")
+    values = [_plain(v) for v in (input, other)]
+    if result_type(values) is None:
+        raise TypeError(f"where() received an invalid combination of arguments - got "
+                        f"(Tensor, {type(input).__name__}, {type(other).__name__})")
+    arrays = tuple(v if isinstance(v, np.ndarray) else None for v in values)
+    return ((_plain(condition), *arrays),
+            Attrs(input=None if arrays[0] is not None else values[0],
+                  other=None if arrays[1] is not None else values[1]))
+
+
+def _where_values(inputs, attrs):
+    return [inputs[1] if inputs[1] is not None else attrs.input,
+            inputs[2] if inputs[2] is not None else attrs.other]
+
+
+def _where_meta(inputs, attrs):
+    shape = np.broadcast_shapes(*(np.shape(v) for v in (inputs[0], *_where_values(
+        inputs, attrs))))
+    return shape, result_type(_where_values(inputs, attrs))
+
+
+def _where_run(inputs, attrs, out):
+    np.copyto(out, np.where(inputs[0], *_where_values(inputs, attrs)), casting="unsafe")
+
+
+register_single("clamp", _clamp_normalize, no_meta, _clamp_run, arrays=_clamp_arrays)
+register_single("where", _where_normalize, _where_meta, _where_run)

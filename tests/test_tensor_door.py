@@ -1,0 +1,285 @@
+"""Every Tensor method and top-level function that computes or reshapes passes the op door
+(issue 18, item 1): called under `fastnn.ops.record()`, each records exactly its op. A new
+public method is either listed here with its op, or listed as outside the door with the
+reason (docs/OPS.md says the same), so a method that bypasses the door fails this file."""
+import pathlib
+import re
+
+import numpy as np
+import pytest
+
+import fastnn
+import fastnn._creation as creation
+import fastnn._functions as functions
+from fastnn import _dispatch, ops
+from fastnn.nn import functional as F
+
+ROOT = pathlib.Path(fastnn.__file__).resolve().parent.parent
+RNG = np.random.default_rng(0)
+
+
+def x34():
+    return fastnn.from_numpy(RNG.standard_normal((3, 4)).astype(np.float32))
+
+
+def mask34():
+    return fastnn.from_numpy(RNG.standard_normal((3, 4)) > 0)
+
+
+# method name -> (call on a fresh (3, 4) float32 tensor, the ops it must record)
+METHODS = {
+    "view": (lambda x: x.view(4, 3), ["view"]),
+    "view_as": (lambda x: x.view_as(np.zeros(12)), ["view"]),
+    "reshape": (lambda x: x.reshape(2, -1), ["reshape"]),
+    "reshape_as": (lambda x: x.reshape_as(np.zeros((6, 2))), ["reshape"]),
+    "expand": (lambda x: x.expand(2, 3, 4), ["expand"]),
+    "expand_as": (lambda x: x.expand_as(np.zeros((2, 3, 4))), ["expand"]),
+    "unsqueeze": (lambda x: x.unsqueeze(0), ["unsqueeze"]),
+    "squeeze": (lambda x: x.squeeze(0), ["squeeze"]),
+    "flatten": (lambda x: x.flatten(0), ["flatten"]),
+    "permute": (lambda x: x.permute(1, 0), ["permute"]),
+    "transpose": (lambda x: x.transpose(0, 1), ["transpose"]),
+    "t": (lambda x: x.t(), ["t"]),
+    "contiguous": (lambda x: x.contiguous(), ["contiguous"]),
+    "clone": (lambda x: x.clone(), ["clone"]),
+    "float": (lambda x: x.float(), ["to"]),
+    "double": (lambda x: x.double(), ["to"]),
+    "half": (lambda x: x.half(), ["to"]),
+    "long": (lambda x: x.long(), ["to"]),
+    "int": (lambda x: x.int(), ["to"]),
+    "bool": (lambda x: x.bool(), ["to"]),
+    "to": (lambda x: x.to(fastnn.float64), ["to"]),
+    "type": (lambda x: x.type(fastnn.float64), ["to"]),
+    "type_as": (lambda x: x.type_as(np.zeros(1, np.int64)), ["to"]),
+    "fill_": (lambda x: x.fill_(2.0), ["fill_"]),
+    "zero_": (lambda x: x.zero_(), ["zero_"]),
+    "copy_": (lambda x: x.copy_(np.ones(4)), ["copy_"]),
+    "normal_": (lambda x: x.normal_(), ["normal_"]),
+    "uniform_": (lambda x: x.uniform_(), ["uniform_"]),
+    "masked_fill": (lambda x: x.masked_fill(mask34(), 0.0), ["masked_fill"]),
+    "masked_fill_": (lambda x: x.masked_fill_(mask34(), 0.0), ["masked_fill_"]),
+    "sum": (lambda x: x.sum(1), ["sum"]),
+    "mean": (lambda x: x.mean(), ["mean"]),
+    "prod": (lambda x: x.prod(0, True), ["prod"]),
+    "any": (lambda x: x.any(), ["any"]),
+    "all": (lambda x: x.all(1), ["all"]),
+    "max": (lambda x: x.max(1), ["max"]),
+    "min": (lambda x: x.min(), ["min"]),
+    "argmax": (lambda x: x.argmax(1), ["argmax"]),
+    "argmin": (lambda x: x.argmin(), ["argmin"]),
+    "std": (lambda x: x.std(0), ["std"]),
+    "var": (lambda x: x.var(), ["var"]),
+    "sort": (lambda x: x.sort(descending=True), ["sort"]),
+    "nonzero": (lambda x: x.nonzero(), ["nonzero"]),
+    "repeat": (lambda x: x.repeat(2, 1), ["repeat"]),
+    "clamp": (lambda x: x.clamp(-0.5, 0.5), ["clamp"]),
+    "clip": (lambda x: x.clip(-0.5, 0.5), ["clip"]),            # numpy's, a ufunc op
+    "abs": (lambda x: x.abs(), ["absolute"]),                    # the ufunc ops
+    "exp": (lambda x: x.exp(), ["exp"]),
+    "pow": (lambda x: x.pow(2), ["power"]),
+    "relu": (lambda x: x.relu(), ["relu"]),                      # F's ops
+    "relu_": (lambda x: x.relu_(), ["relu"]),
+    "sigmoid": (lambda x: x.sigmoid(), ["sigmoid"]),
+    "tanh": (lambda x: x.tanh(), ["tanh"]),
+    "softmax": (lambda x: x.softmax(1), ["softmax"]),
+    "log_softmax": (lambda x: x.log_softmax(1), ["log_softmax"]),
+}
+
+# public Tensor names that deliberately stay outside the door (docs/OPS.md gives reasons)
+OUTSIDE = {"item", "numpy", "size", "dim", "ndimension", "numel", "nelement",
+           "is_contiguous", "is_floating_point", "device", "is_cuda", "data", "grad",
+           "requires_grad", "requires_grad_", "detach", "detach_", "cpu", "cuda",
+           "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor"}
+
+# top-level functions -> (call, expected ops)
+FUNCTIONS = {
+    "relu": (lambda x: fastnn.relu(x), ["relu"]),
+    "relu_": (lambda x: fastnn.relu_(x), ["relu"]),
+    "sigmoid": (lambda x: fastnn.sigmoid(x), ["sigmoid"]),
+    "tanh": (lambda x: fastnn.tanh(x), ["tanh"]),
+    "softmax": (lambda x: fastnn.softmax(x, 1), ["softmax"]),
+    "log_softmax": (lambda x: fastnn.log_softmax(x, 1), ["log_softmax"]),
+    "exp": (lambda x: fastnn.exp(x), ["exp"]),
+    "abs": (lambda x: fastnn.abs(x), ["absolute"]),
+    "pow": (lambda x: fastnn.pow(x, 3), ["power"]),
+    "clamp": (lambda x: fastnn.clamp(x, min=0), ["clamp"]),
+    "clip": (lambda x: fastnn.clip(x, max=0), ["clamp"]),
+    "where": (lambda x: fastnn.where(x > 0, x, 0.0), ["greater", "where"]),
+    "matmul": (lambda x: fastnn.matmul(x, x.t()), ["t", "matmul"]),
+    "mm": (lambda x: fastnn.mm(x, x.t()), ["t", "matmul"]),
+    "max": (lambda x: fastnn.max(x, 0), ["max"]),
+    "min": (lambda x: fastnn.min(x), ["min"]),
+    "maximum": (lambda x: fastnn.maximum(x, x), ["maximum"]),
+    "minimum": (lambda x: fastnn.minimum(x, x), ["minimum"]),
+    "argmax": (lambda x: fastnn.argmax(x), ["argmax"]),
+    "argmin": (lambda x: fastnn.argmin(x, 1), ["argmin"]),
+    "sum": (lambda x: fastnn.sum(x), ["sum"]),
+    "mean": (lambda x: fastnn.mean(x, 1, keepdim=True), ["mean"]),
+    "prod": (lambda x: fastnn.prod(x), ["prod"]),
+    "std": (lambda x: fastnn.std(x), ["std"]),
+    "var": (lambda x: fastnn.var(x, 1), ["var"]),
+    "any": (lambda x: fastnn.any(x), ["any"]),
+    "all": (lambda x: fastnn.all(x), ["all"]),
+    "sort": (lambda x: fastnn.sort(x, 0), ["sort"]),
+    "nonzero": (lambda x: fastnn.nonzero(x), ["nonzero"]),
+    "t": (lambda x: fastnn.t(x), ["t"]),
+    "masked_fill": (lambda x: fastnn.masked_fill(x, mask34(), 1.0), ["masked_fill"]),
+    # fastnn._creation's shape functions
+    "flatten": (lambda x: fastnn.flatten(x), ["flatten"]),
+    "cat": (lambda x: fastnn.cat([x, x], 1), ["cat"]),
+    "concat": (lambda x: fastnn.concat([x, x]), ["cat"]),
+    "concatenate": (lambda x: fastnn.concatenate([x, x]), ["cat"]),
+    "stack": (lambda x: fastnn.stack([x, x], -1), ["stack"]),
+    "unsqueeze": (lambda x: fastnn.unsqueeze(x, 1), ["unsqueeze"]),
+    "squeeze": (lambda x: fastnn.squeeze(x), ["squeeze"]),
+    "add": (lambda x: fastnn.add(x, x), ["add"]),
+}
+
+
+def public_tensor_names():
+    """Every public name fastnn's Tensor defines beyond numpy's ndarray."""
+    names = set()
+    for cls in fastnn.Tensor.__mro__:
+        if cls not in (np.ndarray, object):
+            names |= {n for n in vars(cls) if not n.startswith("_")}
+    return names
+
+
+def test_every_public_tensor_name_is_listed_inside_or_outside_the_door():
+    assert public_tensor_names() == set(METHODS) | OUTSIDE
+
+
+def test_every_computing_top_level_function_is_listed():
+    shape_functions = {"flatten", "cat", "concat", "concatenate", "stack", "unsqueeze",
+                       "squeeze"}
+    assert set(functions.__all__) | shape_functions | {"add"} == set(FUNCTIONS)
+    assert shape_functions <= set(creation.__all__)
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_every_computing_method_records_exactly_its_op(name):
+    call, expected = METHODS[name]
+    x = x34()
+    with ops.record() as calls:
+        call(x)
+    assert [c.op for c in calls] == expected
+    assert calls[0].shapes[0] == (3, 4)
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_every_computing_function_records_exactly_its_op(name):
+    call, expected = FUNCTIONS[name]
+    x = x34()
+    with ops.record() as calls:
+        call(x)
+    assert [c.op for c in calls] == expected
+
+
+def test_the_outside_names_record_nothing():
+    x = x34()
+    with ops.record() as calls:
+        x[0, 0].item()
+        x.size(), x.dim(), x.numel(), x.is_contiguous(), x.detach(), x.cpu()
+        x.new_zeros(2), x.new_full((2,), 1.0), x.new_tensor([1.0]), x.numpy(), x.tolist()
+        repr(x)
+    assert [c.op for c in calls] == ["index"]       # x[0, 0] alone
+
+
+def test_view_ops_in_a_forward_record_as_themselves():
+    model = fastnn.nn.Sequential(fastnn.nn.Conv2d(1, 2, 3), fastnn.nn.Flatten())
+    x = fastnn.randn(1, 1, 5, 5)
+    with ops.record() as calls:
+        y = model(x).view(2, -1)
+        y.reshape(-1)
+        F.relu(y.unsqueeze(0))
+    assert [c.op for c in calls] == ["conv2d", "flatten", "view", "reshape", "unsqueeze",
+                                     "relu"]
+    assert calls[2].attrs["shape"] == (2, 9)
+
+
+def test_attrs_are_canonical_and_hashable():
+    x = x34()
+    with ops.record() as calls:
+        x.view([-1, 2]), x.permute(-1, 0), x.sum((1,), keepdim=True), x[1:, [0, 2]]
+        x.squeeze(-2), x.to("cpu", fastnn.float64), fastnn.cat([x, x], -1)
+    for call in calls:
+        hash(call.attrs)
+        repr(call)
+    attrs = [c.attrs for c in calls]
+    assert attrs[0]["shape"] == (6, 2)
+    assert attrs[1]["dims"] == (1, 0)
+    assert attrs[2]["dim"] == (1,) and attrs[2]["keepdim"] is True
+    assert repr(attrs[3]["index"]) == "(1:, <input 1>)" and calls[3].shapes[1] == (2,)
+    assert attrs[4]["dim"] == ()                     # dim 0 has size 3: nothing to drop
+    assert attrs[5]["dtype"] == np.float64 and attrs[5]["copy"] is False
+    assert attrs[6]["dim"] == 1
+
+
+def test_reduction_metadata_is_the_result_without_allocating():
+    x = x34()
+    for name, args, kwargs in [("sum", (1,), {}), ("mean", (), {}), ("any", (0, True), {}),
+                               ("max", (1,), {}), ("argmin", (), {}), ("std", (0,), {}),
+                               ("sort", (), {}), ("prod", (1,), {"dtype": fastnn.int64})]:
+        entry, inputs, attrs, meta, _ = _dispatch.checked(name, (x, *args), kwargs)
+        result = getattr(x, name)(*args, **kwargs)
+        results = result if isinstance(result, tuple) else (result,)
+        metas = meta if isinstance(meta, list) else [meta]
+        assert [(tuple(r.shape), r.dtype) for r in results] == [
+            (tuple(s), np.dtype(d)) for s, d in metas], name
+
+
+def test_remembered_calls_with_index_arrays_use_this_calls_arrays():
+    x = x34()
+    for _ in range(2):          # the second call takes the remembered checks
+        for key in (np.array([2, 0]), [1, 1], np.array([True, False, True])):
+            np.testing.assert_array_equal(x[key], x.numpy()[key])
+
+
+def test_in_place_and_aliasing_ops_return_the_callers_tensor():
+    x = x34()
+    for call in (lambda t: t.fill_(1), lambda t: t.zero_(), lambda t: t.copy_(t),
+                 lambda t: t.normal_(), lambda t: t.uniform_(), lambda t: t.float(),
+                 lambda t: t.to(fastnn.float32), lambda t: t.contiguous(),
+                 lambda t: t.flatten(1, 1), lambda t: t.masked_fill_(mask34(), 2)):
+        assert call(x) is x
+
+
+def test_copies_keep_the_layout_and_views_share_memory():
+    x = x34().T
+    assert x.clone().flags.f_contiguous and x.double().flags.f_contiguous
+    assert x.contiguous().flags.c_contiguous
+    y = x34()
+    assert np.shares_memory(y.view(12), y) and np.shares_memory(y[1], y)
+    assert np.shares_memory(y.permute(1, 0), y) and np.shares_memory(y.expand(2, 3, 4), y)
+
+
+def test_numpy_meanings_stay_outside_the_door():
+    x = x34()
+    with ops.record() as calls:
+        np.sum(x), np.mean(x, axis=0), x.sum(axis=1), np.sort(x, axis=0)
+        np.concatenate([x, x]), np.asarray(x), x.reshape(12, order="F"), x.flatten()
+        x.view(np.int32), x.squeeze(axis=None), x.transpose(), np.repeat(x, 2)
+    # numpy's reductions run ufunc methods ("add.reduce"), which pass the ufunc door; no
+    # torch-meaning op is recorded
+    assert calls and {c.op for c in calls} <= set(_dispatch._ufunc_ops.values())
+    assert not {"sum", "mean", "sort", "cat", "reshape", "flatten", "view"} & {
+        c.op for c in calls}
+    np.testing.assert_allclose(np.sum(x), x.numpy().sum(), rtol=1e-6)
+    assert isinstance(np.concatenate([x, x]), fastnn.Tensor)
+
+
+def test_out_of_a_reduction_through_the_door_is_written(torch):
+    x = x34()
+    out = np.empty(3, np.float32)
+    assert _dispatch.dispatch("sum", x, 1, out=out) is out
+    np.testing.assert_allclose(out, torch.from_numpy(x.numpy()).sum(1).numpy(), rtol=1e-6)
+
+
+def test_docs_ops_md_lists_every_registered_op():
+    text = (ROOT / "docs" / "OPS.md").read_text()
+    listed = set(re.findall(r"`([a-z_0-9]+)`", text))
+    ufunc_ops = set(_dispatch._ufunc_ops.values())
+    missing = set(ops.registered()) - ufunc_ops - listed
+    assert not missing, f"docs/OPS.md does not list {sorted(missing)}"
+    for name in OUTSIDE:
+        assert f"`{name}" in text, name
