@@ -9,33 +9,9 @@ import numba
 import numpy as np
 
 from . import __version__, _runtime
+from ._runtime import kernel_cache_dir
 
 _SIMD_PREFIXES = ("sse4", "avx", "fma", "amx")
-
-
-def kernel_cache_dir():
-    """Where Numba caches fastnn's compiled kernels, found as Numba finds it.
-
-    Numba tries NUMBA_CACHE_DIR, then `__pycache__` beside the kernels' source, then a
-    user-wide directory, taking the first it can write to.
-    """
-    from numba.core import caching
-
-    from . import kernels
-
-    def probe():
-        pass
-
-    for locator_class in caching.CacheImpl._locator_classes:
-        locator = locator_class.from_function(probe, kernels.__file__)
-        if locator is None:
-            continue
-        try:
-            locator.ensure_cache_path()
-        except OSError:
-            continue
-        return locator.get_cache_path()
-    return None
 
 
 def fork_behaviour():

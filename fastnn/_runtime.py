@@ -31,8 +31,9 @@ import types
 import warnings
 
 import numba
+from numba.core import caching
 
-from . import _compile_notice  # noqa: F401  (says so when a kernel compiles for long)
+from . import _compile_notice, kernels  # noqa: F401  (says so when a kernel compiles for long)
 from .kernels._target import njit as kernel_njit
 
 _SAFE_LAYERS = ("tbb", "omp")
@@ -233,3 +234,24 @@ def _warn_forked_once():
             "is not fork-safe; kernels run single-threaded here. Use the 'spawn' or "
             "'forkserver' start method, or install tbb, to keep workers parallel.",
             RuntimeWarning, stacklevel=3)
+
+
+def kernel_cache_dir():
+    """Where Numba caches fastnn's compiled kernels, found as Numba finds it.
+
+    Numba tries NUMBA_CACHE_DIR, then `__pycache__` beside the kernels' source, then a
+    user-wide directory, taking the first it can write to.
+    """
+    def probe():
+        pass
+
+    for locator_class in caching.CacheImpl._locator_classes:
+        locator = locator_class.from_function(probe, kernels.__file__)
+        if locator is None:
+            continue
+        try:
+            locator.ensure_cache_path()
+        except OSError:
+            continue
+        return locator.get_cache_path()
+    return None

@@ -21,6 +21,9 @@ import logging
 import os
 import tempfile
 
+from ._runtime import kernel_cache_dir
+from .kernels._target import _numba_cpu
+
 FORMAT = 1
 DIR_VARIABLE = "FASTNN_TUNING_DIR"
 BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
@@ -45,7 +48,6 @@ def identity():
     """What a decision holds for: {"cpu", "features", "blas"} of this process."""
     global _cpu
     if _cpu is None:
-        from .kernels._target import _numba_cpu
         _cpu = _numba_cpu()                 # asks LLVM: once per process
     blas = " ".join(f"{name}={os.environ[name]}" for name in BLAS_VARIABLES
                     if name in os.environ)
@@ -64,7 +66,6 @@ def directory():
     chosen = os.environ.get(DIR_VARIABLE)
     if chosen:
         return chosen
-    from ._info import kernel_cache_dir
     return kernel_cache_dir()
 
 

@@ -14,7 +14,7 @@ PACKAGE = pathlib.Path(fastnn.__file__).resolve().parent
 LEAF = {"fastnn._registry", "fastnn._plans", "fastnn._sampling", "fastnn._args", "fastnn._dtypes", "fastnn._torch_types", "fastnn._alloc",
         "fastnn._data", "fastnn._reductions", "fastnn._ufunc_rules", "fastnn._random",
         "fastnn._runtime", "fastnn._compile_notice", "fastnn._grad", "fastnn._pt_format",
-        "fastnn._peakmem"}
+        "fastnn._peakmem", "fastnn._tuning", "fastnn._tuning_store"}
 LAYERS = ["leaf", "tensor", "array helpers", "creation", "nn", "functions", "package"]
 TOP = LAYERS.index("package")
 
@@ -30,7 +30,8 @@ def layer(module):
              "fastnn._view_ops": "array helpers", "fastnn.backends": "array helpers",
              "fastnn._shape_ops": "array helpers", "fastnn._copy_ops": "array helpers",
              "fastnn._reduction_ops": "array helpers", "fastnn._math_ops": "array helpers",
-             "fastnn._creation": "creation", "fastnn._random_factories": "creation", "fastnn._functions": "functions"}
+             "fastnn._creation": "creation", "fastnn._random_factories": "creation",
+             "fastnn._functions": "functions"}
     return LAYERS.index(named.get(module, "package"))
 
 
