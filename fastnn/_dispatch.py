@@ -382,20 +382,32 @@ def _register_ufunc(ufunc, method, name):
         metas = [(shape, dtype) for dtype in resolved[ufunc.nin:]]
         return metas[0] if ufunc.nout == 1 else metas
 
-    def run(inputs, attrs, out):
+    def keywords(inputs, attrs, meta):
+        # the ufunc's keywords, once per remembered call: into the caller's `out` when
+        # there is no metadata, else into the door's output (its dtype already chosen)
+        kw = dict(attrs)
+        if meta is None:
+            if "ufunc_out" in kw:
+                kw["out"] = kw.pop("ufunc_out")
+        else:
+            kw.pop("dtype", None)
+        return kw
+
+    def run(inputs, kw, out):
         with np.errstate(all="ignore"):     # torch neither warns nor raises on inf/NaN
             if out is None:
-                kw = dict(attrs)
-                if "ufunc_out" in kw:
-                    kw["out"] = kw.pop("ufunc_out")
                 return ufunc(*inputs, **kw)
-            kw = {k: v for k, v in attrs.items() if k != "dtype"}
             ufunc(*inputs, out=out, **kw)
             return out
 
-    # arrays=None: a call with a 0-d or scalar operand is never memoised anyway, and
-    # normalising a ufunc call costs less than keying it
-    _registry.register_single(name, normalize, meta, run, arrays=None)
+    # remembered like any op's checks: the output's shape and dtype cost more than the key
+    # (a call with a 0-d operand, `where=` or `out=` is never remembered)
+    _registry.register_single(name, normalize, meta, run, arrays=arrays, plan=keywords,
+                              kernel_args=_ufunc_kernel_args)
+
+
+def _ufunc_kernel_args(inputs, attrs, out, keywords):
+    return inputs, keywords, out
 
 
 # Tensor sits below this layer: it learns the doors here (see Tensor._ufunc_door); the

@@ -41,9 +41,31 @@ def value_key(value):
     if kind is tuple or kind is list:
         for item in value:
             if type(item) is not int:
-                return None
-        return (tuple, tuple(value))    # torch parses a list as a tuple
+                break
+        else:
+            return (tuple, tuple(value))    # torch parses a list as a tuple
+        if kind is tuple:
+            if all(isinstance(item, np.dtype) for item in value):
+                return (np.dtype, value)    # a ufunc loop's signature (Tensor arithmetic)
+            return _index_key(value)
+    if kind is slice:
+        return _index_key((value,))
     return None
+
+
+def _index_key(parts):
+    """An indexing key of ints, None, Ellipsis and slices of ints (x[0, :, 1:]), or None."""
+    key = []
+    for part in parts:
+        kind = type(part)
+        if kind is int or part is None or part is Ellipsis:
+            key.append(part)
+        elif kind is slice and all(type(b) is int or b is None
+                                   for b in (part.start, part.stop, part.step)):
+            key.append((slice, part.start, part.stop, part.step))
+        else:
+            return None
+    return (slice, tuple(key))
 
 
 def call_key(name, args, kwargs, layout=True):

@@ -259,13 +259,27 @@ def _index_arrays(input, key):
     return (input,)
 
 
-def _index_run(inputs, attrs, out):
-    x = _plain(inputs[0])
-    key = _index_key(inputs, attrs.index)
-    result = x[key]
-    if isinstance(result, np.generic):     # a full integer index: torch gives a 0-d view
-        result = x[key + (Ellipsis,)]
-    return result
+def _index_plan(inputs, attrs, meta):
+    """numpy's key, once per remembered call when it holds no tensor; a trailing Ellipsis
+    (where the key has none) makes a full integer index a 0-d view, as torch gives, and
+    changes nothing else."""
+    if any(type(part) is IndexTensor for part in attrs.index):
+        return None
+    return _numpy_key(_index_key(inputs, attrs.index))
+
+
+def _numpy_key(key):
+    return key if any(part is Ellipsis for part in key) else key + (Ellipsis,)
+
+
+def _index_kernel_args(inputs, attrs, out, key):
+    return inputs, attrs, key
+
+
+def _index_run(inputs, attrs, key):
+    if key is None:
+        key = _numpy_key(_index_key(inputs, attrs.index))
+    return _plain(inputs[0])[key]
 
 
 register_method("view", _view_normalize, _view_run)
@@ -279,4 +293,5 @@ register_method("t", _t_normalize, _t_run)
 register_method("contiguous", _contiguous_normalize, _contiguous_run, meta=_contiguous_meta,
                 layout_key=True)
 _registry.register_single("index", _index_normalize, no_meta, _index_run,
-                          arrays=_index_arrays)
+                          arrays=_index_arrays, plan=_index_plan,
+                          kernel_args=_index_kernel_args)

@@ -235,6 +235,27 @@ def test_remembered_calls_with_index_arrays_use_this_calls_arrays():
             np.testing.assert_array_equal(x[key], x.numpy()[key])
 
 
+def test_remembered_basic_indexes_read_this_calls_tensor_and_key():
+    # slices, ints, None and Ellipsis are remembered by value: another tensor of the same
+    # shape, or another key, must not get a stale answer
+    rng = np.random.default_rng(3)
+    keys = [(slice(None), slice(1, None)), (0, 0), (1,), (Ellipsis, 2),
+            (None, 1, slice(0, 3, 2)),
+            (slice(-2, None), -1), (0, 1, Ellipsis)]
+    for _ in range(2):
+        for key in keys:
+            data = rng.standard_normal((3, 4)).astype(np.float32)
+            got = fastnn.from_numpy(data)[key]
+            expected = torch_free_index(data, key)
+            assert isinstance(got, fastnn.Tensor) and got.shape == expected.shape, key
+            np.testing.assert_array_equal(got, expected)
+
+
+def torch_free_index(data, key):
+    """numpy's answer, as a 0-d array where numpy gives a scalar (torch's 0-d tensor)."""
+    return np.asarray(data[key])
+
+
 def test_in_place_and_aliasing_ops_return_the_callers_tensor():
     x = x34()
     for call in (lambda t: t.fill_(1), lambda t: t.zero_(), lambda t: t.copy_(t),
