@@ -15,8 +15,8 @@ def direct_tile(channels, rows, epilogue):
     out = ["@njit(fastmath=_FLAGS)",
            f"def {name}(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,",
            "        Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):",
-           f'    """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels '
-           f"k0..k0+kn-1",
+           '    """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels '
+           "k0..k0+kn-1",
            f"    ({least} <= kn <= {channels}), epilogue {epilogue}; all offsets unsigned. "
            "Two rows share each",
            "    weight load.",
