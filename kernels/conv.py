@@ -50,19 +50,13 @@ MIN_TASKS = 16
 # The tiles (kernels/tiles_direct.py) are called, not inlined: that halves the compile time
 # (11 s -> 5 s per dtype) for 3% on dense convolutions. Their accumulators are their own
 # stack buffers: buffers passed in from the caller stay in memory (25x slower).
-def _tile_narrow(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
-                 Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
-    """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels
-    k0..k0+kn-1 (kn <= NARROW_BLOCK); all offsets unsigned. Two rows share each weight
-    load. x element of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v]
-    (xb2 for the second row); weight (r, c, kd, kh, kw) is
-    wf[wb + wstep[r] + c*wc + (kd*KH + kh)*KW + kw]."""
-
-
-@overload(_tile_narrow, prefer_literal=True, jit_options={"fastmath": _FLAGS})
-def _tile_narrow_for(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
-                     Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
-    return tile_for(tiles_direct.EPILOGUES, (NARROW_BLOCK, 2), epilogue)
+# Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
+# (kn <= NARROW_BLOCK); all offsets unsigned. Two rows share each weight load. x element
+# of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v] (xb2 for the
+# second row); weight (r, c, kd, kh, kw) is wf[wb + wstep[r] + c*wc + (kd*KH + kh)*KW + kw].
+# Called by name (`with_epilogue` rebinds it): through an overload it compiled ~1.5 s
+# longer.
+_tile_narrow = tiles_direct.TILES[NARROW_BLOCK, 2]
 
 
 def _tile_wide(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,

@@ -35,10 +35,9 @@ Only the 'contract' fastmath flag is used, so NaN and inf propagate as in torch.
 """
 import numpy as np
 from numba import prange
-from numba.extending import overload
 
 from . import _shapes, tiles_depthwise
-from ._epilogue import EPILOGUE, tile_for
+from ._epilogue import EPILOGUE
 from ._stack import tile_buffer, tile_width
 from ._target import njit
 from .conv_pad import _u
@@ -51,42 +50,19 @@ DW_ROWS = _shapes.DEPTHWISE_ROWS    # output rows per tile, one accumulator each
 DW_CHUNKS = 32
 
 
-def _tile_h3(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, Wp, taps, oplane,
-             ow_len, epilogue):
-    """DW_ROWS consecutive output rows from oh0 x TW positions from s, for KH = 3 with
-    stride and dilation 1 along H: each loaded input row feeds the three output rows
-    that use it (24 FMAs per 10 loads). Generated: kernels/tiles_depthwise.py."""
-
-
-@overload(_tile_h3, inline="always", prefer_literal=True, jit_options={"fastmath": _FLAGS})
-def _tile_h3_for(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, Wp, taps, oplane,
-                 ow_len, epilogue):
-    return tile_for(tiles_depthwise.EPILOGUES, ("h3", DW_ROWS, 1), epilogue)
-
-
-def _tile_h3_pair(scratch, w, of, oh0, b, k, od, s0, s1, sd, dd, KD, KW, Hp, Wp, taps,
-                  oplane, ow_len, epilogue):
-    """DW_ROWS // 2 output rows from oh0 x two full registers (from s0 and s1), KH = 3,
-    stride and dilation 1 along H: the last row group when 1-4 rows remain, so 28 rows cost
-    3.5 eight-row groups, not 4 (four rows x one register would wait on the FMA latency)."""
-
-
-@overload(_tile_h3_pair, inline="always", prefer_literal=True,
-          jit_options={"fastmath": _FLAGS})
-def _tile_h3_pair_for(scratch, w, of, oh0, b, k, od, s0, s1, sd, dd, KD, KW, Hp, Wp, taps,
-                      oplane, ow_len, epilogue):
-    return tile_for(tiles_depthwise.EPILOGUES, ("h3", DW_ROWS // 2, 2), epilogue)
-
-
-def _tile_rows(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd, dh, KD, KH, KW, Hp, Wp,
-               taps, oplane, ow_len, epilogue):
-    """DW_ROWS output rows (`rows`, any stride and dilation) x TW positions from s."""
-
-
-@overload(_tile_rows, inline="always", prefer_literal=True, jit_options={"fastmath": _FLAGS})
-def _tile_rows_for(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd, dh, KD, KH, KW, Hp, Wp,
-                   taps, oplane, ow_len, epilogue):
-    return tile_for(tiles_depthwise.EPILOGUES, ("rows", DW_ROWS, 1), epilogue)
+# The tiles (kernels/tiles_depthwise.py) are inlined before typing (njit inline="always",
+# called by name; `with_epilogue` rebinds the names): inlined after typing, through an
+# overload, they took 10-15% longer to compile.
+# DW_ROWS consecutive output rows from oh0 x TW positions from s, for KH = 3 with stride
+# and dilation 1 along H: each loaded input row feeds the three output rows that use it
+# (24 FMAs per 10 loads).
+_tile_h3 = tiles_depthwise.TILES["h3", DW_ROWS, 1]
+# DW_ROWS // 2 output rows from oh0 x two full registers (from s0 and s1), KH = 3, stride
+# and dilation 1 along H: the last row group when 1-4 rows remain, so 28 rows cost 3.5
+# eight-row groups, not 4 (four rows x one register would wait on the FMA latency).
+_tile_h3_pair = tiles_depthwise.TILES["h3", DW_ROWS // 2, 2]
+# DW_ROWS output rows (`rows`, any stride and dilation) x TW positions from s.
+_tile_rows = tiles_depthwise.TILES["rows", DW_ROWS, 1]
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
