@@ -36,7 +36,7 @@ def relu(x):
     return x if not x < 0 else 0.0
 
 
-@overload(relu, inline="always")
+@overload(relu)    # inlined by LLVM; inlining its select in Numba IR upset SSA
 def _relu_for_type(x):
     zero = as_dtype(x).type(0)
 
