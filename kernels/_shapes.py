@@ -79,3 +79,45 @@ def grouped_shape(vector_bits, itemsize):
 def grouped_shapes():
     """Every shape `grouped_shape` can choose."""
     return {grouped_shape(bits, size) for bits in BITS for size in ITEMSIZES}
+
+
+DIRECT_NARROW = 4
+
+
+def direct_shape(vector_bits, itemsize):
+    """(output channels, output rows) of the 'direct' convolution's widest tile, whose
+    accumulators are one register each and whose weights are broadcast per channel:
+    8 x 2 with 32 registers (16 accumulators: 1.35x faster than 4 x 2 on dense 3x3, and two
+    rows 1.65x faster than one), DIRECT_NARROW x 2 with 16 (8 accumulators, no spills).
+    Blocks of at most DIRECT_NARROW channels take the narrow tile on every target."""
+    return (8, 2) if register_count(vector_bits) == 32 else (DIRECT_NARROW, 2)
+
+
+def direct_shapes():
+    """Every shape `direct_shape` can choose, and the narrow tile."""
+    return {direct_shape(bits, size) for bits in BITS for size in ITEMSIZES} | {
+        (DIRECT_NARROW, 2)}
+
+
+DEPTHWISE_ROWS = 8
+
+
+def depthwise_shapes():
+    """The depthwise convolution's tiles, the same on every target: ("h3", rows, runs) for 3
+    kernel rows at stride 1 (DEPTHWISE_ROWS rows x one register; the last row group, when
+    1-4 rows remain, half of them x two registers) and ("rows", rows, 1) for any kernel.
+    Eight accumulators: four wait on the FMA latency (1.5x slower)."""
+    return {("h3", DEPTHWISE_ROWS, 1), ("h3", DEPTHWISE_ROWS // 2, 2),
+            ("rows", DEPTHWISE_ROWS, 1)}
+
+
+def gemm_shape(vector_bits, itemsize):
+    """(rows of the input, weight rows) of the Linear GEMM's tile; each accumulator becomes
+    one vector register along K. 4 x 4 with 32 registers; with 16, 2 x 4: 8 accumulators and
+    6 loads per step (4 x 4's 16 + 8 spilled)."""
+    return (4, 4) if register_count(vector_bits) == 32 else (2, 4)
+
+
+def gemm_shapes():
+    """Every shape `gemm_shape` can choose, and the one-row tile for the rows left over."""
+    return {gemm_shape(bits, size) for bits in BITS for size in ITEMSIZES} | {(1, 4)}

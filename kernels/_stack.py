@@ -61,12 +61,6 @@ def tile_buffer(dtype):
     return carray(_alloca(TILE, dtype), (TILE,))
 
 
-@njit(inline="always")
-def tile_buffers4(dtype):
-    """Four `tile_buffer`s: the register tiles take their accumulators four at a time."""
-    return tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype), tile_buffer(dtype)
-
-
 def target_shape(rule, dtype):
     """`rule(vector_bits, itemsize)` (kernels/_shapes.py) for a Numba float type on the
     codegen target: the tile shape a kernel compiles with."""

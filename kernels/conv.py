@@ -32,181 +32,45 @@ import numpy as np
 from numba import prange
 from numba.extending import overload
 
-from ._stack import tile_buffer, tile_buffers4, tile_width, wide_register_file
-from ._target import njit, target
-from .conv_depthwise import _store
+from . import _shapes, tiles_direct
+from ._epilogue import EPILOGUE, tile_for
+from ._stack import target_shape, tile_buffer, tile_width, wide_register_file
+from ._target import njit
 from .conv_pad import _u
 from .rows import SLACK, padded_row
 
 _FLAGS = {"contract"}
 OUT_BLOCK = 8       # output channels per tile; with 2 rows: 16 one-register accumulators
-NARROW_BLOCK = 4    # where the target has 16 registers (AVX2): 8 accumulators, no spills
+NARROW_BLOCK = _shapes.DIRECT_NARROW    # with 16 registers (AVX2): 8 accumulators, no spills
 # a task's channel blocks are split in shares until there are this many tasks (N=1 layers
 # with few rows: ResNet 3x3 s2 128->256 has 7 row pairs)
 MIN_TASKS = 16
 
 
-# The tile functions are called, not inlined: that halves the compile time (11 s -> 5 s
-# per dtype) for 3% on dense convolutions. Their accumulators are their own stack buffers:
-# buffers passed in from the caller stay in memory (25x slower).
-@njit(fastmath=_FLAGS)
-def _tile4x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
-            Cg, KD, KH, KW, xc, xd, xh, taps, wc):
-    """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels
-    k0..k0+kn-1 (kn <= 4); all offsets unsigned. Two rows share each weight load.
-
-    x element of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v] (xb2
-    for the second row); weight (r, c, kd, kh, kw) is
-    wf[wb + wstep[r] + c*wc + (kd*KH + kh)*KW + kw]. Rows of a partial block repeat the
-    block's last channel (wstep) and are not stored.
-    """
-    TW = tile_width(of.dtype)
-    a0, a1, a2, a3 = tile_buffers4(of.dtype)
-    b0, b1, b2, b3 = tile_buffers4(of.dtype)
-    for v in range(TW):
-        a0[v] = bias8[0]
-        b0[v] = bias8[0]
-        a1[v] = bias8[1]
-        b1[v] = bias8[1]
-        a2[v] = bias8[2]
-        b2[v] = bias8[2]
-        a3[v] = bias8[3]
-        b3[v] = bias8[3]
-    ws = (wstep[1], wstep[2], wstep[3])
-    dx = xb2 - xb
-    for c in range(Cg):
-        for kd in range(KD):
-            for kh in range(KH):
-                xr = xb + c * xc + kd * xd + kh * xh
-                wr = wb + c * wc + (kd * KH + kh) * KW
-                for kw in range(KW):
-                    xo = xr + taps[kw]
-                    xo2 = xo + dx
-                    wo = wr + kw
-                    q0 = wf[wo]
-                    q1 = wf[wo + ws[0]]
-                    q2 = wf[wo + ws[1]]
-                    q3 = wf[wo + ws[2]]
-                    for v in range(TW):
-                        e = xf[xo + _u(v)]
-                        f = xf[xo2 + _u(v)]
-                        a0[v] += q0 * e
-                        a1[v] += q1 * e
-                        a2[v] += q2 * e
-                        a3[v] += q3 * e
-                        b0[v] += q0 * f
-                        b1[v] += q1 * f
-                        b2[v] += q2 * f
-                        b3[v] += q3 * f
-    _store(of, a0, ob, nv, TW)
-    _store(of, b0, ob2, nv, TW)
-    if kn > 1:
-        _store(of, a1, ob + ostep, nv, TW)
-        _store(of, b1, ob2 + ostep, nv, TW)
-    if kn > 2:
-        _store(of, a2, ob + _u(2) * ostep, nv, TW)
-        _store(of, b2, ob2 + _u(2) * ostep, nv, TW)
-    if kn > 3:
-        _store(of, a3, ob + _u(3) * ostep, nv, TW)
-        _store(of, b3, ob2 + _u(3) * ostep, nv, TW)
-
-
-@njit(fastmath=_FLAGS)
-def _tile8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
-            Cg, KD, KH, KW, xc, xd, xh, taps, wc):
-    """As `_tile4x2` for 4 < kn <= 8 channels: sixteen one-register accumulators
-    (measured 1.35x faster than four, and 2 rows 1.65x faster than 1, on dense 3x3)."""
-    TW = tile_width(of.dtype)
-    a0, a1, a2, a3 = tile_buffers4(of.dtype)
-    a4, a5, a6, a7 = tile_buffers4(of.dtype)
-    b0, b1, b2, b3 = tile_buffers4(of.dtype)
-    b4, b5, b6, b7 = tile_buffers4(of.dtype)
-    for v in range(TW):
-        a0[v] = bias8[0]
-        b0[v] = bias8[0]
-        a1[v] = bias8[1]
-        b1[v] = bias8[1]
-        a2[v] = bias8[2]
-        b2[v] = bias8[2]
-        a3[v] = bias8[3]
-        b3[v] = bias8[3]
-        a4[v] = bias8[4]
-        b4[v] = bias8[4]
-        a5[v] = bias8[5]
-        b5[v] = bias8[5]
-        a6[v] = bias8[6]
-        b6[v] = bias8[6]
-        a7[v] = bias8[7]
-        b7[v] = bias8[7]
-    ws = (wstep[1], wstep[2], wstep[3], wstep[4], wstep[5], wstep[6], wstep[7])
-    dx = xb2 - xb
-    for c in range(Cg):
-        for kd in range(KD):
-            for kh in range(KH):
-                xr = xb + c * xc + kd * xd + kh * xh
-                wr = wb + c * wc + (kd * KH + kh) * KW
-                for kw in range(KW):
-                    xo = xr + taps[kw]
-                    xo2 = xo + dx
-                    wo = wr + kw
-                    q0 = wf[wo]
-                    q1 = wf[wo + ws[0]]
-                    q2 = wf[wo + ws[1]]
-                    q3 = wf[wo + ws[2]]
-                    q4 = wf[wo + ws[3]]
-                    q5 = wf[wo + ws[4]]
-                    q6 = wf[wo + ws[5]]
-                    q7 = wf[wo + ws[6]]
-                    for v in range(TW):
-                        e = xf[xo + _u(v)]
-                        f = xf[xo2 + _u(v)]
-                        a0[v] += q0 * e
-                        a1[v] += q1 * e
-                        a2[v] += q2 * e
-                        a3[v] += q3 * e
-                        a4[v] += q4 * e
-                        a5[v] += q5 * e
-                        a6[v] += q6 * e
-                        a7[v] += q7 * e
-                        b0[v] += q0 * f
-                        b1[v] += q1 * f
-                        b2[v] += q2 * f
-                        b3[v] += q3 * f
-                        b4[v] += q4 * f
-                        b5[v] += q5 * f
-                        b6[v] += q6 * f
-                        b7[v] += q7 * f
-    _store(of, a0, ob, nv, TW)
-    _store(of, b0, ob2, nv, TW)
-    _store(of, a1, ob + ostep, nv, TW)
-    _store(of, b1, ob2 + ostep, nv, TW)
-    _store(of, a2, ob + _u(2) * ostep, nv, TW)
-    _store(of, b2, ob2 + _u(2) * ostep, nv, TW)
-    _store(of, a3, ob + _u(3) * ostep, nv, TW)
-    _store(of, b3, ob2 + _u(3) * ostep, nv, TW)
-    _store(of, a4, ob + _u(4) * ostep, nv, TW)
-    _store(of, b4, ob2 + _u(4) * ostep, nv, TW)
-    if kn > 5:
-        _store(of, a5, ob + _u(5) * ostep, nv, TW)
-        _store(of, b5, ob2 + _u(5) * ostep, nv, TW)
-    if kn > 6:
-        _store(of, a6, ob + _u(6) * ostep, nv, TW)
-        _store(of, b6, ob2 + _u(6) * ostep, nv, TW)
-    if kn > 7:
-        _store(of, a7, ob + _u(7) * ostep, nv, TW)
-        _store(of, b7, ob2 + _u(7) * ostep, nv, TW)
+# The tiles (kernels/tiles_direct.py) are called, not inlined: that halves the compile time
+# (11 s -> 5 s per dtype) for 3% on dense convolutions. Their accumulators are their own
+# stack buffers: buffers passed in from the caller stay in memory (25x slower).
+# Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
+# (kn <= NARROW_BLOCK); all offsets unsigned. Two rows share each weight load. x element
+# of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v] (xb2 for the
+# second row); weight (r, c, kd, kh, kw) is wf[wb + wstep[r] + c*wc + (kd*KH + kh)*KW + kw].
+# Called by name (`with_epilogue` rebinds it): through an overload it compiled ~1.5 s
+# longer.
+_tile_narrow = tiles_direct.TILES[NARROW_BLOCK, 2]
 
 
 def _tile_wide(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
-               Cg, KD, KH, KW, xc, xd, xh, taps, wc):
-    """`_tile8x2` where the target has 32 registers; elsewhere blocks have at most
-    NARROW_BLOCK channels, this is never reached and `_tile8x2` is never compiled."""
+               Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
+    """As `_tile_narrow` for NARROW_BLOCK < kn <= OUT_BLOCK channels, where the target has
+    32 registers (kernels/_shapes.py `direct_shape`); elsewhere blocks have at most
+    NARROW_BLOCK channels, this is never reached and the wide tile is never compiled."""
 
 
-@overload(_tile_wide, jit_options={"fastmath": _FLAGS})
-def _tile_wide_for_target(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
-                          Cg, KD, KH, KW, xc, xd, xh, taps, wc):
-    return (_tile8x2 if target().registers == 32 else _tile4x2).py_func
+@overload(_tile_wide, prefer_literal=True, jit_options={"fastmath": _FLAGS})
+def _tile_wide_for(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
+                   Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
+    return tile_for(tiles_direct.EPILOGUES, target_shape(_shapes.direct_shape, of.dtype),
+                    epilogue)
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
@@ -295,14 +159,14 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
             while ow0 < OW:
                 s = _u(max(0, min(ow0, OW - TW)))     # the last tile overlaps the previous
                 s2 = _u(max(0, min(ow0 + TW, OW - TW))) if OH == 1 else s
-                if kn > 4:
+                if kn > NARROW_BLOCK:
                     _tile_wide(xs, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2,
-                             wstep, u_plane, kn, nv, u_cg, u_kd, u_kh, u_kw, u_xc, u_xd,
-                             u_xh, taps, u_wc)
+                               wstep, u_plane, kn, nv, u_cg, u_kd, u_kh, u_kw, u_xc, u_xd,
+                               u_xh, taps, u_wc, EPILOGUE)
                 else:
-                    _tile4x2(xs, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2,
-                             wstep, u_plane, kn, nv, u_cg, u_kd, u_kh, u_kw, u_xc, u_xd,
-                             u_xh, taps, u_wc)
+                    _tile_narrow(xs, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2,
+                                 wstep, u_plane, kn, nv, u_cg, u_kd, u_kh, u_kw, u_xc, u_xd,
+                                 u_xh, taps, u_wc, EPILOGUE)
                 ow0 += step
 
 

@@ -30,6 +30,7 @@ from numba import prange
 from numba.extending import overload
 
 from . import _shapes, tiles_blocked
+from ._epilogue import EPILOGUE, tile_for
 from ._stack import shape_constant, target_shape, tile_buffer
 from ._target import njit
 from .conv_pad import _u
@@ -96,7 +97,7 @@ _tile_shape = shape_constant(_shapes.blocked_shape)
 
 
 def _tile(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-          first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw):
+          first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
     """Output positions first.. (flat over a band of rows OW wide, clamped to its P
     positions, so a tile may span rows and only the band's end repeats work) of one or two
     blocks of 16 channels (weights at wbase and wbase + wstep, NCDHW outputs at orow and
@@ -106,10 +107,12 @@ def _tile(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride,
     (oh, ow) starts at xf[xrow + cb*xcb + kd*xd + kh*xh + kw*xw + oh*shxh + ow*sw*16]."""
 
 
-@overload(_tile, jit_options={"fastmath": _FLAGS})
+@overload(_tile, prefer_literal=True, jit_options={"fastmath": _FLAGS})
 def _tile_for_target(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride,
-                     kn, kn2, first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw):
-    return tiles_blocked.TILES[target_shape(_shapes.blocked_shape, of.dtype)].py_func
+                     kn, kn2, first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw,
+                     epilogue):
+    return tile_for(tiles_blocked.EPILOGUES, target_shape(_shapes.blocked_shape, of.dtype),
+                    epilogue)
 
 
 @njit(inline="always")
@@ -186,14 +189,15 @@ def conv3d_blocked(x, wb, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, d
         for t in range(ch * tasks // chunks, (ch + 1) * tasks // chunks):
             _band(xf, xs, wf, of, bias, has_bias, t, bands, C, D, H, W, K, OD, OH, OW, KB,
                   CB, KD, KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh, u_xcb, u_xd, u_xh,
-                  u_xw, wblock)
+                  u_xw, wblock, EPILOGUE)
 
 
 @njit(fastmath=_FLAGS)
 def _band(xf, xs, wf, of, bias, has_bias, t, bands, C, D, H, W, K, OD, OH, OW, KB, CB, KD,
-          KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh, u_xcb, u_xd, u_xh, u_xw, wblock):
+          KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh, u_xcb, u_xd, u_xh, u_xw, wblock,
+          epilogue):
     """Task t of conv3d_blocked: pack its band into xs, then run every group of output
-    blocks over the band's positions."""
+    blocks over the band's positions (tiles with `epilogue`, kernels/_epilogue.py)."""
     band = t % bands
     od = (t // bands) % OD
     n = t // (bands * OD)
@@ -222,4 +226,4 @@ def _band(xf, xs, wf, of, bias, has_bias, t, bands, C, D, H, W, K, OD, OH, OW, K
         for f0 in range(0, rows * OW, pixels):
             _tile(xs, wf, of, bias16, bias16b, _u(0), wbase, wstep, orow, ostep, _u(OD * P),
                   kn, kn2, f0, rows * OW, OW, sh * WR * BLOCK, sw, _u(CB), _u(KD), _u(KH),
-                  _u(KW), u_xcb, u_xd, u_xh, u_xw)
+                  _u(KW), u_xcb, u_xd, u_xh, u_xw, epilogue)

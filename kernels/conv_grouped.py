@@ -23,6 +23,7 @@ from numba import prange
 from numba.extending import overload
 
 from . import _shapes, tiles_grouped
+from ._epilogue import EPILOGUE, tile_for
 from ._stack import shape_constant, target_shape, tile_width
 from ._target import njit
 from .conv_pad import _u
@@ -38,15 +39,16 @@ _tile_shape = shape_constant(_shapes.grouped_shape)
 
 
 def _tile(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk, wc,
-          ostep, ow_len, nv):
+          ostep, ow_len, nv, epilogue):
     """The target's tile (kernels/tiles_grouped.py): channels k0.. x rows ob, ob + ow_len,
     .. x nv positions."""
 
 
-@overload(_tile, jit_options={"fastmath": _FLAGS})
+@overload(_tile, prefer_literal=True, jit_options={"fastmath": _FLAGS})
 def _tile_for_target(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh,
-                     taps, wk, wc, ostep, ow_len, nv):
-    return tiles_grouped.TILES[target_shape(_shapes.grouped_shape, of.dtype)].py_func
+                     taps, wk, wc, ostep, ow_len, nv, epilogue):
+    return tile_for(tiles_grouped.EPILOGUES, target_shape(_shapes.grouped_shape, of.dtype),
+                    epilogue)
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
@@ -109,5 +111,6 @@ def conv3d_grouped_h3(x, w, bias, has_bias, out, taps, span, sd, pd, ph, pw, sw,
                     s = max(0, min(ow0, OW - TW))
                     _tile(xs, wf, of, bias, k0, has_bias, _u(xb + oh * xrow + s), wb,
                           _u((((n * K + k0) * OD + od) * OH + oh) * OW + s), _u(Cg), _u(KD),
-                          _u(KW), u_xc, u_xd, u_xh, taps, u_wk, u_wc, u_ostep, _u(OW), nv)
+                          _u(KW), u_xc, u_xd, u_xh, taps, u_wk, u_wc, u_ostep, _u(OW), nv,
+                          EPILOGUE)
                     ow0 += TW

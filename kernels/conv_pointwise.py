@@ -41,6 +41,7 @@ from numba import prange
 from numba.extending import overload
 
 from . import _shapes, tiles_pointwise
+from ._epilogue import EPILOGUE, tile_for
 from ._stack import TILE, shape_constant, target_shape
 from ._target import njit
 from .conv_pad import _u
@@ -103,26 +104,28 @@ def _gather(xf, dst, at, src, ps, pe, sd, sh, sw, H, W, OH, OW):
 _tile_shape = shape_constant(_shapes.pointwise_shape)
 
 
-def _tile(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0):
+def _tile(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0, epilogue):
     """The target's widest tile (kernels/tiles_pointwise.py): positions p0.. of output
     channels k0.. (kn real)."""
 
 
-def _tile16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0):
+def _tile16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
+            epilogue):
     """The target's tile of 16 positions, for planes narrower than `_tile`."""
 
 
-@overload(_tile, jit_options={"fastmath": _FLAGS})
+@overload(_tile, prefer_literal=True, jit_options={"fastmath": _FLAGS})
 def _tile_for_target(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
-                     p0):
-    return tiles_pointwise.TILES[target_shape(_shapes.pointwise_shape, of.dtype)].py_func
+                     p0, epilogue):
+    return tile_for(tiles_pointwise.EPILOGUES,
+                    target_shape(_shapes.pointwise_shape, of.dtype), epilogue)
 
 
-@overload(_tile16, jit_options={"fastmath": _FLAGS})
+@overload(_tile16, prefer_literal=True, jit_options={"fastmath": _FLAGS})
 def _tile16_for_target(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
-                       p0):
+                       p0, epilogue):
     channels = target_shape(_shapes.pointwise_shape, of.dtype)[0]
-    return tiles_pointwise.TILES[channels, 1].py_func
+    return tile_for(tiles_pointwise.EPILOGUES, (channels, 1), epilogue)
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
@@ -185,7 +188,7 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
                 orow = _u((n * K + k0) * P + ps)
                 if wide:
                     _tile(xs, wf, of, bias, has_bias, K, k0, kn, xrow, _u(Rs), C, taps, T,
-                            orow, P, p0)
+                          orow, P, p0, EPILOGUE)
                 else:
-                    _tile16(xs, wf, of, bias, has_bias, K, k0, kn, xrow, _u(Rs), C, taps, T,
-                            orow, P, p0)
+                    _tile16(xs, wf, of, bias, has_bias, K, k0, kn, xrow, _u(Rs), C, taps,
+                            T, orow, P, p0, EPILOGUE)

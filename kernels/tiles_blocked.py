@@ -2,8 +2,10 @@
 
 Register tiles of the 'blocked' convolution: `tile_BxP` runs B blocks of 16 output channels
 over P output positions (kernels/conv_blocked.py says how they are used; kernels/_shapes.py
-which one a target gets).
+which one a target gets); `tile_BxP_relu` applies relu before the store
+(kernels/_epilogue.py).
 """
+from ._epilogue import relu
 from ._stack import tile_buffer
 from ._target import njit
 from .conv_pad import _u
@@ -15,8 +17,8 @@ BLOCK = 16
 
 @njit(fastmath=_FLAGS)
 def tile_2x8(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw):
-    """2 block(s) of 16 output channels x 8 positions: 16 accumulators."""
+        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+    """2 block(s) of 16 output channels x 8 positions: 16 accumulators, epilogue none."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
     a0_2 = tile_buffer(of.dtype)
@@ -124,8 +126,8 @@ def tile_2x8(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 
 @njit(fastmath=_FLAGS)
 def tile_2x5(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw):
-    """2 block(s) of 16 output channels x 5 positions: 10 accumulators."""
+        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+    """2 block(s) of 16 output channels x 5 positions: 10 accumulators, epilogue none."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
     a0_2 = tile_buffer(of.dtype)
@@ -200,8 +202,8 @@ def tile_2x5(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 
 @njit(fastmath=_FLAGS)
 def tile_1x4(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw):
-    """1 block(s) of 16 output channels x 4 positions: 4 accumulators."""
+        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+    """1 block(s) of 16 output channels x 4 positions: 4 accumulators, epilogue none."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
     a0_2 = tile_buffer(of.dtype)
@@ -248,8 +250,8 @@ def tile_1x4(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 
 @njit(fastmath=_FLAGS)
 def tile_1x2(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw):
-    """1 block(s) of 16 output channels x 2 positions: 2 accumulators."""
+        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+    """1 block(s) of 16 output channels x 2 positions: 2 accumulators, epilogue none."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
     for v in range(BLOCK):
@@ -282,8 +284,8 @@ def tile_1x2(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 
 @njit(fastmath=_FLAGS)
 def tile_1x1(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw):
-    """1 block(s) of 16 output channels x 1 positions: 1 accumulators."""
+        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+    """1 block(s) of 16 output channels x 1 positions: 1 accumulators, epilogue none."""
     a0_0 = tile_buffer(of.dtype)
     for v in range(BLOCK):
         a0_0[v] = bias16[v]
@@ -307,4 +309,352 @@ def tile_1x1(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
     store(of, a0_0, orow + _u(f0), ostride, kn)
 
 
-TILES = {(2, 8): tile_2x8, (2, 5): tile_2x5, (1, 4): tile_1x4, (1, 2): tile_1x2, (1, 1): tile_1x1}
+@njit(fastmath=_FLAGS)
+def tile_2x8_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
+        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+    """2 block(s) of 16 output channels x 8 positions: 16 accumulators, epilogue relu."""
+    a0_0 = tile_buffer(of.dtype)
+    a0_1 = tile_buffer(of.dtype)
+    a0_2 = tile_buffer(of.dtype)
+    a0_3 = tile_buffer(of.dtype)
+    a0_4 = tile_buffer(of.dtype)
+    a0_5 = tile_buffer(of.dtype)
+    a0_6 = tile_buffer(of.dtype)
+    a0_7 = tile_buffer(of.dtype)
+    a1_0 = tile_buffer(of.dtype)
+    a1_1 = tile_buffer(of.dtype)
+    a1_2 = tile_buffer(of.dtype)
+    a1_3 = tile_buffer(of.dtype)
+    a1_4 = tile_buffer(of.dtype)
+    a1_5 = tile_buffer(of.dtype)
+    a1_6 = tile_buffer(of.dtype)
+    a1_7 = tile_buffer(of.dtype)
+    for v in range(BLOCK):
+        a0_0[v] = bias16[v]
+        a0_1[v] = bias16[v]
+        a0_2[v] = bias16[v]
+        a0_3[v] = bias16[v]
+        a0_4[v] = bias16[v]
+        a0_5[v] = bias16[v]
+        a0_6[v] = bias16[v]
+        a0_7[v] = bias16[v]
+        a1_0[v] = bias16b[v]
+        a1_1[v] = bias16b[v]
+        a1_2[v] = bias16b[v]
+        a1_3[v] = bias16b[v]
+        a1_4[v] = bias16b[v]
+        a1_5[v] = bias16b[v]
+        a1_6[v] = bias16b[v]
+        a1_7[v] = bias16b[v]
+    last = P - 1
+    f0 = min(first + 0, last)
+    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
+    f1 = min(first + 1, last)
+    p1 = _u((f1 // OW) * shxh + (f1 % OW) * sw * BLOCK)
+    f2 = min(first + 2, last)
+    p2 = _u((f2 // OW) * shxh + (f2 % OW) * sw * BLOCK)
+    f3 = min(first + 3, last)
+    p3 = _u((f3 // OW) * shxh + (f3 % OW) * sw * BLOCK)
+    f4 = min(first + 4, last)
+    p4 = _u((f4 // OW) * shxh + (f4 % OW) * sw * BLOCK)
+    f5 = min(first + 5, last)
+    p5 = _u((f5 // OW) * shxh + (f5 % OW) * sw * BLOCK)
+    f6 = min(first + 6, last)
+    p6 = _u((f6 // OW) * shxh + (f6 % OW) * sw * BLOCK)
+    f7 = min(first + 7, last)
+    p7 = _u((f7 // OW) * shxh + (f7 % OW) * sw * BLOCK)
+    wo = wbase
+    for cb in range(CB):
+        for kd in range(KD):
+            for kh in range(KH):
+                xr = xrow + cb * xcb + kd * xd + kh * xh
+                for kw in range(KW):
+                    xo = xr + kw * xw
+                    for c in range(BLOCK):
+                        uc = _u(c)
+                        e0 = xf[xo + p0 + uc]
+                        e1 = xf[xo + p1 + uc]
+                        e2 = xf[xo + p2 + uc]
+                        e3 = xf[xo + p3 + uc]
+                        e4 = xf[xo + p4 + uc]
+                        e5 = xf[xo + p5 + uc]
+                        e6 = xf[xo + p6 + uc]
+                        e7 = xf[xo + p7 + uc]
+                        for v in range(BLOCK):
+                            q0 = wf[wo + _u(v)]
+                            q1 = wf[wo + wstep + _u(v)]
+                            a0_0[v] += q0 * e0
+                            a0_1[v] += q0 * e1
+                            a0_2[v] += q0 * e2
+                            a0_3[v] += q0 * e3
+                            a0_4[v] += q0 * e4
+                            a0_5[v] += q0 * e5
+                            a0_6[v] += q0 * e6
+                            a0_7[v] += q0 * e7
+                            a1_0[v] += q1 * e0
+                            a1_1[v] += q1 * e1
+                            a1_2[v] += q1 * e2
+                            a1_3[v] += q1 * e3
+                            a1_4[v] += q1 * e4
+                            a1_5[v] += q1 * e5
+                            a1_6[v] += q1 * e6
+                            a1_7[v] += q1 * e7
+                        wo += _u(BLOCK)
+    for v in range(BLOCK):
+        a0_0[v] = relu(a0_0[v])
+        a0_1[v] = relu(a0_1[v])
+        a0_2[v] = relu(a0_2[v])
+        a0_3[v] = relu(a0_3[v])
+        a0_4[v] = relu(a0_4[v])
+        a0_5[v] = relu(a0_5[v])
+        a0_6[v] = relu(a0_6[v])
+        a0_7[v] = relu(a0_7[v])
+        a1_0[v] = relu(a1_0[v])
+        a1_1[v] = relu(a1_1[v])
+        a1_2[v] = relu(a1_2[v])
+        a1_3[v] = relu(a1_3[v])
+        a1_4[v] = relu(a1_4[v])
+        a1_5[v] = relu(a1_5[v])
+        a1_6[v] = relu(a1_6[v])
+        a1_7[v] = relu(a1_7[v])
+    store(of, a0_0, orow + _u(f0), ostride, kn)
+    store(of, a0_1, orow + _u(f1), ostride, kn)
+    store(of, a0_2, orow + _u(f2), ostride, kn)
+    store(of, a0_3, orow + _u(f3), ostride, kn)
+    store(of, a0_4, orow + _u(f4), ostride, kn)
+    store(of, a0_5, orow + _u(f5), ostride, kn)
+    store(of, a0_6, orow + _u(f6), ostride, kn)
+    store(of, a0_7, orow + _u(f7), ostride, kn)
+    store(of, a1_0, orow + ostep + _u(f0), ostride, kn2)
+    store(of, a1_1, orow + ostep + _u(f1), ostride, kn2)
+    store(of, a1_2, orow + ostep + _u(f2), ostride, kn2)
+    store(of, a1_3, orow + ostep + _u(f3), ostride, kn2)
+    store(of, a1_4, orow + ostep + _u(f4), ostride, kn2)
+    store(of, a1_5, orow + ostep + _u(f5), ostride, kn2)
+    store(of, a1_6, orow + ostep + _u(f6), ostride, kn2)
+    store(of, a1_7, orow + ostep + _u(f7), ostride, kn2)
+
+
+@njit(fastmath=_FLAGS)
+def tile_2x5_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
+        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+    """2 block(s) of 16 output channels x 5 positions: 10 accumulators, epilogue relu."""
+    a0_0 = tile_buffer(of.dtype)
+    a0_1 = tile_buffer(of.dtype)
+    a0_2 = tile_buffer(of.dtype)
+    a0_3 = tile_buffer(of.dtype)
+    a0_4 = tile_buffer(of.dtype)
+    a1_0 = tile_buffer(of.dtype)
+    a1_1 = tile_buffer(of.dtype)
+    a1_2 = tile_buffer(of.dtype)
+    a1_3 = tile_buffer(of.dtype)
+    a1_4 = tile_buffer(of.dtype)
+    for v in range(BLOCK):
+        a0_0[v] = bias16[v]
+        a0_1[v] = bias16[v]
+        a0_2[v] = bias16[v]
+        a0_3[v] = bias16[v]
+        a0_4[v] = bias16[v]
+        a1_0[v] = bias16b[v]
+        a1_1[v] = bias16b[v]
+        a1_2[v] = bias16b[v]
+        a1_3[v] = bias16b[v]
+        a1_4[v] = bias16b[v]
+    last = P - 1
+    f0 = min(first + 0, last)
+    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
+    f1 = min(first + 1, last)
+    p1 = _u((f1 // OW) * shxh + (f1 % OW) * sw * BLOCK)
+    f2 = min(first + 2, last)
+    p2 = _u((f2 // OW) * shxh + (f2 % OW) * sw * BLOCK)
+    f3 = min(first + 3, last)
+    p3 = _u((f3 // OW) * shxh + (f3 % OW) * sw * BLOCK)
+    f4 = min(first + 4, last)
+    p4 = _u((f4 // OW) * shxh + (f4 % OW) * sw * BLOCK)
+    wo = wbase
+    for cb in range(CB):
+        for kd in range(KD):
+            for kh in range(KH):
+                xr = xrow + cb * xcb + kd * xd + kh * xh
+                for kw in range(KW):
+                    xo = xr + kw * xw
+                    for c in range(BLOCK):
+                        uc = _u(c)
+                        e0 = xf[xo + p0 + uc]
+                        e1 = xf[xo + p1 + uc]
+                        e2 = xf[xo + p2 + uc]
+                        e3 = xf[xo + p3 + uc]
+                        e4 = xf[xo + p4 + uc]
+                        for v in range(BLOCK):
+                            q0 = wf[wo + _u(v)]
+                            q1 = wf[wo + wstep + _u(v)]
+                            a0_0[v] += q0 * e0
+                            a0_1[v] += q0 * e1
+                            a0_2[v] += q0 * e2
+                            a0_3[v] += q0 * e3
+                            a0_4[v] += q0 * e4
+                            a1_0[v] += q1 * e0
+                            a1_1[v] += q1 * e1
+                            a1_2[v] += q1 * e2
+                            a1_3[v] += q1 * e3
+                            a1_4[v] += q1 * e4
+                        wo += _u(BLOCK)
+    for v in range(BLOCK):
+        a0_0[v] = relu(a0_0[v])
+        a0_1[v] = relu(a0_1[v])
+        a0_2[v] = relu(a0_2[v])
+        a0_3[v] = relu(a0_3[v])
+        a0_4[v] = relu(a0_4[v])
+        a1_0[v] = relu(a1_0[v])
+        a1_1[v] = relu(a1_1[v])
+        a1_2[v] = relu(a1_2[v])
+        a1_3[v] = relu(a1_3[v])
+        a1_4[v] = relu(a1_4[v])
+    store(of, a0_0, orow + _u(f0), ostride, kn)
+    store(of, a0_1, orow + _u(f1), ostride, kn)
+    store(of, a0_2, orow + _u(f2), ostride, kn)
+    store(of, a0_3, orow + _u(f3), ostride, kn)
+    store(of, a0_4, orow + _u(f4), ostride, kn)
+    store(of, a1_0, orow + ostep + _u(f0), ostride, kn2)
+    store(of, a1_1, orow + ostep + _u(f1), ostride, kn2)
+    store(of, a1_2, orow + ostep + _u(f2), ostride, kn2)
+    store(of, a1_3, orow + ostep + _u(f3), ostride, kn2)
+    store(of, a1_4, orow + ostep + _u(f4), ostride, kn2)
+
+
+@njit(fastmath=_FLAGS)
+def tile_1x4_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
+        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+    """1 block(s) of 16 output channels x 4 positions: 4 accumulators, epilogue relu."""
+    a0_0 = tile_buffer(of.dtype)
+    a0_1 = tile_buffer(of.dtype)
+    a0_2 = tile_buffer(of.dtype)
+    a0_3 = tile_buffer(of.dtype)
+    for v in range(BLOCK):
+        a0_0[v] = bias16[v]
+        a0_1[v] = bias16[v]
+        a0_2[v] = bias16[v]
+        a0_3[v] = bias16[v]
+    last = P - 1
+    f0 = min(first + 0, last)
+    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
+    f1 = min(first + 1, last)
+    p1 = _u((f1 // OW) * shxh + (f1 % OW) * sw * BLOCK)
+    f2 = min(first + 2, last)
+    p2 = _u((f2 // OW) * shxh + (f2 % OW) * sw * BLOCK)
+    f3 = min(first + 3, last)
+    p3 = _u((f3 // OW) * shxh + (f3 % OW) * sw * BLOCK)
+    wo = wbase
+    for cb in range(CB):
+        for kd in range(KD):
+            for kh in range(KH):
+                xr = xrow + cb * xcb + kd * xd + kh * xh
+                for kw in range(KW):
+                    xo = xr + kw * xw
+                    for c in range(BLOCK):
+                        uc = _u(c)
+                        e0 = xf[xo + p0 + uc]
+                        e1 = xf[xo + p1 + uc]
+                        e2 = xf[xo + p2 + uc]
+                        e3 = xf[xo + p3 + uc]
+                        for v in range(BLOCK):
+                            q0 = wf[wo + _u(v)]
+                            a0_0[v] += q0 * e0
+                            a0_1[v] += q0 * e1
+                            a0_2[v] += q0 * e2
+                            a0_3[v] += q0 * e3
+                        wo += _u(BLOCK)
+    for v in range(BLOCK):
+        a0_0[v] = relu(a0_0[v])
+        a0_1[v] = relu(a0_1[v])
+        a0_2[v] = relu(a0_2[v])
+        a0_3[v] = relu(a0_3[v])
+    store(of, a0_0, orow + _u(f0), ostride, kn)
+    store(of, a0_1, orow + _u(f1), ostride, kn)
+    store(of, a0_2, orow + _u(f2), ostride, kn)
+    store(of, a0_3, orow + _u(f3), ostride, kn)
+
+
+@njit(fastmath=_FLAGS)
+def tile_1x2_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
+        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+    """1 block(s) of 16 output channels x 2 positions: 2 accumulators, epilogue relu."""
+    a0_0 = tile_buffer(of.dtype)
+    a0_1 = tile_buffer(of.dtype)
+    for v in range(BLOCK):
+        a0_0[v] = bias16[v]
+        a0_1[v] = bias16[v]
+    last = P - 1
+    f0 = min(first + 0, last)
+    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
+    f1 = min(first + 1, last)
+    p1 = _u((f1 // OW) * shxh + (f1 % OW) * sw * BLOCK)
+    wo = wbase
+    for cb in range(CB):
+        for kd in range(KD):
+            for kh in range(KH):
+                xr = xrow + cb * xcb + kd * xd + kh * xh
+                for kw in range(KW):
+                    xo = xr + kw * xw
+                    for c in range(BLOCK):
+                        uc = _u(c)
+                        e0 = xf[xo + p0 + uc]
+                        e1 = xf[xo + p1 + uc]
+                        for v in range(BLOCK):
+                            q0 = wf[wo + _u(v)]
+                            a0_0[v] += q0 * e0
+                            a0_1[v] += q0 * e1
+                        wo += _u(BLOCK)
+    for v in range(BLOCK):
+        a0_0[v] = relu(a0_0[v])
+        a0_1[v] = relu(a0_1[v])
+    store(of, a0_0, orow + _u(f0), ostride, kn)
+    store(of, a0_1, orow + _u(f1), ostride, kn)
+
+
+@njit(fastmath=_FLAGS)
+def tile_1x1_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
+        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+    """1 block(s) of 16 output channels x 1 positions: 1 accumulators, epilogue relu."""
+    a0_0 = tile_buffer(of.dtype)
+    for v in range(BLOCK):
+        a0_0[v] = bias16[v]
+    last = P - 1
+    f0 = min(first + 0, last)
+    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
+    wo = wbase
+    for cb in range(CB):
+        for kd in range(KD):
+            for kh in range(KH):
+                xr = xrow + cb * xcb + kd * xd + kh * xh
+                for kw in range(KW):
+                    xo = xr + kw * xw
+                    for c in range(BLOCK):
+                        uc = _u(c)
+                        e0 = xf[xo + p0 + uc]
+                        for v in range(BLOCK):
+                            q0 = wf[wo + _u(v)]
+                            a0_0[v] += q0 * e0
+                        wo += _u(BLOCK)
+    for v in range(BLOCK):
+        a0_0[v] = relu(a0_0[v])
+    store(of, a0_0, orow + _u(f0), ostride, kn)
+
+
+EPILOGUES = {
+    "none": {
+        (2, 8): tile_2x8,
+        (2, 5): tile_2x5,
+        (1, 4): tile_1x4,
+        (1, 2): tile_1x2,
+        (1, 1): tile_1x1,
+    },
+    "relu": {
+        (2, 8): tile_2x8_relu,
+        (2, 5): tile_2x5_relu,
+        (1, 4): tile_1x4_relu,
+        (1, 2): tile_1x2_relu,
+        (1, 1): tile_1x1_relu,
+    },
+}
+TILES = EPILOGUES["none"]

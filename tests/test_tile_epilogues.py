@@ -1,0 +1,134 @@
+"""Fused epilogues of the register-tiled kernels (kernels/_epilogue.py).
+
+Each family's kernel, compiled with the relu epilogue (`with_epilogue`), gets the very
+arguments the functional layer gives the plain kernel (recorded, not run, as the codegen
+probe does) and must give torch's relu(conv(...)) / relu(linear(...)), and bit for bit
+relu of the plain kernel's output: the arithmetic is the same, only the store differs.
+Inputs hold a NaN (relu(NaN) = NaN, which max(x, 0) may drop) and a -inf.
+"""
+import importlib.util
+import pathlib
+
+import numpy as np
+import pytest
+
+import fastnn.nn.functional as F
+from codegen_probe import recorded_launches
+from fastnn._runtime import _call
+from fastnn.kernels import (_epilogue, _shapes, conv, tiles_blocked, tiles_depthwise,
+                            tiles_direct, tiles_gemm, tiles_grouped, tiles_pointwise)
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+TOL = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
+
+# (family, op, variant, shapes of input / weight / bias, keywords, the tiled kernel)
+CASES = [
+    ("blocked", "conv2d", "blocked", ((1, 16, 9, 9), (20, 16, 3, 3), (20,)),
+     dict(padding=1), "conv3d_blocked"),
+    ("direct", "conv2d", "direct", ((1, 3, 17, 19), (7, 3, 7, 7), (7,)),
+     dict(stride=2, padding=3), "conv3d_direct"),
+    ("direct_wide", "conv2d", "direct", ((1, 4, 9, 11), (13, 4, 3, 3), None),
+     dict(padding=1), "conv3d_direct"),
+    ("pointwise", "conv2d", "pointwise", ((1, 16, 5, 7), (12, 16, 1, 1), (12,)), {},
+     "conv_rows"),
+    ("depthwise_h3", "conv2d", "depthwise", ((1, 4, 10, 19), (4, 1, 3, 3), (4,)),
+     dict(padding=1, groups=4), "conv3d_depthwise"),
+    ("depthwise_rows", "conv2d", "depthwise", ((1, 3, 13, 12), (3, 1, 3, 3), (3,)),
+     dict(stride=2, padding=1, groups=3), "conv3d_depthwise"),
+    ("grouped", "conv2d", "grouped_h3", ((1, 16, 6, 10), (16, 4, 3, 3), (16,)),
+     dict(padding=1, groups=4), "conv3d_grouped_h3"),
+    ("gemm", "linear", "numba_gemm", ((7, 33), (10, 33), (10,)), {}, "gemm_nt"),
+]
+
+
+def _inputs(shapes, dtype, seed):
+    rng = np.random.default_rng(seed)
+    x, w, b = (None if s is None else rng.standard_normal(s).astype(dtype) for s in shapes)
+    x.reshape(-1)[3] = np.nan
+    x.reshape(-1)[-5] = -np.inf
+    return x, w, b
+
+
+def _run(op, variant, x, w, b, kwargs, name, epilogue):
+    """`op` through the functional layer, its tiled kernel `name` swapped for the one
+    compiled with `epilogue`."""
+    args = (x, w) if b is None else (x, w, b)
+    launches = recorded_launches(op, variant, args, kwargs)
+    result = None
+    for kernel, kernel_args in launches:
+        if kernel.__name__ == name:
+            kernel = _epilogue.with_epilogue(kernel, epilogue)
+            result = kernel_args[4]          # every tiled kernel's `out`
+        _call(kernel, kernel_args)
+    assert result is not None, f"{name} was not launched"
+    return result
+
+
+def _torch_relu(torch, op, x, w, b, kwargs):
+    t = [None if a is None else torch.from_numpy(a) for a in (x, w, b)]
+    return torch.relu(getattr(torch.nn.functional, op)(*t, **kwargs)).numpy()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("family, op, variant, shapes, kwargs, name", CASES,
+                         ids=[case[0] for case in CASES])
+def test_relu_epilogue_matches_torch(torch, family, op, variant, shapes, kwargs, name,
+                                     dtype):
+    if dtype == np.float64 and family not in ("direct", "depthwise_h3", "gemm"):
+        pytest.skip("one float64 case per tile template kind keeps compile time down")
+    x, w, b = _inputs(shapes, dtype, seed=len(family))
+    fused = _run(op, variant, x, w, b, kwargs, name, "relu").reshape(-1)
+    plain = _run(op, variant, x, w, b, kwargs, name, "none").reshape(-1)
+    expected = _torch_relu(torch, op, x, w, b, kwargs).reshape(-1)
+    assert np.isnan(fused).any() and (expected == 0).any() and (plain < 0).any()
+    np.testing.assert_array_equal(np.isnan(fused), np.isnan(expected))
+    np.testing.assert_allclose(fused, expected, **TOL[dtype])
+    relu_of_plain = np.where(plain < 0, dtype(0), plain)
+    assert fused.tobytes() == relu_of_plain.tobytes()
+
+
+def test_plain_output_keeps_negative_values():
+    """The default kernel stays without the epilogue after a fused one was compiled."""
+    x, w, b = _inputs(((1, 3, 17, 19), (7, 3, 7, 7), (7,)), np.float32, seed=1)
+    _run("conv2d", "direct", x, w, b, dict(stride=2, padding=3), "conv3d_direct", "relu")
+    assert (np.asarray(F.conv2d(x, w, b, stride=2, padding=3)) < 0).any()
+
+
+def test_with_epilogue_entries():
+    assert _epilogue.with_epilogue(conv.conv3d_direct, "none") is conv.conv3d_direct
+    relu = _epilogue.with_epilogue(conv.conv3d_direct, "relu")
+    assert relu is _epilogue.with_epilogue(conv.conv3d_direct, "relu")
+    assert relu.py_func.__qualname__ == "conv3d_direct_relu"
+    assert relu.py_func.__code__ is conv.conv3d_direct.py_func.__code__
+    with pytest.raises(ValueError, match="unknown epilogue 'gelu'"):
+        _epilogue.with_epilogue(conv.conv3d_direct, "gelu")
+    with pytest.raises(ValueError, match="conv3d_bounds has no fused epilogue"):
+        _epilogue.with_epilogue(conv.conv3d_bounds, "relu")
+
+
+def test_relu_scalar_keeps_nan_and_signed_zero():
+    values = np.array([-1.5, -0.0, 0.0, 2.0, np.nan, -np.inf, np.inf])
+    got = np.array([_epilogue.relu(v) for v in values])
+    assert got.tobytes() == np.array([0.0, -0.0, 0.0, 2.0, np.nan, 0.0, np.inf]).tobytes()
+
+
+def test_every_shape_and_epilogue_is_generated():
+    spec = importlib.util.spec_from_file_location(
+        "tile_common", ROOT / "tools" / "tile_templates" / "common.py")
+    common = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(common)
+    assert common.EPILOGUES == _epilogue.EPILOGUES
+    wanted = {tiles_direct: _shapes.direct_shapes(), tiles_gemm: _shapes.gemm_shapes(),
+              tiles_depthwise: _shapes.depthwise_shapes(),
+              tiles_blocked: _shapes.blocked_shapes(),
+              tiles_grouped: _shapes.grouped_shapes(),
+              tiles_pointwise: _shapes.pointwise_shapes()}
+    for module, shapes in wanted.items():
+        assert set(module.EPILOGUES) == set(_epilogue.EPILOGUES), module.__name__
+        for epilogue, tiles in module.EPILOGUES.items():
+            assert set(tiles) == shapes, (module.__name__, epilogue)
+        assert module.TILES is module.EPILOGUES["none"]
+    for bits in _shapes.BITS:
+        for size in _shapes.ITEMSIZES:
+            assert _shapes.direct_shape(bits, size) in tiles_direct.TILES
+            assert _shapes.gemm_shape(bits, size) in tiles_gemm.TILES

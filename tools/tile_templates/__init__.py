@@ -1,0 +1,1 @@
+"""One template per register-tiled kernel family, for tools/gen_tiles.py."""

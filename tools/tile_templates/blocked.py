@@ -1,0 +1,66 @@
+"""The 'blocked' convolution's tiles (kernels/conv_blocked.py)."""
+from .common import _shapes, epilogue_lines, module, suffix
+
+
+def blocked_tile(blocks, pixels, epilogue):
+    """`blocks` 16-channel output blocks (1 or 2) x `pixels` output positions; the
+    accumulators' lanes are output channels."""
+    name = f"tile_{blocks}x{pixels}{suffix(epilogue)}"
+    acc = [[f"a{b}_{p}" for p in range(pixels)] for b in range(blocks)]
+    bias = ["bias16", "bias16b"]
+    out = ["@njit(fastmath=_FLAGS)",
+           f"def {name}(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, "
+           "ostride, kn, kn2,",
+           "        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):",
+           f'    """{blocks} block(s) of 16 output channels x {pixels} positions: '
+           f'{blocks * pixels} accumulators, epilogue {epilogue}."""']
+    for row in acc:
+        for name_ in row:
+            out.append(f"    {name_} = tile_buffer(of.dtype)")
+    out.append("    for v in range(BLOCK):")
+    for b, row in enumerate(acc):
+        for name_ in row:
+            out.append(f"        {name_}[v] = {bias[b]}[v]")
+    out.append("    last = P - 1")
+    for p in range(pixels):
+        out.append(f"    f{p} = min(first + {p}, last)")
+        out.append(f"    p{p} = _u((f{p} // OW) * shxh + (f{p} % OW) * sw * BLOCK)")
+    out += ["    wo = wbase",
+            "    for cb in range(CB):",
+            "        for kd in range(KD):",
+            "            for kh in range(KH):",
+            "                xr = xrow + cb * xcb + kd * xd + kh * xh",
+            "                for kw in range(KW):",
+            "                    xo = xr + kw * xw",
+            "                    for c in range(BLOCK):",
+            "                        uc = _u(c)"]
+    for p in range(pixels):
+        out.append(f"                        e{p} = xf[xo + p{p} + uc]")
+    out.append("                        for v in range(BLOCK):")
+    out.append("                            q0 = wf[wo + _u(v)]")
+    if blocks == 2:
+        out.append("                            q1 = wf[wo + wstep + _u(v)]")
+    for b, row in enumerate(acc):
+        for p, name_ in enumerate(row):
+            out.append(f"                            {name_}[v] += q{b} * e{p}")
+    out.append("                        wo += _u(BLOCK)")
+    out += epilogue_lines(epilogue, [n for row in acc for n in row], "BLOCK")
+    kns = ["kn", "kn2"]
+    for b, row in enumerate(acc):
+        base = "orow" if b == 0 else "orow + ostep"
+        for p, name_ in enumerate(row):
+            out.append(f"    store(of, {name_}, {base} + _u(f{p}), ostride, {kns[b]})")
+    return out
+
+
+def blocked_module():
+    doc = ("Register tiles of the 'blocked' convolution: `tile_BxP` runs B blocks of 16 "
+           "output channels\nover P output positions (kernels/conv_blocked.py says how they "
+           "are used; kernels/_shapes.py\nwhich one a target gets); `tile_BxP_relu` applies "
+           "relu before the store\n(kernels/_epilogue.py).")
+    imports = ["from ._epilogue import relu", "from ._stack import tile_buffer",
+               "from ._target import njit", "from .conv_pad import _u",
+               "from .rows import store_lanes as store", "",
+               '_FLAGS = {"contract"}', "BLOCK = 16", ""]
+    return module("blocked", doc, imports, _shapes.blocked_shapes(), blocked_tile,
+                  lambda b, p: f"tile_{b}x{p}")

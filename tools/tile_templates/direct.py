@@ -1,0 +1,76 @@
+"""The 'direct' convolution's tiles (kernels/conv.py `conv3d_direct`)."""
+from .common import _shapes, epilogue_lines, module, suffix
+
+
+def direct_tile(channels, rows, epilogue):
+    """`channels` output channels x 2 output rows (`rows`; the second may be a second tile
+    of the first row) x one register of positions. A tile of more than
+    `_shapes.DIRECT_NARROW` channels serves only blocks with more channels than that (the
+    narrow tile takes the others), so it stores those unconditionally."""
+    assert rows == 2, "the direct tile's rows are its two input and output bases"
+    name = f"tile_{channels}x{rows}{suffix(epilogue)}"
+    least = _shapes.DIRECT_NARROW + 1 if channels > _shapes.DIRECT_NARROW else 1
+    a = [f"a{k}" for k in range(channels)]
+    b = [f"b{k}" for k in range(channels)]
+    out = ["@njit(fastmath=_FLAGS)",
+           f"def {name}(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,",
+           "        Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):",
+           '    """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels '
+           "k0..k0+kn-1",
+           f"    ({least} <= kn <= {channels}), epilogue {epilogue}; all offsets unsigned. "
+           "Two rows share each",
+           "    weight load.",
+           "",
+           "    x element of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + "
+           "v] (xb2",
+           "    for the second row); weight (r, c, kd, kh, kw) is",
+           "    wf[wb + wstep[r] + c*wc + (kd*KH + kh)*KW + kw]. Rows of a partial block "
+           "repeat the",
+           "    block's last channel (wstep) and are not stored.",
+           '    """',
+           "    TW = tile_width(of.dtype)"]
+    out += [f"    {n} = tile_buffer(of.dtype)" for n in a + b]
+    out.append("    for v in range(TW):")
+    for k in range(channels):
+        out += [f"        a{k}[v] = bias8[{k}]", f"        b{k}[v] = bias8[{k}]"]
+    out.append("    ws = (" + ", ".join(f"wstep[{k}]" for k in range(1, channels)) + ")")
+    out += ["    dx = xb2 - xb",
+            "    for c in range(Cg):",
+            "        for kd in range(KD):",
+            "            for kh in range(KH):",
+            "                xr = xb + c * xc + kd * xd + kh * xh",
+            "                wr = wb + c * wc + (kd * KH + kh) * KW",
+            "                for kw in range(KW):",
+            "                    xo = xr + taps[kw]",
+            "                    xo2 = xo + dx",
+            "                    wo = wr + kw",
+            "                    q0 = wf[wo]"]
+    out += [f"                    q{k} = wf[wo + ws[{k - 1}]]" for k in range(1, channels)]
+    out += ["                    for v in range(TW):",
+            "                        e = xf[xo + _u(v)]",
+            "                        f = xf[xo2 + _u(v)]"]
+    out += [f"                        a{k}[v] += q{k} * e" for k in range(channels)]
+    out += [f"                        b{k}[v] += q{k} * f" for k in range(channels)]
+    out += epilogue_lines(epilogue, a + b, "TW")
+    for k in range(channels):
+        step = "" if k == 0 else " + ostep" if k == 1 else f" + _u({k}) * ostep"
+        indent = "    "
+        if k >= least:
+            out.append(f"    if kn > {k}:")
+            indent = "        "
+        out += [f"{indent}_store(of, a{k}, ob{step}, nv, TW)",
+                f"{indent}_store(of, b{k}, ob2{step}, nv, TW)"]
+    return out
+
+
+def direct_module():
+    doc = ("Register tiles of the 'direct' convolution: `tile_Cx2` runs C output channels "
+           "over two\noutput rows of one register of positions (kernels/conv.py says how "
+           "they are used;\nkernels/_shapes.py which one a target gets); `tile_Cx2_relu` "
+           "applies relu before the\nstore (kernels/_epilogue.py).")
+    imports = ["from ._epilogue import relu", "from ._stack import tile_buffer, tile_width",
+               "from ._target import njit", "from .conv_pad import _u",
+               "from .rows import store_run as _store", "",
+               '_FLAGS = {"contract"}', ""]
+    return module("direct", doc, imports, _shapes.direct_shapes(), direct_tile,
+                  lambda c, r: f"tile_{c}x{r}")

@@ -1,0 +1,67 @@
+"""The 'grouped_h3' convolution's tiles (kernels/conv_grouped.py)."""
+from .common import _shapes, epilogue_lines, module, suffix
+
+
+def grouped_tile(channels, rows, epilogue):
+    """`channels` output channels x `rows` output rows x one register of positions, for 3
+    kernel rows: each input row loaded feeds every output row and channel that uses it."""
+    name = f"tile_{channels}x{rows}{suffix(epilogue)}"
+    acc = [[f"a{k}{r}" for r in range(rows)] for k in range(channels)]
+    out = ["@njit(fastmath=_FLAGS)",
+           f"def {name}(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, "
+           "taps, wk,",
+           "        wc, ostep, ow_len, nv, epilogue):",
+           f'    """Channels k0..k0+{channels - 1} (weights from wf[wb], k apart by wk, c by '
+           'wc), output rows',
+           "    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of "
+           "channel c,",
+           "    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]. All offsets unsigned. "
+           "Epilogue",
+           f'    {epilogue}."""',
+           "    TW = tile_width(of.dtype)"]
+    for k in range(channels):
+        out.append(f"    b{k} = bias[k0 + {k}] if has_bias else 0.0")
+    for row in acc:
+        for name_ in row:
+            out.append(f"    {name_} = tile_buffer(of.dtype)")
+    out.append("    for v in range(TW):")
+    for k, row in enumerate(acc):
+        for name_ in row:
+            out.append(f"        {name_}[v] = b{k}")
+    out += ["    KH = _u(3)",
+            "    for c in range(Cg):",
+            "        for kd in range(KD):",
+            "            base = xb + c * xc + kd * xd",
+            "            wr = wb + c * wc + kd * KH * KW",
+            "            for kw in range(KW):"]
+    for k in range(channels):
+        for h in range(3):
+            out.append(f"                q{k}{h} = wf[wr + _u({k}) * wk + _u({h}) * KW + kw]")
+    out += ["                e = base + taps[kw]",
+            "                for v in range(TW):"]
+    for r in range(rows + 2):
+        out.append(f"                    x{r} = xf[e + _u({r}) * xh + _u(v)]")
+    for h in range(3):
+        for k in range(channels):
+            for r in range(rows):
+                out.append(f"                    {acc[k][r]}[v] += q{k}{h} * x{r + h}")
+    out += epilogue_lines(epilogue, [n for row in acc for n in row], "TW")
+    for k, row in enumerate(acc):
+        for r, name_ in enumerate(row):
+            out.append(f"    _store(of, {name_}, ob + _u({k}) * ostep + _u({r}) * ow_len, nv, "
+                       "TW)")
+    return out
+
+
+def grouped_module():
+    doc = ("Register tiles of the 'grouped_h3' convolution: `tile_CxR` runs C output "
+           "channels over R\noutput rows of one register of positions "
+           "(kernels/conv_grouped.py says how they are\nused; kernels/_shapes.py which "
+           "one a target gets); `tile_CxR_relu` applies relu before\nthe store "
+           "(kernels/_epilogue.py).")
+    imports = ["from ._epilogue import relu", "from ._stack import tile_buffer, tile_width",
+               "from ._target import njit", "from .conv_pad import _u",
+               "from .rows import store_run as _store", "",
+               '_FLAGS = {"contract"}', ""]
+    return module("grouped_h3", doc, imports, _shapes.grouped_shapes(), grouped_tile,
+                  lambda c, r: f"tile_{c}x{r}")

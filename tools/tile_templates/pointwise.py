@@ -1,0 +1,63 @@
+"""The 'pointwise' convolution's tiles (kernels/conv_pointwise.py)."""
+from .common import _shapes, epilogue_lines, module, suffix
+
+
+def pointwise_tile(channels, halves, epilogue):
+    """`channels` output channels x `halves` runs of 16 positions."""
+    name = f"tile_{channels}x{halves * 16}{suffix(epilogue)}"
+    acc = [[f"a{k}_{h}" for h in range(halves)] for k in range(channels)]
+    out = ["@njit(fastmath=_FLAGS)",
+           f"def {name}(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, "
+           "p0,",
+           "        epilogue):",
+           f'    """{halves * 16} positions p0.. of output channels k0..k0+{channels - 1} '
+           f'(kn real), epilogue {epilogue}."""']
+    for k in range(channels):
+        out.append(f"    c{k} = _bias(bias, has_bias, k0 + {k}, K)")
+    for row in acc:
+        for name_ in row:
+            out.append(f"    {name_} = tile_buffer(of.dtype)")
+    out.append("    for v in range(LANES):")
+    for k, row in enumerate(acc):
+        for name_ in row:
+            out.append(f"        {name_}[v] = c{k}")
+    out.append("    cs = _u(C * T)")
+    for k in range(channels):
+        out.append(f"    r{k} = _u(min(k0 + {k}, K - 1)) * cs")
+    out += ["    xo = xrow + _u(p0)",
+            "    ct = _u(0)",
+            "    for c in range(C):",
+            "        for t in range(T):",
+            "            xs = xo + taps[t]"]
+    for k in range(channels):
+        out.append(f"            w{k} = wf[r{k} + ct]")
+    for h in range(halves):
+        out.append("            for v in range(LANES):")
+        out.append(f"                e = xf[xs + _u({16 * h}) + _u(v)]")
+        for k in range(channels):
+            out.append(f"                {acc[k][h]}[v] += w{k} * e")
+    out += ["            ct += _u(1)",
+            "        xo += R"]
+    out += epilogue_lines(epilogue, [n for row in acc for n in row], "LANES")
+    out.append("    o = orow + _u(p0)")
+    for k in range(channels):
+        out.append(f"    if {k} < kn:")
+        out.append("        for v in range(LANES):")
+        for h in range(halves):
+            out.append(f"            of[o + _u({k}) * _u(P) + _u({16 * h}) + _u(v)] = "
+                       f"{acc[k][h]}[v]")
+    return out
+
+
+def pointwise_module():
+    doc = ("Register tiles of the 'pointwise' convolution: `tile_KxW` runs K output "
+           "channels over W\npositions (kernels/conv_pointwise.py says how they are used; "
+           "kernels/_shapes.py which\none a target gets); `tile_KxW_relu` applies relu "
+           "before the store (kernels/_epilogue.py).")
+    imports = ["from ._epilogue import relu", "from ._stack import tile_buffer",
+               "from ._target import njit", "from .conv_pad import _u", "",
+               '_FLAGS = {"contract"}', "LANES = 16", "", "",
+               '@njit(inline="always")', "def _bias(bias, has_bias, k, K):",
+               "    return bias[k] if has_bias and k < K else 0.0", ""]
+    return module("pointwise", doc, imports, _shapes.pointwise_shapes(), pointwise_tile,
+                  lambda k, h: f"tile_{k}x{h * 16}")
