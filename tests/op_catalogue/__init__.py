@@ -71,6 +71,7 @@ class OpInfo:
     dtypes      the dtypes of the float arguments
     random      draws from the default generator (dropout in training)
     rtol32      tolerance against torch in float32 (float64: 1e-10)
+    variant_tol (float32, float64) tolerance of the variant sweep, rtol = atol
     nan_fills   a NaN input makes every output NaN (False: some; conv, pad, comparisons)
     view        the result may share memory with an input (views, identities)
     skips       sweep name -> the reason the sweep does not apply
@@ -85,6 +86,7 @@ class OpInfo:
     dtypes: tuple = FLOATS
     random: bool = False
     rtol32: float = 1e-5
+    variant_tol: tuple = (2e-4, 1e-10)
     nan_fills: bool = True
     view: bool = False
     skips: dict = dataclasses.field(default_factory=dict)
@@ -126,7 +128,12 @@ class OpInfo:
 
     @property
     def variants(self):
+        """The names of the registered op's variants. Ufunc ops register on first use:
+        one call on the first sample registers them."""
         import fastnn.ops
+        if self.op not in fastnn.ops.registered():
+            sample = self.samples[0]
+            self.call(sample.arrays(self.dtypes[0], np.random.default_rng(0)), **sample.kwargs)
         return fastnn.ops.registered()[self.op]
 
 
