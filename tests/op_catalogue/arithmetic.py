@@ -3,7 +3,7 @@ reach (`fastnn._dispatch.dispatch_ufunc` registers each as an op named after the
 first use). The reference is the same operator on torch tensors.
 
 Which ufuncs belong: those a Python operator on a float Tensor reaches (+ - * / // % **
-@, unary - and abs, the comparisons); `tests/runtime/test_catalogue_coverage.py` derives
+@, unary -, + and abs, the comparisons); `tests/runtime/test_catalogue_coverage.py` derives
 that set by applying every operator to a Tensor, so a new one shows up there. Ufuncs that
 code calls by name (np.exp(x), ...) register too; they belong here once fastnn exposes
 them as Tensor methods or top-level functions.
@@ -48,6 +48,7 @@ ARITHMETIC = [
     _operator("power", operator.pow, positive=(0,)),
     _operator("matmul", operator.matmul, ((3, 4), (4, 5)), rtol32=1e-5),
     _operator("negative", operator.neg, ((3, 4),)),
+    _operator("positive", operator.pos, ((3, 4),)),
     _operator("absolute", abs, ((3, 4),)),
     *[_operator(name, function, nan_fills=False, skips={"nan_torch_free": _BOOLEAN})
       for name, function in [("greater", operator.gt), ("greater_equal", operator.ge),

@@ -1,5 +1,6 @@
 """Catalogue entries of the `fastnn.nn.functional` ops and the shape ops (flatten,
 unflatten): every op in `fastnn.ops.registered()` that is not a numpy ufunc."""
+
 import fastnn
 import fastnn.nn as nn
 import fastnn.nn.functional as F
