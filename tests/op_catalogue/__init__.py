@@ -1,7 +1,7 @@
 """The op catalogue: one entry (`OpInfo`) per op that passes fastnn's door, in the spirit of
 PyTorch's OpInfo (torch/testing/_internal/opinfo). The generic sweeps iterate it:
 
-* layouts     (tests/functional/test_layouts.py): hostile memory layouts, torch tensors
+* layouts     (tests/functional/test_hostile_layouts.py): hostile memory layouts, torch tensors
 * nonfinite   (tests/functional/test_nonfinite.py): NaN / inf land where torch puts them
 * hostile     (tests/functional/test_hostile_catalogue.py): bad arguments get torch's error
 * memory      (tests/functional/test_memory_catalogue.py): inputs untouched, the output
