@@ -2,8 +2,9 @@
 one dim short or long, of an integer dtype or not an array at all, and each keyword
 argument replaced by a hostile value. Where torch refuses, fastnn refuses with torch's
 exception class and message (a TypeError from torch's argument parser, whose message
-lists every overload, is matched by class only); where torch answers, fastnn gives torch's answer (or, for a
-non-float dtype, a clear TypeError/RuntimeError: fastnn computes in float32/64).
+lists every overload, is matched by class only); where torch answers, fastnn gives
+torch's answer (or, for a non-float dtype, a clear TypeError/RuntimeError: fastnn
+computes in float32/64).
 The hypothesis-driven sweeps with per-op strategies are in test_hostile.py."""
 import re
 import warnings
