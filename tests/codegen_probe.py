@@ -1,7 +1,7 @@
 """Compile the register-tiled kernels for the codegen target of this process, without
 running them, and print the instruction mix of each kernel's hot loop as JSON.
 
-Run by tests/test_codegen.py in a fresh interpreter per target (`NUMBA_CPU_NAME`,
+Run by tests/runtime/test_codegen.py in a fresh interpreter per target (`NUMBA_CPU_NAME`,
 `NUMBA_CPU_FEATURES=""` for that CPU's own features, an empty `NUMBA_CACHE_DIR`): code for
 another CPU must never run here, so kernel launches are recorded instead of run and each
 recorded kernel is compiled for its argument types. By hand:

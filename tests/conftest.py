@@ -2,7 +2,7 @@
 `torch` fixture (skipped without torch), so the torch-free tests still run.
 
 Hypothesis profiles: `ci` (default, small) and `thorough` (by hand), chosen with
-``HYPOTHESIS_PROFILE=thorough python -m pytest tests/test_hostile.py``.
+``HYPOTHESIS_PROFILE=thorough python -m pytest tests/functional/test_hostile.py``.
 """
 import collections
 import os

@@ -10,7 +10,7 @@ from fastnn import _bench, _peakmem, backends
 from fastnn.nn import _frozen
 from fastnn.__main__ import main
 
-BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
+BENCHMARKS = pathlib.Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def test_bench_variants_column_and_chart(tmp_path, capsys):

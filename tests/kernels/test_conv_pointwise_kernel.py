@@ -136,7 +136,7 @@ def test_nonfinite_like_torch(where, dtype):
                                             padding=2, dilation=2).numpy()
         got = run_1d(x1, w1, b, 1, 2, 2)
         # padding taps multiply the zeros (an inf weight gives NaN there); torch does too in
-        # float64 but skips them in float32 (tests/test_nonfinite.py: either is torch's)
+        # float64 but skips them in float32 (tests/functional/test_nonfinite.py: either is torch's)
         either = np.zeros(got.shape, bool)
         either[:, :, :2] = either[:, :, -2:] = True
         either &= np.isnan(got) != np.isnan(theirs)

@@ -413,7 +413,7 @@ def test_resnet18_example_initialises_to_torch_weights(torch):
     import importlib.util
     import pathlib
     from fastnn import examples
-    path = pathlib.Path(__file__).resolve().parent.parent / "examples" / "resnet.py"
+    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / "resnet.py"
     spec = importlib.util.spec_from_file_location("torch_resnet_for_rng_test", path)
     theirs_module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(theirs_module)

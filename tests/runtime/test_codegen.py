@@ -23,7 +23,7 @@ import pytest
 pytestmark = pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"),
                                 reason="the targets below are x86-64 CPUs")
 
-PROBE = os.path.join(os.path.dirname(__file__), "codegen_probe.py")
+PROBE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "codegen_probe.py")
 # LLVM CPU name -> the vector registers its hot loops must use
 TARGETS = {"haswell": "ymm", "znver3": "ymm", "skylake-avx512": "zmm",
            "icelake-server": "zmm", "sapphirerapids": "zmm", "znver4": "zmm", "host": None}

@@ -4,7 +4,7 @@ import io
 import pathlib
 import re
 
-README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
 _PRINT_WITH_EXPECTATION = re.compile(r"^print\(.*\)\s+# (?P<expected>.+)$")
 
 

@@ -1,14 +1,18 @@
-"""NaN, +inf and -inf behave as in torch in every op: the same NaN positions and the same
-infinities at the same places (no fast-math flag that assumes finite values)."""
+"""NaN, +inf and -inf behave as in torch in every op of the catalogue (tests/op_catalogue):
+the same NaN positions and the same infinities at the same places (no fast-math flag that
+assumes finite values)."""
 import numpy as np
 import pytest
 
 import fastnn
 import fastnn.nn.functional as F
-from test_hostile_layouts import OPS, as_tuple
+from op_catalogue import as_tuple, cases
 
 SPECIALS = np.array([np.nan, np.inf, -np.inf])
-DETERMINISTIC = [op for op in OPS if not op.random]
+
+
+def deterministic(entry):
+    return not entry.random
 
 
 def sprinkle(a, rng, fraction):
@@ -19,7 +23,7 @@ def sprinkle(a, rng, fraction):
     return a
 
 
-def touches_padding(op, arrays):
+def touches_padding(entry, sample, arrays):
     """Output positions of a convolution whose window reaches into the zero padding.
 
     torch quirk: whether a padded zero times an infinite weight gives NaN (0 * inf) there
@@ -27,17 +31,16 @@ def touches_padding(op, arrays):
     mkldnn skips them), so either answer is torch's at those positions.
     """
     ones = [None if a is None else np.ones_like(a) for a in arrays[:2]] + [None]
-    taps = np.asarray(op.call(F, ones))
+    taps = np.asarray(entry.call(ones, **sample.kwargs))
     return taps < arrays[1][0].size
 
 
-def _compare(op, arrays, torch, dtype, ambiguous=None):
-    import torch.nn.functional as TF
+def _compare(entry, sample, arrays, torch, dtype, ambiguous=None):
     with np.errstate(all="ignore"):
-        got = as_tuple(op.call(F, arrays))
-    want = as_tuple(op.call(TF, [None if a is None else torch.from_numpy(a.copy())
-                                 for a in arrays]))
-    rtol = op.rtol32 if dtype == np.float32 else 1e-10
+        got = as_tuple(entry.call(arrays, **sample.kwargs))
+    want = as_tuple(entry.torch_call(torch, arrays, **sample.kwargs))
+    rtol = entry.rtol(dtype)
+    assert len(got) == len(want)
     for g, w in zip(got, want):
         g, w = np.asarray(g), w.numpy()
         assert g.shape == w.shape
@@ -51,43 +54,49 @@ def _compare(op, arrays, torch, dtype, ambiguous=None):
         np.testing.assert_allclose(g, w, rtol=rtol, atol=rtol, equal_nan=True)
 
 
-WITH_PARAMETERS = [op for op in DETERMINISTIC if any(s is not None for s in op.shapes[1:])]
+def _where(param):
+    entry, sample = param.values
+    places = ["input"] + ["parameters"] * any(s is not None for s in sample.shapes[1:])
+    return [pytest.param(entry, sample, where, id=f"{param.id}-{where}", marks=param.marks)
+            for where in places]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("op, where", [(op, "input") for op in DETERMINISTIC] +
-                         [(op, "parameters") for op in WITH_PARAMETERS], ids=str)
-def test_nonfinite_values_match_torch(op, where, dtype, torch):
-    arrays = op.arrays(dtype, np.random.default_rng(0))
+@pytest.mark.parametrize("entry, sample, where", [
+    case for param in cases("nonfinite", deterministic) for case in _where(param)])
+def test_nonfinite_values_match_torch(entry, sample, where, dtype, torch):
+    arrays = sample.arrays(dtype, np.random.default_rng(0))
     rng = np.random.default_rng(1)
     for fraction in (0.05, 0.3):
         changed = [a if a is None or (i == 0) != (where == "input") else
                    sprinkle(a, rng, fraction) for i, a in enumerate(arrays)]
         ambiguous = None
-        if op.function.startswith("conv") and where == "parameters":
-            ambiguous = touches_padding(op, arrays)
-        _compare(op, changed, torch, dtype, ambiguous)
+        if entry.op.startswith("conv") and where == "parameters":
+            ambiguous = touches_padding(entry, sample, arrays)
+        _compare(entry, sample, changed, torch, dtype, ambiguous)
 
 
-@pytest.mark.parametrize("op", DETERMINISTIC, ids=str)
-def test_all_nonfinite_inputs_match_torch(op, torch):
-    arrays = op.arrays(np.float32, np.random.default_rng(0))
+@pytest.mark.parametrize("entry, sample", cases("nonfinite", deterministic))
+def test_all_nonfinite_inputs_match_torch(entry, sample, torch):
+    arrays = sample.arrays(np.float32, np.random.default_rng(0))
     for special in SPECIALS:
-        _compare(op, [np.full_like(arrays[0], special)] + arrays[1:], torch, np.float32)
+        _compare(entry, sample, [np.full_like(arrays[0], special)] + arrays[1:], torch,
+                 np.float32)
 
 
-@pytest.mark.parametrize("op", DETERMINISTIC, ids=str)
-def test_nan_propagates_torch_free(op):
+@pytest.mark.parametrize("entry, sample", cases("nan_torch_free", deterministic))
+def test_nan_propagates_torch_free(entry, sample):
     # without torch: a NaN input never turns into a finite non-zero number out of nowhere,
     # and a finite input gives finite outputs
-    arrays = op.arrays(np.float64, np.random.default_rng(0))
-    finite = as_tuple(op.call(F, arrays))
+    arrays = sample.arrays(np.float64, np.random.default_rng(0))
+    finite = as_tuple(entry.call(arrays, **sample.kwargs))
     assert all(np.isfinite(np.asarray(r)).all() for r in finite)
     with np.errstate(all="ignore"):
-        nan = as_tuple(op.call(F, [np.full_like(arrays[0], np.nan)] + arrays[1:]))
+        nan = as_tuple(entry.call([np.full_like(arrays[0], np.nan)] + arrays[1:],
+                                  **sample.kwargs))
     out = np.asarray(nan[0])
-    if op.function not in ("pad",):
-        assert np.isnan(out).all() or op.function in ("conv1d", "conv2d", "conv3d")
+    if entry.nan_fills:
+        assert np.isnan(out).all()
     assert np.isnan(out).any()
 
 

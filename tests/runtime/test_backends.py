@@ -1,5 +1,6 @@
-"""fastnn.backends: every kernel variant against torch (and a numpy reference), forcing,
-thread-local `use`, `set_default`, `current`, autotuning and the refusals."""
+"""fastnn.backends: forcing, thread-local `use`, `set_default`, `current`, autotuning and
+the refusals. Every variant against torch and the numpy references: test_variants.py, over
+the op catalogue."""
 import threading
 import time
 
@@ -10,8 +11,6 @@ import fastnn
 import fastnn.backends as backends
 import fastnn.nn.functional as F
 from fastnn import _registry as registry
-from reference_conv import conv_reference
-from reference_pool import max_pool as max_pool_reference
 
 TOL = {np.float32: 2e-4, np.float64: 1e-10}
 CONV_VARIANTS = ["direct", "depthwise", "im2col_gemm", "naive"]
@@ -25,39 +24,6 @@ def clean_backends():
     backends.clear_tuned()
     for op in backends.ops():
         backends.set_default(op, None)
-
-
-def random_conv(rng, nd, depthwise=False):
-    groups = int(rng.integers(1, 4))
-    group_in = 1 if depthwise else int(rng.integers(1, 4))
-    group_out = int(rng.integers(1, 3))
-    spatial = tuple(int(v) for v in rng.integers(4, 9, nd))
-    kernel = tuple(int(v) for v in rng.integers(1, 4, nd))
-    stride = tuple(int(v) for v in rng.integers(1, 3, nd))
-    dilation = tuple(int(v) for v in rng.integers(1, 3, nd))
-    padding = tuple(int(v) for v in rng.integers(0, 3, nd))
-    dtype = rng.choice([np.float32, np.float64])
-    x = rng.standard_normal((2, group_in * groups) + spatial).astype(dtype)
-    w = rng.standard_normal((group_out * groups, group_in) + kernel).astype(dtype)
-    b = rng.standard_normal(group_out * groups).astype(dtype) if rng.random() < 0.7 else None
-    return x, w, b, dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-
-
-def fits(x, w, args):
-    reach = [d * (k - 1) + 1 for d, k in zip(args["dilation"], w.shape[2:])]
-    padded = [s + 2 * p for s, p in zip(x.shape[2:], args["padding"])]
-    return all(p >= r for p, r in zip(padded, reach))
-
-
-def conv_cases(seed, count=12):
-    rng = np.random.default_rng(seed)
-    cases = []
-    while len(cases) < count:
-        nd = int(rng.integers(1, 4))
-        x, w, b, args = random_conv(rng, nd, depthwise=len(cases) % 3 == 0)
-        if fits(x, w, args):
-            cases.append((nd, x, w, b, args))
-    return cases
 
 
 def run_variant(op, variant, *inputs, **args):
@@ -74,32 +40,6 @@ def test_variant_lists():
     assert backends.variants("linear") == ["numba_gemm", "blas"]
     assert {"conv2d", "max_pool2d", "linear"} <= set(backends.ops())
     assert fastnn.backends is backends and "backends" in fastnn.__all__
-
-
-@pytest.mark.parametrize("variant", CONV_VARIANTS)
-def test_conv_variants_against_torch(torch, variant):
-    for nd, x, w, b, args in conv_cases(seed=CONV_VARIANTS.index(variant)):
-        op = f"conv{nd}d"
-        if variant == "depthwise" and w.shape[1] != 1:
-            continue
-        result = run_variant(op, variant, x, w, b, **args)
-        expected = getattr(torch.nn.functional, op)(
-            torch.from_numpy(x), torch.from_numpy(w), None if b is None else
-            torch.from_numpy(b), **args).numpy()
-        assert isinstance(result, fastnn.Tensor) and result.dtype == x.dtype
-        np.testing.assert_allclose(result, expected, rtol=TOL[x.dtype.type],
-                                   atol=TOL[x.dtype.type], err_msg=f"{op} {args}")
-
-
-@pytest.mark.parametrize("variant", CONV_VARIANTS)
-def test_conv_variants_against_numpy_reference(variant):
-    for nd, x, w, b, args in conv_cases(seed=10 + CONV_VARIANTS.index(variant), count=6):
-        if variant == "depthwise" and w.shape[1] != 1:
-            continue
-        result = run_variant(f"conv{nd}d", variant, x, w, b, **args)
-        expected = conv_reference(x, w, b, **args)
-        np.testing.assert_allclose(result, expected, rtol=TOL[x.dtype.type],
-                                   atol=TOL[x.dtype.type])
 
 
 def test_im2col_gemm_layouts_and_plain_1x1(torch):
@@ -129,58 +69,6 @@ def test_im2col_gemm_non_finite_like_torch(torch):
                                           padding=1).numpy()
     np.testing.assert_array_equal(np.isnan(result), np.isnan(expected))
     np.testing.assert_allclose(result, expected, rtol=1e-5)
-
-
-def random_pool(rng, nd):
-    spatial = tuple(int(v) for v in rng.integers(3, 10, nd))
-    kernel = tuple(int(v) for v in rng.integers(1, 4, nd))
-    dilation = tuple(int(v) for v in rng.integers(1, 3, nd))
-    padding = tuple(int(rng.integers(0, k // 2 + 1)) for k in kernel)
-    stride = tuple(int(v) for v in rng.integers(1, 4, nd))
-    dtype = rng.choice([np.float32, np.float64])
-    x = rng.standard_normal((2, 3) + spatial).astype(dtype)
-    x[x > 2.2] = np.nan
-    return x, dict(kernel_size=kernel, stride=stride, padding=padding, dilation=dilation,
-                   ceil_mode=bool(rng.random() < 0.5))
-
-
-@pytest.mark.parametrize("variant", ["separable", "direct"])
-def test_max_pool_variants_against_torch_and_reference(torch, variant):
-    rng = np.random.default_rng(7)
-    done = 0
-    while done < 24:
-        nd = int(rng.integers(1, 4))
-        x, args = random_pool(rng, nd)
-        op = f"max_pool{nd}d"
-        try:
-            expected = getattr(torch.nn.functional, op)(torch.from_numpy(x), **args).numpy()
-        except RuntimeError:                 # output too small: torch refuses, so do we
-            with pytest.raises(RuntimeError):
-                run_variant(op, variant, x, **args)
-            continue
-        result = run_variant(op, variant, x, **args)
-        np.testing.assert_array_equal(result, expected, err_msg=f"{op} {args}")
-        reference, _ = max_pool_reference(x, nd, args["kernel_size"], args["stride"],
-                                          args["padding"], args["dilation"],
-                                          args["ceil_mode"])
-        np.testing.assert_array_equal(result, reference)
-        done += 1
-
-
-@pytest.mark.parametrize("variant", ["numba_gemm", "blas"])
-def test_linear_variants_against_torch(torch, variant):
-    rng = np.random.default_rng(11)
-    for m, k, n in [(1, 7, 3), (5, 33, 17), (64, 130, 65), (3, 4, 1)]:
-        for dtype in (np.float32, np.float64):
-            x = rng.standard_normal((m, k)).astype(dtype)
-            w = rng.standard_normal((n, k)).astype(dtype)
-            b = rng.standard_normal(n).astype(dtype)
-            result = run_variant("linear", variant, x, w, b)
-            expected = torch.nn.functional.linear(*map(torch.from_numpy, (x, w, b))).numpy()
-            np.testing.assert_allclose(result, expected, rtol=TOL[dtype] * 10,
-                                       atol=TOL[dtype] * 10)
-            np.testing.assert_allclose(result, x @ w.T + b, rtol=TOL[dtype] * 10,
-                                       atol=TOL[dtype] * 10)
 
 
 def test_current_follows_the_default_rules():

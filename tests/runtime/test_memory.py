@@ -3,7 +3,9 @@ no op allocates more than scratch beyond its output (`fastnn._peakmem`).
 
 A leak of 4 KiB per call would add 40 MiB; the allowance is a quarter of that, far above
 the noise of the allocator (measured growth: well under 1 MiB). Inputs being left alone and
-hostile layouts are checked for every op in `test_hostile_layouts.py`."""
+hostile layouts are checked for every op of the catalogue in
+`tests/functional/test_hostile_layouts.py`, fresh outputs and announced metadata in
+`tests/functional/test_memory_catalogue.py`."""
 import json
 import os
 import subprocess

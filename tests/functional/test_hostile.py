@@ -18,7 +18,8 @@ from hypothesis import given, strategies as st  # noqa: E402
 import fastnn  # noqa: E402
 import fastnn.nn as nn  # noqa: E402
 import fastnn.nn.functional as F  # noqa: E402
-from test_hostile_layouts import LAYOUTS, as_tuple, snapshot, assert_unchanged  # noqa: E402
+from op_catalogue import as_tuple  # noqa: E402
+from op_catalogue.layouts import LAYOUTS, assert_unchanged, snapshot  # noqa: E402
 
 torch = pytest.importorskip("torch")
 import torch.nn as tnn  # noqa: E402

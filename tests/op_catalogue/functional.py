@@ -1,0 +1,133 @@
+"""Catalogue entries of the `fastnn.nn.functional` ops and the shape ops (flatten,
+unflatten): every op in `fastnn.ops.registered()` that is not a numpy ufunc."""
+
+import fastnn
+import fastnn.nn as nn
+import fastnn.nn.functional as F
+from reference_conv import conv_reference
+from reference_pool import max_pool as max_pool_reference
+
+from . import OpInfo, Sample
+from .reference_inputs import conv_inputs, linear_inputs, max_pool_inputs
+
+
+def _conv_numpy_ref(x, w, b=None, **kwargs):
+    return conv_reference(x, w, b, **kwargs)
+
+
+def _max_pool_numpy_ref(x, kernel_size, stride=None, padding=0, dilation=1,
+                        ceil_mode=False):
+    nd = x.ndim - 2
+    k, s, p, d = (v if isinstance(v, tuple) else (v,) * nd for v in (
+        kernel_size, kernel_size if stride is None else stride, padding, dilation))
+    return max_pool_reference(x, nd, k, s, p, d, ceil_mode)[0]
+
+
+def _linear_numpy_ref(x, w, b=None):
+    return x @ w.T + (0 if b is None else b)
+
+
+def _conv(nd, samples):
+    return OpInfo(f"conv{nd}d", getattr(F, f"conv{nd}d"), f"nn.functional.conv{nd}d", samples,
+                  numpy_ref=_conv_numpy_ref, reference_inputs=conv_inputs(nd), rtol32=1e-4,
+                  nan_fills=False)
+
+
+def _entry(name, samples, **fields):
+    """The common case: ``F.<name>`` against ``torch.nn.functional.<name>``."""
+    return OpInfo(name, getattr(F, name), f"nn.functional.{name}", samples, **fields)
+
+
+ACTIVATION = (3, 4, 5)
+
+CONV = [
+    _conv(1, [Sample((2, 4, 9), (6, 2, 3), (6,), stride=2, padding=1, groups=2),
+              Sample((1, 4, 20), (6, 4, 3), (6,), label="dense"),
+              Sample((2, 3, 9), (6, 1, 3), None, groups=3, padding=2, label="depthwise")]),
+    _conv(2, [Sample((2, 3, 7, 6), (4, 3, 3, 2), (4,), padding=1, dilation=(1, 2)),
+              Sample((1, 2, 6, 6), (3, 2, 3, 3), None, padding="same", label="same"),
+              Sample((2, 4, 6, 6), (4, 1, 3, 3), (4,), groups=4, label="depthwise"),
+              Sample((1, 4, 6, 7), (8, 2, 3, 3), (8,), groups=2, padding=(0, 1),
+                     label="grouped"),
+              Sample((1, 4, 5, 5), (6, 4, 1, 1), (6,), label="1x1")]),
+    _conv(3, [Sample((1, 2, 5, 5, 4), (3, 2, 2, 3, 2), (3,), stride=(1, 2, 1), padding=1),
+              Sample((1, 4, 2, 6, 5), (8, 2, 1, 3, 3), None, groups=2, label="grouped"),
+              Sample((1, 3, 2, 3, 3), (4, 3, 1, 1, 1), (4,), label="1x1"),
+              Sample((1, 2, 3, 4, 4), (4, 1, 2, 2, 2), (4,), groups=2, label="depthwise")]),
+]
+
+PAD = [OpInfo(f"pad_{mode}", F.pad, "nn.functional.pad",
+              [Sample((2, 3, 5, 6), pad=(1, 2, 2, 1), mode=mode)], op="pad",
+              nan_fills=mode != "constant")
+       for mode in ("constant", "reflect", "replicate", "circular")]
+
+_POOL_SHAPES = {1: (2, 3, 9), 2: (2, 3, 9, 8), 3: (1, 2, 5, 6, 5)}
+
+POOLING = [
+    _entry("max_pool1d", [Sample((2, 3, 9), kernel_size=3, stride=2, padding=1)],
+           numpy_ref=_max_pool_numpy_ref, variant_tol=(0, 0), reference_inputs=max_pool_inputs(1)),
+    _entry("max_pool2d", [Sample((2, 3, 9, 8), kernel_size=3, stride=2, padding=1,
+                                 ceil_mode=True)],
+           numpy_ref=_max_pool_numpy_ref, variant_tol=(0, 0), reference_inputs=max_pool_inputs(2)),
+    _entry("max_pool3d", [Sample((1, 2, 5, 6, 5), kernel_size=2)],
+           numpy_ref=_max_pool_numpy_ref, variant_tol=(0, 0), reference_inputs=max_pool_inputs(3)),
+    _entry("max_pool1d_with_indices", [Sample((2, 3, 9), kernel_size=2, stride=1,
+                                              dilation=3)]),
+    _entry("max_pool2d_with_indices", [Sample((2, 3, 8, 8), kernel_size=2, dilation=2)]),
+    _entry("max_pool3d_with_indices", [Sample((1, 2, 5, 6, 5), kernel_size=3, padding=1,
+                                              ceil_mode=True)]),
+    _entry("avg_pool1d", [Sample((2, 3, 9), kernel_size=3, stride=2, padding=1)]),
+    _entry("avg_pool2d", [Sample((2, 3, 9, 8), kernel_size=3, stride=2, padding=1,
+                                 ceil_mode=True, count_include_pad=False)]),
+    _entry("avg_pool3d", [Sample((1, 2, 5, 6, 5), kernel_size=2, divisor_override=3)]),
+    _entry("adaptive_max_pool1d", [Sample((2, 3, 9), output_size=4)]),
+    _entry("adaptive_max_pool2d", [Sample((2, 3, 9, 7), output_size=(3, None))]),
+    _entry("adaptive_max_pool3d", [Sample((1, 2, 5, 6, 5), output_size=(2, 3, 2))]),
+    _entry("adaptive_max_pool1d_with_indices", [Sample((2, 3, 9), output_size=5)]),
+    _entry("adaptive_max_pool2d_with_indices", [Sample((2, 3, 9, 7), output_size=(3, 5))]),
+    _entry("adaptive_max_pool3d_with_indices", [Sample((1, 2, 5, 6, 5), output_size=2)]),
+    _entry("adaptive_avg_pool1d", [Sample((2, 3, 9), output_size=4)]),
+    _entry("adaptive_avg_pool2d", [Sample((2, 3, 9, 7), output_size=(3, 5))]),
+    _entry("adaptive_avg_pool3d", [Sample((1, 2, 5, 6, 5), output_size=(2, 3, 2))]),
+]
+
+LINEAR_AND_NORM = [
+    _entry("linear", [Sample((5, 7), (4, 7), (4,)),
+                      Sample((2, 3, 7), (4, 7), None, label="3d")],
+           numpy_ref=_linear_numpy_ref, reference_inputs=linear_inputs, rtol32=1e-4,
+           variant_tol=(2e-3, 1e-9)),
+    _entry("batch_norm", [Sample((4, 3, 5), (3,), (3,), (3,), (3,), positive=(2,),
+                                 label="eval"),
+                          Sample((4, 3, 5, 2), None, None, (3,), (3,), training=True,
+                                 label="train")], rtol32=1e-4),
+]
+
+DROPOUT = [
+    OpInfo("dropout_eval", F.dropout, "nn.functional.dropout",
+           [Sample((3, 4, 5), p=0.3, training=False)], op="dropout", view=True),
+    _entry("dropout", [Sample((3, 4, 5), p=0.3)], random=True),
+    _entry("dropout1d", [Sample((3, 4, 5), p=0.5)], random=True),
+    _entry("dropout2d", [Sample((3, 4, 5, 2), p=0.5)], random=True),
+    _entry("dropout3d", [Sample((2, 3, 2, 3, 2), p=0.5)], random=True),
+]
+
+ACTIVATIONS = [
+    *[_entry(name, [Sample(ACTIVATION)]) for name in (
+        "relu", "relu6", "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid")],
+    _entry("gelu", [Sample(ACTIVATION), Sample(ACTIVATION, approximate="tanh", label="tanh")]),
+    _entry("leaky_relu", [Sample(ACTIVATION, negative_slope=0.2)]),
+    _entry("elu", [Sample(ACTIVATION, alpha=0.5)]),
+    _entry("hardtanh", [Sample(ACTIVATION, min_val=-0.5, max_val=0.7)]),
+    _entry("softmax", [Sample(ACTIVATION, dim=1)]),
+    _entry("log_softmax", [Sample(ACTIVATION, dim=-1)]),
+]
+
+SHAPE = [
+    OpInfo("flatten", fastnn.flatten, "flatten",
+           [Sample((2, 3, 4, 5), start_dim=1), Sample((2, 3, 4), start_dim=0, end_dim=1,
+                                                      label="leading")], view=True),
+    OpInfo("unflatten", lambda x, dim, sizes: nn.Unflatten(dim, sizes)(x), "unflatten",
+           [Sample((2, 12, 5), dim=1, sizes=(3, -1))], view=True),
+]
+
+FUNCTIONAL = CONV + PAD + POOLING + LINEAR_AND_NORM + DROPOUT + ACTIVATIONS + SHAPE
