@@ -17,7 +17,7 @@ per-CPU counters that are read approximately, so a figure can be off by up to ~0
 0.8 MB copy was once seen as 0.6 MB; most readings agree to a few pages). Best in a
 process whose malloc thresholds were fixed before its first large allocation
 (MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ in the environment, as
-tests/test_memory.py does, or `fix_malloc` early): in a process whose heap already holds
+tests/runtime/test_memory.py does, or `fix_malloc` early): in a process whose heap already holds
 large free blocks, a call can be served from them (the heap is trimmed before the call, so
 their pages count again when touched) and small allocations scattered over trimmed pages
 add up to ~2 MB of noise.

@@ -18,7 +18,7 @@ from fastnn._runtime import _call
 from fastnn.kernels import (_epilogue, _shapes, conv, tiles_blocked, tiles_depthwise,
                             tiles_direct, tiles_gemm, tiles_grouped, tiles_pointwise)
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 TOL = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
 
 # (family, op, variant, shapes of input / weight / bias, keywords, the tiled kernel)
