@@ -322,7 +322,10 @@ def _index_kernel_args(inputs, attrs, out, key):
 def _index_run(inputs, attrs, key):
     if key is None:
         key = _numpy_key(_index_key(inputs, attrs.index))
-    return _plain(inputs[0])[key]
+    try:
+        return _plain(inputs[0])[key]
+    except IndexError as error:     # an array part out of bounds: numpy's check, torch's word
+        raise IndexError(str(error).replace(" for axis ", " for dimension ")) from None
 
 
 register_method("view", _view_normalize, _view_run)
