@@ -32,7 +32,7 @@ def check_float(arr, name="input"):
 def kernel_array(arr, dtype=None):
     """C-contiguous, native-byte-order copy of `arr` only when it is not one already."""
     if dtype is None and arr.ndim and arr.dtype.isnative and arr.flags.c_contiguous:
-        return arr                    # the common case, ~0.1 us instead of ~1 us
+        return arr                    # the common case: cheaper than ascontiguousarray
     dtype = np.dtype(dtype or arr.dtype).newbyteorder("=")
     return np.ascontiguousarray(arr, dtype=dtype)
 

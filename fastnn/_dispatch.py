@@ -5,8 +5,8 @@
     choose the variant -> run it -> the result as a Tensor
 
 The registry entries are in `fastnn._registry`. The normalise and metadata steps are
-memoised per (op, input shapes/dtypes, argument values) as `fastnn.nn._plans` describes:
-measured on LeNet batch 1, the checks were ~60% of the forward's time. Only successful
+memoised per (op, input shapes/dtypes, argument values) as `fastnn._plans` describes:
+unmemoised, the checks were most of LeNet batch 1's forward time. Only successful
 checks are remembered, so every error is still raised by the checking code.
 
 Variant choice (`choose`) follows `fastnn.backends`' precedence: `use` > `set_default` >

@@ -13,9 +13,9 @@ Processes: tbb and workqueue survive `fork`; GNU OpenMP does not. Numba terminat
 such a parent therefore runs each kernel through its serial twin (`serial_twin`, the
 same loop compiled with ``parallel=False``): correct, single-threaded. Use the `spawn` or
 `forkserver` start method, or install `tbb`, to keep forked workers parallel. (Only there:
-a twin runs 2-4x slower than its parallel kernel on one thread where the loop copies rows,
-as in the depthwise and padding kernels -- the parallel body's arrays are known not to
-alias -- so small work runs the parallel kernel on one thread instead.)
+a twin runs markedly slower than its parallel kernel on one thread where the loop copies
+rows, as in the depthwise and padding kernels -- the parallel body's arrays are known not
+to alias -- so small work runs the parallel kernel on one thread instead.)
 
 Compile cache: Numba raises when a cached index or object file is corrupt (a garbage or
 truncated `.nbi`/`.nbc` makes unpickling fail) instead of recompiling. `launch` catches a
@@ -199,8 +199,8 @@ def launch(kernel, *args, work=None):
         threads = 1
     else:
         threads = _num_threads or numba.config.NUMBA_NUM_THREADS
-    # numba's count is per calling thread, and numba.get_num_threads() costs ~2 us a call:
-    # remember what this thread was given
+    # numba's count is per calling thread, and numba.get_num_threads() is slow enough to
+    # show on small ops: remember what this thread was given
     if getattr(_applied, "count", None) != threads:
         numba.set_num_threads(threads)
         _applied.count = threads

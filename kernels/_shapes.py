@@ -4,8 +4,7 @@ An accumulator is a 16-lane stack buffer (kernels/_stack.py), so it fills
 16 * itemsize * 8 / vector_bits registers: one zmm of float32, two ymm of float32, four
 ymm of float64. A tile's accumulators plus the weights and the broadcast value of one step
 must fit in the register file, or LLVM spills accumulators to the stack inside the inner
-loop (the 2x8 'blocked' tile of 32 ymm halves ran at 40 GFLOP/s on an AVX2 Zen 3, a third
-of torch's speed).
+loop, which runs far slower (the 2x8 'blocked' tile of 32 ymm halves on AVX2: docs/PERF.md).
 
 Pure Python without Numba, so tools/gen_tiles.py can generate every shape this can pick.
 """
@@ -29,8 +28,8 @@ def blocked_shape(vector_bits, itemsize):
     loads them all before the multiply-adds) and the accumulators, so
     blocks*per + positions + blocks*positions*per <= registers. Two blocks (each broadcast
     feeds two weight vectors) where that leaves at least four positions, else one; at most
-    eight positions. AVX2 float32 gets 1x4; its 1x6 spilled in the inner loop and ran at
-    a third of 1x4's speed on an AMD EPYC Zen 3 (benchmarks/tile_shapes.py)."""
+    eight positions. AVX2 float32 gets 1x4: wider tiles spill in the inner loop and run far
+    slower (`python benchmarks/tile_shapes.py`)."""
     per = registers_per_accumulator(vector_bits, itemsize)
     registers = register_count(vector_bits)
     for blocks in (2, 1):
@@ -87,8 +86,8 @@ DIRECT_NARROW = 4
 def direct_shape(vector_bits, itemsize):
     """(output channels, output rows) of the 'direct' convolution's widest tile, whose
     accumulators are one register each and whose weights are broadcast per channel:
-    8 x 2 with 32 registers (16 accumulators: 1.35x faster than 4 x 2 on dense 3x3, and two
-    rows 1.65x faster than one), DIRECT_NARROW x 2 with 16 (8 accumulators, no spills).
+    8 x 2 with 32 registers (16 accumulators: faster than 4 x 2 on dense 3x3, and two rows
+    faster than one), DIRECT_NARROW x 2 with 16 (8 accumulators, no spills).
     Blocks of at most DIRECT_NARROW channels take the narrow tile on every target."""
     return (8, 2) if register_count(vector_bits) == 32 else (DIRECT_NARROW, 2)
 
@@ -106,7 +105,7 @@ def depthwise_shapes():
     """The depthwise convolution's tiles, the same on every target: ("h3", rows, runs) for 3
     kernel rows at stride 1 (DEPTHWISE_ROWS rows x one register; the last row group, when
     1-4 rows remain, half of them x two registers) and ("rows", rows, 1) for any kernel.
-    Eight accumulators: four wait on the FMA latency (1.5x slower)."""
+    Eight accumulators: with four, each waits on the FMA latency, which was slower."""
     return {("h3", DEPTHWISE_ROWS, 1), ("h3", DEPTHWISE_ROWS // 2, 2),
             ("rows", DEPTHWISE_ROWS, 1)}
 

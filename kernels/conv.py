@@ -11,8 +11,8 @@ arrays of one float dtype.
   is read in place. Each task computes two output rows of up to OUT_BLOCK channels in tiles as
   wide as one vector register (`tile_width`: 16 float32, 8 float64), whose accumulators
   live in stack buffers that LLVM keeps in registers; the last tile of a row overlaps the
-  previous one instead of running a scalar remainder (PERF.md: a scalar remainder cost
-  10x on 28-wide rows).
+  previous one instead of running a scalar remainder, which was far slower on narrow
+  rows.
 - `conv3d_depthwise` (one input channel per group) lives in kernels/conv_depthwise.py.
 - `conv3d_bounds` skips padding taps instead of multiplying them, as torch's depthwise
   kernel does (an inf weight gives 0, not NaN, at the border); it is slow and serves
@@ -21,10 +21,10 @@ arrays of one float dtype.
 conv3d_direct, conv3d_grouped_h3, conv_rows and conv3d_depthwise read "phased rows"
 (kernels/conv_pad.py), which make strided taps contiguous.
 
-Measured choices (float32, this machine):
+Measured choices (float32):
 - loops index flat arrays with unsigned offsets: Numba adds a negative-index wraparound
   to signed indices, which stops vectorisation, and slicing row views inside the loops
-  cost ~150 ns of reference counting per view (7x slower on 56-wide rows);
+  costs reference counting per view (far slower on narrow rows);
 - inner helpers are inlined (`inline="always"`);
 - only the 'contract' fastmath flag is used (FMAs), so NaN and inf propagate as in torch.
 """
@@ -47,15 +47,14 @@ NARROW_BLOCK = _shapes.DIRECT_NARROW    # with 16 registers (AVX2): 8 accumulato
 MIN_TASKS = 16
 
 
-# The tiles (kernels/tiles_direct.py) are called, not inlined: that halves the compile time
-# (11 s -> 5 s per dtype) for 3% on dense convolutions. Their accumulators are their own
-# stack buffers: buffers passed in from the caller stay in memory (25x slower).
+# The tiles (kernels/tiles_direct.py) are called, not inlined: that cuts the compile time
+# sharply for a small loss on dense convolutions. Their accumulators are their own stack
+# buffers: buffers passed in from the caller stay in memory and were far slower.
 # Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
 # (kn <= NARROW_BLOCK); all offsets unsigned. Two rows share each weight load. x element
 # of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v] (xb2 for the
 # second row); weight (r, c, kd, kh, kw) is wf[wb + wstep[r] + c*wc + (kd*KH + kh)*KW + kw].
-# Called by name (`with_epilogue` rebinds it): through an overload it compiled ~1.5 s
-# longer.
+# Called by name (`with_epilogue` rebinds it): through an overload it compiled longer.
 _tile_narrow = tiles_direct.TILES[NARROW_BLOCK, 2]
 
 

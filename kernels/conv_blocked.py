@@ -18,9 +18,9 @@ A tile is B blocks of 16 output channels times P output positions, B x P accumul
 for the codegen target by kernels/_shapes.py (2x8 with AVX-512's 32 registers of 512 bits,
 1x4 with AVX2's 16 of 256). For each input channel the tile loads one 16-channel weight
 vector per block and broadcasts one input value per position, so stride and dilation
-only change where the broadcasts come from, and a tile's positions
-run on across row ends, flat over the band (no remainder tiles: 33-wide rows wasted 21%
-with per-row tiles); the band's last tile repeats its last position, never a scalar
+only change where the broadcasts come from, and a tile's positions run on across row
+ends, flat over the band (no remainder tiles: per-row tiles wasted work on rows that are
+not a multiple of P wide); the band's last tile repeats its last position, never a scalar
 remainder.
 
 Padding taps are multiplied like any other, as in torch's dense CPU convolution and in
@@ -142,7 +142,7 @@ def _pack_band(xf, xs, n, od, oh0, rows_in, C, D, H, W, CB, KD, RH, WR, sd, sh, 
                 src = _u(((n * C + cb * BLOCK) * D + id_) * H + ih) * _u(W)
                 at = dst + _u(left * BLOCK)
                 # position-major with the 16 channels innermost: contiguous 64-byte stores
-                # (channel-major strided stores ran at ~2 G elements/s)
+                # (channel-major strided stores were far slower)
                 for iw in range(_u(inside)):
                     for c in range(BLOCK):
                         xs[at + iw * _u(BLOCK) + _u(c)] = (

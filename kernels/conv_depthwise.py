@@ -9,28 +9,23 @@ each with one scratch zeroed once: at stride 1 along W a task copies only its in
 Padding is multiplied here, so the caller routes non-finite weights to `conv3d_bounds`,
 which skips it as torch does.
 
-Measured choices (float32, 2 threads, this machine; the benchmark cases' input and output
-stay in the 32 MB L3, where a plain parallel copy runs at ~180 GB/s, so the kernel is bound
-by its own instructions, not by memory). n8 128ch 56x56 3x3, kernel alone: 0.69 -> 0.45-0.55
-ms (copy 0.16-0.26 -> 0.17, arithmetic 0.42 -> 0.27):
+Measured choices (float32, 2 threads; the benchmark cases' input and output fit in L3, so
+the kernel is bound by its own instructions, not by memory):
 - every multiply-add is its own `acc += q * x` (one FMA with 'contract'): the previous
   `acc += q0*x0 + q1*x1 + q2*x2` compiled to a mul, 2 FMAs and an add per 3 taps;
-- full tiles store without the per-lane mask (kernels/rows.py `store_run`; 1.4x on
-  grouped_h3);
+- full tiles store without the per-lane mask (kernels/rows.py `store_run`): the masked
+  store is slower;
 - row copies go in chunks of one register through a stack buffer (kernels/rows.py
-  `copy_run`): 0.197 -> 0.124 ms on 1024 planes.
-Tried without gain (noise-level): copying each row group's rows just before computing it
-(to overlap the copy with arithmetic), chunked zero fills, skipping depth taps in the
-padding (3-D).
+  `copy_run`), faster than an element loop;
 - stride 2 copies take the even elements of two registers with one shuffle
-  (kernels/rows.py `even_chunk`): that copy took 0.15 of 0.19 ms on MobileNet's s2
-  112x112 (0.04 at stride 1): kernel 0.184 -> 0.11 ms.
+  (kernels/rows.py `even_chunk`): the element-wise strided copy took most of the kernel's
+  time on MobileNet's stride-2 layer;
 - when 1-4 rows remain after the 8-row groups (28 = 3*8 + 4), they are one group of 4 rows
   x two registers (`_tile_h3_pair`, still 8 independent accumulators), not an overlapping
-  8-row group: n2 64ch 8x28x28 3x3x3, kernel 0.266 -> 0.237 ms;
-- one zeroed scratch per chunk of tasks, no per-task padding fills or allocation: copy
-  0.081 -> 0.043 ms on that case (kernel 0.237 -> 0.204; arithmetic 0.170), n8 128ch 56x56
-  copy 0.18 -> 0.14 ms.
+  8-row group that computes rows twice;
+- one zeroed scratch per chunk of tasks, no per-task padding fills or allocation.
+Tried without gain: copying each row group's rows just before computing it (to overlap
+the copy with arithmetic), chunked zero fills, skipping depth taps in the padding (3-D).
 Only the 'contract' fastmath flag is used, so NaN and inf propagate as in torch.
 """
 import numpy as np
@@ -52,7 +47,7 @@ DW_CHUNKS = 32
 
 # The tiles (kernels/tiles_depthwise.py) are inlined before typing (njit inline="always",
 # called by name; `with_epilogue` rebinds the names): inlined after typing, through an
-# overload, they took 10-15% longer to compile.
+# overload, they took longer to compile.
 # DW_ROWS consecutive output rows from oh0 x TW positions from s, for KH = 3 with stride
 # and dilation 1 along H: each loaded input row feeds the three output rows that use it
 # (24 FMAs per 10 loads).

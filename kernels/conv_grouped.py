@@ -3,20 +3,20 @@ along H (e.g. ResNeXt's 3x3 g32: 4 channels per group).
 
 It reads zero-padded, phased rows as `conv3d_direct` does (each task copies the rows it
 reads into its own scratch; a stride-1 unpadded input is read in place) and writes NCDHW.
-A tile is 4 output channels x 4 output rows x one register of positions: each loaded
-input row feeds the three output rows that use it, for the 4 channels, so a load feeds
-12 FMAs (conv3d_direct's 2-row tile: 8 FMAs per 6 loads, load-bound on 4-channel
-groups). One task = all the channels of one group over a band of BAND output rows: the
-band's BAND + 2 input rows are copied once for all its channels; the plane's last row
-group overlaps the previous one.
+A tile is 4 output channels (2 with 16 vector registers: kernels/_shapes.py
+`grouped_shape`) x 4 output rows x one register of positions: each loaded input row feeds
+the three output rows that use it, for the 4 channels, so a load feeds 12 FMAs
+(conv3d_direct's 2-row tile: 8 FMAs per 6 loads, load-bound on 4-channel groups). One
+task = all the channels of one group over a band of BAND output rows: the band's BAND + 2
+input rows are copied once for all its channels; the plane's last row group overlaps the
+previous one.
 Padding taps are multiplied like any other (as in conv3d_direct). Only 'contract' is used.
 
-Measured (kernel alone, g32 n8 128ch 28x28 / n1 256ch 28x28, 2 threads): one
-`acc += q * x` per multiply-add (an FMA each; `acc += q0*x0 + q1*x1 + q2*x2` compiled to
-a mul, 2 FMAs and an add) 0.314 -> 0.242 / 0.137 -> 0.099 ms; then unmasked stores for
-full tiles (conv_depthwise._store) -> 0.172 / 0.074 ms. Per-task scratch of a band
-instead of a padded copy of the whole input, whole call (idle-gated): 0.262 / 0.102 ms
-against 0.250 / 0.102 (bands of 8 rows: 0.331 / 0.119).
+Measured choices (g32 n8 128ch 28x28 and n1 256ch 28x28, 2 threads): one `acc += q * x`
+per multiply-add (an FMA each; `acc += q0*x0 + q1*x1 + q2*x2` compiled to a mul, 2 FMAs
+and an add) and unmasked stores for full tiles (kernels/rows.py `store_run`) each made the
+kernel faster; a per-task scratch of a band costs about what a padded copy of the whole
+input did, and bands of 8 rows were slower than one band per 28-row plane.
 """
 import numpy as np
 from numba import prange

@@ -3,7 +3,7 @@
 Phased rows: a padded row for a width stride `sw` is stored as its `sw` phases one after
 the other (positions p, p + sw, p + 2 sw, ... for p = 0 .. sw-1), each `span` long. Tap
 `kw` of output position `ow` then reads phase (kw*dw) % sw at index ow + (kw*dw) // sw:
-every stride reads contiguous memory (the strided loads were 8x slower on stride 2).
+every stride reads contiguous memory (strided loads were far slower).
 `tap_offsets` gives each tap's offset in such a row; with sw = 1 a phased row is a plain
 padded row. The convolution kernels copy the rows each task reads into such rows in their
 own scratch (kernels/rows.py `padded_window`), never the whole input.
@@ -28,8 +28,8 @@ def _u(v):
 def tap_offsets(kernel_w, dilation_w, stride_w, span):
     """Offset of each width tap in a phased row (uint64, for the kernels' `taps`).
 
-    Remembered (3.8 us a call, a tenth of a small convolution): callers share the array,
-    and the kernels only read it."""
+    Remembered (computing it was a noticeable share of a small convolution): callers
+    share the array, and the kernels only read it."""
     reach = np.arange(kernel_w) * dilation_w
     return ((reach % stride_w) * span + reach // stride_w).astype(np.uint64)
 

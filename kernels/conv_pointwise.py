@@ -50,14 +50,14 @@ from .rows import SLACK, padded_window, strided_run
 _FLAGS = {"contract"}
 LANES = TILE        # positions per accumulator
 MIN_POSITIONS = LANES
-# 4 tiles per task: 16 or a whole plane gave the same n8 256->64 speed (319 GF/s) and
-# starved one thread on n1 shapes (n1 64->128: 303 and 209 against 381 GF/s)
+# 4 tiles per task: 16 or a whole plane were no faster on n8 256->64 and starved one
+# thread on n1 shapes (n1 64->128)
 TILES_PER_TASK = 4
 # split K too, so few-position shapes still make tasks for both threads (1x1 s2 256->512:
 # 7 tiles, 2 tasks with all 64 blocks per task, 8 tasks with 16). Not for PACK_STRIDED: its
-# tasks are one tile with all blocks, so each gathers its positions once (1x1 s2 256->512:
-# 0.234 ms with 4 tiles x 16 blocks, 0.183 with 1 x 64; the subsampled copy of the whole
-# input it replaced: 0.177)
+# tasks are one tile with all blocks, so each gathers its positions once (on 1x1 s2
+# 256->512, 4 tiles x 16 blocks was slower than 1 x 64, which runs about as fast as the
+# subsampled copy of the whole input it replaced)
 KBLOCKS_PER_TASK = 16
 # positions of a task's chunk at most (the scratch rows of PACK_1D and PACK_STRIDED)
 CHUNK = TILES_PER_TASK * 2 * LANES
@@ -67,9 +67,8 @@ IN_PLACE, PACK_1D, PACK_STRIDED = 0, 1, 2
 
 def strided_span(itemsize):
     """PACK_STRIDED's scratch row length: CHUNK and one cache line, so rows are an odd number
-    of lines apart. 1x1 s2 256->512, time vs a subsampled copy of the whole input: rows 128
-    long (a power-of-two stride over 256 rows, sharing few L1 sets) float64 1.17x; 136
-    (half a line more) float32 1.14-1.16x."""
+    of lines apart (rows a power of two apart share few L1 sets: measured on 1x1 s2
+    256->512 against a subsampled copy of the whole input)."""
     return CHUNK + 64 // itemsize
 
 
@@ -84,7 +83,7 @@ def _gather(xf, dst, at, src, ps, pe, sd, sh, sw, H, W, OH, OW):
     """dst[at:at + pe - ps] = output positions ps..pe-1 of a strided 1x1 convolution's
     input plane at xf[src]: x[od*sd, oh*sh, ow*sw], a run per output row (each may write
     a register past its end: `strided_run`). The position is divided out once, then
-    stepped: divisions per run made 1x1 s2 256->512 0.27 ms against 0.18."""
+    stepped: divisions per run made 1x1 s2 256->512 markedly slower."""
     ow = ps % OW
     oh = (ps // OW) % OH
     od = ps // (OW * OH)

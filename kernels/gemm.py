@@ -2,11 +2,11 @@
 
 Dot-product formulation: both operands are read along K, the contiguous axis of the
 layouts torch uses (input rows and ``nn.Linear.weight`` rows), so nothing is packed or
-transposed and the module needs no packed-weight cache. A 4x4 register tile keeps 16
-scalar accumulators; with ``reassoc`` LLVM vectorises the K loop into 16 vector
-accumulators (512-bit on this machine), i.e. 8 loads per 16 FMAs, and reduces each one
-horizontally once per tile. Measured on the 2-core znver5 box (float32, 2 threads):
-256x1024 @ 1024x1024 in 1.7-1.8 ms (~290 GFLOP/s) against torch's 2.5-2.6 ms.
+transposed and the module needs no packed-weight cache. A 4x4 register tile (2x4 with 16
+vector registers: kernels/_shapes.py `gemm_shape`) keeps 16 scalar accumulators; with
+``reassoc`` LLVM vectorises the K loop into 16 vector accumulators, i.e. 8 loads per 16
+FMAs, and reduces each one horizontally once per tile. `python -m fastnn bench --only
+linear` times it against torch (docs/PERF.md).
 
 Edges: the last tile in N reads clamped weight rows (valid memory, results discarded), and
 rows of ``a`` left over after whole 4-row tiles use the 1x4 tile, so a GEMV (M = 1) reads
@@ -25,7 +25,7 @@ from ._target import njit
 _FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
 
 # Each parallel task is one BLOCK_M x BLOCK_N block of `out`; its 64 weight rows stay in
-# L2 while the block's 4-row tiles of `a` stream past. 32..128 all measured within 5% on
+# L2 while the block's 4-row tiles of `a` stream past. 32..128 ran alike on
 # 256x1024x1024; 64 keeps >= 16 tasks for 2 threads down to 64x1024 outputs.
 BLOCK_M = 64
 BLOCK_N = 64

@@ -72,7 +72,7 @@ def avg_pool3d(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, count_include_pad, di
             _sum_rows_into(row, x, p, d0, d1, 1, h0, h1, 1)
             o = out[p, od, oh]
             if padded and sw == 2 and (kw == 2 or kw == 3):
-                # the common k2 s2 / k3 s2 windows as fixed sums (2x faster, measured)
+                # the common k2 s2 / k3 s2 windows as fixed sums (faster than the loop)
                 for ow in range(OW):
                     total = buf[2 * ow] + buf[2 * ow + 1]
                     if kw == 3:

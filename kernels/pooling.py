@@ -5,7 +5,8 @@ wins (``val > max or isnan(val)``), so the last NaN is the one whose index is re
 
 `max_pool3d` (values only) is separable: a vectorised max over the window's rows into a
 row buffer that carries -inf padding on both sides, then a strided max along that buffer.
-It measured 5x faster than a window loop per output element (PERF.md). The index kernels
+It is much faster than a window loop per output element ('direct'; `python -m fastnn
+bench --variants --only max_pool` times both against torch). The index kernels
 keep torch's per-output loop, so indices match torch's exactly, including its quirks.
 """
 import numpy as np
@@ -25,7 +26,7 @@ def num_chunks(rows, elements):
     # A fixed count, not one per thread: numba.get_num_threads() inside a kernel defeats
     # cache=True, and many chunks let tbb balance the load on a shared machine. Each chunk
     # allocates its row buffer, so small inputs get few chunks: one per 16K input elements
-    # (LeNet's 6x28x28 pooling took 6.4 us in 84 one-row chunks, 3.9 us in one).
+    # (LeNet's 6x28x28 pooling was markedly slower in one-row chunks than in one).
     return max(1, min(rows, 256, elements // 16384))
 
 
@@ -50,7 +51,7 @@ def first_tap(start, dil):
 @njit(inline="always")
 def _take_max(m, v):
     """max(m, v), NaN if v is NaN (torch's rule). Where LLVM vectorised the strided loops
-    written with it, it made gathers (2.5x slower on a Zen 3): they stay scalar."""
+    written with it, it made gathers, which were slower on AVX2: they stay scalar."""
     return v if (v > m or v != v) else m
 
 

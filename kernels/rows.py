@@ -2,16 +2,16 @@
 
 The convolution kernels copy the input rows a task reads, zero-padded and phased
 (kernels/conv_pad.py), into a scratch of their own (`padded_window`). Measured choices
-(float32, this machine):
+(float32):
 - chunks of one register go through a stack buffer (`copy_run`): LLVM's own loop left
   56-wide rows to its scalar remainder, and chunks stored straight from the input were not
-  vectorised (the two arrays may alias): 0.197 -> 0.124 ms on 1024 planes;
+  vectorised (the two arrays may alias);
 - stride 2 takes the even elements of two registers with one shuffle (`even_chunk`): LLVM
-  forms none from Python loops, and that copy took 0.15 of 0.19 ms on MobileNet's s2
+  forms none from Python loops, and that copy took most of the time of MobileNet's s2
   112x112 depthwise convolution;
 - a row shorter than a register is one chunk that may write past its end (SLACK): scalar
   copies of such rows, repeated for each task that reads them, made ResNet's 3x3 s2 n1
-  128->256 1.2x slower than one padded copy of the whole input.
+  128->256 slower than one padded copy of the whole input.
 """
 from llvmlite import ir
 from numba import types
@@ -28,8 +28,8 @@ SLACK = 16
 @njit(inline="always")
 def store_lanes(of, acc, at, ostride, kn):
     """Lanes v < kn of the accumulator `acc` to of[at + v*ostride] (NCDHW: one plane apart).
-    Storing straight into NCDHW costs ~5% of a 64-channel 3x3 'blocked' tile; a separate
-    unpacking pass cost 13% (and 33% on a 1-D convolution)."""
+    Storing straight into NCDHW costs a 64-channel 3x3 'blocked' tile little; a separate
+    unpacking pass cost more, and more still on a 1-D convolution."""
     for v in range(SLACK):
         if v < kn:
             of[at + _u(v) * ostride] = acc[v]
@@ -37,8 +37,8 @@ def store_lanes(of, acc, at, ostride, kn):
 
 @njit(inline="always")
 def store_run(of, acc, ob, nv, TW):
-    """of[ob:ob+nv] = acc[:nv]; a full tile stores without the mask (one vector store: 1.4x
-    on grouped_h3)."""
+    """of[ob:ob+nv] = acc[:nv]; a full tile stores without the mask (one vector store: the
+    masked one is slower)."""
     if nv == TW:
         for v in range(TW):
             of[ob + _u(v)] = acc[v]
@@ -98,7 +98,8 @@ def _store_lanes(context, builder, dst_arr, at, elt, width, vector):
 @intrinsic
 def even_chunk(typingctx, dst, d, src, r):
     """dst[d:d+TW] = src[r:r+2*TW:2]: one 2-register load and one shuffle (LLVM makes no
-    shuffle of the same loop written in Python: 4x the stride-1 copy's time)."""
+    shuffle of the same loop written in Python, which took several times the stride-1
+    copy's time)."""
     elt = dst.dtype
     width = 512 // elt.bitwidth
 
@@ -169,7 +170,7 @@ def strided_run(dst, at, xf, src, n, sw):
     register (a 14-wide row) is one chunk that writes up to SLACK past at+n: the caller's
     scratch has that room, and writes those elements afterwards (scalar copies of such
     rows, repeated for each task that reads them, made ResNet's 3x3 s2 n1 128->256
-    1.2x slower than one padded copy of the input)."""
+    slower than one padded copy of the input)."""
     TW = tile_width(dst.dtype)
     if n >= TW:
         if sw == 1:
@@ -197,7 +198,7 @@ def padded_window(xf, dst, at, src, W, lo, sw, span):
     """dst[at:at + sw*span] = the row xf[src:src+W] from column lo (may be < 0) as `sw`
     phases of `span` (phase p, index j: column lo + j*sw + p; conv_pad's phased row), zero
     outside the row; may write up to SLACK past the end (`strided_run`)."""
-    if sw == 1:     # no divisions: they were half the copy's time on 28-wide rows
+    if sw == 1:     # no divisions: they were a large part of the copy's time on narrow rows
         j0 = min(span, max(0, -lo))
         j1 = max(j0, min(span, W - lo))
         fill(dst, at, j0, 0.0)

@@ -81,9 +81,10 @@ def default_variant(m, n, k, dtype):
     is too short for the dot-product kernel's vector loop (K < 16), for short K with many
     rows in float32 (the per-tile horizontal sums dominate), and on long rows with many
     rows (64 rows of 32 KiB outgrow L2); the Numba GEMM elsewhere (its serial call also
-    makes tiny products cheaper). Measured first on a Zen 5 with numpy's OpenBLAS held to
-    AVX2 (OPENBLAS_CORETYPE=Haswell); `python benchmarks/rules.py variants` times both
-    variants on the bench's linear cases on your machine (docs/PERF.md).
+    makes tiny products cheaper). The thresholds were first measured on one machine with
+    numpy's OpenBLAS held to AVX2 (OPENBLAS_CORETYPE=Haswell); `python benchmarks/rules.py
+    variants` times both variants on the bench's linear cases on your machine
+    (docs/PERF.md).
     """
     if k < 16:
         return "blas"

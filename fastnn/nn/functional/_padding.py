@@ -178,7 +178,7 @@ def _gather_geometry(x, pads, mode):
 
 def _pad_gather(x, pads, mode, out):
     """One parallel gather through per-dimension source indices (numpy's fancy indexing
-    took 30x torch's time)."""
+    was far slower than torch)."""
     npad = len(pads) // 2
     shape, dims, sides = _gather_geometry(x, pads, mode)
     if out.size:
