@@ -41,9 +41,11 @@ def row_shifted_sums(x, chunk, sums, squares):
 
 
 @njit(parallel=True, cache=True)
-def rows_scale_shift(x, chunk, mean, scale, shift, out):
-    """out[r, i] = (x[r, i] - mean[r]) * scale[r] + shift[r], piece by piece (group and
-    instance norm on (N*C, L) rows: scale and shift carry each channel's affine)."""
+def rows_scale_shift(x, chunk, mean, mean_low, scale, shift, out):
+    """out[r, i] = (x[r, i] - mean[r] - mean_low[r]) * scale[r] + shift[r], piece by piece
+    (group and instance norm on (N*C, L) rows: scale and shift carry each channel's
+    affine). The mean comes in two parts of x's dtype (high, then the rounding residue)
+    so that a float32 mean far from 0 loses nothing when it is subtracted."""
     rows, length = x.shape
     pieces = (length + chunk - 1) // chunk
     for t in prange(rows * pieces):
@@ -51,16 +53,17 @@ def rows_scale_shift(x, chunk, mean, scale, shift, out):
         start = (t % pieces) * chunk
         stop = min(start + chunk, length)
         m = mean[r]
+        low = mean_low[r]
         a = scale[r]
         b = shift[r]
         for i in range(start, stop):
-            out[r, i] = (x[r, i] - m) * a + b
+            out[r, i] = ((x[r, i] - m) - low) * a + b
 
 
 @njit(parallel=True, cache=True)
-def rows_affine(x, chunk, mean, rstd, weight, bias, out):
-    """out[r, i] = (x[r, i] - mean[r]) * rstd[r] * weight[i] + bias[i], piece by piece
-    (layer norm when its rows are too few to occupy the threads one row each)."""
+def rows_affine(x, chunk, mean, mean_low, rstd, weight, bias, out):
+    """out[r, i] = (x[r, i] - mean[r] - mean_low[r]) * rstd[r] * weight[i] + bias[i], piece
+    by piece (layer norm when its rows are too few to occupy the threads one row each)."""
     rows, length = x.shape
     pieces = (length + chunk - 1) // chunk
     for t in prange(rows * pieces):
@@ -68,16 +71,18 @@ def rows_affine(x, chunk, mean, rstd, weight, bias, out):
         start = (t % pieces) * chunk
         stop = min(start + chunk, length)
         m = mean[r]
+        low = mean_low[r]
         a = rstd[r]
         for i in range(start, stop):
-            out[r, i] = (x[r, i] - m) * a * weight[i] + bias[i]
+            out[r, i] = ((x[r, i] - m) - low) * a * weight[i] + bias[i]
 
 
 @njit(parallel=True, cache=True, fastmath=_REDUCE_MATH)
-def layer_norm_rows(x, weight, bias, eps, mean, rstd, out):
+def layer_norm_rows(x, weight, bias, eps, mean, mean_low, rstd, out):
     """Layer norm of each row of x (R, D) with one thread per row: the row's statistics
-    (stored in mean[r] and rstd[r], x's dtype), then out[r, i] = (x[r, i] - mean[r]) *
-    rstd[r] * weight[i] + bias[i] while the row is in cache."""
+    (stored in mean[r] + mean_low[r] and rstd[r], x's dtype), then out[r, i] =
+    (x[r, i] - mean[r] - mean_low[r]) * rstd[r] * weight[i] + bias[i] while the row is in
+    cache."""
     rows, length = x.shape
     for r in prange(rows):
         k = np.float64(x[r, 0])
@@ -92,11 +97,13 @@ def layer_norm_rows(x, weight, bias, eps, mean, rstd, out):
         if var < 0.0:
             var = 0.0
         mean[r] = k + m
+        mean_low[r] = (k + m) - np.float64(mean[r])
         rstd[r] = 1.0 / np.sqrt(var + eps)
-        a = mean[r]
-        b = rstd[r]
+        high = mean[r]
+        low = mean_low[r]
+        a = rstd[r]
         for i in range(length):
-            out[r, i] = (x[r, i] - a) * b * weight[i] + bias[i]
+            out[r, i] = ((x[r, i] - high) - low) * a * weight[i] + bias[i]
 
 
 @njit(parallel=True, cache=True)

@@ -20,7 +20,7 @@ from ...kernels import normalization as _k
 from .._utils import as_array, kernel_array
 from ._activation import float_array
 from ._norm_rows import (check_param_dtypes, inverse_std, piece_length, row_moments,
-                         scale_shift_rows, tensor_args)
+                         scale_shift_rows, split_mean, tensor_args)
 from ._normalization import _blend
 
 __all__ = ["layer_norm", "group_norm", "instance_norm"]
@@ -113,10 +113,10 @@ def _layer_norm_run(inputs, attrs, out):
     out2 = out.reshape(rows, length)
     if rows >= 4 * get_num_threads() or piece_length(rows, length) == length:
         launch(_k.layer_norm_rows, src, weight, bias, attrs.eps, np.empty(rows, dtype),
-               np.empty(rows, dtype), out2, work=2 * src.size)
+               np.empty(rows, dtype), np.empty(rows, dtype), out2, work=2 * src.size)
         return
     mean, var = row_moments(src)
-    launch(_k.rows_affine, src, piece_length(rows, length), mean.astype(dtype),
+    launch(_k.rows_affine, src, piece_length(rows, length), *split_mean(mean, dtype),
            inverse_std(var, attrs.eps).astype(dtype), weight, bias, out2, work=2 * src.size)
 
 

@@ -75,10 +75,18 @@ def inverse_std(var, eps):
         return 1.0 / np.sqrt(var + eps)
 
 
+def split_mean(mean, dtype):
+    """`mean` (float64) as a high part of `dtype` and the residue, also of `dtype`."""
+    high = mean.astype(dtype)
+    with np.errstate(invalid="ignore"):
+        return high, (mean - high).astype(dtype)
+
+
 def scale_shift_rows(x2, mean, scale, shift, out2):
     """out2[r] = (x2[r] - mean[r]) * scale[r] + shift[r]; the per-row values (float64)
-    are rounded to x2's dtype first, as torch's kernels compute in the input's type."""
+    are rounded to x2's dtype first (the mean in two parts: `split_mean`), as torch's
+    kernels compute in the input's type."""
     dtype = x2.dtype
     rows, length = x2.shape
-    launch(_k.rows_scale_shift, x2, piece_length(rows, length), mean.astype(dtype),
+    launch(_k.rows_scale_shift, x2, piece_length(rows, length), *split_mean(mean, dtype),
            scale.astype(dtype), shift.astype(dtype), out2, work=2 * x2.size)
