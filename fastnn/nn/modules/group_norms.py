@@ -17,14 +17,15 @@ __all__ = ["LayerNorm", "GroupNorm", "LocalResponseNorm", "InstanceNorm1d", "Ins
 def _affine(module, shape, dtype, affine, bias):
     """weight (ones) and bias (zeros) of `shape`, or None, registered as torch does."""
     if affine:
-        module.weight = Parameter(_creation.ones(shape, dtype=dtype))
+        module.weight = Parameter(_creation.empty(shape, dtype=dtype))
         if bias:
-            module.bias = Parameter(_creation.zeros(shape, dtype=dtype))
+            module.bias = Parameter(_creation.empty(shape, dtype=dtype))
         else:
             module.register_parameter("bias", None)
     else:
         module.register_parameter("weight", None)
         module.register_parameter("bias", None)
+    _reset_affine(module)
 
 
 def _reset_affine(module):
