@@ -13,12 +13,53 @@ from numba import prange
 
 from ._target import njit
 
-# fastmath without nnan/ninf: reductions may be reassociated (vectorised) while NaN and inf
-# still propagate exactly as in torch.
-_REDUCE_MATH = {"contract", "reassoc", "nsz", "arcp"}
+# x * a + b may be one fused multiply-add (one rounding); nothing that changes NaN or inf.
+_FMA = {"contract"}
 
 
-@njit(parallel=True, cache=True, fastmath=_REDUCE_MATH)
+@njit(cache=True)
+def _shifted_sums(x, r, start, stop, k):
+    """(sum of d, sum of d * d) over x[r, start:stop], d = x[r, i] - k, in float64. Eight
+    interleaved partial sums in a fixed order: the answer does not depend on where the
+    row sits in memory (a reassociated, vectorised reduction's would, by an ulp)."""
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    q0 = q1 = q2 = q3 = q4 = q5 = q6 = q7 = 0.0
+    end = start + (stop - start) // 8 * 8
+    for i in range(start, end, 8):
+        d0 = np.float64(x[r, i]) - k
+        d1 = np.float64(x[r, i + 1]) - k
+        d2 = np.float64(x[r, i + 2]) - k
+        d3 = np.float64(x[r, i + 3]) - k
+        d4 = np.float64(x[r, i + 4]) - k
+        d5 = np.float64(x[r, i + 5]) - k
+        d6 = np.float64(x[r, i + 6]) - k
+        d7 = np.float64(x[r, i + 7]) - k
+        s0 += d0
+        s1 += d1
+        s2 += d2
+        s3 += d3
+        s4 += d4
+        s5 += d5
+        s6 += d6
+        s7 += d7
+        q0 += d0 * d0
+        q1 += d1 * d1
+        q2 += d2 * d2
+        q3 += d3 * d3
+        q4 += d4 * d4
+        q5 += d5 * d5
+        q6 += d6 * d6
+        q7 += d7 * d7
+    for i in range(end, stop):
+        d = np.float64(x[r, i]) - k
+        s0 += d
+        q0 += d * d
+    s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    q = ((q0 + q1) + (q2 + q3)) + ((q4 + q5) + (q6 + q7))
+    return s, q
+
+
+@njit(parallel=True, cache=True)
 def row_shifted_sums(x, chunk, sums, squares):
     """For x (R, L): sums[r, c] and squares[r, c] = the sum of d and of d*d over piece c
     (``[c*chunk, (c+1)*chunk)``) of row r, where d = x[r, i] - x[r, 0], in float64."""
@@ -29,35 +70,24 @@ def row_shifted_sums(x, chunk, sums, squares):
         c = t % pieces
         start = c * chunk
         stop = min(start + chunk, length)
-        k = np.float64(x[r, 0])
-        s = 0.0
-        q = 0.0
-        for i in range(start, stop):
-            d = np.float64(x[r, i]) - k
-            s += d
-            q += d * d
-        sums[r, c] = s
-        squares[r, c] = q
+        sums[r, c], squares[r, c] = _shifted_sums(x, r, start, stop, np.float64(x[r, 0]))
 
 
-@njit(parallel=True, cache=True)
-def rows_scale_shift(x, chunk, mean, mean_low, scale, shift, out):
-    """out[r, i] = (x[r, i] - mean[r] - mean_low[r]) * scale[r] + shift[r], piece by piece
-    (group and instance norm on (N*C, L) rows: scale and shift carry each channel's
-    affine). The mean comes in two parts of x's dtype (high, then the rounding residue)
-    so that a float32 mean far from 0 loses nothing when it is subtracted."""
+@njit(parallel=True, cache=True, fastmath=_FMA)
+def rows_scale_shift(x, chunk, scale, shift, out):
+    """out[r, i] = x[r, i] * scale[r] + shift[r], piece by piece (group and instance norm
+    on (N*C, L) rows, scale = rstd * weight and shift = bias - mean * scale: torch's form,
+    so that inf and NaN in the parameters land where torch's do)."""
     rows, length = x.shape
     pieces = (length + chunk - 1) // chunk
     for t in prange(rows * pieces):
         r = t // pieces
         start = (t % pieces) * chunk
         stop = min(start + chunk, length)
-        m = mean[r]
-        low = mean_low[r]
         a = scale[r]
         b = shift[r]
         for i in range(start, stop):
-            out[r, i] = ((x[r, i] - m) - low) * a + b
+            out[r, i] = x[r, i] * a + b
 
 
 @njit(parallel=True, cache=True)
@@ -77,7 +107,7 @@ def rows_affine(x, chunk, mean, mean_low, rstd, weight, bias, out):
             out[r, i] = ((x[r, i] - m) - low) * a * weight[i] + bias[i]
 
 
-@njit(parallel=True, cache=True, fastmath=_REDUCE_MATH)
+@njit(parallel=True, cache=True)
 def layer_norm_rows(x, weight, bias, eps, mean, mean_low, rstd, out):
     """Layer norm of each row of x (R, D) with one thread per row: the row's statistics
     (stored in mean[r] + mean_low[r] and rstd[r], x's dtype), then out[r, i] =
@@ -86,12 +116,7 @@ def layer_norm_rows(x, weight, bias, eps, mean, mean_low, rstd, out):
     rows, length = x.shape
     for r in prange(rows):
         k = np.float64(x[r, 0])
-        s = 0.0
-        q = 0.0
-        for i in range(length):
-            d = np.float64(x[r, i]) - k
-            s += d
-            q += d * d
+        s, q = _shifted_sums(x, r, 0, length, k)
         m = s / length
         var = q / length - m * m
         if var < 0.0:

@@ -21,6 +21,13 @@ def tt(torch, x, exact=False):
     return torch.from_numpy(x.astype(np.float64) if exact else x)
 
 
+def _far_from_zero(mean, dtype, count):
+    """Whether a case with this mean is kept: float32 rows of a few elements far from 0
+    are ill-conditioned beyond float32 (torch's own answer is off by more than 1e-4), so
+    large means are tried on rows of at least 16 elements."""
+    return abs(mean) < 100 or count >= 16 or dtype == np.float64
+
+
 def _data(rng, shape, dtype, mean=0.0, scale=1.0):
     return (rng.standard_normal(shape) * scale + mean).astype(dtype)
 
@@ -38,6 +45,8 @@ def test_layer_norm_sweep(torch, rng, dtype):
     for shape, normalized in cases:
         for affine, with_bias, eps, mean in [(True, True, 1e-5, 0.0), (True, False, 1e-3, 1e3),
                                              (False, False, 0.5, -3.0), (False, True, 0.0, 1.0)]:
+            if not _far_from_zero(mean, dtype, np.prod(normalized)):
+                continue
             x = _data(rng, shape, dtype, mean, 2.0)
             w = _data(rng, normalized, dtype) if affine else None
             b = _data(rng, normalized, dtype) if with_bias else None
@@ -56,6 +65,8 @@ def test_group_norm_sweep(torch, rng, dtype):
         channels = shape[1]
         for affine, with_bias, eps, mean in [(True, True, 1e-5, 0.0), (True, False, 1e-2, 1e3),
                                              (False, True, 0.3, -5.0), (False, False, 0.0, 0.0)]:
+            if not _far_from_zero(mean, dtype, np.prod(shape[1:]) // groups):
+                continue
             x = _data(rng, shape, dtype, mean, 3.0)
             w = _data(rng, channels, dtype) if affine else None
             b = _data(rng, channels, dtype) if with_bias else None
@@ -74,6 +85,8 @@ def test_instance_norm_sweep(torch, rng, dtype, shape):
             (False, True, False, 0.1, 1e-5, 0.0), (True, True, True, 0.3, 1e-3, 1e3),
             (True, False, True, 0.1, 1e-5, 2.0), (True, True, False, 0.0, 0.2, -1.0),
             (False, True, True, 1.0, 0.0, 0.0), (True, False, False, 0.5, 0.1, 0.0)]:
+        if not _far_from_zero(mean, dtype, np.prod(shape[2:])):
+            continue
         x = _data(rng, shape, dtype, mean, 2.0)
         w = _data(rng, channels, dtype) if affine else None
         b = _data(rng, channels, dtype) if affine else None
@@ -256,3 +269,28 @@ def test_local_response_norm_takes_0d_tensors_as_torch(torch, rng):
                                                        torch.tensor(0.5), 0.75,
                                                        torch.tensor(2.0))
     _check(out, expected, np.float32)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_nonfinite_parameters_land_where_torchs_do(torch, rng, value):
+    """torch's x * (rstd * w) + (b - mean * rstd * w): an infinite weight gives inf or NaN
+    by the signs of x and the mean; fastnn computes the same form."""
+    x = _data(rng, (2, 4, 6), np.float64, 0.5)
+    w, b = _data(rng, 4, np.float64), _data(rng, 4, np.float64)
+    rm, rv = _data(rng, 4, np.float64), rng.random(4) + 0.5
+    tnf = torch.nn.functional
+    for target in (w, b, rm, rv):
+        saved = target[1]
+        target[1] = value
+        pairs = [(F.group_norm(x, 2, w, b), tnf.group_norm(tt(torch, x), 2, tt(torch, w),
+                                                           tt(torch, b))),
+                 (F.instance_norm(x, rm.copy(), rv.copy(), w, b, False),
+                  tnf.instance_norm(tt(torch, x), tt(torch, rm), tt(torch, rv), tt(torch, w),
+                                    tt(torch, b), False)),
+                 (F.layer_norm(x, (6,), None, None), tnf.layer_norm(tt(torch, x), (6,)))]
+        for out, expected in pairs:
+            expected = expected.numpy()
+            np.testing.assert_array_equal(np.isnan(out), np.isnan(expected))
+            np.testing.assert_array_equal(np.isinf(out), np.isinf(expected))
+            np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-10, equal_nan=True)
+        target[1] = saved

@@ -187,16 +187,10 @@ def _group_norm_run(inputs, attrs, out):
     src = kernel_array(arr)
     mean, var = row_moments(src.reshape(batch * groups, -1))
     per_group = channels // groups
-    mean = np.repeat(mean, per_group)
-    scale = np.repeat(inverse_std(var, attrs.eps), per_group).reshape(batch, channels)
-    shift = np.zeros((batch, channels))
-    if weight is not None:
-        scale *= weight.reshape(-1)
-    if bias is not None:
-        shift += bias.reshape(-1)
     rows = batch * channels
-    scale_shift_rows(src.reshape(rows, -1), mean, scale.reshape(-1), shift.reshape(-1),
-                     out.reshape(rows, -1))
+    scale_shift_rows(src.reshape(rows, -1), np.repeat(mean, per_group),
+                     np.repeat(inverse_std(var, attrs.eps), per_group), weight, bias,
+                     channels, out.reshape(rows, -1))
 
 
 # ------------------------------------------------------------------ instance norm
@@ -295,13 +289,8 @@ def _instance_norm_run(inputs, attrs, out):
     else:
         mean = np.tile(running_mean.reshape(-1).astype(np.float64), batch)
         var = np.tile(running_var.reshape(-1).astype(np.float64), batch)
-    scale = inverse_std(var, attrs.eps).reshape(batch, channels)
-    shift = np.zeros((batch, channels))
-    if weight is not None:
-        scale *= weight.reshape(-1)
-    if bias is not None:
-        shift += bias.reshape(-1)
-    scale_shift_rows(src, mean, scale.reshape(-1), shift.reshape(-1), out.reshape(rows, -1))
+    scale_shift_rows(src, mean, inverse_std(var, attrs.eps), weight, bias, channels,
+                     out.reshape(rows, -1))
 
 
 _registry.register_single("layer_norm", _layer_norm_normalize, _output_meta, _layer_norm_run,

@@ -82,11 +82,19 @@ def split_mean(mean, dtype):
         return high, (mean - high).astype(dtype)
 
 
-def scale_shift_rows(x2, mean, scale, shift, out2):
-    """out2[r] = (x2[r] - mean[r]) * scale[r] + shift[r]; the per-row values (float64)
-    are rounded to x2's dtype first (the mean in two parts: `split_mean`), as torch's
-    kernels compute in the input's type."""
+def scale_shift_rows(x2, mean, rstd, weight, bias, channels, out2):
+    """out2 = x2 * scale + shift per row of (N*C, L) `x2`, with torch's scale = rstd *
+    weight[c] and shift = bias[c] - mean * scale (rows' mean and rstd in float64),
+    rounded to x2's dtype."""
+    scale = rstd.reshape(-1, channels)
+    if weight is not None:
+        scale = scale * weight.reshape(-1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        shift = -mean.reshape(-1, channels) * scale
+        if bias is not None:
+            shift += bias.reshape(-1)
     dtype = x2.dtype
     rows, length = x2.shape
-    launch(_k.rows_scale_shift, x2, piece_length(rows, length), *split_mean(mean, dtype),
-           scale.astype(dtype), shift.astype(dtype), out2, work=2 * x2.size)
+    launch(_k.rows_scale_shift, x2, piece_length(rows, length),
+           scale.reshape(-1).astype(dtype), shift.reshape(-1).astype(dtype), out2,
+           work=2 * x2.size)
