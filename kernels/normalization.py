@@ -18,22 +18,23 @@ _FMA = {"contract"}
 
 
 @njit(cache=True)
-def _shifted_sums(x, r, start, stop, k):
-    """(sum of d, sum of d * d) over x[r, start:stop], d = x[r, i] - k, in float64. Eight
+def _shifted_sums(v, k):
+    """(sum of d, sum of d * d) over the 1-D array v, d = v[i] - k, in float64. Eight
     interleaved partial sums in a fixed order: the answer does not depend on where the
     row sits in memory (a reassociated, vectorised reduction's would, by an ulp)."""
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
     q0 = q1 = q2 = q3 = q4 = q5 = q6 = q7 = 0.0
-    end = start + (stop - start) // 8 * 8
-    for i in range(start, end, 8):
-        d0 = np.float64(x[r, i]) - k
-        d1 = np.float64(x[r, i + 1]) - k
-        d2 = np.float64(x[r, i + 2]) - k
-        d3 = np.float64(x[r, i + 3]) - k
-        d4 = np.float64(x[r, i + 4]) - k
-        d5 = np.float64(x[r, i + 5]) - k
-        d6 = np.float64(x[r, i + 6]) - k
-        d7 = np.float64(x[r, i + 7]) - k
+    n = v.shape[0]
+    end = n // 8 * 8
+    for i in range(0, end, 8):
+        d0 = np.float64(v[i]) - k
+        d1 = np.float64(v[i + 1]) - k
+        d2 = np.float64(v[i + 2]) - k
+        d3 = np.float64(v[i + 3]) - k
+        d4 = np.float64(v[i + 4]) - k
+        d5 = np.float64(v[i + 5]) - k
+        d6 = np.float64(v[i + 6]) - k
+        d7 = np.float64(v[i + 7]) - k
         s0 += d0
         s1 += d1
         s2 += d2
@@ -50,8 +51,8 @@ def _shifted_sums(x, r, start, stop, k):
         q5 += d5 * d5
         q6 += d6 * d6
         q7 += d7 * d7
-    for i in range(end, stop):
-        d = np.float64(x[r, i]) - k
+    for i in range(end, n):
+        d = np.float64(v[i]) - k
         s0 += d
         q0 += d * d
     s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
@@ -70,7 +71,7 @@ def row_shifted_sums(x, chunk, sums, squares):
         c = t % pieces
         start = c * chunk
         stop = min(start + chunk, length)
-        sums[r, c], squares[r, c] = _shifted_sums(x, r, start, stop, np.float64(x[r, 0]))
+        sums[r, c], squares[r, c] = _shifted_sums(x[r, start:stop], np.float64(x[r, 0]))
 
 
 @njit(parallel=True, cache=True, fastmath=_FMA)
@@ -86,8 +87,10 @@ def rows_scale_shift(x, chunk, scale, shift, out):
         stop = min(start + chunk, length)
         a = scale[r]
         b = shift[r]
-        for i in range(start, stop):
-            out[r, i] = x[r, i] * a + b
+        src = x[r, start:stop]      # loops from 0 over a slice: no negative-index checks
+        dst = out[r, start:stop]
+        for i in range(src.shape[0]):
+            dst[i] = src[i] * a + b
 
 
 @njit(parallel=True, cache=True)
@@ -103,8 +106,12 @@ def rows_affine(x, chunk, mean, mean_low, rstd, weight, bias, out):
         m = mean[r]
         low = mean_low[r]
         a = rstd[r]
-        for i in range(start, stop):
-            out[r, i] = ((x[r, i] - m) - low) * a * weight[i] + bias[i]
+        src = x[r, start:stop]
+        dst = out[r, start:stop]
+        w = weight[start:stop]
+        b = bias[start:stop]
+        for i in range(src.shape[0]):
+            dst[i] = ((src[i] - m) - low) * a * w[i] + b[i]
 
 
 @njit(parallel=True, cache=True)
@@ -116,7 +123,7 @@ def layer_norm_rows(x, weight, bias, eps, mean, mean_low, rstd, out):
     rows, length = x.shape
     for r in prange(rows):
         k = np.float64(x[r, 0])
-        s, q = _shifted_sums(x, r, 0, length, k)
+        s, q = _shifted_sums(x[r], k)
         m = s / length
         var = q / length - m * m
         if var < 0.0:
