@@ -1,9 +1,10 @@
 """Per-row normalisation kernels: layer, group and instance norm, local response norm.
 
-Statistics are one pass over each row in float64, of the deviations from the row's first
-element: shifting by a member of the row keeps ``E[d^2] - E[d]^2`` free of cancellation
-however large the row's mean is against its spread, and a NaN or inf anywhere in the row
-makes that row's mean or variance NaN (as torch) while other rows stay finite.
+Statistics are one pass over each row, of the deviations from the row's first element
+(summed in the input's dtype over short blocks, the blocks in float64): shifting by a
+member of the row keeps ``E[d^2] - E[d]^2`` free of cancellation however large the row's
+mean is against its spread, and a NaN or inf anywhere in the row makes that row's mean or
+variance NaN (as torch) while other rows stay finite.
 
 A row can be split into `chunk`-long pieces so that few long rows (batch-1 GroupNorm) still
 spread over every thread; the caller adds the pieces' sums.
@@ -15,48 +16,41 @@ from ._target import njit
 
 # x * a + b may be one fused multiply-add (one rounding); nothing that changes NaN or inf.
 _FMA = {"contract"}
+# fastmath without nnan/ninf: a reduction may be reassociated (vectorised) while NaN and
+# inf still propagate exactly as in torch.
+_REDUCE_MATH = {"contract", "reassoc", "nsz", "arcp"}
+
+
+# Blocks of this many elements are summed in the input's dtype (vectorised), the blocks'
+# sums in float64: the deviations from the row's first element are small, so a float32
+# block sum keeps about 1e-6 relative precision while running at float32 SIMD width.
+_BLOCK = 256
+
+
+@njit(cache=True, fastmath=_REDUCE_MATH)
+def _block_sums(v, k):
+    """(sum of d, sum of d * d) over one block v (1-D, at most _BLOCK long), d = v[i] - k,
+    in v's dtype (k is of that dtype). Only this reduction is reassociated."""
+    s = v[0] - v[0]
+    q = s
+    for i in range(v.shape[0]):
+        d = v[i] - k
+        s += d
+        q += d * d
+    return s, q
 
 
 @njit(cache=True)
 def _shifted_sums(v, k):
-    """(sum of d, sum of d * d) over the 1-D array v, d = v[i] - k, in float64. Eight
-    interleaved partial sums in a fixed order: the answer does not depend on where the
-    row sits in memory (a reassociated, vectorised reduction's would, by an ulp)."""
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    q0 = q1 = q2 = q3 = q4 = q5 = q6 = q7 = 0.0
+    """(sum of d, sum of d * d) over the 1-D array v, d = v[i] - k, accumulated in float64
+    over blocks of _BLOCK elements (k is of v's dtype: a member of the row)."""
+    s = 0.0
+    q = 0.0
     n = v.shape[0]
-    end = n // 8 * 8
-    for i in range(0, end, 8):
-        d0 = np.float64(v[i]) - k
-        d1 = np.float64(v[i + 1]) - k
-        d2 = np.float64(v[i + 2]) - k
-        d3 = np.float64(v[i + 3]) - k
-        d4 = np.float64(v[i + 4]) - k
-        d5 = np.float64(v[i + 5]) - k
-        d6 = np.float64(v[i + 6]) - k
-        d7 = np.float64(v[i + 7]) - k
-        s0 += d0
-        s1 += d1
-        s2 += d2
-        s3 += d3
-        s4 += d4
-        s5 += d5
-        s6 += d6
-        s7 += d7
-        q0 += d0 * d0
-        q1 += d1 * d1
-        q2 += d2 * d2
-        q3 += d3 * d3
-        q4 += d4 * d4
-        q5 += d5 * d5
-        q6 += d6 * d6
-        q7 += d7 * d7
-    for i in range(end, n):
-        d = np.float64(v[i]) - k
-        s0 += d
-        q0 += d * d
-    s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-    q = ((q0 + q1) + (q2 + q3)) + ((q4 + q5) + (q6 + q7))
+    for start in range(0, n, _BLOCK):
+        bs, bq = _block_sums(v[start:min(start + _BLOCK, n)], k)
+        s += np.float64(bs)
+        q += np.float64(bq)
     return s, q
 
 
@@ -71,7 +65,7 @@ def row_shifted_sums(x, chunk, sums, squares):
         c = t % pieces
         start = c * chunk
         stop = min(start + chunk, length)
-        sums[r, c], squares[r, c] = _shifted_sums(x[r, start:stop], np.float64(x[r, 0]))
+        sums[r, c], squares[r, c] = _shifted_sums(x[r, start:stop], x[r, 0])
 
 
 @njit(parallel=True, cache=True, fastmath=_FMA)
@@ -123,7 +117,7 @@ def layer_norm_rows(x, weight, bias, eps, mean, mean_low, rstd, out):
     rows, length = x.shape
     for r in prange(rows):
         k = np.float64(x[r, 0])
-        s, q = _shifted_sums(x[r], k)
+        s, q = _shifted_sums(x[r], x[r, 0])
         m = s / length
         var = q / length - m * m
         if var < 0.0:
