@@ -132,6 +132,41 @@ def layer_norm_rows(x, weight, bias, eps, mean, mean_low, rstd, out):
             out[r, i] = ((x[r, i] - high) - low) * a * weight[i] + bias[i]
 
 
+@njit(parallel=True, cache=True, fastmath=_FMA)
+def group_norm_rows(x, per_group, weight, bias, eps, mean, var, scale, shift, out):
+    """Group norm with one thread per (sample, group) row of x (N*G, per_group * L): the
+    row's statistics (float64 mean[r], biased var[r]), then each of its channels c as
+    x * scale + shift with torch's scale = rstd * weight[c] and shift = bias[c] - mean *
+    scale (float64 weight and bias; scale and shift rounded to x's dtype through the
+    (N*C,) arrays `scale` and `shift`) while the row is in cache. Instance norm is the
+    case per_group = 1."""
+    rows, length = x.shape
+    channels = weight.shape[0]
+    inner = length // per_group
+    for r in prange(rows):
+        k = np.float64(x[r, 0])
+        s, q = _shifted_sums(x[r], x[r, 0])
+        m = s / length
+        v = q / length - m * m
+        if v < 0.0:
+            v = 0.0
+        mean[r] = k + m
+        var[r] = v
+        rstd = 1.0 / np.sqrt(v + eps)
+        for j in range(per_group):
+            t = r * per_group + j
+            c = t % channels
+            a = rstd * weight[c]
+            scale[t] = a
+            shift[t] = bias[c] - mean[r] * a
+            a = scale[t]
+            b = shift[t]
+            src = x[r, j * inner:(j + 1) * inner]
+            dst = out[r, j * inner:(j + 1) * inner]
+            for i in range(inner):
+                dst[i] = src[i] * a + b
+
+
 @njit(parallel=True, cache=True)
 def local_response_norm(x, size, divisor, alpha, beta, k, out):
     """x (N, C, S): out = x / (k + alpha * mean of x*x over the channel window)**beta,

@@ -106,10 +106,10 @@ def test_instance_norm_feature_mismatch_warns_or_raises_like_torch(torch, rng):
         np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("name,shape", [("InstanceNorm1d", (3,)), ("InstanceNorm1d", (2, 3, 4, 5)),
-                                        ("InstanceNorm2d", (3, 4)), ("InstanceNorm2d", (1, 3, 4, 4, 4)),
-                                        ("InstanceNorm3d", (3, 4, 4)), ("InstanceNorm2d", (1, 3, 1, 1)),
-                                        ("InstanceNorm1d", (3, 1))])
+@pytest.mark.parametrize("name,shape", [
+    ("InstanceNorm1d", (3,)), ("InstanceNorm1d", (2, 3, 4, 5)), ("InstanceNorm2d", (3, 4)),
+    ("InstanceNorm2d", (1, 3, 4, 4, 4)), ("InstanceNorm3d", (3, 4, 4)),
+    ("InstanceNorm2d", (1, 3, 1, 1)), ("InstanceNorm1d", (3, 1))])
 def test_instance_norm_rank_errors_like_torch(torch, name, shape):
     x = np.ones(shape, np.float32)
     raises_like(lambda: getattr(torch.nn, name)(3)(torch.from_numpy(x)),

@@ -19,8 +19,8 @@ from ..._runtime import get_num_threads, launch
 from ...kernels import normalization as _k
 from .._utils import as_array, kernel_array
 from ._activation import float_array
-from ._norm_rows import (check_param_dtypes, inverse_std, piece_length, row_moments,
-                         scale_shift_rows, split_mean, tensor_args)
+from ._norm_rows import (check_param_dtypes, inverse_std, normalize_groups, piece_length,
+                         row_moments, scale_shift_rows, split_mean, tensor_args)
 from ._normalization import _blend
 
 __all__ = ["layer_norm", "group_norm", "instance_norm"]
@@ -184,13 +184,9 @@ def _group_norm_run(inputs, attrs, out):
         return
     batch, channels = arr.shape[:2]
     groups = attrs.num_groups
-    src = kernel_array(arr)
-    mean, var = row_moments(src.reshape(batch * groups, -1))
-    per_group = channels // groups
-    rows = batch * channels
-    scale_shift_rows(src.reshape(rows, -1), np.repeat(mean, per_group),
-                     np.repeat(inverse_std(var, attrs.eps), per_group), weight, bias,
-                     channels, out.reshape(rows, -1))
+    rows = batch * groups
+    normalize_groups(kernel_array(arr).reshape(rows, -1), channels // groups, channels, weight,
+                     bias, attrs.eps, out.reshape(rows, -1))
 
 
 # ------------------------------------------------------------------ instance norm
@@ -278,7 +274,8 @@ def _instance_norm_run(inputs, attrs, out):
     rows = batch * channels
     src = kernel_array(arr).reshape(rows, -1)
     if attrs.use_input_stats:
-        mean, var = row_moments(src)
+        mean, var = normalize_groups(src, 1, channels, weight, bias, attrs.eps,
+                                     out.reshape(rows, -1))
         if running_mean is not None:
             length = src.shape[1]
             _blend(running_mean, mean.reshape(batch, channels).mean(axis=0), attrs.momentum)
@@ -286,9 +283,9 @@ def _instance_norm_run(inputs, attrs, out):
                 unbiased = var * (length / (length - 1))
             _blend(running_var, unbiased.reshape(batch, channels).mean(axis=0),
                    attrs.momentum)
-    else:
-        mean = np.tile(running_mean.reshape(-1).astype(np.float64), batch)
-        var = np.tile(running_var.reshape(-1).astype(np.float64), batch)
+        return
+    mean = np.tile(running_mean.reshape(-1).astype(np.float64), batch)
+    var = np.tile(running_var.reshape(-1).astype(np.float64), batch)
     scale_shift_rows(src, mean, inverse_std(var, attrs.eps), weight, bias, channels,
                      out.reshape(rows, -1))
 

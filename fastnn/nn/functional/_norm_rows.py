@@ -98,3 +98,26 @@ def scale_shift_rows(x2, mean, rstd, weight, bias, channels, out2):
     launch(_k.rows_scale_shift, x2, piece_length(rows, length),
            scale.reshape(-1).astype(dtype), shift.reshape(-1).astype(dtype), out2,
            work=2 * x2.size)
+
+
+def normalize_groups(x2, per_group, channels, weight, bias, eps, out2):
+    """Group norm of the C-contiguous (N*G, per_group * L) rows of `x2` into `out2`, with
+    the optional per-channel weight and bias; returns each row's mean and biased variance
+    (float64). One pass per row while it is in cache when there are rows enough for the
+    threads, else statistics by pieces then a scale-shift pass over (N*C, L) rows."""
+    rows, length = x2.shape
+    if piece_length(rows, length) == length:
+        dtype = x2.dtype
+        w = np.ones(channels) if weight is None else weight.reshape(-1).astype(np.float64)
+        b = np.zeros(channels) if bias is None else bias.reshape(-1).astype(np.float64)
+        mean, var = np.empty(rows), np.empty(rows)
+        launch(_k.group_norm_rows, x2, per_group, w, b, eps, mean, var,
+               np.empty(rows * per_group, dtype), np.empty(rows * per_group, dtype), out2,
+               work=2 * x2.size)
+        return mean, var
+    mean, var = row_moments(x2)
+    per_channel = rows * per_group
+    scale_shift_rows(x2.reshape(per_channel, -1), np.repeat(mean, per_group),
+                     np.repeat(inverse_std(var, eps), per_group), weight, bias, channels,
+                     out2.reshape(per_channel, -1))
+    return mean, var
