@@ -173,20 +173,29 @@ def local_response_norm(x, size, divisor, alpha, beta, k, out):
     the window ``[c - size // 2, c + (size - 1) // 2]`` clipped to the channels and
     divided by `size` (torch pads with zeros). Squares are summed in x's dtype, as torch
     does, so squares that overflow give what torch gives; `divisor` (= size), alpha, beta
-    and k arrive in x's dtype."""
+    and k arrive in x's dtype. beta = 0.75 (AlexNet's, GoogLeNet's) takes two square
+    roots instead of a pow, which does not vectorise."""
     batch, channels, length = x.shape
     before = size // 2
     after = (size - 1) // 2
+    three_quarters = beta == 0.75
     for t in prange(batch * channels):
         n = t // channels
         c = t % channels
         lo = max(c - before, 0)
         hi = min(c + after, channels - 1)
+        dst = out[n, c]
+        src = x[n, c]
         for i in range(length):
-            out[n, c, i] = 0
+            dst[i] = 0
         for j in range(lo, hi + 1):
+            row = x[n, j]
             for i in range(length):
-                v = x[n, j, i]
-                out[n, c, i] += v * v
-        for i in range(length):
-            out[n, c, i] = x[n, c, i] / (out[n, c, i] / divisor * alpha + k) ** beta
+                dst[i] += row[i] * row[i]
+        if three_quarters:
+            for i in range(length):
+                root = np.sqrt(dst[i] / divisor * alpha + k)
+                dst[i] = src[i] / (root * np.sqrt(root))
+        else:
+            for i in range(length):
+                dst[i] = src[i] / (dst[i] / divisor * alpha + k) ** beta

@@ -100,6 +100,12 @@ def _layer_norm_normalize(input, normalized_shape, weight=None, bias=None, eps=1
     return inputs, Attrs(normalized_shape=shape, eps=eps)
 
 
+def _flat_affine(weight, bias, length, dtype):
+    """weight and bias as flat kernel arrays, ones and zeros where absent."""
+    return (np.ones(length, dtype) if weight is None else kernel_array(weight).reshape(-1),
+            np.zeros(length, dtype) if bias is None else kernel_array(bias).reshape(-1))
+
+
 def _layer_norm_run(inputs, attrs, out):
     arr, weight, bias = inputs
     if arr.size == 0:
@@ -108,14 +114,18 @@ def _layer_norm_run(inputs, attrs, out):
     rows = arr.size // length
     src = kernel_array(arr).reshape(rows, length)
     dtype = src.dtype
-    weight = np.ones(length, dtype) if weight is None else kernel_array(weight).reshape(-1)
-    bias = np.zeros(length, dtype) if bias is None else kernel_array(bias).reshape(-1)
     out2 = out.reshape(rows, length)
     if rows >= 4 * get_num_threads() or piece_length(rows, length) == length:
+        weight, bias = _flat_affine(weight, bias, length, dtype)
         launch(_k.layer_norm_rows, src, weight, bias, attrs.eps, np.empty(rows, dtype),
                np.empty(rows, dtype), np.empty(rows, dtype), out2, work=2 * src.size)
         return
     mean, var = row_moments(src)
+    if weight is None and bias is None:     # torch's x * rstd - mean * rstd, one stream
+        rstd = inverse_std(var, attrs.eps)
+        scale_shift_rows(src.reshape(rows, length), mean, rstd, None, None, 1, out2)
+        return
+    weight, bias = _flat_affine(weight, bias, length, dtype)
     launch(_k.rows_affine, src, piece_length(rows, length), *split_mean(mean, dtype),
            inverse_std(var, attrs.eps).astype(dtype), weight, bias, out2, work=2 * src.size)
 
