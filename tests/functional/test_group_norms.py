@@ -294,3 +294,36 @@ def test_nonfinite_parameters_land_where_torchs_do(torch, rng, value):
             np.testing.assert_array_equal(np.isinf(out), np.isinf(expected))
             np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-10, equal_nan=True)
         target[1] = saved
+
+
+def test_top_level_functions_as_torchs(torch, rng):
+    """fastnn.layer_norm/group_norm/instance_norm take torch's top-level signatures and,
+    like torch's, skip the Python checks of torch.nn.functional."""
+    x = _data(rng, (2, 4, 6), np.float32)
+    w, b = _data(rng, 4, np.float32), _data(rng, 4, np.float32)
+    rm, rv = np.zeros(4, np.float32), np.ones(4, np.float32)
+    trm, trv = torch.zeros(4), torch.ones(4)
+    _check(fastnn.layer_norm(x, (6,), None, None, 1e-3, False),
+           torch.layer_norm(tt(torch, x), (6,), None, None, 1e-3, False), np.float32)
+    _check(fastnn.group_norm(x, 2, w, b), torch.group_norm(tt(torch, x), 2, tt(torch, w),
+                                                           tt(torch, b)), np.float32)
+    _check(fastnn.instance_norm(x, w, b, rm, rv, True, 0.2, 1e-5, False),
+           torch.instance_norm(tt(torch, x), tt(torch, w), tt(torch, b), trm, trv, True, 0.2,
+                               1e-5, False), np.float32)
+    np.testing.assert_allclose(rm, trm.numpy(), rtol=1e-5, atol=1e-6)
+    one = _data(rng, (2, 3, 1), np.float32)         # refused by the F forms, not here
+    np.testing.assert_allclose(fastnn.group_norm(one[:, :, 0], 3), 0, atol=1e-4)
+    np.testing.assert_allclose(
+        fastnn.instance_norm(one, None, None, None, None, True, 0.1, 1e-5, False),
+        torch.instance_norm(tt(torch, one), None, None, None, None, True, 0.1, 1e-5,
+                            False).numpy(), atol=1e-4)
+    for args in [("group_norm", x[0, 0], 1), ("group_norm", x[0, 0, 0, ...], 1),
+                 ("group_norm", x, 0), ("group_norm", x, 2, None, None, 1e-5, 1),
+                 ("layer_norm", x, (6,), None, None, 1e-5, 1), ("layer_norm", x, 6),
+                 ("instance_norm", x[0, 0], None, None, None, None, True, 0.1, 1e-5, False),
+                 ("instance_norm", x, None, None, None, None, True, 0.1, 1e-5, 1),
+                 ("instance_norm", x, None, None, None, None, False, 0.1, 1e-5, False)]:
+        name, *rest = args
+        targs = [tt(torch, a) if isinstance(a, np.ndarray) else a for a in rest]
+        raises_like(lambda: getattr(torch, name)(*targs),
+                    lambda: getattr(fastnn, name)(*rest))

@@ -132,6 +132,15 @@ def _layer_norm_run(inputs, attrs, out):
 
 # ------------------------------------------------------------------ group norm
 
+def _check_has_channels(arr):
+    """torch's C++ reads input.size(0) and size(1): its IndexError for fewer dims."""
+    if arr.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    if arr.ndim == 1:
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but "
+                         "got 1)")
+
+
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     r"""Group normalisation: the channels (dim 1) of each sample are split into
     `num_groups` groups, each normalised by its own mean and biased variance, then the
@@ -151,24 +160,29 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     return dispatch("group_norm", input, num_groups, weight, bias, eps)
 
 
-def _group_norm_arrays(input, num_groups, weight=None, bias=None, eps=1e-5):
+def _group_norm_arrays(input, num_groups, weight=None, bias=None, eps=1e-5, *,
+                       python_checks=True):
     return _arrays_of(input, weight, bias)
 
 
-def _group_norm_normalize(input, num_groups, weight=None, bias=None, eps=1e-5):
+def _group_norm_normalize(input, num_groups, weight=None, bias=None, eps=1e-5, *,
+                          python_checks=True):
+    """`python_checks` False: torch.group_norm, without F.group_norm's Python checks."""
     arr = as_array(input)
-    if arr.ndim < 2:
-        raise RuntimeError(
-            f"Expected at least 2 dimensions for input tensor but received {arr.ndim}")
-    # torch's Python wrapper checks this shape (with Python's own //) before its parser
-    size = [arr.shape[0] * arr.shape[1] // num_groups, num_groups] + list(arr.shape[2:])
-    if size[0] * math.prod(size[2:]) == 1:
-        raise ValueError(
-            f"Expected more than 1 value per channel when training, got input size {size}")
+    if python_checks:
+        if arr.ndim < 2:
+            raise RuntimeError(
+                f"Expected at least 2 dimensions for input tensor but received {arr.ndim}")
+        # torch's Python wrapper checks this shape (with Python's // ) before its parser
+        size = [arr.shape[0] * arr.shape[1] // num_groups, num_groups] + list(arr.shape[2:])
+        if size[0] * math.prod(size[2:]) == 1:
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size {size}")
     num_groups = int_arg(num_groups, "group_norm", "num_groups", 2)
     tensor_args("group_norm", ("weight", weight, 3), ("bias", bias, 4))
     eps = float_arg(eps, "group_norm", "eps", 5)
     inputs = _arrays_of(arr, weight, bias)
+    _check_has_channels(arr)
     channels = arr.shape[1]
     if num_groups <= 0:
         raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
@@ -233,9 +247,11 @@ def _instance_norm_arrays(input, running_mean=None, running_var=None, weight=Non
 
 
 def _instance_norm_normalize(input, running_mean=None, running_var=None, weight=None,
-                             bias=None, use_input_stats=True, momentum=0.1, eps=1e-5):
+                             bias=None, use_input_stats=True, momentum=0.1, eps=1e-5, *,
+                             python_checks=True):
+    """`python_checks` False: torch.instance_norm, without F.instance_norm's check."""
     arr = as_array(input)
-    if use_input_stats and math.prod(arr.shape[2:]) == 1:
+    if python_checks and use_input_stats and math.prod(arr.shape[2:]) == 1:
         raise ValueError("Expected more than 1 spatial element when training, got input "
                          f"size torch.Size({list(arr.shape)})")
     # the positions of torch.instance_norm(input, weight, bias, running_mean, ...)
@@ -248,6 +264,7 @@ def _instance_norm_normalize(input, running_mean=None, running_var=None, weight=
     if not use_input_stats and (running_mean is None or running_var is None):
         raise RuntimeError("Expected running_mean and running_var to be defined when "
                            "use_input_stats is false")
+    _check_has_channels(arr)
     batch, channels = arr.shape[:2]
     named = dict(zip(("running_mean", "running_var", "weight", "bias"), inputs[1:]))
     for name in ("weight", "bias", "running_mean", "running_var"):
