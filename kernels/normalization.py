@@ -87,10 +87,10 @@ def rows_scale_shift(x, chunk, scale, shift, out):
             dst[i] = src[i] * a + b
 
 
-@njit(parallel=True, cache=True)
-def rows_affine(x, chunk, mean, mean_low, rstd, weight, bias, out):
-    """out[r, i] = (x[r, i] - mean[r] - mean_low[r]) * rstd[r] * weight[i] + bias[i], piece
-    by piece (layer norm when its rows are too few to occupy the threads one row each)."""
+@njit(parallel=True, cache=True, fastmath=_FMA)
+def rows_affine(x, chunk, mean, rstd, weight, bias, out):
+    """out[r, i] = (x[r, i] - mean[r]) * rstd[r] * weight[i] + bias[i], piece by piece
+    (layer norm when its rows are too few to occupy the threads one row each)."""
     rows, length = x.shape
     pieces = (length + chunk - 1) // chunk
     for t in prange(rows * pieces):
@@ -98,22 +98,21 @@ def rows_affine(x, chunk, mean, mean_low, rstd, weight, bias, out):
         start = (t % pieces) * chunk
         stop = min(start + chunk, length)
         m = mean[r]
-        low = mean_low[r]
         a = rstd[r]
         src = x[r, start:stop]
         dst = out[r, start:stop]
         w = weight[start:stop]
         b = bias[start:stop]
         for i in range(src.shape[0]):
-            dst[i] = ((src[i] - m) - low) * a * w[i] + b[i]
+            dst[i] = (src[i] - m) * a * w[i] + b[i]
 
 
-@njit(parallel=True, cache=True)
-def layer_norm_rows(x, weight, bias, eps, mean, mean_low, rstd, out):
+@njit(parallel=True, cache=True, fastmath=_FMA)
+def layer_norm_rows(x, weight, bias, eps, mean, rstd, out):
     """Layer norm of each row of x (R, D) with one thread per row: the row's statistics
-    (stored in mean[r] + mean_low[r] and rstd[r], x's dtype), then out[r, i] =
-    (x[r, i] - mean[r] - mean_low[r]) * rstd[r] * weight[i] + bias[i] while the row is in
-    cache."""
+    (stored in mean[r] and rstd[r], x's dtype), then out[r, i] = (x[r, i] - mean[r]) *
+    rstd[r] * weight[i] + bias[i] while the row is in cache. Subtracting the mean before
+    scaling keeps rows far from 0 as precise as torch's x * rstd - mean * rstd or more."""
     rows, length = x.shape
     for r in prange(rows):
         k = np.float64(x[r, 0])
@@ -123,13 +122,13 @@ def layer_norm_rows(x, weight, bias, eps, mean, mean_low, rstd, out):
         if var < 0.0:
             var = 0.0
         mean[r] = k + m
-        mean_low[r] = (k + m) - np.float64(mean[r])
         rstd[r] = 1.0 / np.sqrt(var + eps)
         high = mean[r]
-        low = mean_low[r]
         a = rstd[r]
+        src = x[r]
+        dst = out[r]
         for i in range(length):
-            out[r, i] = ((x[r, i] - high) - low) * a * weight[i] + bias[i]
+            dst[i] = (src[i] - high) * a * weight[i] + bias[i]
 
 
 @njit(parallel=True, cache=True, fastmath=_FMA)

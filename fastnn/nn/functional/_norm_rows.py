@@ -75,13 +75,6 @@ def inverse_std(var, eps):
         return 1.0 / np.sqrt(var + eps)
 
 
-def split_mean(mean, dtype):
-    """`mean` (float64) as a high part of `dtype` and the residue, also of `dtype`."""
-    high = mean.astype(dtype)
-    with np.errstate(invalid="ignore"):
-        return high, (mean - high).astype(dtype)
-
-
 def scale_shift_rows(x2, mean, rstd, weight, bias, channels, out2):
     """out2 = x2 * scale + shift per row of (N*C, L) `x2`, with torch's scale = rstd *
     weight[c] and shift = bias[c] - mean * scale (rows' mean and rstd in float64),
