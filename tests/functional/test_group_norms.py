@@ -327,3 +327,14 @@ def test_top_level_functions_as_torchs(torch, rng):
         targs = [tt(torch, a) if isinstance(a, np.ndarray) else a for a in rest]
         raises_like(lambda: getattr(torch, name)(*targs),
                     lambda: getattr(fastnn, name)(*rest))
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 4), (2, 3, 0)])
+def test_instance_norm_running_stats_of_empty_input_as_torch(torch, shape):
+    """torch averages the N updated copies of the running stats: over N = 0, NaN."""
+    rm, rv = np.zeros(3, np.float32), np.ones(3, np.float32)
+    trm, trv = torch.zeros(3), torch.ones(3)
+    F.instance_norm(np.zeros(shape, np.float32), rm, rv, momentum=0.5)
+    torch.nn.functional.instance_norm(torch.zeros(shape), trm, trv, momentum=0.5)
+    np.testing.assert_array_equal(rm, trm.numpy())
+    np.testing.assert_array_equal(rv, trv.numpy())

@@ -295,9 +295,13 @@ def _check_float_stat(arr, name):
 
 def _instance_norm_run(inputs, attrs, out):
     arr, running_mean, running_var, weight, bias = inputs
+    batch, channels = arr.shape[:2]
+    if batch == 0 and attrs.use_input_stats and running_mean is not None:
+        # torch averages the updated copies over zero samples: NaN statistics
+        running_mean[...] = np.nan
+        running_var[...] = np.nan
     if arr.size == 0:
         return
-    batch, channels = arr.shape[:2]
     rows = batch * channels
     src = kernel_array(arr).reshape(rows, -1)
     if attrs.use_input_stats:
