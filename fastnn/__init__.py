@@ -21,6 +21,7 @@ from ._functions import (
     relu, relu_, sigmoid, tanh, softmax, log_softmax, exp, abs, pow, clamp, clip, where,
     matmul, mm, max, min, maximum, minimum, argmax, argmin, sum, mean, prod, std, var, any,
     all, sort, nonzero, t, masked_fill)
+from ._norm_functions import layer_norm, group_norm, instance_norm
 from . import backends
 from . import ops
 from ._view_ops import add
@@ -60,7 +61,7 @@ __all__ = [
     "cfloat", "cdouble", "cuda", "nn", "backends", "load", "save", "optimize_for_inference", "ops", "add",
     "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "exp", "clamp", "clip",
     "where", "matmul", "mm", "maximum", "minimum", "argmax", "argmin", "mean", "prod", "std",
-    "var", "sort", "nonzero", "t", "masked_fill"]
+    "var", "sort", "nonzero", "t", "masked_fill", "layer_norm", "group_norm", "instance_norm"]
 
 # Bound last: importing the `fastnn.tensor` submodule sets the package attribute
 # `tensor` to the module; `fastnn.tensor` must be the factory function.

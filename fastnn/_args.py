@@ -28,6 +28,10 @@ def int_tuple_arg(values, fn, name="size"):
     """A torch `tuple of ints` argument given as varargs or as one sequence."""
     if len(values) == 1 and isinstance(values[0], (tuple, list)):
         values = values[0]
+        # torch's parser reads one sequence as ints only if its first element is one
+        if values and not _is_int(values[0]):
+            raise TypeError(f"{fn}(): argument '{name}' (position 1) must be tuple of ints, "
+                            f"but found element of type {type(values[0]).__name__} at pos 0")
     elif len(values) == 1 and not _is_int(values[0]):
         raise TypeError(f"{fn}(): argument '{name}' (position 1) must be tuple of ints, "
                         f"not {type(values[0]).__name__}")

@@ -24,6 +24,8 @@ from fastnn.nn._frozen import freeze
 
 FAMILIES = {"conv1d": "conv", "conv2d": "conv", "conv3d": "conv", "max_pool1d": "pooling",
             "max_pool2d": "pooling", "max_pool3d": "pooling", "linear": "linear",
+            "layer_norm": "normalization", "group_norm": "normalization",
+            "instance_norm": "normalization", "local_response_norm": "normalization",
             "model": "models"}
 
 
@@ -133,6 +135,19 @@ def _linear(batch, c_in, c_out):
     return make
 
 
+def _norm(op, shape, *args, affine=0):
+    """F.<op>(x, *args, weight, bias) with `affine` elements of weight and bias (0: none)."""
+    def make(dtype):
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal(shape).astype(dtype)
+        params = tuple(rng.standard_normal(affine).astype(dtype) for _ in range(2)) \
+            if affine else ()
+        theirs = _torch_call(lambda torch: getattr(torch.nn.functional, op), x, *args,
+                             *params)
+        return Workload(op, (x, *args, *params), {}, theirs, 2 * x.nbytes)
+    return make
+
+
 def _model(name, optimized=False, **input_args):
     def make(dtype):
         from fastnn import examples
@@ -226,6 +241,20 @@ CASES = [
          "GB/s"),
     Case("linear", "256x1024 @ 1024->1024", _linear(256, 1024, 1024)),
     Case("linear", "1x4096 @ 4096->1000", _linear(1, 4096, 1000), smoke=True),
+    Case("group_norm", "GroupNorm(32, 256) n1 56x56", _norm("group_norm", (1, 256, 56, 56), 32,
+                                                            affine=256), "GB/s", smoke=True),
+    Case("group_norm", "GroupNorm(32, 128) n8 28x28", _norm("group_norm", (8, 128, 28, 28), 32,
+                                                            affine=128), "GB/s"),
+    Case("layer_norm", "LayerNorm(768) ViT-B 8x197x768",
+         _norm("layer_norm", (8, 197, 768), (768,), affine=768), "GB/s"),
+    Case("layer_norm", "LayerNorm((64, 56, 56)) n1 64ch 56x56",
+         _norm("layer_norm", (1, 64, 56, 56), (64, 56, 56)), "GB/s"),
+    Case("instance_norm", "InstanceNorm2d(64) n1 112x112",
+         _norm("instance_norm", (1, 64, 112, 112)), "GB/s"),
+    Case("instance_norm", "InstanceNorm2d(128, affine) n4 64x64",
+         _norm("instance_norm", (4, 128, 64, 64), None, None, affine=128), "GB/s"),
+    Case("local_response_norm", "LocalResponseNorm(5) AlexNet n1 96ch 55x55",
+         _norm("local_response_norm", (1, 96, 55, 55), 5), "GB/s"),
     Case("model", "LeNet batch 1", _model("lenet", batch_size=1), None, smoke=True),
     Case("model", "ResNet-18 batch 1 224x224", _model("resnet", batch_size=1), None),
     Case("model", "ResNet-18 batch 1 224x224, optimized",

@@ -27,6 +27,14 @@ def _linear_numpy_ref(x, w, b=None):
     return x @ w.T + (0 if b is None else b)
 
 
+def _instance_norm_eval(fn):
+    """instance_norm with the running statistics (use_input_stats=False: the sample's
+    running stats are read, not updated; the hostile sweep mutates the other arguments)."""
+    def call(x, running_mean, running_var, weight, bias, **kwargs):
+        return fn(x, running_mean, running_var, weight, bias, False, **kwargs)
+    return call
+
+
 def _conv(nd, samples):
     return OpInfo(f"conv{nd}d", getattr(F, f"conv{nd}d"), f"nn.functional.conv{nd}d", samples,
                   numpy_ref=_conv_numpy_ref, reference_inputs=conv_inputs(nd), rtol32=1e-4,
@@ -100,6 +108,22 @@ LINEAR_AND_NORM = [
                                  label="eval"),
                           Sample((4, 3, 5, 2), None, None, (3,), (3,), training=True,
                                  label="train")], rtol32=1e-4),
+    # weight and bias follow a non-array argument: their own tests (test_group_norms.py)
+    _entry("layer_norm", [Sample((3, 4, 5), normalized_shape=(4, 5), eps=1e-5),
+                          Sample((2, 6), normalized_shape=[6], label="1d")],
+           rtol32=1e-4, nan_fills=False),
+    _entry("group_norm", [Sample((2, 6, 5), num_groups=3, eps=1e-5),
+                          Sample((2, 4, 3, 3), num_groups=2, label="2d")],
+           rtol32=1e-4, nan_fills=False),
+    _entry("instance_norm", [Sample((2, 3, 4, 4), None, None, (3,), (3,), eps=1e-5,
+                                    momentum=0.1)], rtol32=1e-4, nan_fills=False),
+    OpInfo("instance_norm_eval", _instance_norm_eval(F.instance_norm),
+           lambda torch: _instance_norm_eval(torch.nn.functional.instance_norm),
+           [Sample((2, 3, 5), (3,), (3,), (3,), (3,), positive=(2,), momentum=0.2)],
+           op="instance_norm", rtol32=1e-4, nan_fills=False),
+    _entry("local_response_norm", [Sample((2, 5, 4, 3), size=3, alpha=1e-2, beta=0.75, k=1.0),
+                                   Sample((2, 4, 6), size=2, label="3d")],
+           rtol32=1e-4, nan_fills=False),
 ]
 
 DROPOUT = [

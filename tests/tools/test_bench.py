@@ -55,8 +55,9 @@ def test_workload_frozen_freezes_conv_weights_only():
 def test_case_table_labels_families_and_smoke_cases():
     labels = [case.label for case in _bench.CASES]
     assert len(labels) == len(set(labels))
-    assert {case.family for case in _bench.CASES} == {"conv", "pooling", "linear", "models"}
-    for family in ("conv", "pooling", "linear", "models"):
+    families = {"conv", "pooling", "linear", "normalization", "models"}
+    assert {case.family for case in _bench.CASES} == families
+    for family in families:
         assert [c for c in _bench.CASES if c.family == family and c.smoke]
     for case in _bench.CASES:
         assert case.group == "model" or case.group in backends.ops()
@@ -96,6 +97,21 @@ def test_asv_parameters_in_smoke_mode(monkeypatch):
     if _peakmem.available():        # im2col_gemm's column buffer: 64*9 rows of 56*56
         bench.setup("im2col_gemm", cases[0], "float32")
         assert bench.track_extra_bytes("im2col_gemm", cases[0], "float32") > 6e6
+
+
+def test_asv_normalization_cases_run_against_torch(monkeypatch, torch):
+    monkeypatch.setenv("FASTNN_ASV_SMOKE", "1")
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    for name in [m for m in sys.modules if m == "benchmarks" or m.startswith("benchmarks.")]:
+        monkeypatch.delitem(sys.modules, name)
+    norm = importlib.import_module("benchmarks.bench_normalization").Normalization
+    variants, cases, dtypes = norm.params
+    assert variants == ["default", "torch"] and cases == ["group_norm GroupNorm(32, 256) n1 56x56"]
+    ours, theirs = norm(), norm()
+    ours.setup("default", cases[0], "float32")
+    theirs.setup("torch", cases[0], "float32")
+    np.testing.assert_allclose(ours.fn(), theirs.fn().numpy(), rtol=1e-4, atol=1e-4)
+    assert ours.track_gbps("default", cases[0], "float32") > 0
 
 
 # ---------------------------------------------------------------- argument checks

@@ -4,5 +4,7 @@ from ._padding import *         # noqa: F401,F403
 from ._pooling import *         # noqa: F401,F403
 from ._linear import *          # noqa: F401,F403
 from ._normalization import *   # noqa: F401,F403
+from ._group_norms import *     # noqa: F401,F403
+from ._local_response_norm import *  # noqa: F401,F403
 from ._dropout import *         # noqa: F401,F403
 from ._activation import *      # noqa: F401,F403

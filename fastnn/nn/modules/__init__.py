@@ -5,5 +5,6 @@ from .conv import *            # noqa: F401,F403
 from .pooling import *         # noqa: F401,F403
 from .linear import *          # noqa: F401,F403
 from .normalization import *   # noqa: F401,F403
+from .group_norms import *     # noqa: F401,F403
 from .dropout import *         # noqa: F401,F403
 from .activation import *      # noqa: F401,F403

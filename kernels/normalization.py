@@ -1,0 +1,201 @@
+"""Per-row normalisation kernels: layer, group and instance norm, local response norm.
+
+Statistics are one pass over each row, of the deviations from the row's first element
+(summed in the input's dtype over short blocks, the blocks in float64): shifting by a
+member of the row keeps ``E[d^2] - E[d]^2`` free of cancellation however large the row's
+mean is against its spread, and a NaN or inf anywhere in the row makes that row's mean or
+variance NaN (as torch) while other rows stay finite.
+
+A row can be split into `chunk`-long pieces so that few long rows (batch-1 GroupNorm) still
+spread over every thread; the caller adds the pieces' sums.
+"""
+import numpy as np
+from numba import prange
+
+from ._target import njit
+
+# x * a + b may be one fused multiply-add (one rounding); nothing that changes NaN or inf.
+_FMA = {"contract"}
+# fastmath without nnan/ninf: a reduction may be reassociated (vectorised) while NaN and
+# inf still propagate exactly as in torch.
+_REDUCE_MATH = {"contract", "reassoc", "nsz", "arcp"}
+
+
+# Blocks of this many elements are summed in the input's dtype (vectorised), the blocks'
+# sums in float64: the deviations from the row's first element are small and a block is
+# short, so a float32 block sum loses little while it runs at float32 SIMD width (the
+# large-mean tests in tests/functional/test_group_norms.py hold it to exact results).
+_BLOCK = 256
+
+
+@njit(cache=True, fastmath=_REDUCE_MATH)
+def _block_sums(v, k):
+    """(sum of d, sum of d * d) over one block v (1-D, at most _BLOCK long), d = v[i] - k,
+    in v's dtype (k is of that dtype). Only this reduction is reassociated."""
+    s = v[0] - v[0]
+    q = s
+    for i in range(v.shape[0]):
+        d = v[i] - k
+        s += d
+        q += d * d
+    return s, q
+
+
+@njit(cache=True)
+def _shifted_sums(v, k):
+    """(sum of d, sum of d * d) over the 1-D array v, d = v[i] - k, accumulated in float64
+    over blocks of _BLOCK elements (k is of v's dtype: a member of the row)."""
+    s = 0.0
+    q = 0.0
+    n = v.shape[0]
+    for start in range(0, n, _BLOCK):
+        bs, bq = _block_sums(v[start:min(start + _BLOCK, n)], k)
+        s += np.float64(bs)
+        q += np.float64(bq)
+    return s, q
+
+
+@njit(parallel=True, cache=True)
+def row_shifted_sums(x, chunk, sums, squares):
+    """For x (R, L): sums[r, c] and squares[r, c] = the sum of d and of d*d over piece c
+    (``[c*chunk, (c+1)*chunk)``) of row r, where d = x[r, i] - x[r, 0], in float64."""
+    rows, length = x.shape
+    pieces = sums.shape[1]
+    for t in prange(rows * pieces):
+        r = t // pieces
+        c = t % pieces
+        start = c * chunk
+        stop = min(start + chunk, length)
+        sums[r, c], squares[r, c] = _shifted_sums(x[r, start:stop], x[r, 0])
+
+
+@njit(parallel=True, cache=True, fastmath=_FMA)
+def rows_scale_shift(x, chunk, scale, shift, out):
+    """out[r, i] = x[r, i] * scale[r] + shift[r], piece by piece (group and instance norm
+    on (N*C, L) rows, scale = rstd * weight and shift = bias - mean * scale: torch's form,
+    so that inf and NaN in the parameters land where torch's do)."""
+    rows, length = x.shape
+    pieces = (length + chunk - 1) // chunk
+    for t in prange(rows * pieces):
+        r = t // pieces
+        start = (t % pieces) * chunk
+        stop = min(start + chunk, length)
+        a = scale[r]
+        b = shift[r]
+        src = x[r, start:stop]      # loops from 0 over a slice: no negative-index checks
+        dst = out[r, start:stop]
+        for i in range(src.shape[0]):
+            dst[i] = src[i] * a + b
+
+
+@njit(parallel=True, cache=True, fastmath=_FMA)
+def rows_affine(x, chunk, mean, rstd, weight, bias, out):
+    """out[r, i] = (x[r, i] - mean[r]) * rstd[r] * weight[i] + bias[i], piece by piece
+    (layer norm when its rows are too few to occupy the threads one row each)."""
+    rows, length = x.shape
+    pieces = (length + chunk - 1) // chunk
+    for t in prange(rows * pieces):
+        r = t // pieces
+        start = (t % pieces) * chunk
+        stop = min(start + chunk, length)
+        m = mean[r]
+        a = rstd[r]
+        src = x[r, start:stop]
+        dst = out[r, start:stop]
+        w = weight[start:stop]
+        b = bias[start:stop]
+        for i in range(src.shape[0]):
+            dst[i] = (src[i] - m) * a * w[i] + b[i]
+
+
+@njit(parallel=True, cache=True, fastmath=_FMA)
+def layer_norm_rows(x, weight, bias, eps, mean, rstd, out):
+    """Layer norm of each row of x (R, D) with one thread per row: the row's statistics
+    (stored in mean[r] and rstd[r], x's dtype), then out[r, i] = (x[r, i] - mean[r]) *
+    rstd[r] * weight[i] + bias[i] while the row is in cache. Subtracting the mean before
+    scaling keeps rows far from 0 as precise as torch's x * rstd - mean * rstd or more."""
+    rows, length = x.shape
+    for r in prange(rows):
+        k = np.float64(x[r, 0])
+        s, q = _shifted_sums(x[r], x[r, 0])
+        m = s / length
+        var = q / length - m * m
+        if var < 0.0:
+            var = 0.0
+        mean[r] = k + m
+        rstd[r] = 1.0 / np.sqrt(var + eps)
+        high = mean[r]
+        a = rstd[r]
+        src = x[r]
+        dst = out[r]
+        for i in range(length):
+            dst[i] = (src[i] - high) * a * weight[i] + bias[i]
+
+
+@njit(parallel=True, cache=True, fastmath=_FMA)
+def group_norm_rows(x, per_group, weight, bias, eps, mean, var, scale, shift, out):
+    """Group norm with one thread per (sample, group) row of x (N*G, per_group * L): the
+    row's statistics (float64 mean[r], biased var[r]), then each of its channels c as
+    x * scale + shift with torch's scale = rstd * weight[c] and shift = bias[c] - mean *
+    scale (float64 weight and bias; scale and shift rounded to x's dtype through the
+    (N*C,) arrays `scale` and `shift`) while the row is in cache. Instance norm is the
+    case per_group = 1."""
+    rows, length = x.shape
+    channels = weight.shape[0]
+    inner = length // per_group
+    for r in prange(rows):
+        k = np.float64(x[r, 0])
+        s, q = _shifted_sums(x[r], x[r, 0])
+        m = s / length
+        v = q / length - m * m
+        if v < 0.0:
+            v = 0.0
+        mean[r] = k + m
+        var[r] = v
+        rstd = 1.0 / np.sqrt(v + eps)
+        for j in range(per_group):
+            t = r * per_group + j
+            c = t % channels
+            a = rstd * weight[c]
+            scale[t] = a
+            shift[t] = bias[c] - mean[r] * a
+            a = scale[t]
+            b = shift[t]
+            src = x[r, j * inner:(j + 1) * inner]
+            dst = out[r, j * inner:(j + 1) * inner]
+            for i in range(inner):
+                dst[i] = src[i] * a + b
+
+
+@njit(parallel=True, cache=True)
+def local_response_norm(x, size, divisor, alpha, beta, k, out):
+    """x (N, C, S): out = x / (k + alpha * mean of x*x over the channel window)**beta,
+    the window ``[c - size // 2, c + (size - 1) // 2]`` clipped to the channels and
+    divided by `size` (torch pads with zeros). Squares are summed in x's dtype, as torch
+    does, so squares that overflow give what torch gives; `divisor` (= size), alpha, beta
+    and k arrive in x's dtype. beta = 0.75 (AlexNet's, GoogLeNet's) takes two square
+    roots instead of a pow, which does not vectorise."""
+    batch, channels, length = x.shape
+    before = size // 2
+    after = (size - 1) // 2
+    three_quarters = beta == 0.75
+    for t in prange(batch * channels):
+        n = t // channels
+        c = t % channels
+        lo = max(c - before, 0)
+        hi = min(c + after, channels - 1)
+        dst = out[n, c]
+        src = x[n, c]
+        for i in range(length):
+            dst[i] = 0
+        for j in range(lo, hi + 1):
+            row = x[n, j]
+            for i in range(length):
+                dst[i] += row[i] * row[i]
+        if three_quarters:
+            for i in range(length):
+                root = np.sqrt(dst[i] / divisor * alpha + k)
+                dst[i] = src[i] / (root * np.sqrt(root))
+        else:
+            for i in range(length):
+                dst[i] = src[i] / (dst[i] / divisor * alpha + k) ** beta
