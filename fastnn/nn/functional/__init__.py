@@ -6,3 +6,4 @@ from ._linear import *          # noqa: F401,F403
 from ._normalization import *   # noqa: F401,F403
 from ._dropout import *         # noqa: F401,F403
 from ._activation import *      # noqa: F401,F403
+from ._resample import *        # noqa: F401,F403
