@@ -7,3 +7,5 @@ from .linear import *          # noqa: F401,F403
 from .normalization import *   # noqa: F401,F403
 from .dropout import *         # noqa: F401,F403
 from .activation import *      # noqa: F401,F403
+from .upsampling import *      # noqa: F401,F403
+from .pixelshuffle import *    # noqa: F401,F403
