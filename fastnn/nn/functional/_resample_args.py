@@ -148,7 +148,7 @@ def _cpp_arguments(op, output_size, scale_factors, align_corners):
                 if v is None:
                     raise TypeError(f"{op}(): argument 'scale_factors' must be tuple of "
                                     f"floats, but found element of type NoneType at pos "
-                                    f"{pos}")
+                                    f"{pos + 1}")
                 raise _invalid_combination(op, args)
     if len(args) == 4 and not isinstance(align_corners, (bool, np.bool_)):
         raise _invalid_combination(op, args)

@@ -106,6 +106,8 @@ def _pixel_shuffle_meta(inputs, attrs):
 
 def _pixel_unshuffle_meta(inputs, attrs):
     arr, = inputs
+    if arr.size == 0:
+        return arr.shape, _native(arr)     # torch 2.13 returns an empty input's clone
     r = attrs.factor
     c, h, w = arr.shape[-3:]
     return arr.shape[:-3] + (c * r * r, h // r, w // r), _native(arr)
@@ -124,6 +126,8 @@ def _run_pixel_shuffle(inputs, attrs, out):
 
 def _run_pixel_unshuffle(inputs, attrs, out):
     arr, = inputs
+    if arr.size == 0:
+        return
     r = attrs.factor
     batch = arr.shape[:-3]
     c, h, w = arr.shape[-3:]
@@ -136,12 +140,12 @@ def _run_pixel_unshuffle(inputs, attrs, out):
 def _channel_normalize(input, groups):
     arr = as_array(input)
     groups = _factor("channel_shuffle", "groups", groups)
-    if groups <= 0:
-        raise RuntimeError("Number of groups to divide channels in must be positive. Value of "
-                           f"groups:{groups}")
     if arr.ndim <= 2:
         raise RuntimeError("channel_shuffle expects input with > 2 dims, but got input with "
                            f"sizes {_sizes(arr.shape)}")
+    if groups <= 0:
+        raise RuntimeError("Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}")
     if arr.shape[1] % groups:
         raise RuntimeError(f"Number of channels must be divisible by groups. Got "
                            f"{arr.shape[1]} channels and {groups} groups.")
