@@ -140,7 +140,8 @@ def _cpp_arguments(op, output_size, scale_factors, align_corners):
     """The C++ argument parser's type checks: int sizes, float scales, bool align."""
     args = [None, output_size] + ([align_corners] if "linear" in op or "cubic" in op else [])
     args.append(scale_factors)
-    if output_size is not None and not all(_is_integer(v) for v in output_size):
+    if output_size is not None and not all(_is_integer(v) and not isinstance(v, bool)
+                                           for v in output_size):
         raise _invalid_combination(op, args)
     if scale_factors is not None:
         for pos, v in enumerate(scale_factors):
