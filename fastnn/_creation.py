@@ -273,9 +273,10 @@ def unsqueeze(input, dim):
     return wrap(_input(input, "unsqueeze")).unsqueeze(dim)
 
 
-def squeeze(input, dim=None):
-    """A view of `input` without size-1 dims (only `dim`, when given and of size 1)."""
-    return wrap(_input(input, "squeeze")).squeeze(dim)
+def squeeze(input, *args, **kwargs):
+    """``squeeze(input)`` / ``squeeze(input, dim)``: a view of `input` without size-1 dims
+    (only `dim`, when given and of size 1)."""
+    return wrap(_input(input, "squeeze")).squeeze(*args, **kwargs)
 
 
 def numel(input):

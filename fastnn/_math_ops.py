@@ -10,9 +10,7 @@ import numpy as np
 
 from ._args import number_arg, torch_type_name
 from ._registry import Attrs, register_single
-from ._shape_ops import no_meta
 from ._ufunc_rules import result_type
-from .tensor import apply_ufunc
 
 __all__ = []
 
@@ -21,6 +19,16 @@ _plain_view = np.ndarray.view
 
 def _plain(x):
     return _plain_view(x, np.ndarray) if isinstance(x, np.ndarray) else x
+
+
+def _operand(x):
+    """A tensor operand as a plain ndarray (a torch tensor too); numbers, numpy scalars
+    included, stay numbers for torch's promotion."""
+    if isinstance(x, np.ndarray):
+        return _plain_view(x, np.ndarray)
+    if hasattr(x, "__array__") and not isinstance(x, np.generic):
+        return np.asarray(x)
+    return x
 
 
 # ------------------------------------------------------------------ clamp
@@ -49,16 +57,23 @@ def _clamp_arrays(input, min=None, max=None):
             max if isinstance(max, np.ndarray) else None)
 
 
+def _clamp_values(inputs, attrs):
+    x, low, high = (_plain(v) for v in inputs)
+    return (x, low if low is not None else attrs.min, high if high is not None else attrs.max)
+
+
+def _clamp_meta(inputs, attrs):
+    values = [v for v in _clamp_values(inputs, attrs) if v is not None]
+    return np.broadcast_shapes(*(np.shape(v) for v in values)), result_type(values)
+
+
 def _clamp_run(inputs, attrs, out):
-    x, low_array, high_array = inputs
-    result = x
-    low = low_array if low_array is not None else attrs.min
-    high = high_array if high_array is not None else attrs.max
+    x, low, high = _clamp_values(inputs, attrs)
+    # maximum/minimum propagate NaN from either side, as torch's clamp does
     if low is not None:
-        result = apply_ufunc(np.maximum, "__call__", (result, low), None, {}, None)
+        np.maximum(x, low, out=out, casting="unsafe")
     if high is not None:
-        result = apply_ufunc(np.minimum, "__call__", (result, high), None, {}, None)
-    return result
+        np.minimum(out if low is not None else x, high, out=out, casting="unsafe")
 
 
 # ------------------------------------------------------------------ where
@@ -69,7 +84,7 @@ def _where_normalize(condition, input, other):
     if condition.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
                            f"tensor with dtype {torch_type_name(condition.dtype)}")
-    values = [_plain(v) for v in (input, other)]
+    values = [_operand(v) for v in (input, other)]
     if result_type(values) is None:
         raise TypeError(f"where() received an invalid combination of arguments - got "
                         f"(Tensor, {type(input).__name__}, {type(other).__name__})")
@@ -94,5 +109,5 @@ def _where_run(inputs, attrs, out):
     np.copyto(out, np.where(inputs[0], *_where_values(inputs, attrs)), casting="unsafe")
 
 
-register_single("clamp", _clamp_normalize, no_meta, _clamp_run, arrays=_clamp_arrays)
+register_single("clamp", _clamp_normalize, _clamp_meta, _clamp_run, arrays=_clamp_arrays)
 register_single("where", _where_normalize, _where_meta, _where_run)

@@ -9,6 +9,7 @@ Each op's metadata is its result's shape and dtype (a pair of them for ``max(dim
 import numpy as np
 
 from . import _reductions as R
+from ._args import torch_typename
 from ._registry import Attrs
 from ._shape_ops import register_method
 
@@ -132,7 +133,10 @@ def _nonzero_normalize(input, *args, as_tuple=False):
     if args:
         raise TypeError(f"nonzero() takes from 1 to 0 positional arguments but "
                         f"{len(args)} were given")
-    return (input,), Attrs(as_tuple=bool(as_tuple))
+    if as_tuple is not True and as_tuple is not False:     # keyword-only: no position
+        raise TypeError(f"nonzero(): argument 'as_tuple' must be bool, not "
+                        f"{torch_typename(as_tuple)}")
+    return (input,), Attrs(as_tuple=as_tuple)
 
 
 def _nonzero_run(inputs, attrs, out):

@@ -37,6 +37,8 @@ _FULL_SIGNATURES = {
     "prod": "(int dim, bool keepdim = False, *, dtype dtype = None)",
     "any": "(tuple of ints dim, bool keepdim = False)",
     "all": "(tuple of ints dim, bool keepdim = False)",
+    "std": "(tuple of ints dim = None, *, Number correction = None, bool keepdim = False)",
+    "var": "(tuple of ints dim = None, *, Number correction = None, bool keepdim = False)",
 }
 
 
@@ -86,6 +88,11 @@ def reduce_attrs(arr, name, args, kwargs):
                                                                   "prod") else None
     bound = _bind(name, args, kwargs, ("dim", "keepdim"))
     keepdim = bool_arg(bound.get("keepdim", False), name, "keepdim", 2)
+    if name == "prod" and "dim" in bound and bound["dim"] is None:     # no dim=None overload
+        raise TypeError(f"prod() received an invalid combination of arguments - got "
+                        f"(Tensor, dim=NoneType), but expected one of:\n"
+                        f" * (Tensor input, *, torch.dtype dtype = None)\n"
+                        f" * (Tensor input, {_FULL_SIGNATURES['prod'][1:]}\n")
     axis = _axis(name, bound.get("dim"), arr.ndim, tuple_ok=name != "prod")
     if name in ("sum", "prod"):
         if dtype is None and arr.dtype.kind in "biu":
@@ -194,9 +201,9 @@ def variance_attrs(arr, name, args, kwargs):
     correction = bound.get("correction")
     if correction is None:
         unbiased = bound.get("unbiased")
-        correction = 1 if unbiased is None or unbiased else 0
+        correction = 1 if unbiased is None or bool_arg(unbiased, name, "unbiased", 2) else 0
     axis = _axis(name, bound.get("dim"), arr.ndim)
-    return axis, correction, bool(bound.get("keepdim", False))
+    return axis, correction, bool_arg(bound.get("keepdim", False), name, "keepdim", 3)
 
 
 def variance_dtype(arr):

@@ -207,6 +207,12 @@ def _inside_out_permutation(gen, n):
     return perm
 
 
+def _native(dtype):
+    """`dtype` in this machine's byte order: a byte-swapped array draws what a native one
+    does (torch has no byte order)."""
+    return dtype.newbyteorder("=")
+
+
 def uniform_fill(arr, low, high, generator):
     """Fills the float array `arr` as ``arr.uniform_(low, high, generator=)`` does."""
     gen = resolve(generator)
@@ -215,7 +221,7 @@ def uniform_fill(arr, low, high, generator):
         values = gen.random(arr.shape, dtype=compute) * (high - low) + low
         np.copyto(arr, values, casting="unsafe")
     else:
-        fill_in_memory_order(arr, uniform(gen, arr.size, arr.dtype, low, high))
+        fill_in_memory_order(arr, uniform(gen, arr.size, _native(arr.dtype), low, high))
     return arr
 
 
@@ -227,7 +233,8 @@ def normal_fill(arr, mean, std, generator):
         values = gen.standard_normal(arr.shape, dtype=compute) * std + mean
         np.copyto(arr, values, casting="unsafe")
     else:
-        values = normal(gen, arr.size, arr.dtype, mean, std, arr.flags.c_contiguous)
+        values = normal(gen, arr.size, _native(arr.dtype), mean, std,
+                        arr.flags.c_contiguous)
         fill_in_memory_order(arr, values)
     return arr
 

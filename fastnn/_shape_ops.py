@@ -13,7 +13,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _registry
-from ._args import _dims_list, infer_shape, int_arg, int_tuple_arg, torch_type_name, wrap_dim
+from ._args import (_dims_list, infer_shape, int_arg, int_tuple_arg, torch_type_name,
+                    torch_typename, wrap_dim)
 from ._registry import Attrs, NO_ATTRS
 
 __all__ = ["IndexSlice", "IndexTensor"]
@@ -124,8 +125,12 @@ def _squeeze_normalize(input, *args, **kwargs):
         args += (kwargs.pop("dim"),)
     if kwargs or len(args) > 1:
         raise TypeError("squeeze() takes at most one argument 'dim'")
-    if not args or args[0] is None:
+    if not args:
         return (input,), Attrs(dim=None)
+    if args[0] is None:
+        raise TypeError("squeeze() received an invalid combination of arguments - got "
+                        "(NoneType), but expected one of:\n * ()\n * (int dim)\n"
+                        " * (tuple of ints dim)\n")
     ndim = input.ndim
     dims = args[0] if isinstance(args[0], (tuple, list)) else (args[0],)
     dims = _dims_list([int_arg(d, "squeeze", "dim") for d in dims], ndim) or ()
@@ -232,7 +237,45 @@ def _index_normalize(input, key):
             arrays.append(part if isinstance(part, np.ndarray) else np.asarray(part))
         else:
             canonical.append(part)          # an int, None, Ellipsis, a numpy integer
+    _check_basic_index(input.shape, canonical)
     return (input, *arrays), Attrs(index=tuple(canonical))
+
+
+def _check_basic_index(shape, parts):
+    """torch's refusals of the ints, slices, None and Ellipsis in an index (an array
+    part's own bounds are numpy's to check)."""
+    consumed = sum(1 for part in parts if part is not None and part is not Ellipsis
+                   and not isinstance(part, (bool, np.bool_)))
+    if consumed > len(shape) and not any(type(part) is IndexTensor for part in parts):
+        if not shape and consumed == 1 and type(parts[-1]) is IndexSlice:
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+        if not shape and consumed == 1:
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python "
+                             "or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a "
+                             "number")
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    dim = 0
+    for position, part in enumerate(parts):
+        if part is Ellipsis:
+            dim += len(shape) - consumed
+        elif part is None or isinstance(part, (bool, np.bool_)):
+            continue
+        elif isinstance(part, (int, np.integer)):
+            # torch names the key position, not the tensor's dim, after a None/Ellipsis
+            if not -shape[dim] <= part < shape[dim]:
+                raise IndexError(f"index {part} is out of bounds for dimension {position} "
+                                 f"with size {shape[dim]}")
+            dim += 1
+        elif type(part) is str:
+            raise TypeError("new(): invalid data type 'str'")
+        elif type(part) in (IndexSlice, IndexTensor):
+            dim += 1 if type(part) is IndexSlice else 0
+            if type(part) is IndexTensor:
+                return              # numpy checks the rest after an array part
+        else:
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long "
+                             f"or byte Variables are valid indices (got "
+                             f"{torch_typename(part)})")
 
 
 def _index_key(inputs, index):
@@ -279,7 +322,10 @@ def _index_kernel_args(inputs, attrs, out, key):
 def _index_run(inputs, attrs, key):
     if key is None:
         key = _numpy_key(_index_key(inputs, attrs.index))
-    return _plain(inputs[0])[key]
+    try:
+        return _plain(inputs[0])[key]
+    except IndexError as error:     # an array part out of bounds: numpy's check, torch's word
+        raise IndexError(str(error).replace(" for axis ", " for dimension ")) from None
 
 
 register_method("view", _view_normalize, _view_run)

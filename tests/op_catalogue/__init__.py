@@ -8,8 +8,8 @@ PyTorch's OpInfo (torch/testing/_internal/opinfo). The generic sweeps iterate it
               owns fresh memory of the metadata the op's schema announces
 * variants    (tests/kernels/test_variants.py): every variant of the op agrees with torch
 
-A new op gets every check by adding one entry to `CATALOGUE` (functional.py,
-arithmetic.py); `tests/runtime/test_catalogue_coverage.py` fails while an op in
+A new op gets every check by adding one entry to the catalogue (functional.py,
+arithmetic.py, tensor_ops.py); `tests/runtime/test_catalogue_coverage.py` fails while an op in
 `fastnn.ops.registered()` has none. A simple op is a few lines:
 
     OpInfo("relu6", F.relu6, "nn.functional.relu6", [Sample((3, 4, 5))])
@@ -74,6 +74,10 @@ class OpInfo:
     variant_tol (float32, float64) tolerance of the variant sweep, rtol = atol
     nan_fills   a NaN input makes every output NaN (False: some; conv, pad, comparisons)
     view        the result may share memory with an input (views, identities)
+    sums        a float reduction whose rounding follows the memory order: the layout
+                sweep compares within rtol (torch's own sums differ by layout)
+    inplace     the op writes its result into its first argument and returns it (torch's
+                trailing underscore): the sweeps expect that argument changed, the others not
     skips       sweep name -> the reason the sweep does not apply
     """
     name: str
@@ -89,6 +93,8 @@ class OpInfo:
     variant_tol: tuple = (2e-4, 1e-10)
     nan_fills: bool = True
     view: bool = False
+    sums: bool = False
+    inplace: bool = False
     skips: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
@@ -146,10 +152,8 @@ def cases(sweep, where=None):
     ``name[-label]``; entries that skip the sweep come out marked skip with their reason.
     `where(entry)` filters."""
     import pytest
-    from .functional import FUNCTIONAL
-    from .arithmetic import ARITHMETIC
     params = []
-    for entry in FUNCTIONAL + ARITHMETIC:
+    for entry in entries():
         if where is not None and not where(entry):
             continue
         marks = ([pytest.mark.skip(reason=f"{entry.name}: {entry.skips[sweep]}")]
@@ -163,7 +167,8 @@ def cases(sweep, where=None):
 def entries():
     from .functional import FUNCTIONAL
     from .arithmetic import ARITHMETIC
-    return FUNCTIONAL + ARITHMETIC
+    from .tensor_ops import TENSOR_OPS
+    return FUNCTIONAL + ARITHMETIC + TENSOR_OPS
 
 
 def compare(got, want, rtol):

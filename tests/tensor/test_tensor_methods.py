@@ -151,3 +151,18 @@ def test_top_level_functions_accept_arrays_and_refuse_others(torch):
     namespace = {}
     exec("from fastnn import *", namespace)
     assert not {"sum", "max", "min", "abs", "pow", "any", "all"} & set(namespace)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")      # torch: a list key is deprecated
+@pytest.mark.parametrize("shape, key", [
+    ((3, 4, 5), (0, 0, 0, 0)), ((3, 4, 5), (..., 7)), ((3, 4, 5), (..., -6)),
+    ((3, 4, 5), (None, 3)), ((3, 4, 5), 2.5), ((3, 4, 5), (0, 2.5)),
+    ((3, 4, 5), np.float32(1)), ((3, 4, 5), "2"), ((3, 4, 5), (1, "a")), ((3, 4, 5), {1: 2}),
+    ((3, 4, 5), (True, 5)), ((3, 4, 5), (..., 0, 7)), ((3, 4, 5), (slice(None), None, 9)),
+    ((3, 4, 5), (None, None, 0, 9)), ((3, 4, 5), (slice(None), ..., None, 9)),
+    ((3, 4, 5), (slice(1, None), -1)), ((3, 4, 5), (None, ..., None)), ((3, 4, 5), [7]),
+    ((), 0), ((), slice(None)), ((), (0, 0)), ((), None), ((), ...),
+])
+def test_indexing_answers_and_refuses_as_torch(shape, key, torch):
+    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    assert_like_torch(lambda: fastnn.from_numpy(x)[key], lambda: torch.from_numpy(x)[key])
