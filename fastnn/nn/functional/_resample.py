@@ -17,7 +17,7 @@ from ..._registry import Attrs
 from ..._dispatch import dispatch
 from ..._runtime import launch
 from ...kernels import resample as _kernels
-from .._utils import as_array, kernel_array
+from .._utils import as_array, kernel_array, thread_scratch
 from . import _resample_index as _index
 from ._pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 from ._resample_args import parse
@@ -136,6 +136,10 @@ def _plan(inputs, interp, meta):
     for i, o, s in zip(in_sizes, out_sizes, interp.scales):
         skip = interp.antialias and i == o
         tables.append(None if skip else _table(interp, dtype, i, o, s))
+    last = tables[-1]
+    if last is not None and not interp.antialias:
+        # the last dimension gathers: its repeating stretch runs without the table
+        tables[-1] = last + (_index.periodic_run(last[0], last[1]),)
     return x_shape, out_shape, tuple(tables)
 
 
@@ -162,12 +166,19 @@ def _run(x, interp, out, plan):
     for n, (axis, table) in reversed(list(enumerate(passes))):
         shape = list(current.shape)
         shape[axis] = out_shape[axis]
-        result = target if n == 0 else np.empty(shape, x.dtype)
-        index, weights, counts = table
+        # two scratch buffers alternate between the passes (trilinear has three)
+        result = target if n == 0 else thread_scratch(
+            f"interpolate{n % 2}", math.prod(shape), x.dtype)[:math.prod(shape)].reshape(
+                shape)
+        index, weights, counts = table[:3]
         work = result.size * index.shape[1]
-        if axis == 3:
+        if axis == 3 and interp.antialias:
+            launch(_kernels.window_last, current.reshape(-1, current.shape[3]),
+                   result.reshape(-1, shape[3]), index[:, 0].copy(), weights, counts,
+                   work=work)
+        elif axis == 3:
             launch(_kernels.weighted_last, current.reshape(-1, current.shape[3]),
-                   result.reshape(-1, shape[3]), index, weights, counts, work=work)
+                   result.reshape(-1, shape[3]), index, weights, *table[3], work=work)
         else:
             outer = math.prod(shape[:axis])
             inner = math.prod(shape[axis + 1:])
