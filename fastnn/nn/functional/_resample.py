@@ -143,6 +143,19 @@ def _plan(inputs, interp, meta):
     return x_shape, out_shape, tuple(tables)
 
 
+def _last_pass(x, out, table, work):
+    """The last dimension's pass: phase by phase when most outputs repeat with a period
+    (integer and simple rational scales), else on blocks of rows (`weighted_last_blocked`)."""
+    index, weights, counts = table[:3]
+    if len(table) == 4:
+        period, step, start, stop = table[3]
+        if 4 * (stop - start) >= 3 * out.shape[1]:
+            launch(_kernels.weighted_last, x, out, index, weights, period, step, start, stop,
+                   work=work)
+            return
+    launch(_kernels.weighted_last_blocked, x, out, index, weights, counts, work=work)
+
+
 def _kernel_args(inputs, interp, out, plan):
     if plan is None:
         return None
@@ -172,13 +185,9 @@ def _run(x, interp, out, plan):
                 shape)
         index, weights, counts = table[:3]
         work = result.size * index.shape[1]
-        if axis == 3 and interp.antialias:
-            launch(_kernels.window_last, current.reshape(-1, current.shape[3]),
-                   result.reshape(-1, shape[3]), index[:, 0].copy(), weights, counts,
-                   work=work)
-        elif axis == 3:
-            launch(_kernels.weighted_last, current.reshape(-1, current.shape[3]),
-                   result.reshape(-1, shape[3]), index, weights, *table[3], work=work)
+        if axis == 3:
+            rows = current.reshape(-1, current.shape[3])
+            _last_pass(rows, result.reshape(-1, shape[3]), table, work)
         else:
             outer = math.prod(shape[:axis])
             inner = math.prod(shape[axis + 1:])
