@@ -55,8 +55,9 @@ def test_workload_frozen_freezes_conv_weights_only():
 def test_case_table_labels_families_and_smoke_cases():
     labels = [case.label for case in _bench.CASES]
     assert len(labels) == len(set(labels))
-    assert {case.family for case in _bench.CASES} == {"conv", "pooling", "linear", "models"}
-    for family in ("conv", "pooling", "linear", "models"):
+    families = {"conv", "pooling", "linear", "models", "resample"}
+    assert {case.family for case in _bench.CASES} == families
+    for family in families:
         assert [c for c in _bench.CASES if c.family == family and c.smoke]
     for case in _bench.CASES:
         assert case.group == "model" or case.group in backends.ops()
