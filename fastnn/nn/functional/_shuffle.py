@@ -1,9 +1,8 @@
 """F.pixel_shuffle, F.pixel_unshuffle and F.channel_shuffle (torch also has them at the top
 level, with torch.native_channel_shuffle): each an op at the door (`fastnn._dispatch`).
 
-They only move data, so each is one numpy transposed copy into the door's output (as fast
-as a Numba loop for these sizes: `python -m fastnn bench --only shuffle`). Like torch's,
-they take any dtype and always return a new tensor.
+They only move data: one parallel kernel over output planes each (`kernels/shuffle.py`).
+Like torch's, they take any dtype and always return a new tensor.
 """
 import operator
 
@@ -12,7 +11,9 @@ import numpy as np
 from ... import _registry
 from ..._dispatch import dispatch
 from ..._registry import Attrs
-from .._utils import as_array
+from ..._runtime import launch
+from ...kernels import shuffle as _kernels
+from .._utils import as_array, kernel_array
 from ._pool_args import _sizes
 
 __all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle"]
@@ -113,28 +114,24 @@ def _pixel_unshuffle_meta(inputs, attrs):
     return arr.shape[:-3] + (c * r * r, h // r, w // r), _native(arr)
 
 
+def _planes(arr):
+    """`arr` as (batch, C, H, W): the leading dimensions flattened."""
+    return arr.reshape((-1,) + arr.shape[-3:])
+
+
 def _run_pixel_shuffle(inputs, attrs, out):
     arr, = inputs
-    r = attrs.factor
-    batch = arr.shape[:-3]
-    c, h, w = out.shape[-3:]
-    source = arr.reshape(batch + (c, r, r, h // r, w // r))
-    k = len(batch)
-    order = tuple(range(k)) + tuple(k + i for i in (0, 3, 1, 4, 2))
-    out.reshape(batch + (c, h // r, r, w // r, r))[...] = source.transpose(order)
+    if out.size:
+        launch(_kernels.pixel_shuffle, _planes(kernel_array(arr)), _planes(out), attrs.factor,
+               work=out.size)
 
 
 def _run_pixel_unshuffle(inputs, attrs, out):
     arr, = inputs
     if arr.size == 0:
         return
-    r = attrs.factor
-    batch = arr.shape[:-3]
-    c, h, w = arr.shape[-3:]
-    source = arr.reshape(batch + (c, h // r, r, w // r, r))
-    k = len(batch)
-    order = tuple(range(k)) + tuple(k + i for i in (0, 2, 4, 1, 3))
-    out.reshape(batch + (c, r, r, h // r, w // r))[...] = source.transpose(order)
+    launch(_kernels.pixel_unshuffle, _planes(kernel_array(arr)), _planes(out), attrs.factor,
+           work=out.size)
 
 
 def _channel_normalize(input, groups):
@@ -159,11 +156,10 @@ def _channel_meta(inputs, attrs):
 
 def _run_channel_shuffle(inputs, attrs, out):
     arr, = inputs
-    n, c = arr.shape[:2]
-    g = attrs.groups
-    rest = arr.shape[2:]
-    source = arr.reshape((n, g, c // g) + rest).swapaxes(1, 2)
-    out.reshape((n, c // g, g) + rest)[...] = source
+    if out.size:
+        n, c = arr.shape[:2]
+        launch(_kernels.channel_shuffle, kernel_array(arr).reshape(n, c, -1),
+               out.reshape(n, c, -1), attrs.groups, work=out.size)
 
 
 _registry.register_single(
