@@ -146,7 +146,7 @@ _BLOCK = 64
 def weighted_last_blocked(x, out, index, weights, counts):
     """`weighted_last` for any table (counts[o] taps each) on blocks of 64 rows: a block
     is transposed into a scratch (W, 64) so that every tap adds 64 outputs at once, as
-    vector operations (a gather reads one input per tap and output: 2-3x slower on the
+    vector operations (a gather reads one input per tap and output: about 2x slower on the
     antialiased bicubic 448 -> 224, measured). Each output's terms are still added in
     order of k."""
     rows, W = x.shape
