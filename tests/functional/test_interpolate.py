@@ -11,7 +11,7 @@ import fastnn.nn.functional as F
 from torch_compare import assert_like_torch, raises_like
 
 TOL = {np.float32: 1e-4, np.float64: 1e-10}
-ND = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+ND = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3, "lanczos": 2}
 WEIGHTED = ("linear", "bilinear", "bicubic", "trilinear")
 
 
@@ -38,12 +38,14 @@ def _case(rng, mode):
         kw["align_corners"] = bool(rng.random() < 0.5)
     if mode in ("bilinear", "bicubic") and rng.random() < 0.5:
         kw["antialias"] = True
+    if mode == "lanczos":
+        kw["antialias"] = True          # torch's lanczos is antialiased only
     return shape, kw
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "linear", "bilinear", "bicubic",
-                                  "trilinear", "area"])
+                                  "trilinear", "lanczos", "area"])
 def test_sweep_matches_torch(torch, mode, dtype):
     rng = np.random.default_rng(zlib.crc32(f"{mode} {np.dtype(dtype).name}".encode()))
     for _ in range(60):
@@ -94,7 +96,7 @@ def _sprinkle(rng, x, values):
 
 
 @pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "linear", "bilinear", "bicubic",
-                                  "trilinear"])
+                                  "trilinear", "lanczos"])
 def test_nan_and_inf_land_where_torch_puts_them(torch, mode):
     rng = np.random.default_rng(2)
     for _ in range(40):
@@ -117,7 +119,7 @@ def test_antialias_to_width_one_repeats_the_first_row_as_torch(torch):
     """torch 2.13's antialiased vertical pass into a width-1 output writes each plane's
     first row everywhere; followed."""
     x = np.arange(2 * 2 * 7 * 3, dtype=np.float64).reshape(2, 2, 7, 3)
-    for mode in ("bilinear", "bicubic"):
+    for mode in ("bilinear", "bicubic", "lanczos"):
         got = F.interpolate(x, size=(14, 1), mode=mode, antialias=True)
         want = torch.nn.functional.interpolate(torch.from_numpy(x), size=(14, 1), mode=mode,
                                                antialias=True)
@@ -183,6 +185,9 @@ ERRORS = [
     ((1, 2, 5, 5, 5), dict(size=3, mode="bilinear")),
     ((1, 2, 5, 5), dict(size=3, mode="lanczos", align_corners=True, antialias=True)),
     ((1, 2, 5, 5), dict(size=3, mode="lanczos")),
+    ((1, 2, 5), dict(size=3, mode="lanczos", antialias=True)),
+    ((1, 2, 5), dict(size=3, mode="lanczos")),
+    ((1, 2, 5, 5, 5), dict(size=3, mode="lanczos")),
     ((1, 2, 5, 5), dict(scale_factor=float("nan"))),
     ((1, 2, 5, 5), dict(scale_factor=float("inf"))),
     ((1, 2, 5, 5), dict(scale_factor=float("nan"), recompute_scale_factor=True)),
@@ -218,12 +223,6 @@ def test_argument_parser_errors_start_like_torchs(torch, kw, head):
 def test_integer_input_refused():
     with pytest.raises(TypeError, match="input must be float32 or float64, got int32"):
         F.interpolate(np.zeros((1, 1, 2, 2), np.int32), scale_factor=2)
-
-
-def test_lanczos_says_it_is_missing():
-    with pytest.raises(NotImplementedError, match="lanczos"):
-        F.interpolate(np.zeros((1, 1, 4, 4), np.float32), size=2, mode="lanczos",
-                      antialias=True)
 
 
 @pytest.mark.parametrize("name, kw", [

@@ -139,6 +139,8 @@ RESAMPLE = [
             Sample((1, 2, 6, 5), size=(9, 4), mode="bicubic", align_corners=True,
                    label="bicubic"),
             Sample((1, 2, 9, 8), size=(4, 5), mode="bilinear", antialias=True, label="aa"),
+            Sample((1, 2, 9, 8), size=(5, 11), mode="lanczos", antialias=True,
+                   label="lanczos"),
             Sample((1, 2, 3, 4, 5), scale_factor=1.5, mode="trilinear", label="trilinear"),
             Sample((1, 2, 6), scale_factor=2.5, mode="linear",
                    recompute_scale_factor=True, label="linear")],

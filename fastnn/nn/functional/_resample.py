@@ -36,14 +36,16 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         size: the output's spatial size (an int or one per dimension)
         scale_factor: multiplier of the spatial size (a float or one per dimension); the
             output size is ``floor(in * scale_factor)``
-        mode: ``'nearest'``, ``'nearest-exact'``, ``'linear'`` (3-D), ``'bilinear'`` and
-            ``'bicubic'`` (4-D), ``'trilinear'`` (5-D) or ``'area'`` (adaptive average
-            pooling). Default: ``'nearest'``
+        mode: ``'nearest'``, ``'nearest-exact'``, ``'linear'`` (3-D), ``'bilinear'``,
+            ``'bicubic'`` and ``'lanczos'`` (4-D; lanczos with antialias only),
+            ``'trilinear'`` (5-D) or ``'area'`` (adaptive average pooling).
+            Default: ``'nearest'``
         align_corners: for the interpolating modes, map the corner pixels' centres onto
             each other. Default: ``False``
         recompute_scale_factor: compute the output size, then interpolate with the scale
             it implies rather than the given `scale_factor`
-        antialias: widen the bilinear / bicubic filter when downsampling (4-D input)
+        antialias: widen the bilinear / bicubic / lanczos filter when downsampling (4-D
+            input)
 
     Examples::
 
@@ -107,7 +109,7 @@ def _pad3(values, fill):
 def _table(interp, dtype, in_size, out_size, scale):
     if interp.antialias:
         return _index.antialiased(dtype, in_size, out_size, interp.align_corners, scale,
-                                  interp.kind == "cubic")
+                                  interp.kind)
     table = _index.cubic if interp.kind == "cubic" else _index.linear
     return table(dtype, in_size, out_size, interp.align_corners, scale)
 

@@ -34,7 +34,7 @@ _INT64_LIMIT = 2.0 ** 63
 
 class Interp(NamedTuple):
     op: str                 # the torch op the call reaches (upsample_bilinear2d, ...)
-    kind: str               # nearest, nearest-exact, linear, cubic, area
+    kind: str               # nearest, nearest-exact, linear, cubic, lanczos, area
     nd: int                 # spatial dimensions
     output_size: tuple
     scales: tuple           # per dimension: the scale factor the kernel uses, or None
@@ -118,7 +118,7 @@ def _front(arr, size, scale_factor, mode, align_corners, recompute_scale_factor,
             raise ValueError("Lanczos mode does not support align_corners=True")
         if not antialias:
             raise ValueError("Lanczos mode requires antialias=True")
-        raise NotImplementedError("fastnn does not implement mode='lanczos' yet")
+        return "_upsample_lanczos2d_aa", output_size, scale_factors, align_corners
     if op is None:
         try:
             wanted = _WRONG_RANK.get((mode, arr.ndim))
@@ -138,7 +138,8 @@ def _front(arr, size, scale_factor, mode, align_corners, recompute_scale_factor,
 
 def _cpp_arguments(op, output_size, scale_factors, align_corners):
     """The C++ argument parser's type checks: int sizes, float scales, bool align."""
-    args = [None, output_size] + ([align_corners] if "linear" in op or "cubic" in op else [])
+    aligned = any(word in op for word in ("linear", "cubic", "lanczos"))
+    args = [None, output_size] + ([align_corners] if aligned else [])
     args.append(scale_factors)
     if output_size is not None and not all(_is_integer(v) and not isinstance(v, bool)
                                            for v in output_size):
@@ -189,6 +190,8 @@ def _kind(op):
         return "nearest-exact"
     if "nearest" in op:
         return "nearest"
+    if "lanczos" in op:
+        return "lanczos"
     return "cubic" if "bicubic" in op else "linear"
 
 

@@ -130,12 +130,30 @@ def _cubic_filter(x, t):
                     np.where(x < 2, _cubic2(x, a), t(0))).astype(x.dtype)
 
 
-def antialiased(dtype, in_size, out_size, align_corners, scale, cubic_filter):
-    """The taps of _upsample_bilinear2d_aa / _upsample_bicubic2d_aa (Pillow's resampling):
-    the filter widened by the scale when downsampling, the weights normalised to sum 1."""
+def _lanczos_filter(x, t):
+    # Pillow's Lanczos-3: sinc(x) * sinc(x / 3) for |x| < 3; x / 3.0 is a double
+    x = np.abs(x)
+    third = (x.astype(np.float64) / 3.0).astype(x.dtype)
+    return np.where(x < 3, _sinc(x, t) * _sinc(third, t), t(0)).astype(x.dtype)
+
+
+def _sinc(x, t):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        px = x * t(np.pi)
+        return np.where(x == 0, t(1), np.sin(px) / px).astype(x.dtype)
+
+
+_FILTERS = {"linear": (2, _linear_filter), "cubic": (4, _cubic_filter),
+            "lanczos": (6, _lanczos_filter)}
+
+
+def antialiased(dtype, in_size, out_size, align_corners, scale, kind):
+    """The taps of _upsample_{bilinear,bicubic,lanczos}2d_aa (Pillow's resampling): the
+    filter (`kind`: linear, cubic or lanczos) widened by the scale when downsampling, the
+    weights normalised to sum 1."""
     dtype = np.dtype(dtype)
     t = dtype.type
-    interp_size = 4 if cubic_filter else 2
+    interp_size, aa_filter = _FILTERS[kind]
     s = _area_scale(dtype, in_size, out_size, align_corners, scale)
     support = t(interp_size * 0.5 * float(s)) if s >= 1 else t(interp_size * 0.5)
     max_taps = int(math.ceil(float(support))) * 2 + 1
@@ -152,7 +170,7 @@ def antialiased(dtype, in_size, out_size, align_corners, scale, cubic_filter):
     # (j + xmin - center) is a float, + 0.5 a double, times invscale a double, then float
     offset = ((j[None, :] + xmin[:, None]).astype(dtype) - center[:, None]).astype(np.float64)
     arg = ((offset + 0.5) * float(invscale)).astype(dtype)
-    weights = (_cubic_filter if cubic_filter else _linear_filter)(arg, t)
+    weights = aa_filter(arg, t)
     live = j[None, :] < xsize[:, None]
     weights = np.where(live, weights, t(0)).astype(dtype)
     total = np.zeros(out_size, dtype)
