@@ -54,18 +54,43 @@ def nearest(dtype, in_size, out_size, scale, exact, shortcuts=False):
     return np.minimum(src, in_size - 1)
 
 
+def _split(a):
+    """Veltkamp's split of float64 `a` into two halves of 26 bits each."""
+    c = a * 134217729.0                  # 2**27 + 1
+    high = c - (c - a)
+    return high, a - high
+
+
+def fma(a, b, c):
+    """a * b + c rounded once, as the fused multiply-add torch's kernels are compiled
+    with (GCC contracts a * b + c where the CPU has FMA). float32: exact in float64, then
+    rounded; float64: the product's error (Dekker) and the sum's (Knuth) kept apart and
+    added last, which rounds as the fused operation does except in double-rounding ties.
+    """
+    dtype = np.result_type(a, b, c)
+    if dtype == np.float32:
+        return (np.float64(a) * np.float64(b) + np.float64(c)).astype(np.float32)
+    a, b, c = np.float64(a), np.float64(b), np.float64(c)
+    with np.errstate(all="ignore"):
+        p = a * b
+        ah, al = _split(a)
+        bh, bl = _split(b)
+        product_error = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+        total = p + c
+        z = total - p
+        sum_error = (p - (total - z)) + (c - z)
+        return total + (sum_error + product_error)
+
+
 def _source_index(dtype, scale, out_size, align_corners, cubic):
-    """torch's area_pixel_compute_source_index<T> for every output position."""
+    """torch's area_pixel_compute_source_index<T> for every output position; its
+    scale * (i + 0.5) - 0.5 is one fused multiply-add in torch's build, which decides
+    whether a weight is exactly 0 (and so whether 0 * inf makes NaN)."""
     i = np.arange(out_size).astype(dtype)
     if align_corners:
         return scale * i
     half = dtype.type(0.5)
-    if dtype == np.float32:
-        # torch's kernels are built with FMA contraction: scale * (i + 0.5) - 0.5 is one
-        # fused multiply-add, exact in float64 before its single rounding to float32
-        src = (np.float64(scale) * (i + half).astype(np.float64) - 0.5).astype(dtype)
-    else:
-        src = scale * (i + half) - half
+    src = fma(scale, i + half, -half).astype(dtype)
     return src if cubic else np.maximum(src, dtype.type(0))
 
 
@@ -95,11 +120,14 @@ def linear(dtype, in_size, out_size, align_corners, scale):
 
 
 def _cubic1(x, a):
-    return ((a + 2) * x - (a + 3)) * x * x + 1
+    # ((a + 2) * x - (a + 3)) * x * x + 1, contracted into FMAs as torch's build does
+    one = x.dtype.type(1)
+    return fma(fma(a + 2, x, -(a + 3)) * x, x, one).astype(x.dtype)
 
 
 def _cubic2(x, a):
-    return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    # ((a * x - 5 * a) * x + 8 * a) * x - 4 * a, likewise
+    return fma(fma(fma(a, x, -5 * a), x, 8 * a), x, -4 * a).astype(x.dtype)
 
 
 def cubic(dtype, in_size, out_size, align_corners, scale):
