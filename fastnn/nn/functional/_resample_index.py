@@ -1,10 +1,16 @@
 """Source indices and weights of F.interpolate along one dimension, computed as torch 2.13's
 CPU kernels compute them (aten/src/ATen/native/UpSample.h, cpu/UpSampleKernel.cpp).
 
-Nearest modes use a float32 scale whatever the input's dtype; the weighted modes compute in
-the input's dtype (float32 or float64). The C++ types are followed step by step (where a
-float meets a double the product is a double, rounded back to float when stored), because
-the nearest index is a floor: one rounding apart moves it by a whole pixel.
+Every mode computes in the input's dtype (float32 or float64), and the C++ types are
+followed step by step (where a float meets a double the product is a double, rounded back
+to float when stored; floorf rounds a double to float first; a * b + c is one fused
+multiply-add, as GCC contracts it in torch's build), because a nearest index is a floor
+(one rounding apart moves it by a whole pixel) and a weight of exactly 0 turns an inf
+input into NaN where a weight of 1e-17 keeps it.
+
+Known difference: torch's 2-D nearest kernels (float64, and with a non-integer scale
+factor that gives exactly 1x or 2x the size) pick another index for ~1% of rows in ways
+not pinned down here (tests/functional/test_interpolate.py has them as xfail).
 
 A weighted table is ``(index, weights, counts)``: index and weights ``(out, K)``, counts
 ``(out,)``; output ``o`` sums ``x[index[o, k]] * weights[o, k]`` for ``k < counts[o]``.
@@ -39,7 +45,8 @@ def nearest(dtype, in_size, out_size, scale, exact, shortcuts=False):
     """Nearest indices as torch's HelperInterpNearest / HelperInterpNearestExact: the scale
     and products in the input's dtype, then floorf. `shortcuts`: torch's 2-D nearest
     copies when the size is unchanged and halves when it doubles, whatever scale factor
-    was given (its 1-D and 3-D kernels always compute floor(i * scale))."""
+    was given (its 1-D and 3-D kernels always compute floor(i * scale); its 2-D kernel
+    does too on some larger planes)."""
     if shortcuts and out_size == in_size:
         return np.arange(out_size, dtype=np.int64)
     if shortcuts and out_size == 2 * in_size:
