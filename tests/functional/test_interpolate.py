@@ -73,25 +73,42 @@ def test_nearest_indices_exact_on_long_rows(torch, mode, dtype):
         else:
             factor = float(np.round(rng.uniform(0.1, 4), int(rng.integers(1, 4))))
             kw = {"scale_factor": (1.0,) * (nd - 1) + (factor,)}
-        if nd == 2 and dtype == np.float64:
-            continue        # test_known_float64_2d_nearest_flip: an index in ~1% of rows
         assert_like_torch(lambda: F.interpolate(x, mode=mode, **kw),
                           lambda: torch.nn.functional.interpolate(torch.from_numpy(x),
                                                                   mode=mode, **kw))
 
 
-@pytest.mark.xfail(strict=True, reason="torch's 2-D float64 nearest and nearest-exact round "
-                   "some source positions within an ulp of an integer down where its 1-D and "
-                   "3-D kernels (and fastnn) round them up: about 1% of rows")
-@pytest.mark.parametrize("mode, n, kw", [
-    ("nearest", 225, dict(scale_factor=(1.0, 0.12))),
-    ("nearest", 2, dict(size=(1, 94))),
-    ("nearest-exact", 76, dict(size=(1, 122))),
+@pytest.mark.parametrize("mode, shape, kw", [
+    ("nearest", (1, 1, 1, 225), dict(scale_factor=(1.0, 0.12))),     # float32 scale
+    ("nearest", (1, 1, 1, 2), dict(size=(1, 94))),
+    ("nearest-exact", (1, 1, 1, 76), dict(size=(1, 122))),
+    ("nearest", (1, 1, 40, 58), dict(scale_factor=2.01)),           # generic: no shortcut
+    ("nearest", (1, 1, 6, 58), dict(scale_factor=2.01)),            # small: halves
+    ("nearest", (2, 3, 60, 30), dict(scale_factor=(1.05, 1.02))),   # generic: no copy
 ])
-def test_known_float64_2d_nearest_flip(torch, mode, n, kw):
-    x = np.arange(n, dtype=np.float64).reshape(1, 1, 1, n)
-    want = torch.nn.functional.interpolate(torch.from_numpy(x), mode=mode, **kw)
-    np.testing.assert_array_equal(F.interpolate(x, mode=mode, **kw), want.numpy())
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_2d_nearest_follows_torchs_two_kernels(torch, mode, shape, kw, dtype):
+    """torch's 2-D nearest modes run a channels-last kernel (float32 scale, 1x/2x
+    shortcuts) for small outputs (height + width <= 128) and channels-last inputs of more
+    than 3 channels, its generic kernel (the input's dtype, no shortcuts) otherwise."""
+    x = np.arange(shape[-1], dtype=dtype) * np.ones(shape, dtype)
+    assert_like_torch(lambda: F.interpolate(x, mode=mode, **kw),
+                      lambda: torch.nn.functional.interpolate(torch.from_numpy(x), mode=mode,
+                                                              **kw))
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "bilinear", "bicubic"])
+def test_channels_last_input_as_torch(torch, mode):
+    """A channels-last input of 4+ channels takes torch's channels-last kernel at any size,
+    a C-contiguous one of the same shape the generic kernel: both as torch."""
+    rng = np.random.default_rng(5)
+    base = rng.standard_normal((2, 70, 66, 5))
+    for x in (base.transpose(0, 3, 1, 2), np.ascontiguousarray(base.transpose(0, 3, 1, 2))):
+        for kw in (dict(scale_factor=2.01), dict(scale_factor=(1.05, 0.7)), dict(size=(141, 67))):
+            assert_like_torch(lambda: F.interpolate(x, mode=mode, **kw),
+                              lambda: torch.nn.functional.interpolate(torch.from_numpy(x),
+                                                                      mode=mode, **kw),
+                              rtol=1e-10, atol=1e-10)
 
 
 def _sprinkle(rng, x, values):
@@ -242,10 +259,3 @@ def test_deprecated_aliases_warn_and_agree(torch, name, kw):
     assert isinstance(got, fastnn.Tensor)
     np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-5)
 
-
-@pytest.mark.xfail(strict=True, reason="torch's 2-D nearest copies/halves (output 1x or 2x the "
-                   "input under a non-integer scale factor) on some planes only; fastnn on all")
-def test_known_2d_nearest_shortcut_difference(torch):
-    x = np.arange(58, dtype=np.float32)[None, None, None, :].repeat(40, axis=2)
-    want = torch.nn.functional.interpolate(torch.from_numpy(x), scale_factor=2.01)
-    np.testing.assert_array_equal(F.interpolate(x, scale_factor=2.01), want.numpy())

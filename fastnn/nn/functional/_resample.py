@@ -20,7 +20,7 @@ from ...kernels import resample as _kernels
 from .._utils import as_array, kernel_array, thread_scratch
 from . import _resample_index as _index
 from ._pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
-from ._resample_args import parse
+from ._resample_args import channels_last_contiguous, parse
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
@@ -56,6 +56,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         arr, interp = parse(input, size, scale_factor, mode, align_corners,
                             recompute_scale_factor, antialias)
         return _AREA[interp.nd](input, interp.output_size)
+    if (isinstance(input, np.ndarray) and input.ndim == 4 and not input.flags.c_contiguous
+            and channels_last_contiguous(input)):
+        # torch picks its kernel by the layout too: a remembered call is keyed by shape and
+        # C-contiguity only, so a channels-last input says so in its key
+        return dispatch("interpolate", input, size, scale_factor, mode, align_corners,
+                        recompute_scale_factor, antialias, channels_last=True)
     return dispatch("interpolate", input, size, scale_factor, mode, align_corners,
                     recompute_scale_factor, antialias)
 
@@ -84,7 +90,7 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 # ---------------------------------------------------------------- the op
 
 def _normalize(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-               recompute_scale_factor=None, antialias=False):
+               recompute_scale_factor=None, antialias=False, channels_last=False):
     arr, interp = parse(input, size, scale_factor, mode, align_corners,
                         recompute_scale_factor, antialias)
     if interp.kind == "area":          # reached only through the door itself
@@ -128,9 +134,12 @@ def _plan(inputs, interp, meta):
     in_sizes, out_sizes = arr.shape[2:], shape[2:]
     if interp.kind in ("nearest", "nearest-exact"):
         exact = interp.kind == "nearest-exact"
-        shortcuts = interp.nd == 2 and not exact
-        tables = [_index.nearest(meta[1], i, o, s, exact, shortcuts)
-                  for i, o, s in zip(in_sizes, out_sizes, interp.scales)]
+        if interp.vectorized:
+            tables = [_index.nearest_float(i, o, s, exact)
+                      for i, o, s in zip(in_sizes, out_sizes, interp.scales)]
+        else:
+            tables = [_index.nearest(meta[1], i, o, s, exact)
+                      for i, o, s in zip(in_sizes, out_sizes, interp.scales)]
         zeros = [np.zeros(1, np.int64)] * (3 - interp.nd)
         return x_shape, out_shape, tuple(zeros + tables)
     dtype = meta[1]

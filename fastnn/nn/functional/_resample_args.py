@@ -40,6 +40,8 @@ class Interp(NamedTuple):
     scales: tuple           # per dimension: the scale factor the kernel uses, or None
     align_corners: bool
     antialias: bool
+    vectorized: bool = False   # 2-D: torch runs its channels-last kernel (nearest: a float
+                               # scale and the 1x / 2x shortcuts), see `_vectorized_2d`
 
 
 def _is_integer(x):
@@ -196,7 +198,7 @@ def _kind(op):
 
 
 def parse(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-          recompute_scale_factor=None, antialias=False):
+          recompute_scale_factor=None, antialias=False, channels_last=False):
     """The `Interp` of an F.interpolate call, every check made in torch's order."""
     arr = as_array(input)
     op, output_size, scale_factors, align = _front(arr, size, scale_factor, mode,
@@ -205,11 +207,33 @@ def parse(input, size=None, scale_factor=None, mode="nearest", align_corners=Non
     nd = arr.ndim - 2
     kind = _kind(op)
     if kind == "area":
-        return arr, Interp(op, kind, nd, tuple(output_size), (None,) * nd, False, False)
+        return arr, Interp(op, kind, nd, tuple(output_size), (None,) * nd, False, False, False)
     _cpp_arguments(op, output_size, scale_factors, align)
     out = _checked_output_size(arr, nd, output_size, scale_factors)
     _common_checks(arr, nd, out)
     check_float(arr)
     scales = ((None,) * nd if scale_factors is None
               else tuple(float(s) for s in scale_factors))
-    return arr, Interp(op, kind, nd, out, scales, bool(align), bool(antialias))
+    vectorized = nd == 2 and _vectorized_2d(arr, out)
+    return arr, Interp(op, kind, nd, out, scales, bool(align), bool(antialias), vectorized)
+
+
+def channels_last_contiguous(arr):
+    """torch's is_contiguous(memory_format=torch.channels_last) for a 4-D array: the
+    strides of (N, H, W, C) storage, dimensions of size 1 not counted."""
+    expected = arr.itemsize
+    for d in (1, 3, 2, 0):
+        size = arr.shape[d]
+        if size != 1:
+            if arr.strides[d] != expected:
+                return False
+            expected *= size
+    return True
+
+
+def _vectorized_2d(arr, out):
+    """torch 2.13's _use_vectorized_kernel_cond_2d: the channels-last kernel for an input
+    laid out channels-last with more than 3 channels, or for a small output (its height
+    plus width at most 128); the generic N-d kernel otherwise."""
+    return ((channels_last_contiguous(arr) and arr.shape[1] > 3)
+            or out[0] + out[1] <= 128)

@@ -8,9 +8,8 @@ multiply-add, as GCC contracts it in torch's build), because a nearest index is 
 (one rounding apart moves it by a whole pixel) and a weight of exactly 0 turns an inf
 input into NaN where a weight of 1e-17 keeps it.
 
-Known difference: torch's 2-D nearest kernels (float64, and with a non-integer scale
-factor that gives exactly 1x or 2x the size) pick another index for ~1% of rows in ways
-not pinned down here (tests/functional/test_interpolate.py has them as xfail).
+torch's 2-D modes run one of two kernels (`_resample_args._vectorized_2d`); for the
+nearest modes they differ in the index, so both are here.
 
 A weighted table is ``(index, weights, counts)``: index and weights ``(out, K)``, counts
 ``(out,)``; output ``o`` sums ``x[index[o, k]] * weights[o, k]`` for ``k < counts[o]``.
@@ -41,16 +40,26 @@ def _floorf(values):
     return np.floor(values.astype(np.float32)).astype(np.int64)
 
 
-def nearest(dtype, in_size, out_size, scale, exact, shortcuts=False):
-    """Nearest indices as torch's HelperInterpNearest / HelperInterpNearestExact: the scale
-    and products in the input's dtype, then floorf. `shortcuts`: torch's 2-D nearest
-    copies when the size is unchanged and halves when it doubles, whatever scale factor
-    was given (its 1-D and 3-D kernels always compute floor(i * scale); its 2-D kernel
-    does too on some larger planes)."""
-    if shortcuts and out_size == in_size:
+def nearest_float(in_size, out_size, scale, exact):
+    """Nearest indices of torch's channels-last 2-D kernel (nearest_idx,
+    nearest_exact_idx): a float32 scale whatever the dtype; nearest copies when the size
+    is unchanged and halves when it doubles, whatever scale factor was given."""
+    if not exact and out_size == in_size:
         return np.arange(out_size, dtype=np.int64)
-    if shortcuts and out_size == 2 * in_size:
+    if not exact and out_size == 2 * in_size:
         return np.arange(out_size, dtype=np.int64) >> 1
+    s = _scale_value(np.dtype(np.float32), scale, in_size, out_size)
+    if exact:
+        # floorf((i + 0.5) * scale): the product a double, rounded to float by floorf
+        src = _floorf((np.arange(out_size, dtype=np.float64) + 0.5) * np.float64(s))
+    else:
+        src = np.floor(np.arange(out_size, dtype=np.float32) * s).astype(np.int64)
+    return np.minimum(src, in_size - 1)
+
+
+def nearest(dtype, in_size, out_size, scale, exact):
+    """Nearest indices of torch's generic kernel (HelperInterpNearest / ...Exact): the
+    scale and products in the input's dtype, then floorf."""
     dtype = np.dtype(dtype)
     s = _scale_value(dtype, scale, in_size, out_size)
     if exact:
