@@ -178,3 +178,18 @@ def weighted_last_blocked(x, out, index, weights, counts):
                 o = out[r0 + b]
                 for ow in range(OW):
                     o[ow] = sums[ow, b]
+
+
+@njit(parallel=True, cache=True)
+def window_sums(x, out, index, weights, counts):
+    """out[r, o] = sum over k < counts[o] of x[r, index[o, k]] * weights[o, k], in order
+    of k: `weighted_last` for tables whose outputs have different tap counts."""
+    rows, OW = out.shape
+    nchunks = num_chunks(rows, out.size)
+    for chunk in prange(nchunks):
+        r0, r1 = _chunk_bounds(chunk, nchunks, rows)
+        for r in range(r0, r1):
+            src = x[r]
+            o = out[r]
+            for ow in range(OW):
+                o[ow] = _tap_sum(src, index, weights, ow, counts[ow])

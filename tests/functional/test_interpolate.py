@@ -160,6 +160,19 @@ def test_inputs_stay_untouched_and_layouts_are_read(torch):
                                rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("shape, kw", [
+    ((1, 2, 20000), dict(size=30011, mode="linear", align_corners=True)),
+    ((1, 1, 3, 20000), dict(size=(2, 7001), mode="bicubic", antialias=True)),
+    ((1, 1, 3, 20000), dict(size=(5, 30001), mode="bicubic")),
+])
+def test_rows_too_long_for_the_blocks(torch, shape, kw):
+    x = np.random.default_rng(6).standard_normal(shape)
+    x.reshape(-1)[::997] = np.inf
+    assert_like_torch(lambda: F.interpolate(x, **kw),
+                      lambda: torch.nn.functional.interpolate(torch.from_numpy(x), **kw),
+                      rtol=1e-10, atol=1e-10)
+
+
 def test_empty_batch(torch):
     for mode in ("nearest", "bilinear", "bicubic"):
         x = np.zeros((0, 2, 5, 5), np.float32)

@@ -154,9 +154,15 @@ def _plan(inputs, interp, meta):
     return x_shape, out_shape, tuple(tables)
 
 
+# per row of a block: its input and output rows, 64 rows of float64 at most, kept to 8 MB
+_BLOCK_BYTES = 64 * 8
+_BLOCK_LIMIT = 8 << 20
+
+
 def _last_pass(x, out, table, work):
     """The last dimension's pass: phase by phase when most outputs repeat with a period
-    (integer and simple rational scales), else on blocks of rows (`weighted_last_blocked`)."""
+    (integer and simple rational scales), else on blocks of rows (`weighted_last_blocked`)
+    unless the rows are too long for its scratch, then output by output."""
     index, weights, counts = table[:3]
     if len(table) == 4:
         period, step, start, stop = table[3]
@@ -164,7 +170,14 @@ def _last_pass(x, out, table, work):
             launch(_kernels.weighted_last, x, out, index, weights, period, step, start, stop,
                    work=work)
             return
-    launch(_kernels.weighted_last_blocked, x, out, index, weights, counts, work=work)
+    if (x.shape[1] + out.shape[1]) * _BLOCK_BYTES <= _BLOCK_LIMIT:
+        launch(_kernels.weighted_last_blocked, x, out, index, weights, counts, work=work)
+    elif index.shape[1] == counts.min() == counts.max():
+        launch(_kernels.weighted_last, x, out, index, weights, 1, 0, 0, 0, work=work)
+    else:
+        # antialiased windows of different lengths (a padded tap of weight 0 would turn
+        # an inf input into NaN), on rows too long for the blocks' scratch
+        launch(_kernels.window_sums, x, out, index, weights, counts, work=work)
 
 
 def _kernel_args(inputs, interp, out, plan):
