@@ -4,8 +4,8 @@ the op ``interpolate`` at the door (`fastnn._dispatch`).
 Its checks are `_resample_args.parse`; the source indices and weights of each dimension
 (`_resample_index`) are the call's plan, computed once per remembered call. Nearest modes
 gather (`kernels.resample.nearest3d`); weighted modes run one pass per spatial dimension,
-last first (`weighted_last`, then `weighted_middle`). mode='area' is torch's: an adaptive
-average pooling, which F.interpolate calls directly.
+last first: the last dimension by `_last_pass`, the others by `weighted_middle`.
+mode='area' is torch's: an adaptive average pooling, which F.interpolate calls directly.
 """
 import math
 import warnings
@@ -17,8 +17,9 @@ from ..._registry import Attrs
 from ..._dispatch import dispatch
 from ..._runtime import launch
 from ...kernels import resample as _kernels
-from .._utils import as_array, kernel_array, thread_scratch
+from .._utils import kernel_array, thread_scratch
 from . import _resample_index as _index
+from ._pool_ops import _arrays, _native, _pad3
 from ._pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 from ._resample_args import channels_last_contiguous, parse
 
@@ -99,17 +100,9 @@ def _normalize(input, size=None, scale_factor=None, mode="nearest", align_corner
     return (arr,), Attrs(**interp._asdict())
 
 
-def _arrays(input, *args, **kwargs):
-    return (as_array(input),)
-
-
 def _meta(inputs, interp):
     arr, = inputs
-    return arr.shape[:2] + interp.output_size, arr.dtype.newbyteorder("=")
-
-
-def _pad3(values, fill):
-    return (fill,) * (3 - len(values)) + tuple(values)
+    return arr.shape[:2] + interp.output_size, _native(arr)
 
 
 def _table(interp, dtype, in_size, out_size, scale):
@@ -129,8 +122,8 @@ def _plan(inputs, interp, meta):
     if not math.prod(shape):
         return None
     planes = shape[0] * shape[1]
-    x_shape = (planes,) + _pad3(arr.shape[2:], 1)
-    out_shape = (planes,) + _pad3(shape[2:], 1)
+    x_shape = (planes,) + _pad3(arr.shape[2:], interp.nd, 1)
+    out_shape = (planes,) + _pad3(shape[2:], interp.nd, 1)
     in_sizes, out_sizes = arr.shape[2:], shape[2:]
     if interp.kind in ("nearest", "nearest-exact"):
         exact = interp.kind == "nearest-exact"

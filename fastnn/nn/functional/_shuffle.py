@@ -15,6 +15,7 @@ from ..._runtime import launch
 from ...kernels import shuffle as _kernels
 from .._utils import as_array, kernel_array
 from ._pool_args import _sizes
+from ._pool_ops import _arrays, _native
 
 __all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle"]
 
@@ -88,14 +89,6 @@ def _pixel_normalize(op, name, input, factor):
                     f"pixel_unshuffle expects {label} to be divisible by downscale_factor, "
                     f"but input.size({dim})={size} is not divisible by {factor}")
     return (arr,), Attrs(factor=factor)
-
-
-def _arrays(input, *args, **kwargs):
-    return (as_array(input),)
-
-
-def _native(arr):
-    return arr.dtype.newbyteorder("=")
 
 
 def _pixel_shuffle_meta(inputs, attrs):
