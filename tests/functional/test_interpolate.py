@@ -97,6 +97,17 @@ def test_2d_nearest_follows_torchs_two_kernels(torch, mode, shape, kw, dtype):
                                                               **kw))
 
 
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "trilinear"])
+def test_channels_last_3d_input_as_torch(torch, mode):
+    rng = np.random.default_rng(7)
+    base = rng.standard_normal((1, 4, 6, 30, 5))
+    for x in (base.transpose(0, 4, 1, 2, 3), np.ascontiguousarray(base.transpose(0, 4, 1, 2, 3))):
+        assert_like_torch(lambda: F.interpolate(x, mode=mode, scale_factor=2.01),
+                          lambda: torch.nn.functional.interpolate(
+                              torch.from_numpy(x), mode=mode, scale_factor=2.01),
+                          rtol=1e-10, atol=1e-10)
+
+
 @pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "bilinear", "bicubic"])
 def test_channels_last_input_as_torch(torch, mode):
     """A channels-last input of 4+ channels takes torch's channels-last kernel at any size,

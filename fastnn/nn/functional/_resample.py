@@ -57,7 +57,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         arr, interp = parse(input, size, scale_factor, mode, align_corners,
                             recompute_scale_factor, antialias)
         return _AREA[interp.nd](input, interp.output_size)
-    if (isinstance(input, np.ndarray) and input.ndim == 4 and not input.flags.c_contiguous
+    if (isinstance(input, np.ndarray) and not input.flags.c_contiguous
             and channels_last_contiguous(input)):
         # torch picks its kernel by the layout too: a remembered call is keyed by shape and
         # C-contiguity only, so a channels-last input says so in its key

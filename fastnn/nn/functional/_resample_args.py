@@ -40,8 +40,8 @@ class Interp(NamedTuple):
     scales: tuple           # per dimension: the scale factor the kernel uses, or None
     align_corners: bool
     antialias: bool
-    vectorized: bool = False   # 2-D: torch runs its channels-last kernel (nearest: a float
-                               # scale and the 1x / 2x shortcuts), see `_vectorized_2d`
+    vectorized: bool = False   # torch runs its channels-last kernel (nearest: a float
+                               # scale and the 1x / 2x shortcuts), see `_vectorized`
 
 
 def _is_integer(x):
@@ -214,15 +214,18 @@ def parse(input, size=None, scale_factor=None, mode="nearest", align_corners=Non
     check_float(arr)
     scales = ((None,) * nd if scale_factors is None
               else tuple(float(s) for s in scale_factors))
-    vectorized = nd == 2 and _vectorized_2d(arr, out)
+    vectorized = nd > 1 and _vectorized(arr, out)
     return arr, Interp(op, kind, nd, out, scales, bool(align), bool(antialias), vectorized)
 
 
 def channels_last_contiguous(arr):
-    """torch's is_contiguous(memory_format=torch.channels_last) for a 4-D array: the
-    strides of (N, H, W, C) storage, dimensions of size 1 not counted."""
+    """torch's is_contiguous(memory_format=torch.channels_last) for a 4-D array
+    (channels_last_3d for a 5-D one): the strides of (N, [D,] H, W, C) storage,
+    dimensions of size 1 not counted."""
+    if arr.ndim not in (4, 5):
+        return False
     expected = arr.itemsize
-    for d in (1, 3, 2, 0):
+    for d in (1, 3, 2, 0) if arr.ndim == 4 else (1, 4, 3, 2, 0):
         size = arr.shape[d]
         if size != 1:
             if arr.strides[d] != expected:
@@ -231,9 +234,10 @@ def channels_last_contiguous(arr):
     return True
 
 
-def _vectorized_2d(arr, out):
-    """torch 2.13's _use_vectorized_kernel_cond_2d: the channels-last kernel for an input
-    laid out channels-last with more than 3 channels, or for a small output (its height
-    plus width at most 128); the generic N-d kernel otherwise."""
-    return ((channels_last_contiguous(arr) and arr.shape[1] > 3)
-            or out[0] + out[1] <= 128)
+def _vectorized(arr, out):
+    """torch 2.13's _use_vectorized_kernel_cond_2d/3d: the channels-last kernel for an
+    input laid out channels-last with more than 3 channels, or (2-D) for a small output
+    (its height plus width at most 128); the generic N-d kernel otherwise."""
+    if channels_last_contiguous(arr) and arr.shape[1] > 3:
+        return True
+    return len(out) == 2 and out[0] + out[1] <= 128

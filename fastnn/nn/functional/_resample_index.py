@@ -8,7 +8,7 @@ multiply-add, as GCC contracts it in torch's build), because a nearest index is 
 (one rounding apart moves it by a whole pixel) and a weight of exactly 0 turns an inf
 input into NaN where a weight of 1e-17 keeps it.
 
-torch's 2-D modes run one of two kernels (`_resample_args._vectorized_2d`); for the
+torch's 2-D and 3-D modes run one of two kernels (`_resample_args._vectorized`); for the
 nearest modes they differ in the index, so both are here.
 
 A weighted table is ``(index, weights, counts)``: index and weights ``(out, K)``, counts
@@ -41,7 +41,7 @@ def _floorf(values):
 
 
 def nearest_float(in_size, out_size, scale, exact):
-    """Nearest indices of torch's channels-last 2-D kernel (nearest_idx,
+    """Nearest indices of torch's channels-last kernels (nearest_idx,
     nearest_exact_idx): a float32 scale whatever the dtype; nearest copies when the size
     is unchanged and halves when it doubles, whatever scale factor was given."""
     if not exact and out_size == in_size:
