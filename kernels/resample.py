@@ -50,55 +50,6 @@ def _tap_sum(src, index, weights, ow, taps):
 
 
 @njit(parallel=True, cache=True)
-def weighted_last(x, out, index, weights, period, step, start, stop):
-    """out[r, o] = sum over k of x[r, index[o, k]] * weights[o, k], the terms added in order
-    of k (x: (rows, W), out: (rows, OW); every output has index.shape[1] taps).
-
-    Outputs in [start, stop) repeat with a period: output o + period reads the inputs of
-    output o shifted by `step`, with the same weights (an integer or rational scale). They
-    run phase by phase over contiguous inputs, without the index table (x2 bilinear: 4x
-    faster than the gather, measured); the others (borders, or all of them when
-    stop == start) gather through the table.
-    """
-    rows, OW = out.shape
-    taps = index.shape[1]
-    periods = (stop - start) // period
-    nchunks = num_chunks(rows, out.size)
-    for chunk in prange(nchunks):
-        r0, r1 = _chunk_bounds(chunk, nchunks, rows)
-        for r in range(r0, r1):
-            src = x[r]
-            o = out[r]
-            for ow in range(start):
-                o[ow] = _tap_sum(src, index, weights, ow, taps)
-            for ow in range(stop, OW):
-                o[ow] = _tap_sum(src, index, weights, ow, taps)
-            for phase in range(period):
-                ow = start + phase
-                if taps == 2:
-                    a, b = index[ow, 0], index[ow, 1]
-                    wa, wb = weights[ow, 0], weights[ow, 1]
-                    for j in range(periods):
-                        o[ow + j * period] = (src[a + j * step] * wa
-                                              + src[b + j * step] * wb)
-                elif taps == 4:
-                    a, b, c, d = index[ow, 0], index[ow, 1], index[ow, 2], index[ow, 3]
-                    wa, wb = weights[ow, 0], weights[ow, 1]
-                    wc, wd = weights[ow, 2], weights[ow, 3]
-                    for j in range(periods):
-                        shift = j * step
-                        o[ow + j * period] = (src[a + shift] * wa + src[b + shift] * wb
-                                              + src[c + shift] * wc + src[d + shift] * wd)
-                else:
-                    for j in range(periods):
-                        shift = j * step
-                        total = src[index[ow, 0] + shift] * weights[ow, 0]
-                        for k in range(1, taps):
-                            total += src[index[ow, k] + shift] * weights[ow, k]
-                        o[ow + j * period] = total
-
-
-@njit(parallel=True, cache=True)
 def weighted_middle(x, out, index, weights, counts):
     """out[q, o, :] = sum over k < counts[o] of x[q, index[o, k], :] * weights[o, k], in
     order of k (x: (outer, H, inner), out: (outer, OH, inner))."""
@@ -139,16 +90,17 @@ def weighted_middle(x, out, index, weights, counts):
 
 # Rows per block of `weighted_last_blocked`: at 16 LLVM unrolls the lane loop into scalar
 # code (it cannot see that the block and the sums do not overlap); at 64 it vectorises.
+# `python benchmarks/rules.py resample` times it against the gather (`weighted_last`) and
+# against phase-by-phase loops over a repeating table (x2), both slower.
 _BLOCK = 64
 
 
 @njit(parallel=True, cache=True)
 def weighted_last_blocked(x, out, index, weights, counts):
-    """`weighted_last` for any table (counts[o] taps each) on blocks of 64 rows: a block
-    is transposed into a scratch (W, 64) so that every tap adds 64 outputs at once, as
-    vector operations (a gather reads one input per tap and output: about 2x slower on the
-    antialiased bicubic 448 -> 224, measured). Each output's terms are still added in
-    order of k."""
+    """`weighted_last` on blocks of 64 rows: a block is transposed into a scratch
+    (W, 64) so that every tap adds 64 outputs at once, as vector operations (a gather
+    reads one input per tap and output). Each output's terms are still added in order
+    of k."""
     rows, W = x.shape
     OW = out.shape[1]
     nblocks = (rows + _BLOCK - 1) // _BLOCK
@@ -181,9 +133,10 @@ def weighted_last_blocked(x, out, index, weights, counts):
 
 
 @njit(parallel=True, cache=True)
-def window_sums(x, out, index, weights, counts):
-    """out[r, o] = sum over k < counts[o] of x[r, index[o, k]] * weights[o, k], in order
-    of k: `weighted_last` for tables whose outputs have different tap counts."""
+def weighted_last(x, out, index, weights, counts):
+    """out[r, o] = sum over k < counts[o] of x[r, index[o, k]] * weights[o, k], the terms
+    added in order of k (x: (rows, W), out: (rows, OW)): a gather per tap and output,
+    for rows too long for `weighted_last_blocked`'s scratch."""
     rows, OW = out.shape
     nchunks = num_chunks(rows, out.size)
     for chunk in prange(nchunks):

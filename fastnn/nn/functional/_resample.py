@@ -140,10 +140,6 @@ def _plan(inputs, interp, meta):
     for i, o, s in zip(in_sizes, out_sizes, interp.scales):
         skip = interp.antialias and i == o
         tables.append(None if skip else _table(interp, dtype, i, o, s))
-    last = tables[-1]
-    if last is not None and not interp.antialias:
-        # the last dimension gathers: its repeating stretch runs without the table
-        tables[-1] = last + (_index.periodic_run(last[0], last[1]),)
     return x_shape, out_shape, tuple(tables)
 
 
@@ -153,24 +149,13 @@ _BLOCK_LIMIT = 8 << 20
 
 
 def _last_pass(x, out, table, work):
-    """The last dimension's pass: phase by phase when most outputs repeat with a period
-    (integer and simple rational scales), else on blocks of rows (`weighted_last_blocked`)
-    unless the rows are too long for its scratch, then output by output."""
-    index, weights, counts = table[:3]
-    if len(table) == 4:
-        period, step, start, stop = table[3]
-        if 4 * (stop - start) >= 3 * out.shape[1]:
-            launch(_kernels.weighted_last, x, out, index, weights, period, step, start, stop,
-                   work=work)
-            return
+    """The last dimension's pass: on blocks of rows (`weighted_last_blocked`), or output
+    by output when the rows are too long for the blocks' scratch."""
+    index, weights, counts = table
     if (x.shape[1] + out.shape[1]) * _BLOCK_BYTES <= _BLOCK_LIMIT:
         launch(_kernels.weighted_last_blocked, x, out, index, weights, counts, work=work)
-    elif index.shape[1] == counts.min() == counts.max():
-        launch(_kernels.weighted_last, x, out, index, weights, 1, 0, 0, 0, work=work)
     else:
-        # antialiased windows of different lengths (a padded tap of weight 0 would turn
-        # an inf input into NaN), on rows too long for the blocks' scratch
-        launch(_kernels.window_sums, x, out, index, weights, counts, work=work)
+        launch(_kernels.weighted_last, x, out, index, weights, counts, work=work)
 
 
 def _kernel_args(inputs, interp, out, plan):
@@ -200,7 +185,7 @@ def _run(x, interp, out, plan):
         result = target if n == 0 else thread_scratch(
             f"interpolate{n % 2}", math.prod(shape), x.dtype)[:math.prod(shape)].reshape(
                 shape)
-        index, weights, counts = table[:3]
+        index, weights, counts = table
         work = result.size * index.shape[1]
         if axis == 3:
             rows = current.reshape(-1, current.shape[3])

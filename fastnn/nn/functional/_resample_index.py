@@ -225,29 +225,3 @@ def antialiased(dtype, in_size, out_size, align_corners, scale, kind):
     index = np.minimum(xmin[:, None] + j[None, :], in_size - 1)
     return index, weights, np.maximum(xsize, 1)
 
-
-def periodic_run(index, weights, max_period=16):
-    """(period, step, start, stop): outputs in [start, stop) repeat every `period` outputs
-    with inputs `step` further on and identical weights (the longest such run over the
-    periods up to `max_period`); start == stop when there is none. The kernel computes
-    that run phase by phase without reading the table."""
-    out_size = index.shape[0]
-    best = (1, 0, 0, 0)
-    for period in range(1, min(max_period, out_size // 2) + 1):
-        shift = index[period:] - index[:-period]
-        same = (weights[period:] == weights[:-period]).all(axis=1)
-        same &= (shift == shift[:, :1]).all(axis=1)
-        if not same.any():
-            continue
-        steps, counts = np.unique(shift[same, 0], return_counts=True)
-        step = int(steps[np.argmax(counts)])
-        same &= shift[:, 0] == step
-        # the longest stretch of outputs p whose successor p + period repeats them
-        edges = np.diff(np.concatenate(([0], same.astype(np.int8), [0])))
-        starts, stops = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
-        longest = np.argmax(stops - starts)
-        a, b = int(starts[longest]), int(stops[longest])
-        stop = a + period * ((b + period - a) // period)
-        if stop - a > best[3] - best[2]:
-            best = (period, step, a, stop)
-    return best
