@@ -4,6 +4,7 @@
     python benchmarks/rules.py bands      # conv_blocked.band_count: bands per plane
     python benchmarks/rules.py variants   # every conv/linear variant on the bench cases
     python benchmarks/rules.py resnet     # every conv variant on ResNet-18's layers
+    python benchmarks/rules.py resample   # interpolate's last-dimension passes, shuffles
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -129,14 +130,74 @@ def resnet():
         print(f"  x {xs} w {ws} {kw}: " + ", ".join(cells))
 
 
+def _x2_phases(x, out, index, weights):
+    """The x2 pass as two strided phases over the repeating table (interior outputs)."""
+    from numba import njit
+    global _x2_kernel
+    if _x2_kernel is None:
+        @njit(cache=False)
+        def kernel(x, out, a0, b0, wa0, wb0, a1, b1, wa1, wb1, periods):
+            for r in range(x.shape[0]):
+                src, o = x[r], out[r]
+                for j in range(periods):
+                    o[1 + 2 * j] = src[a0 + j] * wa0 + src[b0 + j] * wb0
+                for j in range(periods):
+                    o[2 + 2 * j] = src[a1 + j] * wa1 + src[b1 + j] * wb1
+        _x2_kernel = kernel
+    _x2_kernel(x, out, index[1, 0], index[1, 1], weights[1, 0], weights[1, 1],
+               index[2, 0], index[2, 1], weights[2, 0], weights[2, 1], x.shape[1] - 1)
+
+
+_x2_kernel = None
+
+
+def resample():
+    """ms of interpolate's last-dimension pass on 64-row blocks against the gather and (x2)
+    against phase-by-phase loops over the repeating table, and of pixel_shuffle's kernel
+    against a numpy transposed copy."""
+    from fastnn.kernels import resample as kernels, shuffle
+    from fastnn.nn.functional import _resample_index as index
+    cases = [("bilinear x2, 64x56 rows of 56", (64 * 56, 56),
+              index.linear(np.float32, 56, 112, False, 2.0)),
+             ("bilinear x2 align_corners, 8x32x28 rows of 28", (8 * 32 * 28, 28),
+              index.linear(np.float32, 28, 56, True, None)),
+             ("bicubic antialias 448->224, 3x448 rows", (3 * 448, 448),
+              index.antialiased(np.float32, 448, 224, False, None, "cubic"))]
+    print("ms per last-dimension pass: phase by phase (x2, one thread) / 64-row blocks / "
+          "gather")
+    for name, shape, (idx, weights, counts) in cases:
+        x, = _data(shape)
+        out = np.empty((shape[0], idx.shape[0]), np.float32)
+        calls = {"blocks": lambda: kernels.weighted_last_blocked(x, out, idx, weights,
+                                                                  counts),
+                 "gather": lambda: kernels.weighted_last(x, out, idx, weights, counts)}
+        if name.startswith("bilinear x2,"):
+            calls["phases"] = lambda: _x2_phases(x, out, idx, weights)
+        times = _bench.time_many(calls)
+        cells = [f"{times[k] * 1e3:.3f}" if k in times else "-"
+                 for k in ("phases", "blocks", "gather")]
+        print(f"  {name:<46} " + " / ".join(cells))
+    x, = _data((1, 256, 28, 28))
+    out = np.empty((1, 64, 56, 56), np.float32)
+
+    def numpy_copy():
+        view = x.reshape(1, 64, 2, 2, 28, 28).transpose(0, 1, 4, 2, 5, 3)
+        out.reshape(1, 64, 28, 2, 28, 2)[...] = view
+    times = _bench.time_many({"kernel": lambda: shuffle.pixel_shuffle(x, out, 2),
+                              "numpy": numpy_copy})
+    print(f"pixel_shuffle r2 1x256x28x28, ms: kernel {times['kernel'] * 1e3:.3f} / numpy "
+          f"transposed copy {times['numpy'] * 1e3:.3f}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("serial", "bands", "variants", "resnet"))
+    parser.add_argument("what", choices=("serial", "bands", "variants", "resnet", "resample"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
     print(f"{cpu_model()}, {args.threads} threads, float32")
-    {"serial": serial, "bands": bands, "variants": variants, "resnet": resnet}[args.what]()
+    {"serial": serial, "bands": bands, "variants": variants, "resnet": resnet,
+     "resample": resample}[args.what]()
 
 
 if __name__ == "__main__":

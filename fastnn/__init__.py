@@ -26,6 +26,8 @@ from . import backends
 from . import ops
 from ._view_ops import add
 from ._inference import optimize_for_inference
+from .nn.functional import (pixel_shuffle, pixel_unshuffle, channel_shuffle,
+                            native_channel_shuffle)
 
 __version__ = "0.1.0"
 
@@ -61,7 +63,8 @@ __all__ = [
     "cfloat", "cdouble", "cuda", "nn", "backends", "load", "save", "optimize_for_inference", "ops", "add",
     "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "exp", "clamp", "clip",
     "where", "matmul", "mm", "maximum", "minimum", "argmax", "argmin", "mean", "prod", "std",
-    "var", "sort", "nonzero", "t", "masked_fill", "layer_norm", "group_norm", "instance_norm"]
+    "var", "sort", "nonzero", "t", "masked_fill", "layer_norm", "group_norm", "instance_norm",
+    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle"]
 
 # Bound last: importing the `fastnn.tensor` submodule sets the package attribute
 # `tensor` to the module; `fastnn.tensor` must be the factory function.

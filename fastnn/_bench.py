@@ -26,7 +26,8 @@ FAMILIES = {"conv1d": "conv", "conv2d": "conv", "conv3d": "conv", "max_pool1d": 
             "max_pool2d": "pooling", "max_pool3d": "pooling", "linear": "linear",
             "layer_norm": "normalization", "group_norm": "normalization",
             "instance_norm": "normalization", "local_response_norm": "normalization",
-            "model": "models"}
+            "model": "models", "interpolate": "resample", "pixel_shuffle": "resample",
+            "channel_shuffle": "resample"}
 
 
 @dataclass
@@ -182,6 +183,17 @@ def _torch_model_call(name, model, x):
     return call
 
 
+def _resample(op, shape, *args, **kwargs):
+    """F.<op>(x, *args, **kwargs) on a seeded input; work = bytes read and written."""
+    def make(dtype):
+        x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+        out = getattr(F, op)(x, *args, **kwargs)
+        theirs = _torch_call(lambda torch: getattr(torch.nn.functional, op), x, *args,
+                             **kwargs)
+        return Workload(op, (x,) + args, kwargs, theirs, x.nbytes + out.nbytes)
+    return make
+
+
 def _torch():
     try:
         import torch
@@ -239,6 +251,31 @@ CASES = [
     Case("max_pool3d", "k2 n2 64ch 16x56x56", _max_pool(3, (2, 64, 16, 56, 56), 2), "GB/s"),
     Case("max_pool1d", "k3 s2 p1 n8 64ch L1024", _max_pool(1, (8, 64, 1024), 3, 2, 1),
          "GB/s"),
+    Case("interpolate", "bilinear x2 n1 64ch 56x56",
+         _resample("interpolate", (1, 64, 56, 56), scale_factor=2, mode="bilinear"), "GB/s",
+         smoke=True),
+    Case("interpolate", "bilinear x2 align_corners n8 32ch 28x28",
+         _resample("interpolate", (8, 32, 28, 28), scale_factor=2, mode="bilinear",
+                   align_corners=True), "GB/s"),
+    Case("interpolate", "nearest x2 n1 256ch 28x28",
+         _resample("interpolate", (1, 256, 28, 28), scale_factor=2), "GB/s"),
+    Case("interpolate", "nearest 1.5x n1 64ch 56x56",
+         _resample("interpolate", (1, 64, 56, 56), scale_factor=1.5), "GB/s"),
+    Case("interpolate", "bicubic x2 n1 32ch 56x56",
+         _resample("interpolate", (1, 32, 56, 56), scale_factor=2, mode="bicubic"), "GB/s"),
+    Case("interpolate", "bicubic antialias 448->224 n1 3ch",
+         _resample("interpolate", (1, 3, 448, 448), size=224, mode="bicubic",
+                   antialias=True), "GB/s"),
+    Case("interpolate", "bilinear antialias 448->224 n1 3ch",
+         _resample("interpolate", (1, 3, 448, 448), size=224, mode="bilinear",
+                   antialias=True), "GB/s"),
+    Case("interpolate", "trilinear x2 n1 16ch 8x28x28",
+         _resample("interpolate", (1, 16, 8, 28, 28), scale_factor=2, mode="trilinear"),
+         "GB/s"),
+    Case("pixel_shuffle", "r2 n1 256ch 28x28", _resample("pixel_shuffle", (1, 256, 28, 28), 2),
+         "GB/s"),
+    Case("channel_shuffle", "ShuffleNet g2 n1 232ch 28x28",
+         _resample("channel_shuffle", (1, 232, 28, 28), 2), "GB/s"),
     Case("linear", "256x1024 @ 1024->1024", _linear(256, 1024, 1024)),
     Case("linear", "1x4096 @ 4096->1000", _linear(1, 4096, 1000), smoke=True),
     Case("group_norm", "GroupNorm(32, 256) n1 56x56", _norm("group_norm", (1, 256, 56, 56), 32,

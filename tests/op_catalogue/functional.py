@@ -154,4 +154,25 @@ SHAPE = [
            [Sample((2, 12, 5), dim=1, sizes=(3, -1))], view=True),
 ]
 
-FUNCTIONAL = CONV + PAD + POOLING + LINEAR_AND_NORM + DROPOUT + ACTIVATIONS + SHAPE
+RESAMPLE = [
+    OpInfo("interpolate", F.interpolate, "nn.functional.interpolate",
+           [Sample((2, 3, 5, 6), scale_factor=2, label="nearest"),
+            Sample((1, 2, 7), size=11, mode="nearest-exact", label="exact1d"),
+            Sample((2, 3, 5, 6), scale_factor=(1.7, 0.6), mode="bilinear",
+                   label="bilinear"),
+            Sample((1, 2, 6, 5), size=(9, 4), mode="bicubic", align_corners=True,
+                   label="bicubic"),
+            Sample((1, 2, 9, 8), size=(4, 5), mode="bilinear", antialias=True, label="aa"),
+            Sample((1, 2, 9, 8), size=(5, 11), mode="lanczos", antialias=True,
+                   label="lanczos"),
+            Sample((1, 2, 3, 4, 5), scale_factor=1.5, mode="trilinear", label="trilinear"),
+            Sample((1, 2, 6), scale_factor=2.5, mode="linear",
+                   recompute_scale_factor=True, label="linear")],
+           rtol32=1e-4),
+    _entry("pixel_shuffle", [Sample((2, 8, 3, 4), upscale_factor=2)]),
+    _entry("pixel_unshuffle", [Sample((2, 2, 6, 4), downscale_factor=2)]),
+    _entry("channel_shuffle", [Sample((2, 6, 3, 2), groups=3)]),
+]
+
+FUNCTIONAL = (CONV + PAD + POOLING + LINEAR_AND_NORM + DROPOUT + ACTIVATIONS + SHAPE
+              + RESAMPLE)

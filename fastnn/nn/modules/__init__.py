@@ -8,3 +8,5 @@ from .normalization import *   # noqa: F401,F403
 from .group_norms import *     # noqa: F401,F403
 from .dropout import *         # noqa: F401,F403
 from .activation import *      # noqa: F401,F403
+from .upsampling import *      # noqa: F401,F403
+from .pixelshuffle import *    # noqa: F401,F403
