@@ -28,6 +28,13 @@ X4 = rand(2, 3, 8, 8)
 X3 = rand(2, 3, 8)
 X5 = rand(1, 2, 4, 4, 4)
 
+def _deprecated(function, *args, **kwargs):
+    """A deprecated alias's call, its warning (tested in test_interpolate.py) silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return function(*args, **kwargs)
+
+
 # every public F function: (call, the op it must reach)
 F_CALLS = {
     "conv1d": (lambda: F.conv1d(X3, rand(4, 3, 3)), "conv1d"),
@@ -65,6 +72,16 @@ F_CALLS = {
     "instance_norm": (lambda: F.instance_norm(X4), "instance_norm"),
     "local_response_norm": (lambda: F.local_response_norm(X4, 2), "local_response_norm"),
     "pad": (lambda: F.pad(X4, (1, 1)), "pad"),
+    "interpolate": (lambda: F.interpolate(X4, scale_factor=2), "interpolate"),
+    "upsample": (lambda: _deprecated(F.upsample, X4, scale_factor=2), "interpolate"),
+    "upsample_bilinear": (lambda: _deprecated(F.upsample_bilinear, X4, scale_factor=2),
+                          "interpolate"),
+    "upsample_nearest": (lambda: _deprecated(F.upsample_nearest, X4, scale_factor=2),
+                         "interpolate"),
+    "pixel_shuffle": (lambda: F.pixel_shuffle(rand(1, 4, 3, 3), 2), "pixel_shuffle"),
+    "pixel_unshuffle": (lambda: F.pixel_unshuffle(X4, 2), "pixel_unshuffle"),
+    "channel_shuffle": (lambda: F.channel_shuffle(X4, 3), "channel_shuffle"),
+    "native_channel_shuffle": (lambda: F.native_channel_shuffle(X4, 3), "channel_shuffle"),
     "dropout": (lambda: F.dropout(X4, 0.5), "dropout"),
     "dropout1d": (lambda: F.dropout1d(X3, 0.5), "dropout1d"),
     "dropout2d": (lambda: F.dropout2d(X4, 0.5), "dropout2d"),
@@ -148,6 +165,12 @@ MODULES = [
     (nn.InstanceNorm2d(3, affine=True), X4, ["instance_norm"]),
     (nn.InstanceNorm3d(2, track_running_stats=True), X5, ["instance_norm"]),
     (nn.LocalResponseNorm(2), X4, ["local_response_norm"]),
+    (nn.Upsample(scale_factor=2, mode="bilinear"), X4, ["interpolate"]),
+    (nn.UpsamplingNearest2d(scale_factor=2), X4, ["interpolate"]),
+    (nn.UpsamplingBilinear2d(size=(5, 5)), X4, ["interpolate"]),
+    (nn.PixelShuffle(2), rand(1, 4, 3, 3), ["pixel_shuffle"]),
+    (nn.PixelUnshuffle(2), X4, ["pixel_unshuffle"]),
+    (nn.ChannelShuffle(3), X4, ["channel_shuffle"]),
     (nn.Dropout(), X4, ["dropout"]),
     (nn.Dropout1d(), X3, ["dropout1d"]),
     (nn.Dropout2d(), X4, ["dropout2d"]),
