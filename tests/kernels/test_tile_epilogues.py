@@ -74,8 +74,10 @@ def _torch_relu(torch, op, x, w, b, kwargs):
                          ids=[case[0] for case in CASES])
 def test_relu_epilogue_matches_torch(torch, family, op, variant, shapes, kwargs, name,
                                      dtype):
-    if dtype == np.float64 and family not in ("direct", "depthwise_h3", "gemm"):
-        pytest.skip("one float64 case per tile template kind keeps compile time down")
+    if dtype == np.float64 and family not in ("direct", "gemm"):
+        # each case compiles its kernel twice more (relu and none twins): the depthwise
+        # kernel's float64 twins alone cost CI a minute and more
+        pytest.skip("float64 on two tile families keeps compile time down")
     x, w, b = _inputs(shapes, dtype, seed=len(family))
     fused = _run(op, variant, x, w, b, kwargs, name, "relu").reshape(-1)
     plain = _run(op, variant, x, w, b, kwargs, name, "none").reshape(-1)
