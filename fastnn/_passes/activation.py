@@ -1,5 +1,5 @@
-"""Fuse a relu into the convolution whose output it alone reads (ONNX Runtime's
-conv_activation_fusion): the convolution runs with ``activation="relu"``, which the
+"""Fuse a relu into the convolution or linear layer whose output it alone reads (ONNX
+Runtime's conv_activation_fusion): the layer runs with ``activation="relu"``, which the
 register-tiled variants apply in their tiles before the store
 (`fastnn.nn.functional._fused`)."""
 from ._common import CONVOLUTIONS, fuse_into, fused, only_user, producer
@@ -12,7 +12,7 @@ def fuse_activation(graph):
             continue
         source = act.arg(0, "input")
         layer = producer(graph, source)
-        if (layer is None or layer.op not in CONVOLUTIONS or fused(layer)
+        if (layer is None or layer.op not in CONVOLUTIONS + ("linear",) or fused(layer)
                 or not only_user(graph.users(), source, act)):
             continue
         fuse_into(layer, activation="relu")
