@@ -173,3 +173,14 @@ class CompiledModule(Module):
 
     def __repr__(self):
         return f"CompiledModule({self._model!r})"
+
+    def __getstate__(self):
+        """Copies and pickles keep the model and hooks; they compile again when called."""
+        state = dict(self.__dict__)
+        state.pop("_lock")
+        state["_programs"], state["_warned"] = {}, set()
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        object.__setattr__(self, "_lock", threading.Lock())

@@ -2,6 +2,7 @@
 per input shape and dtype, numbers against the eager model and torch, the eager fallback
 with one warning, hooks, state and the original model."""
 import copy
+import pickle
 import warnings
 
 import numpy as np
@@ -185,3 +186,15 @@ def test_training_mode_runs_the_copy_eagerly():
         assert compiled.eager.training
         assert (np.asarray(compiled(x)) == 0).mean() > 0.3      # dropout is on
     assert "Linear(in_features=4, out_features=4" in repr(compiled)
+
+
+def test_copies_and_pickles_compile_again():
+    fastnn.manual_seed(0)
+    model = with_statistics(nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU()))
+    compiled = fastnn.optimize_for_inference(model)
+    x = images((1, 3, 6, 6))
+    expected = compiled(x)
+    for other in (copy.deepcopy(compiled), pickle.loads(pickle.dumps(compiled))):
+        assert other._programs == {}
+        np.testing.assert_array_equal(other(x), expected)
+        assert other.graph(x).count() == {"conv2d": 1}
