@@ -36,6 +36,7 @@ import numpy as np
 
 from . import _dispatch
 from ._graph import Graph, Node, Ref
+from ._registry import NO_ATTRS
 from .nn.modules.module import Module
 from .tensor import Tensor
 
@@ -87,12 +88,15 @@ class _Tracer:
             raise CaptureError(f"{name}() was called with out=")
         t_args = self._template(args, name)
         t_kwargs = self._template(kwargs, name)
+        calls = []                  # the door's own record of the call: its attributes
+        _dispatch._start_recording(calls)
         self.inside += 1
         try:
             result = _dispatch.dispatch(name, *args, **kwargs)
         finally:
             self.inside -= 1
-        attrs = _dispatch.checked(name, args, kwargs)[2]
+            _dispatch._stop_recording(calls)
+        attrs = calls[0].attrs if calls else NO_ATTRS
         count = self.names.get(name, 0)
         self.names[name] = count + 1
         node = Node(name if not count else f"{name}_{count}", name, t_args, t_kwargs,

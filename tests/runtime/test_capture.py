@@ -148,3 +148,16 @@ def test_input_keys():
     assert _capture.input_key((x, 3, None)) == (((2, 3), "<f4"), (int, 3), (type(None), None))
     with pytest.raises(_capture.CaptureError, match="argument of type object"):
         _capture.input_key((object(),))
+
+
+def test_an_op_is_normalised_once_in_a_trace(monkeypatch):
+    from fastnn._registry import OPS
+    count = []
+    normalize = OPS["softmax"].normalize        # never memoised: runs on every call
+
+    def counted(*args, **kwargs):
+        count.append(1)
+        return normalize(*args, **kwargs)
+    monkeypatch.setattr(OPS["softmax"], "normalize", counted)
+    graph, _ = _capture.trace(nn.Softmax(dim=1), (image((2, 3)),))
+    assert len(count) == 1 and graph.nodes[0].attrs.dim == 1
