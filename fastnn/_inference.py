@@ -88,12 +88,12 @@ class CompiledModule(Module):
     def forward(self, *args, **kwargs):
         if self.training or kwargs:
             if kwargs:
-                self._eager("forward was given keyword arguments")
+                self._eager("forward was given keyword arguments", stacklevel=4)
             return self._model(*args, **kwargs)
         try:
             key = _capture.input_key(args)
         except _capture.CaptureError as error:
-            self._eager(str(error))
+            self._eager(str(error), stacklevel=4)
             return self._model(*args)
         entry = self._programs.get(key)
         if entry is None:
@@ -139,11 +139,13 @@ class CompiledModule(Module):
             self._programs[key] = entry
             return entry
 
-    def _eager(self, reason):
+    def _eager(self, reason, stacklevel=5):
+        """Warn once per reason (`stacklevel` 5: the caller of a module call that compiles;
+        4 from forward itself)."""
         if reason not in self._warned:
             self._warned.add(reason)
             warnings.warn(f"fastnn.optimize_for_inference: {type(self._model).__name__} runs "
-                          f"eagerly: {reason}", UserWarning, stacklevel=5)
+                          f"eagerly: {reason}", UserWarning, stacklevel=stacklevel)
 
     # ---- state: the copy's, and any change to it compiles again --------------------------
 

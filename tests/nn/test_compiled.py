@@ -110,7 +110,7 @@ def test_a_model_that_cannot_be_captured_runs_eagerly_with_one_warning():
         first = compiled(x)
         second = compiled(x)
         compiled(images((2, 3, 8, 8)))               # another shape, the same reason
-    assert len(record) == 1
+    assert len(record) == 1 and record[0].filename == __file__
     assert str(record[0].message) == (
         "fastnn.optimize_for_inference: Branchy runs eagerly: forward reads a traced "
         "tensor's value in Python (Tensor.__bool__): data-dependent control flow")
@@ -134,8 +134,9 @@ def test_a_compiler_error_and_keyword_arguments_run_eagerly(monkeypatch, resnet)
         def forward(self, x, scale=1.0):
             return x * scale
     compiled = fastnn.optimize_for_inference(Keywords())
-    with pytest.warns(UserWarning, match="forward was given keyword arguments"):
+    with pytest.warns(UserWarning, match="forward was given keyword arguments") as record:
         np.testing.assert_array_equal(compiled(x, scale=2.0), x * 2)
+    assert record[0].filename == __file__
 
 
 def test_hooks_on_the_compiled_model_run_and_inner_ones_do_not():
