@@ -1,12 +1,16 @@
-"""`python -m fastnn demo`: ResNet-18 inference with a per-layer timing table.
+"""`python -m fastnn demo`: ResNet-18 inference, compiled by
+`fastnn.optimize_for_inference`, with a per-layer timing table.
 
-The per-layer figures come from forward pre-hooks and hooks on every leaf module, the same
-hooks any user can register; functional ops between modules (the residual additions and
-`F.relu`) are reported together as "between layers".
+The compiled model runs a graph of fused ops (BatchNorm folded, relu and the residual
+additions in the convolutions), so a layer of the table is a node of that graph, named by
+the module that made it, timed by the graph runner's per-node hook
+(`fastnn._program.Program.run`); the runner's own time is reported as "between layers".
 
 The first batch shows which layer is running and whether its kernels compile or load from
 Numba's cache (told apart by Numba's compile events, `fastnn._compile_notice`): on a
 terminal one line rewritten in place, otherwise plain lines, one per layer that compiled.
+While the graph is captured the layers are the model's modules (forward pre-hooks on its
+copy); then its nodes, whose fused kernels compile on their first run.
 """
 import argparse
 import statistics
@@ -38,6 +42,43 @@ def add_arguments(parser):
                         help="a ResNet-18 checkpoint (.pt, .safetensors or .npz state_dict);"
                              " default: seeded random weights")
     parser.add_argument("--seed", type=int, default=0, help="seed for weights and images (0)")
+
+
+class NodeTimer:
+    """Time per node of a compiled graph (`Program.run`'s hook), and each node's layer
+    name (its module, or the node's name), kind (op and fused epilogue) and output shape."""
+
+    def __init__(self, program):
+        self.program = program
+        nodes = program.graph.nodes
+        self.leaves = [(node.module or node.name, _kind(node)) for node in nodes]
+        self.shapes = [tuple(node.shape) if node.shape is not None else () for node in nodes]
+        self.records = [[] for _ in nodes]
+        self.on_start = None
+        self._last = None
+
+    def run(self, *inputs):
+        return self.program.run(inputs, self._tick)
+
+    def _tick(self, position):
+        now = time.perf_counter()
+        if position:
+            self.records[position - 1].append(now - self._last)
+        if self.on_start is not None and position < len(self.leaves):
+            self.on_start(position, self.leaves[position][0])
+        self._last = time.perf_counter()
+
+    def reset(self):
+        for times in self.records:
+            times.clear()
+
+
+def _kind(node):
+    fused = [k for k in ("residual", "activation") if k in node.kwargs]
+    if not fused:
+        return node.op
+    return node.op + "".join("+add" if k == "residual" else "+" + node.kwargs[k]
+                             for k in fused)
 
 
 class LayerTimer:
@@ -136,20 +177,25 @@ def run(args, stream=None):
         source = args.weights
     else:
         source = f"seeded random weights (seed {args.seed})"
-    model = fastnn.optimize_for_inference(model)   # eval mode; packed weights are kept
+    model = fastnn.optimize_for_inference(model)   # eval mode, BatchNorm folded, fused
     images = fastnn.randn(args.batch_size, 3, args.image_size, args.image_size)
 
     print(f"ResNet-18, {source}", file=stream)
     print(f"batch {args.batch_size} x 3 x {args.image_size} x {args.image_size}, float32, "
           f"{fastnn.get_num_threads()} threads", file=stream)
-    timer = LayerTimer(model)
 
-    progress = WarmupProgress(len(timer.leaves), stream)
-    timer.on_start = progress.layer_started
+    capture = LayerTimer(model.eager)
+    progress = WarmupProgress(len(capture.leaves), stream)
+    capture.on_start = progress.layer_started
     compiled_before = _compile_notice.compilations()
     started = time.perf_counter()
     with _compile_notice.watch(progress.compile_started):
-        model(images)
+        program = model.program(images)          # captured: the modules run once
+        capture.remove()
+        timer = NodeTimer(program)
+        progress.total = len(timer.leaves)
+        timer.on_start = progress.layer_started
+        timer.run(images)
     warmup = time.perf_counter() - started
     compiled = _compile_notice.compilations() - compiled_before
     timer.on_start = None
@@ -168,9 +214,8 @@ def run(args, stream=None):
     totals = []
     for _ in range(args.iterations):
         started = time.perf_counter()
-        logits = model(images)
+        logits = timer.run(images)
         totals.append(time.perf_counter() - started)
-    timer.remove()
     _print_table(timer, totals, stream)
     total = statistics.median(totals)
     print(f"\nlatency per batch: {total * 1e3:.1f} ms (median of {args.iterations}); "
@@ -182,13 +227,11 @@ def run(args, stream=None):
 
 def _print_table(timer, totals, stream):
     rows = []
-    for name, module in timer.leaves:
-        times = timer.records[name]
+    for (name, kind), shape, times in zip(timer.leaves, timer.shapes, timer.records):
         if times:
-            rows.append((name, type(module).__name__, str(timer.shapes[name]),
-                         statistics.median(times) * 1e3))
+            rows.append((name, kind, str(shape), statistics.median(times) * 1e3))
     between = statistics.median(totals) * 1e3 - sum(row[3] for row in rows)
-    rows.append(("(between layers)", "F.relu, +", "", between))
+    rows.append(("(between layers)", "graph runner", "", between))
     widths = [max(len(str(row[i])) for row in rows) for i in range(3)]
     header = ("layer", "type", "output shape")
     print("", file=stream)

@@ -78,6 +78,29 @@ def _record(name, attrs, inputs):
             sink.append(call)
 
 
+# ------------------------------------------------------------------ tracing
+
+# Number of traces (fastnn._capture) running in any thread: while 0 the door's only cost
+# for tracing is reading this global. The tracer of a thread is `_local.tracer`.
+_tracing = 0
+
+
+def start_tracing(tracer):
+    """Send this thread's door calls to `tracer.call` (which runs them through the door
+    again, with `tracer.inside` set) until `stop_tracing`."""
+    global _tracing
+    _local.tracer = tracer
+    with _recording_lock:
+        _tracing += 1
+
+
+def stop_tracing():
+    global _tracing
+    _local.tracer = None
+    with _recording_lock:
+        _tracing -= 1
+
+
 # ------------------------------------------------------------------ memoised checks
 
 _checked = Plans()
@@ -178,6 +201,10 @@ def _kernel_out(out):
 
 def dispatch(name, *args, out=None, **kwargs):
     """Run op `name` on `args`/`kwargs` (its torch signature), into `out` when given."""
+    if _tracing:
+        tracer = getattr(_local, "tracer", None)
+        if tracer is not None and not tracer.inside:
+            return tracer.call(name, args, kwargs, out)
     entry = OPS[name]
     # the remembered-checks path of `checked`, inline: this is the hot path of every op
     key = call_key(name, args, kwargs, entry.layout_key) if entry.arrays is not None else None

@@ -40,6 +40,20 @@ def clamp(x, out, lo, hi):
 
 
 @njit(parallel=True, cache=True)
+def residual_relu(out, residual, add, relu):
+    """In place: out = out + residual (if `add`), then relu (if `relu`), one pass; relu
+    keeps NaN and -0.0 as torch's does. The epilogue of a fused convolution or linear
+    layer where its tiles cannot apply it (fastnn/nn/functional/_fused.py)."""
+    for i in prange(out.size):
+        v = out[i]
+        if add:
+            v = v + residual[i]
+        if relu and v < 0:
+            v = 0
+        out[i] = v
+
+
+@njit(parallel=True, cache=True)
 def leaky_relu(x, out, slope):
     for i in prange(x.size):
         v = x[i]

@@ -38,27 +38,36 @@ class CountPacks:
         monkeypatch.setattr(conv_blocked, "pack_weight", counted)
 
 
-def test_same_kernels_same_bits_and_the_original_is_left_alone(image):
-    # every layer of `model()` runs the same variant frozen or not (400 positions: enough
-    # for 'blocked' either way), so the outputs agree bit for bit
+def folded(optimized, image, index):
+    """The weight constant the compiled graph gives convolution `index` of `model()`."""
+    graph = optimized.graph(image)
+    for node in graph.nodes:
+        if node.module == str(index):
+            return graph.constants[node.arg(1, "weight").key]
+    raise KeyError(index)
+
+
+def test_close_numbers_and_the_original_is_left_alone(image):
     plain = model().eval()
     before = copy.deepcopy(plain.state_dict())
     optimized = fastnn.optimize_for_inference(plain)
     assert optimized is not plain and not optimized.training
-    np.testing.assert_array_equal(optimized(image), plain(image))
+    np.testing.assert_allclose(optimized(image), plain(image), rtol=1e-4, atol=1e-5)
     for key, value in plain.state_dict().items():
         np.testing.assert_array_equal(value, before[key])
     assert plain[3].weight.flags.writeable
-    assert not optimized[3].weight.flags.writeable
-    assert isinstance(optimized[3].weight, nn.Parameter)
-    assert optimized[7].weight.flags.writeable          # only convolution weights
+    for index in (0, 3, 4, 5):          # folded (0) or not, convolution weights are frozen
+        weight = folded(optimized, image, index)
+        assert not weight.flags.writeable and isinstance(weight, nn.Parameter)
+    assert optimized.graph(image).constants["7.weight"].flags.writeable     # linear's
 
 
 def test_the_blocked_weights_are_packed_once(monkeypatch, image):
     optimized = fastnn.optimize_for_inference(model())
-    assert backends.current("conv2d", np.zeros((1, 64, 20, 20), np.float32),
-                            optimized[3].weight, optimized[3].bias, padding=1) == "blocked"
     packs = CountPacks(monkeypatch)
+    weight = folded(optimized, image, 3)
+    assert backends.current("conv2d", np.zeros((1, 64, 20, 20), np.float32), weight,
+                            None, padding=1) == "blocked"
     for _ in range(3):
         optimized(image)
     assert packs.count == 1
@@ -69,7 +78,7 @@ def test_the_blocked_weights_are_packed_once(monkeypatch, image):
 
 
 def test_writes_to_a_frozen_weight_raise(image):
-    weight = fastnn.optimize_for_inference(model())[3].weight
+    weight = folded(fastnn.optimize_for_inference(model()), image, 3)
     for write in (lambda: weight.__setitem__(0, 1.0), lambda: weight.data.__imul__(2),
                   lambda: weight.view(-1).fill_(0), lambda: np.copyto(weight, 0.0),
                   lambda: weight.zero_()):
@@ -79,44 +88,34 @@ def test_writes_to_a_frozen_weight_raise(image):
         weight.view(-1).flags.writeable = True
 
 
-def test_load_state_dict_replaces_and_refreezes(monkeypatch, image):
+def test_load_state_dict_compiles_again(image):
     optimized = fastnn.optimize_for_inference(model())
-    optimized(image)
+    first = np.array(optimized(image))
     other = model()
     for conv in (other[0], other[3], other[5]):
         conv.weight *= -0.5
+    other[1].running_var[...] = 3.0                  # folded into conv 0
     other.eval()
-    packs = CountPacks(monkeypatch)
     optimized.load_state_dict(other.state_dict())
-    np.testing.assert_array_equal(optimized(image), other(image))
-    assert _frozen.is_frozen(optimized[3].weight) and packs.count == 2   # new + other's
-    optimized(image)
-    assert packs.count == 2                         # the new weight's packing is kept
-
-
-def test_assigning_a_new_weight_is_used(image):
-    optimized = fastnn.optimize_for_inference(model())
-    optimized(image)
-    other = model().eval()
-    other[3].weight *= 3
-    optimized[3].weight = nn.Parameter(other[3].weight.detach().clone())
-    np.testing.assert_array_equal(optimized(image), other(image))
+    got = optimized(image)
+    np.testing.assert_allclose(got, other(image), rtol=1e-4, atol=1e-5)
+    assert not np.allclose(got, first)
+    np.testing.assert_array_equal(optimized.state_dict()["1.running_var"], 3.0)
+    assert _frozen.is_frozen(folded(optimized, image, 3))
 
 
 def test_unfreezing_the_memory_drops_the_packed_weights(image):
     optimized = fastnn.optimize_for_inference(model())
-    optimized(image)
-    weight = optimized[3].weight
+    before = np.array(optimized(image))
+    weight = folded(optimized, image, 3)
     weight.base.flags.writeable = True              # the one way back to writeable memory
     weight.base[...] *= 2
     assert not _frozen.is_frozen(weight)
-    reference = fastnn.optimize_for_inference(model())
-    reference[3].weight = nn.Parameter(reference[3].weight.detach().clone() * 2)
-    np.testing.assert_array_equal(optimized(image), reference(image))
+    assert not np.allclose(optimized(image), before)    # the new values are read
 
 
 def test_copies_of_a_frozen_weight_are_ordinary(image):
-    weight = fastnn.optimize_for_inference(model())[3].weight
+    weight = folded(fastnn.optimize_for_inference(model()), image, 3)
     for other in (copy.deepcopy(weight), pickle.loads(pickle.dumps(weight))):
         assert other.flags.writeable and not _frozen.is_frozen(other)
         np.testing.assert_array_equal(other, weight)

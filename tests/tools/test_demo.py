@@ -24,9 +24,11 @@ def test_demo_prints_layer_table_and_throughput(capsys):
     assert "\r" not in out                   # captured output is not a terminal
     assert re.search(r"first batch \((compiled \d+ kernels?|kernels loaded, nothing "
                      r"compiled)\): [\d.]+ s", out)
-    for row in ("conv1 ", "layers.0.0.conv1", "layers.3.1.bn2", "avgpool", "fc ",
-                "(between layers)"):
+    # a row per node of the compiled graph: BatchNorm folded, relu and + fused
+    for row in ("conv1 ", "layers.0.0.conv1", "layers.3.1.conv2", "avgpool", "fc ",
+                "(between layers)", "conv2d+relu", "conv2d+add+relu"):
         assert row in out
+    assert "bn1" not in out and "BatchNorm2d" not in out
     assert "(2, 64, 16, 16)" in out          # the stem's output shape at 64x64
     assert "images/s" in out
 

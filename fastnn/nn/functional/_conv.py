@@ -25,6 +25,7 @@ from ...kernels import conv_pointwise as _pointwise_kernels
 from ...kernels import im2col as _im2col_kernels
 from ...kernels._target import target
 from .._frozen import frozen_forms, kernel_weight
+from ._fused import check_fused, finish, fused_args, tiled
 from .._utils import (allocate, as_array, check_alloc, check_float, checked_empty, kernel_array,
                       ntuple, thread_scratch)
 
@@ -103,19 +104,25 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return dispatch("conv3d", input, weight, bias, stride, padding, dilation, groups)
 
 
-def _arrays(input, weight, bias=None, *args, **kwargs):
-    """The inputs (x, w, b) as plain arrays; a frozen weight as its kernel array."""
+def _arrays(input, weight, bias=None, *args, residual=None, **kwargs):
+    """The inputs (x, w, b) as plain arrays, a frozen weight as its kernel array; (x, w, b,
+    residual) for a fused call with a residual (`_fused`)."""
     x = as_array(input, "input")
     w = kernel_weight(weight)
     if w is None:
         w = as_array(weight, "weight")
-    return x, w, None if bias is None else as_array(bias, "bias")
+    b = None if bias is None else as_array(bias, "bias")
+    if residual is not None:
+        return x, w, b, as_array(residual, "residual")
+    return x, w, b
 
 
-def _normalize(nd, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def _normalize(nd, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
+               activation=None, residual=None):
     """All of torch's checks: ((x, w, b), Attrs(stride, padding, padding_end, dilation,
     groups)), every attribute an `nd`-tuple of ints but groups; padding_end differs from
-    padding only for an asymmetric 'same'."""
+    padding only for an asymmetric 'same'. The inference compiler's fused keywords
+    (`_fused`) add ``activation`` to the attributes and the residual to the inputs."""
     x, w, b = inputs = _arrays(input, weight, bias)
     name = f"conv{nd}d"
     _check_dtypes(x, w, b)
@@ -148,12 +155,17 @@ def _normalize(nd, input, weight, bias=None, stride=1, padding=0, dilation=1, gr
                   dilation=dilation, groups=groups)
     shape, dtype = _meta(nd, inputs, attrs)
     check_alloc(shape, dtype)
+    if activation is not None or residual is not None:
+        r = check_fused(name, activation, residual, shape, dtype)
+        attrs = Attrs(**dict(attrs.items()), activation=activation)
+        if r is not None:
+            inputs = (x, w, b, r)
     return inputs, attrs
 
 
 def _meta(nd, inputs, attrs):
     """(output shape, dtype) of a checked convolution."""
-    x, w, _ = inputs
+    x, w = inputs[0], inputs[1]
     batched = x.ndim == nd + 2
     spatial = x.shape[-nd:]
     out_spatial = tuple(
@@ -170,7 +182,7 @@ def _meta(nd, inputs, attrs):
 def _plan(nd, inputs, attrs, meta):
     """The 5-D shapes of input, weight and output and the kernel arguments after the
     arrays; None for an empty output (nothing runs)."""
-    x, w, _ = inputs
+    x, w = inputs[0], inputs[1]
     out_shape = meta[0]
     if not math.prod(out_shape):
         return None
@@ -192,10 +204,13 @@ def _plan(nd, inputs, attrs, meta):
 def _kernel_args(inputs, attrs, out, plan):
     if plan is None:
         return None
-    x, w, b = inputs
+    x, w, b = inputs[:3]
     shapes5, tail = plan
-    return (_ready(x).reshape(shapes5[0]), _ready(w).reshape(shapes5[1]),
+    args = (_ready(x).reshape(shapes5[0]), _ready(w).reshape(shapes5[1]),
             None if b is None else _ready(b), out.reshape(shapes5[2])) + tail
+    if len(inputs) == 4 or "activation" in attrs:
+        args += (fused_args(attrs, inputs[3] if len(inputs) == 4 else None, shapes5[2]),)
+    return args
 
 
 def _check_dtypes(x, w, b):
@@ -319,21 +334,25 @@ def _padded_phased(x, w, out, stride, pad_before, pad_after, dilation):
     return span, in_place, _pad_kernels.tap_offsets(kw, dw, sw, span)
 
 
-def _run_direct(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+def _run_direct(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=None):
     span, in_place, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
-    launch(_kernels.conv3d_direct, x, w, *_bias_args(b, x.dtype), out, taps, span,
-           stride[0], stride[1], *pad_before, stride[2], dilation[0], dilation[1], groups,
-           in_place, work=_work(w, out))
+    launch(tiled(_kernels.conv3d_direct, fused), x, w, *_bias_args(b, x.dtype), out, taps,
+           span, stride[0], stride[1], *pad_before, stride[2], dilation[0], dilation[1],
+           groups, in_place, work=_work(w, out))
+    finish(out, fused, True)
 
 
-def _run_grouped_h3(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+def _run_grouped_h3(x, w, b, out, stride, pad_before, pad_after, dilation, groups,
+                    fused=None):
     span, in_place, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
-    launch(_grouped_kernels.conv3d_grouped_h3, x, w, *_bias_args(b, x.dtype), out, taps,
-           span, stride[0], *pad_before, stride[2], dilation[0], groups, in_place,
+    launch(tiled(_grouped_kernels.conv3d_grouped_h3, fused), x, w, *_bias_args(b, x.dtype),
+           out, taps, span, stride[0], *pad_before, stride[2], dilation[0], groups, in_place,
            work=_work(w, out))
+    finish(out, fused, True)
 
 
-def _run_pointwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+def _run_pointwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups,
+                   fused=None):
     """A 1x1 or 1-D convolution as register-tiled GEMMs over NCDHW rows
     (kernels/conv_pointwise.py): a stride-1 1x1 kernel and an unpadded stride-1 1-D one
     read the input as it is; otherwise each task copies its positions of the rows (a
@@ -355,12 +374,13 @@ def _run_pointwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups
         if not in_place:
             pack, span = _pointwise_kernels.PACK_1D, _pointwise_kernels.chunk_span(kw, dw, sw)
             taps = _pad_kernels.tap_offsets(kw, dw, sw, span)
-    launch(_pointwise_kernels.conv_rows, x.reshape(n, c, -1), w.reshape(k, c, -1),
-           *_bias_args(b, x.dtype), out.reshape(n, k, -1), taps, pack, span, stride[0],
-           stride[1], sw, pad_before[2], h, wd, oh, ow, work=_work(w, out))
+    launch(tiled(_pointwise_kernels.conv_rows, fused), x.reshape(n, c, -1),
+           w.reshape(k, c, -1), *_bias_args(b, x.dtype), out.reshape(n, k, -1), taps, pack,
+           span, stride[0], stride[1], sw, pad_before[2], h, wd, oh, ow, work=_work(w, out))
+    finish(out, fused, True)
 
 
-def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=None):
     """Dense convolution with weights packed in blocks of 16 channels; each task packs the
     input rows its band of output rows reads into a per-thread scratch kept between calls
     (kernels/conv_blocked.py; PERF.md's probe layout)."""
@@ -369,8 +389,10 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
                                         x.dtype.itemsize, threads)
     size = _blocked_kernels.scratch_size(w.shape, out.shape, stride, dilation, bands)
     scratch = thread_scratch("blocked rows", threads * size, x.dtype).reshape(threads, size)
-    launch(_blocked_kernels.conv3d_blocked, x, _blocked_weight(w), *_bias_args(b, x.dtype),
-           out, *stride, *pad_before, *dilation, bands, scratch, work=_work(w, out))
+    launch(tiled(_blocked_kernels.conv3d_blocked, fused), x, _blocked_weight(w),
+           *_bias_args(b, x.dtype), out, *stride, *pad_before, *dilation, bands, scratch,
+           work=_work(w, out))
+    finish(out, fused, True)
 
 
 def _blocked_weight(w):
@@ -392,22 +414,26 @@ def _blocked_weight(w):
     return wb
 
 
-def _run_depthwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+def _run_depthwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups,
+                   fused=None):
     kw, sw, dw = w.shape[4], stride[2], dilation[2]
     span = _pad_kernels.phase_span(out.shape[4], kw, dw, sw,
                                x.shape[4] + pad_before[2] + pad_after[2])
     taps = _pad_kernels.tap_offsets(kw, dw, sw, span)
-    launch(_depthwise_kernels.conv3d_depthwise, x, w, *_bias_args(b, x.dtype), out, taps, span,
-           stride[0], stride[1], *pad_before, sw, dilation[0], dilation[1], groups,
-           work=_work(w, out))
+    launch(tiled(_depthwise_kernels.conv3d_depthwise, fused), x, w, *_bias_args(b, x.dtype),
+           out, taps, span, stride[0], stride[1], *pad_before, sw, dilation[0], dilation[1],
+           groups, work=_work(w, out))
+    finish(out, fused, True)
 
 
-def _run_naive(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+def _run_naive(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=None):
     launch(_kernels.conv3d_bounds, x, w, *_bias_args(b, x.dtype), out, *stride,
            *pad_before, *dilation, groups, work=_work(w, out))
+    finish(out, fused, False)
 
 
-def _run_im2col_gemm(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+def _run_im2col_gemm(x, w, b, out, stride, pad_before, pad_after, dilation, groups,
+                     fused=None):
     """Per sample: im2col into one reused buffer, then one batched BLAS matmul over the
     groups, written straight into `out`. A 1x1, stride-1, unpadded convolution needs no
     im2col: the input plane already is the column matrix."""
@@ -432,17 +458,19 @@ def _run_im2col_gemm(x, w, b, out, stride, pad_before, pad_after, dilation, grou
             np.matmul(weights, source, out=target)
             if b is not None:
                 np.add(target, b.reshape(groups, k // groups, 1), out=target)
+    finish(out, fused, False)
 
 
 def _depthwise_only(x, w, *rest):
     return None if w.shape[1] == 1 else "it needs one input channel per group"
 
 
-def _dense_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+def _dense_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=None):
     return None if groups == 1 else "it needs groups=1"
 
 
-def _pointwise_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+def _pointwise_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups,
+                    fused=None):
     if groups != 1:
         return "it needs groups=1"
     if w.shape[2:] == (1, 1, 1):
@@ -455,7 +483,8 @@ def _pointwise_only(x, w, b, out, stride, pad_before, pad_after, dilation, group
     return None
 
 
-def _grouped_h3_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+def _grouped_h3_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups,
+                     fused=None):
     if w.shape[3] != 3 or stride[1] != 1 or dilation[1] != 1:
         return "it needs 3 kernel rows, stride 1 and dilation 1 along H"
     if (w.shape[0] // groups) % 4 or out.shape[3] < 4:
@@ -491,7 +520,7 @@ def _is_plain_1x1(w, stride, pad_before, pad_after, groups):
             and not any(pad_after) and groups == 1)
 
 
-def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
+def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=None):
     """Default choice:
     - one input channel per group, groups > 1 -> 'depthwise', or 'naive' when a weight is
       not finite (torch's depthwise kernel skips padding taps, so an inf weight gives 0
@@ -531,7 +560,7 @@ def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups):
 def _tune_class(inputs, attrs):
     """The shape class of a measured variant decision (`fastnn._tuning`): batch and
     spatial sizes bucketed; channels, kernel, bias and every argument exact."""
-    x, w, b = inputs
+    x, w, b = inputs[:3]
     shape = x.shape if x.ndim == w.ndim else (1,) + x.shape
     padding = _sizes(attrs.padding)
     if attrs.padding_end != attrs.padding:

@@ -21,11 +21,12 @@ import numpy as np
 
 from ... import _registry, backends
 from ..._dispatch import dispatch
-from ..._registry import NO_ATTRS
+from ..._registry import NO_ATTRS, Attrs
 from ..._runtime import launch
 from ..._tuning import bucketed
 from ...kernels.gemm import gemm_nt
 from .._utils import as_array, check_alloc, check_float, kernel_array
+from ._fused import check_fused, finish, fused_args, tiled
 
 __all__ = ["linear"]
 
@@ -60,17 +61,20 @@ def _sizes(shape):
 # the two kernel variants: (a (M, K), w (N, K), bias (N,) or None, out (M, N)) -> out
 # ---------------------------------------------------------------------------------------
 
-def _numba_gemm(a, w, bias, out):
+def _numba_gemm(a, w, bias, out, fused=None):
     has_bias = bias is not None
     bias = bias if has_bias else np.empty(0, a.dtype)
-    launch(gemm_nt, a, w, bias, has_bias, out, work=a.shape[0] * a.shape[1] * w.shape[0] // 2)
+    launch(tiled(gemm_nt, fused), a, w, bias, has_bias, out,
+           work=a.shape[0] * a.shape[1] * w.shape[0] // 2)
+    return fused is not None
 
 
-def _blas(a, w, bias, out):
+def _blas(a, w, bias, out, fused=None):
     with np.errstate(invalid="ignore", over="ignore"):   # NaN/inf pass silently, as in torch
         np.matmul(a, w.T, out=out)
         if bias is not None:
             np.add(out, bias, out=out)
+    return False
 
 
 LINEAR_VARIANTS = {"numba_gemm": _numba_gemm, "blas": _blas}
@@ -230,15 +234,19 @@ def _linear(input, weight, bias=None, variant=None):
         return linear(input, weight, bias)
 
 
-def _arrays(input, weight, bias=None):
+def _arrays(input, weight, bias=None, *, activation=None):
     return (as_array(input, "input"), as_array(weight, "weight"),
             None if bias is None else as_array(bias, "bias"))
 
 
-def _normalize(input, weight, bias=None):
-    """All of torch's checks: ((x, w, b), no attributes)."""
+def _normalize(input, weight, bias=None, *, activation=None):
+    """All of torch's checks: ((x, w, b), no attributes); the inference compiler's
+    ``activation`` keyword (`_fused`) is the one attribute there may be."""
     inputs = _arrays(input, weight, bias)
-    _plan(*inputs)
+    out_shape = _plan(*inputs)[0]
+    if activation is not None:
+        check_fused("linear", activation, None, out_shape, None)
+        return inputs, Attrs(activation=activation)
     return inputs, NO_ATTRS
 
 
@@ -268,7 +276,10 @@ def _kernel_args(inputs, attrs, result, plan):
         bias_vec = np.full(n, b.reshape(-1)[0], dtype=a.dtype)
     elif bias_mode == "late":
         late_bias = kernel_array(b)
-    return (a.reshape(key[0]), w2, bias_vec, result.reshape(key[0][0], n), late_bias, result)
+    args = (a.reshape(key[0]), w2, bias_vec, result.reshape(key[0][0], n), late_bias, result)
+    if "activation" in attrs:
+        args += (fused_args(attrs, None, None),)
+    return args
 
 
 def _plan(x, w, b):
@@ -315,10 +326,13 @@ def _add_late_bias(result, late_bias):
 
 
 def _registered(kernel):
-    def run(a, w, bias_vec, out, late_bias, result):
+    def run(a, w, bias_vec, out, late_bias, result, fused=None):
+        # a late bias comes before the activation: then the tiles store without it
+        in_tiles = False
         if out.size:
-            kernel(a, w, bias_vec, out)
+            in_tiles = kernel(a, w, bias_vec, out, fused if late_bias is None else None)
         _add_late_bias(result, late_bias)
+        finish(result, fused, in_tiles)
     return run
 
 

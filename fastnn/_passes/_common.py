@@ -1,0 +1,40 @@
+"""What several passes ask of a graph."""
+from .._graph import Ref
+from .._registry import Attrs
+
+CONVOLUTIONS = ("conv1d", "conv2d", "conv3d")
+
+
+def producer(graph, ref):
+    """The node that makes `ref`, or None for an input or a constant."""
+    return graph.node(ref.key) if type(ref) is Ref and ref.kind == "node" else None
+
+
+def shape_of(graph, ref):
+    """(shape, dtype) of a value as traced; (None, None) when unknown."""
+    if type(ref) is not Ref:
+        return None, None
+    if ref.kind == "node":
+        node = graph.node(ref.key)
+        return node.shape, node.dtype
+    if ref.kind == "input":
+        return graph.inputs[ref.key]
+    value = graph.constants[ref.key]
+    return getattr(value, "shape", None), getattr(value, "dtype", None)
+
+
+def only_user(users, ref, node):
+    """Whether `node` is the one reader of `ref` (the graph's output counts as one)."""
+    return users.get(ref) == [node]
+
+
+def fuse_into(node, **keywords):
+    """Add fused keywords (`fastnn.nn.functional._fused`) to a convolution node."""
+    node.kwargs = dict(node.kwargs, **keywords)
+    shown = {k: v for k, v in keywords.items() if k != "residual"}
+    if shown:
+        node.attrs = Attrs(**dict(node.attrs.items()), **shown)
+
+
+def fused(node):
+    return "activation" in node.kwargs or "residual" in node.kwargs

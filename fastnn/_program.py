@@ -1,0 +1,116 @@
+"""A `Graph` made runnable: each Ref resolved once to a slot of a flat list of values.
+
+Running calls the door (`fastnn._dispatch.dispatch`) for each node in order with the
+node's arguments, the arrays filled in; a value is dropped after its last reader so that
+intermediate arrays are freed as early as eager code frees them.
+"""
+from ._dispatch import dispatch
+from ._graph import Ref
+
+__all__ = ["Program"]
+
+
+class _Slot(int):
+    """The index of a value in a run's list (an int kept apart from literal ints)."""
+
+
+class Program:
+    def __init__(self, graph):
+        slots = {}
+        for index in range(len(graph.inputs)):
+            slots[Ref("input", index)] = _Slot(len(slots))
+        initial = [None] * len(graph.inputs)
+        for name, value in graph.constants.items():
+            slots[Ref("const", name)] = _Slot(len(slots))
+            initial.append(value)
+        for node in graph.nodes:
+            slots[node.ref] = _Slot(len(slots))
+        initial += [None] * len(graph.nodes)
+        last_read = {}
+        for position, node in enumerate(graph.nodes):
+            for ref in node.inputs:
+                if ref.kind == "node":
+                    last_read[ref] = position
+        kept = set(_slots(graph.output, slots))
+        steps = []
+        for position, node in enumerate(graph.nodes):
+            args = _resolve(node.args, slots)
+            kwargs = _resolve(node.kwargs, slots)
+            nested = any(isinstance(a, (tuple, list, dict)) and _has_slot(a) for a in args) \
+                or any(isinstance(v, (tuple, list, dict)) and _has_slot(v)
+                       for v in kwargs.values())
+            frees = tuple(slots[ref] for ref, last in last_read.items()
+                          if last == position and slots[ref] not in kept)
+            steps.append((node.op, args, kwargs, nested, slots[node.ref], frees))
+        self._initial = initial
+        self._inputs = len(graph.inputs)
+        self._steps = steps
+        self._output = _resolve(graph.output, slots)
+        self.graph = graph
+
+    def __call__(self, *inputs):
+        return self.run(inputs)
+
+    def run(self, inputs, on_node=None):
+        """The graph's output for `inputs`; `on_node(position)` (when given) is called
+        before each node runs and with ``len(graph.nodes)`` after the last (a profiler's
+        hook: `python -m fastnn demo` times the nodes with it)."""
+        env = self._initial.copy()
+        env[:self._inputs] = inputs
+        position = 0
+        for op, args, kwargs, nested, slot, frees in self._steps:
+            if on_node is not None:
+                on_node(position)
+                position += 1
+            if nested:
+                args, kwargs = _fill(args, env), _fill(kwargs, env)
+            else:
+                args = [env[a] if type(a) is _Slot else a for a in args]
+                if kwargs:
+                    kwargs = {k: env[v] if type(v) is _Slot else v for k, v in kwargs.items()}
+            env[slot] = dispatch(op, *args, **kwargs)
+            for index in frees:
+                env[index] = None
+        if on_node is not None:
+            on_node(position)
+        return _fill(self._output, env)
+
+
+def _resolve(value, slots):
+    if type(value) is Ref:
+        return slots[value]
+    if type(value) in (tuple, list):
+        return type(value)(_resolve(item, slots) for item in value)
+    if type(value) is dict:
+        return {k: _resolve(v, slots) for k, v in value.items()}
+    return value
+
+
+def _slots(value, slots):
+    if type(value) is Ref:
+        return [slots[value]]
+    if type(value) in (tuple, list):
+        return [s for item in value for s in _slots(item, slots)]
+    if type(value) is dict:
+        return [s for item in value.values() for s in _slots(item, slots)]
+    return []
+
+
+def _has_slot(value):
+    if type(value) is _Slot:
+        return True
+    if type(value) in (tuple, list):
+        return any(_has_slot(item) for item in value)
+    if type(value) is dict:
+        return any(_has_slot(item) for item in value.values())
+    return False
+
+
+def _fill(value, env):
+    if type(value) is _Slot:
+        return env[value]
+    if type(value) in (tuple, list):
+        return type(value)(_fill(item, env) for item in value)
+    if type(value) is dict:
+        return {k: _fill(v, env) for k, v in value.items()}
+    return value

@@ -1,0 +1,71 @@
+"""Fused epilogues of the convolution and linear ops at the door: the inference compiler's
+keywords ``activation`` and ``residual`` (not part of torch's F API).
+
+    dispatch("conv2d", x, w, b, stride, padding, dilation, groups,
+             activation="relu", residual=r)      # relu(conv2d(x, w, b) + r)
+
+A variant whose kernel is register-tiled runs its relu twin (`kernels._epilogue`: the
+activation applied in the tile before the store) when there is no residual; otherwise,
+and for variants without tiles ('naive', 'im2col_gemm', BLAS), one in-place pass over the
+output after the kernel adds the residual and applies the activation
+(`kernels.elementwise.residual_relu`).
+"""
+import numpy as np
+
+from ..._runtime import launch
+from ...kernels import elementwise as _elementwise
+from ...kernels._epilogue import with_epilogue
+from .._utils import as_array
+
+__all__ = ["check_fused", "fused_args", "tiled", "finish"]
+
+ACTIVATIONS = ("relu",)
+
+
+def check_fused(name, activation, residual, out_shape, dtype):
+    """The checked residual (an ndarray or None); ValueError/RuntimeError for bad ones."""
+    if activation is not None and activation not in ACTIVATIONS:
+        raise ValueError(f"{name}(): unknown activation {activation!r}; expected one of "
+                         f"{ACTIVATIONS}")
+    if residual is None:
+        return None
+    r = as_array(residual, "residual")
+    if r.shape != tuple(out_shape) or r.dtype.newbyteorder("=") != dtype:
+        raise RuntimeError(f"{name}(): residual of shape {list(r.shape)} and dtype {r.dtype} "
+                           f"does not match the output's {list(out_shape)} {dtype}")
+    return r
+
+
+def fused_args(attrs, residual, shape):
+    """The trailing kernel argument of a fused call: (activation or None, the residual as a
+    C-contiguous native array of `shape`, or None); None for a plain call."""
+    activation = attrs.get("activation")
+    if activation is None and residual is None:
+        return None
+    if residual is not None:
+        if not (residual.flags.c_contiguous and residual.dtype.isnative):
+            residual = np.ascontiguousarray(residual, residual.dtype.newbyteorder("="))
+        residual = residual.reshape(shape)
+    return activation, residual
+
+
+def tiled(kernel, fused):
+    """The kernel a tiled variant launches: its twin with the activation in the tiles when
+    the call has an activation and no residual."""
+    if fused is None or fused[0] is None or fused[1] is not None:
+        return kernel
+    return with_epilogue(kernel, fused[0])
+
+
+def finish(out, fused, in_tiles):
+    """After the kernel: add the residual and apply the activation where the tiles did
+    not (`in_tiles`: the kernel came from `tiled`)."""
+    if fused is None:
+        return
+    activation, residual = fused
+    if residual is None and (activation is None or in_tiles):
+        return
+    flat = out.reshape(-1)
+    other = flat if residual is None else residual.reshape(-1)
+    launch(_elementwise.residual_relu, flat, other, residual is not None,
+           activation == "relu", work=flat.size)
