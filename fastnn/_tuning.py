@@ -19,10 +19,12 @@ of each class not yet decided times every applicable variant (one warm-up call e
 compile included, then the best of several timed rounds, interleaved; `time.perf_counter`)
 and keeps the rule's choice unless another variant is faster by more than `MARGIN`
 (noise must not flip a decision). The ops in ``fastnn.backends.tune_on_first_use``
-(default: ``linear``, whose rule cannot know how fast this machine's BLAS is: e.g.
-``OPENBLAS_CORETYPE`` may hold it to older kernels) are measured so even when `benchmark`
-is off; setting ``FASTNN_TUNE_ON_FIRST_USE=0`` in the environment, or assigning ``()``,
-turns that off (the test suite does). A convolution's variants take seconds each to
+(default: none; ``FASTNN_TUNE_ON_FIRST_USE=linear`` in the environment, or assigning
+``("linear",)``) are measured so even when `benchmark` is off. Off by default because a
+variant timed alone is not timed in its surroundings: `linear`'s BLAS variant can win its
+own timing while OpenBLAS's worker threads, left spinning after each call, slow the Numba
+kernels that run next (a whole model gets slower: ``python -m fastnn bench`` after
+``FASTNN_TUNE_ON_FIRST_USE=linear``). A convolution's variants take seconds each to
 compile, so convolutions are measured only when asked (`benchmark`, ``python -m fastnn
 tune``). Decisions go to the store (`fastnn._tuning_store`), read on the first choice
 that may consult it, never at import.
@@ -41,7 +43,7 @@ SLOWER = 2.0             # a variant this many times slower than the fastest on 
                          # timed call is not timed further
 MIN_ROUND_SECONDS = 2e-4  # calls per round chosen so a round lasts at least this
 MEASURE_VARIABLE = "FASTNN_TUNE_ON_FIRST_USE"
-DEFAULT_FIRST_USE = ("linear",)
+DEFAULT_FIRST_USE = ()
 
 
 class Tuned(NamedTuple):
@@ -111,8 +113,11 @@ def shape_class(entry, inputs, attrs):
 def first_use_ops():
     global _first_use
     if _first_use is None:
-        off = os.environ.get(MEASURE_VARIABLE, "").strip().lower() in ("0", "false", "no", "off")
-        _first_use = () if off else DEFAULT_FIRST_USE
+        value = os.environ.get(MEASURE_VARIABLE, "").strip()
+        if value.lower() in ("", "0", "false", "no", "off"):
+            _first_use = DEFAULT_FIRST_USE
+        else:
+            _first_use = tuple(op.strip() for op in value.split(",") if op.strip())
     return _first_use
 
 

@@ -35,9 +35,10 @@ benchmark = False
 """When True, the first call of each shape class not yet decided times every applicable
 variant; the decision is used for that class from then on, and kept on disk."""
 
-tune_on_first_use = ("linear",)
-"""Ops whose shape classes are measured on first use even with `benchmark` off (the
-environment variable ``FASTNN_TUNE_ON_FIRST_USE=0`` starts a process with ``()``)."""
+tune_on_first_use = ()
+"""Ops whose shape classes are measured on first use even with `benchmark` off (default
+none; the environment variable ``FASTNN_TUNE_ON_FIRST_USE=linear`` starts a process with
+``("linear",)``)."""
 
 
 def _op(op):

@@ -307,11 +307,16 @@ def test_benchmark_measures_once_per_class(monkeypatch):
     assert len(runs) <= 2
 
 
-def test_first_use_measures_linear_by_default_unless_switched_off(monkeypatch):
+def test_first_use_measures_only_when_asked(monkeypatch):
     assert backends.tune_on_first_use == ()     # the fixture's FASTNN_TUNE_ON_FIRST_USE=0
     F.linear(X, W)
     assert backends.tuned().decisions == {}
     monkeypatch.delenv("FASTNN_TUNE_ON_FIRST_USE")
+    _tuning.reload()
+    assert backends.tune_on_first_use == ()     # the default
+    F.linear(X, W)
+    assert backends.tuned().decisions == {}
+    monkeypatch.setenv("FASTNN_TUNE_ON_FIRST_USE", "linear")
     _tuning.reload()
     assert backends.tune_on_first_use == ("linear",)
     F.linear(X, W)

@@ -212,10 +212,10 @@ def linear(input, weight, bias=None):
     Shape:
         - Output: :math:`(*, \text{out\_features})`; :math:`(*)` for a 1-D weight.
 
-    The kernel (Numba GEMM or BLAS) is measured on this machine the first time a shape
-    class is met and the decision kept (``fastnn.backends.tune_on_first_use``; with that
-    off, :func:`default_variant` decides), or forced through ``fastnn.backends`` (op
-    ``"linear"``, variants ``numba_gemm`` and ``blas``).
+    The kernel (Numba GEMM or BLAS) is chosen by :func:`default_variant`, or by a
+    decision measured on this machine (``python -m fastnn tune``,
+    ``fastnn.backends.benchmark``, ``fastnn.backends.tune_on_first_use``), or forced
+    through ``fastnn.backends`` (op ``"linear"``, variants ``numba_gemm`` and ``blas``).
 
     Examples::
 
