@@ -168,26 +168,37 @@ class Graph:
         print(self.tabular())
 
 
+def nested_map(value, leaf):
+    """`value`, an argument nested in tuples, lists and dicts, with `leaf` applied to
+    everything else in it."""
+    kind = type(value)
+    if kind is tuple or kind is list:
+        return kind(nested_map(item, leaf) for item in value)
+    if kind is dict:
+        return {k: nested_map(v, leaf) for k, v in value.items()}
+    return leaf(value)
+
+
+def nested_leaves(value):
+    """What `nested_map` would apply its `leaf` to, in order."""
+    kind = type(value)
+    if kind is tuple or kind is list:
+        for item in value:
+            yield from nested_leaves(item)
+    elif kind is dict:
+        for item in value.values():
+            yield from nested_leaves(item)
+    else:
+        yield value
+
+
 def _refs(value):
     """The Refs in a nested argument structure, in order."""
-    if type(value) is Ref:
-        yield value
-    elif isinstance(value, (tuple, list)):
-        for item in value:
-            yield from _refs(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _refs(item)
+    return (leaf for leaf in nested_leaves(value) if type(leaf) is Ref)
 
 
 def _substitute(value, old, new):
-    if type(value) is Ref:
-        return new if value == old else value
-    if type(value) in (tuple, list):
-        return type(value)(_substitute(item, old, new) for item in value)
-    if type(value) is dict:
-        return {k: _substitute(v, old, new) for k, v in value.items()}
-    return value
+    return nested_map(value, lambda leaf: new if type(leaf) is Ref and leaf == old else leaf)
 
 
 def _describe(shape, dtype):

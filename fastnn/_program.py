@@ -5,7 +5,7 @@ node's arguments, the arrays filled in; a value is dropped after its last reader
 intermediate arrays are freed as early as eager code frees them.
 """
 from ._dispatch import dispatch
-from ._graph import Ref
+from ._graph import Ref, nested_leaves, nested_map
 
 __all__ = ["Program"]
 
@@ -77,40 +77,16 @@ class Program:
 
 
 def _resolve(value, slots):
-    if type(value) is Ref:
-        return slots[value]
-    if type(value) in (tuple, list):
-        return type(value)(_resolve(item, slots) for item in value)
-    if type(value) is dict:
-        return {k: _resolve(v, slots) for k, v in value.items()}
-    return value
+    return nested_map(value, lambda leaf: slots[leaf] if type(leaf) is Ref else leaf)
 
 
 def _slots(value, slots):
-    if type(value) is Ref:
-        return [slots[value]]
-    if type(value) in (tuple, list):
-        return [s for item in value for s in _slots(item, slots)]
-    if type(value) is dict:
-        return [s for item in value.values() for s in _slots(item, slots)]
-    return []
+    return [slots[leaf] for leaf in nested_leaves(value) if type(leaf) is Ref]
 
 
 def _has_slot(value):
-    if type(value) is _Slot:
-        return True
-    if type(value) in (tuple, list):
-        return any(_has_slot(item) for item in value)
-    if type(value) is dict:
-        return any(_has_slot(item) for item in value.values())
-    return False
+    return any(type(leaf) is _Slot for leaf in nested_leaves(value))
 
 
 def _fill(value, env):
-    if type(value) is _Slot:
-        return env[value]
-    if type(value) in (tuple, list):
-        return type(value)(_fill(item, env) for item in value)
-    if type(value) is dict:
-        return {k: _fill(v, env) for k, v in value.items()}
-    return value
+    return nested_map(value, lambda leaf: env[leaf] if type(leaf) is _Slot else leaf)

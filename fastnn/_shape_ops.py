@@ -266,12 +266,12 @@ def _check_basic_index(shape, parts):
                 raise IndexError(f"index {part} is out of bounds for dimension {position} "
                                  f"with size {shape[dim]}")
             dim += 1
+        elif type(part) is IndexSlice:
+            dim += 1
+        elif type(part) is IndexTensor:
+            return                  # numpy checks the rest after an array part
         elif type(part) is str:
             raise TypeError("new(): invalid data type 'str'")
-        elif type(part) in (IndexSlice, IndexTensor):
-            dim += 1 if type(part) is IndexSlice else 0
-            if type(part) is IndexTensor:
-                return              # numpy checks the rest after an array part
         else:
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long "
                              f"or byte Variables are valid indices (got "

@@ -4,7 +4,7 @@ random numbers or write into their inputs stay in the graph."""
 import numpy as np
 
 from .._dispatch import dispatch
-from .._graph import Ref
+from .._graph import Ref, nested_map
 
 RANDOM = ("dropout", "dropout1d", "dropout2d", "dropout3d", "normal_", "uniform_")
 
@@ -28,10 +28,5 @@ def fold_constants(graph):
 
 
 def _fill(value, graph):
-    if type(value) is Ref:
-        return graph.constants[value.key]
-    if type(value) in (tuple, list):
-        return type(value)(_fill(item, graph) for item in value)
-    if type(value) is dict:
-        return {k: _fill(v, graph) for k, v in value.items()}
-    return value
+    return nested_map(value, lambda leaf: graph.constants[leaf.key] if type(leaf) is Ref
+                      else leaf)
