@@ -40,11 +40,15 @@ from ._registry import NO_ATTRS
 from .nn.modules.module import Module
 from .tensor import Tensor
 
-__all__ = ["trace", "CaptureError", "input_key", "as_inputs"]
+__all__ = ["trace", "CaptureError", "ForwardError", "input_key", "as_inputs"]
 
 
 class CaptureError(Exception):
     """Why a forward could not be captured (the message names what stopped it)."""
+
+
+class ForwardError(CaptureError):
+    """The forward itself raised while it was traced (its error is the ``__cause__``)."""
 
 
 def _memory_key(array):
@@ -267,7 +271,7 @@ def trace(model, args):
     except CaptureError:
         raise
     except Exception as error:
-        raise CaptureError(f"forward raised {type(error).__name__}: {error}") from error
+        raise ForwardError(f"forward raised {type(error).__name__}: {error}") from error
     finally:
         _dispatch.stop_tracing()
         _unpatch()

@@ -130,6 +130,11 @@ class CompiledModule(Module):
                 graph, _ = _capture.trace(self._model, args)
                 _passes.optimize(graph)
                 entry = (graph, Program(graph))
+            except _capture.ForwardError as error:
+                # bad input fails eagerly too: the model's own error, nothing remembered
+                # (when the eager call works, the tracer was at fault: run eagerly)
+                self._model(*args)
+                entry = str(error)
             except _capture.CaptureError as error:
                 entry = str(error)
             except Exception as error:       # a compiler bug must not stop the model

@@ -1,6 +1,7 @@
 """fastnn.optimize_for_inference as a compiler (fastnn._inference.CompiledModule): graphs
 per input shape and dtype, numbers against the eager model and torch, the eager fallback
 with one warning, hooks, state and the original model."""
+import re
 import copy
 import pickle
 import warnings
@@ -199,3 +200,20 @@ def test_copies_and_pickles_compile_again():
         assert other._programs == {}
         np.testing.assert_array_equal(other(x), expected)
         assert other.graph(x).count() == {"conv2d": 1}
+
+
+@pytest.mark.parametrize("bad", ["abc", np.zeros((2, 2), np.float32)])
+def test_bad_input_raises_the_models_own_error_and_is_not_remembered(bad):
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()).eval()
+    with pytest.raises(Exception) as eager:
+        model(bad)
+    compiled = fastnn.optimize_for_inference(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # an input error, not a capture failure
+        for call in (lambda: fastnn.optimize_for_inference(model, example_input=bad),
+                     lambda: compiled(bad)):
+            with pytest.raises(type(eager.value), match=re.escape(str(eager.value))):
+                call()
+        x = np.ones((1, 3, 5, 5), np.float32)
+        np.testing.assert_array_equal(compiled(x), model(x))
+        assert compiled.graph(x) is not None
