@@ -18,7 +18,7 @@ import numpy as np
 
 import fastnn
 import fastnn.nn.functional as F
-from fastnn import _peakmem, backends
+from fastnn import _bench_models, _peakmem, backends
 from fastnn._demo import positive_int
 from fastnn.nn._frozen import freeze
 
@@ -450,10 +450,11 @@ def _refuse(message):
     return 2
 
 
-def _unusable_arguments(args, cases):
+def _unusable_arguments(args, cases, models=()):
     """Why the run cannot go ahead (checked before anything is timed), or None."""
-    if not cases:
-        labels = "\n  ".join(case.label for case in CASES)
+    if not cases and not models:
+        labels = "\n  ".join([case.label for case in CASES]
+                             + [model.label for model in _bench_models.MODELS])
         return f"no case matches --only {args.only!r}; the cases are:\n  {labels}"
     if args.plot and not args.memory:
         folder = os.path.dirname(os.path.abspath(args.plot))
@@ -470,7 +471,8 @@ def _unusable_arguments(args, cases):
 def main(args, stream=None):
     stream = stream or sys.stdout           # looked up per call (pytest replaces it)
     cases = [c for c in CASES if args.only in c.label]
-    problem = _unusable_arguments(args, cases)
+    models = [] if args.memory else [m for m in _bench_models.MODELS if args.only in m.label]
+    problem = _unusable_arguments(args, cases, models)
     if problem:
         return _refuse(problem)
     fastnn.set_num_threads(args.threads)
@@ -500,7 +502,16 @@ def main(args, stream=None):
     stream.write("\r" + " " * 80 + "\r")
     print(f"{args.dtype}, {args.threads} threads, median of {args.rounds} alternating blocks",
           file=stream)
-    print(format_table(rows), file=stream)
+    if rows:
+        print(format_table(rows), file=stream)
+    if models:
+        table = _bench_models.model_table(models, np.dtype(args.dtype), args.threads,
+                                          args.rounds, progress)
+        stream.write("\r" + " " * 80 + "\r")
+        print("\nwhole models (optimized = fastnn.optimize_for_inference; vs: the other's "
+              "time / optimized's; max diff: from torch, relative to the output's scale)",
+              file=stream)
+        print(table, file=stream)
     if args.plot:
         plot(rows, args.plot)
         print(f"chart written to {args.plot}", file=stream)

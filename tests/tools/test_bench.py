@@ -156,3 +156,46 @@ def test_bench_plot_into_a_missing_folder_says_so_before_timing(tmp_path, capsys
     target = tmp_path / "missing" / "p.png"
     assert main(["bench", "--only", "linear 1x4096", "--plot", str(target)]) == 2
     assert f"the folder {target.parent} does not exist" in capsys.readouterr().err
+
+
+def _model_row(out, name):
+    rows = [line for line in out.splitlines() if line.startswith(name)]
+    assert len(rows) == 1, out
+    return rows[0][len(name):].split()
+
+
+def test_models_table_has_torch_onnxruntime_and_fastnn_columns(capsys, torch):
+    pytest.importorskip("onnxruntime")
+    assert main(["bench", "--only", "LeNet", "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "whole models" in out and "ORT ms" in out
+    torch_ms, ort_ms, eager_ms, optimized_ms, vs_torch, vs_ort, diff = _model_row(
+        out, "LeNet batch 1")
+    for value in (torch_ms, ort_ms, eager_ms, optimized_ms):
+        assert float(value) > 0
+    assert float(vs_ort[:-1]) == pytest.approx(float(ort_ms) / float(optimized_ms), rel=0.02)
+    assert float(vs_torch[:-1]) == pytest.approx(float(torch_ms) / float(optimized_ms),
+                                                 rel=0.02)
+    assert float(diff) < 1e-5
+
+
+def test_models_table_without_onnxruntime_leaves_its_column_empty(capsys, monkeypatch,
+                                                                   torch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)      # import fails
+    assert main(["bench", "--only", "LeNet", "--rounds", "1"]) == 0
+    torch_ms, ort_ms, eager_ms, optimized_ms, vs_torch, vs_ort, diff = _model_row(
+        capsys.readouterr().out, "LeNet batch 1")
+    assert ort_ms == vs_ort == "-" and float(torch_ms) > 0 and float(diff) < 1e-5
+
+
+def test_onnxruntime_runs_the_exported_twin(torch):
+    pytest.importorskip("onnxruntime")
+    from fastnn import _bench_models
+    case = _bench_models.MODELS[0]
+    twin = case.build("torch").eval()
+    x = np.random.default_rng(0).standard_normal(case.input_shape).astype(np.float32)
+    session = _bench_models.onnxruntime_session(twin, x, threads=1)
+    with torch.no_grad():
+        expected = twin(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(session.run(None, {"x": x})[0], expected, rtol=1e-5,
+                               atol=1e-6)
