@@ -8,5 +8,6 @@ from ._group_norms import *     # noqa: F401,F403
 from ._local_response_norm import *  # noqa: F401,F403
 from ._dropout import *         # noqa: F401,F403
 from ._activation import *      # noqa: F401,F403
+from ._activation_more import *  # noqa: F401,F403
 from ._resample import *        # noqa: F401,F403
 from ._shuffle import *         # noqa: F401,F403

@@ -1,0 +1,69 @@
+"""Kernels of the smooth and thresholded activations (mish, selu/celu, softplus,
+logsigmoid, softsign, tanhshrink, threshold) and of prelu.
+
+Unlike `elementwise.elu`/`gelu_erf`, these compute in the array's own dtype: Numba's math
+on float32 calls the float32 libm, as torch's float32 kernels do, so the rounding of each
+step (exp, log1p, tanh) and the underflow of float32 intermediates follow torch's (mish
+and softplus of large negative x are float32 denormals whose digits depend on it).
+
+The element-wise ops share one kernel selected by an op code, so a cold run compiles it
+once per dtype instead of once per op and dtype; the code is loop-invariant.
+Scalar parameters arrive already cast to the array's dtype. Arrays are flat and
+C-contiguous; `out` may be `x` itself (in place).
+"""
+import math
+
+import numpy as np
+from numba import prange
+
+from ._target import njit
+
+MISH = 0
+ELU = 1            # a = negcoef, b = poscoef, c = negiptcoef (selu, celu)
+SOFTPLUS = 2       # a = beta, b = threshold
+LOG_SIGMOID = 3    # a = 0
+SOFTSIGN = 4       # a = 1
+TANHSHRINK = 5
+THRESHOLD = 6      # a = threshold, b = value
+
+
+@njit(parallel=True, cache=True)
+def pointwise(x, out, code, a, b, c):
+    """out = f(x) for the activation `code` with parameters a, b, c (torch's formulas,
+    as aten/src/ATen/native/cpu/Activation.cpp writes them)."""
+    for i in prange(x.size):
+        v = x[i]
+        if code == MISH:
+            r = v * math.tanh(math.log1p(math.exp(v)))
+        elif code == ELU:
+            r = math.expm1(v * c) * a if v <= 0 else v * b
+        elif code == SOFTPLUS:
+            z = v * a
+            r = v if z > b else math.log1p(math.exp(z)) / a
+        elif code == LOG_SIGMOID:
+            low = v if v < a else a              # min(x, 0); NaN from the log1p term
+            r = low - math.log1p(math.exp(-abs(v)))
+        elif code == SOFTSIGN:
+            r = v / (abs(v) + a)
+        elif code == TANHSHRINK:
+            # tanh rounded once to the dtype, then subtracted in it, as torch's
+            # x - x.tanh(): float32 tanhf is 1 ulp off torch's tanh far more often than
+            # the rounded double (the difference keeps the ulp: it cancels)
+            out[i] = math.tanh(np.float64(v))
+            r = v - out[i]
+        else:
+            r = b if v <= a else v
+        out[i] = r
+
+
+@njit(parallel=True, cache=True)
+def prelu(x, weight, out):
+    """out[n, c, k] = x if x > 0 else weight[c] * x, on (N, C, inner) arrays."""
+    batch, channels, inner = x.shape
+    for t in prange(batch * channels):
+        n = t // channels
+        c = t % channels
+        w = weight[c]
+        for k in range(inner):
+            v = x[n, c, k]
+            out[n, c, k] = v if v > 0 else w * v
