@@ -2,6 +2,7 @@
 from ._conv import *            # noqa: F401,F403
 from ._padding import *         # noqa: F401,F403
 from ._pooling import *         # noqa: F401,F403
+from ._pool_more import *       # noqa: F401,F403
 from ._linear import *          # noqa: F401,F403
 from ._normalization import *   # noqa: F401,F403
 from ._group_norms import *     # noqa: F401,F403
