@@ -36,7 +36,8 @@ def pointwise(x, out, code, a, b, c):
         if code == MISH:
             r = v * math.tanh(math.log1p(math.exp(v)))
         elif code == ELU:
-            r = math.expm1(v * c) * a if v <= 0 else v * b
+            # +-0 take the linear branch (stays +-0 for an infinite or NaN alpha, as torch's)
+            r = v * b if v >= 0 else math.expm1(v * c) * a
         elif code == SOFTPLUS:
             z = v * a
             r = v if z > b else math.log1p(math.exp(z)) / a

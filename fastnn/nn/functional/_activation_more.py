@@ -72,13 +72,15 @@ def celu_(input, alpha=1.0):
     return celu(input, alpha, inplace=True)
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input, *args, **kwargs):
     r"""softplus(input, beta=1, threshold=20) -> Tensor
 
     Applies :math:`\frac{1}{\beta} \log(1 + e^{\beta x})`, and :math:`x` itself where
     :math:`\beta x > \text{threshold}` (as torch, for numerical stability).
     """
-    return dispatch("softplus", input, beta, threshold)
+    # torch's F.softplus is a builtin: its argument errors name a position only for an
+    # argument given by position, so the arguments reach the op as given
+    return dispatch("softplus", input, *args, **kwargs)
 
 
 def log_sigmoid(input):
@@ -99,7 +101,7 @@ def softsign(input):
 
     Applies :math:`x / (1 + |x|)`; integer input gives the default float dtype.
     """
-    return dispatch("softsign", input)
+    return dispatch("softsign", _promoted(input))
 
 
 def tanhshrink(input):
@@ -107,7 +109,16 @@ def tanhshrink(input):
 
     Applies :math:`x - \tanh(x)`; integer input gives the default float dtype.
     """
-    return dispatch("tanhshrink", input)
+    return dispatch("tanhshrink", _promoted(input))
+
+
+def _promoted(input):
+    """Integer input as the default float dtype (before the door: the op's remembered
+    output dtype must not depend on the default dtype)."""
+    dtype = getattr(input, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        return as_array(input).astype(get_default_dtype())
+    return input
 
 
 def threshold(input, threshold, value, inplace=False):
@@ -205,44 +216,41 @@ def _celu_params(attrs, t):
     return attrs.alpha, t(1), attrs.inverse
 
 
-def _softplus(input, beta=1.0, threshold=20.0):
-    beta = number_arg(beta, "softplus", "beta", 2)
-    threshold = number_arg(threshold, "softplus", "threshold", 3)
-    return _float_op(input, False, beta=beta, threshold=threshold)
+def _softplus_signature(input, beta=1.0, threshold=20.0):
+    return beta, threshold
+
+
+_softplus_signature.__name__ = _softplus_signature.__qualname__ = "softplus"
+
+
+def _softplus(input, *args, **kwargs):
+    values = _softplus_signature(input, *args, **kwargs)
+    parsed = {}
+    for position, (name, value) in enumerate(zip(("beta", "threshold"), values), 2):
+        try:
+            parsed[name] = number_arg(value, "softplus", name, position)
+        except TypeError as error:
+            if name not in kwargs:
+                raise
+            raise TypeError(str(error).replace(f" (position {position})", "")) from None
+    return _float_op(input, False, **parsed)
 
 
 def _logsigmoid(input):
     return _float_op(input)
 
 
-def _promoting(fn, bool_error):
-    """normalize of a torch composite that computes integers in the default float dtype."""
+def _float_composite(fn, bool_error):
+    """normalize of a torch composite (its F function has cast integers already)."""
     def normalize(input):
         inputs = caller_input(input)
         arr = as_array(inputs[0])
         if arr.dtype == np.bool_:
             raise bool_error()
-        if arr.dtype.kind not in "iu":
-            float_array(arr)
+        float_array(arr)
         return inputs, Attrs()
     normalize.__name__ = f"_{fn}"
     return normalize
-
-
-def _promoted_meta(inputs, attrs):
-    arr = inputs[0]
-    dtype = arr.dtype if arr.dtype.kind == "f" else get_default_dtype()
-    return arr.shape, np.dtype(dtype).newbyteorder("=")
-
-
-def _run_promoted(code):
-    def run(inputs, attrs, out):
-        arr = as_array(inputs[0])
-        src = arr if arr.dtype.kind == "f" else arr.astype(out.dtype)
-        t = out.dtype.type
-        run_kernel(_k.pointwise, src, out, (code, t(1), t(0), t(0)))
-        return out
-    return run
 
 
 def _int_scalar(value, dtype):
@@ -395,8 +403,9 @@ def _bool_subtract_error():
 
 for _name, _code, _error in (("softsign", _k.SOFTSIGN, _bool_abs_error),
                              ("tanhshrink", _k.TANHSHRINK, _bool_subtract_error)):
-    _registry.register_single(_name, _promoting(_name, _error), _promoted_meta,
-                              _run_promoted(_code), arrays=caller_input)
+    _registry.register_single(_name, _float_composite(_name, _error), _elementwise_meta,
+                              _run_code(_code, lambda attrs, t: (t(1), t(0), t(0))),
+                              arrays=caller_input)
 
 _registry.register_single("prelu", _prelu, _prelu_meta, _run_prelu, arrays=_prelu_arrays)
 # never memoised: an implicit dim warns on every call, as torch's does
