@@ -1,10 +1,10 @@
 """Kernels of the smooth and thresholded activations (mish, selu/celu, softplus,
 logsigmoid, softsign, tanhshrink, threshold) and of prelu.
 
-Unlike `elementwise.elu`/`gelu_erf`, these compute in the array's own dtype: Numba's math
-on float32 calls the float32 libm, as torch's float32 kernels do, so the rounding of each
-step (exp, log1p, tanh) and the underflow of float32 intermediates follow torch's (mish
-and softplus of large negative x are float32 denormals whose digits depend on it).
+Unlike `elementwise.elu`/`gelu_erf`, most of these compute in the array's own dtype, step
+by step as torch's kernels do, so the rounding of each step (exp, log1p) and the underflow
+of float32 intermediates follow torch's (softplus of large negative x is a float32
+denormal whose digits depend on it). mish is the exception: see its branch.
 
 The element-wise ops share one kernel selected by an op code, so a cold run compiles it
 once per dtype instead of once per op and dtype; the code is loop-invariant.
@@ -34,7 +34,16 @@ def pointwise(x, out, code, a, b, c):
     for i in prange(x.size):
         v = x[i]
         if code == MISH:
-            r = v * math.tanh(math.log1p(math.exp(v)))
+            # x tanh(log1p(e^x)) = x n / (n + 2) with n = e^x (e^x + 2): one exp instead of
+            # exp, log1p and tanh (several times faster), in float64 so that float32
+            # rounds once; beyond 20, tanh(softplus(x)) is 1 in float64
+            w = np.float64(v)
+            if w > 20.0:
+                r = v
+            else:
+                e = math.exp(w)
+                n = e * (e + 2.0)
+                r = w * n / (n + 2.0)
         elif code == ELU:
             # +-0 take the linear branch (stays +-0 for an infinite or NaN alpha, as torch's)
             r = v * b if v >= 0 else math.expm1(v * c) * a
