@@ -358,9 +358,13 @@ ACTIVATIONS = {
     "leaky_relu": dict(negative_slope=hostile(st.floats(-2, 2))),
     "elu": dict(alpha=hostile(st.floats(-2, 2))),
     "hardtanh": dict(min_val=hostile(st.floats(-2, 2)), max_val=hostile(st.floats(-2, 2))),
+    "mish": {}, "selu": {}, "logsigmoid": {}, "softsign": {}, "tanhshrink": {},
+    "celu": dict(alpha=hostile(st.floats(-2, 2))),
+    "softplus": dict(beta=hostile(st.floats(-2, 2)), threshold=hostile(st.floats(-30, 30))),
+    "threshold": dict(threshold=hostile(st.floats(-2, 2)), value=hostile(st.floats(-2, 2))),
 }
 INPLACE = {"relu", "relu6", "silu", "hardswish", "hardsigmoid", "leaky_relu", "elu",
-           "hardtanh"}
+           "hardtanh", "mish", "selu", "celu", "threshold"}
 
 
 @pytest.mark.parametrize("fn", list(ACTIVATIONS))
