@@ -74,6 +74,13 @@ def test_lp_pool_argument_errors_match_torch(torch, rng):
                       lambda: tf.lp_pool1d(torch.from_numpy(x1), math.inf, (3,)))
     assert_like_torch(lambda: F.lp_pool2d(x, np.float64(2.0), 2),
                       lambda: tf.lp_pool2d(torch.from_numpy(x), np.float64(2.0), 2), rtol=1e-6)
+    # 1.0 / 0 raises for a Python number only
+    for ours, theirs in ((fastnn.tensor(0.0), torch.tensor(0.0)),
+                         (fastnn.tensor(-0.0), torch.tensor(-0.0)),
+                         (np.float64(0.0), np.float64(0.0)), (np.int64(0), np.int64(0))):
+        with np.errstate(divide="ignore"):
+            assert_like_torch(lambda: F.lp_pool2d(np.abs(x), ours, 2),
+                              lambda: tf.lp_pool2d(torch.from_numpy(np.abs(x)), theirs, 2))
     with pytest.raises(TypeError, match="got int64"):       # torch pools integers
         F.lp_pool2d(x.astype(np.int64), 2, 2)
 

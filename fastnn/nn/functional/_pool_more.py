@@ -116,6 +116,8 @@ def _pow_exponent(value):
             value = arr[()]
     if isinstance(value, (bool, np.bool_, int, np.integer)):
         return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
     if isinstance(value, (float, np.floating)):
         return float(value)
     got = torch_typename(value)
@@ -154,7 +156,11 @@ def _lp_normalize(nd, input, norm_type, kernel_size, stride=None, ceil_mode=Fals
     if nd == 1 and not isinstance(kernel_size, (int, np.integer)):
         raise TypeError("mul(): argument 'other' (position 1) must be Tensor, not "
                         f"{torch_typename(kernel_size)}")
-    root = 1.0 / power
+    if power == 0 and type(norm_type) not in (int, float, bool):
+        # 1.0 / 0 raises for a Python number only: a numpy scalar or tensor gives inf
+        root = math.copysign(math.inf, power)
+    else:
+        root = 1.0 / power
     return (arr,), Attrs(mode="power", power=power, root=root, count=math.prod(sizes),
                          kernel_size=pool.kernel_size, stride=pool.stride,
                          padding=pool.padding, dilation=(1,) * nd, ceil_mode=pool.ceil_mode)
