@@ -695,3 +695,27 @@ def test_pool_absurd_stride(kind, nd, stride):
     else:
         got = getattr(F, fn)(x, 2, stride)
         np.testing.assert_allclose(got, want.numpy(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["LPPool1d", "LPPool2d", "LPPool3d", "MaxUnpool1d",
+                                  "MaxUnpool2d", "MaxUnpool3d"])
+@given(data=st.data())
+def test_lp_pool_and_unpool_module_constructors(name, data):
+    draw = data.draw
+    nd = int(name[-2])
+    kwargs = dict(kernel_size=draw(hostile(small_ints(0, 3, nd), extra=(-1,))),
+                  stride=draw(hostile(st.none() | small_ints(1, 2, nd))))
+    if name.startswith("LP"):
+        args = (draw(hostile(st.sampled_from([1, 2, 1.5, float("inf")]), extra=(0,))),)
+        kwargs["ceil_mode"] = draw(hostile(st.booleans()))
+    else:
+        args = ()
+        kwargs["padding"] = draw(hostile(small_ints(0, 2, nd)))
+    _module_verdict(name, args, kwargs)
+
+
+@given(data=st.data())
+def test_prelu_module_constructor(data):
+    draw = data.draw
+    _module_verdict("PReLU", (draw(hostile(st.integers(0, 4), extra=(-1,))),),
+                    dict(init=draw(hostile(st.floats(-1, 1)))))

@@ -5,7 +5,8 @@ import warnings
 import numpy as np
 
 from .. import functional as F
-from .._utils import factory_dtype
+from ..._args import int_tuple_arg
+from .._utils import checked_empty, factory_dtype
 from ..parameter import Parameter
 from .module import Module
 
@@ -340,16 +341,16 @@ class CELU(Module):
         return f"alpha={self.alpha}{inplace}"
 
 
-def _parameter_count(num_parameters):
-    """`num_parameters` checked as torch.empty(num_parameters) checks its size."""
+def _weight_shape(num_parameters):
+    """The shape of torch.empty(num_parameters), checked as torch.empty checks its size (a
+    sequence is a whole shape)."""
+    if isinstance(num_parameters, (list, tuple)):
+        return int_tuple_arg((num_parameters,), "empty")
     if isinstance(num_parameters, (bool, np.bool_)) or not hasattr(num_parameters,
                                                                   "__index__"):
         raise TypeError("empty(): argument 'size' (position 1) must be tuple of ints, not "
                         f"{type(num_parameters).__name__}")
-    size = operator.index(num_parameters)
-    if size < 0:
-        raise RuntimeError(f"Trying to create tensor with negative dimension {size}: [{size}]")
-    return size
+    return (operator.index(num_parameters),)
 
 
 class PReLU(Module):
@@ -377,7 +378,12 @@ class PReLU(Module):
         self.num_parameters = num_parameters
         self.init = init
         dtype = factory_dtype(device, dtype)
-        self.weight = Parameter(np.empty(_parameter_count(num_parameters), dtype=dtype))
+        shape = _weight_shape(num_parameters)
+        for size in shape:
+            if size < 0:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {size}: "
+                                   f"{list(shape)}")
+        self.weight = Parameter(checked_empty(shape, dtype))
         self.reset_parameters()
 
     def reset_parameters(self):
