@@ -2,7 +2,7 @@
 softsign, tanhshrink, threshold, prelu, softmin.
 
 Conventions as in `_activation` (whose helpers these share): float32/float64 run the
-kernels of `kernels/activation.py` in the input's own dtype, other dtypes get a TypeError
+kernels of `kernels/activation.py` (results in the input's dtype), other dtypes get a TypeError
 naming the dtype, except where torch computes on integers too: ``threshold`` keeps an
 integer input's dtype, ``softsign`` and ``tanhshrink`` (Python compositions in torch)
 give the default float dtype. Scalar arguments are parsed and range-checked as torch's
