@@ -21,6 +21,7 @@ from ._functions import (
     relu, relu_, sigmoid, tanh, softmax, log_softmax, exp, abs, pow, clamp, clip, where,
     matmul, mm, max, min, maximum, minimum, argmax, argmin, sum, mean, prod, std, var, any,
     all, sort, nonzero, t, masked_fill)
+from ._functions import selu, selu_, celu, celu_, threshold, threshold_, prelu
 from ._norm_functions import layer_norm, group_norm, instance_norm
 from . import backends
 from . import ops
@@ -64,7 +65,8 @@ __all__ = [
     "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "exp", "clamp", "clip",
     "where", "matmul", "mm", "maximum", "minimum", "argmax", "argmin", "mean", "prod", "std",
     "var", "sort", "nonzero", "t", "masked_fill", "layer_norm", "group_norm", "instance_norm",
-    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle"]
+    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
+    "selu", "selu_", "celu", "celu_", "threshold", "threshold_", "prelu"]
 
 # Bound last: importing the `fastnn.tensor` submodule sets the package attribute
 # `tensor` to the module; `fastnn.tensor` must be the factory function.

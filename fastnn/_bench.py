@@ -27,7 +27,9 @@ FAMILIES = {"conv1d": "conv", "conv2d": "conv", "conv3d": "conv", "max_pool1d": 
             "layer_norm": "normalization", "group_norm": "normalization",
             "instance_norm": "normalization", "local_response_norm": "normalization",
             "model": "models", "interpolate": "resample", "pixel_shuffle": "resample",
-            "channel_shuffle": "resample"}
+            "channel_shuffle": "resample",
+            "lp_pool2d": "pooling", "max_unpool2d": "pooling", "mish": "activation",
+            "softplus": "activation", "prelu": "activation"}
 
 
 @dataclass
@@ -194,6 +196,30 @@ def _resample(op, shape, *args, **kwargs):
     return make
 
 
+def _unpool(dims, shape, kernel):
+    """max_unpool of max_pool's values and indices; work = bytes read and written."""
+    def make(dtype):
+        x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+        values, indices = getattr(F, f"max_pool{dims}d")(x, kernel, return_indices=True)
+        values, indices = np.asarray(values), np.asarray(indices)
+        op = f"max_unpool{dims}d"
+        theirs = _torch_call(lambda torch: getattr(torch.nn.functional, op), values, indices,
+                             kernel)
+        return Workload(op, (values, indices, kernel), {}, theirs,
+                        values.nbytes + indices.nbytes + x.nbytes)
+    return make
+
+
+def _prelu(shape):
+    def make(dtype):
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal(shape).astype(dtype)
+        w = rng.random(shape[1]).astype(dtype)
+        theirs = _torch_call(lambda torch: torch.nn.functional.prelu, x, w)
+        return Workload("prelu", (x, w), {}, theirs, 2 * x.nbytes)
+    return make
+
+
 def _torch():
     try:
         import torch
@@ -292,6 +318,12 @@ CASES = [
          _norm("instance_norm", (4, 128, 64, 64), None, None, affine=128), "GB/s"),
     Case("local_response_norm", "LocalResponseNorm(5) AlexNet n1 96ch 55x55",
          _norm("local_response_norm", (1, 96, 55, 55), 5), "GB/s"),
+    Case("lp_pool2d", "p2 k2 n8 64ch 56x56", _resample("lp_pool2d", (8, 64, 56, 56), 2, 2),
+         "GB/s"),
+    Case("max_unpool2d", "k2 n8 64ch 112x112", _unpool(2, (8, 64, 112, 112), 2), "GB/s"),
+    Case("mish", "n8 64ch 56x56", _resample("mish", (8, 64, 56, 56)), "GB/s", smoke=True),
+    Case("softplus", "n8 64ch 56x56", _resample("softplus", (8, 64, 56, 56)), "GB/s"),
+    Case("prelu", "n8 64ch 56x56", _prelu((8, 64, 56, 56)), "GB/s"),
     Case("model", "LeNet batch 1", _model("lenet", batch_size=1), None, smoke=True),
     Case("model", "ResNet-18 batch 1 224x224", _model("resnet", batch_size=1), None),
     Case("model", "ResNet-18 batch 1 224x224, optimized",

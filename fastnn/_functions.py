@@ -18,7 +18,8 @@ from .tensor import Tensor
 __all__ = ["relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "exp", "abs",
            "pow", "clamp", "clip", "where", "matmul", "mm", "max", "min", "maximum",
            "minimum", "argmax", "argmin", "sum", "mean", "prod", "std", "var", "any", "all",
-           "sort", "nonzero", "t", "masked_fill"]
+           "sort", "nonzero", "t", "masked_fill",
+           "selu", "selu_", "celu", "celu_", "threshold", "threshold_", "prelu"]
 
 
 def _tensor(input, fn):
@@ -67,6 +68,42 @@ def softmax(input, dim, dtype=None):
 def log_softmax(input, dim, dtype=None):
     """log(softmax(x)) along `dim`, computed stably."""
     return F.log_softmax(_tensor(input, "log_softmax"), dim, dtype=dtype)
+
+
+# torch's top-level forms of selu, celu, threshold (and their in-place twins), prelu
+def selu(input):
+    """``F.selu``: scale * (max(0, x) + min(0, alpha * (exp(x) - 1)))."""
+    return F.selu(_tensor(input, "selu"))
+
+
+def selu_(input):
+    """In-place :func:`selu`."""
+    return F.selu_(_tensor(input, "selu_"))
+
+
+def celu(input, alpha=1.0):
+    """``F.celu``: max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    return F.celu(_tensor(input, "celu"), alpha)
+
+
+def celu_(input, alpha=1.0):
+    """In-place :func:`celu`."""
+    return F.celu_(_tensor(input, "celu_"), alpha)
+
+
+def threshold(input, threshold, value):
+    """``F.threshold``: `value` where x <= `threshold`, else x."""
+    return F.threshold(_tensor(input, "threshold"), threshold, value)
+
+
+def threshold_(input, threshold, value):
+    """In-place :func:`threshold`."""
+    return F.threshold_(_tensor(input, "threshold_"), threshold, value)
+
+
+def prelu(input, weight):
+    """``F.prelu``: x where x > 0, else weight * x (one weight or one per channel)."""
+    return F.prelu(_tensor(input, "prelu"), weight)
 
 
 # -- element-wise math ---------------------------------------------------------------------
@@ -198,9 +235,15 @@ def _log_softmax_method(self, dim, dtype=None):
     return F.log_softmax(self, dim, dtype=dtype)
 
 
+def _prelu_method(self, weight):
+    """x where x > 0, else weight * x (``F.prelu``)."""
+    return F.prelu(self, weight)
+
+
 TENSOR_METHODS = {"relu": _relu_method, "relu_": _relu_inplace_method,
                   "sigmoid": _sigmoid_method, "tanh": _tanh_method,
-                  "softmax": _softmax_method, "log_softmax": _log_softmax_method}
+                  "softmax": _softmax_method, "log_softmax": _log_softmax_method,
+                  "prelu": _prelu_method}
 
 for _name, _fn in TENSOR_METHODS.items():
     _fn.__name__ = _fn.__qualname__ = _name

@@ -358,9 +358,13 @@ ACTIVATIONS = {
     "leaky_relu": dict(negative_slope=hostile(st.floats(-2, 2))),
     "elu": dict(alpha=hostile(st.floats(-2, 2))),
     "hardtanh": dict(min_val=hostile(st.floats(-2, 2)), max_val=hostile(st.floats(-2, 2))),
+    "mish": {}, "selu": {}, "logsigmoid": {}, "softsign": {}, "tanhshrink": {},
+    "celu": dict(alpha=hostile(st.floats(-2, 2))),
+    "softplus": dict(beta=hostile(st.floats(-2, 2)), threshold=hostile(st.floats(-30, 30))),
+    "threshold": dict(threshold=hostile(st.floats(-2, 2)), value=hostile(st.floats(-2, 2))),
 }
 INPLACE = {"relu", "relu6", "silu", "hardswish", "hardsigmoid", "leaky_relu", "elu",
-           "hardtanh"}
+           "hardtanh", "mish", "selu", "celu", "threshold"}
 
 
 @pytest.mark.parametrize("fn", list(ACTIVATIONS))
@@ -691,3 +695,27 @@ def test_pool_absurd_stride(kind, nd, stride):
     else:
         got = getattr(F, fn)(x, 2, stride)
         np.testing.assert_allclose(got, want.numpy(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["LPPool1d", "LPPool2d", "LPPool3d", "MaxUnpool1d",
+                                  "MaxUnpool2d", "MaxUnpool3d"])
+@given(data=st.data())
+def test_lp_pool_and_unpool_module_constructors(name, data):
+    draw = data.draw
+    nd = int(name[-2])
+    kwargs = dict(kernel_size=draw(hostile(small_ints(0, 3, nd), extra=(-1,))),
+                  stride=draw(hostile(st.none() | small_ints(1, 2, nd))))
+    if name.startswith("LP"):
+        args = (draw(hostile(st.sampled_from([1, 2, 1.5, float("inf")]), extra=(0,))),)
+        kwargs["ceil_mode"] = draw(hostile(st.booleans()))
+    else:
+        args = ()
+        kwargs["padding"] = draw(hostile(small_ints(0, 2, nd)))
+    _module_verdict(name, args, kwargs)
+
+
+@given(data=st.data())
+def test_prelu_module_constructor(data):
+    draw = data.draw
+    _module_verdict("PReLU", (draw(hostile(st.integers(0, 4), extra=(-1,))),),
+                    dict(init=draw(hostile(st.floats(-1, 1)))))

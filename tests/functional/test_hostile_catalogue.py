@@ -26,6 +26,9 @@ KNOWN = {
     ("operator", "string input"): "str + Tensor: numpy's ValueError (could not convert "
                                   "string to float), torch's TypeError",
     ("operator", "int64 input"): "integer Tensor arithmetic is torch's (not a refusal)",
+    ("max_unpool", "kernel_size=True"): "torch: of several invalid indices, the one its "
+                                        "threads meet last (varies run to run; fastnn: the "
+                                        "last in order, torch's one-thread answer)",
 }
 
 

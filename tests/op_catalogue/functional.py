@@ -146,6 +146,40 @@ ACTIVATIONS = [
     _entry("log_softmax", [Sample(ACTIVATION, dim=-1)]),
 ]
 
+def _unpool_after_pool(nd, f):
+    """max_unpool{nd}d of max_pool{nd}d(x, 2)'s values and indices (`f`: the functional
+    module, fastnn's or torch's): indices come from a pooling, not from random draws."""
+    def call(x, **kwargs):
+        values, indices = getattr(f, f"max_pool{nd}d")(x, 2, return_indices=True)
+        return getattr(f, f"max_unpool{nd}d")(values, indices, **kwargs)
+    return call
+
+
+MORE_ACTIVATIONS = [
+    *[_entry(name, [Sample(ACTIVATION)]) for name in (
+        "mish", "selu", "softsign", "tanhshrink", "logsigmoid")],
+    _entry("celu", [Sample(ACTIVATION, alpha=0.5)]),
+    _entry("softplus", [Sample(ACTIVATION, beta=2.0, threshold=5.0)]),
+    _entry("threshold", [Sample(ACTIVATION, threshold=0.1, value=-2.0)]),
+    _entry("prelu", [Sample((2, 3, 4, 2), (3,)), Sample((5, 2), (1,), label="shared")]),
+    _entry("softmin", [Sample(ACTIVATION, dim=1)]),
+    _entry("lp_pool1d", [Sample((2, 3, 9), norm_type=2, kernel_size=3, stride=2)],
+           nan_fills=False),
+    # positive inputs where x ** p of a negative x is NaN (torch's too; test_pool_more.py
+    # covers the signs), so that the torch-free sweep sees finite outputs
+    _entry("lp_pool2d", [Sample((2, 3, 7, 6), norm_type=3, kernel_size=2, ceil_mode=True,
+                                positive=(0,)),
+                         Sample((1, 2, 5, 5), norm_type=float("inf"), kernel_size=(2, 3),
+                                label="inf")], nan_fills=False),
+    _entry("lp_pool3d", [Sample((1, 2, 4, 5, 4), norm_type=1.5, kernel_size=2, stride=1,
+                                positive=(0,))],
+           nan_fills=False),
+    *[OpInfo(f"max_unpool{nd}d", _unpool_after_pool(nd, F),
+             lambda torch, nd=nd: _unpool_after_pool(nd, torch.nn.functional),
+             [Sample(shape, kernel_size=2)], nan_fills=False)
+      for nd, shape in ((1, (2, 3, 8)), (2, (2, 3, 6, 4)), (3, (1, 2, 4, 4, 2)))],
+]
+
 SHAPE = [
     OpInfo("flatten", fastnn.flatten, "flatten",
            [Sample((2, 3, 4, 5), start_dim=1), Sample((2, 3, 4), start_dim=0, end_dim=1,
@@ -175,4 +209,4 @@ RESAMPLE = [
 ]
 
 FUNCTIONAL = (CONV + PAD + POOLING + LINEAR_AND_NORM + DROPOUT + ACTIVATIONS + SHAPE
-              + RESAMPLE)
+              + RESAMPLE + MORE_ACTIVATIONS)

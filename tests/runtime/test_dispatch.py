@@ -27,6 +27,10 @@ def rand(*shape):
 X4 = rand(2, 3, 8, 8)
 X3 = rand(2, 3, 8)
 X5 = rand(1, 2, 4, 4, 4)
+# max_pool's values and indices, the inputs of max_unpool
+POOLED3 = tuple(np.asarray(a) for a in F.max_pool1d(X3, 2, return_indices=True))
+POOLED4 = tuple(np.asarray(a) for a in F.max_pool2d(X4, 2, return_indices=True))
+POOLED5 = tuple(np.asarray(a) for a in F.max_pool3d(X5, 2, return_indices=True))
 
 def _deprecated(function, *args, **kwargs):
     """A deprecated alias's call, its warning (tested in test_interpolate.py) silenced."""
@@ -103,6 +107,25 @@ F_CALLS = {
     "hardsigmoid": (lambda: F.hardsigmoid(X4), "hardsigmoid"),
     "softmax": (lambda: F.softmax(X4, 1), "softmax"),
     "log_softmax": (lambda: F.log_softmax(X4, 1), "log_softmax"),
+    "mish": (lambda: F.mish(X4), "mish"),
+    "selu": (lambda: F.selu(X4), "selu"),
+    "selu_": (lambda: F.selu_(X4.copy()), "selu"),
+    "celu": (lambda: F.celu(X4), "celu"),
+    "celu_": (lambda: F.celu_(X4.copy()), "celu"),
+    "softplus": (lambda: F.softplus(X4), "softplus"),
+    "logsigmoid": (lambda: F.logsigmoid(X4), "logsigmoid"),
+    "softsign": (lambda: F.softsign(X4), "softsign"),
+    "tanhshrink": (lambda: F.tanhshrink(X4), "tanhshrink"),
+    "threshold": (lambda: F.threshold(X4, 0.1, 0.0), "threshold"),
+    "threshold_": (lambda: F.threshold_(X4.copy(), 0.1, 0.0), "threshold"),
+    "prelu": (lambda: F.prelu(X4, np.ones(3, np.float32)), "prelu"),
+    "softmin": (lambda: F.softmin(X4, 1), "softmin"),
+    "lp_pool1d": (lambda: F.lp_pool1d(X3, 2, 2), "lp_pool1d"),
+    "lp_pool2d": (lambda: F.lp_pool2d(X4, 2, 2), "lp_pool2d"),
+    "lp_pool3d": (lambda: F.lp_pool3d(X5, 2, 2), "lp_pool3d"),
+    "max_unpool1d": (lambda: F.max_unpool1d(*POOLED3, 2), "max_unpool1d"),
+    "max_unpool2d": (lambda: F.max_unpool2d(*POOLED4, 2), "max_unpool2d"),
+    "max_unpool3d": (lambda: F.max_unpool3d(*POOLED5, 2), "max_unpool3d"),
 }
 
 
@@ -188,6 +211,23 @@ MODULES = [
     (nn.Hardsigmoid(), X4, ["hardsigmoid"]),
     (nn.Softmax(1), X4, ["softmax"]),
     (nn.LogSoftmax(1), X4, ["log_softmax"]),
+    (nn.Mish(), X4, ["mish"]),
+    (nn.SELU(), X4, ["selu"]),
+    (nn.CELU(), X4, ["celu"]),
+    (nn.PReLU(), X4, ["prelu"]),
+    (nn.Softplus(), X4, ["softplus"]),
+    (nn.Softsign(), X4, ["softsign"]),
+    (nn.LogSigmoid(), X4, ["logsigmoid"]),
+    (nn.Tanhshrink(), X4, ["tanhshrink"]),
+    (nn.Threshold(0.1, 0.0), X4, ["threshold"]),
+    (nn.Softmin(1), X4, ["softmin"]),
+    (nn.Softmax2d(), X4, ["softmax"]),
+    (nn.LPPool1d(2, 2), X3, ["lp_pool1d"]),
+    (nn.LPPool2d(2, 2), X4, ["lp_pool2d"]),
+    (nn.LPPool3d(2, 2), X5, ["lp_pool3d"]),
+    (nn.MaxUnpool1d(2), POOLED3, ["max_unpool1d"]),       # a tuple: the forward's inputs
+    (nn.MaxUnpool2d(2), POOLED4, ["max_unpool2d"]),
+    (nn.MaxUnpool3d(2), POOLED5, ["max_unpool3d"]),
     (nn.Flatten(), X4, ["flatten"]),
     (nn.Unflatten(1, (3, 1)), X4, ["unflatten"]),
 ]
@@ -196,8 +236,9 @@ MODULES = [
 @pytest.mark.parametrize("module, x, expected", MODULES,
                          ids=[f"{type(m).__name__}-{i}" for i, (m, _, _) in enumerate(MODULES)])
 def test_every_layer_forward_passes_the_door(module, x, expected):
+    inputs = x if isinstance(x, tuple) else (x,)
     with ops.record() as calls:
-        module(fastnn.from_numpy(x.copy()))
+        module(*(fastnn.from_numpy(a.copy()) for a in inputs))
     assert [c.op for c in calls] == expected
 
 

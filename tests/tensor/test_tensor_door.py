@@ -83,6 +83,7 @@ METHODS = {
     "tanh": (lambda x: x.tanh(), ["tanh"]),
     "softmax": (lambda x: x.softmax(1), ["softmax"]),
     "log_softmax": (lambda x: x.log_softmax(1), ["log_softmax"]),
+    "prelu": (lambda x: x.prelu(fastnn.ones(1)), ["prelu"]),
 }
 
 # public Tensor names that deliberately stay outside the door (docs/OPS.md gives reasons)
@@ -133,6 +134,14 @@ FUNCTIONS = {
     "unsqueeze": (lambda x: fastnn.unsqueeze(x, 1), ["unsqueeze"]),
     "squeeze": (lambda x: fastnn.squeeze(x), ["squeeze"]),
     "add": (lambda x: fastnn.add(x, x), ["add"]),
+    # activations' top-level forms
+    "selu": (lambda x: fastnn.selu(x), ["selu"]),
+    "selu_": (lambda x: fastnn.selu_(x), ["selu"]),
+    "celu": (lambda x: fastnn.celu(x, 0.5), ["celu"]),
+    "celu_": (lambda x: fastnn.celu_(x), ["celu"]),
+    "threshold": (lambda x: fastnn.threshold(x, 0.1, 2.0), ["threshold"]),
+    "threshold_": (lambda x: fastnn.threshold_(x, 0.1, 2.0), ["threshold"]),
+    "prelu": (lambda x: fastnn.prelu(x, fastnn.ones(4)), ["prelu"]),
 }
 
 

@@ -2,11 +2,13 @@
 from ._conv import *            # noqa: F401,F403
 from ._padding import *         # noqa: F401,F403
 from ._pooling import *         # noqa: F401,F403
+from ._pool_more import *       # noqa: F401,F403
 from ._linear import *          # noqa: F401,F403
 from ._normalization import *   # noqa: F401,F403
 from ._group_norms import *     # noqa: F401,F403
 from ._local_response_norm import *  # noqa: F401,F403
 from ._dropout import *         # noqa: F401,F403
 from ._activation import *      # noqa: F401,F403
+from ._activation_more import *  # noqa: F401,F403
 from ._resample import *        # noqa: F401,F403
 from ._shuffle import *         # noqa: F401,F403

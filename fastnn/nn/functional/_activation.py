@@ -54,10 +54,16 @@ def _overflow(dtype):
 _FLOAT_MAX = {np.dtype(t): float(np.finfo(t).max) for t in (np.float32, np.float64)}
 
 
-@functools.lru_cache(maxsize=256)     # relu converts the same bounds on every call
 def float_scalar(value, dtype):
     """A parsed Number as a scalar of float `dtype`, refused (torch's RuntimeError) when it
     does not fit; inf and NaN pass."""
+    # -0.0 == 0 == 0.0 share one cache key: the sign of a zero is a key of its own
+    negative_zero = isinstance(value, float) and value == 0 and math.copysign(1, value) < 0
+    return _float_scalar(value, dtype, negative_zero)
+
+
+@functools.lru_cache(maxsize=256)     # relu converts the same bounds on every call
+def _float_scalar(value, dtype, negative_zero):
     if isinstance(value, complex):
         if value.imag != 0:
             raise _overflow(dtype)

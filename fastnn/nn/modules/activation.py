@@ -1,12 +1,20 @@
 """Activation modules: thin wrappers over ``fastnn.nn.functional`` with torch's reprs."""
+import operator
 import warnings
 
+import numpy as np
+
 from .. import functional as F
+from ..._args import int_tuple_arg
+from .._utils import checked_empty, factory_dtype
+from ..parameter import Parameter
 from .module import Module
 
 __all__ = [
     "ReLU", "ReLU6", "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Hardswish",
     "Hardsigmoid", "Hardtanh", "Softmax", "LogSoftmax",
+    "Mish", "SELU", "CELU", "PReLU", "Softplus", "Softsign", "LogSigmoid", "Tanhshrink",
+    "Threshold", "Softmin", "Softmax2d",
 ]
 
 
@@ -251,3 +259,203 @@ class LogSoftmax(_SoftmaxBase):
 
     def forward(self, input):
         return F.log_softmax(input, self.dim, _stacklevel=5)
+
+
+class Softmin(_SoftmaxBase):
+    r"""Softmin over `dim`: :math:`e^{-x_i} / \sum_j e^{-x_j}`. Arguments as
+    :class:`Softmax`."""
+
+    def forward(self, input):
+        return F.softmin(input, self.dim, _stacklevel=5)
+
+
+class Softmax2d(Module):
+    r"""Softmax over the channels at every spatial location, as ``torch.nn.Softmax2d``.
+
+    Shape: ``(N, C, H, W)`` or ``(C, H, W)`` (dim -3 is normalised); other ranks are
+    refused with torch's ValueError.
+    """
+
+    def forward(self, input):
+        ndim = getattr(input, "ndim", None)
+        if ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {ndim}D instead")
+        return F.softmax(input, -3, _stacklevel=5)
+
+
+class Mish(Module):
+    r"""Applies :math:`x \tanh(\operatorname{softplus}(x))` element-wise.
+
+    Args:
+        inplace (bool): write into the input. Default: False
+    """
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.mish(input, inplace=self.inplace)
+
+    def extra_repr(self):
+        return _inplace_repr(self.inplace)
+
+
+class SELU(Module):
+    r"""Applies :math:`\text{scale} (\max(0, x) + \min(0, \alpha (e^x - 1)))`
+    element-wise, with torch's constants.
+
+    Args:
+        inplace (bool): write into the input. Default: False
+    """
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.selu(input, self.inplace)
+
+    def extra_repr(self):
+        return _inplace_repr(self.inplace)
+
+
+class CELU(Module):
+    r"""Applies :math:`\max(0, x) + \min(0, \alpha (e^{x / \alpha} - 1))` element-wise.
+
+    Args:
+        alpha (float): must not be 0 (refused when the layer runs, as in torch). Default: 1.0
+        inplace (bool): write into the input. Default: False
+    """
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"alpha={self.alpha}{inplace}"
+
+
+def _weight_shape(num_parameters):
+    """The shape of torch.empty(num_parameters), checked as torch.empty checks its size (a
+    sequence is a whole shape)."""
+    if isinstance(num_parameters, (list, tuple)):
+        return int_tuple_arg((num_parameters,), "empty")
+    if isinstance(num_parameters, (bool, np.bool_)) or not hasattr(num_parameters,
+                                                                  "__index__"):
+        raise TypeError("empty(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(num_parameters).__name__}")
+    return (operator.index(num_parameters),)
+
+
+class PReLU(Module):
+    r"""Applies :math:`x` for :math:`x > 0`, else :math:`a x` with a learnt :math:`a`.
+
+    Args:
+        num_parameters (int): 1 (one slope shared by every channel) or the number of
+            channels (dim 1 of the input). Default: 1
+        init (float): the slopes' initial value. Default: 0.25
+        device: only ``None`` or ``'cpu'``
+        dtype: float32 (default) or float64
+
+    Attributes:
+        weight: the slopes, shape ``(num_parameters,)`` (state-dict key ``weight``).
+
+    Shape: any; the output has the input's shape.
+
+    Example::
+        >>> nn.PReLU(3)(fastnn.randn(2, 3, 4)).shape
+        (2, 3, 4)
+    """
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        dtype = factory_dtype(device, dtype)
+        shape = _weight_shape(num_parameters)
+        for size in shape:
+            if size < 0:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {size}: "
+                                   f"{list(shape)}")
+        self.weight = Parameter(checked_empty(shape, dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        self.weight.fill_(self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class Softplus(Module):
+    r"""Applies :math:`\frac{1}{\beta} \log(1 + e^{\beta x})` (and :math:`x` where
+    :math:`\beta x > \text{threshold}`).
+
+    Args:
+        beta (float): Default: 1.0
+        threshold (float): Default: 20.0
+    """
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input):
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Softsign(Module):
+    r"""Applies :math:`x / (1 + |x|)` element-wise."""
+
+    def forward(self, input):
+        return F.softsign(input)
+
+
+class LogSigmoid(Module):
+    r"""Applies :math:`\log(1 / (1 + e^{-x}))` element-wise (computed stably)."""
+
+    def forward(self, input):
+        return F.logsigmoid(input)
+
+
+class Tanhshrink(Module):
+    r"""Applies :math:`x - \tanh(x)` element-wise."""
+
+    def forward(self, input):
+        return F.tanhshrink(input)
+
+
+class Threshold(Module):
+    r"""Replaces every element :math:`\le` `threshold` by `value`.
+
+    Args:
+        threshold (float): the threshold
+        value (float): the replacement
+        inplace (bool): write into the input. Default: False
+    """
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold = threshold
+        self.value = value
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"threshold={self.threshold}, value={self.value}{inplace}"

@@ -1,4 +1,5 @@
-"""Pooling layers: MaxPool1d-3d, AvgPool1d-3d, AdaptiveMaxPool1d-3d, AdaptiveAvgPool1d-3d.
+"""Pooling layers: MaxPool1d-3d, AvgPool1d-3d, AdaptiveMaxPool1d-3d, AdaptiveAvgPool1d-3d,
+LPPool1d-3d, MaxUnpool1d-3d.
 
 Each layer stores its arguments exactly as torch's does (as given, except AvgPool1d's
 one-element tuples), so `repr(layer)` reads like torch's; torch checks them only when the
@@ -12,15 +13,21 @@ __all__ = [
     "AvgPool1d", "AvgPool2d", "AvgPool3d",
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+    "LPPool1d", "LPPool2d", "LPPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
 ]
 
 
 def _single(value):
     """torch's `_single`: an iterable becomes a tuple, anything else a 1-tuple."""
+    return _ntuple(value, 1)
+
+
+def _ntuple(value, n):
+    """torch's `_ntuple(n)`: an iterable becomes a tuple, anything else `n` copies."""
     try:
         return tuple(value)
     except TypeError:
-        return (value,)
+        return (value,) * n
 
 
 class _MaxPoolNd(Module):
@@ -375,3 +382,130 @@ class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
         (1, 64, 5, 7, 9)
     """
     _pool = F.adaptive_avg_pool3d
+
+
+class _LPPoolNd(Module):
+    _pool = None
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input):
+        # torch's layers pass float(norm_type)
+        return type(self)._pool(input, float(self.norm_type), self.kernel_size, self.stride,
+                                self.ceil_mode)
+
+    def extra_repr(self):
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPoolNd):
+    r"""1-D power-average pooling: :math:`(\sum_{window} x^p)^{1/p}` (see
+    :func:`fastnn.nn.functional.lp_pool1d`); ``p = inf`` is a max pool of :math:`|x|`.
+
+    Args:
+        norm_type: the power `p`
+        kernel_size: window size (an int)
+        stride: window step. Default: `kernel_size`
+        ceil_mode: round the output size up. Default: ``False``
+
+    Shape:
+        - Input: ``(N, C, L_in)`` or ``(C, L_in)``
+        - Output: ``L_out = floor((L_in - kernel_size) / stride + 1)``
+
+    Examples::
+
+        >>> nn.LPPool1d(2, 3, stride=2)(fastnn.randn(20, 16, 50)).shape
+        (20, 16, 24)
+    """
+    _pool = F.lp_pool1d
+
+
+class LPPool2d(_LPPoolNd):
+    r"""2-D power-average pooling (see :func:`fastnn.nn.functional.lp_pool2d`); arguments as
+    :class:`LPPool1d`, sizes an int or an ``(h, w)`` pair.
+
+    Shape: ``(N, C, H_in, W_in)`` or ``(C, H_in, W_in)`` to
+    ``H_out = floor((H_in - kernel_size[0]) / stride[0] + 1)``, ``W_out`` likewise.
+
+    Examples::
+
+        >>> nn.LPPool2d(1.2, (3, 2), stride=(2, 1))(fastnn.randn(20, 16, 50, 32)).shape
+        (20, 16, 24, 31)
+    """
+    _pool = F.lp_pool2d
+
+
+class LPPool3d(_LPPoolNd):
+    r"""3-D power-average pooling (see :func:`fastnn.nn.functional.lp_pool3d`); arguments as
+    :class:`LPPool1d`, sizes an int or a ``(d, h, w)`` triple.
+
+    Shape: ``(N, C, D_in, H_in, W_in)`` or ``(C, D_in, H_in, W_in)``, each output size as
+    in :class:`LPPool2d`.
+    """
+    _pool = F.lp_pool3d
+
+
+class _MaxUnpoolNd(Module):
+    _pool = None
+    _dims = 0
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        n = self._dims
+        self.kernel_size = _ntuple(kernel_size, n)
+        self.stride = _ntuple(stride if stride is not None else kernel_size, n)
+        self.padding = _ntuple(padding, n)
+
+    def forward(self, input, indices, output_size=None):
+        return type(self)._pool(input, indices, self.kernel_size, self.stride, self.padding,
+                                output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    r"""Partial inverse of :class:`MaxPool1d`: puts each value where its index says, zeros
+    elsewhere (see :func:`fastnn.nn.functional.max_unpool1d`).
+
+    Args:
+        kernel_size, stride, padding: the pooling's; stride defaults to `kernel_size`
+
+    Inputs: ``input``, ``indices`` (int64, from ``MaxPool1d(..., return_indices=True)``),
+    optional ``output_size`` (to undo a pooling that dropped a remainder).
+
+    Shape: ``(N, C, L_in)`` or ``(C, L_in)`` to
+    ``L_out = (L_in - 1) * stride - 2 * padding + kernel_size``.
+
+    Examples::
+
+        >>> pool, unpool = nn.MaxPool1d(2, return_indices=True), nn.MaxUnpool1d(2)
+        >>> unpool(*pool(fastnn.randn(1, 1, 8))).shape
+        (1, 1, 8)
+    """
+    _pool = F.max_unpool1d
+    _dims = 1
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    r"""Partial inverse of :class:`MaxPool2d` (indices flat in ``H_out * W_out``); as
+    :class:`MaxUnpool1d`, sizes an int or an ``(h, w)`` pair.
+
+    Shape: ``(N, C, H_in, W_in)`` or ``(C, H_in, W_in)`` to
+    ``H_out = (H_in - 1) * stride[0] - 2 * padding[0] + kernel_size[0]``, ``W_out`` likewise.
+    """
+    _pool = F.max_unpool2d
+    _dims = 2
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    r"""Partial inverse of :class:`MaxPool3d` (indices flat in ``D_out * H_out * W_out``);
+    as :class:`MaxUnpool1d`, sizes an int or a ``(d, h, w)`` triple."""
+    _pool = F.max_unpool3d
+    _dims = 3
