@@ -79,6 +79,7 @@ from ._data import array_from_data
 from ._dtypes import DTYPE_ALIASES, as_dtype, get_default_dtype
 from ._torch_types import CPU, Size, device, not_on_cpu
 from ._tensor_methods import FactoryMethods, MathMethods, ReductionMethods
+from ._tensor_function_methods import FunctionMethods
 from ._ufunc_rules import check_output_cast, check_values, scalar_operand, ufunc_plan
 
 builtin_type = type     # `type` is shadowed by Tensor.type-style arguments below
@@ -110,7 +111,7 @@ class _SizeAttribute(int):
 
 # ---------------------------------------------------------------- Tensor
 
-class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
+class Tensor(ReductionMethods, MathMethods, FactoryMethods, FunctionMethods, np.ndarray):
     """A numpy array with the torch methods CNN code uses (see the module docstring)."""
 
     requires_grad = False
