@@ -247,7 +247,8 @@ def _gather_normalize(input, dim, index, *, sparse_grad=False):
     x, index = _plain(input), _index_array(index)
     axis = wrap_dim(int_arg(dim, "gather", "dim", 1), x.ndim)
     _check_index_dtype(index, "gather(): Expected dtype int32/int64 for index")
-    check_index_shape(x, axis, index)
+    if index.size:                  # torch takes an empty index of any shape
+        check_index_shape(x, axis, index)
     check_index_bounds(x, axis, index)
     return (x, index), Attrs(dim=axis)
 
@@ -304,6 +305,8 @@ def _gather_meta(inputs, attrs):
 
 def _gather_run(inputs, attrs, out):
     x, index = inputs
+    if out.size == 0:
+        return
     if x.ndim == 0 or index.ndim == 0:
         out[...] = np.atleast_1d(x)[np.atleast_1d(index)].reshape(out.shape)
         return

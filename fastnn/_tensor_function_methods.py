@@ -114,3 +114,10 @@ class FunctionMethods:
     def bmm(self, mat2):
         """Batched matrix product of two 3-d tensors of one dtype."""
         return self._door("bmm", self, mat2)
+
+
+# Python >= 3.10 names a method by its qualified name in its own argument errors
+# ("FunctionMethods.topk() got an unexpected keyword argument"); torch's say "topk()"
+for _name, _method in list(vars(FunctionMethods).items()):
+    if callable(_method):
+        _method.__qualname__ = _name
