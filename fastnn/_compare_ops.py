@@ -29,8 +29,10 @@ def _rsqrt_meta(inputs, attrs):
 
 
 def _rsqrt_run(inputs, attrs, out):
+    x = inputs[0]
     with np.errstate(all="ignore"):         # torch: inf for 0, NaN for negatives
-        np.sqrt(inputs[0], out=out, casting="unsafe")
+        # integers in the result's dtype first: numpy's loop for uint8 is float16
+        np.sqrt(x if x.dtype == out.dtype else x.astype(out.dtype), out=out)
         np.divide(1, out, out=out)
 
 
@@ -56,12 +58,31 @@ def _tensor_arg(value, fn, name, position):
                     f"{torch_typename(value)}")
 
 
-def _allclose_normalize(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+_ALLCLOSE = ("rtol", "atol", "equal_nan")
+_ALLCLOSE_DEFAULTS = {"rtol": 1e-05, "atol": 1e-08, "equal_nan": False}
+
+
+def _allclose_normalize(input, other, *args, method=False, **kwargs):
+    """``allclose(input, other, rtol, atol, equal_nan)``; `method`: called as
+    ``input.allclose(...)``, whose positions torch counts from `other`."""
+    first = 2 if method else 3
     a = _tensor_arg(input, "allclose", "input", 1)
-    b = _tensor_arg(other, "allclose", "other", 2)
-    rtol = float_arg(rtol, "allclose", "rtol", 3)
-    atol = float_arg(atol, "allclose", "atol", 4)
-    equal_nan = bool_arg(equal_nan, "allclose", "equal_nan", 5)
+    b = _tensor_arg(other, "allclose", "other", first - 1)
+    if len(args) > len(_ALLCLOSE):
+        given = len(args) + first - 1
+        raise TypeError(f"allclose() takes from {first - 1} to {first + 2} positional "
+                        f"arguments but {given} were given")
+    values = dict(_ALLCLOSE_DEFAULTS)
+    for name in kwargs:
+        if name not in _ALLCLOSE or name in _ALLCLOSE[:len(args)]:
+            raise TypeError(f"allclose() got an unexpected keyword argument '{name}'")
+    values.update(zip(_ALLCLOSE, args))
+    values.update(kwargs)
+    positions = {name: first + i if i < len(args) else None
+                 for i, name in enumerate(_ALLCLOSE)}
+    rtol = _checked(float_arg, values["rtol"], "rtol", positions["rtol"])
+    atol = _checked(float_arg, values["atol"], "atol", positions["atol"])
+    equal_nan = _checked(bool_arg, values["equal_nan"], "equal_nan", positions["equal_nan"])
     if a.dtype != b.dtype:
         raise RuntimeError(f"{torch_type_name(a.dtype)} did not match "
                            f"{torch_type_name(b.dtype)}")
@@ -69,6 +90,17 @@ def _allclose_normalize(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     if error is not None:
         raise error
     return (a, b), Attrs(rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def _checked(parse, value, name, position):
+    """`parse`'s answer, its error without a position for a keyword argument (as torch's
+    parser words it)."""
+    try:
+        return parse(value, "allclose", name, position)
+    except TypeError as error:
+        if position is None:
+            raise TypeError(str(error).replace(" (position None)", "")) from None
+        raise
 
 
 def _allclose_run(inputs, attrs, out):

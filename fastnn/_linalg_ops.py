@@ -198,7 +198,8 @@ def _einsum_run(inputs, attrs, out):
             wanted[d] = sizes[s]
         arrays.append(a if tuple(wanted) == a.shape else np.broadcast_to(a, wanted))
     equation = ",".join("".join(t) for t in attrs.terms) + "->" + "".join(attrs.output)
-    return np.einsum(equation, *arrays, optimize=len(arrays) > 1)
+    # a 0-d result comes back from numpy as a scalar
+    return np.asarray(np.einsum(equation, *arrays, optimize=len(arrays) > 1))
 
 
 register_single("bmm", _bmm_normalize, _bmm_meta, _bmm_run, arrays=_bmm_arrays)

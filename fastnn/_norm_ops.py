@@ -46,9 +46,9 @@ def _amax_amin(name):
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                f"input.numel() == 0. Specify the reduction dim with the "
                                f"'dim' argument.")
-        for d in axis or ():
+        for d, given in zip(axis or (), dims):        # torch names the dim as given
             if x.ndim and x.shape[d] == 0:
-                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero "
+                raise IndexError(f"{name}(): Expected reduction dim {given} to have non-zero "
                                  f"size.")
         return (input,), Attrs(dim=axis, keepdim=keepdim)
 
@@ -115,7 +115,9 @@ def vector_norm_attrs(x, p, dims, dtype):
 
 def vector_norm_into(x, p, dims, keepdim, dtype, out):
     """The order-`p` vector norm of `x` over `dims` (None: all) into `out` (of `dtype`)."""
-    axis = None if dims is None or x.ndim == 0 else dims
+    axis = None if dims is None else dims
+    if x.ndim == 0:                 # numpy answers scalars for 0-d arrays
+        x, axis, keepdim = x.reshape(1), None, False
     with np.errstate(all="ignore"):
         a = np.abs(x.astype(dtype, copy=False) if x.dtype.kind == "f" else x)
         if a.dtype != dtype:
@@ -139,7 +141,6 @@ def vector_norm_into(x, p, dims, keepdim, dtype, out):
 
 def _norm_normalize(input, p="fro", dim=None, keepdim=False, dtype=None):
     x = _plain(input)
-    keepdim = bool_arg(keepdim, "norm", "keepdim", 3)
     dtype = as_dtype(dtype, "norm")
     if isinstance(p, str):
         count = None if dim is None else 1 if _is_int(dim) else len(dim)
@@ -148,6 +149,7 @@ def _norm_normalize(input, p="fro", dim=None, keepdim=False, dtype=None):
         else:
             return _matrix_norm_attrs(x, p, dim, keepdim, dtype)
     p = 2.0 if p is None else number_arg(p, "linalg_vector_norm", "ord", 2)
+    keepdim = bool_arg(keepdim, "linalg_vector_norm", "keepdim", 4)
     dims = norm_dims(dim, x.ndim, "norm")
     result = vector_norm_attrs(x, p, dims, dtype)
     return (input,), Attrs(kind="vector", p=p, dim=dims, keepdim=keepdim, dtype=result)
@@ -165,9 +167,10 @@ def _matrix_norm_attrs(x, p, dim, keepdim, dtype):
                            f"{' '.join(str(d) for d in dims)}")
     if p not in ("fro", "nuc"):
         raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+    keepdim = bool_arg(keepdim, "linalg_matrix_norm", "keepdim", 4)
     dims = tuple(wrap_dim(d, x.ndim) for d in dims)
     if dims[0] == dims[1]:
-        raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got {dims}")
     result = vector_norm_attrs(x, 2.0, dims, dtype)
     return (x,), Attrs(kind=p, p=p, dim=dims, keepdim=keepdim, dtype=result)
 

@@ -103,9 +103,10 @@ class FunctionMethods:
         2), or 'nuc' / 'fro' matrix norms over two dims."""
         return self._door("norm", self, p, dim, keepdim, dtype)
 
-    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        """True when ``|self - other| <= atol + rtol * |other|`` everywhere (a bool)."""
-        return self._door("allclose", self, other, rtol, atol, equal_nan)
+    def allclose(self, other, *args, **kwargs):
+        """``allclose(other, rtol=1e-05, atol=1e-08, equal_nan=False)``: True when
+        ``|self - other| <= atol + rtol * |other|`` everywhere (a bool)."""
+        return self._door("allclose", self, other, *args, method=True, **kwargs)
 
     def equal(self, other):
         """True when both have the same shape and elements (a bool)."""

@@ -110,9 +110,10 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     return dispatch("norm", _tensor(input, "norm"), p, dim, keepdim, dtype, out=out)
 
 
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """True when ``|input - other| <= atol + rtol * |other|`` everywhere (a bool)."""
-    return dispatch("allclose", input, other, rtol, atol, equal_nan)
+def allclose(input, other, *args, **kwargs):
+    """``allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False)``: True when
+    ``|input - other| <= atol + rtol * |other|`` everywhere (a bool)."""
+    return dispatch("allclose", input, other, *args, **kwargs)
 
 
 def equal(input, other):
