@@ -83,6 +83,10 @@ def _allclose_normalize(input, other, *args, method=False, **kwargs):
     rtol = _checked(float_arg, values["rtol"], "rtol", positions["rtol"])
     atol = _checked(float_arg, values["atol"], "atol", positions["atol"])
     equal_nan = _checked(bool_arg, values["equal_nan"], "equal_nan", positions["equal_nan"])
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if value < 0:
+            raise RuntimeError(f"{name} must be greater than or equal to zero, but got "
+                               f"{value:g}")
     if a.dtype != b.dtype:
         raise RuntimeError(f"{torch_type_name(a.dtype)} did not match "
                            f"{torch_type_name(b.dtype)}")

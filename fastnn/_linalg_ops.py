@@ -180,6 +180,10 @@ def _einsum_normalize(equation, *operands):
     if not operands:
         raise ValueError("einsum(): must specify the equation string and at least one "
                          "operand, or at least one operand and its subscripts list")
+    for i, a in enumerate(operands):
+        if not isinstance(a, np.ndarray) and not hasattr(a, "__array__"):
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got "
+                            f"{type(a).__name__}")
     arrays = tuple(_plain(a) for a in operands)
     terms = _parse_terms(equation, len(arrays))
     output = _parse_output(equation, terms)

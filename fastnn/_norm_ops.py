@@ -157,6 +157,8 @@ def _norm_normalize(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 def _matrix_norm_attrs(x, p, dim, keepdim, dtype):
     """torch's linalg.matrix_norm checks ('fro' over more than two dims, 'nuc')."""
+    if p not in ("fro", "nuc"):
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     if x.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")
@@ -165,8 +167,6 @@ def _matrix_norm_attrs(x, p, dim, keepdim, dtype):
     if len(dims) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
                            f"{' '.join(str(d) for d in dims)}")
-    if p not in ("fro", "nuc"):
-        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     keepdim = bool_arg(keepdim, "linalg_matrix_norm", "keepdim", 4)
     dims = tuple(wrap_dim(d, x.ndim) for d in dims)
     if dims[0] == dims[1]:
@@ -191,11 +191,28 @@ def _norm_run(inputs, attrs, out):
         return
     # nuclear: the sum of the singular values of each matrix spanned by the two dims
     moved = np.moveaxis(x, attrs.dim, (-2, -1)).astype(attrs.dtype, copy=False)
-    values = np.linalg.svd(moved, compute_uv=False).sum(-1) if moved.size else \
-        np.zeros(moved.shape[:-2], attrs.dtype)
+    _refuse_nan_matrices(moved)
+    finite = np.isfinite(moved).all(axis=(-2, -1))
+    values = np.full(moved.shape[:-2], np.nan, attrs.dtype)     # LAPACK's answer for
+    if moved.size and finite.any():                             # inf/NaN, where numpy
+        values[finite] = np.linalg.svd(moved[finite], compute_uv=False).sum(-1)   # raises
+    elif not moved.size:
+        values[...] = 0
     if attrs.keepdim:
         values = np.expand_dims(values, tuple(sorted(attrs.dim)))
     out[...] = values
+
+
+def _refuse_nan_matrices(matrices):
+    """torch's SVD refuses a matrix holding NaN (one holding inf gives NaN)."""
+    has_nan = np.isnan(matrices).any(axis=(-2, -1))
+    if not has_nan.any():
+        return
+    where = ""
+    if matrices.ndim > 2:
+        where = f"(Batch element {int(np.flatnonzero(has_nan.reshape(-1))[0])}): "
+    raise RuntimeError(f"linalg.svd: {where}The algorithm failed to converge because the "
+                       f"input matrix contained non-finite values.")
 
 
 register_method("norm", _norm_normalize, _norm_run, meta=_norm_meta)

@@ -79,6 +79,10 @@ def _scatter_args(fn, input, dim, index, src, reduce, src_only):
                 value, (bool, int, float, complex, np.bool_, np.number)):
             raise TypeError(_invalid_combination(fn, value))
         src = None
+    if reduce is _NO_REDUCE:
+        reduce = None
+    elif not isinstance(reduce, str):
+        raise TypeError(_invalid_combination(fn, reduce))
     if reduce not in _REDUCTIONS:
         raise RuntimeError("reduce argument must be either add or multiply.")
     if index.dtype not in (np.dtype(np.int64), np.dtype(np.int32)):
@@ -128,17 +132,20 @@ def _scatter_into(out, inputs, attrs):
             reduce.at(target, key, values)
 
 
+_NO_REDUCE = object()        # torch's parser refuses an explicit reduce=None
+
+
 def _out_of_place(fn, src_only):
-    def normalize(input, dim, index, src=None, *, value=None, reduce=None):
+    def normalize(input, dim, index, src=None, *, value=None, reduce=_NO_REDUCE):
         if value is not None and src is None and not src_only:
             src = value
         self, index, src, number, attrs = _scatter_args(fn, input, dim, index, src, reduce,
                                                         src_only)
-        if reduce is not None and src is not None:
+        if attrs.reduce is not None and src is not None:
             warnings.warn("The reduce argument of torch.scatter with Tensor src is "
                           "deprecated and will be removed in a future PyTorch release. Use "
                           "torch.scatter_reduce instead for more reduction options.",
-                          UserWarning, stacklevel=4)
+                          UserWarning, stacklevel=5)     # the caller of scatter
         return (self, index, src), attrs
 
     def meta(inputs, attrs):
@@ -152,7 +159,7 @@ def _out_of_place(fn, src_only):
 
 
 def _in_place(fn, src_only):
-    def normalize(input, dim, index, src=None, *, value=None, reduce=None):
+    def normalize(input, dim, index, src=None, *, value=None, reduce=_NO_REDUCE):
         if value is not None and src is None and not src_only:
             src = value
         self, index, src, number, attrs = _scatter_args(fn, input, dim, index, src, reduce,

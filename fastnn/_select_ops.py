@@ -10,7 +10,7 @@ import itertools
 
 import numpy as np
 
-from ._args import _is_int, int_arg, int_tuple_arg, wrap_dim
+from ._args import _is_int, bool_arg, int_arg, int_tuple_arg, wrap_dim
 from ._registry import Attrs, register_single
 from ._shape_ops import register_method
 
@@ -70,7 +70,7 @@ def _split_normalize(input, split_size_or_sections, dim=0):
                            f"entries, but got split_sizes={list(sizes)}")
     if sum(sizes) != length:
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {length} "
-                           f"(input tensor's size at dimension {axis}), but got "
+                           f"(input tensor's size at dimension {dim}), but got "
                            f"split_sizes={list(sizes)}")
     return (input,), Attrs(sizes=sizes, dim=axis)
 
@@ -181,7 +181,9 @@ def _topk_normalize(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError("selected index k out of range")
     if input.dtype == np.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    return (input,), Attrs(k=k, dim=axis, largest=bool(largest), sorted=bool(sorted))
+    largest = bool_arg(largest, "topk", "largest", 3)
+    sorted = bool_arg(sorted, "topk", "sorted", 4)
+    return (input,), Attrs(k=k, dim=axis, largest=largest, sorted=sorted)
 
 
 def _topk_meta(inputs, attrs):
@@ -221,10 +223,14 @@ def _index_select_normalize(input, dim, index):
         raise IndexError("index_select(): Index is supposed to be a vector")
     _check_index_dtype(index, "index_select(): Expected dtype int32 or int64 for index")
     length = x.shape[axis] if x.ndim else 1
+    if x.ndim and length == 0 and index.size:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     bad = index[(index < 0) | (index >= length)] if index.size else index[:0]
     if bad.size:
-        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad.flat[0]} "
-                           f"axis_dim={length}")
+        if x.ndim >= 2 and axis == 1:           # torch's kernel for dim 1 words it so
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad.flat[0]} "
+                               f"axis_dim={length}")
+        raise IndexError("index out of range in self")
     return (x, index.reshape(-1)), Attrs(dim=axis)
 
 

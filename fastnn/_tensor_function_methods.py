@@ -64,14 +64,15 @@ class FunctionMethods:
         """``out[i][j] = self[i][index[i][j]]`` for dim 1 (any dim alike)."""
         return self._door("gather", self, dim, index, sparse_grad=sparse_grad)
 
-    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
-        """A copy with ``src`` (a tensor or a number) written at `index` along `dim`;
+    def scatter(self, dim, index, src=None, **kwargs):
+        """``scatter(dim, index, src, *, reduce=)`` or ``scatter(dim, index, value=)``: a
+        copy with `src` (a tensor or a number) written at `index` along `dim`;
         ``reduce='add'`` / ``'multiply'`` combines with what is there."""
-        return self._door("scatter", self, dim, index, src, value=value, reduce=reduce)
+        return self._door("scatter", self, dim, index, src, **kwargs)
 
-    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+    def scatter_(self, dim, index, src=None, **kwargs):
         """In-place :meth:`scatter`; returns the tensor."""
-        return self._door("scatter_", self, dim, index, src, value=value, reduce=reduce)
+        return self._door("scatter_", self, dim, index, src, **kwargs)
 
     def scatter_add(self, dim, index, src):
         """A copy with `src` added at `index` along `dim` (repeated indices accumulate)."""

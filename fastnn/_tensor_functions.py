@@ -72,11 +72,11 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
                     out=out)
 
 
-def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
-    """A copy of `input` with `src` (a tensor or a number) written at `index` along
-    `dim`; ``reduce='add'`` / ``'multiply'`` combines with what is there."""
-    return dispatch("scatter", _tensor(input, "scatter"), dim, index, src, value=value,
-                    reduce=reduce, out=out)
+def scatter(input, dim, index, src=None, *, out=None, **kwargs):
+    """``scatter(input, dim, index, src, *, reduce=)`` or ``scatter(..., value=)``: a copy
+    of `input` with `src` (a tensor or a number) written at `index` along `dim`;
+    ``reduce='add'`` / ``'multiply'`` combines with what is there."""
+    return dispatch("scatter", _tensor(input, "scatter"), dim, index, src, out=out, **kwargs)
 
 
 def scatter_add(input, dim, index, src, *, out=None):

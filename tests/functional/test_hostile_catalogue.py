@@ -26,6 +26,8 @@ KNOWN = {
     ("operator", "string input"): "str + Tensor: numpy's ValueError (could not convert "
                                   "string to float), torch's TypeError",
     ("operator", "int64 input"): "integer Tensor arithmetic is torch's (not a refusal)",
+    ("topk", "int64 input"): "values as torch's; the indices of tied (truncated) values come "
+                             "in an order torch leaves unspecified",
 }
 
 

@@ -103,6 +103,8 @@ F_CALLS = {
     "hardsigmoid": (lambda: F.hardsigmoid(X4), "hardsigmoid"),
     "softmax": (lambda: F.softmax(X4, 1), "softmax"),
     "log_softmax": (lambda: F.log_softmax(X4, 1), "log_softmax"),
+    "one_hot": (lambda: F.one_hot(np.array([0, 2, 1])), "one_hot"),
+    "normalize": (lambda: F.normalize(X4), "normalize"),
 }
 
 

@@ -149,6 +149,18 @@ def test_norm_of_empty_complex_nan_and_dtype_as_torch(torch):
     np.testing.assert_allclose(out, x.norm(dim=1), **TOL32)
 
 
+def test_nuclear_norm_of_nonfinite_matrices_as_torch(torch):
+    batch = np.stack([np.eye(2), [[1, np.inf], [0, 1]], [[np.nan, 1], [0, 1]]]).astype(
+        np.float32)
+    same_call(lambda lib, t: t[:2].norm("nuc", (1, 2)), batch)       # inf: NaN
+    for x in (batch, batch[2]):
+        with pytest.raises(RuntimeError) as want:
+            torch.from_numpy(x).norm("nuc", (-2, -1))
+        with pytest.raises(RuntimeError) as got:
+            fastnn.from_numpy(x).norm("nuc", (-2, -1))
+        assert str(got.value) == str(want.value)
+
+
 NORM_ERRORS = [
     lambda lib, t: t.long().norm(), lambda lib, t: t.bool().norm(1),
     lambda lib, t: t.norm("abc"), lambda lib, t: t[0].norm("nuc"),
