@@ -2,10 +2,11 @@
 ``reduce='add'|'multiply'``), scatter_add, and their in-place forms scatter_ and
 scatter_add_. The Tensor methods and the top-level functions reach them through the door.
 
-The writes are numpy's advanced-index assignment and, for the reductions, ``ufunc.at``
-(numpy's unbuffered loop, which adds repeated indices one after another in index order,
-as torch's CPU loop does): no Numba kernel, so nothing to compile. Where an index repeats
-without a reduction, torch leaves unspecified which write wins; here the last one does.
+The writes go through flat offsets into the output (`along_axis_offsets`): numpy's
+assignment for a plain scatter, the serial Numba loop of `kernels/scatter.py` for the
+reductions (repeated indices accumulate one after another in index order, as torch's CPU
+loop does; bools take numpy's ``logical_or/and.at``). Where an index repeats without a
+reduction, torch leaves unspecified which write wins; here the last one does.
 The in-place forms return the caller's tensor (their metadata is None).
 """
 import warnings
@@ -14,7 +15,9 @@ import numpy as np
 
 from ._args import _tensor_item, int_arg, torch_typename, wrap_dim
 from ._registry import Attrs, register_single
-from ._select_ops import along_axis_key, check_index_bounds
+from ._runtime import launch
+from ._select_ops import along_axis_offsets, check_index_bounds
+from .kernels import scatter as _kernels
 
 __all__ = []
 
@@ -117,7 +120,10 @@ def _scatter_into(out, inputs, attrs):
         target, key = out.reshape(-1), np.atleast_1d(index).reshape(-1)
         values = attrs.value if src is None else src.reshape(-1)[:key.size]
     else:
-        target, key = out, along_axis_key(attrs.dim, index)
+        # a flat view of `out` (C-contiguous unless an in-place target is not: then a
+        # contiguous copy written back below)
+        target = (out if out.flags.c_contiguous else np.ascontiguousarray(out)).reshape(-1)
+        key = along_axis_offsets(out.shape, attrs.dim, index)
         values = attrs.value if src is None else src[tuple(slice(0, n)
                                                            for n in index.shape)]
     reduce = _REDUCTIONS[attrs.reduce]
@@ -128,8 +134,15 @@ def _scatter_into(out, inputs, attrs):
             target[key] = values
         elif out.dtype == np.bool_:     # torch's bool add is an or, multiply an and
             (np.logical_or if reduce is np.add else np.logical_and).at(target, key, values)
-        else:
+        elif not target.dtype.isnative:         # a byte-swapped tensor written in place
             reduce.at(target, key, values)
+        else:
+            values = np.broadcast_to(values, key.shape)
+            launch(_kernels.scatter_reduce_flat, target, np.ascontiguousarray(key).reshape(-1),
+                   np.ascontiguousarray(values, dtype=out.dtype).reshape(-1),
+                   reduce is np.multiply)
+    if not np.may_share_memory(target, out):
+        out[...] = target.reshape(out.shape)
 
 
 _NO_REDUCE = object()        # torch's parser refuses an explicit reduce=None
@@ -149,7 +162,7 @@ def _out_of_place(fn, src_only):
         return (self, index, src), attrs
 
     def meta(inputs, attrs):
-        return inputs[0].shape, inputs[0].dtype
+        return inputs[0].shape, inputs[0].dtype.newbyteorder("=")
 
     def run(inputs, attrs, out):
         np.copyto(out, inputs[0])
@@ -191,8 +204,8 @@ def _add(fn, in_place):
         np.copyto(out, inputs[0])
         _scatter_into(out, inputs, attrs)
 
-    register_single(fn, normalize, lambda inputs, attrs: (inputs[0].shape, inputs[0].dtype),
-                    run)
+    register_single(fn, normalize, lambda inputs, attrs: (
+        inputs[0].shape, inputs[0].dtype.newbyteorder("=")), run)
 
 
 _out_of_place("scatter", False)

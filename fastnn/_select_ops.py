@@ -14,7 +14,7 @@ from ._args import _is_int, bool_arg, int_arg, int_tuple_arg, wrap_dim
 from ._registry import Attrs, register_single
 from ._shape_ops import register_method
 
-__all__ = ["along_axis_key", "check_index_bounds"]
+__all__ = ["along_axis_offsets", "check_index_bounds"]
 
 _INT64 = np.dtype(np.int64)
 _plain_view = np.ndarray.view
@@ -199,14 +199,27 @@ def _topk_run(inputs, attrs, out):
         values[...] = x
         indices[...] = 0
         return
-    dim = attrs.dim
-    if attrs.largest:       # descending, NaN first (torch counts NaN above every number)
-        order = np.argsort(np.flip(x, dim), axis=dim, kind="stable")
-        order = x.shape[dim] - 1 - np.flip(order, dim)
+    dim, k, n = attrs.dim, attrs.k, x.shape[attrs.dim]
+    if k == 0:
+        return
+    head = (slice(None),) * dim
+    # numpy's partition counts NaN above every number, as torch's topk does: the k
+    # candidates first (a partition), then only they are sorted
+    candidates = None
+    if k < n:
+        cut = n - k if attrs.largest else k - 1
+        part = np.argpartition(x, cut, axis=dim)
+        candidates = part[head + ((slice(n - k, n) if attrs.largest else slice(0, k)),)]
+        x_part = np.take_along_axis(x, candidates, dim)
     else:
-        order = np.argsort(x, axis=dim, kind="stable")
-    indices[...] = order[(slice(None),) * dim + (slice(0, attrs.k),)]
-    values[...] = np.take_along_axis(x, indices, dim)
+        x_part = x
+    if attrs.largest:       # descending, NaN first
+        order = np.argsort(np.flip(x_part, dim), axis=dim, kind="stable")
+        order = x_part.shape[dim] - 1 - np.flip(order, dim)
+    else:
+        order = np.argsort(x_part, axis=dim, kind="stable")
+    values[...] = np.take_along_axis(x_part, order, dim)
+    indices[...] = order if candidates is None else np.take_along_axis(candidates, order, dim)
 
 
 # ------------------------------------------------------------------ index_select, gather
@@ -296,13 +309,17 @@ def check_index_bounds(x, axis, index):
                            f"size {length}")
 
 
-def along_axis_key(axis, index):
-    """numpy's advanced index that reads or writes, for every element of `index`, the
-    element of an array at that index along `axis` and the same position elsewhere
-    (broadcast ranges: no index-sized arrays but `index` itself)."""
-    key = list(np.ogrid[tuple(slice(0, n) for n in index.shape)])
-    key[axis] = index
-    return tuple(key)
+def along_axis_offsets(shape, axis, index):
+    """For every element of `index`: the flat offset, in a C-contiguous array of `shape`,
+    of the element at that index along `axis` and at the same position elsewhere (one
+    int64 array; numpy's take/put on offsets beat its advanced indexing several times)."""
+    strides = np.cumprod((1,) + shape[:0:-1])[::-1]
+    offsets = index * strides[axis] if strides[axis] != 1 else index.astype(np.int64)
+    for d, n in enumerate(index.shape):
+        if d != axis and n > 1 and strides[d]:
+            offsets = offsets + (np.arange(n) * strides[d]).reshape(
+                (n,) + (1,) * (index.ndim - d - 1))
+    return offsets
 
 
 def _gather_meta(inputs, attrs):
@@ -316,7 +333,9 @@ def _gather_run(inputs, attrs, out):
     if x.ndim == 0 or index.ndim == 0:
         out[...] = np.atleast_1d(x)[np.atleast_1d(index)].reshape(out.shape)
         return
-    out[...] = x[along_axis_key(attrs.dim, index)]
+    x = np.ascontiguousarray(x)
+    np.take(x.reshape(-1), along_axis_offsets(x.shape, attrs.dim, index), out=out,
+            mode="clip")            # the offsets are checked: no second bounds check
 
 
 register_method("split", _split_normalize, _split_run)

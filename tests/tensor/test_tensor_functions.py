@@ -256,6 +256,35 @@ def test_scatter_edge_cases_as_torch(torch):
     same_call(lambda lib, t: t.scatter(1, lib.tensor(INDEX), 3.7), np.zeros((3, 4), np.int64))
 
 
+def test_in_place_scatter_into_a_non_contiguous_tensor_as_torch(torch):
+    rng = np.random.default_rng(8)
+    base = data((4, 6))
+    index = rng.integers(0, 6, (3, 4))
+    src = data((3, 4))
+    for call in (lambda t, i, s: t.scatter_add_(0, i, s),
+                 lambda t, i, s: t.scatter_(0, i[:1], s, reduce="multiply"),
+                 lambda t, i, s: t.scatter_(0, i[:1], 2.0)):
+        ours = fastnn.from_numpy(base.copy()).t()           # (6, 4), not contiguous
+        theirs = torch.from_numpy(base.copy()).t()
+        assert call(ours, fastnn.from_numpy(index), fastnn.from_numpy(src)) is ours
+        call(theirs, torch.from_numpy(index), torch.from_numpy(src))
+        np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-6, atol=1e-6)
+    swapped = fastnn.from_numpy(base.astype(">f4"))          # byte-swapped, in place
+    swapped.scatter_add_(1, fastnn.from_numpy(index), fastnn.from_numpy(src))
+    want = torch.from_numpy(base.copy()).scatter_add_(1, torch.from_numpy(index),
+                                                      torch.from_numpy(src))
+    np.testing.assert_allclose(swapped, want.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_topk_of_long_rows_as_torch(torch):
+    rng = np.random.default_rng(9)
+    x = rng.integers(-20, 20, (4, 300)).astype(np.float32)
+    x[0, ::7] = np.nan
+    for k, largest, dim in [(5, True, 1), (17, False, -1), (3, True, 0), (299, False, 1)]:
+        _topk_check(fastnn.from_numpy(x).topk(k, dim, largest),
+                    torch.from_numpy(x).topk(k, dim, largest), x, dim)
+
+
 def test_scatter_with_tensor_src_and_reduce_warns_as_torch():
     with pytest.warns(UserWarning, match="reduce argument of torch.scatter with Tensor src"):
         fastnn.zeros(3).scatter(0, np.array([0]), fastnn.ones(1), reduce="add")
