@@ -269,7 +269,7 @@ def test_in_place_scatter_into_a_non_contiguous_tensor_as_torch(torch):
         assert call(ours, fastnn.from_numpy(index), fastnn.from_numpy(src)) is ours
         call(theirs, torch.from_numpy(index), torch.from_numpy(src))
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-6, atol=1e-6)
-    swapped = fastnn.from_numpy(base.astype(">f4"))          # byte-swapped, in place
+    swapped = base.astype(">f4").view(fastnn.Tensor)         # byte-swapped, in place
     swapped.scatter_add_(1, fastnn.from_numpy(index), fastnn.from_numpy(src))
     want = torch.from_numpy(base.copy()).scatter_add_(1, torch.from_numpy(index),
                                                       torch.from_numpy(src))
