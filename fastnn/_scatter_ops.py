@@ -90,7 +90,7 @@ def _scatter_args(fn, input, dim, index, src, reduce, src_only):
         raise RuntimeError("reduce argument must be either add or multiply.")
     if index.dtype not in (np.dtype(np.int64), np.dtype(np.int32)):
         raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
-    if src is not None and src.dtype != self.dtype:
+    if src is not None and src.dtype.newbyteorder("=") != self.dtype.newbyteorder("="):
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     _check_shapes(self, axis, index, src)
     check_index_bounds(self, axis, index)
