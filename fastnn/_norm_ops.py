@@ -109,7 +109,7 @@ def vector_norm_attrs(x, p, dims, dtype):
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {_order_text(p)} "
                                    f"norm on the dimension {d}because this dimension is "
                                    f"empty and the operation does not have an identity")
-    result = x.dtype if dtype is None else dtype
+    result = (x.dtype if dtype is None else dtype).newbyteorder("=")
     return _REAL.get(result.name, result)
 
 
@@ -119,6 +119,10 @@ def vector_norm_into(x, p, dims, keepdim, dtype, out):
     if x.ndim == 0:                 # numpy answers scalars for 0-d arrays
         x, axis, keepdim = x.reshape(1), None, False
     with np.errstate(all="ignore"):
+        if p == 2 and x.dtype.kind == "f":         # squares need no abs: one temporary
+            np.sum(np.square(x, dtype=dtype), axis=axis, keepdims=keepdim, out=out)
+            np.sqrt(out, out=out)
+            return out
         a = np.abs(x.astype(dtype, copy=False) if x.dtype.kind == "f" else x)
         if a.dtype != dtype:
             a = a.astype(dtype)
