@@ -5,6 +5,8 @@ from ._runtime import get_num_threads, set_num_threads
 from .tensor import Tensor, Size, device
 # the door and the ops of Tensor's methods, before anything calls one of them
 from . import _dispatch, _shape_ops, _copy_ops, _reduction_ops, _math_ops  # noqa: F401
+from . import (_select_ops, _scatter_ops, _norm_ops, _compare_ops,  # noqa: F401
+               _linalg_ops)
 from ._random import (Generator, default_generator, manual_seed, initial_seed, seed,
                       set_rng_state)
 from ._grad import (no_grad, enable_grad, set_grad_enabled, inference_mode,
@@ -23,6 +25,10 @@ from ._functions import (
     all, sort, nonzero, t, masked_fill)
 from ._functions import selu, selu_, celu, celu_, threshold, threshold_, prelu
 from ._norm_functions import layer_norm, group_norm, instance_norm
+from ._tensor_functions import (
+    log, sqrt, rsqrt, isnan, isinf, isfinite, split, chunk, topk, gather, scatter,
+    scatter_add, index_select, roll, amax, amin, norm, allclose, equal, bmm, einsum)
+from ._range_factories import linspace, eye
 from . import backends
 from . import ops
 from ._view_ops import add
@@ -66,7 +72,10 @@ __all__ = [
     "where", "matmul", "mm", "maximum", "minimum", "argmax", "argmin", "mean", "prod", "std",
     "var", "sort", "nonzero", "t", "masked_fill", "layer_norm", "group_norm", "instance_norm",
     "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
-    "selu", "selu_", "celu", "celu_", "threshold", "threshold_", "prelu"]
+    "selu", "selu_", "celu", "celu_", "threshold", "threshold_", "prelu",
+    "log", "sqrt", "rsqrt", "isnan", "isinf", "isfinite", "split", "chunk", "topk", "gather",
+    "scatter", "scatter_add", "index_select", "roll", "amax", "amin", "norm", "allclose",
+    "equal", "bmm", "einsum", "linspace", "eye"]
 
 # Bound last: importing the `fastnn.tensor` submodule sets the package attribute
 # `tensor` to the module; `fastnn.tensor` must be the factory function.

@@ -62,7 +62,9 @@ copies `y` in (same shape and dtype only: a numpy array cannot swap its buffer).
 Where torch refuses, so does fastnn, also inside numpy's own functions: ``np.isclose`` on a
 bool Tensor subtracts bools, which torch refuses (pass ``x.numpy()``).
 
-Layers: this module (with its mixins in ``_tensor_methods``) sits above the leaf modules
+Layers: this module (with its mixins in ``_tensor_methods`` and ``_tensor_function_methods``:
+``log``, ``split``, ``topk``, ``gather``, ``scatter_``, ``norm``... no name numpy's ndarray
+has) sits above the leaf modules
 (``_args``, ``_dtypes``, ``_data``, ``_alloc``, ``_reductions``, ``_ufunc_rules``) and below
 everything else. The torch-meaning methods that compute or reshape run their op through the
 door (``Tensor._door``, which ``fastnn._dispatch`` installs; the entries, with the checks,
@@ -79,6 +81,7 @@ from ._data import array_from_data
 from ._dtypes import DTYPE_ALIASES, as_dtype, get_default_dtype
 from ._torch_types import CPU, Size, device, not_on_cpu
 from ._tensor_methods import FactoryMethods, MathMethods, ReductionMethods
+from ._tensor_function_methods import FunctionMethods
 from ._ufunc_rules import check_output_cast, check_values, scalar_operand, ufunc_plan
 
 builtin_type = type     # `type` is shadowed by Tensor.type-style arguments below
@@ -110,7 +113,7 @@ class _SizeAttribute(int):
 
 # ---------------------------------------------------------------- Tensor
 
-class Tensor(ReductionMethods, MathMethods, FactoryMethods, np.ndarray):
+class Tensor(ReductionMethods, MathMethods, FactoryMethods, FunctionMethods, np.ndarray):
     """A numpy array with the torch methods CNN code uses (see the module docstring)."""
 
     requires_grad = False

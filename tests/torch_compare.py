@@ -50,3 +50,40 @@ def assert_like_torch(ours, theirs, **tol):
     got, want = np.asarray(got), want.numpy()
     assert got.shape == want.shape and got.dtype == want.dtype
     np.testing.assert_allclose(got, want, equal_nan=True, **(tol or dict(rtol=0, atol=0)))
+
+
+def same_call(call, *arrays, **tol):
+    """``call(lib, *tensors)`` with lib = torch and lib = fastnn on copies of `arrays`: the
+    same exception (class and whole message), or the same result (Tensors: shape, dtype,
+    values, exactly unless `tol`; tuples of them item by item; other values equal).
+    Returns (fastnn's result, torch's) when both answer, else None."""
+    import torch
+    ours = [np.array(a, copy=True).view(Tensor) for a in arrays]
+    theirs = [torch.from_numpy(np.array(a, copy=True)) for a in arrays]
+    try:
+        want = call(torch, *theirs)
+    except Exception as error:      # noqa: BLE001 - the exception is what we compare
+        with pytest.raises(type(error), match=f"^{re.escape(str(error))}$") as got:
+            call(fastnn, *ours)
+        assert type(got.value) is type(error)
+        return None
+    got = call(fastnn, *ours)
+    _same_value(got, want, tol)
+    return got, want
+
+
+def _same_value(got, want, tol):
+    import torch
+    if isinstance(want, torch.Tensor):
+        assert isinstance(got, Tensor), type(got)
+        ref = want.numpy()
+        assert got.shape == ref.shape and got.dtype == ref.dtype, (got.shape, got.dtype,
+                                                                   ref.shape, ref.dtype)
+        np.testing.assert_allclose(np.asarray(got), ref, equal_nan=True,
+                                   **(tol or dict(rtol=0, atol=0)))
+    elif isinstance(want, tuple):
+        assert isinstance(got, tuple) and len(got) == len(want)
+        for g, w in zip(got, want):
+            _same_value(g, w, tol)
+    else:
+        assert type(got) is type(want) and got == want, (got, want)

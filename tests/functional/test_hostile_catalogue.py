@@ -29,6 +29,8 @@ KNOWN = {
     ("max_unpool", "kernel_size=True"): "torch: of several invalid indices, the one its "
                                         "threads meet last (varies run to run; fastnn: the "
                                         "last in order, torch's one-thread answer)",
+    ("topk", "int64 input"): "values as torch's; the indices of tied (truncated) values come "
+                             "in an order torch leaves unspecified",
 }
 
 

@@ -120,4 +120,104 @@ ELEMENTWISE = [
            [Sample(X, X, X), Sample(X, (4, 5), (5,), label="broadcast")], nan_fills=False),
 ]
 
-TENSOR_OPS = SHAPE + COPIES + IN_PLACE + REDUCTIONS + ELEMENTWISE
+# -- the tensor functions of issue 17, item 2 ---------------------------------------------
+
+_GATHER_INDEX = np.random.default_rng(17).integers(0, 4, (3, 2, 5))        # along dim 1 of X
+_SCATTER_INDEX = np.stack([np.zeros((3, 5)), np.full((3, 5), 2)], 1).astype(np.int64)
+_TIES = "several NaN in one row are ties, whose index order torch leaves unspecified"
+_BOOL_RESULT = "a Python bool result (wrapped in a Tensor here): no output memory"
+
+
+def _index(lib, index):
+    """A fixed index array as a tensor of `lib` (fastnn or torch)."""
+    return lib.from_numpy(index.copy())
+
+
+def _pair(name, call, samples, **fields):
+    """An entry for ``call(lib, *arrays, **kwargs)``, run with lib = fastnn and lib = torch
+    (for calls that need tensors of their own library: indices, wrapped bools)."""
+    return OpInfo(name, lambda *arrays, **kwargs: call(fastnn, *arrays, **kwargs),
+                  lambda torch: lambda *arrays, **kwargs: call(torch, *arrays, **kwargs),
+                  samples, **fields)
+
+
+def _own(lib, x):
+    """`x` as a tensor of `lib` whose method is called (a fastnn Tensor sharing memory)."""
+    return _tensor(x) if lib is fastnn else x
+
+
+_IN_TORCH = "in place: called on a torch tensor it writes torch's memory"
+_ADDS_TWICE = ("not idempotent: the sweep's reference call has already added src into the "
+               "input the sweep then calls it on (scatter_add covers the same code)")
+
+
+def _classes(lib, x):
+    """Class indices (int64) made from a float sample."""
+    return _own(lib, abs(x) * 2).long()
+
+
+TENSOR_FUNCTIONS = [
+    _top("log", [Sample(X, positive=(0,))]),
+    _top("sqrt", [Sample(X, positive=(0,))]),
+    _top("rsqrt", [Sample(X, positive=(0,))]),
+    *[_top(name, [Sample(X)], nan_fills=False, skips={"nan_torch_free": _BOOLEAN})
+      for name in ("isnan", "isinf", "isfinite")],
+    _top("split", [Sample(X, split_size_or_sections=2, dim=1),
+                   Sample(X, split_size_or_sections=[1, 3], dim=1, label="sections")],
+         view=True),
+    _top("chunk", [Sample(X, chunks=2, dim=-1)], view=True),
+    _top("topk", [Sample(X, k=2, dim=1), Sample(X, k=3, largest=False, label="smallest")],
+         skips={"nonfinite": _TIES}),
+    _top("roll", [Sample(X, shifts=2, dims=1), Sample(X, shifts=(1, -3), dims=(0, 2),
+                                                      label="dims"),
+                  Sample(X, shifts=5, label="flat")]),
+    *[_top(name, [Sample(X), Sample(X, dim=(0, 2), keepdim=True, label="dims")])
+      for name in ("amax", "amin")],
+    _top("norm", [Sample(X), Sample(X, p=1, dim=1, keepdim=True, label="p1"),
+                  Sample(X, p=float("inf"), dim=(0, 2), label="inf")], sums=True, rtol32=1e-4),
+    OpInfo("norm_nuc", lambda x, **kw: fastnn.norm(x, "nuc", **kw),
+           lambda torch: lambda x, **kw: torch.norm(x, "nuc", **kw),
+           [Sample(X, dim=(1, 2)), Sample((4, 3), keepdim=True, label="matrix")], op="norm",
+           sums=True, rtol32=1e-4,
+           skips={"nonfinite": "torch's SVD refuses a matrix holding NaN (so does fastnn: "
+                               "test_tensor_functions_math.py)",
+                  "nan_torch_free": "torch's SVD refuses a matrix holding NaN"}),
+    _pair("gather", lambda lib, x, dim: lib.gather(x, dim, _index(lib, _GATHER_INDEX)),
+          [Sample(X, dim=1)]),
+    _pair("index_select", lambda lib, x, dim: lib.index_select(
+        x, dim, _index(lib, np.array([3, 0, 3]))), [Sample(X, dim=1)]),
+    _pair("scatter", lambda lib, x, s, dim, **kw: lib.scatter(
+        x, dim, _index(lib, _SCATTER_INDEX), s, **kw),
+        [Sample(X, X, dim=1), Sample(X, X, dim=1, reduce="add", label="add")],
+        nan_fills=False),
+    _pair("scatter_add", lambda lib, x, s, dim: lib.scatter_add(
+        x, dim, _index(lib, _GATHER_INDEX), s), [Sample(X, X, dim=1)], nan_fills=False),
+    _pair("scatter_", lambda lib, x, s, dim: _own(lib, x).scatter_(
+        dim, _index(lib, _SCATTER_INDEX), s), [Sample(X, X, dim=1)], inplace=True,
+        nan_fills=False, skips={"torch_inputs": _IN_TORCH}),
+    _pair("scatter_add_", lambda lib, x, s, dim: _own(lib, x).scatter_add_(
+        dim, _index(lib, _GATHER_INDEX), s), [Sample(X, X, dim=1)], inplace=True,
+        nan_fills=False, skips={"torch_inputs": _IN_TORCH, "layouts": _ADDS_TWICE,
+                                "nonfinite": _ADDS_TWICE}),
+    _top("bmm", [Sample((2, 3, 4), (2, 4, 5))], sums=True),
+    OpInfo("einsum", lambda a, b, equation: fastnn.einsum(equation, a, b),
+           lambda torch: lambda a, b, equation: torch.einsum(equation, a, b),
+           [Sample((3, 4), (4, 5), equation="ij,jk->ik"),
+            Sample((2, 3, 4), (2, 3, 4), equation="bij,bij->bj", label="batch")],
+           view=True, sums=True),
+    _pair("allclose", lambda lib, a, b, **kw: lib.tensor(lib.allclose(a, b, **kw)),
+          [Sample(X, X, atol=0.5)], nan_fills=False,
+          skips={"memory": _BOOL_RESULT, "nan_torch_free": _BOOLEAN}),
+    _pair("tensor_equal", lambda lib, a, b: lib.tensor(lib.equal(a, a + 0 * b)),
+          [Sample(X, X)], nan_fills=False,
+          skips={"memory": _BOOL_RESULT, "nan_torch_free": _BOOLEAN}),
+    _pair("one_hot", lambda lib, x, **kw: lib.nn.functional.one_hot(_classes(lib, x), **kw),
+          [Sample((4, 3), num_classes=8)],
+          skips={"nonfinite": "integer class indices: no NaN or inf to hold",
+                 "nan_torch_free": _INDICES}),
+    OpInfo("normalize", lambda x, **kw: fastnn.nn.functional.normalize(x, **kw),
+           "nn.functional.normalize",
+           [Sample(X), Sample(X, p=1.0, dim=-1, eps=0.1, label="p1")], sums=True),
+]
+
+TENSOR_OPS = SHAPE + COPIES + IN_PLACE + REDUCTIONS + ELEMENTWISE + TENSOR_FUNCTIONS

@@ -126,6 +126,8 @@ F_CALLS = {
     "max_unpool1d": (lambda: F.max_unpool1d(*POOLED3, 2), "max_unpool1d"),
     "max_unpool2d": (lambda: F.max_unpool2d(*POOLED4, 2), "max_unpool2d"),
     "max_unpool3d": (lambda: F.max_unpool3d(*POOLED5, 2), "max_unpool3d"),
+    "one_hot": (lambda: F.one_hot(np.array([0, 2, 1])), "one_hot"),
+    "normalize": (lambda: F.normalize(X4), "normalize"),
 }
 
 

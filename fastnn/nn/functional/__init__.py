@@ -12,3 +12,4 @@ from ._activation import *      # noqa: F401,F403
 from ._activation_more import *  # noqa: F401,F403
 from ._resample import *        # noqa: F401,F403
 from ._shuffle import *         # noqa: F401,F403
+from ._encoding import *         # noqa: F401,F403

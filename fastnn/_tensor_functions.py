@@ -1,0 +1,132 @@
+"""The top-level torch functions of `fastnn._tensor_function_methods`' methods
+(``fastnn.log``, ``fastnn.split``, ``fastnn.topk``, ``fastnn.gather``, ``fastnn.norm``,
+...) and ``fastnn.einsum``, which has no method. Each takes what torch takes (a Tensor, or
+here also any array) and runs the same op through the door as the method; ``out=`` is
+accepted where torch accepts it.
+"""
+import numpy as np
+
+from ._dispatch import dispatch
+from ._functions import _tensor
+from ._tensor_function_methods import return_types_topk
+
+__all__ = ["log", "sqrt", "rsqrt", "isnan", "isinf", "isfinite", "split", "chunk", "topk",
+           "gather", "scatter", "scatter_add", "index_select", "roll", "amax", "amin",
+           "norm", "allclose", "equal", "bmm", "einsum"]
+
+
+def _ufunc(ufunc, input, fn, out):
+    x = _tensor(input, fn)
+    return ufunc(x) if out is None else ufunc(x, out=out)
+
+
+def log(input, *, out=None):
+    """Natural logarithm; integers and bools give the default float dtype."""
+    return _ufunc(np.log, input, "log", out)
+
+
+def sqrt(input, *, out=None):
+    """Square root; integers and bools give the default float dtype."""
+    return _ufunc(np.sqrt, input, "sqrt", out)
+
+
+def rsqrt(input, *, out=None):
+    """1 / sqrt(x): inf at 0, NaN below; integers give the default float dtype."""
+    return dispatch("rsqrt", _tensor(input, "rsqrt"), out=out)
+
+
+def isnan(input):
+    """A bool tensor: True where `input` is NaN."""
+    return np.isnan(_tensor(input, "isnan"))
+
+
+def isinf(input):
+    """A bool tensor: True where `input` is +inf or -inf."""
+    return np.isinf(_tensor(input, "isinf"))
+
+
+def isfinite(input):
+    """A bool tensor: True where `input` is neither inf nor NaN."""
+    return np.isfinite(_tensor(input, "isfinite"))
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Views of consecutive parts of `tensor` along `dim` (``torch.split``)."""
+    return _tensor(tensor, "split").split(split_size_or_sections, dim)
+
+
+def chunk(input, chunks, dim=0):
+    """At most `chunks` views of `input` along `dim` (``torch.chunk``)."""
+    return _tensor(input, "chunk").chunk(chunks, dim)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
+    """``(values, indices)`` of the `k` largest (smallest) elements along `dim`."""
+    result = dispatch("topk", _tensor(input, "topk"), k, dim, largest, sorted, out=out)
+    return return_types_topk(*result)
+
+
+def gather(input, dim, index, *, sparse_grad=False, out=None):
+    """``out[i][j] = input[i][index[i][j]]`` for dim 1 (any dim alike)."""
+    return dispatch("gather", _tensor(input, "gather"), dim, index, sparse_grad=sparse_grad,
+                    out=out)
+
+
+def scatter(input, dim, index, src=None, *, out=None, **kwargs):
+    """``scatter(input, dim, index, src, *, reduce=)`` or ``scatter(..., value=)``: a copy
+    of `input` with `src` (a tensor or a number) written at `index` along `dim`;
+    ``reduce='add'`` / ``'multiply'`` combines with what is there."""
+    return dispatch("scatter", _tensor(input, "scatter"), dim, index, src, out=out, **kwargs)
+
+
+def scatter_add(input, dim, index, src, *, out=None):
+    """A copy of `input` with `src` added at `index` along `dim`."""
+    return dispatch("scatter_add", _tensor(input, "scatter_add"), dim, index, src, out=out)
+
+
+def index_select(input, dim, index, *, out=None):
+    """The entries of `input` at the 1-d `index` along `dim`."""
+    return dispatch("index_select", _tensor(input, "index_select"), dim, index, out=out)
+
+
+def roll(input, shifts, dims=None):
+    """`input` shifted circularly along `dims` (the flattened tensor when None)."""
+    return _tensor(input, "roll").roll(shifts, dims)
+
+
+def amax(input, dim=(), keepdim=False, *, out=None):
+    """Maximum over `dim` (every dim when empty); NaN propagates."""
+    return dispatch("amax", _tensor(input, "amax"), dim, keepdim, out=out)
+
+
+def amin(input, dim=(), keepdim=False, *, out=None):
+    """Minimum over `dim` (every dim when empty); NaN propagates."""
+    return dispatch("amin", _tensor(input, "amin"), dim, keepdim, out=out)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """``torch.norm``: the order-`p` vector norm over `dim` ('fro' is 2), or the 'nuc' /
+    'fro' matrix norm over two dims."""
+    return dispatch("norm", _tensor(input, "norm"), p, dim, keepdim, dtype, out=out)
+
+
+def allclose(input, other, *args, **kwargs):
+    """``allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False)``: True when
+    ``|input - other| <= atol + rtol * |other|`` everywhere (a bool)."""
+    return dispatch("allclose", input, other, *args, **kwargs)
+
+
+def equal(input, other):
+    """True when both have the same shape and elements (a bool)."""
+    return dispatch("tensor_equal", input, other)
+
+
+def bmm(input, mat2, *, out=None):
+    """Batched matrix product of two 3-d tensors of one dtype."""
+    return dispatch("bmm", _tensor(input, "bmm"), mat2, out=out)
+
+
+def einsum(equation, *operands):
+    """Sums of products over the subscripts of `equation` (``'ij,jk->ik'``), operands
+    given one by one or as one list; numpy.einsum computes it."""
+    return dispatch("einsum", equation, *operands)
