@@ -115,7 +115,9 @@ def _normalize(nd, input, weight, bias=None, stride=1, padding=0, output_padding
     stride = ntuple(stride, nd, "stride")
     if w.ndim < 3:
         raise RuntimeError("weight should have at least three dimensions")
-    if w.ndim != nd + 2:
+    if w.ndim != nd + 2 and nd > 1:
+        # a 1-D stride is one value, which torch stretches to any weight: the rank check
+        # in _check_shape_forward says it instead
         raise RuntimeError(
             f"expected stride to be a single integer value or a list of {w.ndim - 2} values "
             f"to match the convolution dimensions, but got stride={list(stride)}")
@@ -158,6 +160,10 @@ def _check_shape_forward(x, w, b, stride, padding, output_padding, dilation, gro
         raise RuntimeError("non-positive stride is not supported")
     if any(d < 0 for d in dilation):
         raise RuntimeError("dilation should be greater than zero")
+    if w.ndim != x.ndim:
+        raise RuntimeError(f"Expected {w.ndim}-dimensional input for {w.ndim}-dimensional "
+                           f"weight {list(w.shape)}, but got {x.ndim}-dimensional input of "
+                           f"size {list(x.shape)} instead")
     if w.shape[0] < groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} "
                            f"at dimension 0, but got weight of size {list(w.shape)} instead")
@@ -223,8 +229,9 @@ def _check_kernel_args(nd, x, w, attrs, sizes):
 
 
 def _check_empty_batch(x, w, groups, sizes):
-    """torch skips the kernel checks for an empty batch; what still fails there."""
-    shape = [0, w.shape[1] * groups, *sizes]
+    """torch skips the kernel checks for an empty batch; what still fails there (1-D
+    runs as 2-D)."""
+    shape = [0, w.shape[1] * groups, *([1] if len(sizes) == 1 else []), *sizes]
     for i, size in enumerate(shape):
         if size < 0:
             raise RuntimeError(f"invalid shape dimension {size} at index {i} of shape {shape}")
