@@ -103,6 +103,12 @@ F_CALLS = {
     "hardsigmoid": (lambda: F.hardsigmoid(X4), "hardsigmoid"),
     "softmax": (lambda: F.softmax(X4, 1), "softmax"),
     "log_softmax": (lambda: F.log_softmax(X4, 1), "log_softmax"),
+    "conv_transpose1d": (lambda: F.conv_transpose1d(X3, rand(3, 2, 3), stride=2),
+                         "conv_transpose1d"),
+    "conv_transpose2d": (lambda: F.conv_transpose2d(X4, rand(3, 2, 2, 2), stride=2),
+                         "conv_transpose2d"),
+    "conv_transpose3d": (lambda: F.conv_transpose3d(X5, rand(2, 3, 3, 3, 3), padding=1),
+                         "conv_transpose3d"),
 }
 
 
@@ -190,6 +196,9 @@ MODULES = [
     (nn.LogSoftmax(1), X4, ["log_softmax"]),
     (nn.Flatten(), X4, ["flatten"]),
     (nn.Unflatten(1, (3, 1)), X4, ["unflatten"]),
+    (nn.ConvTranspose1d(3, 4, 3, stride=2), X3, ["conv_transpose1d"]),
+    (nn.ConvTranspose2d(3, 4, 4, stride=2, padding=1), X4, ["conv_transpose2d"]),
+    (nn.ConvTranspose3d(2, 3, 2, stride=2), X5, ["conv_transpose3d"]),
 ]
 
 

@@ -99,7 +99,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
                     output_padding, groups, dilation)
 
 
-def _arrays(input, weight, bias=None, *args):
+def _arrays(input, weight, bias=None, *args, **kwargs):
     return _conv._arrays(input, weight, bias)
 
 
