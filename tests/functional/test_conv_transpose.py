@@ -216,6 +216,17 @@ def _error_cases(nd):
         ("dilation length", *ok, None, dict(dilation=(1,) * (nd + 1))),
         ("weight dtype", *ok, "float64 weight", {}),
         ("empty batch, negative size", (0, 4) + sp, ok[1], None, dict(padding=9)),
+        # two faults: the one torch reports first
+        ("zero kernel, dilation 0", ok[0], (4, 3, 0) + k[1:], None, dict(dilation=0)),
+        ("zero kernel, output_padding", ok[0], (4, 3, 0) + k[1:], None,
+         dict(output_padding=1)),
+        ("no output channels, output_padding", ok[0], (4, 0) + k, None,
+         dict(output_padding=1)),
+        ("no output channels, negative size", ok[0], (4, 0) + k, None, dict(padding=9)),
+        ("dilation 0, output_padding", *ok, None, dict(dilation=0, output_padding=1)),
+        ("output_padding, negative size", *ok, None, dict(output_padding=1, padding=9)),
+        ("empty spatial, zero kernel", (1, 4, 0) + sp[1:], (4, 3, 0) + k[1:], None, {}),
+        ("channels, negative padding", (1, 3) + sp, ok[1], None, dict(padding=-1)),
     ]
 
 

@@ -198,12 +198,7 @@ def _check_kernel_args(nd, x, w, attrs, sizes):
         raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got "
                            f"input shape: {shape}")
     w_shape = list(w.shape[:2]) + ([1] if nd == 1 else []) + list(w.shape[2:])
-    if nd == 3:
-        if not w.size:
-            raise RuntimeError(
-                "non-empty 5D (n_output_plane x n_input_plane x kernel_depth x kernel_height "
-                f"x kernel_width) tensor expected for weight, but got: {w_shape}")
-    else:
+    if nd < 3:
         kernel = lift(w.shape[2:], 1)
         if any(k <= 0 for k in kernel):
             raise RuntimeError(f"kernel size should be greater than zero, but got "
@@ -219,8 +214,11 @@ def _check_kernel_args(nd, x, w, attrs, sizes):
                 [f"output_padding_{a}: {p}" for a, p in zip(axes, output_padding)]
                 + [f"stride_{a}: {s}" for a, s in zip(axes, stride)]
                 + [f"dilation_{a}: {d}" for a, d in zip(axes, dilation)]))
-    if nd < 3 and not w.size:
-        raise RuntimeError(f"non-empty 2D or 4D weight tensor expected, but got: {w_shape}")
+    if not w.size:
+        raise RuntimeError(
+            f"non-empty 2D or 4D weight tensor expected, but got: {w_shape}" if nd < 3 else
+            "non-empty 5D (n_output_plane x n_input_plane x kernel_depth x kernel_height x "
+            f"kernel_width) tensor expected for weight, but got: {w_shape}")
     if any(s < 1 for s in sizes):
         raise RuntimeError(
             f"Given input size per channel: ({' x '.join(map(str, lift(x.shape[2:], 1)))}). "
