@@ -9,8 +9,6 @@ with convolution (`_conv`) are reused from there.
 """
 import math
 
-import numpy as np
-
 from ... import _registry
 from ..._args import torch_type_name
 from ..._dispatch import dispatch
