@@ -341,3 +341,17 @@ def test_output_size_like_torch(torch):
 def test_module_construction_errors(torch, args, kwargs):
     raises_like(lambda: torch.nn.ConvTranspose2d(*args, **kwargs),
                 lambda: nn.ConvTranspose2d(*args, **kwargs))
+
+
+@pytest.mark.parametrize("kwargs", [dict(stride=2), dict(stride=2, padding=1)])
+def test_frozen_weight_keeps_its_phase_weights(torch, kwargs):
+    """optimize_for_inference's frozen weights: the phases' weights are made once."""
+    from fastnn.nn import _frozen
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((1, 4, 5, 5)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 2 + kwargs.get("padding", 0) * 2, 3)).astype(np.float32)
+    frozen = _frozen.freeze(w)
+    for _ in range(2):
+        check(torch, 2, x, frozen, None, **kwargs)
+    forms = _frozen.frozen_forms(_frozen.kernel_weight(frozen))
+    assert [key for key in forms if key[0] == "conv_transpose"]

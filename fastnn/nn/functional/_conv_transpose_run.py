@@ -32,6 +32,7 @@ import numpy as np
 from ... import _registry
 from ..._runtime import launch
 from ...kernels import conv_transpose as _kernels
+from .._frozen import frozen_forms
 from .._utils import thread_scratch
 from . import _conv
 
@@ -132,8 +133,8 @@ def run(x, w, b, out, plan, exact=False):
     """Write the transposed convolution of x (N, C_in, D, H, W) by w (C_in, C_out/g, k...)
     into out (N, C_out, ...). `exact`: every phase on 'naive' (see the module docstring);
     otherwise exactly when a weight is not finite."""
-    exact = exact or not np.isfinite(w).all()
-    wt = transposed_weight(w, plan.groups)
+    finite, weights = _phase_weights(w, plan)
+    exact = exact or not finite
     n, k = out.shape[:2]
     if plan.empty:
         bias = b if b is not None else np.zeros(k, out.dtype)
@@ -142,24 +143,40 @@ def run(x, w, b, out, plan, exact=False):
                    *plan.stride, *(a.count for a in phase),
                    work=n * k * math.prod(a.count for a in phase))
     if plan.merged:
-        _run_merged(x, wt, b, out, plan, exact)
+        _run_merged(x, weights[0], b, out, plan, exact)
         return
-    for phase in plan.live:
+    for phase, weight in zip(plan.live, weights):
         counts = tuple(a.count for a in phase)
         whole = counts == out.shape[2:]
         dense = out if whole else thread_scratch(
             "conv_transpose phase", n * k * math.prod(counts), out.dtype).reshape(
                 (n, k) + counts)
-        _convolve(_window(x, phase), _sub_weight(wt, phase), b, dense, phase, plan.groups,
-                  exact)
+        _convolve(_window(x, phase), weight, b, dense, phase, plan.groups, exact)
         if not whole:
             _place(dense, 0, out, phase, plan.stride)
 
 
-def _run_merged(x, wt, b, out, plan, exact):
+def _phase_weights(w, plan):
+    """(whether every weight is finite, the phases' convolution weights: one stacked
+    weight when merged). Kept with a frozen weight (`fastnn.optimize_for_inference`),
+    else made per call (a weight-sized copy)."""
+    forms = frozen_forms(w)
+    key = ("conv_transpose", plan)
+    if forms is not None and key in forms:
+        return forms[key]
+    wt = transposed_weight(w, plan.groups)
+    weights = [_sub_weight(wt, phase) for phase in plan.live]
+    if plan.merged:
+        weights = [np.concatenate(weights)]
+    made = bool(np.isfinite(w).all()), weights
+    if forms is not None:
+        forms[key] = made
+    return made
+
+
+def _run_merged(x, stacked, b, out, plan, exact):
     n, k = out.shape[:2]
     live = plan.live
-    stacked = np.concatenate([_sub_weight(wt, phase) for phase in live])
     bias = None if b is None else np.tile(b, len(live))
     dense = thread_scratch("conv_transpose phase", n * stacked.shape[0] * x[0, 0].size,
                            out.dtype).reshape((n, stacked.shape[0]) + x.shape[2:])
