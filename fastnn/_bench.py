@@ -29,7 +29,9 @@ FAMILIES = {"conv1d": "conv", "conv2d": "conv", "conv3d": "conv", "max_pool1d": 
             "model": "models", "interpolate": "resample", "pixel_shuffle": "resample",
             "channel_shuffle": "resample",
             "lp_pool2d": "pooling", "max_unpool2d": "pooling", "mish": "activation",
-            "softplus": "activation", "prelu": "activation"}
+            "softplus": "activation", "prelu": "activation",
+            "conv_transpose1d": "conv_transpose", "conv_transpose2d": "conv_transpose",
+            "conv_transpose3d": "conv_transpose"}
 
 
 @dataclass
@@ -113,6 +115,21 @@ def _conv(dims, n, c_in, c_out, size, kernel, stride=1, padding=0, dilation=1, g
         out_shape = getattr(F, op)(x, w, b, **args).shape
         theirs = _torch_call(lambda torch: getattr(torch.nn.functional, op), x, w, b, **args)
         return Workload(op, (x, w, b), args, theirs, _conv_flops(out_shape, w.shape, groups))
+    return make
+
+
+def _conv_transpose(dims, n, c_in, c_out, size, kernel, stride=1, padding=0,
+                    output_padding=0):
+    def make(dtype):
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((n, c_in) + (size,) * dims).astype(dtype)
+        w = rng.standard_normal((c_in, c_out) + (kernel,) * dims).astype(dtype)
+        b = rng.standard_normal(c_out).astype(dtype)
+        op = f"conv_transpose{dims}d"
+        args = dict(stride=stride, padding=padding, output_padding=output_padding)
+        theirs = _torch_call(lambda torch: getattr(torch.nn.functional, op), x, w, b, **args)
+        # the work of the convolution it is the input gradient of: input x weight
+        return Workload(op, (x, w, b), args, theirs, _conv_flops(x.shape, w.shape, 1))
     return make
 
 
@@ -270,6 +287,17 @@ CASES = [
          _conv(3, 1, 64, 64, (16, 28, 28), 3, padding=1)),
     Case("conv3d", "depthwise 3x3x3 p1 n2 64ch 8x28x28",
          _conv(3, 2, 64, 64, (8, 28, 28), 3, padding=1, groups=64)),
+    Case("conv_transpose2d", "UNet k2 s2 n1 256->128 28x28",
+         _conv_transpose(2, 1, 256, 128, 28, 2, stride=2), smoke=True),
+    Case("conv_transpose2d", "DCGAN k4 s2 p1 n1 64->32 64x64",
+         _conv_transpose(2, 1, 64, 32, 64, 4, stride=2, padding=1)),
+    Case("conv_transpose2d", "k3 s2 p1 op1 n1 128->64 32x32",
+         _conv_transpose(2, 1, 128, 64, 32, 3, stride=2, padding=1, output_padding=1)),
+    Case("conv_transpose1d", "k4 s2 p1 n4 64->32 L1024",
+         _conv_transpose(1, 4, 64, 32, 1024, 4, stride=2, padding=1)),
+    Case("conv_transpose3d", "k2 s2 n1 32->16 16^3", _conv_transpose(3, 1, 32, 16, 16, 2, 2)),
+    Case("conv_transpose3d", "k3 s2 p1 op1 n1 32->16 16^3",
+         _conv_transpose(3, 1, 32, 16, 16, 3, 2, 1, 1)),
     Case("max_pool2d", "k3 s2 p1 n8 64ch 112x112", _max_pool(2, (8, 64, 112, 112), 3, 2, 1),
          "GB/s"),
     Case("max_pool2d", "k2 n32 16ch 56x56", _max_pool(2, (32, 16, 56, 56), 2), "GB/s",

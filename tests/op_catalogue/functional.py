@@ -64,6 +64,26 @@ CONV = [
               Sample((1, 2, 3, 4, 4), (4, 1, 2, 2, 2), (4,), groups=2, label="depthwise")]),
 ]
 
+def _conv_transpose(nd, samples):
+    return _entry(f"conv_transpose{nd}d", samples, rtol32=1e-4, nan_fills=False)
+
+
+CONV_TRANSPOSE = [
+    _conv_transpose(1, [Sample((2, 4, 7), (4, 3, 3), (6,), stride=2, padding=1,
+                               output_padding=1, groups=2),
+                        Sample((4, 9), (4, 2, 4), None, stride=3, dilation=2,
+                               label="unbatched")]),
+    _conv_transpose(2, [Sample((1, 4, 5, 6), (4, 3, 4, 4), (3,), stride=2, padding=1),
+                        Sample((2, 4, 3, 4), (4, 2, 2, 2), None, stride=2, label="k2s2"),
+                        Sample((1, 4, 4, 5), (4, 1, 3, 2), (4,), stride=(1, 3), padding=(2, 0),
+                               output_padding=(0, 2), dilation=(2, 1), groups=4,
+                               label="grouped")]),
+    _conv_transpose(3, [Sample((1, 2, 3, 4, 3), (2, 3, 3, 2, 3), (3,), stride=2, padding=1,
+                               output_padding=(1, 0, 1)),
+                        Sample((1, 4, 2, 3, 3), (4, 1, 2, 2, 2), None, stride=2, groups=2,
+                               label="grouped")]),
+]
+
 PAD = [OpInfo(f"pad_{mode}", F.pad, "nn.functional.pad",
               [Sample((2, 3, 5, 6), pad=(1, 2, 2, 1), mode=mode)], op="pad",
               nan_fills=mode != "constant")
@@ -208,5 +228,5 @@ RESAMPLE = [
     _entry("channel_shuffle", [Sample((2, 6, 3, 2), groups=3)]),
 ]
 
-FUNCTIONAL = (CONV + PAD + POOLING + LINEAR_AND_NORM + DROPOUT + ACTIVATIONS + SHAPE
-              + RESAMPLE + MORE_ACTIVATIONS)
+FUNCTIONAL = (CONV + CONV_TRANSPOSE + PAD + POOLING + LINEAR_AND_NORM + DROPOUT + ACTIVATIONS
+              + SHAPE + RESAMPLE + MORE_ACTIVATIONS)

@@ -128,6 +128,12 @@ F_CALLS = {
     "max_unpool3d": (lambda: F.max_unpool3d(*POOLED5, 2), "max_unpool3d"),
     "one_hot": (lambda: F.one_hot(np.array([0, 2, 1])), "one_hot"),
     "normalize": (lambda: F.normalize(X4), "normalize"),
+    "conv_transpose1d": (lambda: F.conv_transpose1d(X3, rand(3, 2, 3), stride=2),
+                         "conv_transpose1d"),
+    "conv_transpose2d": (lambda: F.conv_transpose2d(X4, rand(3, 2, 2, 2), stride=2),
+                         "conv_transpose2d"),
+    "conv_transpose3d": (lambda: F.conv_transpose3d(X5, rand(2, 3, 3, 3, 3), padding=1),
+                         "conv_transpose3d"),
 }
 
 
@@ -232,6 +238,9 @@ MODULES = [
     (nn.MaxUnpool3d(2), POOLED5, ["max_unpool3d"]),
     (nn.Flatten(), X4, ["flatten"]),
     (nn.Unflatten(1, (3, 1)), X4, ["unflatten"]),
+    (nn.ConvTranspose1d(3, 4, 3, stride=2), X3, ["conv_transpose1d"]),
+    (nn.ConvTranspose2d(3, 4, 4, stride=2, padding=1), X4, ["conv_transpose2d"]),
+    (nn.ConvTranspose3d(2, 3, 2, stride=2), X5, ["conv_transpose3d"]),
 ]
 
 

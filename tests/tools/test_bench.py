@@ -55,8 +55,8 @@ def test_workload_frozen_freezes_conv_weights_only():
 def test_case_table_labels_families_and_smoke_cases():
     labels = [case.label for case in _bench.CASES]
     assert len(labels) == len(set(labels))
-    families = {"conv", "pooling", "linear", "normalization", "models", "resample",
-                "activation"}
+    families = {"conv", "conv_transpose", "pooling", "linear", "normalization", "models",
+                "resample", "activation"}
     assert {case.family for case in _bench.CASES} == families
     for family in families:
         assert [c for c in _bench.CASES if c.family == family and c.smoke]
@@ -92,6 +92,9 @@ def test_asv_parameters_in_smoke_mode(monkeypatch):
     bench.setup("im2col_gemm", cases[0], "float32")
     bench.time_op("im2col_gemm", cases[0], "float32")
     assert bench.track_gflops("im2col_gemm", cases[0], "float32") > 0
+    transposed = importlib.import_module("benchmarks.bench_conv").ConvTranspose.params
+    assert transposed[0][:3] == ["default", "phased", "naive"]
+    assert transposed[1] == ["conv_transpose2d UNet k2 s2 n1 256->128 28x28"]
     assert variants[1] == "frozen"
     bench.setup("frozen", cases[0], "float32")
     bench.peakmem_op("frozen", cases[0], "float32")

@@ -13,3 +13,4 @@ from ._activation_more import *  # noqa: F401,F403
 from ._resample import *        # noqa: F401,F403
 from ._shuffle import *         # noqa: F401,F403
 from ._encoding import *         # noqa: F401,F403
+from ._conv_transpose import *  # noqa: F401,F403

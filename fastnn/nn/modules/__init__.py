@@ -2,6 +2,7 @@ from .module import *          # noqa: F401,F403
 from .container import *       # noqa: F401,F403
 from .flatten import *         # noqa: F401,F403
 from .conv import *            # noqa: F401,F403
+from .conv_transpose import *  # noqa: F401,F403
 from .pooling import *         # noqa: F401,F403
 from .linear import *          # noqa: F401,F403
 from .normalization import *   # noqa: F401,F403

@@ -19,6 +19,7 @@ class _ConvNd(Module):
     __constants__ = ["stride", "padding", "dilation", "groups", "padding_mode",
                      "output_padding", "in_channels", "out_channels", "kernel_size"]
     _dims = 0
+    _transposed = False     # ConvTranspose: weight (in_channels, out_channels / groups, k...)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
@@ -53,7 +54,7 @@ class _ConvNd(Module):
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
-        self.transposed = False
+        self.transposed = self._transposed
         self.output_padding = (0,) * n
         self.groups = groups
         self.padding_mode = padding_mode
@@ -61,6 +62,8 @@ class _ConvNd(Module):
                                                                   dilation)
         shape = [operator.index(out_channels), operator.index(in_channels) // groups,
                  *kernel_size]
+        if self._transposed:
+            shape[:2] = [operator.index(in_channels), operator.index(out_channels) // groups]
         for size in shape:
             if size < 0:
                 raise RuntimeError(

@@ -1,0 +1,357 @@
+"""F.conv_transpose1d/2d/3d and nn.ConvTranspose1d/2d/3d against torch (the oracle)."""
+import numpy as np
+import pytest
+
+import fastnn
+import fastnn.nn as nn
+import fastnn.nn.functional as F
+from fastnn.nn.functional import _conv_transpose_run as phases
+from torch_compare import raises_like
+
+TOL = {np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-10}
+
+
+def random_config(rng, nd):
+    """Arguments for one transposed convolution, valid for torch, drawn over every option."""
+    while True:
+        groups = int(rng.choice([1, 1, 2, 3]))
+        kernel = tuple(int(k) for k in rng.integers(1, 5 if nd < 3 else 4, nd))
+        stride = tuple(int(s) for s in rng.integers(1, 4, nd))
+        dilation = tuple(int(d) for d in rng.integers(1, 4, nd))
+        padding = tuple(int(p) for p in rng.integers(0, 4, nd))
+        output_padding = tuple(int(rng.integers(0, max(s, d)))
+                               for s, d in zip(stride, dilation))
+        sizes = tuple(int(s) for s in rng.integers(1, 7 if nd < 3 else 4, nd))
+        out = [(n - 1) * s - 2 * p + d * (k - 1) + o + 1 for n, s, p, d, k, o in
+               zip(sizes, stride, padding, dilation, kernel, output_padding)]
+        if min(out) >= 1:
+            break
+    batch = rng.choice([None, 1, 2])
+    c_in = groups * int(rng.integers(1, 4))
+    shape = (c_in, *sizes) if batch is None else (int(batch), c_in, *sizes)
+    kwargs = dict(stride=stride, padding=padding, output_padding=output_padding,
+                  groups=groups, dilation=dilation)
+    if rng.random() < 0.3:          # the int forms
+        kwargs.update(stride=stride[0], padding=padding[0], dilation=dilation[0],
+                      output_padding=min(output_padding[0], max(stride[0], dilation[0]) - 1))
+        out = [(n - 1) * stride[0] - 2 * padding[0] + dilation[0] * (k - 1)
+               + kwargs["output_padding"] + 1 for n, k in zip(sizes, kernel)]
+        if min(out) < 1:
+            kwargs["padding"] = 0
+    return shape, (c_in, int(rng.integers(1, 4)), *kernel), bool(rng.random() < 0.7), kwargs
+
+
+def run_both(torch, nd, x, w, b, variant=None, **kwargs):
+    tf = getattr(torch.nn.functional, f"conv_transpose{nd}d")
+    want = tf(*(None if a is None else torch.from_numpy(np.array(a)) for a in (x, w, b)),
+              **kwargs).numpy()
+    fn = getattr(F, f"conv_transpose{nd}d")
+    if variant is None:
+        got = fn(x, w, b, **kwargs)
+    else:
+        with fastnn.backends.use(f"conv_transpose{nd}d", variant):
+            got = fn(x, w, b, **kwargs)
+    assert isinstance(got, fastnn.Tensor)
+    return np.asarray(got), want
+
+
+def check(torch, nd, x, w, b=None, variant=None, **kwargs):
+    got, want = run_both(torch, nd, x, w, b, variant, **kwargs)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    tol = TOL[np.dtype(x.dtype)]
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol, equal_nan=True)
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_random_sweep_matches_torch(torch, nd):
+    rng = np.random.default_rng(170 + nd)
+    for case in range(16):
+        shape, wshape, has_bias, kwargs = random_config(rng, nd)
+        dtype = np.float64 if case % 4 == 0 else np.float32
+        x = rng.standard_normal(shape).astype(dtype)
+        w = rng.standard_normal(wshape).astype(dtype)
+        b = rng.standard_normal(wshape[1] * kwargs["groups"]).astype(dtype) if has_bias \
+            else None
+        check(torch, nd, x, w, b, **kwargs)
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_naive_variant_matches_torch(torch, nd):
+    rng = np.random.default_rng(7 + nd)
+    for _ in range(4):
+        shape, wshape, _, kwargs = random_config(rng, nd)
+        x = rng.standard_normal(shape)
+        w = rng.standard_normal(wshape)
+        b = rng.standard_normal(wshape[1] * kwargs["groups"])
+        check(torch, nd, x, w, b, variant="naive", **kwargs)
+
+
+@pytest.mark.parametrize("case", [
+    dict(k=2, stride=2),                                     # merged: one 1x1 GEMM
+    dict(k=(2, 3), stride=(2, 3)),                           # merged, uneven phases
+    dict(k=4, stride=2, padding=1),                          # DCGAN / UNet upsampling
+    dict(k=3, stride=2, padding=1, output_padding=1),
+    dict(k=1, stride=3, output_padding=2),                   # phases no input reaches
+    dict(k=3, stride=2, dilation=2, output_padding=1),       # every tap in one phase
+    dict(k=3, stride=2, padding=5),                          # padding crops the input
+    dict(k=3, padding=1),                                    # stride 1: one phase
+    dict(k=3, stride=2, groups=4),                           # depthwise-like phases
+    dict(k=2, stride=2, groups=2),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_phase_shapes(torch, case, dtype):
+    case = dict(case)
+    k = case.pop("k")
+    groups = case.get("groups", 1)
+    rng = np.random.default_rng(3)
+    kernel = k if isinstance(k, tuple) else (k, k)
+    x = rng.standard_normal((2, 4, 5, 6)).astype(dtype)
+    w = rng.standard_normal((4, 12 // groups if groups < 4 else 2, *kernel)).astype(dtype)
+    b = rng.standard_normal(w.shape[1] * groups).astype(dtype)
+    check(torch, 2, x, w, b, **case)
+    check(torch, 2, x, w, None, **case)
+
+
+def test_the_merged_plan_is_taken():
+    plan = phases.plan((1, 8, 1, 5, 5), (8, 4, 1, 2, 2), (1, 4, 1, 10, 10), (1, 2, 2),
+                       (0, 0, 0), (1, 1, 1), 1)
+    assert plan.merged and len(plan.live) == 4 and not plan.empty
+    plan = phases.plan((1, 8, 1, 5, 5), (8, 4, 1, 1, 1), (1, 4, 1, 9, 9), (1, 2, 2),
+                       (0, 0, 0), (1, 1, 1), 1)
+    assert len(plan.live) == 1 and len(plan.empty) == 3
+
+
+def test_noncontiguous_and_foreign_inputs(torch):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((6, 7, 4, 2)).astype(np.float32).transpose(3, 2, 1, 0)
+    w = rng.standard_normal((3, 2, 3, 4)).astype(np.float32).transpose(3, 2, 1, 0)[:, ::2]
+    b = rng.standard_normal(4).astype(np.float32)[::2]
+    assert not x.flags.c_contiguous and not w.flags.c_contiguous
+    check(torch, 2, x, w, b, stride=2, padding=1)
+    got = F.conv_transpose2d(torch.from_numpy(np.ascontiguousarray(x)),
+                             torch.from_numpy(np.ascontiguousarray(w)), stride=2)
+    want = torch.nn.functional.conv_transpose2d(torch.from_numpy(np.ascontiguousarray(x)),
+                                                torch.from_numpy(np.ascontiguousarray(w)),
+                                                stride=2)
+    np.testing.assert_allclose(np.asarray(got), want.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_inputs_untouched():
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal((1, 4, 3, 3)), rng.standard_normal((4, 2, 2, 2)), \
+        rng.standard_normal(2)
+    copies = [a.copy() for a in (x, w, b)]
+    F.conv_transpose2d(x, w, b, stride=2)
+    for a, c in zip((x, w, b), copies):
+        np.testing.assert_array_equal(a, c)
+
+
+@pytest.mark.parametrize("nd", [1, 2])
+def test_bias_of_another_dtype_is_cast_as_torch_does(torch, nd):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((1, 4) + (5,) * nd).astype(np.float32)
+    w = rng.standard_normal((4, 3) + (3,) * nd).astype(np.float32)
+    check(torch, nd, x, w, rng.standard_normal(3), stride=2)
+    check(torch, nd, x, w, np.arange(3), stride=2)
+
+
+@pytest.mark.parametrize("variant", [None, "naive"])
+def test_nonfinite_like_torch(torch, variant):
+    """Only real inputs are multiplied: an inf weight whose products fall outside the
+    output leaves no NaN at the border; an inf or NaN input spreads where it reaches."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((1, 2, 4, 4))
+    x[0, 0, 0, 0] = 0.0
+    x[0, 1, 3, 2] = np.nan
+    x[0, 1, 1, 3] = np.inf
+    w = rng.standard_normal((2, 3, 3, 3))
+    w[0, 1, 0, 0] = np.inf
+    for kwargs in (dict(stride=2, padding=1), dict(padding=2), dict(stride=3, dilation=2)):
+        check(torch, 2, x, w, None, variant, **kwargs)
+        check(torch, 2, x, np.where(np.isinf(w), 1.0, w), None, variant, **kwargs)
+
+
+def test_empty_batch_and_unbatched(torch):
+    rng = np.random.default_rng(6)
+    w = rng.standard_normal((4, 3, 3, 3))
+    check(torch, 2, np.zeros((0, 4, 5, 5)), w, stride=2)
+    check(torch, 2, np.zeros((0, 4, 5, 5)), w, output_padding=1)   # unchecked when empty
+    check(torch, 2, rng.standard_normal((4, 5, 5)), w, rng.standard_normal(3), stride=2)
+    check(torch, 3, rng.standard_normal((0, 4, 2, 2, 2)), w[..., None], None, stride=2)
+
+
+def _error_cases(nd):
+    """(name, x shape, w shape, bias shape or dtype, kwargs): each breaks one rule."""
+    sp = (5,) * nd
+    k = (3,) * nd
+    ok = ((1, 4) + sp, (4, 3) + k)
+    return [
+        ("padding<0", *ok, None, dict(padding=-1)),
+        ("output_padding<0", *ok, None, dict(output_padding=-1)),
+        ("stride<=0", *ok, None, dict(stride=0)),
+        ("dilation<0", *ok, None, dict(dilation=-1)),
+        ("dilation=0", *ok, None, dict(dilation=0)),
+        ("groups=0", *ok, None, dict(groups=0)),
+        ("groups>weight", *ok, None, dict(groups=8)),
+        ("groups not dividing", *ok, None, dict(groups=3)),
+        ("channels", (1, 3) + sp, ok[1], None, {}),
+        ("unbatched channels", (3,) + sp, ok[1], None, {}),
+        ("bias size", *ok, (4,), {}),
+        ("bias 2-D", *ok, (3, 1), {}),
+        ("output_padding >= stride and dilation", *ok, None, dict(stride=2, output_padding=2)),
+        ("output_padding >= stride", *ok, None, dict(stride=1, output_padding=1)),
+        ("negative output size", *ok, None, dict(padding=5)),
+        ("zero output size", ok[0], (4, 3) + (2,) * nd, None, dict(padding=3)),
+        ("empty spatial", (1, 4, 0) + sp[1:], ok[1], None, {}),
+        ("zero kernel", ok[0], (4, 3, 0) + k[1:], None, {}),
+        ("no output channels", ok[0], (4, 0) + k, None, {}),
+        ("zero input channels", (1, 0) + sp, (0, 3) + k, None, {}),
+        ("input rank", (1, 1, 4) + sp, ok[1], None, {}),
+        ("input rank low", sp, ok[1], None, {}),
+        ("weight rank", ok[0], (4, 3) + k + (3,), None, {}),
+        ("weight 2-D", ok[0], (4, 3), None, {}),
+        ("stride length", *ok, None, dict(stride=(1,) * (nd + 1))),
+        ("padding length", *ok, None, dict(padding=(1,) * (nd + 1))),
+        ("output_padding length", *ok, None, dict(output_padding=(0,) * (nd + 1))),
+        ("dilation length", *ok, None, dict(dilation=(1,) * (nd + 1))),
+        ("weight dtype", *ok, "float64 weight", {}),
+        ("empty batch, negative size", (0, 4) + sp, ok[1], None, dict(padding=9)),
+        # two faults: the one torch reports first
+        ("zero kernel, dilation 0", ok[0], (4, 3, 0) + k[1:], None, dict(dilation=0)),
+        ("zero kernel, output_padding", ok[0], (4, 3, 0) + k[1:], None,
+         dict(output_padding=1)),
+        ("no output channels, output_padding", ok[0], (4, 0) + k, None,
+         dict(output_padding=1)),
+        ("no output channels, negative size", ok[0], (4, 0) + k, None, dict(padding=9)),
+        ("dilation 0, output_padding", *ok, None, dict(dilation=0, output_padding=1)),
+        ("output_padding, negative size", *ok, None, dict(output_padding=1, padding=9)),
+        ("empty spatial, zero kernel", (1, 4, 0) + sp[1:], (4, 3, 0) + k[1:], None, {}),
+        ("channels, negative padding", (1, 3) + sp, ok[1], None, dict(padding=-1)),
+    ]
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_errors_like_torch(torch, nd):
+    tf = getattr(torch.nn.functional, f"conv_transpose{nd}d")
+    fn = getattr(F, f"conv_transpose{nd}d")
+    for name, xs, ws, bias, kwargs in _error_cases(nd):
+        x, w = np.ones(xs, np.float32), np.ones(ws, np.float32)
+        b = None
+        if bias == "float64 weight":
+            w = w.astype(np.float64)
+        elif bias is not None:
+            b = np.ones(bias, np.float32)
+        tensors = [None if a is None else torch.from_numpy(a) for a in (x, w, b)]
+        try:
+            raises_like(lambda: tf(*tensors, **kwargs), lambda: fn(x, w, b, **kwargs))
+        except BaseException as error:
+            raise AssertionError(f"conv_transpose{nd}d {name}: {error}") from error
+
+
+def test_bias_dtype_errors_in_3d(torch):
+    x, w = np.ones((1, 4, 2, 2, 2), np.float32), np.ones((4, 3, 2, 2, 2), np.float32)
+    for b in (np.ones(3), np.ones(3, np.int64)):
+        raises_like(lambda: torch.nn.functional.conv_transpose3d(
+            torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)),
+            lambda: F.conv_transpose3d(x, w, b))
+
+
+def test_type_errors():
+    x, w = np.ones((1, 4, 5, 5), np.float32), np.ones((4, 3, 3, 3), np.float32)
+    with pytest.raises(TypeError):
+        F.conv_transpose2d(x.astype(np.int32), w.astype(np.int32))
+    with pytest.raises(TypeError):
+        F.conv_transpose2d(x, w, groups=1.0)
+    with pytest.raises(TypeError):
+        F.conv_transpose2d(x, w, stride=1.5)
+    with pytest.raises(TypeError):
+        F.conv_transpose2d(x, w, output_padding="1")
+
+
+# ------------------------------------------------------------------ modules
+
+MODULE_ARGS = [
+    (1, (4, 6, 3), dict(stride=2, padding=1, output_padding=1, groups=2)),
+    (2, (4, 6, 3), dict(stride=2, padding=1, output_padding=1, groups=2, bias=False,
+                        dilation=2)),
+    (2, (3, 5, (2, 3)), dict(stride=(2, 1))),
+    (3, (2, 4, 3), dict(stride=2, padding=(1, 0, 1), output_padding=(1, 0, 0))),
+]
+
+
+@pytest.mark.parametrize("nd, args, kwargs", MODULE_ARGS)
+def test_module_like_torch(torch, nd, args, kwargs):
+    cls = f"ConvTranspose{nd}d"
+    torch.manual_seed(0)
+    theirs = getattr(torch.nn, cls)(*args, **kwargs)
+    fastnn.manual_seed(0)
+    ours = getattr(nn, cls)(*args, **kwargs)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for key, value in theirs.state_dict().items():
+        assert ours.state_dict()[key].shape == tuple(value.shape)
+        np.testing.assert_array_equal(np.asarray(ours.state_dict()[key]), value.numpy())
+    assert ours.transposed and ours.output_padding == theirs.output_padding
+    x = np.random.default_rng(0).standard_normal((2, args[0]) + (4,) * nd).astype(np.float32)
+    with torch.no_grad():
+        want = theirs(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(np.asarray(ours(x)), want, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(np.asarray(ours(x[0])), want[0], rtol=1e-4, atol=1e-4)
+
+
+def test_module_loads_torch_state_dict(torch):
+    theirs = torch.nn.ConvTranspose2d(3, 4, 3, stride=2, dtype=torch.float64)
+    ours = nn.ConvTranspose2d(3, 4, 3, stride=2, dtype=np.float64)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(1).standard_normal((1, 3, 5, 5))
+    with torch.no_grad():
+        want = theirs(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(np.asarray(ours(x)), want, rtol=1e-10, atol=1e-10)
+
+
+def test_output_size_like_torch(torch):
+    torch.manual_seed(1)
+    theirs = torch.nn.ConvTranspose2d(4, 3, 3, stride=(2, 3), padding=1, dilation=(1, 2))
+    ours = nn.ConvTranspose2d(4, 3, 3, stride=(2, 3), padding=1, dilation=(1, 2))
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(2).standard_normal((2, 4, 5, 5)).astype(np.float32)
+    tx = torch.from_numpy(x)
+    for size in ([9, 15], [10, 17], (2, 3, 10, 16), torch.Size([2, 3, 9, 17])):
+        with torch.no_grad():
+            want = theirs(tx, output_size=size).numpy()
+        got = ours(x, output_size=list(size))
+        np.testing.assert_allclose(np.asarray(got), want, rtol=1e-4, atol=1e-4)
+    with torch.no_grad():
+        want = theirs(tx[0], output_size=[3, 10, 16]).numpy()
+    np.testing.assert_allclose(np.asarray(ours(x[0], output_size=[3, 10, 16])), want,
+                               rtol=1e-4, atol=1e-4)
+    for size in ([8, 15], [9, 18], [9], [1, 2, 3, 9, 15]):
+        raises_like(lambda: theirs(tx, output_size=size), lambda: ours(x, output_size=size))
+    raises_like(lambda: theirs(tx[0], output_size=[1, 3, 9, 15]),
+                lambda: ours(x[0], output_size=[1, 3, 9, 15]))
+
+
+@pytest.mark.parametrize("args, kwargs", [
+    ((4, 3, 3), dict(padding_mode="reflect")),
+    ((4, 3, 3), dict(padding_mode="foo")),
+    ((4, 3, 3), dict(groups=0)),
+    ((4, 3, 3), dict(groups=3)),
+    ((3, 4, 3), dict(groups=3)),
+])
+def test_module_construction_errors(torch, args, kwargs):
+    raises_like(lambda: torch.nn.ConvTranspose2d(*args, **kwargs),
+                lambda: nn.ConvTranspose2d(*args, **kwargs))
+
+
+@pytest.mark.parametrize("kwargs", [dict(stride=2), dict(stride=2, padding=1)])
+def test_frozen_weight_keeps_its_phase_weights(torch, kwargs):
+    """optimize_for_inference's frozen weights: the phases' weights are made once."""
+    from fastnn.nn import _frozen
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((1, 4, 5, 5)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 2 + kwargs.get("padding", 0) * 2, 3)).astype(np.float32)
+    frozen = _frozen.freeze(w)
+    for _ in range(2):
+        check(torch, 2, x, frozen, None, **kwargs)
+    forms = _frozen.frozen_forms(_frozen.kernel_weight(frozen))
+    assert [key for key in forms if key[0] == "conv_transpose"]
