@@ -26,6 +26,10 @@ def layer(module):
     if module == "fastnn.nn" or module.startswith("fastnn.nn."):
         return LAYERS.index("nn")
     named = {"fastnn.tensor": "tensor", "fastnn._tensor_methods": "tensor",
+             "fastnn._tensor_function_methods": "tensor",
+             "fastnn._select_ops": "array helpers", "fastnn._scatter_ops": "array helpers",
+             "fastnn._norm_ops": "array helpers", "fastnn._compare_ops": "array helpers",
+             "fastnn._linalg_ops": "array helpers",
              "fastnn._array": "array helpers", "fastnn._dispatch": "array helpers",
              "fastnn._view_ops": "array helpers", "fastnn.backends": "array helpers",
              "fastnn._shape_ops": "array helpers", "fastnn._copy_ops": "array helpers",
