@@ -10,3 +10,4 @@ from ._dropout import *         # noqa: F401,F403
 from ._activation import *      # noqa: F401,F403
 from ._resample import *        # noqa: F401,F403
 from ._shuffle import *         # noqa: F401,F403
+from ._attention import *       # noqa: F401,F403
