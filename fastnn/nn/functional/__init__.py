@@ -11,3 +11,4 @@ from ._activation import *      # noqa: F401,F403
 from ._resample import *        # noqa: F401,F403
 from ._shuffle import *         # noqa: F401,F403
 from ._attention import *       # noqa: F401,F403
+from ._embedding import *       # noqa: F401,F403
