@@ -11,3 +11,4 @@ from .activation import *      # noqa: F401,F403
 from .upsampling import *      # noqa: F401,F403
 from .pixelshuffle import *    # noqa: F401,F403
 from .embedding import *       # noqa: F401,F403
+from .attention import *       # noqa: F401,F403
