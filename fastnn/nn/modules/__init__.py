@@ -12,3 +12,4 @@ from .upsampling import *      # noqa: F401,F403
 from .pixelshuffle import *    # noqa: F401,F403
 from .embedding import *       # noqa: F401,F403
 from .attention import *       # noqa: F401,F403
+from .transformer import *     # noqa: F401,F403
