@@ -104,9 +104,14 @@ def _keyword_float(value, name):
 
 
 def _normalize(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
-               scale=None, enable_gqa=False):
+               scale=None, enable_gqa=False, _need_weights=False):
     """torch's checks in its order: ((q, k, v, mask), Attrs(dropout_p, is_causal, scale,
-    gqa_groups, out_batch, scores_batch))."""
+    groups, out_batch, scores_batch, need_weights)).
+
+    `_need_weights` (MultiheadAttention's need_weights path, not torch's signature): the
+    op also returns the weights after dropout, and a row that sees no key is NaN (torch's
+    plain softmax there) instead of zeros.
+    """
     dropout_p, is_causal, scale, enable_gqa = _parse(
         query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
     q, k, v = as_array(query), as_array(key), as_array(value)
@@ -144,7 +149,7 @@ def _normalize(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False
     out_batch = np.broadcast_shapes(scores[:-2], v_shape[:-2])
     attrs = Attrs(dropout_p=dropout_p if dropout_p > 0 else 0.0, is_causal=is_causal,
                   scale=scale, groups=groups, out_batch=out_batch,
-                  scores_batch=scores[:-2])
+                  scores_batch=scores[:-2], need_weights=bool(_need_weights))
     return (q, k, v, mask), attrs
 
 
@@ -170,8 +175,12 @@ def _grouped_shapes(q_shape, k_shape, v_shape, enable_gqa):
 
 
 def _meta(inputs, attrs):
-    q, _, v, _ = inputs
-    return attrs.out_batch + (q.shape[-2], v.shape[-1]), q.dtype.newbyteorder("=")
+    q, k, v, _ = inputs
+    dtype = q.dtype.newbyteorder("=")
+    out = attrs.out_batch + (q.shape[-2], v.shape[-1]), dtype
+    if attrs.need_weights:
+        return [out, (attrs.out_batch + (q.shape[-2], k.shape[-2]), dtype)]
+    return out
 
 
 def batch_index(shape, batch, repeat=1):
@@ -246,16 +255,22 @@ def run_attention(q, k, v, mask, drop, index, scale, causal, safe, out, weights=
 
 def _run(inputs, attrs, out, plan):
     q, k, v, mask = inputs
-    if out.size == 0:
-        return
+    weights = None
+    if attrs.need_weights:
+        out, weights = out
     rows, keys = q.shape[-2], k.shape[-2]
+    if out.size == 0 and (weights is None or weights.size == 0):
+        return
     out3 = out.reshape(-1, rows, v.shape[-1])
+    if weights is not None:
+        weights = weights.reshape(-1, rows, keys)
     additive = None if mask is None else additive_mask(mask, out.dtype, rows, keys)
     drop = None
     if attrs.dropout_p > 0:
         drop = dropout_multipliers(attrs.scores_batch + (rows, keys), attrs.out_batch,
                                    out.dtype, attrs.dropout_p)
-    run_attention(q, k, v, additive, drop, plan, attrs.scale, attrs.is_causal, True, out3)
+    run_attention(q, k, v, additive, drop, plan, attrs.scale, attrs.is_causal,
+                  not attrs.need_weights, out3, weights)
 
 
 def _kernel_args(inputs, attrs, out, plan):

@@ -7,14 +7,13 @@ attention is ``F.scaled_dot_product_attention`` (fully masked rows give zeros); 
 softmax there (fully masked rows give NaN, as torch's). The checks are torch's, in its
 order and words (many are AssertionErrors in torch, and stay so).
 """
-import math
 import warnings
 
 import numpy as np
 
-from .._utils import as_array, wrap
-from ._attention import (batch_index, dropout_multipliers, run_attention,
-                         scaled_dot_product_attention)
+from .._utils import as_array
+from ..._dispatch import dispatch
+from ._attention import scaled_dot_product_attention
 from ._linear import linear
 
 __all__ = ["multi_head_attention_forward"]
@@ -186,7 +185,6 @@ def multi_head_attention_forward(
         weights = weights.reshape(bsz, num_heads, tgt_len, src_len)
         if average_attn_weights:
             weights = weights.mean(axis=1, dtype=dtype)
-        weights = wrap(weights)
     if not batched:
         out = out[:, 0]
         if weights is not None:
@@ -261,27 +259,9 @@ def _heads(x, static, heads, head_dim, name):
 
 
 def _weighted_attention(q, k, v, attn_mask, dropout_p, is_causal):
-    """torch's need_weights path: softmax(q k^T / sqrt(hd) + mask), dropout, @ v; returns
-    (output (B, L, hd), weights (B, L, S))."""
+    """torch's need_weights path: softmax(q k^T / sqrt(hd) + mask), dropout, @ v, through
+    the door's attention op; returns (output (B, L, hd), weights (B, L, S))."""
     if is_causal and attn_mask is None:
         raise AssertionError("FIXME: is_causal not implemented for need_weights")
-    batch, rows, _ = q.shape
-    keys = k.shape[1]
-    dtype = q.dtype
-    out = np.empty((batch, rows, v.shape[2]), dtype)
-    weights = np.empty((batch, rows, keys), dtype)
-    if out.size == 0 and weights.size == 0:
-        return out, weights
-    index = (np.arange(batch, dtype=np.int64),) * 3
-    mask = None
-    if attn_mask is not None:
-        full = np.broadcast_to(attn_mask, attn_mask.shape[:1] + (rows, keys))
-        mask = np.ascontiguousarray(full, dtype)
-        index += (batch_index(mask.shape[:1], (batch,)),)
-    else:
-        index += (np.empty(0, np.int64),)
-    drop = (dropout_multipliers((batch, rows, keys), (batch,), dtype, dropout_p)
-            if dropout_p > 0 else None)
-    run_attention(q, k, v, mask, drop, index, 1.0 / math.sqrt(q.shape[2]) if q.shape[2]
-                  else None, False, False, out, weights)
-    return out, weights
+    return dispatch("scaled_dot_product_attention", q, k, v, attn_mask, dropout_p,
+                    _need_weights=True)
