@@ -85,7 +85,7 @@ def attention(q, k, v, mask, drop, q_of, k_of, v_of, m_of, scale, causal, safe, 
             top = -math.inf
             for s in range(n):
                 x = np.float64(scores[i, s])
-                if x > top:
+                if x > top or x != x:           # a NaN score makes the row NaN
                     top = x
             orow = out[b, r]
             for e in range(width):

@@ -41,8 +41,7 @@ _CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
               "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
-                                 is_causal=False, *, scale=None, enable_gqa=False):
+def scaled_dot_product_attention(query, key, value, *args, **kwargs):
     r"""scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
     is_causal=False, *, scale=None, enable_gqa=False) -> Tensor
 
@@ -67,44 +66,73 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         >>> F.scaled_dot_product_attention(q, k, v, is_causal=True).shape
         (2, 4, 10, 16)
     """
-    return dispatch(_FN, query, key, value, attn_mask, dropout_p, is_causal, scale=scale,
-                    enable_gqa=enable_gqa)
+    # (*args, **kwargs): torch's parser words an error by how the argument was passed
+    return dispatch(_FN, query, key, value, *args, **kwargs)
 
 
-def _arrays(query, key, value, attn_mask=None, *args, **kwargs):
+def _arrays(query, key, value, *args, **kwargs):
+    attn_mask = args[0] if args else kwargs.get("attn_mask")
     return (as_array(query), as_array(key), as_array(value),
             None if attn_mask is None else as_array(attn_mask))
 
 
-def _parse(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa):
-    """torch's argument parser: array types, then the scalars' types."""
-    for position, (name, arg) in enumerate(
-            (("query", query), ("key", key), ("value", value), ("attn_mask", attn_mask)), 1):
+_POSITIONAL = ("attn_mask", "dropout_p", "is_causal")
+_KEYWORDS = _POSITIONAL + ("scale", "enable_gqa", "_need_weights")
+_DEFAULTS = {"attn_mask": None, "dropout_p": 0.0, "is_causal": False, "scale": None,
+             "enable_gqa": False, "_need_weights": False}
+
+
+def _parse(query, key, value, args, kwargs):
+    """torch's argument parser: the arguments by name (with how each was passed), array
+    types, then the scalars' types."""
+    if len(args) > len(_POSITIONAL):
+        raise TypeError(f"{_FN}() takes from 3 to 6 positional arguments but "
+                        f"{3 + len(args)} were given")
+    bound = dict(_DEFAULTS)
+    positions = {}
+    for position, (name, arg) in enumerate(zip(_POSITIONAL, args), 4):
+        bound[name] = arg
+        positions[name] = position
+    for name, arg in kwargs.items():
+        if name not in _KEYWORDS:
+            raise TypeError(f"{_FN}() got an unexpected keyword argument '{name}'")
+        if name in positions:
+            raise TypeError(f"{_FN}() got multiple values for argument '{name}'")
+        bound[name] = arg
+    named = (("query", query, 1), ("key", key, 2), ("value", value, 3),
+             ("attn_mask", bound["attn_mask"], positions.get("attn_mask")))
+    for name, arg, position in named:
         if arg is None and name == "attn_mask":
             continue
         if not (isinstance(arg, np.ndarray) or hasattr(arg, "__array__")):
-            raise TypeError(f"{_FN}(): argument '{name}' (position {position}) must be "
-                            f"Tensor, not {torch_typename(arg)}")
-    dropout_p = float_arg(dropout_p, _FN, "dropout_p", 5)
-    is_causal = bool_arg(is_causal, _FN, "is_causal", 6)
-    if scale is not None:
-        scale = _keyword_float(scale, "scale")
-    if enable_gqa is not True and enable_gqa is not False:
-        raise TypeError(f"{_FN}(): argument 'enable_gqa' must be bool, not "
-                        f"{torch_typename(enable_gqa)}")
-    return dropout_p, is_causal, scale, enable_gqa
+            raise TypeError(f"{_FN}(): argument '{name}'{_at(position)} must be Tensor, "
+                            f"not {torch_typename(arg)}")
+    bound["dropout_p"] = _scalar(float_arg, bound["dropout_p"], "dropout_p",
+                                 positions.get("dropout_p"))
+    bound["is_causal"] = _scalar(bool_arg, bound["is_causal"], "is_causal",
+                                 positions.get("is_causal"))
+    if bound["scale"] is not None:
+        bound["scale"] = _scalar(float_arg, bound["scale"], "scale", None)
+    bound["enable_gqa"] = _scalar(bool_arg, bound["enable_gqa"], "enable_gqa", None)
+    return bound
 
 
-def _keyword_float(value, name):
+def _at(position):
+    return "" if position is None else f" (position {position})"
+
+
+def _scalar(parse, value, name, position):
+    """`parse` (fastnn._args) of a scalar argument, its error worded as torch's parser
+    words it for an argument passed by keyword (no position) or by position."""
     try:
-        return float_arg(value, _FN, name, 0)
-    except TypeError:
-        raise TypeError(f"{_FN}(): argument '{name}' must be float, not "
-                        f"{torch_typename(value)}") from None
+        return parse(value, _FN, name, position or 0)
+    except TypeError as error:
+        if position is not None:
+            raise
+        raise TypeError(str(error).replace(" (position 0)", "")) from None
 
 
-def _normalize(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
-               scale=None, enable_gqa=False, _need_weights=False):
+def _normalize(query, key, value, *args, **kwargs):
     """torch's checks in its order: ((q, k, v, mask), Attrs(dropout_p, is_causal, scale,
     groups, out_batch, scores_batch, need_weights)).
 
@@ -112,8 +140,10 @@ def _normalize(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False
     op also returns the weights after dropout, and a row that sees no key is NaN (torch's
     plain softmax there) instead of zeros.
     """
-    dropout_p, is_causal, scale, enable_gqa = _parse(
-        query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
+    bound = _parse(query, key, value, args, kwargs)
+    attn_mask, dropout_p, is_causal = bound["attn_mask"], bound["dropout_p"], \
+        bound["is_causal"]
+    scale, enable_gqa = bound["scale"], bound["enable_gqa"]
     q, k, v = as_array(query), as_array(key), as_array(value)
     mask = None if attn_mask is None else as_array(attn_mask)
     if not q.dtype == k.dtype == v.dtype:
@@ -134,9 +164,12 @@ def _normalize(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
                            "set when is_causal=True")
     float_array(q)
-    if mask is not None and mask.ndim == 1:
-        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but "
-                         "got -2)")
+    if mask is not None and mask.ndim < 2 and _fused_candidate(q, k, v, dropout_p):
+        # torch's CPU flash kernel, chosen for these inputs, reads the mask's dim -2
+        if mask.ndim == 1:
+            raise IndexError("Dimension out of range (expected to be in range of [-1, 0], "
+                             "but got -2)")
+        raise IndexError("Dimension specified as -2 but tensor has no dimensions")
     k_shape, v_shape, groups = _grouped_shapes(q.shape, k.shape, v.shape, enable_gqa)
     check_matmul_shapes(q.shape, k_shape[:-2] + (k_shape[-1], k_shape[-2]))
     scores = np.broadcast_shapes(q.shape[:-2], k_shape[:-2]) + (q.shape[-2], k_shape[-2])
@@ -149,8 +182,15 @@ def _normalize(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False
     out_batch = np.broadcast_shapes(scores[:-2], v_shape[:-2])
     attrs = Attrs(dropout_p=dropout_p if dropout_p > 0 else 0.0, is_causal=is_causal,
                   scale=scale, groups=groups, out_batch=out_batch,
-                  scores_batch=scores[:-2], need_weights=bool(_need_weights))
+                  scores_batch=scores[:-2], need_weights=bool(bound["_need_weights"]))
     return (q, k, v, mask), attrs
+
+
+def _fused_candidate(q, k, v, dropout_p):
+    """Whether torch picks its CPU flash kernel (which refuses a mask below 2-D): 4-D
+    inputs of one batch and head count, no dropout, nothing empty."""
+    return (q.ndim == k.ndim == v.ndim == 4 and not dropout_p > 0
+            and q.shape[:2] == k.shape[:2] == v.shape[:2] and q.size and k.size)
 
 
 def _cpp(dtype):
@@ -201,14 +241,13 @@ def _plan(inputs, attrs, meta):
              batch_index(v.shape[:-2], batch, vg))
     if mask is None:
         return index + (np.empty(0, np.int64),)
-    mask_batch = mask.shape[:-2] if mask.ndim >= 2 else ()
-    return index + (batch_index(mask_batch, batch),)
+    return index + (batch_index(mask.shape[:-2], batch),)
 
 
 def additive_mask(mask, dtype, rows, keys):
     """`mask` as an additive (Bm, L, S) array of `dtype`: bool False becomes -inf."""
     if mask.ndim < 2:
-        mask = mask.reshape(1, 1)
+        mask = mask.reshape((1,) * (2 - mask.ndim) + mask.shape)
     batch = math.prod(mask.shape[:-2])
     full = np.broadcast_to(mask, mask.shape[:-2] + (rows, keys)).reshape(batch, rows, keys)
     if mask.dtype.kind == "b":
@@ -240,9 +279,8 @@ def run_attention(q, k, v, mask, drop, index, scale, causal, safe, out, weights=
     `out` (B, L, Ev) and, when given, `weights` (B, L, S)."""
     dtype = out.dtype
     empty = _EMPTY[dtype]
-    q3 = kernel_array(q, dtype).reshape((-1,) + q.shape[-2:])
-    k3 = kernel_array(k, dtype).reshape((-1,) + k.shape[-2:])
-    v3 = kernel_array(v, dtype).reshape((-1,) + v.shape[-2:])
+    q3, k3, v3 = (kernel_array(x, dtype).reshape((math.prod(x.shape[:-2]),) + x.shape[-2:])
+                  for x in (q, k, v))
     if q.shape[-1] == 0:
         scale = 1.0             # the scores are sums over nothing: 0, as torch's
     elif scale is None:
