@@ -51,7 +51,7 @@ def _shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
                     f"3-D but found {attn_mask.ndim}-D tensor instead")
             expected = (num_heads, query.shape[0], key.shape[0])
             if attn_mask.ndim == 3 and attn_mask.shape != expected:
-                raise AssertionError(f"Expected `attn_mask` shape to be {_size(expected)} but "
+                raise AssertionError(f"Expected `attn_mask` shape to be {expected} but "
                                      f"got {_size(attn_mask.shape)}")
         return False
     raise AssertionError("query should be unbatched 2D or batched 3D tensor but received "
