@@ -18,8 +18,10 @@ one specialisation.
 The softmax subtracts the row maximum (in float64) before exp. A row whose every score is
 -inf (fully masked, or S == 0) gives zeros when `safe` (torch's scaled_dot_product_attention)
 and NaN otherwise (torch's plain softmax, which MultiheadAttention's weights path uses).
-Keys a causal row cannot see are skipped, not multiplied by a zero probability (as torch's
-CPU flash kernel skips them): a non-finite value there does not reach the output.
+Keys a causal row cannot see get -inf added to their scores, and every key's weight
+(zero or not) multiplies its value row, as in torch's reference path: a NaN or inf in a
+hidden key or value still reaches the output (torch's CPU flash kernel, which it picks for
+some 4-D float32 inputs, skips hidden blocks and treats NaN scores by block instead).
 """
 import math
 
@@ -38,15 +40,17 @@ BLOCK_L = 32
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
-def attention(q, k, v, mask, drop, q_of, k_of, v_of, m_of, scale, causal, safe, out,
-              weights):
+def attention(q, k, v, mask, drop, q_of, k_of, v_of, m_of, scale, causal, hidden_nan, safe,
+              out, weights):
     """out[b] = softmax(q[q_of[b]] @ k[k_of[b]].T * scale + mask[m_of[b]]) * drop[b]
     @ v[v_of[b]].
 
     q (Bq, L, E), k (Bk, S, E), v (Bv, S, Ev), mask (Bm, L, S) additive or (0, 0, 0),
     drop (B, L, S) dropout multipliers or (0, 0, 0), out (B, L, Ev), weights (B, L, S)
     (the probabilities after dropout are written there) or (0, 0, 0). `causal`: query row
-    r sees keys 0..r only (torch's top-left alignment). All arrays C-contiguous, one float
+    r sees keys 0..r only (torch's top-left alignment); `hidden_nan`: a causal row that
+    does not see every key is NaN (torch's CPU flash kernel with a scale <= 0 scales the
+    -inf of hidden keys into +inf or NaN). All arrays C-contiguous, one float
     dtype; the index arrays int64 of length B (m_of empty when there is no mask).
     """
     batch, rows, width = out.shape
@@ -70,48 +74,57 @@ def attention(q, k, v, mask, drop, q_of, k_of, v_of, m_of, scale, causal, safe, 
             seen[i] = min(r0 + i + 1, keys) if causal else keys
         for s in range(keys):
             for i in range(r1 - r0):
-                if s < seen[i]:
-                    acc = zero
-                    for e in range(depth):
-                        acc += qb[r0 + i, e] * kb[s, e]
-                    scores[i, s] = acc * scale
+                acc = zero
+                for e in range(depth):
+                    acc += qb[r0 + i, e] * kb[s, e]
+                scores[i, s] = acc * scale
         for i in range(r1 - r0):
             r = r0 + i
             n = seen[i]
+            orow = out[b, r]
+            if hidden_nan and n < keys:
+                for e in range(width):
+                    orow[e] = math.nan
+                if want_weights:
+                    for s in range(keys):
+                        weights[b, r, s] = math.nan
+                continue
             if has_mask:
                 mrow = mask[m_of[b], r]
-                for s in range(n):
+                for s in range(keys):
                     scores[i, s] += mrow[s]
+            for s in range(n, keys):
+                scores[i, s] += -math.inf       # a NaN or +inf score hidden there stays NaN
             top = -math.inf
-            for s in range(n):
+            for s in range(keys):
                 x = np.float64(scores[i, s])
                 if x > top or x != x:           # a NaN score makes the row NaN
                     top = x
-            orow = out[b, r]
+            if top == -math.inf:                # no key to see: zeros (torch's safe
+                if not safe:                    # softmax) or NaN (its plain one)
+                    for e in range(width):
+                        orow[e] = math.nan
+                    if want_weights:
+                        for s in range(keys):
+                            weights[b, r, s] = math.nan
+                    continue
+                for s in range(keys):
+                    scores[i, s] = 0
+                inverse = 0.0
+            else:
+                total = 0.0
+                for s in range(keys):
+                    p = math.exp(np.float64(scores[i, s]) - top)
+                    total += p
+                    scores[i, s] = p
+                inverse = 1.0 / total
             for e in range(width):
                 orow[e] = 0
-            if top == -math.inf:
-                fill = 0.0 if safe else math.nan
-                for e in range(width):
-                    orow[e] = fill
-                if want_weights:
-                    for s in range(keys):
-                        weights[b, r, s] = fill
-                continue
-            total = 0.0
-            for s in range(n):
-                p = math.exp(np.float64(scores[i, s]) - top)
-                total += p
-                scores[i, s] = p
-            inverse = 1.0 / total
-            for s in range(n):
+            for s in range(keys):
                 p = scores[i, s] * inverse
                 if has_drop:
                     p *= drop[b, r, s]
                 if want_weights:
                     weights[b, r, s] = p
-                for e in range(width):
-                    orow[e] += p * vb[s, e]
-            if want_weights:
-                for s in range(n, keys):
-                    weights[b, r, s] = 0
+                for e in range(width):          # a zero weight times inf is NaN, as
+                    orow[e] += p * vb[s, e]     # in torch's reference path

@@ -113,6 +113,18 @@ def test_sdpa_nan_propagates_to_its_row(torch, rng):
     assert np.isnan(got[0, 1]).all() and np.isfinite(np.delete(got[0], 1, axis=0)).all()
 
 
+@pytest.mark.parametrize("scale", [-1.0, 0.0, 0.5])
+@pytest.mark.parametrize("shape", [(1, 2, 5, 3), (2, 5, 3)])
+def test_sdpa_causal_scale_sign_as_torch(torch, rng, scale, shape):
+    """torch quirk: its CPU flash kernel (4-D inputs) scales the -inf of hidden keys, so a
+    scale <= 0 makes every causal row that hides a key NaN; its reference path (3-D) not."""
+    q, k, v = (rng.standard_normal(shape).astype(np.float32) for _ in range(3))
+    got = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale)
+    want = torch.nn.functional.scaled_dot_product_attention(
+        *tensors(torch, (q, k, v)), is_causal=True, scale=scale)
+    assert_close(got, want, np.float32)
+
+
 @pytest.mark.parametrize("p", [0.3, 1.0])
 def test_sdpa_dropout_draws_torchs_mask(torch, rng, p):
     """After the same seed the same weights are dropped as in torch's reference path."""

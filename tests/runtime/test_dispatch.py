@@ -103,6 +103,15 @@ F_CALLS = {
     "hardsigmoid": (lambda: F.hardsigmoid(X4), "hardsigmoid"),
     "softmax": (lambda: F.softmax(X4, 1), "softmax"),
     "log_softmax": (lambda: F.log_softmax(X4, 1), "log_softmax"),
+    # attention and embedding (a composite names every op it reaches, in order)
+    "scaled_dot_product_attention": (lambda: F.scaled_dot_product_attention(X4, X4, X4),
+                                     "scaled_dot_product_attention"),
+    "embedding": (lambda: F.embedding(np.array([[0, 2], [1, 1]]), rand(3, 4)), "embedding"),
+    "multi_head_attention_forward": (
+        lambda: F.multi_head_attention_forward(
+            X3, X3, X3, 8, 2, rand(24, 8), rand(24), None, None, False, 0.0, rand(8, 8),
+            rand(8), need_weights=False),
+        ["linear", "linear", "linear", "scaled_dot_product_attention", "linear", "reshape"]),
 }
 
 
@@ -118,12 +127,13 @@ def test_the_catalogue_covers_every_public_functional_op():
 @pytest.mark.parametrize("name", sorted(F_CALLS))
 def test_every_functional_op_passes_the_door(name):
     call, op = F_CALLS[name]
+    expected = op if isinstance(op, list) else [op]
     with ops.record() as calls:
         result = call()
-    assert [c.op for c in calls] == [op]
+    assert [c.op for c in calls] == expected
     results = result if isinstance(result, tuple) else (result,)
-    assert all(isinstance(r, fastnn.Tensor) for r in results)
-    assert op in ops.registered()
+    assert all(isinstance(r, fastnn.Tensor) for r in results if r is not None)
+    assert set(expected) <= set(ops.registered())
 
 
 def test_return_indices_selects_the_op_with_indices():
@@ -133,6 +143,19 @@ def test_return_indices_selects_the_op_with_indices():
         F.adaptive_max_pool2d(X4, 3, return_indices=True)
     assert [c.op for c in calls] == ["max_pool2d_with_indices", "max_pool1d_with_indices",
                                      "adaptive_max_pool2d_with_indices"]
+
+
+# self-attention, dropout (eval: the identity), residual add, norm, feed-forward, residual add, norm
+_ENCODER_LAYER_OPS = ["linear", "linear", "linear", "scaled_dot_product_attention", "linear",
+                      "reshape", "dropout", "add", "layer_norm", "linear", "relu", "dropout",
+                      "linear", "dropout", "add", "layer_norm"]
+
+
+def _quiet(cls, *args):
+    """A layer whose construction warns (checked in tests/nn/test_attention_modules.py)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cls(*args)
 
 
 # every layer with a forward that computes: (module, input, the ops its forward reaches)
@@ -190,14 +213,23 @@ MODULES = [
     (nn.LogSoftmax(1), X4, ["log_softmax"]),
     (nn.Flatten(), X4, ["flatten"]),
     (nn.Unflatten(1, (3, 1)), X4, ["unflatten"]),
+    # attention and embedding: a tuple of inputs is passed as several arguments
+    (nn.Embedding(10, 3), np.array([[1, 9], [0, 4]]), ["embedding"]),
+    (nn.MultiheadAttention(8, 2).eval(), (X3, X3, X3),
+     ["linear", "linear", "linear", "scaled_dot_product_attention", "linear", "reshape",
+      "reshape", "add.reduce", "divide"]),
+    (nn.TransformerEncoderLayer(8, 2, 16).eval(), X3, _ENCODER_LAYER_OPS),
+    (_quiet(nn.TransformerEncoder, nn.TransformerEncoderLayer(8, 2, 16), 1).eval(), X3,
+     _ENCODER_LAYER_OPS),
 ]
 
 
 @pytest.mark.parametrize("module, x, expected", MODULES,
                          ids=[f"{type(m).__name__}-{i}" for i, (m, _, _) in enumerate(MODULES)])
 def test_every_layer_forward_passes_the_door(module, x, expected):
+    inputs = x if isinstance(x, tuple) else (x,)
     with ops.record() as calls:
-        module(fastnn.from_numpy(x.copy()))
+        module(*(fastnn.from_numpy(a.copy()) for a in inputs))
     assert [c.op for c in calls] == expected
 
 
@@ -211,7 +243,9 @@ def test_the_catalogue_covers_every_computing_layer():
 
 def test_registered_lists_every_op_with_its_variants():
     registered = ops.registered()
-    assert set(registered) >= {op for _, op in F_CALLS.values()} | {"flatten", "unflatten"}
+    reached = {name for _, op in F_CALLS.values()
+               for name in (op if isinstance(op, list) else [op])}
+    assert set(registered) >= reached | {"flatten", "unflatten"}
     assert registered["linear"] == ["numba_gemm", "blas"]
     assert registered["max_pool2d"] == ["separable", "direct"]
     assert registered["relu"] == ["default"]

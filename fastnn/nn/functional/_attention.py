@@ -180,7 +180,12 @@ def _normalize(query, key, value, *args, **kwargs):
             f"dropout probability has to be between 0 and 1, but got {dropout_p}")
     check_matmul_shapes(scores, v_shape)
     out_batch = np.broadcast_shapes(scores[:-2], v_shape[:-2])
+    # torch's CPU flash kernel scales the -inf of keys a causal row hides: with a scale
+    # <= 0 that row becomes NaN
+    hidden_nan = bool(is_causal and scale is not None and not scale > 0
+                      and _fused_candidate(q, k, v, dropout_p))
     attrs = Attrs(dropout_p=dropout_p if dropout_p > 0 else 0.0, is_causal=is_causal,
+                  hidden_nan=hidden_nan,
                   scale=scale, groups=groups, out_batch=out_batch,
                   scores_batch=scores[:-2], need_weights=bool(bound["_need_weights"]))
     return (q, k, v, mask), attrs
@@ -273,7 +278,8 @@ def dropout_multipliers(scores_shape, out_batch, dtype, p):
 _EMPTY = {np.dtype(t): np.empty((0, 0, 0), t) for t in (np.float32, np.float64)}
 
 
-def run_attention(q, k, v, mask, drop, index, scale, causal, safe, out, weights=None):
+def run_attention(q, k, v, mask, drop, index, scale, causal, safe, out, weights=None,
+                  hidden_nan=False):
     """The kernel on (…, L, E) arrays: `index` = (q_of, k_of, v_of, m_of), `mask` an
     additive (Bm, L, S) array or None, `drop` (B, L, S) multipliers or None; writes
     `out` (B, L, Ev) and, when given, `weights` (B, L, S)."""
@@ -286,8 +292,8 @@ def run_attention(q, k, v, mask, drop, index, scale, causal, safe, out, weights=
     elif scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
     launch(_k.attention, q3, k3, v3, empty if mask is None else mask,
-           empty if drop is None else drop, *index, dtype.type(scale), causal, safe,
-           out, empty if weights is None else weights,
+           empty if drop is None else drop, *index, dtype.type(scale), causal, hidden_nan,
+           safe, out, empty if weights is None else weights,
            work=out.shape[0] * q3.shape[1] * k3.shape[1] * (q3.shape[2] + v3.shape[2]))
 
 
@@ -308,7 +314,7 @@ def _run(inputs, attrs, out, plan):
         drop = dropout_multipliers(attrs.scores_batch + (rows, keys), attrs.out_batch,
                                    out.dtype, attrs.dropout_p)
     run_attention(q, k, v, additive, drop, plan, attrs.scale, attrs.is_causal,
-                  not attrs.need_weights, out3, weights)
+                  not attrs.need_weights, out3, weights, attrs.hidden_nan)
 
 
 def _kernel_args(inputs, attrs, out, plan):
