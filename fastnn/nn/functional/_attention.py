@@ -235,7 +235,7 @@ def batch_index(shape, batch, repeat=1):
     own = np.arange(math.prod(shape), dtype=np.int64).reshape(shape)
     if repeat > 1:
         own = np.repeat(own, repeat, axis=-1)
-    return np.ascontiguousarray(np.broadcast_to(own, batch)).reshape(-1)
+    return np.broadcast_to(own, batch).reshape(-1).copy()
 
 
 def _plan(inputs, attrs, meta):
@@ -278,6 +278,13 @@ def dropout_multipliers(scores_shape, out_batch, dtype, p):
 _EMPTY = {np.dtype(t): np.empty((0, 0, 0), t) for t in (np.float32, np.float64)}
 
 
+def _writable(arr):
+    """`arr`, copied when read-only: Numba compiles a kernel again for read-only arrays
+    (np.broadcast_to views, a caller's frozen arrays), so the kernel only sees writable
+    ones."""
+    return arr if arr.flags.writeable else arr.copy()
+
+
 def run_attention(q, k, v, mask, drop, index, scale, causal, safe, out, weights=None,
                   hidden_nan=False):
     """The kernel on (…, L, E) arrays: `index` = (q_of, k_of, v_of, m_of), `mask` an
@@ -285,8 +292,9 @@ def run_attention(q, k, v, mask, drop, index, scale, causal, safe, out, weights=
     `out` (B, L, Ev) and, when given, `weights` (B, L, S)."""
     dtype = out.dtype
     empty = _EMPTY[dtype]
-    q3, k3, v3 = (kernel_array(x, dtype).reshape((math.prod(x.shape[:-2]),) + x.shape[-2:])
-                  for x in (q, k, v))
+    q3, k3, v3 = (_writable(kernel_array(x, dtype)).reshape(
+        (math.prod(x.shape[:-2]),) + x.shape[-2:]) for x in (q, k, v))
+    mask, drop = (None if a is None else _writable(a) for a in (mask, drop))
     if q.shape[-1] == 0:
         scale = 1.0             # the scores are sums over nothing: 0, as torch's
     elif scale is None:
