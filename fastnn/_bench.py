@@ -27,7 +27,7 @@ FAMILIES = {"conv1d": "conv", "conv2d": "conv", "conv3d": "conv", "max_pool1d": 
             "layer_norm": "normalization", "group_norm": "normalization",
             "instance_norm": "normalization", "local_response_norm": "normalization",
             "model": "models", "interpolate": "resample", "pixel_shuffle": "resample",
-            "channel_shuffle": "resample"}
+            "channel_shuffle": "resample", "scaled_dot_product_attention": "attention"}
 
 
 @dataclass
@@ -194,6 +194,44 @@ def _resample(op, shape, *args, **kwargs):
     return make
 
 
+def _attention(batch, heads, tokens, head_dim, causal=False):
+    """F.scaled_dot_product_attention on seeded (batch, heads, tokens, head_dim) q, k, v;
+    work = the two products' FLOP."""
+    def make(dtype):
+        rng = np.random.default_rng(0)
+        q, k, v = (rng.standard_normal((batch, heads, tokens, head_dim)).astype(dtype)
+                   for _ in range(3))
+        theirs = _torch_call(lambda torch: torch.nn.functional.scaled_dot_product_attention,
+                             q, k, v, is_causal=causal)
+        return Workload("scaled_dot_product_attention", (q, k, v), {"is_causal": causal},
+                        theirs, 4 * batch * heads * tokens * tokens * head_dim)
+    return make
+
+
+def _multihead_attention(batch, tokens, embed_dim, heads):
+    """nn.MultiheadAttention self-attention, batch first, need_weights=False (what
+    TransformerEncoderLayer calls), torch's module with the same weights."""
+    def make(dtype):
+        fastnn.manual_seed(0)
+        module = fastnn.nn.MultiheadAttention(embed_dim, heads, batch_first=True,
+                                              dtype=dtype).eval()
+        x = np.random.default_rng(0).standard_normal((batch, tokens, embed_dim)).astype(dtype)
+        theirs = None
+        torch = _torch()
+        if torch is not None:
+            reference = torch.nn.MultiheadAttention(embed_dim, heads, batch_first=True,
+                                                    dtype=torch.from_numpy(x).dtype).eval()
+            reference.load_state_dict({key: torch.from_numpy(np.array(value))
+                                       for key, value in module.state_dict().items()})
+            tx = torch.from_numpy(x)
+
+            def theirs():
+                with torch.no_grad():
+                    return reference(tx, tx, tx, need_weights=False)
+        return Workload(None, (lambda: module(x, x, x, need_weights=False),), {}, theirs)
+    return make
+
+
 def _torch():
     try:
         import torch
@@ -292,6 +330,13 @@ CASES = [
          _norm("instance_norm", (4, 128, 64, 64), None, None, affine=128), "GB/s"),
     Case("local_response_norm", "LocalResponseNorm(5) AlexNet n1 96ch 55x55",
          _norm("local_response_norm", (1, 96, 55, 55), 5), "GB/s"),
+    Case("scaled_dot_product_attention", "ViT-B n8 12 heads 197x64", _attention(8, 12, 197, 64)),
+    Case("scaled_dot_product_attention", "causal n1 12 heads 512x64",
+         _attention(1, 12, 512, 64, causal=True)),
+    Case("scaled_dot_product_attention", "n2 4 heads 64x32", _attention(2, 4, 64, 32),
+         smoke=True),
+    Case("model", "MultiheadAttention ViT-B n8 197x768 12 heads",
+         _multihead_attention(8, 197, 768, 12), None),
     Case("model", "LeNet batch 1", _model("lenet", batch_size=1), None, smoke=True),
     Case("model", "ResNet-18 batch 1 224x224", _model("resnet", batch_size=1), None),
     Case("model", "ResNet-18 batch 1 224x224, optimized",
