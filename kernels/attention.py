@@ -29,6 +29,7 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
+from .exp32 import exp_shifted
 
 # No nnan/ninf: NaN and inf propagate as in torch; reassoc only reorders sums.
 _FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
@@ -37,6 +38,79 @@ _FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
 # against a few hundred keys stay in L1/L2, and batch 1 x 12 heads x 197 tokens still
 # gives 84 tasks for the threads.
 BLOCK_L = 32
+
+
+@njit(inline="always", fastmath=_FASTMATH)
+def _scores(qb, kb, r0, r1, scale, scores):
+    """scores[i, s] = (qb[r0 + i] . kb[s]) * scale: four keys at a time (their rows stay
+    in L1 while the block's query rows pass), four dot products whose E loops LLVM
+    vectorises into one accumulator each."""
+    keys, depth = kb.shape
+    zero = qb.dtype.type(0)
+    whole = keys - keys % 4
+    for s in range(0, whole, 4):
+        k0, k1, k2, k3 = kb[s], kb[s + 1], kb[s + 2], kb[s + 3]
+        for i in range(r1 - r0):
+            qrow = qb[r0 + i]
+            a0 = zero
+            a1 = zero
+            a2 = zero
+            a3 = zero
+            for e in range(depth):
+                x = qrow[e]
+                a0 += x * k0[e]
+                a1 += x * k1[e]
+                a2 += x * k2[e]
+                a3 += x * k3[e]
+            scores[i, s] = a0 * scale
+            scores[i, s + 1] = a1 * scale
+            scores[i, s + 2] = a2 * scale
+            scores[i, s + 3] = a3 * scale
+    for s in range(whole, keys):
+        krow = kb[s]
+        for i in range(r1 - r0):
+            qrow = qb[r0 + i]
+            acc = zero
+            for e in range(depth):
+                acc += qrow[e] * krow[e]
+            scores[i, s] = acc * scale
+
+
+@njit(inline="always", fastmath=_FASTMATH)
+def _row_max(row):
+    """The largest non-NaN element of `row` (-inf when there is none), as a float64."""
+    top = row.dtype.type(-math.inf)
+    for x in row:
+        top = x if x > top else top
+    return np.float64(top)
+
+
+@njit(inline="always")
+def _any_nan(row):
+    for x in row:
+        if x != x:
+            return True
+    return False
+
+
+@njit(inline="always", fastmath=_FASTMATH)
+def _weighted_sum(p, vb, orow):
+    """orow = p @ vb, four value rows per pass over `orow` (a quarter of its loads and
+    stores)."""
+    keys, width = vb.shape
+    for e in range(width):
+        orow[e] = 0
+    whole = keys - keys % 4
+    for s in range(0, whole, 4):
+        p0, p1, p2, p3 = p[s], p[s + 1], p[s + 2], p[s + 3]
+        v0, v1, v2, v3 = vb[s], vb[s + 1], vb[s + 2], vb[s + 3]
+        for e in range(width):
+            orow[e] += p0 * v0[e] + p1 * v1[e] + p2 * v2[e] + p3 * v3[e]
+    for s in range(whole, keys):
+        ps = p[s]
+        vrow = vb[s]
+        for e in range(width):
+            orow[e] += ps * vrow[e]
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
@@ -60,7 +134,6 @@ def attention(q, k, v, mask, drop, q_of, k_of, v_of, m_of, scale, causal, hidden
     has_drop = drop.shape[0] > 0
     want_weights = weights.shape[0] > 0
     blocks = (rows + BLOCK_L - 1) // BLOCK_L
-    zero = q.dtype.type(0)
     for task in prange(batch * blocks):
         b = task // blocks
         r0 = (task % blocks) * BLOCK_L
@@ -72,12 +145,7 @@ def attention(q, k, v, mask, drop, q_of, k_of, v_of, m_of, scale, causal, hidden
         seen = np.empty(r1 - r0, dtype=np.int64)
         for i in range(r1 - r0):
             seen[i] = min(r0 + i + 1, keys) if causal else keys
-        for s in range(keys):
-            for i in range(r1 - r0):
-                acc = zero
-                for e in range(depth):
-                    acc += qb[r0 + i, e] * kb[s, e]
-                scores[i, s] = acc * scale
+        _scores(qb, kb, r0, r1, scale, scores)
         for i in range(r1 - r0):
             r = r0 + i
             n = seen[i]
@@ -95,11 +163,11 @@ def attention(q, k, v, mask, drop, q_of, k_of, v_of, m_of, scale, causal, hidden
                     scores[i, s] += mrow[s]
             for s in range(n, keys):
                 scores[i, s] += -math.inf       # a NaN or +inf score hidden there stays NaN
-            top = -math.inf
-            for s in range(keys):
-                x = np.float64(scores[i, s])
-                if x > top or x != x:           # a NaN score makes the row NaN
-                    top = x
+            top = _row_max(scores[i])
+            # a NaN score makes the row NaN: through exp and the sum below, or here when
+            # every other score is -inf
+            if top == -math.inf and _any_nan(scores[i]):
+                top = math.nan
             if top == -math.inf:                # no key to see: zeros (torch's safe
                 if not safe:                    # softmax) or NaN (its plain one)
                     for e in range(width):
@@ -112,19 +180,27 @@ def attention(q, k, v, mask, drop, q_of, k_of, v_of, m_of, scale, causal, hidden
                     scores[i, s] = 0
                 inverse = 0.0
             else:
+                # exp in the input's dtype (float32: kernels/exp32.py, vectorised), the
+                # sum in float64
+                shift = scores.dtype.type(top)
                 total = 0.0
                 for s in range(keys):
-                    p = math.exp(np.float64(scores[i, s]) - top)
+                    p = exp_shifted(scores[i, s], shift)
                     total += p
                     scores[i, s] = p
                 inverse = 1.0 / total
-            for e in range(width):
-                orow[e] = 0
+            # every weight, zero or not, multiplies its value row: 0 * inf is NaN, as in
+            # torch's reference path
+            if not has_drop and not want_weights:
+                _weighted_sum(scores[i], vb, orow)      # normalised once, at the end
+                for e in range(width):
+                    orow[e] *= inverse
+                continue
             for s in range(keys):
                 p = scores[i, s] * inverse
                 if has_drop:
                     p *= drop[b, r, s]
+                scores[i, s] = p
                 if want_weights:
                     weights[b, r, s] = p
-                for e in range(width):          # a zero weight times inf is NaN, as
-                    orow[e] += p * vb[s, e]     # in torch's reference path
+            _weighted_sum(scores[i], vb, orow)
