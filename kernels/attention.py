@@ -129,7 +129,6 @@ def attention(q, k, v, mask, drop, q_of, k_of, v_of, m_of, scale, causal, hidden
     """
     batch, rows, width = out.shape
     keys = k.shape[1]
-    depth = q.shape[2]
     has_mask = m_of.shape[0] > 0
     has_drop = drop.shape[0] > 0
     want_weights = weights.shape[0] > 0
