@@ -421,3 +421,15 @@ def test_encoder_deep_copies_the_layer_and_warns_as_torch(torch):
     assert len(encoder.layers) == 3 and encoder.layers[0] is not layer
     assert not np.shares_memory(encoder.layers[0].linear1.weight, layer.linear1.weight)
     np.testing.assert_array_equal(encoder.layers[2].linear1.weight, layer.linear1.weight)
+
+
+def test_encoder_layer_compiles_for_inference(rng):
+    """Every step of the self-attention passes the door, so the traced graph reproduces
+    the layer (no eager fallback, whose warning would fail this test)."""
+    layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True).eval()
+    x = rng.standard_normal((2, 5, 8)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiled = fastnn.optimize_for_inference(layer, example_input=x)
+        other = rng.standard_normal((2, 5, 8)).astype(np.float32)
+        np.testing.assert_allclose(compiled(other), layer(other), rtol=1e-6, atol=1e-6)

@@ -35,6 +35,15 @@ def _deprecated(function, *args, **kwargs):
         return function(*args, **kwargs)
 
 
+# multi-head attention, step for step as torch's function (each a door op, so that a traced
+# model sees them): q, k, v's rows of the packed weight and bias, the projections, the
+# heads split (reshape, transpose) ...
+_MHA_PROJECTIONS = (["index"] * 6 + ["linear"] * 3 + ["reshape", "transpose"] * 3)
+# ... (the need_weights=False path: q, k, v as (N, H, L, E)), the attention, the heads
+# merged, the output projection
+_MHA_ATTENTION_OUT = ["scaled_dot_product_attention", "reshape", "permute", "reshape",
+                      "linear", "reshape"]
+
 # every public F function: (call, the op it must reach)
 F_CALLS = {
     "conv1d": (lambda: F.conv1d(X3, rand(4, 3, 3)), "conv1d"),
@@ -111,7 +120,7 @@ F_CALLS = {
         lambda: F.multi_head_attention_forward(
             X3, X3, X3, 8, 2, rand(24, 8), rand(24), None, None, False, 0.0, rand(8, 8),
             rand(8), need_weights=False),
-        ["linear", "linear", "linear", "scaled_dot_product_attention", "linear", "reshape"]),
+        _MHA_PROJECTIONS + ["reshape"] * 3 + _MHA_ATTENTION_OUT),
 }
 
 
@@ -145,10 +154,11 @@ def test_return_indices_selects_the_op_with_indices():
                                      "adaptive_max_pool2d_with_indices"]
 
 
-# self-attention, dropout (eval: the identity), residual add, norm, feed-forward, residual add, norm
-_ENCODER_LAYER_OPS = ["linear", "linear", "linear", "scaled_dot_product_attention", "linear",
-                      "reshape", "dropout", "add", "layer_norm", "linear", "relu", "dropout",
-                      "linear", "dropout", "add", "layer_norm"]
+# self-attention, dropout (eval: the identity), residual add, norm, feed-forward, residual
+# add, norm
+_ENCODER_LAYER_OPS = (_MHA_PROJECTIONS + ["reshape"] * 3 + _MHA_ATTENTION_OUT
+                      + ["dropout", "add", "layer_norm", "linear", "relu", "dropout",
+                         "linear", "dropout", "add", "layer_norm"])
 
 
 def _quiet(cls, *args):
@@ -215,9 +225,8 @@ MODULES = [
     (nn.Unflatten(1, (3, 1)), X4, ["unflatten"]),
     # attention and embedding: a tuple of inputs is passed as several arguments
     (nn.Embedding(10, 3), np.array([[1, 9], [0, 4]]), ["embedding"]),
-    (nn.MultiheadAttention(8, 2).eval(), (X3, X3, X3),
-     ["linear", "linear", "linear", "scaled_dot_product_attention", "linear", "reshape",
-      "reshape", "add.reduce", "divide"]),
+    (nn.MultiheadAttention(8, 2).eval(), (X3, X3, X3),     # need_weights: their mean
+     _MHA_PROJECTIONS + _MHA_ATTENTION_OUT + ["reshape", "mean"]),
     (nn.TransformerEncoderLayer(8, 2, 16).eval(), X3, _ENCODER_LAYER_OPS),
     (_quiet(nn.TransformerEncoder, nn.TransformerEncoderLayer(8, 2, 16), 1).eval(), X3,
      _ENCODER_LAYER_OPS),

@@ -11,7 +11,9 @@ import warnings
 
 import numpy as np
 
-from .._utils import as_array
+from ..._creation import cat
+from ...tensor import Tensor
+from .._utils import as_array, wrap
 from ..._dispatch import dispatch
 from ._attention import scaled_dot_product_attention
 from ._linear import linear
@@ -58,6 +60,17 @@ def _shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
                          f"{query.ndim}-D query tensor")
 
 
+def _tensor(value):
+    """`value` as a fastnn Tensor without a copy (a Tensor stays itself)."""
+    return value if isinstance(value, Tensor) else wrap(as_array(value))
+
+
+def _thirds(packed):
+    """q, k and v's rows of a packed (3E, ...) projection, by indexing (door ops)."""
+    size = packed.shape[0] // 3
+    return tuple(packed[i * size:(i + 1) * size] for i in range(3))
+
+
 def _size(shape):
     return f"torch.Size({list(shape)})"
 
@@ -67,7 +80,7 @@ def canonical_mask(mask, name, other, other_name, dtype, check_other=True, stack
     (True: -inf); a float mask is kept; other dtypes are refused."""
     if mask is None:
         return None
-    mask = as_array(mask)
+    mask = _tensor(mask)
     if mask.dtype.kind not in "bf":
         raise AssertionError(f"only bool and floating types of {name} are supported")
     if check_other and other is not None and as_array(other).dtype != mask.dtype:
@@ -76,8 +89,8 @@ def canonical_mask(mask, name, other, other_name, dtype, check_other=True, stack
     if mask.dtype.kind == "b":
         additive = np.zeros(mask.shape, dtype)
         additive[mask] = -np.inf
-        return additive
-    return mask
+        return wrap(additive)
+    return _tensor(mask)
 
 
 def multi_head_attention_forward(
@@ -94,14 +107,16 @@ def multi_head_attention_forward(
     :math:`(L, N, E)` and, when `need_weights`, the weights :math:`(N, L, S)` (averaged
     over heads) or :math:`(N, H, L, S)`, else None. See ``nn.MultiheadAttention``.
     """
-    query, key, value = as_array(query), as_array(key), as_array(value)
-    key_padding_mask = None if key_padding_mask is None else as_array(key_padding_mask)
-    attn_mask = None if attn_mask is None else as_array(attn_mask)
+    # Tensors throughout, reshaped by their door ops, so that a traced model
+    # (fastnn.optimize_for_inference) sees every step
+    query, key, value = _tensor(query), _tensor(key), _tensor(value)
+    key_padding_mask = None if key_padding_mask is None else _tensor(key_padding_mask)
+    attn_mask = None if attn_mask is None else _tensor(attn_mask)
     batched = _shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
     if not batched:
-        query, key, value = query[:, None], key[:, None], value[:, None]
+        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
         if key_padding_mask is not None:
-            key_padding_mask = key_padding_mask[None]
+            key_padding_mask = key_padding_mask.unsqueeze(0)
     tgt_len, bsz, embed_dim = query.shape
     dtype = query.dtype.newbyteorder("=")
     key_padding_mask = canonical_mask(key_padding_mask, "key_padding_mask", attn_mask,
@@ -139,20 +154,20 @@ def multi_head_attention_forward(
             raise AssertionError("bias cannot be added to static key.")
         if static_v is not None:
             raise AssertionError("bias cannot be added to static value.")
-        k = np.concatenate([k, np.broadcast_to(as_array(bias_k), (1, bsz, embed_dim))])
-        v = np.concatenate([v, np.broadcast_to(as_array(bias_v), (1, bsz, embed_dim))])
+        k = cat([k, _tensor(bias_k).repeat(1, bsz, 1)])
+        v = cat([v, _tensor(bias_v).repeat(1, bsz, 1)])
         attn_mask, key_padding_mask = _pad_masks(attn_mask, key_padding_mask)
     elif bias_k is not None:
         raise AssertionError("bias_k is set but bias_v is None")
     elif bias_v is not None:
         raise AssertionError("bias_v is set but bias_k is None")
     heads = bsz * num_heads
-    q = q.reshape(tgt_len, heads, head_dim).transpose(1, 0, 2)
+    q = q.reshape(tgt_len, heads, head_dim).transpose(0, 1)
     k = _heads(k, static_k, heads, head_dim, "static_k")
     v = _heads(v, static_v, heads, head_dim, "static_v")
     if add_zero_attn:
-        zeros = np.zeros((heads, 1, head_dim), dtype)
-        k, v = np.concatenate([k, zeros], axis=1), np.concatenate([v, zeros], axis=1)
+        zeros = _tensor(np.zeros((heads, 1, head_dim), dtype))
+        k, v = cat([k, zeros], dim=1), cat([v, zeros], dim=1)
         attn_mask, key_padding_mask = _pad_masks(attn_mask, key_padding_mask)
     src_len = k.shape[1]
     if key_padding_mask is not None:
@@ -162,8 +177,8 @@ def multi_head_attention_forward(
         if key_padding_mask.shape[1] != src_len:
             raise AssertionError(f"Expected key_padded_mask.shape[1] to be {src_len}, but "
                                  f"got {key_padding_mask.shape[1]}")
-        padding = np.broadcast_to(key_padding_mask.reshape(bsz, 1, 1, src_len),
-                                  (bsz, num_heads, 1, src_len)).reshape(heads, 1, src_len)
+        padding = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(
+            -1, num_heads, -1, -1).reshape(heads, 1, src_len)
         attn_mask = padding if attn_mask is None else attn_mask + padding
     if not training:
         dropout_p = 0.0
@@ -171,20 +186,21 @@ def multi_head_attention_forward(
         out, weights = _weighted_attention(q, k, v, attn_mask, dropout_p, is_causal)
     else:
         if attn_mask is not None:
-            attn_mask = (attn_mask[None] if attn_mask.shape[0] == 1 and attn_mask.ndim == 3
+            attn_mask = (attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1
+                         and attn_mask.ndim == 3
                          else attn_mask.reshape(bsz, num_heads, -1, src_len))
         shape4 = (bsz, num_heads, -1, head_dim)
         out = scaled_dot_product_attention(q.reshape(shape4), k.reshape(shape4),
                                            v.reshape(shape4), attn_mask, dropout_p,
                                            is_causal)
         weights = None
-    out = np.asarray(out).reshape(bsz, num_heads, tgt_len, head_dim)
-    out = out.transpose(2, 0, 1, 3).reshape(tgt_len * bsz, embed_dim)
+    out = out.reshape(bsz, num_heads, tgt_len, head_dim)
+    out = out.permute(2, 0, 1, 3).reshape(tgt_len * bsz, embed_dim)
     out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
     if weights is not None:
         weights = weights.reshape(bsz, num_heads, tgt_len, src_len)
         if average_attn_weights:
-            weights = weights.mean(axis=1, dtype=dtype)
+            weights = weights.mean(1)
     if not batched:
         out = out[:, 0]
         if weights is not None:
@@ -196,18 +212,18 @@ def _projections(query, key, value, in_proj_weight, in_proj_bias, separate, q_we
                  k_weight, v_weight):
     """torch's _in_projection_packed / _in_projection, through F.linear."""
     embed_dim = query.shape[-1]
-    biases = (None,) * 3 if in_proj_bias is None else np.split(as_array(in_proj_bias), 3)
+    biases = (None,) * 3 if in_proj_bias is None else _thirds(_tensor(in_proj_bias))
     if not separate:
         if in_proj_weight is None:
             raise AssertionError("use_separate_proj_weight is False but in_proj_weight is "
                                  "None")
-        weights = np.split(as_array(in_proj_weight), 3)
+        weights = _thirds(_tensor(in_proj_weight))
     else:
         for name, weight in (("q", q_weight), ("k", k_weight), ("v", v_weight)):
             if weight is None:
                 raise AssertionError(f"use_separate_proj_weight is True but {name}"
                                      "_proj_weight is None")
-        weights = tuple(as_array(w) for w in (q_weight, k_weight, v_weight))
+        weights = tuple(_tensor(w) for w in (q_weight, k_weight, v_weight))
         sizes = (embed_dim, key.shape[-1], value.shape[-1])
         for label, weight, size in zip(("query", "key", "value"), weights, sizes):
             if weight.shape != (embed_dim, size):
@@ -217,8 +233,7 @@ def _projections(query, key, value, in_proj_weight, in_proj_bias, separate, q_we
             if bias is not None and bias.shape != (embed_dim,):
                 raise AssertionError(f"expecting {label} bias shape of {(embed_dim,)}, but "
                                      f"got {_size(bias.shape)}")
-    return tuple(np.asarray(linear(x, w, b))
-                 for x, w, b in zip((query, key, value), weights, biases))
+    return tuple(linear(x, w, b) for x, w, b in zip((query, key, value), weights, biases))
 
 
 def _checked_attn_mask(attn_mask, tgt_len, src_len, heads):
@@ -226,7 +241,7 @@ def _checked_attn_mask(attn_mask, tgt_len, src_len, heads):
         if attn_mask.shape != (tgt_len, src_len):
             raise RuntimeError(f"The shape of the 2D attn_mask is {_size(attn_mask.shape)}, "
                                f"but should be {(tgt_len, src_len)}.")
-        return attn_mask[None]
+        return attn_mask.unsqueeze(0)
     if attn_mask.ndim == 3:
         if attn_mask.shape != (heads, tgt_len, src_len):
             raise RuntimeError(f"The shape of the 3D attn_mask is {_size(attn_mask.shape)}, "
@@ -240,15 +255,15 @@ def _pad_masks(attn_mask, key_padding_mask):
     def pad(mask):
         if mask is None:
             return None
-        return np.concatenate([mask, np.zeros(mask.shape[:-1] + (1,), mask.dtype)], -1)
+        return cat([mask, _tensor(np.zeros(mask.shape[:-1] + (1,), mask.dtype))], -1)
     return pad(attn_mask), pad(key_padding_mask)
 
 
 def _heads(x, static, heads, head_dim, name):
     """(S, N, E) -> (N*H, S, hd), or the given static (N*H, S, hd) array, checked."""
     if static is None:
-        return x.reshape(x.shape[0], heads, head_dim).transpose(1, 0, 2)
-    static = as_array(static)
+        return x.reshape(x.shape[0], heads, head_dim).transpose(0, 1)
+    static = _tensor(static)
     if static.shape[0] != heads:
         raise AssertionError(f"expecting {name}.size(0) of {heads}, but got "
                              f"{static.shape[0]}")

@@ -2,7 +2,8 @@
 from ... import _creation
 from .. import functional as F
 from .. import init
-from .._utils import as_array, factory_dtype
+from ...tensor import Tensor
+from .._utils import as_array, factory_dtype, wrap
 from ..functional._multi_head_attention import canonical_mask
 from ..parameter import Parameter
 from .linear import Linear
@@ -116,7 +117,8 @@ class MultiheadAttention(Module):
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):
-        query, key, value = as_array(query), as_array(key), as_array(value)
+        query, key, value = (x if isinstance(x, Tensor) else wrap(as_array(x))
+                             for x in (query, key, value))
         batched = query.ndim == 3
         key_padding_mask = canonical_mask(key_padding_mask, "key_padding_mask", attn_mask,
                                           "attn_mask", query.dtype.newbyteorder("="),
@@ -124,7 +126,7 @@ class MultiheadAttention(Module):
         attn_mask = canonical_mask(attn_mask, "attn_mask", None, "",
                                    query.dtype.newbyteorder("="), False)
         if self.batch_first and batched:
-            query, key, value = (x.swapaxes(0, 1) for x in (query, key, value))
+            query, key, value = (x.transpose(0, 1) for x in (query, key, value))
         separate = not self._qkv_same_embed_dim
         out, weights = F.multi_head_attention_forward(
             query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
@@ -137,5 +139,5 @@ class MultiheadAttention(Module):
             v_proj_weight=self.v_proj_weight if separate else None,
             average_attn_weights=average_attn_weights, is_causal=is_causal)
         if self.batch_first and batched:
-            out = out.swapaxes(0, 1)
+            out = out.transpose(0, 1)
         return out, weights
