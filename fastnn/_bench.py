@@ -31,7 +31,8 @@ FAMILIES = {"conv1d": "conv", "conv2d": "conv", "conv3d": "conv", "max_pool1d": 
             "lp_pool2d": "pooling", "max_unpool2d": "pooling", "mish": "activation",
             "softplus": "activation", "prelu": "activation",
             "conv_transpose1d": "conv_transpose", "conv_transpose2d": "conv_transpose",
-            "conv_transpose3d": "conv_transpose"}
+            "conv_transpose3d": "conv_transpose",
+            "scaled_dot_product_attention": "attention"}
 
 
 @dataclass
@@ -237,6 +238,45 @@ def _prelu(shape):
     return make
 
 
+def _attention(batch, heads, tokens, head_dim, causal=False):
+    """F.scaled_dot_product_attention on seeded (batch, heads, tokens, head_dim) q, k, v;
+    work = the two products' FLOP."""
+    def make(dtype):
+        rng = np.random.default_rng(0)
+        q, k, v = (rng.standard_normal((batch, heads, tokens, head_dim)).astype(dtype)
+                   for _ in range(3))
+        theirs = _torch_call(lambda torch: torch.nn.functional.scaled_dot_product_attention,
+                             q, k, v, is_causal=causal)
+        return Workload("scaled_dot_product_attention", (q, k, v), {"is_causal": causal},
+                        theirs, 4 * batch * heads * tokens * tokens * head_dim)
+    return make
+
+
+def _multihead_attention(batch, tokens, embed_dim, heads):
+    """nn.MultiheadAttention self-attention, batch first, need_weights=False (what
+    TransformerEncoderLayer calls), torch's module with the same weights."""
+    def make(dtype):
+        fastnn.manual_seed(0)
+        module = fastnn.nn.MultiheadAttention(embed_dim, heads, batch_first=True,
+                                              dtype=dtype).eval()
+        x = np.random.default_rng(0).standard_normal((batch, tokens, embed_dim)).astype(dtype)
+        torch = _torch()
+        theirs = None
+        if torch is not None:
+            reference = torch.nn.MultiheadAttention(embed_dim, heads, batch_first=True,
+                                                    dtype=torch.from_numpy(x).dtype).eval()
+            reference.load_state_dict({key: torch.from_numpy(np.array(value))
+                                       for key, value in module.state_dict().items()})
+            tx = torch.from_numpy(x)
+
+            def call():
+                with torch.no_grad():
+                    return reference(tx, tx, tx, need_weights=False)
+            theirs = call
+        return Workload(None, (lambda: module(x, x, x, need_weights=False),), {}, theirs)
+    return make
+
+
 def _torch():
     try:
         import torch
@@ -352,6 +392,13 @@ CASES = [
     Case("mish", "n8 64ch 56x56", _resample("mish", (8, 64, 56, 56)), "GB/s", smoke=True),
     Case("softplus", "n8 64ch 56x56", _resample("softplus", (8, 64, 56, 56)), "GB/s"),
     Case("prelu", "n8 64ch 56x56", _prelu((8, 64, 56, 56)), "GB/s"),
+    Case("scaled_dot_product_attention", "ViT-B n8 12 heads 197x64", _attention(8, 12, 197, 64)),
+    Case("scaled_dot_product_attention", "causal n1 12 heads 512x64",
+         _attention(1, 12, 512, 64, causal=True)),
+    Case("scaled_dot_product_attention", "n2 4 heads 64x32", _attention(2, 4, 64, 32),
+         smoke=True),
+    Case("model", "MultiheadAttention ViT-B n8 197x768 12 heads",
+         _multihead_attention(8, 197, 768, 12), None),
     Case("model", "LeNet batch 1", _model("lenet", batch_size=1), None, smoke=True),
     Case("model", "ResNet-18 batch 1 224x224", _model("resnet", batch_size=1), None),
     Case("model", "ResNet-18 batch 1 224x224, optimized",

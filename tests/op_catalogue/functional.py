@@ -1,6 +1,8 @@
 """Catalogue entries of the `fastnn.nn.functional` ops and the shape ops (flatten,
 unflatten): every op in `fastnn.ops.registered()` that is not a numpy ufunc."""
 
+import numpy as np
+
 import fastnn
 import fastnn.nn as nn
 import fastnn.nn.functional as F
@@ -228,5 +230,32 @@ RESAMPLE = [
     _entry("channel_shuffle", [Sample((2, 6, 3, 2), groups=3)]),
 ]
 
+# embedding's indices are not a float sample: fixed ones, the table is the sample
+_EMBEDDING_INDICES = np.array([[0, 5, 2], [5, 1, 1]])
+
+
+def _embedding(lib_embedding, to_array):
+    def call(weight, **kwargs):
+        return lib_embedding(to_array(_EMBEDDING_INDICES.copy()), weight, **kwargs)
+    return call
+
+
+ATTENTION = [
+    # a NaN reaches only the rows (queries) or outputs that read it. 3-D samples: torch
+    # runs its reference path there; for 4-D float32 inputs its CPU flash kernel turns
+    # some rows of NaN scores into zeros, by block (4-D cases: tests/functional/
+    # test_attention.py)
+    _entry("scaled_dot_product_attention",
+           [Sample((6, 5, 4), (6, 6, 4), (6, 6, 3)),
+            Sample((2, 5, 4), (2, 6, 4), (2, 6, 3), (5, 6), label="mask"),
+            Sample((2, 6, 4), (2, 6, 4), (2, 6, 4), is_causal=True, scale=0.5,
+                   label="causal")],
+           nan_fills=False),
+    OpInfo("embedding", _embedding(F.embedding, lambda a: a),
+           lambda torch: _embedding(torch.nn.functional.embedding, torch.from_numpy),
+           [Sample((6, 4)), Sample((6, 3), padding_idx=-1, label="padding")],
+           nan_fills=False),
+]
+
 FUNCTIONAL = (CONV + CONV_TRANSPOSE + PAD + POOLING + LINEAR_AND_NORM + DROPOUT + ACTIVATIONS
-              + SHAPE + RESAMPLE + MORE_ACTIVATIONS)
+              + SHAPE + RESAMPLE + MORE_ACTIVATIONS + ATTENTION)

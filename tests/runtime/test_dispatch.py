@@ -39,6 +39,15 @@ def _deprecated(function, *args, **kwargs):
         return function(*args, **kwargs)
 
 
+# multi-head attention, step for step as torch's function (each a door op, so that a traced
+# model sees them): q, k, v's rows of the packed weight and bias, the projections, the
+# heads split (reshape, transpose) ...
+_MHA_PROJECTIONS = (["index"] * 6 + ["linear"] * 3 + ["reshape", "transpose"] * 3)
+# ... (the need_weights=False path: q, k, v as (N, H, L, E)), the attention, the heads
+# merged, the output projection
+_MHA_ATTENTION_OUT = ["scaled_dot_product_attention", "reshape", "permute", "reshape",
+                      "linear", "reshape"]
+
 # every public F function: (call, the op it must reach)
 F_CALLS = {
     "conv1d": (lambda: F.conv1d(X3, rand(4, 3, 3)), "conv1d"),
@@ -134,6 +143,15 @@ F_CALLS = {
                          "conv_transpose2d"),
     "conv_transpose3d": (lambda: F.conv_transpose3d(X5, rand(2, 3, 3, 3, 3), padding=1),
                          "conv_transpose3d"),
+    # attention and embedding (a composite names every op it reaches, in order)
+    "scaled_dot_product_attention": (lambda: F.scaled_dot_product_attention(X4, X4, X4),
+                                     "scaled_dot_product_attention"),
+    "embedding": (lambda: F.embedding(np.array([[0, 2], [1, 1]]), rand(3, 4)), "embedding"),
+    "multi_head_attention_forward": (
+        lambda: F.multi_head_attention_forward(
+            X3, X3, X3, 8, 2, rand(24, 8), rand(24), None, None, False, 0.0, rand(8, 8),
+            rand(8), need_weights=False),
+        _MHA_PROJECTIONS + ["reshape"] * 3 + _MHA_ATTENTION_OUT),
 }
 
 
@@ -149,12 +167,13 @@ def test_the_catalogue_covers_every_public_functional_op():
 @pytest.mark.parametrize("name", sorted(F_CALLS))
 def test_every_functional_op_passes_the_door(name):
     call, op = F_CALLS[name]
+    expected = op if isinstance(op, list) else [op]
     with ops.record() as calls:
         result = call()
-    assert [c.op for c in calls] == [op]
+    assert [c.op for c in calls] == expected
     results = result if isinstance(result, tuple) else (result,)
-    assert all(isinstance(r, fastnn.Tensor) for r in results)
-    assert op in ops.registered()
+    assert all(isinstance(r, fastnn.Tensor) for r in results if r is not None)
+    assert set(expected) <= set(ops.registered())
 
 
 def test_return_indices_selects_the_op_with_indices():
@@ -164,6 +183,20 @@ def test_return_indices_selects_the_op_with_indices():
         F.adaptive_max_pool2d(X4, 3, return_indices=True)
     assert [c.op for c in calls] == ["max_pool2d_with_indices", "max_pool1d_with_indices",
                                      "adaptive_max_pool2d_with_indices"]
+
+
+# self-attention, dropout (eval: the identity), residual add, norm, feed-forward, residual
+# add, norm
+_ENCODER_LAYER_OPS = (_MHA_PROJECTIONS + ["reshape"] * 3 + _MHA_ATTENTION_OUT
+                      + ["dropout", "add", "layer_norm", "linear", "relu", "dropout",
+                         "linear", "dropout", "add", "layer_norm"])
+
+
+def _quiet(cls, *args):
+    """A layer whose construction warns (checked in tests/nn/test_attention_modules.py)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cls(*args)
 
 
 # every layer with a forward that computes: (module, input, the ops its forward reaches)
@@ -241,6 +274,13 @@ MODULES = [
     (nn.ConvTranspose1d(3, 4, 3, stride=2), X3, ["conv_transpose1d"]),
     (nn.ConvTranspose2d(3, 4, 4, stride=2, padding=1), X4, ["conv_transpose2d"]),
     (nn.ConvTranspose3d(2, 3, 2, stride=2), X5, ["conv_transpose3d"]),
+    # attention and embedding: a tuple of inputs is passed as several arguments
+    (nn.Embedding(10, 3), np.array([[1, 9], [0, 4]]), ["embedding"]),
+    (nn.MultiheadAttention(8, 2).eval(), (X3, X3, X3),     # need_weights: their mean
+     _MHA_PROJECTIONS + _MHA_ATTENTION_OUT + ["reshape", "mean"]),
+    (nn.TransformerEncoderLayer(8, 2, 16).eval(), X3, _ENCODER_LAYER_OPS),
+    (_quiet(nn.TransformerEncoder, nn.TransformerEncoderLayer(8, 2, 16), 1).eval(), X3,
+     _ENCODER_LAYER_OPS),
 ]
 
 
@@ -263,7 +303,9 @@ def test_the_catalogue_covers_every_computing_layer():
 
 def test_registered_lists_every_op_with_its_variants():
     registered = ops.registered()
-    assert set(registered) >= {op for _, op in F_CALLS.values()} | {"flatten", "unflatten"}
+    reached = {name for _, op in F_CALLS.values()
+               for name in (op if isinstance(op, list) else [op])}
+    assert set(registered) >= reached | {"flatten", "unflatten"}
     assert registered["linear"] == ["numba_gemm", "blas"]
     assert registered["max_pool2d"] == ["separable", "direct"]
     assert registered["relu"] == ["default"]

@@ -14,3 +14,6 @@ from ._resample import *        # noqa: F401,F403
 from ._shuffle import *         # noqa: F401,F403
 from ._encoding import *         # noqa: F401,F403
 from ._conv_transpose import *  # noqa: F401,F403
+from ._attention import *       # noqa: F401,F403
+from ._embedding import *       # noqa: F401,F403
+from ._multi_head_attention import *  # noqa: F401,F403

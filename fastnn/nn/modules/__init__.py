@@ -11,3 +11,6 @@ from .dropout import *         # noqa: F401,F403
 from .activation import *      # noqa: F401,F403
 from .upsampling import *      # noqa: F401,F403
 from .pixelshuffle import *    # noqa: F401,F403
+from .embedding import *       # noqa: F401,F403
+from .attention import *       # noqa: F401,F403
+from .transformer import *     # noqa: F401,F403

@@ -1,0 +1,66 @@
+"""A float32 exp that LLVM vectorises, for softmax-like loops over x - max(x) <= 0.
+
+``math.exp`` on float32 is a call to libm's expf per element, which no loop around it can
+vectorise. `exp_nonpositive` is Cephes' expf written as plain arithmetic: round x / ln 2 to
+an integer n, a degree-7 polynomial for e**r on the remainder r (|r| <= ln 2 / 2), times
+2**n built from its exponent bits (`_pow2`). Its error is within 3 ulp of the exact value
+over [-87, 0]; below -87 it returns 0 (the exact values there are below float32's normal
+range); -inf gives 0 and NaN gives NaN, as expf.
+`benchmarks/` times the attention kernel that uses it against torch.
+"""
+import math
+
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic, overload
+
+from ._target import njit
+
+_LOWEST = np.float32(-87.0)
+_LOG2E = np.float32(1.4426950408889634)
+_LN2_HI = np.float32(0.693359375)
+_LN2_LO = np.float32(-2.12194440e-4)
+
+
+@intrinsic
+def _pow2(typingctx, n):
+    """2**n for a float32 `n` holding an integer in [-126, 127] (its exponent bits)."""
+    if n != types.float32:
+        return None
+
+    def codegen(context, builder, signature, args):
+        i32 = ir.IntType(32)
+        k = builder.fptosi(args[0], i32)
+        bits = builder.shl(builder.add(k, ir.Constant(i32, 127)), ir.Constant(i32, 23))
+        return builder.bitcast(bits, ir.FloatType())
+    return types.float32(types.float32), codegen
+
+
+@njit(inline="always", fastmath={"contract", "nsz", "arcp"})
+def exp_nonpositive(x):
+    """exp(x) for a float32 x <= 0 (or -inf, or NaN)."""
+    xc = x if x >= _LOWEST else _LOWEST
+    n = np.floor(xc * _LOG2E + np.float32(0.5))
+    r = xc - n * _LN2_HI - n * _LN2_LO
+    p = np.float32(1.9875691500e-4)
+    p = p * r + np.float32(1.3981999507e-3)
+    p = p * r + np.float32(8.3334519073e-3)
+    p = p * r + np.float32(4.1665795894e-2)
+    p = p * r + np.float32(1.6666665459e-1)
+    p = p * r + np.float32(5.0000001201e-1)
+    p = p * r * r + r + np.float32(1.0)
+    y = p * _pow2(n)
+    return y if x >= _LOWEST else (np.float32(0.0) if x < _LOWEST else x)
+
+
+def exp_shifted(x, shift):
+    """exp(x - shift) for x <= shift: `exp_nonpositive` in float32, libm's exp in
+    float64."""
+
+
+@overload(exp_shifted, inline="always")
+def _exp_shifted_for(x, shift):
+    if x == types.float32:
+        return lambda x, shift: exp_nonpositive(x - shift)
+    return lambda x, shift: math.exp(x - shift)
