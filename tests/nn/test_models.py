@@ -150,6 +150,12 @@ def test_resnet18_entry_count_matches_torchvision_documentation():
         == 11_689_512
 
 
+def test_the_example_resnet_has_torchvisions_keys():
+    # examples/resnet.py (the README's plain-PyTorch ResNet-18) loads torchvision's files too
+    from fastnn.examples import resnet
+    assert keys_and_shapes(resnet.build().state_dict()) == torchvision_keys("resnet18")
+
+
 def test_num_classes_and_architecture_arguments(twin, torch):
     model = models.resnet18(num_classes=10).eval()
     assert model.fc.weight.shape == (10, 512)
