@@ -156,3 +156,13 @@ def test_bench_plot_into_a_missing_folder_says_so_before_timing(tmp_path, capsys
     target = tmp_path / "missing" / "p.png"
     assert main(["bench", "--only", "linear 1x4096", "--plot", str(target)]) == 2
     assert f"the folder {target.parent} does not exist" in capsys.readouterr().err
+
+
+def test_zoo_cases_time_the_same_model_on_both_sides(torch):
+    labels = [case.label for case in _bench.CASES if case.family == "models"]
+    assert "model convnext_tiny batch 1 224x224" in labels and "model unet batch 1 224x224" \
+        in labels
+    workload = _bench._zoo("squeezenet1_1", size=32)(np.float32)   # the makers, small
+    ours, theirs = workload.call()(), workload.torch_call()
+    np.testing.assert_allclose(np.asarray(ours), theirs.numpy(), rtol=1e-4, atol=1e-5)
+    assert np.abs(theirs.numpy()).max() > 0
