@@ -5,6 +5,8 @@ submodule names, so the models that use them keep torchvision's state_dict keys.
 Like every file of this package, it is torch code with fastnn's imports: the tests run the
 same text under torch (`fastnn.models._torch_twin`).
 """
+import os
+
 import fastnn as torch
 import fastnn.nn as nn
 
@@ -119,5 +121,16 @@ def load_weights(model, weights):
     """Load the checkpoint file at `weights` (a state_dict saved by torch or fastnn) into
     `model`, every key matching; return the model."""
     if weights is not None:
-        model.load_state_dict(torch.load(weights, map_location="cpu"))
+        model.load_state_dict(torch.load(checkpoint_path(weights), map_location="cpu"))
     return model
+
+
+def checkpoint_path(weights):
+    """`weights` as a file to load: a path or a file object, not one of torchvision's
+    weight names, which name files torchvision would download."""
+    if isinstance(weights, str) and not os.path.exists(weights) and (
+            weights == "DEFAULT" or weights.startswith("IMAGENET")):
+        raise ValueError(f"weights={weights!r} names torchvision's published weights, which "
+                         "this package does not download: pass the path of the checkpoint "
+                         "file instead")
+    return weights

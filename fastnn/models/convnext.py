@@ -111,26 +111,26 @@ def _convnext(block_setting, stochastic_depth_prob, weights, **kwargs):
     return load_weights(model, weights)
 
 
-def convnext_tiny(*, weights=None, **kwargs):
+def convnext_tiny(*, weights=None, progress=True, **kwargs):
     """ConvNeXt-Tiny; `weights`: a checkpoint file (torchvision's convnext_tiny)."""
     setting = [CNBlockConfig(96, 192, 3), CNBlockConfig(192, 384, 3), CNBlockConfig(384, 768, 9),
                CNBlockConfig(768, None, 3)]
     return _convnext(setting, kwargs.pop("stochastic_depth_prob", 0.1), weights, **kwargs)
 
 
-def convnext_small(*, weights=None, **kwargs):
+def convnext_small(*, weights=None, progress=True, **kwargs):
     setting = [CNBlockConfig(96, 192, 3), CNBlockConfig(192, 384, 3),
                CNBlockConfig(384, 768, 27), CNBlockConfig(768, None, 3)]
     return _convnext(setting, kwargs.pop("stochastic_depth_prob", 0.4), weights, **kwargs)
 
 
-def convnext_base(*, weights=None, **kwargs):
+def convnext_base(*, weights=None, progress=True, **kwargs):
     setting = [CNBlockConfig(128, 256, 3), CNBlockConfig(256, 512, 3),
                CNBlockConfig(512, 1024, 27), CNBlockConfig(1024, None, 3)]
     return _convnext(setting, kwargs.pop("stochastic_depth_prob", 0.5), weights, **kwargs)
 
 
-def convnext_large(*, weights=None, **kwargs):
+def convnext_large(*, weights=None, progress=True, **kwargs):
     setting = [CNBlockConfig(192, 384, 3), CNBlockConfig(384, 768, 3),
                CNBlockConfig(768, 1536, 27), CNBlockConfig(1536, None, 3)]
     return _convnext(setting, kwargs.pop("stochastic_depth_prob", 0.5), weights, **kwargs)

@@ -11,6 +11,8 @@ import fastnn as torch
 import fastnn.nn as nn
 import fastnn.nn.functional as F
 
+from ._layers import checkpoint_path
+
 __all__ = ["DenseNet", "densenet121", "densenet161", "densenet169", "densenet201"]
 
 
@@ -115,7 +117,7 @@ _OLD_KEY = re.compile(
 def load_weights(model, weights):
     """Load the checkpoint at `weights` into `model`, renaming the old layout's keys."""
     if weights is not None:
-        state_dict = torch.load(weights, map_location="cpu")
+        state_dict = torch.load(checkpoint_path(weights), map_location="cpu")
         renamed = OrderedDict()
         for key, value in state_dict.items():
             match = _OLD_KEY.match(key)
@@ -129,18 +131,18 @@ def _densenet(growth_rate, block_config, num_init_features, weights, **kwargs):
                         weights)
 
 
-def densenet121(*, weights=None, **kwargs):
+def densenet121(*, weights=None, progress=True, **kwargs):
     """DenseNet-121; `weights`: a checkpoint file (torchvision's densenet121)."""
     return _densenet(32, (6, 12, 24, 16), 64, weights, **kwargs)
 
 
-def densenet161(*, weights=None, **kwargs):
+def densenet161(*, weights=None, progress=True, **kwargs):
     return _densenet(48, (6, 12, 36, 24), 96, weights, **kwargs)
 
 
-def densenet169(*, weights=None, **kwargs):
+def densenet169(*, weights=None, progress=True, **kwargs):
     return _densenet(32, (6, 12, 32, 32), 64, weights, **kwargs)
 
 
-def densenet201(*, weights=None, **kwargs):
+def densenet201(*, weights=None, progress=True, **kwargs):
     return _densenet(32, (6, 12, 48, 32), 64, weights, **kwargs)

@@ -142,34 +142,34 @@ def _efficientnet_b(index, weights, **kwargs):
     return load_weights(model, weights)
 
 
-def efficientnet_b0(*, weights=None, **kwargs):
+def efficientnet_b0(*, weights=None, progress=True, **kwargs):
     """EfficientNet-B0; `weights`: a checkpoint file (torchvision's efficientnet_b0)."""
     return _efficientnet_b(0, weights, **kwargs)
 
 
-def efficientnet_b1(*, weights=None, **kwargs):
+def efficientnet_b1(*, weights=None, progress=True, **kwargs):
     return _efficientnet_b(1, weights, **kwargs)
 
 
-def efficientnet_b2(*, weights=None, **kwargs):
+def efficientnet_b2(*, weights=None, progress=True, **kwargs):
     return _efficientnet_b(2, weights, **kwargs)
 
 
-def efficientnet_b3(*, weights=None, **kwargs):
+def efficientnet_b3(*, weights=None, progress=True, **kwargs):
     return _efficientnet_b(3, weights, **kwargs)
 
 
-def efficientnet_b4(*, weights=None, **kwargs):
+def efficientnet_b4(*, weights=None, progress=True, **kwargs):
     return _efficientnet_b(4, weights, **kwargs)
 
 
-def efficientnet_b5(*, weights=None, **kwargs):
+def efficientnet_b5(*, weights=None, progress=True, **kwargs):
     return _efficientnet_b(5, weights, **kwargs)
 
 
-def efficientnet_b6(*, weights=None, **kwargs):
+def efficientnet_b6(*, weights=None, progress=True, **kwargs):
     return _efficientnet_b(6, weights, **kwargs)
 
 
-def efficientnet_b7(*, weights=None, **kwargs):
+def efficientnet_b7(*, weights=None, progress=True, **kwargs):
     return _efficientnet_b(7, weights, **kwargs)

@@ -92,6 +92,6 @@ class MobileNetV2(nn.Module):
         return self.classifier(torch.flatten(x, 1))
 
 
-def mobilenet_v2(*, weights=None, **kwargs):
+def mobilenet_v2(*, weights=None, progress=True, **kwargs):
     """MobileNetV2; `weights`: a checkpoint file (torchvision's mobilenet_v2)."""
     return load_weights(MobileNetV2(**kwargs), weights)

@@ -164,10 +164,10 @@ def _mobilenet_v3(arch, weights, width_mult=1.0, reduced_tail=False, dilated=Fal
     return load_weights(MobileNetV3(setting, last_channel, **kwargs), weights)
 
 
-def mobilenet_v3_large(*, weights=None, **kwargs):
+def mobilenet_v3_large(*, weights=None, progress=True, **kwargs):
     """MobileNetV3-Large; `weights`: a checkpoint file (torchvision's mobilenet_v3_large)."""
     return _mobilenet_v3("mobilenet_v3_large", weights, **kwargs)
 
 
-def mobilenet_v3_small(*, weights=None, **kwargs):
+def mobilenet_v3_small(*, weights=None, progress=True, **kwargs):
     return _mobilenet_v3("mobilenet_v3_small", weights, **kwargs)

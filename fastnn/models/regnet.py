@@ -166,26 +166,26 @@ def _regnet(block_params, weights, **kwargs):
     return load_weights(RegNet(block_params, norm_layer=norm_layer, **kwargs), weights)
 
 
-def regnet_y_400mf(*, weights=None, **kwargs):
+def regnet_y_400mf(*, weights=None, progress=True, **kwargs):
     """RegNetY-400MF; `weights`: a checkpoint file (torchvision's regnet_y_400mf)."""
     params = BlockParams.from_init_params(depth=16, w_0=48, w_a=27.89, w_m=2.09, group_width=8,
                                           se_ratio=0.25, **kwargs)
     return _regnet(params, weights, **kwargs)
 
 
-def regnet_y_800mf(*, weights=None, **kwargs):
+def regnet_y_800mf(*, weights=None, progress=True, **kwargs):
     params = BlockParams.from_init_params(depth=14, w_0=56, w_a=38.84, w_m=2.4, group_width=16,
                                           se_ratio=0.25, **kwargs)
     return _regnet(params, weights, **kwargs)
 
 
-def regnet_x_400mf(*, weights=None, **kwargs):
+def regnet_x_400mf(*, weights=None, progress=True, **kwargs):
     params = BlockParams.from_init_params(depth=22, w_0=24, w_a=24.48, w_m=2.54, group_width=16,
                                           **kwargs)
     return _regnet(params, weights, **kwargs)
 
 
-def regnet_x_800mf(*, weights=None, **kwargs):
+def regnet_x_800mf(*, weights=None, progress=True, **kwargs):
     params = BlockParams.from_init_params(depth=16, w_0=56, w_a=35.73, w_m=2.28, group_width=16,
                                           **kwargs)
     return _regnet(params, weights, **kwargs)

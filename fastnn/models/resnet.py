@@ -152,47 +152,47 @@ def _resnet(block, layers, weights, **kwargs):
     return load_weights(ResNet(block, layers, **kwargs), weights)
 
 
-def resnet18(*, weights=None, **kwargs):
+def resnet18(*, weights=None, progress=True, **kwargs):
     """ResNet-18; `weights`: a checkpoint file (torchvision"s ``resnet18-*.pth`` loads)."""
     return _resnet(BasicBlock, [2, 2, 2, 2], weights, **kwargs)
 
 
-def resnet34(*, weights=None, **kwargs):
+def resnet34(*, weights=None, progress=True, **kwargs):
     return _resnet(BasicBlock, [3, 4, 6, 3], weights, **kwargs)
 
 
-def resnet50(*, weights=None, **kwargs):
+def resnet50(*, weights=None, progress=True, **kwargs):
     return _resnet(Bottleneck, [3, 4, 6, 3], weights, **kwargs)
 
 
-def resnet101(*, weights=None, **kwargs):
+def resnet101(*, weights=None, progress=True, **kwargs):
     return _resnet(Bottleneck, [3, 4, 23, 3], weights, **kwargs)
 
 
-def resnet152(*, weights=None, **kwargs):
+def resnet152(*, weights=None, progress=True, **kwargs):
     return _resnet(Bottleneck, [3, 8, 36, 3], weights, **kwargs)
 
 
-def resnext50_32x4d(*, weights=None, **kwargs):
+def resnext50_32x4d(*, weights=None, progress=True, **kwargs):
     return _resnet(Bottleneck, [3, 4, 6, 3], weights,
                    **override(kwargs, groups=32, width_per_group=4))
 
 
-def resnext101_32x8d(*, weights=None, **kwargs):
+def resnext101_32x8d(*, weights=None, progress=True, **kwargs):
     return _resnet(Bottleneck, [3, 4, 23, 3], weights,
                    **override(kwargs, groups=32, width_per_group=8))
 
 
-def resnext101_64x4d(*, weights=None, **kwargs):
+def resnext101_64x4d(*, weights=None, progress=True, **kwargs):
     return _resnet(Bottleneck, [3, 4, 23, 3], weights,
                    **override(kwargs, groups=64, width_per_group=4))
 
 
-def wide_resnet50_2(*, weights=None, **kwargs):
+def wide_resnet50_2(*, weights=None, progress=True, **kwargs):
     return _resnet(Bottleneck, [3, 4, 6, 3], weights,
                    **override(kwargs, width_per_group=128))
 
 
-def wide_resnet101_2(*, weights=None, **kwargs):
+def wide_resnet101_2(*, weights=None, progress=True, **kwargs):
     return _resnet(Bottleneck, [3, 4, 23, 3], weights,
                    **override(kwargs, width_per_group=128))

@@ -94,18 +94,18 @@ def _shufflenetv2(weights, stages_out_channels, **kwargs):
     return load_weights(ShuffleNetV2([4, 8, 4], stages_out_channels, **kwargs), weights)
 
 
-def shufflenet_v2_x0_5(*, weights=None, **kwargs):
+def shufflenet_v2_x0_5(*, weights=None, progress=True, **kwargs):
     return _shufflenetv2(weights, [24, 48, 96, 192, 1024], **kwargs)
 
 
-def shufflenet_v2_x1_0(*, weights=None, **kwargs):
+def shufflenet_v2_x1_0(*, weights=None, progress=True, **kwargs):
     """ShuffleNetV2 x1.0; `weights`: a checkpoint file (torchvision's shufflenet_v2_x1_0)."""
     return _shufflenetv2(weights, [24, 116, 232, 464, 1024], **kwargs)
 
 
-def shufflenet_v2_x1_5(*, weights=None, **kwargs):
+def shufflenet_v2_x1_5(*, weights=None, progress=True, **kwargs):
     return _shufflenetv2(weights, [24, 176, 352, 704, 1024], **kwargs)
 
 
-def shufflenet_v2_x2_0(*, weights=None, **kwargs):
+def shufflenet_v2_x2_0(*, weights=None, progress=True, **kwargs):
     return _shufflenetv2(weights, [24, 244, 488, 976, 2048], **kwargs)

@@ -71,10 +71,10 @@ class SqueezeNet(nn.Module):
         return torch.flatten(self.classifier(self.features(x)), 1)
 
 
-def squeezenet1_0(*, weights=None, **kwargs):
+def squeezenet1_0(*, weights=None, progress=True, **kwargs):
     return load_weights(SqueezeNet("1_0", **kwargs), weights)
 
 
-def squeezenet1_1(*, weights=None, **kwargs):
+def squeezenet1_1(*, weights=None, progress=True, **kwargs):
     """SqueezeNet 1.1; `weights`: a checkpoint file (torchvision's squeezenet1_1)."""
     return load_weights(SqueezeNet("1_1", **kwargs), weights)

@@ -109,7 +109,7 @@ class UNet(nn.Module):
         return self.outc(x)
 
 
-def unet(*, weights=None, **kwargs):
+def unet(*, weights=None, progress=True, **kwargs):
     """U-Net; keyword arguments as `UNet` (in_channels=3, num_classes=2, bilinear=True,
     base_channels=64); `weights`: a checkpoint file of this layout."""
     return load_weights(UNet(**kwargs), weights)

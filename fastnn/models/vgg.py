@@ -70,34 +70,34 @@ def _vgg(config, batch_norm, weights, **kwargs):
     return load_weights(model, weights)
 
 
-def vgg11(*, weights=None, **kwargs):
+def vgg11(*, weights=None, progress=True, **kwargs):
     return _vgg("A", False, weights, **kwargs)
 
 
-def vgg11_bn(*, weights=None, **kwargs):
+def vgg11_bn(*, weights=None, progress=True, **kwargs):
     return _vgg("A", True, weights, **kwargs)
 
 
-def vgg13(*, weights=None, **kwargs):
+def vgg13(*, weights=None, progress=True, **kwargs):
     return _vgg("B", False, weights, **kwargs)
 
 
-def vgg13_bn(*, weights=None, **kwargs):
+def vgg13_bn(*, weights=None, progress=True, **kwargs):
     return _vgg("B", True, weights, **kwargs)
 
 
-def vgg16(*, weights=None, **kwargs):
+def vgg16(*, weights=None, progress=True, **kwargs):
     return _vgg("D", False, weights, **kwargs)
 
 
-def vgg16_bn(*, weights=None, **kwargs):
+def vgg16_bn(*, weights=None, progress=True, **kwargs):
     """VGG-16 with BatchNorm; `weights`: a checkpoint file (torchvision's vgg16_bn)."""
     return _vgg("D", True, weights, **kwargs)
 
 
-def vgg19(*, weights=None, **kwargs):
+def vgg19(*, weights=None, progress=True, **kwargs):
     return _vgg("E", False, weights, **kwargs)
 
 
-def vgg19_bn(*, weights=None, **kwargs):
+def vgg19_bn(*, weights=None, progress=True, **kwargs):
     return _vgg("E", True, weights, **kwargs)

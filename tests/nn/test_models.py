@@ -193,6 +193,14 @@ def test_weights_must_match_every_key(tmp_path):
         models.squeezenet1_1(weights=str(path))
 
 
+def test_torchvision_weight_names_are_refused_with_the_way_out():
+    # torchvision would download these; a file path is what loads here
+    for name in ("DEFAULT", "IMAGENET1K_V1"):
+        with pytest.raises(ValueError, match="pass the path of the checkpoint file"):
+            models.squeezenet1_1(weights=name, progress=False)
+    assert models.squeezenet1_1(weights=None, progress=False).classifier[1].out_channels == 1000
+
+
 def test_densenet_loads_torchvisions_old_key_layout(tmp_path):
     # torchvision's published DenseNet files predate BatchNorm's num_batches_tracked and
     # name 'denselayer1.norm1.weight' as 'denselayer1.norm.1.weight'
