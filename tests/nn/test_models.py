@@ -237,3 +237,21 @@ def test_stochastic_depth_drops_rows_while_training(twin, torch):
         from torch_compare import raises_like
         raises_like(lambda: twin._layers.stochastic_depth(torch.ones(2), p, mode),
                     lambda: stochastic_depth(x, p, mode))
+
+
+def test_unet_with_transposed_convolutions(twin, torch, tmp_path):
+    if not hasattr(fastnn.nn, "ConvTranspose2d"):
+        with pytest.raises(NotImplementedError, match="needs nn.ConvTranspose2d"):
+            models.unet(bilinear=False)
+        return
+    torch.manual_seed(0)
+    reference = torch_reference(torch, twin, "unet", dict(bilinear=False, base_channels=8), 19)
+    path = tmp_path / "unet.pth"
+    torch.save(reference.state_dict(), path)
+    ours = models.unet(weights=str(path), bilinear=False, base_channels=8).eval()
+    assert "up1.up.weight" in ours.state_dict()
+    x = torch.randn(1, 3, 19, 19)
+    with torch.no_grad():
+        expected = reference(x).numpy()
+    np.testing.assert_allclose(np.asarray(ours(fastnn.from_numpy(x.numpy()))), expected,
+                               rtol=1e-4, atol=1e-4 * np.abs(expected).max())
