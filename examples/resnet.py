@@ -1,4 +1,6 @@
-"""ResNet-18 (He et al. 2015) in plain PyTorch idiom, laid out like torchvision's."""
+"""ResNet-18 (He et al. 2015) in plain PyTorch idiom, laid out like torchvision's: the same
+state_dict keys and shapes, so torchvision's ResNet-18 checkpoints load (`fastnn.models.resnet18`
+is torchvision's whole family)."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -38,10 +40,11 @@ class ResNet(nn.Module):
         self.bn1 = nn.BatchNorm2d(64)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
-        self.layers = nn.ModuleList([
-            self._make_layer(planes, blocks, stride)
-            for planes, blocks, stride in zip((64, 128, 256, 512), layers, (1, 2, 2, 2))
-        ])
+        # torchvision's names (layer1 .. layer4), so its ResNet-18 checkpoints load
+        self.layer1 = self._make_layer(64, layers[0], 1)
+        self.layer2 = self._make_layer(128, layers[1], 2)
+        self.layer3 = self._make_layer(256, layers[2], 2)
+        self.layer4 = self._make_layer(512, layers[3], 2)
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(512 * BasicBlock.expansion, num_classes)
         self.apply(self._init_weights)
@@ -62,7 +65,7 @@ class ResNet(nn.Module):
 
     def forward(self, x):
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        for layer in self.layers:
+        for layer in (self.layer1, self.layer2, self.layer3, self.layer4):
             x = layer(x)
         x = self.avgpool(x)
         x = torch.flatten(x, 1)

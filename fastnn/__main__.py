@@ -11,9 +11,11 @@ def build_parser():
     commands.add_parser("info", help="versions, threading layer, threads, CPU, kernel cache, "
                                     "tuning file")
     demo = commands.add_parser(
-        "demo", help="ResNet-18 inference on synthetic images with a per-layer timing table",
-        description="Build ResNet-18 (seeded random weights or --weights), run batched "
-                    "inference on synthetic images and print a per-layer timing table. The "
+        "demo", help="ResNet-18 (or --model NAME) inference on synthetic images with a "
+                     "per-layer timing table",
+        description="Build ResNet-18 or another model of fastnn.models (--model; seeded "
+                    "random weights or --weights), run batched inference on synthetic "
+                    "images and print a per-layer timing table. The "
                     "first run compiles the kernels (progress is shown); later runs reuse "
                     "Numba's on-disk cache.")
     from . import _demo

@@ -203,6 +203,39 @@ def _torch_model_call(name, model, x):
     return call
 
 
+def _zoo(name, size=224):
+    """A `fastnn.models` model at batch 1; torch runs the same source (its torch twin)
+    with fastnn's weights."""
+    def make(dtype):
+        from fastnn import models
+        fastnn.manual_seed(0)
+        model = models.get_model(name).eval()
+        if dtype == np.float64:
+            model.double()
+        x = np.random.default_rng(0).standard_normal((1, 3, size, size)).astype(dtype)
+        return Workload(None, (lambda: model(x),), {}, _torch_zoo_call(name, model, x),
+                        model=model, model_input=x)
+    return make
+
+
+def _torch_zoo_call(name, model, x):
+    from fastnn.models import _torch_twin
+    torch = _torch()
+    if torch is None:
+        return None
+    with torch.device("meta"):                  # no initialisation: the weights are fastnn's
+        reference = _torch_twin.load().get_model(name)
+    reference = reference.to_empty(device="cpu").to(torch.from_numpy(x).dtype).eval()
+    reference.load_state_dict({key: torch.from_numpy(np.array(value))
+                               for key, value in model.state_dict().items()})
+    tx = torch.from_numpy(x)
+
+    def call():
+        with torch.no_grad():
+            return reference(tx)
+    return call
+
+
 def _resample(op, shape, *args, **kwargs):
     """F.<op>(x, *args, **kwargs) on a seeded input; work = bytes read and written."""
     def make(dtype):
@@ -403,7 +436,11 @@ CASES = [
     Case("model", "ResNet-18 batch 1 224x224", _model("resnet", batch_size=1), None),
     Case("model", "ResNet-18 batch 1 224x224, optimized",
          _model("resnet", optimized=True, batch_size=1), None),
-]
+    # fastnn.models at batch 1, 224x224 (ResNet-18 is the example model above)
+] + [Case("model", f"{name} batch 1 224x224", _zoo(name), None) for name in (
+    "resnet50", "resnext50_32x4d", "wide_resnet50_2", "vgg16_bn", "mobilenet_v2",
+    "squeezenet1_1", "densenet121", "shufflenet_v2_x1_0", "mobilenet_v3_large",
+    "efficientnet_b0", "regnet_y_400mf", "convnext_tiny", "unet")]
 
 
 def find_case(label):

@@ -1,5 +1,6 @@
-"""`python -m fastnn demo`: ResNet-18 inference, compiled by
-`fastnn.optimize_for_inference`, with a per-layer timing table.
+"""`python -m fastnn demo`: inference with a model of `fastnn.models` (ResNet-18 unless
+``--model`` names another), compiled by `fastnn.optimize_for_inference`, with a per-layer
+timing table.
 
 The compiled model runs a graph of fused ops (BatchNorm folded, relu and the residual
 additions in the convolutions), so a layer of the table is a node of that graph, named by
@@ -38,9 +39,15 @@ def add_arguments(parser):
                         help="timed batches after the warm-up batch (3)")
     parser.add_argument("--threads", type=positive_int, default=None,
                         help="kernel threads (default: all cores)")
+    parser.add_argument("--model", metavar="NAME", default="resnet18",
+                        help="a model of fastnn.models, by torchvision's name (resnet18); "
+                             "--list-models shows them")
+    parser.add_argument("--list-models", action="store_true",
+                        help="print the models --model accepts and exit")
     parser.add_argument("--weights", metavar="PATH", default=None,
-                        help="a ResNet-18 checkpoint (.pt, .safetensors or .npz state_dict);"
-                             " default: seeded random weights")
+                        help="a state_dict of that model, e.g. torchvision's checkpoint "
+                             "(.pt/.pth in torch's zip format, .safetensors or .npz); default: "
+                             "seeded random weights")
     parser.add_argument("--seed", type=int, default=0, help="seed for weights and images (0)")
 
 
@@ -164,23 +171,35 @@ class WarmupProgress:
         self.stream.flush()
 
 
+# how the table's title names the models people know by a written name
+TITLES = {"resnet18": "ResNet-18", "resnet34": "ResNet-34", "resnet50": "ResNet-50",
+          "resnet101": "ResNet-101", "resnet152": "ResNet-152", "vgg16_bn": "VGG-16 (BN)",
+          "mobilenet_v2": "MobileNetV2", "mobilenet_v3_large": "MobileNetV3-Large",
+          "efficientnet_b0": "EfficientNet-B0", "densenet121": "DenseNet-121",
+          "convnext_tiny": "ConvNeXt-Tiny", "unet": "U-Net"}
+
+
 def run(args, stream=None):
     stream = stream or sys.stdout  # looked up per call: tests swap sys.stdout
-    from fastnn.examples import resnet
+    from fastnn import models
 
+    if getattr(args, "list_models", False):
+        print("\n".join(models.list_models()), file=stream)
+        return 0
+    name = getattr(args, "model", "resnet18")
+    if name not in models.BUILDERS:
+        print(f"python -m fastnn demo: unknown model {name!r}; "
+              f"--list-models shows the {len(models.BUILDERS)} models", file=sys.stderr)
+        return 2
     if args.threads is not None:
         fastnn.set_num_threads(args.threads)
     fastnn.manual_seed(args.seed)
-    model = resnet.build()
-    if args.weights:
-        model.load_state_dict(fastnn.load(args.weights))
-        source = args.weights
-    else:
-        source = f"seeded random weights (seed {args.seed})"
+    model = models.get_model(name, weights=args.weights)
+    source = args.weights or f"seeded random weights (seed {args.seed})"
     model = fastnn.optimize_for_inference(model)   # eval mode, BatchNorm folded, fused
     images = fastnn.randn(args.batch_size, 3, args.image_size, args.image_size)
 
-    print(f"ResNet-18, {source}", file=stream)
+    print(f"{TITLES.get(name, name)}, {source}", file=stream)
     print(f"batch {args.batch_size} x 3 x {args.image_size} x {args.image_size}, float32, "
           f"{fastnn.get_num_threads()} threads", file=stream)
 
@@ -220,8 +239,13 @@ def run(args, stream=None):
     total = statistics.median(totals)
     print(f"\nlatency per batch: {total * 1e3:.1f} ms (median of {args.iterations}); "
           f"{args.batch_size / total:.1f} images/s", file=stream)
-    print(f"top-1 classes of the first images: "
-          f"{np.asarray(logits).argmax(axis=1)[:8].tolist()}", file=stream)
+    logits = np.asarray(logits)
+    if logits.ndim == 2:
+        print(f"top-1 classes of the first images: {logits.argmax(axis=1)[:8].tolist()}",
+              file=stream)
+    else:                                           # a segmentation map
+        print(f"output {tuple(logits.shape)}; classes present in the first image's map: "
+              f"{np.unique(logits[0].argmax(axis=0)).tolist()}", file=stream)
     return 0
 
 

@@ -59,7 +59,7 @@ def test_resnet18_compiles_to_twenty_fused_convolutions(torch, resnet):
     assert kinds.count(("activation", "residual")) == 8      # the blocks' last convolution
     assert kinds.count(()) == 3               # second convolutions the shortcut adds to
     text = str(graph)
-    assert "residual=conv2d_6, activation='relu')  # layers.1.0.downsample.0" in text
+    assert "residual=conv2d_6, activation='relu')  # layer2.0.downsample.0" in text
     got = compiled(x)
     assert_close(got, resnet(x))
     expected = _bench._torch_model_call("resnet", resnet, x)().numpy()
@@ -171,7 +171,7 @@ def test_load_state_dict_refolds_and_the_original_is_untouched(resnet):
     for key, value in resnet.state_dict().items():
         np.testing.assert_array_equal(value, before[key])
     assert not resnet.training and resnet._forward_hooks == hooks
-    assert resnet.layers[0][0].conv1.weight.flags.writeable
+    assert resnet.layer1[0].conv1.weight.flags.writeable
     with pytest.raises(RuntimeError, match="Missing key"):
         compiled.load_state_dict({})
 

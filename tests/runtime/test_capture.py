@@ -89,7 +89,7 @@ def test_resnet18_is_captured_whole():
                              "add": 8, "adaptive_avg_pool2d": 1, "flatten": 1, "linear": 1}
     assert graph.node("relu").args[1] is True           # nn.ReLU(inplace=True), in place
     assert {n.module for n in graph.nodes if n.op == "add"} == {
-        f"layers.{i}.{j}" for i in range(4) for j in range(2)}
+        f"layer{i}.{j}" for i in range(1, 5) for j in range(2)}
     assert len(graph.constants) == 20 + 20 * 4 + 2
     np.testing.assert_array_equal(Program(graph)(x), result)
 

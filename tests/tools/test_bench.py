@@ -203,3 +203,13 @@ def test_onnxruntime_runs_the_exported_twin(torch):
         expected = twin(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(session.run(None, {"x": x})[0], expected, rtol=1e-5,
                                atol=1e-6)
+
+
+def test_zoo_cases_time_the_same_model_on_both_sides(torch):
+    labels = [case.label for case in _bench.CASES if case.family == "models"]
+    assert "model convnext_tiny batch 1 224x224" in labels and "model unet batch 1 224x224" \
+        in labels
+    workload = _bench._zoo("squeezenet1_1", size=32)(np.float32)   # the makers, small
+    ours, theirs = workload.call()(), workload.torch_call()
+    np.testing.assert_allclose(np.asarray(ours), theirs.numpy(), rtol=1e-4, atol=1e-5)
+    assert np.abs(theirs.numpy()).max() > 0

@@ -25,7 +25,7 @@ def test_demo_prints_layer_table_and_throughput(capsys):
     assert re.search(r"first batch \((compiled \d+ kernels?|kernels loaded, nothing "
                      r"compiled)\): [\d.]+ s", out)
     # a row per node of the compiled graph: BatchNorm folded, relu and + fused
-    for row in ("conv1 ", "layers.0.0.conv1", "layers.3.1.conv2", "avgpool", "fc ",
+    for row in ("conv1 ", "layer1.0.conv1", "layer4.1.conv2", "avgpool", "fc ",
                 "(between layers)", "conv2d+relu", "conv2d+add+relu"):
         assert row in out
     assert "bn1" not in out and "BatchNorm2d" not in out
@@ -40,6 +40,26 @@ def test_demo_loads_weights(tmp_path, capsys):
     fastnn.save(resnet.build().state_dict(), path)
     assert main(QUICK + ["--weights", str(path)]) == 0
     assert f"ResNet-18, {path}" in capsys.readouterr().out
+
+
+def test_demo_runs_another_zoo_model_with_its_weights(tmp_path, capsys):
+    from fastnn import models
+    fastnn.manual_seed(3)
+    path = tmp_path / "mobilenet_v2.pt"
+    fastnn.save(models.mobilenet_v2().state_dict(), path)
+    args = ["demo", "--batch-size", "1", "--image-size", "32", "--iterations", "1"]
+    assert main(args + ["--model", "mobilenet_v2", "--weights", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"MobileNetV2, {path}" in out
+    assert "features.1.conv.0.0" in out and "top-1 classes" in out
+
+
+def test_demo_lists_the_models_and_refuses_an_unknown_one(capsys):
+    assert main(["demo", "--list-models"]) == 0
+    names = capsys.readouterr().out.split()
+    assert "resnet18" in names and "convnext_tiny" in names and "unet" in names
+    assert main(["demo", "--model", "resnet19"]) == 2
+    assert "unknown model 'resnet19'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("bad", [["--batch-size", "0"], ["--iterations", "-1"],
@@ -120,7 +140,7 @@ def test_demo_says_compiling_only_for_the_layers_that_compiled(monkeypatch, capl
         _demo.run(_quick_args(), stream=out)
     lines = out.getvalue().splitlines()
     assert [line for line in lines if "compiling" in line] == [
-        "  compiling kernels: layer 4/44 maxpool"]
+        "  compiling kernels: layer 4/52 maxpool"]   # torchvision's ResNet-18: 52 leaf modules
     assert any(line.startswith("first batch (compiled 1 kernel): ") for line in lines)
     assert "\r" not in out.getvalue()
     assert caplog.records == []                   # the demo reports, not the logger
@@ -135,7 +155,7 @@ def test_demo_on_a_terminal_with_everything_loaded_says_loading():
     out = Terminal()
     _demo.run(_quick_args(), stream=out)
     text = out.getvalue()
-    assert "\r  loading kernels: layer 1/44 conv1" in text
+    assert "\r  loading kernels: layer 1/52 conv1" in text
     assert "compiling" not in text
     assert "first batch (kernels loaded, nothing compiled): " in text
 
