@@ -10,3 +10,5 @@ from ._dropout import *         # noqa: F401,F403
 from ._activation import *      # noqa: F401,F403
 from ._resample import *        # noqa: F401,F403
 from ._shuffle import *         # noqa: F401,F403
+from ._loss import *            # noqa: F401,F403
+from ._cross_entropy import *   # noqa: F401,F403

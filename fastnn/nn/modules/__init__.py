@@ -10,3 +10,4 @@ from .dropout import *         # noqa: F401,F403
 from .activation import *      # noqa: F401,F403
 from .upsampling import *      # noqa: F401,F403
 from .pixelshuffle import *    # noqa: F401,F403
+from .loss import *            # noqa: F401,F403
