@@ -17,6 +17,7 @@ import numpy as np
 from ... import _registry
 from ..._args import float_arg, int_arg
 from ..._dispatch import dispatch
+from ..._dtypes import promote
 from ..._registry import Attrs
 from ..._runtime import launch
 from ...kernels import loss as kernels
@@ -119,7 +120,7 @@ def _nll_normalize(x, t, w, ignore_index, reduction, smoothing, log_softmax):
 
 
 def _legacy(size_average, reduce, reduction):
-    return check_reduction(reduction_arg(size_average, reduce, reduction, 8), 7)
+    return check_reduction(reduction_arg(size_average, reduce, reduction, 7), 7)
 
 
 def _nll(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -162,7 +163,7 @@ def _soft_normalize(x, t, w, ignore_index, reduction, smoothing):
                            f"{classes} classes or no classes but got weight tensor of shape: "
                            f"{list(w.shape)}")
     arrays = [a for a in (x, t, w) if a is not None]
-    dtype = np.result_type(*[a.dtype.newbyteorder("=") for a in arrays])
+    dtype = promote(a.dtype.newbyteorder("=") for a in arrays)
     out_shape = (x.shape[:1] + x.shape[2:]) if x.ndim > 1 else ()
     attrs = Attrs(mode="probabilities", reduction=reduction, ignore_index=ignore_index,
                   smoothing=max(smoothing, 0.0), log_softmax=True,
@@ -182,7 +183,7 @@ def _rows(arr):
     if arr.ndim == 1:
         arr = arr.reshape(1, -1, 1)
     else:
-        arr = arr.reshape(arr.shape[0], arr.shape[1], -1)
+        arr = arr.reshape(arr.shape[0], arr.shape[1], int(np.prod(arr.shape[2:])))
     return np.ascontiguousarray(arr, np.float64)
 
 

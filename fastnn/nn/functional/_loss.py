@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from ... import _registry
+from ..._dtypes import promote
 from ..._registry import Attrs
 from ..._runtime import launch
 from ..._dispatch import dispatch
@@ -212,7 +213,7 @@ def _bce_logits(input, target, weight=None, size_average=None, reduce=None,
     if w is not None:
         check_output_broadcast(x.shape, broadcast_pair(x.shape, w.shape))
     arrays = [a for a in (x, y, w, pw) if a is not None]
-    dtype = np.result_type(*[a.dtype.newbyteorder("=") for a in arrays])
+    dtype = promote(a.dtype.newbyteorder("=") for a in arrays)
     if y.dtype.kind in "iub" or dtype.kind != "f":
         raise RuntimeError(f"result type {type_name(np.empty(0, dtype))} can't be cast to the "
                            f"desired output type {type_name(y)}")

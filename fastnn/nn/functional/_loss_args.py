@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from ..._args import torch_type_name
+from ..._dtypes import promote
 from .._utils import as_array
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -101,7 +102,7 @@ def type_name(arr):
 def promoted_float(fn_kernel, *arrays):
     """The dtype torch computes a two-operand loss in (type promotion), refusing integer
     results with torch's 'not implemented for' wording and other dtypes by name."""
-    dtype = np.result_type(*[a.dtype.newbyteorder("=") for a in arrays])
+    dtype = promote(a.dtype.newbyteorder("=") for a in arrays)
     if dtype.kind in "iub":
         raise NotImplementedError(f'"{fn_kernel}" not implemented for '
                                   f"'{torch_type_name(dtype)}'")
