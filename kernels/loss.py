@@ -41,17 +41,21 @@ def _pointwise(kind, x, y, param):
 
 
 @njit(cache=True)
-def _logits(x, y, pos_weight):
+def _logits(x, y, pos_weight, pos_weighted):
     """binary_cross_entropy_with_logits as torch composes it:
-    (1 - y) * x - log_sigmoid(x) * ((pos_weight - 1) * y + 1)."""
+    (1 - y) * x - log_sigmoid(x) * ((pos_weight - 1) * y + 1), the factor only with a
+    pos_weight (an infinite y would make it NaN)."""
     log_sigmoid = min(x, 0.0) - math.log1p(math.exp(-abs(x)))
-    return (1.0 - y) * x - log_sigmoid * ((pos_weight - 1.0) * y + 1.0)
+    if pos_weighted:
+        log_sigmoid = log_sigmoid * ((pos_weight - 1.0) * y + 1.0)
+    return (1.0 - y) * x - log_sigmoid
 
 
 @njit(cache=True)
 def _element(kind, x, y, w, pw, param, i, weighted, pos_weighted):
     if kind == BCE_LOGITS:
-        loss = _logits(float(x[i]), float(y[i]), float(pw[i]) if pos_weighted else 1.0)
+        loss = _logits(float(x[i]), float(y[i]), float(pw[i]) if pos_weighted else 1.0,
+                       pos_weighted)
     else:
         loss = _pointwise(kind, float(x[i]), float(y[i]), param)
     if weighted:

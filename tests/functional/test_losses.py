@@ -148,6 +148,8 @@ def test_pointwise_edge_values(torch):
     logits = np.array([-200.0, 200.0, 0.0, np.inf, -np.inf], np.float64)
     check(torch, "binary_cross_entropy_with_logits", (logits, np.array([1.0, 0, 0.5, 1, 0])),
           dict(reduction="none"), np.float64)
+    check(torch, "binary_cross_entropy_with_logits", (logits, np.array([np.inf, 0, 1, 1, 0])),
+          dict(reduction="none"), np.float64)
     check(torch, "kl_div", (np.ones((0, 3), np.float32), np.ones((0, 3), np.float32)),
           dict(reduction="batchmean"), np.float32)
     check(torch, "kl_div", (np.float32(0.3) + np.zeros((), np.float32),
@@ -300,6 +302,9 @@ def _errors(torch):
         "bce logits integer target": lambda F, A: F.binary_cross_entropy_with_logits(
             A(np.ones(3, f32)), A(np.ones(3, int))),
         "kl_div integer": lambda F, A: F.kl_div(A(np.ones(3, f32)), A(np.ones(3, int))),
+        "kl_div log_target int": lambda F, A: F.kl_div(A(x), A(x), reduction="sum",
+                                                       log_target=1),
+        "huber integer input": lambda F, A: F.huber_loss(A(np.ones(3, int)), A(x[0, :3])),
     }
 
 

@@ -150,6 +150,9 @@ def _huber(input, target, reduction="mean", delta=1.0, weight=None):
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     inputs, attrs = _regression("huber_loss", kernels.HUBER, "huber_cpu", input, target,
                                 None, None, reduction, weight, delta, legacy=False)
+    if inputs[0].dtype.kind in "iub":       # torch's huber writes into the input's dtype
+        raise RuntimeError(f"result type {type_name(np.empty(0, attrs.dtype))} can't be cast "
+                           f"to the desired output type {type_name(inputs[0])}")
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     return inputs, attrs
@@ -239,6 +242,9 @@ def _kl_div(input, target, size_average=None, reduce=None, reduction="mean",
         else:
             reduction = check_reduction(reduction)
             divide = "numel"
+    if not isinstance(log_target, bool):
+        raise TypeError("kl_div(): argument 'log_target' must be bool, not "
+                        f"{type(log_target).__name__}")
     shape = broadcast_pair(x.shape, y.shape)
     if x.dtype.kind in "iub" or y.dtype.kind in "iub":
         raise RuntimeError("kl_div: Integral inputs not supported.")
