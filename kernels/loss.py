@@ -1,9 +1,9 @@
 """Loss kernels: the element-wise losses fused with their reduction, and the negative
 log-likelihood / cross entropy rows of an ``(N, C, inner)`` input.
 
-Arithmetic runs in float64 and each stored value is rounded once, so float32 results sit
-within an ulp or two of torch's float32 arithmetic and float64 results follow torch's
-formulas term for term. A reduced loss is summed per chunk into ``partial`` (float64), the
+The callers pass float64 arrays (one compiled specialization per kernel) and round each
+result once into the output's dtype, so float32 results sit within an ulp or two of
+torch's float32 arithmetic and float64 results follow torch's formulas term for term. A reduced loss is summed per chunk into ``partial`` (float64), the
 caller adds the chunks: the kernel never allocates.
 """
 import math

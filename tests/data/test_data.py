@@ -1,5 +1,7 @@
 """fastnn.utils.data against torch.utils.data: batches, seeded shuffles, splits, errors,
-and one run with worker processes."""
+and a few runs with worker processes."""
+import os
+
 import numpy as np
 import pytest
 
@@ -122,7 +124,7 @@ class _Squares(data.Dataset):
         if i == 99:
             raise KeyError("no such sample")
         info = data.get_worker_info()
-        return np.float32(i * i), info.id, fastnn.get_num_threads()
+        return np.float32(i * i), info.id, fastnn.get_num_threads(), os.getpid()
 
 
 def test_worker_processes(torch):
@@ -133,3 +135,25 @@ def test_worker_processes(torch):
     assert {n for b in batches for n in b[2]} == {1}               # one kernel thread each
     with pytest.raises(KeyError, match="Caught KeyError in DataLoader worker process"):
         list(data.DataLoader(_Squares(), sampler=[99], num_workers=2))
+
+
+class _Stream(data.IterableDataset):
+    def __iter__(self):
+        info = data.get_worker_info()
+        return iter(range(info.id, 7, info.num_workers))
+
+
+def test_persistent_workers_and_iterable_dataset_in_workers(torch):
+    loader = data.DataLoader(_Squares(), batch_size=4, num_workers=2, persistent_workers=True)
+    first, second = _batches(loader), _batches(loader)
+    assert [b[0] for b in first] == [b[0] for b in second]
+    assert {p for b in first for p in b[3]} == {p for b in second for p in b[3]}
+
+    class TorchStream(torch.utils.data.IterableDataset):
+        def __iter__(self):
+            info = torch.utils.data.get_worker_info()
+            return iter(range(info.id, 7, info.num_workers))
+
+    ours = _batches(data.DataLoader(_Stream(), batch_size=2, num_workers=2))
+    theirs = _batches(torch.utils.data.DataLoader(TorchStream(), batch_size=2, num_workers=2))
+    assert ours == theirs

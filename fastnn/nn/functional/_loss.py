@@ -267,19 +267,24 @@ _MAX_CHUNKS = 64
 
 
 def _run(inputs, attrs, out):
+    # the kernel computes in float64 whatever the dtype: one compiled specialization (CI's
+    # compile time), and a float32 copy costs little beside the loss's own arithmetic
     x, y, w, pw = inputs
     shape, dtype = attrs.shape, np.dtype(attrs.dtype)
-    empty = np.empty(0, dtype)
-    xf, yf = flat(x, shape, dtype), flat(y, shape, dtype)
-    wf = empty if w is None else flat(w, shape, dtype)
+    empty = np.empty(0)
+    xf, yf = flat(x, shape, np.float64), flat(y, shape, np.float64)
+    wf = empty if w is None else flat(w, shape, np.float64)
     # pos_weight broadcasts against the target's last dimensions, as torch's does
-    pwf = empty if pw is None else flat(pw, shape, dtype)
+    pwf = empty if pw is None else flat(pw, shape, np.float64)
     n = xf.size
     if attrs.reduction == "none":
-        launch(kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param,
-               out.reshape(-1), np.empty(0, np.float64), work=n)
+        result = out.reshape(-1) if dtype == np.float64 else np.empty(n)
+        launch(kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param, result,
+               empty, work=n)
+        if dtype != np.float64:
+            out.reshape(-1)[...] = result
         return out
-    partial = np.zeros(max(1, min(_MAX_CHUNKS, n // _CHUNK)), np.float64)
+    partial = np.zeros(max(1, min(_MAX_CHUNKS, n // _CHUNK)))
     launch(kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param, empty, partial,
            work=n)
     total = partial.sum()

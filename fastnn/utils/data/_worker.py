@@ -59,23 +59,24 @@ def _setup(dataset, worker_id, num_workers, seed, init_fn):
 
 def worker_loop(dataset, iterable, index_queue, result_queue, collate_fn, auto_batch,
                 batch_size, drop_last, worker_id, num_workers, seed, init_fn):
-    """Map-style: receive (task, indices), send (worker_id, task, batch); None stops.
-    Iterable: send (worker_id, k, batch) for its k-th batch, then (worker_id, None, None)."""
+    """Receive (epoch, number, indices) (map-style) or (epoch, None, None) (iterable: run
+    through the dataset) until None; send (worker_id, epoch, number, batch), and for an
+    iterable (worker_id, epoch, None, None) at its end. A failed setup sends number -1."""
     try:
         _setup(dataset, worker_id, num_workers, seed, init_fn)
     except Exception:
-        result_queue.put((worker_id, -1, ExceptionWrapper(
+        result_queue.put((worker_id, -1, -1, ExceptionWrapper(
             f"in DataLoader worker process {worker_id}")))
-        return
-    if iterable:
-        _iterable_loop(dataset, index_queue, result_queue, collate_fn, auto_batch,
-                       batch_size, drop_last, worker_id)
         return
     while True:
         task = index_queue.get()
         if task is None:
             return
-        number, indices = task
+        epoch, number, indices = task
+        if iterable:
+            _iterate(dataset, result_queue, collate_fn, auto_batch, batch_size, drop_last,
+                     worker_id, epoch)
+            continue
         try:
             if auto_batch:
                 data = collate_fn([dataset[i] for i in indices])
@@ -83,19 +84,18 @@ def worker_loop(dataset, iterable, index_queue, result_queue, collate_fn, auto_b
                 data = collate_fn(dataset[indices])
         except Exception:
             data = ExceptionWrapper(f"in DataLoader worker process {worker_id}")
-        result_queue.put((worker_id, number, data))
+        result_queue.put((worker_id, epoch, number, data))
 
 
-def _iterable_loop(dataset, index_queue, result_queue, collate_fn, auto_batch, batch_size,
-                   drop_last, worker_id):
+def _iterate(dataset, result_queue, collate_fn, auto_batch, batch_size, drop_last, worker_id,
+             epoch):
     from .dataloader import iterable_batches
     number = 0
     try:
         for data in iterable_batches(dataset, collate_fn, auto_batch, batch_size, drop_last):
-            result_queue.put((worker_id, number, data))
+            result_queue.put((worker_id, epoch, number, data))
             number += 1
     except Exception:
-        result_queue.put((worker_id, number,
+        result_queue.put((worker_id, epoch, number,
                           ExceptionWrapper(f"in DataLoader worker process {worker_id}")))
-    result_queue.put((worker_id, None, None))
-    index_queue.get()            # wait to be told to stop, so the queue is drained first
+    result_queue.put((worker_id, epoch, None, None))

@@ -5,9 +5,10 @@ Each epoch draws torch's base seed (one int64 from `generator`, or from the defa
 generator) before its sampler runs, so a shuffled epoch with a seeded generator gives
 torch's order. Workers (``num_workers > 0``) are `multiprocessing` processes (the default
 start method, or `multiprocessing_context`); each runs fastnn's kernels on one thread and
-is seeded ``base_seed + worker_id``. Batches come back in sampler order. Workers are
-started for each epoch: `persistent_workers` is accepted and checked, but workers are not
-kept between epochs, and `pin_memory` does nothing on the CPU.
+is seeded ``base_seed + worker_id`` when it starts. Batches come back in sampler order.
+Workers are started for each epoch, or once with `persistent_workers` (then they keep
+the seed of the epoch that started them, as torch's). `pin_memory` does nothing on the
+CPU.
 """
 import itertools
 import multiprocessing
@@ -133,7 +134,14 @@ class DataLoader:
         seed = int64_seed(self.generator)      # torch's base seed, drawn before sampling
         if self.num_workers == 0:
             return self._single_process(seed)
-        return _MultiProcessIter(self, seed)
+        if not self.persistent_workers:
+            return _MultiProcessIter(self, seed)
+        workers = getattr(self, "_persistent", None)
+        if workers is None or workers._done:
+            workers = self._persistent = _MultiProcessIter(self, seed)
+        else:
+            workers.next_epoch()
+        return workers
 
     def _single_process(self, seed):
         if self._iterable:
@@ -185,7 +193,13 @@ class _MultiProcessIter:
             self._index_queues.append(index_queue)
             self._workers.append(worker)
         self._done = False
-        if loader._iterable:
+        self._epoch = -1
+        self.next_epoch()
+
+    def next_epoch(self):
+        """Start an epoch on these workers (results of an abandoned one are dropped)."""
+        self._epoch += 1
+        if self._loader._iterable:
             self._batches = self._iterable_order()
         else:
             self._batches = self._map_order()
@@ -196,6 +210,10 @@ class _MultiProcessIter:
     def __next__(self):
         try:
             return next(self._batches)
+        except StopIteration:
+            if not self._loader.persistent_workers:
+                self._shutdown()
+            raise
         except BaseException:
             self._shutdown()
             raise
@@ -204,12 +222,17 @@ class _MultiProcessIter:
         return len(self._loader)
 
     def _get(self):
-        """The next (worker_id, number, data) from any worker; a dead worker or the
-        loader's timeout is an error, as in torch."""
+        """The next (worker_id, number, data) of this epoch from any worker; a dead worker
+        or the loader's timeout is an error, as in torch."""
         waited = 0.0
         while True:
             try:
-                return self._results.get(timeout=_POLL_SECONDS)
+                worker_id, epoch, number, data = self._results.get(timeout=_POLL_SECONDS)
+                if number == -1:
+                    _unwrap(data)
+                if epoch == self._epoch:
+                    return worker_id, number, data
+                continue
             except queue.Empty:
                 waited += _POLL_SECONDS
                 dead = [w.pid for w in self._workers if not w.is_alive()]
@@ -234,7 +257,7 @@ class _MultiProcessIter:
                 if task is None:
                     exhausted = True
                     break
-                self._index_queues[next(workers)].put(task)
+                self._index_queues[next(workers)].put((self._epoch,) + task)
                 outstanding += 1
             if wanted in buffered:
                 data = buffered.pop(wanted)
@@ -242,38 +265,38 @@ class _MultiProcessIter:
                 yield _unwrap(data)
                 continue
             if outstanding == 0:
-                self._shutdown()
                 return
             _, number, data = self._get()
-            if number == -1:
-                _unwrap(data)
             outstanding -= 1
             buffered[number] = data
 
     def _iterable_order(self):
         """torch's order for an IterableDataset: one batch from each live worker in turn."""
         n = self._loader.num_workers
+        for index_queue in self._index_queues:
+            index_queue.put((self._epoch, None, None))
         buffered = [dict() for _ in range(n)]
         ended, wanted = [False] * n, [0] * n
+
+        def finished(w):
+            return ended[w] and wanted[w] not in buffered[w]
+
         turn = 0
-        while not all(ended):
+        while not all(finished(w) for w in range(n)):
             worker = turn % n
             turn += 1
-            if ended[worker]:
+            if finished(worker):
                 continue
             while wanted[worker] not in buffered[worker] and not ended[worker]:
                 worker_id, number, data = self._get()
                 if number is None:
                     ended[worker_id] = True
-                elif number == -1:
-                    _unwrap(data)
                 else:
                     buffered[worker_id][number] = data
             if wanted[worker] in buffered[worker]:
                 data = buffered[worker].pop(wanted[worker])
                 wanted[worker] += 1
                 yield _unwrap(data)
-        self._shutdown()
 
     def _shutdown(self):
         if self._done:
