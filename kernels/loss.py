@@ -3,8 +3,9 @@ log-likelihood / cross entropy rows of an ``(N, C, inner)`` input.
 
 The callers pass float64 arrays (one compiled specialization per kernel) and round each
 result once into the output's dtype, so float32 results sit within an ulp or two of
-torch's float32 arithmetic and float64 results follow torch's formulas term for term. A reduced loss is summed per chunk into ``partial`` (float64), the
-caller adds the chunks: the kernel never allocates.
+torch's float32 arithmetic and float64 results follow torch's formulas term for term.
+A reduced loss is summed per chunk into ``partial``; the caller adds the chunks: the
+kernel never allocates.
 """
 import math
 
