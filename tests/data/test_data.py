@@ -32,6 +32,12 @@ def test_batches_as_torch(torch, kwargs):
     assert isinstance(first[0], fastnn.Tensor) and first[0].dtype == np.float32
 
 
+def test_reachable_as_torch_utils_data():
+    assert fastnn.utils.data.DataLoader is data.DataLoader
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        fastnn.no_such_name
+
+
 def test_seeded_shuffle_is_torch_order(torch):
     ours = data.DataLoader(data.TensorDataset(X, Y), batch_size=3, shuffle=True,
                            generator=fastnn.Generator().manual_seed(5))

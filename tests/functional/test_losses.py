@@ -245,6 +245,7 @@ def _errors(torch):
         "label_smoothing > 1 probabilities": lambda F, A: F.cross_entropy(
             A(x), A(np.ones((3, 5), f32)), label_smoothing=1.5),
         "batch mismatch": lambda F, A: F.cross_entropy(A(x), A(np.array([1, 0]))),
+        "0-d target for a batch": lambda F, A: F.cross_entropy(A(x), A(np.array(1))),
         "0-d input": lambda F, A: F.nll_loss(A(np.ones((), f32)), A(np.zeros((), int))),
         "spatial target size": lambda F, A: F.cross_entropy(
             A(np.ones((2, 3, 4), f32)), A(np.zeros((2, 5), int))),

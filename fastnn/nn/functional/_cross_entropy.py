@@ -65,7 +65,7 @@ def _nll_checks(x, t, w):
     if x.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {x.ndim})")
     if x.ndim != 1 and t.ndim and x.shape[0] != t.shape[0] or x.ndim > 1 and not t.ndim:
-        got = t.shape[0] if t.ndim else 1
+        got = t.shape[0] if t.ndim else 0
         raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
                          f"batch_size ({got}).")
     classes = x.shape[1] if x.ndim > 1 else x.shape[0]
