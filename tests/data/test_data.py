@@ -73,6 +73,28 @@ def test_samplers_as_torch(torch):
     assert _batches(sampled)[0][1] == [4, 1]
 
 
+def test_sampler_errors_and_concat_as_torch(torch):
+    tdata = torch.utils.data
+    for ours, theirs in [
+            (lambda: data.RandomSampler(range(3), num_samples=0),
+             lambda: tdata.RandomSampler(range(3), num_samples=0)),
+            (lambda: data.RandomSampler(range(3), replacement=1),
+             lambda: tdata.RandomSampler(range(3), replacement=1)),
+            (lambda: data.BatchSampler(range(3), 0, False),
+             lambda: tdata.BatchSampler(range(3), 0, False)),
+            (lambda: data.BatchSampler(range(3), 2, 1),
+             lambda: tdata.BatchSampler(range(3), 2, 1)),
+            (lambda: data.random_split(range(4), [0.5, 1.5]),
+             lambda: tdata.random_split(range(4), [0.5, 1.5]))]:
+        raises_like(theirs, ours)
+    joined = data.TensorDataset(X[:3]) + data.TensorDataset(X[3:5])
+    theirs = tdata.ConcatDataset([tdata.TensorDataset(torch.from_numpy(X[:3])),
+                                  tdata.TensorDataset(torch.from_numpy(X[3:5]))])
+    assert len(joined) == len(theirs) == 5
+    for i in (0, 3, 4, -1, -5):
+        np.testing.assert_array_equal(joined[i][0], theirs[i][0].numpy())
+
+
 def test_random_split_as_torch(torch):
     for lengths in ([3, 8], [0.3, 0.3, 0.4]):
         ours = data.random_split(range(11), lengths, generator=fastnn.Generator().manual_seed(2))
