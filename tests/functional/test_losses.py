@@ -20,7 +20,7 @@ def _torch_args(torch, values):
             for v in values]
 
 
-def check(torch, name, args, kwargs, dtype, module=None):
+def check(torch, name, args, kwargs, dtype):
     """F.<name>(*args, **kwargs) equals torch's (value, shape, dtype)."""
     targs = _torch_args(torch, args)
     tkwargs = dict(zip(kwargs, _torch_args(torch, kwargs.values())))
