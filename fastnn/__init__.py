@@ -80,3 +80,12 @@ __all__ = [
 # Bound last: importing the `fastnn.tensor` submodule sets the package attribute
 # `tensor` to the module; `fastnn.tensor` must be the factory function.
 from ._creation import tensor  # noqa: E402
+
+
+def __getattr__(name):
+    # fastnn.utils (data loading: multiprocessing, queues) loads on first use, as
+    # `torch.utils` is reachable after `import torch`, and import stays cheap
+    if name == "utils":
+        import importlib
+        return importlib.import_module(".utils", __name__)
+    raise AttributeError(f"module 'fastnn' has no attribute {name!r}")

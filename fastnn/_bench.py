@@ -442,6 +442,39 @@ CASES = [
     "squeezenet1_1", "densenet121", "shufflenet_v2_x1_0", "mobilenet_v3_large",
     "efficientnet_b0", "regnet_y_400mf", "convnext_tiny", "unet")]
 
+# The losses (forward): a training step's loss on classifier logits and regression outputs.
+FAMILIES.update({"cross_entropy": "losses", "mse_loss": "losses",
+                 "binary_cross_entropy_with_logits": "losses"})
+
+
+def _loss(op, shape, classes=False, **kwargs):
+    """F.<op>(x, target, **kwargs) on seeded data (class indices when `classes`); work =
+    bytes read."""
+    def make(dtype):
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal(shape).astype(dtype)
+        if classes:
+            target = rng.integers(0, shape[1], (shape[0],) + tuple(shape[2:]))
+        else:
+            target = rng.random(shape).astype(dtype)
+        theirs = _torch_call(lambda torch: getattr(torch.nn.functional, op), x, target,
+                             **kwargs)
+        return Workload(op, (x, target), kwargs, theirs, x.nbytes + target.nbytes)
+    return make
+
+
+CASES += [
+    Case("cross_entropy", "n64 10 classes (LeNet)", _loss("cross_entropy", (64, 10), True),
+         "GB/s", smoke=True),
+    Case("cross_entropy", "n256 1000 classes label_smoothing 0.1",
+         _loss("cross_entropy", (256, 1000), True, label_smoothing=0.1), "GB/s"),
+    Case("cross_entropy", "segmentation n4 21 classes 64x64",
+         _loss("cross_entropy", (4, 21, 64, 64), True), "GB/s"),
+    Case("mse_loss", "n64 x 1000", _loss("mse_loss", (64, 1000)), "GB/s"),
+    Case("binary_cross_entropy_with_logits", "n64 x 1000",
+         _loss("binary_cross_entropy_with_logits", (64, 1000)), "GB/s"),
+]
+
 
 def find_case(label):
     """The case whose `label` ("group name") is `label`."""

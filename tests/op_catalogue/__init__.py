@@ -168,7 +168,8 @@ def entries():
     from .functional import FUNCTIONAL
     from .arithmetic import ARITHMETIC
     from .tensor_ops import TENSOR_OPS
-    return FUNCTIONAL + ARITHMETIC + TENSOR_OPS
+    from .losses import LOSSES
+    return FUNCTIONAL + ARITHMETIC + TENSOR_OPS + LOSSES
 
 
 def compare(got, want, rtol):

@@ -50,6 +50,18 @@ _MHA_ATTENTION_OUT = ["scaled_dot_product_attention", "reshape", "permute", "res
 
 # every public F function: (call, the op it must reach)
 F_CALLS = {
+    "cross_entropy": (lambda: F.cross_entropy(rand(3, 4), np.array([0, 3, 1])),
+                      "cross_entropy"),
+    "nll_loss": (lambda: F.nll_loss(rand(3, 4), np.array([0, 3, 1])), "nll_loss"),
+    "mse_loss": (lambda: F.mse_loss(rand(3, 4), rand(3, 4)), "mse_loss"),
+    "l1_loss": (lambda: F.l1_loss(rand(3, 4), rand(3, 4)), "l1_loss"),
+    "smooth_l1_loss": (lambda: F.smooth_l1_loss(rand(3, 4), rand(3, 4)), "smooth_l1_loss"),
+    "huber_loss": (lambda: F.huber_loss(rand(3, 4), rand(3, 4)), "huber_loss"),
+    "binary_cross_entropy": (lambda: F.binary_cross_entropy(
+        np.full(3, 0.5), np.ones(3)), "binary_cross_entropy"),
+    "binary_cross_entropy_with_logits": (lambda: F.binary_cross_entropy_with_logits(
+        rand(3, 4), rand(3, 4)), "binary_cross_entropy_with_logits"),
+    "kl_div": (lambda: F.kl_div(rand(3, 4), rand(3, 4), reduction="batchmean"), "kl_div"),
     "conv1d": (lambda: F.conv1d(X3, rand(4, 3, 3)), "conv1d"),
     "conv2d": (lambda: F.conv2d(X4, rand(4, 3, 3, 3), padding=1), "conv2d"),
     "conv3d": (lambda: F.conv3d(X5, rand(3, 2, 3, 3, 3)), "conv3d"),
@@ -201,6 +213,15 @@ def _quiet(cls, *args):
 
 # every layer with a forward that computes: (module, input, the ops its forward reaches)
 MODULES = [
+    (nn.CrossEntropyLoss(), (rand(3, 4), np.array([0, 3, 1])), ["cross_entropy"]),
+    (nn.NLLLoss(), (rand(3, 4), np.array([0, 3, 1])), ["nll_loss"]),
+    (nn.MSELoss(), (rand(3, 4), rand(3, 4)), ["mse_loss"]),
+    (nn.L1Loss(), (rand(3, 4), rand(3, 4)), ["l1_loss"]),
+    (nn.SmoothL1Loss(), (rand(3, 4), rand(3, 4)), ["smooth_l1_loss"]),
+    (nn.HuberLoss(), (rand(3, 4), rand(3, 4)), ["huber_loss"]),
+    (nn.BCELoss(), (np.full(3, 0.5), np.ones(3)), ["binary_cross_entropy"]),
+    (nn.BCEWithLogitsLoss(), (rand(3, 4), rand(3, 4)), ["binary_cross_entropy_with_logits"]),
+    (nn.KLDivLoss(reduction="sum"), (rand(3, 4), rand(3, 4)), ["kl_div"]),
     (nn.Conv1d(3, 4, 3), X3, ["conv1d"]),
     (nn.Conv2d(3, 4, 3), X4, ["conv2d"]),
     (nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect"), X4, ["pad", "conv2d"]),
@@ -287,7 +308,7 @@ MODULES = [
 @pytest.mark.parametrize("module, x, expected", MODULES,
                          ids=[f"{type(m).__name__}-{i}" for i, (m, _, _) in enumerate(MODULES)])
 def test_every_layer_forward_passes_the_door(module, x, expected):
-    inputs = x if isinstance(x, tuple) else (x,)
+    inputs = x if isinstance(x, tuple) else (x,)       # losses take (input, target)
     with ops.record() as calls:
         module(*(fastnn.from_numpy(a.copy()) for a in inputs))
     assert [c.op for c in calls] == expected

@@ -56,7 +56,7 @@ def test_case_table_labels_families_and_smoke_cases():
     labels = [case.label for case in _bench.CASES]
     assert len(labels) == len(set(labels))
     families = {"conv", "conv_transpose", "pooling", "linear", "normalization", "models",
-                "resample", "activation", "attention"}
+                "resample", "activation", "attention", "losses"}
     assert {case.family for case in _bench.CASES} == families
     for family in families:
         assert [c for c in _bench.CASES if c.family == family and c.smoke]

@@ -17,3 +17,5 @@ from ._conv_transpose import *  # noqa: F401,F403
 from ._attention import *       # noqa: F401,F403
 from ._embedding import *       # noqa: F401,F403
 from ._multi_head_attention import *  # noqa: F401,F403
+from ._loss import *            # noqa: F401,F403
+from ._cross_entropy import *   # noqa: F401,F403

@@ -14,3 +14,4 @@ from .pixelshuffle import *    # noqa: F401,F403
 from .embedding import *       # noqa: F401,F403
 from .attention import *       # noqa: F401,F403
 from .transformer import *     # noqa: F401,F403
+from .loss import *            # noqa: F401,F403

@@ -1,0 +1,239 @@
+"""cross_entropy and nll_loss, as ``torch.nn.functional``.
+
+Inputs are (C,), (N, C) or (N, C, d1, ...); the kernels see them as (N, C, inner). As in
+torch, cross entropy is nll_loss of log_softmax over the class dimension; a target of the
+input's shape holds class probabilities. torch's rules, followed exactly:
+
+* 'mean' over class indices divides by the sum of the picked classes' weights (the count
+  of targets that are not `ignore_index` when unweighted): NaN when every target is ignored;
+* label smoothing adds ``label_smoothing / C`` times the (weighted) sum of ``-log p`` over
+  the classes, reduced by the same rule, to ``(1 - label_smoothing)`` times the nll loss;
+* with probabilities, 'mean' divides by N * d1 * ... whatever the weights.
+
+Forward only: the backward comes with autograd.
+"""
+import numpy as np
+
+from ... import _registry
+from ..._args import float_arg, int_arg
+from ..._dispatch import dispatch
+from ..._dtypes import promote
+from ..._registry import Attrs
+from ..._runtime import launch
+from ...kernels import loss as kernels
+from ._loss_args import check_reduction, is_float, loss_array, reduction_arg, type_name
+
+__all__ = ["cross_entropy", "nll_loss"]
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    r"""Cross entropy between the logits `input` and `target` (class indices, or class
+    probabilities of the input's shape).
+
+    Args:
+        weight: a rescaling weight per class, of size C.
+        ignore_index: a target value that contributes nothing (class indices only).
+        reduction: 'none' | 'mean' | 'sum'.
+        label_smoothing: in [0, 1]; mixes the target with the uniform distribution.
+
+    Shape: input (C), (N, C) or (N, C, d1, ...); target (), (N) or (N, d1, ...) of int64
+    or uint8 class indices, or the input's shape; 'none' returns (N, d1, ...).
+    """
+    return dispatch("cross_entropy", input, target, weight, size_average, ignore_index,
+                    reduce, reduction, label_smoothing)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    r"""Negative log-likelihood of log-probabilities `input` at the classes `target`:
+    :math:`-w_{t} x_{t}`, reduced as cross_entropy reduces."""
+    return dispatch("nll_loss", input, target, weight, size_average, ignore_index, reduce,
+                    reduction)
+
+
+# ---------------------------------------------------------------- checks
+
+def _float_input(x, kernel_name):
+    if not is_float(x):
+        raise (NotImplementedError if x.dtype.kind in "iub" else TypeError)(
+            f'"{kernel_name}" not implemented for \'{type_name(x)}\'')
+
+
+def _nll_checks(x, t, w):
+    """torch's nll_loss_nd checks in its order (after the reduction's)."""
+    if x.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {x.ndim})")
+    if x.ndim != 1 and t.ndim and x.shape[0] != t.shape[0] or x.ndim > 1 and not t.ndim:
+        got = t.shape[0] if t.ndim else 0
+        raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
+                         f"batch_size ({got}).")
+    classes = x.shape[1] if x.ndim > 1 else x.shape[0]
+    if x.ndim <= 2:
+        if t.ndim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    elif x.ndim == 4:
+        if t.ndim != 3:
+            raise RuntimeError("only batches of spatial targets supported (3D tensors) but "
+                               f"got targets of dimension: {t.ndim}")
+    elif t.shape[1:] != x.shape[2:]:
+        raise RuntimeError(f"Expected target size {[x.shape[0]] + list(x.shape[2:])}, got "
+                           f"{list(t.shape)}")
+    if t.dtype.newbyteorder("=") not in (np.int64, np.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {type_name(t)}")
+    if x.ndim == 1 and t.ndim == 1 and t.shape[0] != 1:
+        raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
+                         f"{t.shape[0]}")
+    if w is not None:
+        if x.ndim <= 2:
+            if w.ndim != 1 or w.size != classes:
+                raise RuntimeError(f"weight tensor should be defined either for all {classes} "
+                                   "classes or no classes but got weight tensor of shape: "
+                                   f"{list(w.shape)}")
+        elif w.size != classes:
+            raise RuntimeError("weight tensor should be defined either for all or no classes")
+    if x.ndim == 4 and (t.shape[0] != x.shape[0] or t.shape[1:] != x.shape[2:]):
+        raise RuntimeError(f"size mismatch (got input: {list(x.shape)} , target: "
+                           f"{list(t.shape)}")
+    if w is not None and w.dtype.newbyteorder("=") != x.dtype.newbyteorder("="):
+        raise RuntimeError(f"expected scalar type {type_name(x)} but found {type_name(w)}")
+    return classes
+
+
+def _check_bounds(t, classes, ignore_index):
+    targets = np.asarray(t, np.int64).reshape(-1)
+    bad = (targets != ignore_index) & ((targets < 0) | (targets >= classes))
+    if bad.any():
+        raise IndexError(f"Target {targets[np.argmax(bad)]} is out of bounds.")
+
+
+def _nll_normalize(x, t, w, ignore_index, reduction, smoothing, log_softmax):
+    classes = _nll_checks(x, t, w)
+    if not log_softmax:
+        _float_input(x, "nll_loss_out_frame")
+    _check_bounds(t, classes, ignore_index)
+    out_shape = t.shape if x.ndim > 1 else ()
+    attrs = Attrs(mode="indices", reduction=reduction, ignore_index=ignore_index,
+                  smoothing=smoothing, log_softmax=log_softmax, out_shape=tuple(out_shape),
+                  dtype=x.dtype.newbyteorder("=").name)
+    return (x, t, w), attrs
+
+
+def _legacy(size_average, reduce, reduction):
+    return check_reduction(reduction_arg(size_average, reduce, reduction, 7), 7)
+
+
+def _nll(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+         reduction="mean"):
+    reduction = _legacy(size_average, reduce, reduction)
+    ignore_index = int_arg(ignore_index, "nll_loss_nd", "ignore_index", 5)
+    x, t = loss_array(input), loss_array(target)
+    w = None if weight is None else loss_array(weight)
+    return _nll_normalize(x, t, w, ignore_index, reduction, 0.0, False)
+
+
+def _cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                   reduce=None, reduction="mean", label_smoothing=0.0):
+    reduction = _legacy(size_average, reduce, reduction)
+    ignore_index = int_arg(ignore_index, "cross_entropy_loss", "ignore_index", 5)
+    label_smoothing = float_arg(label_smoothing, "cross_entropy_loss", "label_smoothing", 6)
+    x, t = loss_array(input), loss_array(target)
+    w = None if weight is None else loss_array(weight)
+    if x.shape == t.shape:
+        return _soft_normalize(x, t, w, ignore_index, reduction, label_smoothing)
+    if label_smoothing > 0.0 and label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing:g}")
+    _float_input(x, "log_softmax_lastdim_kernel_impl")
+    return _nll_normalize(x, t, w, ignore_index, reduction, max(label_smoothing, 0.0), True)
+
+
+def _soft_normalize(x, t, w, ignore_index, reduction, smoothing):
+    if not is_float(t):
+        raise RuntimeError("Expected floating point type for target with class "
+                           f"probabilities, got {type_name(t)}")
+    if ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+    if smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {smoothing:g}")
+    _float_input(x, "log_softmax_lastdim_kernel_impl")
+    classes = x.shape[1] if x.ndim > 1 else x.shape[0]
+    if w is not None and (w.ndim != 1 or w.size != classes):
+        raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all "
+                           f"{classes} classes or no classes but got weight tensor of shape: "
+                           f"{list(w.shape)}")
+    arrays = [a for a in (x, t, w) if a is not None]
+    dtype = promote(a.dtype.newbyteorder("=") for a in arrays)
+    out_shape = (x.shape[:1] + x.shape[2:]) if x.ndim > 1 else ()
+    attrs = Attrs(mode="probabilities", reduction=reduction, ignore_index=ignore_index,
+                  smoothing=max(smoothing, 0.0), log_softmax=True,
+                  out_shape=tuple(out_shape), dtype=dtype.name)
+    return (x, t, w), attrs
+
+
+# ---------------------------------------------------------------- running
+
+def _meta(inputs, attrs):
+    shape = attrs.out_shape if attrs.reduction == "none" else ()
+    return shape, np.dtype(attrs.dtype)
+
+
+def _rows(arr):
+    """An (N, C, d1, ...) or (C,) array as a C-contiguous float64 (N, C, inner)."""
+    if arr.ndim == 1:
+        arr = arr.reshape(1, -1, 1)
+    else:
+        arr = arr.reshape(arr.shape[0], arr.shape[1], int(np.prod(arr.shape[2:])))
+    return np.ascontiguousarray(arr, np.float64)
+
+
+def _weights(w):
+    return np.empty(0) if w is None else np.ascontiguousarray(w, np.float64).reshape(-1)
+
+
+def _run(inputs, attrs, out):
+    x, t, w = inputs
+    rows = _rows(x)
+    n, _, inner = rows.shape
+    if attrs.mode == "probabilities":
+        loss = np.empty((n, inner))
+        launch(kernels.soft_cross_entropy_rows, rows, _rows(t), _weights(w), attrs.smoothing,
+               loss, work=rows.size)
+        total, count = loss, np.float64(n * inner)
+    else:
+        targets = np.ascontiguousarray(t, np.int64).reshape(n, inner)
+        smooth = attrs.smoothing > 0.0
+        loss, picked = np.empty((n, inner)), np.empty((n, inner))
+        smooth_loss = np.empty((n, inner) if smooth else (0, 0))
+        launch(kernels.nll_rows, rows, targets, _weights(w), attrs.ignore_index,
+               attrs.log_softmax, smooth, loss, picked, smooth_loss, work=rows.size)
+        if smooth:
+            ls = attrs.smoothing
+            loss = (1.0 - ls) * loss if attrs.reduction == "none" else loss
+            share = ls / rows.shape[1]
+        count = picked.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if attrs.mode == "probabilities":
+            value = _reduce(total, attrs.reduction, count)
+        elif not smooth:
+            value = _reduce(loss, attrs.reduction, count)
+        elif attrs.reduction == "none":
+            value = loss + smooth_loss * share
+        else:
+            value = ((1.0 - attrs.smoothing) * _reduce(loss, attrs.reduction, count)
+                     + _reduce(smooth_loss, attrs.reduction, count) * share)
+    out[...] = np.reshape(value, out.shape)
+    return out
+
+
+def _reduce(loss, reduction, count):
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    return total / count if reduction == "mean" else total
+
+
+# class probabilities are told apart from indices by shape alone: memoising on shapes and
+# dtypes is safe, but the bounds check reads the targets' values, so never memoised
+_registry.register_single("cross_entropy", _cross_entropy, _meta, _run)
+_registry.register_single("nll_loss", _nll, _meta, _run)

@@ -1,0 +1,119 @@
+"""Argument handling shared by the losses: reductions (and the legacy `size_average` /
+`reduce` pair, as torch maps them), broadcasting with torch's errors, dtypes."""
+import warnings
+
+import numpy as np
+
+from ..._args import torch_type_name
+from ..._dtypes import promote
+from .._utils import as_array
+
+REDUCTIONS = ("none", "mean", "sum")
+
+# warnings point at the caller of F.<loss>: past the helper, the op's normalize, the door's
+# _normalized, dispatch and F itself
+WARNING_LEVEL = 6
+
+
+def reduction_arg(size_average, reduce, reduction, stacklevel=WARNING_LEVEL):
+    """torch's reduction string: the legacy pair wins (with torch's deprecation warning)."""
+    if size_average is not None or reduce is not None:
+        return legacy_reduction(size_average, reduce, stacklevel + 1)
+    return reduction
+
+
+def legacy_reduction(size_average, reduce, stacklevel):
+    """torch's `_Reduction.legacy_get_string`."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    result = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn("size_average and reduce args will be deprecated, please use "
+                  f"reduction='{result}' instead.", stacklevel=stacklevel)
+    return result
+
+
+def check_reduction(reduction, stacklevel=WARNING_LEVEL):
+    """torch's `_Reduction.get_enum` as a canonical string."""
+    if reduction == "elementwise_mean":
+        warnings.warn("reduction='elementwise_mean' is deprecated. Please use "
+                      "reduction='mean' instead.", stacklevel=stacklevel)
+        return "mean"
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def invalid_mode(reduction):
+    """torch's error for a bad reduction on the weighted (Python) loss paths."""
+    return ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', "
+                      "'mean', 'sum'.")
+
+
+def size_text(shape):
+    """A shape as torch prints `Tensor.size()`: torch.Size([3, 1])."""
+    return f"torch.Size({list(shape)})"
+
+
+def warn_size_mismatch(input, target, stacklevel=WARNING_LEVEL):
+    if input.shape != target.shape:
+        warnings.warn(
+            f"Using a target size ({size_text(target.shape)}) that is different to the input "
+            f"size ({size_text(input.shape)}). This will likely lead to incorrect results "
+            "due to broadcasting. Please ensure they have the same size.",
+            stacklevel=stacklevel)
+
+
+def broadcast_pair(a, b):
+    """torch's infer_size of shapes `a` and `b`, with its error naming a and b."""
+    ndim = max(len(a), len(b))
+    shape = []
+    for i in range(ndim - 1, -1, -1):
+        offset = ndim - 1 - i
+        size_a = a[len(a) - 1 - offset] if offset < len(a) else 1
+        size_b = b[len(b) - 1 - offset] if offset < len(b) else 1
+        if size_a != size_b and size_a != 1 and size_b != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) "
+                f"at non-singleton dimension {i}")
+        shape.append(size_b if size_a == 1 else size_a)
+    return tuple(reversed(shape))
+
+
+def check_output_broadcast(out_shape, shape):
+    """torch's error where an operand would enlarge an output of `out_shape`."""
+    if tuple(shape) != tuple(out_shape):
+        raise RuntimeError(f"output with shape {list(out_shape)} doesn't match the broadcast "
+                           f"shape {list(shape)}")
+
+
+def loss_array(value):
+    """An array argument as an ndarray (numbers become 0-d arrays, as torch's scalars)."""
+    return as_array(value)
+
+
+def is_float(arr):
+    return arr.dtype.kind == "f" and arr.dtype.itemsize in (4, 8)
+
+
+def type_name(arr):
+    return torch_type_name(arr.dtype.newbyteorder("="))
+
+
+def promoted_float(fn_kernel, *arrays):
+    """The dtype torch computes a two-operand loss in (type promotion), refusing integer
+    results with torch's 'not implemented for' wording and other dtypes by name."""
+    dtype = promote(a.dtype.newbyteorder("=") for a in arrays)
+    if dtype.kind in "iub":
+        raise NotImplementedError(f'"{fn_kernel}" not implemented for '
+                                  f"'{torch_type_name(dtype)}'")
+    if not is_float(np.empty(0, dtype)):
+        raise TypeError(f"input must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def flat(arr, shape, dtype):
+    """`arr` broadcast to `shape` as a flat C-contiguous native array of `dtype` (no copy
+    when it is one already)."""
+    if arr.shape != tuple(shape):
+        arr = np.broadcast_to(arr, shape)
+    return np.ascontiguousarray(arr, dtype=dtype).reshape(-1)
