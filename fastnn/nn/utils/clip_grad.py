@@ -38,12 +38,6 @@ def _grads(parameters):
     return [as_array(p.grad, "grad") for p in parameters if getattr(p, "grad", None) is not None]
 
 
-def _check_foreach(foreach):
-    if foreach:
-        raise RuntimeError("foreach=True was passed, but can't use the foreach API on cpu "
-                           "tensors")
-
-
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
                     foreach=None):
     """Scale the gradients of `parameters` in place so that their total norm is at most
@@ -54,8 +48,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         max_norm (float): the largest total norm kept.
         norm_type (float): the p of the p-norm; ``inf`` for the largest absolute value.
         error_if_nonfinite (bool): raise when the total norm is NaN or infinite.
-        foreach: None or False (fastnn has torch's CPU path only; True raises as torch on
-            the CPU).
+        foreach: accepted for torch compatibility; one path serves every value.
     """
     if not isinstance(parameters, np.ndarray):
         is_generator = isinstance(parameters, types.GeneratorType)
@@ -67,7 +60,6 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     norm_type = float(norm_type)
     if len(grads) == 0:
         return wrap(np.array(0.0, dtype=get_default_dtype()))
-    _check_foreach(foreach)
     norms = [_vector_norm(g, norm_type) for g in grads]
     stacked = np.array(norms, dtype=np.result_type(*[g.dtype for g in grads]))
     total_norm = np.asarray(_vector_norm(stacked, norm_type), dtype=stacked.dtype)
@@ -79,9 +71,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     dtype = total_norm.dtype.type
     clip_coef = dtype(float(max_norm)) / (total_norm + dtype(1e-6))
     clip_coef = np.minimum(clip_coef, dtype(1.0)) if not np.isnan(clip_coef) else clip_coef
-    for g in grads:
-        np.multiply(g, clip_coef.astype(np.result_type(g.dtype, clip_coef.dtype)), out=g,
-                    casting="unsafe")
+    with np.errstate(invalid="ignore"):        # inf * 0 is NaN silently, as in torch
+        for g in grads:
+            np.multiply(g, clip_coef.astype(np.result_type(g.dtype, clip_coef.dtype)), out=g,
+                        casting="unsafe")
     return wrap(total_norm)
 
 
@@ -97,8 +90,6 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp the gradients of `parameters` in place to [-clip_value, clip_value]."""
     clip_value = float(clip_value)
     grads = _grads(parameters)
-    if grads:
-        _check_foreach(foreach)
     for g in grads:
         low, high = g.dtype.type(-clip_value), g.dtype.type(clip_value)
         # torch's clamp_: NaN stays NaN, min applied before max
