@@ -192,3 +192,45 @@ def test_named_parameters_are_kept(torch):
     a, b = fastnn.nn.Parameter(fastnn.ones(2, 2)), fastnn.nn.Parameter(fastnn.ones(2))
     opt = fastnn.optim.SGD([("weight", a), ("bias", b)], lr=0.1)
     assert opt.state_dict()["param_groups"] == topt.state_dict()["param_groups"]
+
+
+def test_non_contiguous_parameter_is_updated_in_place(torch, rng):
+    base = rng.standard_normal((4, 3)).astype(np.float32)
+    p = fastnn.nn.Parameter(fastnn.tensor(base).T)        # a transposed view: not contiguous
+    assert not p.flags.c_contiguous
+    t = torch.nn.Parameter(torch.tensor(base.T.copy()))
+    opt, topt = fastnn.optim.Adam([p], lr=0.1), torch.optim.Adam([t], lr=0.1)
+    for _ in range(3):
+        g = rng.standard_normal((3, 4)).astype(np.float32)
+        p.grad, t.grad = g.T.copy().T, torch.tensor(g)      # a non-contiguous gradient too
+        opt.step()
+        topt.step()
+    np.testing.assert_allclose(np.asarray(p), t.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_step_dtype_follows_the_default_dtype(torch):
+    old, told = fastnn.get_default_dtype(), torch.get_default_dtype()
+    try:
+        fastnn.set_default_dtype(fastnn.float64)
+        torch.set_default_dtype(torch.float64)
+        p, t = fastnn.nn.Parameter(fastnn.ones(2)), torch.nn.Parameter(torch.ones(2))
+        p.grad, t.grad = np.ones(2), torch.ones(2)
+        opt, topt = fastnn.optim.RMSprop([p]), torch.optim.RMSprop([t])
+        opt.step()
+        topt.step()
+        assert opt.state[p]["step"].dtype == topt.state[t]["step"].numpy().dtype
+    finally:
+        fastnn.set_default_dtype(old)
+        torch.set_default_dtype(told)
+
+
+def test_bad_gradients_are_refused():
+    p = fastnn.nn.Parameter(fastnn.ones(2))
+    p.grad = np.ones(3, dtype=np.float32)
+    with pytest.raises(RuntimeError, match="assigned grad has data of a different size"):
+        fastnn.optim.SGD([p], lr=0.1).step()
+    q = fastnn.nn.Parameter(fastnn.ones(2, dtype=fastnn.float16))
+    q.grad = np.ones(2, dtype=np.float16)
+    with pytest.raises(TypeError, match="float16"):
+        fastnn.optim.SGD([q], lr=0.1).step()
+    np.testing.assert_array_equal(np.asarray(p), 1)        # nothing written before refusing
