@@ -48,13 +48,9 @@ def new_step():
 
 
 def advance_step(state):
-    """step += 1 in the step tensor's own dtype (as torch's in-place add); its value."""
-    step = state["step"]
-    if isinstance(step, np.ndarray):
-        plain = as_array(step)
-        np.add(plain, plain.dtype.type(1), out=plain)
-        return float(plain)
-    state["step"] = step = step + 1             # a number from an old state dict
+    """step += 1 in the step tensor's own dtype (torch's in-place add); returns its value."""
+    step = as_array(state["step"])
+    np.add(step, step.dtype.type(1), out=step)
     return float(step)
 
 

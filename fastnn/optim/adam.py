@@ -1,10 +1,10 @@
 """Adam and AdamW, with amsgrad, weight decay and maximize (torch.optim.Adam / AdamW)."""
 import numpy as np
 
+from .._array import wrap
 from ..kernels import optim as _kernels
 from ._update import FlatViews, advance_step, cast, dummy, gradient, new_step, zeros_like
 from .optimizer import Optimizer, scalar_dtype
-from .._array import wrap
 
 __all__ = ["Adam", "AdamW"]
 
