@@ -3,6 +3,7 @@ the gradient as the kernel reads it, fresh state buffers, the step counter."""
 import numpy as np
 
 from .._array import as_array, check_float, wrap
+from .._grad import enable_grad
 from .optimizer import scalar_dtype
 
 
@@ -26,6 +27,14 @@ class FlatViews:
     def write_back(self):
         for plain, copy in self._copies:
             plain[...] = copy
+
+
+def closure_loss(closure):
+    """What `closure()` returns, run with grad mode on (torch's step does the same)."""
+    if closure is None:
+        return None
+    with enable_grad():
+        return closure()
 
 
 def gradient(param):

@@ -3,7 +3,8 @@ import numpy as np
 
 from .._array import wrap
 from ..kernels import optim as _kernels
-from ._update import FlatViews, advance_step, cast, dummy, gradient, new_step, zeros_like
+from ._update import (FlatViews, advance_step, cast, closure_loss, dummy, gradient, new_step,
+                      zeros_like)
 from .optimizer import Optimizer, scalar_dtype
 
 __all__ = ["Adam", "AdamW"]
@@ -60,7 +61,7 @@ class Adam(Optimizer):
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure() if given."""
-        loss = None if closure is None else closure()
+        loss = closure_loss(closure)
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             lr, weight_decay, amsgrad = group["lr"], group["weight_decay"], group["amsgrad"]

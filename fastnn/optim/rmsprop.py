@@ -1,6 +1,7 @@
 """RMSprop with alpha, eps, weight decay, momentum and centering (torch.optim.RMSprop)."""
 from ..kernels import optim as _kernels
-from ._update import FlatViews, advance_step, cast, dummy, gradient, new_step, zeros_like
+from ._update import (FlatViews, advance_step, cast, closure_loss, dummy, gradient, new_step,
+                      zeros_like)
 from .adam import _steps_as_tensors
 from .optimizer import Optimizer
 
@@ -54,7 +55,7 @@ class RMSprop(Optimizer):
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure() if given."""
-        loss = None if closure is None else closure()
+        loss = closure_loss(closure)
         for group in self.param_groups:
             momentum, centered, alpha = group["momentum"], group["centered"], group["alpha"]
             for p in group["params"]:

@@ -1,6 +1,6 @@
 """SGD with momentum, dampening, Nesterov momentum, weight decay and maximize (torch.optim.SGD)."""
 from ..kernels import optim as _kernels
-from ._update import FlatViews, cast, dummy, gradient, zeros_like
+from ._update import FlatViews, closure_loss, cast, dummy, gradient, zeros_like
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -42,7 +42,7 @@ class SGD(Optimizer):
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure() if given."""
-        loss = None if closure is None else closure()
+        loss = closure_loss(closure)
         for group in self.param_groups:
             momentum = group["momentum"]
             for p in group["params"]:

@@ -234,3 +234,17 @@ def test_bad_gradients_are_refused():
     with pytest.raises(TypeError, match="float16"):
         fastnn.optim.SGD([q], lr=0.1).step()
     np.testing.assert_array_equal(np.asarray(p), 1)        # nothing written before refusing
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+def test_closure_runs_with_grad_enabled_and_its_loss_is_returned(name):
+    p = fastnn.nn.Parameter(fastnn.ones(2))
+    opt = getattr(fastnn.optim, name)([p], lr=0.1)
+
+    def closure():
+        assert fastnn.is_grad_enabled()
+        p.grad = np.ones(2, dtype=np.float32)
+        return 2.5
+    with fastnn.no_grad():
+        assert opt.step(closure) == 2.5
+    assert (np.asarray(p) < 1).all()                 # the gradient the closure set was used
