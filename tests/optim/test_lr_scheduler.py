@@ -140,3 +140,40 @@ def test_get_lr_values_are_floats_in_groups(torch):
     sched.step()
     np.testing.assert_allclose(sched.get_last_lr(), [0.05, 0.1])
     assert [g["lr"] for g in fopt.param_groups] == sched.get_last_lr()
+
+
+@pytest.mark.parametrize("name, kwargs", [s for s in SCHEDULERS if s[0] != "OneCycleLR"])
+def test_step_with_epoch_uses_torchs_closed_form(torch, name, kwargs):
+    topt, fopt = _optimizers(torch, "SGD")
+    tsched = getattr(torch.optim.lr_scheduler, name)(topt, **kwargs)
+    fsched = getattr(fastnn.optim.lr_scheduler, name)(fopt, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for epoch in [3, 7, 2, 12]:
+            topt.step()
+            fopt.step()
+            tsched.step(epoch)
+            fsched.step(epoch)
+            assert fsched.get_last_lr() == tsched.get_last_lr()
+
+
+class _Decay:
+    """A callable object: LambdaLR saves its attributes (a plain function saves None)."""
+
+    def __init__(self, rate):
+        self.rate = rate
+
+    def __call__(self, epoch):
+        return self.rate ** epoch
+
+
+def test_lambda_lr_state_dict_keeps_callable_objects_attributes(torch):
+    topt, fopt = _optimizers(torch, "SGD")
+    tsched = torch.optim.lr_scheduler.LambdaLR(topt, [_Decay(0.5), _scale])
+    fsched = fastnn.optim.lr_scheduler.LambdaLR(fopt, [_Decay(0.5), _scale])
+    assert fsched.state_dict() == tsched.state_dict()
+    state = fsched.state_dict()
+    state["lr_lambdas"][0]["rate"] = 0.25
+    other = fastnn.optim.lr_scheduler.LambdaLR(fopt, [_Decay(0.9), _scale])
+    other.load_state_dict(state)
+    assert other.lr_lambdas[0].rate == 0.25 and "lr_lambdas" in state
