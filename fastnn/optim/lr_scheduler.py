@@ -9,6 +9,8 @@ from collections import Counter
 from functools import wraps
 from weakref import ref
 
+import numpy as np
+
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
@@ -46,7 +48,9 @@ def _format_param(name, optimizer, param):
 
 
 def _group_values(optimizer, key):
-    return [group[key] for group in optimizer.param_groups]
+    """Each group's `key`; a tensor value (a tensor lr) is copied, as torch clones it."""
+    return [group[key].copy() if isinstance(group[key], np.ndarray) else group[key]
+            for group in optimizer.param_groups]
 
 
 def _wrap_optimizer_step(scheduler):
@@ -79,7 +83,10 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                initial_lr = group["lr"]
+                if isinstance(initial_lr, np.ndarray):
+                    initial_lr = initial_lr.copy()
+                group.setdefault("initial_lr", initial_lr)
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
@@ -147,7 +154,10 @@ class LRScheduler:
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
+            if isinstance(group["lr"], np.ndarray):     # a tensor lr is updated in place
+                group["lr"][...] = float(lr)
+            else:
+                group["lr"] = lr
         self._last_lr = _group_values(self.optimizer, "lr")
 
 

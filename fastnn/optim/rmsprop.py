@@ -1,4 +1,6 @@
 """RMSprop with alpha, eps, weight decay, momentum and centering (torch.optim.RMSprop)."""
+import numpy as np
+
 from ..kernels import optim as _kernels
 from ._update import (FlatViews, advance_step, cast, closure_loss, dummy, gradient, new_step,
                       zeros_like)
@@ -33,6 +35,9 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
+        if isinstance(lr, np.ndarray):
+            if lr.size != 1:
+                raise ValueError("Tensor lr must be 1-element")
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:

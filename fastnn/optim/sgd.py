@@ -1,4 +1,6 @@
 """SGD with momentum, dampening, Nesterov momentum, weight decay and maximize (torch.optim.SGD)."""
+import numpy as np
+
 from ..kernels import optim as _kernels
 from ._update import FlatViews, closure_loss, cast, dummy, gradient, zeros_like
 from .optimizer import Optimizer
@@ -27,6 +29,9 @@ class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
                  fused=None):
+        if isinstance(lr, np.ndarray):
+            if lr.size != 1:
+                raise ValueError("Tensor lr must be 1-element")
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:

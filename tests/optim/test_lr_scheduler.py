@@ -177,3 +177,19 @@ def test_lambda_lr_state_dict_keeps_callable_objects_attributes(torch):
     other = fastnn.optim.lr_scheduler.LambdaLR(fopt, [_Decay(0.9), _scale])
     other.load_state_dict(state)
     assert other.lr_lambdas[0].rate == 0.25 and "lr_lambdas" in state
+
+
+def test_tensor_lr_is_updated_in_place(torch):
+    p, t = fastnn.nn.Parameter(fastnn.ones(2)), torch.nn.Parameter(torch.ones(2))
+    lr, tlr = fastnn.tensor(0.1), torch.tensor(0.1)
+    fopt, topt = fastnn.optim.SGD([p], lr=lr), torch.optim.SGD([t], lr=tlr)
+    fsched = fastnn.optim.lr_scheduler.StepLR(fopt, 2, gamma=0.5)
+    tsched = torch.optim.lr_scheduler.StepLR(topt, 2, gamma=0.5)
+    for _ in range(5):
+        fopt.step()
+        topt.step()
+        fsched.step()
+        tsched.step()
+        assert fopt.param_groups[0]["lr"] is lr
+        assert float(lr) == float(tlr)
+        assert [float(v) for v in fsched.get_last_lr()] == [float(v) for v in tsched.get_last_lr()]

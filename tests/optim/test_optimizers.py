@@ -248,3 +248,23 @@ def test_closure_runs_with_grad_enabled_and_its_loss_is_returned(name):
     with fastnn.no_grad():
         assert opt.step(closure) == 2.5
     assert (np.asarray(p) < 1).all()                 # the gradient the closure set was used
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop"])
+def test_tensor_lr_matches_torch(torch, rng, name):
+    dtype = np.float32
+    init = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+    tp = [torch.nn.Parameter(torch.tensor(a)) for a in init]
+    fp = [fastnn.nn.Parameter(fastnn.tensor(a)) for a in init]
+    topt = getattr(torch.optim, name)(tp, lr=torch.tensor(0.03))
+    fopt = getattr(fastnn.optim, name)(fp, lr=fastnn.tensor(0.03))
+    _run(torch, rng, topt, fopt, 5, dtype)
+    raises_like(lambda: getattr(torch.optim, name)(tp, lr=torch.tensor([0.1, 0.2])),
+                lambda: getattr(fastnn.optim, name)(fp, lr=fastnn.tensor([0.1, 0.2])))
+
+
+def test_tensor_lr_with_foreach_raises_like_torch(torch):
+    raises_like(lambda: torch.optim.Adam([torch.nn.Parameter(torch.ones(1))],
+                                         lr=torch.tensor(0.1), foreach=True),
+                lambda: fastnn.optim.Adam([fastnn.nn.Parameter(fastnn.ones(1))],
+                                          lr=fastnn.tensor(0.1), foreach=True))
