@@ -19,6 +19,7 @@ from ._creation import (
 from ._random_factories import get_rng_state, randint, randperm
 from .serialization import load, save
 from . import nn
+from . import optim
 from ._functions import (
     relu, relu_, sigmoid, tanh, softmax, log_softmax, exp, abs, pow, clamp, clip, where,
     matmul, mm, max, min, maximum, minimum, argmax, argmin, sum, mean, prod, std, var, any,
@@ -67,7 +68,7 @@ __all__ = [
     "concat", "concatenate", "stack", "unsqueeze", "squeeze", "numel", "is_tensor",
     "is_floating_point", "float32", "float64", "double", "float16", "half", "int64",
     "long", "int32", "int16", "short", "int8", "uint8", "complex64", "complex128",
-    "cfloat", "cdouble", "cuda", "nn", "backends", "load", "save", "optimize_for_inference", "ops", "add",
+    "cfloat", "cdouble", "cuda", "nn", "optim", "backends", "load", "save", "optimize_for_inference", "ops", "add",
     "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "exp", "clamp", "clip",
     "where", "matmul", "mm", "maximum", "minimum", "argmax", "argmin", "mean", "prod", "std",
     "var", "sort", "nonzero", "t", "masked_fill", "layer_norm", "group_norm", "instance_norm",

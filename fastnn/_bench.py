@@ -32,7 +32,8 @@ FAMILIES = {"conv1d": "conv", "conv2d": "conv", "conv3d": "conv", "max_pool1d": 
             "softplus": "activation", "prelu": "activation",
             "conv_transpose1d": "conv_transpose", "conv_transpose2d": "conv_transpose",
             "conv_transpose3d": "conv_transpose",
-            "scaled_dot_product_attention": "attention"}
+            "scaled_dot_product_attention": "attention",
+            "optimizer": "optim"}
 
 
 @dataclass
@@ -310,6 +311,34 @@ def _multihead_attention(batch, tokens, embed_dim, heads):
     return make
 
 
+def _optimizer(name, shapes, **options):
+    """One `step()` of optimizer `name` over seeded parameters of `shapes` with gradients
+    set (the same arrays for torch's twin), so only the update is timed."""
+    def make(dtype):
+        rng = np.random.default_rng(0)
+        values = [rng.standard_normal(s).astype(dtype) for s in shapes]
+        grads = [rng.standard_normal(s).astype(dtype) for s in shapes]
+        params = [fastnn.nn.Parameter(fastnn.tensor(v)) for v in values]
+        for p, g in zip(params, grads):
+            p.grad = g.copy()
+        opt = getattr(fastnn.optim, name)(params, **options)
+        torch, theirs = _torch(), None
+        if torch is not None:
+            tparams = [torch.nn.Parameter(torch.tensor(v)) for v in values]
+            for p, g in zip(tparams, grads):
+                p.grad = torch.tensor(g)
+            topt = getattr(torch.optim, name)(tparams, **options)
+            theirs = topt.step
+        return Workload(None, (opt.step,), {}, theirs)
+    return make
+
+
+# the parameter shapes of the LeNet example and of a ResNet stage (conv, BN weights)
+_LENET_SHAPES = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 400), (120,), (84, 120),
+                 (84,), (10, 84), (10,)]
+_RESNET_STAGE_SHAPES = [(128, 128, 3, 3)] * 4 + [(128,)] * 8
+
+
 def _torch():
     try:
         import torch
@@ -473,6 +502,16 @@ CASES += [
     Case("mse_loss", "n64 x 1000", _loss("mse_loss", (64, 1000)), "GB/s"),
     Case("binary_cross_entropy_with_logits", "n64 x 1000",
          _loss("binary_cross_entropy_with_logits", (64, 1000)), "GB/s"),
+    Case("optimizer", "SGD momentum LeNet parameters",
+         _optimizer("SGD", _LENET_SHAPES, lr=0.01, momentum=0.9), None, smoke=True),
+    Case("optimizer", "Adam LeNet parameters", _optimizer("Adam", _LENET_SHAPES), None),
+    Case("optimizer", "SGD nesterov wd ResNet stage 128ch",
+         _optimizer("SGD", _RESNET_STAGE_SHAPES, lr=0.01, momentum=0.9, nesterov=True,
+                    weight_decay=1e-4), None),
+    Case("optimizer", "AdamW ResNet stage 128ch", _optimizer("AdamW", _RESNET_STAGE_SHAPES),
+         None),
+    Case("optimizer", "RMSprop centered ResNet stage 128ch",
+         _optimizer("RMSprop", _RESNET_STAGE_SHAPES, centered=True), None),
 ]
 
 

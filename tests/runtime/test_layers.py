@@ -159,3 +159,14 @@ def test_the_layering_check_can_fail():
     assert ("fastnn._dtypes", False) in imports("fastnn.tensor") or any(
         t == "fastnn._dtypes" for t, _ in imports("fastnn.tensor"))
     assert layer("fastnn.nn._utils") > layer("fastnn._creation")
+
+
+def test_every_package_is_in_pyprojects_package_list():
+    """setuptools installs only the listed packages: a subpackage left out is missing from
+    the wheel (fastnn._passes was, so optimize_for_inference failed when installed)."""
+    import tomllib
+    root = pathlib.Path(__file__).resolve().parents[2]
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    packages = {m for m in all_modules() if _source(m)[1]}
+    assert packages - listed == set()
