@@ -35,7 +35,26 @@ os.environ["FASTNN_TUNING_DIR"] = _TUNING_DIR
 os.environ["FASTNN_TUNE_ON_FIRST_USE"] = "0"
 
 
+_CODEGEN_DIR = tempfile.mkdtemp(prefix="fastnn-codegen-")
+_codegen = []
+
+
+def pytest_collection_finish(session):
+    """Start the codegen probes (tests/runtime/test_codegen.py) in the background as soon
+    as one of their tests is collected: they compile for other CPUs in subprocesses, on
+    the core the rest of the suite leaves idle."""
+    for item in session.items:
+        if item.module.__name__.endswith("test_codegen") and hasattr(item.module,
+                                                                     "start_probes"):
+            item.module.start_probes(_CODEGEN_DIR)
+            _codegen.append(item.module)
+            break
+
+
 def pytest_unconfigure(config):
+    for module in _codegen:
+        module.stop_probes()
+    shutil.rmtree(_CODEGEN_DIR, ignore_errors=True)
     shutil.rmtree(_TUNING_DIR, ignore_errors=True)
 
 

@@ -46,13 +46,32 @@ def _probe(cpu, cache):
     return json.loads(done.stdout)
 
 
+# {cpu: future of its report}: tests/conftest.py starts the probes in the background as
+# soon as these tests are collected, one at a time, so they compile on the core the rest of
+# the suite leaves idle (it compiles and runs its kernels mostly on one) instead of after it
+_started = {}
+_pool = None
+
+
+def start_probes(root):
+    """Run the probes of every target, one after another, in a background thread."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(1)
+        for cpu in TARGETS:
+            _started[cpu] = _pool.submit(_probe, cpu, os.path.join(root, cpu))
+
+
+def stop_probes():
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    """{cpu: the probe's report}, the targets compiled two at a time."""
-    root = tmp_path_factory.mktemp("codegen")
-    with ThreadPoolExecutor(2) as pool:
-        futures = {cpu: pool.submit(_probe, cpu, str(root / cpu)) for cpu in TARGETS}
-    return {cpu: future.result() for cpu, future in futures.items()}
+    """{cpu: the probe's report} (started here when conftest did not start them)."""
+    start_probes(str(tmp_path_factory.mktemp("codegen")))
+    return {cpu: future.result() for cpu, future in _started.items()}
 
 
 @pytest.mark.parametrize("cpu", list(TARGETS))
