@@ -40,10 +40,23 @@ def _example(name):
     return build
 
 
+def _zoo(name):
+    def build(backend):
+        if backend == "fastnn":
+            from fastnn import models
+            return models.get_model(name)
+        import torch
+        from fastnn.models import _torch_twin
+        with torch.device("meta"):              # no initialisation: fastnn's weights follow
+            return _torch_twin.load().get_model(name).to_empty(device="cpu")
+    return build
+
+
 MODELS = [
     ModelCase("LeNet batch 1", _example("lenet"), (1, 1, 32, 32)),
     ModelCase("ResNet-18 batch 1 224x224", _example("resnet"), (1, 3, 224, 224)),
     ModelCase("ResNet-18 batch 8 112x112", _example("resnet"), (8, 3, 112, 112)),
+    ModelCase("MobileNetV2 batch 1 224x224", _zoo("mobilenet_v2"), (1, 3, 224, 224)),
 ]
 
 
