@@ -127,18 +127,7 @@ def _normalize(nd, input, weight, bias=None, stride=1, padding=0, dilation=1, gr
     name = f"conv{nd}d"
     _check_dtypes(x, w, b)
     stride = ntuple(stride, nd, "stride")
-    if w.ndim < 3:
-        raise RuntimeError("weight should have at least three dimensions")
-    if w.ndim != nd + 2:
-        raise RuntimeError(
-            f"expected stride to be a single integer value or a list of {w.ndim - 2} values "
-            f"to match the convolution dimensions, but got stride={list(stride)}")
-    if x.ndim not in (nd + 1, nd + 2):
-        raise RuntimeError(
-            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
-            f"input of size: {list(x.shape)}")
-    if x.ndim == nd + 1:
-        x = x[None]
+    x = batched_input(x, w, nd, name, stride)
     dilation = ntuple(dilation, nd, "dilation")
     groups = _groups(groups)
     pad_before, pad_after = _padding(padding, nd, stride, dilation, w.shape[2:])
@@ -227,6 +216,23 @@ def _check_dtypes(x, w, b):
         raise RuntimeError(f"Input type ({_TORCH_TYPE[xd][1]}) and bias type "
                            f"({_TORCH_TYPE[b.dtype.newbyteorder('=')][1]}) should be the same")
     return xd
+
+
+def batched_input(x, w, nd, name, stride, weight_rank_checked=True):
+    """`x` with its batch dimension, after torch's rank checks of the weight and the input
+    of an `nd`-D convolution `name` (a transposed one passes weight_rank_checked=False in
+    1-D: torch stretches a 1-D stride to any weight and its shape check says it instead)."""
+    if w.ndim < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    if w.ndim != nd + 2 and (weight_rank_checked or nd > 1):
+        raise RuntimeError(
+            f"expected stride to be a single integer value or a list of {w.ndim - 2} values "
+            f"to match the convolution dimensions, but got stride={list(stride)}")
+    if x.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(
+            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
+            f"input of size: {list(x.shape)}")
+    return x[None] if x.ndim == nd + 1 else x
 
 
 def _groups(groups):

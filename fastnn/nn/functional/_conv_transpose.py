@@ -111,20 +111,8 @@ def _normalize(nd, input, weight, bias=None, stride=1, padding=0, output_padding
     if b is not None and b.dtype.kind not in "biuf":
         check_float(b, "bias")
     stride = ntuple(stride, nd, "stride")
-    if w.ndim < 3:
-        raise RuntimeError("weight should have at least three dimensions")
-    if w.ndim != nd + 2 and nd > 1:
-        # a 1-D stride is one value, which torch stretches to any weight: the rank check
-        # in _check_shape_forward says it instead
-        raise RuntimeError(
-            f"expected stride to be a single integer value or a list of {w.ndim - 2} values "
-            f"to match the convolution dimensions, but got stride={list(stride)}")
-    if x.ndim not in (nd + 1, nd + 2):
-        raise RuntimeError(
-            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
-            f"conv_transpose{nd}d, but got input of size: {list(x.shape)}")
-    if x.ndim == nd + 1:
-        x = x[None]
+    x = _conv.batched_input(x, w, nd, f"conv_transpose{nd}d", stride,
+                            weight_rank_checked=False)
     padding = ntuple(padding, nd, "padding")
     output_padding = ntuple(output_padding, nd, "output_padding")
     dilation = ntuple(dilation, nd, "dilation")

@@ -18,8 +18,11 @@ __all__ = [
 ]
 
 
-def _inplace_repr(inplace):
-    return "inplace=True" if inplace else ""
+def _inplace_repr(inplace, head=""):
+    """`head` (the other arguments' repr), then "inplace=True" when it is set."""
+    if not inplace:
+        return head
+    return f"{head}, inplace=True" if head else "inplace=True"
 
 
 class ReLU(Module):
@@ -80,8 +83,7 @@ class Hardtanh(Module):
         return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self):
-        inplace = ", inplace=True" if self.inplace else ""
-        return f"min_val={self.min_val}, max_val={self.max_val}{inplace}"
+        return _inplace_repr(self.inplace, f"min_val={self.min_val}, max_val={self.max_val}")
 
 
 class ReLU6(Hardtanh):
@@ -115,8 +117,7 @@ class LeakyReLU(Module):
         return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self):
-        inplace = ", inplace=True" if self.inplace else ""
-        return f"negative_slope={self.negative_slope}{inplace}"
+        return _inplace_repr(self.inplace, f"negative_slope={self.negative_slope}")
 
 
 class ELU(Module):
@@ -136,8 +137,7 @@ class ELU(Module):
         return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self):
-        inplace = ", inplace=True" if self.inplace else ""
-        return f"alpha={self.alpha}{inplace}"
+        return _inplace_repr(self.inplace, f"alpha={self.alpha}")
 
 
 class GELU(Module):
@@ -337,8 +337,7 @@ class CELU(Module):
         return F.celu(input, self.alpha, self.inplace)
 
     def extra_repr(self):
-        inplace = ", inplace=True" if self.inplace else ""
-        return f"alpha={self.alpha}{inplace}"
+        return _inplace_repr(self.inplace, f"alpha={self.alpha}")
 
 
 def _weight_shape(num_parameters):
@@ -457,5 +456,4 @@ class Threshold(Module):
         return F.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self):
-        inplace = ", inplace=True" if self.inplace else ""
-        return f"threshold={self.threshold}, value={self.value}{inplace}"
+        return _inplace_repr(self.inplace, f"threshold={self.threshold}, value={self.value}")

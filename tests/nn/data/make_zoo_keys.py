@@ -4,7 +4,7 @@ The lists come from torchvision itself: its model files built on torch, not from
 fastnn.models. torchvision's wheel does not import beside the CPU build of torch (its
 compiled extension links the CUDA build), but its model code is plain Python: this script
 takes torchvision's package directory (an unpacked wheel, e.g.
-``unzip torchvision-0.28.0-cp311-*.whl 'torchvision/*' -d /tmp/tv``), stands empty modules
+``unzip torchvision-0.28.0-cp311-*.whl 'torchvision/*' -d TV_DIR``), stands empty modules
 in for the parts that need the extension or PIL (ops registrations, datasets, io, PIL),
 builds each model with random weights and writes one line per state_dict entry:
 ``key<TAB>shape`` (shape comma-separated, empty for a scalar).
@@ -15,7 +15,7 @@ documented there), written so that a renamed layer shows up in review.
 With ``--compare`` it also copies each torchvision model's weights into fastnn's model and
 prints the largest output difference in eval mode (not part of CI: torchvision is absent).
 
-    python tests/nn/data/make_zoo_keys.py /tmp/tv [--compare]
+    python tests/nn/data/make_zoo_keys.py TV_DIR [--compare]
 """
 import pathlib
 import sys
