@@ -228,6 +228,13 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, FunctionMethods, np.
         view, as torch does."""
         return Tensor._door("index", self, key)
 
+    def __setitem__(self, key, value):
+        """``x[key] = value``; once autograd is live, through the door (op "index_put_")."""
+        if Tensor._tracks is None:
+            np.ndarray.__setitem__(self, key, value)
+        else:
+            Tensor._door("index_put_", self, key, value)
+
     @staticmethod
     def _result(result):
         return _as_tensor(result)

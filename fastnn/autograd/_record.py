@@ -81,6 +81,8 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
         _grad._mode.grad = True
     if backward is None:
         return result
+    if written is None and any(result is a for a in args):
+        return result       # an identity (contiguous(), to(own dtype)): torch's self
     sources = _sources(entry.name, inputs, requiring)
     outputs = result if type(result) is tuple else (result,)
     differentiable = [isinstance(o, Tensor) and o.dtype.kind in "fc" for o in outputs]

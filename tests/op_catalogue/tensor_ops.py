@@ -127,6 +127,11 @@ ELEMENTWISE = [
 
 _GATHER_INDEX = np.random.default_rng(17).integers(0, 4, (3, 2, 5))        # along dim 1 of X
 _SCATTER_INDEX = np.stack([np.zeros((3, 5)), np.full((3, 5), 2)], 1).astype(np.int64)
+_INDEXED = (3, 2, 5)        # src of the index's shape: torch's src gradient needs it
+_SRC_LARGER = ("a src larger than the index: torch's backward refuses the gradient it "
+               "makes (fastnn's engine too, test_tensor_grad.py); scatter_src_as_index "
+               "covers the gradient")
+_SRC_LARGER_ADD = _SRC_LARGER.replace("scatter_src_as_index", "the scatter_add entry")
 _TIES = "several NaN in one row are ties, whose index order torch leaves unspecified"
 _BOOL_RESULT = "a Python bool result (wrapped in a Tensor here): no output memory"
 
@@ -191,15 +196,27 @@ TENSOR_FUNCTIONS = [
         x, dim, _index(lib, np.array([3, 0, 3]))), [Sample(X, dim=1)]),
     _pair("scatter", lambda lib, x, s, dim, **kw: lib.scatter(
         x, dim, _index(lib, _SCATTER_INDEX), s, **kw),
-        [Sample(X, X, dim=1), Sample(X, X, dim=1, reduce="add", label="add")],
-        nan_fills=False),
+        [Sample(X, X, dim=1), Sample(X, _INDEXED, dim=1, label="src_as_index")],
+        nan_fills=False, skips={"grad": _SRC_LARGER}),
+    _pair("scatter_src_as_index", lambda lib, x, s, dim, **kw: lib.scatter(
+        x, dim, _index(lib, _SCATTER_INDEX), s, **kw),
+        [Sample(X, _INDEXED, dim=1)], op="scatter", nan_fills=False),
+    _pair("scatter_reduce_add", lambda lib, x, s, dim, **kw: lib.scatter(
+        x, dim, _index(lib, _SCATTER_INDEX), s, **kw),
+        [Sample(X, X, dim=1, reduce="add")], op="scatter", nan_fills=False,
+        skips={"grad": "torch has no derivative of scatter with reduce= (its backward "
+                       "raises: tests/autograd/test_tensor_grad.py checks fastnn's does)"}),
     _pair("scatter_add", lambda lib, x, s, dim: lib.scatter_add(
-        x, dim, _index(lib, _GATHER_INDEX), s), [Sample(X, X, dim=1)], nan_fills=False),
+        x, dim, _index(lib, _GATHER_INDEX), s), [Sample(X, _INDEXED, dim=1)],
+        nan_fills=False),
+    _pair("scatter_add_src_larger", lambda lib, x, s, dim: lib.scatter_add(
+        x, dim, _index(lib, _GATHER_INDEX), s), [Sample(X, X, dim=1)], op="scatter_add",
+        nan_fills=False, skips={"grad": _SRC_LARGER_ADD}),
     _pair("scatter_", lambda lib, x, s, dim: _own(lib, x).scatter_(
-        dim, _index(lib, _SCATTER_INDEX), s), [Sample(X, X, dim=1)], inplace=True,
+        dim, _index(lib, _SCATTER_INDEX), s), [Sample(X, _INDEXED, dim=1)], inplace=True,
         nan_fills=False, skips={"torch_inputs": _IN_TORCH}),
     _pair("scatter_add_", lambda lib, x, s, dim: _own(lib, x).scatter_add_(
-        dim, _index(lib, _GATHER_INDEX), s), [Sample(X, X, dim=1)], inplace=True,
+        dim, _index(lib, _GATHER_INDEX), s), [Sample(X, _INDEXED, dim=1)], inplace=True,
         nan_fills=False, skips={"torch_inputs": _IN_TORCH, "layouts": _ADDS_TWICE,
                                 "nonfinite": _ADDS_TWICE}),
     _top("bmm", [Sample((2, 3, 4), (2, 4, 5))], sums=True),
