@@ -5,8 +5,11 @@ records it (the old values at `key` get no gradient, the value gets the gradient
 `key`). The key is parsed and checked as indexing parses it (`fastnn._shape_ops`)."""
 import numpy as np
 
+from . import _grad
 from ._registry import Attrs, register_single
-from ._shape_ops import _index_key, _index_normalize, _numpy_key, no_meta
+from ._shape_ops import IndexSlice, IndexTensor, _index_key, _index_normalize, _numpy_key, \
+    no_meta
+from .tensor import Tensor
 
 _plain_view = np.ndarray.view
 
@@ -15,6 +18,10 @@ def _index_put_normalize(input, key, value):
     """inputs: (x, the value array or None, the key's arrays); Attrs(index=the canonical
     key, value=a number value or None)."""
     (x, *arrays), attrs = _index_normalize(input, key)
+    if (_grad._mode.grad and isinstance(input, Tensor) and input.requires_grad
+            and input.grad_fn is None and _through_a_view(attrs.index)):
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                           "an in-place operation.")
     number = None
     if isinstance(value, np.ndarray):
         array = value                   # the caller's object: autograd finds its source
@@ -24,6 +31,15 @@ def _index_put_normalize(input, key, value):
     else:
         array, number = None, value
     return (x, array, *arrays), Attrs(index=attrs.index, value=number)
+
+
+def _through_a_view(index):
+    """Whether torch writes this key through a view of the tensor (an int, None or a
+    partial slice, no index tensor), so that its refusal names a view of a leaf."""
+    if any(type(part) is IndexTensor for part in index):
+        return False
+    return any(part is None or type(part) is not IndexSlice and part is not Ellipsis
+               or type(part) is IndexSlice and part != (None, None, None) for part in index)
 
 
 def _index_put_run(inputs, attrs, out):

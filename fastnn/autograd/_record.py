@@ -11,6 +11,7 @@ from .._registry import BACKWARDS, MISSING_BACKWARD
 from ..tensor import Tensor
 from ._node import AccumulateGrad, Context, Node
 from ._version import bump, storage
+from ._views import rebase, tag_views, view_base
 
 __all__ = ["at_door", "tracks", "NOT_RECORDED", "edge_of", "detached"]
 
@@ -68,11 +69,20 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
         return NOT_RECORDED
     requiring = _requiring(args, kwargs)
     if not requiring:
+        if meta is None and written is None:       # perhaps a view: remember its base
+            result = execute(entry, inputs, attrs, meta, plan, out)
+            tag_views(result, args)
+            return result
         return NOT_RECORDED
-    if written is not None and isinstance(written, Tensor) and written.requires_grad \
-            and written.grad_fn is None:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                           "operation.")
+    base = None
+    if written is not None:
+        if isinstance(written, Tensor) and written.requires_grad and written.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+        base = view_base(written)
+        if base is not None and base.requires_grad and base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used "
+                               "in an in-place operation.")
     backward = BACKWARDS.get(entry.name, MISSING_BACKWARD)
     _grad._mode.grad = False
     try:
@@ -104,6 +114,10 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
             state["_requires_grad"] = True
             state["grad_fn"] = node
             state["_output_nr"] = i
+    if base is not None and differentiable[0]:
+        rebase(base, written, node)
+    elif meta is None and written is None:
+        tag_views(result, args)
     return result
 
 
