@@ -19,7 +19,8 @@ def _index_put_normalize(input, key, value):
     key, value=a number value or None)."""
     (x, *arrays), attrs = _index_normalize(input, key)
     if (_grad._mode.grad and isinstance(input, Tensor) and input.requires_grad
-            and input.grad_fn is None and _through_a_view(attrs.index)):
+            and input.grad_fn is None and input.flags.writeable
+            and _through_a_view(attrs.index)):
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                            "an in-place operation.")
     number = None

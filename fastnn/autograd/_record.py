@@ -76,6 +76,8 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
         return NOT_RECORDED
     base = None
     if written is not None:
+        if not written.flags.writeable:
+            return NOT_RECORDED     # the op itself raises numpy's read-only error
         if isinstance(written, Tensor) and written.requires_grad and written.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an "
                                "in-place operation.")

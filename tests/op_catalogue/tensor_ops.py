@@ -81,7 +81,17 @@ COPIES = [
             nan_fills=False),
 ]
 
+def _put(x, value, key):
+    """``x[key] = value`` (op "index_put_" once autograd is live), returning x."""
+    x[key] = value
+    return x
+
+
 IN_PLACE = [
+    _method("index_put_", _put, [Sample(X, (4, 5), key=1),
+                                 Sample(X, (5,), key=(slice(None), 2), label="broadcast")],
+            inplace=True, nan_fills=False,
+            skips={"nan_torch_free": "the input's values are overwritten at the key"}),
     _method("fill_", lambda x, value: x.fill_(value), [Sample(X, value=1.5)], inplace=True,
             nan_fills=False, skips={"nan_torch_free": "the input's values are overwritten"}),
     _method("zero_", lambda x: x.zero_(), [Sample(X)], inplace=True,
