@@ -46,9 +46,42 @@ def _through_a_view(index):
 def _index_put_run(inputs, attrs, out):
     x, value = inputs[0], inputs[1]
     key = _numpy_key(_index_key((x,) + tuple(inputs[2:]), attrs.index))
-    np.ndarray.__setitem__(_plain_view(x, np.ndarray), key,
-                           attrs.value if value is None else _plain_view(value, np.ndarray))
+    plain = _plain_view(x, np.ndarray)
+    value = attrs.value if value is None else _plain_view(value, np.ndarray)
+    try:
+        np.ndarray.__setitem__(plain, key, value)
+    except ValueError as error:
+        if "could not broadcast" not in str(error):
+            raise
+        raise _expand_error(np.shape(value), plain[key].shape, x.dtype) from None
+    except IndexError as error:     # an array part out of bounds: numpy's check, torch's word
+        raise IndexError(str(error).replace(" for axis ", " for dimension ")) from None
     return x
+
+
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
+               "int32": "IntTensor", "bool": "BoolTensor", "uint8": "ByteTensor"}
+
+
+def _expand_error(shape, target, dtype):
+    """torch's refusal to expand a value of `shape` (leading 1s dropped, as torch drops
+    them) to the indexed `target` shape."""
+    shape = list(shape)
+    while len(shape) > len(target) and shape[0] == 1:
+        shape.pop(0)
+    if len(shape) > len(target):
+        kind = _TYPE_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)
+        return RuntimeError(f"expand(fastnn.{kind}{{{shape}}}, size={list(target)}): the "
+                            f"number of sizes provided ({len(target)}) must be greater or "
+                            f"equal to the number of dimensions in the tensor ({len(shape)})")
+    for i in range(1, len(shape) + 1):
+        if shape[-i] not in (1, target[-i]):
+            return RuntimeError(
+                f"The expanded size of the tensor ({target[-i]}) must match the existing size "
+                f"({shape[-i]}) at non-singleton dimension {len(target) - i}.  Target sizes: "
+                f"{list(target)}.  Tensor sizes: {shape}")
+    return RuntimeError(f"shape mismatch: value tensor of shape {shape} cannot be broadcast "
+                        f"to indexing result of shape {list(target)}")
 
 
 register_single("index_put_", _index_put_normalize, no_meta, _index_put_run)

@@ -177,11 +177,13 @@ def _sources(name, inputs, requiring):
     for x in inputs:
         found = None
         if isinstance(x, np.ndarray):
-            for t in requiring:
-                if _same_data(x, t):
-                    found = t
-                    used.add(id(t))
-                    break
+            # the caller's own object first: a view of the same memory (y[...] += v
+            # writes y[...] back into y) is another tensor
+            found = next((t for t in requiring if t is x), None)
+            if found is None:
+                found = next((t for t in requiring if _same_data(x, t)), None)
+            if found is not None:
+                used.add(id(found))
         sources.append(found)
     if len(used) != len({id(t) for t in requiring}):
         lost = [t for t in requiring if id(t) not in used]

@@ -197,6 +197,16 @@ def test_inplace_forms_on_non_leaves(torch):
     compare_with_torch(call, [M, RNG.standard_normal((4, 5))], torch)
 
 
+def test_augmented_assignment_through_views_of_the_whole_tensor(torch):
+    def call(lib, x, s):
+        y = x * 1
+        y[:] += s               # y[:] is written, then written back into y: two tensors
+        y[...] *= s             # on the same memory
+        y[0] -= s[1]
+        return y
+    compare_with_torch(call, [M, RNG.standard_normal((4, 5))], torch)
+
+
 # ------------------------------------------------------------------ ops with no derivative
 
 def test_floor_divide_and_scatter_reduce_raise_as_torch(torch):

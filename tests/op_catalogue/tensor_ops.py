@@ -91,7 +91,10 @@ IN_PLACE = [
     _method("index_put_", _put, [Sample(X, (4, 5), key=1),
                                  Sample(X, (5,), key=(slice(None), 2), label="broadcast")],
             inplace=True, nan_fills=False,
-            skips={"nan_torch_free": "the input's values are overwritten at the key"}),
+            skips={"nan_torch_free": "the input's values are overwritten at the key",
+                   "memory": "x[key] = value passes the door only once autograd is live "
+                             "(numpy's assignment before, which the door's record misses); "
+                             "test_tensor_grad.py checks the write in place"}),
     _method("fill_", lambda x, value: x.fill_(value), [Sample(X, value=1.5)], inplace=True,
             nan_fills=False, skips={"nan_torch_free": "the input's values are overwritten"}),
     _method("zero_", lambda x: x.zero_(), [Sample(X)], inplace=True,
