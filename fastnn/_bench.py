@@ -657,6 +657,9 @@ def add_arguments(parser):
                         help="instead of timing, show the bytes each op's call allocates "
                              "beyond its output (Linux), with its weights as given and "
                              "frozen by fastnn.optimize_for_inference")
+    parser.add_argument("--train", action="store_true",
+                        help="instead, time a training step (forward, cross-entropy, "
+                             "backward, SGD) of whole models against torch")
     parser.add_argument("--plot", metavar="PNG", default=None,
                         help="also write a bar chart of the speedups (needs matplotlib)")
 
@@ -688,9 +691,10 @@ def main(args, stream=None):
     stream = stream or sys.stdout           # looked up per call (pytest replaces it)
     cases = [c for c in CASES if args.only in c.label]
     models = [] if args.memory else [m for m in _bench_models.MODELS if args.only in m.label]
-    problem = _unusable_arguments(args, cases, models)
-    if problem:
-        return _refuse(problem)
+    if not args.train:
+        problem = _unusable_arguments(args, cases, models)
+        if problem:
+            return _refuse(problem)
     fastnn.set_num_threads(args.threads)
     torch = _torch()
     if torch is None:
@@ -702,10 +706,26 @@ def main(args, stream=None):
         stream.write(f"\r[{index + 1}/{total}] {case.label:<58}")
         stream.flush()
 
+    if args.train:
+        return _run_train(args, stream, progress)
     # inference is timed without autograd on both sides (torch's calls run under
     # torch.no_grad()); a case that times a backward turns grad mode on in its own call
     with fastnn.no_grad():
         return _run(args, cases, models, stream, progress)
+
+
+def _run_train(args, stream, progress):
+    from ._bench_train import TRAIN_CASES, train_table
+    cases = [c for c in TRAIN_CASES if args.only in c.label]
+    if not cases:
+        return _refuse(f"no training case matches --only {args.only!r}")
+    table = train_table(cases, args.rounds, progress)
+    stream.write("\r" + " " * 80 + "\r")
+    print(f"float32, {args.threads} threads, median of {args.rounds} alternating blocks; "
+          f"speedup: torch's time / fastnn's; max diff: parameters after 3 steps, relative",
+          file=stream)
+    print(table, file=stream)
+    return 0
 
 
 def _run(args, cases, models, stream, progress):
