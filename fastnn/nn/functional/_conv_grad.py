@@ -47,12 +47,19 @@ def _triple(values, one):
 def input_grad(g, w, x_shape, stride, pad_before, dilation, groups):
     """The input gradient of a convolution (5-D): the transposed convolution of the output
     gradient `g` by its weight `w`, cropped or extended to the input's shape `x_shape`
-    (asymmetric 'same' padding, or input positions no output reads)."""
+    (asymmetric 'same' padding, or input positions no output reads). A strided depthwise
+    one adds each output row into the input rows directly (kernels/conv_grad.py): its
+    phases would be many small convolutions (at stride 1 the one phase, on the depthwise
+    kernel, is faster)."""
     gx = checked_empty(x_shape, g.dtype)
     if not gx.size:
         return gx
     if not g.size or not w.size:
         gx.fill(0)
+        return gx
+    if w.shape[1] == 1 and groups > 1 and stride != (1, 1, 1):
+        launch(_grad_kernels.input_grad_direct, g, w, gx, *stride, *pad_before, *dilation,
+               groups, work=g.size * math.prod(w.shape[2:]) // 2)
         return gx
     plan = _transpose_run.plan(g.shape, w.shape, x_shape, stride, pad_before, dilation,
                                groups)
