@@ -20,6 +20,7 @@ import numpy as np
 from ... import _registry
 from ..._alloc import checked_empty
 from ..._array import thread_scratch
+from ..._registry import register_backward
 from ..._runtime import launch
 from ...kernels import conv_grad as _grad_kernels
 from ...kernels import gemm as _gemm
@@ -231,13 +232,6 @@ def conv_transpose_backward(nd):
     return backward
 
 
-def _register():
-    register = getattr(_registry, "register_backward", None)
-    if register is None:      # before the autograd core (issue #16)
-        return
-    for nd in (1, 2, 3):
-        register(f"conv{nd}d", conv_backward(nd), saves=(0, 1))
-        register(f"conv_transpose{nd}d", conv_transpose_backward(nd), saves=(0, 1))
-
-
-_register()
+for _nd in (1, 2, 3):
+    register_backward(f"conv{_nd}d", conv_backward(_nd), saves=(0, 1))
+    register_backward(f"conv_transpose{_nd}d", conv_transpose_backward(_nd), saves=(0, 1))
