@@ -156,9 +156,12 @@ def _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups):
                 np.add(flat[grp], partial, out=flat[grp])
 
 
-def bias_grad(g, dtype):
-    """The bias gradient: `g` (5-D) summed over batch and positions."""
+def bias_grad(g, shape, dtype):
+    """The bias gradient: `g` (5-D) summed over batch and positions (zeros when the output
+    has no channels: torch's quirk for an input without channels)."""
     n, k = g.shape[:2]
+    if k != shape[0]:
+        return np.zeros(shape, dtype)
     return g.reshape(n, k, math.prod(g.shape[2:])).sum(axis=2).sum(axis=0).astype(
         dtype, copy=False)
 
@@ -203,7 +206,7 @@ def conv_backward(nd):
         if need_w:
             gw = weight_grad(x5, g5, w5.shape, stride, padding, dilation, groups)
         if need_b:
-            gb = bias_grad(g5, ctx.dtypes[2])
+            gb = bias_grad(g5, ctx.shapes[2], ctx.dtypes[2])
         return _finish(ctx, gx, gw, gb)
 
     backward.__name__ = backward.__qualname__ = f"{name}_backward"
@@ -225,7 +228,7 @@ def conv_transpose_backward(nd):
         if need_w:
             gw = weight_grad(g5, x5, w5.shape, stride, padding, dilation, groups)
         if need_b:
-            gb = bias_grad(g5, ctx.dtypes[2])
+            gb = bias_grad(g5, ctx.shapes[2], ctx.dtypes[2])
         return _finish(ctx, gx, gw, gb)
 
     backward.__name__ = backward.__qualname__ = f"{name}_backward"
