@@ -75,7 +75,7 @@ def weight_grad_direct(x, g, gw, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
                                         acc[at + i] += gf[gat + i] * xf[src + i * step]
         out = gw[k, task % CG].reshape(taps)
         for t in range(taps):
-            total = acc[t * OW] * 0.0
+            total = acc.dtype.type(0)
             for ow in range(OW):
                 total += acc[t * OW + ow]
             out[t] = total
@@ -131,3 +131,4 @@ def input_grad_direct(g, w, gx, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
                                     step = _u(sw)
                                     for i in range(count):
                                         plane[dst + i * step] += weight * gf[gat + i]
+

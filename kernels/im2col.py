@@ -43,13 +43,10 @@ def im2col3d(x, n, cols, KD, KH, KW, OD, OH, OW, sd, sh, sw, pd, ph, pw, dd, dh,
                 dst[:] = 0.0
                 continue
             src = x[n + s, c, id_, ih]
-            for ow in range(ow_lo):
-                dst[ow] = 0.0
+            dst[:ow_lo] = 0.0
             if sw == 1:
-                for ow in range(ow_lo, ow_hi):
-                    dst[ow] = src[ow + start]
+                dst[ow_lo:ow_hi] = src[ow_lo + start:ow_hi + start]
             else:
                 for ow in range(ow_lo, ow_hi):
                     dst[ow] = src[ow * sw + start]
-            for ow in range(ow_hi, OW):
-                dst[ow] = 0.0
+            dst[ow_hi:] = 0.0
