@@ -47,6 +47,5 @@ def im2col3d(x, n, cols, KD, KH, KW, OD, OH, OW, sd, sh, sw, pd, ph, pw, dd, dh,
             if sw == 1:
                 dst[ow_lo:ow_hi] = src[ow_lo + start:ow_hi + start]
             else:
-                for ow in range(ow_lo, ow_hi):
-                    dst[ow] = src[ow * sw + start]
+                dst[ow_lo:ow_hi] = src[ow_lo * sw + start:(ow_hi - 1) * sw + start + 1:sw]
             dst[ow_hi:] = 0.0

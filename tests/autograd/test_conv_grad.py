@@ -103,6 +103,7 @@ def test_conv_transpose_random_arguments_match_torch(seed, torch):
     ((3, 16, 6, 7), (32, 16, 3, 3), dict(padding=1)),                 # GEMM, dense
     ((3, 32, 5, 5), (32, 16, 3, 2), dict(stride=2, groups=2)),        # GEMM per group
     ((3, 16, 4, 5), (24, 16, 1, 1), {}),                              # plain 1x1
+    ((2, 16, 9, 8), (16, 16, 3, 2), dict(stride=(2, 3), padding=(1, 2), dilation=(2, 1))),
     ((2, 6, 9, 8), (12, 1, 3, 3), dict(stride=2, padding=1, groups=6)),   # strided depthwise
 ])
 def test_gemm_chunks_and_direct_paths_match_torch(x_shape, w_shape, kwargs, torch,
