@@ -757,7 +757,8 @@ def _conv_backward(dims, n, c_in, c_out, size, kernel, stride=1, padding=0, grou
         args = dict(stride=stride, padding=padding, groups=groups)
         needs = (input_grad, True, True)
         leaves = [fastnn.tensor(a, requires_grad=need) for a, need in zip(arrays, needs)]
-        y = getattr(F, f"conv{dims}d")(*leaves, **args)
+        with fastnn.enable_grad():          # `main` runs the cases under no_grad
+            y = getattr(F, f"conv{dims}d")(*leaves, **args)
         g = rng.standard_normal(y.shape).astype(dtype)
         grad = fastnn.tensor(g)
         work = _conv_flops(y.shape, arrays[1].shape, groups) * (1 + input_grad)
@@ -771,7 +772,8 @@ def _torch_backward(dims, arrays, needs, g, args):
     if torch is None:
         return None
     leaves = [torch.from_numpy(a).requires_grad_(need) for a, need in zip(arrays, needs)]
-    y = getattr(torch.nn.functional, f"conv{dims}d")(*leaves, **args)
+    with torch.enable_grad():
+        y = getattr(torch.nn.functional, f"conv{dims}d")(*leaves, **args)
     grad = torch.from_numpy(g)
     return lambda: y.backward(grad, retain_graph=True)
 
