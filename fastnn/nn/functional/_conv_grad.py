@@ -176,7 +176,7 @@ def _unpack(ctx, grad, nd, name):
         x, grad = x[None], grad[None]
     x5 = _conv._ready(x).reshape(_five(x.shape, nd))
     w5 = _conv._ready(w).reshape(_five(w.shape, nd))
-    g5 = grad.reshape(_five(grad.shape, nd))
+    g5 = _conv._ready(grad).reshape(_five(grad.shape, nd))
     attrs = ctx.attrs
     geometry = (_triple(attrs.stride, 1), _triple(attrs.padding, 0),
                 _triple(attrs.dilation, 1), attrs.groups)
