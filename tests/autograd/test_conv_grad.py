@@ -3,6 +3,8 @@ against torch: seeded random sweeps over every argument (small shapes), the path
 catalogue's samples do not reach (the GEMM weight gradient over several chunks of samples,
 the plain 1x1 one, the strided depthwise kernels, float32), zero-size edges, ctx.needs,
 and a torch-free check against central differences."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -84,7 +86,6 @@ def _random_transpose(seed):
 def test_conv_random_arguments_match_torch(seed, torch):
     nd, x_shape, w_shape, bias, kwargs, mask = _random_conv(seed)
     arrays = _arrays(np.random.default_rng(seed), x_shape, w_shape, bias)
-    import warnings
     with warnings.catch_warnings():   # torch's note on 'same' with even kernels
         warnings.simplefilter("ignore", UserWarning)
         checked = compare_with_torch(_conv_call(nd, **kwargs), arrays, torch, grad_mask=mask)
