@@ -1,0 +1,161 @@
+"""Backward kernels of max, average and adaptive pooling on (planes, D, H, W) arrays.
+
+Each loops over planes in parallel and writes its plane of the input gradient `gx`
+(zeroed here, so `gx` may be uninitialised): windows overlap inside a plane, never across
+planes, so no two threads write the same element.
+"""
+import numpy as np
+from numba import prange
+
+from ._target import njit
+from .pooling import adaptive_end, adaptive_start, first_tap
+
+
+@njit(parallel=True, cache=True)
+def max_pool3d_backward(x, grad, gx, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw):
+    """gx[p, argmax of each window] += grad[p, window]: the argmax found again from `x`
+    by `pooling.max_pool3d_with_indices`'s loop (the same ties and NaN rule), so the
+    values-only forward keeps its fast kernel and nothing output-sized is saved. A window
+    that holds no input element (possible with dilation) adds nothing."""
+    planes, D, H, W = x.shape
+    OD, OH, OW = grad.shape[1], grad.shape[2], grad.shape[3]
+    volume = D * H * W
+    neg_inf = x.dtype.type(-np.inf)
+    for p in prange(planes):
+        plane = x[p].reshape(volume)
+        out = gx[p].reshape(volume)
+        out[:] = 0
+        for od in range(OD):
+            d0 = od * sd - pd
+            d1 = min(d0 + (kd - 1) * dd + 1, D)
+            d0 += first_tap(d0, dd) * dd
+            for oh in range(OH):
+                h0 = oh * sh - ph
+                h1 = min(h0 + (kh - 1) * dh + 1, H)
+                h0 += first_tap(h0, dh) * dh
+                g = grad[p, od, oh]
+                for ow in range(OW):
+                    w0 = ow * sw - pw
+                    w1 = min(w0 + (kw - 1) * dw + 1, W)
+                    w0 += first_tap(w0, dw) * dw
+                    best_index = -1
+                    best = neg_inf
+                    i_d = d0
+                    while i_d < d1:
+                        i_h = h0
+                        while i_h < h1:
+                            row = (i_d * H + i_h) * W
+                            i_w = w0
+                            while i_w < w1:
+                                v = plane[row + i_w]
+                                if v > best or v != v:
+                                    best = v
+                                    best_index = row + i_w
+                                i_w += dw
+                            i_h += dh
+                        i_d += dd
+                    if best_index < 0 and d0 < d1 and h0 < h1 and w0 < w1:
+                        # every value -inf: torch's index is the window's first element
+                        best_index = (d0 * H + h0) * W + w0
+                    if best_index >= 0:
+                        out[best_index] += g[ow]
+
+
+@njit(parallel=True, cache=True)
+def scatter_indices(grad, indices, gx):
+    """gx[p, indices[p, i]] += grad[p, i] on (planes, n) and (planes, m) arrays, in order of
+    i; an index outside [0, m) adds nothing."""
+    planes, n = grad.shape
+    m = gx.shape[1]
+    for p in prange(planes):
+        out = gx[p]
+        out[:] = 0
+        for i in range(n):
+            k = indices[p, i]
+            if 0 <= k < m:
+                out[k] += grad[p, i]
+
+
+@njit(parallel=True, cache=True)
+def avg_pool3d_backward(grad, gx, kd, kh, kw, sd, sh, sw, pd, ph, pw, count_include_pad,
+                        divisor):
+    """The transpose of `pool_avg.avg_pool3d`: each output's gradient, divided by its
+    window's divisor (torch's, or a non-zero `divisor`), added to every input element of
+    its window. An output row's share is spread along a row buffer first, then that row is
+    added to each input row its window covers."""
+    planes, D, H, W = gx.shape
+    OD, OH, OW = grad.shape[1], grad.shape[2], grad.shape[3]
+    for p in prange(planes):
+        gx[p] = 0
+        row = np.empty(W, dtype=gx.dtype)
+        for od in range(OD):
+            d0 = od * sd - pd
+            d1 = min(d0 + kd, D + pd)
+            pool_d = d1 - d0
+            d0, d1 = max(d0, 0), min(d1, D)
+            for oh in range(OH):
+                h0 = oh * sh - ph
+                h1 = min(h0 + kh, H + ph)
+                pool_h = h1 - h0
+                h0, h1 = max(h0, 0), min(h1, H)
+                if d0 >= d1 or h0 >= h1:
+                    continue
+                row[:] = 0
+                g = grad[p, od, oh]
+                for ow in range(OW):
+                    w0 = ow * sw - pw
+                    w1 = min(w0 + kw, W + pw)
+                    lo, hi = max(w0, 0), min(w1, W)
+                    if divisor != 0:
+                        div = divisor
+                    elif count_include_pad:
+                        div = pool_d * pool_h * (w1 - w0)
+                    else:
+                        div = (d1 - d0) * (h1 - h0) * (hi - lo)
+                    if hi > lo:
+                        v = g[ow] / gx.dtype.type(div)
+                        for i_w in range(lo, hi):
+                            row[i_w] += v
+                for i_d in range(d0, d1):
+                    for i_h in range(h0, h1):
+                        dst = gx[p, i_d, i_h]
+                        for w in range(W):
+                            dst[w] += row[w]
+
+
+@njit(parallel=True, cache=True)
+def adaptive_avg_pool3d_backward(grad, gx):
+    """The transpose of `pool_avg.adaptive_avg_pool3d`, each share divided as torch's
+    (grad / kd / kh / kw)."""
+    planes, D, H, W = gx.shape
+    OD, OH, OW = grad.shape[1], grad.shape[2], grad.shape[3]
+    t = gx.dtype.type
+    for p in prange(planes):
+        gx[p] = 0
+        row = np.empty(W, dtype=gx.dtype)
+        for od in range(OD):
+            d0, d1 = adaptive_start(od, OD, D), adaptive_end(od, OD, D)
+            for oh in range(OH):
+                h0, h1 = adaptive_start(oh, OH, H), adaptive_end(oh, OH, H)
+                row[:] = 0
+                g = grad[p, od, oh]
+                for ow in range(OW):
+                    w0, w1 = adaptive_start(ow, OW, W), adaptive_end(ow, OW, W)
+                    v = g[ow] / t(d1 - d0) / t(h1 - h0) / t(w1 - w0)
+                    for i_w in range(w0, w1):
+                        row[i_w] += v
+                for i_d in range(d0, d1):
+                    for i_h in range(h0, h1):
+                        dst = gx[p, i_d, i_h]
+                        for w in range(W):
+                            dst[w] += row[w]
+
+
+@njit(parallel=True, cache=True)
+def mean_rows_backward(grad, gx):
+    """gx[p, :] = grad[p] / n: the backward of `pool_avg.mean_rows` (global average)."""
+    planes, n = gx.shape
+    for p in prange(planes):
+        v = grad[p] / gx.dtype.type(n)
+        for i in range(n):
+            gx[p, i] = v
