@@ -2,7 +2,7 @@
 and power-average pooling and max unpooling, each registered on its op at the door.
 
 Max pooling that returns only values saves its input, not indices: the backward finds each
-window's argmax again in one fused loop (`kernels.pool_grad.max_pool3d_backward`). The
+window's argmax again in one fused pass (`kernels.pool_grad.max_pool3d_backward`). The
 forward then keeps its values-only kernel (much faster than the index loop) and autograd
 holds no output-sized int64 array, while the backward's work stays one pass over the
 windows, as torch's scatter through saved indices is. The ``*_with_indices`` ops scatter
@@ -18,7 +18,7 @@ from ...kernels import pool_avg as _avg_kernels
 from ...kernels import pool_grad as _kernels
 from ...kernels import pooling as _max_kernels
 from .._utils import kernel_array
-from ._pool_ops import _as_3d, _pad3, _planes_shape, _window
+from ._pool_ops import _as_3d, _pad3, _planes_shape, _separable_fits, _window
 
 
 def _empty_like_input(ctx, index=0):
@@ -56,8 +56,13 @@ def max_pool_values_backward(nd, x, grad, attrs):
     if not gx.size or not grad.size:
         gx[...] = 0
         return gx
-    launch(_kernels.max_pool3d_backward, _as_3d(x, nd), _as_3d(kernel_array(grad), nd),
-           _as_3d(gx, nd), *_window(nd, attrs), work=x.size * 2)
+    window = _window(nd, attrs)
+    kw, sw, pw, dw = window[2], window[5], window[8], window[11]
+    kernel = (_kernels.max_pool3d_backward
+              if _separable_fits(x.shape[-1], grad.shape[-1], kw, sw, pw, dw)
+              else _kernels.max_pool3d_backward_direct)
+    launch(kernel, _as_3d(x, nd), _as_3d(kernel_array(grad), nd), _as_3d(gx, nd), *window,
+           work=x.size * 2)
     return gx
 
 
