@@ -40,12 +40,9 @@ def _interpolate_backward(ctx, grad):
         return (gx,)
     axes = [axis for axis, table in zip(range(4 - interp.nd, 4), tables)
             if table is not None]
-    if interp.antialias and out_shape[3] == 1 and tables[0] is not None:
-        # the forward copies each plane's first row over the others (torch 2.13's
-        # antialiased width-1 output): their gradients flow to the first row
-        g = g.copy()
-        g[:, :, :1] = g.sum(axis=2, keepdims=True)
-        g[:, :, 1:] = 0
+    # (torch 2.13's antialiased forward into a width-1 output copies each plane's first
+    # row over the others, `_resample._run`; its backward is still the transpose of the
+    # weights, which is what runs here too)
     if not axes:
         target[...] = g
         return (gx,)
