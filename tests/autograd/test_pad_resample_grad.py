@@ -76,12 +76,11 @@ def test_interpolate_channels_last_input(mode, torch):
 
 
 def test_interpolate_float32(torch):
+    # the float32 kernels of the other modes are the same loops (one compile each is
+    # CI time): bilinear x2, the bench's case
     x = np.random.default_rng(4).standard_normal((2, 4, 9, 7)).astype(np.float32)
-    for kwargs in (dict(scale_factor=2, mode="bilinear"),
-                   dict(size=(5, 4), mode="bicubic", antialias=True),
-                   dict(scale_factor=3, mode="nearest")):
-        compare_with_torch(lambda lib, t: _functional(lib).interpolate(t, **kwargs), [x],
-                           torch)
+    compare_with_torch(lambda lib, t: _functional(lib).interpolate(
+        t, scale_factor=2, mode="bilinear"), [x], torch)
 
 
 @pytest.mark.parametrize("op, factor, shape", [
