@@ -21,18 +21,14 @@ from .._utils import kernel_array
 from ._pool_ops import _as_3d, _pad3, _planes_shape, _separable_fits, _window
 
 
-def _empty_like_input(ctx, index=0):
+def empty_like_input(ctx, index=0):
+    """An uninitialised gradient for input `index` (its shape, native-order dtype)."""
     return np.empty(ctx.shapes[index], np.dtype(ctx.dtypes[index]).newbyteorder("="))
 
 
-def _zeros_like_input(ctx, index=0):
-    return np.zeros(ctx.shapes[index], np.dtype(ctx.dtypes[index]).newbyteorder("="))
-
-
 def _plane_rows(arr, spatial):
-    """`arr` as (planes, elements of its last `spatial` dims)."""
-    n = math.prod(arr.shape[arr.ndim - spatial:])
-    return arr.reshape(-1, n) if n else arr.reshape(0, 0)
+    """`arr` (not empty) as (planes, elements of its last `spatial` dims)."""
+    return arr.reshape(-1, math.prod(arr.shape[arr.ndim - spatial:]))
 
 
 def scatter_through(grad, indices, shape, dtype, nd):
@@ -79,7 +75,7 @@ def _with_indices_backward(nd):
         if not ctx.needs[0]:
             return (None,)
         _, indices = ctx.output
-        gx = _empty_like_input(ctx)
+        gx = empty_like_input(ctx)
         return (scatter_through(grad[0], indices, gx.shape, gx.dtype, nd),)
     return backward
 
@@ -115,7 +111,7 @@ def _avg_backward(nd):
         if not ctx.needs[0]:
             return (None,)
         a = ctx.attrs
-        gx = _empty_like_input(ctx)
+        gx = empty_like_input(ctx)
         return (avg_pool_backward(nd, grad, gx.shape, gx.dtype, a.kernel_size, a.stride,
                                   a.padding, a.count_include_pad,
                                   a.divisor_override or 0),)
@@ -126,7 +122,7 @@ def _adaptive_avg_backward(nd):
     def backward(ctx, grad):
         if not ctx.needs[0]:
             return (None,)
-        gx = _empty_like_input(ctx)
+        gx = empty_like_input(ctx)
         if not gx.size or not grad.size:
             gx[...] = 0
             return (gx,)
@@ -202,7 +198,7 @@ def _unpool_backward(nd):
         if not ctx.needs[0]:
             return (None, None)
         indices = ctx.inputs[1]
-        gx = _empty_like_input(ctx)
+        gx = empty_like_input(ctx)
         if gx.size:
             planes = gx.size // math.prod(gx.shape[gx.ndim - nd:])
             rows = kernel_array(grad).reshape(planes, -1)

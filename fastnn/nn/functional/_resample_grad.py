@@ -15,10 +15,8 @@ from ...kernels import resample_grad as _kernels
 from ...kernels import shuffle as _shuffle_kernels
 from .._utils import kernel_array, thread_scratch
 from ._padding import _constant_geometry, _gather_geometry, _source_index
-
-
-def _empty_like_input(ctx):
-    return np.empty(ctx.shapes[0], np.dtype(ctx.dtypes[0]).newbyteorder("="))
+from ._pool_grad import empty_like_input
+from ._shuffle import _planes
 
 
 # ---------------------------------------------------------------- interpolate
@@ -26,7 +24,7 @@ def _empty_like_input(ctx):
 def _interpolate_backward(ctx, grad):
     if not ctx.needs[0]:
         return (None,)
-    gx = _empty_like_input(ctx)
+    gx = empty_like_input(ctx)
     plan = ctx.plan
     if plan is None or not gx.size:
         gx[...] = 0
@@ -77,7 +75,7 @@ def _pad_backward(ctx, grad):
     if not ctx.needs[0]:
         return (None,)
     attrs = ctx.attrs
-    gx = _empty_like_input(ctx)
+    gx = empty_like_input(ctx)
     probe = np.broadcast_to(np.zeros((), gx.dtype), gx.shape)   # the geometry reads shapes
     if attrs.mode == "constant":
         gx[...] = 0
@@ -102,14 +100,10 @@ def _pad_backward(ctx, grad):
 
 # ---------------------------------------------------------------- shuffles
 
-def _planes(arr):
-    return arr.reshape((-1,) + arr.shape[-3:])
-
-
 def _pixel_shuffle_backward(ctx, grad):
     if not ctx.needs[0]:
         return (None,)
-    gx = _empty_like_input(ctx)
+    gx = empty_like_input(ctx)
     if gx.size:
         launch(_shuffle_kernels.pixel_unshuffle, _planes(kernel_array(grad)), _planes(gx),
                ctx.attrs.factor, work=gx.size)
@@ -119,7 +113,7 @@ def _pixel_shuffle_backward(ctx, grad):
 def _pixel_unshuffle_backward(ctx, grad):
     if not ctx.needs[0]:
         return (None,)
-    gx = _empty_like_input(ctx)
+    gx = empty_like_input(ctx)
     if gx.size:
         launch(_shuffle_kernels.pixel_shuffle, _planes(kernel_array(grad)), _planes(gx),
                ctx.attrs.factor, work=gx.size)
@@ -129,7 +123,7 @@ def _pixel_unshuffle_backward(ctx, grad):
 def _channel_shuffle_backward(ctx, grad):
     if not ctx.needs[0]:
         return (None,)
-    gx = _empty_like_input(ctx)
+    gx = empty_like_input(ctx)
     if gx.size:
         n, c = gx.shape[:2]
         # shuffling by g groups is undone by shuffling by c / g
