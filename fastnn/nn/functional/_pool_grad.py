@@ -1,12 +1,14 @@
 """Backward of the pooling ops (`_pool_ops.py`, `_pool_more.py`): max, average, adaptive
 and power-average pooling and max unpooling, each registered on its op at the door.
 
-Max pooling that returns only values saves its input, not indices: the backward finds each
-window's argmax again in one fused pass (`kernels.pool_grad.max_pool3d_backward`). The
-forward then keeps its values-only kernel (much faster than the index loop) and autograd
-holds no output-sized int64 array, while the backward's work stays one pass over the
-windows, as torch's scatter through saved indices is. The ``*_with_indices`` ops scatter
-through the indices they returned.
+Max pooling that returns only values saves its input, not indices (the door runs the
+forward before it knows a backward will follow): the backward finds each window's argmax
+again in one fused pass (`kernels.pool_grad.max_pool3d_backward`). The forward keeps its
+values-only kernel, much faster than the index loop torch runs when its input requires
+grad, and autograd holds no output-sized int64 array; the price is a backward that
+compares every window's elements, dearer than torch's scatter through saved indices
+(`python -m fastnn bench --only pool_backward` times the backward alone and forward plus
+backward). The ``*_with_indices`` ops scatter through the indices they returned.
 """
 import math
 
