@@ -209,15 +209,17 @@ def _masked_fill_normalize(input, mask, value):
     if mask.dtype != np.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with "
                            f"dtype {_C_TYPE_NAMES.get(mask.dtype.name, mask.dtype.name)}")
+    tensor = None
     if isinstance(value, np.ndarray):
         if value.ndim:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, "
                                f"but got tensor with {value.ndim} dimension(s).")
-        value = value[()]
+        tensor, value = _plain(value), value[()]
     elif not isinstance(value, (bool, int, float, complex, np.generic)):
         raise TypeError(f"masked_fill() received an invalid combination of arguments - got "
                         f"(Tensor, {torch_typename(value)})")
-    return (input, _plain(mask)), Attrs(value=value)
+    # a value tensor stays an input: its gradient is the sum of the filled positions'
+    return (input, _plain(mask), tensor), Attrs(value=value)
 
 
 def _masked_fill_inplace_normalize(input, mask, value):
@@ -227,7 +229,7 @@ def _masked_fill_inplace_normalize(input, mask, value):
 
 
 def _mask_arrays(input, mask, value):
-    return input, _plain(mask)
+    return input, _plain(mask), _plain(value) if isinstance(value, np.ndarray) else None
 
 
 def _masked_fill_meta(inputs, attrs):

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ..._runtime import launch
+from ..._select_grad import sum_to
 from ...kernels import loss as _loss_kernels
 from ...kernels import loss_grad as _k
 from ._loss_args import flat
@@ -24,17 +25,6 @@ NOT_DIFFERENTIABLE = {
     "binary_cross_entropy_with_logits": {2: "weight", 3: "pos_weight"},
     "nll_loss": {2: "weight"},
 }
-
-
-def sum_to(arr, shape):
-    """`arr` summed over the dimensions a tensor of `shape` was broadcast along."""
-    shape = tuple(shape)
-    if arr.shape == shape:
-        return arr
-    lead = arr.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, size in enumerate(shape) if size == 1 and arr.shape[lead + i] != 1)
-    return arr.sum(axis=axes).reshape(shape)
 
 
 def _as_input(grad, array):
