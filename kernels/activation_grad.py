@@ -1,12 +1,12 @@
 """Backward kernels of the activations, softmax and prelu.
 
-The element-wise gradients share one kernel selected by an op code (as the forward's
-`activation.pointwise`), so a cold run compiles it once per dtype. Each code follows
+The element-wise gradients share two kernels selected by an op code (as the forward's
+`activation.pointwise`), so a cold run compiles each once per dtype. Each code follows
 torch's backward formula and its subgradient at the kinks (aten/src/ATen/native/cpu/
 Activation.cpp and friends): where torch's vectorised kernel picks a branch with a
 comparison, the same comparison picks it here, so NaN and +-inf give torch's answers.
 `s` is the saved tensor the formula reads: the input, or the output for the codes marked
-"from y". Transcendental steps run in float64 and round once on store.
+"from y".
 
 Arrays are flat and C-contiguous; `out` may be `grad` itself.
 """
@@ -17,24 +17,28 @@ from numba import prange
 
 from ._target import njit
 
+# piecewise_backward: arithmetic in the dtype, one loop per code (a loop that tests the
+# code per element does not vectorise and ran several times slower)
 THRESHOLD = 0      # a = threshold: relu (from x or y), threshold
-HARDTANH = 1       # a = min, b = max (relu6 too): passes strictly inside
+BAND = 1           # c * grad strictly inside (a, b), else 0: hardtanh, relu6 (c = 1),
+                   # hardsigmoid (-3, 3) or from y (0, 1), c = torch's float 1/6
 LEAKY = 2          # a = slope (from x, or from y for slope >= 0)
-ELU = 3            # a = negcoef, b = poscoef, c = negiptcoef (elu, selu, celu)
-ELU_RESULT = 4     # as ELU, from y (the in-place forms)
-GELU_ERF = 5
-GELU_TANH = 6
-SILU = 7
-SIGMOID = 8        # from y
-TANH = 9           # from y
-HARDSWISH = 10
-HARDSIGMOID = 11   # a = torch's float 1/6
-HARDSIGMOID_RESULT = 12  # as HARDSIGMOID, from y
-MISH = 13
-SOFTPLUS = 14      # a = beta, b = threshold
-SOFTSIGN = 15
-LOG_SIGMOID = 16
-TANHSHRINK = 17
+ELU_RESULT = 3     # from y, the in-place elu/selu/celu: a = negcoef, b = poscoef,
+                   # c = negiptcoef
+SIGMOID = 4        # from y
+TANH = 5           # from y
+HARDSWISH = 6
+
+# smooth_backward: transcendental steps in float64, the code tested per element
+ELU = 0            # a = negcoef, b = poscoef, c = negiptcoef (elu, selu, celu)
+GELU_ERF = 1
+GELU_TANH = 2
+SILU = 3
+MISH = 4
+SOFTPLUS = 5       # a = beta, b = threshold
+SOFTSIGN = 6
+LOG_SIGMOID = 7
+TANHSHRINK = 8
 
 _SQRT_HALF = 0.7071067811865476        # 1 / sqrt(2)
 _INV_SQRT_2PI = 0.3989422804014327     # 1 / sqrt(2 pi)
@@ -48,83 +52,96 @@ def _sigmoid(w):
 
 
 @njit(parallel=True, cache=True)
-def pointwise_backward(s, grad, out, code, a, b, c):
-    """out = grad * f'(.) for the activation `code` (parameters a, b, c in s's dtype)."""
+def piecewise_backward(s, grad, out, code, a, b, c):
+    """out = grad * f'(.) for the piecewise activation `code` (parameters a, b, c in s's
+    dtype, arithmetic in it as torch's)."""
+    n = s.size
+    zero = s.dtype.type(0)
+    if code == THRESHOLD:
+        for i in prange(n):
+            out[i] = zero if s[i] <= a else grad[i]
+    elif code == BAND:
+        for i in prange(n):
+            v = s[i]
+            out[i] = grad[i] * c if v > a and v < b else zero
+    elif code == LEAKY:
+        for i in prange(n):
+            out[i] = grad[i] if s[i] > 0 else grad[i] * a
+    elif code == ELU_RESULT:
+        for i in prange(n):
+            v = s[i]
+            out[i] = grad[i] * b if v > 0 else grad[i] * c * (v + a)
+    elif code == SIGMOID:
+        for i in prange(n):
+            v = s[i]
+            out[i] = grad[i] * (1 - v) * v
+    elif code == TANH:
+        # 1 - y^2 as torch's fused multiply-subtract gets it: (1 - y)(1 + y) stays
+        # accurate where y is near +-1 (1 - y*y would cancel its rounding)
+        for i in prange(n):
+            w = np.float64(s[i])
+            out[i] = np.float64(grad[i]) * ((1.0 - w) * (1.0 + w))
+    else:   # HARDSWISH
+        for i in prange(n):
+            v = s[i]
+            if v <= -3:
+                out[i] = zero
+            elif v >= 3:
+                out[i] = grad[i]
+            else:
+                out[i] = grad[i] * (v / 3 + 0.5)
+
+
+@njit(parallel=True, cache=True)
+def smooth_backward(s, grad, out, code, a, b, c):
+    """out = grad * f'(s) for the smooth activation `code`, evaluated in float64 and
+    rounded once (parameters a, b, c in s's dtype)."""
     for i in prange(s.size):
         v = s[i]
-        g = grad[i]
         w = np.float64(v)
-        if code == THRESHOLD:
-            r = 0.0 if v <= a else g
-        elif code == HARDTANH:
-            r = g if v > a and v < b else 0.0
-        elif code == LEAKY:
-            r = g if v > 0 else g * a
-        elif code == ELU:
+        g = np.float64(grad[i])
+        if code == ELU:
             if v > 0:
-                r = g * b
+                r = g * np.float64(b)
             else:
-                r = np.float64(g) * np.float64(c) * np.float64(a) * math.exp(w * np.float64(c))
-        elif code == ELU_RESULT:
-            if v > 0:
-                r = g * b
-            else:
-                r = g * c * (v + a)
+                r = g * np.float64(c) * np.float64(a) * math.exp(w * np.float64(c))
         elif code == GELU_ERF:
             cdf = 0.5 * (1.0 + math.erf(w * _SQRT_HALF))
             pdf = math.exp(-0.5 * w * w) * _INV_SQRT_2PI
-            r = np.float64(g) * (cdf + w * pdf)
+            r = g * (cdf + w * pdf)
         elif code == GELU_TANH:
             inner = _SQRT_2_OVER_PI * (w + _GELU_CUBIC * w * w * w)
             t = math.tanh(inner)
             left = 0.5 * w
             right = 1.0 + t
             dright = left * (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * w * w)
-            r = np.float64(g) * (0.5 * right + dright)
+            r = g * (0.5 * right + dright)
         elif code == SILU:
             sg = _sigmoid(w)
-            r = np.float64(g) * sg * (1.0 + w * (1.0 - sg))
-        elif code == SIGMOID:
-            r = g * (1 - v) * v
-        elif code == TANH:
-            r = g * (1 - v * v)
-        elif code == HARDSWISH:
-            if v <= -3:
-                r = 0.0
-            elif v >= 3:
-                r = g
-            else:
-                r = g * (v / 3 + 0.5)
-        elif code == HARDSIGMOID:
-            r = g * a if v > -3 and v < 3 else 0.0
-        elif code == HARDSIGMOID_RESULT:
-            r = g * a if v > 0 and v < 1 else 0.0
+            r = g * sg * (1.0 + w * (1.0 - sg))
         elif code == MISH:
             sg = _sigmoid(w)
             t = math.tanh(math.log1p(math.exp(w)))
-            r = np.float64(g) * (t + w * sg * (1.0 - t * t))
+            r = g * (t + w * sg * (1.0 - t * t))
         elif code == SOFTPLUS:
             z = w * np.float64(a)
             if z > np.float64(b):
                 r = g
             else:
                 e = math.exp(z)
-                r = np.float64(g) * e / (e + 1.0)
+                r = g * e / (e + 1.0)
         elif code == SOFTSIGN:
             # torch's composite x / (1 + |x|): the quotient's two terms, |x|' = sgn(x)
             d = 1.0 + abs(w)
             sgn = 1.0 if w > 0 else -1.0 if w < 0 else 0.0 if w == 0 else w
-            gw = np.float64(g)
-            r = gw / d + (-gw * w / (d * d)) * sgn
+            r = g / d + (-g * w / (d * d)) * sgn
         elif code == LOG_SIGMOID:
             negative = w < 0
             e = math.exp(-abs(w))
-            r = np.float64(g) * ((1.0 if negative else 0.0)
-                                 - (1.0 if negative else -1.0) * (e / (1.0 + e)))
+            r = g * ((1.0 if negative else 0.0) - (1.0 if negative else -1.0) * (e / (1.0 + e)))
         else:   # TANHSHRINK: x - tanh(x)
             t = math.tanh(w)
-            gw = np.float64(g)
-            r = gw - gw * (1.0 - t * t)
+            r = g - g * (1.0 - t * t)
         out[i] = r
 
 

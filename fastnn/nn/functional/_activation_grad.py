@@ -35,28 +35,39 @@ _ELU_INPLACE_ERROR = (
     "please call out-of-place version instead.")
 
 
-def pointwise_grad(code, saved, grad, params=(0, 0, 0)):
-    """grad * f'(saved) of the element-wise activation `code`, in saved's dtype."""
+def pointwise_grad(code, saved, grad, params=(0, 0, 0), kernel=None):
+    """grad * f'(saved) of the element-wise activation `code` (of `kernel`:
+    smooth_backward, or piecewise_backward by default), in saved's dtype."""
     shape = np.shape(saved)
     s = kernel_array(np.asarray(saved))
     g = kernel_array(np.asarray(grad), s.dtype)
     out = np.empty(shape, s.dtype)
     t = s.dtype.type
     a, b, c = (t(p) for p in params)
-    launch(_k.pointwise_backward, s.reshape(-1), g.reshape(-1), out.reshape(-1), code, a, b,
-           c, work=s.size)
+    launch(kernel or _k.piecewise_backward, s.reshape(-1), g.reshape(-1), out.reshape(-1),
+           code, a, b, c, work=s.size)
     return out
 
 
-def _from_output(code, params=lambda attrs: (0, 0, 0)):
+def _from_output(code):
     def backward(ctx, grad):
-        return (pointwise_grad(code, ctx.output, grad, params(ctx.attrs)),)
+        return (pointwise_grad(code, ctx.output, grad),)
     return backward
 
 
-def _from_input(code, params=lambda attrs: (0, 0, 0)):
+def _piecewise(code):
     def backward(ctx, grad):
-        return (pointwise_grad(code, ctx.inputs[0], grad, params(ctx.attrs)),)
+        return (pointwise_grad(code, ctx.inputs[0], grad),)
+    return backward
+
+
+def smooth_grad(code, saved, grad, params=(0, 0, 0)):
+    return pointwise_grad(code, saved, grad, params, _k.smooth_backward)
+
+
+def _smooth(code):
+    def backward(ctx, grad):
+        return (smooth_grad(code, ctx.inputs[0], grad),)
     return backward
 
 
@@ -67,8 +78,8 @@ def relu_backward(ctx, grad):
 def hardtanh_backward(ctx, grad):
     """relu6 and hardtanh: the gradient passes strictly inside (min, max), NaN stops it;
     the output tells the same as the input (the clamp is monotone)."""
-    return (pointwise_grad(_k.HARDTANH, ctx.output, grad,
-                           (ctx.attrs.min_val, ctx.attrs.max_val, 0)),)
+    return (pointwise_grad(_k.BAND, ctx.output, grad,
+                           (ctx.attrs.min_val, ctx.attrs.max_val, 1)),)
 
 
 def leaky_relu_backward(ctx, grad):
@@ -87,7 +98,7 @@ def _elu_like(params):
             if p[0] < 0:
                 raise RuntimeError(_ELU_INPLACE_ERROR)
             return (pointwise_grad(_k.ELU_RESULT, ctx.inputs[0], grad, p),)
-        return (pointwise_grad(_k.ELU, ctx.inputs[0], grad, p),)
+        return (smooth_grad(_k.ELU, ctx.inputs[0], grad, p),)
     return backward
 
 
@@ -100,12 +111,15 @@ def _selu_params(attrs, t):
 
 
 def _celu_params(attrs, t):
-    return attrs.alpha, t(1), attrs.inverse
+    # torch's celu derivative takes 1 / alpha.toFloat(): alpha rounded to float32 first
+    with np.errstate(over="ignore", divide="ignore"):
+        inverse = 1.0 / float(np.float32(attrs.alpha))
+    return attrs.alpha, t(1), t(inverse)
 
 
 def gelu_backward(ctx, grad):
     code = _k.GELU_TANH if ctx.attrs.approximate == "tanh" else _k.GELU_ERF
-    return (pointwise_grad(code, ctx.inputs[0], grad),)
+    return (smooth_grad(code, ctx.inputs[0], grad),)
 
 
 # torch's hardsigmoid_backward multiplies by the float literal 1.0f / 6.0f, float64 too
@@ -113,10 +127,8 @@ _ONE_SIXTH = float(np.float32(1.0) / np.float32(6.0))
 
 
 def hardsigmoid_backward(ctx, grad):
-    if ctx.attrs.get("inplace"):
-        return (pointwise_grad(_k.HARDSIGMOID_RESULT, ctx.inputs[0], grad,
-                               (_ONE_SIXTH, 0, 0)),)
-    return (pointwise_grad(_k.HARDSIGMOID, ctx.inputs[0], grad, (_ONE_SIXTH, 0, 0)),)
+    band = (0, 1) if ctx.attrs.get("inplace") else (-3, 3)   # from y in place
+    return (pointwise_grad(_k.BAND, ctx.inputs[0], grad, band + (_ONE_SIXTH,)),)
 
 
 def threshold_backward(ctx, grad):
@@ -125,8 +137,8 @@ def threshold_backward(ctx, grad):
 
 
 def softplus_backward(ctx, grad):
-    return (pointwise_grad(_k.SOFTPLUS, ctx.inputs[0], grad,
-                           (ctx.attrs.beta, ctx.attrs.threshold, 0)),)
+    return (smooth_grad(_k.SOFTPLUS, ctx.inputs[0], grad,
+                        (ctx.attrs.beta, ctx.attrs.threshold, 0)),)
 
 
 # ---------------------------------------------------------------- softmax family
@@ -206,16 +218,16 @@ BACKWARDS = {
     "selu": (_elu_like(_selu_params), (0,)),
     "celu": (_elu_like(_celu_params), (0,)),
     "gelu": (gelu_backward, (0,)),
-    "silu": (_from_input(_k.SILU), (0,)),
+    "silu": (_smooth(_k.SILU), (0,)),
     "sigmoid": (_from_output(_k.SIGMOID), ("output",)),
     "tanh": (_from_output(_k.TANH), ("output",)),
-    "hardswish": (_from_input(_k.HARDSWISH), (0,)),
+    "hardswish": (_piecewise(_k.HARDSWISH), (0,)),
     "hardsigmoid": (hardsigmoid_backward, (0,)),
-    "mish": (_from_input(_k.MISH), (0,)),
+    "mish": (_smooth(_k.MISH), (0,)),
     "softplus": (softplus_backward, (0,)),
-    "softsign": (_from_input(_k.SOFTSIGN), (0,)),
-    "logsigmoid": (_from_input(_k.LOG_SIGMOID), (0,)),
-    "tanhshrink": (_from_input(_k.TANHSHRINK), (0,)),
+    "softsign": (_smooth(_k.SOFTSIGN), (0,)),
+    "logsigmoid": (_smooth(_k.LOG_SIGMOID), (0,)),
+    "tanhshrink": (_smooth(_k.TANHSHRINK), (0,)),
     "threshold": (threshold_backward, (0,)),
     "prelu": (prelu_backward, (0, 1)),
     "softmax": (softmax_backward, ("output",)),
