@@ -17,7 +17,8 @@ from ._args import (_is_dtype_like, _is_int, check_broadcast_into, int_arg, torc
 from ._array import as_array
 from ._dtypes import as_dtype, promote
 from ._reductions import repeat_into, repeat_sizes
-from ._registry import Attrs, NO_ATTRS, register_single
+from . import _select_grad
+from ._registry import Attrs, NO_ATTRS, register_backward, register_single
 from ._sampling import normal_fill, uniform_fill
 from ._shape_ops import no_meta, register_method
 from ._torch_types import check_device, device as _Device
@@ -357,6 +358,8 @@ register_single("masked_fill", _masked_fill_normalize, _masked_fill_meta, _maske
                 arrays=_mask_arrays)
 register_single("masked_fill_", _masked_fill_inplace_normalize, no_meta,
                 _masked_fill_inplace_run, arrays=_mask_arrays)
+for _name in ("masked_fill", "masked_fill_"):
+    register_backward(_name, *_select_grad.BACKWARDS[_name])
 register_method("repeat", _repeat_normalize, _repeat_run, meta=_repeat_meta)
 # the tensors come in a list: such a call is never memoised (`call_key` keys no list of
 # arrays), its checks run every time

@@ -1,13 +1,14 @@
 """Backward of the activations, softmax, log_softmax, softmin and prelu (issue #16).
 
 Each function takes the autograd context and the output's gradient and returns one
-gradient per input (see /work/autograd-contract.md). The element-wise ones run
-`kernels.activation_grad.pointwise_backward` with torch's formula for the op; those that
-torch differentiates from the output (relu, hardtanh, sigmoid, tanh, softmax) save only the
-output, the others the input. The in-place forms (``inplace=True``, ``relu_`` ...) save the
-output, which is the input's memory (`ctx.inputs[0]` holds it): as torch,
-relu/hardtanh/leaky_relu/elu/selu/celu differentiate from it (leaky_relu and the elus refusing a negative slope with torch's
-error), hardsigmoid too.
+gradient per input (`fastnn.autograd`'s contract). The element-wise ones run the kernels
+of `kernels.activation_grad` with torch's formula for the op; those that torch
+differentiates from the output (relu, hardtanh, sigmoid, tanh, softmax) save only the
+output, the others the input. In place (``inplace=True``, ``relu_`` ...) the input holds
+the output: as torch, relu, hardtanh, leaky_relu, elu, selu, celu and hardsigmoid
+differentiate from it (leaky_relu and the elus refusing a negative slope with torch's
+error); silu, mish, hardswish and threshold read a copy of the input taken before the
+write (torch saves one too), their extra last input (`_activation.keeping_original`).
 """
 import math
 
@@ -55,9 +56,14 @@ def _from_output(code):
     return backward
 
 
+def _input(ctx):
+    """The input's values: in place, the copy the forward kept before writing."""
+    return ctx.inputs[-1] if ctx.attrs.get("inplace") else ctx.inputs[0]
+
+
 def _piecewise(code):
     def backward(ctx, grad):
-        return (pointwise_grad(code, ctx.inputs[0], grad),)
+        return (pointwise_grad(code, _input(ctx), grad), None)
     return backward
 
 
@@ -65,8 +71,11 @@ def smooth_grad(code, saved, grad, params=(0, 0, 0)):
     return pointwise_grad(code, saved, grad, params, _k.smooth_backward)
 
 
-def _smooth(code):
+def _smooth(code, original=False):
+    """`original`: the op keeps its input's values before an in-place write."""
     def backward(ctx, grad):
+        if original:
+            return smooth_grad(code, _input(ctx), grad), None
         return (smooth_grad(code, ctx.inputs[0], grad),)
     return backward
 
@@ -132,8 +141,8 @@ def hardsigmoid_backward(ctx, grad):
 
 
 def threshold_backward(ctx, grad):
-    return (pointwise_grad(_k.THRESHOLD, ctx.inputs[0], grad,
-                           (ctx.attrs.threshold, 0, 0)),)
+    return (pointwise_grad(_k.THRESHOLD, _input(ctx), grad, (ctx.attrs.threshold, 0, 0)),
+            None)
 
 
 def softplus_backward(ctx, grad):
@@ -218,17 +227,17 @@ BACKWARDS = {
     "selu": (_elu_like(_selu_params), (0,)),
     "celu": (_elu_like(_celu_params), (0,)),
     "gelu": (gelu_backward, (0,)),
-    "silu": (_smooth(_k.SILU), (0,)),
+    "silu": (_smooth(_k.SILU, original=True), (0, 1)),
     "sigmoid": (_from_output(_k.SIGMOID), ("output",)),
     "tanh": (_from_output(_k.TANH), ("output",)),
-    "hardswish": (_piecewise(_k.HARDSWISH), (0,)),
+    "hardswish": (_piecewise(_k.HARDSWISH), (0, 1)),
     "hardsigmoid": (hardsigmoid_backward, (0,)),
-    "mish": (_smooth(_k.MISH), (0,)),
+    "mish": (_smooth(_k.MISH, original=True), (0, 1)),
     "softplus": (softplus_backward, (0,)),
     "softsign": (_smooth(_k.SOFTSIGN), (0,)),
     "logsigmoid": (_smooth(_k.LOG_SIGMOID), (0,)),
     "tanhshrink": (_smooth(_k.TANHSHRINK), (0,)),
-    "threshold": (threshold_backward, (0,)),
+    "threshold": (threshold_backward, (0, 1)),
     "prelu": (prelu_backward, (0, 1)),
     "softmax": (softmax_backward, ("output",)),
     "log_softmax": (log_softmax_backward, ("output",)),

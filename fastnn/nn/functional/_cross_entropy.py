@@ -10,7 +10,7 @@ input's shape holds class probabilities. torch's rules, followed exactly:
   the classes, reduced by the same rule, to ``(1 - label_smoothing)`` times the nll loss;
 * with probabilities, 'mean' divides by N * d1 * ... whatever the weights.
 
-Forward only: the backward comes with autograd.
+The backward is `_loss_grad`'s.
 """
 import numpy as np
 
@@ -21,7 +21,9 @@ from ..._dtypes import promote
 from ..._registry import Attrs
 from ..._runtime import launch
 from ...kernels import loss as kernels
-from ._loss_args import check_reduction, is_float, loss_array, reduction_arg, type_name
+from ._loss_args import (check_reduction, is_float, loss_array, reduction_arg, refuse_grad,
+                         type_name)
+from ._loss_grad import BACKWARDS
 
 __all__ = ["cross_entropy", "nll_loss"]
 
@@ -112,6 +114,7 @@ def _nll_normalize(x, t, w, ignore_index, reduction, smoothing, log_softmax):
     if not log_softmax:
         _float_input(x, "nll_loss_out_frame")
     _check_bounds(t, classes, ignore_index)
+    refuse_grad("nll_loss_forward", "weight", w)
     out_shape = t.shape if x.ndim > 1 else ()
     attrs = Attrs(mode="indices", reduction=reduction, ignore_index=ignore_index,
                   smoothing=smoothing, log_softmax=log_softmax, out_shape=tuple(out_shape),
@@ -237,3 +240,5 @@ def _reduce(loss, reduction, count):
 # dtypes is safe, but the bounds check reads the targets' values, so never memoised
 _registry.register_single("cross_entropy", _cross_entropy, _meta, _run)
 _registry.register_single("nll_loss", _nll, _meta, _run)
+for _name in ("cross_entropy", "nll_loss"):
+    _registry.register_backward(_name, *BACKWARDS[_name])
