@@ -15,7 +15,8 @@ from ._target import njit
 from .loss import (BCE, BCE_LOGITS, HUBER, KL_DIV, KL_DIV_LOG, L1, MSE, SMOOTH_L1,
                    _logits, _pointwise)
 
-_BCE_EPSILON = 1e-12
+# torch's binary_cross_entropy_backward clamps x (1 - x) at its EPSILON 1e-12 as a float32
+_BCE_EPSILON = 9.999999960041972e-13
 
 
 @njit(cache=True)
@@ -65,15 +66,17 @@ def _target_grad(kind, x, y, pw, pos_weighted, param):
     if kind == L1 or kind == MSE:
         return -_input_grad(kind, x, y, pw, pos_weighted, param)
     if kind == BCE:
-        return -math.log(x / (1.0 - x))     # -logit(x)
+        # -logit(x) = -log(x / (1 - x)), without the division (Numba's raises at x == 1)
+        return math.log1p(-x) - math.log(x)
     if kind == BCE_LOGITS:
         if pos_weighted:
             return _log_sigmoid(-x) - _log_sigmoid(x) * pw
         return -x
     if kind == KL_DIV:
         # xlogy(y, y) - y x: d xlogy(y, y) = xlogy(y != 0, y) + y / y (NaN at y == 0)
-        lead = 0.0 if y == 0.0 else math.log(y)
-        return lead + y / y - x
+        if y == 0.0:
+            return math.nan
+        return math.log(y) + y / y - x
     e = math.exp(y)                         # KL_DIV_LOG: e^y (y - x)
     return e * (y - x) + e
 

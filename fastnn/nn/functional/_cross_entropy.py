@@ -114,7 +114,6 @@ def _nll_normalize(x, t, w, ignore_index, reduction, smoothing, log_softmax):
     if not log_softmax:
         _float_input(x, "nll_loss_out_frame")
     _check_bounds(t, classes, ignore_index)
-    refuse_grad("nll_loss_forward", "weight", w)
     out_shape = t.shape if x.ndim > 1 else ()
     attrs = Attrs(mode="indices", reduction=reduction, ignore_index=ignore_index,
                   smoothing=smoothing, log_softmax=log_softmax, out_shape=tuple(out_shape),
@@ -132,7 +131,9 @@ def _nll(input, target, weight=None, size_average=None, ignore_index=-100, reduc
     ignore_index = int_arg(ignore_index, "nll_loss_nd", "ignore_index", 5)
     x, t = loss_array(input), loss_array(target)
     w = None if weight is None else loss_array(weight)
-    return _nll_normalize(x, t, w, ignore_index, reduction, 0.0, False)
+    inputs, attrs = _nll_normalize(x, t, w, ignore_index, reduction, 0.0, False)
+    refuse_grad("nll_loss_forward", "weight", weight)
+    return inputs, attrs
 
 
 def _cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
@@ -148,7 +149,10 @@ def _cross_entropy(input, target, weight=None, size_average=None, ignore_index=-
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing:g}")
     _float_input(x, "log_softmax_lastdim_kernel_impl")
-    return _nll_normalize(x, t, w, ignore_index, reduction, max(label_smoothing, 0.0), True)
+    inputs, attrs = _nll_normalize(x, t, w, ignore_index, reduction,
+                                   max(label_smoothing, 0.0), True)
+    refuse_grad("nll_loss_forward", "weight", weight)
+    return inputs, attrs
 
 
 def _soft_normalize(x, t, w, ignore_index, reduction, smoothing):
