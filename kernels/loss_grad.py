@@ -1,8 +1,7 @@
-"""Backward kernels of the losses: the element-wise losses (the kinds of `loss`) and the
-negative log-likelihood / cross entropy rows of an ``(N, C, inner)`` input.
+"""Backward kernel of the element-wise losses (the kinds of `loss`).
 
-As the forward kernels, they take float64 arrays (one compiled specialization each) and
-the callers round each gradient once into its input's dtype. The formulas are torch's
+As the forward kernels, it takes float64 arrays (one compiled specialization) and the
+caller rounds each gradient once into its input's dtype. The formulas are torch's
 backward formulas (aten/src/ATen/native/Loss.cpp, BinaryOps and the composites' chain
 rule), the kinks included: smooth_l1 and huber take the quadratic branch at |x - y| ==
 beta, l1's sign is 0 at x == y, binary cross entropy divides by max(x (1 - x), 1e-12).
@@ -12,8 +11,7 @@ import math
 from numba import prange
 
 from ._target import njit
-from .loss import (BCE, BCE_LOGITS, HUBER, KL_DIV, KL_DIV_LOG, L1, MSE, SMOOTH_L1,
-                   _logits, _pointwise)
+from .loss import BCE, BCE_LOGITS, HUBER, KL_DIV, L1, MSE, SMOOTH_L1, _logits, _pointwise
 
 # torch's binary_cross_entropy_backward clamps x (1 - x) at its EPSILON 1e-12 as a float32
 _BCE_EPSILON = 9.999999960041972e-13
@@ -109,89 +107,3 @@ def pointwise_loss_backward(kind, x, y, w, pw, param, grad, scale, shift, gx, gy
             else:
                 loss = _pointwise(kind, xi, yi, param)
             gw[i] = (loss - shift) * g
-
-
-@njit(parallel=True, cache=True)
-def nll_rows_backward(x, target, weight, ignore_index, log_softmax, scale, smooth_scale,
-                      grad, grad_input):
-    """grad_input (N, C, inner) of nll_loss (x: log-probabilities) or cross entropy (x:
-    logits, `log_softmax`) with class `target[n, j]`, position (n, j)'s output gradient
-    ``grad[n, j]`` (size 1: the same everywhere). d loss / d lp[c] is
-    ``-(scale * w_t [c == t] + smooth_scale * w_c)`` times it, 0 where t is ignored, then
-    through log_softmax: d - softmax * sum(d)."""
-    N, C, inner = x.shape
-    weighted = weight.size > 0
-    each = grad.size > 1
-    for m in prange(N * inner):
-        n = m // inner
-        j = m - n * inner
-        t = target[n, j]
-        g = grad[n * inner + j] if each else grad[0]
-        if t == ignore_index:
-            for c in range(C):
-                grad_input[n, c, j] = 0.0
-            continue
-        total = 0.0
-        for c in range(C):
-            w_c = float(weight[c]) if weighted else 1.0
-            d = -smooth_scale * w_c
-            if c == t:
-                d -= scale * w_c
-            d *= g
-            grad_input[n, c, j] = d
-            total += d
-        if log_softmax:
-            top = -math.inf
-            for c in range(C):
-                v = float(x[n, c, j])
-                if v > top or math.isnan(v):
-                    top = v
-                    if math.isnan(v):
-                        break
-            norm = 0.0
-            for c in range(C):
-                norm += math.exp(float(x[n, c, j]) - top)
-            shift = top + math.log(norm)
-            for c in range(C):
-                grad_input[n, c, j] -= math.exp(float(x[n, c, j]) - shift) * total
-
-
-@njit(parallel=True, cache=True)
-def soft_cross_entropy_backward(x, target, weight, smoothing, scale, grad, grad_input,
-                                grad_target):
-    """Gradients of cross entropy with class probabilities (see
-    loss.soft_cross_entropy_rows): position (n, j)'s output gradient ``grad[n, j] * scale``
-    (size 1: the same everywhere); grad_input through log_softmax, grad_target (size 0:
-    not wanted) = -w_c lp_c (1 - smoothing) times it."""
-    N, C, inner = x.shape
-    weighted = weight.size > 0
-    each = grad.size > 1
-    want_target = grad_target.size > 0
-    for m in prange(N * inner):
-        n = m // inner
-        j = m - n * inner
-        g = (grad[n * inner + j] if each else grad[0]) * scale
-        top = -math.inf
-        for c in range(C):
-            v = float(x[n, c, j])
-            if v > top or math.isnan(v):
-                top = v
-                if math.isnan(v):
-                    break
-        norm = 0.0
-        for c in range(C):
-            norm += math.exp(float(x[n, c, j]) - top)
-        shift = top + math.log(norm)
-        total = 0.0
-        for c in range(C):
-            p = float(target[n, c, j])
-            if smoothing > 0.0:
-                p = p * (1.0 - smoothing) + smoothing / C
-            w_c = float(weight[c]) if weighted else 1.0
-            d = -p * w_c * g
-            grad_input[n, c, j] = d
-            total += d
-            if want_target:
-                grad_target[n, c, j] = -(float(x[n, c, j]) - shift) * w_c * (1.0 - smoothing) * g
-        for c in range(C):
-            grad_input[n, c, j] -= math.exp(float(x[n, c, j]) - shift) * total

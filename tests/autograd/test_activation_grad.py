@@ -208,7 +208,8 @@ def test_masked_fill_broadcast_input(torch):
 @pytest.mark.parametrize("name, call", [
     _op("gelu"), _op("mish"), _op("elu", alpha=0.5), _op("softplus", beta=2.0),
     _op("logsigmoid"), _op("softsign"), _op("tanhshrink"), _op("silu"),
-    ("softmax", lambda lib, x: F.softmax(x, 1)), ("log_softmax", lambda lib, x: F.log_softmax(x, 0)),
+    ("softmax", lambda lib, x: F.softmax(x, 1)),
+    ("log_softmax", lambda lib, x: F.log_softmax(x, 0)),
     ("softmin", lambda lib, x: F.softmin(x, 1))], ids=lambda v: v if isinstance(v, str) else "")
 def test_gradients_match_central_differences(name, call):
     x = np.random.default_rng(8).standard_normal((3, 4)) * 2     # no kink within eps

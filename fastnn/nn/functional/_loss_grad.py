@@ -1,11 +1,13 @@
 """Backward of the losses (issue #16): the element-wise losses of `_loss` and
 cross_entropy / nll_loss of `_cross_entropy`.
 
-The kernels (`kernels.loss_grad`) compute in float64, as the forwards do; each gradient
-is rounded once into its input's dtype and summed back over the dimensions its input was
-broadcast along. Not differentiable, as in torch: binary_cross_entropy's weight,
-binary_cross_entropy_with_logits' weight and pos_weight, nll_loss's and cross_entropy's
-weight with class indices, class-index targets.
+The element-wise losses' kernel (`kernels.loss_grad`) computes in float64, as the
+forwards do; each gradient is rounded once into its input's dtype and summed back over the
+dimensions its input was broadcast along. cross_entropy and nll_loss run numpy's
+vectorised exp in the op's dtype, as torch's log_softmax backward does. Not
+differentiable, as in torch (their normalize refuses them when autograd would record):
+binary_cross_entropy's weight, binary_cross_entropy_with_logits' weight and pos_weight,
+nll_loss's and cross_entropy's weight with class indices; class-index targets.
 """
 import math
 
@@ -18,14 +20,6 @@ from ...kernels import loss_grad as _k
 from ._loss_args import flat
 
 _EMPTY = np.empty(0)
-
-# torch refuses a gradient for these inputs (index into ctx.inputs) already in the forward
-NOT_DIFFERENTIABLE = {
-    "binary_cross_entropy": {2: "weight"},
-    "binary_cross_entropy_with_logits": {2: "weight", 3: "pos_weight"},
-    "nll_loss": {2: "weight"},
-}
-
 
 def _as_input(grad, array):
     """A float64 gradient as the gradient of `array`: its shape and dtype."""
@@ -77,62 +71,112 @@ def pointwise_loss_backward(ctx, grad):
 
 # ---------------------------------------------------------------- cross entropy, nll
 
-def _rows(arr):
+def _rows(arr, dtype):
+    """An (N, C, d1, ...) or (C,) array as an (N, C, inner) array of `dtype`."""
     if arr.ndim == 1:
         arr = arr.reshape(1, -1, 1)
     else:
         arr = arr.reshape(arr.shape[0], arr.shape[1], int(np.prod(arr.shape[2:])))
-    return np.ascontiguousarray(arr, np.float64)
+    return arr.astype(dtype, copy=False)
 
 
-def _class_weights(w):
-    return _EMPTY if w is None else np.ascontiguousarray(w, np.float64).reshape(-1)
+def _softmax(rows):
+    """(softmax over axis 1 as a new array, the log of its normaliser incl. the max):
+    numpy's vectorised exp, in the rows' dtype as torch's log_softmax backward."""
+    top = rows.max(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        p = np.subtract(rows, top)
+        np.exp(p, out=p)
+        norm = p.sum(axis=1, keepdims=True)
+        p /= norm
+        shift = top + np.log(norm)
+    return p, shift
 
 
 def cross_entropy_backward(ctx, grad):
-    """cross_entropy and nll_loss (class indices or, cross_entropy only, probabilities)."""
+    """cross_entropy and nll_loss (class indices or, cross_entropy only, probabilities):
+    the gradient d of the loss in the log-probabilities, through log_softmax for
+    cross_entropy (d - softmax * sum(d)), in the op's dtype."""
     x, t, w = ctx.inputs
     attrs = ctx.attrs
-    rows = _rows(x)
+    dtype = np.dtype(attrs.dtype)
+    rows = _rows(x, dtype)
     n, classes, inner = rows.shape
-    g = np.ascontiguousarray(grad, np.float64).reshape(-1)
-    weights = _class_weights(w)
-    gx = np.empty(rows.shape)
+    if rows.size == 0:
+        return (np.zeros(x.shape, x.dtype) if ctx.needs[0] else None,
+                np.zeros(t.shape, t.dtype) if ctx.needs[1] else None,
+                np.zeros(w.shape, w.dtype) if w is not None and ctx.needs[2] else None)
     if attrs.mode == "probabilities":
-        scale = 1.0 / (n * inner) if attrs.reduction == "mean" and n * inner else 1.0
-        target = _rows(t)
-        gt = np.empty(rows.shape) if ctx.needs[1] else np.empty((0, 0, 0))
-        launch(_k.soft_cross_entropy_backward, rows, target, weights, attrs.smoothing, scale, g,
-               gx, gt, work=rows.size)
-        gw = None
-        if w is not None and ctx.needs[2]:
-            gw = _soft_weight_grad(rows, target, attrs.smoothing, g * scale)
-            gw = gw.astype(w.dtype, copy=False)
-        return (gx.reshape(x.shape).astype(x.dtype, copy=False) if ctx.needs[0] else None,
-                gt.reshape(t.shape).astype(t.dtype, copy=False) if ctx.needs[1] else None,
-                gw)
-    targets = np.ascontiguousarray(t, np.int64).reshape(n, inner)
-    smoothing = attrs.smoothing
-    scale, smooth_scale = 1.0 - smoothing, smoothing / classes
+        return _soft_backward(ctx, grad, rows, dtype)
+    # a mean over no kept target divides by 0: its inf scale meets only zeros
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _index_backward(ctx, grad, rows, dtype)
+
+
+def _index_backward(ctx, grad, rows, dtype):
+    """Class indices: d = -(scale w_t [c == t] + smooth_scale w_c) g where t is kept."""
+    x, t, w = ctx.inputs
+    attrs = ctx.attrs
+    n, classes, inner = rows.shape
+    g = np.asarray(grad, np.float64)
+    g = g.reshape(n, inner) if attrs.reduction == "none" else g.reshape(())
+    targets = np.asarray(t, np.int64).reshape(n, inner)
+    keep = targets != attrs.ignore_index
+    weights = np.ones(classes) if w is None else np.asarray(w, np.float64).reshape(-1)
+    picked = weights[np.where(keep, targets, 0)] * keep
+    scale, smooth_scale = 1.0 - attrs.smoothing, attrs.smoothing / classes
     if attrs.reduction == "mean":
-        picked = targets != attrs.ignore_index
-        count = (weights[targets[picked]].sum() if w is not None else
-                 np.float64(picked.sum()))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale, smooth_scale = (np.float64(scale) / count, np.float64(smooth_scale) / count)
-    launch(_k.nll_rows_backward, rows, targets, weights, attrs.ignore_index,
-           attrs.log_softmax, float(scale), float(smooth_scale), g, gx, work=rows.size)
+        count = picked.sum()
+        scale, smooth_scale = np.float64(scale) / count, np.float64(smooth_scale) / count
+    g_kept = np.where(keep, g, 0.0)
+    if attrs.log_softmax:
+        total = np.where(keep, (scale * picked + smooth_scale * weights.sum()) * g, 0.0)
+        gx, _ = _softmax(rows)
+        gx *= total.astype(dtype)[:, None, :]                     # -softmax * sum(d)
+    else:
+        gx = np.zeros(rows.shape, dtype)
+    if attrs.smoothing > 0.0:
+        smooth = np.where(keep[:, None, :], (smooth_scale * weights)[None, :, None]
+                          * g_kept[:, None, :], 0.0)
+        gx -= smooth.astype(dtype)
+    at_n, at_j = np.nonzero(keep)
+    gx[at_n, targets[at_n, at_j], at_j] -= (scale * picked * g_kept)[at_n, at_j].astype(dtype)
     return gx.reshape(x.shape).astype(x.dtype, copy=False), None, None
 
 
-def _soft_weight_grad(rows, target, smoothing, g):
-    """d loss / d weight[c] of cross entropy with probabilities: -sum lp_c p_c g."""
-    top = rows.max(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", over="ignore"):
-        lp = rows - (top + np.log(np.exp(rows - top).sum(axis=1, keepdims=True)))
-    p = target * (1.0 - smoothing) + smoothing / rows.shape[1] if smoothing > 0 else target
-    gpos = g.reshape(rows.shape[0], 1, rows.shape[2]) if g.size > 1 else g[0]
-    return -(lp * p * gpos).sum(axis=(0, 2))
+def _soft_backward(ctx, grad, rows, dtype):
+    """cross_entropy with class probabilities p (smoothed): loss = -sum_c w_c p_c lp_c."""
+    x, t, w = ctx.inputs
+    attrs = ctx.attrs
+    n, classes, inner = rows.shape
+    g = np.asarray(grad, dtype)
+    if attrs.reduction == "none":
+        g = g.reshape(n, 1, inner)
+    elif attrs.reduction == "mean":
+        g = g / dtype.type(n * inner)
+    smoothing = attrs.smoothing
+    p = _rows(t, dtype)
+    if smoothing > 0.0:
+        p = p * dtype.type(1.0 - smoothing) + dtype.type(smoothing / classes)
+    wv = None if w is None else np.asarray(w, dtype).reshape(1, -1, 1)
+    weighted_p = p if wv is None else p * wv
+    softmax, shift = _softmax(rows)
+    gx = softmax
+    gx *= weighted_p.sum(axis=1, keepdims=True)
+    gx -= weighted_p
+    gx *= g
+    gt = gw = None
+    if ctx.needs[1] or (w is not None and ctx.needs[2]):
+        with np.errstate(invalid="ignore"):
+            lp = rows - shift
+    if ctx.needs[1]:
+        gt = -lp * g * dtype.type(1.0 - smoothing)
+        if wv is not None:
+            gt *= wv
+        gt = gt.reshape(t.shape).astype(t.dtype, copy=False)
+    if w is not None and ctx.needs[2]:
+        gw = -(lp * p * g).sum(axis=(0, 2)).astype(w.dtype, copy=False).reshape(w.shape)
+    return gx.reshape(x.shape).astype(x.dtype, copy=False), gt, gw
 
 
 BACKWARDS = {
