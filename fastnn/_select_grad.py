@@ -5,6 +5,10 @@ given; ``x > max`` or ``max < min``); where sends it to the chosen side; masked_
 the unfilled positions, and to a value tensor as the sum over the filled ones. Every
 gradient is summed back over the dimensions its input was broadcast along and comes in
 that input's dtype.
+
+`sum_to` is here, below the layers that need it (the ops' modules and
+`nn.functional._loss_grad` may not import `fastnn.autograd`, whose `_util.sum_to` is the
+same helper for the backwards registered at the package level).
 """
 import numpy as np
 
