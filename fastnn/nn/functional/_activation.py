@@ -551,14 +551,14 @@ for _name, _normalize, _run in (
         ("leaky_relu", _leaky_relu, _unary_run(_k.leaky_relu, "negative_slope")),
         ("elu", _elu, _unary_run(_k.elu, "alpha")),
         ("gelu", _gelu, _run_gelu),
-        ("silu", "original", _via_numpy(_silu_into)),
+        ("silu", _float_only, _via_numpy(_silu_into)),
         ("sigmoid", _float_only, _via_numpy(_sigmoid_into)),
         ("tanh", _float_only, _via_numpy(np.tanh)),
-        ("hardswish", "original", _hard_run(_k.hardswish)),
+        ("hardswish", _float_only, _hard_run(_k.hardswish)),
         ("hardsigmoid", _float_only, _hard_run(_k.hardsigmoid))):
     _arrays = caller_input
-    if _normalize == "original":
-        _normalize, _arrays = keeping_original(_float_only, caller_input)
+    if _name in ("silu", "hardswish"):      # their in-place backward reads the input
+        _normalize, _arrays = keeping_original(_normalize, caller_input)
     _registry.register_single(_name, _normalize, _elementwise_meta, _run, arrays=_arrays)
 
 # never memoised: an implicit dim warns on every call, as torch's does
