@@ -219,8 +219,8 @@ def group_norm_backward(x, g, per_group, weight, eps, gx, sum_g, sum_gd, rstd):
 
 
 @njit(parallel=True, cache=True)
-def embedding_backward(g, order, starts, rows, scale, out):
-    """out[rows[u]] = sum of g[order[t]] for t in [starts[u], starts[u + 1]), times
+def embedding_backward(g, order, starts, stops, rows, scale, out):
+    """out[rows[u]] = sum of g[order[t]] for t in [starts[u], stops[u]), times
     scale[u] when `scale` is not empty (scale_grad_by_freq: 1 / the index's count, each
     row scaled before it is added, as torch); one task per distinct index, so no two
     tasks write one row. `out` (V, D) arrives zeroed."""
@@ -228,7 +228,7 @@ def embedding_backward(g, order, starts, rows, scale, out):
     width = g.shape[1]
     for u in prange(rows.shape[0]):
         dst = out[rows[u]]
-        for t in range(starts[u], starts[u + 1]):
+        for t in range(starts[u], stops[u]):
             src = g[order[t]]
             if scaled:
                 f = scale[u]
