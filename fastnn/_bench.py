@@ -515,6 +515,21 @@ CASES += [
 ]
 
 
+# Backward (autograd, #16): each op's backward alone, against torch's autograd.grad.
+from ._bench_backward import backward_cases  # noqa: E402  (it needs nothing of this module)
+
+FAMILIES.update({"batch_norm_backward": "norm_backward", "layer_norm_backward": "norm_backward",
+                 "linear_backward": "norm_backward"})
+CASES += backward_cases(Case, Workload, lambda op: _backward_functions()[op])
+
+
+def _backward_functions():
+    from fastnn._linalg_grad import linear_backward
+    from fastnn.nn.functional._norm_grad import batch_norm_backward, layer_norm_backward
+    return {"batch_norm": batch_norm_backward, "layer_norm": layer_norm_backward,
+            "linear": linear_backward}
+
+
 def find_case(label):
     """The case whose `label` ("group name") is `label`."""
     for case in CASES:

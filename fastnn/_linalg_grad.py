@@ -1,5 +1,7 @@
 """Backward of linear, bmm and einsum: each gradient is a product of the output's
-gradient with the other operands (numpy's matmul, i.e. BLAS, and numpy.einsum)."""
+gradient with the other operands. linear's two products run on the kernel linear's own
+rule picks for their shapes (the Numba GEMM, on transposed copies, or BLAS); bmm uses
+numpy's matmul and einsum numpy.einsum."""
 import math
 import string
 
@@ -19,6 +21,22 @@ def sum_to_shape(grad, shape):
     return grad.reshape(shape)
 
 
+def _matmul(a, b):
+    """a @ b for 2-D a (m, k) and b (k, n), on the variant linear's rule picks for that
+    product (`default_variant`)."""
+    from .nn.functional._linear import LINEAR_VARIANTS, default_variant
+    m, k = a.shape
+    n = b.shape[1]
+    out = np.empty((m, n), np.result_type(a, b))
+    variant = default_variant(m, n, k, out.dtype)
+    if variant == "blas" or not out.size:
+        with np.errstate(all="ignore"):       # NaN and inf pass silently, as in torch
+            np.matmul(a, b, out=out)
+        return out
+    LINEAR_VARIANTS[variant](np.ascontiguousarray(a), np.ascontiguousarray(b.T), None, out)
+    return out
+
+
 def linear_backward(ctx, grad):
     """y = x @ w.T + b: gx = g @ w, gw = g.T @ x (over every leading dim of x), gb = g
     summed to b's shape. A 1-D weight is one output column."""
@@ -30,15 +48,13 @@ def linear_backward(ctx, grad):
     g2 = grad.reshape(-1, n)
     w2 = w.reshape(n, k)
     gx = gw = gb = None
-    with np.errstate(all="ignore"):       # NaN and inf pass silently, as in torch
-        if need_x:
-            gx = np.matmul(g2, w2).reshape(x.shape)
-        if need_w:
-            gw = np.matmul(g2.T, x.reshape(-1, k)).reshape(w.shape)
-        if need_b:
+    if need_x:
+        gx = _matmul(g2, w2.astype(dtype, copy=False)).reshape(x.shape)
+    if need_w:
+        gw = _matmul(g2.T, x.reshape(-1, k)).reshape(w.shape)
+    if need_b:
+        with np.errstate(all="ignore"):
             gb = sum_to_shape(grad, b.shape).astype(b.dtype.newbyteorder("="), copy=False)
-    if gx is not None:
-        gx = gx.astype(dtype, copy=False)
     return gx, gw, gb
 
 
