@@ -253,8 +253,11 @@ def vector_norm_grad(x, n, p, axis):
         hit = np.abs(x) == n
         count = np.sum(hit, axis=axis, keepdims=True)
         return np.sign(x) * hit / count
-    if p < 1:
-        return np.where(n == 0, dtype.type(0),
-                        np.sign(x) * np.abs(x) ** dtype.type(p - 1) / n ** dtype.type(p - 1))
-    return np.where(n == 0, dtype.type(0),
-                    x * np.abs(x) ** dtype.type(p - 2) / n ** dtype.type(p - 1))
+    if p < 1:       # torch: 0 where x is 0 (its |x|^(p-1) is inf there)
+        scaled = np.where(x == 0, dtype.type(0), np.sign(x) * np.abs(x) ** dtype.type(p - 1))
+        return scaled / n ** dtype.type(p - 1)
+    if p < 2:
+        scaled = np.sign(x) * np.abs(x) ** dtype.type(p - 1)
+    else:
+        scaled = x * np.abs(x) ** dtype.type(p - 2)
+    return np.where(n == 0, dtype.type(0), scaled / n ** dtype.type(p - 1))
