@@ -20,6 +20,8 @@ from ._random_factories import get_rng_state, randint, randperm
 from .serialization import load, save
 from . import nn
 from . import optim
+from . import autograd
+from . import _arith_backward, _tensor_backward  # noqa: F401  (backward of Tensor ops)
 from ._functions import (
     relu, relu_, sigmoid, tanh, softmax, log_softmax, exp, abs, pow, clamp, clip, where,
     matmul, mm, max, min, maximum, minimum, argmax, argmin, sum, mean, prod, std, var, any,
@@ -61,7 +63,7 @@ __all__ = [
     "Tensor", "Size", "device", "tensor", "manual_seed", "initial_seed", "seed",
     "get_rng_state", "set_rng_state", "Generator", "default_generator", "randint", "randperm",
     "get_num_threads", "set_num_threads",
-    "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+    "autograd", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
     "is_inference_mode_enabled", "get_default_dtype", "set_default_dtype", "as_tensor",
     "from_numpy", "zeros", "ones", "empty", "full", "rand", "randn", "arange", "zeros_like",
     "ones_like", "empty_like", "full_like", "rand_like", "randn_like", "flatten", "cat",

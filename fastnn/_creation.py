@@ -5,6 +5,7 @@ unless ``set_default_dtype`` changed it), Python ints int64 and bools bool; nump
 and numpy scalars keep their own dtype. Mixed inputs promote by category
 (bool < integer < floating < complex) and, inside the winning category, by width.
 """
+import functools
 import math
 
 import numpy as np
@@ -28,6 +29,18 @@ __all__ = [
     "is_floating_point"]
 
 
+def _requires_grad_option(factory):
+    """`factory` whose ``requires_grad=True`` makes its result a leaf requiring grad."""
+    @functools.wraps(factory)
+    def make(*args, requires_grad=False, **kwargs):
+        result = factory(*args, **kwargs)
+        if requires_grad:
+            result.requires_grad_(True)
+        return result
+    return make
+
+
+@_requires_grad_option
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new Tensor holding a copy of `data` (nested lists, numbers, arrays, tensors).
 
@@ -36,7 +49,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
             arrays and tensors keep their dtype.
         dtype (optional): the result's dtype.
         device (optional): None or 'cpu'.
-        requires_grad (bool): accepted and ignored (fastnn has no autograd).
+        requires_grad (bool): whether autograd records operations on the result.
 
     Examples::
 
@@ -90,6 +103,7 @@ def _size_arg(fn, size, size_keyword):
     return size
 
 
+@_requires_grad_option
 def zeros(*size, dtype=None, device=None, requires_grad=False, **kwargs):
     """A tensor of zeros of `size` (ints, or one tuple/list).
 
@@ -97,7 +111,7 @@ def zeros(*size, dtype=None, device=None, requires_grad=False, **kwargs):
         *size: the shape, as varargs or one sequence (or ``size=``).
         dtype (optional): defaults to ``get_default_dtype()``.
         device (optional): None or 'cpu'.
-        requires_grad (bool): accepted and ignored.
+        requires_grad (bool): whether autograd records operations on the result.
 
     Examples::
 
@@ -109,6 +123,7 @@ def zeros(*size, dtype=None, device=None, requires_grad=False, **kwargs):
     return wrap(np.zeros(shape, dtype))
 
 
+@_requires_grad_option
 def ones(*size, dtype=None, device=None, requires_grad=False, **kwargs):
     """A tensor of ones of `size` (see ``zeros`` for the arguments)."""
     shape, dtype = _sized("ones", _size_arg("ones", size, kwargs.pop("size", None)),
@@ -116,6 +131,7 @@ def ones(*size, dtype=None, device=None, requires_grad=False, **kwargs):
     return wrap(np.ones(shape, dtype))
 
 
+@_requires_grad_option
 def empty(*size, dtype=None, device=None, requires_grad=False, **kwargs):
     """An uninitialised tensor of `size` (see ``zeros`` for the arguments)."""
     shape, dtype = _sized("empty", _size_arg("empty", size, kwargs.pop("size", None)),
@@ -123,6 +139,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **kwargs):
     return wrap(np.empty(shape, dtype))
 
 
+@_requires_grad_option
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None, **kwargs):
     """Samples of U[0, 1): torch's values after the same ``manual_seed`` (or from the
     ``fastnn.Generator`` given as `generator`)."""
@@ -131,6 +148,7 @@ def rand(*size, dtype=None, device=None, requires_grad=False, generator=None, **
     return sample_uniform(wrap(np.empty(shape, dtype)), generator)
 
 
+@_requires_grad_option
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None, **kwargs):
     """Samples of N(0, 1): torch's values after the same ``manual_seed`` (or from the
     ``fastnn.Generator`` given as `generator`)."""
@@ -154,6 +172,7 @@ def _fill_value_dtype(fill_value, fn):
     return default_complex_dtype() if kind == "c" else get_default_dtype()
 
 
+@_requires_grad_option
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor of `size` filled with `fill_value`; the dtype follows `fill_value`
     (bool, int64, or the default float dtype) unless given."""
@@ -165,6 +184,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     return wrap(np.full(shape, fill_value, dtype))
 
 
+@_requires_grad_option
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """Values from `start` to `end` (excluded) by `step`.
 
@@ -214,24 +234,28 @@ def _input(x, fn):
                         f"{type(x).__name__}") from None
 
 
+@_requires_grad_option
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Zeros with `input`'s shape (and dtype unless given)."""
     arr = _input(input, "zeros_like")
     return zeros(arr.shape, dtype=dtype or arr.dtype, device=device)
 
 
+@_requires_grad_option
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Ones with `input`'s shape (and dtype unless given)."""
     arr = _input(input, "ones_like")
     return ones(arr.shape, dtype=dtype or arr.dtype, device=device)
 
 
+@_requires_grad_option
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """An uninitialised tensor with `input`'s shape (and dtype unless given)."""
     arr = _input(input, "empty_like")
     return empty(arr.shape, dtype=dtype or arr.dtype, device=device)
 
 
+@_requires_grad_option
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
               memory_format=None):
     """`fill_value` with `input`'s shape (and dtype unless given)."""
@@ -240,6 +264,7 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
     return full(arr.shape, fill_value, dtype=dtype or arr.dtype, device=device)
 
 
+@_requires_grad_option
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """U[0, 1) samples with `input`'s shape (and dtype unless given), laid out like
     `input` (as torch's preserve_format), so the values land where torch puts them."""
@@ -248,6 +273,7 @@ def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_for
     return sample_uniform(wrap(np.empty_like(arr, dtype=dtype)))
 
 
+@_requires_grad_option
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """N(0, 1) samples with `input`'s shape (and dtype unless given), laid out like
     `input` (as torch's preserve_format), so the values land where torch puts them."""

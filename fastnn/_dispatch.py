@@ -216,6 +216,15 @@ def dispatch(name, *args, out=None, **kwargs):
         inputs, attrs, meta, plan = _normalized(entry, key, args, kwargs)
     if _recording:
         _record(name, attrs, inputs)
+    if _autograd is not None:
+        result = _autograd(entry, args, kwargs, inputs, attrs, meta, plan, out, _execute)
+        if result is not _NOT_RECORDED:
+            return result
+    return _execute(entry, inputs, attrs, meta, plan, out)
+
+
+def _execute(entry, inputs, attrs, meta, plan, out):
+    """Run a checked call: allocate (or check) the outputs, choose the variant, run it."""
     given = None
     if out is None:
         if meta is None:
@@ -225,7 +234,7 @@ def dispatch(name, *args, out=None, **kwargs):
         else:
             result = allocate(meta[0], meta[1])
     else:
-        given = _check_out(name, meta, out)
+        given = _check_out(entry.name, meta, out)
         result = (tuple(_kernel_out(o) for o in given) if type(given) is tuple
                   else _kernel_out(given))
     kernel_args = entry.kernel_args(inputs, attrs, result, plan)
@@ -242,6 +251,22 @@ def dispatch(name, *args, out=None, **kwargs):
     if type(result) is tuple:
         return tuple(_view(r, Tensor) for r in result)
     return _view(result, Tensor)
+
+
+# autograd's step at the door (`fastnn.autograd._record.at_door`), installed by
+# `go_live` once a tensor requires grad: until then the door's autograd cost is this read
+_autograd = None
+_NOT_RECORDED = None
+
+
+def go_live():
+    """Send every later call through autograd's step (a tensor now requires grad)."""
+    global _autograd, _NOT_RECORDED
+    if _autograd is None:
+        from .autograd._record import at_door, NOT_RECORDED, tracks
+        _NOT_RECORDED = NOT_RECORDED
+        _autograd = at_door
+        Tensor._tracks = staticmethod(tracks)
 
 
 _view = np.ndarray.view
@@ -442,3 +467,4 @@ def _ufunc_kernel_args(inputs, attrs, out, keywords):
 # _math_ops, which the package imports right after this module
 Tensor._ufunc_door = staticmethod(dispatch_ufunc)
 Tensor._door = staticmethod(dispatch)
+Tensor._go_live = staticmethod(go_live)

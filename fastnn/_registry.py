@@ -22,7 +22,9 @@ caller got there (F function, module, Tensor arithmetic):
   result when `meta` said None). An op with one implementation registers one, "default".
 * ``tune_class(inputs, attrs)``: optional, the shape class a measured variant decision
   holds for (`fastnn._tuning`); without it decisions are per exact shape.
-* ``backward``: the slot autograd will fill (None today).
+* its backward (`register_backward`, kept in `BACKWARDS` by op name so that ufunc ops,
+  registered on first use, can have theirs before they exist): what `fastnn.autograd`
+  records when an input requires grad.
 
 `fastnn.backends` forces, lists and autotunes variants of these entries.
 """
@@ -120,8 +122,12 @@ class OpDef:
     kernel_args: object = _default_kernel_args
     rule: object = _single_rule
     variants: dict = field(default_factory=dict)
-    backward: object = None
     tune_class: object = None
+
+    @property
+    def backward(self):
+        """The op's `Backward` (None: not differentiable; absent: not written yet)."""
+        return BACKWARDS.get(self.name, MISSING_BACKWARD)
 
     def run(self, variant, inputs, attrs, out, plan=None):
         """Run the variant named `variant` on `inputs`, writing into `out`; returns what
@@ -150,3 +156,26 @@ def register_single(name, normalize, meta, run, **fields):
     entry = register_op(name, normalize, meta, **fields)
     register_variant(name, "default", run)
     return entry
+
+
+# ------------------------------------------------------------------ backward
+
+@dataclass(frozen=True)
+class Backward:
+    """How autograd differentiates an op: ``fn(ctx, grad)`` returns one gradient (or None)
+    per entry of ``ctx.inputs``; `saves` names what ``ctx`` keeps for it: input indices
+    and/or "output" (None: every input and the output)."""
+    fn: object
+    saves: tuple = None
+
+
+MISSING_BACKWARD = Backward(None)
+BACKWARDS = {}
+
+
+def register_backward(op, fn, saves=None):
+    """Give op `op` its backward ``fn(ctx, grad) -> gradients per input`` (the contract is
+    `fastnn.autograd`'s docstring); ``fn=None`` marks an op that is not differentiable
+    (its outputs never require grad)."""
+    BACKWARDS[op] = None if fn is None else Backward(fn, None if saves is None
+                                                      else tuple(saves))

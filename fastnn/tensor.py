@@ -116,8 +116,9 @@ class _SizeAttribute(int):
 class Tensor(ReductionMethods, MathMethods, FactoryMethods, FunctionMethods, np.ndarray):
     """A numpy array with the torch methods CNN code uses (see the module docstring)."""
 
-    requires_grad = False
     grad = None
+    grad_fn = None          # the node that made this tensor (fastnn.autograd); None: a leaf
+    _output_nr = 0          # which output of grad_fn this tensor is
     __hash__ = object.__hash__
     __array_priority__ = 1.0   # above ndarray's: np.concatenate and friends return Tensors
 
@@ -141,6 +142,64 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, FunctionMethods, np.
     # below that compute or reshape then pass the op door (docs/OPS.md lists the ops)
     _ufunc_door = None
     _door = None
+    _go_live = None         # fastnn._dispatch.go_live: autograd joins the door
+    _tracks = None          # set by go_live: tracks(inputs, out) -> autograd records
+
+    # -- autograd (fastnn.autograd) ------------------------------------------------------
+    @property
+    def requires_grad(self):
+        """Whether gradients flow to this tensor (set it on leaves; ops propagate it)."""
+        return self.__dict__.get("_requires_grad", False)
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to "
+                "use a computed variable in a subgraph that doesn't require differentiation "
+                "use var_no_grad = var.detach().")
+        if value and self.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self.__dict__["_requires_grad"] = bool(value)
+        if value:
+            Tensor._go_live()
+
+    @property
+    def is_leaf(self):
+        """True for a tensor no recorded op made (``grad_fn`` is None)."""
+        return self.grad_fn is None
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate this tensor's gradient into the leaves' ``.grad`` (a non-scalar
+        needs `gradient`), as ``torch.Tensor.backward``."""
+        from .autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def register_hook(self, hook):
+        """``hook(grad)`` runs when this tensor's gradient is computed; a returned tensor
+        replaces it. Returns a handle with ``remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        from .autograd._node import add_hook
+        if self.grad_fn is not None:
+            return self.grad_fn._tensor_hooks(self._output_nr, hook)
+        return add_hook(self.__dict__.setdefault("_hooks", {}), hook)
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (after every
+        hook on it has run, as torch does)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self.__dict__.get("_retains_grad"):
+            return
+        self.grad_fn.retain(self._output_nr, self)
+        self.__dict__["_retains_grad"] = True
+
+    @property
+    def retains_grad(self):
+        """True for a non-leaf tensor whose ``retain_grad()`` was called."""
+        return self.__dict__.get("_retains_grad", False)
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         """numpy ufuncs (arithmetic, comparisons, ``np.exp``...) on Tensors: torch's result
@@ -193,7 +252,9 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, FunctionMethods, np.
         suffix = ""
         if arr.dtype not in (get_default_dtype(), np.dtype(np.int64), np.dtype(bool)):
             suffix += f", dtype=fastnn.{arr.dtype.name}"
-        if self.requires_grad:
+        if self.grad_fn is not None:
+            suffix += f", grad_fn=<{self.grad_fn.name()}>"
+        elif self.requires_grad:
             suffix += ", requires_grad=True"
         return f"tensor({body}{suffix})"
 
@@ -238,8 +299,9 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, FunctionMethods, np.
 
     @property
     def data(self):
-        """The tensor's data as a Tensor sharing memory (numpy's buffer: ``memoryview(x)``)."""
-        return self if type(self) is Tensor else self.view(Tensor)
+        """The tensor's data as a Tensor sharing memory, detached from autograd (numpy's
+        buffer: ``memoryview(x)``)."""
+        return _ndarray_view(self, Tensor)
 
     @data.setter
     def data(self, value):
@@ -338,16 +400,17 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, FunctionMethods, np.
         return super().item(*args)
 
     def detach(self):
-        """A Tensor sharing memory, with ``requires_grad=False``."""
-        return self.view(Tensor)
+        """A Tensor sharing memory, outside the graph (``requires_grad=False``)."""
+        return _ndarray_view(self, Tensor)
 
     def detach_(self):
-        """Marks the tensor as not requiring grad; returns it."""
-        self.requires_grad = False
+        """Takes the tensor out of the graph (a leaf not requiring grad); returns it."""
+        self.__dict__.pop("grad_fn", None)
+        self.__dict__["_requires_grad"] = False
         return self
 
     def requires_grad_(self, requires_grad=True):
-        """Sets ``requires_grad`` (fastnn has no autograd; kept for torch code)."""
+        """Sets ``requires_grad``; returns the tensor."""
         if requires_grad and self.dtype.kind not in "fc":
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self.requires_grad = bool(requires_grad)
@@ -442,10 +505,13 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, FunctionMethods, np.
 
 # ---------------------------------------------------------------- method helpers
 
-def apply_ufunc(ufunc, method, inputs, out, kwargs, door):
+def apply_ufunc(ufunc, method, inputs, out, kwargs, door, tracked=None):
     """``ufunc`` on `inputs` (arrays, Tensors, numbers) with torch's result dtype and
     errors, through `door` (`fastnn._dispatch.dispatch_ufunc`; None: numpy directly, for
     an op that runs ufuncs as its own computation); the result as a Tensor."""
+    if (tracked is None and Tensor._tracks is not None and door is not None
+            and Tensor._tracks(inputs, out)):
+        return _tracked_ufunc(ufunc, method, inputs, out, kwargs, door)
     arrays = []
     for x in inputs:
         if isinstance(x, np.ndarray):
@@ -480,6 +546,9 @@ def apply_ufunc(ufunc, method, inputs, out, kwargs, door):
             door(ufunc, method, arrays, kwargs)
         return out[0] if len(out) == 1 else out
     if door is not None:
+        if tracked is not None:     # autograd needs the caller's tensors at the door
+            arrays = [t if isinstance(t, Tensor) and t.requires_grad else a
+                      for t, a in zip(tracked, arrays)]
         result = door(ufunc, method, arrays, kwargs)
     else:
         with np.errstate(all="ignore"):     # torch neither warns nor raises on inf/NaN
@@ -489,6 +558,27 @@ def apply_ufunc(ufunc, method, inputs, out, kwargs, door):
     if builtin_type(result) is tuple:
         return tuple(map(_as_tensor, result))
     return _as_tensor(result)
+
+
+def _tracked_ufunc(ufunc, method, inputs, out, kwargs, door):
+    """A ufunc autograd records: computed out of place from the caller's tensors, then
+    copied into `out` by ``copy_`` (which records the in-place write, as torch's
+    in-place ops do)."""
+    if out is None:
+        return apply_ufunc(ufunc, method, inputs, None, kwargs, door, tracked=inputs)
+    if len(out) != 1 or "where" in kwargs:
+        raise RuntimeError(f"fastnn autograd: {ufunc.__name__} with several outputs or "
+                           f"where= into tensors that require grad is not supported")
+    target = out[0]
+    # an operand sharing the target's memory is read before the write: a node must save
+    # its value, not the storage the write changes (x *= x)
+    inputs = tuple(x.clone() if isinstance(x, Tensor) and x.requires_grad
+                   and np.shares_memory(x, target) else x for x in inputs)
+    result = apply_ufunc(ufunc, method, inputs, None, kwargs, door, tracked=inputs)
+    if not isinstance(target, Tensor):
+        raise RuntimeError("fastnn autograd: an in-place operation with a result that "
+                           "requires grad needs a fastnn Tensor to write into")
+    return Tensor._door("copy_", target, result)
 
 
 def _as_tensor(result):

@@ -7,6 +7,8 @@ PyTorch's OpInfo (torch/testing/_internal/opinfo). The generic sweeps iterate it
 * memory      (tests/functional/test_memory_catalogue.py): inputs untouched, the output
               owns fresh memory of the metadata the op's schema announces
 * variants    (tests/kernels/test_variants.py): every variant of the op agrees with torch
+* grad        (tests/autograd/test_grad_catalogue.py): gradients of every float input
+              agree with torch's, and in float64 with central differences
 
 A new op gets every check by adding one entry to the catalogue (functional.py,
 arithmetic.py, tensor_ops.py); `tests/runtime/test_catalogue_coverage.py` fails while an op in
@@ -22,7 +24,7 @@ import dataclasses
 import numpy as np
 
 SWEEPS = ("layouts", "torch_inputs", "nonfinite", "nan_torch_free", "hostile", "memory",
-          "variants")
+          "variants", "grad")
 FLOATS = (np.float32, np.float64)
 
 

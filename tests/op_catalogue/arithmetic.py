@@ -24,7 +24,9 @@ def _on_tensor(function):
     """`function` with its first operand seen as a fastnn Tensor (same memory, same layout),
     so that the Tensor's operator runs."""
     def call(first, *rest, **kwargs):
-        return function(np.ndarray.view(np.asarray(first), fastnn.Tensor), *rest, **kwargs)
+        if not isinstance(first, fastnn.Tensor):
+            first = np.ndarray.view(np.asarray(first), fastnn.Tensor)
+        return function(first, *rest, **kwargs)
     call.__name__ = function.__name__
     return call
 

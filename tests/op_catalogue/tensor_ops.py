@@ -18,6 +18,9 @@ X = (3, 4, 5)
 
 
 def _tensor(a):
+    """`a` as a fastnn Tensor (a Tensor, e.g. a leaf that requires grad, is kept)."""
+    if isinstance(a, fastnn.Tensor):
+        return a
     return np.ndarray.view(np.asarray(a), fastnn.Tensor)
 
 

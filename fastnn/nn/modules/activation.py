@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from .. import functional as F
+from .. import init
 from ..._args import int_tuple_arg
 from .._utils import checked_empty, factory_dtype
 from ..parameter import Parameter
@@ -386,7 +387,7 @@ class PReLU(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        self.weight.fill_(self.init)
+        init.constant_(self.weight, self.init)
 
     def forward(self, input):
         return F.prelu(input, self.weight)

@@ -116,6 +116,11 @@ class ForwardHooksMixin:
                     res = hook(self, args)
                     if res is not None:
                         args = res if isinstance(res, tuple) else (res,)
+            backward_hook = None
+            if self._backward_hooks or self._backward_pre_hooks:
+                from .backward_hooks import BackwardHook
+                backward_hook = BackwardHook(self)
+                args = backward_hook.setup_inputs(args)
 
             result = self.forward(*args, **kwargs)
             for hook_id, hook in tuple(self._forward_hooks.items()):
@@ -127,6 +132,8 @@ class ForwardHooksMixin:
                     res = hook(self, args, result)
                 if res is not None:
                     result = res
+            if backward_hook is not None:
+                result = backward_hook.setup_outputs(result)
             return result
         except Exception:
             # torch runs the always_call hooks that have not run yet, then re-raises.

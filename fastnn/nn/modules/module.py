@@ -13,12 +13,14 @@ from .._utils import FLOAT_DTYPES, wrap
 from ..parameter import Parameter
 from ...tensor import Tensor
 from ._state_dict import StateDictMixin
+from .backward_hooks import BackwardHooksMixin
 from .hooks import ForwardHooksMixin
 
 __all__ = ["Module"]
 
 _HOOK_DICTS = ("_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
-               "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs")
+               "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_backward_hooks",
+               "_backward_pre_hooks")
 _DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "ipu", "hpu", "mtia")
 
 
@@ -57,7 +59,7 @@ def _forward_unimplemented(self, *input):
         f'Module [{type(self).__name__}] is missing the required "forward" function')
 
 
-class Module(ForwardHooksMixin, StateDictMixin):
+class Module(ForwardHooksMixin, BackwardHooksMixin, StateDictMixin):
     """Base class for all fastnn layers and models, with torch.nn.Module's API.
 
     Subclasses call ``super().__init__()`` first, then assign :class:`Parameter`\\ s,
@@ -100,7 +102,8 @@ class Module(ForwardHooksMixin, StateDictMixin):
     forward = _forward_unimplemented
 
     def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks or self._forward_hooks:
+        if (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
@@ -367,13 +370,19 @@ class Module(ForwardHooksMixin, StateDictMixin):
         return self.train(False)
 
     def requires_grad_(self, requires_grad=True):
-        """Set ``requires_grad`` on every parameter (kept for torch code; no autograd)."""
+        """Set ``requires_grad`` on every parameter; returns self."""
         for p in self.parameters():
             p.requires_grad = requires_grad
         return self
 
     def zero_grad(self, set_to_none=True):
-        """No-op: fastnn has no autograd, so there are no gradients to reset."""
+        """Reset every parameter's ``.grad``: to None (default) or to zeros in place."""
+        for p in self.parameters():
+            if p.grad is not None:
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.fill(0)
 
     def share_memory(self):
         """No-op kept for torch code (arrays are already shareable); returns self."""

@@ -1,0 +1,173 @@
+"""The door's autograd step: when grad mode is on and an input requires grad, run the op
+with grad mode off and record one `Node` on its outputs.
+
+`fastnn._dispatch` calls `at_door` for every op once any tensor has required grad in this
+process (`live`); until then the door's cost is reading one global.
+"""
+import numpy as np
+
+from .. import _grad
+from .._registry import BACKWARDS, MISSING_BACKWARD
+from ..tensor import Tensor
+from ._node import AccumulateGrad, Context, Node
+from ._version import bump, storage
+
+__all__ = ["at_door", "tracks", "NOT_RECORDED", "edge_of", "detached"]
+
+NOT_RECORDED = object()
+
+
+def _requires(value):
+    if isinstance(value, Tensor):
+        return value.requires_grad
+    if type(value) in (list, tuple):
+        return any(isinstance(v, Tensor) and v.requires_grad for v in value)
+    return False
+
+
+def _requiring(args, kwargs):
+    """The tensors among the arguments (and in list/tuple arguments) that require grad."""
+    found = []
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, Tensor):
+            if value.requires_grad:
+                found.append(value)
+        elif type(value) in (list, tuple):
+            found.extend(v for v in value if isinstance(v, Tensor) and v.requires_grad)
+    return found
+
+
+def tracks(inputs, out):
+    """Whether a ufunc on `inputs` (into `out`) is recorded: grad mode is on and an operand
+    (or the tensor written) requires grad."""
+    if not _grad._mode.grad:
+        return False
+    return (any(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+            or (out is not None and any(isinstance(o, Tensor) and o.requires_grad
+                                        for o in out)))
+
+
+def _written(name, args, attrs):
+    """The array an in-place op writes (None for other ops)."""
+    if "ufunc_out" in attrs:
+        out = attrs["ufunc_out"]
+        return out[0] if isinstance(out, tuple) else out
+    if (name.endswith("_") or attrs.get("inplace")) and args and isinstance(args[0],
+                                                                          np.ndarray):
+        return args[0]
+    return None
+
+
+def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
+    """The op's result with its node recorded, or NOT_RECORDED when there is nothing to
+    record (the door then runs the op itself)."""
+    written = _written(entry.name, args, attrs)
+    if written is not None:
+        bump(written)
+    if not _grad._mode.grad:
+        return NOT_RECORDED
+    requiring = _requiring(args, kwargs)
+    if not requiring:
+        return NOT_RECORDED
+    if written is not None and isinstance(written, Tensor) and written.requires_grad \
+            and written.grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    backward = BACKWARDS.get(entry.name, MISSING_BACKWARD)
+    _grad._mode.grad = False
+    try:
+        result = execute(entry, inputs, attrs, meta, plan, out)
+    finally:
+        _grad._mode.grad = True
+    if backward is None:
+        return result
+    sources = _sources(entry.name, inputs, requiring)
+    outputs = result if type(result) is tuple else (result,)
+    differentiable = [isinstance(o, Tensor) and o.dtype.kind in "fc" for o in outputs]
+    if not any(differentiable):
+        return result
+    needs = tuple(s is not None for s in sources)
+    ctx = Context(entry.name, tuple(detached(x) if isinstance(x, np.ndarray) else x
+                                    for x in inputs),
+                  attrs, plan, _plain_outputs(outputs), needs, backward.saves)
+    node = Node(entry.name, backward.fn, ctx,
+                tuple(edge_of(s) if s is not None else (None, 0) for s in sources),
+                len(outputs))
+    node.input_meta = tuple(None if s is None else (s.shape, s.dtype) for s in sources)
+    node.output_meta = tuple((o.shape, o.dtype) if diff else None
+                             for o, diff in zip(outputs, differentiable))
+    for i, (o, diff) in enumerate(zip(outputs, differentiable)):
+        if diff:
+            state = o.__dict__
+            state["_requires_grad"] = True
+            state["grad_fn"] = node
+            state["_output_nr"] = i
+    return result
+
+
+def _plain_outputs(outputs):
+    plain = tuple(detached(o) if isinstance(o, np.ndarray) else o for o in outputs)
+    return plain if len(plain) > 1 else plain[0]
+
+
+def detached(array):
+    """`array`'s data as a plain ndarray that keeps no Tensor alive (a node saving its own
+    output must not hold the output's ``grad_fn``, i.e. itself)."""
+    if type(array) is np.ndarray and not isinstance(array.base, Tensor):
+        return array
+    root = storage(array)
+    if root is array or isinstance(root, Tensor):
+        return np.ndarray.view(array, np.ndarray)
+    offset = (array.__array_interface__["data"][0] - root.__array_interface__["data"][0])
+    try:
+        return np.ndarray(array.shape, array.dtype, buffer=root, offset=offset,
+                          strides=array.strides)
+    except (TypeError, ValueError):     # a storage that exports no buffer
+        return np.ndarray.view(array, np.ndarray)
+
+
+def edge_of(tensor):
+    """(node, output_nr) the gradient for `tensor` flows into."""
+    fn = tensor.grad_fn
+    if fn is not None:
+        return fn, tensor._output_nr
+    return accumulator(tensor), 0
+
+
+def accumulator(tensor):
+    acc = tensor.__dict__.get("_accumulator")
+    if acc is None:
+        acc = tensor.__dict__["_accumulator"] = AccumulateGrad(tensor)
+    return acc
+
+
+def _same_data(x, t):
+    if x is t:
+        return True
+    base = x.base
+    while isinstance(base, np.ndarray):
+        if base is t:
+            return True
+        base = base.base
+    return (x.__array_interface__["data"][0] == t.__array_interface__["data"][0]
+            and x.size == t.size and x.dtype == t.dtype)
+
+
+def _sources(name, inputs, requiring):
+    """Per normalized input, the caller's tensor requiring grad it came from (or None)."""
+    sources, used = [], set()
+    for x in inputs:
+        found = None
+        if isinstance(x, np.ndarray):
+            for t in requiring:
+                if _same_data(x, t):
+                    found = t
+                    used.add(id(t))
+                    break
+        sources.append(found)
+    if len(used) != len({id(t) for t in requiring}):
+        lost = [t for t in requiring if id(t) not in used]
+        raise RuntimeError(f"fastnn autograd: op '{name}' took a tensor that requires grad "
+                           f"(shape {list(lost[0].shape)}) that none of its inputs is; its "
+                           "gradient cannot be tracked")
+    return sources

@@ -1,0 +1,279 @@
+"""The autograd engine against torch: what is recorded, how gradients accumulate, hooks,
+grad modes and every error torch raises (op formulas are in test_grad_catalogue.py)."""
+import numpy as np
+import pytest
+
+import fastnn
+import fastnn.nn as nn
+from torch_compare import raises_like
+
+
+def _pair(torch, values=(1.0, -2.0, 3.0)):
+    return (fastnn.tensor(list(values), requires_grad=True),
+            torch.tensor(list(values), requires_grad=True))
+
+
+def test_ops_record_a_node_only_when_an_input_requires_grad():
+    x = fastnn.randn(3)
+    assert (x * 2).grad_fn is None and not (x * 2).requires_grad
+    w = fastnn.randn(3, requires_grad=True)
+    y = x * w
+    assert y.requires_grad and not y.is_leaf and w.is_leaf
+    assert y.grad_fn.name() == "MulBackward0"
+    assert repr(y).endswith("grad_fn=<MulBackward0>)")
+    nodes = [n for n, _ in y.grad_fn.next_functions]
+    assert nodes[0] is None and nodes[1].variable is w
+
+
+def test_grad_modes_stop_recording():
+    w = fastnn.randn(3, requires_grad=True)
+    with fastnn.no_grad():
+        assert (w * 2).grad_fn is None
+    with fastnn.inference_mode():
+        assert not (w * 2).requires_grad
+    with fastnn.set_grad_enabled(False):
+        with fastnn.enable_grad():
+            assert (w * 2).requires_grad
+        assert not (w * 2).requires_grad
+
+    @fastnn.no_grad()
+    def doubled(t):
+        return t * 2
+    assert not doubled(w).requires_grad
+
+
+def test_backward_accumulates_like_torch(torch):
+    x, xt = _pair(torch)
+    for _ in range(2):
+        (x * x * 3 - x / 2).sum().backward()
+        (xt * xt * 3 - xt / 2).sum().backward()
+    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-6)
+    assert isinstance(x.grad, fastnn.Tensor) and x.grad.dtype == np.float32
+
+
+def test_backward_with_gradient_and_retain_graph(torch):
+    x, xt = _pair(torch)
+    y, yt = x * x, xt * xt
+    g = [0.5, 1.0, -1.0]
+    y.backward(fastnn.tensor(g), retain_graph=True)
+    y.backward(fastnn.tensor(g))
+    yt.backward(torch.tensor(g), retain_graph=True)
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(x.grad, xt.grad.numpy())
+
+
+def test_shared_subexpressions_add_their_gradients(torch):
+    x, xt = _pair(torch)
+    a, at = x * 2, xt * 2
+    ((a * a) + a).sum().backward()
+    ((at * at) + at).sum().backward()
+    np.testing.assert_allclose(x.grad, xt.grad.numpy())
+
+
+def test_autograd_grad_leaves_dot_grad_alone(torch):
+    x, xt = _pair(torch)
+    w, wt = _pair(torch, (0.5, 0.25, 2.0))
+    (gx, gw) = fastnn.autograd.grad((x * w).sum(), (x, w))
+    gxt, gwt = torch.autograd.grad((xt * wt).sum(), (xt, wt))
+    np.testing.assert_allclose(gx, gxt.numpy())
+    np.testing.assert_allclose(gw, gwt.numpy())
+    assert x.grad is None and w.grad is None
+    unused = fastnn.randn(2, requires_grad=True)
+    assert fastnn.autograd.grad((x * 2).sum(), (x, unused), allow_unused=True)[1] is None
+    raises_like(lambda: torch.autograd.grad((xt * 2).sum(), (xt, torch.randn(2, requires_grad=True))),
+                lambda: fastnn.autograd.grad((x * 2).sum(), (x, unused)))
+
+
+def test_grad_of_an_intermediate_tensor(torch):
+    x, xt = _pair(torch)
+    h, ht = x * 3, xt * 3
+    (g,) = fastnn.autograd.grad((h * h).sum(), h)
+    (gt,) = torch.autograd.grad((ht * ht).sum(), ht)
+    np.testing.assert_allclose(g, gt.numpy())
+
+
+def test_tensor_hooks_and_retain_grad(torch):
+    x, xt = _pair(torch)
+    for leaf, lib in ((x, fastnn), (xt, torch)):
+        seen = []
+        leaf.register_hook(lambda g, seen=seen: seen.append(g) or g * 2)
+        h = leaf * 3
+        h.retain_grad()
+        h.register_hook(lambda g: g + 1)
+        (h * h).sum().backward()
+        leaf.seen, leaf_h = seen, h
+        if lib is fastnn:
+            got_h, got_seen = h.grad, seen
+        else:
+            np.testing.assert_allclose(got_h, h.grad.numpy())
+            np.testing.assert_allclose(got_seen[0], seen[0].numpy())
+    np.testing.assert_allclose(x.grad, xt.grad.numpy())
+
+
+def test_hook_handle_removes_the_hook():
+    x = fastnn.randn(3, requires_grad=True)
+    handle = x.register_hook(lambda g: g * 0)
+    handle.remove()
+    (x * 1).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.ones(3, np.float32))
+
+
+def test_in_place_arithmetic_is_recorded(torch):
+    x, xt = _pair(torch)
+    y, yt = x * 2, xt * 2
+    y += x
+    yt += xt
+    y *= x
+    yt *= xt
+    y.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_allclose(x.grad, xt.grad.numpy())
+
+
+def test_an_in_place_write_to_a_plain_tensor_makes_it_require_grad(torch):
+    x, xt = _pair(torch)
+    buf, buft = fastnn.zeros(3), torch.zeros(3)
+    buf += x * 2
+    buft += xt * 2
+    assert buf.requires_grad and buft.requires_grad
+    buf.sum().backward()
+    buft.sum().backward()
+    np.testing.assert_allclose(x.grad, xt.grad.numpy())
+
+
+def test_detach_and_data_leave_the_graph():
+    x = fastnn.randn(3, requires_grad=True)
+    y = x * 2
+    assert not y.detach().requires_grad and y.detach().grad_fn is None
+    assert not x.data.requires_grad
+    assert np.shares_memory(y.detach(), y)
+    z = x * 3
+    z.detach_()
+    assert z.is_leaf and not z.requires_grad
+
+
+def _scale(lib):
+    """A module made of arithmetic only: the test needs no layer's backward."""
+    class Scale(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = lib.nn.Parameter(lib.tensor([[1.0, -2.0, 0.5], [0.25, 3.0, -1.0]]))
+
+        def forward(self, x):
+            return (x.unsqueeze(1) * self.weight).sum(2)
+    return Scale()
+
+
+def test_module_backward_hook_sees_torch_s_gradients(torch):
+    calls = {}
+    for lib in (fastnn, torch):
+        layer = _scale(lib)
+        scale = lib.tensor([2.0, -1.0, 0.5], requires_grad=True)
+        seen = []
+        layer.register_full_backward_hook(
+            lambda m, gi, go, seen=seen: seen.append((gi, go)))
+        layer.register_full_backward_pre_hook(lambda m, go, seen=seen: seen.append(go))
+        x = lib.ones(4, 3) * scale
+        (layer(x) ** 2).sum().backward()
+        calls[lib.__name__] = (seen, scale.grad)
+    (pre, (gi, go)), (pre_t, (gi_t, go_t)) = calls["fastnn"][0], calls["torch"][0]
+    np.testing.assert_allclose(pre[0], pre_t[0].numpy(), rtol=1e-5)
+    np.testing.assert_allclose(go[0], go_t[0].numpy(), rtol=1e-5)
+    np.testing.assert_allclose(gi[0], gi_t[0].numpy(), rtol=1e-5)
+    np.testing.assert_allclose(calls["fastnn"][1], calls["torch"][1].numpy(), rtol=1e-5)
+
+
+def test_module_backward_hook_without_input_gradients(torch):
+    grads = {}
+    for lib in (fastnn, torch):
+        layer = _scale(lib)
+        got = []
+        layer.register_full_backward_hook(lambda m, gi, go, got=got: got.append(gi))
+        layer(lib.ones(1, 3)).sum().backward()
+        grads[lib.__name__] = got
+    assert grads["fastnn"] == [(None,)] and grads["torch"] == [(None,)]
+
+
+def test_module_zero_grad():
+    layer = _scale(fastnn)
+    layer(fastnn.ones(1, 3)).sum().backward()
+    assert layer.weight.grad is not None
+    layer.zero_grad(set_to_none=False)
+    assert layer.weight.grad is not None and not np.any(layer.weight.grad)
+    layer.zero_grad()
+    assert layer.weight.grad is None
+
+
+def test_factories_take_requires_grad():
+    for t in (fastnn.zeros(2, requires_grad=True), fastnn.ones(2, requires_grad=True),
+              fastnn.tensor([1.0], requires_grad=True), fastnn.randn(2, requires_grad=True),
+              fastnn.full((2,), 3.0, requires_grad=True),
+              fastnn.zeros_like(fastnn.ones(2), requires_grad=True)):
+        assert t.requires_grad and t.is_leaf
+    assert not fastnn.zeros(2).requires_grad
+
+
+# ------------------------------------------------------------------ errors
+
+def test_backward_twice_without_retain_graph(torch):
+    x, xt = _pair(torch)
+    y, yt = (x * x).sum(), (xt * xt).sum()
+    y.backward()
+    yt.backward()
+    raises_like(yt.backward, y.backward)
+
+
+def test_backward_of_a_non_scalar_needs_a_gradient(torch):
+    x, xt = _pair(torch)
+    raises_like((xt * 2).backward, (x * 2).backward)
+
+
+def test_backward_of_a_tensor_without_grad(torch):
+    raises_like(torch.ones(2).sum().backward, fastnn.ones(2).sum().backward)
+
+
+def test_gradient_shape_must_match(torch):
+    x, xt = _pair(torch)
+    raises_like(lambda: (xt * 2).backward(torch.ones(2)),
+                lambda: (x * 2).backward(fastnn.ones(2)))
+
+
+def test_in_place_write_to_a_leaf_that_requires_grad(torch):
+    x, xt = _pair(torch)
+    raises_like(lambda: xt.add_(1) if False else xt.__iadd__(1), lambda: x.__iadd__(1))
+    raises_like(lambda: xt.fill_(1), lambda: x.fill_(1))
+    with fastnn.no_grad():
+        x += 1                      # allowed outside grad mode (an optimizer's update)
+    np.testing.assert_allclose(x.detach(), [2.0, -1.0, 4.0])
+
+
+def test_version_counter_catches_a_changed_saved_tensor(torch):
+    x, xt = _pair(torch)
+    a, at = x * 1, xt * 1
+    b, bt = a * a, at * at          # saves a
+    a.mul_(2) if hasattr(a, "mul_") else a.__imul__(2)
+    at.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        bt.sum().backward()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        b.sum().backward()
+
+
+def test_requires_grad_errors(torch):
+    raises_like(lambda: torch.tensor([1, 2]).requires_grad_(),
+                lambda: fastnn.tensor([1, 2]).requires_grad_())
+    x, xt = _pair(torch)
+    y, yt = x * 2, xt * 2
+
+    def unset(t):
+        t.requires_grad = False
+    raises_like(lambda: unset(yt), lambda: unset(y))
+    raises_like(lambda: torch.ones(2).register_hook(lambda g: g),
+                lambda: fastnn.ones(2).register_hook(lambda g: g))
+    raises_like(xt.numpy, x.numpy)
+
+
+def test_create_graph_is_refused():
+    x = fastnn.randn(3, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="create_graph"):
+        (x * x).sum().backward(create_graph=True)
