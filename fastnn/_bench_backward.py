@@ -21,6 +21,7 @@ def _backward(op, args, torch_args, grad_of):
         entry = OPS[op]
         inputs, attrs = entry.normalize(*arrays)
         ctx = SimpleNamespace(inputs=inputs, attrs=attrs, plan=None, output=None,
+                              dtypes=tuple(None if i is None else i.dtype for i in inputs),
                               needs=tuple(isinstance(i, np.ndarray) and i.dtype.kind == "f"
                                           for i in inputs),
                               shapes=tuple(None if i is None else i.shape for i in inputs))

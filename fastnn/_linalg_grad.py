@@ -40,7 +40,7 @@ def _matmul(a, b):
 def linear_backward(ctx, grad):
     """y = x @ w.T + b: gx = g @ w, gw = g.T @ x (over every leading dim of x), gb = g
     summed to b's shape. A 1-D weight is one output column."""
-    x, w, b = ctx.inputs
+    x, w, _ = ctx.inputs
     need_x, need_w, need_b = ctx.needs
     dtype = grad.dtype
     n = w.shape[0] if w.ndim == 2 else 1
@@ -52,9 +52,10 @@ def linear_backward(ctx, grad):
         gx = _matmul(g2, w2.astype(dtype, copy=False)).reshape(x.shape)
     if need_w:
         gw = _matmul(g2.T, x.reshape(-1, k)).reshape(w.shape)
-    if need_b:
+    if need_b:        # the bias itself is not saved: its shape and dtype are enough
         with np.errstate(all="ignore"):
-            gb = sum_to_shape(grad, b.shape).astype(b.dtype.newbyteorder("="), copy=False)
+            gb = sum_to_shape(grad, ctx.shapes[2]).astype(
+                ctx.dtypes[2].newbyteorder("="), copy=False)
     return gx, gw, gb
 
 

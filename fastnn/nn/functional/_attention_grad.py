@@ -106,3 +106,15 @@ def attention_grads(q, k, v, mask, drop, attrs, g_out, g_weights=None, needs=(Tr
         gq = _scattered(np.matmul(gs, k3), q_of, q.shape) if needs[0] else None
         gk = _scattered(np.matmul(gs.swapaxes(1, 2), q3), k_of, k.shape) if needs[1] else None
     return gq, gk, gv, gmask
+
+
+def attention_backward(ctx, grad):
+    """The registered backward: ctx.inputs = (q, k, v, mask, dropout multipliers); under
+    need_weights `grad` is (the output's, the weights')."""
+    q, k, v, mask, drop = ctx.inputs
+    g_weights = None
+    if ctx.attrs.need_weights:
+        grad, g_weights = grad
+    if not any(ctx.needs[:4]):
+        return (None,) * 5
+    return attention_grads(q, k, v, mask, drop, ctx.attrs, grad, g_weights, ctx.needs) + (None,)

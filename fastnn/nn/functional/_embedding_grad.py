@@ -13,14 +13,14 @@ _NO_SCALE = {np.dtype(t): np.empty(0, t) for t in (np.float32, np.float64)}
 
 
 def embedding_backward(ctx, grad):
-    indices, table = ctx.inputs
+    indices = ctx.inputs[0]      # the table is not saved: its shape and dtype suffice
     if not ctx.needs[1]:
         return None, None
     if ctx.attrs.sparse:
         raise RuntimeError("fastnn: embedding with sparse=True has no gradient (dense "
                            "gradients only)")
-    dtype = table.dtype.newbyteorder("=")
-    rows, width = table.shape
+    dtype = ctx.dtypes[1].newbyteorder("=")
+    rows, width = ctx.shapes[1]
     out = np.zeros((rows, width), dtype)
     flat = indices.reshape(-1).astype(np.int64, copy=False)
     if flat.size == 0 or width == 0:

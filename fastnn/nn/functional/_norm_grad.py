@@ -21,9 +21,17 @@ _EMPTY = {np.dtype(t): np.empty((0, 0, 0), t) for t in (np.float32, np.float64)}
 _EMPTY2 = {np.dtype(t): np.empty((0, 0), t) for t in (np.float32, np.float64)}
 
 
-def _like(value, param):
-    """`value` (float64) as the gradient of `param`: its shape and dtype."""
-    return value.reshape(param.shape).astype(param.dtype.newbyteorder("="), copy=False)
+def _like(value, ctx, index):
+    """`value` (float64) as the gradient of input `index`: its shape and dtype."""
+    return value.reshape(ctx.shapes[index]).astype(ctx.dtypes[index].newbyteorder("="),
+                                                   copy=False)
+
+
+def _zeros(ctx, index, wanted):
+    """A zero gradient for input `index` when it is wanted (None otherwise)."""
+    if not wanted or ctx.shapes[index] is None:
+        return None
+    return np.zeros(ctx.shapes[index], ctx.dtypes[index])
 
 
 def _weight_array(weight, channels, dtype):
@@ -61,8 +69,8 @@ def batch_norm_backward(ctx, grad):
     need_x, need_w, need_b = ctx.needs[0], ctx.needs[3], ctx.needs[4]
     attrs = ctx.attrs
     if x.size == 0:
-        return (np.zeros(x.shape, x.dtype) if need_x else None, None, None,
-                _zeros_like(weight) if need_w else None, _zeros_like(bias) if need_b else None)
+        return (_zeros(ctx, 0, need_x), None, None, _zeros(ctx, 3, need_w),
+                _zeros(ctx, 4, need_b))
     train = attrs.training
     mean = var = None
     if not train:
@@ -70,12 +78,8 @@ def batch_norm_backward(ctx, grad):
         var = running_var.reshape(-1).astype(np.float64)
     gx, sum_g, sum_gxhat = channel_norm_backward(x, grad, weight, mean, var, train,
                                                  attrs.eps, need_x)
-    return (gx, None, None, _like(sum_gxhat, weight) if need_w else None,
-            _like(sum_g, bias) if need_b else None)
-
-
-def _zeros_like(param):
-    return None if param is None else np.zeros(param.shape, param.dtype)
+    return (gx, None, None, _like(sum_gxhat, ctx, 3) if need_w else None,
+            _like(sum_g, ctx, 4) if need_b else None)
 
 
 # ------------------------------------------------------------------ layer norm
@@ -86,8 +90,7 @@ def layer_norm_backward(ctx, grad):
     length = math.prod(ctx.attrs.normalized_shape)
     dtype = x.dtype.newbyteorder("=")
     if x.size == 0:
-        return (np.zeros(x.shape, dtype) if need_x else None,
-                _zeros_like(weight) if need_w else None, _zeros_like(bias) if need_b else None)
+        return _zeros(ctx, 0, need_x), _zeros(ctx, 1, need_w), _zeros(ctx, 2, need_b)
     rows = x.size // length
     x2 = kernel_array(x).reshape(rows, length)
     g2 = kernel_array(grad, dtype).reshape(rows, length)
@@ -96,8 +99,8 @@ def layer_norm_backward(ctx, grad):
     gx = np.empty(x2.shape, dtype) if need_x else _EMPTY2[dtype]
     launch(_k.layer_norm_backward, x2, g2, _weight_array(weight, length, dtype),
            ctx.attrs.eps, tasks, gx, part_w, part_b, work=3 * x2.size)
-    gw = _like(part_w.sum(axis=0, dtype=np.float64), weight) if need_w else None
-    gb = _like(part_b.sum(axis=0, dtype=np.float64), bias) if need_b else None
+    gw = _like(part_w.sum(axis=0, dtype=np.float64), ctx, 1) if need_w else None
+    gb = _like(part_b.sum(axis=0, dtype=np.float64), ctx, 2) if need_b else None
     return (gx.reshape(x.shape) if need_x else None), gw, gb
 
 
@@ -124,14 +127,13 @@ def group_norm_backward(ctx, grad):
     x, weight, bias = ctx.inputs
     need_x, need_w, need_b = ctx.needs
     if x.size == 0:
-        return (np.zeros(x.shape, x.dtype) if need_x else None,
-                _zeros_like(weight) if need_w else None, _zeros_like(bias) if need_b else None)
+        return _zeros(ctx, 0, need_x), _zeros(ctx, 1, need_w), _zeros(ctx, 2, need_b)
     batch, channels = x.shape[:2]
     groups = ctx.attrs.num_groups
     gx, sum_g, sum_gxhat = _row_norm_backward(x, grad, channels // groups, weight,
                                               ctx.attrs.eps, need_x, batch * groups)
-    return (gx, _like(sum_gxhat.sum(axis=0), weight) if need_w else None,
-            _like(sum_g.sum(axis=0), bias) if need_b else None)
+    return (gx, _like(sum_gxhat.sum(axis=0), ctx, 1) if need_w else None,
+            _like(sum_g.sum(axis=0), ctx, 2) if need_b else None)
 
 
 def instance_norm_backward(ctx, grad):
@@ -139,8 +141,8 @@ def instance_norm_backward(ctx, grad):
     need_x, need_w, need_b = ctx.needs[0], ctx.needs[3], ctx.needs[4]
     attrs = ctx.attrs
     if x.size == 0:
-        return (np.zeros(x.shape, x.dtype) if need_x else None, None, None,
-                _zeros_like(weight) if need_w else None, _zeros_like(bias) if need_b else None)
+        return (_zeros(ctx, 0, need_x), None, None, _zeros(ctx, 3, need_w),
+                _zeros(ctx, 4, need_b))
     if attrs.use_input_stats:
         batch, channels = x.shape[:2]
         gx, sum_g, sum_gxhat = _row_norm_backward(x, grad, 1, weight, attrs.eps, need_x,
@@ -150,8 +152,8 @@ def instance_norm_backward(ctx, grad):
         gx, sum_g, sum_gxhat = channel_norm_backward(
             x, grad, weight, running_mean.reshape(-1).astype(np.float64),
             running_var.reshape(-1).astype(np.float64), False, attrs.eps, need_x)
-    return (gx, None, None, _like(sum_gxhat, weight) if need_w else None,
-            _like(sum_g, bias) if need_b else None)
+    return (gx, None, None, _like(sum_gxhat, ctx, 3) if need_w else None,
+            _like(sum_g, ctx, 4) if need_b else None)
 
 
 # ------------------------------------------------------------------ local response norm

@@ -12,10 +12,12 @@ from ..._runtime import launch
 from ...kernels import elementwise as _k
 from ... import _registry
 from ..._dispatch import dispatch
+from ..._grad import is_grad_enabled
 from ..._registry import Attrs
 from .._utils import as_array, kernel_array
 from ..._args import bool_arg, float_arg
 from ._activation import float_array
+from ._norm_grad import batch_norm_backward
 
 __all__ = ["batch_norm"]
 
@@ -49,6 +51,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 def _arrays(input, running_mean, running_var, weight=None, bias=None, *args, **kwargs):
+    refuse_statistics_grad(running_mean, running_var)
     return tuple(None if value is None else as_array(value, name) for name, value in (
         ("input", input), ("running_mean", running_mean), ("running_var", running_var),
         ("weight", weight), ("bias", bias)))
@@ -88,7 +91,17 @@ def _normalize(input, running_mean, running_var, weight=None, bias=None, trainin
     if (params["running_mean"] is None) != (params["running_var"] is None):
         raise ValueError(
             "running_mean and running_var must either both be None or neither be None")
+    refuse_statistics_grad(running_mean, running_var)
     return inputs, attrs
+
+
+def refuse_statistics_grad(running_mean, running_var):
+    """torch's autograd refuses running statistics that require grad (in grad mode)."""
+    for name, value in (("running_mean", running_mean), ("running_var", running_var)):
+        if getattr(value, "requires_grad", False) is True and is_grad_enabled():
+            raise RuntimeError(f"The function 'native_batch_norm' is not differentiable with "
+                               f"respect to argument '{name}'. This input cannot have "
+                               "requires_grad True.")
 
 
 def _meta(inputs, attrs):
@@ -194,3 +207,6 @@ def _blend(running, batch_value, momentum):
 
 
 _registry.register_single("batch_norm", _normalize, _meta, _run, arrays=_arrays)
+# the input, its weight and the running statistics (read in evaluation mode); the bias
+# gradient needs only the bias's shape
+_registry.register_backward("batch_norm", batch_norm_backward, saves=(0, 1, 2, 3))
