@@ -140,8 +140,9 @@ LINEAR_AND_NORM = [
                                  label="eval"),
                           Sample((4, 3, 5, 2), None, None, (3,), (3,), training=True,
                                  label="train"),
-                          Sample((5, 3), (3,), (3,), None, (3,), positive=(2,), training=True,
-                                 momentum=0.3, eps=1e-3, label="train-2d")],
+                          # no running statistics: the sweeps want every input unchanged
+                          Sample((5, 3), None, None, None, (3,), training=True, eps=1e-3,
+                                 label="train-2d")],
            rtol32=1e-4, no_grad=(1, 2)),
     # weight and bias follow a non-array argument: their own tests (test_group_norms.py)
     _entry("layer_norm", [Sample((3, 4, 5), normalized_shape=(4, 5), eps=1e-5),
@@ -276,7 +277,9 @@ ATTENTION = [
     OpInfo("scaled_dot_product_attention_dropout", F.scaled_dot_product_attention,
            "nn.functional.scaled_dot_product_attention",
            [Sample((2, 5, 4), (2, 6, 4), (2, 6, 3), dropout_p=0.4)],
-           op="scaled_dot_product_attention", random=True, nan_fills=False),
+           op="scaled_dot_product_attention", random=True, nan_fills=False,
+           skips={"layouts": "the random-op layout sweep compares exactly; attention's sums "
+                             "are not torch's bit for bit"}),
     OpInfo("embedding", _embedding(F.embedding, lambda a: a),
            lambda torch: _embedding(torch.nn.functional.embedding, torch.from_numpy),
            [Sample((6, 4)), Sample((6, 3), padding_idx=-1, label="padding"),

@@ -220,8 +220,12 @@ def _cpp(dtype):
 def _grouped_shapes(q_shape, k_shape, v_shape, enable_gqa):
     """Key and value shapes after torch's repeat_interleave of their heads (dim -3) under
     `enable_gqa`, and the (key, value) repeat counts."""
-    if not enable_gqa or len(q_shape) < 3 or len(k_shape) < 3 or len(v_shape) < 3:
+    if not enable_gqa:
         return k_shape, v_shape, (1, 1)
+    for shape in (q_shape, k_shape, v_shape):       # torch reads each one's dim -3
+        if len(shape) < 3:
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-len(shape)}, {len(shape) - 1}], but got -3)")
     heads = q_shape[-3]
     if k_shape[-3] == heads and v_shape[-3] == heads:
         return k_shape, v_shape, (1, 1)
