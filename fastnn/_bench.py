@@ -717,6 +717,13 @@ def main(args, stream=None):
         stream.write(f"\r[{index + 1}/{total}] {case.label:<58}")
         stream.flush()
 
+    # inference is timed without autograd on both sides (torch's calls run under
+    # torch.no_grad()); a case that times a backward turns grad mode on in its own call
+    with fastnn.no_grad():
+        return _run(args, cases, models, stream, progress)
+
+
+def _run(args, cases, models, stream, progress):
     if args.memory:
         if not _peakmem.available():
             print("--memory needs Linux with glibc", file=stream)

@@ -73,6 +73,11 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
             and written.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
+    if written is not None and _is_graph_view(written):
+        raise RuntimeError(
+            f"fastnn autograd: {entry.name} writes in place into a view of a tensor that "
+            "requires grad; fastnn cannot rewrite the base tensor's history (torch's "
+            "CopySlices). Write into a .clone() of the view, or into the base tensor.")
     backward = BACKWARDS.get(entry.name, MISSING_BACKWARD)
     _grad._mode.grad = False
     try:
@@ -107,6 +112,21 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
             state["grad_fn"] = node
             state["_output_nr"] = i
     return result
+
+
+_VIEW_OPS = frozenset(("view", "reshape", "index", "squeeze", "unsqueeze", "flatten",
+                       "unflatten", "permute", "transpose", "t", "expand", "split", "chunk",
+                       "narrow", "select", "diagonal", "movedim", "unbind"))
+
+
+def _is_graph_view(tensor):
+    """Whether `tensor` is a recorded view of another tensor's memory (an in-place write
+    to it would have to change that tensor's history too)."""
+    fn = getattr(tensor, "grad_fn", None)
+    if fn is None or getattr(fn, "_op", None) not in _VIEW_OPS:
+        return False
+    # the door wraps a fresh output array directly; a view's base is the array it views
+    return tensor.base is not storage(tensor)
 
 
 def _plain_outputs(outputs):
