@@ -520,14 +520,7 @@ from ._bench_backward import backward_cases  # noqa: E402  (it needs nothing of 
 
 FAMILIES.update({"batch_norm_backward": "norm_backward", "layer_norm_backward": "norm_backward",
                  "linear_backward": "norm_backward"})
-CASES += backward_cases(Case, Workload, lambda op: _backward_functions()[op])
-
-
-def _backward_functions():
-    from fastnn._linalg_grad import linear_backward
-    from fastnn.nn.functional._norm_grad import batch_norm_backward, layer_norm_backward
-    return {"batch_norm": batch_norm_backward, "layer_norm": layer_norm_backward,
-            "linear": linear_backward}
+CASES += backward_cases(Case, Workload)
 
 
 def find_case(label):

@@ -2,34 +2,30 @@
 training, layer norm and linear, each op's registered backward on the saved inputs of one
 forward call against torch's ``autograd.grad`` through the same op (graph retained), so
 both columns time the backward alone."""
-from types import SimpleNamespace
-
 import numpy as np
 
-from ._registry import OPS
+from ._registry import BACKWARDS, OPS
 
 __all__ = ["backward_cases"]
 
 
-def _backward(op, args, torch_args, grad_of):
+def _backward(op, args, torch_args):
     """A `make(dtype, workload)` building fastnn's backward call of `op` on
     `args(rng, dtype)` and torch's: `torch_args(torch, arrays)` -> (the tensors needing
     grad, a function of them running the op)."""
     def make(dtype, workload):
         rng = np.random.default_rng(0)
         arrays = args(rng, dtype)
+        from .autograd._node import Context
         entry = OPS[op]
         inputs, attrs = entry.normalize(*arrays)
-        ctx = SimpleNamespace(inputs=inputs, attrs=attrs, plan=None, output=None,
-                              dtypes=tuple(None if i is None else i.dtype for i in inputs),
-                              needs=tuple(isinstance(i, np.ndarray) and i.dtype.kind == "f"
-                                          for i in inputs),
-                              shapes=tuple(None if i is None else i.shape for i in inputs))
-        backward = grad_of(op)
+        needs = tuple(isinstance(i, np.ndarray) and i.dtype.kind == "f" for i in inputs)
+        backward = BACKWARDS[op]
+        ctx = Context(op, inputs, attrs, None, None, needs, backward.saves)
         shape = entry.meta(inputs, attrs)[0]
         grad = rng.standard_normal(shape).astype(dtype)
         theirs = _torch_backward(torch_args, arrays, grad)
-        return workload(None, (lambda: backward(ctx, grad),), {}, theirs)
+        return workload(None, (lambda: backward.fn(ctx, grad),), {}, theirs)
     return make
 
 
@@ -88,11 +84,10 @@ def _linear_torch(torch, arrays):
     return leaves, lambda x, w, b: torch.nn.functional.linear(x, w, b)
 
 
-def backward_cases(case, workload, grad_of):
-    """The cases, built with the bench's `case` and `workload` classes; `grad_of(op)` is
-    the op's backward function."""
+def backward_cases(case, workload):
+    """The cases, built with the bench's `case` and `workload` classes."""
     def make(op, args, torch_args):
-        build = _backward(op, args, torch_args, grad_of)
+        build = _backward(op, args, torch_args)
         return lambda dtype: build(dtype, workload)
 
     return [
