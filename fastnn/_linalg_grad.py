@@ -2,7 +2,6 @@
 gradient with the other operands. linear's two products run on the kernel linear's own
 rule picks for their shapes (the Numba GEMM, on transposed copies, or BLAS); bmm uses
 numpy's matmul and einsum numpy.einsum."""
-import math
 import string
 
 import numpy as np

@@ -31,7 +31,8 @@ def _mask(rng, kind, rows, keys):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_scaled_dot_product_attention(torch, dtype):
     rng = np.random.default_rng(0)
-    for q, k, v, kind, kwargs in CASES:
+    # float32: the plain, grouped-query and dropout cases
+    for q, k, v, kind, kwargs in CASES if dtype == np.float64 else CASES[::-2]:
         arrays = [rng.standard_normal(s).astype(dtype) for s in (q, k, v)]
         mask = None if kind is None else _mask(rng, kind, q[-2], k[-2])
         if mask is not None and mask.dtype != bool:

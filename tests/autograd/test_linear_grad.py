@@ -19,7 +19,7 @@ def test_linear(torch, dtype):
              ((2, 3, 7), (7,), None), ((5, 7), (4, 7), None), ((2, 3, 7), (4, 7), (3, 4)),
              ((2, 3, 7), (4, 7), (1, 4)), ((2, 3, 7), (4, 7), ()), ((6, 20), (30, 20), (30,)),
              ((0, 7), (4, 7), (4,))]
-    for shapes in cases:
+    for shapes in cases if dtype == np.float64 else cases[::3]:
         for mask in ([True] * 3, [False, True, True], [True, False, False]):
             arrays = _arrays(rng, dtype, *shapes)
             compare_with_torch(lambda lib, x, w, b: lib.nn.functional.linear(x, w, b), arrays,
