@@ -96,8 +96,9 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
     if not any(differentiable):
         return result
     needs = tuple(s is not None for s in sources)
-    ctx = Context(entry.name, tuple(detached(x) if isinstance(x, np.ndarray) else x
-                                    for x in inputs),
+    if written is not None:     # an input is the output itself: save no Tensor
+        inputs = tuple(detached(x) if isinstance(x, np.ndarray) else x for x in inputs)
+    ctx = Context(entry.name, inputs,
                   attrs, plan, _plain_outputs(outputs), needs, backward.saves)
     node = Node(entry.name, backward.fn, ctx,
                 tuple(edge_of(s) if s is not None else (None, 0) for s in sources),
@@ -137,8 +138,13 @@ def _plain_outputs(outputs):
 def detached(array):
     """`array`'s data as a plain ndarray that keeps no Tensor alive (a node saving its own
     output must not hold the output's ``grad_fn``, i.e. itself)."""
-    if type(array) is np.ndarray and not isinstance(array.base, Tensor):
-        return array
+    base = array.base
+    if type(array) is np.ndarray:
+        if not isinstance(base, Tensor):
+            return array
+    elif (type(base) is np.ndarray and base.shape == array.shape
+          and base.strides == array.strides and base.dtype == array.dtype):
+        return base          # the door's fresh output array, which the Tensor wraps
     root = storage(array)
     if root is array or isinstance(root, Tensor):
         return np.ndarray.view(array, np.ndarray)
@@ -165,29 +171,28 @@ def accumulator(tensor):
     return acc
 
 
-def _same_data(x, t):
-    if x is t:
-        return True
-    base = x.base
-    while isinstance(base, np.ndarray):
-        if base is t:
-            return True
-        base = base.base
-    return (x.__array_interface__["data"][0] == t.__array_interface__["data"][0]
-            and x.size == t.size and x.dtype == t.dtype)
+def _pointer(array):
+    return array.__array_interface__["data"][0]
 
 
 def _sources(name, inputs, requiring):
-    """Per normalized input, the caller's tensor requiring grad it came from (or None)."""
+    """Per normalized input, the caller's tensor requiring grad it came from (or None):
+    the one whose memory it is (same storage and size; the data pointer decides between
+    several views of one storage)."""
+    roots = [(t, storage(t)) for t in {id(t): t for t in requiring}.values()]
     sources, used = [], set()
     for x in inputs:
         found = None
         if isinstance(x, np.ndarray):
-            for t in requiring:
-                if _same_data(x, t):
-                    found = t
-                    used.add(id(t))
-                    break
+            root = storage(x)
+            matches = [t for t, r in roots if (t is x or r is root) and t.size == x.size
+                       and t.dtype == x.dtype]
+            if len(matches) > 1:
+                where = _pointer(x)
+                matches = [t for t in matches if t is x or _pointer(t) == where] or matches
+            if matches:
+                found = matches[0]
+                used.add(id(found))
         sources.append(found)
     if len(used) != len({id(t) for t in requiring}):
         lost = [t for t in requiring if id(t) not in used]
