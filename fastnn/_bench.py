@@ -518,8 +518,7 @@ CASES += [
 # Backward (autograd, #16): each op's backward alone, against torch's autograd.grad.
 from ._bench_backward import backward_cases  # noqa: E402  (it needs nothing of this module)
 
-FAMILIES.update({"batch_norm_backward": "norm_backward", "layer_norm_backward": "norm_backward",
-                 "linear_backward": "norm_backward"})
+FAMILIES.update({"norm_backward": "norm_backward"})
 CASES += backward_cases(Case, Workload)
 
 

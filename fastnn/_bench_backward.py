@@ -72,11 +72,11 @@ def _linear(batch, c_in, c_out):
 def backward_cases(case, workload):
     """The cases, built with the bench's `case` and `workload` classes."""
     return [
-        case("batch_norm_backward", "BatchNorm2d(64) training n8 56x56",
+        case("norm_backward", "BatchNorm2d(64) training n8 56x56",
              _backward("batch_norm", _batch_norm((8, 64, 56, 56)), workload), None,
              smoke=True),
-        case("layer_norm_backward", "LayerNorm(768) n8 196x768",
+        case("norm_backward", "LayerNorm(768) n8 196x768",
              _backward("layer_norm", _layer_norm((8, 196, 768)), workload), None),
-        case("linear_backward", "n64 512->1000",
+        case("norm_backward", "linear n64 512->1000",
              _backward("linear", _linear(64, 512, 1000), workload), None),
     ]
