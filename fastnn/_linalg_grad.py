@@ -6,24 +6,16 @@ import string
 
 import numpy as np
 
-__all__ = ["linear_backward", "bmm_backward", "einsum_backward", "sum_to_shape"]
+from ._registry import register_backward
+from .autograd._util import sum_to
+from .nn.functional._linear import LINEAR_VARIANTS, default_variant
 
-
-def sum_to_shape(grad, shape):
-    """`grad` summed over the dims a tensor of `shape` was broadcast along to reach
-    grad's shape."""
-    lead = grad.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + d for d, s in enumerate(shape)
-                                      if s == 1 and grad.shape[lead + d] != 1)
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    return grad.reshape(shape)
+__all__ = ["linear_backward", "bmm_backward", "einsum_backward"]
 
 
 def _matmul(a, b):
     """a @ b for 2-D a (m, k) and b (k, n), on the variant linear's rule picks for that
     product (`default_variant`)."""
-    from .nn.functional._linear import LINEAR_VARIANTS, default_variant
     m, k = a.shape
     n = b.shape[1]
     out = np.empty((m, n), np.result_type(a, b))
@@ -53,7 +45,7 @@ def linear_backward(ctx, grad):
         gw = _matmul(g2.T, x.reshape(-1, k)).reshape(w.shape)
     if need_b:        # the bias itself is not saved: its shape and dtype are enough
         with np.errstate(all="ignore"):
-            gb = sum_to_shape(grad, ctx.shapes[2]).astype(
+            gb = sum_to(grad, ctx.shapes[2]).astype(
                 ctx.dtypes[2].newbyteorder("="), copy=False)
     return gx, gw, gb
 
@@ -108,7 +100,7 @@ def einsum_backward(ctx, grad):
         if not ctx.needs[i]:
             grads.append(None)
             continue
-        grads.append(sum_to_shape(_operand_grad(grad, output, terms, full, i, sizes),
+        grads.append(sum_to(_operand_grad(grad, output, terms, full, i, sizes),
                                   a.shape).astype(a.dtype.newbyteorder("="), copy=False))
     return tuple(grads)
 
@@ -133,3 +125,10 @@ def _operand_grad(grad, output, terms, full, i, sizes):
         np.einsum("".join(term) + "->" + "".join(unique), placed)[...] = g
         g = placed
     return g
+
+
+# linear: the input and the weight (each the other's gradient's factor), the bias's
+# gradient needs only its shape; einsum: every operand (any number), not the output
+register_backward("linear", linear_backward, saves=(0, 1))
+register_backward("bmm", bmm_backward, saves=(0, 1))
+register_backward("einsum", einsum_backward, saves=tuple(range(256)))

@@ -6,13 +6,9 @@ with a view of an operand where torch does too (``'ij->ji'``).
 import numpy as np
 
 from ._args import torch_type_name
-from ._linalg_grad import bmm_backward, einsum_backward
-from ._registry import Attrs, NO_ATTRS, register_backward, register_single
+from ._registry import Attrs, NO_ATTRS, register_single
 
 __all__ = []
-
-# more operands than einsum's 52 letters could ever join
-_MAX_OPERANDS = 256
 
 
 def _plain(x):
@@ -212,6 +208,3 @@ def _einsum_run(inputs, attrs, out):
 
 register_single("bmm", _bmm_normalize, _bmm_meta, _bmm_run, arrays=_bmm_arrays)
 register_single("einsum", _einsum_normalize, lambda inputs, attrs: None, _einsum_run)
-register_backward("bmm", bmm_backward, saves=(0, 1))
-# every operand (any number of them), not the output
-register_backward("einsum", einsum_backward, saves=tuple(range(_MAX_OPERANDS)))

@@ -14,7 +14,7 @@ has no training flag); its mask is drawn as torch's reference path draws it
 (``bernoulli_(1 - p)`` over the (..., L, S) weights, in memory order), so after the same
 seed fastnn and torch drop the same weights. The drawn multipliers are the op's fifth
 input (allocated by the checks, drawn by the run), which the backward
-(`_attention_grad`) reads. ``dropout_p <= 0`` or NaN is no dropout,
+(`fastnn._attention_grad`) reads. ``dropout_p <= 0`` or NaN is no dropout,
 ``dropout_p > 1`` is torch's error.
 """
 import math
@@ -347,12 +347,5 @@ def _kernel_args(inputs, attrs, out, plan):
     return inputs, attrs, out, plan
 
 
-def _backward(ctx, grad):
-    from ._attention_grad import attention_backward     # it reads this module's helpers
-    return attention_backward(ctx, grad)
-
-
 _registry.register_single(_FN, _normalize, _meta, _run, arrays=_arrays, plan=_plan,
                           kernel_args=_kernel_args)
-# every input (the backward recomputes the weights from q, k and the mask), not the output
-_registry.register_backward(_FN, _backward, saves=(0, 1, 2, 3, 4))

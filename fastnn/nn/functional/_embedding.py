@@ -15,7 +15,6 @@ from ..._args import bool_arg, float_arg, int_arg, torch_typename
 from ..._dispatch import dispatch
 from ..._registry import Attrs
 from .._utils import as_array
-from ._embedding_grad import embedding_backward
 
 __all__ = ["embedding"]
 
@@ -138,4 +137,3 @@ def _run(inputs, attrs, out):
 # the checks read the index values (their range; max_norm renormalises in place), so no
 # call is ever memoised
 _registry.register_single("embedding", _normalize, _meta, _run)
-_registry.register_backward("embedding", embedding_backward, saves=(0,))

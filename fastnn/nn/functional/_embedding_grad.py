@@ -4,6 +4,7 @@ with `scale_grad_by_freq` each row is scaled by 1 / (how often its index occurs)
 import numpy as np
 
 from ..._array import kernel_array
+from ..._registry import register_backward
 from ..._runtime import launch
 from ...kernels import norm_backward as _k
 
@@ -34,3 +35,6 @@ def embedding_backward(ctx, grad):
     launch(_k.embedding_backward, kernel_array(grad, dtype).reshape(-1, width), order,
            starts, starts + counts, distinct.astype(np.int64), scale, out, work=grad.size)
     return None, out
+
+
+register_backward("embedding", embedding_backward, saves=(0,))    # the indices alone

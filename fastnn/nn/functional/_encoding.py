@@ -8,10 +8,9 @@ gives (the same entry as ``fastnn.norm``: every order and dim it takes), clamped
 import numpy as np
 
 from ..._dispatch import dispatch
-from ..._registry import OPS, Attrs, register_backward, register_single
+from ..._registry import OPS, Attrs, register_single
 from ..._args import int_arg, float_arg
 from .._utils import as_array
-from ._norm_grad import normalize_backward
 
 __all__ = ["one_hot", "normalize"]
 
@@ -93,4 +92,3 @@ def _normalize_run(inputs, attrs, out):
 register_single("one_hot", _one_hot_normalize, _one_hot_meta, _one_hot_run)
 register_single("normalize", _normalize_normalize, _normalize_meta, _normalize_run,
                 arrays=lambda input, *args, **kwargs: (as_array(input),))
-register_backward("normalize", normalize_backward, saves=(0,))

@@ -21,7 +21,6 @@ from .._utils import as_array, kernel_array
 from ._activation import float_array
 from ._norm_rows import (check_param_dtypes, inverse_std, normalize_groups, piece_length,
                          row_moments, scale_shift_rows, tensor_args)
-from ._norm_grad import group_norm_backward, instance_norm_backward, layer_norm_backward
 from ._normalization import _blend, refuse_statistics_grad
 
 __all__ = ["layer_norm", "group_norm", "instance_norm"]
@@ -330,8 +329,3 @@ _registry.register_single("group_norm", _group_norm_normalize, _output_meta, _gr
                           arrays=_group_norm_arrays)
 _registry.register_single("instance_norm", _instance_norm_normalize, _output_meta,
                           _instance_norm_run, arrays=_instance_norm_arrays)
-# the backward recomputes the statistics from the input: input and weight are all it reads
-# (instance norm's running statistics too, when it normalises by them)
-_registry.register_backward("layer_norm", layer_norm_backward, saves=(0, 1))
-_registry.register_backward("group_norm", group_norm_backward, saves=(0, 1))
-_registry.register_backward("instance_norm", instance_norm_backward, saves=(0, 1, 2, 3))

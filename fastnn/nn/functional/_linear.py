@@ -23,7 +23,6 @@ from ... import _registry, backends
 from ..._dispatch import dispatch
 from ..._registry import NO_ATTRS, Attrs
 from ..._runtime import launch
-from ..._linalg_grad import linear_backward
 from ..._tuning import bucketed
 from ...kernels.gemm import gemm_nt
 from .._utils import as_array, check_alloc, check_float, kernel_array
@@ -349,10 +348,6 @@ def _tune_class(inputs, attrs):
     return (f"{x.dtype.name} {bucketed('m', math.prod(x.shape[:-1]))} k={x.shape[-1]} n={n} "
             f"{'bias' if b is not None else 'no bias'}")
 
-
-# the input and the weight (each the other's gradient's factor); the bias's gradient needs
-# only its shape
-_registry.register_backward("linear", linear_backward, saves=(0, 1))
 
 # the checks read the input's C-contiguity (torch's addmm or matmul path)
 _registry.register_op("linear", _normalize, _meta, arrays=_arrays, layout_key=True,

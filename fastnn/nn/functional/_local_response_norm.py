@@ -16,7 +16,6 @@ from ..._runtime import launch
 from ...kernels import normalization as _k
 from .._utils import as_array, kernel_array
 from ._activation import float_array
-from ._norm_grad import local_response_norm_backward
 
 __all__ = ["local_response_norm"]
 
@@ -127,4 +126,3 @@ def _run(inputs, attrs, out):
 
 
 _registry.register_single("local_response_norm", _normalize, _meta, _run, arrays=_arrays)
-_registry.register_backward("local_response_norm", local_response_norm_backward, saves=(0,))

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from ..._array import kernel_array
+from ..._registry import register_backward
 from ..._runtime import get_num_threads, launch
 from ...kernels import norm_backward as _k
 
@@ -263,3 +264,14 @@ def vector_norm_grad(x, n, p, axis):
     else:
         scaled = x * np.abs(x) ** dtype.type(p - 2)
     return np.where(n == 0, dtype.type(0), scaled / n ** dtype.type(p - 1))
+
+
+# The kernels recompute the statistics from the input: input and weight are all they read
+# (the running statistics too, where they normalise), the bias's gradient needs only its
+# shape.
+register_backward("batch_norm", batch_norm_backward, saves=(0, 1, 2, 3))
+register_backward("instance_norm", instance_norm_backward, saves=(0, 1, 2, 3))
+register_backward("layer_norm", layer_norm_backward, saves=(0, 1))
+register_backward("group_norm", group_norm_backward, saves=(0, 1))
+register_backward("local_response_norm", local_response_norm_backward, saves=(0,))
+register_backward("normalize", normalize_backward, saves=(0,))

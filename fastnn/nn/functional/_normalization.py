@@ -17,7 +17,6 @@ from ..._registry import Attrs
 from .._utils import as_array, kernel_array
 from ..._args import bool_arg, float_arg
 from ._activation import float_array
-from ._norm_grad import batch_norm_backward
 
 __all__ = ["batch_norm"]
 
@@ -207,6 +206,3 @@ def _blend(running, batch_value, momentum):
 
 
 _registry.register_single("batch_norm", _normalize, _meta, _run, arrays=_arrays)
-# the input, its weight and the running statistics (read in evaluation mode); the bias
-# gradient needs only the bias's shape
-_registry.register_backward("batch_norm", batch_norm_backward, saves=(0, 1, 2, 3))

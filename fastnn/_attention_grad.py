@@ -15,9 +15,10 @@ import math
 
 import numpy as np
 
-from ..._array import kernel_array
-from ..._linalg_grad import sum_to_shape
-from ._attention import additive_mask, batch_index
+from ._array import kernel_array
+from ._registry import register_backward
+from .autograd._util import sum_to
+from .nn.functional._attention import additive_mask, batch_index
 
 __all__ = ["attention_backward", "attention_grads"]
 
@@ -100,7 +101,7 @@ def attention_grads(q, k, v, mask, drop, attrs, g_out, g_weights=None, needs=(Tr
         gs = p * (gw - np.sum(p * gw, axis=-1, keepdims=True))
         gmask = None
         if mask is not None and needs[3] and mask.dtype.kind == "f":
-            gmask = sum_to_shape(gs.reshape(batch + (rows, keys)), mask.shape).astype(
+            gmask = sum_to(gs.reshape(batch + (rows, keys)), mask.shape).astype(
                 mask.dtype, copy=False)
         gs = gs * dtype.type(scale)         # not in place: gmask may be a view of gs
         gq = _scattered(np.matmul(gs, k3), q_of, q.shape) if needs[0] else None
@@ -118,3 +119,7 @@ def attention_backward(ctx, grad):
     if not any(ctx.needs[:4]):
         return (None,) * 5
     return attention_grads(q, k, v, mask, drop, ctx.attrs, grad, g_weights, ctx.needs) + (None,)
+
+
+# every input (the weights are recomputed from q, k and the mask), not the output
+register_backward("scaled_dot_product_attention", attention_backward, saves=(0, 1, 2, 3, 4))
