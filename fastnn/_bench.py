@@ -824,3 +824,67 @@ CASES += [
     Case("conv_backward", "3x3 p1 n2 16ch 16x16", _conv_backward(2, 2, 16, 16, 16, 3,
                                                                   padding=1), smoke=True),
 ]
+
+
+# Backward of pooling and resampling (#16): the input gradient of one call whose graph is
+# kept (`retain_graph`), against torch's backward of the same call. Torch's max pooling
+# saves indices in its forward (an index loop) and its backward only scatters; fastnn's
+# forward keeps its values-only kernel and the backward finds the argmax again, so the
+# max pooling case is also timed as forward + backward.
+FAMILIES.update({"pool_backward": "pool_backward"})
+
+
+def _pool_backward(op, shape, *args, with_forward=False, **kwargs):
+    """The gradient of F.<op>(x, *args, **kwargs) with respect to x, for a seeded x and
+    output gradient (`with_forward`: the forward call timed too); work = bytes of x, the
+    output gradient and x's gradient."""
+    def make(dtype):
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal(shape).astype(dtype)
+        leaf = fastnn.tensor(x, requires_grad=True)
+        fn = getattr(F, op)
+        with fastnn.enable_grad():          # the bench runs under no_grad
+            y = fn(leaf, *args, **kwargs)
+        g = rng.standard_normal(y.shape).astype(dtype)
+        grad = fastnn.tensor(g)
+
+        def ours():
+            with fastnn.enable_grad():
+                out = fn(leaf, *args, **kwargs) if with_forward else y
+                return fastnn.autograd.grad(out, leaf, grad, retain_graph=not with_forward)
+        torch, theirs = _torch(), None
+        if torch is not None:
+            theirs = _torch_backward(torch, op, x, g, args, kwargs, with_forward)
+        return Workload(None, (ours,), {}, theirs, 2 * x.nbytes + g.nbytes)
+    return make
+
+
+def _torch_backward(torch, op, x, g, args, kwargs, with_forward):
+    """`_pool_backward`'s torch twin: torch.autograd.grad of the same call."""
+    t_leaf = torch.from_numpy(x.copy()).requires_grad_(True)
+    t_fn = getattr(torch.nn.functional, op)
+    with torch.enable_grad():
+        t_y = t_fn(t_leaf, *args, **kwargs)
+    t_grad = torch.from_numpy(g)
+
+    def theirs():
+        with torch.enable_grad():
+            out = t_fn(t_leaf, *args, **kwargs) if with_forward else t_y
+            return torch.autograd.grad(out, t_leaf, t_grad, retain_graph=not with_forward)
+    return theirs
+
+
+CASES += [
+    Case("pool_backward", "max_pool2d k3 s2 p1 n8 64ch 112x112 (ResNet)",
+         _pool_backward("max_pool2d", (8, 64, 112, 112), 3, 2, 1), "GB/s"),
+    Case("pool_backward", "max_pool2d k3 s2 p1 n8 64ch 112x112 forward+backward",
+         _pool_backward("max_pool2d", (8, 64, 112, 112), 3, 2, 1, with_forward=True),
+         "GB/s"),
+    Case("pool_backward", "avg_pool2d k2 n8 64ch 112x112",
+         _pool_backward("avg_pool2d", (8, 64, 112, 112), 2), "GB/s"),
+    Case("pool_backward", "adaptive_avg_pool2d 1x1 n8 512ch 7x7",
+         _pool_backward("adaptive_avg_pool2d", (8, 512, 7, 7), 1), "GB/s", smoke=True),
+    Case("pool_backward", "interpolate bilinear x2 n8 64ch 56x56",
+         _pool_backward("interpolate", (8, 64, 56, 56), scale_factor=2, mode="bilinear"),
+         "GB/s"),
+]

@@ -185,11 +185,11 @@ def _sources(name, inputs, requiring):
         found = None
         if isinstance(x, np.ndarray):
             root = storage(x)
-            matches = [t for t, r in roots if (t is x or r is root) and t.size == x.size
-                       and t.dtype == x.dtype]
-            if len(matches) > 1:
-                where = _pointer(x)
-                matches = [t for t in matches if t is x or _pointer(t) == where] or matches
+            alike = [(t, r) for t, r in roots if t.size == x.size and t.dtype == x.dtype]
+            matches = [t for t, r in alike if t is x or r is root]
+            if len(matches) != 1:   # several views of one storage, or a storage of its own
+                where = _pointer(x)  # over the same memory (a frozen weight's)
+                matches = [t for t, _ in alike if t is x or _pointer(t) == where]
             if matches:
                 found = matches[0]
                 used.add(id(found))
