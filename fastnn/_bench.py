@@ -18,7 +18,7 @@ import numpy as np
 
 import fastnn
 import fastnn.nn.functional as F
-from fastnn import _bench_models, _peakmem, backends
+from fastnn import _bench_backward, _bench_models, _peakmem, backends
 from fastnn._demo import positive_int
 from fastnn.nn._frozen import freeze
 
@@ -514,9 +514,23 @@ CASES += [
          _optimizer("RMSprop", _RESNET_STAGE_SHAPES, centered=True), None),
 ]
 
+# Backward of the activations, softmax and cross entropy (issue #16): `_bench_backward`.
+FAMILIES["activation_backward"] = "activation_backward"
 
-# Backward (autograd, #16): each op's backward alone, against torch's autograd.grad.
-from ._bench_backward import backward_cases  # noqa: E402  (it needs nothing of this module)
+
+def _backward_workload(make):
+    def workload(dtype):
+        ours, theirs, work = make(dtype)
+        return Workload(None, (ours,), {}, theirs, work)
+    return workload
+
+
+CASES += [Case("activation_backward", label, _backward_workload(make), "GB/s", smoke=smoke)
+          for label, make, smoke in _bench_backward.ACTIVATION_CASES]
+
+
+# Backward of batch norm, layer norm and linear (#16): `_bench_norm_backward`.
+from ._bench_norm_backward import backward_cases  # noqa: E402  (it needs nothing of this one)
 
 FAMILIES.update({"norm_backward": "norm_backward"})
 CASES += backward_cases(Case, Workload)

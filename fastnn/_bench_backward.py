@@ -1,82 +1,49 @@
-"""Backward cases of `python -m fastnn bench` (family "norm_backward"): batch norm in
-training, layer norm and linear. Each side records one forward with its inputs requiring
-grad, then ``autograd.grad(y, inputs, g, retain_graph=True)`` is timed: the backward alone,
-engine included, on both sides."""
+"""Backward cases of `python -m fastnn bench` (issue #16): activations, softmax and cross
+entropy. Both sides run ``y.backward(g, retain_graph=True)`` on a graph built once (as the
+conv_backward cases), so the forward is not timed; `_bench` turns each entry into a `Case`.
+"""
 import numpy as np
 
-__all__ = ["backward_cases"]
+import fastnn
+import fastnn.nn.functional as F
 
 
-def _backward(fn, args, workload):
-    """A `make(dtype)`: `args(rng, dtype)` -> (leaf arrays, run(lib, *leaves))."""
+def _case(op, shape, classes=None, **kwargs):
+    """make(dtype) -> (fastnn call, torch call, bytes moved) of op's backward on x of
+    `shape` (a class-index target of `classes` classes when given)."""
     def make(dtype):
-        import fastnn
         rng = np.random.default_rng(0)
-        arrays, run = args(rng, dtype)
-        leaves = [fastnn.tensor(a, requires_grad=True) for a in arrays]
-        with fastnn.enable_grad():          # the bench runs its cases under no_grad
-            y = run(fastnn, *leaves)
-        g = rng.standard_normal(y.shape).astype(dtype)
+        x = rng.standard_normal(shape).astype(dtype)
+        extra = () if classes is None else (rng.integers(0, classes, shape[0]),)
+        leaf = fastnn.tensor(x, requires_grad=True)
+        with fastnn.enable_grad():          # `_bench` runs the cases under no_grad
+            y = getattr(F, op)(leaf, *(fastnn.tensor(a) for a in extra), **kwargs)
+        g = rng.standard_normal(y.shape).astype(y.dtype)
         grad = fastnn.tensor(g)
-        ours = lambda: fastnn.autograd.grad(y, leaves, grad, retain_graph=True)  # noqa: E731
-        return workload(None, (ours,), {}, _torch_backward(arrays, run, g))
+        # read: the output's gradient and the saved tensor; written: the input's gradient
+        work = 3 * x.nbytes if y.ndim else 2 * x.nbytes
+        return (lambda: y.backward(grad, retain_graph=True),
+                _torch_backward(op, x, extra, g, kwargs), work)
     return make
 
 
-def _torch_backward(arrays, run, g):
+def _torch_backward(op, x, extra, g, kwargs):
     try:
         import torch
     except ImportError:
         return None
-    leaves = [torch.from_numpy(a).requires_grad_() for a in arrays]
+    leaf = torch.from_numpy(x).requires_grad_()
     with torch.enable_grad():
-        y = run(torch, *leaves)
+        y = getattr(torch.nn.functional, op)(leaf, *(torch.from_numpy(a) for a in extra),
+                                             **kwargs)
     grad = torch.from_numpy(g)
-    return lambda: torch.autograd.grad(y, leaves, grad, retain_graph=True)
+    return lambda: y.backward(grad, retain_graph=True)
 
 
-def _batch_norm(shape):
-    def args(rng, dtype):
-        channels = shape[1]
-        arrays = [rng.standard_normal(shape).astype(dtype),
-                  rng.standard_normal(channels).astype(dtype),
-                  rng.standard_normal(channels).astype(dtype)]
-        stats = (np.zeros(channels, dtype), np.ones(channels, dtype))
-
-        def run(lib, x, w, b):
-            mean, var = (lib.tensor(s.copy()) for s in stats)
-            return lib.nn.functional.batch_norm(x, mean, var, w, b, True)
-        return arrays, run
-    return args
-
-
-def _layer_norm(shape):
-    def args(rng, dtype):
-        width = shape[-1]
-        arrays = [rng.standard_normal(shape).astype(dtype),
-                  rng.standard_normal(width).astype(dtype),
-                  rng.standard_normal(width).astype(dtype)]
-        return arrays, lambda lib, x, w, b: lib.nn.functional.layer_norm(x, (width,), w, b)
-    return args
-
-
-def _linear(batch, c_in, c_out):
-    def args(rng, dtype):
-        arrays = [rng.standard_normal((batch, c_in)).astype(dtype),
-                  rng.standard_normal((c_out, c_in)).astype(dtype),
-                  rng.standard_normal(c_out).astype(dtype)]
-        return arrays, lambda lib, x, w, b: lib.nn.functional.linear(x, w, b)
-    return args
-
-
-def backward_cases(case, workload):
-    """The cases, built with the bench's `case` and `workload` classes."""
-    return [
-        case("norm_backward", "BatchNorm2d(64) training n8 56x56",
-             _backward("batch_norm", _batch_norm((8, 64, 56, 56)), workload), None,
-             smoke=True),
-        case("norm_backward", "LayerNorm(768) n8 196x768",
-             _backward("layer_norm", _layer_norm((8, 196, 768)), workload), None),
-        case("norm_backward", "linear n64 512->1000",
-             _backward("linear", _linear(64, 512, 1000), workload), None),
-    ]
+# (label, make, smoke)
+ACTIVATION_CASES = [
+    ("relu n8 64ch 56x56", _case("relu", (8, 64, 56, 56)), True),
+    ("gelu n8 64ch 56x56", _case("gelu", (8, 64, 56, 56)), False),
+    ("softmax dim -1 8x12x196x196", _case("softmax", (8, 12, 196, 196), dim=-1), False),
+    ("cross_entropy 64x1000", _case("cross_entropy", (64, 1000), classes=1000), False),
+]
