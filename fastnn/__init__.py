@@ -23,6 +23,7 @@ from . import optim
 from . import autograd
 from . import _arith_backward, _tensor_backward  # noqa: F401  (backward of Tensor ops)
 from . import _ufunc_backward, _reduction_backward, _select_backward  # noqa: F401
+from . import _linalg_grad, _attention_grad  # noqa: F401  (linear, bmm, einsum, attention)
 from ._functions import (
     relu, relu_, sigmoid, tanh, softmax, log_softmax, exp, abs, pow, clamp, clip, where,
     matmul, mm, max, min, maximum, minimum, argmax, argmin, sum, mean, prod, std, var, any,

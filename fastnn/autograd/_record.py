@@ -97,6 +97,10 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
         return result       # an identity (contiguous(), to(own dtype)): torch's self
     sources = _sources(entry.name, inputs, requiring)
     outputs = result if type(result) is tuple else (result,)
+    if written is None and any(o is t for o in outputs for t in requiring):
+        # an identity that returns its input itself (dropout in eval mode, contiguous of a
+        # contiguous tensor), as torch's does: nothing to record on the caller's tensor
+        return result
     differentiable = [isinstance(o, Tensor) and o.dtype.kind in "fc" for o in outputs]
     if not any(differentiable):
         return result

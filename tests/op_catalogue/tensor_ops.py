@@ -236,7 +236,10 @@ TENSOR_FUNCTIONS = [
     OpInfo("einsum", lambda a, b, equation: fastnn.einsum(equation, a, b),
            lambda torch: lambda a, b, equation: torch.einsum(equation, a, b),
            [Sample((3, 4), (4, 5), equation="ij,jk->ik"),
-            Sample((2, 3, 4), (2, 3, 4), equation="bij,bij->bj", label="batch")],
+            Sample((2, 3, 4), (2, 3, 4), equation="bij,bij->bj", label="batch"),
+            Sample((3, 3, 2), (1, 2), equation="iij,kj->ik", label="diagonal"),
+            Sample((2, 1, 3, 4), (5, 4, 2), equation="...ij,...jk->...ik",
+                   label="broadcast")],
            view=True, sums=True),
     _pair("allclose", lambda lib, a, b, **kw: lib.tensor(lib.allclose(a, b, **kw)),
           [Sample(X, X, atol=0.5)], nan_fills=False,
@@ -250,7 +253,8 @@ TENSOR_FUNCTIONS = [
                  "nan_torch_free": _INDICES}),
     OpInfo("normalize", lambda x, **kw: fastnn.nn.functional.normalize(x, **kw),
            "nn.functional.normalize",
-           [Sample(X), Sample(X, p=1.0, dim=-1, eps=0.1, label="p1")], sums=True),
+           [Sample(X), Sample(X, p=1.0, dim=-1, eps=0.1, label="p1"),
+            Sample(X, p=3.0, dim=(0, 2), label="p3")], sums=True),
 ]
 
 TENSOR_OPS = SHAPE + COPIES + IN_PLACE + REDUCTIONS + ELEMENTWISE + TENSOR_FUNCTIONS
