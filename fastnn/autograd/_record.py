@@ -93,14 +93,12 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
         _grad._mode.grad = True
     if backward is None:
         return result
-    if written is None and any(result is a for a in args):
-        return result       # an identity (contiguous(), to(own dtype)): torch's self
-    sources = _sources(entry.name, inputs, requiring)
     outputs = result if type(result) is tuple else (result,)
-    if written is None and any(o is t for o in outputs for t in requiring):
-        # an identity that returns its input itself (dropout in eval mode, contiguous of a
-        # contiguous tensor), as torch's does: nothing to record on the caller's tensor
+    if written is None and any(o is t for o in outputs for t in (*args, *requiring)):
+        # an identity that returns its input itself (dropout in eval mode, contiguous(),
+        # to(own dtype)), as torch's does: nothing to record on the caller's tensor
         return result
+    sources = _sources(entry.name, inputs, requiring)
     differentiable = [isinstance(o, Tensor) and o.dtype.kind in "fc" for o in outputs]
     if not any(differentiable):
         return result
