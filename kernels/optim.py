@@ -1,21 +1,57 @@
-"""Optimizer update kernels: one call updates one parameter in place (fastnn.optim).
+"""Optimizer update kernels: one call updates every parameter of a group in place.
 
-Each kernel is the per-element arithmetic of torch's single-tensor (foreach=False) update,
-in torch's order of operations, over flat C-contiguous arrays. Scalars arrive already cast
-to the parameter's dtype (torch casts a Python scalar to the tensor's dtype before the
-element loop), so float32 arithmetic stays float32 as in torch; options arrive as booleans,
-so each kernel compiles once per dtype. Serial loops: a parameter update is one
-memory-bound pass, and serial kernels compile in a fraction of the parallel lowering's time.
+A call gets typed lists of flat C-contiguous arrays (the parameters, their gradients and
+their state buffers, one entry per parameter, all of one dtype) and cuts them into chunks
+of at most CHUNK elements; the chunks run in parallel, so a group of many small tensors and
+a group of a few large ones both keep every core busy. A state list the options leave
+unused may be any list of the right type (the caller passes the parameters): it is never
+read.
+
+Each element's arithmetic is torch's single-tensor (foreach=False) update, in torch's order
+of operations. Scalars arrive already cast to the parameter's dtype (torch casts a Python
+scalar to the tensor's dtype before the element loop), so float32 arithmetic stays float32
+as in torch; what varies per parameter (Adam's bias corrections, SGD's first step) arrives
+as an array indexed by parameter; options arrive as booleans, so each kernel compiles once
+per dtype.
 
 torch's CPU kernels fuse the multiply and add of ``add(x, alpha=a)``, ``addcmul`` and
 ``lerp`` into one rounding (its AVX2 build contracts them); ``fma`` here does the same, so
 float32 results are torch's bits except where torch's vectorised sqrt rounds differently.
-No fast-math: LLVM must neither fuse nor reorder anything else.
+No fast-math: LLVM must neither fuse nor reorder anything else. The element loops use
+Numba's numpy error model: a division by zero gives torch's inf or NaN (eps=0 and a zero
+gradient), and the Python model's zero check in the loop would keep LLVM from vectorising
+it.
 """
 import math
 
+import numpy as np
+from numba import prange
+
 from ._target import njit
 from .random import fused_multiply_add as fma
+
+# Elements per chunk: large enough that a chunk's loop dwarfs its dispatch, small enough
+# that one large tensor splits across every core. A chunk is passed as slices, each loop
+# running from 0: indexing from a start LLVM cannot prove non-negative keeps Numba's
+# negative-index wraparound in the loop, which stops it vectorising.
+CHUNK = 1 << 14
+
+
+@njit(cache=True)
+def chunks(params):
+    """(owner, start): chunk c covers params[owner[c]][start[c]:start[c] + CHUNK]."""
+    total = 0
+    for i in range(len(params)):
+        total += (params[i].size + CHUNK - 1) // CHUNK
+    owner = np.empty(total, dtype=np.int64)
+    start = np.empty(total, dtype=np.int64)
+    c = 0
+    for i in range(len(params)):
+        for lo in range(0, params[i].size, CHUNK):
+            owner[c] = i
+            start[c] = lo
+            c += 1
+    return owner, start
 
 
 @njit(cache=True)
@@ -34,11 +70,9 @@ def _maximum(a, b):
     return b
 
 
-@njit(cache=True)
-def sgd(param, grad, buf, lr_neg, weight_decay, momentum, one_minus_dampening, nesterov,
-        maximize, first_step):
-    """param += -lr * d, d the (decayed, momentum-averaged, nesterov) gradient; `buf` is the
-    momentum buffer (ignored when momentum == 0), set to the gradient on `first_step`."""
+@njit(cache=True, error_model="numpy")
+def _sgd_span(param, grad, buf, lr_neg, weight_decay, momentum,
+              one_minus_dampening, nesterov, maximize, first_step):
     for i in range(param.size):
         g = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
@@ -56,12 +90,26 @@ def sgd(param, grad, buf, lr_neg, weight_decay, momentum, one_minus_dampening, n
         param[i] = fma(lr_neg, g, param[i])
 
 
-@njit(cache=True)
-def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size_neg, beta2,
-         one_minus_beta1, lerp_far, beta1_small, one_minus_beta2, bias_correction2_sqrt,
-         eps, weight_decay, param_decay, decoupled, amsgrad, maximize):
-    """One Adam/AdamW step. `param_decay` = 1 - lr * weight_decay (AdamW, `decoupled`);
-    `lerp_far` is (1 - beta1) - 1 in the dtype, for the far side of torch's lerp."""
+@njit(cache=True, parallel=True)
+def sgd(params, grads, bufs, first_step, lr_neg, weight_decay, momentum,
+        one_minus_dampening, nesterov, maximize):
+    """params[k] += -lr * d, d the (decayed, momentum-averaged, nesterov) gradient; bufs[k]
+    is the momentum buffer (unused when momentum == 0), set to the gradient where
+    first_step[k]."""
+    owner, start = chunks(params)
+    for c in prange(owner.size):
+        k = owner[c]
+        lo = start[c]
+        hi = min(lo + CHUNK, params[k].size)
+        _sgd_span(params[k][lo:hi], grads[k][lo:hi], bufs[k][lo:hi], lr_neg, weight_decay,
+                  momentum, one_minus_dampening, nesterov, maximize, first_step[k])
+
+
+@njit(cache=True, error_model="numpy")
+def _adam_span(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size_neg,
+               beta2, one_minus_beta1, lerp_far, beta1_small, one_minus_beta2,
+               bias_correction2_sqrt, eps, weight_decay, param_decay, decoupled, amsgrad,
+               maximize):
     for i in range(param.size):
         g = -grad[i] if maximize else grad[i]
         p = param[i]
@@ -81,11 +129,30 @@ def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size_neg, beta2,
         param[i] = p + step_size_neg * m / denom
 
 
-@njit(cache=True)
-def rmsprop(param, grad, square_avg, grad_avg, buf, lr_neg, alpha, one_minus_alpha,
-            lerp_far, alpha_small, eps, weight_decay, momentum, centered, maximize):
-    """One RMSprop step; `grad_avg` is used when `centered`, `buf` when momentum > 0;
-    `lerp_far` is (1 - alpha) - 1 in the dtype, for the far side of torch's lerp."""
+@njit(cache=True, parallel=True)
+def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step_size_neg,
+         bias_correction2_sqrt, beta2, one_minus_beta1, lerp_far, beta1_small,
+         one_minus_beta2, eps, weight_decay, param_decay, decoupled, amsgrad, maximize):
+    """One Adam/AdamW step of every parameter; `step_size_neg[k]` = -lr / bias_correction1
+    and `bias_correction2_sqrt[k]` follow parameter k's own step count. `param_decay` =
+    1 - lr * weight_decay (AdamW, `decoupled`); `lerp_far` is (1 - beta1) - 1 in the dtype,
+    for the far side of torch's lerp; max_exp_avg_sqs is read only with amsgrad."""
+    owner, start = chunks(params)
+    for c in prange(owner.size):
+        k = owner[c]
+        lo = start[c]
+        hi = min(lo + CHUNK, params[k].size)
+        _adam_span(params[k][lo:hi], grads[k][lo:hi], exp_avgs[k][lo:hi],
+                   exp_avg_sqs[k][lo:hi], max_exp_avg_sqs[k][lo:hi], step_size_neg[k], beta2,
+                   one_minus_beta1, lerp_far, beta1_small, one_minus_beta2,
+                   bias_correction2_sqrt[k], eps, weight_decay, param_decay, decoupled,
+                   amsgrad, maximize)
+
+
+@njit(cache=True, error_model="numpy")
+def _rmsprop_span(param, grad, square_avg, grad_avg, buf, lr_neg, alpha,
+                  one_minus_alpha, lerp_far, alpha_small, eps, weight_decay, momentum,
+                  centered, maximize):
     for i in range(param.size):
         g = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
@@ -105,3 +172,19 @@ def rmsprop(param, grad, square_avg, grad_avg, buf, lr_neg, alpha, one_minus_alp
             param[i] = fma(lr_neg, b, param[i])
         else:
             param[i] = param[i] + lr_neg * g / avg
+
+
+@njit(cache=True, parallel=True)
+def rmsprop(params, grads, square_avgs, grad_avgs, bufs, lr_neg, alpha, one_minus_alpha,
+            lerp_far, alpha_small, eps, weight_decay, momentum, centered, maximize):
+    """One RMSprop step of every parameter; grad_avgs is read when `centered`, bufs when
+    momentum > 0; `lerp_far` is (1 - alpha) - 1 in the dtype, for the far side of torch's
+    lerp."""
+    owner, start = chunks(params)
+    for c in prange(owner.size):
+        k = owner[c]
+        lo = start[c]
+        hi = min(lo + CHUNK, params[k].size)
+        _rmsprop_span(params[k][lo:hi], grads[k][lo:hi], square_avgs[k][lo:hi],
+                      grad_avgs[k][lo:hi], bufs[k][lo:hi], lr_neg, alpha, one_minus_alpha,
+                      lerp_far, alpha_small, eps, weight_decay, momentum, centered, maximize)

@@ -1,32 +1,42 @@
-"""What every optimizer's step shares: flat kernel views of a parameter and its state,
-the gradient as the kernel reads it, fresh state buffers, the step counter."""
+"""What every optimizer's step shares: the batches one kernel call updates, flat kernel
+views of parameters and state as typed lists, the gradient as the kernel reads it, fresh
+state buffers, the step counter."""
 import numpy as np
 
 from .._array import as_array, check_float, wrap
 from .._grad import enable_grad
+from .._runtime import launch
 from .optimizer import scalar_dtype
 
 
 class FlatViews:
-    """Flat C-contiguous views of arrays the kernel updates in place; arrays that are not
-    contiguous are updated through a copy written back by :meth:`write_back`."""
+    """Flat C-contiguous native-order views of arrays the kernel updates in place, as typed
+    lists; an array that is not one already is updated through a copy written back by
+    :meth:`write_back`."""
 
     def __init__(self):
         self._copies = []
 
-    def __call__(self, arr):
-        if arr is None:
-            return None
+    def flat(self, arr):
         plain = as_array(arr)
-        if plain.flags.c_contiguous:
+        if plain.flags.c_contiguous and plain.dtype.isnative:
             return plain.reshape(-1)
-        copy = np.ascontiguousarray(plain)
+        copy = np.ascontiguousarray(plain, dtype=plain.dtype.newbyteorder("="))
         self._copies.append((plain, copy))
         return copy.reshape(-1)
+
+    def __call__(self, arrays):
+        return typed_list([self.flat(a) for a in arrays])
 
     def write_back(self):
         for plain, copy in self._copies:
             plain[...] = copy
+
+
+def typed_list(arrays):
+    """`arrays` (flat, of one dtype) as the numba typed list a kernel takes."""
+    from numba.typed import List       # here: importing it costs fastnn's import time
+    return List(arrays)
 
 
 def closure_loss(closure):
@@ -38,13 +48,41 @@ def closure_loss(closure):
 
 
 def gradient(param):
-    """`param.grad` as a flat contiguous array of the parameter's dtype (never written)."""
+    """`param.grad` as a flat contiguous native array of the parameter's dtype (never
+    written)."""
     check_float(param, "optimizer parameter")
     grad = as_array(param.grad, "grad")
     if grad.shape != param.shape:
         raise RuntimeError(f"assigned grad has data of a different size: grad shape "
                            f"{list(grad.shape)}, parameter shape {list(param.shape)}")
-    return np.ascontiguousarray(grad, dtype=param.dtype).reshape(-1)
+    return np.ascontiguousarray(grad, dtype=param.dtype.newbyteorder("=")).reshape(-1)
+
+
+def batches(params, state=None):
+    """The parameters that have a gradient, as (params, grads) lists for one kernel call
+    each: one per dtype, in the group's order. Every gradient is checked before anything is
+    updated; `state` (the optimizer's) gets its entries in the group's order, as torch's
+    loop creates them. A parameter listed n times goes into n successive batches, so its
+    updates run one after the other, as torch's loop runs them."""
+    grouped = {}
+    seen = {}
+    with_grad = [(p, gradient(p)) for p in params if getattr(p, "grad", None) is not None]
+    for p, grad in with_grad:
+        if state is not None:
+            state.setdefault(p, {})
+        occurrence = seen.get(id(p), 0)
+        seen[id(p)] = occurrence + 1
+        params_and_grads = grouped.setdefault((occurrence, p.dtype.newbyteorder("=")),
+                                              ([], []))
+        params_and_grads[0].append(p)
+        params_and_grads[1].append(grad)
+    return list(grouped.values())
+
+
+def run(kernel, views, *args, work):
+    """Launch `kernel` over a batch, then copy back the arrays updated through copies."""
+    launch(kernel, *args, work=work)
+    views.write_back()
 
 
 def zeros_like(param):
@@ -63,11 +101,6 @@ def advance_step(state):
     return float(step)
 
 
-def dummy(param):
-    """A 1-element array of the parameter's dtype for a state the kernel does not use."""
-    return np.zeros(1, dtype=param.dtype)
-
-
-def cast(param, value):
-    """A Python scalar as the parameter's dtype, as torch casts it before the element loop."""
-    return param.dtype.type(value)
+def cast(dtype, value):
+    """A Python scalar as `dtype`, as torch casts it before the element loop."""
+    return dtype.type(value)
