@@ -12,10 +12,17 @@ from .optimizer import scalar_dtype
 class FlatViews:
     """Flat C-contiguous native-order views of arrays the kernel updates in place, as typed
     lists; an array that is not one already is updated through a copy written back by
-    :meth:`write_back`."""
+    :meth:`write_back`.
 
-    def __init__(self):
+    Building a typed list costs microseconds per array, more than a small parameter's
+    update, so a list whose arrays are all their own views is kept in `cache` under `key`
+    and its role, and reused while the same array objects come again (parameters and their
+    state persist between steps; the kept tuple holds them, so no identity is reused)."""
+
+    def __init__(self, cache=None, key=()):
         self._copies = []
+        self._cache = cache
+        self._key = key
 
     def flat(self, arr):
         plain = as_array(arr)
@@ -25,12 +32,32 @@ class FlatViews:
         self._copies.append((plain, copy))
         return copy.reshape(-1)
 
-    def __call__(self, arrays):
-        return typed_list([self.flat(a) for a in arrays])
+    def state(self, states, name):
+        """The typed list of every parameter's state `name`."""
+        return self([state[name] for state in states], name)
+
+    def __call__(self, arrays, role=None):
+        if role is None or self._cache is None:
+            return typed_list([self.flat(a) for a in arrays])
+        key = self._key + (role,)
+        kept = self._cache.get(key)
+        if kept is not None and len(kept[0]) == len(arrays) and all(
+                a is b for a, b in zip(kept[0], arrays)):
+            return kept[1]
+        copies = len(self._copies)
+        flat = typed_list([self.flat(a) for a in arrays])
+        if len(self._copies) == copies:           # all views: valid while the arrays live
+            self._cache[key] = (tuple(arrays), flat)
+        return flat
 
     def write_back(self):
         for plain, copy in self._copies:
             plain[...] = copy
+
+
+def kept_lists(optimizer):
+    """The optimizer's cache of typed lists for :class:`FlatViews` (not in its state)."""
+    return optimizer.__dict__.setdefault("_kept_lists", {})
 
 
 def typed_list(arrays):

@@ -3,8 +3,8 @@ import numpy as np
 
 from .._array import wrap
 from ..kernels import optim as _kernels
-from ._update import (FlatViews, advance_step, batches, cast, closure_loss, new_step, run,
-                      typed_list, zeros_like)
+from ._update import (FlatViews, advance_step, batches, cast, closure_loss, kept_lists,
+                      new_step, run, typed_list, zeros_like)
 from .optimizer import Optimizer, scalar_dtype
 
 __all__ = ["Adam", "AdamW"]
@@ -70,10 +70,10 @@ class Adam(Optimizer):
         """One update of every parameter that has a gradient; returns closure() if given.
         One kernel call updates all the parameters of a group (of one dtype)."""
         loss = closure_loss(closure)
-        for group in self.param_groups:
+        for group_index, group in enumerate(self.param_groups):
             beta1, beta2 = group["betas"]
             lr, weight_decay, amsgrad = group["lr"], group["weight_decay"], group["amsgrad"]
-            for params, grads in batches(group["params"], self.state):
+            for batch, (params, grads) in enumerate(batches(group["params"], self.state)):
                 dtype = grads[0].dtype
                 states = [self.state[p] for p in params]
                 step_size_neg = np.empty(len(params), dtype=dtype)
@@ -90,13 +90,13 @@ class Adam(Optimizer):
                     bias_correction2 = 1 - beta2 ** step
                     step_size_neg[k] = -(lr / bias_correction1)
                     bias_correction2_sqrt[k] = bias_correction2 ** 0.5
-                views = FlatViews()
-                flat_params = views(params)
+                views = FlatViews(kept_lists(self), (group_index, batch))
+                flat_params = views(params, "params")
                 weight1 = cast(dtype, 1 - beta1)
                 run(_kernels.adam, views, flat_params, typed_list(grads),
-                    views([s["exp_avg"] for s in states]),
-                    views([s["exp_avg_sq"] for s in states]),
-                    views([s["max_exp_avg_sq"] for s in states]) if amsgrad else flat_params,
+                    views.state(states, "exp_avg"),
+                    views.state(states, "exp_avg_sq"),
+                    views.state(states, "max_exp_avg_sq") if amsgrad else flat_params,
                     step_size_neg, bias_correction2_sqrt, cast(dtype, beta2), weight1,
                     weight1 - cast(dtype, 1), bool(abs(weight1) < 0.5),
                     cast(dtype, 1 - beta2), cast(dtype, group["eps"]),

@@ -2,8 +2,8 @@
 import numpy as np
 
 from ..kernels import optim as _kernels
-from ._update import (FlatViews, advance_step, batches, cast, closure_loss, new_step, run,
-                      typed_list, zeros_like)
+from ._update import (FlatViews, advance_step, batches, cast, closure_loss, kept_lists,
+                      new_step, run, typed_list, zeros_like)
 from .adam import _steps_as_tensors
 from .optimizer import Optimizer
 
@@ -63,9 +63,9 @@ class RMSprop(Optimizer):
         """One update of every parameter that has a gradient; returns closure() if given.
         One kernel call updates all the parameters of a group (of one dtype)."""
         loss = closure_loss(closure)
-        for group in self.param_groups:
+        for group_index, group in enumerate(self.param_groups):
             momentum, centered, alpha = group["momentum"], group["centered"], group["alpha"]
-            for params, grads in batches(group["params"], self.state):
+            for batch, (params, grads) in enumerate(batches(group["params"], self.state)):
                 dtype = grads[0].dtype
                 states = [self.state[p] for p in params]
                 for p, state in zip(params, states):
@@ -77,13 +77,13 @@ class RMSprop(Optimizer):
                         if centered:
                             state["grad_avg"] = zeros_like(p)
                     advance_step(state)
-                views = FlatViews()
-                flat_params = views(params)
+                views = FlatViews(kept_lists(self), (group_index, batch))
+                flat_params = views(params, "params")
                 weight = cast(dtype, 1 - alpha)
                 run(_kernels.rmsprop, views, flat_params, typed_list(grads),
-                    views([s["square_avg"] for s in states]),
-                    views([s["grad_avg"] for s in states]) if centered else flat_params,
-                    views([s["momentum_buffer"] for s in states]) if momentum > 0
+                    views.state(states, "square_avg"),
+                    views.state(states, "grad_avg") if centered else flat_params,
+                    views.state(states, "momentum_buffer") if momentum > 0
                     else flat_params,
                     cast(dtype, -group["lr"]), cast(dtype, alpha), weight,
                     weight - cast(dtype, 1), bool(abs(weight) < 0.5),

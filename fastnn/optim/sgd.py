@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..kernels import optim as _kernels
-from ._update import FlatViews, batches, cast, closure_loss, run, typed_list, zeros_like
+from ._update import (FlatViews, batches, cast, closure_loss, kept_lists, run, typed_list,
+                      zeros_like)
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -50,24 +51,24 @@ class SGD(Optimizer):
         """One update of every parameter that has a gradient; returns closure() if given.
         One kernel call updates all the parameters of a group (of one dtype)."""
         loss = closure_loss(closure)
-        for group in self.param_groups:
+        for group_index, group in enumerate(self.param_groups):
             momentum = group["momentum"]
             # torch reads every buffer before updating: a parameter listed twice starts
             # both of its first updates from the gradient
             fresh = {id(p) for p in group["params"]
                      if (self.state.get(p) or {}).get("momentum_buffer") is None}
             in_state = self.state if momentum != 0 else None
-            for params, grads in batches(group["params"], in_state):
+            for batch, (params, grads) in enumerate(batches(group["params"], in_state)):
                 dtype = grads[0].dtype
-                views = FlatViews()
-                flat_params = views(params)
+                views = FlatViews(kept_lists(self), (group_index, batch))
+                flat_params = views(params, "params")
                 if momentum != 0:
                     states = [self.state[p] for p in params]
                     first_step = np.array([id(p) in fresh for p in params])
                     # a new buffer is set to the gradient by the kernel
                     bufs = [zeros_like(p) if first else state["momentum_buffer"]
                             for p, state, first in zip(params, states, first_step)]
-                    flat_bufs = views(bufs)
+                    flat_bufs = views(bufs, "bufs")
                 else:
                     first_step = np.zeros(len(params), dtype=bool)
                     flat_bufs = flat_params                       # never read

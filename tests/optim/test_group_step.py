@@ -1,5 +1,7 @@
 """An optimizer step is one kernel call per parameter group (and dtype): chunked across
 threads, parameters without gradient skipped, duplicates updated in order, against torch."""
+import copy
+
 import numpy as np
 import pytest
 
@@ -107,3 +109,21 @@ def test_one_compilation_per_dtype(rng):
                 getattr(fastnn.optim, name)(params, **options).step()
     for name in ("sgd", "adam", "rmsprop"):
         assert len(getattr(kernels, name).signatures) <= 2
+
+
+@pytest.mark.parametrize("name, options", OPTIONS)
+def test_replaced_state_is_used_by_the_next_step(torch, rng, name, options):
+    # the kernels' lists of state arrays are kept between steps: a loaded state must
+    # replace them
+    arrays = [rng.standard_normal(s).astype(np.float64) for s in [(3, 2), (4,)]]
+    params, tparams = _twins(torch, arrays)
+    opt = getattr(fastnn.optim, name)(params, **options)
+    topt = getattr(torch.optim, name)(tparams, **options)
+    _steps(torch, rng, opt, topt, params, tparams, 2)
+    saved, tsaved = copy.deepcopy(opt.state_dict()), copy.deepcopy(topt.state_dict())
+    _steps(torch, rng, opt, topt, params, tparams, 2)
+    opt.load_state_dict(saved)
+    topt.load_state_dict(tsaved)
+    _steps(torch, rng, opt, topt, params, tparams, 2)
+    for p, t in zip(params, tparams):
+        np.testing.assert_allclose(np.asarray(p), t.detach().numpy(), rtol=1e-12)
