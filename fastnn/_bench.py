@@ -684,6 +684,9 @@ def add_arguments(parser):
                         help="instead of timing, show the bytes each op's call allocates "
                              "beyond its output (Linux), with its weights as given and "
                              "frozen by fastnn.optimize_for_inference")
+    parser.add_argument("--train", action="store_true",
+                        help="instead, time a training step (forward, cross-entropy, "
+                             "backward, SGD) of whole models against torch")
     parser.add_argument("--plot", metavar="PNG", default=None,
                         help="also write a bar chart of the speedups (needs matplotlib)")
 
@@ -715,9 +718,10 @@ def main(args, stream=None):
     stream = stream or sys.stdout           # looked up per call (pytest replaces it)
     cases = [c for c in CASES if args.only in c.label]
     models = [] if args.memory else [m for m in _bench_models.MODELS if args.only in m.label]
-    problem = _unusable_arguments(args, cases, models)
-    if problem:
-        return _refuse(problem)
+    if not args.train:
+        problem = _unusable_arguments(args, cases, models)
+        if problem:
+            return _refuse(problem)
     fastnn.set_num_threads(args.threads)
     torch = _torch()
     if torch is None:
@@ -729,6 +733,29 @@ def main(args, stream=None):
         stream.write(f"\r[{index + 1}/{total}] {case.label:<58}")
         stream.flush()
 
+    if args.train:
+        return _run_train(args, stream, progress)
+    # inference is timed without autograd on both sides (torch's calls run under
+    # torch.no_grad()); a case that times a backward turns grad mode on in its own call
+    with fastnn.no_grad():
+        return _run(args, cases, models, stream, progress)
+
+
+def _run_train(args, stream, progress):
+    from ._bench_train import TRAIN_CASES, train_table
+    cases = [c for c in TRAIN_CASES if args.only in c.label]
+    if not cases:
+        return _refuse(f"no training case matches --only {args.only!r}")
+    table = train_table(cases, args.rounds, progress)
+    stream.write("\r" + " " * 80 + "\r")
+    print(f"float32, {args.threads} threads, median of {args.rounds} alternating blocks; "
+          f"speedup: torch's time / fastnn's; max diff: parameters after 3 steps, relative",
+          file=stream)
+    print(table, file=stream)
+    return 0
+
+
+def _run(args, cases, models, stream, progress):
     if args.memory:
         if not _peakmem.available():
             print("--memory needs Linux with glibc", file=stream)
@@ -759,3 +786,125 @@ def main(args, stream=None):
         plot(rows, args.plot)
         print(f"chart written to {args.plot}", file=stream)
     return 0
+
+# Backward of convolution (issue #16): ``y.backward(g, retain_graph=True)`` on both sides,
+# the gradients of input (unless `input_grad` is False, as for a network's first layer),
+# weight and bias; work = the multiply-adds of the gradients computed.
+FAMILIES.update({"conv_backward": "conv_backward"})
+
+
+def _conv_backward(dims, n, c_in, c_out, size, kernel, stride=1, padding=0, groups=1,
+                   input_grad=True):
+    def make(dtype):
+        rng = np.random.default_rng(0)
+        spatial = size if isinstance(size, tuple) else (size,) * dims
+        arrays = [rng.standard_normal((n, c_in) + spatial).astype(dtype),
+                  rng.standard_normal((c_out, c_in // groups) + (kernel,) * dims).astype(dtype),
+                  rng.standard_normal(c_out).astype(dtype)]
+        args = dict(stride=stride, padding=padding, groups=groups)
+        needs = (input_grad, True, True)
+        leaves = [fastnn.tensor(a, requires_grad=need) for a, need in zip(arrays, needs)]
+        with fastnn.enable_grad():          # `main` runs the cases under no_grad
+            y = getattr(F, f"conv{dims}d")(*leaves, **args)
+        g = rng.standard_normal(y.shape).astype(dtype)
+        grad = fastnn.tensor(g)
+        work = _conv_flops(y.shape, arrays[1].shape, groups) * (1 + input_grad)
+        return Workload(None, (lambda: y.backward(grad, retain_graph=True),), {},
+                        _torch_backward(dims, arrays, needs, g, args), work)
+    return make
+
+
+def _torch_backward(dims, arrays, needs, g, args):
+    torch = _torch()
+    if torch is None:
+        return None
+    leaves = [torch.from_numpy(a).requires_grad_(need) for a, need in zip(arrays, needs)]
+    with torch.enable_grad():
+        y = getattr(torch.nn.functional, f"conv{dims}d")(*leaves, **args)
+    grad = torch.from_numpy(g)
+    return lambda: y.backward(grad, retain_graph=True)
+
+
+CASES += [
+    Case("conv_backward", "ResNet-18 3x3 p1 n8 64ch 56x56",
+         _conv_backward(2, 8, 64, 64, 56, 3, padding=1)),
+    Case("conv_backward", "ResNet-18 3x3 p1 n8 256ch 14x14",
+         _conv_backward(2, 8, 256, 256, 14, 3, padding=1)),
+    Case("conv_backward", "1x1 n8 64->256 56x56", _conv_backward(2, 8, 64, 256, 56, 1)),
+    Case("conv_backward", "ResNet stem 7x7 s2 p3 n8 3->64 224x224 (no input grad)",
+         _conv_backward(2, 8, 3, 64, 224, 7, 2, 3, input_grad=False)),
+    Case("conv_backward", "MobileNetV2 depthwise 3x3 p1 n8 144ch 56x56",
+         _conv_backward(2, 8, 144, 144, 56, 3, padding=1, groups=144)),
+    Case("conv_backward", "MobileNetV2 depthwise 3x3 s2 p1 n8 144ch 56x56",
+         _conv_backward(2, 8, 144, 144, 56, 3, stride=2, padding=1, groups=144)),
+    Case("conv_backward", "conv1d k5 p2 n8 64ch L1024", _conv_backward(1, 8, 64, 64, 1024, 5,
+                                                                        padding=2)),
+    Case("conv_backward", "conv3d 3x3x3 p1 n2 32ch 8x28x28",
+         _conv_backward(3, 2, 32, 32, (8, 28, 28), 3, padding=1)),
+    Case("conv_backward", "3x3 p1 n2 16ch 16x16", _conv_backward(2, 2, 16, 16, 16, 3,
+                                                                  padding=1), smoke=True),
+]
+
+
+# Backward of pooling and resampling (#16): the input gradient of one call whose graph is
+# kept (`retain_graph`), against torch's backward of the same call. Torch's max pooling
+# saves indices in its forward (an index loop) and its backward only scatters; fastnn's
+# forward keeps its values-only kernel and the backward finds the argmax again, so the
+# max pooling case is also timed as forward + backward.
+FAMILIES.update({"pool_backward": "pool_backward"})
+
+
+def _pool_backward(op, shape, *args, with_forward=False, **kwargs):
+    """The gradient of F.<op>(x, *args, **kwargs) with respect to x, for a seeded x and
+    output gradient (`with_forward`: the forward call timed too); work = bytes of x, the
+    output gradient and x's gradient."""
+    def make(dtype):
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal(shape).astype(dtype)
+        leaf = fastnn.tensor(x, requires_grad=True)
+        fn = getattr(F, op)
+        with fastnn.enable_grad():          # the bench runs under no_grad
+            y = fn(leaf, *args, **kwargs)
+        g = rng.standard_normal(y.shape).astype(dtype)
+        grad = fastnn.tensor(g)
+
+        def ours():
+            with fastnn.enable_grad():
+                out = fn(leaf, *args, **kwargs) if with_forward else y
+                return fastnn.autograd.grad(out, leaf, grad, retain_graph=not with_forward)
+        torch, theirs = _torch(), None
+        if torch is not None:
+            theirs = _torch_backward(torch, op, x, g, args, kwargs, with_forward)
+        return Workload(None, (ours,), {}, theirs, 2 * x.nbytes + g.nbytes)
+    return make
+
+
+def _torch_backward(torch, op, x, g, args, kwargs, with_forward):
+    """`_pool_backward`'s torch twin: torch.autograd.grad of the same call."""
+    t_leaf = torch.from_numpy(x.copy()).requires_grad_(True)
+    t_fn = getattr(torch.nn.functional, op)
+    with torch.enable_grad():
+        t_y = t_fn(t_leaf, *args, **kwargs)
+    t_grad = torch.from_numpy(g)
+
+    def theirs():
+        with torch.enable_grad():
+            out = t_fn(t_leaf, *args, **kwargs) if with_forward else t_y
+            return torch.autograd.grad(out, t_leaf, t_grad, retain_graph=not with_forward)
+    return theirs
+
+
+CASES += [
+    Case("pool_backward", "max_pool2d k3 s2 p1 n8 64ch 112x112 (ResNet)",
+         _pool_backward("max_pool2d", (8, 64, 112, 112), 3, 2, 1), "GB/s"),
+    Case("pool_backward", "max_pool2d k3 s2 p1 n8 64ch 112x112 forward+backward",
+         _pool_backward("max_pool2d", (8, 64, 112, 112), 3, 2, 1, with_forward=True),
+         "GB/s"),
+    Case("pool_backward", "avg_pool2d k2 n8 64ch 112x112",
+         _pool_backward("avg_pool2d", (8, 64, 112, 112), 2), "GB/s"),
+    Case("pool_backward", "adaptive_avg_pool2d 1x1 n8 512ch 7x7",
+         _pool_backward("adaptive_avg_pool2d", (8, 512, 7, 7), 1), "GB/s", smoke=True),
+    Case("pool_backward", "interpolate bilinear x2 n8 64ch 56x56",
+         _pool_backward("interpolate", (8, 64, 56, 56), scale_factor=2, mode="bilinear"),
+         "GB/s"),
+]

@@ -1,9 +1,9 @@
 """Gradient-mode switches: ``no_grad``, ``enable_grad``, ``set_grad_enabled``,
 ``inference_mode``.
 
-fastnn has no autograd, so these only record the mode (per thread, as torch does) for code
-that reads ``is_grad_enabled()``; each works as a context manager and as a decorator,
-``@no_grad()`` and bare ``@no_grad`` alike, as in torch 2.
+The mode is per thread, as in torch; with it off, ops record nothing for autograd
+(`fastnn.autograd`) even when an input requires grad. Each works as a context manager and as
+a decorator, ``@no_grad()`` and bare ``@no_grad`` alike, as in torch 2.
 """
 import functools
 import threading

@@ -78,6 +78,8 @@ class CompiledModule(Module):
         from . import _capture, _passes            # here: importing fastnn stays cheap
         from ._program import Program
         super().__init__()
+        # inference only: the copy's parameters take no gradient, so no call records a graph
+        model.requires_grad_(False)
         _freeze_convolutions(model)
         object.__setattr__(self, "_model", model)
         object.__setattr__(self, "_programs", {})      # input key -> (Graph, Program) or

@@ -365,7 +365,8 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, FunctionMethods, np.
         """``flatten(start_dim=0, end_dim=-1)``: merge dims start..end (torch; a view when
         possible). ``flatten()``, ``flatten('C'/'F')``, ``flatten(order=)`` are numpy's copy.
         """
-        if not (args or kwargs) or "order" in kwargs or (args and isinstance(args[0], str)):
+        if "order" in kwargs or (args and isinstance(args[0], str)) or (
+                not (args or kwargs) and not self.requires_grad):
             return super().flatten(*args, **kwargs)
         return Tensor._door("flatten", self, *args, **kwargs)
 

@@ -1,10 +1,12 @@
-"""im2col for the 'im2col_gemm' convolution variant (the GEMM itself is BLAS's).
+"""im2col for the 'im2col_gemm' convolution variant (the GEMM itself is BLAS's) and for
+the weight gradient of a convolution (fastnn/nn/functional/_conv_grad.py, on Numba's GEMM).
 
-x is (N, C, D, H, W); `cols` is (C * KD * KH * KW, OD * OH * OW) for one sample: row
-(c, kd, kh, kw) holds, for every output position, the input element that tap multiplies
-(zero in the padding). Dilation is applied here, in the gather, so the weights are never
-inflated. Rows are ordered as the weight's (C/groups, KD, KH, KW) flattening, group by
-group, so group g's GEMM reads rows g*Cg*K .. (g+1)*Cg*K of `cols`.
+x is (N, C, D, H, W); `cols` is (C * KD * KH * KW, S * OD * OH * OW) for the S samples
+n .. n+S-1 side by side: row (c, kd, kh, kw) holds, for every output position of each of
+them, the input element that tap multiplies (zero in the padding). Dilation is applied
+here, in the gather, so the weights are never inflated. Rows are ordered as the weight's
+(C/groups, KD, KH, KW) flattening, group by group, so group g's GEMM reads rows
+g*Cg*K .. (g+1)*Cg*K of `cols`.
 """
 from numba import prange
 
@@ -13,12 +15,15 @@ from ._target import njit
 
 @njit(parallel=True, cache=True)
 def im2col3d(x, n, cols, KD, KH, KW, OD, OH, OW, sd, sh, sw, pd, ph, pw, dd, dh, dw):
-    """cols[(c, kd, kh, kw), (od, oh, ow)] = x[n, c, od*sd - pd + kd*dd, ...] or 0."""
+    """cols[(c, kd, kh, kw), (s, od, oh, ow)] = x[n + s, c, od*sd - pd + kd*dd, ...] or 0."""
     _, C, D, H, W = x.shape
     taps = KD * KH * KW
-    for t in prange(C * taps * OD):
+    positions = OD * OH * OW
+    samples = cols.shape[1] // positions
+    for t in prange(C * taps * samples * OD):
         od = t % OD
-        row = t // OD
+        s = (t // OD) % samples
+        row = t // (OD * samples)
         kw = row % KW
         kh = (row // KW) % KH
         kd = (row // (KW * KH)) % KD
@@ -29,20 +34,18 @@ def im2col3d(x, n, cols, KD, KH, KW, OD, OH, OW, sd, sh, sw, pd, ph, pw, dd, dh,
         ow_lo = 0 if start >= 0 else min(OW, (-start + sw - 1) // sw)
         ow_hi = 0 if W <= start else min(OW, (W - start + sw - 1) // sw)
         ow_hi = max(ow_lo, ow_hi)
+        base = s * positions
         for oh in range(OH):
-            dst = cols[row, (od * OH + oh) * OW:(od * OH + oh + 1) * OW]
+            at = base + (od * OH + oh) * OW
+            dst = cols[row, at:at + OW]
             ih = oh * sh - ph + kh * dh
             if id_ < 0 or id_ >= D or ih < 0 or ih >= H:
                 dst[:] = 0.0
                 continue
-            src = x[n, c, id_, ih]
-            for ow in range(ow_lo):
-                dst[ow] = 0.0
+            src = x[n + s, c, id_, ih]
+            dst[:ow_lo] = 0.0
             if sw == 1:
-                for ow in range(ow_lo, ow_hi):
-                    dst[ow] = src[ow + start]
+                dst[ow_lo:ow_hi] = src[ow_lo + start:ow_hi + start]
             else:
-                for ow in range(ow_lo, ow_hi):
-                    dst[ow] = src[ow * sw + start]
-            for ow in range(ow_hi, OW):
-                dst[ow] = 0.0
+                dst[ow_lo:ow_hi] = src[ow_lo * sw + start:(ow_hi - 1) * sw + start + 1:sw]
+            dst[ow_hi:] = 0.0

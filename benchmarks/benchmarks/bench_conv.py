@@ -18,3 +18,13 @@ class ConvTranspose(common._OpBenchmark):
     def track_gflops(self, variant, case, dtype):
         return self._rate()
     track_gflops.unit = "GFLOP/s"
+
+
+class ConvBackward(common._OpBenchmark):
+    """``y.backward(g)`` of a convolution (input, weight and bias gradients)."""
+    params = [common.variant_names("conv_backward"), common.case_labels("conv_backward"),
+              common.DTYPES]
+
+    def track_gflops(self, variant, case, dtype):
+        return self._rate()
+    track_gflops.unit = "GFLOP/s"

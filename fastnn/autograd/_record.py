@@ -73,6 +73,11 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
             and written.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
+    if written is not None and _is_graph_view(written):
+        raise RuntimeError(
+            f"fastnn autograd: {entry.name} writes in place into a view of a tensor that "
+            "requires grad; fastnn cannot rewrite the base tensor's history (torch's "
+            "CopySlices). Write into a .clone() of the view, or into the base tensor.")
     backward = BACKWARDS.get(entry.name, MISSING_BACKWARD)
     _grad._mode.grad = False
     try:
@@ -87,8 +92,9 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
     if not any(differentiable):
         return result
     needs = tuple(s is not None for s in sources)
-    ctx = Context(entry.name, tuple(detached(x) if isinstance(x, np.ndarray) else x
-                                    for x in inputs),
+    if written is not None:     # an input is the output itself: save no Tensor
+        inputs = tuple(detached(x) if isinstance(x, np.ndarray) else x for x in inputs)
+    ctx = Context(entry.name, inputs,
                   attrs, plan, _plain_outputs(outputs), needs, backward.saves)
     node = Node(entry.name, backward.fn, ctx,
                 tuple(edge_of(s) if s is not None else (None, 0) for s in sources),
@@ -105,6 +111,21 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
     return result
 
 
+_VIEW_OPS = frozenset(("view", "reshape", "index", "squeeze", "unsqueeze", "flatten",
+                       "unflatten", "permute", "transpose", "t", "expand", "split", "chunk",
+                       "narrow", "select", "diagonal", "movedim", "unbind"))
+
+
+def _is_graph_view(tensor):
+    """Whether `tensor` is a recorded view of another tensor's memory (an in-place write
+    to it would have to change that tensor's history too)."""
+    fn = getattr(tensor, "grad_fn", None)
+    if fn is None or getattr(fn, "_op", None) not in _VIEW_OPS:
+        return False
+    # the door wraps a fresh output array directly; a view's base is the array it views
+    return tensor.base is not storage(tensor)
+
+
 def _plain_outputs(outputs):
     plain = tuple(detached(o) if isinstance(o, np.ndarray) else o for o in outputs)
     return plain if len(plain) > 1 else plain[0]
@@ -113,8 +134,13 @@ def _plain_outputs(outputs):
 def detached(array):
     """`array`'s data as a plain ndarray that keeps no Tensor alive (a node saving its own
     output must not hold the output's ``grad_fn``, i.e. itself)."""
-    if type(array) is np.ndarray and not isinstance(array.base, Tensor):
-        return array
+    base = array.base
+    if type(array) is np.ndarray:
+        if not isinstance(base, Tensor):
+            return array
+    elif (type(base) is np.ndarray and base.shape == array.shape
+          and base.strides == array.strides and base.dtype == array.dtype):
+        return base          # the door's fresh output array, which the Tensor wraps
     root = storage(array)
     if root is array or isinstance(root, Tensor):
         return np.ndarray.view(array, np.ndarray)
@@ -141,29 +167,28 @@ def accumulator(tensor):
     return acc
 
 
-def _same_data(x, t):
-    if x is t:
-        return True
-    base = x.base
-    while isinstance(base, np.ndarray):
-        if base is t:
-            return True
-        base = base.base
-    return (x.__array_interface__["data"][0] == t.__array_interface__["data"][0]
-            and x.size == t.size and x.dtype == t.dtype)
+def _pointer(array):
+    return array.__array_interface__["data"][0]
 
 
 def _sources(name, inputs, requiring):
-    """Per normalized input, the caller's tensor requiring grad it came from (or None)."""
+    """Per normalized input, the caller's tensor requiring grad it came from (or None):
+    the one whose memory it is (same storage and size; the data pointer decides between
+    several views of one storage)."""
+    roots = [(t, storage(t)) for t in {id(t): t for t in requiring}.values()]
     sources, used = [], set()
     for x in inputs:
         found = None
         if isinstance(x, np.ndarray):
-            for t in requiring:
-                if _same_data(x, t):
-                    found = t
-                    used.add(id(t))
-                    break
+            root = storage(x)
+            alike = [(t, r) for t, r in roots if t.size == x.size and t.dtype == x.dtype]
+            matches = [t for t, r in alike if t is x or r is root]
+            if len(matches) != 1:   # several views of one storage, or a storage of its own
+                where = _pointer(x)  # over the same memory (a frozen weight's)
+                matches = [t for t, _ in alike if t is x or _pointer(t) == where]
+            if matches:
+                found = matches[0]
+                used.add(id(found))
         sources.append(found)
     if len(used) != len({id(t) for t in requiring}):
         lost = [t for t in requiring if id(t) not in used]

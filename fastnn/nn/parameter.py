@@ -12,8 +12,8 @@ class Parameter(Tensor):
 
     Only the constructor (and copying or unpickling a Parameter) makes a Parameter:
     slices, views and results of operations on one are plain Tensors, as in torch.
-    fastnn has no autograd: `requires_grad` is kept so torch code that reads or sets it
-    runs unchanged.
+    A parameter is a leaf of autograd's graph: with ``requires_grad`` (the default) its
+    ``.grad`` accumulates on ``backward()``.
 
     Args:
         data (Tensor or array): the parameter's values (not copied). Default: an empty

@@ -14,6 +14,7 @@ from ._resample import *        # noqa: F401,F403
 from ._shuffle import *         # noqa: F401,F403
 from ._encoding import *         # noqa: F401,F403
 from ._conv_transpose import *  # noqa: F401,F403
+from . import _conv_grad          # noqa: F401  (backward of conv and conv_transpose)
 from ._attention import *       # noqa: F401,F403
 from ._embedding import *       # noqa: F401,F403
 from ._multi_head_attention import *  # noqa: F401,F403

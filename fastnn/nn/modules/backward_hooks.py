@@ -7,6 +7,8 @@ node sees ``grad_output`` (and runs the pre-hooks), the inputs' node sees ``grad
 and runs the hooks. When no input requires grad the hooks run with ``grad_input`` all
 None, once ``grad_output`` is known, as torch does.
 """
+import warnings
+
 from ...autograd._function import through_node
 from ...tensor import Tensor
 from .hooks import RemovableHandle
@@ -70,7 +72,12 @@ class BackwardHook:
             if res is not None:
                 grads = tuple(res) if isinstance(res, (tuple, list)) else (res,)
         self.grad_output = grads
-        if not self.inputs_tracked:
+        if not self.inputs_tracked and self.module._backward_hooks:
+            warnings.warn("Full backward hook is firing when gradients are computed with "
+                          "respect to module outputs since no inputs require gradients. See "
+                          "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
+                          "#torch.nn.Module.register_full_backward_hook for more details.",
+                          stacklevel=2)
             self._run_hooks((None,) * max(self.n_inputs, 1))
         return grads
 

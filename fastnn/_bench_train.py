@@ -1,0 +1,133 @@
+"""`python -m fastnn bench --train`: one training step (forward, cross-entropy, backward,
+SGD with momentum) of whole models, fastnn against torch in one process.
+
+Both sides start from the same weights (the torch model is the same source run under
+torch, loading fastnn's state_dict) and train on the same seeded batch in train mode
+(BatchNorm uses batch statistics). The "max diff" column is the largest difference of
+any parameter after three steps from the same start, relative to that parameter's scale.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+import fastnn
+from fastnn._bench_models import _example, _zoo
+
+COLUMNS = ("torch", "fastnn")
+
+
+@dataclass
+class TrainCase:
+    name: str
+    build: object          # build(backend) -> a model ("fastnn" / "torch")
+    input_shape: tuple
+    classes: int
+
+    @property
+    def label(self):
+        return f"train {self.name}"
+
+
+TRAIN_CASES = [
+    # the example LeNet-5 takes 32x32 inputs (fc1 is 16*5*5 wide)
+    TrainCase("LeNet batch 64 32x32", _example("lenet"), (64, 1, 32, 32), 10),
+    TrainCase("ResNet-18 batch 8 112x112", _example("resnet"), (8, 3, 112, 112), 1000),
+    TrainCase("MobileNetV2 batch 8 112x112", _zoo("mobilenet_v2"), (8, 3, 112, 112), 1000),
+]
+
+
+def _batch(case):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(case.input_shape).astype(np.float32)
+    y = rng.integers(0, case.classes, case.input_shape[0])
+    return x, y
+
+
+def _fastnn_step(model, x, y):
+    optimizer = fastnn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = fastnn.tensor(x), fastnn.tensor(y)
+
+    def step():
+        optimizer.zero_grad()
+        loss = fastnn.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+
+def _torch_step(torch, model, x, y):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = torch.from_numpy(x), torch.from_numpy(y)
+
+    def step():
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+
+def _models(case):
+    from fastnn._bench import _torch
+    fastnn.manual_seed(0)
+    model = case.build("fastnn").train()
+    torch = _torch()
+    twin = None
+    if torch is not None:
+        twin = case.build("torch").train()
+        twin.load_state_dict({key: torch.from_numpy(np.array(value))
+                              for key, value in model.state_dict().items()})
+    return model, twin, torch
+
+
+def max_difference(case, steps=3):
+    """The largest parameter difference after `steps` steps from the same start, relative
+    to the parameter's scale (None without torch)."""
+    model, twin, torch = _models(case)
+    if twin is None:
+        return None
+    x, y = _batch(case)
+    ours, theirs = _fastnn_step(model, x, y), _torch_step(torch, twin, x, y)
+    for _ in range(steps):
+        ours()
+        theirs()
+    reference = dict(twin.named_parameters())
+    worst = 0.0
+    for name, p in model.named_parameters():
+        want = reference[name].detach().numpy()
+        scale = max(float(np.abs(want).max()), 1e-30)
+        worst = max(worst, float(np.abs(np.asarray(p.detach()) - want).max()) / scale)
+    return worst
+
+
+def time_train(case, rounds):
+    """Median seconds per training step in each column (None where it cannot run)."""
+    from fastnn._bench import time_many
+    model, twin, torch = _models(case)
+    x, y = _batch(case)
+    calls = {"fastnn": _fastnn_step(model, x, y)}
+    if twin is not None:
+        calls["torch"] = _torch_step(torch, twin, x, y)
+    times = time_many(calls, rounds=rounds)
+    return {column: times.get(column) for column in COLUMNS}
+
+
+def train_table(cases, rounds, progress=None):
+    """The training table: ms per step on each side, torch's time over fastnn's, and the
+    parameters' difference after three steps."""
+    lines = [f"{'training step':<30} {'torch ms':>9} {'fastnn ms':>10} {'speedup':>8} "
+             f"{'max diff':>9}"]
+    for index, case in enumerate(cases):
+        if progress:
+            progress(index, len(cases), case)
+        times = time_train(case, rounds)
+        error = max_difference(case)
+        torch_ms = f"{times['torch'] * 1e3:9.2f}" if times["torch"] else f"{'-':>9}"
+        speedup = (f"{times['torch'] / times['fastnn']:7.2f}x" if times["torch"]
+                   else f"{'-':>8}")
+        diff = f"{error:9.1e}" if error is not None else f"{'-':>9}"
+        lines.append(f"{case.name:<30} {torch_ms} {times['fastnn'] * 1e3:10.2f} {speedup} "
+                     f"{diff}")
+    return "\n".join(lines)

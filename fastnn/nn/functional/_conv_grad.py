@@ -1,0 +1,240 @@
+"""Backward of conv1d/2d/3d and conv_transpose1d/2d/3d (issue #16).
+
+A convolution and its transpose are each other's input gradient, so both run on the
+forward machinery: the input gradient of a convolution is a transposed convolution of the
+output gradient by the same weight (`_conv_transpose_run`: one ordinary convolution per
+output phase), and the input gradient of a transposed convolution is an ordinary
+convolution (`_conv`'s variants, chosen by its rule). The weight gradient of both is one
+reduction over batch and output positions (`weight_grad`): an im2col of several samples
+at a time and Numba's GEMM (kernels/gemm.py) per group where the groups have channels
+enough, else the direct kernel (kernels/conv_grad.py: depthwise and small groups). The
+bias gradient sums the output gradient over batch and positions.
+
+Everything runs on 5-D NCDHW arrays and 3-tuples (1-D and 2-D with singleton leading
+spatial dimensions), as the forward does; ctx.needs says which gradients to compute.
+"""
+import math
+
+import numpy as np
+
+from ... import _registry
+from ..._alloc import checked_empty
+from ..._array import thread_scratch
+from ..._registry import register_backward
+from ..._runtime import launch
+from ...kernels import conv_grad as _grad_kernels
+from ...kernels import gemm as _gemm
+from ...kernels import im2col as _im2col_kernels
+from . import _conv
+from . import _conv_transpose_run as _transpose_run
+
+# Elements of the im2col buffer of the GEMM path, at most (unless one sample needs more):
+# several samples' positions make the GEMM's reduction long enough to pay for its tiles
+# (a 14x14 plane alone is 196 positions), without a buffer the size of the batch.
+COLS_MAX = 1 << 22
+# The GEMM path needs this many output channels and (input channels x taps) per group;
+# below, the direct kernel's dot products per tap are faster than tiles mostly edge.
+GEMM_MIN_CHANNELS = 16
+
+
+def _five(shape, nd):
+    return tuple(shape[:2]) + (1,) * (3 - nd) + tuple(shape[2:])
+
+
+def _triple(values, one):
+    return (one,) * (3 - len(values)) + tuple(values)
+
+
+def input_grad(g, w, x_shape, stride, pad_before, dilation, groups):
+    """The input gradient of a convolution (5-D): the transposed convolution of the output
+    gradient `g` by its weight `w`, cropped or extended to the input's shape `x_shape`
+    (asymmetric 'same' padding, or input positions no output reads). A strided depthwise
+    one adds each output row into the input rows directly (kernels/conv_grad.py): its
+    phases would be many small convolutions (at stride 1 the one phase, on the depthwise
+    kernel, is faster)."""
+    gx = checked_empty(x_shape, g.dtype)
+    if not gx.size:
+        return gx
+    if not g.size or not w.size:
+        gx.fill(0)
+        return gx
+    if w.shape[1] == 1 and groups > 1 and stride != (1, 1, 1):
+        launch(_grad_kernels.input_grad_direct, g, w, gx, *stride, *pad_before, *dilation,
+               groups, work=g.size * math.prod(w.shape[2:]) // 2)
+        return gx
+    plan = _transpose_run.plan(g.shape, w.shape, x_shape, stride, pad_before, dilation,
+                               groups)
+    _transpose_run.run(g, w, None, gx, plan)
+    return gx
+
+
+def convolution(x, w, out_shape, stride, padding, dilation, groups):
+    """The convolution (5-D) of `x` by `w` with symmetric `padding` whose output has the
+    shape `out_shape`: the input gradient of a transposed convolution, whose
+    output_padding may leave trailing positions that no output reads (dropped here) or
+    that the convolution pads."""
+    out = checked_empty(out_shape, x.dtype)
+    if not out.size:
+        return out
+    if not x.size or not w.size:
+        out.fill(0)
+        return out
+    pad_after = []
+    for i in range(3):
+        reach = dilation[i] * (w.shape[2 + i] - 1) + 1
+        needed = (out_shape[2 + i] - 1) * stride[i] + reach - x.shape[2 + i] - padding[i]
+        if needed < 0:
+            x = x[(slice(None),) * (2 + i) + (slice(0, x.shape[2 + i] + needed),)]
+        pad_after.append(max(needed, 0))
+    # along a dimension with one output position the stride is never taken (`_conv._plan`)
+    stride = tuple(1 if o == 1 else s for o, s in zip(out_shape[2:], stride))
+    args = (_conv._ready(x), w, None, out, stride, tuple(padding), tuple(pad_after),
+            tuple(dilation), groups)
+    _registry.OPS["conv3d"].variants[_conv._rule(*args)].run(*args)
+    return out
+
+
+def weight_grad(x, g, w_shape, stride, pad_before, dilation, groups):
+    """The weight gradient (5-D, shape `w_shape`) of the convolution of `x` whose output
+    gradient is `g`, by `stride`, `pad_before`, `dilation` (3-tuples) and `groups`."""
+    gw = checked_empty(w_shape, x.dtype)
+    if not gw.size:
+        return gw
+    if not g.size or not x.size:
+        gw.fill(0)
+        return gw
+    k, cg = w_shape[:2]
+    taps = math.prod(w_shape[2:])
+    if k // groups >= GEMM_MIN_CHANNELS and cg * taps >= GEMM_MIN_CHANNELS:
+        _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups)
+    else:
+        launch(_grad_kernels.weight_grad_direct, x, g, gw, *stride, *pad_before, *dilation,
+               groups, work=g.size * cg * taps // 2)
+    return gw
+
+
+def _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups):
+    """gw[group] = g[group rows] @ cols[group rows].T summed over chunks of samples, with
+    cols the im2col of a chunk (kernels/im2col.py), g's rows the chunk's positions."""
+    n, c = x.shape[:2]
+    k, cg = gw.shape[:2]
+    kernel = gw.shape[2:]
+    out_spatial = g.shape[2:]
+    positions = math.prod(out_spatial)
+    rows = c * math.prod(kernel)
+    plain = (kernel == (1, 1, 1) and stride == (1, 1, 1) and not any(pad_before)
+             and x.shape[2:] == out_spatial)
+    chunk = 1 if plain else max(1, min(n, COLS_MAX // (rows * positions)))
+    kg, width = k // groups, gw[0].size
+    flat = gw.reshape(groups, kg, width)
+    partial = None
+    zero_bias = np.zeros(1, x.dtype)
+    for n0 in range(0, n, chunk):
+        samples = min(chunk, n - n0)
+        if plain:
+            cols = x[n0].reshape(c, positions)
+            a = g[n0].reshape(k, positions)
+        else:
+            cols = thread_scratch("conv grad cols", rows * samples * positions,
+                                  x.dtype).reshape(rows, samples * positions)
+            launch(_im2col_kernels.im2col3d, x, n0, cols, *kernel, *out_spatial, *stride,
+                   *pad_before, *dilation, work=cols.size)
+            a = g[n0:n0 + samples].reshape(samples, k, positions)
+            a = np.ascontiguousarray(a.transpose(1, 0, 2)).reshape(k, samples * positions)
+        for grp in range(groups):
+            first = n0 == 0
+            if first:
+                target = flat[grp]
+            else:
+                if partial is None:
+                    partial = np.empty((kg, width), x.dtype)
+                target = partial
+            launch(_gemm.gemm_nt, a[grp * kg:(grp + 1) * kg],
+                   cols[grp * width:(grp + 1) * width], zero_bias, False, target,
+                   work=kg * width * a.shape[1] // 2)
+            if not first:
+                np.add(flat[grp], partial, out=flat[grp])
+
+
+def bias_grad(g, shape, dtype):
+    """The bias gradient: `g` (5-D) summed over batch and positions (zeros when the output
+    has no channels: torch's quirk for an input without channels)."""
+    n, k = g.shape[:2]
+    if k != shape[0]:
+        return np.zeros(shape, dtype)
+    return g.reshape(n, k, math.prod(g.shape[2:])).sum(axis=2).sum(axis=0).astype(
+        dtype, copy=False)
+
+
+def _unpack(ctx, grad, nd, name):
+    if len(ctx.inputs) > 3 or "activation" in ctx.attrs:
+        raise RuntimeError(f"the derivative for '{name}' with a fused epilogue is not "
+                           f"implemented.")
+    x, w = ctx.inputs[0], ctx.inputs[1]
+    batched = len(ctx.shapes[0]) == nd + 2
+    if not batched:
+        x, grad = x[None], grad[None]
+    x5 = _conv._ready(x).reshape(_five(x.shape, nd))
+    w5 = _conv._ready(w).reshape(_five(w.shape, nd))
+    g5 = _conv._ready(grad).reshape(_five(grad.shape, nd))
+    attrs = ctx.attrs
+    geometry = (_triple(attrs.stride, 1), _triple(attrs.padding, 0),
+                _triple(attrs.dilation, 1), attrs.groups)
+    return x5, w5, g5, geometry, batched
+
+
+def _finish(ctx, gx, gw, gb):
+    """Shapes and dtypes of the inputs: the caller's unbatched shape, a 1-D/2-D shape."""
+    if gx is not None:
+        gx = gx.reshape(ctx.shapes[0]).astype(ctx.dtypes[0], copy=False)
+    if gw is not None:
+        gw = gw.reshape(ctx.shapes[1]).astype(ctx.dtypes[1], copy=False)
+    return gx, gw, gb
+
+
+def conv_backward(nd):
+    """The backward of `conv{nd}d`: (input, weight, bias) gradients, None where not
+    needed."""
+    name = f"conv{nd}d"
+
+    def backward(ctx, grad):
+        x5, w5, g5, (stride, padding, dilation, groups), _ = _unpack(ctx, grad, nd, name)
+        need_x, need_w, need_b = ctx.needs[:3]
+        gx = gw = gb = None
+        if need_x:
+            gx = input_grad(g5, w5, x5.shape, stride, padding, dilation, groups)
+        if need_w:
+            gw = weight_grad(x5, g5, w5.shape, stride, padding, dilation, groups)
+        if need_b:
+            gb = bias_grad(g5, ctx.shapes[2], ctx.dtypes[2])
+        return _finish(ctx, gx, gw, gb)
+
+    backward.__name__ = backward.__qualname__ = f"{name}_backward"
+    return backward
+
+
+def conv_transpose_backward(nd):
+    """The backward of `conv_transpose{nd}d`: the input gradient is the convolution of the
+    output gradient, the weight gradient that of the convolution from the output gradient
+    to the input (the roles of input and output gradient swapped)."""
+    name = f"conv_transpose{nd}d"
+
+    def backward(ctx, grad):
+        x5, w5, g5, (stride, padding, dilation, groups), _ = _unpack(ctx, grad, nd, name)
+        need_x, need_w, need_b = ctx.needs[:3]
+        gx = gw = gb = None
+        if need_x:
+            gx = convolution(g5, w5, x5.shape, stride, padding, dilation, groups)
+        if need_w:
+            gw = weight_grad(g5, x5, w5.shape, stride, padding, dilation, groups)
+        if need_b:
+            gb = bias_grad(g5, ctx.shapes[2], ctx.dtypes[2])
+        return _finish(ctx, gx, gw, gb)
+
+    backward.__name__ = backward.__qualname__ = f"{name}_backward"
+    return backward
+
+
+for _nd in (1, 2, 3):
+    register_backward(f"conv{_nd}d", conv_backward(_nd), saves=(0, 1))
+    register_backward(f"conv_transpose{_nd}d", conv_transpose_backward(_nd), saves=(0, 1))

@@ -1,0 +1,185 @@
+"""Backward of conv1d/2d/3d and conv_transpose1d/2d/3d (fastnn/nn/functional/_conv_grad.py)
+against torch: seeded random sweeps over every argument (small shapes), the paths the
+catalogue's samples do not reach (the GEMM weight gradient over several chunks of samples,
+the plain 1x1 one, the strided depthwise kernels, float32), zero-size edges, ctx.needs,
+and a torch-free check against central differences."""
+import warnings
+
+import numpy as np
+import pytest
+
+import fastnn
+import fastnn.nn.functional as F
+from fastnn.nn.functional import _conv_grad
+from gradcheck import compare_with_torch, numerical_check
+
+
+def _conv_call(nd, **kwargs):
+    def call(lib, x, w, b):
+        fn = getattr(F if lib is fastnn else lib.nn.functional, f"conv{nd}d")
+        return fn(x, w, b, **kwargs)
+    return call
+
+
+def _transpose_call(nd, **kwargs):
+    def call(lib, x, w, b):
+        fn = getattr(F if lib is fastnn else lib.nn.functional, f"conv_transpose{nd}d")
+        return fn(x, w, b, **kwargs)
+    return call
+
+
+def _arrays(rng, x_shape, w_shape, bias, dtype=np.float64):
+    b_len = w_shape[0] if bias is True else bias
+    return [rng.standard_normal(x_shape).astype(dtype),
+            rng.standard_normal(w_shape).astype(dtype),
+            None if not bias else rng.standard_normal(b_len).astype(dtype)]
+
+
+def _random_conv(seed):
+    """(nd, x shape, w shape, bias, kwargs, grad_mask) of a random valid convolution."""
+    rng = np.random.default_rng(seed)
+    nd = int(rng.integers(1, 4))
+    kind = rng.choice(["dense", "grouped", "depthwise"])
+    groups = {"dense": 1, "grouped": 2, "depthwise": int(rng.integers(2, 4))}[kind]
+    cg = 1 if kind == "depthwise" else int(rng.integers(1, 3))
+    k = groups * (int(rng.integers(1, 3)) if kind != "dense" else int(rng.integers(1, 4)))
+    kernel = tuple(int(v) for v in rng.integers(1, 4, nd))
+    dilation = tuple(int(v) for v in rng.integers(1, 3, nd))
+    padding_kind = rng.choice(["int", "same", "valid"])
+    if padding_kind == "same":
+        stride, padding = 1, "same"
+    else:
+        stride = tuple(int(v) for v in rng.integers(1, 5, nd))   # stride > kernel too
+        padding = "valid" if padding_kind == "valid" else tuple(
+            int(v) for v in rng.integers(0, 3, nd))
+    reach = [d * (kk - 1) + 1 for d, kk in zip(dilation, kernel)]
+    spatial = tuple(r + int(rng.integers(0, 5)) for r in reach)
+    batch = () if rng.random() < 0.25 else (int(rng.integers(1, 3)),)
+    x_shape = batch + (groups * cg,) + spatial
+    w_shape = (k, cg) + kernel
+    mask = [True, True, True] if rng.random() < 0.6 else [bool(v) for v in rng.integers(0, 2, 3)]
+    kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    return nd, x_shape, w_shape, bool(rng.random() < 0.6), kwargs, mask
+
+
+def _random_transpose(seed):
+    rng = np.random.default_rng(seed)
+    nd = int(rng.integers(1, 4))
+    groups = int(rng.integers(1, 4))
+    c_in = groups * int(rng.integers(1, 3))
+    c_out_g = int(rng.integers(1, 3))
+    kernel = tuple(int(v) for v in rng.integers(1, 4, nd))
+    stride = tuple(int(v) for v in rng.integers(1, 4, nd))
+    dilation = tuple(int(v) for v in rng.integers(1, 3, nd))
+    output_padding = tuple(int(rng.integers(0, max(s, d))) for s, d in zip(stride, dilation))
+    padding = tuple(int(rng.integers(0, (d * (kk - 1)) // 2 + 1))
+                    for d, kk in zip(dilation, kernel))
+    spatial = tuple(int(v) for v in rng.integers(1, 5, nd))
+    batch = () if rng.random() < 0.25 else (int(rng.integers(1, 3)),)
+    kwargs = dict(stride=stride, padding=padding, output_padding=output_padding,
+                  groups=groups, dilation=dilation)
+    return (nd, batch + (c_in,) + spatial, (c_in, c_out_g) + kernel,
+            c_out_g * groups if rng.random() < 0.6 else 0, kwargs)
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_conv_random_arguments_match_torch(seed, torch):
+    nd, x_shape, w_shape, bias, kwargs, mask = _random_conv(seed)
+    arrays = _arrays(np.random.default_rng(seed), x_shape, w_shape, bias)
+    with warnings.catch_warnings():   # torch's note on 'same' with even kernels
+        warnings.simplefilter("ignore", UserWarning)
+        checked = compare_with_torch(_conv_call(nd, **kwargs), arrays, torch, grad_mask=mask)
+    assert checked == sum(m for m, a in zip(mask, arrays) if a is not None)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_conv_transpose_random_arguments_match_torch(seed, torch):
+    nd, x_shape, w_shape, bias, kwargs = _random_transpose(seed)
+    arrays = _arrays(np.random.default_rng(seed), x_shape, w_shape, bias)
+    checked = compare_with_torch(_transpose_call(nd, **kwargs), arrays, torch)
+    assert checked == 2 + bool(bias)
+
+
+@pytest.mark.parametrize("x_shape, w_shape, kwargs", [
+    ((3, 16, 6, 7), (32, 16, 3, 3), dict(padding=1)),                 # GEMM, dense
+    ((3, 32, 5, 5), (32, 16, 3, 2), dict(stride=2, groups=2)),        # GEMM per group
+    ((3, 16, 4, 5), (24, 16, 1, 1), {}),                              # plain 1x1
+    ((2, 16, 9, 8), (16, 16, 3, 2), dict(stride=(2, 3), padding=(1, 2), dilation=(2, 1))),
+    ((2, 6, 9, 8), (12, 1, 3, 3), dict(stride=2, padding=1, groups=6)),   # strided depthwise
+])
+def test_gemm_chunks_and_direct_paths_match_torch(x_shape, w_shape, kwargs, torch,
+                                                  monkeypatch):
+    # a small im2col buffer makes the GEMM path accumulate over several chunks of samples
+    monkeypatch.setattr(_conv_grad, "COLS_MAX", 1)
+    arrays = _arrays(np.random.default_rng(1), x_shape, w_shape, True)
+    assert compare_with_torch(_conv_call(2, **kwargs), arrays, torch) == 3
+
+
+@pytest.mark.parametrize("nd, x_shape, w_shape, kwargs", [
+    (2, (2, 16, 8, 8), (32, 16, 3, 3), dict(padding=1)),
+    (2, (2, 8, 9, 9), (8, 1, 3, 3), dict(stride=2, padding=1, groups=8)),
+    (2, (2, 8, 9, 9), (8, 1, 3, 3), dict(padding=1, groups=8)),
+    (1, (2, 4, 12), (6, 4, 4), dict(padding="same")),
+])
+def test_conv_float32_matches_torch(nd, x_shape, w_shape, kwargs, torch):
+    arrays = _arrays(np.random.default_rng(2), x_shape, w_shape, True, np.float32)
+    assert compare_with_torch(_conv_call(nd, **kwargs), arrays, torch) == 3
+
+
+def test_conv_transpose_float32_matches_torch(torch):
+    arrays = _arrays(np.random.default_rng(3), (2, 16, 5, 6), (16, 8, 3, 3), 8, np.float32)
+    call = _transpose_call(2, stride=2, padding=1, output_padding=1)
+    assert compare_with_torch(call, arrays, torch) == 3
+
+
+@pytest.mark.parametrize("transposed, x_shape, w_shape, bias", [
+    (False, (0, 3, 5, 5), (4, 3, 3, 3), 4),      # empty batch
+    (False, (2, 0, 5, 5), (4, 0, 3, 3), 4),      # zero input channels (torch's quirk)
+    (True, (0, 4, 5, 5), (4, 3, 3, 3), 3),
+])
+def test_zero_size_matches_torch(transposed, x_shape, w_shape, bias, torch):
+    arrays = _arrays(np.random.default_rng(4), x_shape, w_shape, bias)
+    call = (_transpose_call if transposed else _conv_call)(2)
+    assert compare_with_torch(call, arrays, torch) >= 1
+
+
+def test_module_parameters_get_torch_gradients(torch):
+    rng = np.random.default_rng(5)
+    conv = fastnn.nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2)
+    ref = torch.nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2).double()
+    conv.double()
+    with torch.no_grad():
+        ref.weight.copy_(torch.from_numpy(np.asarray(conv.weight)))
+        ref.bias.copy_(torch.from_numpy(np.asarray(conv.bias)))
+    x = rng.standard_normal((2, 4, 7, 7))
+    (conv(fastnn.tensor(x)) ** 2).sum().backward()
+    (ref(torch.from_numpy(x)) ** 2).sum().backward()
+    np.testing.assert_allclose(conv.weight.grad, ref.weight.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(conv.bias.grad, ref.bias.grad.numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_only_needed_gradients_are_computed(transposed, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("computed a gradient nobody needs")
+    needless = "convolution" if transposed else "input_grad"
+    monkeypatch.setattr(_conv_grad, needless, refuse)
+    rng = np.random.default_rng(6)
+    x = fastnn.tensor(rng.standard_normal((1, 2, 5, 5)))
+    w = fastnn.tensor(rng.standard_normal((2, 2, 3, 3)), requires_grad=True)
+    y = (F.conv_transpose2d if transposed else F.conv2d)(x, w)
+    y.sum().backward()
+    assert x.grad is None and w.grad is not None
+
+
+@pytest.mark.parametrize("transposed, nd, x_shape, w_shape, kwargs", [
+    (False, 2, (1, 2, 5, 4), (2, 1, 2, 3), dict(stride=(2, 1), padding=(1, 0), groups=2)),
+    (False, 1, (2, 5), (3, 2, 2), dict(padding="same", dilation=1)),
+    (True, 2, (1, 2, 3, 3), (2, 2, 2, 3), dict(stride=2, padding=1, output_padding=1)),
+    (True, 3, (1, 2, 2, 2, 2), (2, 1, 2, 1, 2), dict(stride=(2, 1, 1), groups=2)),
+])
+def test_gradients_match_central_differences(transposed, nd, x_shape, w_shape, kwargs):
+    bias = w_shape[1] * kwargs.get("groups", 1) if transposed else w_shape[0]
+    arrays = _arrays(np.random.default_rng(7), x_shape, w_shape, bias)
+    call = (_transpose_call if transposed else _conv_call)(nd, **kwargs)
+    assert numerical_check(call, arrays) == 3
