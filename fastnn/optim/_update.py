@@ -1,5 +1,5 @@
-"""What every optimizer's step shares: the batches one kernel call updates, flat kernel
-views of parameters and state as typed lists, the gradient as the kernel reads it, fresh
+"""What every optimizer's step shares: the batches one kernel call updates, the addresses
+of flat kernel views of parameters and state, the gradient as the kernel reads it, fresh
 state buffers, the step counter."""
 import numpy as np
 
@@ -10,17 +10,20 @@ from .optimizer import scalar_dtype
 
 
 class FlatViews:
-    """Flat C-contiguous native-order views of arrays the kernel updates in place, as typed
-    lists; an array that is not one already is updated through a copy written back by
-    :meth:`write_back`.
+    """The data addresses (an int64 array, as the kernels take them) of flat C-contiguous
+    native-order views of arrays the kernel updates in place; an array that is not one
+    already is updated through a copy written back by :meth:`write_back`. The object keeps
+    every array it gave an address of alive: hold it until the kernel has run.
 
-    Building a typed list costs microseconds per array, more than a small parameter's
-    update, so a list whose arrays are all their own views is kept in `cache` under `key`
-    and its role, and reused while the same array objects come again (parameters and their
-    state persist between steps; the kept tuple holds them, so no identity is reused)."""
+    Taking an address costs about a microsecond per array, more than a small parameter's
+    update, so the addresses of arrays that are all their own views are kept in `cache`
+    under `key` and their role, and reused while the same array objects come again
+    (parameters and their state persist between steps; the kept tuple holds them, so no
+    identity is reused)."""
 
     def __init__(self, cache=None, key=()):
         self._copies = []
+        self._alive = []
         self._cache = cache
         self._key = key
 
@@ -33,37 +36,46 @@ class FlatViews:
         return copy.reshape(-1)
 
     def state(self, states, name):
-        """The typed list of every parameter's state `name`."""
+        """The addresses of every parameter's state `name`."""
         return self([state[name] for state in states], name)
 
     def __call__(self, arrays, role=None):
         if role is None or self._cache is None:
-            return typed_list([self.flat(a) for a in arrays])
+            return self._addresses(arrays)
         key = self._key + (role,)
         kept = self._cache.get(key)
         if kept is not None and len(kept[0]) == len(arrays) and all(
                 a is b for a, b in zip(kept[0], arrays)):
             return kept[1]
         copies = len(self._copies)
-        flat = typed_list([self.flat(a) for a in arrays])
+        found = self._addresses(arrays)
         if len(self._copies) == copies:           # all views: valid while the arrays live
-            self._cache[key] = (tuple(arrays), flat)
-        return flat
+            self._cache[key] = (tuple(arrays), found)
+        return found
+
+    def _addresses(self, arrays):
+        flat = [self.flat(a) for a in arrays]
+        self._alive.append(flat)
+        return addresses(flat)
 
     def write_back(self):
         for plain, copy in self._copies:
             plain[...] = copy
 
 
-def kept_lists(optimizer):
-    """The optimizer's cache of typed lists for :class:`FlatViews` (not in its state)."""
-    return optimizer.__dict__.setdefault("_kept_lists", {})
+def kept_addresses(optimizer):
+    """The optimizer's cache of addresses for :class:`FlatViews` (not in its state)."""
+    return optimizer.__dict__.setdefault("_kept_addresses", {})
 
 
-def typed_list(arrays):
-    """`arrays` (flat, of one dtype) as the numba typed list a kernel takes."""
-    from numba.typed import List       # here: importing it costs fastnn's import time
-    return List(arrays)
+def addresses(arrays):
+    """The data addresses of `arrays` (flat, contiguous, of one dtype), as the kernels take
+    them; the caller keeps the arrays alive while a kernel uses them."""
+    return np.array([a.__array_interface__["data"][0] for a in arrays], dtype=np.int64)
+
+
+def sizes(arrays):
+    return np.array([a.size for a in arrays], dtype=np.int64)
 
 
 def closure_loss(closure):

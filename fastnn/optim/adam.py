@@ -3,8 +3,8 @@ import numpy as np
 
 from .._array import wrap
 from ..kernels import optim as _kernels
-from ._update import (FlatViews, advance_step, batches, cast, closure_loss, kept_lists,
-                      new_step, run, typed_list, zeros_like)
+from ._update import (FlatViews, addresses, advance_step, batches, cast, closure_loss,
+                      kept_addresses, new_step, run, sizes, zeros_like)
 from .optimizer import Optimizer, scalar_dtype
 
 __all__ = ["Adam", "AdamW"]
@@ -90,13 +90,14 @@ class Adam(Optimizer):
                     bias_correction2 = 1 - beta2 ** step
                     step_size_neg[k] = -(lr / bias_correction1)
                     bias_correction2_sqrt[k] = bias_correction2 ** 0.5
-                views = FlatViews(kept_lists(self), (group_index, batch))
+                views = FlatViews(kept_addresses(self), (group_index, batch))
                 flat_params = views(params, "params")
                 weight1 = cast(dtype, 1 - beta1)
-                run(_kernels.adam, views, flat_params, typed_list(grads),
+                run(_kernels.adam, views, flat_params, addresses(grads),
                     views.state(states, "exp_avg"),
                     views.state(states, "exp_avg_sq"),
                     views.state(states, "max_exp_avg_sq") if amsgrad else flat_params,
+                    sizes(grads),
                     step_size_neg, bias_correction2_sqrt, cast(dtype, beta2), weight1,
                     weight1 - cast(dtype, 1), bool(abs(weight1) < 0.5),
                     cast(dtype, 1 - beta2), cast(dtype, group["eps"]),

@@ -2,8 +2,8 @@
 import numpy as np
 
 from ..kernels import optim as _kernels
-from ._update import (FlatViews, advance_step, batches, cast, closure_loss, kept_lists,
-                      new_step, run, typed_list, zeros_like)
+from ._update import (FlatViews, addresses, advance_step, batches, cast, closure_loss,
+                      kept_addresses, new_step, run, sizes, zeros_like)
 from .adam import _steps_as_tensors
 from .optimizer import Optimizer
 
@@ -77,14 +77,14 @@ class RMSprop(Optimizer):
                         if centered:
                             state["grad_avg"] = zeros_like(p)
                     advance_step(state)
-                views = FlatViews(kept_lists(self), (group_index, batch))
+                views = FlatViews(kept_addresses(self), (group_index, batch))
                 flat_params = views(params, "params")
                 weight = cast(dtype, 1 - alpha)
-                run(_kernels.rmsprop, views, flat_params, typed_list(grads),
+                run(_kernels.rmsprop, views, flat_params, addresses(grads),
                     views.state(states, "square_avg"),
                     views.state(states, "grad_avg") if centered else flat_params,
                     views.state(states, "momentum_buffer") if momentum > 0
-                    else flat_params,
+                    else flat_params, sizes(grads),
                     cast(dtype, -group["lr"]), cast(dtype, alpha), weight,
                     weight - cast(dtype, 1), bool(abs(weight) < 0.5),
                     cast(dtype, group["eps"]), cast(dtype, group["weight_decay"]),

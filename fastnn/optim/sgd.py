@@ -2,8 +2,8 @@
 import numpy as np
 
 from ..kernels import optim as _kernels
-from ._update import (FlatViews, batches, cast, closure_loss, kept_lists, run, typed_list,
-                      zeros_like)
+from ._update import (FlatViews, addresses, batches, cast, closure_loss, kept_addresses, run,
+                      sizes, zeros_like)
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -60,7 +60,7 @@ class SGD(Optimizer):
             in_state = self.state if momentum != 0 else None
             for batch, (params, grads) in enumerate(batches(group["params"], in_state)):
                 dtype = grads[0].dtype
-                views = FlatViews(kept_lists(self), (group_index, batch))
+                views = FlatViews(kept_addresses(self), (group_index, batch))
                 flat_params = views(params, "params")
                 if momentum != 0:
                     states = [self.state[p] for p in params]
@@ -72,8 +72,9 @@ class SGD(Optimizer):
                 else:
                     first_step = np.zeros(len(params), dtype=bool)
                     flat_bufs = flat_params                       # never read
-                run(_kernels.sgd, views, flat_params, typed_list(grads), flat_bufs, first_step,
-                    cast(dtype, -group["lr"]), cast(dtype, group["weight_decay"]),
+                run(_kernels.sgd, views, flat_params, addresses(grads), flat_bufs,
+                    sizes(grads), first_step, cast(dtype, -group["lr"]),
+                    cast(dtype, group["weight_decay"]),
                     cast(dtype, momentum), cast(dtype, 1 - group["dampening"]),
                     bool(group["nesterov"]), bool(group["maximize"]),
                     work=sum(g.size for g in grads))

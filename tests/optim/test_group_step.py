@@ -113,7 +113,7 @@ def test_one_compilation_per_dtype(rng):
 
 @pytest.mark.parametrize("name, options", OPTIONS)
 def test_replaced_state_is_used_by_the_next_step(torch, rng, name, options):
-    # the kernels' lists of state arrays are kept between steps: a loaded state must
+    # the addresses of the state arrays are kept between steps: a loaded state must
     # replace them
     arrays = [rng.standard_normal(s).astype(np.float64) for s in [(3, 2), (4,)]]
     params, tparams = _twins(torch, arrays)
