@@ -18,7 +18,7 @@ import numpy as np
 
 import fastnn
 import fastnn.nn.functional as F
-from fastnn import _bench_models, _peakmem, backends
+from fastnn import _bench_backward, _bench_models, _peakmem, backends
 from fastnn._demo import positive_int
 from fastnn.nn._frozen import freeze
 
@@ -540,6 +540,20 @@ CASES += [
          _optimizer("RMSprop", _resnet18_shapes(), _FOREACH, centered=True, momentum=0.9),
          None),
 ]
+
+# Backward of the activations, softmax and cross entropy (issue #16): `_bench_backward`.
+FAMILIES["activation_backward"] = "activation_backward"
+
+
+def _backward_workload(make):
+    def workload(dtype):
+        ours, theirs, work = make(dtype)
+        return Workload(None, (ours,), {}, theirs, work)
+    return workload
+
+
+CASES += [Case("activation_backward", label, _backward_workload(make), "GB/s", smoke=smoke)
+          for label, make, smoke in _bench_backward.ACTIVATION_CASES]
 
 
 def find_case(label):

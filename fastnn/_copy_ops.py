@@ -17,7 +17,8 @@ from ._args import (_is_dtype_like, _is_int, check_broadcast_into, int_arg, torc
 from ._array import as_array
 from ._dtypes import as_dtype, promote
 from ._reductions import repeat_into, repeat_sizes
-from ._registry import Attrs, NO_ATTRS, register_single
+from . import _select_grad
+from ._registry import Attrs, NO_ATTRS, register_backward, register_single
 from ._sampling import normal_fill, uniform_fill
 from ._shape_ops import no_meta, register_method
 from ._torch_types import check_device, device as _Device
@@ -209,15 +210,17 @@ def _masked_fill_normalize(input, mask, value):
     if mask.dtype != np.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with "
                            f"dtype {_C_TYPE_NAMES.get(mask.dtype.name, mask.dtype.name)}")
+    tensor = None
     if isinstance(value, np.ndarray):
         if value.ndim:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, "
                                f"but got tensor with {value.ndim} dimension(s).")
-        value = value[()]
+        tensor, value = _plain(value), value[()]
     elif not isinstance(value, (bool, int, float, complex, np.generic)):
         raise TypeError(f"masked_fill() received an invalid combination of arguments - got "
                         f"(Tensor, {torch_typename(value)})")
-    return (input, _plain(mask)), Attrs(value=value)
+    # a value tensor stays an input: its gradient is the sum of the filled positions'
+    return (input, _plain(mask), tensor), Attrs(value=value)
 
 
 def _masked_fill_inplace_normalize(input, mask, value):
@@ -227,7 +230,7 @@ def _masked_fill_inplace_normalize(input, mask, value):
 
 
 def _mask_arrays(input, mask, value):
-    return input, _plain(mask)
+    return input, _plain(mask), _plain(value) if isinstance(value, np.ndarray) else None
 
 
 def _masked_fill_meta(inputs, attrs):
@@ -355,6 +358,8 @@ register_single("masked_fill", _masked_fill_normalize, _masked_fill_meta, _maske
                 arrays=_mask_arrays)
 register_single("masked_fill_", _masked_fill_inplace_normalize, no_meta,
                 _masked_fill_inplace_run, arrays=_mask_arrays)
+for _name in ("masked_fill", "masked_fill_"):
+    register_backward(_name, *_select_grad.BACKWARDS[_name])
 register_method("repeat", _repeat_normalize, _repeat_run, meta=_repeat_meta)
 # the tensors come in a list: such a call is never memoised (`call_key` keys no list of
 # arrays), its checks run every time

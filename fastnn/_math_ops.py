@@ -9,7 +9,8 @@ ufunc rules as it runs (its metadata is None); where's is computed beforehand.
 import numpy as np
 
 from ._args import number_arg, torch_type_name
-from ._registry import Attrs, register_single
+from . import _select_grad
+from ._registry import Attrs, register_backward, register_single
 from ._ufunc_rules import result_type
 
 __all__ = []
@@ -111,3 +112,5 @@ def _where_run(inputs, attrs, out):
 
 register_single("clamp", _clamp_normalize, _clamp_meta, _clamp_run, arrays=_clamp_arrays)
 register_single("where", _where_normalize, _where_meta, _where_run)
+for _name in ("clamp", "where"):
+    register_backward(_name, *_select_grad.BACKWARDS[_name])

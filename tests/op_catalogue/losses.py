@@ -28,21 +28,17 @@ def _torch_with_classes(name):
 
 
 def _probabilities(fn):
-    """binary_cross_entropy of sigmoid(x), sigmoid(y): the sweeps draw unbounded floats."""
-    def sigmoid(a):
-        return (1 / (1 + np.exp(-np.asarray(a, np.float64)))).astype(np.asarray(a).dtype)
-
+    """binary_cross_entropy of sigmoid(x), sigmoid(y): the sweeps draw unbounded floats
+    (F.sigmoid: the gradient sweep differentiates through it)."""
     def call(x, y, *rest, **kwargs):
-        return fn(sigmoid(x), sigmoid(y), *rest, **kwargs)
+        return fn(F.sigmoid(x), F.sigmoid(y), *rest, **kwargs)
     return call
 
 
 def _torch_probabilities(torch):
     def call(x, y, *rest, **kwargs):
-        def sigmoid(a):
-            return torch.sigmoid(a.double()).to(a.dtype)
-        return torch.nn.functional.binary_cross_entropy(sigmoid(x), sigmoid(y), *rest,
-                                                        **kwargs)
+        return torch.nn.functional.binary_cross_entropy(torch.sigmoid(x), torch.sigmoid(y),
+                                                        *rest, **kwargs)
     return call
 
 

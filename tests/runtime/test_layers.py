@@ -34,6 +34,7 @@ def layer(module):
              "fastnn._view_ops": "array helpers", "fastnn.backends": "array helpers",
              "fastnn._shape_ops": "array helpers", "fastnn._copy_ops": "array helpers",
              "fastnn._reduction_ops": "array helpers", "fastnn._math_ops": "array helpers",
+             "fastnn._select_grad": "array helpers",
              "fastnn._creation": "creation", "fastnn._random_factories": "creation",
              "fastnn._functions": "functions"}
     return LAYERS.index(named.get(module, "package"))

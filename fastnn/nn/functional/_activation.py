@@ -25,8 +25,10 @@ from ..._args import _tensor_item, number_arg, torch_typename
 from ... import _registry
 from ..._dispatch import dispatch
 from ..._dtypes import as_dtype
+from ..._grad import is_grad_enabled
 from ..._registry import Attrs
 from .._utils import as_array, check_float, kernel_array
+from . import _activation_grad as _grad
 
 __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu",
@@ -138,6 +140,31 @@ def caller_input(input, *args, **kwargs):
     """The door's inputs of an element-wise op: the caller's own array object (so that an
     in-place call returns it), any other array-like as an ndarray."""
     return (input if isinstance(input, np.ndarray) else as_array(input),)
+
+
+def original_if_recorded(x, inplace):
+    """A copy of `x` before an in-place op writes it, when autograd will record the op
+    (grad mode on, `x` requires grad): torch saves that copy for the ops whose derivative
+    reads the input (silu, mish, hardswish, threshold). None otherwise."""
+    if inplace and getattr(x, "requires_grad", False) and is_grad_enabled():
+        return np.array(x)
+    return None
+
+
+def keeping_original(normalize, arrays, inplace_at=0):
+    """normalize and arrays of an op whose in-place backward needs the input's values
+    before the write: `original_if_recorded` becomes an extra last input. `inplace_at`:
+    the position of the `inplace` argument after the input."""
+    def normalized(input, *args, **kwargs):
+        inputs, attrs = normalize(input, *args, **kwargs)
+        return inputs + (original_if_recorded(inputs[0], attrs.inplace),), attrs
+
+    def arrays_of(input, *args, **kwargs):
+        inplace = kwargs.get("inplace", args[inplace_at] if len(args) > inplace_at else False)
+        x = arrays(input)[0]
+        return (x, original_if_recorded(x, inplace))
+    normalized.__name__ = normalize.__name__
+    return normalized, arrays_of
 
 
 def _elementwise_meta(inputs, attrs):
@@ -529,10 +556,17 @@ for _name, _normalize, _run in (
         ("tanh", _float_only, _via_numpy(np.tanh)),
         ("hardswish", _float_only, _hard_run(_k.hardswish)),
         ("hardsigmoid", _float_only, _hard_run(_k.hardsigmoid))):
-    _registry.register_single(_name, _normalize, _elementwise_meta, _run, arrays=caller_input)
+    _arrays = caller_input
+    if _name in ("silu", "hardswish"):      # their in-place backward reads the input
+        _normalize, _arrays = keeping_original(_normalize, caller_input)
+    _registry.register_single(_name, _normalize, _elementwise_meta, _run, arrays=_arrays)
 
 # never memoised: an implicit dim warns on every call, as torch's does
 for _name, _log in (("softmax", False), ("log_softmax", True)):
     _registry.register_single(
         _name, lambda *a, _name=_name, **k: _softmax_normalize(_name, *a, **k), _softmax_meta,
         _softmax_run(_log))
+
+for _name in ("relu", "relu6", "hardtanh", "leaky_relu", "elu", "gelu", "silu", "sigmoid",
+              "tanh", "hardswish", "hardsigmoid", "softmax", "log_softmax"):
+    _registry.register_backward(_name, *_grad.BACKWARDS[_name])

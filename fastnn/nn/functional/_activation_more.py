@@ -21,9 +21,10 @@ from ..._registry import Attrs
 from ..._runtime import launch
 from ...kernels import activation as _k
 from .._utils import as_array, check_float, kernel_array
+from . import _activation_grad as _grad
 from ._activation import (_check_writeable, _elementwise_meta, _implicit_softmax_dim, _overflow,
                           _softmax_normalize, _softmax_run, caller_input, float_array,
-                          float_scalar, run_kernel)
+                          float_scalar, keeping_original, run_kernel)
 
 __all__ = [
     "mish", "selu", "selu_", "celu", "celu_", "softplus", "logsigmoid", "softsign",
@@ -388,7 +389,11 @@ for _name, _normalize, _run in (
          _run_code(_k.SOFTPLUS, lambda attrs, t: (attrs.beta, attrs.threshold, t(0)))),
         ("logsigmoid", _logsigmoid, _run_code(_k.LOG_SIGMOID, _zeros)),
         ("threshold", _threshold, _run_threshold)):
-    _registry.register_single(_name, _normalize, _elementwise_meta, _run, arrays=caller_input)
+    _arrays = caller_input
+    if _name in ("mish", "threshold"):      # their in-place backward reads the input
+        _normalize, _arrays = keeping_original(_normalize, caller_input,
+                                               2 if _name == "threshold" else 0)
+    _registry.register_single(_name, _normalize, _elementwise_meta, _run, arrays=_arrays)
 
 def _bool_abs_error():
     return NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
@@ -410,3 +415,7 @@ for _name, _code, _error in (("softsign", _k.SOFTSIGN, _bool_abs_error),
 _registry.register_single("prelu", _prelu, _prelu_meta, _run_prelu, arrays=_prelu_arrays)
 # never memoised: an implicit dim warns on every call, as torch's does
 _registry.register_single("softmin", _softmin, _softmin_meta, _run_softmin)
+
+for _name in ("mish", "selu", "celu", "softplus", "logsigmoid", "softsign", "tanhshrink",
+              "threshold", "prelu", "softmin"):
+    _registry.register_backward(_name, *_grad.BACKWARDS[_name])

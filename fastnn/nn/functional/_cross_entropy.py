@@ -10,7 +10,7 @@ input's shape holds class probabilities. torch's rules, followed exactly:
   the classes, reduced by the same rule, to ``(1 - label_smoothing)`` times the nll loss;
 * with probabilities, 'mean' divides by N * d1 * ... whatever the weights.
 
-Forward only: the backward comes with autograd.
+The backward is `_loss_grad`'s.
 """
 import numpy as np
 
@@ -21,7 +21,9 @@ from ..._dtypes import promote
 from ..._registry import Attrs
 from ..._runtime import launch
 from ...kernels import loss as kernels
-from ._loss_args import check_reduction, is_float, loss_array, reduction_arg, type_name
+from ._loss_args import (check_reduction, is_float, loss_array, reduction_arg, refuse_grad,
+                         type_name)
+from ._loss_grad import BACKWARDS
 
 __all__ = ["cross_entropy", "nll_loss"]
 
@@ -129,7 +131,9 @@ def _nll(input, target, weight=None, size_average=None, ignore_index=-100, reduc
     ignore_index = int_arg(ignore_index, "nll_loss_nd", "ignore_index", 5)
     x, t = loss_array(input), loss_array(target)
     w = None if weight is None else loss_array(weight)
-    return _nll_normalize(x, t, w, ignore_index, reduction, 0.0, False)
+    inputs, attrs = _nll_normalize(x, t, w, ignore_index, reduction, 0.0, False)
+    refuse_grad("nll_loss_forward", "weight", weight)
+    return inputs, attrs
 
 
 def _cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
@@ -145,7 +149,10 @@ def _cross_entropy(input, target, weight=None, size_average=None, ignore_index=-
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing:g}")
     _float_input(x, "log_softmax_lastdim_kernel_impl")
-    return _nll_normalize(x, t, w, ignore_index, reduction, max(label_smoothing, 0.0), True)
+    inputs, attrs = _nll_normalize(x, t, w, ignore_index, reduction,
+                                   max(label_smoothing, 0.0), True)
+    refuse_grad("nll_loss_forward", "weight", weight)
+    return inputs, attrs
 
 
 def _soft_normalize(x, t, w, ignore_index, reduction, smoothing):
@@ -237,3 +244,5 @@ def _reduce(loss, reduction, count):
 # dtypes is safe, but the bounds check reads the targets' values, so never memoised
 _registry.register_single("cross_entropy", _cross_entropy, _meta, _run)
 _registry.register_single("nll_loss", _nll, _meta, _run)
+for _name in ("cross_entropy", "nll_loss"):
+    _registry.register_backward(_name, *BACKWARDS[_name])

@@ -4,8 +4,8 @@ huber_loss, binary_cross_entropy, binary_cross_entropy_with_logits, kl_div.
 One Numba kernel (`fastnn.kernels.loss.pointwise_loss`) computes each of them fused with
 its reduction. As in torch, input and target broadcast (with torch's warning when their
 sizes differ), mixed float dtypes promote, the legacy `size_average`/`reduce` pair maps to
-a reduction with torch's deprecation warning, and a mean over no element is NaN. Forward
-only: the backward comes with autograd.
+a reduction with torch's deprecation warning, and a mean over no element is NaN. The
+backward is `_loss_grad`'s.
 """
 import warnings
 
@@ -19,8 +19,9 @@ from ..._dispatch import dispatch
 from ...kernels import loss as kernels
 from ._loss_args import (WARNING_LEVEL, broadcast_pair, check_output_broadcast,
                          check_reduction, flat, invalid_mode, is_float, loss_array,
-                         promoted_float, reduction_arg, size_text, type_name,
+                         promoted_float, reduction_arg, refuse_grad, size_text, type_name,
                          warn_size_mismatch)
+from ._loss_grad import BACKWARDS
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "kl_div"]
@@ -183,6 +184,7 @@ def _bce(input, target, weight=None, size_average=None, reduce=None, reduction="
         ys = np.asarray(y, np.float64)
         if not ((ys >= 0) & (ys <= 1)).all():
             raise RuntimeError("all elements of target should be between 0 and 1")
+    refuse_grad("binary_cross_entropy", "weight", weight)
     dtype = x.dtype.newbyteorder("=")
     return (x, y, w, None), _attrs(kernels.BCE, reduction, x.shape, dtype)
 
@@ -220,6 +222,8 @@ def _bce_logits(input, target, weight=None, size_average=None, reduce=None,
     if y.dtype.kind in "iub" or dtype.kind != "f":
         raise RuntimeError(f"result type {type_name(np.empty(0, dtype))} can't be cast to the "
                            f"desired output type {type_name(y)}")
+    refuse_grad("binary_cross_entropy_with_logits", "weight", weight)
+    refuse_grad("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     return (x, y, w, pw), _attrs(kernels.BCE_LOGITS, reduction, x.shape, dtype)
 
 
@@ -306,3 +310,4 @@ for _name, _normalize in (("mse_loss", _mse), ("l1_loss", _l1),
                           ("kl_div", _kl_div)):
     # the size warnings fire on every call, as torch's: never memoised
     _registry.register_single(_name, _normalize, _meta, _run)
+    _registry.register_backward(_name, *BACKWARDS[_name])

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..._args import torch_type_name
 from ..._dtypes import promote
+from ..._grad import is_grad_enabled
 from .._utils import as_array
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -117,3 +118,11 @@ def flat(arr, shape, dtype):
     if arr.shape != tuple(shape):
         arr = np.broadcast_to(arr, shape)
     return np.ascontiguousarray(arr, dtype=dtype).reshape(-1)
+
+
+def refuse_grad(function, argument, value):
+    """torch's refusal, when autograd would record the call, of a tensor that requires
+    grad as an argument the function is not differentiable in."""
+    if getattr(value, "requires_grad", False) and is_grad_enabled():
+        raise RuntimeError(f"The function '{function}' is not differentiable with respect to "
+                           f"argument '{argument}'. This input cannot have requires_grad True.")
