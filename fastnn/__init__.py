@@ -6,7 +6,7 @@ from .tensor import Tensor, Size, device
 # the door and the ops of Tensor's methods, before anything calls one of them
 from . import _dispatch, _shape_ops, _copy_ops, _reduction_ops, _math_ops  # noqa: F401
 from . import (_select_ops, _scatter_ops, _norm_ops, _compare_ops,  # noqa: F401
-               _linalg_ops)
+               _linalg_ops, _index_put_ops)
 from ._random import (Generator, default_generator, manual_seed, initial_seed, seed,
                       set_rng_state)
 from ._grad import (no_grad, enable_grad, set_grad_enabled, inference_mode,
@@ -22,6 +22,8 @@ from . import nn
 from . import optim
 from . import autograd
 from . import _arith_backward, _tensor_backward  # noqa: F401  (backward of Tensor ops)
+from . import _ufunc_backward, _reduction_backward, _select_backward  # noqa: F401
+from . import _linalg_grad, _attention_grad  # noqa: F401  (linear, bmm, einsum, attention)
 from ._functions import (
     relu, relu_, sigmoid, tanh, softmax, log_softmax, exp, abs, pow, clamp, clip, where,
     matmul, mm, max, min, maximum, minimum, argmax, argmin, sum, mean, prod, std, var, any,

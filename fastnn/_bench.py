@@ -556,6 +556,13 @@ CASES += [Case("activation_backward", label, _backward_workload(make), "GB/s", s
           for label, make, smoke in _bench_backward.ACTIVATION_CASES]
 
 
+# Backward of batch norm, layer norm and linear (#16): `_bench_norm_backward`.
+from ._bench_norm_backward import backward_cases  # noqa: E402  (it needs nothing of this one)
+
+FAMILIES.update({"norm_backward": "norm_backward"})
+CASES += backward_cases(Case, Workload)
+
+
 def find_case(label):
     """The case whose `label` ("group name") is `label`."""
     for case in CASES:

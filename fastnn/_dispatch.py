@@ -448,7 +448,11 @@ def _register_ufunc(ufunc, method, name):
     def run(inputs, kw, out):
         with np.errstate(all="ignore"):     # torch neither warns nor raises on inf/NaN
             if out is None:
-                return ufunc(*inputs, **kw)
+                result = ufunc(*inputs, **kw)
+                # a 0-d result (vector @ vector) as an array: a Tensor, which autograd
+                # can record on
+                return result if isinstance(result, (np.ndarray, tuple)) else \
+                    np.asarray(result)
             ufunc(*inputs, out=out, **kw)
             return out
 

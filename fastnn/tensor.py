@@ -228,6 +228,15 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, FunctionMethods, np.
         view, as torch does."""
         return Tensor._door("index", self, key)
 
+    def __setitem__(self, key, value):
+        """``x[key] = value``; once autograd is live, through the door (op "index_put_")."""
+        if Tensor._tracks is not None:
+            return Tensor._door("index_put_", self, key, value)
+        try:
+            np.ndarray.__setitem__(self, key, value)
+        except (IndexError, TypeError, ValueError):
+            Tensor._door("index_put_", self, key, value)     # raises torch's error
+
     @staticmethod
     def _result(result):
         return _as_tensor(result)

@@ -42,7 +42,10 @@ _codegen = []
 def pytest_collection_finish(session):
     """Start the codegen probes (tests/runtime/test_codegen.py) in the background as soon
     as one of their tests is collected: they compile for other CPUs in subprocesses, on
-    the core the rest of the suite leaves idle."""
+    the core the rest of the suite leaves idle. Under pytest-xdist (``-n``) every core
+    has a worker: the worker that runs them starts them when their fixture asks."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
     for item in session.items:
         if item.module.__name__.endswith("test_codegen") and hasattr(item.module,
                                                                      "start_probes"):

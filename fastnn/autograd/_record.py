@@ -11,6 +11,7 @@ from .._registry import BACKWARDS, MISSING_BACKWARD
 from ..tensor import Tensor
 from ._node import AccumulateGrad, Context, Node
 from ._version import bump, storage
+from ._views import rebase, tag_views, view_base
 
 __all__ = ["at_door", "tracks", "NOT_RECORDED", "edge_of", "detached"]
 
@@ -68,16 +69,22 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
         return NOT_RECORDED
     requiring = _requiring(args, kwargs)
     if not requiring:
+        if meta is None and written is None:       # perhaps a view: remember its base
+            result = execute(entry, inputs, attrs, meta, plan, out)
+            tag_views(result, args)
+            return result
         return NOT_RECORDED
-    if written is not None and isinstance(written, Tensor) and written.requires_grad \
-            and written.grad_fn is None:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                           "operation.")
-    if written is not None and _is_graph_view(written):
-        raise RuntimeError(
-            f"fastnn autograd: {entry.name} writes in place into a view of a tensor that "
-            "requires grad; fastnn cannot rewrite the base tensor's history (torch's "
-            "CopySlices). Write into a .clone() of the view, or into the base tensor.")
+    base = None
+    if written is not None:
+        if not written.flags.writeable:
+            return NOT_RECORDED     # the op itself raises numpy's read-only error
+        if isinstance(written, Tensor) and written.requires_grad and written.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+        base = view_base(written)
+        if base is not None and base.requires_grad and base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used "
+                               "in an in-place operation.")
     backward = BACKWARDS.get(entry.name, MISSING_BACKWARD)
     _grad._mode.grad = False
     try:
@@ -86,8 +93,14 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
         _grad._mode.grad = True
     if backward is None:
         return result
+    if written is None and any(result is a for a in args):
+        return result       # an identity (contiguous(), to(own dtype)): torch's self
     sources = _sources(entry.name, inputs, requiring)
     outputs = result if type(result) is tuple else (result,)
+    if written is None and any(o is t for o in outputs for t in requiring):
+        # an identity that returns its input itself (dropout in eval mode, contiguous of a
+        # contiguous tensor), as torch's does: nothing to record on the caller's tensor
+        return result
     differentiable = [isinstance(o, Tensor) and o.dtype.kind in "fc" for o in outputs]
     if not any(differentiable):
         return result
@@ -108,22 +121,11 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
             state["_requires_grad"] = True
             state["grad_fn"] = node
             state["_output_nr"] = i
+    if base is not None and differentiable[0]:
+        rebase(base, written, node)
+    elif meta is None and written is None:
+        tag_views(result, args)
     return result
-
-
-_VIEW_OPS = frozenset(("view", "reshape", "index", "squeeze", "unsqueeze", "flatten",
-                       "unflatten", "permute", "transpose", "t", "expand", "split", "chunk",
-                       "narrow", "select", "diagonal", "movedim", "unbind"))
-
-
-def _is_graph_view(tensor):
-    """Whether `tensor` is a recorded view of another tensor's memory (an in-place write
-    to it would have to change that tensor's history too)."""
-    fn = getattr(tensor, "grad_fn", None)
-    if fn is None or getattr(fn, "_op", None) not in _VIEW_OPS:
-        return False
-    # the door wraps a fresh output array directly; a view's base is the array it views
-    return tensor.base is not storage(tensor)
 
 
 def _plain_outputs(outputs):
@@ -182,10 +184,13 @@ def _sources(name, inputs, requiring):
         if isinstance(x, np.ndarray):
             root = storage(x)
             alike = [(t, r) for t, r in roots if t.size == x.size and t.dtype == x.dtype]
-            matches = [t for t, r in alike if t is x or r is root]
-            if len(matches) != 1:   # several views of one storage, or a storage of its own
-                where = _pointer(x)  # over the same memory (a frozen weight's)
-                matches = [t for t, _ in alike if t is x or _pointer(t) == where]
+            # the caller's own object first: a view of the same memory (y[...] += v
+            # writes y[...] back into y) is another tensor
+            exact = [t for t, _ in alike if t is x]
+            matches = exact or [t for t, r in alike if r is root]
+            if not exact and len(matches) != 1:  # several views of one storage, or a
+                where = _pointer(x)              # storage of its own over the same memory
+                matches = [t for t, _ in alike if _pointer(t) == where]   # (a frozen weight)
             if matches:
                 found = matches[0]
                 used.add(id(found))

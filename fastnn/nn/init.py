@@ -7,12 +7,13 @@ the same calls give torch's values (``orthogonal_`` up to the QR's rounding, whi
 builds differ in). A numpy ``Generator`` is accepted too (a fastnn extension); its values
 are not torch's.
 """
+import functools
 import math
 import warnings
 
 import numpy as np
 
-from .. import _random
+from .. import _grad, _random
 from .._sampling import normal_fill, permutation, uniform_fill
 
 __all__ = [
@@ -341,6 +342,22 @@ def _row_permutation(rows, generator):
     if isinstance(generator, np.random.Generator):
         return generator.permutation(rows)
     return permutation(_random.default_generator, rows)
+
+
+def _without_grad(fn):
+    """`fn` run with grad mode off, as torch's initialisers run: they write into
+    parameters, leaves that require grad."""
+    @functools.wraps(fn)
+    def initialise(*args, **kwargs):
+        with _grad.no_grad():
+            return fn(*args, **kwargs)
+    return initialise
+
+
+for _name in ("uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
+              "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+              "kaiming_normal_", "orthogonal_", "sparse_"):
+    globals()[_name] = _without_grad(globals()[_name])
 
 
 def _deprecated(fn):

@@ -36,6 +36,11 @@ def _backward_written(entry, sample):
 
 
 
+def _grad_mask(entry, arrays):
+    """Which array arguments require grad: all but the entry's `no_grad` ones."""
+    return [i not in entry.no_grad for i in range(len(arrays))]
+
+
 def _first_only(params):
     seen, kept = set(), []
     for param in params:
@@ -49,7 +54,7 @@ def _first_only(params):
 def test_gradients_match_torch_float64(entry, sample, torch):
     _backward_written(entry, sample)
     arrays = sample.arrays(np.float64, np.random.default_rng(0))
-    compare_with_torch(_call(entry, sample.kwargs), arrays, torch)
+    compare_with_torch(_call(entry, sample.kwargs), arrays, torch, _grad_mask(entry, arrays))
 
 
 @pytest.mark.parametrize("entry, sample", _first_only(cases("grad")))
@@ -58,7 +63,7 @@ def test_gradients_match_torch_float32(entry, sample, torch):
     if np.float32 not in entry.dtypes:
         pytest.skip(f"{entry.name} runs in float64 only")
     arrays = sample.arrays(np.float32, np.random.default_rng(0))
-    compare_with_torch(_call(entry, sample.kwargs), arrays, torch,
+    compare_with_torch(_call(entry, sample.kwargs), arrays, torch, _grad_mask(entry, arrays),
                        rtol=max(entry.rtol32, 1e-4))
 
 
@@ -68,4 +73,4 @@ def test_gradients_match_central_differences(entry, sample):
     if entry.random:
         pytest.skip("a random op draws a new mask per call: no finite differences")
     arrays = sample.arrays(np.float64, np.random.default_rng(0))
-    numerical_check(_call(entry, sample.kwargs), arrays)
+    numerical_check(_call(entry, sample.kwargs), arrays, _grad_mask(entry, arrays))

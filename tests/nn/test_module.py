@@ -471,8 +471,9 @@ def test_load_torch_state_dict_into_fastnn_twin(twins, torch):
 def test_fastnn_state_dict_loads_into_torch(twins, torch):
     t, f = twins
     rng = np.random.default_rng(1)
-    for p in f.parameters():
-        p[...] = rng.standard_normal(p.shape)
+    with fastnn.no_grad():      # torch refuses in-place writes into parameters else
+        for p in f.parameters():
+            p[...] = rng.standard_normal(p.shape)
     t.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in f.state_dict().items()})
     for k, v in t.state_dict().items():
         np.testing.assert_array_equal(v.numpy(), f.state_dict()[k])
@@ -617,8 +618,9 @@ def test_to_errors(torch):
 def test_round_trips_keep_parameters_registered(twins, how):
     _, f = twins
     rng = np.random.default_rng(2)
-    for p in f.parameters():
-        p[...] = rng.standard_normal(p.shape)
+    with fastnn.no_grad():      # torch refuses in-place writes into parameters else
+        for p in f.parameters():
+            p[...] = rng.standard_normal(p.shape)
     f.eval()
     g = pickle.loads(pickle.dumps(f)) if how == "pickle" else copy.deepcopy(f)
     assert repr(g) == repr(f) and not g.training

@@ -81,6 +81,8 @@ class OpInfo:
     inplace     the op writes its result into its first argument and returns it (torch's
                 trailing underscore): the sweeps expect that argument changed, the others not
     skips       sweep name -> the reason the sweep does not apply
+    no_grad     indices of array arguments that never require grad in the gradient sweep
+                (running statistics: torch refuses them)
     """
     name: str
     fn: object
@@ -98,6 +100,7 @@ class OpInfo:
     sums: bool = False
     inplace: bool = False
     skips: dict = dataclasses.field(default_factory=dict)
+    no_grad: tuple = ()
 
     def __post_init__(self):
         object.__setattr__(self, "samples", tuple(self.samples))

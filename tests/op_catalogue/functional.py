@@ -37,6 +37,15 @@ def _instance_norm_eval(fn):
     return call
 
 
+def _affine_norm(fn):
+    """layer_norm / group_norm with weight and bias as array arguments (they follow a
+    non-array argument in the op's signature): ``call(x, weight, bias, **kwargs)``."""
+    def call(x, weight, bias, normalized_shape=None, num_groups=None, **kwargs):
+        second = normalized_shape if num_groups is None else num_groups
+        return fn(x, second, weight, bias, **kwargs)
+    return call
+
+
 def _conv(nd, samples):
     return OpInfo(f"conv{nd}d", getattr(F, f"conv{nd}d"), f"nn.functional.conv{nd}d", samples,
                   numpy_ref=_conv_numpy_ref, reference_inputs=conv_inputs(nd), rtol32=1e-4,
@@ -123,13 +132,18 @@ POOLING = [
 
 LINEAR_AND_NORM = [
     _entry("linear", [Sample((5, 7), (4, 7), (4,)),
-                      Sample((2, 3, 7), (4, 7), None, label="3d")],
+                      Sample((2, 3, 7), (4, 7), None, label="3d"),
+                      Sample((2, 3, 7), (7,), None, label="vector")],
            numpy_ref=_linear_numpy_ref, reference_inputs=linear_inputs, rtol32=1e-4,
            variant_tol=(2e-3, 1e-9)),
     _entry("batch_norm", [Sample((4, 3, 5), (3,), (3,), (3,), (3,), positive=(2,),
                                  label="eval"),
                           Sample((4, 3, 5, 2), None, None, (3,), (3,), training=True,
-                                 label="train")], rtol32=1e-4),
+                                 label="train"),
+                          # no running statistics: the sweeps want every input unchanged
+                          Sample((5, 3), None, None, None, (3,), training=True, eps=1e-3,
+                                 label="train-2d")],
+           rtol32=1e-4, no_grad=(1, 2)),
     # weight and bias follow a non-array argument: their own tests (test_group_norms.py)
     _entry("layer_norm", [Sample((3, 4, 5), normalized_shape=(4, 5), eps=1e-5),
                           Sample((2, 6), normalized_shape=[6], label="1d")],
@@ -137,12 +151,20 @@ LINEAR_AND_NORM = [
     _entry("group_norm", [Sample((2, 6, 5), num_groups=3, eps=1e-5),
                           Sample((2, 4, 3, 3), num_groups=2, label="2d")],
            rtol32=1e-4, nan_fills=False),
+    OpInfo("layer_norm_affine", _affine_norm(F.layer_norm),
+           lambda torch: _affine_norm(torch.nn.functional.layer_norm),
+           [Sample((3, 4, 5), (4, 5), (4, 5), normalized_shape=(4, 5), eps=1e-3)],
+           op="layer_norm", rtol32=1e-4, nan_fills=False),
+    OpInfo("group_norm_affine", _affine_norm(F.group_norm),
+           lambda torch: _affine_norm(torch.nn.functional.group_norm),
+           [Sample((2, 6, 5), (6,), (6,), num_groups=3)],
+           op="group_norm", rtol32=1e-4, nan_fills=False),
     _entry("instance_norm", [Sample((2, 3, 4, 4), None, None, (3,), (3,), eps=1e-5,
                                     momentum=0.1)], rtol32=1e-4, nan_fills=False),
     OpInfo("instance_norm_eval", _instance_norm_eval(F.instance_norm),
            lambda torch: _instance_norm_eval(torch.nn.functional.instance_norm),
            [Sample((2, 3, 5), (3,), (3,), (3,), (3,), positive=(2,), momentum=0.2)],
-           op="instance_norm", rtol32=1e-4, nan_fills=False),
+           op="instance_norm", rtol32=1e-4, nan_fills=False, no_grad=(1, 2)),
     _entry("local_response_norm", [Sample((2, 5, 4, 3), size=3, alpha=1e-2, beta=0.75, k=1.0),
                                    Sample((2, 4, 6), size=2, label="3d")],
            rtol32=1e-4, nan_fills=False),
@@ -249,11 +271,19 @@ ATTENTION = [
            [Sample((6, 5, 4), (6, 6, 4), (6, 6, 3)),
             Sample((2, 5, 4), (2, 6, 4), (2, 6, 3), (5, 6), label="mask"),
             Sample((2, 6, 4), (2, 6, 4), (2, 6, 4), is_causal=True, scale=0.5,
-                   label="causal")],
+                   label="causal"),
+            Sample((4, 5, 4), (2, 6, 4), (2, 6, 3), enable_gqa=True, label="gqa")],
            nan_fills=False),
+    OpInfo("scaled_dot_product_attention_dropout", F.scaled_dot_product_attention,
+           "nn.functional.scaled_dot_product_attention",
+           [Sample((2, 5, 4), (2, 6, 4), (2, 6, 3), dropout_p=0.4)],
+           op="scaled_dot_product_attention", random=True, nan_fills=False,
+           skips={"layouts": "the random-op layout sweep compares exactly; attention's sums "
+                             "are not torch's bit for bit"}),
     OpInfo("embedding", _embedding(F.embedding, lambda a: a),
            lambda torch: _embedding(torch.nn.functional.embedding, torch.from_numpy),
-           [Sample((6, 4)), Sample((6, 3), padding_idx=-1, label="padding")],
+           [Sample((6, 4)), Sample((6, 3), padding_idx=-1, label="padding"),
+            Sample((6, 3), padding_idx=1, scale_grad_by_freq=True, label="freq")],
            nan_fills=False),
 ]
 

@@ -81,7 +81,20 @@ COPIES = [
             nan_fills=False),
 ]
 
+def _put(x, value, key):
+    """``x[key] = value`` (op "index_put_" once autograd is live), returning x."""
+    x[key] = value
+    return x
+
+
 IN_PLACE = [
+    _method("index_put_", _put, [Sample(X, (4, 5), key=1),
+                                 Sample(X, (5,), key=(slice(None), 2), label="broadcast")],
+            inplace=True, nan_fills=False,
+            skips={"nan_torch_free": "the input's values are overwritten at the key",
+                   "memory": "x[key] = value passes the door only once autograd is live "
+                             "(numpy's assignment before, which the door's record misses); "
+                             "test_tensor_grad.py checks the write in place"}),
     _method("fill_", lambda x, value: x.fill_(value), [Sample(X, value=1.5)], inplace=True,
             nan_fills=False, skips={"nan_torch_free": "the input's values are overwritten"}),
     _method("zero_", lambda x: x.zero_(), [Sample(X)], inplace=True,
@@ -127,6 +140,11 @@ ELEMENTWISE = [
 
 _GATHER_INDEX = np.random.default_rng(17).integers(0, 4, (3, 2, 5))        # along dim 1 of X
 _SCATTER_INDEX = np.stack([np.zeros((3, 5)), np.full((3, 5), 2)], 1).astype(np.int64)
+_INDEXED = (3, 2, 5)        # src of the index's shape: torch's src gradient needs it
+_SRC_LARGER = ("a src larger than the index: torch's backward refuses the gradient it "
+               "makes (fastnn's engine too, test_tensor_grad.py); scatter_src_as_index "
+               "covers the gradient")
+_SRC_LARGER_ADD = _SRC_LARGER.replace("scatter_src_as_index", "the scatter_add entry")
 _TIES = "several NaN in one row are ties, whose index order torch leaves unspecified"
 _BOOL_RESULT = "a Python bool result (wrapped in a Tensor here): no output memory"
 
@@ -191,22 +209,37 @@ TENSOR_FUNCTIONS = [
         x, dim, _index(lib, np.array([3, 0, 3]))), [Sample(X, dim=1)]),
     _pair("scatter", lambda lib, x, s, dim, **kw: lib.scatter(
         x, dim, _index(lib, _SCATTER_INDEX), s, **kw),
-        [Sample(X, X, dim=1), Sample(X, X, dim=1, reduce="add", label="add")],
-        nan_fills=False),
+        [Sample(X, X, dim=1), Sample(X, _INDEXED, dim=1, label="src_as_index")],
+        nan_fills=False, skips={"grad": _SRC_LARGER}),
+    _pair("scatter_src_as_index", lambda lib, x, s, dim, **kw: lib.scatter(
+        x, dim, _index(lib, _SCATTER_INDEX), s, **kw),
+        [Sample(X, _INDEXED, dim=1)], op="scatter", nan_fills=False),
+    _pair("scatter_reduce_add", lambda lib, x, s, dim, **kw: lib.scatter(
+        x, dim, _index(lib, _SCATTER_INDEX), s, **kw),
+        [Sample(X, X, dim=1, reduce="add")], op="scatter", nan_fills=False,
+        skips={"grad": "torch has no derivative of scatter with reduce= (its backward "
+                       "raises: tests/autograd/test_tensor_grad.py checks fastnn's does)"}),
     _pair("scatter_add", lambda lib, x, s, dim: lib.scatter_add(
-        x, dim, _index(lib, _GATHER_INDEX), s), [Sample(X, X, dim=1)], nan_fills=False),
+        x, dim, _index(lib, _GATHER_INDEX), s), [Sample(X, _INDEXED, dim=1)],
+        nan_fills=False),
+    _pair("scatter_add_src_larger", lambda lib, x, s, dim: lib.scatter_add(
+        x, dim, _index(lib, _GATHER_INDEX), s), [Sample(X, X, dim=1)], op="scatter_add",
+        nan_fills=False, skips={"grad": _SRC_LARGER_ADD}),
     _pair("scatter_", lambda lib, x, s, dim: _own(lib, x).scatter_(
-        dim, _index(lib, _SCATTER_INDEX), s), [Sample(X, X, dim=1)], inplace=True,
+        dim, _index(lib, _SCATTER_INDEX), s), [Sample(X, _INDEXED, dim=1)], inplace=True,
         nan_fills=False, skips={"torch_inputs": _IN_TORCH}),
     _pair("scatter_add_", lambda lib, x, s, dim: _own(lib, x).scatter_add_(
-        dim, _index(lib, _GATHER_INDEX), s), [Sample(X, X, dim=1)], inplace=True,
+        dim, _index(lib, _GATHER_INDEX), s), [Sample(X, _INDEXED, dim=1)], inplace=True,
         nan_fills=False, skips={"torch_inputs": _IN_TORCH, "layouts": _ADDS_TWICE,
                                 "nonfinite": _ADDS_TWICE}),
     _top("bmm", [Sample((2, 3, 4), (2, 4, 5))], sums=True),
     OpInfo("einsum", lambda a, b, equation: fastnn.einsum(equation, a, b),
            lambda torch: lambda a, b, equation: torch.einsum(equation, a, b),
            [Sample((3, 4), (4, 5), equation="ij,jk->ik"),
-            Sample((2, 3, 4), (2, 3, 4), equation="bij,bij->bj", label="batch")],
+            Sample((2, 3, 4), (2, 3, 4), equation="bij,bij->bj", label="batch"),
+            Sample((3, 3, 2), (1, 2), equation="iij,kj->ik", label="diagonal"),
+            Sample((2, 1, 3, 4), (5, 4, 2), equation="...ij,...jk->...ik",
+                   label="broadcast")],
            view=True, sums=True),
     _pair("allclose", lambda lib, a, b, **kw: lib.tensor(lib.allclose(a, b, **kw)),
           [Sample(X, X, atol=0.5)], nan_fills=False,
@@ -220,7 +253,8 @@ TENSOR_FUNCTIONS = [
                  "nan_torch_free": _INDICES}),
     OpInfo("normalize", lambda x, **kw: fastnn.nn.functional.normalize(x, **kw),
            "nn.functional.normalize",
-           [Sample(X), Sample(X, p=1.0, dim=-1, eps=0.1, label="p1")], sums=True),
+           [Sample(X), Sample(X, p=1.0, dim=-1, eps=0.1, label="p1"),
+            Sample(X, p=3.0, dim=(0, 2), label="p3")], sums=True),
 ]
 
 TENSOR_OPS = SHAPE + COPIES + IN_PLACE + REDUCTIONS + ELEMENTWISE + TENSOR_FUNCTIONS

@@ -388,10 +388,11 @@ def test_random_initialisers(torch):
 
 def test_data_clash():
     x = as_fast(np.arange(4.0))
-    assert x.data is x                                   # torch
+    assert x.data is not x and np.shares_memory(x.data, x)   # torch: a new detached tensor
+    assert not x.requires_grad_().data.requires_grad
     assert bytes(memoryview(x)) == np.asarray(x).tobytes()   # numpy's buffer
     x.data = np.ones(4)
-    np.testing.assert_array_equal(x, 1.0)
+    np.testing.assert_array_equal(x.detach(), 1.0)
     with pytest.raises(RuntimeError, match="same shape and dtype"):
         x.data = np.ones(3)
 

@@ -57,13 +57,13 @@ def test_case_table_labels_families_and_smoke_cases():
     assert len(labels) == len(set(labels))
     families = {"conv", "conv_transpose", "pooling", "linear", "normalization", "models",
                 "resample", "activation", "attention", "losses", "optim", "conv_backward",
-                "pool_backward", "activation_backward"}
+                "pool_backward", "activation_backward", "norm_backward"}
     assert {case.family for case in _bench.CASES} == families
     for family in families:
         assert [c for c in _bench.CASES if c.family == family and c.smoke]
     for case in _bench.CASES:
         assert (case.group in ("model", "optimizer", "conv_backward", "pool_backward",
-                               "activation_backward")
+                               "activation_backward", "norm_backward")
                 or case.group in backends.ops())
     with pytest.raises(KeyError):
         _bench.find_case("conv2d no such case")

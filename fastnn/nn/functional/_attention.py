@@ -12,7 +12,9 @@ added to the scores; a float32 mask is also taken with float64 inputs. Rows that
 (query row r sees keys 0..r). Dropout runs whenever ``dropout_p > 0`` (the functional form
 has no training flag); its mask is drawn as torch's reference path draws it
 (``bernoulli_(1 - p)`` over the (..., L, S) weights, in memory order), so after the same
-seed fastnn and torch drop the same weights. ``dropout_p <= 0`` or NaN is no dropout,
+seed fastnn and torch drop the same weights. The drawn multipliers are the op's fifth
+input (allocated by the checks, drawn by the run), which the backward
+(`fastnn._attention_grad`) reads. ``dropout_p <= 0`` or NaN is no dropout,
 ``dropout_p > 1`` is torch's error.
 """
 import math
@@ -72,8 +74,20 @@ def scaled_dot_product_attention(query, key, value, *args, **kwargs):
 
 def _arrays(query, key, value, *args, **kwargs):
     attn_mask = args[0] if args else kwargs.get("attn_mask")
-    return (as_array(query), as_array(key), as_array(value),
-            None if attn_mask is None else as_array(attn_mask))
+    dropout_p = args[1] if len(args) > 1 else kwargs.get("dropout_p", 0.0)
+    q, k, v = as_array(query), as_array(key), as_array(value)
+    drop = None
+    if dropout_p > 0:
+        k_shape = _grouped_shapes(q.shape, k.shape, v.shape, kwargs.get("enable_gqa", False))[0]
+        drop = _multipliers(np.broadcast_shapes(q.shape[:-2], k_shape[:-2]) +
+                            (q.shape[-2], k_shape[-2]), q.dtype)
+    return (q, k, v, None if attn_mask is None else as_array(attn_mask), drop)
+
+
+def _multipliers(scores_shape, dtype):
+    """The empty array the dropout multipliers are drawn into: one per attention weight of
+    the (…, L, S) scores (before their batch is broadcast to the output's)."""
+    return np.empty(scores_shape, dtype.newbyteorder("="))
 
 
 _POSITIONAL = ("attn_mask", "dropout_p", "is_causal")
@@ -133,8 +147,8 @@ def _scalar(parse, value, name, position):
 
 
 def _normalize(query, key, value, *args, **kwargs):
-    """torch's checks in its order: ((q, k, v, mask), Attrs(dropout_p, is_causal, scale,
-    groups, out_batch, scores_batch, need_weights)).
+    """torch's checks in its order: ((q, k, v, mask, dropout multipliers or None),
+    Attrs(dropout_p, is_causal, scale, groups, out_batch, scores_batch, need_weights)).
 
     `_need_weights` (MultiheadAttention's need_weights path, not torch's signature): the
     op also returns the weights after dropout, and a row that sees no key is NaN (torch's
@@ -188,7 +202,8 @@ def _normalize(query, key, value, *args, **kwargs):
                   hidden_nan=hidden_nan,
                   scale=scale, groups=groups, out_batch=out_batch,
                   scores_batch=scores[:-2], need_weights=bool(bound["_need_weights"]))
-    return (q, k, v, mask), attrs
+    drop = _multipliers(scores, q.dtype) if dropout_p > 0 else None
+    return (q, k, v, mask, drop), attrs
 
 
 def _fused_candidate(q, k, v, dropout_p):
@@ -205,8 +220,12 @@ def _cpp(dtype):
 def _grouped_shapes(q_shape, k_shape, v_shape, enable_gqa):
     """Key and value shapes after torch's repeat_interleave of their heads (dim -3) under
     `enable_gqa`, and the (key, value) repeat counts."""
-    if not enable_gqa or len(q_shape) < 3 or len(k_shape) < 3 or len(v_shape) < 3:
+    if not enable_gqa:
         return k_shape, v_shape, (1, 1)
+    for shape in (q_shape, k_shape, v_shape):       # torch reads each one's dim -3
+        if len(shape) < 3:
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-len(shape)}, {len(shape) - 1}], but got -3)")
     heads = q_shape[-3]
     if k_shape[-3] == heads and v_shape[-3] == heads:
         return k_shape, v_shape, (1, 1)
@@ -220,7 +239,7 @@ def _grouped_shapes(q_shape, k_shape, v_shape, enable_gqa):
 
 
 def _meta(inputs, attrs):
-    q, k, v, _ = inputs
+    q, k, v = inputs[:3]
     dtype = q.dtype.newbyteorder("=")
     out = attrs.out_batch + (q.shape[-2], v.shape[-1]), dtype
     if attrs.need_weights:
@@ -239,7 +258,7 @@ def batch_index(shape, batch, repeat=1):
 
 
 def _plan(inputs, attrs, meta):
-    q, k, v, mask = inputs
+    q, k, v, mask, _ = inputs
     batch = attrs.out_batch
     kg, vg = attrs.groups
     index = (batch_index(q.shape[:-2], batch), batch_index(k.shape[:-2], batch, kg),
@@ -262,15 +281,15 @@ def additive_mask(mask, dtype, rows, keys):
     return kernel_array(full, dtype)
 
 
-def dropout_multipliers(scores_shape, out_batch, dtype, p):
+def dropout_multipliers(multipliers, out_batch, p):
     """torch's dropout mask of the (..., L, S) weights: ``bernoulli_(1 - p) / (1 - p)``
-    drawn over `scores_shape` in memory order, broadcast to `out_batch` and flattened."""
+    drawn into `multipliers` in memory order; returned broadcast to `out_batch` and
+    flattened."""
     keep = 1.0 - p
-    drawn = bernoulli(default_generator, math.prod(scores_shape), keep)
-    multipliers = drawn.astype(dtype)
+    scores_shape = multipliers.shape
+    multipliers.reshape(-1)[...] = bernoulli(default_generator, multipliers.size, keep)
     if keep > 0:
-        multipliers /= dtype.type(keep)
-    multipliers = multipliers.reshape(scores_shape)
+        multipliers /= multipliers.dtype.type(keep)
     full = np.broadcast_to(multipliers, out_batch + scores_shape[-2:])
     return np.ascontiguousarray(full).reshape((-1,) + scores_shape[-2:])
 
@@ -306,7 +325,7 @@ def run_attention(q, k, v, mask, drop, index, scale, causal, safe, out, weights=
 
 
 def _run(inputs, attrs, out, plan):
-    q, k, v, mask = inputs
+    q, k, v, mask, multipliers = inputs
     weights = None
     if attrs.need_weights:
         out, weights = out
@@ -319,8 +338,7 @@ def _run(inputs, attrs, out, plan):
     additive = None if mask is None else additive_mask(mask, out.dtype, rows, keys)
     drop = None
     if attrs.dropout_p > 0:
-        drop = dropout_multipliers(attrs.scores_batch + (rows, keys), attrs.out_batch,
-                                   out.dtype, attrs.dropout_p)
+        drop = dropout_multipliers(multipliers, attrs.out_batch, attrs.dropout_p)
     run_attention(q, k, v, additive, drop, plan, attrs.scale, attrs.is_causal,
                   not attrs.need_weights, out3, weights, attrs.hidden_nan)
 

@@ -14,6 +14,10 @@ Arguments are checked in torch's order: `p` outside [0, 1] is a ValueError (torc
 check, which NaN passes), then the rank (dropout1d), then `p` must be a float and
 `training` a real bool (torch's argument parser: not 1, None or numpy.bool), then a NaN `p`
 is a RuntimeError (torch's C++ check).
+
+The noise (the mask divided by ``1 - p``) is the op's second input: allocated by the
+checks, drawn into by the run, and read by the backward (``grad * noise``), which saves
+nothing else -- what torch's CPU dropout saves too (its ``input * noise`` keeps the noise).
 """
 import math
 import warnings
@@ -87,8 +91,9 @@ _WARNING_LEVEL = 6
 
 
 def _normalize(spatial, input, p=0.5, training=True, inplace=False):
-    """torch's checks in its order: ((input,), Attrs(p, training, inplace, channelwise,
-    batched)); `batched` says whether a channel-wise input has a batch dimension."""
+    """torch's checks in its order: ((input, noise or None), Attrs(p, training, inplace,
+    channelwise, batched)); `batched` says whether a channel-wise input has a batch
+    dimension, `noise` is the empty array the run draws the noise into."""
     _check_probability(p)
     batched = True
     if spatial:
@@ -123,7 +128,28 @@ def _normalize(spatial, input, p=0.5, training=True, inplace=False):
         float_array(arr)
         if spatial and p != 1 and arr.ndim < 2:
             raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-    return inputs, attrs
+    return inputs + (_noise(arr, spatial, p, training),), attrs
+
+
+def _arrays(spatial, input, p=0.5, training=True, inplace=False):
+    """The inputs of a call whose checks are remembered: (input, noise or None)."""
+    inputs = caller_input(input)
+    return inputs + (_noise(as_array(inputs[0]), spatial, p, training),)
+
+
+def _noise(arr, spatial, p, training):
+    """The empty array the noise is drawn into (None when there is none to draw): one
+    element per element of the input, in its memory order, or per (sample, channel)."""
+    if not training or p == 0 or p == 1 or arr.size == 0:
+        return None
+    dtype = arr.dtype.newbyteorder("=")
+    if not spatial:
+        return np.empty_like(arr, dtype=dtype)    # keeps the input's memory order
+    # torch's make_feature_noise: one draw per (sample, channel); an unbatched input's
+    # channels are dim 0
+    batched = spatial == 2 or arr.ndim == spatial + 2
+    lead = 2 if batched else 1
+    return np.empty(arr.shape[:lead] + (1,) * (arr.ndim - lead), dtype)
 
 
 def _identity(arr, attrs):
@@ -150,20 +176,12 @@ def _run(inputs, attrs, out):
                 return out
             arr *= arr.dtype.type(0)
         return inputs[0]
-    dtype = arr.dtype.newbyteorder("=")
+    noise = inputs[1]
     keep = 1 - p
-    if attrs.channelwise:
-        # torch's make_feature_noise: one draw per (sample, channel), a batch of one
-        # standing in for an unbatched input
-        shape = arr.shape if attrs.batched else (1,) + arr.shape
-        noise = np.empty(shape[:2] + (1,) * (len(shape) - 2), dtype)
-    else:
-        noise = np.empty_like(arr, dtype=dtype)    # keeps the input's memory order
-    # torch's bernoulli_(1 - p) from the default generator, in memory order
+    # torch's bernoulli_(1 - p) from the default generator, in memory order (an unbatched
+    # channel-wise input draws as a batch of one: the same C * 1... draws)
     fill_in_memory_order(noise, bernoulli(default_generator, noise.size, keep))
-    noise /= dtype.type(keep)
-    if attrs.channelwise and not attrs.batched:
-        noise = noise.reshape(noise.shape[1:])
+    noise /= noise.dtype.type(keep)
     with np.errstate(invalid="ignore"):           # inf * 0 = NaN, silently as in torch
         if out is None:                           # in place
             np.multiply(arr, noise, out=arr)
@@ -187,8 +205,23 @@ def _deprecated_rank_message(spatial, ndim):
         f"(i.e. {spatial + 1}D or {spatial + 2}D inputs).")
 
 
+def dropout_backward(ctx, grad):
+    """grad * noise; the identity's gradient passes unchanged; p = 1: zeros (times grad,
+    so a NaN gradient stays NaN as in torch's ``input * 0``)."""
+    if not ctx.needs[0]:
+        return None, None
+    noise = ctx.inputs[1]
+    if noise is not None:
+        return grad * noise, None
+    if not ctx.attrs.training or ctx.attrs.p == 0:
+        return grad, None
+    return grad * grad.dtype.type(0), None
+
+
 # dropout2d/3d warn on every call (as torch does), so they are never memoised
 for _spatial, _name in enumerate(("dropout", "dropout1d", "dropout2d", "dropout3d")):
     _registry.register_single(
         _name, lambda *a, _spatial=_spatial, **k: _normalize(_spatial, *a, **k), _meta, _run,
-        arrays=caller_input if _spatial < 2 else None)
+        arrays=(lambda *a, _spatial=_spatial, **k: _arrays(_spatial, *a, **k))
+        if _spatial < 2 else None)
+    _registry.register_backward(_name, dropout_backward, saves=(1,))

@@ -5,8 +5,8 @@ output). With `max_norm`, the rows the indices name are renormalised in place fi
 torch's ``embedding_renorm_`` does: each distinct index in increasing order, a row whose
 `norm_type`-norm exceeds `max_norm` scaled by ``max_norm / (norm + 1e-7)``. As in torch, an
 index beyond the table stops the renormalisation there, with the rows before it already
-changed. `padding_idx`, `scale_grad_by_freq` and `sparse` only matter for gradients:
-checked and accepted.
+changed. `padding_idx`, `scale_grad_by_freq` and `sparse` only matter for gradients
+(`_embedding_grad`; dense gradients only).
 """
 import numpy as np
 
@@ -83,7 +83,8 @@ def padding_index(padding_idx, rows):
 def _normalize(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
                scale_grad_by_freq=False, sparse=False):
     """torch's checks in its order: ((indices, weight), Attrs(padding_idx, max_norm,
-    norm_type)). The renormalisation itself runs here, in its place among the checks."""
+    scale_grad_by_freq, sparse)). The renormalisation itself runs here, in its place
+    among the checks."""
     for name, position, value in (("weight", 1, weight), ("indices", 2, input)):
         if not (isinstance(value, np.ndarray) or hasattr(value, "__array__")):
             raise TypeError(f"embedding(): argument '{name}' (position {position}) must be "
@@ -100,12 +101,13 @@ def _normalize(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         raise RuntimeError("'weight' must be 2-D")
     padding = -1 if padding_idx is None else int_arg(padding_idx, "embedding",
                                                      "padding_idx", 3)
-    bool_arg(scale_grad_by_freq, "embedding", "scale_grad_by_freq", 4)
-    bool_arg(sparse, "embedding", "sparse", 5)
+    scale_grad_by_freq = bool_arg(scale_grad_by_freq, "embedding", "scale_grad_by_freq", 4)
+    sparse = bool_arg(sparse, "embedding", "sparse", 5)
     _check_indices(indices, 1, "embedding")
     if indices.size and (indices.min() < 0 or indices.max() >= rows):
         raise IndexError("index out of range in self")
-    return (indices, table), Attrs(padding_idx=padding, max_norm=max_norm)
+    return (indices, table), Attrs(padding_idx=padding, max_norm=max_norm,
+                                   scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
 
 
 def _renorm(table, indices, max_norm, norm_type):

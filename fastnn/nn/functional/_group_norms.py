@@ -21,7 +21,7 @@ from .._utils import as_array, kernel_array
 from ._activation import float_array
 from ._norm_rows import (check_param_dtypes, inverse_std, normalize_groups, piece_length,
                          row_moments, scale_shift_rows, tensor_args)
-from ._normalization import _blend
+from ._normalization import _blend, refuse_statistics_grad
 
 __all__ = ["layer_norm", "group_norm", "instance_norm"]
 
@@ -243,6 +243,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
 def _instance_norm_arrays(input, running_mean=None, running_var=None, weight=None,
                           bias=None, *args, **kwargs):
+    refuse_statistics_grad(running_mean, running_var)
     return _arrays_of(input, running_mean, running_var, weight, bias)
 
 
@@ -285,6 +286,7 @@ def _instance_norm_normalize(input, running_mean=None, running_var=None, weight=
     for name in ("running_mean", "running_var"):
         if named[name] is not None:
             _check_float_stat(named[name], name)
+    refuse_statistics_grad(running_mean, running_var)
     return inputs, Attrs(use_input_stats=use_input_stats, momentum=momentum, eps=eps)
 
 

@@ -12,6 +12,7 @@ from ..._runtime import launch
 from ...kernels import elementwise as _k
 from ... import _registry
 from ..._dispatch import dispatch
+from ..._grad import is_grad_enabled
 from ..._registry import Attrs
 from .._utils import as_array, kernel_array
 from ..._args import bool_arg, float_arg
@@ -49,6 +50,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 def _arrays(input, running_mean, running_var, weight=None, bias=None, *args, **kwargs):
+    refuse_statistics_grad(running_mean, running_var)
     return tuple(None if value is None else as_array(value, name) for name, value in (
         ("input", input), ("running_mean", running_mean), ("running_var", running_var),
         ("weight", weight), ("bias", bias)))
@@ -88,7 +90,17 @@ def _normalize(input, running_mean, running_var, weight=None, bias=None, trainin
     if (params["running_mean"] is None) != (params["running_var"] is None):
         raise ValueError(
             "running_mean and running_var must either both be None or neither be None")
+    refuse_statistics_grad(running_mean, running_var)
     return inputs, attrs
+
+
+def refuse_statistics_grad(running_mean, running_var):
+    """torch's autograd refuses running statistics that require grad (in grad mode)."""
+    for name, value in (("running_mean", running_mean), ("running_var", running_var)):
+        if getattr(value, "requires_grad", False) is True and is_grad_enabled():
+            raise RuntimeError(f"The function 'native_batch_norm' is not differentiable with "
+                               f"respect to argument '{name}'. This input cannot have "
+                               "requires_grad True.")
 
 
 def _meta(inputs, attrs):

@@ -72,7 +72,7 @@ class Embedding(Module):
 
     def _fill_padding_idx_with_zero(self):
         if self.padding_idx is not None:
-            self.weight[self.padding_idx] = 0
+            init.zeros_(self.weight[self.padding_idx])
 
     def forward(self, input):
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm,

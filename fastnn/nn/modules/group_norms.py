@@ -5,6 +5,7 @@ import warnings
 
 from ... import _creation
 from .. import functional as F
+from .. import init
 from .._utils import as_array, factory_dtype
 from ..parameter import Parameter
 from .module import Module
@@ -30,9 +31,9 @@ def _affine(module, shape, dtype, affine, bias):
 
 def _reset_affine(module):
     if module.weight is not None:
-        module.weight[...] = 1
+        init.ones_(module.weight)
     if module.bias is not None:
-        module.bias[...] = 0
+        init.zeros_(module.bias)
 
 
 class LayerNorm(Module):

@@ -3,6 +3,7 @@ import numpy as np
 
 from ... import _creation
 from .. import functional as F
+from .. import init
 from .._utils import as_array, factory_dtype, wrap
 from ..parameter import Parameter
 from .module import Module
@@ -59,9 +60,9 @@ class _BatchNorm(Module):
         """Reset the running statistics and set weight = 1, bias = 0."""
         self.reset_running_stats()
         if self.affine:
-            self.weight[...] = 1
+            init.ones_(self.weight)
             if self.bias is not None:
-                self.bias[...] = 0
+                init.zeros_(self.bias)
 
     def _check_input_dim(self, arr):
         raise NotImplementedError

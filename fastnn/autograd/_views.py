@@ -1,0 +1,102 @@
+"""In-place writes into views, as torch records them (its CopySlices): when an in-place op
+writes a tensor W that views the memory of a tensor B (``y[0].fill_(1)``, ``y[0][1] = 5``,
+``y[:, :2] += 1``), B's history is rebased: B's new ``grad_fn`` takes B's gradient, sends
+the part outside W's elements to B's old history and the part at W's elements through
+the in-place op's node, whose first input is W's old values seen as a view of old B; W's
+new ``grad_fn`` is a view of new B. The view's place in B is read from numpy's strides
+(B must be C-contiguous, as a tensor that owns its memory is). Views are known as torch
+knows them: the outputs of view ops recorded in grad mode (`tag_views`)."""
+import numpy as np
+
+from ..tensor import Tensor
+from ._node import Context, Node
+from ._version import storage
+
+__all__ = ["view_base", "tag_views", "rebase"]
+
+
+def view_base(written):
+    """The tensor whose memory the Tensor `written` views, as a recorded view op left it
+    (`tag_views`), or None."""
+    if not isinstance(written, Tensor):
+        return None
+    return written.__dict__.get("_base")
+
+
+def tag_views(result, args):
+    """Give each output of a view op (one sharing an input Tensor's memory) that input's
+    base (torch's ``._base``): an in-place write into it then rebases the base."""
+    outputs = result if type(result) is tuple else (result,)
+    tensors = [a for a in args if isinstance(a, Tensor)]
+    for out in outputs:
+        if not isinstance(out, Tensor) or any(out is t for t in tensors):
+            continue
+        root = storage(out)
+        for t in tensors:
+            if storage(t) is root:
+                base = t.__dict__.get("_base")
+                out.__dict__["_base"] = t if base is None else base
+                break
+
+
+def _geometry(base, view):
+    """(offset, strides in elements, shape) of `view` inside C-contiguous `base`."""
+    if not base.flags.c_contiguous:
+        raise RuntimeError("fastnn autograd: an in-place write into a view of a tensor that "
+                           "is not C-contiguous is not supported")
+    item = base.itemsize
+    offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    return offset // item, tuple(s // item for s in view.strides), view.shape
+
+
+def _region(grad, geometry):
+    """The elements of `grad` (C-contiguous, the base's shape) at the view's places."""
+    offset, strides, shape = geometry
+    flat = grad.reshape(-1)
+    return np.lib.stride_tricks.as_strided(flat[offset:], shape,
+                                           tuple(s * grad.itemsize for s in strides))
+
+
+def _node(name, fn, edges, inputs_meta, output_meta):
+    node = Node(name, fn, Context(name, (), None, None, None, (), ()), edges, 1)
+    node.input_meta, node.output_meta = inputs_meta, (output_meta,)
+    return node
+
+
+def _as_strided(base_meta, geometry, edge):
+    """A node taking a view's gradient to its base's shape (zeros elsewhere)."""
+    def backward(ctx, grad):
+        whole = np.zeros(*base_meta)
+        _region(whole, geometry)[...] = grad
+        return (whole,)
+    return _node("as_strided", backward, (edge,), (base_meta,), (geometry[2], base_meta[1]))
+
+
+def _leaf_or_history(tensor):
+    from ._record import edge_of
+    return edge_of(tensor) if tensor.requires_grad else (None, 0)
+
+
+def rebase(base, written, node):
+    """After in-place op `node` wrote `written`, a view of `base`: rebase `base`'s and
+    `written`'s histories as torch's CopySlices does."""
+    geometry = _geometry(base, written)
+    base_meta = (base.shape, base.dtype)
+    old = _leaf_or_history(base)
+    before = (_as_strided(base_meta, geometry, old), 0) if old[0] is not None else (None, 0)
+    node.next_functions = (before,) + tuple(node.next_functions[1:])
+
+    def copy_slices(ctx, grad):
+        outside = np.array(grad)
+        region = _region(outside, geometry)
+        inside = np.array(region)
+        region[...] = 0
+        return outside, inside
+
+    copy = _node("copy_slices", copy_slices, (old, (node, 0)),
+                 (base_meta, (written.shape, written.dtype)), base_meta)
+    state = base.__dict__
+    state["_requires_grad"], state["grad_fn"], state["_output_nr"] = True, copy, 0
+    state = written.__dict__
+    state["_requires_grad"], state["_output_nr"] = True, 0
+    state["grad_fn"] = _as_strided(base_meta, geometry, (copy, 0))

@@ -1,0 +1,239 @@
+"""Backward kernels of batch, layer, group and instance norm, and of embedding.
+
+The normalisation kernels recompute each row's (or channel's) mean and inverse standard
+deviation from the input while that row is in cache (the forward's one-pass shifted sums,
+`normalization._shifted_sums`) instead of reading statistics the forward kept: the row
+has to be read for the gradient sums anyway, so the recomputation costs arithmetic, not
+memory traffic, and the forward stays exactly as it was. Then, with xhat = (x - mean) *
+rstd and the upstream gradient g (the affine weight w folded into it where it varies
+along the row):
+
+    gx = (g * w - mean(g * w) - (x - mean) * rstd^2 * mean(g * w * (x - mean))) * rstd
+
+(torch's form), gw = sum g * xhat, gb = sum g. Sums are taken in the input's dtype over
+short blocks (vectorised) and across blocks in float64, as the forward's statistics are.
+"""
+import numpy as np
+from numba import prange
+
+from ._target import njit
+from .normalization import _BLOCK, _shifted_sums
+
+# reductions may be reassociated (vectorised); no nnan/ninf: NaN and inf propagate
+_REDUCE_MATH = {"contract", "reassoc", "nsz", "arcp"}
+_FMA = {"contract"}
+
+
+@njit(cache=True, fastmath=_REDUCE_MATH)
+def _block_grad_sums(g, x, mu):
+    """(sum of g, sum of g * (x - mu)) over one block, in the arrays' dtype."""
+    s = g[0] - g[0]
+    d = s
+    for i in range(g.shape[0]):
+        gi = g[i]
+        s += gi
+        d += gi * (x[i] - mu)
+    return s, d
+
+
+@njit(cache=True)
+def _grad_sums(g, x, mu):
+    """(sum of g, sum of g * (x - mu)) over the 1-D g and x, in float64 across blocks of
+    _BLOCK elements; mu is of the arrays' dtype."""
+    s = 0.0
+    d = 0.0
+    n = g.shape[0]
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        bs, bd = _block_grad_sums(g[start:stop], x[start:stop], mu)
+        s += np.float64(bs)
+        d += np.float64(bd)
+    return s, d
+
+
+@njit(cache=True)
+def _row_stats(row, eps):
+    """(mean, rstd) of the 1-D `row` in float64, as the forward computes them."""
+    length = row.shape[0]
+    s, q = _shifted_sums(row, row[0])
+    m = s / length
+    var = q / length - m * m
+    if var < 0.0:
+        var = 0.0
+    return np.float64(row[0]) + m, 1.0 / np.sqrt(var + eps)
+
+
+@njit(cache=True, fastmath=_FMA)
+def _normalized_grad(g, x, mu, k, mdy, a, w, out):
+    """out = (g * w - mdy - (x - mu) * k) * a (all scalars in the arrays' dtype)."""
+    for i in range(g.shape[0]):
+        out[i] = (g[i] * w - mdy - (x[i] - mu) * k) * a
+
+
+@njit(parallel=True, cache=True)
+def batch_norm_backward(x, g, weight, mean, invstd, train, eps, gx, sum_g, sum_gd):
+    """Batch norm over (N, C, L) `x` and its output gradient `g`, one task per channel.
+
+    `train`: the channel's statistics are recomputed from x (the batch's), else `mean`
+    and `invstd` (float64 (C,), the running statistics) are used. Writes sum_g[c] (the
+    bias gradient) and sum_gd[c] = sum g * (x - mean) (float64 (C,)); and, unless gx is
+    empty, gx (N, C, L): torch's (g - mean(g) - (x - mean) * k) * invstd * w with k =
+    invstd^2 * mean(g * (x - mean)) in training, g * invstd * w otherwise. `weight`:
+    (C,) in x's dtype (ones without an affine weight). The caller's weight gradient is
+    sum_gd * invstd; `mean`/`invstd` receive the batch statistics in training.
+    """
+    batch, channels, length = x.shape
+    count = batch * length
+    dtype = x.dtype.type
+    want_gx = gx.shape[0] > 0
+    for c in prange(channels):
+        if train:
+            first = x[0, c, 0]
+            s = 0.0
+            q = 0.0
+            for n in range(batch):
+                bs, bq = _shifted_sums(x[n, c], first)
+                s += bs
+                q += bq
+            m = s / count
+            var = q / count - m * m
+            if var < 0.0:
+                var = 0.0
+            mean[c] = np.float64(first) + m
+            invstd[c] = 1.0 / np.sqrt(var + eps)
+        mu = dtype(mean[c])
+        sg = 0.0
+        sd = 0.0
+        for n in range(batch):
+            a, b = _grad_sums(g[n, c], x[n, c], mu)
+            sg += a
+            sd += b
+        sum_g[c] = sg
+        sum_gd[c] = sd
+        if want_gx:
+            rs = invstd[c]
+            a = dtype(rs * weight[c])
+            one = dtype(1)
+            if train:
+                k = dtype(sd / count * rs * rs)
+                mdy = dtype(sg / count)
+            else:
+                k = dtype(0)
+                mdy = dtype(0)
+            for n in range(batch):
+                _normalized_grad(g[n, c], x[n, c], mu, k, mdy, a, one, gx[n, c])
+
+
+@njit(cache=True, fastmath=_REDUCE_MATH)
+def _weighted_sums(g, x, mu, w, acc_w, acc_b, rs):
+    """(sum g * w, sum g * w * (x - mu)) over a row, in float64 across _BLOCK blocks;
+    adds g * (x - mu) * rs to acc_w and g to acc_b (the row's share of layer norm's
+    weight and bias gradients, in the row's dtype)."""
+    s = 0.0
+    d = 0.0
+    n = g.shape[0]
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        bs = g[0] - g[0]
+        bd = bs
+        for i in range(start, stop):
+            gi = g[i]
+            xm = x[i] - mu
+            gw = gi * w[i]
+            bs += gw
+            bd += gw * xm
+            acc_w[i] += gi * xm * rs
+            acc_b[i] += gi
+        s += np.float64(bs)
+        d += np.float64(bd)
+    return s, d
+
+
+@njit(parallel=True, cache=True, fastmath=_REDUCE_MATH)
+def layer_norm_backward(x, g, weight, eps, tasks, gx, part_w, part_b):
+    """Layer norm over the rows of (R, D) `x`: gx (R, D, unless empty) and each task's
+    share of the weight and bias gradients in part_w[t], part_b[t] ((tasks, D), x's
+    dtype, zeroed here); the rows are split into `tasks` contiguous runs. `weight` (D,)
+    in x's dtype (ones without one)."""
+    rows, length = x.shape
+    dtype = x.dtype.type
+    want_gx = gx.shape[0] > 0
+    per = (rows + tasks - 1) // tasks
+    for t in prange(tasks):
+        acc_w = part_w[t]
+        acc_b = part_b[t]
+        for i in range(length):
+            acc_w[i] = 0
+            acc_b[i] = 0
+        for r in range(t * per, min(rows, (t + 1) * per)):
+            m, rs = _row_stats(x[r], eps)
+            mu = dtype(m)
+            s1, s2 = _weighted_sums(g[r], x[r], mu, weight, acc_w, acc_b, dtype(rs))
+            if want_gx:
+                k = dtype(s2 / length * rs * rs)
+                mdy = dtype(s1 / length)
+                a = dtype(rs)
+                grow = g[r]
+                xrow = x[r]
+                out = gx[r]
+                for i in range(length):
+                    out[i] = (grow[i] * weight[i] - mdy - (xrow[i] - mu) * k) * a
+
+
+@njit(parallel=True, cache=True)
+def group_norm_backward(x, g, per_group, weight, eps, gx, sum_g, sum_gd, rstd):
+    """Group norm over the (N*G, per_group * L) rows of `x` (instance norm: per_group 1),
+    one task per row: writes, per (sample, channel) t = row * per_group + j, sum_g[t]
+    and sum_gd[t] = sum g * (x - mean) (float64 (N*C,)), each row's rstd[r] (float64),
+    and unless gx is empty, gx. `weight`: (C,) in x's dtype (ones without one)."""
+    rows, length = x.shape
+    channels = weight.shape[0]
+    inner = length // per_group
+    dtype = x.dtype.type
+    want_gx = gx.shape[0] > 0
+    for r in prange(rows):
+        m, rs = _row_stats(x[r], eps)
+        mu = dtype(m)
+        s1 = 0.0
+        s2 = 0.0
+        for j in range(per_group):
+            t = r * per_group + j
+            w = np.float64(weight[t % channels])
+            a, b = _grad_sums(g[r, j * inner:(j + 1) * inner], x[r, j * inner:(j + 1) * inner],
+                              mu)
+            sum_g[t] = a
+            sum_gd[t] = b
+            s1 += w * a
+            s2 += w * b
+        rstd[r] = rs
+        if want_gx:
+            k = dtype(s2 / length * rs * rs)
+            mdy = dtype(s1 / length)
+            a = dtype(rs)
+            for j in range(per_group):
+                t = r * per_group + j
+                lo = j * inner
+                hi = lo + inner
+                _normalized_grad(g[r, lo:hi], x[r, lo:hi], mu, k, mdy, a,
+                                 weight[t % channels], gx[r, lo:hi])
+
+
+@njit(parallel=True, cache=True)
+def embedding_backward(g, order, starts, stops, rows, scale, out):
+    """out[rows[u]] = sum of g[order[t]] for t in [starts[u], stops[u]), times
+    scale[u] when `scale` is not empty (scale_grad_by_freq: 1 / the index's count, each
+    row scaled before it is added, as torch); one task per distinct index, so no two
+    tasks write one row. `out` (V, D) arrives zeroed."""
+    scaled = scale.shape[0] > 0
+    width = g.shape[1]
+    for u in prange(rows.shape[0]):
+        dst = out[rows[u]]
+        for t in range(starts[u], stops[u]):
+            src = g[order[t]]
+            if scaled:
+                f = scale[u]
+                for j in range(width):
+                    dst[j] += src[j] * f
+            else:
+                for j in range(width):
+                    dst[j] += src[j]
