@@ -311,9 +311,10 @@ def _multihead_attention(batch, tokens, embed_dim, heads):
     return make
 
 
-def _optimizer(name, shapes, **options):
+def _optimizer(name, shapes, torch_options=None, **options):
     """One `step()` of optimizer `name` over seeded parameters of `shapes` with gradients
-    set (the same arrays for torch's twin), so only the update is timed."""
+    set (the same arrays for torch's twin, built with `options` and `torch_options`), so
+    only the update is timed."""
     def make(dtype):
         rng = np.random.default_rng(0)
         values = [rng.standard_normal(s).astype(dtype) for s in shapes]
@@ -327,7 +328,7 @@ def _optimizer(name, shapes, **options):
             tparams = [torch.nn.Parameter(torch.tensor(v)) for v in values]
             for p, g in zip(tparams, grads):
                 p.grad = torch.tensor(g)
-            topt = getattr(torch.optim, name)(tparams, **options)
+            topt = getattr(torch.optim, name)(tparams, **options, **(torch_options or {}))
             theirs = topt.step
         return Workload(None, (opt.step,), {}, theirs)
     return make
@@ -337,6 +338,22 @@ def _optimizer(name, shapes, **options):
 _LENET_SHAPES = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 400), (120,), (84, 120),
                  (84,), (10, 84), (10,)]
 _RESNET_STAGE_SHAPES = [(128, 128, 3, 3)] * 4 + [(128,)] * 8
+
+
+def _resnet18_shapes():
+    """ResNet-18's 62 parameter tensors (11.7M values): convolutions, batch norms, fc."""
+    shapes, c_in = [(64, 3, 7, 7), (64,), (64,)], 64
+    for c in (64, 128, 256, 512):
+        for block in range(2):
+            shapes += [(c, c_in, 3, 3), (c,), (c,), (c, c, 3, 3), (c,), (c,)]
+            if block == 0 and c != c_in:
+                shapes += [(c, c_in, 1, 1), (c,), (c,)]
+            c_in = c
+    return shapes + [(1000, 512), (1000,)]
+
+
+# torch's optimizers loop over the parameters on the CPU unless foreach=True is asked for
+_FOREACH = {"foreach": True}
 
 
 def _torch():
@@ -512,6 +529,16 @@ CASES += [
          None),
     Case("optimizer", "RMSprop centered ResNet stage 128ch",
          _optimizer("RMSprop", _RESNET_STAGE_SHAPES, centered=True), None),
+    Case("optimizer", "ResNet-18 SGD momentum wd, torch foreach",
+         _optimizer("SGD", _resnet18_shapes(), _FOREACH, lr=0.1, momentum=0.9,
+                    weight_decay=1e-4), None),
+    Case("optimizer", "ResNet-18 Adam, torch foreach",
+         _optimizer("Adam", _resnet18_shapes(), _FOREACH), None),
+    Case("optimizer", "ResNet-18 AdamW amsgrad, torch foreach",
+         _optimizer("AdamW", _resnet18_shapes(), _FOREACH, amsgrad=True), None),
+    Case("optimizer", "ResNet-18 RMSprop centered, torch foreach",
+         _optimizer("RMSprop", _resnet18_shapes(), _FOREACH, centered=True, momentum=0.9),
+         None),
 ]
 
 # Backward of the activations, softmax and cross entropy (issue #16): `_bench_backward`.

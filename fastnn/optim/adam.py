@@ -3,8 +3,8 @@ import numpy as np
 
 from .._array import wrap
 from ..kernels import optim as _kernels
-from ._update import (FlatViews, advance_step, cast, closure_loss, dummy, gradient, new_step,
-                      zeros_like)
+from ._update import (FlatViews, addresses, advance_step, batches, cast, closure_loss,
+                      kept_addresses, new_step, run, sizes, zeros_like)
 from .optimizer import Optimizer, scalar_dtype
 
 __all__ = ["Adam", "AdamW"]
@@ -23,7 +23,8 @@ class Adam(Optimizer):
         amsgrad (bool): use the maximum of the past squared-gradient averages.
         maximize (bool): maximize the objective instead of minimizing it.
         foreach, capturable, differentiable, fused: accepted and kept in the groups for
-            torch compatibility; every update runs the single-tensor kernel.
+            torch compatibility; every update runs torch's single-tensor arithmetic, over
+            all the parameters of a group at once.
 
     State per parameter: ``step`` (a 0-d tensor of the default dtype, as torch keeps it),
     ``exp_avg``, ``exp_avg_sq`` and, with amsgrad, ``max_exp_avg_sq``.
@@ -66,38 +67,43 @@ class Adam(Optimizer):
         _steps_as_tensors(self)
 
     def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure() if given."""
+        """One update of every parameter that has a gradient; returns closure() if given.
+        One kernel call updates all the parameters of a group (of one dtype)."""
         loss = closure_loss(closure)
-        for group in self.param_groups:
+        for group_index, group in enumerate(self.param_groups):
             beta1, beta2 = group["betas"]
             lr, weight_decay, amsgrad = group["lr"], group["weight_decay"], group["amsgrad"]
-            for p in group["params"]:
-                if getattr(p, "grad", None) is None:
-                    continue
-                grad = gradient(p)
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = new_step()
-                    state["exp_avg"] = zeros_like(p)
-                    state["exp_avg_sq"] = zeros_like(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = zeros_like(p)
-                step = advance_step(state)
-                bias_correction1 = 1 - beta1 ** step
-                bias_correction2 = 1 - beta2 ** step
-                step_size = lr / bias_correction1
-                weight1 = cast(p, 1 - beta1)
-                views = FlatViews()
-                _kernels.adam(
-                    views(p), grad, views(state["exp_avg"]), views(state["exp_avg_sq"]),
-                    views(state["max_exp_avg_sq"]) if amsgrad else dummy(p),
-                    cast(p, -step_size), cast(p, beta2), weight1, weight1 - cast(p, 1),
-                    bool(abs(weight1) < 0.5), cast(p, 1 - beta2),
-                    cast(p, bias_correction2 ** 0.5), cast(p, group["eps"]),
-                    cast(p, weight_decay), cast(p, 1 - lr * weight_decay),
+            for batch, (params, grads) in enumerate(batches(group["params"], self.state)):
+                dtype = grads[0].dtype
+                states = [self.state[p] for p in params]
+                step_size_neg = np.empty(len(params), dtype=dtype)
+                bias_correction2_sqrt = np.empty(len(params), dtype=dtype)
+                for k, (p, state) in enumerate(zip(params, states)):
+                    if len(state) == 0:
+                        state["step"] = new_step()
+                        state["exp_avg"] = zeros_like(p)
+                        state["exp_avg_sq"] = zeros_like(p)
+                        if amsgrad:
+                            state["max_exp_avg_sq"] = zeros_like(p)
+                    step = advance_step(state)
+                    bias_correction1 = 1 - beta1 ** step
+                    bias_correction2 = 1 - beta2 ** step
+                    step_size_neg[k] = -(lr / bias_correction1)
+                    bias_correction2_sqrt[k] = bias_correction2 ** 0.5
+                views = FlatViews(kept_addresses(self), (group_index, batch))
+                flat_params = views(params, "params")
+                weight1 = cast(dtype, 1 - beta1)
+                run(_kernels.adam, views, flat_params, addresses(grads),
+                    views.state(states, "exp_avg"),
+                    views.state(states, "exp_avg_sq"),
+                    views.state(states, "max_exp_avg_sq") if amsgrad else flat_params,
+                    sizes(grads),
+                    step_size_neg, bias_correction2_sqrt, cast(dtype, beta2), weight1,
+                    weight1 - cast(dtype, 1), bool(abs(weight1) < 0.5),
+                    cast(dtype, 1 - beta2), cast(dtype, group["eps"]),
+                    cast(dtype, weight_decay), cast(dtype, 1 - lr * weight_decay),
                     bool(group["decoupled_weight_decay"]), bool(amsgrad),
-                    bool(group["maximize"]))
-                views.write_back()
+                    bool(group["maximize"]), work=sum(g.size for g in grads))
         return loss
 
 

@@ -2,8 +2,8 @@
 import numpy as np
 
 from ..kernels import optim as _kernels
-from ._update import (FlatViews, advance_step, cast, closure_loss, dummy, gradient, new_step,
-                      zeros_like)
+from ._update import (FlatViews, addresses, advance_step, batches, cast, closure_loss,
+                      kept_addresses, new_step, run, sizes, zeros_like)
 from .adam import _steps_as_tensors
 from .optimizer import Optimizer
 
@@ -23,7 +23,8 @@ class RMSprop(Optimizer):
         centered (bool): normalise by the estimated variance of the gradient.
         maximize (bool): maximize the objective instead of minimizing it.
         capturable, foreach, differentiable: accepted and kept in the groups for torch
-            compatibility; every update runs the single-tensor kernel.
+            compatibility; every update runs torch's single-tensor arithmetic, over all
+            the parameters of a group at once.
 
     State per parameter: ``step`` (0-d tensor), ``square_avg``, ``momentum_buffer`` (when
     momentum > 0) and ``grad_avg`` (when centered).
@@ -59,32 +60,34 @@ class RMSprop(Optimizer):
         _steps_as_tensors(self)
 
     def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure() if given."""
+        """One update of every parameter that has a gradient; returns closure() if given.
+        One kernel call updates all the parameters of a group (of one dtype)."""
         loss = closure_loss(closure)
-        for group in self.param_groups:
+        for group_index, group in enumerate(self.param_groups):
             momentum, centered, alpha = group["momentum"], group["centered"], group["alpha"]
-            for p in group["params"]:
-                if getattr(p, "grad", None) is None:
-                    continue
-                grad = gradient(p)
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = new_step()
-                    state["square_avg"] = zeros_like(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = zeros_like(p)
-                    if centered:
-                        state["grad_avg"] = zeros_like(p)
-                advance_step(state)
-                weight = cast(p, 1 - alpha)
-                views = FlatViews()
-                _kernels.rmsprop(
-                    views(p), grad, views(state["square_avg"]),
-                    views(state["grad_avg"]) if centered else dummy(p),
-                    views(state["momentum_buffer"]) if momentum > 0 else dummy(p),
-                    cast(p, -group["lr"]), cast(p, alpha), weight,
-                    weight - cast(p, 1), bool(abs(weight) < 0.5), cast(p, group["eps"]),
-                    cast(p, group["weight_decay"]), cast(p, momentum), bool(centered),
-                    bool(group["maximize"]))
-                views.write_back()
+            for batch, (params, grads) in enumerate(batches(group["params"], self.state)):
+                dtype = grads[0].dtype
+                states = [self.state[p] for p in params]
+                for p, state in zip(params, states):
+                    if len(state) == 0:
+                        state["step"] = new_step()
+                        state["square_avg"] = zeros_like(p)
+                        if momentum > 0:
+                            state["momentum_buffer"] = zeros_like(p)
+                        if centered:
+                            state["grad_avg"] = zeros_like(p)
+                    advance_step(state)
+                views = FlatViews(kept_addresses(self), (group_index, batch))
+                flat_params = views(params, "params")
+                weight = cast(dtype, 1 - alpha)
+                run(_kernels.rmsprop, views, flat_params, addresses(grads),
+                    views.state(states, "square_avg"),
+                    views.state(states, "grad_avg") if centered else flat_params,
+                    views.state(states, "momentum_buffer") if momentum > 0
+                    else flat_params, sizes(grads),
+                    cast(dtype, -group["lr"]), cast(dtype, alpha), weight,
+                    weight - cast(dtype, 1), bool(abs(weight) < 0.5),
+                    cast(dtype, group["eps"]), cast(dtype, group["weight_decay"]),
+                    cast(dtype, momentum), bool(centered), bool(group["maximize"]),
+                    work=sum(g.size for g in grads))
         return loss

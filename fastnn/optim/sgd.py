@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..kernels import optim as _kernels
-from ._update import FlatViews, closure_loss, cast, dummy, gradient, zeros_like
+from ._update import (FlatViews, addresses, batches, cast, closure_loss, kept_addresses, run,
+                      sizes, zeros_like)
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -20,7 +21,8 @@ class SGD(Optimizer):
         nesterov (bool): Nesterov momentum (needs momentum > 0 and zero dampening).
         maximize (bool): maximize the objective instead of minimizing it.
         foreach, differentiable, fused: accepted and kept in the groups for torch
-            compatibility; every update runs the single-tensor kernel.
+            compatibility; every update runs torch's single-tensor arithmetic, over all
+            the parameters of a group at once.
     """
 
     _group_fallbacks = {"nesterov": False, "maximize": False, "foreach": None,
@@ -46,27 +48,37 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure() if given."""
+        """One update of every parameter that has a gradient; returns closure() if given.
+        One kernel call updates all the parameters of a group (of one dtype)."""
         loss = closure_loss(closure)
-        for group in self.param_groups:
+        for group_index, group in enumerate(self.param_groups):
             momentum = group["momentum"]
-            for p in group["params"]:
-                if getattr(p, "grad", None) is None:
-                    continue
-                grad = gradient(p)
-                buf = None
+            # torch reads every buffer before updating: a parameter listed twice starts
+            # both of its first updates from the gradient
+            fresh = {id(p) for p in group["params"]
+                     if (self.state.get(p) or {}).get("momentum_buffer") is None}
+            in_state = self.state if momentum != 0 else None
+            for batch, (params, grads) in enumerate(batches(group["params"], in_state)):
+                dtype = grads[0].dtype
+                views = FlatViews(kept_addresses(self), (group_index, batch))
+                flat_params = views(params, "params")
                 if momentum != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                first = buf is None
-                if first and momentum != 0:
-                    buf = zeros_like(p)           # the kernel sets it to the gradient
-                views = FlatViews()
-                _kernels.sgd(views(p), grad, views(buf) if buf is not None else dummy(p),
-                             cast(p, -group["lr"]), cast(p, group["weight_decay"]),
-                             cast(p, momentum), cast(p, 1 - group["dampening"]),
-                             bool(group["nesterov"]), bool(group["maximize"]), first)
-                views.write_back()
+                    states = [self.state[p] for p in params]
+                    first_step = np.array([id(p) in fresh for p in params])
+                    # a new buffer is set to the gradient by the kernel
+                    bufs = [zeros_like(p) if first else state["momentum_buffer"]
+                            for p, state, first in zip(params, states, first_step)]
+                    flat_bufs = views(bufs, "bufs")
+                else:
+                    first_step = np.zeros(len(params), dtype=bool)
+                    flat_bufs = flat_params                       # never read
+                run(_kernels.sgd, views, flat_params, addresses(grads), flat_bufs,
+                    sizes(grads), first_step, cast(dtype, -group["lr"]),
+                    cast(dtype, group["weight_decay"]),
+                    cast(dtype, momentum), cast(dtype, 1 - group["dampening"]),
+                    bool(group["nesterov"]), bool(group["maximize"]),
+                    work=sum(g.size for g in grads))
                 if momentum != 0:
-                    state["momentum_buffer"] = buf
+                    for state, buf in zip(states, bufs):
+                        state["momentum_buffer"] = buf
         return loss
