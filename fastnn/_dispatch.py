@@ -26,6 +26,7 @@ from ._registry import OPS, Attrs, NO_ATTRS
 from ._plans import Plans, call_key
 from ._alloc import allocate, check_alloc
 from .tensor import Tensor
+from .autograd import _record as _record_step
 
 __all__ = ["dispatch", "dispatch_ufunc", "choose", "Call"]
 
@@ -256,17 +257,15 @@ def _execute(entry, inputs, attrs, meta, plan, out):
 # autograd's step at the door (`fastnn.autograd._record.at_door`), installed by
 # `go_live` once a tensor requires grad: until then the door's autograd cost is this read
 _autograd = None
-_NOT_RECORDED = None
+_NOT_RECORDED = _record_step.NOT_RECORDED
 
 
 def go_live():
     """Send every later call through autograd's step (a tensor now requires grad)."""
-    global _autograd, _NOT_RECORDED
+    global _autograd
     if _autograd is None:
-        from .autograd._record import at_door, NOT_RECORDED, tracks
-        _NOT_RECORDED = NOT_RECORDED
-        _autograd = at_door
-        Tensor._tracks = staticmethod(tracks)
+        _autograd = _record_step.at_door
+        Tensor._tracks = staticmethod(_record_step.tracks)
 
 
 _view = np.ndarray.view

@@ -144,6 +144,8 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, FunctionMethods, np.
     _door = None
     _go_live = None         # fastnn._dispatch.go_live: autograd joins the door
     _tracks = None          # set by go_live: tracks(inputs, out) -> autograd records
+    _autograd_backward = None   # fastnn.autograd sets these: its `backward` and the hook
+    _add_hook = None            # registration of its nodes
 
     # -- autograd (fastnn.autograd) ------------------------------------------------------
     @property
@@ -172,8 +174,7 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, FunctionMethods, np.
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate this tensor's gradient into the leaves' ``.grad`` (a non-scalar
         needs `gradient`), as ``torch.Tensor.backward``."""
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs)
+        Tensor._autograd_backward(self, gradient, retain_graph, create_graph, inputs)
 
     def register_hook(self, hook):
         """``hook(grad)`` runs when this tensor's gradient is computed; a returned tensor
@@ -181,10 +182,9 @@ class Tensor(ReductionMethods, MathMethods, FactoryMethods, FunctionMethods, np.
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require "
                                "gradient")
-        from .autograd._node import add_hook
         if self.grad_fn is not None:
             return self.grad_fn._tensor_hooks(self._output_nr, hook)
-        return add_hook(self.__dict__.setdefault("_hooks", {}), hook)
+        return Tensor._add_hook(self.__dict__.setdefault("_hooks", {}), hook)
 
     def retain_grad(self):
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward (after every

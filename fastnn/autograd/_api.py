@@ -3,7 +3,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._engine import run_backward
-from ._record import edge_of
+from ._node import add_hook, edge_of
 
 __all__ = ["backward", "grad"]
 
@@ -116,3 +116,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                   for t, g in zip(inputs, result)]
     return tuple(None if g is None else np.array(g, dtype=t.dtype).reshape(t.shape)
                  .view(Tensor) for t, g in zip(inputs, result))
+
+
+# Tensor sits below autograd: it learns these here (Tensor.backward, Tensor.register_hook)
+Tensor._autograd_backward = staticmethod(backward)
+Tensor._add_hook = staticmethod(add_hook)

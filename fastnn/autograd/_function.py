@@ -5,7 +5,7 @@ import numpy as np
 from .. import _grad
 from ..tensor import Tensor
 from ._node import Node
-from ._record import edge_of
+from ._node import edge_of
 
 __all__ = ["through_node"]
 

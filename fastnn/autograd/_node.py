@@ -8,7 +8,7 @@ import numpy as np
 
 from ._version import version
 
-__all__ = ["Node", "AccumulateGrad", "Context", "RemovableHandle"]
+__all__ = ["Node", "AccumulateGrad", "Context", "RemovableHandle", "edge_of"]
 
 # torch's node names where they are not the op's name in CamelCase
 _TORCH_NAMES = {
@@ -175,3 +175,18 @@ class AccumulateGrad:
 
     def __repr__(self):
         return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+def edge_of(tensor):
+    """(node, output_nr) the gradient for `tensor` flows into."""
+    fn = tensor.grad_fn
+    if fn is not None:
+        return fn, tensor._output_nr
+    return accumulator(tensor), 0
+
+
+def accumulator(tensor):
+    acc = tensor.__dict__.get("_accumulator")
+    if acc is None:
+        acc = tensor.__dict__["_accumulator"] = AccumulateGrad(tensor)
+    return acc

@@ -9,7 +9,7 @@ import numpy as np
 from .. import _grad
 from .._registry import BACKWARDS, MISSING_BACKWARD
 from ..tensor import Tensor
-from ._node import AccumulateGrad, Context, Node
+from ._node import Context, Node, edge_of
 from ._version import bump, storage
 from ._views import rebase, tag_views, view_base
 
@@ -150,21 +150,6 @@ def detached(array):
                           strides=array.strides)
     except (TypeError, ValueError):     # a storage that exports no buffer
         return np.ndarray.view(array, np.ndarray)
-
-
-def edge_of(tensor):
-    """(node, output_nr) the gradient for `tensor` flows into."""
-    fn = tensor.grad_fn
-    if fn is not None:
-        return fn, tensor._output_nr
-    return accumulator(tensor), 0
-
-
-def accumulator(tensor):
-    acc = tensor.__dict__.get("_accumulator")
-    if acc is None:
-        acc = tensor.__dict__["_accumulator"] = AccumulateGrad(tensor)
-    return acc
 
 
 def _pointer(array):

@@ -9,7 +9,7 @@ knows them: the outputs of view ops recorded in grad mode (`tag_views`)."""
 import numpy as np
 
 from ..tensor import Tensor
-from ._node import Context, Node
+from ._node import Context, Node, edge_of
 from ._version import storage
 
 __all__ = ["view_base", "tag_views", "rebase"]
@@ -73,7 +73,6 @@ def _as_strided(base_meta, geometry, edge):
 
 
 def _leaf_or_history(tensor):
-    from ._record import edge_of
     return edge_of(tensor) if tensor.requires_grad else (None, 0)
 
 

@@ -25,6 +25,8 @@ def layer(module):
         return LAYERS.index("leaf")
     if module == "fastnn.nn" or module.startswith("fastnn.nn."):
         return LAYERS.index("nn")
+    if module == "fastnn.autograd" or module.startswith("fastnn.autograd."):
+        return LAYERS.index("array helpers")     # the door's autograd step
     named = {"fastnn.tensor": "tensor", "fastnn._tensor_methods": "tensor",
              "fastnn._tensor_function_methods": "tensor",
              "fastnn._select_ops": "array helpers", "fastnn._scatter_ops": "array helpers",

@@ -15,6 +15,7 @@ from ._shuffle import *         # noqa: F401,F403
 from ._encoding import *         # noqa: F401,F403
 from ._conv_transpose import *  # noqa: F401,F403
 from . import _conv_grad          # noqa: F401  (backward of conv and conv_transpose)
+from . import _pool_grad, _resample_grad  # noqa: F401  (pools, pad, interpolate, shuffles)
 from . import _norm_grad, _embedding_grad  # noqa: F401  (backward of the norms, embedding)
 from ._attention import *       # noqa: F401,F403
 from ._embedding import *       # noqa: F401,F403

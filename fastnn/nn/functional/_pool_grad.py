@@ -20,6 +20,7 @@ from ...kernels import pool_avg as _avg_kernels
 from ...kernels import pool_grad as _kernels
 from ...kernels import pooling as _max_kernels
 from .._utils import kernel_array
+from ._pool_more import _torch_pow
 from ._pool_ops import _as_3d, _pad3, _planes_shape, _separable_fits, _window
 
 
@@ -168,7 +169,6 @@ def _lp_backward(nd):
 def _lp_power_backward(nd, x, sgn_x, grad, attrs):
     """torch's composite, step by step: a = avg_pool(x ** p); s = sign(a) * relu(|a|);
     y = (s * count) ** (1 / p); each step's backward as torch's autograd computes it."""
-    from ._pool_more import _torch_pow
     p, e, count = attrs.power, attrs.root, attrs.count
     powered = np.ascontiguousarray(_torch_pow(x, p))
     a = np.empty(grad.shape, x.dtype)

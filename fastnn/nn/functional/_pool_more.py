@@ -332,4 +332,3 @@ for _nd in (1, 2, 3):
         f"max_unpool{_nd}d", _bind(_unpool_normalize, _nd), _bind(_unpool_meta, _nd),
         _bind(_run_unpool, _nd), arrays=_unpool_arrays)
 
-from . import _pool_grad  # noqa: E402,F401  (the pooling ops' backward)

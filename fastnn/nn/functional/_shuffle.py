@@ -166,4 +166,3 @@ _registry.register_single(
 _registry.register_single("channel_shuffle", _channel_normalize, _channel_meta,
                           _run_channel_shuffle, arrays=_arrays)
 
-from . import _resample_grad  # noqa: E402,F401  (backward of interpolate, pad, shuffles)

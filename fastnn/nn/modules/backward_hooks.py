@@ -11,7 +11,7 @@ import warnings
 
 from ...autograd._function import through_node
 from ...tensor import Tensor
-from .hooks import RemovableHandle
+from .handles import RemovableHandle
 
 __all__ = ["BackwardHooksMixin", "BackwardHook"]
 

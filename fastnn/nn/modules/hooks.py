@@ -4,60 +4,12 @@ Hooks live in ordered dicts keyed by their handle's id, so removal is O(1) and `
 is a `move_to_end(last=False)`.  Module.__call__ only enters `_call_with_hooks` when a hook
 is registered.
 """
-import itertools
 import warnings
-import weakref
-from collections import OrderedDict
 
-__all__ = ["RemovableHandle"]
+from .backward_hooks import BackwardHook
+from .handles import RemovableHandle
 
-_handle_ids = itertools.count()
-
-
-class RemovableHandle:
-    """A handle that removes the hook it was returned for.
-
-    Args:
-        hooks_dict (OrderedDict): the hooks, keyed by handle ``id``.
-        extra_dict (dict or list of dicts): dicts whose entry with the same ``id`` is removed
-            too (e.g. the "this hook takes kwargs" marks).
-
-    Use ``handle.remove()`` or ``with module.register_forward_hook(hook): ...``.
-    """
-
-    def __init__(self, hooks_dict, *, extra_dict=None):
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = next(_handle_ids)
-        if extra_dict is None:
-            extra_dict = []
-        elif isinstance(extra_dict, dict):
-            extra_dict = [extra_dict]
-        self.extra_dict_ref = tuple(weakref.ref(d) for d in extra_dict)
-
-    def remove(self):
-        for ref in (self.hooks_dict_ref, *self.extra_dict_ref):
-            hooks = ref()
-            if hooks is not None:
-                hooks.pop(self.id, None)
-
-    def __getstate__(self):
-        return (self.hooks_dict_ref(), self.id, tuple(ref() for ref in self.extra_dict_ref))
-
-    def __setstate__(self, state):
-        hooks, self.id, extras = state
-        # A handle whose dict is gone keeps a dead reference, as torch's does.
-        self.hooks_dict_ref = weakref.ref(hooks if hooks is not None else OrderedDict())
-        self.extra_dict_ref = tuple(weakref.ref(d) for d in extras if d is not None)
-        global _handle_ids
-        # Never hand out an id that a restored handle already uses.
-        nxt = next(_handle_ids)
-        _handle_ids = itertools.count(max(nxt, self.id + 1))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        self.remove()
+__all__ = ["RemovableHandle", "ForwardHooksMixin"]
 
 
 class ForwardHooksMixin:
@@ -118,7 +70,6 @@ class ForwardHooksMixin:
                         args = res if isinstance(res, tuple) else (res,)
             backward_hook = None
             if self._backward_hooks or self._backward_pre_hooks:
-                from .backward_hooks import BackwardHook
                 backward_hook = BackwardHook(self)
                 args = backward_hook.setup_inputs(args)
 
