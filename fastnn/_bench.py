@@ -895,12 +895,12 @@ def _pool_backward(op, shape, *args, with_forward=False, **kwargs):
                 return fastnn.autograd.grad(out, leaf, grad, retain_graph=not with_forward)
         torch, theirs = _torch(), None
         if torch is not None:
-            theirs = _torch_backward(torch, op, x, g, args, kwargs, with_forward)
+            theirs = _torch_pool_backward(torch, op, x, g, args, kwargs, with_forward)
         return Workload(None, (ours,), {}, theirs, 2 * x.nbytes + g.nbytes)
     return make
 
 
-def _torch_backward(torch, op, x, g, args, kwargs, with_forward):
+def _torch_pool_backward(torch, op, x, g, args, kwargs, with_forward):
     """`_pool_backward`'s torch twin: torch.autograd.grad of the same call."""
     t_leaf = torch.from_numpy(x.copy()).requires_grad_(True)
     t_fn = getattr(torch.nn.functional, op)

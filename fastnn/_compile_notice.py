@@ -55,16 +55,16 @@ def watch(callback):
 
 def op_label(dispatcher, frame=None):
     """'conv2d (blocked)', 'relu' or the kernel's name: what the compiling call runs. The
-    door's frames (`fastnn._dispatch.dispatch`, and `_fastest` when autotuning) are known by
+    door's frames (`fastnn._dispatch._execute`, and `_fastest` when autotuning) are known by
     name: this module sits below the door and cannot import it."""
     frame = frame or sys._getframe(1)
     public = None
     while frame is not None:
         code = frame.f_code
         module = frame.f_globals.get("__name__", "")
-        if module == "fastnn._dispatch" and code.co_name in ("dispatch", "_fastest"):
+        if module == "fastnn._dispatch" and code.co_name in ("_execute", "_fastest"):
             names = frame.f_locals
-            op = names["name"] if code.co_name == "dispatch" else names["entry"].name
+            op = names["entry"].name
             variant = names.get("variant")
             if variant is None or variant.name == "default":   # an op of one variant
                 return op

@@ -67,8 +67,15 @@ def _status_bytes():
     return tuple(int(fields[name].split()[0]) * 1024 for name in ("VmRSS", "VmHWM"))
 
 
+def _nbytes(result):
+    """Bytes of the array `fn` returned (of each array, for a tuple of gradients)."""
+    if isinstance(result, (tuple, list)):
+        return sum(_nbytes(r) for r in result)
+    return 0 if result is None else np.asarray(result).nbytes
+
+
 def extra_bytes(fn, warm_up=2, repeat=3):
-    """Peak bytes `fn()` allocates beyond the array it returns: the median of `repeat`
+    """Peak bytes `fn()` allocates beyond the arrays it returns: the median of `repeat`
     calls after `warm_up` (the resident size moves by ~0.1 MB around a call by itself)."""
     fix_malloc()
     for _ in range(warm_up):
@@ -79,6 +86,6 @@ def extra_bytes(fn, warm_up=2, repeat=3):
         reset_peak()
         before = _status_bytes()[0]
         result = fn()
-        samples.append(_status_bytes()[1] - before - np.asarray(result).nbytes)
+        samples.append(_status_bytes()[1] - before - _nbytes(result))
         del result
     return int(np.median(samples))

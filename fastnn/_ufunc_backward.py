@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ._registry import register_backward
+from .autograd._util import sum_to
 
 
 def _unary(formula):
@@ -64,3 +65,20 @@ for _op, (_formula, _saves) in _FORMULAS.items():
     register_backward(_op, _unary(_formula), saves=_saves)
 for _op in _ZERO:
     register_backward(_op, _zero_backward, saves=())
+
+
+def _clip_backward(ctx, grad):
+    """numpy's clip(x, lo, hi) as torch's clamp: x's gradient where lo <= x <= hi, a
+    tensor bound's where it decides the value."""
+    x, lo, hi = ctx.inputs
+    below = x < lo if lo is not None else np.zeros(x.shape, bool)
+    above = (x > hi) & ~below if hi is not None else np.zeros(x.shape, bool)
+    inside = ~(below | above)
+    grads = [np.where(inside, grad, 0).astype(x.dtype, copy=False) if ctx.needs[0] else None]
+    for i, mask in ((1, below), (2, above)):
+        grads.append(sum_to(np.where(mask, grad, 0), ctx.shapes[i]).astype(
+            ctx.dtypes[i], copy=False) if ctx.needs[i] else None)
+    return tuple(grads)
+
+
+register_backward("clip", _clip_backward, saves=(0, 1, 2))

@@ -116,7 +116,8 @@ METHODS = {
 OUTSIDE = {"item", "numpy", "size", "dim", "ndimension", "numel", "nelement",
            "is_contiguous", "is_floating_point", "device", "is_cuda", "data", "grad",
            "requires_grad", "requires_grad_", "detach", "detach_", "cpu", "cuda",
-           "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor"}
+           "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor",
+           "backward", "register_hook", "retain_grad", "retains_grad", "grad_fn", "is_leaf"}
 
 # top-level functions -> (call, expected ops)
 FUNCTIONS = {
