@@ -43,26 +43,14 @@ def _batch(case):
     return x, y
 
 
-def _fastnn_step(model, x, y):
-    optimizer = fastnn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x, y = fastnn.tensor(x), fastnn.tensor(y)
+def _step(lib, model, x, y):
+    """One training step of `model` on `lib` (fastnn or torch): the same code on both."""
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = lib.as_tensor(x), lib.as_tensor(y)
 
     def step():
         optimizer.zero_grad()
-        loss = fastnn.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-    return step
-
-
-def _torch_step(torch, model, x, y):
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x, y = torch.from_numpy(x), torch.from_numpy(y)
-
-    def step():
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss = lib.nn.functional.cross_entropy(model(x), y)
         loss.backward()
         optimizer.step()
         return loss
@@ -89,7 +77,7 @@ def max_difference(case, steps=3):
     if twin is None:
         return None
     x, y = _batch(case)
-    ours, theirs = _fastnn_step(model, x, y), _torch_step(torch, twin, x, y)
+    ours, theirs = _step(fastnn, model, x, y), _step(torch, twin, x, y)
     for _ in range(steps):
         ours()
         theirs()
@@ -107,9 +95,9 @@ def time_train(case, rounds):
     from fastnn._bench import time_many
     model, twin, torch = _models(case)
     x, y = _batch(case)
-    calls = {"fastnn": _fastnn_step(model, x, y)}
+    calls = {"fastnn": _step(fastnn, model, x, y)}
     if twin is not None:
-        calls["torch"] = _torch_step(torch, twin, x, y)
+        calls["torch"] = _step(torch, twin, x, y)
     times = time_many(calls, rounds=rounds)
     return {column: times.get(column) for column in COLUMNS}
 

@@ -192,41 +192,23 @@ def _finish(ctx, gx, gw, gb):
     return gx, gw, gb
 
 
-def conv_backward(nd):
-    """The backward of `conv{nd}d`: (input, weight, bias) gradients, None where not
-    needed."""
-    name = f"conv{nd}d"
+def conv_backward(nd, transposed=False):
+    """The backward of `conv{nd}d` (or `conv_transpose{nd}d`): (input, weight, bias)
+    gradients, None where not needed. A transposed convolution's input gradient is the
+    convolution of the output gradient, and its weight gradient is that of the convolution
+    from the output gradient to the input (the two gradients' roles swapped)."""
+    name = f"conv_transpose{nd}d" if transposed else f"conv{nd}d"
 
     def backward(ctx, grad):
         x5, w5, g5, (stride, padding, dilation, groups), _ = _unpack(ctx, grad, nd, name)
         need_x, need_w, need_b = ctx.needs[:3]
         gx = gw = gb = None
         if need_x:
-            gx = input_grad(g5, w5, x5.shape, stride, padding, dilation, groups)
+            to_input = convolution if transposed else input_grad
+            gx = to_input(g5, w5, x5.shape, stride, padding, dilation, groups)
         if need_w:
-            gw = weight_grad(x5, g5, w5.shape, stride, padding, dilation, groups)
-        if need_b:
-            gb = bias_grad(g5, ctx.shapes[2], ctx.dtypes[2])
-        return _finish(ctx, gx, gw, gb)
-
-    backward.__name__ = backward.__qualname__ = f"{name}_backward"
-    return backward
-
-
-def conv_transpose_backward(nd):
-    """The backward of `conv_transpose{nd}d`: the input gradient is the convolution of the
-    output gradient, the weight gradient that of the convolution from the output gradient
-    to the input (the roles of input and output gradient swapped)."""
-    name = f"conv_transpose{nd}d"
-
-    def backward(ctx, grad):
-        x5, w5, g5, (stride, padding, dilation, groups), _ = _unpack(ctx, grad, nd, name)
-        need_x, need_w, need_b = ctx.needs[:3]
-        gx = gw = gb = None
-        if need_x:
-            gx = convolution(g5, w5, x5.shape, stride, padding, dilation, groups)
-        if need_w:
-            gw = weight_grad(g5, x5, w5.shape, stride, padding, dilation, groups)
+            first, second = (g5, x5) if transposed else (x5, g5)
+            gw = weight_grad(first, second, w5.shape, stride, padding, dilation, groups)
         if need_b:
             gb = bias_grad(g5, ctx.shapes[2], ctx.dtypes[2])
         return _finish(ctx, gx, gw, gb)
@@ -237,4 +219,5 @@ def conv_transpose_backward(nd):
 
 for _nd in (1, 2, 3):
     register_backward(f"conv{_nd}d", conv_backward(_nd), saves=(0, 1))
-    register_backward(f"conv_transpose{_nd}d", conv_transpose_backward(_nd), saves=(0, 1))
+    register_backward(f"conv_transpose{_nd}d", conv_backward(_nd, transposed=True),
+                      saves=(0, 1))
