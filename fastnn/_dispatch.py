@@ -402,6 +402,9 @@ def _register_ufunc(ufunc, method, name):
                 kw["out"] = kw.pop("ufunc_out")
             return getattr(ufunc, method)(*inputs, **kw)
         _registry.register_single(name, normalize, lambda inputs, attrs: None, run)
+        # numpy's reduce/accumulate/... reached by numpy's keywords (x.sum(axis=0)) are
+        # numpy's own: autograd does not record them, as it does not record np.sum(x)
+        _registry.register_backward(name, None)
         return
 
     def meta(inputs, attrs):

@@ -39,6 +39,14 @@ _CODEGEN_DIR = tempfile.mkdtemp(prefix="fastnn-codegen-")
 _codegen = []
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist, the codegen probes' tests go first: the worker that takes them
+    waits on the probes (compiling in a subprocess) while the other works, instead of the
+    run's last minutes waiting on them alone."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: "runtime/test_codegen.py" not in item.nodeid)
+
+
 def pytest_collection_finish(session):
     """Start the codegen probes (tests/runtime/test_codegen.py) in the background as soon
     as one of their tests is collected: they compile for other CPUs in subprocesses, on

@@ -76,10 +76,10 @@ def run_both(torch, cfg, dtype, rng):
                             dtype=dtype, **kwargs)
     theirs = getattr(torch.nn, cls)(w.shape[1] * cfg["groups"], w.shape[0], w.shape[2:],
                                     dtype=torch.from_numpy(x).dtype, **kwargs)
-    mine.weight[...] = w
+    mine.weight.data[...] = w            # as torch, outside autograd
     theirs.weight.data = tw
     if b is not None:
-        mine.bias[...] = b
+        mine.bias.data[...] = b
         theirs.bias.data = tb
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -307,9 +307,9 @@ def test_module_matches_torch(torch, case):
     assert isinstance(mine.weight, nn.Parameter) and mine.weight.dtype == np.float32
     assert (mine.bias is None) == (theirs.bias is None)
     assert [n for n, _ in mine.named_parameters()] == [n for n, _ in theirs.named_parameters()]
-    mine.weight[...] = theirs.weight.detach().numpy()
+    mine.weight.data[...] = theirs.weight.detach().numpy()
     if theirs.bias is not None:
-        mine.bias[...] = theirs.bias.detach().numpy()
+        mine.bias.data[...] = theirs.bias.detach().numpy()
     nd = int(name[4])
     x = np.random.default_rng(0).standard_normal((2, args[0]) + (7,) * nd).astype(np.float32)
     with warnings.catch_warnings():

@@ -448,7 +448,7 @@ def test_weight_changes_take_effect():
     layer = nn.Linear(8, 5)
     x = np.ones((2, 8), np.float32)
     layer(x)
-    layer.weight[...] = 0.0
+    layer.weight.data[...] = 0.0
     np.testing.assert_array_equal(layer(x), np.broadcast_to(layer.bias, (2, 5)))
     layer.weight = nn.Parameter(np.ones((5, 8), np.float32))
     np.testing.assert_allclose(layer(x), 8.0 + np.broadcast_to(layer.bias, (2, 5)))

@@ -240,7 +240,7 @@ def test_modules_train_then_eval_match_torch(torch, rng, cls, shapes, kwargs):
     for name in ("weight", "bias"):                  # give the affine parameters values
         if getattr(ours, name) is not None:
             values = rng.standard_normal(4).astype(dtype)
-            getattr(ours, name)[...] = values
+            getattr(ours, name).data[...] = values
             getattr(theirs, name).data.copy_(torch.from_numpy(values))
     for step in range(5):
         x = (rng.standard_normal(shapes[step % len(shapes)]) * 2 + step).astype(dtype)
@@ -266,7 +266,7 @@ def test_module_buffers_and_reset(torch):
                                          .state_dict()) == ["weight", "bias"]
     bn = nn.BatchNorm2d(3)
     bn(np.random.default_rng(0).standard_normal((2, 3, 4, 4)).astype(np.float32))
-    bn.weight[...] = 5
+    bn.weight.data[...] = 5
     bn.reset_running_stats()
     np.testing.assert_array_equal(bn.running_mean, 0)
     np.testing.assert_array_equal(bn.running_var, 1)

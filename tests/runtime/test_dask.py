@@ -31,8 +31,8 @@ def randomise_batchnorm(model, seed=1):
             n = m.num_features
             m.running_mean[...] = rng.random(n) - 0.5
             m.running_var[...] = rng.random(n) + 0.5
-            m.weight[...] = rng.random(n) + 0.5
-            m.bias[...] = rng.random(n) - 0.5
+            m.weight.data[...] = rng.random(n) + 0.5     # as torch, outside autograd
+            m.bias.data[...] = rng.random(n) - 0.5
     return model
 
 
@@ -237,7 +237,7 @@ def test_lazy_until_computed_and_model_captured_at_call(images):
     counted = CountCalls(model)
     lazy = predict(counted, da.from_array(images, chunks=5))
     assert counted.calls == 1  # the one-item probe that gives shape and dtype
-    model[5].weight[...] = 0   # later changes to the model do not reach the result
+    model[5].weight.data[...] = 0  # later changes to the model do not reach the result
     model.train()
     np.testing.assert_array_equal(lazy.compute(), expected)
     assert counted.calls == 1  # the blocks ran a copy

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 
 from .. import functional as F
-from .. import init
+from ..._grad import no_grad
 from ..._args import int_tuple_arg
 from .._utils import checked_empty, factory_dtype
 from ..parameter import Parameter
@@ -387,7 +387,8 @@ class PReLU(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.constant_(self.weight, self.init)
+        with no_grad():                    # torch's nn.init.constant_: fill_'s checks
+            self.weight.fill_(self.init)
 
     def forward(self, input):
         return F.prelu(input, self.weight)
