@@ -93,7 +93,6 @@ def einsum_backward(ctx, grad):
     size 1 that were broadcast are summed."""
     inputs = ctx.inputs
     terms, output, sizes = _lettered(ctx.attrs, inputs)
-    grad = np.reshape(grad, [sizes[s] for s in output])   # a 0-d result's may come 1-d
     full = [np.broadcast_to(a, [sizes[s] for s in t]) for t, a in zip(terms, inputs)]
     grads = []
     for i, (term, a) in enumerate(zip(terms, inputs)):

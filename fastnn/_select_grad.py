@@ -5,23 +5,10 @@ given; ``x > max`` or ``max < min``); where sends it to the chosen side; masked_
 the unfilled positions, and to a value tensor as the sum over the filled ones. Every
 gradient is summed back over the dimensions its input was broadcast along and comes in
 that input's dtype.
-
-`sum_to` is here, below the layers that need it (the ops' modules and
-`nn.functional._loss_grad` may not import `fastnn.autograd`, whose `_util.sum_to` is the
-same helper for the backwards registered at the package level).
 """
 import numpy as np
 
-
-def sum_to(arr, shape):
-    """`arr` summed over the dimensions a tensor of `shape` was broadcast along."""
-    shape = tuple(shape)
-    if arr.shape == shape:
-        return arr
-    lead = arr.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, size in enumerate(shape) if size == 1 and arr.shape[lead + i] != 1)
-    return arr.sum(axis=axes).reshape(shape)
+from .autograd._util import sum_to
 
 
 def _as_grad_of(g, array):

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..tensor import Tensor
+from ._util import contiguous
 from ._engine import run_backward
 from ._node import add_hook, edge_of
 
@@ -14,14 +15,11 @@ def _as_tuple(value):
     return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
 
-def _root_grads(outputs, grad_outputs, caller):
+def _root_grads(outputs, grad_outputs):
     grads = []
     grad_outputs = _as_tuple(grad_outputs) or (None,) * len(outputs)
     if len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"{caller}: got {len(grad_outputs)} tensors and "
-                           f"{len(outputs)} gradients" if caller == "grad" else
-                           f"grad_tensors should have the same length as tensors, got "
-                           f"{len(grad_outputs)} and {len(outputs)}")
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not isinstance(out, Tensor) or not out.requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not "
@@ -38,7 +36,7 @@ def _root_grads(outputs, grad_outputs, caller):
                                    f"shape of torch.Size({list(out.shape)}).")
             if g.dtype != out.dtype:
                 g = g.astype(out.dtype)
-        grads.append(np.ascontiguousarray(g))
+        grads.append(contiguous(g))
     return grads
 
 
@@ -51,12 +49,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
                                   "create_graph=True (higher-order gradients) is not "
                                   "supported")
     tensors = _as_tuple(tensors)
-    grads = _root_grads(tensors, grad_tensors, "backward")
+    grads = _root_grads(tensors, grad_tensors)
     roots = [edge_of(t) for t in tensors]
     if inputs is not None:
         inputs = _as_tuple(inputs)
         if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         captured = _run(roots, grads, retain_graph, inputs, allow_unused=True)
         for t, g in zip(inputs, captured):
             if g is not None:
@@ -107,7 +105,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                          "materialize_grads=True, but got: allow_unused=False.")
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
-    grads = _root_grads(outputs, grad_outputs, "grad")
+    grads = _root_grads(outputs, grad_outputs)
     roots = [edge_of(t) for t in outputs]
     result = _run(roots, grads, retain_graph, inputs,
                   allow_unused=bool(allow_unused) or materialize_grads)

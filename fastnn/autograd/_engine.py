@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _grad
 from ..tensor import Tensor
+from ._util import contiguous
 from ._node import AccumulateGrad
 
 __all__ = ["run_backward"]
@@ -92,7 +93,7 @@ def _run_node(node, slots, retain_graph):
         if g is None and outputs is not None and outputs[nr] is not None:
             shape, dtype = outputs[nr]
             g = np.zeros(shape, dtype)
-        grads.append(g if g is None else np.ascontiguousarray(g))
+        grads.append(g if g is None else contiguous(g))
     result = node.apply(tuple(grads), retain_graph)
     if node._hooks:
         for hook in list(node._hooks.values()):

@@ -1,7 +1,7 @@
 """Helpers the backward functions share."""
 import numpy as np
 
-__all__ = ["sum_to", "unreduce"]
+__all__ = ["sum_to", "unreduce", "contiguous"]
 
 
 def sum_to(grad, shape):
@@ -21,3 +21,10 @@ def unreduce(grad, shape, dims, keepdim):
     if dims is not None and not keepdim and len(shape):
         grad = np.expand_dims(grad, tuple(d % len(shape) for d in dims))
     return np.broadcast_to(grad, shape)
+
+
+def contiguous(grad):
+    """`grad` as a C-contiguous array of its own shape (``np.ascontiguousarray`` turns a
+    0-d array into a 1-d one)."""
+    grad = np.asarray(grad)
+    return grad if grad.flags.c_contiguous else np.ascontiguousarray(grad)

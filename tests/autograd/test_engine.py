@@ -290,3 +290,15 @@ def test_in_place_write_into_a_recorded_view_rebases_the_base():
     copy += 1                       # a copy is not a view: recorded as usual
     copy.sum().backward()
     np.testing.assert_array_equal(x.grad, np.ones(4, np.float32))
+
+
+def test_bad_arguments_of_backward_and_grad(torch):
+    x, xt = _pair(torch)
+    raises_like(lambda: (xt * 2).sum().backward(inputs=[]),
+                lambda: (x * 2).sum().backward(inputs=[]))
+    raises_like(lambda: torch.autograd.grad((xt * 2).sum(), xt, materialize_grads=True,
+                                            allow_unused=False),
+                lambda: fastnn.autograd.grad((x * 2).sum(), x, materialize_grads=True,
+                                             allow_unused=False))
+    raises_like(lambda: torch.autograd.backward([xt * 2, xt * 3], [torch.ones(3)]),
+                lambda: fastnn.autograd.backward([x * 2, x * 3], [fastnn.ones(3)]))

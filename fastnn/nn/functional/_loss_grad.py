@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ..._runtime import launch
-from ..._select_grad import sum_to
+from ...autograd._util import sum_to
 from ...kernels import loss as _loss_kernels
 from ...kernels import loss_grad as _k
 from ._loss_args import flat
