@@ -28,7 +28,10 @@ def test_set_num_threads_round_trip(restore_threads):
 @njit(parallel=True)
 def _thread_ids(out):
     for i in prange(out.size):
-        out[i] = numba.get_thread_id()
+        spin = 0.0
+        for j in range(2000):   # enough work per chunk that an idle thread steals some,
+            spin += j * 1e-9    # even with another process on the other core (xdist)
+        out[i] = numba.get_thread_id() + int(spin * 0.0)
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two threads")
@@ -38,7 +41,7 @@ def test_small_work_runs_on_one_thread_and_large_work_on_all(restore_threads):
     _runtime.launch(_thread_ids, small, work=_runtime.SERIAL_MAX_WORK - 1)
     assert (small == 0).all()
     large = np.full(1 << 14, -1, np.int64)
-    for _ in range(20):     # tbb may hand every chunk to one thread now and then
+    for _ in range(50):     # tbb may hand every chunk to one thread now and then
         _runtime.launch(_thread_ids, large, work=_runtime.SERIAL_MAX_WORK)
         if (large == 1).any():
             break
