@@ -573,7 +573,10 @@ def find_case(label):
 
 def time_many(calls, block_seconds=0.1, rounds=5):
     """Median seconds per call of each named callable (None: skipped), in alternating
-    blocks of at least `block_seconds`; each callable is run once before timing."""
+    blocks of at least `block_seconds`; each callable is run once before timing, and once
+    untimed at the start of each block, so what the previous block leaves behind (ONNX
+    Runtime's threads still spinning, another library's data in the caches) is not charged
+    to this one."""
     plan = {}
     for name, fn in calls.items():
         if fn is None:
@@ -585,6 +588,7 @@ def time_many(calls, block_seconds=0.1, rounds=5):
     samples = {name: [] for name in plan}
     for _ in range(rounds):
         for name, (fn, repeat) in plan.items():
+            fn()
             started = time.perf_counter()
             for _ in range(repeat):
                 fn()
