@@ -87,28 +87,32 @@ class _Small(nn.Module):
         return self.fc(x.flatten(1))
 
 
-@pytest.mark.xfail(strict=True, reason="known leak, issue #16: about 250 bytes a step stay "
-                   "allocated (the optimizer's kernel launch and one small object per "
-                   "recorded loss); this test passes once it is found")
 def test_training_does_not_grow_memory():
-    """1,000 steps with the garbage collector off: every step's graph is freed by
-    reference counting alone (no cycle keeps one alive), so memory stays flat."""
+    """Steps with the garbage collector off: every step's graph is freed by reference
+    counting alone (no cycle keeps one alive), so traced memory stays flat.
+
+    The warm-up runs 2,500 steps first, after the last full collection: CPython keeps up
+    to 2,000 freed tuples of each length below 20 for reuse (a full collection empties
+    those lists), and tracemalloc counts them as allocated, so until the lists are full
+    again (the optimizer's 19-argument kernel launch, the door's 2-tuples) memory seems to
+    grow by about 250 bytes a step, then stops."""
     fastnn.manual_seed(0)
     model = _Small()
     optimizer = fastnn.optim.Adam(model.parameters(), lr=1e-3)
     rng = np.random.default_rng(0)
     x = fastnn.tensor(rng.standard_normal((8, 1, 8, 8)).astype(np.float32))
     y = fastnn.tensor(rng.integers(0, 10, 8))
-    _train(fastnn, model, x, y, 20, optimizer)
-    gc.collect()
+    gc.collect()                # before the warm-up: a full collection empties the free lists
     gc.disable()
-    tracemalloc.start()
     try:
-        _train(fastnn, model, x, y, 100, optimizer)
+        _train(fastnn, model, x, y, 2500, optimizer)
+        tracemalloc.start()
+        _train(fastnn, model, x, y, 50, optimizer)
         before = tracemalloc.get_traced_memory()[0]
-        _train(fastnn, model, x, y, 1000, optimizer)
+        _train(fastnn, model, x, y, 500, optimizer)
         after = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
         gc.enable()
-    assert after - before < 256 * 1024, (before, after)
+    # a graph kept alive is kilobytes a step; one small object a step is 28 bytes or more
+    assert after - before < 500 * 24, (before, after)
