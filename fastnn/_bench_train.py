@@ -5,6 +5,9 @@ Both sides start from the same weights (the torch model is the same source run u
 torch, loading fastnn's state_dict) and train on the same seeded batch in train mode
 (BatchNorm uses batch statistics). The "max diff" column is the largest difference of
 any parameter after three steps from the same start, relative to that parameter's scale.
+The "peak MB" columns (Linux with glibc) are the resident memory a step adds at its
+highest, beyond what the process held before it (`fastnn._peakmem`): activations kept
+for backward, gradients, temporaries.
 """
 from dataclasses import dataclass
 
@@ -104,20 +107,48 @@ def time_train(case, rounds):
     return {column: times.get(column) for column in COLUMNS}
 
 
+def peak_bytes(case):
+    """{column: bytes a step adds to the resident size at its peak}, empty where that
+    cannot be measured (not Linux with glibc)."""
+    from fastnn import _peakmem
+    if not _peakmem.available():
+        return {}
+    model, twin, torch = _models(case)
+    x, y = _batch(case)
+
+    def peak(step):
+        def without_result():           # the loss is not counted as the call's result
+            step()
+        return _peakmem.extra_bytes(without_result)
+    peaks = {"fastnn": peak(_step(fastnn, model, x, y))}
+    if twin is not None:
+        peaks["torch"] = peak(_step(torch, twin, x, y))
+    return peaks
+
+
 def train_table(cases, rounds, progress=None):
-    """The training table: ms per step on each side, torch's time over fastnn's, and the
-    parameters' difference after three steps."""
-    lines = [f"{'training step':<30} {'torch ms':>9} {'fastnn ms':>10} {'speedup':>8} "
-             f"{'max diff':>9}"]
+    """The training table: ms per step on each side, torch's time over fastnn's, the
+    parameters' difference after three steps, and each side's peak memory per step.
+    Every case is timed before any peak is measured: measuring fixes malloc's thresholds
+    for the rest of the process (`fastnn._peakmem.fix_malloc`), which would slow what is
+    timed after it."""
+    rows = []
     for index, case in enumerate(cases):
         if progress:
             progress(index, len(cases), case)
-        times = time_train(case, rounds)
-        error = max_difference(case)
+        rows.append((case, time_train(case, rounds), max_difference(case)))
+    lines = [f"{'training step':<30} {'torch ms':>9} {'fastnn ms':>10} {'speedup':>8} "
+             f"{'max diff':>9} {'torch peak MB':>14} {'fastnn peak MB':>15}"]
+    for case, times, error in rows:
         torch_ms = f"{times['torch'] * 1e3:9.2f}" if times["torch"] else f"{'-':>9}"
         speedup = (f"{times['torch'] / times['fastnn']:7.2f}x" if times["torch"]
                    else f"{'-':>8}")
         diff = f"{error:9.1e}" if error is not None else f"{'-':>9}"
+        peaks = peak_bytes(case)
+
+        def megabytes(column, width):
+            value = peaks.get(column)
+            return f"{value / 2**20:{width}.1f}" if value is not None else f"{'-':>{width}}"
         lines.append(f"{case.name:<30} {torch_ms} {times['fastnn'] * 1e3:10.2f} {speedup} "
-                     f"{diff}")
+                     f"{diff} {megabytes('torch', 14)} {megabytes('fastnn', 15)}")
     return "\n".join(lines)

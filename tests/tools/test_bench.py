@@ -223,3 +223,25 @@ def test_zoo_cases_time_the_same_model_on_both_sides(torch):
     ours, theirs = workload.call()(), workload.torch_call()
     np.testing.assert_allclose(np.asarray(ours), theirs.numpy(), rtol=1e-4, atol=1e-5)
     assert np.abs(theirs.numpy()).max() > 0
+
+
+def test_bench_train_table_times_compares_and_measures_peaks(torch, monkeypatch, capsys):
+    """`bench --train` on a LeNet batch of 2: both sides timed, the parameters after three
+    steps within float32 noise of torch's, and each side's peak memory per step."""
+    from fastnn import _bench_train
+    from fastnn._bench_models import _example
+    monkeypatch.setattr(_bench_train, "TRAIN_CASES", [
+        _bench_train.TrainCase("LeNet batch 2 32x32", _example("lenet"), (2, 1, 32, 32), 10)])
+    assert main(["bench", "--train", "--rounds", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if line.startswith("training step"))
+    assert header.split()[-6:] == ["torch", "peak", "MB", "fastnn", "peak", "MB"]
+    row = next(line for line in lines if line.startswith("LeNet batch 2")).split()
+    torch_ms, fastnn_ms, speedup, diff = row[4:8]
+    assert float(speedup.rstrip("x")) == pytest.approx(float(torch_ms) / float(fastnn_ms),
+                                                       rel=0.01)
+    assert float(diff) < 1e-5
+    if _peakmem.available():
+        [float(mb) for mb in row[8:10]]        # numbers (a step of batch 2 adds ~0 MB)
+    else:
+        assert row[8:10] == ["-", "-"]
