@@ -4,7 +4,8 @@ SGD with momentum) of whole models, fastnn against torch in one process.
 Both sides start from the same weights (the torch model is the same source run under
 torch, loading fastnn's state_dict) and train on the same seeded batch in train mode
 (BatchNorm uses batch statistics). The "max diff" column is the largest difference of
-any parameter after three steps from the same start, relative to that parameter's scale.
+any parameter after three steps from the same start, relative to that parameter's scale;
+"torch f32" is the same measure of torch's float32 step against its float64 one.
 The "peak MB" columns (Linux with glibc) are the resident memory a step adds at its
 highest, beyond what the process held before it (`fastnn._peakmem`): activations kept
 for backward, gradients, temporaries.
@@ -74,24 +75,36 @@ def _models(case):
 
 
 def max_difference(case, steps=3):
-    """The largest parameter difference after `steps` steps from the same start, relative
-    to the parameter's scale (None without torch)."""
+    """(fastnn's, torch's float32): the largest parameter difference after `steps` steps
+    from the same start, relative to the parameter's scale, of fastnn's float32 parameters
+    from torch's and of torch's float32 parameters from torch's float64 ones (None
+    without torch). Training a batch of eight is chaotic enough that float32 rounding
+    grows to ~10% in three steps on some BatchNorm biases: the second figure says how
+    far torch itself drifts, the floor the first is to be read against."""
     model, twin, torch = _models(case)
     if twin is None:
-        return None
+        return None, None
+    twin64 = case.build("torch").train().double()
+    twin64.load_state_dict(twin.state_dict())
     x, y = _batch(case)
-    ours, theirs = _step(fastnn, model, x, y), _step(torch, twin, x, y)
-    fastnn.manual_seed(1)           # dropout (MobileNetV2): fastnn draws torch's masks
-    torch.manual_seed(1)
-    for _ in range(steps):
-        ours()
-        theirs()
-    reference = dict(twin.named_parameters())
+    runs = ((model, _step(fastnn, model, x, y)), (twin, _step(torch, twin, x, y)),
+            (twin64, _step(torch, twin64, x.astype(np.float64), y)))
+    for _, step in runs:
+        fastnn.manual_seed(1)           # dropout (MobileNetV2): fastnn draws torch's masks
+        torch.manual_seed(1)
+        for _ in range(steps):
+            step()
+    ours, theirs, exact = (dict(m.named_parameters()) for m, _ in runs)
+    return _worst(ours, theirs), _worst(theirs, exact)
+
+
+def _worst(got, want):
     worst = 0.0
-    for name, p in model.named_parameters():
-        want = reference[name].detach().numpy()
-        scale = max(float(np.abs(want).max()), 1e-30)
-        worst = max(worst, float(np.abs(np.asarray(p.detach()) - want).max()) / scale)
+    for name, expected in want.items():
+        expected = np.asarray(expected.detach().numpy(), np.float64)
+        value = np.asarray(np.asarray(got[name].detach()), np.float64)
+        scale = max(float(np.abs(expected).max()), 1e-30)
+        worst = max(worst, float(np.abs(value - expected).max()) / scale)
     return worst
 
 
@@ -136,14 +149,15 @@ def train_table(cases, rounds, progress=None):
     for index, case in enumerate(cases):
         if progress:
             progress(index, len(cases), case)
-        rows.append((case, time_train(case, rounds), max_difference(case)))
+        rows.append((case, time_train(case, rounds), *max_difference(case)))
     lines = [f"{'training step':<30} {'torch ms':>9} {'fastnn ms':>10} {'speedup':>8} "
-             f"{'max diff':>9} {'torch peak MB':>14} {'fastnn peak MB':>15}"]
-    for case, times, error in rows:
+             f"{'max diff':>9} {'torch f32':>9} {'torch peak MB':>14} {'fastnn peak MB':>15}"]
+    for case, times, error, drift in rows:
         torch_ms = f"{times['torch'] * 1e3:9.2f}" if times["torch"] else f"{'-':>9}"
         speedup = (f"{times['torch'] / times['fastnn']:7.2f}x" if times["torch"]
                    else f"{'-':>8}")
         diff = f"{error:9.1e}" if error is not None else f"{'-':>9}"
+        diff += f" {drift:9.1e}" if drift is not None else f" {'-':>9}"
         peaks = peak_bytes(case)
 
         def megabytes(column, width):

@@ -235,13 +235,14 @@ def test_bench_train_table_times_compares_and_measures_peaks(torch, monkeypatch,
     assert main(["bench", "--train", "--rounds", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
     header = next(line for line in lines if line.startswith("training step"))
-    assert header.split()[-6:] == ["torch", "peak", "MB", "fastnn", "peak", "MB"]
+    assert header.split()[-8:] == ["torch", "f32", "torch", "peak", "MB", "fastnn", "peak",
+                                   "MB"]
     row = next(line for line in lines if line.startswith("LeNet batch 2")).split()
-    torch_ms, fastnn_ms, speedup, diff = row[4:8]
+    torch_ms, fastnn_ms, speedup, diff, drift = row[4:9]
     assert float(speedup.rstrip("x")) == pytest.approx(float(torch_ms) / float(fastnn_ms),
                                                        rel=0.01)
-    assert float(diff) < 1e-5
+    assert float(diff) < 1e-5 and float(drift) < 1e-4
     if _peakmem.available():
-        [float(mb) for mb in row[8:10]]        # numbers (a step of batch 2 adds ~0 MB)
+        [float(mb) for mb in row[9:11]]        # numbers (a step of batch 2 adds ~0 MB)
     else:
-        assert row[8:10] == ["-", "-"]
+        assert row[9:11] == ["-", "-"]
