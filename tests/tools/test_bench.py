@@ -194,7 +194,7 @@ def _printed_ratio_fits(ratio, other_ms, optimized_ms):
 
 
 def test_models_table_without_onnxruntime_leaves_its_column_empty(capsys, monkeypatch,
-                                                                   torch):
+                                                                  torch):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)      # import fails
     assert main(["bench", "--only", "LeNet", "--rounds", "1"]) == 0
     torch_ms, ort_ms, eager_ms, optimized_ms, vs_torch, vs_ort, diff = _model_row(
@@ -239,8 +239,8 @@ def test_bench_train_table_times_compares_and_measures_peaks(torch, monkeypatch,
                                    "MB"]
     row = next(line for line in lines if line.startswith("LeNet batch 2")).split()
     torch_ms, fastnn_ms, speedup, diff, drift = row[4:9]
-    assert float(speedup.rstrip("x")) == pytest.approx(float(torch_ms) / float(fastnn_ms),
-                                                       rel=0.01)
+    ratio = float(torch_ms) / float(fastnn_ms)
+    assert float(speedup.rstrip("x")) == pytest.approx(ratio, rel=0.01)
     assert float(diff) < 1e-5 and float(drift) < 1e-4
     if _peakmem.available():
         [float(mb) for mb in row[9:11]]        # numbers (a step of batch 2 adds ~0 MB)
