@@ -36,7 +36,8 @@ from ._tensor_functions import (
 from ._range_factories import linspace, eye
 from . import backends
 from . import ops
-from ._view_ops import add
+from ._arith_functions import (add, sub, subtract, mul, multiply, div, divide,  # noqa: F401
+                               true_divide, neg, negative, clamp_min, clamp_max)
 from ._inference import optimize_for_inference
 from .nn.functional import (pixel_shuffle, pixel_unshuffle, channel_shuffle,
                             native_channel_shuffle)
@@ -73,6 +74,8 @@ __all__ = [
     "is_floating_point", "float32", "float64", "double", "float16", "half", "int64",
     "long", "int32", "int16", "short", "int8", "uint8", "complex64", "complex128",
     "cfloat", "cdouble", "cuda", "nn", "optim", "backends", "load", "save", "optimize_for_inference", "ops", "add",
+    "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative",
+    "clamp_min", "clamp_max",
     "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "exp", "clamp", "clip",
     "where", "matmul", "mm", "maximum", "minimum", "argmax", "argmin", "mean", "prod", "std",
     "var", "sort", "nonzero", "t", "masked_fill", "layer_norm", "group_norm", "instance_norm",

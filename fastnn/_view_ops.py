@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _registry
 from ._args import int_arg, wrap_dim
-from ._dispatch import dispatch, dispatch_ufunc
+from ._dispatch import dispatch
 from ._registry import Attrs
 from ._array import as_array
 
@@ -115,15 +115,6 @@ def _unflatten_run(inputs, attrs, out):
     arr = as_array(inputs[0])
     dim = attrs.dim
     return arr.reshape(arr.shape[:dim] + attrs.sizes + arr.shape[dim + 1:])
-
-
-def add(input, other, *, alpha=1, out=None):
-    """``torch.add``: ``input + alpha * other`` as numpy's ufuncs compute it, through the
-    ufunc door (ops "multiply" for an alpha other than 1, then "add")."""
-    if alpha != 1:
-        other = dispatch_ufunc(np.multiply, "__call__", (other, alpha), {})
-    kwargs = {} if out is None else {"out": (out,)}
-    return dispatch_ufunc(np.add, "__call__", (input, other), kwargs)
 
 
 _registry.register_single("flatten", _flatten_normalize, _view_meta, _flatten_run,

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import fastnn
+import fastnn._arith_functions as arith_functions
 import fastnn._creation as creation
 import fastnn._functions as functions
 import fastnn._tensor_functions as tensor_functions
@@ -110,6 +111,33 @@ METHODS = {
     "equal": (lambda x: x.equal(x), ["tensor_equal"]),
     "bmm": (lambda x: x.reshape(1, 3, 4).bmm(np.ones((1, 4, 2), np.float32)),
             ["reshape", "bmm"]),
+    # fastnn._arith_methods: the operators' ufunc ops (alpha scales first; clamp_ copies in)
+    "add": (lambda x: x.add(x, alpha=2), ["multiply", "add"]),
+    "sub": (lambda x: x.sub(1), ["subtract"]),
+    "subtract": (lambda x: x.subtract(x), ["subtract"]),
+    "mul": (lambda x: x.mul(2), ["multiply"]),
+    "multiply": (lambda x: x.multiply(x), ["multiply"]),
+    "div": (lambda x: x.div(2), ["divide"]),
+    "divide": (lambda x: x.divide(2, rounding_mode="trunc"), ["divide", "trunc"]),
+    "true_divide": (lambda x: x.true_divide(x), ["divide"]),
+    "neg": (lambda x: x.neg(), ["negative"]),
+    "negative": (lambda x: x.negative(), ["negative"]),
+    "clamp_min": (lambda x: x.clamp_min(0), ["clamp"]),
+    "clamp_max": (lambda x: x.clamp_max(0), ["clamp"]),
+    "add_": (lambda x: x.add_(1), ["add"]),
+    "sub_": (lambda x: x.sub_(x, alpha=2), ["multiply", "subtract"]),
+    "mul_": (lambda x: x.mul_(2), ["multiply"]),
+    "div_": (lambda x: x.div_(2, rounding_mode="floor"), ["floor_divide"]),
+    "neg_": (lambda x: x.neg_(), ["negative"]),
+    "clamp_": (lambda x: x.clamp_(0, 1), ["clamp", "copy_"]),
+    "clamp_min_": (lambda x: x.clamp_min_(0), ["clamp", "copy_"]),
+    "clamp_max_": (lambda x: x.clamp_max_(0), ["clamp", "copy_"]),
+    "clip_": (lambda x: x.clip_(max=1), ["clamp", "copy_"]),
+    "subtract_": (lambda x: x.subtract_(1), ["subtract"]),
+    "multiply_": (lambda x: x.multiply_(x), ["multiply"]),
+    "divide_": (lambda x: x.divide_(2), ["divide"]),
+    "true_divide_": (lambda x: x.true_divide_(2), ["divide"]),
+    "negative_": (lambda x: x.negative_(), ["negative"]),
 }
 
 # public Tensor names that deliberately stay outside the door (docs/OPS.md gives reasons)
@@ -160,7 +188,19 @@ FUNCTIONS = {
     "stack": (lambda x: fastnn.stack([x, x], -1), ["stack"]),
     "unsqueeze": (lambda x: fastnn.unsqueeze(x, 1), ["unsqueeze"]),
     "squeeze": (lambda x: fastnn.squeeze(x), ["squeeze"]),
+    # fastnn._arith_functions
     "add": (lambda x: fastnn.add(x, x), ["add"]),
+    "sub": (lambda x: fastnn.sub(x, x, alpha=3), ["multiply", "subtract"]),
+    "subtract": (lambda x: fastnn.subtract(2, x), ["subtract"]),
+    "mul": (lambda x: fastnn.mul(x, 2), ["multiply"]),
+    "multiply": (lambda x: fastnn.multiply(x, x), ["multiply"]),
+    "div": (lambda x: fastnn.div(x, 2, rounding_mode="floor"), ["floor_divide"]),
+    "divide": (lambda x: fastnn.divide(x, x), ["divide"]),
+    "true_divide": (lambda x: fastnn.true_divide(x, 2), ["divide"]),
+    "neg": (lambda x: fastnn.neg(x), ["negative"]),
+    "negative": (lambda x: fastnn.negative(x), ["negative"]),
+    "clamp_min": (lambda x: fastnn.clamp_min(x, 0), ["clamp"]),
+    "clamp_max": (lambda x: fastnn.clamp_max(x, 1), ["clamp"]),
     # activations' top-level forms
     "selu": (lambda x: fastnn.selu(x), ["selu"]),
     "selu_": (lambda x: fastnn.selu_(x), ["selu"]),
@@ -212,7 +252,7 @@ def test_every_computing_top_level_function_is_listed():
     shape_functions = {"flatten", "cat", "concat", "concatenate", "stack", "unsqueeze",
                        "squeeze"}
     assert (set(functions.__all__) | set(tensor_functions.__all__) | shape_functions
-            | {"add"}) == set(FUNCTIONS)
+            | set(arith_functions.__all__)) == set(FUNCTIONS)
     assert shape_functions <= set(creation.__all__)
 
 

@@ -1,0 +1,210 @@
+"""torch's arithmetic Tensor methods: add, sub, mul, div (with the aliases subtract,
+multiply, divide, true_divide), neg (negative), clamp_min/clamp_max, and the in-place
+forms add_, sub_, mul_, div_, neg_, clamp_, clamp_min_, clamp_max_. The top-level
+functions (`fastnn._arith_functions`) run the same code: `input` is a Tensor here, or a
+number when `other` is one (``torch.add(2, x)``).
+
+Each runs the ufunc of the Tensor operator it spells (``a + b`` is ``np.add`` on Tensors),
+so torch's type promotion and errors (`fastnn._ufunc_rules`), the op door and autograd
+apply exactly as for the operator. What torch adds on top is checked here: `alpha` (added
+or subtracted as ``alpha * other``) and div's `rounding_mode`.
+"""
+import numbers
+
+import numpy as np
+
+from ._args import torch_type_name
+
+__all__ = ["ArithmeticMethods", "add", "sub", "mul", "div", "neg", "clamp_min",
+           "clamp_max"]
+
+
+def _kind(value):
+    """'b', 'i', 'f' or 'c': the kind of a tensor's dtype or of a number."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind if value.dtype.kind != "u" else "i"
+    if isinstance(value, (bool, np.bool_)):
+        return "b"
+    if isinstance(value, numbers.Integral):
+        return "i"
+    return "c" if isinstance(value, numbers.Complex) and not isinstance(
+        value, numbers.Real) else "f"
+
+
+def _scaled(input, other, alpha):
+    """`other` times `alpha`, checked as torch checks alpha against the result's dtype."""
+    kinds = {_kind(input), _kind(other)}
+    result = "c" if "c" in kinds else "f" if "f" in kinds else "i" if "i" in kinds else "b"
+    alpha_kind = _kind(alpha)
+    if alpha_kind == "b" and result != "b":
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if result in "bi" and alpha_kind in "fc":
+        raise RuntimeError("For integral input tensors, argument alpha must not be a "
+                           "floating point number.")
+    if result != "c" and alpha_kind == "c":
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a "
+                           "complex number.")
+    if alpha_kind != "b" and alpha == 1:
+        return other
+    if result == "b":               # bool + bool * alpha: alpha only says whether to add
+        return np.logical_and(other, bool(alpha))
+    return np.multiply(other, alpha)
+
+
+def _out(out):
+    return {} if out is None else {"out": (out,)}
+
+
+def add(input, other, *, alpha=1, out=None):
+    """``torch.add``: input + alpha * other, with torch's result dtype."""
+    return np.add(input, _scaled(input, other, alpha), **_out(out))
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """``torch.sub``: input - alpha * other (torch refuses two bool tensors)."""
+    bools = [_kind(input), _kind(other)].count("b")     # torch checks this before alpha
+    if bools == 2:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if bools:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                           "supported. If you are trying to invert a mask, use the `~` or "
+                           "`logical_not()` operator instead.")
+    return np.subtract(input, _scaled(input, other, alpha), **_out(out))
+
+
+def mul(input, other, *, out=None):
+    """``torch.mul``: input * other, with torch's result dtype."""
+    return np.multiply(input, other, **_out(out))
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """``torch.div``: true division, or rounded toward zero (``'trunc'``) or down
+    (``'floor'``); integer inputs stay integers when rounded (a zero divisor raises)."""
+    if rounding_mode is None:
+        return np.true_divide(input, other, **_out(out))
+    if not isinstance(rounding_mode, str):
+        raise TypeError(f"div(): argument 'rounding_mode' must be str, not "
+                        f"{type(rounding_mode).__name__}")
+    if rounding_mode == "floor":
+        return np.floor_divide(input, other, **_out(out))
+    if rounding_mode != "trunc":
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or "
+                           f"'floor' but found '{rounding_mode}'")
+    kinds = {_kind(input), _kind(other)}
+    if kinds == {"b"}:
+        raise NotImplementedError('"div_trunc_cpu" not implemented for \'Bool\'')
+    if kinds & {"f", "c"}:
+        return np.trunc(np.true_divide(input, other), **_out(out))
+    down = np.floor_divide(input, other)
+    # floor and trunc differ where the quotient is negative and not whole: one up
+    other_negative = np.less(other, 0)
+    up = np.logical_and(np.not_equal(np.remainder(input, other), 0),
+                        np.not_equal(np.less(input, 0), other_negative))
+    return np.add(down, up, **_out(out)) if out is not None else down + up
+
+
+def neg(input, *, out=None):
+    """``torch.neg``: -input (torch refuses bool)."""
+    return np.negative(input, **_out(out))
+
+
+def clamp_min(input, min):
+    """``torch.clamp_min``: ``clamp(input, min=min)``."""
+    return input.clamp(min=min)
+
+
+def clamp_max(input, max):
+    """``torch.clamp_max``: ``clamp(input, max=max)``."""
+    return input.clamp(max=max)
+
+
+class ArithmeticMethods:
+    """add, sub, mul, div, neg, clamp_min, clamp_max and their in-place forms (which
+    keep the tensor's dtype: torch refuses a result that does not cast to it)."""
+
+    def add(self, other, *, alpha=1):
+        """``self + alpha * other``."""
+        return add(self, other, alpha=alpha)
+
+    def sub(self, other, *, alpha=1):
+        """``self - alpha * other``."""
+        return sub(self, other, alpha=alpha)
+
+    def mul(self, other):
+        """``self * other``."""
+        return mul(self, other)
+
+    def div(self, other, *, rounding_mode=None):
+        """``self / other``, or rounded (`rounding_mode` 'trunc' or 'floor')."""
+        return div(self, other, rounding_mode=rounding_mode)
+
+    def neg(self):
+        """``-self``."""
+        return neg(self)
+
+    def clamp_min(self, min):
+        """``clamp(min=min)``."""
+        return clamp_min(self, min)
+
+    def clamp_max(self, max):
+        """``clamp(max=max)``."""
+        return clamp_max(self, max)
+
+    subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+
+    def add_(self, other, *, alpha=1):
+        """In-place :meth:`add`."""
+        return add(self, other, alpha=alpha, out=self)
+
+    def sub_(self, other, *, alpha=1):
+        """In-place :meth:`sub`."""
+        return sub(self, other, alpha=alpha, out=self)
+
+    def mul_(self, other):
+        """In-place :meth:`mul`."""
+        return mul(self, other, out=self)
+
+    def div_(self, other, *, rounding_mode=None):
+        """In-place :meth:`div`."""
+        return div(self, other, rounding_mode=rounding_mode, out=self)
+
+    def neg_(self):
+        """In-place :meth:`neg`."""
+        return neg(self, out=self)
+
+    def clamp_(self, min=None, max=None):
+        """In-place :meth:`clamp`."""
+        return _clamp_in_place(self, min, max)
+
+    def clamp_min_(self, min):
+        """In-place :meth:`clamp_min`."""
+        return _clamp_in_place(self, min, None)
+
+    def clamp_max_(self, max):
+        """In-place :meth:`clamp_max`."""
+        return _clamp_in_place(self, None, max)
+
+    subtract_, multiply_, divide_, true_divide_, negative_ = sub_, mul_, div_, div_, neg_
+    clip_ = clamp_
+
+
+# the C++ names torch's in-place clamp gives dtypes in its cast error
+_CPP_NAMES = {"bool": "bool", "int8": "signed char", "uint8": "unsigned char",
+              "int16": "short int", "int32": "int", "int64": "long int",
+              "float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
+def _clamp_in_place(tensor, min, max):
+    """clamp into `tensor` itself: its clamped values, written back with copy_ (a clone
+    is clamped when autograd records, so the clamp's saved input is not the one
+    overwritten)."""
+    source = tensor.clone() if tensor.requires_grad else tensor
+    clamped = source.clamp(min, max)
+    result, own = clamped.dtype, tensor.dtype
+    if result != own and ((result.kind == "f" and own.kind in "biu")
+                          or (result.kind == "c" and own.kind != "c")
+                          or own.kind == "b"):
+        raise RuntimeError(f"result type {torch_type_name(result)} can't be cast to "
+                           f"the desired output type {_CPP_NAMES.get(own.name, own.name)}")
+    return tensor.copy_(clamped)
