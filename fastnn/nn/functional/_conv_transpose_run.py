@@ -15,10 +15,11 @@ already tuned ('pointwise', 'blocked', 'direct', ... by `_conv._rule`). The phas
 dense results go side by side into one buffer, which one launch places in the output
 (kernels/conv_transpose.py `place_phases`: one pass over the output, each row written
 whole, outputs no input reaches given the bias); with stride 1 everywhere there is one
-phase, written straight into the output. Where every phase is one 1x1 convolution over the whole input (kernel
-<= stride without dilation, e.g. k=2 s=2 upsampling), the phases' weights are stacked
-and run as one 1x1 convolution with phases x C_out channels: one GEMM, not s^dims small
-ones.
+phase, written straight into the output. Where every phase is one 1x1 convolution over
+the whole input (kernel <= stride without dilation, e.g. k=2 s=2 upsampling), the
+phases' weights are stacked and run as one 1x1 convolution with phases x C_out
+channels: one GEMM, not s^dims small ones; a stacked plan multiplies no padding, so
+its weights need not be finite.
 
 NaN and inf: the phase convolutions multiply their zero padding by the weights, which
 gives what torch gives (torch only ever multiplies real inputs) unless a weight is not
@@ -200,7 +201,8 @@ def _phase_weights(w, plan):
     weights = [_sub_weight(wt, phase) for phase in plan.live]
     if plan.merged:
         weights = [np.concatenate(weights)]
-    made = bool(np.isfinite(w).all()), weights
+    # a merged plan multiplies no padding: every product is one torch makes
+    made = plan.merged or bool(np.isfinite(w).all()), weights
     if forms is not None:
         forms[key] = made
     return made
