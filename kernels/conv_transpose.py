@@ -1,43 +1,71 @@
 """The output side of a transposed convolution split into output phases
 (fastnn/nn/functional/_conv_transpose_run.py says why): each phase is computed by an
-ordinary convolution kernel into a dense buffer, then these kernels place it.
+ordinary convolution kernel into one buffer, then `place_phases` places every phase in
+the output in one launch (one pass over the output instead of one per phase).
 
 Arrays are 5-D NCDHW and C-contiguous. A phase is the output positions
-(od + sd*i, oh + sh*j, ow + sw*k) for i < QD, j < QH, k < QW; a phase buffer holds one or
-several phases side by side along its channel axis (`c0` is the first channel of this one).
+(od + sd*i, oh + sh*j, ow + sw*k) for i < QD, j < QH, k < QW.
 """
 from numba import prange
 
 from ._target import njit
+from .conv_pad import _u
 
 
 @njit(parallel=True, cache=True)
-def place_phase(src, c0, out, od, oh, ow, sd, sh, sw):
-    """out[n, c, od + sd*i, oh + sh*j, ow + sw*k] = src[n, c0 + c, i, j, k]."""
-    N, K = out.shape[0], out.shape[1]
-    QD, QH, QW = src.shape[2], src.shape[3], src.shape[4]
-    for t in prange(N * K * QD):
-        i = t % QD
-        c = (t // QD) % K
-        n = t // (QD * K)
-        for j in range(QH):
-            row = out[n, c, od + sd * i, oh + sh * j]
-            line = src[n, c0 + c, i, j]
-            for k in range(QW):
-                row[ow + sw * k] = line[k]
-
-
-@njit(parallel=True, cache=True)
-def fill_phase(out, bias, od, oh, ow, sd, sh, sw, QD, QH, QW):
-    """The phase's positions of `out` get `bias` (one value per channel; zeros for a
-    convolution without bias): outputs no input reaches."""
-    N, K = out.shape[0], out.shape[1]
-    for t in prange(N * K * QD):
-        i = t % QD
-        c = (t // QD) % K
-        n = t // (QD * K)
+def place_phases(dense, bias, out, phase_d, q_d, phase_h, q_h, offset_w, count_w, count_h,
+                 base, sample, channel, sw):
+    """Every phase at once: out[n, c, od, oh, offset_w[j] + sw*q] = the phase's dense
+    result at (n, c, q_d[od], q_h[oh], q), the phase being (phase_d[od], phase_h[oh], j);
+    a phase no input reaches (base -1) gets bias[c]. A phase's results start at
+    dense[base + n*sample + c*channel] (indexed by the phase), rows count_w[j] long,
+    planes count_h[phase_h] rows. One task per output plane (n, c, od), each output row
+    written whole before the next."""
+    N, K, OD, OH, OW = out.shape
+    JW = offset_w.shape[0]
+    # the W phase whose outputs are 0, 2, 4.. when there are two at stride 2, else -1
+    pair = -1
+    if JW == 2 and sw == 2:
+        pair = 0 if offset_w[0] == 0 else 1
+    of = out.reshape(out.size)
+    df = dense.reshape(dense.size)
+    for t in prange(N * K * OD):
+        od = t % OD
+        nc = t // OD
+        c = nc % K
+        n = nc // K
+        a = phase_d[od]
+        qd = q_d[od]
         value = bias[c]
-        for j in range(QH):
-            row = out[n, c, od + sd * i, oh + sh * j]
-            for k in range(QW):
-                row[ow + sw * k] = value
+        for oh in range(OH):
+            b = phase_h[oh]
+            qh = q_h[oh]
+            o0 = (t * OH + oh) * OW
+            if pair >= 0 and base[a, b, 0] >= 0 and base[a, b, 1] >= 0:
+                # two phases along W, outputs 0, 2, 4.. and 1, 3, 5..: one loop of pairs
+                # of stores with literal steps, which LLVM vectorises as one interleave
+                e, f = pair, 1 - pair
+                s0 = _u(base[a, b, e] + n * sample[a, b, e] + c * channel[a, b, e]
+                        + (qd * count_h[b] + qh) * count_w[e])
+                s1 = _u(base[a, b, f] + n * sample[a, b, f] + c * channel[a, b, f]
+                        + (qd * count_h[b] + qh) * count_w[f])
+                both = min(count_w[e], count_w[f])
+                uo = _u(o0)
+                for q in range(_u(both)):
+                    of[uo + _u(2) * q] = df[s0 + q]
+                    of[uo + _u(2) * q + _u(1)] = df[s1 + q]
+                if count_w[e] > both:
+                    of[uo + _u(2 * both)] = df[s0 + _u(both)]
+                continue
+            for j in range(JW):
+                ow0 = o0 + offset_w[j]
+                cw = count_w[j]
+                at = base[a, b, j]
+                if at < 0:
+                    for q in range(cw):
+                        of[ow0 + q * sw] = value
+                else:
+                    s0 = at + n * sample[a, b, j] + c * channel[a, b, j] + (
+                        qd * count_h[b] + qh) * cw
+                    for q in range(cw):
+                        of[ow0 + q * sw] = df[s0 + q]

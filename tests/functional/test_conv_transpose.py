@@ -91,6 +91,7 @@ def test_naive_variant_matches_torch(torch, nd):
     dict(k=(2, 3), stride=(2, 3)),                           # merged, uneven phases
     dict(k=4, stride=2, padding=1),                          # DCGAN / UNet upsampling
     dict(k=3, stride=2, padding=1, output_padding=1),
+    dict(k=3, stride=2, padding=1),                          # odd width: phases of 6 and 5
     dict(k=1, stride=3, output_padding=2),                   # phases no input reaches
     dict(k=3, stride=2, dilation=2, output_padding=1),       # every tap in one phase
     dict(k=3, stride=2, padding=5),                          # padding crops the input
@@ -166,7 +167,9 @@ def test_nonfinite_like_torch(torch, variant):
     x[0, 1, 1, 3] = np.inf
     w = rng.standard_normal((2, 3, 3, 3))
     w[0, 1, 0, 0] = np.inf
-    for kwargs in (dict(stride=2, padding=1), dict(padding=2), dict(stride=3, dilation=2)):
+    # stride 3 = kernel 3: the merged plan (one 1x1 GEMM), which keeps an inf weight
+    for kwargs in (dict(stride=2, padding=1), dict(padding=2), dict(stride=3, dilation=2),
+                   dict(stride=3)):
         check(torch, 2, x, w, None, variant, **kwargs)
         check(torch, 2, x, np.where(np.isinf(w), 1.0, w), None, variant, **kwargs)
 

@@ -11,19 +11,22 @@ weight (the taps of that residue, last first, dilation ``d / gcd(d, s)``) and so
 padding. So each of the s^dims phases is a gather: no atomic scatter, no zero-inserted
 input, no multiplications by inserted zeros (a stride-2 2-D layer does a quarter of the
 work a zero-inserted input would), and it runs on the convolution kernels that are
-already tuned ('pointwise', 'blocked', 'direct', ... by `_conv._rule`). Each phase's
-dense result is then placed in the output at its stride (kernels/conv_transpose.py), a
-copy of the output's size; with stride 1 everywhere there is one phase, written straight
-into the output. Where every phase is one 1x1 convolution over the whole input (kernel
-<= stride without dilation, e.g. k=2 s=2 upsampling), the phases' weights are stacked
-and run as one 1x1 convolution with phases x C_out channels: one GEMM, not s^dims small
-ones.
+already tuned ('pointwise', 'blocked', 'direct', ... by `_conv._rule`). The phases'
+dense results go side by side into one buffer, which one launch places in the output
+(kernels/conv_transpose.py `place_phases`: one pass over the output, each row written
+whole, outputs no input reaches given the bias); with stride 1 everywhere there is one
+phase, written straight into the output. Where every phase is one 1x1 convolution over
+the whole input (kernel <= stride without dilation, e.g. k=2 s=2 upsampling), the
+phases' weights are stacked and run as one 1x1 convolution with phases x C_out
+channels: one GEMM, not s^dims small ones; a stacked plan multiplies no padding, so
+its weights need not be finite.
 
 NaN and inf: the phase convolutions multiply their zero padding by the weights, which
 gives what torch gives (torch only ever multiplies real inputs) unless a weight is not
 finite (0 * inf = NaN). Then every phase runs on 'naive' (`conv3d_bounds`), which skips
 padding taps, as torch does.
 """
+import functools
 import math
 from typing import NamedTuple
 
@@ -82,6 +85,7 @@ class Plan(NamedTuple):
     stride: tuple
     groups: int
     merged: bool        # every live phase a 1x1 convolution over the whole input
+    axes: tuple = ()    # the phases of each axis (D, H, W): live and empty are products
 
 
 def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups):
@@ -94,7 +98,8 @@ def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups):
     merged = len(live) > 1 and groups == 1 and all(
         len(a.taps) == 1 and a.before == a.after == a.lo == 0 and a.hi == size
         for phase in live for a, size in zip(phase, x_shape[2:]))
-    return Plan(live, empty, tuple(stride), groups, merged)
+    return Plan(live, empty, tuple(stride), groups, merged,
+                tuple(tuple(axis) for axis in axes))
 
 
 def transposed_weight(w, groups):
@@ -123,37 +128,65 @@ def _convolve(x, w, b, out, phase, groups, exact):
     _registry.OPS["conv3d"].variants[name].run(*args)
 
 
-def _place(src, c0, out, phase, stride):
-    counts = tuple(a.count for a in phase)
-    launch(_kernels.place_phase, src, c0, out, *(a.offset for a in phase), *stride,
-           work=out.shape[0] * out.shape[1] * math.prod(counts))
-
-
 def run(x, w, b, out, plan, exact=False):
     """Write the transposed convolution of x (N, C_in, D, H, W) by w (C_in, C_out/g, k...)
     into out (N, C_out, ...). `exact`: every phase on 'naive' (see the module docstring);
-    otherwise exactly when a weight is not finite."""
+    otherwise exactly when a weight is not finite. The phases' results go side by side
+    into one buffer, which one launch places in the output (`_place_tables`)."""
     finite, weights = _phase_weights(w, plan)
     exact = exact or not finite
     n, k = out.shape[:2]
-    if plan.empty:
-        bias = b if b is not None else np.zeros(k, out.dtype)
-        for phase in plan.empty:
-            launch(_kernels.fill_phase, out, bias, *(a.offset for a in phase),
-                   *plan.stride, *(a.count for a in phase),
-                   work=n * k * math.prod(a.count for a in phase))
-    if plan.merged:
-        _run_merged(x, weights[0], b, out, plan, exact)
+    if (len(plan.live) == 1 and not plan.empty
+            and tuple(a.count for a in plan.live[0]) == out.shape[2:]):
+        _convolve(_window(x, plan.live[0]), weights[0], b, out, plan.live[0], plan.groups,
+                  exact)
         return
-    for phase, weight in zip(plan.live, weights):
-        counts = tuple(a.count for a in phase)
-        whole = counts == out.shape[2:]
-        dense = out if whole else thread_scratch(
-            "conv_transpose phase", n * k * math.prod(counts), out.dtype).reshape(
-                (n, k) + counts)
-        _convolve(_window(x, phase), weight, b, dense, phase, plan.groups, exact)
-        if not whole:
-            _place(dense, 0, out, phase, plan.stride)
+    if plan.merged:
+        dense = _run_merged(x, weights[0], b, out, plan, exact)
+    else:
+        dense = thread_scratch("conv_transpose phases", max(1, n * k * sum(
+            math.prod(a.count for a in phase) for phase in plan.live)), out.dtype)
+        at = 0
+        for phase, weight in zip(plan.live, weights):
+            counts = tuple(a.count for a in phase)
+            size = n * k * math.prod(counts)
+            _convolve(_window(x, phase), weight, b, dense[at:at + size].reshape(
+                (n, k) + counts), phase, plan.groups, exact)
+            at += size
+    bias = b if b is not None else np.zeros(k, out.dtype)
+    launch(_kernels.place_phases, dense, bias, out, *_place_tables(plan, n, k),
+           plan.stride[2], work=out.size)
+
+
+@functools.lru_cache(maxsize=64)
+def _place_tables(plan, n, k):
+    """`place_phases`' tables: per output plane and row its phase along D and H and its
+    index in that phase; per phase along W its first output and count; per phase its
+    results' start, sample and channel strides in the buffer (-1: no input reaches it)."""
+    axes = plan.axes
+    tables = []
+    for i in range(2):
+        size = sum(a.count for a in axes[i])
+        phase, index = np.zeros(size, np.intp), np.zeros(size, np.intp)
+        for j, a in enumerate(axes[i]):
+            positions = a.offset + plan.stride[i] * np.arange(a.count)
+            phase[positions], index[positions] = j, np.arange(a.count)
+        tables += [phase, index]
+    shape = tuple(len(axis) for axis in axes)
+    base = np.full(shape, -1, np.intp)
+    sample, channel = np.zeros(shape, np.intp), np.zeros(shape, np.intp)
+    at = 0
+    for i, phase in enumerate(plan.live):
+        j = tuple(axis.index(a) for axis, a in zip(axes, phase))
+        plane = math.prod(a.count for a in phase)
+        if plan.merged:
+            base[j], sample[j], channel[j] = i * k * plane, len(plan.live) * k * plane, plane
+        else:
+            base[j], sample[j], channel[j] = at, k * plane, plane
+            at += n * k * plane
+    return (*tables, np.array([a.offset for a in axes[2]], np.intp),
+            np.array([a.count for a in axes[2]], np.intp),
+            np.array([a.count for a in axes[1]], np.intp), base, sample, channel)
 
 
 def _phase_weights(w, plan):
@@ -168,18 +201,18 @@ def _phase_weights(w, plan):
     weights = [_sub_weight(wt, phase) for phase in plan.live]
     if plan.merged:
         weights = [np.concatenate(weights)]
-    made = bool(np.isfinite(w).all()), weights
+    # a merged plan multiplies no padding: every product is one torch makes
+    made = plan.merged or bool(np.isfinite(w).all()), weights
     if forms is not None:
         forms[key] = made
     return made
 
 
 def _run_merged(x, stacked, b, out, plan, exact):
-    n, k = out.shape[:2]
-    live = plan.live
-    bias = None if b is None else np.tile(b, len(live))
-    dense = thread_scratch("conv_transpose phase", n * stacked.shape[0] * x[0, 0].size,
+    """The phases' results side by side along the channels of one 1x1 convolution."""
+    n = out.shape[0]
+    bias = None if b is None else np.tile(b, len(plan.live))
+    dense = thread_scratch("conv_transpose phases", n * stacked.shape[0] * x[0, 0].size,
                            out.dtype).reshape((n, stacked.shape[0]) + x.shape[2:])
-    _convolve(_conv._ready(x), stacked, bias, dense, live[0], 1, exact)
-    for i, phase in enumerate(live):
-        _place(dense, i * k, out, phase, plan.stride)
+    _convolve(_conv._ready(x), stacked, bias, dense, plan.live[0], 1, exact)
+    return dense
