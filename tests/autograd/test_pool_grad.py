@@ -198,7 +198,8 @@ def test_pooling_gradients_match_central_differences(op, kwargs):
 
 
 @pytest.mark.parametrize("call, saves_input, saves_output", [
-    (lambda F, t: F.max_pool2d(t, 2), True, False),           # the argmax is found again
+    (lambda F, t: F.max_pool2d(t, 2), False, True),           # runs with its indices
+    (lambda F, t: F.lp_pool2d(t, float("inf"), 2), True, False),  # the argmax found again
     (lambda F, t: F.max_pool2d(t, 2, return_indices=True)[0], False, True),
     (lambda F, t: F.avg_pool2d(t, 2), False, False),
     (lambda F, t: F.adaptive_avg_pool2d(t, 1), False, False),
