@@ -13,10 +13,9 @@ Two steps per output row, both unit-stride selects that LLVM vectorises:
   lower row rank (taps are taken in column order). Positions in the padding hold -inf at
   rank +inf, so they never win against an input element.
 
-The flat indices are formed after the selects, in a loop of their own: scattering through
-indices computed in the same loop (the backward) stalled on every read-modify-write.
-The caller checks that the padded row stays short (`_pool_ops._separable_fits`) and that
-every rank is exact in x's dtype (`argmax_fits`).
+The flat indices are formed after the selects, in a loop of their own. The caller checks
+that the padded row stays short (`_pool_ops._separable_fits`) and that every rank is exact
+in x's dtype (`_pool_ops.argmax_fits`).
 """
 import numpy as np
 from numba import prange

@@ -8,51 +8,15 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
-from .pool_argmax import padded_span, row_argmax, row_geometry, scratch
-from .pooling import _chunk_bounds, adaptive_end, adaptive_start, first_tap
-
-
-@njit(parallel=True, cache=True)
-def max_pool3d_backward(x, grad, gx, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw):
-    """gx[p, argmax of each window] += grad[p, window], the argmax found again from `x`
-    as `pool_argmax.max_pool3d_argmax` finds it (torch's index; one outside the plane adds
-    nothing, as in `scatter_indices`). The caller checks `pool_argmax`'s conditions."""
-    planes, D, H, W = x.shape
-    OD, OH, OW = grad.shape[1], grad.shape[2], grad.shape[3]
-    volume = D * H * W
-    span = padded_span(W, OW, kw, sw, pw, dw)
-    first_col, first_in, has_col = row_geometry(OW, W, kw, sw, pw, dw)
-    nchunks = max(1, min(planes, 64))
-    for chunk in prange(nchunks):
-        col_v, col_r, phased_v, phased_r, best, rank, tap, at, rows = scratch(
-            x, span, sw, OW, kd * kh)
-        p0, p1 = _chunk_bounds(chunk, nchunks, planes)
-        for p in range(p0, p1):
-            out = gx[p].reshape(volume)
-            out[:] = 0
-            for od in range(OD):
-                d0 = od * sd - pd
-                d1 = min(d0 + (kd - 1) * dd + 1, D)
-                d0 += first_tap(d0, dd) * dd
-                for oh in range(OH):
-                    h0 = oh * sh - ph
-                    h1 = min(h0 + (kh - 1) * dh + 1, H)
-                    h0 += first_tap(h0, dh) * dh
-                    row_argmax(x, p, d0, d1, dd, h0, h1, dh, kw, sw, pw, dw, span,
-                               first_col, first_in, has_col, col_v, col_r, phased_v,
-                               phased_r, best, rank, tap, at, rows)
-                    g = grad[p, od, oh]
-                    for ow in range(OW):
-                        i = at[ow]
-                        if 0 <= i < volume:
-                            out[i] += g[ow]
+from .pooling import adaptive_end, adaptive_start, first_tap
 
 
 @njit(parallel=True, cache=True)
 def max_pool3d_backward_direct(x, grad, gx, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh,
                                dw):
-    """`max_pool3d_backward` window by window with `pooling.max_pool3d_with_indices`'s
-    loop: for padding or dilation that would make the row buffer far longer than a row.
+    """The gradient of a values-only max pooling, each window's argmax found again with
+    `pooling.max_pool3d_with_indices`'s loop: for padding or dilation that would make the
+    separable argmax's row buffer (`pool_argmax`) far longer than a row.
     A window that holds no input element adds nothing."""
     planes, D, H, W = x.shape
     OD, OH, OW = grad.shape[1], grad.shape[2], grad.shape[3]

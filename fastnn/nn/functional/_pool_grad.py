@@ -5,7 +5,7 @@ A max pooling that autograd records runs as the ``*_with_indices`` op (`_pooling
 as torch does): its forward keeps the argmax (`kernels.pool_argmax`, separable) and the
 backward scatters through it. The values-only op's backward, reached by lp_pool's max and
 min modes and by a direct call at the door, finds each window's argmax again from the
-saved input in one fused pass (`kernels.pool_grad.max_pool3d_backward`).
+saved input with the forward's argmax, then scatters the same way.
 """
 import math
 
@@ -13,6 +13,7 @@ import numpy as np
 
 from ... import _registry
 from ..._runtime import launch
+from ...kernels import pool_argmax as _argmax_kernels
 from ...kernels import pool_avg as _avg_kernels
 from ...kernels import pool_grad as _kernels
 from ...kernels import pooling as _max_kernels
@@ -48,15 +49,22 @@ def scatter_through(grad, indices, shape, dtype, nd):
 def max_pool_values_backward(nd, x, grad, attrs):
     """The input gradient of a values-only max pooling of `x` with `attrs` (a window)."""
     x = kernel_array(x)
+    window = _window(nd, attrs)
+    if x.size and grad.size:
+        x3, g3 = _as_3d(x, nd), _as_3d(kernel_array(grad), nd)
+        if argmax_fits(x3.shape, g3.shape, window):
+            # the forward's separable argmax again, then the scatter of the op with
+            # indices: no fused kernel of its own to compile
+            values, indices = np.empty(g3.shape, x.dtype), np.empty(g3.shape, np.int64)
+            launch(_argmax_kernels.max_pool3d_argmax, x3, values, indices, *window,
+                   work=3 * x.size)
+            return scatter_through(grad, indices, x.shape, x.dtype, nd)
     gx = np.empty(x.shape, x.dtype)
     if not gx.size or not grad.size:
         gx[...] = 0
         return gx
-    window = _window(nd, attrs)
-    x3, g3 = _as_3d(x, nd), _as_3d(kernel_array(grad), nd)
-    kernel = (_kernels.max_pool3d_backward if argmax_fits(x3.shape, g3.shape, window)
-              else _kernels.max_pool3d_backward_direct)
-    launch(kernel, x3, g3, _as_3d(gx, nd), *window, work=x.size * 2)
+    launch(_kernels.max_pool3d_backward_direct, x3, g3, _as_3d(gx, nd), *window,
+           work=x.size * 2)
     return gx
 
 
