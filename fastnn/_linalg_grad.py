@@ -13,13 +13,22 @@ from .nn.functional._linear import LINEAR_VARIANTS, default_variant
 __all__ = ["linear_backward", "bmm_backward", "einsum_backward"]
 
 
+# Rows of the product below which the Numba GEMM is not worth a transposed copy of its
+# right operand: the copy reads (k, n) once, the product m times
+_COPY_ROWS = 256
+
+
 def _matmul(a, b):
     """a @ b for 2-D a (m, k) and b (k, n), on the variant linear's rule picks for that
-    product (`default_variant`)."""
+    product (`default_variant`), except that the Numba GEMM, which reads the right operand
+    transposed, is passed over when that needs a copy of b (a weight (n, k) read as is:
+    gx = g @ w) and the product has too few rows to hide the copy."""
     m, k = a.shape
     n = b.shape[1]
     out = np.empty((m, n), np.result_type(a, b))
     variant = default_variant(m, n, k, out.dtype)
+    if variant != "blas" and m < _COPY_ROWS and not b.T.flags.c_contiguous:
+        variant = "blas"
     if variant == "blas" or not out.size:
         with np.errstate(all="ignore"):       # NaN and inf pass silently, as in torch
             np.matmul(a, b, out=out)

@@ -17,6 +17,7 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
+from .conv_pad import _u
 from .normalization import _BLOCK, _shifted_sums
 
 # reductions may be reassociated (vectorised); no nnan/ninf: NaN and inf propagate
@@ -66,8 +67,44 @@ def _row_stats(row, eps):
 @njit(cache=True, fastmath=_FMA)
 def _normalized_grad(g, x, mu, k, mdy, a, w, out):
     """out = (g * w - mdy - (x - mu) * k) * a (all scalars in the arrays' dtype)."""
-    for i in range(g.shape[0]):
+    for i in range(_u(g.shape[0])):
         out[i] = (g[i] * w - mdy - (x[i] - mu) * k) * a
+
+
+@njit(cache=True, fastmath=_REDUCE_MATH)
+def _block_train_sums(g, x, k):
+    """(sum d, sum d * d, sum g, sum g * d) over one block, d = x - k, in the arrays'
+    dtype."""
+    s = g[0] - g[0]
+    q = s
+    sg = s
+    sd = s
+    for i in range(_u(g.shape[0])):
+        gi = g[i]
+        d = x[i] - k
+        s += d
+        q += d * d
+        sg += gi
+        sd += gi * d
+    return s, q, sg, sd
+
+
+@njit(cache=True)
+def _train_sums(g, x, k):
+    """`_block_train_sums` over the 1-D g and x, in float64 across blocks of _BLOCK."""
+    s = 0.0
+    q = 0.0
+    sg = 0.0
+    sd = 0.0
+    n = g.shape[0]
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        bs, bq, bg, bd = _block_train_sums(g[start:stop], x[start:stop], k)
+        s += np.float64(bs)
+        q += np.float64(bq)
+        sg += np.float64(bg)
+        sd += np.float64(bd)
+    return s, q, sg, sd
 
 
 @njit(parallel=True, cache=True)
@@ -80,37 +117,44 @@ def batch_norm_backward(x, g, weight, mean, invstd, train, eps, gx, sum_g, sum_g
     empty, gx (N, C, L): torch's (g - mean(g) - (x - mean) * k) * invstd * w with k =
     invstd^2 * mean(g * (x - mean)) in training, g * invstd * w otherwise. `weight`:
     (C,) in x's dtype (ones without an affine weight). The caller's weight gradient is
-    sum_gd * invstd; `mean`/`invstd` receive the batch statistics in training.
+    sum_gd * invstd; `mean`/`invstd` receive the batch statistics in training, where
+    one pass takes the statistics and the gradient sums together, all about the
+    channel's first element (sum g * (x - mean) = sum g * d - mean(d) * sum g).
     """
     batch, channels, length = x.shape
     count = batch * length
     dtype = x.dtype.type
     want_gx = gx.shape[0] > 0
     for c in prange(channels):
+        sg = 0.0
+        sd = 0.0
         if train:
             first = x[0, c, 0]
             s = 0.0
             q = 0.0
             for n in range(batch):
-                bs, bq = _shifted_sums(x[n, c], first)
+                bs, bq, bg, bd = _train_sums(g[n, c], x[n, c], first)
                 s += bs
                 q += bq
+                sg += bg
+                sd += bd
             m = s / count
             var = q / count - m * m
             if var < 0.0:
                 var = 0.0
             mean[c] = np.float64(first) + m
             invstd[c] = 1.0 / np.sqrt(var + eps)
-        mu = dtype(mean[c])
-        sg = 0.0
-        sd = 0.0
-        for n in range(batch):
-            a, b = _grad_sums(g[n, c], x[n, c], mu)
-            sg += a
-            sd += b
+            sd -= m * sg
+        else:
+            mu = dtype(mean[c])
+            for n in range(batch):
+                a, b = _grad_sums(g[n, c], x[n, c], mu)
+                sg += a
+                sd += b
         sum_g[c] = sg
         sum_gd[c] = sd
         if want_gx:
+            mu = dtype(mean[c])
             rs = invstd[c]
             a = dtype(rs * weight[c])
             one = dtype(1)
@@ -125,31 +169,30 @@ def batch_norm_backward(x, g, weight, mean, invstd, train, eps, gx, sum_g, sum_g
 
 
 @njit(cache=True, fastmath=_REDUCE_MATH)
-def _weighted_sums(g, x, mu, w, acc_w, acc_b, rs):
-    """(sum g * w, sum g * w * (x - mu)) over a row, in float64 across _BLOCK blocks;
-    adds g * (x - mu) * rs to acc_w and g to acc_b (the row's share of layer norm's
-    weight and bias gradients, in the row's dtype)."""
-    s = 0.0
-    d = 0.0
-    n = g.shape[0]
-    for start in range(0, n, _BLOCK):
-        stop = min(start + _BLOCK, n)
-        bs = g[0] - g[0]
-        bd = bs
-        for i in range(start, stop):
-            gi = g[i]
-            xm = x[i] - mu
-            gw = gi * w[i]
-            bs += gw
-            bd += gw * xm
-            acc_w[i] += gi * xm * rs
-            acc_b[i] += gi
-        s += np.float64(bs)
-        d += np.float64(bd)
+def _block_weighted_sums(g, x, w, mu, rs, acc_w, acc_b):
+    """(sum g * w, sum g * w * (x - mu)) over one block, in the arrays' dtype; adds
+    g * (x - mu) * rs to acc_w and g to acc_b."""
+    s = g[0] - g[0]
+    d = s
+    for i in range(_u(g.shape[0])):
+        gi = g[i]
+        xm = x[i] - mu
+        gw = gi * w[i]
+        s += gw
+        d += gw * xm
+        acc_w[i] += gi * xm * rs
+        acc_b[i] += gi
     return s, d
 
 
-@njit(parallel=True, cache=True, fastmath=_REDUCE_MATH)
+@njit(cache=True, fastmath=_FMA)
+def _layer_row_grad(g, x, w, mu, k, mdy, a, out):
+    """out = (g * w - mdy - (x - mu) * k) * a over a row."""
+    for i in range(_u(g.shape[0])):
+        out[i] = (g[i] * w[i] - mdy - (x[i] - mu) * k) * a
+
+
+@njit(parallel=True, cache=True)
 def layer_norm_backward(x, g, weight, eps, tasks, gx, part_w, part_b):
     """Layer norm over the rows of (R, D) `x`: gx (R, D, unless empty) and each task's
     share of the weight and bias gradients in part_w[t], part_b[t] ((tasks, D), x's
@@ -162,22 +205,25 @@ def layer_norm_backward(x, g, weight, eps, tasks, gx, part_w, part_b):
     for t in prange(tasks):
         acc_w = part_w[t]
         acc_b = part_b[t]
-        for i in range(length):
-            acc_w[i] = 0
-            acc_b[i] = 0
+        acc_w[:] = 0
+        acc_b[:] = 0
         for r in range(t * per, min(rows, (t + 1) * per)):
             m, rs = _row_stats(x[r], eps)
             mu = dtype(m)
-            s1, s2 = _weighted_sums(g[r], x[r], mu, weight, acc_w, acc_b, dtype(rs))
+            xr = x[r]
+            gr = g[r]
+            s1 = 0.0
+            s2 = 0.0
+            for start in range(0, length, _BLOCK):
+                stop = min(start + _BLOCK, length)
+                bs, bd = _block_weighted_sums(gr[start:stop], xr[start:stop],
+                                              weight[start:stop], mu, dtype(rs),
+                                              acc_w[start:stop], acc_b[start:stop])
+                s1 += np.float64(bs)
+                s2 += np.float64(bd)
             if want_gx:
-                k = dtype(s2 / length * rs * rs)
-                mdy = dtype(s1 / length)
-                a = dtype(rs)
-                grow = g[r]
-                xrow = x[r]
-                out = gx[r]
-                for i in range(length):
-                    out[i] = (grow[i] * weight[i] - mdy - (xrow[i] - mu) * k) * a
+                _layer_row_grad(gr, xr, weight, mu, dtype(s2 / length * rs * rs),
+                                dtype(s1 / length), dtype(rs), gx[r])
 
 
 @njit(parallel=True, cache=True)

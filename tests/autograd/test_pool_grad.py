@@ -92,12 +92,30 @@ def test_max_pool_nan_and_minus_inf_follow_torch(torch):
 def test_max_pool_float32_and_window_loop_path(torch):
     x = np.random.default_rng(3).standard_normal((2, 4, 9, 11)).astype(np.float32)
     compare_with_torch(lambda lib, t: _functional(lib).max_pool2d(t, 3, 2, 1), [x], torch)
-    # a window this much wider than the input takes the window loop
-    # (`max_pool3d_backward_direct`); ties make several windows pick one element
+    # a window this much wider than the input takes torch's index loop in the forward;
+    # ties make several windows pick one element
     x1 = np.random.default_rng(4).integers(-2, 3, (2, 3, 10)).astype(np.float64)
     for stride, indices in ((1, False), (3, True)):
         compare_with_torch(lambda lib, t: _functional(lib).max_pool1d(
             t, 10000, stride, 5000, return_indices=indices), [x1], torch)
+
+
+def test_values_only_op_finds_the_argmax_again(torch):
+    # F.max_pool* records the op with indices; the values-only op, called at the door,
+    # finds each argmax again: separably, or window by window for rows far longer than
+    # the input (`max_pool3d_backward_direct`)
+    from fastnn._dispatch import dispatch
+    x = np.random.default_rng(5).integers(-1, 2, (2, 3, 7, 8)).astype(np.float64)
+    x[0, 0, 1:3, 2:5] = np.nan
+    x[1, 2] = -np.inf
+    x1 = np.random.default_rng(4).integers(-2, 3, (2, 3, 10)).astype(np.float64)
+    for arr, nd, args in ((x, 2, (3, 2, 1)), (x, 2, ((2, 3), 2, 0, (2, 1), True)),
+                          (x1, 1, (10000, 1, 5000))):
+        def call(lib, t):
+            if lib is fastnn:
+                return dispatch(f"max_pool{nd}d", t, *args)
+            return getattr(lib.nn.functional, f"max_pool{nd}d")(t, *args)
+        compare_with_torch(call, [arr], torch)
 
 
 def _avg_pool_cases():
@@ -198,7 +216,8 @@ def test_pooling_gradients_match_central_differences(op, kwargs):
 
 
 @pytest.mark.parametrize("call, saves_input, saves_output", [
-    (lambda F, t: F.max_pool2d(t, 2), True, False),           # the argmax is found again
+    (lambda F, t: F.max_pool2d(t, 2), False, True),           # runs with its indices
+    (lambda F, t: F.lp_pool2d(t, float("inf"), 2), True, False),  # the argmax found again
     (lambda F, t: F.max_pool2d(t, 2, return_indices=True)[0], False, True),
     (lambda F, t: F.avg_pool2d(t, 2), False, False),
     (lambda F, t: F.adaptive_avg_pool2d(t, 1), False, False),

@@ -1,14 +1,11 @@
 """Backward of the pooling ops (`_pool_ops.py`, `_pool_more.py`): max, average, adaptive
 and power-average pooling and max unpooling, each registered on its op at the door.
 
-Max pooling that returns only values saves its input, not indices (the door runs the
-forward before it knows a backward will follow): the backward finds each window's argmax
-again in one fused pass (`kernels.pool_grad.max_pool3d_backward`). The forward keeps its
-values-only kernel, much faster than the index loop torch runs when its input requires
-grad, and autograd holds no output-sized int64 array; the price is a backward that
-compares every window's elements, dearer than torch's scatter through saved indices
-(`python -m fastnn bench --only pool_backward` times the backward alone and forward plus
-backward). The ``*_with_indices`` ops scatter through the indices they returned.
+A max pooling that autograd records runs as the ``*_with_indices`` op (`_pooling._max_pool`,
+as torch does): its forward keeps the argmax (`kernels.pool_argmax`, separable) and the
+backward scatters through it. The values-only op's backward, reached by lp_pool's max and
+min modes and by a direct call at the door, finds each window's argmax again from the
+saved input with the forward's argmax, then scatters the same way.
 """
 import math
 
@@ -16,12 +13,13 @@ import numpy as np
 
 from ... import _registry
 from ..._runtime import launch
+from ...kernels import pool_argmax as _argmax_kernels
 from ...kernels import pool_avg as _avg_kernels
 from ...kernels import pool_grad as _kernels
 from ...kernels import pooling as _max_kernels
 from .._utils import kernel_array
 from ._pool_more import _torch_pow
-from ._pool_ops import _as_3d, _pad3, _planes_shape, _separable_fits, _window
+from ._pool_ops import _as_3d, _pad3, _planes_shape, _window, argmax_fits
 
 
 def empty_like_input(ctx, index=0):
@@ -51,16 +49,21 @@ def scatter_through(grad, indices, shape, dtype, nd):
 def max_pool_values_backward(nd, x, grad, attrs):
     """The input gradient of a values-only max pooling of `x` with `attrs` (a window)."""
     x = kernel_array(x)
+    window = _window(nd, attrs)
+    if x.size and grad.size:
+        x3, g3 = _as_3d(x, nd), _as_3d(kernel_array(grad), nd)
+        if argmax_fits(x3.shape, g3.shape, window):
+            # the forward's separable argmax again, then the scatter of the op with
+            # indices: no fused kernel of its own to compile
+            values, indices = np.empty(g3.shape, x.dtype), np.empty(g3.shape, np.int64)
+            launch(_argmax_kernels.max_pool3d_argmax, x3, values, indices, *window,
+                   work=3 * x.size)
+            return scatter_through(grad, indices, x.shape, x.dtype, nd)
     gx = np.empty(x.shape, x.dtype)
     if not gx.size or not grad.size:
         gx[...] = 0
         return gx
-    window = _window(nd, attrs)
-    kw, sw, pw, dw = window[2], window[5], window[8], window[11]
-    kernel = (_kernels.max_pool3d_backward
-              if _separable_fits(x.shape[-1], grad.shape[-1], kw, sw, pw, dw)
-              else _kernels.max_pool3d_backward_direct)
-    launch(kernel, _as_3d(x, nd), _as_3d(kernel_array(grad), nd), _as_3d(gx, nd), *window,
+    launch(_kernels.max_pool3d_backward_direct, x3, g3, _as_3d(gx, nd), *window,
            work=x.size * 2)
     return gx
 

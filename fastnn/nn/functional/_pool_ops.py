@@ -16,6 +16,7 @@ from ... import _registry
 from ..._registry import Attrs
 from ..._runtime import launch
 from ..._tuning import bucketed, dims
+from ...kernels import pool_argmax as _argmax_kernels
 from ...kernels import pool_avg as _avg_kernels
 from ...kernels import pooling as _max_kernels
 from .._utils import as_array, check_float, kernel_array
@@ -151,12 +152,31 @@ def _max_with_indices_meta(nd, inputs, attrs):
     return [(shape, dtype), (shape, np.dtype(np.int64))]
 
 
+def argmax_fits(x_shape, out_shape, window):
+    """Whether `pool_argmax`'s separable argmax applies to (planes, D, H, W) `x_shape`
+    pooled to `out_shape` with `window` (kd, kh, kw, sd, ..., dw): a short padded row and
+    window rows few enough to be ranked exactly in float32."""
+    kd, kh, kw = window[:3]
+    sw, pw, dw = window[5], window[8], window[11]
+    return (_separable_fits(x_shape[-1], out_shape[-1], kw, sw, pw, dw)
+            and kd * kh < _argmax_kernels.MAX_WINDOW_ROWS)
+
+
 def _run_max_with_indices(nd, inputs, attrs, out):
+    """The separable argmax (`pool_argmax`: vectorised selects, the same indices) where it
+    applies, else torch's loop, which branches on every element (`python -m fastnn bench
+    --only pool_backward` times the forward and backward of a recorded max pooling)."""
     values, indices = out
     if values.size:
         x = _as_3d(kernel_array(inputs[0]), nd)
-        launch(_max_kernels.max_pool3d_with_indices, x, _as_3d(values, nd),
-               _as_3d(indices, nd), True, *_window(nd, attrs), work=x.size)
+        values, indices = _as_3d(values, nd), _as_3d(indices, nd)
+        window = _window(nd, attrs)
+        if argmax_fits(x.shape, values.shape, window):
+            launch(_argmax_kernels.max_pool3d_argmax, x, values, indices, *window,
+                   work=3 * x.size)
+        else:
+            launch(_max_kernels.max_pool3d_with_indices, x, values, indices, True, *window,
+                   work=x.size)
 
 
 # ---------------------------------------------------------------- average pooling

@@ -1,9 +1,12 @@
 """F.max_pool*, F.avg_pool*, F.adaptive_*_pool*: each passes the door (`fastnn._dispatch`).
 
 The ops' checks, output metadata and kernel runs are their registry entries, in
-`_pool_ops.py`; a call with ``return_indices=True`` is the op ``*_with_indices``.
+`_pool_ops.py`; a call with ``return_indices=True`` is the op ``*_with_indices``, and so
+is a max pooling that autograd records (its backward scatters through the indices).
 """
 from ..._dispatch import dispatch
+from ..._grad import is_grad_enabled
+from ...tensor import Tensor
 from . import _pool_ops  # noqa: F401  (registers the ops)
 
 __all__ = [
@@ -116,8 +119,16 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 
 def _max_pool(nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
-    op = f"max_pool{nd}d_with_indices" if return_indices else f"max_pool{nd}d"
-    return dispatch(op, input, kernel_size, stride, padding, dilation, ceil_mode)
+    if return_indices:
+        return dispatch(f"max_pool{nd}d_with_indices", input, kernel_size, stride, padding,
+                        dilation, ceil_mode)
+    if is_grad_enabled() and isinstance(input, Tensor) and input.requires_grad:
+        # as torch: the op autograd records is the one with indices, which its backward
+        # scatters through (MaxPool2DWithIndicesBackward0), and its checks are that op's
+        return dispatch(f"max_pool{nd}d_with_indices", input, kernel_size, stride, padding,
+                        dilation, ceil_mode)[0]
+    return dispatch(f"max_pool{nd}d", input, kernel_size, stride, padding, dilation,
+                    ceil_mode)
 
 
 # ---------------------------------------------------------------- average pooling
