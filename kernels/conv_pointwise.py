@@ -30,7 +30,8 @@ NaN/inf propagate through the FMAs as in torch.
 Choices: weights are read in place, not packed to (K/8, C, T, 8) per call (packing cost
 more than it saved on 1x1 s2 256->512); each task copies only its positions into scratch
 instead of a padded copy of the whole input, stepping through a strided task's positions
-without a division per run. The n8 256->64 case is bound by memory: its 25 MB input streams
+without a division per run. A 1x1 kernel's tiles skip the tap loop (tools/tile_templates/
+pointwise.py says why). The n8 256->64 case is bound by memory: its 25 MB input streams
 through 256 row streams, which the hardware prefetchers do not follow. `python -m fastnn
 bench --variants --only 1x1` (and `--only conv1d`) compares this variant with 'blocked',
 'direct' and 'im2col_gemm'; `python benchmarks/tile_shapes.py --family pointwise` times

@@ -73,18 +73,17 @@ def tile_8x32(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     r6 = _u(min(k0 + 6, K - 1)) * cs
     r7 = _u(min(k0 + 7, K - 1)) * cs
     xo = xrow + _u(p0)
-    ct = _u(0)
-    for c in range(C):
-        for t in range(T):
-            xs = xo + taps[t]
-            w0 = wf[r0 + ct]
-            w1 = wf[r1 + ct]
-            w2 = wf[r2 + ct]
-            w3 = wf[r3 + ct]
-            w4 = wf[r4 + ct]
-            w5 = wf[r5 + ct]
-            w6 = wf[r6 + ct]
-            w7 = wf[r7 + ct]
+    if T == 1:
+        xs = xo + taps[0]
+        for c in range(C):
+            w0 = wf[r0 + _u(c)]
+            w1 = wf[r1 + _u(c)]
+            w2 = wf[r2 + _u(c)]
+            w3 = wf[r3 + _u(c)]
+            w4 = wf[r4 + _u(c)]
+            w5 = wf[r5 + _u(c)]
+            w6 = wf[r6 + _u(c)]
+            w7 = wf[r7 + _u(c)]
             for v in range(LANES):
                 e = xf[xs + _u(0) + _u(v)]
                 a0_0[v] += w0 * e
@@ -105,8 +104,42 @@ def tile_8x32(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
                 a5_1[v] += w5 * e
                 a6_1[v] += w6 * e
                 a7_1[v] += w7 * e
-            ct += _u(1)
-        xo += R
+            xs += R
+    else:
+        ct = _u(0)
+        for c in range(C):
+            for t in range(T):
+                xs = xo + taps[t]
+                w0 = wf[r0 + ct]
+                w1 = wf[r1 + ct]
+                w2 = wf[r2 + ct]
+                w3 = wf[r3 + ct]
+                w4 = wf[r4 + ct]
+                w5 = wf[r5 + ct]
+                w6 = wf[r6 + ct]
+                w7 = wf[r7 + ct]
+                for v in range(LANES):
+                    e = xf[xs + _u(0) + _u(v)]
+                    a0_0[v] += w0 * e
+                    a1_0[v] += w1 * e
+                    a2_0[v] += w2 * e
+                    a3_0[v] += w3 * e
+                    a4_0[v] += w4 * e
+                    a5_0[v] += w5 * e
+                    a6_0[v] += w6 * e
+                    a7_0[v] += w7 * e
+                for v in range(LANES):
+                    e = xf[xs + _u(16) + _u(v)]
+                    a0_1[v] += w0 * e
+                    a1_1[v] += w1 * e
+                    a2_1[v] += w2 * e
+                    a3_1[v] += w3 * e
+                    a4_1[v] += w4 * e
+                    a5_1[v] += w5 * e
+                    a6_1[v] += w6 * e
+                    a7_1[v] += w7 * e
+                ct += _u(1)
+            xo += R
     o = orow + _u(p0)
     if 0 < kn:
         for v in range(LANES):
@@ -181,18 +214,17 @@ def tile_8x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     r6 = _u(min(k0 + 6, K - 1)) * cs
     r7 = _u(min(k0 + 7, K - 1)) * cs
     xo = xrow + _u(p0)
-    ct = _u(0)
-    for c in range(C):
-        for t in range(T):
-            xs = xo + taps[t]
-            w0 = wf[r0 + ct]
-            w1 = wf[r1 + ct]
-            w2 = wf[r2 + ct]
-            w3 = wf[r3 + ct]
-            w4 = wf[r4 + ct]
-            w5 = wf[r5 + ct]
-            w6 = wf[r6 + ct]
-            w7 = wf[r7 + ct]
+    if T == 1:
+        xs = xo + taps[0]
+        for c in range(C):
+            w0 = wf[r0 + _u(c)]
+            w1 = wf[r1 + _u(c)]
+            w2 = wf[r2 + _u(c)]
+            w3 = wf[r3 + _u(c)]
+            w4 = wf[r4 + _u(c)]
+            w5 = wf[r5 + _u(c)]
+            w6 = wf[r6 + _u(c)]
+            w7 = wf[r7 + _u(c)]
             for v in range(LANES):
                 e = xf[xs + _u(0) + _u(v)]
                 a0_0[v] += w0 * e
@@ -203,8 +235,32 @@ def tile_8x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
                 a5_0[v] += w5 * e
                 a6_0[v] += w6 * e
                 a7_0[v] += w7 * e
-            ct += _u(1)
-        xo += R
+            xs += R
+    else:
+        ct = _u(0)
+        for c in range(C):
+            for t in range(T):
+                xs = xo + taps[t]
+                w0 = wf[r0 + ct]
+                w1 = wf[r1 + ct]
+                w2 = wf[r2 + ct]
+                w3 = wf[r3 + ct]
+                w4 = wf[r4 + ct]
+                w5 = wf[r5 + ct]
+                w6 = wf[r6 + ct]
+                w7 = wf[r7 + ct]
+                for v in range(LANES):
+                    e = xf[xs + _u(0) + _u(v)]
+                    a0_0[v] += w0 * e
+                    a1_0[v] += w1 * e
+                    a2_0[v] += w2 * e
+                    a3_0[v] += w3 * e
+                    a4_0[v] += w4 * e
+                    a5_0[v] += w5 * e
+                    a6_0[v] += w6 * e
+                    a7_0[v] += w7 * e
+                ct += _u(1)
+            xo += R
     o = orow + _u(p0)
     if 0 < kn:
         for v in range(LANES):
@@ -255,22 +311,37 @@ def tile_4x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     r2 = _u(min(k0 + 2, K - 1)) * cs
     r3 = _u(min(k0 + 3, K - 1)) * cs
     xo = xrow + _u(p0)
-    ct = _u(0)
-    for c in range(C):
-        for t in range(T):
-            xs = xo + taps[t]
-            w0 = wf[r0 + ct]
-            w1 = wf[r1 + ct]
-            w2 = wf[r2 + ct]
-            w3 = wf[r3 + ct]
+    if T == 1:
+        xs = xo + taps[0]
+        for c in range(C):
+            w0 = wf[r0 + _u(c)]
+            w1 = wf[r1 + _u(c)]
+            w2 = wf[r2 + _u(c)]
+            w3 = wf[r3 + _u(c)]
             for v in range(LANES):
                 e = xf[xs + _u(0) + _u(v)]
                 a0_0[v] += w0 * e
                 a1_0[v] += w1 * e
                 a2_0[v] += w2 * e
                 a3_0[v] += w3 * e
-            ct += _u(1)
-        xo += R
+            xs += R
+    else:
+        ct = _u(0)
+        for c in range(C):
+            for t in range(T):
+                xs = xo + taps[t]
+                w0 = wf[r0 + ct]
+                w1 = wf[r1 + ct]
+                w2 = wf[r2 + ct]
+                w3 = wf[r3 + ct]
+                for v in range(LANES):
+                    e = xf[xs + _u(0) + _u(v)]
+                    a0_0[v] += w0 * e
+                    a1_0[v] += w1 * e
+                    a2_0[v] += w2 * e
+                    a3_0[v] += w3 * e
+                ct += _u(1)
+            xo += R
     o = orow + _u(p0)
     if 0 < kn:
         for v in range(LANES):
@@ -301,18 +372,29 @@ def tile_2x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     r0 = _u(min(k0 + 0, K - 1)) * cs
     r1 = _u(min(k0 + 1, K - 1)) * cs
     xo = xrow + _u(p0)
-    ct = _u(0)
-    for c in range(C):
-        for t in range(T):
-            xs = xo + taps[t]
-            w0 = wf[r0 + ct]
-            w1 = wf[r1 + ct]
+    if T == 1:
+        xs = xo + taps[0]
+        for c in range(C):
+            w0 = wf[r0 + _u(c)]
+            w1 = wf[r1 + _u(c)]
             for v in range(LANES):
                 e = xf[xs + _u(0) + _u(v)]
                 a0_0[v] += w0 * e
                 a1_0[v] += w1 * e
-            ct += _u(1)
-        xo += R
+            xs += R
+    else:
+        ct = _u(0)
+        for c in range(C):
+            for t in range(T):
+                xs = xo + taps[t]
+                w0 = wf[r0 + ct]
+                w1 = wf[r1 + ct]
+                for v in range(LANES):
+                    e = xf[xs + _u(0) + _u(v)]
+                    a0_0[v] += w0 * e
+                    a1_0[v] += w1 * e
+                ct += _u(1)
+            xo += R
     o = orow + _u(p0)
     if 0 < kn:
         for v in range(LANES):
@@ -333,16 +415,25 @@ def tile_1x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     cs = _u(C * T)
     r0 = _u(min(k0 + 0, K - 1)) * cs
     xo = xrow + _u(p0)
-    ct = _u(0)
-    for c in range(C):
-        for t in range(T):
-            xs = xo + taps[t]
-            w0 = wf[r0 + ct]
+    if T == 1:
+        xs = xo + taps[0]
+        for c in range(C):
+            w0 = wf[r0 + _u(c)]
             for v in range(LANES):
                 e = xf[xs + _u(0) + _u(v)]
                 a0_0[v] += w0 * e
-            ct += _u(1)
-        xo += R
+            xs += R
+    else:
+        ct = _u(0)
+        for c in range(C):
+            for t in range(T):
+                xs = xo + taps[t]
+                w0 = wf[r0 + ct]
+                for v in range(LANES):
+                    e = xf[xs + _u(0) + _u(v)]
+                    a0_0[v] += w0 * e
+                ct += _u(1)
+            xo += R
     o = orow + _u(p0)
     if 0 < kn:
         for v in range(LANES):
@@ -404,18 +495,17 @@ def tile_8x32_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, o
     r6 = _u(min(k0 + 6, K - 1)) * cs
     r7 = _u(min(k0 + 7, K - 1)) * cs
     xo = xrow + _u(p0)
-    ct = _u(0)
-    for c in range(C):
-        for t in range(T):
-            xs = xo + taps[t]
-            w0 = wf[r0 + ct]
-            w1 = wf[r1 + ct]
-            w2 = wf[r2 + ct]
-            w3 = wf[r3 + ct]
-            w4 = wf[r4 + ct]
-            w5 = wf[r5 + ct]
-            w6 = wf[r6 + ct]
-            w7 = wf[r7 + ct]
+    if T == 1:
+        xs = xo + taps[0]
+        for c in range(C):
+            w0 = wf[r0 + _u(c)]
+            w1 = wf[r1 + _u(c)]
+            w2 = wf[r2 + _u(c)]
+            w3 = wf[r3 + _u(c)]
+            w4 = wf[r4 + _u(c)]
+            w5 = wf[r5 + _u(c)]
+            w6 = wf[r6 + _u(c)]
+            w7 = wf[r7 + _u(c)]
             for v in range(LANES):
                 e = xf[xs + _u(0) + _u(v)]
                 a0_0[v] += w0 * e
@@ -436,8 +526,42 @@ def tile_8x32_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, o
                 a5_1[v] += w5 * e
                 a6_1[v] += w6 * e
                 a7_1[v] += w7 * e
-            ct += _u(1)
-        xo += R
+            xs += R
+    else:
+        ct = _u(0)
+        for c in range(C):
+            for t in range(T):
+                xs = xo + taps[t]
+                w0 = wf[r0 + ct]
+                w1 = wf[r1 + ct]
+                w2 = wf[r2 + ct]
+                w3 = wf[r3 + ct]
+                w4 = wf[r4 + ct]
+                w5 = wf[r5 + ct]
+                w6 = wf[r6 + ct]
+                w7 = wf[r7 + ct]
+                for v in range(LANES):
+                    e = xf[xs + _u(0) + _u(v)]
+                    a0_0[v] += w0 * e
+                    a1_0[v] += w1 * e
+                    a2_0[v] += w2 * e
+                    a3_0[v] += w3 * e
+                    a4_0[v] += w4 * e
+                    a5_0[v] += w5 * e
+                    a6_0[v] += w6 * e
+                    a7_0[v] += w7 * e
+                for v in range(LANES):
+                    e = xf[xs + _u(16) + _u(v)]
+                    a0_1[v] += w0 * e
+                    a1_1[v] += w1 * e
+                    a2_1[v] += w2 * e
+                    a3_1[v] += w3 * e
+                    a4_1[v] += w4 * e
+                    a5_1[v] += w5 * e
+                    a6_1[v] += w6 * e
+                    a7_1[v] += w7 * e
+                ct += _u(1)
+            xo += R
     for v in range(LANES):
         a0_0[v] = relu(a0_0[v])
         a0_1[v] = relu(a0_1[v])
@@ -529,18 +653,17 @@ def tile_8x16_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, o
     r6 = _u(min(k0 + 6, K - 1)) * cs
     r7 = _u(min(k0 + 7, K - 1)) * cs
     xo = xrow + _u(p0)
-    ct = _u(0)
-    for c in range(C):
-        for t in range(T):
-            xs = xo + taps[t]
-            w0 = wf[r0 + ct]
-            w1 = wf[r1 + ct]
-            w2 = wf[r2 + ct]
-            w3 = wf[r3 + ct]
-            w4 = wf[r4 + ct]
-            w5 = wf[r5 + ct]
-            w6 = wf[r6 + ct]
-            w7 = wf[r7 + ct]
+    if T == 1:
+        xs = xo + taps[0]
+        for c in range(C):
+            w0 = wf[r0 + _u(c)]
+            w1 = wf[r1 + _u(c)]
+            w2 = wf[r2 + _u(c)]
+            w3 = wf[r3 + _u(c)]
+            w4 = wf[r4 + _u(c)]
+            w5 = wf[r5 + _u(c)]
+            w6 = wf[r6 + _u(c)]
+            w7 = wf[r7 + _u(c)]
             for v in range(LANES):
                 e = xf[xs + _u(0) + _u(v)]
                 a0_0[v] += w0 * e
@@ -551,8 +674,32 @@ def tile_8x16_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, o
                 a5_0[v] += w5 * e
                 a6_0[v] += w6 * e
                 a7_0[v] += w7 * e
-            ct += _u(1)
-        xo += R
+            xs += R
+    else:
+        ct = _u(0)
+        for c in range(C):
+            for t in range(T):
+                xs = xo + taps[t]
+                w0 = wf[r0 + ct]
+                w1 = wf[r1 + ct]
+                w2 = wf[r2 + ct]
+                w3 = wf[r3 + ct]
+                w4 = wf[r4 + ct]
+                w5 = wf[r5 + ct]
+                w6 = wf[r6 + ct]
+                w7 = wf[r7 + ct]
+                for v in range(LANES):
+                    e = xf[xs + _u(0) + _u(v)]
+                    a0_0[v] += w0 * e
+                    a1_0[v] += w1 * e
+                    a2_0[v] += w2 * e
+                    a3_0[v] += w3 * e
+                    a4_0[v] += w4 * e
+                    a5_0[v] += w5 * e
+                    a6_0[v] += w6 * e
+                    a7_0[v] += w7 * e
+                ct += _u(1)
+            xo += R
     for v in range(LANES):
         a0_0[v] = relu(a0_0[v])
         a1_0[v] = relu(a1_0[v])
@@ -612,22 +759,37 @@ def tile_4x16_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, o
     r2 = _u(min(k0 + 2, K - 1)) * cs
     r3 = _u(min(k0 + 3, K - 1)) * cs
     xo = xrow + _u(p0)
-    ct = _u(0)
-    for c in range(C):
-        for t in range(T):
-            xs = xo + taps[t]
-            w0 = wf[r0 + ct]
-            w1 = wf[r1 + ct]
-            w2 = wf[r2 + ct]
-            w3 = wf[r3 + ct]
+    if T == 1:
+        xs = xo + taps[0]
+        for c in range(C):
+            w0 = wf[r0 + _u(c)]
+            w1 = wf[r1 + _u(c)]
+            w2 = wf[r2 + _u(c)]
+            w3 = wf[r3 + _u(c)]
             for v in range(LANES):
                 e = xf[xs + _u(0) + _u(v)]
                 a0_0[v] += w0 * e
                 a1_0[v] += w1 * e
                 a2_0[v] += w2 * e
                 a3_0[v] += w3 * e
-            ct += _u(1)
-        xo += R
+            xs += R
+    else:
+        ct = _u(0)
+        for c in range(C):
+            for t in range(T):
+                xs = xo + taps[t]
+                w0 = wf[r0 + ct]
+                w1 = wf[r1 + ct]
+                w2 = wf[r2 + ct]
+                w3 = wf[r3 + ct]
+                for v in range(LANES):
+                    e = xf[xs + _u(0) + _u(v)]
+                    a0_0[v] += w0 * e
+                    a1_0[v] += w1 * e
+                    a2_0[v] += w2 * e
+                    a3_0[v] += w3 * e
+                ct += _u(1)
+            xo += R
     for v in range(LANES):
         a0_0[v] = relu(a0_0[v])
         a1_0[v] = relu(a1_0[v])
@@ -663,18 +825,29 @@ def tile_2x16_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, o
     r0 = _u(min(k0 + 0, K - 1)) * cs
     r1 = _u(min(k0 + 1, K - 1)) * cs
     xo = xrow + _u(p0)
-    ct = _u(0)
-    for c in range(C):
-        for t in range(T):
-            xs = xo + taps[t]
-            w0 = wf[r0 + ct]
-            w1 = wf[r1 + ct]
+    if T == 1:
+        xs = xo + taps[0]
+        for c in range(C):
+            w0 = wf[r0 + _u(c)]
+            w1 = wf[r1 + _u(c)]
             for v in range(LANES):
                 e = xf[xs + _u(0) + _u(v)]
                 a0_0[v] += w0 * e
                 a1_0[v] += w1 * e
-            ct += _u(1)
-        xo += R
+            xs += R
+    else:
+        ct = _u(0)
+        for c in range(C):
+            for t in range(T):
+                xs = xo + taps[t]
+                w0 = wf[r0 + ct]
+                w1 = wf[r1 + ct]
+                for v in range(LANES):
+                    e = xf[xs + _u(0) + _u(v)]
+                    a0_0[v] += w0 * e
+                    a1_0[v] += w1 * e
+                ct += _u(1)
+            xo += R
     for v in range(LANES):
         a0_0[v] = relu(a0_0[v])
         a1_0[v] = relu(a1_0[v])
@@ -698,16 +871,25 @@ def tile_1x16_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, o
     cs = _u(C * T)
     r0 = _u(min(k0 + 0, K - 1)) * cs
     xo = xrow + _u(p0)
-    ct = _u(0)
-    for c in range(C):
-        for t in range(T):
-            xs = xo + taps[t]
-            w0 = wf[r0 + ct]
+    if T == 1:
+        xs = xo + taps[0]
+        for c in range(C):
+            w0 = wf[r0 + _u(c)]
             for v in range(LANES):
                 e = xf[xs + _u(0) + _u(v)]
                 a0_0[v] += w0 * e
-            ct += _u(1)
-        xo += R
+            xs += R
+    else:
+        ct = _u(0)
+        for c in range(C):
+            for t in range(T):
+                xs = xo + taps[t]
+                w0 = wf[r0 + ct]
+                for v in range(LANES):
+                    e = xf[xs + _u(0) + _u(v)]
+                    a0_0[v] += w0 * e
+                ct += _u(1)
+            xo += R
     for v in range(LANES):
         a0_0[v] = relu(a0_0[v])
     o = orow + _u(p0)

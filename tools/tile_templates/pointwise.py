@@ -3,7 +3,11 @@ from .common import _shapes, epilogue_lines, module, suffix
 
 
 def pointwise_tile(channels, halves, epilogue):
-    """`channels` output channels x `halves` runs of 16 positions."""
+    """`channels` output channels x `halves` runs of 16 positions. A 1x1 kernel (T == 1)
+    runs its own channel loop without the tap loop: there LLVM unrolls it and keeps the
+    weight row pointers in registers; through the tap loop it ran as that loop's remainder,
+    reloading them from the stack for every input channel (tests/codegen_probe.py shows the
+    loop; `python benchmarks/tile_shapes.py --family pointwise` times it)."""
     name = f"tile_{channels}x{halves * 16}{suffix(epilogue)}"
     acc = [[f"a{k}_{h}" for h in range(halves)] for k in range(channels)]
     out = ["@njit(fastmath=_FLAGS)",
@@ -25,19 +29,31 @@ def pointwise_tile(channels, halves, epilogue):
     for k in range(channels):
         out.append(f"    r{k} = _u(min(k0 + {k}, K - 1)) * cs")
     out += ["    xo = xrow + _u(p0)",
-            "    ct = _u(0)",
-            "    for c in range(C):",
-            "        for t in range(T):",
-            "            xs = xo + taps[t]"]
+            "    if T == 1:",
+            "        xs = xo + taps[0]",
+            "        for c in range(C):"]
     for k in range(channels):
-        out.append(f"            w{k} = wf[r{k} + ct]")
+        out.append(f"            w{k} = wf[r{k} + _u(c)]")
     for h in range(halves):
         out.append("            for v in range(LANES):")
         out.append(f"                e = xf[xs + _u({16 * h}) + _u(v)]")
         for k in range(channels):
             out.append(f"                {acc[k][h]}[v] += w{k} * e")
-    out += ["            ct += _u(1)",
-            "        xo += R"]
+    out += ["            xs += R",
+            "    else:",
+            "        ct = _u(0)",
+            "        for c in range(C):",
+            "            for t in range(T):",
+            "                xs = xo + taps[t]"]
+    for k in range(channels):
+        out.append(f"                w{k} = wf[r{k} + ct]")
+    for h in range(halves):
+        out.append("                for v in range(LANES):")
+        out.append(f"                    e = xf[xs + _u({16 * h}) + _u(v)]")
+        for k in range(channels):
+            out.append(f"                    {acc[k][h]}[v] += w{k} * e")
+    out += ["                ct += _u(1)",
+            "            xo += R"]
     out += epilogue_lines(epilogue, [n for row in acc for n in row], "LANES")
     out.append("    o = orow + _u(p0)")
     for k in range(channels):
