@@ -266,41 +266,43 @@ def _meta(inputs, attrs):
     return shape, np.dtype(attrs.dtype)
 
 
-_CHUNK = 1 << 12
-_MAX_CHUNKS = 64
-
-
 def _run(inputs, attrs, out):
-    # the kernel computes in float64 whatever the dtype: one compiled specialization (CI's
-    # compile time), and a float32 copy costs little beside the loss's own arithmetic
+    # the arrays in the result's dtype (no copy when they already are): float32 and
+    # float64 are the kernel's two specializations; it computes in float64 either way
     x, y, w, pw = inputs
-    shape, dtype = attrs.shape, np.dtype(attrs.dtype)
-    empty = np.empty(0)
-    xf, yf = flat(x, shape, np.float64), flat(y, shape, np.float64)
-    wf = empty if w is None else flat(w, shape, np.float64)
+    shape, dtype = attrs.shape, out.dtype
+    xf, yf = flat(x, shape, dtype), flat(y, shape, dtype)
+    empty = np.empty(0, dtype)
+    wf = empty if w is None else flat(w, shape, dtype)
     # pos_weight broadcasts against the target's last dimensions, as torch's does
-    pwf = empty if pw is None else flat(pw, shape, np.float64)
+    pwf = empty if pw is None else flat(pw, shape, dtype)
     n = xf.size
     if attrs.reduction == "none":
-        result = out.reshape(-1) if dtype == np.float64 else np.empty(n)
-        launch(kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param, result,
-               empty, work=n)
-        if dtype != np.float64:
-            out.reshape(-1)[...] = result
+        launch(kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param,
+               out.reshape(-1), _NO_PARTIAL, work=n)
         return out
-    partial = np.zeros(max(1, min(_MAX_CHUNKS, n // _CHUNK)))
+    partial = np.zeros(kernels.loss_chunks(n))
     launch(kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param, empty, partial,
            work=n)
-    total = partial.sum()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if attrs.divide == "numel":
-            total = total / np.float64(n)
-        elif attrs.divide == "weight":
-            total = total / np.sum(w, dtype=np.float64)
-        elif attrs.divide == "batch":
-            total = total / np.float64(attrs.batch)
-    out[()] = dtype.type(total)
+    total = partial.sum() if partial.size > 1 else partial[0]
+    divide = attrs.divide
+    if divide is not None:
+        if divide == "numel":
+            count = np.float64(n)
+        elif divide == "weight":
+            count = np.sum(w, dtype=np.float64)
+        else:
+            count = np.float64(attrs.batch)
+        if n and divide == "numel":
+            total = total / count
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                total = total / count
+    out[()] = total
     return out
+
+
+_NO_PARTIAL = np.empty(0)
 
 
 for _name, _normalize in (("mse_loss", _mse), ("l1_loss", _l1),

@@ -54,10 +54,10 @@ def pointwise_loss_backward(ctx, grad):
     if want_w and attrs.reduction == "mean" and attrs.divide == "weight":
         # d (sum w l / sum w) / d w = (l - mean) / sum w: the mean recomputed here (rare:
         # a weight that needs a gradient) rather than every output saved
-        partial = np.zeros(1)
+        partial = np.zeros(_loss_kernels.loss_chunks(n))
         launch(_loss_kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param, _EMPTY,
                partial, work=n)
-        shift = float(partial[0]) * scale
+        shift = float(partial.sum()) * scale
     gx = np.empty(n) if needs[0] else _EMPTY
     gy = np.empty(n) if needs[1] else _EMPTY
     gw = np.empty(n) if want_w else _EMPTY
