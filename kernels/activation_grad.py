@@ -16,7 +16,8 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
-from .vecmath import exp_upto, is_single
+from .exp32 import exp_shifted
+from .vecmath import is_single
 
 # piecewise_backward: arithmetic in the dtype
 THRESHOLD = 0      # a = threshold: relu (from x or y), threshold
@@ -91,9 +92,16 @@ def piecewise_backward(s, grad, out, code, a, b, c):
 
 # elements per task of `smooth_backward`
 _CHUNK = 1 << 14
-# torch's vectorised float32 erf (Abramowitz and Stegun 7.1.26, ~1e-7 absolute)
-_ERF_P = 0.3275911
-_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+# torch's vectorised float32 erf (Abramowitz and Stegun 7.1.26, ~1e-7 absolute), and the
+# other constants of float32 gelu's backward, as float32
+_ERF_P32 = np.float32(0.3275911)
+_ERF_A32 = tuple(np.float32(v) for v in (0.254829592, -0.284496736, 1.421413741,
+                                         -1.453152027, 1.061405429))
+_SQRT_HALF32 = np.float32(0.7071067811865476)
+_INV_SQRT_2PI32 = np.float32(0.3989422804014327)
+_ONE32 = np.float32(1.0)
+_HALF32 = np.float32(0.5)
+_ZERO32 = np.float32(0.0)
 
 
 @njit(parallel=True, cache=True)
@@ -110,21 +118,21 @@ def smooth_backward(s, grad, out, code, a, b, c):
 
 @njit(error_model="numpy")
 def _smooth_segment(s, grad, out, code, a, b, c):
-    """`smooth_backward` on a chunk. float32 gelu has a loop of its own, which vectorises:
-    erf as torch's vectorised float32 kernel computes it (Abramowitz and Stegun 7.1.26,
-    through `vecmath`'s exp); the other codes run `_smooth_one` per element."""
+    """`smooth_backward` on a chunk. float32 gelu has a loop of its own, in float32 as
+    torch's vectorised kernel, which vectorises: its erf as torch's (Abramowitz and Stegun
+    7.1.26), exp as `exp32`'s (the loop is typed for float64 too, never run); the other
+    codes run `_smooth_one` per element."""
     if code == GELU_ERF and is_single(s):
-        a1, a2, a3, a4, a5 = _ERF_A
+        a1, a2, a3, a4, a5 = _ERF_A32
         for i in range(s.size):
-            w = np.float64(s[i])
-            z = w * _SQRT_HALF
-            t = 1.0 / (1.0 + _ERF_P * abs(z))
+            w = s[i]
+            z = w * _SQRT_HALF32
+            t = _ONE32 / (_ONE32 + _ERF_P32 * abs(z))
             r = a1 + t * (a2 + t * (a3 + t * (a4 + t * a5)))
-            e = exp_upto(-z * z)
-            erf = math.copysign(1.0 - r * t * e, z)
-            cdf = 0.5 * (1.0 + erf)
-            pdf = exp_upto(-0.5 * w * w) * _INV_SQRT_2PI
-            out[i] = np.float64(grad[i]) * (cdf + w * pdf)
+            erf = math.copysign(_ONE32 - r * t * exp_shifted(-z * z, _ZERO32), z)
+            cdf = _HALF32 * (_ONE32 + erf)
+            pdf = exp_shifted(-_HALF32 * w * w, _ZERO32) * _INV_SQRT_2PI32
+            out[i] = grad[i] * (cdf + w * pdf)
         return
     for i in range(s.size):
         out[i] = _smooth_one(code, s[i], grad[i], a, b, c)

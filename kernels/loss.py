@@ -3,9 +3,10 @@ log-likelihood / cross entropy rows of an ``(N, C, inner)`` input.
 
 The element-wise losses take the arrays in their (common) dtype and compute in float64,
 rounding each result once into the output's dtype, so float32 results sit within an ulp
-or two of torch's float32 arithmetic and float64 results follow torch's formulas (the
-logits' exp and log1p to about 1e-12). A reduced loss is summed per chunk into
-``partial``; the caller adds the chunks: the kernel never allocates its outputs.
+or two of torch's float32 arithmetic and float64 results follow torch's formulas term
+for term (float32 logits go through `vecmath`'s exp and log1p, which vectorise). A
+reduced loss is summed per chunk into ``partial``; the caller adds the chunks: the kernel
+never allocates its outputs.
 """
 import math
 
@@ -14,7 +15,7 @@ from numba import prange
 
 from ._target import njit
 from .exp32 import exp_shifted
-from .vecmath import exp_upto, log1p_unit
+from .vecmath import exp_upto, is_single, log1p_unit
 
 MSE, L1, SMOOTH_L1, HUBER, BCE, BCE_LOGITS, KL_DIV, KL_DIV_LOG = range(8)
 
@@ -110,6 +111,9 @@ def _losses(kind, x, y, pw, param, buf):
     elif kind == HUBER:
         for i in range(x.size):
             buf[i] = _pointwise(HUBER, np.float64(x[i]), np.float64(y[i]), param)
+    elif kind == BCE_LOGITS and not is_single(x):
+        for i in range(x.size):         # libm's exp and log1p: float64 as torch's
+            buf[i] = _logits(x[i], y[i], pw[i] if pw.size else 1.0, pw.size > 0)
     elif kind == BCE_LOGITS:
         if pw.size:
             for i in range(x.size):
@@ -125,7 +129,8 @@ def _losses(kind, x, y, pw, param, buf):
 
 @njit(inline="always")
 def _logits_fast(x, y, pos_weight, pos_weighted):
-    """`_logits` with `vecmath`'s exp and log1p (about 1e-12 relative), which vectorise."""
+    """`_logits` with `vecmath`'s exp and log1p (below 1e-10 relative), which vectorise:
+    for float32 input, whose loss rounds to float32."""
     log_sigmoid = min(x, 0.0) - log1p_unit(exp_upto(-abs(x)))
     if pos_weighted:
         log_sigmoid = log_sigmoid * ((pos_weight - 1.0) * y + 1.0)

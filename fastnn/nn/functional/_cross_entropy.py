@@ -23,8 +23,8 @@ from ..._dtypes import promote
 from ..._registry import Attrs
 from ..._runtime import launch
 from ...kernels import loss as kernels
-from ._loss_args import (check_reduction, is_float, loss_array, reduction_arg, refuse_grad,
-                         type_name)
+from ._loss_args import (check_reduction, dtype_of, is_float, loss_array, native_name,
+                         reduction_arg, refuse_grad, type_name)
 from ._loss_grad import BACKWARDS
 
 __all__ = ["cross_entropy", "nll_loss"]
@@ -83,7 +83,7 @@ def _nll_checks(x, t, w):
     elif t.shape[1:] != x.shape[2:]:
         raise RuntimeError(f"Expected target size {[x.shape[0]] + list(x.shape[2:])}, got "
                            f"{list(t.shape)}")
-    if t.dtype.newbyteorder("=") not in (np.int64, np.uint8):
+    if (t.dtype.kind, t.dtype.itemsize) not in (("i", 8), ("u", 1)):      # int64, uint8
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {type_name(t)}")
     if x.ndim == 1 and t.ndim == 1 and t.shape[0] != 1:
         raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
@@ -118,7 +118,7 @@ def _nll_normalize(x, t, w, ignore_index, reduction, smoothing, log_softmax):
     out_shape = t.shape if x.ndim > 1 else ()
     attrs = Attrs(mode="indices", reduction=reduction, ignore_index=ignore_index,
                   smoothing=smoothing, log_softmax=log_softmax, out_shape=tuple(out_shape),
-                  dtype=x.dtype.newbyteorder("=").name)
+                  dtype=native_name(x.dtype))
     return (x, t, w), attrs
 
 
@@ -175,7 +175,7 @@ def _soft_normalize(x, t, w, ignore_index, reduction, smoothing):
     out_shape = (x.shape[:1] + x.shape[2:]) if x.ndim > 1 else ()
     attrs = Attrs(mode="probabilities", reduction=reduction, ignore_index=ignore_index,
                   smoothing=max(smoothing, 0.0), log_softmax=True,
-                  out_shape=tuple(out_shape), dtype=dtype.name)
+                  out_shape=tuple(out_shape), dtype=native_name(dtype))
     return (x, t, w), attrs
 
 
@@ -183,7 +183,7 @@ def _soft_normalize(x, t, w, ignore_index, reduction, smoothing):
 
 def _meta(inputs, attrs):
     shape = attrs.out_shape if attrs.reduction == "none" else ()
-    return shape, np.dtype(attrs.dtype)
+    return shape, dtype_of(attrs.dtype)
 
 
 def _shape3(arr):

@@ -18,9 +18,9 @@ from ..._runtime import launch
 from ..._dispatch import dispatch
 from ...kernels import loss as kernels
 from ._loss_args import (WARNING_LEVEL, broadcast_pair, check_output_broadcast,
-                         check_reduction, flat, invalid_mode, is_float, loss_array,
-                         promoted_float, reduction_arg, refuse_grad, size_text, type_name,
-                         warn_size_mismatch)
+                         check_reduction, dtype_of, flat, invalid_mode, is_float, loss_array,
+                         native_name, promoted_float, reduction_arg, refuse_grad, size_text,
+                         type_name, warn_size_mismatch)
 from ._loss_grad import BACKWARDS
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
@@ -84,7 +84,7 @@ def _attrs(kind, reduction, shape, dtype, param=0.0, divide="numel", batch=1):
     'batch' (kl_div's batchmean, by `batch`) or None (a sum)."""
     if reduction == "sum":
         divide = None
-    return Attrs(kind=kind, reduction=reduction, shape=tuple(shape), dtype=dtype.name,
+    return Attrs(kind=kind, reduction=reduction, shape=tuple(shape), dtype=native_name(dtype),
                  param=float(param), divide=divide, batch=batch)
 
 
@@ -263,7 +263,7 @@ def _kl_div(input, target, size_average=None, reduce=None, reduction="mean",
 
 def _meta(inputs, attrs):
     shape = attrs.shape if attrs.reduction == "none" else ()
-    return shape, np.dtype(attrs.dtype)
+    return shape, dtype_of(attrs.dtype)
 
 
 def _run(inputs, attrs, out):
