@@ -346,3 +346,48 @@ def soft_cross_entropy_rows(x, target, weight, smoothing, loss):
             w_c = float(weight[c]) if weighted else 1.0
             acc += (float(x[n, c, j]) - shift) * p * w_c
         loss[n, j] = -acc
+
+
+@njit(parallel=True, cache=True)
+def nll_rows_backward(x, target, weight, ignore_index, scale, smooth_scale, g, gx):
+    """Gradient of `nll` with log_softmax in the (N, C) logits `x` (classes innermost), for
+    class-index targets: where target n is kept (with weight w_t),
+
+        gx[n, c] = g_n (softmax(x)[n, c] (scale w_t + smooth_scale sum(w))
+                        - smooth_scale w_c - scale w_t [c == t]),
+
+    0 on an ignored row; g_n = g[n] (g of size N) or g[0]. `weight` of size 0: ones.
+    Computed in float64, rounded once into gx's dtype."""
+    N, C = x.shape
+    weighted = weight.size > 0
+    weight_sum = 0.0
+    if weighted:
+        for c in range(C):
+            weight_sum += weight[c]
+    else:
+        weight_sum = np.float64(C)
+    each = g.size == N and N != 1
+    for n in prange(N):
+        t = target[n]
+        row = gx[n]
+        if t == ignore_index:
+            for c in range(C):
+                row[c] = 0.0
+            continue
+        gn = np.float64(g[n] if each else g[0])
+        w_t = weight[t] if weighted else 1.0
+        total = (scale * w_t + smooth_scale * weight_sum) * gn
+        shift = _row_shift(x[n])
+        _softmax_times(x[n], shift, total, row)
+        if smooth_scale != 0.0:
+            for c in range(C):
+                row[c] -= smooth_scale * (weight[c] if weighted else 1.0) * gn
+        row[t] -= scale * w_t * gn
+
+
+@njit
+def _softmax_times(row, shift, total, out):
+    """out[c] = exp(row[c] - shift) * total, exp in row's dtype (vectorised for float32)."""
+    top = row.dtype.type(shift)
+    for c in range(row.size):
+        out[c] = exp_shifted(row[c], top) * total
