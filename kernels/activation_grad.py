@@ -188,7 +188,6 @@ def _smooth_one(code, v, gv, a, b, c):
     return r
 
 
-
 @njit(parallel=True, cache=True)
 def softmax_backward(y, grad, out, log, block):
     """Gradient of softmax (log_softmax when `log`) over the middle axis of (outer, n,

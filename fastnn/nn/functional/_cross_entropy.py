@@ -104,15 +104,8 @@ def _nll_checks(x, t, w):
     return classes
 
 
-def _check_bounds(t, classes, ignore_index):
-    targets = np.asarray(t, np.int64).reshape(-1)
-    bad = (targets != ignore_index) & ((targets < 0) | (targets >= classes))
-    if bad.any():
-        raise IndexError(f"Target {targets[np.argmax(bad)]} is out of bounds.")
-
-
 def _nll_normalize(x, t, w, ignore_index, reduction, smoothing, log_softmax):
-    classes = _nll_checks(x, t, w)
+    _nll_checks(x, t, w)            # the targets' bounds: the kernel counts them (`_run`)
     if not log_softmax:
         _float_input(x, "nll_loss_out_frame")
     out_shape = t.shape if x.ndim > 1 else ()
