@@ -6,7 +6,8 @@ float64 (see `pointwise`), so a float32 result can differ from torch's by its ro
 (and where torch's float32 exp underflows to a denormal, by that denormal's few digits).
 
 The element-wise ops share one kernel selected by an op code, so a cold run compiles it
-once per dtype instead of once per op and dtype; the code is loop-invariant.
+once per dtype instead of once per op and dtype; the code is tested once per chunk, each
+op having a loop of its own.
 Scalar parameters arrive already cast to the array's dtype. Arrays are flat and
 C-contiguous; `out` may be `x` itself (in place).
 """
@@ -16,6 +17,7 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
+from .vecmath import exp_upto, is_single, log1p_unit
 
 MISH = 0
 ELU = 1            # a = negcoef, b = poscoef, c = negiptcoef (selu, celu)
@@ -58,31 +60,75 @@ def _tanh(w):
     return math.copysign(t, w) if w == w else w
 
 
+# elements per task of `pointwise`: one loop per op code runs over each chunk
+_CHUNK = 1 << 14
+
+
 @njit(parallel=True, cache=True)
 def pointwise(x, out, code, a, b, c):
     """out = f(x) for the activation `code` with parameters a, b, c (torch's formulas,
     as aten/src/ATen/native/cpu/Activation.cpp writes them).
 
-    float32 input: exp, log1p, tanh and expm1 are evaluated in float64 through one exp or
-    log each (`_expm1`, `_log1p`, `_tanh`): several times faster than the libm's float32
-    log1p/tanh/expm1 (which Numba computes in float64 anyway) and within 1e-6 of torch's
+    float32 input evaluates the transcendental steps in float64 and rounds once: mish and
+    softplus through `vecmath`'s exp and log1p, which vectorise (the libm's do not); the
+    others through one libm exp or log each (`_expm1`, `_log1p`, `_tanh`), several times
+    faster than the libm's float32 log1p/tanh/expm1. All stay within 1e-6 of torch's
     float32 kernels. float64 input calls the float64 libm functions.
     """
-    single = x.itemsize == 4
-    for i in prange(x.size):
-        v = x[i]
-        if code == MISH:
-            # x tanh(log1p(e^x)) = x n / (n + 2) with n = e^x (e^x + 2): one exp instead of
-            # exp, log1p and tanh, in float64 so that float32 rounds once; beyond 20,
-            # tanh(softplus(x)) is 1 in float64
-            w = np.float64(v)
-            if w > 20.0:
-                r = v
-            else:
-                e = math.exp(w)
-                n = e * (e + 2.0)
-                r = w * n / (n + 2.0)
-        elif code == ELU:
+    n = x.size
+    for k in prange((n + _CHUNK - 1) // _CHUNK):
+        lo = k * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        # slices, so that the loops index from 0: Numba then knows an index is not
+        # negative, and drops the wraparound test that keeps a loop scalar
+        _segment(x[lo:hi], out[lo:hi], code, a, b, c)
+
+
+@njit(error_model="numpy")
+def _segment(x, out, code, a, b, c):
+    """`pointwise` on a chunk: the op code chosen once, then a loop of its own (a loop
+    that tests the code per element does not vectorise). IEEE division (inf, NaN) as in
+    the parallel loop's body, where Numba's zero-divisor check is off too."""
+    single = is_single(x)
+    if code == MISH:
+        # x tanh(log1p(e^x)) = x n / (n + 2) with n = e^x (e^x + 2): one exp instead of
+        # exp, log1p and tanh, in float64 so that float32 rounds once; beyond 20,
+        # tanh(softplus(x)) is 1 in float64
+        if single:
+            for i in range(x.size):
+                v = x[i]
+                w = np.float64(v)
+                e = exp_upto(w if w < 20.0 else 20.0)
+                m = e * (e + 2.0)
+                r = w * m / (m + 2.0)
+                out[i] = v if w > 20.0 else r
+        else:
+            for i in range(x.size):
+                w = x[i]
+                if w > 20.0:
+                    out[i] = w
+                else:
+                    e = math.exp(w)
+                    m = e * (e + 2.0)
+                    out[i] = w * m / (m + 2.0)
+    elif code == SOFTPLUS:
+        if single:
+            # log1p(e^z) = max(z, 0) + log1p(e^-|z|): exp's argument stays <= 0
+            inverse = 1.0 / np.float64(a)
+            for i in range(x.size):
+                v = x[i]
+                z = np.float64(v * a)
+                top = z if z > 0.0 else 0.0
+                r = (top + log1p_unit(exp_upto(-abs(z)))) * inverse
+                out[i] = v if z > b else r
+        else:
+            for i in range(x.size):
+                v = x[i]
+                z = v * a
+                out[i] = v if z > b else math.log1p(math.exp(z)) / a
+    elif code == ELU:
+        for i in range(x.size):
+            v = x[i]
             # +-0 take the linear branch (stays +-0 for an infinite or NaN alpha, as torch's)
             if v >= 0:
                 r = v * b
@@ -90,30 +136,30 @@ def pointwise(x, out, code, a, b, c):
                 r = _expm1(np.float64(v * c)) * np.float64(a)
             else:
                 r = math.expm1(v * c) * a
-        elif code == SOFTPLUS:
-            z = v * a
-            if z > b:
-                r = v
-            elif single:
-                r = _log1p(math.exp(np.float64(z))) / np.float64(a)
-            else:
-                r = math.log1p(math.exp(z)) / a
-        elif code == LOG_SIGMOID:
+            out[i] = r
+    elif code == LOG_SIGMOID:
+        for i in range(x.size):
+            v = x[i]
             low = v if v < a else a              # min(x, 0); NaN from the log1p term
             if single:
-                r = np.float64(low) - _log1p(math.exp(-abs(np.float64(v))))
+                out[i] = np.float64(low) - _log1p(math.exp(-abs(np.float64(v))))
             else:
-                r = low - math.log1p(math.exp(-abs(v)))
-        elif code == SOFTSIGN:
-            r = v / (abs(v) + a)
-        elif code == TANHSHRINK:
+                out[i] = low - math.log1p(math.exp(-abs(v)))
+    elif code == SOFTSIGN:
+        for i in range(x.size):
+            v = x[i]
+            out[i] = v / (abs(v) + a)
+    elif code == TANHSHRINK:
+        for i in range(x.size):
+            v = x[i]
             # tanh rounded once to the dtype, then subtracted in it, as torch's
             # x - x.tanh() (the difference keeps tanh's last bit: it cancels)
             out[i] = _tanh(np.float64(v)) if single else math.tanh(v)
-            r = v - out[i]
-        else:
-            r = b if v <= a else v
-        out[i] = r
+            out[i] = v - out[i]
+    else:
+        for i in range(x.size):
+            v = x[i]
+            out[i] = b if v <= a else v
 
 
 @njit(parallel=True, cache=True)

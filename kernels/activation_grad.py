@@ -16,6 +16,8 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
+from .exp32 import exp_shifted
+from .vecmath import is_single
 
 # piecewise_backward: arithmetic in the dtype
 THRESHOLD = 0      # a = threshold: relu (from x or y), threshold
@@ -88,57 +90,102 @@ def piecewise_backward(s, grad, out, code, a, b, c):
         out[i] = r
 
 
+# elements per task of `smooth_backward`
+_CHUNK = 1 << 14
+# torch's vectorised float32 erf (Abramowitz and Stegun 7.1.26, ~1e-7 absolute), and the
+# other constants of float32 gelu's backward, as float32
+_ERF_P32 = np.float32(0.3275911)
+_ERF_A32 = tuple(np.float32(v) for v in (0.254829592, -0.284496736, 1.421413741,
+                                         -1.453152027, 1.061405429))
+_SQRT_HALF32 = np.float32(0.7071067811865476)
+_INV_SQRT_2PI32 = np.float32(0.3989422804014327)
+_ONE32 = np.float32(1.0)
+_HALF32 = np.float32(0.5)
+_ZERO32 = np.float32(0.0)
+
+
 @njit(parallel=True, cache=True)
 def smooth_backward(s, grad, out, code, a, b, c):
     """out = grad * f'(s) for the smooth activation `code`, evaluated in float64 and
     rounded once (parameters a, b, c in s's dtype)."""
-    for i in prange(s.size):
-        v = s[i]
-        w = np.float64(v)
-        g = np.float64(grad[i])
-        if code == ELU:
-            if v > 0:
-                r = g * np.float64(b)
-            else:
-                r = g * np.float64(c) * np.float64(a) * math.exp(w * np.float64(c))
-        elif code == GELU_ERF:
-            cdf = 0.5 * (1.0 + math.erf(w * _SQRT_HALF))
-            pdf = math.exp(-0.5 * w * w) * _INV_SQRT_2PI
-            r = g * (cdf + w * pdf)
-        elif code == GELU_TANH:
-            inner = _SQRT_2_OVER_PI * (w + _GELU_CUBIC * w * w * w)
-            t = math.tanh(inner)
-            left = 0.5 * w
-            right = 1.0 + t
-            dright = left * (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * w * w)
-            r = g * (0.5 * right + dright)
-        elif code == SILU:
-            sg = _sigmoid(w)
-            r = g * sg * (1.0 + w * (1.0 - sg))
-        elif code == MISH:
-            sg = _sigmoid(w)
-            t = math.tanh(math.log1p(math.exp(w)))
-            r = g * (t + w * sg * (1.0 - t * t))
-        elif code == SOFTPLUS:
-            z = w * np.float64(a)
-            if z > np.float64(b):
-                r = g
-            else:
-                e = math.exp(z)
-                r = g * e / (e + 1.0)
-        elif code == SOFTSIGN:
-            # torch's composite x / (1 + |x|): the quotient's two terms, |x|' = sgn(x)
-            d = 1.0 + abs(w)
-            sgn = 1.0 if w > 0 else -1.0 if w < 0 else 0.0 if w == 0 else w
-            r = g / d + (-g * w / (d * d)) * sgn
-        elif code == LOG_SIGMOID:
-            negative = w < 0
-            e = math.exp(-abs(w))
-            r = g * ((1.0 if negative else 0.0) - (1.0 if negative else -1.0) * (e / (1.0 + e)))
-        else:   # TANHSHRINK: x - tanh(x)
-            t = math.tanh(w)
-            r = g - g * (1.0 - t * t)
-        out[i] = r
+    n = s.size
+    for k in prange((n + _CHUNK - 1) // _CHUNK):
+        lo = k * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        # slices, so that the loops index from 0 (no wraparound test to keep them scalar)
+        _smooth_segment(s[lo:hi], grad[lo:hi], out[lo:hi], code, a, b, c)
+
+
+@njit(error_model="numpy")
+def _smooth_segment(s, grad, out, code, a, b, c):
+    """`smooth_backward` on a chunk. float32 gelu has a loop of its own, in float32 as
+    torch's vectorised kernel, which vectorises: its erf as torch's (Abramowitz and Stegun
+    7.1.26), exp as `exp32`'s (the loop is typed for float64 too, never run); the other
+    codes run `_smooth_one` per element."""
+    if code == GELU_ERF and is_single(s):
+        a1, a2, a3, a4, a5 = _ERF_A32
+        for i in range(s.size):
+            w = s[i]
+            z = w * _SQRT_HALF32
+            t = _ONE32 / (_ONE32 + _ERF_P32 * abs(z))
+            r = a1 + t * (a2 + t * (a3 + t * (a4 + t * a5)))
+            erf = math.copysign(_ONE32 - r * t * exp_shifted(-z * z, _ZERO32), z)
+            cdf = _HALF32 * (_ONE32 + erf)
+            pdf = exp_shifted(-_HALF32 * w * w, _ZERO32) * _INV_SQRT_2PI32
+            out[i] = grad[i] * (cdf + w * pdf)
+        return
+    for i in range(s.size):
+        out[i] = _smooth_one(code, s[i], grad[i], a, b, c)
+
+
+@njit(inline="always")
+def _smooth_one(code, v, gv, a, b, c):
+    """grad * f'(v) of one element, in float64."""
+    w = np.float64(v)
+    g = np.float64(gv)
+    if code == ELU:
+        if v > 0:
+            r = g * np.float64(b)
+        else:
+            r = g * np.float64(c) * np.float64(a) * math.exp(w * np.float64(c))
+    elif code == GELU_ERF:
+        cdf = 0.5 * (1.0 + math.erf(w * _SQRT_HALF))
+        pdf = math.exp(-0.5 * w * w) * _INV_SQRT_2PI
+        r = g * (cdf + w * pdf)
+    elif code == GELU_TANH:
+        inner = _SQRT_2_OVER_PI * (w + _GELU_CUBIC * w * w * w)
+        t = math.tanh(inner)
+        left = 0.5 * w
+        right = 1.0 + t
+        dright = left * (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * w * w)
+        r = g * (0.5 * right + dright)
+    elif code == SILU:
+        sg = _sigmoid(w)
+        r = g * sg * (1.0 + w * (1.0 - sg))
+    elif code == MISH:
+        sg = _sigmoid(w)
+        t = math.tanh(math.log1p(math.exp(w)))
+        r = g * (t + w * sg * (1.0 - t * t))
+    elif code == SOFTPLUS:
+        z = w * np.float64(a)
+        if z > np.float64(b):
+            r = g
+        else:
+            e = math.exp(z)
+            r = g * e / (e + 1.0)
+    elif code == SOFTSIGN:
+        # torch's composite x / (1 + |x|): the quotient's two terms, |x|' = sgn(x)
+        d = 1.0 + abs(w)
+        sgn = 1.0 if w > 0 else -1.0 if w < 0 else 0.0 if w == 0 else w
+        r = g / d + (-g * w / (d * d)) * sgn
+    elif code == LOG_SIGMOID:
+        negative = w < 0
+        e = math.exp(-abs(w))
+        r = g * ((1.0 if negative else 0.0) - (1.0 if negative else -1.0) * (e / (1.0 + e)))
+    else:   # TANHSHRINK: x - tanh(x)
+        t = math.tanh(w)
+        r = g - g * (1.0 - t * t)
+    return r
 
 
 @njit(parallel=True, cache=True)

@@ -1,17 +1,21 @@
 """Loss kernels: the element-wise losses fused with their reduction, and the negative
 log-likelihood / cross entropy rows of an ``(N, C, inner)`` input.
 
-The callers pass float64 arrays (one compiled specialization per kernel) and round each
-result once into the output's dtype, so float32 results sit within an ulp or two of
-torch's float32 arithmetic and float64 results follow torch's formulas term for term.
-A reduced loss is summed per chunk into ``partial``; the caller adds the chunks: the
-kernel never allocates.
+The element-wise losses take the arrays in their (common) dtype and compute in float64,
+rounding each result once into the output's dtype, so float32 results sit within an ulp
+or two of torch's float32 arithmetic and float64 results follow torch's formulas term
+for term (float32 logits go through `vecmath`'s exp and log1p, which vectorise). A
+reduced loss is summed per chunk into ``partial``; the caller adds the chunks: the kernel
+never allocates its outputs.
 """
 import math
 
+import numpy as np
 from numba import prange
 
 from ._target import njit
+from .exp32 import exp_shifted
+from .vecmath import exp_upto, is_single, log1p_unit
 
 MSE, L1, SMOOTH_L1, HUBER, BCE, BCE_LOGITS, KL_DIV, KL_DIV_LOG = range(8)
 
@@ -52,84 +56,266 @@ def _logits(x, y, pos_weight, pos_weighted):
     return (1.0 - y) * x - log_sigmoid
 
 
-@njit(cache=True)
-def _element(kind, x, y, w, pw, param, i, weighted, pos_weighted):
-    if kind == BCE_LOGITS:
-        loss = _logits(float(x[i]), float(y[i]), float(pw[i]) if pos_weighted else 1.0,
-                       pos_weighted)
-    else:
-        loss = _pointwise(kind, float(x[i]), float(y[i]), param)
-    if weighted:
-        loss = loss * w[i]
-    return loss
+# fastmath without nnan/ninf: sums may be reassociated (vectorised) while NaN and inf
+# propagate as in torch
+_REDUCE_MATH = {"contract", "reassoc", "nsz", "arcp"}
+
+# elements per task of `pointwise_loss`, and per block of its float64 scratch
+_CHUNK = 1 << 13
+_BLOCK = 512
 
 
 @njit(parallel=True, cache=True)
 def pointwise_loss(kind, x, y, w, pw, param, out, partial):
-    """Loss `kind` of flat equal-length `x`, `y` (times `w`, with BCE_LOGITS' `pw`, where
-    those have x's length; size 0: absent). `partial` of size 0: each loss into `out`;
-    otherwise ``partial[c]`` = the sum of chunk c's losses (float64)."""
+    """Loss `kind` of flat equal-length `x`, `y` of one dtype (times `w`, with BCE_LOGITS'
+    `pw`, where those have x's length; size 0: absent), computed in float64. `partial` of
+    size 0: each loss into `out`; otherwise ``partial[c]`` = the sum of the losses of
+    chunk c, of `loss_chunks(n)`, in float64."""
     n = x.size
-    weighted = w.size == n and n > 0
-    pos_weighted = pw.size == n and n > 0
-    chunks = partial.size
-    if chunks == 0:
-        for i in prange(n):
-            out[i] = _element(kind, x, y, w, pw, param, i, weighted, pos_weighted)
-        return
-    step = (n + chunks - 1) // chunks
-    for c in prange(chunks):
+    reduce = partial.size > 0
+    for c in prange((n + _CHUNK - 1) // _CHUNK):
+        lo = c * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        buf = np.empty(_BLOCK)
         acc = 0.0
-        for i in range(c * step, min(n, (c + 1) * step)):
-            acc += _element(kind, x, y, w, pw, param, i, weighted, pos_weighted)
-        partial[c] = acc
+        for start in range(lo, hi, _BLOCK):
+            stop = min(hi, start + _BLOCK)
+            # slices, so that the loops index from 0: Numba then knows an index is not
+            # negative, and drops the wraparound test that keeps a loop scalar
+            losses = buf[:stop - start]
+            _losses(kind, x[start:stop], y[start:stop], pw[start:stop], param, losses)
+            acc += _finish(losses, w[start:stop], out[start:stop], reduce)
+        if reduce:
+            partial[c] = acc
+
+
+def loss_chunks(n):
+    """The size of `pointwise_loss`'s `partial` for n elements."""
+    return max(1, (n + _CHUNK - 1) // _CHUNK)
+
+
+@njit(error_model="numpy")
+def _losses(kind, x, y, pw, param, buf):
+    """buf[i] = loss `kind` of element i, in float64: the kind chosen once, then a loop of
+    its own, so that those without a libm call vectorise."""
+    if kind == MSE:
+        for i in range(x.size):
+            d = np.float64(x[i]) - np.float64(y[i])
+            buf[i] = d * d
+    elif kind == L1:
+        for i in range(x.size):
+            buf[i] = abs(np.float64(x[i]) - np.float64(y[i]))
+    elif kind == SMOOTH_L1:
+        for i in range(x.size):
+            buf[i] = _pointwise(SMOOTH_L1, np.float64(x[i]), np.float64(y[i]), param)
+    elif kind == HUBER:
+        for i in range(x.size):
+            buf[i] = _pointwise(HUBER, np.float64(x[i]), np.float64(y[i]), param)
+    elif kind == BCE_LOGITS and not is_single(x):
+        for i in range(x.size):         # libm's exp and log1p: float64 as torch's
+            buf[i] = _logits(x[i], y[i], pw[i] if pw.size else 1.0, pw.size > 0)
+    elif kind == BCE_LOGITS:
+        if pw.size:
+            for i in range(x.size):
+                buf[i] = _logits_fast(np.float64(x[i]), np.float64(y[i]), np.float64(pw[i]),
+                                      True)
+        else:
+            for i in range(x.size):
+                buf[i] = _logits_fast(np.float64(x[i]), np.float64(y[i]), 1.0, False)
+    else:
+        for i in range(x.size):
+            buf[i] = _pointwise(kind, np.float64(x[i]), np.float64(y[i]), param)
+
+
+@njit(inline="always")
+def _logits_fast(x, y, pos_weight, pos_weighted):
+    """`_logits` with `vecmath`'s exp and log1p (below 1e-10 relative), which vectorise:
+    for float32 input, whose loss rounds to float32."""
+    log_sigmoid = min(x, 0.0) - log1p_unit(exp_upto(-abs(x)))
+    if pos_weighted:
+        log_sigmoid = log_sigmoid * ((pos_weight - 1.0) * y + 1.0)
+    return (1.0 - y) * x - log_sigmoid
+
+
+@njit(fastmath=_REDUCE_MATH)
+def _finish(buf, w, out, reduce):
+    """The block's losses times `w` (when given) summed (`reduce`, returned) or stored
+    into `out`. The sum may be reassociated, so that it vectorises."""
+    acc = 0.0
+    if w.size > 0:
+        if reduce:
+            for i in range(buf.size):
+                acc += buf[i] * w[i]
+        else:
+            for i in range(buf.size):
+                out[i] = buf[i] * w[i]
+    elif reduce:
+        for i in range(buf.size):
+            acc += buf[i]
+    else:
+        for i in range(buf.size):
+            out[i] = buf[i]
+    return acc
+
+
+# rows per task of `nll` when the classes are innermost, positions per block otherwise
+_ROWS = 16
+_POSITIONS = 256
 
 
 @njit(parallel=True, cache=True)
-def nll_rows(x, target, weight, ignore_index, log_softmax, smooth, loss, picked_weight,
-             smooth_loss):
-    """Per position (n, j) of ``x`` (N, C, inner) with class ``target[n, j]``:
+def nll(x, target, weight, ignore_index, log_softmax, smooth, loss, smooth_loss, totals):
+    """Per position (n, j) of ``x`` (N, C, inner) with class t = ``target[n, j]``:
 
-    loss[n, j]          = -weight[t] * lp[n, t, j]   (0 where t == ignore_index)
-    picked_weight[n, j] = weight[t]                  (0 where ignored)
-    smooth_loss[n, j]   = -sum_c weight[c] * lp[n, c, j]   (when `smooth`; 0 where ignored)
+    loss[n, j]        = -weight[t] * lp[n, t, j]         (0 where t == ignore_index)
+    smooth_loss[n, j] = -sum_c weight[c] * lp[n, c, j]   (when `smooth`; 0 where ignored)
 
-    with lp = log_softmax(x) over C when `log_softmax`, else x itself (nll_loss). `weight`
-    of size 0 means all ones. Targets are in [0, C) or ignored (the caller checked)."""
+    with lp = log_softmax(x) over C when `log_softmax`, else x itself (nll_loss), in
+    float64 (x in its dtype). `loss` of size 0: only the sums. `weight` of size 0 means all
+    ones. totals (float64, 4): the sums of loss, of the kept targets' weights, of
+    smooth_loss, and the count of targets neither in [0, C) nor ignored (those count
+    nowhere else: the caller raises)."""
     N, C, inner = x.shape
-    weighted = weight.size > 0
-    for m in prange(N * inner):
-        n = m // inner
-        j = m - n * inner
-        t = target[n, j]
-        if t == ignore_index:
-            loss[n, j] = 0.0
-            picked_weight[n, j] = 0.0
-            if smooth:
-                smooth_loss[n, j] = 0.0
+    rows = inner == 1
+    blocks = (N + _ROWS - 1) // _ROWS if rows else N * ((inner + _POSITIONS - 1) // _POSITIONS)
+    sums = np.zeros((blocks, 4))
+    for b in prange(blocks):
+        if rows:
+            _rows_block(x.reshape((N, C)), target, weight, ignore_index, log_softmax,
+                        smooth, loss, smooth_loss, sums[b], b * _ROWS, min(N, (b + 1) * _ROWS))
+        else:
+            _positions_block(x, target, weight, ignore_index, log_softmax, smooth, loss,
+                             smooth_loss, sums[b], b)
+    for k in range(4):
+        acc = 0.0
+        for b in range(blocks):
+            acc += sums[b, k]
+        totals[k] = acc
+
+
+@njit(fastmath=_REDUCE_MATH)
+def _row_shift(row):
+    """log(sum(exp(row))) of a contiguous row, the maximum subtracted first; NaN when the
+    row holds a NaN or +inf or is all -inf, as torch's log_softmax (x - max is NaN
+    there). The maximum and the sum may be reassociated, so that they vectorise."""
+    top = row.dtype.type(-math.inf)
+    for c in range(row.size):
+        v = row[c]
+        top = v if v > top else top
+    total = 0.0
+    for c in range(row.size):
+        total += exp_shifted(row[c], top)
+    return np.float64(top) + math.log(total)
+
+
+@njit
+def _picked(t, weight, ignore_index, classes):
+    """(class, its weight) of target t; class -1: ignored, -2: out of range."""
+    if t == ignore_index:
+        return -1, 0.0
+    if t < 0 or t >= classes:
+        return -2, 0.0
+    return t, (np.float64(weight[t]) if weight.size else 1.0)
+
+
+@njit
+def _store(loss, smooth_loss, n, j, value, smooth_value):
+    if loss.size:
+        loss[n, j] = value
+        if smooth_loss.size:
+            smooth_loss[n, j] = smooth_value
+
+
+@njit
+def _rows_block(x, target, weight, ignore_index, log_softmax, smooth, loss, smooth_loss,
+                sums, start, stop):
+    """`nll` on rows [start, stop) of the (N, C) `x` (inner == 1)."""
+    C = x.shape[1]
+    for n in range(start, stop):
+        t, w_t = _picked(target[n, 0], weight, ignore_index, C)
+        if t < 0:
+            sums[3] += 1.0 if t == -2 else 0.0
+            _store(loss, smooth_loss, n, 0, 0.0, 0.0)
             continue
-        shift = 0.0
-        if log_softmax:
-            top = -math.inf
-            for c in range(C):
-                v = float(x[n, c, j])
-                if v > top or math.isnan(v):
-                    top = v
-                    if math.isnan(v):
-                        break
-            total = 0.0
-            for c in range(C):
-                total += math.exp(float(x[n, c, j]) - top)
-            shift = top + math.log(total)     # NaN when top is +-inf, as torch's
-        w_t = float(weight[t]) if weighted else 1.0
-        loss[n, j] = -w_t * (float(x[n, t, j]) - shift)
-        picked_weight[n, j] = w_t
+        row = x[n]
+        shift = _row_shift(row) if log_softmax else 0.0
+        value = -w_t * (np.float64(row[t]) - shift)
+        smooth_value = 0.0
         if smooth:
-            acc = 0.0
-            for c in range(C):
-                w_c = float(weight[c]) if weighted else 1.0
-                acc += w_c * (float(x[n, c, j]) - shift)
-            smooth_loss[n, j] = -acc
+            smooth_value = -_weighted_sum(row, weight, shift)
+        sums[0] += value
+        sums[1] += w_t
+        sums[2] += smooth_value
+        _store(loss, smooth_loss, n, 0, value, smooth_value)
+
+
+@njit(fastmath=_REDUCE_MATH)
+def _weighted_sum(row, weight, shift):
+    """sum_c weight[c] (row[c] - shift), in float64 (weight of size 0: ones)."""
+    acc = 0.0
+    if weight.size:
+        for c in range(row.size):
+            acc += np.float64(weight[c]) * (np.float64(row[c]) - shift)
+    else:
+        for c in range(row.size):
+            acc += np.float64(row[c])
+        acc -= shift * row.size
+    return acc
+
+
+@njit
+def _positions_block(x, target, weight, ignore_index, log_softmax, smooth, loss,
+                     smooth_loss, sums, b):
+    """`nll` on one block of up to _POSITIONS inner positions of one batch entry: the
+    class loops run over contiguous positions."""
+    N, C, inner = x.shape
+    per = (inner + _POSITIONS - 1) // _POSITIONS
+    n = b // per
+    j0 = (b - n * per) * _POSITIONS
+    width = min(inner, j0 + _POSITIONS) - j0
+    shift = np.zeros(width)
+    if log_softmax:
+        _block_shift(x, n, j0, shift)
+    smooth_acc = np.zeros(width)
+    if smooth:
+        for c in range(C):
+            w_c = np.float64(weight[c]) if weight.size else 1.0
+            plane = x[n, c, j0:j0 + width]
+            for j in range(width):
+                smooth_acc[j] += w_c * (np.float64(plane[j]) - shift[j])
+    targets = target[n, j0:j0 + width]
+    for j in range(width):
+        t, w_t = _picked(targets[j], weight, ignore_index, C)
+        if t < 0:
+            sums[3] += 1.0 if t == -2 else 0.0
+            _store(loss, smooth_loss, n, j0 + j, 0.0, 0.0)
+            continue
+        value = -w_t * (np.float64(x[n, t, j0 + j]) - shift[j])
+        sums[0] += value
+        sums[1] += w_t
+        sums[2] -= smooth_acc[j]
+        _store(loss, smooth_loss, n, j0 + j, value, -smooth_acc[j])
+
+
+@njit(fastmath=_REDUCE_MATH)
+def _block_shift(x, n, j0, shift):
+    """shift[j] = log(sum_c exp(x[n, c, j0 + j])) (the maximum subtracted first), as
+    `_row_shift` over the classes of shift.size contiguous positions."""
+    C = x.shape[1]
+    width = shift.size
+    top = np.full(width, -math.inf, x.dtype)
+    for c in range(C):
+        plane = x[n, c, j0:j0 + width]
+        for j in range(width):
+            v = plane[j]
+            top[j] = v if v > top[j] else top[j]
+    total = np.zeros(width)
+    for c in range(C):
+        plane = x[n, c, j0:j0 + width]
+        for j in range(width):
+            total[j] += exp_shifted(plane[j], top[j])
+    for j in range(width):
+        shift[j] = np.float64(top[j]) + math.log(total[j])
 
 
 @njit(parallel=True, cache=True)
@@ -160,3 +346,48 @@ def soft_cross_entropy_rows(x, target, weight, smoothing, loss):
             w_c = float(weight[c]) if weighted else 1.0
             acc += (float(x[n, c, j]) - shift) * p * w_c
         loss[n, j] = -acc
+
+
+@njit(parallel=True, cache=True)
+def nll_rows_backward(x, target, weight, ignore_index, scale, smooth_scale, g, gx):
+    """Gradient of `nll` with log_softmax in the (N, C) logits `x` (classes innermost), for
+    class-index targets: where target n is kept (with weight w_t),
+
+        gx[n, c] = g_n (softmax(x)[n, c] (scale w_t + smooth_scale sum(w))
+                        - smooth_scale w_c - scale w_t [c == t]),
+
+    0 on an ignored row; g_n = g[n] (g of size N) or g[0]. `weight` of size 0: ones.
+    Computed in float64, rounded once into gx's dtype."""
+    N, C = x.shape
+    weighted = weight.size > 0
+    weight_sum = 0.0
+    if weighted:
+        for c in range(C):
+            weight_sum += weight[c]
+    else:
+        weight_sum = np.float64(C)
+    each = g.size == N and N != 1
+    for n in prange(N):
+        t = target[n]
+        row = gx[n]
+        if t == ignore_index:
+            for c in range(C):
+                row[c] = 0.0
+            continue
+        gn = np.float64(g[n] if each else g[0])
+        w_t = weight[t] if weighted else 1.0
+        total = (scale * w_t + smooth_scale * weight_sum) * gn
+        shift = _row_shift(x[n])
+        _softmax_times(x[n], shift, total, row)
+        if smooth_scale != 0.0:
+            for c in range(C):
+                row[c] -= smooth_scale * (weight[c] if weighted else 1.0) * gn
+        row[t] -= scale * w_t * gn
+
+
+@njit
+def _softmax_times(row, shift, total, out):
+    """out[c] = exp(row[c] - shift) * total, exp in row's dtype (vectorised for float32)."""
+    top = row.dtype.type(shift)
+    for c in range(row.size):
+        out[c] = exp_shifted(row[c], top) * total

@@ -12,6 +12,8 @@ input's shape holds class probabilities. torch's rules, followed exactly:
 
 The backward is `_loss_grad`'s.
 """
+import math
+
 import numpy as np
 
 from ... import _registry
@@ -21,8 +23,8 @@ from ..._dtypes import promote
 from ..._registry import Attrs
 from ..._runtime import launch
 from ...kernels import loss as kernels
-from ._loss_args import (check_reduction, is_float, loss_array, reduction_arg, refuse_grad,
-                         type_name)
+from ._loss_args import (check_reduction, dtype_of, is_float, loss_array, native_name,
+                         reduction_arg, refuse_grad, type_name)
 from ._loss_grad import BACKWARDS
 
 __all__ = ["cross_entropy", "nll_loss"]
@@ -81,7 +83,7 @@ def _nll_checks(x, t, w):
     elif t.shape[1:] != x.shape[2:]:
         raise RuntimeError(f"Expected target size {[x.shape[0]] + list(x.shape[2:])}, got "
                            f"{list(t.shape)}")
-    if t.dtype.newbyteorder("=") not in (np.int64, np.uint8):
+    if (t.dtype.kind, t.dtype.itemsize) not in (("i", 8), ("u", 1)):      # int64, uint8
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {type_name(t)}")
     if x.ndim == 1 and t.ndim == 1 and t.shape[0] != 1:
         raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
@@ -102,22 +104,14 @@ def _nll_checks(x, t, w):
     return classes
 
 
-def _check_bounds(t, classes, ignore_index):
-    targets = np.asarray(t, np.int64).reshape(-1)
-    bad = (targets != ignore_index) & ((targets < 0) | (targets >= classes))
-    if bad.any():
-        raise IndexError(f"Target {targets[np.argmax(bad)]} is out of bounds.")
-
-
 def _nll_normalize(x, t, w, ignore_index, reduction, smoothing, log_softmax):
-    classes = _nll_checks(x, t, w)
+    _nll_checks(x, t, w)            # the targets' bounds: the kernel counts them (`_run`)
     if not log_softmax:
         _float_input(x, "nll_loss_out_frame")
-    _check_bounds(t, classes, ignore_index)
     out_shape = t.shape if x.ndim > 1 else ()
     attrs = Attrs(mode="indices", reduction=reduction, ignore_index=ignore_index,
                   smoothing=smoothing, log_softmax=log_softmax, out_shape=tuple(out_shape),
-                  dtype=x.dtype.newbyteorder("=").name)
+                  dtype=native_name(x.dtype))
     return (x, t, w), attrs
 
 
@@ -174,7 +168,7 @@ def _soft_normalize(x, t, w, ignore_index, reduction, smoothing):
     out_shape = (x.shape[:1] + x.shape[2:]) if x.ndim > 1 else ()
     attrs = Attrs(mode="probabilities", reduction=reduction, ignore_index=ignore_index,
                   smoothing=max(smoothing, 0.0), log_softmax=True,
-                  out_shape=tuple(out_shape), dtype=dtype.name)
+                  out_shape=tuple(out_shape), dtype=native_name(dtype))
     return (x, t, w), attrs
 
 
@@ -182,16 +176,19 @@ def _soft_normalize(x, t, w, ignore_index, reduction, smoothing):
 
 def _meta(inputs, attrs):
     shape = attrs.out_shape if attrs.reduction == "none" else ()
-    return shape, np.dtype(attrs.dtype)
+    return shape, dtype_of(attrs.dtype)
+
+
+def _shape3(arr):
+    """The (N, C, inner) view of an (N, C, d1, ...) or (C,) array."""
+    if arr.ndim == 1:
+        return arr.reshape(1, -1, 1)
+    return arr.reshape(arr.shape[0], arr.shape[1], -1 if arr.size else math.prod(arr.shape[2:]))
 
 
 def _rows(arr):
     """An (N, C, d1, ...) or (C,) array as a C-contiguous float64 (N, C, inner)."""
-    if arr.ndim == 1:
-        arr = arr.reshape(1, -1, 1)
-    else:
-        arr = arr.reshape(arr.shape[0], arr.shape[1], int(np.prod(arr.shape[2:])))
-    return np.ascontiguousarray(arr, np.float64)
+    return np.ascontiguousarray(_shape3(arr), np.float64)
 
 
 def _weights(w):
@@ -199,36 +196,58 @@ def _weights(w):
 
 
 def _run(inputs, attrs, out):
+    if attrs.mode == "probabilities":
+        return _run_probabilities(inputs, attrs, out)
+    x, t, w = inputs
+    # the input in its dtype (float32 and float64: the kernel's two specializations)
+    rows = np.ascontiguousarray(_shape3(x), out.dtype)
+    n, classes, inner = rows.shape
+    targets = np.ascontiguousarray(t, np.int64).reshape(n, inner)
+    weights = _NONE if w is None else np.ascontiguousarray(w, np.float64).reshape(-1)
+    smooth = attrs.smoothing > 0.0
+    each = attrs.reduction == "none"
+    loss = np.empty((n, inner)) if each else _NONE2
+    smooth_loss = np.empty((n, inner)) if each and smooth else _NONE2
+    totals = np.empty(4)
+    launch(kernels.nll, rows, targets, weights, attrs.ignore_index, attrs.log_softmax, smooth,
+           loss, smooth_loss, totals, work=rows.size)
+    if totals[3]:
+        flat = targets.reshape(-1)
+        bad = (flat != attrs.ignore_index) & ((flat < 0) | (flat >= classes))
+        raise IndexError(f"Target {flat[np.argmax(bad)]} is out of bounds.")
+    if each:
+        if smooth:
+            ls = attrs.smoothing
+            loss = (1.0 - ls) * loss + smooth_loss * (ls / classes)
+        out[...] = loss.reshape(out.shape)
+        return out
+    value, count, smooth_value = totals[0], totals[1], totals[2]
+    if smooth:
+        ls = attrs.smoothing
+        value = (1.0 - ls) * value + smooth_value * (ls / classes)
+    if attrs.reduction == "mean":
+        if count:
+            value = value / count
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                value = np.float64(value) / count
+    out[()] = value
+    return out
+
+
+_NONE = np.empty(0)
+_NONE2 = np.empty((0, 0))
+
+
+def _run_probabilities(inputs, attrs, out):
     x, t, w = inputs
     rows = _rows(x)
     n, _, inner = rows.shape
-    if attrs.mode == "probabilities":
-        loss = np.empty((n, inner))
-        launch(kernels.soft_cross_entropy_rows, rows, _rows(t), _weights(w), attrs.smoothing,
-               loss, work=rows.size)
-        total, count = loss, np.float64(n * inner)
-    else:
-        targets = np.ascontiguousarray(t, np.int64).reshape(n, inner)
-        smooth = attrs.smoothing > 0.0
-        loss, picked = np.empty((n, inner)), np.empty((n, inner))
-        smooth_loss = np.empty((n, inner) if smooth else (0, 0))
-        launch(kernels.nll_rows, rows, targets, _weights(w), attrs.ignore_index,
-               attrs.log_softmax, smooth, loss, picked, smooth_loss, work=rows.size)
-        if smooth:
-            ls = attrs.smoothing
-            loss = (1.0 - ls) * loss if attrs.reduction == "none" else loss
-            share = ls / rows.shape[1]
-        count = picked.sum()
+    loss = np.empty((n, inner))
+    launch(kernels.soft_cross_entropy_rows, rows, _rows(t), _weights(w), attrs.smoothing,
+           loss, work=rows.size)
     with np.errstate(invalid="ignore", divide="ignore"):
-        if attrs.mode == "probabilities":
-            value = _reduce(total, attrs.reduction, count)
-        elif not smooth:
-            value = _reduce(loss, attrs.reduction, count)
-        elif attrs.reduction == "none":
-            value = loss + smooth_loss * share
-        else:
-            value = ((1.0 - attrs.smoothing) * _reduce(loss, attrs.reduction, count)
-                     + _reduce(smooth_loss, attrs.reduction, count) * share)
+        value = _reduce(loss, attrs.reduction, np.float64(n * inner))
     out[...] = np.reshape(value, out.shape)
     return out
 

@@ -18,9 +18,9 @@ from ..._runtime import launch
 from ..._dispatch import dispatch
 from ...kernels import loss as kernels
 from ._loss_args import (WARNING_LEVEL, broadcast_pair, check_output_broadcast,
-                         check_reduction, flat, invalid_mode, is_float, loss_array,
-                         promoted_float, reduction_arg, refuse_grad, size_text, type_name,
-                         warn_size_mismatch)
+                         check_reduction, dtype_of, flat, invalid_mode, is_float, loss_array,
+                         native_name, promoted_float, reduction_arg, refuse_grad, size_text,
+                         type_name, warn_size_mismatch)
 from ._loss_grad import BACKWARDS
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
@@ -84,7 +84,7 @@ def _attrs(kind, reduction, shape, dtype, param=0.0, divide="numel", batch=1):
     'batch' (kl_div's batchmean, by `batch`) or None (a sum)."""
     if reduction == "sum":
         divide = None
-    return Attrs(kind=kind, reduction=reduction, shape=tuple(shape), dtype=dtype.name,
+    return Attrs(kind=kind, reduction=reduction, shape=tuple(shape), dtype=native_name(dtype),
                  param=float(param), divide=divide, batch=batch)
 
 
@@ -263,44 +263,46 @@ def _kl_div(input, target, size_average=None, reduce=None, reduction="mean",
 
 def _meta(inputs, attrs):
     shape = attrs.shape if attrs.reduction == "none" else ()
-    return shape, np.dtype(attrs.dtype)
-
-
-_CHUNK = 1 << 12
-_MAX_CHUNKS = 64
+    return shape, dtype_of(attrs.dtype)
 
 
 def _run(inputs, attrs, out):
-    # the kernel computes in float64 whatever the dtype: one compiled specialization (CI's
-    # compile time), and a float32 copy costs little beside the loss's own arithmetic
+    # the arrays in the result's dtype (no copy when they already are): float32 and
+    # float64 are the kernel's two specializations; it computes in float64 either way
     x, y, w, pw = inputs
-    shape, dtype = attrs.shape, np.dtype(attrs.dtype)
-    empty = np.empty(0)
-    xf, yf = flat(x, shape, np.float64), flat(y, shape, np.float64)
-    wf = empty if w is None else flat(w, shape, np.float64)
+    shape, dtype = attrs.shape, out.dtype
+    xf, yf = flat(x, shape, dtype), flat(y, shape, dtype)
+    empty = np.empty(0, dtype)
+    wf = empty if w is None else flat(w, shape, dtype)
     # pos_weight broadcasts against the target's last dimensions, as torch's does
-    pwf = empty if pw is None else flat(pw, shape, np.float64)
+    pwf = empty if pw is None else flat(pw, shape, dtype)
     n = xf.size
     if attrs.reduction == "none":
-        result = out.reshape(-1) if dtype == np.float64 else np.empty(n)
-        launch(kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param, result,
-               empty, work=n)
-        if dtype != np.float64:
-            out.reshape(-1)[...] = result
+        launch(kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param,
+               out.reshape(-1), _NO_PARTIAL, work=n)
         return out
-    partial = np.zeros(max(1, min(_MAX_CHUNKS, n // _CHUNK)))
+    partial = np.zeros(kernels.loss_chunks(n))
     launch(kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param, empty, partial,
            work=n)
-    total = partial.sum()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if attrs.divide == "numel":
-            total = total / np.float64(n)
-        elif attrs.divide == "weight":
-            total = total / np.sum(w, dtype=np.float64)
-        elif attrs.divide == "batch":
-            total = total / np.float64(attrs.batch)
-    out[()] = dtype.type(total)
+    total = partial.sum() if partial.size > 1 else partial[0]
+    divide = attrs.divide
+    if divide is not None:
+        if divide == "numel":
+            count = np.float64(n)
+        elif divide == "weight":
+            count = np.sum(w, dtype=np.float64)
+        else:
+            count = np.float64(attrs.batch)
+        if n and divide == "numel":
+            total = total / count
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                total = total / count
+    out[()] = total
     return out
+
+
+_NO_PARTIAL = np.empty(0)
 
 
 for _name, _normalize in (("mse_loss", _mse), ("l1_loss", _l1),

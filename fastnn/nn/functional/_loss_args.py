@@ -96,6 +96,24 @@ def is_float(arr):
     return arr.dtype.kind == "f" and arr.dtype.itemsize in (4, 8)
 
 
+_FLOAT_NAMES = {np.dtype(t): np.dtype(t).name for t in (np.float32, np.float64)}
+
+
+def native_name(dtype):
+    """The name of `dtype` in native byte order (numpy computes ``dtype.name`` in Python,
+    slowly enough to show on a small loss: the float dtypes are looked up)."""
+    name = _FLOAT_NAMES.get(dtype)
+    return name if name is not None else dtype.newbyteorder("=").name
+
+
+def dtype_of(name):
+    """``np.dtype(name)`` for an Attrs' dtype name, looked up for the float dtypes."""
+    return _DTYPES.get(name) or np.dtype(name)
+
+
+_DTYPES = {name: dtype for dtype, name in _FLOAT_NAMES.items()}
+
+
 def type_name(arr):
     return torch_type_name(arr.dtype.newbyteorder("="))
 

@@ -54,10 +54,10 @@ def pointwise_loss_backward(ctx, grad):
     if want_w and attrs.reduction == "mean" and attrs.divide == "weight":
         # d (sum w l / sum w) / d w = (l - mean) / sum w: the mean recomputed here (rare:
         # a weight that needs a gradient) rather than every output saved
-        partial = np.zeros(1)
+        partial = np.zeros(_loss_kernels.loss_chunks(n))
         launch(_loss_kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param, _EMPTY,
                partial, work=n)
-        shift = float(partial[0]) * scale
+        shift = float(partial.sum()) * scale
     gx = np.empty(n) if needs[0] else _EMPTY
     gy = np.empty(n) if needs[1] else _EMPTY
     gw = np.empty(n) if want_w else _EMPTY
@@ -118,6 +118,8 @@ def _index_backward(ctx, grad, rows, dtype):
     x, t, w = ctx.inputs
     attrs = ctx.attrs
     n, classes, inner = rows.shape
+    if attrs.log_softmax and inner == 1:
+        return _index_rows_backward(ctx, grad, rows.reshape(n, classes)), None, None
     g = np.asarray(grad, np.float64)
     g = g.reshape(n, inner) if attrs.reduction == "none" else g.reshape(())
     targets = np.asarray(t, np.int64).reshape(n, inner)
@@ -142,6 +144,26 @@ def _index_backward(ctx, grad, rows, dtype):
     at_n, at_j = np.nonzero(keep)
     gx[at_n, targets[at_n, at_j], at_j] -= (scale * picked * g_kept)[at_n, at_j].astype(dtype)
     return gx.reshape(x.shape).astype(x.dtype, copy=False), None, None
+
+
+def _index_rows_backward(ctx, grad, rows):
+    """cross_entropy with class indices on (N, C) logits: one kernel, rows in parallel."""
+    x, t, w = ctx.inputs
+    attrs = ctx.attrs
+    n, classes = rows.shape
+    rows = np.ascontiguousarray(rows)
+    targets = np.ascontiguousarray(t, np.int64).reshape(n)
+    weights = _EMPTY if w is None else np.ascontiguousarray(w, np.float64).reshape(-1)
+    scale, smooth_scale = 1.0 - attrs.smoothing, attrs.smoothing / classes
+    if attrs.reduction == "mean":
+        keep = targets != attrs.ignore_index
+        count = (keep.sum() if w is None else weights[targets[keep]].sum()) + 0.0
+        scale, smooth_scale = np.float64(scale) / count, np.float64(smooth_scale) / count
+    g = np.ascontiguousarray(grad, np.float64).reshape(-1)
+    gx = np.empty(rows.shape, rows.dtype)
+    launch(_loss_kernels.nll_rows_backward, rows, targets, weights, attrs.ignore_index,
+           float(scale), float(smooth_scale), g, gx, work=rows.size)
+    return gx.reshape(x.shape).astype(x.dtype, copy=False)
 
 
 def _soft_backward(ctx, grad, rows, dtype):
