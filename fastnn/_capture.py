@@ -37,6 +37,7 @@ import numpy as np
 from . import _dispatch
 from ._graph import Graph, Node, Ref
 from ._registry import NO_ATTRS
+from ._grad import no_grad
 from .nn.modules.module import Module
 from .tensor import Tensor
 
@@ -266,7 +267,8 @@ def trace(model, args):
     _patch()
     _dispatch.start_tracing(tracer)
     try:
-        result = _module_call(model, *args)
+        with no_grad():     # the graph is for inference: autograd's op choices stay out
+            result = _module_call(model, *args)   # (max pooling with indices under grad)
         tracer.graph.output = tracer.output(result)
     except CaptureError:
         raise
