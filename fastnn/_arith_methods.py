@@ -9,44 +9,40 @@ so torch's type promotion and errors (`fastnn._ufunc_rules`), the op door and au
 apply exactly as for the operator. What torch adds on top is checked here: `alpha` (added
 or subtracted as ``alpha * other``) and div's `rounding_mode`.
 """
-import numbers
-
 import numpy as np
 
-from ._args import torch_type_name
+from ._dtypes import category
+from ._ufunc_rules import check_output_cast, result_type
+
+_BOOL, _INTEGER, _FLOATING, _COMPLEX = range(4)
 
 __all__ = ["ArithmeticMethods", "add", "sub", "mul", "div", "neg", "clamp_min",
            "clamp_max"]
 
 
-def _kind(value):
-    """'b', 'i', 'f' or 'c': the kind of a tensor's dtype or of a number."""
-    if isinstance(value, np.ndarray):
-        return value.dtype.kind if value.dtype.kind != "u" else "i"
-    if isinstance(value, (bool, np.bool_)):
-        return "b"
-    if isinstance(value, numbers.Integral):
-        return "i"
-    return "c" if isinstance(value, numbers.Complex) and not isinstance(
-        value, numbers.Real) else "f"
+def _category(*values):
+    """The category of torch's result type of `values` (`fastnn._dtypes.category`: 0 bool,
+    1 integer, 2 floating, 3 complex); None for what is no number or array."""
+    dtype = result_type(values)
+    return None if dtype is None else category(dtype)
 
 
 def _scaled(input, other, alpha):
     """`other` times `alpha`, checked as torch checks alpha against the result's dtype."""
-    kinds = {_kind(input), _kind(other)}
-    result = "c" if "c" in kinds else "f" if "f" in kinds else "i" if "i" in kinds else "b"
-    alpha_kind = _kind(alpha)
-    if alpha_kind == "b" and result != "b":
+    result, alpha_category = _category(input, other), _category(alpha)
+    if result is None or alpha_category is None:      # the ufunc refuses it
+        return other if alpha == 1 else np.multiply(other, alpha)
+    if alpha_category == _BOOL and result != _BOOL:
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
-    if result in "bi" and alpha_kind in "fc":
+    if result <= _INTEGER and alpha_category >= _FLOATING:
         raise RuntimeError("For integral input tensors, argument alpha must not be a "
                            "floating point number.")
-    if result != "c" and alpha_kind == "c":
+    if result != _COMPLEX and alpha_category == _COMPLEX:
         raise RuntimeError("For non-complex input tensors, argument alpha must not be a "
                            "complex number.")
-    if alpha_kind != "b" and alpha == 1:
+    if alpha_category != _BOOL and alpha == 1:
         return other
-    if result == "b":               # bool + bool * alpha: alpha only says whether to add
+    if result == _BOOL:             # bool + bool * alpha: alpha only says whether to add
         return np.logical_and(other, bool(alpha))
     return np.multiply(other, alpha)
 
@@ -62,7 +58,7 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     """``torch.sub``: input - alpha * other (torch refuses two bool tensors)."""
-    bools = [_kind(input), _kind(other)].count("b")     # torch checks this before alpha
+    bools = [_category(input), _category(other)].count(_BOOL)   # checked before alpha
     if bools == 2:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
@@ -91,10 +87,10 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode != "trunc":
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or "
                            f"'floor' but found '{rounding_mode}'")
-    kinds = {_kind(input), _kind(other)}
-    if kinds == {"b"}:
+    result = _category(input, other)
+    if result == _BOOL:
         raise NotImplementedError('"div_trunc_cpu" not implemented for \'Bool\'')
-    if kinds & {"f", "c"}:
+    if result is None or result >= _FLOATING:
         return np.trunc(np.true_divide(input, other), **_out(out))
     down = np.floor_divide(input, other)
     # floor and trunc differ where the quotient is negative and not whole: one up
@@ -189,22 +185,11 @@ class ArithmeticMethods:
     clip_ = clamp_
 
 
-# the C++ names torch's in-place clamp gives dtypes in its cast error
-_CPP_NAMES = {"bool": "bool", "int8": "signed char", "uint8": "unsigned char",
-              "int16": "short int", "int32": "int", "int64": "long int",
-              "float16": "c10::Half", "float32": "float", "float64": "double"}
-
-
 def _clamp_in_place(tensor, min, max):
     """clamp into `tensor` itself: its clamped values, written back with copy_ (a clone
     is clamped when autograd records, so the clamp's saved input is not the one
     overwritten)."""
     source = tensor.clone() if tensor.requires_grad else tensor
     clamped = source.clamp(min, max)
-    result, own = clamped.dtype, tensor.dtype
-    if result != own and ((result.kind == "f" and own.kind in "biu")
-                          or (result.kind == "c" and own.kind != "c")
-                          or own.kind == "b"):
-        raise RuntimeError(f"result type {torch_type_name(result)} can't be cast to "
-                           f"the desired output type {_CPP_NAMES.get(own.name, own.name)}")
+    check_output_cast(clamped.dtype, tensor.dtype, c_name=True)
     return tensor.copy_(clamped)

@@ -17,7 +17,7 @@ from . import _dtypes
 from ._args import torch_type_name
 from ._dtypes import category, promote_types
 
-__all__ = ["ufunc_plan", "scalar_operand", "check_values", "check_output_cast",
+__all__ = ["ufunc_plan", "scalar_operand", "check_values", "check_output_cast", "result_type",
            "check_matmul_shapes", "result_type"]
 
 _BOOL = np.dtype(np.bool_)
@@ -202,7 +202,8 @@ def _refuse(ufunc, dtype, inputs):
 
 def _c_name(torch_name):
     return {"Float": "float", "Double": "double", "Long": "long int", "Int": "int",
-            "Half": "c10::Half"}.get(torch_name, torch_name)
+            "Half": "c10::Half", "Bool": "bool", "Short": "short int", "Char": "signed char",
+            "Byte": "unsigned char"}.get(torch_name, torch_name)
 
 
 def check_values(checks, inputs):
@@ -232,13 +233,15 @@ def _integer_power(base, exponent):
     return np.where(negative, special, result).astype(dtype)
 
 
-def check_output_cast(dtype, out_dtype):
-    """torch's error when an in-place result of `dtype` cannot be written to `out_dtype`."""
+def check_output_cast(dtype, out_dtype, c_name=False):
+    """torch's error when an in-place result of `dtype` cannot be written to `out_dtype`
+    (some of torch's kernels, in-place clamp's, name the output type in C++: `c_name`)."""
     if ((dtype.kind == "c" and out_dtype.kind != "c")
             or (dtype.kind == "f" and out_dtype.kind in "biu")
             or (dtype != _BOOL and out_dtype == _BOOL)):
+        wanted = torch_type_name(out_dtype)
         raise RuntimeError(f"result type {torch_type_name(dtype)} can't be cast to the "
-                           f"desired output type {torch_type_name(out_dtype)}")
+                           f"desired output type {_c_name(wanted) if c_name else wanted}")
 
 
 def check_matmul_shapes(a, b):
