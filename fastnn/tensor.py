@@ -69,9 +69,9 @@ has) sits above the leaf modules
 everything else. The torch-meaning methods that compute or reshape run their op through the
 door (``Tensor._door``, which ``fastnn._dispatch`` installs; the entries, with the checks,
 are in ``_shape_ops``, ``_copy_ops``, ``_reduction_ops`` and ``_math_ops``; docs/OPS.md
-lists them and the calls left outside). The methods that run an op of ``fastnn.nn.functional`` (``relu``,
-``sigmoid``, ``tanh``, ``softmax``, ``log_softmax``) are attached to Tensor by
-``fastnn._functions``, the layer that owns those ops.
+lists them and the calls left outside). The methods that run an op of
+``fastnn.nn.functional`` (``relu``, ``sigmoid``, ``tanh``, ``softmax``, ``log_softmax``) are
+attached to Tensor by ``fastnn._functions``, the layer that owns those ops.
 """
 import numpy as np
 
@@ -119,7 +119,6 @@ class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, F
     """A numpy array with the torch methods CNN code uses (see the module docstring)."""
 
     grad = None
-    grad_fn = None          # the node that made this tensor (fastnn.autograd); None: a leaf
     _output_nr = 0          # which output of grad_fn this tensor is
     __hash__ = object.__hash__
     __array_priority__ = 1.0   # above ndarray's: np.concatenate and friends return Tensors
@@ -146,14 +145,26 @@ class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, F
     _door = None
     _go_live = None         # fastnn._dispatch.go_live: autograd joins the door
     _tracks = None          # set by go_live: tracks(inputs, out) -> autograd records
-    _autograd_backward = None   # fastnn.autograd sets these: its `backward` and the hook
-    _add_hook = None            # registration of its nodes
+    _autograd_backward = None   # fastnn.autograd sets these: its `backward`, the hook
+    _add_hook = None            # registration of its nodes, and the renewal of a view's
+    _refresh_view = None        # history after its base was written in place
 
     # -- autograd (fastnn.autograd) ------------------------------------------------------
     @property
+    def grad_fn(self):
+        """The node that made this tensor (fastnn.autograd); None for a leaf."""
+        state = self.__dict__
+        if "_base" in state:
+            Tensor._refresh_view(self)
+        return state.get("grad_fn")
+
+    @property
     def requires_grad(self):
         """Whether gradients flow to this tensor (set it on leaves; ops propagate it)."""
-        return self.__dict__.get("_requires_grad", False)
+        state = self.__dict__
+        if "_base" in state:
+            Tensor._refresh_view(self)
+        return state.get("_requires_grad", False)
 
     @requires_grad.setter
     def requires_grad(self, value):
@@ -167,6 +178,14 @@ class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, F
         self.__dict__["_requires_grad"] = bool(value)
         if value:
             Tensor._go_live()
+
+    @property
+    def _version(self):
+        """How many in-place writes this tensor's memory has had (torch's counter), counted
+        from the moment a tensor of the process first requires grad (only autograd reads
+        it; torch counts from the start)."""
+        from .autograd._version import version
+        return version(self)
 
     @property
     def is_leaf(self):

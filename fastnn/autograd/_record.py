@@ -53,8 +53,8 @@ def _written(name, args, attrs):
     if "ufunc_out" in attrs:
         out = attrs["ufunc_out"]
         return out[0] if isinstance(out, tuple) else out
-    if (name.endswith("_") or attrs.get("inplace")) and args and isinstance(args[0],
-                                                                          np.ndarray):
+    in_place = name.endswith("_") or attrs.get("inplace")
+    if in_place and args and isinstance(args[0], np.ndarray):
         return args[0]
     return None
 

@@ -5,14 +5,18 @@ the part outside W's elements to B's old history and the part at W's elements th
 the in-place op's node, whose first input is W's old values seen as a view of old B; W's
 new ``grad_fn`` is a view of new B. The view's place in B is read from numpy's strides
 (B must be C-contiguous, as a tensor that owns its memory is). Views are known as torch
-knows them: the outputs of view ops recorded in grad mode (`tag_views`)."""
+knows them: the outputs of view ops recorded in grad mode (`tag_views`).
+
+A view V of B taken before an in-place write to B (or to another view of B) is renewed
+as torch renews it: when V's history is next read and B's memory has been written since
+V last saw it, V's ``grad_fn`` becomes a view of B's history as it is now (`refresh`)."""
 import numpy as np
 
 from ..tensor import Tensor
 from ._node import Context, Node, edge_of
-from ._version import storage
+from ._version import storage, version
 
-__all__ = ["view_base", "tag_views", "rebase"]
+__all__ = ["view_base", "tag_views", "rebase", "refresh"]
 
 
 def view_base(written):
@@ -36,6 +40,7 @@ def tag_views(result, args):
             if storage(t) is root:
                 base = t.__dict__.get("_base")
                 out.__dict__["_base"] = t if base is None else base
+                out.__dict__["_seen_version"] = version(root)
                 break
 
 
@@ -99,3 +104,23 @@ def rebase(base, written, node):
     state = written.__dict__
     state["_requires_grad"], state["_output_nr"] = True, 0
     state["grad_fn"] = _as_strided(base_meta, geometry, (copy, 0))
+    state["_seen_version"] = version(written)
+
+
+def refresh(view):
+    """Renew the history of `view` (a Tensor with a ``_base``) if its base requires grad
+    and their memory was written in place since the view last saw it."""
+    state = view.__dict__
+    base = state["_base"]
+    if not base.__dict__.get("_requires_grad"):
+        return
+    now = version(view)
+    if state["_seen_version"] == now:
+        return
+    state["_seen_version"] = now
+    state["_requires_grad"], state["_output_nr"] = True, 0
+    state["grad_fn"] = _as_strided((base.shape, base.dtype), _geometry(base, view),
+                                   edge_of(base))
+
+
+Tensor._refresh_view = staticmethod(refresh)

@@ -79,7 +79,8 @@ def test_autograd_grad_leaves_dot_grad_alone(torch):
     assert x.grad is None and w.grad is None
     unused = fastnn.randn(2, requires_grad=True)
     assert fastnn.autograd.grad((x * 2).sum(), (x, unused), allow_unused=True)[1] is None
-    raises_like(lambda: torch.autograd.grad((xt * 2).sum(), (xt, torch.randn(2, requires_grad=True))),
+    unused_t = torch.randn(2, requires_grad=True)
+    raises_like(lambda: torch.autograd.grad((xt * 2).sum(), (xt, unused_t)),
                 lambda: fastnn.autograd.grad((x * 2).sum(), (x, unused)))
 
 
@@ -302,3 +303,67 @@ def test_bad_arguments_of_backward_and_grad(torch):
                                              allow_unused=False))
     raises_like(lambda: torch.autograd.backward([xt * 2, xt * 3], [torch.ones(3)]),
                 lambda: fastnn.autograd.backward([x * 2, x * 3], [fastnn.ones(3)]))
+
+
+def _view_then_write_base(m, x):
+    y = x * 1
+    v = y[0]
+    y *= 2                          # the view's history is renewed: it sees y's new one
+    return v
+
+
+def _view_then_write_plain_base(m, x):
+    y = m.zeros(3)
+    v = y[:2]
+    y.add_(x)                       # y and its view now require grad
+    return v
+
+
+def _view_then_write_sibling_view(m, x):
+    y = x * 1
+    a, b = y[0:2], y[1:3]
+    a.mul_(3)                       # writes y's memory that b views
+    return b
+
+
+def _view_then_write_base_without_grad(m, x):
+    y = x * 1
+    v = y[0]
+    with m.no_grad():
+        y.mul_(5)
+    return v
+
+
+def _view_of_view_then_write_base(m, x):
+    y = (x * 1).reshape(1, 3)
+    v = y[0][1:]
+    y.sub_(x.reshape(1, 3) * 4)
+    return v
+
+
+@pytest.mark.parametrize("scenario", [
+    _view_then_write_base, _view_then_write_plain_base, _view_then_write_sibling_view,
+    _view_then_write_base_without_grad, _view_of_view_then_write_base])
+def test_a_view_taken_before_an_in_place_write_sees_the_write(scenario, torch):
+    grads, kinds = [], []
+    for m in (fastnn, torch):
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        v = scenario(m, x)
+        kinds.append((v.requires_grad, v.is_leaf, type(v.grad_fn).__name__
+                      if m is torch else v.grad_fn.name()))
+        (v * m.tensor(2.0)).sum().backward()
+        grads.append(x.grad.numpy())
+    assert kinds[0] == kinds[1]
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
+def test_version_counts_in_place_writes_of_the_memory(torch):
+    counts = []
+    for m in (fastnn, torch):
+        x = m.ones(3, requires_grad=True)
+        y = x * 1
+        v = y[1:]
+        y.add_(1)
+        v.mul_(2)
+        counts.append((x._version, y._version, v._version, (y * 1)._version))
+    assert counts[0] == counts[1]
