@@ -16,7 +16,7 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
-from .exp32 import exp_shifted
+from .exp32 import erf_as_torch, exp_shifted
 from .vecmath import is_single
 
 # piecewise_backward: arithmetic in the dtype
@@ -92,11 +92,7 @@ def piecewise_backward(s, grad, out, code, a, b, c):
 
 # elements per task of `smooth_backward`
 _CHUNK = 1 << 14
-# torch's vectorised float32 erf (Abramowitz and Stegun 7.1.26, ~1e-7 absolute), and the
-# other constants of float32 gelu's backward, as float32
-_ERF_P32 = np.float32(0.3275911)
-_ERF_A32 = tuple(np.float32(v) for v in (0.254829592, -0.284496736, 1.421413741,
-                                         -1.453152027, 1.061405429))
+# the constants of float32 gelu's backward, as float32
 _SQRT_HALF32 = np.float32(0.7071067811865476)
 _INV_SQRT_2PI32 = np.float32(0.3989422804014327)
 _ONE32 = np.float32(1.0)
@@ -123,14 +119,9 @@ def _smooth_segment(s, grad, out, code, a, b, c):
     7.1.26), exp as `exp32`'s (the loop is typed for float64 too, never run); the other
     codes run `_smooth_one` per element."""
     if code == GELU_ERF and is_single(s):
-        a1, a2, a3, a4, a5 = _ERF_A32
         for i in range(s.size):
             w = s[i]
-            z = w * _SQRT_HALF32
-            t = _ONE32 / (_ONE32 + _ERF_P32 * abs(z))
-            r = a1 + t * (a2 + t * (a3 + t * (a4 + t * a5)))
-            erf = math.copysign(_ONE32 - r * t * exp_shifted(-z * z, _ZERO32), z)
-            cdf = _HALF32 * (_ONE32 + erf)
+            cdf = _HALF32 * (_ONE32 + erf_as_torch(w * _SQRT_HALF32))
             pdf = exp_shifted(-_HALF32 * w * w, _ZERO32) * _INV_SQRT_2PI32
             out[i] = grad[i] * (cdf + w * pdf)
         return

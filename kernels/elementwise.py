@@ -5,8 +5,9 @@ ops) and takes C-contiguous arrays: flat 1-D for element-wise ops, ``(outer, n, 
 for softmax, ``(N, C, L)`` for batch norm.
 
 Scalar parameters arrive already cast to the array's dtype, so float32 arithmetic stays
-float32 where torch's does (clamps, slopes, scale and shift). ELU and GELU evaluate expm1
-and erf in float64 and round once on store (near-exact results). sigmoid, silu and tanh are
+float32 where torch's does (clamps, slopes, scale and shift). ELU evaluates expm1 in
+float64 and rounds once on store (near-exact results), as float64 GELU does erf; float32
+GELU follows torch's vectorised float32 kernels. sigmoid, silu and tanh are
 not here: numpy's SIMD exp/tanh are faster than these scalar libm loops (see _activation).
 """
 import math
@@ -15,7 +16,8 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
-from .erfc import erfc_nonnegative
+from .exp32 import erf_as_torch
+from .vecmath import divide, exp_upto, is_single
 
 # fastmath without nnan/ninf: reductions may be reassociated (vectorised) while NaN and inf
 # still propagate exactly as in torch.
@@ -97,35 +99,59 @@ def elu(x, out, alpha):
         out[i] = v if v >= 0 else alpha * math.expm1(v)
 
 
+# elements per task of the float32 GELU loops
+_CHUNK = 1 << 14
+_HALF32 = np.float32(0.5)
+_ONE32 = np.float32(1.0)
+_SQRT_HALF32 = np.float32(_SQRT_HALF)
+
+
 @njit(parallel=True, cache=True)
 def gelu_erf(x, out, quirks):
     """x * Phi(x). `quirks` reproduces torch's float32 kernels: 1, the AVX-512 one, whose
     vectorised erf turns +inf into NaN; 2, the AVX2 one, whose zeros are all +0.0 (gelu
     of -0.0 and of large negative x); 0, none (float64: +inf and -0.0 as the formula).
 
-    Float64 takes libm's erf; float32 (quirks 1 and 2) the vectorised `erfc_nonnegative`,
-    from which erf(v) = +-(1 - erfc(|v|)): within 2e-11 relative, far inside float32's
-    rounding."""
-    if quirks == 0:
+    Float64 takes libm's erf; float32 is evaluated as torch's vectorised float32 kernel
+    does, in float32 with its erf (`exp32.erf_as_torch`), so it vectorises eight wide."""
+    if not is_single(x):
         for i in prange(x.size):
             v = np.float64(x[i])
             out[i] = 0.5 * v * (1.0 + math.erf(v * _SQRT_HALF))
         return
-    for i in prange(x.size):
-        v = np.float64(x[i])
-        e = erfc_nonnegative(abs(v) * _SQRT_HALF)
-        erf = e - 1.0 if v < 0.0 else 1.0 - e       # rounded as libm's erf(v) would be,
-        r = 0.5 * v * (1.0 + erf)                   # so 1 + erf cancels where it did
-        r = math.nan if quirks == 1 and v == math.inf else r
-        out[i] = 0.0 if quirks == 2 and r == 0.0 else r
+    n = x.size
+    for k in prange((n + _CHUNK - 1) // _CHUNK):
+        lo = k * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        # slices, so that the loop indexes from 0 (no wraparound test to keep it scalar)
+        _gelu_erf_single(x[lo:hi], out[lo:hi], quirks)
+
+
+@njit(error_model="numpy")
+def _gelu_erf_single(x, out, quirks):
+    for i in range(x.size):
+        v = x[i]
+        r = v * _HALF32 * (_ONE32 + erf_as_torch(v * _SQRT_HALF32))
+        r = np.float32(math.nan) if quirks == 1 and v == math.inf else r
+        out[i] = np.float32(0.0) if quirks == 2 and r == 0.0 else r
 
 
 @njit(parallel=True, cache=True)
 def gelu_tanh(x, out):
+    """0.5 v (1 + tanh(u)), u = sqrt(2/pi) (v + 0.044715 v**3). Float64 takes libm's tanh;
+    float32 the equal v / (1 + exp(-2u)), which vectorises (`vecmath.exp_upto`) and does
+    not cancel where tanh(u) nears -1; -inf gives NaN there as the formula does."""
+    if not is_single(x):
+        for i in prange(x.size):
+            v = np.float64(x[i])
+            inner = _SQRT_2_OVER_PI * (v + _GELU_CUBIC * v * v * v)
+            out[i] = 0.5 * v * (1.0 + math.tanh(inner))
+        return
     for i in prange(x.size):
         v = np.float64(x[i])
-        inner = _SQRT_2_OVER_PI * (v + _GELU_CUBIC * v * v * v)
-        out[i] = 0.5 * v * (1.0 + math.tanh(inner))
+        w = -2.0 * _SQRT_2_OVER_PI * (v + _GELU_CUBIC * v * v * v)
+        r = divide(v, 1.0 + exp_upto(w if w < 709.0 else 709.0))
+        out[i] = math.nan if v == -math.inf else r
 
 
 # ---------------------------------------------------------------- softmax

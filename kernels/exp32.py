@@ -1,4 +1,5 @@
-"""A float32 exp that LLVM vectorises, for softmax-like loops over x - max(x) <= 0.
+"""A float32 exp that LLVM vectorises, for softmax-like loops over x - max(x) <= 0, and
+torch's vectorised float32 erf built on it.
 
 ``math.exp`` on float32 is a call to libm's expf per element, which no loop around it can
 vectorise. `exp_nonpositive` is Cephes' expf written as plain arithmetic: round x / ln 2 to
@@ -64,3 +65,23 @@ def _exp_shifted_for(x, shift):
     if x == types.float32:
         return lambda x, shift: exp_nonpositive(x - shift)
     return lambda x, shift: math.exp(x - shift)
+
+
+# torch's vectorised float32 erf: Abramowitz and Stegun 7.1.26 (~1e-7 absolute)
+_ERF_P = np.float32(0.3275911)
+_ERF_A = tuple(np.float32(v) for v in (0.254829592, -0.284496736, 1.421413741,
+                                       -1.453152027, 1.061405429))
+_ONE = np.float32(1.0)
+_ZERO = np.float32(0.0)
+
+
+@njit(inline="always")
+def erf_as_torch(z):
+    """erf of a float32 `z` as torch's vectorised float32 kernels evaluate it (GELU's
+    forward and backward), in float32 arithmetic that vectorises (call it under
+    ``error_model="numpy"``: Numba's zero-divisor check would keep the loop scalar); it
+    types for float64 too, with libm's exp, for loops typed but never run on float64."""
+    a1, a2, a3, a4, a5 = _ERF_A
+    t = _ONE / (_ONE + _ERF_P * abs(z))
+    r = a1 + t * (a2 + t * (a3 + t * (a4 + t * a5)))
+    return math.copysign(_ONE - r * t * exp_shifted(-z * z, _ZERO), z)

@@ -1,4 +1,4 @@
-"""Activations with a kernel of their own (mish, softplus, prelu): fastnn and torch."""
+"""Activations with a kernel of their own (mish, softplus, prelu, gelu): fastnn and torch."""
 from . import common
 
 
