@@ -93,7 +93,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          only_inputs=True, allow_unused=None, is_grads_batched=False,
          materialize_grads=False):
     """The gradients of `outputs` with respect to `inputs` (a tuple of Tensors, None for an
-    unused input when ``allow_unused``), leaving every ``.grad`` alone."""
+    unused input when ``allow_unused``), leaving every ``.grad`` alone. As torch's, they
+    are the arrays the backward functions returned, not copies: one may share memory with
+    `grad_outputs` (the gradient of a sum or a view passes through unchanged)."""
     if create_graph:
         raise NotImplementedError("fastnn's backward functions compute on arrays: "
                                   "create_graph=True (higher-order gradients) is not "
@@ -112,7 +114,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if materialize_grads:
         result = [np.zeros(t.shape, t.dtype) if g is None else g
                   for t, g in zip(inputs, result)]
-    return tuple(None if g is None else np.array(g, dtype=t.dtype).reshape(t.shape)
+    return tuple(None if g is None else np.asarray(g, dtype=t.dtype).reshape(t.shape)
                  .view(Tensor) for t, g in zip(inputs, result))
 
 

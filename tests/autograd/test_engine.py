@@ -367,3 +367,17 @@ def test_version_counts_in_place_writes_of_the_memory(torch):
         v.mul_(2)
         counts.append((x._version, y._version, v._version, (y * 1)._version))
     assert counts[0] == counts[1]
+
+
+def test_grad_returns_what_backward_computed_sharing_memory_as_torch(torch):
+    shared = []
+    for m in (fastnn, torch):
+        a = m.ones(3, requires_grad=True)
+        b = m.ones(3, requires_grad=True)
+        g = m.ones(3)
+        ga, gb = m.autograd.grad(a + b, [a, b], g)
+        (gm,) = m.autograd.grad(a * 2, [a], g)
+        shared.append((np.shares_memory(ga.numpy(), g.numpy()),
+                       np.shares_memory(gb.numpy(), g.numpy()),
+                       np.shares_memory(gm.numpy(), g.numpy())))
+    assert shared[0] == shared[1] == [(True, True, False)][0]
