@@ -15,11 +15,13 @@ already tuned ('pointwise', 'blocked', 'direct', ... by `_conv._rule`). The phas
 dense results go side by side into one buffer, which one launch places in the output
 (kernels/conv_transpose.py `place_phases`: one pass over the output, each row written
 whole, outputs no input reaches given the bias); with stride 1 everywhere there is one
-phase, written straight into the output. Where every phase is one 1x1 convolution over
-the whole input (kernel <= stride without dilation, e.g. k=2 s=2 upsampling), the
-phases' weights are stacked and run as one 1x1 convolution with phases x C_out
-channels: one GEMM, not s^dims small ones; a stacked plan multiplies no padding, so
-its weights need not be finite.
+phase, written straight into the output. Where every live phase has as many taps along
+each axis and reads the whole input (kernel <= stride, e.g. k=2 s=2 upsampling: 1x1
+phases; k=4 s=2 p=1: 2x2 phases), the phases' weights are stacked and run as one
+convolution with phases x C_out channels, one launch instead of s^dims small ones: each
+phase's outputs are shifted so that all read the same input window (`_stacked_axis`),
+which computes at most a few positions per axis no phase places. A stacked plan without
+padding (the 1x1 case) multiplies no padding, so its weights need not be finite.
 
 NaN and inf: the phase convolutions multiply their zero padding by the weights, which
 gives what torch gives (torch only ever multiplies real inputs) unless a weight is not
