@@ -17,11 +17,12 @@ dense results go side by side into one buffer, which one launch places in the ou
 whole, outputs no input reaches given the bias); with stride 1 everywhere there is one
 phase, written straight into the output. Where every live phase has as many taps along
 each axis and reads the whole input (kernel <= stride, e.g. k=2 s=2 upsampling: 1x1
-phases; k=4 s=2 p=1: 2x2 phases), the phases' weights are stacked and run as one
-convolution with phases x C_out channels, one launch instead of s^dims small ones: each
-phase's outputs are shifted so that all read the same input window (`_stacked_axis`),
-which computes at most a few positions per axis no phase places. A stacked plan without
-padding (the 1x1 case) multiplies no padding, so its weights need not be finite.
+phases; k=4 s=2 p=1 on 2-D or 3-D planes: 2x2 phases), the phases' weights are stacked
+and run as one convolution with phases x C_out channels, one launch instead of s^dims
+small ones: each phase's outputs are shifted so that all read the same input window
+(`_stacked_axis`), which computes at most a few positions per axis no phase places. A
+stacked plan without padding (the 1x1 case) multiplies no padding, so its weights need
+not be finite.
 
 NaN and inf: the phase convolutions multiply their zero padding by the weights, which
 gives what torch gives (torch only ever multiplies real inputs) unless a weight is not
@@ -102,7 +103,11 @@ def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups):
     if len(live) > 1 and groups == 1:
         stack = tuple(_stacked_axis([phase[i] for phase in live], x_shape[2 + i])
                       for i in range(3))
-        stack = () if None in stack else stack
+        # on 1-D rows ('pointwise': one shifted GEMM per tap) a padded stack ran slower
+        # than its phases (`python -m fastnn bench --only conv_transpose1d`)
+        if None in stack or (stack[0].count * stack[1].count == 1
+                             and any(a.before or a.after for a in stack)):
+            stack = ()
     return Plan(live, empty, tuple(stride), groups, bool(stack),
                 tuple(tuple(axis) for axis in axes), stack)
 
