@@ -13,14 +13,14 @@ from .conv_pad import _u
 
 
 @njit(parallel=True, cache=True)
-def place_phases(dense, bias, out, phase_d, q_d, phase_h, q_h, offset_w, count_w, count_h,
-                 base, sample, channel, sw):
+def place_phases(dense, bias, out, phase_d, q_d, phase_h, q_h, offset_w, count_w,
+                 row_length, plane_rows, base, sample, channel, sw):
     """Every phase at once: out[n, c, od, oh, offset_w[j] + sw*q] = the phase's dense
     result at (n, c, q_d[od], q_h[oh], q), the phase being (phase_d[od], phase_h[oh], j);
     a phase no input reaches (base -1) gets bias[c]. A phase's results start at
-    dense[base + n*sample + c*channel] (indexed by the phase), rows count_w[j] long,
-    planes count_h[phase_h] rows. One task per output plane (n, c, od), each output row
-    written whole before the next."""
+    dense[base + n*sample + c*channel] (indexed by the phase), rows row_length[j] long,
+    planes plane_rows[phase_h] rows (a phase's results may be a window of larger planes).
+    One task per output plane (n, c, od), each output row written whole before the next."""
     N, K, OD, OH, OW = out.shape
     JW = offset_w.shape[0]
     # the W phase whose outputs are 0, 2, 4.. when there are two at stride 2, else -1
@@ -46,9 +46,9 @@ def place_phases(dense, bias, out, phase_d, q_d, phase_h, q_h, offset_w, count_w
                 # of stores with literal steps, which LLVM vectorises as one interleave
                 e, f = pair, 1 - pair
                 s0 = _u(base[a, b, e] + n * sample[a, b, e] + c * channel[a, b, e]
-                        + (qd * count_h[b] + qh) * count_w[e])
+                        + (qd * plane_rows[b] + qh) * row_length[e])
                 s1 = _u(base[a, b, f] + n * sample[a, b, f] + c * channel[a, b, f]
-                        + (qd * count_h[b] + qh) * count_w[f])
+                        + (qd * plane_rows[b] + qh) * row_length[f])
                 both = min(count_w[e], count_w[f])
                 uo = _u(o0)
                 for q in range(_u(both)):
@@ -66,6 +66,6 @@ def place_phases(dense, bias, out, phase_d, q_d, phase_h, q_h, offset_w, count_w
                         of[ow0 + q * sw] = value
                 else:
                     s0 = at + n * sample[a, b, j] + c * channel[a, b, j] + (
-                        qd * count_h[b] + qh) * cw
+                        qd * plane_rows[b] + qh) * row_length[j]
                     for q in range(cw):
                         of[ow0 + q * sw] = df[s0 + q]

@@ -90,6 +90,7 @@ def test_naive_variant_matches_torch(torch, nd):
     dict(k=2, stride=2),                                     # merged: one 1x1 GEMM
     dict(k=(2, 3), stride=(2, 3)),                           # merged, uneven phases
     dict(k=4, stride=2, padding=1),                          # DCGAN / UNet upsampling
+    dict(k=4, stride=2, padding=1, output_padding=1),        # stacked, uneven phases
     dict(k=3, stride=2, padding=1, output_padding=1),
     dict(k=3, stride=2, padding=1),                          # odd width: phases of 6 and 5
     dict(k=1, stride=3, output_padding=2),                   # phases no input reaches

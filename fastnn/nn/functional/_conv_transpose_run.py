@@ -15,11 +15,14 @@ already tuned ('pointwise', 'blocked', 'direct', ... by `_conv._rule`). The phas
 dense results go side by side into one buffer, which one launch places in the output
 (kernels/conv_transpose.py `place_phases`: one pass over the output, each row written
 whole, outputs no input reaches given the bias); with stride 1 everywhere there is one
-phase, written straight into the output. Where every phase is one 1x1 convolution over
-the whole input (kernel <= stride without dilation, e.g. k=2 s=2 upsampling), the
-phases' weights are stacked and run as one 1x1 convolution with phases x C_out
-channels: one GEMM, not s^dims small ones; a stacked plan multiplies no padding, so
-its weights need not be finite.
+phase, written straight into the output. Where every live phase has as many taps along
+each axis and reads the whole input (kernel <= stride, e.g. k=2 s=2 upsampling: 1x1
+phases; k=4 s=2 p=1 on 2-D or 3-D planes: 2x2 phases), the phases' weights are stacked
+and run as one convolution with phases x C_out channels, one launch instead of s^dims
+small ones: each phase's outputs are shifted so that all read the same input window
+(`_stacked_axis`), which computes at most a few positions per axis no phase places. A
+stacked plan without padding (the 1x1 case) multiplies no padding, so its weights need
+not be finite.
 
 NaN and inf: the phase convolutions multiply their zero padding by the weights, which
 gives what torch gives (torch only ever multiplies real inputs) unless a weight is not
@@ -84,8 +87,9 @@ class Plan(NamedTuple):
     empty: tuple        # phases no input reaches: bias only
     stride: tuple
     groups: int
-    merged: bool        # every live phase a 1x1 convolution over the whole input
+    merged: bool        # the live phases run as one convolution (`stack`)
     axes: tuple = ()    # the phases of each axis (D, H, W): live and empty are products
+    stack: tuple = ()   # merged: that convolution's 3 Axis (count, taps, padding)
 
 
 def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups):
@@ -95,11 +99,38 @@ def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups):
     phases = [(a, b, c) for a in axes[0] for b in axes[1] for c in axes[2]]
     live = tuple(p for p in phases if all(a.taps for a in p))
     empty = tuple(p for p in phases if not all(a.taps for a in p))
-    merged = len(live) > 1 and groups == 1 and all(
-        len(a.taps) == 1 and a.before == a.after == a.lo == 0 and a.hi == size
-        for phase in live for a, size in zip(phase, x_shape[2:]))
-    return Plan(live, empty, tuple(stride), groups, merged,
-                tuple(tuple(axis) for axis in axes))
+    stack = ()
+    if len(live) > 1 and groups == 1:
+        stack = tuple(_stacked_axis([phase[i] for phase in live], x_shape[2 + i])
+                      for i in range(3))
+        # on 1-D rows ('pointwise': one shifted GEMM per tap) a padded stack ran slower
+        # than its phases (`python -m fastnn bench --only conv_transpose1d`)
+        if None in stack or (stack[0].count * stack[1].count == 1
+                             and any(a.before or a.after for a in stack)):
+            stack = ()
+    return Plan(live, empty, tuple(stride), groups, bool(stack),
+                tuple(tuple(axis) for axis in axes), stack)
+
+
+def _stacked_axis(phases, size_in):
+    """One axis of the convolution that computes every live phase at once, their weights
+    stacked along the output channels, or None. It needs phases with as many taps at the
+    same dilation, each reading the whole input; their windows are aligned by shifting
+    each phase's outputs by `shift` (k4 s2 p1: one phase reads inputs q-1, q and the other
+    q, q+1), which adds at most a few output positions per axis."""
+    first = phases[0]
+    if any(len(a.taps) != len(first.taps) or a.dilation != first.dilation or a.lo
+           or a.hi != size_in for a in phases):
+        return None
+    before = max(a.before for a in phases)
+    count = max(a.count + shift(a, before) for a in phases)
+    after = count + first.dilation * (len(first.taps) - 1) - before - size_in
+    return Axis(0, count, first.taps, first.dilation, before, after, 0, size_in)
+
+
+def shift(phase_axis, stacked_before):
+    """Where a phase's first output lies in the stacked convolution's output."""
+    return stacked_before - phase_axis.before
 
 
 def transposed_weight(w, groups):
@@ -110,9 +141,17 @@ def transposed_weight(w, groups):
     return g.swapaxes(1, 2).reshape((groups * c_out_g, c_in // groups) + kernel)
 
 
+def _tap_slice(taps):
+    """The taps (last first, an arithmetic progression) as a slice: a view, no gather."""
+    if len(taps) == 1:
+        return slice(taps[0], taps[0] + 1)
+    step = taps[1] - taps[0]
+    stop = taps[-1] + step
+    return slice(taps[0], None if stop < 0 else stop, step)
+
+
 def _sub_weight(wt, phase):
-    d, h, w = (np.array(a.taps, dtype=np.intp) for a in phase)
-    return np.ascontiguousarray(wt[:, :, d[:, None, None], h[None, :, None], w[None, None, :]])
+    return wt[(slice(None), slice(None)) + tuple(_tap_slice(a.taps) for a in phase)]
 
 
 def _window(x, phase):
@@ -161,8 +200,9 @@ def run(x, w, b, out, plan, exact=False):
 @functools.lru_cache(maxsize=64)
 def _place_tables(plan, n, k):
     """`place_phases`' tables: per output plane and row its phase along D and H and its
-    index in that phase; per phase along W its first output and count; per phase its
-    results' start, sample and channel strides in the buffer (-1: no input reaches it)."""
+    index in that phase; per phase along W its first output and count; the row length
+    and plane rows of the results per phase along W and H; per phase its results' start,
+    sample and channel strides in the buffer (-1: no input reaches it)."""
     axes = plan.axes
     tables = []
     for i in range(2):
@@ -175,18 +215,28 @@ def _place_tables(plan, n, k):
     shape = tuple(len(axis) for axis in axes)
     base = np.full(shape, -1, np.intp)
     sample, channel = np.zeros(shape, np.intp), np.zeros(shape, np.intp)
+    if plan.merged:
+        rows, row = plan.stack[1].count, plan.stack[2].count
+        row_length, plane_rows = np.full(shape[2], row, np.intp), np.full(shape[1], rows,
+                                                                          np.intp)
+        plane = plan.stack[0].count * rows * row
+    else:
+        row_length = np.array([a.count for a in axes[2]], np.intp)
+        plane_rows = np.array([a.count for a in axes[1]], np.intp)
     at = 0
     for i, phase in enumerate(plan.live):
         j = tuple(axis.index(a) for axis, a in zip(axes, phase))
-        plane = math.prod(a.count for a in phase)
         if plan.merged:
-            base[j], sample[j], channel[j] = i * k * plane, len(plan.live) * k * plane, plane
+            d, h, w = (shift(a, s.before) for a, s in zip(phase, plan.stack))
+            base[j] = i * k * plane + (d * rows + h) * row + w
+            sample[j], channel[j] = len(plan.live) * k * plane, plane
         else:
+            plane = math.prod(a.count for a in phase)
             base[j], sample[j], channel[j] = at, k * plane, plane
             at += n * k * plane
     return (*tables, np.array([a.offset for a in axes[2]], np.intp),
-            np.array([a.count for a in axes[2]], np.intp),
-            np.array([a.count for a in axes[1]], np.intp), base, sample, channel)
+            np.array([a.count for a in axes[2]], np.intp), row_length, plane_rows, base,
+            sample, channel)
 
 
 def _phase_weights(w, plan):
@@ -198,21 +248,32 @@ def _phase_weights(w, plan):
     if forms is not None and key in forms:
         return forms[key]
     wt = transposed_weight(w, plan.groups)
-    weights = [_sub_weight(wt, phase) for phase in plan.live]
     if plan.merged:
-        weights = [np.concatenate(weights)]
-    # a merged plan multiplies no padding: every product is one torch makes
-    made = plan.merged or bool(np.isfinite(w).all()), weights
+        k = wt.shape[0]
+        taps = tuple(len(a.taps) for a in plan.stack)
+        shape = (len(plan.live) * k,) + wt.shape[1:2] + taps
+        stacked = np.empty(shape, w.dtype) if forms is not None else thread_scratch(
+            "conv_transpose weights", math.prod(shape), w.dtype).reshape(shape)
+        for i, phase in enumerate(plan.live):
+            stacked[i * k:(i + 1) * k] = _sub_weight(wt, phase)
+        weights = [stacked]
+    else:
+        weights = [np.ascontiguousarray(_sub_weight(wt, phase)) for phase in plan.live]
+    # a stacked convolution without padding multiplies no padding: every product is one
+    # torch makes
+    unpadded = plan.merged and not any(a.before or a.after for a in plan.stack)
+    made = unpadded or bool(np.isfinite(w).all()), weights
     if forms is not None:
         forms[key] = made
     return made
 
 
 def _run_merged(x, stacked, b, out, plan, exact):
-    """The phases' results side by side along the channels of one 1x1 convolution."""
+    """The phases' results side by side along the channels of one convolution."""
     n = out.shape[0]
     bias = None if b is None else np.tile(b, len(plan.live))
-    dense = thread_scratch("conv_transpose phases", n * stacked.shape[0] * x[0, 0].size,
-                           out.dtype).reshape((n, stacked.shape[0]) + x.shape[2:])
-    _convolve(_conv._ready(x), stacked, bias, dense, plan.live[0], 1, exact)
+    counts = tuple(a.count for a in plan.stack)
+    dense = thread_scratch("conv_transpose phases", n * stacked.shape[0] * math.prod(counts),
+                           out.dtype).reshape((n, stacked.shape[0]) + counts)
+    _convolve(_conv._ready(x), stacked, bias, dense, plan.stack, 1, exact)
     return dense
