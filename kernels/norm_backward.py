@@ -30,7 +30,7 @@ def _block_grad_sums(g, x, mu):
     """(sum of g, sum of g * (x - mu)) over one block, in the arrays' dtype."""
     s = g[0] - g[0]
     d = s
-    for i in range(g.shape[0]):
+    for i in range(_u(g.shape[0])):
         gi = g[i]
         s += gi
         d += gi * (x[i] - mu)

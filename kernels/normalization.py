@@ -13,6 +13,7 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
+from .conv_pad import _u
 
 # x * a + b may be one fused multiply-add (one rounding); nothing that changes NaN or inf.
 _FMA = {"contract"}
@@ -34,7 +35,7 @@ def _block_sums(v, k):
     in v's dtype (k is of that dtype). Only this reduction is reassociated."""
     s = v[0] - v[0]
     q = s
-    for i in range(v.shape[0]):
+    for i in range(_u(v.shape[0])):
         d = v[i] - k
         s += d
         q += d * d
@@ -84,7 +85,7 @@ def rows_scale_shift(x, chunk, scale, shift, out):
         b = shift[r]
         src = x[r, start:stop]      # loops from 0 over a slice: no negative-index checks
         dst = out[r, start:stop]
-        for i in range(src.shape[0]):
+        for i in range(_u(src.shape[0])):
             dst[i] = src[i] * a + b
 
 
@@ -104,7 +105,7 @@ def rows_affine(x, chunk, mean, rstd, weight, bias, out):
         dst = out[r, start:stop]
         w = weight[start:stop]
         b = bias[start:stop]
-        for i in range(src.shape[0]):
+        for i in range(_u(src.shape[0])):
             dst[i] = (src[i] - m) * a * w[i] + b[i]
 
 
@@ -128,7 +129,7 @@ def layer_norm_rows(x, weight, bias, eps, mean, rstd, out):
         a = rstd[r]
         src = x[r]
         dst = out[r]
-        for i in range(length):
+        for i in range(_u(length)):
             dst[i] = (src[i] - high) * a * weight[i] + bias[i]
 
 
@@ -163,7 +164,7 @@ def group_norm_rows(x, per_group, weight, bias, eps, mean, var, scale, shift, ou
             b = shift[t]
             src = x[r, j * inner:(j + 1) * inner]
             dst = out[r, j * inner:(j + 1) * inner]
-            for i in range(inner):
+            for i in range(_u(inner)):
                 dst[i] = src[i] * a + b
 
 
