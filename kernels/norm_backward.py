@@ -72,15 +72,16 @@ def _normalized_grad(g, x, mu, k, mdy, a, w, out):
 
 
 @njit(cache=True, fastmath=_REDUCE_MATH)
-def _block_train_sums(g, x, k):
-    """(sum d, sum d * d, sum g, sum g * d) over one block, d = x - k, in the arrays'
+def _block_train_sums(g, x, w, k):
+    """(sum d, sum d * d, sum gw, sum gw * d) over one block, d = x - k and gw = g * w
+    (gw = g when `w` is None: a branch Numba prunes when it compiles), in the arrays'
     dtype."""
     s = g[0] - g[0]
     q = s
     sg = s
     sd = s
     for i in range(_u(g.shape[0])):
-        gi = g[i]
+        gi = g[i] if w is None else g[i] * w[i]
         d = x[i] - k
         s += d
         q += d * d
@@ -90,8 +91,9 @@ def _block_train_sums(g, x, k):
 
 
 @njit(cache=True)
-def _train_sums(g, x, k):
-    """`_block_train_sums` over the 1-D g and x, in float64 across blocks of _BLOCK."""
+def _train_sums(g, x, w, k):
+    """`_block_train_sums` over the 1-D g and x (and w), in float64 across blocks of
+    _BLOCK."""
     s = 0.0
     q = 0.0
     sg = 0.0
@@ -99,7 +101,8 @@ def _train_sums(g, x, k):
     n = g.shape[0]
     for start in range(0, n, _BLOCK):
         stop = min(start + _BLOCK, n)
-        bs, bq, bg, bd = _block_train_sums(g[start:stop], x[start:stop], k)
+        bs, bq, bg, bd = _block_train_sums(g[start:stop], x[start:stop],
+                                           None if w is None else w[start:stop], k)
         s += np.float64(bs)
         q += np.float64(bq)
         sg += np.float64(bg)
@@ -133,7 +136,7 @@ def batch_norm_backward(x, g, weight, mean, invstd, train, eps, gx, sum_g, sum_g
             s = 0.0
             q = 0.0
             for n in range(batch):
-                bs, bq, bg, bd = _train_sums(g[n, c], x[n, c], first)
+                bs, bq, bg, bd = _train_sums(g[n, c], x[n, c], None, first)
                 s += bs
                 q += bq
                 sg += bg
@@ -168,28 +171,25 @@ def batch_norm_backward(x, g, weight, mean, invstd, train, eps, gx, sum_g, sum_g
                 _normalized_grad(g[n, c], x[n, c], mu, k, mdy, a, one, gx[n, c])
 
 
-@njit(cache=True, fastmath=_REDUCE_MATH)
-def _block_weighted_sums(g, x, w, mu, rs, acc_w, acc_b):
-    """(sum g * w, sum g * w * (x - mu)) over one block, in the arrays' dtype; adds
-    g * (x - mu) * rs to acc_w and g to acc_b."""
-    s = g[0] - g[0]
-    d = s
+@njit(cache=True, fastmath=_FMA)
+def _layer_row_grad(g, x, w, mu, k, mdy, a, out, acc_w, acc_b):
+    """out = (g * w - mdy - (x - mu) * k) * a over a row; adds g * (x - mu) * a to acc_w
+    and g to acc_b."""
     for i in range(_u(g.shape[0])):
         gi = g[i]
         xm = x[i] - mu
-        gw = gi * w[i]
-        s += gw
-        d += gw * xm
-        acc_w[i] += gi * xm * rs
+        out[i] = (gi * w[i] - mdy - xm * k) * a
+        acc_w[i] += gi * xm * a
         acc_b[i] += gi
-    return s, d
 
 
 @njit(cache=True, fastmath=_FMA)
-def _layer_row_grad(g, x, w, mu, k, mdy, a, out):
-    """out = (g * w - mdy - (x - mu) * k) * a over a row."""
+def _layer_row_weight_grad(g, x, mu, a, acc_w, acc_b):
+    """adds g * (x - mu) * a to acc_w and g to acc_b over a row."""
     for i in range(_u(g.shape[0])):
-        out[i] = (g[i] * w[i] - mdy - (x[i] - mu) * k) * a
+        gi = g[i]
+        acc_w[i] += gi * (x[i] - mu) * a
+        acc_b[i] += gi
 
 
 @njit(parallel=True, cache=True)
@@ -197,7 +197,9 @@ def layer_norm_backward(x, g, weight, eps, tasks, gx, part_w, part_b):
     """Layer norm over the rows of (R, D) `x`: gx (R, D, unless empty) and each task's
     share of the weight and bias gradients in part_w[t], part_b[t] ((tasks, D), x's
     dtype, zeroed here); the rows are split into `tasks` contiguous runs. `weight` (D,)
-    in x's dtype (ones without one)."""
+    in x's dtype (ones without one). Two passes over each row while it is in cache: the
+    statistics and the sums of g * w and g * w * (x - mean) together, all about the
+    row's first element (as batch norm's training backward), then the gradients."""
     rows, length = x.shape
     dtype = x.dtype.type
     want_gx = gx.shape[0] > 0
@@ -208,22 +210,21 @@ def layer_norm_backward(x, g, weight, eps, tasks, gx, part_w, part_b):
         acc_w[:] = 0
         acc_b[:] = 0
         for r in range(t * per, min(rows, (t + 1) * per)):
-            m, rs = _row_stats(x[r], eps)
-            mu = dtype(m)
             xr = x[r]
-            gr = g[r]
-            s1 = 0.0
-            s2 = 0.0
-            for start in range(0, length, _BLOCK):
-                stop = min(start + _BLOCK, length)
-                bs, bd = _block_weighted_sums(gr[start:stop], xr[start:stop],
-                                              weight[start:stop], mu, dtype(rs),
-                                              acc_w[start:stop], acc_b[start:stop])
-                s1 += np.float64(bs)
-                s2 += np.float64(bd)
+            first = xr[0]
+            s, q, sg, sd = _train_sums(g[r], xr, weight, first)
+            m = s / length
+            var = q / length - m * m
+            if var < 0.0:
+                var = 0.0
+            rs = 1.0 / np.sqrt(var + eps)
+            sd -= m * sg
+            mu = dtype(np.float64(first) + m)
             if want_gx:
-                _layer_row_grad(gr, xr, weight, mu, dtype(s2 / length * rs * rs),
-                                dtype(s1 / length), dtype(rs), gx[r])
+                _layer_row_grad(g[r], xr, weight, mu, dtype(sd / length * rs * rs),
+                                dtype(sg / length), dtype(rs), gx[r], acc_w, acc_b)
+            else:
+                _layer_row_weight_grad(g[r], xr, mu, dtype(rs), acc_w, acc_b)
 
 
 @njit(parallel=True, cache=True)
