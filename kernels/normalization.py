@@ -90,23 +90,56 @@ def rows_scale_shift(x, chunk, scale, shift, out):
 
 
 @njit(parallel=True, cache=True, fastmath=_FMA)
-def rows_affine(x, chunk, mean, rstd, weight, bias, out):
-    """out[r, i] = (x[r, i] - mean[r]) * rstd[r] * weight[i] + bias[i], piece by piece
-    (layer norm when its rows are too few to occupy the threads one row each)."""
+def layer_norm_pieces(x, chunk, weight, bias, eps, sums, squares, mean, rstd, out):
+    """Layer norm of rows too few to occupy the threads one row each: the shifted sums
+    of each `chunk`-long piece of each row of x (R, L) into sums and squares ((R,
+    pieces), float64), each row's mean[r] and rstd[r] (x's dtype) from them, then out[r,
+    i] = (x[r, i] - mean[r]) * rstd[r] * weight[i] + bias[i] piece by piece (without the
+    affine when `weight` is None, a branch Numba prunes: bias is None too). One call: no
+    Python between the passes."""
     rows, length = x.shape
-    pieces = (length + chunk - 1) // chunk
+    pieces = sums.shape[1]
     for t in prange(rows * pieces):
         r = t // pieces
         start = (t % pieces) * chunk
-        stop = min(start + chunk, length)
-        m = mean[r]
-        a = rstd[r]
-        src = x[r, start:stop]
-        dst = out[r, start:stop]
-        w = weight[start:stop]
-        b = bias[start:stop]
-        for i in range(_u(src.shape[0])):
-            dst[i] = (src[i] - m) * a * w[i] + b[i]
+        sums[r, t % pieces], squares[r, t % pieces] = _shifted_sums(
+            x[r, start:min(start + chunk, length)], x[r, 0])
+    for r in range(rows):
+        s = 0.0
+        q = 0.0
+        for c in range(pieces):
+            s += sums[r, c]
+            q += squares[r, c]
+        m = s / length
+        var = q / length - m * m
+        if var < 0.0:
+            var = 0.0
+        mean[r] = np.float64(x[r, 0]) + m
+        rstd[r] = 1.0 / np.sqrt(var + eps)
+    if weight is None:
+        for t in prange(rows * pieces):
+            r = t // pieces
+            start = (t % pieces) * chunk
+            stop = min(start + chunk, length)
+            m = mean[r]
+            a = rstd[r]
+            src = x[r, start:stop]      # loops from 0 over a slice: no negative-index checks
+            dst = out[r, start:stop]
+            for i in range(_u(src.shape[0])):
+                dst[i] = (src[i] - m) * a
+    else:
+        for t in prange(rows * pieces):
+            r = t // pieces
+            start = (t % pieces) * chunk
+            stop = min(start + chunk, length)
+            m = mean[r]
+            a = rstd[r]
+            src = x[r, start:stop]
+            dst = out[r, start:stop]
+            w = weight[start:stop]
+            b = bias[start:stop]
+            for i in range(_u(src.shape[0])):
+                dst[i] = (src[i] - m) * a * w[i] + b[i]
 
 
 @njit(parallel=True, cache=True, fastmath=_FMA)
