@@ -1,12 +1,12 @@
 """Backward kernels of batch, layer, group and instance norm, and of embedding.
 
 The normalisation kernels recompute each row's (or channel's) mean and inverse standard
-deviation from the input while that row is in cache (the forward's one-pass shifted sums,
-`normalization._shifted_sums`) instead of reading statistics the forward kept: the row
-has to be read for the gradient sums anyway, so the recomputation costs arithmetic, not
-memory traffic, and the forward stays exactly as it was. Then, with xhat = (x - mean) *
-rstd and the upstream gradient g (the affine weight w folded into it where it varies
-along the row):
+deviation from the input (the forward's shifted sums, about the row's first element, in
+the same pass as the gradient sums: `_train_sums`) instead of reading statistics the
+forward kept: the row has to be read for the gradient sums anyway, so the recomputation
+costs arithmetic, not memory traffic, and the forward stays exactly as it was. Then,
+with xhat = (x - mean) * rstd and the upstream gradient g (the affine weight w folded
+into it where it varies along the row):
 
     gx = (g * w - mean(g * w) - (x - mean) * rstd^2 * mean(g * w * (x - mean))) * rstd
 
@@ -18,7 +18,7 @@ from numba import prange
 
 from ._target import njit
 from .conv_pad import _u
-from .normalization import _BLOCK, _shifted_sums
+from .normalization import _BLOCK
 
 # reductions may be reassociated (vectorised); no nnan/ninf: NaN and inf propagate
 _REDUCE_MATH = {"contract", "reassoc", "nsz", "arcp"}
@@ -50,18 +50,6 @@ def _grad_sums(g, x, mu):
         s += np.float64(bs)
         d += np.float64(bd)
     return s, d
-
-
-@njit(cache=True)
-def _row_stats(row, eps):
-    """(mean, rstd) of the 1-D `row` in float64, as the forward computes them."""
-    length = row.shape[0]
-    s, q = _shifted_sums(row, row[0])
-    m = s / length
-    var = q / length - m * m
-    if var < 0.0:
-        var = 0.0
-    return np.float64(row[0]) + m, 1.0 / np.sqrt(var + eps)
 
 
 @njit(cache=True, fastmath=_FMA)
@@ -230,30 +218,43 @@ def layer_norm_backward(x, g, weight, eps, tasks, gx, part_w, part_b):
 @njit(parallel=True, cache=True)
 def group_norm_backward(x, g, per_group, weight, eps, gx, sum_g, sum_gd, rstd):
     """Group norm over the (N*G, per_group * L) rows of `x` (instance norm: per_group 1),
-    one task per row: writes, per (sample, channel) t = row * per_group + j, sum_g[t]
-    and sum_gd[t] = sum g * (x - mean) (float64 (N*C,)), each row's rstd[r] (float64),
-    and unless gx is empty, gx. `weight`: (C,) in x's dtype (ones without one)."""
+    one task per row, two passes over it (the statistics and the gradient sums of each
+    channel together, about the row's first element, then gx): writes, per (sample,
+    channel) t = row * per_group + j, sum_g[t] and sum_gd[t] = sum g * (x - mean)
+    (float64 (N*C,)), each row's rstd[r] (float64), and unless gx is empty, gx.
+    `weight`: (C,) in x's dtype (ones without one)."""
     rows, length = x.shape
     channels = weight.shape[0]
     inner = length // per_group
     dtype = x.dtype.type
     want_gx = gx.shape[0] > 0
     for r in prange(rows):
-        m, rs = _row_stats(x[r], eps)
-        mu = dtype(m)
+        first = x[r, 0]
+        s = 0.0
+        q = 0.0
+        for j in range(per_group):
+            t = r * per_group + j
+            bs, bq, sum_g[t], sum_gd[t] = _train_sums(g[r, j * inner:(j + 1) * inner],
+                                                      x[r, j * inner:(j + 1) * inner], None,
+                                                      first)
+            s += bs
+            q += bq
+        m = s / length
+        var = q / length - m * m
+        if var < 0.0:
+            var = 0.0
+        rs = 1.0 / np.sqrt(var + eps)
+        rstd[r] = rs
         s1 = 0.0
         s2 = 0.0
         for j in range(per_group):
             t = r * per_group + j
             w = np.float64(weight[t % channels])
-            a, b = _grad_sums(g[r, j * inner:(j + 1) * inner], x[r, j * inner:(j + 1) * inner],
-                              mu)
-            sum_g[t] = a
-            sum_gd[t] = b
-            s1 += w * a
-            s2 += w * b
-        rstd[r] = rs
+            sum_gd[t] -= m * sum_g[t]
+            s1 += w * sum_g[t]
+            s2 += w * sum_gd[t]
         if want_gx:
+            mu = dtype(np.float64(first) + m)
             k = dtype(s2 / length * rs * rs)
             mdy = dtype(s1 / length)
             a = dtype(rs)
