@@ -95,8 +95,8 @@ def layer_norm_pieces(x, chunk, weight, bias, eps, sums, squares, mean, rstd, ou
     of each `chunk`-long piece of each row of x (R, L) into sums and squares ((R,
     pieces), float64), each row's mean[r] and rstd[r] (x's dtype) from them, then out[r,
     i] = (x[r, i] - mean[r]) * rstd[r] * weight[i] + bias[i] piece by piece (without the
-    affine when `weight` is None, a branch Numba prunes: bias is None too). One call: no
-    Python between the passes."""
+    affine when `weight` and `bias` are empty: one compiled kernel for both cases, the
+    branch taken outside the loops). One call: no Python between the passes."""
     rows, length = x.shape
     pieces = sums.shape[1]
     for t in prange(rows * pieces):
@@ -116,7 +116,7 @@ def layer_norm_pieces(x, chunk, weight, bias, eps, sums, squares, mean, rstd, ou
             var = 0.0
         mean[r] = np.float64(x[r, 0]) + m
         rstd[r] = 1.0 / np.sqrt(var + eps)
-    if weight is None:
+    if weight.shape[0] == 0:
         for t in prange(rows * pieces):
             r = t // pieces
             start = (t % pieces) * chunk

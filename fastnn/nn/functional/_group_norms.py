@@ -122,7 +122,9 @@ def _layer_norm_run(inputs, attrs, out):
         return
     chunk = piece_length(rows, length)
     pieces = -(-length // chunk)
-    if weight is not None or bias is not None:
+    if weight is None and bias is None:
+        weight = bias = np.empty(0, dtype)
+    else:
         weight, bias = _flat_affine(weight, bias, length, dtype)
     launch(_k.layer_norm_pieces, src, chunk, weight, bias, attrs.eps,
            np.empty((rows, pieces)), np.empty((rows, pieces)), np.empty(rows, dtype),
