@@ -96,7 +96,7 @@ def layer_norm_pieces(x, chunk, weight, bias, eps, sums, squares, mean, rstd, ou
     pieces), float64), each row's mean[r] and rstd[r] (x's dtype) from them, then out[r,
     i] = (x[r, i] - mean[r]) * rstd[r] * weight[i] + bias[i] piece by piece (without the
     affine when `weight` and `bias` are empty: one compiled kernel for both cases, the
-    branch taken outside the loops). One call: no Python between the passes."""
+    branch taken once per piece). One call: no Python between the passes."""
     rows, length = x.shape
     pieces = sums.shape[1]
     for t in prange(rows * pieces):
@@ -116,30 +116,23 @@ def layer_norm_pieces(x, chunk, weight, bias, eps, sums, squares, mean, rstd, ou
             var = 0.0
         mean[r] = np.float64(x[r, 0]) + m
         rstd[r] = 1.0 / np.sqrt(var + eps)
-    if weight.shape[0] == 0:
-        for t in prange(rows * pieces):
-            r = t // pieces
-            start = (t % pieces) * chunk
-            stop = min(start + chunk, length)
-            m = mean[r]
-            a = rstd[r]
-            src = x[r, start:stop]      # loops from 0 over a slice: no negative-index checks
-            dst = out[r, start:stop]
-            for i in range(_u(src.shape[0])):
-                dst[i] = (src[i] - m) * a
-    else:
-        for t in prange(rows * pieces):
-            r = t // pieces
-            start = (t % pieces) * chunk
-            stop = min(start + chunk, length)
-            m = mean[r]
-            a = rstd[r]
-            src = x[r, start:stop]
-            dst = out[r, start:stop]
+    affine = weight.shape[0] > 0
+    for t in prange(rows * pieces):
+        r = t // pieces
+        start = (t % pieces) * chunk
+        stop = min(start + chunk, length)
+        m = mean[r]
+        a = rstd[r]
+        src = x[r, start:stop]      # loops from 0 over a slice: no negative-index checks
+        dst = out[r, start:stop]
+        if affine:
             w = weight[start:stop]
             b = bias[start:stop]
             for i in range(_u(src.shape[0])):
                 dst[i] = (src[i] - m) * a * w[i] + b[i]
+        else:
+            for i in range(_u(src.shape[0])):
+                dst[i] = (src[i] - m) * a
 
 
 @njit(parallel=True, cache=True, fastmath=_FMA)
