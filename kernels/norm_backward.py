@@ -1,12 +1,12 @@
 """Backward kernels of batch, layer, group and instance norm, and of embedding.
 
 The normalisation kernels recompute each row's (or channel's) mean and inverse standard
-deviation from the input while that row is in cache (the forward's one-pass shifted sums,
-`normalization._shifted_sums`) instead of reading statistics the forward kept: the row
-has to be read for the gradient sums anyway, so the recomputation costs arithmetic, not
-memory traffic, and the forward stays exactly as it was. Then, with xhat = (x - mean) *
-rstd and the upstream gradient g (the affine weight w folded into it where it varies
-along the row):
+deviation from the input (the forward's shifted sums, about the row's first element, in
+the same pass as the gradient sums: `_train_sums`) instead of reading statistics the
+forward kept: the row has to be read for the gradient sums anyway, so the recomputation
+costs arithmetic, not memory traffic, and the forward stays exactly as it was. Then,
+with xhat = (x - mean) * rstd and the upstream gradient g (the affine weight w folded
+into it where it varies along the row):
 
     gx = (g * w - mean(g * w) - (x - mean) * rstd^2 * mean(g * w * (x - mean))) * rstd
 
@@ -18,7 +18,7 @@ from numba import prange
 
 from ._target import njit
 from .conv_pad import _u
-from .normalization import _BLOCK, _shifted_sums
+from .normalization import _BLOCK
 
 # reductions may be reassociated (vectorised); no nnan/ninf: NaN and inf propagate
 _REDUCE_MATH = {"contract", "reassoc", "nsz", "arcp"}
@@ -30,7 +30,7 @@ def _block_grad_sums(g, x, mu):
     """(sum of g, sum of g * (x - mu)) over one block, in the arrays' dtype."""
     s = g[0] - g[0]
     d = s
-    for i in range(g.shape[0]):
+    for i in range(_u(g.shape[0])):
         gi = g[i]
         s += gi
         d += gi * (x[i] - mu)
@@ -52,18 +52,6 @@ def _grad_sums(g, x, mu):
     return s, d
 
 
-@njit(cache=True)
-def _row_stats(row, eps):
-    """(mean, rstd) of the 1-D `row` in float64, as the forward computes them."""
-    length = row.shape[0]
-    s, q = _shifted_sums(row, row[0])
-    m = s / length
-    var = q / length - m * m
-    if var < 0.0:
-        var = 0.0
-    return np.float64(row[0]) + m, 1.0 / np.sqrt(var + eps)
-
-
 @njit(cache=True, fastmath=_FMA)
 def _normalized_grad(g, x, mu, k, mdy, a, w, out):
     """out = (g * w - mdy - (x - mu) * k) * a (all scalars in the arrays' dtype)."""
@@ -72,15 +60,16 @@ def _normalized_grad(g, x, mu, k, mdy, a, w, out):
 
 
 @njit(cache=True, fastmath=_REDUCE_MATH)
-def _block_train_sums(g, x, k):
-    """(sum d, sum d * d, sum g, sum g * d) over one block, d = x - k, in the arrays'
+def _block_train_sums(g, x, w, k):
+    """(sum d, sum d * d, sum gw, sum gw * d) over one block, d = x - k and gw = g * w
+    (gw = g when `w` is None: a branch Numba prunes when it compiles), in the arrays'
     dtype."""
     s = g[0] - g[0]
     q = s
     sg = s
     sd = s
     for i in range(_u(g.shape[0])):
-        gi = g[i]
+        gi = g[i] if w is None else g[i] * w[i]
         d = x[i] - k
         s += d
         q += d * d
@@ -90,8 +79,9 @@ def _block_train_sums(g, x, k):
 
 
 @njit(cache=True)
-def _train_sums(g, x, k):
-    """`_block_train_sums` over the 1-D g and x, in float64 across blocks of _BLOCK."""
+def _train_sums(g, x, w, k):
+    """`_block_train_sums` over the 1-D g and x (and w), in float64 across blocks of
+    _BLOCK."""
     s = 0.0
     q = 0.0
     sg = 0.0
@@ -99,7 +89,8 @@ def _train_sums(g, x, k):
     n = g.shape[0]
     for start in range(0, n, _BLOCK):
         stop = min(start + _BLOCK, n)
-        bs, bq, bg, bd = _block_train_sums(g[start:stop], x[start:stop], k)
+        bs, bq, bg, bd = _block_train_sums(g[start:stop], x[start:stop],
+                                           None if w is None else w[start:stop], k)
         s += np.float64(bs)
         q += np.float64(bq)
         sg += np.float64(bg)
@@ -133,7 +124,7 @@ def batch_norm_backward(x, g, weight, mean, invstd, train, eps, gx, sum_g, sum_g
             s = 0.0
             q = 0.0
             for n in range(batch):
-                bs, bq, bg, bd = _train_sums(g[n, c], x[n, c], first)
+                bs, bq, bg, bd = _train_sums(g[n, c], x[n, c], None, first)
                 s += bs
                 q += bq
                 sg += bg
@@ -168,28 +159,25 @@ def batch_norm_backward(x, g, weight, mean, invstd, train, eps, gx, sum_g, sum_g
                 _normalized_grad(g[n, c], x[n, c], mu, k, mdy, a, one, gx[n, c])
 
 
-@njit(cache=True, fastmath=_REDUCE_MATH)
-def _block_weighted_sums(g, x, w, mu, rs, acc_w, acc_b):
-    """(sum g * w, sum g * w * (x - mu)) over one block, in the arrays' dtype; adds
-    g * (x - mu) * rs to acc_w and g to acc_b."""
-    s = g[0] - g[0]
-    d = s
+@njit(cache=True, fastmath=_FMA)
+def _layer_row_grad(g, x, w, mu, k, mdy, a, out, acc_w, acc_b):
+    """out = (g * w - mdy - (x - mu) * k) * a over a row; adds g * (x - mu) * a to acc_w
+    and g to acc_b."""
     for i in range(_u(g.shape[0])):
         gi = g[i]
         xm = x[i] - mu
-        gw = gi * w[i]
-        s += gw
-        d += gw * xm
-        acc_w[i] += gi * xm * rs
+        out[i] = (gi * w[i] - mdy - xm * k) * a
+        acc_w[i] += gi * xm * a
         acc_b[i] += gi
-    return s, d
 
 
 @njit(cache=True, fastmath=_FMA)
-def _layer_row_grad(g, x, w, mu, k, mdy, a, out):
-    """out = (g * w - mdy - (x - mu) * k) * a over a row."""
+def _layer_row_weight_grad(g, x, mu, a, acc_w, acc_b):
+    """adds g * (x - mu) * a to acc_w and g to acc_b over a row."""
     for i in range(_u(g.shape[0])):
-        out[i] = (g[i] * w[i] - mdy - (x[i] - mu) * k) * a
+        gi = g[i]
+        acc_w[i] += gi * (x[i] - mu) * a
+        acc_b[i] += gi
 
 
 @njit(parallel=True, cache=True)
@@ -197,7 +185,9 @@ def layer_norm_backward(x, g, weight, eps, tasks, gx, part_w, part_b):
     """Layer norm over the rows of (R, D) `x`: gx (R, D, unless empty) and each task's
     share of the weight and bias gradients in part_w[t], part_b[t] ((tasks, D), x's
     dtype, zeroed here); the rows are split into `tasks` contiguous runs. `weight` (D,)
-    in x's dtype (ones without one)."""
+    in x's dtype (ones without one). Two passes over each row while it is in cache: the
+    statistics and the sums of g * w and g * w * (x - mean) together, all about the
+    row's first element (as batch norm's training backward), then the gradients."""
     rows, length = x.shape
     dtype = x.dtype.type
     want_gx = gx.shape[0] > 0
@@ -208,51 +198,63 @@ def layer_norm_backward(x, g, weight, eps, tasks, gx, part_w, part_b):
         acc_w[:] = 0
         acc_b[:] = 0
         for r in range(t * per, min(rows, (t + 1) * per)):
-            m, rs = _row_stats(x[r], eps)
-            mu = dtype(m)
             xr = x[r]
-            gr = g[r]
-            s1 = 0.0
-            s2 = 0.0
-            for start in range(0, length, _BLOCK):
-                stop = min(start + _BLOCK, length)
-                bs, bd = _block_weighted_sums(gr[start:stop], xr[start:stop],
-                                              weight[start:stop], mu, dtype(rs),
-                                              acc_w[start:stop], acc_b[start:stop])
-                s1 += np.float64(bs)
-                s2 += np.float64(bd)
+            first = xr[0]
+            s, q, sg, sd = _train_sums(g[r], xr, weight, first)
+            m = s / length
+            var = q / length - m * m
+            if var < 0.0:
+                var = 0.0
+            rs = 1.0 / np.sqrt(var + eps)
+            sd -= m * sg
+            mu = dtype(np.float64(first) + m)
             if want_gx:
-                _layer_row_grad(gr, xr, weight, mu, dtype(s2 / length * rs * rs),
-                                dtype(s1 / length), dtype(rs), gx[r])
+                _layer_row_grad(g[r], xr, weight, mu, dtype(sd / length * rs * rs),
+                                dtype(sg / length), dtype(rs), gx[r], acc_w, acc_b)
+            else:
+                _layer_row_weight_grad(g[r], xr, mu, dtype(rs), acc_w, acc_b)
 
 
 @njit(parallel=True, cache=True)
 def group_norm_backward(x, g, per_group, weight, eps, gx, sum_g, sum_gd, rstd):
     """Group norm over the (N*G, per_group * L) rows of `x` (instance norm: per_group 1),
-    one task per row: writes, per (sample, channel) t = row * per_group + j, sum_g[t]
-    and sum_gd[t] = sum g * (x - mean) (float64 (N*C,)), each row's rstd[r] (float64),
-    and unless gx is empty, gx. `weight`: (C,) in x's dtype (ones without one)."""
+    one task per row, two passes over it (the statistics and the gradient sums of each
+    channel together, about the row's first element, then gx): writes, per (sample,
+    channel) t = row * per_group + j, sum_g[t] and sum_gd[t] = sum g * (x - mean)
+    (float64 (N*C,)), each row's rstd[r] (float64), and unless gx is empty, gx.
+    `weight`: (C,) in x's dtype (ones without one)."""
     rows, length = x.shape
     channels = weight.shape[0]
     inner = length // per_group
     dtype = x.dtype.type
     want_gx = gx.shape[0] > 0
     for r in prange(rows):
-        m, rs = _row_stats(x[r], eps)
-        mu = dtype(m)
+        first = x[r, 0]
+        s = 0.0
+        q = 0.0
+        for j in range(per_group):
+            t = r * per_group + j
+            bs, bq, sum_g[t], sum_gd[t] = _train_sums(g[r, j * inner:(j + 1) * inner],
+                                                      x[r, j * inner:(j + 1) * inner], None,
+                                                      first)
+            s += bs
+            q += bq
+        m = s / length
+        var = q / length - m * m
+        if var < 0.0:
+            var = 0.0
+        rs = 1.0 / np.sqrt(var + eps)
+        rstd[r] = rs
         s1 = 0.0
         s2 = 0.0
         for j in range(per_group):
             t = r * per_group + j
             w = np.float64(weight[t % channels])
-            a, b = _grad_sums(g[r, j * inner:(j + 1) * inner], x[r, j * inner:(j + 1) * inner],
-                              mu)
-            sum_g[t] = a
-            sum_gd[t] = b
-            s1 += w * a
-            s2 += w * b
-        rstd[r] = rs
+            sum_gd[t] -= m * sum_g[t]
+            s1 += w * sum_g[t]
+            s2 += w * sum_gd[t]
         if want_gx:
+            mu = dtype(np.float64(first) + m)
             k = dtype(s2 / length * rs * rs)
             mdy = dtype(s1 / length)
             a = dtype(rs)

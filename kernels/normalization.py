@@ -13,6 +13,7 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
+from .conv_pad import _u
 
 # x * a + b may be one fused multiply-add (one rounding); nothing that changes NaN or inf.
 _FMA = {"contract"}
@@ -34,7 +35,7 @@ def _block_sums(v, k):
     in v's dtype (k is of that dtype). Only this reduction is reassociated."""
     s = v[0] - v[0]
     q = s
-    for i in range(v.shape[0]):
+    for i in range(_u(v.shape[0])):
         d = v[i] - k
         s += d
         q += d * d
@@ -84,28 +85,54 @@ def rows_scale_shift(x, chunk, scale, shift, out):
         b = shift[r]
         src = x[r, start:stop]      # loops from 0 over a slice: no negative-index checks
         dst = out[r, start:stop]
-        for i in range(src.shape[0]):
+        for i in range(_u(src.shape[0])):
             dst[i] = src[i] * a + b
 
 
 @njit(parallel=True, cache=True, fastmath=_FMA)
-def rows_affine(x, chunk, mean, rstd, weight, bias, out):
-    """out[r, i] = (x[r, i] - mean[r]) * rstd[r] * weight[i] + bias[i], piece by piece
-    (layer norm when its rows are too few to occupy the threads one row each)."""
+def layer_norm_pieces(x, chunk, weight, bias, eps, sums, squares, mean, rstd, out):
+    """Layer norm of rows too few to occupy the threads one row each: the shifted sums
+    of each `chunk`-long piece of each row of x (R, L) into sums and squares ((R,
+    pieces), float64), each row's mean[r] and rstd[r] (x's dtype) from them, then out[r,
+    i] = (x[r, i] - mean[r]) * rstd[r] * weight[i] + bias[i] piece by piece (without the
+    affine when `weight` and `bias` are empty: one compiled kernel for both cases, the
+    branch taken once per piece). One call: no Python between the passes."""
     rows, length = x.shape
-    pieces = (length + chunk - 1) // chunk
+    pieces = sums.shape[1]
+    for t in prange(rows * pieces):
+        r = t // pieces
+        start = (t % pieces) * chunk
+        sums[r, t % pieces], squares[r, t % pieces] = _shifted_sums(
+            x[r, start:min(start + chunk, length)], x[r, 0])
+    for r in range(rows):
+        s = 0.0
+        q = 0.0
+        for c in range(pieces):
+            s += sums[r, c]
+            q += squares[r, c]
+        m = s / length
+        var = q / length - m * m
+        if var < 0.0:
+            var = 0.0
+        mean[r] = np.float64(x[r, 0]) + m
+        rstd[r] = 1.0 / np.sqrt(var + eps)
+    affine = weight.shape[0] > 0
     for t in prange(rows * pieces):
         r = t // pieces
         start = (t % pieces) * chunk
         stop = min(start + chunk, length)
         m = mean[r]
         a = rstd[r]
-        src = x[r, start:stop]
+        src = x[r, start:stop]      # loops from 0 over a slice: no negative-index checks
         dst = out[r, start:stop]
-        w = weight[start:stop]
-        b = bias[start:stop]
-        for i in range(src.shape[0]):
-            dst[i] = (src[i] - m) * a * w[i] + b[i]
+        if affine:
+            w = weight[start:stop]
+            b = bias[start:stop]
+            for i in range(_u(src.shape[0])):
+                dst[i] = (src[i] - m) * a * w[i] + b[i]
+        else:
+            for i in range(_u(src.shape[0])):
+                dst[i] = (src[i] - m) * a
 
 
 @njit(parallel=True, cache=True, fastmath=_FMA)
@@ -128,7 +155,7 @@ def layer_norm_rows(x, weight, bias, eps, mean, rstd, out):
         a = rstd[r]
         src = x[r]
         dst = out[r]
-        for i in range(length):
+        for i in range(_u(length)):
             dst[i] = (src[i] - high) * a * weight[i] + bias[i]
 
 
@@ -163,7 +190,7 @@ def group_norm_rows(x, per_group, weight, bias, eps, mean, var, scale, shift, ou
             b = shift[t]
             src = x[r, j * inner:(j + 1) * inner]
             dst = out[r, j * inner:(j + 1) * inner]
-            for i in range(inner):
+            for i in range(_u(inner)):
                 dst[i] = src[i] * a + b
 
 

@@ -156,6 +156,10 @@ def test_long_rows_split_into_pieces_match(torch, rng):
     _check(F.group_norm(x, 2), torch.nn.functional.group_norm(tt(torch, x), 2), np.float64)
     _check(F.layer_norm(x, (50000,)),
            torch.nn.functional.layer_norm(tt(torch, x), (50000,)), np.float64)
+    w, b = _data(rng, (50000,), np.float64), _data(rng, (50000,), np.float64)
+    _check(F.layer_norm(x, (50000,), w, b),
+           torch.nn.functional.layer_norm(tt(torch, x), (50000,), tt(torch, w), tt(torch, b)),
+           np.float64)
     _check(F.instance_norm(x), torch.nn.functional.instance_norm(tt(torch, x)), np.float64)
 
 

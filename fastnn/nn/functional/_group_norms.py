@@ -20,7 +20,7 @@ from ...kernels import normalization as _k
 from .._utils import as_array, kernel_array
 from ._activation import float_array
 from ._norm_rows import (check_param_dtypes, inverse_std, normalize_groups, piece_length,
-                         row_moments, scale_shift_rows, tensor_args)
+                         scale_shift_rows, tensor_args)
 from ._normalization import _blend, refuse_statistics_grad
 
 __all__ = ["layer_norm", "group_norm", "instance_norm"]
@@ -120,14 +120,15 @@ def _layer_norm_run(inputs, attrs, out):
         launch(_k.layer_norm_rows, src, weight, bias, attrs.eps, np.empty(rows, dtype),
                np.empty(rows, dtype), out2, work=2 * src.size)
         return
-    mean, var = row_moments(src)
-    if weight is None and bias is None:     # torch's x * rstd - mean * rstd, one stream
-        rstd = inverse_std(var, attrs.eps)
-        scale_shift_rows(src.reshape(rows, length), mean, rstd, None, None, 1, out2)
-        return
-    weight, bias = _flat_affine(weight, bias, length, dtype)
-    launch(_k.rows_affine, src, piece_length(rows, length), mean.astype(dtype),
-           inverse_std(var, attrs.eps).astype(dtype), weight, bias, out2, work=2 * src.size)
+    chunk = piece_length(rows, length)
+    pieces = -(-length // chunk)
+    if weight is None and bias is None:
+        weight = bias = np.empty(0, dtype)
+    else:
+        weight, bias = _flat_affine(weight, bias, length, dtype)
+    launch(_k.layer_norm_pieces, src, chunk, weight, bias, attrs.eps,
+           np.empty((rows, pieces)), np.empty((rows, pieces)), np.empty(rows, dtype),
+           np.empty(rows, dtype), out2, work=2 * src.size)
 
 
 # ------------------------------------------------------------------ group norm
