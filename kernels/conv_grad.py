@@ -8,22 +8,50 @@ x (N, C, D, H, W), g (N, K, OD, OH, OW) (the gradient of the output) and gw
     gw[k, c, kd, kh, kw] = sum over n, od, oh, ow of g[n, k, od, oh, ow]
                            * x[n, group(k)*C/groups + c, od*sd - pd + kd*dd, ...]
 
-One task owns one (k, c) pair, so no two tasks write the same element. Within a task each
-row of g is multiplied element-wise with the input rows its taps read, over the positions
-whose tap lands inside the input (padding is skipped, so NaN or inf in an input only
-reaches the taps that read it, as in torch), into one accumulator row per tap, summed once
-at the end: a dot product per row and tap spent most of its time in the horizontal sums
-and the scalar remainders of short rows.
+One task owns one (k, c) pair, so no two tasks write the same element. Per sample, the
+task copies its input plane into a zero-padded scratch split into stride phases (phase
+(rd, rh, rw) holds the padded positions congruent to it), and its output-gradient plane
+into a grid with the scratch's row pitch, zeros between rows. Then each tap's sum over all
+output positions is ONE dot product of the grid with the scratch from the tap's offset:
+long unit-stride runs (no per-row remainders or bounds), three taps per pass so each grid
+load serves three taps. Padding is multiplied here (by grid values, and grid gaps by
+inputs): a task whose result is not finite (a NaN or inf met a zero: 0 * inf) is computed
+again with the padding skipped, as torch does (`_weight_grad_exact`: per row and tap, over
+the positions whose tap lands inside the input).
 """
 import numpy as np
 from numba import prange
 
+from ._stack import tile_width
 from ._target import njit
 from .conv_pad import _u
+from .rows import copy_run
 
 # No nnan/ninf: NaN and inf propagate as in torch. reassoc lets the dot products along a
 # row vectorise; it changes only the summation order (rounding).
 _FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
+
+
+@njit(inline="always")
+def _dot3(gs, xs, b0, b1, b2, n):
+    """The sums of gs[i] * xs[b + i] for b in (b0, b1, b2), i < n: one loop, so each gs
+    load serves three taps (LLVM vectorises the three reductions under reassoc)."""
+    s0 = gs.dtype.type(0)
+    s1 = gs.dtype.type(0)
+    s2 = gs.dtype.type(0)
+    for i in range(_u(n)):
+        q = gs[i]
+        s0 += q * xs[b0 + i]
+        s1 += q * xs[b1 + i]
+        s2 += q * xs[b2 + i]
+    return s0, s1, s2
+
+
+@njit(inline="always")
+def _span(size, pad, out, k, s, d):
+    """Elements of one phase (of s) of the input padded by `pad` before, as far as any
+    window reaches."""
+    return (max(size + pad, (out - 1) * s + (k - 1) * d + 1) + s - 1) // s
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
@@ -34,51 +62,129 @@ def weight_grad_direct(x, g, gw, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
     CG, KD, KH, KW = gw.shape[1], gw.shape[2], gw.shape[3], gw.shape[4]
     KG = K // groups
     taps = KD * KH * KW
+    span_d = _span(D, pd, OD, KD, sd, dd)
+    span_h = _span(H, ph, OH, KH, sh, dh)
+    span_w = _span(W, pw, OW, KW, sw, dw)
+    block = span_d * span_h * span_w
+    # the grid of output positions, rows span_w apart: the end of its last row
+    length = ((OD - 1) * span_h + OH - 1) * span_w + OW
+    TW = tile_width(x.dtype)
+    chunks = (length + TW - 1) // TW      # the last one past `length`: zeros of gs
+    # where each tap's reads start in the phased scratch: (phase block, first position)
+    base = np.empty(taps, np.intp)
+    for kd in range(KD):
+        for kh in range(KH):
+            for kw in range(KW):
+                rd, ad = (kd * dd) % sd, (kd * dd) // sd
+                rh, ah = (kh * dh) % sh, (kh * dh) // sh
+                rw, aw = (kw * dw) % sw, (kw * dw) // sw
+                base[(kd * KH + kh) * KW + kw] = (((rd * sh + rh) * sw + rw) * block
+                                                  + (ad * span_h + ah) * span_w + aw)
+    # where each input row's phases start in the scratch (no divisions per row)
+    row_at = np.empty(D * H, np.intp)
+    for id_ in range(D):
+        for ih in range(H):
+            rd, qd = (id_ + pd) % sd, (id_ + pd) // sd
+            rh, qh = (ih + ph) % sh, (ih + ph) // sh
+            row_at[id_ * H + ih] = ((rd * sh + rh) * sw * block
+                                    + (qd * span_h + qh) * span_w)
+    # phase rw of a row: its first column, elements, offset from the row's start
+    first = np.empty(sw, np.intp)
+    count = np.empty(sw, np.intp)
+    phase_at = np.empty(sw, np.intp)
+    for rw in range(sw):
+        first[rw] = (rw - pw) % sw
+        count[rw] = (W - first[rw] + sw - 1) // sw
+        phase_at[rw] = rw * block + (first[rw] + pw) // sw
+    xf = x.reshape(x.size)
+    gf = g.reshape(g.size)
     for task in prange(K * CG):
         k = task // CG
         c = (k // KG) * CG + task % CG
-        # acc[tap, ow]: each tap's products by output column, summed once at the end
-        acc = np.zeros(taps * OW, gw.dtype)
-        # the output positions whose tap kw lands inside [0, W): lo[kw] <= ow < hi[kw]
-        lo = np.empty(KW, np.intp)
-        hi = np.empty(KW, np.intp)
-        for kw in range(KW):
-            start = kw * dw - pw
-            lo[kw] = 0 if start >= 0 else min(OW, (-start + sw - 1) // sw)
-            hi[kw] = max(lo[kw], 0 if W <= start else min(OW, (W - start + sw - 1) // sw))
-        xf = x.reshape(x.size)
-        gf = g.reshape(g.size)
+        out = gw[k, task % CG].reshape(taps)
+        # zero padding and grid gaps, written once: each sample overwrites only the rest;
+        # span_w + TW of slack, read by the grid's last row past OW and the last chunk
+        # (times zeros of gs)
+        xs = np.zeros(sd * sh * sw * block + span_w + TW, x.dtype)
+        gs = np.zeros(chunks * TW, x.dtype)
+        total = np.zeros(taps, gw.dtype)
         for n in range(N):
+            for r in range(D * H):
+                src = _u(((n * C + c) * D * H + r) * W)
+                if sw == 1:
+                    copy_run(xs, _u(row_at[r] + pw), xf, src, W)
+                else:
+                    for rw in range(sw):
+                        dst = _u(row_at[r] + phase_at[rw])
+                        at = src + _u(first[rw])
+                        for j in range(_u(count[rw])):
+                            xs[dst + j] = xf[at + j * _u(sw)]
             for od in range(OD):
                 for oh in range(OH):
-                    grow = _u(((((n * K + k) * OD) + od) * OH + oh) * OW)
-                    for kd in range(KD):
-                        id_ = od * sd - pd + kd * dd
-                        if id_ < 0 or id_ >= D:
-                            continue
-                        for kh in range(KH):
-                            ih = oh * sh - ph + kh * dh
-                            if ih < 0 or ih >= H:
-                                continue
-                            xrow = ((((n * C + c) * D) + id_) * H + ih) * W
-                            for kw in range(KW):
-                                at = _u(((kd * KH + kh) * KW + kw) * OW + lo[kw])
-                                src = _u(xrow + kw * dw - pw + lo[kw] * sw)
-                                gat = grow + _u(lo[kw])
-                                count = _u(hi[kw] - lo[kw])
-                                if sw == 1:
-                                    for i in range(count):
-                                        acc[at + i] += gf[gat + i] * xf[src + i]
-                                else:
-                                    step = _u(sw)
-                                    for i in range(count):
-                                        acc[at + i] += gf[gat + i] * xf[src + i * step]
-        out = gw[k, task % CG].reshape(taps)
+                    copy_run(gs, _u((od * span_h + oh) * span_w), gf,
+                             _u((((n * K + k) * OD + od) * OH + oh) * OW), OW)
+            for t in range(0, taps, 3):
+                # the last group repeats its first tap where fewer than three remain
+                t1, t2 = min(t + 1, taps - 1), min(t + 2, taps - 1)
+                s0, s1, s2 = _dot3(gs, xs, _u(base[t]), _u(base[t1]), _u(base[t2]),
+                                   chunks * TW)
+                total[t] += s0
+                if t + 1 < taps:
+                    total[t1] += s1
+                if t + 2 < taps:
+                    total[t2] += s2
+        finite = True
         for t in range(taps):
-            total = acc.dtype.type(0)
-            for ow in range(OW):
-                total += acc[t * OW + ow]
-            out[t] = total
+            finite &= total[t] - total[t] == 0
+        if finite:
+            out[:] = total
+        else:
+            # a NaN or inf met the padding (0 * inf): again without it, as torch
+            _weight_grad_exact(xf, gf, out, N, C, D, H, W, K, OD, OH, OW, KD, KH, KW, k,
+                               c, sd, sh, sw, pd, ph, pw, dd, dh, dw)
+
+
+@njit(inline="always")
+def _weight_grad_exact(xf, gf, out, N, C, D, H, W, K, OD, OH, OW, KD, KH, KW, k, c, sd,
+                       sh, sw, pd, ph, pw, dd, dh, dw):
+    """out[tap] = the weight gradient of (k, c) from the input positions each tap reads,
+    padding skipped: each row of g times the input rows its taps read, into one
+    accumulator row per tap, summed once at the end."""
+    taps = KD * KH * KW
+    acc = np.zeros(taps * OW, out.dtype)
+    # the output positions whose tap kw lands inside [0, W): lo[kw] <= ow < hi[kw]
+    lo = np.empty(KW, np.intp)
+    hi = np.empty(KW, np.intp)
+    for kw in range(KW):
+        start = kw * dw - pw
+        lo[kw] = 0 if start >= 0 else min(OW, (-start + sw - 1) // sw)
+        hi[kw] = max(lo[kw], 0 if W <= start else min(OW, (W - start + sw - 1) // sw))
+    for n in range(N):
+        for od in range(OD):
+            for oh in range(OH):
+                grow = _u(((((n * K + k) * OD) + od) * OH + oh) * OW)
+                for kd in range(KD):
+                    id_ = od * sd - pd + kd * dd
+                    if id_ < 0 or id_ >= D:
+                        continue
+                    for kh in range(KH):
+                        ih = oh * sh - ph + kh * dh
+                        if ih < 0 or ih >= H:
+                            continue
+                        xrow = ((((n * C + c) * D) + id_) * H + ih) * W
+                        for kw in range(KW):
+                            at = _u(((kd * KH + kh) * KW + kw) * OW + lo[kw])
+                            src = _u(xrow + kw * dw - pw + lo[kw] * sw)
+                            gat = grow + _u(lo[kw])
+                            count = _u(hi[kw] - lo[kw])
+                            step = _u(sw)
+                            for i in range(count):
+                                acc[at + i] += gf[gat + i] * xf[src + i * step]
+    for t in range(taps):
+        total = acc.dtype.type(0)
+        for ow in range(OW):
+            total += acc[t * OW + ow]
+        out[t] = total
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)

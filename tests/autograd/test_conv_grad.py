@@ -132,6 +132,30 @@ def test_conv_transpose_float32_matches_torch(torch):
     assert compare_with_torch(call, arrays, torch) == 3
 
 
+@pytest.mark.parametrize("stride", [1, 2])
+@pytest.mark.parametrize("where, dtype", [("input", np.float64),
+                                          ("output gradient", np.float32)])
+def test_depthwise_non_finite_values_skip_padding_as_torch(stride, where, dtype, torch):
+    # an inf at the border: the taps and positions that meet it only through padding stay
+    # finite, as torch's (the fast kernels multiply padding and must fall back). Torch's
+    # float64 weight gradient multiplies an inf of the output gradient by the padding
+    # (NaN) where its float32 one skips it: fastnn skips it in both.
+    arrays = _arrays(np.random.default_rng(8), (2, 3, 7, 6), (3, 1, 3, 3), True, dtype)
+    scale = np.ones((2, 3, 6 // stride + 1, 5 // stride + 1), dtype)
+    if where == "input":
+        arrays[0][1, 2, 0, 5] = np.inf
+    else:
+        scale[0, 1, -1, 0] = np.inf
+
+    def call(lib, x, w, b):
+        fn = F.conv2d if lib is fastnn else lib.nn.functional.conv2d
+        return fn(x, w, b, stride=stride, padding=1, groups=3) * (
+            fastnn.tensor(scale) if lib is fastnn else lib.from_numpy(scale))
+    # an explicit atol: the default scales with the largest gradient, here inf
+    atol = 1e-9 if dtype == np.float64 else 1e-4
+    assert compare_with_torch(call, arrays, torch, atol=atol) == 3
+
+
 @pytest.mark.parametrize("transposed, x_shape, w_shape, bias", [
     (False, (0, 3, 5, 5), (4, 3, 3, 3), 4),      # empty batch
     (False, (2, 0, 5, 5), (4, 0, 3, 3), 4),      # zero input channels (torch's quirk)
