@@ -6,10 +6,12 @@ Hypothesis profiles: `ci` (default, small) and `thorough` (by hand), chosen with
 """
 import collections
 import os
+import random
 import shutil
 import subprocess
 import sys
 import tempfile
+import zlib
 
 import numpy as np
 import pytest
@@ -39,10 +41,29 @@ _CODEGEN_DIR = tempfile.mkdtemp(prefix="fastnn-codegen-")
 _codegen = []
 
 
+# The sweeps over the op catalogue (tests/op_catalogue) would all walk it in its own order:
+# two of them running at once under pytest-xdist compiled each op's kernels twice, side by
+# side (a cold run showed the same first-use compile in two files). Each walks it in an
+# order of its own, fixed by its name (every worker must collect the same order), so the
+# second to reach an op mostly finds its kernels in the shared cache.
+CATALOGUE_SWEEPS = ("test_hostile_layouts.py", "test_nonfinite.py", "test_memory_catalogue.py",
+                    "test_hostile_catalogue.py", "test_grad_catalogue.py")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist, the codegen probes' tests go first: the worker that takes them
-    waits on the probes (compiling in a subprocess) while the other works, instead of the
-    run's last minutes waiting on them alone."""
+    """Each catalogue sweep in an order of its own (above). Under pytest-xdist, the
+    codegen probes' tests go first: the worker that takes them waits on the probes
+    (compiling in a subprocess) while the other works, instead of the run's last minutes
+    waiting on them alone."""
+    places = collections.defaultdict(list)
+    for i, item in enumerate(items):
+        if item.path.name in CATALOGUE_SWEEPS:
+            places[item.path.name].append(i)
+    for name, at in places.items():
+        chosen = [items[i] for i in at]
+        random.Random(zlib.crc32(name.encode())).shuffle(chosen)
+        for i, item in zip(at, chosen):
+            items[i] = item
     if os.environ.get("PYTEST_XDIST_WORKER"):
         items.sort(key=lambda item: "runtime/test_codegen.py" not in item.nodeid)
 
