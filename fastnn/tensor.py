@@ -147,7 +147,8 @@ class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, F
     _tracks = None          # set by go_live: tracks(inputs, out) -> autograd records
     _autograd_backward = None   # fastnn.autograd sets these: its `backward`, the hook
     _add_hook = None            # registration of its nodes, and the renewal of a view's
-    _refresh_view = None        # history after its base was written in place
+    _refresh_view = None        # history after its base was written in place, and the
+    _storage_version = None     # version counter of a tensor's memory
 
     # -- autograd (fastnn.autograd) ------------------------------------------------------
     @property
@@ -184,8 +185,7 @@ class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, F
         """How many in-place writes this tensor's memory has had (torch's counter), counted
         from the moment a tensor of the process first requires grad (only autograd reads
         it; torch counts from the start)."""
-        from .autograd._version import version
-        return version(self)
+        return Tensor._storage_version(self)
 
     @property
     def is_leaf(self):

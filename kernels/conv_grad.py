@@ -48,6 +48,19 @@ def _dot3(gs, xs, b0, b1, b2, n):
 
 
 @njit(inline="always")
+def _inside(KW, dw, pw, sw, W, OW):
+    """lo, hi: the output positions whose tap kw lands inside [0, W) are lo[kw] <= ow <
+    hi[kw] (those of the padding are skipped)."""
+    lo = np.empty(KW, np.intp)
+    hi = np.empty(KW, np.intp)
+    for kw in range(KW):
+        start = kw * dw - pw
+        lo[kw] = 0 if start >= 0 else min(OW, (-start + sw - 1) // sw)
+        hi[kw] = max(lo[kw], 0 if W <= start else min(OW, (W - start + sw - 1) // sw))
+    return lo, hi
+
+
+@njit(inline="always")
 def _span(size, pad, out, k, s, d):
     """Elements of one phase (of s) of the input padded by `pad` before, as far as any
     window reaches."""
@@ -152,13 +165,7 @@ def _weight_grad_exact(xf, gf, out, N, C, D, H, W, K, OD, OH, OW, KD, KH, KW, k,
     accumulator row per tap, summed once at the end."""
     taps = KD * KH * KW
     acc = np.zeros(taps * OW, out.dtype)
-    # the output positions whose tap kw lands inside [0, W): lo[kw] <= ow < hi[kw]
-    lo = np.empty(KW, np.intp)
-    hi = np.empty(KW, np.intp)
-    for kw in range(KW):
-        start = kw * dw - pw
-        lo[kw] = 0 if start >= 0 else min(OW, (-start + sw - 1) // sw)
-        hi[kw] = max(lo[kw], 0 if W <= start else min(OW, (W - start + sw - 1) // sw))
+    lo, hi = _inside(KW, dw, pw, sw, W, OW)
     for n in range(N):
         for od in range(OD):
             for oh in range(OH):
@@ -204,12 +211,7 @@ def input_grad_direct(g, w, gx, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
         c = task % C
         plane = gx[n, c].reshape(D * H * W)
         plane[:] = 0.0
-        lo = np.empty(KW, np.intp)
-        hi = np.empty(KW, np.intp)
-        for kw in range(KW):
-            start = kw * dw - pw
-            lo[kw] = 0 if start >= 0 else min(OW, (-start + sw - 1) // sw)
-            hi[kw] = max(lo[kw], 0 if W <= start else min(OW, (W - start + sw - 1) // sw))
+        lo, hi = _inside(KW, dw, pw, sw, W, OW)
         grp = c // CG
         for k in range(grp * KG, (grp + 1) * KG):
             taps = w[k, c - grp * CG]
@@ -237,4 +239,3 @@ def input_grad_direct(g, w, gx, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
                                     step = _u(sw)
                                     for i in range(count):
                                         plane[dst + i * step] += weight * gf[gat + i]
-

@@ -5,6 +5,7 @@ from ..tensor import Tensor
 from ._util import contiguous
 from ._engine import run_backward
 from ._node import add_hook, edge_of
+from ._version import version
 
 __all__ = ["backward", "grad"]
 
@@ -121,3 +122,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 # Tensor sits below autograd: it learns these here (Tensor.backward, Tensor.register_hook)
 Tensor._autograd_backward = staticmethod(backward)
 Tensor._add_hook = staticmethod(add_hook)
+Tensor._storage_version = staticmethod(version)

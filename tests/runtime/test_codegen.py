@@ -47,17 +47,18 @@ def _probe(cpu, cache):
 
 
 # {cpu: future of its report}: tests/conftest.py starts the probes in the background as
-# soon as these tests are collected, one at a time, so they compile on the core the rest of
-# the suite leaves idle (it compiles and runs its kernels mostly on one) instead of after it
+# soon as these tests are collected, so they compile beside the rest of the suite instead
+# of after it. Two run at a time: under pytest-xdist the worker that waits for them leaves
+# its core to them, and one probe at a time was the last ten minutes of a cold run alone
 _started = {}
 _pool = None
 
 
 def start_probes(root):
-    """Run the probes of every target, one after another, in a background thread."""
+    """Run the probes of every target, two at a time, in background threads."""
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(1)
+        _pool = ThreadPoolExecutor(2)
         host = _host_cpu()
         for cpu in TARGETS:
             if cpu == "host" and host in _started:
