@@ -19,7 +19,7 @@ import platform
 import numpy as np
 
 # under glibc's ceiling for the dynamic threshold (32 MiB on 64-bit)
-PRIME_BYTES = 16 << 20
+PRIME_BYTES = 31 << 20
 
 
 def prime():
