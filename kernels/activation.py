@@ -17,6 +17,7 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
+from .exp32 import chunk_bounds, chunk_count
 from .vecmath import exp_upto, is_single, log1p_unit
 
 MISH = 0
@@ -60,10 +61,6 @@ def _tanh(w):
     return math.copysign(t, w) if w == w else w
 
 
-# elements per task of `pointwise`: one loop per op code runs over each chunk
-_CHUNK = 1 << 14
-
-
 @njit(parallel=True, cache=True)
 def pointwise(x, out, code, a, b, c):
     """out = f(x) for the activation `code` with parameters a, b, c (torch's formulas,
@@ -76,11 +73,8 @@ def pointwise(x, out, code, a, b, c):
     float32 kernels. float64 input calls the float64 libm functions.
     """
     n = x.size
-    for k in prange((n + _CHUNK - 1) // _CHUNK):
-        lo = k * _CHUNK
-        hi = min(n, lo + _CHUNK)
-        # slices, so that the loops index from 0: Numba then knows an index is not
-        # negative, and drops the wraparound test that keeps a loop scalar
+    for k in prange(chunk_count(n)):
+        lo, hi = chunk_bounds(k, n)
         _segment(x[lo:hi], out[lo:hi], code, a, b, c)
 
 

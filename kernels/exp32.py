@@ -1,10 +1,12 @@
-"""A float32 exp that LLVM vectorises, for softmax-like loops over x - max(x) <= 0, and
-torch's vectorised float32 erf built on it.
+"""A float32 exp that LLVM vectorises, for softmax-like loops over x - max(x) <= 0, a
+float32 log1p on [0, 1] beside it, torch's vectorised float32 erf built on the exp, and
+what the element-wise kernels built on them share: float32 constants, the chunks their
+parallel loops split an array into (`chunk_count`, `chunk_bounds`), `REDUCE_MATH`.
 
 ``math.exp`` on float32 is a call to libm's expf per element, which no loop around it can
 vectorise. `exp_nonpositive` is Cephes' expf written as plain arithmetic: round x / ln 2 to
 an integer n, a degree-7 polynomial for e**r on the remainder r (|r| <= ln 2 / 2), times
-2**n built from its exponent bits (`_pow2`). Its error is within 3 ulp of the exact value
+2**n built from its exponent bits (`_pow2_of_shifted`). Its error is within 3 ulp of the exact value
 over [-87, 0]; below -87 it returns 0 (the exact values there are below float32's normal
 range); -inf gives 0 and NaN gives NaN, as expf.
 `benchmarks/` times the attention kernel that uses it against torch.
@@ -18,31 +20,63 @@ from numba.extending import intrinsic, overload
 
 from ._target import njit
 
+# fastmath without nnan/ninf: reductions may be reassociated (vectorised) while NaN and inf
+# still propagate exactly as in torch.
+REDUCE_MATH = {"contract", "reassoc", "nsz", "arcp"}
+
+ZERO32 = np.float32(0.0)
+HALF32 = np.float32(0.5)
+ONE32 = np.float32(1.0)
+SQRT_HALF32 = np.float32(0.7071067811865476)         # 1 / sqrt(2)
+INV_SQRT_2PI32 = np.float32(0.3989422804014327)      # 1 / sqrt(2 pi)
+
+# Elements per task of the chunked element-wise loops: a parallel loop over chunks, each
+# chunk handed to a serial function as slices, so that its loops index from 0 (Numba then
+# drops the wraparound test that keeps a loop scalar).
+CHUNK = 1 << 14
+
+
+@njit(inline="always")
+def chunk_count(n):
+    return (n + CHUNK - 1) // CHUNK
+
+
+@njit(inline="always")
+def chunk_bounds(k, n):
+    """(lo, hi) of chunk `k` of an array of `n` elements."""
+    lo = k * CHUNK
+    return lo, min(n, lo + CHUNK)
+
+
 _LOWEST = np.float32(-87.0)
 _LOG2E = np.float32(1.4426950408889634)
 _LN2_HI = np.float32(0.693359375)
 _LN2_LO = np.float32(-2.12194440e-4)
+_SHIFTER = np.float32(12582912.0)     # 1.5 * 2**23
 
 
 @intrinsic
-def _pow2(typingctx, n):
-    """2**n for a float32 `n` holding an integer in [-126, 127] (its exponent bits)."""
-    if n != types.float32:
+def _pow2_of_shifted(typingctx, t):
+    """2**n for a float32 `t` = n + 1.5 * 2**23, n an integer in [-126, 127]: n's bits
+    are t's low mantissa bits, shifted here into the exponent field with the bias."""
+    if t != types.float32:
         return None
 
     def codegen(context, builder, signature, args):
         i32 = ir.IntType(32)
-        k = builder.fptosi(args[0], i32)
-        bits = builder.shl(builder.add(k, ir.Constant(i32, 127)), ir.Constant(i32, 23))
+        bits = builder.shl(builder.bitcast(args[0], i32), ir.Constant(i32, 23))
+        bits = builder.add(bits, ir.Constant(i32, 127 << 23))
         return builder.bitcast(bits, ir.FloatType())
     return types.float32(types.float32), codegen
 
 
 @njit(inline="always", fastmath={"contract", "nsz", "arcp"})
 def exp_nonpositive(x):
-    """exp(x) for a float32 x <= 0 (or -inf, or NaN)."""
-    xc = x if x >= _LOWEST else _LOWEST
-    n = np.floor(xc * _LOG2E + np.float32(0.5))
+    """exp(x) for a float32 x <= 0 (or -inf, or NaN: NaN runs through the arithmetic)."""
+    below = x < _LOWEST
+    xc = _LOWEST if below else x
+    t = xc * _LOG2E + _SHIFTER          # adding 1.5 * 2**23 rounds to an integer: no
+    n = t - _SHIFTER                    # float-to-int conversion, NaN stays NaN
     r = xc - n * _LN2_HI - n * _LN2_LO
     p = np.float32(1.9875691500e-4)
     p = p * r + np.float32(1.3981999507e-3)
@@ -51,8 +85,7 @@ def exp_nonpositive(x):
     p = p * r + np.float32(1.6666665459e-1)
     p = p * r + np.float32(5.0000001201e-1)
     p = p * r * r + r + np.float32(1.0)
-    y = p * _pow2(n)
-    return y if x >= _LOWEST else (np.float32(0.0) if x < _LOWEST else x)
+    return ZERO32 if below else p * _pow2_of_shifted(t)
 
 
 def exp_shifted(x, shift):
@@ -71,8 +104,6 @@ def _exp_shifted_for(x, shift):
 _ERF_P = np.float32(0.3275911)
 _ERF_A = tuple(np.float32(v) for v in (0.254829592, -0.284496736, 1.421413741,
                                        -1.453152027, 1.061405429))
-_ONE = np.float32(1.0)
-_ZERO = np.float32(0.0)
 
 
 @njit(inline="always")
@@ -82,6 +113,6 @@ def erf_as_torch(z):
     ``error_model="numpy"``: Numba's zero-divisor check would keep the loop scalar); it
     types for float64 too, with libm's exp, for loops typed but never run on float64."""
     a1, a2, a3, a4, a5 = _ERF_A
-    t = _ONE / (_ONE + _ERF_P * abs(z))
+    t = ONE32 / (ONE32 + _ERF_P * abs(z))
     r = a1 + t * (a2 + t * (a3 + t * (a4 + t * a5)))
-    return math.copysign(_ONE - r * t * exp_shifted(-z * z, _ZERO), z)
+    return math.copysign(ONE32 - r * t * exp_shifted(-z * z, ZERO32), z)
