@@ -88,6 +88,28 @@ def exp_nonpositive(x):
     return ZERO32 if below else p * _pow2_of_shifted(t)
 
 
+_LN2 = np.float32(0.6931471805599453)
+_TWO32 = np.float32(2.0)
+
+
+@njit(inline="always", fastmath={"contract", "nsz", "arcp"})
+def log1p_unit(e):
+    """log1p(e) for a float32 0 <= e <= 1 (NaN for NaN), within 2 ulp: log(m) + k ln 2
+    with 1 + e = 2**k m, m in [0.75, 1.5], f = m - 1 exact (e itself, or (e - 1) / 2 with
+    e - 1 exact by Sterbenz), log m = 2 atanh(f / (2 + f)) by its series (|s| <= 0.2:
+    to s**9 / 9, below 1e-8 relative). Call it under ``error_model="numpy"``."""
+    big = e > HALF32
+    f = (e - ONE32) * HALF32 if big else e
+    s = f / (_TWO32 + f)
+    s2 = s * s
+    q = np.float32(1.0 / 9.0)
+    q = q * s2 + np.float32(1.0 / 7.0)
+    q = q * s2 + np.float32(1.0 / 5.0)
+    q = q * s2 + np.float32(1.0 / 3.0)
+    log_m = _TWO32 * s + _TWO32 * s * s2 * q
+    return log_m + _LN2 if big else log_m
+
+
 def exp_shifted(x, shift):
     """exp(x - shift) for x <= shift: `exp_nonpositive` in float32, libm's exp in
     float64."""
