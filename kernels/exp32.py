@@ -6,7 +6,7 @@ parallel loops split an array into (`chunk_count`, `chunk_bounds`), `REDUCE_MATH
 ``math.exp`` on float32 is a call to libm's expf per element, which no loop around it can
 vectorise. `exp_nonpositive` is Cephes' expf written as plain arithmetic: round x / ln 2 to
 an integer n, a degree-7 polynomial for e**r on the remainder r (|r| <= ln 2 / 2), times
-2**n built from its exponent bits (`_pow2_of_shifted`). Its error is within 3 ulp of the exact value
+2**n built from its exponent bits (`_pow2`). Its error is within 3 ulp of the exact value
 over [-87, 0]; below -87 it returns 0 (the exact values there are below float32's normal
 range); -inf gives 0 and NaN gives NaN, as expf.
 `benchmarks/` times the attention kernel that uses it against torch.
@@ -52,19 +52,22 @@ _LOWEST = np.float32(-87.0)
 _LOG2E = np.float32(1.4426950408889634)
 _LN2_HI = np.float32(0.693359375)
 _LN2_LO = np.float32(-2.12194440e-4)
-_SHIFTER = np.float32(12582912.0)     # 1.5 * 2**23
 
 
 @intrinsic
-def _pow2_of_shifted(typingctx, t):
-    """2**n for a float32 `t` = n + 1.5 * 2**23, n an integer in [-126, 127]: n's bits
-    are t's low mantissa bits, shifted here into the exponent field with the bias."""
-    if t != types.float32:
+def _pow2(typingctx, n):
+    """2**n for a float32 `n` holding an integer in [-126, 127] (NaN gives some float).
+    n + 1.5 * 2**23 holds n in its low mantissa bits, shifted here into the exponent field
+    with the bias: no float-to-int conversion, whose NaN is poison to LLVM. The add is
+    emitted here, without fast-math flags: inlined into a `reassoc` loop, written in
+    Python, it would be folded away."""
+    if n != types.float32:
         return None
 
     def codegen(context, builder, signature, args):
         i32 = ir.IntType(32)
-        bits = builder.shl(builder.bitcast(args[0], i32), ir.Constant(i32, 23))
+        shifted = builder.fadd(args[0], ir.Constant(ir.FloatType(), 12582912.0))
+        bits = builder.shl(builder.bitcast(shifted, i32), ir.Constant(i32, 23))
         bits = builder.add(bits, ir.Constant(i32, 127 << 23))
         return builder.bitcast(bits, ir.FloatType())
     return types.float32(types.float32), codegen
@@ -75,8 +78,7 @@ def exp_nonpositive(x):
     """exp(x) for a float32 x <= 0 (or -inf, or NaN: NaN runs through the arithmetic)."""
     below = x < _LOWEST
     xc = _LOWEST if below else x
-    t = xc * _LOG2E + _SHIFTER          # adding 1.5 * 2**23 rounds to an integer: no
-    n = t - _SHIFTER                    # float-to-int conversion, NaN stays NaN
+    n = np.floor(xc * _LOG2E + np.float32(0.5))
     r = xc - n * _LN2_HI - n * _LN2_LO
     p = np.float32(1.9875691500e-4)
     p = p * r + np.float32(1.3981999507e-3)
@@ -85,7 +87,7 @@ def exp_nonpositive(x):
     p = p * r + np.float32(1.6666665459e-1)
     p = p * r + np.float32(5.0000001201e-1)
     p = p * r * r + r + np.float32(1.0)
-    return ZERO32 if below else p * _pow2_of_shifted(t)
+    return ZERO32 if below else p * _pow2(n)
 
 
 _LN2 = np.float32(0.6931471805599453)
