@@ -22,11 +22,12 @@ from .vecmath import is_single
 
 # piecewise_backward: arithmetic in the dtype
 THRESHOLD = 0      # a = threshold: relu (from x or y), threshold
-BAND = 1           # c * grad strictly inside (a, b), else 0: hardtanh, relu6 (c = 1),
-                   # hardsigmoid (-3, 3) or from y (0, 1), c = torch's float 1/6
+# BAND: c * grad strictly inside (a, b), else 0: hardtanh, relu6 (c = 1), hardsigmoid
+# (-3, 3) or from y (0, 1), c = torch's float 1/6
+BAND = 1
 LEAKY = 2          # a = slope (from x, or from y for slope >= 0)
-ELU_RESULT = 3     # from y, the in-place elu/selu/celu: a = negcoef, b = poscoef,
-                   # c = negiptcoef
+# ELU_RESULT: from y, the in-place elu/selu/celu: a = negcoef, b = poscoef, c = negiptcoef
+ELU_RESULT = 3
 SIGMOID = 4        # from y
 TANH = 5           # from y
 HARDSWISH = 6
