@@ -7,8 +7,9 @@ for softmax, ``(N, C, L)`` for batch norm.
 Scalar parameters arrive already cast to the array's dtype, so float32 arithmetic stays
 float32 where torch's does (clamps, slopes, scale and shift). ELU evaluates expm1 in
 float64 and rounds once on store (near-exact results), as float64 GELU does erf; float32
-GELU follows torch's vectorised float32 kernels. sigmoid, silu and tanh are
-not here: numpy's SIMD exp/tanh are faster than these scalar libm loops (see _activation).
+GELU follows torch's vectorised float32 kernels. sigmoid and silu take `exp32`'s exp in
+float32 (which vectorises, where a libm exp per element does not); tanh is numpy's SIMD
+tanh (see _activation).
 """
 import math
 
@@ -17,7 +18,7 @@ from numba import prange
 
 from ._target import njit
 from .exp32 import (HALF32, ONE32, REDUCE_MATH, SQRT_HALF32, ZERO32, chunk_bounds,
-                    chunk_count, erf_as_torch)
+                    chunk_count, erf_as_torch, exp_shifted)
 from .vecmath import divide, exp_upto, is_single
 
 _SQRT_HALF = 0.7071067811865476        # 1 / sqrt(2)
@@ -150,6 +151,52 @@ def gelu_tanh(x, out):
         w = -2.0 * _SQRT_2_OVER_PI * (v + _GELU_CUBIC * v * v * v)
         r = divide(v, 1.0 + exp_upto(w if w < 709.0 else 709.0))
         out[i] = math.nan if v == -math.inf else r
+
+
+@njit(parallel=True, cache=True)
+def sigmoid(x, out):
+    """1 / (1 + exp(-v)). Float64 takes libm's exp; float32 `_gate_single`."""
+    if not is_single(x):
+        for i in prange(x.size):
+            out[i] = 1.0 / (1.0 + math.exp(-x[i]))
+        return
+    n = x.size
+    for k in prange(chunk_count(n)):
+        lo, hi = chunk_bounds(k, n)
+        _gate_single(x[lo:hi], out[lo:hi], False)
+
+
+@njit(parallel=True, cache=True)
+def silu(x, out):
+    """v / (1 + exp(-v)), torch's formula (-inf gives NaN by it). Float64 takes libm's exp;
+    float32 v times `_gate_single`'s sigmoid."""
+    if not is_single(x):
+        for i in prange(x.size):
+            v = x[i]
+            out[i] = v / (1.0 + math.exp(-v))
+        return
+    n = x.size
+    for k in prange(chunk_count(n)):
+        lo, hi = chunk_bounds(k, n)
+        _gate_single(x[lo:hi], out[lo:hi], True)
+
+
+@njit(error_model="numpy")
+def _gate_single(x, out, times_input):
+    """sigmoid(v), times v when `times_input`, in float32 sixteen wide: e = exp(-|v|) <= 1
+    (`exp32.exp_shifted`; typed, never run, for float64), then 1 / (1 + e) or e / (1 + e)
+    by v's sign, which never overflows. The gate is 0 below v = -87, where torch's float32
+    gives 0 from -88.7 on and values under 2e-38 between."""
+    if times_input:
+        for i in range(x.size):
+            v = x[i]
+            e = exp_shifted(-abs(v), ZERO32)
+            out[i] = v * ((ONE32 if v >= ZERO32 else e) / (ONE32 + e))
+    else:
+        for i in range(x.size):
+            v = x[i]
+            e = exp_shifted(-abs(v), ZERO32)
+            out[i] = (ONE32 if v >= ZERO32 else e) / (ONE32 + e)
 
 
 # ---------------------------------------------------------------- softmax

@@ -117,7 +117,7 @@ def exp_shifted(x, shift):
     float64."""
 
 
-@overload(exp_shifted, inline="always")
+@overload(exp_shifted)
 def _exp_shifted_for(x, shift):
     if x == types.float32:
         return lambda x, shift: exp_nonpositive(x - shift)
