@@ -8,10 +8,13 @@ output, for phases of unequal taps (`_run_gathered` there).
 Arrays are 5-D NCDHW and C-contiguous. A phase is the output positions
 (od + sd*i, oh + sh*j, ow + sw*k) for i < QD, j < QH, k < QW.
 """
-from numba import prange
+import numpy as np
+from llvmlite import ir
+from numba import prange, types
+from numba.extending import intrinsic
 
 from ._stack import tile_buffer, tile_width
-from ._target import njit
+from ._target import njit, target
 from .conv_pad import _u
 
 
@@ -74,6 +77,33 @@ def place_phases(dense, bias, out, phase_d, q_d, phase_h, q_h, offset_w, count_w
                         of[ow0 + q * sw] = df[s0 + q]
 
 
+@intrinsic
+def _store_interleaved(typingctx, dst, at, even, odd):
+    """dst[at:at + 2*TW] = even[0], odd[0], even[1], odd[1], .. (TW lanes each): two vector
+    loads, two shuffles and one wide store (the same loop in Python was left scalar)."""
+    elt = dst.dtype
+    width = min(16, target().vector_bits // elt.bitwidth)
+
+    def codegen(context, builder, signature, args):
+        lty = context.get_value_type(elt)
+        narrow, wide = ir.VectorType(lty, width), ir.VectorType(lty, 2 * width)
+
+        def vector(typ, value):
+            data = context.make_array(typ)(context, builder, value).data
+            return builder.load(builder.bitcast(data, narrow.as_pointer()), align=1)
+
+        mask = ir.Constant(ir.VectorType(ir.IntType(32), 2 * width),
+                           [i // 2 + (width if i % 2 else 0) for i in range(2 * width)])
+        both = builder.shuffle_vector(vector(signature.args[2], args[2]),
+                                      vector(signature.args[3], args[3]), mask)
+        out = context.make_array(signature.args[0])(context, builder, args[0])
+        pointer = builder.bitcast(builder.gep(out.data, [args[1]]), wide.as_pointer())
+        builder.store(both, pointer, align=1)
+        return context.get_dummy_value()
+
+    return types.none(dst, at, even, odd), codegen
+
+
 @njit(inline="always")
 def _add_tap(buf, zf, src, c, lo, hi, TW):
     """buf[i] += zf[src + c + i] for the chunk's positions c + i inside [lo, hi) (a tap's
@@ -96,25 +126,35 @@ def _add_tap(buf, zf, src, c, lo, hi, TW):
 
 
 @njit(inline="always")
-def _phase_chunk(buf, zf, value, taps_d, index_d, taps_h, index_h, od, oh, taps_w,
-                 shift_w, lo_w, hi_w, j, c, first_channel, kh, kw, H, W, plane, TW):
-    """buf = outputs c..c+TW of W phase j on output row (od, oh): `value` (the bias) plus
-    the products of every tap reaching them."""
-    for i in range(TW):
-        buf[i] = value
+def _reaching_rows(rows, taps_d, index_d, taps_h, index_h, od, oh, first_channel, kh, kw,
+                   H, W, plane):
+    """rows[:count] = where in z the rows of the (D, H) taps reaching output row (od, oh)
+    start (their W tap 0); returns count."""
+    count = 0
     a = 0
     while a < taps_d.shape[1] and taps_d[od, a] >= 0:
         b = 0
         while b < taps_h.shape[1] and taps_h[oh, b] >= 0:
-            first = ((first_channel + (taps_d[od, a] * kh + taps_h[oh, b]) * kw) * plane
-                     + (index_d[od, a] * H + index_h[oh, b]) * W)
-            e = 0
-            while e < taps_w.shape[1] and taps_w[j, e] >= 0:
-                _add_tap(buf, zf, first + taps_w[j, e] * plane + shift_w[j, e], c,
-                         lo_w[j, e], hi_w[j, e], TW)
-                e += 1
+            rows[count] = ((first_channel + (taps_d[od, a] * kh + taps_h[oh, b]) * kw) * plane
+                           + (index_d[od, a] * H + index_h[oh, b]) * W)
+            count += 1
             b += 1
         a += 1
+    return count
+
+
+@njit(inline="always")
+def _phase_chunk(buf, zf, value, rows, count, taps_w, shift_w, lo_w, hi_w, j, c, plane, TW):
+    """buf = outputs c..c+TW of W phase j on an output row: `value` (the bias) plus the
+    products of every tap reaching them (rows: `_reaching_rows`)."""
+    for i in range(TW):
+        buf[i] = value
+    for r in range(count):
+        e = 0
+        while e < taps_w.shape[1] and taps_w[j, e] >= 0:
+            _add_tap(buf, zf, rows[r] + taps_w[j, e] * plane + shift_w[j, e], c,
+                     lo_w[j, e], hi_w[j, e], TW)
+            e += 1
 
 
 @njit(parallel=True, cache=True)
@@ -150,22 +190,21 @@ def gather_taps(z, bias, out, taps_d, index_d, taps_h, index_h, offset_w, count_
         first_channel = (n * K + c) * T
         even = tile_buffer(out.dtype)
         odd = tile_buffer(out.dtype)
+        rows = np.empty(taps_d.shape[1] * taps_h.shape[1], np.intp)
         for oh in range(OH):
+            count = _reaching_rows(rows, taps_d, index_d, taps_h, index_h, od, oh,
+                                   first_channel, kh, kw, H, W, plane)
             o0 = (t * OH + oh) * OW
             if pair >= 0:
                 e, f = pair, 1 - pair
                 for q in range(0, count_w[e], TW):
-                    _phase_chunk(even, zf, value, taps_d, index_d, taps_h, index_h, od, oh,
-                                 taps_w, shift_w, lo_w, hi_w, e, q, first_channel, kh, kw,
-                                 H, W, plane, TW)
-                    _phase_chunk(odd, zf, value, taps_d, index_d, taps_h, index_h, od, oh,
-                                 taps_w, shift_w, lo_w, hi_w, f, q, first_channel, kh, kw,
-                                 H, W, plane, TW)
+                    _phase_chunk(even, zf, value, rows, count, taps_w, shift_w, lo_w, hi_w,
+                                 e, q, plane, TW)
+                    _phase_chunk(odd, zf, value, rows, count, taps_w, shift_w, lo_w, hi_w,
+                                 f, q, plane, TW)
                     at = _u(o0 + 2 * q)
                     if 2 * (q + TW) <= OW:
-                        for i in range(TW):
-                            of[at + _u(2 * i)] = even[i]
-                            of[at + _u(2 * i + 1)] = odd[i]
+                        _store_interleaved(of, at, even, odd)
                     else:
                         for i in range(TW):
                             if 2 * (q + i) < OW:
@@ -175,8 +214,7 @@ def gather_taps(z, bias, out, taps_d, index_d, taps_h, index_h, offset_w, count_
                 continue
             for j in range(JW):
                 for q in range(0, count_w[j], TW):
-                    _phase_chunk(even, zf, value, taps_d, index_d, taps_h, index_h, od, oh,
-                                 taps_w, shift_w, lo_w, hi_w, j, q, first_channel, kh, kw,
-                                 H, W, plane, TW)
+                    _phase_chunk(even, zf, value, rows, count, taps_w, shift_w, lo_w, hi_w,
+                                 j, q, plane, TW)
                     for i in range(min(TW, count_w[j] - q)):
                         of[o0 + offset_w[j] + (q + i) * sw] = even[i]
