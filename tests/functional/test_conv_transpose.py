@@ -188,6 +188,36 @@ def test_gathered_nonfinite_like_torch(torch):
     check(torch, 3, x, w, None, stride=(1, 2, 3), padding=(0, 1, 1), dilation=(1, 1, 2))
 
 
+@pytest.mark.parametrize("kwargs", [
+    dict(stride=2, padding=1),                               # k4: taps of q-1, q / q, q+1
+    dict(stride=2, padding=2),                               # a margin of two positions
+    dict(stride=3, padding=1, output_padding=2),
+    dict(stride=2, padding=1, dilation=3, output_padding=1),
+])
+@pytest.mark.parametrize("length", [1, 2, 5, 40])
+def test_rows_stack_matches_torch(torch, kwargs, length):
+    """1-D phases of equal taps run as one unpadded stacked convolution, the outputs of
+    its positions that would read padding made apart (`_run_rows_stack`)."""
+    rng = np.random.default_rng(length)
+    x = rng.standard_normal((2, 6, length)).astype(np.float32)
+    w = rng.standard_normal((6, 3, 4)).astype(np.float32)
+    b = rng.standard_normal(3).astype(np.float32)
+    size = ((length - 1) * kwargs["stride"] - 2 * kwargs["padding"]
+            + kwargs.get("dilation", 1) * 3 + kwargs.get("output_padding", 0) + 1)
+    if size < 1:                    # output too small for this padding
+        return
+    check(torch, 1, x, w, b, **kwargs)
+    check(torch, 1, x, w, None, **kwargs)
+    x[0, 1, -1] = np.nan
+    check(torch, 1, x, w, b, **kwargs)
+
+
+def test_the_rows_stack_is_taken():
+    plan = phases.plan((4, 64, 1, 1, 1024), (64, 32, 1, 1, 4), (4, 32, 1, 1, 2048),
+                       (1, 1, 2), (0, 0, 1), (1, 1, 1), 1)
+    assert plan.merged and phases._margin(plan.stack) == 2
+
+
 def test_noncontiguous_and_foreign_inputs(torch):
     rng = np.random.default_rng(5)
     x = rng.standard_normal((6, 7, 4, 2)).astype(np.float32).transpose(3, 2, 1, 0)

@@ -17,7 +17,7 @@ dense results go side by side into one buffer, which one launch places in the ou
 whole, outputs no input reaches given the bias); with stride 1 everywhere there is one
 phase, written straight into the output. Where every live phase has as many taps along
 each axis and reads the whole input (kernel <= stride, e.g. k=2 s=2 upsampling: 1x1
-phases; k=4 s=2 p=1 on 2-D or 3-D planes: 2x2 phases), the phases' weights are stacked
+phases; k=4 s=2 p=1: 2x2 phases on planes, 2 on rows), the phases' weights are stacked
 and run as one convolution with phases x C_out channels, one launch instead of s^dims
 small ones: each phase's outputs are shifted so that all read the same input window
 (`_stacked_axis`), which computes at most a few positions per axis no phase places. A
@@ -112,10 +112,10 @@ def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups, gather=
     if len(live) > 1 and groups == 1:
         stack = tuple(_stacked_axis([phase[i] for phase in live], x_shape[2 + i])
                       for i in range(3))
-        # on 1-D rows ('pointwise': one shifted GEMM per tap) a padded stack ran slower
-        # than its phases (`python -m fastnn bench --only conv_transpose1d`)
-        if None in stack or (stack[0].count * stack[1].count == 1
-                             and any(a.before or a.after for a in stack)):
+        # on 1-D rows a padded stack ran slower than its phases (its padding copied per
+        # task, a position more than the phases); it runs unpadded (`_rows_stack`)
+        if None in stack or (stack[0].count * stack[1].count == 1 and _margin(stack) >= 0
+                             and stack[2].count - _margin(stack) < 1):
             stack = ()
     gathered = ()
     if gather is None:
@@ -160,6 +160,8 @@ def shift(phase_axis, stacked_before):
 
 def transposed_weight(w, groups):
     """(C_in, C_out/groups, *k) -> the convolution layout (C_out, C_in/groups, *k)."""
+    if groups == 1:
+        return w.swapaxes(0, 1)         # a view: the reshape below would copy the weight
     c_in, c_out_g = w.shape[:2]
     kernel = w.shape[2:]
     g = w.reshape((groups, c_in // groups, c_out_g) + kernel)
@@ -209,7 +211,10 @@ def run(x, w, b, out, plan, exact=False):
         _convolve(_window(x, plan.live[0]), weights[0], b, out, plan.live[0], plan.groups,
                   exact)
         return
-    if plan.merged:
+    rows = plan.merged and not exact and _margin(plan.stack) > 0
+    if rows:
+        dense = _run_rows_stack(x, weights[0], b, out, plan)
+    elif plan.merged:
         dense = _run_merged(x, weights[0], b, out, plan, exact)
     else:
         dense = thread_scratch("conv_transpose phases", max(1, n * k * sum(
@@ -222,12 +227,64 @@ def run(x, w, b, out, plan, exact=False):
                 (n, k) + counts), phase, plan.groups, exact)
             at += size
     bias = b if b is not None else np.zeros(k, out.dtype)
-    launch(_kernels.place_phases, dense, bias, out, *_place_tables(plan, n, k),
+    launch(_kernels.place_phases, dense, bias, out, *_place_tables(plan, n, k, rows),
            plan.stride[2], work=out.size)
+    if rows:
+        _rows_stack_margins(x, weights[0], bias, out, plan)
+
+
+def _margin(stack):
+    """A stack on 1-D rows: its padding (before + after) along W; else -1."""
+    if stack[0].count * stack[1].count != 1:
+        return -1
+    return stack[2].before + stack[2].after
+
+
+def _run_rows_stack(x, stacked, b, out, plan):
+    """A padded stack on 1-D rows, run unpadded: the convolution reads the input as it is
+    (no copy of padded rows per task) and gives the stacked positions that read no
+    padding; the few that do (`_rows_stack_margins`) are written after the placing pass,
+    which reads garbage for them from the buffer's slack. Its positions one fewer than the
+    phases' (the padded stack computes one more: a tile more on 256-long rows)."""
+    n = out.shape[0]
+    axis = plan.stack[2]
+    valid = axis.count - _margin(plan.stack)
+    bias = None if b is None else np.tile(b, len(plan.live))
+    size = n * stacked.shape[0] * valid
+    buffer = thread_scratch("conv_transpose phases", size + axis.before + axis.after,
+                            out.dtype)
+    dense = buffer[axis.before:axis.before + size].reshape((n, stacked.shape[0], 1, 1, valid))
+    _convolve(_conv._ready(x), stacked, bias, dense,
+              plan.stack[:2] + (axis._replace(count=valid, before=0, after=0),), 1, False)
+    return buffer
+
+
+def _rows_stack_margins(x, stacked, bias, out, plan):
+    """The outputs of the stacked positions that read padding (`_run_rows_stack`): the
+    bias plus the taps that read an input, per phase."""
+    axis = plan.stack[2]
+    k = out.shape[1]
+    width = x.shape[4]
+    taps = len(axis.taps)
+    margins = list(range(axis.before)) + list(range(axis.count - axis.after, axis.count))
+    for m in margins:
+        # the inputs the stacked position reads, zero where it reads padding (the weights
+        # are finite here: else the plan runs exact)
+        reads = np.zeros((x.shape[0], x.shape[1], taps), x.dtype)
+        for t in range(taps):
+            at = m - axis.before + t * axis.dilation
+            if 0 <= at < width:
+                reads[:, :, t] = x[:, :, 0, 0, at]
+        for i, phase in enumerate(plan.live):
+            q = m - shift(phase[2], axis.before)
+            if 0 <= q < phase[2].count:
+                weight = stacked[i * k:(i + 1) * k].reshape(k, -1)     # (K, C_in * taps)
+                out[:, :, 0, 0, phase[2].offset + plan.stride[2] * q] = (
+                    reads.reshape(x.shape[0], -1) @ weight.T + bias)
 
 
 @functools.lru_cache(maxsize=64)
-def _place_tables(plan, n, k):
+def _place_tables(plan, n, k, unpadded_rows=False):
     """`place_phases`' tables: per output plane and row its phase along D and H and its
     index in that phase; per phase along W its first output and count; the row length
     and plane rows of the results per phase along W and H; per phase its results' start,
@@ -246,6 +303,8 @@ def _place_tables(plan, n, k):
     sample, channel = np.zeros(shape, np.intp), np.zeros(shape, np.intp)
     if plan.merged:
         rows, row = plan.stack[1].count, plan.stack[2].count
+        if unpadded_rows:
+            row -= _margin(plan.stack)
         row_length, plane_rows = np.full(shape[2], row, np.intp), np.full(shape[1], rows,
                                                                           np.intp)
         plane = plan.stack[0].count * rows * row
