@@ -23,7 +23,7 @@ small ones: each phase's outputs are shifted so that all read the same input win
 (`_stacked_axis`), which computes at most a few positions per axis no phase places. A
 stacked plan without padding (the 1x1 case) multiplies no padding, so its weights need
 not be finite. Phases of unequal taps (k3 s2: 2x2, 2x1, 1x2 and 1x1 taps) cannot be
-stacked; for one sample on 2-D or 3-D planes they run *gathered* instead
+stacked; for one sample on 2-D planes they run *gathered* instead
 (`_run_gathered`): one 1x1 convolution gives every tap's product of every input, and one
 pass sums into each output the products that reach it, as torch's col2im does; it too
 multiplies only real inputs.
@@ -129,12 +129,14 @@ def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups, gather=
 
 def _gather_pays(x_shape):
     """Whether ungrouped phases that cannot be stacked run gathered (`_run_gathered`): for
-    one sample on 2-D or 3-D planes. One sample's phases are small convolutions (k3 s2 p1
-    op1 n1 128->64 32x32: four of 1-4 taps on 32x32 planes); with a batch the phases ran
-    faster than the two passes over the products (out of cache: 9 per input), and on 1-D
-    rows the products took longer to write than the phases' GEMMs
-    (`python benchmarks/conv_transpose_plans.py`; docs/PERF.md has its output)."""
-    return x_shape[0] == 1 and x_shape[2] * x_shape[3] > 1
+    one sample on 2-D planes. One sample's phases are small convolutions (k3 s2 p1 op1 n1
+    128->64 32x32: four of 1-4 taps on 32x32 planes), which took about 1.4x the time of
+    the 1x1 convolution and the pass (Zen 4, 1 thread); with a batch the phases ran as fast
+    or faster than the two passes over the products (out of cache: 9 per input); on 1-D
+    rows the products took longer to write than the phases' GEMMs, and on 3-D volumes
+    (27 products per input, rows of 16) the pass made up the gain
+    (`python benchmarks/conv_transpose_plans.py` times both forms)."""
+    return x_shape[0] == 1 and x_shape[2] == 1 and x_shape[3] > 1
 
 
 def _stacked_axis(phases, size_in):
