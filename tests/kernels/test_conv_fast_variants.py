@@ -18,6 +18,7 @@ BAND_CASES = [
     ((1, 17, 15, 13), (16, 17, 3, 2), dict(stride=(2, 3), dilation=(2, 2), padding=(2, 1))),
     ((1, 16, 3, 4), (20, 16, 2, 3), dict(padding=(4, 5))),     # padding beyond the reach
     ((1, 17, 3, 3), (18, 17, 2, 2)),                           # 4 positions: under one tile
+    ((1, 16, 13, 11), (32, 16, 3, 3), dict(padding=4, dilation=4)),   # tap rows skipped
     ((1, 17, 5, 6, 7), (20, 17, 2, 3, 2), dict(stride=(2, 1, 2), dilation=(2, 1, 1),
                                                padding=(1, 2, 0))),
     ((2, 16, 4, 9, 5), (16, 16, 3, 1, 3), dict(padding=(3, 0, 2), dilation=(1, 1, 2))),
