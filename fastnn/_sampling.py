@@ -24,7 +24,6 @@ fuses ``x * y + z`` into one rounding wherever its compiler could (measured: uni
 - bernoulli (dropout's masks): one 53-bit uniform per element, kept when below p.
 """
 import functools
-import math
 
 import numpy as np
 
@@ -119,15 +118,24 @@ def _blocked_normal(gen, n, dtype, box_muller, mean, std):
 
 
 def _box_muller_double(blocks, mean, std):
-    """``normal_fill_16<double>``: log, cos and sin are libm's (numpy's float64 loops call
-    it on CPUs without AVX-512, as torch's std::log does), the final ``* std + mean``
+    """``normal_fill_16<double>``: log, cos and sin are the C library's, as torch's
+    std::log is (`kernels/random.py` `box_muller_libm`), the final ``* std + mean``
     fused."""
-    radius = np.sqrt(-2.0 * np.log(1.0 - blocks[:, :8]))
-    theta = (2.0 * math.pi) * blocks[:, 8:]
+    cosines, sines = _polar(blocks[:, :8], blocks[:, 8:], log1p_form=False)
     out = np.empty_like(blocks)
-    out[:, :8] = fma(radius * np.cos(theta), std, mean)
-    out[:, 8:] = fma(radius * np.sin(theta), std, mean)
+    out[:, :8] = fma(cosines, std, mean).reshape(-1, 8)
+    out[:, 8:] = fma(sines, std, mean).reshape(-1, 8)
     return out
+
+
+def _polar(u_radius, u_angle, log1p_form):
+    """Box-Muller's r cos(theta) and r sin(theta), flat (`box_muller_libm`)."""
+    u_radius = np.ascontiguousarray(u_radius).reshape(-1)
+    u_angle = np.ascontiguousarray(u_angle).reshape(-1)
+    cosines, sines = np.empty_like(u_radius), np.empty_like(u_radius)
+    launch(_kernels.box_muller_libm, u_radius, u_angle, log1p_form, cosines, sines,
+           work=u_radius.size * 40)
+    return cosines, sines
 
 
 def _box_muller_avx2(blocks, mean, std):
@@ -158,11 +166,8 @@ def _scalar_normal(gen, n, mean, std):
     pairs = (n - start + 1) // 2
     if pairs:
         uniforms = _unit_float(gen.random64(2 * pairs), np.dtype(np.float64))
-        radius = np.sqrt(-2.0 * np.log1p(-uniforms[1::2]))
-        theta = (2.0 * math.pi) * uniforms[0::2]
         both = np.empty(2 * pairs)
-        both[0::2] = radius * np.cos(theta)
-        both[1::2] = radius * np.sin(theta)
+        both[0::2], both[1::2] = _polar(uniforms[1::2], uniforms[0::2], log1p_form=True)
         out[start:] = both[:n - start]
         if (n - start) % 2:
             gen.next_double_normal = float(both[-1])

@@ -66,6 +66,20 @@ def fma_scalars(a, b, c, out):
         out[i] = fused_multiply_add(a[i], b, c)
 
 
+@njit(parallel=True, cache=True)
+def box_muller_libm(u_radius, u_angle, log1p_form, cosines, sines):
+    """r = sqrt(-2 log(1 - u)) (or with log1p(-u) when `log1p_form`) of each `u_radius`,
+    theta = 2 pi `u_angle`; cosines = r cos(theta), sines = r sin(theta). log, log1p, cos
+    and sin are the C library's, as torch's std:: calls are: numpy's own float64 loops
+    differ from them in the last bit on CPUs with AVX-512."""
+    for i in prange(u_radius.size):
+        u = u_radius[i]
+        radius = math.sqrt(-2.0 * (math.log1p(-u) if log1p_form else math.log(1.0 - u)))
+        theta = (2.0 * math.pi) * u_angle[i]
+        cosines[i] = radius * math.cos(theta)
+        sines[i] = radius * math.sin(theta)
+
+
 # avx_mathfun.h's constants (Cephes' logf, sinf and cosf), as float32
 _F = np.float32
 _ZERO, _ONE, _HALF, _MINUS_TWO = _F(0.0), _F(1.0), _F(0.5), _F(-2.0)
