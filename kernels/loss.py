@@ -16,8 +16,8 @@ from numba import prange, types
 from numba.extending import intrinsic
 
 from ._target import njit
-from .exp32 import exp_shifted
-from .vecmath import _bits, _from_bits, exp_upto, is_single, log1p_unit
+from .exp32 import exp_nonpositive, exp_shifted
+from .vecmath import _bits, _from_bits, is_single, log1p_unit
 
 MSE, L1, SMOOTH_L1, HUBER, BCE, BCE_LOGITS, KL_DIV, KL_DIV_LOG = range(8)
 
@@ -52,7 +52,13 @@ def _logits(x, y, pos_weight, pos_weighted):
     """binary_cross_entropy_with_logits as torch composes it:
     (1 - y) * x - log_sigmoid(x) * ((pos_weight - 1) * y + 1), the factor only with a
     pos_weight (an infinite y would make it NaN)."""
-    log_sigmoid = min(x, 0.0) - math.log1p(math.exp(-abs(x)))
+    return _logits_from(x, y, math.log1p(math.exp(-abs(x))), pos_weight, pos_weighted)
+
+
+@njit(inline="always")
+def _logits_from(x, y, softplus, pos_weight, pos_weighted):
+    """`_logits` given softplus = log1p(exp(-|x|))."""
+    log_sigmoid = min(x, 0.0) - softplus
     if pos_weighted:
         log_sigmoid = log_sigmoid * ((pos_weight - 1.0) * y + 1.0)
     return (1.0 - y) * x - log_sigmoid
@@ -92,6 +98,30 @@ def log_from_one(u):
     return result if u == u else u
 
 
+# Cephes' logf polynomial: log(1 + f) = f - f**2 / 2 + f**3 P(f) on |f| <= sqrt(2) - 1
+_LOGF = tuple(np.float32(c) for c in (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1,
+                                      -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
+                                      2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1))
+_SQRT2_MINUS_1 = np.float32(0.41421356237309503)
+_LN2_HI32 = np.float32(0.693359375)       # ln 2 split as Cephes splits it
+_LN2_LO32 = np.float32(-2.12194440e-4)
+_HALF32, _ONE32 = np.float32(0.5), np.float32(1.0)
+
+
+@njit(inline="always", fastmath={"contract", "nsz", "arcp"})
+def log1p_unit32(e):
+    """log1p(e) of a float32 0 <= e <= 1 (NaN for NaN) within 2e-7 relative, as float32
+    arithmetic that vectorises: below sqrt(2) - 1 the polynomial takes e itself (1 + e
+    would round e's low digits away), above it (1 + e) / 2 - 1 and adds ln 2."""
+    big = e > _SQRT2_MINUS_1
+    f = (_ONE32 + e) * _HALF32 - _ONE32 if big else e
+    c0, c1, c2, c3, c4, c5, c6, c7, c8 = _LOGF
+    p = (((((((c0 * f + c1) * f + c2) * f + c3) * f + c4) * f + c5) * f + c6) * f + c7) * f + c8
+    z = f * f
+    y = p * f * z - _HALF32 * z + f
+    return (y + _LN2_LO32) + _LN2_HI32 if big else y
+
+
 # elements per task of `pointwise_loss`, and per block of its float64 scratch
 _CHUNK = 1 << 13
 _BLOCK = 512
@@ -109,13 +139,15 @@ def pointwise_loss(kind, x, y, w, pw, param, out, partial):
         lo = c * _CHUNK
         hi = min(n, lo + _CHUNK)
         buf = np.empty(_BLOCK)
+        scratch = np.empty(_BLOCK, x.dtype)
         acc = 0.0
         for start in range(lo, hi, _BLOCK):
             stop = min(hi, start + _BLOCK)
             # slices, so that the loops index from 0: Numba then knows an index is not
             # negative, and drops the wraparound test that keeps a loop scalar
             losses = buf[:stop - start]
-            _losses(kind, x[start:stop], y[start:stop], pw[start:stop], param, losses)
+            _losses(kind, x[start:stop], y[start:stop], pw[start:stop], param, losses,
+                    scratch[:stop - start])
             acc += _finish(losses, w[start:stop], out[start:stop], reduce)
         if reduce:
             partial[c] = acc
@@ -127,9 +159,10 @@ def loss_chunks(n):
 
 
 @njit(error_model="numpy")
-def _losses(kind, x, y, pw, param, buf):
+def _losses(kind, x, y, pw, param, buf, scratch):
     """buf[i] = loss `kind` of element i, in float64: the kind chosen once, then a loop of
-    its own, so that those without a libm call vectorise."""
+    its own, so that those without a libm call vectorise (`scratch`: buf's size, x's
+    dtype)."""
     if kind == MSE:
         for i in range(x.size):
             d = np.float64(x[i]) - np.float64(y[i])
@@ -147,26 +180,28 @@ def _losses(kind, x, y, pw, param, buf):
         for i in range(x.size):         # libm's exp and log1p: float64 as torch's
             buf[i] = _logits(x[i], y[i], pw[i] if pw.size else 1.0, pw.size > 0)
     elif kind == BCE_LOGITS:
-        if pw.size:
-            for i in range(x.size):
-                buf[i] = _logits_fast(np.float64(x[i]), np.float64(y[i]), np.float64(pw[i]),
-                                      True)
-        else:
-            for i in range(x.size):
-                buf[i] = _logits_fast(np.float64(x[i]), np.float64(y[i]), 1.0, False)
+        _logits_single(x, y, pw, buf, scratch)
     else:
         for i in range(x.size):
             buf[i] = _pointwise(kind, np.float64(x[i]), np.float64(y[i]), param)
 
 
-@njit(inline="always")
-def _logits_fast(x, y, pos_weight, pos_weighted):
-    """`_logits` with `vecmath`'s exp and log1p (below 1e-10 relative), which vectorise:
-    for float32 input, whose loss rounds to float32."""
-    log_sigmoid = min(x, 0.0) - log1p_unit(exp_upto(-abs(x)))
-    if pos_weighted:
-        log_sigmoid = log_sigmoid * ((pos_weight - 1.0) * y + 1.0)
-    return (1.0 - y) * x - log_sigmoid
+@njit(error_model="numpy", fastmath={"contract"})
+def _logits_single(x, y, pw, buf, softplus):
+    """buf[i] = `_logits` of float32 x[i], y[i]: log1p(exp(-|x|)) first, in float32
+    (`exp_nonpositive`, `log1p_unit32`; a loop of float32 alone vectorises sixteen wide),
+    the rest in float64. The loss is at least that term (for y in [0, 1]), so it keeps its
+    few float32 ulps."""
+    for i in range(x.size):         # (np.float32: typed for float64 x too, never run)
+        softplus[i] = log1p_unit32(exp_nonpositive(-abs(np.float32(x[i]))))
+    if pw.size:
+        for i in range(x.size):
+            buf[i] = _logits_from(np.float64(x[i]), np.float64(y[i]), np.float64(softplus[i]),
+                                  np.float64(pw[i]), True)
+    else:
+        for i in range(x.size):
+            buf[i] = _logits_from(np.float64(x[i]), np.float64(y[i]), np.float64(softplus[i]),
+                                  1.0, False)
 
 
 @njit(fastmath=_REDUCE_MATH)
