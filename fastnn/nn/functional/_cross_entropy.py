@@ -21,10 +21,9 @@ from ..._args import float_arg, int_arg
 from ..._dispatch import dispatch
 from ..._dtypes import promote
 from ..._registry import Attrs
-from ..._runtime import launch
 from ...kernels import loss as kernels
 from ._loss_args import (check_reduction, dtype_of, is_float, loss_array, native_name,
-                         reduction_arg, refuse_grad, type_name)
+                         reduction_arg, refuse_grad, run_kernel, type_name)
 from ._loss_grad import BACKWARDS
 
 __all__ = ["cross_entropy", "nll_loss"]
@@ -209,8 +208,8 @@ def _run(inputs, attrs, out):
     loss = np.empty((n, inner)) if each else _NONE2
     smooth_loss = np.empty((n, inner)) if each and smooth else _NONE2
     totals = np.empty(4)
-    launch(kernels.nll, rows, targets, weights, attrs.ignore_index, attrs.log_softmax, smooth,
-           loss, smooth_loss, totals, work=rows.size)
+    run_kernel(kernels.nll, rows, targets, weights, attrs.ignore_index, attrs.log_softmax,
+               smooth, loss, smooth_loss, totals, work=rows.size)
     if totals[3]:
         flat = targets.reshape(-1)
         bad = (flat != attrs.ignore_index) & ((flat < 0) | (flat >= classes))
@@ -244,8 +243,8 @@ def _run_probabilities(inputs, attrs, out):
     rows = _rows(x)
     n, _, inner = rows.shape
     loss = np.empty((n, inner))
-    launch(kernels.soft_cross_entropy_rows, rows, _rows(t), _weights(w), attrs.smoothing,
-           loss, work=rows.size)
+    run_kernel(kernels.soft_cross_entropy_rows, rows, _rows(t), _weights(w), attrs.smoothing,
+               loss, work=rows.size)
     with np.errstate(invalid="ignore", divide="ignore"):
         value = _reduce(loss, attrs.reduction, np.float64(n * inner))
     out[...] = np.reshape(value, out.shape)

@@ -14,13 +14,12 @@ import numpy as np
 from ... import _registry
 from ..._dtypes import promote
 from ..._registry import Attrs
-from ..._runtime import launch
 from ..._dispatch import dispatch
 from ...kernels import loss as kernels
 from ._loss_args import (WARNING_LEVEL, broadcast_pair, check_output_broadcast,
                          check_reduction, dtype_of, flat, invalid_mode, is_float, loss_array,
-                         native_name, promoted_float, reduction_arg, refuse_grad, size_text,
-                         type_name, warn_size_mismatch)
+                         native_name, promoted_float, reduction_arg, refuse_grad, run_kernel,
+                         size_text, type_name, warn_size_mismatch)
 from ._loss_grad import BACKWARDS
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
@@ -278,12 +277,12 @@ def _run(inputs, attrs, out):
     pwf = empty if pw is None else flat(pw, shape, dtype)
     n = xf.size
     if attrs.reduction == "none":
-        launch(kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param,
-               out.reshape(-1), _NO_PARTIAL, work=n)
+        run_kernel(kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param,
+                   out.reshape(-1), _NO_PARTIAL, work=n)
         return out
     partial = np.zeros(kernels.loss_chunks(n))
-    launch(kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param, empty, partial,
-           work=n)
+    run_kernel(kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param, empty,
+               partial, work=n)
     total = partial.sum() if partial.size > 1 else partial[0]
     divide = attrs.divide
     if divide is not None:

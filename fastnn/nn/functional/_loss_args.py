@@ -7,9 +7,16 @@ import numpy as np
 from ..._args import torch_type_name
 from ..._dtypes import promote
 from ..._grad import is_grad_enabled
+from ..._runtime import forked_serial, launch, serial_twin
 from .._utils import as_array
 
 REDUCTIONS = ("none", "mean", "sum")
+
+# Below this much work a loss kernel runs as its serial twin (`_runtime.serial_twin`): a
+# parallel kernel's launch costs microseconds even on one thread, as much as a LeNet-sized
+# loss (64 x 10) takes; from 64K elements on the twin was no faster (the loss kernels copy
+# no rows, which is where `launch` found twins slower).
+TWIN_MAX_WORK = 1 << 12
 
 # warnings point at the caller of F.<loss>: past the helper, the op's normalize, the door's
 # _normalized, dispatch and F itself
@@ -144,3 +151,10 @@ def refuse_grad(function, argument, value):
     if getattr(value, "requires_grad", False) and is_grad_enabled():
         raise RuntimeError(f"The function '{function}' is not differentiable with respect to "
                            f"argument '{argument}'. This input cannot have requires_grad True.")
+
+
+def run_kernel(kernel, *args, work):
+    """`launch(kernel, *args, work=work)`, small work on the kernel's serial twin."""
+    if work < TWIN_MAX_WORK and not forked_serial():
+        kernel = serial_twin(kernel)
+    return launch(kernel, *args, work=work)

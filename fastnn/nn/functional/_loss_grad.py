@@ -13,13 +13,13 @@ import math
 
 import numpy as np
 
-from ..._runtime import launch
 from ...autograd._util import sum_to
 from ...kernels import loss as _loss_kernels
 from ...kernels import loss_grad as _k
-from ._loss_args import flat
+from ._loss_args import flat, run_kernel
 
 _EMPTY = np.empty(0)
+
 
 def _as_input(grad, array):
     """A float64 gradient as the gradient of `array`: its shape and dtype."""
@@ -55,14 +55,14 @@ def pointwise_loss_backward(ctx, grad):
         # d (sum w l / sum w) / d w = (l - mean) / sum w: the mean recomputed here (rare:
         # a weight that needs a gradient) rather than every output saved
         partial = np.zeros(_loss_kernels.loss_chunks(n))
-        launch(_loss_kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param, _EMPTY,
-               partial, work=n)
+        run_kernel(_loss_kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param,
+                   _EMPTY, partial, work=n)
         shift = float(partial.sum()) * scale
     gx = np.empty(n) if needs[0] else _EMPTY
     gy = np.empty(n) if needs[1] else _EMPTY
     gw = np.empty(n) if want_w else _EMPTY
-    launch(_k.pointwise_loss_backward, attrs.kind, xf, yf, wf, pwf, attrs.param, g, scale,
-           shift, gx, gy, gw, work=n)
+    run_kernel(_k.pointwise_loss_backward, attrs.kind, xf, yf, wf, pwf, attrs.param, g, scale,
+               shift, gx, gy, gw, work=n)
     return (_as_input(gx.reshape(shape), x) if needs[0] else None,
             _as_input(gy.reshape(shape), y) if needs[1] else None,
             _as_input(gw.reshape(shape), w) if want_w else None,
@@ -161,8 +161,8 @@ def _index_rows_backward(ctx, grad, rows):
         scale, smooth_scale = np.float64(scale) / count, np.float64(smooth_scale) / count
     g = np.ascontiguousarray(grad, np.float64).reshape(-1)
     gx = np.empty(rows.shape, rows.dtype)
-    launch(_loss_kernels.nll_rows_backward, rows, targets, weights, attrs.ignore_index,
-           float(scale), float(smooth_scale), g, gx, work=rows.size)
+    run_kernel(_loss_kernels.nll_rows_backward, rows, targets, weights, attrs.ignore_index,
+               float(scale), float(smooth_scale), g, gx, work=rows.size)
     return gx.reshape(x.shape).astype(x.dtype, copy=False)
 
 
