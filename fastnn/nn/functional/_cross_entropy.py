@@ -19,11 +19,10 @@ import numpy as np
 from ... import _registry
 from ..._args import float_arg, int_arg
 from ..._dispatch import dispatch
-from ..._dtypes import promote
 from ..._registry import Attrs
 from ...kernels import loss as kernels
-from ._loss_args import (check_reduction, dtype_of, is_float, loss_array, native_name,
-                         reduction_arg, refuse_grad, run_kernel, type_name)
+from ._loss_args import (check_reduction, common_dtype, dtype_of, is_float, loss_array,
+                         native_name, reduction_arg, refuse_grad, run_kernel, type_name)
 from ._loss_grad import BACKWARDS
 
 __all__ = ["cross_entropy", "nll_loss"]
@@ -163,7 +162,7 @@ def _soft_normalize(x, t, w, ignore_index, reduction, smoothing):
                            f"{classes} classes or no classes but got weight tensor of shape: "
                            f"{list(w.shape)}")
     arrays = [a for a in (x, t, w) if a is not None]
-    dtype = promote(a.dtype.newbyteorder("=") for a in arrays)
+    dtype = common_dtype(arrays)
     out_shape = (x.shape[:1] + x.shape[2:]) if x.ndim > 1 else ()
     attrs = Attrs(mode="probabilities", reduction=reduction, ignore_index=ignore_index,
                   smoothing=max(smoothing, 0.0), log_softmax=True,
@@ -174,8 +173,8 @@ def _soft_normalize(x, t, w, ignore_index, reduction, smoothing):
 # ---------------------------------------------------------------- running
 
 def _meta(inputs, attrs):
-    shape = attrs.out_shape if attrs.reduction == "none" else ()
-    return shape, dtype_of(attrs.dtype)
+    shape = attrs["out_shape"] if attrs["reduction"] == "none" else ()
+    return shape, dtype_of(attrs["dtype"])
 
 
 def _shape3(arr):
@@ -195,7 +194,7 @@ def _weights(w):
 
 
 def _run(inputs, attrs, out):
-    if attrs.mode == "probabilities":
+    if attrs["mode"] == "probabilities":
         return _run_probabilities(inputs, attrs, out)
     x, t, w = inputs
     # the input in its dtype (float32 and float64: the kernel's two specializations)
@@ -203,28 +202,28 @@ def _run(inputs, attrs, out):
     n, classes, inner = rows.shape
     targets = np.ascontiguousarray(t, np.int64).reshape(n, inner)
     weights = _NONE if w is None else np.ascontiguousarray(w, np.float64).reshape(-1)
-    smooth = attrs.smoothing > 0.0
-    each = attrs.reduction == "none"
+    smooth = attrs["smoothing"] > 0.0
+    each = attrs["reduction"] == "none"
     loss = np.empty((n, inner)) if each else _NONE2
     smooth_loss = np.empty((n, inner)) if each and smooth else _NONE2
     totals = np.empty(4)
-    run_kernel(kernels.nll, rows, targets, weights, attrs.ignore_index, attrs.log_softmax,
+    run_kernel(kernels.nll, rows, targets, weights, attrs["ignore_index"], attrs["log_softmax"],
                smooth, loss, smooth_loss, totals, work=rows.size)
     if totals[3]:
         flat = targets.reshape(-1)
-        bad = (flat != attrs.ignore_index) & ((flat < 0) | (flat >= classes))
+        bad = (flat != attrs["ignore_index"]) & ((flat < 0) | (flat >= classes))
         raise IndexError(f"Target {flat[np.argmax(bad)]} is out of bounds.")
     if each:
         if smooth:
-            ls = attrs.smoothing
+            ls = attrs["smoothing"]
             loss = (1.0 - ls) * loss + smooth_loss * (ls / classes)
         out[...] = loss.reshape(out.shape)
         return out
     value, count, smooth_value = totals[0], totals[1], totals[2]
     if smooth:
-        ls = attrs.smoothing
+        ls = attrs["smoothing"]
         value = (1.0 - ls) * value + smooth_value * (ls / classes)
-    if attrs.reduction == "mean":
+    if attrs["reduction"] == "mean":
         if count:
             value = value / count
         else:
@@ -243,10 +242,10 @@ def _run_probabilities(inputs, attrs, out):
     rows = _rows(x)
     n, _, inner = rows.shape
     loss = np.empty((n, inner))
-    run_kernel(kernels.soft_cross_entropy_rows, rows, _rows(t), _weights(w), attrs.smoothing,
+    run_kernel(kernels.soft_cross_entropy_rows, rows, _rows(t), _weights(w), attrs["smoothing"],
                loss, work=rows.size)
     with np.errstate(invalid="ignore", divide="ignore"):
-        value = _reduce(loss, attrs.reduction, np.float64(n * inner))
+        value = _reduce(loss, attrs["reduction"], np.float64(n * inner))
     out[...] = np.reshape(value, out.shape)
     return out
 

@@ -73,6 +73,8 @@ def warn_size_mismatch(input, target, stacklevel=WARNING_LEVEL):
 
 def broadcast_pair(a, b):
     """torch's infer_size of shapes `a` and `b`, with its error naming a and b."""
+    if a == b:
+        return tuple(a)
     ndim = max(len(a), len(b))
     shape = []
     for i in range(ndim - 1, -1, -1):
@@ -125,14 +127,23 @@ def type_name(arr):
     return torch_type_name(arr.dtype.newbyteorder("="))
 
 
+def common_dtype(arrays):
+    """torch's promoted dtype of `arrays`, native (one dtype: itself, without the
+    promotion table, which took half a small loss's checks)."""
+    first = arrays[0].dtype
+    if first.isnative and all(a.dtype == first for a in arrays[1:]):
+        return first
+    return promote(a.dtype.newbyteorder("=") for a in arrays)
+
+
 def promoted_float(fn_kernel, *arrays):
     """The dtype torch computes a two-operand loss in (type promotion), refusing integer
     results with torch's 'not implemented for' wording and other dtypes by name."""
-    dtype = promote(a.dtype.newbyteorder("=") for a in arrays)
+    dtype = common_dtype(arrays)
     if dtype.kind in "iub":
         raise NotImplementedError(f'"{fn_kernel}" not implemented for '
                                   f"'{torch_type_name(dtype)}'")
-    if not is_float(np.empty(0, dtype)):
+    if not (dtype.kind == "f" and dtype.itemsize in (4, 8)):
         raise TypeError(f"input must be float32 or float64, got {dtype}")
     return dtype
 
