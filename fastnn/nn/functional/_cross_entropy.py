@@ -113,8 +113,11 @@ def _nll_normalize(x, t, w, ignore_index, reduction, smoothing, log_softmax):
     return (x, t, w), attrs
 
 
-def _legacy(size_average, reduce, reduction):
-    return check_reduction(reduction_arg(size_average, reduce, reduction, 7), 7)
+def _legacy(size_average, reduce, reduction, stacklevel=7):
+    """The reduction, warning as torch does (`stacklevel`: to the caller of F.<loss> from
+    `_cross_entropy` or `_nll`)."""
+    return check_reduction(reduction_arg(size_average, reduce, reduction, stacklevel),
+                           stacklevel)
 
 
 def _nll(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -257,9 +260,27 @@ def _reduce(loss, reduction, count):
     return total / count if reduction == "mean" else total
 
 
-# class probabilities are told apart from indices by shape alone: memoising on shapes and
-# dtypes is safe, but the bounds check reads the targets' values, so never memoised
-_registry.register_single("cross_entropy", _cross_entropy, _meta, _run)
-_registry.register_single("nll_loss", _nll, _meta, _run)
+def _remembered(refuse):
+    """The door's `arrays` for a call whose checks are remembered (they read shapes, dtypes
+    and the other arguments; the targets' bounds are the kernel's): the inputs, after what
+    reads more than those, rerun: torch's warnings, the refusal of a weight that requires
+    grad (`refuse(x, t)`: where it applies)."""
+    def arrays(input, target, weight=None, size_average=None, ignore_index=-100,
+               reduce=None, reduction="mean", label_smoothing=0.0):
+        if size_average is not None or reduce is not None or reduction == "elementwise_mean":
+            _legacy(size_average, reduce, reduction, 6)      # a frame fewer than normalize's
+        x, t = loss_array(input), loss_array(target)
+        if refuse(x, t):
+            refuse_grad("nll_loss_forward", "weight", weight)
+        return x, t, None if weight is None else loss_array(weight)
+    return arrays
+
+
+# class probabilities are told apart from indices by shape alone (a weight may require grad
+# with them)
+_registry.register_single("cross_entropy", _cross_entropy, _meta, _run,
+                          arrays=_remembered(lambda x, t: x.shape != t.shape))
+_registry.register_single("nll_loss", _nll, _meta, _run,
+                          arrays=_remembered(lambda x, t: True))
 for _name in ("cross_entropy", "nll_loss"):
     _registry.register_backward(_name, *BACKWARDS[_name])
