@@ -4,9 +4,12 @@ log-likelihood / cross entropy rows of an ``(N, C, inner)`` input.
 The element-wise losses take the arrays in their (common) dtype and compute in float64,
 rounding each result once into the output's dtype, so float32 results sit within an ulp
 or two of torch's float32 arithmetic and float64 results follow torch's formulas term
-for term (float32 logits go through `vecmath`'s exp and log1p, which vectorise). A
-reduced loss is summed per chunk into ``partial``; the caller adds the chunks: the kernel
-never allocates its outputs.
+for term (float32 logits take their exp and log1p in float32, `exp32.exp_nonpositive` and
+`log1p_unit32`, which vectorise sixteen wide). A reduced loss is summed per chunk into
+``partial``; the caller adds the chunks: the kernel never allocates its outputs.
+
+The cross entropy rows take their maximum with `maxnum` and sum float32 exps in float32
+chunks of _SUM_CHUNK (then in float64), so that both loops vectorise.
 """
 import math
 

@@ -102,3 +102,19 @@ def test_probabilities_take_a_weight_that_requires_grad_on_every_call():
     weight = fastnn.tensor(np.ones(3, np.float32), requires_grad=True)
     for _ in range(3):
         assert F.cross_entropy(x, p, weight=weight).requires_grad
+
+
+@pytest.mark.parametrize("fn", [F.mse_loss, F.l1_loss])
+def test_remembered_regression_checks_warn_on_every_call(fn):
+    rng = np.random.default_rng(16)
+    x, y = rng.random((4, 3)).astype(np.float32), rng.random((4, 3)).astype(np.float32)
+    row = rng.random(3).astype(np.float32)
+    for args, kwargs, warned in (((x, row), {}, 1), ((x, y), {"size_average": False}, 1),
+                                 ((x, y), {"reduction": "elementwise_mean"}, 1),
+                                 ((x, row), {"reduce": False}, 2), ((x, y), {}, 0)):
+        for _ in range(3):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                fn(*args, **kwargs)
+            assert len(caught) == warned
+            assert all(w.filename == __file__ for w in caught)

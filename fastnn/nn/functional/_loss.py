@@ -127,6 +127,20 @@ def _l1(input, target, size_average=None, reduce=None, reduction="mean", weight=
                        reduce, reduction, weight)
 
 
+def _regression_arrays(input, target, size_average=None, reduce=None, reduction="mean",
+                       weight=None):
+    """mse_loss' and l1_loss' inputs when their checks are remembered (they read shapes,
+    dtypes and arguments), after torch's warnings, which fire on every call (from here, two
+    frames fewer than from `_regression`)."""
+    x, y = _pair(input, target)
+    warn_size_mismatch(x, y, WARNING_LEVEL - 1)
+    if size_average is not None or reduce is not None:
+        reduction_arg(size_average, reduce, reduction, WARNING_LEVEL - 1)
+    elif weight is None:
+        check_reduction(reduction, WARNING_LEVEL - 1)
+    return x, y, None if weight is None else loss_array(weight), None
+
+
 def _smooth_l1(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     x, y = _pair(input, target)
     warn_size_mismatch(x, y)
@@ -308,6 +322,9 @@ for _name, _normalize in (("mse_loss", _mse), ("l1_loss", _l1),
                           ("binary_cross_entropy", _bce),
                           ("binary_cross_entropy_with_logits", _bce_logits),
                           ("kl_div", _kl_div)):
-    # the size warnings fire on every call, as torch's: never memoised
-    _registry.register_single(_name, _normalize, _meta, _run)
+    # the size warnings fire on every call, as torch's: only mse and l1 are remembered,
+    # their warnings rerun by `_regression_arrays`
+    _registry.register_single(_name, _normalize, _meta, _run,
+                              arrays=(_regression_arrays if _name in ("mse_loss", "l1_loss")
+                                      else None))
     _registry.register_backward(_name, *BACKWARDS[_name])
