@@ -4,6 +4,7 @@
     python benchmarks/rules.py bands      # conv_blocked.band_count: bands per plane
     python benchmarks/rules.py variants   # every conv/linear variant on the bench cases
     python benchmarks/rules.py resnet     # every conv variant on ResNet-18's layers
+    python benchmarks/rules.py positions  # conv: 'direct' / 'blocked' on few positions
     python benchmarks/rules.py resample   # interpolate's last-dimension passes, shuffles
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
@@ -130,6 +131,37 @@ def resnet():
         print(f"  x {xs} w {ws} {kw}: " + ", ".join(cells))
 
 
+# dense 3x3 layers at batch 1, fewest output positions first: (x shape, w shape, keywords)
+FEW_POSITION_LAYERS = [((1, 512, 2, 2), (512, 512, 3, 3), dict(padding=1)),
+                       ((1, 32, 3, 3), (32, 32, 3, 3), dict(padding=1)),
+                       ((1, 256, 4, 4), (256, 256, 3, 3), dict(padding=1)),
+                       ((1, 512, 7, 7), (512, 512, 3, 3), dict(padding=1)),
+                       ((1, 256, 14, 14), (512, 256, 3, 3), dict(stride=2, padding=1)),
+                       ((1, 64, 14, 14), (64, 64, 3, 3), dict(padding=1)),
+                       ((1, 256, 14, 14), (256, 256, 3, 3), dict(padding=1)),
+                       ((1, 128, 28, 28), (256, 128, 3, 3), dict(stride=2, padding=1))]
+
+
+def positions():
+    """ms of 'direct' and 'blocked' (which packs its weights on every call) on dense
+    layers with few output positions; '*' the default. No BLAS variant runs here: its
+    spinning threads would slow the calls after it."""
+    for xs, ws, kw in FEW_POSITION_LAYERS:
+        x, w = _data(xs, ws)
+        default = backends.current("conv2d", x, w, **kw)
+        calls = {}
+        for name in ("direct", "blocked"):
+            def call(name=name):
+                with backends.use("conv2d", name):
+                    return F.conv2d(x, w, **kw)
+            calls[name] = call
+        times = _bench.time_many(calls)
+        out = F.conv2d(x, w, **kw).shape
+        cells = [f"{name}{'*' if name == default else ''} {t * 1e3:.3f}"
+                 for name, t in times.items()]
+        print(f"  x {xs} w {ws} {kw}, {out[2] * out[3]} positions: " + ", ".join(cells))
+
+
 def _x2_phases(x, out, index, weights):
     """The x2 pass as two strided phases over the repeating table (interior outputs)."""
     from numba import njit
@@ -169,7 +201,7 @@ def resample():
         x, = _data(shape)
         out = np.empty((shape[0], idx.shape[0]), np.float32)
         calls = {"blocks": lambda: kernels.weighted_last_blocked(x, out, idx, weights,
-                                                                  counts),
+                                                                 counts),
                  "gather": lambda: kernels.weighted_last(x, out, idx, weights, counts)}
         if name.startswith("bilinear x2,"):
             calls["phases"] = lambda: _x2_phases(x, out, idx, weights)
@@ -191,13 +223,14 @@ def resample():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("serial", "bands", "variants", "resnet", "resample"))
+    parser.add_argument("what", choices=("serial", "bands", "variants", "resnet", "positions",
+                                         "resample"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
     print(f"{cpu_model()}, {args.threads} threads, float32")
     {"serial": serial, "bands": bands, "variants": variants, "resnet": resnet,
-     "resample": resample}[args.what]()
+     "positions": positions, "resample": resample}[args.what]()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """fastnn: Numba-accelerated CPU layers with torch.nn semantics."""
 import types as _types
 
+from . import _malloc
 from ._runtime import get_num_threads, set_num_threads
 from .tensor import Tensor, Size, device
 # the door and the ops of Tensor's methods, before anything calls one of them
@@ -97,3 +98,6 @@ def __getattr__(name):
         import importlib
         return importlib.import_module(".utils", __name__)
     raise AttributeError(f"module 'fastnn' has no attribute {name!r}")
+
+
+_malloc.prime()     # glibc keeps freed activations on the heap (fastnn/_malloc.py)

@@ -2,8 +2,9 @@
 logsigmoid, softsign, tanhshrink, threshold) and of prelu.
 
 The steps follow torch's formulas; float32 input evaluates the transcendental steps in
-float64 (see `pointwise`), so a float32 result can differ from torch's by its rounding
-(and where torch's float32 exp underflows to a denormal, by that denormal's few digits).
+float64 (see `pointwise`; softplus in float32 with `exp32`'s exp and log1p), so a float32
+result can differ from torch's by its rounding (and where torch's float32 exp underflows
+to a denormal, by that denormal's few digits).
 
 The element-wise ops share one kernel selected by an op code, so a cold run compiles it
 once per dtype instead of once per op and dtype; the code is tested once per chunk, each
@@ -17,7 +18,8 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
-from .vecmath import exp_upto, is_single, log1p_unit
+from .exp32 import ZERO32, chunk_bounds, chunk_count, exp_shifted, log1p_unit
+from .vecmath import exp_upto, is_single
 
 MISH = 0
 ELU = 1            # a = negcoef, b = poscoef, c = negiptcoef (selu, celu)
@@ -60,27 +62,21 @@ def _tanh(w):
     return math.copysign(t, w) if w == w else w
 
 
-# elements per task of `pointwise`: one loop per op code runs over each chunk
-_CHUNK = 1 << 14
-
-
 @njit(parallel=True, cache=True)
 def pointwise(x, out, code, a, b, c):
     """out = f(x) for the activation `code` with parameters a, b, c (torch's formulas,
     as aten/src/ATen/native/cpu/Activation.cpp writes them).
 
-    float32 input evaluates the transcendental steps in float64 and rounds once: mish and
-    softplus through `vecmath`'s exp and log1p, which vectorise (the libm's do not); the
-    others through one libm exp or log each (`_expm1`, `_log1p`, `_tanh`), several times
-    faster than the libm's float32 log1p/tanh/expm1. All stay within 1e-6 of torch's
-    float32 kernels. float64 input calls the float64 libm functions.
+    float32 input evaluates the transcendental steps in float64 and rounds once: mish
+    through `vecmath`'s exp, which vectorises (the libm's does not); the others through
+    one libm exp or log each (`_expm1`, `_log1p`, `_tanh`), several times faster than the
+    libm's float32 log1p/tanh/expm1. softplus stays in float32 (`_softplus_single`). All
+    stay within 1e-6 of torch's float32 kernels. float64 input calls the float64 libm
+    functions.
     """
     n = x.size
-    for k in prange((n + _CHUNK - 1) // _CHUNK):
-        lo = k * _CHUNK
-        hi = min(n, lo + _CHUNK)
-        # slices, so that the loops index from 0: Numba then knows an index is not
-        # negative, and drops the wraparound test that keeps a loop scalar
+    for k in prange(chunk_count(n)):
+        lo, hi = chunk_bounds(k, n)
         _segment(x[lo:hi], out[lo:hi], code, a, b, c)
 
 
@@ -113,14 +109,7 @@ def _segment(x, out, code, a, b, c):
                     out[i] = w * m / (m + 2.0)
     elif code == SOFTPLUS:
         if single:
-            # log1p(e^z) = max(z, 0) + log1p(e^-|z|): exp's argument stays <= 0
-            inverse = 1.0 / np.float64(a)
-            for i in range(x.size):
-                v = x[i]
-                z = np.float64(v * a)
-                top = z if z > 0.0 else 0.0
-                r = (top + log1p_unit(exp_upto(-abs(z)))) * inverse
-                out[i] = v if z > b else r
+            _softplus_single(x, out, a, b)
         else:
             for i in range(x.size):
                 v = x[i]
@@ -160,6 +149,20 @@ def _segment(x, out, code, a, b, c):
         for i in range(x.size):
             v = x[i]
             out[i] = b if v <= a else v
+
+
+@njit(error_model="numpy", fastmath={"contract"})
+def _softplus_single(x, out, beta, threshold):
+    """float32 softplus in float32, sixteen lanes wide: log1p(e^z) = max(z, 0) +
+    log1p(e^-|z|), exp's argument <= 0 (`exp32`'s exp and log1p, each within 2 ulp);
+    about 2.5 times faster than the float64 evaluation it replaced. (Typed for float64 too,
+    never run on it.)"""
+    for i in range(x.size):
+        v = x[i]
+        z = v * beta
+        top = z if z > ZERO32 else ZERO32
+        r = (top + log1p_unit(exp_shifted(-abs(z), ZERO32))) / beta
+        out[i] = v if z > threshold else r
 
 
 @njit(parallel=True, cache=True)

@@ -16,16 +16,18 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
-from .exp32 import erf_as_torch, exp_shifted
+from .exp32 import (HALF32, INV_SQRT_2PI32, ONE32, REDUCE_MATH, SQRT_HALF32, ZERO32,
+                    chunk_bounds, chunk_count, erf_as_torch, exp_shifted)
 from .vecmath import is_single
 
 # piecewise_backward: arithmetic in the dtype
 THRESHOLD = 0      # a = threshold: relu (from x or y), threshold
-BAND = 1           # c * grad strictly inside (a, b), else 0: hardtanh, relu6 (c = 1),
-                   # hardsigmoid (-3, 3) or from y (0, 1), c = torch's float 1/6
+# BAND: c * grad strictly inside (a, b), else 0: hardtanh, relu6 (c = 1), hardsigmoid
+# (-3, 3) or from y (0, 1), c = torch's float 1/6
+BAND = 1
 LEAKY = 2          # a = slope (from x, or from y for slope >= 0)
-ELU_RESULT = 3     # from y, the in-place elu/selu/celu: a = negcoef, b = poscoef,
-                   # c = negiptcoef
+# ELU_RESULT: from y, the in-place elu/selu/celu: a = negcoef, b = poscoef, c = negiptcoef
+ELU_RESULT = 3
 SIGMOID = 4        # from y
 TANH = 5           # from y
 HARDSWISH = 6
@@ -90,25 +92,13 @@ def piecewise_backward(s, grad, out, code, a, b, c):
         out[i] = r
 
 
-# elements per task of `smooth_backward`
-_CHUNK = 1 << 14
-# the constants of float32 gelu's backward, as float32
-_SQRT_HALF32 = np.float32(0.7071067811865476)
-_INV_SQRT_2PI32 = np.float32(0.3989422804014327)
-_ONE32 = np.float32(1.0)
-_HALF32 = np.float32(0.5)
-_ZERO32 = np.float32(0.0)
-
-
 @njit(parallel=True, cache=True)
 def smooth_backward(s, grad, out, code, a, b, c):
     """out = grad * f'(s) for the smooth activation `code`, evaluated in float64 and
     rounded once (parameters a, b, c in s's dtype)."""
     n = s.size
-    for k in prange((n + _CHUNK - 1) // _CHUNK):
-        lo = k * _CHUNK
-        hi = min(n, lo + _CHUNK)
-        # slices, so that the loops index from 0 (no wraparound test to keep them scalar)
+    for k in prange(chunk_count(n)):
+        lo, hi = chunk_bounds(k, n)
         _smooth_segment(s[lo:hi], grad[lo:hi], out[lo:hi], code, a, b, c)
 
 
@@ -121,8 +111,8 @@ def _smooth_segment(s, grad, out, code, a, b, c):
     if code == GELU_ERF and is_single(s):
         for i in range(s.size):
             w = s[i]
-            cdf = _HALF32 * (_ONE32 + erf_as_torch(w * _SQRT_HALF32))
-            pdf = exp_shifted(-_HALF32 * w * w, _ZERO32) * _INV_SQRT_2PI32
+            cdf = HALF32 * (ONE32 + erf_as_torch(w * SQRT_HALF32))
+            pdf = exp_shifted(-HALF32 * w * w, ZERO32) * INV_SQRT_2PI32
             out[i] = grad[i] * (cdf + w * pdf)
         return
     for i in range(s.size):
@@ -179,11 +169,12 @@ def _smooth_one(code, v, gv, a, b, c):
     return r
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=REDUCE_MATH)
 def softmax_backward(y, grad, out, log, block):
     """Gradient of softmax (log_softmax when `log`) over the middle axis of (outer, n,
     inner) from its output y: y (g - sum(g y)), or g - exp(y) sum(g); sums in float64.
-    `block` inner positions are handled together (contiguous innermost loops)."""
+    `block` inner positions are handled together (contiguous innermost loops). The sums
+    are reassociated (`REDUCE_MATH`), so that they vectorise."""
     outer, n, inner = y.shape
     nblocks = (inner + block - 1) // block
     for t in prange(outer * nblocks):
@@ -206,9 +197,11 @@ def softmax_backward(y, grad, out, log, block):
                     out[o, k, j0 + j] = yv * (gv - total[j])
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=REDUCE_MATH)
 def softmax_rows_backward(y, grad, out, log):
-    """softmax_backward of (rows, n) arrays, the reduced axis innermost."""
+    """softmax_backward of (rows, n) arrays, the reduced axis innermost; its row sums,
+    reassociated, vectorise (in order, each add waited for the previous one: about three
+    times slower)."""
     rows, n = y.shape
     for r in prange(rows):
         total = 0.0

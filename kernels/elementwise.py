@@ -7,8 +7,9 @@ for softmax, ``(N, C, L)`` for batch norm.
 Scalar parameters arrive already cast to the array's dtype, so float32 arithmetic stays
 float32 where torch's does (clamps, slopes, scale and shift). ELU evaluates expm1 in
 float64 and rounds once on store (near-exact results), as float64 GELU does erf; float32
-GELU follows torch's vectorised float32 kernels. sigmoid, silu and tanh are
-not here: numpy's SIMD exp/tanh are faster than these scalar libm loops (see _activation).
+GELU follows torch's vectorised float32 kernels. sigmoid and silu take `exp32`'s exp in
+float32 (which vectorises, where a libm exp per element does not); tanh is numpy's SIMD
+tanh (see _activation).
 """
 import math
 
@@ -16,12 +17,9 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
-from .exp32 import erf_as_torch
+from .exp32 import (HALF32, ONE32, REDUCE_MATH, SQRT_HALF32, ZERO32, chunk_bounds,
+                    chunk_count, erf_as_torch, exp_shifted)
 from .vecmath import divide, exp_upto, is_single
-
-# fastmath without nnan/ninf: reductions may be reassociated (vectorised) while NaN and inf
-# still propagate exactly as in torch.
-_REDUCE_MATH = {"contract", "reassoc", "nsz", "arcp"}
 
 _SQRT_HALF = 0.7071067811865476        # 1 / sqrt(2)
 _SQRT_2_OVER_PI = 0.7978845608028654   # sqrt(2 / pi)
@@ -99,13 +97,6 @@ def elu(x, out, alpha):
         out[i] = v if v >= 0 else alpha * math.expm1(v)
 
 
-# elements per task of the float32 GELU loops
-_CHUNK = 1 << 14
-_HALF32 = np.float32(0.5)
-_ONE32 = np.float32(1.0)
-_SQRT_HALF32 = np.float32(_SQRT_HALF)
-
-
 @njit(parallel=True, cache=True)
 def gelu_erf(x, out, quirks):
     """x * Phi(x). `quirks` reproduces torch's float32 kernels: 1, the AVX-512 one, whose
@@ -113,27 +104,35 @@ def gelu_erf(x, out, quirks):
     of -0.0 and of large negative x); 0, none (float64: +inf and -0.0 as the formula).
 
     Float64 takes libm's erf; float32 is evaluated as torch's vectorised float32 kernel
-    does, in float32 with its erf (`exp32.erf_as_torch`), so it vectorises eight wide."""
+    does, in float32 with its erf (`exp32.erf_as_torch`), so it vectorises sixteen wide."""
     if not is_single(x):
         for i in prange(x.size):
             v = np.float64(x[i])
             out[i] = 0.5 * v * (1.0 + math.erf(v * _SQRT_HALF))
         return
     n = x.size
-    for k in prange((n + _CHUNK - 1) // _CHUNK):
-        lo = k * _CHUNK
-        hi = min(n, lo + _CHUNK)
-        # slices, so that the loop indexes from 0 (no wraparound test to keep it scalar)
+    for k in prange(chunk_count(n)):
+        lo, hi = chunk_bounds(k, n)
         _gelu_erf_single(x[lo:hi], out[lo:hi], quirks)
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", fastmath={"contract"})
 def _gelu_erf_single(x, out, quirks):
-    for i in range(x.size):
-        v = x[i]
-        r = v * _HALF32 * (_ONE32 + erf_as_torch(v * _SQRT_HALF32))
-        r = np.float32(math.nan) if quirks == 1 and v == math.inf else r
-        out[i] = np.float32(0.0) if quirks == 2 and r == 0.0 else r
+    """A loop per quirk: one that tests both per element ran about 20% slower. Multiply-adds
+    fused, as torch's kernel fuses them."""
+    if quirks == 1:
+        for i in range(x.size):
+            v = x[i]
+            out[i] = np.float32(math.nan) if v == math.inf else _gelu_single(v)
+    else:
+        for i in range(x.size):
+            r = _gelu_single(x[i])
+            out[i] = ZERO32 if r == 0.0 else r
+
+
+@njit(error_model="numpy", fastmath={"contract"})
+def _gelu_single(v):
+    return v * HALF32 * (ONE32 + erf_as_torch(v * SQRT_HALF32))
 
 
 @njit(parallel=True, cache=True)
@@ -152,6 +151,52 @@ def gelu_tanh(x, out):
         w = -2.0 * _SQRT_2_OVER_PI * (v + _GELU_CUBIC * v * v * v)
         r = divide(v, 1.0 + exp_upto(w if w < 709.0 else 709.0))
         out[i] = math.nan if v == -math.inf else r
+
+
+@njit(parallel=True, cache=True)
+def sigmoid(x, out):
+    """1 / (1 + exp(-v)). Float64 takes libm's exp; float32 `_gate_single`."""
+    if not is_single(x):
+        for i in prange(x.size):
+            out[i] = 1.0 / (1.0 + math.exp(-x[i]))
+        return
+    n = x.size
+    for k in prange(chunk_count(n)):
+        lo, hi = chunk_bounds(k, n)
+        _gate_single(x[lo:hi], out[lo:hi], False)
+
+
+@njit(parallel=True, cache=True)
+def silu(x, out):
+    """v / (1 + exp(-v)), torch's formula (-inf gives NaN by it). Float64 takes libm's exp;
+    float32 v times `_gate_single`'s sigmoid."""
+    if not is_single(x):
+        for i in prange(x.size):
+            v = x[i]
+            out[i] = v / (1.0 + math.exp(-v))
+        return
+    n = x.size
+    for k in prange(chunk_count(n)):
+        lo, hi = chunk_bounds(k, n)
+        _gate_single(x[lo:hi], out[lo:hi], True)
+
+
+@njit(error_model="numpy")
+def _gate_single(x, out, times_input):
+    """sigmoid(v), times v when `times_input`, in float32 sixteen wide: e = exp(-|v|) <= 1
+    (`exp32.exp_shifted`; typed, never run, for float64), then 1 / (1 + e) or e / (1 + e)
+    by v's sign, which never overflows. The gate is 0 below v = -87, where torch's float32
+    gives 0 from -88.7 on and values under 2e-38 between."""
+    if times_input:
+        for i in range(x.size):
+            v = x[i]
+            e = exp_shifted(-abs(v), ZERO32)
+            out[i] = v * ((ONE32 if v >= ZERO32 else e) / (ONE32 + e))
+    else:
+        for i in range(x.size):
+            v = x[i]
+            e = exp_shifted(-abs(v), ZERO32)
+            out[i] = (ONE32 if v >= ZERO32 else e) / (ONE32 + e)
 
 
 # ---------------------------------------------------------------- softmax
@@ -225,7 +270,7 @@ def softmax_strided(x, out, log, block):
 
 # ---------------------------------------------------------------- batch norm
 
-@njit(parallel=True, cache=True, fastmath=_REDUCE_MATH)
+@njit(parallel=True, cache=True, fastmath=REDUCE_MATH)
 def channel_sums(x, sums):
     """sums[c, n] = sum over L of x[n, c, :], accumulated in float64."""
     batch, channels, length = x.shape
@@ -238,7 +283,7 @@ def channel_sums(x, sums):
         sums[c, n] = s
 
 
-@njit(parallel=True, cache=True, fastmath=_REDUCE_MATH)
+@njit(parallel=True, cache=True, fastmath=REDUCE_MATH)
 def channel_squared_deviations(x, mean, sums):
     """sums[c, n] = sum over L of (x[n, c, :] - mean[c])**2, in float64 (the second pass of
     a two-pass variance: no cancellation, whatever the mean)."""

@@ -44,10 +44,15 @@ def pixel_unshuffle(x, out, r):
 
 @njit(parallel=True, cache=True)
 def channel_shuffle(x, out, groups):
-    """out[n, i*groups + g] = x[n, g*(C/groups) + i] on (N, C, S) planes."""
-    N, C = x.shape[0], x.shape[1]
+    """out[n, i*groups + g] = x[n, g*(C/groups) + i] on (N, C, S) planes, each plane copied
+    by a plain loop (a slice assignment, which Numba checks for overlap first, timed
+    slower and more spread)."""
+    N, C, S = x.shape
     per_group = C // groups
     for nc in prange(N * C):
         n = nc // C
         c = nc % C
-        out[n, c, :] = x[n, (c % groups) * per_group + c // groups, :]
+        src = x[n, (c % groups) * per_group + c // groups]
+        dst = out[n, c]
+        for s in range(S):
+            dst[s] = src[s]

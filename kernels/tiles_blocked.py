@@ -17,7 +17,8 @@ BLOCK = 16
 
 @njit(fastmath=_FLAGS)
 def tile_2x8(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+             first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
+             epilogue):
     """2 block(s) of 16 output channels x 8 positions: 16 accumulators, epilogue none."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
@@ -69,10 +70,10 @@ def tile_2x8(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
     p6 = _u((f6 // OW) * shxh + (f6 % OW) * sw * BLOCK)
     f7 = min(first + 7, last)
     p7 = _u((f7 // OW) * shxh + (f7 % OW) * sw * BLOCK)
-    wo = wbase
     for cb in range(CB):
-        for kd in range(KD):
-            for kh in range(KH):
+        for kd in range(kd0, kd1):
+            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
+            for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
                 for kw in range(KW):
                     xo = xr + kw * xw
@@ -126,7 +127,8 @@ def tile_2x8(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 
 @njit(fastmath=_FLAGS)
 def tile_2x5(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+             first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
+             epilogue):
     """2 block(s) of 16 output channels x 5 positions: 10 accumulators, epilogue none."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
@@ -160,10 +162,10 @@ def tile_2x5(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
     p3 = _u((f3 // OW) * shxh + (f3 % OW) * sw * BLOCK)
     f4 = min(first + 4, last)
     p4 = _u((f4 // OW) * shxh + (f4 % OW) * sw * BLOCK)
-    wo = wbase
     for cb in range(CB):
-        for kd in range(KD):
-            for kh in range(KH):
+        for kd in range(kd0, kd1):
+            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
+            for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
                 for kw in range(KW):
                     xo = xr + kw * xw
@@ -202,7 +204,8 @@ def tile_2x5(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 
 @njit(fastmath=_FLAGS)
 def tile_1x4(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+             first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
+             epilogue):
     """1 block(s) of 16 output channels x 4 positions: 4 accumulators, epilogue none."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
@@ -222,10 +225,10 @@ def tile_1x4(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
     p2 = _u((f2 // OW) * shxh + (f2 % OW) * sw * BLOCK)
     f3 = min(first + 3, last)
     p3 = _u((f3 // OW) * shxh + (f3 % OW) * sw * BLOCK)
-    wo = wbase
     for cb in range(CB):
-        for kd in range(KD):
-            for kh in range(KH):
+        for kd in range(kd0, kd1):
+            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
+            for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
                 for kw in range(KW):
                     xo = xr + kw * xw
@@ -250,7 +253,8 @@ def tile_1x4(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 
 @njit(fastmath=_FLAGS)
 def tile_1x2(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+             first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
+             epilogue):
     """1 block(s) of 16 output channels x 2 positions: 2 accumulators, epilogue none."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
@@ -262,10 +266,10 @@ def tile_1x2(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
     p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
     f1 = min(first + 1, last)
     p1 = _u((f1 // OW) * shxh + (f1 % OW) * sw * BLOCK)
-    wo = wbase
     for cb in range(CB):
-        for kd in range(KD):
-            for kh in range(KH):
+        for kd in range(kd0, kd1):
+            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
+            for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
                 for kw in range(KW):
                     xo = xr + kw * xw
@@ -284,7 +288,8 @@ def tile_1x2(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 
 @njit(fastmath=_FLAGS)
 def tile_1x1(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+             first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
+             epilogue):
     """1 block(s) of 16 output channels x 1 positions: 1 accumulators, epilogue none."""
     a0_0 = tile_buffer(of.dtype)
     for v in range(BLOCK):
@@ -292,10 +297,10 @@ def tile_1x1(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
     last = P - 1
     f0 = min(first + 0, last)
     p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
-    wo = wbase
     for cb in range(CB):
-        for kd in range(KD):
-            for kh in range(KH):
+        for kd in range(kd0, kd1):
+            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
+            for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
                 for kw in range(KW):
                     xo = xr + kw * xw
@@ -311,7 +316,8 @@ def tile_1x1(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 
 @njit(fastmath=_FLAGS)
 def tile_2x8_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+                  first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
+                  epilogue):
     """2 block(s) of 16 output channels x 8 positions: 16 accumulators, epilogue relu."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
@@ -363,10 +369,10 @@ def tile_2x8_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
     p6 = _u((f6 // OW) * shxh + (f6 % OW) * sw * BLOCK)
     f7 = min(first + 7, last)
     p7 = _u((f7 // OW) * shxh + (f7 % OW) * sw * BLOCK)
-    wo = wbase
     for cb in range(CB):
-        for kd in range(KD):
-            for kh in range(KH):
+        for kd in range(kd0, kd1):
+            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
+            for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
                 for kw in range(KW):
                     xo = xr + kw * xw
@@ -437,7 +443,8 @@ def tile_2x8_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
 
 @njit(fastmath=_FLAGS)
 def tile_2x5_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+                  first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
+                  epilogue):
     """2 block(s) of 16 output channels x 5 positions: 10 accumulators, epilogue relu."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
@@ -471,10 +478,10 @@ def tile_2x5_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
     p3 = _u((f3 // OW) * shxh + (f3 % OW) * sw * BLOCK)
     f4 = min(first + 4, last)
     p4 = _u((f4 // OW) * shxh + (f4 % OW) * sw * BLOCK)
-    wo = wbase
     for cb in range(CB):
-        for kd in range(KD):
-            for kh in range(KH):
+        for kd in range(kd0, kd1):
+            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
+            for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
                 for kw in range(KW):
                     xo = xr + kw * xw
@@ -524,7 +531,8 @@ def tile_2x5_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
 
 @njit(fastmath=_FLAGS)
 def tile_1x4_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+                  first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
+                  epilogue):
     """1 block(s) of 16 output channels x 4 positions: 4 accumulators, epilogue relu."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
@@ -544,10 +552,10 @@ def tile_1x4_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
     p2 = _u((f2 // OW) * shxh + (f2 % OW) * sw * BLOCK)
     f3 = min(first + 3, last)
     p3 = _u((f3 // OW) * shxh + (f3 % OW) * sw * BLOCK)
-    wo = wbase
     for cb in range(CB):
-        for kd in range(KD):
-            for kh in range(KH):
+        for kd in range(kd0, kd1):
+            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
+            for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
                 for kw in range(KW):
                     xo = xr + kw * xw
@@ -577,7 +585,8 @@ def tile_1x4_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
 
 @njit(fastmath=_FLAGS)
 def tile_1x2_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+                  first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
+                  epilogue):
     """1 block(s) of 16 output channels x 2 positions: 2 accumulators, epilogue relu."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
@@ -589,10 +598,10 @@ def tile_1x2_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
     p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
     f1 = min(first + 1, last)
     p1 = _u((f1 // OW) * shxh + (f1 % OW) * sw * BLOCK)
-    wo = wbase
     for cb in range(CB):
-        for kd in range(KD):
-            for kh in range(KH):
+        for kd in range(kd0, kd1):
+            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
+            for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
                 for kw in range(KW):
                     xo = xr + kw * xw
@@ -614,7 +623,8 @@ def tile_1x2_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
 
 @njit(fastmath=_FLAGS)
 def tile_1x1_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):
+                  first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
+                  epilogue):
     """1 block(s) of 16 output channels x 1 positions: 1 accumulators, epilogue relu."""
     a0_0 = tile_buffer(of.dtype)
     for v in range(BLOCK):
@@ -622,10 +632,10 @@ def tile_1x1_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
     last = P - 1
     f0 = min(first + 0, last)
     p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
-    wo = wbase
     for cb in range(CB):
-        for kd in range(KD):
-            for kh in range(KH):
+        for kd in range(kd0, kd1):
+            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
+            for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
                 for kw in range(KW):
                     xo = xr + kw * xw

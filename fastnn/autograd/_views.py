@@ -3,9 +3,9 @@ writes a tensor W that views the memory of a tensor B (``y[0].fill_(1)``, ``y[0]
 ``y[:, :2] += 1``), B's history is rebased: B's new ``grad_fn`` takes B's gradient, sends
 the part outside W's elements to B's old history and the part at W's elements through
 the in-place op's node, whose first input is W's old values seen as a view of old B; W's
-new ``grad_fn`` is a view of new B. The view's place in B is read from numpy's strides
-(B must be C-contiguous, as a tensor that owns its memory is). Views are known as torch
-knows them: the outputs of view ops recorded in grad mode (`tag_views`).
+new ``grad_fn`` is a view of new B. The view's place in B is read from numpy's strides,
+whatever B's layout. Views are known as torch knows them: the outputs of view ops recorded
+in grad mode (`tag_views`).
 
 A view V of B taken before an in-place write to B (or to another view of B) is renewed
 as torch renews it: when V's history is next read and B's memory has been written since
@@ -45,21 +45,53 @@ def tag_views(result, args):
 
 
 def _geometry(base, view):
-    """(offset, strides in elements, shape) of `view` inside C-contiguous `base`."""
-    if not base.flags.c_contiguous:
-        raise RuntimeError("fastnn autograd: an in-place write into a view of a tensor that "
-                           "is not C-contiguous is not supported")
+    """Where `view`'s elements sit in `base`, as positions in a C-contiguous array of
+    base's shape (a gradient): (offset, strides in elements, shape) when base is
+    C-contiguous, else (flat indices of view's shape, None, shape)."""
     item = base.itemsize
-    offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
-    return offset // item, tuple(s // item for s in view.strides), view.shape
+    offset = (_address(view) - _address(base)) // item
+    if base.flags.c_contiguous:
+        return offset, tuple(s // item for s in view.strides), view.shape
+    # number base's elements in C order, laid out in memory as base is: the view, laid
+    # over the same memory, reads its elements' numbers
+    strides = [s // item for s in base.strides]
+    low = sum(min(0, (n - 1) * s) for n, s in zip(base.shape, strides))
+    high = sum(max(0, (n - 1) * s) for n, s in zip(base.shape, strides))
+    numbers = np.zeros(high - low + 1, np.int64)
+    step = numbers.itemsize
+    _strided(numbers, -low, strides, base.shape, step)[...] = np.arange(
+        base.size).reshape(base.shape)
+    view_strides = [s // item for s in view.strides]
+    indices = np.array(_strided(numbers, offset - low, view_strides, view.shape, step))
+    return indices, None, view.shape
 
 
-def _region(grad, geometry):
+def _address(array):
+    return array.__array_interface__["data"][0]
+
+
+def _strided(flat, start, strides, shape, itemsize):
+    return np.lib.stride_tricks.as_strided(flat[start:], shape,
+                                           tuple(s * itemsize for s in strides))
+
+
+def _read(grad, geometry):
     """The elements of `grad` (C-contiguous, the base's shape) at the view's places."""
-    offset, strides, shape = geometry
+    place, strides, shape = geometry
     flat = grad.reshape(-1)
-    return np.lib.stride_tricks.as_strided(flat[offset:], shape,
-                                           tuple(s * grad.itemsize for s in strides))
+    if strides is None:
+        return flat[place]
+    return np.array(_strided(flat, place, strides, shape, grad.itemsize))
+
+
+def _write(grad, geometry, values):
+    """Set the elements of `grad` at the view's places to `values`."""
+    place, strides, shape = geometry
+    flat = grad.reshape(-1)
+    if strides is None:
+        flat[place] = values
+    else:
+        _strided(flat, place, strides, shape, grad.itemsize)[...] = values
 
 
 def _node(name, fn, edges, inputs_meta, output_meta):
@@ -72,7 +104,7 @@ def _as_strided(base_meta, geometry, edge):
     """A node taking a view's gradient to its base's shape (zeros elsewhere)."""
     def backward(ctx, grad):
         whole = np.zeros(*base_meta)
-        _region(whole, geometry)[...] = grad
+        _write(whole, geometry, grad)
         return (whole,)
     return _node("as_strided", backward, (edge,), (base_meta,), (geometry[2], base_meta[1]))
 
@@ -92,9 +124,8 @@ def rebase(base, written, node):
 
     def copy_slices(ctx, grad):
         outside = np.array(grad)
-        region = _region(outside, geometry)
-        inside = np.array(region)
-        region[...] = 0
+        inside = _read(outside, geometry)
+        _write(outside, geometry, 0)
         return outside, inside
 
     copy = _node("copy_slices", copy_slices, (old, (node, 0)),

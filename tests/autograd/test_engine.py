@@ -357,6 +357,25 @@ def test_a_view_taken_before_an_in_place_write_sees_the_write(scenario, torch):
     np.testing.assert_array_equal(grads[0], grads[1])
 
 
+@pytest.mark.parametrize("view", [lambda x: x[0], lambda x: x[:, 1:3],
+                                  lambda x: x.t()[2:], lambda x: x[1:, ::2]])
+def test_views_of_a_leaf_in_any_layout_see_a_write_made_without_grad(view, torch):
+    # the leaf views column-major memory (from_numpy): the view's place in it is read
+    # from strides that are not those of a C-contiguous array
+    memory = np.asfortranarray(np.arange(12.0).reshape(3, 4))
+    grads = []
+    for m in (fastnn, torch):
+        x = m.from_numpy(memory.copy(order="F")).requires_grad_()
+        v = view(x)
+        with m.no_grad():
+            x.mul_(3)
+        weights = m.from_numpy(np.arange(1.0, v.numel() + 1).reshape(tuple(v.shape)))
+        (v * weights).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+    assert grads[0].any()
+
+
 def test_version_counts_in_place_writes_of_the_memory(torch):
     counts = []
     for m in (fastnn, torch):

@@ -170,8 +170,6 @@ def test_argument_errors_match_torch(torch):
         gelu(x)
 
 
-
-
 def scalar_pairs(torch):
     """(fastnn value, torch value) for every kind of scalar argument torch's parser sees."""
     plain = [None, "2", (), [1.0], np.array(0.5), True, np.True_, 2, -3, 0.5, np.float32(0.5),
@@ -389,3 +387,16 @@ def test_numpy_formulas_without_torch(rng):
     np.testing.assert_allclose(F.softmax(m, 1), e / e.sum(axis=1, keepdims=True), rtol=1e-14)
     np.testing.assert_allclose(F.log_softmax(m, 1), np.log(e / e.sum(axis=1, keepdims=True)),
                                rtol=1e-13)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "silu"])
+def test_sigmoid_and_silu_float32_over_their_whole_range(torch, name):
+    """float32 sigmoid and silu run in float32 on exp32's exp of -|x|: dense from where
+    torch's float32 exp(-x) overflows to where the gate is 1, with the zeros' signs."""
+    x = np.concatenate([np.linspace(-120, 40, 400_001),
+                        np.random.default_rng(3).standard_normal(100_000) * 10,
+                        [-np.inf, np.inf, np.nan, -0.0, 0.0]]).astype(np.float32)
+    # from x = -88.7 to -87 fastnn gives 0 where torch's gate is under 2e-38
+    # (kernels/elementwise.py `_gate_single`), its silu under 89 times that
+    assert_same(getattr(F, name)(fastnn.tensor(x)).numpy(), torch_op(torch, name, x),
+                rtol=1e-6, atol=2e-38 if name == "sigmoid" else 2e-36)

@@ -90,6 +90,18 @@ def test_input_untouched_and_inplace_writes_in_place(torch, rng, name, kw, has_i
     assert (base[:, 1::2] == 0).all()
 
 
+@pytest.mark.parametrize("beta, threshold", [(1, 20), (2, 5), (-1.5, 0.5), (0.3, 20)])
+def test_softplus_float32_over_its_whole_range(torch, beta, threshold):
+    """float32 softplus runs in float32 (exp32's exp and log1p): dense over where both
+    the log1p and the exp matter, down to the denormals."""
+    x = np.concatenate([np.linspace(-120, 40, 400_001),
+                        np.random.default_rng(3).standard_normal(100_000) * 10])
+    x = x.astype(np.float32)
+    assert_matches(F.softplus(x, beta, threshold),
+                   torch.nn.functional.softplus(torch.from_numpy(x), beta, threshold).numpy(),
+                   **tolerance(np.float32, "softplus"))
+
+
 def test_underscore_and_top_level_forms(torch, rng):
     x = rng.standard_normal((3, 5)).astype(np.float32)
     tx = torch.from_numpy(x)

@@ -123,6 +123,102 @@ def test_the_merged_plan_is_taken():
     assert len(plan.live) == 1 and len(plan.empty) == 3
 
 
+def test_the_gathered_plan_is_taken():
+    """Unequal phases (k3 s2: 2x2, 2x1, 1x2, 1x1 taps) of one sample on 2-D planes run
+    gathered; with a batch, on 1-D rows or grouped they stay phases."""
+    def gathered(x_shape, groups=1, **kwargs):
+        w_shape = (x_shape[1], 4 // groups, 1) + (3,) * 2 if x_shape[3] > 1 else (
+            x_shape[1], 4 // groups, 1, 1, 3)
+        out = x_shape[:1] + (4,) + tuple(1 if s == 1 else 2 * s for s in x_shape[2:])
+        stride = tuple(1 if s == 1 else 2 for s in x_shape[2:])
+        plan = phases.plan(x_shape, w_shape, out, stride, tuple(s - 1 for s in stride),
+                           (1, 1, 1), groups, **kwargs)
+        return bool(plan.gathered)
+    assert gathered((1, 8, 1, 6, 6))
+    assert not gathered((2, 8, 1, 6, 6))
+    assert not gathered((1, 8, 1, 1, 12))
+    assert not gathered((1, 8, 1, 6, 6), groups=2)
+    assert not gathered((1, 8, 6, 6, 6))
+    assert gathered((2, 8, 1, 6, 6), gather=True)
+    assert not gathered((1, 8, 1, 6, 6), gather=False)
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_gathered_plan_matches_torch(torch, nd):
+    """The gathered form, forced on every configuration, against torch: rows narrower and
+    wider than a register, taps that reach no input, strides 1-3, dilation, batches."""
+    rng = np.random.default_rng(90 + nd)
+    for case in range(12):
+        shape, wshape, has_bias, kwargs = random_config(rng, nd)
+        kwargs["groups"] = 1
+        shape = (int(rng.integers(1, 3)), wshape[0]) + tuple(
+            int(rng.integers(1, 40 if nd < 3 else 9)) for _ in range(nd))
+        dtype = np.float64 if case % 3 == 0 else np.float32
+        x = rng.standard_normal(shape).astype(dtype)
+        w = rng.standard_normal(wshape).astype(dtype)
+        b = rng.standard_normal(wshape[1]).astype(dtype) if has_bias else None
+        tf = getattr(torch.nn.functional, f"conv_transpose{nd}d")
+        try:
+            want = tf(torch.from_numpy(x), torch.from_numpy(w),
+                      None if b is None else torch.from_numpy(b), **kwargs).numpy()
+        except RuntimeError:        # output too small for this padding
+            continue
+        as3 = (lambda v, one: (one,) * (3 - nd) + (v if isinstance(v, tuple) else (v,) * nd))
+        x5 = x.reshape(shape[:2] + (1,) * (3 - nd) + shape[2:])
+        w5 = w.reshape(wshape[:2] + (1,) * (3 - nd) + wshape[2:])
+        got = np.empty(want.shape, dtype)
+        out5 = got.reshape(want.shape[:2] + (1,) * (3 - nd) + want.shape[2:])
+        plan = phases.plan(x5.shape, w5.shape, out5.shape, as3(kwargs["stride"], 1),
+                           as3(kwargs["padding"], 0), as3(kwargs["dilation"], 1), 1,
+                           gather=True)
+        phases.run(x5, w5, b, out5, plan)
+        tol = TOL[np.dtype(dtype)]
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+def test_gathered_nonfinite_like_torch(torch):
+    """The gathered form multiplies only real inputs: an inf weight gives NaN only where
+    torch's does, an inf or NaN input spreads where it reaches; rows of 20."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((1, 3, 4, 20))
+    x[0, 1, 3, 19] = np.nan
+    x[0, 2, 1, 0] = -np.inf
+    w = rng.standard_normal((3, 2, 3, 3))
+    w[1, 0, 0, 2] = np.inf
+    check(torch, 2, x, w, rng.standard_normal(2), stride=2, padding=1, output_padding=1)
+    check(torch, 2, x, w, None, stride=(2, 3), padding=1, dilation=(1, 2))
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(stride=2, padding=1),                               # k4: taps of q-1, q / q, q+1
+    dict(stride=2, padding=2),                               # a margin of two positions
+    dict(stride=3, padding=1, output_padding=2),
+    dict(stride=2, padding=1, dilation=3, output_padding=1),
+])
+@pytest.mark.parametrize("length", [1, 2, 5, 40])
+def test_rows_stack_matches_torch(torch, kwargs, length):
+    """1-D phases of equal taps run as one unpadded stacked convolution, the outputs of
+    its positions that would read padding made apart (`_run_rows_stack`)."""
+    rng = np.random.default_rng(length)
+    x = rng.standard_normal((2, 6, length)).astype(np.float32)
+    w = rng.standard_normal((6, 3, 4)).astype(np.float32)
+    b = rng.standard_normal(3).astype(np.float32)
+    size = ((length - 1) * kwargs["stride"] - 2 * kwargs["padding"]
+            + kwargs.get("dilation", 1) * 3 + kwargs.get("output_padding", 0) + 1)
+    if size < 1:                    # output too small for this padding
+        return
+    check(torch, 1, x, w, b, **kwargs)
+    check(torch, 1, x, w, None, **kwargs)
+    x[0, 1, -1] = np.nan
+    check(torch, 1, x, w, b, **kwargs)
+
+
+def test_the_rows_stack_is_taken():
+    plan = phases.plan((4, 64, 1, 1, 1024), (64, 32, 1, 1, 4), (4, 32, 1, 1, 2048),
+                       (1, 1, 2), (0, 0, 1), (1, 1, 1), 1)
+    assert plan.merged and phases._margin(plan.stack) == 2
+
+
 def test_noncontiguous_and_foreign_inputs(torch):
     rng = np.random.default_rng(5)
     x = rng.standard_normal((6, 7, 4, 2)).astype(np.float32).transpose(3, 2, 1, 0)

@@ -18,6 +18,7 @@ BAND_CASES = [
     ((1, 17, 15, 13), (16, 17, 3, 2), dict(stride=(2, 3), dilation=(2, 2), padding=(2, 1))),
     ((1, 16, 3, 4), (20, 16, 2, 3), dict(padding=(4, 5))),     # padding beyond the reach
     ((1, 17, 3, 3), (18, 17, 2, 2)),                           # 4 positions: under one tile
+    ((1, 16, 13, 11), (32, 16, 3, 3), dict(padding=4, dilation=4)),   # tap rows skipped
     ((1, 17, 5, 6, 7), (20, 17, 2, 3, 2), dict(stride=(2, 1, 2), dilation=(2, 1, 1),
                                                padding=(1, 2, 0))),
     ((2, 16, 4, 9, 5), (16, 16, 3, 1, 3), dict(padding=(3, 0, 2), dilation=(1, 1, 2))),
@@ -27,7 +28,7 @@ BAND_CASES = [
 @pytest.mark.parametrize("bands", [1, 3, None])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("x_shape, w_shape, args", [c + ({},) * (len(c) == 2)
-                                                     for c in BAND_CASES])
+                                                    for c in BAND_CASES])
 def test_blocked_bands(torch, monkeypatch, bands, dtype, x_shape, w_shape, args):
     from fastnn.kernels import conv_blocked
     rng = np.random.default_rng(len(x_shape) * 100 + x_shape[2])
@@ -83,19 +84,15 @@ def test_nan_and_inf_land_where_torch_puts_them(torch, variant, groups):
     np.testing.assert_allclose(result[finite], expected[finite], rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("registers", [16, 32])
-def test_default_rule_picks_them(monkeypatch, registers):
-    # the rule reads the codegen target's register file: both kinds are checked here, on
-    # any machine (only the choice is faked; the kernels run compiled for this CPU)
-    from types import SimpleNamespace
-    from fastnn.nn.functional import _conv
-    monkeypatch.setattr(_conv, "target", lambda: SimpleNamespace(registers=registers))
+def test_default_rule_picks_them():
     x = np.zeros((1, 64, 14, 14), np.float32)
     dense = np.zeros((64, 64, 3, 3), np.float32)
-    # 196 positions: 'direct' with AVX-512's registers, 'blocked' where 'direct' has 4-channel
-    # tiles (16 registers)
-    assert backends.current("conv2d", x, dense, padding=1) == (
-        "direct" if registers == 32 else "blocked")
+    # 'blocked' on any plane, however few its positions (the weights are packed per call)
+    assert backends.current("conv2d", x, dense, padding=1) == "blocked"
+    assert backends.current("conv2d", np.zeros((1, 64, 2, 2), np.float32), dense,
+                            padding=1) == "blocked"
+    assert backends.current("conv2d", np.zeros((1, 16, 5, 5), np.float32),
+                            np.zeros((16, 16, 3, 3), np.float32)) == "direct"   # 16 channels
     assert backends.current("conv2d", np.zeros((1, 64, 28, 28), np.float32), dense,
                             padding=1) == "blocked"
     assert backends.current("conv2d", x, np.zeros((128, 2, 3, 3), np.float32), padding=1,
@@ -129,7 +126,7 @@ SCRATCH_CASES = [
     ("direct", (1, 4, 30, 45), (8, 4, 7, 7), dict(stride=3, padding=3)),
     ("grouped_h3", (1, 8, 6, 7), (16, 2, 3, 3), dict(groups=4, padding=(3, 4))),
     ("grouped_h3", (2, 8, 6, 20), (16, 2, 3, 3), dict(groups=4, stride=(1, 2), dilation=(1, 2),
-                                                       padding=1)),
+                                                      padding=1)),
     ("grouped_h3", (1, 6, 19, 9), (12, 2, 3, 3), dict(groups=3, padding=(0, 1))),
     ("grouped_h3", (1, 8, 70, 12), (16, 2, 3, 3), dict(groups=4, padding=1)),   # 3 bands
     ("grouped_h3", (2, 4, 67, 10), (8, 2, 3, 3), dict(groups=2)),   # a last band of 1 row

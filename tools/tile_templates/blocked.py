@@ -11,7 +11,9 @@ def blocked_tile(blocks, pixels, epilogue):
     out = ["@njit(fastmath=_FLAGS)",
            f"def {name}(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, "
            "ostride, kn, kn2,",
-           "        first, P, OW, shxh, sw, CB, KD, KH, KW, xcb, xd, xh, xw, epilogue):",
+           " " * len(f"def {name}(")
+           + "first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,",
+           " " * len(f"def {name}(") + "epilogue):",
            f'    """{blocks} block(s) of 16 output channels x {pixels} positions: '
            f'{blocks * pixels} accumulators, epilogue {epilogue}."""']
     for row in acc:
@@ -25,10 +27,10 @@ def blocked_tile(blocks, pixels, epilogue):
     for p in range(pixels):
         out.append(f"    f{p} = min(first + {p}, last)")
         out.append(f"    p{p} = _u((f{p} // OW) * shxh + (f{p} % OW) * sw * BLOCK)")
-    out += ["    wo = wbase",
-            "    for cb in range(CB):",
-            "        for kd in range(KD):",
-            "            for kh in range(KH):",
+    out += ["    for cb in range(CB):",
+            "        for kd in range(kd0, kd1):",
+            "            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)",
+            "            for kh in range(kh0, kh1):",
             "                xr = xrow + cb * xcb + kd * xd + kh * xh",
             "                for kw in range(KW):",
             "                    xo = xr + kw * xw",

@@ -104,7 +104,6 @@ def _integer_bounds(dtype, lo, hi):
     return tuple(None if b is None else dtype.type(b) for b in bounds)
 
 
-
 def float_array(input):
     """`input` as an ndarray, refusing dtypes other than float32/float64 (either byte order)."""
     arr = as_array(input)
@@ -344,17 +343,11 @@ def _via_numpy(compute):
     return run
 
 
-def _sigmoid_into(x, out):
-    np.negative(x, out=out)
-    np.exp(out, out=out)
-    np.add(out, 1, out=out)
-    np.reciprocal(out, out=out)
-
-
-def _silu_into(x, out):
-    gate = np.empty(x.shape, dtype=out.dtype)
-    _sigmoid_into(x, gate)
-    np.multiply(x, gate, out=out)
+def _kernel_run(kernel):
+    def run(inputs, attrs, out):
+        run_kernel(kernel, as_array(inputs[0]), out)
+        return inputs[0] if out is None else out
+    return run
 
 
 def hardswish(input, inplace=False):
@@ -551,8 +544,8 @@ for _name, _normalize, _run in (
         ("leaky_relu", _leaky_relu, _unary_run(_k.leaky_relu, "negative_slope")),
         ("elu", _elu, _unary_run(_k.elu, "alpha")),
         ("gelu", _gelu, _run_gelu),
-        ("silu", _float_only, _via_numpy(_silu_into)),
-        ("sigmoid", _float_only, _via_numpy(_sigmoid_into)),
+        ("silu", _float_only, _kernel_run(_k.silu)),
+        ("sigmoid", _float_only, _kernel_run(_k.sigmoid)),
         ("tanh", _float_only, _via_numpy(np.tanh)),
         ("hardswish", _float_only, _hard_run(_k.hardswish)),
         ("hardsigmoid", _float_only, _hard_run(_k.hardsigmoid))):

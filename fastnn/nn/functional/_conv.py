@@ -23,7 +23,6 @@ from ...kernels import conv_grouped as _grouped_kernels
 from ...kernels import conv_pad as _pad_kernels
 from ...kernels import conv_pointwise as _pointwise_kernels
 from ...kernels import im2col as _im2col_kernels
-from ...kernels._target import target
 from .._frozen import frozen_forms, kernel_weight
 from ._fused import check_fused, finish, fused_args, tiled
 from .._utils import (allocate, as_array, check_alloc, check_float, checked_empty, kernel_array,
@@ -424,7 +423,7 @@ def _run_depthwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups
                    fused=None):
     kw, sw, dw = w.shape[4], stride[2], dilation[2]
     span = _pad_kernels.phase_span(out.shape[4], kw, dw, sw,
-                               x.shape[4] + pad_before[2] + pad_after[2])
+                                   x.shape[4] + pad_before[2] + pad_after[2])
     taps = _pad_kernels.tap_offsets(kw, dw, sw, span)
     launch(tiled(_depthwise_kernels.conv3d_depthwise, fused), x, w, *_bias_args(b, x.dtype),
            out, taps, span, stride[0], stride[1], *pad_before, sw, dilation[0], dilation[1],
@@ -502,19 +501,16 @@ def _blocked_pays(w, out, groups):
     """Whether 'blocked' is the default for a dense convolution. It needs >= 16 input and
     >= 32 output channels (fewer pad badly to its blocks of 16: a 3-channel stem computes
     16, and 16 output channels compute one block twice) and 2-D or 3-D planes (on 1-D rows
-    its packing is a third of the work). Weights as given are packed on every call, which
-    pays back only on enough output positions (>= 392) or for 1x1 kernels (cheap to pack);
-    frozen weights (`fastnn.optimize_for_inference`) are packed once and go blocked at any
-    size. Where the target has 16 vector registers (AVX2) the 'direct' kernel's tile holds
-    4 channels and 'blocked' goes at any size. `python benchmarks/rules.py resnet` and
+    its packing is a third of the work). Then it goes at any size, though weights as given
+    are packed on every call: on AMD EPYC family 25 model 17 (Zen 4, AVX-512) it beat
+    'direct' on every layer of `python benchmarks/rules.py positions`, down to 4 positions
+    (512ch 2x2: 1.60 / 1.69 ms, 1 thread; 256ch 4x4: 0.46 / 0.90; ResNet 3x3 s2 128->256
+    at 196 positions: 1.43 / 2.06), and with 16 vector registers (AVX2) 'direct''s tile
+    holds 4 channels. `python benchmarks/rules.py resnet` and
     `python benchmarks/rules.py variants` time every variant against this choice;
     docs/PERF.md keeps their output with the CPU it came from."""
-    positions = out.shape[0] * out.shape[2] * out.shape[3] * out.shape[4]
-    taps = w.shape[2] * w.shape[3] * w.shape[4]
     return (groups == 1 and w.shape[1] >= 16 and w.shape[0] >= 32
-            and out.shape[2] * out.shape[3] > 1
-            and (positions >= 392 or taps == 1 or frozen_forms(w) is not None
-                 or target().registers == 16))
+            and out.shape[2] * out.shape[3] > 1)
 
 
 # Per-sample multiply-adds up to which a 1x1 convolution goes to BLAS (see _rule).

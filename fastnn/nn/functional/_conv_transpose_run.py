@@ -17,12 +17,16 @@ dense results go side by side into one buffer, which one launch places in the ou
 whole, outputs no input reaches given the bias); with stride 1 everywhere there is one
 phase, written straight into the output. Where every live phase has as many taps along
 each axis and reads the whole input (kernel <= stride, e.g. k=2 s=2 upsampling: 1x1
-phases; k=4 s=2 p=1 on 2-D or 3-D planes: 2x2 phases), the phases' weights are stacked
+phases; k=4 s=2 p=1: 2x2 phases on planes, 2 on rows), the phases' weights are stacked
 and run as one convolution with phases x C_out channels, one launch instead of s^dims
 small ones: each phase's outputs are shifted so that all read the same input window
 (`_stacked_axis`), which computes at most a few positions per axis no phase places. A
 stacked plan without padding (the 1x1 case) multiplies no padding, so its weights need
-not be finite.
+not be finite. Phases of unequal taps (k3 s2: 2x2, 2x1, 1x2 and 1x1 taps) cannot be
+stacked; for one sample on 2-D planes they run *gathered* instead
+(`_run_gathered`): one 1x1 convolution gives every tap's product of every input, and one
+pass sums into each output the products that reach it, as torch's col2im does; it too
+multiplies only real inputs.
 
 NaN and inf: the phase convolutions multiply their zero padding by the weights, which
 gives what torch gives (torch only ever multiplies real inputs) unless a weight is not
@@ -90,10 +94,15 @@ class Plan(NamedTuple):
     merged: bool        # the live phases run as one convolution (`stack`)
     axes: tuple = ()    # the phases of each axis (D, H, W): live and empty are products
     stack: tuple = ()   # merged: that convolution's 3 Axis (count, taps, padding)
+    # gathered: every tap's products from one 1x1 convolution (`_run_gathered`); then the
+    # (input size, kernel size, padding, dilation) of each axis
+    gathered: tuple = ()
 
 
-def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups):
-    """The phases of a transposed convolution on 5-D shapes, 3-tuple arguments."""
+def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups, gather=None):
+    """The phases of a transposed convolution on 5-D shapes, 3-tuple arguments. `gather`
+    True or False forces or forbids the gathered form where it can run (benchmarks/
+    conv_transpose_plans.py); None: `_gather_pays` decides."""
     axes = [axis_phases(x_shape[2 + i], out_shape[2 + i], w_shape[2 + i], stride[i],
                         padding[i], dilation[i]) for i in range(3)]
     phases = [(a, b, c) for a in axes[0] for b in axes[1] for c in axes[2]]
@@ -103,13 +112,31 @@ def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups):
     if len(live) > 1 and groups == 1:
         stack = tuple(_stacked_axis([phase[i] for phase in live], x_shape[2 + i])
                       for i in range(3))
-        # on 1-D rows ('pointwise': one shifted GEMM per tap) a padded stack ran slower
-        # than its phases (`python -m fastnn bench --only conv_transpose1d`)
-        if None in stack or (stack[0].count * stack[1].count == 1
-                             and any(a.before or a.after for a in stack)):
+        # on 1-D rows a padded stack ran slower than its phases (its padding copied per
+        # task, a position more than the phases); it runs unpadded (`_rows_stack`)
+        if None in stack or (stack[0].count * stack[1].count == 1 and _margin(stack) >= 0
+                             and stack[2].count - _margin(stack) < 1):
             stack = ()
+    gathered = ()
+    if gather is None:
+        gather = _gather_pays(x_shape)
+    if not stack and len(live) > 1 and groups == 1 and gather:
+        gathered = tuple((x_shape[2 + i], w_shape[2 + i], padding[i], dilation[i])
+                         for i in range(3))
     return Plan(live, empty, tuple(stride), groups, bool(stack),
-                tuple(tuple(axis) for axis in axes), stack)
+                tuple(tuple(axis) for axis in axes), stack, gathered)
+
+
+def _gather_pays(x_shape):
+    """Whether ungrouped phases that cannot be stacked run gathered (`_run_gathered`): for
+    one sample on 2-D planes. One sample's phases are small convolutions (k3 s2 p1 op1 n1
+    128->64 32x32: four of 1-4 taps on 32x32 planes), which took about 1.4x the time of
+    the 1x1 convolution and the pass (Zen 4, 1 thread); with a batch the phases ran as fast
+    or faster than the two passes over the products (out of cache: 9 per input); on 1-D
+    rows the products took longer to write than the phases' GEMMs, and on 3-D volumes
+    (27 products per input, rows of 16) the pass made up the gain
+    (`python benchmarks/conv_transpose_plans.py` times both forms)."""
+    return x_shape[0] == 1 and x_shape[2] == 1 and x_shape[3] > 1
 
 
 def _stacked_axis(phases, size_in):
@@ -135,6 +162,8 @@ def shift(phase_axis, stacked_before):
 
 def transposed_weight(w, groups):
     """(C_in, C_out/groups, *k) -> the convolution layout (C_out, C_in/groups, *k)."""
+    if groups == 1:
+        return w.swapaxes(0, 1)         # a view: the reshape below would copy the weight
     c_in, c_out_g = w.shape[:2]
     kernel = w.shape[2:]
     g = w.reshape((groups, c_in // groups, c_out_g) + kernel)
@@ -171,7 +200,11 @@ def run(x, w, b, out, plan, exact=False):
     """Write the transposed convolution of x (N, C_in, D, H, W) by w (C_in, C_out/g, k...)
     into out (N, C_out, ...). `exact`: every phase on 'naive' (see the module docstring);
     otherwise exactly when a weight is not finite. The phases' results go side by side
-    into one buffer, which one launch places in the output (`_place_tables`)."""
+    into one buffer, which one launch places in the output (`_place_tables`); a gathered
+    plan runs `_run_gathered` unless `exact`."""
+    if plan.gathered and not exact:
+        _run_gathered(x, w, b, out, plan)
+        return
     finite, weights = _phase_weights(w, plan)
     exact = exact or not finite
     n, k = out.shape[:2]
@@ -180,7 +213,10 @@ def run(x, w, b, out, plan, exact=False):
         _convolve(_window(x, plan.live[0]), weights[0], b, out, plan.live[0], plan.groups,
                   exact)
         return
-    if plan.merged:
+    rows = plan.merged and not exact and _margin(plan.stack) > 0
+    if rows:
+        dense = _run_rows_stack(x, weights[0], b, out, plan)
+    elif plan.merged:
         dense = _run_merged(x, weights[0], b, out, plan, exact)
     else:
         dense = thread_scratch("conv_transpose phases", max(1, n * k * sum(
@@ -193,12 +229,64 @@ def run(x, w, b, out, plan, exact=False):
                 (n, k) + counts), phase, plan.groups, exact)
             at += size
     bias = b if b is not None else np.zeros(k, out.dtype)
-    launch(_kernels.place_phases, dense, bias, out, *_place_tables(plan, n, k),
+    launch(_kernels.place_phases, dense, bias, out, *_place_tables(plan, n, k, rows),
            plan.stride[2], work=out.size)
+    if rows:
+        _rows_stack_margins(x, weights[0], bias, out, plan)
+
+
+def _margin(stack):
+    """A stack on 1-D rows: its padding (before + after) along W; else -1."""
+    if stack[0].count * stack[1].count != 1:
+        return -1
+    return stack[2].before + stack[2].after
+
+
+def _run_rows_stack(x, stacked, b, out, plan):
+    """A padded stack on 1-D rows, run unpadded: the convolution reads the input as it is
+    (no copy of padded rows per task) and gives the stacked positions that read no
+    padding; the few that do (`_rows_stack_margins`) are written after the placing pass,
+    which reads garbage for them from the buffer's slack. Its positions one fewer than the
+    phases' (the padded stack computes one more: a tile more on 256-long rows)."""
+    n = out.shape[0]
+    axis = plan.stack[2]
+    valid = axis.count - _margin(plan.stack)
+    bias = None if b is None else np.tile(b, len(plan.live))
+    size = n * stacked.shape[0] * valid
+    buffer = thread_scratch("conv_transpose phases", size + axis.before + axis.after,
+                            out.dtype)
+    dense = buffer[axis.before:axis.before + size].reshape((n, stacked.shape[0], 1, 1, valid))
+    _convolve(_conv._ready(x), stacked, bias, dense,
+              plan.stack[:2] + (axis._replace(count=valid, before=0, after=0),), 1, False)
+    return buffer
+
+
+def _rows_stack_margins(x, stacked, bias, out, plan):
+    """The outputs of the stacked positions that read padding (`_run_rows_stack`): the
+    bias plus the taps that read an input, per phase."""
+    axis = plan.stack[2]
+    k = out.shape[1]
+    width = x.shape[4]
+    taps = len(axis.taps)
+    margins = list(range(axis.before)) + list(range(axis.count - axis.after, axis.count))
+    for m in margins:
+        # the inputs the stacked position reads, zero where it reads padding (the weights
+        # are finite here: else the plan runs exact)
+        reads = np.zeros((x.shape[0], x.shape[1], taps), x.dtype)
+        for t in range(taps):
+            at = m - axis.before + t * axis.dilation
+            if 0 <= at < width:
+                reads[:, :, t] = x[:, :, 0, 0, at]
+        for i, phase in enumerate(plan.live):
+            q = m - shift(phase[2], axis.before)
+            if 0 <= q < phase[2].count:
+                weight = stacked[i * k:(i + 1) * k].reshape(k, -1)     # (K, C_in * taps)
+                out[:, :, 0, 0, phase[2].offset + plan.stride[2] * q] = (
+                    reads.reshape(x.shape[0], -1) @ weight.T + bias)
 
 
 @functools.lru_cache(maxsize=64)
-def _place_tables(plan, n, k):
+def _place_tables(plan, n, k, unpadded_rows=False):
     """`place_phases`' tables: per output plane and row its phase along D and H and its
     index in that phase; per phase along W its first output and count; the row length
     and plane rows of the results per phase along W and H; per phase its results' start,
@@ -217,6 +305,8 @@ def _place_tables(plan, n, k):
     sample, channel = np.zeros(shape, np.intp), np.zeros(shape, np.intp)
     if plan.merged:
         rows, row = plan.stack[1].count, plan.stack[2].count
+        if unpadded_rows:
+            row -= _margin(plan.stack)
         row_length, plane_rows = np.full(shape[2], row, np.intp), np.full(shape[1], rows,
                                                                           np.intp)
         plane = plan.stack[0].count * rows * row
@@ -277,3 +367,77 @@ def _run_merged(x, stacked, b, out, plan, exact):
                            out.dtype).reshape((n, stacked.shape[0]) + counts)
     _convolve(_conv._ready(x), stacked, bias, dense, plan.stack, 1, exact)
     return dense
+
+
+def _run_gathered(x, w, b, out, plan):
+    """Every tap's products of every input position from one 1x1 convolution, its output
+    channels (C_out, tap): one GEMM of the input as it is (no padding, no window), then one
+    pass sums into each output the products of the taps that reach it (kernels/
+    conv_transpose.py `gather_taps`), as torch's col2im does. Phases of unequal taps
+    (k3 s2: 2x2, 2x1, 1x2 and 1x1) would be as many convolutions of a few taps each.
+    Only input values are multiplied, as in torch: no weight needs to be finite."""
+    n, k = out.shape[:2]
+    weight = _tap_weight(w, plan)
+    z = thread_scratch("conv_transpose taps", n * weight.shape[0] * math.prod(x.shape[2:]),
+                       out.dtype).reshape((n, weight.shape[0]) + x.shape[2:])
+    args = (_conv._ready(x), weight, None, z, (1, 1, 1), (0, 0, 0), (0, 0, 0), (1, 1, 1), 1)
+    _registry.OPS["conv3d"].variants[_conv._rule(*args)].run(*args)
+    bias = b if b is not None else np.zeros(k, out.dtype)
+    launch(_kernels.gather_taps, z, bias, out, *_gather_tables(plan, out.shape[2:]),
+           w.shape[3], w.shape[4], plan.stride[2],
+           work=z.size // 2 + out.size)
+
+
+def _tap_weight(w, plan):
+    """(C_in, C_out, *k) -> the 1x1 convolution weight (C_out * taps, C_in, 1, 1, 1), its
+    output channel c*T + (td*KH + th)*KW + tw. Kept with a frozen weight, else made per
+    call (a weight-sized copy)."""
+    forms = frozen_forms(w)
+    key = ("conv_transpose", plan, "taps")
+    if forms is not None and key in forms:
+        return forms[key]
+    c_in = w.shape[0]
+    moved = np.moveaxis(w, 0, -1)                  # (C_out, KD, KH, KW, C_in)
+    shape = (moved.size // c_in, c_in, 1, 1, 1)
+    weight = np.empty(shape, w.dtype) if forms is not None else thread_scratch(
+        "conv_transpose weights", moved.size, w.dtype).reshape(shape)
+    weight.reshape(moved.shape)[...] = moved
+    if forms is not None:
+        forms[key] = weight
+    return weight
+
+
+@functools.lru_cache(maxsize=64)
+def _gather_tables(plan, out_sizes):
+    """`gather_taps`' tables: per output position along D and H the taps reaching it and
+    their input positions (-1 after the last); per phase along W its first output, count,
+    taps and the input shift of each tap."""
+    tables = []
+    for i in range(2):
+        size_in, kernel, pad, dil = plan.gathered[i]
+        s = plan.stride[i]
+        reach = [[(t, (o + pad - t * dil) // s) for t in range(kernel)
+                  if (o + pad - t * dil) % s == 0
+                  and 0 <= (o + pad - t * dil) // s < size_in] for o in range(out_sizes[i])]
+        tables += _padded_pairs(reach)
+    size_in, kernel, pad, dil = plan.gathered[2]
+    s = plan.stride[2]
+    phases = plan.axes[2]
+    taps = [[(t, (a.offset + pad - t * dil) // s) for t in range(kernel)
+             if (a.offset + pad - t * dil) % s == 0] for a in phases]
+    reads = [[(max(0, -shift), min(a.count, size_in - shift)) for _, shift in pairs]
+             for a, pairs in zip(phases, taps)]
+    return (*tables, np.array([a.offset for a in phases], np.intp),
+            np.array([a.count for a in phases], np.intp), *_padded_pairs(taps),
+            *_padded_pairs(reads))
+
+
+def _padded_pairs(lists):
+    """Lists of pairs -> two 2-D arrays of their first and second items, -1 after the end."""
+    width = max(1, max(len(pairs) for pairs in lists))
+    first = np.full((len(lists), width), -1, np.intp)
+    second = np.full((len(lists), width), -1, np.intp)
+    for i, pairs in enumerate(lists):
+        for j, (a, b) in enumerate(pairs):
+            first[i, j], second[i, j] = a, b
+    return [first, second]
