@@ -5,7 +5,7 @@ The element-wise losses take the arrays in their (common) dtype and compute in f
 rounding each result once into the output's dtype, so float32 results sit within an ulp
 or two of torch's float32 arithmetic and float64 results follow torch's formulas term
 for term (float32 logits take their exp and log1p in float32, `exp32.exp_nonpositive` and
-`log1p_unit32`, which vectorise sixteen wide). A reduced loss is summed per chunk into
+`exp32.log1p_unit`, which vectorise sixteen wide). A reduced loss is summed per chunk into
 ``partial``; the caller adds the chunks: the kernel never allocates its outputs. A
 reduced mse or l1 without weights is one loop (`_difference_sum`) whose terms are torch's,
 in the input's dtype.
@@ -22,6 +22,7 @@ from numba.extending import intrinsic
 
 from ._target import njit
 from .exp32 import exp_nonpositive, exp_shifted
+from .exp32 import log1p_unit as log1p_unit32
 from .vecmath import _bits, _from_bits, divide, is_single, log1p_unit
 
 MSE, L1, SMOOTH_L1, HUBER, BCE, BCE_LOGITS, KL_DIV, KL_DIV_LOG = range(8)
@@ -101,30 +102,6 @@ def log_from_one(u):
     mantissa = _from_bits((bits & _MANTISSA) | _EXPONENT_ONE)         # in [1, 2)
     result = np.float64((bits >> 52) - 1023) * _LN2 + log1p_unit(mantissa - 1.0)
     return result if u == u else u
-
-
-# Cephes' logf polynomial: log(1 + f) = f - f**2 / 2 + f**3 P(f) on |f| <= sqrt(2) - 1
-_LOGF = tuple(np.float32(c) for c in (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1,
-                                      -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
-                                      2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1))
-_SQRT2_MINUS_1 = np.float32(0.41421356237309503)
-_LN2_HI32 = np.float32(0.693359375)       # ln 2 split as Cephes splits it
-_LN2_LO32 = np.float32(-2.12194440e-4)
-_HALF32, _ONE32 = np.float32(0.5), np.float32(1.0)
-
-
-@njit(inline="always", fastmath={"contract", "nsz", "arcp"})
-def log1p_unit32(e):
-    """log1p(e) of a float32 0 <= e <= 1 (NaN for NaN) within 2e-7 relative, as float32
-    arithmetic that vectorises: below sqrt(2) - 1 the polynomial takes e itself (1 + e
-    would round e's low digits away), above it (1 + e) / 2 - 1 and adds ln 2."""
-    big = e > _SQRT2_MINUS_1
-    f = (_ONE32 + e) * _HALF32 - _ONE32 if big else e
-    c0, c1, c2, c3, c4, c5, c6, c7, c8 = _LOGF
-    p = (((((((c0 * f + c1) * f + c2) * f + c3) * f + c4) * f + c5) * f + c6) * f + c7) * f + c8
-    z = f * f
-    y = p * f * z - _HALF32 * z + f
-    return (y + _LN2_LO32) + _LN2_HI32 if big else y
 
 
 # elements per task of `pointwise_loss`, and per block of its float64 scratch
@@ -218,9 +195,9 @@ def _losses(kind, x, y, pw, param, buf, scratch):
 @njit(error_model="numpy", fastmath={"contract"})
 def _logits_single(x, y, pw, buf, softplus):
     """buf[i] = `_logits` of float32 x[i], y[i]: log1p(exp(-|x|)) first, in float32
-    (`exp_nonpositive`, `log1p_unit32`; a loop of float32 alone vectorises sixteen wide),
-    the rest in float64. The loss is at least that term (for y in [0, 1]), so it keeps its
-    few float32 ulps."""
+    (exp32's `exp_nonpositive` and `log1p_unit`; a loop of float32 alone vectorises
+    sixteen wide), the rest in float64. The loss is at least that term (for y in [0, 1]),
+    so it keeps its few float32 ulps."""
     for i in range(x.size):         # (np.float32: typed for float64 x too, never run)
         softplus[i] = log1p_unit32(exp_nonpositive(-abs(np.float32(x[i]))))
     if pw.size:
