@@ -4,18 +4,26 @@ log-likelihood / cross entropy rows of an ``(N, C, inner)`` input.
 The element-wise losses take the arrays in their (common) dtype and compute in float64,
 rounding each result once into the output's dtype, so float32 results sit within an ulp
 or two of torch's float32 arithmetic and float64 results follow torch's formulas term
-for term (float32 logits go through `vecmath`'s exp and log1p, which vectorise). A
-reduced loss is summed per chunk into ``partial``; the caller adds the chunks: the kernel
-never allocates its outputs.
+for term (float32 logits take their exp and log1p in float32, `exp32.exp_nonpositive` and
+`exp32.log1p_unit`, which vectorise sixteen wide). A reduced loss is summed per chunk into
+``partial``; the caller adds the chunks: the kernel never allocates its outputs. A
+reduced mse or l1 without weights is one loop (`_difference_sum`) whose terms are torch's,
+in the input's dtype.
+
+The cross entropy rows take their maximum with `maxnum` and sum float32 exps in float32
+chunks of _SUM_CHUNK (then in float64), so that both loops vectorise.
 """
 import math
 
 import numpy as np
-from numba import prange
+from llvmlite import ir
+from numba import prange, types
+from numba.extending import intrinsic
 
 from ._target import njit
-from .exp32 import exp_shifted
-from .vecmath import exp_upto, is_single, log1p_unit
+from .exp32 import exp_nonpositive, exp_shifted
+from .exp32 import log1p_unit as log1p_unit32
+from .vecmath import _bits, _from_bits, divide, is_single, log1p_unit
 
 MSE, L1, SMOOTH_L1, HUBER, BCE, BCE_LOGITS, KL_DIV, KL_DIV_LOG = range(8)
 
@@ -50,7 +58,13 @@ def _logits(x, y, pos_weight, pos_weighted):
     """binary_cross_entropy_with_logits as torch composes it:
     (1 - y) * x - log_sigmoid(x) * ((pos_weight - 1) * y + 1), the factor only with a
     pos_weight (an infinite y would make it NaN)."""
-    log_sigmoid = min(x, 0.0) - math.log1p(math.exp(-abs(x)))
+    return _logits_from(x, y, math.log1p(math.exp(-abs(x))), pos_weight, pos_weighted)
+
+
+@njit(inline="always")
+def _logits_from(x, y, softplus, pos_weight, pos_weighted):
+    """`_logits` given softplus = log1p(exp(-|x|))."""
+    log_sigmoid = min(x, 0.0) - softplus
     if pos_weighted:
         log_sigmoid = log_sigmoid * ((pos_weight - 1.0) * y + 1.0)
     return (1.0 - y) * x - log_sigmoid
@@ -59,6 +73,36 @@ def _logits(x, y, pos_weight, pos_weighted):
 # fastmath without nnan/ninf: sums may be reassociated (vectorised) while NaN and inf
 # propagate as in torch
 _REDUCE_MATH = {"contract", "reassoc", "nsz", "arcp"}
+
+
+@intrinsic
+def maxnum(typingctx, a, b):
+    """The larger of two floats of one type, a NaN skipped (LLVM's maxnum): a loop's
+    maximum written with it vectorises where one written as a select stays scalar."""
+    if a != b or not isinstance(a, types.Float):
+        return None
+
+    def codegen(context, builder, signature, args):
+        ty = context.get_value_type(signature.args[0])
+        fn = builder.module.declare_intrinsic("llvm.maxnum", [ty], ir.FunctionType(ty, [ty, ty]))
+        return builder.call(fn, args)
+    return a(a, b), codegen
+
+
+_LN2 = 0.6931471805599453
+_MANTISSA = (1 << 52) - 1
+_EXPONENT_ONE = 1023 << 52
+
+
+@njit(inline="always")
+def log_from_one(u):
+    """log(u) of a float64 u >= 1 (NaN for NaN) below 1e-10 relative, as plain arithmetic
+    that vectorises: the exponent's multiple of ln 2 plus `log1p_unit` of the mantissa."""
+    bits = _bits(u)
+    mantissa = _from_bits((bits & _MANTISSA) | _EXPONENT_ONE)         # in [1, 2)
+    result = np.float64((bits >> 52) - 1023) * _LN2 + log1p_unit(mantissa - 1.0)
+    return result if u == u else u
+
 
 # elements per task of `pointwise_loss`, and per block of its float64 scratch
 _CHUNK = 1 << 13
@@ -73,20 +117,46 @@ def pointwise_loss(kind, x, y, w, pw, param, out, partial):
     chunk c, of `loss_chunks(n)`, in float64."""
     n = x.size
     reduce = partial.size > 0
+    plain = reduce and w.size == 0 and (kind == MSE or kind == L1)
     for c in prange((n + _CHUNK - 1) // _CHUNK):
         lo = c * _CHUNK
         hi = min(n, lo + _CHUNK)
+        if plain:
+            partial[c] = _difference_sum(kind, x[lo:hi], y[lo:hi])
+            continue
         buf = np.empty(_BLOCK)
+        scratch = np.empty(_BLOCK, x.dtype)
         acc = 0.0
         for start in range(lo, hi, _BLOCK):
             stop = min(hi, start + _BLOCK)
             # slices, so that the loops index from 0: Numba then knows an index is not
             # negative, and drops the wraparound test that keeps a loop scalar
             losses = buf[:stop - start]
-            _losses(kind, x[start:stop], y[start:stop], pw[start:stop], param, losses)
+            _losses(kind, x[start:stop], y[start:stop], pw[start:stop], param, losses,
+                    scratch[:stop - start])
             acc += _finish(losses, w[start:stop], out[start:stop], reduce)
         if reduce:
             partial[c] = acc
+
+
+@njit(fastmath=_REDUCE_MATH)
+def _difference_sum(kind, x, y):
+    """The sum of MSE or L1 losses of `x`, `y`, in one loop without `_losses`' scratch
+    (which took twice its time): each term in x's dtype, as torch computes it (float32:
+    sixteen wide), summed in chunks of _SUM_CHUNK in that dtype, the chunks in float64."""
+    acc = 0.0
+    for lo in range(0, x.size, _SUM_CHUNK):
+        xs, ys = x[lo:lo + _SUM_CHUNK], y[lo:lo + _SUM_CHUNK]
+        part = x.dtype.type(0.0)
+        if kind == MSE:
+            for i in range(xs.size):
+                d = xs[i] - ys[i]
+                part += d * d
+        else:
+            for i in range(xs.size):
+                part += abs(xs[i] - ys[i])
+        acc += part
+    return acc
 
 
 def loss_chunks(n):
@@ -95,9 +165,10 @@ def loss_chunks(n):
 
 
 @njit(error_model="numpy")
-def _losses(kind, x, y, pw, param, buf):
+def _losses(kind, x, y, pw, param, buf, scratch):
     """buf[i] = loss `kind` of element i, in float64: the kind chosen once, then a loop of
-    its own, so that those without a libm call vectorise."""
+    its own, so that those without a libm call vectorise (`scratch`: buf's size, x's
+    dtype)."""
     if kind == MSE:
         for i in range(x.size):
             d = np.float64(x[i]) - np.float64(y[i])
@@ -115,26 +186,28 @@ def _losses(kind, x, y, pw, param, buf):
         for i in range(x.size):         # libm's exp and log1p: float64 as torch's
             buf[i] = _logits(x[i], y[i], pw[i] if pw.size else 1.0, pw.size > 0)
     elif kind == BCE_LOGITS:
-        if pw.size:
-            for i in range(x.size):
-                buf[i] = _logits_fast(np.float64(x[i]), np.float64(y[i]), np.float64(pw[i]),
-                                      True)
-        else:
-            for i in range(x.size):
-                buf[i] = _logits_fast(np.float64(x[i]), np.float64(y[i]), 1.0, False)
+        _logits_single(x, y, pw, buf, scratch)
     else:
         for i in range(x.size):
             buf[i] = _pointwise(kind, np.float64(x[i]), np.float64(y[i]), param)
 
 
-@njit(inline="always")
-def _logits_fast(x, y, pos_weight, pos_weighted):
-    """`_logits` with `vecmath`'s exp and log1p (below 1e-10 relative), which vectorise:
-    for float32 input, whose loss rounds to float32."""
-    log_sigmoid = min(x, 0.0) - log1p_unit(exp_upto(-abs(x)))
-    if pos_weighted:
-        log_sigmoid = log_sigmoid * ((pos_weight - 1.0) * y + 1.0)
-    return (1.0 - y) * x - log_sigmoid
+@njit(error_model="numpy", fastmath={"contract"})
+def _logits_single(x, y, pw, buf, softplus):
+    """buf[i] = `_logits` of float32 x[i], y[i]: log1p(exp(-|x|)) first, in float32
+    (exp32's `exp_nonpositive` and `log1p_unit`; a loop of float32 alone vectorises
+    sixteen wide), the rest in float64. The loss is at least that term (for y in [0, 1]),
+    so it keeps its few float32 ulps."""
+    for i in range(x.size):         # (np.float32: typed for float64 x too, never run)
+        softplus[i] = log1p_unit32(exp_nonpositive(-abs(np.float32(x[i]))))
+    if pw.size:
+        for i in range(x.size):
+            buf[i] = _logits_from(np.float64(x[i]), np.float64(y[i]), np.float64(softplus[i]),
+                                  np.float64(pw[i]), True)
+    else:
+        for i in range(x.size):
+            buf[i] = _logits_from(np.float64(x[i]), np.float64(y[i]), np.float64(softplus[i]),
+                                  1.0, False)
 
 
 @njit(fastmath=_REDUCE_MATH)
@@ -161,6 +234,8 @@ def _finish(buf, w, out, reduce):
 # rows per task of `nll` when the classes are innermost, positions per block otherwise
 _ROWS = 16
 _POSITIONS = 256
+# elements summed in the input's dtype before their sum joins a float64 total
+_SUM_CHUNK = 256
 
 
 @njit(parallel=True, cache=True)
@@ -197,18 +272,36 @@ def nll(x, target, weight, ignore_index, log_softmax, smooth, loss, smooth_loss,
 def _row_shift(row):
     """log(sum(exp(row))) of a contiguous row, the maximum subtracted first; NaN when the
     row holds a NaN or +inf or is all -inf, as torch's log_softmax (x - max is NaN
-    there). The maximum and the sum may be reassociated, so that they vectorise."""
+    there). The maximum and the sums may be reassociated, so that they vectorise."""
+    top = _row_max(row)
+    return np.float64(top) + math.log(_exp_sum(row, top))
+
+
+@njit(fastmath=_REDUCE_MATH)
+def _row_max(row):
+    """The largest element of `row`, NaN skipped (-inf when none)."""
     top = row.dtype.type(-math.inf)
     for c in range(row.size):
-        v = row[c]
-        top = v if v > top else top
+        top = maxnum(top, row[c])
+    return top
+
+
+@njit(fastmath=_REDUCE_MATH)
+def _exp_sum(row, top):
+    """sum(exp(row - top)) in float64, the exps in row's dtype summed in chunks of
+    _SUM_CHUNK in that dtype (for float32: sixteen lanes, not eight), the chunks in
+    float64."""
     total = 0.0
-    for c in range(row.size):
-        total += exp_shifted(row[c], top)
-    return np.float64(top) + math.log(total)
+    for lo in range(0, row.size, _SUM_CHUNK):
+        chunk = row[lo:lo + _SUM_CHUNK]
+        part = row.dtype.type(0.0)
+        for c in range(chunk.size):
+            part += exp_shifted(chunk[c], top)
+        total += part
+    return total
 
 
-@njit
+@njit(inline="always")
 def _picked(t, weight, ignore_index, classes):
     """(class, its weight) of target t; class -1: ignored, -2: out of range."""
     if t == ignore_index:
@@ -218,7 +311,7 @@ def _picked(t, weight, ignore_index, classes):
     return t, (np.float64(weight[t]) if weight.size else 1.0)
 
 
-@njit
+@njit(inline="always")
 def _store(loss, smooth_loss, n, j, value, smooth_value):
     if loss.size:
         loss[n, j] = value
@@ -257,8 +350,12 @@ def _weighted_sum(row, weight, shift):
         for c in range(row.size):
             acc += np.float64(weight[c]) * (np.float64(row[c]) - shift)
     else:
-        for c in range(row.size):
-            acc += np.float64(row[c])
+        for lo in range(0, row.size, _SUM_CHUNK):
+            chunk = row[lo:lo + _SUM_CHUNK]
+            part = row.dtype.type(0.0)
+            for c in range(chunk.size):
+                part += chunk[c]
+            acc += part
         acc -= shift * row.size
     return acc
 
@@ -273,49 +370,72 @@ def _positions_block(x, target, weight, ignore_index, log_softmax, smooth, loss,
     n = b // per
     j0 = (b - n * per) * _POSITIONS
     width = min(inner, j0 + _POSITIONS) - j0
+    # slices of x[n], so that the loops index from 0 (see `pointwise_loss`)
+    planes = x[n]
     shift = np.zeros(width)
     if log_softmax:
-        _block_shift(x, n, j0, shift)
-    smooth_acc = np.zeros(width)
+        _block_shift(planes, j0, shift)
+    smooth_acc = np.zeros(width if smooth else 0)
     if smooth:
         for c in range(C):
-            w_c = np.float64(weight[c]) if weight.size else 1.0
-            plane = x[n, c, j0:j0 + width]
-            for j in range(width):
-                smooth_acc[j] += w_c * (np.float64(plane[j]) - shift[j])
+            _add_weighted(smooth_acc, planes[c, j0:j0 + width], shift,
+                          np.float64(weight[c]) if weight.size else 1.0)
     targets = target[n, j0:j0 + width]
+    value_sum = weight_sum = smooth_sum = bad = 0.0
     for j in range(width):
+        # one store per position: a second one, for the ignored targets, kept this loop
+        # several times slower
         t, w_t = _picked(targets[j], weight, ignore_index, C)
-        if t < 0:
-            sums[3] += 1.0 if t == -2 else 0.0
-            _store(loss, smooth_loss, n, j0 + j, 0.0, 0.0)
-            continue
-        value = -w_t * (np.float64(x[n, t, j0 + j]) - shift[j])
-        sums[0] += value
-        sums[1] += w_t
-        sums[2] -= smooth_acc[j]
-        _store(loss, smooth_loss, n, j0 + j, value, -smooth_acc[j])
+        value = smooth_value = 0.0
+        if t >= 0:
+            value = -w_t * (np.float64(planes[t, j0 + j]) - shift[j])
+            smooth_value = -smooth_acc[j] if smooth else 0.0
+        else:
+            bad += 1.0 if t == -2 else 0.0
+        value_sum += value
+        weight_sum += w_t
+        smooth_sum += smooth_value
+        _store(loss, smooth_loss, n, j0 + j, value, smooth_value)
+    sums[0] += value_sum
+    sums[1] += weight_sum
+    sums[2] += smooth_sum
+    sums[3] += bad
 
 
 @njit(fastmath=_REDUCE_MATH)
-def _block_shift(x, n, j0, shift):
-    """shift[j] = log(sum_c exp(x[n, c, j0 + j])) (the maximum subtracted first), as
-    `_row_shift` over the classes of shift.size contiguous positions."""
-    C = x.shape[1]
+def _add_weighted(acc, plane, shift, w_c):
+    for j in range(acc.size):
+        acc[j] += w_c * (np.float64(plane[j]) - shift[j])
+
+
+@njit(fastmath=_REDUCE_MATH)
+def _block_shift(planes, j0, shift):
+    """shift[j] = log(sum_c exp(planes[c, j0 + j])) (the maximum subtracted first), as
+    `_row_shift` over the classes of shift.size contiguous positions: float32 exps are
+    summed in float32 over up to _SUM_CHUNK classes at a time, and their log taken with
+    `log_from_one` (the sum is at least 1), so that every loop vectorises."""
+    C = planes.shape[0]
     width = shift.size
-    top = np.full(width, -math.inf, x.dtype)
-    for c in range(C):
-        plane = x[n, c, j0:j0 + width]
+    top = planes[0, j0:j0 + width].copy()
+    for c in range(1, C):
+        plane = planes[c, j0:j0 + width]
         for j in range(width):
-            v = plane[j]
-            top[j] = v if v > top[j] else top[j]
-    total = np.zeros(width)
-    for c in range(C):
-        plane = x[n, c, j0:j0 + width]
+            top[j] = maxnum(top[j], plane[j])
+    part = np.empty(width, planes.dtype)
+    for c0 in range(0, C, _SUM_CHUNK):
+        part[:] = 0.0
+        for c in range(c0, min(C, c0 + _SUM_CHUNK)):
+            plane = planes[c, j0:j0 + width]
+            for j in range(width):
+                part[j] += exp_shifted(plane[j], top[j])
         for j in range(width):
-            total[j] += exp_shifted(plane[j], top[j])
-    for j in range(width):
-        shift[j] = np.float64(top[j]) + math.log(total[j])
+            shift[j] += part[j]
+    if is_single(planes):
+        for j in range(width):
+            shift[j] = np.float64(top[j]) + log_from_one(shift[j])
+    else:
+        for j in range(width):
+            shift[j] = top[j] + math.log(shift[j])
 
 
 @njit(parallel=True, cache=True)
@@ -377,17 +497,28 @@ def nll_rows_backward(x, target, weight, ignore_index, scale, smooth_scale, g, g
         gn = np.float64(g[n] if each else g[0])
         w_t = weight[t] if weighted else 1.0
         total = (scale * w_t + smooth_scale * weight_sum) * gn
-        shift = _row_shift(x[n])
-        _softmax_times(x[n], shift, total, row)
+        _softmax_times(x[n], total, row)
         if smooth_scale != 0.0:
             for c in range(C):
                 row[c] -= smooth_scale * (weight[c] if weighted else 1.0) * gn
         row[t] -= scale * w_t * gn
 
 
-@njit
-def _softmax_times(row, shift, total, out):
-    """out[c] = exp(row[c] - shift) * total, exp in row's dtype (vectorised for float32)."""
-    top = row.dtype.type(shift)
-    for c in range(row.size):
-        out[c] = exp_shifted(row[c], top) * total
+@njit(fastmath=_REDUCE_MATH)
+def _softmax_times(row, total, out):
+    """out = softmax(row) * total: the exps (in row's dtype: vectorised for float32) stored
+    as `_exp_sum` sums them, then scaled by total over their sum (one exp per element)."""
+    top = _row_max(row)
+    norm = 0.0
+    for lo in range(0, row.size, _SUM_CHUNK):
+        chunk = row[lo:lo + _SUM_CHUNK]
+        into = out[lo:lo + _SUM_CHUNK]
+        part = row.dtype.type(0.0)
+        for c in range(chunk.size):
+            e = exp_shifted(chunk[c], top)
+            into[c] = e
+            part += e
+        norm += part
+    factor = divide(total, norm)
+    for c in range(out.size):
+        out[c] = out[c] * factor

@@ -19,12 +19,10 @@ import numpy as np
 from ... import _registry
 from ..._args import float_arg, int_arg
 from ..._dispatch import dispatch
-from ..._dtypes import promote
 from ..._registry import Attrs
-from ..._runtime import launch
 from ...kernels import loss as kernels
-from ._loss_args import (check_reduction, dtype_of, is_float, loss_array, native_name,
-                         reduction_arg, refuse_grad, type_name)
+from ._loss_args import (check_reduction, common_dtype, dtype_of, is_float, loss_array,
+                         native_name, reduction_arg, refuse_grad, run_kernel, type_name)
 from ._loss_grad import BACKWARDS
 
 __all__ = ["cross_entropy", "nll_loss"]
@@ -115,8 +113,11 @@ def _nll_normalize(x, t, w, ignore_index, reduction, smoothing, log_softmax):
     return (x, t, w), attrs
 
 
-def _legacy(size_average, reduce, reduction):
-    return check_reduction(reduction_arg(size_average, reduce, reduction, 7), 7)
+def _legacy(size_average, reduce, reduction, stacklevel=7):
+    """The reduction, warning as torch does (`stacklevel`: to the caller of F.<loss> from
+    `_cross_entropy` or `_nll`)."""
+    return check_reduction(reduction_arg(size_average, reduce, reduction, stacklevel),
+                           stacklevel)
 
 
 def _nll(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -164,7 +165,7 @@ def _soft_normalize(x, t, w, ignore_index, reduction, smoothing):
                            f"{classes} classes or no classes but got weight tensor of shape: "
                            f"{list(w.shape)}")
     arrays = [a for a in (x, t, w) if a is not None]
-    dtype = promote(a.dtype.newbyteorder("=") for a in arrays)
+    dtype = common_dtype(arrays)
     out_shape = (x.shape[:1] + x.shape[2:]) if x.ndim > 1 else ()
     attrs = Attrs(mode="probabilities", reduction=reduction, ignore_index=ignore_index,
                   smoothing=max(smoothing, 0.0), log_softmax=True,
@@ -175,8 +176,8 @@ def _soft_normalize(x, t, w, ignore_index, reduction, smoothing):
 # ---------------------------------------------------------------- running
 
 def _meta(inputs, attrs):
-    shape = attrs.out_shape if attrs.reduction == "none" else ()
-    return shape, dtype_of(attrs.dtype)
+    shape = attrs["out_shape"] if attrs["reduction"] == "none" else ()
+    return shape, dtype_of(attrs["dtype"])
 
 
 def _shape3(arr):
@@ -196,7 +197,7 @@ def _weights(w):
 
 
 def _run(inputs, attrs, out):
-    if attrs.mode == "probabilities":
+    if attrs["mode"] == "probabilities":
         return _run_probabilities(inputs, attrs, out)
     x, t, w = inputs
     # the input in its dtype (float32 and float64: the kernel's two specializations)
@@ -204,28 +205,28 @@ def _run(inputs, attrs, out):
     n, classes, inner = rows.shape
     targets = np.ascontiguousarray(t, np.int64).reshape(n, inner)
     weights = _NONE if w is None else np.ascontiguousarray(w, np.float64).reshape(-1)
-    smooth = attrs.smoothing > 0.0
-    each = attrs.reduction == "none"
+    smooth = attrs["smoothing"] > 0.0
+    each = attrs["reduction"] == "none"
     loss = np.empty((n, inner)) if each else _NONE2
     smooth_loss = np.empty((n, inner)) if each and smooth else _NONE2
     totals = np.empty(4)
-    launch(kernels.nll, rows, targets, weights, attrs.ignore_index, attrs.log_softmax, smooth,
-           loss, smooth_loss, totals, work=rows.size)
+    run_kernel(kernels.nll, rows, targets, weights, attrs["ignore_index"], attrs["log_softmax"],
+               smooth, loss, smooth_loss, totals, work=rows.size)
     if totals[3]:
         flat = targets.reshape(-1)
-        bad = (flat != attrs.ignore_index) & ((flat < 0) | (flat >= classes))
+        bad = (flat != attrs["ignore_index"]) & ((flat < 0) | (flat >= classes))
         raise IndexError(f"Target {flat[np.argmax(bad)]} is out of bounds.")
     if each:
         if smooth:
-            ls = attrs.smoothing
+            ls = attrs["smoothing"]
             loss = (1.0 - ls) * loss + smooth_loss * (ls / classes)
         out[...] = loss.reshape(out.shape)
         return out
     value, count, smooth_value = totals[0], totals[1], totals[2]
     if smooth:
-        ls = attrs.smoothing
+        ls = attrs["smoothing"]
         value = (1.0 - ls) * value + smooth_value * (ls / classes)
-    if attrs.reduction == "mean":
+    if attrs["reduction"] == "mean":
         if count:
             value = value / count
         else:
@@ -244,10 +245,10 @@ def _run_probabilities(inputs, attrs, out):
     rows = _rows(x)
     n, _, inner = rows.shape
     loss = np.empty((n, inner))
-    launch(kernels.soft_cross_entropy_rows, rows, _rows(t), _weights(w), attrs.smoothing,
-           loss, work=rows.size)
+    run_kernel(kernels.soft_cross_entropy_rows, rows, _rows(t), _weights(w), attrs["smoothing"],
+               loss, work=rows.size)
     with np.errstate(invalid="ignore", divide="ignore"):
-        value = _reduce(loss, attrs.reduction, np.float64(n * inner))
+        value = _reduce(loss, attrs["reduction"], np.float64(n * inner))
     out[...] = np.reshape(value, out.shape)
     return out
 
@@ -259,9 +260,27 @@ def _reduce(loss, reduction, count):
     return total / count if reduction == "mean" else total
 
 
-# class probabilities are told apart from indices by shape alone: memoising on shapes and
-# dtypes is safe, but the bounds check reads the targets' values, so never memoised
-_registry.register_single("cross_entropy", _cross_entropy, _meta, _run)
-_registry.register_single("nll_loss", _nll, _meta, _run)
+def _remembered(refuse):
+    """The door's `arrays` for a call whose checks are remembered (they read shapes, dtypes
+    and the other arguments; the targets' bounds are the kernel's): the inputs, after what
+    reads more than those, rerun: torch's warnings, the refusal of a weight that requires
+    grad (`refuse(x, t)`: where it applies)."""
+    def arrays(input, target, weight=None, size_average=None, ignore_index=-100,
+               reduce=None, reduction="mean", label_smoothing=0.0):
+        if size_average is not None or reduce is not None or reduction == "elementwise_mean":
+            _legacy(size_average, reduce, reduction, 6)      # a frame fewer than normalize's
+        x, t = loss_array(input), loss_array(target)
+        if refuse(x, t):
+            refuse_grad("nll_loss_forward", "weight", weight)
+        return x, t, None if weight is None else loss_array(weight)
+    return arrays
+
+
+# class probabilities are told apart from indices by shape alone (a weight may require grad
+# with them)
+_registry.register_single("cross_entropy", _cross_entropy, _meta, _run,
+                          arrays=_remembered(lambda x, t: x.shape != t.shape))
+_registry.register_single("nll_loss", _nll, _meta, _run,
+                          arrays=_remembered(lambda x, t: True))
 for _name in ("cross_entropy", "nll_loss"):
     _registry.register_backward(_name, *BACKWARDS[_name])

@@ -12,15 +12,13 @@ import warnings
 import numpy as np
 
 from ... import _registry
-from ..._dtypes import promote
 from ..._registry import Attrs
-from ..._runtime import launch
 from ..._dispatch import dispatch
 from ...kernels import loss as kernels
 from ._loss_args import (WARNING_LEVEL, broadcast_pair, check_output_broadcast,
-                         check_reduction, dtype_of, flat, invalid_mode, is_float, loss_array,
-                         native_name, promoted_float, reduction_arg, refuse_grad, size_text,
-                         type_name, warn_size_mismatch)
+                         check_reduction, common_dtype, dtype_of, flat, invalid_mode, is_float,
+                         loss_array, native_name, promoted_float, reduction_arg, refuse_grad,
+                         run_kernel, size_text, type_name, warn_size_mismatch)
 from ._loss_grad import BACKWARDS
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
@@ -129,6 +127,20 @@ def _l1(input, target, size_average=None, reduce=None, reduction="mean", weight=
                        reduce, reduction, weight)
 
 
+def _regression_arrays(input, target, size_average=None, reduce=None, reduction="mean",
+                       weight=None):
+    """mse_loss' and l1_loss' inputs when their checks are remembered (they read shapes,
+    dtypes and arguments), after torch's warnings, which fire on every call (from here, two
+    frames fewer than from `_regression`)."""
+    x, y = _pair(input, target)
+    warn_size_mismatch(x, y, WARNING_LEVEL - 1)
+    if size_average is not None or reduce is not None:
+        reduction_arg(size_average, reduce, reduction, WARNING_LEVEL - 1)
+    elif weight is None:
+        check_reduction(reduction, WARNING_LEVEL - 1)
+    return x, y, None if weight is None else loss_array(weight), None
+
+
 def _smooth_l1(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     x, y = _pair(input, target)
     warn_size_mismatch(x, y)
@@ -218,7 +230,7 @@ def _bce_logits(input, target, weight=None, size_average=None, reduce=None,
     if w is not None:
         check_output_broadcast(x.shape, broadcast_pair(x.shape, w.shape))
     arrays = [a for a in (x, y, w, pw) if a is not None]
-    dtype = promote(a.dtype.newbyteorder("=") for a in arrays)
+    dtype = common_dtype(arrays)
     if y.dtype.kind in "iub" or dtype.kind != "f":
         raise RuntimeError(f"result type {type_name(np.empty(0, dtype))} can't be cast to the "
                            f"desired output type {type_name(y)}")
@@ -262,37 +274,37 @@ def _kl_div(input, target, size_average=None, reduce=None, reduction="mean",
 # ---------------------------------------------------------------- running
 
 def _meta(inputs, attrs):
-    shape = attrs.shape if attrs.reduction == "none" else ()
-    return shape, dtype_of(attrs.dtype)
+    shape = attrs["shape"] if attrs["reduction"] == "none" else ()
+    return shape, dtype_of(attrs["dtype"])
 
 
 def _run(inputs, attrs, out):
     # the arrays in the result's dtype (no copy when they already are): float32 and
     # float64 are the kernel's two specializations; it computes in float64 either way
     x, y, w, pw = inputs
-    shape, dtype = attrs.shape, out.dtype
+    shape, dtype = attrs["shape"], out.dtype
     xf, yf = flat(x, shape, dtype), flat(y, shape, dtype)
     empty = np.empty(0, dtype)
     wf = empty if w is None else flat(w, shape, dtype)
     # pos_weight broadcasts against the target's last dimensions, as torch's does
     pwf = empty if pw is None else flat(pw, shape, dtype)
     n = xf.size
-    if attrs.reduction == "none":
-        launch(kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param,
-               out.reshape(-1), _NO_PARTIAL, work=n)
+    if attrs["reduction"] == "none":
+        run_kernel(kernels.pointwise_loss, attrs["kind"], xf, yf, wf, pwf, attrs["param"],
+                   out.reshape(-1), _NO_PARTIAL, work=n)
         return out
     partial = np.zeros(kernels.loss_chunks(n))
-    launch(kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param, empty, partial,
-           work=n)
+    run_kernel(kernels.pointwise_loss, attrs["kind"], xf, yf, wf, pwf, attrs["param"], empty,
+               partial, work=n)
     total = partial.sum() if partial.size > 1 else partial[0]
-    divide = attrs.divide
+    divide = attrs["divide"]
     if divide is not None:
         if divide == "numel":
             count = np.float64(n)
         elif divide == "weight":
             count = np.sum(w, dtype=np.float64)
         else:
-            count = np.float64(attrs.batch)
+            count = np.float64(attrs["batch"])
         if n and divide == "numel":
             total = total / count
         else:
@@ -310,6 +322,9 @@ for _name, _normalize in (("mse_loss", _mse), ("l1_loss", _l1),
                           ("binary_cross_entropy", _bce),
                           ("binary_cross_entropy_with_logits", _bce_logits),
                           ("kl_div", _kl_div)):
-    # the size warnings fire on every call, as torch's: never memoised
-    _registry.register_single(_name, _normalize, _meta, _run)
+    # the size warnings fire on every call, as torch's: only mse and l1 are remembered,
+    # their warnings rerun by `_regression_arrays`
+    _registry.register_single(_name, _normalize, _meta, _run,
+                              arrays=(_regression_arrays if _name in ("mse_loss", "l1_loss")
+                                      else None))
     _registry.register_backward(_name, *BACKWARDS[_name])

@@ -7,9 +7,16 @@ import numpy as np
 from ..._args import torch_type_name
 from ..._dtypes import promote
 from ..._grad import is_grad_enabled
+from ..._runtime import forked_serial, launch, serial_twin
 from .._utils import as_array
 
 REDUCTIONS = ("none", "mean", "sum")
+
+# Below this much work a loss kernel runs as its serial twin (`_runtime.serial_twin`): a
+# parallel kernel's launch costs microseconds even on one thread, as much as a LeNet-sized
+# loss (64 x 10) takes; from 64K elements on the twin was no faster (the loss kernels copy
+# no rows, which is where `launch` found twins slower).
+TWIN_MAX_WORK = 1 << 12
 
 # warnings point at the caller of F.<loss>: past the helper, the op's normalize, the door's
 # _normalized, dispatch and F itself
@@ -66,6 +73,8 @@ def warn_size_mismatch(input, target, stacklevel=WARNING_LEVEL):
 
 def broadcast_pair(a, b):
     """torch's infer_size of shapes `a` and `b`, with its error naming a and b."""
+    if a == b:
+        return tuple(a)
     ndim = max(len(a), len(b))
     shape = []
     for i in range(ndim - 1, -1, -1):
@@ -118,14 +127,23 @@ def type_name(arr):
     return torch_type_name(arr.dtype.newbyteorder("="))
 
 
+def common_dtype(arrays):
+    """torch's promoted dtype of `arrays`, native (one dtype: itself, without the
+    promotion table, which took half a small loss's checks)."""
+    first = arrays[0].dtype
+    if first.isnative and all(a.dtype == first for a in arrays[1:]):
+        return first
+    return promote(a.dtype.newbyteorder("=") for a in arrays)
+
+
 def promoted_float(fn_kernel, *arrays):
     """The dtype torch computes a two-operand loss in (type promotion), refusing integer
     results with torch's 'not implemented for' wording and other dtypes by name."""
-    dtype = promote(a.dtype.newbyteorder("=") for a in arrays)
+    dtype = common_dtype(arrays)
     if dtype.kind in "iub":
         raise NotImplementedError(f'"{fn_kernel}" not implemented for '
                                   f"'{torch_type_name(dtype)}'")
-    if not is_float(np.empty(0, dtype)):
+    if not (dtype.kind == "f" and dtype.itemsize in (4, 8)):
         raise TypeError(f"input must be float32 or float64, got {dtype}")
     return dtype
 
@@ -144,3 +162,10 @@ def refuse_grad(function, argument, value):
     if getattr(value, "requires_grad", False) and is_grad_enabled():
         raise RuntimeError(f"The function '{function}' is not differentiable with respect to "
                            f"argument '{argument}'. This input cannot have requires_grad True.")
+
+
+def run_kernel(kernel, *args, work):
+    """`launch(kernel, *args, work=work)`, small work on the kernel's serial twin."""
+    if work < TWIN_MAX_WORK and not forked_serial():
+        kernel = serial_twin(kernel)
+    return launch(kernel, *args, work=work)

@@ -13,13 +13,13 @@ import math
 
 import numpy as np
 
-from ..._runtime import launch
 from ...autograd._util import sum_to
 from ...kernels import loss as _loss_kernels
 from ...kernels import loss_grad as _k
-from ._loss_args import flat
+from ._loss_args import flat, run_kernel
 
 _EMPTY = np.empty(0)
+
 
 def _as_input(grad, array):
     """A float64 gradient as the gradient of `array`: its shape and dtype."""
@@ -28,20 +28,20 @@ def _as_input(grad, array):
 
 def _scale(attrs, w, n):
     """What the output's gradient is multiplied by for the reduction."""
-    if attrs.reduction == "none" or attrs.divide is None:
+    if attrs["reduction"] == "none" or attrs["divide"] is None:
         return 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        if attrs.divide == "weight":
+        if attrs["divide"] == "weight":
             return float(np.float64(1.0) / np.sum(w, dtype=np.float64))
-        if attrs.divide == "batch":
-            return 1.0 / attrs.batch
+        if attrs["divide"] == "batch":
+            return 1.0 / attrs["batch"]
         return float(np.float64(1.0) / np.float64(n))
 
 
 def pointwise_loss_backward(ctx, grad):
     x, y, w, pw = ctx.inputs
     attrs = ctx.attrs
-    shape = attrs.shape
+    shape = attrs["shape"]
     n = math.prod(shape)
     xf, yf = flat(x, shape, np.float64), flat(y, shape, np.float64)
     wf = _EMPTY if w is None else flat(w, shape, np.float64)
@@ -51,18 +51,18 @@ def pointwise_loss_backward(ctx, grad):
     needs = ctx.needs
     want_w = w is not None and needs[2]
     shift = 0.0
-    if want_w and attrs.reduction == "mean" and attrs.divide == "weight":
+    if want_w and attrs["reduction"] == "mean" and attrs["divide"] == "weight":
         # d (sum w l / sum w) / d w = (l - mean) / sum w: the mean recomputed here (rare:
         # a weight that needs a gradient) rather than every output saved
         partial = np.zeros(_loss_kernels.loss_chunks(n))
-        launch(_loss_kernels.pointwise_loss, attrs.kind, xf, yf, wf, pwf, attrs.param, _EMPTY,
-               partial, work=n)
+        run_kernel(_loss_kernels.pointwise_loss, attrs["kind"], xf, yf, wf, pwf, attrs["param"],
+                   _EMPTY, partial, work=n)
         shift = float(partial.sum()) * scale
     gx = np.empty(n) if needs[0] else _EMPTY
     gy = np.empty(n) if needs[1] else _EMPTY
     gw = np.empty(n) if want_w else _EMPTY
-    launch(_k.pointwise_loss_backward, attrs.kind, xf, yf, wf, pwf, attrs.param, g, scale,
-           shift, gx, gy, gw, work=n)
+    run_kernel(_k.pointwise_loss_backward, attrs["kind"], xf, yf, wf, pwf, attrs["param"], g, scale,
+               shift, gx, gy, gw, work=n)
     return (_as_input(gx.reshape(shape), x) if needs[0] else None,
             _as_input(gy.reshape(shape), y) if needs[1] else None,
             _as_input(gw.reshape(shape), w) if want_w else None,
@@ -99,14 +99,14 @@ def cross_entropy_backward(ctx, grad):
     cross_entropy (d - softmax * sum(d)), in the op's dtype."""
     x, t, w = ctx.inputs
     attrs = ctx.attrs
-    dtype = np.dtype(attrs.dtype)
+    dtype = np.dtype(attrs["dtype"])
     rows = _rows(x, dtype)
     n, classes, inner = rows.shape
     if rows.size == 0:
         return (np.zeros(x.shape, x.dtype) if ctx.needs[0] else None,
                 np.zeros(t.shape, t.dtype) if ctx.needs[1] else None,
                 np.zeros(w.shape, w.dtype) if w is not None and ctx.needs[2] else None)
-    if attrs.mode == "probabilities":
+    if attrs["mode"] == "probabilities":
         return _soft_backward(ctx, grad, rows, dtype)
     # a mean over no kept target divides by 0: its inf scale meets only zeros
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -118,26 +118,26 @@ def _index_backward(ctx, grad, rows, dtype):
     x, t, w = ctx.inputs
     attrs = ctx.attrs
     n, classes, inner = rows.shape
-    if attrs.log_softmax and inner == 1:
+    if attrs["log_softmax"] and inner == 1:
         return _index_rows_backward(ctx, grad, rows.reshape(n, classes)), None, None
     g = np.asarray(grad, np.float64)
-    g = g.reshape(n, inner) if attrs.reduction == "none" else g.reshape(())
+    g = g.reshape(n, inner) if attrs["reduction"] == "none" else g.reshape(())
     targets = np.asarray(t, np.int64).reshape(n, inner)
-    keep = targets != attrs.ignore_index
+    keep = targets != attrs["ignore_index"]
     weights = np.ones(classes) if w is None else np.asarray(w, np.float64).reshape(-1)
     picked = weights[np.where(keep, targets, 0)] * keep
-    scale, smooth_scale = 1.0 - attrs.smoothing, attrs.smoothing / classes
-    if attrs.reduction == "mean":
+    scale, smooth_scale = 1.0 - attrs["smoothing"], attrs["smoothing"] / classes
+    if attrs["reduction"] == "mean":
         count = picked.sum()
         scale, smooth_scale = np.float64(scale) / count, np.float64(smooth_scale) / count
     g_kept = np.where(keep, g, 0.0)
-    if attrs.log_softmax:
+    if attrs["log_softmax"]:
         total = np.where(keep, (scale * picked + smooth_scale * weights.sum()) * g, 0.0)
         gx, _ = _softmax(rows)
         gx *= total.astype(dtype)[:, None, :]                     # -softmax * sum(d)
     else:
         gx = np.zeros(rows.shape, dtype)
-    if attrs.smoothing > 0.0:
+    if attrs["smoothing"] > 0.0:
         smooth = np.where(keep[:, None, :], (smooth_scale * weights)[None, :, None]
                           * g_kept[:, None, :], 0.0)
         gx -= smooth.astype(dtype)
@@ -154,15 +154,15 @@ def _index_rows_backward(ctx, grad, rows):
     rows = np.ascontiguousarray(rows)
     targets = np.ascontiguousarray(t, np.int64).reshape(n)
     weights = _EMPTY if w is None else np.ascontiguousarray(w, np.float64).reshape(-1)
-    scale, smooth_scale = 1.0 - attrs.smoothing, attrs.smoothing / classes
-    if attrs.reduction == "mean":
-        keep = targets != attrs.ignore_index
+    scale, smooth_scale = 1.0 - attrs["smoothing"], attrs["smoothing"] / classes
+    if attrs["reduction"] == "mean":
+        keep = targets != attrs["ignore_index"]
         count = (keep.sum() if w is None else weights[targets[keep]].sum()) + 0.0
         scale, smooth_scale = np.float64(scale) / count, np.float64(smooth_scale) / count
     g = np.ascontiguousarray(grad, np.float64).reshape(-1)
     gx = np.empty(rows.shape, rows.dtype)
-    launch(_loss_kernels.nll_rows_backward, rows, targets, weights, attrs.ignore_index,
-           float(scale), float(smooth_scale), g, gx, work=rows.size)
+    run_kernel(_loss_kernels.nll_rows_backward, rows, targets, weights, attrs["ignore_index"],
+               float(scale), float(smooth_scale), g, gx, work=rows.size)
     return gx.reshape(x.shape).astype(x.dtype, copy=False)
 
 
@@ -172,11 +172,11 @@ def _soft_backward(ctx, grad, rows, dtype):
     attrs = ctx.attrs
     n, classes, inner = rows.shape
     g = np.asarray(grad, dtype)
-    if attrs.reduction == "none":
+    if attrs["reduction"] == "none":
         g = g.reshape(n, 1, inner)
-    elif attrs.reduction == "mean":
+    elif attrs["reduction"] == "mean":
         g = g / dtype.type(n * inner)
-    smoothing = attrs.smoothing
+    smoothing = attrs["smoothing"]
     p = _rows(t, dtype)
     if smoothing > 0.0:
         p = p * dtype.type(1.0 - smoothing) + dtype.type(smoothing / classes)
