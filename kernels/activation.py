@@ -154,9 +154,9 @@ def _segment(x, out, code, a, b, c):
 @njit(error_model="numpy", fastmath={"contract"})
 def _softplus_single(x, out, beta, threshold):
     """float32 softplus in float32, sixteen lanes wide: log1p(e^z) = max(z, 0) +
-    log1p(e^-|z|), exp's argument <= 0 (`exp32`'s exp and log1p, each within 2 ulp);
-    about 2.5 times faster than the float64 evaluation it replaced. (Typed for float64 too,
-    never run on it.)"""
+    log1p(e^-|z|), exp's argument <= 0 (`exp32`'s exp and log1p, each within 2 ulp),
+    twice as wide as a float64 evaluation (`python -m fastnn bench --only softplus`).
+    (Typed for float64 too, never run on it.)"""
     for i in range(x.size):
         v = x[i]
         z = v * beta

@@ -18,6 +18,14 @@ from ._target import njit, target
 from .conv_pad import _u
 
 
+@njit(inline="always")
+def _even_phase(offset_w, sw):
+    """The W phase whose outputs are 0, 2, 4.. when there are two at stride 2, else -1."""
+    if offset_w.shape[0] == 2 and sw == 2:
+        return 0 if offset_w[0] == 0 else 1
+    return -1
+
+
 @njit(parallel=True, cache=True)
 def place_phases(dense, bias, out, phase_d, q_d, phase_h, q_h, offset_w, count_w,
                  row_length, plane_rows, base, sample, channel, sw):
@@ -29,10 +37,7 @@ def place_phases(dense, bias, out, phase_d, q_d, phase_h, q_h, offset_w, count_w
     One task per output plane (n, c, od), each output row written whole before the next."""
     N, K, OD, OH, OW = out.shape
     JW = offset_w.shape[0]
-    # the W phase whose outputs are 0, 2, 4.. when there are two at stride 2, else -1
-    pair = -1
-    if JW == 2 and sw == 2:
-        pair = 0 if offset_w[0] == 0 else 1
+    pair = _even_phase(offset_w, sw)
     of = out.reshape(out.size)
     df = dense.reshape(dense.size)
     for t in prange(N * K * OD):
@@ -175,10 +180,7 @@ def gather_taps(z, bias, out, taps_d, index_d, taps_h, index_h, offset_w, count_
     T = z.shape[1] // K
     JW = offset_w.shape[0]
     TW = tile_width(out.dtype)
-    # the W phase whose outputs are 0, 2, 4.. when there are two at stride 2, else -1
-    pair = -1
-    if JW == 2 and sw == 2:
-        pair = 0 if offset_w[0] == 0 else 1
+    pair = _even_phase(offset_w, sw)
     of = out.reshape(out.size)
     zf = z.reshape(z.size)
     for t in prange(N * K * OD):

@@ -502,11 +502,9 @@ def _blocked_pays(w, out, groups):
     >= 32 output channels (fewer pad badly to its blocks of 16: a 3-channel stem computes
     16, and 16 output channels compute one block twice) and 2-D or 3-D planes (on 1-D rows
     its packing is a third of the work). Then it goes at any size, though weights as given
-    are packed on every call: on AMD EPYC family 25 model 17 (Zen 4, AVX-512) it beat
-    'direct' on every layer of `python benchmarks/rules.py positions`, down to 4 positions
-    (512ch 2x2: 1.60 / 1.69 ms, 1 thread; 256ch 4x4: 0.46 / 0.90; ResNet 3x3 s2 128->256
-    at 196 positions: 1.43 / 2.06), and with 16 vector registers (AVX2) 'direct''s tile
-    holds 4 channels. `python benchmarks/rules.py resnet` and
+    are packed on every call: with 32 vector registers (AVX-512) it beat 'direct' on every
+    layer of `python benchmarks/rules.py positions`, down to 2x2 planes, and with 16
+    (AVX2) 'direct''s tile holds 4 channels. `python benchmarks/rules.py resnet` and
     `python benchmarks/rules.py variants` time every variant against this choice;
     docs/PERF.md keeps their output with the CPU it came from."""
     return (groups == 1 and w.shape[1] >= 16 and w.shape[0] >= 32

@@ -129,10 +129,10 @@ def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups, gather=
 
 def _gather_pays(x_shape):
     """Whether ungrouped phases that cannot be stacked run gathered (`_run_gathered`): for
-    one sample on 2-D planes. One sample's phases are small convolutions (k3 s2 p1 op1 n1
-    128->64 32x32: four of 1-4 taps on 32x32 planes), which took about 1.4x the time of
-    the 1x1 convolution and the pass (Zen 4, 1 thread); with a batch the phases ran as fast
-    or faster than the two passes over the products (out of cache: 9 per input); on 1-D
+    one sample on 2-D planes. One sample's phases are small convolutions (k3 s2: four of
+    1-4 taps), slower than the 1x1 convolution and the pass together; with a batch the
+    phases ran as fast or faster than the two passes over the products (out of cache:
+    9 per input); on 1-D
     rows the products took longer to write than the phases' GEMMs, and on 3-D volumes
     (27 products per input, rows of 16) the pass made up the gain
     (`python benchmarks/conv_transpose_plans.py` times both forms)."""
