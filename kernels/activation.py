@@ -18,8 +18,8 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
-from .exp32 import ZERO32, chunk_bounds, chunk_count, exp_shifted, log1p_unit
-from .vecmath import exp_upto, is_single
+from .exp32 import ZERO32, apart, chunk_bounds, chunk_count, exp_shifted, log1p_unit
+from .vecmath import exp_upto, expm1_to_single, is_single
 
 MISH = 0
 ELU = 1            # a = negcoef, b = poscoef, c = negiptcoef (selu, celu)
@@ -28,16 +28,6 @@ LOG_SIGMOID = 3    # a = 0
 SOFTSIGN = 4       # a = 1
 TANHSHRINK = 5
 THRESHOLD = 6      # a = threshold, b = value
-
-
-@njit(inline="always")
-def _expm1(w):
-    """expm1 of a float64 from one exp: the absolute error of exp(w) - 1 (~1e-16) is
-    within 1e-10 of the result for |w| >= 1e-5, and the series below is exact there.
-    Accurate for rounding to float32 only (float64 input keeps math.expm1)."""
-    if abs(w) < 1e-5:
-        return w + w * w * 0.5
-    return math.exp(w) - 1.0
 
 
 @njit(inline="always")
@@ -77,7 +67,7 @@ def pointwise(x, out, code, a, b, c):
     n = x.size
     for k in prange(chunk_count(n)):
         lo, hi = chunk_bounds(k, n)
-        _segment(x[lo:hi], out[lo:hi], code, a, b, c)
+        _segment(apart(x, out, lo, hi), out[lo:hi], code, a, b, c)
 
 
 @njit(error_model="numpy")
@@ -122,7 +112,7 @@ def _segment(x, out, code, a, b, c):
             if v >= 0:
                 r = v * b
             elif single:
-                r = _expm1(np.float64(v * c)) * np.float64(a)
+                r = expm1_to_single(np.float64(v * c)) * np.float64(a)
             else:
                 r = math.expm1(v * c) * a
             out[i] = r

@@ -17,9 +17,9 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
-from .exp32 import (HALF32, ONE32, REDUCE_MATH, SQRT_HALF32, ZERO32, chunk_bounds,
+from .exp32 import (HALF32, ONE32, REDUCE_MATH, SQRT_HALF32, ZERO32, apart, chunk_bounds,
                     chunk_count, erf_as_torch, exp_shifted)
-from .vecmath import divide, exp_upto, is_single
+from .vecmath import divide, exp_upto, expm1_to_single, is_single
 
 _SQRT_HALF = 0.7071067811865476        # 1 / sqrt(2)
 _SQRT_2_OVER_PI = 0.7978845608028654   # sqrt(2 / pi)
@@ -91,10 +91,15 @@ def hardswish(x, out, three, six):
 @njit(parallel=True, cache=True)
 def elu(x, out, alpha):
     """x for x >= 0 (so +-0 stays +-0 even for an infinite or NaN alpha, as in torch),
-    else alpha * expm1(x)."""
+    else alpha * expm1(x) (float32: `vecmath.expm1_to_single`, which vectorises)."""
+    if not is_single(x):
+        for i in prange(x.size):
+            v = x[i]
+            out[i] = v if v >= 0 else alpha * math.expm1(v)
+        return
     for i in prange(x.size):
         v = np.float64(x[i])
-        out[i] = v if v >= 0 else alpha * math.expm1(v)
+        out[i] = v if v >= 0 else alpha * expm1_to_single(v)
 
 
 @njit(parallel=True, cache=True)
@@ -163,7 +168,7 @@ def sigmoid(x, out):
     n = x.size
     for k in prange(chunk_count(n)):
         lo, hi = chunk_bounds(k, n)
-        _gate_single(x[lo:hi], out[lo:hi], False)
+        _gate_single(apart(x, out, lo, hi), out[lo:hi], False)
 
 
 @njit(parallel=True, cache=True)
@@ -178,7 +183,7 @@ def silu(x, out):
     n = x.size
     for k in prange(chunk_count(n)):
         lo, hi = chunk_bounds(k, n)
-        _gate_single(x[lo:hi], out[lo:hi], True)
+        _gate_single(apart(x, out, lo, hi), out[lo:hi], True)
 
 
 @njit(error_model="numpy")

@@ -79,6 +79,17 @@ def exp_upto(w):
 
 
 @njit(inline="always")
+def expm1_to_single(w):
+    """expm1 of a float64 from one exp (`exp_upto`, which vectorises; clamped at
+    its overflow, where float32 overflows long before): the absolute error of exp(w) - 1
+    (~1e-16) is within 1e-10 of the result for |w| >= 1e-5, and the series below is
+    exact there. Accurate for rounding to float32 only (float64 input keeps math.expm1)."""
+    if abs(w) < 1e-5:
+        return w + w * w * 0.5
+    return exp_upto(709.0 if w > 709.0 else w) - 1.0
+
+
+@njit(inline="always")
 def log1p_unit(e):
     """log1p(e) for 0 <= e <= 1 (NaN for NaN)."""
     u = 1.0 + e
