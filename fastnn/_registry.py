@@ -46,7 +46,12 @@ class Attrs:
     def __getitem__(self, name):
         return self._items[name]
 
-    def __getattr__(self, name):
+    def __getattribute__(self, name):
+        # the class's own names as usual, an attribute from the mapping without first
+        # failing the usual lookup: a failed lookup (raised and caught) made `attrs.x`
+        # cost many times `attrs["x"]`, on every op
+        if name in _ATTRS_CLASS_NAMES:
+            return object.__getattribute__(self, name)
         try:
             return object.__getattribute__(self, "_items")[name]
         except KeyError:
@@ -86,6 +91,9 @@ class Attrs:
 
     def __repr__(self):
         return "Attrs(" + ", ".join(f"{k}={v!r}" for k, v in self._items.items()) + ")"
+
+
+_ATTRS_CLASS_NAMES = frozenset(dir(Attrs))
 
 
 NO_ATTRS = Attrs()
