@@ -33,7 +33,7 @@ THRESHOLD = 6      # a = threshold, b = value
 @njit(inline="always")
 def _log1p(e):
     """log1p of a float64 e >= 0 from one log, accurate for rounding to float32 as
-    `_expm1` is."""
+    `vecmath.expm1_to_single` is."""
     if e < 1e-5:
         return e - e * e * 0.5
     return math.log(1.0 + e)
@@ -57,12 +57,12 @@ def pointwise(x, out, code, a, b, c):
     """out = f(x) for the activation `code` with parameters a, b, c (torch's formulas,
     as aten/src/ATen/native/cpu/Activation.cpp writes them).
 
-    float32 input evaluates the transcendental steps in float64 and rounds once: mish
-    through `vecmath`'s exp, which vectorises (the libm's does not); the others through
-    one libm exp or log each (`_expm1`, `_log1p`, `_tanh`), several times faster than the
-    libm's float32 log1p/tanh/expm1. softplus stays in float32 (`_softplus_single`). All
-    stay within 1e-6 of torch's float32 kernels. float64 input calls the float64 libm
-    functions.
+    float32 input evaluates the transcendental steps in float64 and rounds once: mish and
+    the ELU family through `vecmath`'s exp (`vecmath.expm1_to_single`), which vectorises
+    (the libm's does not); the others through one libm exp or log each (`_log1p`,
+    `_tanh`), several times faster than the libm's float32 log1p/tanh. softplus stays in
+    float32 (`_softplus_single`). All stay within 1e-6 of torch's float32 kernels. float64
+    input calls the float64 libm functions.
     """
     n = x.size
     for k in prange(chunk_count(n)):
