@@ -25,6 +25,7 @@ cache cannot be written, stops caching the kernel) and runs it again, which reco
 A compilation that lasts over a second is announced on the ``fastnn`` logger
 (`fastnn._compile_notice`, which watches Numba's compile events: nothing is added here).
 """
+import contextlib
 import os
 import threading
 import types
@@ -53,7 +54,9 @@ _serial_variants = {}          # parallel dispatcher -> its serial twin
 # convolution, a max pooling and a 3x3 convolution around the threshold on 1 and 2 threads.
 SERIAL_MAX_WORK = 1 << 17
 _serial_lock = threading.Lock()
-_applied = threading.local()   # .count: the thread count last set in this thread
+# .count: the thread count last handed to numba in this thread (only `launch` and
+# `set_num_threads` hand it one, so it stays true); .share: the count `thread_share` gave
+_applied = threading.local()
 _CACHE_LOADER = os.path.join("numba", "core", "caching.py")
 
 
@@ -178,10 +181,26 @@ def set_num_threads(n):
 
 
 def get_num_threads():
-    """Number of threads fastnn's kernels use."""
+    """Number of threads fastnn's kernels use (launched from this thread)."""
     if _num_threads is not None:
         return _num_threads
-    return numba.config.NUMBA_NUM_THREADS
+    return getattr(_applied, "share", None) or numba.config.NUMBA_NUM_THREADS
+
+
+@contextlib.contextmanager
+def thread_share(n):
+    """Kernels launched from this thread inside the block use `n` threads, unless a count
+    was set with `set_num_threads` (which takes precedence).
+
+    For a thread that shares the cores with other threads launching kernels (a Dask task):
+    only this thread's count changes, so concurrent tasks do not race.
+    """
+    previous = getattr(_applied, "share", None)
+    _applied.share = n
+    try:
+        yield n
+    finally:
+        _applied.share = previous
 
 
 def launch(kernel, *args, work=None):
@@ -198,7 +217,7 @@ def launch(kernel, *args, work=None):
     if work is not None and work < SERIAL_MAX_WORK:
         threads = 1
     else:
-        threads = _num_threads or numba.config.NUMBA_NUM_THREADS
+        threads = get_num_threads()
     # numba's count is per calling thread, and numba.get_num_threads() is slow enough to
     # show on small ops: remember what this thread was given
     if getattr(_applied, "count", None) != threads:

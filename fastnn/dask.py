@@ -13,7 +13,7 @@ each worker once, never re-pickled per block:
 Only the batch axis may be chunked: every other axis is rechunked to one chunk, since a
 model needs whole items. ``batch_size`` rechunks the batch axis.
 
-Threads: each task sets the Numba thread count of the thread it runs in (thread-local, so
+Threads: each task sets the kernel thread count of the thread it runs in (thread-local, so
 tasks in one process do not race) so that Dask's task threads x Numba threads <= cores:
 ``max(1, cores // task_threads)``, where ``task_threads`` is, on distributed, the sum of
 ``nthreads`` of the workers on the task's host (so two 1-thread workers on a 2-core machine
@@ -238,16 +238,7 @@ def _task_threads_here(host_threads):
     return dask.config.get("num_workers", None) or CPU_COUNT
 
 
-@contextlib.contextmanager
 def _task_threads(host_threads):
-    # numba.set_num_threads is thread-local: set for this task's thread only, then restored,
-    # so concurrent tasks and the caller's own setting are untouched
-    _runtime._layer_is_threadsafe()
     n = max(1, min(CPU_COUNT // _task_threads_here(host_threads),
                    numba.config.NUMBA_NUM_THREADS))
-    previous = numba.get_num_threads()
-    numba.set_num_threads(n)
-    try:
-        yield n
-    finally:
-        numba.set_num_threads(previous)
+    return _runtime.thread_share(n)

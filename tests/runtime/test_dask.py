@@ -94,8 +94,13 @@ class ReportThreads(nn.Module):
     """Outputs, per item, the Numba thread count its batch's kernels ran with."""
 
     def forward(self, x):
-        F.relu(x)  # a real kernel launch, which applies fastnn's count if one was set
-        return np.full((x.shape[0], 1), numba.get_num_threads(), dtype=np.float64)
+        return np.full((x.shape[0], 1), _kernel_threads(), dtype=np.float64)
+
+
+def _kernel_threads():
+    # a launch large enough to run parallel hands numba the count its kernel runs with
+    F.relu(fastnn.zeros(_runtime.SERIAL_MAX_WORK))
+    return numba.get_num_threads()
 
 
 class CountCalls(nn.Module):
@@ -245,7 +250,7 @@ def test_lazy_until_computed_and_model_captured_at_call(images):
 
 def test_thread_rule_local_schedulers(images, monkeypatch):
     monkeypatch.setattr(_runtime, "_num_threads", None)  # no explicit fastnn count
-    before = numba.get_num_threads()
+    before = fastnn.get_num_threads()
     lazy = predict(ReportThreads(), da.from_array(images, chunks=2))
     with dask.config.set(num_workers=2):
         threaded = lazy.compute(scheduler="threads")
@@ -253,7 +258,8 @@ def test_thread_rule_local_schedulers(images, monkeypatch):
     assert threading.current_thread() is threading.main_thread()
     synchronous = lazy.compute(scheduler="sync")
     assert set(synchronous.ravel()) == {min(CORES, numba.config.NUMBA_NUM_THREADS)}
-    assert numba.get_num_threads() == before  # the caller's thread count is restored
+    assert fastnn.get_num_threads() == before  # the caller's thread count is restored
+    assert _kernel_threads() == before  # and its kernels use it
 
 
 # ---- argument errors --------------------------------------------------------------------------

@@ -46,10 +46,8 @@ class ExceptionWrapper:
 
 def _setup(dataset, worker_id, num_workers, seed, init_fn):
     global _info
-    import numba
     import fastnn
     fastnn.set_num_threads(1)
-    numba.set_num_threads(1)
     fastnn.manual_seed(seed)
     random.seed(seed)
     _info = WorkerInfo(worker_id, num_workers, seed, dataset)
