@@ -11,7 +11,9 @@ forward of the zoo's models, with and without this).
 `prime()` allocates and frees one block of PRIME_BYTES, as a process does after its first
 large temporary: glibc's own rule then keeps blocks up to that size on the heap, and up to
 twice that free at its top. It is process-wide (as any large free is) and does nothing but
-that; FASTNN_MALLOC_PRIME=0 in the environment leaves malloc as it was.
+that; FASTNN_MALLOC_PRIME=0 in the environment leaves malloc as it was. So does any of
+glibc's own threshold settings in the environment (MALLOC_TRIM_THRESHOLD_ and the like, which
+dask.distributed gives its workers): glibc then keeps its thresholds fixed.
 """
 import os
 import platform

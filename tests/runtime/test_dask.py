@@ -1,6 +1,7 @@
 """fastnn.dask.predict: lazy batch inference over Dask arrays, on the local schedulers and a
 real 2-process LocalCluster (results equal the single-process ones, worker death survived,
 errors surfaced, no oversubscription, shared kernel cache, the model shipped once)."""
+import contextlib
 import os
 import threading
 
@@ -326,11 +327,27 @@ def test_kernel_cache_stats_counts_this_process(images):
 
 # ---- a real distributed cluster: 2 worker processes, 1 thread each -------------------------
 
+@contextlib.contextmanager
+def _local_cluster(**options):
+    # distributed's nanny leaves its workers' settings (MALLOC_TRIM_THRESHOLD_,
+    # OMP_NUM_THREADS=1, ...) in this process's environment, where every later child process
+    # of this test worker would inherit them: glibc then keeps its fixed thresholds
+    # (test_malloc's fresh processes faulted every page again)
+    distributed = pytest.importorskip("distributed")
+    saved = dict(os.environ)
+    try:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None, **options) as cluster:
+            yield cluster
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @pytest.fixture(scope="module")
 def client():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+    with _local_cluster() as cluster:
         with distributed.Client(cluster) as client:
             yield client
 
@@ -413,9 +430,7 @@ def test_workers_reuse_each_others_compiled_kernels(tmp_path, rng):
     # a fresh cache shared by two new workers: the first compiles, the second only loads
     distributed = pytest.importorskip("distributed")
     x = rng.standard_normal((8, 5)).astype(np.float64)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None,
-                                  env={"NUMBA_CACHE_DIR": str(tmp_path)}) as cluster:
+    with _local_cluster(env={"NUMBA_CACHE_DIR": str(tmp_path)}) as cluster:
         with distributed.Client(cluster) as client:
             client.wait_for_workers(2)
             first, second = sorted(client.scheduler_info()["workers"])
