@@ -2,6 +2,7 @@
 
     python benchmarks/rules.py serial     # _runtime.SERIAL_MAX_WORK: one thread or all
     python benchmarks/rules.py bands      # conv_blocked.band_count: bands per plane
+    python benchmarks/rules.py parts      # conv_blocked.channel_parts: split K or bands
     python benchmarks/rules.py variants   # every conv/linear variant on the bench cases
     python benchmarks/rules.py resnet     # every conv variant on ResNet-18's layers
     python benchmarks/rules.py positions  # conv: 'direct' / 'blocked' on few positions
@@ -77,6 +78,47 @@ def bands():
         cells = [f"{t * 1e3:.3f}{'*' if n == picked else ''}"
                  for n, t in zip((1, 2, 4, 8, 16), row)]
         print(f"  {name:<24} " + " / ".join(cells))
+
+
+_FEW_POSITIONS = (((256, 14, 14), (256, 256, 3, 3), {}),
+                  ((512, 7, 7), (512, 512, 3, 3), {}),
+                  ((256, 14, 14), (512, 256, 3, 3), dict(stride=2)),
+                  ((512, 2, 2), (512, 512, 3, 3), {}))
+PART_CASES = [(1, (64, 56, 56), (64, 64, 3, 3), {}),
+              (1, (128, 28, 28), (128, 128, 3, 3), {}),
+              (1, (64, 56, 56), (128, 64, 3, 3), dict(stride=2)),
+              (1, (256, 33, 33), (256, 256, 3, 3), dict(padding=6, dilation=6)),
+              (1, (32, 112, 112), (32, 32, 3, 3), {})] + [
+    (n,) + case for n in (1, 2, 8) for case in _FEW_POSITIONS]
+
+
+def parts():
+    """conv3d_blocked with each band's output channels split over the threads, or not
+    (the bands then split over the threads); '*' marks the rule's pick."""
+    from fastnn.kernels import conv_blocked
+    rule = conv_blocked.channel_parts
+    threads = fastnn.get_num_threads()
+    print(f"ms per call with the output channels in 1 / {threads} parts ('blocked')")
+    for n, xs, ws, kw in PART_CASES:
+        x, w = _data((n,) + xs, ws)
+        kw = dict(dict(padding=1), **kw)
+        calls = {}
+        for count in (1, threads):
+            def call(count=count):
+                conv_blocked.channel_parts = lambda *a: count
+                try:
+                    with backends.use("conv2d", "blocked"):
+                        return F.conv2d(x, w, **kw)
+                finally:
+                    conv_blocked.channel_parts = rule
+            calls[count] = call
+        times = _bench.time_many(calls)
+        out = F.conv2d(x, w, **kw).shape
+        picked = rule(x.shape[:2] + (1,) + x.shape[2:], w.shape[:2] + (1,) + w.shape[2:],
+                      out[:2] + (1,) + out[2:], 4, threads)
+        cells = [f"{t * 1e3:.3f}{'*' if count == picked else ''}"
+                 for count, t in times.items()]
+        print(f"  x {x.shape} w {ws} {kw}: " + " / ".join(cells))
 
 
 def variants():
@@ -223,13 +265,13 @@ def resample():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("serial", "bands", "variants", "resnet", "positions",
-                                         "resample"))
+    parser.add_argument("what", choices=("serial", "bands", "parts", "variants", "resnet",
+                                         "positions", "resample"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
     print(f"{cpu_model()}, {args.threads} threads, float32")
-    {"serial": serial, "bands": bands, "variants": variants, "resnet": resnet,
+    {"serial": serial, "bands": bands, "parts": parts, "variants": variants, "resnet": resnet,
      "positions": positions, "resample": resample}[args.what]()
 
 

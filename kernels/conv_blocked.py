@@ -1,10 +1,11 @@
 """Dense convolution in a channel-blocked layout (PERF.md, "What a probe measured").
 
 The input stays NCDHW: nothing is allocated per call. One task = one band of output rows
-of one (n, od) plane (`band_count` bands per plane). It packs the input rows the band
-reads into scratch (one row of the caller's per-thread `scratch` per chunk of tasks), then
-runs every group of one or two 16-channel output blocks over the band, so the rows are
-packed once and reused by all output channels.
+of one (n, od) plane (`band_count` bands per plane) for one run of its output channels
+(`channel_parts` runs). It packs the input rows the band reads into scratch (one row of
+the caller's per-thread `scratch` per chunk of tasks; a chunk running several parts of one
+band packs it once), then runs each of its groups of one or two 16-channel output blocks
+over the band, so the rows are packed once and reused by all its output channels.
 
 Layouts (BLOCK = 16 channels, zero-filled past the real channel count):
 - scratch xs (C/16, KD, RH, WR, 16): for each input block and depth tap kd, the RH input
@@ -36,7 +37,7 @@ from numba.extending import overload
 from . import _shapes, tiles_blocked
 from ._epilogue import EPILOGUE, tile_for
 from ._stack import shape_constant, target_shape, tile_buffer
-from ._target import njit
+from ._target import njit, target
 from .conv_pad import _u
 
 _FLAGS = {"contract"}
@@ -95,6 +96,21 @@ def band_count(x_shape, w_shape, out_shape, stride, dilation, itemsize, threads)
                 and rows * plane_row + pair_weights <= L2_BYTES):
             return bands
     return max(oh, 1)
+
+
+def channel_parts(x_shape, w_shape, out_shape, itemsize, threads):
+    """How many runs the output-channel blocks of each band are split into for
+    `conv3d_blocked`: `threads` when there are fewer (n, od) planes than threads (batch 1)
+    and at least `threads` groups of output blocks, else 1 (the bands split over the
+    threads). Split bands each read all the weights for few positions, split channels a part
+    of them for all positions: at batch 1 the channel split runs ResNet's 3x3 layers on 14x14
+    and smaller planes up to twice as fast, and does no worse on larger ones; at batch 2 and
+    more the two are level. `python benchmarks/rules.py parts` times both (docs/PERF.md)."""
+    output_blocks = -(-w_shape[0] // BLOCK)
+    groups = -(-output_blocks // _shapes.blocked_shape(target().vector_bits, itemsize)[0])
+    if 1 < threads <= groups and x_shape[0] * out_shape[2] < threads:
+        return threads
+    return 1
 
 
 _tile_shape = shape_constant(_shapes.blocked_shape)
@@ -179,13 +195,14 @@ def scratch_size(w_shape, out_shape, stride, dilation, bands):
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
 def conv3d_blocked(x, wb, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, bands,
-                   scratch):
+                   parts, scratch):
     """out (N, K, OD, OH, OW) = convolution of the NCDHW input x, zero-padded by (pd, ph, pw)
     before each dimension, with the packed weight wb (module docstring); groups == 1.
-    One task = the output rows of one band of a plane (`bands` near-equal bands per plane),
-    all output channels: it packs the input rows the band reads into scratch, then runs
-    every group of 16-channel output blocks over the band's positions. `scratch` has a row
-    of `scratch_size(...)` per chunk: the tasks run in scratch.shape[0] near-equal chunks,
+    One task = the output rows of one band of a plane (`bands` near-equal bands per plane)
+    for one of `parts` near-equal runs of the groups of 16-channel output blocks: it packs
+    the input rows the band reads into scratch (unless the chunk's previous task packed
+    them), then runs its groups over the band's positions. `scratch` has a row of
+    `scratch_size(...)` per chunk: the tasks run in scratch.shape[0] near-equal chunks,
     each on its own row."""
     N, C, D, H, W = x.shape
     KB, CB, KD, KH, KW = wb.shape[0], wb.shape[1], wb.shape[2], wb.shape[3], wb.shape[4]
@@ -201,22 +218,26 @@ def conv3d_blocked(x, wb, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, d
     xcb = KD * xd
     u_xcb, u_xd, u_xh, u_xw = _u(xcb), _u(xd), _u(dh * xh), _u(dw * BLOCK)
     wblock = _u(CB * KD * KH * KW * BLOCK * BLOCK)
-    tasks = N * OD * bands
+    tasks = N * OD * bands * parts
     chunks = scratch.shape[0]
     for ch in prange(chunks):
         xs = scratch[ch]
-        for t in range(ch * tasks // chunks, (ch + 1) * tasks // chunks):
-            _band(xf, xs, wf, of, bias, has_bias, t, bands, C, D, H, W, K, OD, OH, OW, KB,
-                  CB, KD, KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh, u_xcb, u_xd, u_xh,
-                  u_xw, wblock, EPILOGUE)
+        first = ch * tasks // chunks
+        for t in range(first, (ch + 1) * tasks // chunks):
+            # the parts of one band are consecutive tasks: a chunk packs each band once
+            pack = t == first or t % parts == 0
+            _band(xf, xs, wf, of, bias, has_bias, t // parts, t % parts, parts, pack, bands,
+                  C, D, H, W, K, OD, OH, OW, KB, CB, KD, KH, KW, RH, WR, sd, sh, sw, pd, ph,
+                  pw, dd, dh, u_xcb, u_xd, u_xh, u_xw, wblock, EPILOGUE)
 
 
 @njit(fastmath=_FLAGS)
-def _band(xf, xs, wf, of, bias, has_bias, t, bands, C, D, H, W, K, OD, OH, OW, KB, CB, KD,
-          KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh, u_xcb, u_xd, u_xh, u_xw, wblock,
-          epilogue):
-    """Task t of conv3d_blocked: pack its band into xs, then run every group of output
-    blocks over the band's positions (tiles with `epilogue`, kernels/_epilogue.py)."""
+def _band(xf, xs, wf, of, bias, has_bias, t, part, parts, pack, bands, C, D, H, W, K, OD,
+          OH, OW, KB, CB, KD, KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh, u_xcb, u_xd,
+          u_xh, u_xw, wblock, epilogue):
+    """Band t of conv3d_blocked: pack it into xs (if `pack`), then run part `part` of
+    `parts` of its groups of output blocks over the band's positions (tiles with
+    `epilogue`, kernels/_epilogue.py)."""
     band = t % bands
     od = (t // bands) % OD
     n = t // (bands * OD)
@@ -224,12 +245,14 @@ def _band(xf, xs, wf, of, bias, has_bias, t, bands, C, D, H, W, K, OD, OH, OW, K
     rows = (band + 1) * OH // bands - oh0
     P = OH * OW
     kd0, kd1 = _inside(od, od, D, sd, pd, dd, KD)
-    _pack_band(xf, xs, n, od, oh0, (rows - 1) * sh + dh * (KH - 1) + 1, C, D, H, W, CB, KD,
-               RH, WR, sd, sh, pd, ph, pw, dd)
+    if pack:
+        _pack_band(xf, xs, n, od, oh0, (rows - 1) * sh + dh * (KH - 1) + 1, C, D, H, W, CB,
+                   KD, RH, WR, sd, sh, pd, ph, pw, dd)
     bias16 = tile_buffer(of.dtype)
     bias16b = tile_buffer(of.dtype)
     blocks, pixels = _tile_shape(of.dtype)
-    for group in range((KB + blocks - 1) // blocks):
+    groups = (KB + blocks - 1) // blocks
+    for group in range(part * groups // parts, (part + 1) * groups // parts):
         kb = group * blocks
         kb2 = min(kb + blocks - 1, KB - 1)     # an odd last pair computes its block twice
         for v in range(BLOCK):

@@ -25,11 +25,13 @@ BAND_CASES = [
 ]
 
 
+@pytest.mark.parametrize("parts", [1, 2, 3])
 @pytest.mark.parametrize("bands", [1, 3, None])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("x_shape, w_shape, args", [c + ({},) * (len(c) == 2)
                                                     for c in BAND_CASES])
-def test_blocked_bands(torch, monkeypatch, bands, dtype, x_shape, w_shape, args):
+def test_blocked_bands(torch, monkeypatch, parts, bands, dtype, x_shape, w_shape, args):
+    # and each band's output blocks split into `parts` runs (3: more runs than groups)
     from fastnn.kernels import conv_blocked
     rng = np.random.default_rng(len(x_shape) * 100 + x_shape[2])
     x = rng.standard_normal(x_shape).astype(dtype)
@@ -41,6 +43,7 @@ def test_blocked_bands(torch, monkeypatch, bands, dtype, x_shape, w_shape, args)
     rows = expected.shape[-2] if x.ndim > 3 else 1
     monkeypatch.setattr(conv_blocked, "band_count",
                         lambda *shapes: min(rows, bands or rows))
+    monkeypatch.setattr(conv_blocked, "channel_parts", lambda *shapes: parts)
     with backends.use(op, "blocked"):
         result = getattr(F, op)(x, w, b, **args)
     tol = TOL[dtype]
@@ -63,6 +66,25 @@ def test_blocked_band_count(threads):
             rows = -(-out_shape[3] // bands) + w_shape[3] - 1
             scratch = x_shape[1] * w_shape[2] * rows * (out_shape[4] + w_shape[4] - 1) * 4
             assert scratch + 2 * 16 * x_shape[1] * np.prod(w_shape[2:]) * 4 <= L2_BYTES
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_blocked_channel_parts(threads):
+    from fastnn.kernels import _shapes
+    from fastnn.kernels._target import target
+    from fastnn.kernels.conv_blocked import channel_parts
+    blocks = _shapes.blocked_shape(target().vector_bits, 4)[0]
+
+    def parts(n, k, od=1):
+        return channel_parts((n, 64, od, 14, 14), (k, 64, 1, 3, 3), (n, k, od, 14, 14), 4,
+                             threads)
+    many = 16 * blocks * threads     # output channels enough for a group per thread
+    assert parts(1, many) == threads        # batch 1: the threads share the channels
+    assert parts(threads, many) == 1        # a plane per thread: bands split
+    assert parts(1, many, od=threads) == 1
+    assert parts(1, 16) == 1                # one group of output blocks
+    if threads > 1:
+        assert parts(1, many - 16 * blocks) == 1    # fewer groups than threads
 
 
 @pytest.mark.parametrize("variant, groups", [("blocked", 1), ("grouped_h3", 4)])

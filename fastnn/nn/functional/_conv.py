@@ -388,14 +388,18 @@ def _run_pointwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups
 def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=None):
     """Dense convolution with weights packed in blocks of 16 channels; each task packs the
     input rows its band of output rows reads into a per-thread scratch kept between calls
-    (kernels/conv_blocked.py; PERF.md's probe layout)."""
+    and runs a part of the output channels over them (kernels/conv_blocked.py; PERF.md's
+    probe layout)."""
     threads = get_num_threads()
+    parts = _blocked_kernels.channel_parts(x.shape, w.shape, out.shape, x.dtype.itemsize,
+                                           threads)
     bands = _blocked_kernels.band_count(x.shape, w.shape, out.shape, stride, dilation,
-                                        x.dtype.itemsize, threads)
+                                        x.dtype.itemsize, threads // parts)
     size = _blocked_kernels.scratch_size(w.shape, out.shape, stride, dilation, bands)
     scratch = thread_scratch("blocked rows", threads * size, x.dtype).reshape(threads, size)
     launch(tiled(_blocked_kernels.conv3d_blocked, fused), x, _blocked_weight(w),
-           *_bias_args(b, x.dtype), out, *stride, *pad_before, *dilation, bands, scratch,
+           *_bias_args(b, x.dtype), out, *stride, *pad_before, *dilation, bands, parts,
+           scratch,
            work=_work(w, out))
     finish(out, fused, True)
 
