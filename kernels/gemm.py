@@ -29,6 +29,7 @@ _FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
 # 256x1024x1024; 64 keeps >= 16 tasks for 2 threads down to 64x1024 outputs.
 BLOCK_M = 64
 BLOCK_N = 64
+LONG_BLOCK_N = 16
 
 
 _tile_shape = shape_constant(_shapes.gemm_shape)
@@ -54,17 +55,17 @@ def _tile_row_for(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
 
 
 @njit(inline="always", fastmath=_FASTMATH)
-def _block(a, w, bias, has_bias, out, task, blocks_m, epilogue):
-    """One BLOCK_M x BLOCK_N block of `out`: the target's tiles (4x4, or 2x4 where the
+def _block(a, w, bias, has_bias, out, task, blocks_m, block_n, epilogue):
+    """One BLOCK_M x block_n block of `out`: the target's tiles (4x4, or 2x4 where the
     target has 16 registers), then the rows left over as 1x4."""
     m, k_size = a.shape
     n = w.shape[0]
     rows, _ = _tile_shape(a.dtype)
     row_start = (task % blocks_m) * BLOCK_M
-    col_start = (task // blocks_m) * BLOCK_N
+    col_start = (task // blocks_m) * block_n
     row_end = min(row_start + BLOCK_M, m)
     whole_tiles_end = row_start + (row_end - row_start) // rows * rows
-    for j0 in range(col_start, min(col_start + BLOCK_N, n), 4):
+    for j0 in range(col_start, min(col_start + block_n, n), 4):
         for i0 in range(row_start, whole_tiles_end, rows):
             _tile(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue)
         for i in range(whole_tiles_end, row_end):
@@ -72,11 +73,11 @@ def _block(a, w, bias, has_bias, out, task, blocks_m, epilogue):
 
 
 @njit(inline="always")
-def _block_count(a, w):
+def _block_count(a, w, block_n):
     m = a.shape[0]
     n = w.shape[0]
     blocks_m = (m + BLOCK_M - 1) // BLOCK_M
-    return blocks_m, blocks_m * ((n + BLOCK_N - 1) // BLOCK_N)
+    return blocks_m, blocks_m * ((n + block_n - 1) // block_n)
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
@@ -86,7 +87,18 @@ def gemm_nt(a, w, bias, has_bias, out):
     All arrays C-contiguous, native byte order, one float dtype; `out` must not alias
     `a` or `w`.
     """
-    blocks_m, tasks = _block_count(a, w)
+    blocks_m, tasks = _block_count(a, w, BLOCK_N)
     # adjacent tasks share one weight block, so a thread's chunk reuses it from L2
     for task in prange(tasks):
-        _block(a, w, bias, has_bias, out, task, blocks_m, EPILOGUE)
+        _block(a, w, bias, has_bias, out, task, blocks_m, BLOCK_N, EPILOGUE)
+
+
+@njit(parallel=True, cache=True, fastmath=_FASTMATH)
+def gemm_nt_long(a, w, out):
+    """out[M, N] = a[M, K] @ w[N, K].T for a reduction far longer than `out` is wide (a
+    weight gradient's sum over positions, M x N as small as 64 x 147): blocks of
+    LONG_BLOCK_N columns, so that even such outputs split into tasks enough to keep every
+    thread busy (no weight block stays in L2 over such a K anyway). Layouts as gemm_nt."""
+    blocks_m, tasks = _block_count(a, w, LONG_BLOCK_N)
+    for task in prange(tasks):
+        _block(a, w, out[0], False, out, task, blocks_m, LONG_BLOCK_N, EPILOGUE)

@@ -6,9 +6,10 @@ output gradient by the same weight (`_conv_transpose_run`: one ordinary convolut
 output phase), and the input gradient of a transposed convolution is an ordinary
 convolution (`_conv`'s variants, chosen by its rule). The weight gradient of both is one
 reduction over batch and output positions (`weight_grad`): an im2col of several samples
-at a time and Numba's GEMM (kernels/gemm.py) per group where the groups have channels
-enough, else the direct kernel (kernels/conv_grad.py: depthwise and small groups). The
-bias gradient sums the output gradient over batch and positions.
+at a time and Numba's GEMM for long reductions (kernels/gemm.py `gemm_nt_long`) per group
+where the groups have channels enough, else the direct kernel (kernels/conv_grad.py:
+depthwise and small groups). The bias gradient sums the output gradient over batch and
+positions.
 
 Everything runs on 5-D NCDHW arrays and 3-tuples (1-D and 2-D with singleton leading
 spatial dimensions), as the forward does; ctx.needs says which gradients to compute.
@@ -128,7 +129,6 @@ def _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups):
     kg, width = k // groups, gw[0].size
     flat = gw.reshape(groups, kg, width)
     partial = None
-    zero_bias = np.zeros(1, x.dtype)
     for n0 in range(0, n, chunk):
         samples = min(chunk, n - n0)
         if plain:
@@ -149,8 +149,8 @@ def _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups):
                 if partial is None:
                     partial = np.empty((kg, width), x.dtype)
                 target = partial
-            launch(_gemm.gemm_nt, a[grp * kg:(grp + 1) * kg],
-                   cols[grp * width:(grp + 1) * width], zero_bias, False, target,
+            launch(_gemm.gemm_nt_long, a[grp * kg:(grp + 1) * kg],
+                   cols[grp * width:(grp + 1) * width], target,
                    work=kg * width * a.shape[1] // 2)
             if not first:
                 np.add(flat[grp], partial, out=flat[grp])
