@@ -3,6 +3,7 @@
     python benchmarks/rules.py serial     # _runtime.SERIAL_MAX_WORK: one thread or all
     python benchmarks/rules.py bands      # conv_blocked.band_count: bands per plane
     python benchmarks/rules.py parts      # conv_blocked.channel_parts: split K or bands
+    python benchmarks/rules.py weightgrad # gemm_nt / gemm_nt_long on weight-gradient GEMMs
     python benchmarks/rules.py variants   # every conv/linear variant on the bench cases
     python benchmarks/rules.py resnet     # every conv variant on ResNet-18's layers
     python benchmarks/rules.py positions  # conv: 'direct' / 'blocked' on few positions
@@ -119,6 +120,58 @@ def parts():
         cells = [f"{t * 1e3:.3f}{'*' if count == picked else ''}"
                  for count, t in times.items()]
         print(f"  x {x.shape} w {ws} {kw}: " + " / ".join(cells))
+    _resnet_parts(rule, threads)
+
+
+def _resnet_parts(rule, threads):
+    """The as-given ResNet-18 at batch 1 with the rule, and with the band split forced."""
+    from fastnn.examples import resnet
+    from fastnn.kernels import conv_blocked
+    fastnn.manual_seed(0)
+    model = resnet.build(num_classes=1000).eval()
+    x, = _data((1, 3, 224, 224))
+    calls = {}
+    for name, choice in (("bands", lambda *a: 1), ("rule", rule)):
+        def call(choice=choice):
+            conv_blocked.channel_parts = choice
+            try:
+                with fastnn.no_grad():
+                    return model(x)
+            finally:
+                conv_blocked.channel_parts = rule
+        calls[name] = call
+    times = _bench.time_many(calls)
+    print("  ResNet-18 batch 1 224x224, as given: bands only / the rule "
+          + " / ".join(f"{t * 1e3:.2f}" for t in times.values()))
+
+
+# (output channels, input channels x taps, positions of the batch chunk) of the weight
+# gradients in the bench's conv_backward cases: the stem, conv1d k5, ResNet 3x3 64 and 256
+# channels, conv3d 32 channels, and a 512-channel 3x3 at 7x7 batch 2
+WEIGHT_GRAD_GEMMS = [(64, 147, 25088), (64, 320, 8192), (64, 576, 6272),
+                     (256, 2304, 1568), (32, 864, 25088), (512, 4608, 98)]
+
+
+def weightgrad():
+    """The weight gradient's GEMM (out = a @ cols.T, a reduction over positions) on
+    gemm_nt's 64-column blocks and on gemm_nt_long's 16-column ones."""
+    from fastnn._runtime import launch
+    from fastnn.kernels import gemm
+    widths = (64, 32, 16)
+    print("ms per call, gemm_nt / gemm_nt_long in blocks of 64 / 32 / 16 columns "
+          "('*' long_block_n's pick)")
+    for m, n, k in WEIGHT_GRAD_GEMMS:
+        a, cols = _data((m, k), (n, k))
+        out = np.empty((m, n), np.float32)
+        no_bias = np.zeros(1, np.float32)
+        calls = {"nt": lambda: launch(gemm.gemm_nt, a, cols, no_bias, False, out)}
+        for width in widths:
+            calls[width] = lambda width=width: launch(gemm.gemm_nt_long, a, cols, out, width)
+        times = _bench.time_many(calls)
+        picked = gemm.long_block_n(m, n, fastnn.get_num_threads())
+        print(f"  {m} x {n}, reduction {k}: {times.pop('nt') * 1e3:.3f} / "
+              + " / ".join(f"{t * 1e3:.3f}{'*' if width == picked else ''}"
+                           for width, t in times.items()))
 
 
 def variants():
@@ -265,13 +318,14 @@ def resample():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("serial", "bands", "parts", "variants", "resnet",
-                                         "positions", "resample"))
+    parser.add_argument("what", choices=("serial", "bands", "parts", "weightgrad",
+                                         "variants", "resnet", "positions", "resample"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
     print(f"{cpu_model()}, {args.threads} threads, float32")
-    {"serial": serial, "bands": bands, "parts": parts, "variants": variants, "resnet": resnet,
+    {"serial": serial, "bands": bands, "parts": parts, "weightgrad": weightgrad,
+     "variants": variants, "resnet": resnet,
      "positions": positions, "resample": resample}[args.what]()
 
 

@@ -103,9 +103,10 @@ def channel_parts(x_shape, w_shape, out_shape, itemsize, threads):
     `conv3d_blocked`: `threads` when there are fewer (n, od) planes than threads (batch 1)
     and at least `threads` groups of output blocks, else 1 (the bands split over the
     threads). Split bands each read all the weights for few positions, split channels a part
-    of them for all positions: at batch 1 the channel split runs ResNet's 3x3 layers on 14x14
-    and smaller planes up to twice as fast, and does no worse on larger ones; at batch 2 and
-    more the two are level. `python benchmarks/rules.py parts` times both (docs/PERF.md)."""
+    of them for all positions: at batch 1 the channel split was faster on ResNet's 3x3
+    layers on 14x14 and smaller planes and no slower on larger ones, and the band split's
+    time swung between runs; at batch 2 and more the two were level.
+    `python benchmarks/rules.py parts` times both (docs/PERF.md)."""
     output_blocks = -(-w_shape[0] // BLOCK)
     groups = -(-output_blocks // _shapes.blocked_shape(target().vector_bits, itemsize)[0])
     if 1 < threads <= groups and x_shape[0] * out_shape[2] < threads:

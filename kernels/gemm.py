@@ -29,7 +29,6 @@ _FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
 # 256x1024x1024; 64 keeps >= 16 tasks for 2 threads down to 64x1024 outputs.
 BLOCK_M = 64
 BLOCK_N = 64
-LONG_BLOCK_N = 16
 
 
 _tile_shape = shape_constant(_shapes.gemm_shape)
@@ -93,12 +92,24 @@ def gemm_nt(a, w, bias, has_bias, out):
         _block(a, w, bias, has_bias, out, task, blocks_m, BLOCK_N, EPILOGUE)
 
 
+def long_block_n(m, n, threads):
+    """Output columns per task for `gemm_nt_long`: the widest of 64, 32 and 16 that makes
+    at least 8 tasks per thread (16 if none does). Over a long reduction no block stays in
+    L2, and every block re-reads its rows of `a`: wider blocks read less, narrower ones
+    keep every thread busy on small outputs. `python benchmarks/rules.py weightgrad`."""
+    blocks_m = -(-m // BLOCK_M)
+    for block_n in (64, 32):
+        if blocks_m * -(-n // block_n) >= 8 * threads:
+            return block_n
+    return 16
+
+
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
-def gemm_nt_long(a, w, out):
+def gemm_nt_long(a, w, out, block_n):
     """out[M, N] = a[M, K] @ w[N, K].T for a reduction far longer than `out` is wide (a
-    weight gradient's sum over positions, M x N as small as 64 x 147): blocks of
-    LONG_BLOCK_N columns, so that even such outputs split into tasks enough to keep every
-    thread busy (no weight block stays in L2 over such a K anyway). Layouts as gemm_nt."""
-    blocks_m, tasks = _block_count(a, w, LONG_BLOCK_N)
+    weight gradient's sum over positions, M x N as small as 64 x 147), in tasks of
+    `block_n` output columns (`long_block_n`); block_n a multiple of 4. Layouts as
+    gemm_nt."""
+    blocks_m, tasks = _block_count(a, w, block_n)
     for task in prange(tasks):
-        _block(a, w, out[0], False, out, task, blocks_m, LONG_BLOCK_N, EPILOGUE)
+        _block(a, w, out[0], False, out, task, blocks_m, block_n, EPILOGUE)

@@ -22,7 +22,7 @@ from ... import _registry
 from ..._alloc import checked_empty
 from ..._array import thread_scratch
 from ..._registry import register_backward
-from ..._runtime import launch
+from ..._runtime import get_num_threads, launch
 from ...kernels import conv_grad as _grad_kernels
 from ...kernels import gemm as _gemm
 from ...kernels import im2col as _im2col_kernels
@@ -127,6 +127,7 @@ def _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups):
              and x.shape[2:] == out_spatial)
     chunk = 1 if plain else max(1, min(n, COLS_MAX // (rows * positions)))
     kg, width = k // groups, gw[0].size
+    block_n = _gemm.long_block_n(kg, width, get_num_threads())
     flat = gw.reshape(groups, kg, width)
     partial = None
     for n0 in range(0, n, chunk):
@@ -150,7 +151,7 @@ def _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups):
                     partial = np.empty((kg, width), x.dtype)
                 target = partial
             launch(_gemm.gemm_nt_long, a[grp * kg:(grp + 1) * kg],
-                   cols[grp * width:(grp + 1) * width], target,
+                   cols[grp * width:(grp + 1) * width], target, block_n,
                    work=kg * width * a.shape[1] // 2)
             if not first:
                 np.add(flat[grp], partial, out=flat[grp])
