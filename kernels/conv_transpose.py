@@ -26,6 +26,12 @@ def _even_phase(offset_w, sw):
     return -1
 
 
+@njit(inline="always")
+def _plane(t, K, OD):
+    """(n, c, od) of task t, one per output plane of an (N, K, OD, ...) output."""
+    return t // (K * OD), (t // OD) % K, t % OD
+
+
 @njit(parallel=True, cache=True)
 def place_phases(dense, bias, out, phase_d, q_d, phase_h, q_h, offset_w, count_w,
                  row_length, plane_rows, base, sample, channel, sw):
@@ -41,10 +47,7 @@ def place_phases(dense, bias, out, phase_d, q_d, phase_h, q_h, offset_w, count_w
     of = out.reshape(out.size)
     df = dense.reshape(dense.size)
     for t in prange(N * K * OD):
-        od = t % OD
-        nc = t // OD
-        c = nc % K
-        n = nc // K
+        n, c, od = _plane(t, K, OD)
         a = phase_d[od]
         qd = q_d[od]
         value = bias[c]
@@ -184,10 +187,7 @@ def gather_taps(z, bias, out, taps_d, index_d, taps_h, index_h, offset_w, count_
     of = out.reshape(out.size)
     zf = z.reshape(z.size)
     for t in prange(N * K * OD):
-        od = t % OD
-        nc = t // OD
-        c = nc % K
-        n = nc // K
+        n, c, od = _plane(t, K, OD)
         value = bias[c]
         first_channel = (n * K + c) * T
         even = tile_buffer(out.dtype)

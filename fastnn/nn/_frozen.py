@@ -16,9 +16,11 @@ weight is read as any other from then on.
 """
 import numpy as np
 
+from .._alloc import allocate
+from .._array import thread_scratch
 from .parameter import Parameter
 
-__all__ = ["freeze", "frozen_forms", "is_frozen", "kernel_weight"]
+__all__ = ["freeze", "frozen_forms", "is_frozen", "kernel_weight", "packed_form"]
 
 
 class _FrozenMemory:
@@ -68,3 +70,20 @@ def frozen_forms(weight):
     if isinstance(memory, np.ndarray):      # a view of a view: numpy stops at the first
         memory = memory.base                # array whose base is not an array
     return memory.forms if type(memory) is _FrozenMemory else None
+
+
+def packed_form(weight, key, shape, pack, scratch):
+    """A form of `weight` (its dtype, `shape`) that `pack(weight, buffer)` writes: made once
+    and kept under `key` with a frozen weight, else written on every call into this
+    thread's scratch buffer named `scratch` (no weight-sized allocation per call)."""
+    forms = frozen_forms(weight)
+    if forms is not None and key in forms:
+        return forms[key]
+    if forms is None:
+        buffer = thread_scratch(scratch, int(np.prod(shape)), weight.dtype).reshape(shape)
+    else:
+        buffer = allocate(shape, weight.dtype)
+    pack(weight, buffer)
+    if forms is not None:
+        forms[key] = buffer
+    return buffer

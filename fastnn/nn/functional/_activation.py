@@ -343,13 +343,6 @@ def _via_numpy(compute):
     return run
 
 
-def _kernel_run(kernel):
-    def run(inputs, attrs, out):
-        run_kernel(kernel, as_array(inputs[0]), out)
-        return inputs[0] if out is None else out
-    return run
-
-
 def hardswish(input, inplace=False):
     r"""hardswish(input, inplace=False) -> Tensor
 
@@ -544,8 +537,8 @@ for _name, _normalize, _run in (
         ("leaky_relu", _leaky_relu, _unary_run(_k.leaky_relu, "negative_slope")),
         ("elu", _elu, _unary_run(_k.elu, "alpha")),
         ("gelu", _gelu, _run_gelu),
-        ("silu", _float_only, _kernel_run(_k.silu)),
-        ("sigmoid", _float_only, _kernel_run(_k.sigmoid)),
+        ("silu", _float_only, _unary_run(_k.silu)),
+        ("sigmoid", _float_only, _unary_run(_k.sigmoid)),
         ("tanh", _float_only, _via_numpy(np.tanh)),
         ("hardswish", _float_only, _hard_run(_k.hardswish)),
         ("hardsigmoid", _float_only, _hard_run(_k.hardsigmoid))):

@@ -23,9 +23,9 @@ from ...kernels import conv_grouped as _grouped_kernels
 from ...kernels import conv_pad as _pad_kernels
 from ...kernels import conv_pointwise as _pointwise_kernels
 from ...kernels import im2col as _im2col_kernels
-from .._frozen import frozen_forms, kernel_weight
+from .._frozen import kernel_weight, packed_form
 from ._fused import check_fused, finish, fused_args, tiled
-from .._utils import (allocate, as_array, check_alloc, check_float, checked_empty, kernel_array,
+from .._utils import (as_array, check_alloc, check_float, checked_empty, kernel_array,
                       ntuple, thread_scratch)
 
 __all__ = ["conv1d", "conv2d", "conv3d"]
@@ -405,22 +405,15 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, 
 
 
 def _blocked_weight(w):
-    """`w` packed for 'blocked': once per frozen weight (kept with it), else on every call
-    into a per-thread buffer. numpy's pack (zeros, then a transposed copy) allocated two
+    """`w` packed for 'blocked' (`packed_form`: once per frozen weight, else on every call
+    into a per-thread buffer). numpy's pack (zeros, then a transposed copy) allocated two
     weight-sized temporaries per call, whose page faults cost ResNet's 3x3 s2 layers more
     than packing into a kept buffer (`python -m fastnn bench --memory` shows what a call
     allocates)."""
-    forms = frozen_forms(w)
-    key = ("blocked", w.shape)
-    if forms is not None and key in forms:
-        return forms[key]
-    shape = _blocked_kernels.packed_weight_shape(w.shape)
-    wb = (allocate(shape, w.dtype) if forms is not None else
-          thread_scratch("blocked weight", math.prod(shape), w.dtype).reshape(shape))
-    launch(_blocked_kernels.pack_weight, w, wb, work=wb.size)
-    if forms is not None:
-        forms[key] = wb
-    return wb
+    def pack(w, wb):
+        launch(_blocked_kernels.pack_weight, w, wb, work=wb.size)
+    return packed_form(w, ("blocked", w.shape), _blocked_kernels.packed_weight_shape(w.shape),
+                       pack, "blocked weight")
 
 
 def _run_depthwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups,
@@ -506,9 +499,10 @@ def _blocked_pays(w, out, groups):
     >= 32 output channels (fewer pad badly to its blocks of 16: a 3-channel stem computes
     16, and 16 output channels compute one block twice) and 2-D or 3-D planes (on 1-D rows
     its packing is a third of the work). Then it goes at any size, though weights as given
-    are packed on every call: with 32 vector registers (AVX-512) it beat 'direct' on every
-    layer of `python benchmarks/rules.py positions`, down to 2x2 planes, and with 16
-    (AVX2) 'direct''s tile holds 4 channels. `python benchmarks/rules.py resnet` and
+    are packed on every call: with 32 vector registers (AVX-512) it was faster than
+    'direct', or within 10%, on every layer of `python benchmarks/rules.py positions` but
+    a 64-channel 14x14 one (two groups of output blocks for two threads), down to 2x2
+    planes; with 16 (AVX2) 'direct''s tile holds 4 channels. `python benchmarks/rules.py resnet` and
     `python benchmarks/rules.py variants` time every variant against this choice;
     docs/PERF.md keeps their output with the CPU it came from."""
     return (groups == 1 and w.shape[1] >= 16 and w.shape[0] >= 32

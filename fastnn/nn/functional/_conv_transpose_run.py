@@ -42,7 +42,7 @@ import numpy as np
 from ... import _registry
 from ..._runtime import launch
 from ...kernels import conv_transpose as _kernels
-from .._frozen import frozen_forms
+from .._frozen import frozen_forms, packed_form
 from .._utils import thread_scratch
 from . import _conv
 
@@ -132,9 +132,8 @@ def _gather_pays(x_shape):
     one sample on 2-D planes. One sample's phases are small convolutions (k3 s2: four of
     1-4 taps), slower than the 1x1 convolution and the pass together; with a batch the
     phases ran as fast or faster than the two passes over the products (out of cache:
-    9 per input); on 1-D
-    rows the products took longer to write than the phases' GEMMs, and on 3-D volumes
-    (27 products per input, rows of 16) the pass made up the gain
+    9 per input); on 1-D rows the products took longer to write than the phases' GEMMs,
+    and on 3-D volumes (27 products per input, rows of 16) the pass made up the gain
     (`python benchmarks/conv_transpose_plans.py` times both forms)."""
     return x_shape[0] == 1 and x_shape[2] == 1 and x_shape[3] > 1
 
@@ -390,21 +389,13 @@ def _run_gathered(x, w, b, out, plan):
 
 def _tap_weight(w, plan):
     """(C_in, C_out, *k) -> the 1x1 convolution weight (C_out * taps, C_in, 1, 1, 1), its
-    output channel c*T + (td*KH + th)*KW + tw. Kept with a frozen weight, else made per
-    call (a weight-sized copy)."""
-    forms = frozen_forms(w)
-    key = ("conv_transpose", plan, "taps")
-    if forms is not None and key in forms:
-        return forms[key]
-    c_in = w.shape[0]
-    moved = np.moveaxis(w, 0, -1)                  # (C_out, KD, KH, KW, C_in)
-    shape = (moved.size // c_in, c_in, 1, 1, 1)
-    weight = np.empty(shape, w.dtype) if forms is not None else thread_scratch(
-        "conv_transpose weights", moved.size, w.dtype).reshape(shape)
-    weight.reshape(moved.shape)[...] = moved
-    if forms is not None:
-        forms[key] = weight
-    return weight
+    output channel c*T + (td*KH + th)*KW + tw (`packed_form`: kept with a frozen weight,
+    else made per call into a per-thread buffer)."""
+    def pack(w, weight):
+        moved = np.moveaxis(w, 0, -1)              # (C_out, KD, KH, KW, C_in)
+        weight.reshape(moved.shape)[...] = moved
+    return packed_form(w, ("conv_transpose", plan, "taps"),
+                       (w[0].size, w.shape[0], 1, 1, 1), pack, "conv_transpose weights")
 
 
 @functools.lru_cache(maxsize=64)
