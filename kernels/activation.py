@@ -106,16 +106,17 @@ def _segment(x, out, code, a, b, c):
                 z = v * a
                 out[i] = v if z > b else math.log1p(math.exp(z)) / a
     elif code == ELU:
-        for i in range(x.size):
-            v = x[i]
-            # +-0 take the linear branch (stays +-0 for an infinite or NaN alpha, as torch's)
-            if v >= 0:
-                r = v * b
-            elif single:
-                r = expm1_to_single(np.float64(v * c)) * np.float64(a)
-            else:
-                r = math.expm1(v * c) * a
-            out[i] = r
+        # +-0 take the linear side (stays +-0 for an infinite or NaN alpha, as torch's);
+        # float32 computes both sides and chooses: a branch kept the loop scalar on AVX2
+        if single:
+            for i in range(x.size):
+                v = x[i]
+                negative = expm1_to_single(np.float64(v * c)) * np.float64(a)
+                out[i] = v * b if v >= 0 else negative
+        else:
+            for i in range(x.size):
+                v = x[i]
+                out[i] = v * b if v >= 0 else math.expm1(v * c) * a
     elif code == LOG_SIGMOID:
         for i in range(x.size):
             v = x[i]

@@ -99,7 +99,9 @@ def elu(x, out, alpha):
         return
     for i in prange(x.size):
         v = np.float64(x[i])
-        out[i] = v if v >= 0 else alpha * expm1_to_single(v)
+        # both sides computed, then one chosen: a branch kept the loop scalar on AVX2
+        negative = alpha * expm1_to_single(v)
+        out[i] = v if v >= 0 else negative
 
 
 @njit(parallel=True, cache=True)
