@@ -8,6 +8,7 @@
     python benchmarks/rules.py resnet     # every conv variant on ResNet-18's layers
     python benchmarks/rules.py positions  # conv: 'direct' / 'blocked' on few positions
     python benchmarks/rules.py resample   # interpolate's last-dimension passes, shuffles
+    python benchmarks/rules.py ufunc      # tensor + tensor: numpy's loop or all threads
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -316,17 +317,41 @@ def resample():
           f"transposed copy {times['numpy'] * 1e3:.3f}")
 
 
+def ufunc():
+    """x + y on float32 tensors: numpy's loop (one thread) or `kernels.elementwise.binary`
+    (all threads), us per call, by size (the rule's pick, PARALLEL_MIN_SIZE, marked *)."""
+    from fastnn import _ufunc_parallel
+    rule = _ufunc_parallel.PARALLEL_MIN_SIZE
+    print(f"x + y, us per call: numpy / parallel kernel (PARALLEL_MIN_SIZE = {rule})")
+    for size in (1 << 15, 1 << 16, 1 << 17, 1 << 18, 1 << 19, 1 << 20):
+        x, y = (fastnn.tensor(a) for a in _data((size,), (size,)))
+
+        def add(least):
+            _ufunc_parallel.PARALLEL_MIN_SIZE = least
+            try:
+                return x + y
+            finally:
+                _ufunc_parallel.PARALLEL_MIN_SIZE = rule
+        with fastnn.no_grad():
+            times = _bench.time_many({"numpy": lambda: add(size + 1),
+                                      "kernel": lambda: add(0)})
+        cells = [f"{times[k] * 1e6:8.1f}{'*' if (k == 'kernel') == (size >= rule) else ' '}"
+                 for k in ("numpy", "kernel")]
+        print(f"  {size:>8} elements: " + " / ".join(cells))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("serial", "bands", "parts", "weightgrad",
-                                         "variants", "resnet", "positions", "resample"))
+                                         "variants", "resnet", "positions", "resample",
+                                         "ufunc"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
     print(f"{cpu_model()}, {args.threads} threads, float32")
     {"serial": serial, "bands": bands, "parts": parts, "weightgrad": weightgrad,
      "variants": variants, "resnet": resnet,
-     "positions": positions, "resample": resample}[args.what]()
+     "positions": positions, "resample": resample, "ufunc": ufunc}[args.what]()
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _registry, _tuning
+from . import _registry, _tuning, _ufunc_parallel
 from ._registry import OPS, Attrs, NO_ATTRS
 from ._plans import Plans, call_key
 from ._alloc import allocate, check_alloc
@@ -455,7 +455,8 @@ def _register_ufunc(ufunc, method, name):
                 # can record on
                 return result if isinstance(result, (np.ndarray, tuple)) else \
                     np.asarray(result)
-            ufunc(*inputs, out=out, **kw)
+            if not _ufunc_parallel.run_parallel(ufunc, inputs, kw, out):
+                ufunc(*inputs, out=out, **kw)
             return out
 
     # remembered like any op's checks: the output's shape and dtype cost more than the key

@@ -54,6 +54,34 @@ def residual_relu(out, residual, add, relu):
         out[i] = v
 
 
+ADD = 0
+SUBTRACT = 1
+MULTIPLY = 2
+
+
+@njit(parallel=True, cache=True)
+def binary(a, b, out, code):
+    """out = a + b, a - b or a * b (`code`: ADD, SUBTRACT, MULTIPLY) on flat arrays of one
+    dtype, `out` apart from both: numpy's loop for a large tensor sum, run on all threads."""
+    n = out.size
+    for k in prange(chunk_count(n)):
+        lo, hi = chunk_bounds(k, n)
+        _binary_segment(a[lo:hi], b[lo:hi], out[lo:hi], code)
+
+
+@njit
+def _binary_segment(a, b, out, code):
+    if code == ADD:
+        for i in range(out.size):
+            out[i] = a[i] + b[i]
+    elif code == SUBTRACT:
+        for i in range(out.size):
+            out[i] = a[i] - b[i]
+    else:
+        for i in range(out.size):
+            out[i] = a[i] * b[i]
+
+
 @njit(parallel=True, cache=True)
 def leaky_relu(x, out, slope):
     for i in prange(x.size):
@@ -208,6 +236,7 @@ def _gate_single(x, out, times_input):
 
 # ---------------------------------------------------------------- softmax
 
+
 @njit(parallel=True, cache=True)
 def softmax_rows(x, out, log):
     """Softmax (or log-softmax) of each row of a 2-D array (the reduced dim is innermost).
@@ -276,6 +305,7 @@ def softmax_strided(x, out, log, block):
 
 
 # ---------------------------------------------------------------- batch norm
+
 
 @njit(parallel=True, cache=True, fastmath=REDUCE_MATH)
 def channel_sums(x, sums):

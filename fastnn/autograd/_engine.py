@@ -6,7 +6,7 @@ into it has delivered its gradient); gradients for the same output add up. With
 """
 import numpy as np
 
-from .. import _grad
+from .. import _grad, _ufunc_parallel
 from ..tensor import Tensor
 from ._util import contiguous
 from ._node import AccumulateGrad
@@ -184,5 +184,9 @@ def _accumulate(tensor, grad):
         # a fresh array: a backward may hand the same gradient to several inputs
         tensor.grad = np.array(grad, dtype=tensor.dtype, order="C").view(Tensor)
     else:
-        np.add(np.ndarray.view(current, np.ndarray), grad, out=np.ndarray.view(
-            current, np.ndarray), casting="unsafe")
+        _add_into(np.ndarray.view(current, np.ndarray), grad)
+
+
+def _add_into(target, grad):
+    if not _ufunc_parallel.add_into(target, grad):
+        np.add(target, grad, out=target, casting="unsafe")

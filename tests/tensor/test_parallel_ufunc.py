@@ -1,0 +1,93 @@
+"""Tensor + - * on large float arrays run on all threads (fastnn/_ufunc_parallel.py): the
+same values as numpy's and torch's loops, NaN and inf included, and numpy's loop wherever
+the parallel kernel does not apply."""
+import operator
+
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import _runtime, _ufunc_parallel
+from fastnn.kernels import elementwise
+
+# the expected values (inf - inf) come from numpy, which warns; fastnn, as torch, does not
+pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+
+OPS = [operator.add, operator.sub, operator.mul]
+SIZE = _ufunc_parallel.PARALLEL_MIN_SIZE
+
+
+@pytest.fixture
+def launched(monkeypatch):
+    kernels = []
+    launch = _runtime.launch
+
+    def spy(kernel, *args, **kwargs):
+        kernels.append(kernel)
+        return launch(kernel, *args, **kwargs)
+    monkeypatch.setattr(_runtime, "launch", spy)
+    return kernels
+
+
+def _operands(rng, shape, dtype):
+    a, b = (rng.standard_normal(shape).astype(dtype) for _ in range(2))
+    a.reshape(-1)[:4] = [np.nan, np.inf, -np.inf, 0.0]
+    b.reshape(-1)[:4] = [1.0, np.inf, np.inf, -0.0]
+    return a, b
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(SIZE,), (3, SIZE // 2 + 7)])
+def test_large_operands_run_on_the_kernel_with_numpys_values(rng, launched, op, dtype,
+                                                             shape):
+    a, b = _operands(rng, shape, dtype)
+    out = op(fastnn.tensor(a), fastnn.tensor(b))
+    assert elementwise.binary in launched
+    assert out.dtype == np.dtype(dtype) and out.shape == shape
+    np.testing.assert_array_equal(np.asarray(out), op(a, b))
+    assert np.array_equal(np.signbit(np.asarray(out)), np.signbit(op(a, b)))
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_values_equal_torchs(torch, rng, op):
+    a, b = _operands(rng, (2, SIZE), "float32")
+    got = op(fastnn.tensor(a), fastnn.tensor(b))
+    np.testing.assert_array_equal(np.asarray(got),
+                                  op(torch.from_numpy(a), torch.from_numpy(b)).numpy())
+
+
+def _transposed(rng):
+    a, b = _operands(rng, (SIZE // 64, 64), "float32")
+    return a.T, b.T
+
+
+@pytest.mark.parametrize("case", ["small", "broadcast", "mixed dtypes", "transposed",
+                                  "caller's out", "in place", "integers"])
+@pytest.mark.parametrize("op", OPS)
+def test_everything_else_stays_numpys(rng, launched, case, op):
+    a, b = _operands(rng, (SIZE,), "float32")
+    if case == "small":
+        a, b = a[:SIZE - 1], b[:SIZE - 1]
+    elif case == "broadcast":
+        b = b[:1]
+    elif case == "mixed dtypes":
+        b = b.astype(np.float64)
+    elif case == "transposed":
+        a, b = _transposed(rng)
+    elif case == "integers":
+        a, b = (rng.integers(-9, 9, SIZE) for _ in range(2))
+    expected = op(a, b)
+    x, y = fastnn.tensor(a), fastnn.tensor(b)
+    if case == "caller's out":
+        out = fastnn.empty(SIZE)
+        {operator.add: fastnn.add, operator.sub: fastnn.sub,
+         operator.mul: fastnn.mul}[op](x, y, out=out)
+    elif case == "in place":
+        out = {operator.add: operator.iadd, operator.sub: operator.isub,
+               operator.mul: operator.imul}[op](x, y)
+    else:
+        out = op(x, y)
+    assert elementwise.binary not in launched
+    np.testing.assert_allclose(np.asarray(out), expected, rtol=1e-6 if case ==
+                               "mixed dtypes" else 0)
