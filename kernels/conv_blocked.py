@@ -62,6 +62,10 @@ def pack_weight(w, wb):
         kb = blk // CB
         cb = blk % CB
         at = _u(blk * T * BLOCK * BLOCK)
+        if (kb + 1) * BLOCK <= K and (cb + 1) * BLOCK <= C:
+            _pack_full_block(wf, bf, _u((kb * BLOCK * C + cb * BLOCK) * T), _u(C * T), _u(T),
+                             at)
+            continue
         for t in range(T):
             for c in range(BLOCK):
                 ci = cb * BLOCK + c
@@ -69,6 +73,19 @@ def pack_weight(w, wb):
                     ki = kb * BLOCK + k
                     bf[at] = wf[_u((ki * C + ci) * T + t)] if ki < K and ci < C else 0.0
                     at += _u(1)
+
+
+@njit(inline="always")
+def _pack_full_block(wf, bf, base, kstride, T, at):
+    """A block of 16 x 16 real channels of `pack_weight` (no test per element, which kept
+    the loop scalar): the 16 output channels of one (tap, input channel) are kstride
+    apart in wf, from base + c * T + t."""
+    for t in range(T):
+        for c in range(BLOCK):
+            src = base + _u(c) * T + _u(t)
+            for k in range(BLOCK):
+                bf[at + _u(k)] = wf[src + _u(k) * kstride]
+            at += _u(BLOCK)
 
 
 L2_BYTES = 1 << 20    # a band's scratch plus one pair's weights should fit: one core's L2
