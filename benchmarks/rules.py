@@ -9,6 +9,7 @@
     python benchmarks/rules.py positions  # conv: 'direct' / 'blocked' on few positions
     python benchmarks/rules.py resample   # interpolate's last-dimension passes, shuffles
     python benchmarks/rules.py ufunc      # tensor + tensor: numpy's loop or all threads
+    python benchmarks/rules.py weightpack # 'blocked' at batch 1: weights packed whole or by group
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -80,6 +81,15 @@ def bands():
         cells = [f"{t * 1e3:.3f}{'*' if n == picked else ''}"
                  for n, t in zip((1, 2, 4, 8, 16), row)]
         print(f"  {name:<24} " + " / ".join(cells))
+
+
+RESNET_3X3 = [((1, 64, 56, 56), (64, 64, 3, 3), dict(padding=1)),
+              ((1, 64, 56, 56), (128, 64, 3, 3), dict(stride=2, padding=1)),
+              ((1, 128, 28, 28), (128, 128, 3, 3), dict(padding=1)),
+              ((1, 128, 28, 28), (256, 128, 3, 3), dict(stride=2, padding=1)),
+              ((1, 256, 14, 14), (256, 256, 3, 3), dict(padding=1)),
+              ((1, 256, 14, 14), (512, 256, 3, 3), dict(stride=2, padding=1)),
+              ((1, 512, 7, 7), (512, 512, 3, 3), dict(padding=1))]
 
 
 _FEW_POSITIONS = (((256, 14, 14), (256, 256, 3, 3), {}),
@@ -317,6 +327,28 @@ def resample():
           f"transposed copy {times['numpy'] * 1e3:.3f}")
 
 
+def weightpack():
+    """'blocked' at batch 1 on ResNet-18's 3x3 layers, weights as given: packed whole
+    before the kernel, or group by group inside it (the rule's pick at batch 1 on more
+    than one thread), ms per call."""
+    from fastnn.nn.functional import _conv
+    rule = _conv.frozen_forms
+    print("ms per call, weights as given: packed whole / group by group in the kernel")
+    for xs, ws, kw in RESNET_3X3:
+        x, w = _data(xs, ws)
+
+        def call(whole):
+            _conv.frozen_forms = (lambda weight: {}) if whole else rule
+            try:
+                with backends.use("conv2d", "blocked"):
+                    return F.conv2d(x, w, **kw)
+            finally:
+                _conv.frozen_forms = rule
+        times = _bench.time_many({"whole": lambda: call(True), "groups": lambda: call(False)})
+        print(f"  x {xs} w {ws} {kw}: {times['whole'] * 1e3:.3f} / "
+              f"{times['groups'] * 1e3:.3f}")
+
+
 def ufunc():
     """x + y on float32 tensors: numpy's loop (one thread) or `kernels.elementwise.binary`
     (all threads), us per call, by size (the rule's pick, PARALLEL_MIN_SIZE, marked *)."""
@@ -344,14 +376,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("serial", "bands", "parts", "weightgrad",
                                          "variants", "resnet", "positions", "resample",
-                                         "ufunc"))
+                                         "ufunc", "weightpack"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
     print(f"{cpu_model()}, {args.threads} threads, float32")
     {"serial": serial, "bands": bands, "parts": parts, "weightgrad": weightgrad,
      "variants": variants, "resnet": resnet,
-     "positions": positions, "resample": resample, "ufunc": ufunc}[args.what]()
+     "positions": positions, "resample": resample, "ufunc": ufunc,
+     "weightpack": weightpack}[args.what]()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,10 @@ Layouts (BLOCK = 16 channels, zero-filled past the real channel count):
 - scratch xs (C/16, KD, RH, WR, 16): for each input block and depth tap kd, the RH input
   rows oh0*sh - ph .. of depth plane od*sd - pd + kd*dd, zero-padded, WR columns (what the
   taps reach), channels innermost; the kd planes are stacked, so the kd stride is a plane;
-- weight wb (K/16, C/16, KD, KH, KW, 16c, 16k) (`pack_weight`);
+- weight wb (K/16, C/16, KD, KH, KW, 16c, 16k) (`pack_weight`), or, where each chunk runs
+  each of its groups of output blocks once (batch 1, channels split over the threads),
+  the blocks of one group at a time, packed by the chunk just before the group runs: a
+  weight given as it is then is never written whole and read back from memory;
 - output: written straight into the NCDHW `out`.
 
 A tile is B blocks of 16 output channels times P output positions, B x P accumulators of
@@ -54,38 +57,37 @@ def packed_weight_shape(w_shape):
 def pack_weight(w, wb):
     """wb (K/16, C/16, KD, KH, KW, 16c, 16k) = w (K, C, KD, KH, KW), zero past K and C."""
     K, C = w.shape[0], w.shape[1]
-    KB, CB = wb.shape[0], wb.shape[1]
+    CB = wb.shape[1]
     T = w.shape[2] * w.shape[3] * w.shape[4]
     wf = w.reshape(w.size)
     bf = wb.reshape(wb.size)
-    for blk in prange(KB * CB):
-        kb = blk // CB
-        cb = blk % CB
-        at = _u(blk * T * BLOCK * BLOCK)
-        if (kb + 1) * BLOCK <= K and (cb + 1) * BLOCK <= C:
-            _pack_full_block(wf, bf, _u((kb * BLOCK * C + cb * BLOCK) * T), _u(C * T), _u(T),
-                             at)
-            continue
-        for t in range(T):
-            for c in range(BLOCK):
-                ci = cb * BLOCK + c
-                for k in range(BLOCK):
-                    ki = kb * BLOCK + k
-                    bf[at] = wf[_u((ki * C + ci) * T + t)] if ki < K and ci < C else 0.0
-                    at += _u(1)
+    for blk in prange(wb.shape[0] * CB):
+        _pack_block(wf, bf, _u(blk * T * BLOCK * BLOCK), blk // CB, blk % CB, K, C, T)
 
 
 @njit(inline="always")
-def _pack_full_block(wf, bf, base, kstride, T, at):
-    """A block of 16 x 16 real channels of `pack_weight` (no test per element, which kept
-    the loop scalar): the 16 output channels of one (tap, input channel) are kstride
-    apart in wf, from base + c * T + t."""
+def _pack_block(wf, bf, at, kb, cb, K, C, T):
+    """bf[at:] = the (16c, 16k) blocks of taps 0..T-1 of input block cb and output block
+    kb of the flat weight wf (K, C, T), zero past K and C."""
+    if (kb + 1) * BLOCK <= K and (cb + 1) * BLOCK <= C:
+        # no test per element, which kept the loop scalar: the 16 output channels of one
+        # (tap, input channel) are C * T apart in wf
+        base = _u((kb * BLOCK * C + cb * BLOCK) * T)
+        kstride = _u(C * T)
+        for t in range(T):
+            for c in range(BLOCK):
+                src = base + _u(c * T + t)
+                for k in range(BLOCK):
+                    bf[at + _u(k)] = wf[src + _u(k) * kstride]
+                at += _u(BLOCK)
+        return
     for t in range(T):
         for c in range(BLOCK):
-            src = base + _u(c) * T + _u(t)
+            ci = cb * BLOCK + c
             for k in range(BLOCK):
-                bf[at + _u(k)] = wf[src + _u(k) * kstride]
-            at += _u(BLOCK)
+                ki = kb * BLOCK + k
+                bf[at] = wf[_u((ki * C + ci) * T + t)] if ki < K and ci < C else 0.0
+                at += _u(1)
 
 
 L2_BYTES = 1 << 20    # a band's scratch plus one pair's weights should fit: one core's L2
@@ -211,21 +213,34 @@ def scratch_size(w_shape, out_shape, stride, dilation, bands):
     return cb * kd * rows * ((ow - 1) * stride[2] + dilation[2] * (kw - 1) + 1) * BLOCK
 
 
+def group_weights_size(w_shape, itemsize):
+    """Elements of one chunk's row of `conv3d_blocked`'s `group_weights`: the packed
+    weights of one group of output blocks."""
+    blocks = _shapes.blocked_shape(target().vector_bits, itemsize)[0]
+    return blocks * -(-w_shape[1] // BLOCK) * w_shape[2] * w_shape[3] * w_shape[4] * BLOCK * BLOCK
+
+
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
-def conv3d_blocked(x, wb, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, bands,
-                   parts, scratch):
+def conv3d_blocked(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, bands,
+                   parts, scratch, wb, group_weights):
     """out (N, K, OD, OH, OW) = convolution of the NCDHW input x, zero-padded by (pd, ph, pw)
-    before each dimension, with the packed weight wb (module docstring); groups == 1.
+    before each dimension, with the weight w (K, C, KD, KH, KW); groups == 1.
     One task = the output rows of one band of a plane (`bands` near-equal bands per plane)
     for one of `parts` near-equal runs of the groups of 16-channel output blocks: it packs
     the input rows the band reads into scratch (unless the chunk's previous task packed
     them), then runs its groups over the band's positions. `scratch` has a row of
     `scratch_size(...)` per chunk: the tasks run in scratch.shape[0] near-equal chunks,
-    each on its own row."""
+    each on its own row.
+    The tiles read w packed (module docstring): from wb (`pack_weight`'s output) when
+    `group_weights` has no columns, else each group's packed just before it runs, into the
+    chunk's row of `group_weights` (`group_weights_size`), where the tiles find it in
+    cache; for a chunk that runs each group once (one plane, one band, `parts` chunks)."""
     N, C, D, H, W = x.shape
-    KB, CB, KD, KH, KW = wb.shape[0], wb.shape[1], wb.shape[2], wb.shape[3], wb.shape[4]
-    K, OD, OH, OW = out.shape[1], out.shape[2], out.shape[3], out.shape[4]
+    K, KD, KH, KW = w.shape[0], w.shape[2], w.shape[3], w.shape[4]
+    KB, CB = (K + BLOCK - 1) // BLOCK, (C + BLOCK - 1) // BLOCK
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
     xf = x.reshape(x.size)
+    wrf = w.reshape(w.size)
     wf = wb.reshape(wb.size)
     of = out.reshape(out.size)
     WR = (OW - 1) * sw + dw * (KW - 1) + 1          # padded columns the taps reach
@@ -236,26 +251,31 @@ def conv3d_blocked(x, wb, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, d
     xcb = KD * xd
     u_xcb, u_xd, u_xh, u_xw = _u(xcb), _u(xd), _u(dh * xh), _u(dw * BLOCK)
     wblock = _u(CB * KD * KH * KW * BLOCK * BLOCK)
+    pack_groups = group_weights.shape[1] > 0
     tasks = N * OD * bands * parts
     chunks = scratch.shape[0]
     for ch in prange(chunks):
         xs = scratch[ch]
+        gw = wf
+        if pack_groups:
+            gw = group_weights[ch]
         first = ch * tasks // chunks
         for t in range(first, (ch + 1) * tasks // chunks):
             # the parts of one band are consecutive tasks: a chunk packs each band once
             pack = t == first or t % parts == 0
-            _band(xf, xs, wf, of, bias, has_bias, t // parts, t % parts, parts, pack, bands,
-                  C, D, H, W, K, OD, OH, OW, KB, CB, KD, KH, KW, RH, WR, sd, sh, sw, pd, ph,
-                  pw, dd, dh, u_xcb, u_xd, u_xh, u_xw, wblock, EPILOGUE)
+            _band(xf, xs, wrf, gw, pack_groups, of, bias, has_bias, t // parts, t % parts,
+                  parts, pack, bands, C, D, H, W, K, OD, OH, OW, KB, CB, KD, KH, KW, RH, WR,
+                  sd, sh, sw, pd, ph, pw, dd, dh, u_xcb, u_xd, u_xh, u_xw, wblock, EPILOGUE)
 
 
 @njit(fastmath=_FLAGS)
-def _band(xf, xs, wf, of, bias, has_bias, t, part, parts, pack, bands, C, D, H, W, K, OD,
-          OH, OW, KB, CB, KD, KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh, u_xcb, u_xd,
-          u_xh, u_xw, wblock, epilogue):
+def _band(xf, xs, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, pack, bands, C,
+          D, H, W, K, OD, OH, OW, KB, CB, KD, KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh,
+          u_xcb, u_xd, u_xh, u_xw, wblock, epilogue):
     """Band t of conv3d_blocked: pack it into xs (if `pack`), then run part `part` of
     `parts` of its groups of output blocks over the band's positions (tiles with
-    `epilogue`, kernels/_epilogue.py)."""
+    `epilogue`, kernels/_epilogue.py), reading the packed weights from wf, into which
+    each group's are packed from the flat weight wrf first if `pack_groups`."""
     band = t % bands
     od = (t // bands) % OD
     n = t // (bands * OD)
@@ -270,6 +290,7 @@ def _band(xf, xs, wf, of, bias, has_bias, t, part, parts, pack, bands, C, D, H, 
     bias16b = tile_buffer(of.dtype)
     blocks, pixels = _tile_shape(of.dtype)
     groups = (KB + blocks - 1) // blocks
+    taps = KD * KH * KW
     for group in range(part * groups // parts, (part + 1) * groups // parts):
         kb = group * blocks
         kb2 = min(kb + blocks - 1, KB - 1)     # an odd last pair computes its block twice
@@ -284,6 +305,12 @@ def _band(xf, xs, wf, of, bias, has_bias, t, part, parts, pack, bands, C, D, H, 
         kn2 = min(BLOCK, K - kb2 * BLOCK)
         wbase = _u(kb) * wblock
         wstep = _u(kb2 - kb) * wblock
+        if pack_groups:
+            wbase = _u(0)
+            for b in range(kb2 - kb + 1):
+                for cb in range(CB):
+                    _pack_block(wrf, wf, _u(b) * wblock + _u(cb * taps * BLOCK * BLOCK),
+                                kb + b, cb, K, C, taps)
         for f0 in range(0, rows * OW, pixels):
             # taps that read only padding rows for all of the tile's positions are skipped,
             # as torch's oneDNN convolution skips them (a dilated border has many)

@@ -50,6 +50,41 @@ def test_blocked_bands(torch, monkeypatch, parts, bands, dtype, x_shape, w_shape
     np.testing.assert_allclose(result, expected, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("x_shape, w_shape, args", [
+    c + ({},) * (len(c) == 2) for c in BAND_CASES if len(c[0]) == 4 and c[0][0] == 1])
+def test_blocked_packs_a_given_weight_group_by_group_at_batch_1(
+        torch, monkeypatch, dtype, x_shape, w_shape, args):
+    """One plane, one band, the output channels split over the threads: the weight is
+    packed group by group inside the kernel, with the same numbers, bit for bit, as when
+    it is packed whole first (any other thread count) and torch's within tolerance."""
+    from fastnn.kernels import conv_blocked
+    from fastnn.nn.functional import _conv
+    rng = np.random.default_rng(x_shape[1] + w_shape[0])
+    x, w = (rng.standard_normal(s).astype(dtype) for s in (x_shape, w_shape))
+    b = rng.standard_normal(w_shape[0]).astype(dtype)
+    grouped = []
+    launch = _conv.launch
+
+    def spy(kernel, *kernel_args, **kwargs):
+        if kernel.__name__ == "conv3d_blocked":
+            grouped.append(kernel_args[-1].shape[1] > 0)
+        return launch(kernel, *kernel_args, **kwargs)
+    monkeypatch.setattr(_conv, "launch", spy)
+    monkeypatch.setattr(conv_blocked, "band_count", lambda *shapes: 1)
+    monkeypatch.setattr(conv_blocked, "channel_parts", lambda *shapes: 2)
+    results = []
+    for threads in (2, 3):
+        monkeypatch.setattr(_conv, "get_num_threads", lambda: threads)
+        with backends.use("conv2d", "blocked"):
+            results.append(F.conv2d(x, w, b, **args))
+    assert grouped == [True, False]
+    assert results[0].tobytes() == results[1].tobytes()
+    expected = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w),
+                                          torch.from_numpy(b), **args).numpy()
+    np.testing.assert_allclose(results[0], expected, rtol=TOL[dtype], atol=TOL[dtype])
+
+
 @pytest.mark.parametrize("threads", [1, 2, 3, 4])
 def test_blocked_band_count(threads):
     from fastnn.kernels.conv_blocked import L2_BYTES, band_count

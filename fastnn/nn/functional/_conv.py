@@ -23,7 +23,7 @@ from ...kernels import conv_grouped as _grouped_kernels
 from ...kernels import conv_pad as _pad_kernels
 from ...kernels import conv_pointwise as _pointwise_kernels
 from ...kernels import im2col as _im2col_kernels
-from .._frozen import kernel_weight, packed_form
+from .._frozen import frozen_forms, kernel_weight, packed_form
 from ._fused import check_fused, finish, fused_args, tiled
 from .._utils import (as_array, check_alloc, check_float, checked_empty, kernel_array,
                       ntuple, thread_scratch)
@@ -389,7 +389,9 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, 
     """Dense convolution with weights packed in blocks of 16 channels; each task packs the
     input rows its band of output rows reads into a per-thread scratch kept between calls
     and runs a part of the output channels over them (kernels/conv_blocked.py; PERF.md's
-    probe layout)."""
+    probe layout). A weight given as it is (not frozen) is packed group by group inside
+    the kernel where each thread runs each of its groups once (one plane in one band, its
+    output channels split over the threads: batch 1), else packed whole before it."""
     threads = get_num_threads()
     parts = _blocked_kernels.channel_parts(x.shape, w.shape, out.shape, x.dtype.itemsize,
                                            threads)
@@ -397,11 +399,24 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, 
                                         x.dtype.itemsize, threads // parts)
     size = _blocked_kernels.scratch_size(w.shape, out.shape, stride, dilation, bands)
     scratch = thread_scratch("blocked rows", threads * size, x.dtype).reshape(threads, size)
-    launch(tiled(_blocked_kernels.conv3d_blocked, fused), x, _blocked_weight(w),
-           *_bias_args(b, x.dtype), out, *stride, *pad_before, *dilation, bands, parts,
-           scratch,
+    if (parts == threads > 1 and bands == 1 and x.shape[0] * out.shape[2] == 1
+            and frozen_forms(w) is None):
+        packed = _NO_PACKED[x.dtype.itemsize]
+        per_group = _blocked_kernels.group_weights_size(w.shape, x.dtype.itemsize)
+        group_weights = thread_scratch("blocked group weights", threads * per_group,
+                                       x.dtype).reshape(threads, per_group)
+    else:
+        packed = _blocked_weight(w)
+        group_weights = _NO_GROUP_WEIGHTS[x.dtype.itemsize]
+    launch(tiled(_blocked_kernels.conv3d_blocked, fused), x, w, *_bias_args(b, x.dtype), out,
+           *stride, *pad_before, *dilation, bands, parts, scratch, packed, group_weights,
            work=_work(w, out))
     finish(out, fused, True)
+
+
+# what conv3d_blocked gets for the form of the weight it does not read
+_NO_PACKED = {size: np.zeros((0,) * 7, f"f{size}") for size in (4, 8)}
+_NO_GROUP_WEIGHTS = {size: np.zeros((0, 0), f"f{size}") for size in (4, 8)}
 
 
 def _blocked_weight(w):
