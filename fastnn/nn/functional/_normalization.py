@@ -108,6 +108,9 @@ def _meta(inputs, attrs):
     return arr.shape, arr.dtype.newbyteorder("=")
 
 
+_NONE = np.zeros(0)       # batch_norm_affine's weight or bias when there is none
+
+
 def _run(inputs, attrs, out):
     arr, running_mean, running_var, weight, bias = inputs
     if arr.size == 0:
@@ -123,17 +126,11 @@ def _run(inputs, attrs, out):
             _blend(running_mean, mean, attrs.momentum)
             _blend(running_var, var * (count / (count - 1)), attrs.momentum)
     else:
-        mean = running_mean.reshape(-1).astype(np.float64)
-        var = running_var.reshape(-1).astype(np.float64)
-
-    scale = 1.0 / np.sqrt(var + attrs.eps)
-    if weight is not None:
-        scale *= weight.reshape(-1)
-    shift = -mean * scale
-    if bias is not None:
-        shift += bias.reshape(-1)
-    dtype = src.dtype
-    scale, shift = scale.astype(dtype), shift.astype(dtype)
+        mean, var = running_mean.reshape(-1), running_var.reshape(-1)
+    scale = np.empty(channels, src.dtype)
+    shift = np.empty(channels, src.dtype)
+    _k.batch_norm_affine(mean, var, _NONE if weight is None else weight.reshape(-1),
+                         _NONE if bias is None else bias.reshape(-1), attrs.eps, scale, shift)
     if x3.shape[2] == 1:
         launch(_k.row_scale_shift, x3.reshape(x3.shape[:2]), scale, shift,
                out.reshape(x3.shape[:2]), work=x3.size)
