@@ -129,8 +129,10 @@ def _run(inputs, attrs, out):
         mean, var = running_mean.reshape(-1), running_var.reshape(-1)
     scale = np.empty(channels, src.dtype)
     shift = np.empty(channels, src.dtype)
-    _k.batch_norm_affine(mean, var, _NONE if weight is None else weight.reshape(-1),
-                         _NONE if bias is None else bias.reshape(-1), attrs.eps, scale, shift)
+    # native-order contiguous copies of the parameters only where they are not already
+    params = [_NONE if p is None else kernel_array(p.reshape(-1))
+              for p in (mean, var, weight, bias)]
+    _k.batch_norm_affine(*params, attrs.eps, scale, shift)
     if x3.shape[2] == 1:
         launch(_k.row_scale_shift, x3.reshape(x3.shape[:2]), scale, shift,
                out.reshape(x3.shape[:2]), work=x3.size)
