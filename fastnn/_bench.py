@@ -580,14 +580,16 @@ def find_case(label):
 
 def time_many(calls, block_seconds=0.1, rounds=5):
     """Median seconds per call of each named callable (None: skipped), in alternating
-    blocks of at least `block_seconds`; each callable is run once before timing, and once
-    untimed at the start of each block, so what the previous block leaves behind (ONNX
-    Runtime's threads still spinning, another library's data in the caches) is not charged
-    to this one."""
+    blocks of at least `block_seconds`; each callable is run twice before timing (the
+    second call, not the first, which may compile or set up a library, sizes its blocks),
+    and once untimed at the start of each block, so what the previous block leaves behind
+    (ONNX Runtime's threads still spinning, another library's data in the caches) is not
+    charged to this one."""
     plan = {}
     for name, fn in calls.items():
         if fn is None:
             continue
+        fn()
         started = time.perf_counter()
         fn()
         once = max(time.perf_counter() - started, 1e-7)
