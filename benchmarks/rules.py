@@ -10,6 +10,7 @@
     python benchmarks/rules.py resample   # interpolate's last-dimension passes, shuffles
     python benchmarks/rules.py ufunc      # tensor + tensor: numpy's loop or all threads
     python benchmarks/rules.py weightpack # 'blocked' at batch 1: weights packed whole or by group
+    python benchmarks/rules.py linear     # linear's variants alone and in convnext_tiny
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -349,6 +350,45 @@ def weightpack():
               f"{times['groups'] * 1e3:.3f}")
 
 
+CONVNEXT_LINEARS = [(3136, 96, 384), (3136, 384, 96), (784, 192, 768), (784, 768, 192),
+                    (196, 384, 1536), (49, 768, 3072)]
+
+
+def linear():
+    """Linear's variants on convnext_tiny's MLP products, each variant timed in a run of
+    its own (OpenBLAS's threads spin after each call and slow whatever runs next: see
+    docs/PERF.md, "How to measure"), then the whole convnext_tiny at batch 1 with every
+    Linear on each variant and with the rule's picks, each in a run of its own."""
+    from fastnn import models
+    from fastnn.nn.functional._linear import default_variant
+    print("(M, K, N): ms per call, numba_gemm / blas ('*': the rule's pick)")
+    for m, k, n in CONVNEXT_LINEARS:
+        a, w = (fastnn.tensor(v) for v in _data((m, k), (n, k)))
+        pick = default_variant(m, n, k, np.dtype(np.float32))
+        cells = []
+        for variant in ("numba_gemm", "blas"):
+            def call(variant=variant):
+                with backends.use("linear", variant):
+                    return F.linear(a, w)
+            with fastnn.no_grad():
+                t = _bench.time_many({variant: call})[variant]
+            cells.append(f"{t * 1e3:.3f}{'*' if variant == pick else ''}")
+        print(f"  ({m}, {k}, {n}): " + " / ".join(cells))
+    model = models.convnext_tiny().eval()
+    image = fastnn.tensor(_data((1, 3, 224, 224))[0])
+    print("convnext_tiny batch 1, ms per forward:")
+    for variant in ("numba_gemm", "blas", None):
+        def forward(variant=variant):
+            if variant is None:
+                return model(image)
+            with backends.use("linear", variant):
+                return model(image)
+        with fastnn.no_grad():
+            t = _bench.time_many({"forward": forward}, rounds=3)["forward"]
+        label = variant or "the rule's pick"
+        print(f"  every Linear on {label}: {t * 1e3:.1f}")
+
+
 def ufunc():
     """x + y on float32 tensors: numpy's loop (one thread) or `kernels.elementwise.binary`
     (all threads), us per call, by size (the rule's pick, PARALLEL_MIN_SIZE, marked *)."""
@@ -376,7 +416,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("serial", "bands", "parts", "weightgrad",
                                          "variants", "resnet", "positions", "resample",
-                                         "ufunc", "weightpack"))
+                                         "ufunc", "weightpack", "linear"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -384,7 +424,7 @@ def main(argv=None):
     {"serial": serial, "bands": bands, "parts": parts, "weightgrad": weightgrad,
      "variants": variants, "resnet": resnet,
      "positions": positions, "resample": resample, "ufunc": ufunc,
-     "weightpack": weightpack}[args.what]()
+     "weightpack": weightpack, "linear": linear}[args.what]()
 
 
 if __name__ == "__main__":

@@ -82,17 +82,20 @@ LINEAR_VARIANTS = {"numba_gemm": _numba_gemm, "blas": _blas}
 
 def default_variant(m, n, k, dtype):
     """The faster variant for an (m x k) @ (k x n) product, by a measured rule: BLAS when K
-    is too short for the dot-product kernel's vector loop (K < 16), for short K with many
-    rows in float32 (the per-tile horizontal sums dominate), and on long rows with many
-    rows (64 rows of 32 KiB outgrow L2); the Numba GEMM elsewhere (its serial call also
-    makes tiny products cheaper). The thresholds were first measured on one machine with
-    numpy's OpenBLAS held to AVX2 (OPENBLAS_CORETYPE=Haswell); `python benchmarks/rules.py
-    variants` times both variants on the bench's linear cases on your machine
-    (docs/PERF.md).
+    is too short for the dot-product kernel's vector loop (K < 16) and on long rows with
+    many rows (64 rows of 32 KiB outgrow L2); the Numba GEMM elsewhere (its serial call
+    also makes tiny products cheaper). The thresholds were first measured on one machine
+    with numpy's OpenBLAS held to AVX2 (OPENBLAS_CORETYPE=Haswell); `python
+    benchmarks/rules.py variants` times both variants on the bench's linear cases on your
+    machine (docs/PERF.md).
+
+    Float32 products with short K (below 128) and many rows run faster alone on BLAS (the
+    dot-product kernel's per-tile horizontal sums dominate), but OpenBLAS's threads spin
+    after each call and slow the Numba kernels after it: a model whose Linear layers mix
+    the two (convnext_tiny's MLPs) ran slower than with every Linear on either variant.
+    They take the Numba GEMM (`python benchmarks/rules.py linear`).
     """
     if k < 16:
-        return "blas"
-    if dtype == np.float32 and k < 128 and m >= 16:
         return "blas"
     if m >= 256 and k * dtype.itemsize >= 32768:
         return "blas"
