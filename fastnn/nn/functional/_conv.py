@@ -391,7 +391,8 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, 
     and runs a part of the output channels over them (kernels/conv_blocked.py; PERF.md's
     probe layout). A weight given as it is (not frozen) is packed group by group inside
     the kernel where each thread runs each of its groups once (one plane in one band, its
-    output channels split over the threads: batch 1), else packed whole before it."""
+    output channels split over the threads: batch 1), else packed whole before it
+    (`python benchmarks/rules.py weightpack` times both)."""
     threads = get_num_threads()
     parts = _blocked_kernels.channel_parts(x.shape, w.shape, out.shape, x.dtype.itemsize,
                                            threads)
