@@ -58,7 +58,9 @@ BAND_CASES = [("3x3 n1 64ch 56x56", (1, 64, 56, 56), (64, 64, 3, 3), {}),
               ("3x3 n8 128ch 28x28", (8, 128, 28, 28), (128, 128, 3, 3), {}),
               ("VGG 3x3 n1 256ch 28x28", (1, 256, 28, 28), (256, 256, 3, 3), {}),
               ("DeepLab d2 256ch 33x33", (1, 256, 33, 33), (256, 256, 3, 3),
-               dict(dilation=2, padding=2))]
+               dict(dilation=2, padding=2)),
+              ("UNet 3x3 n1 128ch 112x112", (1, 128, 112, 112), (128, 128, 3, 3), {}),
+              ("UNet 3x3 n1 64ch 224x224", (1, 64, 224, 224), (64, 64, 3, 3), {})]
 
 
 def bands():
@@ -76,9 +78,11 @@ def bands():
                 row.append(_bench.time_many({"t": lambda: F.conv2d(x, w, **kw)})["t"])
         conv_blocked.band_count = rule
         out = F.conv2d(x, w, **kw).shape
-        picked = rule(xs[:2] + (1,) + xs[2:], ws[:2] + (1,) + ws[2:],
-                      out[:2] + (1,) + out[2:], (1, 1, 1),
-                      (1,) + (kw.get("dilation", 1),) * 2, 4, fastnn.get_num_threads())
+        shapes = (xs[:2] + (1,) + xs[2:], ws[:2] + (1,) + ws[2:], out[:2] + (1,) + out[2:])
+        threads = fastnn.get_num_threads()
+        parts = conv_blocked.channel_parts(*shapes, 4, threads)
+        picked = rule(*shapes, (1,) + (kw.get("stride", 1),) * 2,
+                      (1,) + (kw.get("dilation", 1),) * 2, 4, threads // parts)
         cells = [f"{t * 1e3:.3f}{'*' if n == picked else ''}"
                  for n, t in zip((1, 2, 4, 8, 16), row)]
         print(f"  {name:<24} " + " / ".join(cells))
