@@ -6,7 +6,8 @@ each worker once, never re-pickled per block:
 
 - with a ``distributed.Client`` active, it is scattered to every worker
   (``client.scatter(model, broadcast=True)``): the scheduler never holds it, and a worker
-  that dies is replaced by one that copies it from a surviving worker;
+  that dies is replaced by one that copies it from a surviving worker (under load,
+  distributed may also copy it between live workers once more);
 - otherwise it is a single graph key that every block depends on (the threaded and
   synchronous schedulers use it in place; nothing is pickled).
 
