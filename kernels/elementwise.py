@@ -5,8 +5,8 @@ ops) and takes C-contiguous arrays: flat 1-D for element-wise ops, ``(outer, n, 
 for softmax, ``(N, C, L)`` for batch norm.
 
 Scalar parameters arrive already cast to the array's dtype, so float32 arithmetic stays
-float32 where torch's does (clamps, slopes, scale and shift). ELU evaluates expm1 in
-float64 and rounds once on store (near-exact results), as float64 GELU does erf; float32
+float32 where torch's does (clamps, slopes, scale and shift). ELU is
+`kernels.activation.pointwise`'s, with selu and celu. Float64 GELU takes libm's erf; float32
 GELU follows torch's vectorised float32 kernels. sigmoid and silu take `exp32`'s exp in
 float32 (which vectorises, where a libm exp per element does not); tanh is numpy's SIMD
 tanh (see _activation).
@@ -19,7 +19,7 @@ from numba import prange
 from ._target import njit
 from .exp32 import (HALF32, ONE32, REDUCE_MATH, SQRT_HALF32, ZERO32, apart, chunk_bounds,
                     chunk_count, erf_as_torch, exp_shifted)
-from .vecmath import divide, exp_upto, expm1_to_single, is_single
+from .vecmath import divide, exp_upto, is_single
 
 _SQRT_HALF = 0.7071067811865476        # 1 / sqrt(2)
 _SQRT_2_OVER_PI = 0.7978845608028654   # sqrt(2 / pi)
@@ -115,22 +115,6 @@ def hardswish(x, out, three, six):
 
 
 # ---------------------------------------------------------------- transcendental
-
-@njit(parallel=True, cache=True)
-def elu(x, out, alpha):
-    """x for x >= 0 (so +-0 stays +-0 even for an infinite or NaN alpha, as in torch),
-    else alpha * expm1(x) (float32: `vecmath.expm1_to_single`, which vectorises)."""
-    if not is_single(x):
-        for i in prange(x.size):
-            v = x[i]
-            out[i] = v if v >= 0 else alpha * math.expm1(v)
-        return
-    for i in prange(x.size):
-        v = np.float64(x[i])
-        # both sides computed, then one chosen: a branch kept the loop scalar on AVX2
-        negative = alpha * expm1_to_single(v)
-        out[i] = v if v >= 0 else negative
-
 
 @njit(parallel=True, cache=True)
 def gelu_erf(x, out, quirks):
@@ -236,7 +220,6 @@ def _gate_single(x, out, times_input):
 
 # ---------------------------------------------------------------- softmax
 
-
 @njit(parallel=True, cache=True)
 def softmax_rows(x, out, log):
     """Softmax (or log-softmax) of each row of a 2-D array (the reduced dim is innermost).
@@ -305,7 +288,6 @@ def softmax_strided(x, out, log, block):
 
 
 # ---------------------------------------------------------------- batch norm
-
 
 @njit(parallel=True, cache=True, fastmath=REDUCE_MATH)
 def channel_sums(x, sums):

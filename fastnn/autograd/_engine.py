@@ -184,9 +184,6 @@ def _accumulate(tensor, grad):
         # a fresh array: a backward may hand the same gradient to several inputs
         tensor.grad = np.array(grad, dtype=tensor.dtype, order="C").view(Tensor)
     else:
-        _add_into(np.ndarray.view(current, np.ndarray), grad)
-
-
-def _add_into(target, grad):
-    if not _ufunc_parallel.add_into(target, grad):
-        np.add(target, grad, out=target, casting="unsafe")
+        target = np.ndarray.view(current, np.ndarray)
+        if not _ufunc_parallel.add_into(target, grad):
+            np.add(target, grad, out=target, casting="unsafe")

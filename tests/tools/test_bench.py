@@ -53,6 +53,20 @@ def test_workload_frozen_freezes_conv_weights_only():
     assert linear.frozen() is linear
 
 
+def test_time_many_sizes_blocks_from_a_second_call_not_the_first():
+    """A first call that sets a library up (longer than a block) must not make the
+    blocks one call long: they are sized from the second call."""
+    import time
+    calls = []
+
+    def slow_first():
+        if not calls:
+            time.sleep(0.05)
+        calls.append(None)
+    seconds = _bench.time_many({"f": slow_first}, block_seconds=0.01, rounds=2)["f"]
+    assert len(calls) > 100 and seconds < 0.01
+
+
 def test_case_table_labels_families_and_smoke_cases():
     labels = [case.label for case in _bench.CASES]
     assert len(labels) == len(set(labels))

@@ -20,6 +20,7 @@ import llvmlite.binding as ll
 import numpy as np
 
 from ..._runtime import launch
+from ...kernels import activation as _smooth
 from ...kernels import elementwise as _k
 from ..._args import _tensor_item, number_arg, torch_typename
 from ... import _registry
@@ -483,6 +484,14 @@ def _elu(input, alpha=1.0, inplace=False):
     return _unary_attrs(input, inplace, alpha=alpha)
 
 
+def _run_elu(inputs, attrs, out):
+    """torch's elu kernel with negcoef alpha, poscoef and negiptcoef 1: the code selu and
+    celu run too (`kernels.activation.pointwise`)."""
+    one = as_array(inputs[0]).dtype.type(1)
+    run_kernel(_smooth.pointwise, as_array(inputs[0]), out, (_smooth.ELU, attrs.alpha, one, one))
+    return inputs[0] if out is None else out
+
+
 def _gelu(input, approximate="none"):
     if not isinstance(approximate, str):
         raise TypeError(
@@ -535,7 +544,7 @@ for _name, _normalize, _run in (
         ("relu6", _relu6, _run_clamp),
         ("hardtanh", _hardtanh, _run_clamp),
         ("leaky_relu", _leaky_relu, _unary_run(_k.leaky_relu, "negative_slope")),
-        ("elu", _elu, _unary_run(_k.elu, "alpha")),
+        ("elu", _elu, _run_elu),
         ("gelu", _gelu, _run_gelu),
         ("silu", _float_only, _unary_run(_k.silu)),
         ("sigmoid", _float_only, _unary_run(_k.sigmoid)),
