@@ -18,7 +18,7 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
-from .exp32 import ZERO32, apart, chunk_bounds, chunk_count, exp_shifted, log1p_unit
+from .exp32 import ZERO32, chunk_bounds, chunk_count, exp_shifted, log1p_unit
 from .vecmath import exp_upto, expm1_to_single, is_single
 
 MISH = 0
@@ -28,15 +28,6 @@ LOG_SIGMOID = 3    # a = 0
 SOFTSIGN = 4       # a = 1
 TANHSHRINK = 5
 THRESHOLD = 6      # a = threshold, b = value
-
-
-@njit(inline="always")
-def _log1p(e):
-    """log1p of a float64 e >= 0 from one log, accurate for rounding to float32 as
-    `vecmath.expm1_to_single` is."""
-    if e < 1e-5:
-        return e - e * e * 0.5
-    return math.log(1.0 + e)
 
 
 @njit(inline="always")
@@ -59,22 +50,41 @@ def pointwise(x, out, code, a, b, c):
 
     float32 input evaluates the transcendental steps in float64 and rounds once: mish and
     the ELU family through `vecmath`'s exp (`vecmath.expm1_to_single`), which vectorises
-    (the libm's does not); the others through one libm exp or log each (`_log1p`,
-    `_tanh`), several times faster than the libm's float32 log1p/tanh. softplus stays in
-    float32 (`_softplus_single`). All stay within 1e-6 of torch's float32 kernels. float64
-    input calls the float64 libm functions.
+    (the libm's does not); tanhshrink through one libm exp (`_tanh`), several times
+    faster than the libm's float32 tanh. softplus and log-sigmoid stay in float32 with
+    `exp32`'s exp and log1p. All stay within 1e-6 of torch's float32 kernels. float64
+    input calls the float64 libm functions. Multiply-adds are fused, as torch's vectorised
+    functions fuse them.
     """
     n = x.size
+    in_place = x.ctypes.data == out.ctypes.data
     for k in prange(chunk_count(n)):
         lo, hi = chunk_bounds(k, n)
-        _segment(apart(x, out, lo, hi), out[lo:hi], code, a, b, c)
+        if in_place:
+            _segment_in_place(out[lo:hi], code, a, b, c)
+        else:
+            _segment(x[lo:hi], out[lo:hi], code, a, b, c)
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", fastmath={"contract"})
 def _segment(x, out, code, a, b, c):
-    """`pointwise` on a chunk: the op code chosen once, then a loop of its own (a loop
-    that tests the code per element does not vectorise). IEEE division (inf, NaN) as in
-    the parallel loop's body, where Numba's zero-divisor check is off too."""
+    """`pointwise` on a chunk, into a separate `out`."""
+    _loops(x, out, code, a, b, c)
+
+
+@njit(error_model="numpy", fastmath={"contract"})
+def _segment_in_place(x, code, a, b, c):
+    """`pointwise` on a chunk, in place: `_loops` inlined with one array for both ends,
+    which LLVM vectorises (given two arrays, it cannot rule out a partial overlap and runs
+    the loop scalar)."""
+    _loops(x, x, code, a, b, c)
+
+
+@njit(inline="always")
+def _loops(x, out, code, a, b, c):
+    """The op code chosen once, then a loop of its own (a loop that tests the code per
+    element does not vectorise). IEEE division (inf, NaN) as in the parallel loop's body,
+    where Numba's zero-divisor check is off too."""
     single = is_single(x)
     if code == MISH:
         # x tanh(log1p(e^x)) = x n / (n + 2) with n = e^x (e^x + 2): one exp instead of
@@ -118,12 +128,17 @@ def _segment(x, out, code, a, b, c):
                 v = x[i]
                 out[i] = v * b if v >= 0 else math.expm1(v * c) * a
     elif code == LOG_SIGMOID:
-        for i in range(x.size):
-            v = x[i]
-            low = v if v < a else a              # min(x, 0); NaN from the log1p term
-            if single:
-                out[i] = np.float64(low) - _log1p(math.exp(-abs(np.float64(v))))
-            else:
+        # min(x, 0) - log1p(e^-|x|), NaN from the log1p term; float32 in float32, sixteen
+        # wide, as softplus (`exp32`'s exp and log1p)
+        if single:
+            for i in range(x.size):
+                v = x[i]
+                low = v if v < a else a
+                out[i] = low - log1p_unit(exp_shifted(-abs(v), ZERO32))
+        else:
+            for i in range(x.size):
+                v = x[i]
+                low = v if v < a else a
                 out[i] = low - math.log1p(math.exp(-abs(v)))
     elif code == SOFTSIGN:
         for i in range(x.size):

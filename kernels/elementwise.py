@@ -17,8 +17,8 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
-from .exp32 import (HALF32, ONE32, REDUCE_MATH, SQRT_HALF32, ZERO32, apart, chunk_bounds,
-                    chunk_count, erf_as_torch, exp_shifted)
+from .exp32 import (HALF32, ONE32, REDUCE_MATH, SQRT_HALF32, ZERO32, chunk_bounds, chunk_count,
+                    erf_as_torch, exp_shifted)
 from .vecmath import divide, exp_upto, is_single
 
 _SQRT_HALF = 0.7071067811865476        # 1 / sqrt(2)
@@ -180,9 +180,13 @@ def sigmoid(x, out):
             out[i] = 1.0 / (1.0 + math.exp(-x[i]))
         return
     n = x.size
+    in_place = x.ctypes.data == out.ctypes.data
     for k in prange(chunk_count(n)):
         lo, hi = chunk_bounds(k, n)
-        _gate_single(apart(x, out, lo, hi), out[lo:hi], False)
+        if in_place:
+            _gate_single_in_place(out[lo:hi], False)
+        else:
+            _gate_single(x[lo:hi], out[lo:hi], False)
 
 
 @njit(parallel=True, cache=True)
@@ -195,13 +199,31 @@ def silu(x, out):
             out[i] = v / (1.0 + math.exp(-v))
         return
     n = x.size
+    in_place = x.ctypes.data == out.ctypes.data
     for k in prange(chunk_count(n)):
         lo, hi = chunk_bounds(k, n)
-        _gate_single(apart(x, out, lo, hi), out[lo:hi], True)
+        if in_place:
+            _gate_single_in_place(out[lo:hi], True)
+        else:
+            _gate_single(x[lo:hi], out[lo:hi], True)
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", fastmath={"contract"})
 def _gate_single(x, out, times_input):
+    """`_gate_loops` into a separate `out`."""
+    _gate_loops(x, out, times_input)
+
+
+@njit(error_model="numpy", fastmath={"contract"})
+def _gate_single_in_place(x, times_input):
+    """`_gate_loops` in place, inlined with one array for both ends (see
+    `activation._segment_in_place`). Multiply-adds fused, as torch's exp fuses them (an
+    inlined function's own fastmath flags do not apply: the caller's do)."""
+    _gate_loops(x, x, times_input)
+
+
+@njit(inline="always")
+def _gate_loops(x, out, times_input):
     """sigmoid(v), times v when `times_input`, in float32 sixteen wide: e = exp(-|v|) <= 1
     (`exp32.exp_shifted`; typed, never run, for float64), then 1 / (1 + e) or e / (1 + e)
     by v's sign, which never overflows. The gate is 0 below v = -87, where torch's float32

@@ -42,16 +42,6 @@ def chunk_count(n):
 
 
 @njit(inline="always")
-def apart(x, out, lo, hi):
-    """Chunk x[lo:hi] of a loop that writes `out`, copied when `out` is `x` (in place):
-    LLVM vectorises a loop only where it can tell its reads from its writes, and ran the
-    loop over one array scalar (in-place silu, mish, sigmoid: several times slower)."""
-    if x.ctypes.data == out.ctypes.data:
-        return x[lo:hi].copy()
-    return x[lo:hi]
-
-
-@njit(inline="always")
 def chunk_bounds(k, n):
     """(lo, hi) of chunk `k` of an array of `n` elements."""
     lo = k * CHUNK

@@ -358,3 +358,42 @@ def test_prelu_module_parameters_and_state_dict(torch, rng):
     assert nn.PReLU(0).weight.shape == (0,)
     raises_like(lambda: torch.nn.PReLU(4)(torch.ones(2, 3)), lambda: nn.PReLU(4)(np.ones(
         (2, 3), np.float32)))
+
+
+def test_logsigmoid_float32_over_its_whole_range(torch):
+    """float32 log-sigmoid runs in float32 (exp32's exp and log1p), as softplus does."""
+    x = np.concatenate([np.linspace(-120, 120, 400_001),
+                        np.random.default_rng(4).standard_normal(100_000) * 10])
+    x = x.astype(np.float32)
+    assert_matches(F.logsigmoid(x),
+                   torch.nn.functional.logsigmoid(torch.from_numpy(x)).numpy(),
+                   **tolerance(np.float32, "logsigmoid"))
+
+
+@pytest.mark.parametrize("name", ["silu", "elu", "selu", "celu", "mish", "threshold"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_in_place_over_many_chunks_equals_out_of_place(rng, name, dtype):
+    """In place, the element-wise kernels run a loop of their own over the one array
+    (kernels/activation.py `_segment_in_place`, kernels/elementwise.py
+    `_gate_single_in_place`): bit for bit the out-of-place result, over several chunks and
+    an odd tail, specials inside."""
+    x = (rng.standard_normal(3 * 2 ** 14 + 5) * 6).astype(dtype)
+    x[::997] = np.resize(np.array(SPECIALS, dtype), x[::997].size)
+    args = (0.25, -3.0) if name == "threshold" else ()
+    expected = getattr(F, name)(x, *args).numpy()
+    y = fastnn.tensor(x.copy())
+    assert getattr(F, name)(y, *args, inplace=True) is y
+    np.testing.assert_array_equal(y.numpy(), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_kernel_in_place_equals_out_of_place(rng, dtype):
+    """No op reaches the sigmoid kernel in place yet (torch's sigmoid_ is not here): its
+    in-place loop is checked on the kernel itself."""
+    from fastnn.kernels import elementwise
+    x = (rng.standard_normal(3 * 2 ** 14 + 5) * 6).astype(dtype)
+    x[::997] = np.resize(np.array(SPECIALS, dtype), x[::997].size)
+    expected = np.empty_like(x)
+    elementwise.sigmoid(x, expected)
+    elementwise.sigmoid(x, x)
+    np.testing.assert_array_equal(x, expected)
