@@ -39,7 +39,10 @@ def serial():
     lenet_x, lenet_w = _data((1, 1, 32, 32), (6, 1, 5, 5))
     pool_x, = _data((1, 8, 160, 160))
     conv_x, conv_w = _data((1, 16, 28, 28), (16, 16, 3, 3))
+    x25k, x56k = _data((1, 512, 7, 7), (1, 1152, 7, 7))
     cases = [("relu, 64K elements", lambda: F.relu(x64k)),
+             ("silu, 25K elements (MATH_WORK each)", lambda: F.silu(x25k)),
+             ("silu, 56K elements (MATH_WORK each)", lambda: F.silu(x56k)),
              ("LeNet 5x5 conv, 240K multiply-adds", lambda: F.conv2d(lenet_x, lenet_w)),
              ("max_pool2d k3 s2, 200K elements", lambda: F.max_pool2d(pool_x, 3, 2)),
              ("3x3 conv, 1.8M multiply-adds", lambda: F.conv2d(conv_x, conv_w, padding=1))]

@@ -53,6 +53,11 @@ _serial_variants = {}          # parallel dispatcher -> its serial twin
 # small layers cannot win back. `python benchmarks/rules.py serial` times relu, a LeNet
 # convolution, a max pooling and a 3x3 convolution around the threshold on 1 and 2 threads.
 SERIAL_MAX_WORK = 1 << 17
+# The work of one element of an element-wise op that takes an exp, log, erf or division per
+# element (silu, sigmoid, gelu, the ELU family, ...): about a dozen multiply-adds beside its
+# read and write. Two chunks of such an op already run faster on two threads (`rules.py
+# serial` times silu there).
+MATH_WORK = 8
 _serial_lock = threading.Lock()
 # .count: the thread count last handed to numba in this thread (only `launch` and
 # `set_num_threads` hand it one, so it stays true); .share: the count `thread_share` gave

@@ -19,7 +19,7 @@ import warnings
 import llvmlite.binding as ll
 import numpy as np
 
-from ..._runtime import launch
+from ..._runtime import MATH_WORK, launch
 from ...kernels import activation as _smooth
 from ...kernels import elementwise as _k
 from ..._args import _tensor_item, number_arg, torch_typename
@@ -112,9 +112,11 @@ def float_array(input):
     return arr
 
 
-def run_kernel(kernel, arr, out, args=(), view_shape=(-1,)):
+def run_kernel(kernel, arr, out, args=(), view_shape=(-1,), per_element=1):
     """Run `kernel(src, out, *args)` on `arr` reshaped to `view_shape`, into `out` (a
-    C-contiguous native array of `arr`'s shape) or, when `out` is None, in place.
+    C-contiguous native array of `arr`'s shape) or, when `out` is None, in place;
+    `per_element`: the work of one element (`_runtime.launch`), MATH_WORK for an op that
+    takes an exp or a division per element.
 
     The kernel gets a C-contiguous native-order copy only where `arr` is not one already;
     in place, that copy is written back into `arr`.
@@ -123,11 +125,12 @@ def run_kernel(kernel, arr, out, args=(), view_shape=(-1,)):
     if out is None:
         _check_writeable(arr)
         view = src.reshape(view_shape)
-        launch(kernel, view, view, *args, work=view.size)
+        launch(kernel, view, view, *args, work=view.size * per_element)
         if src is not arr:
             arr[...] = src
         return arr
-    launch(kernel, src.reshape(view_shape), out.reshape(view_shape), *args, work=src.size)
+    launch(kernel, src.reshape(view_shape), out.reshape(view_shape), *args,
+           work=src.size * per_element)
     return out
 
 
@@ -224,9 +227,10 @@ def _unary_attrs(input, inplace, **scalars):
     return inputs, Attrs(**converted, inplace=bool(inplace))
 
 
-def _unary_run(kernel, *names):
+def _unary_run(kernel, *names, per_element=1):
     def run(inputs, attrs, out):
-        run_kernel(kernel, as_array(inputs[0]), out, tuple(attrs[n] for n in names))
+        run_kernel(kernel, as_array(inputs[0]), out, tuple(attrs[n] for n in names),
+                   per_element=per_element)
         return inputs[0] if out is None else out
     return run
 
@@ -488,7 +492,8 @@ def _run_elu(inputs, attrs, out):
     """torch's elu kernel with negcoef alpha, poscoef and negiptcoef 1: the code selu and
     celu run too (`kernels.activation.pointwise`)."""
     one = as_array(inputs[0]).dtype.type(1)
-    run_kernel(_smooth.pointwise, as_array(inputs[0]), out, (_smooth.ELU, attrs.alpha, one, one))
+    run_kernel(_smooth.pointwise, as_array(inputs[0]), out, (_smooth.ELU, attrs.alpha, one, one),
+               per_element=MATH_WORK)
     return inputs[0] if out is None else out
 
 
@@ -506,9 +511,9 @@ def _gelu(input, approximate="none"):
 def _run_gelu(inputs, attrs, out):
     arr = as_array(inputs[0])
     if attrs.approximate == "tanh":
-        return run_kernel(_k.gelu_tanh, arr, out)
+        return run_kernel(_k.gelu_tanh, arr, out, per_element=MATH_WORK)
     quirks = 0 if arr.dtype.itemsize != 4 else 1 if _torch_runs_avx512() else 2
-    return run_kernel(_k.gelu_erf, arr, out, (quirks,))
+    return run_kernel(_k.gelu_erf, arr, out, (quirks,), per_element=MATH_WORK)
 
 
 def _torch_runs_avx512():
@@ -546,8 +551,8 @@ for _name, _normalize, _run in (
         ("leaky_relu", _leaky_relu, _unary_run(_k.leaky_relu, "negative_slope")),
         ("elu", _elu, _run_elu),
         ("gelu", _gelu, _run_gelu),
-        ("silu", _float_only, _unary_run(_k.silu)),
-        ("sigmoid", _float_only, _unary_run(_k.sigmoid)),
+        ("silu", _float_only, _unary_run(_k.silu, per_element=MATH_WORK)),
+        ("sigmoid", _float_only, _unary_run(_k.sigmoid, per_element=MATH_WORK)),
         ("tanh", _float_only, _via_numpy(np.tanh)),
         ("hardswish", _float_only, _hard_run(_k.hardswish)),
         ("hardsigmoid", _float_only, _hard_run(_k.hardsigmoid))):

@@ -18,7 +18,7 @@ from ..._args import number_arg, torch_type_name, torch_typename
 from ..._dispatch import dispatch
 from ..._dtypes import get_default_dtype
 from ..._registry import Attrs
-from ..._runtime import launch
+from ..._runtime import MATH_WORK, launch
 from ...kernels import activation as _k
 from .._utils import as_array, check_float, kernel_array
 from . import _activation_grad as _grad
@@ -174,7 +174,8 @@ def _run_code(code, params):
     def run(inputs, attrs, out):
         arr = as_array(inputs[0])
         dtype = arr.dtype.newbyteorder("=")
-        run_kernel(_k.pointwise, arr, out, (code,) + params(attrs, dtype.type))
+        run_kernel(_k.pointwise, arr, out, (code,) + params(attrs, dtype.type),
+                   per_element=MATH_WORK)
         return inputs[0] if out is None else out
     return run
 
