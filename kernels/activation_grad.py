@@ -102,7 +102,7 @@ def smooth_backward(s, grad, out, code, a, b, c):
         _smooth_segment(s[lo:hi], grad[lo:hi], out[lo:hi], code, a, b, c)
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", fastmath={"contract"})
 def _smooth_segment(s, grad, out, code, a, b, c):
     """`smooth_backward` on a chunk. float32 gelu has a loop of its own, in float32 as
     torch's vectorised kernel, which vectorises: its erf as torch's (Abramowitz and Stegun

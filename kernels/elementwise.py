@@ -154,7 +154,7 @@ def _gelu_single(v):
     return v * HALF32 * (ONE32 + erf_as_torch(v * SQRT_HALF32))
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath={"contract"})
 def gelu_tanh(x, out):
     """0.5 v (1 + tanh(u)), u = sqrt(2/pi) (v + 0.044715 v**3). Float64 takes libm's tanh;
     float32 the equal v / (1 + exp(-2u)), which vectorises (`vecmath.exp_upto`) and does
