@@ -359,21 +359,24 @@ def weightpack():
 
 CONVNEXT_LINEARS = [(3136, 96, 384), (3136, 384, 96), (784, 192, 768), (784, 768, 192),
                     (196, 384, 1536), (49, 768, 3072)]
+# a ViT-B/16's at batch 8, the bench's linear case, and a few others around the rule
+OTHER_LINEARS = [(1576, 768, 768), (1576, 768, 3072), (256, 1024, 1024), (8192, 64, 64),
+                 (512, 64, 256), (256, 64, 256), (128, 128, 128)]
 
 
 def linear():
-    """Linear's variants on convnext_tiny's MLP products, each variant timed in a run of
+    """Linear's variants on convnext_tiny's MLP products and others, each variant timed in a run of
     its own (OpenBLAS's threads spin after each call and slow whatever runs next: see
     docs/PERF.md, "How to measure"), then the whole convnext_tiny at batch 1 with every
     Linear on each variant and with the rule's picks, each in a run of its own."""
     from fastnn import models
     from fastnn.nn.functional._linear import default_variant
-    print("(M, K, N): ms per call, numba_gemm / blas ('*': the rule's pick)")
-    for m, k, n in CONVNEXT_LINEARS:
+    print("(M, K, N): ms per call, numba_gemm / pointwise / blas ('*': the rule's pick)")
+    for m, k, n in CONVNEXT_LINEARS + OTHER_LINEARS:
         a, w = (fastnn.tensor(v) for v in _data((m, k), (n, k)))
         pick = default_variant(m, n, k, np.dtype(np.float32))
         cells = []
-        for variant in ("numba_gemm", "blas"):
+        for variant in ("numba_gemm", "pointwise", "blas"):
             def call(variant=variant):
                 with backends.use("linear", variant):
                     return F.linear(a, w)
@@ -384,7 +387,7 @@ def linear():
     model = models.convnext_tiny().eval()
     image = fastnn.tensor(_data((1, 3, 224, 224))[0])
     print("convnext_tiny batch 1, ms per forward:")
-    for variant in (None, "numba_gemm", "blas"):     # BLAS last: its threads still spin
+    for variant in (None, "numba_gemm", "pointwise", "blas"):   # BLAS last: its threads spin
         def forward(variant=variant):
             if variant is None:
                 return model(image)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ._registry import register_backward
 from .autograd._util import sum_to
-from .nn.functional._linear import LINEAR_VARIANTS, default_variant
+from .nn.functional._linear import LINEAR_VARIANTS, default_variant, pointwise_kn
 
 __all__ = ["linear_backward", "bmm_backward", "einsum_backward"]
 
@@ -32,6 +32,9 @@ def _matmul(a, b):
     if variant == "blas" or not out.size:
         with np.errstate(all="ignore"):       # NaN and inf pass silently, as in torch
             np.matmul(a, b, out=out)
+        return out
+    if variant == "pointwise":        # reads b (k, n) as it is
+        pointwise_kn(np.ascontiguousarray(a), np.ascontiguousarray(b), None, out)
         return out
     LINEAR_VARIANTS[variant](np.ascontiguousarray(a), np.ascontiguousarray(b.T), None, out)
     return out

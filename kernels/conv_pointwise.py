@@ -42,6 +42,7 @@ from numba import prange
 from numba.extending import overload
 
 from . import _shapes, tiles_pointwise
+from .tiles_pointwise import ALONG_POSITIONS  # noqa: F401  (has_bias for a bias per position)
 from ._epilogue import EPILOGUE, tile_for
 from ._stack import TILE, shape_constant, target_shape
 from ._target import njit

@@ -11,11 +11,13 @@ from .conv_pad import _u
 
 _FLAGS = {"contract"}
 LANES = 16
+# has_bias: 0 none, 1 (True) one per output channel, 2 one per position
+ALONG_POSITIONS = 2
 
 
 @njit(inline="always")
 def _bias(bias, has_bias, k, K):
-    return bias[k] if has_bias and k < K else 0.0
+    return bias[k] if has_bias == 1 and k < K else 0.0
 
 
 @njit(fastmath=_FLAGS)
@@ -46,23 +48,26 @@ def tile_8x32(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     a6_1 = tile_buffer(of.dtype)
     a7_0 = tile_buffer(of.dtype)
     a7_1 = tile_buffer(of.dtype)
+    along = has_bias == ALONG_POSITIONS
     for v in range(LANES):
-        a0_0[v] = c0
-        a0_1[v] = c0
-        a1_0[v] = c1
-        a1_1[v] = c1
-        a2_0[v] = c2
-        a2_1[v] = c2
-        a3_0[v] = c3
-        a3_1[v] = c3
-        a4_0[v] = c4
-        a4_1[v] = c4
-        a5_0[v] = c5
-        a5_1[v] = c5
-        a6_0[v] = c6
-        a6_1[v] = c6
-        a7_0[v] = c7
-        a7_1[v] = c7
+        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
+        q1 = bias[_u(p0) + _u(16) + _u(v)] if along else 0.0
+        a0_0[v] = q0 if along else c0
+        a0_1[v] = q1 if along else c0
+        a1_0[v] = q0 if along else c1
+        a1_1[v] = q1 if along else c1
+        a2_0[v] = q0 if along else c2
+        a2_1[v] = q1 if along else c2
+        a3_0[v] = q0 if along else c3
+        a3_1[v] = q1 if along else c3
+        a4_0[v] = q0 if along else c4
+        a4_1[v] = q1 if along else c4
+        a5_0[v] = q0 if along else c5
+        a5_1[v] = q1 if along else c5
+        a6_0[v] = q0 if along else c6
+        a6_1[v] = q1 if along else c6
+        a7_0[v] = q0 if along else c7
+        a7_1[v] = q1 if along else c7
     cs = _u(C * T)
     r0 = _u(min(k0 + 0, K - 1)) * cs
     r1 = _u(min(k0 + 1, K - 1)) * cs
@@ -195,15 +200,17 @@ def tile_8x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     a5_0 = tile_buffer(of.dtype)
     a6_0 = tile_buffer(of.dtype)
     a7_0 = tile_buffer(of.dtype)
+    along = has_bias == ALONG_POSITIONS
     for v in range(LANES):
-        a0_0[v] = c0
-        a1_0[v] = c1
-        a2_0[v] = c2
-        a3_0[v] = c3
-        a4_0[v] = c4
-        a5_0[v] = c5
-        a6_0[v] = c6
-        a7_0[v] = c7
+        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
+        a0_0[v] = q0 if along else c0
+        a1_0[v] = q0 if along else c1
+        a2_0[v] = q0 if along else c2
+        a3_0[v] = q0 if along else c3
+        a4_0[v] = q0 if along else c4
+        a5_0[v] = q0 if along else c5
+        a6_0[v] = q0 if along else c6
+        a7_0[v] = q0 if along else c7
     cs = _u(C * T)
     r0 = _u(min(k0 + 0, K - 1)) * cs
     r1 = _u(min(k0 + 1, K - 1)) * cs
@@ -300,11 +307,13 @@ def tile_4x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     a1_0 = tile_buffer(of.dtype)
     a2_0 = tile_buffer(of.dtype)
     a3_0 = tile_buffer(of.dtype)
+    along = has_bias == ALONG_POSITIONS
     for v in range(LANES):
-        a0_0[v] = c0
-        a1_0[v] = c1
-        a2_0[v] = c2
-        a3_0[v] = c3
+        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
+        a0_0[v] = q0 if along else c0
+        a1_0[v] = q0 if along else c1
+        a2_0[v] = q0 if along else c2
+        a3_0[v] = q0 if along else c3
     cs = _u(C * T)
     r0 = _u(min(k0 + 0, K - 1)) * cs
     r1 = _u(min(k0 + 1, K - 1)) * cs
@@ -365,9 +374,11 @@ def tile_2x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     c1 = _bias(bias, has_bias, k0 + 1, K)
     a0_0 = tile_buffer(of.dtype)
     a1_0 = tile_buffer(of.dtype)
+    along = has_bias == ALONG_POSITIONS
     for v in range(LANES):
-        a0_0[v] = c0
-        a1_0[v] = c1
+        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
+        a0_0[v] = q0 if along else c0
+        a1_0[v] = q0 if along else c1
     cs = _u(C * T)
     r0 = _u(min(k0 + 0, K - 1)) * cs
     r1 = _u(min(k0 + 1, K - 1)) * cs
@@ -410,8 +421,10 @@ def tile_1x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     """16 positions p0.. of output channels k0..k0+0 (kn real), epilogue none."""
     c0 = _bias(bias, has_bias, k0 + 0, K)
     a0_0 = tile_buffer(of.dtype)
+    along = has_bias == ALONG_POSITIONS
     for v in range(LANES):
-        a0_0[v] = c0
+        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
+        a0_0[v] = q0 if along else c0
     cs = _u(C * T)
     r0 = _u(min(k0 + 0, K - 1)) * cs
     xo = xrow + _u(p0)
@@ -468,23 +481,26 @@ def tile_8x32_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, o
     a6_1 = tile_buffer(of.dtype)
     a7_0 = tile_buffer(of.dtype)
     a7_1 = tile_buffer(of.dtype)
+    along = has_bias == ALONG_POSITIONS
     for v in range(LANES):
-        a0_0[v] = c0
-        a0_1[v] = c0
-        a1_0[v] = c1
-        a1_1[v] = c1
-        a2_0[v] = c2
-        a2_1[v] = c2
-        a3_0[v] = c3
-        a3_1[v] = c3
-        a4_0[v] = c4
-        a4_1[v] = c4
-        a5_0[v] = c5
-        a5_1[v] = c5
-        a6_0[v] = c6
-        a6_1[v] = c6
-        a7_0[v] = c7
-        a7_1[v] = c7
+        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
+        q1 = bias[_u(p0) + _u(16) + _u(v)] if along else 0.0
+        a0_0[v] = q0 if along else c0
+        a0_1[v] = q1 if along else c0
+        a1_0[v] = q0 if along else c1
+        a1_1[v] = q1 if along else c1
+        a2_0[v] = q0 if along else c2
+        a2_1[v] = q1 if along else c2
+        a3_0[v] = q0 if along else c3
+        a3_1[v] = q1 if along else c3
+        a4_0[v] = q0 if along else c4
+        a4_1[v] = q1 if along else c4
+        a5_0[v] = q0 if along else c5
+        a5_1[v] = q1 if along else c5
+        a6_0[v] = q0 if along else c6
+        a6_1[v] = q1 if along else c6
+        a7_0[v] = q0 if along else c7
+        a7_1[v] = q1 if along else c7
     cs = _u(C * T)
     r0 = _u(min(k0 + 0, K - 1)) * cs
     r1 = _u(min(k0 + 1, K - 1)) * cs
@@ -634,15 +650,17 @@ def tile_8x16_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, o
     a5_0 = tile_buffer(of.dtype)
     a6_0 = tile_buffer(of.dtype)
     a7_0 = tile_buffer(of.dtype)
+    along = has_bias == ALONG_POSITIONS
     for v in range(LANES):
-        a0_0[v] = c0
-        a1_0[v] = c1
-        a2_0[v] = c2
-        a3_0[v] = c3
-        a4_0[v] = c4
-        a5_0[v] = c5
-        a6_0[v] = c6
-        a7_0[v] = c7
+        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
+        a0_0[v] = q0 if along else c0
+        a1_0[v] = q0 if along else c1
+        a2_0[v] = q0 if along else c2
+        a3_0[v] = q0 if along else c3
+        a4_0[v] = q0 if along else c4
+        a5_0[v] = q0 if along else c5
+        a6_0[v] = q0 if along else c6
+        a7_0[v] = q0 if along else c7
     cs = _u(C * T)
     r0 = _u(min(k0 + 0, K - 1)) * cs
     r1 = _u(min(k0 + 1, K - 1)) * cs
@@ -748,11 +766,13 @@ def tile_4x16_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, o
     a1_0 = tile_buffer(of.dtype)
     a2_0 = tile_buffer(of.dtype)
     a3_0 = tile_buffer(of.dtype)
+    along = has_bias == ALONG_POSITIONS
     for v in range(LANES):
-        a0_0[v] = c0
-        a1_0[v] = c1
-        a2_0[v] = c2
-        a3_0[v] = c3
+        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
+        a0_0[v] = q0 if along else c0
+        a1_0[v] = q0 if along else c1
+        a2_0[v] = q0 if along else c2
+        a3_0[v] = q0 if along else c3
     cs = _u(C * T)
     r0 = _u(min(k0 + 0, K - 1)) * cs
     r1 = _u(min(k0 + 1, K - 1)) * cs
@@ -818,9 +838,11 @@ def tile_2x16_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, o
     c1 = _bias(bias, has_bias, k0 + 1, K)
     a0_0 = tile_buffer(of.dtype)
     a1_0 = tile_buffer(of.dtype)
+    along = has_bias == ALONG_POSITIONS
     for v in range(LANES):
-        a0_0[v] = c0
-        a1_0[v] = c1
+        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
+        a0_0[v] = q0 if along else c0
+        a1_0[v] = q0 if along else c1
     cs = _u(C * T)
     r0 = _u(min(k0 + 0, K - 1)) * cs
     r1 = _u(min(k0 + 1, K - 1)) * cs
@@ -866,8 +888,10 @@ def tile_1x16_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, o
     """16 positions p0.. of output channels k0..k0+0 (kn real), epilogue relu."""
     c0 = _bias(bias, has_bias, k0 + 0, K)
     a0_0 = tile_buffer(of.dtype)
+    along = has_bias == ALONG_POSITIONS
     for v in range(LANES):
-        a0_0[v] = c0
+        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
+        a0_0[v] = q0 if along else c0
     cs = _u(C * T)
     r0 = _u(min(k0 + 0, K - 1)) * cs
     xo = xrow + _u(p0)

@@ -10,6 +10,7 @@ import fastnn
 import fastnn.nn as nn
 import fastnn.nn.functional as F
 from fastnn._random import manual_seed
+from fastnn.kernels.conv_pointwise import MIN_POSITIONS
 from fastnn.nn.functional._linear import LINEAR_VARIANTS, _linear, default_variant
 
 VARIANTS = sorted(LINEAR_VARIANTS)
@@ -41,6 +42,18 @@ def assert_close(result, expected, x, w, b=None):
     assert np.all(err <= tol), f"max err {err.max()} (tol {tol.max()})"
 
 
+def linear_by(x, w, b=None, variant=None):
+    """`_linear` on `variant`; where 'pointwise' cannot run (fewer than 16 output features)
+    its refusal is checked and the rule's variant runs instead."""
+    n = w.shape[0] if np.ndim(w) == 2 else 1
+    if variant == "pointwise" and n < MIN_POSITIONS:
+        with pytest.raises(ValueError, match="variant 'pointwise' of linear cannot run here: "
+                                             "it needs 16 output features"):
+            _linear(x, w, b, variant=variant)
+        variant = None
+    return _linear(x, w, b, variant=variant)
+
+
 def torch_linear(torch, x, w, b=None):
     tb = None if b is None else torch.from_numpy(np.ascontiguousarray(b))
     return torch.nn.functional.linear(
@@ -68,7 +81,7 @@ def test_sweep_against_torch(torch, variant, dtype):
     rng = np.random.default_rng(1234)
     for _ in range(25):
         x, w, b = random_case(rng, dtype)
-        result = _linear(x, w, b, variant=variant)
+        result = linear_by(x, w, b, variant=variant)
         assert isinstance(result, fastnn.Tensor)
         assert_close(result, torch_linear(torch, x, w, b), x, w, b)
 
@@ -84,8 +97,8 @@ def test_sweep_against_numpy_reference(variant, dtype):
             x = rng.standard_normal((m, k)).astype(dtype)
             w = rng.standard_normal((n, k)).astype(dtype)
             b = rng.standard_normal(n).astype(dtype)
-            assert_close(_linear(x, w, b, variant=variant), reference(x, w, b), x, w, b)
-            assert_close(_linear(x, w, variant=variant), reference(x, w), x, w)
+            assert_close(linear_by(x, w, b, variant=variant), reference(x, w, b), x, w, b)
+            assert_close(linear_by(x, w, variant=variant), reference(x, w), x, w)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -107,7 +120,7 @@ def test_shapes(torch, variant, x_shape, w_shape, b_shape, out_shape):
     x = rng.standard_normal(x_shape).astype(np.float32)
     w = rng.standard_normal(w_shape).astype(np.float32)
     b = None if b_shape is None else rng.standard_normal(b_shape).astype(np.float32)
-    result = _linear(x, w, b, variant=variant)
+    result = linear_by(x, w, b, variant=variant)
     assert result.shape == out_shape
     expected = torch_linear(torch, x, w, b)
     assert expected.shape == out_shape
@@ -133,7 +146,7 @@ def test_bias_broadcasting(torch, variant, x_shape, b_shape, contiguous):
     assert tx.is_contiguous() == contiguous or x.ndim == 1
     expected = torch.nn.functional.linear(tx, torch.from_numpy(w), torch.from_numpy(b))
     bias_bound = np.full(expected.shape, np.abs(b).max())
-    assert_close(_linear(x, w, b, variant=variant), expected.numpy(), x, w, bias_bound)
+    assert_close(linear_by(x, w, b, variant=variant), expected.numpy(), x, w, bias_bound)
 
 
 @pytest.mark.parametrize("bias_dtype", DTYPES)
@@ -165,7 +178,7 @@ def test_nan_and_inf_propagate(torch, variant):
     x[4, 1] = 0.0            # 0 * inf = nan in column 8 of row 4
     b = np.zeros(9, np.float32)
     b[6] = np.inf
-    result = np.asarray(_linear(x, w, b, variant=variant))
+    result = np.asarray(linear_by(x, w, b, variant=variant))
     expected = torch_linear(torch, x, w, b)
     assert np.isnan(expected).any() and np.isinf(expected).any()
     np.testing.assert_array_equal(np.isnan(result), np.isnan(expected))
@@ -195,7 +208,7 @@ def test_input_layouts_and_inputs_unchanged(variant):
         for w in ws:
             for b in (b64, b64.astype(">f8"), np.stack([b64, b64], 1)[:, 0]):
                 copies = [a.copy() for a in (x, w, b)]
-                result = _linear(x, w, b, variant=variant)
+                result = linear_by(x, w, b, variant=variant)
                 assert_close(result, expected, x.astype(np.float64), w64, b64)
                 for a, c in zip((x, w, b), copies):
                     np.testing.assert_array_equal(a, c, err_msg=name)
@@ -490,3 +503,89 @@ def test_module_size_errors_are_torchs(torch):
 def test_module_dtype_errors():
     with pytest.raises(TypeError, match="int32"):
         nn.Linear(3, 4, dtype=np.int32)
+
+
+# --------------------------------------------------------------------------------------
+# 'pointwise': the 1x1 convolution's tiles, w.T as its input and the bias along positions
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_pointwise_edges_against_numpy_reference(dtype):
+    """Rows around the tiles' channel block (8), columns around their 16 and 32 positions
+    (a plane's last tile overlaps the one before), with and without a bias."""
+    rng = np.random.default_rng(17)
+    for m in (1, 7, 8, 9, 130):
+        for n in (16, 17, 31, 32, 33, 47, 100):
+            k = int(rng.integers(1, 90))
+            x = rng.standard_normal((m, k)).astype(dtype)
+            w = rng.standard_normal((n, k)).astype(dtype)
+            b = rng.standard_normal(n).astype(dtype)
+            assert_close(_linear(x, w, b, variant="pointwise"), reference(x, w, b), x, w, b)
+            assert_close(_linear(x, w, variant="pointwise"), reference(x, w), x, w)
+
+
+def test_pointwise_rule_and_refusal():
+    f32, f64 = np.dtype(np.float32), np.dtype(np.float64)
+    assert default_variant(3136, 384, 96, f32) == "pointwise"      # convnext's MLP
+    assert default_variant(3136, 96, 384, f32) == "pointwise"
+    assert default_variant(3136, 384, 96, f64) == "numba_gemm"     # measured on float32
+    assert default_variant(196, 1536, 384, f32) == "numba_gemm"    # few rows
+    assert default_variant(784, 192, 768, f32) == "numba_gemm"     # long K
+    x = np.ones((600, 32), np.float32)
+    with pytest.raises(ValueError, match="it needs 16 output features"):
+        _linear(x, np.ones((15, 32), np.float32), variant="pointwise")
+
+
+def test_pointwise_fused_relu_and_frozen_weight(torch):
+    """The inference compiler's relu epilogue runs in the tiles; a frozen weight keeps its
+    transposed copy (made once), which goes when the weight is un-frozen."""
+    from fastnn._dispatch import dispatch
+    from fastnn.nn._frozen import freeze, frozen_forms, kernel_weight
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((70, 40)).astype(np.float32)
+    w = freeze(rng.standard_normal((50, 40)).astype(np.float32))
+    b = rng.standard_normal(50).astype(np.float32)
+    expected = torch.relu(torch.nn.functional.linear(
+        torch.from_numpy(x), torch.from_numpy(np.array(w)), torch.from_numpy(b))).numpy()
+    with fastnn.backends.use("linear", "pointwise"):
+        got = dispatch("linear", x, w, b, activation="relu")
+        forms = frozen_forms(kernel_weight(w))
+        assert list(forms) == [("linear", "transposed")]
+        kept = forms[("linear", "transposed")]
+        again = dispatch("linear", x, w, b, activation="relu")
+    assert_close(got, expected, x, np.array(w), b)
+    np.testing.assert_array_equal(again, got)
+    np.testing.assert_array_equal(kept, np.array(w).T)
+    w.base.flags.writeable = True                  # un-frozen: the copy is dropped
+    with fastnn.backends.use("linear", "pointwise"):
+        dispatch("linear", x, w, b)
+    assert not forms
+
+
+def test_pointwise_backward_matches_torch(torch):
+    """A product the rule puts on 'pointwise' (float32, K <= 384, 512 rows or more) in both
+    directions: the input's gradient g @ w reads w as its (K, N) input as it is."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((600, 96)).astype(np.float32)
+    w = rng.standard_normal((128, 96)).astype(np.float32)
+    g = rng.standard_normal((600, 128)).astype(np.float32)
+    assert default_variant(600, 128, 96, np.dtype(np.float32)) == "pointwise"
+    assert default_variant(600, 96, 128, np.dtype(np.float32)) == "pointwise"
+    fx = fastnn.tensor(x, requires_grad=True)
+    fw = fastnn.tensor(w, requires_grad=True)
+    F.linear(fx, fw).backward(fastnn.tensor(g))
+    tx = torch.from_numpy(x).requires_grad_()
+    tw = torch.from_numpy(w).requires_grad_()
+    torch.nn.functional.linear(tx, tw).backward(torch.from_numpy(g))
+    np.testing.assert_allclose(fx.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(fw.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-2)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 40), (40, 1), (17, 33), (100, 16), (33, 130)])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_blocked_transpose_kernel(shape, dtype):
+    from fastnn.kernels.transpose import transpose
+    src = np.arange(np.prod(shape), dtype=dtype).reshape(shape)
+    dst = np.empty(shape[::-1], dtype)
+    transpose(src, dst)
+    np.testing.assert_array_equal(dst, src.T)

@@ -21,10 +21,14 @@ def pointwise_tile(channels, halves, epilogue):
     for row in acc:
         for name_ in row:
             out.append(f"    {name_} = tile_buffer(of.dtype)")
-    out.append("    for v in range(LANES):")
+    # a GEMM's bias runs along the positions (linear on these tiles, conv_pointwise.py)
+    out += ["    along = has_bias == ALONG_POSITIONS",
+            "    for v in range(LANES):"]
+    for h in range(halves):
+        out.append(f"        q{h} = bias[_u(p0) + _u({16 * h}) + _u(v)] if along else 0.0")
     for k, row in enumerate(acc):
-        for name_ in row:
-            out.append(f"        {name_}[v] = c{k}")
+        for h, name_ in enumerate(row):
+            out.append(f"        {name_}[v] = q{h} if along else c{k}")
     out.append("    cs = _u(C * T)")
     for k in range(channels):
         out.append(f"    r{k} = _u(min(k0 + {k}, K - 1)) * cs")
@@ -72,8 +76,10 @@ def pointwise_module():
            "before the store (kernels/_epilogue.py).")
     imports = ["from ._epilogue import relu", "from ._stack import tile_buffer",
                "from ._target import njit", "from .conv_pad import _u", "",
-               '_FLAGS = {"contract"}', "LANES = 16", "", "",
+               '_FLAGS = {"contract"}', "LANES = 16",
+               "# has_bias: 0 none, 1 (True) one per output channel, 2 one per position",
+               "ALONG_POSITIONS = 2", "", "",
                '@njit(inline="always")', "def _bias(bias, has_bias, k, K):",
-               "    return bias[k] if has_bias and k < K else 0.0", ""]
+               "    return bias[k] if has_bias == 1 and k < K else 0.0", ""]
     return module("pointwise", doc, imports, _shapes.pointwise_shapes(), pointwise_tile,
                   lambda k, h: f"tile_{k}x{h * 16}")

@@ -24,7 +24,10 @@ from ..._dispatch import dispatch
 from ..._registry import NO_ATTRS, Attrs
 from ..._runtime import launch
 from ..._tuning import bucketed
+from ...kernels import conv_pointwise as _pointwise_kernels
 from ...kernels.gemm import gemm_nt
+from ...kernels.transpose import transpose
+from .._frozen import kernel_weight, packed_form
 from .._utils import as_array, check_alloc, check_float, kernel_array
 from ._fused import check_fused, finish, fused_args, tiled
 
@@ -77,7 +80,44 @@ def _blas(a, w, bias, out, fused=None):
     return False
 
 
-LINEAR_VARIANTS = {"numba_gemm": _numba_gemm, "blas": _blas}
+_ONE_TAP = np.zeros(1, np.uint64)
+
+
+def _pointwise(a, w, bias, out, fused=None):
+    """out = a @ w.T on the 'pointwise' convolution's outer-product tiles (`pointwise_kn`)
+    with w.T a blocked transposed copy (kept with a frozen weight)."""
+    wt = packed_form(w, ("linear", "transposed"), w.shape[::-1], _transpose_into,
+                     "linear_wt")
+    return pointwise_kn(a, wt, bias, out, fused)
+
+
+def pointwise_kn(a, wt, bias, out, fused=None):
+    """out (M, N) = a (M, K) @ wt (K, N) + bias (N,) on the 'pointwise' convolution's tiles
+    (kernels/conv_pointwise.py): wt is its input, one plane of N positions, a its weight,
+    M output channels, and the bias runs along the positions. The Numba GEMM's tiles take
+    dot products along K, whose horizontal sums dominate short rows."""
+    m, k = a.shape
+    n = wt.shape[1]
+    has_bias = _pointwise_kernels.ALONG_POSITIONS if bias is not None else 0
+    bias = bias if bias is not None else np.empty(0, a.dtype)
+    launch(tiled(_pointwise_kernels.conv_rows, fused), wt.reshape(1, k, n),
+           a.reshape(m, k, 1), bias, has_bias, out.reshape(1, m, n), _ONE_TAP,
+           _pointwise_kernels.IN_PLACE, 0, 1, 1, 1, 0, 1, n, 1, n, work=m * k * n // 2)
+    return fused is not None
+
+
+def _transpose_into(w, wt):
+    # on every thread even when small: run on one, it left the tiles after it slower
+    launch(transpose, w, wt)
+
+
+def _pointwise_applies(a, w, bias_vec, out, late_bias, result, fused=None):
+    if w.shape[0] < _pointwise_kernels.MIN_POSITIONS:
+        return f"it needs {_pointwise_kernels.MIN_POSITIONS} output features"
+    return None
+
+
+LINEAR_VARIANTS = {"numba_gemm": _numba_gemm, "blas": _blas, "pointwise": _pointwise}
 
 
 def default_variant(m, n, k, dtype):
@@ -93,12 +133,18 @@ def default_variant(m, n, k, dtype):
     dot-product kernel's per-tile horizontal sums dominate), but OpenBLAS's threads spin
     after each call and slow the Numba kernels after it: a model whose Linear layers mix
     the two (convnext_tiny's MLPs) ran slower than with every Linear on either variant.
-    They take the Numba GEMM (`python benchmarks/rules.py linear`).
+    They take the Numba GEMM (`python benchmarks/rules.py linear`) unless they have many
+    rows: float32 products with K <= 384, 512 rows or more and 64 columns or more run on
+    the 'pointwise' convolution's outer-product tiles (`pointwise_kn`), faster than the
+    Numba GEMM there and on a par with it up to K = 768 (`python benchmarks/rules.py
+    linear` times the three on convnext's, a ViT's and other shapes).
     """
     if k < 16:
         return "blas"
     if m >= 256 and k * dtype.itemsize >= 32768:
         return "blas"
+    if dtype.itemsize == 4 and k <= 384 and m >= 512 and n >= 64:
+        return "pointwise"
     return "numba_gemm"
 
 
@@ -238,8 +284,12 @@ def _linear(input, weight, bias=None, variant=None):
 
 
 def _arrays(input, weight, bias=None, *, activation=None):
-    return (as_array(input, "input"), as_array(weight, "weight"),
-            None if bias is None else as_array(bias, "bias"))
+    """The inputs as plain arrays, a frozen weight as its kernel array (whose transposed
+    copy 'pointwise' keeps)."""
+    w = kernel_weight(weight)
+    if w is None:
+        w = as_array(weight, "weight")
+    return (as_array(input, "input"), w, None if bias is None else as_array(bias, "bias"))
 
 
 def _normalize(input, weight, bias=None, *, activation=None):
@@ -357,4 +407,5 @@ _registry.register_op("linear", _normalize, _meta, arrays=_arrays, layout_key=Tr
                       plan=_kernel_plan, kernel_args=_kernel_args, rule=_rule,
                       tune_class=_tune_class)
 for _name, _kernel in LINEAR_VARIANTS.items():
-    _registry.register_variant("linear", _name, _registered(_kernel))
+    _registry.register_variant("linear", _name, _registered(_kernel),
+                               _pointwise_applies if _name == "pointwise" else None)
