@@ -1,10 +1,13 @@
 """Array helpers every op layer shares: plain views of inputs, kernel-ready copies,
 dtype checks, wrapping results as Tensors, per-thread scratch (the layer above tensor)."""
+import math
 import threading
 
 import numpy as np
 
 from ._alloc import allocate, check_alloc
+from ._runtime import launch
+from .kernels.transpose import transpose
 from .tensor import Tensor
 
 __all__ = ["FLOAT_DTYPES", "as_array", "check_float", "kernel_array", "wrap",
@@ -30,11 +33,57 @@ def check_float(arr, name="input"):
 
 
 def kernel_array(arr, dtype=None):
-    """C-contiguous, native-byte-order copy of `arr` only when it is not one already."""
+    """C-contiguous, native-byte-order copy of `arr` only when it is not one already; a
+    permuted view of contiguous float memory (x.permute(0, 2, 3, 1), x.transpose(1, 2))
+    is copied by blocks (`transposed_copy`)."""
     if dtype is None and arr.ndim and arr.dtype.isnative and arr.flags.c_contiguous:
         return arr                    # the common case: cheaper than ascontiguousarray
     dtype = np.dtype(dtype or arr.dtype).newbyteorder("=")
+    if arr.dtype == dtype and arr.size >= TRANSPOSED_COPY_MIN and dtype in FLOAT_DTYPES:
+        copy = transposed_copy(arr)
+        if copy is not None:
+            return copy
     return np.ascontiguousarray(arr, dtype=dtype)
+
+
+# below this many elements numpy's own copy is as fast (one parallel launch costs more)
+TRANSPOSED_COPY_MIN = 1 << 14
+
+
+def transposed_copy(arr, out=None):
+    """A C-contiguous copy of `arr` made by `kernels.transpose` (into `out` when given: C-
+    contiguous, native, of `arr`'s shape and dtype), or None when `arr` is not
+    a batch of transposes of contiguous memory: its axes in memory order must be its
+    leading axes, then a later run of them, then the axes between, then its trailing axes
+    (NHWC memory seen as NCHW: N, then H W, then C; (B, H, L, D) seen as (B, L, H, D): B,
+    then H, then L, then D), so the copy is dst[n, j, i] = src[n, i, j] with runs of the
+    trailing axes' elements moved whole."""
+    squeezed = arr.squeeze()
+    shape, strides = squeezed.shape, squeezed.strides
+    if squeezed.ndim < 2 or min(strides) <= 0:
+        return None
+    order = sorted(range(squeezed.ndim), key=lambda d: -strides[d])
+    memory = squeezed.transpose(order)
+    if not memory.flags.c_contiguous:
+        return None
+    kept = squeezed.ndim
+    while kept and order[kept - 1] == kept - 1:
+        kept -= 1
+    lead = 0
+    while lead < kept and order[lead] == lead:
+        lead += 1
+    if lead == kept:
+        return None
+    tail = order[lead]
+    if order[lead:kept] != list(range(tail, kept)) + list(range(lead, tail)):
+        return None
+    src = memory.reshape(math.prod(shape[:lead]), math.prod(shape[tail:kept]),
+                         math.prod(shape[lead:tail]), math.prod(shape[kept:]))
+    if out is None:
+        out = allocate(arr.shape, arr.dtype)
+    launch(transpose, src, out.reshape(src.shape[0], src.shape[2], src.shape[1], src.shape[3]),
+           work=arr.size)
+    return out
 
 
 def wrap(arr):

@@ -1,8 +1,10 @@
-"""A 2-D transposed copy in square blocks.
+"""Transposed copies in square blocks: dst[n, j, i] = src[n, i, j] for (N, R, C, G) arrays,
+runs of G contiguous elements moved whole.
 
 numpy's transposed copy walks the destination in order and the source down its columns:
 past a few hundred rows every read lands on another cache line (a 3072 x 768 float32
-weight took milliseconds). Blocks of BLOCK x BLOCK keep both sides within BLOCK lines.
+weight took milliseconds). Blocks of BLOCK x BLOCK keep both sides within BLOCK lines; 16,
+not 32: rows 3072 bytes apart fall into four of L1's sets, and 32 of them thrash its ways.
 """
 from numba import prange
 
@@ -14,17 +16,30 @@ BLOCK = 16
 
 @njit(parallel=True, cache=True)
 def transpose(src, dst):
-    """dst (C, R) = src (R, C).T, both C-contiguous."""
-    rows, cols = src.shape
+    """dst (N, C, R, G) = src (N, R, C, G) with its middle axes swapped, both
+    C-contiguous."""
+    count, rows, cols, inner = src.shape
     sf = src.reshape(src.size)
     df = dst.reshape(dst.size)
     row_blocks = (rows + BLOCK - 1) // BLOCK
     col_blocks = (cols + BLOCK - 1) // BLOCK
-    for t in prange(row_blocks * col_blocks):
-        i0 = (t // col_blocks) * BLOCK
-        j0 = (t % col_blocks) * BLOCK
+    plane = rows * cols * inner
+    for t in prange(count * row_blocks * col_blocks):
+        n = t // (row_blocks * col_blocks)
+        b = t % (row_blocks * col_blocks)
+        i0 = (b // col_blocks) * BLOCK
+        j0 = (b % col_blocks) * BLOCK
         i1 = min(rows, i0 + BLOCK)
+        base = _u(n * plane)
         for j in range(j0, min(cols, j0 + BLOCK)):
-            d = _u(j * rows)
-            for i in range(i0, i1):
-                df[d + _u(i)] = sf[_u(i * cols) + _u(j)]
+            d = base + _u(j * rows * inner)
+            s = base + _u(j * inner)
+            if inner == 1:
+                for i in range(i0, i1):
+                    df[d + _u(i)] = sf[s + _u(i * cols)]
+            else:
+                for i in range(i0, i1):
+                    at = d + _u(i * inner)
+                    start = s + _u(i * cols * inner)
+                    for e in range(inner):
+                        df[at + _u(e)] = sf[start + _u(e)]

@@ -579,13 +579,3 @@ def test_pointwise_backward_matches_torch(torch):
     torch.nn.functional.linear(tx, tw).backward(torch.from_numpy(g))
     np.testing.assert_allclose(fx.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(fw.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-2)
-
-
-@pytest.mark.parametrize("shape", [(1, 1), (1, 40), (40, 1), (17, 33), (100, 16), (33, 130)])
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_blocked_transpose_kernel(shape, dtype):
-    from fastnn.kernels.transpose import transpose
-    src = np.arange(np.prod(shape), dtype=dtype).reshape(shape)
-    dst = np.empty(shape[::-1], dtype)
-    transpose(src, dst)
-    np.testing.assert_array_equal(dst, src.T)
