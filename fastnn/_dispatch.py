@@ -448,6 +448,8 @@ def _register_ufunc(ufunc, method, name):
         return kw
 
     def run(inputs, kw, out):
+        if out is not None and _ufunc_parallel.run_parallel(ufunc, inputs, kw, out):
+            return out
         with np.errstate(all="ignore"):     # torch neither warns nor raises on inf/NaN
             if out is None:
                 result = ufunc(*inputs, **kw)
@@ -455,8 +457,7 @@ def _register_ufunc(ufunc, method, name):
                 # can record on
                 return result if isinstance(result, (np.ndarray, tuple)) else \
                     np.asarray(result)
-            if not _ufunc_parallel.run_parallel(ufunc, inputs, kw, out):
-                ufunc(*inputs, out=out, **kw)
+            ufunc(*inputs, out=out, **kw)
             return out
 
     # remembered like any op's checks: the output's shape and dtype cost more than the key

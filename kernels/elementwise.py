@@ -17,8 +17,8 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
-from .exp32 import (HALF32, ONE32, REDUCE_MATH, SQRT_HALF32, ZERO32, chunk_bounds, chunk_count,
-                    erf_as_torch, exp_shifted)
+from .exp32 import (CHUNK, HALF32, ONE32, REDUCE_MATH, SQRT_HALF32, ZERO32, chunk_bounds,
+                    chunk_count, erf_as_torch, exp_shifted)
 from .vecmath import divide, exp_upto, is_single
 
 _SQRT_HALF = 0.7071067811865476        # 1 / sqrt(2)
@@ -80,6 +80,39 @@ def _binary_segment(a, b, out, code):
     else:
         for i in range(out.size):
             out[i] = a[i] * b[i]
+
+
+@njit(parallel=True, cache=True)
+def row_binary(x, values, out, code, value_first):
+    """out[r, i] = x[r, i] op values[r] (values[r] op x[r, i] when `value_first`), op by
+    `code` as `binary`'s, on flat arrays of len(values) equal rows: a tensor and one value
+    per leading index (a squeeze-and-excitation gate (N, C, 1, 1) times (N, C, H, W)),
+    where numpy's broadcasting loop steps through one short inner row at a time. Rows are
+    grouped into tasks of at least CHUNK elements (7x7 planes are 49 long)."""
+    rows = values.size
+    length = x.size // rows
+    per_task = max(1, CHUNK // max(length, 1))
+    for t in prange((rows + per_task - 1) // per_task):
+        for r in range(t * per_task, min(rows, (t + 1) * per_task)):
+            lo = r * length
+            _row_segment(x[lo:lo + length], values[r], out[lo:lo + length], code,
+                         value_first)
+
+
+@njit(inline="always")
+def _row_segment(x, v, out, code, value_first):
+    if code == ADD:
+        for i in range(out.size):
+            out[i] = x[i] + v
+    elif code == MULTIPLY:
+        for i in range(out.size):
+            out[i] = x[i] * v
+    elif value_first:
+        for i in range(out.size):
+            out[i] = v - x[i]
+    else:
+        for i in range(out.size):
+            out[i] = x[i] - v
 
 
 @njit(parallel=True, cache=True)

@@ -91,3 +91,42 @@ def test_everything_else_stays_numpys(rng, launched, case, op):
     assert elementwise.binary not in launched
     np.testing.assert_allclose(np.asarray(out), expected, rtol=1e-6 if case ==
                                "mixed dtypes" else 0)
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("full, values", [((1, 40, 7, 7), (1, 40, 1, 1)),
+                                          ((3, 24, 9, 11), (3, 24, 1, 1)),
+                                          ((2, 300, 70), (2, 300, 1)),
+                                          ((5, 6, 2, 3, 4), (5, 1, 1, 1, 1))])
+def test_one_value_per_leading_index_runs_on_the_row_kernel(rng, launched, op, dtype, full,
+                                                            values):
+    """A squeeze-and-excitation gate (N, C, 1, 1) against (N, C, H, W), either side first:
+    numpy's and torch's values (NaN, inf, the sign of zero)."""
+    a, _ = _operands(rng, full, dtype)
+    s = rng.standard_normal(values).astype(dtype)
+    s.reshape(-1)[:3] = [np.inf, -0.0, np.nan]
+    for left, right in ((a, s), (s, a)):
+        got = np.asarray(op(fastnn.tensor(left), fastnn.tensor(right)))
+        expected = op(left, right)
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
+        assert np.array_equal(np.signbit(got), np.signbit(expected))
+    assert launched.count(elementwise.row_binary) == 2
+
+
+@pytest.mark.parametrize("values", [(1, 40, 1, 7), (1, 1, 1, 1), (40, 1, 1)])
+def test_other_broadcasts_stay_numpys(rng, launched, values):
+    a = rng.standard_normal((1, 40, 7, 7)).astype(np.float32)
+    s = rng.standard_normal(values).astype(np.float32)
+    np.testing.assert_array_equal(np.asarray(fastnn.tensor(a) * fastnn.tensor(s)), a * s)
+    assert elementwise.row_binary not in launched
+
+
+def test_row_kernel_values_equal_torchs(torch, rng):
+    a = rng.standard_normal((2, 96, 14, 14)).astype(np.float32)
+    s = rng.standard_normal((2, 96, 1, 1)).astype(np.float32)
+    for op in OPS:
+        got = op(fastnn.tensor(s), fastnn.tensor(a))
+        np.testing.assert_array_equal(np.asarray(got),
+                                      op(torch.from_numpy(s), torch.from_numpy(a)).numpy())
