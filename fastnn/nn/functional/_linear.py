@@ -24,7 +24,9 @@ from ..._dispatch import dispatch
 from ..._registry import NO_ATTRS, Attrs
 from ..._runtime import launch
 from ..._tuning import bucketed
+from ...kernels import _shapes
 from ...kernels import conv_pointwise as _pointwise_kernels
+from ...kernels._target import target
 from ...kernels.gemm import gemm_nt
 from ...kernels.transpose import transpose
 from .._frozen import kernel_weight, packed_form
@@ -134,18 +136,27 @@ def default_variant(m, n, k, dtype):
     after each call and slow the Numba kernels after it: a model whose Linear layers mix
     the two (convnext_tiny's MLPs) ran slower than with every Linear on either variant.
     They take the Numba GEMM (`python benchmarks/rules.py linear`) unless they have many
-    rows: float32 products with K <= 384, 512 rows or more and 64 columns or more run on
-    the 'pointwise' convolution's outer-product tiles (`pointwise_kn`), faster than the
-    Numba GEMM there and on a par with it up to K = 768 (`python benchmarks/rules.py
-    linear` times the three on convnext's, a ViT's and other shapes).
+    rows: products with K <= 384, 512 rows or more and 64 columns or more run on the
+    'pointwise' convolution's outer-product tiles (`pointwise_kn`) where those are 8
+    channels x 32 positions (float32 on AVX-512), faster than the Numba GEMM there and on
+    a par with it up to K = 768; compiled for AVX2 they were slower on the same products
+    (`python benchmarks/rules.py linear` times the three on convnext's, a ViT's and other
+    shapes; docs/PERF.md says how to compile for another target).
     """
     if k < 16:
         return "blas"
     if m >= 256 and k * dtype.itemsize >= 32768:
         return "blas"
-    if dtype.itemsize == 4 and k <= 384 and m >= 512 and n >= 64:
+    if k <= 384 and m >= 512 and n >= 64 and _wide_pointwise_tiles(dtype):
         return "pointwise"
     return "numba_gemm"
+
+
+def _wide_pointwise_tiles(dtype):
+    """True where 'pointwise' compiles its 8 x 32 tile (float32 with AVX-512): its AVX2 tile
+    (4 x 16) and its float64 tiles ran slower than the Numba GEMM on the products the rule
+    gives it."""
+    return _shapes.pointwise_shape(target().vector_bits, dtype.itemsize) == (8, 2)
 
 
 # ---------------------------------------------------------------------------------------
