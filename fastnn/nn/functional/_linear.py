@@ -1,4 +1,5 @@
-"""``F.linear``: ``y = x @ weight.T + bias`` on the Numba GEMM or on BLAS.
+"""``F.linear``: ``y = x @ weight.T + bias`` on the Numba GEMM, the 1x1 convolution's tiles
+or BLAS.
 
 Argument checks follow the path torch 2.13's ``at::linear`` takes, because its messages
 (and which bias shapes it accepts) differ by path:
@@ -272,10 +273,11 @@ def linear(input, weight, bias=None):
     Shape:
         - Output: :math:`(*, \text{out\_features})`; :math:`(*)` for a 1-D weight.
 
-    The kernel (Numba GEMM or BLAS) is chosen by :func:`default_variant`, or by a
-    decision measured on this machine (``python -m fastnn tune``,
-    ``fastnn.backends.benchmark``, ``fastnn.backends.tune_on_first_use``), or forced
-    through ``fastnn.backends`` (op ``"linear"``, variants ``numba_gemm`` and ``blas``).
+    The kernel (Numba GEMM, the 1x1 convolution's tiles or BLAS) is chosen by
+    :func:`default_variant`, or by a decision measured on this machine (``python -m
+    fastnn tune``, ``fastnn.backends.benchmark``, ``fastnn.backends.tune_on_first_use``),
+    or forced through ``fastnn.backends`` (op ``"linear"``, variants ``numba_gemm``,
+    ``blas`` and ``pointwise``).
 
     Examples::
 
