@@ -3,8 +3,8 @@ import platform
 
 
 def cpu_model():
-    """The CPU's model name, family and model numbers (a VM may hide the name), and the
-    name LLVM gives it."""
+    """The CPU's model name, family and model numbers (a VM may hide the name), the name
+    LLVM gives it, and the CPU fastnn's kernels compile for where that differs."""
     import llvmlite.binding as ll
     fields = {}
     try:
@@ -17,4 +17,9 @@ def cpu_model():
     name = fields.get("model name") or platform.processor() or "unknown CPU"
     if "cpu family" in fields:
         name += f" (family {fields['cpu family']}, model {fields.get('model', '?')})"
-    return f"{name}, LLVM: {ll.get_host_cpu_name()}"
+    host = ll.get_host_cpu_name()
+    from fastnn.kernels._target import target
+    compiled = target().cpu
+    if compiled != host:        # NUMBA_CPU_NAME: fastnn's kernels compiled for another CPU
+        return f"{name}, LLVM: {host}, kernels compiled for {compiled}"
+    return f"{name}, LLVM: {host}"

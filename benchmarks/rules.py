@@ -11,6 +11,7 @@
     python benchmarks/rules.py ufunc      # tensor + tensor: numpy's loop or all threads
     python benchmarks/rules.py weightpack # 'blocked' at batch 1: weights packed whole or by group
     python benchmarks/rules.py linear     # linear's variants alone and in convnext_tiny
+    python benchmarks/rules.py grouped    # conv._rule: 'grouped_h3' or 'direct' by group width
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -399,6 +400,29 @@ def linear():
         print(f"  every Linear on {label}: {t * 1e3:.1f}")
 
 
+GROUPED_CASES = [(1, 256, 28, 32), (1, 512, 14, 32), (1, 1024, 7, 32), (8, 1024, 7, 32),
+                 (1, 512, 28, 16), (1, 256, 56, 8), (1, 1024, 7, 16), (1, 2048, 7, 32),
+                 (1, 256, 56, 4), (1, 256, 28, 2), (1, 512, 14, 2)]
+
+
+def grouped():
+    """3x3 grouped convolutions (ResNeXt's, and wider groups): 'direct' against
+    'grouped_h3', ms per call; `*` marks the rule's pick."""
+    print("(N, C, H=W, groups) channels per group: ms per call, direct / grouped_h3")
+    for n, c, size, groups in GROUPED_CASES:
+        x, w = (fastnn.tensor(v) for v in _data((n, c, size, size), (c, c // groups, 3, 3)))
+        pick = backends.current("conv2d", x, w, padding=1, groups=groups)
+        cells = []
+        for variant in ("direct", "grouped_h3"):
+            def call(variant=variant):
+                with backends.use("conv2d", variant):
+                    return F.conv2d(x, w, padding=1, groups=groups)
+            with fastnn.no_grad():
+                t = _bench.time_many({variant: call})[variant]
+            cells.append(f"{t * 1e3:.3f}{'*' if variant == pick else ''}")
+        print(f"  ({n}, {c}, {size}, {groups}) {c // groups}: " + " / ".join(cells))
+
+
 def ufunc():
     """x + y on float32 tensors: numpy's loop (one thread) or `kernels.elementwise.binary`
     (all threads), us per call, by size (the rule's pick, PARALLEL_MIN_SIZE, marked *)."""
@@ -426,7 +450,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("serial", "bands", "parts", "weightgrad",
                                          "variants", "resnet", "positions", "resample",
-                                         "ufunc", "weightpack", "linear"))
+                                         "ufunc", "weightpack", "linear", "grouped"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -434,7 +458,7 @@ def main(argv=None):
     {"serial": serial, "bands": bands, "parts": parts, "weightgrad": weightgrad,
      "variants": variants, "resnet": resnet,
      "positions": positions, "resample": resample, "ufunc": ufunc,
-     "weightpack": weightpack, "linear": linear}[args.what]()
+     "weightpack": weightpack, "linear": linear, "grouped": grouped}[args.what]()
 
 
 if __name__ == "__main__":

@@ -154,6 +154,11 @@ def test_default_rule_picks_them():
                             padding=1) == "blocked"
     assert backends.current("conv2d", x, np.zeros((128, 2, 3, 3), np.float32), padding=1,
                             groups=32) == "grouped_h3"
+    wide = np.zeros((1, 1024, 7, 7), np.float32)     # ResNeXt's last stage: 32 per group
+    assert backends.current("conv2d", wide, np.zeros((1024, 32, 3, 3), np.float32),
+                            padding=1, groups=32) == "grouped_h3"
+    assert backends.current("conv2d", wide, np.zeros((1024, 128, 3, 3), np.float32),
+                            padding=1, groups=8) == "direct"       # 128 per group: even
     assert backends.current("conv1d", np.zeros((1, 64, 50), np.float32),
                             np.zeros((64, 64, 3), np.float32)) == "pointwise"
     assert backends.current("conv1d", np.zeros((1, 64, 17), np.float32),
@@ -188,6 +193,8 @@ SCRATCH_CASES = [
     ("grouped_h3", (1, 8, 70, 12), (16, 2, 3, 3), dict(groups=4, padding=1)),   # 3 bands
     ("grouped_h3", (2, 4, 67, 10), (8, 2, 3, 3), dict(groups=2)),   # a last band of 1 row
     ("grouped_h3", (1, 8, 4, 5, 6), (8, 4, 2, 3, 3), dict(groups=2, padding=1, stride=(2, 1, 1))),
+    ("grouped_h3", (1, 128, 7, 7), (64, 32, 3, 3), dict(groups=4, padding=1)),   # the rule's
+    ("grouped_h3", (2, 128, 9, 11), (128, 64, 3, 3), dict(groups=2, padding=(1, 0))),  # widest
     ("pointwise", (1, 3, 20), (5, 3, 2), dict(padding=6)),
     ("pointwise", (2, 4, 300), (9, 4, 3), dict(stride=3, dilation=5, padding=7)),
     ("pointwise", (1, 6, 333), (20, 6, 4), dict(stride=2, dilation=3, padding=2)),

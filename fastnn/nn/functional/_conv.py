@@ -534,6 +534,10 @@ def _is_plain_1x1(w, stride, pad_before, pad_after, groups):
             and not any(pad_after) and groups == 1)
 
 
+# input channels per group up to which 'grouped_h3' is the default (`_rule`)
+GROUPED_H3_MAX_CHANNELS = 64
+
+
 def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=None):
     """Default choice:
     - one input channel per group, groups > 1 -> 'depthwise', or 'naive' when a weight is
@@ -548,8 +552,9 @@ def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=N
       and tile edges cost more than BLAS's call). Above that OpenBLAS splits the GEMM over
       both threads with a static barrier, which on a loaded 2-core machine waits whole
       scheduler slices, so larger ones stay with the Numba kernels;
-    - a grouped convolution with 2-16 input channels per group that 'grouped_h3' takes ->
-      'grouped_h3';
+    - a grouped convolution with 2-64 input channels per group that 'grouped_h3' takes ->
+      'grouped_h3' (faster than 'direct' there on AVX-512 and AVX2 targets, level with it
+      at 128-256: `python benchmarks/rules.py grouped`, docs/PERF.md);
     - a dense 2-D or 3-D one where `_blocked_pays` -> 'blocked';
     - otherwise 'direct'.
     `python -m fastnn bench --variants` and `python benchmarks/rules.py variants` time
@@ -562,7 +567,7 @@ def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=N
     if (_is_plain_1x1(w, stride, pad_before, pad_after, groups)
             and w.shape[1] * out[0].size <= GEMM_1X1_MAX_MACS):
         return "im2col_gemm"
-    if (groups > 1 and 2 <= w.shape[1] <= 16
+    if (groups > 1 and 2 <= w.shape[1] <= GROUPED_H3_MAX_CHANNELS
             and _grouped_h3_only(x, w, b, out, stride, pad_before, pad_after, dilation,
                                  groups) is None):
         return "grouped_h3"
