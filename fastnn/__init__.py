@@ -30,6 +30,7 @@ from ._functions import (
     matmul, mm, max, min, maximum, minimum, argmax, argmin, sum, mean, prod, std, var, any,
     all, sort, nonzero, t, masked_fill)
 from ._functions import selu, selu_, celu, celu_, threshold, threshold_, prelu
+from ._functions import sigmoid_, tanh_, exp_, log_, sqrt_, rsqrt_, abs_, clamp_
 from ._norm_functions import layer_norm, group_norm, instance_norm
 from ._tensor_functions import (
     log, sqrt, rsqrt, isnan, isinf, isfinite, split, chunk, topk, gather, scatter,
@@ -82,6 +83,7 @@ __all__ = [
     "var", "sort", "nonzero", "t", "masked_fill", "layer_norm", "group_norm", "instance_norm",
     "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
     "selu", "selu_", "celu", "celu_", "threshold", "threshold_", "prelu",
+    "sigmoid_", "tanh_", "exp_", "log_", "sqrt_", "rsqrt_", "abs_", "clamp_",
     "log", "sqrt", "rsqrt", "isnan", "isinf", "isfinite", "split", "chunk", "topk", "gather",
     "scatter", "scatter_add", "index_select", "roll", "amax", "amin", "norm", "allclose",
     "equal", "bmm", "einsum", "linspace", "eye"]

@@ -11,6 +11,7 @@ import numpy as np
 from ._array import as_array, wrap
 from ._dispatch import dispatch
 from ._dtypes import get_default_dtype
+from ._ufunc_rules import check_output_cast
 from . import _math_ops  # noqa: F401  (registers where)
 from .nn import functional as F
 from .tensor import Tensor
@@ -19,7 +20,8 @@ __all__ = ["relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "exp", 
            "pow", "clamp", "clip", "where", "matmul", "mm", "max", "min", "maximum",
            "minimum", "argmax", "argmin", "sum", "mean", "prod", "std", "var", "any", "all",
            "sort", "nonzero", "t", "masked_fill",
-           "selu", "selu_", "celu", "celu_", "threshold", "threshold_", "prelu"]
+           "selu", "selu_", "celu", "celu_", "threshold", "threshold_", "prelu",
+           "sigmoid_", "tanh_", "exp_", "log_", "sqrt_", "rsqrt_", "abs_", "clamp_"]
 
 
 def _tensor(input, fn):
@@ -107,6 +109,19 @@ def prelu(input, weight):
 
 
 # -- element-wise math ---------------------------------------------------------------------
+
+def _top_level_in_place(name):
+    def function(input, *args):
+        return getattr(_tensor(input, name), name)(*args)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"In-place :func:`{name[:-1]}`: ``input.{name}()``."
+    return function
+
+
+sigmoid_, tanh_, exp_, log_, sqrt_, rsqrt_, abs_, clamp_ = (
+    _top_level_in_place(name) for name in ("sigmoid_", "tanh_", "exp_", "log_", "sqrt_",
+                                           "rsqrt_", "abs_", "clamp_"))
+
 
 def exp(input):
     """e ** x; integers give the default float dtype."""
@@ -240,10 +255,31 @@ def _prelu_method(self, weight):
     return F.prelu(self, weight)
 
 
+def _written_back(name, compute):
+    """The in-place method `name` of ``compute(tensor, *args)``: the result computed, then
+    torch's check that it can be written into the tensor's dtype (before anything is
+    written), then written back by copy_, which records the write (autograd's version
+    counter; a leaf that requires grad is refused there). A tensor that requires grad is
+    computed from a clone, so what the op saves is not the memory the write changes."""
+    def in_place(self, *args):
+        source = self.clone() if self.requires_grad else self
+        result = compute(source, *args)
+        check_output_cast(result.dtype, self.dtype)
+        return self.copy_(result)
+    in_place.__doc__ = f"In-place :meth:`{name[:-1]}`."
+    return in_place
+
+
+IN_PLACE_MATH = {"sigmoid_": _sigmoid_method, "tanh_": _tanh_method,
+                 "exp_": Tensor.exp, "log_": Tensor.log, "sqrt_": Tensor.sqrt,
+                 "rsqrt_": Tensor.rsqrt, "abs_": Tensor.abs, "pow_": Tensor.pow}
+
 TENSOR_METHODS = {"relu": _relu_method, "relu_": _relu_inplace_method,
                   "sigmoid": _sigmoid_method, "tanh": _tanh_method,
                   "softmax": _softmax_method, "log_softmax": _log_softmax_method,
-                  "prelu": _prelu_method}
+                  "prelu": _prelu_method,
+                  **{name: _written_back(name, compute)
+                     for name, compute in IN_PLACE_MATH.items()}}
 
 for _name, _fn in TENSOR_METHODS.items():
     _fn.__name__ = _fn.__qualname__ = _name

@@ -138,6 +138,15 @@ METHODS = {
     "divide_": (lambda x: x.divide_(2), ["divide"]),
     "true_divide_": (lambda x: x.true_divide_(2), ["divide"]),
     "negative_": (lambda x: x.negative_(), ["negative"]),
+    # fastnn._functions' in-place math: the op, then copy_ into the tensor
+    "sigmoid_": (lambda x: x.sigmoid_(), ["sigmoid", "copy_"]),
+    "tanh_": (lambda x: x.tanh_(), ["tanh", "copy_"]),
+    "exp_": (lambda x: x.exp_(), ["exp", "copy_"]),
+    "log_": (lambda x: x.log_(), ["log", "copy_"]),
+    "sqrt_": (lambda x: x.sqrt_(), ["sqrt", "copy_"]),
+    "rsqrt_": (lambda x: x.rsqrt_(), ["rsqrt", "copy_"]),
+    "abs_": (lambda x: x.abs_(), ["absolute", "copy_"]),
+    "pow_": (lambda x: x.pow_(2), ["power", "copy_"]),
 }
 
 # public Tensor names that deliberately stay outside the door (docs/OPS.md gives reasons)
@@ -209,6 +218,14 @@ FUNCTIONS = {
     "threshold": (lambda x: fastnn.threshold(x, 0.1, 2.0), ["threshold"]),
     "threshold_": (lambda x: fastnn.threshold_(x, 0.1, 2.0), ["threshold"]),
     "prelu": (lambda x: fastnn.prelu(x, fastnn.ones(4)), ["prelu"]),
+    "sigmoid_": (lambda x: fastnn.sigmoid_(x), ["sigmoid", "copy_"]),
+    "tanh_": (lambda x: fastnn.tanh_(x), ["tanh", "copy_"]),
+    "exp_": (lambda x: fastnn.exp_(x), ["exp", "copy_"]),
+    "log_": (lambda x: fastnn.log_(x), ["log", "copy_"]),
+    "sqrt_": (lambda x: fastnn.sqrt_(x), ["sqrt", "copy_"]),
+    "rsqrt_": (lambda x: fastnn.rsqrt_(x), ["rsqrt", "copy_"]),
+    "abs_": (lambda x: fastnn.abs_(x), ["absolute", "copy_"]),
+    "clamp_": (lambda x: fastnn.clamp_(x, 0, 1), ["clamp", "copy_"]),
     # fastnn._tensor_functions (issue 17, item 2)
     "log": (lambda x: fastnn.log(x), ["log"]),
     "sqrt": (lambda x: fastnn.sqrt(x), ["sqrt"]),
