@@ -114,8 +114,8 @@ def _weighted_sum(p, vb, orow):
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
-def attention(q, k, v, mask, drop, q_of, k_of, v_of, m_of, scale, causal, hidden_nan, safe,
-              out, weights):
+def attention(q, k, v, mask, drop, q_of, k_of, v_of, m_of, scale, causal, hidden_nan,
+              skip_hidden, safe, out, weights):
     """out[b] = softmax(q[q_of[b]] @ k[k_of[b]].T * scale + mask[m_of[b]]) * drop[b]
     @ v[v_of[b]].
 
@@ -124,8 +124,11 @@ def attention(q, k, v, mask, drop, q_of, k_of, v_of, m_of, scale, causal, hidden
     (the probabilities after dropout are written there) or (0, 0, 0). `causal`: query row
     r sees keys 0..r only (torch's top-left alignment); `hidden_nan`: a causal row that
     does not see every key is NaN (torch's CPU flash kernel with a scale <= 0 scales the
-    -inf of hidden keys into +inf or NaN). All arrays C-contiguous, one float
-    dtype; the index arrays int64 of length B (m_of empty when there is no mask).
+    -inf of hidden keys into +inf or NaN); `skip_hidden` (causal, and q, k and v all
+    finite, so that every hidden key's weight is exactly 0): a causal row's hidden keys
+    are neither scored nor summed, about half the work of a square causal head. All arrays
+    C-contiguous, one float dtype; the index arrays int64 of length B (m_of empty when
+    there is no mask).
     """
     batch, rows, width = out.shape
     keys = k.shape[1]
@@ -144,10 +147,11 @@ def attention(q, k, v, mask, drop, q_of, k_of, v_of, m_of, scale, causal, hidden
         seen = np.empty(r1 - r0, dtype=np.int64)
         for i in range(r1 - r0):
             seen[i] = min(r0 + i + 1, keys) if causal else keys
-        _scores(qb, kb, r0, r1, scale, scores)
+        _scores(qb, kb[:min(r1, keys)] if skip_hidden else kb, r0, r1, scale, scores)
         for i in range(r1 - r0):
             r = r0 + i
             n = seen[i]
+            span = n if skip_hidden else keys       # the keys this row scores and sums
             orow = out[b, r]
             if hidden_nan and n < keys:
                 for e in range(width):
@@ -160,12 +164,13 @@ def attention(q, k, v, mask, drop, q_of, k_of, v_of, m_of, scale, causal, hidden
                 mrow = mask[m_of[b], r]
                 for s in range(keys):
                     scores[i, s] += mrow[s]
-            for s in range(n, keys):
+            for s in range(n, span):
                 scores[i, s] += -math.inf       # a NaN or +inf score hidden there stays NaN
-            top = _row_max(scores[i])
+            row = scores[i, :span]
+            top = _row_max(row)
             # a NaN score makes the row NaN: through exp and the sum below, or here when
             # every other score is -inf
-            if top == -math.inf and _any_nan(scores[i]):
+            if top == -math.inf and _any_nan(row):
                 top = math.nan
             if top == -math.inf:                # no key to see: zeros (torch's safe
                 if not safe:                    # softmax) or NaN (its plain one)
@@ -175,31 +180,34 @@ def attention(q, k, v, mask, drop, q_of, k_of, v_of, m_of, scale, causal, hidden
                         for s in range(keys):
                             weights[b, r, s] = math.nan
                     continue
-                for s in range(keys):
-                    scores[i, s] = 0
+                for s in range(span):
+                    row[s] = 0
                 inverse = 0.0
             else:
                 # exp in the input's dtype (float32: kernels/exp32.py, vectorised), the
                 # sum in float64
                 shift = scores.dtype.type(top)
                 total = 0.0
-                for s in range(keys):
-                    p = exp_shifted(scores[i, s], shift)
+                for s in range(span):
+                    p = exp_shifted(row[s], shift)
                     total += p
-                    scores[i, s] = p
+                    row[s] = p
                 inverse = 1.0 / total
-            # every weight, zero or not, multiplies its value row: 0 * inf is NaN, as in
-            # torch's reference path
+            # every weight it sums, zero or not, multiplies its value row: 0 * inf is NaN,
+            # as in torch's reference path
             if not has_drop and not want_weights:
-                _weighted_sum(scores[i], vb, orow)      # normalised once, at the end
+                _weighted_sum(row, vb[:span], orow)     # normalised once, at the end
                 for e in range(width):
                     orow[e] *= inverse
                 continue
-            for s in range(keys):
-                p = scores[i, s] * inverse
+            for s in range(span):
+                p = row[s] * inverse
                 if has_drop:
                     p *= drop[b, r, s]
-                scores[i, s] = p
+                row[s] = p
                 if want_weights:
                     weights[b, r, s] = p
-            _weighted_sum(scores[i], vb, orow)
+            if want_weights:
+                for s in range(span, keys):
+                    weights[b, r, s] = 0
+            _weighted_sum(row, vb[:span], orow)

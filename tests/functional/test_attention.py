@@ -318,3 +318,53 @@ def test_multi_head_attention_forward_matches_torch(torch, rng, need_weights):
         assert_close(got[1], want[1], np.float64)
     else:
         assert got[1] is None and want[1] is None
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("rows, keys", [(70, 70), (70, 50), (45, 90), (33, 1)])
+def test_sdpa_causal_skips_hidden_keys_with_torchs_values(torch, rng, dtype, rows, keys):
+    """Finite inputs: a causal row's hidden keys are neither scored nor summed (their
+    weights are exactly 0); rows across several 32-row blocks, more or fewer keys than
+    rows."""
+    q = rng.standard_normal((2, 3, rows, 8)).astype(dtype)
+    k = rng.standard_normal((2, 3, keys, 8)).astype(dtype)
+    v = rng.standard_normal((2, 3, keys, 5)).astype(dtype)
+    got = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    want = torch.nn.functional.scaled_dot_product_attention(*tensors(torch, (q, k, v)),
+                                                            is_causal=True)
+    assert_close(got, want, dtype)
+
+
+@pytest.mark.parametrize("where", ["k", "v"])
+@pytest.mark.parametrize("value", [np.inf, np.nan])
+def test_sdpa_causal_non_finite_hidden_key_reaches_rows_as_torchs(torch, rng, where, value):
+    """A NaN or inf anywhere keeps every key in the sums: the rows that hide it get NaN
+    (0 * inf), as torch's reference path (3-D inputs) gives."""
+    q, k, v = (rng.standard_normal((2, 40, 8)) for _ in range(3))
+    (k if where == "k" else v)[0, 35, 1] = value
+    got = np.asarray(F.scaled_dot_product_attention(q, k, v, is_causal=True))
+    want = torch.nn.functional.scaled_dot_product_attention(*tensors(torch, (q, k, v)),
+                                                            is_causal=True).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, equal_nan=True)
+    assert np.isnan(got[0, :35]).any()
+
+
+def test_attention_kernel_skip_gives_the_full_sums_values_and_zero_weights(rng):
+    """The kernel with and without skipping hidden keys: the same outputs (to rounding) and
+    weights, hidden ones exactly 0, with dropout multipliers."""
+    from fastnn.kernels import attention as kernel
+    rows = keys = 70
+    q, k = (rng.standard_normal((1, rows, 8)) for _ in range(2))
+    v = rng.standard_normal((1, keys, 5))
+    drop = (rng.random((1, rows, keys)) > 0.3) / 0.7
+    index = np.zeros(1, np.int64)
+    results = []
+    for skip in (False, True):
+        out, weights = np.empty((1, rows, 5)), np.empty((1, rows, keys))
+        kernel.attention(q, k, v, np.empty((0, 0, 0)), drop, index, index, index,
+                         np.empty(0, np.int64), 0.3, True, False, skip, True, out, weights)
+        results.append((out, weights))
+    (full, full_w), (skipped, skipped_w) = results
+    np.testing.assert_allclose(skipped, full, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(skipped_w, full_w, rtol=1e-12, atol=0)
+    assert not np.triu(skipped_w[0], 1).any()

@@ -318,9 +318,12 @@ def run_attention(q, k, v, mask, drop, index, scale, causal, safe, out, weights=
         scale = 1.0             # the scores are sums over nothing: 0, as torch's
     elif scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
+    # a causal row's hidden keys have weight exactly 0 unless a NaN or inf is around
+    skip_hidden = bool(causal and not hidden_nan
+                       and all(np.isfinite(x).all() for x in (q3, k3, v3)))
     launch(_k.attention, q3, k3, v3, empty if mask is None else mask,
            empty if drop is None else drop, *index, dtype.type(scale), causal, hidden_nan,
-           safe, out, empty if weights is None else weights,
+           skip_hidden, safe, out, empty if weights is None else weights,
            work=out.shape[0] * q3.shape[1] * k3.shape[1] * (q3.shape[2] + v3.shape[2]))
 
 
