@@ -321,7 +321,10 @@ def _work(w, out):
 
 
 def _bias_args(b, dtype):
-    return (b, True) if b is not None else (np.zeros(1, dtype=dtype), False)
+    """(bias, has_bias) as every convolution kernel takes them: has_bias an int (1: one
+    value per output channel), as linear's 'pointwise' passes it to the same tiles (2: one
+    per position), so both share one compilation."""
+    return (b, 1) if b is not None else (np.zeros(1, dtype=dtype), 0)
 
 
 def _padded_phased(x, w, out, stride, pad_before, pad_after, dilation):
