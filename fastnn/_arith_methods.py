@@ -186,10 +186,18 @@ class ArithmeticMethods:
 
 
 def _clamp_in_place(tensor, min, max):
-    """clamp into `tensor` itself: its clamped values, written back with copy_ (a clone
-    is clamped when autograd records, so the clamp's saved input is not the one
-    overwritten)."""
+    """clamp into `tensor` itself (`written_back`; torch's in-place clamp names the output
+    type in C++)."""
+    return written_back(tensor, lambda source: source.clamp(min, max), c_name=True)
+
+
+def written_back(tensor, compute, c_name=False):
+    """An out-of-place op made in-place: ``compute(source)``, then torch's check that its
+    dtype can be written into `tensor` (before anything is written), then copy_, which
+    records the write (autograd's version counter; a leaf that requires grad is refused
+    there). A tensor that requires grad is computed from a clone, so what the op saves is
+    not the memory the write changes."""
     source = tensor.clone() if tensor.requires_grad else tensor
-    clamped = source.clamp(min, max)
-    check_output_cast(clamped.dtype, tensor.dtype, c_name=True)
-    return tensor.copy_(clamped)
+    result = compute(source)
+    check_output_cast(result.dtype, tensor.dtype, c_name=c_name)
+    return tensor.copy_(result)

@@ -39,8 +39,8 @@ def kernel_array(arr, dtype=None):
     if dtype is None and arr.ndim and arr.dtype.isnative and arr.flags.c_contiguous:
         return arr                    # the common case: cheaper than ascontiguousarray
     dtype = np.dtype(dtype or arr.dtype).newbyteorder("=")
-    if arr.dtype == dtype and arr.size >= TRANSPOSED_COPY_MIN and dtype in FLOAT_DTYPES:
-        copy = transposed_copy(arr)
+    if arr.dtype == dtype:
+        copy = blocked_copy(arr)
         if copy is not None:
             return copy
     return np.ascontiguousarray(arr, dtype=dtype)
@@ -48,6 +48,14 @@ def kernel_array(arr, dtype=None):
 
 # below this many elements numpy's own copy is as fast (one parallel launch costs more)
 TRANSPOSED_COPY_MIN = 1 << 14
+
+
+def blocked_copy(arr, out=None):
+    """`transposed_copy` where it pays (float32/float64, TRANSPOSED_COPY_MIN elements or
+    more), else None: numpy's copy is the caller's."""
+    if arr.size < TRANSPOSED_COPY_MIN or arr.dtype not in FLOAT_DTYPES:
+        return None
+    return transposed_copy(arr, out)
 
 
 def transposed_copy(arr, out=None):

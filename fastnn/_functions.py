@@ -11,7 +11,7 @@ import numpy as np
 from ._array import as_array, wrap
 from ._dispatch import dispatch
 from ._dtypes import get_default_dtype
-from ._ufunc_rules import check_output_cast
+from ._arith_methods import written_back
 from . import _math_ops  # noqa: F401  (registers where)
 from .nn import functional as F
 from .tensor import Tensor
@@ -256,16 +256,9 @@ def _prelu_method(self, weight):
 
 
 def _written_back(name, compute):
-    """The in-place method `name` of ``compute(tensor, *args)``: the result computed, then
-    torch's check that it can be written into the tensor's dtype (before anything is
-    written), then written back by copy_, which records the write (autograd's version
-    counter; a leaf that requires grad is refused there). A tensor that requires grad is
-    computed from a clone, so what the op saves is not the memory the write changes."""
+    """The in-place method `name` of ``compute(tensor, *args)`` (`written_back`)."""
     def in_place(self, *args):
-        source = self.clone() if self.requires_grad else self
-        result = compute(source, *args)
-        check_output_cast(result.dtype, self.dtype)
-        return self.copy_(result)
+        return written_back(self, lambda source: compute(source, *args))
     in_place.__doc__ = f"In-place :meth:`{name[:-1]}`."
     return in_place
 

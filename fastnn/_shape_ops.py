@@ -15,7 +15,7 @@ import numpy as np
 from . import _registry
 from ._args import (_dims_list, infer_shape, int_arg, int_tuple_arg, torch_type_name,
                     torch_typename, wrap_dim)
-from ._array import FLOAT_DTYPES, TRANSPOSED_COPY_MIN, transposed_copy
+from ._array import blocked_copy
 from ._registry import Attrs, NO_ATTRS
 
 __all__ = ["IndexSlice", "IndexTensor"]
@@ -198,8 +198,7 @@ def _contiguous_run(inputs, attrs, out):
     if out is None:
         return inputs[0]            # already C-contiguous: torch returns the tensor itself
     x = _plain(inputs[0])
-    if not (x.size >= TRANSPOSED_COPY_MIN and x.dtype in FLOAT_DTYPES
-            and transposed_copy(x, out) is not None):
+    if blocked_copy(x, out) is None:
         np.copyto(out, x)
     return out
 

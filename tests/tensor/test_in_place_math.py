@@ -75,3 +75,8 @@ def test_autograd_through_the_write(torch, rng, name):
     np.testing.assert_allclose(fx.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
     raises_like(lambda: getattr(torch.from_numpy(x.copy()).requires_grad_(), name)(*args),
                 lambda: getattr(fastnn.tensor(x, requires_grad=True), name)(*args))
+
+
+@pytest.mark.parametrize("name", METHODS)
+def test_top_level_forms_refuse_what_is_no_tensor_in_torchs_words(torch, name):
+    raises_like(lambda: getattr(torch, name)("a"), lambda: getattr(fastnn, name)("a"))

@@ -488,13 +488,21 @@ def _elu(input, alpha=1.0, inplace=False):
     return _unary_attrs(input, inplace, alpha=alpha)
 
 
-def _run_elu(inputs, attrs, out):
-    """torch's elu kernel with negcoef alpha, poscoef and negiptcoef 1: the code selu and
-    celu run too (`kernels.activation.pointwise`)."""
-    one = as_array(inputs[0]).dtype.type(1)
-    run_kernel(_smooth.pointwise, as_array(inputs[0]), out, (_smooth.ELU, attrs.alpha, one, one),
-               per_element=MATH_WORK)
-    return inputs[0] if out is None else out
+def run_code(code, params):
+    """The run of a `kernels.activation.pointwise` op: `params(attrs, dtype)` gives its
+    (a, b, c)."""
+    def run(inputs, attrs, out):
+        arr = as_array(inputs[0])
+        dtype = arr.dtype.newbyteorder("=")
+        run_kernel(_smooth.pointwise, arr, out, (code,) + params(attrs, dtype.type),
+                   per_element=MATH_WORK)
+        return inputs[0] if out is None else out
+    return run
+
+
+# torch's elu kernel with negcoef alpha, poscoef and negiptcoef 1: the code selu and celu
+# run too
+_run_elu = run_code(_smooth.ELU, lambda attrs, t: (attrs.alpha, t(1), t(1)))
 
 
 def _gelu(input, approximate="none"):

@@ -18,13 +18,13 @@ from ..._args import number_arg, torch_type_name, torch_typename
 from ..._dispatch import dispatch
 from ..._dtypes import get_default_dtype
 from ..._registry import Attrs
-from ..._runtime import MATH_WORK, launch
+from ..._runtime import launch
 from ...kernels import activation as _k
 from .._utils import as_array, check_float, kernel_array
 from . import _activation_grad as _grad
 from ._activation import (_check_writeable, _elementwise_meta, _implicit_softmax_dim, _overflow,
                           _softmax_normalize, _softmax_run, caller_input, float_array,
-                          float_scalar, keeping_original, run_kernel)
+                          float_scalar, keeping_original, run_code, run_kernel)
 
 __all__ = [
     "mish", "selu", "selu_", "celu", "celu_", "softplus", "logsigmoid", "softsign",
@@ -167,17 +167,6 @@ def _float_op(input, inplace=False, **scalars):
     dtype = arr.dtype.newbyteorder("=")
     converted = {name: float_scalar(v, dtype) for name, v in scalars.items()}
     return inputs, Attrs(**converted, inplace=bool(inplace))
-
-
-def _run_code(code, params):
-    """The run of a `pointwise` op: `params(attrs, dtype)` gives its (a, b, c)."""
-    def run(inputs, attrs, out):
-        arr = as_array(inputs[0])
-        dtype = arr.dtype.newbyteorder("=")
-        run_kernel(_k.pointwise, arr, out, (code,) + params(attrs, dtype.type),
-                   per_element=MATH_WORK)
-        return inputs[0] if out is None else out
-    return run
 
 
 def _zeros(attrs, t):
@@ -383,12 +372,12 @@ def _softmin_meta(inputs, attrs):
 
 
 for _name, _normalize, _run in (
-        ("mish", _mish, _run_code(_k.MISH, _zeros)),
-        ("selu", _selu, _run_code(_k.ELU, _selu_params)),
-        ("celu", _celu, _run_code(_k.ELU, _celu_params)),
+        ("mish", _mish, run_code(_k.MISH, _zeros)),
+        ("selu", _selu, run_code(_k.ELU, _selu_params)),
+        ("celu", _celu, run_code(_k.ELU, _celu_params)),
         ("softplus", _softplus,
-         _run_code(_k.SOFTPLUS, lambda attrs, t: (attrs.beta, attrs.threshold, t(0)))),
-        ("logsigmoid", _logsigmoid, _run_code(_k.LOG_SIGMOID, _zeros)),
+         run_code(_k.SOFTPLUS, lambda attrs, t: (attrs.beta, attrs.threshold, t(0)))),
+        ("logsigmoid", _logsigmoid, run_code(_k.LOG_SIGMOID, _zeros)),
         ("threshold", _threshold, _run_threshold)):
     _arrays = caller_input
     if _name in ("mish", "threshold"):      # their in-place backward reads the input
@@ -410,7 +399,7 @@ def _bool_subtract_error():
 for _name, _code, _error in (("softsign", _k.SOFTSIGN, _bool_abs_error),
                              ("tanhshrink", _k.TANHSHRINK, _bool_subtract_error)):
     _registry.register_single(_name, _float_composite(_name, _error), _elementwise_meta,
-                              _run_code(_code, lambda attrs, t: (t(1), t(0), t(0))),
+                              run_code(_code, lambda attrs, t: (t(1), t(0), t(0))),
                               arrays=caller_input)
 
 _registry.register_single("prelu", _prelu, _prelu_meta, _run_prelu, arrays=_prelu_arrays)

@@ -318,9 +318,11 @@ def run_attention(q, k, v, mask, drop, index, scale, causal, safe, out, weights=
         scale = 1.0             # the scores are sums over nothing: 0, as torch's
     elif scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
-    # a causal row's hidden keys have weight exactly 0 unless a NaN or inf is around
+    # a causal row's hidden keys have weight exactly 0 unless a NaN or inf is around; a
+    # sum is finite only when every element is (an overflow just keeps the full sums),
+    # and it allocates no mask as isfinite does
     skip_hidden = bool(causal and not hidden_nan
-                       and all(np.isfinite(x).all() for x in (q3, k3, v3)))
+                       and all(math.isfinite(x.sum()) for x in (q3, k3, v3)))
     launch(_k.attention, q3, k3, v3, empty if mask is None else mask,
            empty if drop is None else drop, *index, dtype.type(scale), causal, hidden_nan,
            skip_hidden, safe, out, empty if weights is None else weights,
