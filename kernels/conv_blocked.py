@@ -29,9 +29,12 @@ remainder.
 
 A tile skips the kernel rows (and depth planes) whose taps read only padding for all of
 its positions, as torch's oneDNN convolution skips padding taps: on a dilated border that
-is much of the work (DeepLab's 3x3 d6 on 33x33: 12% of the taps). The other padding taps
-are multiplied like any other, as in torch's slower dense paths and in `conv3d_direct`,
-so at the border an inf weight may give NaN or a number, as torch's paths differ.
+is much of the work (DeepLab's 3x3 d6 on 33x33: 12% of the taps along each axis). A flat
+tile spans row ends, so where it saves work (`_split_pays`) a band runs as rectangles cut
+at the border rows and columns, each skipping the kernel rows and columns that read only
+its padding. The other padding taps are multiplied like any other, as in
+torch's slower dense paths and in `conv3d_direct`, so at the border an inf weight may
+give NaN or a number, as torch's paths differ.
 Only 'contract' (FMA) is used.
 """
 from numba import prange
@@ -137,22 +140,23 @@ _tile_shape = shape_constant(_shapes.blocked_shape)
 
 
 def _tile(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-          first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
-          epilogue):
-    """Output positions first.. (flat over a band of rows OW wide, clamped to its P
-    positions, so a tile may span rows and only the band's end repeats work) of one or two
-    blocks of 16 channels (weights at wbase and wbase + wstep, NCDHW outputs at orow and
-    orow + ostep, channels ostride apart, kn and kn2 of them real), in the generated tile
-    `_tile_shape` picks (kernels/tiles_blocked.py). Each weight vector feeds one FMA per
-    position and each broadcast one per block. Input tap (cb, kd, kh, kw) of band position
-    (oh, ow) starts at xf[xrow + cb*xcb + kd*xd + kh*xh + kw*xw + oh*shxh + ow*sw*16]; only
-    the taps kd0 <= kd < kd1, kh0 <= kh < kh1 run (`_inside`)."""
+          first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
+          xcb, xd, xh, xw, epilogue):
+    """Output positions first.. (flat over the columns col0 .. col0 + CW - 1 of a band of
+    rows OW wide, clamped to its P positions, so a tile may span rows and only the
+    segment's end repeats work) of one or two blocks of 16 channels (weights at wbase and
+    wbase + wstep, NCDHW outputs at orow and orow + ostep, channels ostride apart, kn and
+    kn2 of them real), in the generated tile `_tile_shape` picks
+    (kernels/tiles_blocked.py). Each weight vector feeds one FMA per position and each
+    broadcast one per block. Input tap (cb, kd, kh, kw) of band position (oh, ow) starts at
+    xf[xrow + cb*xcb + kd*xd + kh*xh + kw*xw + oh*shxh + ow*sw*16]; only the taps
+    kd0 <= kd < kd1, kh0 <= kh < kh1, kw0 <= kw < kw1 run (`_inside`)."""
 
 
 @overload(_tile, prefer_literal=True, jit_options={"fastmath": _FLAGS})
 def _tile_for_target(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride,
-                     kn, kn2, first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1,
-                     xcb, xd, xh, xw, epilogue):
+                     kn, kn2, first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1,
+                     kh0, kh1, kw0, kw1, xcb, xd, xh, xw, epilogue):
     return tile_for(tiles_blocked.EPILOGUES, target_shape(_shapes.blocked_shape, of.dtype),
                     epilogue)
 
@@ -168,6 +172,61 @@ def _inside(first, last, size, stride, pad, dilation, taps):
     while t1 > t0 and first * stride - pad + (t1 - 1) * dilation >= size:
         t1 -= 1
     return t0, t1
+
+
+@njit(inline="always")
+def _borders(size_out, size_in, stride, pad, dilation, taps):
+    """(lo, hi) along one dimension: outputs below lo read the padding before the input
+    with tap 0, outputs from hi the padding after it with the last tap."""
+    lo = min(size_out, (pad + stride - 1) // stride)
+    hi = max(lo, min(size_out, (size_in + pad - (taps - 1) * dilation + stride - 1) // stride))
+    return lo, hi
+
+
+@njit(inline="always")
+def _segment(index, lo, hi, size, split):
+    """Segment `index` (0, 1, 2) of 0..size split at lo and hi, or all of it as segment 0
+    when not `split` (an empty range otherwise)."""
+    if not split:
+        return (0, size) if index == 0 else (0, 0)
+    return (0, lo) if index == 0 else (lo, hi) if index == 1 else (hi, size)
+
+
+@njit(inline="always")
+def _rectangle(index, top, bottom, left, right, oh0, rows, OW, split):
+    """Rectangle `index` (0..8) of a band of output rows oh0 .. oh0 + rows - 1 cut at
+    the border rows and columns (`_borders`) when `split`, else the whole band as
+    rectangle 0: (first row, last row + 1, first column, last column + 1)."""
+    r0, r1 = _segment(index // 3, top, bottom, 1 << 62, split)
+    c0, c1 = _segment(index % 3, left, right, OW, split)
+    return max(r0, oh0), min(r1, oh0 + rows), c0, c1
+
+
+@njit(inline="always")
+def _split_pays(top, bottom, left, right, oh0, rows, OW, OH, H, W, sh, sw, ph, pw, dh, dw,
+                KH, KW, pixels):
+    """Whether running the band as up to nine rectangles cut at the border rows and
+    columns, each skipping the kernel rows and columns that read only its padding and
+    each rounded up to whole tiles, does fewer tile x tap steps than running its rows
+    flat (skipping the kernel rows that read only padding for a whole tile). DeepLab's
+    3x3 d6 p6 on 33 x 33 skips a third of the taps on 12 rows and 12 columns; torch's
+    oneDNN convolution skips them too (an inf weight there gives a finite border in
+    both). A 3x3 p1 layer's one-wide borders save less than the rounding costs."""
+    if (top == 0 and bottom >= OH and left == 0 and right == OW) or rows == 0:
+        return False
+    steps = 0
+    for index in range(9):
+        r0, r1, c0, c1 = _rectangle(index, top, bottom, left, right, oh0, rows, OW, True)
+        if r1 > r0 and c1 > c0:
+            kh0, kh1 = _inside(r0, r1 - 1, H, sh, ph, dh, KH)
+            kw0, kw1 = _inside(c0, c1 - 1, W, sw, pw, dw, KW)
+            steps += ((r1 - r0) * (c1 - c0) + pixels - 1) // pixels * (kh1 - kh0) * (kw1 - kw0)
+    flat = 0
+    for f0 in range(0, rows * OW, pixels):
+        kh0, kh1 = _inside(oh0 + f0 // OW, oh0 + (min(f0 + pixels, rows * OW) - 1) // OW, H,
+                           sh, ph, dh, KH)
+        flat += (kh1 - kh0) * KW
+    return steps < flat
 
 
 @njit(inline="always")
@@ -265,13 +324,13 @@ def conv3d_blocked(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw
             pack = t == first or t % parts == 0
             _band(xf, xs, wrf, gw, pack_groups, of, bias, has_bias, t // parts, t % parts,
                   parts, pack, bands, C, D, H, W, K, OD, OH, OW, KB, CB, KD, KH, KW, RH, WR,
-                  sd, sh, sw, pd, ph, pw, dd, dh, u_xcb, u_xd, u_xh, u_xw, wblock, EPILOGUE)
+                  sd, sh, sw, pd, ph, pw, dd, dh, dw, u_xcb, u_xd, u_xh, u_xw, wblock, EPILOGUE)
 
 
 @njit(fastmath=_FLAGS)
 def _band(xf, xs, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, pack, bands, C,
           D, H, W, K, OD, OH, OW, KB, CB, KD, KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh,
-          u_xcb, u_xd, u_xh, u_xw, wblock, epilogue):
+          dw, u_xcb, u_xd, u_xh, u_xw, wblock, epilogue):
     """Band t of conv3d_blocked: pack it into xs (if `pack`), then run part `part` of
     `parts` of its groups of output blocks over the band's positions (tiles with
     `epilogue`, kernels/_epilogue.py), reading the packed weights from wf, into which
@@ -289,6 +348,10 @@ def _band(xf, xs, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, pack
     bias16 = tile_buffer(of.dtype)
     bias16b = tile_buffer(of.dtype)
     blocks, pixels = _tile_shape(of.dtype)
+    top, bottom = _borders(OH, H, sh, ph, dh, KH)
+    left, right = _borders(OW, W, sw, pw, dw, KW)
+    split = _split_pays(top, bottom, left, right, oh0, rows, OW, OH, H, W, sh, sw, ph, pw, dh,
+                        dw, KH, KW, pixels)
     groups = (KB + blocks - 1) // blocks
     taps = KD * KH * KW
     for group in range(part * groups // parts, (part + 1) * groups // parts):
@@ -311,12 +374,21 @@ def _band(xf, xs, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, pack
                 for cb in range(CB):
                     _pack_block(wrf, wf, _u(b) * wblock + _u(cb * taps * BLOCK * BLOCK),
                                 kb + b, cb, K, C, taps)
-        for f0 in range(0, rows * OW, pixels):
-            # taps that read only padding rows for all of the tile's positions are skipped,
-            # as torch's oneDNN convolution skips them (a dilated border has many)
-            kh0, kh1 = _inside(oh0 + f0 // OW, oh0 + (min(f0 + pixels, rows * OW) - 1) // OW,
-                               H, sh, ph, dh, KH)
-            _tile(xs, wf, of, bias16, bias16b, _u(0), wbase, wstep, orow, ostep, _u(OD * P),
-                  kn, kn2, f0, rows * OW, OW, sh * WR * BLOCK, sw, _u(CB), _u(KD), _u(KH),
-                  _u(KW), _u(kd0), _u(kd1), _u(kh0), _u(kh1), u_xcb, u_xd, u_xh, u_xw,
-                  epilogue)
+        for index in range(9 if split else 1):
+            r0, r1, c0, c1 = _rectangle(index, top, bottom, left, right, oh0, rows, OW,
+                                        split)
+            if r1 <= r0 or c1 <= c0:
+                continue
+            kw0, kw1 = _inside(c0, c1 - 1, W, sw, pw, dw, KW)
+            cw = c1 - c0
+            count = (r1 - r0) * cw
+            for f0 in range(0, count, pixels):
+                # taps that read only padding for all of the tile's positions are skipped,
+                # as torch's oneDNN convolution skips them (a dilated border has many)
+                kh0, kh1 = _inside(r0 + f0 // cw, r0 + (min(f0 + pixels, count) - 1) // cw,
+                                   H, sh, ph, dh, KH)
+                _tile(xs, wf, of, bias16, bias16b, _u((r0 - oh0) * sh * WR * BLOCK), wbase,
+                      wstep, orow + _u((r0 - oh0) * OW), ostep, _u(OD * P), kn, kn2, f0,
+                      count, OW, cw, c0, sh * WR * BLOCK, sw, _u(CB), _u(KD), _u(KH),
+                      _u(KW), _u(kd0), _u(kd1), _u(kh0), _u(kh1), _u(kw0), _u(kw1), u_xcb,
+                      u_xd, u_xh, u_xw, epilogue)

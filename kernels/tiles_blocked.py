@@ -17,8 +17,8 @@ BLOCK = 16
 
 @njit(fastmath=_FLAGS)
 def tile_2x8(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-             first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
-             epilogue):
+             first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
+             xcb, xd, xh, xw, epilogue):
     """2 block(s) of 16 output channels x 8 positions: 16 accumulators, epilogue none."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
@@ -54,28 +54,36 @@ def tile_2x8(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
         a1_6[v] = bias16b[v]
         a1_7[v] = bias16b[v]
     last = P - 1
-    f0 = min(first + 0, last)
-    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
-    f1 = min(first + 1, last)
-    p1 = _u((f1 // OW) * shxh + (f1 % OW) * sw * BLOCK)
-    f2 = min(first + 2, last)
-    p2 = _u((f2 // OW) * shxh + (f2 % OW) * sw * BLOCK)
-    f3 = min(first + 3, last)
-    p3 = _u((f3 // OW) * shxh + (f3 % OW) * sw * BLOCK)
-    f4 = min(first + 4, last)
-    p4 = _u((f4 // OW) * shxh + (f4 % OW) * sw * BLOCK)
-    f5 = min(first + 5, last)
-    p5 = _u((f5 // OW) * shxh + (f5 % OW) * sw * BLOCK)
-    f6 = min(first + 6, last)
-    p6 = _u((f6 // OW) * shxh + (f6 % OW) * sw * BLOCK)
-    f7 = min(first + 7, last)
-    p7 = _u((f7 // OW) * shxh + (f7 % OW) * sw * BLOCK)
+    r0 = min(first + 0, last)
+    f0 = (r0 // CW) * OW + col0 + r0 % CW
+    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
+    r1 = min(first + 1, last)
+    f1 = (r1 // CW) * OW + col0 + r1 % CW
+    p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
+    r2 = min(first + 2, last)
+    f2 = (r2 // CW) * OW + col0 + r2 % CW
+    p2 = _u((r2 // CW) * shxh + (col0 + r2 % CW) * sw * BLOCK)
+    r3 = min(first + 3, last)
+    f3 = (r3 // CW) * OW + col0 + r3 % CW
+    p3 = _u((r3 // CW) * shxh + (col0 + r3 % CW) * sw * BLOCK)
+    r4 = min(first + 4, last)
+    f4 = (r4 // CW) * OW + col0 + r4 % CW
+    p4 = _u((r4 // CW) * shxh + (col0 + r4 % CW) * sw * BLOCK)
+    r5 = min(first + 5, last)
+    f5 = (r5 // CW) * OW + col0 + r5 % CW
+    p5 = _u((r5 // CW) * shxh + (col0 + r5 % CW) * sw * BLOCK)
+    r6 = min(first + 6, last)
+    f6 = (r6 // CW) * OW + col0 + r6 % CW
+    p6 = _u((r6 // CW) * shxh + (col0 + r6 % CW) * sw * BLOCK)
+    r7 = min(first + 7, last)
+    f7 = (r7 // CW) * OW + col0 + r7 % CW
+    p7 = _u((r7 // CW) * shxh + (col0 + r7 % CW) * sw * BLOCK)
     for cb in range(CB):
         for kd in range(kd0, kd1):
-            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
             for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
-                for kw in range(KW):
+                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
+                for kw in range(kw0, kw1):
                     xo = xr + kw * xw
                     for c in range(BLOCK):
                         uc = _u(c)
@@ -127,8 +135,8 @@ def tile_2x8(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 
 @njit(fastmath=_FLAGS)
 def tile_2x5(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-             first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
-             epilogue):
+             first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
+             xcb, xd, xh, xw, epilogue):
     """2 block(s) of 16 output channels x 5 positions: 10 accumulators, epilogue none."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
@@ -152,22 +160,27 @@ def tile_2x5(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
         a1_3[v] = bias16b[v]
         a1_4[v] = bias16b[v]
     last = P - 1
-    f0 = min(first + 0, last)
-    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
-    f1 = min(first + 1, last)
-    p1 = _u((f1 // OW) * shxh + (f1 % OW) * sw * BLOCK)
-    f2 = min(first + 2, last)
-    p2 = _u((f2 // OW) * shxh + (f2 % OW) * sw * BLOCK)
-    f3 = min(first + 3, last)
-    p3 = _u((f3 // OW) * shxh + (f3 % OW) * sw * BLOCK)
-    f4 = min(first + 4, last)
-    p4 = _u((f4 // OW) * shxh + (f4 % OW) * sw * BLOCK)
+    r0 = min(first + 0, last)
+    f0 = (r0 // CW) * OW + col0 + r0 % CW
+    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
+    r1 = min(first + 1, last)
+    f1 = (r1 // CW) * OW + col0 + r1 % CW
+    p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
+    r2 = min(first + 2, last)
+    f2 = (r2 // CW) * OW + col0 + r2 % CW
+    p2 = _u((r2 // CW) * shxh + (col0 + r2 % CW) * sw * BLOCK)
+    r3 = min(first + 3, last)
+    f3 = (r3 // CW) * OW + col0 + r3 % CW
+    p3 = _u((r3 // CW) * shxh + (col0 + r3 % CW) * sw * BLOCK)
+    r4 = min(first + 4, last)
+    f4 = (r4 // CW) * OW + col0 + r4 % CW
+    p4 = _u((r4 // CW) * shxh + (col0 + r4 % CW) * sw * BLOCK)
     for cb in range(CB):
         for kd in range(kd0, kd1):
-            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
             for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
-                for kw in range(KW):
+                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
+                for kw in range(kw0, kw1):
                     xo = xr + kw * xw
                     for c in range(BLOCK):
                         uc = _u(c)
@@ -204,8 +217,8 @@ def tile_2x5(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 
 @njit(fastmath=_FLAGS)
 def tile_1x4(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-             first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
-             epilogue):
+             first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
+             xcb, xd, xh, xw, epilogue):
     """1 block(s) of 16 output channels x 4 positions: 4 accumulators, epilogue none."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
@@ -217,20 +230,24 @@ def tile_1x4(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
         a0_2[v] = bias16[v]
         a0_3[v] = bias16[v]
     last = P - 1
-    f0 = min(first + 0, last)
-    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
-    f1 = min(first + 1, last)
-    p1 = _u((f1 // OW) * shxh + (f1 % OW) * sw * BLOCK)
-    f2 = min(first + 2, last)
-    p2 = _u((f2 // OW) * shxh + (f2 % OW) * sw * BLOCK)
-    f3 = min(first + 3, last)
-    p3 = _u((f3 // OW) * shxh + (f3 % OW) * sw * BLOCK)
+    r0 = min(first + 0, last)
+    f0 = (r0 // CW) * OW + col0 + r0 % CW
+    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
+    r1 = min(first + 1, last)
+    f1 = (r1 // CW) * OW + col0 + r1 % CW
+    p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
+    r2 = min(first + 2, last)
+    f2 = (r2 // CW) * OW + col0 + r2 % CW
+    p2 = _u((r2 // CW) * shxh + (col0 + r2 % CW) * sw * BLOCK)
+    r3 = min(first + 3, last)
+    f3 = (r3 // CW) * OW + col0 + r3 % CW
+    p3 = _u((r3 // CW) * shxh + (col0 + r3 % CW) * sw * BLOCK)
     for cb in range(CB):
         for kd in range(kd0, kd1):
-            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
             for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
-                for kw in range(KW):
+                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
+                for kw in range(kw0, kw1):
                     xo = xr + kw * xw
                     for c in range(BLOCK):
                         uc = _u(c)
@@ -253,8 +270,8 @@ def tile_1x4(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 
 @njit(fastmath=_FLAGS)
 def tile_1x2(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-             first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
-             epilogue):
+             first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
+             xcb, xd, xh, xw, epilogue):
     """1 block(s) of 16 output channels x 2 positions: 2 accumulators, epilogue none."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
@@ -262,16 +279,18 @@ def tile_1x2(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
         a0_0[v] = bias16[v]
         a0_1[v] = bias16[v]
     last = P - 1
-    f0 = min(first + 0, last)
-    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
-    f1 = min(first + 1, last)
-    p1 = _u((f1 // OW) * shxh + (f1 % OW) * sw * BLOCK)
+    r0 = min(first + 0, last)
+    f0 = (r0 // CW) * OW + col0 + r0 % CW
+    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
+    r1 = min(first + 1, last)
+    f1 = (r1 // CW) * OW + col0 + r1 % CW
+    p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
     for cb in range(CB):
         for kd in range(kd0, kd1):
-            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
             for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
-                for kw in range(KW):
+                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
+                for kw in range(kw0, kw1):
                     xo = xr + kw * xw
                     for c in range(BLOCK):
                         uc = _u(c)
@@ -288,21 +307,22 @@ def tile_1x2(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 
 @njit(fastmath=_FLAGS)
 def tile_1x1(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-             first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
-             epilogue):
+             first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
+             xcb, xd, xh, xw, epilogue):
     """1 block(s) of 16 output channels x 1 positions: 1 accumulators, epilogue none."""
     a0_0 = tile_buffer(of.dtype)
     for v in range(BLOCK):
         a0_0[v] = bias16[v]
     last = P - 1
-    f0 = min(first + 0, last)
-    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
+    r0 = min(first + 0, last)
+    f0 = (r0 // CW) * OW + col0 + r0 % CW
+    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
     for cb in range(CB):
         for kd in range(kd0, kd1):
-            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
             for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
-                for kw in range(KW):
+                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
+                for kw in range(kw0, kw1):
                     xo = xr + kw * xw
                     for c in range(BLOCK):
                         uc = _u(c)
@@ -316,8 +336,8 @@ def tile_1x1(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 
 @njit(fastmath=_FLAGS)
 def tile_2x8_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-                  first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
-                  epilogue):
+                  first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
+                  xcb, xd, xh, xw, epilogue):
     """2 block(s) of 16 output channels x 8 positions: 16 accumulators, epilogue relu."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
@@ -353,28 +373,36 @@ def tile_2x8_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
         a1_6[v] = bias16b[v]
         a1_7[v] = bias16b[v]
     last = P - 1
-    f0 = min(first + 0, last)
-    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
-    f1 = min(first + 1, last)
-    p1 = _u((f1 // OW) * shxh + (f1 % OW) * sw * BLOCK)
-    f2 = min(first + 2, last)
-    p2 = _u((f2 // OW) * shxh + (f2 % OW) * sw * BLOCK)
-    f3 = min(first + 3, last)
-    p3 = _u((f3 // OW) * shxh + (f3 % OW) * sw * BLOCK)
-    f4 = min(first + 4, last)
-    p4 = _u((f4 // OW) * shxh + (f4 % OW) * sw * BLOCK)
-    f5 = min(first + 5, last)
-    p5 = _u((f5 // OW) * shxh + (f5 % OW) * sw * BLOCK)
-    f6 = min(first + 6, last)
-    p6 = _u((f6 // OW) * shxh + (f6 % OW) * sw * BLOCK)
-    f7 = min(first + 7, last)
-    p7 = _u((f7 // OW) * shxh + (f7 % OW) * sw * BLOCK)
+    r0 = min(first + 0, last)
+    f0 = (r0 // CW) * OW + col0 + r0 % CW
+    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
+    r1 = min(first + 1, last)
+    f1 = (r1 // CW) * OW + col0 + r1 % CW
+    p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
+    r2 = min(first + 2, last)
+    f2 = (r2 // CW) * OW + col0 + r2 % CW
+    p2 = _u((r2 // CW) * shxh + (col0 + r2 % CW) * sw * BLOCK)
+    r3 = min(first + 3, last)
+    f3 = (r3 // CW) * OW + col0 + r3 % CW
+    p3 = _u((r3 // CW) * shxh + (col0 + r3 % CW) * sw * BLOCK)
+    r4 = min(first + 4, last)
+    f4 = (r4 // CW) * OW + col0 + r4 % CW
+    p4 = _u((r4 // CW) * shxh + (col0 + r4 % CW) * sw * BLOCK)
+    r5 = min(first + 5, last)
+    f5 = (r5 // CW) * OW + col0 + r5 % CW
+    p5 = _u((r5 // CW) * shxh + (col0 + r5 % CW) * sw * BLOCK)
+    r6 = min(first + 6, last)
+    f6 = (r6 // CW) * OW + col0 + r6 % CW
+    p6 = _u((r6 // CW) * shxh + (col0 + r6 % CW) * sw * BLOCK)
+    r7 = min(first + 7, last)
+    f7 = (r7 // CW) * OW + col0 + r7 % CW
+    p7 = _u((r7 // CW) * shxh + (col0 + r7 % CW) * sw * BLOCK)
     for cb in range(CB):
         for kd in range(kd0, kd1):
-            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
             for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
-                for kw in range(KW):
+                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
+                for kw in range(kw0, kw1):
                     xo = xr + kw * xw
                     for c in range(BLOCK):
                         uc = _u(c)
@@ -443,8 +471,8 @@ def tile_2x8_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
 
 @njit(fastmath=_FLAGS)
 def tile_2x5_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-                  first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
-                  epilogue):
+                  first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
+                  xcb, xd, xh, xw, epilogue):
     """2 block(s) of 16 output channels x 5 positions: 10 accumulators, epilogue relu."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
@@ -468,22 +496,27 @@ def tile_2x5_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
         a1_3[v] = bias16b[v]
         a1_4[v] = bias16b[v]
     last = P - 1
-    f0 = min(first + 0, last)
-    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
-    f1 = min(first + 1, last)
-    p1 = _u((f1 // OW) * shxh + (f1 % OW) * sw * BLOCK)
-    f2 = min(first + 2, last)
-    p2 = _u((f2 // OW) * shxh + (f2 % OW) * sw * BLOCK)
-    f3 = min(first + 3, last)
-    p3 = _u((f3 // OW) * shxh + (f3 % OW) * sw * BLOCK)
-    f4 = min(first + 4, last)
-    p4 = _u((f4 // OW) * shxh + (f4 % OW) * sw * BLOCK)
+    r0 = min(first + 0, last)
+    f0 = (r0 // CW) * OW + col0 + r0 % CW
+    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
+    r1 = min(first + 1, last)
+    f1 = (r1 // CW) * OW + col0 + r1 % CW
+    p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
+    r2 = min(first + 2, last)
+    f2 = (r2 // CW) * OW + col0 + r2 % CW
+    p2 = _u((r2 // CW) * shxh + (col0 + r2 % CW) * sw * BLOCK)
+    r3 = min(first + 3, last)
+    f3 = (r3 // CW) * OW + col0 + r3 % CW
+    p3 = _u((r3 // CW) * shxh + (col0 + r3 % CW) * sw * BLOCK)
+    r4 = min(first + 4, last)
+    f4 = (r4 // CW) * OW + col0 + r4 % CW
+    p4 = _u((r4 // CW) * shxh + (col0 + r4 % CW) * sw * BLOCK)
     for cb in range(CB):
         for kd in range(kd0, kd1):
-            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
             for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
-                for kw in range(KW):
+                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
+                for kw in range(kw0, kw1):
                     xo = xr + kw * xw
                     for c in range(BLOCK):
                         uc = _u(c)
@@ -531,8 +564,8 @@ def tile_2x5_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
 
 @njit(fastmath=_FLAGS)
 def tile_1x4_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-                  first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
-                  epilogue):
+                  first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
+                  xcb, xd, xh, xw, epilogue):
     """1 block(s) of 16 output channels x 4 positions: 4 accumulators, epilogue relu."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
@@ -544,20 +577,24 @@ def tile_1x4_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
         a0_2[v] = bias16[v]
         a0_3[v] = bias16[v]
     last = P - 1
-    f0 = min(first + 0, last)
-    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
-    f1 = min(first + 1, last)
-    p1 = _u((f1 // OW) * shxh + (f1 % OW) * sw * BLOCK)
-    f2 = min(first + 2, last)
-    p2 = _u((f2 // OW) * shxh + (f2 % OW) * sw * BLOCK)
-    f3 = min(first + 3, last)
-    p3 = _u((f3 // OW) * shxh + (f3 % OW) * sw * BLOCK)
+    r0 = min(first + 0, last)
+    f0 = (r0 // CW) * OW + col0 + r0 % CW
+    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
+    r1 = min(first + 1, last)
+    f1 = (r1 // CW) * OW + col0 + r1 % CW
+    p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
+    r2 = min(first + 2, last)
+    f2 = (r2 // CW) * OW + col0 + r2 % CW
+    p2 = _u((r2 // CW) * shxh + (col0 + r2 % CW) * sw * BLOCK)
+    r3 = min(first + 3, last)
+    f3 = (r3 // CW) * OW + col0 + r3 % CW
+    p3 = _u((r3 // CW) * shxh + (col0 + r3 % CW) * sw * BLOCK)
     for cb in range(CB):
         for kd in range(kd0, kd1):
-            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
             for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
-                for kw in range(KW):
+                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
+                for kw in range(kw0, kw1):
                     xo = xr + kw * xw
                     for c in range(BLOCK):
                         uc = _u(c)
@@ -585,8 +622,8 @@ def tile_1x4_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
 
 @njit(fastmath=_FLAGS)
 def tile_1x2_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-                  first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
-                  epilogue):
+                  first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
+                  xcb, xd, xh, xw, epilogue):
     """1 block(s) of 16 output channels x 2 positions: 2 accumulators, epilogue relu."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
@@ -594,16 +631,18 @@ def tile_1x2_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
         a0_0[v] = bias16[v]
         a0_1[v] = bias16[v]
     last = P - 1
-    f0 = min(first + 0, last)
-    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
-    f1 = min(first + 1, last)
-    p1 = _u((f1 // OW) * shxh + (f1 % OW) * sw * BLOCK)
+    r0 = min(first + 0, last)
+    f0 = (r0 // CW) * OW + col0 + r0 % CW
+    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
+    r1 = min(first + 1, last)
+    f1 = (r1 // CW) * OW + col0 + r1 % CW
+    p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
     for cb in range(CB):
         for kd in range(kd0, kd1):
-            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
             for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
-                for kw in range(KW):
+                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
+                for kw in range(kw0, kw1):
                     xo = xr + kw * xw
                     for c in range(BLOCK):
                         uc = _u(c)
@@ -623,21 +662,22 @@ def tile_1x2_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, 
 
 @njit(fastmath=_FLAGS)
 def tile_1x1_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-                  first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,
-                  epilogue):
+                  first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
+                  xcb, xd, xh, xw, epilogue):
     """1 block(s) of 16 output channels x 1 positions: 1 accumulators, epilogue relu."""
     a0_0 = tile_buffer(of.dtype)
     for v in range(BLOCK):
         a0_0[v] = bias16[v]
     last = P - 1
-    f0 = min(first + 0, last)
-    p0 = _u((f0 // OW) * shxh + (f0 % OW) * sw * BLOCK)
+    r0 = min(first + 0, last)
+    f0 = (r0 // CW) * OW + col0 + r0 % CW
+    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
     for cb in range(CB):
         for kd in range(kd0, kd1):
-            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)
             for kh in range(kh0, kh1):
                 xr = xrow + cb * xcb + kd * xd + kh * xh
-                for kw in range(KW):
+                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
+                for kw in range(kw0, kw1):
                     xo = xr + kw * xw
                     for c in range(BLOCK):
                         uc = _u(c)

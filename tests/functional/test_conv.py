@@ -8,6 +8,7 @@ import pytest
 import fastnn
 import fastnn.nn as nn
 import fastnn.nn.functional as F
+from fastnn import backends
 from torch_compare import error_of
 
 TOL = {np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-10}
@@ -249,6 +250,23 @@ def test_non_finite_weights_at_the_border_like_torch(torch, groups):
                                               padding=1, groups=groups).numpy()
         result = F.conv2d(x, w, padding=1, groups=groups)
         np.testing.assert_array_equal(result, expected)
+
+
+@pytest.mark.parametrize("tap", [(0, 0), (0, 1), (1, 0), (1, 2), (2, 2)])
+def test_dilated_border_skips_padding_taps_like_torch(torch, tap):
+    """On DeepLab's 3x3 d6 p6 torch's oneDNN convolution skips the taps that read only
+    padding, so an inf weight there leaves the border finite; 'blocked' skips the kernel
+    rows and, on its border column segments, the kernel columns that do (a tile that
+    multiplied them would give NaN on six border rows or columns)."""
+    x = np.ones((1, 128, 33, 33), np.float32)
+    w = np.zeros((128, 128, 3, 3), np.float32)
+    w[(0, 0) + tap] = np.inf
+    expected = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w),
+                                          padding=6, dilation=6).numpy()
+    with backends.use("conv2d", "blocked"):
+        result = F.conv2d(x, w, padding=6, dilation=6)
+    assert np.isfinite(expected[0, 0, 0]).any()
+    np.testing.assert_array_equal(result, expected)
 
 
 def test_layouts_and_foreign_inputs(torch):

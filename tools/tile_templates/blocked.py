@@ -12,8 +12,8 @@ def blocked_tile(blocks, pixels, epilogue):
            f"def {name}(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, "
            "ostride, kn, kn2,",
            " " * len(f"def {name}(")
-           + "first, P, OW, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, xcb, xd, xh, xw,",
-           " " * len(f"def {name}(") + "epilogue):",
+           + "first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,",
+           " " * len(f"def {name}(") + "xcb, xd, xh, xw, epilogue):",
            f'    """{blocks} block(s) of 16 output channels x {pixels} positions: '
            f'{blocks * pixels} accumulators, epilogue {epilogue}."""']
     for row in acc:
@@ -25,14 +25,15 @@ def blocked_tile(blocks, pixels, epilogue):
             out.append(f"        {name_}[v] = {bias[b]}[v]")
     out.append("    last = P - 1")
     for p in range(pixels):
-        out.append(f"    f{p} = min(first + {p}, last)")
-        out.append(f"    p{p} = _u((f{p} // OW) * shxh + (f{p} % OW) * sw * BLOCK)")
+        out.append(f"    r{p} = min(first + {p}, last)")
+        out.append(f"    f{p} = (r{p} // CW) * OW + col0 + r{p} % CW")
+        out.append(f"    p{p} = _u((r{p} // CW) * shxh + (col0 + r{p} % CW) * sw * BLOCK)")
     out += ["    for cb in range(CB):",
             "        for kd in range(kd0, kd1):",
-            "            wo = wbase + ((cb * KD + kd) * KH + kh0) * KW * _u(BLOCK * BLOCK)",
             "            for kh in range(kh0, kh1):",
             "                xr = xrow + cb * xcb + kd * xd + kh * xh",
-            "                for kw in range(KW):",
+            "                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)",
+            "                for kw in range(kw0, kw1):",
             "                    xo = xr + kw * xw",
             "                    for c in range(BLOCK):",
             "                        uc = _u(c)"]
