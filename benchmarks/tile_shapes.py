@@ -5,11 +5,12 @@ kernels/_shapes.py).
     python benchmarks/tile_shapes.py --family pointwise
 
 Each shape runs in a fresh interpreter with its own empty Numba cache (the shape is chosen
-when a kernel compiles), on one thread, and is timed with the thread's CPU time (the best
-of 40 calls), so other processes on a shared machine disturb it little; torch, on one
-thread too, is timed the same way in the same process. Prints the CPU model, then
-GFLOP/s and the speedup over torch per case and shape; '*' marks the shape the rule
-picks for this CPU.
+when a kernel compiles), on one thread, timed by the best of 40 calls (wall time: even at
+one thread a parallel kernel may run on a worker thread, whose time the calling thread's
+CPU time misses); torch, on one thread too, is timed the same way in the same process.
+Each shape's output is first checked against 'direct' (another family's tiles). Prints
+the CPU model, then GFLOP/s and the speedup over torch per case and shape; '*' marks the
+shape the rule picks for this CPU.
 """
 import argparse
 import os
@@ -48,9 +49,9 @@ def best(fn, calls=40):
     fn()
     times = []
     for _ in range(calls):
-        started = time.thread_time()
+        started = time.perf_counter()
         fn()
-        times.append(time.thread_time() - started)
+        times.append(time.perf_counter() - started)
     return min(times)
 
 rows = []
@@ -63,6 +64,10 @@ for xs, ws, kw in cases:
             return F.conv2d(x, w, **kw)
     t = best(ours)
     out = ours()
+    with backends.use("conv2d", "direct"):    # its tiles are another family's
+        expected = F.conv2d(x, w, **kw)
+    if not np.allclose(out, expected, rtol=1e-4, atol=1e-3):
+        sys.exit(f"shape {shape}: wrong results on x {xs} w {ws} {kw}")
     flops = 2 * out.size * w.shape[1] * w.shape[2] * w.shape[3]
     theirs = None
     if torch is not None:
@@ -85,7 +90,7 @@ def main(argv=None):
     shapes = sorted(getattr(_shapes, args.family + "_shapes")(), reverse=True)
     picked = getattr(_shapes, RULES[args.family])(target().vector_bits, 4)
     print(f"{cpu_model()}; codegen target {target().cpu}, {target().vector_bits}-bit; "
-          f"float32, 1 thread, best of 40 calls (thread CPU time)")
+          f"float32, 1 thread, best of 40 calls")
     cases = CASES[args.family]
     results = {}
     for shape in shapes:

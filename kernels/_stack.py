@@ -10,6 +10,7 @@ from numba import carray, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from . import _shapes
 from ._target import njit, target
 
 TILE = 16      # stack buffer length: one 512-bit register of float32
@@ -68,11 +69,13 @@ def target_shape(rule, dtype):
 
 
 def shape_constant(rule):
-    """An intrinsic giving `target_shape(rule, dtype)` as a tuple of compile-time constants
-    (so the loops stepping by it have constant trip counts)."""
+    """An intrinsic giving `target_shape(_shapes.<rule>, dtype)` as a tuple of compile-time
+    constants (so the loops stepping by it have constant trip counts). The rule is looked
+    up by name when a kernel compiles, as the tiles' own overloads look it up, so the two
+    agree when benchmarks/tile_shapes.py replaces a rule."""
     @intrinsic
     def shape(typingctx, dtype):
-        values = target_shape(rule, dtype.dtype)
+        values = target_shape(getattr(_shapes, rule), dtype.dtype)
         signature = types.UniTuple(types.intp, len(values))(dtype)
 
         def codegen(context, builder, sig, args):

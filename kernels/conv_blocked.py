@@ -136,7 +136,7 @@ def channel_parts(x_shape, w_shape, out_shape, itemsize, threads):
     return 1
 
 
-_tile_shape = shape_constant(_shapes.blocked_shape)
+_tile_shape = shape_constant("blocked_shape")
 
 
 def _tile(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,

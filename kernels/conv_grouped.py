@@ -35,7 +35,7 @@ CHANNELS = 4    # K/groups must be a multiple of this (and so of any tile's chan
 BAND = 32   # output rows per task (a multiple of ROWS): 28-row planes are one (docstring)
 
 
-_tile_shape = shape_constant(_shapes.grouped_shape)
+_tile_shape = shape_constant("grouped_shape")
 
 
 def _tile(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk, wc,

@@ -102,7 +102,7 @@ def _gather(xf, dst, at, src, ps, pe, sd, sh, sw, H, W, OH, OW):
             od += 1
 
 
-_tile_shape = shape_constant(_shapes.pointwise_shape)
+_tile_shape = shape_constant("pointwise_shape")
 
 
 def _tile(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0, epilogue):

@@ -31,7 +31,7 @@ BLOCK_M = 64
 BLOCK_N = 64
 
 
-_tile_shape = shape_constant(_shapes.gemm_shape)
+_tile_shape = shape_constant("gemm_shape")
 
 
 def _tile(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
