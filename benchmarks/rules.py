@@ -400,27 +400,32 @@ def linear():
         print(f"  every Linear on {label}: {t * 1e3:.1f}")
 
 
-GROUPED_CASES = [(1, 256, 28, 32), (1, 512, 14, 32), (1, 1024, 7, 32), (8, 1024, 7, 32),
-                 (1, 512, 28, 16), (1, 256, 56, 8), (1, 1024, 7, 16), (1, 2048, 7, 32),
-                 (1, 256, 56, 4), (1, 256, 28, 2), (1, 512, 14, 2)]
+GROUPED_CASES = [(1, 256, 28, 32, 1), (1, 512, 14, 32, 1), (1, 1024, 7, 32, 1),
+                 (8, 1024, 7, 32, 1), (1, 512, 28, 16, 1), (1, 256, 56, 8, 1),
+                 (1, 1024, 7, 16, 1), (1, 2048, 7, 32, 1), (1, 256, 56, 4, 1),
+                 (1, 256, 28, 2, 1), (1, 512, 14, 2, 1),
+                 # ResNeXt-50's strided layers, then RegNetY-400MF's (8 channels per group)
+                 (1, 256, 56, 32, 2), (1, 512, 28, 32, 2), (1, 1024, 14, 32, 2),
+                 (1, 104, 56, 13, 2), (1, 208, 28, 26, 2), (1, 440, 14, 55, 2)]
 
 
 def grouped():
-    """3x3 grouped convolutions (ResNeXt's, and wider groups): 'direct' against
-    'grouped_h3', ms per call; `*` marks the rule's pick."""
-    print("(N, C, H=W, groups) channels per group: ms per call, direct / grouped_h3")
-    for n, c, size, groups in GROUPED_CASES:
+    """3x3 grouped convolutions (ResNeXt's, RegNet's, and wider groups), padding 1:
+    'direct' against 'grouped_h3', ms per call; `*` marks the rule's pick."""
+    print("(N, C, H=W, groups, stride) channels per group: ms per call, direct / grouped_h3")
+    for n, c, size, groups, stride in GROUPED_CASES:
         x, w = (fastnn.tensor(v) for v in _data((n, c, size, size), (c, c // groups, 3, 3)))
-        pick = backends.current("conv2d", x, w, padding=1, groups=groups)
+        kw = dict(stride=stride, padding=1, groups=groups)
+        pick = backends.current("conv2d", x, w, **kw)
         cells = []
         for variant in ("direct", "grouped_h3"):
             def call(variant=variant):
                 with backends.use("conv2d", variant):
-                    return F.conv2d(x, w, padding=1, groups=groups)
+                    return F.conv2d(x, w, **kw)
             with fastnn.no_grad():
                 t = _bench.time_many({variant: call})[variant]
             cells.append(f"{t * 1e3:.3f}{'*' if variant == pick else ''}")
-        print(f"  ({n}, {c}, {size}, {groups}) {c // groups}: " + " / ".join(cells))
+        print(f"  ({n}, {c}, {size}, {groups}, {stride}) {c // groups}: " + " / ".join(cells))
 
 
 def ufunc():

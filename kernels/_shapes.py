@@ -75,9 +75,14 @@ def grouped_shape(vector_bits, itemsize):
     return (4, 4) if vector_bits == 512 else (2, 4)
 
 
+GROUPED_ROW_STRIDES = (1, 2)    # 'grouped_h3' has a tile for each stride along H
+
+
 def grouped_shapes():
-    """Every shape `grouped_shape` can choose."""
-    return {grouped_shape(bits, size) for bits in BITS for size in ITEMSIZES}
+    """Every shape `grouped_shape` can choose, with each stride along H it is generated
+    for: (channels, rows, stride)."""
+    return {grouped_shape(bits, size) + (stride,) for bits in BITS for size in ITEMSIZES
+            for stride in GROUPED_ROW_STRIDES}
 
 
 DIRECT_NARROW = 4

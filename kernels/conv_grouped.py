@@ -1,12 +1,15 @@
-"""Grouped convolution with few channels per group, 3 kernel rows, stride and dilation 1
-along H (e.g. ResNeXt's 3x3 g32: 4 channels per group).
+"""Grouped convolution with few channels per group, 3 kernel rows, stride 1 or 2 and
+dilation 1 along H (e.g. ResNeXt's 3x3 g32: 4 to 32 channels per group).
 
 It reads zero-padded, phased rows as `conv3d_direct` does (each task copies the rows it
 reads into its own scratch; a stride-1 unpadded input is read in place) and writes NCDHW.
 A tile is 4 output channels (2 with 16 vector registers: kernels/_shapes.py
 `grouped_shape`) x 4 output rows x one register of positions: each loaded input row feeds
 the three output rows that use it, for the 4 channels, so a load feeds 12 FMAs
-(conv3d_direct's 2-row tile: 8 FMAs per 6 loads, load-bound on 4-channel groups). One
+(conv3d_direct's 2-row tile: 8 FMAs per 6 loads, load-bound on 4-channel groups). At
+stride 2 along H the 4 output rows read 9 input rows (`tile_CxR_s2`): 48 FMAs per 9
+loads per channel, where 'direct' ran ResNeXt's and RegNet's strided layers at about half
+torch's speed. One
 task = all the channels of one group over a band of BAND output rows: the band's BAND + 2
 input rows are copied once for all its channels; the plane's last row group overlaps the
 previous one.
@@ -19,7 +22,7 @@ kernel faster; a per-task scratch of a band costs about what a padded copy of th
 input did, and bands of 8 rows were slower than one band per 28-row plane.
 """
 import numpy as np
-from numba import prange
+from numba import prange, types
 from numba.extending import overload
 
 from . import _shapes, tiles_grouped
@@ -39,23 +42,25 @@ _tile_shape = shape_constant("grouped_shape")
 
 
 def _tile(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk, wc,
-          ostep, ow_len, nv, epilogue):
-    """The target's tile (kernels/tiles_grouped.py): channels k0.. x rows ob, ob + ow_len,
-    .. x nv positions."""
+          ostep, ow_len, nv, stride, epilogue):
+    """The target's tile for `stride` along H (a literal; kernels/tiles_grouped.py):
+    channels k0.. x rows ob, ob + ow_len, .. x nv positions."""
 
 
 @overload(_tile, prefer_literal=True, jit_options={"fastmath": _FLAGS})
 def _tile_for_target(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh,
-                     taps, wk, wc, ostep, ow_len, nv, epilogue):
-    return tile_for(tiles_grouped.EPILOGUES, target_shape(_shapes.grouped_shape, of.dtype),
-                    epilogue)
+                     taps, wk, wc, ostep, ow_len, nv, stride, epilogue):
+    if not isinstance(stride, types.IntegerLiteral):
+        return None
+    shape = target_shape(_shapes.grouped_shape, of.dtype) + (stride.literal_value,)
+    return tile_for(tiles_grouped.EPILOGUES, shape, epilogue)
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
-def conv3d_grouped_h3(x, w, bias, has_bias, out, taps, span, sd, pd, ph, pw, sw, dd, groups,
-                      in_place):
+def conv3d_grouped_h3(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw, dd,
+                      groups, in_place):
     """Grouped convolution (as conv3d_direct: same `taps`, `span`, pads and `in_place`),
-    for KH == 3, stride 1 and dilation 1 along H, OH >= ROWS and K/groups a multiple of
+    for KH == 3, stride `sh` 1 or 2 and dilation 1 along H, OH >= ROWS and K/groups a multiple of
     CHANNELS (the caller checks). One task = one group's channels over a band of BAND
     output rows of one plane; it first copies the band's input rows (the group's channels,
     KD planes) zero-padded and phased into its own scratch."""
@@ -68,7 +73,7 @@ def conv3d_grouped_h3(x, w, bias, has_bias, out, taps, span, sd, pd, ph, pw, sw,
     Kg = K // groups
     bands = (OH + BAND - 1) // BAND
     Wp = sw * span
-    RH = BAND + 2                        # input rows of a band (KH = 3)
+    RH = (BAND - 1) * sh + 3             # input rows of a band (KH = 3)
     if in_place:
         u_xc, u_xd, u_xh = _u(D * H * W), _u(dd * H * W), _u(W)
     else:
@@ -95,12 +100,12 @@ def conv3d_grouped_h3(x, w, bias, has_bias, out, taps, span, sd, pd, ph, pw, sw,
             xs = np.empty(Cg * KD * RH * Wp + SLACK, dtype=x.dtype)
             for c in range(Cg):
                 for kd in range(KD):
-                    for i in range(hi - lo + 2):
+                    for i in range((hi - lo - 1) * sh + 3):
                         id_ = od * sd - pd + kd * dd
-                        ih = lo + i - ph
+                        ih = lo * sh + i - ph
                         padded_row(xf, xs, _u(((c * KD + kd) * RH + i) * Wp),
                                    n * C + g * Cg + c, id_, ih, D, H, W, pw, sw, span)
-            xb = -lo * Wp
+            xb = -lo * sh * Wp
             xrow = Wp
         for k0 in range(g * Kg, (g + 1) * Kg, channels):
             wb = _u(k0 * Cg * KD * KH * KW)
@@ -109,8 +114,14 @@ def conv3d_grouped_h3(x, w, bias, has_bias, out, taps, span, sd, pd, ph, pw, sw,
                 ow0 = 0
                 while ow0 < OW:
                     s = max(0, min(ow0, OW - TW))
-                    _tile(xs, wf, of, bias, k0, has_bias, _u(xb + oh * xrow + s), wb,
-                          _u((((n * K + k0) * OD + od) * OH + oh) * OW + s), _u(Cg), _u(KD),
-                          _u(KW), u_xc, u_xd, u_xh, taps, u_wk, u_wc, u_ostep, _u(OW), nv,
-                          EPILOGUE)
+                    xo = _u(xb + oh * sh * xrow + s)
+                    oo = _u((((n * K + k0) * OD + od) * OH + oh) * OW + s)
+                    if sh == 1:
+                        _tile(xs, wf, of, bias, k0, has_bias, xo, wb, oo, _u(Cg), _u(KD),
+                              _u(KW), u_xc, u_xd, u_xh, taps, u_wk, u_wc, u_ostep, _u(OW), nv,
+                              1, EPILOGUE)
+                    else:
+                        _tile(xs, wf, of, bias, k0, has_bias, xo, wb, oo, _u(Cg), _u(KD),
+                              _u(KW), u_xc, u_xd, u_xh, taps, u_wk, u_wc, u_ostep, _u(OW), nv,
+                              2, EPILOGUE)
                     ow0 += TW

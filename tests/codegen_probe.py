@@ -93,22 +93,19 @@ def loops(asm):
     return [(start, end, lines[start:end + 1]) for start, end in found]
 
 
-def hot_loop(asm, hot):
-    """The innermost loop with the most `hot` instructions (None if there is none)."""
+def hot_loops(asm, hot):
+    """The innermost loops with the most `hot` instructions: one per tile a kernel inlines
+    (two where it picks a tile at run time, as 'grouped_h3' does by stride)."""
     candidates = [(s, e, body) for s, e, body in loops(asm)
                   if any(hot.search(line) for line in body)]
-    innermost = [(s, e, body) for s, e, body in candidates
+    innermost = [body for s, e, body in candidates
                  if not any(s <= s2 and e2 <= e and (s2, e2) != (s, e)
                             for s2, e2, _ in candidates)]
-    if not innermost:
-        return None
-    return max(innermost, key=lambda loop: sum(bool(hot.search(x)) for x in loop[2]))[2]
+    count = [sum(bool(hot.search(x)) for x in body) for body in innermost]
+    return [body for body, n in zip(innermost, count) if n == max(count)]
 
 
-def mix(asm, hot):
-    body = hot_loop(asm, hot)
-    if body is None:
-        return {"hot": 0, "registers": [], "spills": 0, "reloads": 0, "lines": 0}
+def _loop_mix(body, hot):
     hot_lines = [line for line in body if hot.search(line)]
     return {"hot": len(hot_lines),
             "registers": sorted({r for line in hot_lines for r in _VECTOR.findall(line)}),
@@ -116,6 +113,14 @@ def mix(asm, hot):
             "reloads": sum(bool(_STACK.search(line) and _VECTOR.search(line)
                                 and not _SPILL.search(line)) for line in body),
             "lines": len(body)}
+
+
+def mix(asm, hot):
+    """The instruction mix of the worst of the hot loops (most spills, then reloads)."""
+    mixes = [_loop_mix(body, hot) for body in hot_loops(asm, hot)]
+    if not mixes:
+        return {"hot": 0, "registers": [], "spills": 0, "reloads": 0, "lines": 0}
+    return max(mixes, key=lambda m: (m["spills"], m["reloads"], len(m["registers"])))
 
 
 def main(argv):

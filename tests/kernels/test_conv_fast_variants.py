@@ -159,6 +159,14 @@ def test_default_rule_picks_them():
                             padding=1, groups=32) == "grouped_h3"
     assert backends.current("conv2d", wide, np.zeros((1024, 128, 3, 3), np.float32),
                             padding=1, groups=8) == "direct"       # 128 per group: even
+    strided = np.zeros((1, 256, 56, 56), np.float32)     # ResNeXt's strided layer
+    assert backends.current("conv2d", strided, np.zeros((256, 8, 3, 3), np.float32),
+                            stride=2, padding=1, groups=32) == "grouped_h3"
+    assert backends.current("conv2d", strided, np.zeros((256, 8, 3, 3), np.float32),
+                            stride=3, padding=1, groups=32) == "direct"
+    with pytest.raises(ValueError, match="stride 1 or 2 and dilation 1 along H"):
+        with backends.use("conv2d", "grouped_h3"):
+            F.conv2d(strided, np.zeros((256, 8, 3, 3), np.float32), stride=3, groups=32)
     assert backends.current("conv1d", np.zeros((1, 64, 50), np.float32),
                             np.zeros((64, 64, 3), np.float32)) == "pointwise"
     assert backends.current("conv1d", np.zeros((1, 64, 17), np.float32),
@@ -193,6 +201,9 @@ SCRATCH_CASES = [
     ("grouped_h3", (1, 8, 70, 12), (16, 2, 3, 3), dict(groups=4, padding=1)),   # 3 bands
     ("grouped_h3", (2, 4, 67, 10), (8, 2, 3, 3), dict(groups=2)),   # a last band of 1 row
     ("grouped_h3", (1, 8, 4, 5, 6), (8, 4, 2, 3, 3), dict(groups=2, padding=1, stride=(2, 1, 1))),
+    ("grouped_h3", (1, 8, 141, 9), (16, 2, 3, 3), dict(groups=4, stride=2, padding=1)),
+    ("grouped_h3", (1, 8, 21, 10), (16, 2, 3, 3), dict(groups=4, stride=(2, 1))),  # in place
+    ("grouped_h3", (2, 4, 131, 10), (8, 2, 3, 3), dict(groups=2, stride=(2, 1))),  # 1-row band
     ("grouped_h3", (1, 128, 7, 7), (64, 32, 3, 3), dict(groups=4, padding=1)),   # the rule's
     ("grouped_h3", (2, 128, 9, 11), (128, 64, 3, 3), dict(groups=2, padding=(1, 0))),  # widest
     ("pointwise", (1, 3, 20), (5, 3, 2), dict(padding=6)),

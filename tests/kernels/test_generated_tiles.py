@@ -40,4 +40,5 @@ def test_every_shape_a_target_picks_is_generated():
             channels, runs = _shapes.pointwise_shape(bits, size)
             assert (channels, runs) in tiles_pointwise.TILES
             assert (channels, 1) in tiles_pointwise.TILES
-            assert _shapes.grouped_shape(bits, size) in tiles_grouped.TILES
+            for stride in _shapes.GROUPED_ROW_STRIDES:
+                assert _shapes.grouped_shape(bits, size) + (stride,) in tiles_grouped.TILES

@@ -62,8 +62,7 @@ def _tiled_convs(variant, seed, count):
         args = dict(stride=tuple(int(s) for s in rng.integers(1, 3, nd)),
                     padding=tuple(int(p) for p in rng.integers(0, 2, nd)),
                     dilation=tuple(int(d) for d in rng.integers(1, 3, nd)), groups=groups)
-        if variant == "grouped_h3":
-            args["stride"] = args["stride"][:-2] + (1,) + args["stride"][-1:]
+        if variant == "grouped_h3":      # stride 1 or 2 along H: each has its own tile
             args["dilation"] = args["dilation"][:-2] + (1,) + args["dilation"][-1:]
         sizes = rng.integers(6, 12, nd)
         if variant == "pointwise":     # 1x1 (any stride, no padding) or 1-D, >= 16 positions

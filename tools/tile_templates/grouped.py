@@ -2,22 +2,29 @@
 from .common import _shapes, epilogue_lines, module, suffix
 
 
-def grouped_tile(channels, rows, epilogue):
-    """`channels` output channels x `rows` output rows x one register of positions, for 3
-    kernel rows: each input row loaded feeds every output row and channel that uses it."""
-    name = f"tile_{channels}x{rows}{suffix(epilogue)}"
+def tile_name(channels, rows, stride):
+    """`tile_CxR`, with `_sS` for a stride S along H other than 1."""
+    return f"tile_{channels}x{rows}" + (f"_s{stride}" if stride != 1 else "")
+
+
+def grouped_tile(channels, rows, stride, epilogue):
+    """`channels` output channels x `rows` output rows (`stride` input rows apart) x one
+    register of positions, for 3 kernel rows: each input row loaded feeds every output
+    row and channel that uses it."""
+    name = f"{tile_name(channels, rows, stride)}{suffix(epilogue)}"
+    reads = (rows - 1) * stride + 3
     acc = [[f"a{k}{r}" for r in range(rows)] for k in range(channels)]
     out = ["@njit(fastmath=_FLAGS)",
            f"def {name}(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, "
            "taps, wk,",
-           "        wc, ostep, ow_len, nv, epilogue):",
+           "        wc, ostep, ow_len, nv, stride, epilogue):",
            f'    """Channels k0..k0+{channels - 1} (weights from wf[wb], k apart by wk, c by '
            'wc), output rows',
            "    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of "
            "channel c,",
-           "    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]. All offsets unsigned. "
-           "Epilogue",
-           f'    {epilogue}."""',
+           "    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads "
+           f"rows {stride}i..",
+           f'    {stride}i + 2. All offsets unsigned. Epilogue {epilogue}."""',
            "    TW = tile_width(of.dtype)"]
     for k in range(channels):
         out.append(f"    b{k} = bias[k0 + {k}] if has_bias else 0.0")
@@ -39,12 +46,12 @@ def grouped_tile(channels, rows, epilogue):
             out.append(f"                q{k}{h} = wf[wr + _u({k}) * wk + _u({h}) * KW + kw]")
     out += ["                e = base + taps[kw]",
             "                for v in range(TW):"]
-    for r in range(rows + 2):
+    for r in range(reads):
         out.append(f"                    x{r} = xf[e + _u({r}) * xh + _u(v)]")
     for h in range(3):
         for k in range(channels):
             for r in range(rows):
-                out.append(f"                    {acc[k][r]}[v] += q{k}{h} * x{r + h}")
+                out.append(f"                    {acc[k][r]}[v] += q{k}{h} * x{r * stride + h}")
     out += epilogue_lines(epilogue, [n for row in acc for n in row], "TW")
     for k, row in enumerate(acc):
         for r, name_ in enumerate(row):
@@ -55,13 +62,13 @@ def grouped_tile(channels, rows, epilogue):
 
 def grouped_module():
     doc = ("Register tiles of the 'grouped_h3' convolution: `tile_CxR` runs C output "
-           "channels over R\noutput rows of one register of positions "
-           "(kernels/conv_grouped.py says how they are\nused; kernels/_shapes.py which "
-           "one a target gets); `tile_CxR_relu` applies relu before\nthe store "
-           "(kernels/_epilogue.py).")
+           "channels over R\noutput rows of one register of positions, `tile_CxR_s2` "
+           "over R output rows of stride 2\nalong H (kernels/conv_grouped.py says how "
+           "they are used; kernels/_shapes.py which one a\ntarget gets); `tile_..._relu` "
+           "applies relu before the store (kernels/_epilogue.py).")
     imports = ["from ._epilogue import relu", "from ._stack import tile_buffer, tile_width",
                "from ._target import njit", "from .conv_pad import _u",
                "from .rows import store_run as _store", "",
                '_FLAGS = {"contract"}', ""]
     return module("grouped_h3", doc, imports, _shapes.grouped_shapes(), grouped_tile,
-                  lambda c, r: f"tile_{c}x{r}")
+                  tile_name)

@@ -354,8 +354,8 @@ def _run_grouped_h3(x, w, b, out, stride, pad_before, pad_after, dilation, group
                     fused=None):
     span, in_place, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
     launch(tiled(_grouped_kernels.conv3d_grouped_h3, fused), x, w, *_bias_args(b, x.dtype),
-           out, taps, span, stride[0], *pad_before, stride[2], dilation[0], groups, in_place,
-           work=_work(w, out))
+           out, taps, span, stride[0], stride[1], *pad_before, stride[2], dilation[0], groups,
+           in_place, work=_work(w, out))
     finish(out, fused, True)
 
 
@@ -506,8 +506,8 @@ def _pointwise_only(x, w, b, out, stride, pad_before, pad_after, dilation, group
 
 def _grouped_h3_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups,
                      fused=None):
-    if w.shape[3] != 3 or stride[1] != 1 or dilation[1] != 1:
-        return "it needs 3 kernel rows, stride 1 and dilation 1 along H"
+    if w.shape[3] != 3 or stride[1] > 2 or dilation[1] != 1:
+        return "it needs 3 kernel rows, stride 1 or 2 and dilation 1 along H"
     if (w.shape[0] // groups) % 4 or out.shape[3] < 4:
         return "it needs a multiple of 4 output channels per group and 4 output rows"
     return None
