@@ -411,21 +411,34 @@ GROUPED_CASES = [(1, 256, 28, 32, 1), (1, 512, 14, 32, 1), (1, 1024, 7, 32, 1),
 
 def grouped():
     """3x3 grouped convolutions (ResNeXt's, RegNet's, and wider groups), padding 1:
-    'direct' against 'grouped_h3', ms per call; `*` marks the rule's pick."""
-    print("(N, C, H=W, groups, stride) channels per group: ms per call, direct / grouped_h3")
+    'direct' against 'grouped_h3', ms per call, alternating in one process; `*` marks the
+    rule's pick. With torch installed, torch's time too (same threads)."""
+    try:
+        import torch
+        torch.set_num_threads(fastnn.get_num_threads())
+    except ImportError:
+        torch = None
+    print("(N, C, H=W, groups, stride) channels per group: ms per call, direct / grouped_h3"
+          + (" (torch)" if torch else ""))
     for n, c, size, groups, stride in GROUPED_CASES:
-        x, w = (fastnn.tensor(v) for v in _data((n, c, size, size), (c, c // groups, 3, 3)))
+        x, w = _data((n, c, size, size), (c, c // groups, 3, 3))
         kw = dict(stride=stride, padding=1, groups=groups)
         pick = backends.current("conv2d", x, w, **kw)
-        cells = []
+        calls = {}
         for variant in ("direct", "grouped_h3"):
             def call(variant=variant):
                 with backends.use("conv2d", variant):
                     return F.conv2d(x, w, **kw)
-            with fastnn.no_grad():
-                t = _bench.time_many({variant: call})[variant]
-            cells.append(f"{t * 1e3:.3f}{'*' if variant == pick else ''}")
-        print(f"  ({n}, {c}, {size}, {groups}, {stride}) {c // groups}: " + " / ".join(cells))
+            calls[variant] = call
+        if torch is not None:
+            tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+            calls["torch"] = lambda: torch.nn.functional.conv2d(tx, tw, **kw)
+        times = _bench.time_many(calls)
+        cells = [f"{times[v] * 1e3:.3f}{'*' if v == pick else ''}"
+                 for v in ("direct", "grouped_h3")]
+        theirs = f" ({times['torch'] * 1e3:.3f})" if torch is not None else ""
+        print(f"  ({n}, {c}, {size}, {groups}, {stride}) {c // groups}: " + " / ".join(cells)
+              + theirs)
 
 
 def ufunc():

@@ -32,10 +32,9 @@ its positions, as torch's oneDNN convolution skips padding taps: on a dilated bo
 is much of the work (DeepLab's 3x3 d6 on 33x33: 12% of the taps along each axis). A flat
 tile spans row ends, so where it saves work (`_split_pays`) a band runs as rectangles cut
 at the border rows and columns, each skipping the kernel rows and columns that read only
-its padding. The other padding taps are multiplied like any other, as in
-torch's slower dense paths and in `conv3d_direct`, so at the border an inf weight may
-give NaN or a number, as torch's paths differ.
-Only 'contract' (FMA) is used.
+its padding. The other padding taps are multiplied like any other, as in torch's slower
+dense paths and in `conv3d_direct`, so at the border an inf weight may give NaN or a
+number, as torch's paths differ. Only 'contract' (FMA) is used.
 """
 from numba import prange
 from numba.extending import overload
