@@ -9,10 +9,9 @@ the three output rows that use it, for the 4 channels, so a load feeds 12 FMAs
 (conv3d_direct's 2-row tile: 8 FMAs per 6 loads, load-bound on 4-channel groups). At
 stride 2 along H the 4 output rows read 9 input rows (`tile_CxR_s2`): 48 FMAs per 9
 loads per channel, where 'direct' ran ResNeXt's and RegNet's strided layers at about half
-torch's speed. One
-task = all the channels of one group over a band of BAND output rows: the band's BAND + 2
-input rows are copied once for all its channels; the plane's last row group overlaps the
-previous one.
+torch's speed. One task = all the channels of one group over a band of BAND output rows:
+the band's (BAND - 1) * stride + 3 input rows are copied once for all its channels; the
+plane's last row group overlaps the previous one.
 Padding taps are multiplied like any other (as in conv3d_direct). Only 'contract' is used.
 
 Measured choices (g32 n8 128ch 28x28 and n1 256ch 28x28, 2 threads): one `acc += q * x`
@@ -60,8 +59,8 @@ def _tile_for_target(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc,
 def conv3d_grouped_h3(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw, dd,
                       groups, in_place):
     """Grouped convolution (as conv3d_direct: same `taps`, `span`, pads and `in_place`),
-    for KH == 3, stride `sh` 1 or 2 and dilation 1 along H, OH >= ROWS and K/groups a multiple of
-    CHANNELS (the caller checks). One task = one group's channels over a band of BAND
+    for KH == 3, stride `sh` 1 or 2 and dilation 1 along H, OH >= ROWS and K/groups a
+    multiple of CHANNELS (the caller checks). One task = one group's channels over a band of BAND
     output rows of one plane; it first copies the band's input rows (the group's channels,
     KD planes) zero-padded and phased into its own scratch."""
     N, C, D, H, W = x.shape
