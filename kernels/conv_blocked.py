@@ -28,13 +28,13 @@ not a multiple of P wide); the band's last tile repeats its last position, never
 remainder.
 
 A tile skips the kernel rows (and depth planes) whose taps read only padding for all of
-its positions, as torch's oneDNN convolution skips padding taps: on a dilated border that
-is much of the work (DeepLab's 3x3 d6 on 33x33: 12% of the taps along each axis). A flat
-tile spans row ends, so where it saves work (`_split_pays`) a band runs as rectangles cut
-at the border rows and columns, each skipping the kernel rows and columns that read only
-its padding. The other padding taps are multiplied like any other, as in torch's slower
-dense paths and in `conv3d_direct`, so at the border an inf weight may give NaN or a
-number, as torch's paths differ. Only 'contract' (FMA) is used.
+its positions, as torch's AVX-512 oneDNN convolution skips padding taps: on a dilated
+border that is much of the work (DeepLab's 3x3 d6 on 33x33: 12% of the taps along each
+axis). A flat tile spans row ends, so where it saves work (`_split_pays`) a band runs as
+rectangles cut at the border rows and columns, each skipping the kernel rows and columns
+that read only its padding. The other padding taps are multiplied like any other, as in
+torch's AVX2 and slower dense paths and in `conv3d_direct`, so at the border an inf
+weight may give NaN or a number, as torch's paths differ. Only 'contract' (FMA) is used.
 """
 from numba import prange
 from numba.extending import overload
@@ -208,9 +208,9 @@ def _split_pays(top, bottom, left, right, oh0, rows, OW, OH, H, W, sh, sw, ph, p
     columns, each skipping the kernel rows and columns that read only its padding and
     each rounded up to whole tiles, does fewer tile x tap steps than running its rows
     flat (skipping the kernel rows that read only padding for a whole tile). DeepLab's
-    3x3 d6 p6 on 33 x 33 skips a third of the taps on 12 rows and 12 columns; torch's
-    oneDNN convolution skips them too (an inf weight there gives a finite border in
-    both). A 3x3 p1 layer's one-wide borders save less than the rounding costs."""
+    3x3 d6 p6 on 33 x 33 skips a third of the taps on 12 rows and 12 columns, as torch's
+    AVX-512 oneDNN convolution does (its AVX2 one multiplies them). A 3x3 p1 layer's
+    one-wide borders save less than the rounding costs."""
     if (top == 0 and bottom >= OH and left == 0 and right == OW) or rows == 0:
         return False
     steps = 0
@@ -383,7 +383,7 @@ def _band(xf, xs, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, pack
             count = (r1 - r0) * cw
             for f0 in range(0, count, pixels):
                 # taps that read only padding for all of the tile's positions are skipped,
-                # as torch's oneDNN convolution skips them (a dilated border has many)
+                # as torch's AVX-512 oneDNN convolution skips them (a dilated border has many)
                 kh0, kh1 = _inside(r0 + f0 // cw, r0 + (min(f0 + pixels, count) - 1) // cw,
                                    H, sh, ph, dh, KH)
                 _tile(xs, wf, of, bias16, bias16b, _u((r0 - oh0) * sh * WR * BLOCK), wbase,

@@ -253,20 +253,24 @@ def test_non_finite_weights_at_the_border_like_torch(torch, groups):
 
 
 @pytest.mark.parametrize("tap", [(0, 0), (0, 1), (1, 0), (1, 2), (2, 2)])
-def test_dilated_border_skips_padding_taps_like_torch(torch, tap):
-    """On DeepLab's 3x3 d6 p6 torch's oneDNN convolution skips the taps that read only
-    padding, so an inf weight there leaves the border finite; 'blocked' skips the kernel
-    rows and, on its border column segments, the kernel columns that do (a tile that
-    multiplied them would give NaN on six border rows or columns)."""
+def test_dilated_border_skips_padding_taps(torch, tap):
+    """On DeepLab's 3x3 d6 p6, 'blocked' skips the kernel rows and, on its border column
+    segments, the kernel columns that read only padding, so an inf weight there leaves
+    the border finite (a tile that multiplied them would give NaN on six border rows or
+    columns). torch's paths differ there: its AVX-512 oneDNN convolution skips those taps
+    too (the same output, bit for bit), its AVX2 one multiplies them (NaN); everywhere
+    else the outputs are equal."""
     x = np.ones((1, 128, 33, 33), np.float32)
     w = np.zeros((128, 128, 3, 3), np.float32)
     w[(0, 0) + tap] = np.inf
     expected = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w),
                                           padding=6, dilation=6).numpy()
     with backends.use("conv2d", "blocked"):
-        result = F.conv2d(x, w, padding=6, dilation=6)
-    assert np.isfinite(expected[0, 0, 0]).any()
-    np.testing.assert_array_equal(result, expected)
+        result = np.asarray(F.conv2d(x, w, padding=6, dilation=6))
+    assert not np.isnan(result).any()
+    assert np.isinf(result[0, 0]).sum() >= 21 * 21
+    defined = ~np.isnan(expected)
+    np.testing.assert_array_equal(result[defined], expected[defined])
 
 
 def test_layouts_and_foreign_inputs(torch):
