@@ -192,13 +192,22 @@ def _segment(index, lo, hi, size, split):
 
 
 @njit(inline="always")
-def _rectangle(index, top, bottom, left, right, oh0, rows, OW, split):
+def _rectangle(index, top, bottom, left, right, oh0, rows, OH, OW, split):
     """Rectangle `index` (0..8) of a band of output rows oh0 .. oh0 + rows - 1 cut at
     the border rows and columns (`_borders`) when `split`, else the whole band as
     rectangle 0: (first row, last row + 1, first column, last column + 1)."""
-    r0, r1 = _segment(index // 3, top, bottom, 1 << 62, split)
+    r0, r1 = _segment(index // 3, top, bottom, OH, split)
     c0, c1 = _segment(index % 3, left, right, OW, split)
     return max(r0, oh0), min(r1, oh0 + rows), c0, c1
+
+
+@njit(inline="always")
+def _tile_kernel_rows(r0, f0, count, cw, pixels, H, sh, ph, dh, KH):
+    """(kh0, kh1) of the tile at flat position f0 of `count` positions over rows of `cw`
+    from output row r0: the kernel rows that read inside the input for at least one of
+    its positions."""
+    return _inside(r0 + f0 // cw, r0 + (min(f0 + pixels, count) - 1) // cw, H, sh, ph, dh,
+                   KH)
 
 
 @njit(inline="always")
@@ -215,15 +224,15 @@ def _split_pays(top, bottom, left, right, oh0, rows, OW, OH, H, W, sh, sw, ph, p
         return False
     steps = 0
     for index in range(9):
-        r0, r1, c0, c1 = _rectangle(index, top, bottom, left, right, oh0, rows, OW, True)
+        r0, r1, c0, c1 = _rectangle(index, top, bottom, left, right, oh0, rows, OH, OW,
+                                    True)
         if r1 > r0 and c1 > c0:
             kh0, kh1 = _inside(r0, r1 - 1, H, sh, ph, dh, KH)
             kw0, kw1 = _inside(c0, c1 - 1, W, sw, pw, dw, KW)
             steps += ((r1 - r0) * (c1 - c0) + pixels - 1) // pixels * (kh1 - kh0) * (kw1 - kw0)
     flat = 0
     for f0 in range(0, rows * OW, pixels):
-        kh0, kh1 = _inside(oh0 + f0 // OW, oh0 + (min(f0 + pixels, rows * OW) - 1) // OW, H,
-                           sh, ph, dh, KH)
+        kh0, kh1 = _tile_kernel_rows(oh0, f0, rows * OW, OW, pixels, H, sh, ph, dh, KH)
         flat += (kh1 - kh0) * KW
     return steps < flat
 
@@ -374,7 +383,7 @@ def _band(xf, xs, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, pack
                     _pack_block(wrf, wf, _u(b) * wblock + _u(cb * taps * BLOCK * BLOCK),
                                 kb + b, cb, K, C, taps)
         for index in range(9 if split else 1):
-            r0, r1, c0, c1 = _rectangle(index, top, bottom, left, right, oh0, rows, OW,
+            r0, r1, c0, c1 = _rectangle(index, top, bottom, left, right, oh0, rows, OH, OW,
                                         split)
             if r1 <= r0 or c1 <= c0:
                 continue
@@ -384,8 +393,7 @@ def _band(xf, xs, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, pack
             for f0 in range(0, count, pixels):
                 # taps that read only padding for all of the tile's positions are skipped,
                 # as torch's AVX-512 oneDNN convolution skips them (a dilated border has many)
-                kh0, kh1 = _inside(r0 + f0 // cw, r0 + (min(f0 + pixels, count) - 1) // cw,
-                                   H, sh, ph, dh, KH)
+                kh0, kh1 = _tile_kernel_rows(r0, f0, count, cw, pixels, H, sh, ph, dh, KH)
                 _tile(xs, wf, of, bias16, bias16b, _u((r0 - oh0) * sh * WR * BLOCK), wbase,
                       wstep, orow + _u((r0 - oh0) * OW), ostep, _u(OD * P), kn, kn2, f0,
                       count, OW, cw, c0, sh * WR * BLOCK, sw, _u(CB), _u(KD), _u(KH),

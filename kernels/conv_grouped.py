@@ -8,10 +8,10 @@ A tile is 4 output channels (2 with 16 vector registers: kernels/_shapes.py
 the three output rows that use it, for the 4 channels, so a load feeds 12 FMAs
 (conv3d_direct's 2-row tile: 8 FMAs per 6 loads, load-bound on 4-channel groups). At
 stride 2 along H the 4 output rows read 9 input rows (`tile_CxR_s2`): 48 FMAs per 9
-loads per channel, where 'direct' ran ResNeXt's and RegNet's strided layers at about half
-torch's speed. One task = all the channels of one group over a band of BAND output rows:
-the band's (BAND - 1) * stride + 3 input rows are copied once for all its channels; the
-plane's last row group overlaps the previous one.
+loads per channel, for ResNeXt's and RegNet's strided layers (`python benchmarks/rules.py
+grouped` times them on 'direct' and here). One task = all the channels of one group over
+a band of BAND output rows: the band's (BAND - 1) * stride + 3 input rows are copied once
+for all its channels; the plane's last row group overlaps the previous one.
 Padding taps are multiplied like any other (as in conv3d_direct). Only 'contract' is used.
 
 Measured choices (g32 n8 128ch 28x28 and n1 256ch 28x28, 2 threads): one `acc += q * x`

@@ -122,6 +122,23 @@ def test_blocked_channel_parts(threads):
         assert parts(1, many - 16 * blocks) == 1    # fewer groups than threads
 
 
+@pytest.mark.parametrize("size, pad, dilation, stride, rows, splits", [
+    (33, 6, 6, 1, 17, True),      # DeepLab d6: a third of the taps on 12 rows and columns
+    (33, 2, 2, 1, 17, True),      # DeepLab d2
+    (56, 1, 1, 1, 28, False),     # ResNet 3x3 p1: one-wide borders cost more in rounding
+    (28, 1, 1, 2, 14, False),     # 3x3 s2 p1
+    (14, 0, 1, 1, 12, False),     # no padding: nothing to skip
+])
+def test_blocked_splits_bands_where_it_saves_steps(size, pad, dilation, stride, rows,
+                                                   splits):
+    from fastnn.kernels.conv_blocked import _borders, _split_pays
+    out = (size + 2 * pad - dilation * 2 - 1) // stride + 1
+    top, bottom = _borders(out, size, stride, pad, dilation, 3)
+    left, right = _borders(out, size, stride, pad, dilation, 3)
+    assert _split_pays(top, bottom, left, right, 0, rows, out, out, size, size, stride,
+                       stride, pad, pad, dilation, dilation, 3, 3, 8) == splits
+
+
 @pytest.mark.parametrize("variant, groups", [("blocked", 1), ("grouped_h3", 4)])
 def test_nan_and_inf_land_where_torch_puts_them(torch, variant, groups):
     rng = np.random.default_rng(7)
