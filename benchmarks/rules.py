@@ -12,6 +12,7 @@
     python benchmarks/rules.py weightpack # 'blocked' at batch 1: weights packed whole or by group
     python benchmarks/rules.py linear     # linear's variants alone and in convnext_tiny
     python benchmarks/rules.py grouped    # conv._rule: 'grouped_h3' or 'direct' by group width
+    python benchmarks/rules.py settle     # _bench.time_many: the pause before each block
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -464,11 +465,35 @@ def ufunc():
         print(f"  {size:>8} elements: " + " / ".join(cells))
 
 
+def settle():
+    """One fastnn call timed in the block right after torch's and in the block after its
+    own, with and without time_many's pause before each block, as torch / fastnn (the
+    bench's speedup), medians of 8 runs of 3 rounds. Without the pause the block after
+    torch's reads slower: torch's OpenMP workers still spin when it starts."""
+    import torch
+    torch.set_num_threads(fastnn.get_num_threads())
+    x, w = _data((1, 128, 33, 33), (128, 128, 3, 3))
+    tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+    calls = {"torch": lambda: torch.nn.functional.conv2d(tx, tw, padding=6, dilation=6),
+             "after torch": lambda: F.conv2d(x, w, padding=6, dilation=6),
+             "after itself": lambda: F.conv2d(x, w, padding=6, dilation=6)}
+    print("speedup of DeepLab's 3x3 d6 conv (1, 128, 33, 33): block after torch's / after "
+          "its own")
+    for pause in (0.0, 0.005, 0.02):
+        ratios = {name: [] for name in calls}
+        for _ in range(8):
+            times = _bench.time_many(calls, block_seconds=0.05, rounds=3, settle_seconds=pause)
+            for name, seconds in times.items():
+                ratios[name].append(times["torch"] / seconds)
+        print(f"  pause {pause * 1e3:4.0f} ms: {np.median(ratios['after torch']):.2f}x / "
+              f"{np.median(ratios['after itself']):.2f}x")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("serial", "bands", "parts", "weightgrad",
                                          "variants", "resnet", "positions", "resample",
-                                         "ufunc", "weightpack", "linear", "grouped"))
+                                         "ufunc", "weightpack", "linear", "grouped", "settle"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -476,7 +501,8 @@ def main(argv=None):
     {"serial": serial, "bands": bands, "parts": parts, "weightgrad": weightgrad,
      "variants": variants, "resnet": resnet,
      "positions": positions, "resample": resample, "ufunc": ufunc,
-     "weightpack": weightpack, "linear": linear, "grouped": grouped}[args.what]()
+     "weightpack": weightpack, "linear": linear, "grouped": grouped,
+     "settle": settle}[args.what]()
 
 
 if __name__ == "__main__":

@@ -378,7 +378,6 @@ def _torch_call(get_op, *args, **kwargs):
     return call
 
 
-
 # Common layer shapes, then layers of well-known networks (named first).
 CASES = [
     Case("conv2d", "3x3 p1 n1 64ch 56x56", _conv(2, 1, 64, 64, 56, 3, padding=1), smoke=True),
@@ -578,13 +577,16 @@ def find_case(label):
     raise KeyError(label)
 
 
-def time_many(calls, block_seconds=0.1, rounds=5):
+def time_many(calls, block_seconds=0.1, rounds=5, settle_seconds=0.02):
     """Median seconds per call of each named callable (None: skipped), in alternating
     blocks of at least `block_seconds`; each callable is run twice before timing (the
-    second call, not the first, which may compile or set up a library, sizes its blocks),
-    and once untimed at the start of each block, so what the previous block leaves behind
-    (ONNX Runtime's threads still spinning, another library's data in the caches) is not
-    charged to this one."""
+    second call, not the first, which may compile or set up a library, sizes its blocks).
+    Each block starts after `settle_seconds` of sleep and one untimed call, so what the
+    previous block leaves behind is not charged to this one: another library's threads
+    still spinning (torch's OpenMP workers and ONNX Runtime's spin after a call and take
+    cores from the next block's first milliseconds, which one untimed call did not cover:
+    `python benchmarks/rules.py settle` times a call after torch's block and after its
+    own), its data in the caches."""
     plan = {}
     for name, fn in calls.items():
         if fn is None:
@@ -597,6 +599,7 @@ def time_many(calls, block_seconds=0.1, rounds=5):
     samples = {name: [] for name in plan}
     for _ in range(rounds):
         for name, (fn, repeat) in plan.items():
+            time.sleep(settle_seconds)
             fn()
             started = time.perf_counter()
             for _ in range(repeat):
@@ -821,6 +824,7 @@ def _run(args, cases, models, stream, progress):
         plot(rows, args.plot)
         print(f"chart written to {args.plot}", file=stream)
     return 0
+
 
 # Backward of convolution (issue #16): ``y.backward(g, retain_graph=True)`` on both sides,
 # the gradients of input (unless `input_grad` is False, as for a network's first layer),
