@@ -3,9 +3,10 @@
 The input stays NCDHW: nothing is allocated per call. One task = one band of output rows
 of one (n, od) plane (`band_count` bands per plane) for one run of its output channels
 (`channel_parts` runs). It packs the input rows the band reads into scratch (one row of
-the caller's per-thread `scratch` per chunk of tasks; a chunk running several parts of one
-band packs it once), then runs each of its groups of one or two 16-channel output blocks
-over the band, so the rows are packed once and reused by all its output channels.
+the caller's per-thread `scratch` per chunk of tasks), then runs each of its groups of one
+or two 16-channel output blocks over the band, so the rows are packed once and reused by
+all its output channels. The tasks run part by part, so where the channels are split
+over the threads each thread runs its part over every band.
 
 Layouts (BLOCK = 16 channels, zero-filled past the real channel count):
 - scratch xs (C/16, KD, RH, WR, 16): for each input block and depth tap kd, the RH input
@@ -297,7 +298,7 @@ def conv3d_blocked(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw
     the input rows the band reads into scratch (unless the chunk's previous task packed
     them), then runs its groups over the band's positions. `scratch` has a row of
     `scratch_size(...)` per chunk: the tasks run in scratch.shape[0] near-equal chunks,
-    each on its own row.
+    each on its own row; task t is band t % (N * OD * bands) in part t // (N * OD * bands).
     The tiles read w packed (module docstring): from wb (`pack_weight`'s output) when
     `group_weights` has no columns, else each group's packed just before it runs, into the
     chunk's row of `group_weights` (`group_weights_size`), where the tiles find it in
@@ -319,20 +320,24 @@ def conv3d_blocked(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw
     u_xcb, u_xd, u_xh, u_xw = _u(xcb), _u(xd), _u(dh * xh), _u(dw * BLOCK)
     wblock = _u(CB * KD * KH * KW * BLOCK * BLOCK)
     pack_groups = group_weights.shape[1] > 0
-    tasks = N * OD * bands * parts
+    per_part = N * OD * bands
+    tasks = per_part * parts
     chunks = scratch.shape[0]
     for ch in prange(chunks):
         xs = scratch[ch]
         gw = wf
         if pack_groups:
             gw = group_weights[ch]
-        first = ch * tasks // chunks
-        for t in range(first, (ch + 1) * tasks // chunks):
-            # the parts of one band are consecutive tasks: a chunk packs each band once
-            pack = t == first or t % parts == 0
-            _band(xf, xs, wrf, gw, pack_groups, of, bias, has_bias, t // parts, t % parts,
-                  parts, pack, bands, C, D, H, W, K, OD, OH, OW, KB, CB, KD, KH, KW, RH, WR,
-                  sd, sh, sw, pd, ph, pw, dd, dh, dw, u_xcb, u_xd, u_xh, u_xw, wblock, EPILOGUE)
+        packed_band = -1
+        for t in range(ch * tasks // chunks, (ch + 1) * tasks // chunks):
+            # part-major: with the channels split over the chunks, each chunk runs its part
+            # of the channels over every band (packing each band it runs)
+            band = t % per_part
+            _band(xf, xs, wrf, gw, pack_groups, of, bias, has_bias, band, t // per_part,
+                  parts, band != packed_band, bands, C, D, H, W, K, OD, OH, OW, KB, CB, KD,
+                  KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh, dw, u_xcb, u_xd, u_xh, u_xw,
+                  wblock, EPILOGUE)
+            packed_band = band
 
 
 @njit(fastmath=_FLAGS)
