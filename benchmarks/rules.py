@@ -4,6 +4,7 @@
     python benchmarks/rules.py bands      # conv_blocked.band_count: bands per plane
     python benchmarks/rules.py parts      # conv_blocked.channel_parts: split K or bands
     python benchmarks/rules.py weightgrad # gemm_nt / gemm_nt_long on weight-gradient GEMMs
+    python benchmarks/rules.py shifted    # _conv_grad._shifted_pays: im2col or shifted GEMMs
     python benchmarks/rules.py variants   # every conv/linear variant on the bench cases
     python benchmarks/rules.py resnet     # every conv variant on ResNet-18's layers
     python benchmarks/rules.py positions  # conv: 'direct' / 'blocked' on few positions
@@ -193,6 +194,36 @@ def weightgrad():
         print(f"  {m} x {n}, reduction {k}: {times.pop('nt') * 1e3:.3f} / "
               + " / ".join(f"{t * 1e3:.3f}{'*' if width == picked else ''}"
                            for width, t in times.items()))
+
+
+# weight gradients of dense stride-1 convolutions: (batch, channels in, out, spatial size,
+# kernel, padding before), 5-D
+SHIFTED_CASES = [(8, 64, 64, (1, 56, 56), (1, 3, 3), (0, 1, 1)),
+                 (8, 128, 128, (1, 28, 28), (1, 3, 3), (0, 1, 1)),
+                 (8, 256, 256, (1, 14, 14), (1, 3, 3), (0, 1, 1)),
+                 (8, 512, 512, (1, 7, 7), (1, 3, 3), (0, 1, 1)),
+                 (1, 64, 64, (1, 56, 56), (1, 3, 3), (0, 1, 1)),
+                 (2, 16, 16, (1, 16, 16), (1, 3, 3), (0, 1, 1)),
+                 (8, 64, 64, (1, 1, 1024), (1, 1, 5), (0, 0, 2)),
+                 (2, 32, 32, (8, 28, 28), (3, 3, 3), (1, 1, 1))]
+
+
+def shifted():
+    """The weight gradient of dense stride-1 convolutions, ms per call: im2col and GEMM /
+    shifted GEMMs on the packed input ('*' the rule's pick, `_conv_grad._shifted_pays`)."""
+    from fastnn.nn.functional import _conv_grad
+    print("ms per call: im2col + gemm_nt_long / shifted GEMMs")
+    for n, c, k, spatial, kernel, pad in SHIFTED_CASES:
+        x, g = _data((n, c) + spatial, (n, k) + spatial)
+        gw = np.empty((k, c) + kernel, np.float32)
+        one = (1, 1, 1)
+        times = _bench.time_many({
+            "im2col": lambda: _conv_grad._weight_grad_gemm(x, g, gw, one, pad, one, 1),
+            "shifted": lambda: _conv_grad._weight_grad_shifted(x, g, gw, pad, one)})
+        pick = _conv_grad._shifted_pays(x.shape, g.shape, gw.shape, one, pad, one, 1)
+        cells = [f"{times[name] * 1e3:.3f}{'*' if (name == 'shifted') == pick else ''}"
+                 for name in ("im2col", "shifted")]
+        print(f"  n{n} {c}->{k} {spatial} kernel {kernel}: " + " / ".join(cells))
 
 
 def variants():
@@ -493,7 +524,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("serial", "bands", "parts", "weightgrad",
                                          "variants", "resnet", "positions", "resample",
-                                         "ufunc", "weightpack", "linear", "grouped", "settle"))
+                                         "ufunc", "weightpack", "linear", "grouped", "settle",
+                                         "shifted"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -502,7 +534,7 @@ def main(argv=None):
      "variants": variants, "resnet": resnet,
      "positions": positions, "resample": resample, "ufunc": ufunc,
      "weightpack": weightpack, "linear": linear, "grouped": grouped,
-     "settle": settle}[args.what]()
+     "settle": settle, "shifted": shifted}[args.what]()
 
 
 if __name__ == "__main__":

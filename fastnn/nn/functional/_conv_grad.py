@@ -5,11 +5,13 @@ forward machinery: the input gradient of a convolution is a transposed convoluti
 output gradient by the same weight (`_conv_transpose_run`: one ordinary convolution per
 output phase), and the input gradient of a transposed convolution is an ordinary
 convolution (`_conv`'s variants, chosen by its rule). The weight gradient of both is one
-reduction over batch and output positions (`weight_grad`): an im2col of several samples
-at a time and Numba's GEMM for long reductions (kernels/gemm.py `gemm_nt_long`) per group
-where the groups have channels enough, else the direct kernel (kernels/conv_grad.py:
-depthwise and small groups). The bias gradient sums the output gradient over batch and
-positions.
+reduction over batch and output positions (`weight_grad`): for dense stride-1
+convolutions on planes large enough, one GEMM per tap on the packed input shifted by the
+tap (kernels/conv_weight_grad.py, `_shifted_pays`); otherwise an im2col of several
+samples at a time and Numba's GEMM for long reductions (kernels/gemm.py `gemm_nt_long`)
+per group where the groups have channels enough, else the direct kernel
+(kernels/conv_grad.py: depthwise and small groups). The bias gradient sums the output
+gradient over batch and positions.
 
 Everything runs on 5-D NCDHW arrays and 3-tuples (1-D and 2-D with singleton leading
 spatial dimensions), as the forward does; ctx.needs says which gradients to compute.
@@ -24,6 +26,7 @@ from ..._array import thread_scratch
 from ..._registry import register_backward
 from ..._runtime import get_num_threads, launch
 from ...kernels import conv_grad as _grad_kernels
+from ...kernels import conv_weight_grad as _shifted
 from ...kernels import gemm as _gemm
 from ...kernels import im2col as _im2col_kernels
 from . import _conv
@@ -36,6 +39,8 @@ COLS_MAX = 1 << 22
 # The GEMM path needs this many output channels and (input channels x taps) per group;
 # below, the direct kernel's dot products per tap are faster than tiles mostly edge.
 GEMM_MIN_CHANNELS = 16
+# The shifted GEMM's tiles run along the input channels, at least 16 of them
+SHIFTED_MIN_CHANNELS = 16
 
 
 def _five(shape, nd):
@@ -106,12 +111,81 @@ def weight_grad(x, g, w_shape, stride, pad_before, dilation, groups):
         return gw
     k, cg = w_shape[:2]
     taps = math.prod(w_shape[2:])
+    if (_shifted_pays(x.shape, g.shape, w_shape, stride, pad_before, dilation, groups)
+            and _weight_grad_shifted(x, g, gw, pad_before, dilation)):
+        return gw
     if k // groups >= GEMM_MIN_CHANNELS and cg * taps >= GEMM_MIN_CHANNELS:
         _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups)
     else:
         launch(_grad_kernels.weight_grad_direct, x, g, gw, *stride, *pad_before, *dilation,
                groups, work=g.size * cg * taps // 2)
     return gw
+
+
+def _shifted_pays(x_shape, g_shape, w_shape, stride, pad_before, dilation, groups):
+    """Whether the weight gradient runs as shifted GEMMs (`_weight_grad_shifted`) rather
+    than im2col and GEMM: for dense stride-1 convolutions of more than one tap with
+    channels enough for the tiles, where the grid's positions without an output (a row
+    and a column per plane at 3x3 padding 1), whose products are wasted, cost less than
+    the im2col's copy of every tap, which weighs less the more output channels share it:
+    a grid at most 1 + 4*taps/K times the output (3x3 padding 1: 56x56 planes at 64
+    channels and 28x28 at 128, not 14x14 at 256 or 7x7 at 512; 3x3x3 8x28x28 at 32).
+    `python benchmarks/rules.py shifted` times both."""
+    k, c = w_shape[:2]
+    taps = math.prod(w_shape[2:])
+    if (groups != 1 or stride != (1, 1, 1) or taps == 1 or k < GEMM_MIN_CHANNELS
+            or c < SHIFTED_MIN_CHANNELS):
+        return False
+    axes = zip(x_shape[2:], g_shape[2:], pad_before, dilation, w_shape[2:])
+    grid = math.prod(_grid_length(*axis) for axis in axes)
+    return grid <= math.prod(g_shape[2:]) * (1 + 4 * taps / k)
+
+
+def _weight_grad_shifted(x, g, gw, pad_before, dilation):
+    """gw of a dense stride-1 convolution as one shifted GEMM per tap on the packed input
+    (kernels/conv_weight_grad.py); False, with gw unwritten, when x or g holds NaN or
+    inf (its padding and grid gaps would multiply them by zero)."""
+    n, c = x.shape[:2]
+    k = g.shape[1]
+    kernel = gw.shape[2:]
+    axes = zip(x.shape[2:], g.shape[2:], pad_before, dilation, kernel)
+    grid = [_grid_length(*axis) for axis in axes]
+    volume = math.prod(grid)
+    length = _shifted.chunk_length(k, c)
+    chunks = -(-n * volume // length)
+    offsets = np.array([(kd * dilation[0] * grid[1] + kh * dilation[1]) * grid[2]
+                        + kw * dilation[2] for kd, kh, kw in np.ndindex(*kernel)], np.int64)
+    rows = chunks * length + int(offsets[-1])
+    xs = thread_scratch("conv grad shifted input", rows * c, x.dtype).reshape(rows, c)
+    gs = thread_scratch("conv grad shifted grad", chunks * k * length,
+                        x.dtype).reshape(chunks, k, length)
+    flags = launch(_shifted.pack_input, x, xs, *grid, *pad_before, work=xs.size)
+    flags += launch(_shifted.pack_grad, g, gs, *grid, work=gs.size)
+    if flags != 0.0:
+        return False
+    xs[n * volume:] = 0
+    tail = n * volume - (chunks - 1) * length
+    gs[-1, :, tail:] = 0
+    workers = max(1, min(get_num_threads(), chunks))
+    size = len(offsets) * k * c
+    partial = thread_scratch("conv grad shifted partial", workers * size,
+                             x.dtype).reshape(workers, len(offsets), k, c)
+    results = thread_scratch("conv grad shifted sums", workers * size,
+                             x.dtype).reshape(workers, size)
+    launch(_shifted.weight_grad_shifted, xs, gs, offsets, partial, results,
+           work=size * chunks * length)
+    launch(_shifted.finish, partial, gw.reshape(k, c, -1), work=partial.size)
+    return True
+
+
+def _grid_length(size_in, size_out, pad, dilation, taps):
+    """Grid positions per row (plane, volume) along one axis for the shifted weight
+    gradient: the outputs' taps reach size_out + dilation*(taps - 1) positions from -pad;
+    a reach past the row's end lands in the next row's first `pad` positions, zero
+    padding, so the grid needs only the input's columns after the padding before it (and
+    every output)."""
+    reach = size_out + dilation * (taps - 1)
+    return max(min(pad + size_in, reach), reach - pad, size_out)
 
 
 def _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups):

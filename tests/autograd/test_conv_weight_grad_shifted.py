@@ -1,0 +1,137 @@
+"""The weight gradient of dense stride-1 convolutions as shifted GEMMs on the packed input
+(kernels/conv_weight_grad.py, `_conv_grad._weight_grad_shifted`): against torch over
+seeded random arguments with the path forced, against the im2col path without torch,
+chunks cut mid-row, the fall-back on NaN and inf, and the rule that picks it."""
+import numpy as np
+import pytest
+
+import fastnn
+import fastnn.nn.functional as F
+from fastnn.kernels import conv_weight_grad as _shifted
+from fastnn.nn.functional import _conv_grad
+
+TOL = {np.float32: 1e-4, np.float64: 1e-10}
+
+
+def _random_case(seed):
+    """(nd, x shape, w shape, padding, dilation, dtype) of a dense stride-1 convolution
+    with channels enough for the shifted path."""
+    rng = np.random.default_rng(seed)
+    nd = int(rng.integers(1, 4))
+    kernel = tuple(int(v) for v in rng.integers(1, 5, nd))
+    if kernel == (1,) * nd:
+        kernel = (2,) + kernel[1:]
+    dilation = tuple(int(v) for v in rng.integers(1, 3, nd))
+    if rng.random() < 0.3:
+        padding = "same"            # asymmetric for even kernels
+    else:
+        padding = tuple(int(v) for v in rng.integers(0, 4, nd))
+    reach = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
+    spatial = tuple(r + int(rng.integers(0, 6)) for r in reach)
+    n, c, k = int(rng.integers(1, 4)), int(rng.integers(16, 41)), int(rng.integers(16, 41))
+    dtype = np.float32 if rng.random() < 0.5 else np.float64
+    return nd, (n, c) + spatial, (k, c) + kernel, padding, dilation, dtype
+
+
+def _weight_grad(lib, nd, x, w, g, padding, dilation):
+    """The weight gradient of conv{nd}d(x, w) for the output gradient g, through autograd."""
+    if lib is fastnn:
+        xt, wt = fastnn.tensor(x), fastnn.tensor(w, requires_grad=True)
+        F.__dict__[f"conv{nd}d"](xt, wt, padding=padding, dilation=dilation).backward(
+            fastnn.tensor(g))
+        return wt.grad.numpy()
+    xt, wt = lib.from_numpy(x), lib.from_numpy(w).requires_grad_()
+    getattr(lib.nn.functional, f"conv{nd}d")(xt, wt, padding=padding,
+                                             dilation=dilation).backward(lib.from_numpy(g))
+    return wt.grad.numpy()
+
+
+def _forced(monkeypatch):
+    """Force the shifted path; the list records each call's return (True: it ran)."""
+    ran = []
+    run = _conv_grad._weight_grad_shifted
+
+    def spy(*args):
+        ran.append(run(*args))
+        return ran[-1]
+    monkeypatch.setattr(_conv_grad, "_shifted_pays", lambda *args: True)
+    monkeypatch.setattr(_conv_grad, "_weight_grad_shifted", spy)
+    return ran
+
+
+@pytest.mark.parametrize("small_chunks", [False, True])
+@pytest.mark.parametrize("seed", range(16))
+def test_random_arguments_match_torch(seed, small_chunks, torch, monkeypatch):
+    # small chunks (7 grid positions) cut every row and plane across chunk ends
+    nd, x_shape, w_shape, padding, dilation, dtype = _random_case(seed)
+    rng = np.random.default_rng(seed + 100)
+    x, w = (rng.standard_normal(s).astype(dtype) for s in (x_shape, w_shape))
+    out_shape = F.__dict__[f"conv{nd}d"](x, w, padding=padding, dilation=dilation).shape
+    g = rng.standard_normal(out_shape).astype(dtype)
+    ran = _forced(monkeypatch)
+    if small_chunks:
+        monkeypatch.setattr(_shifted, "chunk_length", lambda k, c: 7)
+    ours = _weight_grad(fastnn, nd, x, w, g, padding, dilation)
+    assert ran == [True]
+    theirs = _weight_grad(torch, nd, x, w, g, padding, dilation)
+    scale = np.abs(theirs).max()
+    np.testing.assert_allclose(ours, theirs, rtol=TOL[dtype], atol=TOL[dtype] * scale)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_equals_the_im2col_path_without_torch(seed):
+    nd, x_shape, w_shape, padding, dilation, _ = _random_case(seed)
+    rng = np.random.default_rng(seed + 200)
+    x, w = (rng.standard_normal(s) for s in (x_shape, w_shape))
+    out = F.__dict__[f"conv{nd}d"](x, w, padding=padding, dilation=dilation)
+    g = rng.standard_normal(out.shape)
+    five = (1,) * (3 - nd)
+    x5, g5 = (a.reshape(a.shape[:2] + five + a.shape[2:]) for a in (x, g))
+    w5 = w_shape[:2] + five + w_shape[2:]
+    # the padding before each dimension, as the autograd path derives it
+    reach = [d * (k - 1) for d, k in zip(dilation, w_shape[2:])]
+    if padding == "same":
+        before = tuple(r // 2 for r in reach)
+    else:
+        before = tuple(padding)
+    before, dil = (0,) * (3 - nd) + before, (1,) * (3 - nd) + tuple(dilation)
+    shifted, im2col = np.empty(w5), np.empty(w5)
+    assert _conv_grad._weight_grad_shifted(x5, g5, shifted, before, dil)
+    _conv_grad._weight_grad_gemm(x5, g5, im2col, (1, 1, 1), before, dil, 1)
+    np.testing.assert_allclose(shifted, im2col, rtol=1e-12, atol=1e-12 * np.abs(im2col).max())
+
+
+@pytest.mark.parametrize("where, value", [("input", np.inf), ("input", np.nan),
+                                          ("grad", np.inf), ("grad", -np.inf)])
+def test_nan_and_inf_take_the_im2col_path(where, value, monkeypatch):
+    """Its grid gaps and padding would multiply them by zero (NaN where torch has a
+    number): the shifted path declines, and the result is the im2col path's, NaN for NaN."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 16, 1, 9, 9))
+    g = rng.standard_normal((2, 20, 1, 9, 9))
+    (x if where == "input" else g)[1, 3, 0, 4, 8] = value
+    shape = (20, 16, 1, 3, 3)
+    ran = _forced(monkeypatch)
+    result = _conv_grad.weight_grad(x, g, shape, (1, 1, 1), (0, 1, 1), (1, 1, 1), 1)
+    assert ran == [False]
+    expected = np.empty(shape)
+    _conv_grad._weight_grad_gemm(x, g, expected, (1, 1, 1), (0, 1, 1), (1, 1, 1), 1)
+    np.testing.assert_array_equal(result, expected)
+
+
+@pytest.mark.parametrize("n, c, k, spatial, kernel, pad, stride, groups, expected", [
+    (8, 64, 64, (1, 56, 56), (1, 3, 3), (0, 1, 1), 1, 1, True),
+    (8, 128, 128, (1, 28, 28), (1, 3, 3), (0, 1, 1), 1, 1, True),
+    (8, 256, 256, (1, 14, 14), (1, 3, 3), (0, 1, 1), 1, 1, False),
+    (8, 512, 512, (1, 7, 7), (1, 3, 3), (0, 1, 1), 1, 1, False),
+    (2, 32, 32, (8, 28, 28), (3, 3, 3), (1, 1, 1), 1, 1, True),
+    (8, 64, 64, (1, 56, 56), (1, 1, 1), (0, 0, 0), 1, 1, False),     # one tap: plain GEMM
+    (8, 64, 64, (1, 56, 56), (1, 3, 3), (0, 1, 1), 2, 1, False),     # strided
+    (8, 64, 64, (1, 56, 56), (1, 3, 3), (0, 1, 1), 1, 2, False),     # grouped
+    (8, 8, 64, (1, 56, 56), (1, 3, 3), (0, 1, 1), 1, 1, False),      # 8 input channels
+])
+def test_rule(n, c, k, spatial, kernel, pad, stride, groups, expected):
+    strides = (1,) + (stride,) * 2
+    out = tuple((s + 2 * p - t) // st + 1 for s, p, t, st in zip(spatial, pad, kernel, strides))
+    assert _conv_grad._shifted_pays((n, c) + spatial, (n, k) + out, (k, c // groups) + kernel,
+                                    strides, pad, (1, 1, 1), groups) is expected
