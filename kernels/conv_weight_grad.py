@@ -16,7 +16,8 @@ the 'pointwise' tiles (kernels/tiles_pointwise.py: 8 rows of gs broadcast per st
 against 32 input channels on AVX-512). Each worker runs a contiguous run of chunks, every
 (block of output channels, tap, run of input channels) tile over a chunk while the
 chunk's rows of gs and xs stay in cache, and adds the chunk's results into its own
-partial sums (`weight_grad_shifted`).
+partial sums (`weight_grad_shifted`). A large batch is packed and run a few samples at a
+time, so the packed copies stay bounded.
 
 Grid positions without an output multiply real inputs by zero and padding is multiplied
 by the output gradient: 0 * inf would give NaN where torch gives a number, so the pack
@@ -151,11 +152,12 @@ def finish(partial, gw):
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
-def weight_grad_shifted(xs, gs, offsets, partial, results):
-    """partial[w, t, k, c] = the sum, over worker w's chunks (a near-equal contiguous run
-    of gs.shape[0] chunks per worker, partial.shape[0] workers), of
-    gs[chunk, k, l] * xs[chunk*L + l + offsets[t], c]. `results` (workers, T*K*C) holds
-    a chunk's sums before they are added; xs has rows enough for the last chunk's reach."""
+def weight_grad_shifted(xs, gs, offsets, partial, results, accumulate):
+    """partial[w, t, k, c] (+= when `accumulate`) = the sum, over worker w's chunks (a
+    near-equal contiguous run of gs.shape[0] chunks per worker, partial.shape[0]
+    workers), of gs[chunk, k, l] * xs[chunk*L + l + offsets[t], c]. `results`
+    (workers, T*K*C) holds a chunk's sums before they are added; xs has rows enough for
+    the last chunk's reach."""
     chunks, K, L = gs.shape
     C = xs.shape[1]
     T = offsets.shape[0]
@@ -169,7 +171,8 @@ def weight_grad_shifted(xs, gs, offsets, partial, results):
     size = T * K * C
     for worker in prange(workers):
         sums = partial[worker].reshape(size)
-        sums[:] = 0.0
+        if not accumulate:
+            sums[:] = 0.0
         chunk_sums = results[worker]
         for chunk in range(worker * chunks // workers, (worker + 1) * chunks // workers):
             wf = gs[chunk].reshape(K * L)

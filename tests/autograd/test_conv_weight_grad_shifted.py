@@ -1,7 +1,8 @@
 """The weight gradient of dense stride-1 convolutions as shifted GEMMs on the packed input
 (kernels/conv_weight_grad.py, `_conv_grad._weight_grad_shifted`): against torch over
 seeded random arguments with the path forced, against the im2col path without torch,
-chunks cut mid-row, the fall-back on NaN and inf, and the rule that picks it."""
+chunks cut mid-row, a batch run a sample at a time, the fall-back on NaN and inf, and the
+rule that picks it."""
 import numpy as np
 import pytest
 
@@ -59,18 +60,21 @@ def _forced(monkeypatch):
     return ran
 
 
-@pytest.mark.parametrize("small_chunks", [False, True])
+@pytest.mark.parametrize("cut", ["none", "chunks", "passes"])
 @pytest.mark.parametrize("seed", range(16))
-def test_random_arguments_match_torch(seed, small_chunks, torch, monkeypatch):
-    # small chunks (7 grid positions) cut every row and plane across chunk ends
+def test_random_arguments_match_torch(seed, cut, torch, monkeypatch):
+    # chunks of 7 grid positions cut every row and plane across chunk ends; "passes"
+    # packs and runs one sample at a time, adding into the sums of the last
     nd, x_shape, w_shape, padding, dilation, dtype = _random_case(seed)
     rng = np.random.default_rng(seed + 100)
     x, w = (rng.standard_normal(s).astype(dtype) for s in (x_shape, w_shape))
     out_shape = F.__dict__[f"conv{nd}d"](x, w, padding=padding, dilation=dilation).shape
     g = rng.standard_normal(out_shape).astype(dtype)
     ran = _forced(monkeypatch)
-    if small_chunks:
+    if cut == "chunks":
         monkeypatch.setattr(_shifted, "chunk_length", lambda k, c: 7)
+    if cut == "passes":
+        monkeypatch.setattr(_conv_grad, "COLS_MAX", 1)
     ours = _weight_grad(fastnn, nd, x, w, g, padding, dilation)
     assert ran == [True]
     theirs = _weight_grad(torch, nd, x, w, g, padding, dilation)

@@ -143,8 +143,9 @@ def _shifted_pays(x_shape, g_shape, w_shape, stride, pad_before, dilation, group
 
 def _weight_grad_shifted(x, g, gw, pad_before, dilation):
     """gw of a dense stride-1 convolution as one shifted GEMM per tap on the packed input
-    (kernels/conv_weight_grad.py); False, with gw unwritten, when x or g holds NaN or
-    inf (its padding and grid gaps would multiply them by zero)."""
+    (kernels/conv_weight_grad.py), packing at most COLS_MAX elements of input and output
+    gradient at a time (whole samples); False, with gw unwritten, when x or g holds NaN
+    or inf (its padding and grid gaps would multiply them by zero)."""
     n, c = x.shape[:2]
     k = g.shape[1]
     kernel = gw.shape[2:]
@@ -152,28 +153,31 @@ def _weight_grad_shifted(x, g, gw, pad_before, dilation):
     grid = [_grid_length(*axis) for axis in axes]
     volume = math.prod(grid)
     length = _shifted.chunk_length(k, c)
-    chunks = -(-n * volume // length)
     offsets = np.array([(kd * dilation[0] * grid[1] + kh * dilation[1]) * grid[2]
                         + kw * dilation[2] for kd, kh, kw in np.ndindex(*kernel)], np.int64)
-    rows = chunks * length + int(offsets[-1])
-    xs = thread_scratch("conv grad shifted input", rows * c, x.dtype).reshape(rows, c)
-    gs = thread_scratch("conv grad shifted grad", chunks * k * length,
-                        x.dtype).reshape(chunks, k, length)
-    flags = launch(_shifted.pack_input, x, xs, *grid, *pad_before, work=xs.size)
-    flags += launch(_shifted.pack_grad, g, gs, *grid, work=gs.size)
-    if flags != 0.0:
-        return False
-    xs[n * volume:] = 0
-    tail = n * volume - (chunks - 1) * length
-    gs[-1, :, tail:] = 0
-    workers = max(1, min(get_num_threads(), chunks))
+    per_pass = max(1, min(n, COLS_MAX // (volume * (c + k))))
+    workers = max(1, min(get_num_threads(), -(-per_pass * volume // length)))
     size = len(offsets) * k * c
     partial = thread_scratch("conv grad shifted partial", workers * size,
                              x.dtype).reshape(workers, len(offsets), k, c)
     results = thread_scratch("conv grad shifted sums", workers * size,
                              x.dtype).reshape(workers, size)
-    launch(_shifted.weight_grad_shifted, xs, gs, offsets, partial, results,
-           work=size * chunks * length)
+    for n0 in range(0, n, per_pass):
+        samples = min(per_pass, n - n0)
+        chunks = -(-samples * volume // length)
+        rows = chunks * length + int(offsets[-1])
+        xs = thread_scratch("conv grad shifted input", rows * c, x.dtype).reshape(rows, c)
+        gs = thread_scratch("conv grad shifted grad", chunks * k * length,
+                            x.dtype).reshape(chunks, k, length)
+        flags = launch(_shifted.pack_input, x[n0:n0 + samples], xs, *grid, *pad_before,
+                       work=xs.size)
+        flags += launch(_shifted.pack_grad, g[n0:n0 + samples], gs, *grid, work=gs.size)
+        if flags != 0.0:
+            return False
+        xs[samples * volume:] = 0
+        gs[-1, :, samples * volume - (chunks - 1) * length:] = 0
+        launch(_shifted.weight_grad_shifted, xs, gs, offsets, partial, results, n0 > 0,
+               work=size * chunks * length)
     launch(_shifted.finish, partial, gw.reshape(k, c, -1), work=partial.size)
     return True
 
