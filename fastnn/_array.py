@@ -90,7 +90,7 @@ def transposed_copy(arr, out=None):
     if out is None:
         out = allocate(arr.shape, arr.dtype)
     launch(transpose, src, out.reshape(src.shape[0], src.shape[2], src.shape[1], src.shape[3]),
-           work=arr.size)
+           False, work=arr.size)
     return out
 
 

@@ -15,9 +15,10 @@ BLOCK = 16
 
 
 @njit(parallel=True, cache=True)
-def transpose(src, dst):
+def transpose(src, dst, reverse):
     """dst (N, C, R, G) = src (N, R, C, G) with its middle axes swapped, both
-    C-contiguous."""
+    C-contiguous; each run of G elements reversed when `reverse` (a transposed
+    convolution's weight, flipped, for its one phase at stride 1)."""
     count, rows, cols, inner = src.shape
     sf = src.reshape(src.size)
     df = dst.reshape(dst.size)
@@ -41,5 +42,10 @@ def transpose(src, dst):
                 for i in range(i0, i1):
                     at = d + _u(i * inner)
                     start = s + _u(i * cols * inner)
-                    for e in range(inner):
-                        df[at + _u(e)] = sf[start + _u(e)]
+                    if reverse:
+                        last = start + _u(inner - 1)
+                        for e in range(inner):
+                            df[at + _u(e)] = sf[last - _u(e)]
+                    else:
+                        for e in range(inner):
+                            df[at + _u(e)] = sf[start + _u(e)]

@@ -123,6 +123,37 @@ def test_the_merged_plan_is_taken():
     assert len(plan.live) == 1 and len(plan.empty) == 3
 
 
+@pytest.mark.parametrize("w_shape, stride, dilation, groups, made_by_kernel", [
+    ((40, 24, 3, 3, 3), (1, 1, 1), (1, 1, 1), 1, True),
+    ((17, 33, 1, 3, 5), (1, 1, 1), (1, 2, 1), 1, True),
+    ((20, 18, 1, 1, 4), (1, 1, 1), (1, 1, 1), 1, True),
+    ((20, 18, 1, 3, 3), (1, 1, 1), (1, 1, 1), 2, False),        # grouped
+    ((20, 18, 1, 3, 3), (1, 2, 2), (1, 1, 1), 1, False),        # phases of some taps
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_phase_weights_flipped_by_the_transposing_kernel(w_shape, stride, dilation, groups,
+                                                         made_by_kernel, dtype, monkeypatch):
+    """Every tap of an ungrouped weight (stride 1) is transposed and flipped by
+    kernels/transpose.py, equal to numpy's copy of the view, as the other phases are."""
+    rng = np.random.default_rng(sum(w_shape))
+    w = rng.standard_normal(w_shape).astype(dtype)
+    g_shape = (2, w_shape[0], 3, 4, 5)
+    out = tuple((i - 1) * s + d * (k - 1) + 1
+                for i, s, d, k in zip(g_shape[2:], stride, dilation, w_shape[2:]))
+    plan = phases.plan(g_shape, w_shape, (2, w_shape[1] * groups) + out, stride, (0, 0, 0),
+                       dilation, groups)
+    launched = []
+    launch = phases.launch
+    monkeypatch.setattr(phases, "launch", lambda kernel, *args, **kw: (
+        launched.append(kernel.__name__), launch(kernel, *args, **kw))[1])
+    wt = phases.transposed_weight(w, groups)
+    for phase in plan.live:
+        made = phases._phase_weight(w, wt, phase, groups)
+        assert made.flags.c_contiguous
+        np.testing.assert_array_equal(made, phases._sub_weight(wt, phase))
+    assert ("transpose" in launched) == made_by_kernel
+
+
 def test_the_gathered_plan_is_taken():
     """Unequal phases (k3 s2: 2x2, 2x1, 1x2, 1x1 taps) of one sample on 2-D planes run
     gathered; with a batch, on 1-D rows or grouped they stay phases."""

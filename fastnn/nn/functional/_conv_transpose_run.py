@@ -42,6 +42,7 @@ import numpy as np
 from ... import _registry
 from ..._runtime import launch
 from ...kernels import conv_transpose as _kernels
+from ...kernels import transpose as _transpose_kernels
 from .._frozen import frozen_forms, packed_form
 from .._utils import thread_scratch
 from . import _conv
@@ -347,7 +348,7 @@ def _phase_weights(w, plan):
             stacked[i * k:(i + 1) * k] = _sub_weight(wt, phase)
         weights = [stacked]
     else:
-        weights = [np.ascontiguousarray(_sub_weight(wt, phase)) for phase in plan.live]
+        weights = [_phase_weight(w, wt, phase, plan.groups) for phase in plan.live]
     # a stacked convolution without padding multiplies no padding: every product is one
     # torch makes
     unpadded = plan.merged and not any(a.before or a.after for a in plan.stack)
@@ -355,6 +356,22 @@ def _phase_weights(w, plan):
     if forms is not None:
         forms[key] = made
     return made
+
+
+def _phase_weight(w, wt, phase, groups):
+    """One phase's convolution weight, C-contiguous. Every tap of an ungrouped weight (the
+    one phase at stride 1: an input gradient's) is the weight transposed and flipped, made
+    in blocks by kernels/transpose.py (numpy's copy of the reversed view reads the weight
+    down its columns, a cache line per element); other phases copy their taps' view."""
+    every_tap = all(axis.taps == tuple(range(taps - 1, -1, -1))
+                    for axis, taps in zip(phase, w.shape[2:]))
+    if groups == 1 and every_tap and w.flags.c_contiguous:
+        flipped = np.empty(wt.shape, w.dtype)
+        c_in, c_out = w.shape[:2]
+        launch(_transpose_kernels.transpose, w.reshape(1, c_in, c_out, -1),
+               flipped.reshape(1, c_out, c_in, -1), True, work=w.size)
+        return flipped
+    return np.ascontiguousarray(_sub_weight(wt, phase))
 
 
 def _run_merged(x, stacked, b, out, plan, exact):
