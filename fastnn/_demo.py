@@ -249,13 +249,19 @@ def run(args, stream=None):
     return 0
 
 
+def _between(records, totals):
+    """The median over the runs of each run's time outside its layers (the medians of the
+    layers' times do not add up to the median total: their difference went negative)."""
+    return statistics.median(total - sum(times[run] for times in records if times)
+                             for run, total in enumerate(totals))
+
+
 def _print_table(timer, totals, stream):
     rows = []
     for (name, kind), shape, times in zip(timer.leaves, timer.shapes, timer.records):
         if times:
             rows.append((name, kind, str(shape), statistics.median(times) * 1e3))
-    between = statistics.median(totals) * 1e3 - sum(row[3] for row in rows)
-    rows.append(("(between layers)", "graph runner", "", between))
+    rows.append(("(between layers)", "graph runner", "", _between(timer.records, totals) * 1e3))
     widths = [max(len(str(row[i])) for row in rows) for i in range(3)]
     header = ("layer", "type", "output shape")
     print("", file=stream)

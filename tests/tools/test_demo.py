@@ -33,6 +33,13 @@ def test_demo_prints_layer_table_and_throughput(capsys):
     assert "images/s" in out
 
 
+def test_time_between_layers_is_each_runs_own():
+    # per run: 7 - 6, 11 - 10, 7 - 6; the median total less the layers' medians, 7 - 10,
+    # is negative (a layer that did not run has no times)
+    records = [[1.0, 5.0, 5.0], [5.0, 5.0, 1.0], []]
+    assert _demo._between(records, [7.0, 11.0, 7.0]) == 1.0
+
+
 def test_demo_loads_weights(tmp_path, capsys):
     from fastnn.examples import resnet
     fastnn.manual_seed(3)
