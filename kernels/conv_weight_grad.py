@@ -1,11 +1,13 @@
 """The weight gradient of a dense stride-1 convolution as shifted GEMMs on the 'pointwise'
 register tiles, without an im2col (fastnn/nn/functional/_conv_grad.py picks it).
 
-The input is zero-padded to the grid its taps reach, Dp x Hp x Wp per sample, and stored
-position-major (`pack_input`: xs[q, c] with grid position q = n*V + (d*Hp + h)*Wp + w,
-V = Dp*Hp*Wp). The output gradient is laid on the same grid (`pack_grad`: zero at the
-grid positions no output has), cut into chunks of L positions: gs[chunk, k, l] at
-q = chunk*L + l. A tap's grid offset is off_t = (kd*dd*Hp + kh*dh)*Wp + kw*dw, and
+The input is zero-padded onto a grid of Dg x Hg x Wg positions per sample (its lengths:
+`_conv_grad._grid_length`; a tap reaching past a row's end lands in the next row's
+padding) and stored position-major (`pack_input`: xs[q, c] with grid position
+q = n*V + (d*Hg + h)*Wg + w, V = Dg*Hg*Wg). The output gradient is laid on the same grid
+(`pack_grad`: zero at the grid positions no output has), cut into chunks of L positions:
+gs[chunk, k, l] at q = chunk*L + l. A tap's grid offset is
+off_t = (kd*dd*Hg + kh*dh)*Wg + kw*dw, and
 
     gw[k, c, t] = sum over q of gs[k, q] * xs[q + off_t, c]
 
@@ -30,9 +32,11 @@ from numba import prange
 from ._epilogue import EPILOGUE
 from ._target import njit
 from .conv_pad import _u
-from .conv_pointwise import _tile, _tile16, _tile_shape
+from .conv_pointwise import MIN_POSITIONS, _tile, _tile16, _tile_shape
 
 _FLAGS = {"contract"}
+# the tiles run along the input channels: at least the positions a 'pointwise' tile takes
+MIN_CHANNELS = MIN_POSITIONS
 # the packs' NaN/inf check is a sum of v * 0: reassoc lets it vectorise (any order of a
 # sum holding a NaN is NaN)
 _CHECK_FLAGS = {"reassoc"}
@@ -121,18 +125,14 @@ def pack_grad(g, gs, Dg, Hg, Wg):
         k = (task // Dg) % K
         d = task % Dg
         q = (n * Dg + d) * Hg * Wg
-        check = 0.0
-        if d >= OD:
-            check += _put_run(gf, K, L, k, q, src, -1, Hg * Wg)
-            checks[task] = check
-            continue
         row = ((n * K + k) * OD + d) * OH * OW
+        check = 0.0
         for h in range(Hg):
-            if h < OH:
-                check += _put_run(gf, K, L, k, q, src, row + h * OW, OW)
-                check += _put_run(gf, K, L, k, q + OW, src, -1, Wg - OW)
-            else:
-                check += _put_run(gf, K, L, k, q, src, -1, Wg)
+            # the row's outputs, then zeros to the grid row's end
+            real = OW if d < OD and h < OH else 0
+            if real:
+                check += _put_run(gf, K, L, k, q, src, row + h * OW, real)
+            check += _put_run(gf, K, L, k, q + real, src, -1, Wg - real)
             q += Wg
         checks[task] = check
     return checks.sum()

@@ -67,6 +67,17 @@ def test_time_many_sizes_blocks_from_a_second_call_not_the_first():
     assert len(calls) > 100 and seconds < 0.01
 
 
+def test_time_many_pauses_before_each_block(monkeypatch):
+    """Each block starts after `settle_seconds` of sleep and one untimed call, so another
+    library's threads still spinning from the block before are not charged to it."""
+    events = []
+    monkeypatch.setattr(_bench.time, "sleep", lambda seconds: events.append(seconds))
+    calls = {name: (lambda name=name: events.append(name)) for name in ("a", "b")}
+    _bench.time_many(calls, block_seconds=0, rounds=2, settle_seconds=0.02)
+    # two set-up calls each, then per round and block: the pause, the untimed call, the block
+    assert events == ["a", "a", "b", "b"] + [0.02, "a", "a", 0.02, "b", "b"] * 2
+
+
 def test_case_table_labels_families_and_smoke_cases():
     labels = [case.label for case in _bench.CASES]
     assert len(labels) == len(set(labels))

@@ -39,8 +39,6 @@ COLS_MAX = 1 << 22
 # The GEMM path needs this many output channels and (input channels x taps) per group;
 # below, the direct kernel's dot products per tap are faster than tiles mostly edge.
 GEMM_MIN_CHANNELS = 16
-# The shifted GEMM's tiles run along the input channels, at least 16 of them
-SHIFTED_MIN_CHANNELS = 16
 
 
 def _five(shape, nd):
@@ -134,7 +132,7 @@ def _shifted_pays(x_shape, g_shape, w_shape, stride, pad_before, dilation, group
     k, c = w_shape[:2]
     taps = math.prod(w_shape[2:])
     if (groups != 1 or stride != (1, 1, 1) or taps == 1 or k < GEMM_MIN_CHANNELS
-            or c < SHIFTED_MIN_CHANNELS):
+            or c < _shifted.MIN_CHANNELS):
         return False
     axes = zip(x_shape[2:], g_shape[2:], pad_before, dilation, w_shape[2:])
     grid = math.prod(_grid_length(*axis) for axis in axes)
