@@ -14,6 +14,7 @@
     python benchmarks/rules.py linear     # linear's variants alone and in convnext_tiny
     python benchmarks/rules.py grouped    # conv._rule: 'grouped_h3' or 'direct' by group width
     python benchmarks/rules.py settle     # _bench.time_many: the pause before each block
+    python benchmarks/rules.py stage      # conv_blocked.stage_pays: tiles stored via a stage
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -66,31 +67,35 @@ BAND_CASES = [("3x3 n1 64ch 56x56", (1, 64, 56, 56), (64, 64, 3, 3), {}),
               ("DeepLab d2 256ch 33x33", (1, 256, 33, 33), (256, 256, 3, 3),
                dict(dilation=2, padding=2)),
               ("UNet 3x3 n1 128ch 112x112", (1, 128, 112, 112), (128, 128, 3, 3), {}),
-              ("UNet 3x3 n1 64ch 224x224", (1, 64, 224, 224), (64, 64, 3, 3), {})]
+              ("UNet 3x3 n1 64ch 224x224", (1, 64, 224, 224), (64, 64, 3, 3), {}),
+              ("UNet 3x3 n1 1024ch 28x28", (1, 1024, 28, 28), (512, 1024, 3, 3), {})]
 
 
 def bands():
-    """conv3d_blocked's time at 1, 2, 4, 8 and 16 bands per plane (the rule's pick: *)."""
+    """conv3d_blocked's time at 1, 2, 4, 8 and 16 bands per plane, and at the rule's pick
+    (marked *) where it is another count."""
     from fastnn.kernels import conv_blocked
     rule = conv_blocked.band_count
     print("ms per call at 1 / 2 / 4 / 8 / 16 bands per plane ('blocked', float32)")
     for name, xs, ws, kw in BAND_CASES:
         x, w = _data(xs, ws)
         kw = dict(dict(padding=1), **kw)
-        picked, row = None, []
-        for count in (1, 2, 4, 8, 16):
-            conv_blocked.band_count = lambda *a, _n=count: _n
-            with backends.use("conv2d", "blocked"):
-                row.append(_bench.time_many({"t": lambda: F.conv2d(x, w, **kw)})["t"])
-        conv_blocked.band_count = rule
         out = F.conv2d(x, w, **kw).shape
         shapes = (xs[:2] + (1,) + xs[2:], ws[:2] + (1,) + ws[2:], out[:2] + (1,) + out[2:])
         threads = fastnn.get_num_threads()
         parts = conv_blocked.channel_parts(*shapes, 4, threads)
         picked = rule(*shapes, (1,) + (kw.get("stride", 1),) * 2,
                       (1,) + (kw.get("dilation", 1),) * 2, 4, threads // parts)
+        counts = sorted({1, 2, 4, 8, 16, picked})
+        row = []
+        for count in counts:
+            conv_blocked.band_count = lambda *a, _n=count: _n
+            with backends.use("conv2d", "blocked"):
+                row.append(_bench.time_many({"t": lambda: F.conv2d(x, w, **kw)})["t"])
+        conv_blocked.band_count = rule
         cells = [f"{t * 1e3:.3f}{'*' if n == picked else ''}"
-                 for n, t in zip((1, 2, 4, 8, 16), row)]
+                 + (f" ({n})" if n not in (1, 2, 4, 8, 16) else "")
+                 for n, t in zip(counts, row)]
         print(f"  {name:<24} " + " / ".join(cells))
 
 
@@ -441,15 +446,21 @@ GROUPED_CASES = [(1, 256, 28, 32, 1), (1, 512, 14, 32, 1), (1, 1024, 7, 32, 1),
                  (1, 104, 56, 13, 2), (1, 208, 28, 26, 2), (1, 440, 14, 55, 2)]
 
 
+def _torch():
+    """torch at fastnn's thread count, or None where it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(fastnn.get_num_threads())
+    return torch
+
+
 def grouped():
     """3x3 grouped convolutions (ResNeXt's, RegNet's, and wider groups), padding 1:
     'direct' against 'grouped_h3', ms per call, alternating in one process; `*` marks the
     rule's pick. With torch installed, torch's time too (same threads)."""
-    try:
-        import torch
-        torch.set_num_threads(fastnn.get_num_threads())
-    except ImportError:
-        torch = None
+    torch = _torch()
     print("(N, C, H=W, groups, stride) channels per group: ms per call, direct / grouped_h3"
           + (" (torch)" if torch else ""))
     for n, c, size, groups, stride in GROUPED_CASES:
@@ -520,12 +531,55 @@ def settle():
               f"{np.median(ratios['after itself']):.2f}x")
 
 
+STAGE_CASES = [((1, 64, 56, 56), (64, 64, 3, 3)), ((1, 64, 64, 64), (64, 64, 3, 3)),
+               ((1, 64, 111, 111), (64, 64, 3, 3)), ((1, 64, 112, 112), (64, 64, 3, 3)),
+               ((1, 64, 128, 128), (64, 64, 3, 3)), ((1, 64, 223, 223), (64, 64, 3, 3)),
+               ((1, 64, 224, 224), (64, 64, 3, 3)), ((1, 128, 224, 224), (64, 128, 3, 3)),
+               ((2, 128, 32, 32), (128, 128, 3, 3))]
+
+
+def stage():
+    """'blocked' storing its tiles straight into the output or through its stage, ms per
+    call, with 'direct' and torch beside them; '*' marks the rule's pick (`stage_pays`:
+    planes of a multiple of 2 KiB)."""
+    from fastnn.kernels import conv_blocked
+    rule = conv_blocked.stage_pays
+    torch = _torch()
+    print("ms per call: 'blocked' storing straight / through the stage, 'direct' (torch)")
+    for xs, ws in STAGE_CASES:
+        x, w = _data(xs, ws)
+        calls = {}
+        for staged in (False, True):
+            def call(staged=staged):
+                conv_blocked.stage_pays = lambda *a: staged
+                try:
+                    with backends.use("conv2d", "blocked"):
+                        return F.conv2d(x, w, padding=1)
+                finally:
+                    conv_blocked.stage_pays = rule
+            calls[staged] = call
+
+        def direct():
+            with backends.use("conv2d", "direct"):
+                return F.conv2d(x, w, padding=1)
+        calls["direct"] = direct
+        if torch is not None:
+            tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+            calls["torch"] = lambda: torch.nn.functional.conv2d(tx, tw, padding=1)
+        times = _bench.time_many(calls)
+        picked = rule((xs[0], ws[0], 1) + xs[2:], 4)
+        cells = [f"{times[k] * 1e3:.3f}{'*' if k == picked else ''}" for k in (False, True)]
+        theirs = f" ({times['torch'] * 1e3:.3f})" if torch is not None else ""
+        print(f"  x {xs} w {ws}: " + " / ".join(cells) + f", {times['direct'] * 1e3:.3f}"
+              + theirs)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("serial", "bands", "parts", "weightgrad",
                                          "variants", "resnet", "positions", "resample",
                                          "ufunc", "weightpack", "linear", "grouped", "settle",
-                                         "shifted"))
+                                         "shifted", "stage"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -534,7 +588,7 @@ def main(argv=None):
      "variants": variants, "resnet": resnet,
      "positions": positions, "resample": resample, "ufunc": ufunc,
      "weightpack": weightpack, "linear": linear, "grouped": grouped,
-     "settle": settle, "shifted": shifted}[args.what]()
+     "settle": settle, "shifted": shifted, "stage": stage}[args.what]()
 
 
 if __name__ == "__main__":

@@ -101,7 +101,11 @@ def band_count(x_shape, w_shape, out_shape, stride, dilation, itemsize, threads)
     with a pair's packed weights and whose tasks (planes x bands) split evenly over
     `threads` (or number at least 8 per thread). Numba hands each thread one equal run of
     tasks, so more tasks only add repacking; the L2 bound keeps the scratch a few rows on
-    wide planes, where the tiles sweep a few input rows at a time anyway.
+    wide planes, where the tiles sweep a few input rows at a time anyway. A pair's weights
+    of more than half of L2_BYTES (3x3 on 1024 input channels) are read from L3 by every
+    tile whatever the bands, and every band reads them again: there the scratch alone
+    is bound by L2_BYTES (one band per row had run UNet's 1024-channel 28x28 layer 25%
+    slower).
     `python benchmarks/rules.py bands` times 1, 2, 4, 8 and 16 bands per plane and marks
     this choice (docs/PERF.md)."""
     n, c = x_shape[:2]
@@ -111,6 +115,8 @@ def band_count(x_shape, w_shape, out_shape, stride, dilation, itemsize, threads)
     cb = -(-c // BLOCK)
     plane_row = cb * kd * width * BLOCK * itemsize
     pair_weights = 2 * cb * kd * kh * w_shape[4] * BLOCK * BLOCK * itemsize
+    if pair_weights > L2_BYTES // 2:
+        pair_weights = 0
     for bands in range(1, oh):
         tasks = n * od * bands
         rows = (-(-oh // bands) - 1) * stride[1] + dilation[1] * (kh - 1) + 1
@@ -264,9 +270,20 @@ def _pack_band(xf, xs, n, od, oh0, rows_in, C, D, H, W, CB, KD, RH, WR, sd, sh, 
                     xs[dst + i] = 0.0
                 src = _u(((n * C + cb * BLOCK) * D + id_) * H + ih) * _u(W)
                 at = dst + _u(left * BLOCK)
+                # 16 columns at a time, each channel's read whole: where a plane is a
+                # multiple of 4 KiB the 16 channels' rows share one L1 set, and reading one
+                # column of all of them at a time (as below) missed on every read
+                done = 0
+                if cn == BLOCK:
+                    done = inside - inside % BLOCK
+                    for iw0 in range(0, _u(done), _u(BLOCK)):
+                        for c in range(BLOCK):
+                            for j in range(BLOCK):
+                                xs[at + (iw0 + _u(j)) * _u(BLOCK) + _u(c)] = (
+                                    xf[src + _u(c) * plane + iw0 + _u(j)])
                 # position-major with the 16 channels innermost: contiguous 64-byte stores
                 # (channel-major strided stores were far slower)
-                for iw in range(_u(inside)):
+                for iw in range(_u(done), _u(inside)):
                     for c in range(BLOCK):
                         xs[at + iw * _u(BLOCK) + _u(c)] = (
                             xf[src + _u(c) * plane + iw] if c < cn else 0.0)
@@ -281,6 +298,26 @@ def scratch_size(w_shape, out_shape, stride, dilation, bands):
     return cb * kd * rows * ((ow - 1) * stride[2] + dilation[2] * (kw - 1) + 1) * BLOCK
 
 
+def stage_size(out_shape, bands, itemsize):
+    """Elements of one chunk's row of `conv3d_blocked`'s `stage`: a group of output blocks
+    over the tallest band, each channel's run padded to an odd number of 64-byte lines so
+    that the group's channels start in different L1 sets."""
+    oh, ow = out_shape[3:]
+    lines = -(-(-(-oh // bands) * ow * itemsize) // 64)
+    blocks = _shapes.blocked_shape(target().vector_bits, itemsize)[0]
+    return blocks * BLOCK * (lines | 1) * 64 // itemsize
+
+
+def stage_pays(out_shape, itemsize):
+    """Whether `conv3d_blocked`'s tiles store through `stage`: where one output plane is a
+    multiple of 2 KiB, the 16 or 32 channels a tile stores at each position fall in at most
+    two of the L1 cache's 4 KiB-periodic sets, more than their 8 ways hold, and its stores
+    miss (a 64-channel 3x3 convolution ran at about 80% of its speed on 224x224 planes
+    against 223x223 ones). Elsewhere the stage's copy costs a little.
+    `python benchmarks/rules.py stage` times both on such planes and others."""
+    return (out_shape[2] * out_shape[3] * out_shape[4] * itemsize) % 2048 == 0
+
+
 def group_weights_size(w_shape, itemsize):
     """Elements of one chunk's row of `conv3d_blocked`'s `group_weights`: the packed
     weights of one group of output blocks."""
@@ -290,7 +327,7 @@ def group_weights_size(w_shape, itemsize):
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
 def conv3d_blocked(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, bands,
-                   parts, scratch, wb, group_weights):
+                   parts, scratch, stage, wb, group_weights):
     """out (N, K, OD, OH, OW) = convolution of the NCDHW input x, zero-padded by (pd, ph, pw)
     before each dimension, with the weight w (K, C, KD, KH, KW); groups == 1.
     One task = the output rows of one band of a plane (`bands` near-equal bands per plane)
@@ -302,7 +339,10 @@ def conv3d_blocked(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw
     The tiles read w packed (module docstring): from wb (`pack_weight`'s output) when
     `group_weights` has no columns, else each group's packed just before it runs, into the
     chunk's row of `group_weights` (`group_weights_size`), where the tiles find it in
-    cache; for a chunk that runs each group once (one plane, one band, `parts` chunks)."""
+    cache; for a chunk that runs each group once (one plane, one band, `parts` chunks).
+    Where `stage` has columns (`stage_size`), each chunk's tiles store a group's outputs
+    over the band into its row of `stage`, copied into `out` a channel's run at a time
+    after the group (`stage_pays`)."""
     N, C, D, H, W = x.shape
     K, KD, KH, KW = w.shape[0], w.shape[2], w.shape[3], w.shape[4]
     KB, CB = (K + BLOCK - 1) // BLOCK, (C + BLOCK - 1) // BLOCK
@@ -325,6 +365,7 @@ def conv3d_blocked(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw
     chunks = scratch.shape[0]
     for ch in prange(chunks):
         xs = scratch[ch]
+        st = stage[ch]
         gw = wf
         if pack_groups:
             gw = group_weights[ch]
@@ -333,7 +374,7 @@ def conv3d_blocked(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw
             # part-major: with the channels split over the chunks, each chunk runs its part
             # of the channels over every band (packing each band it runs)
             band = t % per_part
-            _band(xf, xs, wrf, gw, pack_groups, of, bias, has_bias, band, t // per_part,
+            _band(xf, xs, st, wrf, gw, pack_groups, of, bias, has_bias, band, t // per_part,
                   parts, band != packed_band, bands, C, D, H, W, K, OD, OH, OW, KB, CB, KD,
                   KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh, dw, u_xcb, u_xd, u_xh, u_xw,
                   wblock, EPILOGUE)
@@ -341,7 +382,7 @@ def conv3d_blocked(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw
 
 
 @njit(fastmath=_FLAGS)
-def _band(xf, xs, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, pack, bands, C,
+def _band(xf, xs, st, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, pack, bands, C,
           D, H, W, K, OD, OH, OW, KB, CB, KD, KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh,
           dw, u_xcb, u_xd, u_xh, u_xw, wblock, epilogue):
     """Band t of conv3d_blocked: pack it into xs (if `pack`), then run part `part` of
@@ -367,6 +408,8 @@ def _band(xf, xs, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, pack
                         dw, KH, KW, pixels)
     groups = (KB + blocks - 1) // blocks
     taps = KD * KH * KW
+    staged = st.size > 0
+    sstride = _u(st.size // (blocks * BLOCK))
     for group in range(part * groups // parts, (part + 1) * groups // parts):
         kb = group * blocks
         kb2 = min(kb + blocks - 1, KB - 1)     # an odd last pair computes its block twice
@@ -387,6 +430,9 @@ def _band(xf, xs, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, pack
                 for cb in range(CB):
                     _pack_block(wrf, wf, _u(b) * wblock + _u(cb * taps * BLOCK * BLOCK),
                                 kb + b, cb, K, C, taps)
+        target, base, tstep, tstride = of, orow, ostep, _u(OD * P)
+        if staged:
+            target, base, tstep, tstride = st, _u(0), _u((kb2 - kb) * BLOCK) * sstride, sstride
         for index in range(9 if split else 1):
             r0, r1, c0, c1 = _rectangle(index, top, bottom, left, right, oh0, rows, OH, OW,
                                         split)
@@ -399,8 +445,15 @@ def _band(xf, xs, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, pack
                 # taps that read only padding for all of the tile's positions are skipped,
                 # as torch's AVX-512 oneDNN convolution skips them (a dilated border has many)
                 kh0, kh1 = _tile_kernel_rows(r0, f0, count, cw, pixels, H, sh, ph, dh, KH)
-                _tile(xs, wf, of, bias16, bias16b, _u((r0 - oh0) * sh * WR * BLOCK), wbase,
-                      wstep, orow + _u((r0 - oh0) * OW), ostep, _u(OD * P), kn, kn2, f0,
+                _tile(xs, wf, target, bias16, bias16b, _u((r0 - oh0) * sh * WR * BLOCK),
+                      wbase, wstep, base + _u((r0 - oh0) * OW), tstep, tstride, kn, kn2, f0,
                       count, OW, cw, c0, sh * WR * BLOCK, sw, _u(CB), _u(KD), _u(KH),
                       _u(KW), _u(kd0), _u(kd1), _u(kh0), _u(kh1), _u(kw0), _u(kw1), u_xcb,
                       u_xd, u_xh, u_xw, epilogue)
+        if staged:
+            for b in range(kb2 - kb + 1):
+                for v in range(min(BLOCK, K - (kb + b) * BLOCK)):
+                    dst = orow + _u(b * BLOCK * OD * P + v * OD * P)
+                    src = _u(b * BLOCK + v) * sstride
+                    for i in range(_u(rows * OW)):
+                        of[dst + i] = st[src + i]

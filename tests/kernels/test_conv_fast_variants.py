@@ -22,17 +22,23 @@ BAND_CASES = [
     ((1, 17, 5, 6, 7), (20, 17, 2, 3, 2), dict(stride=(2, 1, 2), dilation=(2, 1, 1),
                                                padding=(1, 2, 0))),
     ((2, 16, 4, 9, 5), (16, 16, 3, 1, 3), dict(padding=(3, 0, 2), dilation=(1, 1, 2))),
+    # rows packed 16 columns at a time, then the rest; a last input block of one channel
+    ((1, 33, 6, 37), (32, 33, 3, 3), dict(padding=1)),
 ]
 
 
+@pytest.mark.parametrize("staged", [False, True])
 @pytest.mark.parametrize("parts", [1, 2, 3])
 @pytest.mark.parametrize("bands", [1, 3, None])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("x_shape, w_shape, args", [c + ({},) * (len(c) == 2)
                                                     for c in BAND_CASES])
-def test_blocked_bands(torch, monkeypatch, parts, bands, dtype, x_shape, w_shape, args):
-    # and each band's output blocks split into `parts` runs (3: more runs than groups)
+def test_blocked_bands(torch, monkeypatch, staged, parts, bands, dtype, x_shape, w_shape,
+                       args):
+    # and each band's output blocks split into `parts` runs (3: more runs than groups),
+    # the tiles storing into the output or through the stage
     from fastnn.kernels import conv_blocked
+    monkeypatch.setattr(conv_blocked, "stage_pays", lambda *shapes: staged)
     rng = np.random.default_rng(len(x_shape) * 100 + x_shape[2])
     x = rng.standard_normal(x_shape).astype(dtype)
     w = rng.standard_normal(w_shape).astype(dtype)
@@ -101,6 +107,53 @@ def test_blocked_band_count(threads):
             rows = -(-out_shape[3] // bands) + w_shape[3] - 1
             scratch = x_shape[1] * w_shape[2] * rows * (out_shape[4] + w_shape[4] - 1) * 4
             assert scratch + 2 * 16 * x_shape[1] * np.prod(w_shape[2:]) * 4 <= L2_BYTES
+
+
+def test_blocked_stage_rule():
+    """The tiles store through the stage where an output plane is a multiple of 2 KiB."""
+    from fastnn.kernels.conv_blocked import stage_pays
+    assert stage_pays((1, 64, 1, 224, 224), 4) and stage_pays((1, 64, 1, 32, 32), 4)
+    assert stage_pays((1, 64, 1, 16, 32), 4) and stage_pays((2, 8, 4, 8, 8), 8)
+    assert not stage_pays((1, 64, 1, 223, 223), 4) and not stage_pays((1, 64, 1, 56, 56), 4)
+    assert not stage_pays((1, 64, 1, 112, 112), 4)      # 4 sets apart: 8 rows in each
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_blocked_stores_an_aliased_plane_through_its_stage(torch, monkeypatch, dtype):
+    """A 16x32 plane (2 KiB of float32) and the stage's layout as the kernel gets it: a row
+    per thread, each channel's run an odd number of 64-byte lines; torch's numbers."""
+    from fastnn.kernels import conv_blocked
+    from fastnn.nn.functional import _conv
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((1, 40, 16, 32)).astype(dtype)
+    w = rng.standard_normal((50, 40, 3, 3)).astype(dtype)
+    b = rng.standard_normal(50).astype(dtype)
+    stages = []
+    launch = _conv.launch
+
+    def spy(kernel, *kernel_args, **kwargs):
+        if kernel.__name__ == "conv3d_blocked":
+            stages.append(kernel_args[-3].shape)
+        return launch(kernel, *kernel_args, **kwargs)
+    monkeypatch.setattr(_conv, "launch", spy)
+    with backends.use("conv2d", "blocked"):
+        result = F.conv2d(x, w, b, padding=1)
+    threads, size = stages[0]
+    assert threads == _conv.get_num_threads()
+    bands = conv_blocked.band_count(
+        (1, 40, 1, 16, 32), (50, 40, 1, 3, 3), (1, 50, 1, 16, 32), (1, 1, 1), (1, 1, 1),
+        x.itemsize, threads // conv_blocked.channel_parts(
+            (1, 40, 1, 16, 32), (50, 40, 1, 3, 3), (1, 50, 1, 16, 32), x.itemsize, threads))
+    assert size == conv_blocked.stage_size((1, 50, 1, 16, 32), bands, x.itemsize)
+    from fastnn.kernels import _shapes
+    from fastnn.kernels._target import target
+    blocks = _shapes.blocked_shape(target().vector_bits, x.itemsize)[0]
+    run = size // (blocks * 16)                  # one channel's stride in the stage
+    assert size == blocks * 16 * run and run * x.itemsize % 64 == 0
+    assert (run * x.itemsize // 64) % 2 == 1 and run >= -(-16 // bands) * 32
+    expected = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w),
+                                          torch.from_numpy(b), padding=1).numpy()
+    np.testing.assert_allclose(result, expected, rtol=TOL[dtype], atol=TOL[dtype])
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])

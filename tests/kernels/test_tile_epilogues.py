@@ -25,6 +25,9 @@ TOL = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10, atol
 CASES = [
     ("blocked", "conv2d", "blocked", ((1, 16, 9, 9), (20, 16, 3, 3), (20,)),
      dict(padding=1), "conv3d_blocked"),
+    # a 2 KiB plane: the tiles store through the kernel's stage (`stage_pays`)
+    ("blocked_staged", "conv2d", "blocked", ((1, 16, 16, 32), (20, 16, 3, 3), (20,)),
+     dict(padding=1), "conv3d_blocked"),
     ("direct", "conv2d", "direct", ((1, 3, 17, 19), (7, 3, 7, 7), (7,)),
      dict(stride=2, padding=3), "conv3d_direct"),
     ("direct_wide", "conv2d", "direct", ((1, 4, 9, 11), (13, 4, 3, 3), None),

@@ -403,6 +403,10 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, 
                                         x.dtype.itemsize, threads // parts)
     size = _blocked_kernels.scratch_size(w.shape, out.shape, stride, dilation, bands)
     scratch = thread_scratch("blocked rows", threads * size, x.dtype).reshape(threads, size)
+    stage = _NO_STAGE[x.dtype.itemsize]
+    if _blocked_kernels.stage_pays(out.shape, x.dtype.itemsize):
+        size = _blocked_kernels.stage_size(out.shape, bands, x.dtype.itemsize)
+        stage = thread_scratch("blocked stage", threads * size, x.dtype).reshape(threads, size)
     if (parts == threads > 1 and bands == 1 and x.shape[0] * out.shape[2] == 1
             and frozen_forms(w) is None):
         packed = _NO_PACKED[x.dtype.itemsize]
@@ -413,7 +417,7 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, 
         packed = _blocked_weight(w)
         group_weights = _NO_GROUP_WEIGHTS[x.dtype.itemsize]
     launch(tiled(_blocked_kernels.conv3d_blocked, fused), x, w, *_bias_args(b, x.dtype), out,
-           *stride, *pad_before, *dilation, bands, parts, scratch, packed, group_weights,
+           *stride, *pad_before, *dilation, bands, parts, scratch, stage, packed, group_weights,
            work=_work(w, out))
     finish(out, fused, True)
 
@@ -421,6 +425,7 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, 
 # what conv3d_blocked gets for the form of the weight it does not read
 _NO_PACKED = {size: np.zeros((0,) * 7, f"f{size}") for size in (4, 8)}
 _NO_GROUP_WEIGHTS = {size: np.zeros((0, 0), f"f{size}") for size in (4, 8)}
+_NO_STAGE = _NO_GROUP_WEIGHTS
 
 
 def _blocked_weight(w):
