@@ -68,8 +68,9 @@ def add_into(target, other):
     not apply: autograd's accumulation of a gradient into ``.grad``."""
     if not _parallel_pays(target, other):
         return False
-    _runtime.launch(elementwise.residual_relu, target.reshape(-1), other.reshape(-1), True,
-                    False, work=2 * target.size)
+    _runtime.launch(elementwise.residual_clamp, target.reshape(-1), other.reshape(-1), True,
+                    target.dtype.type(-np.inf), target.dtype.type(np.inf),
+                    work=2 * target.size)
     return True
 
 

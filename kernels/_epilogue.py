@@ -12,7 +12,8 @@ the fused version compiles only when used. It is for the inference compiler's fu
 an activation into the layer before it, not for the public functional API.
 
 relu keeps torch's rules: relu(NaN) = NaN and relu(-0.0) = -0.0 (`x if not x < 0 else 0`;
-`max(x, 0)` may drop a NaN).
+`max(x, 0)` may drop a NaN); so does relu6, torch's hardtanh(x, 0, 6) (ReLU6), which
+clamps the same way and leaves NaN as it is.
 """
 import sys
 import threading
@@ -24,7 +25,7 @@ from numba.np.numpy_support import as_dtype
 
 from ._target import njit
 
-EPILOGUES = ("none", "relu")
+EPILOGUES = ("none", "relu", "relu6")
 EPILOGUE = "none"        # what a kernel's own module binds; its twins rebind it
 
 _twins = {}              # (kernel, epilogue) -> compiled entry
@@ -42,6 +43,20 @@ def _relu_for_type(x):
 
     def impl(x):
         return x if not x < zero else zero
+    return impl
+
+
+def relu6(x):
+    """torch's relu6 of one float: min(max(x, 0), 6), NaN and -0.0 kept."""
+    return 0.0 if x < 0 else 6.0 if x > 6 else x
+
+
+@overload(relu6)
+def _relu6_for_type(x):
+    zero, six = as_dtype(x).type(0), as_dtype(x).type(6)
+
+    def impl(x):
+        return zero if x < zero else six if x > six else x
     return impl
 
 

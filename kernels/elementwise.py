@@ -41,16 +41,19 @@ def clamp(x, out, lo, hi):
 
 
 @njit(parallel=True, cache=True)
-def residual_relu(out, residual, add, relu):
-    """In place: out = out + residual (if `add`), then relu (if `relu`), one pass; relu
-    keeps NaN and -0.0 as torch's does. The epilogue of a fused convolution or linear
-    layer where its tiles cannot apply it (fastnn/nn/functional/_fused.py)."""
+def residual_clamp(out, residual, add, lo, hi):
+    """In place: out = out + residual (if `add`), then clamped to [lo, hi], one pass: relu
+    is (0, inf), relu6 (0, 6), nothing (-inf, inf); NaN and -0.0 stay as in torch's. The
+    epilogue of a fused convolution or linear layer where its tiles cannot apply it
+    (fastnn/nn/functional/_fused.py)."""
     for i in prange(out.size):
         v = out[i]
         if add:
             v = v + residual[i]
-        if relu and v < 0:
-            v = 0
+        if v < lo:
+            v = lo
+        elif v > hi:
+            v = hi
         out[i] = v
 
 

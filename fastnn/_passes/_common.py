@@ -36,5 +36,17 @@ def fuse_into(node, **keywords):
         node.attrs = Attrs(**dict(node.attrs.items()), **shown)
 
 
+def fused_activation(node):
+    """The activation a fused layer can apply in its place (`fastnn.nn.functional._fused`):
+    "relu" for relu (and hardtanh(0, inf)), "relu6" for relu6 and hardtanh(0, 6) (what
+    ``nn.ReLU6`` calls), None for any other node."""
+    if node is None or node.op not in ("relu", "relu6", "hardtanh"):
+        return None
+    lo, hi = node.attrs.get("min_val"), node.attrs.get("max_val")
+    if lo != 0 or hi is None:
+        return None
+    return "relu" if hi == float("inf") else "relu6" if hi == 6 else None
+
+
 def fused(node):
     return "activation" in node.kwargs or "residual" in node.kwargs

@@ -1,21 +1,22 @@
-"""Fuse a relu into the convolution or linear layer whose output it alone reads (ONNX
-Runtime's conv_activation_fusion): the layer runs with ``activation="relu"``, which the
-register-tiled variants apply in their tiles before the store
-(`fastnn.nn.functional._fused`)."""
-from ._common import CONVOLUTIONS, fuse_into, fused, only_user, producer
+"""Fuse a relu or relu6 (``nn.ReLU6``'s hardtanh(0, 6)) into the convolution or linear
+layer whose output it alone reads (ONNX Runtime's conv_activation_fusion): the layer runs
+with ``activation="relu"`` or ``"relu6"``, which the register-tiled variants apply in
+their tiles before the store (`fastnn.nn.functional._fused`)."""
+from ._common import CONVOLUTIONS, fuse_into, fused, fused_activation, only_user, producer
 
 
 def fuse_activation(graph):
     fused_count = 0
     for act in list(graph.nodes):
-        if act.op != "relu":
+        activation = fused_activation(act)
+        if activation is None:
             continue
         source = act.arg(0, "input")
         layer = producer(graph, source)
         if (layer is None or layer.op not in CONVOLUTIONS + ("linear",) or fused(layer)
                 or not only_user(graph.users(), source, act)):
             continue
-        fuse_into(layer, activation="relu")
+        fuse_into(layer, activation=activation)
         graph.replace_uses(act.ref, layer.ref)
         graph.erase(act)
         fused_count += 1

@@ -1,12 +1,14 @@
-"""Fuse a residual add ``conv(x) + r`` (and a relu of its sum) into the convolution: it
-runs with ``residual=r`` (and ``activation="relu"``), adding `r` to its output and
-applying the relu in one in-place pass after its kernel (`fastnn.nn.functional._fused`).
+"""Fuse a residual add ``conv(x) + r`` (and a relu or relu6 of its sum) into the
+convolution: it runs with ``residual=r`` (and ``activation="relu"`` or ``"relu6"``),
+adding `r` to its output and applying the activation in one in-place pass after its
+kernel (`fastnn.nn.functional._fused`).
 
 Of the add's operands, the convolution fused is the later one made, so the other is ready
 when it runs (ResNet's shortcut convolution runs after the block's second one). The add
 must not broadcast nor change dtype, and the convolution's output must be read by the add
 alone."""
-from ._common import CONVOLUTIONS, fuse_into, fused, only_user, producer, shape_of
+from ._common import (CONVOLUTIONS, fuse_into, fused, fused_activation, only_user,
+                      producer, shape_of)
 
 
 def fuse_residual(graph):
@@ -34,12 +36,11 @@ def fuse_residual(graph):
         layer, other = best
         fuse_into(layer, residual=other)
         after = users.get(add.ref, [])
-        if len(after) == 1 and after[0] is not None and after[0].op == "relu" \
-                and after[0].arg(0, "input") == add.ref:
-            relu = after[0]
-            fuse_into(layer, activation="relu")
-            graph.replace_uses(relu.ref, layer.ref)
-            graph.erase(relu)
+        activation = fused_activation(after[0]) if len(after) == 1 else None
+        if activation is not None and after[0].arg(0, "input") == add.ref:
+            fuse_into(layer, activation=activation)
+            graph.replace_uses(after[0].ref, layer.ref)
+            graph.erase(after[0])
         graph.replace_uses(add.ref, layer.ref)
         graph.erase(add)
         count += 1

@@ -67,27 +67,36 @@ def _run(op, variant, x, w, b, kwargs, name, epilogue):
     return result
 
 
-def _torch_relu(torch, op, x, w, b, kwargs):
+def _torch_activation(torch, op, x, w, b, kwargs, epilogue):
     t = [None if a is None else torch.from_numpy(a) for a in (x, w, b)]
-    return torch.relu(getattr(torch.nn.functional, op)(*t, **kwargs)).numpy()
+    activation = torch.relu if epilogue == "relu" else torch.nn.functional.relu6
+    return activation(getattr(torch.nn.functional, op)(*t, **kwargs)).numpy()
 
 
-# float32 only: each relu twin is a whole kernel compiled again (the depthwise one takes
-# about a minute cold), and the float64 twins come from the same generated source
+# what the tiles do to the plain output: NaN and -0.0 kept; relu6 clamps at 6 too
+_OF_PLAIN = {"relu": lambda v: np.where(v < 0, v.dtype.type(0), v),
+             "relu6": lambda v: np.where(v < 0, v.dtype.type(0),
+                                         np.where(v > 6, v.dtype.type(6), v))}
+
+
+# float32 only: each twin is a whole kernel compiled again (the depthwise one takes about
+# a minute cold), and the float64 twins come from the same generated source
 @pytest.mark.parametrize("dtype", [np.float32])
+@pytest.mark.parametrize("epilogue", ["relu", "relu6"])
 @pytest.mark.parametrize("family, op, variant, shapes, kwargs, name", CASES,
                          ids=[case[0] for case in CASES])
-def test_relu_epilogue_matches_torch(torch, family, op, variant, shapes, kwargs, name,
-                                     dtype):
+def test_epilogue_matches_torch(torch, family, op, variant, shapes, kwargs, name, epilogue,
+                                dtype):
     x, w, b = _inputs(shapes, dtype, seed=len(family))
-    fused = _run(op, variant, x, w, b, kwargs, name, "relu").reshape(-1)
+    fused = _run(op, variant, x, w, b, kwargs, name, epilogue).reshape(-1)
     plain = _run(op, variant, x, w, b, kwargs, name, "none").reshape(-1)
-    expected = _torch_relu(torch, op, x, w, b, kwargs).reshape(-1)
+    expected = _torch_activation(torch, op, x, w, b, kwargs, epilogue).reshape(-1)
     assert np.isnan(fused).any() and (expected == 0).any() and (plain < 0).any()
+    if epilogue == "relu6":
+        assert (plain > 6).any() and (expected == 6).any()
     np.testing.assert_array_equal(np.isnan(fused), np.isnan(expected))
     np.testing.assert_allclose(fused, expected, **TOL[dtype])
-    relu_of_plain = np.where(plain < 0, dtype(0), plain)
-    assert fused.tobytes() == relu_of_plain.tobytes()
+    assert fused.tobytes() == _OF_PLAIN[epilogue](plain).tobytes()
 
 
 def test_plain_output_keeps_negative_values():
@@ -113,6 +122,13 @@ def test_relu_scalar_keeps_nan_and_signed_zero():
     values = np.array([-1.5, -0.0, 0.0, 2.0, np.nan, -np.inf, np.inf])
     got = np.array([_epilogue.relu(v) for v in values])
     assert got.tobytes() == np.array([0.0, -0.0, 0.0, 2.0, np.nan, 0.0, np.inf]).tobytes()
+
+
+def test_relu6_scalar_keeps_nan_and_signed_zero(torch):
+    values = np.array([-1.5, -0.0, 0.0, 2.0, 6.0, 6.5, np.nan, -np.inf, np.inf])
+    got = np.array([_epilogue.relu6(v) for v in values])
+    expected = torch.nn.functional.relu6(torch.from_numpy(values)).numpy()
+    assert got.tobytes() == expected.tobytes()
 
 
 def test_every_shape_and_epilogue_is_generated():

@@ -147,19 +147,27 @@ def test_fused_convolution_against_the_unfused_ops_on_every_variant(torch, xs, w
     plain = F.conv2d(*args)
     r = rng.standard_normal(plain.shape, np.float32)
     t = torch.nn.functional.conv2d(*(torch.from_numpy(a) for a in (x, w, b)), **kw)
+    relu6 = torch.nn.functional.relu6
     expected = {"relu": torch.relu(t).numpy(), "add": (t + torch.from_numpy(r)).numpy(),
-                "both": torch.relu(t + torch.from_numpy(r)).numpy()}
+                "both": torch.relu(t + torch.from_numpy(r)).numpy(),
+                "relu6": relu6(t).numpy(), "add relu6": relu6(t + torch.from_numpy(r)).numpy()}
     for variant in backends.applicable("conv2d", x, w, b, **kw):
         with backends.use("conv2d", variant):
             plain = np.asarray(F.conv2d(*args))
             got = {"relu": dispatch("conv2d", *args, activation="relu"),
                    "add": dispatch("conv2d", *args, residual=r),
-                   "both": dispatch("conv2d", *args, activation="relu", residual=r)}
-        unfused = {"relu": F.relu(plain), "add": plain + r, "both": F.relu(plain + r)}
+                   "both": dispatch("conv2d", *args, activation="relu", residual=r),
+                   "relu6": dispatch("conv2d", *args, activation="relu6"),
+                   "add relu6": dispatch("conv2d", *args, activation="relu6", residual=r)}
+        unfused = {"relu": F.relu(plain), "add": plain + r, "both": F.relu(plain + r),
+                   "relu6": F.relu6(plain), "add relu6": F.relu6(plain + r)}
+        assert (plain > 6).any() and (plain < 0).any()
         for key, value in got.items():
             # the same sums: bit for bit the separate ops, NaN where they have it
             np.testing.assert_array_equal(value, unfused[key], err_msg=f"{variant} {key}")
             assert np.isnan(value).any() and (np.asarray(value) == 0).any() or key == "add"
+            if "relu6" in key:
+                assert np.nanmax(value) == 6
             np.testing.assert_allclose(value, expected[key], rtol=2e-4, atol=2e-4,
                                        err_msg=f"{variant} {key}")
 
@@ -176,6 +184,38 @@ def test_fused_keywords_are_checked():
     with fastnn.ops.record() as calls:
         dispatch("conv2d", x, w, activation="relu", residual=image((1, 3, 3, 3)))
     assert calls[0].attrs.activation == "relu" and calls[0].shapes[3] == (1, 3, 3, 3)
+
+
+def test_relu6_and_hardtanh_0_6_are_fused_other_bounds_are_not(torch):
+    """nn.ReLU6 (hardtanh(0, 6)), F.relu6 and F.hardtanh(x, 0, 6) fuse as "relu6", also
+    after a residual add; hardtanh with other bounds stays a node."""
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(4, 8, 3, padding=1)
+            self.act1 = nn.ReLU6(inplace=True)
+            self.conv2 = nn.Conv2d(8, 8, 3, padding=1)
+            self.conv3 = nn.Conv2d(8, 8, 1)
+            self.conv4 = nn.Conv2d(8, 8, 1)
+            self.conv5 = nn.Conv2d(8, 8, 1)
+
+        def forward(self, x):
+            y = self.act1(self.conv1(x))
+            z = F.relu6(self.conv2(y))
+            z = F.hardtanh(self.conv3(z) + y, 0.0, 6.0)
+            z = F.hardtanh(self.conv4(z), -1.0, 1.0)
+            return F.hardtanh(self.conv5(z), 0.0, 5.0)
+
+    model = Net().eval()
+    x = fastnn.from_numpy(image() * 4)
+    graph, done, eager = optimized(model, x)
+    assert done["fuse_activation"] == 2 and done["fuse_residual"] == 1
+    assert graph.count() == {"conv2d": 5, "hardtanh": 2}
+    activations = [n.kwargs.get("activation") for n in graph.nodes if n.op == "conv2d"]
+    assert activations == ["relu6", "relu6", "relu6", None, None]
+    assert graph.nodes[2].kwargs["residual"] == graph.nodes[0].ref
+    got = Program(graph)(x)
+    assert_close(got, eager)
 
 
 def test_refs_read_by_the_output_are_not_fused_away():
@@ -213,21 +253,27 @@ def test_an_mlp_becomes_two_fused_linear_layers(torch):
         assert_close(got, reference(torch.from_numpy(x)).numpy())
 
 
+@pytest.mark.parametrize("activation", ["relu", "relu6"])
 @pytest.mark.parametrize("bias_shape", [(10,), None, (4, 10)])
-def test_fused_linear_against_the_unfused_ops_on_every_variant(torch, bias_shape):
+def test_fused_linear_against_the_unfused_ops_on_every_variant(torch, bias_shape, activation):
     rng = np.random.default_rng(3)
     x, w = rng.standard_normal((4, 33), np.float32), rng.standard_normal((10, 33), np.float32)
     b = None if bias_shape is None else rng.standard_normal(bias_shape, np.float32)
     x[1, 2] = np.nan
     t = torch.nn.functional.linear(torch.from_numpy(x), torch.from_numpy(w),
                                    None if b is None else torch.from_numpy(b))
-    for variant in ("numba_gemm", "blas"):
+    unfused_activation = getattr(F, activation)
+    expected = getattr(torch.nn.functional, activation)(t).numpy()
+    variants = backends.applicable("linear", x, w, b)
+    assert {"numba_gemm", "blas"} <= set(variants)
+    for variant in variants:
         with backends.use("linear", variant):
-            got = dispatch("linear", x, w, b, activation="relu")
-            unfused = F.relu(F.linear(x, w, b))
-        np.testing.assert_array_equal(got, unfused, err_msg=variant)
+            got = dispatch("linear", x, w, b, activation=activation)
+            plain = np.asarray(F.linear(x, w, b))
+        assert (plain > 6).any() and (plain < 0).any()
+        np.testing.assert_array_equal(got, unfused_activation(plain), err_msg=variant)
         assert np.isnan(got).any() and (np.asarray(got) == 0).any()
-        np.testing.assert_allclose(got, torch.relu(t).numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match=r"linear\(\): unknown activation 'tanh'"):
         dispatch("linear", x, w, b, activation="tanh")
 

@@ -1,5 +1,5 @@
 """The 'blocked' convolution's tiles (kernels/conv_blocked.py)."""
-from .common import _shapes, epilogue_lines, module, suffix
+from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module, suffix
 
 
 def blocked_tile(blocks, pixels, epilogue):
@@ -59,9 +59,9 @@ def blocked_tile(blocks, pixels, epilogue):
 def blocked_module():
     doc = ("Register tiles of the 'blocked' convolution: `tile_BxP` runs B blocks of 16 "
            "output channels\nover P output positions (kernels/conv_blocked.py says how they "
-           "are used; kernels/_shapes.py\nwhich one a target gets); `tile_BxP_relu` applies "
-           "relu before the store\n(kernels/_epilogue.py).")
-    imports = ["from ._epilogue import relu", "from ._stack import tile_buffer",
+           "are used; kernels/_shapes.py\nwhich one a target gets); `tile_BxP_relu` and "
+           "`tile_BxP_relu6` apply relu or relu6\nbefore the store (kernels/_epilogue.py).")
+    imports = [EPILOGUE_IMPORT, "from ._stack import tile_buffer",
                "from ._target import njit", "from .conv_pad import _u",
                "from .rows import store_lanes as store", "",
                '_FLAGS = {"contract"}', "BLOCK = 16", ""]

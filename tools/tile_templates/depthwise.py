@@ -1,5 +1,5 @@
 """The depthwise convolution's tiles (kernels/conv_depthwise.py)."""
-from .common import _shapes, epilogue_lines, module, suffix
+from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module, suffix
 
 
 def h3_tile(rows, runs, epilogue):
@@ -98,9 +98,9 @@ def depthwise_module():
            "x N registers\nof positions for 3 kernel rows at stride 1 (each input row "
            "loaded feeds the three output\nrows that use it), `tile_rows_R` R output rows "
            "for any kernel (kernels/conv_depthwise.py\nsays how they are used; "
-           "kernels/_shapes.py which ones exist); `..._relu` applies relu\nbefore the "
-           "store (kernels/_epilogue.py).")
-    imports = ["from ._epilogue import relu", "from ._stack import tile_buffer, tile_width",
+           "kernels/_shapes.py which ones exist); `..._relu` and `..._relu6`\napply relu "
+           "or relu6 before the store (kernels/_epilogue.py).")
+    imports = [EPILOGUE_IMPORT, "from ._stack import tile_buffer, tile_width",
                "from ._target import njit", "from .conv_pad import _u",
                "from .rows import store_run as _store", "",
                '_FLAGS = {"contract"}', ""]

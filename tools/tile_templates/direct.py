@@ -1,5 +1,5 @@
 """The 'direct' convolution's tiles (kernels/conv.py `conv3d_direct`)."""
-from .common import _shapes, epilogue_lines, module, suffix
+from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module, suffix
 
 
 def direct_tile(channels, rows, epilogue):
@@ -67,8 +67,9 @@ def direct_module():
     doc = ("Register tiles of the 'direct' convolution: `tile_Cx2` runs C output channels "
            "over two\noutput rows of one register of positions (kernels/conv.py says how "
            "they are used;\nkernels/_shapes.py which one a target gets); `tile_Cx2_relu` "
-           "applies relu before the\nstore (kernels/_epilogue.py).")
-    imports = ["from ._epilogue import relu", "from ._stack import tile_buffer, tile_width",
+           "and `tile_Cx2_relu6` apply\nrelu or relu6 before the store "
+           "(kernels/_epilogue.py).")
+    imports = [EPILOGUE_IMPORT, "from ._stack import tile_buffer, tile_width",
                "from ._target import njit", "from .conv_pad import _u",
                "from .rows import store_run as _store", "",
                '_FLAGS = {"contract"}', ""]

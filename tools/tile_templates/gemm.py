@@ -1,6 +1,6 @@
 """The Linear GEMM's tiles (kernels/gemm.py): scalar accumulators that LLVM vectorises
 along K (`reassoc`), one per output element of the tile."""
-from .common import _shapes, module, suffix
+from .common import EPILOGUE_IMPORT, EPILOGUES, _shapes, module, suffix
 
 
 def store_row(epilogue):
@@ -15,8 +15,8 @@ def store_row(epilogue):
            "        c0 += bias[j0]"]
     for j in range(1, 4):
         out += [f"        if j0 + {j} < n:", f"            c{j} += bias[j0 + {j}]"]
-    if epilogue == "relu":
-        out += [f"    {c} = relu({c})" for c in cs]
+    if epilogue != "none":
+        out += [f"    {c} = {epilogue}({c})" for c in cs]
     out.append("    out[i, j0] = c0")
     for j in range(1, 4):
         out += [f"    if j0 + {j} < n:", f"        out[i, j0 + {j}] = c{j}"]
@@ -57,11 +57,11 @@ def gemm_tile(rows, cols, epilogue):
 def gemm_module():
     doc = ("Register tiles of the Linear GEMM: `tile_Rx4` runs R rows of the input against "
            "4 weight\nrows (kernels/gemm.py says how they are used; kernels/_shapes.py which "
-           "one a target gets);\n`tile_Rx4_relu` applies relu after the bias "
-           "(kernels/_epilogue.py).")
-    imports = ["from ._epilogue import relu", "from ._target import njit", "",
+           "one a target gets);\n`tile_Rx4_relu` and `tile_Rx4_relu6` apply relu or relu6 after "
+           "the bias\n(kernels/_epilogue.py).")
+    imports = [EPILOGUE_IMPORT, "from ._target import njit", "",
                "# as kernels/gemm.py: no nnan/ninf, NaN and inf propagate as in torch",
                '_FASTMATH = {"contract", "reassoc", "nsz", "arcp"}', ""]
     return module("gemm", doc, imports, _shapes.gemm_shapes(), gemm_tile,
                   lambda r, c: f"tile_{r}x{c}",
-                  prelude=[store_row(e) for e in ("none", "relu")])
+                  prelude=[store_row(e) for e in EPILOGUES])

@@ -1,5 +1,5 @@
 """The 'grouped_h3' convolution's tiles (kernels/conv_grouped.py)."""
-from .common import _shapes, epilogue_lines, module, suffix
+from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module, suffix
 
 
 def tile_name(channels, rows, stride):
@@ -65,8 +65,9 @@ def grouped_module():
            "channels over R\noutput rows of one register of positions, `tile_CxR_s2` "
            "over R output rows of stride 2\nalong H (kernels/conv_grouped.py says how "
            "they are used; kernels/_shapes.py which one a\ntarget gets); `tile_..._relu` "
-           "applies relu before the store (kernels/_epilogue.py).")
-    imports = ["from ._epilogue import relu", "from ._stack import tile_buffer, tile_width",
+           "and `tile_..._relu6` apply relu or relu6 before the store\n"
+           "(kernels/_epilogue.py).")
+    imports = [EPILOGUE_IMPORT, "from ._stack import tile_buffer, tile_width",
                "from ._target import njit", "from .conv_pad import _u",
                "from .rows import store_run as _store", "",
                '_FLAGS = {"contract"}', ""]

@@ -1,5 +1,5 @@
 """The 'pointwise' convolution's tiles (kernels/conv_pointwise.py)."""
-from .common import _shapes, epilogue_lines, module, suffix
+from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module, suffix
 
 
 def pointwise_tile(channels, halves, epilogue):
@@ -72,9 +72,9 @@ def pointwise_tile(channels, halves, epilogue):
 def pointwise_module():
     doc = ("Register tiles of the 'pointwise' convolution: `tile_KxW` runs K output "
            "channels over W\npositions (kernels/conv_pointwise.py says how they are used; "
-           "kernels/_shapes.py which\none a target gets); `tile_KxW_relu` applies relu "
-           "before the store (kernels/_epilogue.py).")
-    imports = ["from ._epilogue import relu", "from ._stack import tile_buffer",
+           "kernels/_shapes.py which\none a target gets); `tile_KxW_relu` and "
+           "`tile_KxW_relu6` apply relu or relu6 before the\nstore (kernels/_epilogue.py).")
+    imports = [EPILOGUE_IMPORT, "from ._stack import tile_buffer",
                "from ._target import njit", "from .conv_pad import _u", "",
                '_FLAGS = {"contract"}', "LANES = 16",
                "# has_bias: 0 none, 1 (True) one per output channel, 2 one per position",

@@ -4,11 +4,12 @@ keywords ``activation`` and ``residual`` (not part of torch's F API).
     dispatch("conv2d", x, w, b, stride, padding, dilation, groups,
              activation="relu", residual=r)      # relu(conv2d(x, w, b) + r)
 
-A variant whose kernel is register-tiled runs its relu twin (`kernels._epilogue`: the
-activation applied in the tile before the store) when there is no residual; otherwise,
-and for variants without tiles ('naive', 'im2col_gemm', BLAS), one in-place pass over the
-output after the kernel adds the residual and applies the activation
-(`kernels.elementwise.residual_relu`).
+``activation`` is "relu" or "relu6" (torch's ``hardtanh(x, 0, 6)``, ``nn.ReLU6``). A
+variant whose kernel is register-tiled runs its twin of that epilogue (`kernels._epilogue`:
+the activation applied in the tile before the store) when there is no residual;
+otherwise, and for variants without tiles ('naive', 'im2col_gemm', BLAS), one in-place
+pass over the output after the kernel adds the residual and applies the activation
+(`kernels.elementwise.residual_clamp`).
 """
 import numpy as np
 
@@ -19,7 +20,9 @@ from .._utils import as_array
 
 __all__ = ["check_fused", "fused_args", "tiled", "finish"]
 
-ACTIVATIONS = ("relu",)
+# each activation as the bounds it clamps to
+BOUNDS = {None: (-np.inf, np.inf), "relu": (0.0, np.inf), "relu6": (0.0, 6.0)}
+ACTIVATIONS = tuple(name for name in BOUNDS if name is not None)
 
 
 def check_fused(name, activation, residual, out_shape, dtype):
@@ -67,5 +70,6 @@ def finish(out, fused, in_tiles):
         return
     flat = out.reshape(-1)
     other = flat if residual is None else residual.reshape(-1)
-    launch(_elementwise.residual_relu, flat, other, residual is not None,
-           activation == "relu", work=flat.size)
+    lo, hi = (flat.dtype.type(bound) for bound in BOUNDS[activation])
+    launch(_elementwise.residual_clamp, flat, other, residual is not None, lo, hi,
+           work=flat.size)
