@@ -3,7 +3,7 @@
 
 The compiled model captures its copy's forward as a graph of fastnn ops per input shape
 and dtype (`fastnn._capture`), rewrites it (`fastnn._passes`: BatchNorm folded, Dropout and
-no-op reshapes removed, relu, relu6 and residual adds fused into the convolutions) and runs the
+no-op reshapes removed, activations and residual adds fused into the convolutions) and runs the
 graph through the door (`fastnn._program`), so ``fastnn.ops.record()`` shows the fused ops.
 """
 import copy
@@ -31,9 +31,10 @@ def optimize_for_inference(module, example_input=None):
     The first call for an input shape and dtype runs the copy once, records every op it
     calls (a trace) and optimizes that graph: eval BatchNorm is folded into the
     convolution or linear layer before it, Dropout and reshapes that change nothing are
-    removed, and a relu or relu6 (``nn.ReLU6``) or a residual add (with the relu or relu6
-    after it) is fused into the convolution before it (its register tiles apply the
-    activation before the store; linear layers take the relu or relu6 too). Outputs
+    removed, and an activation or a residual add (with the activation after it) is fused
+    into the convolution or linear layer before it: relu and relu6 (``nn.ReLU6``) run in
+    its register tiles before the store; silu, sigmoid, hardswish, hardsigmoid and gelu in
+    place right after its kernel. Outputs
     agree with the eager model's to float rounding (1e-4 of the output's scale).
 
     A forward whose graph cannot be trusted (it reads a tensor's value in Python, computes

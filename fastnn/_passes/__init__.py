@@ -5,8 +5,9 @@ returns how many places it rewrote:
     identities    Dropout in eval mode, Identity-like views and no-op reshapes removed
     constants     nodes that read only constants computed once
     batch_norm    eval BatchNorm folded into the convolution or linear layer before it
-    residual      a residual add (and the relu or relu6 after it) fused into a convolution
-    activation    a relu or relu6 fused into the convolution or linear layer before it
+    residual      a residual add (and the activation after it) fused into a convolution
+    activation    relu, relu6, silu, sigmoid, hardswish, hardsigmoid or gelu fused into
+                  the convolution or linear layer before it
 
 `optimize` runs them in that order; `fastnn.optimize_for_inference` calls it.
 """

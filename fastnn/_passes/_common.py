@@ -39,13 +39,23 @@ def fuse_into(node, **keywords):
 def fused_activation(node):
     """The activation a fused layer can apply in its place (`fastnn.nn.functional._fused`):
     "relu" for relu (and hardtanh(0, inf)), "relu6" for relu6 and hardtanh(0, 6) (what
-    ``nn.ReLU6`` calls), None for any other node."""
-    if node is None or node.op not in ("relu", "relu6", "hardtanh"):
+    ``nn.ReLU6`` calls), the op's name for silu, sigmoid, hardswish and hardsigmoid,
+    "gelu" or "gelu_tanh" for gelu; None for any other node."""
+    if node is None:
+        return None
+    if node.op in _AFTER_KERNEL:
+        return node.op
+    if node.op == "gelu":
+        return "gelu" if node.attrs.get("approximate") == "none" else "gelu_tanh"
+    if node.op not in ("relu", "relu6", "hardtanh"):
         return None
     lo, hi = node.attrs.get("min_val"), node.attrs.get("max_val")
     if lo != 0 or hi is None:
         return None
     return "relu" if hi == float("inf") else "relu6" if hi == 6 else None
+
+
+_AFTER_KERNEL = ("silu", "sigmoid", "hardswish", "hardsigmoid")
 
 
 def fused(node):

@@ -1,7 +1,8 @@
-"""Fuse a relu or relu6 (``nn.ReLU6``'s hardtanh(0, 6)) into the convolution or linear
-layer whose output it alone reads (ONNX Runtime's conv_activation_fusion): the layer runs
-with ``activation="relu"`` or ``"relu6"``, which the register-tiled variants apply in
-their tiles before the store (`fastnn.nn.functional._fused`)."""
+"""Fuse an activation into the convolution or linear layer whose output it alone reads
+(ONNX Runtime's conv_activation_fusion): the layer runs with ``activation=`` its name
+(`fastnn._passes._common.fused_activation`). A relu or relu6 (``nn.ReLU6``'s hardtanh(0,
+6)) runs in the register tiles before the store; silu, sigmoid, hardswish, hardsigmoid and
+gelu run in place after the layer's kernel (`fastnn.nn.functional._fused`)."""
 from ._common import CONVOLUTIONS, fuse_into, fused, fused_activation, only_user, producer
 
 

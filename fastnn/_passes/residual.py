@@ -1,7 +1,7 @@
-"""Fuse a residual add ``conv(x) + r`` (and a relu or relu6 of its sum) into the
-convolution: it runs with ``residual=r`` (and ``activation="relu"`` or ``"relu6"``),
-adding `r` to its output and applying the activation in one in-place pass after its
-kernel (`fastnn.nn.functional._fused`).
+"""Fuse a residual add ``conv(x) + r`` (and an activation of its sum,
+`fastnn._passes._common.fused_activation`) into the convolution: it runs with
+``residual=r`` (and ``activation=``), adding `r` to its output and applying the
+activation in place after its kernel (`fastnn.nn.functional._fused`).
 
 Of the add's operands, the convolution fused is the later one made, so the other is ready
 when it runs (ResNet's shortcut convolution runs after the block's second one). The add

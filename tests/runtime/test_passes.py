@@ -1,6 +1,8 @@
 """The inference compiler's passes (fastnn._passes), each on a captured graph, and the fused
 convolution keywords they use at the door (fastnn.nn.functional._fused): against the
 unfused ops, the eager model and torch."""
+import functools
+
 import numpy as np
 import pytest
 
@@ -151,6 +153,14 @@ def test_fused_convolution_against_the_unfused_ops_on_every_variant(torch, xs, w
     expected = {"relu": torch.relu(t).numpy(), "add": (t + torch.from_numpy(r)).numpy(),
                 "both": torch.relu(t + torch.from_numpy(r)).numpy(),
                 "relu6": relu6(t).numpy(), "add relu6": relu6(t + torch.from_numpy(r)).numpy()}
+    after = {name: (getattr(torch.nn.functional, name), getattr(F, name))
+             for name in ("silu", "sigmoid", "hardswish", "hardsigmoid")}
+    after["gelu"] = torch.nn.functional.gelu, F.gelu
+    after["gelu_tanh"] = (functools.partial(torch.nn.functional.gelu, approximate="tanh"),
+                          functools.partial(F.gelu, approximate="tanh"))
+    for name, (theirs, _) in after.items():
+        expected[name] = theirs(t).numpy()
+        expected[f"add {name}"] = theirs(t + torch.from_numpy(r)).numpy()
     for variant in backends.applicable("conv2d", x, w, b, **kw):
         with backends.use("conv2d", variant):
             plain = np.asarray(F.conv2d(*args))
@@ -159,13 +169,19 @@ def test_fused_convolution_against_the_unfused_ops_on_every_variant(torch, xs, w
                    "both": dispatch("conv2d", *args, activation="relu", residual=r),
                    "relu6": dispatch("conv2d", *args, activation="relu6"),
                    "add relu6": dispatch("conv2d", *args, activation="relu6", residual=r)}
+            for name in after:
+                got[name] = dispatch("conv2d", *args, activation=name)
+                got[f"add {name}"] = dispatch("conv2d", *args, activation=name, residual=r)
         unfused = {"relu": F.relu(plain), "add": plain + r, "both": F.relu(plain + r),
                    "relu6": F.relu6(plain), "add relu6": F.relu6(plain + r)}
+        for name, (_, ours) in after.items():
+            unfused[name], unfused[f"add {name}"] = ours(plain), ours(plain + r)
         assert (plain > 6).any() and (plain < 0).any()
         for key, value in got.items():
             # the same sums: bit for bit the separate ops, NaN where they have it
             np.testing.assert_array_equal(value, unfused[key], err_msg=f"{variant} {key}")
-            assert np.isnan(value).any() and (np.asarray(value) == 0).any() or key == "add"
+            assert np.isnan(value).any() and (np.asarray(value) == 0).any() or (
+                key.split()[-1] not in ("relu", "both", "relu6", "hardsigmoid"))
             if "relu6" in key:
                 assert np.nanmax(value) == 6
             np.testing.assert_allclose(value, expected[key], rtol=2e-4, atol=2e-4,
@@ -174,8 +190,9 @@ def test_fused_convolution_against_the_unfused_ops_on_every_variant(torch, xs, w
 
 def test_fused_keywords_are_checked():
     x, w = image((1, 2, 5, 5)), image((3, 2, 3, 3), seed=2)
-    with pytest.raises(ValueError, match=r"conv2d\(\): unknown activation 'gelu'"):
-        dispatch("conv2d", x, w, activation="gelu")
+    with pytest.raises(ValueError, match=r"conv2d\(\): unknown activation 'tanh'; expected "
+                                         r"one of \('relu', 'relu6', 'silu'"):
+        dispatch("conv2d", x, w, activation="tanh")
     with pytest.raises(RuntimeError, match=r"residual of shape \[1, 3, 4, 4\] and dtype "
                                            r"float32 does not match the output's \[1, 3, 3, 3\]"):
         dispatch("conv2d", x, w, residual=image((1, 3, 4, 4)))
@@ -216,6 +233,39 @@ def test_relu6_and_hardtanh_0_6_are_fused_other_bounds_are_not(torch):
     assert graph.nodes[2].kwargs["residual"] == graph.nodes[0].ref
     got = Program(graph)(x)
     assert_close(got, eager)
+
+
+def test_activations_run_after_the_kernel_are_fused(torch):
+    """silu, sigmoid, hardswish, hardsigmoid and both gelus (after a layer and after a
+    residual add) become the layers' ``activation``; tanh stays a node."""
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.convs = nn.ModuleList(nn.Conv2d(4, 4, 3, padding=1) for _ in range(7))
+            self.act = nn.SiLU(inplace=True)
+            self.fc = nn.Linear(4, 3)
+
+        def forward(self, x):
+            c = self.convs
+            x = self.act(c[0](x))
+            x = fastnn.sigmoid(c[1](x)) * 4 - 2
+            x = F.hardswish(c[2](x) + x)
+            x = F.hardsigmoid(c[3](x)) * 4 - 2
+            x = F.gelu(c[4](x))
+            x = fastnn.tanh(F.gelu(c[5](x), approximate="tanh"))
+            x = c[6](x).mean((2, 3))
+            return F.gelu(self.fc(x))
+
+    model = Net().eval()
+    x = fastnn.from_numpy(image() * 4)
+    graph, done, eager = optimized(model, x)
+    assert done["fuse_activation"] == 6 and done["fuse_residual"] == 1
+    activations = [n.kwargs.get("activation") for n in graph.nodes
+                   if n.op in ("conv2d", "linear")]
+    assert activations == ["silu", "sigmoid", "hardswish", "hardsigmoid", "gelu",
+                           "gelu_tanh", None, "gelu"]
+    assert graph.count()["tanh"] == 1
+    assert_close(Program(graph)(x), eager)
 
 
 def test_refs_read_by_the_output_are_not_fused_away():

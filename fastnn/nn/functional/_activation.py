@@ -520,8 +520,12 @@ def _run_gelu(inputs, attrs, out):
     arr = as_array(inputs[0])
     if attrs.approximate == "tanh":
         return run_kernel(_k.gelu_tanh, arr, out, per_element=MATH_WORK)
-    quirks = 0 if arr.dtype.itemsize != 4 else 1 if _torch_runs_avx512() else 2
-    return run_kernel(_k.gelu_erf, arr, out, (quirks,), per_element=MATH_WORK)
+    return run_kernel(_k.gelu_erf, arr, out, (gelu_quirks(arr.dtype),), per_element=MATH_WORK)
+
+
+def gelu_quirks(dtype):
+    """`kernels.elementwise.gelu_erf`'s `quirks` for `dtype`: torch's float32 kernel's."""
+    return 0 if np.dtype(dtype).itemsize != 4 else 1 if _torch_runs_avx512() else 2
 
 
 def _torch_runs_avx512():

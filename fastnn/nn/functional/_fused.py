@@ -4,25 +4,34 @@ keywords ``activation`` and ``residual`` (not part of torch's F API).
     dispatch("conv2d", x, w, b, stride, padding, dilation, groups,
              activation="relu", residual=r)      # relu(conv2d(x, w, b) + r)
 
-``activation`` is "relu" or "relu6" (torch's ``hardtanh(x, 0, 6)``, ``nn.ReLU6``). A
-variant whose kernel is register-tiled runs its twin of that epilogue (`kernels._epilogue`:
-the activation applied in the tile before the store) when there is no residual;
-otherwise, and for variants without tiles ('naive', 'im2col_gemm', BLAS), one in-place
-pass over the output after the kernel adds the residual and applies the activation
-(`kernels.elementwise.residual_clamp`).
+``activation`` is "relu" or "relu6" (torch's ``hardtanh(x, 0, 6)``, ``nn.ReLU6``), which a
+variant whose kernel is register-tiled applies in its tiles before the store (its twin of
+that epilogue, `kernels._epilogue`) when there is no residual; otherwise, and for variants
+without tiles ('naive', 'im2col_gemm', BLAS), one in-place pass over the output after the
+kernel adds the residual and applies it (`kernels.elementwise.residual_clamp`).
+``activation`` "silu", "sigmoid", "hardswish", "hardsigmoid", "gelu" or "gelu_tanh" (gelu
+with ``approximate="tanh"``) runs after the kernel (and the residual's pass), in place,
+as the same kernel that op runs alone: the numbers are the unfused ops', without the
+separate call and its output.
 """
 import numpy as np
 
-from ..._runtime import launch
+from ..._runtime import MATH_WORK, launch
 from ...kernels import elementwise as _elementwise
-from ...kernels._epilogue import with_epilogue
+from ...kernels._epilogue import EPILOGUES, with_epilogue
 from .._utils import as_array
 
 __all__ = ["check_fused", "fused_args", "tiled", "finish"]
 
-# each activation as the bounds it clamps to
+# each activation the tiles can apply as the bounds it clamps to
 BOUNDS = {None: (-np.inf, np.inf), "relu": (0.0, np.inf), "relu6": (0.0, 6.0)}
-ACTIVATIONS = tuple(name for name in BOUNDS if name is not None)
+# the activations run after the kernel: the op's kernel and its work per element
+AFTER = {"silu": (_elementwise.silu, MATH_WORK), "sigmoid": (_elementwise.sigmoid, MATH_WORK),
+         "hardswish": (_elementwise.hardswish, 1),
+         "hardsigmoid": (_elementwise.hardsigmoid, 1),
+         "gelu": (_elementwise.gelu_erf, MATH_WORK),
+         "gelu_tanh": (_elementwise.gelu_tanh, MATH_WORK)}
+ACTIVATIONS = tuple(name for name in BOUNDS if name is not None) + tuple(AFTER)
 
 
 def check_fused(name, activation, residual, out_shape, dtype):
@@ -54,10 +63,13 @@ def fused_args(attrs, residual, shape):
 
 def tiled(kernel, fused):
     """The kernel a tiled variant launches: its twin with the activation in the tiles when
-    the call has an activation and no residual."""
-    if fused is None or fused[0] is None or fused[1] is not None:
+    the call has an activation the tiles apply and no residual."""
+    if fused is None or fused[0] not in _IN_TILES or fused[1] is not None:
         return kernel
     return with_epilogue(kernel, fused[0])
+
+
+_IN_TILES = tuple(name for name in EPILOGUES if name != "none")
 
 
 def finish(out, fused, in_tiles):
@@ -66,10 +78,27 @@ def finish(out, fused, in_tiles):
     if fused is None:
         return
     activation, residual = fused
-    if residual is None and (activation is None or in_tiles):
+    if residual is None and (activation is None or in_tiles and activation in _IN_TILES):
         return
     flat = out.reshape(-1)
-    other = flat if residual is None else residual.reshape(-1)
-    lo, hi = (flat.dtype.type(bound) for bound in BOUNDS[activation])
-    launch(_elementwise.residual_clamp, flat, other, residual is not None, lo, hi,
-           work=flat.size)
+    if residual is not None or activation in BOUNDS:
+        other = flat if residual is None else residual.reshape(-1)
+        bounds = BOUNDS[activation if activation in BOUNDS else None]
+        lo, hi = (flat.dtype.type(bound) for bound in bounds)
+        launch(_elementwise.residual_clamp, flat, other, residual is not None, lo, hi,
+               work=flat.size)
+    if activation in AFTER:
+        kernel, work = AFTER[activation]
+        launch(kernel, flat, flat, *_after_args(activation, flat.dtype),
+               work=flat.size * work)
+
+
+def _after_args(activation, dtype):
+    """The scalar arguments of an activation's kernel beyond (input, output), as the op
+    alone gives them (fastnn/nn/functional/_activation.py)."""
+    if activation in ("hardswish", "hardsigmoid"):
+        return dtype.type(3), dtype.type(6)
+    if activation == "gelu":
+        from ._activation import gelu_quirks
+        return (gelu_quirks(dtype),)
+    return ()
