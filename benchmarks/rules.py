@@ -15,6 +15,7 @@
     python benchmarks/rules.py grouped    # conv._rule: 'grouped_h3' or 'direct' by group width
     python benchmarks/rules.py settle     # _bench.time_many: the pause before each block
     python benchmarks/rules.py stage      # conv_blocked.stage_pays: tiles stored via a stage
+    python benchmarks/rules.py depthwise  # conv._depthwise_blocked_pays: channels in the lanes
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -574,12 +575,44 @@ def stage():
               + theirs)
 
 
+DEPTHWISE_CASES = [((1, 576, 14, 14), 3, 2), ((1, 672, 14, 14), 5, 2),
+                   ((1, 192, 28, 28), 3, 2), ((1, 240, 28, 28), 5, 2), ((8, 144, 28, 28), 3, 2),
+                   ((1, 144, 56, 56), 3, 2), ((1, 72, 56, 56), 5, 2), ((1, 96, 112, 112), 3, 2),
+                   ((1, 960, 7, 7), 3, 1), ((1, 1152, 7, 7), 5, 1), ((1, 480, 14, 14), 3, 1)]
+
+
+def depthwise():
+    """MobileNet's and EfficientNet's depthwise layers (padding k // 2, with bias): ms per
+    call of 'depthwise' and 'depthwise_blocked', '*' the rule's pick; torch's beside them."""
+    torch = _torch()
+    print("(N, C, H, W) kernel stride: ms per call, depthwise / depthwise_blocked"
+          + (" (torch)" if torch else ""))
+    for xs, k, s in DEPTHWISE_CASES:
+        x, w, b = _data(xs, (xs[1], 1, k, k), (xs[1],))
+        kw = dict(stride=s, padding=k // 2, groups=xs[1])
+        calls = {}
+        for variant in ("depthwise", "depthwise_blocked"):
+            def call(variant=variant):
+                with backends.use("conv2d", variant):
+                    return F.conv2d(x, w, b, **kw)
+            calls[variant] = call
+        if torch is not None:
+            tx, tw, tb = (torch.from_numpy(a) for a in (x, w, b))
+            calls["torch"] = lambda: torch.nn.functional.conv2d(tx, tw, tb, **kw)
+        times = _bench.time_many(calls)
+        picked = backends.current("conv2d", x, w, b, **kw)
+        cells = [f"{times[v] * 1e3:.3f}{'*' if v == picked else ''}"
+                 for v in ("depthwise", "depthwise_blocked")]
+        theirs = f" ({times['torch'] * 1e3:.3f})" if torch is not None else ""
+        print(f"  {xs} k{k} s{s}: " + " / ".join(cells) + theirs)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("serial", "bands", "parts", "weightgrad",
                                          "variants", "resnet", "positions", "resample",
                                          "ufunc", "weightpack", "linear", "grouped", "settle",
-                                         "shifted", "stage"))
+                                         "shifted", "stage", "depthwise"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -588,7 +621,8 @@ def main(argv=None):
      "variants": variants, "resnet": resnet,
      "positions": positions, "resample": resample, "ufunc": ufunc,
      "weightpack": weightpack, "linear": linear, "grouped": grouped,
-     "settle": settle, "shifted": shifted, "stage": stage}[args.what]()
+     "settle": settle, "shifted": shifted, "stage": stage,
+     "depthwise": depthwise}[args.what]()
 
 
 if __name__ == "__main__":

@@ -60,6 +60,24 @@ def _relu6_for_type(x):
     return impl
 
 
+def activate(x, epilogue):
+    """`epilogue` ("none", "relu", "relu6", a literal) applied to one float: for kernels
+    that apply their epilogue in their own code rather than in generated tiles."""
+
+
+@overload(activate, prefer_literal=True)
+def _activate_literal(x, epilogue):
+    if not isinstance(epilogue, types.StringLiteral):
+        return None
+    name = epilogue.literal_value
+    if name == "relu":
+        return lambda x, epilogue: relu(x)
+    if name == "relu6":
+        return lambda x, epilogue: relu6(x)
+    assert name == "none", name
+    return lambda x, epilogue: x
+
+
 def tile_for(tiles, key, epilogue):
     """The overload body of a tile stub: the generated tile `tiles[epilogue][key]` (the
     generated module's EPILOGUES), or None until Numba offers `epilogue` as a literal."""

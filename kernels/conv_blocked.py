@@ -104,7 +104,7 @@ def band_count(x_shape, w_shape, out_shape, stride, dilation, itemsize, threads)
     wide planes, where the tiles sweep a few input rows at a time anyway. A pair's weights
     of more than half of L2_BYTES (3x3 on 1024 input channels) are read from L3 by every
     tile whatever the bands, and every band reads them again: there the scratch alone
-    is bound by L2_BYTES (one band per row had run UNet's 1024-channel 28x28 layer 25%
+    is bound by L2_BYTES (one band per row had run UNet's 1024-channel 28x28 layer
     slower).
     `python benchmarks/rules.py bands` times 1, 2, 4, 8 and 16 bands per plane and marks
     this choice (docs/PERF.md)."""
@@ -312,8 +312,8 @@ def stage_pays(out_shape, itemsize):
     """Whether `conv3d_blocked`'s tiles store through `stage`: where one output plane is a
     multiple of 2 KiB, the 16 or 32 channels a tile stores at each position fall in at most
     two of the L1 cache's 4 KiB-periodic sets, more than their 8 ways hold, and its stores
-    miss (a 64-channel 3x3 convolution ran at about 80% of its speed on 224x224 planes
-    against 223x223 ones). Elsewhere the stage's copy costs a little.
+    miss (a 64-channel 3x3 convolution ran markedly slower on 224x224 planes than on
+    223x223 ones). Elsewhere the stage's copy costs a little.
     `python benchmarks/rules.py stage` times both on such planes and others."""
     return (out_shape[2] * out_shape[3] * out_shape[4] * itemsize) % 2048 == 0
 

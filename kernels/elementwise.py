@@ -184,8 +184,8 @@ def _gelu_erf_single(x, out, quirks):
 @njit(error_model="numpy", fastmath={"contract"})
 def _gelu_erf_single_in_place(x, quirks):
     """`_gelu_erf_loops` in place, with one array for both ends: given the same array
-    twice, the loops' stores might alias their loads and stayed scalar (9x slower, as the
-    inference compiler's gelu after a linear layer runs it)."""
+    twice, the loops' stores might alias their loads and stayed scalar, far slower (the
+    inference compiler's gelu after a linear layer runs it in place)."""
     _gelu_erf_loops(x, x, quirks)
 
 

@@ -114,6 +114,52 @@ def test_blocked_band_count(threads):
                       (1, 1, 1), (1, 1, 1), 4, 1) < 28
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("x_shape, kernel, args", [
+    ((1, 960, 7, 7), 3, dict(padding=1)),
+    ((2, 37, 14, 13), 3, dict(stride=2, padding=1)),           # a last block of 5 channels
+    ((1, 20, 9, 11), 5, dict(stride=(2, 3), padding=2)),
+    ((1, 17, 8, 8), 3, dict(padding=3, dilation=2)),           # padding past the reach
+    ((1, 16, 5, 6), (2, 3), dict(stride=(2, 1), padding=(0, 3))),
+    ((3, 33, 2), 3, dict(stride=2, padding=1)),                 # 1-D
+])
+def test_depthwise_blocked_matches_torch(torch, dtype, x_shape, kernel, args):
+    """Channels in the lanes, 16 per task: every stride, padding, dilation and kernel
+    shape, a last block of fewer channels, 1-D; with and without bias."""
+    rng = np.random.default_rng(x_shape[1])
+    c = x_shape[1]
+    kernel = kernel if isinstance(kernel, tuple) else (kernel,) * (len(x_shape) - 2)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal((c, 1) + kernel).astype(dtype)
+    b = rng.standard_normal(c).astype(dtype)
+    op = f"conv{x.ndim - 2}d"
+    for bias in (b, None):
+        with backends.use(op, "depthwise_blocked"):
+            got = getattr(F, op)(x, w, bias, groups=c, **args)
+        t = [None if a is None else torch.from_numpy(a) for a in (x, w, bias)]
+        expected = getattr(torch.nn.functional, op)(*t, groups=c, **args).numpy()
+        np.testing.assert_allclose(got, expected, rtol=TOL[dtype], atol=TOL[dtype])
+
+
+def test_depthwise_blocked_rule():
+    """'depthwise_blocked' for strided depthwise layers onto planes of at most 14x14, one
+    output channel per group; 'depthwise' at stride 1, onto larger planes, with a channel
+    multiplier and in 3-D."""
+    def picked(x_shape, w_shape, stride, groups=None):
+        x = np.zeros(x_shape, np.float32)
+        w = np.ones(w_shape, np.float32)
+        op = f"conv{x.ndim - 2}d"
+        return backends.current(op, x, w, stride=stride, padding=1,
+                                groups=groups or x_shape[1])
+    assert picked((1, 576, 14, 14), (576, 1, 3, 3), 2) == "depthwise_blocked"
+    assert picked((1, 192, 28, 28), (192, 1, 3, 3), 2) == "depthwise_blocked"
+    assert picked((1, 144, 56, 56), (144, 1, 3, 3), 2) == "depthwise"     # 28x28 out
+    assert picked((1, 960, 7, 7), (960, 1, 3, 3), 1) == "depthwise"
+    assert picked((1, 64, 14, 14), (128, 1, 3, 3), 2) == "depthwise"      # multiplier 2
+    assert picked((1, 32, 8, 8, 8), (32, 1, 3, 3, 3), 2) == "depthwise"   # 3-D
+    assert "depthwise_blocked" not in backends.variants("conv3d")
+
+
 def test_blocked_stage_rule():
     """The tiles store through the stage where an output plane is a multiple of 2 KiB."""
     from fastnn.kernels.conv_blocked import stage_pays

@@ -19,6 +19,7 @@ from ..._tuning import dims
 from ...kernels import conv as _kernels
 from ...kernels import conv_blocked as _blocked_kernels
 from ...kernels import conv_depthwise as _depthwise_kernels
+from ...kernels import conv_depthwise_blocked as _depthwise_blocked_kernels
 from ...kernels import conv_grouped as _grouped_kernels
 from ...kernels import conv_pad as _pad_kernels
 from ...kernels import conv_pointwise as _pointwise_kernels
@@ -452,6 +453,21 @@ def _run_depthwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups
     finish(out, fused, True)
 
 
+def _run_depthwise_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups,
+                           fused=None):
+    """A 2-D depthwise convolution with 16 channels in each vector's lanes
+    (kernels/conv_depthwise_blocked.py): each task packs its 16 input planes, padded, into
+    a per-thread scratch kept between calls."""
+    threads = get_num_threads()
+    size = _depthwise_blocked_kernels.scratch_size(w.shape, out.shape, stride, dilation)
+    scratch = thread_scratch("depthwise blocked", threads * size, x.dtype)
+    scratch = scratch.reshape(threads, size)
+    launch(tiled(_depthwise_blocked_kernels.conv2d_depthwise_blocked, fused), x, w,
+           *_bias_args(b, x.dtype), out, stride[1], stride[2], pad_before[1], pad_before[2],
+           dilation[1], dilation[2], scratch, work=_work(w, out))
+    finish(out, fused, True)
+
+
 def _run_naive(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=None):
     launch(_kernels.conv3d_bounds, x, w, *_bias_args(b, x.dtype), out, *stride,
            *pad_before, *dilation, groups, work=_work(w, out))
@@ -491,6 +507,15 @@ def _depthwise_only(x, w, *rest):
     return None if w.shape[1] == 1 else "it needs one input channel per group"
 
 
+def _depthwise_2d_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups,
+                       fused=None):
+    if w.shape[1] != 1 or w.shape[0] != x.shape[1]:
+        return "it needs one input and one output channel per group"
+    if x.shape[2] != 1 or w.shape[2] != 1:
+        return "it needs a 1-D or 2-D convolution"
+    return None
+
+
 def _dense_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=None):
     return None if groups == 1 else "it needs groups=1"
 
@@ -516,6 +541,22 @@ def _grouped_h3_only(x, w, b, out, stride, pad_before, pad_after, dilation, grou
     if (w.shape[0] // groups) % 4 or out.shape[3] < 4:
         return "it needs a multiple of 4 output channels per group and 4 output rows"
     return None
+
+
+# output positions per plane up to which a strided depthwise convolution goes to
+# 'depthwise_blocked' (`_depthwise_blocked_pays`)
+DEPTHWISE_BLOCKED_MAX_POSITIONS = 14 * 14
+
+
+def _depthwise_blocked_pays(x, w, out, stride, groups):
+    """Whether 'depthwise_blocked' (16 channels in the lanes) is the default for a depthwise
+    convolution: 1-D or 2-D, one output channel per group, stride 2 or more along W and at
+    most DEPTHWISE_BLOCKED_MAX_POSITIONS output positions per plane. There it ran
+    MobileNet's and EfficientNet's strided layers onto 7x7 and 14x14 planes faster than
+    'depthwise', whose strided rows fill few lanes; at stride 1, and onto larger
+    planes, 'depthwise' was faster (`python benchmarks/rules.py depthwise`)."""
+    return (_depthwise_2d_only(x, w, None, out, stride, None, None, None, groups) is None
+            and stride[2] >= 2 and out.shape[3] * out.shape[4] <= DEPTHWISE_BLOCKED_MAX_POSITIONS)
 
 
 def _blocked_pays(w, out, groups):
@@ -548,10 +589,11 @@ GROUPED_H3_MAX_CHANNELS = 64
 
 def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=None):
     """Default choice:
-    - one input channel per group, groups > 1 -> 'depthwise', or 'naive' when a weight is
-      not finite (torch's depthwise kernel skips padding taps, so an inf weight gives 0
-      there, where multiplying the zero padding gives NaN; with groups=1 and one input
-      channel torch runs its dense kernel, which multiplies them, and so does 'direct');
+    - one input channel per group, groups > 1 -> 'depthwise', or 'depthwise_blocked'
+      where `_depthwise_blocked_pays`, or 'naive' when a weight is not finite (torch's
+      depthwise kernel skips padding taps, so an inf weight gives 0 there, where
+      multiplying the zero padding gives NaN; with groups=1 and one input channel torch
+      runs its dense kernel, which multiplies them, and so does 'direct');
     - an ungrouped, unpadded 1x1 convolution (any stride) or a 1-D convolution with at
       least 16 output positions per plane -> 'pointwise' (GEMMs on the rows as they are:
       no packing, no copy);
@@ -569,7 +611,11 @@ def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=N
     every applicable variant against this choice (docs/PERF.md has their output).
     """
     if w.shape[1] == 1 and groups > 1:
-        return "depthwise" if np.isfinite(w).all() else "naive"
+        if not np.isfinite(w).all():
+            return "naive"
+        if _depthwise_blocked_pays(x, w, out, stride, groups):
+            return "depthwise_blocked"
+        return "depthwise"
     if _pointwise_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups) is None:
         return "pointwise"
     if (_is_plain_1x1(w, stride, pad_before, pad_after, groups)
@@ -610,6 +656,9 @@ for _nd in (1, 2, 3):
         kernel_args=_kernel_args, rule=_rule, tune_class=_tune_class)
     _registry.register_variant(_op, "direct", _run_direct)
     _registry.register_variant(_op, "depthwise", _run_depthwise, _depthwise_only)
+    if _nd < 3:
+        _registry.register_variant(_op, "depthwise_blocked", _run_depthwise_blocked,
+                                   _depthwise_2d_only)
     _registry.register_variant(_op, "im2col_gemm", _run_im2col_gemm)
     # exact but slow (one output element at a time): the reference, never autotuned
     _registry.register_variant(_op, "naive", _run_naive, auto=False)
