@@ -27,7 +27,8 @@ PROBE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "codegen_probe.
 # LLVM CPU name -> the vector registers its hot loops must use
 TARGETS = {"haswell": "ymm", "znver3": "ymm", "skylake-avx512": "zmm",
            "icelake-server": "zmm", "sapphirerapids": "zmm", "znver4": "zmm", "host": None}
-FAMILIES = ("blocked", "direct", "pointwise", "depthwise", "grouped", "gemm", "max_pool")
+FAMILIES = ("blocked", "direct", "pointwise", "depthwise", "depthwise_blocked", "grouped",
+            "gemm", "max_pool")
 
 
 def _env(cpu, cache):
