@@ -3,8 +3,10 @@
 1-D and 2-D convolutions run through the 3-D kernels with singleton dimensions. The ops
 "conv1d", "conv2d" and "conv3d" are in the kernel registry (`fastnn.backends`) with the
 variants 'direct' (any convolution), 'depthwise' (one input channel per group),
-'im2col_gemm' (any; a Numba im2col feeding BLAS) and 'naive' (any; plain loops that skip
-padding taps: the exact reference); `_rule` says which runs by default.
+'depthwise_blocked' (1-D/2-D depthwise, 16 channels in the lanes), 'blocked' (dense,
+channels in blocks of 16), 'pointwise' (1x1 and 1-D as GEMMs), 'grouped_h3' (2-D/3-D
+grouped), 'im2col_gemm' (any; a Numba im2col feeding BLAS) and 'naive' (any; plain loops
+that skip padding taps: the exact reference); `_rule` says which runs by default.
 """
 import math
 import operator
