@@ -45,6 +45,7 @@ from ._epilogue import EPILOGUE, tile_for
 from ._stack import shape_constant, target_shape, tile_buffer
 from ._target import njit, target
 from .conv_pad import _u
+from .rows import fill, zero_margins
 
 _FLAGS = {"contract"}
 BLOCK = 16
@@ -261,13 +262,9 @@ def _pack_band(xf, xs, n, od, oh0, rows_in, C, D, H, W, CB, KD, RH, WR, sd, sh, 
                 ih = oh0 * sh - ph + zr
                 dst = _u(((cb * KD + kd) * RH + zr) * WR * BLOCK)
                 if zr >= rows_in or id_ < 0 or id_ >= D or ih < 0 or ih >= H:
-                    for i in range(_u(WR * BLOCK)):
-                        xs[dst + i] = 0.0
+                    fill(xs, dst, WR * BLOCK, 0.0)
                     continue
-                for i in range(_u(left * BLOCK)):
-                    xs[dst + i] = 0.0
-                for i in range(_u(right * BLOCK), _u(WR * BLOCK)):
-                    xs[dst + i] = 0.0
+                zero_margins(xs, dst, left, right, WR, BLOCK)
                 src = _u(((n * C + cb * BLOCK) * D + id_) * H + ih) * _u(W)
                 at = dst + _u(left * BLOCK)
                 # 16 columns at a time, each channel's read whole: where a plane is a

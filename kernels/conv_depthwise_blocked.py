@@ -18,7 +18,7 @@ from ._epilogue import EPILOGUE, activate
 from ._stack import tile_buffer
 from ._target import njit
 from .conv_pad import _u
-from .rows import store_lanes
+from .rows import fill, store_lanes, zero_margins
 
 _FLAGS = {"contract"}
 BLOCK = 16           # channels per task: the lanes of each accumulator
@@ -91,13 +91,9 @@ def _pack(xf, wf, bias, has_bias, xs, n, cb, cn, C, H, W, taps, HP, WP, ph, pw, 
         ih = r - ph
         dst = _u(r * WP * BLOCK)
         if ih < 0 or ih >= H:
-            for i in range(_u(WP * BLOCK)):
-                xs[dst + i] = 0.0
+            fill(xs, dst, WP * BLOCK, 0.0)
             continue
-        for i in range(_u(left * BLOCK)):
-            xs[dst + i] = 0.0
-        for i in range(_u(right * BLOCK), _u(WP * BLOCK)):
-            xs[dst + i] = 0.0
+        zero_margins(xs, dst, left, right, WP, BLOCK)
         # a column of the 16 planes at a time: contiguous stores (a scatter per plane row
         # was far slower)
         src = _u((first * H + ih) * W - pw)

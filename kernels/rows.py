@@ -55,6 +55,14 @@ def fill(dst, start, n, value):
 
 
 @njit(inline="always")
+def zero_margins(dst, at, left, right, width, lanes):
+    """Zero the columns before `left` and from `right` on of a packed row of `width`
+    columns of `lanes` values each, starting at dst[at]: a padded row's margins."""
+    fill(dst, at, left * lanes, 0.0)
+    fill(dst, at + _u(right * lanes), (width - right) * lanes, 0.0)
+
+
+@njit(inline="always")
 def copy_run(dst, at, xf, src, n):
     """dst[at:at+n] = xf[src:src+n] in chunks of one register, the last chunk overlapping
     the previous one."""

@@ -649,6 +649,26 @@ def _sizes(values):
     return "x".join(map(str, values))
 
 
+# every variant's run, which takes the 5-D kernel arguments of any of the three ops
+# (`_kernel_args`), and its refusal; 'naive' is never autotuned (exact but slow: one output
+# element at a time, the reference)
+_VARIANTS = {"direct": (_run_direct, None), "depthwise": (_run_depthwise, _depthwise_only),
+             "depthwise_blocked": (_run_depthwise_blocked, _depthwise_2d_only),
+             "im2col_gemm": (_run_im2col_gemm, None), "naive": (_run_naive, None),
+             "blocked": (_run_blocked, _dense_only),
+             "pointwise": (_run_pointwise, _pointwise_only),
+             "grouped_h3": (_run_grouped_h3, _grouped_h3_only)}
+# the variants an op does not offer: 'depthwise_blocked' has no depth, 'grouped_h3' no rows
+_NOT_FOR = {1: ("grouped_h3",), 2: (), 3: ("depthwise_blocked",)}
+
+
+def run_convolution(*args, variant=None):
+    """Run a convolution given as 5-D kernel arguments (`_kernel_args`: x, w, b, out,
+    stride, padding, padding_end, dilation, groups) on `variant`, or on the default rule's
+    pick: the convolutions that transposed convolutions and gradients run inside."""
+    _VARIANTS[variant or _rule(*args)][0](*args)
+
+
 for _nd in (1, 2, 3):
     _op = f"conv{_nd}d"
     _registry.register_op(
@@ -656,15 +676,6 @@ for _nd in (1, 2, 3):
         lambda inputs, attrs, _nd=_nd: _meta(_nd, inputs, attrs), arrays=_arrays,
         plan=lambda inputs, attrs, meta, _nd=_nd: _plan(_nd, inputs, attrs, meta),
         kernel_args=_kernel_args, rule=_rule, tune_class=_tune_class)
-    _registry.register_variant(_op, "direct", _run_direct)
-    _registry.register_variant(_op, "depthwise", _run_depthwise, _depthwise_only)
-    if _nd < 3:
-        _registry.register_variant(_op, "depthwise_blocked", _run_depthwise_blocked,
-                                   _depthwise_2d_only)
-    _registry.register_variant(_op, "im2col_gemm", _run_im2col_gemm)
-    # exact but slow (one output element at a time): the reference, never autotuned
-    _registry.register_variant(_op, "naive", _run_naive, auto=False)
-    _registry.register_variant(_op, "blocked", _run_blocked, _dense_only)
-    _registry.register_variant(_op, "pointwise", _run_pointwise, _pointwise_only)
-    if _nd > 1:
-        _registry.register_variant(_op, "grouped_h3", _run_grouped_h3, _grouped_h3_only)
+    for _name, (_run, _refusal) in _VARIANTS.items():
+        if _name not in _NOT_FOR[_nd]:
+            _registry.register_variant(_op, _name, _run, _refusal, auto=_name != "naive")

@@ -20,7 +20,6 @@ import math
 
 import numpy as np
 
-from ... import _registry
 from ..._alloc import checked_empty
 from ..._array import thread_scratch
 from ..._registry import register_backward
@@ -94,7 +93,7 @@ def convolution(x, w, out_shape, stride, padding, dilation, groups):
     stride = tuple(1 if o == 1 else s for o, s in zip(out_shape[2:], stride))
     args = (_conv._ready(x), w, None, out, stride, tuple(padding), tuple(pad_after),
             tuple(dilation), groups)
-    _registry.OPS["conv3d"].variants[_conv._rule(*args)].run(*args)
+    _conv.run_convolution(*args)
     return out
 
 

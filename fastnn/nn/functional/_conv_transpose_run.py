@@ -39,7 +39,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ... import _registry
 from ..._runtime import launch
 from ...kernels import conv_transpose as _kernels
 from ...kernels import transpose as _transpose_kernels
@@ -192,8 +191,7 @@ def _window(x, phase):
 def _convolve(x, w, b, out, phase, groups, exact):
     args = (x, w, b, out, (1, 1, 1), tuple(a.before for a in phase),
             tuple(a.after for a in phase), tuple(a.dilation for a in phase), groups)
-    name = "naive" if exact else _conv._rule(*args)
-    _registry.OPS["conv3d"].variants[name].run(*args)
+    _conv.run_convolution(*args, variant="naive" if exact else None)
 
 
 def run(x, w, b, out, plan, exact=False):
@@ -397,7 +395,7 @@ def _run_gathered(x, w, b, out, plan):
     z = thread_scratch("conv_transpose taps", n * weight.shape[0] * math.prod(x.shape[2:]),
                        out.dtype).reshape((n, weight.shape[0]) + x.shape[2:])
     args = (_conv._ready(x), weight, None, z, (1, 1, 1), (0, 0, 0), (0, 0, 0), (1, 1, 1), 1)
-    _registry.OPS["conv3d"].variants[_conv._rule(*args)].run(*args)
+    _conv.run_convolution(*args)
     bias = b if b is not None else np.zeros(k, out.dtype)
     launch(_kernels.gather_taps, z, bias, out, *_gather_tables(plan, out.shape[2:]),
            w.shape[3], w.shape[4], plan.stride[2],

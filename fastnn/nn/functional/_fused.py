@@ -20,6 +20,7 @@ from ..._runtime import MATH_WORK, launch
 from ...kernels import elementwise as _elementwise
 from ...kernels._epilogue import EPILOGUES, with_epilogue
 from .._utils import as_array
+from ._activation import gelu_quirks
 
 __all__ = ["check_fused", "fused_args", "tiled", "finish"]
 
@@ -99,6 +100,5 @@ def _after_args(activation, dtype):
     if activation in ("hardswish", "hardsigmoid"):
         return dtype.type(3), dtype.type(6)
     if activation == "gelu":
-        from ._activation import gelu_quirks
         return (gelu_quirks(dtype),)
     return ()
