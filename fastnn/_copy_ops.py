@@ -270,11 +270,17 @@ def _tensor_list(tensors, fn):
                         f"not {type(tensors).__name__}")
     arrays = []
     for i, t in enumerate(tensors):
-        if not (isinstance(t, np.ndarray) or hasattr(t, "__array__")):
+        if isinstance(t, np.ndarray):       # a Tensor or an ndarray: as_array's first case
+            arrays.append(t if type(t) is np.ndarray else _plain_view(t, np.ndarray))
+            continue
+        if not hasattr(t, "__array__"):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
                             f"{type(t).__name__}")
         arrays.append(as_array(t))
     return arrays
+
+
+_plain_view = np.ndarray.view
 
 
 def _cat_normalize(tensors, dim=0):
@@ -295,7 +301,11 @@ def _cat_normalize(tensors, dim=0):
         return tuple(arrays), Attrs(dim=None)
     first = used[0][1]
     axis = wrap_dim(dim, first.ndim)
-    for i, a in used[1:]:
+    rest = first.shape[:axis] + first.shape[axis + 1:]
+    if all(a.shape[:axis] + a.shape[axis + 1:] == rest and a.ndim == first.ndim
+           for _, a in used):
+        return tuple(arrays), Attrs(dim=axis)
+    for i, a in used[1:]:           # the first that does not fit, in torch's words
         if a.ndim != first.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got "
                                f"{first.ndim} and {a.ndim}")
@@ -313,8 +323,9 @@ def _cat_meta(inputs, attrs):
     used = [a for a in inputs if a.shape != (0,)]       # torch's legacy rule skips them
     if attrs.dim is None:
         return (0,), dtype
+    dim = attrs.dim                 # read once: an attribute of Attrs is a lookup
     shape = list(used[0].shape)
-    shape[attrs.dim] = sum(a.shape[attrs.dim] for a in used)
+    shape[dim] = sum(a.shape[dim] for a in used)
     return tuple(shape), dtype
 
 

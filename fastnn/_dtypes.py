@@ -85,6 +85,8 @@ def scalar_dtype(value):
 def promote(dtypes):
     """torch's result dtype of tensors of `dtypes`: the highest category wins, then width."""
     dtypes = list(dtypes)
+    if all(d == dtypes[0] for d in dtypes):     # one dtype (the common case): itself
+        return dtypes[0]
     top = max(category(d) for d in dtypes)
     winners = [d for d in dtypes if category(d) == top]
     result = np.result_type(*winners)
