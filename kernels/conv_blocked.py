@@ -16,7 +16,9 @@ Layouts (BLOCK = 16 channels, zero-filled past the real channel count):
   each of its groups of output blocks once (batch 1, channels split over the threads),
   the blocks of one group at a time, packed by the chunk just before the group runs: a
   weight given as it is then is never written whole and read back from memory;
-- output: written straight into the NCDHW `out`.
+- output: written straight into the NCDHW `out`, or, where an output plane is a multiple
+  of 2 KiB, through a per-thread stage whose channel rows do not share L1 sets
+  (`stage_pays`), copied out a channel's run at a time.
 
 A tile is B blocks of 16 output channels times P output positions, B x P accumulators of
 16 lanes, generated for every shape the targets need (kernels/tiles_blocked.py) and chosen
