@@ -18,8 +18,9 @@ from .pooling import _chunk_bounds, num_chunks
 @njit(parallel=True, cache=True)
 def nearest3d(x, out, index_d, index_h, index_w):
     """out[p, d, h, w] = x[p, index_d[d], index_h[h], index_w[w]] on (planes, D, H, W), both
-    C-contiguous. Offsets are unsigned: a signed index is checked for wrapping around per
-    element, which kept the row's gather slower."""
+    C-contiguous. Offsets are unsigned (a signed index is checked for wrapping around per
+    element) and a row's (plane, d, h) is stepped from the previous row's, not divided out
+    of the row's number: both kept short rows slower."""
     planes = x.shape[0]
     D, H, W = x.shape[1], x.shape[2], x.shape[3]
     OD, OH, OW = out.shape[1], out.shape[2], out.shape[3]
@@ -30,21 +31,28 @@ def nearest3d(x, out, index_d, index_h, index_w):
     for chunk in prange(nchunks):
         r0, r1 = _chunk_bounds(chunk, nchunks, rows)
         previous = -1
+        oh = r0 % OH
+        od = (r0 // OH) % OD
+        p = r0 // (OH * OD)
         for r in range(r0, r1):
-            oh = r % OH
-            od = (r // OH) % OD
-            p = r // (OH * OD)
             dst = _u(r * OW)
             source = (p * D + index_d[od]) * H + index_h[oh]
             if source == previous:
                 # an upsampled row repeats the row above it: a copy, not a second gather
                 for ow in range(_u(OW)):
                     of[dst + ow] = of[dst - _u(OW) + ow]
-                continue
-            previous = source
-            src = _u(source * W)
-            for ow in range(_u(OW)):
-                of[dst + ow] = xf[src + _u(index_w[ow])]
+            else:
+                previous = source
+                src = _u(source * W)
+                for ow in range(_u(OW)):
+                    of[dst + ow] = xf[src + _u(index_w[ow])]
+            oh += 1
+            if oh == OH:
+                oh = 0
+                od += 1
+                if od == OD:
+                    od = 0
+                    p += 1
 
 
 @njit(inline="always")

@@ -184,6 +184,26 @@ def test_rows_too_long_for_the_blocks(torch, shape, kw):
                       rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("planes, in_dhw, out_dhw", [
+    (64, (3, 11, 13), (5, 33, 41)),         # 26 chunks of rows, starting mid-plane
+    (1, (1, 300, 7), (1, 900, 97)),         # 5 chunks of one plane, rows repeated
+])
+def test_nearest_gather_over_chunks_matches_numpy(planes, in_dhw, out_dhw):
+    """The kernel steps each row's (plane, d, h) from the row before, within its chunk
+    of rows: against numpy's fancy indexing, with index tables that repeat and skip."""
+    from fastnn.kernels.pooling import num_chunks
+    from fastnn.kernels.resample import nearest3d
+    rng = np.random.default_rng(planes)
+    x = rng.standard_normal((planes,) + in_dhw).astype(np.float32)
+    tables = [np.sort(rng.integers(0, i, o)).astype(np.int64)
+              for i, o in zip(in_dhw, out_dhw)]
+    out = np.empty((planes,) + out_dhw, np.float32)
+    assert num_chunks(out.size // out_dhw[2], out.size) > 4
+    nearest3d(x, out, *tables)
+    expected = x[:, tables[0]][:, :, tables[1]][:, :, :, tables[2]]
+    np.testing.assert_array_equal(out, expected)
+
+
 def test_empty_batch(torch):
     for mode in ("nearest", "bilinear", "bicubic"):
         x = np.zeros((0, 2, 5, 5), np.float32)
