@@ -1,6 +1,7 @@
 """What several passes ask of a graph."""
 from .._graph import Ref
 from .._registry import Attrs
+from ..nn.functional import _fused
 
 CONVOLUTIONS = ("conv1d", "conv2d", "conv3d")
 
@@ -37,25 +38,22 @@ def fuse_into(node, **keywords):
 
 
 def fused_activation(node):
-    """The activation a fused layer can apply in its place (`fastnn.nn.functional._fused`):
-    "relu" for relu (and hardtanh(0, inf)), "relu6" for relu6 and hardtanh(0, 6) (what
-    ``nn.ReLU6`` calls), the op's name for silu, sigmoid, hardswish and hardsigmoid,
-    "gelu" or "gelu_tanh" for gelu; None for any other node."""
+    """The ``activation`` a fused layer can apply in `node`'s place, one of
+    `fastnn.nn.functional._fused.ACTIVATIONS`: "relu" or "relu6" for a relu, relu6 or
+    hardtanh whose bounds are that activation's (``nn.ReLU6`` calls hardtanh(0, 6)), the
+    op's name for the activations run after the kernel, "gelu" or "gelu_tanh" for gelu;
+    None for any other node."""
     if node is None:
         return None
-    if node.op in _AFTER_KERNEL:
-        return node.op
     if node.op == "gelu":
         return "gelu" if node.attrs.get("approximate") == "none" else "gelu_tanh"
+    if node.op in _fused.AFTER:
+        return node.op
     if node.op not in ("relu", "relu6", "hardtanh"):
         return None
-    lo, hi = node.attrs.get("min_val"), node.attrs.get("max_val")
-    if lo != 0 or hi is None:
-        return None
-    return "relu" if hi == float("inf") else "relu6" if hi == 6 else None
-
-
-_AFTER_KERNEL = ("silu", "sigmoid", "hardswish", "hardsigmoid")
+    bounds = (node.attrs.get("min_val"), node.attrs.get("max_val"))
+    return next((name for name, clamp in _fused.BOUNDS.items()
+                 if name is not None and clamp == bounds), None)
 
 
 def fused(node):

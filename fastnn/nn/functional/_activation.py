@@ -547,11 +547,15 @@ def _float_only(input, inplace=False):
     return inputs, Attrs(inplace=bool(inplace))
 
 
+def hard_constants(dtype):
+    """(3, 6) in `dtype`: the scalar arguments of the hardswish and hardsigmoid kernels."""
+    return float_scalar(3, dtype), float_scalar(6, dtype)
+
+
 def _hard_run(kernel):
     def run(inputs, attrs, out):
         arr = as_array(inputs[0])
-        dtype = arr.dtype.newbyteorder("=")
-        run_kernel(kernel, arr, out, (float_scalar(3, dtype), float_scalar(6, dtype)))
+        run_kernel(kernel, arr, out, hard_constants(arr.dtype.newbyteorder("=")))
         return inputs[0] if out is None else out
     return run
 

@@ -20,7 +20,7 @@ from ..._runtime import MATH_WORK, launch
 from ...kernels import elementwise as _elementwise
 from ...kernels._epilogue import EPILOGUES, with_epilogue
 from .._utils import as_array
-from ._activation import gelu_quirks
+from ._activation import gelu_quirks, hard_constants
 
 __all__ = ["check_fused", "fused_args", "tiled", "finish"]
 
@@ -98,7 +98,7 @@ def _after_args(activation, dtype):
     """The scalar arguments of an activation's kernel beyond (input, output), as the op
     alone gives them (fastnn/nn/functional/_activation.py)."""
     if activation in ("hardswish", "hardsigmoid"):
-        return dtype.type(3), dtype.type(6)
+        return hard_constants(dtype)
     if activation == "gelu":
         return (gelu_quirks(dtype),)
     return ()
