@@ -16,6 +16,7 @@
     python benchmarks/rules.py settle     # _bench.time_many: the pause before each block
     python benchmarks/rules.py stage      # conv_blocked.stage_pays: tiles stored via a stage
     python benchmarks/rules.py depthwise  # conv._depthwise_blocked_pays: channels in the lanes
+    python benchmarks/rules.py permute    # _array.TRANSPOSED_COPY_MIN: permuted copies
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -607,12 +608,49 @@ def depthwise():
         print(f"  {xs} k{k} s{s}: " + " / ".join(cells) + theirs)
 
 
+# (N, C, H, W) activations seen as (N, H, W, C), as ConvNeXt's blocks permute them before
+# LayerNorm, and a weight seen transposed
+PERMUTE_CASES = [(1, 32, 14, 14), (1, 96, 14, 14), (1, 64, 16, 16), (1, 768, 7, 7),
+                 (1, 192, 14, 14), (1, 384, 14, 14), (1, 16, 56, 56), (1, 96, 56, 56)]
+
+
+def permute():
+    """A permuted view's C-contiguous copy: us per call of numpy's copy, of
+    `_array.transposed_copy` on one and on two threads, and of `kernel_array` (the rule:
+    numpy's copy below TRANSPOSED_COPY_MIN elements, else the blocked copy with
+    `launch`'s thread count); torch's `.contiguous()` beside them."""
+    from fastnn import _array, _runtime
+    torch = _torch()
+    print(f"TRANSPOSED_COPY_MIN = {_array.TRANSPOSED_COPY_MIN}; x.permute(0, 2, 3, 1) of "
+          "(N, C, H, W): us per call, numpy / blocked on one thread / on two / the rule"
+          + (" (torch)" if torch else ""))
+    limit = _runtime.SERIAL_MAX_WORK
+    for shape in PERMUTE_CASES:
+        x, = _data(shape)
+        view = x.transpose(0, 2, 3, 1)
+        times = {}
+        for label, work_limit in (("one", 1 << 62), ("two", 0)):
+            _runtime.SERIAL_MAX_WORK = work_limit
+            times[label] = _bench.time_many({label: lambda: _array.transposed_copy(view)})[
+                label]
+        _runtime.SERIAL_MAX_WORK = limit
+        calls = {"numpy": lambda: np.ascontiguousarray(view),
+                 "rule": lambda: _array.kernel_array(view)}
+        if torch is not None:
+            tview = torch.from_numpy(x).permute(0, 2, 3, 1)
+            calls["torch"] = lambda: tview.contiguous()
+        times.update(_bench.time_many(calls))
+        cells = " / ".join(f"{times[k] * 1e6:7.1f}" for k in ("numpy", "one", "two", "rule"))
+        theirs = f" ({times['torch'] * 1e6:.1f})" if torch is not None else ""
+        print(f"  {str(shape):<20} {x.size:>7} elements: {cells}{theirs}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("serial", "bands", "parts", "weightgrad",
                                          "variants", "resnet", "positions", "resample",
                                          "ufunc", "weightpack", "linear", "grouped", "settle",
-                                         "shifted", "stage", "depthwise"))
+                                         "shifted", "stage", "depthwise", "permute"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -622,7 +660,7 @@ def main(argv=None):
      "positions": positions, "resample": resample, "ufunc": ufunc,
      "weightpack": weightpack, "linear": linear, "grouped": grouped,
      "settle": settle, "shifted": shifted, "stage": stage,
-     "depthwise": depthwise}[args.what]()
+     "depthwise": depthwise, "permute": permute}[args.what]()
 
 
 if __name__ == "__main__":

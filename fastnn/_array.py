@@ -46,7 +46,8 @@ def kernel_array(arr, dtype=None):
     return np.ascontiguousarray(arr, dtype=dtype)
 
 
-# below this many elements numpy's own copy is as fast (one parallel launch costs more)
+# below this many elements numpy's own copy is as fast (one parallel launch costs more);
+# `python benchmarks/rules.py permute` times both on ConvNeXt-like permutes
 TRANSPOSED_COPY_MIN = 1 << 14
 
 
@@ -90,7 +91,7 @@ def transposed_copy(arr, out=None):
     if out is None:
         out = allocate(arr.shape, arr.dtype)
     launch(transpose, src, out.reshape(src.shape[0], src.shape[2], src.shape[1], src.shape[3]),
-           False, work=arr.size)
+           False, work=2 * arr.size)
     return out
 
 

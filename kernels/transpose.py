@@ -33,19 +33,21 @@ def transpose(src, dst, reverse):
         i1 = min(rows, i0 + BLOCK)
         base = _u(n * plane)
         for j in range(j0, min(cols, j0 + BLOCK)):
-            d = base + _u(j * rows * inner)
-            s = base + _u(j * inner)
+            # the block's run of dst row j and the src column it reads, as slices indexed
+            # from 0 by unsigned counters: no per-element wraparound or bounds arithmetic
             if inner == 1:
-                for i in range(i0, i1):
-                    df[d + _u(i)] = sf[s + _u(i * cols)]
-            else:
-                for i in range(i0, i1):
-                    at = d + _u(i * inner)
-                    start = s + _u(i * cols * inner)
-                    if reverse:
-                        last = start + _u(inner - 1)
-                        for e in range(inner):
-                            df[at + _u(e)] = sf[last - _u(e)]
-                    else:
-                        for e in range(inner):
-                            df[at + _u(e)] = sf[start + _u(e)]
+                d = df[base + _u(j * rows + i0):base + _u(j * rows + i1)]
+                s = sf[base + _u(i0 * cols + j):]
+                for i in range(_u(i1 - i0)):
+                    d[i] = s[i * _u(cols)]
+                continue
+            for i in range(i0, i1):
+                at = base + _u((j * rows + i) * inner)
+                start = base + _u((i * cols + j) * inner)
+                if reverse:
+                    last = start + _u(inner - 1)
+                    for e in range(_u(inner)):
+                        df[at + e] = sf[last - e]
+                else:
+                    for e in range(_u(inner)):
+                        df[at + e] = sf[start + e]

@@ -8,7 +8,8 @@ import pytest
 
 import fastnn
 from fastnn._array import kernel_array, transposed_copy
-from fastnn.kernels.transpose import BLOCK
+from fastnn._runtime import launch
+from fastnn.kernels.transpose import BLOCK, transpose
 
 SHAPES = [(2, 3, 40, 50), (1, 33, 17, 18), (4, 5, 6, 7, 8), (3 * BLOCK + 1, 2 * BLOCK - 1),
           (3, 1, 7, 1, 9)]
@@ -61,3 +62,14 @@ def test_contiguous_of_a_permuted_tensor(rng):
     assert copy.flags.c_contiguous and not np.shares_memory(copy, x)
     np.testing.assert_array_equal(copy, np.ascontiguousarray(np.asarray(x).transpose(0, 2, 1, 3)))
     assert x.contiguous() is x
+
+
+@pytest.mark.parametrize("shape", [(1, BLOCK, BLOCK, 1), (2, 2 * BLOCK + 3, BLOCK - 5, 1),
+                                   (3, 17, 40, 4), (1, 1, 3 * BLOCK, 9), (2, 50, 1, 2)])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_the_kernel_swaps_and_reverses_runs(rng, shape, reverse):
+    src = rng.standard_normal(shape).astype(np.float32)
+    dst = np.full((shape[0], shape[2], shape[1], shape[3]), np.nan, np.float32)
+    launch(transpose, src, dst, reverse, work=1 << 30)       # on every thread
+    expected = src.transpose(0, 2, 1, 3)
+    np.testing.assert_array_equal(dst, expected[..., ::-1] if reverse else expected)
