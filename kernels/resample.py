@@ -118,6 +118,8 @@ def weighted_last_blocked(x, out, index, weights, counts):
     of k."""
     rows, W = x.shape
     OW = out.shape[1]
+    xf = x.reshape(x.size)
+    of = out.reshape(out.size)
     nblocks = (rows + _BLOCK - 1) // _BLOCK
     nchunks = num_chunks(nblocks, out.size)
     for chunk in prange(nchunks):
@@ -127,10 +129,13 @@ def weighted_last_blocked(x, out, index, weights, counts):
         for blk in range(b0, b1):
             r0 = blk * _BLOCK
             n = min(_BLOCK, rows - r0)
+            # columns read through unsigned slices (as kernels/transpose.py reads them)
+            rows_in = xf[_u(r0 * W):]
             for w in range(W):
                 column = block[w]
-                for b in range(n):
-                    column[b] = x[r0 + b, w]
+                src = rows_in[_u(w):]
+                for b in range(_u(n)):
+                    column[b] = src[b * _u(W)]
             for ow in range(OW):
                 i0 = index[ow, 0]
                 wk = weights[ow, 0]
@@ -141,10 +146,12 @@ def weighted_last_blocked(x, out, index, weights, counts):
                     wk = weights[ow, k]
                     for b in range(_BLOCK):
                         sums[ow, b] += block[ik, b] * wk
-            for b in range(n):
-                o = out[r0 + b]
-                for ow in range(OW):
-                    o[ow] = sums[ow, b]
+            rows_out = of[_u(r0 * OW):]
+            for ow in range(OW):
+                column = sums[ow]
+                dst = rows_out[_u(ow):]
+                for b in range(_u(n)):
+                    dst[b * _u(OW)] = column[b]
 
 
 @njit(parallel=True, cache=True)
