@@ -754,7 +754,7 @@ def _unusable_arguments(args, cases, models=()):
 def main(args, stream=None):
     stream = stream or sys.stdout           # looked up per call (pytest replaces it)
     cases = [c for c in CASES if args.only in c.label]
-    models = [] if args.memory else [m for m in _bench_models.MODELS if args.only in m.label]
+    models = [m for m in _bench_models.MODELS if args.only in m.label]
     if not args.train:
         problem = _unusable_arguments(args, cases, models)
         if problem:
@@ -804,6 +804,12 @@ def _run(args, cases, models, stream, progress):
         print(f"{args.dtype}, {args.threads} threads: bytes allocated per call beyond the "
               f"output", file=stream)
         print(table, file=stream)
+        if models:
+            table = _bench_models.memory_table(models, np.dtype(args.dtype), progress)
+            stream.write("\r" + " " * 80 + "\r")
+            print("\nwhole models (optimized = fastnn.optimize_for_inference; plan: the "
+                  "buffers its memory plan keeps between calls)", file=stream)
+            print(table, file=stream)
         return 0
     rows = run_cases(cases, np.dtype(args.dtype), rounds=args.rounds, progress=progress,
                      all_variants=args.variants)

@@ -108,11 +108,7 @@ def time_model(case, dtype, threads, rounds):
     """Median seconds per call in each column (None where it cannot run) and the largest
     difference of the optimized model's output from torch's, relative to its scale."""
     from fastnn._bench import time_many
-    fastnn.manual_seed(0)
-    model = _with_statistics(case.build("fastnn").eval())
-    if dtype == np.float64:
-        model.double()
-    x = np.random.default_rng(0).standard_normal(case.input_shape).astype(dtype)
+    model, x = _fastnn_model(case, dtype)
     optimized = fastnn.optimize_for_inference(model, x)
     calls = {"fastnn": lambda: model(x), "optimized": lambda: optimized(x)}
     twin = _torch_twin(case, model)
@@ -135,6 +131,38 @@ def time_model(case, dtype, threads, rounds):
             calls["onnxruntime"] = lambda: session.run(None, {"x": x})
     times = time_many(calls, rounds=rounds)
     return {column: times.get(column) for column in COLUMNS}, error
+
+
+def _fastnn_model(case, dtype):
+    fastnn.manual_seed(0)
+    model = _with_statistics(case.build("fastnn").eval())
+    if dtype == np.float64:
+        model.double()
+    x = np.random.default_rng(0).standard_normal(case.input_shape).astype(dtype)
+    return model, x
+
+
+def memory_table(cases, dtype, progress=None):
+    """`bench --memory`'s models: the bytes a call allocates beyond its output, eager and
+    compiled (`fastnn._peakmem`), and the bytes the compiled model's memory plan keeps
+    between calls (`fastnn._memory_plan`: its intermediate arrays, per thread)."""
+    from fastnn import _peakmem
+    lines = [f"{'model':<28} {'output MB':>9} {'eager MB':>9} {'optimized MB':>13} "
+             f"{'plan MB':>8}"]
+    for index, case in enumerate(cases):
+        if progress:
+            progress(index, len(cases), case)
+        model, x = _fastnn_model(case, dtype)
+        optimized = fastnn.optimize_for_inference(model, x)
+        out = np.asarray(optimized(x))
+        eager = _peakmem.extra_bytes(lambda: model(x))
+        compiled = _peakmem.extra_bytes(lambda: optimized(x))
+        program = optimized.program(x)
+        held = sum(program.memory.sizes) if program is not None else 0
+        # (a reading can fall a page or two below zero: the resident size moves by itself)
+        lines.append(f"{case.name:<28} {out.nbytes / 1e6:9.2f} {max(eager, 0) / 1e6:9.2f} "
+                     f"{max(compiled, 0) / 1e6:13.2f} {held / 1e6:8.2f}")
+    return "\n".join(lines)
 
 
 def model_table(cases, dtype, threads, rounds, progress=None):

@@ -1,11 +1,15 @@
 """A `Graph` made runnable: each Ref resolved once to a slot of a flat list of values.
 
 Running calls the door (`fastnn._dispatch.dispatch`) for each node in order with the
-node's arguments, the arrays filled in; a value is dropped after its last reader so that
-intermediate arrays are freed as early as eager code frees them.
+node's arguments, the arrays filled in. The nodes that make new arrays write them, as
+``out=``, into buffers planned once (`fastnn._memory_plan`) and kept per thread, so a run
+allocates no intermediate array; a value is dropped after its last reader.
 """
+import threading
+
 from ._dispatch import dispatch
 from ._graph import Ref, nested_leaves, nested_map
+from ._memory_plan import plan_memory
 
 __all__ = ["Program"]
 
@@ -47,6 +51,8 @@ class Program:
         self._steps = steps
         self._output = _resolve(graph.output, slots)
         self.graph = graph
+        self.memory = plan_memory(graph)
+        self._buffers = threading.local()      # .views: this thread's planned outputs
 
     def __call__(self, *inputs):
         return self.run(inputs)
@@ -57,18 +63,24 @@ class Program:
         hook: `python -m fastnn demo` times the nodes with it)."""
         env = self._initial.copy()
         env[:self._inputs] = inputs
+        views = getattr(self._buffers, "views", None)
+        if views is None:
+            views = self._buffers.views = self.memory.views()
         position = 0
         for op, args, kwargs, nested, slot, frees in self._steps:
             if on_node is not None:
                 on_node(position)
-                position += 1
             if nested:
                 args, kwargs = _fill(args, env), _fill(kwargs, env)
             else:
                 args = [env[a] if type(a) is _Slot else a for a in args]
                 if kwargs:
                     kwargs = {k: env[v] if type(v) is _Slot else v for k, v in kwargs.items()}
+            out = views[position]
+            if out is not None:
+                kwargs = dict(kwargs, out=out)
             env[slot] = dispatch(op, *args, **kwargs)
+            position += 1
             for index in frees:
                 env[index] = None
         if on_node is not None:

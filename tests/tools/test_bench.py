@@ -45,6 +45,17 @@ def test_bench_memory_table(capsys):
     assert input_mb == output_mb == 0.80
 
 
+@pytest.mark.skipif(not _peakmem.available(), reason="needs Linux with glibc")
+def test_bench_memory_shows_eager_and_compiled_models(capsys):
+    assert main(["bench", "--memory", "--only", "LeNet"]) == 0
+    out = capsys.readouterr().out
+    assert "whole models" in out
+    row = [line for line in out.splitlines() if line.startswith("LeNet batch 1")]
+    assert len(row) == 1
+    output_mb, eager_mb, optimized_mb, plan_mb = (float(v) for v in row[0].split()[3:7])
+    assert plan_mb > 0 and optimized_mb <= eager_mb + 0.5
+
+
 def test_workload_frozen_freezes_conv_weights_only():
     conv = _bench.find_case("conv2d 3x3 p1 n1 64ch 56x56").make(np.float32)
     assert _frozen.is_frozen(conv.frozen().args[1]) and not _frozen.is_frozen(conv.args[1])
