@@ -8,7 +8,9 @@ stays live until the last reader of anything that may view it. Buffers are hande
 run order, best fit by size; a buffer is released after the node that last reads its array
 has run, never before that node's own output is placed, so a node never writes where it
 reads. `fastnn._program.Program` keeps one set of buffers per thread (a compiled model
-may run in several threads at once) and passes each planned node its place as ``out=``.
+may run in several threads at once) and passes each planned node its place as ``out=``,
+except in a run autograd records (an input requires grad), whose saved intermediates must
+stay as they were made.
 """
 import math
 from typing import NamedTuple

@@ -7,6 +7,7 @@ allocates no intermediate array; a value is dropped after its last reader.
 """
 import threading
 
+from . import _grad
 from ._dispatch import dispatch
 from ._graph import Ref, nested_leaves, nested_map
 from ._memory_plan import plan_memory
@@ -53,6 +54,7 @@ class Program:
         self.graph = graph
         self.memory = plan_memory(graph)
         self._buffers = threading.local()      # .views: this thread's planned outputs
+        self._unplanned = [None] * len(graph.nodes)
 
     def __call__(self, *inputs):
         return self.run(inputs)
@@ -66,6 +68,10 @@ class Program:
         views = getattr(self._buffers, "views", None)
         if views is None:
             views = self._buffers.views = self.memory.views()
+        if _grad._mode.grad and any(getattr(x, "requires_grad", False) for x in inputs):
+            # autograd records this run and may save any intermediate for backward: each
+            # must stay as it was made, so every op allocates its own
+            views = self._unplanned
         position = 0
         for op, args, kwargs, nested, slot, frees in self._steps:
             if on_node is not None:

@@ -189,3 +189,38 @@ def test_a_compiled_call_allocates_only_scratch_and_holds_less_than_eager_peaks(
     assert optimized < 768 * 1024                  # kernels' per-task scratch at most
     assert eager > 2 * 2**20                        # the measure sees the intermediates
     assert held + optimized <= eager
+
+
+
+class _Plain(nn.Module):
+    """No epilogue to fuse (fused convolutions have no backward): convolutions, a
+    concatenation, pooling and a linear layer, each a recorded op."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(3, 8, 3, padding=1)
+        self.b = nn.Conv2d(8, 8, 3, padding=1)
+        self.c = nn.Conv2d(16, 8, 1)
+        self.head = nn.Linear(8 * 3 * 3, 4)
+
+    def forward(self, x):
+        a = self.a(x)
+        b = self.b(a)
+        c = self.c(fastnn.cat([a, b], 1))
+        return self.head(F.adaptive_avg_pool2d(c * b, 3).flatten(1))
+
+
+def test_a_run_autograd_records_keeps_every_intermediate():
+    """With an input that requires grad the run is recorded, and backward reads the saved
+    intermediates: buffers reused by later ops would have changed them."""
+    fastnn.manual_seed(0)
+    model = _Plain().eval()
+    compiled = fastnn.optimize_for_inference(model, _inputs(1))
+    assert sum(p is not None for p in compiled.program(_inputs(1)).memory.places) >= 4
+    grads = []
+    for run in (compiled, model.requires_grad_(False)):
+        x = fastnn.tensor(_inputs(4), requires_grad=True)
+        out = run(x)
+        (out * out).sum().backward()
+        grads.append(np.asarray(x.grad).copy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-4, atol=1e-6)
