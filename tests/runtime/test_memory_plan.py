@@ -191,7 +191,6 @@ def test_a_compiled_call_allocates_only_scratch_and_holds_less_than_eager_peaks(
     assert held + optimized <= eager
 
 
-
 class _Plain(nn.Module):
     """No epilogue to fuse (fused convolutions have no backward): convolutions, a
     concatenation, pooling and a linear layer, each a recorded op."""
