@@ -33,9 +33,10 @@ def transpose(src, dst, reverse):
         i1 = min(rows, i0 + BLOCK)
         base = _u(n * plane)
         for j in range(j0, min(cols, j0 + BLOCK)):
-            # the block's run of dst row j and the src column it reads, as slices indexed
-            # from 0 by unsigned counters: no per-element wraparound or bounds arithmetic
             if inner == 1:
+                # the block's run of dst row j and the src column it reads, as slices
+                # indexed from 0 by unsigned counters: plain scalar loads, no per-element
+                # wraparound or bounds arithmetic
                 d = df[base + _u(j * rows + i0):base + _u(j * rows + i1)]
                 s = sf[base + _u(i0 * cols + j):]
                 for i in range(_u(i1 - i0)):
