@@ -8,8 +8,10 @@ packed zero-padded, channels innermost, into the chunk's scratch (HP, WP, 16), e
 16 weights become one vector, and a tile of P positions of one output row keeps P
 accumulators of 16 channels, so every multiply-add is full width whatever the plane's
 size. The tile stores its 16 channels of each position into the NCHW output a lane at a
-time. Only the 'contract' fastmath flag is used; padding is multiplied, so the caller
-routes non-finite weights elsewhere (torch's depthwise kernel skips the padding taps).
+time, as 16 scalar stores (`rows.store_lanes_apart`: LLVM vectorises `store_lanes`' loop
+into a masked scatter, which ran slower). Only the 'contract' fastmath flag is
+used; padding is multiplied, so the caller routes non-finite weights elsewhere (torch's
+depthwise kernel skips the padding taps).
 `python benchmarks/rules.py depthwise` times it against 'depthwise' by plane size.
 """
 from numba import prange
@@ -18,7 +20,7 @@ from ._epilogue import EPILOGUE, activate
 from ._stack import tile_buffer
 from ._target import njit
 from .conv_pad import _u
-from .rows import fill, store_lanes, zero_margins
+from .rows import fill, store_lanes, store_lanes_apart, zero_margins
 
 _FLAGS = {"contract"}
 BLOCK = 16           # channels per task: the lanes of each accumulator
@@ -149,7 +151,13 @@ def _tile(xs, of, weights, biases, orow, plane, cn, oh, ow0, OW, KH, KW, WP, sh,
         a1[v] = activate(a1[v], epilogue)
         a2[v] = activate(a2[v], epilogue)
         a3[v] = activate(a3[v], epilogue)
-    store_lanes(of, a0, orow + _u(ow0), plane, cn)
-    store_lanes(of, a1, orow + _u(p1), plane, cn)
-    store_lanes(of, a2, orow + _u(p2), plane, cn)
-    store_lanes(of, a3, orow + _u(p3), plane, cn)
+    if cn == BLOCK:
+        store_lanes_apart(of, orow + _u(ow0), plane, a0)
+        store_lanes_apart(of, orow + _u(p1), plane, a1)
+        store_lanes_apart(of, orow + _u(p2), plane, a2)
+        store_lanes_apart(of, orow + _u(p3), plane, a3)
+    else:
+        store_lanes(of, a0, orow + _u(ow0), plane, cn)
+        store_lanes(of, a1, orow + _u(p1), plane, cn)
+        store_lanes(of, a2, orow + _u(p2), plane, cn)
+        store_lanes(of, a3, orow + _u(p3), plane, cn)

@@ -35,6 +35,26 @@ def store_lanes(of, acc, at, ostride, kn):
             of[at + _u(v) * ostride] = acc[v]
 
 
+@intrinsic
+def store_lanes_apart(typingctx, of, at, stride, acc):
+    """of[at + v*stride] = acc[v] for every lane v of the SLACK-long `acc`, one scalar store
+    per lane (LLVM makes no scatter of them, as it does of `store_lanes`' loop on
+    AVX-512: depthwise_blocked's tile ran slower with the scatter)."""
+    def codegen(context, builder, signature, args):
+        of_arr = context.make_array(signature.args[0])(context, builder, args[0])
+        acc_arr = context.make_array(signature.args[3])(context, builder, args[3])
+        for lane in range(SLACK):
+            index = ir.Constant(args[1].type, lane)
+            value = builder.load(builder.gep(acc_arr.data, [index]))
+            where = builder.add(args[1], builder.mul(index, args[2]))
+            builder.store(value, builder.gep(of_arr.data, [where]))
+        return context.get_dummy_value()
+
+    if not (isinstance(at, types.Integer) and at == stride and of.dtype == acc.dtype):
+        return None
+    return types.none(of, at, stride, acc), codegen
+
+
 @njit(inline="always")
 def store_run(of, acc, ob, nv, TW):
     """of[ob:ob+nv] = acc[:nv]; a full tile stores without the mask (one vector store: the
