@@ -3,9 +3,12 @@
 Running calls the door (`fastnn._dispatch.dispatch`) for each node in order with the
 node's arguments, the arrays filled in. The nodes that make new arrays write them, as
 ``out=``, into buffers planned once (`fastnn._memory_plan`) and kept per thread, so a run
-allocates no intermediate array; a value is dropped after its last reader.
+allocates no intermediate array; a value is dropped after its last reader. A thread keeps
+the buffers of its HELD_PLANS most recently run programs only: a model called with ever
+new input shapes (a program each) does not pile up a plan's memory per shape.
 """
 import threading
+import weakref
 
 from . import _grad
 from ._dispatch import dispatch
@@ -13,6 +16,9 @@ from ._graph import Ref, nested_leaves, nested_map
 from ._memory_plan import plan_memory
 
 __all__ = ["Program"]
+
+HELD_PLANS = 4
+_held = threading.local()       # .programs: weak references, the most recently run last
 
 
 class _Slot(int):
@@ -68,6 +74,7 @@ class Program:
         views = getattr(self._buffers, "views", None)
         if views is None:
             views = self._buffers.views = self.memory.views()
+            _hold(self)
         if _grad._mode.grad and any(getattr(x, "requires_grad", False) for x in inputs):
             # autograd records this run and may save any intermediate for backward: each
             # must stay as it was made, so every op allocates its own
@@ -92,6 +99,18 @@ class Program:
         if on_node is not None:
             on_node(position)
         return _fill(self._output, env)
+
+
+def _hold(program):
+    """Note that this thread now keeps `program`'s buffers; drop those of the program
+    least recently given its buffers when more than HELD_PLANS are kept."""
+    programs = _held.__dict__.setdefault("programs", [])
+    programs[:] = [ref for ref in programs if ref() is not None and ref() is not program]
+    programs.append(weakref.ref(program))
+    while len(programs) > HELD_PLANS:
+        oldest = programs.pop(0)()
+        if oldest is not None:
+            oldest._buffers.views = None
 
 
 def _resolve(value, slots):

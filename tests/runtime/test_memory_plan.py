@@ -223,3 +223,23 @@ def test_a_run_autograd_records_keeps_every_intermediate():
         (out * out).sum().backward()
         grads.append(np.asarray(x.grad).copy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-4, atol=1e-6)
+
+
+def test_a_thread_keeps_the_buffers_of_a_few_programs_only():
+    """Ever new input shapes make a program each; a thread keeps the planned buffers of
+    the HELD_PLANS programs it gave buffers to last, and a program whose buffers were
+    dropped makes new ones when it runs again."""
+    from fastnn import _program
+    model = _model()
+    compiled = fastnn.optimize_for_inference(model)
+    shapes = [(batch, 3, 12, 12) for batch in range(1, 8)]
+    for shape in shapes + shapes[:2]:
+        x = _inputs(5, shape)
+        with fastnn.no_grad():
+            expected = np.asarray(model(x)[0])
+        np.testing.assert_allclose(np.asarray(compiled(x)[0]), expected, rtol=1e-5,
+                                   atol=1e-5)
+    programs = [compiled.program(_inputs(5, shape)) for shape in shapes]
+    holding = [p for p in programs if getattr(p._buffers, "views", None) is not None]
+    assert len(holding) == _program.HELD_PLANS
+    assert programs[0] in holding and programs[1] in holding    # run again last
