@@ -52,15 +52,26 @@ def serial():
              ("LeNet 5x5 conv, 240K multiply-adds", lambda: F.conv2d(lenet_x, lenet_w)),
              ("max_pool2d k3 s2, 200K elements", lambda: F.max_pool2d(pool_x, 3, 2)),
              ("3x3 conv, 1.8M multiply-adds", lambda: F.conv2d(conv_x, conv_w, padding=1))]
-    limit = _runtime.SERIAL_MAX_WORK
-    print(f"SERIAL_MAX_WORK = {limit}; us per call, forced to one thread / two threads")
+    print(f"SERIAL_MAX_WORK = {_runtime.SERIAL_MAX_WORK}; us per call, forced to one thread "
+          "/ two threads")
     for name, call in cases:
-        times = {}
+        times = _one_and_two_threads(call)
+        print(f"  {name:<38} {times['one'] * 1e6:8.1f} / {times['two'] * 1e6:8.1f}")
+
+
+def _one_and_two_threads(call):
+    """{"one": seconds per call forced onto the calling thread, "two": on all threads}:
+    `launch`'s SERIAL_MAX_WORK set past any work, then to none."""
+    from fastnn import _runtime
+    limit = _runtime.SERIAL_MAX_WORK
+    times = {}
+    try:
         for label, work_limit in (("one", 1 << 62), ("two", 0)):
             _runtime.SERIAL_MAX_WORK = work_limit
             times[label] = _bench.time_many({label: call})[label]
+    finally:
         _runtime.SERIAL_MAX_WORK = limit
-        print(f"  {name:<38} {times['one'] * 1e6:8.1f} / {times['two'] * 1e6:8.1f}")
+    return times
 
 
 BAND_CASES = [("3x3 n1 64ch 56x56", (1, 64, 56, 56), (64, 64, 3, 3), {}),
@@ -619,21 +630,15 @@ def permute():
     `_array.transposed_copy` on one and on two threads, and of `kernel_array` (the rule:
     numpy's copy below TRANSPOSED_COPY_MIN elements, else the blocked copy with
     `launch`'s thread count); torch's `.contiguous()` beside them."""
-    from fastnn import _array, _runtime
+    from fastnn import _array
     torch = _torch()
     print(f"TRANSPOSED_COPY_MIN = {_array.TRANSPOSED_COPY_MIN}; x.permute(0, 2, 3, 1) of "
           "(N, C, H, W): us per call, numpy / blocked on one thread / on two / the rule"
           + (" (torch)" if torch else ""))
-    limit = _runtime.SERIAL_MAX_WORK
     for shape in PERMUTE_CASES:
         x, = _data(shape)
         view = x.transpose(0, 2, 3, 1)
-        times = {}
-        for label, work_limit in (("one", 1 << 62), ("two", 0)):
-            _runtime.SERIAL_MAX_WORK = work_limit
-            times[label] = _bench.time_many({label: lambda: _array.transposed_copy(view)})[
-                label]
-        _runtime.SERIAL_MAX_WORK = limit
+        times = _one_and_two_threads(lambda: _array.transposed_copy(view))
         calls = {"numpy": lambda: np.ascontiguousarray(view),
                  "rule": lambda: _array.kernel_array(view)}
         if torch is not None:

@@ -54,9 +54,8 @@ def _nbytes(shape, dtype):
 def _fresh(node):
     if node.op not in FRESH_OPS or node.shape is None or node.dtype is None:
         return False
-    if node.attrs.get("inplace") or "ufunc_out" in node.attrs or "out" in node.kwargs:
-        return False
-    return True
+    # (a captured node never has out=: the tracer refuses it)
+    return not (node.attrs.get("inplace") or "ufunc_out" in node.attrs)
 
 
 def plan_memory(graph):
