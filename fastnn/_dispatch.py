@@ -437,18 +437,21 @@ def _register_ufunc(ufunc, method, name):
         return metas[0] if ufunc.nout == 1 else metas
 
     def keywords(inputs, attrs, meta):
-        # the ufunc's keywords, once per remembered call: into the caller's `out` when
-        # there is no metadata, else into the door's output (its dtype already chosen)
+        # the ufunc's keywords and its kernel route (`_ufunc_parallel.route`), once per
+        # remembered call: into the caller's `out` when there is no metadata, else into
+        # the door's output (its dtype already chosen)
         kw = dict(attrs)
         if meta is None:
             if "ufunc_out" in kw:
                 kw["out"] = kw.pop("ufunc_out")
-        else:
-            kw.pop("dtype", None)
-        return kw
+            return kw, None
+        kw.pop("dtype", None)
+        return kw, _ufunc_parallel.route(ufunc, inputs, kw, meta)
 
-    def run(inputs, kw, out):
-        if out is not None and _ufunc_parallel.run_parallel(ufunc, inputs, kw, out):
+    def run(inputs, plan, out):
+        kw, kernel = plan
+        if kernel is not None:
+            kernel(inputs, out)
             return out
         with np.errstate(all="ignore"):     # torch neither warns nor raises on inf/NaN
             if out is None:
@@ -461,9 +464,10 @@ def _register_ufunc(ufunc, method, name):
             return out
 
     # remembered like any op's checks: the output's shape and dtype cost more than the key
-    # (a call with a 0-d operand, `where=` or `out=` is never remembered)
+    # (a call with a 0-d operand, `where=` or `out=` is never remembered); the key holds
+    # the operands' C-contiguity, which the kernel route reads
     _registry.register_single(name, normalize, meta, run, arrays=arrays, plan=keywords,
-                              kernel_args=_ufunc_kernel_args)
+                              kernel_args=_ufunc_kernel_args, layout_key=True)
 
 
 def _ufunc_kernel_args(inputs, attrs, out, keywords):

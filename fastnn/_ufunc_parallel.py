@@ -11,6 +11,8 @@ any size: numpy's broadcasting loop runs one short inner row at a time. Anything
 (other broadcasting, mixed dtypes, numpy's keywords, an ``out=`` of the caller's) stays
 numpy's.
 """
+import math
+
 import numpy as np
 
 from . import _runtime
@@ -22,51 +24,58 @@ _CODES = {np.add: elementwise.ADD, np.subtract: elementwise.SUBTRACT,
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def run_parallel(ufunc, inputs, keywords, out):
-    """Run ``ufunc(*inputs, out=out, **keywords)`` on a kernel and return True, or return
-    False (nothing done) where this does not apply. `out` is the door's fresh output,
-    apart from both inputs."""
+def route(ufunc, inputs, keywords, meta):
+    """How ``ufunc(*inputs, **keywords)`` runs into the door's output of `meta` (shape,
+    dtype; a fresh or given C-contiguous native array): ``run(inputs, out)`` on a kernel,
+    or None for numpy's loop. It reads only what the door's call key holds (shapes,
+    dtypes, C-contiguity), so the door decides it once per key."""
     code = _CODES.get(ufunc)
-    if (code is None or len(inputs) != 2 or out.dtype not in _DTYPES
-            or not out.flags.c_contiguous):
-        return False
+    if code is None or len(inputs) != 2 or type(meta) is not tuple:
+        return None
+    shape, dtype = meta
+    if dtype not in _DTYPES or not _loop_is(dtype, keywords):
+        return None
     a, b = inputs
-    if _parallel_pays(out, a, b):
-        if not _loop_is(out.dtype, keywords):
-            return False
-        _runtime.launch(elementwise.binary, a.reshape(-1), b.reshape(-1), out.reshape(-1),
-                        code, work=3 * out.size)
-        return True
-    per_row = _per_row(out, a, b)
-    if per_row is None or not _loop_is(out.dtype, keywords):
-        return False
-    x, values, value_first = per_row
-    _runtime.launch(elementwise.row_binary, x.reshape(-1), values, out.reshape(-1), code,
-                    value_first, work=2 * out.size)
-    return True
+    if _parallel_pays(shape, dtype, a, b):
+        def run(inputs, out):
+            a, b = inputs
+            _runtime.launch(elementwise.binary, a.reshape(-1), b.reshape(-1),
+                            out.reshape(-1), code, work=3 * out.size)
+        return run
+    per_row = _per_row(shape, dtype, a, b)
+    if per_row is None:
+        return None
+    full, value_first = per_row
+
+    def run(inputs, out):
+        _runtime.launch(elementwise.row_binary, inputs[full].reshape(-1),
+                        inputs[1 - full].reshape(-1), out.reshape(-1), code, value_first,
+                        work=2 * out.size)
+    return run
 
 
-def _per_row(out, a, b):
-    """(the full operand, the other's values flat, whether the values come first) when one
-    operand has `out`'s shape and the other one value per leading index of it (its
-    trailing axes of size 1), both C-contiguous of `out`'s dtype; else None."""
-    for x, s, value_first in ((a, b, False), (b, a, True)):
+def _per_row(shape, dtype, a, b):
+    """(the position of the full operand, whether the values come first) when one operand
+    has the output's `shape` and the other one value per leading index of it (its trailing
+    axes of size 1), both C-contiguous of `dtype`; else None."""
+    for full, (x, s) in enumerate(((a, b), (b, a))):
         if not (isinstance(x, np.ndarray) and isinstance(s, np.ndarray)
-                and x.shape == out.shape and x.dtype == out.dtype == s.dtype
-                and s.ndim == out.ndim and x.flags.c_contiguous and s.flags.c_contiguous):
+                and x.shape == shape and x.dtype == dtype == s.dtype
+                and s.ndim == len(shape) and x.flags.c_contiguous and s.flags.c_contiguous):
             continue
         lead = s.ndim
         while lead and s.shape[lead - 1] == 1:
             lead -= 1
-        if 0 < lead < out.ndim and s.shape[:lead] == out.shape[:lead]:
-            return x, s.reshape(-1), value_first
+        if 0 < lead < len(shape) and s.shape[:lead] == shape[:lead]:
+            return full, full == 1
     return None
 
 
 def add_into(target, other):
     """target += other on all threads and True, or False (nothing done) where this does
     not apply: autograd's accumulation of a gradient into ``.grad``."""
-    if not _parallel_pays(target, other):
+    if not (target.flags.c_contiguous
+            and _parallel_pays(target.shape, target.dtype, target, other)):
         return False
     _runtime.launch(elementwise.residual_clamp, target.reshape(-1), other.reshape(-1), True,
                     target.dtype.type(-np.inf), target.dtype.type(np.inf),
@@ -74,11 +83,10 @@ def add_into(target, other):
     return True
 
 
-def _parallel_pays(out, *operands):
-    if (out.size < PARALLEL_MIN_SIZE or out.dtype not in _DTYPES
-            or not out.flags.c_contiguous):
+def _parallel_pays(shape, dtype, *operands):
+    if math.prod(shape) < PARALLEL_MIN_SIZE or dtype not in _DTYPES:
         return False
-    return all(isinstance(x, np.ndarray) and x.shape == out.shape and x.dtype == out.dtype
+    return all(isinstance(x, np.ndarray) and x.shape == shape and x.dtype == dtype
                and x.flags.c_contiguous for x in operands)
 
 

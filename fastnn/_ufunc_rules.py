@@ -120,11 +120,13 @@ def _operand_dtype(x):
 
 
 def ufunc_plan(ufunc, inputs):
-    """(signature, checks, scalars) for calling `ufunc` on `inputs` torch's way: `signature`
-    is None where numpy's own answer stands; `checks` names value checks (see
+    """(signature, checks, scalars, implied) for calling `ufunc` on `inputs` torch's way:
+    `signature` is None where numpy's own answer stands; `checks` names value checks (see
     `check_values`); `scalars` are the positions of Python numbers to pass through
-    `scalar_operand`. Raises torch's error where torch refuses the dtypes. Plans are cached
-    by (ufunc, default dtype, operand dtypes and kinds)."""
+    `scalar_operand`; `implied` is True where numpy picks the signature's loop itself (the
+    operands are arrays of its dtypes), so that passing it would only slow the call. Raises
+    torch's error where torch refuses the dtypes. Plans are cached by (ufunc, default
+    dtype, operand dtypes and kinds)."""
     key = (ufunc, _dtypes.get_default_dtype(),
            *[(x.dtype, x.ndim == 0) if isinstance(x, np.ndarray) else type(x) for x in inputs])
     plan = _plans.get(key)
@@ -137,10 +139,10 @@ def ufunc_plan(ufunc, inputs):
 
 def _make_plan(ufunc, inputs):
     if ufunc not in _ARITHMETIC and ufunc not in _TO_FLOAT and ufunc not in _COMPARISONS:
-        return None, (), ()
+        return None, (), (), True
     dtype = result_type(inputs)
     if dtype is None:
-        return None, (), ()
+        return None, (), (), True
     # Python ints must become int64 scalars for an integer loop (NEP 50 refuses one that
     # does not fit, torch wraps it); Python floats and complexes fit their loops as they are
     scalars = tuple(i for i, x in enumerate(inputs) if isinstance(x, int)) \
@@ -150,7 +152,8 @@ def _make_plan(ufunc, inputs):
     except (RuntimeError, TypeError, NotImplementedError) as error:
         return error
     if ufunc in _COMPARISONS:
-        return (dtype, dtype, _BOOL), (), scalars
+        signature = (dtype, dtype, _BOOL)
+        return signature, (), scalars, _numpy_picks(ufunc, inputs, signature)
     if ufunc in _TO_FLOAT and category(dtype) < 2:
         dtype = _dtypes.get_default_dtype()
     checks = ("matmul",) if ufunc is np.matmul else ()
@@ -160,7 +163,20 @@ def _make_plan(ufunc, inputs):
         elif ufunc is np.power:
             checks = ("negative_exponent" if not isinstance(inputs[1], np.ndarray)
                       else "integer_power",)
-    return (dtype,) * (ufunc.nin + ufunc.nout), checks, scalars
+    signature = (dtype,) * (ufunc.nin + ufunc.nout)
+    return signature, checks, scalars, _numpy_picks(ufunc, inputs, signature)
+
+
+def _numpy_picks(ufunc, inputs, signature):
+    """Whether numpy's own type resolution runs `ufunc` on `inputs` with `signature`'s loop
+    (each operand an array of its loop dtype already)."""
+    if not all(isinstance(x, np.ndarray) and x.dtype == d for x, d in zip(inputs, signature)):
+        return False
+    try:
+        resolved = ufunc.resolve_dtypes(tuple(x.dtype for x in inputs) + (None,) * ufunc.nout)
+    except (TypeError, ValueError):
+        return False
+    return resolved == signature
 
 
 def _refuse(ufunc, dtype, inputs):

@@ -553,10 +553,12 @@ def apply_ufunc(ufunc, method, inputs, out, kwargs, door, tracked=None):
         arrays.append(x)
     if method == "__call__" and (not kwargs or ("dtype" not in kwargs
                                                 and "signature" not in kwargs)):
-        signature, checks, scalars = ufunc_plan(ufunc, arrays)
+        signature, checks, scalars, implied = ufunc_plan(ufunc, arrays)
         if signature is not None:
             if out is not None:
                 check_output_cast(signature[-1], out[0].dtype)
+                implied = implied and all(o.dtype == d for o, d in
+                                          zip(out, signature[ufunc.nin:]))
             if checks:
                 special = check_values(checks, arrays)
                 if special is not None:
@@ -566,8 +568,9 @@ def apply_ufunc(ufunc, method, inputs, out, kwargs, door, tracked=None):
                     return out[0]
             for i in scalars:
                 arrays[i] = scalar_operand(arrays[i])
-            kwargs["signature"] = signature
-            kwargs["casting"] = "unsafe"
+            if not implied:
+                kwargs["signature"] = signature
+                kwargs["casting"] = "unsafe"
     if out is not None:
         kwargs["out"] = tuple(_ndarray_view(o, np.ndarray) if isinstance(o, Tensor) else o
                               for o in out)

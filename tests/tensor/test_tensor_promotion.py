@@ -171,6 +171,34 @@ def test_in_place_operators(torch):
     assert np.add(x, 1, out=out) is out
 
 
+def _door_signature(call):
+    with fastnn.ops.record() as calls:
+        call()
+    (recorded,) = calls
+    return recorded.attrs.get("signature")
+
+
+@pytest.mark.parametrize("case, named", [
+    ("float32 + float32", False), ("int64 * int64", False), ("float64 < float64", False),
+    ("int64 / int64", True), ("int32 + float32", True), ("float32 + 0-d float64", True),
+    ("float32 + float32 into float64", True), ("float32 += float32", False)])
+def test_the_loop_is_named_only_where_numpys_own_is_not_torchs(case, named):
+    """Tensor arithmetic passes numpy its loop (`signature`) only where numpy would pick
+    another one itself: naming it costs time on every small op."""
+    f32, f64 = fastnn.ones(3), fastnn.ones(3, dtype=fastnn.float64)
+    i64, i32 = fastnn.tensor([1, 2, 3]), fastnn.tensor([1, 2, 3], dtype=fastnn.int32)
+    calls = {"float32 + float32": lambda: f32 + f32, "int64 * int64": lambda: i64 * i64,
+             "float64 < float64": lambda: f64 < f64, "int64 / int64": lambda: i64 / i64,
+             "int32 + float32": lambda: i32 + f32,
+             "float32 + 0-d float64": lambda: f32 + fastnn.tensor(1.0, dtype=fastnn.float64),
+             "float32 + float32 into float64": lambda: np.add(f32, f32, out=f64),
+             "float32 += float32": lambda: np.add(f32, f32, out=f32)}
+    signature = _door_signature(calls[case])
+    assert (signature is not None) == named
+    if named:       # the loop named is torch's result dtype throughout
+        assert len(set(signature[:2])) == 1
+
+
 def test_unary_float_functions_promote_integers(torch):
     ints, tints = fastnn.tensor([1, 2]), torch.tensor([1, 2])
     for name in ("exp", "log", "sqrt", "sin", "tanh"):
