@@ -7,6 +7,7 @@ bits (`_bits`, `_from_bits`), and selects instead of calls. Their relative error
 round once); float64 input keeps libm.
 NaN gives NaN; ``exp_upto`` of -inf (or below -708) gives 0.
 """
+import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, overload
@@ -117,3 +118,15 @@ def is_single(array):
 def _is_single_for(array):
     single = array.dtype == types.float32
     return lambda array: single
+
+
+def as_element(array, value):
+    """`value` rounded to `array`'s element type (float32 or float64), chosen at compile
+    time, so that arithmetic with it stays in that type."""
+
+
+@overload(as_element, inline="always")
+def _as_element_for(array, value):
+    if array.dtype == types.float32:
+        return lambda array, value: np.float32(value)
+    return lambda array, value: np.float64(value)

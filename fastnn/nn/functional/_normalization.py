@@ -51,9 +51,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 def _arrays(input, running_mean, running_var, weight=None, bias=None, *args, **kwargs):
     refuse_statistics_grad(running_mean, running_var)
-    return tuple(None if value is None else as_array(value, name) for name, value in (
-        ("input", input), ("running_mean", running_mean), ("running_var", running_var),
-        ("weight", weight), ("bias", bias)))
+    return (as_array(input), _optional_array(running_mean, "running_mean"),
+            _optional_array(running_var, "running_var"), _optional_array(weight, "weight"),
+            _optional_array(bias, "bias"))
+
+
+def _optional_array(value, name):
+    return None if value is None else as_array(value, name)
 
 
 def _normalize(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -96,8 +100,10 @@ def _normalize(input, running_mean, running_var, weight=None, bias=None, trainin
 
 def refuse_statistics_grad(running_mean, running_var):
     """torch's autograd refuses running statistics that require grad (in grad mode)."""
+    if not is_grad_enabled():
+        return
     for name, value in (("running_mean", running_mean), ("running_var", running_var)):
-        if getattr(value, "requires_grad", False) is True and is_grad_enabled():
+        if getattr(value, "requires_grad", False) is True:
             raise RuntimeError(f"The function 'native_batch_norm' is not differentiable with "
                                f"respect to argument '{name}'. This input cannot have "
                                "requires_grad True.")
@@ -119,20 +125,25 @@ def _run(inputs, attrs, out):
     channels = arr.shape[1] if arr.ndim >= 2 else 0
     src = kernel_array(arr)
     x3 = src.reshape(src.shape[0], channels, -1)
-    if attrs.training:
+    training = attrs["training"]
+    if training:
         mean, var = _batch_statistics(x3)
         if running_mean is not None:
             count = x3.shape[0] * x3.shape[2]
-            _blend(running_mean, mean, attrs.momentum)
-            _blend(running_var, var * (count / (count - 1)), attrs.momentum)
+            _blend(running_mean, mean, attrs["momentum"])
+            _blend(running_var, var * (count / (count - 1)), attrs["momentum"])
     else:
-        mean, var = running_mean.reshape(-1), running_var.reshape(-1)
-    scale = np.empty(channels, src.dtype)
-    shift = np.empty(channels, src.dtype)
+        mean, var = running_mean, running_var
     # native-order contiguous copies of the parameters only where they are not already
     params = [_NONE if p is None else kernel_array(p.reshape(-1))
               for p in (mean, var, weight, bias)]
-    _k.batch_norm_affine(*params, attrs.eps, scale, shift)
+    if x3.shape[2] != 1 and not training:
+        launch(_k.channel_normalize, x3, *params, attrs["eps"], out.reshape(x3.shape),
+               work=x3.size)
+        return
+    scale = np.empty(channels, src.dtype)
+    shift = np.empty(channels, src.dtype)
+    _k.batch_norm_affine(*params, attrs["eps"], scale, shift)
     if x3.shape[2] == 1:
         launch(_k.row_scale_shift, x3.reshape(x3.shape[:2]), scale, shift,
                out.reshape(x3.shape[:2]), work=x3.size)

@@ -69,19 +69,24 @@ class _BatchNorm(Module):
 
     def forward(self, input):
         self._check_input_dim(as_array(input))
+        # the state from its dicts once: each `self.running_mean` would pass through
+        # Module.__getattr__, which shows on the small layers of a model
+        buffers, parameters = self._buffers, self._parameters
+        running_mean, running_var = buffers["running_mean"], buffers["running_var"]
+        tracked = buffers["num_batches_tracked"]
         factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            np.add(self.num_batches_tracked, 1, out=self.num_batches_tracked)
+        if self.training and self.track_running_stats and tracked is not None:
+            np.add(tracked, 1, out=tracked)
             if self.momentum is None:       # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked)
+                factor = 1.0 / float(tracked)
         # eval mode still uses batch statistics when there are no running ones
-        use_batch_stats = self.training or (self.running_mean is None
-                                            and self.running_var is None)
+        use_batch_stats = self.training or (running_mean is None and running_var is None)
         record = not self.training or self.track_running_stats
         return F.batch_norm(input,
-                            self.running_mean if record else None,
-                            self.running_var if record else None,
-                            self.weight, self.bias, use_batch_stats, factor, self.eps)
+                            running_mean if record else None,
+                            running_var if record else None,
+                            parameters["weight"], parameters["bias"], use_batch_stats, factor,
+                            self.eps)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
                               missing_keys, unexpected_keys, error_msgs):
