@@ -70,7 +70,8 @@ class Context:
     def __init__(self, op, inputs, attrs, plan, output, needs, saves):
         self._op = op
         self.attrs, self.plan, self.needs = attrs, plan, needs
-        self.shapes = tuple(None if x is None else np.shape(x) for x in inputs)
+        self.shapes = tuple(x.shape if isinstance(x, np.ndarray) else
+                            None if x is None else np.shape(x) for x in inputs)
         self.dtypes = tuple(None if x is None else getattr(x, "dtype", None) for x in inputs)
         if saves is None:
             kept, self.output = tuple(inputs), output

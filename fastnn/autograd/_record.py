@@ -160,27 +160,58 @@ def _sources(name, inputs, requiring):
     """Per normalized input, the caller's tensor requiring grad it came from (or None):
     the one whose memory it is (same storage and size; the data pointer decides between
     several views of one storage)."""
-    roots = [(t, storage(t)) for t in {id(t): t for t in requiring}.values()]
+    candidates = [_Candidate(t) for t in {id(t): t for t in requiring}.values()]
     sources, used = [], set()
     for x in inputs:
         found = None
         if isinstance(x, np.ndarray):
-            root = storage(x)
-            alike = [(t, r) for t, r in roots if t.size == x.size and t.dtype == x.dtype]
-            # the caller's own object first: a view of the same memory (y[...] += v
-            # writes y[...] back into y) is another tensor
-            exact = [t for t, _ in alike if t is x]
-            matches = exact or [t for t, r in alike if r is root]
-            if not exact and len(matches) != 1:  # several views of one storage, or a
-                where = _pointer(x)              # storage of its own over the same memory
-                matches = [t for t, _ in alike if _pointer(t) == where]   # (a frozen weight)
-            if matches:
-                found = matches[0]
+            found = _memory_of(x, candidates)
+            if found is not None:
                 used.add(id(found))
         sources.append(found)
-    if len(used) != len({id(t) for t in requiring}):
-        lost = [t for t in requiring if id(t) not in used]
+    if len(used) != len(candidates):
+        lost = [c.tensor for c in candidates if id(c.tensor) not in used]
         raise RuntimeError(f"fastnn autograd: op '{name}' took a tensor that requires grad "
                            f"(shape {list(lost[0].shape)}) that none of its inputs is; its "
                            "gradient cannot be tracked")
     return sources
+
+
+_elements = np.ndarray.size.__get__     # Tensor.size is torch's size(), a callable
+
+
+class _Candidate:
+    """A tensor requiring grad, with what `_memory_of` compares (its pointer on demand)."""
+    __slots__ = ("tensor", "root", "owned", "elements", "dtype", "_pointer")
+
+    def __init__(self, tensor):
+        self.tensor, self.root = tensor, storage(tensor)
+        self.owned = self.root.flags.owndata
+        self.elements, self.dtype = _elements(tensor), tensor.dtype
+        self._pointer = None
+
+    def pointer(self):
+        if self._pointer is None:
+            self._pointer = _pointer(self.tensor)
+        return self._pointer
+
+
+def _memory_of(x, candidates):
+    """The tensor among `candidates` whose memory `x` is, or None."""
+    elements, dtype = _elements(x), x.dtype
+    alike = [c for c in candidates if c.elements == elements and c.dtype == dtype]
+    if not alike:
+        return None
+    # the caller's own object first: a view of the same memory (y[...] += v writes y[...]
+    # back into y) is another tensor
+    for c in alike:
+        if c.tensor is x:
+            return x
+    root = storage(x)
+    matches = [c for c in alike if c.root is root]
+    if not matches and root.flags.owndata and all(c.owned for c in alike):
+        return None     # storages numpy allocated apart: no memory in common
+    if len(matches) != 1:               # several views of one storage, or a storage of
+        where = _pointer(x)             # its own over the same memory (a frozen weight)
+        matches = [c for c in alike if c.pointer() == where]
+    return matches[0].tensor if matches else None
