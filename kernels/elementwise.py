@@ -394,41 +394,40 @@ def channel_squared_deviations(x, mean, sums):
         sums[c, n] = s
 
 
+@njit(inline="always")
+def _affine_of(c, mean, var, weight, bias, eps):
+    """Channel c's batch norm scale = weight / sqrt(var + eps) and shift = bias - mean *
+    scale in float64, the same operations in the same order as numpy's float64 arrays;
+    an empty `weight` or `bias` stands for None."""
+    s = 1.0 / math.sqrt(np.float64(var[c]) + eps)
+    if weight.size:
+        s = s * np.float64(weight[c])
+    t = -np.float64(mean[c]) * s
+    if bias.size:
+        t = t + np.float64(bias[c])
+    return s, t
+
+
 @njit(cache=True)
 def batch_norm_affine(mean, var, weight, bias, eps, scale, shift):
-    """Batch norm's per-channel scale = weight / sqrt(var + eps) and shift = bias - mean *
-    scale, in float64 and rounded once into `scale` and `shift` (the input's dtype), as
-    numpy's float64 arrays would: the same operations in the same order. An empty `weight`
-    or `bias` stands for None. One loop instead of seven numpy calls, each of which costs
-    more than the whole loop on a ResNet's few hundred channels."""
+    """Batch norm's per-channel scale and shift (`_affine_of`), rounded once into `scale`
+    and `shift` (the input's dtype). One loop instead of seven numpy calls, each of which
+    costs more than the whole loop on a ResNet's few hundred channels."""
     for c in range(scale.size):
-        s = 1.0 / math.sqrt(np.float64(var[c]) + eps)
-        if weight.size:
-            s = s * np.float64(weight[c])
-        t = -np.float64(mean[c]) * s
-        if bias.size:
-            t = t + np.float64(bias[c])
-        scale[c] = s
-        shift[c] = t
+        scale[c], shift[c] = _affine_of(c, mean, var, weight, bias, eps)
 
 
 @njit(parallel=True, cache=True)
 def channel_normalize(x, mean, var, weight, bias, eps, out):
     """Batch norm with given statistics: out[n, c, :] = x[n, c, :] * scale + shift with
-    `batch_norm_affine`'s scale and shift of channel c (the same float64 arithmetic,
-    rounded once to x's dtype), each task deriving its row's own: one kernel call where
-    the two took two, which shows on the small layers of a model run one image at a
-    time."""
+    channel c's `_affine_of` rounded once to x's dtype (as `batch_norm_affine` rounds it),
+    each task deriving its row's own: one kernel call where the two took two, which shows
+    on the small layers of a model run one image at a time."""
     batch, channels, length = x.shape
     for t in prange(batch * channels):
         n = t // channels
         c = t % channels
-        s = 1.0 / math.sqrt(np.float64(var[c]) + eps)
-        if weight.size:
-            s = s * np.float64(weight[c])
-        u = -np.float64(mean[c]) * s
-        if bias.size:
-            u = u + np.float64(bias[c])
+        s, u = _affine_of(c, mean, var, weight, bias, eps)
         a = as_element(x, s)
         b = as_element(x, u)
         for k in range(length):
