@@ -50,8 +50,8 @@ def main():
     relu, trelu = pair(lambda lib: lib.ReLU(inplace=True))
     silu, tsilu = pair(lambda lib: lib.SiLU())
     pointwise, tpointwise = pair(lambda lib: lib.Conv2d(96, 24, 1, bias=False))
-    depthwise, tdepthwise = pair(lambda lib: lib.Conv2d(96, 96, 3, padding=1, groups=96,
-                                                         bias=False))
+    depthwise, tdepthwise = pair(
+        lambda lib: lib.Conv2d(96, 96, 3, padding=1, groups=96, bias=False))
     cases = [("BatchNorm2d(96)", lambda: bn(fx), lambda: tbn(tx)),
              ("ReLU(inplace=True)", lambda: relu(fx), lambda: trelu(tx)),
              ("SiLU", lambda: silu(fx), lambda: tsilu(tx)),

@@ -32,6 +32,7 @@ __all__ = ["dispatch", "dispatch_ufunc", "choose", "Call"]
 
 # ------------------------------------------------------------------ recording
 
+
 class Call(NamedTuple):
     """One call through the door: the op, its canonical attributes, its inputs' shapes
     (None for an absent optional input)."""
@@ -409,8 +410,9 @@ def _register_ufunc(ufunc, method, name):
 
     def meta(inputs, attrs):
         if "ufunc_out" in attrs or ufunc.signature is not None:
-            return None        # the ufunc writes into the caller's out (dispatch_ufunc),
-                               # or a generalised ufunc (matmul) shapes its own output
+            # the ufunc writes into the caller's out (dispatch_ufunc), or a generalised
+            # ufunc (matmul) shapes its own output
+            return None
         shape = np.broadcast_shapes(*(np.shape(x) for x in inputs))
         signature = attrs.get("signature")
         if (isinstance(signature, tuple) and "where" not in attrs
