@@ -14,6 +14,7 @@ from numba import prange
 
 from ._target import njit
 from .conv_pad import _u
+from .vecmath import as_element
 
 # x * a + b may be one fused multiply-add (one rounding); nothing that changes NaN or inf.
 _FMA = {"contract"}
@@ -160,15 +161,13 @@ def layer_norm_rows(x, weight, bias, eps, mean, rstd, out):
 
 
 @njit(parallel=True, cache=True, fastmath=_FMA)
-def group_norm_rows(x, per_group, weight, bias, eps, mean, var, scale, shift, out):
+def group_norm_rows(x, per_group, channels, weight, bias, eps, mean, var, out):
     """Group norm with one thread per (sample, group) row of x (N*G, per_group * L): the
     row's statistics (float64 mean[r], biased var[r]), then each of its channels c as
     x * scale + shift with torch's scale = rstd * weight[c] and shift = bias[c] - mean *
-    scale (float64 weight and bias; scale and shift rounded to x's dtype through the
-    (N*C,) arrays `scale` and `shift`) while the row is in cache. Instance norm is the
-    case per_group = 1."""
+    scale, in float64 and rounded once to x's dtype, while the row is in cache (an empty
+    `weight` or `bias` stands for None). Instance norm is the case per_group = 1."""
     rows, length = x.shape
-    channels = weight.shape[0]
     inner = length // per_group
     for r in prange(rows):
         k = np.float64(x[r, 0])
@@ -181,13 +180,11 @@ def group_norm_rows(x, per_group, weight, bias, eps, mean, var, scale, shift, ou
         var[r] = v
         rstd = 1.0 / np.sqrt(v + eps)
         for j in range(per_group):
-            t = r * per_group + j
-            c = t % channels
-            a = rstd * weight[c]
-            scale[t] = a
-            shift[t] = bias[c] - mean[r] * a
-            a = scale[t]
-            b = shift[t]
+            c = (r * per_group + j) % channels
+            scale = rstd * np.float64(weight[c]) if weight.size else rstd
+            shift = (np.float64(bias[c]) if bias.size else 0.0) - mean[r] * scale
+            a = as_element(x, scale)
+            b = as_element(x, shift)
             src = x[r, j * inner:(j + 1) * inner]
             dst = out[r, j * inner:(j + 1) * inner]
             for i in range(_u(inner)):

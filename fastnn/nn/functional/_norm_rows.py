@@ -3,6 +3,7 @@ tensors, and the per-row statistics (`fastnn.kernels.normalization`)."""
 import numpy as np
 
 from ..._args import torch_typename
+from ..._array import kernel_array
 from ..._runtime import get_num_threads, launch
 from ...kernels import normalization as _k
 
@@ -100,13 +101,12 @@ def normalize_groups(x2, per_group, channels, weight, bias, eps, out2):
     threads, else statistics by pieces then a scale-shift pass over (N*C, L) rows."""
     rows, length = x2.shape
     if piece_length(rows, length) == length:
-        dtype = x2.dtype
-        w = np.ones(channels) if weight is None else weight.reshape(-1).astype(np.float64)
-        b = np.zeros(channels) if bias is None else bias.reshape(-1).astype(np.float64)
         mean, var = np.empty(rows), np.empty(rows)
-        launch(_k.group_norm_rows, x2, per_group, w, b, eps, mean, var,
-               np.empty(rows * per_group, dtype), np.empty(rows * per_group, dtype), out2,
-               work=2 * x2.size)
+        none = np.zeros(0, x2.dtype)      # the kernel's weight or bias when there is none
+        launch(_k.group_norm_rows, x2, per_group, channels,
+               none if weight is None else kernel_array(weight.reshape(-1)),
+               none if bias is None else kernel_array(bias.reshape(-1)), eps, mean, var,
+               out2, work=2 * x2.size)
         return mean, var
     mean, var = row_moments(x2)
     per_channel = rows * per_group
