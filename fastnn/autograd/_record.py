@@ -161,11 +161,21 @@ def _sources(name, inputs, requiring):
     the one whose memory it is (same storage and size; the data pointer decides between
     several views of one storage)."""
     candidates = [_Candidate(t) for t in {id(t): t for t in requiring}.values()]
+    by_root = {}
+    for c in candidates:
+        by_root.setdefault(id(c.root), []).append(c)
+    apart = all(c.owned for c in candidates)
     sources, used = [], set()
     for x in inputs:
         found = None
         if isinstance(x, np.ndarray):
-            found = _memory_of(x, candidates)
+            root = storage(x)
+            group = by_root.get(id(root))
+            if group is not None and len(group) == 1 and group[0].root is root:
+                found = group[0].alike(x)     # the one tensor on x's storage
+            # else: storages numpy allocated apart have no memory in common
+            if found is None and (group is not None or not (apart and root.flags.owndata)):
+                found = _memory_of(x, root, candidates)
             if found is not None:
                 used.add(id(found))
         sources.append(found)
@@ -190,14 +200,18 @@ class _Candidate:
         self.elements, self.dtype = _elements(tensor), tensor.dtype
         self._pointer = None
 
+    def alike(self, x):
+        """This tensor when `x` (on its storage) is as large and of its dtype, else None."""
+        return self.tensor if _elements(x) == self.elements and x.dtype == self.dtype else None
+
     def pointer(self):
         if self._pointer is None:
             self._pointer = _pointer(self.tensor)
         return self._pointer
 
 
-def _memory_of(x, candidates):
-    """The tensor among `candidates` whose memory `x` is, or None."""
+def _memory_of(x, root, candidates):
+    """The tensor among `candidates` whose memory `x` (on storage `root`) is, or None."""
     elements, dtype = _elements(x), x.dtype
     alike = [c for c in candidates if c.elements == elements and c.dtype == dtype]
     if not alike:
@@ -207,7 +221,6 @@ def _memory_of(x, candidates):
     for c in alike:
         if c.tensor is x:
             return x
-    root = storage(x)
     matches = [c for c in alike if c.root is root]
     if not matches and root.flags.owndata and all(c.owned for c in alike):
         return None     # storages numpy allocated apart: no memory in common
