@@ -74,8 +74,7 @@ def _per_row(shape, dtype, a, b):
 def add_into(target, other):
     """target += other on all threads and True, or False (nothing done) where this does
     not apply: autograd's accumulation of a gradient into ``.grad``."""
-    if not (target.flags.c_contiguous
-            and _parallel_pays(target.shape, target.dtype, target, other)):
+    if not _parallel_pays(target.shape, target.dtype, target, other):
         return False
     _runtime.launch(elementwise.residual_clamp, target.reshape(-1), other.reshape(-1), True,
                     target.dtype.type(-np.inf), target.dtype.type(np.inf),

@@ -173,7 +173,8 @@ def _sources(name, inputs, requiring):
             group = by_root.get(id(root))
             if group is not None and len(group) == 1 and group[0].root is root:
                 found = group[0].alike(x)     # the one tensor on x's storage
-            # else: storages numpy allocated apart have no memory in common
+            # storages numpy allocated apart (x's and every candidate's) share no memory;
+            # any other storage is compared candidate by candidate
             if found is None and (group is not None or not (apart and root.flags.owndata)):
                 found = _memory_of(x, root, candidates)
             if found is not None:
@@ -222,8 +223,6 @@ def _memory_of(x, root, candidates):
         if c.tensor is x:
             return x
     matches = [c for c in alike if c.root is root]
-    if not matches and root.flags.owndata and all(c.owned for c in alike):
-        return None     # storages numpy allocated apart: no memory in common
     if len(matches) != 1:               # several views of one storage, or a storage of
         where = _pointer(x)             # its own over the same memory (a frozen weight)
         matches = [c for c in alike if c.pointer() == where]

@@ -130,3 +130,20 @@ def test_row_kernel_values_equal_torchs(torch, rng):
         got = op(fastnn.tensor(s), fastnn.tensor(a))
         np.testing.assert_array_equal(np.asarray(got),
                                       op(torch.from_numpy(s), torch.from_numpy(a)).numpy())
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_the_route_remembered_for_a_shape_holds_for_its_layout_only(rng, launched, op):
+    """The kernel route is decided once per call key: a C-contiguous pair of a shape runs
+    on the kernel, and a transposed pair of the same shape and dtype after it (another
+    key) must not reuse that route (the kernel reads its operands flat)."""
+    rows, cols = 64, SIZE // 64
+    a, b = (rng.standard_normal((rows, cols)).astype(np.float32) for _ in range(2))
+    np.testing.assert_array_equal(np.asarray(op(fastnn.tensor(a), fastnn.tensor(b))),
+                                  op(a, b))
+    assert launched == [elementwise.binary]
+    c, d = (rng.standard_normal((cols, rows)).astype(np.float32).T for _ in range(2))
+    assert c.shape == a.shape and not c.flags.c_contiguous
+    np.testing.assert_array_equal(np.asarray(op(fastnn.tensor(c), fastnn.tensor(d))),
+                                  op(c, d))
+    assert launched == [elementwise.binary]

@@ -12,6 +12,9 @@ from ...kernels import normalization as _k
 MIN_PIECE = 4096
 
 _TORCH_NAMES = {np.dtype(np.float32): "Float", np.dtype(np.float64): "Double"}
+# group_norm_rows' weight or bias when there is none (empty, of the input's dtype: one
+# compilation whether or not the affine tensors are given)
+_NONE = {dtype: np.zeros(0, dtype) for dtype in _TORCH_NAMES}
 
 
 def tensor_args(fn, *named):
@@ -102,7 +105,7 @@ def normalize_groups(x2, per_group, channels, weight, bias, eps, out2):
     rows, length = x2.shape
     if piece_length(rows, length) == length:
         mean, var = np.empty(rows), np.empty(rows)
-        none = np.zeros(0, x2.dtype)      # the kernel's weight or bias when there is none
+        none = _NONE[x2.dtype]
         launch(_k.group_norm_rows, x2, per_group, channels,
                none if weight is None else kernel_array(weight.reshape(-1)),
                none if bias is None else kernel_array(bias.reshape(-1)), eps, mean, var,
