@@ -129,13 +129,23 @@ def _tile16_for_target(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, 
     return tile_for(tiles_pointwise.EPILOGUES, (channels, 1), epilogue)
 
 
+def channel_parts(samples, threads):
+    """`conv_rows`' parts: `threads` where there are fewer samples than threads (a split
+    of the output channels may then balance the threads better than one of the positions).
+    """
+    return threads if samples < threads else 1
+
+
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
-def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W, OH, OW):
+def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W, OH, OW,
+              parts):
     """out[n, k, p] = bias[k] + sum_c sum_t W[k, c, t] * xrow[n, c, p + taps[t]] (module
     docstring; out.shape[2] >= MIN_POSITIONS). One task = TILES_PER_TASK position tiles of
     one sample times up to KBLOCKS_PER_TASK blocks of 8 output channels (PACK_STRIDED: one
-    tile, every block); the tile's input
-    slab (C rows of 32) stays in L1 across the channel blocks. `pack` says where xrow is:
+    tile, every block), or, where that splits a plane unevenly over `parts` threads
+    (`channel_parts`), the blocks split into a multiple of `parts` runs over all positions;
+    the tile's input slab (C rows of 32) stays in L1 across the channel blocks. `pack` says
+    where xrow is:
     - IN_PLACE: x (N, C, R) itself (span and the geometry unused);
     - PACK_1D: x (N, C, W), 1-D: the task copies its positions' window of each row, padded
       by pw and phased for stride sw, into a scratch of C rows of sw * span (span =
@@ -157,13 +167,24 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
     per_task = 1 if pack == PACK_STRIDED else TILES_PER_TASK
     chunks = (tiles + per_task - 1) // per_task
     groups = 1 if pack == PACK_STRIDED else (KB + KBLOCKS_PER_TASK - 1) // KBLOCKS_PER_TASK
+    # Numba hands each thread an equal run of tasks. Fewer samples than threads, on a plane
+    # whose tiles split unevenly over them (7 tiles: 4 and 3): each thread runs its part of
+    # the channel blocks over every position; else the chunks (of as near equal tile
+    # counts as they can be) split, every block run on a chunk while it is in cache.
+    by_channels = N < parts and tiles % parts != 0 and tiles < 8 * parts
+    if by_channels:
+        groups = min(KB, (groups + parts - 1) // parts * parts)
     Rs = R if pack == IN_PLACE else (sw * span if pack == PACK_1D else span)
     for task in prange(N * chunks * groups):
-        g = task % groups
-        chunk = (task // groups) % chunks
+        if by_channels:
+            chunk = task % chunks
+            g = (task // chunks) % groups
+        else:
+            g = task % groups
+            chunk = (task // groups) % chunks
         n = task // (groups * chunks)
-        first = chunk * per_task
-        last = min(tiles, first + per_task)
+        first = chunk * tiles // chunks
+        last = (chunk + 1) * tiles // chunks
         if pack == IN_PLACE:
             xs = xf
             xrow = _u(n * C * R)
@@ -183,11 +204,16 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
             xrow = _u(0)
         for tile in range(first, last):
             p0 = min(tile * width, P - width) - ps
+            # a wide plane's last tile, where at most 16 positions remain, is a 16-wide
+            # tile over them: the wide one overlapping its predecessor redid up to 16
+            narrow = wide and tile == tiles - 1 and 0 < P % width <= LANES
+            if narrow:
+                p0 = P - LANES - ps
             for kb in range(g * KB // groups, (g + 1) * KB // groups):
                 k0 = kb * KBLOCK
                 kn = min(KBLOCK, K - k0)
                 orow = _u((n * K + k0) * P + ps)
-                if wide:
+                if wide and not narrow:
                     _tile(xs, wf, of, bias, has_bias, K, k0, kn, xrow, _u(Rs), C, taps, T,
                           orow, P, p0, EPILOGUE)
                 else:

@@ -12,31 +12,31 @@ torch = pytest.importorskip("torch")
 TOL = {np.float32: 1e-4, np.float64: 1e-10}
 
 
-def run_1x1(x, w, b, stride):
+def run_1x1(x, w, b, stride, parts=1):
     """(N, C, H, W) 1x1 convolution the way the functional layer runs it (strided: each
-    task gathers its positions into scratch)."""
+    task gathers its positions into scratch), its tasks balanced for `parts` threads."""
     n, c, h, wd = x.shape
     k = w.shape[0]
     oh, ow = -(-h // stride), -(-wd // stride)
     pack, span = ((pw.PACK_STRIDED, pw.strided_span(x.dtype.itemsize)) if stride > 1
                   else (pw.IN_PLACE, 0))
-    out = np.empty((n, k, oh, ow), x.dtype)
+    out = np.full((n, k, oh, ow), np.nan, x.dtype)    # every output written
     launch(pw.conv_rows, x.reshape(n, c, -1), w.reshape(k, c, 1), *_bias(b, x.dtype),
            out.reshape(n, k, -1), np.zeros(1, np.uint64), pack, span, 1, stride, stride, 0,
-           h, wd, oh, ow)
+           h, wd, oh, ow, parts)
     return out
 
 
-def run_1d(x, w, b, stride, padding, dilation):
+def run_1d(x, w, b, stride, padding, dilation, parts=1):
     """(N, C, L) 1-D convolution, each task padding and phasing its positions' rows."""
     n, c, length = x.shape
     k, _, kw = w.shape
     ol = (length + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
     span = pw.chunk_span(kw, dilation, stride)
-    out = np.empty((n, k, ol), x.dtype)
+    out = np.full((n, k, ol), np.nan, x.dtype)
     launch(pw.conv_rows, x, w, *_bias(b, x.dtype), out,
            conv_pad.tap_offsets(kw, dilation, stride, span), pw.PACK_1D, span, 1, 1, stride,
-           padding, 1, length, 1, ol)
+           padding, 1, length, 1, ol, parts)
     return out
 
 
@@ -84,6 +84,34 @@ def test_1x1(shape, dtype):
             torch.from_numpy(x), torch.from_numpy(w), None if b is None else torch.from_numpy(b),
             stride=stride).numpy()
         check(run_1x1(x, w, b, stride), einsum_1x1(x, w, b, stride), theirs, dtype)
+
+
+# (N, C, K, H, W, stride) at batch 1: 196 positions (7 tiles of 32, the last one 16 wide
+# where the target's tile is 32), 784 (25 tiles), 49 (2 tiles), 196 gathered at stride 2;
+# K of 5 blocks of 8 and of 1
+SHAPES_PARTS = [(1, 24, 40, 14, 14, 1), (1, 16, 24, 28, 28, 1), (1, 24, 40, 7, 7, 1),
+                (1, 20, 40, 27, 27, 2), (1, 9, 3, 14, 14, 1), (2, 24, 40, 14, 14, 1)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES_PARTS)
+def test_1x1_split_for_threads(shape, dtype):
+    """Whichever way the tasks split for 2 or 3 threads (channel runs over every position,
+    or chunks of positions), every output is the same sum in the same order."""
+    n, c, k, h, wd, stride = shape
+    rng = np.random.default_rng(sum(shape))
+    x = rng.standard_normal((n, c, h, wd)).astype(dtype)
+    w = rng.standard_normal((k, c, 1, 1)).astype(dtype)
+    b = rng.standard_normal(k).astype(dtype)
+    one = run_1x1(x, w, b, stride)
+    check(one, einsum_1x1(x, w, b, stride), one, dtype)
+    for parts in (2, 3):
+        np.testing.assert_array_equal(run_1x1(x, w, b, stride, parts), one)
+    x1 = np.ascontiguousarray(x.reshape(n, c, -1)[:, :, :150])
+    w1 = rng.standard_normal((k, c, 3)).astype(dtype)
+    one = run_1d(x1, w1, b, 1, 1, 2)
+    check(one, einsum_1d(x1, w1, b, 1, 1, 2), one, dtype)
+    np.testing.assert_array_equal(run_1d(x1, w1, b, 1, 1, 2, parts=2), one)
 
 
 # (N, C, K, L, kernel, stride, padding, dilation)

@@ -387,7 +387,8 @@ def _run_pointwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups
             taps = _pad_kernels.tap_offsets(kw, dw, sw, span)
     launch(tiled(_pointwise_kernels.conv_rows, fused), x.reshape(n, c, -1),
            w.reshape(k, c, -1), *_bias_args(b, x.dtype), out.reshape(n, k, -1), taps, pack,
-           span, stride[0], stride[1], sw, pad_before[2], h, wd, oh, ow, work=_work(w, out))
+           span, stride[0], stride[1], sw, pad_before[2], h, wd, oh, ow,
+           _pointwise_kernels.channel_parts(n, get_num_threads()), work=_work(w, out))
     finish(out, fused, True)
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from ... import _registry, backends
 from ..._dispatch import dispatch
 from ..._registry import NO_ATTRS, Attrs
-from ..._runtime import launch
+from ..._runtime import get_num_threads, launch
 from ..._tuning import bucketed
 from ...kernels import _shapes
 from ...kernels import conv_pointwise as _pointwise_kernels
@@ -105,7 +105,8 @@ def pointwise_kn(a, wt, bias, out, fused=None):
     bias = bias if bias is not None else np.empty(0, a.dtype)
     launch(tiled(_pointwise_kernels.conv_rows, fused), wt.reshape(1, k, n),
            a.reshape(m, k, 1), bias, has_bias, out.reshape(1, m, n), _ONE_TAP,
-           _pointwise_kernels.IN_PLACE, 0, 1, 1, 1, 0, 1, n, 1, n, work=m * k * n // 2)
+           _pointwise_kernels.IN_PLACE, 0, 1, 1, 1, 0, 1, n, 1, n,
+           _pointwise_kernels.channel_parts(1, get_num_threads()), work=m * k * n // 2)
     return fused is not None
 
 
