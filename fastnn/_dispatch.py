@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _registry, _tuning, _ufunc_parallel
+from . import _layout, _registry, _tuning, _ufunc_parallel
 from ._registry import OPS, Attrs, NO_ATTRS
 from ._plans import Plans, call_key
 from ._alloc import allocate, check_alloc
@@ -409,6 +409,13 @@ def _register_ufunc(ufunc, method, name):
         return
 
     def meta(inputs, attrs):
+        described = output_meta(inputs, attrs)
+        if (type(described) is tuple
+                and _layout.output_axes(described[0], inputs) is not None):
+            return None     # laid out as its operands are: the op allocates it (`run`)
+        return described
+
+    def output_meta(inputs, attrs):
         if "ufunc_out" in attrs or ufunc.signature is not None:
             # the ufunc writes into the caller's out (dispatch_ufunc), or a generalised
             # ufunc (matmul) shapes its own output
@@ -445,16 +452,35 @@ def _register_ufunc(ufunc, method, name):
         kw = dict(attrs)
         if meta is None:
             if "ufunc_out" in kw:
-                kw["out"] = kw.pop("ufunc_out")
-            return kw, None
+                out = kw.pop("ufunc_out")
+                kw["out"] = out
+                if type(out) is tuple and len(out) == 1 and ufunc.nout == 1:
+                    kernel = _ufunc_parallel.route_into(ufunc, inputs, kw, out[0])
+                    if kernel is not None:
+                        return kw, _into(kernel, out[0]), None
+                return kw, None, None
+            described = output_meta(inputs, attrs)
+            if type(described) is not tuple:
+                return kw, None, None
+            # an output laid out as the operands are (`meta`), allocated here
+            kw.pop("dtype", None)
+            shape, dtype = described
+            axes = _layout.output_axes(shape, inputs)
+            return (kw, _ufunc_parallel.route_in_order(ufunc, inputs, kw, shape, dtype, axes),
+                    (shape, dtype, axes))
         kw.pop("dtype", None)
-        return kw, _ufunc_parallel.route(ufunc, inputs, kw, meta)
+        if type(meta) is not tuple:
+            return kw, None, None
+        shape, dtype = meta
+        return kw, _ufunc_parallel.route_in_order(ufunc, inputs, kw, shape, dtype,
+                                                  tuple(range(len(shape)))), None
 
     def run(inputs, plan, out):
-        kw, kernel = plan
+        kw, kernel, layout = plan
+        if layout is not None:
+            out = _layout.empty_in_order(*layout)
         if kernel is not None:
-            kernel(inputs, out)
-            return out
+            return kernel(inputs, out)
         with np.errstate(all="ignore"):     # torch neither warns nor raises on inf/NaN
             if out is None:
                 result = ufunc(*inputs, **kw)
@@ -470,6 +496,13 @@ def _register_ufunc(ufunc, method, name):
     # the operands' C-contiguity, which the kernel route reads
     _registry.register_single(name, normalize, meta, run, arrays=arrays, plan=keywords,
                               kernel_args=_ufunc_kernel_args, layout_key=True)
+
+
+def _into(kernel, out):
+    """`kernel` (a `_ufunc_parallel` route) run into the caller's `out`."""
+    def run(inputs, _):
+        return kernel(inputs, out)
+    return run
 
 
 def _ufunc_kernel_args(inputs, attrs, out, keywords):

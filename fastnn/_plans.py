@@ -79,8 +79,10 @@ def call_key(name, args, kwargs, layout=True):
             shape = value.shape
             if not shape:
                 return None
-            append((shape, value.dtype, value.flags.c_contiguous) if layout else
-                   (shape, value.dtype))
+            # the strides where not C-contiguous: the output of an element-wise op follows
+            # its operands' layout (fastnn/_layout.py)
+            append((shape, value.dtype, value.flags.c_contiguous or value.strides)
+                   if layout else (shape, value.dtype))
         elif value is None:
             append(None)
         else:

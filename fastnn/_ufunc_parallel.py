@@ -26,8 +26,8 @@ _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 def route(ufunc, inputs, keywords, meta):
     """How ``ufunc(*inputs, **keywords)`` runs into the door's output of `meta` (shape,
-    dtype; a fresh or given C-contiguous native array): ``run(inputs, out)`` on a kernel,
-    or None for numpy's loop. It reads only what the door's call key holds (shapes,
+    dtype; a fresh or given C-contiguous native array): ``run(inputs, out)`` on a kernel
+    (returning `out`), or None for numpy's loop. It reads only what the door's call key holds (shapes,
     dtypes, C-contiguity), so the door decides it once per key."""
     code = _CODES.get(ufunc)
     if code is None or len(inputs) != 2 or type(meta) is not tuple:
@@ -41,6 +41,7 @@ def route(ufunc, inputs, keywords, meta):
             a, b = inputs
             _runtime.launch(elementwise.binary, a.reshape(-1), b.reshape(-1),
                             out.reshape(-1), code, work=3 * out.size)
+            return out
         return run
     per_row = _per_row(shape, dtype, a, b)
     if per_row is None:
@@ -51,7 +52,110 @@ def route(ufunc, inputs, keywords, meta):
         _runtime.launch(elementwise.row_binary, inputs[full].reshape(-1),
                         inputs[1 - full].reshape(-1), out.reshape(-1), code, value_first,
                         work=2 * out.size)
+        return out
     return run
+
+
+def route_in_order(ufunc, inputs, keywords, shape, dtype, axes):
+    """`route` for an output of `shape` laid out with its axes in memory order `axes`
+    (slowest first; fastnn/_layout.py): the operands and the output seen in that order,
+    where the output is C-contiguous, on `route`'s kernels, or on `_per_column`'s or
+    `_transposed`'s. None: numpy's loop."""
+    code = _CODES.get(ufunc)
+    if code is None or len(inputs) != 2 or dtype not in _DTYPES or not _loop_is(dtype,
+                                                                                keywords):
+        return None
+    seen = tuple(_in_order(x, len(shape), axes) for x in inputs)
+    inner = route(ufunc, seen, keywords, (tuple(shape[a] for a in axes), dtype))
+    if inner is None:
+        inner = _per_column(seen, dtype, code) or _transposed(seen, dtype, code)
+    if inner is None or axes == tuple(range(len(shape))):
+        return inner
+
+    def run(inputs, out):
+        inner(tuple(_in_order(x, len(shape), axes) for x in inputs), out.transpose(axes))
+        return out
+    return run
+
+
+def route_into(ufunc, inputs, keywords, out):
+    """`route_in_order` for a call writing into the caller's `out` (``a += b``), checked
+    on every call (such calls are not remembered): where the first operand has out's
+    shape, out lies densely in memory, and neither operand overlaps it other than by
+    being it. None: numpy's loop."""
+    if type(out) is not np.ndarray or len(inputs) != 2 or "where" in keywords:
+        return None
+    a, b = inputs
+    if not (type(a) is np.ndarray and type(b) is np.ndarray and a.shape == out.shape
+            and a.dtype == out.dtype == b.dtype):
+        return None
+    if out.size < PARALLEL_MIN_SIZE and out.flags.c_contiguous and b.flags.c_contiguous:
+        return None     # numpy's loop, unless one value per leading index (`_per_row`)
+    for x in inputs:
+        if np.may_share_memory(x, out) and not (
+                x.strides == out.strides and x.shape == out.shape
+                and x.ctypes.data == out.ctypes.data):
+            return None
+    rest = {k: v for k, v in keywords.items() if k != "out"}
+    axes = tuple(range(out.ndim))
+    if not out.flags.c_contiguous:
+        axes = tuple(sorted(axes, key=lambda d: -out.strides[d]))
+        if not out.transpose(axes).flags.c_contiguous:
+            return None
+    return route_in_order(ufunc, inputs, rest, out.shape, out.dtype, axes)
+
+
+def _in_order(x, ndim, axes):
+    """Operand `x` broadcast to `ndim` dimensions (leading 1s), its axes in order `axes`."""
+    if not isinstance(x, np.ndarray):
+        return x
+    if x.ndim < ndim:
+        x = x.reshape((1,) * (ndim - x.ndim) + x.shape)
+    return x.transpose(axes)
+
+
+def _per_column(operands, dtype, code):
+    """`elementwise.column_binary` where one operand is C-contiguous of the output's shape
+    (axes in memory order) and the other one value per index of its last axis."""
+    a, b = operands
+    for full, (x, v) in enumerate(((a, b), (b, a))):
+        if not (isinstance(x, np.ndarray) and isinstance(v, np.ndarray)
+                and x.dtype == dtype == v.dtype and x.flags.c_contiguous and x.ndim > 1
+                and v.shape == (1,) * (x.ndim - 1) + x.shape[-1:] and v.flags.c_contiguous):
+            continue
+
+        def run(inputs, out, full=full):
+            _runtime.launch(elementwise.column_binary, inputs[full].reshape(-1),
+                            inputs[1 - full].reshape(-1), out.reshape(-1), code, full == 1,
+                            work=2 * out.size)
+        return run
+    return None
+
+
+def _transposed(operands, dtype, code):
+    """`elementwise.transposed_binary` where one operand is C-contiguous of the output's
+    shape (axes in memory order) and the other of that shape too, C-contiguous with its
+    axes 1..s-1 moved after s.. (N, A, B) against (N, B, A): a channels-last tensor and
+    an NCHW one, either laid out as the output."""
+    a, b = operands
+    if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+            and a.dtype == dtype == b.dtype and a.ndim > 2):
+        return None
+    ndim = a.ndim
+    for split in range(2, ndim):
+        order = (0,) + tuple(range(split, ndim)) + tuple(range(1, split))
+        for first, (x, y) in enumerate(((a, b), (b, a))):
+            if not (x.flags.c_contiguous and y.transpose(order).flags.c_contiguous):
+                continue
+            n, width = a.shape[0], math.prod(a.shape[split:])
+
+            def run(inputs, out, first=first, order=order, n=n, width=width):
+                x, y = inputs[first], inputs[1 - first].transpose(order)
+                _runtime.launch(elementwise.transposed_binary, x.reshape(n, -1, width),
+                                y.reshape(n, width, -1), out.reshape(n, -1, width), code,
+                                first == 1, work=3 * out.size)
+            return run
+    return None
 
 
 def _per_row(shape, dtype, a, b):

@@ -20,6 +20,7 @@ from ._target import njit
 from .exp32 import (CHUNK, HALF32, ONE32, REDUCE_MATH, SQRT_HALF32, ZERO32, chunk_bounds,
                     chunk_count, erf_as_torch, exp_shifted)
 from .vecmath import as_element, divide, exp_upto, is_single
+from .conv_pad import _u
 
 _SQRT_HALF = 0.7071067811865476        # 1 / sqrt(2)
 _SQRT_2_OVER_PI = 0.7978845608028654   # sqrt(2 / pi)
@@ -65,14 +66,26 @@ MULTIPLY = 2
 @njit(parallel=True, cache=True)
 def binary(a, b, out, code):
     """out = a + b, a - b or a * b (`code`: ADD, SUBTRACT, MULTIPLY) on flat arrays of one
-    dtype, `out` apart from both: numpy's loop for a large tensor sum, run on all threads."""
+    dtype, `out` apart from both or `a` itself: numpy's loop for a large tensor sum, run
+    on all threads."""
     n = out.size
+    in_place = a.ctypes.data == out.ctypes.data
     for k in prange(chunk_count(n)):
         lo, hi = chunk_bounds(k, n)
-        _binary_segment(a[lo:hi], b[lo:hi], out[lo:hi], code)
+        if in_place:
+            _binary_segment_in_place(out[lo:hi], b[lo:hi], code)
+        else:
+            _binary_segment(a[lo:hi], b[lo:hi], out[lo:hi], code)
 
 
 @njit
+def _binary_segment_in_place(a, b, code):
+    """`_binary_segment` into `a`: given `a` twice, LLVM's overlap check failed and the
+    loop ran scalar."""
+    _binary_segment(a, b, a, code)
+
+
+@njit(inline="always")
 def _binary_segment(a, b, out, code):
     if code == ADD:
         for i in range(out.size):
@@ -116,6 +129,88 @@ def _row_segment(x, v, out, code, value_first):
     else:
         for i in range(out.size):
             out[i] = x[i] - v
+
+
+@njit(parallel=True, cache=True)
+def column_binary(x, values, out, code, value_first):
+    """out[r, i] = x[r, i] op values[i] (values[i] op x[r, i] when `value_first`), op by
+    `code` as `binary`'s, on flat arrays of rows len(values) long: a channels-last tensor
+    and one value per channel (ConvNeXt's layer scale), which numpy's broadcasting loop
+    runs one short row at a time. Rows are grouped into tasks of at least CHUNK elements."""
+    length = values.size
+    rows = x.size // length
+    per_task = max(1, CHUNK // max(length, 1))
+    for t in prange((rows + per_task - 1) // per_task):
+        for r in range(t * per_task, min(rows, (t + 1) * per_task)):
+            lo = r * length
+            _column_segment(x[lo:lo + length], values, out[lo:lo + length], code,
+                            value_first)
+
+
+@njit(inline="always")
+def _column_segment(x, values, out, code, value_first):
+    if code == ADD:
+        for i in range(out.size):
+            out[i] = x[i] + values[i]
+    elif code == MULTIPLY:
+        for i in range(out.size):
+            out[i] = x[i] * values[i]
+    elif value_first:
+        for i in range(out.size):
+            out[i] = values[i] - x[i]
+    else:
+        for i in range(out.size):
+            out[i] = x[i] - values[i]
+
+
+TRANSPOSE_TILE = 32
+
+
+@njit(parallel=True, cache=True)
+def transposed_binary(x, y, out, code, y_first):
+    """out[n, a, b] = x[n, a, b] op y[n, b, a] (y[n, b, a] op x[n, a, b] when `y_first`),
+    op by `code` as `binary`'s; x and out (N, A, B), y (N, B, A), all C-contiguous, `out`
+    either x itself or apart from it, apart from y: a channels-last tensor and an NCHW one
+    (ConvNeXt's residual sum). Each task runs TRANSPOSE_TILE rows a of one sample, a
+    TRANSPOSE_TILE x TRANSPOSE_TILE block at a time, y's block copied transposed into
+    scratch first, so that the op runs on contiguous rows."""
+    N, A, B = x.shape
+    tile = TRANSPOSE_TILE
+    row_blocks = (A + tile - 1) // tile
+    xf = x.reshape(x.size)
+    yf = y.reshape(y.size)
+    of = out.reshape(out.size)
+    for task in prange(N * row_blocks):
+        n = task // row_blocks
+        a0 = (task % row_blocks) * tile
+        rows = min(tile, A - a0)
+        block = np.empty(tile * tile, x.dtype)
+        for b0 in range(0, B, tile):
+            cols = min(tile, B - b0)
+            for j in range(cols):
+                src = _u((n * B + b0 + j) * A + a0)
+                for i in range(rows):
+                    block[i * tile + j] = yf[src + _u(i)]
+            for i in range(rows):
+                at = _u((n * A + a0 + i) * B + b0)
+                _pair_segment(xf, block, of, at, _u(i * tile), _u(cols), code, y_first)
+
+
+@njit(inline="always")
+def _pair_segment(xf, values, of, at, vat, count, code, value_first):
+    """of[at + j] = xf[at + j] op values[vat + j] for j < count (`_column_segment`'s ops)."""
+    if code == ADD:
+        for j in range(count):
+            of[at + j] = xf[at + j] + values[vat + j]
+    elif code == MULTIPLY:
+        for j in range(count):
+            of[at + j] = xf[at + j] * values[vat + j]
+    elif value_first:
+        for j in range(count):
+            of[at + j] = values[vat + j] - xf[at + j]
+    else:
+        for j in range(count):
+            of[at + j] = xf[at + j] - values[vat + j]
 
 
 @njit(parallel=True, cache=True)

@@ -14,7 +14,8 @@ PACKAGE = pathlib.Path(fastnn.__file__).resolve().parent
 LEAF = {"fastnn._registry", "fastnn._plans", "fastnn._sampling", "fastnn._args", "fastnn._dtypes", "fastnn._torch_types", "fastnn._alloc",
         "fastnn._data", "fastnn._reductions", "fastnn._ufunc_rules", "fastnn._random",
         "fastnn._runtime", "fastnn._compile_notice", "fastnn._grad", "fastnn._pt_format",
-        "fastnn._peakmem", "fastnn._tuning", "fastnn._tuning_store", "fastnn._ufunc_parallel"}
+        "fastnn._peakmem", "fastnn._tuning", "fastnn._tuning_store", "fastnn._ufunc_parallel",
+        "fastnn._layout"}
 LAYERS = ["leaf", "tensor", "array helpers", "creation", "nn", "functions", "package"]
 TOP = LAYERS.index("package")
 
