@@ -27,8 +27,8 @@ _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 def route(ufunc, inputs, keywords, meta):
     """How ``ufunc(*inputs, **keywords)`` runs into the door's output of `meta` (shape,
     dtype; a fresh or given C-contiguous native array): ``run(inputs, out)`` on a kernel
-    (returning `out`), or None for numpy's loop. It reads only what the door's call key holds (shapes,
-    dtypes, C-contiguity), so the door decides it once per key."""
+    (returning `out`), or None for numpy's loop. It reads only what the door's call key
+    holds (shapes, dtypes, C-contiguity or strides), so the door decides it once per key."""
     code = _CODES.get(ufunc)
     if code is None or len(inputs) != 2 or type(meta) is not tuple:
         return None

@@ -11,7 +11,8 @@ import pytest
 import fastnn
 
 PACKAGE = pathlib.Path(fastnn.__file__).resolve().parent
-LEAF = {"fastnn._registry", "fastnn._plans", "fastnn._sampling", "fastnn._args", "fastnn._dtypes", "fastnn._torch_types", "fastnn._alloc",
+LEAF = {"fastnn._registry", "fastnn._plans", "fastnn._sampling", "fastnn._args",
+        "fastnn._dtypes", "fastnn._torch_types", "fastnn._alloc",
         "fastnn._data", "fastnn._reductions", "fastnn._ufunc_rules", "fastnn._random",
         "fastnn._runtime", "fastnn._compile_notice", "fastnn._grad", "fastnn._pt_format",
         "fastnn._peakmem", "fastnn._tuning", "fastnn._tuning_store", "fastnn._ufunc_parallel",
