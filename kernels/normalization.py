@@ -142,22 +142,53 @@ def layer_norm_rows(x, weight, bias, eps, mean, rstd, out):
     (stored in mean[r] and rstd[r], x's dtype), then out[r, i] = (x[r, i] - mean[r]) *
     rstd[r] * weight[i] + bias[i] while the row is in cache. Subtracting the mean before
     scaling keeps rows far from 0 as precise as torch's x * rstd - mean * rstd or more."""
-    rows, length = x.shape
-    for r in prange(rows):
-        k = np.float64(x[r, 0])
-        s, q = _shifted_sums(x[r], x[r, 0])
-        m = s / length
-        var = q / length - m * m
-        if var < 0.0:
-            var = 0.0
-        mean[r] = k + m
-        rstd[r] = 1.0 / np.sqrt(var + eps)
-        high = mean[r]
-        a = rstd[r]
-        src = x[r]
-        dst = out[r]
-        for i in range(_u(length)):
-            dst[i] = (src[i] - high) * a * weight[i] + bias[i]
+    for r in prange(x.shape[0]):
+        mean[r], rstd[r] = _layer_norm_row(x[r], weight, bias, eps, out[r])
+
+
+LAYER_NORM_COLUMNS = 16     # positions per task of `layer_norm_columns`
+
+
+@njit(parallel=True, cache=True, fastmath=_FMA)
+def layer_norm_columns(x, weight, bias, eps, mean, rstd, out):
+    """`layer_norm_rows` of x (N, D, P) seen as (N, P, D), into out (N, P, D): a
+    channels-last view of NCHW memory normalised over its channels (ConvNeXt's
+    ``x.permute(0, 2, 3, 1)`` then LayerNorm), without copying it whole first. Each task
+    copies LAYER_NORM_COLUMNS positions' channels into a scratch of rows, then runs
+    `layer_norm_rows`' arithmetic on them: the same values."""
+    N, D, P = x.shape
+    width = LAYER_NORM_COLUMNS
+    blocks = (P + width - 1) // width
+    xf = x.reshape(x.size)
+    for task in prange(N * blocks):
+        n = task // blocks
+        p0 = (task % blocks) * width
+        count = min(width, P - p0)
+        rows = np.empty((width, D), x.dtype)
+        for c in range(D):
+            src = _u((n * D + c) * P + p0)
+            for j in range(count):
+                rows[j, c] = xf[src + _u(j)]
+        for j in range(count):
+            r = n * P + p0 + j
+            mean[r], rstd[r] = _layer_norm_row(rows[j], weight, bias, eps, out[n, p0 + j])
+
+
+@njit(inline="always", fastmath=_FMA)
+def _layer_norm_row(src, weight, bias, eps, dst):
+    """dst = layer norm of the row src; (mean, rstd) in src's dtype."""
+    length = src.shape[0]
+    k = np.float64(src[0])
+    s, q = _shifted_sums(src, src[0])
+    m = s / length
+    var = q / length - m * m
+    if var < 0.0:
+        var = 0.0
+    high = as_element(src, k + m)
+    a = as_element(src, 1.0 / np.sqrt(var + eps))
+    for i in range(_u(length)):
+        dst[i] = (src[i] - high) * a * weight[i] + bias[i]
+    return high, a
 
 
 @njit(parallel=True, cache=True, fastmath=_FMA)

@@ -163,6 +163,29 @@ def test_long_rows_split_into_pieces_match(torch, rng):
     _check(F.instance_norm(x), torch.nn.functional.instance_norm(tt(torch, x)), np.float64)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(1, 96, 7, 9), (2, 13, 5, 6), (3, 40, 17), (1, 8, 3, 3, 5)])
+def test_layer_norm_of_a_channels_last_view(torch, rng, dtype, shape):
+    """ConvNeXt's ``x.permute(0, 2, 3, 1)`` then LayerNorm(C): the view is read as it is
+    (kernels/normalization.py's layer_norm_columns), with torch's values and bit for bit
+    the values of its contiguous copy; a NaN stays in its position's row."""
+    x = _data(rng, shape, dtype, 3.0)
+    x[0, 1, 2] = np.nan
+    moved = (0,) + tuple(range(2, len(shape))) + (1,)
+    view = fastnn.tensor(x).permute(*moved)
+    c = shape[1]
+    for w, b in ((None, None), (_data(rng, (c,), dtype), _data(rng, (c,), dtype))):
+        got = F.layer_norm(view, (c,), w, b, eps=1e-6)
+        expected = torch.nn.functional.layer_norm(
+            tt(torch, x).permute(*moved), (c,), tt(torch, w), tt(torch, b), eps=1e-6)
+        _check(got, expected, dtype)
+        copied = F.layer_norm(fastnn.tensor(np.ascontiguousarray(view)), (c,), w, b,
+                              eps=1e-6)
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(copied))
+        assert np.isnan(np.asarray(got)[0, 2]).all()
+        assert np.isfinite(np.asarray(got)[0, 1]).all()
+
+
 @pytest.mark.parametrize("layout", ["fortran", "byteswapped", "strided", "readonly"])
 def test_unusual_layouts(rng, layout):
     x = rng.standard_normal((2, 4, 5, 6))

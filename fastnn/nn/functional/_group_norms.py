@@ -112,14 +112,22 @@ def _layer_norm_run(inputs, attrs, out):
         return
     length = math.prod(attrs.normalized_shape)
     rows = arr.size // length
-    src = kernel_array(arr).reshape(rows, length)
+    columns = _channels_first(arr, len(attrs.normalized_shape))
+    src = columns if columns is not None else kernel_array(arr).reshape(rows, length)
     dtype = src.dtype
     out2 = out.reshape(rows, length)
     if rows >= 4 * get_num_threads() or piece_length(rows, length) == length:
         weight, bias = _flat_affine(weight, bias, length, dtype)
+        if columns is not None:
+            launch(_k.layer_norm_columns, columns, weight, bias, attrs.eps,
+                   np.empty(rows, dtype), np.empty(rows, dtype),
+                   out.reshape(columns.shape[0], -1, length), work=2 * src.size)
+            return
         launch(_k.layer_norm_rows, src, weight, bias, attrs.eps, np.empty(rows, dtype),
                np.empty(rows, dtype), out2, work=2 * src.size)
         return
+    if columns is not None:
+        src = kernel_array(arr).reshape(rows, length)
     chunk = piece_length(rows, length)
     pieces = -(-length // chunk)
     if weight is None and bias is None:
@@ -129,6 +137,23 @@ def _layer_norm_run(inputs, attrs, out):
     launch(_k.layer_norm_pieces, src, chunk, weight, bias, attrs.eps,
            np.empty((rows, pieces)), np.empty((rows, pieces)), np.empty(rows, dtype),
            np.empty(rows, dtype), out2, work=2 * src.size)
+
+
+def _channels_first(arr, normalized_dims):
+    """arr's memory as (N, D, P) where arr (N, ..., D), normalised over its last axis D
+    alone, is a view of C-contiguous native float memory laid out (N, D, ...): a
+    channels-last view of an NCHW tensor (`_k.layer_norm_columns` reads it as it is).
+    Else None."""
+    if (normalized_dims != 1 or arr.ndim < 3 or arr.flags.c_contiguous
+            or arr.dtype not in _FLOATS):
+        return None
+    memory = arr.transpose((0, arr.ndim - 1) + tuple(range(1, arr.ndim - 1)))
+    if not memory.flags.c_contiguous:
+        return None
+    return memory.reshape(arr.shape[0], arr.shape[-1], -1)
+
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 # ------------------------------------------------------------------ group norm
