@@ -314,6 +314,14 @@ class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, F
         """True when the memory is C-contiguous (torch's default layout)."""
         return self.flags.c_contiguous
 
+    def stride(self, dim=None):
+        """The steps between neighbours along each dimension, in elements: torch's
+        ``stride()`` (a tuple) / ``stride(dim)`` (an int)."""
+        steps = tuple(s // self.itemsize for s in self.strides)
+        if dim is None:
+            return steps
+        return steps[wrap_dim(int_arg(dim, "stride", "dim"), self.ndim, wrap_scalar=False)]
+
     def is_floating_point(self):
         """True for float16, float32 and float64 tensors."""
         return self.dtype.kind == "f"

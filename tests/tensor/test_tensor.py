@@ -244,6 +244,22 @@ def test_contiguous(torch, rng):
     assert x.contiguous() is x
 
 
+def test_stride(torch, rng):
+    """stride() and stride(dim) of views (transposed, sliced, stepped, expanded, 0-d) as
+    torch's, errors included."""
+    x, t = sample(rng, torch, (3, 4, 5))
+    views = [(x, t), (x.permute(2, 0, 1), t.permute(2, 0, 1)), (x[:, 1:3], t[:, 1:3]),
+             (x[::2, :, ::3], t[::2, :, ::3]),
+             (x[:, :1].expand(3, 6, 5), t[:, :1].expand(3, 6, 5)), (x[0, 0, 0], t[0, 0, 0])]
+    for fast, ref in views:
+        assert fast.stride() == ref.stride()
+        for dim in range(-fast.dim(), fast.dim()):
+            assert fast.stride(dim) == ref.stride(dim)
+    for (fast, ref), dim in (((x, t), 3), ((x, t), -4), ((x[0, 0, 0], t[0, 0, 0]), 0),
+                             ((x, t), "0")):
+        raises_like(lambda: ref.stride(dim), lambda: fast.stride(dim))
+
+
 # ---------------------------------------------------------------- conversions
 
 def test_numpy_item_tolist(torch, rng):

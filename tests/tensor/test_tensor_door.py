@@ -151,7 +151,7 @@ METHODS = {
 
 # public Tensor names that deliberately stay outside the door (docs/OPS.md gives reasons)
 OUTSIDE = {"item", "numpy", "size", "dim", "ndimension", "numel", "nelement",
-           "is_contiguous", "is_floating_point", "device", "is_cuda", "data", "grad",
+           "is_contiguous", "stride", "is_floating_point", "device", "is_cuda", "data", "grad",
            "requires_grad", "requires_grad_", "detach", "detach_", "cpu", "cuda",
            "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor",
            "backward", "register_hook", "retain_grad", "retains_grad", "grad_fn", "is_leaf"}
