@@ -142,25 +142,8 @@ def column_binary(x, values, out, code, value_first):
     per_task = max(1, CHUNK // max(length, 1))
     for t in prange((rows + per_task - 1) // per_task):
         for r in range(t * per_task, min(rows, (t + 1) * per_task)):
-            lo = r * length
-            _column_segment(x[lo:lo + length], values, out[lo:lo + length], code,
-                            value_first)
-
-
-@njit(inline="always")
-def _column_segment(x, values, out, code, value_first):
-    if code == ADD:
-        for i in range(out.size):
-            out[i] = x[i] + values[i]
-    elif code == MULTIPLY:
-        for i in range(out.size):
-            out[i] = x[i] * values[i]
-    elif value_first:
-        for i in range(out.size):
-            out[i] = values[i] - x[i]
-    else:
-        for i in range(out.size):
-            out[i] = x[i] - values[i]
+            _pair_segment(x, values, out, _u(r * length), _u(0), _u(length), code,
+                          value_first)
 
 
 TRANSPOSE_TILE = 32
@@ -198,7 +181,8 @@ def transposed_binary(x, y, out, code, y_first):
 
 @njit(inline="always")
 def _pair_segment(xf, values, of, at, vat, count, code, value_first):
-    """of[at + j] = xf[at + j] op values[vat + j] for j < count (`_column_segment`'s ops)."""
+    """of[at + j] = xf[at + j] op values[vat + j] for j < count (values[vat + j] op
+    xf[at + j] when `value_first`), op by `code` as `binary`'s."""
     if code == ADD:
         for j in range(count):
             of[at + j] = xf[at + j] + values[vat + j]

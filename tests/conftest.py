@@ -113,6 +113,20 @@ def rng():
 
 
 @pytest.fixture
+def launched(monkeypatch):
+    """The kernels `fastnn._runtime.launch` runs during the test, in order."""
+    from fastnn import _runtime
+    kernels = []
+    launch = _runtime.launch
+
+    def spy(kernel, *args, **kwargs):
+        kernels.append(kernel)
+        return launch(kernel, *args, **kwargs)
+    monkeypatch.setattr(_runtime, "launch", spy)
+    return kernels
+
+
+@pytest.fixture
 def run_python(tmp_path):
     """Run Python code in a fresh interpreter (a crash or hang there cannot take pytest down).
 

@@ -53,20 +53,12 @@ def test_backward_accumulates_like_torch(torch):
 @pytest.mark.filterwarnings("ignore:grad and param do not obey")   # torch's, transposed
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("grad_layout", ["fresh", "transposed"])
-def test_large_gradients_accumulate_on_all_threads_like_torch(torch, monkeypatch, dtype,
+def test_large_gradients_accumulate_on_all_threads_like_torch(torch, launched, dtype,
                                                               grad_layout):
     """Gradients of PARALLEL_MIN_SIZE elements and more add into .grad on all threads
     (fastnn/_ufunc_parallel.py); a .grad the caller set to a transposed view takes numpy's
     add: both as torch's."""
-    from fastnn import _runtime
     from fastnn.kernels import elementwise
-    launched = []
-
-    def spy(kernel, *args, **kwargs):
-        launched.append(kernel)
-        return launch(kernel, *args, **kwargs)
-    launch = _runtime.launch
-    monkeypatch.setattr(_runtime, "launch", spy)
     values = np.random.default_rng(0).standard_normal((1024, 300)).astype(dtype)
     g = np.random.default_rng(1).standard_normal(values.shape).astype(dtype)
     x = fastnn.tensor(values, requires_grad=True)

@@ -19,18 +19,6 @@ IN_PLACE = {operator.add: operator.iadd, operator.sub: operator.isub,
             operator.mul: operator.imul}
 
 
-@pytest.fixture
-def launched(monkeypatch):
-    kernels = []
-    launch = _runtime.launch
-
-    def spy(kernel, *args, **kwargs):
-        kernels.append(kernel)
-        return launch(kernel, *args, **kwargs)
-    monkeypatch.setattr(_runtime, "launch", spy)
-    return kernels
-
-
 def _elements(strides, itemsize):
     return tuple(s // itemsize for s in strides)
 

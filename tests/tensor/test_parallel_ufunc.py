@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import fastnn
-from fastnn import _runtime, _ufunc_parallel
+from fastnn import _ufunc_parallel
 from fastnn.kernels import elementwise
 
 # the expected values (inf - inf) come from numpy, which warns; fastnn, as torch, does not
@@ -15,18 +15,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:Runtim
 
 OPS = [operator.add, operator.sub, operator.mul]
 SIZE = _ufunc_parallel.PARALLEL_MIN_SIZE
-
-
-@pytest.fixture
-def launched(monkeypatch):
-    kernels = []
-    launch = _runtime.launch
-
-    def spy(kernel, *args, **kwargs):
-        kernels.append(kernel)
-        return launch(kernel, *args, **kwargs)
-    monkeypatch.setattr(_runtime, "launch", spy)
-    return kernels
 
 
 def _operands(rng, shape, dtype):
