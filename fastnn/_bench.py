@@ -392,6 +392,7 @@ CASES = [
     Case("conv2d", "ResNet 3x3 s2 p1 n1 128->256 28x28",
          _conv(2, 1, 128, 256, 28, 3, stride=2, padding=1)),
     Case("conv2d", "ResNet 1x1 s2 n1 256->512 28x28", _conv(2, 1, 256, 512, 28, 1, stride=2)),
+    Case("conv2d", "ResNet-50 1x1 n1 256->1024 14x14", _conv(2, 1, 256, 1024, 14, 1)),
     Case("conv2d", "VGG 3x3 p1 n1 256ch 28x28", _conv(2, 1, 256, 256, 28, 3, padding=1)),
     Case("conv2d", "MobileNet depthwise 3x3 s2 p1 n1 64ch 112x112",
          _conv(2, 1, 64, 64, 112, 3, stride=2, padding=1, groups=64)),
