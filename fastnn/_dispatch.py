@@ -467,7 +467,7 @@ def _register_ufunc(ufunc, method, name):
             shape, dtype = described
             axes = _layout.output_axes(shape, inputs)
             return (kw, _ufunc_parallel.route_in_order(ufunc, inputs, kw, shape, dtype, axes),
-                    (shape, dtype, axes))
+                    _layout.allocation(shape, dtype, axes))
         kw.pop("dtype", None)
         if type(meta) is not tuple:
             return kw, None, None

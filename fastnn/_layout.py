@@ -57,8 +57,12 @@ def _broadcast_strides(x, shape):
                                for i, (n, s) in enumerate(zip(x.shape, x.strides)))
 
 
-def empty_in_order(shape, dtype, axes):
-    """An uninitialised array of `shape` laid out densely with its axes in memory order
-    `axes` (slowest first)."""
-    dense = np.empty(tuple(shape[a] for a in axes), dtype)
-    return dense.transpose(np.argsort(axes))
+def allocation(shape, dtype, axes):
+    """What `empty_in_order` takes to allocate an array of `shape` laid out densely with its
+    axes in memory order `axes` (slowest first): worked out once, used per call."""
+    return tuple(shape[a] for a in axes), dtype, tuple(int(a) for a in np.argsort(axes))
+
+
+def empty_in_order(dense_shape, dtype, back):
+    """An uninitialised array as `allocation` describes it."""
+    return np.empty(dense_shape, dtype).transpose(back)

@@ -116,8 +116,12 @@ def _in_order(x, ndim, axes):
 
 def _per_column(operands, dtype, code):
     """`elementwise.column_binary` where one operand is C-contiguous of the output's shape
-    (axes in memory order) and the other one value per index of its last axis."""
+    (axes in memory order), of PARALLEL_MIN_SIZE elements or more, and the other one value
+    per index of its last axis (below that size, numpy's loop in the output's order is as
+    fast)."""
     a, b = operands
+    if max(np.size(a), np.size(b)) < PARALLEL_MIN_SIZE:
+        return None
     for full, (x, v) in enumerate(((a, b), (b, a))):
         if not (isinstance(x, np.ndarray) and isinstance(v, np.ndarray)
                 and x.dtype == dtype == v.dtype and x.flags.c_contiguous and x.ndim > 1
