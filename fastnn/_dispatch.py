@@ -446,9 +446,10 @@ def _register_ufunc(ufunc, method, name):
         return metas[0] if ufunc.nout == 1 else metas
 
     def keywords(inputs, attrs, meta):
-        # the ufunc's keywords and its kernel route (`_ufunc_parallel.route`), once per
-        # remembered call: into the caller's `out` when there is no metadata, else into
-        # the door's output (its dtype already chosen)
+        # the ufunc's keywords, its kernel route (`_ufunc_parallel`) and, for an output laid
+        # out as its operands are, its allocation, once per remembered call: into the
+        # caller's `out` when there is no metadata, else into the door's output (its dtype
+        # already chosen)
         kw = dict(attrs)
         if meta is None:
             if "ufunc_out" in kw:
@@ -493,7 +494,7 @@ def _register_ufunc(ufunc, method, name):
 
     # remembered like any op's checks: the output's shape and dtype cost more than the key
     # (a call with a 0-d operand, `where=` or `out=` is never remembered); the key holds
-    # the operands' C-contiguity, which the kernel route reads
+    # the operands' C-contiguity or strides, which the layout and the kernel route read
     _registry.register_single(name, normalize, meta, run, arrays=arrays, plan=keywords,
                               kernel_args=_ufunc_kernel_args, layout_key=True)
 

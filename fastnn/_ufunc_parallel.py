@@ -1,14 +1,20 @@
 """Tensor sums, differences and products on fastnn's kernels where numpy's loop is slow.
 
-numpy's ufunc loops run on one thread, torch's element-wise ops on all of them. Where
-both operands and the output are C-contiguous float32 or float64 arrays of one shape and
-dtype, and of at least PARALLEL_MIN_SIZE elements, the op runs on a parallel kernel
-instead: the same IEEE operation, element by element. Below that size waking the other
-threads costs more than they save (`python benchmarks/rules.py ufunc`). Where one operand
-is one value per leading index of the other ((N, C, 1, 1) against (N, C, H, W): a
-squeeze-and-excitation gate, a per-channel shift), the op runs on a kernel over rows at
-any size: numpy's broadcasting loop runs one short inner row at a time. Anything else
-(other broadcasting, mixed dtypes, numpy's keywords, an ``out=`` of the caller's) stays
+numpy's ufunc loops run on one thread, torch's element-wise ops on all of them. The
+operands and the output are seen with their axes in the output's memory order
+(fastnn/_layout.py; C order for most), where the output is C-contiguous. Where both
+operands are then C-contiguous float32 or float64 arrays of the output's shape and dtype,
+and of at least PARALLEL_MIN_SIZE elements, the op runs on a parallel kernel instead: the
+same IEEE operation, element by element. Below that size waking the other threads costs
+more than they save (`python benchmarks/rules.py ufunc`). Where one operand is one value
+per leading index of the other ((N, C, 1, 1) against (N, C, H, W): a squeeze-and-
+excitation gate, a per-channel shift), the op runs on a kernel over rows at any size:
+numpy's broadcasting loop runs one short inner row at a time; one value per index of the
+last axis (a channels-last tensor's channels) on a kernel over columns, from
+PARALLEL_MIN_SIZE elements; a channels-last tensor against an NCHW one on a kernel that
+transposes the NCHW side in blocks. A write into the caller's array (``a += b``, ``out=``)
+takes the same kernels in that array's memory order (`route_into`). Anything else (other
+broadcasting, mixed dtypes, numpy's keywords, an operand overlapping the output) stays
 numpy's.
 """
 import math
@@ -24,51 +30,20 @@ _CODES = {np.add: elementwise.ADD, np.subtract: elementwise.SUBTRACT,
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def route(ufunc, inputs, keywords, meta):
-    """How ``ufunc(*inputs, **keywords)`` runs into the door's output of `meta` (shape,
-    dtype; a fresh or given C-contiguous native array): ``run(inputs, out)`` on a kernel
-    (returning `out`), or None for numpy's loop. It reads only what the door's call key
-    holds (shapes, dtypes, C-contiguity or strides), so the door decides it once per key."""
-    code = _CODES.get(ufunc)
-    if code is None or len(inputs) != 2 or type(meta) is not tuple:
-        return None
-    shape, dtype = meta
-    if dtype not in _DTYPES or not _loop_is(dtype, keywords):
-        return None
-    a, b = inputs
-    if _parallel_pays(shape, dtype, a, b):
-        def run(inputs, out):
-            a, b = inputs
-            _runtime.launch(elementwise.binary, a.reshape(-1), b.reshape(-1),
-                            out.reshape(-1), code, work=3 * out.size)
-            return out
-        return run
-    per_row = _per_row(shape, dtype, a, b)
-    if per_row is None:
-        return None
-    full, value_first = per_row
-
-    def run(inputs, out):
-        _runtime.launch(elementwise.row_binary, inputs[full].reshape(-1),
-                        inputs[1 - full].reshape(-1), out.reshape(-1), code, value_first,
-                        work=2 * out.size)
-        return out
-    return run
-
-
 def route_in_order(ufunc, inputs, keywords, shape, dtype, axes):
-    """`route` for an output of `shape` laid out with its axes in memory order `axes`
-    (slowest first; fastnn/_layout.py): the operands and the output seen in that order,
-    where the output is C-contiguous, on `route`'s kernels, or on `_per_column`'s or
-    `_transposed`'s. None: numpy's loop."""
+    """How ``ufunc(*inputs, **keywords)`` runs into an output of `shape` and `dtype` laid
+    out with its axes in memory order `axes` (slowest first; fastnn/_layout.py):
+    ``run(inputs, out)`` on a kernel (returning `out`), with the operands and the output
+    seen in that order, where the output is C-contiguous; or None for numpy's loop. It
+    reads only what the door's call key holds (shapes, dtypes, C-contiguity or strides),
+    so the door decides it once per key."""
     code = _CODES.get(ufunc)
     if code is None or len(inputs) != 2 or dtype not in _DTYPES or not _loop_is(dtype,
                                                                                 keywords):
         return None
     seen = tuple(_in_order(x, len(shape), axes) for x in inputs)
-    inner = route(ufunc, seen, keywords, (tuple(shape[a] for a in axes), dtype))
-    if inner is None:
-        inner = _per_column(seen, dtype, code) or _transposed(seen, dtype, code)
+    inner = (_flat(seen, tuple(shape[a] for a in axes), dtype, code)
+             or _per_column(seen, dtype, code) or _transposed(seen, dtype, code))
     if inner is None or axes == tuple(range(len(shape))):
         return inner
 
@@ -90,7 +65,7 @@ def route_into(ufunc, inputs, keywords, out):
             and a.dtype == out.dtype == b.dtype):
         return None
     if out.size < PARALLEL_MIN_SIZE and out.flags.c_contiguous and b.flags.c_contiguous:
-        return None     # numpy's loop, unless one value per leading index (`_per_row`)
+        return None     # small and all in C order: numpy's loop, checked no further
     for x in inputs:
         if np.may_share_memory(x, out) and not (
                 x.strides == out.strides and x.shape == out.shape
@@ -103,6 +78,31 @@ def route_into(ufunc, inputs, keywords, out):
         if not out.transpose(axes).flags.c_contiguous:
             return None
     return route_in_order(ufunc, inputs, rest, out.shape, out.dtype, axes)
+
+
+def _flat(operands, shape, dtype, code):
+    """`elementwise.binary` on both operands flat (`_parallel_pays`), or
+    `elementwise.row_binary` where one is one value per leading index of the other
+    (`_per_row`); else None."""
+    a, b = operands
+    if _parallel_pays(shape, dtype, a, b):
+        def run(inputs, out):
+            a, b = inputs
+            _runtime.launch(elementwise.binary, a.reshape(-1), b.reshape(-1),
+                            out.reshape(-1), code, work=3 * out.size)
+            return out
+        return run
+    per_row = _per_row(shape, dtype, a, b)
+    if per_row is None:
+        return None
+    full, value_first = per_row
+
+    def run(inputs, out):
+        _runtime.launch(elementwise.row_binary, inputs[full].reshape(-1),
+                        inputs[1 - full].reshape(-1), out.reshape(-1), code, value_first,
+                        work=2 * out.size)
+        return out
+    return run
 
 
 def _in_order(x, ndim, axes):
@@ -132,6 +132,7 @@ def _per_column(operands, dtype, code):
             _runtime.launch(elementwise.column_binary, inputs[full].reshape(-1),
                             inputs[1 - full].reshape(-1), out.reshape(-1), code, full == 1,
                             work=2 * out.size)
+            return out
         return run
     return None
 
@@ -158,6 +159,7 @@ def _transposed(operands, dtype, code):
                 _runtime.launch(elementwise.transposed_binary, x.reshape(n, -1, width),
                                 y.reshape(n, width, -1), out.reshape(n, -1, width), code,
                                 first == 1, work=3 * out.size)
+                return out
             return run
     return None
 

@@ -17,7 +17,7 @@ from ..._dispatch import dispatch
 from ..._registry import Attrs
 from ..._runtime import get_num_threads, launch
 from ...kernels import normalization as _k
-from .._utils import as_array, kernel_array
+from .._utils import FLOAT_DTYPES, as_array, kernel_array
 from ._activation import float_array
 from ._norm_rows import (check_param_dtypes, inverse_std, normalize_groups, piece_length,
                          scale_shift_rows, tensor_args)
@@ -112,22 +112,23 @@ def _layer_norm_run(inputs, attrs, out):
         return
     length = math.prod(attrs.normalized_shape)
     rows = arr.size // length
-    columns = _channels_first(arr, len(attrs.normalized_shape))
-    src = columns if columns is not None else kernel_array(arr).reshape(rows, length)
+    whole_rows = rows >= 4 * get_num_threads() or piece_length(rows, length) == length
+    columns = _channels_first(arr, len(attrs.normalized_shape)) if whole_rows else None
+    if columns is not None:
+        dtype = columns.dtype
+        weight, bias = _flat_affine(weight, bias, length, dtype)
+        launch(_k.layer_norm_columns, columns, weight, bias, attrs.eps, np.empty(rows, dtype),
+               np.empty(rows, dtype), out.reshape(columns.shape[0], -1, length),
+               work=2 * arr.size)
+        return
+    src = kernel_array(arr).reshape(rows, length)
     dtype = src.dtype
     out2 = out.reshape(rows, length)
-    if rows >= 4 * get_num_threads() or piece_length(rows, length) == length:
+    if whole_rows:
         weight, bias = _flat_affine(weight, bias, length, dtype)
-        if columns is not None:
-            launch(_k.layer_norm_columns, columns, weight, bias, attrs.eps,
-                   np.empty(rows, dtype), np.empty(rows, dtype),
-                   out.reshape(columns.shape[0], -1, length), work=2 * src.size)
-            return
         launch(_k.layer_norm_rows, src, weight, bias, attrs.eps, np.empty(rows, dtype),
                np.empty(rows, dtype), out2, work=2 * src.size)
         return
-    if columns is not None:
-        src = kernel_array(arr).reshape(rows, length)
     chunk = piece_length(rows, length)
     pieces = -(-length // chunk)
     if weight is None and bias is None:
@@ -145,15 +146,12 @@ def _channels_first(arr, normalized_dims):
     channels-last view of an NCHW tensor (`_k.layer_norm_columns` reads it as it is).
     Else None."""
     if (normalized_dims != 1 or arr.ndim < 3 or arr.flags.c_contiguous
-            or arr.dtype not in _FLOATS):
+            or arr.dtype not in FLOAT_DTYPES):
         return None
     memory = arr.transpose((0, arr.ndim - 1) + tuple(range(1, arr.ndim - 1)))
     if not memory.flags.c_contiguous:
         return None
     return memory.reshape(arr.shape[0], arr.shape[-1], -1)
-
-
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 # ------------------------------------------------------------------ group norm
