@@ -590,33 +590,43 @@ def stage():
 DEPTHWISE_CASES = [((1, 576, 14, 14), 3, 2), ((1, 672, 14, 14), 5, 2),
                    ((1, 192, 28, 28), 3, 2), ((1, 240, 28, 28), 5, 2), ((8, 144, 28, 28), 3, 2),
                    ((1, 144, 56, 56), 3, 2), ((1, 72, 56, 56), 5, 2), ((1, 96, 112, 112), 3, 2),
-                   ((1, 960, 7, 7), 3, 1), ((1, 1152, 7, 7), 5, 1), ((1, 480, 14, 14), 3, 1)]
+                   ((1, 960, 7, 7), 3, 1), ((1, 1152, 7, 7), 5, 1), ((1, 480, 14, 14), 3, 1),
+                   ((1, 144, 56, 56), 3, 1), ((1, 240, 28, 28), 5, 1),
+                   # ConvNeXt-T's 7x7 layers
+                   ((1, 96, 56, 56), 7, 1), ((1, 192, 28, 28), 7, 1), ((1, 384, 14, 14), 7, 1),
+                   ((1, 768, 7, 7), 7, 1)]
 
 
 def depthwise():
-    """MobileNet's and EfficientNet's depthwise layers (padding k // 2, with bias): ms per
-    call of 'depthwise' and 'depthwise_blocked', '*' the rule's pick; torch's beside them."""
+    """MobileNet's, EfficientNet's and ConvNeXt's depthwise layers (padding k // 2, with
+    bias): ms per call of 'depthwise' and 'depthwise_blocked', '*' the rule's pick, torch's
+    beside them; on an NCHW input, then on a channels-last one (which 'depthwise' gets
+    copied to NCHW, and 'depthwise_blocked' reads as it is, as torch's output is then
+    channels-last too)."""
     torch = _torch()
     print("(N, C, H, W) kernel stride: ms per call, depthwise / depthwise_blocked"
-          + (" (torch)" if torch else ""))
+          + (" (torch)" if torch else "") + ", NCHW | channels last")
     for xs, k, s in DEPTHWISE_CASES:
         x, w, b = _data(xs, (xs[1], 1, k, k), (xs[1],))
         kw = dict(stride=s, padding=k // 2, groups=xs[1])
-        calls = {}
-        for variant in ("depthwise", "depthwise_blocked"):
-            def call(variant=variant):
-                with backends.use("conv2d", variant):
-                    return F.conv2d(x, w, b, **kw)
-            calls[variant] = call
-        if torch is not None:
-            tx, tw, tb = (torch.from_numpy(a) for a in (x, w, b))
-            calls["torch"] = lambda: torch.nn.functional.conv2d(tx, tw, tb, **kw)
-        times = _bench.time_many(calls)
-        picked = backends.current("conv2d", x, w, b, **kw)
-        cells = [f"{times[v] * 1e3:.3f}{'*' if v == picked else ''}"
-                 for v in ("depthwise", "depthwise_blocked")]
-        theirs = f" ({times['torch'] * 1e3:.3f})" if torch is not None else ""
-        print(f"  {xs} k{k} s{s}: " + " / ".join(cells) + theirs)
+        row = []
+        for x in (x, np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)):
+            calls = {}
+            for variant in ("depthwise", "depthwise_blocked"):
+                def call(variant=variant, x=x):
+                    with backends.use("conv2d", variant):
+                        return F.conv2d(x, w, b, **kw)
+                calls[variant] = call
+            if torch is not None:
+                tx, tw, tb = (torch.from_numpy(a) for a in (x, w, b))
+                calls["torch"] = lambda tx=tx: torch.nn.functional.conv2d(tx, tw, tb, **kw)
+            times = _bench.time_many(calls)
+            picked = backends.current("conv2d", x, w, b, **kw)
+            cells = [f"{times[v] * 1e3:.3f}{'*' if v == picked else ''}"
+                     for v in ("depthwise", "depthwise_blocked")]
+            theirs = f" ({times['torch'] * 1e3:.3f})" if torch is not None else ""
+            row.append(" / ".join(cells) + theirs)
+        print(f"  {xs} k{k} s{s}: " + " | ".join(row), flush=True)
 
 
 # (N, C, H, W) activations seen as (N, H, W, C), as ConvNeXt's blocks permute them before

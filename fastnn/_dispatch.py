@@ -150,6 +150,16 @@ def _allocate(meta):
     return allocate(meta[0], meta[1])
 
 
+def _allocate_laid_out(entry, inputs, attrs, meta):
+    """The output `meta` describes, with its axes in the memory order the op's `layout`
+    gives (C order when it gives None)."""
+    axes = entry.layout(inputs, attrs)
+    if axes is None:
+        return allocate(meta[0], meta[1])
+    shape = meta[0]
+    return allocate(tuple(shape[a] for a in axes), meta[1]).transpose(np.argsort(axes))
+
+
 def _check_out(name, meta, out):
     """`out` as the kernel writes it (plain ndarrays), after torch's checks."""
     if meta is None:
@@ -233,8 +243,10 @@ def _execute(entry, inputs, attrs, meta, plan, out):
             result = None
         elif type(meta) is list:
             result = tuple(allocate(shape, dtype) for shape, dtype in meta)
-        else:
+        elif entry.layout is None:
             result = allocate(meta[0], meta[1])
+        else:
+            result = _allocate_laid_out(entry, inputs, attrs, meta)
     else:
         given = _check_out(entry.name, meta, out)
         result = (tuple(_kernel_out(o) for o in given) if type(given) is tuple

@@ -9,6 +9,9 @@ caller got there (F function, module, Tensor arithmetic):
 * ``meta(inputs, attrs)``: the output's ``(shape, dtype)`` without allocating it; a list of
   them for a multi-output op; None when the result aliases an input (a view, an in-place
   op, an identity) so that nothing is allocated and the variant returns the result.
+* ``layout(inputs, attrs)``: optional, for an op whose fresh output follows an input's
+  memory format (torch's convolution of a channels-last input): the output's axes in
+  memory order, slowest first, or None for C order.
 * ``arrays(*args, **kwargs) -> inputs``: the inputs alone, unchecked: what the door calls
   when the checks of an identical call are remembered. None: the op is never memoised.
   Calls are alike when their arrays' shapes and dtypes and their other arguments are; set
@@ -131,6 +134,7 @@ class OpDef:
     rule: object = _single_rule
     variants: dict = field(default_factory=dict)
     tune_class: object = None
+    layout: object = None
 
     @property
     def backward(self):

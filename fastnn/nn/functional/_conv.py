@@ -192,12 +192,13 @@ def _plan(nd, inputs, attrs, meta):
     return shapes5, tail
 
 
-def _kernel_args(inputs, attrs, out, plan):
+def _kernel_args(nd, inputs, attrs, out, plan):
     if plan is None:
         return None
     x, w, b = inputs[:3]
     shapes5, tail = plan
-    args = (_ready(x).reshape(shapes5[0]), _ready(w).reshape(shapes5[1]),
+    x = x[:, :, None] if nd == 2 and _channels_last(x) else _ready(x).reshape(shapes5[0])
+    args = (x, _ready(w).reshape(shapes5[1]),
             None if b is None else _ready(b), out.reshape(shapes5[2])) + tail
     if len(inputs) == 4 or "activation" in attrs:
         args += (fused_args(attrs, inputs[3] if len(inputs) == 4 else None, shapes5[2]),)
@@ -302,6 +303,44 @@ def _check_geometry(nd, x, w, b, stride, pad_before, dilation, groups):
 def _as_3d_shape(shape, nd):
     """(A, B, *spatial) -> (A, B, D, H, W) with singleton leading spatial dimensions."""
     return tuple(shape[:2]) + (1,) * (3 - nd) + tuple(shape[2:])
+
+
+def _channels_last(x):
+    """Whether a batched 2-D input is in torch's channels-last memory format (channels
+    innermost: x.permute(0, 2, 3, 1) is C-contiguous), native and writeable: the form
+    'depthwise_blocked' reads as it is, which every other variant gets copied to C order
+    (`_c_order`)."""
+    if x.ndim != 4 or x.flags.c_contiguous or not x.dtype.isnative:
+        return False
+    memory = x.transpose(0, 2, 3, 1)
+    return memory.flags.c_contiguous and memory.flags.writeable
+
+
+def _output_layout(inputs, attrs):
+    """The memory order of a 2-D convolution's fresh output: channels last (torch's memory
+    format) for a depthwise one of a channels-last input, whose kernel writes it as it
+    is; C order otherwise. (torch makes the output of any convolution of a channels-last
+    input channels-last: for the dense ones fastnn keeps C order, a difference of strides
+    only, which spares their kernels' C-order output a transposing copy.)"""
+    x, w = inputs[0], inputs[1]
+    if (len(inputs) == 3 and "activation" not in attrs and attrs.groups == x.shape[1] > 1
+            and w.shape[:2] == (x.shape[1], 1) and _channels_last(x)):
+        return (0, 2, 3, 1)
+    return None
+
+
+def _c_order(run):
+    """`run` on C-contiguous arrays: a channels-last input (`_channels_last`) is copied, a
+    channels-last output (`_output_layout`) written through a C-order one."""
+    def run_c_order(x, w, b, out, *args, **kwargs):
+        if not x.flags.c_contiguous:
+            x = _ready(x)
+        if out.flags.c_contiguous:
+            return run(x, w, b, out, *args, **kwargs)
+        written = np.empty(out.shape, out.dtype)
+        run(x, w, b, written, *args, **kwargs)
+        out[...] = written
+    return run_c_order
 
 
 def _ready(arr):
@@ -460,14 +499,18 @@ def _run_depthwise_blocked(x, w, b, out, stride, pad_before, pad_after, dilation
                            fused=None):
     """A 2-D depthwise convolution with 16 channels in each vector's lanes
     (kernels/conv_depthwise_blocked.py): each task packs its 16 input planes, padded, into
-    a per-thread scratch kept between calls."""
+    a per-thread scratch kept between calls. A channels-last input is read as it is."""
     threads = get_num_threads()
+    x_last, out_last = not x.flags.c_contiguous, not out.flags.c_contiguous
+    x_given = x.transpose(0, 2, 3, 4, 1) if x_last else x
+    out_given = out.transpose(0, 2, 3, 4, 1) if out_last else out
     size = _depthwise_blocked_kernels.scratch_size(w.shape, out.shape, stride, dilation)
     scratch = thread_scratch("depthwise blocked", threads * size, x.dtype)
     scratch = scratch.reshape(threads, size)
-    launch(tiled(_depthwise_blocked_kernels.conv2d_depthwise_blocked, fused), x, w,
-           *_bias_args(b, x.dtype), out, stride[1], stride[2], pad_before[1], pad_before[2],
-           dilation[1], dilation[2], scratch, work=_work(w, out))
+    launch(tiled(_depthwise_blocked_kernels.conv2d_depthwise_blocked, fused), x_given, w,
+           *_bias_args(b, x.dtype), out_given, stride[1], stride[2], pad_before[1],
+           pad_before[2], dilation[1], dilation[2], x_last, out_last, scratch,
+           work=_work(w, out))
     finish(out, fused, True)
 
 
@@ -547,19 +590,25 @@ def _grouped_h3_only(x, w, b, out, stride, pad_before, pad_after, dilation, grou
 
 
 # output positions per plane up to which a strided depthwise convolution goes to
-# 'depthwise_blocked' (`_depthwise_blocked_pays`)
+# 'depthwise_blocked', and the kernel taps from which any does (`_depthwise_blocked_pays`)
 DEPTHWISE_BLOCKED_MAX_POSITIONS = 14 * 14
+DEPTHWISE_BLOCKED_MIN_TAPS = 7 * 7
 
 
 def _depthwise_blocked_pays(x, w, out, stride, groups):
     """Whether 'depthwise_blocked' (16 channels in the lanes) is the default for a depthwise
-    convolution: 1-D or 2-D, one output channel per group, stride 2 or more along W and at
-    most DEPTHWISE_BLOCKED_MAX_POSITIONS output positions per plane. There it ran
-    MobileNet's and EfficientNet's strided layers onto 7x7 and 14x14 planes faster than
-    'depthwise', whose strided rows fill few lanes; at stride 1, and onto larger
-    planes, 'depthwise' was faster (`python benchmarks/rules.py depthwise`)."""
-    return (_depthwise_2d_only(x, w, None, out, stride, None, None, None, groups) is None
-            and stride[2] >= 2 and out.shape[3] * out.shape[4] <= DEPTHWISE_BLOCKED_MAX_POSITIONS)
+    convolution: 1-D or 2-D, one output channel per group, and a channels-last input,
+    which it reads as it is (where 'depthwise' needs it copied to NCHW), or at least
+    DEPTHWISE_BLOCKED_MIN_TAPS kernel taps (ConvNeXt's 7x7), or stride 2 or more along W
+    and at most DEPTHWISE_BLOCKED_MAX_POSITIONS output positions per plane. There it ran
+    faster than 'depthwise' (MobileNet's and EfficientNet's strided layers onto 7x7 and
+    14x14 planes: 'depthwise''s strided rows fill few lanes); with smaller kernels at
+    stride 1, and onto larger planes, 'depthwise' was faster on NCHW inputs (`python
+    benchmarks/rules.py depthwise` times both on either layout)."""
+    if _depthwise_2d_only(x, w, None, out, stride, None, None, None, groups) is not None:
+        return False
+    return (not x.flags.c_contiguous or w.shape[3] * w.shape[4] >= DEPTHWISE_BLOCKED_MIN_TAPS
+            or stride[2] >= 2 and out.shape[3] * out.shape[4] <= DEPTHWISE_BLOCKED_MAX_POSITIONS)
 
 
 def _blocked_pays(w, out, groups):
@@ -593,7 +642,8 @@ GROUPED_H3_MAX_CHANNELS = 64
 def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=None):
     """Default choice:
     - one input channel per group, groups > 1 -> 'depthwise', or 'depthwise_blocked'
-      where `_depthwise_blocked_pays`, or 'naive' when a weight is not finite (torch's
+      where `_depthwise_blocked_pays` (a channels-last input, a 7x7 kernel, or strided
+      onto small planes), or 'naive' when a weight is not finite (torch's
       depthwise kernel skips padding taps, so an inf weight gives 0 there, where
       multiplying the zero padding gives NaN; with groups=1 and one input channel torch
       runs its dense kernel, which multiplies them, and so does 'direct');
@@ -653,12 +703,14 @@ def _sizes(values):
 # every variant's run, which takes the 5-D kernel arguments of any of the three ops
 # (`_kernel_args`), and its refusal; 'naive' is never autotuned (exact but slow: one output
 # element at a time, the reference)
-_VARIANTS = {"direct": (_run_direct, None), "depthwise": (_run_depthwise, _depthwise_only),
+_VARIANTS = {"direct": (_c_order(_run_direct), None),
+             "depthwise": (_c_order(_run_depthwise), _depthwise_only),
              "depthwise_blocked": (_run_depthwise_blocked, _depthwise_2d_only),
-             "im2col_gemm": (_run_im2col_gemm, None), "naive": (_run_naive, None),
-             "blocked": (_run_blocked, _dense_only),
-             "pointwise": (_run_pointwise, _pointwise_only),
-             "grouped_h3": (_run_grouped_h3, _grouped_h3_only)}
+             "im2col_gemm": (_c_order(_run_im2col_gemm), None),
+             "naive": (_c_order(_run_naive), None),
+             "blocked": (_c_order(_run_blocked), _dense_only),
+             "pointwise": (_c_order(_run_pointwise), _pointwise_only),
+             "grouped_h3": (_c_order(_run_grouped_h3), _grouped_h3_only)}
 # the variants an op does not offer: 'depthwise_blocked' has no depth, 'grouped_h3' no rows
 _NOT_FOR = {1: ("grouped_h3",), 2: (), 3: ("depthwise_blocked",)}
 
@@ -676,7 +728,9 @@ for _nd in (1, 2, 3):
         _op, lambda *a, _nd=_nd, **k: _normalize(_nd, *a, **k),
         lambda inputs, attrs, _nd=_nd: _meta(_nd, inputs, attrs), arrays=_arrays,
         plan=lambda inputs, attrs, meta, _nd=_nd: _plan(_nd, inputs, attrs, meta),
-        kernel_args=_kernel_args, rule=_rule, tune_class=_tune_class)
+        kernel_args=lambda inputs, attrs, out, plan, _nd=_nd: _kernel_args(
+            _nd, inputs, attrs, out, plan),
+        rule=_rule, tune_class=_tune_class, layout=_output_layout if _nd == 2 else None)
     for _name, (_run, _refusal) in _VARIANTS.items():
         if _name not in _NOT_FOR[_nd]:
             _registry.register_variant(_op, _name, _run, _refusal, auto=_name != "naive")
