@@ -12,7 +12,10 @@ excitation gate, a per-channel shift), the op runs on a kernel over rows at any 
 numpy's broadcasting loop runs one short inner row at a time; one value per index of the
 last axis (a channels-last tensor's channels) on a kernel over columns, from
 PARALLEL_MIN_SIZE elements; a channels-last tensor against an NCHW one on a kernel that
-transposes the NCHW side in blocks. A write into the caller's array (``a += b``, ``out=``)
+transposes the NCHW side in blocks; a Python number against a C-contiguous tensor of
+at least PARALLEL_MIN_SIZE elements (``x * 0.5``, ``1 - x``) on a kernel over chunks, the
+number cast to the tensor's dtype first, as numpy's loop casts it (the output has the
+tensor's dtype). A write into the caller's array (``a += b``, ``out=``)
 takes the same kernels in that array's memory order (`route_into`). Anything else (other
 broadcasting, mixed dtypes, numpy's keywords, an operand overlapping the output) stays
 numpy's.
@@ -28,6 +31,10 @@ PARALLEL_MIN_SIZE = 1 << 18
 _CODES = {np.add: elementwise.ADD, np.subtract: elementwise.SUBTRACT,
           np.multiply: elementwise.MULTIPLY}
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# the Python numbers taken as one operand: an int beyond 2**53 is not one float64, and
+# numpy's conversion of it is left to numpy
+_NUMBERS = (float, int, bool)
+_EXACT_INT = 1 << 53
 
 
 def route_in_order(ufunc, inputs, keywords, shape, dtype, axes):
@@ -61,13 +68,14 @@ def route_into(ufunc, inputs, keywords, out):
     if type(out) is not np.ndarray or len(inputs) != 2 or "where" in keywords:
         return None
     a, b = inputs
-    if not (type(a) is np.ndarray and type(b) is np.ndarray and a.shape == out.shape
-            and a.dtype == out.dtype == b.dtype):
+    if not (type(a) is np.ndarray and a.shape == out.shape and a.dtype == out.dtype
+            and (type(b) is np.ndarray and b.dtype == out.dtype or _is_number(b))):
         return None
-    if out.size < PARALLEL_MIN_SIZE and out.flags.c_contiguous and b.flags.c_contiguous:
+    if out.size < PARALLEL_MIN_SIZE and out.flags.c_contiguous and (
+            type(b) is not np.ndarray or b.flags.c_contiguous):
         return None     # small and all in C order: numpy's loop, checked no further
     for x in inputs:
-        if np.may_share_memory(x, out) and not (
+        if type(x) is np.ndarray and np.may_share_memory(x, out) and not (
                 x.strides == out.strides and x.shape == out.shape
                 and x.ctypes.data == out.ctypes.data):
             return None
@@ -90,6 +98,16 @@ def _flat(operands, shape, dtype, code):
             a, b = inputs
             _runtime.launch(elementwise.binary, a.reshape(-1), b.reshape(-1),
                             out.reshape(-1), code, work=3 * out.size)
+            return out
+        return run
+    with_number = _with_number(shape, dtype, a, b)
+    if with_number is not None:
+        full, number_first = with_number
+
+        def run(inputs, out):
+            _runtime.launch(elementwise.scalar_binary, inputs[full].reshape(-1),
+                            dtype.type(inputs[1 - full]), out.reshape(-1), code,
+                            number_first, work=2 * out.size)
             return out
         return run
     per_row = _per_row(shape, dtype, a, b)
@@ -161,6 +179,23 @@ def _transposed(operands, dtype, code):
                                 first == 1, work=3 * out.size)
                 return out
             return run
+    return None
+
+
+def _is_number(value):
+    return type(value) in _NUMBERS and (type(value) is not int or abs(value) <= _EXACT_INT)
+
+
+def _with_number(shape, dtype, a, b):
+    """(the position of the tensor, whether the number comes first) when one operand is
+    a C-contiguous array of the output's `shape` and `dtype`, of at least
+    PARALLEL_MIN_SIZE elements, and the other a Python number; else None."""
+    if math.prod(shape) < PARALLEL_MIN_SIZE:
+        return None
+    for full, (x, number) in enumerate(((a, b), (b, a))):
+        if (_is_number(number) and isinstance(x, np.ndarray) and x.shape == shape
+                and x.dtype == dtype and x.flags.c_contiguous):
+            return full, full == 1
     return None
 
 

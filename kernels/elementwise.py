@@ -115,6 +115,27 @@ def row_binary(x, values, out, code, value_first):
                          value_first)
 
 
+@njit(parallel=True, cache=True)
+def scalar_binary(x, value, out, code, value_first):
+    """out = x op value (value op x when `value_first`), op by `code` as `binary`'s, on
+    flat arrays, `out` apart from `x` or `x` itself: a tensor and a Python number (already
+    of the arrays' dtype), which numpy's loop runs on one thread."""
+    n = out.size
+    in_place = x.ctypes.data == out.ctypes.data
+    for k in prange(chunk_count(n)):
+        lo, hi = chunk_bounds(k, n)
+        if in_place:
+            _row_segment_in_place(out[lo:hi], value, code, value_first)
+        else:
+            _row_segment(x[lo:hi], value, out[lo:hi], code, value_first)
+
+
+@njit
+def _row_segment_in_place(x, v, code, value_first):
+    """`_row_segment` into `x` (as `_binary_segment_in_place`: vectorised)."""
+    _row_segment(x, v, x, code, value_first)
+
+
 @njit(inline="always")
 def _row_segment(x, v, out, code, value_first):
     if code == ADD:

@@ -108,14 +108,12 @@ def test_depthwise_blocked_kernel_layouts(x_last, out_last, dtype):
 
 def test_channels_last_picks_depthwise_blocked():
     """A channels-last depthwise input goes to 'depthwise_blocked' (read as it is) at any
-    size, as does a 7x7 depthwise kernel on NCHW; 3-D and channel multipliers do not."""
+    size; channel multipliers do not."""
     w = np.ones((96, 1, 3, 3), np.float32)
     x = np.zeros((1, 96, 56, 56), np.float32)
     assert backends.current("conv2d", x, w, padding=1, groups=96) == "depthwise"
     assert backends.current("conv2d", channels_last(x), w, padding=1,
                             groups=96) == "depthwise_blocked"
-    w7 = np.ones((96, 1, 7, 7), np.float32)
-    assert backends.current("conv2d", x, w7, padding=3, groups=96) == "depthwise_blocked"
     w2 = np.ones((192, 1, 3, 3), np.float32)
     assert backends.current("conv2d", channels_last(x), w2, padding=1,
                             groups=96) == "depthwise"

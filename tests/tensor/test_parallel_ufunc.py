@@ -130,3 +130,67 @@ def test_the_route_remembered_for_a_shape_holds_for_its_layout_only(rng, launche
     # test_output_layout.py): the kernel runs on the three seen in memory order
     assert got.strides == c.strides
     assert launched == [elementwise.binary] * 2
+
+
+NUMBERS = [0.1, 3, -0.0, True, float("inf"), float("nan"), 1e300]
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("number", NUMBERS)
+def test_a_python_number_runs_on_the_number_kernel(rng, launched, op, dtype, number):
+    """``x * 0.5``, ``1 - x``: the number cast to the tensor's dtype as numpy's loop casts
+    it (1e300 overflows float32 to inf there too), either side first; numpy's values, NaN,
+    inf and the sign of zero; a transposed tensor keeps its layout. (A bool is subtracted
+    from nothing: torch's error.)"""
+    a, _ = _operands(rng, (2, SIZE // 2 + 3), dtype)
+    if number is True and op is operator.sub:
+        with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool"):
+            op(fastnn.tensor(a), number)
+        return
+    for tensor in (a, np.ascontiguousarray(a.T).T):
+        for number_first in (False, True):
+            args = (number, fastnn.tensor(tensor)) if number_first else (fastnn.tensor(tensor),
+                                                                         number)
+            with np.errstate(over="ignore"):
+                expected = op(number, tensor) if number_first else op(tensor, number)
+            got = np.asarray(op(*args))
+            assert got.dtype == expected.dtype == np.dtype(dtype)
+            assert got.strides == tensor.strides
+            np.testing.assert_array_equal(got, expected)
+            assert np.array_equal(np.signbit(got), np.signbit(expected))
+    assert launched == [elementwise.scalar_binary] * 4
+
+
+@pytest.mark.parametrize("op", [operator.iadd, operator.isub, operator.imul])
+@pytest.mark.parametrize("number", [0.5, -2, float("nan")])
+def test_in_place_with_a_python_number_runs_on_the_number_kernel(rng, launched, op, number):
+    a, _ = _operands(rng, (SIZE + 5,), "float32")
+    x = fastnn.tensor(a.copy())
+    buffer = np.asarray(x).ctypes.data
+    y = op(x, number)
+    assert np.asarray(y).ctypes.data == buffer
+    np.testing.assert_array_equal(np.asarray(y), op(a.copy(), np.float32(number)))
+    assert launched == [elementwise.scalar_binary]
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_number_values_equal_torchs(torch, rng, op):
+    a, _ = _operands(rng, (2, SIZE), "float32")
+    for number in (0.1, 7, -0.0):
+        np.testing.assert_array_equal(np.asarray(op(fastnn.tensor(a), number)),
+                                      op(torch.from_numpy(a), number).numpy())
+        np.testing.assert_array_equal(np.asarray(op(number, fastnn.tensor(a))),
+                                      op(number, torch.from_numpy(a)).numpy())
+
+
+@pytest.mark.parametrize("number", [2.0, 1 << 60, np.float64(2.0), np.float32(2.0)])
+def test_other_numbers_and_small_tensors_stay_numpys(rng, launched, number):
+    """Below PARALLEL_MIN_SIZE, an int beyond 2**53 and numpy scalars (typed: numpy's
+    promotion decides their result) run numpy's loop."""
+    a = rng.standard_normal(SIZE - 1).astype(np.float32)
+    np.testing.assert_array_equal(np.asarray(fastnn.tensor(a) * number), a * number)
+    if not isinstance(number, float) or type(number) is not float:
+        big = rng.standard_normal(SIZE).astype(np.float32)
+        np.testing.assert_array_equal(np.asarray(fastnn.tensor(big) * number), big * number)
+    assert launched == []
