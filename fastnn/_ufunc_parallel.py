@@ -168,7 +168,9 @@ def _transposed(operands, dtype, code):
     for split in range(2, ndim):
         order = (0,) + tuple(range(split, ndim)) + tuple(range(1, split))
         for first, (x, y) in enumerate(((a, b), (b, a))):
-            if not (x.flags.c_contiguous and y.transpose(order).flags.c_contiguous):
+            # (both C-contiguous, as (N, C, 1, 1) pairs are either way: not transposed)
+            if not (x.flags.c_contiguous and not y.flags.c_contiguous
+                    and y.transpose(order).flags.c_contiguous):
                 continue
             n, width = a.shape[0], math.prod(a.shape[split:])
 
@@ -205,7 +207,7 @@ def _per_row(shape, dtype, a, b):
     axes of size 1), both C-contiguous of `dtype`; else None."""
     for full, (x, s) in enumerate(((a, b), (b, a))):
         if not (isinstance(x, np.ndarray) and isinstance(s, np.ndarray)
-                and x.shape == shape and x.dtype == dtype == s.dtype
+                and x.shape == shape and x.dtype == dtype == s.dtype and s.size < x.size
                 and s.ndim == len(shape) and x.flags.c_contiguous and s.flags.c_contiguous):
             continue
         lead = s.ndim

@@ -194,3 +194,16 @@ def test_other_numbers_and_small_tensors_stay_numpys(rng, launched, number):
         big = rng.standard_normal(SIZE).astype(np.float32)
         np.testing.assert_array_equal(np.asarray(fastnn.tensor(big) * number), big * number)
     assert launched == []
+
+
+@pytest.mark.parametrize("shape", [(1, 20, 1, 1), (2, 8, 1, 1), (1, 1, 5, 1)])
+def test_same_shape_c_order_pairs_with_unit_axes_stay_numpys(rng, launched, shape):
+    """Two C-contiguous small tensors of one shape with axes of size 1 (a squeeze-and-
+    excitation branch's (N, C, 1, 1)) are not one value per row of each other, nor
+    transposed against each other, though their strides allow both readings: numpy's
+    loop, no kernel launch."""
+    a, b = (rng.standard_normal(shape).astype(np.float32) for _ in range(2))
+    for op in OPS:
+        np.testing.assert_array_equal(np.asarray(op(fastnn.tensor(a), fastnn.tensor(b))),
+                                      op(a, b))
+    assert launched == []
