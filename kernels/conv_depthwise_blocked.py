@@ -83,17 +83,28 @@ def _task(xf, wf, bias, has_bias, of, xs, n, cb, C, H, W, KH, KW, OH, OW, HP, WP
     # constants in each call, so the channels-last stores are of vectors
     step = positions()
     last = max(OW - step, 0)
+    sliding = step == 8 and sw == 1 and dw == 1 and OW >= step
     if out_last:
-        base = _u(n * OH * OW * C + cb * BLOCK)
-        for oh in range(OH):
-            for ow in range(0, OW, step):
-                _tile(xs, of, weights, biases, base + _u(oh * OW * C), C, 1, cn, oh,
-                      min(ow, last), OW, KH, KW, WP, sh, sw, dh, dw, epilogue)
+        _rows(xs, of, weights, biases, _u(n * OH * OW * C + cb * BLOCK), OW * C, C, 1, cn,
+              OH, OW, step, last, sliding, KH, KW, WP, sh, sw, dh, dw, epilogue)
     else:
-        base = _u((n * C + cb * BLOCK) * OH * OW)
-        for oh in range(OH):
-            for ow in range(0, OW, step):
-                _tile(xs, of, weights, biases, base + _u(oh * OW), 1, OH * OW, cn, oh,
+        _rows(xs, of, weights, biases, _u((n * C + cb * BLOCK) * OH * OW), OW, 1, OH * OW,
+              cn, OH, OW, step, last, sliding, KH, KW, WP, sh, sw, dh, dw, epilogue)
+
+
+@njit(inline="always")
+def _rows(xs, of, weights, biases, base, row_step, position_step, lane_step, cn, OH, OW,
+          step, last, sliding, KH, KW, WP, sh, sw, dh, dw, epilogue):
+    """Every output row of the task, in tiles of `step` positions: position p of row oh,
+    lane v, goes to of[base + oh * row_step + p * position_step + v * lane_step]."""
+    for oh in range(OH):
+        orow = base + _u(oh * row_step)
+        for ow in range(0, OW, step):
+            if sliding:
+                _tile_sliding(xs, of, weights, biases, orow, position_step, lane_step, cn,
+                              oh, min(ow, last), KH, KW, WP, sh, dh, epilogue)
+            else:
+                _tile(xs, of, weights, biases, orow, position_step, lane_step, cn, oh,
                       min(ow, last), OW, KH, KW, WP, sh, sw, dh, dw, epilogue)
 
 
@@ -231,6 +242,89 @@ def _tile(xs, of, weights, biases, orow, position_step, lane_step, cn, oh, ow0, 
 def positions():
     """Output positions per tile: 8 with 32 vector registers, else 4."""
     return 8 if wide_register_file() else 4
+
+
+@njit(inline="always")
+def _tile_sliding(xs, of, weights, biases, orow, position_step, lane_step, cn, oh, ow0, KH,
+                  KW, WP, sh, dh, epilogue):
+    """`_tile` on 32 vector registers at stride and dilation 1 along W, eight positions
+    from ow0 all in the row: position p at tap kw reads the column position p + 1 read
+    at tap kw - 1, so a tap loads its weights and one new column, and its eight
+    multiply-adds take the others from registers (seven columns slide down one). Loads
+    had bounded `_tile`, one per multiply-add (`python benchmarks/rules.py depthwise`)."""
+    a0 = tile_buffer(xs.dtype)
+    a1 = tile_buffer(xs.dtype)
+    a2 = tile_buffer(xs.dtype)
+    a3 = tile_buffer(xs.dtype)
+    a4 = tile_buffer(xs.dtype)
+    a5 = tile_buffer(xs.dtype)
+    a6 = tile_buffer(xs.dtype)
+    a7 = tile_buffer(xs.dtype)
+    c0 = tile_buffer(xs.dtype)
+    c1 = tile_buffer(xs.dtype)
+    c2 = tile_buffer(xs.dtype)
+    c3 = tile_buffer(xs.dtype)
+    c4 = tile_buffer(xs.dtype)
+    c5 = tile_buffer(xs.dtype)
+    c6 = tile_buffer(xs.dtype)
+    for v in range(BLOCK):
+        b = xs[biases + _u(v)]
+        a0[v] = b
+        a1[v] = b
+        a2[v] = b
+        a3[v] = b
+        a4[v] = b
+        a5[v] = b
+        a6[v] = b
+        a7[v] = b
+    for kh in range(KH):
+        start = _u(((oh * sh + kh * dh) * WP + ow0) * BLOCK)
+        for v in range(BLOCK):
+            c0[v] = xs[start + _u(0 * BLOCK + v)]
+            c1[v] = xs[start + _u(1 * BLOCK + v)]
+            c2[v] = xs[start + _u(2 * BLOCK + v)]
+            c3[v] = xs[start + _u(3 * BLOCK + v)]
+            c4[v] = xs[start + _u(4 * BLOCK + v)]
+            c5[v] = xs[start + _u(5 * BLOCK + v)]
+            c6[v] = xs[start + _u(6 * BLOCK + v)]
+        for kw in range(KW):
+            wo = weights + _u((kh * KW + kw) * BLOCK)
+            fresh = start + _u((kw + 7) * BLOCK)
+            for v in range(BLOCK):
+                q = xs[wo + _u(v)]
+                c7 = xs[fresh + _u(v)]
+                a0[v] += q * c0[v]
+                a1[v] += q * c1[v]
+                a2[v] += q * c2[v]
+                a3[v] += q * c3[v]
+                a4[v] += q * c4[v]
+                a5[v] += q * c5[v]
+                a6[v] += q * c6[v]
+                a7[v] += q * c7
+                c0[v] = c1[v]
+                c1[v] = c2[v]
+                c2[v] = c3[v]
+                c3[v] = c4[v]
+                c4[v] = c5[v]
+                c5[v] = c6[v]
+                c6[v] = c7
+    for v in range(BLOCK):
+        a0[v] = activate(a0[v], epilogue)
+        a1[v] = activate(a1[v], epilogue)
+        a2[v] = activate(a2[v], epilogue)
+        a3[v] = activate(a3[v], epilogue)
+        a4[v] = activate(a4[v], epilogue)
+        a5[v] = activate(a5[v], epilogue)
+        a6[v] = activate(a6[v], epilogue)
+        a7[v] = activate(a7[v], epilogue)
+    _store(of, a0, orow + _u((ow0 + 0) * position_step), lane_step, cn)
+    _store(of, a1, orow + _u((ow0 + 1) * position_step), lane_step, cn)
+    _store(of, a2, orow + _u((ow0 + 2) * position_step), lane_step, cn)
+    _store(of, a3, orow + _u((ow0 + 3) * position_step), lane_step, cn)
+    _store(of, a4, orow + _u((ow0 + 4) * position_step), lane_step, cn)
+    _store(of, a5, orow + _u((ow0 + 5) * position_step), lane_step, cn)
+    _store(of, a6, orow + _u((ow0 + 6) * position_step), lane_step, cn)
+    _store(of, a7, orow + _u((ow0 + 7) * position_step), lane_step, cn)
 
 
 @njit(inline="always")

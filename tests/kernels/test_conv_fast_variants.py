@@ -142,9 +142,10 @@ def test_depthwise_blocked_matches_torch(torch, dtype, x_shape, kernel, args):
 
 
 def test_depthwise_blocked_rule():
-    """'depthwise_blocked' for depthwise layers onto 7x7 planes and strided ones onto
-    planes of at most 14x14, one output channel per group; 'depthwise' at stride 1 onto
-    larger planes, onto larger ones, with a channel multiplier and in 3-D."""
+    """'depthwise_blocked' for depthwise layers onto 7x7 planes, strided ones onto planes
+    of at most 14x14 and 5x5 or larger kernels at stride 1, one output channel per group;
+    'depthwise' for 3x3 kernels at stride 1 onto larger planes, strided ones onto larger
+    ones, with a channel multiplier and in 3-D."""
     def picked(x_shape, w_shape, stride, groups=None):
         x = np.zeros(x_shape, np.float32)
         w = np.ones(w_shape, np.float32)
@@ -157,6 +158,8 @@ def test_depthwise_blocked_rule():
     assert picked((1, 960, 7, 7), (960, 1, 3, 3), 1) == "depthwise_blocked"
     assert picked((1, 768, 7, 7), (768, 1, 7, 7), 1) == "depthwise_blocked"
     assert picked((1, 480, 14, 14), (480, 1, 3, 3), 1) == "depthwise"
+    assert picked((1, 240, 28, 28), (240, 1, 5, 5), 1) == "depthwise_blocked"   # slides
+    assert picked((1, 72, 56, 56), (72, 1, 5, 5), 2) == "depthwise"
     assert picked((1, 64, 14, 14), (128, 1, 3, 3), 2) == "depthwise"      # multiplier 2
     assert picked((1, 32, 8, 8, 8), (32, 1, 3, 3, 3), 2) == "depthwise"   # 3-D
     assert "depthwise_blocked" not in backends.variants("conv3d")

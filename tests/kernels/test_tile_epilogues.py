@@ -41,6 +41,10 @@ CASES = [
     ("depthwise_blocked", "conv2d", "depthwise_blocked",
      ((1, 20, 9, 11), (20, 1, 3, 3), (20,)), dict(stride=2, padding=1, groups=20),
      "conv2d_depthwise_blocked"),
+    # stride 1 along rows of 8 or more: the sliding tile (32 vector registers)
+    ("depthwise_blocked_sliding", "conv2d", "depthwise_blocked",
+     ((1, 20, 6, 13), (20, 1, 5, 5), (20,)), dict(padding=2, groups=20),
+     "conv2d_depthwise_blocked"),
     ("grouped", "conv2d", "grouped_h3", ((1, 16, 6, 10), (16, 4, 3, 3), (16,)),
      dict(padding=1, groups=4), "conv3d_grouped_h3"),
     ("gemm", "linear", "numba_gemm", ((7, 33), (10, 33), (10,)), {}, "gemm_nt"),

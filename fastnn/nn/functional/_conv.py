@@ -590,26 +590,33 @@ def _grouped_h3_only(x, w, b, out, stride, pad_before, pad_after, dilation, grou
 
 
 # output positions per plane up to which a strided depthwise convolution goes to
-# 'depthwise_blocked', and up to which any does (`_depthwise_blocked_pays`)
+# 'depthwise_blocked', and up to which any does; the kernel taps from which one of stride
+# and dilation 1 along W does at any size (`_depthwise_blocked_pays`)
 DEPTHWISE_BLOCKED_MAX_POSITIONS = 14 * 14
 DEPTHWISE_BLOCKED_ANY_STRIDE_POSITIONS = 7 * 7
+DEPTHWISE_BLOCKED_MIN_TAPS = 5 * 5
 
 
-def _depthwise_blocked_pays(x, w, out, stride, groups):
+def _depthwise_blocked_pays(x, w, out, stride, dilation, groups):
     """Whether 'depthwise_blocked' (16 channels in the lanes) is the default for a depthwise
     convolution: 1-D or 2-D, one output channel per group, and a channels-last input,
     which it reads as it is (where 'depthwise' needs it copied to NCHW), or at most
     DEPTHWISE_BLOCKED_ANY_STRIDE_POSITIONS output positions per plane, or stride 2 or
-    more along W and at most DEPTHWISE_BLOCKED_MAX_POSITIONS. There it ran faster than
-    'depthwise' (MobileNet's, EfficientNet's and ConvNeXt's layers onto 7x7 planes, and
-    their strided layers onto 14x14 ones: 'depthwise''s rows fill few lanes); at stride 1
-    onto larger planes, 'depthwise' was as fast or faster on NCHW inputs (`python
-    benchmarks/rules.py depthwise` times both on either layout)."""
+    more along W and at most DEPTHWISE_BLOCKED_MAX_POSITIONS, or stride and dilation 1
+    along W and at least DEPTHWISE_BLOCKED_MIN_TAPS kernel taps (its tiles then slide
+    along the row: one load per tap). There it ran faster than 'depthwise' (MobileNet's,
+    EfficientNet's and ConvNeXt's layers onto 7x7 planes, their strided layers onto 14x14
+    ones, where 'depthwise''s rows fill few lanes, and their 5x5 and 7x7 layers); 3x3
+    layers at stride 1 onto larger planes, and strided ones onto larger planes, were
+    faster on 'depthwise' on NCHW inputs (`python benchmarks/rules.py depthwise` times
+    both on either layout)."""
     if _depthwise_2d_only(x, w, None, out, stride, None, None, None, groups) is not None:
         return False
     positions = out.shape[3] * out.shape[4]
     return (not x.flags.c_contiguous or positions <= DEPTHWISE_BLOCKED_ANY_STRIDE_POSITIONS
-            or stride[2] >= 2 and positions <= DEPTHWISE_BLOCKED_MAX_POSITIONS)
+            or stride[2] >= 2 and positions <= DEPTHWISE_BLOCKED_MAX_POSITIONS
+            or stride[2] == dilation[2] == 1
+            and w.shape[3] * w.shape[4] >= DEPTHWISE_BLOCKED_MIN_TAPS)
 
 
 def _blocked_pays(w, out, groups):
@@ -643,7 +650,8 @@ GROUPED_H3_MAX_CHANNELS = 64
 def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=None):
     """Default choice:
     - one input channel per group, groups > 1 -> 'depthwise', or 'depthwise_blocked'
-      where `_depthwise_blocked_pays` (a channels-last input, or onto small planes), or 'naive' when a weight is not finite (torch's
+      where `_depthwise_blocked_pays` (a channels-last input, small planes, 5x5 and
+      larger kernels), or 'naive' when a weight is not finite (torch's
       depthwise kernel skips padding taps, so an inf weight gives 0 there, where
       multiplying the zero padding gives NaN; with groups=1 and one input channel torch
       runs its dense kernel, which multiplies them, and so does 'direct');
@@ -666,7 +674,7 @@ def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=N
     if w.shape[1] == 1 and groups > 1:
         if not np.isfinite(w).all():
             return "naive"
-        if _depthwise_blocked_pays(x, w, out, stride, groups):
+        if _depthwise_blocked_pays(x, w, out, stride, dilation, groups):
             return "depthwise_blocked"
         return "depthwise"
     if _pointwise_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups) is None:
