@@ -177,24 +177,7 @@ def _tile(xs, of, weights, biases, orow, position_step, lane_step, cn, oh, ow0, 
     p5 = min(ow0 + 5, OW - 1)
     p6 = min(ow0 + 6, OW - 1)
     p7 = min(ow0 + 7, OW - 1)
-    a0 = tile_buffer(xs.dtype)
-    a1 = tile_buffer(xs.dtype)
-    a2 = tile_buffer(xs.dtype)
-    a3 = tile_buffer(xs.dtype)
-    a4 = tile_buffer(xs.dtype)
-    a5 = tile_buffer(xs.dtype)
-    a6 = tile_buffer(xs.dtype)
-    a7 = tile_buffer(xs.dtype)
-    for v in range(BLOCK):
-        b = xs[biases + _u(v)]
-        a0[v] = b
-        a1[v] = b
-        a2[v] = b
-        a3[v] = b
-        a4[v] = b
-        a5[v] = b
-        a6[v] = b
-        a7[v] = b
+    a0, a1, a2, a3, a4, a5, a6, a7 = _accumulators(xs, biases)
     for kh in range(KH):
         row = (oh * sh + kh * dh) * WP
         for kw in range(KW):
@@ -218,30 +201,8 @@ def _tile(xs, of, weights, biases, orow, position_step, lane_step, cn, oh, ow0, 
                     a5[v] += q * xs[i5 + _u(v)]
                     a6[v] += q * xs[i6 + _u(v)]
                     a7[v] += q * xs[i7 + _u(v)]
-    for v in range(BLOCK):
-        a0[v] = activate(a0[v], epilogue)
-        a1[v] = activate(a1[v], epilogue)
-        a2[v] = activate(a2[v], epilogue)
-        a3[v] = activate(a3[v], epilogue)
-        a4[v] = activate(a4[v], epilogue)
-        a5[v] = activate(a5[v], epilogue)
-        a6[v] = activate(a6[v], epilogue)
-        a7[v] = activate(a7[v], epilogue)
-    _store(of, a0, orow + _u(p0 * position_step), lane_step, cn)
-    _store(of, a1, orow + _u(p1 * position_step), lane_step, cn)
-    _store(of, a2, orow + _u(p2 * position_step), lane_step, cn)
-    _store(of, a3, orow + _u(p3 * position_step), lane_step, cn)
-    if wide:
-        _store(of, a4, orow + _u(p4 * position_step), lane_step, cn)
-        _store(of, a5, orow + _u(p5 * position_step), lane_step, cn)
-        _store(of, a6, orow + _u(p6 * position_step), lane_step, cn)
-        _store(of, a7, orow + _u(p7 * position_step), lane_step, cn)
-
-
-@njit(inline="always")
-def positions():
-    """Output positions per tile: 8 with 32 vector registers, else 4."""
-    return 8 if wide_register_file() else 4
+    _finish(of, orow, position_step, lane_step, cn, epilogue, wide, a0, a1, a2, a3, a4, a5,
+            a6, a7, p0, p1, p2, p3, p4, p5, p6, p7)
 
 
 @njit(inline="always")
@@ -252,14 +213,7 @@ def _tile_sliding(xs, of, weights, biases, orow, position_step, lane_step, cn, o
     at tap kw - 1, so a tap loads its weights and one new column, and its eight
     multiply-adds take the others from registers (seven columns slide down one). Loads
     had bounded `_tile`, one per multiply-add (`python benchmarks/rules.py depthwise`)."""
-    a0 = tile_buffer(xs.dtype)
-    a1 = tile_buffer(xs.dtype)
-    a2 = tile_buffer(xs.dtype)
-    a3 = tile_buffer(xs.dtype)
-    a4 = tile_buffer(xs.dtype)
-    a5 = tile_buffer(xs.dtype)
-    a6 = tile_buffer(xs.dtype)
-    a7 = tile_buffer(xs.dtype)
+    a0, a1, a2, a3, a4, a5, a6, a7 = _accumulators(xs, biases)
     c0 = tile_buffer(xs.dtype)
     c1 = tile_buffer(xs.dtype)
     c2 = tile_buffer(xs.dtype)
@@ -267,16 +221,6 @@ def _tile_sliding(xs, of, weights, biases, orow, position_step, lane_step, cn, o
     c4 = tile_buffer(xs.dtype)
     c5 = tile_buffer(xs.dtype)
     c6 = tile_buffer(xs.dtype)
-    for v in range(BLOCK):
-        b = xs[biases + _u(v)]
-        a0[v] = b
-        a1[v] = b
-        a2[v] = b
-        a3[v] = b
-        a4[v] = b
-        a5[v] = b
-        a6[v] = b
-        a7[v] = b
     for kh in range(KH):
         start = _u(((oh * sh + kh * dh) * WP + ow0) * BLOCK)
         for v in range(BLOCK):
@@ -308,6 +252,39 @@ def _tile_sliding(xs, of, weights, biases, orow, position_step, lane_step, cn, o
                 c4[v] = c5[v]
                 c5[v] = c6[v]
                 c6[v] = c7
+    _finish(of, orow, position_step, lane_step, cn, epilogue, True, a0, a1, a2, a3, a4, a5,
+            a6, a7, ow0, ow0 + 1, ow0 + 2, ow0 + 3, ow0 + 4, ow0 + 5, ow0 + 6, ow0 + 7)
+
+
+@njit(inline="always")
+def _accumulators(xs, biases):
+    """Eight accumulators of BLOCK lanes on the stack, each holding the block's biases."""
+    a0 = tile_buffer(xs.dtype)
+    a1 = tile_buffer(xs.dtype)
+    a2 = tile_buffer(xs.dtype)
+    a3 = tile_buffer(xs.dtype)
+    a4 = tile_buffer(xs.dtype)
+    a5 = tile_buffer(xs.dtype)
+    a6 = tile_buffer(xs.dtype)
+    a7 = tile_buffer(xs.dtype)
+    for v in range(BLOCK):
+        b = xs[biases + _u(v)]
+        a0[v] = b
+        a1[v] = b
+        a2[v] = b
+        a3[v] = b
+        a4[v] = b
+        a5[v] = b
+        a6[v] = b
+        a7[v] = b
+    return a0, a1, a2, a3, a4, a5, a6, a7
+
+
+@njit(inline="always")
+def _finish(of, orow, position_step, lane_step, cn, epilogue, wide, a0, a1, a2, a3, a4, a5,
+            a6, a7, p0, p1, p2, p3, p4, p5, p6, p7):
+    """The epilogue on the accumulators, then each stored at its position (the last four
+    only where `wide`)."""
     for v in range(BLOCK):
         a0[v] = activate(a0[v], epilogue)
         a1[v] = activate(a1[v], epilogue)
@@ -317,14 +294,21 @@ def _tile_sliding(xs, of, weights, biases, orow, position_step, lane_step, cn, o
         a5[v] = activate(a5[v], epilogue)
         a6[v] = activate(a6[v], epilogue)
         a7[v] = activate(a7[v], epilogue)
-    _store(of, a0, orow + _u((ow0 + 0) * position_step), lane_step, cn)
-    _store(of, a1, orow + _u((ow0 + 1) * position_step), lane_step, cn)
-    _store(of, a2, orow + _u((ow0 + 2) * position_step), lane_step, cn)
-    _store(of, a3, orow + _u((ow0 + 3) * position_step), lane_step, cn)
-    _store(of, a4, orow + _u((ow0 + 4) * position_step), lane_step, cn)
-    _store(of, a5, orow + _u((ow0 + 5) * position_step), lane_step, cn)
-    _store(of, a6, orow + _u((ow0 + 6) * position_step), lane_step, cn)
-    _store(of, a7, orow + _u((ow0 + 7) * position_step), lane_step, cn)
+    _store(of, a0, orow + _u(p0 * position_step), lane_step, cn)
+    _store(of, a1, orow + _u(p1 * position_step), lane_step, cn)
+    _store(of, a2, orow + _u(p2 * position_step), lane_step, cn)
+    _store(of, a3, orow + _u(p3 * position_step), lane_step, cn)
+    if wide:
+        _store(of, a4, orow + _u(p4 * position_step), lane_step, cn)
+        _store(of, a5, orow + _u(p5 * position_step), lane_step, cn)
+        _store(of, a6, orow + _u(p6 * position_step), lane_step, cn)
+        _store(of, a7, orow + _u(p7 * position_step), lane_step, cn)
+
+
+@njit(inline="always")
+def positions():
+    """Output positions per tile: 8 with 32 vector registers, else 4."""
+    return 8 if wide_register_file() else 4
 
 
 @njit(inline="always")
