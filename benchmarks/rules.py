@@ -9,7 +9,7 @@
     python benchmarks/rules.py resnet     # every conv variant on ResNet-18's layers
     python benchmarks/rules.py positions  # conv: 'direct' / 'blocked' on few positions
     python benchmarks/rules.py resample   # interpolate's last-dimension passes, shuffles
-    python benchmarks/rules.py ufunc      # tensor + tensor: numpy's loop or all threads
+    python benchmarks/rules.py ufunc      # tensor + tensor, tensor * number: numpy's loop or not
     python benchmarks/rules.py weightpack # 'blocked' at batch 1: weights packed whole or by group
     python benchmarks/rules.py linear     # linear's variants alone and in convnext_tiny
     python benchmarks/rules.py grouped    # conv._rule: 'grouped_h3' or 'direct' by group width
@@ -498,26 +498,33 @@ def grouped():
 
 
 def ufunc():
-    """x + y on float32 tensors: numpy's loop (one thread) or `kernels.elementwise.binary`
-    (all threads), us per call, by size (the rule's pick, PARALLEL_MIN_SIZE, marked *)."""
-    from fastnn import _ufunc_parallel
+    """x + y and x * 0.5 on float32 arrays: numpy's loop (one thread) or the parallel
+    kernels (`kernels.elementwise.binary`, `scalar_binary`: all threads), each into a
+    fresh output, us per call, by size (the rule's pick, PARALLEL_MIN_SIZE, marked *)."""
+    from fastnn import _runtime, _ufunc_parallel
+    from fastnn.kernels import elementwise
     rule = _ufunc_parallel.PARALLEL_MIN_SIZE
-    print(f"x + y, us per call: numpy / parallel kernel (PARALLEL_MIN_SIZE = {rule})")
-    for size in (1 << 15, 1 << 16, 1 << 17, 1 << 18, 1 << 19, 1 << 20):
-        x, y = (fastnn.tensor(a) for a in _data((size,), (size,)))
+    half = np.float32(0.5)
 
-        def add(least):
-            _ufunc_parallel.PARALLEL_MIN_SIZE = least
-            try:
-                return x + y
-            finally:
-                _ufunc_parallel.PARALLEL_MIN_SIZE = rule
-        with fastnn.no_grad():
-            times = _bench.time_many({"numpy": lambda: add(size + 1),
-                                      "kernel": lambda: add(0)})
-        cells = [f"{times[k] * 1e6:8.1f}{'*' if (k == 'kernel') == (size >= rule) else ' '}"
-                 for k in ("numpy", "kernel")]
-        print(f"  {size:>8} elements: " + " / ".join(cells))
+    def kernel_add(x, y):
+        out = np.empty_like(x)
+        _runtime.launch(elementwise.binary, x, y, out, elementwise.ADD, work=3 * x.size)
+
+    def kernel_half(x):
+        out = np.empty_like(x)
+        _runtime.launch(elementwise.scalar_binary, x, half, out, elementwise.MULTIPLY, False,
+                        work=2 * x.size)
+    print(f"us per call: numpy / parallel kernel (PARALLEL_MIN_SIZE = {rule}), x + y | x * 0.5")
+    for size in (1 << 15, 1 << 16, 1 << 17, 1 << 18, 1 << 19, 1 << 20):
+        x, y = _data((size,), (size,))
+        row = []
+        for calls in ({"numpy": lambda: np.add(x, y), "kernel": lambda: kernel_add(x, y)},
+                      {"numpy": lambda: np.multiply(x, 0.5), "kernel": lambda: kernel_half(x)}):
+            times = _bench.time_many(calls)
+            row.append(" / ".join(
+                f"{times[k] * 1e6:8.1f}{'*' if (k == 'kernel') == (size >= rule) else ' '}"
+                for k in ("numpy", "kernel")))
+        print(f"  {size:>8} elements: " + " | ".join(row))
 
 
 def settle():
