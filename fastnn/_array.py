@@ -111,9 +111,7 @@ def thread_scratch(name, size, dtype):
     are paid every time (weight-sized temporaries per call made ResNet's 3x3 s2 'blocked'
     layers markedly slower). Thread-local: calls from two Python threads never share it.
     It starts on a cache line (SCRATCH_ALIGNMENT bytes), as a kernel's rows of vectors in it
-    do when their length is a multiple of one: a vector load across two lines costs two
-    (`python benchmarks/rules.py depthwise` times 'depthwise_blocked' on aligned and
-    misaligned scratch)."""
+    do when their length is a multiple of one: a vector load across two lines costs two."""
     dtype = np.dtype(dtype)
     buffers = getattr(_scratch, "buffers", None)
     if buffers is None:
@@ -130,7 +128,7 @@ SCRATCH_ALIGNMENT = 64     # bytes: one cache line, one 512-bit vector
 
 def aligned_empty(size, dtype):
     """An uninitialised 1-D array of `size` elements starting on a SCRATCH_ALIGNMENT-byte
-    boundary (numpy's allocations of this size start 16 bytes past a page's)."""
+    boundary (numpy's large allocations start 16 bytes past a page's)."""
     dtype = np.dtype(dtype)
     spare = SCRATCH_ALIGNMENT // dtype.itemsize
     raw = allocate((size + spare,), dtype)

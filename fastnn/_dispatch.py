@@ -156,8 +156,7 @@ def _allocate_laid_out(entry, inputs, attrs, meta):
     axes = entry.layout(inputs, attrs)
     if axes is None:
         return allocate(meta[0], meta[1])
-    shape = meta[0]
-    return allocate(tuple(shape[a] for a in axes), meta[1]).transpose(np.argsort(axes))
+    return _layout.empty_in_order(*_layout.allocation(meta[0], meta[1], axes))
 
 
 def _check_out(name, meta, out):

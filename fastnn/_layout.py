@@ -8,7 +8,11 @@ allocates the output dense in that order: ``gamma * x`` with ``x`` a channels-la
 pass, where a C-order output would be a transposing copy. Operands all in C order (the
 common case) keep C order.
 """
+import functools
+
 import numpy as np
+
+from ._alloc import allocate
 
 
 def output_axes(shape, operands):
@@ -57,12 +61,14 @@ def _broadcast_strides(x, shape):
                                for i, (n, s) in enumerate(zip(x.shape, x.strides)))
 
 
+@functools.lru_cache(maxsize=256)
 def allocation(shape, dtype, axes):
     """What `empty_in_order` takes to allocate an array of `shape` laid out densely with its
-    axes in memory order `axes` (slowest first): worked out once, used per call."""
+    axes in memory order `axes` (slowest first): worked out once, used per call
+    (remembered: the door asks per call for a convolution's channels-last output)."""
     return tuple(shape[a] for a in axes), dtype, tuple(int(a) for a in np.argsort(axes))
 
 
 def empty_in_order(dense_shape, dtype, back):
     """An uninitialised array as `allocation` describes it."""
-    return np.empty(dense_shape, dtype).transpose(back)
+    return allocate(dense_shape, dtype).transpose(back)

@@ -192,11 +192,8 @@ def _with_number(shape, dtype, a, b):
     """(the position of the tensor, whether the number comes first) when one operand is
     a C-contiguous array of the output's `shape` and `dtype`, of at least
     PARALLEL_MIN_SIZE elements, and the other a Python number; else None."""
-    if math.prod(shape) < PARALLEL_MIN_SIZE:
-        return None
     for full, (x, number) in enumerate(((a, b), (b, a))):
-        if (_is_number(number) and isinstance(x, np.ndarray) and x.shape == shape
-                and x.dtype == dtype and x.flags.c_contiguous):
+        if _is_number(number) and _parallel_pays(shape, dtype, x):
             return full, full == 1
     return None
 

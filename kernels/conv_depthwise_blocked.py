@@ -165,9 +165,8 @@ def _tile(xs, of, weights, biases, orow, position_step, lane_step, cn, oh, ow0, 
     """Output positions ow0 .. ow0 + positions() - 1 (clamped to the row) of row oh, 16
     channels each: position p's lane v goes to of[orow + p * position_step + v *
     lane_step]. With 32 vector registers eight accumulators hide the multiply-adds'
-    latency, which four did not (`python benchmarks/rules.py depthwise` times the kernel
-    by plane size); with 16, four fill them (`wide` is a compile-time constant: the other
-    four accumulators' code is folded away)."""
+    latency, which four did not; with 16, four fill them (`wide` is a compile-time
+    constant: the other four accumulators' code is folded away)."""
     wide = wide_register_file()
     p0 = ow0
     p1 = min(ow0 + 1, OW - 1)
@@ -212,7 +211,8 @@ def _tile_sliding(xs, of, weights, biases, orow, position_step, lane_step, cn, o
     from ow0 all in the row: position p at tap kw reads the column position p + 1 read
     at tap kw - 1, so a tap loads its weights and one new column, and its eight
     multiply-adds take the others from registers (seven columns slide down one). Loads
-    had bounded `_tile`, one per multiply-add (`python benchmarks/rules.py depthwise`)."""
+    had bounded `_tile`, one per multiply-add (docs/PERF.md keeps `python
+    benchmarks/rules.py depthwise` from before and after)."""
     a0, a1, a2, a3, a4, a5, a6, a7 = _accumulators(xs, biases)
     c0 = tile_buffer(xs.dtype)
     c1 = tile_buffer(xs.dtype)

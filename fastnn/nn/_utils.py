@@ -57,3 +57,19 @@ def factory_dtype(device, dtype):
     if dtype not in FLOAT_DTYPES:
         raise TypeError(f"fastnn supports float32 and float64 only, got {dtype}")
     return dtype
+
+
+def channels_last_contiguous(arr):
+    """torch's is_contiguous(memory_format=torch.channels_last) for a 4-D array
+    (channels_last_3d for a 5-D one): the strides of (N, [D,] H, W, C) storage,
+    dimensions of size 1 not counted."""
+    if arr.ndim not in (4, 5):
+        return False
+    expected = arr.itemsize
+    for d in (1, 3, 2, 0) if arr.ndim == 4 else (1, 4, 3, 2, 0):
+        size = arr.shape[d]
+        if size != 1:
+            if arr.strides[d] != expected:
+                return False
+            expected *= size
+    return True

@@ -28,8 +28,8 @@ from ...kernels import conv_pointwise as _pointwise_kernels
 from ...kernels import im2col as _im2col_kernels
 from .._frozen import frozen_forms, kernel_weight, packed_form
 from ._fused import check_fused, finish, fused_args, tiled
-from .._utils import (as_array, check_alloc, check_float, checked_empty, kernel_array,
-                      ntuple, thread_scratch)
+from .._utils import (as_array, channels_last_contiguous, check_alloc, check_float,
+                      checked_empty, kernel_array, ntuple, thread_scratch)
 
 __all__ = ["conv1d", "conv2d", "conv3d"]
 
@@ -306,14 +306,11 @@ def _as_3d_shape(shape, nd):
 
 
 def _channels_last(x):
-    """Whether a batched 2-D input is in torch's channels-last memory format (channels
-    innermost: x.permute(0, 2, 3, 1) is C-contiguous), native and writeable: the form
-    'depthwise_blocked' reads as it is, which every other variant gets copied to C order
-    (`_c_order`)."""
-    if x.ndim != 4 or x.flags.c_contiguous or not x.dtype.isnative:
-        return False
-    memory = x.transpose(0, 2, 3, 1)
-    return memory.flags.c_contiguous and memory.flags.writeable
+    """Whether a batched 2-D input is in torch's channels-last memory format and not also
+    C-contiguous, native and writeable: the form 'depthwise_blocked' reads as it is, which
+    every other variant gets copied to C order (`_c_order`)."""
+    return (x.ndim == 4 and not x.flags.c_contiguous and x.dtype.isnative
+            and x.flags.writeable and channels_last_contiguous(x))
 
 
 def _output_layout(inputs, attrs):

@@ -17,11 +17,11 @@ from ..._registry import Attrs
 from ..._dispatch import dispatch
 from ..._runtime import launch
 from ...kernels import resample as _kernels
-from .._utils import kernel_array, thread_scratch
+from .._utils import channels_last_contiguous, kernel_array, thread_scratch
 from . import _resample_index as _index
 from ._pool_ops import _arrays, _native, _pad3
 from ._pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
-from ._resample_args import channels_last_contiguous, parse
+from ._resample_args import parse
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._utils import as_array, check_float
+from .._utils import as_array, channels_last_contiguous, check_float
 from ._pool_args import _sizes
 
 _NO_ALIGN = ("nearest", "area", "nearest-exact")
@@ -216,22 +216,6 @@ def parse(input, size=None, scale_factor=None, mode="nearest", align_corners=Non
               else tuple(float(s) for s in scale_factors))
     vectorized = nd > 1 and _vectorized(arr, out)
     return arr, Interp(op, kind, nd, out, scales, bool(align), bool(antialias), vectorized)
-
-
-def channels_last_contiguous(arr):
-    """torch's is_contiguous(memory_format=torch.channels_last) for a 4-D array
-    (channels_last_3d for a 5-D one): the strides of (N, [D,] H, W, C) storage,
-    dimensions of size 1 not counted."""
-    if arr.ndim not in (4, 5):
-        return False
-    expected = arr.itemsize
-    for d in (1, 3, 2, 0) if arr.ndim == 4 else (1, 4, 3, 2, 0):
-        size = arr.shape[d]
-        if size != 1:
-            if arr.strides[d] != expected:
-                return False
-            expected *= size
-    return True
 
 
 def _vectorized(arr, out):
