@@ -70,33 +70,34 @@ def conv2d_depthwise_blocked(x, w, bias, has_bias, out, sh, sw, ph, pw, dh, dw, 
 @njit(fastmath=_FLAGS)
 def _task(xf, wf, bias, has_bias, of, xs, n, cb, C, H, W, KH, KW, OH, OW, HP, WP, sh, sw,
           ph, pw, dh, dw, x_last, out_last, epilogue):
-    """Channels 16*cb .. (cn of them real) of image n: pack, then every output row in
-    tiles of `positions()` positions."""
+    """Channels 16*cb .. (cn of them real) of image n: pack, then every output row."""
     cn = min(BLOCK, C - cb * BLOCK)
     taps = KH * KW
     weights = _u(HP * WP * BLOCK)
     biases = weights + _u(taps * BLOCK)
     _pack(xf, wf, bias, has_bias, xs, n, cb, cn, C, H, W, taps, HP, WP, ph, pw, weights,
           biases, x_last)
-    # a row's last tile starts early enough to end at the row's end (recomputing some of
-    # its predecessor's positions), unless the row is shorter than a tile; the steps are
-    # constants in each call, so the channels-last stores are of vectors
-    step = positions()
+    if out_last:
+        base, row_step, position_step, lane_step = n * OH * OW * C + cb * BLOCK, OW * C, C, 1
+    else:
+        base, row_step, position_step, lane_step = (n * C + cb * BLOCK) * OH * OW, OW, 1, OH * OW
+    _rows(xs, of, weights, biases, _u(base), row_step, position_step, lane_step, cn, OH, OW,
+          KH, KW, WP, sh, sw, dh, dw, epilogue)
+
+
+# Not inlined into _task (it is called once per task): Numba copies a callee's IR into its
+# caller for every inlined call, so the tiles' code, inlined here, was copied again into
+# _task and this kernel took the longest of all to compile
+@njit(fastmath=_FLAGS)
+def _rows(xs, of, weights, biases, base, row_step, position_step, lane_step, cn, OH, OW,
+          KH, KW, WP, sh, sw, dh, dw, epilogue):
+    """Every output row of the task, in tiles of `positions()` positions: position p of
+    row oh, lane v, goes to of[base + oh * row_step + p * position_step + v * lane_step].
+    A row's last tile starts early enough to end at the row's end (recomputing some of
+    its predecessor's positions), unless the row is shorter than a tile."""
+    step = positions()        # a compile-time constant: the other tile's code is folded away
     last = max(OW - step, 0)
     sliding = step == 8 and sw == 1 and dw == 1 and OW >= step
-    if out_last:
-        _rows(xs, of, weights, biases, _u(n * OH * OW * C + cb * BLOCK), OW * C, C, 1, cn,
-              OH, OW, step, last, sliding, KH, KW, WP, sh, sw, dh, dw, epilogue)
-    else:
-        _rows(xs, of, weights, biases, _u((n * C + cb * BLOCK) * OH * OW), OW, 1, OH * OW,
-              cn, OH, OW, step, last, sliding, KH, KW, WP, sh, sw, dh, dw, epilogue)
-
-
-@njit(inline="always")
-def _rows(xs, of, weights, biases, base, row_step, position_step, lane_step, cn, OH, OW,
-          step, last, sliding, KH, KW, WP, sh, sw, dh, dw, epilogue):
-    """Every output row of the task, in tiles of `step` positions: position p of row oh,
-    lane v, goes to of[base + oh * row_step + p * position_step + v * lane_step]."""
     for oh in range(OH):
         orow = base + _u(oh * row_step)
         for ow in range(0, OW, step):

@@ -11,17 +11,25 @@ own scratch (kernels/rows.py `padded_window`), never the whole input.
 import functools
 
 import numpy as np
-from numba import prange
+from numba import prange, types
+from numba.extending import intrinsic
 
 from ._stack import TILE
 from ._target import njit
 
 
-@njit(inline="always")
-def _u(v):
+@intrinsic
+def _u(typingctx, v):
     """An unsigned index: Numba adds a negative-index wraparound to signed ones, which
-    stops LLVM from vectorising the loop."""
-    return np.uint64(v)
+    stops LLVM from vectorising the loop. An intrinsic (a cast in LLVM): as a function
+    inlined in Numba's IR, each of its hundreds of calls cost a copy of its IR when the
+    kernels compiled."""
+    if not isinstance(v, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return context.cast(builder, args[0], signature.args[0], types.uint64)
+    return types.uint64(v), codegen
 
 
 @functools.lru_cache(maxsize=256)
