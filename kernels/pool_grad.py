@@ -77,18 +77,34 @@ def scatter_indices(grad, indices, gx):
                 out[k] += grad[p, i]
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def avg_pool3d_backward(grad, gx, kd, kh, kw, sd, sh, sw, pd, ph, pw, count_include_pad,
                         divisor):
     """The transpose of `pool_avg.avg_pool3d`: each output's gradient, divided by its
     window's divisor (torch's, or a non-zero `divisor`), added to every input element of
-    its window. An output row's share is spread along a row buffer first, then that row is
-    added to each input row its window covers."""
+    its window. An output row's shares are divided in one loop (each divisor the row's
+    factor times its column's: numpy's error model, so the divisions are vectorised, not
+    each checked for zero), spread along a row buffer, and that row is then added to each
+    input row its window covers."""
     planes, D, H, W = gx.shape
     OD, OH, OW = grad.shape[1], grad.shape[2], grad.shape[3]
+    lo = np.empty(OW, dtype=np.int64)
+    hi = np.empty(OW, dtype=np.int64)
+    columns = np.empty(OW, dtype=np.int64)
+    for ow in range(OW):
+        w0 = ow * sw - pw
+        w1 = min(w0 + kw, W + pw)
+        lo[ow], hi[ow] = max(w0, 0), min(w1, W)
+        if divisor != 0:
+            columns[ow] = divisor
+        elif count_include_pad:
+            columns[ow] = w1 - w0
+        else:
+            columns[ow] = max(hi[ow] - lo[ow], 1)   # an empty window spreads nothing
     for p in prange(planes):
-        gx[p] = 0
         row = np.empty(W, dtype=gx.dtype)
+        shares = np.empty(OW, dtype=gx.dtype)
+        written = np.zeros((D, H), dtype=np.bool_)
         for od in range(OD):
             d0 = od * sd - pd
             d1 = min(d0 + kd, D + pd)
@@ -101,27 +117,24 @@ def avg_pool3d_backward(grad, gx, kd, kh, kw, sd, sh, sw, pd, ph, pw, count_incl
                 h0, h1 = max(h0, 0), min(h1, H)
                 if d0 >= d1 or h0 >= h1:
                     continue
-                row[:] = 0
+                if divisor != 0:
+                    factor = 1
+                elif count_include_pad:
+                    factor = pool_d * pool_h
+                else:
+                    factor = (d1 - d0) * (h1 - h0)
                 g = grad[p, od, oh]
                 for ow in range(OW):
-                    w0 = ow * sw - pw
-                    w1 = min(w0 + kw, W + pw)
-                    lo, hi = max(w0, 0), min(w1, W)
-                    if divisor != 0:
-                        div = divisor
-                    elif count_include_pad:
-                        div = pool_d * pool_h * (w1 - w0)
-                    else:
-                        div = (d1 - d0) * (h1 - h0) * (hi - lo)
-                    if hi > lo:
-                        v = g[ow] / gx.dtype.type(div)
-                        for i_w in range(lo, hi):
-                            row[i_w] += v
+                    shares[ow] = g[ow] / gx.dtype.type(factor * columns[ow])
+                row[:] = 0
+                for ow in range(OW):
+                    v = shares[ow]
+                    for i_w in range(lo[ow], hi[ow]):
+                        row[i_w] += v
                 for i_d in range(d0, d1):
                     for i_h in range(h0, h1):
-                        dst = gx[p, i_d, i_h]
-                        for w in range(W):
-                            dst[w] += row[w]
+                        _add_row(gx[p], i_d, i_h, row, written)
+        _zero_unwritten(gx[p], written)
 
 
 @njit(parallel=True, cache=True)
@@ -132,8 +145,8 @@ def adaptive_avg_pool3d_backward(grad, gx):
     OD, OH, OW = grad.shape[1], grad.shape[2], grad.shape[3]
     t = gx.dtype.type
     for p in prange(planes):
-        gx[p] = 0
         row = np.empty(W, dtype=gx.dtype)
+        written = np.zeros((D, H), dtype=np.bool_)
         for od in range(OD):
             d0, d1 = adaptive_start(od, OD, D), adaptive_end(od, OD, D)
             for oh in range(OH):
@@ -147,9 +160,32 @@ def adaptive_avg_pool3d_backward(grad, gx):
                         row[i_w] += v
                 for i_d in range(d0, d1):
                     for i_h in range(h0, h1):
-                        dst = gx[p, i_d, i_h]
-                        for w in range(W):
-                            dst[w] += row[w]
+                        _add_row(gx[p], i_d, i_h, row, written)
+        _zero_unwritten(gx[p], written)
+
+
+@njit(inline="always")
+def _add_row(plane, i_d, i_h, row, written):
+    """plane[i_d, i_h] += row, or = row for the first share of that input row: one write
+    instead of a zero fill, then a read and a write (`row`, a sum from +0.0, holds no
+    -0.0 that the zero fill would have turned into +0.0)."""
+    dst = plane[i_d, i_h]
+    if written[i_d, i_h]:
+        for w in range(row.size):
+            dst[w] += row[w]
+    else:
+        for w in range(row.size):
+            dst[w] = row[w]
+        written[i_d, i_h] = True
+
+
+@njit(inline="always")
+def _zero_unwritten(plane, written):
+    """Zero the input rows of `plane` that no window covers."""
+    for i_d in range(written.shape[0]):
+        for i_h in range(written.shape[1]):
+            if not written[i_d, i_h]:
+                plane[i_d, i_h] = 0
 
 
 @njit(parallel=True, cache=True)

@@ -157,6 +157,23 @@ def test_adaptive_pool_gradients_match_torch(kind, nd, torch):
                 compare_with_torch(call, [x], torch)
 
 
+def test_avg_pool_gradient_of_rows_no_window_covers_and_of_negative_zero():
+    """Rows and columns between windows (stride past the kernel) get zero, and a -0.0
+    gradient gives +0.0, as torch's sum into zeros does (the kernel writes an input row's
+    first share instead of adding it to a zeroed row)."""
+    x = fastnn.zeros(1, 1, 5, 5, requires_grad=True)
+    y = fastnn.nn.functional.avg_pool2d(x, 1, stride=2)
+    g = np.arange(1.0, 10.0, dtype=np.float32).reshape(1, 1, 3, 3)
+    (gx,) = fastnn.autograd.grad(y, x, fastnn.tensor(g))
+    expected = np.zeros((1, 1, 5, 5), np.float32)
+    expected[..., ::2, ::2] = g
+    np.testing.assert_array_equal(np.asarray(gx), expected)
+    y = fastnn.nn.functional.avg_pool2d(x, 2)
+    (gx,) = fastnn.autograd.grad(y, x, fastnn.full((1, 1, 2, 2), -0.0))
+    assert not np.signbit(np.asarray(gx)).any()
+    np.testing.assert_array_equal(np.asarray(gx), 0.0)
+
+
 def test_global_average_pooling_float32(torch):
     x = np.random.default_rng(5).standard_normal((3, 16, 7, 7)).astype(np.float32)
     compare_with_torch(lambda lib, t: _functional(lib).adaptive_avg_pool2d(t, 1), [x], torch)
