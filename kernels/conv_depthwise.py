@@ -76,6 +76,9 @@ def conv3d_depthwise(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, 
     of = out.reshape(out.size)
     NK = N * K
     chunks = min(NK, DW_CHUNKS)
+    # The task's body stays in the parallel loop, though Numba's parallel passes make it
+    # the slowest kernel to compile: moved into a compiled function called per task, it
+    # ran slower (in the loop body the arrays are known not to alias; docs/PERF.md)
     for ch in prange(chunks):
         # one zeroed scratch per chunk of tasks: at stride 1 along W its padding stays zero,
         # so each task copies only the input rows
