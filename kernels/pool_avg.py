@@ -29,6 +29,22 @@ def _sum_rows_into(row, x, p, d0, d1, dstep, h0, h1, hstep):
         row[:] = 0
 
 
+@njit(cache=True)
+def column_windows(OW, W, kw, sw, pw, count_include_pad):
+    """(lo, hi, count) per output column: its window clipped to the input, [lo, hi), and
+    torch's count of it along W (the window clipped to the padded input with
+    count_include_pad, else its input elements)."""
+    lo = np.empty(OW, dtype=np.int64)
+    hi = np.empty(OW, dtype=np.int64)
+    count = np.empty(OW, dtype=np.int64)
+    for ow in range(OW):
+        w0 = ow * sw - pw
+        w1 = min(w0 + kw, W + pw)
+        lo[ow], hi[ow] = max(w0, 0), min(w1, W)
+        count[ow] = (w1 - w0) if count_include_pad else (hi[ow] - lo[ow])
+    return lo, hi, count
+
+
 @njit(parallel=True, cache=True)
 def avg_pool3d(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, count_include_pad, divisor):
     """Average over each window; a non-zero `divisor` overrides torch's window-size divisor.
@@ -48,14 +64,7 @@ def avg_pool3d(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, count_include_pad, di
     for chunk in prange(nchunks):
         buf = np.zeros(buflen if padded else W, dtype=x.dtype)
         row = buf[pw:pw + W] if padded else buf
-        wcount = np.empty(OW, dtype=np.int64)
-        wlo = np.empty(OW, dtype=np.int64)
-        whi = np.empty(OW, dtype=np.int64)
-        for ow in range(OW):
-            w0 = ow * sw - pw
-            w1 = min(w0 + kw, W + pw)
-            wlo[ow], whi[ow] = max(w0, 0), min(w1, W)
-            wcount[ow] = (w1 - w0) if count_include_pad else (whi[ow] - wlo[ow])
+        wlo, whi, wcount = column_windows(OW, W, kw, sw, pw, count_include_pad)
         divs = np.empty(OW, dtype=x.dtype)
         r0, r1 = _chunk_bounds(chunk, nchunks, rows)
         for r in range(r0, r1):

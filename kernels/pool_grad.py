@@ -8,6 +8,7 @@ import numpy as np
 from numba import prange
 
 from ._target import njit
+from .pool_avg import column_windows
 from .pooling import adaptive_end, adaptive_start, first_tap
 
 
@@ -88,19 +89,10 @@ def avg_pool3d_backward(grad, gx, kd, kh, kw, sd, sh, sw, pd, ph, pw, count_incl
     input row its window covers."""
     planes, D, H, W = gx.shape
     OD, OH, OW = grad.shape[1], grad.shape[2], grad.shape[3]
-    lo = np.empty(OW, dtype=np.int64)
-    hi = np.empty(OW, dtype=np.int64)
-    columns = np.empty(OW, dtype=np.int64)
+    lo, hi, columns = column_windows(OW, W, kw, sw, pw, count_include_pad)
     for ow in range(OW):
-        w0 = ow * sw - pw
-        w1 = min(w0 + kw, W + pw)
-        lo[ow], hi[ow] = max(w0, 0), min(w1, W)
-        if divisor != 0:
-            columns[ow] = divisor
-        elif count_include_pad:
-            columns[ow] = w1 - w0
-        else:
-            columns[ow] = max(hi[ow] - lo[ow], 1)   # an empty window spreads nothing
+        # an empty window (count 0) spreads nothing: any non-zero divisor will do
+        columns[ow] = divisor if divisor != 0 else max(columns[ow], 1)
     for p in prange(planes):
         row = np.empty(W, dtype=gx.dtype)
         shares = np.empty(OW, dtype=gx.dtype)
