@@ -11,6 +11,7 @@ g*Cg*K .. (g+1)*Cg*K of `cols`.
 from numba import prange
 
 from ._target import njit
+from .conv_pad import _u
 
 
 @njit(parallel=True, cache=True)
@@ -20,6 +21,8 @@ def im2col3d(x, n, cols, KD, KH, KW, OD, OH, OW, sd, sh, sw, pd, ph, pw, dd, dh,
     taps = KD * KH * KW
     positions = OD * OH * OW
     samples = cols.shape[1] // positions
+    cf_row = cols.shape[1]
+    cf = cols.reshape(cols.size)
     for t in prange(C * taps * samples * OD):
         od = t % OD
         s = (t // OD) % samples
@@ -36,16 +39,22 @@ def im2col3d(x, n, cols, KD, KH, KW, OD, OH, OW, sd, sh, sw, pd, ph, pw, dd, dh,
         ow_hi = max(ow_lo, ow_hi)
         base = s * positions
         for oh in range(OH):
-            at = base + (od * OH + oh) * OW
-            dst = cols[row, at:at + OW]
+            at = _u(row * cf_row + base + (od * OH + oh) * OW)
             ih = oh * sh - ph + kh * dh
             if id_ < 0 or id_ >= D or ih < 0 or ih >= H:
-                dst[:] = 0.0
+                for j in range(OW):
+                    cf[at + _u(j)] = 0.0
                 continue
             src = x[n + s, c, id_, ih]
-            dst[:ow_lo] = 0.0
+            # element loops, not slices: LeNet's rows are 28 long, and four slice
+            # assignments per row cost more than its copy
+            for j in range(ow_lo):
+                cf[at + _u(j)] = 0.0
             if sw == 1:
-                dst[ow_lo:ow_hi] = src[ow_lo + start:ow_hi + start]
+                for j in range(ow_lo, ow_hi):
+                    cf[at + _u(j)] = src[_u(j + start)]
             else:
-                dst[ow_lo:ow_hi] = src[ow_lo * sw + start:(ow_hi - 1) * sw + start + 1:sw]
-            dst[ow_hi:] = 0.0
+                for j in range(ow_lo, ow_hi):
+                    cf[at + _u(j)] = src[_u(j * sw + start)]
+            for j in range(ow_hi, OW):
+                cf[at + _u(j)] = 0.0
