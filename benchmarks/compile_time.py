@@ -18,7 +18,8 @@ import tempfile
 
 from _machine import cpu_model  # benchmarks/_machine.py (run as a script)
 
-# name -> the statements of one op call (x, w: float32 arrays made in CHILD)
+# name -> (the arrays, the op call, the variant forced or None); `a` makes a seeded
+# float32 array in CHILD
 CASES = {
     "conv2d blocked 3x3": ("x = a(1, 64, 14, 14); w = a(64, 64, 3, 3)",
                            "F.conv2d(x, w, padding=1)", "blocked"),
@@ -38,6 +39,7 @@ CASES = {
 }
 
 CHILD = """
+import contextlib
 import time
 import numpy as np
 import fastnn
@@ -50,16 +52,18 @@ def a(*shape):
 {setup}
 def call():
     {call}
-with backends.use("{op}", "{variant}") if {forced} else __import__("contextlib").nullcontext():
+with {context}:
     t0 = time.perf_counter(); call(); t1 = time.perf_counter(); call(); t2 = time.perf_counter()
 print((t1 - t0) - (t2 - t1))
 """
 
 
 def compile_seconds(setup, call, variant):
+    """Seconds the first `call` takes beyond the second, `variant` forced when given."""
     op = call.split("(")[0].split(".")[-1]
-    source = CHILD.format(setup=setup, call=call, op=op, variant=variant,
-                          forced=variant is not None)
+    context = (f"backends.use({op!r}, {variant!r})" if variant is not None
+               else "contextlib.nullcontext()")
+    source = CHILD.format(setup=setup, call=call, context=context)
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         done = subprocess.run([sys.executable, "-c", source], env=env, capture_output=True,
