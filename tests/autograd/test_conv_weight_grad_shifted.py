@@ -139,3 +139,23 @@ def test_rule(n, c, k, spatial, kernel, pad, stride, groups, expected):
     out = tuple((s + 2 * p - t) // st + 1 for s, p, t, st in zip(spatial, pad, kernel, strides))
     assert _conv_grad._shifted_pays((n, c) + spatial, (n, k) + out, (k, c // groups) + kernel,
                                     strides, pad, (1, 1, 1), groups) is expected
+
+
+@pytest.mark.parametrize("x_shape, grid, pad", [
+    ((2, 20, 1, 1, 1024), (1, 1, 1030), (0, 0, 3)),     # rows of 16 columns and a rest
+    ((1, 33, 2, 5, 37), (4, 7, 40), (1, 1, 2)),         # channels past a block of 16
+    ((2, 16, 1, 3, 17), (1, 3, 17), (0, 0, 0)),         # no padding
+    ((1, 16, 1, 2, 4), (1, 4, 9), (0, 1, 6)),           # more padding than columns
+])
+def test_pack_input_lays_out_the_padded_grid(x_shape, grid, pad):
+    x = np.random.default_rng(0).standard_normal(x_shape).astype(np.float32)
+    n, c = x_shape[:2]
+    # zero-padded by `pad` before and up to the grid after, cut at the grid's end
+    after = [max(0, g - p - s) for g, p, s in zip(grid, pad, x_shape[2:])]
+    padded = np.pad(np.moveaxis(x, 1, -1), [(0, 0)] + list(zip(pad, after)) + [(0, 0)])
+    expected = padded[(slice(None),) + tuple(slice(0, g) for g in grid)]
+    xs = np.full((n * np.prod(grid), c), 7, np.float32)
+    assert _shifted.pack_input(x, xs, *grid, *pad) == 0.0
+    np.testing.assert_array_equal(xs, expected.reshape(xs.shape))
+    x[0, c - 1, 0, 0, 0] = np.inf
+    assert np.isnan(_shifted.pack_input(x, xs, *grid, *pad))
