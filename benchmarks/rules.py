@@ -5,6 +5,7 @@
     python benchmarks/rules.py parts      # conv_blocked.channel_parts: split K or bands
     python benchmarks/rules.py weightgrad # gemm_nt / gemm_nt_long on weight-gradient GEMMs
     python benchmarks/rules.py shifted    # _conv_grad._shifted_pays: im2col or shifted GEMMs
+    python benchmarks/rules.py gather     # _conv_grad._gather_pays: im2col or gathered taps
     python benchmarks/rules.py variants   # every conv/linear variant on the bench cases
     python benchmarks/rules.py resnet     # every conv variant on ResNet-18's layers
     python benchmarks/rules.py positions  # conv: 'direct' / 'blocked' on few positions
@@ -23,6 +24,7 @@ they came from. Times are medians of alternating blocks in one process
 (fastnn._bench.time_many), 2 threads unless said.
 """
 import argparse
+import math
 import sys
 
 import numpy as np
@@ -242,6 +244,49 @@ def shifted():
         cells = [f"{times[name] * 1e3:.3f}{'*' if (name == 'shifted') == pick else ''}"
                  for name in ("im2col", "shifted")]
         print(f"  n{n} {c}->{k} {spatial} kernel {kernel}: " + " / ".join(cells))
+
+
+# weight gradients of convolutions with few input channels: (batch, channels in, out,
+# spatial size, kernel, stride, padding before), 5-D
+GATHER_CASES = [(8, 3, 64, (1, 224, 224), (1, 7, 7), (1, 2, 2), (0, 3, 3)),     # ResNet stem
+                (8, 3, 64, (1, 224, 224), (1, 3, 3), (1, 1, 1), (0, 1, 1)),     # VGG, UNet
+                (8, 3, 32, (1, 224, 224), (1, 3, 3), (1, 2, 2), (0, 1, 1)),     # MobileNetV2
+                (8, 3, 96, (1, 224, 224), (1, 4, 4), (1, 4, 4), (0, 0, 0)),     # ConvNeXt
+                (8, 1, 64, (1, 1, 16000), (1, 1, 80), (1, 1, 4), (0, 0, 0)),    # audio, 1-D
+                (8, 8, 64, (1, 56, 56), (1, 3, 3), (1, 1, 1), (0, 1, 1)),
+                (2, 3, 64, (16, 112, 112), (3, 7, 7), (1, 2, 2), (1, 3, 3)),    # 3-D stem
+                (8, 1, 6, (1, 28, 28), (1, 5, 5), (1, 1, 1), (0, 0, 0))]        # LeNet
+
+
+def gather():
+    """The weight gradient of convolutions with few input channels, ms per call: im2col
+    and GEMM / the direct kernel / taps gathered from the padded input ('*' the rule's
+    pick, `_conv_grad._gather_pays`)."""
+    from fastnn._runtime import launch
+    from fastnn.kernels import conv_grad
+    from fastnn.nn.functional import _conv_grad
+    print("ms per call: im2col + gemm_nt_long / direct / gathered taps")
+    one = (1, 1, 1)
+    for n, c, k, spatial, kernel, stride, pad in GATHER_CASES:
+        out = tuple((s + 2 * p - t) // st + 1
+                    for s, p, t, st in zip(spatial, pad, kernel, stride))
+        x, g = _data((n, c) + spatial, (n, k) + out)
+        gw = np.empty((k, c) + kernel, np.float32)
+        times = _bench.time_many({
+            "im2col": lambda: _conv_grad._weight_grad_gemm(x, g, gw, stride, pad, one, 1),
+            "direct": lambda: launch(conv_grad.weight_grad_direct, x, g, gw, *stride, *pad,
+                                     *one, 1),
+            "gather": lambda: _conv_grad._weight_grad_gather(x, g, gw, stride, pad, one)})
+        if _conv_grad._gather_pays(gw.shape, 1):
+            pick = "gather"
+        elif min(k, c * math.prod(kernel)) >= _conv_grad.GEMM_MIN_CHANNELS:
+            pick = "im2col"
+        else:
+            pick = "direct"
+        cells = [f"{times[name] * 1e3:.3f}{'*' if name == pick else ''}"
+                 for name in ("im2col", "direct", "gather")]
+        print(f"  n{n} {c}->{k} {spatial} kernel {kernel} stride {stride}: "
+              + " / ".join(cells))
 
 
 def variants():
@@ -672,7 +717,8 @@ def main(argv=None):
     parser.add_argument("what", choices=("serial", "bands", "parts", "weightgrad",
                                          "variants", "resnet", "positions", "resample",
                                          "ufunc", "weightpack", "linear", "grouped", "settle",
-                                         "shifted", "stage", "depthwise", "permute"))
+                                         "shifted", "gather", "stage", "depthwise",
+                                         "permute"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -681,7 +727,7 @@ def main(argv=None):
      "variants": variants, "resnet": resnet,
      "positions": positions, "resample": resample, "ufunc": ufunc,
      "weightpack": weightpack, "linear": linear, "grouped": grouped,
-     "settle": settle, "shifted": shifted, "stage": stage,
+     "settle": settle, "shifted": shifted, "gather": gather, "stage": stage,
      "depthwise": depthwise, "permute": permute}[args.what]()
 
 

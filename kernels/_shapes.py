@@ -125,3 +125,26 @@ def gemm_shape(vector_bits, itemsize):
 def gemm_shapes():
     """Every shape `gemm_shape` can choose, and the one-row tile for the rows left over."""
     return {gemm_shape(bits, size) for bits in BITS for size in ITEMSIZES} | {(1, 4)}
+
+
+def weight_grad_shape(vector_bits, itemsize):
+    """(input values broadcast, groups of 16 output channels) of the gathered weight
+    gradient's tile (kernels/conv_weight_grad_gather.py): per position it loads the groups'
+    output-gradient vectors and broadcasts one input value per tap, against
+    broadcasts x groups accumulators, so broadcasts*groups*per + groups*per + broadcasts
+    <= registers. The most accumulators, then the fewest groups (output channels are
+    padded to whole groups); at most four groups and eight broadcasts. AVX-512 float32
+    gets 5x4 (6x4 ran as fast, 7x4 spilled and ran at half speed: PERF.md)."""
+    per = registers_per_accumulator(vector_bits, itemsize)
+    registers = register_count(vector_bits)
+    best = (1, 1)
+    for groups in (1, 2, 4):
+        taps = min(8, (registers - groups * per) // (1 + groups * per))
+        if taps >= 1 and taps * groups > best[0] * best[1]:
+            best = (taps, groups)
+    return best
+
+
+def weight_grad_shapes():
+    """Every shape `weight_grad_shape` can choose."""
+    return {weight_grad_shape(bits, size) for bits in BITS for size in ITEMSIZES}

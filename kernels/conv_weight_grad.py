@@ -78,29 +78,29 @@ def pack_input(x, xs, Dg, Hg, Wg, pd, ph, pw):
             for i in range(_u(hi) * uc, _u(Wg) * uc):
                 sf[at + i] = 0.0
             if hi > lo:
-                check += _transpose_row(xf, sf, _u(((n * C * D + id_) * H + ih) * W),
-                                        channel, at + _u(lo) * uc, C, hi - lo)
+                check += transpose_row(xf, sf, _u(((n * C * D + id_) * H + ih) * W),
+                                       channel, at + _u(lo) * uc, C, uc, hi - lo)
         checks[task] = check
     return checks.sum()
 
 
 @njit(inline="always")
-def _transpose_row(xf, sf, src, channel, at, C, count):
-    """sf[at + w*C + c] = xf[src + c*channel + w] for w < count, c < C, in 16 x 16 blocks:
-    a column of all channels at a time missed L1 on every read where the channels' rows
-    are a multiple of 4 KiB apart (a 1-D input of 1,024 columns). Returns the check sum."""
+def transpose_row(xf, sf, src, channel, at, C, stride, count):
+    """sf[at + w*stride + c] = xf[src + c*channel + w] for w < count, c < C, in 16 x 16
+    blocks: a column of all channels at a time missed L1 on every read where the channels'
+    rows are a multiple of 4 KiB apart (a 1-D input of 1,024 columns). Returns the sum of
+    the values times zero (NaN when one is NaN or inf)."""
     check = 0.0
-    uc = _u(C)
     for w0 in range(0, count, 16):
         wn = _u(min(16, count - w0))
         for c0 in range(0, C, 16):
             for c in range(c0, min(c0 + 16, C)):
                 s = src + _u(c) * channel + _u(w0)
-                o = at + _u(w0) * uc + _u(c)
+                o = at + _u(w0) * stride + _u(c)
                 for j in range(wn):
                     v = xf[s + j]
                     check += v * 0.0
-                    sf[o + j * uc] = v
+                    sf[o + j * stride] = v
     return check
 
 

@@ -23,9 +23,11 @@ import fastnn
 import fastnn.nn.functional as F
 from fastnn import _runtime, backends
 from fastnn.kernels._target import target
+from fastnn.nn.functional import _conv_grad
 
-# Each kernel family: (family, op, variant, arguments, keywords, the kernel with the hot
-# loop). Only that kernel is compiled: compiling is most of the probe's time.
+# Each kernel family: (family, op (a functional's name, or a function), variant, arguments,
+# keywords, the kernel with the hot loop). Only that kernel is compiled: compiling is most
+# of the probe's time.
 _R = np.random.default_rng(0)
 
 
@@ -49,6 +51,9 @@ CASES = [
      dict(padding=1, groups=16), "conv3d_grouped_h3"),
     ("gemm", "linear", "numba_gemm", (_a(64, 256), _a(256, 256), _a(256)), {}, "gemm_nt"),
     ("max_pool", "max_pool2d", None, (_a(1, 16, 32, 32), 3, 2, 1), {}, "max_pool3d"),
+    ("weight_grad", _conv_grad._weight_grad_gather, None,
+     (_a(1, 3, 1, 16, 16), _a(1, 64, 1, 8, 8), np.empty((64, 3, 1, 3, 3), np.float32),
+      (1, 2, 2), (0, 1, 1), (1, 1, 1)), {}, "weight_grad_gather"),
 ]
 # Packed instructions only: a scalar remainder or fallback loop is not the hot loop. Max
 # pooling has no multiply-adds: its hot loop compares (torch's NaN rule) and selects.
@@ -71,7 +76,7 @@ def recorded_launches(op, variant, args, kwargs):
     real = _runtime._call
     _runtime._call = lambda kernel, kernel_args: launches.append((kernel, kernel_args))
     try:
-        fn = getattr(F, op)
+        fn = op if callable(op) else getattr(F, op)
         if variant is None:
             fn(*args, **kwargs)
         else:

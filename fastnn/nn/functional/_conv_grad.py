@@ -26,6 +26,7 @@ from ..._registry import register_backward
 from ..._runtime import get_num_threads, launch
 from ...kernels import conv_grad as _grad_kernels
 from ...kernels import conv_weight_grad as _shifted
+from ...kernels import conv_weight_grad_gather as _gather
 from ...kernels import gemm as _gemm
 from ...kernels import im2col as _im2col_kernels
 from . import _conv
@@ -111,7 +112,9 @@ def weight_grad(x, g, w_shape, stride, pad_before, dilation, groups):
     if (_shifted_pays(x.shape, g.shape, w_shape, stride, pad_before, dilation, groups)
             and _weight_grad_shifted(x, g, gw, pad_before, dilation)):
         return gw
-    if k // groups >= GEMM_MIN_CHANNELS and cg * taps >= GEMM_MIN_CHANNELS:
+    if _gather_pays(w_shape, groups):
+        _weight_grad_gather(x, g, gw, stride, pad_before, dilation)
+    elif k // groups >= GEMM_MIN_CHANNELS and cg * taps >= GEMM_MIN_CHANNELS:
         _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups)
     else:
         launch(_grad_kernels.weight_grad_direct, x, g, gw, *stride, *pad_before, *dilation,
@@ -177,6 +180,48 @@ def _weight_grad_shifted(x, g, gw, pad_before, dilation):
                work=size * chunks * length)
     launch(_shifted.finish, partial, gw.reshape(k, c, -1), work=partial.size)
     return True
+
+
+def _gather_pays(w_shape, groups):
+    """Whether the weight gradient runs as `_weight_grad_gather`: dense convolutions with
+    fewer input channels than the shifted path's lanes (a network's stem, LeNet's first
+    a 1-D front end) and output channels enough for the GEMM path (with fewer, as LeNet's
+    6, the direct kernel was faster), where it ran faster than the im2col path even with
+    half its lanes idle (32 output channels of 64). Its partial sums (taps x output
+    channels per thread) are added to on every row, so wide inputs are left to the
+    others. `python benchmarks/rules.py gather` times all three."""
+    k, c = w_shape[:2]
+    return groups == 1 and c < _shifted.MIN_CHANNELS and k >= GEMM_MIN_CHANNELS
+
+
+def _weight_grad_gather(x, g, gw, stride, pad_before, dilation):
+    """gw of a dense convolution from its padded input and output gradient
+    (kernels/conv_weight_grad_gather.py), padding at most COLS_MAX elements of input at a
+    time (whole samples)."""
+    n, c = x.shape[:2]
+    k = g.shape[1]
+    kernel, out_spatial = gw.shape[2:], g.shape[2:]
+    itemsize = x.dtype.itemsize
+    padded = _gather.padded_shape(out_spatial, kernel, stride, dilation)
+    offsets = _gather.tap_offsets(c, kernel, dilation, padded)
+    kp = _gather.padded_channels(k, itemsize)
+    volume = math.prod(out_spatial)
+    segment = _gather.segment_length(kp, itemsize)
+    per_pass = max(1, min(n, COLS_MAX // (c * math.prod(padded))))
+    tasks = per_pass * volume // out_spatial[2] * -(-out_spatial[2] // segment)
+    workers = max(1, min(get_num_threads(), tasks))
+    partial = thread_scratch("conv grad gather partial", workers * len(offsets) * kp,
+                             x.dtype).reshape(workers, len(offsets), kp)
+    rows = thread_scratch("conv grad gather rows", workers * segment * kp,
+                          x.dtype).reshape(workers, segment * kp)
+    for n0 in range(0, n, per_pass):
+        samples = min(per_pass, n - n0)
+        xp = thread_scratch("conv grad gather input", samples * c * math.prod(padded),
+                            x.dtype).reshape((samples, c) + padded)
+        launch(_gather.pad_input, x[n0:n0 + samples], xp, *pad_before, work=xp.size)
+        launch(_gather.weight_grad_gather, xp, g[n0:n0 + samples], offsets, partial, rows,
+               *stride, n0 > 0, work=samples * volume * kp * len(offsets) // 2)
+    gw.reshape(k, len(offsets))[...] = partial.sum(axis=0)[:, :k].T
 
 
 def _grid_length(size_in, size_out, pad, dilation, taps):

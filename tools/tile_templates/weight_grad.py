@@ -1,0 +1,61 @@
+"""The gathered weight gradient's tiles (kernels/conv_weight_grad_gather.py)."""
+from .common import HEADER, _shapes
+
+
+def weight_grad_tile(taps, groups):
+    """`taps` input values broadcast x `groups` 16-lane groups of output channels; the
+    accumulators' lanes are output channels."""
+    acc = [[f"a{j}_{g}" for g in range(groups)] for j in range(taps)]
+    out = ["@njit(fastmath=_FLAGS)",
+           f"def tile_{taps}x{groups}(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, "
+           "count):",
+           f'    """Taps j0..j0+{taps - 1} (clamped to J - 1; only real ones added) x output '
+           f'channels kb..kb+{16 * groups - 1}:',
+           "    part[j*Kp + k] += the sum over `count` positions of xf[xb + offsets[j] + "
+           "q*step] *",
+           '    gf[gb + q*Kp + k]."""']
+    for row in acc:
+        for name in row:
+            out.append(f"    {name} = tile_buffer(gf.dtype)")
+    out.append("    for v in range(LANES):")
+    for row in acc:
+        for name in row:
+            out.append(f"        {name}[v] = 0.0")
+    for j in range(taps):
+        out.append(f"    x{j} = xb + _u(offsets[min(j0 + {j}, J - 1)])")
+    out.append("    go = gb + _u(kb)")
+    out.append("    for q in range(count):")
+    for j in range(taps):
+        out.append(f"        e{j} = xf[x{j}]")
+    for g in range(groups):
+        out.append("        for v in range(LANES):")
+        out.append(f"            h = gf[go + _u({16 * g}) + _u(v)]")
+        for j in range(taps):
+            out.append(f"            {acc[j][g]}[v] += e{j} * h")
+    for j in range(taps):
+        out.append(f"        x{j} += step")
+    out.append("        go += Kp")
+    for j, row in enumerate(acc):
+        out.append(f"    if j0 + {j} < J:")
+        out.append(f"        at = _u((j0 + {j}) * Kp + kb)")
+        for g, name in enumerate(row):
+            out.append("        for v in range(LANES):")
+            out.append(f"            part[at + _u({16 * g}) + _u(v)] += {name}[v]")
+    return out
+
+
+def weight_grad_module():
+    doc = ("Register tiles of the gathered weight gradient: `tile_JxG` broadcasts J input "
+           "values per\nposition against G groups of 16 output channels "
+           "(kernels/conv_weight_grad_gather.py says\nhow they are used; kernels/_shapes.py "
+           "which one a target gets).")
+    lines = [HEADER.format(family="weight_grad", doc=doc).rstrip("\n"),
+             "from ._stack import tile_buffer", "from ._target import njit",
+             "from .conv_pad import _u", "", '_FLAGS = {"contract"}', "LANES = 16", ""]
+    shapes = sorted(_shapes.weight_grad_shapes(), reverse=True)
+    for shape in shapes:
+        lines += ["", *weight_grad_tile(*shape), ""]
+    lines += ["", "TILES = {"]
+    lines += [f"    {shape}: tile_{shape[0]}x{shape[1]}," for shape in shapes]
+    lines.append("}")
+    return "\n".join(lines).replace("\n\n\n\n", "\n\n\n") + "\n"
