@@ -4,10 +4,11 @@ register tiles, without an im2col (fastnn/nn/functional/_conv_grad.py picks it).
 The input is zero-padded onto a grid of Dg x Hg x Wg positions per sample (its lengths:
 `_conv_grad._grid_length`; a tap reaching past a row's end lands in the next row's
 padding) and stored position-major (`pack_input`: xs[q, c] with grid position
-q = n*V + (d*Hg + h)*Wg + w, V = Dg*Hg*Wg). The output gradient is laid on the same grid
-(`pack_grad`: zero at the grid positions no output has), cut into chunks of L positions:
-gs[chunk, k, l] at q = chunk*L + l. A tap's grid offset is
-off_t = (kd*dd*Hg + kh*dh)*Wg + kw*dw, and
+q = n*V + (d*Hg + h)*Wg + w, V = Dg*Hg*Wg). The output gradient is laid on the same grid,
+in chunks of B whole grid rows of one output plane (`pack_grad`: gs[chunk, k, l] at
+q = start(chunk) + l, zero in the columns past the output's and the rows past its last),
+so the grid's rows and planes that hold no output (the padding after it) are never
+reduced over. A tap's grid offset is off_t = (kd*dd*Hg + kh*dh)*Wg + kw*dw, and
 
     gw[k, c, t] = sum over q of gs[k, q] * xs[q + off_t, c]
 
@@ -104,55 +105,57 @@ def transpose_row(xf, sf, src, channel, at, C, stride, count):
     return check
 
 
+def chunk_rows(out_rows, grid_width, length):
+    """Grid rows per chunk (B): as many output rows of a plane as fit in `length` positions,
+    split evenly over the plane's chunks (out_rows 28 in chunks of at most 34 rows: one
+    chunk of 28, not one of 34 with 6 rows of zeros)."""
+    most = max(1, length // grid_width)
+    return -(-out_rows // -(-out_rows // most))
+
+
 @njit(inline="always")
-def _put_run(gf, K, L, k, q, src, at, count):
-    """Grid positions q..q + count - 1 of channel k of gs (flat, (chunks, K, L)) =
-    src[at..] (zeros when `at` < 0), cut where a chunk ends; returns 0.0, or NaN when a
-    value copied is NaN or inf."""
-    check = 0.0
-    done = 0
-    while done < count:
-        chunk = (q + done) // L
-        offset = (q + done) - chunk * L
-        run = min(count - done, L - offset)
-        base = _u((chunk * K + k) * L + offset)
-        if at < 0:
-            for i in range(_u(run)):
-                gf[base + i] = 0.0
-        else:
-            first = _u(at + done)
-            for i in range(_u(run)):
-                v = src[first + i]
-                check += v * 0.0
-                gf[base + i] = v
-        done += run
-    return check
+def chunk_start(chunk, OD, per_plane, B, V, Hg, Wg):
+    """The grid position of chunk `chunk`'s first row: B rows from output row p*B of plane
+    d of sample n (chunk = (n*OD + d)*per_plane + p)."""
+    p = chunk % per_plane
+    d = (chunk // per_plane) % OD
+    n = chunk // (per_plane * OD)
+    return n * V + (d * Hg + p * B) * Wg
 
 
 @njit(parallel=True, cache=True, fastmath=_CHECK_FLAGS)
-def pack_grad(g, gs, Dg, Hg, Wg):
-    """gs[q // L, k, q % L] = g[n, k, d, h, w] at grid position q = n*V + (d*Hg + h)*Wg + w
-    (L = gs.shape[2]), zero at grid positions with d, h or w past the output; positions
-    from N*V on are left to the caller. Returns 0.0, or NaN when g holds NaN or inf."""
+def pack_grad(g, gs, Wg):
+    """gs[chunk, k, r*Wg + w] = g[n, k, d, p*B + r, w] (chunk = (n*OD + d)*per_plane + p,
+    B = gs.shape[2] // Wg rows per chunk), zero for w past OW and rows past OH. Returns
+    0.0, or NaN when g holds NaN or inf."""
     N, K, OD, OH, OW = g.shape
     L = gs.shape[2]
+    B = L // Wg
+    per_plane = (OH + B - 1) // B
     gf = gs.reshape(gs.size)
     src = g.reshape(g.size)
-    checks = np.zeros(N * K * Dg)
-    for task in prange(N * K * Dg):
-        n = task // (K * Dg)
-        k = (task // Dg) % K
-        d = task % Dg
-        q = (n * Dg + d) * Hg * Wg
-        row = ((n * K + k) * OD + d) * OH * OW
+    chunks = gs.shape[0]
+    checks = np.zeros(chunks * K)
+    for task in prange(chunks * K):
+        chunk = task // K
+        k = task % K
+        p = chunk % per_plane
+        d = (chunk // per_plane) % OD
+        n = chunk // (per_plane * OD)
+        at = _u(task * L)
         check = 0.0
-        for h in range(Hg):
-            # the row's outputs, then zeros to the grid row's end
-            real = OW if d < OD and h < OH else 0
+        for r in range(B):
+            h = p * B + r
+            real = OW if h < OH else 0
             if real:
-                check += _put_run(gf, K, L, k, q, src, row + h * OW, real)
-            check += _put_run(gf, K, L, k, q + real, src, -1, Wg - real)
-            q += Wg
+                row = _u((((n * K + k) * OD + d) * OH + h) * OW)
+                for w in range(_u(real)):
+                    v = src[row + w]
+                    check += v * 0.0
+                    gf[at + w] = v
+            for w in range(_u(real), _u(Wg)):
+                gf[at + w] = 0.0
+            at += _u(Wg)
         checks[task] = check
     return checks.sum()
 
@@ -171,13 +174,18 @@ def finish(partial, gw):
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
-def weight_grad_shifted(xs, gs, offsets, partial, results, accumulate):
+def weight_grad_shifted(xs, gs, offsets, partial, results, accumulate, OD, OH, V, Hg, Wg):
     """partial[w, t, k, c] (+= when `accumulate`) = the sum, over worker w's chunks (a
     near-equal contiguous run of gs.shape[0] chunks per worker, partial.shape[0]
-    workers), of gs[chunk, k, l] * xs[chunk*L + l + offsets[t], c]. `results`
+    workers), of gs[chunk, k, l] * xs[start(chunk) + l + offsets[t], c] (`pack_grad`'s
+    chunks of the OD x OH output rows of each sample, on a grid of V positions per sample
+    and Hg x Wg per plane). `results`
     (workers, T*K*C) holds a chunk's sums before they are added; xs has rows enough for
     the last chunk's reach."""
     chunks, K, L = gs.shape
+    B = L // Wg
+    per_plane = (OH + B - 1) // B
+
     C = xs.shape[1]
     T = offsets.shape[0]
     workers = partial.shape[0]
@@ -195,10 +203,11 @@ def weight_grad_shifted(xs, gs, offsets, partial, results, accumulate):
         chunk_sums = results[worker]
         for chunk in range(worker * chunks // workers, (worker + 1) * chunks // workers):
             wf = gs[chunk].reshape(K * L)
+            start = chunk_start(chunk, OD, per_plane, B, V, Hg, Wg)
             for k0 in range(0, K, kblock):
                 kn = min(kblock, K - k0)
                 for t in range(T):
-                    xrow = _u((chunk * L + offsets[t]) * C)
+                    xrow = _u((start + offsets[t]) * C)
                     orow = _u((t * K + k0) * C)
                     for c0 in range(0, C, width):
                         p0 = min(c0, C - width)

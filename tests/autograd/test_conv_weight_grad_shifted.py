@@ -63,7 +63,7 @@ def _forced(monkeypatch):
 @pytest.mark.parametrize("cut", ["none", "chunks", "passes"])
 @pytest.mark.parametrize("seed", range(16))
 def test_random_arguments_match_torch(seed, cut, torch, monkeypatch):
-    # chunks of 7 grid positions cut every row and plane across chunk ends; "passes"
+    # chunks of one grid row each (7 positions at most); "passes"
     # packs and runs one sample at a time, adding into the sums of the last
     nd, x_shape, w_shape, padding, dilation, dtype = _random_case(seed)
     rng = np.random.default_rng(seed + 100)

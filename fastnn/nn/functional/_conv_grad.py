@@ -152,11 +152,14 @@ def _weight_grad_shifted(x, g, gw, pad_before, dilation):
     axes = zip(x.shape[2:], g.shape[2:], pad_before, dilation, kernel)
     grid = [_grid_length(*axis) for axis in axes]
     volume = math.prod(grid)
-    length = _shifted.chunk_length(k, c)
+    out_d, out_h = g.shape[2:4]
+    rows = _shifted.chunk_rows(out_h, grid[2], _shifted.chunk_length(k, c))
+    length = rows * grid[2]
+    per_plane = -(-out_h // rows)
     offsets = np.array([(kd * dilation[0] * grid[1] + kh * dilation[1]) * grid[2]
                         + kw * dilation[2] for kd, kh, kw in np.ndindex(*kernel)], np.int64)
     per_pass = max(1, min(n, COLS_MAX // (volume * (c + k))))
-    workers = max(1, min(get_num_threads(), -(-per_pass * volume // length)))
+    workers = max(1, min(get_num_threads(), per_pass * out_d * per_plane))
     size = len(offsets) * k * c
     partial = thread_scratch("conv grad shifted partial", workers * size,
                              x.dtype).reshape(workers, len(offsets), k, c)
@@ -164,20 +167,20 @@ def _weight_grad_shifted(x, g, gw, pad_before, dilation):
                              x.dtype).reshape(workers, size)
     for n0 in range(0, n, per_pass):
         samples = min(per_pass, n - n0)
-        chunks = -(-samples * volume // length)
-        rows = chunks * length + int(offsets[-1])
-        xs = thread_scratch("conv grad shifted input", rows * c, x.dtype).reshape(rows, c)
+        chunks = samples * out_d * per_plane
+        # the last chunk's reach: a whole chunk from its start, plus the last tap's offset
+        reach = samples * volume + length + int(offsets[-1])
+        xs = thread_scratch("conv grad shifted input", reach * c, x.dtype).reshape(reach, c)
         gs = thread_scratch("conv grad shifted grad", chunks * k * length,
                             x.dtype).reshape(chunks, k, length)
         flags = launch(_shifted.pack_input, x[n0:n0 + samples], xs, *grid, *pad_before,
                        work=xs.size)
-        flags += launch(_shifted.pack_grad, g[n0:n0 + samples], gs, *grid, work=gs.size)
+        flags += launch(_shifted.pack_grad, g[n0:n0 + samples], gs, grid[2], work=gs.size)
         if flags != 0.0:
             return False
         xs[samples * volume:] = 0
-        gs[-1, :, samples * volume - (chunks - 1) * length:] = 0
         launch(_shifted.weight_grad_shifted, xs, gs, offsets, partial, results, n0 > 0,
-               work=size * chunks * length)
+               out_d, out_h, volume, grid[1], grid[2], work=size * chunks * length)
     launch(_shifted.finish, partial, gw.reshape(k, c, -1), work=partial.size)
     return True
 
