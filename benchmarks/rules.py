@@ -6,6 +6,7 @@
     python benchmarks/rules.py weightgrad # gemm_nt / gemm_nt_long on weight-gradient GEMMs
     python benchmarks/rules.py shifted    # _conv_grad._shifted_pays: im2col or shifted GEMMs
     python benchmarks/rules.py gather     # _conv_grad._gather_pays: im2col or gathered taps
+    python benchmarks/rules.py layout     # _conv_grad._positions_pay: the im2col's layout
     python benchmarks/rules.py variants   # every conv/linear variant on the bench cases
     python benchmarks/rules.py resnet     # every conv variant on ResNet-18's layers
     python benchmarks/rules.py positions  # conv: 'direct' / 'blocked' on few positions
@@ -287,6 +288,36 @@ def gather():
                  for name in ("im2col", "direct", "gather")]
         print(f"  n{n} {c}->{k} {spatial} kernel {kernel} stride {stride}: "
               + " / ".join(cells))
+
+
+# dense 3x3 padding-1 weight gradients: (batch, channels in, out, output size, stride)
+POSITIONS_CASES = [(8, 512, 512, 7, 1), (8, 512, 512, 4, 1), (8, 256, 256, 7, 1),
+                   (8, 256, 512, 7, 2), (8, 1024, 256, 4, 1), (1, 256, 256, 14, 1),
+                   (1, 512, 512, 7, 1), (16, 256, 256, 7, 1), (32, 512, 512, 7, 1),
+                   (8, 256, 256, 14, 1), (8, 128, 128, 8, 1), (8, 128, 128, 14, 1),
+                   (8, 128, 256, 14, 2), (8, 64, 128, 28, 2), (8, 64, 64, 56, 1)]
+
+
+def layout():
+    """The im2col weight gradient, ms per call: channel-major columns and gemm_nt_long /
+    position-major columns on the 'pointwise' tiles ('*' the rule's pick,
+    `_conv_grad._positions_pay`)."""
+    from fastnn.nn.functional import _conv_grad
+    print("ms per call: im2col + gemm_nt_long / position-major im2col + pointwise tiles")
+    one, pad = (1, 1, 1), (0, 1, 1)
+    for n, c, k, size, s in POSITIONS_CASES:
+        x, g = _data((n, c, 1, size * s, size * s), (n, k, 1, size, size))
+        gw = np.empty((k, c, 1, 3, 3), np.float32)
+        stride = (1, s, s)
+        times = _bench.time_many({
+            "gemm": lambda: _conv_grad._weight_grad_gemm(x, g, gw, stride, pad, one, 1),
+            "positions": lambda: _conv_grad._weight_grad_positions(x, g, gw, stride, pad,
+                                                                   one)})
+        pays = _conv_grad._positions_pay(x.shape, g.shape, gw.shape, stride, pad)
+        pick = "positions" if pays else "gemm"
+        cells = [f"{times[name] * 1e3:.3f}{'*' if name == pick else ''}"
+                 for name in ("gemm", "positions")]
+        print(f"  n{n} {c}->{k} {size}x{size} stride {s}: " + " / ".join(cells))
 
 
 def variants():
@@ -717,8 +748,8 @@ def main(argv=None):
     parser.add_argument("what", choices=("serial", "bands", "parts", "weightgrad",
                                          "variants", "resnet", "positions", "resample",
                                          "ufunc", "weightpack", "linear", "grouped", "settle",
-                                         "shifted", "gather", "stage", "depthwise",
-                                         "permute"))
+                                         "shifted", "gather", "layout", "stage",
+                                         "depthwise", "permute"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -727,7 +758,8 @@ def main(argv=None):
      "variants": variants, "resnet": resnet,
      "positions": positions, "resample": resample, "ufunc": ufunc,
      "weightpack": weightpack, "linear": linear, "grouped": grouped,
-     "settle": settle, "shifted": shifted, "gather": gather, "stage": stage,
+     "settle": settle, "shifted": shifted, "gather": gather, "layout": layout,
+     "stage": stage,
      "depthwise": depthwise, "permute": permute}[args.what]()
 
 

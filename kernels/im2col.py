@@ -58,3 +58,43 @@ def im2col3d(x, n, cols, KD, KH, KW, OD, OH, OW, sd, sh, sw, pd, ph, pw, dd, dh,
                     cf[at + _u(j)] = src[_u(j * sw + start)]
             for j in range(ow_hi, OW):
                 cf[at + _u(j)] = 0.0
+
+
+@njit(parallel=True, cache=True)
+def im2col_positions(x, n, xs, KD, KH, KW, OD, OH, OW, sd, sh, sw, pd, ph, pw, dd, dh, dw):
+    """xs[(s, od, oh, ow), (c, kd, kh, kw)] = x[n + s, c, od*sd - pd + kd*dd, ...] or 0:
+    `im2col3d`'s columns laid position-major (one row per output position, its taps in
+    the weight's order), for the weight gradient's GEMM on the 'pointwise' tiles."""
+    _, C, D, H, W = x.shape
+    width = xs.shape[1]
+    samples = xs.shape[0] // (OD * OH * OW)
+    src = x.reshape(x.size)
+    xf = xs.reshape(xs.size)
+    reach = (KW - 1) * dw
+    for t in prange(samples * OD * OH):
+        oh = t % OH
+        od = (t // OH) % OD
+        s = t // (OH * OD)
+        for ow in range(OW):
+            at = _u((t * OW + ow) * width)
+            iw0 = ow * sw - pw
+            whole = iw0 >= 0 and iw0 + reach < W       # every tap of the row inside
+            for c in range(C):
+                for kd in range(KD):
+                    id_ = od * sd - pd + kd * dd
+                    for kh in range(KH):
+                        ih = oh * sh - ph + kh * dh
+                        if id_ < 0 or id_ >= D or ih < 0 or ih >= H:
+                            for kw in range(_u(KW)):
+                                xf[at + kw] = 0.0
+                        else:
+                            row = ((((n + s) * C + c) * D + id_) * H + ih) * W
+                            if whole:
+                                first = _u(row + iw0)
+                                for kw in range(_u(KW)):
+                                    xf[at + kw] = src[first + kw * _u(dw)]
+                            else:
+                                for kw in range(KW):
+                                    iw = iw0 + kw * dw
+                                    xf[at + _u(kw)] = src[_u(row + iw)] if 0 <= iw < W else 0.0
+                        at += _u(KW)

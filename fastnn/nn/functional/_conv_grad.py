@@ -115,7 +115,10 @@ def weight_grad(x, g, w_shape, stride, pad_before, dilation, groups):
     if _gather_pays(w_shape, groups):
         _weight_grad_gather(x, g, gw, stride, pad_before, dilation)
     elif k // groups >= GEMM_MIN_CHANNELS and cg * taps >= GEMM_MIN_CHANNELS:
-        _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups)
+        if groups == 1 and _positions_pay(x.shape, g.shape, w_shape, stride, pad_before):
+            _weight_grad_positions(x, g, gw, stride, pad_before, dilation)
+        else:
+            _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups)
     else:
         launch(_grad_kernels.weight_grad_direct, x, g, gw, *stride, *pad_before, *dilation,
                groups, work=g.size * cg * taps // 2)
@@ -278,6 +281,57 @@ def _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups):
                    work=kg * width * a.shape[1] // 2)
             if not first:
                 np.add(flat[grp], partial, out=flat[grp])
+
+
+def _positions_pay(x_shape, g_shape, w_shape, stride, pad_before):
+    """Whether a dense weight gradient runs on the position-major im2col
+    (`_weight_grad_positions`) rather than on `gemm_nt_long`: where its GEMM's reduction
+    (the positions of a pass of samples) is at most twice its output channels (small
+    planes: ResNet's 7x7 and 4x4 layers), so that `gemm_nt_long`'s horizontal sums weigh
+    most, and the input needs an im2col at all (not a stride-1 unpadded 1x1 kernel).
+    `python benchmarks/rules.py layout` times both."""
+    k, c = w_shape[:2]
+    kernel = w_shape[2:]
+    positions = math.prod(g_shape[2:])
+    if (kernel == (1, 1, 1) and stride == (1, 1, 1) and not any(pad_before)
+            and tuple(x_shape[2:]) == tuple(g_shape[2:])):
+        return False
+    samples = max(1, min(x_shape[0], COLS_MAX // (c * math.prod(kernel) * positions)))
+    return samples * positions <= 2 * k
+
+
+def _weight_grad_positions(x, g, gw, stride, pad_before, dilation):
+    """gw (groups == 1) = g's rows @ xs summed over chunks of samples, xs the chunk's
+    im2col laid position-major (kernels/im2col.py `im2col_positions`), on the 'pointwise'
+    convolution's tiles: read as a 1x1 convolution, the positions are its input channels
+    and the taps its positions, so the reduction over positions runs with output channels
+    broadcast against the taps in the lanes, with no horizontal sums (a short reduction,
+    a small plane's, spent much of `gemm_nt_long`'s time in them)."""
+    n, c = x.shape[:2]
+    k = gw.shape[0]
+    kernel, out_spatial = gw.shape[2:], g.shape[2:]
+    positions = math.prod(out_spatial)
+    width = gw[0].size
+    chunk = max(1, min(n, COLS_MAX // (width * positions)))
+    one, none = (1, 1, 1), (0, 0, 0)
+    partial = None
+    for n0 in range(0, n, chunk):
+        samples = min(chunk, n - n0)
+        rows = samples * positions
+        xs = thread_scratch("conv grad position cols", rows * width,
+                            x.dtype).reshape(rows, width)
+        launch(_im2col_kernels.im2col_positions, x, n0, xs, *kernel, *out_spatial, *stride,
+               *pad_before, *dilation, work=xs.size)
+        a = g[n0:n0 + samples].reshape(samples, k, positions)
+        a = np.ascontiguousarray(a.transpose(1, 0, 2)).reshape(k, rows, 1, 1, 1)
+        if n0 == 0:
+            target = gw.reshape(1, k, 1, 1, width)
+        elif partial is None:
+            partial = target = np.empty((1, k, 1, 1, width), x.dtype)
+        _conv._run_pointwise(xs.reshape(1, rows, 1, 1, width), a, None, target, one, none,
+                             none, one, 1)
+        if n0 > 0:
+            gw.reshape(target.shape)[...] += target
 
 
 def bias_grad(g, shape, dtype):

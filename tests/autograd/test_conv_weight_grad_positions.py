@@ -1,0 +1,138 @@
+"""The weight gradient on the position-major im2col and the 'pointwise' tiles
+(`_conv_grad._weight_grad_positions`, kernels/im2col.py `im2col_positions`): against torch
+over seeded random arguments with the path forced, a batch run a sample at a time, against
+the im2col and gemm_nt_long path without torch (also on inf and NaN), and the rule that
+picks it."""
+import numpy as np
+import pytest
+
+import fastnn
+import fastnn.nn.functional as F
+from fastnn.nn.functional import _conv_grad
+
+TOL = {np.float32: 1e-4, np.float64: 1e-10}
+
+
+def _random_case(seed):
+    """(nd, x shape, w shape, keywords, dtype) of a dense convolution with taps enough
+    for the tiles (input channels x taps >= 16): every stride, padding and dilation."""
+    rng = np.random.default_rng(seed)
+    nd = int(rng.integers(1, 4))
+    kernel = tuple(int(v) for v in rng.integers(1, 4, nd))
+    stride = tuple(int(v) for v in rng.integers(1, 4, nd))
+    dilation = tuple(int(v) for v in rng.integers(1, 3, nd))
+    padding = tuple(int(v) for v in rng.integers(0, 3, nd))
+    reach = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
+    spatial = tuple(max(1, r - 2 * p) + int(rng.integers(0, 9 if nd < 3 else 4))
+                    for r, p in zip(reach, padding))
+    c = max(int(rng.integers(1, 24)), -(-16 // int(np.prod(kernel))))
+    n, k = int(rng.integers(1, 4)), int(rng.integers(16, 70))
+    dtype = np.float32 if rng.random() < 0.5 else np.float64
+    keywords = dict(stride=stride, padding=padding, dilation=dilation)
+    return nd, (n, c) + spatial, (k, c) + kernel, keywords, dtype
+
+
+def _weight_grad(lib, nd, x, w, g, keywords):
+    if lib is fastnn:
+        xt, wt = fastnn.tensor(x), fastnn.tensor(w, requires_grad=True)
+        F.__dict__[f"conv{nd}d"](xt, wt, **keywords).backward(fastnn.tensor(g))
+        return wt.grad.numpy()
+    xt, wt = lib.from_numpy(x), lib.from_numpy(w).requires_grad_()
+    getattr(lib.nn.functional, f"conv{nd}d")(xt, wt, **keywords).backward(lib.from_numpy(g))
+    return wt.grad.numpy()
+
+
+def _forced(monkeypatch):
+    """Force the path (where the weight gradient reaches the GEMM paths); the list records
+    each of its calls."""
+    ran = []
+    run = _conv_grad._weight_grad_positions
+
+    def spy(*args):
+        ran.append(True)
+        return run(*args)
+    monkeypatch.setattr(_conv_grad, "_positions_pay", lambda *args: True)
+    monkeypatch.setattr(_conv_grad, "_shifted_pays", lambda *args: False)
+    monkeypatch.setattr(_conv_grad, "_gather_pays", lambda *args: False)
+    monkeypatch.setattr(_conv_grad, "_weight_grad_positions", spy)
+    return ran
+
+
+@pytest.mark.parametrize("passes", [False, True])
+@pytest.mark.parametrize("seed", range(16))
+def test_random_arguments_match_torch(seed, passes, torch, monkeypatch):
+    nd, x_shape, w_shape, keywords, dtype = _random_case(seed)
+    rng = np.random.default_rng(seed + 100)
+    x, w = (rng.standard_normal(s).astype(dtype) for s in (x_shape, w_shape))
+    out_shape = F.__dict__[f"conv{nd}d"](x, w, **keywords).shape
+    g = rng.standard_normal(out_shape).astype(dtype)
+    ran = _forced(monkeypatch)
+    if passes:      # one sample per pass, each adding into the sums of the last
+        monkeypatch.setattr(_conv_grad, "COLS_MAX", 1)
+    ours = _weight_grad(fastnn, nd, x, w, g, keywords)
+    assert ran == [True]
+    theirs = _weight_grad(torch, nd, x, w, g, keywords)
+    scale = np.abs(theirs).max()
+    np.testing.assert_allclose(ours, theirs, rtol=TOL[dtype], atol=TOL[dtype] * scale)
+
+
+def _five(nd, x_shape, w_shape, keywords):
+    """(x, g, weight shape, stride, padding, dilation) of a case, 5-D, float64."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(x_shape)
+    g = rng.standard_normal(F.__dict__[f"conv{nd}d"](x, rng.standard_normal(w_shape),
+                                                     **keywords).shape)
+    lead = (1,) * (3 - nd)
+    x5, g5 = (a.reshape(a.shape[:2] + lead + a.shape[2:]) for a in (x, g))
+    stride, padding, dilation = ((1 if name != "padding" else 0,) * (3 - nd)
+                                 + tuple(keywords[name])
+                                 for name in ("stride", "padding", "dilation"))
+    return x5, g5, w_shape[:2] + lead + w_shape[2:], stride, padding, dilation
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_equals_the_gemm_path_without_torch(seed):
+    x, g, w_shape, stride, padding, dilation = _five(*_random_case(seed)[:4])
+    ours, gemm = np.empty(w_shape), np.empty(w_shape)
+    _conv_grad._weight_grad_positions(x, g, ours, stride, padding, dilation)
+    _conv_grad._weight_grad_gemm(x, g, gemm, stride, padding, dilation, 1)
+    np.testing.assert_allclose(ours, gemm, rtol=1e-12, atol=1e-12 * np.abs(gemm).max())
+
+
+@pytest.mark.parametrize("where, value", [("input", np.inf), ("input", np.nan),
+                                          ("grad", np.inf), ("grad", -np.inf)])
+def test_inf_and_nan_as_on_the_gemm_path(where, value):
+    """Padding taps are multiplied like any other on both: the same taps come out inf
+    or NaN (a sum holding inf and NaN is order-free)."""
+    x, g, w_shape, stride, padding, dilation = _five(
+        2, (2, 16, 9, 11), (20, 16, 3, 3), dict(stride=(2, 1), padding=(1, 2),
+                                                dilation=(1, 1)))
+    (x if where == "input" else g)[1, 2, 0, 0, 3] = value
+    ours, gemm = np.empty(w_shape), np.empty(w_shape)
+    _conv_grad._weight_grad_positions(x, g, ours, stride, padding, dilation)
+    _conv_grad._weight_grad_gemm(x, g, gemm, stride, padding, dilation, 1)
+    assert not np.isfinite(gemm).all()
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(gemm))
+    np.testing.assert_array_equal(np.isposinf(ours), np.isposinf(gemm))
+    finite = np.isfinite(gemm)
+    np.testing.assert_allclose(ours[finite], gemm[finite], rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("n, c, k, size, stride, expected", [
+    (8, 512, 512, 7, 1, True),          # ResNet's last stage: 392 positions
+    (8, 256, 256, 7, 1, True),
+    (8, 256, 256, 14, 1, False),        # 1,568 positions
+    (8, 64, 128, 28, 2, False),
+    (1, 256, 256, 14, 1, True),         # a sample's 196
+])
+def test_rule(n, c, k, size, stride, expected):
+    g_shape = (n, k, 1, size, size)
+    x_shape = (n, c, 1, size * stride, size * stride)
+    assert _conv_grad._positions_pay(x_shape, g_shape, (k, c, 1, 3, 3), (1, stride, stride),
+                                     (0, 1, 1)) is expected
+
+
+def test_rule_leaves_the_plain_1x1_kernel_to_the_gemm():
+    # a stride-1 unpadded 1x1 kernel reads the input as its columns: no im2col at all
+    assert not _conv_grad._positions_pay((8, 512, 1, 4, 4), (8, 512, 1, 4, 4),
+                                         (512, 512, 1, 1, 1), (1, 1, 1), (0, 0, 0))
