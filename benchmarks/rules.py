@@ -7,6 +7,7 @@
     python benchmarks/rules.py shifted    # _conv_grad._shifted_pays: im2col or shifted GEMMs
     python benchmarks/rules.py gather     # _conv_grad._gather_pays: im2col or gathered taps
     python benchmarks/rules.py layout     # _conv_grad._positions_pay: the im2col's layout
+    python benchmarks/rules.py plain      # _conv_grad.PLAIN_MIN_POSITIONS: 1x1 in place
     python benchmarks/rules.py variants   # every conv/linear variant on the bench cases
     python benchmarks/rules.py resnet     # every conv variant on ResNet-18's layers
     python benchmarks/rules.py positions  # conv: 'direct' / 'blocked' on few positions
@@ -318,6 +319,39 @@ def layout():
         cells = [f"{times[name] * 1e3:.3f}{'*' if name == pick else ''}"
                  for name in ("gemm", "positions")]
         print(f"  n{n} {c}->{k} {size}x{size} stride {s}: " + " / ".join(cells))
+
+
+# MobileNetV2's pointwise layers at batch 8, 112x112: (channels in, out, plane size)
+PLAIN_CASES = [(16, 96, 56), (144, 24, 28), (24, 144, 28), (144, 32, 14), (32, 192, 14),
+               (192, 32, 14), (384, 64, 7), (64, 384, 7), (576, 96, 7), (960, 160, 4),
+               (160, 960, 4), (320, 1280, 4)]
+
+
+def plain():
+    """The weight gradient of stride-1 1x1 convolutions at batch 8, ms per call: a sample
+    at a time on the input as it is / the samples' inputs copied into one GEMM ('*' the
+    pick, by `_conv_grad.PLAIN_MIN_POSITIONS`)."""
+    from fastnn.nn.functional import _conv_grad
+    print("ms per call: a sample per GEMM, in place / all samples, copied")
+    one, none = (1, 1, 1), (0, 0, 0)
+    for c, k, size in PLAIN_CASES:
+        x, g = _data((8, c, 1, size, size), (8, k, 1, size, size))
+        gw = np.empty((k, c, 1, 1, 1), np.float32)
+        times = {}
+        for name, least in (("in place", 1), ("copied", 1 << 30)):
+            def run(least=least):
+                kept = _conv_grad.PLAIN_MIN_POSITIONS
+                _conv_grad.PLAIN_MIN_POSITIONS = least
+                try:
+                    _conv_grad._weight_grad_gemm(x, g, gw, one, none, one, 1)
+                finally:
+                    _conv_grad.PLAIN_MIN_POSITIONS = kept
+            times[name] = run
+        times = _bench.time_many(times)
+        pick = "in place" if size * size >= _conv_grad.PLAIN_MIN_POSITIONS else "copied"
+        cells = [f"{times[name] * 1e3:.3f}{'*' if name == pick else ''}"
+                 for name in ("in place", "copied")]
+        print(f"  {c}->{k} {size}x{size}: " + " / ".join(cells))
 
 
 def variants():
@@ -748,8 +782,8 @@ def main(argv=None):
     parser.add_argument("what", choices=("serial", "bands", "parts", "weightgrad",
                                          "variants", "resnet", "positions", "resample",
                                          "ufunc", "weightpack", "linear", "grouped", "settle",
-                                         "shifted", "gather", "layout", "stage",
-                                         "depthwise", "permute"))
+                                         "shifted", "gather", "layout", "plain",
+                                         "stage", "depthwise", "permute"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -759,7 +793,7 @@ def main(argv=None):
      "positions": positions, "resample": resample, "ufunc": ufunc,
      "weightpack": weightpack, "linear": linear, "grouped": grouped,
      "settle": settle, "shifted": shifted, "gather": gather, "layout": layout,
-     "stage": stage,
+     "plain": plain, "stage": stage,
      "depthwise": depthwise, "permute": permute}[args.what]()
 
 

@@ -136,3 +136,18 @@ def test_rule_leaves_the_plain_1x1_kernel_to_the_gemm():
     # a stride-1 unpadded 1x1 kernel reads the input as its columns: no im2col at all
     assert not _conv_grad._positions_pay((8, 512, 1, 4, 4), (8, 512, 1, 4, 4),
                                          (512, 512, 1, 1, 1), (1, 1, 1), (0, 0, 0))
+
+
+@pytest.mark.parametrize("least", [1, 1 << 30])
+@pytest.mark.parametrize("size", [(5, 7), (12, 12)])
+def test_unit_kernel_in_place_and_copied_match_torch(size, least, torch, monkeypatch):
+    """A stride-1 1x1 kernel's input is its own columns: read in place a sample per GEMM
+    (planes of PLAIN_MIN_POSITIONS and more), or copied to run the samples in one."""
+    monkeypatch.setattr(_conv_grad, "PLAIN_MIN_POSITIONS", least)
+    monkeypatch.setattr(_conv_grad, "_positions_pay", lambda *args: False)
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((3, 20) + size), rng.standard_normal((24, 20, 1, 1))
+    g = rng.standard_normal((3, 24) + size)
+    ours = _weight_grad(fastnn, 2, x, w, g, {})
+    theirs = _weight_grad(torch, 2, x, w, g, {})
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-10 * np.abs(theirs).max())

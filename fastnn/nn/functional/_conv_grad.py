@@ -36,6 +36,11 @@ from . import _conv_transpose_run as _transpose_run
 # several samples' positions make the GEMM's reduction long enough to pay for its tiles
 # (a 14x14 plane alone is 196 positions), without a buffer the size of the batch.
 COLS_MAX = 1 << 22
+# A stride-1 unpadded 1x1 kernel's weight gradient reads the input in place, a sample
+# per GEMM, on planes of more positions than this; on smaller ones (7x7, 4x4) such short
+# reductions spent more in horizontal sums than copying the input to run every sample in
+# one GEMM costs (`python benchmarks/rules.py plain`).
+PLAIN_MIN_POSITIONS = 128
 # The GEMM path needs this many output channels and (input channels x taps) per group;
 # below, the direct kernel's dot products per tap are faster than tiles mostly edge.
 GEMM_MIN_CHANNELS = 16
@@ -249,8 +254,9 @@ def _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups):
     out_spatial = g.shape[2:]
     positions = math.prod(out_spatial)
     rows = c * math.prod(kernel)
-    plain = (kernel == (1, 1, 1) and stride == (1, 1, 1) and not any(pad_before)
-             and x.shape[2:] == out_spatial)
+    unit = (kernel == (1, 1, 1) and stride == (1, 1, 1) and not any(pad_before)
+            and x.shape[2:] == out_spatial)           # the input is its own columns
+    plain = unit and positions >= PLAIN_MIN_POSITIONS
     chunk = 1 if plain else max(1, min(n, COLS_MAX // (rows * positions)))
     kg, width = k // groups, gw[0].size
     block_n = _gemm.long_block_n(kg, width, get_num_threads())
@@ -262,10 +268,14 @@ def _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups):
             cols = x[n0].reshape(c, positions)
             a = g[n0].reshape(k, positions)
         else:
-            cols = thread_scratch("conv grad cols", rows * samples * positions,
-                                  x.dtype).reshape(rows, samples * positions)
-            launch(_im2col_kernels.im2col3d, x, n0, cols, *kernel, *out_spatial, *stride,
-                   *pad_before, *dilation, work=cols.size)
+            if unit:
+                cols = x[n0:n0 + samples].reshape(samples, c, positions)
+                cols = np.ascontiguousarray(cols.transpose(1, 0, 2)).reshape(c, -1)
+            else:
+                cols = thread_scratch("conv grad cols", rows * samples * positions,
+                                      x.dtype).reshape(rows, samples * positions)
+                launch(_im2col_kernels.im2col3d, x, n0, cols, *kernel, *out_spatial,
+                       *stride, *pad_before, *dilation, work=cols.size)
             a = g[n0:n0 + samples].reshape(samples, k, positions)
             a = np.ascontiguousarray(a.transpose(1, 0, 2)).reshape(k, samples * positions)
         for grp in range(groups):
