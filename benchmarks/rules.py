@@ -257,7 +257,11 @@ GATHER_CASES = [(8, 3, 64, (1, 224, 224), (1, 7, 7), (1, 2, 2), (0, 3, 3)),     
                 (8, 1, 64, (1, 1, 16000), (1, 1, 80), (1, 1, 4), (0, 0, 0)),    # audio, 1-D
                 (8, 8, 64, (1, 56, 56), (1, 3, 3), (1, 1, 1), (0, 1, 1)),
                 (2, 3, 64, (16, 112, 112), (3, 7, 7), (1, 2, 2), (1, 3, 3)),    # 3-D stem
-                (8, 1, 6, (1, 28, 28), (1, 5, 5), (1, 1, 1), (0, 0, 0))]        # LeNet
+                (64, 3, 64, (1, 32, 32), (1, 3, 3), (1, 1, 1), (0, 1, 1)),      # CIFAR
+                (64, 8, 64, (1, 16, 16), (1, 3, 3), (1, 1, 1), (0, 0, 0)),
+                (64, 6, 64, (1, 14, 14), (1, 5, 5), (1, 1, 1), (0, 0, 0)),
+                (64, 6, 16, (1, 14, 14), (1, 5, 5), (1, 1, 1), (0, 0, 0)),      # LeNet
+                (64, 1, 6, (1, 32, 32), (1, 5, 5), (1, 1, 1), (0, 0, 0))]
 
 
 def gather():
@@ -279,7 +283,7 @@ def gather():
             "direct": lambda: launch(conv_grad.weight_grad_direct, x, g, gw, *stride, *pad,
                                      *one, 1),
             "gather": lambda: _conv_grad._weight_grad_gather(x, g, gw, stride, pad, one)})
-        if _conv_grad._gather_pays(gw.shape, 1):
+        if _conv_grad._gather_pays(gw.shape, g.shape, 1, gw.dtype.itemsize):
             pick = "gather"
         elif min(k, c * math.prod(kernel)) >= _conv_grad.GEMM_MIN_CHANNELS:
             pick = "im2col"

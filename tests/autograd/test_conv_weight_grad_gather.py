@@ -27,7 +27,7 @@ def _random_case(seed):
     reach = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
     spatial = tuple(max(1, r - 2 * p) + int(rng.integers(0, 12 if nd < 3 else 5))
                     for r, p in zip(reach, padding))
-    n, c, k = int(rng.integers(1, 4)), int(rng.integers(1, 16)), int(rng.integers(16, 90))
+    n, c, k = int(rng.integers(1, 4)), int(rng.integers(1, 16)), int(rng.integers(1, 90))
     dtype = np.float32 if rng.random() < 0.5 else np.float64
     keywords = dict(stride=stride, padding=padding, dilation=dilation)
     return nd, (n, c) + spatial, (k, c) + kernel, keywords, dtype
@@ -45,13 +45,14 @@ def _weight_grad(lib, nd, x, w, g, keywords):
 
 
 def _spied(monkeypatch):
-    """Record each call of the gathered path (the rule picks it for these cases)."""
+    """Force the gathered path; the list records each of its calls."""
     ran = []
     run = _conv_grad._weight_grad_gather
 
     def spy(*args):
         ran.append(True)
         return run(*args)
+    monkeypatch.setattr(_conv_grad, "_gather_pays", lambda *args: True)
     monkeypatch.setattr(_conv_grad, "_weight_grad_gather", spy)
     return ran
 
@@ -122,13 +123,15 @@ def test_inf_and_nan_as_on_the_im2col_path(where, value):
     np.testing.assert_allclose(gathered[finite], im2col[finite], rtol=1e-12, atol=1e-9)
 
 
-@pytest.mark.parametrize("w_shape, groups, expected", [
-    ((64, 3, 1, 7, 7), 1, True),        # ResNet's stem
-    ((32, 3, 1, 3, 3), 1, True),        # MobileNet's: half a tile's lanes
-    ((64, 15, 1, 3, 3), 1, True),
-    ((64, 16, 1, 3, 3), 1, False),      # lanes enough for the shifted and im2col paths
-    ((6, 1, 1, 5, 5), 1, False),        # LeNet's: the direct kernel
-    ((64, 3, 1, 3, 3), 2, False),       # grouped
+@pytest.mark.parametrize("w_shape, row, groups, expected", [
+    ((64, 3, 1, 7, 7), 112, 1, True),       # ResNet's stem
+    ((64, 15, 1, 3, 3), 12, 1, True),
+    ((64, 6, 1, 5, 5), 10, 1, False),       # rows too short
+    ((64, 16, 1, 3, 3), 56, 1, False),      # lanes enough for the shifted and im2col paths
+    ((16, 6, 1, 5, 5), 10, 1, False),       # LeNet's: most of the tile's lanes idle
+    ((64, 3, 1, 3, 3), 56, 2, False),       # grouped
 ])
-def test_rule(w_shape, groups, expected):
-    assert _conv_grad._gather_pays(w_shape, groups) is expected
+def test_rule(w_shape, row, groups, expected, monkeypatch):
+    monkeypatch.setattr(_gather, "padded_channels", lambda k, itemsize: 64)
+    g_shape = (8, w_shape[0], 1, row, row)
+    assert _conv_grad._gather_pays(w_shape, g_shape, groups, 4) is expected

@@ -41,6 +41,10 @@ COLS_MAX = 1 << 22
 # reductions spent more in horizontal sums than copying the input to run every sample in
 # one GEMM costs (`python benchmarks/rules.py plain`).
 PLAIN_MIN_POSITIONS = 128
+# The gathered weight gradient's shortest output rows: on LeNet-sized planes (10 wide) its
+# per-row tiles ran slower than the im2col path, on 14-wide ones faster
+# (`python benchmarks/rules.py gather`).
+GATHER_MIN_ROW = 12
 # The GEMM path needs this many output channels and (input channels x taps) per group;
 # below, the direct kernel's dot products per tap are faster than tiles mostly edge.
 GEMM_MIN_CHANNELS = 16
@@ -117,7 +121,7 @@ def weight_grad(x, g, w_shape, stride, pad_before, dilation, groups):
     if (_shifted_pays(x.shape, g.shape, w_shape, stride, pad_before, dilation, groups)
             and _weight_grad_shifted(x, g, gw, pad_before, dilation)):
         return gw
-    if _gather_pays(w_shape, groups):
+    if _gather_pays(w_shape, g.shape, groups, x.dtype.itemsize):
         _weight_grad_gather(x, g, gw, stride, pad_before, dilation)
     elif k // groups >= GEMM_MIN_CHANNELS and cg * taps >= GEMM_MIN_CHANNELS:
         if groups == 1 and _positions_pay(x.shape, g.shape, w_shape, stride, pad_before):
@@ -193,16 +197,17 @@ def _weight_grad_shifted(x, g, gw, pad_before, dilation):
     return True
 
 
-def _gather_pays(w_shape, groups):
+def _gather_pays(w_shape, g_shape, groups, itemsize):
     """Whether the weight gradient runs as `_weight_grad_gather`: dense convolutions with
-    fewer input channels than the shifted path's lanes (a network's stem, LeNet's first
-    a 1-D front end) and output channels enough for the GEMM path (with fewer, as LeNet's
-    6, the direct kernel was faster), where it ran faster than the im2col path even with
-    half its lanes idle (32 output channels of 64). Its partial sums (taps x output
-    channels per thread) are added to on every row, so wide inputs are left to the
-    others. `python benchmarks/rules.py gather` times all three."""
+    fewer input channels than the shifted path's lanes (a network's stem, a 1-D front
+    end), output channels that fill the target's tile (64 with AVX-512: with LeNet's 16,
+    three quarters of its lanes idle, it ran at a third of the im2col path's speed) and
+    output rows of GATHER_MIN_ROW positions or more (its tasks are runs of one row). Its
+    partial sums (taps x output channels per thread) are added to on every row, so wide
+    inputs are left to the others. `python benchmarks/rules.py gather` times all three."""
     k, c = w_shape[:2]
-    return groups == 1 and c < _shifted.MIN_CHANNELS and k >= GEMM_MIN_CHANNELS
+    return (groups == 1 and c < _shifted.MIN_CHANNELS and g_shape[-1] >= GATHER_MIN_ROW
+            and k >= _gather.padded_channels(1, itemsize))
 
 
 def _weight_grad_gather(x, g, gw, stride, pad_before, dilation):
