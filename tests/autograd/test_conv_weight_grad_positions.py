@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 import fastnn
-import fastnn.nn.functional as F
 from fastnn.nn.functional import _conv_grad
 
-TOL = {np.float32: 1e-4, np.float64: 1e-10}
+from weight_grad_paths import (assert_matches_torch, assert_same_nonfinite, five, forced,
+                               nonfinite_case, weight_grad)
 
 
 def _random_case(seed):
@@ -32,67 +32,19 @@ def _random_case(seed):
     return nd, (n, c) + spatial, (k, c) + kernel, keywords, dtype
 
 
-def _weight_grad(lib, nd, x, w, g, keywords):
-    if lib is fastnn:
-        xt, wt = fastnn.tensor(x), fastnn.tensor(w, requires_grad=True)
-        F.__dict__[f"conv{nd}d"](xt, wt, **keywords).backward(fastnn.tensor(g))
-        return wt.grad.numpy()
-    xt, wt = lib.from_numpy(x), lib.from_numpy(w).requires_grad_()
-    getattr(lib.nn.functional, f"conv{nd}d")(xt, wt, **keywords).backward(lib.from_numpy(g))
-    return wt.grad.numpy()
-
-
-def _forced(monkeypatch):
-    """Force the path (where the weight gradient reaches the GEMM paths); the list records
-    each of its calls."""
-    ran = []
-    run = _conv_grad._weight_grad_positions
-
-    def spy(*args):
-        ran.append(True)
-        return run(*args)
-    monkeypatch.setattr(_conv_grad, "_positions_pay", lambda *args: True)
-    monkeypatch.setattr(_conv_grad, "_shifted_pays", lambda *args: False)
-    monkeypatch.setattr(_conv_grad, "_gather_pays", lambda *args: False)
-    monkeypatch.setattr(_conv_grad, "_weight_grad_positions", spy)
-    return ran
-
-
 @pytest.mark.parametrize("passes", [False, True])
 @pytest.mark.parametrize("seed", range(16))
 def test_random_arguments_match_torch(seed, passes, torch, monkeypatch):
-    nd, x_shape, w_shape, keywords, dtype = _random_case(seed)
-    rng = np.random.default_rng(seed + 100)
-    x, w = (rng.standard_normal(s).astype(dtype) for s in (x_shape, w_shape))
-    out_shape = F.__dict__[f"conv{nd}d"](x, w, **keywords).shape
-    g = rng.standard_normal(out_shape).astype(dtype)
-    ran = _forced(monkeypatch)
+    ran = forced(monkeypatch, "_weight_grad_positions", "_positions_pay",
+                 declined=("_shifted_pays", "_gather_pays"))
     if passes:      # one sample per pass, each adding into the sums of the last
         monkeypatch.setattr(_conv_grad, "COLS_MAX", 1)
-    ours = _weight_grad(fastnn, nd, x, w, g, keywords)
-    assert ran == [True]
-    theirs = _weight_grad(torch, nd, x, w, g, keywords)
-    scale = np.abs(theirs).max()
-    np.testing.assert_allclose(ours, theirs, rtol=TOL[dtype], atol=TOL[dtype] * scale)
-
-
-def _five(nd, x_shape, w_shape, keywords):
-    """(x, g, weight shape, stride, padding, dilation) of a case, 5-D, float64."""
-    rng = np.random.default_rng(7)
-    x = rng.standard_normal(x_shape)
-    g = rng.standard_normal(F.__dict__[f"conv{nd}d"](x, rng.standard_normal(w_shape),
-                                                     **keywords).shape)
-    lead = (1,) * (3 - nd)
-    x5, g5 = (a.reshape(a.shape[:2] + lead + a.shape[2:]) for a in (x, g))
-    stride, padding, dilation = ((1 if name != "padding" else 0,) * (3 - nd)
-                                 + tuple(keywords[name])
-                                 for name in ("stride", "padding", "dilation"))
-    return x5, g5, w_shape[:2] + lead + w_shape[2:], stride, padding, dilation
+    assert_matches_torch(torch, _random_case(seed), seed, ran)
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_equals_the_gemm_path_without_torch(seed):
-    x, g, w_shape, stride, padding, dilation = _five(*_random_case(seed)[:4])
+    x, g, w_shape, stride, padding, dilation = five(*_random_case(seed)[:4])
     ours, gemm = np.empty(w_shape), np.empty(w_shape)
     _conv_grad._weight_grad_positions(x, g, ours, stride, padding, dilation)
     _conv_grad._weight_grad_gemm(x, g, gemm, stride, padding, dilation, 1)
@@ -104,18 +56,11 @@ def test_equals_the_gemm_path_without_torch(seed):
 def test_inf_and_nan_as_on_the_gemm_path(where, value):
     """Padding taps are multiplied like any other on both: the same taps come out inf
     or NaN (a sum holding inf and NaN is order-free)."""
-    x, g, w_shape, stride, padding, dilation = _five(
-        2, (2, 16, 9, 11), (20, 16, 3, 3), dict(stride=(2, 1), padding=(1, 2),
-                                                dilation=(1, 1)))
-    (x if where == "input" else g)[1, 2, 0, 0, 3] = value
+    x, g, w_shape, stride, padding, dilation = nonfinite_case(where, value)
     ours, gemm = np.empty(w_shape), np.empty(w_shape)
     _conv_grad._weight_grad_positions(x, g, ours, stride, padding, dilation)
     _conv_grad._weight_grad_gemm(x, g, gemm, stride, padding, dilation, 1)
-    assert not np.isfinite(gemm).all()
-    np.testing.assert_array_equal(np.isnan(ours), np.isnan(gemm))
-    np.testing.assert_array_equal(np.isposinf(ours), np.isposinf(gemm))
-    finite = np.isfinite(gemm)
-    np.testing.assert_allclose(ours[finite], gemm[finite], rtol=1e-12, atol=1e-9)
+    assert_same_nonfinite(ours, gemm)
 
 
 @pytest.mark.parametrize("n, c, k, size, stride, expected", [
@@ -148,6 +93,6 @@ def test_unit_kernel_in_place_and_copied_match_torch(size, least, torch, monkeyp
     rng = np.random.default_rng(5)
     x, w = rng.standard_normal((3, 20) + size), rng.standard_normal((24, 20, 1, 1))
     g = rng.standard_normal((3, 24) + size)
-    ours = _weight_grad(fastnn, 2, x, w, g, {})
-    theirs = _weight_grad(torch, 2, x, w, g, {})
+    ours = weight_grad(fastnn, 2, x, w, g, {})
+    theirs = weight_grad(torch, 2, x, w, g, {})
     np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-10 * np.abs(theirs).max())

@@ -11,6 +11,8 @@ import fastnn.nn.functional as F
 from fastnn.kernels import conv_weight_grad as _shifted
 from fastnn.nn.functional import _conv_grad
 
+from weight_grad_paths import weight_grad
+
 TOL = {np.float32: 1e-4, np.float64: 1e-10}
 
 
@@ -32,19 +34,6 @@ def _random_case(seed):
     n, c, k = int(rng.integers(1, 4)), int(rng.integers(16, 41)), int(rng.integers(16, 41))
     dtype = np.float32 if rng.random() < 0.5 else np.float64
     return nd, (n, c) + spatial, (k, c) + kernel, padding, dilation, dtype
-
-
-def _weight_grad(lib, nd, x, w, g, padding, dilation):
-    """The weight gradient of conv{nd}d(x, w) for the output gradient g, through autograd."""
-    if lib is fastnn:
-        xt, wt = fastnn.tensor(x), fastnn.tensor(w, requires_grad=True)
-        F.__dict__[f"conv{nd}d"](xt, wt, padding=padding, dilation=dilation).backward(
-            fastnn.tensor(g))
-        return wt.grad.numpy()
-    xt, wt = lib.from_numpy(x), lib.from_numpy(w).requires_grad_()
-    getattr(lib.nn.functional, f"conv{nd}d")(xt, wt, padding=padding,
-                                             dilation=dilation).backward(lib.from_numpy(g))
-    return wt.grad.numpy()
 
 
 def _forced(monkeypatch):
@@ -75,9 +64,9 @@ def test_random_arguments_match_torch(seed, cut, torch, monkeypatch):
         monkeypatch.setattr(_shifted, "chunk_length", lambda k, c: 7)
     if cut == "passes":
         monkeypatch.setattr(_conv_grad, "COLS_MAX", 1)
-    ours = _weight_grad(fastnn, nd, x, w, g, padding, dilation)
+    ours = weight_grad(fastnn, nd, x, w, g, dict(padding=padding, dilation=dilation))
     assert ran == [True]
-    theirs = _weight_grad(torch, nd, x, w, g, padding, dilation)
+    theirs = weight_grad(torch, nd, x, w, g, dict(padding=padding, dilation=dilation))
     scale = np.abs(theirs).max()
     np.testing.assert_allclose(ours, theirs, rtol=TOL[dtype], atol=TOL[dtype] * scale)
 
