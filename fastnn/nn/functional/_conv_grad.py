@@ -7,11 +7,14 @@ output phase), and the input gradient of a transposed convolution is an ordinary
 convolution (`_conv`'s variants, chosen by its rule). The weight gradient of both is one
 reduction over batch and output positions (`weight_grad`): for dense stride-1
 convolutions on planes large enough, one GEMM per tap on the packed input shifted by the
-tap (kernels/conv_weight_grad.py, `_shifted_pays`); otherwise an im2col of several
-samples at a time and Numba's GEMM for long reductions (kernels/gemm.py `gemm_nt_long`)
-per group where the groups have channels enough, else the direct kernel
-(kernels/conv_grad.py: depthwise and small groups). The bias gradient sums the output
-gradient over batch and positions.
+tap (kernels/conv_weight_grad.py, `_shifted_pays`); for dense ones with few input
+channels (stems), each tap's input values broadcast from the padded input
+(kernels/conv_weight_grad_gather.py, `_gather_pays`); otherwise an im2col of several
+samples at a time, laid position-major for the 'pointwise' tiles where the reduction is
+short (`_positions_pay`: small planes), else for Numba's GEMM for long reductions
+(kernels/gemm.py `gemm_nt_long`) per group where the groups have channels enough, else
+the direct kernel (kernels/conv_grad.py: depthwise and small groups). The bias gradient
+sums the output gradient over batch and positions.
 
 Everything runs on 5-D NCDHW arrays and 3-tuples (1-D and 2-D with singleton leading
 spatial dimensions), as the forward does; ctx.needs says which gradients to compute.
@@ -37,7 +40,7 @@ from . import _conv_transpose_run as _transpose_run
 # (a 14x14 plane alone is 196 positions), without a buffer the size of the batch.
 COLS_MAX = 1 << 22
 # A stride-1 unpadded 1x1 kernel's weight gradient reads the input in place, a sample
-# per GEMM, on planes of more positions than this; on smaller ones (7x7, 4x4) such short
+# per GEMM, on planes of this many positions or more; on smaller ones (7x7, 4x4) such short
 # reductions spent more in horizontal sums than copying the input to run every sample in
 # one GEMM costs (`python benchmarks/rules.py plain`).
 PLAIN_MIN_POSITIONS = 128
