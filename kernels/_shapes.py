@@ -134,7 +134,7 @@ def weight_grad_shape(vector_bits, itemsize):
     broadcasts x groups accumulators, so broadcasts*groups*per + groups*per + broadcasts
     <= registers. The most accumulators, then the fewest groups (output channels are
     padded to whole groups); at most four groups and eight broadcasts. AVX-512 float32
-    gets 5x4 (6x4 ran as fast, 7x4 spilled and ran at half speed: PERF.md)."""
+    gets 5x4, AVX2 float32 4x1 (tests/codegen_probe.py checks neither spills)."""
     per = registers_per_accumulator(vector_bits, itemsize)
     registers = register_count(vector_bits)
     best = (1, 1)

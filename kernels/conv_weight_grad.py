@@ -33,6 +33,7 @@ from numba import prange
 from ._epilogue import EPILOGUE
 from ._target import njit
 from .conv_pad import _u
+from .rows import fill, zero_margins
 from .conv_pointwise import MIN_POSITIONS, _tile, _tile16, _tile_shape
 
 _FLAGS = {"contract"}
@@ -74,10 +75,7 @@ def pack_input(x, xs, Dg, Hg, Wg, pd, ph, pw):
             lo, hi = Wg, Wg
             if 0 <= id_ < D and 0 <= ih < H:
                 lo, hi = min(pw, Wg), min(Wg, pw + W)
-            for i in range(_u(lo) * uc):
-                sf[at + i] = 0.0
-            for i in range(_u(hi) * uc, _u(Wg) * uc):
-                sf[at + i] = 0.0
+            zero_margins(sf, at, lo, hi, Wg, C)
             if hi > lo:
                 check += transpose_row(xf, sf, _u(((n * C * D + id_) * H + ih) * W),
                                        channel, at + _u(lo) * uc, C, uc, hi - lo)
@@ -153,8 +151,7 @@ def pack_grad(g, gs, Wg):
                     v = src[row + w]
                     check += v * 0.0
                     gf[at + w] = v
-            for w in range(_u(real), _u(Wg)):
-                gf[at + w] = 0.0
+            fill(gf, at + _u(real), Wg - real, 0.0)
             at += _u(Wg)
         checks[task] = check
     return checks.sum()
@@ -185,7 +182,6 @@ def weight_grad_shifted(xs, gs, offsets, partial, results, accumulate, OD, OH, V
     chunks, K, L = gs.shape
     B = L // Wg
     per_plane = (OH + B - 1) // B
-
     C = xs.shape[1]
     T = offsets.shape[0]
     workers = partial.shape[0]

@@ -32,6 +32,7 @@ from . import _shapes, tiles_weight_grad
 from ._stack import shape_constant, target_shape
 from ._target import njit, target
 from .conv_pad import _u
+from .rows import copy_run, fill, zero_margins
 
 _FLAGS = {"contract"}
 LANES = 16
@@ -71,7 +72,7 @@ def pad_input(x, xp, pd, ph, pw):
     Dp, Hp, Wp = xp.shape[2], xp.shape[3], xp.shape[4]
     xf = x.reshape(x.size)
     pf = xp.reshape(xp.size)
-    lo = min(pw, Wp)
+    lo = min(pw, Wp)                      # columns lo..hi-1 hold the input row's
     hi = max(lo, min(Wp, pw + W))
     for plane in prange(N * C * Dp):
         d = plane % Dp - pd
@@ -80,23 +81,19 @@ def pad_input(x, xp, pd, ph, pw):
             at = _u((plane * Hp + h) * Wp)
             ih = h - ph
             if 0 <= d < D and 0 <= ih < H and hi > lo:
-                for w in range(_u(lo)):
-                    pf[at + w] = 0.0
-                src = _u(((nc * D + d) * H + ih) * W + lo - pw)
-                for w in range(_u(hi - lo)):
-                    pf[at + _u(lo) + w] = xf[src + w]
-                for w in range(_u(hi), _u(Wp)):
-                    pf[at + w] = 0.0
+                zero_margins(pf, at, lo, hi, Wp, 1)
+                copy_run(pf, at + _u(lo), xf, _u(((nc * D + d) * H + ih) * W + lo - pw),
+                         hi - lo)
             else:
-                for w in range(_u(Wp)):
-                    pf[at + w] = 0.0
+                fill(pf, at, Wp, 0.0)
 
 
 @njit(inline="always")
 def _lay_rows(gf, rows, src, V, K, Kp, count):
     """rows[q*Kp + k] = gf[src + k*V + q] for q < count, k < K: eight positions of a
-    channel at a time (one run read, eight stores), which ran faster than 16 x 16 blocks
-    and than a channel-inner gather."""
+    channel at a time (one run read, eight stores), which ran faster here than
+    conv_weight_grad's `transpose_row` (16 x 16 blocks, with its NaN check) and than a
+    channel-inner gather."""
     whole = count - count % 8
     for q0 in range(0, whole, 8):
         for k in range(K):

@@ -96,3 +96,13 @@ def test_unit_kernel_in_place_and_copied_match_torch(size, least, torch, monkeyp
     ours = weight_grad(fastnn, 2, x, w, g, {})
     theirs = weight_grad(torch, 2, x, w, g, {})
     np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-10 * np.abs(theirs).max())
+
+
+@pytest.mark.parametrize("shape", [(3, 5, 1, 2, 3), (4, 40, 1, 12, 12)])
+def test_positions_last_lays_each_channel_sample_after_sample(shape):
+    # the second is past _array.TRANSPOSED_COPY_MIN: the blocked transpose kernel's copy
+    arr = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    got = _conv_grad._positions_last(arr, 1, shape[0] - 1)
+    expected = np.moveaxis(arr[1:], 1, 0).reshape(shape[1], -1)
+    assert got.flags.c_contiguous
+    np.testing.assert_array_equal(got, expected)

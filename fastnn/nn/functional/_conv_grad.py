@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from ..._alloc import checked_empty
-from ..._array import thread_scratch
+from ..._array import blocked_copy, thread_scratch
 from ..._registry import register_backward
 from ..._runtime import get_num_threads, launch
 from ...kernels import conv_grad as _grad_kernels
@@ -173,7 +173,7 @@ def _weight_grad_shifted(x, g, gw, pad_before, dilation):
     per_plane = -(-out_h // rows)
     offsets = np.array([(kd * dilation[0] * grid[1] + kh * dilation[1]) * grid[2]
                         + kw * dilation[2] for kd, kh, kw in np.ndindex(*kernel)], np.int64)
-    per_pass = max(1, min(n, COLS_MAX // (volume * (c + k))))
+    per_pass = _samples_per_pass(n, c + k, volume)
     workers = max(1, min(get_num_threads(), per_pass * out_d * per_plane))
     size = len(offsets) * k * c
     partial = thread_scratch("conv grad shifted partial", workers * size,
@@ -204,7 +204,7 @@ def _gather_pays(w_shape, g_shape, groups, itemsize):
     """Whether the weight gradient runs as `_weight_grad_gather`: dense convolutions with
     fewer input channels than the shifted path's lanes (a network's stem, a 1-D front
     end), output channels that fill the target's tile (64 with AVX-512: with LeNet's 16,
-    three quarters of its lanes idle, it ran at a third of the im2col path's speed) and
+    three quarters of its lanes idle, it ran slower than the im2col path: docs/PERF.md) and
     output rows of GATHER_MIN_ROW positions or more (its tasks are runs of one row). Its
     partial sums (taps x output channels per thread) are added to on every row, so wide
     inputs are left to the others. `python benchmarks/rules.py gather` times all three."""
@@ -226,7 +226,7 @@ def _weight_grad_gather(x, g, gw, stride, pad_before, dilation):
     kp = _gather.padded_channels(k, itemsize)
     volume = math.prod(out_spatial)
     segment = _gather.segment_length(kp, itemsize)
-    per_pass = max(1, min(n, COLS_MAX // (c * math.prod(padded))))
+    per_pass = _samples_per_pass(n, c, math.prod(padded))
     tasks = per_pass * volume // out_spatial[2] * -(-out_spatial[2] // segment)
     workers = max(1, min(get_num_threads(), tasks))
     partial = thread_scratch("conv grad gather partial", workers * len(offsets) * kp,
@@ -253,6 +253,27 @@ def _grid_length(size_in, size_out, pad, dilation, taps):
     return max(min(pad + size_in, reach), reach - pad, size_out)
 
 
+def _unit_kernel(x_shape, g_shape, kernel, stride, pad_before):
+    """Whether the input is its own im2col: a stride-1, unpadded 1x1 kernel whose output
+    has the input's positions."""
+    return (tuple(kernel) == (1, 1, 1) and tuple(stride) == (1, 1, 1) and not any(pad_before)
+            and tuple(x_shape[2:]) == tuple(g_shape[2:]))
+
+
+def _samples_per_pass(n, columns, positions):
+    """Samples per pass whose packed copies, `columns` rows of `positions` each (an
+    im2col's), fit in COLS_MAX elements; one at least."""
+    return max(1, min(n, COLS_MAX // (columns * positions)))
+
+
+def _positions_last(arr, n0, samples):
+    """arr[n0:n0 + samples] (samples, channels, ...) as (channels, samples * positions),
+    C-contiguous: a GEMM's rows, each channel's positions sample after sample."""
+    view = arr[n0:n0 + samples].reshape(samples, arr.shape[1], -1).transpose(1, 0, 2)
+    copy = blocked_copy(view)
+    return (np.ascontiguousarray(view) if copy is None else copy).reshape(arr.shape[1], -1)
+
+
 def _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups):
     """gw[group] = g[group rows] @ cols[group rows].T summed over chunks of samples, with
     cols the im2col of a chunk (kernels/im2col.py), g's rows the chunk's positions."""
@@ -262,10 +283,9 @@ def _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups):
     out_spatial = g.shape[2:]
     positions = math.prod(out_spatial)
     rows = c * math.prod(kernel)
-    unit = (kernel == (1, 1, 1) and stride == (1, 1, 1) and not any(pad_before)
-            and x.shape[2:] == out_spatial)           # the input is its own columns
+    unit = _unit_kernel(x.shape, g.shape, kernel, stride, pad_before)
     plain = unit and positions >= PLAIN_MIN_POSITIONS
-    chunk = 1 if plain else max(1, min(n, COLS_MAX // (rows * positions)))
+    chunk = 1 if plain else _samples_per_pass(n, rows, positions)
     kg, width = k // groups, gw[0].size
     block_n = _gemm.long_block_n(kg, width, get_num_threads())
     flat = gw.reshape(groups, kg, width)
@@ -277,15 +297,13 @@ def _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups):
             a = g[n0].reshape(k, positions)
         else:
             if unit:
-                cols = x[n0:n0 + samples].reshape(samples, c, positions)
-                cols = np.ascontiguousarray(cols.transpose(1, 0, 2)).reshape(c, -1)
+                cols = _positions_last(x, n0, samples)
             else:
                 cols = thread_scratch("conv grad cols", rows * samples * positions,
                                       x.dtype).reshape(rows, samples * positions)
                 launch(_im2col_kernels.im2col3d, x, n0, cols, *kernel, *out_spatial,
                        *stride, *pad_before, *dilation, work=cols.size)
-            a = g[n0:n0 + samples].reshape(samples, k, positions)
-            a = np.ascontiguousarray(a.transpose(1, 0, 2)).reshape(k, samples * positions)
+            a = _positions_last(g, n0, samples)
         for grp in range(groups):
             first = n0 == 0
             if first:
@@ -311,10 +329,9 @@ def _positions_pay(x_shape, g_shape, w_shape, stride, pad_before):
     k, c = w_shape[:2]
     kernel = w_shape[2:]
     positions = math.prod(g_shape[2:])
-    if (kernel == (1, 1, 1) and stride == (1, 1, 1) and not any(pad_before)
-            and tuple(x_shape[2:]) == tuple(g_shape[2:])):
+    if _unit_kernel(x_shape, g_shape, kernel, stride, pad_before):
         return False
-    samples = max(1, min(x_shape[0], COLS_MAX // (c * math.prod(kernel) * positions)))
+    samples = _samples_per_pass(x_shape[0], c * math.prod(kernel), positions)
     return samples * positions <= 2 * k
 
 
@@ -330,7 +347,7 @@ def _weight_grad_positions(x, g, gw, stride, pad_before, dilation):
     kernel, out_spatial = gw.shape[2:], g.shape[2:]
     positions = math.prod(out_spatial)
     width = gw[0].size
-    chunk = max(1, min(n, COLS_MAX // (width * positions)))
+    chunk = _samples_per_pass(n, width, positions)
     one, none = (1, 1, 1), (0, 0, 0)
     partial = None
     for n0 in range(0, n, chunk):
@@ -340,8 +357,7 @@ def _weight_grad_positions(x, g, gw, stride, pad_before, dilation):
                             x.dtype).reshape(rows, width)
         launch(_im2col_kernels.im2col_positions, x, n0, xs, *kernel, *out_spatial, *stride,
                *pad_before, *dilation, work=xs.size)
-        a = g[n0:n0 + samples].reshape(samples, k, positions)
-        a = np.ascontiguousarray(a.transpose(1, 0, 2)).reshape(k, rows, 1, 1, 1)
+        a = _positions_last(g, n0, samples).reshape(k, rows, 1, 1, 1)
         if n0 == 0:
             target = gw.reshape(1, k, 1, 1, width)
         elif partial is None:
