@@ -92,7 +92,7 @@ def transposed_copy(arr, out=None):
         out = allocate(arr.shape, arr.dtype)
     # a strided read and a write per element (`python benchmarks/rules.py permute`)
     launch(transpose, src, out.reshape(src.shape[0], src.shape[2], src.shape[1], src.shape[3]),
-           False, work=2 * arr.size)
+           work=2 * arr.size)
     return out
 
 

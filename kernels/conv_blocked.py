@@ -39,6 +39,7 @@ that read only its padding. The other padding taps are multiplied like any other
 torch's AVX2 and slower dense paths and in `conv3d_direct`, so at the border an inf
 weight may give NaN or a number, as torch's paths differ. Only 'contract' (FMA) is used.
 """
+import numpy as np
 from numba import prange
 from numba.extending import overload
 
@@ -68,32 +69,71 @@ def pack_weight(w, wb):
     wf = w.reshape(w.size)
     bf = wb.reshape(wb.size)
     for blk in prange(wb.shape[0] * CB):
-        _pack_block(wf, bf, _u(blk * T * BLOCK * BLOCK), blk // CB, blk % CB, K, C, T)
+        _pack_block(wf, bf, _u(blk * T * BLOCK * BLOCK), blk // CB, blk % CB, K, C, C * T, T,
+                    T, False)
+
+
+# the check is a sum of v * 0: reassoc lets it vectorise (any order of a sum holding a
+# NaN is NaN)
+_CHECK_FLAGS = {"reassoc"}
+
+
+@njit(parallel=True, cache=True, fastmath=_CHECK_FLAGS)
+def pack_weight_flipped(w, wb):
+    """wb = `pack_weight`'s form of the weight w (C, K, KD, KH, KW) with its first two axes
+    swapped and its taps reversed along every axis: the convolution that gives a stride-1
+    convolution's input gradient, or runs a stride-1 transposed one, made in one pass.
+    Returns 0.0, or NaN when w holds NaN or inf."""
+    C, K = w.shape[0], w.shape[1]
+    CB = wb.shape[1]
+    T = w.shape[2] * w.shape[3] * w.shape[4]
+    wf = w.reshape(w.size)
+    bf = wb.reshape(wb.size)
+    checks = np.zeros(wb.shape[0] * CB)
+    for blk in prange(wb.shape[0] * CB):
+        checks[blk] = _pack_block(wf, bf, _u(blk * T * BLOCK * BLOCK), blk // CB, blk % CB, K,
+                                  C, T, K * T, T, True)
+    return checks.sum()
 
 
 @njit(inline="always")
-def _pack_block(wf, bf, at, kb, cb, K, C, T):
+def _pack_block(wf, bf, at, kb, cb, K, C, kstride, cstride, T, flip):
     """bf[at:] = the (16c, 16k) blocks of taps 0..T-1 of input block cb and output block
-    kb of the flat weight wf (K, C, T), zero past K and C."""
+    kb of the weight whose element (k, c, t) is wf[k*kstride + c*cstride + t] (tap T-1-t
+    when `flip`), zero past K and C. Returns the sum of the values times zero (NaN when
+    one is NaN or inf)."""
+    check = 0.0
     if (kb + 1) * BLOCK <= K and (cb + 1) * BLOCK <= C:
-        # no test per element, which kept the loop scalar: the 16 output channels of one
-        # (tap, input channel) are C * T apart in wf
-        base = _u((kb * BLOCK * C + cb * BLOCK) * T)
-        kstride = _u(C * T)
+        # no test per element, which kept the loop scalar
+        base = _u(kb * BLOCK * kstride + cb * BLOCK * cstride)
+        ks = _u(kstride)
+        start = at
         for t in range(T):
+            tap = _u(T - 1 - t) if flip else _u(t)
             for c in range(BLOCK):
-                src = base + _u(c * T + t)
+                src = base + _u(c * cstride) + tap
                 for k in range(BLOCK):
-                    bf[at + _u(k)] = wf[src + _u(k) * kstride]
+                    bf[at + _u(k)] = wf[src + _u(k) * ks]
                 at += _u(BLOCK)
-        return
+        # checked where the block lies contiguous and in L1: a sum per value read above
+        # kept the loads scalar
+        lanes = bf[start] - bf[start]           # in the weight's dtype: no conversions
+        for i in range(start, at):
+            lanes += bf[i] - bf[i]
+        return check + lanes
     for t in range(T):
+        tap = T - 1 - t if flip else t
         for c in range(BLOCK):
             ci = cb * BLOCK + c
             for k in range(BLOCK):
                 ki = kb * BLOCK + k
-                bf[at] = wf[_u((ki * C + ci) * T + t)] if ki < K and ci < C else 0.0
+                v = 0.0
+                if ki < K and ci < C:
+                    v = wf[_u(ki * kstride + ci * cstride + tap)]
+                check += v * 0.0
+                bf[at] = v
                 at += _u(1)
+    return check
 
 
 L2_BYTES = 1 << 20    # a band's scratch plus one pair's weights should fit: one core's L2
@@ -428,7 +468,7 @@ def _band(xf, xs, st, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, 
             for b in range(kb2 - kb + 1):
                 for cb in range(CB):
                     _pack_block(wrf, wf, _u(b) * wblock + _u(cb * taps * BLOCK * BLOCK),
-                                kb + b, cb, K, C, taps)
+                                kb + b, cb, K, C, C * taps, taps, taps, False)
         target, base, tstep, tstride = of, orow, ostep, _u(OD * P)
         if staged:
             target, base, tstep, tstride = st, _u(0), _u((kb2 - kb) * BLOCK) * sstride, sstride

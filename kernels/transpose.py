@@ -15,10 +15,9 @@ BLOCK = 16
 
 
 @njit(parallel=True, cache=True)
-def transpose(src, dst, reverse):
+def transpose(src, dst):
     """dst (N, C, R, G) = src (N, R, C, G) with its middle axes swapped, both
-    C-contiguous; each run of G elements reversed when `reverse` (a transposed
-    convolution's weight, flipped, for its one phase at stride 1)."""
+    C-contiguous."""
     count, rows, cols, inner = src.shape
     sf = src.reshape(src.size)
     df = dst.reshape(dst.size)
@@ -45,10 +44,5 @@ def transpose(src, dst, reverse):
             for i in range(i0, i1):
                 at = base + _u((j * rows + i) * inner)
                 start = base + _u((i * cols + j) * inner)
-                if reverse:
-                    last = start + _u(inner - 1)
-                    for e in range(_u(inner)):
-                        df[at + e] = sf[last - e]
-                else:
-                    for e in range(_u(inner)):
-                        df[at + e] = sf[start + e]
+                for e in range(_u(inner)):
+                    df[at + e] = sf[start + e]

@@ -5,6 +5,7 @@ import pytest
 import fastnn
 import fastnn.nn as nn
 import fastnn.nn.functional as F
+from fastnn.kernels import conv_blocked
 from fastnn.nn.functional import _conv_transpose_run as phases
 from torch_compare import raises_like
 
@@ -123,18 +124,31 @@ def test_the_merged_plan_is_taken():
     assert len(plan.live) == 1 and len(plan.empty) == 3
 
 
-@pytest.mark.parametrize("w_shape, stride, dilation, groups, made_by_kernel", [
-    ((40, 24, 3, 3, 3), (1, 1, 1), (1, 1, 1), 1, True),
-    ((17, 33, 1, 3, 5), (1, 1, 1), (1, 2, 1), 1, True),
-    ((20, 18, 1, 1, 4), (1, 1, 1), (1, 1, 1), 1, True),
-    ((20, 18, 1, 3, 3), (1, 1, 1), (1, 1, 1), 2, False),        # grouped
-    ((20, 18, 1, 3, 3), (1, 2, 2), (1, 1, 1), 1, False),        # phases of some taps
+def _numpy_phase_weight(w, phase, groups):
+    """The phase's convolution weight made by numpy: each group's channels swapped, the
+    phase's taps picked by index."""
+    c_in, c_out_g = w.shape[:2]
+    split = w.reshape((groups, c_in // groups, c_out_g) + w.shape[2:])
+    wt = split.swapaxes(1, 2).reshape((groups * c_out_g, c_in // groups) + w.shape[2:])
+    for axis, a in enumerate(phase):
+        wt = wt.take(list(a.taps), axis=2 + axis)
+    return wt
+
+
+@pytest.mark.parametrize("w_shape, stride, dilation, groups", [
+    ((40, 24, 3, 3, 3), (1, 1, 1), (1, 1, 1), 1),
+    ((17, 33, 1, 3, 5), (1, 1, 1), (1, 2, 1), 1),
+    ((20, 18, 1, 1, 4), (1, 1, 1), (1, 1, 1), 1),
+    ((20, 18, 1, 3, 3), (1, 1, 1), (1, 1, 1), 2),              # grouped
+    ((21, 6, 1, 3, 3), (1, 2, 2), (1, 1, 1), 3),               # grouped, phases of some taps
+    ((20, 18, 1, 3, 3), (1, 2, 2), (1, 1, 1), 1),              # phases of some taps
+    ((8, 5, 2, 5, 4), (2, 3, 2), (1, 2, 1), 1),
 ])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_phase_weights_flipped_by_the_transposing_kernel(w_shape, stride, dilation, groups,
-                                                         made_by_kernel, dtype, monkeypatch):
-    """Every tap of an ungrouped weight (stride 1) is transposed and flipped by
-    kernels/transpose.py, equal to numpy's copy of the view, as the other phases are."""
+def test_phase_weights_equal_numpy_and_are_checked(w_shape, stride, dilation, groups, dtype):
+    """kernels/phase_weight.py makes each phase's weight as numpy's transposed, indexed
+    copy; it returns NaN exactly when a weight of those taps is NaN or inf, 0 when the
+    non-finite weight lies in a tap the phase does not read."""
     rng = np.random.default_rng(sum(w_shape))
     w = rng.standard_normal(w_shape).astype(dtype)
     g_shape = (2, w_shape[0], 3, 4, 5)
@@ -142,16 +156,68 @@ def test_phase_weights_flipped_by_the_transposing_kernel(w_shape, stride, dilati
                 for i, s, d, k in zip(g_shape[2:], stride, dilation, w_shape[2:]))
     plan = phases.plan(g_shape, w_shape, (2, w_shape[1] * groups) + out, stride, (0, 0, 0),
                        dilation, groups)
+    for phase in plan.live:
+        made = np.empty(phases._phase_shape(w, phase, groups), dtype)
+        assert phases._phase_weight(w, made, phase, groups) == 0.0
+        np.testing.assert_array_equal(made, _numpy_phase_weight(w, phase, groups))
+        for value in (np.inf, -np.inf, np.nan):
+            tap = tuple(int(rng.choice(a.taps)) for a in phase)
+            bad = w.copy()
+            bad[(int(rng.integers(w_shape[0])), int(rng.integers(w_shape[1]))) + tap] = value
+            assert np.isnan(phases._phase_weight(bad, made, phase, groups))
+        unread = [t for t in np.ndindex(*w_shape[2:])
+                  if any(i not in a.taps for i, a in zip(t, phase))]
+        if unread:
+            bad = w.copy()
+            bad[(0, 0) + unread[0]] = np.inf
+            assert phases._phase_weight(bad, made, phase, groups) == 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("w_shape", [(48, 32, 1, 3, 3), (17, 40, 2, 3, 4), (16, 16, 1, 1, 5)])
+def test_flipped_pack_equals_packing_the_flipped_weight(w_shape, dtype):
+    """kernels/conv_blocked.py `pack_weight_flipped` gives `pack_weight` of the weight with
+    its channels swapped and its taps reversed (edge blocks included); it returns NaN
+    exactly when a weight is NaN or inf."""
+    rng = np.random.default_rng(sum(w_shape))
+    w = rng.standard_normal(w_shape).astype(dtype)
+    flipped = np.ascontiguousarray(w.swapaxes(0, 1)[:, :, ::-1, ::-1, ::-1])
+    want = np.empty(conv_blocked.packed_weight_shape(flipped.shape), dtype)
+    conv_blocked.pack_weight(flipped, want)
+    got = np.full_like(want, np.nan)
+    assert conv_blocked.pack_weight_flipped(w, got) == 0.0
+    np.testing.assert_array_equal(got, want)
+    for value in (np.inf, -np.inf, np.nan):
+        bad = w.copy()
+        bad[tuple(int(rng.integers(n)) for n in w_shape)] = value
+        assert np.isnan(conv_blocked.pack_weight_flipped(bad, got))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("x_shape, kernel, padding, dilation", [
+    ((2, 32, 6, 7), (3, 3), (1, 1), (1, 1)),
+    ((1, 48, 5, 9), (3, 2), (0, 1), (2, 1)),
+    ((2, 40, 3, 4, 5), (2, 3, 3), (1, 1, 0), (1, 1, 1)),
+])
+def test_stride_one_packs_its_weight_flipped(torch, x_shape, kernel, padding, dilation, dtype,
+                                             monkeypatch):
+    """A stride-1 ungrouped transposed convolution that runs on 'blocked' packs its weight
+    straight from the one given (`_run_packed`) and gives torch's output; with an inf
+    weight it runs exact, as torch's NaN and inf."""
+    nd = len(kernel)
+    rng = np.random.default_rng(sum(x_shape))
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal((x_shape[1], 36) + kernel).astype(dtype)
+    b = rng.standard_normal(36).astype(dtype)
     launched = []
     launch = phases.launch
     monkeypatch.setattr(phases, "launch", lambda kernel, *args, **kw: (
         launched.append(kernel.__name__), launch(kernel, *args, **kw))[1])
-    wt = phases.transposed_weight(w, groups)
-    for phase in plan.live:
-        made = phases._phase_weight(w, wt, phase, groups)
-        assert made.flags.c_contiguous
-        np.testing.assert_array_equal(made, phases._sub_weight(wt, phase))
-    assert ("transpose" in launched) == made_by_kernel
+    check(torch, nd, x, w, b, padding=padding, dilation=dilation)
+    assert launched == ["pack_weight_flipped"]
+    w[(3, 5) + (0,) * nd] = np.inf
+    x[(0, 1) + (2,) * nd] = np.nan
+    check(torch, nd, x, w, b, padding=padding, dilation=dilation)
 
 
 def test_the_gathered_plan_is_taken():

@@ -66,10 +66,9 @@ def test_contiguous_of_a_permuted_tensor(rng):
 
 @pytest.mark.parametrize("shape", [(1, BLOCK, BLOCK, 1), (2, 2 * BLOCK + 3, BLOCK - 5, 1),
                                    (3, 17, 40, 4), (1, 1, 3 * BLOCK, 9), (2, 50, 1, 2)])
-@pytest.mark.parametrize("reverse", [False, True])
-def test_the_kernel_swaps_and_reverses_runs(rng, shape, reverse):
+def test_the_kernel_swaps_runs(rng, shape):
     src = rng.standard_normal(shape).astype(np.float32)
     dst = np.full((shape[0], shape[2], shape[1], shape[3]), np.nan, np.float32)
-    launch(transpose, src, dst, reverse, work=1 << 30)       # on every thread
+    launch(transpose, src, dst, work=1 << 30)       # on every thread
     expected = src.transpose(0, 2, 1, 3)
-    np.testing.assert_array_equal(dst, expected[..., ::-1] if reverse else expected)
+    np.testing.assert_array_equal(dst, expected)

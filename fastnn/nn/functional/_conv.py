@@ -428,14 +428,16 @@ def _run_pointwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups
     finish(out, fused, True)
 
 
-def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=None):
+def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=None,
+                 packed=None):
     """Dense convolution with weights packed in blocks of 16 channels; each task packs the
     input rows its band of output rows reads into a per-thread scratch kept between calls
     and runs a part of the output channels over them (kernels/conv_blocked.py; PERF.md's
     probe layout). A weight given as it is (not frozen) is packed group by group inside
     the kernel where each thread runs each of its groups once (one plane in one band, its
     output channels split over the threads: batch 1), else packed whole before it
-    (`python benchmarks/rules.py weightpack` times both)."""
+    (`python benchmarks/rules.py weightpack` times both). Given `packed` (`pack_weight`'s
+    form, made by the caller), only the shape of `w` is read."""
     threads = get_num_threads()
     parts = _blocked_kernels.channel_parts(x.shape, w.shape, out.shape, x.dtype.itemsize,
                                            threads)
@@ -447,7 +449,9 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, 
     if _blocked_kernels.stage_pays(out.shape, x.dtype.itemsize):
         size = _blocked_kernels.stage_size(out.shape, bands, x.dtype.itemsize)
         stage = thread_scratch("blocked stage", threads * size, x.dtype).reshape(threads, size)
-    if (parts == threads > 1 and bands == 1 and x.shape[0] * out.shape[2] == 1
+    if packed is not None:
+        group_weights = _NO_GROUP_WEIGHTS[x.dtype.itemsize]
+    elif (parts == threads > 1 and bands == 1 and x.shape[0] * out.shape[2] == 1
             and frozen_forms(w) is None):
         packed = _NO_PACKED[x.dtype.itemsize]
         per_group = _blocked_kernels.group_weights_size(w.shape, x.dtype.itemsize)

@@ -29,9 +29,9 @@ pass sums into each output the products that reach it, as torch's col2im does; i
 multiplies only real inputs.
 
 NaN and inf: the phase convolutions multiply their zero padding by the weights, which
-gives what torch gives (torch only ever multiplies real inputs) unless a weight is not
-finite (0 * inf = NaN). Then every phase runs on 'naive' (`conv3d_bounds`), which skips
-padding taps, as torch does.
+gives what torch gives (torch only ever multiplies real inputs) unless a weight a phase
+reads is not finite (0 * inf = NaN). Then every phase runs on 'naive' (`conv3d_bounds`),
+which skips padding taps, as torch does.
 """
 import functools
 import math
@@ -40,8 +40,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ..._runtime import launch
+from ...kernels import conv_blocked as _blocked_kernels
 from ...kernels import conv_transpose as _kernels
-from ...kernels import transpose as _transpose_kernels
+from ...kernels import phase_weight as _phase_kernels
 from .._frozen import frozen_forms, packed_form
 from .._utils import thread_scratch
 from . import _conv
@@ -159,29 +160,6 @@ def shift(phase_axis, stacked_before):
     return stacked_before - phase_axis.before
 
 
-def transposed_weight(w, groups):
-    """(C_in, C_out/groups, *k) -> the convolution layout (C_out, C_in/groups, *k)."""
-    if groups == 1:
-        return w.swapaxes(0, 1)         # a view: the reshape below would copy the weight
-    c_in, c_out_g = w.shape[:2]
-    kernel = w.shape[2:]
-    g = w.reshape((groups, c_in // groups, c_out_g) + kernel)
-    return g.swapaxes(1, 2).reshape((groups * c_out_g, c_in // groups) + kernel)
-
-
-def _tap_slice(taps):
-    """The taps (last first, an arithmetic progression) as a slice: a view, no gather."""
-    if len(taps) == 1:
-        return slice(taps[0], taps[0] + 1)
-    step = taps[1] - taps[0]
-    stop = taps[-1] + step
-    return slice(taps[0], None if stop < 0 else stop, step)
-
-
-def _sub_weight(wt, phase):
-    return wt[(slice(None), slice(None)) + tuple(_tap_slice(a.taps) for a in phase)]
-
-
 def _window(x, phase):
     window = x[:, :, phase[0].lo:phase[0].hi, phase[1].lo:phase[1].hi,
                phase[2].lo:phase[2].hi]
@@ -203,11 +181,14 @@ def run(x, w, b, out, plan, exact=False):
     if plan.gathered and not exact:
         _run_gathered(x, w, b, out, plan)
         return
+    whole = (len(plan.live) == 1 and not plan.empty
+             and tuple(a.count for a in plan.live[0]) == out.shape[2:])
+    if whole and not exact and _run_packed(x, w, b, out, plan):
+        return
     finite, weights = _phase_weights(w, plan)
     exact = exact or not finite
     n, k = out.shape[:2]
-    if (len(plan.live) == 1 and not plan.empty
-            and tuple(a.count for a in plan.live[0]) == out.shape[2:]):
+    if whole:
         _convolve(_window(x, plan.live[0]), weights[0], b, out, plan.live[0], plan.groups,
                   exact)
         return
@@ -231,6 +212,31 @@ def run(x, w, b, out, plan, exact=False):
            plan.stride[2], work=out.size)
     if rows:
         _rows_stack_margins(x, weights[0], bias, out, plan)
+
+
+def _run_packed(x, w, b, out, plan):
+    """A plan of one phase that reads every tap flipped (stride 1, ungrouped) run on
+    'blocked' with its weight packed straight from `w` (kernels/conv_blocked.py
+    `pack_weight_flipped`): no phase weight is made and packed again. False, with `out`
+    unwritten, where 'blocked' is not the rule's pick, the weight is frozen (its phase
+    weight is kept) or not finite (the plan then runs exact)."""
+    phase = plan.live[0]
+    if (plan.groups != 1 or frozen_forms(w) is not None or not w.flags.c_contiguous
+            or any(a.taps != tuple(range(k - 1, -1, -1)) for a, k in zip(phase, w.shape[2:]))):
+        return False
+    # the kernel reads only the shape of the weight it is given with a packed one
+    shape_only = w.reshape(_phase_shape(w, phase, 1))
+    args = (_window(x, phase), shape_only, b, out, (1, 1, 1), tuple(a.before for a in phase),
+            tuple(a.after for a in phase), tuple(a.dilation for a in phase), 1)
+    if _conv._rule(*args) != "blocked":
+        return False
+    # the buffer `_conv._blocked_weight` packs into, which it does not use when given one
+    shape = _blocked_kernels.packed_weight_shape(shape_only.shape)
+    packed = thread_scratch("blocked weight", math.prod(shape), w.dtype).reshape(shape)
+    if launch(_blocked_kernels.pack_weight_flipped, w, packed, work=2 * w.size) != 0.0:
+        return False
+    _conv._run_blocked(*args, packed=packed)
+    return True
 
 
 def _margin(stack):
@@ -328,48 +334,53 @@ def _place_tables(plan, n, k, unpadded_rows=False):
 
 
 def _phase_weights(w, plan):
-    """(whether every weight is finite, the phases' convolution weights: one stacked
-    weight when merged). Kept with a frozen weight (`fastnn.optimize_for_inference`),
-    else made per call (a weight-sized copy)."""
+    """(whether every weight a phase reads is finite, the phases' convolution weights: one
+    stacked weight when merged). Kept with a frozen weight (`fastnn.optimize_for_inference`),
+    else made per call (a weight-sized copy, checked as it is made:
+    kernels/phase_weight.py)."""
     forms = frozen_forms(w)
     key = ("conv_transpose", plan)
     if forms is not None and key in forms:
         return forms[key]
-    wt = transposed_weight(w, plan.groups)
+    w = np.ascontiguousarray(w)
+    check = 0.0
     if plan.merged:
-        k = wt.shape[0]
+        k = w.shape[1] * plan.groups
         taps = tuple(len(a.taps) for a in plan.stack)
-        shape = (len(plan.live) * k,) + wt.shape[1:2] + taps
+        shape = (len(plan.live) * k, w.shape[0] // plan.groups) + taps
         stacked = np.empty(shape, w.dtype) if forms is not None else thread_scratch(
             "conv_transpose weights", math.prod(shape), w.dtype).reshape(shape)
         for i, phase in enumerate(plan.live):
-            stacked[i * k:(i + 1) * k] = _sub_weight(wt, phase)
+            check += _phase_weight(w, stacked[i * k:(i + 1) * k], phase, plan.groups)
         weights = [stacked]
     else:
-        weights = [_phase_weight(w, wt, phase, plan.groups) for phase in plan.live]
+        weights = []
+        for phase in plan.live:
+            weight = np.empty(_phase_shape(w, phase, plan.groups), w.dtype)
+            check += _phase_weight(w, weight, phase, plan.groups)
+            weights.append(weight)
     # a stacked convolution without padding multiplies no padding: every product is one
     # torch makes
     unpadded = plan.merged and not any(a.before or a.after for a in plan.stack)
-    made = unpadded or bool(np.isfinite(w).all()), weights
+    made = unpadded or check == 0.0, weights
     if forms is not None:
         forms[key] = made
     return made
 
 
-def _phase_weight(w, wt, phase, groups):
-    """One phase's convolution weight, C-contiguous. Every tap of an ungrouped weight (the
-    one phase at stride 1: an input gradient's) is the weight transposed and flipped, made
-    in blocks by kernels/transpose.py (numpy's copy of the reversed view reads the weight
-    down its columns, a cache line per element); other phases copy their taps' view."""
-    every_tap = all(axis.taps == tuple(range(taps - 1, -1, -1))
-                    for axis, taps in zip(phase, w.shape[2:]))
-    if groups == 1 and every_tap and w.flags.c_contiguous:
-        flipped = np.empty(wt.shape, w.dtype)
-        c_in, c_out = w.shape[:2]
-        launch(_transpose_kernels.transpose, w.reshape(1, c_in, c_out, -1),
-               flipped.reshape(1, c_out, c_in, -1), True, work=w.size)
-        return flipped
-    return np.ascontiguousarray(_sub_weight(wt, phase))
+def _phase_shape(w, phase, groups):
+    """The shape of a phase's convolution weight: (C_out, C_in/groups, its taps...)."""
+    return ((w.shape[1] * groups, w.shape[0] // groups)
+            + tuple(len(a.taps) for a in phase))
+
+
+def _phase_weight(w, out, phase, groups):
+    """out (C-contiguous, `_phase_shape`) = the phase's convolution weight: the transposed
+    convolution's weight `w` with each group's channels swapped and the phase's taps
+    (kernels/phase_weight.py). Returns 0.0, or NaN when a weight it copies is not finite."""
+    taps = np.ravel_multi_index(np.ix_(*(a.taps for a in phase)), w.shape[2:]).ravel()
+    return launch(_phase_kernels.phase_weight, w, out, groups, taps.astype(np.int64),
+                  work=2 * out.size)
 
 
 def _run_merged(x, stacked, b, out, plan, exact):

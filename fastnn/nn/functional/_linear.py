@@ -112,7 +112,7 @@ def pointwise_kn(a, wt, bias, out, fused=None):
 
 def _transpose_into(w, wt):
     # on every thread even when small: run on one, it left the tiles after it slower
-    launch(transpose, w[None, :, :, None], wt[None, :, :, None], False)
+    launch(transpose, w[None, :, :, None], wt[None, :, :, None])
 
 
 def _pointwise_applies(a, w, bias_vec, out, late_bias, result, fused=None):
