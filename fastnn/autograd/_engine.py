@@ -4,6 +4,8 @@ The nodes reachable from the roots run in dependency order (a node runs once eve
 into it has delivered its gradient); gradients for the same output add up. With
 ``retain_graph=False`` each node frees what it saved once it has run.
 """
+import sys
+
 import numpy as np
 
 from .. import _grad, _ufunc_parallel
@@ -68,20 +70,26 @@ def run_backward(roots, grads, retain_graph, capture=None):
                         captured[index] = slots[nr]
             if isinstance(node, AccumulateGrad):
                 if not capture:
-                    _accumulate(node.variable, slots[0])
+                    # popped: no list of the engine's keeps the gradient (`_unshared`)
+                    _accumulate(node.variable, slots.pop())
                 continue
-            inputs = _run_node(node, slots, retain_graph)
-            for (nxt, nr), grad in zip(node.next_functions, inputs):
-                if nxt is None:
-                    continue
-                if grad is not None:
-                    _add(buffer, nxt, nr, grad)
-                counts[nxt] -= 1
-                if counts[nxt] == 0:
-                    ready.append(nxt)
+            _send(buffer, counts, ready, node, _run_node(node, slots, retain_graph))
     finally:
         _grad._mode.grad = previous
     return captured
+
+
+def _send(buffer, counts, ready, node, inputs):
+    """Hand a node's input gradients on to the nodes they flow into (a function: no
+    variable of the engine's loop keeps them alive, `_unshared`)."""
+    for (nxt, nr), grad in zip(node.next_functions, inputs):
+        if nxt is None:
+            continue
+        if grad is not None:
+            _add(buffer, nxt, nr, grad)
+        counts[nxt] -= 1
+        if counts[nxt] == 0:
+            ready.append(nxt)
 
 
 def _run_node(node, slots, retain_graph):
@@ -181,9 +189,40 @@ def _accumulate(tensor, grad):
         grad = grad.reshape(tensor.shape)
     current = tensor.grad
     if current is None:
+        if (not hooks and grad.dtype == tensor.dtype and grad.flags.c_contiguous
+                and grad.flags.writeable and _unshared(grad)):
+            # torch's AccumulateGrad takes a gradient no one else holds, as it is
+            tensor.grad = grad.view(Tensor)
+            return
         # a fresh array: a backward may hand the same gradient to several inputs
         tensor.grad = np.array(grad, dtype=tensor.dtype, order="C").view(Tensor)
     else:
         target = np.ndarray.view(current, np.ndarray)
         if not _ufunc_parallel.add_into(target, grad):
             np.add(target, grad, out=target, casting="unsafe")
+
+
+def _references(array):
+    """sys.getrefcount of `array` and of the array it views (None: it owns its memory)."""
+    base = array.base
+    if base is not None and not isinstance(base, np.ndarray):
+        return sys.getrefcount(array), -1        # memory of another object: never taken
+    return sys.getrefcount(array), None if base is None else sys.getrefcount(base)
+
+
+def _calibrated(array):
+    """What `_unshared` sees of `array` when only this function's variable holds it (as
+    only `_accumulate`'s does a gradient that no one else holds): measured, not assumed,
+    as interpreters count their own references differently."""
+    return (lambda grad: _references(grad))(array)
+
+
+_ALONE = {True: _calibrated(np.empty(1)), False: _calibrated(np.empty(1).reshape(1, 1))}
+
+
+def _unshared(grad):
+    """Whether `_accumulate`'s variable is all that reaches `grad`'s memory: no other
+    reference to it, and none to the array it views but its own (a backward's fresh
+    result, its reshaped view). Another holder (a node handing one gradient to two
+    inputs, a hook, a kept buffer) adds a reference; then `_accumulate` copies."""
+    return _references(grad) == _ALONE[grad.base is None]

@@ -1,9 +1,12 @@
 """The autograd engine against torch: what is recorded, how gradients accumulate, hooks,
 grad modes and every error torch raises (op formulas are in test_grad_catalogue.py)."""
+import weakref
+
 import numpy as np
 import pytest
 
 import fastnn
+from fastnn.autograd import _engine
 from torch_compare import raises_like
 
 
@@ -425,3 +428,48 @@ def test_grad_returns_what_backward_computed_sharing_memory_as_torch(torch):
                        np.shares_memory(gb.numpy(), g.numpy()),
                        np.shares_memory(gm.numpy(), g.numpy())))
     assert shared[0] == shared[1] == [(True, True, False)][0]
+
+
+def _fresh(kept, shape=(2, 3), view=False):
+    """A gradient that only the caller will hold (a weak reference to it in `kept`)."""
+    grad = np.arange(6, dtype=np.float32).reshape(shape) if view else np.ones(shape,
+                                                                              np.float32)
+    kept.append(weakref.ref(grad.base if view else grad))
+    return grad
+
+
+@pytest.mark.parametrize("view", [False, True])
+def test_a_gradient_no_one_else_holds_becomes_grad_uncopied(view):
+    """As torch's AccumulateGrad: a fresh gradient (or a view of one that nothing else
+    views) is taken as it is; one the caller still holds, or whose memory another view
+    reaches, is copied; as is every gradient of a tensor with hooks (which may keep it)."""
+    kept = []
+    leaf = fastnn.zeros(2, 3, requires_grad=True)
+    _engine._accumulate(leaf, _fresh(kept, view=view))
+    assert np.shares_memory(leaf.grad, kept[0]())
+    held = _fresh(kept, view=view)
+    other = fastnn.zeros(2, 3, requires_grad=True)
+    _engine._accumulate(other, held)
+    assert not np.shares_memory(other.grad, held)
+    base = np.zeros(12, np.float32)
+    third = fastnn.zeros(2, 3, requires_grad=True)
+    _engine._accumulate(third, base[:6].reshape(2, 3))
+    assert not np.shares_memory(third.grad, base)
+    hooked = fastnn.zeros(2, 3, requires_grad=True)
+    hooked.register_hook(lambda g: None)
+    _engine._accumulate(hooked, _fresh(kept, view=view))
+    assert kept[-1]() is None       # copied, then freed
+
+
+def test_one_gradient_sent_to_two_leaves_is_not_shared(torch):
+    """add's backward hands the same gradient to both inputs: at most one takes it, and
+    accumulating into one later leaves the other as torch's."""
+    a, at = _pair(torch)
+    b, bt = _pair(torch, (4.0, 5.0, -6.0))
+    (a + b).sum().backward()
+    (at + bt).sum().backward()
+    assert not np.shares_memory(a.grad, b.grad)
+    (a * 3).sum().backward()
+    (at * 3).sum().backward()
+    np.testing.assert_array_equal(a.grad, at.grad.numpy())
+    np.testing.assert_array_equal(b.grad, bt.grad.numpy())
