@@ -57,22 +57,25 @@ def _sigmoid(w):
 @njit(parallel=True, cache=True)
 def piecewise_backward(s, grad, out, code, a, b, c):
     """out = grad * f'(.) for the piecewise activation `code` (parameters a, b, c in s's
-    dtype, arithmetic in it as torch's). THRESHOLD (relu) has a loop of its own, which
-    vectorises; the other codes share one (a loop per code compiled about twice as
-    long)."""
+    dtype, arithmetic in it as torch's). THRESHOLD (relu) and BAND (relu6, hardtanh:
+    MobileNet's) have loops of their own, which vectorise; the other codes share one (a
+    loop per code compiled about twice as long)."""
     n = s.size
     zero = s.dtype.type(0)
     if code == THRESHOLD:
         for i in prange(n):
             out[i] = zero if s[i] <= a else grad[i]
         return
+    if code == BAND:
+        for i in prange(n):
+            v = s[i]
+            # `&`, not `and`: the short-circuit branch made this loop many times slower
+            out[i] = grad[i] * c if (v > a) & (v < b) else zero
+        return
     for i in prange(n):
         v = s[i]
         g = grad[i]
-        if code == BAND:
-            # `&`, not `and`: the short-circuit branch made this loop many times slower
-            r = g * c if (v > a) & (v < b) else zero
-        elif code == LEAKY:
+        if code == LEAKY:
             r = g if v > 0 else g * a
         elif code == ELU_RESULT:
             r = g * b if v > 0 else g * c * (v + a)
