@@ -23,7 +23,10 @@ def _affine(rng, shape, dtype):
 def test_batch_norm(torch, dtype):
     rng = np.random.default_rng(1)
     F = torch.nn.functional
-    for shape in [(4, 3), (1, 3, 5), (2, 3, 5), (3, 2, 4, 5), (2, 3, 2, 2, 3), (2, 4, 1)]:
+    # planes of up to _BLOCK (256) elements run a channel's rows in one call, longer ones
+    # a call per row
+    for shape in [(4, 3), (1, 3, 5), (2, 3, 5), (3, 2, 4, 5), (2, 3, 2, 2, 3), (2, 4, 1),
+                  (2, 3, 17, 19), (3, 2, 300)]:
         channels = shape[1]
         for training in (True, False):
             x = _data(rng, shape, dtype, offset=rng.choice([0.0, 50.0]))
