@@ -44,6 +44,7 @@ from numba.extending import overload
 from . import _shapes, tiles_pointwise
 from .tiles_pointwise import ALONG_POSITIONS  # noqa: F401  (has_bias for a bias per position)
 from ._epilogue import EPILOGUE, tile_for
+from ._prefetch import prefetch_for_write
 from ._stack import TILE, shape_constant, target_shape
 from ._target import njit
 from .conv_pad import _u
@@ -209,10 +210,18 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
             narrow = wide and tile == tiles - 1 and 0 < P % width <= LANES
             if narrow:
                 p0 = P - LANES - ps
+            ahead = min((tile + 1) * width, P - width) - ps
             for kb in range(g * KB // groups, (g + 1) * KB // groups):
                 k0 = kb * KBLOCK
                 kn = min(KBLOCK, K - k0)
                 orow = _u((n * K + k0) * P + ps)
+                if tile + 1 < tiles:
+                    # this block's rows of the next tile, written after the other blocks
+                    # of this one: fetched for writing now
+                    for r in range(kn):
+                        at = orow + _u(r * P + ahead)
+                        prefetch_for_write(of, at)
+                        prefetch_for_write(of, at + _u(width - 1))
                 if wide and not narrow:
                     _tile(xs, wf, of, bias, has_bias, K, k0, kn, xrow, _u(Rs), C, taps, T,
                           orow, P, p0, EPILOGUE)
