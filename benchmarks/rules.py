@@ -20,6 +20,7 @@
     python benchmarks/rules.py stage      # conv_blocked.stage_pays: tiles stored via a stage
     python benchmarks/rules.py depthwise  # conv._depthwise_blocked_pays: channels in the lanes
     python benchmarks/rules.py permute    # _array.TRANSPOSED_COPY_MIN: permuted copies
+    python benchmarks/rules.py coldout    # conv_pointwise: writing outputs not in cache
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -781,13 +782,46 @@ def permute():
         print(f"  {str(shape):<20} {x.size:>7} elements: {cells}{theirs}")
 
 
+COLD_OUT_CASES = [((8, 16, 56, 56), 96), ((8, 96, 56, 56), 24), ((8, 24, 28, 28), 144),
+                  ((8, 144, 28, 28), 24), ((8, 64, 14, 14), 384), ((8, 960, 4, 4), 160)]
+COLD_OUT_BYTES = 256 << 20      # outputs cycled through per case: past any L3 share
+
+
+def coldout():
+    """MobileNetV2's 1x1 convolutions at batch 8 (112x112 input), 'pointwise', ms per
+    call: into the same output every call (in cache) / into one of outputs totalling
+    COLD_OUT_BYTES in turn (not in cache, as in a model, whose outputs are fresh memory),
+    torch beside them."""
+    from fastnn.nn.functional import _conv
+    torch = _torch()
+    print("ms per call: output in cache / not in cache (torch)")
+    for xs, k in COLD_OUT_CASES:
+        x, w = _data((xs[0], xs[1], 1) + xs[2:], (k, xs[1], 1, 1, 1))
+        shape = (xs[0], k, 1) + xs[2:]
+        outs = [np.ones(shape, np.float32)
+                for _ in range(max(2, COLD_OUT_BYTES // (4 * math.prod(shape))))]
+        turn = iter(range(1 << 62))
+
+        def run(out):
+            _conv.run_convolution(x, w, None, out, (1, 1, 1), (0, 0, 0), (0, 0, 0),
+                                  (1, 1, 1), 1)
+        calls = {"hot": lambda: run(outs[0]), "cold": lambda: run(outs[next(turn) % len(outs)])}
+        if torch is not None:
+            tx, tw = torch.from_numpy(x[:, :, 0]), torch.from_numpy(w[:, :, 0])
+            calls["torch"] = lambda: torch.nn.functional.conv2d(tx, tw)
+        times = _bench.time_many(calls)
+        theirs = f" ({times['torch'] * 1e3:.3f})" if torch is not None else ""
+        print(f"  x {xs} -> {k}: {times['hot'] * 1e3:.3f} / {times['cold'] * 1e3:.3f}"
+              + theirs)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("serial", "bands", "parts", "weightgrad",
                                          "variants", "resnet", "positions", "resample",
                                          "ufunc", "weightpack", "linear", "grouped", "settle",
                                          "shifted", "gather", "layout", "plain",
-                                         "stage", "depthwise", "permute"))
+                                         "stage", "depthwise", "permute", "coldout"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -798,7 +832,7 @@ def main(argv=None):
      "weightpack": weightpack, "linear": linear, "grouped": grouped,
      "settle": settle, "shifted": shifted, "gather": gather, "layout": layout,
      "plain": plain, "stage": stage,
-     "depthwise": depthwise, "permute": permute}[args.what]()
+     "depthwise": depthwise, "permute": permute, "coldout": coldout}[args.what]()
 
 
 if __name__ == "__main__":

@@ -62,6 +62,11 @@ TILES_PER_TASK = 4
 # 256->512, 4 tiles x 16 blocks was slower than 1 x 64, which runs about as fast as the
 # subsampled copy of the whole input it replaced)
 KBLOCKS_PER_TASK = 16
+# a sample's input rows up to which conv_rows' tasks are whole planes (half a core's L2),
+# on planes of at least WHOLE_PLANE_MIN_POSITIONS (on shorter rows, 14x14 at 64 channels,
+# rereading the plane's input for every block cost more than the long rows saved)
+WHOLE_PLANE_MAX_BYTES = 256 << 10
+WHOLE_PLANE_MIN_POSITIONS = 512
 # positions of a task's chunk at most (the scratch rows of PACK_1D and PACK_STRIDED)
 CHUNK = TILES_PER_TASK * 2 * LANES
 # where conv_rows reads the input rows (see conv_rows)
@@ -145,7 +150,13 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
     one sample times up to KBLOCKS_PER_TASK blocks of 8 output channels (PACK_STRIDED: one
     tile, every block), or, where that splits a plane unevenly over `parts` threads
     (`channel_parts`), the blocks split into a multiple of `parts` runs over all positions;
-    the tile's input slab (C rows of 32) stays in L1 across the channel blocks. `pack` says
+    the tile's input slab (C rows of 32) stays in L1 across the channel blocks. Where a
+    sample's input rows fit in WHOLE_PLANE_MAX_BYTES (few input channels: MobileNet's
+    expanding layers), its plane is WHOLE_PLANE_MIN_POSITIONS or larger and the samples are
+    enough for the threads, a task is a whole plane,
+    its blocks run one after the other over all of it: a few long output rows at a time,
+    which the prefetchers follow into memory not in cache
+    (`python benchmarks/rules.py coldout`). `pack` says
     where xrow is:
     - IN_PLACE: x (N, C, R) itself (span and the geometry unused);
     - PACK_1D: x (N, C, W), 1-D: the task copies its positions' window of each row, padded
@@ -166,6 +177,12 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
     width = runs * LANES if wide else LANES
     tiles = (P + width - 1) // width
     per_task = 1 if pack == PACK_STRIDED else TILES_PER_TASK
+    # few input channels: a task takes a whole plane and runs its blocks of output
+    # channels one after the other over all of it, so it writes a few long rows at a time
+    planes = (pack == IN_PLACE and N >= 2 * parts and P >= WHOLE_PLANE_MIN_POSITIONS
+              and C * T * P * x.itemsize <= WHOLE_PLANE_MAX_BYTES)
+    if planes:
+        per_task = tiles
     chunks = (tiles + per_task - 1) // per_task
     groups = 1 if pack == PACK_STRIDED else (KB + KBLOCKS_PER_TASK - 1) // KBLOCKS_PER_TASK
     # Numba hands each thread an equal run of tasks. Fewer samples than threads, on a plane
@@ -203,7 +220,16 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
                     _gather(xf, xs, _u(c * Rs), _u((n * C + c) * R), ps, pe, sd, sh, sw, H,
                             W, OH, OW)
             xrow = _u(0)
-        for tile in range(first, last):
+        kb0 = g * KB // groups
+        blocks = (g + 1) * KB // groups - kb0
+        count = last - first
+        for i in range(count * blocks):
+            if planes:
+                tile = first + i % count
+                kb = kb0 + i // count
+            else:
+                tile = first + i // blocks
+                kb = kb0 + i % blocks
             p0 = min(tile * width, P - width) - ps
             # a wide plane's last tile, where at most 16 positions remain, is a 16-wide
             # tile over them: the wide one overlapping its predecessor redid up to 16
@@ -211,20 +237,20 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
             if narrow:
                 p0 = P - LANES - ps
             ahead = min((tile + 1) * width, P - width) - ps
-            for kb in range(g * KB // groups, (g + 1) * KB // groups):
-                k0 = kb * KBLOCK
-                kn = min(KBLOCK, K - k0)
-                orow = _u((n * K + k0) * P + ps)
-                if tile + 1 < tiles:
-                    # this block's rows of the next tile, written after the other blocks
-                    # of this one: fetched for writing now
-                    for r in range(kn):
-                        at = orow + _u(r * P + ahead)
-                        prefetch_for_write(of, at)
-                        prefetch_for_write(of, at + _u(width - 1))
-                if wide and not narrow:
-                    _tile(xs, wf, of, bias, has_bias, K, k0, kn, xrow, _u(Rs), C, taps, T,
-                          orow, P, p0, EPILOGUE)
-                else:
-                    _tile16(xs, wf, of, bias, has_bias, K, k0, kn, xrow, _u(Rs), C, taps,
-                            T, orow, P, p0, EPILOGUE)
+            k0 = kb * KBLOCK
+            kn = min(KBLOCK, K - k0)
+            orow = _u((n * K + k0) * P + ps)
+            if tile + 1 < tiles:
+                # this block's rows of the next tile, fetched for writing while this
+                # one computes (they are written after this tile's other blocks, or
+                # next on a whole plane)
+                for r in range(kn):
+                    at = orow + _u(r * P + ahead)
+                    prefetch_for_write(of, at)
+                    prefetch_for_write(of, at + _u(width - 1))
+            if wide and not narrow:
+                _tile(xs, wf, of, bias, has_bias, K, k0, kn, xrow, _u(Rs), C, taps, T,
+                      orow, P, p0, EPILOGUE)
+            else:
+                _tile16(xs, wf, of, bias, has_bias, K, k0, kn, xrow, _u(Rs), C, taps,
+                        T, orow, P, p0, EPILOGUE)

@@ -67,9 +67,11 @@ def check(got, ref, theirs, dtype):
 
 
 # (N, C, K, H, W, stride): P = 16 (the minimum), 20 (< 32: the 16-wide tile), 32, 63 and
-# 3136 (not multiples of 32: an overlapping last tile), K not a multiple of 8, C = 1
+# 3136 (not multiples of 32: an overlapping last tile), K not a multiple of 8, C = 1; 529
+# positions of 4 samples: tasks of whole planes (WHOLE_PLANE_MIN_POSITIONS)
 SHAPES_1X1 = [(2, 5, 13, 4, 4, 1), (1, 3, 8, 4, 5, 1), (2, 1, 9, 4, 8, 1), (1, 17, 3, 7, 9, 1),
-              (1, 8, 20, 56, 56, 1), (2, 6, 11, 13, 15, 2), (1, 20, 17, 9, 9, 2)]
+              (1, 8, 20, 56, 56, 1), (2, 6, 11, 13, 15, 2), (1, 20, 17, 9, 9, 2),
+              (4, 3, 13, 23, 23, 1)]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -88,9 +90,11 @@ def test_1x1(shape, dtype):
 
 # (N, C, K, H, W, stride) at batch 1: 196 positions (7 tiles of 32, the last one 16 wide
 # where the target's tile is 32), 784 (25 tiles), 49 (2 tiles), 196 gathered at stride 2;
-# K of 5 blocks of 8 and of 1
+# K of 5 blocks of 8 and of 1; 8 samples of 784 positions run as whole planes for 2 and
+# 3 threads
 SHAPES_PARTS = [(1, 24, 40, 14, 14, 1), (1, 16, 24, 28, 28, 1), (1, 24, 40, 7, 7, 1),
-                (1, 20, 40, 27, 27, 2), (1, 9, 3, 14, 14, 1), (2, 24, 40, 14, 14, 1)]
+                (1, 20, 40, 27, 27, 2), (1, 9, 3, 14, 14, 1), (2, 24, 40, 14, 14, 1),
+                (8, 16, 20, 28, 28, 1)]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
