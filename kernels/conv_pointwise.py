@@ -62,11 +62,11 @@ TILES_PER_TASK = 4
 # 256->512, 4 tiles x 16 blocks was slower than 1 x 64, which runs about as fast as the
 # subsampled copy of the whole input it replaced)
 KBLOCKS_PER_TASK = 16
-# a sample's input rows up to which conv_rows' tasks are whole planes (half a core's L2),
-# on planes of at least WHOLE_PLANE_MIN_POSITIONS (on shorter rows, 14x14 at 64 channels,
-# rereading the plane's input for every block cost more than the long rows saved)
-WHOLE_PLANE_MAX_BYTES = 256 << 10
-WHOLE_PLANE_MIN_POSITIONS = 512
+# a task's input slab up to which conv_rows runs its blocks outer (half a core's L2),
+# where that makes rows of at least LONG_ROWS_MIN_POSITIONS (on shorter ones, 14x14 at 64
+# channels, rereading the slab for every block cost more than the long rows saved)
+LONG_ROWS_MAX_BYTES = 256 << 10
+LONG_ROWS_MIN_POSITIONS = 512
 # positions of a task's chunk at most (the scratch rows of PACK_1D and PACK_STRIDED)
 CHUNK = TILES_PER_TASK * 2 * LANES
 # where conv_rows reads the input rows (see conv_rows)
@@ -150,13 +150,12 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
     one sample times up to KBLOCKS_PER_TASK blocks of 8 output channels (PACK_STRIDED: one
     tile, every block), or, where that splits a plane unevenly over `parts` threads
     (`channel_parts`), the blocks split into a multiple of `parts` runs over all positions;
-    the tile's input slab (C rows of 32) stays in L1 across the channel blocks. Where a
-    sample's input rows fit in WHOLE_PLANE_MAX_BYTES (few input channels: MobileNet's
-    expanding layers), its plane is WHOLE_PLANE_MIN_POSITIONS or larger and the samples are
-    enough for the threads, a task is a whole plane,
-    its blocks run one after the other over all of it: a few long output rows at a time,
-    which the prefetchers follow into memory not in cache
-    (`python benchmarks/rules.py coldout`). `pack` says
+    the tile's input slab (C rows of 32) stays in L1 across the channel blocks. Where the
+    slab of LONG_ROWS_MIN_POSITIONS or more fits in LONG_ROWS_MAX_BYTES (few input
+    channels: MobileNet's expanding layers, a weight gradient's GEMM) and the tasks are
+    enough for the threads, a task takes as many tiles as fit and runs its blocks one
+    after the other over them: a few long output rows at a time, which the prefetchers
+    follow into memory not in cache (`python benchmarks/rules.py coldout`). `pack` says
     where xrow is:
     - IN_PLACE: x (N, C, R) itself (span and the geometry unused);
     - PACK_1D: x (N, C, W), 1-D: the task copies its positions' window of each row, padded
@@ -177,14 +176,16 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
     width = runs * LANES if wide else LANES
     tiles = (P + width - 1) // width
     per_task = 1 if pack == PACK_STRIDED else TILES_PER_TASK
-    # few input channels: a task takes a whole plane and runs its blocks of output
-    # channels one after the other over all of it, so it writes a few long rows at a time
-    planes = (pack == IN_PLACE and N >= 2 * parts and P >= WHOLE_PLANE_MIN_POSITIONS
-              and C * T * P * x.itemsize <= WHOLE_PLANE_MAX_BYTES)
-    if planes:
-        per_task = tiles
-    chunks = (tiles + per_task - 1) // per_task
     groups = 1 if pack == PACK_STRIDED else (KB + KBLOCKS_PER_TASK - 1) // KBLOCKS_PER_TASK
+    # long rows: a task takes as many tiles as its input slab fits in LONG_ROWS_MAX_BYTES
+    # and runs its blocks of output channels one after the other over them, so it writes
+    # a few long rows at a time
+    fit = min(tiles, LONG_ROWS_MAX_BYTES // (C * T * width * x.itemsize))
+    long_rows = (pack == IN_PLACE and fit * width >= LONG_ROWS_MIN_POSITIONS
+                 and N * ((tiles + fit - 1) // fit) * groups >= 2 * parts)
+    if long_rows:
+        per_task = fit
+    chunks = (tiles + per_task - 1) // per_task
     # Numba hands each thread an equal run of tasks. Fewer samples than threads, on a plane
     # whose tiles split unevenly over them (7 tiles: 4 and 3): each thread runs its part of
     # the channel blocks over every position; else the chunks (of as near equal tile
@@ -224,7 +225,7 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
         blocks = (g + 1) * KB // groups - kb0
         count = last - first
         for i in range(count * blocks):
-            if planes:
+            if long_rows:
                 tile = first + i % count
                 kb = kb0 + i // count
             else:

@@ -67,11 +67,12 @@ def check(got, ref, theirs, dtype):
 
 
 # (N, C, K, H, W, stride): P = 16 (the minimum), 20 (< 32: the 16-wide tile), 32, 63 and
-# 3136 (not multiples of 32: an overlapping last tile), K not a multiple of 8, C = 1; 529
-# positions of 4 samples: tasks of whole planes (WHOLE_PLANE_MIN_POSITIONS)
+# 3136 (not multiples of 32: an overlapping last tile), K not a multiple of 8, C = 1; tasks
+# of long rows (LONG_ROWS_*): 529 positions of 4 samples (whole planes), 1,000 of one
+# sample of 100 channels (two runs of 20 tiles)
 SHAPES_1X1 = [(2, 5, 13, 4, 4, 1), (1, 3, 8, 4, 5, 1), (2, 1, 9, 4, 8, 1), (1, 17, 3, 7, 9, 1),
               (1, 8, 20, 56, 56, 1), (2, 6, 11, 13, 15, 2), (1, 20, 17, 9, 9, 2),
-              (4, 3, 13, 23, 23, 1)]
+              (4, 3, 13, 23, 23, 1), (1, 100, 20, 25, 40, 1)]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
