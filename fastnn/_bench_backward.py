@@ -44,6 +44,7 @@ def _torch_backward(op, x, extra, g, kwargs):
 ACTIVATION_CASES = [
     ("relu n8 64ch 56x56", _case("relu", (8, 64, 56, 56)), True),
     ("gelu n8 64ch 56x56", _case("gelu", (8, 64, 56, 56)), False),
+    ("relu6 n8 96ch 56x56", _case("relu6", (8, 96, 56, 56)), False),
     ("softmax dim -1 8x12x196x196", _case("softmax", (8, 12, 196, 196), dim=-1), False),
     ("cross_entropy 64x1000", _case("cross_entropy", (64, 1000), classes=1000), False),
 ]

@@ -75,6 +75,8 @@ def backward_cases(case, workload):
         case("norm_backward", "BatchNorm2d(64) training n8 56x56",
              _backward("batch_norm", _batch_norm((8, 64, 56, 56)), workload), None,
              smoke=True),
+        case("norm_backward", "BatchNorm2d(960) training n8 4x4",
+             _backward("batch_norm", _batch_norm((8, 960, 4, 4)), workload), None),
         case("norm_backward", "LayerNorm(768) n8 196x768",
              _backward("layer_norm", _layer_norm((8, 196, 768)), workload), None),
         case("norm_backward", "linear n64 512->1000",
