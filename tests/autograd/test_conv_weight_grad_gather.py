@@ -9,8 +9,8 @@ import pytest
 from fastnn.kernels import conv_weight_grad_gather as _gather
 from fastnn.nn.functional import _conv_grad
 
-from weight_grad_paths import (assert_matches_torch, assert_same_nonfinite, five, forced,
-                               nonfinite_case)
+from weight_grad_paths import (against_gemm, assert_matches_torch, assert_same_nonfinite, five,
+                               forced, nonfinite_case)
 
 
 def _random_case(seed):
@@ -47,10 +47,8 @@ def test_random_arguments_match_torch(seed, cut, torch, monkeypatch):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_equals_the_im2col_path_without_torch(seed):
-    x, g, w_shape, stride, padding, dilation = five(*_random_case(seed)[:4])
-    gathered, im2col = np.empty(w_shape), np.empty(w_shape)
-    _conv_grad._weight_grad_gather(x, g, gathered, stride, padding, dilation)
-    _conv_grad._weight_grad_gemm(x, g, im2col, stride, padding, dilation, 1)
+    gathered, im2col = against_gemm(_conv_grad._weight_grad_gather,
+                                    five(*_random_case(seed)[:4]))
     np.testing.assert_allclose(gathered, im2col, rtol=1e-12,
                                atol=1e-12 * np.abs(im2col).max())
 
@@ -60,10 +58,8 @@ def test_equals_the_im2col_path_without_torch(seed):
 def test_inf_and_nan_as_on_the_im2col_path(where, value):
     """Padding taps are multiplied like any other, as the im2col path multiplies them: the
     same taps come out inf or NaN (a sum holding inf and NaN is order-free)."""
-    x, g, w_shape, stride, padding, dilation = nonfinite_case(where, value)
-    gathered, im2col = np.empty(w_shape), np.empty(w_shape)
-    _conv_grad._weight_grad_gather(x, g, gathered, stride, padding, dilation)
-    _conv_grad._weight_grad_gemm(x, g, im2col, stride, padding, dilation, 1)
+    gathered, im2col = against_gemm(_conv_grad._weight_grad_gather,
+                                    nonfinite_case(where, value))
     assert_same_nonfinite(gathered, im2col)
 
 

@@ -9,8 +9,8 @@ import pytest
 import fastnn
 from fastnn.nn.functional import _conv_grad
 
-from weight_grad_paths import (assert_matches_torch, assert_same_nonfinite, five, forced,
-                               nonfinite_case, weight_grad)
+from weight_grad_paths import (against_gemm, assert_matches_torch, assert_same_nonfinite, five,
+                               forced, nonfinite_case, weight_grad)
 
 
 def _random_case(seed):
@@ -44,10 +44,8 @@ def test_random_arguments_match_torch(seed, passes, torch, monkeypatch):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_equals_the_gemm_path_without_torch(seed):
-    x, g, w_shape, stride, padding, dilation = five(*_random_case(seed)[:4])
-    ours, gemm = np.empty(w_shape), np.empty(w_shape)
-    _conv_grad._weight_grad_positions(x, g, ours, stride, padding, dilation)
-    _conv_grad._weight_grad_gemm(x, g, gemm, stride, padding, dilation, 1)
+    ours, gemm = against_gemm(_conv_grad._weight_grad_positions,
+                              five(*_random_case(seed)[:4]))
     np.testing.assert_allclose(ours, gemm, rtol=1e-12, atol=1e-12 * np.abs(gemm).max())
 
 
@@ -56,10 +54,8 @@ def test_equals_the_gemm_path_without_torch(seed):
 def test_inf_and_nan_as_on_the_gemm_path(where, value):
     """Padding taps are multiplied like any other on both: the same taps come out inf
     or NaN (a sum holding inf and NaN is order-free)."""
-    x, g, w_shape, stride, padding, dilation = nonfinite_case(where, value)
-    ours, gemm = np.empty(w_shape), np.empty(w_shape)
-    _conv_grad._weight_grad_positions(x, g, ours, stride, padding, dilation)
-    _conv_grad._weight_grad_gemm(x, g, gemm, stride, padding, dilation, 1)
+    ours, gemm = against_gemm(_conv_grad._weight_grad_positions,
+                              nonfinite_case(where, value))
     assert_same_nonfinite(ours, gemm)
 
 

@@ -6,19 +6,15 @@ rule that picks it."""
 import numpy as np
 import pytest
 
-import fastnn
-import fastnn.nn.functional as F
 from fastnn.kernels import conv_weight_grad as _shifted
 from fastnn.nn.functional import _conv_grad
 
-from weight_grad_paths import weight_grad
-
-TOL = {np.float32: 1e-4, np.float64: 1e-10}
+from weight_grad_paths import against_gemm, assert_matches_torch, five, forced
 
 
 def _random_case(seed):
-    """(nd, x shape, w shape, padding, dilation, dtype) of a dense stride-1 convolution
-    with channels enough for the shifted path."""
+    """(nd, x shape, w shape, keywords, dtype) of a dense stride-1 convolution with
+    channels enough for the shifted path."""
     rng = np.random.default_rng(seed)
     nd = int(rng.integers(1, 4))
     kernel = tuple(int(v) for v in rng.integers(1, 5, nd))
@@ -33,20 +29,12 @@ def _random_case(seed):
     spatial = tuple(r + int(rng.integers(0, 6)) for r in reach)
     n, c, k = int(rng.integers(1, 4)), int(rng.integers(16, 41)), int(rng.integers(16, 41))
     dtype = np.float32 if rng.random() < 0.5 else np.float64
-    return nd, (n, c) + spatial, (k, c) + kernel, padding, dilation, dtype
+    keywords = dict(padding=padding, dilation=dilation)
+    return nd, (n, c) + spatial, (k, c) + kernel, keywords, dtype
 
 
 def _forced(monkeypatch):
-    """Force the shifted path; the list records each call's return (True: it ran)."""
-    ran = []
-    run = _conv_grad._weight_grad_shifted
-
-    def spy(*args):
-        ran.append(run(*args))
-        return ran[-1]
-    monkeypatch.setattr(_conv_grad, "_shifted_pays", lambda *args: True)
-    monkeypatch.setattr(_conv_grad, "_weight_grad_shifted", spy)
-    return ran
+    return forced(monkeypatch, "_weight_grad_shifted", "_shifted_pays")
 
 
 @pytest.mark.parametrize("cut", ["none", "chunks", "passes"])
@@ -54,43 +42,21 @@ def _forced(monkeypatch):
 def test_random_arguments_match_torch(seed, cut, torch, monkeypatch):
     # chunks of one grid row each (7 positions at most); "passes"
     # packs and runs one sample at a time, adding into the sums of the last
-    nd, x_shape, w_shape, padding, dilation, dtype = _random_case(seed)
-    rng = np.random.default_rng(seed + 100)
-    x, w = (rng.standard_normal(s).astype(dtype) for s in (x_shape, w_shape))
-    out_shape = F.__dict__[f"conv{nd}d"](x, w, padding=padding, dilation=dilation).shape
-    g = rng.standard_normal(out_shape).astype(dtype)
     ran = _forced(monkeypatch)
     if cut == "chunks":
         monkeypatch.setattr(_shifted, "chunk_length", lambda k, c: 7)
     if cut == "passes":
         monkeypatch.setattr(_conv_grad, "COLS_MAX", 1)
-    ours = weight_grad(fastnn, nd, x, w, g, dict(padding=padding, dilation=dilation))
-    assert ran == [True]
-    theirs = weight_grad(torch, nd, x, w, g, dict(padding=padding, dilation=dilation))
-    scale = np.abs(theirs).max()
-    np.testing.assert_allclose(ours, theirs, rtol=TOL[dtype], atol=TOL[dtype] * scale)
+    assert_matches_torch(torch, _random_case(seed), seed, ran)
+
+
+def _shifted_path(x, g, out, stride, padding, dilation):
+    assert _conv_grad._weight_grad_shifted(x, g, out, padding, dilation)
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_equals_the_im2col_path_without_torch(seed):
-    nd, x_shape, w_shape, padding, dilation, _ = _random_case(seed)
-    rng = np.random.default_rng(seed + 200)
-    x, w = (rng.standard_normal(s) for s in (x_shape, w_shape))
-    out = F.__dict__[f"conv{nd}d"](x, w, padding=padding, dilation=dilation)
-    g = rng.standard_normal(out.shape)
-    five = (1,) * (3 - nd)
-    x5, g5 = (a.reshape(a.shape[:2] + five + a.shape[2:]) for a in (x, g))
-    w5 = w_shape[:2] + five + w_shape[2:]
-    # the padding before each dimension, as the autograd path derives it
-    reach = [d * (k - 1) for d, k in zip(dilation, w_shape[2:])]
-    if padding == "same":
-        before = tuple(r // 2 for r in reach)
-    else:
-        before = tuple(padding)
-    before, dil = (0,) * (3 - nd) + before, (1,) * (3 - nd) + tuple(dilation)
-    shifted, im2col = np.empty(w5), np.empty(w5)
-    assert _conv_grad._weight_grad_shifted(x5, g5, shifted, before, dil)
-    _conv_grad._weight_grad_gemm(x5, g5, im2col, (1, 1, 1), before, dil, 1)
+    shifted, im2col = against_gemm(_shifted_path, five(*_random_case(seed)[:4]))
     np.testing.assert_allclose(shifted, im2col, rtol=1e-12, atol=1e-12 * np.abs(im2col).max())
 
 

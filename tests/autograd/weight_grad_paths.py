@@ -1,6 +1,7 @@
 """What the tests of the weight gradient's paths share (test_conv_weight_grad_*.py):
 forcing a path, the gradient through autograd against torch's, a case as the paths' 5-D
-arguments, and the comparison of two paths' results where inputs hold inf or NaN."""
+arguments, a path's result beside the im2col path's, and the comparison of two paths'
+results where inputs hold inf or NaN."""
 import numpy as np
 
 import fastnn
@@ -12,13 +13,15 @@ TOL = {np.float32: 1e-4, np.float64: 1e-10}
 
 def forced(monkeypatch, path, rule, declined=()):
     """Make `_conv_grad`'s `rule` pick `path` (and the rules named in `declined` decline):
-    the list returned gets True for each call of the path."""
+    the list returned gets, for each call of the path, whether it ran (False: it returned
+    False, declining, as the shifted path does on NaN and inf)."""
     ran = []
     run = getattr(_conv_grad, path)
 
     def spy(*args):
-        ran.append(True)
-        return run(*args)
+        result = run(*args)
+        ran.append(result is not False)
+        return result
     monkeypatch.setattr(_conv_grad, rule, lambda *args: True)
     for name in declined:
         monkeypatch.setattr(_conv_grad, name, lambda *args: False)
@@ -55,18 +58,32 @@ def weight_grad(lib, nd, x, w, g, keywords):
 
 
 def five(nd, x_shape, w_shape, keywords):
-    """(x, g, weight shape, stride, padding, dilation) of a case (numeric padding), 5-D,
-    float64 and seeded, as `_conv_grad`'s paths take them."""
+    """(x, g, weight shape, stride, padding, dilation) of a case, 5-D, float64 and seeded,
+    as `_conv_grad`'s paths take them ('same' padding as the padding before; stride 1
+    where the keywords give none)."""
     rng = np.random.default_rng(7)
     x = rng.standard_normal(x_shape)
     g = rng.standard_normal(F.__dict__[f"conv{nd}d"](x, rng.standard_normal(w_shape),
                                                      **keywords).shape)
     lead = (1,) * (3 - nd)
     x5, g5 = (a.reshape(a.shape[:2] + lead + a.shape[2:]) for a in (x, g))
-    stride, padding, dilation = ((1 if name != "padding" else 0,) * (3 - nd)
-                                 + tuple(keywords[name])
-                                 for name in ("stride", "padding", "dilation"))
+    if keywords.get("padding") == "same":       # as autograd derives it: the padding before
+        keywords = dict(keywords, padding=[d * (k - 1) // 2 for d, k in
+                                           zip(keywords["dilation"], w_shape[2:])])
+    stride, padding, dilation = ((one,) * (3 - nd) + tuple(keywords.get(name, (one,) * nd))
+                                 for name, one in (("stride", 1), ("padding", 0),
+                                                   ("dilation", 1)))
     return x5, g5, w_shape[:2] + lead + w_shape[2:], stride, padding, dilation
+
+
+def against_gemm(path, case):
+    """(the result of `path`, that of the im2col path `_weight_grad_gemm`) on `case` (as
+    `five` gives it); `path(x, g, out, stride, padding, dilation)` writes into out."""
+    x, g, w_shape, stride, padding, dilation = case
+    ours, gemm = np.empty(w_shape), np.empty(w_shape)
+    path(x, g, ours, stride, padding, dilation)
+    _conv_grad._weight_grad_gemm(x, g, gemm, stride, padding, dilation, 1)
+    return ours, gemm
 
 
 def nonfinite_case(where, value):
