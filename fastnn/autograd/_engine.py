@@ -205,8 +205,10 @@ def _accumulate(tensor, grad):
 def _references(array):
     """sys.getrefcount of `array` and of the array it views (None: it owns its memory)."""
     base = array.base
-    if base is not None and not isinstance(base, np.ndarray):
-        return sys.getrefcount(array), -1        # memory of another object: never taken
+    if base is not None and not (isinstance(base, np.ndarray) and base.flags.owndata):
+        # memory of another object (numpy's base of a view of a buffer is the array it
+        # made over the buffer, which owns nothing): never taken
+        return sys.getrefcount(array), -1
     return sys.getrefcount(array), None if base is None else sys.getrefcount(base)
 
 

@@ -473,3 +473,12 @@ def test_one_gradient_sent_to_two_leaves_is_not_shared(torch):
     (at * 3).sum().backward()
     np.testing.assert_array_equal(a.grad, at.grad.numpy())
     np.testing.assert_array_equal(b.grad, bt.grad.numpy())
+
+
+def test_a_gradient_in_another_object_s_memory_is_copied():
+    """A gradient viewing memory numpy does not own (a bytearray's) is never taken: the
+    buffer's owner may change it."""
+    buffer = bytearray(24)
+    leaf = fastnn.zeros(2, 3, requires_grad=True)
+    _engine._accumulate(leaf, np.frombuffer(buffer, np.float32).reshape(2, 3))
+    assert not np.shares_memory(leaf.grad, np.frombuffer(buffer, np.float32))

@@ -472,6 +472,11 @@ _NO_GROUP_WEIGHTS = {size: np.zeros((0, 0), f"f{size}") for size in (4, 8)}
 _NO_STAGE = _NO_GROUP_WEIGHTS
 
 
+# the per-thread buffer a weight is packed into for 'blocked' (also by the input gradient's
+# flipped pack, `_conv_transpose_run._run_packed`)
+BLOCKED_WEIGHT_SCRATCH = "blocked weight"
+
+
 def _blocked_weight(w):
     """`w` packed for 'blocked' (`packed_form`: once per frozen weight, else on every call
     into a per-thread buffer). numpy's pack (zeros, then a transposed copy) allocated two
@@ -481,7 +486,7 @@ def _blocked_weight(w):
     def pack(w, wb):
         launch(_blocked_kernels.pack_weight, w, wb, work=wb.size)
     return packed_form(w, ("blocked", w.shape), _blocked_kernels.packed_weight_shape(w.shape),
-                       pack, "blocked weight")
+                       pack, BLOCKED_WEIGHT_SCRATCH)
 
 
 def _run_depthwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups,

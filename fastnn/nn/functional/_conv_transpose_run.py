@@ -230,9 +230,10 @@ def _run_packed(x, w, b, out, plan):
             tuple(a.after for a in phase), tuple(a.dilation for a in phase), 1)
     if _conv._rule(*args) != "blocked":
         return False
-    # the buffer `_conv._blocked_weight` packs into, which it does not use when given one
+    # `_conv._blocked_weight`'s buffer: `_run_blocked` given a packed weight packs none
     shape = _blocked_kernels.packed_weight_shape(shape_only.shape)
-    packed = thread_scratch("blocked weight", math.prod(shape), w.dtype).reshape(shape)
+    packed = thread_scratch(_conv.BLOCKED_WEIGHT_SCRATCH, math.prod(shape),
+                            w.dtype).reshape(shape)
     if launch(_blocked_kernels.pack_weight_flipped, w, packed, work=2 * w.size) != 0.0:
         return False
     _conv._run_blocked(*args, packed=packed)
