@@ -48,6 +48,7 @@ from ._epilogue import EPILOGUE, tile_for
 from ._stack import shape_constant, target_shape, tile_buffer
 from ._target import njit, target
 from .conv_pad import _u
+from .exp32 import CHECK_MATH
 from .rows import fill, zero_margins
 
 _FLAGS = {"contract"}
@@ -73,12 +74,7 @@ def pack_weight(w, wb):
                     T, False)
 
 
-# the check is a sum of v * 0: reassoc lets it vectorise (any order of a sum holding a
-# NaN is NaN)
-_CHECK_FLAGS = {"reassoc"}
-
-
-@njit(parallel=True, cache=True, fastmath=_CHECK_FLAGS)
+@njit(parallel=True, cache=True, fastmath=CHECK_MATH)
 def pack_weight_flipped(w, wb):
     """wb = `pack_weight`'s form of the weight w (C, K, KD, KH, KW) with its first two axes
     swapped and its taps reversed along every axis: the convolution that gives a stride-1

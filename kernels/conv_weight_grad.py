@@ -33,15 +33,13 @@ from numba import prange
 from ._epilogue import EPILOGUE
 from ._target import njit
 from .conv_pad import _u
+from .exp32 import CHECK_MATH
 from .rows import fill, zero_margins
 from .conv_pointwise import MIN_POSITIONS, _tile, _tile16, _tile_shape
 
 _FLAGS = {"contract"}
 # the tiles run along the input channels: at least the positions a 'pointwise' tile takes
 MIN_CHANNELS = MIN_POSITIONS
-# the packs' NaN/inf check is a sum of v * 0: reassoc lets it vectorise (any order of a
-# sum holding a NaN is NaN)
-_CHECK_FLAGS = {"reassoc"}
 
 
 def chunk_length(k, c):
@@ -53,7 +51,7 @@ def chunk_length(k, c):
     return length
 
 
-@njit(parallel=True, cache=True, fastmath=_CHECK_FLAGS)
+@njit(parallel=True, cache=True, fastmath=CHECK_MATH)
 def pack_input(x, xs, Dg, Hg, Wg, pd, ph, pw):
     """xs[n*V + (d*Hg + h)*Wg + w, c] = x[n, c, d - pd, h - ph, w - pw], zero outside x;
     rows from N*V on are left to the caller. Returns 0.0, or NaN when x holds NaN or inf."""
@@ -121,7 +119,7 @@ def chunk_start(chunk, OD, per_plane, B, V, Hg, Wg):
     return n * V + (d * Hg + p * B) * Wg
 
 
-@njit(parallel=True, cache=True, fastmath=_CHECK_FLAGS)
+@njit(parallel=True, cache=True, fastmath=CHECK_MATH)
 def pack_grad(g, gs, Wg):
     """gs[chunk, k, r*Wg + w] = g[n, k, d, p*B + r, w] (chunk = (n*OD + d)*per_plane + p,
     B = gs.shape[2] // Wg rows per chunk), zero for w past OW and rows past OH. Returns

@@ -23,6 +23,9 @@ from ._target import njit
 # fastmath without nnan/ninf: reductions may be reassociated (vectorised) while NaN and inf
 # still propagate exactly as in torch.
 REDUCE_MATH = {"contract", "reassoc", "nsz", "arcp"}
+# the packs' NaN/inf checks (a sum of v * 0 over what they copy): reassoc lets the sum
+# vectorise, and any order of a sum holding a NaN is NaN
+CHECK_MATH = {"reassoc"}
 
 ZERO32 = np.float32(0.0)
 HALF32 = np.float32(0.5)

@@ -14,14 +14,12 @@ from numba import prange
 
 from ._target import njit
 from .conv_pad import _u
+from .exp32 import CHECK_MATH
 
 BLOCK = 16
-# the check is a sum of v * 0: reassoc lets it vectorise (any order of a sum holding a
-# NaN is NaN)
-_CHECK_FLAGS = {"reassoc"}
 
 
-@njit(parallel=True, cache=True, fastmath=_CHECK_FLAGS)
+@njit(parallel=True, cache=True, fastmath=CHECK_MATH)
 def phase_weight(w, dst, groups, taps):
     """dst (G*Co, Ci, *phase taps)[g*Co + o, i, t] = w (G*Ci, Co, *kernel)[g*Ci + i, o,
     taps[t]] over the flat taps t of each, both C-contiguous. Returns 0.0, or NaN when a
