@@ -11,6 +11,7 @@ import pytest
 
 from fastnn._runtime import launch
 from fastnn.kernels import conv_depthwise, conv_pad
+from fastnn.nn.functional._conv import _bias_args
 from reference_conv import conv_reference
 
 TOL = {np.float32: 2e-5, np.float64: 1e-12}
@@ -26,7 +27,7 @@ def run_kernel(x, w, b, stride, pad_before, pad_after, dilation):
     span = conv_pad.phase_span(out_size[2], kernel[2], dilation[2], stride[2],
                                size[2] + pad_before[2] + pad_after[2])
     taps = conv_pad.tap_offsets(kernel[2], dilation[2], stride[2], span)
-    bias, has_bias = (b, True) if b is not None else (np.zeros(1, x.dtype), False)
+    bias, has_bias = _bias_args(b, x.dtype)   # as the layer passes them: one compilation
     launch(conv_depthwise.conv3d_depthwise, x, w, bias, has_bias, out, taps, span,
            stride[0], stride[1], *pad_before, stride[2], dilation[0], dilation[1], c)
     return out
