@@ -3,7 +3,7 @@
 Every register-tiled kernel passes its module global `EPILOGUE` ("none": bias, if any, and
 store) to its tile stubs, whose overloads pick the generated tile of that epilogue
 (tools/gen_tiles.py writes one per shape and epilogue), or calls the plain generated tiles
-by name (to inline them before typing). `with_epilogue(kernel, "relu")` is the same kernel
+by name. `with_epilogue(kernel, "relu")` is the same kernel
 compiled from the same code with `EPILOGUE` bound to "relu" and those names to the relu
 tiles: a separate
 compiled entry, cached on disk beside the kernel's own (as `_runtime.serial_twin` does
@@ -88,7 +88,7 @@ def tile_for(tiles, key, epilogue):
 
 def _same_tile(value, epilogue):
     """The generated tile of `epilogue` in the place of `value`, if `value` is a plain
-    generated tile that a kernel calls by name (to be inlined before typing), else None."""
+    generated tile that a kernel calls by name, else None."""
     module = sys.modules.get(getattr(getattr(value, "py_func", None), "__module__", ""))
     tiles = getattr(module, "EPILOGUES", None) if module is not None else None
     if not isinstance(tiles, dict) or "none" not in tiles:

@@ -45,9 +45,13 @@ DW_ROWS = _shapes.DEPTHWISE_ROWS    # output rows per tile, one accumulator each
 DW_CHUNKS = 32
 
 
-# The tiles (kernels/tiles_depthwise.py) are inlined before typing (njit inline="always",
-# called by name; `with_epilogue` rebinds the names): inlined after typing, through an
-# overload, they took longer to compile.
+# The tiles (kernels/tiles_depthwise.py) are called by name (`with_epilogue` rebinds the
+# names). The three-row tiles are inlined by LLVM (`forceinline=True`): copied into Numba's
+# IR before typing, they made this the slowest kernel to compile (docs/PERF.md), and
+# inlined through an overload after typing, slower still. The general row tile takes this
+# function's stack buffer `rows` and stays in Numba's IR, as do the stores that take a
+# tile's accumulators (kernels/rows.py): a stack buffer handed to a compiled call stays in
+# memory, and the tiles ran far slower with theirs there.
 # DW_ROWS consecutive output rows from oh0 x TW positions from s, for KH = 3 with stride
 # and dilation 1 along H: each loaded input row feeds the three output rows that use it
 # (24 FMAs per 10 loads).

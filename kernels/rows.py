@@ -82,7 +82,7 @@ def zero_margins(dst, at, left, right, width, lanes):
     fill(dst, at + _u(right * lanes), (width - right) * lanes, 0.0)
 
 
-@njit(inline="always")
+@njit(forceinline=True)     # inlined by LLVM: compiled once, not copied into each caller's IR
 def copy_run(dst, at, xf, src, n):
     """dst[at:at+n] = xf[src:src+n] in chunks of one register, the last chunk overlapping
     the previous one."""

@@ -73,7 +73,7 @@ def tile_rows_8(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd, dh, KD, KH, K
     _store(of, a7, ob + rows[7] * ow_len, nv, TW)
 
 
-@njit(fastmath=_FLAGS, inline="always")
+@njit(fastmath=_FLAGS, forceinline=True)
 def tile_h3_8x1(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, Wp, taps,
         oplane, ow_len, epilogue):
     """8 output rows from oh0 x 1 register(s) of positions, epilogue none."""
@@ -159,7 +159,7 @@ def tile_h3_8x1(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, Wp, ta
     _store(of, a7, ob + _u(7) * ow_len, nv, TW)
 
 
-@njit(fastmath=_FLAGS, inline="always")
+@njit(fastmath=_FLAGS, forceinline=True)
 def tile_h3_4x2(scratch, w, of, oh0, b, k, od, s0, s1, sd, dd, KD, KW, Hp, Wp, taps,
         oplane, ow_len, epilogue):
     """4 output rows from oh0 x 2 register(s) of positions, epilogue none."""
@@ -311,7 +311,7 @@ def tile_rows_8_relu(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd, dh, KD, 
     _store(of, a7, ob + rows[7] * ow_len, nv, TW)
 
 
-@njit(fastmath=_FLAGS, inline="always")
+@njit(fastmath=_FLAGS, forceinline=True)
 def tile_h3_8x1_relu(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, Wp, taps,
         oplane, ow_len, epilogue):
     """8 output rows from oh0 x 1 register(s) of positions, epilogue relu."""
@@ -406,7 +406,7 @@ def tile_h3_8x1_relu(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, W
     _store(of, a7, ob + _u(7) * ow_len, nv, TW)
 
 
-@njit(fastmath=_FLAGS, inline="always")
+@njit(fastmath=_FLAGS, forceinline=True)
 def tile_h3_4x2_relu(scratch, w, of, oh0, b, k, od, s0, s1, sd, dd, KD, KW, Hp, Wp, taps,
         oplane, ow_len, epilogue):
     """4 output rows from oh0 x 2 register(s) of positions, epilogue relu."""
@@ -567,7 +567,7 @@ def tile_rows_8_relu6(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd, dh, KD,
     _store(of, a7, ob + rows[7] * ow_len, nv, TW)
 
 
-@njit(fastmath=_FLAGS, inline="always")
+@njit(fastmath=_FLAGS, forceinline=True)
 def tile_h3_8x1_relu6(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, Wp, taps,
         oplane, ow_len, epilogue):
     """8 output rows from oh0 x 1 register(s) of positions, epilogue relu6."""
@@ -662,7 +662,7 @@ def tile_h3_8x1_relu6(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, 
     _store(of, a7, ob + _u(7) * ow_len, nv, TW)
 
 
-@njit(fastmath=_FLAGS, inline="always")
+@njit(fastmath=_FLAGS, forceinline=True)
 def tile_h3_4x2_relu6(scratch, w, of, oh0, b, k, od, s0, s1, sd, dd, KD, KW, Hp, Wp, taps,
         oplane, ow_len, epilogue):
     """4 output rows from oh0 x 2 register(s) of positions, epilogue relu6."""

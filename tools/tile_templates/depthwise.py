@@ -11,7 +11,7 @@ def h3_tile(rows, runs, epilogue):
     starts = "s, nv" if runs == 1 else "s0, s1"
     acc = [[f"{'ac'[run]}{r}" for r in range(rows)] for run in range(runs)]
     loads = "xy"
-    out = ['@njit(fastmath=_FLAGS, inline="always")',
+    out = ['@njit(fastmath=_FLAGS, forceinline=True)',
            f"def {name}(scratch, w, of, oh0, b, k, od, {starts}, sd, dd, KD, KW, Hp, Wp, "
            "taps,",
            "        oplane, ow_len, epilogue):",
@@ -62,6 +62,8 @@ def rows_tile(rows, epilogue):
     """`rows` output rows (any stride and dilation) x one register of positions from s."""
     name = f"tile_rows_{rows}{suffix(epilogue)}"
     acc = [f"a{r}" for r in range(rows)]
+    # inlined into Numba's IR: `rows` is the caller's stack buffer, which a compiled call
+    # would keep in memory
     out = ['@njit(fastmath=_FLAGS, inline="always")',
            f"def {name}(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd, dh, KD, KH, KW, "
            "Hp, Wp,",
