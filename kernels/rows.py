@@ -24,6 +24,10 @@ from .conv_pad import _u
 # elements a scratch row copy may write past its end (strided_run): one register
 SLACK = 16
 
+# store_lanes and store_run take a tile's accumulators, stack buffers of the caller: they
+# stay copied into the caller's Numba IR. As compiled calls (forceinline), the buffers
+# stayed in memory and the depthwise tiles ran several times slower (docs/PERF.md).
+
 
 @njit(inline="always")
 def store_lanes(of, acc, at, ostride, kn):
