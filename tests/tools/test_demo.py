@@ -28,7 +28,10 @@ def test_demo_prints_layer_table_and_throughput(capsys):
     for row in ("conv1 ", "layer1.0.conv1", "layer4.1.conv2", "avgpool", "fc ",
                 "(between layers)", "conv2d+relu", "conv2d+add+relu"):
         assert row in out
-    assert "bn1" not in out and "BatchNorm2d" not in out
+    # the table of the compiled graph, not the progress lines above it, which name a layer
+    # (bn1 too) while its kernels compile on a cold cache
+    table = out[out.index("\nlayer "):]
+    assert "bn1" not in table and "BatchNorm2d" not in table
     assert "(2, 64, 16, 16)" in out          # the stem's output shape at 64x64
     assert "images/s" in out
 
