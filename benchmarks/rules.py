@@ -537,12 +537,12 @@ def linear():
     Linear on each variant and with the rule's picks, each in a run of its own."""
     from fastnn import models
     from fastnn.nn.functional._linear import default_variant
-    print("(M, K, N): ms per call, numba_gemm / pointwise / blas ('*': the rule's pick)")
+    print("(M, K, N): ms per call, numba_gemm / pointwise / blas / packed ('*': the rule's pick)")
     for m, k, n in CONVNEXT_LINEARS + OTHER_LINEARS:
         a, w = (fastnn.tensor(v) for v in _data((m, k), (n, k)))
         pick = default_variant(m, n, k, np.dtype(np.float32))
         cells = []
-        for variant in ("numba_gemm", "pointwise", "blas"):
+        for variant in ("numba_gemm", "pointwise", "blas", "packed"):
             def call(variant=variant):
                 with backends.use("linear", variant):
                     return F.linear(a, w)
@@ -553,7 +553,7 @@ def linear():
     model = models.convnext_tiny().eval()
     image = fastnn.tensor(_data((1, 3, 224, 224))[0])
     print("convnext_tiny batch 1, ms per forward:")
-    for variant in (None, "numba_gemm", "pointwise", "blas"):   # BLAS last: its threads spin
+    for variant in (None, "numba_gemm", "pointwise", "packed", "blas"):   # BLAS last: its threads spin
         def forward(variant=variant):
             if variant is None:
                 return model(image)

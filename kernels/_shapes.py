@@ -127,6 +127,26 @@ def gemm_shapes():
     return {gemm_shape(bits, size) for bits in BITS for size in ITEMSIZES} | {(1, 4)}
 
 
+def gemm_packed_shape(vector_bits, itemsize):
+    """(rows of the input, runs of 16 output columns) of the packed GEMM's tile
+    (kernels/gemm_packed.py). Per step it loads the weight panel's runs and broadcasts one
+    input value per row. Two runs where an accumulator is one register (float32 on
+    AVX-512), each broadcast used at once: rows*runs + runs + 1 <= registers, at most 12
+    rows (14 ran no faster). Where an accumulator spans several registers LLVM loads
+    every broadcast before the multiply-adds, so they all need a register: one run and
+    rows*per + per + rows <= registers (AVX2 float32: 4x16; 6x16 spilled)."""
+    per = registers_per_accumulator(vector_bits, itemsize)
+    registers = register_count(vector_bits)
+    if per == 1:
+        return min(12, (registers - 3) // 2), 2
+    return max(1, (registers - per) // (per + 1)), 1
+
+
+def gemm_packed_shapes():
+    """Every shape `gemm_packed_shape` can choose."""
+    return {gemm_packed_shape(bits, size) for bits in BITS for size in ITEMSIZES}
+
+
 def weight_grad_shape(vector_bits, itemsize):
     """(input values broadcast, groups of 16 output channels) of the gathered weight
     gradient's tile (kernels/conv_weight_grad_gather.py): per position it loads the groups'

@@ -24,6 +24,7 @@ from tile_templates.blocked import blocked_module  # noqa: E402
 from tile_templates.depthwise import depthwise_module  # noqa: E402
 from tile_templates.direct import direct_module  # noqa: E402
 from tile_templates.gemm import gemm_module  # noqa: E402
+from tile_templates.gemm_packed import gemm_packed_module  # noqa: E402
 from tile_templates.grouped import grouped_module  # noqa: E402
 from tile_templates.pointwise import pointwise_module  # noqa: E402
 from tile_templates.weight_grad import weight_grad_module  # noqa: E402
@@ -32,6 +33,7 @@ GENERATED = {"kernels/tiles_blocked.py": blocked_module,
              "kernels/tiles_depthwise.py": depthwise_module,
              "kernels/tiles_direct.py": direct_module,
              "kernels/tiles_gemm.py": gemm_module,
+             "kernels/tiles_gemm_packed.py": gemm_packed_module,
              "kernels/tiles_grouped.py": grouped_module,
              "kernels/tiles_pointwise.py": pointwise_module,
              "kernels/tiles_weight_grad.py": weight_grad_module}

@@ -11,6 +11,7 @@ import fastnn.nn as nn
 import fastnn.nn.functional as F
 from fastnn._random import manual_seed
 from fastnn.kernels.conv_pointwise import MIN_POSITIONS
+from fastnn.kernels.gemm_packed import panel_width
 from fastnn.nn.functional._linear import LINEAR_VARIANTS, _linear, default_variant
 
 VARIANTS = sorted(LINEAR_VARIANTS)
@@ -43,12 +44,15 @@ def assert_close(result, expected, x, w, b=None):
 
 
 def linear_by(x, w, b=None, variant=None):
-    """`_linear` on `variant`; where 'pointwise' cannot run (fewer than 16 output features)
-    its refusal is checked and the rule's variant runs instead."""
+    """`_linear` on `variant`; where 'pointwise' or 'packed' cannot run (fewer output
+    features than their tiles' width) the refusal is checked and the rule's variant runs
+    instead."""
     n = w.shape[0] if np.ndim(w) == 2 else 1
-    if variant == "pointwise" and n < MIN_POSITIONS:
-        with pytest.raises(ValueError, match="variant 'pointwise' of linear cannot run here: "
-                                             "it needs 16 output features"):
+    least = {"pointwise": MIN_POSITIONS, "packed": panel_width(np.asarray(x).dtype)}
+    if variant in least and n < least[variant]:
+        message = (f"variant '{variant}' of linear cannot run here: it needs "
+                   f"{least[variant]} output features")
+        with pytest.raises(ValueError, match=message):
             _linear(x, w, b, variant=variant)
         variant = None
     return _linear(x, w, b, variant=variant)
@@ -524,17 +528,29 @@ def test_pointwise_edges_against_numpy_reference(dtype):
             assert_close(_linear(x, w, variant="pointwise"), reference(x, w), x, w)
 
 
-def test_pointwise_rule_and_refusal():
-    """The rule gives 'pointwise' convnext's first MLPs where its tiles are 8 x 32 (float32
-    on AVX-512: `tests/runtime/test_codegen.py` compiles for other targets)."""
+def test_rule_gives_packed_and_pointwise_their_products():
+    """Where the target has 32 vector registers (AVX-512: `tests/runtime/test_codegen.py`
+    compiles for other targets) 'packed' takes products of 196 rows or more, 96 columns or
+    more and K >= 64, and 'pointwise' (float32) the many-row products left with K <= 384;
+    elsewhere the Numba GEMM."""
     from fastnn.kernels._target import target
     f32, f64 = np.dtype(np.float32), np.dtype(np.float64)
-    wide = target().vector_bits == 512
-    assert default_variant(3136, 384, 96, f32) == ("pointwise" if wide else "numba_gemm")
-    assert default_variant(3136, 96, 384, f32) == ("pointwise" if wide else "numba_gemm")
-    assert default_variant(3136, 384, 96, f64) == "numba_gemm"     # its 8 x 16 tile
-    assert default_variant(196, 1536, 384, f32) == "numba_gemm"    # few rows
-    assert default_variant(784, 192, 768, f32) == "numba_gemm"     # long K
+    wide = target().registers == 32
+
+    def rule(m, k, n, dtype=f32):
+        return default_variant(m, n, k, dtype)
+    assert rule(3136, 384, 96) == ("packed" if wide else "numba_gemm")
+    assert rule(196, 1536, 384, f64) == ("packed" if wide else "numba_gemm")
+    assert rule(196, 64, 96) == ("packed" if wide else "numba_gemm")
+    assert rule(8192, 64, 64) == ("pointwise" if wide else "numba_gemm")
+    assert rule(3136, 32, 384) == ("pointwise" if wide else "numba_gemm")
+    assert rule(3136, 32, 384, f64) == "numba_gemm"     # pointwise's 8 x 16 tile
+    assert rule(195, 384, 1536) == "numba_gemm"         # few rows
+    assert rule(196, 384, 95) == "numba_gemm"           # few columns
+    assert rule(196, 63, 384) == "numba_gemm"           # short K
+
+
+def test_pointwise_refusal():
     x = np.ones((600, 32), np.float32)
     with pytest.raises(ValueError, match="it needs 16 output features"):
         _linear(x, np.ones((15, 32), np.float32), variant="pointwise")
@@ -588,3 +604,85 @@ def test_pointwise_backward_matches_torch(torch, monkeypatch):
     np.testing.assert_allclose(fx.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(fw.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-2)
     assert calls            # g @ w ran on it (g.T @ x has too few rows: BLAS)
+
+
+# --------------------------------------------------------------------------------------
+# 'packed': the weight in panels, the input in blocks of rows (kernels/gemm_packed.py)
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_packed_edges_against_numpy_reference(dtype):
+    """Rows around the tile's blocks (12 or 10 rows with AVX-512, 4 with AVX2), columns
+    around the panels' 16 and 32 (the last panel overlaps the one before it), with and
+    without a bias, and the parts a few panels split their rows into."""
+    rng = np.random.default_rng(18)
+    for m in (1, 3, 4, 5, 9, 10, 11, 12, 13, 25, 200):
+        for n in (16, 17, 31, 32, 33, 47, 64, 100):
+            k = int(rng.integers(1, 90))
+            x = rng.standard_normal((m, k)).astype(dtype)
+            w = rng.standard_normal((n, k)).astype(dtype)
+            b = rng.standard_normal(n).astype(dtype)
+            assert_close(linear_by(x, w, b, variant="packed"), reference(x, w, b), x, w, b)
+            assert_close(linear_by(x, w, variant="packed"), reference(x, w), x, w)
+
+
+def test_packed_refusal_and_row_parts():
+    from fastnn.kernels.gemm_packed import block_rows, row_parts
+    width = panel_width(np.float32)
+    x = np.ones((300, 32), np.float32)
+    with pytest.raises(ValueError, match=f"it needs {width} output features"):
+        _linear(x, np.ones((width - 1, 32), np.float32), variant="packed")
+    rows = block_rows(np.float32)
+    assert row_parts(3136, width, 4, 2) == 4          # one panel: two tasks per thread
+    assert row_parts(3136, 8 * width, 4, 2) == 1      # panels enough
+    assert row_parts(rows, width, 4, 2) == 1          # one block of rows
+
+
+@pytest.mark.parametrize("activation", ["relu", "relu6"])
+def test_packed_fused_activation_and_frozen_weight(torch, activation):
+    """The inference compiler's epilogue runs in the tiles; a frozen weight keeps its
+    panels (packed once), which go when the weight is un-frozen."""
+    from fastnn._dispatch import dispatch
+    from fastnn.nn._frozen import freeze, frozen_forms, kernel_weight
+    rng = np.random.default_rng(7)
+    x = (3 * rng.standard_normal((70, 40))).astype(np.float32)
+    w = freeze(rng.standard_normal((50, 40)).astype(np.float32))
+    b = rng.standard_normal(50).astype(np.float32)
+    out = torch.nn.functional.linear(torch.from_numpy(x), torch.from_numpy(np.array(w)),
+                                     torch.from_numpy(b))
+    expected = (torch.relu(out) if activation == "relu" else torch.nn.functional.relu6(out))
+    with fastnn.backends.use("linear", "packed"):
+        got = dispatch("linear", x, w, b, activation=activation)
+        forms = frozen_forms(kernel_weight(w))
+        assert list(forms) == [("linear", "panels")]
+        kept = forms[("linear", "panels")]
+        again = dispatch("linear", x, w, b, activation=activation)
+    assert_close(got, expected.numpy(), x, np.array(w), b)
+    np.testing.assert_array_equal(again, got)
+    width = panel_width(np.float32)
+    assert kept.shape == (-(-50 // width), 40, width)
+    np.testing.assert_array_equal(kept[0], np.array(w)[:width].T)
+    np.testing.assert_array_equal(kept[-1], np.array(w)[50 - width:].T)   # overlaps
+    w.base.flags.writeable = True                  # un-frozen: the panels are dropped
+    with fastnn.backends.use("linear", "packed"):
+        dispatch("linear", x, w, b)
+    assert not forms
+
+
+def test_packed_backward_matches_torch(torch, monkeypatch):
+    """Linear's backward products on 'packed' (forced on any target): g @ w reads w through
+    a transposed copy, g.T @ x through x's."""
+    from fastnn import _linalg_grad
+    monkeypatch.setattr(_linalg_grad, "default_variant", lambda *shape: "packed")
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((300, 96)).astype(np.float32)
+    w = rng.standard_normal((128, 96)).astype(np.float32)
+    g = rng.standard_normal((300, 128)).astype(np.float32)
+    fx = fastnn.tensor(x, requires_grad=True)
+    fw = fastnn.tensor(w, requires_grad=True)
+    F.linear(fx, fw).backward(fastnn.tensor(g))
+    tx = torch.from_numpy(x).requires_grad_()
+    tw = torch.from_numpy(w).requires_grad_()
+    torch.nn.functional.linear(tx, tw).backward(torch.from_numpy(g))
+    np.testing.assert_allclose(fx.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(fw.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-2)

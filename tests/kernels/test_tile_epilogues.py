@@ -16,7 +16,8 @@ import fastnn.nn.functional as F
 from codegen_probe import recorded_launches
 from fastnn._runtime import _call
 from fastnn.kernels import (_epilogue, _shapes, conv, tiles_blocked, tiles_depthwise,
-                            tiles_direct, tiles_gemm, tiles_grouped, tiles_pointwise)
+                            tiles_direct, tiles_gemm, tiles_gemm_packed, tiles_grouped,
+                            tiles_pointwise)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TOL = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
@@ -48,6 +49,8 @@ CASES = [
     ("grouped", "conv2d", "grouped_h3", ((1, 16, 6, 10), (16, 4, 3, 3), (16,)),
      dict(padding=1, groups=4), "conv3d_grouped_h3"),
     ("gemm", "linear", "numba_gemm", ((7, 33), (10, 33), (10,)), {}, "gemm_nt"),
+    # a last block of rows cut short, a last panel overlapping the one before it
+    ("gemm_packed", "linear", "packed", ((29, 33), (40, 33), (40,)), {}, "gemm_packed"),
 ]
 
 
@@ -148,7 +151,8 @@ def test_every_shape_and_epilogue_is_generated():
               tiles_depthwise: _shapes.depthwise_shapes(),
               tiles_blocked: _shapes.blocked_shapes(),
               tiles_grouped: _shapes.grouped_shapes(),
-              tiles_pointwise: _shapes.pointwise_shapes()}
+              tiles_pointwise: _shapes.pointwise_shapes(),
+              tiles_gemm_packed: _shapes.gemm_packed_shapes()}
     for module, shapes in wanted.items():
         assert set(module.EPILOGUES) == set(_epilogue.EPILOGUES), module.__name__
         for epilogue, tiles in module.EPILOGUES.items():
@@ -158,3 +162,4 @@ def test_every_shape_and_epilogue_is_generated():
         for size in _shapes.ITEMSIZES:
             assert _shapes.direct_shape(bits, size) in tiles_direct.TILES
             assert _shapes.gemm_shape(bits, size) in tiles_gemm.TILES
+            assert _shapes.gemm_packed_shape(bits, size) in tiles_gemm_packed.TILES

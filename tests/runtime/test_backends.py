@@ -37,7 +37,7 @@ def test_variant_lists():
         assert [v for v in backends.variants(f"conv{nd}d") if v in CONV_VARIANTS] == \
             CONV_VARIANTS
         assert backends.variants(f"max_pool{nd}d") == ["separable", "direct"]
-    assert backends.variants("linear") == ["numba_gemm", "blas", "pointwise"]
+    assert backends.variants("linear") == ["numba_gemm", "blas", "pointwise", "packed"]
     assert {"conv2d", "max_pool2d", "linear"} <= set(backends.ops())
     assert fastnn.backends is backends and "backends" in fastnn.__all__
 
@@ -208,7 +208,7 @@ def test_unknown_op_and_variant_list_the_valid_names():
     with pytest.raises(ValueError, match=message):
         with backends.use("conv2d", "winograd"):
             pass
-    with pytest.raises(ValueError, match="expected one of: numba_gemm, blas, pointwise"):
+    with pytest.raises(ValueError, match="expected one of: numba_gemm, blas, pointwise, packed"):
         backends.set_default("linear", "mkl")
     with pytest.raises(ValueError, match="unknown op"):
         backends.current("pool", np.zeros(3))

@@ -31,7 +31,7 @@ PROBE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "codegen_probe.
 TARGETS = {"haswell": "ymm", "znver3": "ymm", "skylake-avx512": "zmm",
            "sapphirerapids": "zmm", "znver4": "zmm", "host": None}
 FAMILIES = ("blocked", "direct", "pointwise", "depthwise", "depthwise_blocked", "grouped",
-            "gemm", "max_pool", "weight_grad")
+            "gemm", "gemm_packed", "max_pool", "weight_grad")
 
 
 def _env(cpu, cache):

@@ -327,7 +327,7 @@ def test_registered_lists_every_op_with_its_variants():
     reached = {name for _, op in F_CALLS.values()
                for name in (op if isinstance(op, list) else [op])}
     assert set(registered) >= reached | {"flatten", "unflatten"}
-    assert registered["linear"] == ["numba_gemm", "blas", "pointwise"]
+    assert registered["linear"] == ["numba_gemm", "blas", "pointwise", "packed"]
     assert registered["max_pool2d"] == ["separable", "direct"]
     assert registered["relu"] == ["default"]
     assert all(variants for variants in registered.values())

@@ -126,12 +126,12 @@ def test_class_holds_per_thread_count():
 
 def test_measured_decision_round_trips_through_the_file(store_dir):
     backends.benchmark = True
-    assert backends.current("linear", X, W) in ("numba_gemm", "blas", "pointwise")
+    assert backends.current("linear", X, W) in ("numba_gemm", "blas", "pointwise", "packed")
     tuned = backends.tuned()
     assert list(tuned.decisions) == [linear_key()]
     record = tuned.records[linear_key()]
     assert record["rule"] == "numba_gemm"
-    assert set(record["ms"]) == {"numba_gemm", "blas", "pointwise"}
+    assert set(record["ms"]) == {"numba_gemm", "blas", "pointwise", "packed"}
     assert all(ms > 0 for ms in record["ms"].values())
     data = json.loads(open(tuned.path).read())
     assert os.path.dirname(tuned.path) == str(store_dir)

@@ -1,5 +1,5 @@
-"""``F.linear``: ``y = x @ weight.T + bias`` on the Numba GEMM, the 1x1 convolution's tiles
-or BLAS.
+"""``F.linear``: ``y = x @ weight.T + bias`` on the Numba GEMM (dot products, or packed
+operands), the 1x1 convolution's tiles or BLAS.
 
 Argument checks follow the path torch 2.13's ``at::linear`` takes, because its messages
 (and which bias shapes it accepts) differ by path:
@@ -27,9 +27,11 @@ from ..._runtime import get_num_threads, launch
 from ..._tuning import bucketed
 from ...kernels import _shapes
 from ...kernels import conv_pointwise as _pointwise_kernels
+from ...kernels import gemm_packed as _packed_kernels
 from ...kernels._target import target
 from ...kernels.gemm import gemm_nt
 from ...kernels.transpose import transpose
+from ..._array import thread_scratch
 from .._frozen import kernel_weight, packed_form
 from .._utils import as_array, check_alloc, check_float, kernel_array
 from ._fused import check_fused, finish, fused_args, tiled
@@ -115,13 +117,54 @@ def _transpose_into(w, wt):
     launch(transpose, w[None, :, :, None], wt[None, :, :, None])
 
 
+def _pack_panels(w, wp):
+    launch(_packed_kernels.pack_panels, w, wp)
+
+
+def _packed(a, w, bias, out, fused=None):
+    """out = a @ w.T on packed operands (kernels/gemm_packed.py): the weight in panels (kept
+    with a frozen weight), the input in blocks of rows, packed by the kernel into this
+    thread's scratch (kept between calls, as im2col's columns are), at most
+    PACKED_ROWS_BYTES of rows at a time."""
+    width = _packed_kernels.panel_width(a.dtype)
+    (m, k), n = a.shape, w.shape[0]
+    wp = packed_form(w, ("linear", "panels"), (-(-n // width), k, width), _pack_panels,
+                     "linear_wp")
+    rows = _packed_kernels.block_rows(a.dtype)
+    chunk = max(1, PACKED_ROWS_BYTES // (rows * k * a.itemsize)) * rows
+    scratch = thread_scratch("linear_ap", -(-min(m, chunk) // rows) * k * rows, a.dtype)
+    has_bias = bias is not None
+    bias = bias if has_bias else np.empty(0, a.dtype)
+    kernel = tiled(_packed_kernels.gemm_packed, fused)
+    for i0 in range(0, m, chunk):
+        part = a[i0:i0 + chunk]
+        ap = scratch[:-(-len(part) // rows) * k * rows].reshape(-1, k, rows)
+        launch(kernel, part, wp, bias, has_bias, out[i0:i0 + chunk], ap,
+               _packed_kernels.row_parts(len(part), n, a.itemsize, get_num_threads()),
+               work=part.size * n // 2)
+    return fused is not None
+
+
+# the input rows 'packed' copies at a time (bytes): each chunk of rows is a launch of its
+# own, which costs little from this size on (`python benchmarks/rules.py linear`)
+PACKED_ROWS_BYTES = 8 << 20
+
+
 def _pointwise_applies(a, w, bias_vec, out, late_bias, result, fused=None):
     if w.shape[0] < _pointwise_kernels.MIN_POSITIONS:
         return f"it needs {_pointwise_kernels.MIN_POSITIONS} output features"
     return None
 
 
-LINEAR_VARIANTS = {"numba_gemm": _numba_gemm, "blas": _blas, "pointwise": _pointwise}
+def _packed_applies(a, w, bias, out, late_bias, result, fused=None):
+    width = _packed_kernels.panel_width(a.dtype)
+    if w.shape[0] < width:
+        return f"it needs {width} output features"
+    return None
+
+
+LINEAR_VARIANTS = {"numba_gemm": _numba_gemm, "blas": _blas, "pointwise": _pointwise,
+                   "packed": _packed}
 
 
 def default_variant(m, n, k, dtype):
@@ -133,6 +176,13 @@ def default_variant(m, n, k, dtype):
     benchmarks/rules.py variants` times both variants on the bench's linear cases on your
     machine (docs/PERF.md).
 
+    Where the target has 32 vector registers (AVX-512), products of 196 rows or more (a
+    14x14 plane) and 96 columns or more run on packed operands ('packed',
+    kernels/gemm_packed.py: 12 x 32 float32 tiles, 10 x 16 float64), unless K is short
+    (below 64: 'pointwise' or the Numba GEMM, where packing costs more than it saves).
+    Its AVX2 tile (4 x 16) ran no faster than the Numba GEMM, and products with fewer
+    rows do not repay packing the weight on every call.
+
     Float32 products with short K (below 128) and many rows run faster alone on BLAS (the
     dot-product kernel's per-tile horizontal sums dominate), but OpenBLAS's threads spin
     after each call and slow the Numba kernels after it: a model whose Linear layers mix
@@ -140,15 +190,17 @@ def default_variant(m, n, k, dtype):
     They take the Numba GEMM (`python benchmarks/rules.py linear`) unless they have many
     rows: products with K <= 384, 512 rows or more and 64 columns or more run on the
     'pointwise' convolution's outer-product tiles (`pointwise_kn`) where those are 8
-    channels x 32 positions (float32 on AVX-512), faster than the Numba GEMM there and on
-    a par with it up to K = 768; compiled for AVX2 they were slower on the same products
-    (`python benchmarks/rules.py linear` times the three on convnext's, a ViT's and other
-    shapes; docs/PERF.md says how to compile for another target).
+    channels x 32 positions (float32 on AVX-512) and 'packed' does not take them;
+    compiled for AVX2 they were slower on the same products (`python benchmarks/rules.py
+    linear` times the variants on convnext's, a ViT's and other shapes; docs/PERF.md says
+    how to compile for another target).
     """
     if k < 16:
         return "blas"
     if m >= 256 and k * dtype.itemsize >= 32768:
         return "blas"
+    if m >= 196 and n >= 96 and k >= 64 and target().registers == 32:
+        return "packed"
     if k <= 384 and m >= 512 and n >= 64 and _wide_pointwise_tiles(dtype):
         return "pointwise"
     return "numba_gemm"
@@ -274,11 +326,11 @@ def linear(input, weight, bias=None):
     Shape:
         - Output: :math:`(*, \text{out\_features})`; :math:`(*)` for a 1-D weight.
 
-    The kernel (Numba GEMM, the 1x1 convolution's tiles or BLAS) is chosen by
-    :func:`default_variant`, or by a decision measured on this machine (``python -m
+    The kernel (Numba GEMM, on packed operands or not, the 1x1 convolution's tiles or BLAS)
+    is chosen by :func:`default_variant`, or by a decision measured on this machine (``python -m
     fastnn tune``, ``fastnn.backends.benchmark``, ``fastnn.backends.tune_on_first_use``),
     or forced through ``fastnn.backends`` (op ``"linear"``, variants ``numba_gemm``,
-    ``blas`` and ``pointwise``).
+    ``blas``, ``pointwise`` and ``packed``).
 
     Examples::
 
@@ -420,6 +472,6 @@ def _tune_class(inputs, attrs):
 _registry.register_op("linear", _normalize, _meta, arrays=_arrays, layout_key=True,
                       plan=_kernel_plan, kernel_args=_kernel_args, rule=_rule,
                       tune_class=_tune_class)
+_APPLIES = {"pointwise": _pointwise_applies, "packed": _packed_applies}
 for _name, _kernel in LINEAR_VARIANTS.items():
-    _registry.register_variant("linear", _name, _registered(_kernel),
-                               _pointwise_applies if _name == "pointwise" else None)
+    _registry.register_variant("linear", _name, _registered(_kernel), _APPLIES.get(_name))

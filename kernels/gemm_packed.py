@@ -1,0 +1,122 @@
+"""GEMM for Linear on packed operands: ``out = a @ w.T (+ bias)``, ``a`` (M, K), ``w`` (N, K).
+
+The weight is packed into panels of W output columns, (panels, K, W), so a step of the
+reduction reads W contiguous weights (`pack_panels`: kept with a frozen weight, else
+packed on every call). The last panel ends at column N, overlapping the one before it:
+nothing is padded and every store is whole (N >= W). The input is packed into blocks of
+R rows interleaved by step, (blocks, K, R), so a step's R values sit behind one pointer
+(R row pointers outgrew the general-purpose registers and spilled). Rows past M repeat
+row M-1 and are not stored. The tile (kernels/tiles_gemm_packed.py, R x W from
+kernels/_shapes.py `gemm_packed_shape`: 12 x 32 for float32 on AVX-512, 24 accumulator
+registers) loads W weights and broadcasts R inputs per step: 2R FMAs for R + 2 loads.
+
+Against kernels/gemm.py (dot products along K, nothing packed): no horizontal sums per
+tile and no row streams a cache-set stride apart; it costs a copy of both operands per
+call (of the input only, for a frozen weight), so products with few rows keep the
+dot-product kernel (the rule in fastnn/nn/functional/_linear.py). Only 'contract' (FMA):
+each output is the bias plus the products in K order, and NaN/inf propagate as in torch.
+`python benchmarks/rules.py linear` times the variants.
+"""
+import numpy as np
+from numba import prange
+from numba.extending import overload
+
+from . import _shapes, tiles_gemm_packed
+from ._epilogue import EPILOGUE, tile_for
+from ._stack import shape_constant, target_shape
+from ._target import njit, target
+from .conv_pad import _u
+
+_FLAGS = {"contract"}
+_tile_shape = shape_constant("gemm_packed_shape")
+
+
+def _target_bits():
+    return target().vector_bits
+
+
+def _shape(dtype):
+    return _shapes.gemm_packed_shape(_target_bits(), np.dtype(dtype).itemsize)
+
+
+def panel_width(dtype):
+    """Output columns per weight panel for `dtype` (a numpy dtype) on the codegen target."""
+    return 16 * _shape(dtype)[1]
+
+
+def block_rows(dtype):
+    """Input rows per packed block for `dtype` on the codegen target."""
+    return _shape(dtype)[0]
+
+
+def _tile(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn, epilogue):
+    """The target's tile (kernels/tiles_gemm_packed.py)."""
+
+
+@overload(_tile, prefer_literal=True, jit_options={"fastmath": _FLAGS})
+def _tile_for_target(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn, epilogue):
+    return tile_for(tiles_gemm_packed.EPILOGUES,
+                    target_shape(_shapes.gemm_packed_shape, of.dtype), epilogue)
+
+
+# steps of the reduction per packing task
+PACK_STEPS = 16
+
+
+@njit(parallel=True, cache=True)
+def pack_panels(w, wp):
+    """wp[p, k, j] = w[c0 + j, k], c0 = min(p * W, N - W): w (N, K) as panels (panels, K, W).
+    A task packs PACK_STEPS steps of one panel, its W short runs of w read while the
+    panel's rows are written whole (about as fast as copying w; kernels/transpose.py's
+    square blocks and a task per whole panel were slower)."""
+    N, K = w.shape
+    panels, _, width = wp.shape
+    wf = w.reshape(w.size)
+    pf = wp.reshape(wp.size)
+    steps = (K + PACK_STEPS - 1) // PACK_STEPS
+    for task in prange(panels * steps):
+        p = task // steps
+        k0 = (task % steps) * PACK_STEPS
+        c0 = min(p * width, N - width)
+        at = _u(p * K * width)
+        for k in range(k0, min(K, k0 + PACK_STEPS)):
+            for j in range(width):
+                pf[at + _u(k * width + j)] = wf[_u((c0 + j) * K + k)]
+
+
+def row_parts(m, n, itemsize, threads):
+    """Parts `gemm_packed` splits the row blocks into: one, unless the panels are too few
+    to give every thread two tasks."""
+    rows, runs = _shapes.gemm_packed_shape(_target_bits(), itemsize)
+    panels = -(-n // (16 * runs))
+    return max(1, min(-(-m // rows), -(-2 * threads // panels)))
+
+
+@njit(parallel=True, cache=True, fastmath=_FLAGS)
+def gemm_packed(a, wp, bias, has_bias, out, ap, parts):
+    """out[M, N] = a[M, K] @ w[N, K].T, plus bias[N] when `has_bias`: w packed by
+    `pack_panels` into wp (N >= the panel width); a packed first into the scratch ap,
+    (blocks, K, R), ap[b, k, r] = a[min(b * R + r, M - 1), k]; `parts` from `row_parts`.
+    Then one task = one panel run over every row block of one part: the panel stays in
+    cache while the blocks stream R values per step past its W, and consecutive tasks
+    take consecutive panels, so each thread reads its share of the weight. Packing in the
+    tasks themselves, a part at a time, ran slower. All C-contiguous, one float dtype."""
+    M, K = a.shape
+    blocks, _, rows = ap.shape
+    N = out.shape[1]
+    panels, _, width = wp.shape
+    for b in prange(blocks):
+        for k in range(K):
+            for r in range(rows):
+                ap[b, k, r] = a[min(b * rows + r, M - 1), k]
+    af = ap.reshape(ap.size)
+    wf = wp.reshape(wp.size)
+    of = out.reshape(out.size)
+    for task in prange(panels * parts):
+        p = task // parts
+        part = task % parts
+        c0 = min(p * width, N - width)
+        for b in range(part * blocks // parts, (part + 1) * blocks // parts):
+            i0 = b * rows
+            _tile(af, wf, of, bias, has_bias, b * K * rows, p * K * width, K, i0 * N, N, c0,
+                  min(rows, M - i0), EPILOGUE)
