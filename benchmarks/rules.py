@@ -524,7 +524,7 @@ def weightpack():
 
 
 CONVNEXT_LINEARS = [(3136, 96, 384), (3136, 384, 96), (784, 192, 768), (784, 768, 192),
-                    (196, 384, 1536), (49, 768, 3072)]
+                    (196, 384, 1536), (196, 1536, 384), (49, 768, 3072), (49, 3072, 768)]
 # a ViT-B/16's at batch 8, the bench's linear case, and a few others around the rule
 OTHER_LINEARS = [(1576, 768, 768), (1576, 768, 3072), (256, 1024, 1024), (8192, 64, 64),
                  (512, 64, 256), (256, 64, 256), (128, 128, 128)]
@@ -533,27 +533,38 @@ OTHER_LINEARS = [(1576, 768, 768), (1576, 768, 3072), (256, 1024, 1024), (8192, 
 def linear():
     """Linear's variants on convnext_tiny's MLP products and others, each variant timed in a run of
     its own (OpenBLAS's threads spin after each call and slow whatever runs next: see
-    docs/PERF.md, "How to measure"), then the whole convnext_tiny at batch 1 with every
-    Linear on each variant and with the rule's picks, each in a run of its own."""
+    docs/PERF.md, "How to measure"; so BLAS runs last, then torch where it is installed),
+    then the whole convnext_tiny at batch 1 with every Linear on each variant and with the
+    rule's picks, each in a run of its own."""
     from fastnn import models
     from fastnn.nn.functional._linear import default_variant
-    print("(M, K, N): ms per call, numba_gemm / pointwise / blas / packed ('*': the rule's pick)")
+    torch = _torch()
+    variants = ("numba_gemm", "pointwise", "packed", "blas")
+    print("(M, K, N): ms per call, " + " / ".join(variants) + " ('*': the rule's pick)"
+          + (", then torch" if torch else ""))
     for m, k, n in CONVNEXT_LINEARS + OTHER_LINEARS:
-        a, w = (fastnn.tensor(v) for v in _data((m, k), (n, k)))
+        x, weight = _data((m, k), (n, k))
+        a, w = fastnn.tensor(x), fastnn.tensor(weight)
         pick = default_variant(m, n, k, np.dtype(np.float32))
         cells = []
-        for variant in ("numba_gemm", "pointwise", "blas", "packed"):
+        for variant in variants:
             def call(variant=variant):
                 with backends.use("linear", variant):
                     return F.linear(a, w)
             with fastnn.no_grad():
                 t = _bench.time_many({variant: call})[variant]
             cells.append(f"{t * 1e3:.3f}{'*' if variant == pick else ''}")
-        print(f"  ({m}, {k}, {n}): " + " / ".join(cells))
+        line = f"  ({m}, {k}, {n}): " + " / ".join(cells)
+        if torch:
+            tx, tw = torch.from_numpy(x), torch.from_numpy(weight)
+            with torch.no_grad():
+                t = _bench.time_many({"torch": lambda: torch.nn.functional.linear(tx, tw)})
+            line += f", torch {t['torch'] * 1e3:.3f}"
+        print(line)
     model = models.convnext_tiny().eval()
     image = fastnn.tensor(_data((1, 3, 224, 224))[0])
     print("convnext_tiny batch 1, ms per forward:")
-    for variant in (None, "numba_gemm", "pointwise", "packed", "blas"):   # BLAS last: its threads spin
+    for variant in (None,) + variants:   # BLAS last: its threads spin
         def forward(variant=variant):
             if variant is None:
                 return model(image)
