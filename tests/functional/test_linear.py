@@ -614,7 +614,8 @@ def test_pointwise_backward_matches_torch(torch, monkeypatch):
 def test_packed_edges_against_numpy_reference(dtype):
     """Rows around the tile's blocks (12 or 10 rows with AVX-512, 4 with AVX2), columns
     around the panels' 16 and 32 (the last panel overlaps the one before it), with and
-    without a bias, and the parts a few panels split their rows into."""
+    without a bias, the parts a few panels split their rows into, and an empty reduction
+    (the bias alone)."""
     rng = np.random.default_rng(18)
     for m in (1, 3, 4, 5, 9, 10, 11, 12, 13, 25, 200):
         for n in (16, 17, 31, 32, 33, 47, 64, 100):
@@ -624,6 +625,9 @@ def test_packed_edges_against_numpy_reference(dtype):
             b = rng.standard_normal(n).astype(dtype)
             assert_close(linear_by(x, w, b, variant="packed"), reference(x, w, b), x, w, b)
             assert_close(linear_by(x, w, variant="packed"), reference(x, w), x, w)
+    x, w, b = np.ones((5, 0), dtype), np.ones((40, 0), dtype), np.arange(40, dtype=dtype)
+    np.testing.assert_array_equal(linear_by(x, w, b, variant="packed"), np.tile(b, (5, 1)))
+    np.testing.assert_array_equal(linear_by(x, w, variant="packed"), np.zeros((5, 40)))
 
 
 def test_packed_refusal_and_row_parts():

@@ -131,14 +131,14 @@ def _packed(a, w, bias, out, fused=None):
     wp = packed_form(w, ("linear", "panels"), (-(-n // width), k, width), _pack_panels,
                      "linear_wp")
     rows = _packed_kernels.block_rows(a.dtype)
-    chunk = max(1, PACKED_ROWS_BYTES // (rows * k * a.itemsize)) * rows
+    chunk = max(1, PACKED_ROWS_BYTES // (rows * max(k, 1) * a.itemsize)) * rows
     scratch = thread_scratch("linear_ap", -(-min(m, chunk) // rows) * k * rows, a.dtype)
     has_bias = bias is not None
     bias = bias if has_bias else np.empty(0, a.dtype)
     kernel = tiled(_packed_kernels.gemm_packed, fused)
     for i0 in range(0, m, chunk):
         part = a[i0:i0 + chunk]
-        ap = scratch[:-(-len(part) // rows) * k * rows].reshape(-1, k, rows)
+        ap = scratch[:-(-len(part) // rows) * k * rows].reshape(-(-len(part) // rows), k, rows)
         launch(kernel, part, wp, bias, has_bias, out[i0:i0 + chunk], ap,
                _packed_kernels.row_parts(len(part), n, a.itemsize, get_num_threads()),
                work=part.size * n // 2)
