@@ -15,8 +15,9 @@ from ._grad import (no_grad, enable_grad, set_grad_enabled, inference_mode,
 from ._creation import (
     get_default_dtype, set_default_dtype, as_tensor, from_numpy, zeros, ones, empty, full,
     rand, randn, arange, zeros_like, ones_like, empty_like, full_like, rand_like,
-    randn_like, flatten, cat, concat, concatenate, stack, unsqueeze, squeeze, numel,
-    is_tensor, is_floating_point, DTYPE_ALIASES as _DTYPE_ALIASES)
+    randn_like, flatten, cat, concat, concatenate, stack, unsqueeze, squeeze, permute,
+    transpose, swapaxes, swapdims, reshape, clone, numel, is_tensor, is_floating_point,
+    DTYPE_ALIASES as _DTYPE_ALIASES)
 from ._random_factories import get_rng_state, randint, randperm
 from .serialization import load, save
 from . import nn
@@ -72,7 +73,8 @@ __all__ = [
     "is_inference_mode_enabled", "get_default_dtype", "set_default_dtype", "as_tensor",
     "from_numpy", "zeros", "ones", "empty", "full", "rand", "randn", "arange", "zeros_like",
     "ones_like", "empty_like", "full_like", "rand_like", "randn_like", "flatten", "cat",
-    "concat", "concatenate", "stack", "unsqueeze", "squeeze", "numel", "is_tensor",
+    "concat", "concatenate", "stack", "unsqueeze", "squeeze", "permute", "transpose",
+    "swapaxes", "swapdims", "reshape", "clone", "numel", "is_tensor",
     "is_floating_point", "float32", "float64", "double", "float16", "half", "int64",
     "long", "int32", "int16", "short", "int8", "uint8", "complex64", "complex128",
     "cfloat", "cdouble", "cuda", "nn", "optim", "backends", "load", "save", "optimize_for_inference", "ops", "add",

@@ -25,8 +25,8 @@ __all__ = [
     "get_default_dtype", "set_default_dtype", "tensor", "as_tensor", "from_numpy", "zeros",
     "ones", "empty", "full", "rand", "randn", "arange", "zeros_like", "ones_like",
     "empty_like", "full_like", "rand_like", "randn_like", "flatten", "cat", "concat",
-    "concatenate", "stack", "unsqueeze", "squeeze", "numel", "is_tensor",
-    "is_floating_point"]
+    "concatenate", "stack", "unsqueeze", "squeeze", "permute", "transpose", "swapaxes",
+    "swapdims", "reshape", "clone", "numel", "is_tensor", "is_floating_point"]
 
 
 def _requires_grad_option(factory):
@@ -234,6 +234,11 @@ def _input(x, fn):
                         f"{type(x).__name__}") from None
 
 
+def _tensor_input(x, fn):
+    """`x` itself when it is a Tensor (its autograd history kept), else wrapped."""
+    return x if isinstance(x, Tensor) else wrap(_input(x, fn))
+
+
 @_requires_grad_option
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Zeros with `input`'s shape (and dtype unless given)."""
@@ -296,13 +301,46 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 def unsqueeze(input, dim):
     """A view of `input` with a size-1 dim inserted at `dim`."""
-    return wrap(_input(input, "unsqueeze")).unsqueeze(dim)
+    return _tensor_input(input, "unsqueeze").unsqueeze(dim)
 
 
 def squeeze(input, *args, **kwargs):
     """``squeeze(input)`` / ``squeeze(input, dim)``: a view of `input` without size-1 dims
     (only `dim`, when given and of size 1)."""
-    return wrap(_input(input, "squeeze")).squeeze(*args, **kwargs)
+    return _tensor_input(input, "squeeze").squeeze(*args, **kwargs)
+
+
+def permute(input, dims):
+    """A view of `input` with its dims in the order `dims` (``torch.permute``)."""
+    return _tensor_input(input, "permute").permute(dims)
+
+
+def transpose(input, dim0, dim1):
+    """A view of `input` with dims `dim0` and `dim1` swapped (``torch.transpose``)."""
+    return _tensor_input(input, "transpose").transpose(dim0, dim1)
+
+
+def swapaxes(input, axis0, axis1):
+    """``transpose(input, axis0, axis1)`` (torch's alias, numpy's name)."""
+    return _tensor_input(input, "swapaxes").transpose(axis0, axis1)
+
+
+def swapdims(input, dim0, dim1):
+    """``transpose(input, dim0, dim1)`` (torch's alias)."""
+    return _tensor_input(input, "swapdims").transpose(dim0, dim1)
+
+
+def reshape(input, shape):
+    """`input` with shape `shape` (one dim may be -1): a view when possible, else a copy
+    (``torch.reshape``)."""
+    return _tensor_input(input, "reshape").reshape(shape)
+
+
+def clone(input, *, memory_format=None):
+    """A copy of `input` with its own memory and its layout (``torch.clone``, whose default
+    memory_format is preserve_format; the argument is accepted as the ``*_like``
+    factories accept it)."""
+    return _tensor_input(input, "clone").clone()
 
 
 def numel(input):

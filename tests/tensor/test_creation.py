@@ -360,6 +360,51 @@ def test_module_shape_functions(torch, rng):
     assert fastnn.is_floating_point(arr) and not fastnn.is_floating_point(np.ones(1, int))
 
 
+def test_view_functions_match_torch(torch, rng):
+    """The top-level forms of permute, transpose (and its aliases), reshape and clone: the
+    same values, shapes and view-or-copy as torch's, over every permutation and dim pair,
+    with torch's errors; a gradient flows through them as through the methods."""
+    import itertools
+    arr = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    t = torch.from_numpy(arr)
+    for source in (arr, arr.view(Tensor), t):
+        for dims in itertools.permutations(range(3)):
+            assert_same(fastnn.permute(source, dims), torch.permute(t, dims))
+        assert_same(fastnn.permute(source, (-1, 0, 1)), torch.permute(t, (-1, 0, 1)))
+        for d0, d1 in itertools.product(range(-3, 3), repeat=2):
+            assert_same(fastnn.transpose(source, d0, d1), torch.transpose(t, d0, d1))
+            assert_same(fastnn.swapaxes(source, d0, d1), torch.swapaxes(t, d0, d1))
+            assert_same(fastnn.swapdims(source, d0, d1), torch.swapdims(t, d0, d1))
+        for shape in [(6, 4), (-1,), (4, -1, 2), (2, 3, 4), (24, 1)]:
+            assert_same(fastnn.reshape(source, shape), torch.reshape(t, shape))
+        assert_same(fastnn.clone(source), torch.clone(t))
+    view = fastnn.permute(arr, (2, 0, 1))
+    assert np.shares_memory(view, arr)
+    assert np.shares_memory(fastnn.reshape(arr, (6, 4)), arr)             # a view
+    copied = fastnn.reshape(fastnn.transpose(arr, 0, 2), (-1,))            # a copy, as torch
+    assert not np.shares_memory(copied, arr)
+    assert_same(copied, torch.reshape(torch.transpose(t, 0, 2), (-1,)))
+    cloned = fastnn.clone(arr)
+    assert not np.shares_memory(cloned, arr)
+    raises_like(lambda: torch.permute(t, (0, 1)), lambda: fastnn.permute(arr, (0, 1)))
+    raises_like(lambda: torch.permute(t, (0, 0, 1)), lambda: fastnn.permute(arr, (0, 0, 1)))
+    raises_like(lambda: torch.transpose(t, 0, 3), lambda: fastnn.transpose(arr, 0, 3))
+    raises_like(lambda: torch.reshape(t, (5, -1)), lambda: fastnn.reshape(arr, (5, -1)))
+    raises_like(lambda: torch.reshape(t, (-1, -1)), lambda: fastnn.reshape(arr, (-1, -1)))
+    # squeeze and unsqueeze too: their top-level forms once dropped the graph
+    x = fastnn.tensor(arr, requires_grad=True)
+    y = fastnn.squeeze(fastnn.unsqueeze(x, 0), 0)
+    y = fastnn.clone(fastnn.reshape(fastnn.transpose(fastnn.permute(y, (1, 2, 0)), 0, 1),
+                                    (4, 6)))
+    (y * fastnn.tensor(np.arange(24.0, dtype=np.float32).reshape(4, 6))).sum().backward()
+    tx = t.clone().requires_grad_()
+    ty = torch.squeeze(torch.unsqueeze(tx, 0), 0)
+    ty = torch.clone(torch.reshape(torch.transpose(torch.permute(ty, (1, 2, 0)), 0, 1),
+                                   (4, 6)))
+    (ty * torch.arange(24.0).reshape(4, 6)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
 def test_shape_functions_against_numpy_reference(rng):
     """Torch-free: the module-level functions equal plain numpy computations."""
     a, b = rng.standard_normal((2, 3)), rng.standard_normal((4, 3))

@@ -197,6 +197,12 @@ FUNCTIONS = {
     "stack": (lambda x: fastnn.stack([x, x], -1), ["stack"]),
     "unsqueeze": (lambda x: fastnn.unsqueeze(x, 1), ["unsqueeze"]),
     "squeeze": (lambda x: fastnn.squeeze(x), ["squeeze"]),
+    "permute": (lambda x: fastnn.permute(x, (1, 0)), ["permute"]),
+    "transpose": (lambda x: fastnn.transpose(x, 0, 1), ["transpose"]),
+    "swapaxes": (lambda x: fastnn.swapaxes(x, 0, 1), ["transpose"]),
+    "swapdims": (lambda x: fastnn.swapdims(x, 1, 0), ["transpose"]),
+    "reshape": (lambda x: fastnn.reshape(x, (2, -1)), ["reshape"]),
+    "clone": (lambda x: fastnn.clone(x), ["clone"]),
     # fastnn._arith_functions
     "add": (lambda x: fastnn.add(x, x), ["add"]),
     "sub": (lambda x: fastnn.sub(x, x, alpha=3), ["multiply", "subtract"]),
@@ -267,7 +273,8 @@ def test_every_public_tensor_name_is_listed_inside_or_outside_the_door():
 
 def test_every_computing_top_level_function_is_listed():
     shape_functions = {"flatten", "cat", "concat", "concatenate", "stack", "unsqueeze",
-                       "squeeze"}
+                       "squeeze", "permute", "transpose", "swapaxes", "swapdims", "reshape",
+                       "clone"}
     assert (set(functions.__all__) | set(tensor_functions.__all__) | shape_functions
             | set(arith_functions.__all__)) == set(FUNCTIONS)
     assert shape_functions <= set(creation.__all__)
