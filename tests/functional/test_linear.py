@@ -582,6 +582,22 @@ def test_pointwise_fused_relu_and_frozen_weight(torch):
     assert not forms
 
 
+def _backward_against_torch(torch, rows, seed):
+    """F.linear's gradients of a (rows, 96) input and a (128, 96) weight against torch's."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((rows, 96)).astype(np.float32)
+    w = rng.standard_normal((128, 96)).astype(np.float32)
+    g = rng.standard_normal((rows, 128)).astype(np.float32)
+    fx = fastnn.tensor(x, requires_grad=True)
+    fw = fastnn.tensor(w, requires_grad=True)
+    F.linear(fx, fw).backward(fastnn.tensor(g))
+    tx = torch.from_numpy(x).requires_grad_()
+    tw = torch.from_numpy(w).requires_grad_()
+    torch.nn.functional.linear(tx, tw).backward(torch.from_numpy(g))
+    np.testing.assert_allclose(fx.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(fw.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-2)
+
+
 def test_pointwise_backward_matches_torch(torch, monkeypatch):
     """Linear's backward products on 'pointwise' (the rule's pick for these shapes where its
     tiles are wide, forced here on any target): the input's gradient g @ w reads w as its
@@ -591,18 +607,7 @@ def test_pointwise_backward_matches_torch(torch, monkeypatch):
     calls = []
     run = _linalg_grad.pointwise_kn
     monkeypatch.setattr(_linalg_grad, "pointwise_kn", lambda *a: calls.append(1) or run(*a))
-    rng = np.random.default_rng(6)
-    x = rng.standard_normal((600, 96)).astype(np.float32)
-    w = rng.standard_normal((128, 96)).astype(np.float32)
-    g = rng.standard_normal((600, 128)).astype(np.float32)
-    fx = fastnn.tensor(x, requires_grad=True)
-    fw = fastnn.tensor(w, requires_grad=True)
-    F.linear(fx, fw).backward(fastnn.tensor(g))
-    tx = torch.from_numpy(x).requires_grad_()
-    tw = torch.from_numpy(w).requires_grad_()
-    torch.nn.functional.linear(tx, tw).backward(torch.from_numpy(g))
-    np.testing.assert_allclose(fx.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-3)
-    np.testing.assert_allclose(fw.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-2)
+    _backward_against_torch(torch, 600, seed=6)
     assert calls            # g @ w ran on it (g.T @ x has too few rows: BLAS)
 
 
@@ -675,18 +680,12 @@ def test_packed_fused_activation_and_frozen_weight(torch, activation):
 
 def test_packed_backward_matches_torch(torch, monkeypatch):
     """Linear's backward products on 'packed' (forced on any target): g @ w reads w through
-    a transposed copy, g.T @ x through x's."""
+    a transposed copy."""
     from fastnn import _linalg_grad
     monkeypatch.setattr(_linalg_grad, "default_variant", lambda *shape: "packed")
-    rng = np.random.default_rng(8)
-    x = rng.standard_normal((300, 96)).astype(np.float32)
-    w = rng.standard_normal((128, 96)).astype(np.float32)
-    g = rng.standard_normal((300, 128)).astype(np.float32)
-    fx = fastnn.tensor(x, requires_grad=True)
-    fw = fastnn.tensor(w, requires_grad=True)
-    F.linear(fx, fw).backward(fastnn.tensor(g))
-    tx = torch.from_numpy(x).requires_grad_()
-    tw = torch.from_numpy(w).requires_grad_()
-    torch.nn.functional.linear(tx, tw).backward(torch.from_numpy(g))
-    np.testing.assert_allclose(fx.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-3)
-    np.testing.assert_allclose(fw.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-2)
+    calls = []
+    run = LINEAR_VARIANTS["packed"]
+    monkeypatch.setitem(_linalg_grad.LINEAR_VARIANTS, "packed",
+                        lambda *a: calls.append(1) or run(*a))
+    _backward_against_torch(torch, 300, seed=8)
+    assert calls            # g @ w ran on it (g.T @ x has too few rows: BLAS)
