@@ -37,6 +37,10 @@ from ._tensor_functions import (
     log, sqrt, rsqrt, isnan, isinf, isfinite, split, chunk, topk, gather, scatter,
     scatter_add, index_select, roll, amax, amin, norm, allclose, equal, bmm, einsum)
 from ._range_factories import linspace, eye
+from ._ufunc_functions import (  # noqa: F401  (torch's names of numpy's ufuncs)
+    sin, cos, tan, asin, acos, atan, sinh, cosh, floor, ceil, trunc, sign, square,
+    reciprocal, log1p, expm1, log2, log10, exp2, logical_not, eq, ne, gt, ge, lt, le,
+    logical_and, logical_or, logical_xor, atan2)
 from . import backends
 from . import ops
 from ._arith_functions import (add, sub, subtract, mul, multiply, div, divide,  # noqa: F401
@@ -88,7 +92,10 @@ __all__ = [
     "sigmoid_", "tanh_", "exp_", "log_", "sqrt_", "rsqrt_", "abs_", "clamp_",
     "log", "sqrt", "rsqrt", "isnan", "isinf", "isfinite", "split", "chunk", "topk", "gather",
     "scatter", "scatter_add", "index_select", "roll", "amax", "amin", "norm", "allclose",
-    "equal", "bmm", "einsum", "linspace", "eye"]
+    "equal", "bmm", "einsum", "linspace", "eye", "sin", "cos", "tan", "asin", "acos", "atan",
+    "sinh", "cosh", "floor", "ceil", "trunc", "sign", "square", "reciprocal", "log1p",
+    "expm1", "log2", "log10", "exp2", "logical_not", "eq", "ne", "gt", "ge", "lt", "le",
+    "logical_and", "logical_or", "logical_xor", "atan2"]
 
 # Bound last: importing the `fastnn.tensor` submodule sets the package attribute
 # `tensor` to the module; `fastnn.tensor` must be the factory function.

@@ -82,6 +82,7 @@ from ._dtypes import DTYPE_ALIASES, as_dtype, get_default_dtype
 from ._torch_types import CPU, Size, device, not_on_cpu
 from ._tensor_methods import FactoryMethods, MathMethods, ReductionMethods
 from ._tensor_function_methods import FunctionMethods
+from ._ufunc_methods import UfuncMethods
 from ._arith_methods import ArithmeticMethods
 from ._ufunc_rules import check_output_cast, check_values, scalar_operand, ufunc_plan
 
@@ -115,7 +116,7 @@ class _SizeAttribute(int):
 # ---------------------------------------------------------------- Tensor
 
 class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, FunctionMethods,
-             np.ndarray):
+             UfuncMethods, np.ndarray):
     """A numpy array with the torch methods CNN code uses (see the module docstring)."""
 
     grad = None

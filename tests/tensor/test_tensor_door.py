@@ -13,7 +13,9 @@ import fastnn._arith_functions as arith_functions
 import fastnn._creation as creation
 import fastnn._functions as functions
 import fastnn._tensor_functions as tensor_functions
+import fastnn._ufunc_functions as ufunc_functions
 from fastnn import _dispatch, ops
+from fastnn._ufunc_methods import BINARY, UNARY
 from fastnn.nn import functional as F
 
 ROOT = pathlib.Path(fastnn.__file__).resolve().parent.parent
@@ -149,6 +151,12 @@ METHODS = {
     "pow_": (lambda x: x.pow_(2), ["power", "copy_"]),
 }
 
+# torch's names of numpy's ufuncs (fastnn._ufunc_methods): the ufunc, recorded by its name
+METHODS.update({name: (lambda x, name=name: getattr(x, name)(), [ufunc.__name__])
+                for name, ufunc in UNARY.items()})
+METHODS.update({name: (lambda x, name=name: getattr(x, name)(x), [ufunc.__name__])
+                for name, ufunc in BINARY.items()})
+
 # public Tensor names that deliberately stay outside the door (docs/OPS.md gives reasons)
 OUTSIDE = {"item", "numpy", "size", "dim", "ndimension", "numel", "nelement",
            "is_contiguous", "stride", "is_floating_point", "device", "is_cuda", "data", "grad",
@@ -256,6 +264,10 @@ FUNCTIONS = {
     "bmm": (lambda x: fastnn.bmm(x[None], x.t()[None]), ["index", "t", "index", "bmm"]),
     "einsum": (lambda x: fastnn.einsum("ij,kj->ik", x, x), ["einsum"]),
 }
+FUNCTIONS.update({name: (lambda x, name=name: getattr(fastnn, name)(x), [ufunc.__name__])
+                  for name, ufunc in UNARY.items()})
+FUNCTIONS.update({name: (lambda x, name=name: getattr(fastnn, name)(x, x), [ufunc.__name__])
+                  for name, ufunc in BINARY.items()})
 
 
 def public_tensor_names():
@@ -276,7 +288,7 @@ def test_every_computing_top_level_function_is_listed():
                        "squeeze", "permute", "transpose", "swapaxes", "swapdims", "reshape",
                        "clone"}
     assert (set(functions.__all__) | set(tensor_functions.__all__) | shape_functions
-            | set(arith_functions.__all__)) == set(FUNCTIONS)
+            | set(arith_functions.__all__) | set(ufunc_functions.__all__)) == set(FUNCTIONS)
     assert shape_functions <= set(creation.__all__)
 
 

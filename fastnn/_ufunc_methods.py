@@ -1,0 +1,80 @@
+"""torch's element-wise methods that are numpy ufuncs under torch's name (a mixin of Tensor,
+in the tensor layer): ``x.sin()``, ``x.floor()``, ``x.reciprocal()``, ``x.eq(y)``,
+``x.gt(0)``, ``x.logical_and(y)``, ... Each applies the ufunc to the Tensor, so it passes
+the ufunc door as ``np.sin(x)`` does: torch's result dtypes, the op recorded under numpy's
+name, and a backward where torch has one. ``fastnn._ufunc_functions`` has the top-level
+forms (``fastnn.sin(x)``, ``fastnn.eq(x, y, out=...)``).
+"""
+import numpy as np
+
+__all__ = ["UfuncMethods", "UNARY", "BINARY", "apply_unary", "apply_binary"]
+
+# torch's name -> numpy's ufunc
+UNARY = {
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
+    "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "floor": np.floor, "ceil": np.ceil,
+    "trunc": np.trunc, "sign": np.sign, "square": np.square, "reciprocal": np.reciprocal,
+    "log1p": np.log1p, "expm1": np.expm1, "log2": np.log2, "log10": np.log10,
+    "exp2": np.exp2, "logical_not": np.logical_not,
+}
+BINARY = {
+    "eq": np.equal, "ne": np.not_equal, "gt": np.greater, "ge": np.greater_equal,
+    "lt": np.less, "le": np.less_equal, "logical_and": np.logical_and,
+    "logical_or": np.logical_or, "logical_xor": np.logical_xor, "atan2": np.arctan2,
+}
+
+
+# torch takes only a tensor as these functions' `other`, where numpy takes a number too
+TENSOR_OTHER = ("atan2", "logical_and", "logical_or", "logical_xor")
+
+
+def apply_unary(name, ufunc, x, out=None):
+    """`ufunc` of the Tensor `x` (into `out`), with torch's answers for bool input where
+    numpy's differ: floor, ceil and trunc are not implemented, sign is the input, square an
+    int64."""
+    if x.dtype == np.bool_:
+        if name in ("floor", "ceil", "trunc"):
+            raise NotImplementedError(f'"{name}_vml_cpu" not implemented for \'Bool\'')
+        if name == "sign" and out is None:
+            return x.clone()
+        if name == "square":
+            x = x.long()
+    return ufunc(x) if out is None else ufunc(x, out=out)
+
+
+def apply_binary(name, ufunc, x, other, position, out=None):
+    """`ufunc` of the Tensor `x` and `other` (into `out`); torch's TypeError where it takes a
+    tensor only and `other` is a number (`position`: the argument's place in torch's
+    message)."""
+    if name in TENSOR_OTHER and isinstance(other, (bool, int, float, complex)):
+        raise TypeError(f"{name}(): argument 'other' (position {position}) must be Tensor, "
+                        f"not {type(other).__name__}")
+    return ufunc(x, other) if out is None else ufunc(x, other, out=out)
+
+
+def _unary(name, ufunc):
+    def method(self):
+        return apply_unary(name, ufunc, self)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``torch.Tensor.{name}``: numpy's ``{ufunc.__name__}`` of the elements."
+    return method
+
+
+def _binary(name, ufunc):
+    def method(self, other):
+        return apply_binary(name, ufunc, self, other, 1)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = (f"``torch.Tensor.{name}(other)``: numpy's ``{ufunc.__name__}`` of the "
+                      "elements and `other` (a tensor that broadcasts, or a number where torch "
+                      "takes one).")
+    return method
+
+
+class UfuncMethods:
+    """The methods of UNARY and BINARY."""
+
+
+for _name, _ufunc in UNARY.items():
+    setattr(UfuncMethods, _name, _unary(_name, _ufunc))
+for _name, _ufunc in BINARY.items():
+    setattr(UfuncMethods, _name, _binary(_name, _ufunc))
