@@ -62,9 +62,10 @@ copies `y` in (same shape and dtype only: a numpy array cannot swap its buffer).
 Where torch refuses, so does fastnn, also inside numpy's own functions: ``np.isclose`` on a
 bool Tensor subtracts bools, which torch refuses (pass ``x.numpy()``).
 
-Layers: this module (with its mixins in ``_tensor_methods`` and ``_tensor_function_methods``:
-``log``, ``split``, ``topk``, ``gather``, ``scatter_``, ``norm``... no name numpy's ndarray
-has) sits above the leaf modules
+Layers: this module (with its mixins in ``_tensor_methods``, ``_tensor_function_methods``
+(``log``, ``split``, ``topk``, ``gather``, ``scatter_``, ``norm``...) and ``_ufunc_methods``
+(``sin``, ``floor``, ``eq``, ``gt``...): no name numpy's ndarray has) sits above the leaf
+modules
 (``_args``, ``_dtypes``, ``_data``, ``_alloc``, ``_reductions``, ``_ufunc_rules``) and below
 everything else. The torch-meaning methods that compute or reshape run their op through the
 door (``Tensor._door``, which ``fastnn._dispatch`` installs; the entries, with the checks,
