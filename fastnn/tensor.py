@@ -63,9 +63,9 @@ Where torch refuses, so does fastnn, also inside numpy's own functions: ``np.isc
 bool Tensor subtracts bools, which torch refuses (pass ``x.numpy()``).
 
 Layers: this module (with its mixins in ``_tensor_methods``, ``_tensor_function_methods``
-(``log``, ``split``, ``topk``, ``gather``, ``scatter_``, ``norm``...) and ``_ufunc_methods``
-(``sin``, ``floor``, ``eq``, ``gt``...): no name numpy's ndarray has) sits above the leaf
-modules
+(``log``, ``split``, ``topk``, ``gather``, ``scatter_``, ``norm``...), ``_ufunc_methods``
+(``sin``, ``floor``, ``eq``, ``gt``...) and ``_compose_methods`` (``movedim``, ``narrow``,
+``unbind``, ``tril``...): no name numpy's ndarray has) sits above the leaf modules
 (``_args``, ``_dtypes``, ``_data``, ``_alloc``, ``_reductions``, ``_ufunc_rules``) and below
 everything else. The torch-meaning methods that compute or reshape run their op through the
 door (``Tensor._door``, which ``fastnn._dispatch`` installs; the entries, with the checks,
@@ -84,6 +84,7 @@ from ._torch_types import CPU, Size, device, not_on_cpu
 from ._tensor_methods import FactoryMethods, MathMethods, ReductionMethods
 from ._tensor_function_methods import FunctionMethods
 from ._ufunc_methods import UfuncMethods
+from ._compose_methods import ComposeMethods
 from ._arith_methods import ArithmeticMethods
 from ._ufunc_rules import check_output_cast, check_values, scalar_operand, ufunc_plan
 
@@ -117,7 +118,7 @@ class _SizeAttribute(int):
 # ---------------------------------------------------------------- Tensor
 
 class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, FunctionMethods,
-             UfuncMethods, np.ndarray):
+             UfuncMethods, ComposeMethods, np.ndarray):
     """A numpy array with the torch methods CNN code uses (see the module docstring)."""
 
     grad = None

@@ -13,6 +13,7 @@ import fastnn._arith_functions as arith_functions
 import fastnn._creation as creation
 import fastnn._functions as functions
 import fastnn._tensor_functions as tensor_functions
+import fastnn._compose_functions as compose_functions
 import fastnn._ufunc_functions as ufunc_functions
 from fastnn import _dispatch, ops
 from fastnn._ufunc_methods import BINARY, UNARY
@@ -151,6 +152,17 @@ METHODS = {
     "pow_": (lambda x: x.pow_(2), ["power", "copy_"]),
 }
 
+# compositions of fastnn's ops (fastnn._compose_methods)
+METHODS.update({
+    "movedim": (lambda x: x.movedim(0, 1), ["permute"]),
+    "moveaxis": (lambda x: x.moveaxis(-1, 0), ["permute"]),
+    "narrow": (lambda x: x.narrow(1, 1, 2), ["index"]),
+    "unbind": (lambda x: x.unbind(0), ["index"] * 3),
+    "tril": (lambda x: x.tril(), ["masked_fill"]),
+    "triu": (lambda x: x.triu(1), ["masked_fill"]),
+    "broadcast_to": (lambda x: x.broadcast_to((2, 3, 4)), ["expand"]),
+})
+
 # torch's names of numpy's ufuncs (fastnn._ufunc_methods): the ufunc, recorded by its name
 METHODS.update({name: (lambda x, name=name: getattr(x, name)(), [ufunc.__name__])
                 for name, ufunc in UNARY.items()})
@@ -264,6 +276,18 @@ FUNCTIONS = {
     "bmm": (lambda x: fastnn.bmm(x[None], x.t()[None]), ["index", "t", "index", "bmm"]),
     "einsum": (lambda x: fastnn.einsum("ij,kj->ik", x, x), ["einsum"]),
 }
+FUNCTIONS.update({
+    "movedim": (lambda x: fastnn.movedim(x, (0, 1), (1, 0)), ["permute"]),
+    "moveaxis": (lambda x: fastnn.moveaxis(x, 0, 1), ["permute"]),
+    "narrow": (lambda x: fastnn.narrow(x, 0, -2, 2), ["index"]),
+    "unbind": (lambda x: fastnn.unbind(x, 1), ["index"] * 4),
+    "tril": (lambda x: fastnn.tril(x, -1), ["masked_fill"]),
+    "triu": (lambda x: fastnn.triu(x), ["masked_fill"]),
+    "broadcast_to": (lambda x: fastnn.broadcast_to(x, (1, 3, 4)), ["expand"]),
+    "argsort": (lambda x: fastnn.argsort(x, 0), ["sort"]),
+    "meshgrid": (lambda x: fastnn.meshgrid(x.reshape(-1), indexing="ij"),
+                 ["reshape", "reshape", "expand"]),
+})
 FUNCTIONS.update({name: (lambda x, name=name: getattr(fastnn, name)(x), [ufunc.__name__])
                   for name, ufunc in UNARY.items()})
 FUNCTIONS.update({name: (lambda x, name=name: getattr(fastnn, name)(x, x), [ufunc.__name__])
@@ -288,7 +312,8 @@ def test_every_computing_top_level_function_is_listed():
                        "squeeze", "permute", "transpose", "swapaxes", "swapdims", "reshape",
                        "clone"}
     assert (set(functions.__all__) | set(tensor_functions.__all__) | shape_functions
-            | set(arith_functions.__all__) | set(ufunc_functions.__all__)) == set(FUNCTIONS)
+            | set(arith_functions.__all__) | set(ufunc_functions.__all__)
+            | set(compose_functions.__all__)) == set(FUNCTIONS)
     assert shape_functions <= set(creation.__all__)
 
 

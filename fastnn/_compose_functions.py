@@ -1,0 +1,93 @@
+"""The top-level forms of ``fastnn._compose_methods``' methods (``fastnn.movedim``,
+``narrow``, ``unbind``, ``tril``, ``triu``, ``broadcast_to``), and ``meshgrid`` (reshapes
+and expands) and ``argsort`` (the indices of ``sort``), each on ops fastnn has, with
+torch's checks."""
+import warnings
+
+from ._functions import _tensor
+
+__all__ = ["movedim", "moveaxis", "narrow", "unbind", "tril", "triu", "broadcast_to",
+           "meshgrid", "argsort"]
+
+
+def movedim(input, source, destination):
+    """`input` with the dims `source` moved to `destination` (``torch.movedim``)."""
+    return _tensor(input, "movedim").movedim(source, destination)
+
+
+def moveaxis(input, source, destination):
+    """``movedim`` (torch's alias)."""
+    return _tensor(input, "moveaxis").movedim(source, destination)
+
+
+def narrow(input, dim, start, length):
+    """A view of `length` elements of `dim` from `start` (``torch.narrow``)."""
+    return _tensor(input, "narrow").narrow(dim, start, length)
+
+
+def unbind(input, dim=0):
+    """The slices of `input` along `dim`, as a tuple of views (``torch.unbind``)."""
+    return _tensor(input, "unbind").unbind(dim)
+
+
+def tril(input, diagonal=0, *, out=None):
+    """The lower triangle of the last two dims, zeros above `diagonal` (``torch.tril``)."""
+    return _into(_tensor(input, "tril").tril(diagonal), out)
+
+
+def triu(input, diagonal=0, *, out=None):
+    """The upper triangle of the last two dims, zeros below `diagonal` (``torch.triu``)."""
+    return _into(_tensor(input, "triu").triu(diagonal), out)
+
+
+def broadcast_to(input, size):
+    """`input` expanded to `size` (``torch.broadcast_to``)."""
+    return _tensor(input, "broadcast_to").broadcast_to(size)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    """The indices that sort `input` along `dim` (``torch.argsort``: those of ``sort``)."""
+    return _tensor(input, "argsort").sort(dim, descending=descending, stable=stable)[1]
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids of 1-D (or 0-d) tensors, as views: with ``indexing="ij"`` (torch's
+    default, with its warning when not given) grid k varies along dim k; with "xy" the
+    first two tensors trade places in the grids' shape (``torch.meshgrid``)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass "
+                      "the indexing argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError('torch.meshgrid: indexing must be one of "xy" or "ij", but '
+                           f"received: {indexing}")
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    tensors = [_tensor(t, "meshgrid") for t in tensors]
+    if any(t.dtype != tensors[0].dtype for t in tensors):
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    for t in tensors:
+        if t.ndim > 1:       # torch prints the tensor itself after "got:"
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor "
+                               f"list but got: a tensor of shape {list(t.shape)}")
+    swap = indexing == "xy" and len(tensors) >= 2
+    if swap:
+        tensors[0], tensors[1] = tensors[1], tensors[0]
+    shape = tuple(t.numel() for t in tensors)
+    grids = []
+    for k, t in enumerate(tensors):
+        view = [1] * len(shape)
+        view[k] = -1
+        grids.append(t.reshape(view).expand(*shape))
+    if swap:
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def _into(result, out):
+    if out is None:
+        return result
+    out.copy_(result)
+    return out
