@@ -517,15 +517,22 @@ def test_module_dtype_errors():
 def test_pointwise_edges_against_numpy_reference(dtype):
     """Rows around the tiles' channel block (8), columns around their 16 and 32 positions
     (a plane's last tile overlaps the one before), with and without a bias."""
-    rng = np.random.default_rng(17)
-    for m in (1, 7, 8, 9, 130):
-        for n in (16, 17, 31, 32, 33, 47, 100):
+    _edges_against_reference("pointwise", dtype, (1, 7, 8, 9, 130),
+                             (16, 17, 31, 32, 33, 47, 100), seed=17)
+
+
+def _edges_against_reference(variant, dtype, rows, columns, seed):
+    """`variant` on every (rows, columns) pair with a random K, with and without a bias,
+    against the float64 reference (a variant's refusal checked where it cannot run)."""
+    rng = np.random.default_rng(seed)
+    for m in rows:
+        for n in columns:
             k = int(rng.integers(1, 90))
             x = rng.standard_normal((m, k)).astype(dtype)
             w = rng.standard_normal((n, k)).astype(dtype)
             b = rng.standard_normal(n).astype(dtype)
-            assert_close(_linear(x, w, b, variant="pointwise"), reference(x, w, b), x, w, b)
-            assert_close(_linear(x, w, variant="pointwise"), reference(x, w), x, w)
+            assert_close(linear_by(x, w, b, variant=variant), reference(x, w, b), x, w, b)
+            assert_close(linear_by(x, w, variant=variant), reference(x, w), x, w)
 
 
 def test_rule_gives_packed_and_pointwise_their_products():
@@ -621,15 +628,8 @@ def test_packed_edges_against_numpy_reference(dtype):
     around the panels' 16 and 32 (the last panel overlaps the one before it), with and
     without a bias, the parts a few panels split their rows into, and an empty reduction
     (the bias alone)."""
-    rng = np.random.default_rng(18)
-    for m in (1, 3, 4, 5, 9, 10, 11, 12, 13, 25, 200):
-        for n in (16, 17, 31, 32, 33, 47, 64, 100):
-            k = int(rng.integers(1, 90))
-            x = rng.standard_normal((m, k)).astype(dtype)
-            w = rng.standard_normal((n, k)).astype(dtype)
-            b = rng.standard_normal(n).astype(dtype)
-            assert_close(linear_by(x, w, b, variant="packed"), reference(x, w, b), x, w, b)
-            assert_close(linear_by(x, w, variant="packed"), reference(x, w), x, w)
+    _edges_against_reference("packed", dtype, (1, 3, 4, 5, 9, 10, 11, 12, 13, 25, 200),
+                             (16, 17, 31, 32, 33, 47, 64, 100), seed=18)
     x, w, b = np.ones((5, 0), dtype), np.ones((40, 0), dtype), np.arange(40, dtype=dtype)
     np.testing.assert_array_equal(linear_by(x, w, b, variant="packed"), np.tile(b, (5, 1)))
     np.testing.assert_array_equal(linear_by(x, w, variant="packed"), np.zeros((5, 40)))
