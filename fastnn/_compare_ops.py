@@ -1,4 +1,4 @@
-"""Registry entries of rsqrt (no numpy ufunc computes it) and of the whole-tensor
+"""Registry entries of rsqrt and erf (no numpy ufunc computes them) and of the whole-tensor
 comparisons allclose and equal (op "tensor_equal"), which answer a Python bool (their
 metadata is None).
 log, sqrt, isnan, isinf and isfinite are numpy ufuncs: on Tensors they pass the ufunc door
@@ -9,6 +9,8 @@ import numpy as np
 from ._args import float_arg, bool_arg, torch_type_name, torch_typename
 from ._dtypes import get_default_dtype
 from ._registry import Attrs, NO_ATTRS, register_single
+from ._runtime import launch
+from .kernels import elementwise as _elementwise
 
 __all__ = []
 
@@ -34,6 +36,25 @@ def _rsqrt_run(inputs, attrs, out):
         # integers in the result's dtype first: numpy's loop for uint8 is float16
         np.sqrt(x if x.dtype == out.dtype else x.astype(out.dtype), out=out)
         np.divide(1, out, out=out)
+
+
+# ------------------------------------------------------------------ erf
+
+def _erf_normalize(input):
+    return (_plain(input),), NO_ATTRS
+
+
+def _erf_meta(inputs, attrs):
+    shape, dtype = _rsqrt_meta(inputs, attrs)
+    return shape, dtype.newbyteorder("=")      # the kernel writes native floats
+
+
+def _erf_run(inputs, attrs, out):
+    x = inputs[0]
+    # integers and bools in the result's dtype first, as torch computes them
+    x = x if x.dtype == out.dtype else x.astype(out.dtype)
+    launch(_elementwise.erf, np.ascontiguousarray(x).reshape(-1), out.reshape(-1),
+           work=x.size * 8)
 
 
 # ------------------------------------------------------------------ allclose, equal
@@ -131,6 +152,8 @@ def _no_meta(inputs, attrs):
 
 
 register_single("rsqrt", _rsqrt_normalize, _rsqrt_meta, _rsqrt_run,
+                arrays=lambda input: (_plain(input),))
+register_single("erf", _erf_normalize, _erf_meta, _erf_run,
                 arrays=lambda input: (_plain(input),))
 register_single("allclose", _allclose_normalize, _no_meta, _allclose_run)
 # not "equal": that is the name of numpy's ufunc op, which `==` on Tensors reaches

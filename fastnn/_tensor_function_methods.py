@@ -1,5 +1,5 @@
 """More torch methods of fastnn.Tensor (a mixin of Tensor, in the tensor layer): element-wise
-math and tests (log, sqrt, rsqrt, isnan, isinf, isfinite), splitting and selecting (split,
+math and tests (log, sqrt, rsqrt, erf, isnan, isinf, isfinite), splitting and selecting (split,
 chunk, topk, gather, scatter and scatter_add with their in-place forms, index_select,
 roll), reductions (amax, amin, norm), comparisons (allclose, equal) and bmm. Each runs its
 op through the door (``self._door``); the entries are in ``fastnn._select_ops``,
@@ -16,7 +16,7 @@ return_types_topk = _return_type("topk")
 
 
 class FunctionMethods:
-    """log, sqrt, rsqrt, isnan, isinf, isfinite, split, chunk, topk, gather, scatter,
+    """log, sqrt, rsqrt, erf, isnan, isinf, isfinite, split, chunk, topk, gather, scatter,
     scatter_, scatter_add, scatter_add_, index_select, roll, amax, amin, norm, allclose,
     equal, bmm."""
 
@@ -32,6 +32,10 @@ class FunctionMethods:
     def rsqrt(self):
         """1 / sqrt(x): inf at 0, NaN below (integers give the default float dtype)."""
         return self._door("rsqrt", self)
+
+    def erf(self):
+        """The error function (integers and bools give the default float dtype)."""
+        return self._door("erf", self)
 
     def isnan(self):
         """A bool tensor: True where the element is NaN."""

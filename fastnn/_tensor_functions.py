@@ -10,7 +10,7 @@ from ._dispatch import dispatch
 from ._functions import _tensor
 from ._tensor_function_methods import return_types_topk
 
-__all__ = ["log", "sqrt", "rsqrt", "isnan", "isinf", "isfinite", "split", "chunk", "topk",
+__all__ = ["log", "sqrt", "rsqrt", "erf", "isnan", "isinf", "isfinite", "split", "chunk", "topk",
            "gather", "scatter", "scatter_add", "index_select", "roll", "amax", "amin",
            "norm", "allclose", "equal", "bmm", "einsum"]
 
@@ -33,6 +33,11 @@ def sqrt(input, *, out=None):
 def rsqrt(input, *, out=None):
     """1 / sqrt(x): inf at 0, NaN below; integers give the default float dtype."""
     return dispatch("rsqrt", _tensor(input, "rsqrt"), out=out)
+
+
+def erf(input, *, out=None):
+    """The error function; integers and bools give the default float dtype."""
+    return dispatch("erf", _tensor(input, "erf"), out=out)
 
 
 def isnan(input):

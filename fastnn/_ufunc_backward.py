@@ -53,6 +53,7 @@ _FORMULAS = {
     "deg2rad": (lambda x, y, g: g * (math.pi / 180), ()),
     "rad2deg": (lambda x, y, g: g * (180 / math.pi), ()),
     "rsqrt": (lambda x, y, g: -0.5 * g * (y * y * y), _Y),
+    "erf": (lambda x, y, g: g * (2 / math.sqrt(math.pi)) * np.exp(-(x * x)), _X),
 }
 _ZERO = ("sign", "floor", "ceil", "rint", "trunc")      # torch: a zero gradient
 

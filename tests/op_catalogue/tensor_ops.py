@@ -181,6 +181,7 @@ TENSOR_FUNCTIONS = [
     _top("log", [Sample(X, positive=(0,))]),
     _top("sqrt", [Sample(X, positive=(0,))]),
     _top("rsqrt", [Sample(X, positive=(0,))]),
+    _top("erf", [Sample(X)]),
     *[_top(name, [Sample(X)], nan_fills=False, skips={"nan_torch_free": _BOOLEAN})
       for name in ("isnan", "isinf", "isfinite")],
     _top("split", [Sample(X, split_size_or_sections=2, dim=1),

@@ -1,4 +1,4 @@
-"""Tensor functions of issue 17 (item 2), the math ones: log, sqrt, rsqrt, isnan, isinf,
+"""Tensor functions of issue 17 (item 2), the math ones: log, sqrt, rsqrt, erf, isnan, isinf,
 isfinite, amax/amin, norm, allclose, equal, bmm, einsum, F.one_hot, F.normalize, linspace,
 eye, and tanh/log_softmax at the top level. Each against torch (method and top level),
 over seeded sweeps of dims, keepdim, dtypes and empty tensors, and every error torch
@@ -34,7 +34,8 @@ SPECIAL = np.array([0.0, -0.0, 1.5, -2.0, 4.0, np.inf, -np.inf, np.nan, 1e-30, 7
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.int32, np.uint8,
                                    np.bool_])
-@pytest.mark.parametrize("name", ["log", "sqrt", "rsqrt", "isnan", "isinf", "isfinite"])
+@pytest.mark.parametrize("name", ["log", "sqrt", "rsqrt", "erf", "isnan", "isinf",
+                                  "isfinite"])
 def test_elementwise_as_torch(torch, name, dtype):
     with np.errstate(invalid="ignore"):
         x = SPECIAL.astype(dtype).reshape(2, 5)
@@ -47,7 +48,7 @@ def test_elementwise_as_torch(torch, name, dtype):
 
 def test_log_sqrt_rsqrt_write_out_as_torch(torch):
     x = np.abs(data((3, 4))) + 0.1
-    for name in ("log", "sqrt", "rsqrt"):
+    for name in ("log", "sqrt", "rsqrt", "erf"):
         out = fastnn.empty(3, 4)
         assert getattr(fastnn, name)(fastnn.from_numpy(x), out=out) is out
         np.testing.assert_allclose(out, getattr(torch, name)(torch.from_numpy(x)).numpy(),
@@ -55,6 +56,19 @@ def test_log_sqrt_rsqrt_write_out_as_torch(torch):
     for name in ("log", "sqrt"):        # (rsqrt's refusal is the door's: its own words)
         same_call(lambda lib, t: getattr(lib, name)(t, out=lib.empty(3, 4, dtype=lib.int64)),
                   x)
+
+
+def test_erf_over_its_range_and_its_gradient_as_torch(torch):
+    """erf of a sweep across its curved part and tails (float32 within a few units in the
+    last place of torch's, float64 within one), and its gradient 2/sqrt(pi) exp(-x^2)."""
+    x = np.concatenate([np.linspace(-6, 6, 2001), RNG.standard_normal(999) * 2])
+    for dtype in (np.float32, np.float64):
+        same_call(lambda lib, t: lib.erf(t), x.astype(dtype), **tol(dtype))
+    a = fastnn.tensor(x, requires_grad=True)
+    fastnn.erf(a).sum().backward()
+    t = torch.from_numpy(x.copy()).requires_grad_()
+    torch.erf(t).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-300)
 
 
 def test_tanh_and_log_softmax_at_the_top_level_and_as_methods(torch):
