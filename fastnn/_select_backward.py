@@ -96,6 +96,10 @@ def _roll_backward(ctx, grad):
     return (np.roll(grad, tuple(-s for s in shifts), dims),)
 
 
+def _flip_backward(ctx, grad):
+    return (np.flip(grad, ctx.attrs.dims),)
+
+
 # ------------------------------------------------------------------ gather scatter
 
 def _along(index, dim):
@@ -171,6 +175,7 @@ register_backward("split", _split_backward, saves=())
 register_backward("chunk", _split_backward, saves=())
 register_backward("repeat", _repeat_backward, saves=())
 register_backward("roll", _roll_backward, saves=())
+register_backward("flip", _flip_backward, saves=())
 register_backward("gather", _gather_backward, saves=(1,))
 register_backward("index_select", _index_select_backward, saves=(1,))
 for _op in ("scatter", "scatter_"):

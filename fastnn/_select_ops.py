@@ -1,4 +1,4 @@
-"""Registry entries of torch's splitting and selecting ops: split, chunk (views), roll,
+"""Registry entries of torch's splitting and selecting ops: split, chunk (views), roll, flip,
 topk, index_select and gather. The Tensor methods (`fastnn._tensor_select_methods`) and
 the top-level functions (`fastnn._tensor_functions`) reach them through the door.
 
@@ -171,6 +171,22 @@ def _roll_into(x, out, shifts, dims):
         out[tuple(dst)] = x[tuple(src)]
 
 
+# ------------------------------------------------------------------ flip
+
+def _flip_normalize(input, dims):
+    dims = tuple(wrap_dim(d, input.ndim) for d in _int_tuple(dims, "flip", "dims", 2))
+    for d in dims:
+        if dims.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return (input,), Attrs(dims=tuple(sorted(dims)))
+
+
+def _flip_run(inputs, attrs, out):
+    x = _plain(inputs[0])
+    out[...] = x[tuple(slice(None, None, -1) if d in attrs.dims else slice(None)
+                       for d in range(x.ndim))]
+
+
 # ------------------------------------------------------------------ topk
 
 def _topk_normalize(input, k, dim=-1, largest=True, sorted=True):
@@ -341,6 +357,7 @@ def _gather_run(inputs, attrs, out):
 register_method("split", _split_normalize, _split_run)
 register_method("chunk", _chunk_normalize, _split_run)
 register_method("roll", _roll_normalize, _roll_run, meta=_same_meta)
+register_method("flip", _flip_normalize, _flip_run, meta=_same_meta)
 register_method("topk", _topk_normalize, _topk_run, meta=_topk_meta)
 register_single("index_select", _index_select_normalize, _index_select_meta,
                 _index_select_run)

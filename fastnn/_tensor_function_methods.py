@@ -1,7 +1,7 @@
 """More torch methods of fastnn.Tensor (a mixin of Tensor, in the tensor layer): element-wise
 math and tests (log, sqrt, rsqrt, erf, isnan, isinf, isfinite), splitting and selecting (split,
 chunk, topk, gather, scatter and scatter_add with their in-place forms, index_select,
-roll), reductions (amax, amin, norm), comparisons (allclose, equal) and bmm. Each runs its
+roll, flip), reductions (amax, amin, norm), comparisons (allclose, equal) and bmm. Each runs its
 op through the door (``self._door``); the entries are in ``fastnn._select_ops``,
 ``_scatter_ops``, ``_norm_ops``, ``_compare_ops`` and ``_linalg_ops``, and the top-level
 functions of the same names in ``fastnn._tensor_functions``. No name here is numpy's.
@@ -17,8 +17,8 @@ return_types_topk = _return_type("topk")
 
 class FunctionMethods:
     """log, sqrt, rsqrt, erf, isnan, isinf, isfinite, split, chunk, topk, gather, scatter,
-    scatter_, scatter_add, scatter_add_, index_select, roll, amax, amin, norm, allclose,
-    equal, bmm."""
+    scatter_, scatter_add, scatter_add_, index_select, roll, flip, fliplr, flipud, amax,
+    amin, norm, allclose, equal, bmm."""
 
     # -- element-wise: numpy's ufuncs through the ufunc door, torch's result dtypes
     def log(self):
@@ -90,6 +90,23 @@ class FunctionMethods:
         """The entries at the 1-d `index` along `dim` (a copy)."""
         return self._door("index_select", self, dim, index)
 
+    def flip(self, *dims):
+        """A copy with the order of the elements along `dims` (ints, or one sequence)
+        reversed."""
+        if not dims:
+            raise TypeError('flip() missing 1 required positional arguments: "dims"')
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = dims[0]
+        return self._door("flip", self, tuple(dims))
+
+    def fliplr(self):
+        """``flip(1)`` of a tensor of two or more dims."""
+        return _flip_at_least(self, 2, "fliplr")
+
+    def flipud(self):
+        """``flip(0)`` of a tensor of one or more dims."""
+        return _flip_at_least(self, 1, "flipud")
+
     def roll(self, shifts, dims=None):
         """Elements shifted circularly along `dims` (the flattened tensor when None)."""
         return self._door("roll", self, shifts, dims)
@@ -127,3 +144,9 @@ class FunctionMethods:
 for _name, _method in list(vars(FunctionMethods).items()):
     if callable(_method):
         _method.__qualname__ = _name
+
+
+def _flip_at_least(x, ndim, name):
+    if x.ndim < ndim:
+        raise RuntimeError(f"Input must be >= {ndim}-d.")
+    return x._door("flip", x, (ndim - 1,))

@@ -11,8 +11,8 @@ from ._functions import _tensor
 from ._tensor_function_methods import return_types_topk
 
 __all__ = ["log", "sqrt", "rsqrt", "erf", "isnan", "isinf", "isfinite", "split", "chunk", "topk",
-           "gather", "scatter", "scatter_add", "index_select", "roll", "amax", "amin",
-           "norm", "allclose", "equal", "bmm", "einsum"]
+           "gather", "scatter", "scatter_add", "index_select", "roll", "flip", "fliplr",
+           "flipud", "amax", "amin", "norm", "allclose", "equal", "bmm", "einsum"]
 
 
 def _ufunc(ufunc, input, fn, out):
@@ -92,6 +92,24 @@ def scatter_add(input, dim, index, src, *, out=None):
 def index_select(input, dim, index, *, out=None):
     """The entries of `input` at the 1-d `index` along `dim`."""
     return dispatch("index_select", _tensor(input, "index_select"), dim, index, out=out)
+
+
+def flip(input, dims):
+    """A copy of `input` with the order along `dims` (a sequence) reversed (``torch.flip``)."""
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"flip(): argument 'dims' (position 2) must be tuple of ints, not "
+                        f"{type(dims).__name__}")
+    return _tensor(input, "flip").flip(dims)
+
+
+def fliplr(input):
+    """``flip(input, (1,))`` of a tensor of two or more dims (``torch.fliplr``)."""
+    return _tensor(input, "fliplr").fliplr()
+
+
+def flipud(input):
+    """``flip(input, (0,))`` of a tensor of one or more dims (``torch.flipud``)."""
+    return _tensor(input, "flipud").flipud()
 
 
 def roll(input, shifts, dims=None):

@@ -193,6 +193,9 @@ TENSOR_FUNCTIONS = [
     _top("roll", [Sample(X, shifts=2, dims=1), Sample(X, shifts=(1, -3), dims=(0, 2),
                                                       label="dims"),
                   Sample(X, shifts=5, label="flat")]),
+    _top("flip", [Sample(X, dims=(0, 2)), Sample(X, dims=[-1], label="last")]),
+    _top("fliplr", [Sample(X)], op="flip"),
+    _top("flipud", [Sample(X)], op="flip"),
     *[_top(name, [Sample(X), Sample(X, dim=(0, 2), keepdim=True, label="dims")])
       for name in ("amax", "amin")],
     _top("norm", [Sample(X), Sample(X, p=1, dim=1, keepdim=True, label="p1"),

@@ -414,3 +414,39 @@ def test_each_function_records_its_op():
         with ops.record() as recorded:
             call()
         assert op in [c.op for c in recorded], op
+
+
+# ------------------------------------------------------------------ flip
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.bool_])
+def test_flip_as_torch(torch, dtype):
+    """Every subset of dims (negative too), method and function forms, fliplr/flipud, a 0-d
+    and an empty tensor, and torch's errors; a copy, not a view, as torch's."""
+    x = (data((2, 3, 4)) > 0) if dtype == np.bool_ else data((2, 3, 4), dtype)
+    for r in range(4):
+        for dims in itertools.combinations(range(-3, 3), r):
+            same_call(lambda lib, t: lib.flip(t, dims), x)
+            same_call(lambda lib, t: t.flip(*dims), x)
+            same_call(lambda lib, t: t.flip(list(dims)), x)
+    for name in ("fliplr", "flipud"):
+        same_call(lambda lib, t: getattr(lib, name)(t), x)
+        same_call(lambda lib, t: getattr(t[0], name)(), x)
+        same_call(lambda lib, t: getattr(lib, name)(t[0, 0, 0]), x)     # too few dims
+    same_call(lambda lib, t: lib.flip(t[0, 0, 0], (0,)), x)
+    same_call(lambda lib, t: lib.flip(t[:, :0], (1,)), x)
+    same_call(lambda lib, t: lib.flip(t, 0), x)                # torch: dims must be a tuple
+    same_call(lambda lib, t: lib.flip(t, (0, -3)), x)
+    same_call(lambda lib, t: lib.flip(t, (3,)), x)
+    flipped = fastnn.flip(x, (0,))
+    assert not np.shares_memory(flipped, x)
+
+
+def test_flip_gradient_as_torch(torch):
+    x = data((2, 3, 4), np.float64)
+    w = data((2, 3, 4), np.float64)
+    a = fastnn.tensor(x, requires_grad=True)
+    (fastnn.flip(a, (0, 2)) * fastnn.tensor(w)).sum().backward()
+    t = torch.from_numpy(x.copy()).requires_grad_()
+    (torch.flip(t, (0, 2)) * torch.from_numpy(w)).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
+    np.testing.assert_array_equal(np.asarray(fastnn.flip(x, (0, 2))), x[::-1, :, ::-1])
