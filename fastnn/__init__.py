@@ -35,8 +35,8 @@ from ._functions import sigmoid_, tanh_, exp_, log_, sqrt_, rsqrt_, abs_, clamp_
 from ._norm_functions import layer_norm, group_norm, instance_norm
 from ._tensor_functions import (
     log, sqrt, rsqrt, erf, isnan, isinf, isfinite, split, chunk, topk, gather, scatter,
-    scatter_add, index_select, roll, flip, fliplr, flipud, amax, amin, norm, allclose, equal,
-    bmm, einsum)
+    scatter_add, index_select, roll, cumsum, flip, fliplr, flipud, amax, amin, norm, allclose,
+    equal, bmm, einsum)
 from ._range_factories import linspace, eye
 from ._ufunc_functions import (  # noqa: F401  (torch's names of numpy's ufuncs)
     sin, cos, tan, asin, acos, atan, sinh, cosh, floor, ceil, trunc, sign, square,
@@ -94,7 +94,8 @@ __all__ = [
     "selu", "selu_", "celu", "celu_", "threshold", "threshold_", "prelu",
     "sigmoid_", "tanh_", "exp_", "log_", "sqrt_", "rsqrt_", "abs_", "clamp_",
     "log", "sqrt", "rsqrt", "erf", "isnan", "isinf", "isfinite", "split", "chunk", "topk",
-    "gather", "scatter", "scatter_add", "index_select", "roll", "flip", "fliplr", "flipud",
+    "gather", "scatter", "scatter_add", "index_select", "roll", "cumsum", "flip", "fliplr",
+    "flipud",
     "amax", "amin", "norm", "allclose",
     "equal", "bmm", "einsum", "linspace", "eye", "sin", "cos", "tan", "asin", "acos", "atan",
     "sinh", "cosh", "floor", "ceil", "trunc", "sign", "square", "reciprocal", "log1p",

@@ -171,6 +171,17 @@ def _selected_backward(ctx, grad):
     return (gx,)
 
 
+def _cumsum_backward(ctx, grad):
+    """Each input reaches every later sum along the dim: the gradient's reversed cumsum,
+    in the input's dtype."""
+    dim = ctx.attrs.dim
+    if grad.ndim == 0:
+        return (grad.astype(ctx.dtypes[0] or grad.dtype, copy=True),)
+    flipped = np.flip(grad, dim)
+    return (np.flip(np.cumsum(flipped, axis=dim), dim).astype(ctx.dtypes[0] or grad.dtype),)
+
+
+register_backward("cumsum", _cumsum_backward, saves=())
 register_backward("prod", _prod_backward, saves=(0, "output"))
 for _op in ("max", "min"):
     register_backward(_op, _min_max_backward, saves=(0, "output"))

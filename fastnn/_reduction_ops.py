@@ -1,7 +1,8 @@
 """Registry entries of torch's reductions, sorting and searching on tensors: sum, mean,
-prod, any, all, max, min, argmax, argmin, std, var, sort, nonzero. The Tensor methods of
-the same names (`fastnn._tensor_methods`) and the top-level functions (`fastnn._functions`)
-reach them through the door; the parsing and computing halves are `fastnn._reductions`'.
+prod, any, all, max, min, argmax, argmin, std, var, sort, nonzero, and cumsum. The Tensor
+methods of the same names (`fastnn._tensor_methods`; cumsum only at the top level, where
+the method is numpy's) and the top-level functions (`fastnn._functions`) reach them
+through the door; the parsing and computing halves are `fastnn._reductions`'.
 
 Each op's metadata is its result's shape and dtype (a pair of them for ``max(dim)``,
 ``min(dim)`` and ``sort``), except ``nonzero``'s, whose size depends on the values.
@@ -9,7 +10,8 @@ Each op's metadata is its result's shape and dtype (a pair of them for ``max(dim
 import numpy as np
 
 from . import _reductions as R
-from ._args import torch_typename
+from ._args import torch_typename, wrap_dim
+from ._dtypes import as_dtype
 from ._registry import Attrs
 from ._shape_ops import register_method
 
@@ -143,5 +145,27 @@ def _nonzero_run(inputs, attrs, out):
     return R.nonzero(_plain(inputs[0]), attrs.as_tuple)
 
 
+def _cumsum_normalize(input, dim, *, dtype=None):
+    dim = wrap_dim(dim, input.ndim)
+    dtype = as_dtype(dtype, "cumsum")
+    if dtype is None:       # torch sums integers and bools as int64
+        dtype = _INT64 if input.dtype.kind in "biu" else input.dtype.newbyteorder("=")
+    return (input,), Attrs(dim=dim, dtype=dtype)
+
+
+def _cumsum_meta(inputs, attrs):
+    return inputs[0].shape, attrs.dtype
+
+
+def _cumsum_run(inputs, attrs, out):
+    x = _plain(inputs[0])
+    if x.ndim == 0:
+        out[...] = x
+        return
+    with np.errstate(all="ignore"):     # overflow wraps and inf passes, as in torch
+        np.cumsum(x, axis=attrs.dim, dtype=out.dtype, out=out)
+
+
 register_method("sort", _sort_normalize, _sort_run, meta=_sort_meta)
+register_method("cumsum", _cumsum_normalize, _cumsum_run, meta=_cumsum_meta)
 register_method("nonzero", _nonzero_normalize, _nonzero_run)

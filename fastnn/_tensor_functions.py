@@ -11,7 +11,7 @@ from ._functions import _tensor
 from ._tensor_function_methods import return_types_topk
 
 __all__ = ["log", "sqrt", "rsqrt", "erf", "isnan", "isinf", "isfinite", "split", "chunk", "topk",
-           "gather", "scatter", "scatter_add", "index_select", "roll", "flip", "fliplr",
+           "gather", "scatter", "scatter_add", "index_select", "roll", "cumsum", "flip", "fliplr",
            "flipud", "amax", "amin", "norm", "allclose", "equal", "bmm", "einsum"]
 
 
@@ -92,6 +92,12 @@ def scatter_add(input, dim, index, src, *, out=None):
 def index_select(input, dim, index, *, out=None):
     """The entries of `input` at the 1-d `index` along `dim`."""
     return dispatch("index_select", _tensor(input, "index_select"), dim, index, out=out)
+
+
+def cumsum(input, dim, *, dtype=None, out=None):
+    """Running sums along `dim` (``torch.cumsum``): integers and bools sum as int64 unless
+    `dtype` is given. At the top level only: ``x.cumsum`` keeps numpy's meaning."""
+    return dispatch("cumsum", _tensor(input, "cumsum"), dim, dtype=dtype, out=out)
 
 
 def flip(input, dims):

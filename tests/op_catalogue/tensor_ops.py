@@ -194,6 +194,7 @@ TENSOR_FUNCTIONS = [
                                                       label="dims"),
                   Sample(X, shifts=5, label="flat")]),
     _top("flip", [Sample(X, dims=(0, 2)), Sample(X, dims=[-1], label="last")]),
+    _top("cumsum", [Sample(X, dim=1), Sample(X, dim=-1, label="last")]),
     _top("fliplr", [Sample(X)], op="flip"),
     _top("flipud", [Sample(X)], op="flip"),
     *[_top(name, [Sample(X), Sample(X, dim=(0, 2), keepdim=True, label="dims")])

@@ -274,6 +274,7 @@ FUNCTIONS = {
     "index_select": (lambda x: fastnn.index_select(x, 0, np.array([1])), ["index_select"]),
     "roll": (lambda x: fastnn.roll(x, (1, 1), (0, 1)), ["roll"]),
     "flip": (lambda x: fastnn.flip(x, [-1]), ["flip"]),
+    "cumsum": (lambda x: fastnn.cumsum(x, 1), ["cumsum"]),
     "fliplr": (lambda x: fastnn.fliplr(x), ["flip"]),
     "flipud": (lambda x: fastnn.flipud(x), ["flip"]),
     "amax": (lambda x: fastnn.amax(x), ["amax"]),

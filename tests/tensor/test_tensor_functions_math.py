@@ -450,3 +450,37 @@ def test_flip_gradient_as_torch(torch):
     (torch.flip(t, (0, 2)) * torch.from_numpy(w)).sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
     np.testing.assert_array_equal(np.asarray(fastnn.flip(x, (0, 2))), x[::-1, :, ::-1])
+
+
+# ------------------------------------------------------------------ cumsum
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.int32, np.uint8,
+                                   np.bool_])
+def test_cumsum_as_torch(torch, dtype):
+    """Every dim, the dtype keyword, 0-d and empty tensors, non-finite values, `out=` and
+    torch's errors (the method keeps numpy's meaning)."""
+    x = (data((2, 3, 4)) > 0) if dtype == np.bool_ else data((2, 3, 4), dtype)
+    tolerance = tol(dtype if np.dtype(dtype).kind == "f" else np.float32)
+    for dim in range(-4, 4):
+        same_call(lambda lib, t: lib.cumsum(t, dim), x, **tolerance)
+    for dtype_kw in ("float64", "int64", "int8"):
+        same_call(lambda lib, t: lib.cumsum(t, 1, dtype=getattr(lib, dtype_kw)), x,
+                  **tolerance)
+    same_call(lambda lib, t: lib.cumsum(t[0, 0, 0], 0), x)
+    same_call(lambda lib, t: lib.cumsum(t[:, :0], 1), x)
+    with np.errstate(invalid="ignore"):
+        special = SPECIAL.astype(np.float32)
+    same_call(lambda lib, t: lib.cumsum(t, 0), special)
+    same_call(lambda lib, t: lib.cumsum(t, 0, out=lib.empty(10)), special)
+
+
+def test_cumsum_gradient_as_torch(torch):
+    x = data((3, 4), np.float64)
+    w = data((3, 4), np.float64)
+    for dim in (0, 1, -1):
+        a = fastnn.tensor(x, requires_grad=True)
+        (fastnn.cumsum(a, dim) * fastnn.tensor(w)).sum().backward()
+        t = torch.from_numpy(x.copy()).requires_grad_()
+        (torch.cumsum(t, dim) * torch.from_numpy(w)).sum().backward()
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(fastnn.cumsum(x, 1)), np.cumsum(x, 1), rtol=1e-12)
