@@ -34,7 +34,8 @@ CASES = {
                                      "depthwise_blocked"),
     "conv2d grouped_h3": ("x = a(1, 64, 14, 14); w = a(64, 4, 3, 3)",
                           "F.conv2d(x, w, padding=1, groups=16)", "grouped_h3"),
-    "linear numba_gemm": ("x = a(64, 256); w = a(256, 256)", "F.linear(x, w)", None),
+    "linear numba_gemm": ("x = a(64, 256); w = a(256, 256)", "F.linear(x, w)", "numba_gemm"),
+    "linear packed": ("x = a(64, 256); w = a(256, 256)", "F.linear(x, w)", "packed"),
     "max_pool2d 3x3 s2": ("x = a(1, 16, 32, 32)", "F.max_pool2d(x, 3, 2, 1)", None),
 }
 
