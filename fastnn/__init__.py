@@ -43,7 +43,8 @@ from ._ufunc_functions import (  # noqa: F401  (torch's names of numpy's ufuncs)
     reciprocal, log1p, expm1, log2, log10, exp2, logical_not, eq, ne, gt, ge, lt, le,
     logical_and, logical_or, logical_xor, atan2)
 from ._compose_functions import (  # noqa: F401  (compositions of fastnn's ops)
-    movedim, moveaxis, narrow, unbind, tril, triu, broadcast_to, meshgrid, argsort)
+    movedim, moveaxis, narrow, unbind, tril, triu, broadcast_to, tile, repeat_interleave, outer,
+    logsumexp, meshgrid, argsort)
 from . import backends
 from . import ops
 from ._arith_functions import (add, sub, subtract, mul, multiply, div, divide,  # noqa: F401
@@ -101,7 +102,8 @@ __all__ = [
     "sinh", "cosh", "floor", "ceil", "trunc", "sign", "square", "reciprocal", "log1p",
     "expm1", "log2", "log10", "exp2", "logical_not", "eq", "ne", "gt", "ge", "lt", "le",
     "logical_and", "logical_or", "logical_xor", "atan2", "movedim", "moveaxis", "narrow",
-    "unbind", "tril", "triu", "broadcast_to", "meshgrid", "argsort"]
+    "unbind", "tril", "triu", "broadcast_to", "tile", "repeat_interleave", "outer",
+    "logsumexp", "meshgrid", "argsort"]
 
 # Bound last: importing the `fastnn.tensor` submodule sets the package attribute
 # `tensor` to the module; `fastnn.tensor` must be the factory function.

@@ -1,13 +1,15 @@
 """The top-level forms of ``fastnn._compose_methods``' methods (``fastnn.movedim``,
-``narrow``, ``unbind``, ``tril``, ``triu``, ``broadcast_to``), and ``meshgrid`` (reshapes
+``narrow``, ``unbind``, ``tril``, ``triu``, ``broadcast_to``, ``tile``,
+``repeat_interleave``, ``outer``, ``logsumexp``), and ``meshgrid`` (reshapes
 and expands) and ``argsort`` (the indices of ``sort``), each on ops fastnn has, with
 torch's checks."""
 import warnings
 
+from ._creation import arange
 from ._functions import _tensor
 
 __all__ = ["movedim", "moveaxis", "narrow", "unbind", "tril", "triu", "broadcast_to",
-           "meshgrid", "argsort"]
+           "tile", "repeat_interleave", "outer", "logsumexp", "meshgrid", "argsort"]
 
 
 def movedim(input, source, destination):
@@ -43,6 +45,31 @@ def triu(input, diagonal=0, *, out=None):
 def broadcast_to(input, size):
     """`input` expanded to `size` (``torch.broadcast_to``)."""
     return _tensor(input, "broadcast_to").broadcast_to(size)
+
+
+def tile(input, dims):
+    """`input` laid side by side `dims` times per dim (``torch.tile``)."""
+    return _tensor(input, "tile").tile(dims)
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element (or slice along `dim`) of `input` repeated `repeats` times in place
+    (``torch.repeat_interleave``); with `input` alone, the indices 0..n-1 each repeated as
+    many times as `input` says."""
+    if repeats is None:
+        counts = _tensor(input, "repeat_interleave")
+        return arange(counts.shape[0] if counts.ndim else 1).repeat_interleave(counts)
+    return _tensor(input, "repeat_interleave").repeat_interleave(repeats, dim)
+
+
+def outer(input, vec2):
+    """The outer product of two 1-D tensors (``torch.outer``)."""
+    return _tensor(input, "outer").outer(vec2)
+
+
+def logsumexp(input, dim, keepdim=False):
+    """log(sum(exp(input))) over `dim`, computed without overflow (``torch.logsumexp``)."""
+    return _tensor(input, "logsumexp").logsumexp(dim, keepdim)
 
 
 def argsort(input, dim=-1, descending=False, stable=False):

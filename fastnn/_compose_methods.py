@@ -1,6 +1,8 @@
 """torch's methods that are compositions of ops fastnn has (a mixin of Tensor, in the tensor
 layer): ``movedim``/``moveaxis`` (a permute), ``narrow`` (an index), ``unbind`` (indexes),
-``tril``/``triu`` (a masked_fill) and ``broadcast_to`` (an expand). Each checks its
+``tril``/``triu`` (a masked_fill), ``broadcast_to`` (an expand), ``tile`` (a repeat),
+``repeat_interleave`` (an index_select), ``outer`` (a multiply) and ``logsumexp`` (amax,
+exp, sum, log). Each checks its
 arguments with torch's messages, then runs those ops through the door, so they are
 recorded and differentiable as the ops are. ``fastnn._compose_functions`` has the
 top-level forms (with ``meshgrid`` and ``argsort``).
@@ -17,7 +19,8 @@ def _dims(value):
 
 
 class ComposeMethods:
-    """movedim, moveaxis, narrow, unbind, tril, triu, broadcast_to."""
+    """movedim, moveaxis, narrow, unbind, tril, triu, broadcast_to, tile,
+    repeat_interleave, outer, logsumexp."""
 
     def movedim(self, source, destination):
         """The dims `source` moved to the places `destination` (ints or sequences of the same
@@ -74,8 +77,61 @@ class ComposeMethods:
         """A view expanded to `size` (``expand``, with its errors)."""
         return self.expand(*size) if np.ndim(size) else self.expand(size)
 
+    def tile(self, dims):
+        """Copies of the tensor laid side by side `dims` times per dim (``repeat``, with
+        ones before `dims` where the tensor has more dims)."""
+        dims = _dims(dims)
+        return self.repeat(*([1] * (self.ndim - len(dims)) + dims))
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        """Each element (or slice along `dim`) repeated `repeats` times in place, one count
+        for all or one per slice; the flattened tensor without `dim` (an
+        ``index_select``)."""
+        x = self.reshape(-1) if dim is None else self
+        dim = 0 if dim is None else wrap_dim(dim, self.ndim)
+        counts = _repeat_counts(repeats, x.shape[dim] if x.ndim else 1, dim)
+        index = np.repeat(np.arange(len(counts)), counts)
+        return x.index_select(dim, index.view(type(self)))
+
+    def outer(self, vec2):
+        """The outer product of two 1-D tensors (``self[:, None] * vec2[None, :]``)."""
+        for name, v in (("self", self), ("vec2", vec2)):
+            if np.ndim(v) != 1:
+                raise RuntimeError(f"outer: Expected 1-D argument {name}, but got "
+                                   f"{np.ndim(v)}-D")
+        return self.reshape(-1, 1) * vec2
+
+    def logsumexp(self, dim, keepdim=False):
+        """log(sum(exp(x))) over `dim` (an int or a sequence), shifted by the maximum so no
+        term overflows; -inf where every term is -inf; integers give the default float
+        dtype."""
+        from ._dtypes import get_default_dtype
+        x = self if self.dtype.kind in "fc" else self.to(get_default_dtype())
+        shift = x.amax(dim, keepdim=True).detach()
+        shift = shift.masked_fill(np.asarray(np.isinf(np.asarray(shift))), 0)
+        total = (x - shift).exp().sum(dim, keepdim=keepdim).log()
+        return total + (shift if keepdim else shift.reshape(total.shape))
+
 
 def _tri(x, name, diagonal):
     if x.ndim < 2:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
     return np.tri(x.shape[-2], x.shape[-1], int(diagonal), dtype=bool)
+
+
+def _repeat_counts(repeats, size, dim):
+    """The count per slice of ``repeat_interleave``, with torch's checks."""
+    if np.ndim(repeats) == 0:
+        count = int(repeats)
+        if count < 0:
+            raise RuntimeError("Repeats must be non-negative")
+        return np.full(size, count, np.int64)
+    counts = np.asarray(repeats)
+    if counts.ndim > 1:
+        raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+    if counts.shape[0] != size:
+        raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                           f"repeats.size(0) = {counts.shape[0]} and input.size({dim}) = {size}")
+    if (counts < 0).any():
+        raise RuntimeError("repeats can not be negative")
+    return counts.astype(np.int64)

@@ -144,3 +144,56 @@ def test_against_numpy_reference():
     np.testing.assert_array_equal(fastnn.argsort(a, 1), np.argsort(a, 1, kind="stable"))
     assert np.shares_memory(fastnn.narrow(a, 0, 0, 1), a)
     assert np.shares_memory(fastnn.movedim(a, 0, 1), a)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_tile_and_repeat_interleave_match_torch(torch, dtype):
+    a = _x(dtype)
+    for dims in [(2,), (1, 2), (2, 1, 3), (2, 2, 2, 2), (), (0, 1)]:
+        same_call(lambda lib, x: lib.tile(x, dims), a)
+        same_call(lambda lib, x: x.tile(dims), a[0])
+    for repeats, dim in [(2, None), (0, 1), (3, -1), ([1, 0, 2], 1), ([2, 1], 0)]:
+        same_call(lambda lib, x: lib.repeat_interleave(
+            x, repeats if np.ndim(repeats) == 0 else lib.tensor(repeats), dim), a)
+        same_call(lambda lib, x: x.repeat_interleave(
+            repeats if np.ndim(repeats) == 0 else lib.tensor(repeats), dim=dim), a)
+    for repeats, dim in [(-1, None), ([1, 2], 1), ([1, -1, 1], 1), ([[1, 1, 1]], 1), (2, 3)]:
+        same_call(lambda lib, x: lib.repeat_interleave(
+            x, repeats if np.ndim(repeats) == 0 else lib.tensor(repeats), dim), a)
+    same_call(lambda lib, x: lib.repeat_interleave(x), np.array([1, 0, 3]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64], ids=lambda d:
+                         np.dtype(d).name)
+def test_outer_and_logsumexp_match_torch(torch, dtype):
+    a = _x(dtype)
+    tol = dict(rtol=1e-6, atol=1e-6) if dtype != np.float64 else dict(rtol=1e-12, atol=1e-12)
+    same_call(lambda lib, x: lib.outer(x[0, 0], x[1, 1, :3]), a, **tol)
+    same_call(lambda lib, x: x[0, 0].outer(x[1, 1]), a, **tol)
+    same_call(lambda lib, x: lib.outer(x[0], x[0, 0]), a)           # 2-D: torch's error
+    same_call(lambda lib, x: lib.outer(x[0, 0], x[0]), a)
+    for dim, keepdim in itertools.product([0, 1, -1, (0, 2), (0, 1, 2)], (False, True)):
+        same_call(lambda lib, x: lib.logsumexp(x, dim, keepdim), a, **tol)
+        same_call(lambda lib, x: x.logsumexp(dim, keepdim=keepdim), a, **tol)
+    same_call(lambda lib, x: lib.logsumexp(x[0, 0, 0], 0), a, **tol)
+
+
+def test_logsumexp_non_finite_and_gradient_as_torch(torch):
+    inf, nan = np.inf, np.nan
+    a = np.array([[1.0, 2.0, 3.0], [-inf, -inf, -inf], [inf, 1.0, 2.0], [nan, 1.0, 2.0],
+                  [-inf, 0.5, 1e30]], np.float64)
+    same_call(lambda lib, x: lib.logsumexp(x, 1), a, rtol=1e-12, atol=0)
+    x = fastnn.tensor(X.astype(np.float64), requires_grad=True)
+    (fastnn.logsumexp(x, (0, 2)) * fastnn.tensor([1.0, 2.0, 3.0])).sum().backward()
+    t = torch.from_numpy(X.astype(np.float64)).requires_grad_()
+    (torch.logsumexp(t, (0, 2)) * torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+     ).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-15)
+    y = fastnn.tensor(X.astype(np.float64), requires_grad=True)
+    w = np.arange(48.0).reshape(2, 3, 8)
+    (fastnn.repeat_interleave(fastnn.tile(y, (1, 1)), 2, dim=2) * fastnn.tensor(w)
+     ).sum().backward()
+    u = torch.from_numpy(X.astype(np.float64)).requires_grad_()
+    (torch.repeat_interleave(torch.tile(u, (1, 1)), 2, dim=2) * torch.from_numpy(w)
+     ).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), u.grad.numpy())

@@ -165,6 +165,12 @@ METHODS.update({
     "tril": (lambda x: x.tril(), ["masked_fill"]),
     "triu": (lambda x: x.triu(1), ["masked_fill"]),
     "broadcast_to": (lambda x: x.broadcast_to((2, 3, 4)), ["expand"]),
+    "tile": (lambda x: x.tile((2,)), ["repeat"]),
+    "repeat_interleave": (lambda x: x.repeat_interleave(2, 1), ["index_select"]),
+    "outer": (lambda x: x[0].outer(x[1]), ["index", "index", "reshape", "multiply"]),
+    # the shift (amax) is detached: outside the door
+    "logsumexp": (lambda x: x.logsumexp(1),
+                  ["amax", "masked_fill", "subtract", "exp", "sum", "log", "reshape", "add"]),
 })
 
 # torch's names of numpy's ufuncs (fastnn._ufunc_methods): the ufunc, recorded by its name
@@ -294,6 +300,11 @@ FUNCTIONS.update({
     "triu": (lambda x: fastnn.triu(x), ["masked_fill"]),
     "broadcast_to": (lambda x: fastnn.broadcast_to(x, (1, 3, 4)), ["expand"]),
     "argsort": (lambda x: fastnn.argsort(x, 0), ["sort"]),
+    "tile": (lambda x: fastnn.tile(x, (1, 2)), ["repeat"]),
+    "repeat_interleave": (lambda x: fastnn.repeat_interleave(x, 2), ["reshape", "index_select"]),
+    "outer": (lambda x: fastnn.outer(x[0], x[1]), ["index", "index", "reshape", "multiply"]),
+    "logsumexp": (lambda x: fastnn.logsumexp(x, 0, keepdim=True),
+                  ["amax", "masked_fill", "subtract", "exp", "sum", "log", "add"]),
     "meshgrid": (lambda x: fastnn.meshgrid(x.reshape(-1), indexing="ij"),
                  ["reshape", "reshape", "expand"]),
 })
