@@ -10,6 +10,7 @@ top-level forms (with ``meshgrid`` and ``argsort``).
 import numpy as np
 
 from ._args import wrap_dim
+from ._dtypes import get_default_dtype
 
 __all__ = ["ComposeMethods"]
 
@@ -105,7 +106,6 @@ class ComposeMethods:
         """log(sum(exp(x))) over `dim` (an int or a sequence), shifted by the maximum so no
         term overflows; -inf where every term is -inf; integers give the default float
         dtype."""
-        from ._dtypes import get_default_dtype
         x = self if self.dtype.kind in "fc" else self.to(get_default_dtype())
         shift = x.amax(dim, keepdim=True).detach()
         shift = shift.masked_fill(np.asarray(np.isinf(np.asarray(shift))), 0)
