@@ -9,14 +9,15 @@ top-level forms (with ``meshgrid`` and ``argsort``).
 """
 import numpy as np
 
-from ._args import wrap_dim
+from ._args import int_tuple_arg, wrap_dim
 from ._dtypes import get_default_dtype
 
 __all__ = ["ComposeMethods"]
 
 
-def _dims(value):
-    return [int(value)] if np.ndim(value) == 0 else [int(d) for d in value]
+def _dims(value, fn, name):
+    """An int or a sequence of ints (torch's ``int[]``) as a list, with torch's TypeError."""
+    return list(int_tuple_arg((value,), fn, name))
 
 
 class ComposeMethods:
@@ -26,16 +27,18 @@ class ComposeMethods:
     def movedim(self, source, destination):
         """The dims `source` moved to the places `destination` (ints or sequences of the same
         length), the others in their order: a view."""
-        src, dst = _dims(source), _dims(destination)
-        if len(src) != len(dst):
+        given = {"source": _dims(source, "movedim", "source"),
+                 "destination": _dims(destination, "movedim", "destination")}
+        if len(given["source"]) != len(given["destination"]):
             raise RuntimeError(
-                f"movedim: Invalid source or destination dims: source ({src} dims) should "
-                f"contain the same number of dims as destination ({dst} dims)")
-        src = [wrap_dim(d, self.ndim) for d in src]
-        dst = [wrap_dim(d, self.ndim) for d in dst]
-        for name, given, dims in (("source", source, src), ("destination", destination, dst)):
+                f"movedim: Invalid source or destination dims: source ({given['source']} "
+                f"dims) should contain the same number of dims as destination "
+                f"({given['destination']} dims)")
+        wrapped = {name: [wrap_dim(d, self.ndim) for d in dims] for name, dims in given.items()}
+        for name, dims in wrapped.items():
             if len(set(dims)) != len(dims):
-                raise RuntimeError(f"movedim: repeated dim in `{name}` ({_dims(given)})")
+                raise RuntimeError(f"movedim: repeated dim in `{name}` ({given[name]})")
+        src, dst = wrapped["source"], wrapped["destination"]
         order = [None] * self.ndim
         for s, d in zip(src, dst):
             order[d] = s
@@ -81,7 +84,7 @@ class ComposeMethods:
     def tile(self, dims):
         """Copies of the tensor laid side by side `dims` times per dim (``repeat``, with
         ones before `dims` where the tensor has more dims)."""
-        dims = _dims(dims)
+        dims = _dims(dims, "tile", "dims")
         return self.repeat(*([1] * (self.ndim - len(dims)) + dims))
 
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):

@@ -1,6 +1,7 @@
 """Backward of linear, bmm and einsum: each gradient is a product of the output's
 gradient with the other operands. linear's two products run on the kernel linear's own
-rule picks for their shapes (the Numba GEMM, on transposed copies, or BLAS); bmm uses
+rule picks for their shapes (the Numba GEMM or its packed form, on transposed copies, or
+BLAS); bmm uses
 numpy's matmul and einsum numpy.einsum."""
 import string
 
@@ -20,8 +21,8 @@ _COPY_ROWS = 256
 
 def _matmul(a, b):
     """a @ b for 2-D a (m, k) and b (k, n), on the variant linear's rule picks for that
-    product (`default_variant`), except that the Numba GEMM, which reads the right operand
-    transposed, is passed over when that needs a copy of b (a weight (n, k) read as is:
+    product (`default_variant`), except that the Numba GEMM (either form), which reads the
+    right operand transposed, is passed over when that needs a copy of b (a weight (n, k) read as is:
     gx = g @ w) and the product has too few rows to hide the copy."""
     m, k = a.shape
     n = b.shape[1]

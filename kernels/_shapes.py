@@ -132,7 +132,7 @@ def gemm_packed_shape(vector_bits, itemsize):
     (kernels/gemm_packed.py). Per step it loads the weight panel's runs and broadcasts one
     input value per row. Two runs where an accumulator is one register (float32 on
     AVX-512), each broadcast used at once: rows*runs + runs + 1 <= registers, at most 12
-    rows (14 ran no faster). Where an accumulator spans several registers LLVM loads
+    rows. Where an accumulator spans several registers LLVM loads
     every broadcast before the multiply-adds, so they all need a register: one run and
     rows*per + per + rows <= registers (AVX2 float32: 4x16; 6x16 spilled)."""
     per = registers_per_accumulator(vector_bits, itemsize)

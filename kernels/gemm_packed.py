@@ -31,22 +31,18 @@ _FLAGS = {"contract"}
 _tile_shape = shape_constant("gemm_packed_shape")
 
 
-def _target_bits():
-    return target().vector_bits
-
-
-def _shape(dtype):
-    return _shapes.gemm_packed_shape(_target_bits(), np.dtype(dtype).itemsize)
+def _shape(itemsize):
+    return _shapes.gemm_packed_shape(target().vector_bits, itemsize)
 
 
 def panel_width(dtype):
     """Output columns per weight panel for `dtype` (a numpy dtype) on the codegen target."""
-    return 16 * _shape(dtype)[1]
+    return 16 * _shape(np.dtype(dtype).itemsize)[1]
 
 
 def block_rows(dtype):
     """Input rows per packed block for `dtype` on the codegen target."""
-    return _shape(dtype)[0]
+    return _shape(np.dtype(dtype).itemsize)[0]
 
 
 def _tile(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn, epilogue):
@@ -87,7 +83,7 @@ def pack_panels(w, wp):
 def row_parts(m, n, itemsize, threads):
     """Parts `gemm_packed` splits the row blocks into: one, unless the panels are too few
     to give every thread two tasks."""
-    rows, runs = _shapes.gemm_packed_shape(_target_bits(), itemsize)
+    rows, runs = _shape(itemsize)
     panels = -(-n // (16 * runs))
     return max(1, min(-(-m // rows), -(-2 * threads // panels)))
 

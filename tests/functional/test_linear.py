@@ -635,6 +635,28 @@ def test_packed_edges_against_numpy_reference(dtype):
     np.testing.assert_array_equal(linear_by(x, w, variant="packed"), np.zeros((5, 40)))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_packed_in_chunks_of_rows_against_numpy_reference(monkeypatch, dtype):
+    """An input with more rows than PACKED_ROWS_BYTES holds runs a launch per chunk of
+    rows, into the same scratch: every chunk, the last one short, lands in its rows."""
+    from fastnn.kernels.gemm_packed import block_rows
+    from fastnn.nn.functional import _linear as linear_module
+    rng = np.random.default_rng(19)
+    k, n = 40, 70
+    rows = block_rows(dtype)
+    two_blocks = 2 * rows * k * np.dtype(dtype).itemsize
+    monkeypatch.setattr(linear_module, "PACKED_ROWS_BYTES", two_blocks)
+    launches = []
+    real = linear_module.launch
+    monkeypatch.setattr(linear_module, "launch", lambda *a, **kw: launches.append(a[0]) or
+                        real(*a, **kw))
+    x = rng.standard_normal((5 * rows + 3, k)).astype(dtype)
+    w = rng.standard_normal((n, k)).astype(dtype)
+    b = rng.standard_normal(n).astype(dtype)
+    assert_close(linear_by(x, w, b, variant="packed"), reference(x, w, b), x, w, b)
+    assert len(launches) == 1 + 3          # the weight's panels, then three chunks of rows
+
+
 def test_packed_refusal_and_row_parts():
     from fastnn.kernels.gemm_packed import block_rows, row_parts
     width = panel_width(np.float32)

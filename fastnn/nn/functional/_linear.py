@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from ... import _registry, backends
+from ..._array import thread_scratch
 from ..._dispatch import dispatch
 from ..._registry import NO_ATTRS, Attrs
 from ..._runtime import get_num_threads, launch
@@ -31,7 +32,6 @@ from ...kernels import gemm_packed as _packed_kernels
 from ...kernels._target import target
 from ...kernels.gemm import gemm_nt
 from ...kernels.transpose import transpose
-from ..._array import thread_scratch
 from .._frozen import kernel_weight, packed_form
 from .._utils import as_array, check_alloc, check_float, kernel_array
 from ._fused import check_fused, finish, fused_args, tiled
@@ -138,15 +138,17 @@ def _packed(a, w, bias, out, fused=None):
     kernel = tiled(_packed_kernels.gemm_packed, fused)
     for i0 in range(0, m, chunk):
         part = a[i0:i0 + chunk]
-        ap = scratch[:-(-len(part) // rows) * k * rows].reshape(-(-len(part) // rows), k, rows)
+        blocks = -(-len(part) // rows)
+        ap = scratch[:blocks * k * rows].reshape(blocks, k, rows)
         launch(kernel, part, wp, bias, has_bias, out[i0:i0 + chunk], ap,
                _packed_kernels.row_parts(len(part), n, a.itemsize, get_num_threads()),
                work=part.size * n // 2)
     return fused is not None
 
 
-# the input rows 'packed' copies at a time (bytes): each chunk of rows is a launch of its
-# own, which costs little from this size on (`python benchmarks/rules.py linear`)
+# the input rows 'packed' copies at a time (bytes): bounds its scratch; each chunk is a
+# launch of its own, so the bound is high enough that convnext_tiny's largest Linear input
+# (3136 x 384 floats at batch 1) and a ViT-B's at batch 8 take one to three launches
 PACKED_ROWS_BYTES = 8 << 20
 
 
