@@ -41,7 +41,11 @@ from ._range_factories import linspace, eye
 from ._ufunc_functions import (  # noqa: F401  (torch's names of numpy's ufuncs)
     sin, cos, tan, asin, acos, atan, sinh, cosh, floor, ceil, trunc, sign, square,
     reciprocal, log1p, expm1, log2, log10, exp2, logical_not, eq, ne, gt, ge, lt, le,
-    logical_and, logical_or, logical_xor, atan2)
+    logical_and, logical_or, logical_xor, atan2, arcsin, arccos, arctan, asinh, acosh, atanh,
+    arcsinh, arccosh, arctanh, absolute, positive, fix, sgn, signbit, deg2rad, rad2deg,
+    bitwise_not, arctan2, greater, greater_equal, less, less_equal, not_equal, remainder, fmod,
+    floor_divide, logaddexp, hypot, copysign, fmax, fmin, bitwise_and, bitwise_or, bitwise_xor,
+    bitwise_left_shift, bitwise_right_shift)
 from ._compose_functions import (  # noqa: F401  (compositions of fastnn's ops)
     movedim, moveaxis, narrow, unbind, tril, triu, broadcast_to, tile, repeat_interleave, outer,
     logsumexp, meshgrid, argsort)

@@ -7,6 +7,8 @@ forms (``fastnn.sin(x)``, ``fastnn.eq(x, y, out=...)``).
 """
 import numpy as np
 
+from ._args import torch_type_name
+
 __all__ = ["UfuncMethods", "UNARY", "BINARY", "apply_unary", "apply_binary"]
 
 # torch's name -> numpy's ufunc
@@ -16,29 +18,51 @@ UNARY = {
     "trunc": np.trunc, "sign": np.sign, "square": np.square, "reciprocal": np.reciprocal,
     "log1p": np.log1p, "expm1": np.expm1, "log2": np.log2, "log10": np.log10,
     "exp2": np.exp2, "logical_not": np.logical_not,
+    # torch's aliases and the rest of its ufunc-shaped functions
+    "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan, "asinh": np.arcsinh,
+    "acosh": np.arccosh, "atanh": np.arctanh, "arcsinh": np.arcsinh, "arccosh": np.arccosh,
+    "arctanh": np.arctanh, "absolute": np.absolute, "positive": np.positive, "fix": np.trunc,
+    "sgn": np.sign, "signbit": np.signbit, "deg2rad": np.deg2rad, "rad2deg": np.rad2deg,
+    "bitwise_not": np.invert,
 }
 BINARY = {
     "eq": np.equal, "ne": np.not_equal, "gt": np.greater, "ge": np.greater_equal,
     "lt": np.less, "le": np.less_equal, "logical_and": np.logical_and,
     "logical_or": np.logical_or, "logical_xor": np.logical_xor, "atan2": np.arctan2,
+    "arctan2": np.arctan2, "greater": np.greater, "greater_equal": np.greater_equal,
+    "less": np.less, "less_equal": np.less_equal, "not_equal": np.not_equal,
+    "remainder": np.remainder, "fmod": np.fmod, "floor_divide": np.floor_divide,
+    "logaddexp": np.logaddexp, "hypot": np.hypot, "copysign": np.copysign, "fmax": np.fmax,
+    "fmin": np.fmin, "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or,
+    "bitwise_xor": np.bitwise_xor, "bitwise_left_shift": np.left_shift,
+    "bitwise_right_shift": np.right_shift,
 }
 
 
+# the kernel torch names in its error for an alias
+_ROUNDING = {"fix": "trunc"}
+
 # torch takes only a tensor as these functions' `other`, where numpy takes a number too
-TENSOR_OTHER = ("atan2", "logical_and", "logical_or", "logical_xor")
+TENSOR_OTHER = ("atan2", "arctan2", "logical_and", "logical_or", "logical_xor", "logaddexp",
+                "hypot", "fmax", "fmin")
 
 
 def apply_unary(name, ufunc, x, out=None):
-    """`ufunc` of the Tensor `x` (into `out`), with torch's answers for bool input where
-    numpy's differ: floor, ceil and trunc are not implemented, sign is the input, square an
-    int64."""
+    """`ufunc` of the Tensor `x` (into `out`), with torch's answers where numpy's differ:
+    for bool input floor, ceil and trunc (fix) are not implemented, sign (sgn) is the
+    input, square an int64; bitwise_not of a float is not implemented (numpy's invert
+    raises the `~` operator's TypeError)."""
     if x.dtype == np.bool_:
-        if name in ("floor", "ceil", "trunc"):
-            raise NotImplementedError(f'"{name}_vml_cpu" not implemented for \'Bool\'')
-        if name == "sign" and out is None:
+        if name in ("floor", "ceil", "trunc", "fix"):
+            raise NotImplementedError(f'"{_ROUNDING.get(name, name)}_vml_cpu" not implemented '
+                                      "for 'Bool'")
+        if name in ("sign", "sgn") and out is None:
             return x.clone()
         if name == "square":
             x = x.long()
+    elif name == "bitwise_not" and x.dtype.kind in "fc":
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for "
+                                  f"'{torch_type_name(x.dtype)}'")
     return ufunc(x) if out is None else ufunc(x, out=out)
 
 

@@ -27,14 +27,14 @@ _COMPLEX128 = np.dtype(np.complex128)
 
 _ARITHMETIC = frozenset({np.add, np.subtract, np.multiply, np.floor_divide, np.remainder,
                          np.fmod, np.power, np.maximum, np.minimum, np.fmax, np.fmin,
-                         np.copysign, np.negative, np.positive, np.absolute, np.sign,
+                         np.negative, np.positive, np.absolute, np.sign,
                          np.square, np.bitwise_and, np.bitwise_or, np.bitwise_xor,
                          np.invert, np.left_shift, np.right_shift, np.matmul})
 _TO_FLOAT = frozenset({np.true_divide, np.exp, np.exp2, np.expm1, np.log, np.log2,
                        np.log10, np.log1p, np.sqrt, np.sin, np.cos, np.tan, np.arcsin,
                        np.arccos, np.arctan, np.sinh, np.cosh, np.tanh, np.arcsinh,
                        np.arccosh, np.arctanh, np.reciprocal, np.arctan2, np.logaddexp,
-                       np.hypot, np.deg2rad, np.rad2deg})
+                       np.hypot, np.deg2rad, np.rad2deg, np.copysign})
 _COMPARISONS = frozenset({np.less, np.less_equal, np.greater, np.greater_equal, np.equal,
                           np.not_equal})
 _BITWISE = frozenset({np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.left_shift,
@@ -43,7 +43,10 @@ _BITWISE_NAMES = {np.bitwise_and: "bitwise_and_cpu", np.bitwise_or: "bitwise_or_
                   np.bitwise_xor: "bitwise_xor_cpu", np.left_shift: "lshift_cpu",
                   np.right_shift: "rshift_cpu"}
 _NO_BOOL = {np.floor_divide: "div_floor_cpu", np.remainder: "remainder_cpu",
-            np.fmod: "fmod_cpu", np.power: "pow", np.absolute: "abs_cpu"}
+            np.fmod: "fmod_cpu", np.power: "pow", np.absolute: "abs_cpu",
+            np.left_shift: "lshift_cpu", np.right_shift: "rshift_cpu"}
+# float-valued functions torch does not promote integer (or bool) operands for
+_FLOAT_ONLY = {np.hypot: "hypot_cpu", np.logaddexp: "logaddexp_cpu"}
 _NO_COMPLEX = {np.floor_divide: "div_floor_cpu", np.remainder: "remainder_cpu",
                np.fmod: "fmod_cpu", np.less: "lt_cpu", np.less_equal: "le_cpu",
                np.greater: "gt_cpu", np.greater_equal: "ge_cpu"}
@@ -192,7 +195,11 @@ def _refuse(ufunc, dtype, inputs):
                                "`logical_not()` operator instead.")
     if dtype.kind == "c" and ufunc in _NO_COMPLEX:
         raise NotImplementedError(f"\"{_NO_COMPLEX[ufunc]}\" not implemented for '{name}'")
+    if dtype.kind in "biu" and ufunc in _FLOAT_ONLY:
+        raise NotImplementedError(f"\"{_FLOAT_ONLY[ufunc]}\" not implemented for '{name}'")
     if dtype == _BOOL:
+        if ufunc is np.positive:
+            raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
         if ufunc is np.negative:
             raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                                "If you are trying to invert a mask, use the `~` or "

@@ -173,10 +173,17 @@ METHODS.update({
                   ["amax", "masked_fill", "subtract", "exp", "sum", "log", "reshape", "add"]),
 })
 
+
 # torch's names of numpy's ufuncs (fastnn._ufunc_methods): the ufunc, recorded by its name
-METHODS.update({name: (lambda x, name=name: getattr(x, name)(), [ufunc.__name__])
+# (the bitwise functions on an integer tensor of the same shape: torch refuses floats)
+def _operand(x, name):
+    return fastnn.from_numpy(np.arange(12).reshape(3, 4)) if name.startswith("bitwise") else x
+
+
+METHODS.update({name: (lambda x, name=name: getattr(_operand(x, name), name)(), [ufunc.__name__])
                 for name, ufunc in UNARY.items()})
-METHODS.update({name: (lambda x, name=name: getattr(x, name)(x), [ufunc.__name__])
+METHODS.update({name: (lambda x, name=name: getattr(_operand(x, name), name)(_operand(x, name)),
+                       [ufunc.__name__])
                 for name, ufunc in BINARY.items()})
 
 # public Tensor names that deliberately stay outside the door (docs/OPS.md gives reasons)
@@ -308,9 +315,12 @@ FUNCTIONS.update({
     "meshgrid": (lambda x: fastnn.meshgrid(x.reshape(-1), indexing="ij"),
                  ["reshape", "reshape", "expand"]),
 })
-FUNCTIONS.update({name: (lambda x, name=name: getattr(fastnn, name)(x), [ufunc.__name__])
+FUNCTIONS.update({name: (lambda x, name=name: getattr(fastnn, name)(_operand(x, name)),
+                         [ufunc.__name__])
                   for name, ufunc in UNARY.items()})
-FUNCTIONS.update({name: (lambda x, name=name: getattr(fastnn, name)(x, x), [ufunc.__name__])
+FUNCTIONS.update({name: (lambda x, name=name: getattr(fastnn, name)(
+                             _operand(x, name), _operand(x, name)),
+                         [ufunc.__name__])
                   for name, ufunc in BINARY.items()})
 
 
