@@ -36,7 +36,7 @@ from ._norm_functions import layer_norm, group_norm, instance_norm
 from ._tensor_functions import (
     log, sqrt, rsqrt, erf, isnan, isinf, isfinite, split, chunk, topk, gather, scatter,
     scatter_add, index_select, roll, cumsum, flip, fliplr, flipud, amax, amin, norm, allclose,
-    equal, bmm, einsum)
+    equal, bmm, einsum, cumprod, diagonal, trace, dot, ravel, take)
 from ._range_factories import linspace, eye
 from ._ufunc_functions import (  # noqa: F401  (torch's names of numpy's ufuncs)
     sin, cos, tan, asin, acos, atan, sinh, cosh, floor, ceil, trunc, sign, square,

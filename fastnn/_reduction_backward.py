@@ -181,7 +181,32 @@ def _cumsum_backward(ctx, grad):
     return (np.flip(np.cumsum(flipped, axis=dim), dim).astype(ctx.dtypes[0] or grad.dtype),)
 
 
+def _cumprod_backward(ctx, grad):
+    """d out_j / d x_k = prod_{i <= j, i != k} x_i (j >= k), as torch's: where the slice
+    has no zero before k, the reversed cumsum of grad * out over x_k; at a slice's first
+    zero z, out_{z-1} times the later products that skip it; after z, zero."""
+    dim = ctx.attrs.dim
+    dtype = ctx.dtypes[0] or grad.dtype
+    if grad.ndim == 0:
+        return (grad.astype(dtype, copy=True),)
+    x = np.moveaxis(np.asarray(ctx.inputs[0]), dim, -1)
+    out = np.moveaxis(np.asarray(ctx.output), dim, -1)
+    g = np.moveaxis(np.asarray(grad), dim, -1)
+    with np.errstate(all="ignore"):
+        through = np.flip(np.cumsum(np.flip(g * out, -1), -1), -1) / x
+    zero = x == 0
+    first = np.where(zero.any(-1), zero.argmax(-1), x.shape[-1])
+    result = np.where(np.arange(x.shape[-1]) < first[..., None], through, 0)
+    for at in zip(*np.nonzero(first < x.shape[-1])):
+        z = first[at]
+        before = out[at][z - 1] if z else 1
+        after = np.cumprod(x[at][z + 1:])
+        result[at][z] = before * (g[at][z] + np.sum(g[at][z + 1:] * after))
+    return (np.moveaxis(result, -1, dim).astype(dtype, copy=False),)
+
+
 register_backward("cumsum", _cumsum_backward, saves=())
+register_backward("cumprod", _cumprod_backward, saves=(0, "output"))
 register_backward("prod", _prod_backward, saves=(0, "output"))
 for _op in ("max", "min"):
     register_backward(_op, _min_max_backward, saves=(0, "output"))

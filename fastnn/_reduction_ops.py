@@ -1,8 +1,8 @@
 """Registry entries of torch's reductions, sorting and searching on tensors: sum, mean,
-prod, any, all, max, min, argmax, argmin, std, var, sort, nonzero, and cumsum. The Tensor
-methods of the same names (`fastnn._tensor_methods`; cumsum only at the top level, where
-the method is numpy's) and the top-level functions (`fastnn._functions`) reach them
-through the door; the parsing and computing halves are `fastnn._reductions`'.
+prod, any, all, max, min, argmax, argmin, std, var, sort, nonzero, cumsum and cumprod.
+The Tensor methods of the same names (`fastnn._tensor_methods`, `_numpy_name_methods`) and
+the top-level functions (`fastnn._functions`, `_tensor_functions`) reach them through the
+door; the parsing and computing halves are `fastnn._reductions`'.
 
 Each op's metadata is its result's shape and dtype (a pair of them for ``max(dim)``,
 ``min(dim)`` and ``sort``), except ``nonzero``'s, whose size depends on the values.
@@ -145,27 +145,31 @@ def _nonzero_run(inputs, attrs, out):
     return R.nonzero(_plain(inputs[0]), attrs.as_tuple)
 
 
-def _cumsum_normalize(input, dim, *, dtype=None):
-    dim = wrap_dim(dim, input.ndim)
-    dtype = as_dtype(dtype, "cumsum")
-    if dtype is None:       # torch sums integers and bools as int64
-        dtype = _INT64 if input.dtype.kind in "biu" else input.dtype.newbyteorder("=")
-    return (input,), Attrs(dim=dim, dtype=dtype)
+def _cumulative(name, numpy_function):
+    """normalize, run of a cumulative op (cumsum, cumprod): torch's `dim` and `dtype`,
+    integers and bools accumulated as int64 unless `dtype` is given."""
+    def normalize(input, dim, *, dtype=None):
+        dim = wrap_dim(dim, input.ndim)
+        dtype = as_dtype(dtype, name)
+        if dtype is None:
+            dtype = _INT64 if input.dtype.kind in "biu" else input.dtype.newbyteorder("=")
+        return (input,), Attrs(dim=dim, dtype=dtype)
+
+    def run(inputs, attrs, out):
+        x = _plain(inputs[0])
+        if x.ndim == 0:
+            out[...] = x
+            return
+        with np.errstate(all="ignore"):     # overflow wraps and inf passes, as in torch
+            numpy_function(x, axis=attrs.dim, dtype=out.dtype, out=out)
+    return normalize, run
 
 
-def _cumsum_meta(inputs, attrs):
+def _cumulative_meta(inputs, attrs):
     return inputs[0].shape, attrs.dtype
 
 
-def _cumsum_run(inputs, attrs, out):
-    x = _plain(inputs[0])
-    if x.ndim == 0:
-        out[...] = x
-        return
-    with np.errstate(all="ignore"):     # overflow wraps and inf passes, as in torch
-        np.cumsum(x, axis=attrs.dim, dtype=out.dtype, out=out)
-
-
 register_method("sort", _sort_normalize, _sort_run, meta=_sort_meta)
-register_method("cumsum", _cumsum_normalize, _cumsum_run, meta=_cumsum_meta)
+register_method("cumsum", *_cumulative("cumsum", np.cumsum), meta=_cumulative_meta)
+register_method("cumprod", *_cumulative("cumprod", np.cumprod), meta=_cumulative_meta)
 register_method("nonzero", _nonzero_normalize, _nonzero_run)

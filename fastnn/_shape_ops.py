@@ -1,5 +1,5 @@
 """Registry entries of the Tensor methods that reshape or select without computing: view,
-reshape, expand, unsqueeze, squeeze, permute, transpose, t, contiguous and indexing
+reshape, expand, unsqueeze, squeeze, permute, transpose, t, diagonal, contiguous and indexing
 (``x[key]``, op "index"). `fastnn.tensor`'s methods reach them through ``Tensor._door``.
 
 Their metadata is None (nothing is allocated): each returns a view of its input, except
@@ -331,7 +331,32 @@ def _index_run(inputs, attrs, key):
         raise IndexError(str(error).replace(" for axis ", " for dimension ")) from None
 
 
+def _diagonal_normalize(input, offset=0, dim1=0, dim2=1):
+    offset = int_arg(offset, "diagonal", "offset", 1)
+    first, second = wrap_dim(dim1, input.ndim), wrap_dim(dim2, input.ndim)
+    if first == second:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return (input,), Attrs(offset=offset, dim1=first, dim2=second)
+
+
+def diagonal_view(x, offset, dim1, dim2):
+    """A writable view of `x`'s diagonal `offset` in the planes of dims `dim1` and `dim2`,
+    as the last dim (numpy's ``diagonal`` is read-only)."""
+    planes = np.moveaxis(x, (dim1, dim2), (-2, -1))
+    planes = planes[..., :, offset:] if offset >= 0 else planes[..., -offset:, :]
+    length = min(planes.shape[-2], planes.shape[-1])
+    return np.lib.stride_tricks.as_strided(
+        planes, planes.shape[:-2] + (length,),
+        planes.strides[:-2] + (planes.strides[-2] + planes.strides[-1],),
+        writeable=planes.flags.writeable)
+
+
+def _diagonal_run(inputs, attrs, out):
+    return diagonal_view(_plain(inputs[0]), attrs.offset, attrs.dim1, attrs.dim2)
+
+
 register_method("view", _view_normalize, _view_run)
+register_method("diagonal", _diagonal_normalize, _diagonal_run)
 register_method("reshape", _reshape_normalize, _reshape_run)
 register_method("expand", _expand_normalize, _expand_run)
 register_method("unsqueeze", _unsqueeze_normalize, _unsqueeze_run)

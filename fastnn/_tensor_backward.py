@@ -4,6 +4,7 @@ permute, transpose, t, expand), clone, contiguous, copy_."""
 import numpy as np
 
 from ._registry import register_backward
+from ._shape_ops import diagonal_view
 from .autograd._util import sum_to, unreduce
 
 
@@ -56,6 +57,13 @@ def _t_backward(ctx, grad):
     return (grad.T,)
 
 
+def _diagonal_backward(ctx, grad):
+    a = ctx.attrs
+    gx = np.zeros(ctx.shapes[0], grad.dtype)
+    diagonal_view(gx, a.offset, a.dim1, a.dim2)[...] = grad
+    return (gx,)
+
+
 def _expand_backward(ctx, grad):
     return (sum_to(grad, ctx.shapes[0]),)
 
@@ -65,4 +73,5 @@ for _op in ("unsqueeze", "squeeze", "flatten", "unflatten"):
 register_backward("permute", _permute_backward, saves=())
 register_backward("transpose", _transpose_backward, saves=())
 register_backward("t", _t_backward, saves=())
+register_backward("diagonal", _diagonal_backward, saves=())
 register_backward("expand", _expand_backward, saves=())

@@ -8,11 +8,13 @@ import numpy as np
 
 from ._dispatch import dispatch
 from ._functions import _tensor
+from ._numpy_name_methods import dot_operand
 from ._tensor_function_methods import return_types_topk
 
 __all__ = ["log", "sqrt", "rsqrt", "erf", "isnan", "isinf", "isfinite", "split", "chunk", "topk",
-           "gather", "scatter", "scatter_add", "index_select", "roll", "cumsum", "flip", "fliplr",
-           "flipud", "amax", "amin", "norm", "allclose", "equal", "bmm", "einsum"]
+           "gather", "scatter", "scatter_add", "index_select", "roll", "cumsum", "cumprod", "flip",
+           "fliplr", "flipud", "amax", "amin", "norm", "allclose", "equal", "bmm", "einsum",
+           "diagonal", "trace", "dot", "ravel", "take"]
 
 
 def _ufunc(ufunc, input, fn, out):
@@ -96,8 +98,42 @@ def index_select(input, dim, index, *, out=None):
 
 def cumsum(input, dim, *, dtype=None, out=None):
     """Running sums along `dim` (``torch.cumsum``): integers and bools sum as int64 unless
-    `dtype` is given. At the top level only: ``x.cumsum`` keeps numpy's meaning."""
+    `dtype` is given."""
     return dispatch("cumsum", _tensor(input, "cumsum"), dim, dtype=dtype, out=out)
+
+
+def cumprod(input, dim, *, dtype=None, out=None):
+    """Running products along `dim` (``torch.cumprod``): integers and bools multiply as
+    int64 unless `dtype` is given."""
+    return dispatch("cumprod", _tensor(input, "cumprod"), dim, dtype=dtype, out=out)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """A view of the diagonal `offset` of the planes of `dim1` and `dim2`, its dim last
+    (``torch.diagonal``)."""
+    return _tensor(input, "diagonal").diagonal(offset, dim1, dim2)
+
+
+def trace(input):
+    """The sum of a matrix's diagonal (``torch.trace``)."""
+    return _tensor(input, "trace").trace()
+
+
+def dot(input, tensor, *, out=None):
+    """The inner product of two 1-D tensors of one dtype (``torch.dot``)."""
+    input = _tensor(input, "dot")
+    tensor = dot_operand(input, tensor)
+    return np.matmul(input, tensor) if out is None else np.matmul(input, tensor, out=out)
+
+
+def ravel(input):
+    """The elements of `input` in one dim (``torch.ravel``: a view when the layout allows)."""
+    return _tensor(input, "ravel").ravel()
+
+
+def take(input, index):
+    """The elements at `index` of `input` flattened, in `index`'s shape (``torch.take``)."""
+    return _tensor(input, "take").take(index)
 
 
 def flip(input, dims):

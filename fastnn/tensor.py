@@ -85,6 +85,7 @@ from ._tensor_methods import FactoryMethods, MathMethods, ReductionMethods
 from ._tensor_function_methods import FunctionMethods
 from ._ufunc_methods import UfuncMethods
 from ._compose_methods import ComposeMethods
+from ._numpy_name_methods import NumpyNameMethods
 from ._arith_methods import ArithmeticMethods
 from ._ufunc_rules import check_output_cast, check_values, scalar_operand, ufunc_plan
 
@@ -118,7 +119,7 @@ class _SizeAttribute(int):
 # ---------------------------------------------------------------- Tensor
 
 class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, FunctionMethods,
-             UfuncMethods, ComposeMethods, np.ndarray):
+             UfuncMethods, ComposeMethods, NumpyNameMethods, np.ndarray):
     """A numpy array with the torch methods CNN code uses (see the module docstring)."""
 
     grad = None

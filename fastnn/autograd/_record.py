@@ -176,7 +176,7 @@ def _sources(name, inputs, requiring):
             # storages numpy allocated apart (x's and every candidate's) share no memory;
             # any other storage is compared candidate by candidate
             if found is None and (group is not None or not (apart and root.flags.owndata)):
-                found = _memory_of(x, root, candidates)
+                found = _memory_of(x, root, candidates, used)
             if found is not None:
                 used.add(id(found))
         sources.append(found)
@@ -211,8 +211,10 @@ class _Candidate:
         return self._pointer
 
 
-def _memory_of(x, root, candidates):
-    """The tensor among `candidates` whose memory `x` (on storage `root`) is, or None."""
+def _memory_of(x, root, candidates, used=()):
+    """The tensor among `candidates` whose memory `x` (on storage `root`) is, or None.
+    Views of one start and size (``w`` and ``w.t()``) are told apart by their shape and
+    strides, then one not yet taken (`used`: ids) is preferred."""
     elements, dtype = _elements(x), x.dtype
     alike = [c for c in candidates if c.elements == elements and c.dtype == dtype]
     if not alike:
@@ -226,4 +228,9 @@ def _memory_of(x, root, candidates):
     if len(matches) != 1:               # several views of one storage, or a storage of
         where = _pointer(x)             # its own over the same memory (a frozen weight)
         matches = [c for c in alike if c.pointer() == where]
+    if len(matches) > 1:
+        laid_out = [c for c in matches
+                    if c.tensor.shape == x.shape and c.tensor.strides == x.strides]
+        matches = laid_out or matches
+        matches = [c for c in matches if id(c.tensor) not in used] or matches
     return matches[0].tensor if matches else None

@@ -58,6 +58,8 @@ SHAPE = [
     _method("transpose", lambda x, dim0, dim1: x.transpose(dim0, dim1),
             [Sample(X, dim0=0, dim1=-1)], view=True),
     _method("t", lambda x: x.t(), [Sample((3, 4))], view=True),
+    _method("diagonal", lambda x, **kw: x.diagonal(**kw),
+            [Sample(X), Sample(X, offset=1, dim1=2, dim2=0, label="dims")], view=True),
     _method("contiguous", lambda x: x.contiguous(), [Sample(X)], view=True),
     _method("index", lambda x, key: x[key],
             [Sample(X, key=1), Sample(X, key=(slice(None), slice(1, None, 2)), label="slices")],
@@ -195,6 +197,7 @@ TENSOR_FUNCTIONS = [
                   Sample(X, shifts=5, label="flat")]),
     _top("flip", [Sample(X, dims=(0, 2)), Sample(X, dims=[-1], label="last")]),
     _top("cumsum", [Sample(X, dim=1), Sample(X, dim=-1, label="last")]),
+    _top("cumprod", [Sample(X, dim=1), Sample(X, dim=-1, label="last")]),
     _top("fliplr", [Sample(X)], op="flip"),
     _top("flipud", [Sample(X)], op="flip"),
     *[_top(name, [Sample(X), Sample(X, dim=(0, 2), keepdim=True, label="dims")])
