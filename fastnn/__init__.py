@@ -46,6 +46,8 @@ from ._ufunc_functions import (  # noqa: F401  (torch's names of numpy's ufuncs)
     bitwise_not, arctan2, greater, greater_equal, less, less_equal, not_equal, remainder, fmod,
     floor_divide, logaddexp, hypot, copysign, fmax, fmin, bitwise_and, bitwise_or, bitwise_xor,
     bitwise_left_shift, bitwise_right_shift)
+from ._fused_functions import (  # noqa: F401  (torch's fused arithmetic)
+    lerp, addcmul, addcdiv, addmm, addmv, mv, baddbmm, addbmm)
 from ._compose_functions import (  # noqa: F401  (compositions of fastnn's ops)
     movedim, moveaxis, narrow, unbind, tril, triu, broadcast_to, tile, repeat_interleave, outer,
     logsumexp, meshgrid, argsort)

@@ -109,6 +109,27 @@ def infer_shape(shape, numel):
     return tuple(shape)
 
 
+def broadcast_shape(*shapes):
+    """The shape `shapes` broadcast to, with torch's error where two of them cannot (the
+    first mismatch from the last dim, named by its place in the result)."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        pass
+    result = ()
+    for shape in shapes:
+        ndim = max(len(result), len(shape))
+        for dim in range(ndim - 1, -1, -1):
+            back = ndim - dim
+            m = result[-back] if back <= len(result) else 1
+            n = shape[-back] if back <= len(shape) else 1
+            if m != n and m != 1 and n != 1:
+                raise RuntimeError(f"The size of tensor a ({m}) must match the size of tensor "
+                                   f"b ({n}) at non-singleton dimension {dim}")
+        result = np.broadcast_shapes(result, shape)
+    return result
+
+
 def check_broadcast_into(target_shape, source_shape):
     """torch's error when `source_shape` cannot broadcast into `target_shape` (in place)."""
     if len(source_shape) > len(target_shape):

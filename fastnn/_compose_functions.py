@@ -58,8 +58,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     many times as `input` says."""
     if repeats is None:
         counts = _tensor(input, "repeat_interleave")
-        return arange(counts.shape[0] if counts.ndim else 1).repeat_interleave(counts)
-    return _tensor(input, "repeat_interleave").repeat_interleave(repeats, dim)
+        return arange(counts.shape[0] if counts.ndim else 1).repeat_interleave(
+            counts, output_size=output_size)
+    return _tensor(input, "repeat_interleave").repeat_interleave(repeats, dim,
+                                                                 output_size=output_size)
 
 
 def outer(input, vec2):

@@ -94,6 +94,8 @@ class ComposeMethods:
         x = self.reshape(-1) if dim is None else self
         dim = 0 if dim is None else wrap_dim(dim, self.ndim)
         counts = _repeat_counts(repeats, x.shape[dim] if x.ndim else 1, dim)
+        if output_size is not None and output_size != counts.sum():
+            raise RuntimeError("allocated size does not match required size")
         index = np.repeat(np.arange(len(counts)), counts)
         return x.index_select(dim, index.view(type(self)))
 

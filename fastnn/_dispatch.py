@@ -25,6 +25,7 @@ from . import _layout, _registry, _tuning, _ufunc_parallel
 from ._registry import OPS, Attrs, NO_ATTRS
 from ._plans import Plans, call_key
 from ._alloc import allocate, check_alloc
+from ._args import broadcast_shape
 from .tensor import Tensor
 from .autograd import _record as _record_step
 
@@ -431,7 +432,7 @@ def _register_ufunc(ufunc, method, name):
             # the ufunc writes into the caller's out (dispatch_ufunc), or a generalised
             # ufunc (matmul) shapes its own output
             return None
-        shape = np.broadcast_shapes(*(np.shape(x) for x in inputs))
+        shape = broadcast_shape(*(np.shape(x) for x in inputs))
         signature = attrs.get("signature")
         if (isinstance(signature, tuple) and "where" not in attrs
                 and all(d is not None for d in signature[ufunc.nin:])):

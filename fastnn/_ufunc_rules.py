@@ -217,13 +217,14 @@ def _refuse(ufunc, dtype, inputs):
         first, second = (np.asarray(x).dtype for x in inputs)
         if first != second:
             raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                               f"{_c_name(torch_type_name(first))} != "
-                               f"{_c_name(torch_type_name(second))}")
+                               f"{c_type_name(torch_type_name(first))} != "
+                               f"{c_type_name(torch_type_name(second))}")
         if dtype == _BOOL:
             raise NotImplementedError(f"\"addmm_impl_cpu_\" not implemented for '{name}'")
 
 
-def _c_name(torch_name):
+def c_type_name(torch_name):
+    """The C++ type torch's messages name for a torch type name (Float: float)."""
     return {"Float": "float", "Double": "double", "Long": "long int", "Int": "int",
             "Half": "c10::Half", "Bool": "bool", "Short": "short int", "Char": "signed char",
             "Byte": "unsigned char"}.get(torch_name, torch_name)
@@ -264,7 +265,7 @@ def check_output_cast(dtype, out_dtype, c_name=False):
             or (dtype != _BOOL and out_dtype == _BOOL)):
         wanted = torch_type_name(out_dtype)
         raise RuntimeError(f"result type {torch_type_name(dtype)} can't be cast to the "
-                           f"desired output type {_c_name(wanted) if c_name else wanted}")
+                           f"desired output type {c_type_name(wanted) if c_name else wanted}")
 
 
 def check_matmul_shapes(a, b):

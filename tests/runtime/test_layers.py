@@ -32,7 +32,7 @@ def layer(module):
     named = {"fastnn.tensor": "tensor", "fastnn._tensor_methods": "tensor",
              "fastnn._tensor_function_methods": "tensor", "fastnn._arith_methods": "tensor",
              "fastnn._ufunc_methods": "tensor", "fastnn._compose_methods": "tensor",
-             "fastnn._numpy_name_methods": "tensor",
+             "fastnn._numpy_name_methods": "tensor", "fastnn._fused_arith": "tensor",
              "fastnn._select_ops": "array helpers", "fastnn._scatter_ops": "array helpers",
              "fastnn._norm_ops": "array helpers", "fastnn._compare_ops": "array helpers",
              "fastnn._linalg_ops": "array helpers",

@@ -161,6 +161,10 @@ def test_tile_and_repeat_interleave_match_torch(torch, dtype):
         same_call(lambda lib, x: lib.repeat_interleave(
             x, repeats if np.ndim(repeats) == 0 else lib.tensor(repeats), dim), a)
     same_call(lambda lib, x: lib.repeat_interleave(x), np.array([1, 0, 3]))
+    for size in (4, 5, 3):        # the output size given: checked against the counts
+        same_call(lambda lib, x: lib.repeat_interleave(x, output_size=size), np.array([1, 0, 3]))
+        same_call(lambda lib, x: x.repeat_interleave(lib.tensor([2, 1, 1]), 1,
+                                                     output_size=size), a)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64], ids=lambda d:

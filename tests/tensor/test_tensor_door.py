@@ -14,6 +14,7 @@ import fastnn._creation as creation
 import fastnn._functions as functions
 import fastnn._tensor_functions as tensor_functions
 import fastnn._compose_functions as compose_functions
+import fastnn._fused_functions as fused_functions
 import fastnn._ufunc_functions as ufunc_functions
 from fastnn import _dispatch, ops
 from fastnn._ufunc_methods import BINARY, UNARY
@@ -116,6 +117,27 @@ METHODS = {
     "norm": (lambda x: x.norm(1, 0), ["norm"]),
     "allclose": (lambda x: x.allclose(x), ["allclose"]),
     "equal": (lambda x: x.equal(x), ["tensor_equal"]),
+    # fastnn._fused_arith: compositions of the ufunc ops, matmul and bmm
+    "lerp": (lambda x: x.lerp(x, 0.3), ["subtract", "multiply", "add"]),
+    "addcmul": (lambda x: x.addcmul(x, x, value=2), ["multiply", "multiply", "add"]),
+    "addcdiv": (lambda x: x.addcdiv(x, x), ["divide", "add"]),
+    "addmm": (lambda x: x.addmm(x, np.ones((4, 4), np.float32)), ["matmul", "add"]),
+    "addmv": (lambda x: x[:, 0].addmv(x, x[0]), ["index", "index", "matmul", "add"]),
+    "mv": (lambda x: x.mv(x[0]), ["index", "matmul"]),
+    "baddbmm": (lambda x: x[None].baddbmm(x[None], np.ones((1, 4, 4), np.float32)),
+                ["index", "index", "bmm", "add"]),
+    "addbmm": (lambda x: x.addbmm(x[None], np.ones((1, 4, 4), np.float32)),
+               ["index", "bmm", "sum", "add"]),
+    "lerp_": (lambda x: x.lerp_(x, 0.7), ["subtract", "multiply", "subtract", "copy_"]),
+    "addcmul_": (lambda x: x.addcmul_(x, x), ["multiply", "add", "copy_"]),
+    "addcdiv_": (lambda x: x.addcdiv_(x, x, value=2), ["multiply", "divide", "add", "copy_"]),
+    "addmm_": (lambda x: x.addmm_(x, np.ones((4, 4), np.float32)), ["matmul", "add", "copy_"]),
+    "addmv_": (lambda x: x[:, 0].addmv_(x, x[0]), ["index", "index", "matmul", "add",
+                                                   "copy_"]),
+    "baddbmm_": (lambda x: x[None].baddbmm_(x[None], np.ones((1, 4, 4), np.float32)),
+                 ["index", "index", "bmm", "add", "copy_"]),
+    "addbmm_": (lambda x: x.addbmm_(x[None], np.ones((1, 4, 4), np.float32)),
+                ["index", "bmm", "sum", "add", "copy_"]),
     # torch's meaning of names numpy's ndarray also has (fastnn._numpy_name_methods)
     "T": (lambda x: x.T, ["permute"]),
     "mT": (lambda x: x.mT, ["transpose"]),
@@ -315,6 +337,16 @@ FUNCTIONS = {
     "equal": (lambda x: fastnn.equal(x, x), ["tensor_equal"]),
     "bmm": (lambda x: fastnn.bmm(x[None], x.t()[None]), ["index", "t", "index", "bmm"]),
     "einsum": (lambda x: fastnn.einsum("ij,kj->ik", x, x), ["einsum"]),
+    "lerp": (lambda x: fastnn.lerp(x, x, 0.3), ["subtract", "multiply", "add"]),
+    "addcmul": (lambda x: fastnn.addcmul(x, x, x), ["multiply", "add"]),
+    "addcdiv": (lambda x: fastnn.addcdiv(x, x, x), ["divide", "add"]),
+    "addmm": (lambda x: fastnn.addmm(x, x, np.ones((4, 4), np.float32)), ["matmul", "add"]),
+    "addmv": (lambda x: fastnn.addmv(x[:, 0], x, x[0]), ["index", "index", "matmul", "add"]),
+    "mv": (lambda x: fastnn.mv(x, x[0]), ["index", "matmul"]),
+    "baddbmm": (lambda x: fastnn.baddbmm(x[None], x[None], np.ones((1, 4, 4), np.float32)),
+                ["index", "index", "bmm", "add"]),
+    "addbmm": (lambda x: fastnn.addbmm(x, x[None], np.ones((1, 4, 4), np.float32)),
+               ["index", "bmm", "sum", "add"]),
     "cumprod": (lambda x: fastnn.cumprod(x, 1), ["cumprod"]),
     "diagonal": (lambda x: fastnn.diagonal(x, -1), ["diagonal"]),
     "trace": (lambda x: fastnn.trace(x), ["diagonal", "sum"]),
@@ -367,7 +399,7 @@ def test_every_computing_top_level_function_is_listed():
                        "clone"}
     assert (set(functions.__all__) | set(tensor_functions.__all__) | shape_functions
             | set(arith_functions.__all__) | set(ufunc_functions.__all__)
-            | set(compose_functions.__all__)) == set(FUNCTIONS)
+            | set(compose_functions.__all__) | set(fused_functions.__all__)) == set(FUNCTIONS)
     assert shape_functions <= set(creation.__all__)
 
 

@@ -1,0 +1,327 @@
+"""torch's fused arithmetic: ``lerp``, ``addcmul``, ``addcdiv``, ``addmm``, ``addmv``,
+``mv``, ``baddbmm`` and ``addbmm``, as Tensor methods (a mixin, in the tensor layer), their
+in-place forms (``lerp_``, ``addcmul_``, ... which optimizer code calls) and the top-level
+functions. Each checks its arguments with torch's messages, then composes the ufunc ops
+and ``matmul`` (through the door: recorded and differentiable as those ops are), in the
+order torch's kernels evaluate (``lerp`` from the nearer end, as torch's does).
+"""
+import numbers
+
+import numpy as np
+
+from ._args import broadcast_shape, torch_type_name
+from ._arith_methods import written_back
+from ._ufunc_rules import c_type_name, result_type
+
+__all__ = ["FusedMethods", "lerp", "addcmul", "addcdiv", "addmm", "addmv", "mv", "baddbmm",
+           "addbmm"]
+
+# the C++ names torch's messages use for a dtype: its scalar type's, and a Scalar's target
+_C_TYPES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "int64_t",
+            "int32": "int", "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t",
+            "bool": "bool"}
+_ADDCDIV_INTEGERS = (
+    "Integer division with addcdiv is no longer supported, and in a future  release addcdiv "
+    "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
+    "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+    "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+    "addcdiv behavior is just the latter implementation: (input + value * tensor1 / "
+    "tensor2), for all dtypes.")
+
+
+def _c_name(dtype):
+    return c_type_name(torch_type_name(dtype))
+
+
+def _tensor_arg(value, fn, name, position, like):
+    """`value` as a Tensor of `like`'s class (any array), or torch's TypeError."""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, "
+                        f"not {type(value).__name__}")
+    return value if isinstance(value, type(like)) else value.view(type(like))
+
+
+def _cast_number(value, dtype):
+    """`value` as torch casts a Scalar argument to the computation's dtype (truncated to
+    an integer, refused when complex for a real dtype)."""
+    if isinstance(value, np.ndarray):
+        value = value.item()
+    if isinstance(value, complex) and np.dtype(dtype).kind != "c":
+        name = np.dtype(dtype).name
+        raise RuntimeError(f"value cannot be converted to type {_C_TYPES.get(name, name)} "
+                           "without overflow")
+    if np.dtype(dtype).kind in "iu":
+        return int(value)
+    return value
+
+
+# ------------------------------------------------------------------ lerp
+
+def lerp(input, end, weight, *, out=None):
+    """``input + weight * (end - input)``, from `end`'s side where |weight| >= 0.5 (as
+    torch's kernel, which keeps each end exact): weight a number or a tensor of the dtype."""
+    if not isinstance(end, np.ndarray) or isinstance(weight, bool) or not isinstance(
+            weight, (np.ndarray, numbers.Number)):
+        got = ", ".join("Tensor" if isinstance(v, np.ndarray) else type(v).__name__
+                        for v in (input, end, weight))
+        raise TypeError(
+            f"lerp() received an invalid combination of arguments - got ({got}), but expected "
+            "one of:\n * (Tensor input, Tensor end, Tensor weight, *, Tensor out = None)\n * "
+            "(Tensor input, Tensor end, Number weight, *, Tensor out = None)\n")
+    end = _tensor_arg(end, "lerp", "end", 2, input)
+    if isinstance(weight, np.ndarray):
+        weight = _tensor_arg(weight, "lerp", "weight", 3, input)
+    tensor_weight = isinstance(weight, np.ndarray) and weight.ndim > 0
+    for name, other in (("end", end), ("weight", weight if tensor_weight else None)):
+        if other is not None and other.dtype != input.dtype:
+            raise RuntimeError(f"expected dtype {_c_name(input.dtype)} for `{name}` but got "
+                               f"dtype {_c_name(other.dtype)}")
+    if input.dtype.kind not in "fc":
+        kernel = "lerp_kernel_tensor" if tensor_weight else "lerp_kernel_scalar"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for "
+                                  f"'{torch_type_name(input.dtype)}'")
+    broadcast_shape(input.shape, end.shape, np.shape(weight))
+    diff = end - input
+    if tensor_weight:
+        near = input + weight * diff
+        far = end - diff * (1 - weight)
+        result = input._door("where", abs(weight) < 0.5, near, far)
+    else:
+        w = _cast_number(weight, input.dtype)
+        result = input + w * diff if abs(w) < 0.5 else end - diff * (1 - w)
+    return _into(result, out)
+
+
+# ------------------------------------------------------------------ addcmul, addcdiv
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    """``input + value * tensor1 * tensor2`` (broadcast; torch's result dtype, `value` cast
+    to it)."""
+    tensor1 = _tensor_arg(tensor1, "addcmul", "tensor1", 2, input)
+    tensor2 = _tensor_arg(tensor2, "addcmul", "tensor2", 3, input)
+    broadcast_shape(input.shape, tensor1.shape, tensor2.shape)
+    dtype = result_type((input, tensor1, tensor2))
+    if dtype == np.bool_:
+        raise NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool'")
+    value = _cast_number(value, dtype)
+    product = tensor1 if value == 1 else tensor1 * value
+    return _into(input + product * tensor2, out)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    """``input + value * tensor1 / tensor2`` (true division; torch refuses two integer
+    tensors)."""
+    tensor1 = _tensor_arg(tensor1, "addcdiv", "tensor1", 2, input)
+    tensor2 = _tensor_arg(tensor2, "addcdiv", "tensor2", 3, input)
+    if tensor1.dtype.kind in "biu" and tensor2.dtype.kind in "biu":
+        raise RuntimeError(_ADDCDIV_INTEGERS)
+    broadcast_shape(input.shape, tensor1.shape, tensor2.shape)
+    value = _cast_number(value, result_type((input, tensor1, tensor2)))
+    product = tensor1 if value == 1 else tensor1 * value
+    return _into(input + product / tensor2, out)
+
+
+# ------------------------------------------------------------------ addmm and kin
+
+def _scaled_sum(input, product, beta, alpha):
+    """``beta * input + alpha * product`` with torch's shortcuts: beta 0 ignores `input`
+    (NaN included), a factor of 1 multiplies nothing."""
+    beta, alpha = _cast_number(beta, product.dtype), _cast_number(alpha, product.dtype)
+    scaled = product if alpha == 1 else alpha * product
+    if beta == 0:
+        return scaled
+    return (input if beta == 1 else beta * input) + scaled
+
+
+def _matrix(value, fn, name, position, like):
+    value = _tensor_arg(value, fn, name, position, like)
+    if value.ndim != 2:
+        raise RuntimeError(f"{name} must be a matrix, got {value.ndim}-D tensor")
+    return value
+
+
+def _same_dtype(input, mat, name="mat2"):
+    if input.dtype != mat.dtype:
+        raise RuntimeError(f"self and {name} must have the same dtype, but got "
+                           f"{torch_type_name(input.dtype)} and {torch_type_name(mat.dtype)}")
+
+
+def _expanded(input, shape):
+    """`input` broadcast to `shape`, with expand's error."""
+    return input if input.shape == tuple(shape) else input.expand(*shape)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * (mat1 @ mat2)``, `input` broadcast to the product's shape."""
+    mat1 = _matrix(mat1, "addmm", "mat1", 2, input)
+    mat2 = _matrix(mat2, "addmm", "mat2", 3, input)
+    _same_dtype(input, mat2)
+    product = np.matmul(mat1, mat2)
+    return _into(_scaled_sum(_expanded(input, product.shape), product, beta, alpha), out)
+
+
+def _mv_checks(input, mat, vec):
+    if mat.ndim != 2 or vec.ndim != 1 or input.ndim > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, "
+                           f"{vec.ndim}")
+    if mat.shape[1] != vec.shape[0] or input.size not in (1, mat.shape[0]):
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0] if input.ndim else 1}), "
+                           f"mat ({mat.shape[0]}x{mat.shape[1]}), vec ({vec.shape[0]})")
+    if not input.dtype == mat.dtype == vec.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
+                           f"{torch_type_name(input.dtype)}, {torch_type_name(mat.dtype)}, "
+                           f"and {torch_type_name(vec.dtype)}")
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * (mat @ vec)``."""
+    mat = _tensor_arg(mat, "addmv", "mat", 2, input)
+    vec = _tensor_arg(vec, "addmv", "vec", 3, input)
+    _mv_checks(input, mat, vec)
+    _refuse_bool("addmv_impl_cpu", mat)
+    product = np.matmul(mat, vec)
+    return _into(_scaled_sum(_expanded(input, product.shape), product, beta, alpha), out)
+
+
+def mv(input, vec, *, out=None):
+    """The product of a matrix and a vector."""
+    vec = _tensor_arg(vec, "mv", "vec", 2, input)
+    if input.ndim == 2 and vec.ndim == 1 and input.dtype != vec.dtype:
+        # torch checks the output (of vec's dtype here) first
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
+                           f"{torch_type_name(vec.dtype)}, {torch_type_name(input.dtype)}, "
+                           f"and {torch_type_name(vec.dtype)}")
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, "
+                           f"{vec.ndim}")
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat "
+                           f"({input.shape[0]}x{input.shape[1]}), vec ({vec.shape[0]})")
+    _refuse_bool("addmv_impl_cpu", input)
+    return _into(np.matmul(input, vec), out)
+
+
+def _refuse_bool(kernel, *tensors):
+    if any(t.dtype == np.bool_ for t in tensors):
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
+def _batches(batch1, batch2, kernel):
+    product = batch1.bmm(batch2)
+    _refuse_bool(kernel, product)
+    return product
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * (batch1 @ batch2)`` per batch."""
+    batch1 = _tensor_arg(batch1, "baddbmm", "batch1", 2, input)
+    batch2 = _tensor_arg(batch2, "baddbmm", "batch2", 3, input)
+    # torch expands `input` to the product's size before it checks the batches
+    input = _expanded(input, (batch1.size(0), batch1.size(1), batch2.size(2)))
+    product = _batches(batch1, batch2, "baddbmm")
+    return _into(_scaled_sum(input, product, beta, alpha), out)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * sum_b (batch1[b] @ batch2[b])``."""
+    batch1 = _tensor_arg(batch1, "addbmm", "batch1", 2, input)
+    batch2 = _tensor_arg(batch2, "addbmm", "batch2", 3, input)
+    product = _batches(batch1, batch2, "addmm_impl_cpu_").sum(0)
+    return _into(_scaled_sum(_expanded(input, product.shape), product, beta, alpha), out)
+
+
+def _into(result, out):
+    if out is None:
+        return result
+    out.copy_(result)
+    return out
+
+
+# ------------------------------------------------------------------ methods
+
+def _in_place(tensor, compute, fn):
+    """``compute(tensor)`` written into `tensor` (`written_back`); torch refuses a result
+    that does not fit the tensor's shape."""
+    def fitted(source):
+        result = compute(source)
+        if result.shape == tensor.shape:
+            return result
+        shape = np.broadcast_shapes(tensor.shape, result.shape)
+        if shape == tensor.shape:
+            return result.expand(*shape)
+        raise RuntimeError(f"output with shape {list(tensor.shape)} doesn't match the "
+                           f"broadcast shape {list(shape)}")
+    return written_back(tensor, fitted)
+
+
+class FusedMethods:
+    """lerp, addcmul, addcdiv, addmm, addmv, mv, baddbmm, addbmm and the in-place forms."""
+
+    def lerp(self, end, weight):
+        """``self + weight * (end - self)`` (see ``fastnn.lerp``)."""
+        return lerp(self, end, weight)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        """``self + value * tensor1 * tensor2``."""
+        return addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        """``self + value * tensor1 / tensor2``."""
+        return addcdiv(self, tensor1, tensor2, value=value)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        """``beta * self + alpha * (mat1 @ mat2)``."""
+        return addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        """``beta * self + alpha * (mat @ vec)``."""
+        return addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def mv(self, vec):
+        """``self @ vec`` for a matrix and a vector."""
+        return mv(self, vec)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        """``beta * self + alpha * (batch1 @ batch2)``."""
+        return baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        """``beta * self + alpha * sum_b (batch1[b] @ batch2[b])``."""
+        return addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def lerp_(self, end, weight):
+        """In-place :meth:`lerp`."""
+        return _in_place(self, lambda x: lerp(x, end, weight), "lerp_")
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        """In-place :meth:`addcmul`."""
+        return _in_place(self, lambda x: addcmul(x, tensor1, tensor2, value=value), "addcmul_")
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        """In-place :meth:`addcdiv`."""
+        return _in_place(self, lambda x: addcdiv(x, tensor1, tensor2, value=value), "addcdiv_")
+
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+        """In-place :meth:`addmm`."""
+        mat1 = _matrix(mat1, "addmm_", "mat1", 1, self)
+        mat2 = _matrix(mat2, "addmm_", "mat2", 2, self)
+        if self.shape != (mat1.shape[0], mat2.shape[1]):
+            raise RuntimeError(f"Bad in-place call: input tensor size {list(self.shape)} and "
+                               f"output tensor size {[mat1.shape[0], mat2.shape[1]]} should "
+                               "match")
+        return _in_place(self, lambda x: addmm(x, mat1, mat2, beta=beta, alpha=alpha),
+                         "addmm_")
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1):
+        """In-place :meth:`addmv`."""
+        return _in_place(self, lambda x: addmv(x, mat, vec, beta=beta, alpha=alpha), "addmv_")
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        """In-place :meth:`baddbmm`."""
+        return _in_place(self, lambda x: baddbmm(x, batch1, batch2, beta=beta, alpha=alpha),
+                         "baddbmm_")
+
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        """In-place :meth:`addbmm`."""
+        return _in_place(self, lambda x: addbmm(x, batch1, batch2, beta=beta, alpha=alpha),
+                         "addbmm_")
