@@ -48,6 +48,11 @@ from ._ufunc_functions import (  # noqa: F401  (torch's names of numpy's ufuncs)
     bitwise_left_shift, bitwise_right_shift)
 from ._fused_functions import (  # noqa: F401  (torch's fused arithmetic)
     lerp, addcmul, addcdiv, addmm, addmv, mv, baddbmm, addbmm)
+from ._split_stack_functions import (  # noqa: F401  (compositions of cat, split, reshape)
+    tensor_split, hsplit, vsplit, dsplit, unflatten, take_along_dim, rot90, diff, hstack, vstack,
+    row_stack, dstack, column_stack, atleast_1d, atleast_2d, atleast_3d, var_mean, std_mean)
+from ._value_functions import (  # noqa: F401  (value tests and repairs)
+    isclose, nan_to_num, count_nonzero, frac, isposinf, isneginf)
 from ._compose_functions import (  # noqa: F401  (compositions of fastnn's ops)
     movedim, moveaxis, narrow, unbind, tril, triu, broadcast_to, tile, repeat_interleave, outer,
     logsumexp, meshgrid, argsort)

@@ -8,6 +8,7 @@ _TORCH_TYPE_NAMES = {
     "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool",
     "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
+
 def torch_type_name(dtype):
     """torch's C++ scalar-type name ('Float', 'Long', ...) used in its kernel errors."""
     return _TORCH_TYPE_NAMES.get(np.dtype(dtype).name, str(dtype))
@@ -128,6 +129,17 @@ def broadcast_shape(*shapes):
                                    f"b ({n}) at non-singleton dimension {dim}")
         result = np.broadcast_shapes(result, shape)
     return result
+
+
+def tensor_arg(value, like, fn, name, position):
+    """`value`, a tensor argument of a method of the Tensor `like`, as a Tensor of its class
+    (any array is viewed as one), or torch's TypeError for what is no array."""
+    if isinstance(value, type(like)):
+        return value
+    if isinstance(value, np.ndarray):
+        return value.view(type(like))
+    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, not "
+                    f"{type(value).__name__}")
 
 
 def check_broadcast_into(target_shape, source_shape):

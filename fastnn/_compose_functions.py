@@ -7,6 +7,7 @@ import warnings
 
 from ._creation import arange
 from ._functions import _tensor
+from ._out_arg import write_out
 
 __all__ = ["movedim", "moveaxis", "narrow", "unbind", "tril", "triu", "broadcast_to",
            "tile", "repeat_interleave", "outer", "logsumexp", "meshgrid", "argsort"]
@@ -34,12 +35,12 @@ def unbind(input, dim=0):
 
 def tril(input, diagonal=0, *, out=None):
     """The lower triangle of the last two dims, zeros above `diagonal` (``torch.tril``)."""
-    return _into(_tensor(input, "tril").tril(diagonal), out)
+    return write_out(_tensor(input, "tril").tril(diagonal), out)
 
 
 def triu(input, diagonal=0, *, out=None):
     """The upper triangle of the last two dims, zeros below `diagonal` (``torch.triu``)."""
-    return _into(_tensor(input, "triu").triu(diagonal), out)
+    return write_out(_tensor(input, "triu").triu(diagonal), out)
 
 
 def broadcast_to(input, size):
@@ -113,10 +114,3 @@ def meshgrid(*tensors, indexing=None):
     if swap:
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
-
-
-def _into(result, out):
-    if out is None:
-        return result
-    out.copy_(result)
-    return out

@@ -26,6 +26,7 @@ from ._registry import OPS, Attrs, NO_ATTRS
 from ._plans import Plans, call_key
 from ._alloc import allocate, check_alloc
 from ._args import broadcast_shape
+from ._out_arg import checked_out
 from .tensor import Tensor
 from .autograd import _record as _record_step
 
@@ -134,11 +135,6 @@ def _normalized(entry, key, args, kwargs):
 
 # ------------------------------------------------------------------ outputs
 
-_TORCH_DTYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long",
-                      "int32": "int", "int16": "short", "int8": "signed char",
-                      "uint8": "unsigned char", "bool": "bool", "float16": "c10::Half"}
-
-
 def _check_alloc(meta):
     for shape, dtype in (meta if type(meta) is list else (meta,)):
         check_alloc(shape, dtype)
@@ -172,24 +168,8 @@ def _check_out(name, meta, out):
 
 
 def _check_one_out(meta, out):
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
-    shape, dtype = meta
-    if out.dtype != dtype:
-        name = _TORCH_DTYPE_NAMES.get(np.dtype(dtype).name, str(dtype))
-        got = _TORCH_DTYPE_NAMES.get(out.dtype.name, str(out.dtype))
-        raise RuntimeError(f"Expected out tensor to have dtype {name}, but got {got} instead")
-    if out.shape != tuple(shape):
-        # torch resizes such an output (with a deprecation warning); a numpy array that
-        # other arrays may view cannot be resized, so this is torch's refusal to resize
-        raise RuntimeError(
-            f"An output with shape {list(out.shape)} does not match the required output "
-            f"shape {list(shape)}, and fastnn cannot resize it: Trying to resize storage "
-            "that is not resizable")
-    if not out.flags.writeable:
-        raise ValueError("output array is read-only")
     # kernels write into C-contiguous native memory; any other `out` gets a copy back
-    return np.ndarray.view(out, np.ndarray)
+    return np.ndarray.view(checked_out(meta[0], meta[1], out), np.ndarray)
 
 
 def _as_result(value):

@@ -9,9 +9,10 @@ import numbers
 
 import numpy as np
 
-from ._args import broadcast_shape, torch_type_name
+from ._args import broadcast_shape, tensor_arg, torch_type_name
 from ._arith_methods import written_back
 from ._ufunc_rules import c_type_name, result_type
+from ._out_arg import write_out
 
 __all__ = ["FusedMethods", "lerp", "addcmul", "addcdiv", "addmm", "addmv", "mv", "baddbmm",
            "addbmm"]
@@ -31,14 +32,6 @@ _ADDCDIV_INTEGERS = (
 
 def _c_name(dtype):
     return c_type_name(torch_type_name(dtype))
-
-
-def _tensor_arg(value, fn, name, position, like):
-    """`value` as a Tensor of `like`'s class (any array), or torch's TypeError."""
-    if not isinstance(value, np.ndarray):
-        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, "
-                        f"not {type(value).__name__}")
-    return value if isinstance(value, type(like)) else value.view(type(like))
 
 
 def _cast_number(value, dtype):
@@ -68,9 +61,9 @@ def lerp(input, end, weight, *, out=None):
             f"lerp() received an invalid combination of arguments - got ({got}), but expected "
             "one of:\n * (Tensor input, Tensor end, Tensor weight, *, Tensor out = None)\n * "
             "(Tensor input, Tensor end, Number weight, *, Tensor out = None)\n")
-    end = _tensor_arg(end, "lerp", "end", 2, input)
+    end = tensor_arg(end, input, "lerp", "end", 2)
     if isinstance(weight, np.ndarray):
-        weight = _tensor_arg(weight, "lerp", "weight", 3, input)
+        weight = tensor_arg(weight, input, "lerp", "weight", 3)
     tensor_weight = isinstance(weight, np.ndarray) and weight.ndim > 0
     for name, other in (("end", end), ("weight", weight if tensor_weight else None)):
         if other is not None and other.dtype != input.dtype:
@@ -89,7 +82,7 @@ def lerp(input, end, weight, *, out=None):
     else:
         w = _cast_number(weight, input.dtype)
         result = input + w * diff if abs(w) < 0.5 else end - diff * (1 - w)
-    return _into(result, out)
+    return write_out(result, out)
 
 
 # ------------------------------------------------------------------ addcmul, addcdiv
@@ -97,28 +90,28 @@ def lerp(input, end, weight, *, out=None):
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 * tensor2`` (broadcast; torch's result dtype, `value` cast
     to it)."""
-    tensor1 = _tensor_arg(tensor1, "addcmul", "tensor1", 2, input)
-    tensor2 = _tensor_arg(tensor2, "addcmul", "tensor2", 3, input)
+    tensor1 = tensor_arg(tensor1, input, "addcmul", "tensor1", 2)
+    tensor2 = tensor_arg(tensor2, input, "addcmul", "tensor2", 3)
     broadcast_shape(input.shape, tensor1.shape, tensor2.shape)
     dtype = result_type((input, tensor1, tensor2))
     if dtype == np.bool_:
         raise NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool'")
     value = _cast_number(value, dtype)
     product = tensor1 if value == 1 else tensor1 * value
-    return _into(input + product * tensor2, out)
+    return write_out(input + product * tensor2, out)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 / tensor2`` (true division; torch refuses two integer
     tensors)."""
-    tensor1 = _tensor_arg(tensor1, "addcdiv", "tensor1", 2, input)
-    tensor2 = _tensor_arg(tensor2, "addcdiv", "tensor2", 3, input)
+    tensor1 = tensor_arg(tensor1, input, "addcdiv", "tensor1", 2)
+    tensor2 = tensor_arg(tensor2, input, "addcdiv", "tensor2", 3)
     if tensor1.dtype.kind in "biu" and tensor2.dtype.kind in "biu":
         raise RuntimeError(_ADDCDIV_INTEGERS)
     broadcast_shape(input.shape, tensor1.shape, tensor2.shape)
     value = _cast_number(value, result_type((input, tensor1, tensor2)))
     product = tensor1 if value == 1 else tensor1 * value
-    return _into(input + product / tensor2, out)
+    return write_out(input + product / tensor2, out)
 
 
 # ------------------------------------------------------------------ addmm and kin
@@ -134,7 +127,7 @@ def _scaled_sum(input, product, beta, alpha):
 
 
 def _matrix(value, fn, name, position, like):
-    value = _tensor_arg(value, fn, name, position, like)
+    value = tensor_arg(value, like, fn, name, position)
     if value.ndim != 2:
         raise RuntimeError(f"{name} must be a matrix, got {value.ndim}-D tensor")
     return value
@@ -157,7 +150,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     mat2 = _matrix(mat2, "addmm", "mat2", 3, input)
     _same_dtype(input, mat2)
     product = np.matmul(mat1, mat2)
-    return _into(_scaled_sum(_expanded(input, product.shape), product, beta, alpha), out)
+    return write_out(_scaled_sum(_expanded(input, product.shape), product, beta, alpha), out)
 
 
 def _mv_checks(input, mat, vec):
@@ -175,17 +168,17 @@ def _mv_checks(input, mat, vec):
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat @ vec)``."""
-    mat = _tensor_arg(mat, "addmv", "mat", 2, input)
-    vec = _tensor_arg(vec, "addmv", "vec", 3, input)
+    mat = tensor_arg(mat, input, "addmv", "mat", 2)
+    vec = tensor_arg(vec, input, "addmv", "vec", 3)
     _mv_checks(input, mat, vec)
     _refuse_bool("addmv_impl_cpu", mat)
     product = np.matmul(mat, vec)
-    return _into(_scaled_sum(_expanded(input, product.shape), product, beta, alpha), out)
+    return write_out(_scaled_sum(_expanded(input, product.shape), product, beta, alpha), out)
 
 
 def mv(input, vec, *, out=None):
     """The product of a matrix and a vector."""
-    vec = _tensor_arg(vec, "mv", "vec", 2, input)
+    vec = tensor_arg(vec, input, "mv", "vec", 2)
     if input.ndim == 2 and vec.ndim == 1 and input.dtype != vec.dtype:
         # torch checks the output (of vec's dtype here) first
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
@@ -198,7 +191,7 @@ def mv(input, vec, *, out=None):
         raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat "
                            f"({input.shape[0]}x{input.shape[1]}), vec ({vec.shape[0]})")
     _refuse_bool("addmv_impl_cpu", input)
-    return _into(np.matmul(input, vec), out)
+    return write_out(np.matmul(input, vec), out)
 
 
 def _refuse_bool(kernel, *tensors):
@@ -214,27 +207,20 @@ def _batches(batch1, batch2, kernel):
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (batch1 @ batch2)`` per batch."""
-    batch1 = _tensor_arg(batch1, "baddbmm", "batch1", 2, input)
-    batch2 = _tensor_arg(batch2, "baddbmm", "batch2", 3, input)
+    batch1 = tensor_arg(batch1, input, "baddbmm", "batch1", 2)
+    batch2 = tensor_arg(batch2, input, "baddbmm", "batch2", 3)
     # torch expands `input` to the product's size before it checks the batches
     input = _expanded(input, (batch1.size(0), batch1.size(1), batch2.size(2)))
     product = _batches(batch1, batch2, "baddbmm")
-    return _into(_scaled_sum(input, product, beta, alpha), out)
+    return write_out(_scaled_sum(input, product, beta, alpha), out)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * sum_b (batch1[b] @ batch2[b])``."""
-    batch1 = _tensor_arg(batch1, "addbmm", "batch1", 2, input)
-    batch2 = _tensor_arg(batch2, "addbmm", "batch2", 3, input)
+    batch1 = tensor_arg(batch1, input, "addbmm", "batch1", 2)
+    batch2 = tensor_arg(batch2, input, "addbmm", "batch2", 3)
     product = _batches(batch1, batch2, "addmm_impl_cpu_").sum(0)
-    return _into(_scaled_sum(_expanded(input, product.shape), product, beta, alpha), out)
-
-
-def _into(result, out):
-    if out is None:
-        return result
-    out.copy_(result)
-    return out
+    return write_out(_scaled_sum(_expanded(input, product.shape), product, beta, alpha), out)
 
 
 # ------------------------------------------------------------------ methods

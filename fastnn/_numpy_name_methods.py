@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from ._args import torch_type_name
+from ._args import tensor_arg, torch_type_name
 
 __all__ = ["NumpyNameMethods", "dot_operand"]
 
@@ -146,7 +146,7 @@ class NumpyNameMethods:
                 return super().take(*args, **kwargs)
             if not args and "index" not in kwargs:
                 raise TypeError("take() missing 1 required positional arguments: \"index\"")
-        index = _as_tensor(self, args[0] if args else kwargs["index"], "take", "index")
+        index = tensor_arg(args[0] if args else kwargs["index"], self, "take", "index", 1)
         if index.dtype != np.int64:
             raise RuntimeError(f"take(): Expected a long tensor for index, but got "
                                f"{torch_type_name(index.dtype)}")
@@ -169,11 +169,11 @@ class NumpyNameMethods:
 
     def matmul(self, other):
         """The matrix product with torch's broadcasting (``fastnn.matmul``)."""
-        return np.matmul(self, _as_tensor(self, other, "matmul", "other"))
+        return np.matmul(self, tensor_arg(other, self, "matmul", "other", 1))
 
     def mm(self, mat2):
         """The product of two matrices."""
-        mat2 = _as_tensor(self, mat2, "mm", "mat2")
+        mat2 = tensor_arg(mat2, self, "mm", "mat2", 1)
         for name, m in (("self", self), ("mat2", mat2)):
             if m.ndim != 2:
                 raise RuntimeError(f"{name} must be a matrix")
@@ -181,12 +181,13 @@ class NumpyNameMethods:
 
     def where(self, condition, other):
         """This tensor where the bool `condition` holds, else `other` (``fastnn.where``)."""
-        return self._door("where", _as_tensor(self, condition, "where", "condition"), self, other)
+        condition = tensor_arg(condition, self, "where", "condition", 1)
+        return self._door("where", condition, self, other)
 
 
 def dot_operand(x, other):
     """`other` as a Tensor after torch's checks of ``x.dot(other)``."""
-    other = _as_tensor(x, other, "dot", "tensor")
+    other = tensor_arg(other, x, "dot", "tensor", 1)
     if x.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {x.ndim}D and {other.ndim}D tensors")
     if x.shape[0] != other.shape[0]:
@@ -204,14 +205,3 @@ def dot_operand(x, other):
 
 def _argsort(x, dim=-1, descending=False, *, stable=False):
     return x.sort(dim, descending=descending, stable=stable)[1]
-
-
-def _as_tensor(tensor, value, fn, name):
-    """`value` as a Tensor of `tensor`'s class (any array; torch's TypeError for anything
-    else)."""
-    if isinstance(value, type(tensor)):
-        return value
-    if isinstance(value, np.ndarray):
-        return value.view(type(tensor))
-    raise TypeError(f"{fn}(): argument '{name}' (position 1) must be Tensor, not "
-                    f"{type(value).__name__}")

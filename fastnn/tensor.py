@@ -87,6 +87,8 @@ from ._ufunc_methods import UfuncMethods
 from ._compose_methods import ComposeMethods
 from ._numpy_name_methods import NumpyNameMethods
 from ._fused_arith import FusedMethods
+from ._split_methods import SplitMethods
+from ._value_methods import ValueMethods
 from ._arith_methods import ArithmeticMethods
 from ._ufunc_rules import check_output_cast, check_values, scalar_operand, ufunc_plan
 
@@ -120,7 +122,8 @@ class _SizeAttribute(int):
 # ---------------------------------------------------------------- Tensor
 
 class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, FunctionMethods,
-             UfuncMethods, ComposeMethods, NumpyNameMethods, FusedMethods, np.ndarray):
+             UfuncMethods, ComposeMethods, NumpyNameMethods, FusedMethods, SplitMethods,
+             ValueMethods, np.ndarray):
     """A numpy array with the torch methods CNN code uses (see the module docstring)."""
 
     grad = None

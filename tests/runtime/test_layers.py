@@ -16,7 +16,7 @@ LEAF = {"fastnn._registry", "fastnn._plans", "fastnn._sampling", "fastnn._args",
         "fastnn._data", "fastnn._reductions", "fastnn._ufunc_rules", "fastnn._random",
         "fastnn._runtime", "fastnn._compile_notice", "fastnn._grad", "fastnn._pt_format",
         "fastnn._peakmem", "fastnn._tuning", "fastnn._tuning_store", "fastnn._ufunc_parallel",
-        "fastnn._layout"}
+        "fastnn._layout", "fastnn._out_arg"}
 LAYERS = ["leaf", "tensor", "array helpers", "creation", "nn", "functions", "package"]
 TOP = LAYERS.index("package")
 
@@ -33,6 +33,7 @@ def layer(module):
              "fastnn._tensor_function_methods": "tensor", "fastnn._arith_methods": "tensor",
              "fastnn._ufunc_methods": "tensor", "fastnn._compose_methods": "tensor",
              "fastnn._numpy_name_methods": "tensor", "fastnn._fused_arith": "tensor",
+             "fastnn._split_methods": "tensor", "fastnn._value_methods": "tensor",
              "fastnn._select_ops": "array helpers", "fastnn._scatter_ops": "array helpers",
              "fastnn._norm_ops": "array helpers", "fastnn._compare_ops": "array helpers",
              "fastnn._linalg_ops": "array helpers",

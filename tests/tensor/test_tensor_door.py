@@ -15,6 +15,8 @@ import fastnn._functions as functions
 import fastnn._tensor_functions as tensor_functions
 import fastnn._compose_functions as compose_functions
 import fastnn._fused_functions as fused_functions
+import fastnn._split_stack_functions as split_stack_functions
+import fastnn._value_functions as value_functions
 import fastnn._ufunc_functions as ufunc_functions
 from fastnn import _dispatch, ops
 from fastnn._ufunc_methods import BINARY, UNARY
@@ -138,6 +140,25 @@ METHODS = {
                  ["index", "index", "bmm", "add", "copy_"]),
     "addbmm_": (lambda x: x.addbmm_(x[None], np.ones((1, 4, 4), np.float32)),
                 ["index", "bmm", "sum", "add", "copy_"]),
+    # fastnn._split_methods and _value_methods: compositions
+    "tensor_split": (lambda x: x.tensor_split(2, 1), ["index", "index"]),
+    "hsplit": (lambda x: x.hsplit(2), ["index", "index"]),
+    "vsplit": (lambda x: x.vsplit([1]), ["index", "index"]),
+    "dsplit": (lambda x: x.reshape(3, 2, 2).dsplit(2), ["reshape", "index", "index"]),
+    "unflatten": (lambda x: x.unflatten(1, (2, 2)), ["unflatten"]),
+    "take_along_dim": (lambda x: x.take_along_dim(fastnn.tensor([[0], [1], [2]]), 1),
+                       ["expand", "expand", "gather"]),
+    "rot90": (lambda x: x.rot90(), ["flip", "transpose"]),
+    "diff": (lambda x: x.diff(), ["index", "index", "subtract"]),
+    "isclose": (lambda x: x.isclose(x), ["equal", "subtract", "absolute", "isfinite", "multiply",
+                                         "absolute", "add", "less_equal", "bitwise_and",
+                                         "bitwise_or"]),
+    "nan_to_num": (lambda x: x.nan_to_num(), ["isnan", "masked_fill", "equal", "masked_fill",
+                                              "equal", "masked_fill"]),
+    "count_nonzero": (lambda x: x.count_nonzero(), ["not_equal", "sum"]),
+    "frac": (lambda x: x.frac(), ["trunc", "subtract"]),
+    "isposinf": (lambda x: x.isposinf(), ["equal"]),
+    "isneginf": (lambda x: x.isneginf(), ["equal"]),
     # torch's meaning of names numpy's ndarray also has (fastnn._numpy_name_methods)
     "T": (lambda x: x.T, ["permute"]),
     "mT": (lambda x: x.mT, ["transpose"]),
@@ -347,6 +368,32 @@ FUNCTIONS = {
                 ["index", "index", "bmm", "add"]),
     "addbmm": (lambda x: fastnn.addbmm(x, x[None], np.ones((1, 4, 4), np.float32)),
                ["index", "bmm", "sum", "add"]),
+    "tensor_split": (lambda x: fastnn.tensor_split(x, [1]), ["index", "index"]),
+    "hsplit": (lambda x: fastnn.hsplit(x, 2), ["index", "index"]),
+    "vsplit": (lambda x: fastnn.vsplit(x, 3), ["index", "index", "index"]),
+    "dsplit": (lambda x: fastnn.dsplit(x.reshape(3, 2, 2), [1]), ["reshape", "index", "index"]),
+    "unflatten": (lambda x: fastnn.unflatten(x, 0, (3, 1)), ["unflatten"]),
+    "take_along_dim": (lambda x: fastnn.take_along_dim(x, fastnn.tensor([0, 5])),
+                       ["reshape", "reshape", "gather"]),
+    "rot90": (lambda x: fastnn.rot90(x, 2), ["flip"]),
+    "diff": (lambda x: fastnn.diff(x, dim=0), ["index", "index", "subtract"]),
+    "hstack": (lambda x: fastnn.hstack([x, x]), ["cat"]),
+    "vstack": (lambda x: fastnn.vstack([x, x]), ["cat"]),
+    "row_stack": (lambda x: fastnn.row_stack([x, x]), ["cat"]),
+    "dstack": (lambda x: fastnn.dstack([x, x]), ["unsqueeze", "unsqueeze", "cat"]),
+    "column_stack": (lambda x: fastnn.column_stack([x[0], x[1]]),
+                     ["index", "index", "reshape", "reshape", "cat"]),
+    "atleast_1d": (lambda x: fastnn.atleast_1d(x[0, 0]), ["index", "reshape"]),
+    "atleast_2d": (lambda x: fastnn.atleast_2d(x[0]), ["index", "reshape"]),
+    "atleast_3d": (lambda x: fastnn.atleast_3d(x), ["unsqueeze"]),
+    "var_mean": (lambda x: fastnn.var_mean(x, 1), ["var", "mean"]),
+    "std_mean": (lambda x: fastnn.std_mean(x), ["std", "mean"]),
+    "isclose": (lambda x: fastnn.isclose(x, x, atol=0, rtol=0), ["equal"]),
+    "nan_to_num": (lambda x: fastnn.nan_to_num(x.long()), ["to", "clone"]),
+    "count_nonzero": (lambda x: fastnn.count_nonzero(x, 1), ["not_equal", "sum"]),
+    "frac": (lambda x: fastnn.frac(x), ["trunc", "subtract"]),
+    "isposinf": (lambda x: fastnn.isposinf(x), ["equal"]),
+    "isneginf": (lambda x: fastnn.isneginf(x.long()), ["to", "not_equal"]),
     "cumprod": (lambda x: fastnn.cumprod(x, 1), ["cumprod"]),
     "diagonal": (lambda x: fastnn.diagonal(x, -1), ["diagonal"]),
     "trace": (lambda x: fastnn.trace(x), ["diagonal", "sum"]),
@@ -399,7 +446,8 @@ def test_every_computing_top_level_function_is_listed():
                        "clone"}
     assert (set(functions.__all__) | set(tensor_functions.__all__) | shape_functions
             | set(arith_functions.__all__) | set(ufunc_functions.__all__)
-            | set(compose_functions.__all__) | set(fused_functions.__all__)) == set(FUNCTIONS)
+            | set(compose_functions.__all__) | set(fused_functions.__all__)
+            | set(split_stack_functions.__all__) | set(value_functions.__all__)) == set(FUNCTIONS)
     assert shape_functions <= set(creation.__all__)
 
 

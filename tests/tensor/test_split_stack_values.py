@@ -1,0 +1,216 @@
+"""The splitting, stacking and value functions that are compositions (fastnn._split_methods,
+_value_methods, _split_stack_functions, _value_functions: tensor_split, hsplit, vsplit,
+dsplit, unflatten, take_along_dim, rot90, diff, hstack, vstack, row_stack, dstack,
+column_stack, atleast_1d/2d/3d, var_mean, std_mean, isclose, nan_to_num, count_nonzero,
+frac, isposinf, isneginf) against torch: values, dtypes, views, errors and gradients over
+sweeps of their arguments; and torch-free, against numpy."""
+import itertools
+
+import numpy as np
+import pytest
+
+import fastnn
+from torch_compare import same_call
+
+RNG = np.random.default_rng(13)
+X = RNG.standard_normal((3, 4, 5))
+DTYPES = [np.float32, np.float64, np.int64, np.bool_]
+
+
+def _x(dtype, a=X):
+    return (a > 0) if dtype == np.bool_ else (a * 3).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_tensor_split_matches_torch(torch, dtype):
+    a = _x(dtype)
+    for dim, spec in itertools.product(range(-3, 3), [1, 2, 3, 4, 7, [1, 3], [0], [-2, 10],
+                                                      (2, 1), [], 0, -1]):
+        same_call(lambda lib, x: x.tensor_split(spec, dim), a)
+        same_call(lambda lib, x: lib.tensor_split(x, spec, dim=dim), a)
+    same_call(lambda lib, x: lib.tensor_split(x, lib.tensor([1, 3]), 1), a)
+    same_call(lambda lib, x: lib.tensor_split(x, lib.tensor(2), 1), a)
+    same_call(lambda lib, x: lib.tensor_split(x, lib.tensor([1.0]), 1), a)
+    same_call(lambda lib, x: lib.tensor_split(x, 2), a[0, 0, 0])
+    for name, spec in itertools.product(("hsplit", "vsplit", "dsplit"), [1, 2, 3, 5, [1, 2]]):
+        for part in (a, a[0], a[0, 0], a[0, 0, 0]):
+            same_call(lambda lib, x: getattr(lib, name)(x, spec), part)
+            same_call(lambda lib, x: getattr(x, name)(spec), part)
+
+
+def test_splits_are_views_and_differentiable(torch):
+    x = fastnn.tensor(X.copy())
+    assert all(np.shares_memory(np.asarray(p), np.asarray(x)) for p in x.tensor_split(2, 1))
+
+    def grad(lib, x):
+        x = x.detach().requires_grad_()
+        first, second = x.tensor_split([2], 2)
+        (first.sum() * 2 + (second ** 2).sum() + lib.hsplit(x, 2)[1].sum()).backward()
+        return x.grad
+    same_call(grad, X)
+
+
+def test_unflatten_matches_torch(torch):
+    a = _x(np.float32)
+    for dim, sizes in [(1, (2, 2)), (-1, (5, 1)), (0, (-1,)), (1, (-1, 2)), (2, (2, 2)),
+                       (5, (4,)), (1, ())]:
+        same_call(lambda lib, x: x.unflatten(dim, sizes), a)
+        same_call(lambda lib, x: lib.unflatten(x, dim, sizes), a)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_take_along_dim_matches_torch(torch, dtype):
+    a = _x(dtype)
+    index = RNG.integers(0, 4, (3, 2, 5))
+    for dim in (1, -2):
+        same_call(lambda lib, x, i: x.take_along_dim(i, dim), a, index)
+        same_call(lambda lib, x, i: lib.take_along_dim(x, i[:1], dim=dim), a, index)  # broadcast
+    same_call(lambda lib, x, i: lib.take_along_dim(x, i), a, index.reshape(-1)[:7] * 3)
+    same_call(lambda lib, x, i: lib.take_along_dim(x, i, 1), a, index.astype(np.float32))
+    same_call(lambda lib, x, i: lib.take_along_dim(x, i[0], 1), a, index)
+    same_call(lambda lib, x, i: lib.take_along_dim(x, i, 5), a, index)
+
+    def grad(lib, x, i):
+        x = x.detach().requires_grad_()
+        (lib.take_along_dim(x, i, 1) * 2).sum().backward()
+        return x.grad
+    if dtype == np.float64:
+        same_call(grad, a, index)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_rot90_matches_torch(torch, dtype):
+    a = _x(dtype)
+    for k, dims in itertools.product(range(-5, 6), [(0, 1), (1, 0), (2, -3), (-1, 1)]):
+        same_call(lambda lib, x: lib.rot90(x, k, dims), a)
+        same_call(lambda lib, x: x.rot90(k, list(dims)), a)
+    for dims in [(0, 0), (0, 1, 2), (0,), (0, 3)]:
+        same_call(lambda lib, x: lib.rot90(x, 1, dims), a)
+    same_call(lambda lib, x: lib.rot90(x), a[0, 0])
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_diff_matches_torch(torch, dtype):
+    a = _x(dtype)
+    for n, dim in itertools.product(range(0, 6), range(-3, 3)):
+        same_call(lambda lib, x: lib.diff(x, n, dim), a)
+        same_call(lambda lib, x: x.diff(n, dim=dim, prepend=x[:1, :1, :1].expand(
+            *[1 if d == dim % 3 else s for d, s in enumerate(x.shape)])), a)
+    same_call(lambda lib, x: lib.diff(x, append=x, prepend=x[:, :, :2]), a)
+    same_call(lambda lib, x: lib.diff(x, -1), a)
+    same_call(lambda lib, x: lib.diff(x), a[0, 0, 0])
+    same_call(lambda lib, x: lib.diff(x, prepend=x[:, :2]), a)
+
+
+def test_stacks_match_torch(torch):
+    a, b = X[0].astype(np.float32), X[1]
+    for name in ("hstack", "vstack", "row_stack", "dstack", "column_stack"):
+        for parts in [(a, a), (a[0], a[1]), (a[0, 0], a[1, 1]), (a, b), (a[0], a[1, :3])]:
+            same_call(lambda lib, *t: getattr(lib, name)(list(t)), *parts)
+            same_call(lambda lib, *t: getattr(lib, name)(t), *parts)
+        same_call(lambda lib: getattr(lib, name)([]))
+        same_call(lambda lib, x: getattr(lib, name)(x), a)
+        shape = tuple(getattr(torch, name)([torch.from_numpy(a)] * 2).shape)
+        same_call(lambda lib, x: getattr(lib, name)([x, x], out=lib.empty(shape)), a)
+    same_call(lambda lib, x, y: lib.column_stack([x, y[0:1].T]), a, b)
+
+
+def test_atleast_match_torch(torch):
+    for name in ("atleast_1d", "atleast_2d", "atleast_3d"):
+        for part in (X, X[0], X[0, 0], X[0, 0, 0]):
+            same_call(lambda lib, x: getattr(lib, name)(x), part)
+            same_call(lambda lib, x: getattr(lib, name)(x, x[..., :1] if x.ndim else x), part)
+            same_call(lambda lib, x: getattr(lib, name)([x]), part)
+
+
+@pytest.mark.parametrize("name", ["var_mean", "std_mean"])
+def test_var_std_mean_match_torch(torch, name):
+    a = X.astype(np.float32)
+    for args, kwargs in [((), {}), ((1,), {}), ((1, True), {}), ((1, False, True), {}),
+                         ((), dict(dim=(0, 2), correction=0, keepdim=True)),
+                         ((False,), {}), ((), dict(dim=None, keepdim=True)),
+                         ((), dict(dim=[2], unbiased=False))]:
+        same_call(lambda lib, x: getattr(lib, name)(x, *args, **kwargs), a, rtol=1e-5,
+                  atol=1e-6)
+    same_call(lambda lib, x: getattr(lib, name)(x.long(), 1), a)
+
+    def grad(lib, x):
+        x = x.detach().requires_grad_()
+        spread, mean = getattr(lib, name)(x, 1)
+        (spread.sum() + 3 * mean.sum()).backward()
+        return x.grad
+    same_call(grad, X, rtol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_value_functions_match_torch(torch, dtype):
+    special = np.array([0.0, -0.0, 1.5, -2.25, np.nan, np.inf, -np.inf, 1e-9, 3e38])
+    if np.dtype(dtype).kind == "i":           # integers: the finite values, in range
+        special = np.where(np.isfinite(special), special, 7.0).clip(-1e6, 1e6)
+    a = special.astype(dtype) if dtype != np.bool_ else special > 0
+    b = (special * (1 + 1e-6)).astype(dtype) if dtype != np.bool_ else special < 0
+    for rtol, atol, equal_nan in itertools.product((1e-5, 0, 0.1), (1e-8, 0, 1.0),
+                                                   (False, True)):
+        same_call(lambda lib, x, y: lib.isclose(x, y, rtol, atol, equal_nan), a, b)
+        same_call(lambda lib, x, y: x.isclose(y.flip(0), rtol=rtol, atol=atol), a, b)
+    same_call(lambda lib, x: lib.isclose(x, x, rtol=-1), a)
+    same_call(lambda lib, x: lib.isclose(x, x, atol=-0.5), a)
+    same_call(lambda lib, x: lib.isclose(x, 2), a)
+    same_call(lambda lib, x: lib.isclose(x, x.double() if x.dtype != lib.float64 else x.float()),
+              a)
+    for args in [(), (1.5,), (0.0, 7.0, -7.0), (2, None, -1e40), (0.0, 1e40)]:
+        same_call(lambda lib, x: lib.nan_to_num(x, *args), a)
+        same_call(lambda lib, x: x.nan_to_num(*args), a)
+    m = _x(dtype)
+    for dim in [None, 0, -1, (0, 2), (1, 1), 5]:
+        same_call(lambda lib, x: lib.count_nonzero(x, dim), m)
+        same_call(lambda lib, x: x.count_nonzero(dim), m)
+    for name in ("frac", "isposinf", "isneginf"):
+        same_call(lambda lib, x: getattr(lib, name)(x), a)
+        same_call(lambda lib, x: getattr(x, name)(), a)
+
+
+def test_value_functions_gradients_match_torch(torch):
+    a = np.array([0.5, -1.75, np.nan, np.inf, 2.25, -np.inf])
+
+    def grad(lib, x):
+        x = x.detach().requires_grad_()
+        (lib.nan_to_num(x, 1.0, 2.0, -2.0) * 3 + x.frac() * 2).sum().backward()
+        return x.grad
+    same_call(grad, a)
+
+
+def test_an_out_of_another_shape_is_refused():
+    """torch resizes such an `out` (silently when it is empty); fastnn cannot resize an
+    array other arrays may view, and refuses it as the op door does (docs/OPS.md)."""
+    x = fastnn.tensor(X)
+    for call in (lambda out: fastnn.hstack([x, x], out=out),
+                 lambda out: fastnn.nan_to_num(x, out=out),
+                 lambda out: fastnn.take_along_dim(x, fastnn.tensor([[[0]]]), 2, out=out)):
+        with pytest.raises(RuntimeError, match="fastnn cannot resize it"):
+            call(fastnn.empty(0, dtype=fastnn.float64))
+
+
+def test_against_numpy():
+    """Torch-free: values by numpy."""
+    x = fastnn.tensor(X)
+    assert [p.shape for p in x.tensor_split(3, 2)] == [(3, 4, 2), (3, 4, 2), (3, 4, 1)]
+    np.testing.assert_array_equal(np.asarray(fastnn.hstack([x[0], x[1]])), np.hstack([X[0], X[1]]))
+    np.testing.assert_array_equal(np.asarray(fastnn.vstack([x[0, 0], x[1, 1]])),
+                                  np.vstack([X[0, 0], X[1, 1]]))
+    np.testing.assert_array_equal(np.asarray(fastnn.dstack([x[0], x[1]])), np.dstack([X[0], X[1]]))
+    np.testing.assert_array_equal(np.asarray(fastnn.column_stack([x[0, 0], x[1, 1]])),
+                                  np.column_stack([X[0, 0], X[1, 1]]))
+    np.testing.assert_array_equal(np.asarray(x.rot90(1, (1, 2))), np.rot90(X, 1, (1, 2)))
+    np.testing.assert_array_equal(np.asarray(x.diff(2, 1)), np.diff(X, 2, 1))
+    np.testing.assert_array_equal(np.asarray(x.take_along_dim(fastnn.tensor([[[1]]]), 2)),
+                                  np.take_along_axis(X, np.array([[[1]]]), 2))
+    special = np.array([np.nan, np.inf, -np.inf, 1.5])
+    np.testing.assert_array_equal(np.asarray(fastnn.nan_to_num(fastnn.tensor(special))),
+                                  np.nan_to_num(special))
+    np.testing.assert_array_equal(np.asarray(fastnn.isclose(fastnn.tensor(special),
+                                                            fastnn.tensor(special))),
+                                  np.isclose(special, special))
+    assert int(fastnn.count_nonzero(x > 0)) == np.count_nonzero(X > 0)
+    np.testing.assert_allclose(np.asarray(fastnn.var_mean(x, 1)[0]), X.var(1, ddof=1))
+    np.testing.assert_array_equal(np.asarray(x.frac()), X - np.trunc(X))
