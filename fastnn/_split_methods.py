@@ -1,7 +1,9 @@
-"""torch's splitting and rearranging methods that are compositions of ops fastnn has (a
-mixin of Tensor, in the tensor layer): ``tensor_split`` and ``hsplit``/``vsplit``/``dsplit``
-(slices: views), ``unflatten`` (the op), ``take_along_dim`` (an expand and a gather),
-``rot90`` (a flip and a transpose) and ``diff`` (slices subtracted). Each checks its
+"""torch's splitting, selecting and rearranging methods that are compositions of ops fastnn
+has (a mixin of Tensor, in the tensor layer): ``tensor_split`` and ``hsplit``/``vsplit``/
+``dsplit`` (slices: views), ``unflatten`` (the op), ``take_along_dim`` (an expand and a
+gather), ``masked_select`` (an expand and an index), ``rot90`` (a flip and a transpose),
+``diff`` (slices subtracted), ``diag_embed`` (a where into a mask, moved to its dims) and
+``diag`` (``diag_embed`` of a vector, a copied ``diagonal`` of a matrix). Each checks its
 arguments with torch's messages, then runs the ops through the door, so it is recorded and
 differentiable as they are. ``fastnn._split_stack_functions`` has the top-level forms.
 """
@@ -70,7 +72,8 @@ def _directional_split(x, indices_or_sections, fn, dim, least):
 
 
 class SplitMethods:
-    """tensor_split, hsplit, vsplit, dsplit, unflatten, take_along_dim, rot90, diff."""
+    """tensor_split, hsplit, vsplit, dsplit, unflatten, take_along_dim, masked_select, rot90,
+    diff, diag_embed, diag."""
 
     def tensor_split(self, indices_or_sections, dim=0):
         """Views of the tensor cut along `dim` into `sections` parts (the first ones one
@@ -112,6 +115,45 @@ class SplitMethods:
         x = self.expand(*(shape[:dim] + [self.shape[dim]] + shape[dim:]))
         index = indices.expand(*(shape[:dim] + [indices.shape[dim]] + shape[dim:]))
         return x.gather(dim, index)
+
+    def masked_select(self, mask):
+        """The elements where the bool `mask` (broadcast with the tensor) is True, in one
+        dim."""
+        mask = tensor_arg(mask, self, "masked_select", "mask", 1)
+        if mask.dtype != np.bool_:
+            raise RuntimeError("masked_select: expected BoolTensor for mask")
+        shape = broadcast_shape(mask.shape, self.shape)      # torch's order, for its error
+        return _expanded(self, shape)[_expanded(mask, shape)]
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        """Each vector along the last dim on the diagonal `offset` of a square plane of dims
+        `dim1` and `dim2` (numbered in the result), zeros elsewhere."""
+        offset = int_arg(offset, "diag_embed", "offset", 1)
+        first, second = (wrap_dim(d, self.ndim + 1) for d in (dim1, dim2))
+        if first == second:
+            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        size = self.shape[-1] + abs(offset) if self.ndim else 1 + abs(offset)
+        v = self.reshape(1) if self.ndim == 0 else self
+        if offset:
+            pad = self.new_zeros(*(v.shape[:-1] + (abs(offset),)))
+            v = self._door("cat", [v, pad], -1)
+        # row r of the plane holds v[r] above the diagonal, column c holds v[c] below it
+        values = v.unsqueeze(-1) if offset >= 0 else v.unsqueeze(-2)
+        plane = self._door("where", np.eye(size, k=offset, dtype=bool).view(type(self)),
+                           values, self.new_zeros(()))
+        if (first, second) == (self.ndim - 1, self.ndim):
+            return plane
+        return plane.movedim((-2, -1), (first, second))
+
+    def diag(self, diagonal=0):
+        """A vector on the diagonal `diagonal` of a square matrix, or a matrix's diagonal
+        `diagonal` as a vector (a copy)."""
+        if self.ndim not in (1, 2):
+            raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {self.ndim}D")
+        diagonal = int_arg(diagonal, "diag", "diagonal", 1)
+        if self.ndim == 1:
+            return self.diag_embed(diagonal)
+        return self.diagonal(diagonal).clone()
 
     def rot90(self, k=1, dims=(0, 1)):
         """The tensor turned by k quarter turns in the plane of `dims`, from the first dim
@@ -170,6 +212,10 @@ def _check_diff_operand(x, other, dim):
                 "diff expects the shape of tensor to prepend or append to match that of input "
                 f"except along the differencing dimension; input.size({d}) = {mine}, but got "
                 f"tensor.size({d}) = {theirs}")
+
+
+def _expanded(x, shape):
+    return x if x.shape == tuple(shape) else x.expand(*shape)
 
 
 def _without(shape, dim):

@@ -10,7 +10,8 @@ from ._out_arg import write_out
 
 __all__ = ["tensor_split", "hsplit", "vsplit", "dsplit", "unflatten", "take_along_dim", "rot90",
            "diff", "hstack", "vstack", "row_stack", "dstack", "column_stack", "atleast_1d",
-           "atleast_2d", "atleast_3d", "var_mean", "std_mean"]
+           "atleast_2d", "atleast_3d", "var_mean", "std_mean", "masked_select", "diag",
+           "diag_embed"]
 
 
 def tensor_split(input, indices_or_sections, dim=0):
@@ -41,6 +42,21 @@ def unflatten(input, dim, sizes):
 def take_along_dim(input, indices, dim=None, *, out=None):
     """The elements of `input` at `indices` along `dim` (``torch.take_along_dim``)."""
     return write_out(_tensor(input, "take_along_dim").take_along_dim(indices, dim), out)
+
+
+def masked_select(input, mask, *, out=None):
+    """The elements of `input` where the bool `mask` is True, in one dim."""
+    return write_out(_tensor(input, "masked_select").masked_select(mask), out)
+
+
+def diag(input, diagonal=0, *, out=None):
+    """A vector on a diagonal of a square matrix, or a matrix's diagonal (``torch.diag``)."""
+    return write_out(_tensor(input, "diag").diag(diagonal), out)
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """The vectors along the last dim of `input` on diagonals (``torch.diag_embed``)."""
+    return _tensor(input, "diag_embed").diag_embed(offset, dim1, dim2)
 
 
 def rot90(input, k=1, dims=(0, 1)):

@@ -1,11 +1,13 @@
 """The top-level forms of `fastnn._value_methods`: ``fastnn.isclose``, ``nan_to_num``,
-``count_nonzero``, ``frac``, ``isposinf``, ``isneginf``; any array is taken as a Tensor."""
+``count_nonzero``, ``frac``, ``isposinf``, ``isneginf``, ``unique``, ``bincount``; any array
+is taken as a Tensor."""
 import numpy as np
 
 from ._functions import _tensor
 from ._out_arg import write_out
 
-__all__ = ["isclose", "nan_to_num", "count_nonzero", "frac", "isposinf", "isneginf"]
+__all__ = ["isclose", "nan_to_num", "count_nonzero", "frac", "isposinf", "isneginf", "unique",
+           "bincount"]
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -39,3 +41,13 @@ def isposinf(input):
 def isneginf(input):
     """Where `input` is -inf."""
     return _tensor(input, "isneginf").isneginf()
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values of `input` (``torch.unique``)."""
+    return _tensor(input, "unique").unique(sorted, return_inverse, return_counts, dim)
+
+
+def bincount(input, weights=None, minlength=0):
+    """The count of each value of a 1-D non-negative integer tensor (``torch.bincount``)."""
+    return _tensor(input, "bincount").bincount(weights, minlength)

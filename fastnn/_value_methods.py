@@ -1,8 +1,9 @@
-"""torch's value tests and repairs that are compositions of ops fastnn has (a mixin of
-Tensor, in the tensor layer): ``isclose`` (comparisons), ``nan_to_num`` (masked fills),
-``count_nonzero`` (a comparison and a sum), ``frac`` (a subtraction of ``trunc``),
-``isposinf``/``isneginf`` (comparisons). Each checks its arguments with torch's messages,
-then runs the ops through the door. ``fastnn._value_functions`` has the top-level forms.
+"""torch's value tests, repairs and counts (a mixin of Tensor, in the tensor layer):
+``isclose`` (comparisons), ``nan_to_num`` (masked fills), ``count_nonzero`` (a comparison
+and a sum), ``frac`` (a subtraction of ``trunc``), ``isposinf``/``isneginf``
+(comparisons), compositions with torch's checks; and ``unique`` and ``bincount``, ops of
+their own (`fastnn._count_ops`). All run through the door. ``fastnn._value_functions`` has
+the top-level forms.
 """
 import numpy as np
 
@@ -19,7 +20,7 @@ def _cast(value, dtype):
 
 
 class ValueMethods:
-    """isclose, nan_to_num, count_nonzero, frac, isposinf, isneginf."""
+    """isclose, nan_to_num, count_nonzero, frac, isposinf, isneginf, unique, bincount."""
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         """Where ``|self - other| <= atol + rtol * |other|`` (equal values, infinities
@@ -73,3 +74,15 @@ class ValueMethods:
     def isneginf(self):
         """Where the elements are -inf (never, for integers and bools)."""
         return self == -np.inf if self.dtype.kind == "f" else self != self
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """The distinct values (slices along `dim`), sorted; with the index of each element
+        in them and the count of each on request (a tuple then)."""
+        return self._door("unique", self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        """How often each value 0..max of a 1-D non-negative integer tensor occurs (the sum
+        of its `weights` on request), at least `minlength` bins."""
+        if weights is not None:
+            weights = tensor_arg(weights, self, "bincount", "weights", 1)
+        return self._door("bincount", self, weights, minlength)

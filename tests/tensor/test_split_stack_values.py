@@ -214,3 +214,93 @@ def test_against_numpy():
     assert int(fastnn.count_nonzero(x > 0)) == np.count_nonzero(X > 0)
     np.testing.assert_allclose(np.asarray(fastnn.var_mean(x, 1)[0]), X.var(1, ddof=1))
     np.testing.assert_array_equal(np.asarray(x.frac()), X - np.trunc(X))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_diag_and_diag_embed_match_torch(torch, dtype):
+    a = _x(dtype)
+    for k in range(-6, 7):
+        same_call(lambda lib, x: lib.diag(x, k), a[0])
+        same_call(lambda lib, x: x.diag(k), a[0, 0])
+        for dims in [(-2, -1), (0, 2), (2, 0), (-1, 1), (1, 1), (0, 4)]:
+            same_call(lambda lib, x: lib.diag_embed(x, k, *dims), a[0])
+    same_call(lambda lib, x: x.diag_embed(), a)
+    same_call(lambda lib, x: lib.diag(x), a)
+    same_call(lambda lib, x: lib.diag(x), a[0, 0, 0])
+    same_call(lambda lib, x: lib.diag(x, 1, out=lib.empty(4, 4, dtype=x.dtype)), a[0, 0, :3])
+    inf = np.array([np.inf, -1.0, np.nan])
+    same_call(lambda lib, x: lib.diag_embed(x, -1), inf)      # zeros off the diagonal
+
+    def grad(lib, x):
+        x = x.detach().requires_grad_()
+        w = lib.arange(1.0, 17.0, dtype=lib.float64).reshape(4, 4)
+        ((lib.diag(x[0], 1) * w).sum() + lib.diag(x[:, :4]).sum() * 3
+         + (lib.diag_embed(x[:2, :3], -1, 0, 2) ** 2).sum()).backward()
+        return x.grad
+    if dtype == np.float64:
+        same_call(grad, a[0])
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_masked_select_matches_torch(torch, dtype):
+    a = _x(dtype)
+    mask = X > 0.3
+    same_call(lambda lib, x, m: lib.masked_select(x, m), a, mask)
+    same_call(lambda lib, x, m: x.masked_select(m[0, :1]), a, mask)          # broadcast
+    same_call(lambda lib, x, m: x[0, :1].masked_select(m), a, mask)
+    same_call(lambda lib, x, m: lib.masked_select(x, m.long()), a, mask)
+    same_call(lambda lib, x, m: lib.masked_select(x, m[:, :2]), a, mask)
+
+    def grad(lib, x, m):
+        x = x.detach().requires_grad_()
+        (x.masked_select(m) * 2).sum().backward()
+        return x.grad
+    if dtype == np.float64:
+        same_call(grad, a, mask)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_unique_matches_torch(torch, dtype):
+    a = _x(dtype, np.round(X * 2) / 2)
+    for inverse, counts in itertools.product((False, True), repeat=2):
+        same_call(lambda lib, x: lib.unique(x, return_inverse=inverse, return_counts=counts), a)
+        for dim in (0, 1, -1):
+            same_call(lambda lib, x: x.unique(True, inverse, counts, dim), a)
+    same_call(lambda lib, x: lib.unique(x, return_inverse=1), a)
+    same_call(lambda lib, x: lib.unique(x, dim=3), a)
+    same_call(lambda lib, x: lib.unique(x), a[:0])
+    if dtype == np.float32:
+        same_call(lambda lib, x: lib.unique(x), np.array([np.nan, 1.0, np.nan], np.float32))
+
+
+def test_bincount_matches_torch(torch):
+    counts = np.array([0, 3, 3, 1, 7, 0], np.int64)
+    for minlength in (0, 3, 10):
+        same_call(lambda lib, x: lib.bincount(x, minlength=minlength), counts)
+        for weights in (np.linspace(0, 1, 6).astype(np.float32), np.arange(6.0),
+                        np.arange(6)):
+            same_call(lambda lib, x, w: x.bincount(w, minlength), counts, weights, rtol=1e-6)
+    for bad in (counts - 1, counts.reshape(2, 3), counts.astype(np.float32)):
+        same_call(lambda lib, x: lib.bincount(x), bad)
+    same_call(lambda lib, x: lib.bincount(x, minlength=-1), counts)
+    same_call(lambda lib, x, w: lib.bincount(x, w[:2]), counts, np.arange(6.0))
+    same_call(lambda lib, x: lib.bincount(x), counts[:0])
+    same_call(lambda lib, x: lib.bincount(x), counts.astype(np.uint8))
+    # the values are checked on every call, not remembered with the shapes
+    fastnn.bincount(fastnn.tensor([1, 2]))
+    with pytest.raises(RuntimeError, match="non-negative"):
+        fastnn.bincount(fastnn.tensor([1, -2]))
+
+
+def test_counts_diag_and_masks_against_numpy():
+    """Torch-free: values by numpy."""
+    x = fastnn.tensor(np.round(X * 2) / 2)
+    np.testing.assert_array_equal(np.asarray(fastnn.unique(x)), np.unique(np.round(X * 2) / 2))
+    np.testing.assert_array_equal(np.asarray(fastnn.bincount(fastnn.tensor([0, 3, 3]))),
+                                  np.bincount([0, 3, 3]))
+    np.testing.assert_array_equal(np.asarray(fastnn.diag(fastnn.tensor(X[0]), 1)),
+                                  np.diag(X[0], 1))
+    np.testing.assert_array_equal(np.asarray(fastnn.diag(fastnn.tensor(X[0, 0]), -2)),
+                                  np.diag(X[0, 0], -2))
+    np.testing.assert_array_equal(np.asarray(fastnn.masked_select(fastnn.tensor(X), x > 0)),
+                                  X[np.asarray(x) > 0])
