@@ -7,7 +7,7 @@ from .tensor import Tensor, Size, device
 # the door and the ops of Tensor's methods, before anything calls one of them
 from . import _dispatch, _shape_ops, _copy_ops, _reduction_ops, _math_ops  # noqa: F401
 from . import (_select_ops, _scatter_ops, _norm_ops, _compare_ops,  # noqa: F401
-               _linalg_ops, _index_put_ops, _count_ops)
+               _linalg_ops, _index_put_ops, _count_ops, _search_ops)
 from ._random import (Generator, default_generator, manual_seed, initial_seed, seed,
                       set_rng_state)
 from ._grad import (no_grad, enable_grad, set_grad_enabled, inference_mode,
@@ -53,7 +53,8 @@ from ._split_stack_functions import (  # noqa: F401  (compositions of cat, split
     row_stack, dstack, column_stack, atleast_1d, atleast_2d, atleast_3d, var_mean, std_mean,
     masked_select, diag, diag_embed)
 from ._value_functions import (  # noqa: F401  (value tests and repairs)
-    isclose, nan_to_num, count_nonzero, frac, isposinf, isneginf, unique, bincount)
+    isclose, nan_to_num, count_nonzero, frac, isposinf, isneginf, unique, bincount, logit, xlogy,
+    nansum, nanmean, searchsorted, bucketize)
 from ._compose_functions import (  # noqa: F401  (compositions of fastnn's ops)
     movedim, moveaxis, narrow, unbind, tril, triu, broadcast_to, tile, repeat_interleave, outer,
     logsumexp, meshgrid, argsort)

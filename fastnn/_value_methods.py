@@ -1,13 +1,15 @@
 """torch's value tests, repairs and counts (a mixin of Tensor, in the tensor layer):
 ``isclose`` (comparisons), ``nan_to_num`` (masked fills), ``count_nonzero`` (a comparison
 and a sum), ``frac`` (a subtraction of ``trunc``), ``isposinf``/``isneginf``
-(comparisons), compositions with torch's checks; and ``unique`` and ``bincount``, ops of
-their own (`fastnn._count_ops`). All run through the door. ``fastnn._value_functions`` has
-the top-level forms.
+(comparisons), ``logit`` and ``xlogy`` (log-odds and x log y, 0 where x is 0),
+``nansum``/``nanmean`` (NaNs counted as absent), compositions with torch's checks; and
+``unique`` and ``bincount``, ops of their own (`fastnn._count_ops`). All run through the
+door. ``fastnn._value_functions`` has the top-level forms.
 """
 import numpy as np
 
 from ._args import tensor_arg, torch_type_name
+from ._arith_methods import written_back
 from ._dtypes import get_default_dtype
 
 __all__ = ["ValueMethods"]
@@ -20,7 +22,8 @@ def _cast(value, dtype):
 
 
 class ValueMethods:
-    """isclose, nan_to_num, count_nonzero, frac, isposinf, isneginf, unique, bincount."""
+    """isclose, nan_to_num, count_nonzero, frac, isposinf, isneginf, logit, xlogy, nansum,
+    nanmean, unique, bincount, and the in-place logit_ and xlogy_."""
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         """Where ``|self - other| <= atol + rtol * |other|`` (equal values, infinities
@@ -74,6 +77,56 @@ class ValueMethods:
     def isneginf(self):
         """Where the elements are -inf (never, for integers and bools)."""
         return self == -np.inf if self.dtype.kind == "f" else self != self
+
+    def logit(self, eps=None):
+        """log(p / (1 - p)), p the elements clamped to [eps, 1 - eps] when `eps` is given
+        (integers give the default float dtype)."""
+        p = self if self.dtype.kind in "fc" else self.to(get_default_dtype())
+        if eps is not None:
+            # torch's order: below eps first, then above 1 - eps (so eps > 0.5 is no clamp)
+            p = self._door("where", p < eps, eps, self._door("where", p > 1 - eps, 1 - eps, p))
+        return (p / (1 - p)).log()
+
+    def xlogy(self, other):
+        """``self * log(other)``, 0 where self is 0 unless other is NaN (`other` a tensor
+        or a number; integers give the default float dtype)."""
+        if isinstance(other, np.ndarray):
+            other = tensor_arg(other, self, "xlogy", "other", 1)
+            product = self * np.log(other)
+            keep = (self != 0) | other.isnan()
+        else:
+            with np.errstate(all="ignore"):
+                log_other = float(np.log(np.float64(other)))
+            product = self * log_other
+            if log_other != log_other:          # a NaN `other`: NaN everywhere
+                return product
+            keep = self != 0
+        return self._door("where", keep, product, product.new_zeros(()))
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        """The sum of the elements that are not NaN (over `dim`)."""
+        x = self.masked_fill(self.isnan(), 0) if self.dtype.kind in "fc" else self
+        if dim is None and not keepdim:
+            return x.sum(dtype=dtype)
+        return x.sum(tuple(range(x.ndim)) if dim is None else dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        """The mean of the elements that are not NaN (over `dim`; NaN where all are)."""
+        if self.dtype.kind not in "fc":
+            raise RuntimeError(f"nanmean(): expected input to have floating point or complex "
+                               f"dtype but got {torch_type_name(self.dtype)}")
+        present = ~self.isnan()
+        counted = present.sum() if dim is None and not keepdim else present.sum(
+            tuple(range(self.ndim)) if dim is None else dim, keepdim)
+        return self.nansum(dim, keepdim, dtype=dtype) / counted
+
+    def logit_(self, eps=None):
+        """In-place :meth:`logit`."""
+        return written_back(self, lambda x: x.logit(eps))
+
+    def xlogy_(self, other):
+        """In-place :meth:`xlogy`."""
+        return written_back(self, lambda x: x.xlogy(other))
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         """The distinct values (slices along `dim`), sorted; with the index of each element

@@ -213,6 +213,10 @@ TENSOR_FUNCTIONS = [
           skips={"nonfinite": "its input is non-negative integers (made from the sample)",
                  "nan_torch_free": "its input is non-negative integers (made from the sample)",
                  "grad": "not differentiable: counts of integers"}),
+    _pair("searchsorted", lambda lib, x, **kw: lib.searchsorted(
+        lib.tensor([-1.0, -0.25, 0.0, 0.5, 1.5]), x, **kw),
+          [Sample(X), Sample(X, right=True, label="right")],
+          skips={"nan_torch_free": _INDICES, "grad": "not differentiable: indices"}),
     _top("cumsum", [Sample(X, dim=1), Sample(X, dim=-1, label="last")]),
     _top("cumprod", [Sample(X, dim=1), Sample(X, dim=-1, label="last")]),
     _top("fliplr", [Sample(X)], op="flip"),

@@ -304,3 +304,80 @@ def test_counts_diag_and_masks_against_numpy():
                                   np.diag(X[0, 0], -2))
     np.testing.assert_array_equal(np.asarray(fastnn.masked_select(fastnn.tensor(X), x > 0)),
                                   X[np.asarray(x) > 0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64],
+                         ids=lambda d: np.dtype(d).name)
+def test_searchsorted_and_bucketize_match_torch(torch, dtype):
+    boundaries = np.sort(RNG.integers(-6, 6, 7)).astype(dtype)
+    rows = np.sort(RNG.integers(-6, 6, (3, 4, 6)), axis=-1).astype(dtype)
+    values = RNG.integers(-8, 8, (3, 4, 5)).astype(dtype)
+    for right, out_int32 in itertools.product((False, True), repeat=2):
+        same_call(lambda lib, b, v: lib.searchsorted(b, v, right=right, out_int32=out_int32),
+                  boundaries, values)
+        same_call(lambda lib, b, v: lib.searchsorted(b, v, right=right), rows, values)
+        same_call(lambda lib, b, v: lib.bucketize(v, b, right=right, out_int32=out_int32),
+                  boundaries, values)
+    same_call(lambda lib, b: lib.searchsorted(b, 2), boundaries)
+    same_call(lambda lib, b: lib.bucketize(3, b, right=True), boundaries)
+    for side, right in [("right", False), ("left", False), ("left", True), ("middle", False)]:
+        same_call(lambda lib, b, v: lib.searchsorted(b, v, side=side, right=right),
+                  boundaries, values)
+    same_call(lambda lib, b, v: lib.searchsorted(b, v), rows, values[:, :2])
+    same_call(lambda lib, b, v: lib.searchsorted(b[0, 0, 0], v), rows, values)
+    same_call(lambda lib, b, v: lib.bucketize(v, b), rows, values)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.bool_],
+                         ids=lambda d: np.dtype(d).name)
+def test_logit_xlogy_nansum_nanmean_match_torch(torch, dtype):
+    p = np.array([0.0, 0.25, 0.5, 1.0, 1.5, -0.5, np.nan, 0.999])
+    p = p.astype(dtype) if np.dtype(dtype).kind == "f" else _x(dtype, RNG.standard_normal(8))
+    tol = dict(rtol=2e-6, atol=1e-6)
+    for eps in (None, 0.0, 0.1, 0.6):
+        same_call(lambda lib, x: lib.logit(x, eps), p, **tol)
+        same_call(lambda lib, x: x.logit(eps=eps), p, **tol)
+    y = np.array([0.0, 2.0, np.nan, 0.5, 3.0, 1.0, 2.0, np.inf])
+    y = y.astype(dtype) if np.dtype(dtype).kind == "f" else _x(dtype, RNG.random(8))
+    same_call(lambda lib, x, z: lib.xlogy(x, z), p, y, **tol)
+    same_call(lambda lib, x, z: x.xlogy(z[:1]), p, y, **tol)
+    for number in (2, 0.5, 0, float("nan")):
+        same_call(lambda lib, x: lib.xlogy(x, number), p, **tol)
+        same_call(lambda lib, z: lib.xlogy(number, z), y, **tol)
+    a = _x(dtype)
+    if np.dtype(dtype).kind == "f":
+        a = a.copy()
+        a[0, 1, :2] = np.nan
+        a[2, :, 3] = np.nan
+    for dim, keepdim in itertools.product([None, 0, -1, (0, 2)], (False, True)):
+        same_call(lambda lib, x: lib.nansum(x, dim, keepdim), a, **tol)
+        same_call(lambda lib, x: x.nanmean(dim=dim, keepdim=keepdim), a, **tol)
+    same_call(lambda lib, x: lib.nansum(x, 1, dtype=lib.float64), a, **tol)
+
+
+def test_logit_xlogy_nan_gradients_match_torch(torch):
+    p = np.array([0.05, 0.25, 0.5, 0.9, 0.97])
+    y = np.array([0.5, 2.0, 0.1, 3.0, 1.5])
+
+    def grads(lib, x, z):
+        x, z = x.detach().requires_grad_(), z.detach().requires_grad_()
+        x0 = x * (x > 0.3)                          # zeros, where xlogy's input is 0
+        (lib.logit(x).sum() + lib.logit(x, 0.1).sum() * 2 + lib.xlogy(x0, z).sum()
+         + lib.nansum(x * z) + lib.nanmean(x / z)).backward()
+        return x.grad, z.grad
+    same_call(grads, p, y, rtol=1e-10, atol=1e-12)
+
+
+def test_searches_and_nan_sums_against_numpy():
+    """Torch-free: values by numpy."""
+    b, v = np.array([1.0, 2.0, 4.0]), np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(np.asarray(fastnn.searchsorted(fastnn.tensor(b),
+                                                                 fastnn.tensor(v))),
+                                  np.searchsorted(b, v))
+    np.testing.assert_array_equal(np.asarray(fastnn.bucketize(fastnn.tensor(v),
+                                                              fastnn.tensor(b), right=True)),
+                                  np.searchsorted(b, v, side="right"))
+    a = np.array([1.0, np.nan, 2.0])
+    assert float(fastnn.nansum(fastnn.tensor(a))) == np.nansum(a)
+    assert float(fastnn.nanmean(fastnn.tensor(a))) == np.nanmean(a)
+    np.testing.assert_allclose(np.asarray(fastnn.logit(fastnn.tensor([0.25]))), [np.log(1 / 3)])
