@@ -70,7 +70,7 @@ def outer(input, vec2):
     return _tensor(input, "outer").outer(vec2)
 
 
-def logsumexp(input, dim, keepdim=False):
+def logsumexp(input, dim=None, keepdim=False):
     """log(sum(exp(input))) over `dim`, computed without overflow (``torch.logsumexp``)."""
     return _tensor(input, "logsumexp").logsumexp(dim, keepdim)
 

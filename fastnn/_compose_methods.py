@@ -107,10 +107,12 @@ class ComposeMethods:
                                    f"{np.ndim(v)}-D")
         return self.reshape(-1, 1) * vec2
 
-    def logsumexp(self, dim, keepdim=False):
+    def logsumexp(self, dim=None, keepdim=False):
         """log(sum(exp(x))) over `dim` (an int or a sequence), shifted by the maximum so no
         term overflows; -inf where every term is -inf; integers give the default float
         dtype."""
+        if dim is None:
+            raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
         x = self if self.dtype.kind in "fc" else self.to(get_default_dtype())
         shift = x.amax(dim, keepdim=True).detach()
         shift = shift.masked_fill(np.asarray(np.isinf(np.asarray(shift))), 0)

@@ -16,6 +16,7 @@ from ._registry import Attrs
 from ._shape_ops import register_method
 
 _INT64 = np.dtype(np.int64)
+_REQUIRED = object()        # a torch argument without a default (torch's TypeError if absent)
 _plain_view = np.ndarray.view
 
 
@@ -148,7 +149,9 @@ def _nonzero_run(inputs, attrs, out):
 def _cumulative(name, numpy_function):
     """normalize, run of a cumulative op (cumsum, cumprod): torch's `dim` and `dtype`,
     integers and bools accumulated as int64 unless `dtype` is given."""
-    def normalize(input, dim, *, dtype=None):
+    def normalize(input, dim=_REQUIRED, *, dtype=None):
+        if dim is _REQUIRED:
+            raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
         dim = wrap_dim(dim, input.ndim)
         dtype = as_dtype(dtype, name)
         if dtype is None:

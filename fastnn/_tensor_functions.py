@@ -96,16 +96,18 @@ def index_select(input, dim, index, *, out=None):
     return dispatch("index_select", _tensor(input, "index_select"), dim, index, out=out)
 
 
-def cumsum(input, dim, *, dtype=None, out=None):
+def cumsum(input, dim=None, *, dtype=None, out=None):
     """Running sums along `dim` (``torch.cumsum``): integers and bools sum as int64 unless
     `dtype` is given."""
-    return dispatch("cumsum", _tensor(input, "cumsum"), dim, dtype=dtype, out=out)
+    given = () if dim is None else (dim,)       # none: the op's torch error for no dim
+    return dispatch("cumsum", _tensor(input, "cumsum"), *given, dtype=dtype, out=out)
 
 
-def cumprod(input, dim, *, dtype=None, out=None):
+def cumprod(input, dim=None, *, dtype=None, out=None):
     """Running products along `dim` (``torch.cumprod``): integers and bools multiply as
     int64 unless `dtype` is given."""
-    return dispatch("cumprod", _tensor(input, "cumprod"), dim, dtype=dtype, out=out)
+    given = () if dim is None else (dim,)       # none: the op's torch error for no dim
+    return dispatch("cumprod", _tensor(input, "cumprod"), *given, dtype=dtype, out=out)
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):

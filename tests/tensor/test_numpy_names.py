@@ -230,3 +230,11 @@ def test_values_against_numpy():
     assert float(x[0, 0].dot(x[1, 1])) == a[0, 0] @ a[1, 1]
     np.testing.assert_array_equal(np.asarray(x.take(fastnn.tensor([0, -1]))), [1.0, 24.0])
     np.testing.assert_array_equal(np.asarray(x.argsort(2, True)), np.argsort(-a, 2))
+
+
+def test_a_missing_dim_is_worded_as_torch(torch):
+    a = X.astype(np.float32)
+    for call in (lambda lib, x: x.cumsum(), lambda lib, x: x.cumprod(),
+                 lambda lib, x: lib.cumsum(x), lambda lib, x: lib.cumprod(x),
+                 lambda lib, x: lib.logsumexp(x), lambda lib, x: x.logsumexp()):
+        same_call(call, a)
