@@ -47,7 +47,7 @@ from ._ufunc_functions import (  # noqa: F401  (torch's names of numpy's ufuncs)
     floor_divide, logaddexp, hypot, copysign, fmax, fmin, bitwise_and, bitwise_or, bitwise_xor,
     bitwise_left_shift, bitwise_right_shift)
 from ._fused_functions import (  # noqa: F401  (torch's fused arithmetic)
-    lerp, addcmul, addcdiv, addmm, addmv, mv, baddbmm, addbmm)
+    lerp, addcmul, addcdiv, addmm, addmv, mv, baddbmm, addbmm, tensordot, kron, float_power)
 from ._split_stack_functions import (  # noqa: F401  (compositions of cat, split, reshape)
     tensor_split, hsplit, vsplit, dsplit, unflatten, take_along_dim, rot90, diff, hstack, vstack,
     row_stack, dstack, column_stack, atleast_1d, atleast_2d, atleast_3d, var_mean, std_mean,

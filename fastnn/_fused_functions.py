@@ -1,10 +1,16 @@
 """The top-level forms of `fastnn._fused_arith`'s functions (``fastnn.lerp``, ``addcmul``,
-``addcdiv``, ``addmm``, ``addmv``, ``mv``, ``baddbmm``, ``addbmm``): `input` may be any
-array, taken as a Tensor, then the same code runs as for the method."""
-from . import _fused_arith as _fused
+``addcdiv``, ``addmm``, ``addmv``, ``mv``, ``baddbmm``, ``addbmm``) and of
+`fastnn._products`' (``tensordot``, ``kron``, ``float_power``): `input` may be any array,
+taken as a Tensor, then the same code runs as for the method."""
+import numbers
+
+import numpy as np
+
+from . import _fused_arith as _fused, _products
 from ._functions import _tensor
 
-__all__ = ["lerp", "addcmul", "addcdiv", "addmm", "addmv", "mv", "baddbmm", "addbmm"]
+__all__ = ["lerp", "addcmul", "addcdiv", "addmm", "addmv", "mv", "baddbmm", "addbmm",
+           "tensordot", "kron", "float_power"]
 
 
 def lerp(input, end, weight, *, out=None):
@@ -47,3 +53,21 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """``torch.addbmm``: ``beta * input + alpha * sum_b (batch1[b] @ batch2[b])``."""
     return _fused.addbmm(_tensor(input, "addbmm"), batch1, batch2, beta=beta, alpha=alpha,
                          out=out)
+
+
+def tensordot(a, b, dims=2, out=None):
+    """``torch.tensordot``: the sum of products of `a` and `b` over `dims`."""
+    return _products.tensordot(_tensor(a, "tensordot"), b, dims, out=out)
+
+
+def kron(input, other, *, out=None):
+    """``torch.kron``: the Kronecker product."""
+    return _products.kron(_tensor(input, "kron"), other, out=out)
+
+
+def float_power(input, exponent, *, out=None):
+    """``torch.float_power``: ``input ** exponent`` in float64 (either may be a number)."""
+    if isinstance(input, numbers.Number) and isinstance(exponent, np.ndarray):
+        exponent = _tensor(exponent, "float_power")
+        input = exponent.new_full((), input, dtype=np.float64)
+    return _products.float_power(_tensor(input, "float_power"), exponent, out=out)

@@ -89,6 +89,7 @@ from ._numpy_name_methods import NumpyNameMethods
 from ._fused_arith import FusedMethods
 from ._split_methods import SplitMethods
 from ._value_methods import ValueMethods
+from ._products import ProductMethods
 from ._arith_methods import ArithmeticMethods
 from ._ufunc_rules import check_output_cast, check_values, scalar_operand, ufunc_plan
 
@@ -123,7 +124,7 @@ class _SizeAttribute(int):
 
 class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, FunctionMethods,
              UfuncMethods, ComposeMethods, NumpyNameMethods, FusedMethods, SplitMethods,
-             ValueMethods, np.ndarray):
+             ValueMethods, ProductMethods, np.ndarray):
     """A numpy array with the torch methods CNN code uses (see the module docstring)."""
 
     grad = None

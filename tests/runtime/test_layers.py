@@ -34,6 +34,7 @@ def layer(module):
              "fastnn._ufunc_methods": "tensor", "fastnn._compose_methods": "tensor",
              "fastnn._numpy_name_methods": "tensor", "fastnn._fused_arith": "tensor",
              "fastnn._split_methods": "tensor", "fastnn._value_methods": "tensor",
+             "fastnn._products": "tensor",
              "fastnn._select_ops": "array helpers", "fastnn._scatter_ops": "array helpers",
              "fastnn._norm_ops": "array helpers", "fastnn._compare_ops": "array helpers",
              "fastnn._linalg_ops": "array helpers",

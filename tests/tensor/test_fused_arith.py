@@ -158,3 +158,51 @@ def test_values_against_numpy():
     w = x.clone()
     assert w.addcdiv_(y, z) is w
     np.testing.assert_allclose(np.asarray(w), A + B / C)
+
+
+@pytest.mark.parametrize("dtype", DTYPES[:3], ids=lambda d: np.dtype(d).name)
+def test_tensordot_matches_torch(torch, dtype):
+    a = _as(RNG.standard_normal((2, 3, 4)), dtype)
+    b = _as(RNG.standard_normal((4, 3, 5)), dtype)
+    for dims in [0, 1, ([1, 2], [1, 0]), ([2], [0]), ((1,), (1,)), ([-1], [0]), 2, -1, 4,
+                 ([0], [0]), ([1], [0, 1])]:
+        same_call(lambda lib, x, y: lib.tensordot(x, y, dims), a, b, **TOL)
+    same_call(lambda lib, x: lib.tensordot(x, x, 3), a, **TOL)
+    same_call(lambda lib, x, y: lib.tensordot(x, y.double() if x.dtype != lib.float64 else
+                                              y.float(), 1), a, b)
+    same_call(lambda lib, x, y: lib.tensordot(x, y, dims=lib.tensor(1)), a, b, **TOL)
+
+
+@pytest.mark.parametrize("dtypes", [(np.float32, np.float32), (np.float32, np.int64),
+                                    (np.bool_, np.bool_), (np.int64, np.float64)],
+                         ids=lambda d: "-".join(np.dtype(t).name for t in d))
+def test_kron_and_float_power_match_torch(torch, dtypes):
+    a, b = _as(A, dtypes[0]), _as(RNG.standard_normal((3, 2, 2)), dtypes[1])
+    same_call(lambda lib, x, y: lib.kron(x, y), a, b, **TOL)
+    same_call(lambda lib, x, y: x[0].kron(y[0]), a, b, **TOL)
+    same_call(lambda lib, x, y: lib.kron(x[0, 0], y), a, b, **TOL)
+    for exponent in (2, 0.5, -1.5):
+        same_call(lambda lib, x: lib.float_power(x, exponent), a, rtol=1e-12, atol=1e-12)
+        same_call(lambda lib, x: lib.float_power(exponent, x), a, rtol=1e-12, atol=1e-12)
+    same_call(lambda lib, x, y: x.float_power(y[0, :, :1].T), a, b, rtol=1e-12, atol=1e-12)
+    same_call(lambda lib, x: x.float_power_(2), a, rtol=1e-12)
+
+
+def test_products_gradients_match_torch(torch):
+    def grads(lib, x, y):
+        x, y = x.detach().requires_grad_(), y.detach().requires_grad_()
+        ((lib.tensordot(x, y, ([1], [1])) ** 2).sum() + lib.kron(x, y).sum()
+         + lib.float_power(x.abs() + 1, y[:, :1].T).sum()).backward()
+        return x.grad, y.grad
+    same_call(grads, A, C, rtol=1e-10, atol=1e-12)
+
+
+def test_products_against_numpy():
+    """Torch-free: numpy's tensordot, kron and power."""
+    a, b = RNG.standard_normal((2, 3, 4)), RNG.standard_normal((4, 3, 5))
+    np.testing.assert_allclose(np.asarray(fastnn.tensordot(fastnn.tensor(a), fastnn.tensor(b),
+                                                           ([1, 2], [1, 0]))),
+                               np.tensordot(a, b, ([1, 2], [1, 0])))
+    np.testing.assert_array_equal(np.asarray(fastnn.kron(fastnn.tensor(A), fastnn.tensor(C))),
+                                  np.kron(A, C))
+    assert fastnn.float_power(fastnn.tensor(A.astype(np.float32)), 2).dtype == np.float64

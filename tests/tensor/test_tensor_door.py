@@ -140,6 +140,11 @@ METHODS = {
                  ["index", "index", "bmm", "add", "copy_"]),
     "addbmm_": (lambda x: x.addbmm_(x[None], np.ones((1, 4, 4), np.float32)),
                 ["index", "bmm", "sum", "add", "copy_"]),
+    # fastnn._products
+    "kron": (lambda x: x.kron(x), ["reshape", "reshape", "reshape", "reshape", "multiply",
+                                   "reshape"]),
+    "float_power": (lambda x: x.float_power(2), ["to", "power"]),
+    "float_power_": (lambda x: x.double().float_power_(2), ["to", "to", "power", "copy_"]),
     # fastnn._split_methods and _value_methods: compositions
     "tensor_split": (lambda x: x.tensor_split(2, 1), ["index", "index"]),
     "hsplit": (lambda x: x.hsplit(2), ["index", "index"]),
@@ -384,6 +389,11 @@ FUNCTIONS = {
                 ["index", "index", "bmm", "add"]),
     "addbmm": (lambda x: fastnn.addbmm(x, x[None], np.ones((1, 4, 4), np.float32)),
                ["index", "bmm", "sum", "add"]),
+    "tensordot": (lambda x: fastnn.tensordot(x, x, ([1], [1])),
+                  ["permute", "reshape", "permute", "reshape", "matmul", "reshape"]),
+    "kron": (lambda x: fastnn.kron(x, x), ["reshape", "reshape", "reshape", "reshape",
+                                           "multiply", "reshape"]),
+    "float_power": (lambda x: fastnn.float_power(x, x), ["to", "to", "power"]),
     "tensor_split": (lambda x: fastnn.tensor_split(x, [1]), ["index", "index"]),
     "hsplit": (lambda x: fastnn.hsplit(x, 2), ["index", "index"]),
     "vsplit": (lambda x: fastnn.vsplit(x, 3), ["index", "index", "index"]),

@@ -1,0 +1,88 @@
+"""torch's products beyond matmul: ``tensordot`` (a permute and reshape of each operand, one
+matmul), ``kron`` (a broadcast multiply and a reshape) and ``float_power`` (a power in
+float64), as compositions through the door (recorded and differentiable as those ops are),
+with torch's checks; the methods ``kron``, ``float_power`` and ``float_power_`` (a mixin of
+Tensor, in the tensor layer). ``fastnn._fused_functions`` has the top-level forms.
+"""
+import numpy as np
+
+from ._args import tensor_arg, torch_type_name, wrap_dim
+from ._arith_methods import written_back
+from ._out_arg import write_out
+
+__all__ = ["ProductMethods", "tensordot", "kron", "float_power"]
+
+
+def tensordot(a, b, dims=2, out=None):
+    """The sum of products over `dims` of `a` and `b` (a count of `a`'s last and `b`'s
+    first dims, or two lists): a permute and reshape of each, one matmul."""
+    b = tensor_arg(b, a, "tensordot", "b", 2)
+    if isinstance(dims, np.ndarray):
+        dims = int(dims) if dims.ndim == 0 else [list(map(int, d)) for d in dims]
+    if isinstance(dims, (int, np.integer)):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > a.ndim or dims > b.ndim:
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got "
+                               f"dims={dims}")
+        given = list(range(-dims, 0)), list(range(dims))    # torch counts a's from the end
+    else:
+        given = [[d] if isinstance(d, (int, np.integer)) else list(d) for d in dims]
+    if len(given[0]) != len(given[1]):
+        raise RuntimeError("both dimension lists should have same length")
+    first = [wrap_dim(d, a.ndim) for d in given[0]]
+    second = [wrap_dim(d, b.ndim) for d in given[1]]
+    for i, j, named_i, named_j in zip(first, second, *given):
+        if a.shape[i] != b.shape[j]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size "
+                               f"{a.shape[i]} in dim {named_i} and second has size "
+                               f"{b.shape[j]} in dim {named_j}")
+    if a.dtype != b.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    free_a = [d for d in range(a.ndim) if d not in first]
+    free_b = [d for d in range(b.ndim) if d not in second]
+    size = int(np.prod([a.shape[d] for d in first], dtype=np.int64))
+    left = a.permute(free_a + first).reshape(-1, size)
+    right = b.permute(second + free_b).reshape(size, -1)
+    shape = [a.shape[d] for d in free_a] + [b.shape[d] for d in free_b]
+    return write_out(np.matmul(left, right).reshape(shape), out)
+
+
+def kron(input, other, *, out=None):
+    """The Kronecker product: every element of `input` times the whole of `other`, laid
+    out in blocks (a broadcast multiply and a reshape)."""
+    other = tensor_arg(other, input, "kron", "other", 2)
+    ndim = max(input.ndim, other.ndim)
+    a = input.reshape((1,) * (ndim - input.ndim) + input.shape)
+    b = other.reshape((1,) * (ndim - other.ndim) + other.shape)
+    spread_a = [n for size in a.shape for n in (size, 1)]
+    spread_b = [n for size in b.shape for n in (1, size)]
+    product = a.reshape(spread_a) * b.reshape(spread_b)
+    return write_out(product.reshape([m * n for m, n in zip(a.shape, b.shape)]), out)
+
+
+def float_power(input, exponent, *, out=None):
+    """``input ** exponent`` computed in float64."""
+    if isinstance(exponent, np.ndarray):
+        exponent = tensor_arg(exponent, input, "float_power", "exponent", 2).double()
+    return write_out(input.double() ** exponent, out)
+
+
+class ProductMethods:
+    """kron, float_power, float_power_."""
+
+    def kron(self, other):
+        """The Kronecker product with `other`."""
+        return kron(self, other)
+
+    def float_power(self, exponent):
+        """``self ** exponent`` in float64."""
+        return float_power(self, exponent)
+
+    def float_power_(self, exponent):
+        """In-place :meth:`float_power`: the tensor must be float64 already, as torch's."""
+        if self.dtype != np.float64:
+            raise RuntimeError(f"the base given to float_power_ has dtype "
+                               f"{torch_type_name(self.dtype)} but the operation's result "
+                               "requires dtype Double")
+        return written_back(self, lambda x: float_power(x, exponent))
