@@ -77,7 +77,7 @@ def logsumexp(input, dim=None, keepdim=False):
 
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort `input` along `dim` (``torch.argsort``: those of ``sort``)."""
-    return _tensor(input, "argsort").sort(dim, descending=descending, stable=stable)[1]
+    return _tensor(input, "argsort").argsort(dim, descending, stable=stable)
 
 
 def meshgrid(*tensors, indexing=None):

@@ -12,7 +12,13 @@ import numpy as np
 from ._args import int_tuple_arg, wrap_dim
 from ._dtypes import get_default_dtype
 
-__all__ = ["ComposeMethods"]
+__all__ = ["ComposeMethods", "expanded"]
+
+
+def expanded(x, shape):
+    """`x` broadcast to `shape` (``expand``, with its errors; `x` itself when it has that
+    shape, so nothing is recorded)."""
+    return x if x.shape == tuple(shape) else x.expand(*shape)
 
 
 def _dims(value, fn, name):

@@ -175,11 +175,7 @@ def matmul(input, other):
 
 def mm(input, mat2):
     """Product of two 2-D tensors."""
-    input, mat2 = _tensor(input, "mm"), _tensor(mat2, "mm")
-    for name, m in (("self", input), ("mat2", mat2)):
-        if m.ndim != 2:
-            raise RuntimeError(f"{name} must be a matrix")
-    return np.matmul(input, mat2)
+    return _tensor(input, "mm").mm(_tensor(mat2, "mm"))
 
 
 def t(input):

@@ -11,6 +11,7 @@ import numpy as np
 
 from ._args import broadcast_shape, tensor_arg, torch_type_name
 from ._arith_methods import written_back
+from ._compose_methods import expanded
 from ._ufunc_rules import c_type_name, result_type
 from ._out_arg import write_out
 
@@ -139,30 +140,30 @@ def _same_dtype(input, mat, name="mat2"):
                            f"{torch_type_name(input.dtype)} and {torch_type_name(mat.dtype)}")
 
 
-def _expanded(input, shape):
-    """`input` broadcast to `shape`, with expand's error."""
-    return input if input.shape == tuple(shape) else input.expand(*shape)
-
-
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat1 @ mat2)``, `input` broadcast to the product's shape."""
     mat1 = _matrix(mat1, "addmm", "mat1", 2, input)
     mat2 = _matrix(mat2, "addmm", "mat2", 3, input)
     _same_dtype(input, mat2)
     product = np.matmul(mat1, mat2)
-    return write_out(_scaled_sum(_expanded(input, product.shape), product, beta, alpha), out)
+    return write_out(_scaled_sum(expanded(input, product.shape), product, beta, alpha), out)
 
 
-def _mv_checks(input, mat, vec):
-    if mat.ndim != 2 or vec.ndim != 1 or input.ndim > 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, "
+def _mv_shapes(ndim, size, mat, vec):
+    """torch's shape checks of addmv's input (`ndim` dims, `size` elements; mv's output
+    stands for it there), `mat` and `vec`."""
+    if mat.ndim != 2 or vec.ndim != 1 or ndim > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {ndim}, {mat.ndim}, "
                            f"{vec.ndim}")
-    if mat.shape[1] != vec.shape[0] or input.size not in (1, mat.shape[0]):
-        raise RuntimeError(f"size mismatch, got input ({input.shape[0] if input.ndim else 1}), "
-                           f"mat ({mat.shape[0]}x{mat.shape[1]}), vec ({vec.shape[0]})")
-    if not input.dtype == mat.dtype == vec.dtype:
+    if mat.shape[1] != vec.shape[0] or size not in (1, mat.shape[0]):
+        raise RuntimeError(f"size mismatch, got input ({size}), mat ({mat.shape[0]}x"
+                           f"{mat.shape[1]}), vec ({vec.shape[0]})")
+
+
+def _mv_dtypes(out_dtype, mat, vec):
+    if not out_dtype == mat.dtype == vec.dtype:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
-                           f"{torch_type_name(input.dtype)}, {torch_type_name(mat.dtype)}, "
+                           f"{torch_type_name(out_dtype)}, {torch_type_name(mat.dtype)}, "
                            f"and {torch_type_name(vec.dtype)}")
 
 
@@ -170,26 +171,21 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat @ vec)``."""
     mat = tensor_arg(mat, input, "addmv", "mat", 2)
     vec = tensor_arg(vec, input, "addmv", "vec", 3)
-    _mv_checks(input, mat, vec)
+    _mv_shapes(input.ndim, input.shape[0] if input.ndim else 1, mat, vec)
+    _mv_dtypes(input.dtype, mat, vec)
     _refuse_bool("addmv_impl_cpu", mat)
     product = np.matmul(mat, vec)
-    return write_out(_scaled_sum(_expanded(input, product.shape), product, beta, alpha), out)
+    return write_out(_scaled_sum(expanded(input, product.shape), product, beta, alpha), out)
 
 
 def mv(input, vec, *, out=None):
     """The product of a matrix and a vector."""
     vec = tensor_arg(vec, input, "mv", "vec", 2)
-    if input.ndim == 2 and vec.ndim == 1 and input.dtype != vec.dtype:
-        # torch checks the output (of vec's dtype here) first
-        raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
-                           f"{torch_type_name(vec.dtype)}, {torch_type_name(input.dtype)}, "
-                           f"and {torch_type_name(vec.dtype)}")
-    if input.ndim != 2 or vec.ndim != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, "
-                           f"{vec.ndim}")
-    if input.shape[1] != vec.shape[0]:
-        raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat "
-                           f"({input.shape[0]}x{input.shape[1]}), vec ({vec.shape[0]})")
+    if input.ndim == 2 and vec.ndim == 1:
+        # torch checks the dtypes first here, its output's (vec's dtype) among them
+        _mv_dtypes(vec.dtype, input, vec)
+    # the output, one element per row of the matrix, stands for addmv's input
+    _mv_shapes(1, input.shape[0] if input.ndim else 1, input, vec)
     _refuse_bool("addmv_impl_cpu", input)
     return write_out(np.matmul(input, vec), out)
 
@@ -210,7 +206,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     batch1 = tensor_arg(batch1, input, "baddbmm", "batch1", 2)
     batch2 = tensor_arg(batch2, input, "baddbmm", "batch2", 3)
     # torch expands `input` to the product's size before it checks the batches
-    input = _expanded(input, (batch1.size(0), batch1.size(1), batch2.size(2)))
+    input = expanded(input, (batch1.size(0), batch1.size(1), batch2.size(2)))
     product = _batches(batch1, batch2, "baddbmm")
     return write_out(_scaled_sum(input, product, beta, alpha), out)
 
@@ -220,12 +216,12 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     batch1 = tensor_arg(batch1, input, "addbmm", "batch1", 2)
     batch2 = tensor_arg(batch2, input, "addbmm", "batch2", 3)
     product = _batches(batch1, batch2, "addmm_impl_cpu_").sum(0)
-    return write_out(_scaled_sum(_expanded(input, product.shape), product, beta, alpha), out)
+    return write_out(_scaled_sum(expanded(input, product.shape), product, beta, alpha), out)
 
 
 # ------------------------------------------------------------------ methods
 
-def _in_place(tensor, compute, fn):
+def _in_place(tensor, compute):
     """``compute(tensor)`` written into `tensor` (`written_back`); torch refuses a result
     that does not fit the tensor's shape."""
     def fitted(source):
@@ -277,15 +273,15 @@ class FusedMethods:
 
     def lerp_(self, end, weight):
         """In-place :meth:`lerp`."""
-        return _in_place(self, lambda x: lerp(x, end, weight), "lerp_")
+        return _in_place(self, lambda x: lerp(x, end, weight))
 
     def addcmul_(self, tensor1, tensor2, *, value=1):
         """In-place :meth:`addcmul`."""
-        return _in_place(self, lambda x: addcmul(x, tensor1, tensor2, value=value), "addcmul_")
+        return _in_place(self, lambda x: addcmul(x, tensor1, tensor2, value=value))
 
     def addcdiv_(self, tensor1, tensor2, *, value=1):
         """In-place :meth:`addcdiv`."""
-        return _in_place(self, lambda x: addcdiv(x, tensor1, tensor2, value=value), "addcdiv_")
+        return _in_place(self, lambda x: addcdiv(x, tensor1, tensor2, value=value))
 
     def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
         """In-place :meth:`addmm`."""
@@ -295,19 +291,16 @@ class FusedMethods:
             raise RuntimeError(f"Bad in-place call: input tensor size {list(self.shape)} and "
                                f"output tensor size {[mat1.shape[0], mat2.shape[1]]} should "
                                "match")
-        return _in_place(self, lambda x: addmm(x, mat1, mat2, beta=beta, alpha=alpha),
-                         "addmm_")
+        return _in_place(self, lambda x: addmm(x, mat1, mat2, beta=beta, alpha=alpha))
 
     def addmv_(self, mat, vec, *, beta=1, alpha=1):
         """In-place :meth:`addmv`."""
-        return _in_place(self, lambda x: addmv(x, mat, vec, beta=beta, alpha=alpha), "addmv_")
+        return _in_place(self, lambda x: addmv(x, mat, vec, beta=beta, alpha=alpha))
 
     def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
         """In-place :meth:`baddbmm`."""
-        return _in_place(self, lambda x: baddbmm(x, batch1, batch2, beta=beta, alpha=alpha),
-                         "baddbmm_")
+        return _in_place(self, lambda x: baddbmm(x, batch1, batch2, beta=beta, alpha=alpha))
 
     def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
         """In-place :meth:`addbmm`."""
-        return _in_place(self, lambda x: addbmm(x, batch1, batch2, beta=beta, alpha=alpha),
-                         "addbmm_")
+        return _in_place(self, lambda x: addbmm(x, batch1, batch2, beta=beta, alpha=alpha))

@@ -10,6 +10,7 @@ differentiable as they are. ``fastnn._split_stack_functions`` has the top-level 
 import numpy as np
 
 from ._args import broadcast_shape, int_arg, tensor_arg, torch_type_name, wrap_dim
+from ._compose_methods import expanded
 
 __all__ = ["SplitMethods"]
 
@@ -18,22 +19,22 @@ def _slice_along(x, dim, start, stop):
     return x[(slice(None),) * dim + (slice(start, stop),)]
 
 
-def _boundaries(x, indices_or_sections, dim, fn="tensor_split"):
+def _boundaries(x, indices_or_sections, dim):
     """The split points of ``tensor_split``: from a count of sections (the first ones one
     longer) or from indices (Python's slice bounds: negative counts from the end)."""
     value = indices_or_sections
     if isinstance(value, np.ndarray):
         if value.dtype != np.int64:
-            raise RuntimeError(f"{fn} expected tensor_indices_or_sections to have dtype of "
-                               f"long, but got {torch_type_name(value.dtype)}")
+            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to have "
+                               f"dtype of long, but got {torch_type_name(value.dtype)}")
         if value.ndim > 1:
-            raise RuntimeError(f"{fn} expected tensor_indices_or_sections to be a zero-"
-                               f"dimensional or one-dimensional tensor, but got a tensor with "
-                               f"{value.ndim} dims")
+            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to be a "
+                               f"zero-dimensional or one-dimensional tensor, but got a tensor "
+                               f"with {value.ndim} dims")
         value = int(value) if value.ndim == 0 else [int(v) for v in value]
     if isinstance(value, (list, tuple)):
-        return [int_arg(v, fn, "indices", 2) for v in value]
-    sections = int_arg(value, fn, "sections", 2)
+        return [int_arg(v, "tensor_split", "indices", 2) for v in value]
+    sections = int_arg(value, "tensor_split", "sections", 2)
     if sections <= 0:
         raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
     size = x.shape[dim]
@@ -123,7 +124,7 @@ class SplitMethods:
         if mask.dtype != np.bool_:
             raise RuntimeError("masked_select: expected BoolTensor for mask")
         shape = broadcast_shape(mask.shape, self.shape)      # torch's order, for its error
-        return _expanded(self, shape)[_expanded(mask, shape)]
+        return expanded(self, shape)[expanded(mask, shape)]
 
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
         """Each vector along the last dim on the diagonal `offset` of a square plane of dims
@@ -193,7 +194,7 @@ class SplitMethods:
             if other is not None:
                 _check_diff_operand(self, other, dim)
         parts = [p for p in (prepend, self, append) if p is not None]
-        x = self if len(parts) == 1 else _cat(self, parts, dim)
+        x = self if len(parts) == 1 else self._door("cat", parts, dim)
         for _ in range(n):
             size = x.shape[dim]
             if size == 0:
@@ -214,13 +215,5 @@ def _check_diff_operand(x, other, dim):
                 f"tensor.size({d}) = {theirs}")
 
 
-def _expanded(x, shape):
-    return x if x.shape == tuple(shape) else x.expand(*shape)
-
-
 def _without(shape, dim):
     return shape[:dim] + shape[dim + 1:]
-
-
-def _cat(x, parts, dim):
-    return x._door("cat", parts, dim)

@@ -121,20 +121,25 @@ def hstack(tensors, *, out=None):
     return write_out(cat(parts, 0 if parts[0].ndim == 1 else 1), out)
 
 
+def _stacked(tensors, fn, ndim, dim, out, kernel=None):
+    """The tensors made at least `ndim`-D, along `dim` (into `out`)."""
+    parts = [_raised(t, ndim) for t in _tensor_list(tensors, fn, kernel)]
+    return write_out(cat(parts, dim), out)
+
+
 def vstack(tensors, *, out=None):
     """The tensors one below the other, made at least 2-D, along dim 0."""
-    return write_out(cat([_raised(t, 2) for t in _tensor_list(tensors, "vstack")], 0), out)
+    return _stacked(tensors, "vstack", 2, 0, out)
 
 
 def row_stack(tensors, *, out=None):
     """``vstack`` (torch's alias)."""
-    parts = _tensor_list(tensors, "row_stack", "vstack")
-    return write_out(cat([_raised(t, 2) for t in parts], 0), out)
+    return _stacked(tensors, "row_stack", 2, 0, out, kernel="vstack")
 
 
 def dstack(tensors, *, out=None):
     """The tensors made at least 3-D, along dim 2."""
-    return write_out(cat([_raised(t, 3) for t in _tensor_list(tensors, "dstack")], 2), out)
+    return _stacked(tensors, "dstack", 3, 2, out)
 
 
 def column_stack(tensors, *, out=None):
@@ -155,10 +160,7 @@ def _moments(input, args, kwargs, fn, spread):
     else:
         dim = args[0] if args else kwargs.get("dim")
         keepdim = args[2] if len(args) > 2 else kwargs.get("keepdim", False)
-    result = getattr(x, spread)(*args, **kwargs)
-    mean = x.mean() if dim is None and not keepdim else x.mean(
-        tuple(range(x.ndim)) if dim is None else dim, keepdim)
-    return result, mean
+    return getattr(x, spread)(*args, **kwargs), x.mean(dim, keepdim)
 
 
 def var_mean(input, *args, **kwargs):

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from . import _dtypes
-from ._args import torch_type_name
+from ._args import broadcast_shape, torch_type_name
 from ._dtypes import category, promote_types
 
 __all__ = ["ufunc_plan", "scalar_operand", "check_values", "check_output_cast", "result_type",
@@ -290,14 +290,7 @@ def check_matmul_shapes(a, b):
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{a[-1]} "
                                f"and {b[0]}x{b[1]})")
         return
-    batch_a, batch_b = a[:-2], b[:-2]
-    for i in range(1, min(len(batch_a), len(batch_b)) + 1):
-        m, n = batch_a[-i], batch_b[-i]
-        if m != n and m != 1 and n != 1:
-            dim = max(len(batch_a), len(batch_b)) - i
-            raise RuntimeError(f"The size of tensor a ({m}) must match the size of tensor b "
-                               f"({n}) at non-singleton dimension {dim}")
+    batch = math.prod(broadcast_shape(a[:-2], b[:-2]))
     if a[-1] != b[-2]:
-        batch = math.prod(np.broadcast_shapes(batch_a, batch_b))
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{batch}, {a[-1]}] but got: [{batch}, {b[-2]}].")

@@ -106,18 +106,14 @@ class ValueMethods:
     def nansum(self, dim=None, keepdim=False, *, dtype=None):
         """The sum of the elements that are not NaN (over `dim`)."""
         x = self.masked_fill(self.isnan(), 0) if self.dtype.kind in "fc" else self
-        if dim is None and not keepdim:
-            return x.sum(dtype=dtype)
-        return x.sum(tuple(range(x.ndim)) if dim is None else dim, keepdim, dtype=dtype)
+        return x.sum(dim, keepdim, dtype=dtype)
 
     def nanmean(self, dim=None, keepdim=False, *, dtype=None):
         """The mean of the elements that are not NaN (over `dim`; NaN where all are)."""
         if self.dtype.kind not in "fc":
             raise RuntimeError(f"nanmean(): expected input to have floating point or complex "
                                f"dtype but got {torch_type_name(self.dtype)}")
-        present = ~self.isnan()
-        counted = present.sum() if dim is None and not keepdim else present.sum(
-            tuple(range(self.ndim)) if dim is None else dim, keepdim)
+        counted = (~self.isnan()).sum(dim, keepdim)
         return self.nansum(dim, keepdim, dtype=dtype) / counted
 
     def logit_(self, eps=None):

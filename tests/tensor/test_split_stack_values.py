@@ -381,3 +381,14 @@ def test_searches_and_nan_sums_against_numpy():
     assert float(fastnn.nansum(fastnn.tensor(a))) == np.nansum(a)
     assert float(fastnn.nanmean(fastnn.tensor(a))) == np.nanmean(a)
     np.testing.assert_allclose(np.asarray(fastnn.logit(fastnn.tensor([0.25]))), [np.log(1 / 3)])
+
+
+def test_a_plain_array_out_is_written():
+    """Torch-free: `out=` may be a numpy array (written by assignment, not copy_)."""
+    x = fastnn.tensor(X[0])
+    out = np.empty((4, 10))
+    assert fastnn.hstack([x, x], out=out) is out
+    np.testing.assert_array_equal(out, np.hstack([X[0], X[0]]))
+    with pytest.raises(RuntimeError, match="Expected out tensor to have dtype double, but got "
+                                           "float instead"):
+        fastnn.hstack([x, x], out=np.empty((4, 10), np.float32))

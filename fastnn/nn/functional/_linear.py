@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from ... import _registry, backends
+from ..._args import broadcast_shape
 from ..._array import thread_scratch
 from ..._dispatch import dispatch
 from ..._registry import NO_ATTRS, Attrs
@@ -292,17 +293,7 @@ def _check_matmul(x, weight, m):
 
 def _check_add_(out_shape, bias):
     """output.add_(bias): bias must broadcast to the output shape without enlarging it."""
-    ndim = max(len(out_shape), bias.ndim)
-    padded_out = (1,) * (ndim - len(out_shape)) + tuple(out_shape)
-    padded_bias = (1,) * (ndim - bias.ndim) + bias.shape
-    for dim in range(ndim - 1, -1, -1):
-        a, b = padded_out[dim], padded_bias[dim]
-        if a != b and a != 1 and b != 1:
-            raise RuntimeError(
-                f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
-                f"non-singleton dimension {dim}")
-    broadcast = tuple(max(a, b) if min(a, b) != 0 else 0
-                      for a, b in zip(padded_out, padded_bias))
+    broadcast = broadcast_shape(tuple(out_shape), bias.shape)
     if broadcast != tuple(out_shape):
         raise RuntimeError(
             f"output with shape {_sizes(out_shape)} doesn't match the broadcast shape "

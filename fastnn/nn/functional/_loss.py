@@ -12,10 +12,11 @@ import warnings
 import numpy as np
 
 from ... import _registry
+from ..._args import broadcast_shape
 from ..._registry import Attrs
 from ..._dispatch import dispatch
 from ...kernels import loss as kernels
-from ._loss_args import (WARNING_LEVEL, broadcast_pair, check_output_broadcast,
+from ._loss_args import (WARNING_LEVEL, check_output_broadcast,
                          check_reduction, common_dtype, dtype_of, flat, invalid_mode, is_float,
                          loss_array, native_name, promoted_float, reduction_arg, refuse_grad,
                          run_kernel, size_text, type_name, warn_size_mismatch)
@@ -97,13 +98,13 @@ def _regression(name, kind, kernel_name, input, target, size_average, reduce, re
     warn_size_mismatch(x, y, WARNING_LEVEL + 1)
     if legacy:
         reduction = reduction_arg(size_average, reduce, reduction, WARNING_LEVEL + 1)
-    shape = broadcast_pair(x.shape, y.shape)
+    shape = broadcast_shape(x.shape, y.shape)
     w = None
     if weight is not None:
         w = loss_array(weight)
         if w.shape != x.shape:
             raise ValueError("Weights and input must have the same size.")
-        shape = broadcast_pair(shape, w.shape)
+        shape = broadcast_shape(shape, w.shape)
         if reduction not in ("none", "mean", "sum"):
             raise invalid_mode(reduction)
     else:
@@ -145,7 +146,7 @@ def _smooth_l1(input, target, size_average=None, reduce=None, reduction="mean", 
     x, y = _pair(input, target)
     warn_size_mismatch(x, y)
     reduction = check_reduction(reduction_arg(size_average, reduce, reduction))
-    shape = broadcast_pair(x.shape, y.shape)
+    shape = broadcast_shape(x.shape, y.shape)
     if beta == 0.0:
         dtype = promoted_float("abs_cpu", x, y)
         return (x, y, None, None), _attrs(kernels.L1, reduction, shape, dtype)
@@ -182,7 +183,7 @@ def _bce(input, target, weight=None, size_average=None, reduce=None, reduction="
     if weight is not None:
         w = loss_array(weight)
         _check_expandable(w.shape, y.shape)
-        check_output_broadcast(x.shape, broadcast_pair(y.shape, w.shape))
+        check_output_broadcast(x.shape, broadcast_shape(y.shape, w.shape))
     if not is_float(x):
         raise NotImplementedError(f'"binary_cross_entropy" not implemented for '
                                   f"'{type_name(x)}'")
@@ -226,9 +227,9 @@ def _bce_logits(input, target, weight=None, size_average=None, reduce=None,
         raise NotImplementedError(f'"log_sigmoid_cpu" not implemented for '
                                   f"'{type_name(x)}'")
     if pw is not None:
-        check_output_broadcast(x.shape, broadcast_pair(pw.shape, y.shape))
+        check_output_broadcast(x.shape, broadcast_shape(pw.shape, y.shape))
     if w is not None:
-        check_output_broadcast(x.shape, broadcast_pair(x.shape, w.shape))
+        check_output_broadcast(x.shape, broadcast_shape(x.shape, w.shape))
     arrays = [a for a in (x, y, w, pw) if a is not None]
     dtype = common_dtype(arrays)
     if y.dtype.kind in "iub" or dtype.kind != "f":
@@ -261,7 +262,7 @@ def _kl_div(input, target, size_average=None, reduce=None, reduction="mean",
     if not isinstance(log_target, bool):
         raise TypeError("kl_div(): argument 'log_target' must be bool, not "
                         f"{type(log_target).__name__}")
-    shape = broadcast_pair(x.shape, y.shape)
+    shape = broadcast_shape(x.shape, y.shape)
     if x.dtype.kind in "iub" or y.dtype.kind in "iub":
         raise RuntimeError("kl_div: Integral inputs not supported.")
     dtype = promoted_float("kl_div", x, y)

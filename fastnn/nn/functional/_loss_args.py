@@ -71,24 +71,6 @@ def warn_size_mismatch(input, target, stacklevel=WARNING_LEVEL):
             stacklevel=stacklevel)
 
 
-def broadcast_pair(a, b):
-    """torch's infer_size of shapes `a` and `b`, with its error naming a and b."""
-    if a == b:
-        return tuple(a)
-    ndim = max(len(a), len(b))
-    shape = []
-    for i in range(ndim - 1, -1, -1):
-        offset = ndim - 1 - i
-        size_a = a[len(a) - 1 - offset] if offset < len(a) else 1
-        size_b = b[len(b) - 1 - offset] if offset < len(b) else 1
-        if size_a != size_b and size_a != 1 and size_b != 1:
-            raise RuntimeError(
-                f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) "
-                f"at non-singleton dimension {i}")
-        shape.append(size_b if size_a == 1 else size_a)
-    return tuple(reversed(shape))
-
-
 def check_output_broadcast(out_shape, shape):
     """torch's error where an operand would enlarge an output of `out_shape`."""
     if tuple(shape) != tuple(out_shape):
