@@ -8,6 +8,9 @@ from .tensor import Tensor, Size, device
 from . import _dispatch, _shape_ops, _copy_ops, _reduction_ops, _math_ops  # noqa: F401
 from . import (_select_ops, _scatter_ops, _norm_ops, _compare_ops,  # noqa: F401
                _linalg_ops, _index_put_ops, _count_ops, _search_ops)
+from . import _indexed_update_ops  # noqa: F401
+from . import _order_statistic_ops  # noqa: F401  (median, nanmedian, kthvalue, mode)
+from . import _cumulative_ops, _distance_ops  # noqa: F401  (cummax, cummin, logcumsumexp, cdist)
 from ._random import (Generator, default_generator, manual_seed, initial_seed, seed,
                       set_rng_state)
 from ._grad import (no_grad, enable_grad, set_grad_enabled, inference_mode,
@@ -17,7 +20,7 @@ from ._creation import (
     rand, randn, arange, zeros_like, ones_like, empty_like, full_like, rand_like,
     randn_like, flatten, cat, concat, concatenate, stack, unsqueeze, squeeze, permute,
     transpose, swapaxes, swapdims, reshape, clone, numel, is_tensor, is_floating_point,
-    DTYPE_ALIASES as _DTYPE_ALIASES)
+    is_complex, DTYPE_ALIASES as _DTYPE_ALIASES)
 from ._random_factories import get_rng_state, randint, randperm
 from .serialization import load, save
 from . import nn
@@ -25,6 +28,7 @@ from . import optim
 from . import autograd
 from . import _arith_backward, _tensor_backward  # noqa: F401  (backward of Tensor ops)
 from . import _ufunc_backward, _reduction_backward, _select_backward  # noqa: F401
+from . import _indexed_update_backward  # noqa: F401
 from . import _linalg_grad, _attention_grad  # noqa: F401  (linear, bmm, einsum, attention)
 from ._functions import (
     relu, relu_, sigmoid, tanh, softmax, log_softmax, exp, abs, pow, clamp, clip, where,
@@ -36,8 +40,9 @@ from ._norm_functions import layer_norm, group_norm, instance_norm
 from ._tensor_functions import (
     log, sqrt, rsqrt, erf, isnan, isinf, isfinite, split, chunk, topk, gather, scatter,
     scatter_add, index_select, roll, cumsum, flip, fliplr, flipud, amax, amin, norm, allclose,
-    equal, bmm, einsum, cumprod, diagonal, trace, dot, ravel, take)
+    equal, bmm, einsum, cumprod, diagonal, trace, dot, ravel, take, dist, round)
 from ._range_factories import linspace, eye
+from ._type_info import finfo, iinfo
 from ._ufunc_functions import (  # noqa: F401  (torch's names of numpy's ufuncs)
     sin, cos, tan, asin, acos, atan, sinh, cosh, floor, ceil, trunc, sign, square,
     reciprocal, log1p, expm1, log2, log10, exp2, logical_not, eq, ne, gt, ge, lt, le,
@@ -45,7 +50,7 @@ from ._ufunc_functions import (  # noqa: F401  (torch's names of numpy's ufuncs)
     arcsinh, arccosh, arctanh, absolute, positive, fix, sgn, signbit, deg2rad, rad2deg,
     bitwise_not, arctan2, greater, greater_equal, less, less_equal, not_equal, remainder, fmod,
     floor_divide, logaddexp, hypot, copysign, fmax, fmin, bitwise_and, bitwise_or, bitwise_xor,
-    bitwise_left_shift, bitwise_right_shift)
+    bitwise_left_shift, bitwise_right_shift, logaddexp2)
 from ._fused_functions import (  # noqa: F401  (torch's fused arithmetic)
     lerp, addcmul, addcdiv, addmm, addmv, mv, baddbmm, addbmm, tensordot, kron, float_power)
 from ._split_stack_functions import (  # noqa: F401  (compositions of cat, split, reshape)
@@ -55,9 +60,16 @@ from ._split_stack_functions import (  # noqa: F401  (compositions of cat, split
 from ._value_functions import (  # noqa: F401  (value tests and repairs)
     isclose, nan_to_num, count_nonzero, frac, isposinf, isneginf, unique, bincount, logit, xlogy,
     nansum, nanmean, searchsorted, bucketize)
+from ._indexed_update_functions import (  # noqa: F401  (index_add, scatter_reduce, ...)
+    index_add, index_copy, index_fill, scatter_reduce)
 from ._compose_functions import (  # noqa: F401  (compositions of fastnn's ops)
     movedim, moveaxis, narrow, unbind, tril, triu, broadcast_to, tile, repeat_interleave, outer,
     logsumexp, meshgrid, argsort)
+from ._cumulative_functions import cummax, cummin, logcumsumexp  # noqa: F401
+from ._distance_functions import cross, cdist  # noqa: F401  (vector geometry)
+from ._order_statistic_functions import (  # noqa: F401  (order statistics)
+    median, nanmedian, kthvalue, mode, quantile, nanquantile)
+from ._block_functions import block_diag, cartesian_prod  # noqa: F401  (assembled tensors)
 from . import backends
 from . import ops
 from ._arith_functions import (add, sub, subtract, mul, multiply, div, divide,  # noqa: F401
@@ -96,9 +108,11 @@ __all__ = [
     "ones_like", "empty_like", "full_like", "rand_like", "randn_like", "flatten", "cat",
     "concat", "concatenate", "stack", "unsqueeze", "squeeze", "permute", "transpose",
     "swapaxes", "swapdims", "reshape", "clone", "numel", "is_tensor",
-    "is_floating_point", "float32", "float64", "double", "float16", "half", "int64",
+    "is_floating_point", "is_complex", "finfo", "iinfo", "dist", "round", "float32", "float64",
+    "double", "float16", "half", "int64",
     "long", "int32", "int16", "short", "int8", "uint8", "complex64", "complex128",
-    "cfloat", "cdouble", "cuda", "nn", "optim", "backends", "load", "save", "optimize_for_inference", "ops", "add",
+    "cfloat", "cdouble", "cuda", "nn", "optim", "backends", "load", "save",
+    "optimize_for_inference", "ops", "add",
     "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative",
     "clamp_min", "clamp_max",
     "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "exp", "clamp", "clip",
@@ -108,7 +122,8 @@ __all__ = [
     "selu", "selu_", "celu", "celu_", "threshold", "threshold_", "prelu",
     "sigmoid_", "tanh_", "exp_", "log_", "sqrt_", "rsqrt_", "abs_", "clamp_",
     "log", "sqrt", "rsqrt", "erf", "isnan", "isinf", "isfinite", "split", "chunk", "topk",
-    "gather", "scatter", "scatter_add", "index_select", "roll", "cumsum", "flip", "fliplr",
+    "gather", "scatter", "scatter_add", "index_select", "index_add", "index_copy",
+    "index_fill", "scatter_reduce", "roll", "cumsum", "flip", "fliplr",
     "flipud",
     "amax", "amin", "norm", "allclose",
     "equal", "bmm", "einsum", "linspace", "eye", "sin", "cos", "tan", "asin", "acos", "atan",
@@ -116,7 +131,8 @@ __all__ = [
     "expm1", "log2", "log10", "exp2", "logical_not", "eq", "ne", "gt", "ge", "lt", "le",
     "logical_and", "logical_or", "logical_xor", "atan2", "movedim", "moveaxis", "narrow",
     "unbind", "tril", "triu", "broadcast_to", "tile", "repeat_interleave", "outer",
-    "logsumexp", "meshgrid", "argsort"]
+    "logsumexp", "meshgrid", "argsort", "median", "nanmedian", "kthvalue", "mode", "quantile",
+    "nanquantile"]
 
 # Bound last: importing the `fastnn.tensor` submodule sets the package attribute
 # `tensor` to the module; `fastnn.tensor` must be the factory function.

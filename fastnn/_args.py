@@ -1,4 +1,5 @@
 """Torch-style argument parsing shared by Tensor and the factories, with torch's errors."""
+import numbers
 import operator
 
 import numpy as np
@@ -15,27 +16,29 @@ def torch_type_name(dtype):
 
 
 def int_arg(value, fn, name, position=1):
-    """`value` as an int; floats, bools and other types get torch's TypeError."""
+    """`value` as an int; floats, bools and other types get torch's TypeError (`position`
+    None: the argument was given by keyword)."""
     if not isinstance(value, (bool, np.bool_)):
         try:
             return operator.index(value)
         except TypeError:
             pass
-    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be int, "
-                    f"not {type(value).__name__}")
+    raise TypeError(f"{_argument(fn, name, position)} must be int, not "
+                    f"{type(value).__name__}")
 
 
-def int_tuple_arg(values, fn, name="size"):
-    """A torch `tuple of ints` argument given as varargs or as one sequence."""
+def int_tuple_arg(values, fn, name="size", position=1):
+    """A torch `tuple of ints` argument given as varargs or as one sequence (`position`:
+    its place in torch's message, None when given by keyword)."""
     if len(values) == 1 and isinstance(values[0], (tuple, list)):
         values = values[0]
         # torch's parser reads one sequence as ints only if its first element is one
         if values and not _is_int(values[0]):
-            raise TypeError(f"{fn}(): argument '{name}' (position 1) must be tuple of ints, "
-                            f"but found element of type {type(values[0]).__name__} at pos 0")
+            raise TypeError(f"{_argument(fn, name, position)} must be tuple of ints, but found "
+                            f"element of type {type(values[0]).__name__} at pos 0")
     elif len(values) == 1 and not _is_int(values[0]):
-        raise TypeError(f"{fn}(): argument '{name}' (position 1) must be tuple of ints, "
-                        f"not {type(values[0]).__name__}")
+        raise TypeError(f"{_argument(fn, name, position)} must be tuple of ints, not "
+                        f"{type(values[0]).__name__}")
     result = []
     for pos, value in enumerate(values, 1):
         if not _is_int(value):
@@ -142,6 +145,17 @@ def tensor_arg(value, like, fn, name, position):
                     f"{type(value).__name__}")
 
 
+def array_arg(value, fn, name, position):
+    """A tensor argument of an op as a plain ndarray: any array (what has ``__array__``, not
+    a numpy scalar), or torch's TypeError (its parser refuses lists and numbers)."""
+    if isinstance(value, np.ndarray):
+        return np.ndarray.view(value, np.ndarray)
+    if hasattr(value, "__array__") and not isinstance(value, np.generic):
+        return np.asarray(value)
+    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, not "
+                    f"{torch_typename(value)}")
+
+
 def check_broadcast_into(target_shape, source_shape):
     """torch's error when `source_shape` cannot broadcast into `target_shape` (in place)."""
     if len(source_shape) > len(target_shape):
@@ -193,8 +207,29 @@ def _tensor_item(value):
     return value
 
 
+def _argument(fn, name, position):
+    """How torch's parser names an argument: with its position when given positionally
+    (`position` None: given by keyword)."""
+    where = "" if position is None else f" (position {position})"
+    return f"{fn}(): argument '{name}'{where}"
+
+
+def invalid_combination(fn, got, overloads):
+    """torch's TypeError for arguments that fit none of `fn`'s overloads: `got` the type
+    names torch lists for the arguments, `overloads` the signatures it prints after them."""
+    return TypeError(f"{fn}() received an invalid combination of arguments - got "
+                     f"({', '.join(got)}), but expected one of:\n"
+                     + "".join(f" * {overload}\n" for overload in overloads))
+
+
+def is_number(value):
+    """Whether torch's parser takes `value` as a Number (bools and numpy scalars too)."""
+    return isinstance(value, (numbers.Number, np.bool_))
+
+
 def number_arg(value, fn, name, position):
-    """A torch `Number` argument as a Python int, float or complex, refused as torch does."""
+    """A torch `Number` argument as a Python int, float or complex, refused as torch does
+    (`position` None: the argument was given by keyword)."""
     value = _tensor_item(value)
     if isinstance(value, (bool, np.bool_)):
         return int(value)
@@ -210,17 +245,18 @@ def number_arg(value, fn, name, position):
         return float(value)
     if isinstance(value, (complex, np.complexfloating)):
         return complex(value)
-    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Number, "
-                    f"not {torch_typename(value)}")
+    raise TypeError(f"{_argument(fn, name, position)} must be Number, not "
+                    f"{torch_typename(value)}")
 
 
 def float_arg(value, fn, name, position):
-    """A torch `float` argument (ints and bools are taken, complex is not) as a float."""
+    """A torch `float` argument (ints and bools are taken, complex is not) as a float
+    (`position` None: the argument was given by keyword)."""
     value = _tensor_item(value)
     if isinstance(value, (bool, np.bool_, int, np.integer, float, np.floating)):
         return float(value)
-    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be float, "
-                    f"not {torch_typename(value)}")
+    raise TypeError(f"{_argument(fn, name, position)} must be float, not "
+                    f"{torch_typename(value)}")
 
 
 def bool_arg(value, fn, name, position):

@@ -120,6 +120,10 @@ def _logaddexp(a, b, grad, needs):
     return grad / (1 + np.exp(b - a)), grad / (1 + np.exp(a - b))
 
 
+def _logaddexp2(a, b, grad, needs):
+    return grad / (1 + np.exp2(b - a)), grad / (1 + np.exp2(a - b))
+
+
 def _copysign(a, b, grad, needs):
     # torch: the result's ratio to `a` (+-1), 0 where `a` is 0; nothing reaches the sign
     ratio = np.where(a == 0, 0, np.copysign(a, b) / np.where(a == 0, 1, a))
@@ -168,6 +172,7 @@ register_backward("fmod", _binary(_fmod), saves=(0, 1))
 register_backward("arctan2", _binary(_arctan2), saves=(0, 1))
 register_backward("hypot", _binary(_hypot), saves=(0, 1))
 register_backward("logaddexp", _binary(_logaddexp), saves=(0, 1))
+register_backward("logaddexp2", _binary(_logaddexp2), saves=(0, 1))
 register_backward("copysign", _binary(_copysign), saves=(0, 1))
 register_backward("floor_divide", _floor_divide_backward, saves=())
 register_backward("matmul", _matmul_backward, saves=(0, 1))

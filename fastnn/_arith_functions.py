@@ -17,7 +17,7 @@ def _operands(input, other, fn):
     is a tensor, as torch.add(2, x) is legal."""
     if isinstance(input, (numbers.Number, np.generic)) and isinstance(other, np.ndarray):
         return input, _tensor(other, fn)
-    return _tensor(input, fn), other
+    return _tensor(input, fn), _methods.checked_other(other, fn, 2)
 
 
 def add(input, other, *, alpha=1, out=None):

@@ -12,6 +12,7 @@ or subtracted as ``alpha * other``) and div's `rounding_mode`.
 import numpy as np
 
 from ._dtypes import category
+from ._args import is_number, torch_typename
 from ._ufunc_rules import check_output_cast, result_type
 
 _BOOL, _INTEGER, _FLOATING, _COMPLEX = range(4)
@@ -49,6 +50,15 @@ def _scaled(input, other, alpha):
 
 def _out(out):
     return {} if out is None else {"out": (out,)}
+
+
+def checked_other(other, fn, position):
+    """`other`, a tensor or a number, or torch's TypeError naming it (the ufunc would take
+    a list or a str as numpy does)."""
+    if isinstance(other, np.ndarray) or is_number(other):
+        return other
+    raise TypeError(f"{fn}(): argument 'other' (position {position}) must be Tensor, not "
+                    f"{torch_typename(other)}")
 
 
 def add(input, other, *, alpha=1, out=None):
@@ -121,19 +131,19 @@ class ArithmeticMethods:
 
     def add(self, other, *, alpha=1):
         """``self + alpha * other``."""
-        return add(self, other, alpha=alpha)
+        return add(self, checked_other(other, "add", 1), alpha=alpha)
 
     def sub(self, other, *, alpha=1):
         """``self - alpha * other``."""
-        return sub(self, other, alpha=alpha)
+        return sub(self, checked_other(other, "sub", 1), alpha=alpha)
 
     def mul(self, other):
         """``self * other``."""
-        return mul(self, other)
+        return mul(self, checked_other(other, "mul", 1))
 
     def div(self, other, *, rounding_mode=None):
         """``self / other``, or rounded (`rounding_mode` 'trunc' or 'floor')."""
-        return div(self, other, rounding_mode=rounding_mode)
+        return div(self, checked_other(other, "div", 1), rounding_mode=rounding_mode)
 
     def neg(self):
         """``-self``."""
@@ -151,19 +161,20 @@ class ArithmeticMethods:
 
     def add_(self, other, *, alpha=1):
         """In-place :meth:`add`."""
-        return add(self, other, alpha=alpha, out=self)
+        return add(self, checked_other(other, "add_", 1), alpha=alpha, out=self)
 
     def sub_(self, other, *, alpha=1):
         """In-place :meth:`sub`."""
-        return sub(self, other, alpha=alpha, out=self)
+        return sub(self, checked_other(other, "sub_", 1), alpha=alpha, out=self)
 
     def mul_(self, other):
         """In-place :meth:`mul`."""
-        return mul(self, other, out=self)
+        return mul(self, checked_other(other, "mul_", 1), out=self)
 
     def div_(self, other, *, rounding_mode=None):
         """In-place :meth:`div`."""
-        return div(self, other, rounding_mode=rounding_mode, out=self)
+        return div(self, checked_other(other, "div_", 1), rounding_mode=rounding_mode,
+                   out=self)
 
     def neg_(self):
         """In-place :meth:`neg`."""

@@ -6,7 +6,7 @@ as the ops "log", "sqrt", "isnan", ... with torch's result dtypes (`fastnn._ufun
 """
 import numpy as np
 
-from ._args import float_arg, bool_arg, torch_type_name, torch_typename
+from ._args import array_arg, float_arg, bool_arg, torch_type_name
 from ._dtypes import get_default_dtype
 from ._registry import Attrs, NO_ATTRS, register_single
 from ._runtime import launch
@@ -70,15 +70,6 @@ def _broadcast_error(a, b):
     return None
 
 
-def _tensor_arg(value, fn, name, position):
-    if isinstance(value, np.ndarray):
-        return _plain(value)
-    if hasattr(value, "__array__") and not isinstance(value, np.generic):
-        return np.asarray(value)
-    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, not "
-                    f"{torch_typename(value)}")
-
-
 _ALLCLOSE = ("rtol", "atol", "equal_nan")
 _ALLCLOSE_DEFAULTS = {"rtol": 1e-05, "atol": 1e-08, "equal_nan": False}
 
@@ -87,8 +78,8 @@ def _allclose_normalize(input, other, *args, method=False, **kwargs):
     """``allclose(input, other, rtol, atol, equal_nan)``; `method`: called as
     ``input.allclose(...)``, whose positions torch counts from `other`."""
     first = 2 if method else 3
-    a = _tensor_arg(input, "allclose", "input", 1)
-    b = _tensor_arg(other, "allclose", "other", first - 1)
+    a = array_arg(input, "allclose", "input", 1)
+    b = array_arg(other, "allclose", "other", first - 1)
     if len(args) > len(_ALLCLOSE):
         given = len(args) + first - 1
         raise TypeError(f"allclose() takes from {first - 1} to {first + 2} positional "
@@ -138,8 +129,8 @@ def _allclose_run(inputs, attrs, out):
 
 
 def _equal_normalize(input, other):
-    return (_tensor_arg(input, "equal", "input", 1),
-            _tensor_arg(other, "equal", "other", 2)), NO_ATTRS
+    return (array_arg(input, "equal", "input", 1),
+            array_arg(other, "equal", "other", 2)), NO_ATTRS
 
 
 def _equal_run(inputs, attrs, out):

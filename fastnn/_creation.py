@@ -26,7 +26,7 @@ __all__ = [
     "ones", "empty", "full", "rand", "randn", "arange", "zeros_like", "ones_like",
     "empty_like", "full_like", "rand_like", "randn_like", "flatten", "cat", "concat",
     "concatenate", "stack", "unsqueeze", "squeeze", "permute", "transpose", "swapaxes",
-    "swapdims", "reshape", "clone", "numel", "is_tensor", "is_floating_point"]
+    "swapdims", "reshape", "clone", "numel", "is_tensor", "is_floating_point", "is_complex"]
 
 
 def _requires_grad_option(factory):
@@ -356,6 +356,11 @@ def is_tensor(obj):
 def is_floating_point(input):
     """True when `input` has a floating dtype."""
     return _input(input, "is_floating_point").dtype.kind == "f"
+
+
+def is_complex(input):
+    """True when `input` has a complex dtype."""
+    return _input(input, "is_complex").dtype.kind == "c"
 
 
 def cat(tensors, dim=0):

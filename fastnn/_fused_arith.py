@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from ._args import broadcast_shape, tensor_arg, torch_type_name
+from ._args import broadcast_shape, number_arg, tensor_arg, torch_type_name
 from ._arith_methods import written_back
 from ._compose_methods import expanded
 from ._ufunc_rules import c_type_name, result_type
@@ -91,6 +91,7 @@ def lerp(input, end, weight, *, out=None):
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 * tensor2`` (broadcast; torch's result dtype, `value` cast
     to it)."""
+    value = number_arg(value, "addcmul", "value", None)
     tensor1 = tensor_arg(tensor1, input, "addcmul", "tensor1", 2)
     tensor2 = tensor_arg(tensor2, input, "addcmul", "tensor2", 3)
     broadcast_shape(input.shape, tensor1.shape, tensor2.shape)
@@ -105,6 +106,7 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 / tensor2`` (true division; torch refuses two integer
     tensors)."""
+    value = number_arg(value, "addcdiv", "value", None)
     tensor1 = tensor_arg(tensor1, input, "addcdiv", "tensor1", 2)
     tensor2 = tensor_arg(tensor2, input, "addcdiv", "tensor2", 3)
     if tensor1.dtype.kind in "biu" and tensor2.dtype.kind in "biu":
@@ -127,6 +129,11 @@ def _scaled_sum(input, product, beta, alpha):
     return (input if beta == 1 else beta * input) + scaled
 
 
+def _factors(fn, beta, alpha):
+    """`beta` and `alpha`, torch's Number arguments of `fn`, checked as its parser does."""
+    return number_arg(beta, fn, "beta", None), number_arg(alpha, fn, "alpha", None)
+
+
 def _matrix(value, fn, name, position, like):
     value = tensor_arg(value, like, fn, name, position)
     if value.ndim != 2:
@@ -142,6 +149,7 @@ def _same_dtype(input, mat, name="mat2"):
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat1 @ mat2)``, `input` broadcast to the product's shape."""
+    beta, alpha = _factors("addmm", beta, alpha)
     mat1 = _matrix(mat1, "addmm", "mat1", 2, input)
     mat2 = _matrix(mat2, "addmm", "mat2", 3, input)
     _same_dtype(input, mat2)
@@ -169,6 +177,7 @@ def _mv_dtypes(out_dtype, mat, vec):
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat @ vec)``."""
+    beta, alpha = _factors("addmv", beta, alpha)
     mat = tensor_arg(mat, input, "addmv", "mat", 2)
     vec = tensor_arg(vec, input, "addmv", "vec", 3)
     _mv_shapes(input.ndim, input.shape[0] if input.ndim else 1, mat, vec)
@@ -203,6 +212,7 @@ def _batches(batch1, batch2, kernel):
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (batch1 @ batch2)`` per batch."""
+    beta, alpha = _factors("baddbmm", beta, alpha)
     batch1 = tensor_arg(batch1, input, "baddbmm", "batch1", 2)
     batch2 = tensor_arg(batch2, input, "baddbmm", "batch2", 3)
     # torch expands `input` to the product's size before it checks the batches
@@ -213,6 +223,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * sum_b (batch1[b] @ batch2[b])``."""
+    beta, alpha = _factors("addbmm", beta, alpha)
     batch1 = tensor_arg(batch1, input, "addbmm", "batch1", 2)
     batch2 = tensor_arg(batch2, input, "addbmm", "batch2", 3)
     product = _batches(batch1, batch2, "addmm_impl_cpu_").sum(0)

@@ -1,20 +1,23 @@
 """torch's meaning of the Tensor names numpy's ndarray also defines (a mixin of Tensor, in the
 tensor layer): the transposes ``T``, ``mT``, ``H``, ``mH``, ``adjoint()`` and ``swapaxes``,
-``cumsum``/``cumprod``, ``diagonal``, ``trace``, ``dot``, ``ravel``, ``take`` and
-``argsort``; and ``matmul``, ``mm`` and ``where``, which ndarray lacks. Each runs ops
+``cumsum``/``cumprod``, ``diagonal``, ``trace``, ``dot``, ``ravel``, ``take``, ``argsort``
+and ``round`` (numpy's returned a plain array for ``decimals``, and floats for integers);
+and ``matmul``, ``mm`` and ``where``, which ndarray lacks. Each runs ops
 through the door, so it is recorded and differentiable (numpy's inherited ``x.T`` was
 neither: ``x @ w.T`` lost the gradient of ``w``), with torch's checks in torch's words.
 
 numpy's own functions call some of these methods with numpy's keywords (``np.cumsum(x)``
 calls ``x.cumsum(axis=..., dtype=..., out=...)``, ``np.argsort`` passes ``kind`` and
-``order``, ``np.take`` ``axis`` and ``mode``): those calls keep numpy's meaning, as
+``order``, ``np.take`` ``axis`` and ``mode``, ``np.round`` ``out``): those calls keep numpy's
+meaning, as
 ``sum(axis=)`` does (docs/OPS.md).
 """
 import warnings
 
 import numpy as np
 
-from ._args import tensor_arg, torch_type_name
+from ._args import (_is_int, int_arg, invalid_combination, tensor_arg, torch_type_name,
+                    torch_typename)
 
 __all__ = ["NumpyNameMethods", "dot_operand"]
 
@@ -45,7 +48,7 @@ def _batch_transpose(x, name):
 
 class NumpyNameMethods:
     """T, mT, H, mH, adjoint, swapaxes, cumsum, cumprod, diagonal, trace, dot, ravel, take,
-    argsort, matmul, mm, where."""
+    argsort, round, matmul, mm, where."""
 
     @property
     def T(self):
@@ -93,7 +96,8 @@ class NumpyNameMethods:
 
     def swapaxes(self, axis0, axis1):
         """``transpose(axis0, axis1)``."""
-        return self.transpose(axis0, axis1)
+        return self.transpose(int_arg(axis0, "swapaxes", "axis0", 1),
+                              int_arg(axis1, "swapaxes", "axis1", 2))
 
     def cumsum(self, *args, **kwargs):
         """``cumsum(dim, *, dtype=None)``: running sums along `dim` (integers as int64)."""
@@ -167,6 +171,28 @@ class NumpyNameMethods:
             return super().argsort(*args, **kwargs)
         return _argsort(self, *args, **kwargs)
 
+    def round(self, decimals=0, out=None):
+        """``round(*, decimals=0)``: half to even, at `decimals` places after the point
+        (before it when negative), as torch's ``rint(x * 10**d) / 10**d``; integers are
+        copied (``decimals`` other than 0 is not implemented for them). With numpy's
+        ``out``, numpy's."""
+        if out is not None:
+            return super().round(decimals, out)
+        decimals = int_arg(decimals, "round", "decimals", None)
+        if self.dtype == np.bool_:
+            raise NotImplementedError("\"round_vml_cpu\" not implemented for 'Bool'")
+        if self.dtype.kind in "iu":
+            if decimals:
+                raise NotImplementedError(f"\"round_cpu\" not implemented for "
+                                          f"'{torch_type_name(self.dtype)}'")
+            return self.clone()
+        if decimals == 0:
+            return np.rint(self)
+        scale = 10.0 ** abs(decimals)
+        if decimals > 0:
+            return np.rint(self * scale) / scale
+        return np.rint(self / scale) * scale
+
     def matmul(self, other):
         """The matrix product with torch's broadcasting (``fastnn.matmul``)."""
         return np.matmul(self, tensor_arg(other, self, "matmul", "other", 1))
@@ -204,4 +230,8 @@ def dot_operand(x, other):
 
 
 def _argsort(x, dim=-1, descending=False, *, stable=False):
+    if not _is_int(dim):
+        raise invalid_combination("argsort", [torch_typename(dim)], [
+            "(*, bool stable, int dim = -1, bool descending = False)",
+            "(int dim = -1, bool descending = False)"])
     return x.sort(dim, descending=descending, stable=stable)[1]

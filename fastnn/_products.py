@@ -6,9 +6,10 @@ Tensor, in the tensor layer). ``fastnn._fused_functions`` has the top-level form
 """
 import numpy as np
 
-from ._args import tensor_arg, torch_type_name, wrap_dim
+from ._args import int_tuple_arg, is_number, tensor_arg, torch_type_name, wrap_dim
 from ._arith_methods import written_back
 from ._out_arg import write_out
+from ._ufunc_methods import no_overload
 
 __all__ = ["ProductMethods", "tensordot", "kron", "float_power"]
 
@@ -17,6 +18,9 @@ def tensordot(a, b, dims=2, out=None):
     """The sum of products over `dims` of `a` and `b` (a count of `a`'s last and `b`'s
     first dims, or two lists): a permute and reshape of each, one matmul."""
     b = tensor_arg(b, a, "tensordot", "b", 2)
+    if not isinstance(dims, (tuple, list, np.ndarray, int, np.integer)):
+        raise RuntimeError("tensordot expects dims to be int or tuple[list[int], list[int]] or "
+                           f"list[list[int]] containing two lists, but got dims={dims}")
     if isinstance(dims, np.ndarray):
         dims = int(dims) if dims.ndim == 0 else [list(map(int, d)) for d in dims]
     if isinstance(dims, (int, np.integer)):
@@ -27,7 +31,9 @@ def tensordot(a, b, dims=2, out=None):
                                f"dims={dims}")
         given = list(range(-dims, 0)), list(range(dims))    # torch counts a's from the end
     else:
-        given = [[d] if isinstance(d, (int, np.integer)) else list(d) for d in dims]
+        dims_a, dims_b = dims           # Python's ValueError for other than two, as torch's
+        given = tuple(_dim_list(d, name, position) for d, name, position in
+                      ((dims_a, "dims_self", 3), (dims_b, "dims_other", 4)))
     if len(given[0]) != len(given[1]):
         raise RuntimeError("both dimension lists should have same length")
     first = [wrap_dim(d, a.ndim) for d in given[0]]
@@ -48,6 +54,14 @@ def tensordot(a, b, dims=2, out=None):
     return write_out(np.matmul(left, right).reshape(shape), out)
 
 
+def _dim_list(dims, name, position):
+    """One of tensordot's two lists of dims, as torch's parser takes it."""
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"tensordot(): argument '{name}' (position {position}) must be tuple "
+                        f"of ints, not {type(dims).__name__}")
+    return int_tuple_arg((dims,), "tensordot", name, position)
+
+
 def kron(input, other, *, out=None):
     """The Kronecker product: every element of `input` times the whole of `other`, laid
     out in blocks (a broadcast multiply and a reshape)."""
@@ -63,6 +77,11 @@ def kron(input, other, *, out=None):
 
 def float_power(input, exponent, *, out=None):
     """``input ** exponent`` computed in float64."""
+    if not isinstance(exponent, np.ndarray) and not is_number(exponent):
+        raise no_overload("float_power", exponent, 2, [
+            "(Tensor input, Tensor exponent, *, Tensor out = None)",
+            "(Number self, Tensor exponent, *, Tensor out = None)",
+            "(Tensor input, Number exponent, *, Tensor out = None)"])
     if isinstance(exponent, np.ndarray):
         exponent = tensor_arg(exponent, input, "float_power", "exponent", 2).double()
     return write_out(input.double() ** exponent, out)
@@ -77,6 +96,8 @@ class ProductMethods:
 
     def float_power(self, exponent):
         """``self ** exponent`` in float64."""
+        if not isinstance(exponent, np.ndarray) and not is_number(exponent):
+            raise no_overload("float_power", exponent, 1, argument="exponent")
         return float_power(self, exponent)
 
     def float_power_(self, exponent):

@@ -10,7 +10,7 @@ Each op's metadata is its result's shape and dtype (a pair of them for ``max(dim
 import numpy as np
 
 from . import _reductions as R
-from ._args import torch_typename, wrap_dim
+from ._args import int_arg, torch_typename, wrap_dim
 from ._dtypes import as_dtype
 from ._registry import Attrs
 from ._shape_ops import register_method
@@ -152,7 +152,7 @@ def _cumulative(name, numpy_function):
     def normalize(input, dim=_REQUIRED, *, dtype=None):
         if dim is _REQUIRED:
             raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
-        dim = wrap_dim(dim, input.ndim)
+        dim = wrap_dim(int_arg(dim, name, "dim", None), input.ndim)
         dtype = as_dtype(dtype, name)
         if dtype is None:
             dtype = _INT64 if input.dtype.kind in "biu" else input.dtype.newbyteorder("=")

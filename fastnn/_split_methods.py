@@ -9,7 +9,8 @@ differentiable as they are. ``fastnn._split_stack_functions`` has the top-level 
 """
 import numpy as np
 
-from ._args import broadcast_shape, int_arg, tensor_arg, torch_type_name, wrap_dim
+from ._args import (broadcast_shape, int_arg, int_tuple_arg, tensor_arg, torch_type_name,
+                    wrap_dim)
 from ._compose_methods import expanded
 
 __all__ = ["SplitMethods"]
@@ -160,7 +161,7 @@ class SplitMethods:
         """The tensor turned by k quarter turns in the plane of `dims`, from the first dim
         towards the second (a flip and a transpose; a copy for k = 0 mod 4)."""
         k = int_arg(k, "rot90", "k", 1)
-        dims = list(dims)
+        dims = list(int_tuple_arg((dims,), "rot90", "dims", None))
         if len(dims) != 2:
             raise RuntimeError(f"expected total rotation dims == 2, but got dims = "
                                f"{len(dims)}")

@@ -4,6 +4,7 @@ stacking functions, which have no method: ``hstack``, ``vstack`` (``row_stack``)
 ``dstack``, ``column_stack`` (a ``cat`` of the tensors made ``atleast_1d``/``2d``/``3d``,
 which are reshapes) and ``var_mean``/``std_mean`` (``var`` or ``std`` and ``mean`` over the
 same dims). Each takes what torch takes; any array is taken as a Tensor."""
+from ._args import _is_int, invalid_combination, torch_typename
 from ._creation import cat
 from ._functions import _tensor
 from ._out_arg import write_out
@@ -159,6 +160,13 @@ def _moments(input, args, kwargs, fn, spread):
         dim, keepdim = None, False
     else:
         dim = args[0] if args else kwargs.get("dim")
+        if not (dim is None or _is_int(dim) or isinstance(dim, (tuple, list))):
+            raise invalid_combination(fn, ["Tensor", torch_typename(dim)], [
+                "(Tensor input, tuple of ints dim, bool unbiased = True, bool keepdim = False)",
+                "(Tensor input, tuple of ints dim = None, *, Number correction = None, bool "
+                "keepdim = False)",
+                "(Tensor input, bool unbiased = True)\n      didn't match because some of the "
+                f"arguments have invalid types: (Tensor, !{torch_typename(dim)}!)"])
         keepdim = args[2] if len(args) > 2 else kwargs.get("keepdim", False)
     return getattr(x, spread)(*args, **kwargs), x.mean(dim, keepdim)
 

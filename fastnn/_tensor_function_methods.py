@@ -8,6 +8,7 @@ functions of the same names in ``fastnn._tensor_functions``. No name here is num
 """
 import numpy as np
 
+from ._args import number_arg, tensor_arg
 from ._reductions import _return_type
 
 __all__ = ["FunctionMethods", "return_types_topk"]
@@ -124,6 +125,11 @@ class FunctionMethods:
         """``torch.norm``: the order-`p` vector norm over `dim` (all when None; 'fro' is
         2), or 'nuc' / 'fro' matrix norms over two dims."""
         return self._door("norm", self, p, dim, keepdim, dtype)
+
+    def dist(self, other, p=2):
+        """The order-`p` norm of ``self - other`` (broadcast)."""
+        other = tensor_arg(other, self, "dist", "other", 1)
+        return (self - other).norm(number_arg(p, "dist", "p", 2))
 
     def allclose(self, other, *args, **kwargs):
         """``allclose(other, rtol=1e-05, atol=1e-08, equal_nan=False)``: True when

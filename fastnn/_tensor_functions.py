@@ -9,12 +9,13 @@ import numpy as np
 from ._dispatch import dispatch
 from ._functions import _tensor
 from ._numpy_name_methods import dot_operand
+from ._out_arg import write_out
 from ._tensor_function_methods import return_types_topk
 
 __all__ = ["log", "sqrt", "rsqrt", "erf", "isnan", "isinf", "isfinite", "split", "chunk", "topk",
            "gather", "scatter", "scatter_add", "index_select", "roll", "cumsum", "cumprod", "flip",
            "fliplr", "flipud", "amax", "amin", "norm", "allclose", "equal", "bmm", "einsum",
-           "diagonal", "trace", "dot", "ravel", "take"]
+           "diagonal", "trace", "dot", "ravel", "take", "dist", "round"]
 
 
 def _ufunc(ufunc, input, fn, out):
@@ -138,6 +139,11 @@ def take(input, index):
     return _tensor(input, "take").take(index)
 
 
+def round(input, *, decimals=0, out=None):
+    """`input` rounded half to even at `decimals` places (``torch.round``)."""
+    return write_out(_tensor(input, "round").round(decimals=decimals), out)
+
+
 def flip(input, dims):
     """A copy of `input` with the order along `dims` (a sequence) reversed (``torch.flip``)."""
     if not isinstance(dims, (tuple, list)):
@@ -175,6 +181,14 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """``torch.norm``: the order-`p` vector norm over `dim` ('fro' is 2), or the 'nuc' /
     'fro' matrix norm over two dims."""
     return dispatch("norm", _tensor(input, "norm"), p, dim, keepdim, dtype, out=out)
+
+
+def dist(input, other, p=2):
+    """``torch.dist``: the order-`p` norm of ``input - other`` (broadcast)."""
+    if not isinstance(other, np.ndarray):
+        raise TypeError(f"dist(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+    return _tensor(input, "dist").dist(other, p)
 
 
 def allclose(input, other, *args, **kwargs):

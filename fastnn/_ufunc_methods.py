@@ -7,9 +7,9 @@ forms (``fastnn.sin(x)``, ``fastnn.eq(x, y, out=...)``).
 """
 import numpy as np
 
-from ._args import torch_type_name
+from ._args import invalid_combination, is_number, torch_type_name, torch_typename
 
-__all__ = ["UfuncMethods", "UNARY", "BINARY", "apply_unary", "apply_binary"]
+__all__ = ["UfuncMethods", "UNARY", "BINARY", "apply_unary", "apply_binary", "no_overload"]
 
 # torch's name -> numpy's ufunc
 UNARY = {
@@ -35,7 +35,7 @@ BINARY = {
     "logaddexp": np.logaddexp, "hypot": np.hypot, "copysign": np.copysign, "fmax": np.fmax,
     "fmin": np.fmin, "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or,
     "bitwise_xor": np.bitwise_xor, "bitwise_left_shift": np.left_shift,
-    "bitwise_right_shift": np.right_shift,
+    "bitwise_right_shift": np.right_shift, "logaddexp2": np.logaddexp2,
 }
 
 
@@ -44,7 +44,7 @@ _ROUNDING = {"fix": "trunc"}
 
 # torch takes only a tensor as these functions' `other`, where numpy takes a number too
 TENSOR_OTHER = ("atan2", "arctan2", "logical_and", "logical_or", "logical_xor", "logaddexp",
-                "hypot", "fmax", "fmin")
+                "hypot", "fmax", "fmin", "logaddexp2")
 
 
 def apply_unary(name, ufunc, x, out=None):
@@ -70,10 +70,27 @@ def apply_binary(name, ufunc, x, other, position, out=None):
     """`ufunc` of the Tensor `x` and `other` (into `out`); torch's TypeError where it takes a
     tensor only and `other` is a number (`position`: the argument's place in torch's
     message)."""
-    if name in TENSOR_OTHER and isinstance(other, (bool, int, float, complex)):
-        raise TypeError(f"{name}(): argument 'other' (position {position}) must be Tensor, "
-                        f"not {type(other).__name__}")
+    if not isinstance(other, np.ndarray) and (name in TENSOR_OTHER or not is_number(other)):
+        if name in TENSOR_OTHER:
+            raise TypeError(f"{name}(): argument 'other' (position {position}) must be "
+                            f"Tensor, not {torch_typename(other)}")
+        raise no_overload(name, other, position)
     return ufunc(x, other) if out is None else ufunc(x, other, out=out)
+
+
+def no_overload(name, other, position, functions=None, argument="other"):
+    """torch's TypeError for an `other` that is neither a tensor nor a number: as a method's
+    argument (`position` 1) or a function's (2; `functions`: the function's overloads where
+    they are not the comparisons'); `argument`: its name."""
+    got = torch_typename(other)
+    if position == 1:
+        mismatch = ("\n      didn't match because some of the arguments have invalid types: "
+                    f"(!{got}!)")
+        return invalid_combination(name, [got], [f"(Tensor {argument}){mismatch}",
+                                                 f"(Number {argument}){mismatch}"])
+    return invalid_combination(name, ["Tensor", got], functions or [
+        "(Tensor input, Tensor other, *, Tensor out = None)",
+        "(Tensor input, Number other, *, Tensor out = None)"])
 
 
 def _unary(name, ufunc):

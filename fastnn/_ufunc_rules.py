@@ -34,6 +34,7 @@ _TO_FLOAT = frozenset({np.true_divide, np.exp, np.exp2, np.expm1, np.log, np.log
                        np.log10, np.log1p, np.sqrt, np.sin, np.cos, np.tan, np.arcsin,
                        np.arccos, np.arctan, np.sinh, np.cosh, np.tanh, np.arcsinh,
                        np.arccosh, np.arctanh, np.reciprocal, np.arctan2, np.logaddexp,
+                       np.logaddexp2,
                        np.hypot, np.deg2rad, np.rad2deg, np.copysign})
 _COMPARISONS = frozenset({np.less, np.less_equal, np.greater, np.greater_equal, np.equal,
                           np.not_equal})
@@ -46,7 +47,8 @@ _NO_BOOL = {np.floor_divide: "div_floor_cpu", np.remainder: "remainder_cpu",
             np.fmod: "fmod_cpu", np.power: "pow", np.absolute: "abs_cpu",
             np.left_shift: "lshift_cpu", np.right_shift: "rshift_cpu"}
 # float-valued functions torch does not promote integer (or bool) operands for
-_FLOAT_ONLY = {np.hypot: "hypot_cpu", np.logaddexp: "logaddexp_cpu"}
+_FLOAT_ONLY = {np.hypot: "hypot_cpu", np.logaddexp: "logaddexp_cpu",
+               np.logaddexp2: "logaddexp2_cpu"}
 _NO_COMPLEX = {np.floor_divide: "div_floor_cpu", np.remainder: "remainder_cpu",
                np.fmod: "fmod_cpu", np.less: "lt_cpu", np.less_equal: "le_cpu",
                np.greater: "gt_cpu", np.greater_equal: "ge_cpu"}

@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 
+from ._args import invalid_combination, is_number, torch_typename
 from ._dispatch import dispatch
 from ._dtypes import get_default_dtype
 from ._functions import _tensor
@@ -66,6 +67,13 @@ def logit(input, eps=None, *, out=None):
 def xlogy(input, other, *, out=None):
     """``input * log(other)``, 0 where input is 0 (``torch.xlogy``; either may be a
     number)."""
+    if not all(isinstance(v, np.ndarray) or is_number(v) for v in (input, other)):
+        got = ["Tensor" if isinstance(v, np.ndarray) else torch_typename(v)
+               for v in (input, other)]
+        raise invalid_combination("xlogy", got, [
+            "(Tensor input, Tensor other, *, Tensor out = None)",
+            "(Number self, Tensor other, *, Tensor out = None)",
+            "(Tensor input, Number other, *, Tensor out = None)"])
     if not isinstance(input, np.ndarray) and isinstance(other, np.ndarray):
         other = _tensor(other, "xlogy")
         input = other.new_full((), input, dtype=get_default_dtype()

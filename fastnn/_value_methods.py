@@ -8,11 +8,23 @@ door. ``fastnn._value_functions`` has the top-level forms.
 """
 import numpy as np
 
-from ._args import tensor_arg, torch_type_name
+from ._args import (_is_int, float_arg, int_tuple_arg, is_number, tensor_arg, torch_type_name,
+                    torch_typename)
 from ._arith_methods import written_back
 from ._dtypes import get_default_dtype
+from ._ufunc_methods import no_overload
 
 __all__ = ["ValueMethods"]
+
+
+def _dims(dim, fn):
+    """`dim` of a reduction over an int or a sequence of ints (None: every dim), refused
+    in torch's words; the reductions it is passed on to would name themselves."""
+    if dim is None or _is_int(dim):
+        return dim
+    if isinstance(dim, (tuple, list)):
+        return int_tuple_arg((dim,), fn, "dim")
+    raise TypeError(f"{fn}(): argument 'dim' must be tuple of ints, not {torch_typename(dim)}")
 
 
 def _cast(value, dtype):
@@ -29,6 +41,8 @@ class ValueMethods:
         """Where ``|self - other| <= atol + rtol * |other|`` (equal values, infinities
         included, are close; NaNs only with `equal_nan`)."""
         other = tensor_arg(other, self, "isclose", "other", 1)
+        float_arg(rtol, "isclose", "rtol", None)     # its type; torch prints it as given
+        float_arg(atol, "isclose", "atol", None)
         if self.dtype != other.dtype:
             raise RuntimeError(f"{torch_type_name(self.dtype)} did not match "
                                f"{torch_type_name(other.dtype)}")
@@ -50,6 +64,9 @@ class ValueMethods:
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         """NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (the dtype's largest
         and lowest finite values by default); integers and bools copied."""
+        nan = 0.0 if nan is None else float_arg(nan, "nan_to_num", "nan", None)
+        posinf, neginf = (None if value is None else float_arg(value, "nan_to_num", name, None)
+                          for name, value in (("posinf", posinf), ("neginf", neginf)))
         if self.dtype.kind not in "fc":
             return self.clone()
         info = np.finfo(self.dtype)
@@ -60,6 +77,7 @@ class ValueMethods:
 
     def count_nonzero(self, dim=None):
         """The number of non-zero elements (over `dim`: an int or a sequence), int64."""
+        dim = _dims(dim, "count_nonzero")
         nonzero = self != 0
         return nonzero.sum() if dim is None else nonzero.sum(dim)
 
@@ -83,6 +101,7 @@ class ValueMethods:
         (integers give the default float dtype)."""
         p = self if self.dtype.kind in "fc" else self.to(get_default_dtype())
         if eps is not None:
+            eps = float_arg(eps, "logit", "eps", None)
             # torch's order: below eps first, then above 1 - eps (so eps > 0.5 is no clamp)
             p = self._door("where", p < eps, eps, self._door("where", p > 1 - eps, 1 - eps, p))
         return (p / (1 - p)).log()
@@ -90,6 +109,8 @@ class ValueMethods:
     def xlogy(self, other):
         """``self * log(other)``, 0 where self is 0 unless other is NaN (`other` a tensor
         or a number; integers give the default float dtype)."""
+        if not isinstance(other, np.ndarray) and not is_number(other):
+            raise no_overload("xlogy", other, 1)
         if isinstance(other, np.ndarray):
             other = tensor_arg(other, self, "xlogy", "other", 1)
             product = self * np.log(other)
@@ -105,6 +126,7 @@ class ValueMethods:
 
     def nansum(self, dim=None, keepdim=False, *, dtype=None):
         """The sum of the elements that are not NaN (over `dim`)."""
+        dim = _dims(dim, "nansum")
         x = self.masked_fill(self.isnan(), 0) if self.dtype.kind in "fc" else self
         return x.sum(dim, keepdim, dtype=dtype)
 
@@ -113,6 +135,7 @@ class ValueMethods:
         if self.dtype.kind not in "fc":
             raise RuntimeError(f"nanmean(): expected input to have floating point or complex "
                                f"dtype but got {torch_type_name(self.dtype)}")
+        dim = _dims(dim, "nanmean")
         counted = (~self.isnan()).sum(dim, keepdim)
         return self.nansum(dim, keepdim, dtype=dtype) / counted
 

@@ -87,6 +87,9 @@ def _infer_sizes(sizes, numel):
 def _unflatten_checked(arr, dim, sizes):
     """torch's unflatten checks: (the wrapped dim, the sizes with -1 resolved)."""
     dim = int_arg(dim, "unflatten", "dim", 1)
+    if not isinstance(sizes, (tuple, list)):
+        raise TypeError(f"unflatten(): argument 'sizes' (position 2) must be tuple of ints, "
+                        f"not {type(sizes).__name__}")
     for pos, s in enumerate(sizes):
         if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)):
             raise TypeError("unflatten(): argument 'sizes' (position 2) must be tuple of ints, "

@@ -89,6 +89,12 @@ from ._numpy_name_methods import NumpyNameMethods
 from ._fused_arith import FusedMethods
 from ._split_methods import SplitMethods
 from ._value_methods import ValueMethods
+from ._order_statistics import OrderStatisticMethods
+from ._cumulative_methods import CumulativeMethods
+from ._cross_methods import CrossMethods
+from ._indexed_update_methods import IndexedUpdateMethods
+from ._operators import OperatorMethods
+from ._python_protocols import PythonProtocolMethods
 from ._products import ProductMethods
 from ._arith_methods import ArithmeticMethods
 from ._ufunc_rules import check_output_cast, check_values, scalar_operand, ufunc_plan
@@ -124,7 +130,9 @@ class _SizeAttribute(int):
 
 class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, FunctionMethods,
              UfuncMethods, ComposeMethods, NumpyNameMethods, FusedMethods, SplitMethods,
-             ValueMethods, ProductMethods, np.ndarray):
+             ValueMethods, ProductMethods, OperatorMethods, PythonProtocolMethods,
+             IndexedUpdateMethods, CumulativeMethods, CrossMethods, OrderStatisticMethods,
+             np.ndarray):
     """A numpy array with the torch methods CNN code uses (see the module docstring)."""
 
     grad = None
@@ -242,17 +250,6 @@ class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, F
             return np.nonzero(_ndarray_view(args[0], np.ndarray), *args[1:], **kwargs)
         return super().__array_function__(func, types, args, kwargs)
 
-    # numpy turns `x ** 2` into np.square(x) and `x ** 0.5` into np.sqrt(x), losing the
-    # exponent's type that torch's result dtype depends on
-    def __pow__(self, exponent):
-        return np.power(self, exponent)
-
-    def __rpow__(self, base):
-        return np.power(base, self)
-
-    def __ipow__(self, exponent):
-        return np.power(self, exponent, out=(self,))
-
     def __getitem__(self, key):
         """``x[key]`` (op "index"): numpy's indexing; a full integer index gives a 0-d
         view, as torch does."""
@@ -270,11 +267,6 @@ class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, F
     @staticmethod
     def _result(result):
         return _as_tensor(result)
-
-    def __iter__(self):
-        if self.ndim == 1:                     # elements as 0-d Tensors, as torch yields
-            return (self[i] for i in range(len(self)))
-        return super().__iter__()
 
     def __format__(self, spec):
         if self.ndim == 0:                     # torch formats a 0-d tensor as its number
@@ -334,6 +326,30 @@ class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, F
     def is_floating_point(self):
         """True for float16, float32 and float64 tensors."""
         return self.dtype.kind == "f"
+
+    def is_complex(self):
+        """True for complex64 and complex128 tensors."""
+        return self.dtype.kind == "c"
+
+    def is_signed(self):
+        """True unless the dtype is bool or uint8."""
+        return self.dtype.kind in "ifc"
+
+    def element_size(self):
+        """Bytes per element."""
+        return self.itemsize
+
+    def data_ptr(self):
+        """The address of the first element."""
+        return self.__array_interface__["data"][0]
+
+    def storage_offset(self):
+        """Elements between the start of the memory this tensor views (the array owning it)
+        and its first element."""
+        owner = self
+        while isinstance(owner.base, np.ndarray):
+            owner = owner.base
+        return (self.data_ptr() - owner.__array_interface__["data"][0]) // self.itemsize
 
     @property
     def device(self):

@@ -84,6 +84,7 @@ COPIES = [
             nan_fills=False),
 ]
 
+
 def _put(x, value, key):
     """``x[key] = value`` (op "index_put_" once autograd is live: made live here, so that
     the op is reached whichever tests ran before), returning x."""
@@ -219,6 +220,24 @@ TENSOR_FUNCTIONS = [
           skips={"nan_torch_free": _INDICES, "grad": "not differentiable: indices"}),
     _top("cumsum", [Sample(X, dim=1), Sample(X, dim=-1, label="last")]),
     _top("cumprod", [Sample(X, dim=1), Sample(X, dim=-1, label="last")]),
+    *[_top(name, [Sample(X, dim=1), Sample(X, dim=-1, label="last")], nan_fills=False)
+      for name in ("cummax", "cummin")],
+    *[_top(name, [Sample(X, dim=1), Sample(X, dim=-1, keepdim=True, label="keepdim"),
+                  Sample(X, label="all")], nan_fills=False)
+      for name in ("median", "nanmedian")],
+    _top("kthvalue", [Sample(X, k=2, dim=1), Sample(X, k=5, label="last")], nan_fills=False),
+    _top("mode", [Sample(X, dim=1), Sample(X, keepdim=True, label="keepdim")],
+         nan_fills=False),
+    _top("logcumsumexp", [Sample(X, dim=1), Sample(X, dim=-1, label="last")],
+         nan_fills=False),
+    _top("cdist", [Sample((2, 3, 4), (5, 4)),
+                   Sample((3, 4), (2, 5, 4), p=1.0, label="p1"),
+                   Sample((30, 4), (5, 4), label="matrix_product"),
+                   Sample((3, 4), (5, 4), p=3.0, compute_mode="donot_use_mm_for_euclid_dist",
+                          label="p3")], sums=True, rtol32=1e-4),
+    OpInfo("cdist_inf", fastnn.cdist, "cdist", [Sample((3, 4), (5, 4), p=float("inf"))],
+           op="cdist", skips={"nan_torch_free": "torch's largest difference starts at 0 and "
+                                                "skips NaN: an all-NaN x1 gives 0"}),
     _top("fliplr", [Sample(X)], op="flip"),
     _top("flipud", [Sample(X)], op="flip"),
     *[_top(name, [Sample(X), Sample(X, dim=(0, 2), keepdim=True, label="dims")])
@@ -261,6 +280,34 @@ TENSOR_FUNCTIONS = [
         dim, _index(lib, _GATHER_INDEX), s), [Sample(X, _INDEXED, dim=1)], inplace=True,
         nan_fills=False, skips={"torch_inputs": _IN_TORCH, "layouts": _ADDS_TWICE,
                                 "nonfinite": _ADDS_TWICE}),
+    _pair("index_add", lambda lib, x, s, dim, **kw: lib.index_add(
+        x, dim, _index(lib, np.array([3, 0, 3])), s, **kw),
+        [Sample(X, (3, 3, 5), dim=1), Sample(X, (3, 3, 5), dim=1, alpha=2.5, label="alpha")],
+        nan_fills=False),
+    _pair("index_add_", lambda lib, x, s, dim: _own(lib, x).index_add_(
+        dim, _index(lib, np.array([3, 0, 3])), s), [Sample(X, (3, 3, 5), dim=1)],
+        inplace=True, nan_fills=False,
+        skips={"torch_inputs": _IN_TORCH, "layouts": _ADDS_TWICE, "nonfinite": _ADDS_TWICE}),
+    _pair("index_copy", lambda lib, x, s, dim: lib.index_copy(
+        x, dim, _index(lib, np.array([3, 0])), s), [Sample(X, (3, 2, 5), dim=1)],
+        nan_fills=False),
+    _pair("index_copy_", lambda lib, x, s, dim: _own(lib, x).index_copy_(
+        dim, _index(lib, np.array([3, 0])), s), [Sample(X, (3, 2, 5), dim=1)], inplace=True,
+        nan_fills=False, skips={"torch_inputs": _IN_TORCH}),
+    _pair("index_fill", lambda lib, x, dim: lib.index_fill(
+        x, dim, _index(lib, np.array([3, 0, 3])), -1.5), [Sample(X, dim=1)], nan_fills=False),
+    _pair("index_fill_", lambda lib, x, dim: _own(lib, x).index_fill_(
+        dim, _index(lib, np.array([-1, 0])), 2.0), [Sample(X, dim=2)], inplace=True,
+        nan_fills=False, skips={"torch_inputs": _IN_TORCH}),
+    *[_pair(f"scatter_reduce_{reduce}", lambda lib, x, s, dim, reduce=reduce, **kw:
+            lib.scatter_reduce(x, dim, _index(lib, _GATHER_INDEX), s, reduce, **kw),
+            [Sample(X, _INDEXED, dim=1),
+             Sample(X, _INDEXED, dim=1, include_self=False, label="exclude_self")],
+            op="scatter_reduce", nan_fills=False)
+      for reduce in ("sum", "prod", "mean", "amax", "amin")],
+    _pair("scatter_reduce_", lambda lib, x, s, dim: _own(lib, x).scatter_reduce_(
+        dim, _index(lib, _GATHER_INDEX), s, "amax"), [Sample(X, _INDEXED, dim=1)],
+        inplace=True, nan_fills=False, skips={"torch_inputs": _IN_TORCH}),
     _top("bmm", [Sample((2, 3, 4), (2, 4, 5))], sums=True),
     OpInfo("einsum", lambda a, b, equation: fastnn.einsum(equation, a, b),
            lambda torch: lambda a, b, equation: torch.einsum(equation, a, b),

@@ -16,7 +16,7 @@ LEAF = {"fastnn._registry", "fastnn._plans", "fastnn._sampling", "fastnn._args",
         "fastnn._data", "fastnn._reductions", "fastnn._ufunc_rules", "fastnn._random",
         "fastnn._runtime", "fastnn._compile_notice", "fastnn._grad", "fastnn._pt_format",
         "fastnn._peakmem", "fastnn._tuning", "fastnn._tuning_store", "fastnn._ufunc_parallel",
-        "fastnn._layout", "fastnn._out_arg"}
+        "fastnn._layout", "fastnn._out_arg", "fastnn._order_statistic_args"}
 LAYERS = ["leaf", "tensor", "array helpers", "creation", "nn", "functions", "package"]
 TOP = LAYERS.index("package")
 
@@ -34,8 +34,13 @@ def layer(module):
              "fastnn._ufunc_methods": "tensor", "fastnn._compose_methods": "tensor",
              "fastnn._numpy_name_methods": "tensor", "fastnn._fused_arith": "tensor",
              "fastnn._split_methods": "tensor", "fastnn._value_methods": "tensor",
-             "fastnn._products": "tensor",
+             "fastnn._indexed_update_methods": "tensor",
+             "fastnn._products": "tensor", "fastnn._operators": "tensor",
+             "fastnn._python_protocols": "tensor",
+             "fastnn._cumulative_methods": "tensor", "fastnn._cross_methods": "tensor",
+             "fastnn._order_statistics": "tensor",
              "fastnn._select_ops": "array helpers", "fastnn._scatter_ops": "array helpers",
+             "fastnn._indexed_update_ops": "array helpers",
              "fastnn._norm_ops": "array helpers", "fastnn._compare_ops": "array helpers",
              "fastnn._linalg_ops": "array helpers",
              "fastnn._array": "array helpers", "fastnn._dispatch": "array helpers",

@@ -21,7 +21,6 @@ KEPT = {"dtype": "metadata", "shape": "metadata", "ndim": "metadata", "itemsize"
         "nbytes": "metadata", "tolist": "leaves the tensor world (docs/OPS.md)",
         "real": "the tensor itself for real dtypes", "imag": "zeros for real dtypes",
         "conj": "the tensor itself for real dtypes",
-        "round": "numpy's rounds half to even through the rint ufunc, which passes the door",
         "resize": "numpy's in-place resize; torch's resize is deprecated",
         "put": "numpy's in-place put; torch's out-of-place put is not provided"}
 

@@ -17,7 +17,12 @@ import fastnn._compose_functions as compose_functions
 import fastnn._fused_functions as fused_functions
 import fastnn._split_stack_functions as split_stack_functions
 import fastnn._value_functions as value_functions
+import fastnn._indexed_update_functions as indexed_update_functions
 import fastnn._ufunc_functions as ufunc_functions
+import fastnn._cumulative_functions as cumulative_functions
+import fastnn._distance_functions as distance_functions
+import fastnn._block_functions as block_functions
+import fastnn._order_statistic_functions as order_statistic_functions
 from fastnn import _dispatch, ops
 from fastnn._ufunc_methods import BINARY, UNARY
 from fastnn.nn import functional as F
@@ -110,6 +115,20 @@ METHODS = {
     "scatter_add_": (lambda x: x.scatter_add_(1, np.zeros((3, 1), np.int64), x),
                      ["scatter_add_"]),
     "index_select": (lambda x: x.index_select(1, np.array([0, 2])), ["index_select"]),
+    "index_add": (lambda x: x.index_add(1, np.array([0, 0]), np.ones((3, 2), np.float32)),
+                  ["index_add"]),
+    "index_add_": (lambda x: x.index_add_(1, np.array([0]), np.ones((3, 1), np.float32)),
+                   ["index_add_"]),
+    "index_copy": (lambda x: x.index_copy(1, np.array([2]), np.ones((3, 1), np.float32)),
+                   ["index_copy"]),
+    "index_copy_": (lambda x: x.index_copy_(1, np.array([2]), np.ones((3, 1), np.float32)),
+                    ["index_copy_"]),
+    "index_fill": (lambda x: x.index_fill(1, np.array([0, 3]), 2.0), ["index_fill"]),
+    "index_fill_": (lambda x: x.index_fill_(1, np.array([0, 3]), 2.0), ["index_fill_"]),
+    "scatter_reduce": (lambda x: x.scatter_reduce(1, np.zeros((3, 1), np.int64), x, "amax"),
+                       ["scatter_reduce"]),
+    "scatter_reduce_": (lambda x: x.scatter_reduce_(1, np.zeros((3, 1), np.int64), x, "mean"),
+                        ["scatter_reduce_"]),
     "roll": (lambda x: x.roll(1, 0), ["roll"]),
     "flip": (lambda x: x.flip(0, 1), ["flip"]),
     "fliplr": (lambda x: x.fliplr(), ["flip"]),
@@ -118,6 +137,7 @@ METHODS = {
     "amin": (lambda x: x.amin(), ["amin"]),
     "norm": (lambda x: x.norm(1, 0), ["norm"]),
     "allclose": (lambda x: x.allclose(x), ["allclose"]),
+    "dist": (lambda x: x.dist(x, 3), ["subtract", "norm"]),
     "equal": (lambda x: x.equal(x), ["tensor_equal"]),
     # fastnn._fused_arith: compositions of the ufunc ops, matmul and bmm
     "lerp": (lambda x: x.lerp(x, 0.3), ["subtract", "multiply", "add"]),
@@ -195,6 +215,7 @@ METHODS = {
     "ravel": (lambda x: x.ravel(), ["reshape"]),
     "take": (lambda x: x.take(fastnn.tensor([0, 5])), ["reshape", "index"]),
     "argsort": (lambda x: x.argsort(1), ["sort"]),
+    "round": (lambda x: x.round(decimals=2), ["multiply", "rint", "divide"]),
     "matmul": (lambda x: x.matmul(x.t()), ["t", "matmul"]),
     "mm": (lambda x: x.mm(x.t()), ["t", "matmul"]),
     "where": (lambda x: x.where(x > 0, 0.0), ["greater", "where"]),
@@ -238,6 +259,31 @@ METHODS = {
     "pow_": (lambda x: x.pow_(2), ["power", "copy_"]),
 }
 
+# running extremes and log-sum-exp (fastnn._cumulative_ops); cross: a composition
+_CROSS_OPS = ["index_select", "index_select", "multiply", "index_select", "index_select",
+              "multiply", "subtract"]
+METHODS.update({
+    "cummax": (lambda x: x.cummax(1), ["cummax"]),
+    "cummin": (lambda x: x.cummin(0), ["cummin"]),
+    "logcumsumexp": (lambda x: x.logcumsumexp(1), ["logcumsumexp"]),
+    "cross": (lambda x: x.cross(x, 0), _CROSS_OPS),
+})
+
+# order statistics (fastnn._order_statistic_ops); quantile: torch's composition
+_QUANTILE_OPS = ["sort", "view", "multiply", "isnan", "any", "invert", "where", "to", "gather",
+                 "floor", "subtract", "ceil", "to", "gather", "subtract", "multiply", "add",
+                 "subtract", "multiply", "subtract", "absolute", "less", "where", "squeeze"]
+_NANQUANTILE_OPS = ["reshape", "sort", "view", "isnan", "invert", "sum", "subtract", "to",
+                    "multiply", "less", "masked_fill"] + _QUANTILE_OPS[7:]
+METHODS.update({
+    "median": (lambda x: x.median(1), ["median"]),
+    "nanmedian": (lambda x: x.nanmedian(), ["nanmedian"]),
+    "kthvalue": (lambda x: x.kthvalue(2, 0), ["kthvalue"]),
+    "mode": (lambda x: x.mode(), ["mode"]),
+    "quantile": (lambda x: x.quantile(0.3, 1), _QUANTILE_OPS),
+    "nanquantile": (lambda x: x.nanquantile(0.5), _NANQUANTILE_OPS),
+})
+
 # compositions of fastnn's ops (fastnn._compose_methods)
 METHODS.update({
     "movedim": (lambda x: x.movedim(0, 1), ["permute"]),
@@ -270,7 +316,8 @@ METHODS.update({name: (lambda x, name=name: getattr(_operand(x, name), name)(_op
 
 # public Tensor names that deliberately stay outside the door (docs/OPS.md gives reasons)
 OUTSIDE = {"item", "numpy", "size", "dim", "ndimension", "numel", "nelement",
-           "is_contiguous", "stride", "is_floating_point", "device", "is_cuda", "data", "grad",
+           "is_contiguous", "stride", "is_floating_point", "is_complex", "is_signed",
+           "element_size", "storage_offset", "data_ptr", "device", "is_cuda", "data", "grad",
            "requires_grad", "requires_grad_", "detach", "detach_", "cpu", "cuda",
            "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor",
            "backward", "register_hook", "retain_grad", "retains_grad", "grad_fn", "is_leaf"}
@@ -367,6 +414,15 @@ FUNCTIONS = {
     "scatter_add": (lambda x: fastnn.scatter_add(x, 0, np.zeros((1, 4), np.int64), x),
                     ["scatter_add"]),
     "index_select": (lambda x: fastnn.index_select(x, 0, np.array([1])), ["index_select"]),
+    "index_add": (lambda x: fastnn.index_add(x, 0, np.array([1]), np.ones((1, 4), np.float32),
+                                             alpha=2),
+                  ["index_add"]),
+    "index_copy": (lambda x: fastnn.index_copy(x, 0, np.array([1]),
+                                               np.ones((1, 4), np.float32)), ["index_copy"]),
+    "index_fill": (lambda x: fastnn.index_fill(x, 0, np.array([1]), 0.5), ["index_fill"]),
+    "scatter_reduce": (lambda x: fastnn.scatter_reduce(x, 0, np.zeros((1, 4), np.int64), x,
+                                                       "prod", include_self=False),
+                       ["scatter_reduce"]),
     "roll": (lambda x: fastnn.roll(x, (1, 1), (0, 1)), ["roll"]),
     "flip": (lambda x: fastnn.flip(x, [-1]), ["flip"]),
     "cumsum": (lambda x: fastnn.cumsum(x, 1), ["cumsum"]),
@@ -376,6 +432,8 @@ FUNCTIONS = {
     "amin": (lambda x: fastnn.amin(x, (0, 1)), ["amin"]),
     "norm": (lambda x: fastnn.norm(x), ["norm"]),
     "allclose": (lambda x: fastnn.allclose(x, x), ["allclose"]),
+    "dist": (lambda x: fastnn.dist(x, x), ["subtract", "norm"]),
+    "round": (lambda x: fastnn.round(x, decimals=-1), ["divide", "rint", "multiply"]),
     "equal": (lambda x: fastnn.equal(x, x), ["tensor_equal"]),
     "bmm": (lambda x: fastnn.bmm(x[None], x.t()[None]), ["index", "t", "index", "bmm"]),
     "einsum": (lambda x: fastnn.einsum("ij,kj->ik", x, x), ["einsum"]),
@@ -459,6 +517,29 @@ FUNCTIONS.update({
     "meshgrid": (lambda x: fastnn.meshgrid(x.reshape(-1), indexing="ij"),
                  ["reshape", "reshape", "expand"]),
 })
+FUNCTIONS.update({
+    "cummax": (lambda x: fastnn.cummax(x, 0), ["cummax"]),
+    "cummin": (lambda x: fastnn.cummin(x, -1), ["cummin"]),
+    "logcumsumexp": (lambda x: fastnn.logcumsumexp(x, 0), ["logcumsumexp"]),
+    "cross": (lambda x: fastnn.cross(x, x, dim=0), _CROSS_OPS),
+    "cdist": (lambda x: fastnn.cdist(x, x), ["cdist"]),
+    "block_diag": (lambda x: fastnn.block_diag(x, x[0]), ["index", "cat", "reshape", "cat", "cat"]),
+    "cartesian_prod": (lambda x: fastnn.cartesian_prod(x[0], x[1]),
+                       ["index", "index", "reshape", "expand", "reshape", "expand", "reshape",
+                        "reshape", "stack"]),
+})
+FUNCTIONS.update({
+    "median": (lambda x: fastnn.median(x), ["median"]),
+    "nanmedian": (lambda x: fastnn.nanmedian(x, 0), ["nanmedian"]),
+    "kthvalue": (lambda x: fastnn.kthvalue(x, 1), ["kthvalue"]),
+    "mode": (lambda x: fastnn.mode(x, 0), ["mode"]),
+    "quantile": (lambda x: fastnn.quantile(x, fastnn.tensor([0.2, 0.8]), 0,
+                                           interpolation="lower"),
+                 ["unsqueeze", "transpose", "sort", "view", "multiply", "isnan", "any",
+                  "invert", "where", "floor", "to", "gather", "unsqueeze", "transpose",
+                  "squeeze", "contiguous"]),
+    "nanquantile": (lambda x: fastnn.nanquantile(x, 0.5), _NANQUANTILE_OPS),
+})
 FUNCTIONS.update({name: (lambda x, name=name: getattr(fastnn, name)(_operand(x, name)),
                          [ufunc.__name__])
                   for name, ufunc in UNARY.items()})
@@ -488,7 +569,10 @@ def test_every_computing_top_level_function_is_listed():
     assert (set(functions.__all__) | set(tensor_functions.__all__) | shape_functions
             | set(arith_functions.__all__) | set(ufunc_functions.__all__)
             | set(compose_functions.__all__) | set(fused_functions.__all__)
-            | set(split_stack_functions.__all__) | set(value_functions.__all__)) == set(FUNCTIONS)
+            | set(split_stack_functions.__all__) | set(value_functions.__all__)
+            | set(indexed_update_functions.__all__) | set(cumulative_functions.__all__)
+            | set(distance_functions.__all__) | set(block_functions.__all__)
+            | set(order_statistic_functions.__all__)) == set(FUNCTIONS)
     assert shape_functions <= set(creation.__all__)
 
 
@@ -516,6 +600,7 @@ def test_the_outside_names_record_nothing():
     with ops.record() as calls:
         x[0, 0].item()
         x.size(), x.dim(), x.numel(), x.is_contiguous(), x.detach(), x.cpu()
+        x.is_complex(), x.is_signed(), x.element_size(), x.storage_offset(), x.data_ptr()
         x.new_zeros(2), x.new_full((2,), 1.0), x.new_tensor([1.0]), x.numpy(), x.tolist()
         repr(x)
     assert [c.op for c in calls] == ["index"]       # x[0, 0] alone
