@@ -1,4 +1,5 @@
 """fastnn: Numba-accelerated CPU layers with torch.nn semantics."""
+import builtins as _builtins
 import types as _types
 
 from . import _malloc
@@ -29,6 +30,7 @@ from . import autograd
 from . import _arith_backward, _tensor_backward  # noqa: F401  (backward of Tensor ops)
 from . import _ufunc_backward, _reduction_backward, _select_backward  # noqa: F401
 from . import _indexed_update_backward  # noqa: F401
+from . import _special_backward  # noqa: F401  (special math functions)
 from . import _linalg_grad, _attention_grad  # noqa: F401  (linear, bmm, einsum, attention)
 from ._functions import (
     relu, relu_, sigmoid, tanh, softmax, log_softmax, exp, abs, pow, clamp, clip, where,
@@ -70,11 +72,26 @@ from ._distance_functions import cross, cdist  # noqa: F401  (vector geometry)
 from ._order_statistic_functions import (  # noqa: F401  (order statistics)
     median, nanmedian, kthvalue, mode, quantile, nanquantile)
 from ._block_functions import block_diag, cartesian_prod  # noqa: F401  (assembled tensors)
+from ._set_functions import isin, unique_consecutive, combinations  # noqa: F401
+from ._special_functions import (  # noqa: F401  (special math functions)
+    erfc, erfinv, lgamma, digamma, polygamma, mvlgamma, i0, sinc, heaviside, gcd, lcm, ldexp,
+    nextafter, frexp, erfc_, i0_, sinc_, gcd_, lcm_, ldexp_, logspace)
+from ._index_functions import (  # noqa: F401  (shapes, index sets, paired reductions)
+    broadcast_tensors, broadcast_shapes, tril_indices, triu_indices, unravel_index, argwhere,
+    aminmax, inner)
+from ._type_promotion_functions import (  # noqa: F401  (dtypes and whole-tensor facts)
+    result_type, promote_types, can_cast, is_nonzero, is_same_size, scalar_tensor)
+from ._in_place_functions import *  # noqa: F401,F403  (fastnn.sin_(x) is x.sin_())
 from . import backends
 from . import ops
 from ._arith_functions import (add, sub, subtract, mul, multiply, div, divide,  # noqa: F401
                                true_divide, neg, negative, clamp_min, clamp_max)
 from ._inference import optimize_for_inference
+from ._functional_aliases import (  # noqa: F401  (torch's top-level forms of F's ops)
+    conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, max_pool1d,
+    max_pool2d, max_pool3d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, batch_norm,
+    dropout, embedding, binary_cross_entropy_with_logits, kl_div, cosine_similarity,
+    pairwise_distance, hardshrink, rrelu, rrelu_)
 from .nn.functional import (pixel_shuffle, pixel_unshuffle, channel_shuffle,
                             native_channel_shuffle)
 
@@ -98,45 +115,18 @@ cuda = _types.SimpleNamespace(is_available=lambda: False, device_count=lambda: 0
 
 # `from fastnn import *` must not shadow the builtins float, int, bool, abs, pow, max, min,
 # sum, any and all
-__all__ = [
-    "Tensor", "Size", "device", "tensor", "manual_seed", "initial_seed", "seed",
-    "get_rng_state", "set_rng_state", "Generator", "default_generator", "randint", "randperm",
-    "get_num_threads", "set_num_threads",
-    "autograd", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-    "is_inference_mode_enabled", "get_default_dtype", "set_default_dtype", "as_tensor",
-    "from_numpy", "zeros", "ones", "empty", "full", "rand", "randn", "arange", "zeros_like",
-    "ones_like", "empty_like", "full_like", "rand_like", "randn_like", "flatten", "cat",
-    "concat", "concatenate", "stack", "unsqueeze", "squeeze", "permute", "transpose",
-    "swapaxes", "swapdims", "reshape", "clone", "numel", "is_tensor",
-    "is_floating_point", "is_complex", "finfo", "iinfo", "dist", "round", "float32", "float64",
-    "double", "float16", "half", "int64",
-    "long", "int32", "int16", "short", "int8", "uint8", "complex64", "complex128",
-    "cfloat", "cdouble", "cuda", "nn", "optim", "backends", "load", "save",
-    "optimize_for_inference", "ops", "add",
-    "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative",
-    "clamp_min", "clamp_max",
-    "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "exp", "clamp", "clip",
-    "where", "matmul", "mm", "maximum", "minimum", "argmax", "argmin", "mean", "prod", "std",
-    "var", "sort", "nonzero", "t", "masked_fill", "layer_norm", "group_norm", "instance_norm",
-    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
-    "selu", "selu_", "celu", "celu_", "threshold", "threshold_", "prelu",
-    "sigmoid_", "tanh_", "exp_", "log_", "sqrt_", "rsqrt_", "abs_", "clamp_",
-    "log", "sqrt", "rsqrt", "erf", "isnan", "isinf", "isfinite", "split", "chunk", "topk",
-    "gather", "scatter", "scatter_add", "index_select", "index_add", "index_copy",
-    "index_fill", "scatter_reduce", "roll", "cumsum", "flip", "fliplr",
-    "flipud",
-    "amax", "amin", "norm", "allclose",
-    "equal", "bmm", "einsum", "linspace", "eye", "sin", "cos", "tan", "asin", "acos", "atan",
-    "sinh", "cosh", "floor", "ceil", "trunc", "sign", "square", "reciprocal", "log1p",
-    "expm1", "log2", "log10", "exp2", "logical_not", "eq", "ne", "gt", "ge", "lt", "le",
-    "logical_and", "logical_or", "logical_xor", "atan2", "movedim", "moveaxis", "narrow",
-    "unbind", "tril", "triu", "broadcast_to", "tile", "repeat_interleave", "outer",
-    "logsumexp", "meshgrid", "argsort", "median", "nanmedian", "kthvalue", "mode", "quantile",
-    "nanquantile"]
 
 # Bound last: importing the `fastnn.tensor` submodule sets the package attribute
 # `tensor` to the module; `fastnn.tensor` must be the factory function.
 from ._creation import tensor  # noqa: E402
+
+# every public name bound above (factories, functions, dtypes) and the subpackages a star
+# import brings; computed, so that no new function is left out. Not the names of Python's
+# builtins (float, int, bool, max, sum, round, ...): a star import must not replace them
+__all__ = sorted([name for name, value in globals().items()
+                  if not name.startswith("_") and not isinstance(value, _types.ModuleType)
+                  and not hasattr(_builtins, name)]
+                 + ["autograd", "backends", "nn", "ops", "optim"])
 
 
 def __getattr__(name):

@@ -27,7 +27,7 @@ FAMILIES = {"conv1d": "conv", "conv2d": "conv", "conv3d": "conv", "max_pool1d": 
             "layer_norm": "normalization", "group_norm": "normalization",
             "instance_norm": "normalization", "local_response_norm": "normalization",
             "model": "models", "interpolate": "resample", "pixel_shuffle": "resample",
-            "channel_shuffle": "resample",
+            "channel_shuffle": "resample", "grid_sample": "resample",
             "lp_pool2d": "pooling", "max_unpool2d": "pooling", "mish": "activation",
             "softplus": "activation", "prelu": "activation", "gelu": "activation",
             "silu": "activation", "sigmoid": "activation", "elu": "activation",
@@ -249,6 +249,20 @@ def _resample(op, shape, *args, **kwargs):
     return make
 
 
+def _grid_sample(shape, out_size, **kwargs):
+    """F.grid_sample of a seeded input at seeded points of a grid of `out_size`, some
+    outside [-1, 1]; work = bytes read (input, grid) and written."""
+    def make(dtype):
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal(shape).astype(dtype)
+        grid = rng.uniform(-1.1, 1.1, (shape[0],) + out_size + (len(out_size),)).astype(dtype)
+        out = F.grid_sample(x, grid, **kwargs)
+        theirs = _torch_call(lambda torch: torch.nn.functional.grid_sample, x, grid, **kwargs)
+        return Workload("grid_sample", (x, grid), kwargs, theirs,
+                        x.nbytes + grid.nbytes + out.nbytes)
+    return make
+
+
 def _unpool(dims, shape, kernel):
     """max_unpool of max_pool's values and indices; work = bytes read and written."""
     def make(dtype):
@@ -446,6 +460,13 @@ CASES = [
     Case("interpolate", "trilinear x2 n1 16ch 8x28x28",
          _resample("interpolate", (1, 16, 8, 28, 28), scale_factor=2, mode="trilinear"),
          "GB/s"),
+    Case("grid_sample", "bilinear n1 32ch 56x56",
+         _grid_sample((1, 32, 56, 56), (56, 56), align_corners=False), "GB/s"),
+    Case("grid_sample", "bicubic reflection n1 8ch 56x56",
+         _grid_sample((1, 8, 56, 56), (56, 56), mode="bicubic", padding_mode="reflection",
+                      align_corners=False), "GB/s"),
+    Case("grid_sample", "trilinear n1 8ch 8x28x28",
+         _grid_sample((1, 8, 8, 28, 28), (8, 28, 28), align_corners=True), "GB/s"),
     Case("pixel_shuffle", "r2 n1 256ch 28x28", _resample("pixel_shuffle", (1, 256, 28, 28), 2),
          "GB/s"),
     Case("channel_shuffle", "ShuffleNet g2 n1 232ch 28x28",

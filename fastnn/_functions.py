@@ -12,6 +12,7 @@ from ._array import as_array, wrap
 from ._dispatch import dispatch
 from ._dtypes import get_default_dtype
 from ._arith_methods import written_back
+from ._args import number_arg
 from . import _math_ops  # noqa: F401  (registers where)
 from .nn import functional as F
 from .tensor import Tensor
@@ -251,6 +252,13 @@ def _prelu_method(self, weight):
     return F.prelu(self, weight)
 
 
+def _hardshrink_method(self, *args, **kwargs):
+    """0 where -lambd <= x <= lambd, else x (``F.hardshrink``; ``lambd=0.5``)."""
+    if args:       # the method's own position in torch's error
+        number_arg(args[0], "hardshrink", "lambd", 1)
+    return F.hardshrink(self, *args, **kwargs)
+
+
 def _written_back(name, compute):
     """The in-place method `name` of ``compute(tensor, *args)`` (`written_back`)."""
     def in_place(self, *args):
@@ -266,7 +274,7 @@ IN_PLACE_MATH = {"sigmoid_": _sigmoid_method, "tanh_": _tanh_method,
 TENSOR_METHODS = {"relu": _relu_method, "relu_": _relu_inplace_method,
                   "sigmoid": _sigmoid_method, "tanh": _tanh_method,
                   "softmax": _softmax_method, "log_softmax": _log_softmax_method,
-                  "prelu": _prelu_method,
+                  "prelu": _prelu_method, "hardshrink": _hardshrink_method,
                   **{name: _written_back(name, compute)
                      for name, compute in IN_PLACE_MATH.items()}}
 

@@ -48,8 +48,11 @@ def tensordot(a, b, dims=2, out=None):
     free_a = [d for d in range(a.ndim) if d not in first]
     free_b = [d for d in range(b.ndim) if d not in second]
     size = int(np.prod([a.shape[d] for d in first], dtype=np.int64))
-    left = a.permute(free_a + first).reshape(-1, size)
-    right = b.permute(second + free_b).reshape(size, -1)
+    rows = int(np.prod([a.shape[d] for d in free_a], dtype=np.int64))
+    columns = int(np.prod([b.shape[d] for d in free_b], dtype=np.int64))
+    # the sizes spelled out, not -1: an empty contraction has zero elements to infer from
+    left = a.permute(free_a + first).reshape(rows, size)
+    right = b.permute(second + free_b).reshape(size, columns)
     shape = [a.shape[d] for d in free_a] + [b.shape[d] for d in free_b]
     return write_out(np.matmul(left, right).reshape(shape), out)
 

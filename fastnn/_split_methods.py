@@ -100,22 +100,23 @@ class SplitMethods:
         return self._door("unflatten", self, dim, sizes)
 
     def take_along_dim(self, indices, dim=None):
-        """The elements at the int64 `indices` along `dim` (the flattened tensor when None),
-        the tensor and the indices broadcast over the other dims."""
+        """The elements at the int64 `indices` along `dim` (the flattened tensor when None:
+        then gather's, which also takes int32), the tensor and the indices broadcast over the
+        other dims."""
         indices = tensor_arg(indices, self, "take_along_dim", "indices", 1)
+        if dim is None:
+            return self.reshape(-1).gather(0, indices.reshape(-1))
         if indices.dtype != np.int64:
             raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but "
                                f"got {torch_type_name(indices.dtype)}")
-        if dim is None:
-            return self.reshape(-1).gather(0, indices.reshape(-1))
         dim = wrap_dim(int_arg(dim, "take_along_dim", "dim", 2), self.ndim)
         if self.ndim != indices.ndim:
             raise RuntimeError(f"torch.take_along_dim(): input and indices should have the "
                                f"same number of dimensions, but got {self.ndim} dimensions "
                                f"for input, and {indices.ndim} dimensions for indices")
         shape = list(broadcast_shape(_without(self.shape, dim), _without(indices.shape, dim)))
-        x = self.expand(*(shape[:dim] + [self.shape[dim]] + shape[dim:]))
-        index = indices.expand(*(shape[:dim] + [indices.shape[dim]] + shape[dim:]))
+        x = _spread(self, shape[:dim] + [self.shape[dim]] + shape[dim:])
+        index = _spread(indices, shape[:dim] + [indices.shape[dim]] + shape[dim:])
         return x.gather(dim, index)
 
     def masked_select(self, mask):
@@ -214,6 +215,11 @@ def _check_diff_operand(x, other, dim):
                 "diff expects the shape of tensor to prepend or append to match that of input "
                 f"except along the differencing dimension; input.size({d}) = {mine}, but got "
                 f"tensor.size({d}) = {theirs}")
+
+
+def _spread(tensor, shape):
+    """`tensor` expanded to `shape` (itself when it has that shape: no op recorded)."""
+    return tensor if list(tensor.shape) == shape else tensor.expand(*shape)
 
 
 def _without(shape, dim):

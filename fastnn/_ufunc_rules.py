@@ -29,7 +29,8 @@ _ARITHMETIC = frozenset({np.add, np.subtract, np.multiply, np.floor_divide, np.r
                          np.fmod, np.power, np.maximum, np.minimum, np.fmax, np.fmin,
                          np.negative, np.positive, np.absolute, np.sign,
                          np.square, np.bitwise_and, np.bitwise_or, np.bitwise_xor,
-                         np.invert, np.left_shift, np.right_shift, np.matmul})
+                         np.invert, np.left_shift, np.right_shift, np.matmul,
+                         np.gcd, np.lcm, np.nextafter})
 _TO_FLOAT = frozenset({np.true_divide, np.exp, np.exp2, np.expm1, np.log, np.log2,
                        np.log10, np.log1p, np.sqrt, np.sin, np.cos, np.tan, np.arcsin,
                        np.arccos, np.arctan, np.sinh, np.cosh, np.tanh, np.arcsinh,
@@ -53,6 +54,9 @@ _NO_COMPLEX = {np.floor_divide: "div_floor_cpu", np.remainder: "remainder_cpu",
                np.fmod: "fmod_cpu", np.less: "lt_cpu", np.less_equal: "le_cpu",
                np.greater: "gt_cpu", np.greater_equal: "ge_cpu"}
 _ZERO_DIVISORS = frozenset({np.floor_divide, np.remainder, np.fmod})
+# torch's integer-only and float-only functions of those (fastnn._special_functions)
+_INTEGER_ONLY = {np.gcd: "gcd_cpu", np.lcm: "lcm_cpu"}
+_FLOATING_ONLY = {np.nextafter: "nextafter_cpu"}
 
 _plans = {}
 
@@ -197,6 +201,10 @@ def _refuse(ufunc, dtype, inputs):
                                "`logical_not()` operator instead.")
     if dtype.kind == "c" and ufunc in _NO_COMPLEX:
         raise NotImplementedError(f"\"{_NO_COMPLEX[ufunc]}\" not implemented for '{name}'")
+    if (ufunc in _INTEGER_ONLY and dtype.kind not in "iu") or (
+            ufunc in _FLOATING_ONLY and dtype.kind != "f"):
+        kernel = _INTEGER_ONLY.get(ufunc) or _FLOATING_ONLY[ufunc]
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{name}'")
     if dtype.kind in "biu" and ufunc in _FLOAT_ONLY:
         raise NotImplementedError(f"\"{_FLOAT_ONLY[ufunc]}\" not implemented for '{name}'")
     if dtype == _BOOL:

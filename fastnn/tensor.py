@@ -97,6 +97,9 @@ from ._operators import OperatorMethods
 from ._python_protocols import PythonProtocolMethods
 from ._products import ProductMethods
 from ._arith_methods import ArithmeticMethods
+from ._in_place_methods import InPlaceMethods
+from ._set_methods import SetMethods
+from ._special_methods import SpecialMethods
 from ._ufunc_rules import check_output_cast, check_values, scalar_operand, ufunc_plan
 
 builtin_type = type     # `type` is shadowed by Tensor.type-style arguments below
@@ -132,6 +135,7 @@ class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, F
              UfuncMethods, ComposeMethods, NumpyNameMethods, FusedMethods, SplitMethods,
              ValueMethods, ProductMethods, OperatorMethods, PythonProtocolMethods,
              IndexedUpdateMethods, CumulativeMethods, CrossMethods, OrderStatisticMethods,
+             InPlaceMethods, SetMethods, SpecialMethods,
              np.ndarray):
     """A numpy array with the torch methods CNN code uses (see the module docstring)."""
 

@@ -1,5 +1,5 @@
 """Kernels of the smooth and thresholded activations (mish, selu/celu, softplus,
-logsigmoid, softsign, tanhshrink, threshold) and of prelu.
+logsigmoid, softsign, tanhshrink, threshold, hardshrink, softshrink) and of prelu.
 
 The steps follow torch's formulas; float32 input evaluates the transcendental steps in
 float64 (see `pointwise`; softplus in float32 with `exp32`'s exp and log1p), so a float32
@@ -28,6 +28,8 @@ LOG_SIGMOID = 3    # a = 0
 SOFTSIGN = 4       # a = 1
 TANHSHRINK = 5
 THRESHOLD = 6      # a = threshold, b = value
+HARDSHRINK = 7     # a = lambd
+SOFTSHRINK = 8     # a = lambd
 
 
 @njit(inline="always")
@@ -151,6 +153,19 @@ def _loops(x, out, code, a, b, c):
             # x - x.tanh() (the difference keeps tanh's last bit: it cancels)
             out[i] = _tanh(np.float64(v)) if single else math.tanh(v)
             out[i] = v - out[i]
+    elif code == HARDSHRINK:
+        zero = x.dtype.type(0)
+        for i in range(x.size):
+            v = x[i]
+            # torch's comparisons: NaN (and everything for a NaN lambd) passes through
+            out[i] = zero if (v >= -a) & (v <= a) else v
+    elif code == SOFTSHRINK:
+        zero = x.dtype.type(0)
+        for i in range(x.size):
+            v = x[i]
+            # inside the band +0, as torch's vectorised loop (its scalar tail gives v * 0,
+            # a signed zero); NaN stays NaN
+            out[i] = v - a if v > a else (v + a if v < -a else (zero if v == v else v))
     else:
         for i in range(x.size):
             v = x[i]

@@ -31,6 +31,7 @@ ELU_RESULT = 3
 SIGMOID = 4        # from y
 TANH = 5           # from y
 HARDSWISH = 6
+SHRINK = 7         # a = lambd: grad strictly outside [-a, a] (hardshrink, softshrink)
 
 # smooth_backward: transcendental steps in float64, the code tested per element
 ELU = 0            # a = negcoef, b = poscoef, c = negiptcoef (elu, selu, celu)
@@ -86,6 +87,10 @@ def piecewise_backward(s, grad, out, code, a, b, c):
             # accurate where y is near +-1 (1 - y*y would cancel its rounding)
             w = np.float64(v)
             r = np.float64(g) * ((1.0 - w) * (1.0 + w))
+        elif code == SHRINK:
+            # as torch's vectorised loop: NaN (or a NaN lambd) stops the gradient (its
+            # scalar tail lets it pass)
+            r = g if (v < -a) | (v > a) else zero
         elif v <= -3:       # HARDSWISH
             r = zero
         elif v >= 3:

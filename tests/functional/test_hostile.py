@@ -362,6 +362,8 @@ ACTIVATIONS = {
     "celu": dict(alpha=hostile(st.floats(-2, 2))),
     "softplus": dict(beta=hostile(st.floats(-2, 2)), threshold=hostile(st.floats(-30, 30))),
     "threshold": dict(threshold=hostile(st.floats(-2, 2)), value=hostile(st.floats(-2, 2))),
+    "hardshrink": dict(lambd=hostile(st.floats(-2, 2))),
+    "softshrink": dict(lambd=hostile(st.floats(-2, 2))),
 }
 INPLACE = {"relu", "relu6", "silu", "hardswish", "hardsigmoid", "leaky_relu", "elu",
            "hardtanh", "mish", "selu", "celu", "threshold"}

@@ -174,7 +174,8 @@ def entries():
     from .arithmetic import ARITHMETIC
     from .tensor_ops import TENSOR_OPS
     from .losses import LOSSES
-    return FUNCTIONAL + ARITHMETIC + TENSOR_OPS + LOSSES
+    from .special import SPECIAL
+    return FUNCTIONAL + ARITHMETIC + TENSOR_OPS + LOSSES + SPECIAL
 
 
 def compare(got, want, rtol):

@@ -207,6 +207,11 @@ MORE_ACTIVATIONS = [
     _entry("threshold", [Sample(ACTIVATION, threshold=0.1, value=-2.0)]),
     _entry("prelu", [Sample((2, 3, 4, 2), (3,)), Sample((5, 2), (1,), label="shared")]),
     _entry("softmin", [Sample(ACTIVATION, dim=1)]),
+    _entry("hardshrink", [Sample(ACTIVATION), Sample(ACTIVATION, lambd=0.3, label="lambd")]),
+    _entry("softshrink", [Sample(ACTIVATION, lambd=0.3)]),
+    # eval: deterministic (training draws from fastnn's generator, not torch's bit stream:
+    # tests/functional/test_shrink_activations.py checks its properties)
+    _entry("rrelu", [Sample(ACTIVATION, lower=0.1, upper=0.3)]),
     _entry("lp_pool1d", [Sample((2, 3, 9), norm_type=2, kernel_size=3, stride=2)],
            nan_fills=False),
     # positive inputs where x ** p of a negative x is NaN (torch's too; test_pool_more.py
@@ -250,6 +255,26 @@ RESAMPLE = [
     _entry("pixel_shuffle", [Sample((2, 8, 3, 4), upscale_factor=2)]),
     _entry("pixel_unshuffle", [Sample((2, 2, 6, 4), downscale_factor=2)]),
     _entry("channel_shuffle", [Sample((2, 6, 3, 2), groups=3)]),
+    # a NaN grid point reads 0 or a clipped pixel in some modes (torch's rule): not all NaN
+    _entry("grid_sample", [Sample((2, 3, 5, 6), (2, 4, 3, 2), align_corners=False,
+                                  label="bilinear"),
+                           Sample((1, 2, 4, 5), (1, 3, 3, 2), mode="nearest",
+                                  padding_mode="border", align_corners=True, label="nearest"),
+                           Sample((1, 2, 5, 4), (1, 3, 2, 2), mode="bicubic",
+                                  padding_mode="reflection", align_corners=True,
+                                  label="bicubic"),
+                           Sample((1, 2, 3, 4, 5), (1, 2, 3, 2, 3), padding_mode="reflection",
+                                  align_corners=False, label="trilinear")],
+           nan_fills=False),
+    _entry("unfold", [Sample((2, 3, 6, 5), kernel_size=(2, 3), padding=1, stride=(2, 1)),
+                      Sample((3, 5, 4), kernel_size=2, dilation=2, label="unbatched")],
+           nan_fills=False),          # the padding's columns are zeros
+    _entry("fold", [Sample((2, 12, 20), output_size=(5, 6), kernel_size=2),
+                    Sample((8, 9), output_size=4, kernel_size=2, padding=1, stride=2,
+                           label="unbatched")]),
+    _entry("rms_norm", [Sample((3, 4, 5), normalized_shape=(4, 5), eps=1e-5),
+                        Sample((2, 6), normalized_shape=[6], label="eps-none")],
+           rtol32=1e-4, nan_fills=False),
 ]
 
 # embedding's indices are not a float sample: fixed ones, the table is the sample

@@ -27,10 +27,34 @@ def rand(*shape):
 X4 = rand(2, 3, 8, 8)
 X3 = rand(2, 3, 8)
 X5 = rand(1, 2, 4, 4, 4)
+# the margin and likelihood losses are compositions of door ops (their ops in order)
+_SIGNS = np.array([1.0, -1.0, 1.0], np.float32)
+_LABELS = np.array([[0, 3, -1, 1]] * 3)
+_MARGIN_RANKING = ["negative", "subtract", "multiply", "add", "clamp", "mean"]
+_HINGE = ["subtract", "clamp", "not_equal", "where", "not_equal", "where", "add", "mean"]
+_COSINE = ["multiply", "sum", "multiply", "sum", "add", "multiply", "sum", "add", "multiply",
+           "sqrt", "divide", "equal", "subtract", "where", "equal", "subtract", "clamp",
+           "where", "add", "mean"]
+_TRIPLET = ["subtract", "add", "norm", "subtract", "add", "norm", "add", "subtract", "clamp",
+            "mean"]
+_SOFT_MARGIN = ["negative", "multiply", "exp", "log1p", "mean"]
+# each norm clamped below by eps as torch's (a clone written in place), then the products
+_COSINE_SIMILARITY = ["norm", "clone", "norm", "clone", "clamp", "copy_", "clamp", "copy_",
+                      "divide", "divide", "multiply", "sum"]
+_MULTILABEL_SOFT = ["logsigmoid", "multiply", "subtract", "negative", "logsigmoid",
+                    "multiply", "add", "negative", "sum", "divide", "mean"]
+_MULTILABEL = ["reshape", "where", "sum", "gather", "unsqueeze", "unsqueeze", "subtract",
+               "subtract", "greater", "bitwise_and", "where", "sum", "add", "divide", "mean"]
+_MULTI_MARGIN = ["reshape", "gather", "subtract", "add", "greater", "bitwise_and", "where",
+                 "sum", "divide", "mean"]
+_POISSON = ["exp", "multiply", "subtract", "mean"]
+_GAUSSIAN = ["clone", "clamp", "copy_", "log", "subtract", "power", "divide", "add",
+             "multiply", "mean"]
 # max_pool's values and indices, the inputs of max_unpool
 POOLED3 = tuple(np.asarray(a) for a in F.max_pool1d(X3, 2, return_indices=True))
 POOLED4 = tuple(np.asarray(a) for a in F.max_pool2d(X4, 2, return_indices=True))
 POOLED5 = tuple(np.asarray(a) for a in F.max_pool3d(X5, 2, return_indices=True))
+
 
 def _deprecated(function, *args, **kwargs):
     """A deprecated alias's call, its warning (tested in test_interpolate.py) silenced."""
@@ -62,6 +86,25 @@ F_CALLS = {
     "binary_cross_entropy_with_logits": (lambda: F.binary_cross_entropy_with_logits(
         rand(3, 4), rand(3, 4)), "binary_cross_entropy_with_logits"),
     "kl_div": (lambda: F.kl_div(rand(3, 4), rand(3, 4), reduction="batchmean"), "kl_div"),
+    "margin_ranking_loss": (lambda: F.margin_ranking_loss(rand(3), rand(3), _SIGNS),
+                            _MARGIN_RANKING),
+    "hinge_embedding_loss": (lambda: F.hinge_embedding_loss(rand(3), _SIGNS), _HINGE),
+    "cosine_embedding_loss": (lambda: F.cosine_embedding_loss(rand(3, 4), rand(3, 4), _SIGNS),
+                              _COSINE),
+    "triplet_margin_loss": (lambda: F.triplet_margin_loss(rand(3, 4), rand(3, 4), rand(3, 4)),
+                            _TRIPLET),
+    "triplet_margin_with_distance_loss": (lambda: F.triplet_margin_with_distance_loss(
+        rand(3, 4), rand(3, 4), rand(3, 4)), _TRIPLET),
+    "soft_margin_loss": (lambda: F.soft_margin_loss(rand(3), _SIGNS), _SOFT_MARGIN),
+    "multilabel_soft_margin_loss": (lambda: F.multilabel_soft_margin_loss(
+        rand(3, 4), np.ones((3, 4), np.float32)), _MULTILABEL_SOFT),
+    "multilabel_margin_loss": (lambda: F.multilabel_margin_loss(rand(3, 4), _LABELS),
+                               _MULTILABEL),
+    "multi_margin_loss": (lambda: F.multi_margin_loss(rand(3, 4), np.array([0, 3, 1])),
+                          _MULTI_MARGIN),
+    "poisson_nll_loss": (lambda: F.poisson_nll_loss(rand(3, 4), rand(3, 4)), _POISSON),
+    "gaussian_nll_loss": (lambda: F.gaussian_nll_loss(rand(3, 4), rand(3, 4),
+                                                      np.ones((3, 4), np.float32)), _GAUSSIAN),
     "conv1d": (lambda: F.conv1d(X3, rand(4, 3, 3)), "conv1d"),
     "conv2d": (lambda: F.conv2d(X4, rand(4, 3, 3, 3), padding=1), "conv2d"),
     "conv3d": (lambda: F.conv3d(X5, rand(3, 2, 3, 3, 3)), "conv3d"),
@@ -93,11 +136,24 @@ F_CALLS = {
     "batch_norm": (lambda: F.batch_norm(X4, np.zeros(3, np.float32),
                                         np.ones(3, np.float32)), "batch_norm"),
     "layer_norm": (lambda: F.layer_norm(X4, (8, 8)), "layer_norm"),
+    "rms_norm": (lambda: F.rms_norm(X4, (8, 8)), "rms_norm"),
+    "unfold": (lambda: F.unfold(X4, 3), "unfold"),
+    "fold": (lambda: F.fold(rand(2, 12, 9), (4, 4), 2), "fold"),
+    "cosine_similarity": (lambda: F.cosine_similarity(rand(3, 4), rand(3, 4)),
+                          _COSINE_SIMILARITY),
+    "pairwise_distance": (lambda: F.pairwise_distance(rand(3, 4), rand(3, 4)),
+                          ["subtract", "add", "norm"]),
+    "pdist": (lambda: F.pdist(rand(4, 3)), ["index_select", "index_select", "subtract", "norm"]),
     "group_norm": (lambda: F.group_norm(X4, 3), "group_norm"),
     "instance_norm": (lambda: F.instance_norm(X4), "instance_norm"),
     "local_response_norm": (lambda: F.local_response_norm(X4, 2), "local_response_norm"),
     "pad": (lambda: F.pad(X4, (1, 1)), "pad"),
     "interpolate": (lambda: F.interpolate(X4, scale_factor=2), "interpolate"),
+    "grid_sample": (lambda: F.grid_sample(X4, rand(2, 3, 4, 2), align_corners=False),
+                    "grid_sample"),
+    # the base grid is built once; its product with theta^T is what theta's gradient needs
+    "affine_grid": (lambda: F.affine_grid(rand(2, 2, 3), (2, 3, 4, 5), align_corners=False),
+                    ["transpose", "matmul", "view"]),
     "upsample": (lambda: _deprecated(F.upsample, X4, scale_factor=2), "interpolate"),
     "upsample_bilinear": (lambda: _deprecated(F.upsample_bilinear, X4, scale_factor=2),
                           "interpolate"),
@@ -141,6 +197,11 @@ F_CALLS = {
     "threshold_": (lambda: F.threshold_(X4.copy(), 0.1, 0.0), "threshold"),
     "prelu": (lambda: F.prelu(X4, np.ones(3, np.float32)), "prelu"),
     "softmin": (lambda: F.softmin(X4, 1), "softmin"),
+    "hardshrink": (lambda: F.hardshrink(X4), "hardshrink"),
+    "softshrink": (lambda: F.softshrink(X4, 0.3), "softshrink"),
+    "rrelu": (lambda: F.rrelu(X4, training=True), "rrelu"),
+    "rrelu_": (lambda: F.rrelu_(X4.copy()), "rrelu"),
+    "glu": (lambda: F.glu(X4, 1 + 1), ["index", "index", "sigmoid", "multiply"]),
     "lp_pool1d": (lambda: F.lp_pool1d(X3, 2, 2), "lp_pool1d"),
     "lp_pool2d": (lambda: F.lp_pool2d(X4, 2, 2), "lp_pool2d"),
     "lp_pool3d": (lambda: F.lp_pool3d(X5, 2, 2), "lp_pool3d"),
@@ -222,6 +283,18 @@ MODULES = [
     (nn.BCELoss(), (np.full(3, 0.5), np.ones(3)), ["binary_cross_entropy"]),
     (nn.BCEWithLogitsLoss(), (rand(3, 4), rand(3, 4)), ["binary_cross_entropy_with_logits"]),
     (nn.KLDivLoss(reduction="sum"), (rand(3, 4), rand(3, 4)), ["kl_div"]),
+    (nn.MarginRankingLoss(), (rand(3), rand(3), _SIGNS), _MARGIN_RANKING),
+    (nn.HingeEmbeddingLoss(), (rand(3), _SIGNS), _HINGE),
+    (nn.CosineEmbeddingLoss(), (rand(3, 4), rand(3, 4), _SIGNS), _COSINE),
+    (nn.TripletMarginLoss(), (rand(3, 4), rand(3, 4), rand(3, 4)), _TRIPLET),
+    (nn.TripletMarginWithDistanceLoss(), (rand(3, 4), rand(3, 4), rand(3, 4)), _TRIPLET),
+    (nn.SoftMarginLoss(), (rand(3), _SIGNS), _SOFT_MARGIN),
+    (nn.MultiLabelSoftMarginLoss(), (rand(3, 4), np.ones((3, 4), np.float32)),
+     _MULTILABEL_SOFT),
+    (nn.MultiLabelMarginLoss(), (rand(3, 4), _LABELS), _MULTILABEL),
+    (nn.MultiMarginLoss(), (rand(3, 4), np.array([0, 3, 1])), _MULTI_MARGIN),
+    (nn.PoissonNLLLoss(), (rand(3, 4), rand(3, 4)), _POISSON),
+    (nn.GaussianNLLLoss(), (rand(3, 4), rand(3, 4), np.ones((3, 4), np.float32)), _GAUSSIAN),
     (nn.Conv1d(3, 4, 3), X3, ["conv1d"]),
     (nn.Conv2d(3, 4, 3), X4, ["conv2d"]),
     (nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect"), X4, ["pad", "conv2d"]),
@@ -245,6 +318,11 @@ MODULES = [
     (nn.BatchNorm2d(3), X4, ["add", "batch_norm"]),
     (nn.BatchNorm3d(2), X5, ["add", "batch_norm"]),
     (nn.LayerNorm(8), X4, ["layer_norm"]),
+    (nn.RMSNorm(8), X4, ["rms_norm"]),
+    (nn.Unfold(3), X4, ["unfold"]),
+    (nn.Fold((4, 4), 2), rand(2, 12, 9), ["fold"]),
+    (nn.CosineSimilarity(), (rand(3, 4), rand(3, 4)), _COSINE_SIMILARITY),
+    (nn.PairwiseDistance(), (rand(3, 4), rand(3, 4)), ["subtract", "add", "norm"]),
     (nn.GroupNorm(3, 3), X4, ["group_norm"]),
     (nn.InstanceNorm1d(3), X3, ["instance_norm"]),
     (nn.InstanceNorm2d(3, affine=True), X4, ["instance_norm"]),
@@ -284,6 +362,14 @@ MODULES = [
     (nn.Threshold(0.1, 0.0), X4, ["threshold"]),
     (nn.Softmin(1), X4, ["softmin"]),
     (nn.Softmax2d(), X4, ["softmax"]),
+    (nn.Hardshrink(), X4, ["hardshrink"]),
+    (nn.Softshrink(), X4, ["softshrink"]),
+    (nn.RReLU(), X4, ["rrelu"]),
+    (nn.GLU(), X4, ["index", "index", "sigmoid", "multiply"]),
+    *[(getattr(nn, f"{kind}{nd}d")(*((1, 0.5) if kind == "ConstantPad" else (1,))),
+       (X3, X4, X5)[nd - 1], ["pad"])
+      for kind in ("ZeroPad", "ConstantPad", "ReflectionPad", "ReplicationPad", "CircularPad")
+      for nd in (1, 2, 3)],
     (nn.LPPool1d(2, 2), X3, ["lp_pool1d"]),
     (nn.LPPool2d(2, 2), X4, ["lp_pool2d"]),
     (nn.LPPool3d(2, 2), X5, ["lp_pool3d"]),
@@ -323,6 +409,8 @@ def test_the_catalogue_covers_every_computing_layer():
 
 
 def test_registered_lists_every_op_with_its_variants():
+    for call, _ in F_CALLS.values():
+        call()              # a ufunc op (subtract, sqrt, ...) is registered on first use
     registered = ops.registered()
     reached = {name for _, op in F_CALLS.values()
                for name in (op if isinstance(op, list) else [op])}

@@ -171,6 +171,9 @@ def test_tensordot_matches_torch(torch, dtype):
     same_call(lambda lib, x, y: lib.tensordot(x, y.double() if x.dtype != lib.float64 else
                                               y.float(), 1), a, b)
     same_call(lambda lib, x, y: lib.tensordot(x, y, dims=lib.tensor(1)), a, b, **TOL)
+    # an empty contraction sums nothing: zeros; and empty free dims: an empty result
+    same_call(lambda lib, x, y: lib.tensordot(x[:, :, :0], y[:0], 1), a, b)
+    same_call(lambda lib, x, y: lib.tensordot(x[:0], y, 1), a, b)
 
 
 @pytest.mark.parametrize("dtypes", [(np.float32, np.float32), (np.float32, np.int64),

@@ -67,6 +67,8 @@ def test_take_along_dim_matches_torch(torch, dtype):
         same_call(lambda lib, x, i: lib.take_along_dim(x, i[:1], dim=dim), a, index)  # broadcast
     same_call(lambda lib, x, i: lib.take_along_dim(x, i), a, index.reshape(-1)[:7] * 3)
     same_call(lambda lib, x, i: lib.take_along_dim(x, i, 1), a, index.astype(np.float32))
+    for dtype in (np.float32, np.int32, np.int16):      # flattened: gather's dtype check
+        same_call(lambda lib, x, i: lib.take_along_dim(x, i), a, index.astype(dtype))
     same_call(lambda lib, x, i: lib.take_along_dim(x, i[0], 1), a, index)
     same_call(lambda lib, x, i: lib.take_along_dim(x, i, 5), a, index)
 

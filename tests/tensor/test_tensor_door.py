@@ -23,6 +23,13 @@ import fastnn._cumulative_functions as cumulative_functions
 import fastnn._distance_functions as distance_functions
 import fastnn._block_functions as block_functions
 import fastnn._order_statistic_functions as order_statistic_functions
+import fastnn._set_functions as set_functions
+import fastnn._index_functions as index_functions
+import fastnn._type_promotion_functions as type_promotion_functions
+import fastnn._in_place_functions as in_place_functions
+import fastnn._functional_aliases as functional_aliases
+import fastnn._special_functions as special_functions
+from fastnn._in_place_methods import UNARY_IN_PLACE
 from fastnn import _dispatch, ops
 from fastnn._ufunc_methods import BINARY, UNARY
 from fastnn.nn import functional as F
@@ -97,6 +104,7 @@ METHODS = {
     "softmax": (lambda x: x.softmax(1), ["softmax"]),
     "log_softmax": (lambda x: x.log_softmax(1), ["log_softmax"]),
     "prelu": (lambda x: x.prelu(fastnn.ones(1)), ["prelu"]),
+    "hardshrink": (lambda x: x.hardshrink(0.3), ["hardshrink"]),
     # fastnn._tensor_function_methods (issue 17, item 2)
     "log": (lambda x: x.log(), ["log"]),
     "sqrt": (lambda x: x.sqrt(), ["sqrt"]),
@@ -172,7 +180,7 @@ METHODS = {
     "dsplit": (lambda x: x.reshape(3, 2, 2).dsplit(2), ["reshape", "index", "index"]),
     "unflatten": (lambda x: x.unflatten(1, (2, 2)), ["unflatten"]),
     "take_along_dim": (lambda x: x.take_along_dim(fastnn.tensor([[0], [1], [2]]), 1),
-                       ["expand", "expand", "gather"]),
+                       ["gather"]),
     "rot90": (lambda x: x.rot90(), ["flip", "transpose"]),
     "diff": (lambda x: x.diff(), ["index", "index", "subtract"]),
     "isclose": (lambda x: x.isclose(x), ["equal", "subtract", "absolute", "isfinite", "multiply",
@@ -549,6 +557,164 @@ FUNCTIONS.update({name: (lambda x, name=name: getattr(fastnn, name)(
                   for name, ufunc in BINARY.items()})
 
 
+# fastnn._set_functions, _index_functions, _type_promotion_functions (the dtype and shape
+# facts and the index factories compute no tensor from a tensor: they record nothing)
+FUNCTIONS.update({
+    "isin": (lambda x: fastnn.isin(x, x[0]),
+             ["index", "to", "to", "reshape", "sort", "searchsorted", "clamp", "reshape",
+              "index", "equal"]),
+    "unique_consecutive": (lambda x: fastnn.unique_consecutive(x, return_counts=True),
+                           ["reshape", "index", "index", "not_equal", "cat", "nonzero",
+                            "reshape", "cat", "index", "index", "subtract", "index_select",
+                            "cumsum", "subtract", "reshape"]),
+    "combinations": (lambda x: fastnn.combinations(x[0], 2), ["index", "index"]),
+    "broadcast_tensors": (lambda x: fastnn.broadcast_tensors(x, x[0]),
+                          ["index", "expand", "expand"]),
+    "broadcast_shapes": (lambda x: fastnn.broadcast_shapes((3, 1), (4,)), []),
+    "tril_indices": (lambda x: fastnn.tril_indices(3, 4), []),
+    "triu_indices": (lambda x: fastnn.triu_indices(3, 4, 1), []),
+    "unravel_index": (lambda x: fastnn.unravel_index(fastnn.tensor([5, 7]), (3, 4)),
+                      ["unsqueeze", "floor_divide", "remainder", "index", "index"]),
+    "argwhere": (lambda x: fastnn.argwhere(x), ["nonzero"]),
+    "aminmax": (lambda x: fastnn.aminmax(x, dim=1), ["amin", "amax"]),
+    "inner": (lambda x: fastnn.inner(x, x),
+              ["permute", "reshape", "permute", "reshape", "matmul", "reshape"]),
+    "result_type": (lambda x: fastnn.result_type(x, 2), []),
+    "promote_types": (lambda x: fastnn.promote_types(fastnn.uint8, fastnn.int8), []),
+    "can_cast": (lambda x: fastnn.can_cast(fastnn.float32, fastnn.int32), []),
+    "is_nonzero": (lambda x: fastnn.is_nonzero(x[0, :1]), ["index"]),
+    "is_same_size": (lambda x: fastnn.is_same_size(x, x), []),
+    "scalar_tensor": (lambda x: fastnn.scalar_tensor(2), []),
+})
+
+
+# the in-place forms (fastnn._in_place_methods, _in_place_functions): the op, then copy_
+def _in_place_ops(name):
+    special = {"erf": ["erf"], "frac": ["trunc", "subtract"]}
+    return (special[name] if name in special else [UNARY[name].__name__]) + ["copy_"]
+
+
+METHODS.update({f"{name}_": (lambda x, name=name: getattr(x, f"{name}_")(), _in_place_ops(name))
+                for name in UNARY_IN_PLACE})
+FUNCTIONS.update({f"{name}_": (lambda x, name=name: getattr(fastnn, f"{name}_")(x),
+                               _in_place_ops(name))
+                  for name in UNARY_IN_PLACE})
+_NAN_TO_NUM_OPS = ["isnan", "masked_fill", "equal", "masked_fill", "equal", "masked_fill", "copy_"]
+METHODS.update({
+    "aminmax": (lambda x: x.aminmax(), ["amin", "amax"]),
+    "unique_consecutive": (lambda x: x.unique_consecutive(dim=0),
+                           ["index", "index", "permute", "reshape", "permute", "reshape",
+                            "not_equal", "any", "cat", "nonzero", "reshape", "cat", "index",
+                            "index", "subtract", "index_select", "cumsum", "subtract"]),
+    "round_": (lambda x: x.round_(decimals=1), ["multiply", "rint", "divide", "copy_"]),
+    "nan_to_num_": (lambda x: x.nan_to_num_(), _NAN_TO_NUM_OPS),
+})
+FUNCTIONS.update({
+    "round_": (lambda x: fastnn.round_(x), ["rint", "copy_"]),
+    "nan_to_num_": (lambda x: fastnn.nan_to_num_(x), _NAN_TO_NUM_OPS),
+    "clamp_min_": (lambda x: fastnn.clamp_min_(x, 0), ["clamp", "copy_"]),
+    "clamp_max_": (lambda x: fastnn.clamp_max_(x, 0), ["clamp", "copy_"]),
+    "clip_": (lambda x: fastnn.clip_(x, 0, 1), ["clamp", "copy_"]),
+    "neg_": (lambda x: fastnn.neg_(x), ["negative"]),
+    "negative_": (lambda x: fastnn.negative_(x), ["negative"]),
+    "logit_": (lambda x: fastnn.logit_(x.sigmoid()),
+               ["sigmoid", "subtract", "divide", "log", "copy_"]),
+    "xlogy_": (lambda x: fastnn.xlogy_(x, 2.0), ["multiply", "not_equal", "where", "copy_"]),
+    "zero_": (lambda x: fastnn.zero_(x), ["zero_"]),
+    "fill_": (lambda x: fastnn.fill_(x, 2.0), ["fill_"]),
+    "detach_": (lambda x: fastnn.detach_(x), []),
+    "dropout_": (lambda x: fastnn.dropout_(x, 0.5, False), ["dropout"]),
+})
+
+# fastnn._functional_aliases: F's op
+FUNCTIONS.update({
+    "conv1d": (lambda x: fastnn.conv1d(x[None], fastnn.ones(2, 3, 2)), ["index", "conv1d"]),
+    "conv2d": (lambda x: fastnn.conv2d(x[None, None], fastnn.ones(1, 1, 2, 2)),
+               ["index", "conv2d"]),
+    "conv3d": (lambda x: fastnn.conv3d(x[None, None, None], fastnn.ones(1, 1, 1, 2, 2)),
+               ["index", "conv3d"]),
+    "conv_transpose1d": (lambda x: fastnn.conv_transpose1d(x[None], fastnn.ones(3, 2, 2)),
+                         ["index", "conv_transpose1d"]),
+    "conv_transpose2d": (lambda x: fastnn.conv_transpose2d(x[None, None],
+                                                           fastnn.ones(1, 1, 2, 2)),
+                         ["index", "conv_transpose2d"]),
+    "conv_transpose3d": (lambda x: fastnn.conv_transpose3d(x[None, None, None],
+                                                           fastnn.ones(1, 1, 1, 2, 2)),
+                         ["index", "conv_transpose3d"]),
+    "max_pool1d": (lambda x: fastnn.max_pool1d(x[None], 2), ["index", "max_pool1d"]),
+    "max_pool2d": (lambda x: fastnn.max_pool2d(x[None], 2), ["index", "max_pool2d"]),
+    "max_pool3d": (lambda x: fastnn.max_pool3d(x[None, None], (1, 2, 2)),
+                   ["index", "max_pool3d"]),
+    "avg_pool1d": (lambda x: fastnn.avg_pool1d(x[None], 2), ["index", "avg_pool1d"]),
+    "adaptive_avg_pool1d": (lambda x: fastnn.adaptive_avg_pool1d(x[None], 2),
+                            ["index", "adaptive_avg_pool1d"]),
+    "adaptive_max_pool1d": (lambda x: fastnn.adaptive_max_pool1d(x[None], 2),
+                            ["index", "adaptive_max_pool1d_with_indices"]),
+    "batch_norm": (lambda x: fastnn.batch_norm(x, None, None, fastnn.zeros(4), fastnn.ones(4),
+                                               False, 0.1, 1e-5, False), ["batch_norm"]),
+    "dropout": (lambda x: fastnn.dropout(x, 0.5, False), ["dropout"]),
+    "embedding": (lambda x: fastnn.embedding(x, fastnn.tensor([0, 2])), ["embedding"]),
+    "binary_cross_entropy_with_logits": (
+        lambda x: fastnn.binary_cross_entropy_with_logits(x, x.sigmoid()),
+        ["sigmoid", "binary_cross_entropy_with_logits"]),
+    "kl_div": (lambda x: fastnn.kl_div(x, x, 2), ["kl_div"]),
+    "cosine_similarity": (lambda x: fastnn.cosine_similarity(x, x),
+                          ["norm", "clone", "norm", "clone", "clamp", "copy_", "clamp", "copy_",
+                           "divide", "divide", "multiply", "sum"]),
+    "pairwise_distance": (lambda x: fastnn.pairwise_distance(x, x), ["subtract", "add", "norm"]),
+    "hardshrink": (lambda x: fastnn.hardshrink(x, 0.25), ["hardshrink"]),
+    "rrelu": (lambda x: fastnn.rrelu(x), ["rrelu"]),
+    "rrelu_": (lambda x: fastnn.rrelu_(x.clone()), ["clone", "rrelu"]),
+})
+
+
+# fastnn._special_methods / _special_functions: gcd and lcm on integers (torch refuses floats)
+def _ints(x):
+    return fastnn.from_numpy(np.arange(1, 13).reshape(3, 4))
+
+
+_SPECIAL_UNARY = ["erfc", "erfinv", "lgamma", "digamma", "i0", "sinc"]
+METHODS.update({name: (lambda x, name=name: getattr(x, name)(), [name])
+                for name in _SPECIAL_UNARY})
+METHODS.update({name + "_": (lambda x, name=name: getattr(x, name + "_")(), [name, "copy_"])
+                for name in _SPECIAL_UNARY})
+METHODS.update({
+    "polygamma": (lambda x: x.polygamma(1), ["polygamma"]),
+    "polygamma_": (lambda x: x.polygamma_(1), ["polygamma", "copy_"]),
+    "mvlgamma": (lambda x: x.mvlgamma(1), ["mvlgamma"]),
+    "mvlgamma_": (lambda x: x.mvlgamma_(1), ["mvlgamma", "copy_"]),
+    "heaviside": (lambda x: x.heaviside(x), ["heaviside"]),
+    "heaviside_": (lambda x: x.heaviside_(x), ["heaviside", "copy_"]),
+    "frexp": (lambda x: x.frexp(), ["frexp"]),
+    "ldexp": (lambda x: x.ldexp(x), ["ldexp"]),
+    "ldexp_": (lambda x: x.ldexp_(x), ["ldexp", "copy_"]),
+    "nextafter": (lambda x: x.nextafter(x), ["nextafter"]),
+    "nextafter_": (lambda x: x.nextafter_(x), ["nextafter", "copy_"]),
+    "gcd": (lambda x: _ints(x).gcd(_ints(x)), ["gcd"]),
+    "gcd_": (lambda x: _ints(x).gcd_(_ints(x)), ["gcd", "copy_"]),
+    "lcm": (lambda x: _ints(x).lcm(_ints(x)), ["lcm"]),
+    "lcm_": (lambda x: _ints(x).lcm_(_ints(x)), ["lcm", "copy_"]),
+})
+FUNCTIONS.update({name: (lambda x, name=name: getattr(fastnn, name)(x), [name])
+                  for name in _SPECIAL_UNARY})
+FUNCTIONS.update({
+    "erfc_": (lambda x: fastnn.erfc_(x), ["erfc", "copy_"]),
+    "i0_": (lambda x: fastnn.i0_(x), ["i0", "copy_"]),
+    "sinc_": (lambda x: fastnn.sinc_(x), ["sinc", "copy_"]),
+    "polygamma": (lambda x: fastnn.polygamma(2, x), ["polygamma"]),
+    "mvlgamma": (lambda x: fastnn.mvlgamma(x, 1), ["mvlgamma"]),
+    "heaviside": (lambda x: fastnn.heaviside(x, x), ["heaviside"]),
+    "frexp": (lambda x: fastnn.frexp(x), ["frexp"]),
+    "ldexp": (lambda x: fastnn.ldexp(x, x), ["ldexp"]),
+    "ldexp_": (lambda x: fastnn.ldexp_(x, x), ["ldexp", "copy_"]),
+    "nextafter": (lambda x: fastnn.nextafter(x, x), ["nextafter"]),
+    "gcd": (lambda x: fastnn.gcd(_ints(x), _ints(x)), ["gcd"]),
+    "gcd_": (lambda x: fastnn.gcd_(_ints(x), _ints(x)), ["gcd", "copy_"]),
+    "lcm": (lambda x: fastnn.lcm(_ints(x), _ints(x)), ["lcm"]),
+    "lcm_": (lambda x: fastnn.lcm_(_ints(x), _ints(x)), ["lcm", "copy_"]),
+})
+
+
 def public_tensor_names():
     """Every public name fastnn's Tensor defines beyond numpy's ndarray."""
     names = set()
@@ -572,7 +738,11 @@ def test_every_computing_top_level_function_is_listed():
             | set(split_stack_functions.__all__) | set(value_functions.__all__)
             | set(indexed_update_functions.__all__) | set(cumulative_functions.__all__)
             | set(distance_functions.__all__) | set(block_functions.__all__)
-            | set(order_statistic_functions.__all__)) == set(FUNCTIONS)
+            | set(order_statistic_functions.__all__) | set(set_functions.__all__)
+            | set(index_functions.__all__) - {"return_types_aminmax"}
+            | set(type_promotion_functions.__all__) | set(in_place_functions.__all__)
+            | set(functional_aliases.__all__)
+            | set(special_functions.__all__)) == set(FUNCTIONS)
     assert shape_functions <= set(creation.__all__)
 
 

@@ -10,7 +10,9 @@ from ._local_response_norm import *  # noqa: F401,F403
 from ._dropout import *         # noqa: F401,F403
 from ._activation import *      # noqa: F401,F403
 from ._activation_more import *  # noqa: F401,F403
+from ._shrink import *          # noqa: F401,F403
 from ._resample import *        # noqa: F401,F403
+from ._grid_sample import *     # noqa: F401,F403  (grid_sample, affine_grid)
 from ._shuffle import *         # noqa: F401,F403
 from ._encoding import *         # noqa: F401,F403
 from ._conv_transpose import *  # noqa: F401,F403
@@ -22,3 +24,8 @@ from ._embedding import *       # noqa: F401,F403
 from ._multi_head_attention import *  # noqa: F401,F403
 from ._loss import *            # noqa: F401,F403
 from ._cross_entropy import *   # noqa: F401,F403
+from ._fold import *            # noqa: F401,F403
+from ._rms_norm import *        # noqa: F401,F403
+from ._distances import *       # noqa: F401,F403
+from ._margin_losses import *   # noqa: F401,F403
+from ._likelihood_losses import *  # noqa: F401,F403

@@ -7,11 +7,17 @@ from .pooling import *         # noqa: F401,F403
 from .linear import *          # noqa: F401,F403
 from .normalization import *   # noqa: F401,F403
 from .group_norms import *     # noqa: F401,F403
+from .rms_norm import *        # noqa: F401,F403
+from .fold import *            # noqa: F401,F403
+from .distance import *        # noqa: F401,F403
 from .dropout import *         # noqa: F401,F403
 from .activation import *      # noqa: F401,F403
+from .activation_more import *  # noqa: F401,F403
+from .padding import *         # noqa: F401,F403
 from .upsampling import *      # noqa: F401,F403
 from .pixelshuffle import *    # noqa: F401,F403
 from .embedding import *       # noqa: F401,F403
 from .attention import *       # noqa: F401,F403
 from .transformer import *     # noqa: F401,F403
 from .loss import *            # noqa: F401,F403
+from .loss_margin import *     # noqa: F401,F403
