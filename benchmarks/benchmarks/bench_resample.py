@@ -1,4 +1,5 @@
-"""Resampling (interpolate in every mode, pixel_shuffle, channel_shuffle) and torch."""
+"""Resampling (interpolate in every mode, grid_sample, pixel_shuffle, channel_shuffle) and
+torch."""
 from . import common
 
 
