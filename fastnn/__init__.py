@@ -84,6 +84,7 @@ from ._type_promotion_functions import (  # noqa: F401  (dtypes and whole-tensor
 from ._in_place_functions import *  # noqa: F401,F403  (fastnn.sin_(x) is x.sin_())
 from . import backends
 from . import ops
+from . import linalg  # noqa: F401  (torch.linalg's norms and cross product)
 from ._arith_functions import (add, sub, subtract, mul, multiply, div, divide,  # noqa: F401
                                true_divide, neg, negative, clamp_min, clamp_max)
 from ._inference import optimize_for_inference

@@ -124,6 +124,11 @@ def _logaddexp2(a, b, grad, needs):
     return grad / (1 + np.exp2(b - a)), grad / (1 + np.exp2(a - b))
 
 
+def _nextafter(a, b, grad, needs):
+    # torch's: the gradient passes to `input` unchanged, none reaches `other`
+    return grad, (np.zeros_like(grad) if needs[1] else None)
+
+
 def _copysign(a, b, grad, needs):
     # torch: the result's ratio to `a` (+-1), 0 where `a` is 0; nothing reaches the sign
     ratio = np.where(a == 0, 0, np.copysign(a, b) / np.where(a == 0, 1, a))
@@ -174,10 +179,11 @@ register_backward("hypot", _binary(_hypot), saves=(0, 1))
 register_backward("logaddexp", _binary(_logaddexp), saves=(0, 1))
 register_backward("logaddexp2", _binary(_logaddexp2), saves=(0, 1))
 register_backward("copysign", _binary(_copysign), saves=(0, 1))
+register_backward("nextafter", _binary(_nextafter), saves=())
 register_backward("floor_divide", _floor_divide_backward, saves=())
 register_backward("matmul", _matmul_backward, saves=(0, 1))
 for _op in ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
             "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf",
             "isfinite", "signbit", "bitwise_and", "bitwise_or", "bitwise_xor", "invert",
-            "left_shift", "right_shift"):
+            "left_shift", "right_shift", "gcd", "lcm"):
     register_backward(_op, None)

@@ -1,8 +1,8 @@
 """Vector geometry at top level: ``fastnn.cross`` (the cross product along a dim of size 3,
 the method's composition, `fastnn._cross_methods`) and ``fastnn.cdist`` (p-norm distances
 between the rows of two batches of matrices, the op of `fastnn._distance_ops`), with torch's
-arguments and checks. ``torch.linalg.cross`` has no counterpart: fastnn has no ``linalg``
-namespace."""
+arguments and checks. ``fastnn.linalg.cross`` (`fastnn.linalg`) is the same composition
+with dim -1 as its default."""
 import numpy as np
 
 from ._args import float_arg

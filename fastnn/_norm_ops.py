@@ -86,19 +86,25 @@ def _order_text(p):
     return f"{float(p):g}"
 
 
-def vector_norm_attrs(x, p, dims, dtype):
-    """torch's linalg.vector_norm checks of a plain array: the result dtype."""
+def check_norm_dtypes(x, dtype, fn):
+    """torch's checks of a norm's input dtype and its `dtype` argument (`fn`:
+    "linalg.vector_norm" or "linalg.matrix_norm", as its messages name it)."""
     if x.dtype.kind not in "fc":
-        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex "
-                           f"tensor as input. Got {torch_type_name(x.dtype)}")
+        raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as input. Got "
+                           f"{torch_type_name(x.dtype)}")
     if dtype is not None:
         if dtype.kind not in "fc":
-            raise RuntimeError(f"linalg.vector_norm: dtype should be floating point or "
-                               f"complex, but got {torch_type_name(dtype)}")
+            raise RuntimeError(f"{fn}: dtype should be floating point or complex, but got "
+                               f"{torch_type_name(dtype)}")
         if np.promote_types(x.dtype, dtype) != dtype:
-            raise RuntimeError(f"linalg.vector_norm: the dtype of the input "
-                               f"({torch_type_name(x.dtype)}) should be convertible without "
-                               f"narrowing to the specified dtype ({torch_type_name(dtype)})")
+            raise RuntimeError(f"{fn}: the dtype of the input ({torch_type_name(x.dtype)}) "
+                               f"should be convertible without narrowing to the specified "
+                               f"dtype ({torch_type_name(dtype)})")
+
+
+def vector_norm_attrs(x, p, dims, dtype):
+    """torch's linalg.vector_norm checks of a plain array: the result dtype."""
+    check_norm_dtypes(x, dtype, "linalg.vector_norm")
     if x.size == 0 and (p < 0 or p == np.inf):
         if dims is None or x.ndim == 0:
             raise RuntimeError(f"linalg.vector_norm cannot compute the {_order_text(p)} "

@@ -258,6 +258,19 @@ def test_return_indices_selects_the_op_with_indices():
                                      "adaptive_max_pool2d_with_indices"]
 
 
+# recurrent layers over X3 (2 steps): the state's slice, one input projection per layer and
+# direction, per step the step's slice, the hidden projection and the gates, then the
+# outputs and final states stacked
+_RNN_STEP = ["index", "linear", "add", "tanh"]
+_LSTM_CELL = ["linear", "add", "chunk", "sigmoid", "multiply", "sigmoid", "tanh", "multiply",
+              "add", "sigmoid", "tanh", "multiply"]
+_GRU_CELL = ["linear", "chunk", "chunk", "add", "sigmoid", "add", "sigmoid", "multiply",
+             "add", "tanh", "subtract", "multiply", "add"]
+_RNN_OPS = ["index", "linear"] + _RNN_STEP * 2 + ["stack"] * 2
+_LSTM_OPS = ["index", "index", "linear"] + (["index"] + _LSTM_CELL) * 2 + ["stack"] * 3
+_GRU_OPS = ["index", "linear"] + (["index"] + _GRU_CELL) * 2 + ["stack"] * 2
+
+
 # self-attention, dropout (eval: the identity), residual add, norm, feed-forward, residual
 # add, norm
 _ENCODER_LAYER_OPS = (_MHA_PROJECTIONS + ["reshape"] * 3 + _MHA_ATTENTION_OUT
@@ -388,6 +401,12 @@ MODULES = [
     (nn.TransformerEncoderLayer(8, 2, 16).eval(), X3, _ENCODER_LAYER_OPS),
     (_quiet(nn.TransformerEncoder, nn.TransformerEncoderLayer(8, 2, 16), 1).eval(), X3,
      _ENCODER_LAYER_OPS),
+    (nn.RNN(8, 4), X3, _RNN_OPS),
+    (nn.LSTM(8, 4), X3, _LSTM_OPS),
+    (nn.GRU(8, 4), X3, _GRU_OPS),
+    (nn.RNNCell(8, 4), X3[0], ["linear"] + _RNN_STEP[1:]),
+    (nn.LSTMCell(8, 4), X3[0], ["linear"] + _LSTM_CELL),
+    (nn.GRUCell(8, 4), X3[0], ["linear"] + _GRU_CELL),
 ]
 
 
@@ -411,6 +430,8 @@ def test_the_catalogue_covers_every_computing_layer():
 def test_registered_lists_every_op_with_its_variants():
     for call, _ in F_CALLS.values():
         call()              # a ufunc op (subtract, sqrt, ...) is registered on first use
+    ints = fastnn.tensor([4, 6])
+    fastnn.gcd(ints, ints), fastnn.lcm(ints, ints), fastnn.nextafter(X3, X3)    # so are these
     registered = ops.registered()
     reached = {name for _, op in F_CALLS.values()
                for name in (op if isinstance(op, list) else [op])}

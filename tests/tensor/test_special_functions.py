@@ -349,3 +349,12 @@ def test_poles_and_edges():
     assert v.erfinv().tolist()[:2] == [0.0, -0.0]
     ends = fastnn.tensor([1.0, -1.0, 1.5]).erfinv().tolist()
     assert ends[:2] == [math.inf, -math.inf] and math.isnan(ends[2])
+
+
+def test_nextafter_gradient_matches_torch(torch):
+    """torch passes the gradient to `input` unchanged and none to `other` (broadcast)."""
+    def gradients(lib, x, other):
+        x, other = x.detach().requires_grad_(), other.detach().requires_grad_()
+        (lib.nextafter(x, other) * 3).sum().backward()
+        return x.grad, other.grad
+    same_call(gradients, np.array([[1.0, 2.0]]), np.array([[3.0], [0.0]]), rtol=0)

@@ -19,5 +19,6 @@ from .pixelshuffle import *    # noqa: F401,F403
 from .embedding import *       # noqa: F401,F403
 from .attention import *       # noqa: F401,F403
 from .transformer import *     # noqa: F401,F403
+from .rnn import *             # noqa: F401,F403
 from .loss import *            # noqa: F401,F403
 from .loss_margin import *     # noqa: F401,F403
