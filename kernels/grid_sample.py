@@ -73,6 +73,17 @@ def _coordinates(c, q, padding, align, nd3):
 
 
 @njit(cache=True)
+def _point(pt, p, padding, align, nd3):
+    """The source coordinates (x, y, z; z 0 in 2-D) of grid point `pt` (`_source` each)."""
+    ix, _ = _source(pt[0], p[0], padding, align, nd3)
+    iy, _ = _source(pt[1], p[1], padding, align, nd3)
+    iz = 0.0
+    if nd3:
+        iz, _ = _source(pt[2], p[2], padding, align, nd3)
+    return ix, iy, iz
+
+
+@njit(cache=True)
 def _source(c, q, padding, align, nd3):
     """(coordinate, d coordinate / d grid value) of a grid value."""
     g = q[SCALE]
@@ -150,11 +161,7 @@ def grid_sample_forward(x, grid, out, p, mode, padding, align, nd3):
         oh = row % OH
         for ow in range(OW):
             pt = grid[n, od, oh, ow]
-            ix, _ = _source(pt[0], p[0], cpad, align, nd3)
-            iy, _ = _source(pt[1], p[1], cpad, align, nd3)
-            iz = 0.0
-            if nd3:
-                iz, _ = _source(pt[2], p[2], cpad, align, nd3)
+            ix, iy, iz = _point(pt, p, cpad, align, nd3)
             if mode == 1:
                 jx = _index(np.rint(ix), W)
                 jy = _index(np.rint(iy), H)
@@ -231,11 +238,7 @@ def grid_sample_input_grad(grad, grid, gx, p, mode, padding, align, nd3):
                 for ow in range(OW):
                     g = grad[n, c, od, oh, ow]
                     pt = grid[n, od, oh, ow]
-                    ix, _ = _source(pt[0], p[0], cpad, align, nd3)
-                    iy, _ = _source(pt[1], p[1], cpad, align, nd3)
-                    iz = 0.0
-                    if nd3:
-                        iz, _ = _source(pt[2], p[2], cpad, align, nd3)
+                    ix, iy, iz = _point(pt, p, cpad, align, nd3)
                     if mode == 1:
                         jx = _index(np.rint(ix), W)
                         jy = _index(np.rint(iy), H)
