@@ -36,6 +36,9 @@ class iinfo:
     """``iinfo(type)``: bits, min and max of an integer dtype."""
 
     def __init__(self, type):
+        if type is None:            # as_dtype passes None through: finfo's default
+            raise TypeError("iinfo(): argument 'type' (position 1) must be torch.dtype, not "
+                            "NoneType")
         dtype = as_dtype(type, "iinfo")
         if dtype == np.bool_:
             raise TypeError("torch.bool is not supported by torch.iinfo")

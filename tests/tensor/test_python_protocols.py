@@ -110,7 +110,7 @@ def test_type_info_matches_torch(torch):
             return got.bits, got.min, got.max, got.dtype, repr(got)
         assert integer_info(fastnn) == integer_info(torch)
     for refused in (lambda lib: lib.finfo(lib.int32), lambda lib: lib.iinfo(lib.float32),
-                    lambda lib: lib.iinfo(lib.bool)):
+                    lambda lib: lib.iinfo(lib.bool), lambda lib: lib.iinfo(None)):
         with pytest.raises(TypeError) as expected:
             refused(torch)
         with pytest.raises(TypeError, match=f"^{re.escape(str(expected.value))}$"):

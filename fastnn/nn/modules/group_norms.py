@@ -15,6 +15,13 @@ __all__ = ["LayerNorm", "GroupNorm", "LocalResponseNorm", "InstanceNorm1d", "Ins
            "InstanceNorm3d"]
 
 
+def shape_tuple(normalized_shape):
+    """A `normalized_shape` argument (an int or a sequence of ints) as a tuple."""
+    if isinstance(normalized_shape, numbers.Integral):
+        return (normalized_shape,)
+    return tuple(normalized_shape)
+
+
 def _affine(module, shape, dtype, affine, bias):
     """weight (ones) and bias (zeros) of `shape`, or None, registered as torch does."""
     if affine:
@@ -61,9 +68,7 @@ class LayerNorm(Module):
                  device=None, dtype=None):
         super().__init__()
         dtype = factory_dtype(device, dtype)
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
+        self.normalized_shape = shape_tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         _affine(self, self.normalized_shape, dtype, elementwise_affine, bias)

@@ -1,11 +1,10 @@
 """RMSNorm (torch's normalization.py): a layer over F.rms_norm."""
-import numbers
-
 from ... import _creation
 from .. import functional as F
 from .. import init
 from .._utils import factory_dtype
 from ..parameter import Parameter
+from .group_norms import shape_tuple
 from .module import Module
 
 __all__ = ["RMSNorm"]
@@ -33,9 +32,7 @@ class RMSNorm(Module):
                  dtype=None):
         super().__init__()
         dtype = factory_dtype(device, dtype)
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
+        self.normalized_shape = shape_tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
