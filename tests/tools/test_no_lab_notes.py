@@ -29,6 +29,17 @@ def _text(match):
     return " ".join(match.group(0).split())
 
 
+def _segment(lines, node):
+    """`node`'s source text, as `ast.get_source_segment` gives it (which splits the whole
+    source again on every call: quadratic over a file's docstrings)."""
+    first = lines[node.lineno - 1].encode()
+    if node.end_lineno == node.lineno:
+        return first[node.col_offset:node.end_col_offset].decode()
+    last = lines[node.end_lineno - 1].encode()
+    return "".join([first[node.col_offset:].decode(), *lines[node.lineno:node.end_lineno - 1],
+                    last[:node.end_col_offset].decode()])
+
+
 def figures_in(source):
     """(line, matched text) of every figure in the comments and bare string statements
     (docstrings) of Python `source`; ordinary string literals are left alone."""
@@ -36,10 +47,11 @@ def figures_in(source):
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if token.type == tokenize.COMMENT:
             found += [(token.start[0], _text(m)) for m in FIGURE.finditer(token.string)]
+    lines = source.splitlines(keepends=True)
     for node in ast.walk(ast.parse(source)):
         if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
                 and isinstance(node.value.value, str)):
-            text = ast.get_source_segment(source, node.value)
+            text = _segment(lines, node.value)
             found += [(node.lineno + text[:m.start()].count("\n"), _text(m))
                       for m in FIGURE.finditer(text)]
     return sorted(found)
