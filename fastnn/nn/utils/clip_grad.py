@@ -1,4 +1,5 @@
-"""Gradient clipping (torch.nn.utils.clip_grad_norm_ / clip_grad_value_) on `p.grad`.
+"""Gradient clipping (torch.nn.utils.clip_grad_norm_ / clip_grad_value_) on `p.grad`,
+and its two halves: get_total_norm and clip_grads_with_norm_.
 
 torch's CPU path is the per-tensor one: a norm per gradient, the norm of those norms, then
 each gradient scaled in place by min(max_norm / (total + 1e-6), 1) in the norm's dtype.
@@ -11,7 +12,8 @@ import numpy as np
 from ..._array import as_array, wrap
 from ..._dtypes import get_default_dtype
 
-__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",
+           "clip_grads_with_norm_"]
 
 
 def _vector_norm(x, norm_type):
@@ -38,6 +40,48 @@ def _grads(parameters):
     return [as_array(p.grad, "grad") for p in parameters if getattr(p, "grad", None) is not None]
 
 
+def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """The p-norm of the norms of `tensors` (a Tensor or an iterable of them): the norm of
+    all their elements as one vector, as a 0-d tensor in their (promoted) dtype.
+
+    Args:
+        tensors (Tensor or iterable of Tensors): the tensors whose norm is taken.
+        norm_type (float): the p of the p-norm; ``inf`` for the largest absolute value.
+        error_if_nonfinite (bool): raise when the total norm is NaN or infinite.
+        foreach: accepted for torch compatibility; one path serves every value.
+    """
+    tensors = [tensors] if isinstance(tensors, np.ndarray) else list(tensors)
+    norm_type = float(norm_type)
+    if len(tensors) == 0:
+        return wrap(np.array(0.0, dtype=get_default_dtype()))
+    arrays = [as_array(t, "tensors") for t in tensors]
+    norms = [_vector_norm(a, norm_type) for a in arrays]
+    stacked = np.array(norms, dtype=np.result_type(*[a.dtype for a in arrays]))
+    total_norm = np.asarray(_vector_norm(stacked, norm_type), dtype=stacked.dtype)
+    if error_if_nonfinite and not np.isfinite(total_norm):
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is "
+            "non-finite, so it cannot be clipped. To disable this error and scale the "
+            "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
+    return wrap(total_norm)
+
+
+def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
+    """Scale the gradients of `parameters` in place by min(max_norm / (total_norm + 1e-6),
+    1), `total_norm` given (e.g. from :func:`get_total_norm`); returns None."""
+    grads = _grads(parameters)
+    if len(grads) == 0:
+        return
+    total_norm = np.asarray(as_array(total_norm, "total_norm"))
+    dtype = total_norm.dtype.type
+    clip_coef = dtype(float(max_norm)) / (total_norm + dtype(1e-6))
+    clip_coef = np.minimum(clip_coef, dtype(1.0)) if not np.isnan(clip_coef) else clip_coef
+    with np.errstate(invalid="ignore"):        # inf * 0 is NaN silently, as in torch
+        for g in grads:
+            np.multiply(g, clip_coef.astype(np.result_type(g.dtype, clip_coef.dtype)), out=g,
+                        casting="unsafe")
+
+
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
                     foreach=None):
     """Scale the gradients of `parameters` in place so that their total norm is at most
@@ -56,26 +100,9 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         if is_generator and len(parameters) == 0:
             warnings.warn("`parameters` is an empty generator, no gradient clipping will "
                           "occur.", stacklevel=2)
-    grads = _grads(parameters)
-    norm_type = float(norm_type)
-    if len(grads) == 0:
-        return wrap(np.array(0.0, dtype=get_default_dtype()))
-    norms = [_vector_norm(g, norm_type) for g in grads]
-    stacked = np.array(norms, dtype=np.result_type(*[g.dtype for g in grads]))
-    total_norm = np.asarray(_vector_norm(stacked, norm_type), dtype=stacked.dtype)
-    if error_if_nonfinite and not np.isfinite(total_norm):
-        raise RuntimeError(
-            f"The total norm of order {norm_type} for gradients from `parameters` is "
-            "non-finite, so it cannot be clipped. To disable this error and scale the "
-            "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
-    dtype = total_norm.dtype.type
-    clip_coef = dtype(float(max_norm)) / (total_norm + dtype(1e-6))
-    clip_coef = np.minimum(clip_coef, dtype(1.0)) if not np.isnan(clip_coef) else clip_coef
-    with np.errstate(invalid="ignore"):        # inf * 0 is NaN silently, as in torch
-        for g in grads:
-            np.multiply(g, clip_coef.astype(np.result_type(g.dtype, clip_coef.dtype)), out=g,
-                        casting="unsafe")
-    return wrap(total_norm)
+    total_norm = get_total_norm(_grads(parameters), norm_type, error_if_nonfinite, foreach)
+    clip_grads_with_norm_(parameters, max_norm, total_norm, foreach)
+    return total_norm
 
 
 def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
