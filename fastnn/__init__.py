@@ -23,6 +23,8 @@ from ._creation import (
     transpose, swapaxes, swapdims, reshape, clone, numel, is_tensor, is_floating_point,
     is_complex, DTYPE_ALIASES as _DTYPE_ALIASES)
 from ._random_factories import get_rng_state, randint, randperm
+from ._random_sampling import (bernoulli, multinomial, normal, poisson,  # noqa: F401
+                               randint_like)
 from .serialization import load, save
 from . import nn
 from . import optim

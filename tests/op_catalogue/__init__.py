@@ -72,6 +72,10 @@ class OpInfo:
                 seeded random cases for the variant sweep (None: the samples only)
     dtypes      the dtypes of the float arguments
     random      draws from the default generator (dropout in training)
+    torch_stream  with `random`: the draws are torch's own numbers under the same seed
+                (False: numpy's samplers on fastnn's generator, compared with
+                fastnn's own draws only; tests/tensor/test_random_sampling.py holds
+                their torch parity)
     rtol32      tolerance against torch in float32 (float64: 1e-10)
     variant_tol (float32, float64) tolerance of the variant sweep, rtol = atol
     nan_fills   a NaN input makes every output NaN (False: some; conv, pad, comparisons)
@@ -93,6 +97,7 @@ class OpInfo:
     reference_inputs: object = None
     dtypes: tuple = FLOATS
     random: bool = False
+    torch_stream: bool = True
     rtol32: float = 1e-5
     variant_tol: tuple = (2e-4, 1e-10)
     nan_fills: bool = True

@@ -333,4 +333,33 @@ TENSOR_FUNCTIONS = [
             Sample(X, p=3.0, dim=(0, 2), label="p3")], sums=True),
 ]
 
-TENSOR_OPS = SHAPE + COPIES + IN_PLACE + REDUCTIONS + ELEMENTWISE + TENSOR_FUNCTIONS
+def _sampler(name, call, samples, **fields):
+    """A sampler of fastnn._random_sampling: numpy's draws on fastnn's generator."""
+    return _method(name, call, samples, random=True, torch_stream=False, **fields)
+
+
+RANDOM = [
+    _sampler("bernoulli_", lambda x, p: x.bernoulli_(p), [Sample(X, p=0.3)], inplace=True),
+    _sampler("exponential_", lambda x, lambd: x.exponential_(lambd), [Sample(X, lambd=2.0)],
+             inplace=True),
+    _sampler("random_", lambda x, low, high: x.random_(low, high),
+             [Sample(X, low=-3, high=5)], inplace=True),
+    _sampler("geometric_", lambda x, p: x.geometric_(p), [Sample(X, p=0.4)], inplace=True),
+    _sampler("log_normal_", lambda x, mean, std: x.log_normal_(mean, std),
+             [Sample(X, mean=0.5, std=1.5)], inplace=True),
+    _sampler("cauchy_", lambda x, median, sigma: x.cauchy_(median, sigma),
+             [Sample(X, median=1.0, sigma=2.0)], inplace=True),
+    _sampler("bernoulli", lambda x, p: x.bernoulli(p), [Sample(X, p=0.5)],
+             skips={"grad": "torch has no derivative of bernoulli with a float p: its "
+                            "backward raises (test_random_sampling.py checks fastnn's does)"}),
+    _sampler("multinomial", lambda x, num_samples, replacement: x.multinomial(
+        num_samples, replacement), [Sample((3, 5), positive=(0,), num_samples=3,
+                                           replacement=False),
+                                    Sample((5,), positive=(0,), num_samples=7,
+                                           replacement=True, label="replacement")]),
+    _top("poisson", [Sample(X, positive=(0,))], random=True, torch_stream=False),
+    OpInfo("normal", fastnn.normal, "normal", [Sample(X, X, positive=(1,))], random=True),
+]
+
+TENSOR_OPS = (SHAPE + COPIES + IN_PLACE + REDUCTIONS + ELEMENTWISE + TENSOR_FUNCTIONS
+              + RANDOM)

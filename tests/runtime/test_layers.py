@@ -40,7 +40,7 @@ def layer(module):
              "fastnn._cumulative_methods": "tensor", "fastnn._cross_methods": "tensor",
              "fastnn._order_statistics": "tensor",
              "fastnn._in_place_methods": "tensor", "fastnn._set_methods": "tensor",
-             "fastnn._special_methods": "tensor", "fastnn._special_ops": "array helpers",
+             "fastnn._special_methods": "tensor", "fastnn._random_methods": "tensor", "fastnn._special_ops": "array helpers",
              "fastnn._select_ops": "array helpers", "fastnn._scatter_ops": "array helpers",
              "fastnn._indexed_update_ops": "array helpers",
              "fastnn._norm_ops": "array helpers", "fastnn._compare_ops": "array helpers",

@@ -29,6 +29,7 @@ import fastnn._type_promotion_functions as type_promotion_functions
 import fastnn._in_place_functions as in_place_functions
 import fastnn._functional_aliases as functional_aliases
 import fastnn._special_functions as special_functions
+import fastnn._random_sampling as random_sampling
 from fastnn._in_place_methods import UNARY_IN_PLACE
 from fastnn import _dispatch, ops
 from fastnn._ufunc_methods import BINARY, UNARY
@@ -76,6 +77,14 @@ METHODS = {
     "copy_": (lambda x: x.copy_(np.ones(4)), ["copy_"]),
     "normal_": (lambda x: x.normal_(), ["normal_"]),
     "uniform_": (lambda x: x.uniform_(), ["uniform_"]),
+    "bernoulli_": (lambda x: x.bernoulli_(0.3), ["bernoulli_"]),      # _random_sampling
+    "exponential_": (lambda x: x.exponential_(), ["exponential_"]),
+    "random_": (lambda x: x.random_(5), ["random_"]),
+    "geometric_": (lambda x: x.geometric_(0.5), ["geometric_"]),
+    "log_normal_": (lambda x: x.log_normal_(), ["log_normal_"]),
+    "cauchy_": (lambda x: x.cauchy_(), ["cauchy_"]),
+    "bernoulli": (lambda x: x.abs().clamp(0, 1).bernoulli(), ["absolute", "clamp", "bernoulli"]),
+    "multinomial": (lambda x: x.abs().multinomial(2), ["absolute", "multinomial"]),
     "masked_fill": (lambda x: x.masked_fill(mask34(), 0.0), ["masked_fill"]),
     "masked_fill_": (lambda x: x.masked_fill_(mask34(), 0.0), ["masked_fill_"]),
     "sum": (lambda x: x.sum(1), ["sum"]),
@@ -333,6 +342,10 @@ OUTSIDE = {"item", "numpy", "size", "dim", "ndimension", "numel", "nelement",
 # top-level functions -> (call, expected ops)
 FUNCTIONS = {
     "relu": (lambda x: fastnn.relu(x), ["relu"]),
+    "bernoulli": (lambda x: fastnn.bernoulli(x, 0.5), ["bernoulli"]),   # _random_sampling
+    "multinomial": (lambda x: fastnn.multinomial(x.abs(), 2), ["absolute", "multinomial"]),
+    "poisson": (lambda x: fastnn.poisson(x.abs()), ["absolute", "poisson"]),
+    "normal": (lambda x: fastnn.normal(x, 1.0), ["normal"]),
     "relu_": (lambda x: fastnn.relu_(x), ["relu"]),
     "sigmoid": (lambda x: fastnn.sigmoid(x), ["sigmoid"]),
     "tanh": (lambda x: fastnn.tanh(x), ["tanh"]),
@@ -742,7 +755,8 @@ def test_every_computing_top_level_function_is_listed():
             | set(index_functions.__all__) - {"return_types_aminmax"}
             | set(type_promotion_functions.__all__) | set(in_place_functions.__all__)
             | set(functional_aliases.__all__)
-            | set(special_functions.__all__)) == set(FUNCTIONS)
+            | set(special_functions.__all__)
+            | set(random_sampling.__all__)) == set(FUNCTIONS)
     assert shape_functions <= set(creation.__all__)
 
 
