@@ -2,7 +2,7 @@
 eval-mode BatchNorm folded into the convolution or linear layer before it."""
 import copy
 
-from ... import _creation, _tensor_functions
+from ... import _creation
 from ..parameter import Parameter
 
 __all__ = ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
@@ -38,7 +38,7 @@ def fuse_conv_bn_weights(conv_w, conv_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b, trans
         bn_w = _creation.ones_like(bn_rm)
     if bn_b is None:
         bn_b = _creation.zeros_like(bn_rm)
-    rstd = _tensor_functions.rsqrt(bn_rv + bn_eps)
+    rstd = (bn_rv + bn_eps).rsqrt()
     shape = ([1, -1] if transpose else [-1, 1]) + [1] * (conv_w.ndim - 2)
     fused_w = (conv_w * (bn_w * rstd).reshape(shape)).to(dtype=weight_dtype)
     fused_b = ((conv_b - bn_rm) * rstd * bn_w + bn_b).to(dtype=bias_dtype)
@@ -70,7 +70,7 @@ def fuse_linear_bn_weights(linear_w, linear_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b)
     bias_dtype = linear_b.dtype if linear_b is not None else weight_dtype
     if linear_b is None:
         linear_b = _creation.zeros_like(bn_rm)
-    scale = bn_w * _tensor_functions.rsqrt(bn_rv + bn_eps)
+    scale = bn_w * (bn_rv + bn_eps).rsqrt()
     fused_w = linear_w * scale.unsqueeze(-1).to(dtype=weight_dtype)
     fused_b = ((linear_b - bn_rm) * scale + bn_b).to(dtype=bias_dtype)
     return (Parameter(fused_w, linear_w.requires_grad),

@@ -3,7 +3,6 @@ of its parametrization): a parameter `name` replaced by a magnitude `name_g` and
 direction `name_v`, recomputed as ``g * v / ||v||`` before every forward."""
 import warnings
 
-from ... import linalg
 from ..parameter import Parameter
 
 __all__ = ["WeightNorm", "weight_norm", "remove_weight_norm"]
@@ -17,9 +16,9 @@ def norm_except_dim(v, dim):
     0-d tensor) when `dim` is -1, as torch's norm_except_dim reads -1 (not as the last
     dim)."""
     if dim == -1:
-        return linalg.vector_norm(v)
+        return v.norm()
     kept = dim % v.ndim
-    return linalg.vector_norm(v, 2, [d for d in range(v.ndim) if d != kept], True)
+    return v.norm(2, [d for d in range(v.ndim) if d != kept], True)
 
 
 class WeightNorm:
