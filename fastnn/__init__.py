@@ -34,6 +34,7 @@ from . import _ufunc_backward, _reduction_backward, _select_backward  # noqa: F4
 from . import _indexed_update_backward  # noqa: F401
 from . import _special_backward  # noqa: F401  (special math functions)
 from . import _linalg_grad, _attention_grad  # noqa: F401  (linear, bmm, einsum, attention)
+from . import _decomposition_grad  # noqa: F401  (det, inv, solve, cholesky, qr, eigh, svd)
 from ._functions import (
     relu, relu_, sigmoid, tanh, softmax, log_softmax, exp, abs, pow, clamp, clip, where,
     matmul, mm, max, min, maximum, minimum, argmax, argmin, sum, mean, prod, std, var, any,
@@ -87,6 +88,8 @@ from ._in_place_functions import *  # noqa: F401,F403  (fastnn.sin_(x) is x.sin_
 from . import backends
 from . import ops
 from . import linalg  # noqa: F401  (torch.linalg's norms and cross product)
+from ._decompositions import (  # noqa: F401  (matrix decompositions' classic names)
+    det, logdet, slogdet, inverse, cholesky, qr, svd, pinverse)
 from ._arith_functions import (add, sub, subtract, mul, multiply, div, divide,  # noqa: F401
                                true_divide, neg, negative, clamp_min, clamp_max)
 from ._inference import optimize_for_inference

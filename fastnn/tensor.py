@@ -100,6 +100,7 @@ from ._arith_methods import ArithmeticMethods
 from ._in_place_methods import InPlaceMethods
 from ._set_methods import SetMethods
 from ._special_methods import SpecialMethods
+from ._decomposition_methods import DecompositionMethods
 from ._random_methods import RandomMethods
 from ._ufunc_rules import check_output_cast, check_values, scalar_operand, ufunc_plan
 
@@ -136,8 +137,8 @@ class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, F
              UfuncMethods, ComposeMethods, NumpyNameMethods, FusedMethods, SplitMethods,
              ValueMethods, ProductMethods, OperatorMethods, PythonProtocolMethods,
              IndexedUpdateMethods, CumulativeMethods, CrossMethods, OrderStatisticMethods,
-             InPlaceMethods, SetMethods, SpecialMethods, RandomMethods,
-             np.ndarray):
+             InPlaceMethods, SetMethods, SpecialMethods, DecompositionMethods,
+             RandomMethods, np.ndarray):
     """A numpy array with the torch methods CNN code uses (see the module docstring)."""
 
     grad = None

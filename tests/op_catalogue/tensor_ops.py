@@ -333,6 +333,7 @@ TENSOR_FUNCTIONS = [
             Sample(X, p=3.0, dim=(0, 2), label="p3")], sums=True),
 ]
 
+
 def _sampler(name, call, samples, **fields):
     """A sampler of fastnn._random_sampling: numpy's draws on fastnn's generator."""
     return _method(name, call, samples, random=True, torch_stream=False, **fields)
@@ -361,5 +362,50 @@ RANDOM = [
     OpInfo("normal", fastnn.normal, "normal", [Sample(X, X, positive=(1,))], random=True),
 ]
 
+
+def _linalg(name, call, samples, op, **fields):
+    """``call(lib, *arrays, **kwargs)`` run on fastnn and on torch: a decomposition, its
+    input made symmetric or positive-definite where the op needs it, and its outputs
+    sign-free (abs, products) where a decomposition is unique up to signs."""
+    return OpInfo(name, lambda *arrays, **kwargs: call(fastnn, *(
+        _tensor(a) if isinstance(a, np.ndarray) else a for a in arrays), **kwargs),
+                  lambda torch: lambda *arrays, **kwargs: call(torch, *arrays, **kwargs),
+                  samples, op=op, **fields)
+
+
+def _spd(lib, a):
+    return a @ a.mT + a.shape[-1] * lib.eye(a.shape[-1], dtype=a.dtype)
+
+
+SQUARE = [Sample((3, 3)), Sample((2, 4, 4), label="batch")]
+_COMPOSED = {"hostile": "the input is made positive-definite (a @ a.mT + n I) first: a "
+                        "hostile argument reaches that composition, not the op"}
+_ONE_OUTPUT = {"memory": "the entry returns one sign-free output of this multi-output op "
+                         "(its other factors are unique only up to signs)"}
+WIDE_TALL = [Sample((4, 3)), Sample((2, 3, 5), label="wide")]
+DECOMPOSITIONS = [
+    _linalg("linalg.det", lambda lib, a: lib.linalg.det(a), SQUARE, "linalg_det"),
+    _linalg("linalg.slogdet", lambda lib, a: lib.linalg.slogdet(a).logabsdet, SQUARE,
+            "linalg_slogdet", skips=_ONE_OUTPUT),
+    _linalg("logdet", lambda lib, a: lib.logdet(_spd(lib, a)), SQUARE, "logdet",
+            skips=_COMPOSED),
+    _linalg("linalg.inv", lambda lib, a: lib.linalg.inv(a), SQUARE, "linalg_inv"),
+    _linalg("linalg.solve", lambda lib, a, b, left: lib.linalg.solve(a, b, left=left),
+            [Sample((3, 3), (3, 2), left=True), Sample((2, 3, 3), (2, 2, 3), left=False,
+                                                       label="right")], "linalg_solve"),
+    _linalg("linalg.cholesky", lambda lib, a, upper: lib.linalg.cholesky(
+        _spd(lib, a), upper=upper), [Sample((3, 3), upper=False),
+                                     Sample((2, 4, 4), upper=True, label="upper")],
+        "linalg_cholesky", skips=_COMPOSED),
+    _linalg("linalg.qr", lambda lib, a: lib.linalg.qr(a).R.abs(), [Sample((4, 3)),
+                                                                   Sample((2, 3, 3))],
+            "linalg_qr", skips=_ONE_OUTPUT),
+    _linalg("linalg.eigh", lambda lib, a: lib.linalg.eigh(a + a.mT).eigenvalues, SQUARE,
+            "linalg_eigh", skips=dict(_ONE_OUTPUT, hostile="the input is made symmetric "
+                                      "(a + a.mT) first: a hostile argument reaches that")),
+    _linalg("linalg.svd", lambda lib, a: lib.linalg.svd(a, full_matrices=False).S,
+            WIDE_TALL, "linalg_svd", skips=_ONE_OUTPUT),
+]
+
 TENSOR_OPS = (SHAPE + COPIES + IN_PLACE + REDUCTIONS + ELEMENTWISE + TENSOR_FUNCTIONS
-              + RANDOM)
+              + RANDOM + DECOMPOSITIONS)

@@ -728,6 +728,21 @@ FUNCTIONS.update({
 })
 
 
+# fastnn._decomposition_methods: square ones on x @ x.T (positive-definite for cholesky)
+METHODS.update({
+    "det": (lambda x: x.matmul(x.t()).det(), ["t", "matmul", "linalg_det"]),
+    "logdet": (lambda x: x.matmul(x.t()).logdet(), ["t", "matmul", "logdet"]),
+    "slogdet": (lambda x: x.matmul(x.t()).slogdet(), ["t", "matmul", "linalg_slogdet"]),
+    "inverse": (lambda x: x.matmul(x.t()).inverse(), ["t", "matmul", "linalg_inv"]),
+    "cholesky": (lambda x: x.matmul(x.t()).cholesky(), ["t", "matmul", "linalg_cholesky"]),
+    "qr": (lambda x: x.qr(), ["linalg_qr"]),
+    "svd": (lambda x: x.svd(), ["linalg_svd", "transpose"]),
+    "pinverse": (lambda x: x.pinverse(),
+                 ["linalg_svd", "greater", "invert", "masked_fill", "divide", "invert",
+                  "masked_fill", "transpose", "unsqueeze", "multiply", "transpose", "matmul"]),
+})
+
+
 def public_tensor_names():
     """Every public name fastnn's Tensor defines beyond numpy's ndarray."""
     names = set()
