@@ -39,7 +39,9 @@ def _matrix(A, fn, argument, position=1):
     if not isinstance(A, np.ndarray) and not hasattr(A, "__array__"):
         raise TypeError(f"{argument}(): argument 'A' (position {position}) must be Tensor, "
                         f"not {type(A).__name__}")
-    return _plain(A)
+    a = _plain(A)
+    # a byte-swapped array is the same dtype to torch: computed in native order
+    return a if a.dtype.isnative else a.astype(a.dtype.newbyteorder("="))
 
 
 def _check_ndim(a, fn, name="A"):
@@ -137,8 +139,8 @@ def _syevd_info(matrix):
     return matrix.shape[-1] - 1
 
 
-def _nonfinite_info(matrix):
-    return int(not np.isfinite(matrix).all())
+def _nan_info(matrix):
+    return int(np.isnan(matrix).any())
 
 
 # ------------------------------------------------------------------ det, slogdet, logdet
@@ -218,6 +220,7 @@ def _solve_normalize(A, B, *, left=True):
         raise TypeError(f"linalg_solve(): argument 'B' (position 2) must be Tensor, not "
                         f"{type(B).__name__}")
     b = _plain(B)
+    b = b if b.dtype.isnative else b.astype(b.dtype.newbyteorder("="))
     left = _keyword_bool(left, "linalg_solve", "left")
     _check_float(a, fn, "lu_cpu" if a.dtype == np.float16 else None)
     if a.dtype != b.dtype:
@@ -424,13 +427,22 @@ def _svd_run(inputs, attrs, out):
             if factor.size:
                 factor[...] = np.eye(factor.shape[-1], dtype=a.dtype)
         return
-    try:
+    failure = _first_failure(a, _nan_info)
+    if failure is not None:
+        raise LinAlgError(f"linalg.svd: {_batch_prefix(a, failure[0])}The algorithm failed "
+                          f"to converge because the input matrix contained non-finite "
+                          f"values.")
+    # LAPACK's gesdd never returns on some matrices holding inf (numpy's svd hangs); torch
+    # gives NaN singular values for them, and here their factors are NaN too
+    finite = np.isfinite(a).all(axis=(-2, -1))
+    if finite.all():
         u[...], s[...], vh[...] = np.linalg.svd(a, full_matrices=attrs.full_matrices)
-    except np.linalg.LinAlgError:
-        index, _ = _first_failure(a, _nonfinite_info) or (0, 1)
-        raise LinAlgError(f"linalg.svd: {_batch_prefix(a, index)}The algorithm failed to "
-                          f"converge because the input matrix contained non-finite "
-                          f"values.") from None
+        return
+    for factor in out:
+        factor[...] = np.nan
+    if finite.any():
+        u[finite], s[finite], vh[finite] = np.linalg.svd(a[finite],
+                                                         full_matrices=attrs.full_matrices)
 
 
 register_single("linalg_det", _det_normalize, _det_meta, _det_run, arrays=_arrays)
