@@ -75,6 +75,7 @@ from ._distance_functions import cross, cdist  # noqa: F401  (vector geometry)
 from ._order_statistic_functions import (  # noqa: F401  (order statistics)
     median, nanmedian, kthvalue, mode, quantile, nanquantile)
 from ._block_functions import block_diag, cartesian_prod  # noqa: F401  (assembled tensors)
+from ._statistics_functions import histc, cov, corrcoef  # noqa: F401  (statistics)
 from ._set_functions import isin, unique_consecutive, combinations  # noqa: F401
 from ._special_functions import (  # noqa: F401  (special math functions)
     erfc, erfinv, lgamma, digamma, polygamma, mvlgamma, i0, sinc, heaviside, gcd, lcm, ldexp,

@@ -100,6 +100,7 @@ from ._arith_methods import ArithmeticMethods
 from ._in_place_methods import InPlaceMethods
 from ._set_methods import SetMethods
 from ._special_methods import SpecialMethods
+from ._statistics_methods import StatisticsMethods
 from ._decomposition_methods import DecompositionMethods
 from ._random_methods import RandomMethods
 from ._ufunc_rules import check_output_cast, check_values, scalar_operand, ufunc_plan
@@ -138,7 +139,7 @@ class Tensor(ReductionMethods, MathMethods, ArithmeticMethods, FactoryMethods, F
              ValueMethods, ProductMethods, OperatorMethods, PythonProtocolMethods,
              IndexedUpdateMethods, CumulativeMethods, CrossMethods, OrderStatisticMethods,
              InPlaceMethods, SetMethods, SpecialMethods, DecompositionMethods,
-             RandomMethods, np.ndarray):
+             RandomMethods, StatisticsMethods, np.ndarray):
     """A numpy array with the torch methods CNN code uses (see the module docstring)."""
 
     grad = None

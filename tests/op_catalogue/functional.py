@@ -75,6 +75,7 @@ CONV = [
               Sample((1, 2, 3, 4, 4), (4, 1, 2, 2, 2), (4,), groups=2, label="depthwise")]),
 ]
 
+
 def _conv_transpose(nd, samples):
     return _entry(f"conv_transpose{nd}d", samples, rtol32=1e-4, nan_fills=False)
 
@@ -190,6 +191,7 @@ ACTIVATIONS = [
     _entry("log_softmax", [Sample(ACTIVATION, dim=-1)]),
 ]
 
+
 def _unpool_after_pool(nd, f):
     """max_unpool{nd}d of max_pool{nd}d(x, 2)'s values and indices (`f`: the functional
     module, fastnn's or torch's): indices come from a pooling, not from random draws."""
@@ -287,6 +289,19 @@ def _embedding(lib_embedding, to_array):
     return call
 
 
+# embedding_bag's too: three bags of a 1-D input (one empty), the table (and the
+# per-sample weights) the samples
+_BAG_INDICES, _BAG_OFFSETS = np.array([0, 5, 2, 5, 1]), np.array([0, 2, 2])
+
+
+def _embedding_bag(lib_embedding_bag, to_array):
+    def call(weight, per_sample_weights=None, **kwargs):
+        return lib_embedding_bag(to_array(_BAG_INDICES.copy()), weight,
+                                 to_array(_BAG_OFFSETS.copy()),
+                                 per_sample_weights=per_sample_weights, **kwargs)
+    return call
+
+
 ATTENTION = [
     # a NaN reaches only the rows (queries) or outputs that read it. 3-D samples: torch
     # runs its reference path there; for 4-D float32 inputs its CPU flash kernel turns
@@ -310,6 +325,12 @@ ATTENTION = [
            [Sample((6, 4)), Sample((6, 3), padding_idx=-1, label="padding"),
             Sample((6, 3), padding_idx=1, scale_grad_by_freq=True, label="freq")],
            nan_fills=False),
+    OpInfo("embedding_bag", _embedding_bag(F.embedding_bag, lambda a: a),
+           lambda torch: _embedding_bag(torch.nn.functional.embedding_bag, torch.from_numpy),
+           [Sample((6, 4)), Sample((6, 3), (5,), mode="sum", label="weighted"),
+            Sample((6, 3), mode="max", padding_idx=-1, label="max-padding"),
+            Sample((6, 3), padding_idx=5, scale_grad_by_freq=True, label="freq")],
+           nan_fills=False),     # an empty bag is zeros
 ]
 
 FUNCTIONAL = (CONV + CONV_TRANSPOSE + PAD + POOLING + LINEAR_AND_NORM + DROPOUT + ACTIVATIONS

@@ -127,8 +127,8 @@ REDUCTIONS = [
     *[_top(name, [Sample(X), Sample(X, dim=1, keepdim=True, label="dim")],
            skips={"nan_torch_free": _INDICES})
       for name in ("argmax", "argmin")],
-    _top("sort", [Sample(X, stable=True), Sample(X, dim=1, descending=True, stable=True,
-                                                label="descending")]),
+    _top("sort", [Sample(X, stable=True),
+                  Sample(X, dim=1, descending=True, stable=True, label="descending")]),
     OpInfo("nonzero", lambda x, **kwargs: fastnn.nonzero(_positive(_tensor(x)), **kwargs),
            lambda torch: lambda x, **kwargs: torch.nonzero(_positive(x), **kwargs),
            [Sample((3, 4)), Sample(X, as_tuple=True, label="as_tuple")],
@@ -214,6 +214,13 @@ TENSOR_FUNCTIONS = [
           skips={"nonfinite": "its input is non-negative integers (made from the sample)",
                  "nan_torch_free": "its input is non-negative integers (made from the sample)",
                  "grad": "not differentiable: counts of integers"}),
+    _top("histc", [Sample(X, bins=7), Sample(X, bins=4, min=-1, max=0.5, label="range")],
+         nan_fills=False,      # a NaN is left out of every bin
+         skips={"grad": "not differentiable (torch's histc has no derivative either)",
+                "nonfinite": "an infinite or NaN range is refused (the data's own range "
+                             "when min == max), as torch refuses it",
+                "nan_torch_free": "counts: a NaN is left out of every bin, or makes the "
+                                  "data's range NaN, which is refused"}),
     _pair("searchsorted", lambda lib, x, **kw: lib.searchsorted(
         lib.tensor([-1.0, -0.25, 0.0, 0.5, 1.5]), x, **kw),
           [Sample(X), Sample(X, right=True, label="right")],
@@ -374,15 +381,24 @@ def _linalg(name, call, samples, op, **fields):
 
 
 def _spd(lib, a):
-    return a @ a.mT + a.shape[-1] * lib.eye(a.shape[-1], dtype=a.dtype)
+    square = a @ a.mT           # native byte order, whatever `a`'s
+    return square + a.shape[-1] * lib.eye(a.shape[-1], dtype=square.dtype)
 
 
 SQUARE = [Sample((3, 3)), Sample((2, 4, 4), label="batch")]
 _COMPOSED = {"hostile": "the input is made positive-definite (a @ a.mT + n I) first: a "
-                        "hostile argument reaches that composition, not the op"}
+                        "hostile argument reaches that composition, not the op",
+             "torch_inputs": "the input is made positive-definite with the library's own "
+                             "eye first: a torch tensor reaches that composition"}
 _ONE_OUTPUT = {"memory": "the entry returns one sign-free output of this multi-output op "
                          "(its other factors are unique only up to signs)"}
 WIDE_TALL = [Sample((4, 3)), Sample((2, 3, 5), label="wide")]
+# where NaN and inf land in a factorization's output is LAPACK's iteration's (torch's and
+# numpy's LAPACK calls differ), and a NaN input is refused by some (LinAlgError):
+# test_linalg_decompositions.py checks torch's refusals and NaN results
+_NONFINITE = {"nonfinite": "NaN and inf land where the LAPACK routine's iteration puts them, "
+                           "which differs between torch's and numpy's calls",
+              "nan_torch_free": "a NaN input is refused (LinAlgError) as torch refuses it"}
 DECOMPOSITIONS = [
     _linalg("linalg.det", lambda lib, a: lib.linalg.det(a), SQUARE, "linalg_det"),
     _linalg("linalg.slogdet", lambda lib, a: lib.linalg.slogdet(a).logabsdet, SQUARE,
@@ -392,19 +408,21 @@ DECOMPOSITIONS = [
     _linalg("linalg.inv", lambda lib, a: lib.linalg.inv(a), SQUARE, "linalg_inv"),
     _linalg("linalg.solve", lambda lib, a, b, left: lib.linalg.solve(a, b, left=left),
             [Sample((3, 3), (3, 2), left=True), Sample((2, 3, 3), (2, 2, 3), left=False,
-                                                       label="right")], "linalg_solve"),
+                                                       label="right")], "linalg_solve",
+            skips={"nonfinite": _NONFINITE["nonfinite"]}),
     _linalg("linalg.cholesky", lambda lib, a, upper: lib.linalg.cholesky(
         _spd(lib, a), upper=upper), [Sample((3, 3), upper=False),
                                      Sample((2, 4, 4), upper=True, label="upper")],
-        "linalg_cholesky", skips=_COMPOSED),
+        "linalg_cholesky", skips=dict(_COMPOSED, **_NONFINITE)),
     _linalg("linalg.qr", lambda lib, a: lib.linalg.qr(a).R.abs(), [Sample((4, 3)),
                                                                    Sample((2, 3, 3))],
-            "linalg_qr", skips=_ONE_OUTPUT),
+            "linalg_qr", skips=dict(_ONE_OUTPUT, **_NONFINITE)),
     _linalg("linalg.eigh", lambda lib, a: lib.linalg.eigh(a + a.mT).eigenvalues, SQUARE,
-            "linalg_eigh", skips=dict(_ONE_OUTPUT, hostile="the input is made symmetric "
-                                      "(a + a.mT) first: a hostile argument reaches that")),
+            "linalg_eigh", skips=dict(_ONE_OUTPUT, **_NONFINITE,
+                                      hostile="the input is made symmetric (a + a.mT) "
+                                              "first: a hostile argument reaches that")),
     _linalg("linalg.svd", lambda lib, a: lib.linalg.svd(a, full_matrices=False).S,
-            WIDE_TALL, "linalg_svd", skips=_ONE_OUTPUT),
+            WIDE_TALL, "linalg_svd", skips=dict(_ONE_OUTPUT, **_NONFINITE)),
 ]
 
 TENSOR_OPS = (SHAPE + COPIES + IN_PLACE + REDUCTIONS + ELEMENTWISE + TENSOR_FUNCTIONS

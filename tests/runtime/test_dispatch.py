@@ -48,6 +48,11 @@ _MULTILABEL = ["reshape", "where", "sum", "gather", "unsqueeze", "unsqueeze", "s
 _MULTI_MARGIN = ["reshape", "gather", "subtract", "add", "greater", "bitwise_and", "where",
                  "sum", "divide", "mean"]
 _POISSON = ["exp", "multiply", "subtract", "mean"]
+_ALPHA_DROPOUT = ["dropout", "not_equal", "to", "subtract", "multiply", "add", "multiply",
+                  "multiply", "add"]
+_GUMBEL = ["exponential_", "log", "negative", "add", "divide", "softmax"]
+# a lazy layer's first forward materialises and initialises its parameters (index_put_)
+_LAZY_INIT = ["reshape", "index_put_"] * 2
 _GAUSSIAN = ["clone", "clamp", "copy_", "log", "subtract", "power", "divide", "add",
              "multiply", "mean"]
 # max_pool's values and indices, the inputs of max_unpool
@@ -133,6 +138,8 @@ F_CALLS = {
     "adaptive_avg_pool2d": (lambda: F.adaptive_avg_pool2d(X4, 3), "adaptive_avg_pool2d"),
     "adaptive_avg_pool3d": (lambda: F.adaptive_avg_pool3d(X5, 3), "adaptive_avg_pool3d"),
     "linear": (lambda: F.linear(rand(2, 5), rand(3, 5)), "linear"),
+    "bilinear": (lambda: F.bilinear(rand(2, 5), rand(2, 4), rand(3, 5, 4), rand(3)),
+                 ["einsum", "add"]),      # a composition: x1^T A x2, then the bias
     "batch_norm": (lambda: F.batch_norm(X4, np.zeros(3, np.float32),
                                         np.ones(3, np.float32)), "batch_norm"),
     "layer_norm": (lambda: F.layer_norm(X4, (8, 8)), "layer_norm"),
@@ -167,6 +174,11 @@ F_CALLS = {
     "dropout1d": (lambda: F.dropout1d(X3, 0.5), "dropout1d"),
     "dropout2d": (lambda: F.dropout2d(X4, 0.5), "dropout2d"),
     "dropout3d": (lambda: F.dropout3d(X5, 0.5), "dropout3d"),
+    # dropout's mask, then torch's affine steps
+    "alpha_dropout": (lambda: F.alpha_dropout(X4, 0.5, True), _ALPHA_DROPOUT),
+    "feature_alpha_dropout": (lambda: F.feature_alpha_dropout(X4, 0.5, True), _ALPHA_DROPOUT),
+    "gumbel_softmax": (lambda: F.gumbel_softmax(X4, hard=True),
+                       _GUMBEL + ["max", "scatter_", "subtract", "add"]),
     "relu": (lambda: F.relu(X4), "relu"),
     "relu_": (lambda: F.relu_(X4.copy()), "relu"),
     "relu6": (lambda: F.relu6(X4), "relu6"),
@@ -220,6 +232,8 @@ F_CALLS = {
     "scaled_dot_product_attention": (lambda: F.scaled_dot_product_attention(X4, X4, X4),
                                      "scaled_dot_product_attention"),
     "embedding": (lambda: F.embedding(np.array([[0, 2], [1, 1]]), rand(3, 4)), "embedding"),
+    "embedding_bag": (lambda: F.embedding_bag(np.array([0, 2, 1]), rand(3, 4), np.array([0, 1])),
+                      "embedding_bag"),
     "multi_head_attention_forward": (
         lambda: F.multi_head_attention_forward(
             X3, X3, X3, 8, 2, rand(24, 8), rand(24), None, None, False, 0.0, rand(8, 8),
@@ -276,6 +290,13 @@ _GRU_OPS = ["index", "linear"] + (["index"] + _GRU_CELL) * 2 + ["stack"] * 2
 _ENCODER_LAYER_OPS = (_MHA_PROJECTIONS + ["reshape"] * 3 + _MHA_ATTENTION_OUT
                       + ["dropout", "add", "layer_norm", "linear", "relu", "dropout",
                          "linear", "dropout", "add", "layer_norm"])
+# self-attention, attention over the memory (each: dropout, residual add, norm), then the
+# feed-forward block as the encoder layer's
+_DECODER_LAYER_OPS = (_MHA_PROJECTIONS + ["reshape"] * 3 + _MHA_ATTENTION_OUT
+                      + ["dropout", "add", "layer_norm"]
+                      + _MHA_PROJECTIONS + ["reshape"] * 3 + _MHA_ATTENTION_OUT
+                      + _ENCODER_LAYER_OPS[len(_MHA_PROJECTIONS) + 3
+                                           + len(_MHA_ATTENTION_OUT):])
 
 
 def _quiet(cls, *args):
@@ -326,6 +347,7 @@ MODULES = [
     (nn.AdaptiveAvgPool2d(3), X4, ["adaptive_avg_pool2d"]),
     (nn.AdaptiveAvgPool3d(3), X5, ["adaptive_avg_pool3d"]),
     (nn.Linear(8, 3), X4, ["linear"]),
+    (nn.Bilinear(8, 8, 3), (X3, X3), ["einsum", "add"]),
     # training mode: num_batches_tracked += 1 (torch's add_) passes the door too
     (nn.BatchNorm1d(3), X3, ["add", "batch_norm"]),
     (nn.BatchNorm2d(3), X4, ["add", "batch_norm"]),
@@ -396,18 +418,40 @@ MODULES = [
     (nn.ConvTranspose3d(2, 3, 2, stride=2), X5, ["conv_transpose3d"]),
     # attention and embedding: a tuple of inputs is passed as several arguments
     (nn.Embedding(10, 3), np.array([[1, 9], [0, 4]]), ["embedding"]),
+    (nn.EmbeddingBag(10, 3), np.array([[1, 9], [0, 4]]), ["embedding_bag"]),
     (nn.MultiheadAttention(8, 2).eval(), (X3, X3, X3),     # need_weights: their mean
      _MHA_PROJECTIONS + _MHA_ATTENTION_OUT + ["reshape", "mean"]),
     (nn.TransformerEncoderLayer(8, 2, 16).eval(), X3, _ENCODER_LAYER_OPS),
     (_quiet(nn.TransformerEncoder, nn.TransformerEncoderLayer(8, 2, 16), 1).eval(), X3,
      _ENCODER_LAYER_OPS),
+    (nn.TransformerDecoderLayer(8, 2, 16).eval(), (X3, X3), _DECODER_LAYER_OPS),
+    (nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, 16), 1).eval(), (X3, X3),
+     _DECODER_LAYER_OPS),
+    # the encoder and its final norm, then the decoder and its final norm
+    (_quiet(nn.Transformer, 8, 2, 1, 1, 16).eval(), (X3, X3),
+     _ENCODER_LAYER_OPS + ["layer_norm"] + _DECODER_LAYER_OPS + ["layer_norm"]),
     (nn.RNN(8, 4), X3, _RNN_OPS),
     (nn.LSTM(8, 4), X3, _LSTM_OPS),
     (nn.GRU(8, 4), X3, _GRU_OPS),
     (nn.RNNCell(8, 4), X3[0], ["linear"] + _RNN_STEP[1:]),
     (nn.LSTMCell(8, 4), X3[0], ["linear"] + _LSTM_CELL),
     (nn.GRUCell(8, 4), X3[0], ["linear"] + _GRU_CELL),
+    (nn.AlphaDropout(), X4, _ALPHA_DROPOUT),
+    (nn.FeatureAlphaDropout(), X4, _ALPHA_DROPOUT),
+    (nn.LazyLinear(3), X4, _LAZY_INIT + ["linear"]),
+    (nn.LazyConv1d(4, 3), X3, _LAZY_INIT + ["conv1d"]),
+    (nn.LazyConv2d(4, 3), X4, _LAZY_INIT + ["conv2d"]),
+    (nn.LazyConv3d(3, 3), X5, _LAZY_INIT + ["conv3d"]),
+    (nn.LazyConvTranspose1d(4, 3, stride=2), X3, _LAZY_INIT + ["conv_transpose1d"]),
+    (nn.LazyConvTranspose2d(4, 4, stride=2, padding=1), X4, _LAZY_INIT + ["conv_transpose2d"]),
+    (nn.LazyConvTranspose3d(3, 2, stride=2), X5, _LAZY_INIT + ["conv_transpose3d"]),
+    *[(getattr(nn, f"LazyBatchNorm{nd}d")(), (X3, X4, X5)[nd - 1],
+       ["index_put_"] * 5 + ["add", "batch_norm"]) for nd in (1, 2, 3)],
+    *[(getattr(nn, f"LazyInstanceNorm{nd}d")(), (X3, X4, X5)[nd - 1],
+       ["index_put_"] * 5 + ["instance_norm"]) for nd in (1, 2, 3)],
 ]
+# the names before any forward: a lazy layer's first call turns it into its eager class
+_LAYER_NAMES = {type(m).__name__ for m, _, _ in MODULES}
 
 
 @pytest.mark.parametrize("module, x, expected", MODULES,
@@ -424,7 +468,7 @@ def test_the_catalogue_covers_every_computing_layer():
                  and issubclass(getattr(nn, name), nn.Module)}
     computing -= {"Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
                   "ParameterDict", "Identity"}
-    assert computing == {type(m).__name__ for m, _, _ in MODULES}
+    assert computing == _LAYER_NAMES
 
 
 def test_registered_lists_every_op_with_its_variants():

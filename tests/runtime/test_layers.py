@@ -41,6 +41,7 @@ def layer(module):
              "fastnn._order_statistics": "tensor",
              "fastnn._in_place_methods": "tensor", "fastnn._set_methods": "tensor",
              "fastnn._special_methods": "tensor",
+             "fastnn._statistics_methods": "tensor",
              "fastnn._decomposition_methods": "tensor", "fastnn._random_methods": "tensor",
              "fastnn._special_ops": "array helpers",
              "fastnn._select_ops": "array helpers", "fastnn._scatter_ops": "array helpers",

@@ -29,6 +29,7 @@ import fastnn._type_promotion_functions as type_promotion_functions
 import fastnn._in_place_functions as in_place_functions
 import fastnn._functional_aliases as functional_aliases
 import fastnn._special_functions as special_functions
+import fastnn._statistics_functions as statistics_functions
 import fastnn._random_sampling as random_sampling
 from fastnn._in_place_methods import UNARY_IN_PLACE
 from fastnn import _dispatch, ops
@@ -727,7 +728,6 @@ FUNCTIONS.update({
     "lcm_": (lambda x: fastnn.lcm_(_ints(x), _ints(x)), ["lcm", "copy_"]),
 })
 
-
 # fastnn._decomposition_methods: square ones on x @ x.T (positive-definite for cholesky)
 METHODS.update({
     "det": (lambda x: x.matmul(x.t()).det(), ["t", "matmul", "linalg_det"]),
@@ -740,6 +740,21 @@ METHODS.update({
     "pinverse": (lambda x: x.pinverse(),
                  ["linalg_svd", "greater", "invert", "masked_fill", "divide", "invert",
                   "masked_fill", "transpose", "unsqueeze", "multiply", "transpose", "matmul"]),
+})
+
+
+# fastnn._statistics_methods: histc an op of its own; cov and corrcoef compositions
+_COV_OPS = ["sum", "divide", "unsqueeze", "subtract", "t", "matmul", "divide", "squeeze"]
+_CORRCOEF_OPS = _COV_OPS + ["diagonal", "sqrt", "view", "divide", "view", "divide", "clip"]
+METHODS.update({
+    "histc": (lambda x: x.histc(4), ["histc"]),
+    "cov": (lambda x: x.cov(), _COV_OPS),
+    "corrcoef": (lambda x: x.corrcoef(), _CORRCOEF_OPS),
+})
+FUNCTIONS.update({
+    "histc": (lambda x: fastnn.histc(x, 4), ["histc"]),
+    "cov": (lambda x: fastnn.cov(x), _COV_OPS),
+    "corrcoef": (lambda x: fastnn.corrcoef(x), _CORRCOEF_OPS),
 })
 
 
@@ -771,6 +786,7 @@ def test_every_computing_top_level_function_is_listed():
             | set(type_promotion_functions.__all__) | set(in_place_functions.__all__)
             | set(functional_aliases.__all__)
             | set(special_functions.__all__)
+            | set(statistics_functions.__all__)
             | set(random_sampling.__all__)) == set(FUNCTIONS)
     assert shape_functions <= set(creation.__all__)
 

@@ -4,10 +4,12 @@ from ._padding import *         # noqa: F401,F403
 from ._pooling import *         # noqa: F401,F403
 from ._pool_more import *       # noqa: F401,F403
 from ._linear import *          # noqa: F401,F403
+from ._bilinear import *        # noqa: F401,F403
 from ._normalization import *   # noqa: F401,F403
 from ._group_norms import *     # noqa: F401,F403
 from ._local_response_norm import *  # noqa: F401,F403
 from ._dropout import *         # noqa: F401,F403
+from ._alpha_dropout import *   # noqa: F401,F403
 from ._activation import *      # noqa: F401,F403
 from ._activation_more import *  # noqa: F401,F403
 from ._shrink import *          # noqa: F401,F403
@@ -21,6 +23,8 @@ from . import _pool_grad, _resample_grad  # noqa: F401  (pools, pad, interpolate
 from . import _norm_grad, _embedding_grad  # noqa: F401  (backward of the norms, embedding)
 from ._attention import *       # noqa: F401,F403
 from ._embedding import *       # noqa: F401,F403
+from ._embedding_bag import *   # noqa: F401,F403
+from . import _embedding_bag_grad  # noqa: F401  (backward of embedding_bag)
 from ._multi_head_attention import *  # noqa: F401,F403
 from ._loss import *            # noqa: F401,F403
 from ._cross_entropy import *   # noqa: F401,F403

@@ -11,6 +11,7 @@ from .rms_norm import *        # noqa: F401,F403
 from .fold import *            # noqa: F401,F403
 from .distance import *        # noqa: F401,F403
 from .dropout import *         # noqa: F401,F403
+from .alpha_dropout import *   # noqa: F401,F403
 from .activation import *      # noqa: F401,F403
 from .activation_more import *  # noqa: F401,F403
 from .padding import *         # noqa: F401,F403
@@ -19,6 +20,8 @@ from .pixelshuffle import *    # noqa: F401,F403
 from .embedding import *       # noqa: F401,F403
 from .attention import *       # noqa: F401,F403
 from .transformer import *     # noqa: F401,F403
+from .transformer_decoder import *  # noqa: F401,F403
 from .rnn import *             # noqa: F401,F403
 from .loss import *            # noqa: F401,F403
 from .loss_margin import *     # noqa: F401,F403
+from .lazy import *            # noqa: F401,F403

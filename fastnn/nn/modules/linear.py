@@ -10,7 +10,7 @@ from .._utils import checked_empty, factory_dtype
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Linear"]
+__all__ = ["Linear", "Bilinear"]
 
 
 def _size_arguments(in_features, out_features):
@@ -102,3 +102,82 @@ class Linear(Module):
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+def _bilinear_size(in1_features, in2_features, out_features):
+    """Check the weight's size (out, in1, in2) as torch.empty does."""
+    if isinstance(out_features, (bool, np.bool_)) or not _is_int(out_features):
+        raise TypeError("empty(): argument 'size' (position 1) must be tuple of ints, but "
+                        f"found element of type {type(out_features).__name__} at pos 0")
+    for position, size in ((2, in1_features), (3, in2_features)):
+        if not _is_int(size):
+            raise TypeError(f"empty(): argument 'size' failed to unpack the object at pos "
+                            f"{position} with error \"type must be tuple of ints,but got "
+                            f"{type(size).__name__}\"")
+    shape = [operator.index(out_features), operator.index(in1_features),
+             operator.index(in2_features)]
+    for size in shape:
+        if size < 0:
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension {size}: {shape}")
+    return tuple(shape)
+
+
+class Bilinear(Module):
+    r"""Applies a bilinear transformation to the incoming data:
+    :math:`y = x_1^T A x_2 + b`, as ``torch.nn.Bilinear``.
+
+    Args:
+        in1_features, in2_features: sizes of each first and second input sample
+        out_features: size of each output sample
+        bias: If set to ``False``, the layer will not learn an additive bias.
+            Default: ``True``
+
+    Shape: input1 :math:`(*, H_{in1})`, input2 :math:`(*, H_{in2})` with the same leading
+    dims; output :math:`(*, H_{out})`.
+
+    Attributes:
+        weight: :math:`(\text{out\_features}, \text{in1\_features}, \text{in2\_features})`
+        bias: :math:`(\text{out\_features})`; both initialised from
+            :math:`\mathcal{U}(-\sqrt{k}, \sqrt{k})`, :math:`k = 1 / \text{in1\_features}`
+
+    Examples::
+
+        >>> m = nn.Bilinear(20, 30, 40)
+        >>> m(fastnn.randn(128, 20), fastnn.randn(128, 30)).shape
+        (128, 40)
+    """
+
+    __constants__ = ["in1_features", "in2_features", "out_features"]
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
+                 dtype=None):
+        super().__init__()
+        dtype = factory_dtype(device, dtype)
+        self.in1_features = in1_features
+        self.in2_features = in2_features
+        self.out_features = out_features
+        shape = _bilinear_size(in1_features, in2_features, out_features)
+        self.weight = Parameter(checked_empty(shape, dtype))
+        if bias:
+            self.bias = Parameter(checked_empty((shape[0],), dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Weight and bias from U(-1/sqrt(in1_features), 1/sqrt(in1_features))."""
+        if self.in1_features <= 0:
+            raise ValueError(f"in1_features must be > 0, but got "
+                             f"(in1_features={self.in1_features})")
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

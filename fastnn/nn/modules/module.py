@@ -207,7 +207,14 @@ class Module(ForwardHooksMixin, BackwardHooksMixin, StateDictMixin):
                 modules[name] = value
             else:
                 buffers = d.get("_buffers")
-                if buffers is not None and name in buffers:
+                if getattr(value, "_is_buffer", False):     # an nn.Buffer
+                    if buffers is None:
+                        raise AttributeError("cannot assign buffer before Module.__init__() "
+                                             "call")
+                    self._forget(name, d, self._parameters, self._modules)
+                    buffers.pop(name, None)
+                    self.register_buffer(name, value, value.persistent)
+                elif buffers is not None and name in buffers:
                     if value is not None and not _is_array_like(value):
                         raise TypeError(f"cannot assign '{_typename(value)}' as buffer "
                                         f"'{name}' (fastnn Tensor, numpy array or None "

@@ -165,15 +165,16 @@ class TransformerEncoder(Module):
             self.use_nested_tensor = False
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
-        src = as_array(src)
-        dtype = src.dtype.newbyteorder("=")
+        array = as_array(src)       # metadata only: `src` itself keeps its autograd graph
+        dtype = array.dtype.newbyteorder("=")
         src_key_padding_mask = canonical_mask(src_key_padding_mask, "src_key_padding_mask",
                                               mask, "mask", dtype, stacklevel=4)
         mask = canonical_mask(mask, "mask", None, "", dtype, False)
         first = self.layers[0]
         batch_first = first.self_attn.batch_first
-        padded = self._nested(src, mask, src_key_padding_mask)
-        seq_len = src.shape[1 if batch_first else 0] if src.ndim == 3 else src.shape[0]
+        padded = self._nested(array, mask, src_key_padding_mask)
+        seq_len = (array.shape[1 if batch_first else 0] if array.ndim == 3
+                   else array.shape[0])
         if is_causal is None:
             is_causal = (mask is not None and mask.shape == (seq_len, seq_len)
                          and bool((mask == causal_mask(seq_len, mask.dtype)).all()))
