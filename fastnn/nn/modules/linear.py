@@ -15,15 +15,21 @@ __all__ = ["Linear", "Bilinear"]
 
 def _size_arguments(in_features, out_features):
     """Check the weight's size (out_features, in_features) as torch.empty does."""
-    # torch refuses a bool out_features (first in the size) but takes a bool in_features
-    if isinstance(out_features, (bool, np.bool_)) or not _is_int(out_features):
+    return _empty_size(out_features, in_features)
+
+
+def _empty_size(first, *rest):
+    """The size (first, *rest) as torch.empty checks it: torch refuses a bool first size
+    but takes a bool in the others; a negative size names the whole shape."""
+    if isinstance(first, (bool, np.bool_)) or not _is_int(first):
         raise TypeError("empty(): argument 'size' (position 1) must be tuple of ints, but "
-                        f"found element of type {type(out_features).__name__} at pos 0")
-    if not _is_int(in_features):
-        raise TypeError("empty(): argument 'size' failed to unpack the object at pos 2 with "
-                        "error \"type must be tuple of ints,but got "
-                        f"{type(in_features).__name__}\"")
-    shape = [operator.index(out_features), operator.index(in_features)]
+                        f"found element of type {type(first).__name__} at pos 0")
+    for position, size in enumerate(rest, start=2):
+        if not _is_int(size):
+            raise TypeError(f"empty(): argument 'size' failed to unpack the object at pos "
+                            f"{position} with error \"type must be tuple of ints,but got "
+                            f"{type(size).__name__}\"")
+    shape = [operator.index(size) for size in (first, *rest)]
     for size in shape:
         if size < 0:
             raise RuntimeError(
@@ -106,21 +112,7 @@ class Linear(Module):
 
 def _bilinear_size(in1_features, in2_features, out_features):
     """Check the weight's size (out, in1, in2) as torch.empty does."""
-    if isinstance(out_features, (bool, np.bool_)) or not _is_int(out_features):
-        raise TypeError("empty(): argument 'size' (position 1) must be tuple of ints, but "
-                        f"found element of type {type(out_features).__name__} at pos 0")
-    for position, size in ((2, in1_features), (3, in2_features)):
-        if not _is_int(size):
-            raise TypeError(f"empty(): argument 'size' failed to unpack the object at pos "
-                            f"{position} with error \"type must be tuple of ints,but got "
-                            f"{type(size).__name__}\"")
-    shape = [operator.index(out_features), operator.index(in1_features),
-             operator.index(in2_features)]
-    for size in shape:
-        if size < 0:
-            raise RuntimeError(
-                f"Trying to create tensor with negative dimension {size}: {shape}")
-    return tuple(shape)
+    return _empty_size(out_features, in1_features, in2_features)
 
 
 class Bilinear(Module):
