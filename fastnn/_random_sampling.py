@@ -95,6 +95,14 @@ def _check_probabilities(p):
         raise RuntimeError(_P_IN_RANGE)
 
 
+def _probability(p, fn, position):
+    """A float `p` in [0, 1] (torch's in-place kernel words the range error for both)."""
+    p = _float_number(p, fn, "p", position)
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_number_text(p)}")
+    return p
+
+
 def _bernoulli_normalize(input, p=None, *, generator=None):
     arr = as_array(input)
     if p is None:
@@ -102,10 +110,7 @@ def _bernoulli_normalize(input, p=None, *, generator=None):
             raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
                                       f"'{torch_type_name(arr.dtype)}'")
         return (input,), Attrs(p=None, generator=generator)
-    p = _float_number(p, "bernoulli", "p", 2)
-    if not 0 <= p <= 1:
-        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_number_text(p)}")
-    return (input,), Attrs(p=p, generator=generator)
+    return (input,), Attrs(p=_probability(p, "bernoulli", 2), generator=generator)
 
 
 def _bernoulli_run(inputs, attrs, out):
@@ -136,10 +141,7 @@ def _bernoulli_inplace_normalize(input, p=0.5, *, generator=None):
                     f"({n}) at non-singleton dimension {input.ndim - 1 - i}.  Target sizes: "
                     f"{list(input.shape)}.  Tensor sizes: {list(probabilities.shape)}")
         return (input,), Attrs(p=probabilities, generator=generator)
-    p = _float_number(p, "bernoulli_", "p", 1)
-    if not 0 <= p <= 1:
-        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_number_text(p)}")
-    return (input,), Attrs(p=p, generator=generator)
+    return (input,), Attrs(p=_probability(p, "bernoulli_", 1), generator=generator)
 
 
 def _type_text(arr):

@@ -150,6 +150,16 @@ def _corners(c, size, nd3, extent):
     return _index(f, size), _index(f + 1.0, size), c - f
 
 
+@njit(inline="always")
+def _corner(k, z, y, x):
+    """Corner `k` of a linear cell (bit 4: z, 2: y, 1: x; `_corners` triples z, y, x): its
+    indices (-1 outside) and its weight along each axis."""
+    dz, dy, dx = k >> 2, (k >> 1) & 1, k & 1
+    return (z[1] if dz else z[0], y[1] if dy else y[0], x[1] if dx else x[0],
+            z[2] if dz else 1.0 - z[2], y[2] if dy else 1.0 - y[2],
+            x[2] if dx else 1.0 - x[2])
+
+
 @njit(parallel=True, cache=True)
 def grid_sample_forward(x, grid, out, p, mode, padding, align, nd3):
     N, C, D, H, W = x.shape
@@ -178,25 +188,18 @@ def grid_sample_forward(x, grid, out, p, mode, padding, align, nd3):
 @njit(cache=True)
 def _linear_point(x, out, n, od, oh, ow, ix, iy, iz, nd3):
     C, D, H, W = x.shape[1], x.shape[2], x.shape[3], x.shape[4]
-    x0, x1, tx = _corners(ix, W, nd3, 1)
-    y0, y1, ty = _corners(iy, H, nd3, 1)
-    z0, z1, tz = _corners(iz, D, nd3, 1 if nd3 else 0)
+    cx = _corners(ix, W, nd3, 1)
+    cy = _corners(iy, H, nd3, 1)
+    cz = _corners(iz, D, nd3, 1 if nd3 else 0)
     for c in range(C):
         acc = 0.0
-        for dz in range(2 if nd3 else 1):
-            jz = z1 if dz else z0
-            wz = tz if dz else 1.0 - tz
-            for dy in range(2):
-                jy = y1 if dy else y0
-                wy = ty if dy else 1.0 - ty
-                for dx in range(2):
-                    jx = x1 if dx else x0
-                    wx = tx if dx else 1.0 - tx
-                    w = (wz * wy) * wx if nd3 else wy * wx
-                    if jx >= 0 and jy >= 0 and jz >= 0:
-                        acc += x[n, c, jz, jy, jx] * w
-                    elif not nd3:
-                        acc += 0.0 * w
+        for k in range(8 if nd3 else 4):
+            jz, jy, jx, wz, wy, wx = _corner(k, cz, cy, cx)
+            w = (wz * wy) * wx if nd3 else wy * wx
+            if jx >= 0 and jy >= 0 and jz >= 0:
+                acc += x[n, c, jz, jy, jx] * w
+            elif not nd3:
+                acc += 0.0 * w
         out[n, c, od, oh, ow] = acc
 
 
@@ -259,20 +262,13 @@ def grid_sample_input_grad(grad, grid, gx, p, mode, padding, align, nd3):
                                 if tx >= 0:
                                     gx[n, c, 0, ty, tx] += g * (wx[j] * wy[i])
                     else:
-                        x0, x1, tx = _corners(ix, W, nd3, 1)
-                        y0, y1, ty = _corners(iy, H, nd3, 1)
-                        z0, z1, tz = _corners(iz, D, nd3, 1 if nd3 else 0)
-                        for dz in range(2 if nd3 else 1):
-                            jz = z1 if dz else z0
-                            wz = tz if dz else 1.0 - tz
-                            for dy in range(2):
-                                jy = y1 if dy else y0
-                                wy = ty if dy else 1.0 - ty
-                                for dx in range(2):
-                                    jx = x1 if dx else x0
-                                    wx = tx if dx else 1.0 - tx
-                                    if jx >= 0 and jy >= 0 and jz >= 0:
-                                        gx[n, c, jz, jy, jx] += g * ((wz * wy) * wx)
+                        cx = _corners(ix, W, nd3, 1)
+                        cy = _corners(iy, H, nd3, 1)
+                        cz = _corners(iz, D, nd3, 1 if nd3 else 0)
+                        for k in range(8 if nd3 else 4):
+                            jz, jy, jx, wz, wy, wx = _corner(k, cz, cy, cx)
+                            if jx >= 0 and jy >= 0 and jz >= 0:
+                                gx[n, c, jz, jy, jx] += g * ((wz * wy) * wx)
 
 
 @njit(parallel=True, cache=True)
@@ -318,29 +314,23 @@ def grid_sample_grid_grad(grad, x, grid, gg, p, mode, padding, align, nd3):
                             gix -= v * sx[j] * wy[i]
                             giy -= v * sy[i] * wx[j]
             else:
-                x0, x1, tx = _corners(ix, W, nd3, 1)
-                y0, y1, ty = _corners(iy, H, nd3, 1)
-                z0, z1, tz = _corners(iz, D, nd3, 1 if nd3 else 0)
-                for dz in range(2 if nd3 else 1):
-                    jz = z1 if dz else z0
-                    wz = tz if dz else 1.0 - tz
-                    sz = 1.0 if dz else -1.0
-                    for dy in range(2):
-                        jy = y1 if dy else y0
-                        wy = ty if dy else 1.0 - ty
-                        sy = 1.0 if dy else -1.0
-                        for dx in range(2):
-                            jx = x1 if dx else x0
-                            wx = tx if dx else 1.0 - tx
-                            sx = 1.0 if dx else -1.0
-                            if jx < 0 or jy < 0 or jz < 0:
-                                continue
-                            v = 0.0
-                            for c in range(C):
-                                v += x[n, c, jz, jy, jx] * grad[n, c, od, oh, ow]
-                            gix += v * sx * wy * wz
-                            giy += v * sy * wx * wz
-                            giz += v * sz * wx * wy
+                cx = _corners(ix, W, nd3, 1)
+                cy = _corners(iy, H, nd3, 1)
+                cz = _corners(iz, D, nd3, 1 if nd3 else 0)
+                for k in range(8 if nd3 else 4):
+                    jz, jy, jx, wz, wy, wx = _corner(k, cz, cy, cx)
+                    if jx < 0 or jy < 0 or jz < 0:
+                        continue
+                    # the sign of d weight / d coordinate: + at the next index, - at the floor
+                    sz = 1.0 if k & 4 else -1.0
+                    sy = 1.0 if k & 2 else -1.0
+                    sx = 1.0 if k & 1 else -1.0
+                    v = 0.0
+                    for c in range(C):
+                        v += x[n, c, jz, jy, jx] * grad[n, c, od, oh, ow]
+                    gix += v * sx * wy * wz
+                    giy += v * sy * wx * wz
+                    giz += v * sz * wx * wy
             dst[0] = mx * gix
             dst[1] = my * giy
             if nd3:

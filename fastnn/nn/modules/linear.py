@@ -37,6 +37,17 @@ def _empty_size(first, *rest):
     return tuple(shape)
 
 
+def _weight_and_bias(module, shape, bias, dtype):
+    """`module.weight` of `shape` and, with `bias`, `module.bias` of shape[0] (else a None
+    parameter), then initialised by the module's reset_parameters."""
+    module.weight = Parameter(checked_empty(shape, dtype))
+    if bias:
+        module.bias = Parameter(checked_empty((shape[0],), dtype))
+    else:
+        module.register_parameter("bias", None)
+    module.reset_parameters()
+
+
 def _is_int(value):
     try:
         operator.index(value)
@@ -86,12 +97,7 @@ class Linear(Module):
         dtype = factory_dtype(device, dtype)
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(checked_empty(shape, dtype))
-        if bias:
-            self.bias = Parameter(checked_empty((shape[0],), dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _weight_and_bias(self, shape, bias, dtype)
 
     def reset_parameters(self):
         """Weight: kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)); bias: the
@@ -150,12 +156,7 @@ class Bilinear(Module):
         self.in2_features = in2_features
         self.out_features = out_features
         shape = _bilinear_size(in1_features, in2_features, out_features)
-        self.weight = Parameter(checked_empty(shape, dtype))
-        if bias:
-            self.bias = Parameter(checked_empty((shape[0],), dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _weight_and_bias(self, shape, bias, dtype)
 
     def reset_parameters(self):
         """Weight and bias from U(-1/sqrt(in1_features), 1/sqrt(in1_features))."""
