@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _layout, _registry, _tuning, _ufunc_parallel
+from . import _errstate, _layout, _registry, _tuning, _ufunc_parallel
 from ._registry import OPS, Attrs, NO_ATTRS
 from ._plans import Plans, call_key
 from ._alloc import allocate, check_alloc
@@ -474,7 +474,8 @@ def _register_ufunc(ufunc, method, name):
             out = _layout.empty_in_order(*layout)
         if kernel is not None:
             return kernel(inputs, out)
-        with np.errstate(all="ignore"):     # torch neither warns nor raises on inf/NaN
+        token = _errstate.ignore()          # torch neither warns nor raises on inf/NaN
+        try:
             if out is None:
                 result = ufunc(*inputs, **kw)
                 # a 0-d result (vector @ vector) as an array: a Tensor, which autograd
@@ -483,6 +484,8 @@ def _register_ufunc(ufunc, method, name):
                     np.asarray(result)
             ufunc(*inputs, out=out, **kw)
             return out
+        finally:
+            _errstate.restore(token)
 
     # remembered like any op's checks: the output's shape and dtype cost more than the key
     # (a call with a 0-d operand, `where=` or `out=` is never remembered); the key holds

@@ -39,61 +39,68 @@ class Attrs:
 
         >>> Attrs(stride=(1, 1), groups=1)
         Attrs(stride=(1, 1), groups=1)
+
+    The attributes live in the instance's own ``__dict__``, so ``attrs.stride`` is a plain
+    attribute read: every op reads a few per call, and a lookup routed through a method
+    cost several times as much. A name the class itself uses (``get``, ``items``, ...)
+    would shadow that method, so it is refused.
     """
-    __slots__ = ("_items", "_hash")
+    __slots__ = ("__dict__", "_hash")
 
     def __init__(self, **items):
-        object.__setattr__(self, "_items", items)
+        if not _ATTRS_CLASS_NAMES.isdisjoint(items):
+            raise TypeError(f"an op attribute may not be named "
+                            f"{sorted(_ATTRS_CLASS_NAMES.intersection(items))[0]!r}")
+        object.__setattr__(self, "__dict__", items)
         object.__setattr__(self, "_hash", None)
 
     def __getitem__(self, name):
-        return self._items[name]
-
-    def __getattribute__(self, name):
-        # the class's own names as usual, an attribute from the mapping without first
-        # failing the usual lookup: a failed lookup (raised and caught) made `attrs.x`
-        # cost many times `attrs["x"]`, on every op
-        if name in _ATTRS_CLASS_NAMES:
-            return object.__getattribute__(self, name)
-        try:
-            return object.__getattribute__(self, "_items")[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        return self.__dict__[name]
 
     def __setattr__(self, name, value):
         raise AttributeError("Attrs are frozen")
 
+    def __delattr__(self, name):
+        raise AttributeError("Attrs are frozen")
+
     def __iter__(self):
-        return iter(self._items)
+        return iter(self.__dict__)
 
     def __len__(self):
-        return len(self._items)
+        return len(self.__dict__)
 
     def __contains__(self, name):
-        return name in self._items
+        return name in self.__dict__
 
     def keys(self):
-        return self._items.keys()
+        return self.__dict__.keys()
 
     def items(self):
-        return self._items.items()
+        return self.__dict__.items()
 
     def values(self):
-        return self._items.values()
+        return self.__dict__.values()
 
     def get(self, name, default=None):
-        return self._items.get(name, default)
+        return self.__dict__.get(name, default)
 
     def __eq__(self, other):
-        return isinstance(other, Attrs) and self._items == other._items
+        return isinstance(other, Attrs) and self.__dict__ == other.__dict__
 
     def __hash__(self):
         if self._hash is None:
-            object.__setattr__(self, "_hash", hash(tuple(self._items.items())))
+            object.__setattr__(self, "_hash", hash(tuple(self.__dict__.items())))
         return self._hash
 
+    def __reduce__(self):
+        return _attrs_of, (self.__dict__,)
+
     def __repr__(self):
-        return "Attrs(" + ", ".join(f"{k}={v!r}" for k, v in self._items.items()) + ")"
+        return "Attrs(" + ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items()) + ")"
+
+
+def _attrs_of(items):
+    return Attrs(**items)
 
 
 _ATTRS_CLASS_NAMES = frozenset(dir(Attrs))

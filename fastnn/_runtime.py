@@ -218,17 +218,19 @@ def launch(kernel, *args, work=None):
     if _forked_from_gnu_omp and hasattr(kernel, "py_func"):
         _warn_forked_once()
         return _call(serial_twin(kernel), args)
-    safe = _layer_is_threadsafe()
+    if _serialise is None:
+        _layer_is_threadsafe()        # loads the layer (or falls back) before any count is set
     if work is not None and work < SERIAL_MAX_WORK:
         threads = 1
     else:
-        threads = get_num_threads()
+        threads = (_num_threads or getattr(_applied, "share", None)
+                   or numba.config.NUMBA_NUM_THREADS)     # get_num_threads(), inline
     # numba's count is per calling thread, and numba.get_num_threads() is slow enough to
     # show on small ops: remember what this thread was given
     if getattr(_applied, "count", None) != threads:
         numba.set_num_threads(threads)
         _applied.count = threads
-    if not safe:
+    if _serialise:
         with _launch_lock:
             return _call(kernel, args)
     return _call(kernel, args)

@@ -50,11 +50,11 @@ def tracks(inputs, out):
 
 def _written(name, args, attrs):
     """The array an in-place op writes (None for other ops)."""
-    if "ufunc_out" in attrs:
-        out = attrs["ufunc_out"]
+    items = attrs.__dict__          # (read per op: the plain dict is the cheap way in)
+    if "ufunc_out" in items:
+        out = items["ufunc_out"]
         return out[0] if isinstance(out, tuple) else out
-    in_place = name.endswith("_") or attrs.get("inplace")
-    if in_place and args and isinstance(args[0], np.ndarray):
+    if (name[-1] == "_" or items.get("inplace")) and args and isinstance(args[0], np.ndarray):
         return args[0]
     return None
 

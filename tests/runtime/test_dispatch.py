@@ -3,7 +3,9 @@ public functional op and every layer's forward passes the door; registered() lis
 out= handling; record() nesting and thread-locality; the ufunc entry point; ResNet-18's
 op counts."""
 import collections
+import copy
 import pathlib
+import pickle
 import threading
 import types
 import warnings
@@ -506,6 +508,22 @@ def test_normalize_gives_canonical_frozen_hashable_printable_attrs():
         entry.normalize(rand(1, 2, 8, 8), w)
     _, same = entry.normalize(x, w, padding="same")
     assert same.padding == (1, 1) and same.padding_end == (1, 1)
+
+
+def test_attrs_read_like_a_mapping_and_attributes_and_survive_copies():
+    attrs = _registry.Attrs(stride=(2, 2), groups=1)
+    assert (attrs.stride, attrs["groups"], "groups" in attrs, "bias" in attrs) == (
+        (2, 2), 1, True, False)
+    assert (list(attrs), len(attrs), attrs.get("bias", 0)) == (["stride", "groups"], 2, 0)
+    assert getattr(attrs, "bias", None) is None
+    with pytest.raises(AttributeError):
+        del attrs.groups
+    with pytest.raises(AttributeError):
+        attrs.bias = 1
+    assert copy.deepcopy(attrs) == attrs and pickle.loads(pickle.dumps(attrs)) == attrs
+    # a name the mapping's own methods use would shadow them
+    with pytest.raises(TypeError, match="'items'"):
+        _registry.Attrs(items=1)
 
 
 def test_meta_of_a_multi_output_op_is_a_list():

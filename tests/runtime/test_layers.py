@@ -13,7 +13,8 @@ import fastnn
 PACKAGE = pathlib.Path(fastnn.__file__).resolve().parent
 LEAF = {"fastnn._registry", "fastnn._plans", "fastnn._sampling", "fastnn._args",
         "fastnn._dtypes", "fastnn._torch_types", "fastnn._alloc",
-        "fastnn._data", "fastnn._reductions", "fastnn._ufunc_rules", "fastnn._random",
+        "fastnn._data", "fastnn._errstate", "fastnn._reductions", "fastnn._ufunc_rules",
+        "fastnn._random",
         "fastnn._runtime", "fastnn._compile_notice", "fastnn._grad", "fastnn._pt_format",
         "fastnn._peakmem", "fastnn._tuning", "fastnn._tuning_store", "fastnn._ufunc_parallel",
         "fastnn._layout", "fastnn._out_arg", "fastnn._order_statistic_args"}
