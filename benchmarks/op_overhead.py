@@ -4,7 +4,8 @@ torch side by side in one process, each call timed over many repetitions (best o
     python benchmarks/op_overhead.py [--threads 2]
 
 The shapes are EfficientNet-B0's and MobileNetV2's at 14x14 (1x96x14x14, 18,816 elements),
-where the door, the checks and the allocation weigh as much as the kernels. The last two
+where the door, the checks and the allocation weigh as much as the kernels, and a
+squeeze-and-excitation convolution on the pooled 1x96x1x1 gate. The last two
 rows run a convolution and a BatchNorm in eval mode with grad mode on (a model called
 without no_grad): autograd records both, as torch's does. Run it at two commits to see
 what a change to the door or to autograd's recording costs or saves.
@@ -52,13 +53,15 @@ def main():
     pointwise, tpointwise = pair(lambda lib: lib.Conv2d(96, 24, 1, bias=False))
     depthwise, tdepthwise = pair(
         lambda lib: lib.Conv2d(96, 96, 3, padding=1, groups=96, bias=False))
+    squeeze, tsqueeze = pair(lambda lib: lib.Conv2d(96, 24, 1))
     cases = [("BatchNorm2d(96)", lambda: bn(fx), lambda: tbn(tx)),
              ("ReLU(inplace=True)", lambda: relu(fx), lambda: trelu(tx)),
              ("SiLU", lambda: silu(fx), lambda: tsilu(tx)),
              ("1x1 conv 96->24", lambda: pointwise(fx), lambda: tpointwise(tx)),
              ("3x3 depthwise 96", lambda: depthwise(fx), lambda: tdepthwise(tx)),
              ("x + x", lambda: fx + fx, lambda: tx + tx),
-             ("x * gate (1x96x1x1)", lambda: fx * fg, lambda: tx * tg)]
+             ("x * gate (1x96x1x1)", lambda: fx * fg, lambda: tx * tg),
+             ("1x1 conv 96->24 on the gate (SE)", lambda: squeeze(fg), lambda: tsqueeze(tg))]
     print(f"{cpu_model()}; {args.threads} threads; us per call, best of 5 "
           f"(shape {'x'.join(map(str, shape))})")
     print(f"{'call':<36}{'fastnn':>9}{'torch':>9}")

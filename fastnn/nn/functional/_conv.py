@@ -13,7 +13,7 @@ import operator
 
 import numpy as np
 
-from ... import _registry
+from ... import _errstate, _registry
 from ..._dispatch import dispatch
 from ..._registry import Attrs
 from ..._runtime import get_num_threads, launch
@@ -536,9 +536,14 @@ def _run_im2col_gemm(x, w, b, out, stride, pad_before, pad_after, dilation, grou
     out_spatial = out.shape[2:]
     positions = out_spatial[0] * out_spatial[1] * out_spatial[2]
     taps = kernel[0] * kernel[1] * kernel[2]
-    weights = w.reshape(groups, k // groups, cg * taps)
-    plain = (taps == 1 and all(s == 1 for s in stride) and not any(pad_before)
+    plain = (taps == 1 and stride == (1, 1, 1) and not any(pad_before)
              and tuple(spatial) == tuple(out_spatial))
+    if plain and groups == 1:
+        _plain_matmuls(x.reshape(n, c, positions), w.reshape(k, c), b,
+                       out.reshape(n, k, positions))
+        finish(out, fused, False)
+        return
+    weights = w.reshape(groups, k // groups, cg * taps)
     cols = None if plain else checked_empty((c * taps, positions), x.dtype)
     with np.errstate(invalid="ignore", over="ignore"):   # NaN/inf propagate as in torch
         for i in range(n):
@@ -553,6 +558,21 @@ def _run_im2col_gemm(x, w, b, out, stride, pad_before, pad_after, dilation, grou
             if b is not None:
                 np.add(target, b.reshape(groups, k // groups, 1), out=target)
     finish(out, fused, False)
+
+
+def _plain_matmuls(x, w, b, out):
+    """out[i] = w @ x[i] (+ b per row) for an ungrouped, unpadded, stride-1 1x1 kernel:
+    2-D matmuls on the planes as they are (a squeeze-and-excitation block's layers, on one
+    position, are small enough that the batched form's and np.errstate's entry costs
+    showed beside torch: `python benchmarks/op_overhead.py`)."""
+    token = _errstate.ignore()          # NaN/inf propagate as in torch, silently
+    try:
+        for i in range(x.shape[0]):
+            np.matmul(w, x[i], out=out[i])
+            if b is not None:
+                np.add(out[i], b[:, None], out=out[i])
+    finally:
+        _errstate.restore(token)
 
 
 def _depthwise_only(x, w, *rest):
