@@ -1,12 +1,12 @@
 """Backward of linear, bmm and einsum: each gradient is a product of the output's
 gradient with the other operands. linear's two products run on the kernel linear's own
 rule picks for their shapes (the Numba GEMM or its packed form, on transposed copies, or
-BLAS); bmm uses
-numpy's matmul and einsum numpy.einsum."""
+BLAS); bmm uses numpy's matmul and einsum numpy.einsum."""
 import string
 
 import numpy as np
 
+from ._array import kernel_array
 from ._registry import register_backward
 from .autograd._util import sum_to
 from .nn.functional._linear import LINEAR_VARIANTS, default_variant, pointwise_kn
@@ -14,22 +14,18 @@ from .nn.functional._linear import LINEAR_VARIANTS, default_variant, pointwise_k
 __all__ = ["linear_backward", "bmm_backward", "einsum_backward"]
 
 
-# Rows of the product below which the Numba GEMM is not worth a transposed copy of its
-# right operand: the copy reads (k, n) once, the product m times
-_COPY_ROWS = 256
-
-
 def _matmul(a, b):
     """a @ b for 2-D a (m, k) and b (k, n), on the variant linear's rule picks for that
-    product (`default_variant`), except that the Numba GEMM (either form), which reads the
-    right operand transposed, is passed over when that needs a copy of b (a weight (n, k) read as is:
-    gx = g @ w) and the product has too few rows to hide the copy."""
+    product (`default_variant`); the Numba GEMM (either form), which reads the right
+    operand transposed, gets a transposed copy of b where b is not one already (a weight
+    (n, k) read as it is: gx = g @ w). The copy is cheaper than BLAS there: OpenBLAS's
+    threads keep spinning after a product large enough to be split over them, and take
+    the cores from the Numba kernels that run next (`python benchmarks/blas_threads.py`
+    times a LeNet training step each way)."""
     m, k = a.shape
     n = b.shape[1]
     out = np.empty((m, n), np.result_type(a, b))
     variant = default_variant(m, n, k, out.dtype)
-    if variant != "blas" and m < _COPY_ROWS and not b.T.flags.c_contiguous:
-        variant = "blas"
     if variant == "blas" or not out.size:
         with np.errstate(all="ignore"):       # NaN and inf pass silently, as in torch
             np.matmul(a, b, out=out)
@@ -37,7 +33,7 @@ def _matmul(a, b):
     if variant == "pointwise":        # reads b (k, n) as it is
         pointwise_kn(np.ascontiguousarray(a), np.ascontiguousarray(b), None, out)
         return out
-    LINEAR_VARIANTS[variant](np.ascontiguousarray(a), np.ascontiguousarray(b.T), None, out)
+    LINEAR_VARIANTS[variant](np.ascontiguousarray(a), kernel_array(b.T), None, out)
     return out
 
 

@@ -615,7 +615,7 @@ def test_pointwise_backward_matches_torch(torch, monkeypatch):
     run = _linalg_grad.pointwise_kn
     monkeypatch.setattr(_linalg_grad, "pointwise_kn", lambda *a: calls.append(1) or run(*a))
     _backward_against_torch(torch, 600, seed=6)
-    assert calls            # g @ w ran on it (g.T @ x has too few rows: BLAS)
+    assert len(calls) == 2          # g @ w and g.T @ x ran on it
 
 
 # --------------------------------------------------------------------------------------
@@ -710,4 +710,19 @@ def test_packed_backward_matches_torch(torch, monkeypatch):
     monkeypatch.setitem(_linalg_grad.LINEAR_VARIANTS, "packed",
                         lambda *a: calls.append(1) or run(*a))
     _backward_against_torch(torch, 300, seed=8)
-    assert calls            # g @ w ran on it (g.T @ x has too few rows: BLAS)
+    assert len(calls) == 2          # g @ w and g.T @ x ran on it, through transposed copies
+
+
+@pytest.mark.parametrize("rows", [3, 64, 300])
+def test_backward_products_leave_blas_alone(torch, monkeypatch, rows):
+    """Products the rule gives the Numba GEMM run there through a transposed copy, not on
+    BLAS, whose threads spin after a large product and take the cores from the kernels
+    after it (`python benchmarks/blas_threads.py`)."""
+    from fastnn import _linalg_grad
+    blas = []
+    matmul = np.matmul
+    monkeypatch.setattr(_linalg_grad.np, "matmul", lambda *a, **k: blas.append(1) or
+                        matmul(*a, **k))
+    monkeypatch.setattr(_linalg_grad, "default_variant", lambda *shape: "numba_gemm")
+    _backward_against_torch(torch, rows, seed=9)
+    assert not blas
