@@ -15,6 +15,7 @@
     python benchmarks/rules.py ufunc      # tensor + tensor, tensor * number: numpy's loop or not
     python benchmarks/rules.py weightpack # 'blocked' at batch 1: weights packed whole or by group
     python benchmarks/rules.py linear     # linear's variants alone and in convnext_tiny
+    python benchmarks/rules.py cat        # torch.cat: numpy's copy or the threads' block copy
     python benchmarks/rules.py grouped    # conv._rule: 'grouped_h3' or 'direct' by group width
     python benchmarks/rules.py settle     # _bench.time_many: the pause before each block
     python benchmarks/rules.py stage      # conv_blocked.stage_pays: tiles stored via a stage
@@ -576,6 +577,27 @@ def linear():
         print(f"  every Linear on {label}: {t * 1e3:.1f}")
 
 
+def cat():
+    """torch.cat along channels on DenseNet's and a UNet's concatenations: numpy's
+    concatenate (one thread) against fastnn's (`_copy_ops._cat_run`: inputs of
+    SERIAL_MAX_WORK elements or more copied on every thread by `kernels.block_copy`, runs
+    of smaller ones by numpy), us per call, alternating in one process."""
+    from fastnn import _copy_ops
+    from fastnn._registry import Attrs
+    cases = [(56, [64] + [32] * 1), (56, [64] + [32] * 5), (28, [128] + [32] * 11),
+             (14, [256] + [32] * 23), (112, [64, 64]), (112, [128, 128]), (56, [256, 256])]
+    print("size: channels -> us per call, numpy / fastnn")
+    for size, channels in cases:
+        inputs = tuple(_data(*[(1, c, size, size) for c in channels]))
+        out = np.empty((1, sum(channels), size, size), np.float32)
+        attrs = Attrs(dim=1)
+        t = _bench.time_many({
+            "numpy": lambda: np.concatenate(inputs, axis=1, out=out),
+            "fastnn": lambda: _copy_ops._cat_run(inputs, attrs, out)})
+        print(f"  {size}x{size}: {channels[0]}+{len(channels) - 1}x{channels[-1]} -> "
+              f"{t['numpy'] * 1e6:.0f} / {t['fastnn'] * 1e6:.0f}")
+
+
 GROUPED_CASES = [(1, 256, 28, 32, 1), (1, 512, 14, 32, 1), (1, 1024, 7, 32, 1),
                  (8, 1024, 7, 32, 1), (1, 512, 28, 16, 1), (1, 256, 56, 8, 1),
                  (1, 1024, 7, 16, 1), (1, 2048, 7, 32, 1), (1, 256, 56, 4, 1),
@@ -832,7 +854,7 @@ def main(argv=None):
                                          "variants", "resnet", "positions", "resample",
                                          "ufunc", "weightpack", "linear", "grouped", "settle",
                                          "shifted", "gather", "layout", "plain",
-                                         "stage", "depthwise", "permute", "coldout"))
+                                         "stage", "depthwise", "permute", "coldout", "cat"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -843,7 +865,8 @@ def main(argv=None):
      "weightpack": weightpack, "linear": linear, "grouped": grouped,
      "settle": settle, "shifted": shifted, "gather": gather, "layout": layout,
      "plain": plain, "stage": stage,
-     "depthwise": depthwise, "permute": permute, "coldout": coldout}[args.what]()
+     "depthwise": depthwise, "permute": permute, "coldout": coldout,
+     "cat": cat}[args.what]()
 
 
 if __name__ == "__main__":

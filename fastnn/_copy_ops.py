@@ -8,17 +8,20 @@ input itself). ``clone`` and ``to`` keep the input's layout, as torch's preserve
 does: for a C-contiguous input their metadata is the output's (the door allocates it), for
 another layout None (numpy's order-'K' copy).
 """
+import math
 import operator
 
 import numpy as np
 
 from ._args import (_is_dtype_like, _is_int, check_broadcast_into, int_arg, torch_type_name,
                     torch_typename, wrap_dim)
-from ._array import as_array
+from ._array import FLOAT_DTYPES, as_array
 from ._dtypes import as_dtype, promote
 from ._reductions import repeat_into, repeat_sizes
 from . import _select_grad
+from .kernels import block_copy as _block_copy
 from ._registry import Attrs, NO_ATTRS, register_backward, register_single
+from ._runtime import SERIAL_MAX_WORK, launch
 from ._sampling import normal_fill, uniform_fill
 from ._shape_ops import no_meta, register_method
 from ._torch_types import check_device, device as _Device
@@ -330,9 +333,31 @@ def _cat_meta(inputs, attrs):
 
 
 def _cat_run(inputs, attrs, out):
-    if attrs.dim is not None:
-        np.concatenate([a for a in inputs if a.shape != (0,)], axis=attrs.dim, out=out,
-                       casting="unsafe")
+    if attrs.dim is None:
+        return
+    used = [a for a in inputs if a.shape != (0,)]
+    dim = attrs.dim
+    large = ([a.size >= SERIAL_MAX_WORK for a in used] if out.size >= 2 * SERIAL_MAX_WORK
+             and out.dtype in FLOAT_DTYPES else ())
+    if not (any(large) and all(a.dtype == out.dtype and a.flags.c_contiguous for a in used)):
+        np.concatenate(used, axis=dim, out=out, casting="unsafe")
+        return
+    # each input is a block of rows of the output seen as (outer, columns): a large one is
+    # copied on every thread (`kernels.block_copy`), each run of small ones by numpy
+    rows = math.prod(out.shape[:dim])
+    columns = out.reshape(rows, -1)
+    blocks = [a.reshape(rows, -1) for a in used]
+    first = run = 0
+    for i, block in enumerate(blocks + [None]):
+        if block is None or large[i]:
+            if run < i:
+                end = first + sum(b.shape[1] for b in blocks[run:i])
+                np.concatenate(blocks[run:i], axis=1, out=columns[:, first:end])
+                first = end
+            if block is not None:
+                launch(_block_copy.copy_columns, block, columns, first, work=block.size)
+                first += block.shape[1]
+            run = i + 1
 
 
 def _stack_normalize(tensors, dim=0):

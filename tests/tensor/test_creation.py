@@ -296,6 +296,37 @@ def test_cat_matches_torch(torch, rng, shapes, dim):
     assert_same(fastnn.cat([torch.from_numpy(a) for a in arrays], dim), expected)
 
 
+# inputs of SERIAL_MAX_WORK elements or more are copied by `kernels.block_copy` on every
+# thread, runs of smaller ones by numpy: large and small mixed, along every dim, a batch
+# of several rows, and the inputs that stay numpy's (mixed dtypes, a strided view, a
+# byte-swapped array)
+BIG = 1 << 17
+LARGE_CAT_CASES = [([(1, 8, BIG // 4), (1, 1, BIG // 4), (1, 2, BIG // 4), (1, 4, BIG // 4),
+                     (1, 1, BIG // 4)], 1, None),
+                   ([(3, 2, BIG // 4), (3, 5, BIG // 4)], 1, None),
+                   ([(4, BIG // 2), (1, BIG // 2), (2, BIG // 2)], 0, "float64"),
+                   ([(4, BIG // 8, 1), (4, BIG // 8, 3)], 2, None),
+                   ([(2, BIG), (1, BIG)], 0, "strided"),
+                   ([(2, BIG), (1, BIG)], 0, "swapped"),
+                   ([(2, BIG), (1, BIG)], 0, "mixed")]
+
+
+@pytest.mark.parametrize("shapes, dim, kind", LARGE_CAT_CASES)
+def test_large_cat_matches_torch(torch, rng, shapes, dim, kind):
+    arrays = [rng.standard_normal(s).astype(np.float64 if kind == "float64" else np.float32)
+              for s in shapes]
+    if kind == "strided":
+        arrays[0] = np.repeat(arrays[0], 2, axis=-1)[..., ::2]
+    elif kind == "swapped":
+        arrays[1] = arrays[1].astype(arrays[1].dtype.newbyteorder(">"))
+    elif kind == "mixed":
+        arrays[1] = arrays[1].astype(np.float64)
+    expected = torch.cat([torch.from_numpy(np.ascontiguousarray(a).astype(
+        a.dtype.newbyteorder("="))) for a in arrays], dim)
+    assert_same(fastnn.cat([fastnn.tensor(a) if kind != "swapped" else a for a in arrays],
+                           dim), expected)
+
+
 def test_cat_promotion_and_legacy_empty(torch):
     pairs = [(torch.float32, torch.float64), (torch.int64, torch.float32),
              (torch.bool, torch.int32), (torch.uint8, torch.int8), (torch.int64, torch.float16)]
