@@ -182,3 +182,32 @@ def max_pool3d_argmax(x, out, indices, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, d
                        tap, at, rows)
             out[p, od, oh] = best
             indices[p, od, oh] = at
+
+
+@njit(parallel=True, cache=True)
+def max_pool2x2_argmax(x, values, indices):
+    """`max_pool3d_argmax` for 2x2 windows at stride 2 without padding or dilation, x
+    (planes, 1, H, W) and every window inside it: each window's four elements in torch's
+    scan order (row by row), a larger value or a NaN replacing the one held, so that ties
+    keep the first and NaNs the last, as torch's loop does."""
+    planes = x.shape[0]
+    W = x.shape[3]
+    OH, OW = values.shape[2], values.shape[3]
+    for task in prange(planes * OH):
+        p = task // OH
+        top = 2 * (task % OH)
+        for ow in range(OW):
+            left = 2 * ow
+            best = x[p, 0, top, left]
+            at = top * W + left
+            v = x[p, 0, top, left + 1]
+            if v > best or v != v:
+                best, at = v, top * W + left + 1
+            v = x[p, 0, top + 1, left]
+            if v > best or v != v:
+                best, at = v, (top + 1) * W + left
+            v = x[p, 0, top + 1, left + 1]
+            if v > best or v != v:
+                best, at = v, (top + 1) * W + left + 1
+            values[p, 0, top // 2, ow] = best
+            indices[p, 0, top // 2, ow] = at

@@ -117,6 +117,28 @@ def test_nan_and_inf_rules(torch):
     _assert_same(F.max_pool1d(x[0], 6), torch.nn.functional.max_pool1d(t[0], 6), exact=True)
 
 
+@pytest.mark.parametrize("shape, ceil_mode", [((3, 4, 8, 10), False), ((2, 9, 7), False),
+                                              ((2, 3, 7, 9), True), ((1, 1, 2, 2), False)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_2x2_stride_2_windows_pick_torchs_indices(torch, shape, ceil_mode, dtype):
+    """2x2 windows at stride 2 run on a kernel of their own (`pool_argmax.
+    max_pool2x2_argmax`; with ceil_mode over an odd size, the separable one): values,
+    indices and the values-only gradient as torch's, with ties (the first kept), several
+    NaNs in a window (the last kept) and infinities."""
+    rng = np.random.default_rng(sum(shape))
+    x = rng.integers(-2, 3, shape).astype(dtype)          # many ties
+    x.flat[::5], x.flat[2::9], x.flat[1::13] = np.nan, -np.inf, np.inf
+    t = torch.from_numpy(x)
+    _assert_same(F.max_pool2d(x, 2, ceil_mode=ceil_mode, return_indices=True),
+                 torch.nn.functional.max_pool2d(t, 2, ceil_mode=ceil_mode, return_indices=True),
+                 exact=True)
+    ours = fastnn.tensor(x, requires_grad=True)
+    F.max_pool2d(ours, 2, ceil_mode=ceil_mode).sum().backward()
+    theirs = t.clone().requires_grad_()
+    torch.nn.functional.max_pool2d(theirs, 2, ceil_mode=ceil_mode).sum().backward()
+    np.testing.assert_array_equal(np.asarray(ours.grad), theirs.grad.numpy())
+
+
 @pytest.mark.parametrize("name,size,shape", [
     ("adaptive_avg_pool2d", 1, (8, 64, 7, 7)), ("adaptive_avg_pool2d", 1, (5, 9)),
     ("adaptive_avg_pool2d", 1, (2, 3, 4, 0)), ("adaptive_avg_pool3d", 1, (2, 3, 2, 5, 6)),

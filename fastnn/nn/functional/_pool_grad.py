@@ -13,13 +13,12 @@ import numpy as np
 
 from ... import _registry
 from ..._runtime import launch
-from ...kernels import pool_argmax as _argmax_kernels
 from ...kernels import pool_avg as _avg_kernels
 from ...kernels import pool_grad as _kernels
 from ...kernels import pooling as _max_kernels
 from .._utils import kernel_array
 from ._pool_more import _torch_pow
-from ._pool_ops import _as_3d, _pad3, _planes_shape, _window, argmax_fits
+from ._pool_ops import _as_3d, _pad3, _planes_shape, _window, argmax_fits, argmax_into
 
 
 def empty_like_input(ctx, index=0):
@@ -56,8 +55,7 @@ def max_pool_values_backward(nd, x, grad, attrs):
             # the forward's separable argmax again, then the scatter of the op with
             # indices: no fused kernel of its own to compile
             values, indices = np.empty(g3.shape, x.dtype), np.empty(g3.shape, np.int64)
-            launch(_argmax_kernels.max_pool3d_argmax, x3, values, indices, *window,
-                   work=3 * x.size)
+            argmax_into(x3, values, indices, window)
             return scatter_through(grad, indices, x.shape, x.dtype, nd)
     gx = np.empty(x.shape, x.dtype)
     if not gx.size or not grad.size:

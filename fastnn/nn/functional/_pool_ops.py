@@ -162,6 +162,22 @@ def argmax_fits(x_shape, out_shape, window):
             and kd * kh < _argmax_kernels.MAX_WINDOW_ROWS)
 
 
+# (kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw) of a 2-D 2x2 window at stride 2
+_HALVING = (1, 2, 2, 1, 2, 2, 0, 0, 0, 1, 1, 1)
+
+
+def argmax_into(x, values, indices, window):
+    """Each window's max and its flat index over x (planes, D, H, W), as torch's scan picks
+    them, where `argmax_fits`: a 2-D 2x2 window at stride 2 on its own kernel (four loads
+    and three selects per output), any other on the separable one."""
+    if (window == _HALVING and 2 * values.shape[2] <= x.shape[2]
+            and 2 * values.shape[3] <= x.shape[3]):
+        launch(_argmax_kernels.max_pool2x2_argmax, x, values, indices, work=2 * x.size)
+    else:
+        launch(_argmax_kernels.max_pool3d_argmax, x, values, indices, *window,
+               work=3 * x.size)
+
+
 def _run_max_with_indices(nd, inputs, attrs, out):
     """The separable argmax (`pool_argmax`: vectorised selects, the same indices) where it
     applies, else torch's loop, which branches on every element (`python -m fastnn bench
@@ -172,8 +188,7 @@ def _run_max_with_indices(nd, inputs, attrs, out):
         values, indices = _as_3d(values, nd), _as_3d(indices, nd)
         window = _window(nd, attrs)
         if argmax_fits(x.shape, values.shape, window):
-            launch(_argmax_kernels.max_pool3d_argmax, x, values, indices, *window,
-                   work=3 * x.size)
+            argmax_into(x, values, indices, window)
         else:
             launch(_max_kernels.max_pool3d_with_indices, x, values, indices, True, *window,
                    work=x.size)
