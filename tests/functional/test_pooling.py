@@ -139,6 +139,24 @@ def test_2x2_stride_2_windows_pick_torchs_indices(torch, shape, ceil_mode, dtype
     np.testing.assert_array_equal(np.asarray(ours.grad), theirs.grad.numpy())
 
 
+def test_3d_pooling_over_2x2_planes_keeps_every_depth(torch):
+    """A 3-D pooling with a (1, 2, 2) window at stride (1, 2, 2) has a 2-D 2x2 window's
+    geometry but several depths: every depth's maxima and indices (d * H * W + h * W + w),
+    as torch's, with grad mode on (the recorded forward) and off."""
+    rng = np.random.default_rng(3)
+    x = rng.integers(-2, 3, (2, 3, 4, 6, 8)).astype(np.float32)
+    x.flat[::7] = np.nan
+    t = torch.from_numpy(x)
+    for window in [(1, 2, 2), 2]:
+        _assert_same(F.max_pool3d(x, window, return_indices=True),
+                     torch.nn.functional.max_pool3d(t, window, return_indices=True), exact=True)
+        ours = fastnn.tensor(x, requires_grad=True)
+        F.max_pool3d(ours, window).sum().backward()
+        theirs = t.clone().requires_grad_()
+        torch.nn.functional.max_pool3d(theirs, window).sum().backward()
+        np.testing.assert_array_equal(np.asarray(ours.grad), theirs.grad.numpy())
+
+
 @pytest.mark.parametrize("name,size,shape", [
     ("adaptive_avg_pool2d", 1, (8, 64, 7, 7)), ("adaptive_avg_pool2d", 1, (5, 9)),
     ("adaptive_avg_pool2d", 1, (2, 3, 4, 0)), ("adaptive_avg_pool3d", 1, (2, 3, 2, 5, 6)),

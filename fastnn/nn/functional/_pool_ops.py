@@ -169,8 +169,9 @@ _HALVING = (1, 2, 2, 1, 2, 2, 0, 0, 0, 1, 1, 1)
 def argmax_into(x, values, indices, window):
     """Each window's max and its flat index over x (planes, D, H, W), as torch's scan picks
     them, where `argmax_fits`: a 2-D 2x2 window at stride 2 on its own kernel (four loads
-    and three selects per output), any other on the separable one."""
-    if (window == _HALVING and 2 * values.shape[2] <= x.shape[2]
+    and three selects per output), any other (a 3-D pooling's (1, 2, 2) window too) on the
+    separable one."""
+    if (window == _HALVING and x.shape[1] == 1 and 2 * values.shape[2] <= x.shape[2]
             and 2 * values.shape[3] <= x.shape[3]):
         launch(_argmax_kernels.max_pool2x2_argmax, x, values, indices, work=2 * x.size)
     else:
