@@ -8,6 +8,7 @@ input itself). ``clone`` and ``to`` keep the input's layout, as torch's preserve
 does: for a C-contiguous input their metadata is the output's (the door allocates it), for
 another layout None (numpy's order-'K' copy).
 """
+import itertools
 import math
 import operator
 
@@ -346,18 +347,17 @@ def _cat_run(inputs, attrs, out):
     # copied on every thread (`kernels.block_copy`), each run of small ones by numpy
     rows = math.prod(out.shape[:dim])
     columns = out.reshape(rows, -1)
-    blocks = [a.reshape(rows, -1) for a in used]
-    first = run = 0
-    for i, block in enumerate(blocks + [None]):
-        if block is None or large[i]:
-            if run < i:
-                end = first + sum(b.shape[1] for b in blocks[run:i])
-                np.concatenate(blocks[run:i], axis=1, out=columns[:, first:end])
-                first = end
-            if block is not None:
+    first = 0
+    for is_large, run in itertools.groupby(zip(large, used), key=lambda pair: pair[0]):
+        blocks = [a.reshape(rows, -1) for _, a in run]
+        if is_large:
+            for block in blocks:
                 launch(_block_copy.copy_columns, block, columns, first, work=block.size)
                 first += block.shape[1]
-            run = i + 1
+        else:
+            end = first + sum(block.shape[1] for block in blocks)
+            np.concatenate(blocks, axis=1, out=columns[:, first:end])
+            first = end
 
 
 def _stack_normalize(tensors, dim=0):

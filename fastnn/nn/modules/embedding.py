@@ -40,6 +40,19 @@ class _Table(Module):
         if self.padding_idx is not None:
             init.zeros_(self.weight[self.padding_idx])
 
+    def _norm_repr(self, show):
+        """extra_repr's max_norm, norm_type and scale_grad_by_freq parts where they are not
+        the defaults, each value through `show` (torch's Embedding prints str, its
+        EmbeddingBag repr)."""
+        s = ""
+        if self.max_norm is not None:
+            s += f", max_norm={show(self.max_norm)}"
+        if self.norm_type != 2:
+            s += f", norm_type={show(self.norm_type)}"
+        if self.scale_grad_by_freq is not False:
+            s += f", scale_grad_by_freq={show(self.scale_grad_by_freq)}"
+        return s
+
 
 class Embedding(_Table):
     r"""A lookup table of `num_embeddings` vectors of size `embedding_dim`, as
@@ -91,12 +104,7 @@ class Embedding(_Table):
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq is not False:
-            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        s += self._norm_repr(str)
         if self.sparse is not False:
             s += ", sparse=True"
         return s
@@ -164,13 +172,7 @@ class EmbeddingBag(_Table):
                                self.padding_idx)
 
     def extra_repr(self):
-        s = f"{self.num_embeddings!r}, {self.embedding_dim!r}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm!r}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type!r}"
-        if self.scale_grad_by_freq is not False:
-            s += f", scale_grad_by_freq={self.scale_grad_by_freq!r}"
+        s = f"{self.num_embeddings!r}, {self.embedding_dim!r}" + self._norm_repr(repr)
         s += f", mode={self.mode!r}"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx!r}"
