@@ -223,8 +223,7 @@ def launch(kernel, *args, work=None):
     if work is not None and work < SERIAL_MAX_WORK:
         threads = 1
     else:
-        threads = (_num_threads or getattr(_applied, "share", None)
-                   or numba.config.NUMBA_NUM_THREADS)     # get_num_threads(), inline
+        threads = get_num_threads()
     # numba's count is per calling thread, and numba.get_num_threads() is slow enough to
     # show on small ops: remember what this thread was given
     if getattr(_applied, "count", None) != threads:
