@@ -726,3 +726,44 @@ def test_backward_products_leave_blas_alone(torch, monkeypatch, rows):
     monkeypatch.setattr(_linalg_grad, "default_variant", lambda *shape: "numba_gemm")
     _backward_against_torch(torch, rows, seed=9)
     assert not blas
+
+
+def test_short_reductions_go_to_blas_only_where_it_runs_them_on_one_thread():
+    """K < 16: BLAS for products up to BLAS_SERIAL_MAX_MACS (OpenBLAS's own bound for one
+    thread) and for fewer than 16 columns (the 'pointwise' tiles' least), 'pointwise'
+    otherwise (a classifier's weight gradient at batch 8: larger products would leave
+    OpenBLAS's threads spinning)."""
+    from fastnn.nn.functional._linear import BLAS_SERIAL_MAX_MACS
+    f32, f64 = np.dtype(np.float32), np.dtype(np.float64)
+    assert default_variant(1000, 512, 8, f32) == "pointwise"      # ResNet-18's fc, batch 8
+    assert default_variant(1000, 1280, 8, f64) == "pointwise"     # MobileNetV2's
+    assert default_variant(64, 512, 8, f32) == "blas"             # 262,144: one thread
+    assert 64 * 512 * 8 == BLAS_SERIAL_MAX_MACS
+    assert default_variant(65, 512, 8, f32) == "pointwise"
+    assert default_variant(100000, 15, 8, f32) == "blas"          # too few columns
+    assert default_variant(300, 512, 16, f32) == "numba_gemm"
+
+
+@pytest.mark.parametrize("batch", [8, 15])
+def test_classifier_weight_gradient_at_a_small_batch_leaves_blas_alone(torch, monkeypatch,
+                                                                       batch):
+    """gw = g.T @ x of a 512 -> 1000 classifier at batch 8 (K = 8) runs on 'pointwise', not
+    numpy's matmul, and matches torch's; so does gx."""
+    from fastnn import _linalg_grad
+    blas = []
+    matmul = np.matmul
+    monkeypatch.setattr(_linalg_grad.np, "matmul", lambda *a, **k: blas.append(1) or
+                        matmul(*a, **k))
+    rng = np.random.default_rng(20)
+    x = rng.standard_normal((batch, 512)).astype(np.float32)
+    w = rng.standard_normal((1000, 512)).astype(np.float32)
+    b = rng.standard_normal(1000).astype(np.float32)
+    g = rng.standard_normal((batch, 1000)).astype(np.float32)
+    fx, fw, fb = (fastnn.tensor(a, requires_grad=True) for a in (x, w, b))
+    F.linear(fx, fw, fb).backward(fastnn.tensor(g))
+    tx, tw, tb = (torch.from_numpy(a).requires_grad_() for a in (x, w, b))
+    torch.nn.functional.linear(tx, tw, tb).backward(torch.from_numpy(g))
+    assert not blas
+    for got, expected in ((fx, tx), (fw, tw), (fb, tb)):
+        np.testing.assert_allclose(got.grad.numpy(), expected.grad.numpy(), rtol=1e-4,
+                                   atol=1e-4)

@@ -170,12 +170,23 @@ LINEAR_VARIANTS = {"numba_gemm": _numba_gemm, "blas": _blas, "pointwise": _point
                    "packed": _packed}
 
 
+# OpenBLAS's default bound (SMP_THRESHOLD_MIN x GEMM_MULTITHREAD_THRESHOLD) on the
+# multiply-adds of a GEMM it runs on the calling thread (a build may keep larger ones there
+# too); larger ones run on all of its threads, which keep spinning after the product and
+# take the cores from the Numba kernels that run next: a training step's weight gradient of
+# a classifier at batch 8 (K = 8) slowed every convolution backward after it
+# (`python benchmarks/blas_threads.py --case 1`, `--case 2`)
+BLAS_SERIAL_MAX_MACS = 65536 * 4
+
+
 def default_variant(m, n, k, dtype):
-    """The faster variant for an (m x k) @ (k x n) product, by a measured rule: BLAS when K
-    is too short for the dot-product kernel's vector loop (K < 16) and on long rows with
-    many rows (64 rows of 32 KiB outgrow L2); the Numba GEMM elsewhere (its serial call
-    also makes tiny products cheaper). The thresholds were first measured on one machine
-    with numpy's OpenBLAS held to AVX2 (OPENBLAS_CORETYPE=Haswell); `python
+    """The faster variant for an (m x k) @ (k x n) product, by a measured rule: where K is
+    too short for the dot-product kernel's vector loop (K < 16), BLAS for products it runs
+    on one thread (BLAS_SERIAL_MAX_MACS) and 'pointwise' above (whose outer-product tiles
+    take any K), BLAS on long rows with many rows (64 rows of 32 KiB outgrow L2); the
+    Numba GEMM elsewhere (its serial call also makes tiny products cheaper). The
+    thresholds were first measured on one machine with numpy's OpenBLAS held to AVX2
+    (OPENBLAS_CORETYPE=Haswell); `python
     benchmarks/rules.py variants` times both variants on the bench's linear cases on your
     machine (docs/PERF.md).
 
@@ -199,7 +210,9 @@ def default_variant(m, n, k, dtype):
     how to compile for another target).
     """
     if k < 16:
-        return "blas"
+        if m * n * k <= BLAS_SERIAL_MAX_MACS or n < _pointwise_kernels.MIN_POSITIONS:
+            return "blas"
+        return "pointwise"
     if m >= 256 and k * dtype.itemsize >= 32768:
         return "blas"
     if m >= 196 and n >= 96 and k >= 64 and target().registers == 32:
