@@ -1,4 +1,5 @@
-"""Per-row normalisation kernels: layer, group and instance norm, local response norm.
+"""Per-row normalisation kernels: layer, group and instance norm, batch norm's training
+statistics (a channel's rows), local response norm.
 
 Statistics are one pass over each row, of the deviations from the row's first element
 (summed in the input's dtype over short blocks, the blocks in float64): shifting by a
@@ -14,6 +15,7 @@ from numba import prange
 
 from ._target import njit
 from .conv_pad import _u
+from .elementwise import _affine_of
 from .vecmath import as_element
 
 # x * a + b may be one fused multiply-add (one rounding); nothing that changes NaN or inf.
@@ -55,6 +57,60 @@ def _shifted_sums(v, k):
         s += np.float64(bs)
         q += np.float64(bq)
     return s, q
+
+
+@njit(cache=True, fastmath=_REDUCE_MATH)
+def _strided_shifted_sums(xf, start, stride, rows, length, k):
+    """`_shifted_sums` over `rows` rows of `length` elements, row r at start + r*stride of
+    the flat x: a channel's rows in an (N, C, L) array. Inline over flat indices: a call
+    per row (on a view) cost more than its sums on 7x7 and 4x4 planes."""
+    s = 0.0
+    q = 0.0
+    for r in range(rows):
+        row = _u(start + r * stride)
+        for b0 in range(0, length, _BLOCK):
+            at = row + _u(b0)
+            bs = xf[at] - xf[at]
+            bq = bs
+            for i in range(_u(min(_BLOCK, length - b0))):
+                d = xf[at + i] - k
+                bs += d
+                bq += d * d
+            s += np.float64(bs)
+            q += np.float64(bq)
+    return s, q
+
+
+@njit(parallel=True, cache=True)
+def batch_norm_train(x, weight, bias, eps, out, mean, var):
+    """Batch norm in training mode over (N, C, L) x, one task per channel: its batch mean
+    and biased variance from one pass of shifted sums about its first element (float64,
+    into mean[c] and var[c], as the backward kernel recomputes them: kernels/
+    norm_backward.py), then out[n, c, :] = x * scale + shift with `_affine_of` rounded to
+    x's dtype (as the evaluation kernels round it) while the channel's rows are in cache:
+    one read of x from memory where separate passes for the sums, the deviations and the
+    output took three. An empty `weight` or `bias` stands for None."""
+    batch, channels, length = x.shape
+    count = batch * length
+    stride = channels * length
+    xf = x.reshape(x.size)
+    of = out.reshape(out.size)
+    for c in prange(channels):
+        first = xf[_u(c * length)]
+        s, q = _strided_shifted_sums(xf, c * length, stride, batch, length, first)
+        m = s / count
+        v = q / count - m * m
+        if v < 0.0:
+            v = 0.0
+        mean[c] = np.float64(first) + m
+        var[c] = v
+        scale, shift = _affine_of(c, mean, var, weight, bias, eps)
+        a = as_element(x, scale)
+        b = as_element(x, shift)
+        for n in range(batch):
+            at = _u(c * length + n * stride)
+            for i in range(_u(length)):
+                of[at + i] = xf[at + i] * a + b
 
 
 @njit(parallel=True, cache=True)

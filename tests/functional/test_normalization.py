@@ -83,6 +83,60 @@ def test_special_values_follow_torch(torch):
     np.testing.assert_allclose(rv, trv.numpy(), rtol=1e-6, equal_nan=True)
 
 
+@pytest.mark.parametrize("threads", [1, 64])
+def test_special_values_on_planes_follow_torch(torch, monkeypatch, threads):
+    """NaN and inf in some channels of an input with planes make those channels' outputs
+    and statistics NaN, as in torch, and leave the others alone: on the one-pass kernel
+    (channels >= threads) and on the two-pass statistics (fewer)."""
+    from fastnn.nn.functional import _normalization
+    monkeypatch.setattr(_normalization, "get_num_threads", lambda: threads)
+    x = np.random.default_rng(3).standard_normal((3, 4, 5, 6)).astype(np.float32)
+    x[0, 0, 0, 0] = np.nan              # a channel's first element: the one-pass shift
+    x[2, 1, 3, 2] = np.inf
+    x[1, 2, 4, 5] = -np.inf
+    rm, rv = np.zeros(4, np.float32), np.ones(4, np.float32)
+    trm, trv = torch.zeros(4), torch.ones(4)
+    out = F.batch_norm(x, rm, rv, training=True)
+    expected = torch.nn.functional.batch_norm(torch.from_numpy(x), trm, trv, training=True)
+    np.testing.assert_allclose(out, expected.numpy(), rtol=1e-5, atol=1e-5, equal_nan=True)
+    np.testing.assert_allclose(rm, trm.numpy(), rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(rv, trv.numpy(), rtol=1e-6, equal_nan=True)
+    assert np.isfinite(np.asarray(out)[:, 3]).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_one_pass_and_two_pass_statistics_against_numpy(rng, monkeypatch, dtype):
+    """Training batch norm on planes of 1-300 positions (a channel's rows shorter and
+    longer than the one-pass kernel's blocks), 1-6 channels and large means, by either
+    route, against float64 numpy formulas; the two routes agree."""
+    from fastnn.nn.functional import _normalization
+    # float32 outputs x * scale + shift of inputs near 1e3 carry the rounding of x * scale
+    # (about 500: 3e-5 per ulp), as torch's do; the statistics are held tight
+    tol = TOL[dtype] if dtype == np.float64 else dict(rtol=1e-4, atol=5e-4)
+    stats = dict(rtol=1e-10, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-6, atol=1e-6)
+    for shape in [(2, 1, 3), (5, 6, 1, 1), (3, 2, 300), (4, 5, 7, 7), (2, 3, 2, 3, 4)]:
+        x = (rng.standard_normal(shape) * 2 + rng.choice([0, 1e3], shape[1])[
+            :, None].reshape((1, shape[1]) + (1,) * (len(shape) - 2))).astype(dtype)
+        w = rng.standard_normal(shape[1]).astype(dtype)
+        b = rng.standard_normal(shape[1]).astype(dtype)
+        axes = (0,) + tuple(range(2, len(shape)))
+        wide = x.astype(np.float64)
+        mean, var = wide.mean(axis=axes), wide.var(axis=axes)
+        view = (1, -1) + (1,) * (len(shape) - 2)
+        ref = ((wide - mean.reshape(view)) / np.sqrt(var.reshape(view) + 1e-5)
+               * w.reshape(view) + b.reshape(view))
+        results = []
+        for threads in (1, 64):
+            monkeypatch.setattr(_normalization, "get_num_threads", lambda: threads)
+            rm, rv = np.zeros(shape[1], dtype), np.ones(shape[1], dtype)
+            out = np.asarray(F.batch_norm(x, rm, rv, w, b, training=True, momentum=0.3))
+            np.testing.assert_allclose(out, ref, **tol)
+            np.testing.assert_allclose(rm, 0.3 * mean, **stats)
+            np.testing.assert_allclose(rv, 0.7 + 0.3 * wide.var(axis=axes, ddof=1), **stats)
+            results.append(out)
+        np.testing.assert_allclose(results[0], results[1], **tol)
+
+
 def test_empty_batch_returns_empty_and_keeps_statistics(torch):
     rm, rv = np.zeros(3, np.float32), np.ones(3, np.float32)
     out = F.batch_norm(np.ones((0, 3, 2), np.float32), rm, rv, training=True)
@@ -373,3 +427,16 @@ def test_batch_norm_refuses_non_tensor_arguments_like_torch(torch, name, batch):
     with pytest.raises(TypeError) as ours:
         F.batch_norm(x, training=True, **args)
     assert str(ours.value) == str(theirs.value)
+
+
+def test_counter_in_place_add_bumps_its_version_as_torch(torch, rng):
+    """num_batches_tracked is added to in place on its array: its version still counts each
+    training forward as torch's add_ does, and an eval forward leaves both alone."""
+    x = rng.standard_normal((2, 3, 4, 4)).astype(np.float32)
+    ours, theirs = nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3)
+    for module, data in ((ours, x), (theirs, torch.from_numpy(x))):
+        module(data)
+        module(data)
+        module.eval()(data)
+    assert ours.num_batches_tracked._version == theirs.num_batches_tracked._version
+    assert int(ours.num_batches_tracked) == int(theirs.num_batches_tracked) == 2

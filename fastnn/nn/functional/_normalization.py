@@ -1,15 +1,21 @@
 """Batch normalisation, as ``torch.nn.functional.batch_norm``.
 
-Training statistics are accumulated in float64 with two passes (mean, then the sum of
-squared deviations), so a large mean does not cancel the variance. Normalisation is then
-one fused pass ``x * scale[c] + shift[c]`` in the input's dtype, as torch's CPU kernel.
+Training statistics of an input with planes come from one pass of sums of the
+deviations from each channel's first element (kernels/normalization.py
+`batch_norm_train`: a large mean does not cancel the variance, and the backward recomputes
+them the same way), with a channel's output written while its rows are in cache; with
+fewer channels than threads, or a 2-D input, they take two passes accumulated in float64
+(mean, then the sum of squared deviations) spread over samples and channels.
+Normalisation is one pass ``x * scale[c] + shift[c]`` in the input's dtype, as torch's CPU
+kernel.
 """
 import math
 
 import numpy as np
 
-from ..._runtime import launch
+from ..._runtime import get_num_threads, launch
 from ...kernels import elementwise as _k
+from ...kernels import normalization as _norm_kernels
 from ... import _registry
 from ..._dispatch import dispatch
 from ..._grad import is_grad_enabled
@@ -126,17 +132,20 @@ def _run(inputs, attrs, out):
     src = kernel_array(arr)
     x3 = src.reshape(src.shape[0], channels, -1)
     training = attrs["training"]
+    # native-order contiguous copies of the parameters only where they are not already
+    weight, bias = (_NONE if p is None else kernel_array(p.reshape(-1)) for p in (weight, bias))
+    if training and x3.shape[2] != 1 and channels >= get_num_threads():
+        mean, var = np.empty(channels), np.empty(channels)
+        launch(_norm_kernels.batch_norm_train, x3, weight, bias, attrs["eps"],
+               out.reshape(x3.shape), mean, var, work=2 * x3.size)
+        _update_running(running_mean, running_var, mean, var, x3.shape, attrs["momentum"])
+        return
     if training:
         mean, var = _batch_statistics(x3)
-        if running_mean is not None:
-            count = x3.shape[0] * x3.shape[2]
-            _blend(running_mean, mean, attrs["momentum"])
-            _blend(running_var, var * (count / (count - 1)), attrs["momentum"])
+        _update_running(running_mean, running_var, mean, var, x3.shape, attrs["momentum"])
     else:
         mean, var = running_mean, running_var
-    # native-order contiguous copies of the parameters only where they are not already
-    params = [_NONE if p is None else kernel_array(p.reshape(-1))
-              for p in (mean, var, weight, bias)]
+    params = [kernel_array(p.reshape(-1)) for p in (mean, var)] + [weight, bias]
     if x3.shape[2] != 1 and not training:
         launch(_k.channel_normalize, x3, *params, attrs["eps"], out.reshape(x3.shape),
                work=x3.size)
@@ -204,6 +213,14 @@ def _batch_statistics(x3):
     mean = partial.sum(axis=1) / (batch * length)
     launch(_k.channel_squared_deviations, x3, mean, partial, work=x3.size)
     return mean, partial.sum(axis=1) / (batch * length)
+
+
+def _update_running(running_mean, running_var, mean, var, shape, momentum):
+    """Blend the batch's mean and unbiased variance into the running statistics (if any)."""
+    if running_mean is not None:
+        count = shape[0] * shape[2]
+        _blend(running_mean, mean, momentum)
+        _blend(running_var, var * (count / (count - 1)), momentum)
 
 
 def _blend(running, batch_value, momentum):
