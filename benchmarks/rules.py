@@ -225,7 +225,12 @@ def weightgrad():
 SHIFTED_CASES = [(8, 64, 64, (1, 56, 56), (1, 3, 3), (0, 1, 1)),
                  (8, 128, 128, (1, 28, 28), (1, 3, 3), (0, 1, 1)),
                  (8, 256, 256, (1, 14, 14), (1, 3, 3), (0, 1, 1)),
+                 (8, 384, 384, (1, 14, 14), (1, 3, 3), (0, 1, 1)),
+                 (8, 512, 512, (1, 14, 14), (1, 3, 3), (0, 1, 1)),
                  (8, 512, 512, (1, 7, 7), (1, 3, 3), (0, 1, 1)),
+                 (8, 128, 128, (1, 7, 7), (1, 3, 3), (0, 1, 1)),
+                 (8, 192, 192, (1, 7, 7), (1, 3, 3), (0, 1, 1)),
+                 (1, 256, 256, (1, 14, 14), (1, 3, 3), (0, 1, 1)),
                  (1, 64, 64, (1, 56, 56), (1, 3, 3), (0, 1, 1)),
                  (2, 16, 16, (1, 16, 16), (1, 3, 3), (0, 1, 1)),
                  (8, 64, 64, (1, 1, 1024), (1, 1, 5), (0, 0, 2)),
@@ -234,19 +239,22 @@ SHIFTED_CASES = [(8, 64, 64, (1, 56, 56), (1, 3, 3), (0, 1, 1)),
 
 def shifted():
     """The weight gradient of dense stride-1 convolutions, ms per call: im2col and GEMM /
-    shifted GEMMs on the packed input ('*' the rule's pick, `_conv_grad._shifted_pays`)."""
+    shifted GEMMs on the packed input / position-major im2col on the 'pointwise' tiles
+    ('*' the rule's pick, `_conv_grad.weight_grad_path`)."""
     from fastnn.nn.functional import _conv_grad
-    print("ms per call: im2col + gemm_nt_long / shifted GEMMs")
+    print("ms per call: im2col + gemm_nt_long / shifted GEMMs / position-major im2col")
     for n, c, k, spatial, kernel, pad in SHIFTED_CASES:
         x, g = _data((n, c) + spatial, (n, k) + spatial)
         gw = np.empty((k, c) + kernel, np.float32)
         one = (1, 1, 1)
         times = _bench.time_many({
-            "im2col": lambda: _conv_grad._weight_grad_gemm(x, g, gw, one, pad, one, 1),
-            "shifted": lambda: _conv_grad._weight_grad_shifted(x, g, gw, pad, one)})
-        pick = _conv_grad._shifted_pays(x.shape, g.shape, gw.shape, one, pad, one, 1)
-        cells = [f"{times[name] * 1e3:.3f}{'*' if (name == 'shifted') == pick else ''}"
-                 for name in ("im2col", "shifted")]
+            "gemm": lambda: _conv_grad._weight_grad_gemm(x, g, gw, one, pad, one, 1),
+            "shifted": lambda: _conv_grad._weight_grad_shifted(x, g, gw, pad, one),
+            "positions": lambda: _conv_grad._weight_grad_positions(x, g, gw, one, pad, one)})
+        pick = _conv_grad.weight_grad_path(x.shape, g.shape, gw.shape, one, pad, one, 1,
+                                           x.dtype.itemsize)
+        cells = [f"{times[name] * 1e3:.3f}{'*' if name == pick else ''}"
+                 for name in ("gemm", "shifted", "positions")]
         print(f"  n{n} {c}->{k} {spatial} kernel {kernel}: " + " / ".join(cells))
 
 

@@ -34,7 +34,8 @@ def _random_case(seed):
 
 
 def _forced(monkeypatch):
-    return forced(monkeypatch, "_weight_grad_shifted", "_shifted_pays")
+    return forced(monkeypatch, "_weight_grad_shifted", "_shifted_pays",
+                  declined=("_positions_pay",))
 
 
 @pytest.mark.parametrize("cut", ["none", "chunks", "passes"])
@@ -81,7 +82,10 @@ def test_nan_and_inf_take_the_im2col_path(where, value, monkeypatch):
 @pytest.mark.parametrize("n, c, k, spatial, kernel, pad, stride, groups, expected", [
     (8, 64, 64, (1, 56, 56), (1, 3, 3), (0, 1, 1), 1, 1, True),
     (8, 128, 128, (1, 28, 28), (1, 3, 3), (0, 1, 1), 1, 1, True),
-    (8, 256, 256, (1, 14, 14), (1, 3, 3), (0, 1, 1), 1, 1, False),
+    (8, 256, 256, (1, 14, 14), (1, 3, 3), (0, 1, 1), 1, 1, True),
+    (8, 384, 384, (1, 14, 14), (1, 3, 3), (0, 1, 1), 1, 1, True),
+    (8, 512, 512, (1, 14, 14), (1, 3, 3), (0, 1, 1), 1, 1, False),
+    (8, 192, 192, (1, 7, 7), (1, 3, 3), (0, 1, 1), 1, 1, True),
     (8, 512, 512, (1, 7, 7), (1, 3, 3), (0, 1, 1), 1, 1, False),
     (2, 32, 32, (8, 28, 28), (3, 3, 3), (1, 1, 1), 1, 1, True),
     (8, 64, 64, (1, 56, 56), (1, 1, 1), (0, 0, 0), 1, 1, False),     # one tap: plain GEMM
@@ -114,3 +118,20 @@ def test_pack_input_lays_out_the_padded_grid(x_shape, grid, pad):
     np.testing.assert_array_equal(xs, expected.reshape(xs.shape))
     x[0, c - 1, 0, 0, 0] = np.inf
     assert np.isnan(_shifted.pack_input(x, xs, *grid, *pad))
+
+
+@pytest.mark.parametrize("n, c, k, size, kernel, groups, expected", [
+    (8, 256, 256, 14, 3, 1, "shifted"),
+    (1, 256, 256, 14, 3, 1, "positions"),       # both apply: the small plane's path first
+    (8, 512, 512, 7, 3, 1, "positions"),
+    (8, 3, 64, 112, 7, 1, "gather"),            # a stem
+    (8, 64, 64, 56, 3, 64, "direct"),           # depthwise
+    (8, 160, 960, 4, 1, 1, "gemm"),             # a 1x1 kernel on a small plane
+])
+def test_path_order(n, c, k, size, kernel, groups, expected):
+    """`weight_grad_path` asks the position-major path first, then the shifted GEMMs, the
+    gathered taps and the im2col GEMM; the direct kernel takes the rest."""
+    pad = kernel // 2
+    shapes = ((n, c, 1, size, size), (n, k, 1, size, size), (k, c // groups, 1, kernel, kernel))
+    assert _conv_grad.weight_grad_path(*shapes, (1, 1, 1), (0, pad, pad), (1, 1, 1), groups,
+                                       4) == expected

@@ -119,22 +119,42 @@ def weight_grad(x, g, w_shape, stride, pad_before, dilation, groups):
     if not g.size or not x.size:
         gw.fill(0)
         return gw
-    k, cg = w_shape[:2]
-    taps = math.prod(w_shape[2:])
-    if (_shifted_pays(x.shape, g.shape, w_shape, stride, pad_before, dilation, groups)
-            and _weight_grad_shifted(x, g, gw, pad_before, dilation)):
-        return gw
-    if _gather_pays(w_shape, g.shape, groups, x.dtype.itemsize):
+    path = weight_grad_path(x.shape, g.shape, w_shape, stride, pad_before, dilation, groups,
+                            x.dtype.itemsize)
+    if path == "shifted":
+        if _weight_grad_shifted(x, g, gw, pad_before, dilation):
+            return gw
+        path = "gemm"
+    if path == "positions":
+        _weight_grad_positions(x, g, gw, stride, pad_before, dilation)
+    elif path == "gather":
         _weight_grad_gather(x, g, gw, stride, pad_before, dilation)
-    elif k // groups >= GEMM_MIN_CHANNELS and cg * taps >= GEMM_MIN_CHANNELS:
-        if groups == 1 and _positions_pay(x.shape, g.shape, w_shape, stride, pad_before):
-            _weight_grad_positions(x, g, gw, stride, pad_before, dilation)
-        else:
-            _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups)
+    elif path == "gemm":
+        _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups)
     else:
+        k, cg = w_shape[:2]
         launch(_grad_kernels.weight_grad_direct, x, g, gw, *stride, *pad_before, *dilation,
-               groups, work=g.size * cg * taps // 2)
+               groups, work=g.size * cg * math.prod(w_shape[2:]) // 2)
     return gw
+
+
+def weight_grad_path(x_shape, g_shape, w_shape, stride, pad_before, dilation, groups,
+                     itemsize):
+    """How `weight_grad` runs (5-D shapes, 3-tuples): 'positions' where `_positions_pay`
+    (small planes), else 'shifted' where `_shifted_pays`, 'gather' where `_gather_pays`,
+    'gemm' where the groups have channels enough for the tiles, else 'direct'. Small
+    planes go to 'positions' first: where both apply (few samples, many channels: n1
+    256->256 on 14x14) it ran faster than the shifted GEMMs."""
+    k, cg = w_shape[:2]
+    tiles = k // groups >= GEMM_MIN_CHANNELS and cg * math.prod(w_shape[2:]) >= GEMM_MIN_CHANNELS
+    if tiles and groups == 1 and _positions_pay(x_shape, g_shape, w_shape, stride,
+                                                pad_before):
+        return "positions"
+    if _shifted_pays(x_shape, g_shape, w_shape, stride, pad_before, dilation, groups):
+        return "shifted"
+    if _gather_pays(w_shape, g_shape, groups, itemsize):
+        return "gather"
+    return "gemm" if tiles else "direct"
 
 
 def _shifted_pays(x_shape, g_shape, w_shape, stride, pad_before, dilation, groups):
@@ -143,9 +163,9 @@ def _shifted_pays(x_shape, g_shape, w_shape, stride, pad_before, dilation, group
     channels enough for the tiles, where the grid's positions without an output (a row
     and a column per plane at 3x3 padding 1), whose products are wasted, cost less than
     the im2col's copy of every tap, which weighs less the more output channels share it:
-    a grid at most 1 + 4*taps/K times the output (3x3 padding 1: 56x56 planes at 64
-    channels and 28x28 at 128, not 14x14 at 256 or 7x7 at 512; 3x3x3 8x28x28 at 32).
-    `python benchmarks/rules.py shifted` times both."""
+    a grid at most 1 + 8*taps/K times the output (3x3 padding 1: 14x14 planes up to 384
+    channels, 7x7 up to 192, not 7x7 at 512 or 14x14 at 512; 3x3x3 8x28x28 at 32).
+    `python benchmarks/rules.py shifted` times both and the position-major path."""
     k, c = w_shape[:2]
     taps = math.prod(w_shape[2:])
     if (groups != 1 or stride != (1, 1, 1) or taps == 1 or k < GEMM_MIN_CHANNELS
@@ -153,7 +173,7 @@ def _shifted_pays(x_shape, g_shape, w_shape, stride, pad_before, dilation, group
         return False
     axes = zip(x_shape[2:], g_shape[2:], pad_before, dilation, w_shape[2:])
     grid = math.prod(_grid_length(*axis) for axis in axes)
-    return grid <= math.prod(g_shape[2:]) * (1 + 4 * taps / k)
+    return grid <= math.prod(g_shape[2:]) * (1 + 8 * taps / k)
 
 
 def _weight_grad_shifted(x, g, gw, pad_before, dilation):
