@@ -221,8 +221,10 @@ def test_stride_one_packs_its_weight_flipped(torch, x_shape, kernel, padding, di
 
 
 def test_the_gathered_plan_is_taken():
-    """Unequal phases (k3 s2: 2x2, 2x1, 1x2, 1x1 taps) of one sample on 2-D planes run
-    gathered; with a batch, on 1-D rows or grouped they stay phases."""
+    """Unequal phases (k3 s2: 2x2, 2x1, 1x2, 1x1 taps) on planes and volumes of one
+    sample, or of a batch whose products (36 per input position here) fit
+    GATHER_MAX_PRODUCTS, run gathered; a batch with more, 1-D rows and groups stay
+    phases."""
     def gathered(x_shape, groups=1, **kwargs):
         w_shape = (x_shape[1], 4 // groups, 1) + (3,) * 2 if x_shape[3] > 1 else (
             x_shape[1], 4 // groups, 1, 1, 3)
@@ -232,10 +234,15 @@ def test_the_gathered_plan_is_taken():
                            (1, 1, 1), groups, **kwargs)
         return bool(plan.gathered)
     assert gathered((1, 8, 1, 6, 6))
-    assert not gathered((2, 8, 1, 6, 6))
+    assert gathered((1, 8, 1, 90, 90))
+    assert gathered((2, 8, 1, 6, 6))
+    assert phases.GATHER_MAX_PRODUCTS == 1 << 20
+    assert gathered((2, 8, 1, 120, 120))            # 1,036,800 products
+    assert not gathered((2, 8, 1, 121, 121))        # 1,054,152
     assert not gathered((1, 8, 1, 1, 12))
     assert not gathered((1, 8, 1, 6, 6), groups=2)
-    assert not gathered((1, 8, 6, 6, 6))
+    assert gathered((1, 8, 6, 6, 6))
+    assert gathered((2, 8, 6, 6, 6))
     assert gathered((2, 8, 1, 6, 6), gather=True)
     assert not gathered((1, 8, 1, 6, 6), gather=False)
 

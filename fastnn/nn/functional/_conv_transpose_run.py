@@ -23,8 +23,8 @@ small ones: each phase's outputs are shifted so that all read the same input win
 (`_stacked_axis`), which computes at most a few positions per axis no phase places. A
 stacked plan without padding (the 1x1 case) multiplies no padding, so its weights need
 not be finite. Phases of unequal taps (k3 s2: 2x2, 2x1, 1x2 and 1x1 taps) cannot be
-stacked; for one sample on 2-D planes they run *gathered* instead
-(`_run_gathered`): one 1x1 convolution gives every tap's product of every input, and one
+stacked; for one sample, or a batch with few products, on planes and volumes they run
+*gathered* instead (`_run_gathered`, `_gather_pays`): one 1x1 convolution gives every tap's product of every input, and one
 pass sums into each output the products that reach it, as torch's col2im does; it too
 multiplies only real inputs.
 
@@ -43,6 +43,7 @@ from ..._runtime import launch
 from ...kernels import conv_blocked as _blocked_kernels
 from ...kernels import conv_transpose as _kernels
 from ...kernels import phase_weight as _phase_kernels
+from ...kernels import transpose as _transpose_kernels
 from .._frozen import frozen_forms, packed_form
 from .._utils import thread_scratch
 from . import _conv
@@ -120,7 +121,7 @@ def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups, gather=
             stack = ()
     gathered = ()
     if gather is None:
-        gather = _gather_pays(x_shape)
+        gather = _gather_pays(x_shape, w_shape)
     if not stack and len(live) > 1 and groups == 1 and gather:
         gathered = tuple((x_shape[2 + i], w_shape[2 + i], padding[i], dilation[i])
                          for i in range(3))
@@ -128,15 +129,23 @@ def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups, gather=
                 tuple(tuple(axis) for axis in axes), stack, gathered)
 
 
-def _gather_pays(x_shape):
-    """Whether ungrouped phases that cannot be stacked run gathered (`_run_gathered`): for
-    one sample on 2-D planes. One sample's phases are small convolutions (k3 s2: four of
-    1-4 taps), slower than the 1x1 convolution and the pass together; with a batch the
-    phases ran as fast or faster than the two passes over the products (out of cache:
-    9 per input); on 1-D rows the products took longer to write than the phases' GEMMs,
-    and on 3-D volumes (27 products per input, rows of 16) the pass made up the gain
-    (`python benchmarks/conv_transpose_plans.py` times both forms)."""
-    return x_shape[0] == 1 and x_shape[2] == 1 and x_shape[3] > 1
+def _gather_pays(x_shape, w_shape):
+    """Whether ungrouped phases that cannot be stacked run gathered (`_run_gathered`): on
+    planes and volumes, for one sample or for products (taps x output channels per input
+    position) of at most GATHER_MAX_PRODUCTS elements. One sample's phases are small
+    convolutions (k3 s2: four of 1-4 taps on planes, eight on volumes), slower than the
+    1x1 convolution and the pass together, and so were a batch's where the products stay
+    in cache (ResNet's 512->256 input gradient on 4x4 at batch 8); with more products the
+    phases ran faster than the two passes over them (9 per input on planes); on 1-D rows
+    the forms ran level (`python benchmarks/conv_transpose_plans.py` times both)."""
+    if x_shape[2] == 1 and x_shape[3] == 1:
+        return False
+    products = x_shape[0] * math.prod(x_shape[2:]) * math.prod(w_shape[1:])
+    return x_shape[0] == 1 or products <= GATHER_MAX_PRODUCTS
+
+
+# about a core's L2 of float32 products (`_gather_pays`)
+GATHER_MAX_PRODUCTS = 1 << 20
 
 
 def _stacked_axis(phases, size_in):
@@ -416,11 +425,14 @@ def _run_gathered(x, w, b, out, plan):
 
 def _tap_weight(w, plan):
     """(C_in, C_out, *k) -> the 1x1 convolution weight (C_out * taps, C_in, 1, 1, 1), its
-    output channel c*T + (td*KH + th)*KW + tw (`packed_form`: kept with a frozen weight,
-    else made per call into a per-thread buffer)."""
+    output channel c*T + (td*KH + th)*KW + tw: w read as (C_in, C_out * taps) transposed
+    in blocks (kernels/transpose.py: numpy's copy of the moved axes took twice as long on
+    ResNet's 512 x 256 x 3 x 3 weight). `packed_form`: kept with a frozen weight, else
+    made per call into a per-thread buffer."""
     def pack(w, weight):
-        moved = np.moveaxis(w, 0, -1)              # (C_out, KD, KH, KW, C_in)
-        weight.reshape(moved.shape)[...] = moved
+        c_in = w.shape[0]
+        launch(_transpose_kernels.transpose, np.ascontiguousarray(w).reshape(1, c_in, -1, 1),
+               weight.reshape(1, -1, c_in, 1), work=2 * w.size)
     return packed_form(w, ("conv_transpose", plan, "taps"),
                        (w[0].size, w.shape[0], 1, 1, 1), pack, "conv_transpose weights")
 
