@@ -24,9 +24,9 @@ small ones: each phase's outputs are shifted so that all read the same input win
 stacked plan without padding (the 1x1 case) multiplies no padding, so its weights need
 not be finite. Phases of unequal taps (k3 s2: 2x2, 2x1, 1x2 and 1x1 taps) cannot be
 stacked; for one sample, or a batch with few products, on planes and volumes they run
-*gathered* instead (`_run_gathered`, `_gather_pays`): one 1x1 convolution gives every tap's product of every input, and one
-pass sums into each output the products that reach it, as torch's col2im does; it too
-multiplies only real inputs.
+*gathered* instead (`_run_gathered`, `_gather_pays`): one 1x1 convolution gives every
+tap's product of every input, and one pass sums into each output the products that reach
+it, as torch's col2im does; it too multiplies only real inputs.
 
 NaN and inf: the phase convolutions multiply their zero padding by the weights, which
 gives what torch gives (torch only ever multiplies real inputs) unless a weight a phase
