@@ -173,6 +173,28 @@ def test_phase_weights_equal_numpy_and_are_checked(w_shape, stride, dilation, gr
             assert phases._phase_weight(bad, made, phase, groups) == 0.0
 
 
+@pytest.mark.parametrize("stride, output_padding", [(1, 0), (2, 1), (3, 2)])
+def test_one_by_one_kernels_with_special_weights_match_torch(torch, stride, output_padding):
+    """A 1x1 kernel's phase weight is its transpose (made in blocks, unchecked where the
+    phase reads no padding: a weight's inf then meets only real inputs, as in torch):
+    ungrouped, strided with output padding (outputs no input reaches get the bias), with
+    inf and NaN weights and a NaN input, against torch."""
+    rng = np.random.default_rng(40 + stride)
+    x = rng.standard_normal((2, 24, 5, 6)).astype(np.float32)
+    w = rng.standard_normal((24, 20, 1, 1)).astype(np.float32)
+    b = rng.standard_normal(20).astype(np.float32)
+    kwargs = dict(stride=stride, output_padding=output_padding)
+    check(torch, 2, x, w, b, **kwargs)
+    w[3, 5, 0, 0], w[7, 2, 0, 0] = np.inf, np.nan
+    x[1, 4, 2, 3] = np.nan
+    check(torch, 2, x, w, b, **kwargs)
+    made = np.empty((20, 24, 1, 1, 1), np.float32)
+    phase = phases.plan((2, 24, 1, 5, 6), (24, 20, 1, 1, 1), (2, 20, 1, 5, 6), (1, 1, 1),
+                        (0, 0, 0), (1, 1, 1), 1).live[0]
+    assert phases._phase_weight(w.reshape(24, 20, 1, 1, 1), made, phase, 1) == 0.0
+    np.testing.assert_array_equal(made.reshape(20, 24), w.reshape(24, 20).T)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("w_shape", [(48, 32, 1, 3, 3), (17, 40, 2, 3, 4), (16, 16, 1, 1, 5)])
 def test_flipped_pack_equals_packing_the_flipped_weight(w_shape, dtype):

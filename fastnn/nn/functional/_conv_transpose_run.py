@@ -369,9 +369,9 @@ def _phase_weights(w, plan):
             weight = np.empty(_phase_shape(w, phase, plan.groups), w.dtype)
             check += _phase_weight(w, weight, phase, plan.groups)
             weights.append(weight)
-    # a stacked convolution without padding multiplies no padding: every product is one
-    # torch makes
-    unpadded = plan.merged and not any(a.before or a.after for a in plan.stack)
+    # convolutions without padding multiply no padding: every product is one torch makes
+    convolutions = [plan.stack] if plan.merged else plan.live
+    unpadded = not any(a.before or a.after for phase in convolutions for a in phase)
     made = unpadded or check == 0.0, weights
     if forms is not None:
         forms[key] = made
@@ -388,6 +388,14 @@ def _phase_weight(w, out, phase, groups):
     """out (C-contiguous, `_phase_shape`) = the phase's convolution weight: the transposed
     convolution's weight `w` with each group's channels swapped and the phase's taps
     (kernels/phase_weight.py). Returns 0.0, or NaN when a weight it copies is not finite."""
+    if groups == 1 and w[0, 0].size == 1:
+        # a 1x1 kernel's is the weight transposed, in blocks (checked only where the phase
+        # reads padding, which a stride-1 one does not: `_phase_weights`)
+        launch(_transpose_kernels.transpose, w.reshape(1, w.shape[0], w.shape[1], 1),
+               out.reshape(1, w.shape[1], w.shape[0], 1), work=2 * out.size)
+        if any(a.before or a.after for a in phase) and not np.isfinite(out).all():
+            return np.nan
+        return 0.0
     taps = np.ravel_multi_index(np.ix_(*(a.taps for a in phase)), w.shape[2:]).ravel()
     return launch(_phase_kernels.phase_weight, w, out, groups, taps.astype(np.int64),
                   work=2 * out.size)
