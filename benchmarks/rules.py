@@ -3,6 +3,7 @@
     python benchmarks/rules.py serial     # _runtime.SERIAL_MAX_WORK: one thread or all
     python benchmarks/rules.py bands      # conv_blocked.band_count: bands per plane
     python benchmarks/rules.py parts      # conv_blocked.channel_parts: split K or bands
+    python benchmarks/rules.py planes     # conv_blocked.planes_per_pass: bands run together
     python benchmarks/rules.py weightgrad # gemm_nt / gemm_nt_long on weight-gradient GEMMs
     python benchmarks/rules.py shifted    # _conv_grad._shifted_pays: im2col or shifted GEMMs
     python benchmarks/rules.py gather     # _conv_grad._gather_pays: im2col or gathered taps
@@ -116,6 +117,38 @@ def bands():
                  + (f" ({n})" if n not in (1, 2, 4, 8, 16) else "")
                  for n, t in zip(counts, row)]
         print(f"  {name:<24} " + " / ".join(cells))
+
+
+# dense layers whose weights outgrow L2 at batch > 1: (batch, input (C, H, W), weight, args)
+PLANE_CASES = [(8, (512, 4, 4), (512, 512, 3, 3), {}),        # ResNet-18, 112x112 input
+               (8, (256, 7, 7), (256, 256, 3, 3), {}),
+               (8, (512, 7, 7), (512, 512, 3, 3), {}),        # ResNet-18, 224x224 input
+               (8, (256, 14, 14), (256, 256, 3, 3), {}),
+               (2, (512, 7, 7), (512, 512, 3, 3), {}),
+               (8, (256, 7, 7), (512, 256, 3, 3), dict(stride=2)),
+               (8, (128, 14, 14), (128, 128, 3, 3), {})]     # weights within L2: 1
+
+
+def planes():
+    """conv3d_blocked running each band alone (1) or in passes of the rule's count of
+    bands (`conv_blocked.planes_per_pass`, its count in brackets), ms per call."""
+    from fastnn.kernels import conv_blocked
+    rule = conv_blocked.planes_per_pass
+    print("ms per call: one band at a time / passes of the rule's count ('blocked')")
+    for n, chw, ws, kw in PLANE_CASES:
+        x, w = _data((n,) + chw, ws)
+        kw = dict(dict(padding=1), **kw)
+        picks = []
+        conv_blocked.planes_per_pass = lambda *a: picks.append(rule(*a)) or picks[-1]
+        with backends.use("conv2d", "blocked"):
+            F.conv2d(x, w, **kw)
+            times = {}
+            for name, count in (("one", lambda *a: 1), ("rule", rule)):
+                conv_blocked.planes_per_pass = count
+                times[name] = _bench.time_many({"t": lambda: F.conv2d(x, w, **kw)})["t"]
+        conv_blocked.planes_per_pass = rule
+        print(f"  n{n} {ws[1]}->{ws[0]} {chw[1]}x{chw[2]} {kw}: {times['one'] * 1e3:.3f} / "
+              f"{times['rule'] * 1e3:.3f} ({picks[0]})")
 
 
 RESNET_3X3 = [((1, 64, 56, 56), (64, 64, 3, 3), dict(padding=1)),
@@ -858,7 +891,7 @@ def coldout():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("serial", "bands", "parts", "weightgrad",
+    parser.add_argument("what", choices=("serial", "bands", "parts", "planes", "weightgrad",
                                          "variants", "resnet", "positions", "resample",
                                          "ufunc", "weightpack", "linear", "grouped", "settle",
                                          "shifted", "gather", "layout", "plain",
@@ -867,7 +900,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
     print(f"{cpu_model()}, {args.threads} threads, float32")
-    {"serial": serial, "bands": bands, "parts": parts, "weightgrad": weightgrad,
+    {"serial": serial, "bands": bands, "parts": parts, "planes": planes,
+     "weightgrad": weightgrad,
      "variants": variants, "resnet": resnet,
      "positions": positions, "resample": resample, "ufunc": ufunc,
      "weightpack": weightpack, "linear": linear, "grouped": grouped,

@@ -39,6 +39,8 @@ that read only its padding. The other padding taps are multiplied like any other
 torch's AVX2 and slower dense paths and in `conv3d_direct`, so at the border an inf
 weight may give NaN or a number, as torch's paths differ. Only 'contract' (FMA) is used.
 """
+import math
+
 import numpy as np
 from numba import prange
 from numba.extending import overload
@@ -324,6 +326,26 @@ def _pack_band(xf, xs, n, od, oh0, rows_in, C, D, H, W, CB, KD, RH, WR, sd, sh, 
                             xf[src + _u(c) * plane + iw] if c < cn else 0.0)
 
 
+def planes_per_pass(x_shape, w_shape, out_shape, stride, dilation, bands, parts, itemsize,
+                    threads):
+    """Bands `conv3d_blocked` packs and runs together (its `planes`): where the packed
+    weights outgrow L2_BYTES and the channels are not split (`parts` 1), as many of a
+    chunk's bands as fit in L2_BYTES beside one group's weights, which are then read from
+    L3 once per pass rather than once per band (ResNet's 512-channel 4x4 and 256-channel
+    7x7 layers at batch 8 read all their weights for every plane of 16 or 49 positions);
+    else 1. `python benchmarks/rules.py planes` times 1 against the pick."""
+    k, c = w_shape[:2]
+    blocks_in, taps = -(-c // BLOCK), math.prod(w_shape[2:])
+    weights = -(-k // BLOCK) * blocks_in * taps * BLOCK * BLOCK * itemsize
+    if parts != 1 or weights <= L2_BYTES:
+        return 1
+    group = _shapes.blocked_shape(target().vector_bits, itemsize)[0] * blocks_in * taps * (
+        BLOCK * BLOCK * itemsize)
+    band = scratch_size(w_shape, out_shape, stride, dilation, bands) * itemsize
+    per_chunk = -(-(x_shape[0] * out_shape[2] * bands) // threads)
+    return max(1, min(per_chunk, (L2_BYTES - group) // band))
+
+
 def scratch_size(w_shape, out_shape, stride, dilation, bands):
     """Elements of one task's scratch in `conv3d_blocked` (C/16, KD, RH, WR, 16)."""
     cb = -(-w_shape[1] // BLOCK)
@@ -362,7 +384,7 @@ def group_weights_size(w_shape, itemsize):
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
 def conv3d_blocked(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, bands,
-                   parts, scratch, stage, wb, group_weights):
+                   parts, planes, scratch, stage, wb, group_weights):
     """out (N, K, OD, OH, OW) = convolution of the NCDHW input x, zero-padded by (pd, ph, pw)
     before each dimension, with the weight w (K, C, KD, KH, KW); groups == 1.
     One task = the output rows of one band of a plane (`bands` near-equal bands per plane)
@@ -375,6 +397,11 @@ def conv3d_blocked(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw
     `group_weights` has no columns, else each group's packed just before it runs, into the
     chunk's row of `group_weights` (`group_weights_size`), where the tiles find it in
     cache; for a chunk that runs each group once (one plane, one band, `parts` chunks).
+    With `planes` > 1 (`parts` 1, `planes_per_pass`), a chunk runs its tasks in passes of
+    that many bands: it packs them into as many slots of its scratch row, then runs each
+    group over every band of the pass, so that a group's weights, read from L3 for the
+    first band (and packed into `group_weights` by it, when that has columns), are in L2
+    for the others.
     Where `stage` has columns (`stage_size`), each chunk's tiles store a group's outputs
     over the band into its row of `stage`, copied into `out` a channel's run at a time
     after the group (`stage_pays`)."""
@@ -398,32 +425,71 @@ def conv3d_blocked(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw
     per_part = N * OD * bands
     tasks = per_part * parts
     chunks = scratch.shape[0]
+    blocks = _tile_shape(out.dtype)[0]
+    groups = (KB + blocks - 1) // blocks
     for ch in prange(chunks):
-        xs = scratch[ch]
+        row = scratch[ch]
+        slot = row.size // planes
         st = stage[ch]
         gw = wf
         if pack_groups:
             gw = group_weights[ch]
         packed_band = -1
-        for t in range(ch * tasks // chunks, (ch + 1) * tasks // chunks):
-            # part-major: with the channels split over the chunks, each chunk runs its part
-            # of the channels over every band (packing each band it runs)
-            band = t % per_part
-            _band(xf, xs, st, wrf, gw, pack_groups, of, bias, has_bias, band, t // per_part,
-                  parts, band != packed_band, bands, C, D, H, W, K, OD, OH, OW, KB, CB, KD,
-                  KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh, dw, u_xcb, u_xd, u_xh, u_xw,
-                  wblock, EPILOGUE)
-            packed_band = band
+        first = ch * tasks // chunks
+        last = (ch + 1) * tasks // chunks
+        if planes == 1:
+            for t in range(first, last):
+                # part-major: with the channels split over the chunks, each chunk runs its
+                # part of the channels over every band (packing each band it runs)
+                band = t % per_part
+                part = t // per_part
+                if band != packed_band:
+                    _pack_task(xf, row, band, bands, C, D, H, W, CB, KD, KH, RH, WR, OD, OH,
+                               sd, sh, pd, ph, pw, dd, dh)
+                _band_groups(xf, row, st, wrf, gw, pack_groups, pack_groups, of, bias,
+                             has_bias, band, part * groups // parts,
+                             (part + 1) * groups // parts, bands, C, D, H, W, K, OD, OH, OW,
+                             KB, CB, KD, KH, KW, WR, sd, sh, sw, pd, ph, pw, dd, dh, dw, u_xcb,
+                             u_xd, u_xh, u_xw, wblock, EPILOGUE)
+                packed_band = band
+            continue
+        for t0 in range(first, last, planes):
+            t1 = min(t0 + planes, last)
+            for t in range(t0, t1):
+                _pack_task(xf, row[(t - t0) * slot:(t - t0 + 1) * slot], t, bands, C, D, H,
+                           W, CB, KD, KH, RH, WR, OD, OH, sd, sh, pd, ph, pw, dd, dh)
+            for group in range(groups):
+                for t in range(t0, t1):
+                    # group by group, its weights packed by the pass's first band
+                    pack_now = pack_groups and t == t0
+                    _band_groups(xf, row[(t - t0) * slot:(t - t0 + 1) * slot], st, wrf, gw,
+                                 pack_groups, pack_now, of, bias, has_bias, t,
+                                 group, group + 1, bands, C, D, H, W, K, OD, OH, OW, KB, CB,
+                                 KD, KH, KW, WR, sd, sh, sw, pd, ph, pw, dd, dh, dw, u_xcb,
+                                 u_xd, u_xh, u_xw, wblock, EPILOGUE)
+
+
+@njit(inline="always")
+def _pack_task(xf, xs, t, bands, C, D, H, W, CB, KD, KH, RH, WR, OD, OH, sd, sh, pd, ph, pw,
+               dd, dh):
+    """Pack band t (of the N * OD * bands) of conv3d_blocked into xs (`_pack_band`)."""
+    band = t % bands
+    od = (t // bands) % OD
+    n = t // (bands * OD)
+    oh0 = band * OH // bands
+    rows = (band + 1) * OH // bands - oh0
+    _pack_band(xf, xs, n, od, oh0, (rows - 1) * sh + dh * (KH - 1) + 1, C, D, H, W, CB, KD,
+               RH, WR, sd, sh, pd, ph, pw, dd)
 
 
 @njit(fastmath=_FLAGS)
-def _band(xf, xs, st, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, pack, bands, C,
-          D, H, W, K, OD, OH, OW, KB, CB, KD, KH, KW, RH, WR, sd, sh, sw, pd, ph, pw, dd, dh,
-          dw, u_xcb, u_xd, u_xh, u_xw, wblock, epilogue):
-    """Band t of conv3d_blocked: pack it into xs (if `pack`), then run part `part` of
-    `parts` of its groups of output blocks over the band's positions (tiles with
-    `epilogue`, kernels/_epilogue.py), reading the packed weights from wf, into which
-    each group's are packed from the flat weight wrf first if `pack_groups`."""
+def _band_groups(xf, xs, st, wrf, wf, grouped, pack_groups, of, bias, has_bias, t, group0,
+                 group1, bands, C, D, H, W, K, OD, OH, OW, KB, CB, KD, KH, KW, WR, sd, sh, sw,
+                 pd, ph, pw, dd, dh, dw, u_xcb, u_xd, u_xh, u_xw, wblock, epilogue):
+    """Run the groups group0 .. group1 - 1 of 16-channel output blocks of conv3d_blocked
+    over band t, packed in xs (tiles with `epilogue`, kernels/_epilogue.py), reading the
+    packed weights from wf: all of them, or, if `grouped`, the running group's alone,
+    which are packed into it from the flat weight wrf first if `pack_groups`."""
     band = t % bands
     od = (t // bands) % OD
     n = t // (bands * OD)
@@ -431,9 +497,6 @@ def _band(xf, xs, st, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, 
     rows = (band + 1) * OH // bands - oh0
     P = OH * OW
     kd0, kd1 = _inside(od, od, D, sd, pd, dd, KD)
-    if pack:
-        _pack_band(xf, xs, n, od, oh0, (rows - 1) * sh + dh * (KH - 1) + 1, C, D, H, W, CB,
-                   KD, RH, WR, sd, sh, pd, ph, pw, dd)
     bias16 = tile_buffer(of.dtype)
     bias16b = tile_buffer(of.dtype)
     blocks, pixels = _tile_shape(of.dtype)
@@ -441,11 +504,10 @@ def _band(xf, xs, st, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, 
     left, right = _borders(OW, W, sw, pw, dw, KW)
     split = _split_pays(top, bottom, left, right, oh0, rows, OW, OH, H, W, sh, sw, ph, pw, dh,
                         dw, KH, KW, pixels)
-    groups = (KB + blocks - 1) // blocks
     taps = KD * KH * KW
     staged = st.size > 0
     sstride = _u(st.size // (blocks * BLOCK))
-    for group in range(part * groups // parts, (part + 1) * groups // parts):
+    for group in range(group0, group1):
         kb = group * blocks
         kb2 = min(kb + blocks - 1, KB - 1)     # an odd last pair computes its block twice
         for v in range(BLOCK):
@@ -459,8 +521,9 @@ def _band(xf, xs, st, wrf, wf, pack_groups, of, bias, has_bias, t, part, parts, 
         kn2 = min(BLOCK, K - kb2 * BLOCK)
         wbase = _u(kb) * wblock
         wstep = _u(kb2 - kb) * wblock
-        if pack_groups:
+        if grouped:
             wbase = _u(0)
+        if pack_groups:
             for b in range(kb2 - kb + 1):
                 for cb in range(CB):
                     _pack_block(wrf, wf, _u(b) * wblock + _u(cb * taps * BLOCK * BLOCK),

@@ -56,6 +56,63 @@ def test_blocked_bands(torch, monkeypatch, staged, parts, bands, dtype, x_shape,
     np.testing.assert_allclose(result, expected, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("frozen", [False, True])
+@pytest.mark.parametrize("staged", [False, True])
+@pytest.mark.parametrize("planes", [2, 5])
+@pytest.mark.parametrize("bands", [1, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("x_shape, w_shape, args", [
+    c + ({},) * (len(c) == 2) for c in BAND_CASES if c[0][0] > 1 or len(c[0]) == 5])
+def test_blocked_runs_passes_of_several_bands(torch, monkeypatch, frozen, staged, planes,
+                                              bands, dtype, x_shape, w_shape, args):
+    """Each chunk packing `planes` bands (samples, depth planes, bands of rows) into slots
+    of its scratch and running every group over them (passes cut short at the chunk's
+    end: 5 bands per pass where chunks have fewer), each group's weights packed by the
+    pass's first band (or, frozen, packed whole once), gives torch's numbers."""
+    from fastnn.kernels import conv_blocked
+    from fastnn.nn._frozen import freeze
+    monkeypatch.setattr(conv_blocked, "stage_pays", lambda *shapes: staged)
+    monkeypatch.setattr(conv_blocked, "channel_parts", lambda *shapes: 1)
+    monkeypatch.setattr(conv_blocked, "planes_per_pass", lambda *shapes: planes)
+    rng = np.random.default_rng(len(x_shape) * 10 + planes)
+    x, w = (rng.standard_normal(s).astype(dtype) for s in (x_shape, w_shape))
+    b = rng.standard_normal(w_shape[0]).astype(dtype)
+    op = f"conv{x.ndim - 2}d"
+    expected = getattr(torch.nn.functional, op)(torch.from_numpy(x), torch.from_numpy(w),
+                                                torch.from_numpy(b), **args).numpy()
+    monkeypatch.setattr(conv_blocked, "band_count",
+                        lambda *shapes: min(expected.shape[-2], bands))
+    with backends.use(op, "blocked"):
+        result = getattr(F, op)(x, freeze(w.copy()) if frozen else w, b, **args)
+    np.testing.assert_allclose(result, expected, rtol=TOL[dtype], atol=TOL[dtype])
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_blocked_planes_per_pass(threads):
+    """Passes of several bands only where the packed weights outgrow L2_BYTES and the
+    channels are not split; at most a chunk's bands, and as many as fit in L2_BYTES beside
+    one group's weights."""
+    from fastnn.kernels import _shapes
+    from fastnn.kernels._target import target
+    from fastnn.kernels.conv_blocked import L2_BYTES, planes_per_pass, scratch_size
+    one = (1, 1, 1)
+    blocks = _shapes.blocked_shape(target().vector_bits, 4)[0]
+    for n, c, size in [(8, 512, 4), (8, 256, 7), (8, 128, 14), (2, 512, 7), (64, 512, 4),
+                       (8, 1024, 14), (1, 512, 7)]:
+        x_shape = out_shape = (n, c, 1, size, size)
+        w_shape = (c, c, 1, 3, 3)
+        planes = planes_per_pass(x_shape, w_shape, out_shape, one, one, 1, 1, 4, threads)
+        assert planes_per_pass(x_shape, w_shape, out_shape, one, one, 1, 2, 4, threads) == 1
+        assert 1 <= planes <= -(-n // threads)
+        if c * c * 9 * 4 <= L2_BYTES:
+            assert planes == 1
+        if planes > 1:
+            group = blocks * (c // 16) * 9 * 256 * 4
+            assert group + planes * scratch_size(w_shape, out_shape, one, one, 1) * 4 <= L2_BYTES
+    assert planes_per_pass((8, 512, 1, 4, 4), (512, 512, 1, 3, 3), (8, 512, 1, 4, 4), one, one,
+                           1, 1, 4, 2) == 4
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("x_shape, w_shape, args", [
     c + ({},) * (len(c) == 2) for c in BAND_CASES if len(c[0]) == 4 and c[0][0] == 1])

@@ -435,15 +435,18 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, 
     and runs a part of the output channels over them (kernels/conv_blocked.py; PERF.md's
     probe layout). A weight given as it is (not frozen) is packed group by group inside
     the kernel where each thread runs each of its groups once (one plane in one band, its
-    output channels split over the threads: batch 1), else packed whole before it
-    (`python benchmarks/rules.py weightpack` times both). Given `packed` (`pack_weight`'s
-    form, made by the caller), only the shape of `w` is read."""
+    output channels split over the threads: batch 1, or one pass of all its bands:
+    `planes_per_pass`, weights larger than L2 on small planes), else packed whole before
+    it (`python benchmarks/rules.py weightpack` and `planes` time both). Given `packed`
+    (`pack_weight`'s form, made by the caller), only the shape of `w` is read."""
     threads = get_num_threads()
     parts = _blocked_kernels.channel_parts(x.shape, w.shape, out.shape, x.dtype.itemsize,
                                            threads)
     bands = _blocked_kernels.band_count(x.shape, w.shape, out.shape, stride, dilation,
                                         x.dtype.itemsize, threads // parts)
-    size = _blocked_kernels.scratch_size(w.shape, out.shape, stride, dilation, bands)
+    planes = _blocked_kernels.planes_per_pass(x.shape, w.shape, out.shape, stride, dilation,
+                                              bands, parts, x.dtype.itemsize, threads)
+    size = _blocked_kernels.scratch_size(w.shape, out.shape, stride, dilation, bands) * planes
     scratch = thread_scratch("blocked rows", threads * size, x.dtype).reshape(threads, size)
     stage = _NO_STAGE[x.dtype.itemsize]
     if _blocked_kernels.stage_pays(out.shape, x.dtype.itemsize):
@@ -451,8 +454,11 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, 
         stage = thread_scratch("blocked stage", threads * size, x.dtype).reshape(threads, size)
     if packed is not None:
         group_weights = _NO_GROUP_WEIGHTS[x.dtype.itemsize]
-    elif (parts == threads > 1 and bands == 1 and x.shape[0] * out.shape[2] == 1
-            and frozen_forms(w) is None):
+    elif frozen_forms(w) is None and (
+            # each chunk runs each group once: in one pass of all its bands, or over its
+            # one band (batch 1, the output channels split over the threads)
+            1 < planes >= -(-x.shape[0] * out.shape[2] * bands // threads)
+            or parts == threads > 1 and bands == 1 and x.shape[0] * out.shape[2] == 1):
         packed = _NO_PACKED[x.dtype.itemsize]
         per_group = _blocked_kernels.group_weights_size(w.shape, x.dtype.itemsize)
         group_weights = thread_scratch("blocked group weights", threads * per_group,
@@ -461,8 +467,8 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, 
         packed = _blocked_weight(w)
         group_weights = _NO_GROUP_WEIGHTS[x.dtype.itemsize]
     launch(tiled(_blocked_kernels.conv3d_blocked, fused), x, w, *_bias_args(b, x.dtype), out,
-           *stride, *pad_before, *dilation, bands, parts, scratch, stage, packed, group_weights,
-           work=_work(w, out))
+           *stride, *pad_before, *dilation, bands, parts, planes, scratch, stage, packed,
+           group_weights, work=_work(w, out))
     finish(out, fused, True)
 
 
