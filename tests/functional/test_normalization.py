@@ -430,8 +430,8 @@ def test_batch_norm_refuses_non_tensor_arguments_like_torch(torch, name, batch):
 
 
 def test_counter_in_place_add_bumps_its_version_as_torch(torch, rng):
-    """num_batches_tracked is added to in place on its array: its version still counts each
-    training forward as torch's add_ does, and an eval forward leaves both alone."""
+    """num_batches_tracked's in-place add (through the op door) bumps its version once per
+    training forward, as torch's add_ does, and an eval forward leaves both alone."""
     x = rng.standard_normal((2, 3, 4, 4)).astype(np.float32)
     ours, theirs = nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3)
     for module, data in ((ours, x), (theirs, torch.from_numpy(x))):

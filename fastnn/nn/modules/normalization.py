@@ -2,7 +2,6 @@
 import numpy as np
 
 from ... import _creation
-from ...autograd._version import bump
 from .. import functional as F
 from .. import init
 from .._utils import as_array, factory_dtype, wrap
@@ -77,11 +76,7 @@ class _BatchNorm(Module):
         tracked = buffers["num_batches_tracked"]
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and tracked is not None:
-            # on the array, its version bumped as the door would: a Tensor's in-place add
-            # through the door cost more than a small layer's normalisation
-            counter = as_array(tracked)
-            counter += 1
-            bump(counter)
+            np.add(tracked, 1, out=tracked)
             if self.momentum is None:       # cumulative moving average
                 factor = 1.0 / float(tracked)
         # eval mode still uses batch statistics when there are no running ones
