@@ -25,6 +25,7 @@ from fastnn.nn._frozen import freeze
 FAMILIES = {"conv1d": "conv", "conv2d": "conv", "conv3d": "conv", "max_pool1d": "pooling",
             "max_pool2d": "pooling", "max_pool3d": "pooling", "linear": "linear",
             "layer_norm": "normalization", "group_norm": "normalization",
+            "batch_norm": "normalization",
             "instance_norm": "normalization", "local_response_norm": "normalization",
             "model": "models", "interpolate": "resample", "pixel_shuffle": "resample",
             "channel_shuffle": "resample", "grid_sample": "resample",
@@ -168,6 +169,22 @@ def _norm(op, shape, *args, affine=0):
         theirs = _torch_call(lambda torch: getattr(torch.nn.functional, op), x, *args,
                              *params)
         return Workload(op, (x, *args, *params), {}, theirs, 2 * x.nbytes)
+    return make
+
+
+def _batch_norm_train(shape):
+    """F.batch_norm in training mode (batch statistics, running statistics updated) with
+    an affine weight and bias: one read of x for the statistics, one for the output."""
+    def make(dtype):
+        rng = np.random.default_rng(0)
+        c = shape[1]
+        x = rng.standard_normal(shape).astype(dtype)
+        running = np.zeros(c, dtype), np.ones(c, dtype)
+        params = tuple(rng.standard_normal(c).astype(dtype) for _ in range(2))
+        args = (x, *running, *params, True, 0.1)
+        theirs = _torch_call(lambda torch: torch.nn.functional.batch_norm, x,
+                             *(a.copy() for a in running), *params, True, 0.1)
+        return Workload("batch_norm", args, {}, theirs, 2 * x.nbytes)
     return make
 
 
@@ -477,6 +494,10 @@ CASES = [
                                                             affine=256), "GB/s", smoke=True),
     Case("group_norm", "GroupNorm(32, 128) n8 28x28", _norm("group_norm", (8, 128, 28, 28), 32,
                                                             affine=128), "GB/s"),
+    Case("batch_norm", "BatchNorm2d(96) training n8 56x56", _batch_norm_train((8, 96, 56, 56)),
+         "GB/s"),
+    Case("batch_norm", "BatchNorm2d(960) training n8 4x4", _batch_norm_train((8, 960, 4, 4)),
+         "GB/s"),
     Case("layer_norm", "LayerNorm(768) ViT-B 8x197x768",
          _norm("layer_norm", (8, 197, 768), (768,), affine=768), "GB/s"),
     Case("layer_norm", "LayerNorm((64, 56, 56)) n1 64ch 56x56",
