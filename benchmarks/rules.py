@@ -16,6 +16,7 @@
     python benchmarks/rules.py ufunc      # tensor + tensor, tensor * number: numpy's loop or not
     python benchmarks/rules.py weightpack # 'blocked' at batch 1: weights packed whole or by group
     python benchmarks/rules.py linear     # linear's variants alone and in convnext_tiny
+    python benchmarks/rules.py backlinear # linear backward's products: copy or read as is
     python benchmarks/rules.py cat        # torch.cat: numpy's copy or the threads' block copy
     python benchmarks/rules.py grouped    # conv._rule: 'grouped_h3' or 'direct' by group width
     python benchmarks/rules.py settle     # _bench.time_many: the pause before each block
@@ -618,6 +619,32 @@ def linear():
         print(f"  every Linear on {label}: {t * 1e3:.1f}")
 
 
+# linear backward's products (m, k, n): a classifier's input gradient g @ w at batch 8
+# (ResNet-18's, MobileNetV2's), LeNet's input and weight gradients at batch 64, others
+BACKLINEAR_CASES = [(8, 1000, 512), (8, 1000, 1280), (64, 120, 400), (64, 84, 120),
+                    (120, 64, 400), (16, 2048, 1000), (64, 1000, 512), (256, 1000, 2048)]
+
+
+def backlinear():
+    """linear backward's product a @ b, b C-contiguous (k, n), ms per call: the Numba GEMM
+    on a transposed copy of b / `_linalg_grad._matmul` as it is (the 'pointwise' tiles on
+    b as it is where the rule picks the Numba GEMM; the rule's other picks as they are)."""
+    from fastnn import _linalg_grad
+    from fastnn._array import kernel_array
+    from fastnn.nn.functional._linear import LINEAR_VARIANTS, default_variant
+    print("ms per call: Numba GEMM on b's transposed copy / _matmul (its variant)")
+    for m, k, n in BACKLINEAR_CASES:
+        a, b = _data((m, k), (k, n))
+        out = np.empty((m, n), np.float32)
+        times = _bench.time_many({
+            "copy": lambda: LINEAR_VARIANTS["numba_gemm"](a, kernel_array(b.T), None, out),
+            "matmul": lambda: _linalg_grad._matmul(a, b)})
+        rule = default_variant(m, n, k, np.dtype(np.float32))
+        pick = "pointwise" if rule == "numba_gemm" and n >= 16 else rule
+        print(f"  {m}x{k} @ {k}x{n}: {times['copy'] * 1e3:.3f} / {times['matmul'] * 1e3:.3f}"
+              f" ({pick})")
+
+
 def cat():
     """torch.cat along channels on DenseNet's and a UNet's concatenations: numpy's
     concatenate (one thread) against fastnn's (`_copy_ops._cat_run`: inputs of
@@ -893,7 +920,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("serial", "bands", "parts", "planes", "weightgrad",
                                          "variants", "resnet", "positions", "resample",
-                                         "ufunc", "weightpack", "linear", "grouped", "settle",
+                                         "ufunc", "weightpack", "linear", "backlinear",
+                                         "grouped", "settle",
                                          "shifted", "gather", "layout", "plain",
                                          "stage", "depthwise", "permute", "coldout", "cat"))
     parser.add_argument("--threads", type=int, default=2)
@@ -904,7 +932,8 @@ def main(argv=None):
      "weightgrad": weightgrad,
      "variants": variants, "resnet": resnet,
      "positions": positions, "resample": resample, "ufunc": ufunc,
-     "weightpack": weightpack, "linear": linear, "grouped": grouped,
+     "weightpack": weightpack, "linear": linear, "backlinear": backlinear,
+     "grouped": grouped,
      "settle": settle, "shifted": shifted, "gather": gather, "layout": layout,
      "plain": plain, "stage": stage,
      "depthwise": depthwise, "permute": permute, "coldout": coldout,

@@ -1,7 +1,8 @@
 """Backward of linear, bmm and einsum: each gradient is a product of the output's
 gradient with the other operands. linear's two products run on the kernel linear's own
-rule picks for their shapes (the Numba GEMM or its packed form, on transposed copies, or
-BLAS); bmm uses numpy's matmul and einsum numpy.einsum."""
+rule picks for their shapes (the packed GEMM on transposed copies, the 'pointwise' tiles
+on the operands as they are, or BLAS; `_matmul`); bmm uses numpy's matmul and einsum
+numpy.einsum."""
 import string
 
 import numpy as np
@@ -9,6 +10,7 @@ import numpy as np
 from ._array import kernel_array
 from ._registry import register_backward
 from .autograd._util import sum_to
+from .kernels import conv_pointwise as _pointwise_kernels
 from .nn.functional._linear import LINEAR_VARIANTS, default_variant, pointwise_kn
 
 __all__ = ["linear_backward", "bmm_backward", "einsum_backward"]
@@ -16,16 +18,21 @@ __all__ = ["linear_backward", "bmm_backward", "einsum_backward"]
 
 def _matmul(a, b):
     """a @ b for 2-D a (m, k) and b (k, n), on the variant linear's rule picks for that
-    product (`default_variant`); the Numba GEMM (either form), which reads the right
-    operand transposed, gets a transposed copy of b where b is not one already (a weight
-    (n, k) read as it is: gx = g @ w). The copy is cheaper than BLAS there: OpenBLAS's
-    threads keep spinning after a product large enough to be split over them, and take
-    the cores from the Numba kernels that run next (`python benchmarks/blas_threads.py`
-    times a LeNet training step each way)."""
+    product (`default_variant`), except that where it picks the Numba GEMM, which reads
+    the right operand transposed, and b is not transposed already, the 'pointwise' tiles
+    read b as it is (with 16 columns or more): on the transposed copy of a classifier's
+    weight the product took three times as long (gx = g @ w, 8 x 1000 @ 1000 x 1280:
+    `python benchmarks/rules.py backlinear`). The packed GEMM gets a transposed copy. Either is
+    cheaper than BLAS: OpenBLAS's threads keep spinning after a product large enough to
+    be split over them, and take the cores from the Numba kernels that run next (`python
+    benchmarks/blas_threads.py` times a LeNet training step each way)."""
     m, k = a.shape
     n = b.shape[1]
     out = np.empty((m, n), np.result_type(a, b))
     variant = default_variant(m, n, k, out.dtype)
+    if (variant == "numba_gemm" and n >= _pointwise_kernels.MIN_POSITIONS
+            and not b.T.flags.c_contiguous):
+        variant = "pointwise"
     if variant == "blas" or not out.size:
         with np.errstate(all="ignore"):       # NaN and inf pass silently, as in torch
             np.matmul(a, b, out=out)

@@ -767,3 +767,27 @@ def test_classifier_weight_gradient_at_a_small_batch_leaves_blas_alone(torch, mo
     for got, expected in ((fx, tx), (fw, tw), (fb, tb)):
         np.testing.assert_allclose(got.grad.numpy(), expected.grad.numpy(), rtol=1e-4,
                                    atol=1e-4)
+
+
+def test_backward_reads_a_weight_as_it_is_where_the_rule_picks_the_numba_gemm(torch,
+                                                                             monkeypatch):
+    """gx = g @ w of a classifier at batch 8: the rule's Numba GEMM would read w through a
+    transposed copy; the 'pointwise' tiles read it as it is (no copy is made), with
+    torch's numbers. A right operand that is a transposed view already keeps the GEMM."""
+    from fastnn import _linalg_grad
+    copies, pointwise = [], []
+    real_copy, real_pointwise = _linalg_grad.kernel_array, _linalg_grad.pointwise_kn
+    monkeypatch.setattr(_linalg_grad, "kernel_array",
+                        lambda *a: copies.append(1) or real_copy(*a))
+    monkeypatch.setattr(_linalg_grad, "pointwise_kn",
+                        lambda *a: pointwise.append(a[1].shape) or real_pointwise(*a))
+    rng = np.random.default_rng(21)
+    a = rng.standard_normal((8, 1000)).astype(np.float32)
+    b = rng.standard_normal((1000, 512)).astype(np.float32)
+    assert default_variant(8, 512, 1000, np.dtype(np.float32)) == "numba_gemm"
+    got = _linalg_grad._matmul(a, b)
+    assert pointwise == [(1000, 512)] and not copies
+    np.testing.assert_allclose(got, (torch.from_numpy(a) @ torch.from_numpy(b)).numpy(),
+                               rtol=1e-4, atol=1e-3)
+    _linalg_grad._matmul(a, np.ascontiguousarray(b.T).T)         # already transposed
+    assert len(pointwise) == 1 and copies == [1]
