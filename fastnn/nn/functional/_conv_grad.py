@@ -42,8 +42,8 @@ COLS_MAX = 1 << 22
 # A stride-1 unpadded 1x1 kernel's weight gradient reads the input in place, a sample
 # per GEMM, on planes of this many positions or more; on smaller ones (14x14, 7x7, 4x4)
 # such short reductions spent more in horizontal sums than copying the input to run every
-# sample in one GEMM costs (`python benchmarks/rules.py plain`: MobileNetV2's 192->32 on
-# 14x14 at batch 8 ran in 0.25 ms in place, 0.15 copied).
+# sample in one GEMM costs (`python benchmarks/rules.py plain`: MobileNetV2's 14x14
+# layers at batch 8 ran faster copied, its 28x28 ones in place; docs/PERF.md).
 PLAIN_MIN_POSITIONS = 256
 # The gathered weight gradient's shortest output rows: on LeNet-sized planes (10 wide) its
 # per-row tiles ran slower than the im2col path, on 14-wide ones faster
