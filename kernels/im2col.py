@@ -23,6 +23,7 @@ def im2col3d(x, n, cols, KD, KH, KW, OD, OH, OW, sd, sh, sw, pd, ph, pw, dd, dh,
     samples = cols.shape[1] // positions
     cf_row = cols.shape[1]
     cf = cols.reshape(cols.size)
+    xf = x.reshape(x.size)
     for t in prange(C * taps * samples * OD):
         od = t % OD
         s = (t // OD) % samples
@@ -45,17 +46,17 @@ def im2col3d(x, n, cols, KD, KH, KW, OD, OH, OW, sd, sh, sw, pd, ph, pw, dd, dh,
                 for j in range(OW):
                     cf[at + _u(j)] = 0.0
                 continue
-            src = x[n + s, c, id_, ih]
-            # element loops, not slices: LeNet's rows are 28 long, and four slice
-            # assignments per row cost more than its copy
+            # the input row by its flat offset: a view of it per row cost more than a
+            # LeNet row's copy (10 elements); element loops, not slices, for the same reason
+            src = _u((((n + s) * C + c) * D + id_) * H + ih) * _u(W)
             for j in range(ow_lo):
                 cf[at + _u(j)] = 0.0
             if sw == 1:
                 for j in range(ow_lo, ow_hi):
-                    cf[at + _u(j)] = src[_u(j + start)]
+                    cf[at + _u(j)] = xf[src + _u(j + start)]
             else:
                 for j in range(ow_lo, ow_hi):
-                    cf[at + _u(j)] = src[_u(j * sw + start)]
+                    cf[at + _u(j)] = xf[src + _u(j * sw + start)]
             for j in range(ow_hi, OW):
                 cf[at + _u(j)] = 0.0
 
