@@ -8,6 +8,7 @@ here, in the gather, so the weights are never inflated. Rows are ordered as the 
 (C/groups, KD, KH, KW) flattening, group by group, so group g's GEMM reads rows
 g*Cg*K .. (g+1)*Cg*K of `cols`.
 """
+import numpy as np
 from numba import prange
 
 from ._target import njit
@@ -65,37 +66,38 @@ def im2col3d(x, n, cols, KD, KH, KW, OD, OH, OW, sd, sh, sw, pd, ph, pw, dd, dh,
 def im2col_positions(x, n, xs, KD, KH, KW, OD, OH, OW, sd, sh, sw, pd, ph, pw, dd, dh, dw):
     """xs[(s, od, oh, ow), (c, kd, kh, kw)] = x[n + s, c, od*sd - pd + kd*dd, ...] or 0:
     `im2col3d`'s columns laid position-major (one row per output position, its taps in
-    the weight's order), for the weight gradient's GEMM on the 'pointwise' tiles."""
+    the weight's order), for the weight gradient's GEMM on the 'pointwise' tiles. A task
+    (one output row) copies each input row it reads once, zero-padded, into a row buffer
+    and spreads its taps from there to the row's positions: per position and tap a test
+    for the padding cost more than the copies (rows of 3 taps on 7x7 planes)."""
     _, C, D, H, W = x.shape
     width = xs.shape[1]
     samples = xs.shape[0] // (OD * OH * OW)
     src = x.reshape(x.size)
     xf = xs.reshape(xs.size)
-    reach = (KW - 1) * dw
+    span = (OW - 1) * sw + (KW - 1) * dw + 1          # the padded columns the row's taps read
     for t in prange(samples * OD * OH):
         oh = t % OH
         od = (t // OH) % OD
         s = t // (OH * OD)
-        for ow in range(OW):
-            at = _u((t * OW + ow) * width)
-            iw0 = ow * sw - pw
-            whole = iw0 >= 0 and iw0 + reach < W       # every tap of the row inside
-            for c in range(C):
-                for kd in range(KD):
-                    id_ = od * sd - pd + kd * dd
-                    for kh in range(KH):
-                        ih = oh * sh - ph + kh * dh
-                        if id_ < 0 or id_ >= D or ih < 0 or ih >= H:
-                            for kw in range(_u(KW)):
-                                xf[at + kw] = 0.0
-                        else:
-                            row = ((((n + s) * C + c) * D + id_) * H + ih) * W
-                            if whole:
-                                first = _u(row + iw0)
-                                for kw in range(_u(KW)):
-                                    xf[at + kw] = src[first + kw * _u(dw)]
-                            else:
-                                for kw in range(KW):
-                                    iw = iw0 + kw * dw
-                                    xf[at + _u(kw)] = src[_u(row + iw)] if 0 <= iw < W else 0.0
-                        at += _u(KW)
+        padded = np.zeros(span, x.dtype)
+        base = _u(t * OW * width)
+        for c in range(C):
+            for kd in range(KD):
+                id_ = od * sd - pd + kd * dd
+                for kh in range(KH):
+                    ih = oh * sh - ph + kh * dh
+                    if id_ < 0 or id_ >= D or ih < 0 or ih >= H:
+                        for j in range(_u(span)):
+                            padded[j] = 0.0
+                    else:
+                        row = ((((n + s) * C + c) * D + id_) * H + ih) * W
+                        for j in range(span):
+                            iw = j - pw
+                            padded[_u(j)] = src[_u(row + iw)] if 0 <= iw < W else 0.0
+                    column = _u(((c * KD + kd) * KH + kh) * KW)
+                    for ow in range(_u(OW)):
+                        at = base + ow * _u(width) + column
+                        first = ow * _u(sw)
+                        for kw in range(_u(KW)):
+                            xf[at + kw] = padded[first + kw * _u(dw)]
