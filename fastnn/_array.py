@@ -59,6 +59,12 @@ def blocked_copy(arr, out=None):
     return transposed_copy(arr, out)
 
 
+def transpose_into(src, dst, work=None):
+    """dst (C, R) = src (R, C) transposed, both 2-D and C-contiguous, in blocks on the
+    threads (`kernels.transpose`; `work` as `launch` takes it, None: every thread)."""
+    launch(transpose, src[None, :, :, None], dst[None, :, :, None], work=work)
+
+
 def transposed_copy(arr, out=None):
     """A C-contiguous copy of `arr` made by `kernels.transpose` (into `out` when given: C-
     contiguous, native, of `arr`'s shape and dtype), or None when `arr` is not

@@ -20,9 +20,10 @@ def _matmul(a, b):
     """a @ b for 2-D a (m, k) and b (k, n), on the variant linear's rule picks for that
     product (`default_variant`), except that where it picks the Numba GEMM, which reads
     the right operand transposed, and b is not transposed already, the 'pointwise' tiles
-    read b as it is (with 16 columns or more): on the transposed copy of a classifier's
-    weight the product took three times as long (gx = g @ w, 8 x 1000 @ 1000 x 1280:
-    `python benchmarks/rules.py backlinear`). The packed GEMM gets a transposed copy. Either is
+    read b as it is (with 16 columns or more): the transposed copy of a classifier's
+    weight cost more than the product itself (gx = g @ w at batch 8: `python
+    benchmarks/rules.py backlinear`, docs/PERF.md). The packed GEMM gets a transposed
+    copy. Either is
     cheaper than BLAS: OpenBLAS's threads keep spinning after a product large enough to
     be split over them, and take the cores from the Numba kernels that run next (`python
     benchmarks/blas_threads.py` times a LeNet training step each way)."""

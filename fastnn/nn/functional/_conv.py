@@ -457,7 +457,7 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, 
     elif frozen_forms(w) is None and (
             # each chunk runs each group once: in one pass of all its bands, or over its
             # one band (batch 1, the output channels split over the threads)
-            1 < planes >= -(-x.shape[0] * out.shape[2] * bands // threads)
+            planes > 1 and planes == -(-x.shape[0] * out.shape[2] * bands // threads)
             or parts == threads > 1 and bands == 1 and x.shape[0] * out.shape[2] == 1):
         packed = _NO_PACKED[x.dtype.itemsize]
         per_group = _blocked_kernels.group_weights_size(w.shape, x.dtype.itemsize)

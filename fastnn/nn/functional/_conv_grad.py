@@ -125,7 +125,7 @@ def weight_grad(x, g, w_shape, stride, pad_before, dilation, groups):
     if path == "shifted":
         if _weight_grad_shifted(x, g, gw, pad_before, dilation):
             return gw
-        path = "gemm"
+        path = "gemm"         # NaN or inf: the route the shifted one's channels leave
     if path == "positions":
         _weight_grad_positions(x, g, gw, stride, pad_before, dilation)
     elif path == "gather":

@@ -43,7 +43,7 @@ from ..._runtime import launch
 from ...kernels import conv_blocked as _blocked_kernels
 from ...kernels import conv_transpose as _kernels
 from ...kernels import phase_weight as _phase_kernels
-from ...kernels import transpose as _transpose_kernels
+from ..._array import transpose_into
 from .._frozen import frozen_forms, packed_form
 from .._utils import thread_scratch
 from . import _conv
@@ -391,8 +391,8 @@ def _phase_weight(w, out, phase, groups):
     if groups == 1 and w[0, 0].size == 1:
         # a 1x1 kernel's is the weight transposed, in blocks (checked only where the phase
         # reads padding, which a stride-1 one does not: `_phase_weights`)
-        launch(_transpose_kernels.transpose, w.reshape(1, w.shape[0], w.shape[1], 1),
-               out.reshape(1, w.shape[1], w.shape[0], 1), work=2 * out.size)
+        transpose_into(w.reshape(w.shape[:2]), out.reshape(w.shape[1], w.shape[0]),
+                       work=2 * out.size)
         if any(a.before or a.after for a in phase) and not np.isfinite(out).all():
             return np.nan
         return 0.0
@@ -434,13 +434,13 @@ def _run_gathered(x, w, b, out, plan):
 def _tap_weight(w, plan):
     """(C_in, C_out, *k) -> the 1x1 convolution weight (C_out * taps, C_in, 1, 1, 1), its
     output channel c*T + (td*KH + th)*KW + tw: w read as (C_in, C_out * taps) transposed
-    in blocks (kernels/transpose.py: numpy's copy of the moved axes took twice as long on
-    ResNet's 512 x 256 x 3 x 3 weight). `packed_form`: kept with a frozen weight, else
-    made per call into a per-thread buffer."""
+    in blocks (numpy's copy of the moved axes was the slower: `python
+    benchmarks/conv_transpose_plans.py`, docs/PERF.md). `packed_form`: kept with a frozen
+    weight, else made per call into a per-thread buffer."""
     def pack(w, weight):
         c_in = w.shape[0]
-        launch(_transpose_kernels.transpose, np.ascontiguousarray(w).reshape(1, c_in, -1, 1),
-               weight.reshape(1, -1, c_in, 1), work=2 * w.size)
+        transpose_into(np.ascontiguousarray(w).reshape(c_in, -1), weight.reshape(-1, c_in),
+                       work=2 * w.size)
     return packed_form(w, ("conv_transpose", plan, "taps"),
                        (w[0].size, w.shape[0], 1, 1, 1), pack, "conv_transpose weights")
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from ... import _registry, backends
 from ..._args import broadcast_shape
-from ..._array import thread_scratch
+from ..._array import thread_scratch, transpose_into
 from ..._dispatch import dispatch
 from ..._registry import NO_ATTRS, Attrs
 from ..._runtime import get_num_threads, launch
@@ -32,7 +32,6 @@ from ...kernels import conv_pointwise as _pointwise_kernels
 from ...kernels import gemm_packed as _packed_kernels
 from ...kernels._target import target
 from ...kernels.gemm import gemm_nt
-from ...kernels.transpose import transpose
 from .._frozen import kernel_weight, packed_form
 from .._utils import as_array, check_alloc, check_float, kernel_array
 from ._fused import check_fused, finish, fused_args, tiled
@@ -115,7 +114,7 @@ def pointwise_kn(a, wt, bias, out, fused=None):
 
 def _transpose_into(w, wt):
     # on every thread even when small: run on one, it left the tiles after it slower
-    launch(transpose, w[None, :, :, None], wt[None, :, :, None])
+    transpose_into(w, wt)
 
 
 def _pack_panels(w, wp):
