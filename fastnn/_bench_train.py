@@ -80,7 +80,9 @@ def max_difference(case, steps=3):
     from torch's and of torch's float32 parameters from torch's float64 ones (None
     without torch). Training a batch of eight is chaotic enough that float32 rounding
     grows to ~10% in three steps on some BatchNorm biases: the second figure says how
-    far torch itself drifts, the floor the first is to be read against."""
+    far torch itself drifts, the floor the first is to be read against. Biases whose
+    exact gradient is zero are measured against SCALE_FLOOR of the model's largest
+    parameter, not their own rounding noise."""
     model, twin, torch = _models(case)
     if twin is None:
         return None, None
@@ -98,13 +100,23 @@ def max_difference(case, steps=3):
     return _worst(ours, theirs), _worst(theirs, exact)
 
 
+# a parameter's scale is floored at this fraction of the model's largest parameter: a bias
+# whose exact gradient is zero (BatchNorm's after a projection that the next BatchNorm
+# normalises) holds only rounding noise, of no scale of its own
+SCALE_FLOOR = 1e-6
+
+
 def _worst(got, want):
+    """The largest difference of any parameter in `got` from `want`'s, relative to the
+    parameter's scale in `want` (floored by SCALE_FLOOR)."""
+    want = {name: np.asarray(value.detach().numpy(), np.float64) for name, value in want.items()}
+    floor = SCALE_FLOOR * max((float(np.abs(value).max(initial=0.0)) for value in want.values()),
+                              default=0.0)
     worst = 0.0
     for name, expected in want.items():
-        expected = np.asarray(expected.detach().numpy(), np.float64)
         value = np.asarray(np.asarray(got[name].detach()), np.float64)
-        scale = max(float(np.abs(expected).max()), 1e-30)
-        worst = max(worst, float(np.abs(value - expected).max()) / scale)
+        scale = max(float(np.abs(expected).max(initial=0.0)), floor, 1e-30)
+        worst = max(worst, float(np.abs(value - expected).max(initial=0.0)) / scale)
     return worst
 
 

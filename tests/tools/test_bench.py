@@ -291,6 +291,19 @@ def test_bench_train_table_times_compares_and_measures_peaks(torch, monkeypatch,
         assert row[9:11] == ["-", "-"]
 
 
+def test_train_difference_is_relative_to_a_parameters_scale_floored_by_the_models(torch):
+    """A parameter is measured against its own largest value, but one that holds only
+    rounding noise (a bias whose exact gradient is zero) against SCALE_FLOOR of the model's
+    largest parameter: noise of 1e-20 on a 1e-17 bias is not a 100% difference."""
+    from fastnn._bench_train import SCALE_FLOOR, _worst
+    want = {"w": torch.tensor([2.0, -4.0]), "b": torch.tensor([1e-17, 0.0])}
+    got = {"w": torch.tensor([2.0, -4.0]), "b": torch.tensor([2e-17, 0.0])}
+    assert _worst(got, want) == pytest.approx(1e-17 / (4 * SCALE_FLOOR))
+    got["w"] = torch.tensor([2.0, -3.0])
+    assert _worst(got, want) == pytest.approx(0.25)
+    assert _worst({"z": torch.zeros(3)}, {"z": torch.zeros(3)}) == 0.0
+
+
 def _smoke_suite(monkeypatch):
     """The asv suite's modules imported in smoke mode."""
     _smoke_mode(monkeypatch)
