@@ -33,12 +33,14 @@ import argparse
 import math
 import sys
 
+import numba
 import numpy as np
 from _machine import cpu_model  # benchmarks/_machine.py (run as a script)
 
 import fastnn
 import fastnn.nn.functional as F
 from fastnn import _bench, backends
+from fastnn.kernels import gemm_packed
 
 
 def _data(*shapes):
@@ -619,6 +621,49 @@ def linear():
         print(f"  every Linear on {label}: {t * 1e3:.1f}")
 
 
+@numba.njit(parallel=True, cache=True)
+def _pack_by_element(a, ap):
+    """The packing loop 'packed' had before stop 45: an element at a time, 12 rows a step."""
+    M, K = a.shape
+    blocks, _, rows = ap.shape
+    for b in numba.prange(blocks):
+        for k in range(K):
+            for r in range(rows):
+                ap[b, k, r] = a[min(b * rows + r, M - 1), k]
+
+
+@numba.njit(parallel=True, cache=True)
+def _pack_by_runs(a, ap):
+    blocks, _, rows = ap.shape
+    af = ap.reshape(ap.size)
+    for b in numba.prange(blocks):
+        gemm_packed._pack_blocks(a, af, b, b + 1, rows)
+
+
+def packrows():
+    """The 'packed' GEMM's input packing on linear's products, ms per call: a block's rows
+    read in runs of PACK_STEPS (`gemm_packed._pack_blocks`, as the kernel packs) / an
+    element at a time (before stop 45); then the whole kernel call with the weight packed
+    once."""
+    threads = fastnn.get_num_threads()
+    rows, width = gemm_packed.block_rows(np.float32), gemm_packed.panel_width(np.float32)
+    print("(M, K, N): ms per call, packing by runs / by element; the kernel")
+    for m, k, n in CONVNEXT_LINEARS + OTHER_LINEARS:
+        if n < width:
+            continue
+        a, w = _data((m, k), (n, k))
+        wp = np.empty((-(-n // width), k, width), np.float32)
+        gemm_packed.pack_panels(w, wp)
+        ap = np.empty((-(-m // rows), k, rows), np.float32)
+        out, bias = np.empty((m, n), np.float32), np.empty(0, np.float32)
+        parts = gemm_packed.row_parts(m, n, 4, threads)
+        t = _bench.time_many({
+            "runs": lambda: _pack_by_runs(a, ap), "element": lambda: _pack_by_element(a, ap),
+            "kernel": lambda: gemm_packed.gemm_packed(a, wp, bias, False, out, ap, parts)})
+        print(f"  ({m}, {k}, {n}): {t['runs'] * 1e3:.3f} / {t['element'] * 1e3:.3f}; "
+              f"{t['kernel'] * 1e3:.3f}")
+
+
 # linear backward's products (m, k, n): a classifier's input gradient g @ w at batch 8
 # (ResNet-18's, MobileNetV2's), LeNet's input and weight gradients at batch 64, others
 BACKLINEAR_CASES = [(8, 1000, 512), (8, 1000, 1280), (64, 120, 400), (64, 84, 120),
@@ -923,7 +968,8 @@ def main(argv=None):
                                          "ufunc", "weightpack", "linear", "backlinear",
                                          "grouped", "settle",
                                          "shifted", "gather", "layout", "plain",
-                                         "stage", "depthwise", "permute", "coldout", "cat"))
+                                         "stage", "depthwise", "permute", "coldout", "cat",
+                                         "packrows"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -937,7 +983,7 @@ def main(argv=None):
      "settle": settle, "shifted": shifted, "gather": gather, "layout": layout,
      "plain": plain, "stage": stage,
      "depthwise": depthwise, "permute": permute, "coldout": coldout,
-     "cat": cat}[args.what]()
+     "cat": cat, "packrows": packrows}[args.what]()
 
 
 if __name__ == "__main__":

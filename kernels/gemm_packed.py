@@ -80,32 +80,12 @@ def pack_panels(w, wp):
                 pf[at + _u(k * width + j)] = wf[_u((c0 + j) * K + k)]
 
 
-# bytes of packed input rows (a chunk) and of weight panels (a group) that a task keeps in
-# L2 while it runs every panel of its group over every block of its chunk: the panels
-# stream past the chunk's blocks, so the input is read from memory once and the weight
-# once per chunk (from L2 when one group holds it all); running each panel over all of the
-# input's blocks read the input from L3 again for every panel, which cost most where L2 is
-# small (`python benchmarks/rules.py linear`; docs/PERF.md).
-CHUNK_BYTES = 64 << 10
-GROUP_BYTES = 512 << 10
-
-
-def task_plan(m, n, k, itemsize, threads):
-    """(blocks per chunk, panels per group) for `gemm_packed`: chunks and groups within
-    CHUNK_BYTES and GROUP_BYTES, then more chunks (else smaller groups) until every thread
-    has two tasks."""
+def row_parts(m, n, itemsize, threads):
+    """Parts `gemm_packed` splits the row blocks into: one, unless the panels are too few
+    to give every thread two tasks."""
     rows, runs = _shape(itemsize)
-    width = 16 * runs
-    blocks, panels = -(-m // rows), -(-n // width)
-    group = max(1, min(panels, GROUP_BYTES // max(1, k * width * itemsize)))
-    groups = -(-panels // group)
-    chunk = max(1, CHUNK_BYTES // max(1, k * rows * itemsize))
-    chunks = max(1, -(-blocks // chunk), min(blocks, -(-2 * threads // groups)))
-    chunk = -(-blocks // chunks)
-    chunks = -(-blocks // chunk)
-    if chunks * groups < 2 * threads:
-        group = -(-panels // min(panels, -(-2 * threads // chunks)))
-    return chunk, group
+    panels = -(-n // (16 * runs))
+    return max(1, min(-(-m // rows), -(-2 * threads // panels)))
 
 
 @njit(cache=True)
@@ -125,35 +105,30 @@ def _pack_blocks(a, af, b0, b1, rows):
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
-def gemm_packed(a, wp, bias, has_bias, out, ap, chunk, group):
+def gemm_packed(a, wp, bias, has_bias, out, ap, parts):
     """out[M, N] = a[M, K] @ w[N, K].T, plus bias[N] when `has_bias`: w packed by
-    `pack_panels` into wp (N >= the panel width); a packed into the scratch ap,
-    (blocks, K, R), ap[b, k, r] = a[min(b * R + r, M - 1), k]. One task = every panel of a
-    group of `group` panels over every block of a chunk of `chunk` blocks (`task_plan`),
-    panel by panel. With one group each task packs its own chunk, which stays in cache for
-    its panels; with several, the input is packed first, once. All C-contiguous, one float
-    dtype."""
+    `pack_panels` into wp (N >= the panel width); a packed first into the scratch ap,
+    (blocks, K, R), ap[b, k, r] = a[min(b * R + r, M - 1), k], a block per task
+    (`_pack_blocks`); `parts` from `row_parts`.
+    Then one task = one panel run over every row block of one part: the panel stays in
+    cache while the blocks stream R values per step past its W, and consecutive tasks
+    take consecutive panels, so each thread reads its share of the weight. Packing in the
+    tasks themselves, a part at a time, ran slower, and tasks of every panel over a chunk
+    of blocks (commit 8dcfaca) no faster. All C-contiguous, one float dtype."""
     M, K = a.shape
     blocks, _, rows = ap.shape
     N = out.shape[1]
     panels, _, width = wp.shape
     af = ap.reshape(ap.size)
+    for b in prange(blocks):
+        _pack_blocks(a, af, b, b + 1, rows)
     wf = wp.reshape(wp.size)
     of = out.reshape(out.size)
-    chunks = -(-blocks // chunk)
-    groups = -(-panels // group)
-    if groups > 1:
-        for b in prange(blocks):
-            _pack_blocks(a, af, b, b + 1, rows)
-    for task in prange(chunks * groups):
-        b0 = (task // groups) * chunk
-        b1 = min(blocks, b0 + chunk)
-        p0 = (task % groups) * group
-        if groups == 1:
-            _pack_blocks(a, af, b0, b1, rows)
-        for p in range(p0, min(panels, p0 + group)):
-            c0 = min(p * width, N - width)
-            for b in range(b0, b1):
-                i0 = b * rows
-                _tile(af, wf, of, bias, has_bias, b * K * rows, p * K * width, K, i0 * N, N,
-                      c0, min(rows, M - i0), EPILOGUE)
+    for task in prange(panels * parts):
+        p = task // parts
+        part = task % parts
+        c0 = min(p * width, N - width)
+        for b in range(part * blocks // parts, (part + 1) * blocks // parts):
+            i0 = b * rows
+            _tile(af, wf, of, bias, has_bias, b * K * rows, p * K * width, K, i0 * N, N, c0,
+                  min(rows, M - i0), EPILOGUE)

@@ -657,38 +657,16 @@ def test_packed_in_chunks_of_rows_against_numpy_reference(monkeypatch, dtype):
     assert len(launches) == 1 + 3          # the weight's panels, then three chunks of rows
 
 
-def test_packed_refusal_and_task_plan():
-    from fastnn.kernels.gemm_packed import CHUNK_BYTES, GROUP_BYTES, block_rows, task_plan
+def test_packed_refusal_and_row_parts():
+    from fastnn.kernels.gemm_packed import block_rows, row_parts
     width = panel_width(np.float32)
     x = np.ones((300, 32), np.float32)
     with pytest.raises(ValueError, match=f"it needs {width} output features"):
         _linear(x, np.ones((width - 1, 32), np.float32), variant="packed")
     rows = block_rows(np.float32)
-    chunk, group = task_plan(3136, 12 * width, 96, 4, 2)
-    assert (chunk, group) == (CHUNK_BYTES // (96 * rows * 4), 12)   # every panel in one group
-    chunk, group = task_plan(rows, 8 * width, 96, 4, 2)
-    assert (chunk, group) == (1, 2)                 # one block: the panels split, two per task
-    chunk, group = task_plan(8 * rows, 48 * width, 1536, 4, 2)
-    assert group == GROUP_BYTES // (1536 * width * 4) < 48     # the weight outgrows a group
-    assert chunk == 1 and CHUNK_BYTES < 1536 * rows * 4        # a block outgrows a chunk
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("chunk_bytes, group_bytes", [(1, 1), (1, 1 << 30), (1 << 30, 1)])
-def test_packed_chunks_and_groups_against_numpy_reference(monkeypatch, dtype, chunk_bytes,
-                                                          group_bytes):
-    """Tasks of one block and one panel, of one block and every panel (each task packs its
-    own rows), and of every block and one panel (the rows packed first): every output lands
-    once, the partial last panel and block included."""
-    from fastnn.kernels import gemm_packed
-    monkeypatch.setattr(gemm_packed, "CHUNK_BYTES", chunk_bytes)
-    monkeypatch.setattr(gemm_packed, "GROUP_BYTES", group_bytes)
-    rng = np.random.default_rng(23)
-    rows, width = gemm_packed.block_rows(dtype), panel_width(dtype)
-    x = rng.standard_normal((3 * rows + 5, 549)).astype(dtype)
-    w = rng.standard_normal((3 * width + 7, 549)).astype(dtype)
-    b = rng.standard_normal(len(w)).astype(dtype)
-    assert_close(linear_by(x, w, b, variant="packed"), reference(x, w, b), x, w, b)
+    assert row_parts(3136, width, 4, 2) == 4          # one panel: two tasks per thread
+    assert row_parts(3136, 8 * width, 4, 2) == 1      # panels enough
+    assert row_parts(rows, width, 4, 2) == 1          # one block of rows
 
 
 @pytest.mark.parametrize("activation", ["relu", "relu6"])

@@ -141,7 +141,7 @@ def _packed(a, w, bias, out, fused=None):
         blocks = -(-len(part) // rows)
         ap = scratch[:blocks * k * rows].reshape(blocks, k, rows)
         launch(kernel, part, wp, bias, has_bias, out[i0:i0 + chunk], ap,
-               *_packed_kernels.task_plan(len(part), n, k, a.itemsize, get_num_threads()),
+               _packed_kernels.row_parts(len(part), n, a.itemsize, get_num_threads()),
                work=part.size * n // 2)
     return fused is not None
 
