@@ -23,10 +23,9 @@ def _matmul(a, b):
     read b as it is (with 16 columns or more): the transposed copy of a classifier's
     weight cost more than the product itself (gx = g @ w at batch 8: `python
     benchmarks/rules.py backlinear`, docs/PERF.md). The packed GEMM gets a transposed
-    copy. Either is
-    cheaper than BLAS: OpenBLAS's threads keep spinning after a product large enough to
-    be split over them, and take the cores from the Numba kernels that run next (`python
-    benchmarks/blas_threads.py` times a LeNet training step each way)."""
+    copy. Either is cheaper than BLAS: OpenBLAS's threads keep spinning after a product
+    large enough to be split over them, and take the cores from the Numba kernels that run
+    next (`python benchmarks/blas_threads.py` times a LeNet training step each way)."""
     m, k = a.shape
     n = b.shape[1]
     out = np.empty((m, n), np.result_type(a, b))

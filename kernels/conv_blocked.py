@@ -470,14 +470,19 @@ def conv3d_blocked(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw
 
 
 @njit(inline="always")
+def _task_rows(t, bands, OD, OH):
+    """Task t of conv3d_blocked (band-major within a plane): its sample n, output depth od,
+    first output row oh0 and row count."""
+    band = t % bands
+    oh0 = band * OH // bands
+    return t // (bands * OD), (t // bands) % OD, oh0, (band + 1) * OH // bands - oh0
+
+
+@njit(inline="always")
 def _pack_task(xf, xs, t, bands, C, D, H, W, CB, KD, KH, RH, WR, OD, OH, sd, sh, pd, ph, pw,
                dd, dh):
     """Pack band t (of the N * OD * bands) of conv3d_blocked into xs (`_pack_band`)."""
-    band = t % bands
-    od = (t // bands) % OD
-    n = t // (bands * OD)
-    oh0 = band * OH // bands
-    rows = (band + 1) * OH // bands - oh0
+    n, od, oh0, rows = _task_rows(t, bands, OD, OH)
     _pack_band(xf, xs, n, od, oh0, (rows - 1) * sh + dh * (KH - 1) + 1, C, D, H, W, CB, KD,
                RH, WR, sd, sh, pd, ph, pw, dd)
 
@@ -490,11 +495,7 @@ def _band_groups(xf, xs, st, wrf, wf, grouped, pack_groups, of, bias, has_bias, 
     over band t, packed in xs (tiles with `epilogue`, kernels/_epilogue.py), reading the
     packed weights from wf: all of them, or, if `grouped`, the running group's alone,
     which are packed into it from the flat weight wrf first if `pack_groups`."""
-    band = t % bands
-    od = (t // bands) % OD
-    n = t // (bands * OD)
-    oh0 = band * OH // bands
-    rows = (band + 1) * OH // bands - oh0
+    n, od, oh0, rows = _task_rows(t, bands, OD, OH)
     P = OH * OW
     kd0, kd1 = _inside(od, od, D, sd, pd, dd, KD)
     bias16 = tile_buffer(of.dtype)

@@ -80,7 +80,7 @@ def im2col_positions(x, n, xs, KD, KH, KW, OD, OH, OW, sd, sh, sw, pd, ph, pw, d
         oh = t % OH
         od = (t // OH) % OD
         s = t // (OH * OD)
-        padded = np.zeros(span, x.dtype)
+        padded = np.empty(span, x.dtype)         # every path below writes it whole
         base = _u(t * OW * width)
         for c in range(C):
             for kd in range(KD):

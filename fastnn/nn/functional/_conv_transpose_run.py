@@ -129,6 +129,10 @@ def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups, gather=
                 tuple(tuple(axis) for axis in axes), stack, gathered)
 
 
+# about a core's L2 of float32 products (`_gather_pays`)
+GATHER_MAX_PRODUCTS = 1 << 20
+
+
 def _gather_pays(x_shape, w_shape):
     """Whether ungrouped phases that cannot be stacked run gathered (`_run_gathered`): on
     planes and volumes, for one sample or for products (taps x output channels per input
@@ -142,10 +146,6 @@ def _gather_pays(x_shape, w_shape):
         return False
     products = x_shape[0] * math.prod(x_shape[2:]) * math.prod(w_shape[1:])
     return x_shape[0] == 1 or products <= GATHER_MAX_PRODUCTS
-
-
-# about a core's L2 of float32 products (`_gather_pays`)
-GATHER_MAX_PRODUCTS = 1 << 20
 
 
 def _stacked_axis(phases, size_in):
