@@ -24,12 +24,14 @@ pytestmark = pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"),
                                 reason="the targets below are x86-64 CPUs")
 
 PROBE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "codegen_probe.py")
-# LLVM CPU name -> the vector registers its hot loops must use: AVX2 from Intel and AMD,
-# Intel's AVX-512 under LLVM's 256-bit preference in its first and its latest generation
-# (icelake-server, between them, carries the same preference and is left out: each probe
-# compiles every tiled kernel cold, a large share of a CI run), AMD's AVX-512, and the host
-TARGETS = {"haswell": "ymm", "znver3": "ymm", "skylake-avx512": "zmm",
-           "sapphirerapids": "zmm", "znver4": "zmm", "host": None}
+# LLVM CPU name -> the vector registers its hot loops must use: one CPU of each kind
+# of codegen the kernels meet, AVX2 (16 registers of 256 bits), Intel's AVX-512 under
+# LLVM's 256-bit preference (which kernels/_target.py lifts), AMD's AVX-512 without it,
+# and the host. Each probe compiles every tiled kernel cold, minutes of a core (docs/PERF.md,
+# compile time): other CPUs of a kind (znver3 beside haswell; icelake-server and
+# sapphirerapids beside skylake-avx512) differ in scheduling, not in registers, and would
+# cost a CI run as much again each
+TARGETS = {"haswell": "ymm", "skylake-avx512": "zmm", "znver4": "zmm", "host": None}
 FAMILIES = ("blocked", "direct", "pointwise", "depthwise", "depthwise_blocked", "grouped",
             "gemm", "gemm_packed", "max_pool", "weight_grad")
 
@@ -66,8 +68,8 @@ def start_probes(root):
         host = _host_cpu()
         for cpu in TARGETS:
             if cpu == "host" and host in _started:
-                # the host is one of the named targets (CI's Zen 3 is znver3): its probe
-                # is that one's, and CI compiles every kernel once less
+                # the host is one of the named targets: its probe is that one's, and
+                # the run compiles every kernel once less
                 _started[cpu] = _started[host]
                 continue
             _started[cpu] = _pool.submit(_probe, cpu, os.path.join(root, cpu))
