@@ -66,33 +66,42 @@ def _kind(row):
     return kinds
 
 
+def _group(rows, key):
+    groups = collections.defaultdict(list)
+    for r in rows:
+        groups[key(r)].append(r)
+    return groups
+
+
+def _seconds(rows):
+    return sum(r["seconds"] for r in rows)
+
+
+def _all_but_slowest(rows):
+    """The seconds of every compile in `rows` but the slowest (the one that had to be)."""
+    return _seconds(rows) - max(r["seconds"] for r in rows)
+
+
 def report(rows, top):
     rows = [r for r in rows if r["depth"] == 0]
-    total = sum(r["seconds"] for r in rows)
-    print(f"{len(rows)} top-level compiles, {total:.0f} s (summed over workers)")
-    per = collections.defaultdict(list)
-    for r in rows:
-        per[r["kernel"]].append(r)
+    print(f"{len(rows)} top-level compiles, {_seconds(rows):.0f} s (summed over workers)")
+    per = _group(rows, lambda r: r["kernel"])
     print(f"\n{'seconds':>8s} {'sigs':>4s}  kernel")
-    for kernel, rs in sorted(per.items(), key=lambda kv: -sum(r["seconds"] for r in kv[1]))[:top]:
-        print(f"{sum(r['seconds'] for r in rs):8.1f} {len(rs):4d}  {kernel}")
+    for kernel, rs in sorted(per.items(), key=lambda kv: -_seconds(kv[1]))[:top]:
+        print(f"{_seconds(rs):8.1f} {len(rs):4d}  {kernel}")
     print()
     kinds = collections.Counter()
     for r in rows:
         for kind in _kind(r):
             kinds[kind] += r["seconds"]
+    same = _group(rows, lambda r: (r["kernel"], r["args"]))
+    kinds["same signature again"] = sum(_all_but_slowest(rs) for rs in same.values())
     # a read-only argument: the same kernel and types but for the arrays' readonly flags
-    plain = collections.defaultdict(list)
-    for r in rows:
-        plain[r["kernel"], re.sub(r"'([CAF])', (True|False)", r"'\1'", r["args"])].append(r)
-    kinds["read-only argument"] = sum(
-        sum(sorted(r["seconds"] for r in rs)[:-1])
-        for rs in plain.values() if len({r["args"] for r in rs}) > 1)
-    same = collections.defaultdict(list)
-    for r in rows:
-        same[r["kernel"], r["args"]].append(r)
-    kinds["same signature again"] = sum(
-        sum(sorted(r["seconds"] for r in rs)[:-1]) for rs in same.values() if len(rs) > 1)
+    # (one compile per signature: a signature compiled twice is counted above)
+    once = [rs[0] for rs in same.values()]
+    flagless = re.compile(r"'([CAF])', (True|False)")
+    plain = _group(once, lambda r: (r["kernel"], flagless.sub(r"'\1'", r["args"])))
+    kinds["read-only argument"] = sum(_all_but_slowest(rs) for rs in plain.values())
     for kind, seconds in kinds.most_common():
         print(f"{seconds:8.1f} s  {kind}")
 
@@ -104,7 +113,8 @@ def main(argv):
         with open(path) as file:
             rows += json.load(file)
     if not rows:
-        sys.exit(f"no records in {OUT}/: run the test suite with -p suite_compile_times first")
+        sys.exit(f"no records in {OUT}/: run the test suite with "
+                 "-p benchmarks.suite_compile_times first")
     report(rows, top)
 
 
