@@ -41,6 +41,7 @@ import fastnn
 import fastnn.nn.functional as F
 from fastnn import _bench, backends
 from fastnn.kernels import gemm_packed
+from fastnn.kernels._epilogue import NONE
 
 
 def _data(*shapes):
@@ -246,7 +247,7 @@ def weightgrad():
         a, cols = _data((m, k), (n, k))
         out = np.empty((m, n), np.float32)
         no_bias = np.zeros(1, np.float32)
-        calls = {"nt": lambda: launch(gemm.gemm_nt, a, cols, no_bias, False, out)}
+        calls = {"nt": lambda: launch(gemm.gemm_nt, a, cols, no_bias, False, out, NONE)}
         for width in widths:
             calls[width] = lambda width=width: launch(gemm.gemm_nt_long, a, cols, out, width)
         times = _bench.time_many(calls)
@@ -659,7 +660,7 @@ def packrows():
         parts = gemm_packed.row_parts(m, n, 4, threads)
         t = _bench.time_many({
             "runs": lambda: _pack_by_runs(a, ap), "element": lambda: _pack_by_element(a, ap),
-            "kernel": lambda: gemm_packed.gemm_packed(a, wp, bias, False, out, ap, parts)})
+            "kernel": lambda: gemm_packed.gemm_packed(a, wp, bias, False, out, ap, parts, NONE)})
         print(f"  ({m}, {k}, {n}): {t['runs'] * 1e3:.3f} / {t['element'] * 1e3:.3f}; "
               f"{t['kernel'] * 1e3:.3f}")
 

@@ -7,9 +7,8 @@
 pytest-xdist worker), each compile Numba does (a cache miss: `numba:compile` events) with
 its kernel, argument types, nesting depth and seconds, into suite-compile-times/<worker>.json.
 The report sums the top-level compiles per kernel, then shows what the same kernel compiled
-again costs: an epilogue twin (kernels/_epilogue.py), a serial twin, float64, a read-only
-argument (Numba types a read-only array apart and compiles the kernel again), or the same
-signature in two workers at once. Subprocesses a test starts (the codegen probes) are not
+again costs: a serial twin, float64, a read-only argument (Numba types a read-only array
+apart and compiles the kernel again), or the same signature in two workers at once. Subprocesses a test starts (the codegen probes) are not
 recorded.
 """
 import collections
@@ -57,8 +56,6 @@ def pytest_sessionfinish(session):
 def _kind(row):
     """What makes this compile a copy of another: the labels the report sums."""
     kinds = []
-    if row["kernel"].endswith(("_relu", "_relu6")):
-        kinds.append("epilogue twin")
     if row["kernel"].endswith("_serial"):
         kinds.append("serial twin")
     if "float64" in row["args"]:

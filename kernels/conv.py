@@ -33,7 +33,6 @@ from numba import prange
 from numba.extending import overload
 
 from . import _shapes, tiles_direct
-from ._epilogue import EPILOGUE, tile_for
 from ._stack import target_shape, tile_buffer, tile_width, wide_register_file
 from ._target import njit
 from .conv_pad import _u
@@ -54,7 +53,7 @@ MIN_TASKS = 16
 # (kn <= NARROW_BLOCK); all offsets unsigned. Two rows share each weight load. x element
 # of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v] (xb2 for the
 # second row); weight (r, c, kd, kh, kw) is wf[wb + wstep[r] + c*wc + (kd*KH + kh)*KW + kw].
-# Called by name (`with_epilogue` rebinds it): through an overload it compiled longer.
+# Called by name: through an overload it compiled longer.
 _tile_narrow = tiles_direct.TILES[NARROW_BLOCK, 2]
 
 
@@ -65,19 +64,19 @@ def _tile_wide(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
     NARROW_BLOCK channels, this is never reached and the wide tile is never compiled."""
 
 
-@overload(_tile_wide, prefer_literal=True, jit_options={"fastmath": _FLAGS})
+@overload(_tile_wide, jit_options={"fastmath": _FLAGS})
 def _tile_wide_for(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
                    Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
-    return tile_for(tiles_direct.EPILOGUES, target_shape(_shapes.direct_shape, of.dtype),
-                    epilogue)
+    return tiles_direct.TILES[target_shape(_shapes.direct_shape, of.dtype)].py_func
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
 def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw, dd, dh,
-                  groups, in_place):
+                  groups, in_place, epilogue):
     """Dense and grouped convolution (module docstring). `taps` = tap_offsets(..., span)
     with `span` = phase_span(...), pads before (pd, ph, pw) >= 0; `in_place`: x is read
-    as it is (stride 1 along W, no padding, span == W).
+    as it is (stride 1 along W, no padding, span == W); `epilogue` (kernels/_epilogue.py)
+    before the store.
     One task = two output rows (n, od, oh and oh + 1) of one group and a share of its
     blocks of OUT_BLOCK channels; an odd last row is computed twice, a lone row pairs its
     own tiles. The task first copies the rows it reads (its group's channels, KD planes)
@@ -161,11 +160,11 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
                 if kn > NARROW_BLOCK:
                     _tile_wide(xs, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2,
                                wstep, u_plane, kn, nv, u_cg, u_kd, u_kh, u_kw, u_xc, u_xd,
-                               u_xh, taps, u_wc, EPILOGUE)
+                               u_xh, taps, u_wc, epilogue)
                 else:
                     _tile_narrow(xs, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2,
                                  wstep, u_plane, kn, nv, u_cg, u_kd, u_kh, u_kw, u_xc, u_xd,
-                                 u_xh, taps, u_wc, EPILOGUE)
+                                 u_xh, taps, u_wc, epilogue)
                 ow0 += step
 
 

@@ -46,7 +46,6 @@ from numba import prange
 from numba.extending import overload
 
 from . import _shapes, tiles_blocked
-from ._epilogue import EPILOGUE, tile_for
 from ._stack import shape_constant, target_shape, tile_buffer
 from ._target import njit, target
 from .conv_pad import _u
@@ -200,12 +199,11 @@ def _tile(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride,
     kd0 <= kd < kd1, kh0 <= kh < kh1, kw0 <= kw < kw1 run (`_inside`)."""
 
 
-@overload(_tile, prefer_literal=True, jit_options={"fastmath": _FLAGS})
+@overload(_tile, jit_options={"fastmath": _FLAGS})
 def _tile_for_target(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride,
                      kn, kn2, first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1,
                      kh0, kh1, kw0, kw1, xcb, xd, xh, xw, epilogue):
-    return tile_for(tiles_blocked.EPILOGUES, target_shape(_shapes.blocked_shape, of.dtype),
-                    epilogue)
+    return tiles_blocked.TILES[target_shape(_shapes.blocked_shape, of.dtype)].py_func
 
 
 @njit(inline="always")
@@ -384,9 +382,10 @@ def group_weights_size(w_shape, itemsize):
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
 def conv3d_blocked(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw, bands,
-                   parts, planes, scratch, stage, wb, group_weights):
+                   parts, planes, scratch, stage, wb, group_weights, epilogue):
     """out (N, K, OD, OH, OW) = convolution of the NCDHW input x, zero-padded by (pd, ph, pw)
-    before each dimension, with the weight w (K, C, KD, KH, KW); groups == 1.
+    before each dimension, with the weight w (K, C, KD, KH, KW); groups == 1; `epilogue`
+    (kernels/_epilogue.py) before the store.
     One task = the output rows of one band of a plane (`bands` near-equal bands per plane)
     for one of `parts` near-equal runs of the groups of 16-channel output blocks: it packs
     the input rows the band reads into scratch (unless the chunk's previous task packed
@@ -450,7 +449,7 @@ def conv3d_blocked(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw
                              has_bias, band, part * groups // parts,
                              (part + 1) * groups // parts, bands, C, D, H, W, K, OD, OH, OW,
                              KB, CB, KD, KH, KW, WR, sd, sh, sw, pd, ph, pw, dd, dh, dw, u_xcb,
-                             u_xd, u_xh, u_xw, wblock, EPILOGUE)
+                             u_xd, u_xh, u_xw, wblock, epilogue)
                 packed_band = band
             continue
         for t0 in range(first, last, planes):
@@ -466,7 +465,7 @@ def conv3d_blocked(x, w, bias, has_bias, out, sd, sh, sw, pd, ph, pw, dd, dh, dw
                                  pack_groups, pack_now, of, bias, has_bias, t,
                                  group, group + 1, bands, C, D, H, W, K, OD, OH, OW, KB, CB,
                                  KD, KH, KW, WR, sd, sh, sw, pd, ph, pw, dd, dh, dw, u_xcb,
-                                 u_xd, u_xh, u_xw, wblock, EPILOGUE)
+                                 u_xd, u_xh, u_xw, wblock, epilogue)
 
 
 @njit(inline="always")

@@ -32,7 +32,6 @@ import numpy as np
 from numba import prange
 
 from . import _shapes, tiles_depthwise
-from ._epilogue import EPILOGUE
 from ._stack import tile_buffer, tile_width
 from ._target import njit
 from .conv_pad import _u
@@ -45,13 +44,13 @@ DW_ROWS = _shapes.DEPTHWISE_ROWS    # output rows per tile, one accumulator each
 DW_CHUNKS = 32
 
 
-# The tiles (kernels/tiles_depthwise.py) are called by name (`with_epilogue` rebinds the
-# names). The three-row tiles are inlined by LLVM (`forceinline=True`): copied into Numba's
-# IR before typing, they made this the slowest kernel to compile (docs/PERF.md), and
-# inlined through an overload after typing, slower still. The general row tile takes this
-# function's stack buffer `rows` and stays in Numba's IR, as do the stores that take a
-# tile's accumulators (kernels/rows.py): a stack buffer handed to a compiled call stays in
-# memory, and the tiles ran far slower with theirs there.
+# The tiles (kernels/tiles_depthwise.py) are called by name. The three-row tiles are
+# inlined by LLVM (`forceinline=True`): copied into Numba's IR before typing, they made
+# this the slowest kernel to compile (docs/PERF.md), and inlined through an overload after
+# typing, slower still. The general row tile takes this function's stack buffer `rows`
+# and stays in Numba's IR, as do the stores that take a tile's accumulators
+# (kernels/rows.py): a stack buffer handed to a compiled call stays in memory, and the
+# tiles ran far slower with theirs there.
 # DW_ROWS consecutive output rows from oh0 x TW positions from s, for KH = 3 with stride
 # and dilation 1 along H: each loaded input row feeds the three output rows that use it
 # (24 FMAs per 10 loads).
@@ -66,9 +65,10 @@ _tile_rows = tiles_depthwise.TILES["rows", DW_ROWS, 1]
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
 def conv3d_depthwise(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw, dd, dh,
-                     groups):
+                     groups, epilogue):
     """Depthwise convolution (module docstring). `span` = phase_span(...) and `taps` =
-    tap_offsets(...) as for conv3d_direct; pads before (pd, ph, pw) >= 0."""
+    tap_offsets(...) as for conv3d_direct; pads before (pd, ph, pw) >= 0; `epilogue`
+    (kernels/_epilogue.py) before the store."""
     N, C, D, H, W = x.shape
     K, _, KD, KH, KW = w.shape
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
@@ -121,7 +121,7 @@ def conv3d_depthwise(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, 
                         s0 = min(ow0, OW - TW)
                         _tile_h3_pair(scratch, w, of, OH - DW_ROWS // 2, b, k, od, s0,
                                       min(s0 + TW, OW - TW), sd, dd, KD, KW, Hp, Wp, taps,
-                                      oplane, _u(OW), EPILOGUE)
+                                      oplane, _u(OW), epilogue)
                         ow0 += 2 * TW
                 for oh0 in range(0, groups_end, DW_ROWS):
                     if not h3:
@@ -133,8 +133,8 @@ def conv3d_depthwise(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, 
                         s = max(0, min(ow0, OW - TW))
                         if h3:
                             _tile_h3(scratch, w, of, min(oh0, OH - DW_ROWS), b, k, od, s, nv,
-                                     sd, dd, KD, KW, Hp, Wp, taps, oplane, _u(OW), EPILOGUE)
+                                     sd, dd, KD, KW, Hp, Wp, taps, oplane, _u(OW), epilogue)
                         else:
                             _tile_rows(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd, dh,
-                                       KD, KH, KW, Hp, Wp, taps, oplane, _u(OW), EPILOGUE)
+                                       KD, KH, KW, Hp, Wp, taps, oplane, _u(OW), epilogue)
                         ow0 += TW

@@ -19,7 +19,7 @@ weights elsewhere (torch's depthwise kernel skips the padding taps).
 """
 from numba import prange
 
-from ._epilogue import EPILOGUE, activate
+from ._epilogue import NONE, ceiling, clamp
 from ._stack import tile_buffer, wide_register_file
 from ._target import njit
 from .conv_pad import _u
@@ -41,13 +41,13 @@ def scratch_size(w_shape, out_shape, stride, dilation):
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
 def conv2d_depthwise_blocked(x, w, bias, has_bias, out, sh, sw, ph, pw, dh, dw, x_last,
-                             out_last, scratch):
+                             out_last, scratch, epilogue):
     """out (N, C, 1, OH, OW) = the depthwise convolution (groups = C, one output channel
     per group) of x (N, C, 1, H, W), zero-padded by (ph, pw) before each dimension, with w
     (C, 1, 1, KH, KW); x is (N, 1, H, W, C) when `x_last`, out (N, 1, OH, OW, C) when
     `out_last` (channels last). Task t = channels 16*(t % CB) .. of image t // CB; the
     tasks run in scratch.shape[0] near-equal chunks, each packing into its own row of
-    `scratch` (`scratch_size`)."""
+    `scratch` (`scratch_size`). `epilogue` (kernels/_epilogue.py) before each store."""
     N, C = x.shape[0], w.shape[0]
     H, W = (x.shape[2], x.shape[3]) if x_last else (x.shape[3], x.shape[4])
     OH, OW = (out.shape[2], out.shape[3]) if out_last else (out.shape[3], out.shape[4])
@@ -64,7 +64,7 @@ def conv2d_depthwise_blocked(x, w, bias, has_bias, out, sh, sw, ph, pw, dh, dw, 
         xs = scratch[ch]
         for t in range(ch * tasks // chunks, (ch + 1) * tasks // chunks):
             _task(xf, wf, bias, has_bias, of, xs, t // CB, t % CB, C, H, W, KH, KW, OH, OW,
-                  HP, WP, sh, sw, ph, pw, dh, dw, x_last, out_last, EPILOGUE)
+                  HP, WP, sh, sw, ph, pw, dh, dw, x_last, out_last, epilogue)
 
 
 @njit(fastmath=_FLAGS)
@@ -286,15 +286,17 @@ def _finish(of, orow, position_step, lane_step, cn, epilogue, wide, a0, a1, a2, 
             a6, a7, p0, p1, p2, p3, p4, p5, p6, p7):
     """The epilogue on the accumulators, then each stored at its position (the last four
     only where `wide`)."""
-    for v in range(BLOCK):
-        a0[v] = activate(a0[v], epilogue)
-        a1[v] = activate(a1[v], epilogue)
-        a2[v] = activate(a2[v], epilogue)
-        a3[v] = activate(a3[v], epilogue)
-        a4[v] = activate(a4[v], epilogue)
-        a5[v] = activate(a5[v], epilogue)
-        a6[v] = activate(a6[v], epilogue)
-        a7[v] = activate(a7[v], epilogue)
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(BLOCK):
+            a0[v] = clamp(a0[v], hi)
+            a1[v] = clamp(a1[v], hi)
+            a2[v] = clamp(a2[v], hi)
+            a3[v] = clamp(a3[v], hi)
+            a4[v] = clamp(a4[v], hi)
+            a5[v] = clamp(a5[v], hi)
+            a6[v] = clamp(a6[v], hi)
+            a7[v] = clamp(a7[v], hi)
     _store(of, a0, orow + _u(p0 * position_step), lane_step, cn)
     _store(of, a1, orow + _u(p1 * position_step), lane_step, cn)
     _store(of, a2, orow + _u(p2 * position_step), lane_step, cn)

@@ -25,7 +25,6 @@ from numba import prange, types
 from numba.extending import overload
 
 from . import _shapes, tiles_grouped
-from ._epilogue import EPILOGUE, tile_for
 from ._stack import shape_constant, target_shape, tile_width
 from ._target import njit
 from .conv_pad import _u
@@ -52,17 +51,17 @@ def _tile_for_target(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc,
     if not isinstance(stride, types.IntegerLiteral):
         return None
     shape = target_shape(_shapes.grouped_shape, of.dtype) + (stride.literal_value,)
-    return tile_for(tiles_grouped.EPILOGUES, shape, epilogue)
+    return tiles_grouped.TILES[shape].py_func
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
 def conv3d_grouped_h3(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw, dd,
-                      groups, in_place):
-    """Grouped convolution (as conv3d_direct: same `taps`, `span`, pads and `in_place`),
-    for KH == 3, stride `sh` 1 or 2 and dilation 1 along H, OH >= ROWS and K/groups a
-    multiple of CHANNELS (the caller checks). One task = one group's channels over a band of BAND
-    output rows of one plane; it first copies the band's input rows (the group's channels,
-    KD planes) zero-padded and phased into its own scratch."""
+                      groups, in_place, epilogue):
+    """Grouped convolution (as conv3d_direct: same `taps`, `span`, pads, `in_place` and
+    `epilogue`), for KH == 3, stride `sh` 1 or 2 and dilation 1 along H, OH >= ROWS and
+    K/groups a multiple of CHANNELS (the caller checks). One task = one group's channels
+    over a band of BAND output rows of one plane; it first copies the band's input rows
+    (the group's channels, KD planes) zero-padded and phased into its own scratch."""
     N, C, D, H, W = x.shape
     K, Cg, KD, KH, KW = w.shape
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
@@ -118,9 +117,9 @@ def conv3d_grouped_h3(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw,
                     if sh == 1:
                         _tile(xs, wf, of, bias, k0, has_bias, xo, wb, oo, _u(Cg), _u(KD),
                               _u(KW), u_xc, u_xd, u_xh, taps, u_wk, u_wc, u_ostep, _u(OW), nv,
-                              1, EPILOGUE)
+                              1, epilogue)
                     else:
                         _tile(xs, wf, of, bias, k0, has_bias, xo, wb, oo, _u(Cg), _u(KD),
                               _u(KW), u_xc, u_xd, u_xh, taps, u_wk, u_wc, u_ostep, _u(OW), nv,
-                              2, EPILOGUE)
+                              2, epilogue)
                     ow0 += TW

@@ -43,7 +43,6 @@ from numba.extending import overload
 
 from . import _shapes, tiles_pointwise
 from .tiles_pointwise import ALONG_POSITIONS  # noqa: F401  (has_bias for a bias per position)
-from ._epilogue import EPILOGUE, tile_for
 from ._prefetch import prefetch_for_write
 from ._stack import TILE, shape_constant, target_shape
 from ._target import njit
@@ -121,18 +120,17 @@ def _tile16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
     """The target's tile of 16 positions, for planes narrower than `_tile`."""
 
 
-@overload(_tile, prefer_literal=True, jit_options={"fastmath": _FLAGS})
+@overload(_tile, jit_options={"fastmath": _FLAGS})
 def _tile_for_target(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
                      p0, epilogue):
-    return tile_for(tiles_pointwise.EPILOGUES,
-                    target_shape(_shapes.pointwise_shape, of.dtype), epilogue)
+    return tiles_pointwise.TILES[target_shape(_shapes.pointwise_shape, of.dtype)].py_func
 
 
-@overload(_tile16, prefer_literal=True, jit_options={"fastmath": _FLAGS})
+@overload(_tile16, jit_options={"fastmath": _FLAGS})
 def _tile16_for_target(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
                        p0, epilogue):
     channels = target_shape(_shapes.pointwise_shape, of.dtype)[0]
-    return tile_for(tiles_pointwise.EPILOGUES, (channels, 1), epilogue)
+    return tiles_pointwise.TILES[channels, 1].py_func
 
 
 def channel_parts(samples, threads):
@@ -144,12 +142,13 @@ def channel_parts(samples, threads):
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
 def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W, OH, OW,
-              parts):
-    """out[n, k, p] = bias[k] + sum_c sum_t W[k, c, t] * xrow[n, c, p + taps[t]] (module
-    docstring; out.shape[2] >= MIN_POSITIONS). One task = TILES_PER_TASK position tiles of
-    one sample times up to KBLOCKS_PER_TASK blocks of 8 output channels (PACK_STRIDED: one
-    tile, every block), or, where that splits a plane unevenly over `parts` threads
-    (`channel_parts`), the blocks split into a multiple of `parts` runs over all positions;
+              parts, epilogue):
+    """out[n, k, p] = bias[k] + sum_c sum_t W[k, c, t] * xrow[n, c, p + taps[t]], then
+    `epilogue` (kernels/_epilogue.py) (module docstring; out.shape[2] >= MIN_POSITIONS).
+    One task = TILES_PER_TASK position tiles of one sample times up to KBLOCKS_PER_TASK
+    blocks of 8 output channels (PACK_STRIDED: one tile, every block), or, where that
+    splits a plane unevenly over `parts` threads (`channel_parts`), the blocks split into a
+    multiple of `parts` runs over all positions;
     the tile's input slab (C rows of 32) stays in L1 across the channel blocks. Where the
     slab of LONG_ROWS_MIN_POSITIONS or more fits in LONG_ROWS_MAX_BYTES (few input
     channels: MobileNet's expanding layers, a weight gradient's GEMM) and the tasks are
@@ -251,7 +250,7 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
                     prefetch_for_write(of, at + _u(width - 1))
             if wide and not narrow:
                 _tile(xs, wf, of, bias, has_bias, K, k0, kn, xrow, _u(Rs), C, taps, T,
-                      orow, P, p0, EPILOGUE)
+                      orow, P, p0, epilogue)
             else:
                 _tile16(xs, wf, of, bias, has_bias, K, k0, kn, xrow, _u(Rs), C, taps,
-                        T, orow, P, p0, EPILOGUE)
+                        T, orow, P, p0, epilogue)

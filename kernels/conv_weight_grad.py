@@ -30,7 +30,7 @@ takes the im2col path instead.
 import numpy as np
 from numba import prange
 
-from ._epilogue import EPILOGUE
+from ._epilogue import NONE
 from ._target import njit
 from .conv_pad import _u
 from .exp32 import CHECK_MATH
@@ -207,9 +207,9 @@ def weight_grad_shifted(xs, gs, offsets, partial, results, accumulate, OD, OH, V
                         p0 = min(c0, C - width)
                         if wide:
                             _tile(xf, wf, chunk_sums, no_bias, 0, K, k0, kn, xrow, _u(C), L,
-                                  no_taps, 1, orow, C, p0, EPILOGUE)
+                                  no_taps, 1, orow, C, p0, NONE)
                         else:
                             _tile16(xf, wf, chunk_sums, no_bias, 0, K, k0, kn, xrow, _u(C),
-                                    L, no_taps, 1, orow, C, p0, EPILOGUE)
+                                    L, no_taps, 1, orow, C, p0, NONE)
             for i in range(size):
                 sums[i] += chunk_sums[i]

@@ -16,7 +16,7 @@ from numba import prange
 from numba.extending import overload
 
 from . import _shapes, tiles_gemm
-from ._epilogue import EPILOGUE, tile_for
+from ._epilogue import NONE
 from ._stack import shape_constant, target_shape
 from ._target import njit
 
@@ -39,18 +39,18 @@ def _tile(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
     `gemm_shape`): rows i0.. of `a` against weight rows j0..j0+3."""
 
 
-@overload(_tile, inline="always", prefer_literal=True, jit_options={"fastmath": _FASTMATH})
+@overload(_tile, inline="always", jit_options={"fastmath": _FASTMATH})
 def _tile_for_target(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
-    return tile_for(tiles_gemm.EPILOGUES, target_shape(_shapes.gemm_shape, a.dtype), epilogue)
+    return tiles_gemm.TILES[target_shape(_shapes.gemm_shape, a.dtype)].py_func
 
 
 def _tile_row(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
     """Row i0 of `a` against weight rows j0..j0+3: the rows left after whole tiles."""
 
 
-@overload(_tile_row, inline="always", prefer_literal=True, jit_options={"fastmath": _FASTMATH})
+@overload(_tile_row, inline="always", jit_options={"fastmath": _FASTMATH})
 def _tile_row_for(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
-    return tile_for(tiles_gemm.EPILOGUES, (1, 4), epilogue)
+    return tiles_gemm.TILES[1, 4].py_func
 
 
 @njit(inline="always", fastmath=_FASTMATH)
@@ -80,8 +80,9 @@ def _block_count(a, w, block_n):
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
-def gemm_nt(a, w, bias, has_bias, out):
-    """out[M, N] = a[M, K] @ w[N, K].T, plus bias[N] when `has_bias` (else `bias` unread).
+def gemm_nt(a, w, bias, has_bias, out, epilogue):
+    """out[M, N] = a[M, K] @ w[N, K].T, plus bias[N] when `has_bias` (else `bias` unread),
+    then `epilogue` (kernels/_epilogue.py).
 
     All arrays C-contiguous, native byte order, one float dtype; `out` must not alias
     `a` or `w`.
@@ -89,7 +90,7 @@ def gemm_nt(a, w, bias, has_bias, out):
     blocks_m, tasks = _block_count(a, w, BLOCK_N)
     # adjacent tasks share one weight block, so a thread's chunk reuses it from L2
     for task in prange(tasks):
-        _block(a, w, bias, has_bias, out, task, blocks_m, BLOCK_N, EPILOGUE)
+        _block(a, w, bias, has_bias, out, task, blocks_m, BLOCK_N, epilogue)
 
 
 def long_block_n(m, n, threads):
@@ -112,4 +113,4 @@ def gemm_nt_long(a, w, out, block_n):
     gemm_nt."""
     blocks_m, tasks = _block_count(a, w, block_n)
     for task in prange(tasks):
-        _block(a, w, out[0], False, out, task, blocks_m, block_n, EPILOGUE)
+        _block(a, w, out[0], False, out, task, blocks_m, block_n, NONE)

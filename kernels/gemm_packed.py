@@ -22,7 +22,6 @@ from numba import prange
 from numba.extending import overload
 
 from . import _shapes, tiles_gemm_packed
-from ._epilogue import EPILOGUE, tile_for
 from ._stack import shape_constant, target_shape
 from ._target import njit, target
 from .conv_pad import _u
@@ -49,10 +48,9 @@ def _tile(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn, epilogue):
     """The target's tile (kernels/tiles_gemm_packed.py)."""
 
 
-@overload(_tile, prefer_literal=True, jit_options={"fastmath": _FLAGS})
+@overload(_tile, jit_options={"fastmath": _FLAGS})
 def _tile_for_target(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn, epilogue):
-    return tile_for(tiles_gemm_packed.EPILOGUES,
-                    target_shape(_shapes.gemm_packed_shape, of.dtype), epilogue)
+    return tiles_gemm_packed.TILES[target_shape(_shapes.gemm_packed_shape, of.dtype)].py_func
 
 
 # steps of the reduction per packing task
@@ -105,8 +103,9 @@ def _pack_blocks(a, af, b0, b1, rows):
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
-def gemm_packed(a, wp, bias, has_bias, out, ap, parts):
-    """out[M, N] = a[M, K] @ w[N, K].T, plus bias[N] when `has_bias`: w packed by
+def gemm_packed(a, wp, bias, has_bias, out, ap, parts, epilogue):
+    """out[M, N] = a[M, K] @ w[N, K].T, plus bias[N] when `has_bias`, then `epilogue`
+    (kernels/_epilogue.py): w packed by
     `pack_panels` into wp (N >= the panel width); a packed first into the scratch ap,
     (blocks, K, R), ap[b, k, r] = a[min(b * R + r, M - 1), k], a block per task
     (`_pack_blocks`); `parts` from `row_parts`.
@@ -131,4 +130,4 @@ def gemm_packed(a, wp, bias, has_bias, out, ap, parts):
         for b in range(part * blocks // parts, (part + 1) * blocks // parts):
             i0 = b * rows
             _tile(af, wf, of, bias, has_bias, b * K * rows, p * K * width, K, i0 * N, N, c0,
-                  min(rows, M - i0), EPILOGUE)
+                  min(rows, M - i0), epilogue)

@@ -2,10 +2,9 @@
 
 Register tiles of the 'blocked' convolution: `tile_BxP` runs B blocks of 16 output channels
 over P output positions (kernels/conv_blocked.py says how they are used; kernels/_shapes.py
-which one a target gets); `tile_BxP_relu` and `tile_BxP_relu6` apply relu or relu6
-before the store (kernels/_epilogue.py).
+which one a target gets); each applies its `epilogue` (kernels/_epilogue.py) before the store.
 """
-from ._epilogue import relu, relu6
+from ._epilogue import NONE, ceiling, clamp
 from ._stack import tile_buffer
 from ._target import njit
 from .conv_pad import _u
@@ -19,7 +18,7 @@ BLOCK = 16
 def tile_2x8(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
              first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
              xcb, xd, xh, xw, epilogue):
-    """2 block(s) of 16 output channels x 8 positions: 16 accumulators, epilogue none."""
+    """2 block(s) of 16 output channels x 8 positions: 16 accumulators, then `epilogue`."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
     a0_2 = tile_buffer(of.dtype)
@@ -115,6 +114,25 @@ def tile_2x8(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
                             a1_6[v] += q1 * e6
                             a1_7[v] += q1 * e7
                         wo += _u(BLOCK)
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(BLOCK):
+            a0_0[v] = clamp(a0_0[v], hi)
+            a0_1[v] = clamp(a0_1[v], hi)
+            a0_2[v] = clamp(a0_2[v], hi)
+            a0_3[v] = clamp(a0_3[v], hi)
+            a0_4[v] = clamp(a0_4[v], hi)
+            a0_5[v] = clamp(a0_5[v], hi)
+            a0_6[v] = clamp(a0_6[v], hi)
+            a0_7[v] = clamp(a0_7[v], hi)
+            a1_0[v] = clamp(a1_0[v], hi)
+            a1_1[v] = clamp(a1_1[v], hi)
+            a1_2[v] = clamp(a1_2[v], hi)
+            a1_3[v] = clamp(a1_3[v], hi)
+            a1_4[v] = clamp(a1_4[v], hi)
+            a1_5[v] = clamp(a1_5[v], hi)
+            a1_6[v] = clamp(a1_6[v], hi)
+            a1_7[v] = clamp(a1_7[v], hi)
     store(of, a0_0, orow + _u(f0), ostride, kn)
     store(of, a0_1, orow + _u(f1), ostride, kn)
     store(of, a0_2, orow + _u(f2), ostride, kn)
@@ -137,7 +155,7 @@ def tile_2x8(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 def tile_2x5(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
              first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
              xcb, xd, xh, xw, epilogue):
-    """2 block(s) of 16 output channels x 5 positions: 10 accumulators, epilogue none."""
+    """2 block(s) of 16 output channels x 5 positions: 10 accumulators, then `epilogue`."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
     a0_2 = tile_buffer(of.dtype)
@@ -203,6 +221,19 @@ def tile_2x5(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
                             a1_3[v] += q1 * e3
                             a1_4[v] += q1 * e4
                         wo += _u(BLOCK)
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(BLOCK):
+            a0_0[v] = clamp(a0_0[v], hi)
+            a0_1[v] = clamp(a0_1[v], hi)
+            a0_2[v] = clamp(a0_2[v], hi)
+            a0_3[v] = clamp(a0_3[v], hi)
+            a0_4[v] = clamp(a0_4[v], hi)
+            a1_0[v] = clamp(a1_0[v], hi)
+            a1_1[v] = clamp(a1_1[v], hi)
+            a1_2[v] = clamp(a1_2[v], hi)
+            a1_3[v] = clamp(a1_3[v], hi)
+            a1_4[v] = clamp(a1_4[v], hi)
     store(of, a0_0, orow + _u(f0), ostride, kn)
     store(of, a0_1, orow + _u(f1), ostride, kn)
     store(of, a0_2, orow + _u(f2), ostride, kn)
@@ -219,7 +250,7 @@ def tile_2x5(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 def tile_1x4(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
              first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
              xcb, xd, xh, xw, epilogue):
-    """1 block(s) of 16 output channels x 4 positions: 4 accumulators, epilogue none."""
+    """1 block(s) of 16 output channels x 4 positions: 4 accumulators, then `epilogue`."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
     a0_2 = tile_buffer(of.dtype)
@@ -262,6 +293,13 @@ def tile_1x4(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
                             a0_2[v] += q0 * e2
                             a0_3[v] += q0 * e3
                         wo += _u(BLOCK)
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(BLOCK):
+            a0_0[v] = clamp(a0_0[v], hi)
+            a0_1[v] = clamp(a0_1[v], hi)
+            a0_2[v] = clamp(a0_2[v], hi)
+            a0_3[v] = clamp(a0_3[v], hi)
     store(of, a0_0, orow + _u(f0), ostride, kn)
     store(of, a0_1, orow + _u(f1), ostride, kn)
     store(of, a0_2, orow + _u(f2), ostride, kn)
@@ -272,7 +310,7 @@ def tile_1x4(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 def tile_1x2(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
              first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
              xcb, xd, xh, xw, epilogue):
-    """1 block(s) of 16 output channels x 2 positions: 2 accumulators, epilogue none."""
+    """1 block(s) of 16 output channels x 2 positions: 2 accumulators, then `epilogue`."""
     a0_0 = tile_buffer(of.dtype)
     a0_1 = tile_buffer(of.dtype)
     for v in range(BLOCK):
@@ -301,6 +339,11 @@ def tile_1x2(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
                             a0_0[v] += q0 * e0
                             a0_1[v] += q0 * e1
                         wo += _u(BLOCK)
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(BLOCK):
+            a0_0[v] = clamp(a0_0[v], hi)
+            a0_1[v] = clamp(a0_1[v], hi)
     store(of, a0_0, orow + _u(f0), ostride, kn)
     store(of, a0_1, orow + _u(f1), ostride, kn)
 
@@ -309,7 +352,7 @@ def tile_1x2(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 def tile_1x1(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
              first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
              xcb, xd, xh, xw, epilogue):
-    """1 block(s) of 16 output channels x 1 positions: 1 accumulators, epilogue none."""
+    """1 block(s) of 16 output channels x 1 positions: 1 accumulators, then `epilogue`."""
     a0_0 = tile_buffer(of.dtype)
     for v in range(BLOCK):
         a0_0[v] = bias16[v]
@@ -331,744 +374,17 @@ def tile_1x1(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
                             q0 = wf[wo + _u(v)]
                             a0_0[v] += q0 * e0
                         wo += _u(BLOCK)
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(BLOCK):
+            a0_0[v] = clamp(a0_0[v], hi)
     store(of, a0_0, orow + _u(f0), ostride, kn)
 
 
-@njit(fastmath=_FLAGS)
-def tile_2x8_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-                  first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
-                  xcb, xd, xh, xw, epilogue):
-    """2 block(s) of 16 output channels x 8 positions: 16 accumulators, epilogue relu."""
-    a0_0 = tile_buffer(of.dtype)
-    a0_1 = tile_buffer(of.dtype)
-    a0_2 = tile_buffer(of.dtype)
-    a0_3 = tile_buffer(of.dtype)
-    a0_4 = tile_buffer(of.dtype)
-    a0_5 = tile_buffer(of.dtype)
-    a0_6 = tile_buffer(of.dtype)
-    a0_7 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    a1_1 = tile_buffer(of.dtype)
-    a1_2 = tile_buffer(of.dtype)
-    a1_3 = tile_buffer(of.dtype)
-    a1_4 = tile_buffer(of.dtype)
-    a1_5 = tile_buffer(of.dtype)
-    a1_6 = tile_buffer(of.dtype)
-    a1_7 = tile_buffer(of.dtype)
-    for v in range(BLOCK):
-        a0_0[v] = bias16[v]
-        a0_1[v] = bias16[v]
-        a0_2[v] = bias16[v]
-        a0_3[v] = bias16[v]
-        a0_4[v] = bias16[v]
-        a0_5[v] = bias16[v]
-        a0_6[v] = bias16[v]
-        a0_7[v] = bias16[v]
-        a1_0[v] = bias16b[v]
-        a1_1[v] = bias16b[v]
-        a1_2[v] = bias16b[v]
-        a1_3[v] = bias16b[v]
-        a1_4[v] = bias16b[v]
-        a1_5[v] = bias16b[v]
-        a1_6[v] = bias16b[v]
-        a1_7[v] = bias16b[v]
-    last = P - 1
-    r0 = min(first + 0, last)
-    f0 = (r0 // CW) * OW + col0 + r0 % CW
-    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
-    r1 = min(first + 1, last)
-    f1 = (r1 // CW) * OW + col0 + r1 % CW
-    p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
-    r2 = min(first + 2, last)
-    f2 = (r2 // CW) * OW + col0 + r2 % CW
-    p2 = _u((r2 // CW) * shxh + (col0 + r2 % CW) * sw * BLOCK)
-    r3 = min(first + 3, last)
-    f3 = (r3 // CW) * OW + col0 + r3 % CW
-    p3 = _u((r3 // CW) * shxh + (col0 + r3 % CW) * sw * BLOCK)
-    r4 = min(first + 4, last)
-    f4 = (r4 // CW) * OW + col0 + r4 % CW
-    p4 = _u((r4 // CW) * shxh + (col0 + r4 % CW) * sw * BLOCK)
-    r5 = min(first + 5, last)
-    f5 = (r5 // CW) * OW + col0 + r5 % CW
-    p5 = _u((r5 // CW) * shxh + (col0 + r5 % CW) * sw * BLOCK)
-    r6 = min(first + 6, last)
-    f6 = (r6 // CW) * OW + col0 + r6 % CW
-    p6 = _u((r6 // CW) * shxh + (col0 + r6 % CW) * sw * BLOCK)
-    r7 = min(first + 7, last)
-    f7 = (r7 // CW) * OW + col0 + r7 % CW
-    p7 = _u((r7 // CW) * shxh + (col0 + r7 % CW) * sw * BLOCK)
-    for cb in range(CB):
-        for kd in range(kd0, kd1):
-            for kh in range(kh0, kh1):
-                xr = xrow + cb * xcb + kd * xd + kh * xh
-                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
-                for kw in range(kw0, kw1):
-                    xo = xr + kw * xw
-                    for c in range(BLOCK):
-                        uc = _u(c)
-                        e0 = xf[xo + p0 + uc]
-                        e1 = xf[xo + p1 + uc]
-                        e2 = xf[xo + p2 + uc]
-                        e3 = xf[xo + p3 + uc]
-                        e4 = xf[xo + p4 + uc]
-                        e5 = xf[xo + p5 + uc]
-                        e6 = xf[xo + p6 + uc]
-                        e7 = xf[xo + p7 + uc]
-                        for v in range(BLOCK):
-                            q0 = wf[wo + _u(v)]
-                            q1 = wf[wo + wstep + _u(v)]
-                            a0_0[v] += q0 * e0
-                            a0_1[v] += q0 * e1
-                            a0_2[v] += q0 * e2
-                            a0_3[v] += q0 * e3
-                            a0_4[v] += q0 * e4
-                            a0_5[v] += q0 * e5
-                            a0_6[v] += q0 * e6
-                            a0_7[v] += q0 * e7
-                            a1_0[v] += q1 * e0
-                            a1_1[v] += q1 * e1
-                            a1_2[v] += q1 * e2
-                            a1_3[v] += q1 * e3
-                            a1_4[v] += q1 * e4
-                            a1_5[v] += q1 * e5
-                            a1_6[v] += q1 * e6
-                            a1_7[v] += q1 * e7
-                        wo += _u(BLOCK)
-    for v in range(BLOCK):
-        a0_0[v] = relu(a0_0[v])
-        a0_1[v] = relu(a0_1[v])
-        a0_2[v] = relu(a0_2[v])
-        a0_3[v] = relu(a0_3[v])
-        a0_4[v] = relu(a0_4[v])
-        a0_5[v] = relu(a0_5[v])
-        a0_6[v] = relu(a0_6[v])
-        a0_7[v] = relu(a0_7[v])
-        a1_0[v] = relu(a1_0[v])
-        a1_1[v] = relu(a1_1[v])
-        a1_2[v] = relu(a1_2[v])
-        a1_3[v] = relu(a1_3[v])
-        a1_4[v] = relu(a1_4[v])
-        a1_5[v] = relu(a1_5[v])
-        a1_6[v] = relu(a1_6[v])
-        a1_7[v] = relu(a1_7[v])
-    store(of, a0_0, orow + _u(f0), ostride, kn)
-    store(of, a0_1, orow + _u(f1), ostride, kn)
-    store(of, a0_2, orow + _u(f2), ostride, kn)
-    store(of, a0_3, orow + _u(f3), ostride, kn)
-    store(of, a0_4, orow + _u(f4), ostride, kn)
-    store(of, a0_5, orow + _u(f5), ostride, kn)
-    store(of, a0_6, orow + _u(f6), ostride, kn)
-    store(of, a0_7, orow + _u(f7), ostride, kn)
-    store(of, a1_0, orow + ostep + _u(f0), ostride, kn2)
-    store(of, a1_1, orow + ostep + _u(f1), ostride, kn2)
-    store(of, a1_2, orow + ostep + _u(f2), ostride, kn2)
-    store(of, a1_3, orow + ostep + _u(f3), ostride, kn2)
-    store(of, a1_4, orow + ostep + _u(f4), ostride, kn2)
-    store(of, a1_5, orow + ostep + _u(f5), ostride, kn2)
-    store(of, a1_6, orow + ostep + _u(f6), ostride, kn2)
-    store(of, a1_7, orow + ostep + _u(f7), ostride, kn2)
-
-
-@njit(fastmath=_FLAGS)
-def tile_2x5_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-                  first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
-                  xcb, xd, xh, xw, epilogue):
-    """2 block(s) of 16 output channels x 5 positions: 10 accumulators, epilogue relu."""
-    a0_0 = tile_buffer(of.dtype)
-    a0_1 = tile_buffer(of.dtype)
-    a0_2 = tile_buffer(of.dtype)
-    a0_3 = tile_buffer(of.dtype)
-    a0_4 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    a1_1 = tile_buffer(of.dtype)
-    a1_2 = tile_buffer(of.dtype)
-    a1_3 = tile_buffer(of.dtype)
-    a1_4 = tile_buffer(of.dtype)
-    for v in range(BLOCK):
-        a0_0[v] = bias16[v]
-        a0_1[v] = bias16[v]
-        a0_2[v] = bias16[v]
-        a0_3[v] = bias16[v]
-        a0_4[v] = bias16[v]
-        a1_0[v] = bias16b[v]
-        a1_1[v] = bias16b[v]
-        a1_2[v] = bias16b[v]
-        a1_3[v] = bias16b[v]
-        a1_4[v] = bias16b[v]
-    last = P - 1
-    r0 = min(first + 0, last)
-    f0 = (r0 // CW) * OW + col0 + r0 % CW
-    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
-    r1 = min(first + 1, last)
-    f1 = (r1 // CW) * OW + col0 + r1 % CW
-    p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
-    r2 = min(first + 2, last)
-    f2 = (r2 // CW) * OW + col0 + r2 % CW
-    p2 = _u((r2 // CW) * shxh + (col0 + r2 % CW) * sw * BLOCK)
-    r3 = min(first + 3, last)
-    f3 = (r3 // CW) * OW + col0 + r3 % CW
-    p3 = _u((r3 // CW) * shxh + (col0 + r3 % CW) * sw * BLOCK)
-    r4 = min(first + 4, last)
-    f4 = (r4 // CW) * OW + col0 + r4 % CW
-    p4 = _u((r4 // CW) * shxh + (col0 + r4 % CW) * sw * BLOCK)
-    for cb in range(CB):
-        for kd in range(kd0, kd1):
-            for kh in range(kh0, kh1):
-                xr = xrow + cb * xcb + kd * xd + kh * xh
-                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
-                for kw in range(kw0, kw1):
-                    xo = xr + kw * xw
-                    for c in range(BLOCK):
-                        uc = _u(c)
-                        e0 = xf[xo + p0 + uc]
-                        e1 = xf[xo + p1 + uc]
-                        e2 = xf[xo + p2 + uc]
-                        e3 = xf[xo + p3 + uc]
-                        e4 = xf[xo + p4 + uc]
-                        for v in range(BLOCK):
-                            q0 = wf[wo + _u(v)]
-                            q1 = wf[wo + wstep + _u(v)]
-                            a0_0[v] += q0 * e0
-                            a0_1[v] += q0 * e1
-                            a0_2[v] += q0 * e2
-                            a0_3[v] += q0 * e3
-                            a0_4[v] += q0 * e4
-                            a1_0[v] += q1 * e0
-                            a1_1[v] += q1 * e1
-                            a1_2[v] += q1 * e2
-                            a1_3[v] += q1 * e3
-                            a1_4[v] += q1 * e4
-                        wo += _u(BLOCK)
-    for v in range(BLOCK):
-        a0_0[v] = relu(a0_0[v])
-        a0_1[v] = relu(a0_1[v])
-        a0_2[v] = relu(a0_2[v])
-        a0_3[v] = relu(a0_3[v])
-        a0_4[v] = relu(a0_4[v])
-        a1_0[v] = relu(a1_0[v])
-        a1_1[v] = relu(a1_1[v])
-        a1_2[v] = relu(a1_2[v])
-        a1_3[v] = relu(a1_3[v])
-        a1_4[v] = relu(a1_4[v])
-    store(of, a0_0, orow + _u(f0), ostride, kn)
-    store(of, a0_1, orow + _u(f1), ostride, kn)
-    store(of, a0_2, orow + _u(f2), ostride, kn)
-    store(of, a0_3, orow + _u(f3), ostride, kn)
-    store(of, a0_4, orow + _u(f4), ostride, kn)
-    store(of, a1_0, orow + ostep + _u(f0), ostride, kn2)
-    store(of, a1_1, orow + ostep + _u(f1), ostride, kn2)
-    store(of, a1_2, orow + ostep + _u(f2), ostride, kn2)
-    store(of, a1_3, orow + ostep + _u(f3), ostride, kn2)
-    store(of, a1_4, orow + ostep + _u(f4), ostride, kn2)
-
-
-@njit(fastmath=_FLAGS)
-def tile_1x4_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-                  first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
-                  xcb, xd, xh, xw, epilogue):
-    """1 block(s) of 16 output channels x 4 positions: 4 accumulators, epilogue relu."""
-    a0_0 = tile_buffer(of.dtype)
-    a0_1 = tile_buffer(of.dtype)
-    a0_2 = tile_buffer(of.dtype)
-    a0_3 = tile_buffer(of.dtype)
-    for v in range(BLOCK):
-        a0_0[v] = bias16[v]
-        a0_1[v] = bias16[v]
-        a0_2[v] = bias16[v]
-        a0_3[v] = bias16[v]
-    last = P - 1
-    r0 = min(first + 0, last)
-    f0 = (r0 // CW) * OW + col0 + r0 % CW
-    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
-    r1 = min(first + 1, last)
-    f1 = (r1 // CW) * OW + col0 + r1 % CW
-    p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
-    r2 = min(first + 2, last)
-    f2 = (r2 // CW) * OW + col0 + r2 % CW
-    p2 = _u((r2 // CW) * shxh + (col0 + r2 % CW) * sw * BLOCK)
-    r3 = min(first + 3, last)
-    f3 = (r3 // CW) * OW + col0 + r3 % CW
-    p3 = _u((r3 // CW) * shxh + (col0 + r3 % CW) * sw * BLOCK)
-    for cb in range(CB):
-        for kd in range(kd0, kd1):
-            for kh in range(kh0, kh1):
-                xr = xrow + cb * xcb + kd * xd + kh * xh
-                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
-                for kw in range(kw0, kw1):
-                    xo = xr + kw * xw
-                    for c in range(BLOCK):
-                        uc = _u(c)
-                        e0 = xf[xo + p0 + uc]
-                        e1 = xf[xo + p1 + uc]
-                        e2 = xf[xo + p2 + uc]
-                        e3 = xf[xo + p3 + uc]
-                        for v in range(BLOCK):
-                            q0 = wf[wo + _u(v)]
-                            a0_0[v] += q0 * e0
-                            a0_1[v] += q0 * e1
-                            a0_2[v] += q0 * e2
-                            a0_3[v] += q0 * e3
-                        wo += _u(BLOCK)
-    for v in range(BLOCK):
-        a0_0[v] = relu(a0_0[v])
-        a0_1[v] = relu(a0_1[v])
-        a0_2[v] = relu(a0_2[v])
-        a0_3[v] = relu(a0_3[v])
-    store(of, a0_0, orow + _u(f0), ostride, kn)
-    store(of, a0_1, orow + _u(f1), ostride, kn)
-    store(of, a0_2, orow + _u(f2), ostride, kn)
-    store(of, a0_3, orow + _u(f3), ostride, kn)
-
-
-@njit(fastmath=_FLAGS)
-def tile_1x2_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-                  first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
-                  xcb, xd, xh, xw, epilogue):
-    """1 block(s) of 16 output channels x 2 positions: 2 accumulators, epilogue relu."""
-    a0_0 = tile_buffer(of.dtype)
-    a0_1 = tile_buffer(of.dtype)
-    for v in range(BLOCK):
-        a0_0[v] = bias16[v]
-        a0_1[v] = bias16[v]
-    last = P - 1
-    r0 = min(first + 0, last)
-    f0 = (r0 // CW) * OW + col0 + r0 % CW
-    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
-    r1 = min(first + 1, last)
-    f1 = (r1 // CW) * OW + col0 + r1 % CW
-    p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
-    for cb in range(CB):
-        for kd in range(kd0, kd1):
-            for kh in range(kh0, kh1):
-                xr = xrow + cb * xcb + kd * xd + kh * xh
-                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
-                for kw in range(kw0, kw1):
-                    xo = xr + kw * xw
-                    for c in range(BLOCK):
-                        uc = _u(c)
-                        e0 = xf[xo + p0 + uc]
-                        e1 = xf[xo + p1 + uc]
-                        for v in range(BLOCK):
-                            q0 = wf[wo + _u(v)]
-                            a0_0[v] += q0 * e0
-                            a0_1[v] += q0 * e1
-                        wo += _u(BLOCK)
-    for v in range(BLOCK):
-        a0_0[v] = relu(a0_0[v])
-        a0_1[v] = relu(a0_1[v])
-    store(of, a0_0, orow + _u(f0), ostride, kn)
-    store(of, a0_1, orow + _u(f1), ostride, kn)
-
-
-@njit(fastmath=_FLAGS)
-def tile_1x1_relu(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-                  first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
-                  xcb, xd, xh, xw, epilogue):
-    """1 block(s) of 16 output channels x 1 positions: 1 accumulators, epilogue relu."""
-    a0_0 = tile_buffer(of.dtype)
-    for v in range(BLOCK):
-        a0_0[v] = bias16[v]
-    last = P - 1
-    r0 = min(first + 0, last)
-    f0 = (r0 // CW) * OW + col0 + r0 % CW
-    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
-    for cb in range(CB):
-        for kd in range(kd0, kd1):
-            for kh in range(kh0, kh1):
-                xr = xrow + cb * xcb + kd * xd + kh * xh
-                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
-                for kw in range(kw0, kw1):
-                    xo = xr + kw * xw
-                    for c in range(BLOCK):
-                        uc = _u(c)
-                        e0 = xf[xo + p0 + uc]
-                        for v in range(BLOCK):
-                            q0 = wf[wo + _u(v)]
-                            a0_0[v] += q0 * e0
-                        wo += _u(BLOCK)
-    for v in range(BLOCK):
-        a0_0[v] = relu(a0_0[v])
-    store(of, a0_0, orow + _u(f0), ostride, kn)
-
-
-@njit(fastmath=_FLAGS)
-def tile_2x8_relu6(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-                   first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
-                   xcb, xd, xh, xw, epilogue):
-    """2 block(s) of 16 output channels x 8 positions: 16 accumulators, epilogue relu6."""
-    a0_0 = tile_buffer(of.dtype)
-    a0_1 = tile_buffer(of.dtype)
-    a0_2 = tile_buffer(of.dtype)
-    a0_3 = tile_buffer(of.dtype)
-    a0_4 = tile_buffer(of.dtype)
-    a0_5 = tile_buffer(of.dtype)
-    a0_6 = tile_buffer(of.dtype)
-    a0_7 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    a1_1 = tile_buffer(of.dtype)
-    a1_2 = tile_buffer(of.dtype)
-    a1_3 = tile_buffer(of.dtype)
-    a1_4 = tile_buffer(of.dtype)
-    a1_5 = tile_buffer(of.dtype)
-    a1_6 = tile_buffer(of.dtype)
-    a1_7 = tile_buffer(of.dtype)
-    for v in range(BLOCK):
-        a0_0[v] = bias16[v]
-        a0_1[v] = bias16[v]
-        a0_2[v] = bias16[v]
-        a0_3[v] = bias16[v]
-        a0_4[v] = bias16[v]
-        a0_5[v] = bias16[v]
-        a0_6[v] = bias16[v]
-        a0_7[v] = bias16[v]
-        a1_0[v] = bias16b[v]
-        a1_1[v] = bias16b[v]
-        a1_2[v] = bias16b[v]
-        a1_3[v] = bias16b[v]
-        a1_4[v] = bias16b[v]
-        a1_5[v] = bias16b[v]
-        a1_6[v] = bias16b[v]
-        a1_7[v] = bias16b[v]
-    last = P - 1
-    r0 = min(first + 0, last)
-    f0 = (r0 // CW) * OW + col0 + r0 % CW
-    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
-    r1 = min(first + 1, last)
-    f1 = (r1 // CW) * OW + col0 + r1 % CW
-    p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
-    r2 = min(first + 2, last)
-    f2 = (r2 // CW) * OW + col0 + r2 % CW
-    p2 = _u((r2 // CW) * shxh + (col0 + r2 % CW) * sw * BLOCK)
-    r3 = min(first + 3, last)
-    f3 = (r3 // CW) * OW + col0 + r3 % CW
-    p3 = _u((r3 // CW) * shxh + (col0 + r3 % CW) * sw * BLOCK)
-    r4 = min(first + 4, last)
-    f4 = (r4 // CW) * OW + col0 + r4 % CW
-    p4 = _u((r4 // CW) * shxh + (col0 + r4 % CW) * sw * BLOCK)
-    r5 = min(first + 5, last)
-    f5 = (r5 // CW) * OW + col0 + r5 % CW
-    p5 = _u((r5 // CW) * shxh + (col0 + r5 % CW) * sw * BLOCK)
-    r6 = min(first + 6, last)
-    f6 = (r6 // CW) * OW + col0 + r6 % CW
-    p6 = _u((r6 // CW) * shxh + (col0 + r6 % CW) * sw * BLOCK)
-    r7 = min(first + 7, last)
-    f7 = (r7 // CW) * OW + col0 + r7 % CW
-    p7 = _u((r7 // CW) * shxh + (col0 + r7 % CW) * sw * BLOCK)
-    for cb in range(CB):
-        for kd in range(kd0, kd1):
-            for kh in range(kh0, kh1):
-                xr = xrow + cb * xcb + kd * xd + kh * xh
-                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
-                for kw in range(kw0, kw1):
-                    xo = xr + kw * xw
-                    for c in range(BLOCK):
-                        uc = _u(c)
-                        e0 = xf[xo + p0 + uc]
-                        e1 = xf[xo + p1 + uc]
-                        e2 = xf[xo + p2 + uc]
-                        e3 = xf[xo + p3 + uc]
-                        e4 = xf[xo + p4 + uc]
-                        e5 = xf[xo + p5 + uc]
-                        e6 = xf[xo + p6 + uc]
-                        e7 = xf[xo + p7 + uc]
-                        for v in range(BLOCK):
-                            q0 = wf[wo + _u(v)]
-                            q1 = wf[wo + wstep + _u(v)]
-                            a0_0[v] += q0 * e0
-                            a0_1[v] += q0 * e1
-                            a0_2[v] += q0 * e2
-                            a0_3[v] += q0 * e3
-                            a0_4[v] += q0 * e4
-                            a0_5[v] += q0 * e5
-                            a0_6[v] += q0 * e6
-                            a0_7[v] += q0 * e7
-                            a1_0[v] += q1 * e0
-                            a1_1[v] += q1 * e1
-                            a1_2[v] += q1 * e2
-                            a1_3[v] += q1 * e3
-                            a1_4[v] += q1 * e4
-                            a1_5[v] += q1 * e5
-                            a1_6[v] += q1 * e6
-                            a1_7[v] += q1 * e7
-                        wo += _u(BLOCK)
-    for v in range(BLOCK):
-        a0_0[v] = relu6(a0_0[v])
-        a0_1[v] = relu6(a0_1[v])
-        a0_2[v] = relu6(a0_2[v])
-        a0_3[v] = relu6(a0_3[v])
-        a0_4[v] = relu6(a0_4[v])
-        a0_5[v] = relu6(a0_5[v])
-        a0_6[v] = relu6(a0_6[v])
-        a0_7[v] = relu6(a0_7[v])
-        a1_0[v] = relu6(a1_0[v])
-        a1_1[v] = relu6(a1_1[v])
-        a1_2[v] = relu6(a1_2[v])
-        a1_3[v] = relu6(a1_3[v])
-        a1_4[v] = relu6(a1_4[v])
-        a1_5[v] = relu6(a1_5[v])
-        a1_6[v] = relu6(a1_6[v])
-        a1_7[v] = relu6(a1_7[v])
-    store(of, a0_0, orow + _u(f0), ostride, kn)
-    store(of, a0_1, orow + _u(f1), ostride, kn)
-    store(of, a0_2, orow + _u(f2), ostride, kn)
-    store(of, a0_3, orow + _u(f3), ostride, kn)
-    store(of, a0_4, orow + _u(f4), ostride, kn)
-    store(of, a0_5, orow + _u(f5), ostride, kn)
-    store(of, a0_6, orow + _u(f6), ostride, kn)
-    store(of, a0_7, orow + _u(f7), ostride, kn)
-    store(of, a1_0, orow + ostep + _u(f0), ostride, kn2)
-    store(of, a1_1, orow + ostep + _u(f1), ostride, kn2)
-    store(of, a1_2, orow + ostep + _u(f2), ostride, kn2)
-    store(of, a1_3, orow + ostep + _u(f3), ostride, kn2)
-    store(of, a1_4, orow + ostep + _u(f4), ostride, kn2)
-    store(of, a1_5, orow + ostep + _u(f5), ostride, kn2)
-    store(of, a1_6, orow + ostep + _u(f6), ostride, kn2)
-    store(of, a1_7, orow + ostep + _u(f7), ostride, kn2)
-
-
-@njit(fastmath=_FLAGS)
-def tile_2x5_relu6(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-                   first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
-                   xcb, xd, xh, xw, epilogue):
-    """2 block(s) of 16 output channels x 5 positions: 10 accumulators, epilogue relu6."""
-    a0_0 = tile_buffer(of.dtype)
-    a0_1 = tile_buffer(of.dtype)
-    a0_2 = tile_buffer(of.dtype)
-    a0_3 = tile_buffer(of.dtype)
-    a0_4 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    a1_1 = tile_buffer(of.dtype)
-    a1_2 = tile_buffer(of.dtype)
-    a1_3 = tile_buffer(of.dtype)
-    a1_4 = tile_buffer(of.dtype)
-    for v in range(BLOCK):
-        a0_0[v] = bias16[v]
-        a0_1[v] = bias16[v]
-        a0_2[v] = bias16[v]
-        a0_3[v] = bias16[v]
-        a0_4[v] = bias16[v]
-        a1_0[v] = bias16b[v]
-        a1_1[v] = bias16b[v]
-        a1_2[v] = bias16b[v]
-        a1_3[v] = bias16b[v]
-        a1_4[v] = bias16b[v]
-    last = P - 1
-    r0 = min(first + 0, last)
-    f0 = (r0 // CW) * OW + col0 + r0 % CW
-    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
-    r1 = min(first + 1, last)
-    f1 = (r1 // CW) * OW + col0 + r1 % CW
-    p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
-    r2 = min(first + 2, last)
-    f2 = (r2 // CW) * OW + col0 + r2 % CW
-    p2 = _u((r2 // CW) * shxh + (col0 + r2 % CW) * sw * BLOCK)
-    r3 = min(first + 3, last)
-    f3 = (r3 // CW) * OW + col0 + r3 % CW
-    p3 = _u((r3 // CW) * shxh + (col0 + r3 % CW) * sw * BLOCK)
-    r4 = min(first + 4, last)
-    f4 = (r4 // CW) * OW + col0 + r4 % CW
-    p4 = _u((r4 // CW) * shxh + (col0 + r4 % CW) * sw * BLOCK)
-    for cb in range(CB):
-        for kd in range(kd0, kd1):
-            for kh in range(kh0, kh1):
-                xr = xrow + cb * xcb + kd * xd + kh * xh
-                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
-                for kw in range(kw0, kw1):
-                    xo = xr + kw * xw
-                    for c in range(BLOCK):
-                        uc = _u(c)
-                        e0 = xf[xo + p0 + uc]
-                        e1 = xf[xo + p1 + uc]
-                        e2 = xf[xo + p2 + uc]
-                        e3 = xf[xo + p3 + uc]
-                        e4 = xf[xo + p4 + uc]
-                        for v in range(BLOCK):
-                            q0 = wf[wo + _u(v)]
-                            q1 = wf[wo + wstep + _u(v)]
-                            a0_0[v] += q0 * e0
-                            a0_1[v] += q0 * e1
-                            a0_2[v] += q0 * e2
-                            a0_3[v] += q0 * e3
-                            a0_4[v] += q0 * e4
-                            a1_0[v] += q1 * e0
-                            a1_1[v] += q1 * e1
-                            a1_2[v] += q1 * e2
-                            a1_3[v] += q1 * e3
-                            a1_4[v] += q1 * e4
-                        wo += _u(BLOCK)
-    for v in range(BLOCK):
-        a0_0[v] = relu6(a0_0[v])
-        a0_1[v] = relu6(a0_1[v])
-        a0_2[v] = relu6(a0_2[v])
-        a0_3[v] = relu6(a0_3[v])
-        a0_4[v] = relu6(a0_4[v])
-        a1_0[v] = relu6(a1_0[v])
-        a1_1[v] = relu6(a1_1[v])
-        a1_2[v] = relu6(a1_2[v])
-        a1_3[v] = relu6(a1_3[v])
-        a1_4[v] = relu6(a1_4[v])
-    store(of, a0_0, orow + _u(f0), ostride, kn)
-    store(of, a0_1, orow + _u(f1), ostride, kn)
-    store(of, a0_2, orow + _u(f2), ostride, kn)
-    store(of, a0_3, orow + _u(f3), ostride, kn)
-    store(of, a0_4, orow + _u(f4), ostride, kn)
-    store(of, a1_0, orow + ostep + _u(f0), ostride, kn2)
-    store(of, a1_1, orow + ostep + _u(f1), ostride, kn2)
-    store(of, a1_2, orow + ostep + _u(f2), ostride, kn2)
-    store(of, a1_3, orow + ostep + _u(f3), ostride, kn2)
-    store(of, a1_4, orow + ostep + _u(f4), ostride, kn2)
-
-
-@njit(fastmath=_FLAGS)
-def tile_1x4_relu6(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-                   first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
-                   xcb, xd, xh, xw, epilogue):
-    """1 block(s) of 16 output channels x 4 positions: 4 accumulators, epilogue relu6."""
-    a0_0 = tile_buffer(of.dtype)
-    a0_1 = tile_buffer(of.dtype)
-    a0_2 = tile_buffer(of.dtype)
-    a0_3 = tile_buffer(of.dtype)
-    for v in range(BLOCK):
-        a0_0[v] = bias16[v]
-        a0_1[v] = bias16[v]
-        a0_2[v] = bias16[v]
-        a0_3[v] = bias16[v]
-    last = P - 1
-    r0 = min(first + 0, last)
-    f0 = (r0 // CW) * OW + col0 + r0 % CW
-    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
-    r1 = min(first + 1, last)
-    f1 = (r1 // CW) * OW + col0 + r1 % CW
-    p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
-    r2 = min(first + 2, last)
-    f2 = (r2 // CW) * OW + col0 + r2 % CW
-    p2 = _u((r2 // CW) * shxh + (col0 + r2 % CW) * sw * BLOCK)
-    r3 = min(first + 3, last)
-    f3 = (r3 // CW) * OW + col0 + r3 % CW
-    p3 = _u((r3 // CW) * shxh + (col0 + r3 % CW) * sw * BLOCK)
-    for cb in range(CB):
-        for kd in range(kd0, kd1):
-            for kh in range(kh0, kh1):
-                xr = xrow + cb * xcb + kd * xd + kh * xh
-                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
-                for kw in range(kw0, kw1):
-                    xo = xr + kw * xw
-                    for c in range(BLOCK):
-                        uc = _u(c)
-                        e0 = xf[xo + p0 + uc]
-                        e1 = xf[xo + p1 + uc]
-                        e2 = xf[xo + p2 + uc]
-                        e3 = xf[xo + p3 + uc]
-                        for v in range(BLOCK):
-                            q0 = wf[wo + _u(v)]
-                            a0_0[v] += q0 * e0
-                            a0_1[v] += q0 * e1
-                            a0_2[v] += q0 * e2
-                            a0_3[v] += q0 * e3
-                        wo += _u(BLOCK)
-    for v in range(BLOCK):
-        a0_0[v] = relu6(a0_0[v])
-        a0_1[v] = relu6(a0_1[v])
-        a0_2[v] = relu6(a0_2[v])
-        a0_3[v] = relu6(a0_3[v])
-    store(of, a0_0, orow + _u(f0), ostride, kn)
-    store(of, a0_1, orow + _u(f1), ostride, kn)
-    store(of, a0_2, orow + _u(f2), ostride, kn)
-    store(of, a0_3, orow + _u(f3), ostride, kn)
-
-
-@njit(fastmath=_FLAGS)
-def tile_1x2_relu6(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-                   first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
-                   xcb, xd, xh, xw, epilogue):
-    """1 block(s) of 16 output channels x 2 positions: 2 accumulators, epilogue relu6."""
-    a0_0 = tile_buffer(of.dtype)
-    a0_1 = tile_buffer(of.dtype)
-    for v in range(BLOCK):
-        a0_0[v] = bias16[v]
-        a0_1[v] = bias16[v]
-    last = P - 1
-    r0 = min(first + 0, last)
-    f0 = (r0 // CW) * OW + col0 + r0 % CW
-    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
-    r1 = min(first + 1, last)
-    f1 = (r1 // CW) * OW + col0 + r1 % CW
-    p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
-    for cb in range(CB):
-        for kd in range(kd0, kd1):
-            for kh in range(kh0, kh1):
-                xr = xrow + cb * xcb + kd * xd + kh * xh
-                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
-                for kw in range(kw0, kw1):
-                    xo = xr + kw * xw
-                    for c in range(BLOCK):
-                        uc = _u(c)
-                        e0 = xf[xo + p0 + uc]
-                        e1 = xf[xo + p1 + uc]
-                        for v in range(BLOCK):
-                            q0 = wf[wo + _u(v)]
-                            a0_0[v] += q0 * e0
-                            a0_1[v] += q0 * e1
-                        wo += _u(BLOCK)
-    for v in range(BLOCK):
-        a0_0[v] = relu6(a0_0[v])
-        a0_1[v] = relu6(a0_1[v])
-    store(of, a0_0, orow + _u(f0), ostride, kn)
-    store(of, a0_1, orow + _u(f1), ostride, kn)
-
-
-@njit(fastmath=_FLAGS)
-def tile_1x1_relu6(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
-                   first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
-                   xcb, xd, xh, xw, epilogue):
-    """1 block(s) of 16 output channels x 1 positions: 1 accumulators, epilogue relu6."""
-    a0_0 = tile_buffer(of.dtype)
-    for v in range(BLOCK):
-        a0_0[v] = bias16[v]
-    last = P - 1
-    r0 = min(first + 0, last)
-    f0 = (r0 // CW) * OW + col0 + r0 % CW
-    p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
-    for cb in range(CB):
-        for kd in range(kd0, kd1):
-            for kh in range(kh0, kh1):
-                xr = xrow + cb * xcb + kd * xd + kh * xh
-                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
-                for kw in range(kw0, kw1):
-                    xo = xr + kw * xw
-                    for c in range(BLOCK):
-                        uc = _u(c)
-                        e0 = xf[xo + p0 + uc]
-                        for v in range(BLOCK):
-                            q0 = wf[wo + _u(v)]
-                            a0_0[v] += q0 * e0
-                        wo += _u(BLOCK)
-    for v in range(BLOCK):
-        a0_0[v] = relu6(a0_0[v])
-    store(of, a0_0, orow + _u(f0), ostride, kn)
-
-
-EPILOGUES = {
-    "none": {
-        (2, 8): tile_2x8,
-        (2, 5): tile_2x5,
-        (1, 4): tile_1x4,
-        (1, 2): tile_1x2,
-        (1, 1): tile_1x1,
-    },
-    "relu": {
-        (2, 8): tile_2x8_relu,
-        (2, 5): tile_2x5_relu,
-        (1, 4): tile_1x4_relu,
-        (1, 2): tile_1x2_relu,
-        (1, 1): tile_1x1_relu,
-    },
-    "relu6": {
-        (2, 8): tile_2x8_relu6,
-        (2, 5): tile_2x5_relu6,
-        (1, 4): tile_1x4_relu6,
-        (1, 2): tile_1x2_relu6,
-        (1, 1): tile_1x1_relu6,
-    },
+TILES = {
+    (2, 8): tile_2x8,
+    (2, 5): tile_2x5,
+    (1, 4): tile_1x4,
+    (1, 2): tile_1x2,
+    (1, 1): tile_1x1,
 }
-TILES = EPILOGUES["none"]

@@ -3,10 +3,10 @@
 Register tiles of the depthwise convolution: `tile_h3_RxN` runs R output rows x N registers
 of positions for 3 kernel rows at stride 1 (each input row loaded feeds the three output
 rows that use it), `tile_rows_R` R output rows for any kernel (kernels/conv_depthwise.py
-says how they are used; kernels/_shapes.py which ones exist); `..._relu` and `..._relu6`
-apply relu or relu6 before the store (kernels/_epilogue.py).
+says how they are used; kernels/_shapes.py which ones exist); each applies its `epilogue`
+(kernels/_epilogue.py) before the store.
 """
-from ._epilogue import relu, relu6
+from ._epilogue import NONE, ceiling, clamp
 from ._stack import tile_buffer, tile_width
 from ._target import njit
 from .conv_pad import _u
@@ -18,7 +18,7 @@ _FLAGS = {"contract"}
 @njit(fastmath=_FLAGS, inline="always")
 def tile_rows_8(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd, dh, KD, KH, KW, Hp, Wp,
         taps, oplane, ow_len, epilogue):
-    """8 output rows (`rows`) x TW positions from s, epilogue none."""
+    """8 output rows (`rows`) x TW positions from s, then `epilogue`."""
     TW = tile_width(of.dtype)
     a0 = tile_buffer(of.dtype)
     a1 = tile_buffer(of.dtype)
@@ -62,6 +62,17 @@ def tile_rows_8(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd, dh, KD, KH, K
                     a5[v] += q * scratch[r5 + j]
                     a6[v] += q * scratch[r6 + j]
                     a7[v] += q * scratch[r7 + j]
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(TW):
+            a0[v] = clamp(a0[v], hi)
+            a1[v] = clamp(a1[v], hi)
+            a2[v] = clamp(a2[v], hi)
+            a3[v] = clamp(a3[v], hi)
+            a4[v] = clamp(a4[v], hi)
+            a5[v] = clamp(a5[v], hi)
+            a6[v] = clamp(a6[v], hi)
+            a7[v] = clamp(a7[v], hi)
     ob = oplane + _u(s)
     _store(of, a0, ob + rows[0] * ow_len, nv, TW)
     _store(of, a1, ob + rows[1] * ow_len, nv, TW)
@@ -76,7 +87,7 @@ def tile_rows_8(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd, dh, KD, KH, K
 @njit(fastmath=_FLAGS, forceinline=True)
 def tile_h3_8x1(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, Wp, taps,
         oplane, ow_len, epilogue):
-    """8 output rows from oh0 x 1 register(s) of positions, epilogue none."""
+    """8 output rows from oh0 x 1 register(s) of positions, then `epilogue`."""
     TW = tile_width(of.dtype)
     a0 = tile_buffer(of.dtype)
     a1 = tile_buffer(of.dtype)
@@ -148,6 +159,17 @@ def tile_h3_8x1(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, Wp, ta
                 a5[v] += q2 * x7
                 a6[v] += q2 * x8
                 a7[v] += q2 * x9
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(TW):
+            a0[v] = clamp(a0[v], hi)
+            a1[v] = clamp(a1[v], hi)
+            a2[v] = clamp(a2[v], hi)
+            a3[v] = clamp(a3[v], hi)
+            a4[v] = clamp(a4[v], hi)
+            a5[v] = clamp(a5[v], hi)
+            a6[v] = clamp(a6[v], hi)
+            a7[v] = clamp(a7[v], hi)
     ob = oplane + _u(s) + _u(oh0) * ow_len
     _store(of, a0, ob, nv, TW)
     _store(of, a1, ob + ow_len, nv, TW)
@@ -162,7 +184,7 @@ def tile_h3_8x1(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, Wp, ta
 @njit(fastmath=_FLAGS, forceinline=True)
 def tile_h3_4x2(scratch, w, of, oh0, b, k, od, s0, s1, sd, dd, KD, KW, Hp, Wp, taps,
         oplane, ow_len, epilogue):
-    """4 output rows from oh0 x 2 register(s) of positions, epilogue none."""
+    """4 output rows from oh0 x 2 register(s) of positions, then `epilogue`."""
     TW = tile_width(of.dtype)
     a0 = tile_buffer(of.dtype)
     a1 = tile_buffer(of.dtype)
@@ -233,6 +255,17 @@ def tile_h3_4x2(scratch, w, of, oh0, b, k, od, s0, s1, sd, dd, KD, KW, Hp, Wp, t
                 c1[v] += q2 * y3
                 c2[v] += q2 * y4
                 c3[v] += q2 * y5
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(TW):
+            a0[v] = clamp(a0[v], hi)
+            a1[v] = clamp(a1[v], hi)
+            a2[v] = clamp(a2[v], hi)
+            a3[v] = clamp(a3[v], hi)
+            c0[v] = clamp(c0[v], hi)
+            c1[v] = clamp(c1[v], hi)
+            c2[v] = clamp(c2[v], hi)
+            c3[v] = clamp(c3[v], hi)
     ob = oplane + _u(oh0) * ow_len
     _store(of, a0, ob + _u(s0), TW, TW)
     _store(of, a1, ob + ow_len + _u(s0), TW, TW)
@@ -244,533 +277,8 @@ def tile_h3_4x2(scratch, w, of, oh0, b, k, od, s0, s1, sd, dd, KD, KW, Hp, Wp, t
     _store(of, c3, ob + _u(3) * ow_len + _u(s1), TW, TW)
 
 
-@njit(fastmath=_FLAGS, inline="always")
-def tile_rows_8_relu(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd, dh, KD, KH, KW, Hp, Wp,
-        taps, oplane, ow_len, epilogue):
-    """8 output rows (`rows`) x TW positions from s, epilogue relu."""
-    TW = tile_width(of.dtype)
-    a0 = tile_buffer(of.dtype)
-    a1 = tile_buffer(of.dtype)
-    a2 = tile_buffer(of.dtype)
-    a3 = tile_buffer(of.dtype)
-    a4 = tile_buffer(of.dtype)
-    a5 = tile_buffer(of.dtype)
-    a6 = tile_buffer(of.dtype)
-    a7 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a0[v] = b
-        a1[v] = b
-        a2[v] = b
-        a3[v] = b
-        a4[v] = b
-        a5[v] = b
-        a6[v] = b
-        a7[v] = b
-    step = _u(sh) * _u(Wp)
-    for kd in range(KD):
-        for kh in range(KH):
-            base = _u(((od * sd + kd * dd) * Hp + kh * dh) * Wp + s)
-            r0 = base + rows[0] * step
-            r1 = base + rows[1] * step
-            r2 = base + rows[2] * step
-            r3 = base + rows[3] * step
-            r4 = base + rows[4] * step
-            r5 = base + rows[5] * step
-            r6 = base + rows[6] * step
-            r7 = base + rows[7] * step
-            for kw in range(KW):
-                q = w[k, 0, kd, kh, kw]
-                e = taps[kw]
-                for v in range(TW):
-                    j = _u(v) + e
-                    a0[v] += q * scratch[r0 + j]
-                    a1[v] += q * scratch[r1 + j]
-                    a2[v] += q * scratch[r2 + j]
-                    a3[v] += q * scratch[r3 + j]
-                    a4[v] += q * scratch[r4 + j]
-                    a5[v] += q * scratch[r5 + j]
-                    a6[v] += q * scratch[r6 + j]
-                    a7[v] += q * scratch[r7 + j]
-    for v in range(TW):
-        a0[v] = relu(a0[v])
-        a1[v] = relu(a1[v])
-        a2[v] = relu(a2[v])
-        a3[v] = relu(a3[v])
-        a4[v] = relu(a4[v])
-        a5[v] = relu(a5[v])
-        a6[v] = relu(a6[v])
-        a7[v] = relu(a7[v])
-    ob = oplane + _u(s)
-    _store(of, a0, ob + rows[0] * ow_len, nv, TW)
-    _store(of, a1, ob + rows[1] * ow_len, nv, TW)
-    _store(of, a2, ob + rows[2] * ow_len, nv, TW)
-    _store(of, a3, ob + rows[3] * ow_len, nv, TW)
-    _store(of, a4, ob + rows[4] * ow_len, nv, TW)
-    _store(of, a5, ob + rows[5] * ow_len, nv, TW)
-    _store(of, a6, ob + rows[6] * ow_len, nv, TW)
-    _store(of, a7, ob + rows[7] * ow_len, nv, TW)
-
-
-@njit(fastmath=_FLAGS, forceinline=True)
-def tile_h3_8x1_relu(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, Wp, taps,
-        oplane, ow_len, epilogue):
-    """8 output rows from oh0 x 1 register(s) of positions, epilogue relu."""
-    TW = tile_width(of.dtype)
-    a0 = tile_buffer(of.dtype)
-    a1 = tile_buffer(of.dtype)
-    a2 = tile_buffer(of.dtype)
-    a3 = tile_buffer(of.dtype)
-    a4 = tile_buffer(of.dtype)
-    a5 = tile_buffer(of.dtype)
-    a6 = tile_buffer(of.dtype)
-    a7 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a0[v] = b
-        a1[v] = b
-        a2[v] = b
-        a3[v] = b
-        a4[v] = b
-        a5[v] = b
-        a6[v] = b
-        a7[v] = b
-    u_wp = _u(Wp)
-    for kd in range(KD):
-        r0 = _u(((od * sd + kd * dd) * Hp + oh0) * Wp + s)
-        r1 = r0 + u_wp
-        r2 = r0 + _u(2) * u_wp
-        r3 = r0 + _u(3) * u_wp
-        r4 = r0 + _u(4) * u_wp
-        r5 = r0 + _u(5) * u_wp
-        r6 = r0 + _u(6) * u_wp
-        r7 = r0 + _u(7) * u_wp
-        r8 = r0 + _u(8) * u_wp
-        r9 = r0 + _u(9) * u_wp
-        for kw in range(KW):
-            q0 = w[k, 0, kd, 0, kw]
-            q1 = w[k, 0, kd, 1, kw]
-            q2 = w[k, 0, kd, 2, kw]
-            e = taps[kw]
-            for v in range(TW):
-                j = _u(v) + e
-                x0 = scratch[r0 + j]
-                x1 = scratch[r1 + j]
-                x2 = scratch[r2 + j]
-                x3 = scratch[r3 + j]
-                x4 = scratch[r4 + j]
-                x5 = scratch[r5 + j]
-                x6 = scratch[r6 + j]
-                x7 = scratch[r7 + j]
-                x8 = scratch[r8 + j]
-                x9 = scratch[r9 + j]
-                a0[v] += q0 * x0
-                a1[v] += q0 * x1
-                a2[v] += q0 * x2
-                a3[v] += q0 * x3
-                a4[v] += q0 * x4
-                a5[v] += q0 * x5
-                a6[v] += q0 * x6
-                a7[v] += q0 * x7
-                a0[v] += q1 * x1
-                a1[v] += q1 * x2
-                a2[v] += q1 * x3
-                a3[v] += q1 * x4
-                a4[v] += q1 * x5
-                a5[v] += q1 * x6
-                a6[v] += q1 * x7
-                a7[v] += q1 * x8
-                a0[v] += q2 * x2
-                a1[v] += q2 * x3
-                a2[v] += q2 * x4
-                a3[v] += q2 * x5
-                a4[v] += q2 * x6
-                a5[v] += q2 * x7
-                a6[v] += q2 * x8
-                a7[v] += q2 * x9
-    for v in range(TW):
-        a0[v] = relu(a0[v])
-        a1[v] = relu(a1[v])
-        a2[v] = relu(a2[v])
-        a3[v] = relu(a3[v])
-        a4[v] = relu(a4[v])
-        a5[v] = relu(a5[v])
-        a6[v] = relu(a6[v])
-        a7[v] = relu(a7[v])
-    ob = oplane + _u(s) + _u(oh0) * ow_len
-    _store(of, a0, ob, nv, TW)
-    _store(of, a1, ob + ow_len, nv, TW)
-    _store(of, a2, ob + _u(2) * ow_len, nv, TW)
-    _store(of, a3, ob + _u(3) * ow_len, nv, TW)
-    _store(of, a4, ob + _u(4) * ow_len, nv, TW)
-    _store(of, a5, ob + _u(5) * ow_len, nv, TW)
-    _store(of, a6, ob + _u(6) * ow_len, nv, TW)
-    _store(of, a7, ob + _u(7) * ow_len, nv, TW)
-
-
-@njit(fastmath=_FLAGS, forceinline=True)
-def tile_h3_4x2_relu(scratch, w, of, oh0, b, k, od, s0, s1, sd, dd, KD, KW, Hp, Wp, taps,
-        oplane, ow_len, epilogue):
-    """4 output rows from oh0 x 2 register(s) of positions, epilogue relu."""
-    TW = tile_width(of.dtype)
-    a0 = tile_buffer(of.dtype)
-    a1 = tile_buffer(of.dtype)
-    a2 = tile_buffer(of.dtype)
-    a3 = tile_buffer(of.dtype)
-    c0 = tile_buffer(of.dtype)
-    c1 = tile_buffer(of.dtype)
-    c2 = tile_buffer(of.dtype)
-    c3 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a0[v] = b
-        a1[v] = b
-        a2[v] = b
-        a3[v] = b
-        c0[v] = b
-        c1[v] = b
-        c2[v] = b
-        c3[v] = b
-    u_wp = _u(Wp)
-    for kd in range(KD):
-        r0 = _u(((od * sd + kd * dd) * Hp + oh0) * Wp)
-        r1 = r0 + u_wp
-        r2 = r0 + _u(2) * u_wp
-        r3 = r0 + _u(3) * u_wp
-        r4 = r0 + _u(4) * u_wp
-        r5 = r0 + _u(5) * u_wp
-        for kw in range(KW):
-            q0 = w[k, 0, kd, 0, kw]
-            q1 = w[k, 0, kd, 1, kw]
-            q2 = w[k, 0, kd, 2, kw]
-            e = taps[kw]
-            for v in range(TW):
-                j = _u(v) + e + _u(s0)
-                i = _u(v) + e + _u(s1)
-                x0 = scratch[r0 + j]
-                x1 = scratch[r1 + j]
-                x2 = scratch[r2 + j]
-                x3 = scratch[r3 + j]
-                x4 = scratch[r4 + j]
-                x5 = scratch[r5 + j]
-                y0 = scratch[r0 + i]
-                y1 = scratch[r1 + i]
-                y2 = scratch[r2 + i]
-                y3 = scratch[r3 + i]
-                y4 = scratch[r4 + i]
-                y5 = scratch[r5 + i]
-                a0[v] += q0 * x0
-                a1[v] += q0 * x1
-                a2[v] += q0 * x2
-                a3[v] += q0 * x3
-                c0[v] += q0 * y0
-                c1[v] += q0 * y1
-                c2[v] += q0 * y2
-                c3[v] += q0 * y3
-                a0[v] += q1 * x1
-                a1[v] += q1 * x2
-                a2[v] += q1 * x3
-                a3[v] += q1 * x4
-                c0[v] += q1 * y1
-                c1[v] += q1 * y2
-                c2[v] += q1 * y3
-                c3[v] += q1 * y4
-                a0[v] += q2 * x2
-                a1[v] += q2 * x3
-                a2[v] += q2 * x4
-                a3[v] += q2 * x5
-                c0[v] += q2 * y2
-                c1[v] += q2 * y3
-                c2[v] += q2 * y4
-                c3[v] += q2 * y5
-    for v in range(TW):
-        a0[v] = relu(a0[v])
-        a1[v] = relu(a1[v])
-        a2[v] = relu(a2[v])
-        a3[v] = relu(a3[v])
-        c0[v] = relu(c0[v])
-        c1[v] = relu(c1[v])
-        c2[v] = relu(c2[v])
-        c3[v] = relu(c3[v])
-    ob = oplane + _u(oh0) * ow_len
-    _store(of, a0, ob + _u(s0), TW, TW)
-    _store(of, a1, ob + ow_len + _u(s0), TW, TW)
-    _store(of, a2, ob + _u(2) * ow_len + _u(s0), TW, TW)
-    _store(of, a3, ob + _u(3) * ow_len + _u(s0), TW, TW)
-    _store(of, c0, ob + _u(s1), TW, TW)
-    _store(of, c1, ob + ow_len + _u(s1), TW, TW)
-    _store(of, c2, ob + _u(2) * ow_len + _u(s1), TW, TW)
-    _store(of, c3, ob + _u(3) * ow_len + _u(s1), TW, TW)
-
-
-@njit(fastmath=_FLAGS, inline="always")
-def tile_rows_8_relu6(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd, dh, KD, KH, KW, Hp, Wp,
-        taps, oplane, ow_len, epilogue):
-    """8 output rows (`rows`) x TW positions from s, epilogue relu6."""
-    TW = tile_width(of.dtype)
-    a0 = tile_buffer(of.dtype)
-    a1 = tile_buffer(of.dtype)
-    a2 = tile_buffer(of.dtype)
-    a3 = tile_buffer(of.dtype)
-    a4 = tile_buffer(of.dtype)
-    a5 = tile_buffer(of.dtype)
-    a6 = tile_buffer(of.dtype)
-    a7 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a0[v] = b
-        a1[v] = b
-        a2[v] = b
-        a3[v] = b
-        a4[v] = b
-        a5[v] = b
-        a6[v] = b
-        a7[v] = b
-    step = _u(sh) * _u(Wp)
-    for kd in range(KD):
-        for kh in range(KH):
-            base = _u(((od * sd + kd * dd) * Hp + kh * dh) * Wp + s)
-            r0 = base + rows[0] * step
-            r1 = base + rows[1] * step
-            r2 = base + rows[2] * step
-            r3 = base + rows[3] * step
-            r4 = base + rows[4] * step
-            r5 = base + rows[5] * step
-            r6 = base + rows[6] * step
-            r7 = base + rows[7] * step
-            for kw in range(KW):
-                q = w[k, 0, kd, kh, kw]
-                e = taps[kw]
-                for v in range(TW):
-                    j = _u(v) + e
-                    a0[v] += q * scratch[r0 + j]
-                    a1[v] += q * scratch[r1 + j]
-                    a2[v] += q * scratch[r2 + j]
-                    a3[v] += q * scratch[r3 + j]
-                    a4[v] += q * scratch[r4 + j]
-                    a5[v] += q * scratch[r5 + j]
-                    a6[v] += q * scratch[r6 + j]
-                    a7[v] += q * scratch[r7 + j]
-    for v in range(TW):
-        a0[v] = relu6(a0[v])
-        a1[v] = relu6(a1[v])
-        a2[v] = relu6(a2[v])
-        a3[v] = relu6(a3[v])
-        a4[v] = relu6(a4[v])
-        a5[v] = relu6(a5[v])
-        a6[v] = relu6(a6[v])
-        a7[v] = relu6(a7[v])
-    ob = oplane + _u(s)
-    _store(of, a0, ob + rows[0] * ow_len, nv, TW)
-    _store(of, a1, ob + rows[1] * ow_len, nv, TW)
-    _store(of, a2, ob + rows[2] * ow_len, nv, TW)
-    _store(of, a3, ob + rows[3] * ow_len, nv, TW)
-    _store(of, a4, ob + rows[4] * ow_len, nv, TW)
-    _store(of, a5, ob + rows[5] * ow_len, nv, TW)
-    _store(of, a6, ob + rows[6] * ow_len, nv, TW)
-    _store(of, a7, ob + rows[7] * ow_len, nv, TW)
-
-
-@njit(fastmath=_FLAGS, forceinline=True)
-def tile_h3_8x1_relu6(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, Wp, taps,
-        oplane, ow_len, epilogue):
-    """8 output rows from oh0 x 1 register(s) of positions, epilogue relu6."""
-    TW = tile_width(of.dtype)
-    a0 = tile_buffer(of.dtype)
-    a1 = tile_buffer(of.dtype)
-    a2 = tile_buffer(of.dtype)
-    a3 = tile_buffer(of.dtype)
-    a4 = tile_buffer(of.dtype)
-    a5 = tile_buffer(of.dtype)
-    a6 = tile_buffer(of.dtype)
-    a7 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a0[v] = b
-        a1[v] = b
-        a2[v] = b
-        a3[v] = b
-        a4[v] = b
-        a5[v] = b
-        a6[v] = b
-        a7[v] = b
-    u_wp = _u(Wp)
-    for kd in range(KD):
-        r0 = _u(((od * sd + kd * dd) * Hp + oh0) * Wp + s)
-        r1 = r0 + u_wp
-        r2 = r0 + _u(2) * u_wp
-        r3 = r0 + _u(3) * u_wp
-        r4 = r0 + _u(4) * u_wp
-        r5 = r0 + _u(5) * u_wp
-        r6 = r0 + _u(6) * u_wp
-        r7 = r0 + _u(7) * u_wp
-        r8 = r0 + _u(8) * u_wp
-        r9 = r0 + _u(9) * u_wp
-        for kw in range(KW):
-            q0 = w[k, 0, kd, 0, kw]
-            q1 = w[k, 0, kd, 1, kw]
-            q2 = w[k, 0, kd, 2, kw]
-            e = taps[kw]
-            for v in range(TW):
-                j = _u(v) + e
-                x0 = scratch[r0 + j]
-                x1 = scratch[r1 + j]
-                x2 = scratch[r2 + j]
-                x3 = scratch[r3 + j]
-                x4 = scratch[r4 + j]
-                x5 = scratch[r5 + j]
-                x6 = scratch[r6 + j]
-                x7 = scratch[r7 + j]
-                x8 = scratch[r8 + j]
-                x9 = scratch[r9 + j]
-                a0[v] += q0 * x0
-                a1[v] += q0 * x1
-                a2[v] += q0 * x2
-                a3[v] += q0 * x3
-                a4[v] += q0 * x4
-                a5[v] += q0 * x5
-                a6[v] += q0 * x6
-                a7[v] += q0 * x7
-                a0[v] += q1 * x1
-                a1[v] += q1 * x2
-                a2[v] += q1 * x3
-                a3[v] += q1 * x4
-                a4[v] += q1 * x5
-                a5[v] += q1 * x6
-                a6[v] += q1 * x7
-                a7[v] += q1 * x8
-                a0[v] += q2 * x2
-                a1[v] += q2 * x3
-                a2[v] += q2 * x4
-                a3[v] += q2 * x5
-                a4[v] += q2 * x6
-                a5[v] += q2 * x7
-                a6[v] += q2 * x8
-                a7[v] += q2 * x9
-    for v in range(TW):
-        a0[v] = relu6(a0[v])
-        a1[v] = relu6(a1[v])
-        a2[v] = relu6(a2[v])
-        a3[v] = relu6(a3[v])
-        a4[v] = relu6(a4[v])
-        a5[v] = relu6(a5[v])
-        a6[v] = relu6(a6[v])
-        a7[v] = relu6(a7[v])
-    ob = oplane + _u(s) + _u(oh0) * ow_len
-    _store(of, a0, ob, nv, TW)
-    _store(of, a1, ob + ow_len, nv, TW)
-    _store(of, a2, ob + _u(2) * ow_len, nv, TW)
-    _store(of, a3, ob + _u(3) * ow_len, nv, TW)
-    _store(of, a4, ob + _u(4) * ow_len, nv, TW)
-    _store(of, a5, ob + _u(5) * ow_len, nv, TW)
-    _store(of, a6, ob + _u(6) * ow_len, nv, TW)
-    _store(of, a7, ob + _u(7) * ow_len, nv, TW)
-
-
-@njit(fastmath=_FLAGS, forceinline=True)
-def tile_h3_4x2_relu6(scratch, w, of, oh0, b, k, od, s0, s1, sd, dd, KD, KW, Hp, Wp, taps,
-        oplane, ow_len, epilogue):
-    """4 output rows from oh0 x 2 register(s) of positions, epilogue relu6."""
-    TW = tile_width(of.dtype)
-    a0 = tile_buffer(of.dtype)
-    a1 = tile_buffer(of.dtype)
-    a2 = tile_buffer(of.dtype)
-    a3 = tile_buffer(of.dtype)
-    c0 = tile_buffer(of.dtype)
-    c1 = tile_buffer(of.dtype)
-    c2 = tile_buffer(of.dtype)
-    c3 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a0[v] = b
-        a1[v] = b
-        a2[v] = b
-        a3[v] = b
-        c0[v] = b
-        c1[v] = b
-        c2[v] = b
-        c3[v] = b
-    u_wp = _u(Wp)
-    for kd in range(KD):
-        r0 = _u(((od * sd + kd * dd) * Hp + oh0) * Wp)
-        r1 = r0 + u_wp
-        r2 = r0 + _u(2) * u_wp
-        r3 = r0 + _u(3) * u_wp
-        r4 = r0 + _u(4) * u_wp
-        r5 = r0 + _u(5) * u_wp
-        for kw in range(KW):
-            q0 = w[k, 0, kd, 0, kw]
-            q1 = w[k, 0, kd, 1, kw]
-            q2 = w[k, 0, kd, 2, kw]
-            e = taps[kw]
-            for v in range(TW):
-                j = _u(v) + e + _u(s0)
-                i = _u(v) + e + _u(s1)
-                x0 = scratch[r0 + j]
-                x1 = scratch[r1 + j]
-                x2 = scratch[r2 + j]
-                x3 = scratch[r3 + j]
-                x4 = scratch[r4 + j]
-                x5 = scratch[r5 + j]
-                y0 = scratch[r0 + i]
-                y1 = scratch[r1 + i]
-                y2 = scratch[r2 + i]
-                y3 = scratch[r3 + i]
-                y4 = scratch[r4 + i]
-                y5 = scratch[r5 + i]
-                a0[v] += q0 * x0
-                a1[v] += q0 * x1
-                a2[v] += q0 * x2
-                a3[v] += q0 * x3
-                c0[v] += q0 * y0
-                c1[v] += q0 * y1
-                c2[v] += q0 * y2
-                c3[v] += q0 * y3
-                a0[v] += q1 * x1
-                a1[v] += q1 * x2
-                a2[v] += q1 * x3
-                a3[v] += q1 * x4
-                c0[v] += q1 * y1
-                c1[v] += q1 * y2
-                c2[v] += q1 * y3
-                c3[v] += q1 * y4
-                a0[v] += q2 * x2
-                a1[v] += q2 * x3
-                a2[v] += q2 * x4
-                a3[v] += q2 * x5
-                c0[v] += q2 * y2
-                c1[v] += q2 * y3
-                c2[v] += q2 * y4
-                c3[v] += q2 * y5
-    for v in range(TW):
-        a0[v] = relu6(a0[v])
-        a1[v] = relu6(a1[v])
-        a2[v] = relu6(a2[v])
-        a3[v] = relu6(a3[v])
-        c0[v] = relu6(c0[v])
-        c1[v] = relu6(c1[v])
-        c2[v] = relu6(c2[v])
-        c3[v] = relu6(c3[v])
-    ob = oplane + _u(oh0) * ow_len
-    _store(of, a0, ob + _u(s0), TW, TW)
-    _store(of, a1, ob + ow_len + _u(s0), TW, TW)
-    _store(of, a2, ob + _u(2) * ow_len + _u(s0), TW, TW)
-    _store(of, a3, ob + _u(3) * ow_len + _u(s0), TW, TW)
-    _store(of, c0, ob + _u(s1), TW, TW)
-    _store(of, c1, ob + ow_len + _u(s1), TW, TW)
-    _store(of, c2, ob + _u(2) * ow_len + _u(s1), TW, TW)
-    _store(of, c3, ob + _u(3) * ow_len + _u(s1), TW, TW)
-
-
-EPILOGUES = {
-    "none": {
-        ('rows', 8, 1): tile_rows_8,
-        ('h3', 8, 1): tile_h3_8x1,
-        ('h3', 4, 2): tile_h3_4x2,
-    },
-    "relu": {
-        ('rows', 8, 1): tile_rows_8_relu,
-        ('h3', 8, 1): tile_h3_8x1_relu,
-        ('h3', 4, 2): tile_h3_4x2_relu,
-    },
-    "relu6": {
-        ('rows', 8, 1): tile_rows_8_relu6,
-        ('h3', 8, 1): tile_h3_8x1_relu6,
-        ('h3', 4, 2): tile_h3_4x2_relu6,
-    },
+TILES = {
+    ('rows', 8, 1): tile_rows_8,
+    ('h3', 8, 1): tile_h3_8x1,
+    ('h3', 4, 2): tile_h3_4x2,
 }
-TILES = EPILOGUES["none"]

@@ -2,10 +2,10 @@
 
 Register tiles of the 'direct' convolution: `tile_Cx2` runs C output channels over two
 output rows of one register of positions (kernels/conv.py says how they are used;
-kernels/_shapes.py which one a target gets); `tile_Cx2_relu` and `tile_Cx2_relu6` apply
-relu or relu6 before the store (kernels/_epilogue.py).
+kernels/_shapes.py which one a target gets); each applies its `epilogue`
+(kernels/_epilogue.py) before the store.
 """
-from ._epilogue import relu, relu6
+from ._epilogue import NONE, ceiling, clamp
 from ._stack import tile_buffer, tile_width
 from ._target import njit
 from .conv_pad import _u
@@ -18,7 +18,7 @@ _FLAGS = {"contract"}
 def tile_8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
         Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
     """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
-    (5 <= kn <= 8), epilogue none; all offsets unsigned. Two rows share each
+    (5 <= kn <= 8), then `epilogue`; all offsets unsigned. Two rows share each
     weight load.
 
     x element of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v] (xb2
@@ -98,6 +98,25 @@ def tile_8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
                         b5[v] += q5 * f
                         b6[v] += q6 * f
                         b7[v] += q7 * f
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(TW):
+            a0[v] = clamp(a0[v], hi)
+            a1[v] = clamp(a1[v], hi)
+            a2[v] = clamp(a2[v], hi)
+            a3[v] = clamp(a3[v], hi)
+            a4[v] = clamp(a4[v], hi)
+            a5[v] = clamp(a5[v], hi)
+            a6[v] = clamp(a6[v], hi)
+            a7[v] = clamp(a7[v], hi)
+            b0[v] = clamp(b0[v], hi)
+            b1[v] = clamp(b1[v], hi)
+            b2[v] = clamp(b2[v], hi)
+            b3[v] = clamp(b3[v], hi)
+            b4[v] = clamp(b4[v], hi)
+            b5[v] = clamp(b5[v], hi)
+            b6[v] = clamp(b6[v], hi)
+            b7[v] = clamp(b7[v], hi)
     _store(of, a0, ob, nv, TW)
     _store(of, b0, ob2, nv, TW)
     _store(of, a1, ob + ostep, nv, TW)
@@ -123,7 +142,7 @@ def tile_8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
 def tile_4x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
         Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
     """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
-    (1 <= kn <= 4), epilogue none; all offsets unsigned. Two rows share each
+    (1 <= kn <= 4), then `epilogue`; all offsets unsigned. Two rows share each
     weight load.
 
     x element of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v] (xb2
@@ -175,6 +194,17 @@ def tile_4x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
                         b1[v] += q1 * f
                         b2[v] += q2 * f
                         b3[v] += q3 * f
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(TW):
+            a0[v] = clamp(a0[v], hi)
+            a1[v] = clamp(a1[v], hi)
+            a2[v] = clamp(a2[v], hi)
+            a3[v] = clamp(a3[v], hi)
+            b0[v] = clamp(b0[v], hi)
+            b1[v] = clamp(b1[v], hi)
+            b2[v] = clamp(b2[v], hi)
+            b3[v] = clamp(b3[v], hi)
     _store(of, a0, ob, nv, TW)
     _store(of, b0, ob2, nv, TW)
     if kn > 1:
@@ -188,418 +218,7 @@ def tile_4x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
         _store(of, b3, ob2 + _u(3) * ostep, nv, TW)
 
 
-@njit(fastmath=_FLAGS)
-def tile_8x2_relu(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
-        Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
-    """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
-    (5 <= kn <= 8), epilogue relu; all offsets unsigned. Two rows share each
-    weight load.
-
-    x element of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v] (xb2
-    for the second row); weight (r, c, kd, kh, kw) is
-    wf[wb + wstep[r] + c*wc + (kd*KH + kh)*KW + kw]. Rows of a partial block repeat the
-    block's last channel (wstep) and are not stored.
-    """
-    TW = tile_width(of.dtype)
-    a0 = tile_buffer(of.dtype)
-    a1 = tile_buffer(of.dtype)
-    a2 = tile_buffer(of.dtype)
-    a3 = tile_buffer(of.dtype)
-    a4 = tile_buffer(of.dtype)
-    a5 = tile_buffer(of.dtype)
-    a6 = tile_buffer(of.dtype)
-    a7 = tile_buffer(of.dtype)
-    b0 = tile_buffer(of.dtype)
-    b1 = tile_buffer(of.dtype)
-    b2 = tile_buffer(of.dtype)
-    b3 = tile_buffer(of.dtype)
-    b4 = tile_buffer(of.dtype)
-    b5 = tile_buffer(of.dtype)
-    b6 = tile_buffer(of.dtype)
-    b7 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a0[v] = bias8[0]
-        b0[v] = bias8[0]
-        a1[v] = bias8[1]
-        b1[v] = bias8[1]
-        a2[v] = bias8[2]
-        b2[v] = bias8[2]
-        a3[v] = bias8[3]
-        b3[v] = bias8[3]
-        a4[v] = bias8[4]
-        b4[v] = bias8[4]
-        a5[v] = bias8[5]
-        b5[v] = bias8[5]
-        a6[v] = bias8[6]
-        b6[v] = bias8[6]
-        a7[v] = bias8[7]
-        b7[v] = bias8[7]
-    ws = (wstep[1], wstep[2], wstep[3], wstep[4], wstep[5], wstep[6], wstep[7])
-    dx = xb2 - xb
-    for c in range(Cg):
-        for kd in range(KD):
-            for kh in range(KH):
-                xr = xb + c * xc + kd * xd + kh * xh
-                wr = wb + c * wc + (kd * KH + kh) * KW
-                for kw in range(KW):
-                    xo = xr + taps[kw]
-                    xo2 = xo + dx
-                    wo = wr + kw
-                    q0 = wf[wo]
-                    q1 = wf[wo + ws[0]]
-                    q2 = wf[wo + ws[1]]
-                    q3 = wf[wo + ws[2]]
-                    q4 = wf[wo + ws[3]]
-                    q5 = wf[wo + ws[4]]
-                    q6 = wf[wo + ws[5]]
-                    q7 = wf[wo + ws[6]]
-                    for v in range(TW):
-                        e = xf[xo + _u(v)]
-                        f = xf[xo2 + _u(v)]
-                        a0[v] += q0 * e
-                        a1[v] += q1 * e
-                        a2[v] += q2 * e
-                        a3[v] += q3 * e
-                        a4[v] += q4 * e
-                        a5[v] += q5 * e
-                        a6[v] += q6 * e
-                        a7[v] += q7 * e
-                        b0[v] += q0 * f
-                        b1[v] += q1 * f
-                        b2[v] += q2 * f
-                        b3[v] += q3 * f
-                        b4[v] += q4 * f
-                        b5[v] += q5 * f
-                        b6[v] += q6 * f
-                        b7[v] += q7 * f
-    for v in range(TW):
-        a0[v] = relu(a0[v])
-        a1[v] = relu(a1[v])
-        a2[v] = relu(a2[v])
-        a3[v] = relu(a3[v])
-        a4[v] = relu(a4[v])
-        a5[v] = relu(a5[v])
-        a6[v] = relu(a6[v])
-        a7[v] = relu(a7[v])
-        b0[v] = relu(b0[v])
-        b1[v] = relu(b1[v])
-        b2[v] = relu(b2[v])
-        b3[v] = relu(b3[v])
-        b4[v] = relu(b4[v])
-        b5[v] = relu(b5[v])
-        b6[v] = relu(b6[v])
-        b7[v] = relu(b7[v])
-    _store(of, a0, ob, nv, TW)
-    _store(of, b0, ob2, nv, TW)
-    _store(of, a1, ob + ostep, nv, TW)
-    _store(of, b1, ob2 + ostep, nv, TW)
-    _store(of, a2, ob + _u(2) * ostep, nv, TW)
-    _store(of, b2, ob2 + _u(2) * ostep, nv, TW)
-    _store(of, a3, ob + _u(3) * ostep, nv, TW)
-    _store(of, b3, ob2 + _u(3) * ostep, nv, TW)
-    _store(of, a4, ob + _u(4) * ostep, nv, TW)
-    _store(of, b4, ob2 + _u(4) * ostep, nv, TW)
-    if kn > 5:
-        _store(of, a5, ob + _u(5) * ostep, nv, TW)
-        _store(of, b5, ob2 + _u(5) * ostep, nv, TW)
-    if kn > 6:
-        _store(of, a6, ob + _u(6) * ostep, nv, TW)
-        _store(of, b6, ob2 + _u(6) * ostep, nv, TW)
-    if kn > 7:
-        _store(of, a7, ob + _u(7) * ostep, nv, TW)
-        _store(of, b7, ob2 + _u(7) * ostep, nv, TW)
-
-
-@njit(fastmath=_FLAGS)
-def tile_4x2_relu(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
-        Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
-    """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
-    (1 <= kn <= 4), epilogue relu; all offsets unsigned. Two rows share each
-    weight load.
-
-    x element of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v] (xb2
-    for the second row); weight (r, c, kd, kh, kw) is
-    wf[wb + wstep[r] + c*wc + (kd*KH + kh)*KW + kw]. Rows of a partial block repeat the
-    block's last channel (wstep) and are not stored.
-    """
-    TW = tile_width(of.dtype)
-    a0 = tile_buffer(of.dtype)
-    a1 = tile_buffer(of.dtype)
-    a2 = tile_buffer(of.dtype)
-    a3 = tile_buffer(of.dtype)
-    b0 = tile_buffer(of.dtype)
-    b1 = tile_buffer(of.dtype)
-    b2 = tile_buffer(of.dtype)
-    b3 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a0[v] = bias8[0]
-        b0[v] = bias8[0]
-        a1[v] = bias8[1]
-        b1[v] = bias8[1]
-        a2[v] = bias8[2]
-        b2[v] = bias8[2]
-        a3[v] = bias8[3]
-        b3[v] = bias8[3]
-    ws = (wstep[1], wstep[2], wstep[3])
-    dx = xb2 - xb
-    for c in range(Cg):
-        for kd in range(KD):
-            for kh in range(KH):
-                xr = xb + c * xc + kd * xd + kh * xh
-                wr = wb + c * wc + (kd * KH + kh) * KW
-                for kw in range(KW):
-                    xo = xr + taps[kw]
-                    xo2 = xo + dx
-                    wo = wr + kw
-                    q0 = wf[wo]
-                    q1 = wf[wo + ws[0]]
-                    q2 = wf[wo + ws[1]]
-                    q3 = wf[wo + ws[2]]
-                    for v in range(TW):
-                        e = xf[xo + _u(v)]
-                        f = xf[xo2 + _u(v)]
-                        a0[v] += q0 * e
-                        a1[v] += q1 * e
-                        a2[v] += q2 * e
-                        a3[v] += q3 * e
-                        b0[v] += q0 * f
-                        b1[v] += q1 * f
-                        b2[v] += q2 * f
-                        b3[v] += q3 * f
-    for v in range(TW):
-        a0[v] = relu(a0[v])
-        a1[v] = relu(a1[v])
-        a2[v] = relu(a2[v])
-        a3[v] = relu(a3[v])
-        b0[v] = relu(b0[v])
-        b1[v] = relu(b1[v])
-        b2[v] = relu(b2[v])
-        b3[v] = relu(b3[v])
-    _store(of, a0, ob, nv, TW)
-    _store(of, b0, ob2, nv, TW)
-    if kn > 1:
-        _store(of, a1, ob + ostep, nv, TW)
-        _store(of, b1, ob2 + ostep, nv, TW)
-    if kn > 2:
-        _store(of, a2, ob + _u(2) * ostep, nv, TW)
-        _store(of, b2, ob2 + _u(2) * ostep, nv, TW)
-    if kn > 3:
-        _store(of, a3, ob + _u(3) * ostep, nv, TW)
-        _store(of, b3, ob2 + _u(3) * ostep, nv, TW)
-
-
-@njit(fastmath=_FLAGS)
-def tile_8x2_relu6(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
-        Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
-    """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
-    (5 <= kn <= 8), epilogue relu6; all offsets unsigned. Two rows share each
-    weight load.
-
-    x element of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v] (xb2
-    for the second row); weight (r, c, kd, kh, kw) is
-    wf[wb + wstep[r] + c*wc + (kd*KH + kh)*KW + kw]. Rows of a partial block repeat the
-    block's last channel (wstep) and are not stored.
-    """
-    TW = tile_width(of.dtype)
-    a0 = tile_buffer(of.dtype)
-    a1 = tile_buffer(of.dtype)
-    a2 = tile_buffer(of.dtype)
-    a3 = tile_buffer(of.dtype)
-    a4 = tile_buffer(of.dtype)
-    a5 = tile_buffer(of.dtype)
-    a6 = tile_buffer(of.dtype)
-    a7 = tile_buffer(of.dtype)
-    b0 = tile_buffer(of.dtype)
-    b1 = tile_buffer(of.dtype)
-    b2 = tile_buffer(of.dtype)
-    b3 = tile_buffer(of.dtype)
-    b4 = tile_buffer(of.dtype)
-    b5 = tile_buffer(of.dtype)
-    b6 = tile_buffer(of.dtype)
-    b7 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a0[v] = bias8[0]
-        b0[v] = bias8[0]
-        a1[v] = bias8[1]
-        b1[v] = bias8[1]
-        a2[v] = bias8[2]
-        b2[v] = bias8[2]
-        a3[v] = bias8[3]
-        b3[v] = bias8[3]
-        a4[v] = bias8[4]
-        b4[v] = bias8[4]
-        a5[v] = bias8[5]
-        b5[v] = bias8[5]
-        a6[v] = bias8[6]
-        b6[v] = bias8[6]
-        a7[v] = bias8[7]
-        b7[v] = bias8[7]
-    ws = (wstep[1], wstep[2], wstep[3], wstep[4], wstep[5], wstep[6], wstep[7])
-    dx = xb2 - xb
-    for c in range(Cg):
-        for kd in range(KD):
-            for kh in range(KH):
-                xr = xb + c * xc + kd * xd + kh * xh
-                wr = wb + c * wc + (kd * KH + kh) * KW
-                for kw in range(KW):
-                    xo = xr + taps[kw]
-                    xo2 = xo + dx
-                    wo = wr + kw
-                    q0 = wf[wo]
-                    q1 = wf[wo + ws[0]]
-                    q2 = wf[wo + ws[1]]
-                    q3 = wf[wo + ws[2]]
-                    q4 = wf[wo + ws[3]]
-                    q5 = wf[wo + ws[4]]
-                    q6 = wf[wo + ws[5]]
-                    q7 = wf[wo + ws[6]]
-                    for v in range(TW):
-                        e = xf[xo + _u(v)]
-                        f = xf[xo2 + _u(v)]
-                        a0[v] += q0 * e
-                        a1[v] += q1 * e
-                        a2[v] += q2 * e
-                        a3[v] += q3 * e
-                        a4[v] += q4 * e
-                        a5[v] += q5 * e
-                        a6[v] += q6 * e
-                        a7[v] += q7 * e
-                        b0[v] += q0 * f
-                        b1[v] += q1 * f
-                        b2[v] += q2 * f
-                        b3[v] += q3 * f
-                        b4[v] += q4 * f
-                        b5[v] += q5 * f
-                        b6[v] += q6 * f
-                        b7[v] += q7 * f
-    for v in range(TW):
-        a0[v] = relu6(a0[v])
-        a1[v] = relu6(a1[v])
-        a2[v] = relu6(a2[v])
-        a3[v] = relu6(a3[v])
-        a4[v] = relu6(a4[v])
-        a5[v] = relu6(a5[v])
-        a6[v] = relu6(a6[v])
-        a7[v] = relu6(a7[v])
-        b0[v] = relu6(b0[v])
-        b1[v] = relu6(b1[v])
-        b2[v] = relu6(b2[v])
-        b3[v] = relu6(b3[v])
-        b4[v] = relu6(b4[v])
-        b5[v] = relu6(b5[v])
-        b6[v] = relu6(b6[v])
-        b7[v] = relu6(b7[v])
-    _store(of, a0, ob, nv, TW)
-    _store(of, b0, ob2, nv, TW)
-    _store(of, a1, ob + ostep, nv, TW)
-    _store(of, b1, ob2 + ostep, nv, TW)
-    _store(of, a2, ob + _u(2) * ostep, nv, TW)
-    _store(of, b2, ob2 + _u(2) * ostep, nv, TW)
-    _store(of, a3, ob + _u(3) * ostep, nv, TW)
-    _store(of, b3, ob2 + _u(3) * ostep, nv, TW)
-    _store(of, a4, ob + _u(4) * ostep, nv, TW)
-    _store(of, b4, ob2 + _u(4) * ostep, nv, TW)
-    if kn > 5:
-        _store(of, a5, ob + _u(5) * ostep, nv, TW)
-        _store(of, b5, ob2 + _u(5) * ostep, nv, TW)
-    if kn > 6:
-        _store(of, a6, ob + _u(6) * ostep, nv, TW)
-        _store(of, b6, ob2 + _u(6) * ostep, nv, TW)
-    if kn > 7:
-        _store(of, a7, ob + _u(7) * ostep, nv, TW)
-        _store(of, b7, ob2 + _u(7) * ostep, nv, TW)
-
-
-@njit(fastmath=_FLAGS)
-def tile_4x2_relu6(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
-        Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
-    """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
-    (1 <= kn <= 4), epilogue relu6; all offsets unsigned. Two rows share each
-    weight load.
-
-    x element of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v] (xb2
-    for the second row); weight (r, c, kd, kh, kw) is
-    wf[wb + wstep[r] + c*wc + (kd*KH + kh)*KW + kw]. Rows of a partial block repeat the
-    block's last channel (wstep) and are not stored.
-    """
-    TW = tile_width(of.dtype)
-    a0 = tile_buffer(of.dtype)
-    a1 = tile_buffer(of.dtype)
-    a2 = tile_buffer(of.dtype)
-    a3 = tile_buffer(of.dtype)
-    b0 = tile_buffer(of.dtype)
-    b1 = tile_buffer(of.dtype)
-    b2 = tile_buffer(of.dtype)
-    b3 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a0[v] = bias8[0]
-        b0[v] = bias8[0]
-        a1[v] = bias8[1]
-        b1[v] = bias8[1]
-        a2[v] = bias8[2]
-        b2[v] = bias8[2]
-        a3[v] = bias8[3]
-        b3[v] = bias8[3]
-    ws = (wstep[1], wstep[2], wstep[3])
-    dx = xb2 - xb
-    for c in range(Cg):
-        for kd in range(KD):
-            for kh in range(KH):
-                xr = xb + c * xc + kd * xd + kh * xh
-                wr = wb + c * wc + (kd * KH + kh) * KW
-                for kw in range(KW):
-                    xo = xr + taps[kw]
-                    xo2 = xo + dx
-                    wo = wr + kw
-                    q0 = wf[wo]
-                    q1 = wf[wo + ws[0]]
-                    q2 = wf[wo + ws[1]]
-                    q3 = wf[wo + ws[2]]
-                    for v in range(TW):
-                        e = xf[xo + _u(v)]
-                        f = xf[xo2 + _u(v)]
-                        a0[v] += q0 * e
-                        a1[v] += q1 * e
-                        a2[v] += q2 * e
-                        a3[v] += q3 * e
-                        b0[v] += q0 * f
-                        b1[v] += q1 * f
-                        b2[v] += q2 * f
-                        b3[v] += q3 * f
-    for v in range(TW):
-        a0[v] = relu6(a0[v])
-        a1[v] = relu6(a1[v])
-        a2[v] = relu6(a2[v])
-        a3[v] = relu6(a3[v])
-        b0[v] = relu6(b0[v])
-        b1[v] = relu6(b1[v])
-        b2[v] = relu6(b2[v])
-        b3[v] = relu6(b3[v])
-    _store(of, a0, ob, nv, TW)
-    _store(of, b0, ob2, nv, TW)
-    if kn > 1:
-        _store(of, a1, ob + ostep, nv, TW)
-        _store(of, b1, ob2 + ostep, nv, TW)
-    if kn > 2:
-        _store(of, a2, ob + _u(2) * ostep, nv, TW)
-        _store(of, b2, ob2 + _u(2) * ostep, nv, TW)
-    if kn > 3:
-        _store(of, a3, ob + _u(3) * ostep, nv, TW)
-        _store(of, b3, ob2 + _u(3) * ostep, nv, TW)
-
-
-EPILOGUES = {
-    "none": {
-        (8, 2): tile_8x2,
-        (4, 2): tile_4x2,
-    },
-    "relu": {
-        (8, 2): tile_8x2_relu,
-        (4, 2): tile_4x2_relu,
-    },
-    "relu6": {
-        (8, 2): tile_8x2_relu6,
-        (4, 2): tile_4x2_relu6,
-    },
+TILES = {
+    (8, 2): tile_8x2,
+    (4, 2): tile_4x2,
 }
-TILES = EPILOGUES["none"]

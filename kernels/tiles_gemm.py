@@ -2,10 +2,9 @@
 
 Register tiles of the Linear GEMM: `tile_Rx4` runs R rows of the input against 4 weight
 rows (kernels/gemm.py says how they are used; kernels/_shapes.py which one a target gets);
-`tile_Rx4_relu` and `tile_Rx4_relu6` apply relu or relu6 after the bias
-(kernels/_epilogue.py).
+each applies its `epilogue` (kernels/_epilogue.py) after the bias.
 """
-from ._epilogue import relu, relu6
+from ._epilogue import NONE, ceiling, clamp
 from ._target import njit
 
 # as kernels/gemm.py: no nnan/ninf, NaN and inf propagate as in torch
@@ -13,9 +12,9 @@ _FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
 
 
 @njit(inline="always")
-def store_row(out, i, j0, n, c0, c1, c2, c3, bias, has_bias):
-    """Write the up to 4 valid columns of one tile row, adding the bias there (fused), epilogue
-    none."""
+def store_row(out, i, j0, n, c0, c1, c2, c3, bias, has_bias, epilogue):
+    """Write the up to 4 valid columns of one tile row, adding the bias there (fused), then
+    `epilogue`."""
     if has_bias:
         c0 += bias[j0]
         if j0 + 1 < n:
@@ -24,56 +23,12 @@ def store_row(out, i, j0, n, c0, c1, c2, c3, bias, has_bias):
             c2 += bias[j0 + 2]
         if j0 + 3 < n:
             c3 += bias[j0 + 3]
-    out[i, j0] = c0
-    if j0 + 1 < n:
-        out[i, j0 + 1] = c1
-    if j0 + 2 < n:
-        out[i, j0 + 2] = c2
-    if j0 + 3 < n:
-        out[i, j0 + 3] = c3
-
-
-@njit(inline="always")
-def store_row_relu(out, i, j0, n, c0, c1, c2, c3, bias, has_bias):
-    """Write the up to 4 valid columns of one tile row, adding the bias there (fused), epilogue
-    relu."""
-    if has_bias:
-        c0 += bias[j0]
-        if j0 + 1 < n:
-            c1 += bias[j0 + 1]
-        if j0 + 2 < n:
-            c2 += bias[j0 + 2]
-        if j0 + 3 < n:
-            c3 += bias[j0 + 3]
-    c0 = relu(c0)
-    c1 = relu(c1)
-    c2 = relu(c2)
-    c3 = relu(c3)
-    out[i, j0] = c0
-    if j0 + 1 < n:
-        out[i, j0 + 1] = c1
-    if j0 + 2 < n:
-        out[i, j0 + 2] = c2
-    if j0 + 3 < n:
-        out[i, j0 + 3] = c3
-
-
-@njit(inline="always")
-def store_row_relu6(out, i, j0, n, c0, c1, c2, c3, bias, has_bias):
-    """Write the up to 4 valid columns of one tile row, adding the bias there (fused), epilogue
-    relu6."""
-    if has_bias:
-        c0 += bias[j0]
-        if j0 + 1 < n:
-            c1 += bias[j0 + 1]
-        if j0 + 2 < n:
-            c2 += bias[j0 + 2]
-        if j0 + 3 < n:
-            c3 += bias[j0 + 3]
-    c0 = relu6(c0)
-    c1 = relu6(c1)
-    c2 = relu6(c2)
-    c3 = relu6(c3)
+    if epilogue != NONE:
+        hi = ceiling(epilogue, out.dtype)
+        c0 = clamp(c0, hi)
+        c1 = clamp(c1, hi)
+        c2 = clamp(c2, hi)
+        c3 = clamp(c3, hi)
     out[i, j0] = c0
     if j0 + 1 < n:
         out[i, j0 + 1] = c1
@@ -86,7 +41,7 @@ def store_row_relu6(out, i, j0, n, c0, c1, c2, c3, bias, has_bias):
 @njit(inline="always", fastmath=_FASTMATH)
 def tile_4x4(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
     """Rows i0..i0+3 x columns j0..j0+3 of `out` (columns past n are computed from
-    row n-1 of `w` and not stored), epilogue none."""
+    row n-1 of `w` and not stored), then `epilogue`."""
     j1 = min(j0 + 1, n - 1)
     j2 = min(j0 + 2, n - 1)
     j3 = min(j0 + 3, n - 1)
@@ -118,16 +73,16 @@ def tile_4x4(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
         c31 += a3 * w1
         c32 += a3 * w2
         c33 += a3 * w3
-    store_row(out, i0, j0, n, c00, c01, c02, c03, bias, has_bias)
-    store_row(out, i0 + 1, j0, n, c10, c11, c12, c13, bias, has_bias)
-    store_row(out, i0 + 2, j0, n, c20, c21, c22, c23, bias, has_bias)
-    store_row(out, i0 + 3, j0, n, c30, c31, c32, c33, bias, has_bias)
+    store_row(out, i0, j0, n, c00, c01, c02, c03, bias, has_bias, epilogue)
+    store_row(out, i0 + 1, j0, n, c10, c11, c12, c13, bias, has_bias, epilogue)
+    store_row(out, i0 + 2, j0, n, c20, c21, c22, c23, bias, has_bias, epilogue)
+    store_row(out, i0 + 3, j0, n, c30, c31, c32, c33, bias, has_bias, epilogue)
 
 
 @njit(inline="always", fastmath=_FASTMATH)
 def tile_2x4(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
     """Rows i0..i0+1 x columns j0..j0+3 of `out` (columns past n are computed from
-    row n-1 of `w` and not stored), epilogue none."""
+    row n-1 of `w` and not stored), then `epilogue`."""
     j1 = min(j0 + 1, n - 1)
     j2 = min(j0 + 2, n - 1)
     j3 = min(j0 + 3, n - 1)
@@ -148,14 +103,14 @@ def tile_2x4(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
         c11 += a1 * w1
         c12 += a1 * w2
         c13 += a1 * w3
-    store_row(out, i0, j0, n, c00, c01, c02, c03, bias, has_bias)
-    store_row(out, i0 + 1, j0, n, c10, c11, c12, c13, bias, has_bias)
+    store_row(out, i0, j0, n, c00, c01, c02, c03, bias, has_bias, epilogue)
+    store_row(out, i0 + 1, j0, n, c10, c11, c12, c13, bias, has_bias, epilogue)
 
 
 @njit(inline="always", fastmath=_FASTMATH)
 def tile_1x4(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
     """Rows i0..i0+0 x columns j0..j0+3 of `out` (columns past n are computed from
-    row n-1 of `w` and not stored), epilogue none."""
+    row n-1 of `w` and not stored), then `epilogue`."""
     j1 = min(j0 + 1, n - 1)
     j2 = min(j0 + 2, n - 1)
     j3 = min(j0 + 3, n - 1)
@@ -167,198 +122,11 @@ def tile_1x4(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
         c1 += ai * w[j1, k]
         c2 += ai * w[j2, k]
         c3 += ai * w[j3, k]
-    store_row(out, i0, j0, n, c0, c1, c2, c3, bias, has_bias)
+    store_row(out, i0, j0, n, c0, c1, c2, c3, bias, has_bias, epilogue)
 
 
-@njit(inline="always", fastmath=_FASTMATH)
-def tile_4x4_relu(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
-    """Rows i0..i0+3 x columns j0..j0+3 of `out` (columns past n are computed from
-    row n-1 of `w` and not stored), epilogue relu."""
-    j1 = min(j0 + 1, n - 1)
-    j2 = min(j0 + 2, n - 1)
-    j3 = min(j0 + 3, n - 1)
-    zero = a.dtype.type(0)
-    c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = zero
-    c20 = c21 = c22 = c23 = c30 = c31 = c32 = c33 = zero
-    for k in range(k_size):
-        a0 = a[i0, k]
-        a1 = a[i0 + 1, k]
-        a2 = a[i0 + 2, k]
-        a3 = a[i0 + 3, k]
-        w0 = w[j0, k]
-        w1 = w[j1, k]
-        w2 = w[j2, k]
-        w3 = w[j3, k]
-        c00 += a0 * w0
-        c01 += a0 * w1
-        c02 += a0 * w2
-        c03 += a0 * w3
-        c10 += a1 * w0
-        c11 += a1 * w1
-        c12 += a1 * w2
-        c13 += a1 * w3
-        c20 += a2 * w0
-        c21 += a2 * w1
-        c22 += a2 * w2
-        c23 += a2 * w3
-        c30 += a3 * w0
-        c31 += a3 * w1
-        c32 += a3 * w2
-        c33 += a3 * w3
-    store_row_relu(out, i0, j0, n, c00, c01, c02, c03, bias, has_bias)
-    store_row_relu(out, i0 + 1, j0, n, c10, c11, c12, c13, bias, has_bias)
-    store_row_relu(out, i0 + 2, j0, n, c20, c21, c22, c23, bias, has_bias)
-    store_row_relu(out, i0 + 3, j0, n, c30, c31, c32, c33, bias, has_bias)
-
-
-@njit(inline="always", fastmath=_FASTMATH)
-def tile_2x4_relu(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
-    """Rows i0..i0+1 x columns j0..j0+3 of `out` (columns past n are computed from
-    row n-1 of `w` and not stored), epilogue relu."""
-    j1 = min(j0 + 1, n - 1)
-    j2 = min(j0 + 2, n - 1)
-    j3 = min(j0 + 3, n - 1)
-    zero = a.dtype.type(0)
-    c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = zero
-    for k in range(k_size):
-        a0 = a[i0, k]
-        a1 = a[i0 + 1, k]
-        w0 = w[j0, k]
-        w1 = w[j1, k]
-        w2 = w[j2, k]
-        w3 = w[j3, k]
-        c00 += a0 * w0
-        c01 += a0 * w1
-        c02 += a0 * w2
-        c03 += a0 * w3
-        c10 += a1 * w0
-        c11 += a1 * w1
-        c12 += a1 * w2
-        c13 += a1 * w3
-    store_row_relu(out, i0, j0, n, c00, c01, c02, c03, bias, has_bias)
-    store_row_relu(out, i0 + 1, j0, n, c10, c11, c12, c13, bias, has_bias)
-
-
-@njit(inline="always", fastmath=_FASTMATH)
-def tile_1x4_relu(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
-    """Rows i0..i0+0 x columns j0..j0+3 of `out` (columns past n are computed from
-    row n-1 of `w` and not stored), epilogue relu."""
-    j1 = min(j0 + 1, n - 1)
-    j2 = min(j0 + 2, n - 1)
-    j3 = min(j0 + 3, n - 1)
-    zero = a.dtype.type(0)
-    c0 = c1 = c2 = c3 = zero
-    for k in range(k_size):
-        ai = a[i0, k]
-        c0 += ai * w[j0, k]
-        c1 += ai * w[j1, k]
-        c2 += ai * w[j2, k]
-        c3 += ai * w[j3, k]
-    store_row_relu(out, i0, j0, n, c0, c1, c2, c3, bias, has_bias)
-
-
-@njit(inline="always", fastmath=_FASTMATH)
-def tile_4x4_relu6(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
-    """Rows i0..i0+3 x columns j0..j0+3 of `out` (columns past n are computed from
-    row n-1 of `w` and not stored), epilogue relu6."""
-    j1 = min(j0 + 1, n - 1)
-    j2 = min(j0 + 2, n - 1)
-    j3 = min(j0 + 3, n - 1)
-    zero = a.dtype.type(0)
-    c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = zero
-    c20 = c21 = c22 = c23 = c30 = c31 = c32 = c33 = zero
-    for k in range(k_size):
-        a0 = a[i0, k]
-        a1 = a[i0 + 1, k]
-        a2 = a[i0 + 2, k]
-        a3 = a[i0 + 3, k]
-        w0 = w[j0, k]
-        w1 = w[j1, k]
-        w2 = w[j2, k]
-        w3 = w[j3, k]
-        c00 += a0 * w0
-        c01 += a0 * w1
-        c02 += a0 * w2
-        c03 += a0 * w3
-        c10 += a1 * w0
-        c11 += a1 * w1
-        c12 += a1 * w2
-        c13 += a1 * w3
-        c20 += a2 * w0
-        c21 += a2 * w1
-        c22 += a2 * w2
-        c23 += a2 * w3
-        c30 += a3 * w0
-        c31 += a3 * w1
-        c32 += a3 * w2
-        c33 += a3 * w3
-    store_row_relu6(out, i0, j0, n, c00, c01, c02, c03, bias, has_bias)
-    store_row_relu6(out, i0 + 1, j0, n, c10, c11, c12, c13, bias, has_bias)
-    store_row_relu6(out, i0 + 2, j0, n, c20, c21, c22, c23, bias, has_bias)
-    store_row_relu6(out, i0 + 3, j0, n, c30, c31, c32, c33, bias, has_bias)
-
-
-@njit(inline="always", fastmath=_FASTMATH)
-def tile_2x4_relu6(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
-    """Rows i0..i0+1 x columns j0..j0+3 of `out` (columns past n are computed from
-    row n-1 of `w` and not stored), epilogue relu6."""
-    j1 = min(j0 + 1, n - 1)
-    j2 = min(j0 + 2, n - 1)
-    j3 = min(j0 + 3, n - 1)
-    zero = a.dtype.type(0)
-    c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = zero
-    for k in range(k_size):
-        a0 = a[i0, k]
-        a1 = a[i0 + 1, k]
-        w0 = w[j0, k]
-        w1 = w[j1, k]
-        w2 = w[j2, k]
-        w3 = w[j3, k]
-        c00 += a0 * w0
-        c01 += a0 * w1
-        c02 += a0 * w2
-        c03 += a0 * w3
-        c10 += a1 * w0
-        c11 += a1 * w1
-        c12 += a1 * w2
-        c13 += a1 * w3
-    store_row_relu6(out, i0, j0, n, c00, c01, c02, c03, bias, has_bias)
-    store_row_relu6(out, i0 + 1, j0, n, c10, c11, c12, c13, bias, has_bias)
-
-
-@njit(inline="always", fastmath=_FASTMATH)
-def tile_1x4_relu6(a, w, bias, has_bias, out, i0, j0, n, k_size, epilogue):
-    """Rows i0..i0+0 x columns j0..j0+3 of `out` (columns past n are computed from
-    row n-1 of `w` and not stored), epilogue relu6."""
-    j1 = min(j0 + 1, n - 1)
-    j2 = min(j0 + 2, n - 1)
-    j3 = min(j0 + 3, n - 1)
-    zero = a.dtype.type(0)
-    c0 = c1 = c2 = c3 = zero
-    for k in range(k_size):
-        ai = a[i0, k]
-        c0 += ai * w[j0, k]
-        c1 += ai * w[j1, k]
-        c2 += ai * w[j2, k]
-        c3 += ai * w[j3, k]
-    store_row_relu6(out, i0, j0, n, c0, c1, c2, c3, bias, has_bias)
-
-
-EPILOGUES = {
-    "none": {
-        (4, 4): tile_4x4,
-        (2, 4): tile_2x4,
-        (1, 4): tile_1x4,
-    },
-    "relu": {
-        (4, 4): tile_4x4_relu,
-        (2, 4): tile_2x4_relu,
-        (1, 4): tile_1x4_relu,
-    },
-    "relu6": {
-        (4, 4): tile_4x4_relu6,
-        (2, 4): tile_2x4_relu6,
-        (1, 4): tile_1x4_relu6,
-    },
+TILES = {
+    (4, 4): tile_4x4,
+    (2, 4): tile_2x4,
+    (1, 4): tile_1x4,
 }
-TILES = EPILOGUES["none"]

@@ -2,10 +2,10 @@
 
 Register tiles of the packed GEMM: `tile_RxW` runs R rows of a packed input block against a
 packed weight panel of W columns (kernels/gemm_packed.py says how they are used;
-kernels/_shapes.py which one a target gets); `tile_RxW_relu` and `tile_RxW_relu6` apply
-relu or relu6 before the store (kernels/_epilogue.py).
+kernels/_shapes.py which one a target gets); each applies its `epilogue`
+(kernels/_epilogue.py) before the store.
 """
-from ._epilogue import relu, relu6
+from ._epilogue import NONE, ceiling, clamp
 from ._stack import tile_buffer
 from ._target import njit
 from .conv_pad import _u
@@ -14,12 +14,13 @@ from .conv_pad import _u
 _FLAGS = {"contract"}
 LANES = 16
 
+
 @njit(fastmath=_FLAGS)
 def tile_12x32(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
         epilogue):
     """Output rows oo / N.. (the first rn stored), columns c0..c0+31: the input block
     at af[ao..] (12 rows per step) times the weight panel at wf[wo..] (32 columns per
-    step) over K steps, epilogue none."""
+    step) over K steps, then `epilogue`."""
     s0_0 = tile_buffer(of.dtype)
     s0_1 = tile_buffer(of.dtype)
     s1_0 = tile_buffer(of.dtype)
@@ -115,6 +116,33 @@ def tile_12x32(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
             s11_1[v] += x * e1
         at += _u(12)
         ws += _u(32)
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(LANES):
+            s0_0[v] = clamp(s0_0[v], hi)
+            s0_1[v] = clamp(s0_1[v], hi)
+            s1_0[v] = clamp(s1_0[v], hi)
+            s1_1[v] = clamp(s1_1[v], hi)
+            s2_0[v] = clamp(s2_0[v], hi)
+            s2_1[v] = clamp(s2_1[v], hi)
+            s3_0[v] = clamp(s3_0[v], hi)
+            s3_1[v] = clamp(s3_1[v], hi)
+            s4_0[v] = clamp(s4_0[v], hi)
+            s4_1[v] = clamp(s4_1[v], hi)
+            s5_0[v] = clamp(s5_0[v], hi)
+            s5_1[v] = clamp(s5_1[v], hi)
+            s6_0[v] = clamp(s6_0[v], hi)
+            s6_1[v] = clamp(s6_1[v], hi)
+            s7_0[v] = clamp(s7_0[v], hi)
+            s7_1[v] = clamp(s7_1[v], hi)
+            s8_0[v] = clamp(s8_0[v], hi)
+            s8_1[v] = clamp(s8_1[v], hi)
+            s9_0[v] = clamp(s9_0[v], hi)
+            s9_1[v] = clamp(s9_1[v], hi)
+            s10_0[v] = clamp(s10_0[v], hi)
+            s10_1[v] = clamp(s10_1[v], hi)
+            s11_0[v] = clamp(s11_0[v], hi)
+            s11_1[v] = clamp(s11_1[v], hi)
     if 0 < rn:
         o = _u(oo) + _u(0) * _u(N) + _u(c0)
         for v in range(LANES):
@@ -182,7 +210,7 @@ def tile_10x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
         epilogue):
     """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
     at af[ao..] (10 rows per step) times the weight panel at wf[wo..] (16 columns per
-    step) over K steps, epilogue none."""
+    step) over K steps, then `epilogue`."""
     s0_0 = tile_buffer(of.dtype)
     s1_0 = tile_buffer(of.dtype)
     s2_0 = tile_buffer(of.dtype)
@@ -232,6 +260,19 @@ def tile_10x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
             s9_0[v] += x * e0
         at += _u(10)
         ws += _u(16)
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(LANES):
+            s0_0[v] = clamp(s0_0[v], hi)
+            s1_0[v] = clamp(s1_0[v], hi)
+            s2_0[v] = clamp(s2_0[v], hi)
+            s3_0[v] = clamp(s3_0[v], hi)
+            s4_0[v] = clamp(s4_0[v], hi)
+            s5_0[v] = clamp(s5_0[v], hi)
+            s6_0[v] = clamp(s6_0[v], hi)
+            s7_0[v] = clamp(s7_0[v], hi)
+            s8_0[v] = clamp(s8_0[v], hi)
+            s9_0[v] = clamp(s9_0[v], hi)
     if 0 < rn:
         o = _u(oo) + _u(0) * _u(N) + _u(c0)
         for v in range(LANES):
@@ -279,7 +320,7 @@ def tile_4x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
         epilogue):
     """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
     at af[ao..] (4 rows per step) times the weight panel at wf[wo..] (16 columns per
-    step) over K steps, epilogue none."""
+    step) over K steps, then `epilogue`."""
     s0_0 = tile_buffer(of.dtype)
     s1_0 = tile_buffer(of.dtype)
     s2_0 = tile_buffer(of.dtype)
@@ -305,6 +346,13 @@ def tile_4x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
             s3_0[v] += x * e0
         at += _u(4)
         ws += _u(16)
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(LANES):
+            s0_0[v] = clamp(s0_0[v], hi)
+            s1_0[v] = clamp(s1_0[v], hi)
+            s2_0[v] = clamp(s2_0[v], hi)
+            s3_0[v] = clamp(s3_0[v], hi)
     if 0 < rn:
         o = _u(oo) + _u(0) * _u(N) + _u(c0)
         for v in range(LANES):
@@ -328,7 +376,7 @@ def tile_2x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
         epilogue):
     """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
     at af[ao..] (2 rows per step) times the weight panel at wf[wo..] (16 columns per
-    step) over K steps, epilogue none."""
+    step) over K steps, then `epilogue`."""
     s0_0 = tile_buffer(of.dtype)
     s1_0 = tile_buffer(of.dtype)
     for v in range(LANES):
@@ -346,6 +394,11 @@ def tile_2x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
             s1_0[v] += x * e0
         at += _u(2)
         ws += _u(16)
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(LANES):
+            s0_0[v] = clamp(s0_0[v], hi)
+            s1_0[v] = clamp(s1_0[v], hi)
     if 0 < rn:
         o = _u(oo) + _u(0) * _u(N) + _u(c0)
         for v in range(LANES):
@@ -361,7 +414,7 @@ def tile_1x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
         epilogue):
     """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
     at af[ao..] (1 rows per step) times the weight panel at wf[wo..] (16 columns per
-    step) over K steps, epilogue none."""
+    step) over K steps, then `epilogue`."""
     s0_0 = tile_buffer(of.dtype)
     for v in range(LANES):
         q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
@@ -375,859 +428,20 @@ def tile_1x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
             s0_0[v] += x * e0
         at += _u(1)
         ws += _u(16)
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(LANES):
+            s0_0[v] = clamp(s0_0[v], hi)
     if 0 < rn:
         o = _u(oo) + _u(0) * _u(N) + _u(c0)
         for v in range(LANES):
             of[o + _u(0) + _u(v)] = s0_0[v]
 
 
-@njit(fastmath=_FLAGS)
-def tile_12x32_relu(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
-        epilogue):
-    """Output rows oo / N.. (the first rn stored), columns c0..c0+31: the input block
-    at af[ao..] (12 rows per step) times the weight panel at wf[wo..] (32 columns per
-    step) over K steps, epilogue relu."""
-    s0_0 = tile_buffer(of.dtype)
-    s0_1 = tile_buffer(of.dtype)
-    s1_0 = tile_buffer(of.dtype)
-    s1_1 = tile_buffer(of.dtype)
-    s2_0 = tile_buffer(of.dtype)
-    s2_1 = tile_buffer(of.dtype)
-    s3_0 = tile_buffer(of.dtype)
-    s3_1 = tile_buffer(of.dtype)
-    s4_0 = tile_buffer(of.dtype)
-    s4_1 = tile_buffer(of.dtype)
-    s5_0 = tile_buffer(of.dtype)
-    s5_1 = tile_buffer(of.dtype)
-    s6_0 = tile_buffer(of.dtype)
-    s6_1 = tile_buffer(of.dtype)
-    s7_0 = tile_buffer(of.dtype)
-    s7_1 = tile_buffer(of.dtype)
-    s8_0 = tile_buffer(of.dtype)
-    s8_1 = tile_buffer(of.dtype)
-    s9_0 = tile_buffer(of.dtype)
-    s9_1 = tile_buffer(of.dtype)
-    s10_0 = tile_buffer(of.dtype)
-    s10_1 = tile_buffer(of.dtype)
-    s11_0 = tile_buffer(of.dtype)
-    s11_1 = tile_buffer(of.dtype)
-    for v in range(LANES):
-        q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
-        q1 = bias[_u(c0) + _u(16) + _u(v)] if has_bias else 0.0
-        s0_0[v] = q0
-        s0_1[v] = q1
-        s1_0[v] = q0
-        s1_1[v] = q1
-        s2_0[v] = q0
-        s2_1[v] = q1
-        s3_0[v] = q0
-        s3_1[v] = q1
-        s4_0[v] = q0
-        s4_1[v] = q1
-        s5_0[v] = q0
-        s5_1[v] = q1
-        s6_0[v] = q0
-        s6_1[v] = q1
-        s7_0[v] = q0
-        s7_1[v] = q1
-        s8_0[v] = q0
-        s8_1[v] = q1
-        s9_0[v] = q0
-        s9_1[v] = q1
-        s10_0[v] = q0
-        s10_1[v] = q1
-        s11_0[v] = q0
-        s11_1[v] = q1
-    at = _u(ao)
-    ws = _u(wo)
-    for k in range(K):
-        for v in range(LANES):
-            e0 = wf[ws + _u(0) + _u(v)]
-            e1 = wf[ws + _u(16) + _u(v)]
-            x = af[at + _u(0)]
-            s0_0[v] += x * e0
-            s0_1[v] += x * e1
-            x = af[at + _u(1)]
-            s1_0[v] += x * e0
-            s1_1[v] += x * e1
-            x = af[at + _u(2)]
-            s2_0[v] += x * e0
-            s2_1[v] += x * e1
-            x = af[at + _u(3)]
-            s3_0[v] += x * e0
-            s3_1[v] += x * e1
-            x = af[at + _u(4)]
-            s4_0[v] += x * e0
-            s4_1[v] += x * e1
-            x = af[at + _u(5)]
-            s5_0[v] += x * e0
-            s5_1[v] += x * e1
-            x = af[at + _u(6)]
-            s6_0[v] += x * e0
-            s6_1[v] += x * e1
-            x = af[at + _u(7)]
-            s7_0[v] += x * e0
-            s7_1[v] += x * e1
-            x = af[at + _u(8)]
-            s8_0[v] += x * e0
-            s8_1[v] += x * e1
-            x = af[at + _u(9)]
-            s9_0[v] += x * e0
-            s9_1[v] += x * e1
-            x = af[at + _u(10)]
-            s10_0[v] += x * e0
-            s10_1[v] += x * e1
-            x = af[at + _u(11)]
-            s11_0[v] += x * e0
-            s11_1[v] += x * e1
-        at += _u(12)
-        ws += _u(32)
-    for v in range(LANES):
-        s0_0[v] = relu(s0_0[v])
-        s0_1[v] = relu(s0_1[v])
-        s1_0[v] = relu(s1_0[v])
-        s1_1[v] = relu(s1_1[v])
-        s2_0[v] = relu(s2_0[v])
-        s2_1[v] = relu(s2_1[v])
-        s3_0[v] = relu(s3_0[v])
-        s3_1[v] = relu(s3_1[v])
-        s4_0[v] = relu(s4_0[v])
-        s4_1[v] = relu(s4_1[v])
-        s5_0[v] = relu(s5_0[v])
-        s5_1[v] = relu(s5_1[v])
-        s6_0[v] = relu(s6_0[v])
-        s6_1[v] = relu(s6_1[v])
-        s7_0[v] = relu(s7_0[v])
-        s7_1[v] = relu(s7_1[v])
-        s8_0[v] = relu(s8_0[v])
-        s8_1[v] = relu(s8_1[v])
-        s9_0[v] = relu(s9_0[v])
-        s9_1[v] = relu(s9_1[v])
-        s10_0[v] = relu(s10_0[v])
-        s10_1[v] = relu(s10_1[v])
-        s11_0[v] = relu(s11_0[v])
-        s11_1[v] = relu(s11_1[v])
-    if 0 < rn:
-        o = _u(oo) + _u(0) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s0_0[v]
-            of[o + _u(16) + _u(v)] = s0_1[v]
-    if 1 < rn:
-        o = _u(oo) + _u(1) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s1_0[v]
-            of[o + _u(16) + _u(v)] = s1_1[v]
-    if 2 < rn:
-        o = _u(oo) + _u(2) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s2_0[v]
-            of[o + _u(16) + _u(v)] = s2_1[v]
-    if 3 < rn:
-        o = _u(oo) + _u(3) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s3_0[v]
-            of[o + _u(16) + _u(v)] = s3_1[v]
-    if 4 < rn:
-        o = _u(oo) + _u(4) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s4_0[v]
-            of[o + _u(16) + _u(v)] = s4_1[v]
-    if 5 < rn:
-        o = _u(oo) + _u(5) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s5_0[v]
-            of[o + _u(16) + _u(v)] = s5_1[v]
-    if 6 < rn:
-        o = _u(oo) + _u(6) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s6_0[v]
-            of[o + _u(16) + _u(v)] = s6_1[v]
-    if 7 < rn:
-        o = _u(oo) + _u(7) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s7_0[v]
-            of[o + _u(16) + _u(v)] = s7_1[v]
-    if 8 < rn:
-        o = _u(oo) + _u(8) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s8_0[v]
-            of[o + _u(16) + _u(v)] = s8_1[v]
-    if 9 < rn:
-        o = _u(oo) + _u(9) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s9_0[v]
-            of[o + _u(16) + _u(v)] = s9_1[v]
-    if 10 < rn:
-        o = _u(oo) + _u(10) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s10_0[v]
-            of[o + _u(16) + _u(v)] = s10_1[v]
-    if 11 < rn:
-        o = _u(oo) + _u(11) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s11_0[v]
-            of[o + _u(16) + _u(v)] = s11_1[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_10x16_relu(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
-        epilogue):
-    """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
-    at af[ao..] (10 rows per step) times the weight panel at wf[wo..] (16 columns per
-    step) over K steps, epilogue relu."""
-    s0_0 = tile_buffer(of.dtype)
-    s1_0 = tile_buffer(of.dtype)
-    s2_0 = tile_buffer(of.dtype)
-    s3_0 = tile_buffer(of.dtype)
-    s4_0 = tile_buffer(of.dtype)
-    s5_0 = tile_buffer(of.dtype)
-    s6_0 = tile_buffer(of.dtype)
-    s7_0 = tile_buffer(of.dtype)
-    s8_0 = tile_buffer(of.dtype)
-    s9_0 = tile_buffer(of.dtype)
-    for v in range(LANES):
-        q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
-        s0_0[v] = q0
-        s1_0[v] = q0
-        s2_0[v] = q0
-        s3_0[v] = q0
-        s4_0[v] = q0
-        s5_0[v] = q0
-        s6_0[v] = q0
-        s7_0[v] = q0
-        s8_0[v] = q0
-        s9_0[v] = q0
-    at = _u(ao)
-    ws = _u(wo)
-    for k in range(K):
-        for v in range(LANES):
-            e0 = wf[ws + _u(0) + _u(v)]
-            x = af[at + _u(0)]
-            s0_0[v] += x * e0
-            x = af[at + _u(1)]
-            s1_0[v] += x * e0
-            x = af[at + _u(2)]
-            s2_0[v] += x * e0
-            x = af[at + _u(3)]
-            s3_0[v] += x * e0
-            x = af[at + _u(4)]
-            s4_0[v] += x * e0
-            x = af[at + _u(5)]
-            s5_0[v] += x * e0
-            x = af[at + _u(6)]
-            s6_0[v] += x * e0
-            x = af[at + _u(7)]
-            s7_0[v] += x * e0
-            x = af[at + _u(8)]
-            s8_0[v] += x * e0
-            x = af[at + _u(9)]
-            s9_0[v] += x * e0
-        at += _u(10)
-        ws += _u(16)
-    for v in range(LANES):
-        s0_0[v] = relu(s0_0[v])
-        s1_0[v] = relu(s1_0[v])
-        s2_0[v] = relu(s2_0[v])
-        s3_0[v] = relu(s3_0[v])
-        s4_0[v] = relu(s4_0[v])
-        s5_0[v] = relu(s5_0[v])
-        s6_0[v] = relu(s6_0[v])
-        s7_0[v] = relu(s7_0[v])
-        s8_0[v] = relu(s8_0[v])
-        s9_0[v] = relu(s9_0[v])
-    if 0 < rn:
-        o = _u(oo) + _u(0) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s0_0[v]
-    if 1 < rn:
-        o = _u(oo) + _u(1) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s1_0[v]
-    if 2 < rn:
-        o = _u(oo) + _u(2) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s2_0[v]
-    if 3 < rn:
-        o = _u(oo) + _u(3) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s3_0[v]
-    if 4 < rn:
-        o = _u(oo) + _u(4) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s4_0[v]
-    if 5 < rn:
-        o = _u(oo) + _u(5) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s5_0[v]
-    if 6 < rn:
-        o = _u(oo) + _u(6) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s6_0[v]
-    if 7 < rn:
-        o = _u(oo) + _u(7) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s7_0[v]
-    if 8 < rn:
-        o = _u(oo) + _u(8) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s8_0[v]
-    if 9 < rn:
-        o = _u(oo) + _u(9) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s9_0[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_4x16_relu(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
-        epilogue):
-    """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
-    at af[ao..] (4 rows per step) times the weight panel at wf[wo..] (16 columns per
-    step) over K steps, epilogue relu."""
-    s0_0 = tile_buffer(of.dtype)
-    s1_0 = tile_buffer(of.dtype)
-    s2_0 = tile_buffer(of.dtype)
-    s3_0 = tile_buffer(of.dtype)
-    for v in range(LANES):
-        q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
-        s0_0[v] = q0
-        s1_0[v] = q0
-        s2_0[v] = q0
-        s3_0[v] = q0
-    at = _u(ao)
-    ws = _u(wo)
-    for k in range(K):
-        for v in range(LANES):
-            e0 = wf[ws + _u(0) + _u(v)]
-            x = af[at + _u(0)]
-            s0_0[v] += x * e0
-            x = af[at + _u(1)]
-            s1_0[v] += x * e0
-            x = af[at + _u(2)]
-            s2_0[v] += x * e0
-            x = af[at + _u(3)]
-            s3_0[v] += x * e0
-        at += _u(4)
-        ws += _u(16)
-    for v in range(LANES):
-        s0_0[v] = relu(s0_0[v])
-        s1_0[v] = relu(s1_0[v])
-        s2_0[v] = relu(s2_0[v])
-        s3_0[v] = relu(s3_0[v])
-    if 0 < rn:
-        o = _u(oo) + _u(0) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s0_0[v]
-    if 1 < rn:
-        o = _u(oo) + _u(1) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s1_0[v]
-    if 2 < rn:
-        o = _u(oo) + _u(2) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s2_0[v]
-    if 3 < rn:
-        o = _u(oo) + _u(3) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s3_0[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_2x16_relu(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
-        epilogue):
-    """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
-    at af[ao..] (2 rows per step) times the weight panel at wf[wo..] (16 columns per
-    step) over K steps, epilogue relu."""
-    s0_0 = tile_buffer(of.dtype)
-    s1_0 = tile_buffer(of.dtype)
-    for v in range(LANES):
-        q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
-        s0_0[v] = q0
-        s1_0[v] = q0
-    at = _u(ao)
-    ws = _u(wo)
-    for k in range(K):
-        for v in range(LANES):
-            e0 = wf[ws + _u(0) + _u(v)]
-            x = af[at + _u(0)]
-            s0_0[v] += x * e0
-            x = af[at + _u(1)]
-            s1_0[v] += x * e0
-        at += _u(2)
-        ws += _u(16)
-    for v in range(LANES):
-        s0_0[v] = relu(s0_0[v])
-        s1_0[v] = relu(s1_0[v])
-    if 0 < rn:
-        o = _u(oo) + _u(0) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s0_0[v]
-    if 1 < rn:
-        o = _u(oo) + _u(1) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s1_0[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_1x16_relu(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
-        epilogue):
-    """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
-    at af[ao..] (1 rows per step) times the weight panel at wf[wo..] (16 columns per
-    step) over K steps, epilogue relu."""
-    s0_0 = tile_buffer(of.dtype)
-    for v in range(LANES):
-        q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
-        s0_0[v] = q0
-    at = _u(ao)
-    ws = _u(wo)
-    for k in range(K):
-        for v in range(LANES):
-            e0 = wf[ws + _u(0) + _u(v)]
-            x = af[at + _u(0)]
-            s0_0[v] += x * e0
-        at += _u(1)
-        ws += _u(16)
-    for v in range(LANES):
-        s0_0[v] = relu(s0_0[v])
-    if 0 < rn:
-        o = _u(oo) + _u(0) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s0_0[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_12x32_relu6(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
-        epilogue):
-    """Output rows oo / N.. (the first rn stored), columns c0..c0+31: the input block
-    at af[ao..] (12 rows per step) times the weight panel at wf[wo..] (32 columns per
-    step) over K steps, epilogue relu6."""
-    s0_0 = tile_buffer(of.dtype)
-    s0_1 = tile_buffer(of.dtype)
-    s1_0 = tile_buffer(of.dtype)
-    s1_1 = tile_buffer(of.dtype)
-    s2_0 = tile_buffer(of.dtype)
-    s2_1 = tile_buffer(of.dtype)
-    s3_0 = tile_buffer(of.dtype)
-    s3_1 = tile_buffer(of.dtype)
-    s4_0 = tile_buffer(of.dtype)
-    s4_1 = tile_buffer(of.dtype)
-    s5_0 = tile_buffer(of.dtype)
-    s5_1 = tile_buffer(of.dtype)
-    s6_0 = tile_buffer(of.dtype)
-    s6_1 = tile_buffer(of.dtype)
-    s7_0 = tile_buffer(of.dtype)
-    s7_1 = tile_buffer(of.dtype)
-    s8_0 = tile_buffer(of.dtype)
-    s8_1 = tile_buffer(of.dtype)
-    s9_0 = tile_buffer(of.dtype)
-    s9_1 = tile_buffer(of.dtype)
-    s10_0 = tile_buffer(of.dtype)
-    s10_1 = tile_buffer(of.dtype)
-    s11_0 = tile_buffer(of.dtype)
-    s11_1 = tile_buffer(of.dtype)
-    for v in range(LANES):
-        q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
-        q1 = bias[_u(c0) + _u(16) + _u(v)] if has_bias else 0.0
-        s0_0[v] = q0
-        s0_1[v] = q1
-        s1_0[v] = q0
-        s1_1[v] = q1
-        s2_0[v] = q0
-        s2_1[v] = q1
-        s3_0[v] = q0
-        s3_1[v] = q1
-        s4_0[v] = q0
-        s4_1[v] = q1
-        s5_0[v] = q0
-        s5_1[v] = q1
-        s6_0[v] = q0
-        s6_1[v] = q1
-        s7_0[v] = q0
-        s7_1[v] = q1
-        s8_0[v] = q0
-        s8_1[v] = q1
-        s9_0[v] = q0
-        s9_1[v] = q1
-        s10_0[v] = q0
-        s10_1[v] = q1
-        s11_0[v] = q0
-        s11_1[v] = q1
-    at = _u(ao)
-    ws = _u(wo)
-    for k in range(K):
-        for v in range(LANES):
-            e0 = wf[ws + _u(0) + _u(v)]
-            e1 = wf[ws + _u(16) + _u(v)]
-            x = af[at + _u(0)]
-            s0_0[v] += x * e0
-            s0_1[v] += x * e1
-            x = af[at + _u(1)]
-            s1_0[v] += x * e0
-            s1_1[v] += x * e1
-            x = af[at + _u(2)]
-            s2_0[v] += x * e0
-            s2_1[v] += x * e1
-            x = af[at + _u(3)]
-            s3_0[v] += x * e0
-            s3_1[v] += x * e1
-            x = af[at + _u(4)]
-            s4_0[v] += x * e0
-            s4_1[v] += x * e1
-            x = af[at + _u(5)]
-            s5_0[v] += x * e0
-            s5_1[v] += x * e1
-            x = af[at + _u(6)]
-            s6_0[v] += x * e0
-            s6_1[v] += x * e1
-            x = af[at + _u(7)]
-            s7_0[v] += x * e0
-            s7_1[v] += x * e1
-            x = af[at + _u(8)]
-            s8_0[v] += x * e0
-            s8_1[v] += x * e1
-            x = af[at + _u(9)]
-            s9_0[v] += x * e0
-            s9_1[v] += x * e1
-            x = af[at + _u(10)]
-            s10_0[v] += x * e0
-            s10_1[v] += x * e1
-            x = af[at + _u(11)]
-            s11_0[v] += x * e0
-            s11_1[v] += x * e1
-        at += _u(12)
-        ws += _u(32)
-    for v in range(LANES):
-        s0_0[v] = relu6(s0_0[v])
-        s0_1[v] = relu6(s0_1[v])
-        s1_0[v] = relu6(s1_0[v])
-        s1_1[v] = relu6(s1_1[v])
-        s2_0[v] = relu6(s2_0[v])
-        s2_1[v] = relu6(s2_1[v])
-        s3_0[v] = relu6(s3_0[v])
-        s3_1[v] = relu6(s3_1[v])
-        s4_0[v] = relu6(s4_0[v])
-        s4_1[v] = relu6(s4_1[v])
-        s5_0[v] = relu6(s5_0[v])
-        s5_1[v] = relu6(s5_1[v])
-        s6_0[v] = relu6(s6_0[v])
-        s6_1[v] = relu6(s6_1[v])
-        s7_0[v] = relu6(s7_0[v])
-        s7_1[v] = relu6(s7_1[v])
-        s8_0[v] = relu6(s8_0[v])
-        s8_1[v] = relu6(s8_1[v])
-        s9_0[v] = relu6(s9_0[v])
-        s9_1[v] = relu6(s9_1[v])
-        s10_0[v] = relu6(s10_0[v])
-        s10_1[v] = relu6(s10_1[v])
-        s11_0[v] = relu6(s11_0[v])
-        s11_1[v] = relu6(s11_1[v])
-    if 0 < rn:
-        o = _u(oo) + _u(0) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s0_0[v]
-            of[o + _u(16) + _u(v)] = s0_1[v]
-    if 1 < rn:
-        o = _u(oo) + _u(1) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s1_0[v]
-            of[o + _u(16) + _u(v)] = s1_1[v]
-    if 2 < rn:
-        o = _u(oo) + _u(2) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s2_0[v]
-            of[o + _u(16) + _u(v)] = s2_1[v]
-    if 3 < rn:
-        o = _u(oo) + _u(3) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s3_0[v]
-            of[o + _u(16) + _u(v)] = s3_1[v]
-    if 4 < rn:
-        o = _u(oo) + _u(4) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s4_0[v]
-            of[o + _u(16) + _u(v)] = s4_1[v]
-    if 5 < rn:
-        o = _u(oo) + _u(5) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s5_0[v]
-            of[o + _u(16) + _u(v)] = s5_1[v]
-    if 6 < rn:
-        o = _u(oo) + _u(6) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s6_0[v]
-            of[o + _u(16) + _u(v)] = s6_1[v]
-    if 7 < rn:
-        o = _u(oo) + _u(7) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s7_0[v]
-            of[o + _u(16) + _u(v)] = s7_1[v]
-    if 8 < rn:
-        o = _u(oo) + _u(8) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s8_0[v]
-            of[o + _u(16) + _u(v)] = s8_1[v]
-    if 9 < rn:
-        o = _u(oo) + _u(9) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s9_0[v]
-            of[o + _u(16) + _u(v)] = s9_1[v]
-    if 10 < rn:
-        o = _u(oo) + _u(10) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s10_0[v]
-            of[o + _u(16) + _u(v)] = s10_1[v]
-    if 11 < rn:
-        o = _u(oo) + _u(11) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s11_0[v]
-            of[o + _u(16) + _u(v)] = s11_1[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_10x16_relu6(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
-        epilogue):
-    """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
-    at af[ao..] (10 rows per step) times the weight panel at wf[wo..] (16 columns per
-    step) over K steps, epilogue relu6."""
-    s0_0 = tile_buffer(of.dtype)
-    s1_0 = tile_buffer(of.dtype)
-    s2_0 = tile_buffer(of.dtype)
-    s3_0 = tile_buffer(of.dtype)
-    s4_0 = tile_buffer(of.dtype)
-    s5_0 = tile_buffer(of.dtype)
-    s6_0 = tile_buffer(of.dtype)
-    s7_0 = tile_buffer(of.dtype)
-    s8_0 = tile_buffer(of.dtype)
-    s9_0 = tile_buffer(of.dtype)
-    for v in range(LANES):
-        q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
-        s0_0[v] = q0
-        s1_0[v] = q0
-        s2_0[v] = q0
-        s3_0[v] = q0
-        s4_0[v] = q0
-        s5_0[v] = q0
-        s6_0[v] = q0
-        s7_0[v] = q0
-        s8_0[v] = q0
-        s9_0[v] = q0
-    at = _u(ao)
-    ws = _u(wo)
-    for k in range(K):
-        for v in range(LANES):
-            e0 = wf[ws + _u(0) + _u(v)]
-            x = af[at + _u(0)]
-            s0_0[v] += x * e0
-            x = af[at + _u(1)]
-            s1_0[v] += x * e0
-            x = af[at + _u(2)]
-            s2_0[v] += x * e0
-            x = af[at + _u(3)]
-            s3_0[v] += x * e0
-            x = af[at + _u(4)]
-            s4_0[v] += x * e0
-            x = af[at + _u(5)]
-            s5_0[v] += x * e0
-            x = af[at + _u(6)]
-            s6_0[v] += x * e0
-            x = af[at + _u(7)]
-            s7_0[v] += x * e0
-            x = af[at + _u(8)]
-            s8_0[v] += x * e0
-            x = af[at + _u(9)]
-            s9_0[v] += x * e0
-        at += _u(10)
-        ws += _u(16)
-    for v in range(LANES):
-        s0_0[v] = relu6(s0_0[v])
-        s1_0[v] = relu6(s1_0[v])
-        s2_0[v] = relu6(s2_0[v])
-        s3_0[v] = relu6(s3_0[v])
-        s4_0[v] = relu6(s4_0[v])
-        s5_0[v] = relu6(s5_0[v])
-        s6_0[v] = relu6(s6_0[v])
-        s7_0[v] = relu6(s7_0[v])
-        s8_0[v] = relu6(s8_0[v])
-        s9_0[v] = relu6(s9_0[v])
-    if 0 < rn:
-        o = _u(oo) + _u(0) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s0_0[v]
-    if 1 < rn:
-        o = _u(oo) + _u(1) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s1_0[v]
-    if 2 < rn:
-        o = _u(oo) + _u(2) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s2_0[v]
-    if 3 < rn:
-        o = _u(oo) + _u(3) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s3_0[v]
-    if 4 < rn:
-        o = _u(oo) + _u(4) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s4_0[v]
-    if 5 < rn:
-        o = _u(oo) + _u(5) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s5_0[v]
-    if 6 < rn:
-        o = _u(oo) + _u(6) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s6_0[v]
-    if 7 < rn:
-        o = _u(oo) + _u(7) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s7_0[v]
-    if 8 < rn:
-        o = _u(oo) + _u(8) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s8_0[v]
-    if 9 < rn:
-        o = _u(oo) + _u(9) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s9_0[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_4x16_relu6(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
-        epilogue):
-    """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
-    at af[ao..] (4 rows per step) times the weight panel at wf[wo..] (16 columns per
-    step) over K steps, epilogue relu6."""
-    s0_0 = tile_buffer(of.dtype)
-    s1_0 = tile_buffer(of.dtype)
-    s2_0 = tile_buffer(of.dtype)
-    s3_0 = tile_buffer(of.dtype)
-    for v in range(LANES):
-        q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
-        s0_0[v] = q0
-        s1_0[v] = q0
-        s2_0[v] = q0
-        s3_0[v] = q0
-    at = _u(ao)
-    ws = _u(wo)
-    for k in range(K):
-        for v in range(LANES):
-            e0 = wf[ws + _u(0) + _u(v)]
-            x = af[at + _u(0)]
-            s0_0[v] += x * e0
-            x = af[at + _u(1)]
-            s1_0[v] += x * e0
-            x = af[at + _u(2)]
-            s2_0[v] += x * e0
-            x = af[at + _u(3)]
-            s3_0[v] += x * e0
-        at += _u(4)
-        ws += _u(16)
-    for v in range(LANES):
-        s0_0[v] = relu6(s0_0[v])
-        s1_0[v] = relu6(s1_0[v])
-        s2_0[v] = relu6(s2_0[v])
-        s3_0[v] = relu6(s3_0[v])
-    if 0 < rn:
-        o = _u(oo) + _u(0) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s0_0[v]
-    if 1 < rn:
-        o = _u(oo) + _u(1) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s1_0[v]
-    if 2 < rn:
-        o = _u(oo) + _u(2) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s2_0[v]
-    if 3 < rn:
-        o = _u(oo) + _u(3) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s3_0[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_2x16_relu6(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
-        epilogue):
-    """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
-    at af[ao..] (2 rows per step) times the weight panel at wf[wo..] (16 columns per
-    step) over K steps, epilogue relu6."""
-    s0_0 = tile_buffer(of.dtype)
-    s1_0 = tile_buffer(of.dtype)
-    for v in range(LANES):
-        q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
-        s0_0[v] = q0
-        s1_0[v] = q0
-    at = _u(ao)
-    ws = _u(wo)
-    for k in range(K):
-        for v in range(LANES):
-            e0 = wf[ws + _u(0) + _u(v)]
-            x = af[at + _u(0)]
-            s0_0[v] += x * e0
-            x = af[at + _u(1)]
-            s1_0[v] += x * e0
-        at += _u(2)
-        ws += _u(16)
-    for v in range(LANES):
-        s0_0[v] = relu6(s0_0[v])
-        s1_0[v] = relu6(s1_0[v])
-    if 0 < rn:
-        o = _u(oo) + _u(0) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s0_0[v]
-    if 1 < rn:
-        o = _u(oo) + _u(1) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s1_0[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_1x16_relu6(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
-        epilogue):
-    """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
-    at af[ao..] (1 rows per step) times the weight panel at wf[wo..] (16 columns per
-    step) over K steps, epilogue relu6."""
-    s0_0 = tile_buffer(of.dtype)
-    for v in range(LANES):
-        q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
-        s0_0[v] = q0
-    at = _u(ao)
-    ws = _u(wo)
-    for k in range(K):
-        for v in range(LANES):
-            e0 = wf[ws + _u(0) + _u(v)]
-            x = af[at + _u(0)]
-            s0_0[v] += x * e0
-        at += _u(1)
-        ws += _u(16)
-    for v in range(LANES):
-        s0_0[v] = relu6(s0_0[v])
-    if 0 < rn:
-        o = _u(oo) + _u(0) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s0_0[v]
-
-
-EPILOGUES = {
-    "none": {
-        (12, 2): tile_12x32,
-        (10, 1): tile_10x16,
-        (4, 1): tile_4x16,
-        (2, 1): tile_2x16,
-        (1, 1): tile_1x16,
-    },
-    "relu": {
-        (12, 2): tile_12x32_relu,
-        (10, 1): tile_10x16_relu,
-        (4, 1): tile_4x16_relu,
-        (2, 1): tile_2x16_relu,
-        (1, 1): tile_1x16_relu,
-    },
-    "relu6": {
-        (12, 2): tile_12x32_relu6,
-        (10, 1): tile_10x16_relu6,
-        (4, 1): tile_4x16_relu6,
-        (2, 1): tile_2x16_relu6,
-        (1, 1): tile_1x16_relu6,
-    },
+TILES = {
+    (12, 2): tile_12x32,
+    (10, 1): tile_10x16,
+    (4, 1): tile_4x16,
+    (2, 1): tile_2x16,
+    (1, 1): tile_1x16,
 }
-TILES = EPILOGUES["none"]

@@ -3,10 +3,9 @@
 Register tiles of the 'grouped_h3' convolution: `tile_CxR` runs C output channels over R
 output rows of one register of positions, `tile_CxR_s2` over R output rows of stride 2
 along H (kernels/conv_grouped.py says how they are used; kernels/_shapes.py which one a
-target gets); `tile_..._relu` and `tile_..._relu6` apply relu or relu6 before the store
-(kernels/_epilogue.py).
+target gets); each applies its `epilogue` (kernels/_epilogue.py) before the store.
 """
-from ._epilogue import relu, relu6
+from ._epilogue import NONE, ceiling, clamp
 from ._stack import tile_buffer, tile_width
 from ._target import njit
 from .conv_pad import _u
@@ -21,7 +20,7 @@ def tile_4x4_s2(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, 
     """Channels k0..k0+3 (weights from wf[wb], k apart by wk, c by wc), output rows
     ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
     depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads rows 2i..
-    2i + 2. All offsets unsigned. Epilogue none."""
+    2i + 2. All offsets unsigned. Then `epilogue`."""
     TW = tile_width(of.dtype)
     b0 = bias[k0 + 0] if has_bias else 0.0
     b1 = bias[k0 + 1] if has_bias else 0.0
@@ -137,6 +136,25 @@ def tile_4x4_s2(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, 
                     a31[v] += q32 * x4
                     a32[v] += q32 * x6
                     a33[v] += q32 * x8
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(TW):
+            a00[v] = clamp(a00[v], hi)
+            a01[v] = clamp(a01[v], hi)
+            a02[v] = clamp(a02[v], hi)
+            a03[v] = clamp(a03[v], hi)
+            a10[v] = clamp(a10[v], hi)
+            a11[v] = clamp(a11[v], hi)
+            a12[v] = clamp(a12[v], hi)
+            a13[v] = clamp(a13[v], hi)
+            a20[v] = clamp(a20[v], hi)
+            a21[v] = clamp(a21[v], hi)
+            a22[v] = clamp(a22[v], hi)
+            a23[v] = clamp(a23[v], hi)
+            a30[v] = clamp(a30[v], hi)
+            a31[v] = clamp(a31[v], hi)
+            a32[v] = clamp(a32[v], hi)
+            a33[v] = clamp(a33[v], hi)
     _store(of, a00, ob + _u(0) * ostep + _u(0) * ow_len, nv, TW)
     _store(of, a01, ob + _u(0) * ostep + _u(1) * ow_len, nv, TW)
     _store(of, a02, ob + _u(0) * ostep + _u(2) * ow_len, nv, TW)
@@ -161,7 +179,7 @@ def tile_4x4(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh,
     """Channels k0..k0+3 (weights from wf[wb], k apart by wk, c by wc), output rows
     ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
     depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads rows 1i..
-    1i + 2. All offsets unsigned. Epilogue none."""
+    1i + 2. All offsets unsigned. Then `epilogue`."""
     TW = tile_width(of.dtype)
     b0 = bias[k0 + 0] if has_bias else 0.0
     b1 = bias[k0 + 1] if has_bias else 0.0
@@ -274,6 +292,25 @@ def tile_4x4(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh,
                     a31[v] += q32 * x3
                     a32[v] += q32 * x4
                     a33[v] += q32 * x5
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(TW):
+            a00[v] = clamp(a00[v], hi)
+            a01[v] = clamp(a01[v], hi)
+            a02[v] = clamp(a02[v], hi)
+            a03[v] = clamp(a03[v], hi)
+            a10[v] = clamp(a10[v], hi)
+            a11[v] = clamp(a11[v], hi)
+            a12[v] = clamp(a12[v], hi)
+            a13[v] = clamp(a13[v], hi)
+            a20[v] = clamp(a20[v], hi)
+            a21[v] = clamp(a21[v], hi)
+            a22[v] = clamp(a22[v], hi)
+            a23[v] = clamp(a23[v], hi)
+            a30[v] = clamp(a30[v], hi)
+            a31[v] = clamp(a31[v], hi)
+            a32[v] = clamp(a32[v], hi)
+            a33[v] = clamp(a33[v], hi)
     _store(of, a00, ob + _u(0) * ostep + _u(0) * ow_len, nv, TW)
     _store(of, a01, ob + _u(0) * ostep + _u(1) * ow_len, nv, TW)
     _store(of, a02, ob + _u(0) * ostep + _u(2) * ow_len, nv, TW)
@@ -298,7 +335,7 @@ def tile_2x4_s2(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, 
     """Channels k0..k0+1 (weights from wf[wb], k apart by wk, c by wc), output rows
     ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
     depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads rows 2i..
-    2i + 2. All offsets unsigned. Epilogue none."""
+    2i + 2. All offsets unsigned. Then `epilogue`."""
     TW = tile_width(of.dtype)
     b0 = bias[k0 + 0] if has_bias else 0.0
     b1 = bias[k0 + 1] if has_bias else 0.0
@@ -366,6 +403,17 @@ def tile_2x4_s2(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, 
                     a11[v] += q12 * x4
                     a12[v] += q12 * x6
                     a13[v] += q12 * x8
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(TW):
+            a00[v] = clamp(a00[v], hi)
+            a01[v] = clamp(a01[v], hi)
+            a02[v] = clamp(a02[v], hi)
+            a03[v] = clamp(a03[v], hi)
+            a10[v] = clamp(a10[v], hi)
+            a11[v] = clamp(a11[v], hi)
+            a12[v] = clamp(a12[v], hi)
+            a13[v] = clamp(a13[v], hi)
     _store(of, a00, ob + _u(0) * ostep + _u(0) * ow_len, nv, TW)
     _store(of, a01, ob + _u(0) * ostep + _u(1) * ow_len, nv, TW)
     _store(of, a02, ob + _u(0) * ostep + _u(2) * ow_len, nv, TW)
@@ -382,7 +430,7 @@ def tile_2x4(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh,
     """Channels k0..k0+1 (weights from wf[wb], k apart by wk, c by wc), output rows
     ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
     depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads rows 1i..
-    1i + 2. All offsets unsigned. Epilogue none."""
+    1i + 2. All offsets unsigned. Then `epilogue`."""
     TW = tile_width(of.dtype)
     b0 = bias[k0 + 0] if has_bias else 0.0
     b1 = bias[k0 + 1] if has_bias else 0.0
@@ -447,6 +495,17 @@ def tile_2x4(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh,
                     a11[v] += q12 * x3
                     a12[v] += q12 * x4
                     a13[v] += q12 * x5
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(TW):
+            a00[v] = clamp(a00[v], hi)
+            a01[v] = clamp(a01[v], hi)
+            a02[v] = clamp(a02[v], hi)
+            a03[v] = clamp(a03[v], hi)
+            a10[v] = clamp(a10[v], hi)
+            a11[v] = clamp(a11[v], hi)
+            a12[v] = clamp(a12[v], hi)
+            a13[v] = clamp(a13[v], hi)
     _store(of, a00, ob + _u(0) * ostep + _u(0) * ow_len, nv, TW)
     _store(of, a01, ob + _u(0) * ostep + _u(1) * ow_len, nv, TW)
     _store(of, a02, ob + _u(0) * ostep + _u(2) * ow_len, nv, TW)
@@ -457,1012 +516,9 @@ def tile_2x4(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh,
     _store(of, a13, ob + _u(1) * ostep + _u(3) * ow_len, nv, TW)
 
 
-@njit(fastmath=_FLAGS)
-def tile_4x4_s2_relu(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk,
-        wc, ostep, ow_len, nv, stride, epilogue):
-    """Channels k0..k0+3 (weights from wf[wb], k apart by wk, c by wc), output rows
-    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
-    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads rows 2i..
-    2i + 2. All offsets unsigned. Epilogue relu."""
-    TW = tile_width(of.dtype)
-    b0 = bias[k0 + 0] if has_bias else 0.0
-    b1 = bias[k0 + 1] if has_bias else 0.0
-    b2 = bias[k0 + 2] if has_bias else 0.0
-    b3 = bias[k0 + 3] if has_bias else 0.0
-    a00 = tile_buffer(of.dtype)
-    a01 = tile_buffer(of.dtype)
-    a02 = tile_buffer(of.dtype)
-    a03 = tile_buffer(of.dtype)
-    a10 = tile_buffer(of.dtype)
-    a11 = tile_buffer(of.dtype)
-    a12 = tile_buffer(of.dtype)
-    a13 = tile_buffer(of.dtype)
-    a20 = tile_buffer(of.dtype)
-    a21 = tile_buffer(of.dtype)
-    a22 = tile_buffer(of.dtype)
-    a23 = tile_buffer(of.dtype)
-    a30 = tile_buffer(of.dtype)
-    a31 = tile_buffer(of.dtype)
-    a32 = tile_buffer(of.dtype)
-    a33 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a00[v] = b0
-        a01[v] = b0
-        a02[v] = b0
-        a03[v] = b0
-        a10[v] = b1
-        a11[v] = b1
-        a12[v] = b1
-        a13[v] = b1
-        a20[v] = b2
-        a21[v] = b2
-        a22[v] = b2
-        a23[v] = b2
-        a30[v] = b3
-        a31[v] = b3
-        a32[v] = b3
-        a33[v] = b3
-    KH = _u(3)
-    for c in range(Cg):
-        for kd in range(KD):
-            base = xb + c * xc + kd * xd
-            wr = wb + c * wc + kd * KH * KW
-            for kw in range(KW):
-                q00 = wf[wr + _u(0) * wk + _u(0) * KW + kw]
-                q01 = wf[wr + _u(0) * wk + _u(1) * KW + kw]
-                q02 = wf[wr + _u(0) * wk + _u(2) * KW + kw]
-                q10 = wf[wr + _u(1) * wk + _u(0) * KW + kw]
-                q11 = wf[wr + _u(1) * wk + _u(1) * KW + kw]
-                q12 = wf[wr + _u(1) * wk + _u(2) * KW + kw]
-                q20 = wf[wr + _u(2) * wk + _u(0) * KW + kw]
-                q21 = wf[wr + _u(2) * wk + _u(1) * KW + kw]
-                q22 = wf[wr + _u(2) * wk + _u(2) * KW + kw]
-                q30 = wf[wr + _u(3) * wk + _u(0) * KW + kw]
-                q31 = wf[wr + _u(3) * wk + _u(1) * KW + kw]
-                q32 = wf[wr + _u(3) * wk + _u(2) * KW + kw]
-                e = base + taps[kw]
-                for v in range(TW):
-                    x0 = xf[e + _u(0) * xh + _u(v)]
-                    x1 = xf[e + _u(1) * xh + _u(v)]
-                    x2 = xf[e + _u(2) * xh + _u(v)]
-                    x3 = xf[e + _u(3) * xh + _u(v)]
-                    x4 = xf[e + _u(4) * xh + _u(v)]
-                    x5 = xf[e + _u(5) * xh + _u(v)]
-                    x6 = xf[e + _u(6) * xh + _u(v)]
-                    x7 = xf[e + _u(7) * xh + _u(v)]
-                    x8 = xf[e + _u(8) * xh + _u(v)]
-                    a00[v] += q00 * x0
-                    a01[v] += q00 * x2
-                    a02[v] += q00 * x4
-                    a03[v] += q00 * x6
-                    a10[v] += q10 * x0
-                    a11[v] += q10 * x2
-                    a12[v] += q10 * x4
-                    a13[v] += q10 * x6
-                    a20[v] += q20 * x0
-                    a21[v] += q20 * x2
-                    a22[v] += q20 * x4
-                    a23[v] += q20 * x6
-                    a30[v] += q30 * x0
-                    a31[v] += q30 * x2
-                    a32[v] += q30 * x4
-                    a33[v] += q30 * x6
-                    a00[v] += q01 * x1
-                    a01[v] += q01 * x3
-                    a02[v] += q01 * x5
-                    a03[v] += q01 * x7
-                    a10[v] += q11 * x1
-                    a11[v] += q11 * x3
-                    a12[v] += q11 * x5
-                    a13[v] += q11 * x7
-                    a20[v] += q21 * x1
-                    a21[v] += q21 * x3
-                    a22[v] += q21 * x5
-                    a23[v] += q21 * x7
-                    a30[v] += q31 * x1
-                    a31[v] += q31 * x3
-                    a32[v] += q31 * x5
-                    a33[v] += q31 * x7
-                    a00[v] += q02 * x2
-                    a01[v] += q02 * x4
-                    a02[v] += q02 * x6
-                    a03[v] += q02 * x8
-                    a10[v] += q12 * x2
-                    a11[v] += q12 * x4
-                    a12[v] += q12 * x6
-                    a13[v] += q12 * x8
-                    a20[v] += q22 * x2
-                    a21[v] += q22 * x4
-                    a22[v] += q22 * x6
-                    a23[v] += q22 * x8
-                    a30[v] += q32 * x2
-                    a31[v] += q32 * x4
-                    a32[v] += q32 * x6
-                    a33[v] += q32 * x8
-    for v in range(TW):
-        a00[v] = relu(a00[v])
-        a01[v] = relu(a01[v])
-        a02[v] = relu(a02[v])
-        a03[v] = relu(a03[v])
-        a10[v] = relu(a10[v])
-        a11[v] = relu(a11[v])
-        a12[v] = relu(a12[v])
-        a13[v] = relu(a13[v])
-        a20[v] = relu(a20[v])
-        a21[v] = relu(a21[v])
-        a22[v] = relu(a22[v])
-        a23[v] = relu(a23[v])
-        a30[v] = relu(a30[v])
-        a31[v] = relu(a31[v])
-        a32[v] = relu(a32[v])
-        a33[v] = relu(a33[v])
-    _store(of, a00, ob + _u(0) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a01, ob + _u(0) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a02, ob + _u(0) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a03, ob + _u(0) * ostep + _u(3) * ow_len, nv, TW)
-    _store(of, a10, ob + _u(1) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a11, ob + _u(1) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a12, ob + _u(1) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a13, ob + _u(1) * ostep + _u(3) * ow_len, nv, TW)
-    _store(of, a20, ob + _u(2) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a21, ob + _u(2) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a22, ob + _u(2) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a23, ob + _u(2) * ostep + _u(3) * ow_len, nv, TW)
-    _store(of, a30, ob + _u(3) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a31, ob + _u(3) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a32, ob + _u(3) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a33, ob + _u(3) * ostep + _u(3) * ow_len, nv, TW)
-
-
-@njit(fastmath=_FLAGS)
-def tile_4x4_relu(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk,
-        wc, ostep, ow_len, nv, stride, epilogue):
-    """Channels k0..k0+3 (weights from wf[wb], k apart by wk, c by wc), output rows
-    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
-    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads rows 1i..
-    1i + 2. All offsets unsigned. Epilogue relu."""
-    TW = tile_width(of.dtype)
-    b0 = bias[k0 + 0] if has_bias else 0.0
-    b1 = bias[k0 + 1] if has_bias else 0.0
-    b2 = bias[k0 + 2] if has_bias else 0.0
-    b3 = bias[k0 + 3] if has_bias else 0.0
-    a00 = tile_buffer(of.dtype)
-    a01 = tile_buffer(of.dtype)
-    a02 = tile_buffer(of.dtype)
-    a03 = tile_buffer(of.dtype)
-    a10 = tile_buffer(of.dtype)
-    a11 = tile_buffer(of.dtype)
-    a12 = tile_buffer(of.dtype)
-    a13 = tile_buffer(of.dtype)
-    a20 = tile_buffer(of.dtype)
-    a21 = tile_buffer(of.dtype)
-    a22 = tile_buffer(of.dtype)
-    a23 = tile_buffer(of.dtype)
-    a30 = tile_buffer(of.dtype)
-    a31 = tile_buffer(of.dtype)
-    a32 = tile_buffer(of.dtype)
-    a33 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a00[v] = b0
-        a01[v] = b0
-        a02[v] = b0
-        a03[v] = b0
-        a10[v] = b1
-        a11[v] = b1
-        a12[v] = b1
-        a13[v] = b1
-        a20[v] = b2
-        a21[v] = b2
-        a22[v] = b2
-        a23[v] = b2
-        a30[v] = b3
-        a31[v] = b3
-        a32[v] = b3
-        a33[v] = b3
-    KH = _u(3)
-    for c in range(Cg):
-        for kd in range(KD):
-            base = xb + c * xc + kd * xd
-            wr = wb + c * wc + kd * KH * KW
-            for kw in range(KW):
-                q00 = wf[wr + _u(0) * wk + _u(0) * KW + kw]
-                q01 = wf[wr + _u(0) * wk + _u(1) * KW + kw]
-                q02 = wf[wr + _u(0) * wk + _u(2) * KW + kw]
-                q10 = wf[wr + _u(1) * wk + _u(0) * KW + kw]
-                q11 = wf[wr + _u(1) * wk + _u(1) * KW + kw]
-                q12 = wf[wr + _u(1) * wk + _u(2) * KW + kw]
-                q20 = wf[wr + _u(2) * wk + _u(0) * KW + kw]
-                q21 = wf[wr + _u(2) * wk + _u(1) * KW + kw]
-                q22 = wf[wr + _u(2) * wk + _u(2) * KW + kw]
-                q30 = wf[wr + _u(3) * wk + _u(0) * KW + kw]
-                q31 = wf[wr + _u(3) * wk + _u(1) * KW + kw]
-                q32 = wf[wr + _u(3) * wk + _u(2) * KW + kw]
-                e = base + taps[kw]
-                for v in range(TW):
-                    x0 = xf[e + _u(0) * xh + _u(v)]
-                    x1 = xf[e + _u(1) * xh + _u(v)]
-                    x2 = xf[e + _u(2) * xh + _u(v)]
-                    x3 = xf[e + _u(3) * xh + _u(v)]
-                    x4 = xf[e + _u(4) * xh + _u(v)]
-                    x5 = xf[e + _u(5) * xh + _u(v)]
-                    a00[v] += q00 * x0
-                    a01[v] += q00 * x1
-                    a02[v] += q00 * x2
-                    a03[v] += q00 * x3
-                    a10[v] += q10 * x0
-                    a11[v] += q10 * x1
-                    a12[v] += q10 * x2
-                    a13[v] += q10 * x3
-                    a20[v] += q20 * x0
-                    a21[v] += q20 * x1
-                    a22[v] += q20 * x2
-                    a23[v] += q20 * x3
-                    a30[v] += q30 * x0
-                    a31[v] += q30 * x1
-                    a32[v] += q30 * x2
-                    a33[v] += q30 * x3
-                    a00[v] += q01 * x1
-                    a01[v] += q01 * x2
-                    a02[v] += q01 * x3
-                    a03[v] += q01 * x4
-                    a10[v] += q11 * x1
-                    a11[v] += q11 * x2
-                    a12[v] += q11 * x3
-                    a13[v] += q11 * x4
-                    a20[v] += q21 * x1
-                    a21[v] += q21 * x2
-                    a22[v] += q21 * x3
-                    a23[v] += q21 * x4
-                    a30[v] += q31 * x1
-                    a31[v] += q31 * x2
-                    a32[v] += q31 * x3
-                    a33[v] += q31 * x4
-                    a00[v] += q02 * x2
-                    a01[v] += q02 * x3
-                    a02[v] += q02 * x4
-                    a03[v] += q02 * x5
-                    a10[v] += q12 * x2
-                    a11[v] += q12 * x3
-                    a12[v] += q12 * x4
-                    a13[v] += q12 * x5
-                    a20[v] += q22 * x2
-                    a21[v] += q22 * x3
-                    a22[v] += q22 * x4
-                    a23[v] += q22 * x5
-                    a30[v] += q32 * x2
-                    a31[v] += q32 * x3
-                    a32[v] += q32 * x4
-                    a33[v] += q32 * x5
-    for v in range(TW):
-        a00[v] = relu(a00[v])
-        a01[v] = relu(a01[v])
-        a02[v] = relu(a02[v])
-        a03[v] = relu(a03[v])
-        a10[v] = relu(a10[v])
-        a11[v] = relu(a11[v])
-        a12[v] = relu(a12[v])
-        a13[v] = relu(a13[v])
-        a20[v] = relu(a20[v])
-        a21[v] = relu(a21[v])
-        a22[v] = relu(a22[v])
-        a23[v] = relu(a23[v])
-        a30[v] = relu(a30[v])
-        a31[v] = relu(a31[v])
-        a32[v] = relu(a32[v])
-        a33[v] = relu(a33[v])
-    _store(of, a00, ob + _u(0) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a01, ob + _u(0) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a02, ob + _u(0) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a03, ob + _u(0) * ostep + _u(3) * ow_len, nv, TW)
-    _store(of, a10, ob + _u(1) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a11, ob + _u(1) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a12, ob + _u(1) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a13, ob + _u(1) * ostep + _u(3) * ow_len, nv, TW)
-    _store(of, a20, ob + _u(2) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a21, ob + _u(2) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a22, ob + _u(2) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a23, ob + _u(2) * ostep + _u(3) * ow_len, nv, TW)
-    _store(of, a30, ob + _u(3) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a31, ob + _u(3) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a32, ob + _u(3) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a33, ob + _u(3) * ostep + _u(3) * ow_len, nv, TW)
-
-
-@njit(fastmath=_FLAGS)
-def tile_2x4_s2_relu(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk,
-        wc, ostep, ow_len, nv, stride, epilogue):
-    """Channels k0..k0+1 (weights from wf[wb], k apart by wk, c by wc), output rows
-    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
-    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads rows 2i..
-    2i + 2. All offsets unsigned. Epilogue relu."""
-    TW = tile_width(of.dtype)
-    b0 = bias[k0 + 0] if has_bias else 0.0
-    b1 = bias[k0 + 1] if has_bias else 0.0
-    a00 = tile_buffer(of.dtype)
-    a01 = tile_buffer(of.dtype)
-    a02 = tile_buffer(of.dtype)
-    a03 = tile_buffer(of.dtype)
-    a10 = tile_buffer(of.dtype)
-    a11 = tile_buffer(of.dtype)
-    a12 = tile_buffer(of.dtype)
-    a13 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a00[v] = b0
-        a01[v] = b0
-        a02[v] = b0
-        a03[v] = b0
-        a10[v] = b1
-        a11[v] = b1
-        a12[v] = b1
-        a13[v] = b1
-    KH = _u(3)
-    for c in range(Cg):
-        for kd in range(KD):
-            base = xb + c * xc + kd * xd
-            wr = wb + c * wc + kd * KH * KW
-            for kw in range(KW):
-                q00 = wf[wr + _u(0) * wk + _u(0) * KW + kw]
-                q01 = wf[wr + _u(0) * wk + _u(1) * KW + kw]
-                q02 = wf[wr + _u(0) * wk + _u(2) * KW + kw]
-                q10 = wf[wr + _u(1) * wk + _u(0) * KW + kw]
-                q11 = wf[wr + _u(1) * wk + _u(1) * KW + kw]
-                q12 = wf[wr + _u(1) * wk + _u(2) * KW + kw]
-                e = base + taps[kw]
-                for v in range(TW):
-                    x0 = xf[e + _u(0) * xh + _u(v)]
-                    x1 = xf[e + _u(1) * xh + _u(v)]
-                    x2 = xf[e + _u(2) * xh + _u(v)]
-                    x3 = xf[e + _u(3) * xh + _u(v)]
-                    x4 = xf[e + _u(4) * xh + _u(v)]
-                    x5 = xf[e + _u(5) * xh + _u(v)]
-                    x6 = xf[e + _u(6) * xh + _u(v)]
-                    x7 = xf[e + _u(7) * xh + _u(v)]
-                    x8 = xf[e + _u(8) * xh + _u(v)]
-                    a00[v] += q00 * x0
-                    a01[v] += q00 * x2
-                    a02[v] += q00 * x4
-                    a03[v] += q00 * x6
-                    a10[v] += q10 * x0
-                    a11[v] += q10 * x2
-                    a12[v] += q10 * x4
-                    a13[v] += q10 * x6
-                    a00[v] += q01 * x1
-                    a01[v] += q01 * x3
-                    a02[v] += q01 * x5
-                    a03[v] += q01 * x7
-                    a10[v] += q11 * x1
-                    a11[v] += q11 * x3
-                    a12[v] += q11 * x5
-                    a13[v] += q11 * x7
-                    a00[v] += q02 * x2
-                    a01[v] += q02 * x4
-                    a02[v] += q02 * x6
-                    a03[v] += q02 * x8
-                    a10[v] += q12 * x2
-                    a11[v] += q12 * x4
-                    a12[v] += q12 * x6
-                    a13[v] += q12 * x8
-    for v in range(TW):
-        a00[v] = relu(a00[v])
-        a01[v] = relu(a01[v])
-        a02[v] = relu(a02[v])
-        a03[v] = relu(a03[v])
-        a10[v] = relu(a10[v])
-        a11[v] = relu(a11[v])
-        a12[v] = relu(a12[v])
-        a13[v] = relu(a13[v])
-    _store(of, a00, ob + _u(0) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a01, ob + _u(0) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a02, ob + _u(0) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a03, ob + _u(0) * ostep + _u(3) * ow_len, nv, TW)
-    _store(of, a10, ob + _u(1) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a11, ob + _u(1) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a12, ob + _u(1) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a13, ob + _u(1) * ostep + _u(3) * ow_len, nv, TW)
-
-
-@njit(fastmath=_FLAGS)
-def tile_2x4_relu(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk,
-        wc, ostep, ow_len, nv, stride, epilogue):
-    """Channels k0..k0+1 (weights from wf[wb], k apart by wk, c by wc), output rows
-    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
-    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads rows 1i..
-    1i + 2. All offsets unsigned. Epilogue relu."""
-    TW = tile_width(of.dtype)
-    b0 = bias[k0 + 0] if has_bias else 0.0
-    b1 = bias[k0 + 1] if has_bias else 0.0
-    a00 = tile_buffer(of.dtype)
-    a01 = tile_buffer(of.dtype)
-    a02 = tile_buffer(of.dtype)
-    a03 = tile_buffer(of.dtype)
-    a10 = tile_buffer(of.dtype)
-    a11 = tile_buffer(of.dtype)
-    a12 = tile_buffer(of.dtype)
-    a13 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a00[v] = b0
-        a01[v] = b0
-        a02[v] = b0
-        a03[v] = b0
-        a10[v] = b1
-        a11[v] = b1
-        a12[v] = b1
-        a13[v] = b1
-    KH = _u(3)
-    for c in range(Cg):
-        for kd in range(KD):
-            base = xb + c * xc + kd * xd
-            wr = wb + c * wc + kd * KH * KW
-            for kw in range(KW):
-                q00 = wf[wr + _u(0) * wk + _u(0) * KW + kw]
-                q01 = wf[wr + _u(0) * wk + _u(1) * KW + kw]
-                q02 = wf[wr + _u(0) * wk + _u(2) * KW + kw]
-                q10 = wf[wr + _u(1) * wk + _u(0) * KW + kw]
-                q11 = wf[wr + _u(1) * wk + _u(1) * KW + kw]
-                q12 = wf[wr + _u(1) * wk + _u(2) * KW + kw]
-                e = base + taps[kw]
-                for v in range(TW):
-                    x0 = xf[e + _u(0) * xh + _u(v)]
-                    x1 = xf[e + _u(1) * xh + _u(v)]
-                    x2 = xf[e + _u(2) * xh + _u(v)]
-                    x3 = xf[e + _u(3) * xh + _u(v)]
-                    x4 = xf[e + _u(4) * xh + _u(v)]
-                    x5 = xf[e + _u(5) * xh + _u(v)]
-                    a00[v] += q00 * x0
-                    a01[v] += q00 * x1
-                    a02[v] += q00 * x2
-                    a03[v] += q00 * x3
-                    a10[v] += q10 * x0
-                    a11[v] += q10 * x1
-                    a12[v] += q10 * x2
-                    a13[v] += q10 * x3
-                    a00[v] += q01 * x1
-                    a01[v] += q01 * x2
-                    a02[v] += q01 * x3
-                    a03[v] += q01 * x4
-                    a10[v] += q11 * x1
-                    a11[v] += q11 * x2
-                    a12[v] += q11 * x3
-                    a13[v] += q11 * x4
-                    a00[v] += q02 * x2
-                    a01[v] += q02 * x3
-                    a02[v] += q02 * x4
-                    a03[v] += q02 * x5
-                    a10[v] += q12 * x2
-                    a11[v] += q12 * x3
-                    a12[v] += q12 * x4
-                    a13[v] += q12 * x5
-    for v in range(TW):
-        a00[v] = relu(a00[v])
-        a01[v] = relu(a01[v])
-        a02[v] = relu(a02[v])
-        a03[v] = relu(a03[v])
-        a10[v] = relu(a10[v])
-        a11[v] = relu(a11[v])
-        a12[v] = relu(a12[v])
-        a13[v] = relu(a13[v])
-    _store(of, a00, ob + _u(0) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a01, ob + _u(0) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a02, ob + _u(0) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a03, ob + _u(0) * ostep + _u(3) * ow_len, nv, TW)
-    _store(of, a10, ob + _u(1) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a11, ob + _u(1) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a12, ob + _u(1) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a13, ob + _u(1) * ostep + _u(3) * ow_len, nv, TW)
-
-
-@njit(fastmath=_FLAGS)
-def tile_4x4_s2_relu6(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk,
-        wc, ostep, ow_len, nv, stride, epilogue):
-    """Channels k0..k0+3 (weights from wf[wb], k apart by wk, c by wc), output rows
-    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
-    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads rows 2i..
-    2i + 2. All offsets unsigned. Epilogue relu6."""
-    TW = tile_width(of.dtype)
-    b0 = bias[k0 + 0] if has_bias else 0.0
-    b1 = bias[k0 + 1] if has_bias else 0.0
-    b2 = bias[k0 + 2] if has_bias else 0.0
-    b3 = bias[k0 + 3] if has_bias else 0.0
-    a00 = tile_buffer(of.dtype)
-    a01 = tile_buffer(of.dtype)
-    a02 = tile_buffer(of.dtype)
-    a03 = tile_buffer(of.dtype)
-    a10 = tile_buffer(of.dtype)
-    a11 = tile_buffer(of.dtype)
-    a12 = tile_buffer(of.dtype)
-    a13 = tile_buffer(of.dtype)
-    a20 = tile_buffer(of.dtype)
-    a21 = tile_buffer(of.dtype)
-    a22 = tile_buffer(of.dtype)
-    a23 = tile_buffer(of.dtype)
-    a30 = tile_buffer(of.dtype)
-    a31 = tile_buffer(of.dtype)
-    a32 = tile_buffer(of.dtype)
-    a33 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a00[v] = b0
-        a01[v] = b0
-        a02[v] = b0
-        a03[v] = b0
-        a10[v] = b1
-        a11[v] = b1
-        a12[v] = b1
-        a13[v] = b1
-        a20[v] = b2
-        a21[v] = b2
-        a22[v] = b2
-        a23[v] = b2
-        a30[v] = b3
-        a31[v] = b3
-        a32[v] = b3
-        a33[v] = b3
-    KH = _u(3)
-    for c in range(Cg):
-        for kd in range(KD):
-            base = xb + c * xc + kd * xd
-            wr = wb + c * wc + kd * KH * KW
-            for kw in range(KW):
-                q00 = wf[wr + _u(0) * wk + _u(0) * KW + kw]
-                q01 = wf[wr + _u(0) * wk + _u(1) * KW + kw]
-                q02 = wf[wr + _u(0) * wk + _u(2) * KW + kw]
-                q10 = wf[wr + _u(1) * wk + _u(0) * KW + kw]
-                q11 = wf[wr + _u(1) * wk + _u(1) * KW + kw]
-                q12 = wf[wr + _u(1) * wk + _u(2) * KW + kw]
-                q20 = wf[wr + _u(2) * wk + _u(0) * KW + kw]
-                q21 = wf[wr + _u(2) * wk + _u(1) * KW + kw]
-                q22 = wf[wr + _u(2) * wk + _u(2) * KW + kw]
-                q30 = wf[wr + _u(3) * wk + _u(0) * KW + kw]
-                q31 = wf[wr + _u(3) * wk + _u(1) * KW + kw]
-                q32 = wf[wr + _u(3) * wk + _u(2) * KW + kw]
-                e = base + taps[kw]
-                for v in range(TW):
-                    x0 = xf[e + _u(0) * xh + _u(v)]
-                    x1 = xf[e + _u(1) * xh + _u(v)]
-                    x2 = xf[e + _u(2) * xh + _u(v)]
-                    x3 = xf[e + _u(3) * xh + _u(v)]
-                    x4 = xf[e + _u(4) * xh + _u(v)]
-                    x5 = xf[e + _u(5) * xh + _u(v)]
-                    x6 = xf[e + _u(6) * xh + _u(v)]
-                    x7 = xf[e + _u(7) * xh + _u(v)]
-                    x8 = xf[e + _u(8) * xh + _u(v)]
-                    a00[v] += q00 * x0
-                    a01[v] += q00 * x2
-                    a02[v] += q00 * x4
-                    a03[v] += q00 * x6
-                    a10[v] += q10 * x0
-                    a11[v] += q10 * x2
-                    a12[v] += q10 * x4
-                    a13[v] += q10 * x6
-                    a20[v] += q20 * x0
-                    a21[v] += q20 * x2
-                    a22[v] += q20 * x4
-                    a23[v] += q20 * x6
-                    a30[v] += q30 * x0
-                    a31[v] += q30 * x2
-                    a32[v] += q30 * x4
-                    a33[v] += q30 * x6
-                    a00[v] += q01 * x1
-                    a01[v] += q01 * x3
-                    a02[v] += q01 * x5
-                    a03[v] += q01 * x7
-                    a10[v] += q11 * x1
-                    a11[v] += q11 * x3
-                    a12[v] += q11 * x5
-                    a13[v] += q11 * x7
-                    a20[v] += q21 * x1
-                    a21[v] += q21 * x3
-                    a22[v] += q21 * x5
-                    a23[v] += q21 * x7
-                    a30[v] += q31 * x1
-                    a31[v] += q31 * x3
-                    a32[v] += q31 * x5
-                    a33[v] += q31 * x7
-                    a00[v] += q02 * x2
-                    a01[v] += q02 * x4
-                    a02[v] += q02 * x6
-                    a03[v] += q02 * x8
-                    a10[v] += q12 * x2
-                    a11[v] += q12 * x4
-                    a12[v] += q12 * x6
-                    a13[v] += q12 * x8
-                    a20[v] += q22 * x2
-                    a21[v] += q22 * x4
-                    a22[v] += q22 * x6
-                    a23[v] += q22 * x8
-                    a30[v] += q32 * x2
-                    a31[v] += q32 * x4
-                    a32[v] += q32 * x6
-                    a33[v] += q32 * x8
-    for v in range(TW):
-        a00[v] = relu6(a00[v])
-        a01[v] = relu6(a01[v])
-        a02[v] = relu6(a02[v])
-        a03[v] = relu6(a03[v])
-        a10[v] = relu6(a10[v])
-        a11[v] = relu6(a11[v])
-        a12[v] = relu6(a12[v])
-        a13[v] = relu6(a13[v])
-        a20[v] = relu6(a20[v])
-        a21[v] = relu6(a21[v])
-        a22[v] = relu6(a22[v])
-        a23[v] = relu6(a23[v])
-        a30[v] = relu6(a30[v])
-        a31[v] = relu6(a31[v])
-        a32[v] = relu6(a32[v])
-        a33[v] = relu6(a33[v])
-    _store(of, a00, ob + _u(0) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a01, ob + _u(0) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a02, ob + _u(0) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a03, ob + _u(0) * ostep + _u(3) * ow_len, nv, TW)
-    _store(of, a10, ob + _u(1) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a11, ob + _u(1) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a12, ob + _u(1) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a13, ob + _u(1) * ostep + _u(3) * ow_len, nv, TW)
-    _store(of, a20, ob + _u(2) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a21, ob + _u(2) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a22, ob + _u(2) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a23, ob + _u(2) * ostep + _u(3) * ow_len, nv, TW)
-    _store(of, a30, ob + _u(3) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a31, ob + _u(3) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a32, ob + _u(3) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a33, ob + _u(3) * ostep + _u(3) * ow_len, nv, TW)
-
-
-@njit(fastmath=_FLAGS)
-def tile_4x4_relu6(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk,
-        wc, ostep, ow_len, nv, stride, epilogue):
-    """Channels k0..k0+3 (weights from wf[wb], k apart by wk, c by wc), output rows
-    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
-    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads rows 1i..
-    1i + 2. All offsets unsigned. Epilogue relu6."""
-    TW = tile_width(of.dtype)
-    b0 = bias[k0 + 0] if has_bias else 0.0
-    b1 = bias[k0 + 1] if has_bias else 0.0
-    b2 = bias[k0 + 2] if has_bias else 0.0
-    b3 = bias[k0 + 3] if has_bias else 0.0
-    a00 = tile_buffer(of.dtype)
-    a01 = tile_buffer(of.dtype)
-    a02 = tile_buffer(of.dtype)
-    a03 = tile_buffer(of.dtype)
-    a10 = tile_buffer(of.dtype)
-    a11 = tile_buffer(of.dtype)
-    a12 = tile_buffer(of.dtype)
-    a13 = tile_buffer(of.dtype)
-    a20 = tile_buffer(of.dtype)
-    a21 = tile_buffer(of.dtype)
-    a22 = tile_buffer(of.dtype)
-    a23 = tile_buffer(of.dtype)
-    a30 = tile_buffer(of.dtype)
-    a31 = tile_buffer(of.dtype)
-    a32 = tile_buffer(of.dtype)
-    a33 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a00[v] = b0
-        a01[v] = b0
-        a02[v] = b0
-        a03[v] = b0
-        a10[v] = b1
-        a11[v] = b1
-        a12[v] = b1
-        a13[v] = b1
-        a20[v] = b2
-        a21[v] = b2
-        a22[v] = b2
-        a23[v] = b2
-        a30[v] = b3
-        a31[v] = b3
-        a32[v] = b3
-        a33[v] = b3
-    KH = _u(3)
-    for c in range(Cg):
-        for kd in range(KD):
-            base = xb + c * xc + kd * xd
-            wr = wb + c * wc + kd * KH * KW
-            for kw in range(KW):
-                q00 = wf[wr + _u(0) * wk + _u(0) * KW + kw]
-                q01 = wf[wr + _u(0) * wk + _u(1) * KW + kw]
-                q02 = wf[wr + _u(0) * wk + _u(2) * KW + kw]
-                q10 = wf[wr + _u(1) * wk + _u(0) * KW + kw]
-                q11 = wf[wr + _u(1) * wk + _u(1) * KW + kw]
-                q12 = wf[wr + _u(1) * wk + _u(2) * KW + kw]
-                q20 = wf[wr + _u(2) * wk + _u(0) * KW + kw]
-                q21 = wf[wr + _u(2) * wk + _u(1) * KW + kw]
-                q22 = wf[wr + _u(2) * wk + _u(2) * KW + kw]
-                q30 = wf[wr + _u(3) * wk + _u(0) * KW + kw]
-                q31 = wf[wr + _u(3) * wk + _u(1) * KW + kw]
-                q32 = wf[wr + _u(3) * wk + _u(2) * KW + kw]
-                e = base + taps[kw]
-                for v in range(TW):
-                    x0 = xf[e + _u(0) * xh + _u(v)]
-                    x1 = xf[e + _u(1) * xh + _u(v)]
-                    x2 = xf[e + _u(2) * xh + _u(v)]
-                    x3 = xf[e + _u(3) * xh + _u(v)]
-                    x4 = xf[e + _u(4) * xh + _u(v)]
-                    x5 = xf[e + _u(5) * xh + _u(v)]
-                    a00[v] += q00 * x0
-                    a01[v] += q00 * x1
-                    a02[v] += q00 * x2
-                    a03[v] += q00 * x3
-                    a10[v] += q10 * x0
-                    a11[v] += q10 * x1
-                    a12[v] += q10 * x2
-                    a13[v] += q10 * x3
-                    a20[v] += q20 * x0
-                    a21[v] += q20 * x1
-                    a22[v] += q20 * x2
-                    a23[v] += q20 * x3
-                    a30[v] += q30 * x0
-                    a31[v] += q30 * x1
-                    a32[v] += q30 * x2
-                    a33[v] += q30 * x3
-                    a00[v] += q01 * x1
-                    a01[v] += q01 * x2
-                    a02[v] += q01 * x3
-                    a03[v] += q01 * x4
-                    a10[v] += q11 * x1
-                    a11[v] += q11 * x2
-                    a12[v] += q11 * x3
-                    a13[v] += q11 * x4
-                    a20[v] += q21 * x1
-                    a21[v] += q21 * x2
-                    a22[v] += q21 * x3
-                    a23[v] += q21 * x4
-                    a30[v] += q31 * x1
-                    a31[v] += q31 * x2
-                    a32[v] += q31 * x3
-                    a33[v] += q31 * x4
-                    a00[v] += q02 * x2
-                    a01[v] += q02 * x3
-                    a02[v] += q02 * x4
-                    a03[v] += q02 * x5
-                    a10[v] += q12 * x2
-                    a11[v] += q12 * x3
-                    a12[v] += q12 * x4
-                    a13[v] += q12 * x5
-                    a20[v] += q22 * x2
-                    a21[v] += q22 * x3
-                    a22[v] += q22 * x4
-                    a23[v] += q22 * x5
-                    a30[v] += q32 * x2
-                    a31[v] += q32 * x3
-                    a32[v] += q32 * x4
-                    a33[v] += q32 * x5
-    for v in range(TW):
-        a00[v] = relu6(a00[v])
-        a01[v] = relu6(a01[v])
-        a02[v] = relu6(a02[v])
-        a03[v] = relu6(a03[v])
-        a10[v] = relu6(a10[v])
-        a11[v] = relu6(a11[v])
-        a12[v] = relu6(a12[v])
-        a13[v] = relu6(a13[v])
-        a20[v] = relu6(a20[v])
-        a21[v] = relu6(a21[v])
-        a22[v] = relu6(a22[v])
-        a23[v] = relu6(a23[v])
-        a30[v] = relu6(a30[v])
-        a31[v] = relu6(a31[v])
-        a32[v] = relu6(a32[v])
-        a33[v] = relu6(a33[v])
-    _store(of, a00, ob + _u(0) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a01, ob + _u(0) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a02, ob + _u(0) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a03, ob + _u(0) * ostep + _u(3) * ow_len, nv, TW)
-    _store(of, a10, ob + _u(1) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a11, ob + _u(1) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a12, ob + _u(1) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a13, ob + _u(1) * ostep + _u(3) * ow_len, nv, TW)
-    _store(of, a20, ob + _u(2) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a21, ob + _u(2) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a22, ob + _u(2) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a23, ob + _u(2) * ostep + _u(3) * ow_len, nv, TW)
-    _store(of, a30, ob + _u(3) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a31, ob + _u(3) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a32, ob + _u(3) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a33, ob + _u(3) * ostep + _u(3) * ow_len, nv, TW)
-
-
-@njit(fastmath=_FLAGS)
-def tile_2x4_s2_relu6(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk,
-        wc, ostep, ow_len, nv, stride, epilogue):
-    """Channels k0..k0+1 (weights from wf[wb], k apart by wk, c by wc), output rows
-    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
-    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads rows 2i..
-    2i + 2. All offsets unsigned. Epilogue relu6."""
-    TW = tile_width(of.dtype)
-    b0 = bias[k0 + 0] if has_bias else 0.0
-    b1 = bias[k0 + 1] if has_bias else 0.0
-    a00 = tile_buffer(of.dtype)
-    a01 = tile_buffer(of.dtype)
-    a02 = tile_buffer(of.dtype)
-    a03 = tile_buffer(of.dtype)
-    a10 = tile_buffer(of.dtype)
-    a11 = tile_buffer(of.dtype)
-    a12 = tile_buffer(of.dtype)
-    a13 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a00[v] = b0
-        a01[v] = b0
-        a02[v] = b0
-        a03[v] = b0
-        a10[v] = b1
-        a11[v] = b1
-        a12[v] = b1
-        a13[v] = b1
-    KH = _u(3)
-    for c in range(Cg):
-        for kd in range(KD):
-            base = xb + c * xc + kd * xd
-            wr = wb + c * wc + kd * KH * KW
-            for kw in range(KW):
-                q00 = wf[wr + _u(0) * wk + _u(0) * KW + kw]
-                q01 = wf[wr + _u(0) * wk + _u(1) * KW + kw]
-                q02 = wf[wr + _u(0) * wk + _u(2) * KW + kw]
-                q10 = wf[wr + _u(1) * wk + _u(0) * KW + kw]
-                q11 = wf[wr + _u(1) * wk + _u(1) * KW + kw]
-                q12 = wf[wr + _u(1) * wk + _u(2) * KW + kw]
-                e = base + taps[kw]
-                for v in range(TW):
-                    x0 = xf[e + _u(0) * xh + _u(v)]
-                    x1 = xf[e + _u(1) * xh + _u(v)]
-                    x2 = xf[e + _u(2) * xh + _u(v)]
-                    x3 = xf[e + _u(3) * xh + _u(v)]
-                    x4 = xf[e + _u(4) * xh + _u(v)]
-                    x5 = xf[e + _u(5) * xh + _u(v)]
-                    x6 = xf[e + _u(6) * xh + _u(v)]
-                    x7 = xf[e + _u(7) * xh + _u(v)]
-                    x8 = xf[e + _u(8) * xh + _u(v)]
-                    a00[v] += q00 * x0
-                    a01[v] += q00 * x2
-                    a02[v] += q00 * x4
-                    a03[v] += q00 * x6
-                    a10[v] += q10 * x0
-                    a11[v] += q10 * x2
-                    a12[v] += q10 * x4
-                    a13[v] += q10 * x6
-                    a00[v] += q01 * x1
-                    a01[v] += q01 * x3
-                    a02[v] += q01 * x5
-                    a03[v] += q01 * x7
-                    a10[v] += q11 * x1
-                    a11[v] += q11 * x3
-                    a12[v] += q11 * x5
-                    a13[v] += q11 * x7
-                    a00[v] += q02 * x2
-                    a01[v] += q02 * x4
-                    a02[v] += q02 * x6
-                    a03[v] += q02 * x8
-                    a10[v] += q12 * x2
-                    a11[v] += q12 * x4
-                    a12[v] += q12 * x6
-                    a13[v] += q12 * x8
-    for v in range(TW):
-        a00[v] = relu6(a00[v])
-        a01[v] = relu6(a01[v])
-        a02[v] = relu6(a02[v])
-        a03[v] = relu6(a03[v])
-        a10[v] = relu6(a10[v])
-        a11[v] = relu6(a11[v])
-        a12[v] = relu6(a12[v])
-        a13[v] = relu6(a13[v])
-    _store(of, a00, ob + _u(0) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a01, ob + _u(0) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a02, ob + _u(0) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a03, ob + _u(0) * ostep + _u(3) * ow_len, nv, TW)
-    _store(of, a10, ob + _u(1) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a11, ob + _u(1) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a12, ob + _u(1) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a13, ob + _u(1) * ostep + _u(3) * ow_len, nv, TW)
-
-
-@njit(fastmath=_FLAGS)
-def tile_2x4_relu6(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk,
-        wc, ostep, ow_len, nv, stride, epilogue):
-    """Channels k0..k0+1 (weights from wf[wb], k apart by wk, c by wc), output rows
-    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
-    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads rows 1i..
-    1i + 2. All offsets unsigned. Epilogue relu6."""
-    TW = tile_width(of.dtype)
-    b0 = bias[k0 + 0] if has_bias else 0.0
-    b1 = bias[k0 + 1] if has_bias else 0.0
-    a00 = tile_buffer(of.dtype)
-    a01 = tile_buffer(of.dtype)
-    a02 = tile_buffer(of.dtype)
-    a03 = tile_buffer(of.dtype)
-    a10 = tile_buffer(of.dtype)
-    a11 = tile_buffer(of.dtype)
-    a12 = tile_buffer(of.dtype)
-    a13 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a00[v] = b0
-        a01[v] = b0
-        a02[v] = b0
-        a03[v] = b0
-        a10[v] = b1
-        a11[v] = b1
-        a12[v] = b1
-        a13[v] = b1
-    KH = _u(3)
-    for c in range(Cg):
-        for kd in range(KD):
-            base = xb + c * xc + kd * xd
-            wr = wb + c * wc + kd * KH * KW
-            for kw in range(KW):
-                q00 = wf[wr + _u(0) * wk + _u(0) * KW + kw]
-                q01 = wf[wr + _u(0) * wk + _u(1) * KW + kw]
-                q02 = wf[wr + _u(0) * wk + _u(2) * KW + kw]
-                q10 = wf[wr + _u(1) * wk + _u(0) * KW + kw]
-                q11 = wf[wr + _u(1) * wk + _u(1) * KW + kw]
-                q12 = wf[wr + _u(1) * wk + _u(2) * KW + kw]
-                e = base + taps[kw]
-                for v in range(TW):
-                    x0 = xf[e + _u(0) * xh + _u(v)]
-                    x1 = xf[e + _u(1) * xh + _u(v)]
-                    x2 = xf[e + _u(2) * xh + _u(v)]
-                    x3 = xf[e + _u(3) * xh + _u(v)]
-                    x4 = xf[e + _u(4) * xh + _u(v)]
-                    x5 = xf[e + _u(5) * xh + _u(v)]
-                    a00[v] += q00 * x0
-                    a01[v] += q00 * x1
-                    a02[v] += q00 * x2
-                    a03[v] += q00 * x3
-                    a10[v] += q10 * x0
-                    a11[v] += q10 * x1
-                    a12[v] += q10 * x2
-                    a13[v] += q10 * x3
-                    a00[v] += q01 * x1
-                    a01[v] += q01 * x2
-                    a02[v] += q01 * x3
-                    a03[v] += q01 * x4
-                    a10[v] += q11 * x1
-                    a11[v] += q11 * x2
-                    a12[v] += q11 * x3
-                    a13[v] += q11 * x4
-                    a00[v] += q02 * x2
-                    a01[v] += q02 * x3
-                    a02[v] += q02 * x4
-                    a03[v] += q02 * x5
-                    a10[v] += q12 * x2
-                    a11[v] += q12 * x3
-                    a12[v] += q12 * x4
-                    a13[v] += q12 * x5
-    for v in range(TW):
-        a00[v] = relu6(a00[v])
-        a01[v] = relu6(a01[v])
-        a02[v] = relu6(a02[v])
-        a03[v] = relu6(a03[v])
-        a10[v] = relu6(a10[v])
-        a11[v] = relu6(a11[v])
-        a12[v] = relu6(a12[v])
-        a13[v] = relu6(a13[v])
-    _store(of, a00, ob + _u(0) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a01, ob + _u(0) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a02, ob + _u(0) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a03, ob + _u(0) * ostep + _u(3) * ow_len, nv, TW)
-    _store(of, a10, ob + _u(1) * ostep + _u(0) * ow_len, nv, TW)
-    _store(of, a11, ob + _u(1) * ostep + _u(1) * ow_len, nv, TW)
-    _store(of, a12, ob + _u(1) * ostep + _u(2) * ow_len, nv, TW)
-    _store(of, a13, ob + _u(1) * ostep + _u(3) * ow_len, nv, TW)
-
-
-EPILOGUES = {
-    "none": {
-        (4, 4, 2): tile_4x4_s2,
-        (4, 4, 1): tile_4x4,
-        (2, 4, 2): tile_2x4_s2,
-        (2, 4, 1): tile_2x4,
-    },
-    "relu": {
-        (4, 4, 2): tile_4x4_s2_relu,
-        (4, 4, 1): tile_4x4_relu,
-        (2, 4, 2): tile_2x4_s2_relu,
-        (2, 4, 1): tile_2x4_relu,
-    },
-    "relu6": {
-        (4, 4, 2): tile_4x4_s2_relu6,
-        (4, 4, 1): tile_4x4_relu6,
-        (2, 4, 2): tile_2x4_s2_relu6,
-        (2, 4, 1): tile_2x4_relu6,
-    },
+TILES = {
+    (4, 4, 2): tile_4x4_s2,
+    (4, 4, 1): tile_4x4,
+    (2, 4, 2): tile_2x4_s2,
+    (2, 4, 1): tile_2x4,
 }
-TILES = EPILOGUES["none"]

@@ -2,10 +2,9 @@
 
 Register tiles of the 'pointwise' convolution: `tile_KxW` runs K output channels over W
 positions (kernels/conv_pointwise.py says how they are used; kernels/_shapes.py which
-one a target gets); `tile_KxW_relu` and `tile_KxW_relu6` apply relu or relu6 before the
-store (kernels/_epilogue.py).
+one a target gets); each applies its `epilogue` (kernels/_epilogue.py) before the store.
 """
-from ._epilogue import relu, relu6
+from ._epilogue import NONE, ceiling, clamp
 from ._stack import tile_buffer
 from ._target import njit
 from .conv_pad import _u
@@ -24,7 +23,7 @@ def _bias(bias, has_bias, k, K):
 @njit(fastmath=_FLAGS)
 def tile_8x32(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
         epilogue):
-    """32 positions p0.. of output channels k0..k0+7 (kn real), epilogue none."""
+    """32 positions p0.. of output channels k0..k0+7 (kn real), then `epilogue`."""
     c0 = _bias(bias, has_bias, k0 + 0, K)
     c1 = _bias(bias, has_bias, k0 + 1, K)
     c2 = _bias(bias, has_bias, k0 + 2, K)
@@ -146,6 +145,25 @@ def tile_8x32(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
                     a7_1[v] += w7 * e
                 ct += _u(1)
             xo += R
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(LANES):
+            a0_0[v] = clamp(a0_0[v], hi)
+            a0_1[v] = clamp(a0_1[v], hi)
+            a1_0[v] = clamp(a1_0[v], hi)
+            a1_1[v] = clamp(a1_1[v], hi)
+            a2_0[v] = clamp(a2_0[v], hi)
+            a2_1[v] = clamp(a2_1[v], hi)
+            a3_0[v] = clamp(a3_0[v], hi)
+            a3_1[v] = clamp(a3_1[v], hi)
+            a4_0[v] = clamp(a4_0[v], hi)
+            a4_1[v] = clamp(a4_1[v], hi)
+            a5_0[v] = clamp(a5_0[v], hi)
+            a5_1[v] = clamp(a5_1[v], hi)
+            a6_0[v] = clamp(a6_0[v], hi)
+            a6_1[v] = clamp(a6_1[v], hi)
+            a7_0[v] = clamp(a7_0[v], hi)
+            a7_1[v] = clamp(a7_1[v], hi)
     o = orow + _u(p0)
     if 0 < kn:
         for v in range(LANES):
@@ -184,7 +202,7 @@ def tile_8x32(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
 @njit(fastmath=_FLAGS)
 def tile_8x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
         epilogue):
-    """16 positions p0.. of output channels k0..k0+7 (kn real), epilogue none."""
+    """16 positions p0.. of output channels k0..k0+7 (kn real), then `epilogue`."""
     c0 = _bias(bias, has_bias, k0 + 0, K)
     c1 = _bias(bias, has_bias, k0 + 1, K)
     c2 = _bias(bias, has_bias, k0 + 2, K)
@@ -269,6 +287,17 @@ def tile_8x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
                     a7_0[v] += w7 * e
                 ct += _u(1)
             xo += R
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(LANES):
+            a0_0[v] = clamp(a0_0[v], hi)
+            a1_0[v] = clamp(a1_0[v], hi)
+            a2_0[v] = clamp(a2_0[v], hi)
+            a3_0[v] = clamp(a3_0[v], hi)
+            a4_0[v] = clamp(a4_0[v], hi)
+            a5_0[v] = clamp(a5_0[v], hi)
+            a6_0[v] = clamp(a6_0[v], hi)
+            a7_0[v] = clamp(a7_0[v], hi)
     o = orow + _u(p0)
     if 0 < kn:
         for v in range(LANES):
@@ -299,7 +328,7 @@ def tile_8x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
 @njit(fastmath=_FLAGS)
 def tile_4x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
         epilogue):
-    """16 positions p0.. of output channels k0..k0+3 (kn real), epilogue none."""
+    """16 positions p0.. of output channels k0..k0+3 (kn real), then `epilogue`."""
     c0 = _bias(bias, has_bias, k0 + 0, K)
     c1 = _bias(bias, has_bias, k0 + 1, K)
     c2 = _bias(bias, has_bias, k0 + 2, K)
@@ -352,6 +381,13 @@ def tile_4x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
                     a3_0[v] += w3 * e
                 ct += _u(1)
             xo += R
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(LANES):
+            a0_0[v] = clamp(a0_0[v], hi)
+            a1_0[v] = clamp(a1_0[v], hi)
+            a2_0[v] = clamp(a2_0[v], hi)
+            a3_0[v] = clamp(a3_0[v], hi)
     o = orow + _u(p0)
     if 0 < kn:
         for v in range(LANES):
@@ -370,7 +406,7 @@ def tile_4x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
 @njit(fastmath=_FLAGS)
 def tile_2x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
         epilogue):
-    """16 positions p0.. of output channels k0..k0+1 (kn real), epilogue none."""
+    """16 positions p0.. of output channels k0..k0+1 (kn real), then `epilogue`."""
     c0 = _bias(bias, has_bias, k0 + 0, K)
     c1 = _bias(bias, has_bias, k0 + 1, K)
     a0_0 = tile_buffer(of.dtype)
@@ -407,6 +443,11 @@ def tile_2x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
                     a1_0[v] += w1 * e
                 ct += _u(1)
             xo += R
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(LANES):
+            a0_0[v] = clamp(a0_0[v], hi)
+            a1_0[v] = clamp(a1_0[v], hi)
     o = orow + _u(p0)
     if 0 < kn:
         for v in range(LANES):
@@ -419,7 +460,7 @@ def tile_2x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
 @njit(fastmath=_FLAGS)
 def tile_1x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
         epilogue):
-    """16 positions p0.. of output channels k0..k0+0 (kn real), epilogue none."""
+    """16 positions p0.. of output channels k0..k0+0 (kn real), then `epilogue`."""
     c0 = _bias(bias, has_bias, k0 + 0, K)
     a0_0 = tile_buffer(of.dtype)
     along = has_bias == ALONG_POSITIONS
@@ -448,971 +489,20 @@ def tile_1x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
                     a0_0[v] += w0 * e
                 ct += _u(1)
             xo += R
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(LANES):
+            a0_0[v] = clamp(a0_0[v], hi)
     o = orow + _u(p0)
     if 0 < kn:
         for v in range(LANES):
             of[o + _u(0) * _u(P) + _u(0) + _u(v)] = a0_0[v]
 
 
-@njit(fastmath=_FLAGS)
-def tile_8x32_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
-        epilogue):
-    """32 positions p0.. of output channels k0..k0+7 (kn real), epilogue relu."""
-    c0 = _bias(bias, has_bias, k0 + 0, K)
-    c1 = _bias(bias, has_bias, k0 + 1, K)
-    c2 = _bias(bias, has_bias, k0 + 2, K)
-    c3 = _bias(bias, has_bias, k0 + 3, K)
-    c4 = _bias(bias, has_bias, k0 + 4, K)
-    c5 = _bias(bias, has_bias, k0 + 5, K)
-    c6 = _bias(bias, has_bias, k0 + 6, K)
-    c7 = _bias(bias, has_bias, k0 + 7, K)
-    a0_0 = tile_buffer(of.dtype)
-    a0_1 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    a1_1 = tile_buffer(of.dtype)
-    a2_0 = tile_buffer(of.dtype)
-    a2_1 = tile_buffer(of.dtype)
-    a3_0 = tile_buffer(of.dtype)
-    a3_1 = tile_buffer(of.dtype)
-    a4_0 = tile_buffer(of.dtype)
-    a4_1 = tile_buffer(of.dtype)
-    a5_0 = tile_buffer(of.dtype)
-    a5_1 = tile_buffer(of.dtype)
-    a6_0 = tile_buffer(of.dtype)
-    a6_1 = tile_buffer(of.dtype)
-    a7_0 = tile_buffer(of.dtype)
-    a7_1 = tile_buffer(of.dtype)
-    along = has_bias == ALONG_POSITIONS
-    for v in range(LANES):
-        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
-        q1 = bias[_u(p0) + _u(16) + _u(v)] if along else 0.0
-        a0_0[v] = q0 if along else c0
-        a0_1[v] = q1 if along else c0
-        a1_0[v] = q0 if along else c1
-        a1_1[v] = q1 if along else c1
-        a2_0[v] = q0 if along else c2
-        a2_1[v] = q1 if along else c2
-        a3_0[v] = q0 if along else c3
-        a3_1[v] = q1 if along else c3
-        a4_0[v] = q0 if along else c4
-        a4_1[v] = q1 if along else c4
-        a5_0[v] = q0 if along else c5
-        a5_1[v] = q1 if along else c5
-        a6_0[v] = q0 if along else c6
-        a6_1[v] = q1 if along else c6
-        a7_0[v] = q0 if along else c7
-        a7_1[v] = q1 if along else c7
-    cs = _u(C * T)
-    r0 = _u(min(k0 + 0, K - 1)) * cs
-    r1 = _u(min(k0 + 1, K - 1)) * cs
-    r2 = _u(min(k0 + 2, K - 1)) * cs
-    r3 = _u(min(k0 + 3, K - 1)) * cs
-    r4 = _u(min(k0 + 4, K - 1)) * cs
-    r5 = _u(min(k0 + 5, K - 1)) * cs
-    r6 = _u(min(k0 + 6, K - 1)) * cs
-    r7 = _u(min(k0 + 7, K - 1)) * cs
-    xo = xrow + _u(p0)
-    if T == 1:
-        xs = xo + taps[0]
-        for c in range(C):
-            w0 = wf[r0 + _u(c)]
-            w1 = wf[r1 + _u(c)]
-            w2 = wf[r2 + _u(c)]
-            w3 = wf[r3 + _u(c)]
-            w4 = wf[r4 + _u(c)]
-            w5 = wf[r5 + _u(c)]
-            w6 = wf[r6 + _u(c)]
-            w7 = wf[r7 + _u(c)]
-            for v in range(LANES):
-                e = xf[xs + _u(0) + _u(v)]
-                a0_0[v] += w0 * e
-                a1_0[v] += w1 * e
-                a2_0[v] += w2 * e
-                a3_0[v] += w3 * e
-                a4_0[v] += w4 * e
-                a5_0[v] += w5 * e
-                a6_0[v] += w6 * e
-                a7_0[v] += w7 * e
-            for v in range(LANES):
-                e = xf[xs + _u(16) + _u(v)]
-                a0_1[v] += w0 * e
-                a1_1[v] += w1 * e
-                a2_1[v] += w2 * e
-                a3_1[v] += w3 * e
-                a4_1[v] += w4 * e
-                a5_1[v] += w5 * e
-                a6_1[v] += w6 * e
-                a7_1[v] += w7 * e
-            xs += R
-    else:
-        ct = _u(0)
-        for c in range(C):
-            for t in range(T):
-                xs = xo + taps[t]
-                w0 = wf[r0 + ct]
-                w1 = wf[r1 + ct]
-                w2 = wf[r2 + ct]
-                w3 = wf[r3 + ct]
-                w4 = wf[r4 + ct]
-                w5 = wf[r5 + ct]
-                w6 = wf[r6 + ct]
-                w7 = wf[r7 + ct]
-                for v in range(LANES):
-                    e = xf[xs + _u(0) + _u(v)]
-                    a0_0[v] += w0 * e
-                    a1_0[v] += w1 * e
-                    a2_0[v] += w2 * e
-                    a3_0[v] += w3 * e
-                    a4_0[v] += w4 * e
-                    a5_0[v] += w5 * e
-                    a6_0[v] += w6 * e
-                    a7_0[v] += w7 * e
-                for v in range(LANES):
-                    e = xf[xs + _u(16) + _u(v)]
-                    a0_1[v] += w0 * e
-                    a1_1[v] += w1 * e
-                    a2_1[v] += w2 * e
-                    a3_1[v] += w3 * e
-                    a4_1[v] += w4 * e
-                    a5_1[v] += w5 * e
-                    a6_1[v] += w6 * e
-                    a7_1[v] += w7 * e
-                ct += _u(1)
-            xo += R
-    for v in range(LANES):
-        a0_0[v] = relu(a0_0[v])
-        a0_1[v] = relu(a0_1[v])
-        a1_0[v] = relu(a1_0[v])
-        a1_1[v] = relu(a1_1[v])
-        a2_0[v] = relu(a2_0[v])
-        a2_1[v] = relu(a2_1[v])
-        a3_0[v] = relu(a3_0[v])
-        a3_1[v] = relu(a3_1[v])
-        a4_0[v] = relu(a4_0[v])
-        a4_1[v] = relu(a4_1[v])
-        a5_0[v] = relu(a5_0[v])
-        a5_1[v] = relu(a5_1[v])
-        a6_0[v] = relu(a6_0[v])
-        a6_1[v] = relu(a6_1[v])
-        a7_0[v] = relu(a7_0[v])
-        a7_1[v] = relu(a7_1[v])
-    o = orow + _u(p0)
-    if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(0) + _u(v)] = a0_0[v]
-            of[o + _u(0) * _u(P) + _u(16) + _u(v)] = a0_1[v]
-    if 1 < kn:
-        for v in range(LANES):
-            of[o + _u(1) * _u(P) + _u(0) + _u(v)] = a1_0[v]
-            of[o + _u(1) * _u(P) + _u(16) + _u(v)] = a1_1[v]
-    if 2 < kn:
-        for v in range(LANES):
-            of[o + _u(2) * _u(P) + _u(0) + _u(v)] = a2_0[v]
-            of[o + _u(2) * _u(P) + _u(16) + _u(v)] = a2_1[v]
-    if 3 < kn:
-        for v in range(LANES):
-            of[o + _u(3) * _u(P) + _u(0) + _u(v)] = a3_0[v]
-            of[o + _u(3) * _u(P) + _u(16) + _u(v)] = a3_1[v]
-    if 4 < kn:
-        for v in range(LANES):
-            of[o + _u(4) * _u(P) + _u(0) + _u(v)] = a4_0[v]
-            of[o + _u(4) * _u(P) + _u(16) + _u(v)] = a4_1[v]
-    if 5 < kn:
-        for v in range(LANES):
-            of[o + _u(5) * _u(P) + _u(0) + _u(v)] = a5_0[v]
-            of[o + _u(5) * _u(P) + _u(16) + _u(v)] = a5_1[v]
-    if 6 < kn:
-        for v in range(LANES):
-            of[o + _u(6) * _u(P) + _u(0) + _u(v)] = a6_0[v]
-            of[o + _u(6) * _u(P) + _u(16) + _u(v)] = a6_1[v]
-    if 7 < kn:
-        for v in range(LANES):
-            of[o + _u(7) * _u(P) + _u(0) + _u(v)] = a7_0[v]
-            of[o + _u(7) * _u(P) + _u(16) + _u(v)] = a7_1[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_8x16_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
-        epilogue):
-    """16 positions p0.. of output channels k0..k0+7 (kn real), epilogue relu."""
-    c0 = _bias(bias, has_bias, k0 + 0, K)
-    c1 = _bias(bias, has_bias, k0 + 1, K)
-    c2 = _bias(bias, has_bias, k0 + 2, K)
-    c3 = _bias(bias, has_bias, k0 + 3, K)
-    c4 = _bias(bias, has_bias, k0 + 4, K)
-    c5 = _bias(bias, has_bias, k0 + 5, K)
-    c6 = _bias(bias, has_bias, k0 + 6, K)
-    c7 = _bias(bias, has_bias, k0 + 7, K)
-    a0_0 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    a2_0 = tile_buffer(of.dtype)
-    a3_0 = tile_buffer(of.dtype)
-    a4_0 = tile_buffer(of.dtype)
-    a5_0 = tile_buffer(of.dtype)
-    a6_0 = tile_buffer(of.dtype)
-    a7_0 = tile_buffer(of.dtype)
-    along = has_bias == ALONG_POSITIONS
-    for v in range(LANES):
-        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
-        a0_0[v] = q0 if along else c0
-        a1_0[v] = q0 if along else c1
-        a2_0[v] = q0 if along else c2
-        a3_0[v] = q0 if along else c3
-        a4_0[v] = q0 if along else c4
-        a5_0[v] = q0 if along else c5
-        a6_0[v] = q0 if along else c6
-        a7_0[v] = q0 if along else c7
-    cs = _u(C * T)
-    r0 = _u(min(k0 + 0, K - 1)) * cs
-    r1 = _u(min(k0 + 1, K - 1)) * cs
-    r2 = _u(min(k0 + 2, K - 1)) * cs
-    r3 = _u(min(k0 + 3, K - 1)) * cs
-    r4 = _u(min(k0 + 4, K - 1)) * cs
-    r5 = _u(min(k0 + 5, K - 1)) * cs
-    r6 = _u(min(k0 + 6, K - 1)) * cs
-    r7 = _u(min(k0 + 7, K - 1)) * cs
-    xo = xrow + _u(p0)
-    if T == 1:
-        xs = xo + taps[0]
-        for c in range(C):
-            w0 = wf[r0 + _u(c)]
-            w1 = wf[r1 + _u(c)]
-            w2 = wf[r2 + _u(c)]
-            w3 = wf[r3 + _u(c)]
-            w4 = wf[r4 + _u(c)]
-            w5 = wf[r5 + _u(c)]
-            w6 = wf[r6 + _u(c)]
-            w7 = wf[r7 + _u(c)]
-            for v in range(LANES):
-                e = xf[xs + _u(0) + _u(v)]
-                a0_0[v] += w0 * e
-                a1_0[v] += w1 * e
-                a2_0[v] += w2 * e
-                a3_0[v] += w3 * e
-                a4_0[v] += w4 * e
-                a5_0[v] += w5 * e
-                a6_0[v] += w6 * e
-                a7_0[v] += w7 * e
-            xs += R
-    else:
-        ct = _u(0)
-        for c in range(C):
-            for t in range(T):
-                xs = xo + taps[t]
-                w0 = wf[r0 + ct]
-                w1 = wf[r1 + ct]
-                w2 = wf[r2 + ct]
-                w3 = wf[r3 + ct]
-                w4 = wf[r4 + ct]
-                w5 = wf[r5 + ct]
-                w6 = wf[r6 + ct]
-                w7 = wf[r7 + ct]
-                for v in range(LANES):
-                    e = xf[xs + _u(0) + _u(v)]
-                    a0_0[v] += w0 * e
-                    a1_0[v] += w1 * e
-                    a2_0[v] += w2 * e
-                    a3_0[v] += w3 * e
-                    a4_0[v] += w4 * e
-                    a5_0[v] += w5 * e
-                    a6_0[v] += w6 * e
-                    a7_0[v] += w7 * e
-                ct += _u(1)
-            xo += R
-    for v in range(LANES):
-        a0_0[v] = relu(a0_0[v])
-        a1_0[v] = relu(a1_0[v])
-        a2_0[v] = relu(a2_0[v])
-        a3_0[v] = relu(a3_0[v])
-        a4_0[v] = relu(a4_0[v])
-        a5_0[v] = relu(a5_0[v])
-        a6_0[v] = relu(a6_0[v])
-        a7_0[v] = relu(a7_0[v])
-    o = orow + _u(p0)
-    if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(0) + _u(v)] = a0_0[v]
-    if 1 < kn:
-        for v in range(LANES):
-            of[o + _u(1) * _u(P) + _u(0) + _u(v)] = a1_0[v]
-    if 2 < kn:
-        for v in range(LANES):
-            of[o + _u(2) * _u(P) + _u(0) + _u(v)] = a2_0[v]
-    if 3 < kn:
-        for v in range(LANES):
-            of[o + _u(3) * _u(P) + _u(0) + _u(v)] = a3_0[v]
-    if 4 < kn:
-        for v in range(LANES):
-            of[o + _u(4) * _u(P) + _u(0) + _u(v)] = a4_0[v]
-    if 5 < kn:
-        for v in range(LANES):
-            of[o + _u(5) * _u(P) + _u(0) + _u(v)] = a5_0[v]
-    if 6 < kn:
-        for v in range(LANES):
-            of[o + _u(6) * _u(P) + _u(0) + _u(v)] = a6_0[v]
-    if 7 < kn:
-        for v in range(LANES):
-            of[o + _u(7) * _u(P) + _u(0) + _u(v)] = a7_0[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_4x16_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
-        epilogue):
-    """16 positions p0.. of output channels k0..k0+3 (kn real), epilogue relu."""
-    c0 = _bias(bias, has_bias, k0 + 0, K)
-    c1 = _bias(bias, has_bias, k0 + 1, K)
-    c2 = _bias(bias, has_bias, k0 + 2, K)
-    c3 = _bias(bias, has_bias, k0 + 3, K)
-    a0_0 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    a2_0 = tile_buffer(of.dtype)
-    a3_0 = tile_buffer(of.dtype)
-    along = has_bias == ALONG_POSITIONS
-    for v in range(LANES):
-        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
-        a0_0[v] = q0 if along else c0
-        a1_0[v] = q0 if along else c1
-        a2_0[v] = q0 if along else c2
-        a3_0[v] = q0 if along else c3
-    cs = _u(C * T)
-    r0 = _u(min(k0 + 0, K - 1)) * cs
-    r1 = _u(min(k0 + 1, K - 1)) * cs
-    r2 = _u(min(k0 + 2, K - 1)) * cs
-    r3 = _u(min(k0 + 3, K - 1)) * cs
-    xo = xrow + _u(p0)
-    if T == 1:
-        xs = xo + taps[0]
-        for c in range(C):
-            w0 = wf[r0 + _u(c)]
-            w1 = wf[r1 + _u(c)]
-            w2 = wf[r2 + _u(c)]
-            w3 = wf[r3 + _u(c)]
-            for v in range(LANES):
-                e = xf[xs + _u(0) + _u(v)]
-                a0_0[v] += w0 * e
-                a1_0[v] += w1 * e
-                a2_0[v] += w2 * e
-                a3_0[v] += w3 * e
-            xs += R
-    else:
-        ct = _u(0)
-        for c in range(C):
-            for t in range(T):
-                xs = xo + taps[t]
-                w0 = wf[r0 + ct]
-                w1 = wf[r1 + ct]
-                w2 = wf[r2 + ct]
-                w3 = wf[r3 + ct]
-                for v in range(LANES):
-                    e = xf[xs + _u(0) + _u(v)]
-                    a0_0[v] += w0 * e
-                    a1_0[v] += w1 * e
-                    a2_0[v] += w2 * e
-                    a3_0[v] += w3 * e
-                ct += _u(1)
-            xo += R
-    for v in range(LANES):
-        a0_0[v] = relu(a0_0[v])
-        a1_0[v] = relu(a1_0[v])
-        a2_0[v] = relu(a2_0[v])
-        a3_0[v] = relu(a3_0[v])
-    o = orow + _u(p0)
-    if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(0) + _u(v)] = a0_0[v]
-    if 1 < kn:
-        for v in range(LANES):
-            of[o + _u(1) * _u(P) + _u(0) + _u(v)] = a1_0[v]
-    if 2 < kn:
-        for v in range(LANES):
-            of[o + _u(2) * _u(P) + _u(0) + _u(v)] = a2_0[v]
-    if 3 < kn:
-        for v in range(LANES):
-            of[o + _u(3) * _u(P) + _u(0) + _u(v)] = a3_0[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_2x16_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
-        epilogue):
-    """16 positions p0.. of output channels k0..k0+1 (kn real), epilogue relu."""
-    c0 = _bias(bias, has_bias, k0 + 0, K)
-    c1 = _bias(bias, has_bias, k0 + 1, K)
-    a0_0 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    along = has_bias == ALONG_POSITIONS
-    for v in range(LANES):
-        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
-        a0_0[v] = q0 if along else c0
-        a1_0[v] = q0 if along else c1
-    cs = _u(C * T)
-    r0 = _u(min(k0 + 0, K - 1)) * cs
-    r1 = _u(min(k0 + 1, K - 1)) * cs
-    xo = xrow + _u(p0)
-    if T == 1:
-        xs = xo + taps[0]
-        for c in range(C):
-            w0 = wf[r0 + _u(c)]
-            w1 = wf[r1 + _u(c)]
-            for v in range(LANES):
-                e = xf[xs + _u(0) + _u(v)]
-                a0_0[v] += w0 * e
-                a1_0[v] += w1 * e
-            xs += R
-    else:
-        ct = _u(0)
-        for c in range(C):
-            for t in range(T):
-                xs = xo + taps[t]
-                w0 = wf[r0 + ct]
-                w1 = wf[r1 + ct]
-                for v in range(LANES):
-                    e = xf[xs + _u(0) + _u(v)]
-                    a0_0[v] += w0 * e
-                    a1_0[v] += w1 * e
-                ct += _u(1)
-            xo += R
-    for v in range(LANES):
-        a0_0[v] = relu(a0_0[v])
-        a1_0[v] = relu(a1_0[v])
-    o = orow + _u(p0)
-    if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(0) + _u(v)] = a0_0[v]
-    if 1 < kn:
-        for v in range(LANES):
-            of[o + _u(1) * _u(P) + _u(0) + _u(v)] = a1_0[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_1x16_relu(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
-        epilogue):
-    """16 positions p0.. of output channels k0..k0+0 (kn real), epilogue relu."""
-    c0 = _bias(bias, has_bias, k0 + 0, K)
-    a0_0 = tile_buffer(of.dtype)
-    along = has_bias == ALONG_POSITIONS
-    for v in range(LANES):
-        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
-        a0_0[v] = q0 if along else c0
-    cs = _u(C * T)
-    r0 = _u(min(k0 + 0, K - 1)) * cs
-    xo = xrow + _u(p0)
-    if T == 1:
-        xs = xo + taps[0]
-        for c in range(C):
-            w0 = wf[r0 + _u(c)]
-            for v in range(LANES):
-                e = xf[xs + _u(0) + _u(v)]
-                a0_0[v] += w0 * e
-            xs += R
-    else:
-        ct = _u(0)
-        for c in range(C):
-            for t in range(T):
-                xs = xo + taps[t]
-                w0 = wf[r0 + ct]
-                for v in range(LANES):
-                    e = xf[xs + _u(0) + _u(v)]
-                    a0_0[v] += w0 * e
-                ct += _u(1)
-            xo += R
-    for v in range(LANES):
-        a0_0[v] = relu(a0_0[v])
-    o = orow + _u(p0)
-    if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(0) + _u(v)] = a0_0[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_8x32_relu6(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
-        epilogue):
-    """32 positions p0.. of output channels k0..k0+7 (kn real), epilogue relu6."""
-    c0 = _bias(bias, has_bias, k0 + 0, K)
-    c1 = _bias(bias, has_bias, k0 + 1, K)
-    c2 = _bias(bias, has_bias, k0 + 2, K)
-    c3 = _bias(bias, has_bias, k0 + 3, K)
-    c4 = _bias(bias, has_bias, k0 + 4, K)
-    c5 = _bias(bias, has_bias, k0 + 5, K)
-    c6 = _bias(bias, has_bias, k0 + 6, K)
-    c7 = _bias(bias, has_bias, k0 + 7, K)
-    a0_0 = tile_buffer(of.dtype)
-    a0_1 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    a1_1 = tile_buffer(of.dtype)
-    a2_0 = tile_buffer(of.dtype)
-    a2_1 = tile_buffer(of.dtype)
-    a3_0 = tile_buffer(of.dtype)
-    a3_1 = tile_buffer(of.dtype)
-    a4_0 = tile_buffer(of.dtype)
-    a4_1 = tile_buffer(of.dtype)
-    a5_0 = tile_buffer(of.dtype)
-    a5_1 = tile_buffer(of.dtype)
-    a6_0 = tile_buffer(of.dtype)
-    a6_1 = tile_buffer(of.dtype)
-    a7_0 = tile_buffer(of.dtype)
-    a7_1 = tile_buffer(of.dtype)
-    along = has_bias == ALONG_POSITIONS
-    for v in range(LANES):
-        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
-        q1 = bias[_u(p0) + _u(16) + _u(v)] if along else 0.0
-        a0_0[v] = q0 if along else c0
-        a0_1[v] = q1 if along else c0
-        a1_0[v] = q0 if along else c1
-        a1_1[v] = q1 if along else c1
-        a2_0[v] = q0 if along else c2
-        a2_1[v] = q1 if along else c2
-        a3_0[v] = q0 if along else c3
-        a3_1[v] = q1 if along else c3
-        a4_0[v] = q0 if along else c4
-        a4_1[v] = q1 if along else c4
-        a5_0[v] = q0 if along else c5
-        a5_1[v] = q1 if along else c5
-        a6_0[v] = q0 if along else c6
-        a6_1[v] = q1 if along else c6
-        a7_0[v] = q0 if along else c7
-        a7_1[v] = q1 if along else c7
-    cs = _u(C * T)
-    r0 = _u(min(k0 + 0, K - 1)) * cs
-    r1 = _u(min(k0 + 1, K - 1)) * cs
-    r2 = _u(min(k0 + 2, K - 1)) * cs
-    r3 = _u(min(k0 + 3, K - 1)) * cs
-    r4 = _u(min(k0 + 4, K - 1)) * cs
-    r5 = _u(min(k0 + 5, K - 1)) * cs
-    r6 = _u(min(k0 + 6, K - 1)) * cs
-    r7 = _u(min(k0 + 7, K - 1)) * cs
-    xo = xrow + _u(p0)
-    if T == 1:
-        xs = xo + taps[0]
-        for c in range(C):
-            w0 = wf[r0 + _u(c)]
-            w1 = wf[r1 + _u(c)]
-            w2 = wf[r2 + _u(c)]
-            w3 = wf[r3 + _u(c)]
-            w4 = wf[r4 + _u(c)]
-            w5 = wf[r5 + _u(c)]
-            w6 = wf[r6 + _u(c)]
-            w7 = wf[r7 + _u(c)]
-            for v in range(LANES):
-                e = xf[xs + _u(0) + _u(v)]
-                a0_0[v] += w0 * e
-                a1_0[v] += w1 * e
-                a2_0[v] += w2 * e
-                a3_0[v] += w3 * e
-                a4_0[v] += w4 * e
-                a5_0[v] += w5 * e
-                a6_0[v] += w6 * e
-                a7_0[v] += w7 * e
-            for v in range(LANES):
-                e = xf[xs + _u(16) + _u(v)]
-                a0_1[v] += w0 * e
-                a1_1[v] += w1 * e
-                a2_1[v] += w2 * e
-                a3_1[v] += w3 * e
-                a4_1[v] += w4 * e
-                a5_1[v] += w5 * e
-                a6_1[v] += w6 * e
-                a7_1[v] += w7 * e
-            xs += R
-    else:
-        ct = _u(0)
-        for c in range(C):
-            for t in range(T):
-                xs = xo + taps[t]
-                w0 = wf[r0 + ct]
-                w1 = wf[r1 + ct]
-                w2 = wf[r2 + ct]
-                w3 = wf[r3 + ct]
-                w4 = wf[r4 + ct]
-                w5 = wf[r5 + ct]
-                w6 = wf[r6 + ct]
-                w7 = wf[r7 + ct]
-                for v in range(LANES):
-                    e = xf[xs + _u(0) + _u(v)]
-                    a0_0[v] += w0 * e
-                    a1_0[v] += w1 * e
-                    a2_0[v] += w2 * e
-                    a3_0[v] += w3 * e
-                    a4_0[v] += w4 * e
-                    a5_0[v] += w5 * e
-                    a6_0[v] += w6 * e
-                    a7_0[v] += w7 * e
-                for v in range(LANES):
-                    e = xf[xs + _u(16) + _u(v)]
-                    a0_1[v] += w0 * e
-                    a1_1[v] += w1 * e
-                    a2_1[v] += w2 * e
-                    a3_1[v] += w3 * e
-                    a4_1[v] += w4 * e
-                    a5_1[v] += w5 * e
-                    a6_1[v] += w6 * e
-                    a7_1[v] += w7 * e
-                ct += _u(1)
-            xo += R
-    for v in range(LANES):
-        a0_0[v] = relu6(a0_0[v])
-        a0_1[v] = relu6(a0_1[v])
-        a1_0[v] = relu6(a1_0[v])
-        a1_1[v] = relu6(a1_1[v])
-        a2_0[v] = relu6(a2_0[v])
-        a2_1[v] = relu6(a2_1[v])
-        a3_0[v] = relu6(a3_0[v])
-        a3_1[v] = relu6(a3_1[v])
-        a4_0[v] = relu6(a4_0[v])
-        a4_1[v] = relu6(a4_1[v])
-        a5_0[v] = relu6(a5_0[v])
-        a5_1[v] = relu6(a5_1[v])
-        a6_0[v] = relu6(a6_0[v])
-        a6_1[v] = relu6(a6_1[v])
-        a7_0[v] = relu6(a7_0[v])
-        a7_1[v] = relu6(a7_1[v])
-    o = orow + _u(p0)
-    if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(0) + _u(v)] = a0_0[v]
-            of[o + _u(0) * _u(P) + _u(16) + _u(v)] = a0_1[v]
-    if 1 < kn:
-        for v in range(LANES):
-            of[o + _u(1) * _u(P) + _u(0) + _u(v)] = a1_0[v]
-            of[o + _u(1) * _u(P) + _u(16) + _u(v)] = a1_1[v]
-    if 2 < kn:
-        for v in range(LANES):
-            of[o + _u(2) * _u(P) + _u(0) + _u(v)] = a2_0[v]
-            of[o + _u(2) * _u(P) + _u(16) + _u(v)] = a2_1[v]
-    if 3 < kn:
-        for v in range(LANES):
-            of[o + _u(3) * _u(P) + _u(0) + _u(v)] = a3_0[v]
-            of[o + _u(3) * _u(P) + _u(16) + _u(v)] = a3_1[v]
-    if 4 < kn:
-        for v in range(LANES):
-            of[o + _u(4) * _u(P) + _u(0) + _u(v)] = a4_0[v]
-            of[o + _u(4) * _u(P) + _u(16) + _u(v)] = a4_1[v]
-    if 5 < kn:
-        for v in range(LANES):
-            of[o + _u(5) * _u(P) + _u(0) + _u(v)] = a5_0[v]
-            of[o + _u(5) * _u(P) + _u(16) + _u(v)] = a5_1[v]
-    if 6 < kn:
-        for v in range(LANES):
-            of[o + _u(6) * _u(P) + _u(0) + _u(v)] = a6_0[v]
-            of[o + _u(6) * _u(P) + _u(16) + _u(v)] = a6_1[v]
-    if 7 < kn:
-        for v in range(LANES):
-            of[o + _u(7) * _u(P) + _u(0) + _u(v)] = a7_0[v]
-            of[o + _u(7) * _u(P) + _u(16) + _u(v)] = a7_1[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_8x16_relu6(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
-        epilogue):
-    """16 positions p0.. of output channels k0..k0+7 (kn real), epilogue relu6."""
-    c0 = _bias(bias, has_bias, k0 + 0, K)
-    c1 = _bias(bias, has_bias, k0 + 1, K)
-    c2 = _bias(bias, has_bias, k0 + 2, K)
-    c3 = _bias(bias, has_bias, k0 + 3, K)
-    c4 = _bias(bias, has_bias, k0 + 4, K)
-    c5 = _bias(bias, has_bias, k0 + 5, K)
-    c6 = _bias(bias, has_bias, k0 + 6, K)
-    c7 = _bias(bias, has_bias, k0 + 7, K)
-    a0_0 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    a2_0 = tile_buffer(of.dtype)
-    a3_0 = tile_buffer(of.dtype)
-    a4_0 = tile_buffer(of.dtype)
-    a5_0 = tile_buffer(of.dtype)
-    a6_0 = tile_buffer(of.dtype)
-    a7_0 = tile_buffer(of.dtype)
-    along = has_bias == ALONG_POSITIONS
-    for v in range(LANES):
-        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
-        a0_0[v] = q0 if along else c0
-        a1_0[v] = q0 if along else c1
-        a2_0[v] = q0 if along else c2
-        a3_0[v] = q0 if along else c3
-        a4_0[v] = q0 if along else c4
-        a5_0[v] = q0 if along else c5
-        a6_0[v] = q0 if along else c6
-        a7_0[v] = q0 if along else c7
-    cs = _u(C * T)
-    r0 = _u(min(k0 + 0, K - 1)) * cs
-    r1 = _u(min(k0 + 1, K - 1)) * cs
-    r2 = _u(min(k0 + 2, K - 1)) * cs
-    r3 = _u(min(k0 + 3, K - 1)) * cs
-    r4 = _u(min(k0 + 4, K - 1)) * cs
-    r5 = _u(min(k0 + 5, K - 1)) * cs
-    r6 = _u(min(k0 + 6, K - 1)) * cs
-    r7 = _u(min(k0 + 7, K - 1)) * cs
-    xo = xrow + _u(p0)
-    if T == 1:
-        xs = xo + taps[0]
-        for c in range(C):
-            w0 = wf[r0 + _u(c)]
-            w1 = wf[r1 + _u(c)]
-            w2 = wf[r2 + _u(c)]
-            w3 = wf[r3 + _u(c)]
-            w4 = wf[r4 + _u(c)]
-            w5 = wf[r5 + _u(c)]
-            w6 = wf[r6 + _u(c)]
-            w7 = wf[r7 + _u(c)]
-            for v in range(LANES):
-                e = xf[xs + _u(0) + _u(v)]
-                a0_0[v] += w0 * e
-                a1_0[v] += w1 * e
-                a2_0[v] += w2 * e
-                a3_0[v] += w3 * e
-                a4_0[v] += w4 * e
-                a5_0[v] += w5 * e
-                a6_0[v] += w6 * e
-                a7_0[v] += w7 * e
-            xs += R
-    else:
-        ct = _u(0)
-        for c in range(C):
-            for t in range(T):
-                xs = xo + taps[t]
-                w0 = wf[r0 + ct]
-                w1 = wf[r1 + ct]
-                w2 = wf[r2 + ct]
-                w3 = wf[r3 + ct]
-                w4 = wf[r4 + ct]
-                w5 = wf[r5 + ct]
-                w6 = wf[r6 + ct]
-                w7 = wf[r7 + ct]
-                for v in range(LANES):
-                    e = xf[xs + _u(0) + _u(v)]
-                    a0_0[v] += w0 * e
-                    a1_0[v] += w1 * e
-                    a2_0[v] += w2 * e
-                    a3_0[v] += w3 * e
-                    a4_0[v] += w4 * e
-                    a5_0[v] += w5 * e
-                    a6_0[v] += w6 * e
-                    a7_0[v] += w7 * e
-                ct += _u(1)
-            xo += R
-    for v in range(LANES):
-        a0_0[v] = relu6(a0_0[v])
-        a1_0[v] = relu6(a1_0[v])
-        a2_0[v] = relu6(a2_0[v])
-        a3_0[v] = relu6(a3_0[v])
-        a4_0[v] = relu6(a4_0[v])
-        a5_0[v] = relu6(a5_0[v])
-        a6_0[v] = relu6(a6_0[v])
-        a7_0[v] = relu6(a7_0[v])
-    o = orow + _u(p0)
-    if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(0) + _u(v)] = a0_0[v]
-    if 1 < kn:
-        for v in range(LANES):
-            of[o + _u(1) * _u(P) + _u(0) + _u(v)] = a1_0[v]
-    if 2 < kn:
-        for v in range(LANES):
-            of[o + _u(2) * _u(P) + _u(0) + _u(v)] = a2_0[v]
-    if 3 < kn:
-        for v in range(LANES):
-            of[o + _u(3) * _u(P) + _u(0) + _u(v)] = a3_0[v]
-    if 4 < kn:
-        for v in range(LANES):
-            of[o + _u(4) * _u(P) + _u(0) + _u(v)] = a4_0[v]
-    if 5 < kn:
-        for v in range(LANES):
-            of[o + _u(5) * _u(P) + _u(0) + _u(v)] = a5_0[v]
-    if 6 < kn:
-        for v in range(LANES):
-            of[o + _u(6) * _u(P) + _u(0) + _u(v)] = a6_0[v]
-    if 7 < kn:
-        for v in range(LANES):
-            of[o + _u(7) * _u(P) + _u(0) + _u(v)] = a7_0[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_4x16_relu6(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
-        epilogue):
-    """16 positions p0.. of output channels k0..k0+3 (kn real), epilogue relu6."""
-    c0 = _bias(bias, has_bias, k0 + 0, K)
-    c1 = _bias(bias, has_bias, k0 + 1, K)
-    c2 = _bias(bias, has_bias, k0 + 2, K)
-    c3 = _bias(bias, has_bias, k0 + 3, K)
-    a0_0 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    a2_0 = tile_buffer(of.dtype)
-    a3_0 = tile_buffer(of.dtype)
-    along = has_bias == ALONG_POSITIONS
-    for v in range(LANES):
-        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
-        a0_0[v] = q0 if along else c0
-        a1_0[v] = q0 if along else c1
-        a2_0[v] = q0 if along else c2
-        a3_0[v] = q0 if along else c3
-    cs = _u(C * T)
-    r0 = _u(min(k0 + 0, K - 1)) * cs
-    r1 = _u(min(k0 + 1, K - 1)) * cs
-    r2 = _u(min(k0 + 2, K - 1)) * cs
-    r3 = _u(min(k0 + 3, K - 1)) * cs
-    xo = xrow + _u(p0)
-    if T == 1:
-        xs = xo + taps[0]
-        for c in range(C):
-            w0 = wf[r0 + _u(c)]
-            w1 = wf[r1 + _u(c)]
-            w2 = wf[r2 + _u(c)]
-            w3 = wf[r3 + _u(c)]
-            for v in range(LANES):
-                e = xf[xs + _u(0) + _u(v)]
-                a0_0[v] += w0 * e
-                a1_0[v] += w1 * e
-                a2_0[v] += w2 * e
-                a3_0[v] += w3 * e
-            xs += R
-    else:
-        ct = _u(0)
-        for c in range(C):
-            for t in range(T):
-                xs = xo + taps[t]
-                w0 = wf[r0 + ct]
-                w1 = wf[r1 + ct]
-                w2 = wf[r2 + ct]
-                w3 = wf[r3 + ct]
-                for v in range(LANES):
-                    e = xf[xs + _u(0) + _u(v)]
-                    a0_0[v] += w0 * e
-                    a1_0[v] += w1 * e
-                    a2_0[v] += w2 * e
-                    a3_0[v] += w3 * e
-                ct += _u(1)
-            xo += R
-    for v in range(LANES):
-        a0_0[v] = relu6(a0_0[v])
-        a1_0[v] = relu6(a1_0[v])
-        a2_0[v] = relu6(a2_0[v])
-        a3_0[v] = relu6(a3_0[v])
-    o = orow + _u(p0)
-    if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(0) + _u(v)] = a0_0[v]
-    if 1 < kn:
-        for v in range(LANES):
-            of[o + _u(1) * _u(P) + _u(0) + _u(v)] = a1_0[v]
-    if 2 < kn:
-        for v in range(LANES):
-            of[o + _u(2) * _u(P) + _u(0) + _u(v)] = a2_0[v]
-    if 3 < kn:
-        for v in range(LANES):
-            of[o + _u(3) * _u(P) + _u(0) + _u(v)] = a3_0[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_2x16_relu6(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
-        epilogue):
-    """16 positions p0.. of output channels k0..k0+1 (kn real), epilogue relu6."""
-    c0 = _bias(bias, has_bias, k0 + 0, K)
-    c1 = _bias(bias, has_bias, k0 + 1, K)
-    a0_0 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    along = has_bias == ALONG_POSITIONS
-    for v in range(LANES):
-        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
-        a0_0[v] = q0 if along else c0
-        a1_0[v] = q0 if along else c1
-    cs = _u(C * T)
-    r0 = _u(min(k0 + 0, K - 1)) * cs
-    r1 = _u(min(k0 + 1, K - 1)) * cs
-    xo = xrow + _u(p0)
-    if T == 1:
-        xs = xo + taps[0]
-        for c in range(C):
-            w0 = wf[r0 + _u(c)]
-            w1 = wf[r1 + _u(c)]
-            for v in range(LANES):
-                e = xf[xs + _u(0) + _u(v)]
-                a0_0[v] += w0 * e
-                a1_0[v] += w1 * e
-            xs += R
-    else:
-        ct = _u(0)
-        for c in range(C):
-            for t in range(T):
-                xs = xo + taps[t]
-                w0 = wf[r0 + ct]
-                w1 = wf[r1 + ct]
-                for v in range(LANES):
-                    e = xf[xs + _u(0) + _u(v)]
-                    a0_0[v] += w0 * e
-                    a1_0[v] += w1 * e
-                ct += _u(1)
-            xo += R
-    for v in range(LANES):
-        a0_0[v] = relu6(a0_0[v])
-        a1_0[v] = relu6(a1_0[v])
-    o = orow + _u(p0)
-    if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(0) + _u(v)] = a0_0[v]
-    if 1 < kn:
-        for v in range(LANES):
-            of[o + _u(1) * _u(P) + _u(0) + _u(v)] = a1_0[v]
-
-
-@njit(fastmath=_FLAGS)
-def tile_1x16_relu6(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
-        epilogue):
-    """16 positions p0.. of output channels k0..k0+0 (kn real), epilogue relu6."""
-    c0 = _bias(bias, has_bias, k0 + 0, K)
-    a0_0 = tile_buffer(of.dtype)
-    along = has_bias == ALONG_POSITIONS
-    for v in range(LANES):
-        q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
-        a0_0[v] = q0 if along else c0
-    cs = _u(C * T)
-    r0 = _u(min(k0 + 0, K - 1)) * cs
-    xo = xrow + _u(p0)
-    if T == 1:
-        xs = xo + taps[0]
-        for c in range(C):
-            w0 = wf[r0 + _u(c)]
-            for v in range(LANES):
-                e = xf[xs + _u(0) + _u(v)]
-                a0_0[v] += w0 * e
-            xs += R
-    else:
-        ct = _u(0)
-        for c in range(C):
-            for t in range(T):
-                xs = xo + taps[t]
-                w0 = wf[r0 + ct]
-                for v in range(LANES):
-                    e = xf[xs + _u(0) + _u(v)]
-                    a0_0[v] += w0 * e
-                ct += _u(1)
-            xo += R
-    for v in range(LANES):
-        a0_0[v] = relu6(a0_0[v])
-    o = orow + _u(p0)
-    if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(0) + _u(v)] = a0_0[v]
-
-
-EPILOGUES = {
-    "none": {
-        (8, 2): tile_8x32,
-        (8, 1): tile_8x16,
-        (4, 1): tile_4x16,
-        (2, 1): tile_2x16,
-        (1, 1): tile_1x16,
-    },
-    "relu": {
-        (8, 2): tile_8x32_relu,
-        (8, 1): tile_8x16_relu,
-        (4, 1): tile_4x16_relu,
-        (2, 1): tile_2x16_relu,
-        (1, 1): tile_1x16_relu,
-    },
-    "relu6": {
-        (8, 2): tile_8x32_relu6,
-        (8, 1): tile_8x16_relu6,
-        (4, 1): tile_4x16_relu6,
-        (2, 1): tile_2x16_relu6,
-        (1, 1): tile_1x16_relu6,
-    },
+TILES = {
+    (8, 2): tile_8x32,
+    (8, 1): tile_8x16,
+    (4, 1): tile_4x16,
+    (2, 1): tile_2x16,
+    (1, 1): tile_1x16,
 }
-TILES = EPILOGUES["none"]

@@ -11,6 +11,7 @@ import pytest
 
 from fastnn._runtime import launch
 from fastnn.kernels import conv_depthwise, conv_pad
+from fastnn.kernels._epilogue import NONE
 from fastnn.nn.functional._conv import _bias_args
 from reference_conv import conv_reference
 
@@ -29,7 +30,7 @@ def run_kernel(x, w, b, stride, pad_before, pad_after, dilation):
     taps = conv_pad.tap_offsets(kernel[2], dilation[2], stride[2], span)
     bias, has_bias = _bias_args(b, x.dtype)   # as the layer passes them: one compilation
     launch(conv_depthwise.conv3d_depthwise, x, w, bias, has_bias, out, taps, span,
-           stride[0], stride[1], *pad_before, stride[2], dilation[0], dilation[1], c)
+           stride[0], stride[1], *pad_before, stride[2], dilation[0], dilation[1], c, NONE)
     return out
 
 

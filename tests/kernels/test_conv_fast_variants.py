@@ -6,6 +6,7 @@ import pytest
 
 import fastnn.nn.functional as F
 from fastnn import backends
+from kernel_args import kernel_argument
 
 TOL = {np.float32: 2e-4, np.float64: 1e-10}
 
@@ -131,7 +132,7 @@ def test_blocked_packs_a_given_weight_group_by_group_at_batch_1(
 
     def spy(kernel, *kernel_args, **kwargs):
         if kernel.__name__ == "conv3d_blocked":
-            grouped.append(kernel_args[-1].shape[1] > 0)
+            grouped.append(kernel_argument(kernel, kernel_args, "group_weights").shape[1] > 0)
         return launch(kernel, *kernel_args, **kwargs)
     monkeypatch.setattr(_conv, "launch", spy)
     monkeypatch.setattr(conv_blocked, "band_count", lambda *shapes: 1)
@@ -246,7 +247,7 @@ def test_blocked_stores_an_aliased_plane_through_its_stage(torch, monkeypatch, d
 
     def spy(kernel, *kernel_args, **kwargs):
         if kernel.__name__ == "conv3d_blocked":
-            stages.append(kernel_args[-3].shape)
+            stages.append(kernel_argument(kernel, kernel_args, "stage").shape)
         return launch(kernel, *kernel_args, **kwargs)
     monkeypatch.setattr(_conv, "launch", spy)
     with backends.use("conv2d", "blocked"):

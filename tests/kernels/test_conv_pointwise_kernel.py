@@ -5,6 +5,7 @@ import pytest
 
 from fastnn._runtime import launch
 from fastnn.kernels import conv_pad
+from fastnn.kernels._epilogue import NONE
 from fastnn.kernels import conv_pointwise as pw
 # has_bias as the layers pass it (an int): a bool would compile the kernel again
 from fastnn.nn.functional._conv import _bias_args
@@ -25,7 +26,7 @@ def run_1x1(x, w, b, stride, parts=1):
     out = np.full((n, k, oh, ow), np.nan, x.dtype)    # every output written
     launch(pw.conv_rows, x.reshape(n, c, -1), w.reshape(k, c, 1), *_bias_args(b, x.dtype),
            out.reshape(n, k, -1), np.zeros(1, np.uint64), pack, span, 1, stride, stride, 0,
-           h, wd, oh, ow, parts)
+           h, wd, oh, ow, parts, NONE)
     return out
 
 
@@ -38,7 +39,7 @@ def run_1d(x, w, b, stride, padding, dilation, parts=1):
     out = np.full((n, k, ol), np.nan, x.dtype)
     launch(pw.conv_rows, x, w, *_bias_args(b, x.dtype), out,
            conv_pad.tap_offsets(kw, dilation, stride, span), pw.PACK_1D, span, 1, 1, stride,
-           padding, 1, length, 1, ol, parts)
+           padding, 1, length, 1, ol, parts, NONE)
     return out
 
 

@@ -1,25 +1,25 @@
 """Fused epilogues of the register-tiled kernels (kernels/_epilogue.py).
 
-Each family's kernel, compiled with the relu epilogue (`with_epilogue`), gets the very
-arguments the functional layer gives the plain kernel (recorded, not run, as the codegen
-probe does) and must give torch's relu(conv(...)) / relu(linear(...)), and bit for bit
-relu of the plain kernel's output: the arithmetic is the same, only the store differs.
-Inputs hold a NaN (relu(NaN) = NaN, which max(x, 0) may drop) and a -inf.
+Each family's kernel gets the very arguments the functional layer gives it for a plain
+call (recorded, not run, as the codegen probe does) but the relu or relu6 epilogue code,
+and must give torch's relu(conv(...)) / relu(linear(...)), and bit for bit relu of the
+plain call's output: the arithmetic is the same, only the store differs; and one compiled
+kernel serves both. Inputs hold a NaN (relu(NaN) = NaN, which max(x, 0) may drop) and a
+-inf.
 """
-import importlib.util
-import pathlib
+import inspect
 
 import numpy as np
 import pytest
+from numba import njit
 
 import fastnn.nn.functional as F
 from codegen_probe import recorded_launches
 from fastnn._runtime import _call
-from fastnn.kernels import (_epilogue, _shapes, conv, tiles_blocked, tiles_depthwise,
+from fastnn.kernels import (_epilogue, _shapes, tiles_blocked, tiles_depthwise,
                             tiles_direct, tiles_gemm, tiles_gemm_packed, tiles_grouped,
                             tiles_pointwise)
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 TOL = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
 
 # (family, op, variant, shapes of input / weight / bias, keywords, the tiled kernel)
@@ -63,18 +63,20 @@ def _inputs(shapes, dtype, seed):
 
 
 def _run(op, variant, x, w, b, kwargs, name, epilogue):
-    """`op` through the functional layer, its tiled kernel `name` swapped for the one
-    compiled with `epilogue`."""
+    """`op` through the functional layer, its tiled kernel `name` given the code of
+    `epilogue` (its last argument); (the output, the kernel's compiled signatures)."""
     args = (x, w) if b is None else (x, w, b)
     launches = recorded_launches(op, variant, args, kwargs)
     result = None
     for kernel, kernel_args in launches:
         if kernel.__name__ == name:
-            kernel = _epilogue.with_epilogue(kernel, epilogue)
-            result = kernel_args[4]          # every tiled kernel's `out`
+            assert kernel_args[-1] == _epilogue.NONE
+            kernel_args = (*kernel_args[:-1], _epilogue.code(epilogue))
+            result = kernel_args[4], kernel          # every tiled kernel's `out`
         _call(kernel, kernel_args)
     assert result is not None, f"{name} was not launched"
-    return result
+    out, kernel = result
+    return out, len(kernel.signatures)
 
 
 def _torch_activation(torch, op, x, w, b, kwargs, epilogue):
@@ -89,8 +91,7 @@ _OF_PLAIN = {"relu": lambda v: np.where(v < 0, v.dtype.type(0), v),
                                          np.where(v > 6, v.dtype.type(6), v))}
 
 
-# float32 only: each twin is a whole kernel compiled again (the depthwise one takes about
-# a minute cold), and the float64 twins come from the same generated source
+# float32 only: float64 runs the same generated source
 @pytest.mark.parametrize("dtype", [np.float32])
 @pytest.mark.parametrize("epilogue", ["relu", "relu6"])
 @pytest.mark.parametrize("family, op, variant, shapes, kwargs, name", CASES,
@@ -98,8 +99,10 @@ _OF_PLAIN = {"relu": lambda v: np.where(v < 0, v.dtype.type(0), v),
 def test_epilogue_matches_torch(torch, family, op, variant, shapes, kwargs, name, epilogue,
                                 dtype):
     x, w, b = _inputs(shapes, dtype, seed=len(family))
-    fused = _run(op, variant, x, w, b, kwargs, name, epilogue).reshape(-1)
-    plain = _run(op, variant, x, w, b, kwargs, name, "none").reshape(-1)
+    fused, compiled = _run(op, variant, x, w, b, kwargs, name, epilogue)
+    plain, compiled_after = _run(op, variant, x, w, b, kwargs, name, "none")
+    assert compiled_after == compiled       # no kernel compiled per epilogue
+    fused, plain = fused.reshape(-1), plain.reshape(-1)
     expected = _torch_activation(torch, op, x, w, b, kwargs, epilogue).reshape(-1)
     assert np.isnan(fused).any() and (expected == 0).any() and (plain < 0).any()
     if epilogue == "relu6":
@@ -110,43 +113,40 @@ def test_epilogue_matches_torch(torch, family, op, variant, shapes, kwargs, name
 
 
 def test_plain_output_keeps_negative_values():
-    """The default kernel stays without the epilogue after a fused one was compiled."""
+    """A plain call applies no epilogue after a fused one ran."""
     x, w, b = _inputs(((1, 3, 17, 19), (7, 3, 7, 7), (7,)), np.float32, seed=1)
     _run("conv2d", "direct", x, w, b, dict(stride=2, padding=3), "conv3d_direct", "relu")
     assert (np.asarray(F.conv2d(x, w, b, stride=2, padding=3)) < 0).any()
 
 
-def test_with_epilogue_entries():
-    assert _epilogue.with_epilogue(conv.conv3d_direct, "none") is conv.conv3d_direct
-    relu = _epilogue.with_epilogue(conv.conv3d_direct, "relu")
-    assert relu is _epilogue.with_epilogue(conv.conv3d_direct, "relu")
-    assert relu.py_func.__qualname__ == "conv3d_direct_relu"
-    assert relu.py_func.__code__ is conv.conv3d_direct.py_func.__code__
+def test_epilogue_codes():
+    assert [_epilogue.code(name) for name in _epilogue.EPILOGUES] == [
+        _epilogue.NONE, _epilogue.RELU, _epilogue.RELU6]
     with pytest.raises(ValueError, match="unknown epilogue 'gelu'"):
-        _epilogue.with_epilogue(conv.conv3d_direct, "gelu")
-    with pytest.raises(ValueError, match="conv3d_bounds has no fused epilogue"):
-        _epilogue.with_epilogue(conv.conv3d_bounds, "relu")
+        _epilogue.code("gelu")
 
 
-def test_relu_scalar_keeps_nan_and_signed_zero():
-    values = np.array([-1.5, -0.0, 0.0, 2.0, np.nan, -np.inf, np.inf])
-    got = np.array([_epilogue.relu(v) for v in values])
-    assert got.tobytes() == np.array([0.0, -0.0, 0.0, 2.0, np.nan, 0.0, np.inf]).tobytes()
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("epilogue", ["relu", "relu6"])
+def test_clamp_keeps_nan_and_signed_zero(torch, epilogue, dtype):
+    """The compiled clamp, to the compiled ceiling of each epilogue, is torch's activation
+    bit for bit (NaN kept, -0.0 kept, inf clamped by relu6 only)."""
+    values = np.array([-1.5, -0.0, 0.0, 2.0, 6.0, 6.5, np.nan, -np.inf, np.inf], dtype)
+    got = _clamp_all(values, _epilogue.code(epilogue))
+    expected = getattr(torch.nn.functional, epilogue)(torch.from_numpy(values)).numpy()
+    assert got.dtype == dtype and got.tobytes() == expected.tobytes()
 
 
-def test_relu6_scalar_keeps_nan_and_signed_zero(torch):
-    values = np.array([-1.5, -0.0, 0.0, 2.0, 6.0, 6.5, np.nan, -np.inf, np.inf])
-    got = np.array([_epilogue.relu6(v) for v in values])
-    expected = torch.nn.functional.relu6(torch.from_numpy(values)).numpy()
-    assert got.tobytes() == expected.tobytes()
+@njit
+def _clamp_all(values, epilogue):
+    out = np.empty_like(values)
+    hi = _epilogue.ceiling(epilogue, values.dtype)
+    for i in range(values.size):
+        out[i] = _epilogue.clamp(values[i], hi)
+    return out
 
 
-def test_every_shape_and_epilogue_is_generated():
-    spec = importlib.util.spec_from_file_location(
-        "tile_common", ROOT / "tools" / "tile_templates" / "common.py")
-    common = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(common)
-    assert common.EPILOGUES == _epilogue.EPILOGUES
+def test_every_shape_is_generated_with_an_epilogue_argument():
     wanted = {tiles_direct: _shapes.direct_shapes(), tiles_gemm: _shapes.gemm_shapes(),
               tiles_depthwise: _shapes.depthwise_shapes(),
               tiles_blocked: _shapes.blocked_shapes(),
@@ -154,10 +154,9 @@ def test_every_shape_and_epilogue_is_generated():
               tiles_pointwise: _shapes.pointwise_shapes(),
               tiles_gemm_packed: _shapes.gemm_packed_shapes()}
     for module, shapes in wanted.items():
-        assert set(module.EPILOGUES) == set(_epilogue.EPILOGUES), module.__name__
-        for epilogue, tiles in module.EPILOGUES.items():
-            assert set(tiles) == shapes, (module.__name__, epilogue)
-        assert module.TILES is module.EPILOGUES["none"]
+        assert set(module.TILES) == shapes, module.__name__
+        for tile in module.TILES.values():
+            assert list(inspect.signature(tile.py_func).parameters)[-1] == "epilogue"
     for bits in _shapes.BITS:
         for size in _shapes.ITEMSIZES:
             assert _shapes.direct_shape(bits, size) in tiles_direct.TILES

@@ -1,11 +1,11 @@
 """The 'blocked' convolution's tiles (kernels/conv_blocked.py)."""
-from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module, suffix
+from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module
 
 
-def blocked_tile(blocks, pixels, epilogue):
+def blocked_tile(blocks, pixels):
     """`blocks` 16-channel output blocks (1 or 2) x `pixels` output positions; the
     accumulators' lanes are output channels."""
-    name = f"tile_{blocks}x{pixels}{suffix(epilogue)}"
+    name = f"tile_{blocks}x{pixels}"
     acc = [[f"a{b}_{p}" for p in range(pixels)] for b in range(blocks)]
     bias = ["bias16", "bias16b"]
     out = ["@njit(fastmath=_FLAGS)",
@@ -15,7 +15,7 @@ def blocked_tile(blocks, pixels, epilogue):
            + "first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,",
            " " * len(f"def {name}(") + "xcb, xd, xh, xw, epilogue):",
            f'    """{blocks} block(s) of 16 output channels x {pixels} positions: '
-           f'{blocks * pixels} accumulators, epilogue {epilogue}."""']
+           f'{blocks * pixels} accumulators, then `epilogue`."""']
     for row in acc:
         for name_ in row:
             out.append(f"    {name_} = tile_buffer(of.dtype)")
@@ -32,7 +32,8 @@ def blocked_tile(blocks, pixels, epilogue):
             "        for kd in range(kd0, kd1):",
             "            for kh in range(kh0, kh1):",
             "                xr = xrow + cb * xcb + kd * xd + kh * xh",
-            "                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)",
+            "                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * "
+            "_u(BLOCK * BLOCK)",
             "                for kw in range(kw0, kw1):",
             "                    xo = xr + kw * xw",
             "                    for c in range(BLOCK):",
@@ -47,7 +48,7 @@ def blocked_tile(blocks, pixels, epilogue):
         for p, name_ in enumerate(row):
             out.append(f"                            {name_}[v] += q{b} * e{p}")
     out.append("                        wo += _u(BLOCK)")
-    out += epilogue_lines(epilogue, [n for row in acc for n in row], "BLOCK")
+    out += epilogue_lines([n for row in acc for n in row], "BLOCK")
     kns = ["kn", "kn2"]
     for b, row in enumerate(acc):
         base = "orow" if b == 0 else "orow + ostep"
@@ -59,8 +60,8 @@ def blocked_tile(blocks, pixels, epilogue):
 def blocked_module():
     doc = ("Register tiles of the 'blocked' convolution: `tile_BxP` runs B blocks of 16 "
            "output channels\nover P output positions (kernels/conv_blocked.py says how they "
-           "are used; kernels/_shapes.py\nwhich one a target gets); `tile_BxP_relu` and "
-           "`tile_BxP_relu6` apply relu or relu6\nbefore the store (kernels/_epilogue.py).")
+           "are used; kernels/_shapes.py\nwhich one a target gets); each applies its "
+           "`epilogue` (kernels/_epilogue.py) before the store.")
     imports = [EPILOGUE_IMPORT, "from ._stack import tile_buffer",
                "from ._target import njit", "from .conv_pad import _u",
                "from .rows import store_lanes as store", "",

@@ -1,13 +1,13 @@
 """The depthwise convolution's tiles (kernels/conv_depthwise.py)."""
-from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module, suffix
+from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module
 
 
-def h3_tile(rows, runs, epilogue):
+def h3_tile(rows, runs):
     """`rows` consecutive output rows x `runs` registers of positions, for KH = 3 with
     stride and dilation 1 along H: each loaded input row feeds the three output rows that
     use it. One run starts at s and stores nv positions; two runs (the last row group, when
     a few rows remain) start at s0 and s1 and store whole registers."""
-    name = f"tile_h3_{rows}x{runs}{suffix(epilogue)}"
+    name = f"tile_h3_{rows}x{runs}"
     starts = "s, nv" if runs == 1 else "s0, s1"
     acc = [[f"{'ac'[run]}{r}" for r in range(rows)] for run in range(runs)]
     loads = "xy"
@@ -15,8 +15,8 @@ def h3_tile(rows, runs, epilogue):
            f"def {name}(scratch, w, of, oh0, b, k, od, {starts}, sd, dd, KD, KW, Hp, Wp, "
            "taps,",
            "        oplane, ow_len, epilogue):",
-           f'    """{rows} output rows from oh0 x {runs} register(s) of positions, epilogue '
-           f'{epilogue}."""',
+           f'    """{rows} output rows from oh0 x {runs} register(s) of positions, then '
+           '`epilogue`."""',
            "    TW = tile_width(of.dtype)"]
     out += [f"    {n} = tile_buffer(of.dtype)" for run in acc for n in run]
     out.append("    for v in range(TW):")
@@ -43,7 +43,7 @@ def h3_tile(rows, runs, epilogue):
         for run in range(runs):
             out += [f"                {acc[run][r]}[v] += q{h} * {loads[run]}{r + h}"
                     for r in range(rows)]
-    out += epilogue_lines(epilogue, [n for run in acc for n in run], "TW")
+    out += epilogue_lines([n for run in acc for n in run], "TW")
     if runs == 1:
         out.append("    ob = oplane + _u(s) + _u(oh0) * ow_len")
     else:
@@ -58,9 +58,9 @@ def h3_tile(rows, runs, epilogue):
     return out
 
 
-def rows_tile(rows, epilogue):
+def rows_tile(rows):
     """`rows` output rows (any stride and dilation) x one register of positions from s."""
-    name = f"tile_rows_{rows}{suffix(epilogue)}"
+    name = f"tile_rows_{rows}"
     acc = [f"a{r}" for r in range(rows)]
     # inlined into Numba's IR: `rows` is the caller's stack buffer, which a compiled call
     # would keep in memory
@@ -68,8 +68,8 @@ def rows_tile(rows, epilogue):
            f"def {name}(scratch, w, of, rows, b, k, od, s, nv, sd, sh, dd, dh, KD, KH, KW, "
            "Hp, Wp,",
            "        taps, oplane, ow_len, epilogue):",
-           f'    """{rows} output rows (`rows`) x TW positions from s, epilogue '
-           f'{epilogue}."""',
+           f'    """{rows} output rows (`rows`) x TW positions from s, then '
+           '`epilogue`."""',
            "    TW = tile_width(of.dtype)"]
     out += [f"    {n} = tile_buffer(of.dtype)" for n in acc]
     out.append("    for v in range(TW):")
@@ -85,14 +85,14 @@ def rows_tile(rows, epilogue):
             "                for v in range(TW):",
             "                    j = _u(v) + e"]
     out += [f"                    {n}[v] += q * scratch[r{r} + j]" for r, n in enumerate(acc)]
-    out += epilogue_lines(epilogue, acc, "TW")
+    out += epilogue_lines(acc, "TW")
     out.append("    ob = oplane + _u(s)")
     out += [f"    _store(of, {n}, ob + rows[{r}] * ow_len, nv, TW)" for r, n in enumerate(acc)]
     return out
 
 
-def depthwise_tile(kind, rows, runs, epilogue):
-    return h3_tile(rows, runs, epilogue) if kind == "h3" else rows_tile(rows, epilogue)
+def depthwise_tile(kind, rows, runs):
+    return h3_tile(rows, runs) if kind == "h3" else rows_tile(rows)
 
 
 def depthwise_module():
@@ -100,8 +100,8 @@ def depthwise_module():
            "x N registers\nof positions for 3 kernel rows at stride 1 (each input row "
            "loaded feeds the three output\nrows that use it), `tile_rows_R` R output rows "
            "for any kernel (kernels/conv_depthwise.py\nsays how they are used; "
-           "kernels/_shapes.py which ones exist); `..._relu` and `..._relu6`\napply relu "
-           "or relu6 before the store (kernels/_epilogue.py).")
+           "kernels/_shapes.py which ones exist); each applies its `epilogue`\n"
+           "(kernels/_epilogue.py) before the store.")
     imports = [EPILOGUE_IMPORT, "from ._stack import tile_buffer, tile_width",
                "from ._target import njit", "from .conv_pad import _u",
                "from .rows import store_run as _store", "",

@@ -1,14 +1,14 @@
 """The 'direct' convolution's tiles (kernels/conv.py `conv3d_direct`)."""
-from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module, suffix
+from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module
 
 
-def direct_tile(channels, rows, epilogue):
+def direct_tile(channels, rows):
     """`channels` output channels x 2 output rows (`rows`; the second may be a second tile
     of the first row) x one register of positions. A tile of more than
     `_shapes.DIRECT_NARROW` channels serves only blocks with more channels than that (the
     narrow tile takes the others), so it stores those unconditionally."""
     assert rows == 2, "the direct tile's rows are its two input and output bases"
-    name = f"tile_{channels}x{rows}{suffix(epilogue)}"
+    name = f"tile_{channels}x{rows}"
     least = _shapes.DIRECT_NARROW + 1 if channels > _shapes.DIRECT_NARROW else 1
     a = [f"a{k}" for k in range(channels)]
     b = [f"b{k}" for k in range(channels)]
@@ -17,7 +17,7 @@ def direct_tile(channels, rows, epilogue):
            "        Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):",
            '    """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels '
            "k0..k0+kn-1",
-           f"    ({least} <= kn <= {channels}), epilogue {epilogue}; all offsets unsigned. "
+           f"    ({least} <= kn <= {channels}), then `epilogue`; all offsets unsigned. "
            "Two rows share each",
            "    weight load.",
            "",
@@ -51,7 +51,7 @@ def direct_tile(channels, rows, epilogue):
             "                        f = xf[xo2 + _u(v)]"]
     out += [f"                        a{k}[v] += q{k} * e" for k in range(channels)]
     out += [f"                        b{k}[v] += q{k} * f" for k in range(channels)]
-    out += epilogue_lines(epilogue, a + b, "TW")
+    out += epilogue_lines(a + b, "TW")
     for k in range(channels):
         step = "" if k == 0 else " + ostep" if k == 1 else f" + _u({k}) * ostep"
         indent = "    "
@@ -66,9 +66,8 @@ def direct_tile(channels, rows, epilogue):
 def direct_module():
     doc = ("Register tiles of the 'direct' convolution: `tile_Cx2` runs C output channels "
            "over two\noutput rows of one register of positions (kernels/conv.py says how "
-           "they are used;\nkernels/_shapes.py which one a target gets); `tile_Cx2_relu` "
-           "and `tile_Cx2_relu6` apply\nrelu or relu6 before the store "
-           "(kernels/_epilogue.py).")
+           "they are used;\nkernels/_shapes.py which one a target gets); each applies its "
+           "`epilogue`\n(kernels/_epilogue.py) before the store.")
     imports = [EPILOGUE_IMPORT, "from ._stack import tile_buffer, tile_width",
                "from ._target import njit", "from .conv_pad import _u",
                "from .rows import store_run as _store", "",

@@ -1,19 +1,19 @@
 """The packed GEMM's tiles (kernels/gemm_packed.py): R rows of a packed input block
 against one packed weight panel of 16 or 32 columns, a stack accumulator per row and run."""
-from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module, suffix
+from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module
 
 
-def gemm_packed_tile(rows, runs, epilogue):
+def gemm_packed_tile(rows, runs):
     """`rows` x `runs` accumulators of 16 lanes; per step `runs` panel loads, then one
     broadcast per row, used at once (all broadcasts first would outgrow the registers)."""
     width = 16 * runs
     acc = [[f"s{r}_{h}" for h in range(runs)] for r in range(rows)]
     out = ["@njit(fastmath=_FLAGS)",
-           f"def tile_{rows}x{width}{suffix(epilogue)}(af, wf, of, bias, has_bias, ao, wo, K, "
+           f"def tile_{rows}x{width}(af, wf, of, bias, has_bias, ao, wo, K, "
            "oo, N, c0, rn,\n        epilogue):",
            f'    """Output rows oo / N.. (the first rn stored), columns c0..c0+{width - 1}: '
            f"the input block\n    at af[ao..] ({rows} rows per step) times the weight panel "
-           f'at wf[wo..] ({width} columns per\n    step) over K steps, epilogue {epilogue}."""']
+           f'at wf[wo..] ({width} columns per\n    step) over K steps, then `epilogue`."""']
     out += [f"    {name} = tile_buffer(of.dtype)" for row in acc for name in row]
     out.append("    for v in range(LANES):")
     out += [f"        q{h} = bias[_u(c0) + _u({16 * h}) + _u(v)] if has_bias else 0.0"
@@ -26,7 +26,7 @@ def gemm_packed_tile(rows, runs, epilogue):
         out.append(f"            x = af[at + _u({r})]")
         out += [f"            {acc[r][h]}[v] += x * e{h}" for h in range(runs)]
     out += [f"        at += _u({rows})", f"        ws += _u({width})"]
-    out += epilogue_lines(epilogue, [n for row in acc for n in row], "LANES")
+    out += epilogue_lines([n for row in acc for n in row], "LANES")
     for r in range(rows):
         out += [f"    if {r} < rn:",
                 f"        o = _u(oo) + _u({r}) * _u(N) + _u(c0)",
@@ -39,12 +39,11 @@ def gemm_packed_tile(rows, runs, epilogue):
 def gemm_packed_module():
     doc = ("Register tiles of the packed GEMM: `tile_RxW` runs R rows of a packed input "
            "block against a\npacked weight panel of W columns (kernels/gemm_packed.py says "
-           "how they are used;\nkernels/_shapes.py which one a target gets); `tile_RxW_relu` "
-           "and `tile_RxW_relu6` apply\nrelu or relu6 before the store "
-           "(kernels/_epilogue.py).")
+           "how they are used;\nkernels/_shapes.py which one a target gets); each applies its "
+           "`epilogue`\n(kernels/_epilogue.py) before the store.")
     imports = [EPILOGUE_IMPORT, "from ._stack import tile_buffer",
                "from ._target import njit", "from .conv_pad import _u", "",
                "# as kernels/gemm_packed.py: FMA only, NaN and inf propagate as in torch",
-               '_FLAGS = {"contract"}', "LANES = 16"]
+               '_FLAGS = {"contract"}', "LANES = 16", ""]
     return module("gemm_packed", doc, imports, _shapes.gemm_packed_shapes(),
                   gemm_packed_tile, lambda rows, runs: f"tile_{rows}x{runs * 16}")

@@ -1,5 +1,5 @@
 """The 'grouped_h3' convolution's tiles (kernels/conv_grouped.py)."""
-from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module, suffix
+from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module
 
 
 def tile_name(channels, rows, stride):
@@ -7,11 +7,11 @@ def tile_name(channels, rows, stride):
     return f"tile_{channels}x{rows}" + (f"_s{stride}" if stride != 1 else "")
 
 
-def grouped_tile(channels, rows, stride, epilogue):
+def grouped_tile(channels, rows, stride):
     """`channels` output channels x `rows` output rows (`stride` input rows apart) x one
     register of positions, for 3 kernel rows: each input row loaded feeds every output
     row and channel that uses it."""
-    name = f"{tile_name(channels, rows, stride)}{suffix(epilogue)}"
+    name = tile_name(channels, rows, stride)
     reads = (rows - 1) * stride + 3
     acc = [[f"a{k}{r}" for r in range(rows)] for k in range(channels)]
     out = ["@njit(fastmath=_FLAGS)",
@@ -24,7 +24,7 @@ def grouped_tile(channels, rows, stride, epilogue):
            "channel c,",
            "    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads "
            f"rows {stride}i..",
-           f'    {stride}i + 2. All offsets unsigned. Epilogue {epilogue}."""',
+           f'    {stride}i + 2. All offsets unsigned. Then `epilogue`."""',
            "    TW = tile_width(of.dtype)"]
     for k in range(channels):
         out.append(f"    b{k} = bias[k0 + {k}] if has_bias else 0.0")
@@ -52,7 +52,7 @@ def grouped_tile(channels, rows, stride, epilogue):
         for k in range(channels):
             for r in range(rows):
                 out.append(f"                    {acc[k][r]}[v] += q{k}{h} * x{r * stride + h}")
-    out += epilogue_lines(epilogue, [n for row in acc for n in row], "TW")
+    out += epilogue_lines([n for row in acc for n in row], "TW")
     for k, row in enumerate(acc):
         for r, name_ in enumerate(row):
             out.append(f"    _store(of, {name_}, ob + _u({k}) * ostep + _u({r}) * ow_len, nv, "
@@ -64,9 +64,8 @@ def grouped_module():
     doc = ("Register tiles of the 'grouped_h3' convolution: `tile_CxR` runs C output "
            "channels over R\noutput rows of one register of positions, `tile_CxR_s2` "
            "over R output rows of stride 2\nalong H (kernels/conv_grouped.py says how "
-           "they are used; kernels/_shapes.py which one a\ntarget gets); `tile_..._relu` "
-           "and `tile_..._relu6` apply relu or relu6 before the store\n"
-           "(kernels/_epilogue.py).")
+           "they are used; kernels/_shapes.py which one a\ntarget gets); each applies its "
+           "`epilogue` (kernels/_epilogue.py) before the store.")
     imports = [EPILOGUE_IMPORT, "from ._stack import tile_buffer, tile_width",
                "from ._target import njit", "from .conv_pad import _u",
                "from .rows import store_run as _store", "",

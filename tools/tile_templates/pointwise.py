@@ -1,21 +1,21 @@
 """The 'pointwise' convolution's tiles (kernels/conv_pointwise.py)."""
-from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module, suffix
+from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module
 
 
-def pointwise_tile(channels, halves, epilogue):
+def pointwise_tile(channels, halves):
     """`channels` output channels x `halves` runs of 16 positions. A 1x1 kernel (T == 1)
     runs its own channel loop without the tap loop: there LLVM unrolls it and keeps the
     weight row pointers in registers; through the tap loop it ran as that loop's remainder,
     reloading them from the stack for every input channel (tests/codegen_probe.py shows the
     loop; `python benchmarks/tile_shapes.py --family pointwise` times it)."""
-    name = f"tile_{channels}x{halves * 16}{suffix(epilogue)}"
+    name = f"tile_{channels}x{halves * 16}"
     acc = [[f"a{k}_{h}" for h in range(halves)] for k in range(channels)]
     out = ["@njit(fastmath=_FLAGS)",
            f"def {name}(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, "
            "p0,",
            "        epilogue):",
            f'    """{halves * 16} positions p0.. of output channels k0..k0+{channels - 1} '
-           f'(kn real), epilogue {epilogue}."""']
+           f'(kn real), then `epilogue`."""']
     for k in range(channels):
         out.append(f"    c{k} = _bias(bias, has_bias, k0 + {k}, K)")
     for row in acc:
@@ -58,7 +58,7 @@ def pointwise_tile(channels, halves, epilogue):
             out.append(f"                    {acc[k][h]}[v] += w{k} * e")
     out += ["                ct += _u(1)",
             "            xo += R"]
-    out += epilogue_lines(epilogue, [n for row in acc for n in row], "LANES")
+    out += epilogue_lines([n for row in acc for n in row], "LANES")
     out.append("    o = orow + _u(p0)")
     for k in range(channels):
         out.append(f"    if {k} < kn:")
@@ -72,8 +72,8 @@ def pointwise_tile(channels, halves, epilogue):
 def pointwise_module():
     doc = ("Register tiles of the 'pointwise' convolution: `tile_KxW` runs K output "
            "channels over W\npositions (kernels/conv_pointwise.py says how they are used; "
-           "kernels/_shapes.py which\none a target gets); `tile_KxW_relu` and "
-           "`tile_KxW_relu6` apply relu or relu6 before the\nstore (kernels/_epilogue.py).")
+           "kernels/_shapes.py which\none a target gets); each applies its `epilogue` "
+           "(kernels/_epilogue.py) before the store.")
     imports = [EPILOGUE_IMPORT, "from ._stack import tile_buffer",
                "from ._target import njit", "from .conv_pad import _u", "",
                '_FLAGS = {"contract"}', "LANES = 16",

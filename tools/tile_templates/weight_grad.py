@@ -1,5 +1,5 @@
 """The gathered weight gradient's tiles (kernels/conv_weight_grad_gather.py)."""
-from .common import HEADER, _shapes
+from .common import _shapes, module
 
 
 def weight_grad_tile(taps, groups):
@@ -49,13 +49,7 @@ def weight_grad_module():
            "values per\nposition against G groups of 16 output channels "
            "(kernels/conv_weight_grad_gather.py says\nhow they are used; kernels/_shapes.py "
            "which one a target gets).")
-    lines = [HEADER.format(family="weight_grad", doc=doc).rstrip("\n"),
-             "from ._stack import tile_buffer", "from ._target import njit",
-             "from .conv_pad import _u", "", '_FLAGS = {"contract"}', "LANES = 16", ""]
-    shapes = sorted(_shapes.weight_grad_shapes(), reverse=True)
-    for shape in shapes:
-        lines += ["", *weight_grad_tile(*shape), ""]
-    lines += ["", "TILES = {"]
-    lines += [f"    {shape}: tile_{shape[0]}x{shape[1]}," for shape in shapes]
-    lines.append("}")
-    return "\n".join(lines).replace("\n\n\n\n", "\n\n\n") + "\n"
+    imports = ["from ._stack import tile_buffer", "from ._target import njit",
+               "from .conv_pad import _u", "", '_FLAGS = {"contract"}', "LANES = 16", ""]
+    return module("weight_grad", doc, imports, _shapes.weight_grad_shapes(), weight_grad_tile,
+                  lambda taps, groups: f"tile_{taps}x{groups}")

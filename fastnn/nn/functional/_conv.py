@@ -27,7 +27,7 @@ from ...kernels import conv_pad as _pad_kernels
 from ...kernels import conv_pointwise as _pointwise_kernels
 from ...kernels import im2col as _im2col_kernels
 from .._frozen import frozen_forms, kernel_weight, packed_form
-from ._fused import check_fused, finish, fused_args, tiled
+from ._fused import check_fused, finish, fused_args, tile_epilogue
 from .._utils import (as_array, channels_last_contiguous, check_alloc, check_float,
                       checked_empty, kernel_array, ntuple, thread_scratch)
 
@@ -383,18 +383,18 @@ def _padded_phased(x, w, out, stride, pad_before, pad_after, dilation):
 
 def _run_direct(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=None):
     span, in_place, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
-    launch(tiled(_kernels.conv3d_direct, fused), x, w, *_bias_args(b, x.dtype), out, taps,
-           span, stride[0], stride[1], *pad_before, stride[2], dilation[0], dilation[1],
-           groups, in_place, work=_work(w, out))
+    launch(_kernels.conv3d_direct, x, w, *_bias_args(b, x.dtype), out, taps, span, stride[0],
+           stride[1], *pad_before, stride[2], dilation[0], dilation[1], groups, in_place,
+           tile_epilogue(fused), work=_work(w, out))
     finish(out, fused, True)
 
 
 def _run_grouped_h3(x, w, b, out, stride, pad_before, pad_after, dilation, groups,
                     fused=None):
     span, in_place, taps = _padded_phased(x, w, out, stride, pad_before, pad_after, dilation)
-    launch(tiled(_grouped_kernels.conv3d_grouped_h3, fused), x, w, *_bias_args(b, x.dtype),
-           out, taps, span, stride[0], stride[1], *pad_before, stride[2], dilation[0], groups,
-           in_place, work=_work(w, out))
+    launch(_grouped_kernels.conv3d_grouped_h3, x, w, *_bias_args(b, x.dtype), out, taps, span,
+           stride[0], stride[1], *pad_before, stride[2], dilation[0], groups, in_place,
+           tile_epilogue(fused), work=_work(w, out))
     finish(out, fused, True)
 
 
@@ -421,10 +421,11 @@ def _run_pointwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups
         if not in_place:
             pack, span = _pointwise_kernels.PACK_1D, _pointwise_kernels.chunk_span(kw, dw, sw)
             taps = _pad_kernels.tap_offsets(kw, dw, sw, span)
-    launch(tiled(_pointwise_kernels.conv_rows, fused), x.reshape(n, c, -1),
-           w.reshape(k, c, -1), *_bias_args(b, x.dtype), out.reshape(n, k, -1), taps, pack,
-           span, stride[0], stride[1], sw, pad_before[2], h, wd, oh, ow,
-           _pointwise_kernels.channel_parts(n, get_num_threads()), work=_work(w, out))
+    launch(_pointwise_kernels.conv_rows, x.reshape(n, c, -1), w.reshape(k, c, -1),
+           *_bias_args(b, x.dtype), out.reshape(n, k, -1), taps, pack, span, stride[0],
+           stride[1], sw, pad_before[2], h, wd, oh, ow,
+           _pointwise_kernels.channel_parts(n, get_num_threads()), tile_epilogue(fused),
+           work=_work(w, out))
     finish(out, fused, True)
 
 
@@ -466,9 +467,9 @@ def _run_blocked(x, w, b, out, stride, pad_before, pad_after, dilation, groups, 
     else:
         packed = _blocked_weight(w)
         group_weights = _NO_GROUP_WEIGHTS[x.dtype.itemsize]
-    launch(tiled(_blocked_kernels.conv3d_blocked, fused), x, w, *_bias_args(b, x.dtype), out,
-           *stride, *pad_before, *dilation, bands, parts, planes, scratch, stage, packed,
-           group_weights, work=_work(w, out))
+    launch(_blocked_kernels.conv3d_blocked, x, w, *_bias_args(b, x.dtype), out, *stride,
+           *pad_before, *dilation, bands, parts, planes, scratch, stage, packed, group_weights,
+           tile_epilogue(fused), work=_work(w, out))
     finish(out, fused, True)
 
 
@@ -501,9 +502,9 @@ def _run_depthwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups
     span = _pad_kernels.phase_span(out.shape[4], kw, dw, sw,
                                    x.shape[4] + pad_before[2] + pad_after[2])
     taps = _pad_kernels.tap_offsets(kw, dw, sw, span)
-    launch(tiled(_depthwise_kernels.conv3d_depthwise, fused), x, w, *_bias_args(b, x.dtype),
-           out, taps, span, stride[0], stride[1], *pad_before, sw, dilation[0], dilation[1],
-           groups, work=_work(w, out))
+    launch(_depthwise_kernels.conv3d_depthwise, x, w, *_bias_args(b, x.dtype), out, taps, span,
+           stride[0], stride[1], *pad_before, sw, dilation[0], dilation[1], groups,
+           tile_epilogue(fused), work=_work(w, out))
     finish(out, fused, True)
 
 
@@ -519,10 +520,10 @@ def _run_depthwise_blocked(x, w, b, out, stride, pad_before, pad_after, dilation
     size = _depthwise_blocked_kernels.scratch_size(w.shape, out.shape, stride, dilation)
     scratch = thread_scratch("depthwise blocked", threads * size, x.dtype)
     scratch = scratch.reshape(threads, size)
-    launch(tiled(_depthwise_blocked_kernels.conv2d_depthwise_blocked, fused), x_given, w,
+    launch(_depthwise_blocked_kernels.conv2d_depthwise_blocked, x_given, w,
            *_bias_args(b, x.dtype), out_given, stride[1], stride[2], pad_before[1],
            pad_before[2], dilation[1], dilation[2], x_last, out_last, scratch,
-           work=_work(w, out))
+           tile_epilogue(fused), work=_work(w, out))
     finish(out, fused, True)
 
 

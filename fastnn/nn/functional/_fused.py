@@ -5,10 +5,11 @@ keywords ``activation`` and ``residual`` (not part of torch's F API).
              activation="relu", residual=r)      # relu(conv2d(x, w, b) + r)
 
 ``activation`` is "relu" or "relu6" (torch's ``hardtanh(x, 0, 6)``, ``nn.ReLU6``), which a
-variant whose kernel is register-tiled applies in its tiles before the store (its twin of
-that epilogue, `kernels._epilogue`) when there is no residual; otherwise, and for variants
-without tiles ('naive', 'im2col_gemm', BLAS), one in-place pass over the output after the
-kernel adds the residual and applies it (`kernels.elementwise.residual_clamp`).
+variant whose kernel is register-tiled applies in its tiles before the store (the
+kernel's `epilogue` argument, `kernels._epilogue`) when there is no residual; otherwise,
+and for variants without tiles ('naive', 'im2col_gemm', BLAS), one in-place pass over the
+output after the kernel adds the residual and applies it
+(`kernels.elementwise.residual_clamp`).
 ``activation`` "silu", "sigmoid", "hardswish", "hardsigmoid", "gelu" or "gelu_tanh" (gelu
 with ``approximate="tanh"``) runs after the kernel (and the residual's pass), in place,
 as the same kernel that op runs alone: the numbers are the unfused ops', without the
@@ -18,11 +19,11 @@ import numpy as np
 
 from ..._runtime import MATH_WORK, launch
 from ...kernels import elementwise as _elementwise
-from ...kernels._epilogue import EPILOGUES, with_epilogue
+from ...kernels._epilogue import EPILOGUES, NONE, code
 from .._utils import as_array
 from ._activation import gelu_quirks, hard_constants
 
-__all__ = ["check_fused", "fused_args", "tiled", "finish"]
+__all__ = ["check_fused", "fused_args", "tile_epilogue", "finish"]
 
 # each activation the tiles can apply as the bounds it clamps to
 BOUNDS = {None: (-np.inf, np.inf), "relu": (0.0, np.inf), "relu6": (0.0, 6.0)}
@@ -62,12 +63,12 @@ def fused_args(attrs, residual, shape):
     return activation, residual
 
 
-def tiled(kernel, fused):
-    """The kernel a tiled variant launches: its twin with the activation in the tiles when
-    the call has an activation the tiles apply and no residual."""
+def tile_epilogue(fused):
+    """The `epilogue` a tiled variant's kernel gets (kernels/_epilogue.py): the call's
+    activation where the tiles apply it and there is no residual, else NONE."""
     if fused is None or fused[0] not in _IN_TILES or fused[1] is not None:
-        return kernel
-    return with_epilogue(kernel, fused[0])
+        return NONE
+    return code(fused[0])
 
 
 _IN_TILES = tuple(name for name in EPILOGUES if name != "none")
@@ -75,7 +76,7 @@ _IN_TILES = tuple(name for name in EPILOGUES if name != "none")
 
 def finish(out, fused, in_tiles):
     """After the kernel: add the residual and apply the activation where the tiles did
-    not (`in_tiles`: the kernel came from `tiled`)."""
+    not (`in_tiles`: the kernel had `tile_epilogue`'s code)."""
     if fused is None:
         return
     activation, residual = fused

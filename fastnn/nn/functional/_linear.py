@@ -34,7 +34,7 @@ from ...kernels._target import target
 from ...kernels.gemm import gemm_nt
 from .._frozen import kernel_weight, packed_form
 from .._utils import as_array, check_alloc, check_float, kernel_array
-from ._fused import check_fused, finish, fused_args, tiled
+from ._fused import check_fused, finish, fused_args, tile_epilogue
 
 __all__ = ["linear"]
 
@@ -72,7 +72,7 @@ def _sizes(shape):
 def _numba_gemm(a, w, bias, out, fused=None):
     has_bias = bias is not None
     bias = bias if has_bias else np.empty(0, a.dtype)
-    launch(tiled(gemm_nt, fused), a, w, bias, has_bias, out,
+    launch(gemm_nt, a, w, bias, has_bias, out, tile_epilogue(fused),
            work=a.shape[0] * a.shape[1] * w.shape[0] // 2)
     return fused is not None
 
@@ -105,10 +105,10 @@ def pointwise_kn(a, wt, bias, out, fused=None):
     n = wt.shape[1]
     has_bias = _pointwise_kernels.ALONG_POSITIONS if bias is not None else 0
     bias = bias if bias is not None else np.empty(0, a.dtype)
-    launch(tiled(_pointwise_kernels.conv_rows, fused), wt.reshape(1, k, n),
-           a.reshape(m, k, 1), bias, has_bias, out.reshape(1, m, n), _ONE_TAP,
-           _pointwise_kernels.IN_PLACE, 0, 1, 1, 1, 0, 1, n, 1, n,
-           _pointwise_kernels.channel_parts(1, get_num_threads()), work=m * k * n // 2)
+    launch(_pointwise_kernels.conv_rows, wt.reshape(1, k, n), a.reshape(m, k, 1), bias,
+           has_bias, out.reshape(1, m, n), _ONE_TAP, _pointwise_kernels.IN_PLACE, 0, 1, 1, 1,
+           0, 1, n, 1, n, _pointwise_kernels.channel_parts(1, get_num_threads()),
+           tile_epilogue(fused), work=m * k * n // 2)
     return fused is not None
 
 
@@ -135,13 +135,13 @@ def _packed(a, w, bias, out, fused=None):
     scratch = thread_scratch("linear_ap", -(-min(m, chunk) // rows) * k * rows, a.dtype)
     has_bias = bias is not None
     bias = bias if has_bias else np.empty(0, a.dtype)
-    kernel = tiled(_packed_kernels.gemm_packed, fused)
+    epilogue = tile_epilogue(fused)
     for i0 in range(0, m, chunk):
         part = a[i0:i0 + chunk]
         blocks = -(-len(part) // rows)
         ap = scratch[:blocks * k * rows].reshape(blocks, k, rows)
-        launch(kernel, part, wp, bias, has_bias, out[i0:i0 + chunk], ap,
-               _packed_kernels.row_parts(len(part), n, a.itemsize, get_num_threads()),
+        launch(_packed_kernels.gemm_packed, part, wp, bias, has_bias, out[i0:i0 + chunk], ap,
+               _packed_kernels.row_parts(len(part), n, a.itemsize, get_num_threads()), epilogue,
                work=part.size * n // 2)
     return fused is not None
 
