@@ -7,8 +7,8 @@ Each case runs in a fresh interpreter with an empty NUMBA_CACHE_DIR: the op is c
 (its kernels compile) and again (cached in memory); the difference is the compile time.
 NUMBA_CPU_NAME and NUMBA_CPU_FEATURES pass through, so the same cases can be timed for
 another target (docs/PERF.md: emulating a CPU). The test suite compiles most kernels
-several times (float32 and float64, fused epilogues, serial twins, the codegen probe of
-each target in tests/runtime/test_codegen.py), so a kernel's compile time is paid many
+several times (float32 and float64, read-only arguments, serial twins, the codegen probe
+of each target in tests/runtime/test_codegen.py), so a kernel's compile time is paid many
 times in a CI run.
 """
 import os
@@ -54,13 +54,19 @@ def a(*shape):
 def call():
     {call}
 with {context}:
-    t0 = time.perf_counter(); call(); t1 = time.perf_counter(); call(); t2 = time.perf_counter()
-print((t1 - t0) - (t2 - t1))
+    c0, t0 = time.process_time(), time.perf_counter()
+    call()
+    c1, t1 = time.process_time(), time.perf_counter()
+    call()
+    c2, t2 = time.process_time(), time.perf_counter()
+print((t1 - t0) - (t2 - t1), (c1 - c0) - (c2 - c1))
 """
 
 
 def compile_seconds(setup, call, variant):
-    """Seconds the first `call` takes beyond the second, `variant` forced when given."""
+    """(Seconds, CPU seconds of the process) the first `call` takes beyond the second,
+    `variant` forced when given. Compiling runs on one thread, so on a machine whose other
+    load or hypervisor takes the core away the CPU seconds are the steadier figure."""
     op = call.split("(")[0].split(".")[-1]
     context = (f"backends.use({op!r}, {variant!r})" if variant is not None
                else "contextlib.nullcontext()")
@@ -69,16 +75,18 @@ def compile_seconds(setup, call, variant):
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         done = subprocess.run([sys.executable, "-c", source], env=env, capture_output=True,
                               text=True, check=True)
-    return float(done.stdout.split()[-1])
+    wall, cpu = done.stdout.split()[-2:]
+    return float(wall), float(cpu)
 
 
 def main(argv):
     print(cpu_model())
-    print(f"{'case':32s} {'compile s':>9s}")
+    print(f"{'case':32s} {'compile s':>9s} {'CPU s':>7s}")
     for name, (setup, call, variant) in CASES.items():
         if argv and not any(text in name for text in argv):
             continue
-        print(f"{name:32s} {compile_seconds(setup, call, variant):9.1f}", flush=True)
+        wall, cpu = compile_seconds(setup, call, variant)
+        print(f"{name:32s} {wall:9.1f} {cpu:7.1f}", flush=True)
 
 
 if __name__ == "__main__":
