@@ -61,24 +61,35 @@ _pool = None
 
 
 def start_probes(root):
-    """Run the probes of every target, two at a time, in background threads."""
+    """Run the probes of every target, two at a time, in background threads. The named
+    target of the host's kind is not probed apart: the host's probe stands for it (they
+    meet the same codegen), and the run compiles every kernel once less."""
     global _pool
     if _pool is None:
         _pool = ThreadPoolExecutor(2)
-        host = _host_cpu()
+        _started["host"] = _pool.submit(_probe, "host", os.path.join(root, "host"))
+        same = _kind(*_host_cpu())
         for cpu in TARGETS:
-            if cpu == "host" and host in _started:
-                # the host is one of the named targets: its probe is that one's, and
-                # the run compiles every kernel once less
-                _started[cpu] = _started[host]
-                continue
-            _started[cpu] = _pool.submit(_probe, cpu, os.path.join(root, cpu))
+            if cpu != "host":
+                _started[cpu] = (_started["host"] if cpu == same else
+                                 _pool.submit(_probe, cpu, os.path.join(root, cpu)))
 
 
 def _host_cpu():
-    """The LLVM name of the CPU the kernels compile for without NUMBA_CPU_NAME."""
+    """The LLVM name and features of the CPU the kernels compile for without
+    NUMBA_CPU_NAME."""
     import llvmlite.binding as ll
-    return ll.get_host_cpu_name()
+    from numba.core.codegen import get_host_cpu_features
+    return ll.get_host_cpu_name(), get_host_cpu_features()
+
+
+def _kind(cpu, features):
+    """The named target whose codegen a CPU meets (TARGETS' comment), or None: AMD's
+    AVX-512 (znver4), Intel's under LLVM's 256-bit preference (skylake-avx512), AVX2
+    (haswell)."""
+    if "+avx512f" in features.split(","):
+        return "znver4" if cpu.startswith("znver") else "skylake-avx512"
+    return "haswell" if "+avx2" in features.split(",") else None
 
 
 def stop_probes():
@@ -174,3 +185,14 @@ def test_cache_is_per_target(run_python, tmp_path):
     assert run("host") == {"hits": 1, "misses": 0}
     assert run("haswell") == {"hits": 0, "misses": 1}       # runs on any AVX2 machine
     assert run("haswell") == {"hits": 1, "misses": 0}
+
+
+@pytest.mark.parametrize("cpu, features, kind", [
+    ("icelake-server", "+avx2,+avx512f,+fma", "skylake-avx512"),
+    ("sapphirerapids", "+avx2,+avx512f", "skylake-avx512"),
+    ("znver4", "+avx2,+avx512f", "znver4"),
+    ("znver3", "+avx2,-avx512f", "haswell"),
+    ("x86-64", "-avx2,-avx512f", None)])
+def test_host_kind(cpu, features, kind):
+    """The host's probe stands for the named target of its kind, and only for it."""
+    assert _kind(cpu, features) == kind
