@@ -64,7 +64,8 @@ def _inputs(shapes, dtype, seed):
 
 def _run(op, variant, x, w, b, kwargs, name, epilogue):
     """`op` through the functional layer, its tiled kernel `name` given the code of
-    `epilogue` (its last argument); (the output, the kernel's compiled signatures)."""
+    `epilogue` (its last argument): the output, and how many signatures the kernel has
+    compiled."""
     args = (x, w) if b is None else (x, w, b)
     launches = recorded_launches(op, variant, args, kwargs)
     result = None
