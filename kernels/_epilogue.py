@@ -20,6 +20,9 @@ from numba.np.numpy_support import as_dtype
 
 EPILOGUES = ("none", "relu", "relu6")    # by code: a name's code is its index
 NONE, RELU, RELU6 = range(len(EPILOGUES))
+# the interval each clamps to: the tiles' `clamp` to `ceiling`, and the fused layer's pass
+# after a kernel without tiles (fastnn/nn/functional/_fused.py)
+BOUNDS = {"none": (-np.inf, np.inf), "relu": (0.0, np.inf), "relu6": (0.0, 6.0)}
 
 
 def code(name):
@@ -37,10 +40,10 @@ def ceiling(epilogue, dtype):
 @overload(ceiling)
 def _ceiling_for_type(epilogue, dtype):
     kind = as_dtype(dtype.dtype).type
-    six, inf = kind(6), kind(np.inf)
+    relu6, relu = kind(BOUNDS["relu6"][1]), kind(BOUNDS["relu"][1])
 
     def impl(epilogue, dtype):
-        return six if epilogue == RELU6 else inf
+        return relu6 if epilogue == RELU6 else relu
     return impl
 
 

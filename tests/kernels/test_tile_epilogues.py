@@ -19,6 +19,7 @@ from fastnn._runtime import _call
 from fastnn.kernels import (_epilogue, _shapes, tiles_blocked, tiles_depthwise,
                             tiles_direct, tiles_gemm, tiles_gemm_packed, tiles_grouped,
                             tiles_pointwise)
+from kernel_args import kernel_argument
 
 TOL = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
 
@@ -73,7 +74,7 @@ def _run(op, variant, x, w, b, kwargs, name, epilogue):
         if kernel.__name__ == name:
             assert kernel_args[-1] == _epilogue.NONE
             kernel_args = (*kernel_args[:-1], _epilogue.code(epilogue))
-            result = kernel_args[4], kernel          # every tiled kernel's `out`
+            result = kernel_argument(kernel, kernel_args, "out"), kernel
         _call(kernel, kernel_args)
     assert result is not None, f"{name} was not launched"
     out, kernel = result

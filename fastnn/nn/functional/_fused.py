@@ -19,14 +19,15 @@ import numpy as np
 
 from ..._runtime import MATH_WORK, launch
 from ...kernels import elementwise as _elementwise
-from ...kernels._epilogue import EPILOGUES, NONE, code
+from ...kernels._epilogue import BOUNDS as _EPILOGUE_BOUNDS, EPILOGUES, NONE, code
 from .._utils import as_array
 from ._activation import gelu_quirks, hard_constants
 
 __all__ = ["check_fused", "fused_args", "tile_epilogue", "finish"]
 
 # each activation the tiles can apply as the bounds it clamps to
-BOUNDS = {None: (-np.inf, np.inf), "relu": (0.0, np.inf), "relu6": (0.0, 6.0)}
+BOUNDS = {None if name == "none" else name: bounds
+          for name, bounds in _EPILOGUE_BOUNDS.items()}
 # the activations run after the kernel: the op's kernel and its work per element
 AFTER = {"silu": (_elementwise.silu, MATH_WORK), "sigmoid": (_elementwise.sigmoid, MATH_WORK),
          "hardswish": (_elementwise.hardswish, 1),
