@@ -124,6 +124,36 @@ def test_the_merged_plan_is_taken():
     assert len(plan.live) == 1 and len(plan.empty) == 3
 
 
+@pytest.mark.parametrize("nd, kernel, stride, interleaved", [
+    (2, (2, 2), (2, 2), True),              # UNet's upsampling
+    (3, (2, 2, 2), (2, 2, 2), True),
+    (1, (3,), (3,), True),
+    (2, (2, 3), (2, 3), True),
+    (2, (2, 2), (3, 3), True),              # phases no input reaches: the bias alone
+    (2, (4, 4), (2, 2), False),             # 2x2 taps per phase
+    (2, (2, 2), (1, 2), False),             # stride 1 along H: two taps in its phase
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_one_tap_phases_stack_interleaved(torch, nd, kernel, stride, interleaved, dtype):
+    """Where every phase reads one tap, phase i tap i, the stack's weight is the weight
+    transposed and its channels run (channel, phase): the plan says so, and the outputs,
+    with and without a bias and with non-finite weights, are torch's."""
+    rng = np.random.default_rng(sum(kernel) + sum(stride) + nd)
+    sizes = (4, 5, 3)[:nd]
+    x = rng.standard_normal((2, 6) + sizes).astype(dtype)
+    w = rng.standard_normal((6, 5) + kernel).astype(dtype)
+    b = rng.standard_normal(5).astype(dtype)
+    out = tuple((n - 1) * s + k for n, s, k in zip(sizes, stride, kernel))
+    pad = (1,) * (3 - nd)
+    plan = phases.plan((2, 6) + pad + sizes, (6, 5) + pad + kernel, (2, 5) + pad + out,
+                       pad + stride, (0, 0, 0), (1, 1, 1), 1)
+    assert plan.interleaved is interleaved
+    check(torch, nd, x, w, b, stride=stride)
+    check(torch, nd, x, w, None, stride=stride)
+    w[2, 3].flat[-1], w[4, 0].flat[0] = np.inf, np.nan
+    check(torch, nd, x, w, b, stride=stride)
+
+
 def _numpy_phase_weight(w, phase, groups):
     """The phase's convolution weight made by numpy: each group's channels swapped, the
     phase's taps picked by index."""

@@ -22,11 +22,14 @@ and run as one convolution with phases x C_out channels, one launch instead of s
 small ones: each phase's outputs are shifted so that all read the same input window
 (`_stacked_axis`), which computes at most a few positions per axis no phase places. A
 stacked plan without padding (the 1x1 case) multiplies no padding, so its weights need
-not be finite. Phases of unequal taps (k3 s2: 2x2, 2x1, 1x2 and 1x1 taps) cannot be
-stacked; for one sample, or a batch with few products, on planes and volumes they run
-*gathered* instead (`_run_gathered`, `_gather_pays`): one 1x1 convolution gives every
-tap's product of every input, and one pass sums into each output the products that reach
-it, as torch's col2im does; it too multiplies only real inputs.
+not be finite. Where each phase reads one tap, phase i the weight's tap i (k=2 s=2), the
+stack's channels run (channel, phase) instead: its weight is then the weight read as
+(C_in, C_out * taps) transposed, one blocked copy (`interleaved`). Phases of unequal
+taps (k3 s2: 2x2, 2x1, 1x2 and 1x1 taps) cannot be stacked; for one sample, or a batch
+with few products, on planes and volumes they run *gathered* instead (`_run_gathered`,
+`_gather_pays`): one 1x1 convolution gives every tap's product of every input, and one
+pass sums into each output the products that reach it, as torch's col2im does; it too
+multiplies only real inputs.
 
 NaN and inf: the phase convolutions multiply their zero padding by the weights, which
 gives what torch gives (torch only ever multiplies real inputs) unless a weight a phase
@@ -99,6 +102,8 @@ class Plan(NamedTuple):
     # gathered: every tap's products from one 1x1 convolution (`_run_gathered`); then the
     # (input size, kernel size, padding, dilation) of each axis
     gathered: tuple = ()
+    # merged, its channels (output channel, phase): `_one_tap_each`
+    interleaved: bool = False
 
 
 def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups, gather=None):
@@ -125,8 +130,23 @@ def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups, gather=
     if not stack and len(live) > 1 and groups == 1 and gather:
         gathered = tuple((x_shape[2 + i], w_shape[2 + i], padding[i], dilation[i])
                          for i in range(3))
+    interleaved = bool(stack) and _one_tap_each(live, stack, w_shape)
     return Plan(live, empty, tuple(stride), groups, bool(stack),
-                tuple(tuple(axis) for axis in axes), stack, gathered)
+                tuple(tuple(axis) for axis in axes), stack, gathered, interleaved)
+
+
+def _one_tap_each(live, stack, w_shape):
+    """Whether a stack without padding has every tap of the weight once, phase i reading
+    tap i alone (a kernel as long as its stride, k=2 s=2 upsampling): then phase i's weight
+    for output channel c is w[:, c, tap i], so with the stack's channels ordered (c, phase)
+    its weight is w (C_in, C_out * taps) transposed, made by one blocked copy rather than
+    a strided gather per phase."""
+    if any(a.before or a.after for a in stack) or any(len(a.taps) != 1 for p in live
+                                                      for a in p):
+        return False
+    taps = [int(np.ravel_multi_index(tuple(a.taps[0] for a in phase), w_shape[2:]))
+            for phase in live]
+    return taps == list(range(math.prod(w_shape[2:])))
 
 
 # about a core's L2 of float32 products (`_gather_pays`)
@@ -332,8 +352,10 @@ def _place_tables(plan, n, k, unpadded_rows=False):
         j = tuple(axis.index(a) for axis, a in zip(axes, phase))
         if plan.merged:
             d, h, w = (shift(a, s.before) for a, s in zip(phase, plan.stack))
-            base[j] = i * k * plane + (d * rows + h) * row + w
-            sample[j], channel[j] = len(plan.live) * k * plane, plane
+            # the stack's channels: (phase, channel), or (channel, phase) interleaved
+            first, step = (i, len(plan.live)) if plan.interleaved else (i * k, 1)
+            base[j] = first * plane + (d * rows + h) * row + w
+            sample[j], channel[j] = len(plan.live) * k * plane, step * plane
         else:
             plane = math.prod(a.count for a in phase)
             base[j], sample[j], channel[j] = at, k * plane, plane
@@ -360,8 +382,12 @@ def _phase_weights(w, plan):
         shape = (len(plan.live) * k, w.shape[0] // plan.groups) + taps
         stacked = np.empty(shape, w.dtype) if forms is not None else thread_scratch(
             "conv_transpose weights", math.prod(shape), w.dtype).reshape(shape)
-        for i, phase in enumerate(plan.live):
-            check += _phase_weight(w, stacked[i * k:(i + 1) * k], phase, plan.groups)
+        if plan.interleaved:
+            transpose_into(w.reshape(w.shape[0], -1), stacked.reshape(-1, w.shape[0]),
+                           work=2 * stacked.size)
+        else:
+            for i, phase in enumerate(plan.live):
+                check += _phase_weight(w, stacked[i * k:(i + 1) * k], phase, plan.groups)
         weights = [stacked]
     else:
         weights = []
@@ -404,7 +430,8 @@ def _phase_weight(w, out, phase, groups):
 def _run_merged(x, stacked, b, out, plan, exact):
     """The phases' results side by side along the channels of one convolution."""
     n = out.shape[0]
-    bias = None if b is None else np.tile(b, len(plan.live))
+    bias = None if b is None else (np.repeat if plan.interleaved else np.tile)(
+        b, len(plan.live))
     counts = tuple(a.count for a in plan.stack)
     dense = thread_scratch("conv_transpose phases", n * stacked.shape[0] * math.prod(counts),
                            out.dtype).reshape((n, stacked.shape[0]) + counts)
