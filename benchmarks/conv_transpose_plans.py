@@ -1,9 +1,12 @@
 """The transposed convolution's two forms for phases that cannot be stacked, timed on the
 same calls: 'phases' (one convolution per output phase, then one placing pass) and
 'gathered' (one 1x1 convolution giving every tap's products, then one summing pass);
-`_conv_transpose_run._gather_pays` picks one by these figures.
+`_conv_transpose_run._gather_pays` picks one by these figures. With --stacks, instead:
+stacks of one-tap phases (kernel = stride) with their channels (channel, phase), the
+weight transposed in one copy ('interleaved', the plan's pick), and (phase, channel), a
+weight gathered per phase ('per phase').
 
-    python benchmarks/conv_transpose_plans.py [--threads N]
+    python benchmarks/conv_transpose_plans.py [--threads N] [--stacks]
 
 Prints the CPU model, then ms per call of each form (medians of alternating blocks in one
 process, fastnn._bench.time_many) and the rule's choice (*). 1 thread unless said.
@@ -36,9 +39,18 @@ CASES = [
     ("3-D k3 s2 p1 op1 n2 32->32 8^3", 3, 2, 32, 32, 8, 3, 2, 1, 1),
 ]
 
+# one-tap phases: UNet's and a 3-D U-Net's upsampling, and a 1-D one (--stacks)
+STACK_CASES = [
+    ("UNet k2 s2 n1 256->128 28x28", 2, 1, 256, 128, 28, 2, 2, 0, 0),
+    ("UNet k2 s2 n1 512->256 14x14", 2, 1, 512, 256, 14, 2, 2, 0, 0),
+    ("UNet k2 s2 n8 64->32 56x56", 2, 8, 64, 32, 56, 2, 2, 0, 0),
+    ("3-D k2 s2 n1 32->16 16^3", 3, 1, 32, 16, 16, 2, 2, 0, 0),
+    ("1-D k4 s4 n4 64->32 L256", 1, 4, 64, 32, 256, 4, 4, 0, 0),
+]
 
-def _calls(dims, n, c_in, c_out, size, k, s, p, op):
-    """The two forms' calls on one case, and the rule's pick."""
+
+def _setup(dims, n, c_in, c_out, size, k, s, p, op):
+    """A case's kernel arguments (5-D), the plan the rule makes, and `plan(gather=...)`."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n, c_in) + (size,) * dims).astype(np.float32)
     w = rng.standard_normal((c_in, c_out) + (k,) * dims).astype(np.float32)
@@ -48,29 +60,50 @@ def _calls(dims, n, c_in, c_out, size, k, s, p, op):
     out = np.empty(meta[0], np.float32)
     x5, w5, b5, o5, chosen = api._kernel_args(inputs, attrs, out,
                                               api._plan(dims, inputs, attrs, meta))
-    calls = {}
-    for form, gather in (("phases", False), ("gathered", True)):
-        plan = run.plan(x5.shape, w5.shape, o5.shape, *(
+
+    def plan(gather):
+        return run.plan(x5.shape, w5.shape, o5.shape, *(
             tuple(v) for v in ((1,) * (3 - dims) + attrs.stride,
                                (0,) * (3 - dims) + attrs.padding,
                                (1,) * (3 - dims) + attrs.dilation)), 1, gather=gather)
-        calls[form] = (lambda plan=plan: run.run(x5, w5, b5, o5, plan))
+    return (x5, w5, b5, o5), chosen, plan
+
+
+def _calls(*case):
+    """The two forms' calls on one case, and the rule's pick."""
+    args, chosen, plan = _setup(*case)
+    calls = {form: (lambda plan=plan(gather): run.run(*args, plan))
+             for form, gather in (("phases", False), ("gathered", True))}
     return calls, "gathered" if chosen.gathered else "phases"
+
+
+def _stack_calls(*case):
+    """A one-tap stack's calls with its channels interleaved and per phase."""
+    args, chosen, _ = _setup(*case)
+    assert chosen.interleaved, "not a stack of one-tap phases"
+    per_phase = chosen._replace(interleaved=False)
+    return {"interleaved": lambda: run.run(*args, chosen),
+            "per phase": lambda: run.run(*args, per_phase)}, "interleaved"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
-    threads = parser.parse_args().threads
-    fastnn.set_num_threads(threads)
-    print(f"{cpu_model()}, {threads} thread(s); ms per call, rule's choice *")
-    print(f"  {'case':<36} {'phases':>9} {'gathered':>9}")
-    for name, *case in CASES:
-        calls, chosen = _calls(*case)
+    parser.add_argument("--stacks", action="store_true",
+                        help="time stacks of one-tap phases interleaved and per phase")
+    args = parser.parse_args()
+    fastnn.set_num_threads(args.threads)
+    cases, make = (STACK_CASES, _stack_calls) if args.stacks else (CASES, _calls)
+    print(f"{cpu_model()}, {args.threads} thread(s); ms per call, rule's choice *")
+    forms = None
+    for name, *case in cases:
+        calls, chosen = make(*case)
+        if forms is None:
+            forms = list(calls)
+            print(f"  {'case':<36} " + " ".join(f"{f:>11}" for f in forms))
         times = _bench.time_many(calls)
-        cells = [f"{times[f] * 1e3:8.3f}{'*' if f == chosen else ' '}"
-                 for f in ("phases", "gathered")]
-        print(f"  {name:<36} {cells[0]} {cells[1]}")
+        cells = [f"{times[f] * 1e3:10.3f}{'*' if f == chosen else ' '}" for f in forms]
+        print(f"  {name:<36} " + " ".join(cells))
 
 
 if __name__ == "__main__":
