@@ -24,6 +24,7 @@
     python benchmarks/rules.py depthwise  # conv._depthwise_blocked_pays: channels in the lanes
     python benchmarks/rules.py permute    # _array.TRANSPOSED_COPY_MIN: permuted copies
     python benchmarks/rules.py coldout    # conv_pointwise: writing outputs not in cache
+    python benchmarks/rules.py fewtasks   # conv_pointwise: one task's blocks split per thread
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -962,6 +963,38 @@ def coldout():
               + theirs)
 
 
+# one sample's 7x7 plane (two tiles: one task) and at most 16 blocks of 8 output channels:
+# DenseNet-121's last block (bottlenecks to 128), smaller ones, a larger K for contrast
+FEW_TASKS_CASES = [((1, 512, 7, 7), 128), ((1, 1024, 7, 7), 128), ((1, 576, 7, 7), 96),
+                   ((1, 256, 7, 7), 64), ((1, 960, 7, 7), 160)]
+
+
+def fewtasks():
+    """'pointwise' where its tasks are fewer than the threads, us per call: its blocks
+    split into a run per thread (`parts` = the threads) / left in one task (`parts` = 1),
+    torch beside them."""
+    from fastnn._runtime import get_num_threads, launch
+    from fastnn.kernels import conv_pointwise as pw
+    torch = _torch()
+    print("us per call: blocks split / one task (torch)")
+    for (n, c, h, w_), k in FEW_TASKS_CASES:
+        x, w, b = _data((n, c, h * w_), (k, c, 1), (k,))
+        out = np.empty((n, k, h * w_), np.float32)
+
+        def run(parts):
+            launch(pw.conv_rows, x, w, b, 1, out, np.zeros(1, np.uint64), pw.IN_PLACE, 0, 1,
+                   1, 1, 0, h, w_, h, w_, parts, NONE, work=n * k * c * h * w_ // 2)
+        calls = {"split": lambda: run(get_num_threads()), "one": lambda: run(1)}
+        if torch is not None:
+            tx = torch.from_numpy(x.reshape(n, c, h, w_))
+            tw, tb = torch.from_numpy(w.reshape(k, c, 1, 1)), torch.from_numpy(b)
+            calls["torch"] = lambda: torch.nn.functional.conv2d(tx, tw, tb)
+        times = _bench.time_many(calls)
+        theirs = f" ({times['torch'] * 1e6:.1f})" if torch is not None else ""
+        print(f"  x {(n, c, h, w_)} -> {k}: {times['split'] * 1e6:.1f} / "
+              f"{times['one'] * 1e6:.1f}" + theirs)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("serial", "bands", "parts", "planes", "weightgrad",
@@ -970,7 +1003,7 @@ def main(argv=None):
                                          "grouped", "settle",
                                          "shifted", "gather", "layout", "plain",
                                          "stage", "depthwise", "permute", "coldout", "cat",
-                                         "packrows"))
+                                         "packrows", "fewtasks"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -984,7 +1017,7 @@ def main(argv=None):
      "settle": settle, "shifted": shifted, "gather": gather, "layout": layout,
      "plain": plain, "stage": stage,
      "depthwise": depthwise, "permute": permute, "coldout": coldout,
-     "cat": cat, "packrows": packrows}[args.what]()
+     "cat": cat, "packrows": packrows, "fewtasks": fewtasks}[args.what]()
 
 
 if __name__ == "__main__":

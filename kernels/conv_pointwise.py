@@ -148,7 +148,9 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
     One task = TILES_PER_TASK position tiles of one sample times up to KBLOCKS_PER_TASK
     blocks of 8 output channels (PACK_STRIDED: one tile, every block), or, where that
     splits a plane unevenly over `parts` threads (`channel_parts`), the blocks split into a
-    multiple of `parts` runs over all positions;
+    multiple of `parts` runs over all positions; where that still leaves fewer tasks than
+    `parts` (one sample's 7x7 plane, at most KBLOCKS_PER_TASK blocks), the blocks split
+    into `parts` runs;
     the tile's input slab (C rows of 32) stays in L1 across the channel blocks. Where the
     slab of LONG_ROWS_MIN_POSITIONS or more fits in LONG_ROWS_MAX_BYTES (few input
     channels: MobileNet's expanding layers, a weight gradient's GEMM) and the tasks are
@@ -192,6 +194,9 @@ def conv_rows(x, w, bias, has_bias, out, taps, pack, span, sd, sh, sw, pw, H, W,
     by_channels = N < parts and tiles % parts != 0 and tiles < 8 * parts
     if by_channels:
         groups = min(KB, (groups + parts - 1) // parts * parts)
+    elif pack != PACK_STRIDED and N * chunks * groups < parts:
+        # one chunk of one sample (a 7x7 plane) and blocks for one group: every thread a run
+        groups = min(KB, parts)
     Rs = R if pack == IN_PLACE else (sw * span if pack == PACK_1D else span)
     for task in prange(N * chunks * groups):
         if by_channels:

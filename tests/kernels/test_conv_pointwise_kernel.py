@@ -89,7 +89,8 @@ def test_1x1(shape, dtype):
 
 
 # (N, C, K, H, W, stride) at batch 1: 196 positions (7 tiles of 32, the last one 16 wide
-# where the target's tile is 32), 784 (25 tiles), 49 (2 tiles), 196 gathered at stride 2;
+# where the target's tile is 32), 784 (25 tiles), 49 (2 tiles: one task, its blocks split
+# into a run per thread), 196 gathered at stride 2;
 # K of 5 blocks of 8 and of 1; 8 samples of 784 positions run as whole planes for 2 and
 # 3 threads
 SHAPES_PARTS = [(1, 24, 40, 14, 14, 1), (1, 16, 24, 28, 28, 1), (1, 24, 40, 7, 7, 1),
