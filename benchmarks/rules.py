@@ -25,6 +25,7 @@
     python benchmarks/rules.py permute    # _array.TRANSPOSED_COPY_MIN: permuted copies
     python benchmarks/rules.py coldout    # conv_pointwise: writing outputs not in cache
     python benchmarks/rules.py fewtasks   # conv_pointwise: one task's blocks split per thread
+    python benchmarks/rules.py packing    # gemm_packed: a weight packed whole or by its tasks
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -666,6 +667,41 @@ def packrows():
               f"{t['kernel'] * 1e3:.3f}")
 
 
+def packing():
+    """'packed' with a weight packed for the call alone, ms per call: packed whole, then
+    the kernel (`gemm_packed.pack_panels`, `gemm_packed`) / each panel by the task that
+    uses it (`gemm_packing`); the Numba GEMM and torch beside them. convnext_tiny's
+    products at batch 1 (its last stage's of 49 rows among them) and others."""
+    from fastnn.nn.functional._linear import _numba_gemm
+    threads = fastnn.get_num_threads()
+    torch = _torch()
+    rows, width = gemm_packed.block_rows(np.float32), gemm_packed.panel_width(np.float32)
+    print("(M, K, N): ms per call, packed whole / by the tasks; numba_gemm (torch)")
+    for m, k, n in CONVNEXT_LINEARS + OTHER_LINEARS:
+        if n < width:
+            continue
+        a, w = _data((m, k), (n, k))
+        wp = np.empty((-(-n // width), k, width), np.float32)
+        ap = np.empty((-(-m // rows), k, rows), np.float32)
+        out, bias = np.empty((m, n), np.float32), np.empty(0, np.float32)
+        parts = gemm_packed.row_parts(m, n, 4, threads)
+
+        def whole():
+            gemm_packed.pack_panels(w, wp)
+            gemm_packed.gemm_packed(a, wp, bias, False, out, ap, parts, NONE)
+        calls = {"whole": whole,
+                 "tasks": lambda: gemm_packed.gemm_packing(a, w, bias, False, out, ap, parts,
+                                                           NONE),
+                 "numba": lambda: _numba_gemm(a, w, None, out)}
+        if torch is not None:
+            ta, tw = torch.from_numpy(a), torch.from_numpy(w)
+            calls["torch"] = lambda: torch.nn.functional.linear(ta, tw)
+        t = _bench.time_many(calls)
+        theirs = f" ({t['torch'] * 1e3:.3f})" if torch is not None else ""
+        print(f"  ({m}, {k}, {n}): {t['whole'] * 1e3:.3f} / {t['tasks'] * 1e3:.3f}; "
+              f"{t['numba'] * 1e3:.3f}" + theirs)
+
+
 # linear backward's products (m, k, n): a classifier's input gradient g @ w at batch 8
 # (ResNet-18's, MobileNetV2's), LeNet's input and weight gradients at batch 64, others
 BACKLINEAR_CASES = [(8, 1000, 512), (8, 1000, 1280), (64, 120, 400), (64, 84, 120),
@@ -1003,7 +1039,7 @@ def main(argv=None):
                                          "grouped", "settle",
                                          "shifted", "gather", "layout", "plain",
                                          "stage", "depthwise", "permute", "coldout", "cat",
-                                         "packrows", "fewtasks"))
+                                         "packrows", "fewtasks", "packing"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -1017,7 +1053,8 @@ def main(argv=None):
      "settle": settle, "shifted": shifted, "gather": gather, "layout": layout,
      "plain": plain, "stage": stage,
      "depthwise": depthwise, "permute": permute, "coldout": coldout,
-     "cat": cat, "packrows": packrows, "fewtasks": fewtasks}[args.what]()
+     "cat": cat, "packrows": packrows, "fewtasks": fewtasks,
+     "packing": packing}[args.what]()
 
 
 if __name__ == "__main__":

@@ -57,6 +57,15 @@ def _tile_for_target(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn, epilo
 PACK_STEPS = 16
 
 
+@njit(inline="always")
+def _pack_steps(wf, pf, at, c0, K, width, k0, k1):
+    """Steps k0..k1-1 of the panel of columns c0.. into pf[at..]: pf[at + k*W + j] =
+    w[c0 + j, k]."""
+    for k in range(k0, k1):
+        for j in range(width):
+            pf[at + _u(k * width + j)] = wf[_u((c0 + j) * K + k)]
+
+
 @njit(parallel=True, cache=True)
 def pack_panels(w, wp):
     """wp[p, k, j] = w[c0 + j, k], c0 = min(p * W, N - W): w (N, K) as panels (panels, K, W).
@@ -71,11 +80,8 @@ def pack_panels(w, wp):
     for task in prange(panels * steps):
         p = task // steps
         k0 = (task % steps) * PACK_STEPS
-        c0 = min(p * width, N - width)
-        at = _u(p * K * width)
-        for k in range(k0, min(K, k0 + PACK_STEPS)):
-            for j in range(width):
-                pf[at + _u(k * width + j)] = wf[_u((c0 + j) * K + k)]
+        _pack_steps(wf, pf, _u(p * K * width), min(p * width, N - width), K, width, k0,
+                    min(K, k0 + PACK_STEPS))
 
 
 def row_parts(m, n, itemsize, threads):
@@ -130,4 +136,34 @@ def gemm_packed(a, wp, bias, has_bias, out, ap, parts, epilogue):
         for b in range(part * blocks // parts, (part + 1) * blocks // parts):
             i0 = b * rows
             _tile(af, wf, of, bias, has_bias, b * K * rows, p * K * width, K, i0 * N, N, c0,
+                  min(rows, M - i0), epilogue)
+
+
+@njit(parallel=True, cache=True, fastmath=_FLAGS)
+def gemm_packing(a, w, bias, has_bias, out, ap, parts, epilogue):
+    """As `gemm_packed`, the weight w (N, K) given as it is: each task packs its panel into
+    a buffer of its own (K x W, which stays in cache) and runs its row blocks on it at
+    once, so the packed weight is never written to memory whole and read back. For a
+    weight packed on every call (one not frozen) and few rows: the last stage of a model
+    at batch 1 (convnext_tiny's 49 x 768 x 3072 products), where packing the weight whole
+    took as long as the product (`python benchmarks/rules.py packing`)."""
+    M, K = a.shape
+    blocks, _, rows = ap.shape
+    N = out.shape[1]
+    width = _tile_shape(out.dtype)[1] * 16
+    panels = (N + width - 1) // width
+    af = ap.reshape(ap.size)
+    for b in prange(blocks):
+        _pack_blocks(a, af, b, b + 1, rows)
+    wf = w.reshape(w.size)
+    of = out.reshape(out.size)
+    for task in prange(panels * parts):
+        p = task // parts
+        part = task % parts
+        c0 = min(p * width, N - width)
+        panel = np.empty(K * width, out.dtype)
+        _pack_steps(wf, panel, _u(0), c0, K, width, 0, K)
+        for b in range(part * blocks // parts, (part + 1) * blocks // parts):
+            i0 = b * rows
+            _tile(af, panel, of, bias, has_bias, b * K * rows, 0, K, i0 * N, N, c0,
                   min(rows, M - i0), epilogue)

@@ -657,6 +657,29 @@ def test_packed_in_chunks_of_rows_against_numpy_reference(monkeypatch, dtype):
     assert len(launches) == 1 + 3          # the weight's panels, then three chunks of rows
 
 
+def test_packed_packs_a_weight_given_as_it_is_in_its_tasks(monkeypatch):
+    """A weight not frozen, its rows in one launch: each task packs its own panel
+    (`gemm_packing`); a frozen weight's panels are packed once and kept (`gemm_packed`);
+    both give the same numbers."""
+    from fastnn.nn import _frozen
+    from fastnn.nn.functional import _linear as linear_module
+    launches = []
+    real = linear_module.launch
+    monkeypatch.setattr(linear_module, "launch", lambda *a, **kw: launches.append(
+        a[0].__name__) or real(*a, **kw))
+    rng = np.random.default_rng(20)
+    x = rng.standard_normal((30, 50)).astype(np.float32)
+    w = rng.standard_normal((70, 50)).astype(np.float32)
+    b = rng.standard_normal(70).astype(np.float32)
+    eager = linear_by(x, w, b, variant="packed")
+    assert launches == ["gemm_packing"]
+    launches.clear()
+    frozen = linear_by(x, _frozen.freeze(w), b, variant="packed")
+    assert launches == ["pack_panels", "gemm_packed"]
+    assert_close(eager, reference(x, w, b), x, w, b)
+    np.testing.assert_array_equal(eager, frozen)
+
+
 def test_packed_refusal_and_row_parts():
     from fastnn.kernels.gemm_packed import block_rows, row_parts
     width = panel_width(np.float32)

@@ -32,7 +32,7 @@ from ...kernels import conv_pointwise as _pointwise_kernels
 from ...kernels import gemm_packed as _packed_kernels
 from ...kernels._target import target
 from ...kernels.gemm import gemm_nt
-from .._frozen import kernel_weight, packed_form
+from .._frozen import frozen_forms, kernel_weight, packed_form
 from .._utils import as_array, check_alloc, check_float, kernel_array
 from ._fused import check_fused, finish, fused_args, tile_epilogue
 
@@ -125,24 +125,32 @@ def _packed(a, w, bias, out, fused=None):
     """out = a @ w.T on packed operands (kernels/gemm_packed.py): the weight in panels (kept
     with a frozen weight), the input in blocks of rows, packed by the kernel into this
     thread's scratch (kept between calls, as im2col's columns are), at most
-    PACKED_ROWS_BYTES of rows at a time."""
+    PACKED_ROWS_BYTES of rows at a time. A weight packed for this call alone, where the
+    rows take one launch, is packed a panel at a time by the tasks that use it
+    (`gemm_packing`): no packed copy of the whole weight is written and read back."""
     width = _packed_kernels.panel_width(a.dtype)
     (m, k), n = a.shape, w.shape[0]
-    wp = packed_form(w, ("linear", "panels"), (-(-n // width), k, width), _pack_panels,
-                     "linear_wp")
     rows = _packed_kernels.block_rows(a.dtype)
     chunk = max(1, PACKED_ROWS_BYTES // (rows * max(k, 1) * a.itemsize)) * rows
     scratch = thread_scratch("linear_ap", -(-min(m, chunk) // rows) * k * rows, a.dtype)
     has_bias = bias is not None
     bias = bias if has_bias else np.empty(0, a.dtype)
     epilogue = tile_epilogue(fused)
+    wp = None
+    if m > chunk or frozen_forms(w) is not None:
+        wp = packed_form(w, ("linear", "panels"), (-(-n // width), k, width), _pack_panels,
+                         "linear_wp")
     for i0 in range(0, m, chunk):
         part = a[i0:i0 + chunk]
         blocks = -(-len(part) // rows)
         ap = scratch[:blocks * k * rows].reshape(blocks, k, rows)
-        launch(_packed_kernels.gemm_packed, part, wp, bias, has_bias, out[i0:i0 + chunk], ap,
-               _packed_kernels.row_parts(len(part), n, a.itemsize, get_num_threads()), epilogue,
-               work=part.size * n // 2)
+        parts = _packed_kernels.row_parts(len(part), n, a.itemsize, get_num_threads())
+        if wp is None:
+            launch(_packed_kernels.gemm_packing, part, w, bias, has_bias, out, ap, parts,
+                   epilogue, work=part.size * n // 2)
+        else:
+            launch(_packed_kernels.gemm_packed, part, wp, bias, has_bias, out[i0:i0 + chunk],
+                   ap, parts, epilogue, work=part.size * n // 2)
     return fused is not None
 
 
