@@ -670,7 +670,8 @@ def packrows():
 def packing():
     """'packed' with a weight packed for the call alone, ms per call: packed whole, then
     the kernel (`gemm_packed.pack_panels`, `gemm_packed`) / each panel by the task that
-    uses it (`gemm_packing`); the Numba GEMM and torch beside them. convnext_tiny's
+    uses it (`gemm_packed` given the weight as it is); the Numba GEMM and torch beside
+    them. convnext_tiny's
     products at batch 1 (its last stage's of 49 rows among them) and others."""
     from fastnn.nn.functional._linear import _numba_gemm
     threads = fastnn.get_num_threads()
@@ -690,8 +691,8 @@ def packing():
             gemm_packed.pack_panels(w, wp)
             gemm_packed.gemm_packed(a, wp, bias, False, out, ap, parts, NONE)
         calls = {"whole": whole,
-                 "tasks": lambda: gemm_packed.gemm_packing(a, w, bias, False, out, ap, parts,
-                                                           NONE),
+                 "tasks": lambda: gemm_packed.gemm_packed(a, w, bias, False, out, ap, parts,
+                                                          NONE),
                  "numba": lambda: _numba_gemm(a, w, None, out)}
         if torch is not None:
             ta, tw = torch.from_numpy(a), torch.from_numpy(w)

@@ -109,44 +109,22 @@ def _pack_blocks(a, af, b0, b1, rows):
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
-def gemm_packed(a, wp, bias, has_bias, out, ap, parts, epilogue):
+def gemm_packed(a, w, bias, has_bias, out, ap, parts, epilogue):
     """out[M, N] = a[M, K] @ w[N, K].T, plus bias[N] when `has_bias`, then `epilogue`
-    (kernels/_epilogue.py): w packed by
-    `pack_panels` into wp (N >= the panel width); a packed first into the scratch ap,
-    (blocks, K, R), ap[b, k, r] = a[min(b * R + r, M - 1), k], a block per task
-    (`_pack_blocks`); `parts` from `row_parts`.
+    (kernels/_epilogue.py). The weight comes packed by `pack_panels` (panels, K, W) (a
+    frozen weight's, kept), or as it is (N, K) (one packed for this call alone): then each
+    task packs the panel it uses into a buffer of its own (K x W, which stays in cache)
+    and runs its row blocks on it at once, so no packed copy of the whole weight is written
+    and read back (for convnext_tiny's 3072 x 768 weights that copy took as long as the
+    product: `python benchmarks/rules.py packing`). N >= the panel width. a is packed
+    first into the scratch ap, (blocks, K, R), ap[b, k, r] = a[min(b * R + r, M - 1), k],
+    a block per task (`_pack_blocks`); `parts` from `row_parts`.
     Then one task = one panel run over every row block of one part: the panel stays in
     cache while the blocks stream R values per step past its W, and consecutive tasks
-    take consecutive panels, so each thread reads its share of the weight. Packing in the
-    tasks themselves, a part at a time, ran slower, and tasks of every panel over a chunk
-    of blocks (commit 8dcfaca) no faster. All C-contiguous, one float dtype."""
-    M, K = a.shape
-    blocks, _, rows = ap.shape
-    N = out.shape[1]
-    panels, _, width = wp.shape
-    af = ap.reshape(ap.size)
-    for b in prange(blocks):
-        _pack_blocks(a, af, b, b + 1, rows)
-    wf = wp.reshape(wp.size)
-    of = out.reshape(out.size)
-    for task in prange(panels * parts):
-        p = task // parts
-        part = task % parts
-        c0 = min(p * width, N - width)
-        for b in range(part * blocks // parts, (part + 1) * blocks // parts):
-            i0 = b * rows
-            _tile(af, wf, of, bias, has_bias, b * K * rows, p * K * width, K, i0 * N, N, c0,
-                  min(rows, M - i0), epilogue)
-
-
-@njit(parallel=True, cache=True, fastmath=_FLAGS)
-def gemm_packing(a, w, bias, has_bias, out, ap, parts, epilogue):
-    """As `gemm_packed`, the weight w (N, K) given as it is: each task packs its panel into
-    a buffer of its own (K x W, which stays in cache) and runs its row blocks on it at
-    once, so the packed weight is never written to memory whole and read back. For a
-    weight packed on every call (one not frozen) and few rows: the last stage of a model
-    at batch 1 (convnext_tiny's 49 x 768 x 3072 products), where packing the weight whole
-    took as long as the product (`python benchmarks/rules.py packing`)."""
+    take consecutive panels, so each thread reads its share of the weight. Packing the
+    input in the tasks themselves, a part at a time, ran slower, and tasks of every panel
+    over a chunk of blocks (commit 8dcfaca) no faster. All C-contiguous, one float
+    dtype."""
     M, K = a.shape
     blocks, _, rows = ap.shape
     N = out.shape[1]
@@ -161,9 +139,14 @@ def gemm_packing(a, w, bias, has_bias, out, ap, parts, epilogue):
         p = task // parts
         part = task % parts
         c0 = min(p * width, N - width)
-        panel = np.empty(K * width, out.dtype)
-        _pack_steps(wf, panel, _u(0), c0, K, width, 0, K)
+        if w.ndim == 2:
+            panel = np.empty(K * width, out.dtype)
+            _pack_steps(wf, panel, _u(0), c0, K, width, 0, K)
+            wo = 0
+        else:
+            panel = wf
+            wo = p * K * width
         for b in range(part * blocks // parts, (part + 1) * blocks // parts):
             i0 = b * rows
-            _tile(af, panel, of, bias, has_bias, b * K * rows, 0, K, i0 * N, N, c0,
+            _tile(af, panel, of, bias, has_bias, b * K * rows, wo, K, i0 * N, N, c0,
                   min(rows, M - i0), epilogue)

@@ -51,7 +51,7 @@ CASES = [
      dict(padding=1, groups=16), "conv3d_grouped_h3"),
     ("gemm", "linear", "numba_gemm", (_a(64, 256), _a(256, 256), _a(256)), {}, "gemm_nt"),
     ("gemm_packed", "linear", "packed", (_a(64, 256), _a(256, 256), _a(256)), {},
-     "gemm_packing"),
+     "gemm_packed"),
     ("max_pool", "max_pool2d", None, (_a(1, 16, 32, 32), 3, 2, 1), {}, "max_pool3d"),
     ("weight_grad", _conv_grad._weight_grad_gather, None,
      (_a(1, 3, 1, 16, 16), _a(1, 64, 1, 8, 8), np.empty((64, 3, 1, 3, 3), np.float32),

@@ -658,24 +658,24 @@ def test_packed_in_chunks_of_rows_against_numpy_reference(monkeypatch, dtype):
 
 
 def test_packed_packs_a_weight_given_as_it_is_in_its_tasks(monkeypatch):
-    """A weight not frozen, its rows in one launch: each task packs its own panel
-    (`gemm_packing`); a frozen weight's panels are packed once and kept (`gemm_packed`);
-    both give the same numbers."""
+    """A weight not frozen, its rows in one launch: the kernel gets it as it is (N, K) and
+    each task packs its own panel; a frozen weight's panels are packed once and kept, and
+    the kernel gets those (panels, K, W); both give the same numbers."""
     from fastnn.nn import _frozen
     from fastnn.nn.functional import _linear as linear_module
     launches = []
     real = linear_module.launch
     monkeypatch.setattr(linear_module, "launch", lambda *a, **kw: launches.append(
-        a[0].__name__) or real(*a, **kw))
+        (a[0].__name__, a[2].ndim)) or real(*a, **kw))
     rng = np.random.default_rng(20)
     x = rng.standard_normal((30, 50)).astype(np.float32)
     w = rng.standard_normal((70, 50)).astype(np.float32)
     b = rng.standard_normal(70).astype(np.float32)
     eager = linear_by(x, w, b, variant="packed")
-    assert launches == ["gemm_packing"]
+    assert launches == [("gemm_packed", 2)]
     launches.clear()
     frozen = linear_by(x, _frozen.freeze(w), b, variant="packed")
-    assert launches == ["pack_panels", "gemm_packed"]
+    assert launches == [("pack_panels", 3), ("gemm_packed", 3)]   # pack_panels(w, panels)
     assert_close(eager, reference(x, w, b), x, w, b)
     np.testing.assert_array_equal(eager, frozen)
 

@@ -51,7 +51,7 @@ CASES = [
      dict(padding=1, groups=4), "conv3d_grouped_h3"),
     ("gemm", "linear", "numba_gemm", ((7, 33), (10, 33), (10,)), {}, "gemm_nt"),
     # a last block of rows cut short, a last panel overlapping the one before it
-    ("gemm_packed", "linear", "packed", ((29, 33), (40, 33), (40,)), {}, "gemm_packing"),
+    ("gemm_packed", "linear", "packed", ((29, 33), (40, 33), (40,)), {}, "gemm_packed"),
 ]
 
 

@@ -126,8 +126,9 @@ def _packed(a, w, bias, out, fused=None):
     with a frozen weight), the input in blocks of rows, packed by the kernel into this
     thread's scratch (kept between calls, as im2col's columns are), at most
     PACKED_ROWS_BYTES of rows at a time. A weight packed for this call alone, where the
-    rows take one launch, is packed a panel at a time by the tasks that use it
-    (`gemm_packing`): no packed copy of the whole weight is written and read back."""
+    rows take one launch, is packed a panel at a time by the tasks that use it (the kernel
+    given the weight as it is): no packed copy of the whole weight is written and read
+    back."""
     width = _packed_kernels.panel_width(a.dtype)
     (m, k), n = a.shape, w.shape[0]
     rows = _packed_kernels.block_rows(a.dtype)
@@ -145,12 +146,8 @@ def _packed(a, w, bias, out, fused=None):
         blocks = -(-len(part) // rows)
         ap = scratch[:blocks * k * rows].reshape(blocks, k, rows)
         parts = _packed_kernels.row_parts(len(part), n, a.itemsize, get_num_threads())
-        if wp is None:
-            launch(_packed_kernels.gemm_packing, part, w, bias, has_bias, out, ap, parts,
-                   epilogue, work=part.size * n // 2)
-        else:
-            launch(_packed_kernels.gemm_packed, part, wp, bias, has_bias, out[i0:i0 + chunk],
-                   ap, parts, epilogue, work=part.size * n // 2)
+        launch(_packed_kernels.gemm_packed, part, w if wp is None else wp, bias, has_bias,
+               out[i0:i0 + chunk], ap, parts, epilogue, work=part.size * n // 2)
     return fused is not None
 
 
