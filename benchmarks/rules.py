@@ -643,23 +643,30 @@ def _pack_by_runs(a, ap):
         gemm_packed._pack_blocks(a, af, b, b + 1, rows)
 
 
+def _packed_operands():
+    """Per product (m, k, n) of CONVNEXT_LINEARS + OTHER_LINEARS that 'packed' takes (n of
+    a panel or more): the input, the weight, room for its panels and the input's blocks,
+    the output, no bias and the row parts of `gemm_packed`."""
+    threads = fastnn.get_num_threads()
+    rows, width = gemm_packed.block_rows(np.float32), gemm_packed.panel_width(np.float32)
+    for m, k, n in CONVNEXT_LINEARS + OTHER_LINEARS:
+        if n < width:
+            continue
+        a, w = _data((m, k), (n, k))
+        yield (m, k, n), (a, w, np.empty((-(-n // width), k, width), np.float32),
+                          np.empty((-(-m // rows), k, rows), np.float32),
+                          np.empty((m, n), np.float32), np.empty(0, np.float32),
+                          gemm_packed.row_parts(m, n, 4, threads))
+
+
 def packrows():
     """The 'packed' GEMM's input packing on linear's products, ms per call: a block's rows
     read in runs of PACK_STEPS (`gemm_packed._pack_blocks`, as the kernel packs) / an
     element at a time (before stop 45); then the whole kernel call with the weight packed
     once."""
-    threads = fastnn.get_num_threads()
-    rows, width = gemm_packed.block_rows(np.float32), gemm_packed.panel_width(np.float32)
     print("(M, K, N): ms per call, packing by runs / by element; the kernel")
-    for m, k, n in CONVNEXT_LINEARS + OTHER_LINEARS:
-        if n < width:
-            continue
-        a, w = _data((m, k), (n, k))
-        wp = np.empty((-(-n // width), k, width), np.float32)
+    for (m, k, n), (a, w, wp, ap, out, bias, parts) in _packed_operands():
         gemm_packed.pack_panels(w, wp)
-        ap = np.empty((-(-m // rows), k, rows), np.float32)
-        out, bias = np.empty((m, n), np.float32), np.empty(0, np.float32)
-        parts = gemm_packed.row_parts(m, n, 4, threads)
         t = _bench.time_many({
             "runs": lambda: _pack_by_runs(a, ap), "element": lambda: _pack_by_element(a, ap),
             "kernel": lambda: gemm_packed.gemm_packed(a, wp, bias, False, out, ap, parts, NONE)})
@@ -671,21 +678,12 @@ def packing():
     """'packed' with a weight packed for the call alone, ms per call: packed whole, then
     the kernel (`gemm_packed.pack_panels`, `gemm_packed`) / each panel by the task that
     uses it (`gemm_packed` given the weight as it is); the Numba GEMM and torch beside
-    them. convnext_tiny's
-    products at batch 1 (its last stage's of 49 rows among them) and others."""
+    them. convnext_tiny's products at batch 1 (its last stage's of 49 rows among them)
+    and others."""
     from fastnn.nn.functional._linear import _numba_gemm
-    threads = fastnn.get_num_threads()
     torch = _torch()
-    rows, width = gemm_packed.block_rows(np.float32), gemm_packed.panel_width(np.float32)
     print("(M, K, N): ms per call, packed whole / by the tasks; numba_gemm (torch)")
-    for m, k, n in CONVNEXT_LINEARS + OTHER_LINEARS:
-        if n < width:
-            continue
-        a, w = _data((m, k), (n, k))
-        wp = np.empty((-(-n // width), k, width), np.float32)
-        ap = np.empty((-(-m // rows), k, rows), np.float32)
-        out, bias = np.empty((m, n), np.float32), np.empty(0, np.float32)
-        parts = gemm_packed.row_parts(m, n, 4, threads)
+    for (m, k, n), (a, w, wp, ap, out, bias, parts) in _packed_operands():
 
         def whole():
             gemm_packed.pack_panels(w, wp)
