@@ -115,8 +115,8 @@ def gemm_packed(a, w, bias, has_bias, out, ap, parts, epilogue):
     frozen weight's, kept), or as it is (N, K) (one packed for this call alone): then each
     task packs the panel it uses into a buffer of its own (K x W, which stays in cache)
     and runs its row blocks on it at once, so no packed copy of the whole weight is written
-    and read back (for convnext_tiny's 3072 x 768 weights that copy took as long as the
-    product: `python benchmarks/rules.py packing`). N >= the panel width. a is packed
+    and read back (`python benchmarks/rules.py packing` times both ways on convnext_tiny's
+    products and others). N >= the panel width. a is packed
     first into the scratch ap, (blocks, K, R), ap[b, k, r] = a[min(b * R + r, M - 1), k],
     a block per task (`_pack_blocks`); `parts` from `row_parts`.
     Then one task = one panel run over every row block of one part: the panel stays in
