@@ -26,6 +26,7 @@
     python benchmarks/rules.py coldout    # conv_pointwise: writing outputs not in cache
     python benchmarks/rules.py fewtasks   # conv_pointwise: one task's blocks split per thread
     python benchmarks/rules.py packing    # gemm_packed: a weight packed whole or by its tasks
+    python benchmarks/rules.py nearest    # resample.nearest3d: rows through views of their own
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -43,7 +44,10 @@ import fastnn
 import fastnn.nn.functional as F
 from fastnn import _bench, backends
 from fastnn.kernels import gemm_packed
+from fastnn.kernels import _target
 from fastnn.kernels._epilogue import NONE
+from fastnn.kernels.conv_pad import _u
+from fastnn.kernels.pooling import _chunk_bounds, num_chunks
 
 
 def _data(*shapes):
@@ -701,6 +705,73 @@ def packing():
               f"{t['numba'] * 1e3:.3f}" + theirs)
 
 
+@_target.njit(parallel=True, cache=True)
+def _fastnn_nearest_flat(x, out, index_d, index_h, index_w):
+    """resample.nearest3d before stop 49: rows read and written at offsets into the flat
+    arrays (named for fastnn so that it compiles for the same vector width)."""
+    D, H, W = x.shape[1], x.shape[2], x.shape[3]
+    OD, OH, OW = out.shape[1], out.shape[2], out.shape[3]
+    xf, of = x.reshape(x.size), out.reshape(out.size)
+    rows = x.shape[0] * OD * OH
+    nchunks = num_chunks(rows, out.size)
+    for chunk in numba.prange(nchunks):
+        r0, r1 = _chunk_bounds(chunk, nchunks, rows)
+        previous = -1
+        oh, od, p = r0 % OH, (r0 // OH) % OD, r0 // (OH * OD)
+        for r in range(r0, r1):
+            dst = _u(r * OW)
+            source = (p * D + index_d[od]) * H + index_h[oh]
+            if source == previous:
+                for ow in range(_u(OW)):
+                    of[dst + ow] = of[dst - _u(OW) + ow]
+            else:
+                previous = source
+                src = _u(source * W)
+                for ow in range(_u(OW)):
+                    of[dst + ow] = xf[src + _u(index_w[ow])]
+            oh += 1
+            if oh == OH:
+                oh = 0
+                od += 1
+                if od == OD:
+                    od = 0
+                    p += 1
+
+
+# (name, input shape, output size): the bench's cases and others, up and down
+NEAREST_CASES = [("1.5x n1 64ch 56x56", (1, 64, 56, 56), (84, 84)),
+                 ("x2 n1 256ch 28x28", (1, 256, 28, 28), (56, 56)),
+                 ("x2 n8 64ch 14x14", (8, 64, 14, 14), (28, 28)),
+                 ("x4 n1 32ch 28x28", (1, 32, 28, 28), (112, 112)),
+                 ("0.5x n1 64ch 112x112", (1, 64, 112, 112), (56, 56)),
+                 ("x2 3-D n1 16ch 8x28x28", (1, 16, 8, 28, 28), (16, 56, 56))]
+
+
+def nearest():
+    """F.interpolate(mode='nearest')'s gather, ms per call: gathered rows through views of
+    their own (`resample.nearest3d`) / at offsets into the flat arrays (before stop 49);
+    torch's whole call beside them."""
+    from fastnn.kernels import resample
+    from fastnn.nn.functional import _resample_index as index
+    torch = _torch()
+    print("ms per call: row views / flat offsets (torch)")
+    for name, shape, size in NEAREST_CASES:
+        x, = _data(shape)
+        spatial = (1,) * (5 - len(shape)) + shape[2:]
+        osize = (1,) * (5 - len(shape)) + size
+        planes = x.reshape((shape[0] * shape[1],) + spatial)
+        out = np.empty((planes.shape[0],) + osize, np.float32)
+        tables = [index.nearest(np.float32, n, o, None, False) for n, o in zip(spatial, osize)]
+        calls = {"views": lambda: resample.nearest3d(planes, out, *tables),
+                 "flat": lambda: _fastnn_nearest_flat(planes, out, *tables)}
+        if torch is not None:
+            tx = torch.from_numpy(x)
+            calls["torch"] = lambda: torch.nn.functional.interpolate(tx, size=size)
+        t = _bench.time_many(calls)
+        theirs = f" ({t['torch'] * 1e3:.3f})" if torch is not None else ""
+        print(f"  {name:<24} {t['views'] * 1e3:.3f} / {t['flat'] * 1e3:.3f}" + theirs)
+
+
 # linear backward's products (m, k, n): a classifier's input gradient g @ w at batch 8
 # (ResNet-18's, MobileNetV2's), LeNet's input and weight gradients at batch 64, others
 BACKLINEAR_CASES = [(8, 1000, 512), (8, 1000, 1280), (64, 120, 400), (64, 84, 120),
@@ -1038,7 +1109,7 @@ def main(argv=None):
                                          "grouped", "settle",
                                          "shifted", "gather", "layout", "plain",
                                          "stage", "depthwise", "permute", "coldout", "cat",
-                                         "packrows", "fewtasks", "packing"))
+                                         "packrows", "fewtasks", "packing", "nearest"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -1053,7 +1124,7 @@ def main(argv=None):
      "plain": plain, "stage": stage,
      "depthwise": depthwise, "permute": permute, "coldout": coldout,
      "cat": cat, "packrows": packrows, "fewtasks": fewtasks,
-     "packing": packing}[args.what]()
+     "packing": packing, "nearest": nearest}[args.what]()
 
 
 if __name__ == "__main__":
