@@ -27,6 +27,7 @@
     python benchmarks/rules.py fewtasks   # conv_pointwise: one task's blocks split per thread
     python benchmarks/rules.py packing    # gemm_packed: a weight packed whole or by its tasks
     python benchmarks/rules.py nearest    # resample.nearest3d: rows through views of their own
+    python benchmarks/rules.py biasgrad   # _conv_grad.bias_grad: the threads' plane sums or numpy
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -772,6 +773,30 @@ def nearest():
         print(f"  {name:<24} {t['views'] * 1e3:.3f} / {t['flat'] * 1e3:.3f}" + theirs)
 
 
+# output gradients (N, K, positions): MobileNetV2's depthwise, a 1x1's 256 channels, LeNet's
+BIAS_GRAD_CASES = [(8, 144, 56 * 56), (8, 256, 56 * 56), (8, 144, 28 * 28), (64, 16, 10 * 10),
+                   (1, 64, 112 * 112)]
+
+
+def biasgrad():
+    """A convolution's bias gradient, ms per call: the planes summed by the threads in
+    float64 (`_conv_grad.bias_grad`) / numpy's sum over the positions, then the batch
+    (before stop 49); torch's sum of the same gradient beside them."""
+    from fastnn.nn.functional._conv_grad import bias_grad
+    torch = _torch()
+    print("(N, K, positions): ms per call, threads / numpy (torch)")
+    for n, k, p in BIAS_GRAD_CASES:
+        g, = _data((n, k, 1, 1, p))
+        calls = {"threads": lambda: bias_grad(g, (k,), np.float32),
+                 "numpy": lambda: g.reshape(n, k, p).sum(axis=2).sum(axis=0)}
+        if torch is not None:
+            tg = torch.from_numpy(g)
+            calls["torch"] = lambda: tg.sum((0, 2, 3, 4))
+        t = _bench.time_many(calls)
+        theirs = f" ({t['torch'] * 1e3:.3f})" if torch is not None else ""
+        print(f"  ({n}, {k}, {p}): {t['threads'] * 1e3:.3f} / {t['numpy'] * 1e3:.3f}" + theirs)
+
+
 # linear backward's products (m, k, n): a classifier's input gradient g @ w at batch 8
 # (ResNet-18's, MobileNetV2's), LeNet's input and weight gradients at batch 64, others
 BACKLINEAR_CASES = [(8, 1000, 512), (8, 1000, 1280), (64, 120, 400), (64, 84, 120),
@@ -1109,7 +1134,7 @@ def main(argv=None):
                                          "grouped", "settle",
                                          "shifted", "gather", "layout", "plain",
                                          "stage", "depthwise", "permute", "coldout", "cat",
-                                         "packrows", "fewtasks", "packing", "nearest"))
+                                         "packrows", "fewtasks", "packing", "nearest", "biasgrad"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -1124,7 +1149,7 @@ def main(argv=None):
      "plain": plain, "stage": stage,
      "depthwise": depthwise, "permute": permute, "coldout": coldout,
      "cat": cat, "packrows": packrows, "fewtasks": fewtasks,
-     "packing": packing, "nearest": nearest}[args.what]()
+     "packing": packing, "nearest": nearest, "biasgrad": biasgrad}[args.what]()
 
 
 if __name__ == "__main__":

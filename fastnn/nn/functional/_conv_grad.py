@@ -30,6 +30,7 @@ from ..._runtime import get_num_threads, launch
 from ...kernels import conv_grad as _grad_kernels
 from ...kernels import conv_weight_grad as _shifted
 from ...kernels import conv_weight_grad_gather as _gather
+from ...kernels import elementwise as _elementwise_kernels
 from ...kernels import gemm as _gemm
 from ...kernels import im2col as _im2col_kernels
 from . import _conv
@@ -391,12 +392,16 @@ def _weight_grad_positions(x, g, gw, stride, pad_before, dilation):
 
 def bias_grad(g, shape, dtype):
     """The bias gradient: `g` (5-D) summed over batch and positions (zeros when the output
-    has no channels: torch's quirk for an input without channels)."""
+    has no channels: torch's quirk for an input without channels), each plane by one task
+    of the threads in float64 (`kernels.elementwise.channel_sums`; numpy's sum over the
+    planes ran on one thread, `python benchmarks/rules.py biasgrad`)."""
     n, k = g.shape[:2]
     if k != shape[0]:
         return np.zeros(shape, dtype)
-    return g.reshape(n, k, math.prod(g.shape[2:])).sum(axis=2).sum(axis=0).astype(
-        dtype, copy=False)
+    rows = g.reshape(n, k, math.prod(g.shape[2:]))
+    sums = np.empty((k, n), np.float64)
+    launch(_elementwise_kernels.channel_sums, rows, sums, work=rows.size)
+    return sums.sum(axis=1).astype(dtype)
 
 
 def _unpack(ctx, grad, nd, name):
