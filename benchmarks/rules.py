@@ -28,6 +28,7 @@
     python benchmarks/rules.py packing    # gemm_packed: a weight packed whole or by its tasks
     python benchmarks/rules.py nearest    # resample.nearest3d: rows through views of their own
     python benchmarks/rules.py biasgrad   # _conv_grad.bias_grad: the threads' plane sums or numpy
+    python benchmarks/rules.py aliasrows  # conv_pointwise.rows_alias: 1x1 rows copied longer
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -797,6 +798,45 @@ def biasgrad():
         print(f"  ({n}, {k}, {p}): {t['threads'] * 1e3:.3f} / {t['numpy'] * 1e3:.3f}" + theirs)
 
 
+# 1x1 convolutions (N, C, K, plane side): ResNet-50's at 512x512 input (planes of 128, 64,
+# 32 and 16), a 32x32 and 16x16 plane of other widths, and planes that do not alias
+ALIAS_CASES = [(1, 256, 64, 128), (1, 512, 128, 64), (1, 1024, 256, 32), (1, 2048, 512, 16),
+               (1, 256, 1024, 32), (1, 512, 2048, 16), (8, 256, 256, 16), (1, 256, 256, 32),
+               (1, 128, 576, 32), (1, 128, 512, 64), (1, 256, 128, 56), (1, 1024, 256, 14)]
+
+
+def aliasrows():
+    """Stride-1 1x1 convolutions on 'pointwise', ms per call: as the rule runs them (rows
+    that alias in L1 and are too many for long rows copied into rows one line longer
+    first, `conv_pointwise.rows_alias`) / the rows read in place; torch beside them."""
+    from fastnn.kernels import conv_pointwise
+    from fastnn.nn.functional import _conv
+    torch = _torch()
+    threads = fastnn.get_num_threads()
+    print("(N, C, K, side): ms per call, the rule / in place (torch); * rows copied")
+    for n, c, k, side in ALIAS_CASES:
+        x, w = _data((n, c, 1, side, side), (k, c, 1, 1, 1))
+        out = np.empty((n, k, 1, side, side), np.float32)
+        geometry = ((1, 1, 1), (0, 0, 0), (0, 0, 0), (1, 1, 1), 1)
+
+        def in_place():
+            conv_pointwise.conv_rows(
+                x.reshape(n, c, -1), w.reshape(k, c, 1), np.empty(0, np.float32), 0,
+                out.reshape(n, k, -1), np.zeros(1, np.uint64), conv_pointwise.IN_PLACE, 0,
+                1, 1, 1, 0, side, side, side, side,
+                conv_pointwise.channel_parts(n, threads), NONE)
+        calls = {"rule": lambda: _conv._run_pointwise(x, w, None, out, *geometry),
+                 "in place": in_place}
+        if torch is not None:
+            tx, tw = torch.from_numpy(x[:, :, 0]), torch.from_numpy(w[:, :, 0])
+            calls["torch"] = lambda: torch.nn.functional.conv2d(tx, tw)
+        t = _bench.time_many(calls)
+        copied = "*" if conv_pointwise.rows_alias(c, side * side, 4) else " "
+        theirs = f" ({t['torch'] * 1e3:.3f})" if torch is not None else ""
+        print(f"  ({n}, {c}, {k}, {side}){copied} {t['rule'] * 1e3:.3f} / "
+              f"{t['in place'] * 1e3:.3f}" + theirs)
+
+
 # linear backward's products (m, k, n): a classifier's input gradient g @ w at batch 8
 # (ResNet-18's, MobileNetV2's), LeNet's input and weight gradients at batch 64, others
 BACKLINEAR_CASES = [(8, 1000, 512), (8, 1000, 1280), (64, 120, 400), (64, 84, 120),
@@ -1134,7 +1174,8 @@ def main(argv=None):
                                          "grouped", "settle",
                                          "shifted", "gather", "layout", "plain",
                                          "stage", "depthwise", "permute", "coldout", "cat",
-                                         "packrows", "fewtasks", "packing", "nearest", "biasgrad"))
+                                         "packrows", "fewtasks", "packing", "nearest",
+                                         "biasgrad", "aliasrows"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -1149,7 +1190,8 @@ def main(argv=None):
      "plain": plain, "stage": stage,
      "depthwise": depthwise, "permute": permute, "coldout": coldout,
      "cat": cat, "packrows": packrows, "fewtasks": fewtasks,
-     "packing": packing, "nearest": nearest, "biasgrad": biasgrad}[args.what]()
+     "packing": packing, "nearest": nearest, "biasgrad": biasgrad,
+     "aliasrows": aliasrows}[args.what]()
 
 
 if __name__ == "__main__":

@@ -66,10 +66,25 @@ KBLOCKS_PER_TASK = 16
 # channels, rereading the slab for every block cost more than the long rows saved)
 LONG_ROWS_MAX_BYTES = 256 << 10
 LONG_ROWS_MIN_POSITIONS = 512
+# Rows a multiple of this many bytes apart fall into at most 4 of an L1 cache's 64 sets
+# (of 64-byte lines: Intel's and AMD's cores alike), so a tile's C rows evict each other;
+# rows one line longer spread over every set (`rows_alias`)
+ALIAS_BYTES = 1024
 # positions of a task's chunk at most (the scratch rows of PACK_1D and PACK_STRIDED)
 CHUNK = TILES_PER_TASK * 2 * LANES
 # where conv_rows reads the input rows (see conv_rows)
 IN_PLACE, PACK_1D, PACK_STRIDED = 0, 1, 2
+
+
+def rows_alias(channels, row_length, itemsize):
+    """Whether a stride-1 1x1 convolution reads its input rows (`channels` of
+    `row_length` elements) faster copied into rows one cache line longer first: where the
+    rows alias in L1 (a multiple of ALIAS_BYTES: 16x16, 32x32, 64x64 planes) and are too
+    many to run as long rows (whose slab of LONG_ROWS_MIN_POSITIONS per row stays within
+    LONG_ROWS_MAX_BYTES and was level or faster in place). `python benchmarks/rules.py
+    aliasrows` times both on ResNet-50's 1x1 layers at 512x512 input and others."""
+    return ((row_length * itemsize) % ALIAS_BYTES == 0
+            and channels * LONG_ROWS_MIN_POSITIONS * itemsize > LONG_ROWS_MAX_BYTES)
 
 
 def strided_span(itemsize):

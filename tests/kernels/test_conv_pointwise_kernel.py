@@ -175,3 +175,45 @@ def test_nonfinite_like_torch(where, dtype):
         either &= np.isnan(got) != np.isnan(theirs)
         np.testing.assert_allclose(np.where(either, 0, got), np.where(either, 0, theirs),
                                    rtol=TOL[dtype], atol=TOL[dtype] * 10, equal_nan=True)
+
+
+def test_rows_alias_rule():
+    """Rows a multiple of 1 KiB apart, too many channels for long rows (more than 128
+    float32 or 64 float64 ones): copied into longer rows."""
+    assert pw.rows_alias(129, 256, 4) and pw.rows_alias(2048, 1024, 4)
+    assert pw.rows_alias(65, 128, 8)
+    assert not pw.rows_alias(128, 256, 4)         # long rows
+    assert not pw.rows_alias(64, 4096, 8)
+    assert not pw.rows_alias(129, 255, 4) and not pw.rows_alias(1024, 196, 4)
+
+
+# (N, C, K, H, W, dtype): rows of 1 KiB and 4 KiB, with channels beyond long rows
+SHAPES_ALIAS = [(1, 130, 20, 16, 16, np.float32), (2, 129, 9, 32, 32, np.float32),
+                (1, 66, 11, 8, 16, np.float64)]
+
+
+@pytest.mark.parametrize("shape", SHAPES_ALIAS)
+def test_1x1_rows_that_alias_are_copied_longer(shape, monkeypatch):
+    """A 1x1 layer whose rows alias runs on rows one line longer: the same tiles in the
+    same order as on the rows in place (equal bit for bit), and torch's numbers."""
+    from fastnn.nn.functional import _conv
+    n, c, k, h, wd, dtype = shape
+    rng = np.random.default_rng(sum(shape[:5]))
+    x = rng.standard_normal((n, c, h, wd)).astype(dtype)
+    w = rng.standard_normal((k, c, 1, 1)).astype(dtype)
+    b = rng.standard_normal(k).astype(dtype)
+    copies = []
+
+    def padded_rows(rows):
+        copies.append(rows.shape)
+        return padded(rows)
+    padded = _conv._padded_rows
+    monkeypatch.setattr(_conv, "_padded_rows", padded_rows)
+    out = np.full((n, k, 1, h, wd), np.nan, dtype)
+    _conv._run_pointwise(x[:, :, None], w[:, :, None], b, out, (1, 1, 1), (0, 0, 0),
+                         (0, 0, 0), (1, 1, 1), 1)
+    assert copies == [(n, c, h * wd)]
+    np.testing.assert_array_equal(out[:, :, 0], run_1x1(x, w, b, 1))
+    theirs = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w),
+                                        torch.from_numpy(b)).numpy()
+    check(out[:, :, 0], einsum_1x1(x, w, b, 1), theirs, dtype)

@@ -18,6 +18,7 @@ from ..._dispatch import dispatch
 from ..._registry import Attrs
 from ..._runtime import get_num_threads, launch
 from ..._tuning import dims
+from ...kernels import block_copy as _block_copy_kernels
 from ...kernels import conv as _kernels
 from ...kernels import conv_blocked as _blocked_kernels
 from ...kernels import conv_depthwise as _depthwise_kernels
@@ -398,30 +399,47 @@ def _run_grouped_h3(x, w, b, out, stride, pad_before, pad_after, dilation, group
     finish(out, fused, True)
 
 
+def _padded_rows(rows):
+    """rows (N, C, P) copied into a per-thread scratch of rows one cache line longer (N, C,
+    P + line), by the threads (`kernels.block_copy`): rows whose length aliases in L1
+    (`conv_pointwise.rows_alias`)."""
+    n, c, p = rows.shape
+    length = p + 64 // rows.dtype.itemsize
+    padded = thread_scratch("pointwise rows", n * c * length, rows.dtype).reshape(
+        n * c, length)
+    launch(_block_copy_kernels.copy_columns, rows.reshape(n * c, p), padded, 0,
+           work=rows.size)
+    return padded.reshape(n, c, length)
+
+
 def _run_pointwise(x, w, b, out, stride, pad_before, pad_after, dilation, groups,
                    fused=None):
     """A 1x1 or 1-D convolution as register-tiled GEMMs over NCDHW rows
     (kernels/conv_pointwise.py): a stride-1 1x1 kernel and an unpadded stride-1 1-D one
-    read the input as it is; otherwise each task copies its positions of the rows (a
-    strided 1x1 kernel: the positions it reads; a 1-D one: padded, phased) into its own
-    scratch, one shifted GEMM per tap; weights are read as they are."""
+    read the input as it is (a 1x1 kernel's rows that alias in L1 copied into longer
+    rows first: `conv_pointwise.rows_alias`); otherwise each task copies its positions of
+    the rows (a strided 1x1 kernel: the positions it reads; a 1-D one: padded, phased)
+    into its own scratch, one shifted GEMM per tap; weights are read as they are."""
     n, c, _, h, wd = x.shape
     k = w.shape[0]
     kw, sw, dw = w.shape[4], stride[2], dilation[2]
     oh, ow = out.shape[3:]
     pack, span = _pointwise_kernels.IN_PLACE, 0
+    rows = x.reshape(n, c, -1)
     if w.shape[2:] == (1, 1, 1):
         taps = np.zeros(1, np.uint64)
         if stride != (1, 1, 1):
             pack = _pointwise_kernels.PACK_STRIDED
             span = _pointwise_kernels.strided_span(x.dtype.itemsize)
+        elif _pointwise_kernels.rows_alias(c, rows.shape[2], x.dtype.itemsize):
+            rows = _padded_rows(rows)
     else:
         span, in_place, taps = _padded_phased(x, w, out, stride, pad_before, pad_after,
                                               dilation)
         if not in_place:
             pack, span = _pointwise_kernels.PACK_1D, _pointwise_kernels.chunk_span(kw, dw, sw)
             taps = _pad_kernels.tap_offsets(kw, dw, sw, span)
-    launch(_pointwise_kernels.conv_rows, x.reshape(n, c, -1), w.reshape(k, c, -1),
+    launch(_pointwise_kernels.conv_rows, rows, w.reshape(k, c, -1),
            *_bias_args(b, x.dtype), out.reshape(n, k, -1), taps, pack, span, stride[0],
            stride[1], sw, pad_before[2], h, wd, oh, ow,
            _pointwise_kernels.channel_parts(n, get_num_threads()), tile_epilogue(fused),
