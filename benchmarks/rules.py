@@ -47,6 +47,7 @@ import fastnn.nn.functional as F
 from fastnn import _bench, backends
 from fastnn.kernels import gemm_packed
 from fastnn.kernels import _target
+from fastnn.kernels import resample as resample_kernels
 from fastnn.kernels._epilogue import NONE
 from fastnn.kernels.conv_pad import _u
 from fastnn.kernels.pooling import _chunk_bounds, num_chunks
@@ -724,20 +725,13 @@ def _fastnn_nearest_flat(x, out, index_d, index_h, index_w):
             dst = _u(r * OW)
             source = (p * D + index_d[od]) * H + index_h[oh]
             if source == previous:
-                for ow in range(_u(OW)):
-                    of[dst + ow] = of[dst - _u(OW) + ow]
+                resample_kernels.copy_row_above(of, dst, OW)
             else:
                 previous = source
                 src = _u(source * W)
                 for ow in range(_u(OW)):
                     of[dst + ow] = xf[src + _u(index_w[ow])]
-            oh += 1
-            if oh == OH:
-                oh = 0
-                od += 1
-                if od == OD:
-                    od = 0
-                    p += 1
+            oh, od, p = resample_kernels.next_row(oh, od, p, OH, OD)
 
 
 # (name, input shape, output size): the bench's cases and others, up and down
@@ -753,7 +747,6 @@ def nearest():
     """F.interpolate(mode='nearest')'s gather, ms per call: gathered rows through views of
     their own (`resample.nearest3d`) / at offsets into the flat arrays (before stop 49);
     torch's whole call beside them."""
-    from fastnn.kernels import resample
     from fastnn.nn.functional import _resample_index as index
     torch = _torch()
     print("ms per call: row views / flat offsets (torch)")
@@ -764,7 +757,7 @@ def nearest():
         planes = x.reshape((shape[0] * shape[1],) + spatial)
         out = np.empty((planes.shape[0],) + osize, np.float32)
         tables = [index.nearest(np.float32, n, o, None, False) for n, o in zip(spatial, osize)]
-        calls = {"views": lambda: resample.nearest3d(planes, out, *tables),
+        calls = {"views": lambda: resample_kernels.nearest3d(planes, out, *tables),
                  "flat": lambda: _fastnn_nearest_flat(planes, out, *tables)}
         if torch is not None:
             tx = torch.from_numpy(x)

@@ -41,9 +41,7 @@ def nearest3d(x, out, index_d, index_h, index_w):
             dst = _u(r * OW)
             source = (p * D + index_d[od]) * H + index_h[oh]
             if source == previous:
-                # an upsampled row repeats the row above it: a copy, not a second gather
-                for ow in range(_u(OW)):
-                    of[dst + ow] = of[dst - _u(OW) + ow]
+                copy_row_above(of, dst, OW)
             else:
                 previous = source
                 src = _u(source * W)
@@ -51,13 +49,27 @@ def nearest3d(x, out, index_d, index_h, index_w):
                 row = of[dst:dst + _u(OW)]
                 for ow in range(_u(OW)):
                     row[ow] = source_row[_u(index_w[ow])]
-            oh += 1
-            if oh == OH:
-                oh = 0
-                od += 1
-                if od == OD:
-                    od = 0
-                    p += 1
+            oh, od, p = next_row(oh, od, p, OH, OD)
+
+
+@njit(inline="always")
+def copy_row_above(of, dst, OW):
+    """An upsampled row repeats the row above it: a copy, not a second gather."""
+    for ow in range(_u(OW)):
+        of[dst + ow] = of[dst - _u(OW) + ow]
+
+
+@njit(inline="always")
+def next_row(oh, od, p, OH, OD):
+    """The (oh, od, plane) of the row after (oh, od, p), stepped, not divided out."""
+    oh += 1
+    if oh == OH:
+        oh = 0
+        od += 1
+        if od == OD:
+            od = 0
+            p += 1
+    return oh, od, p
 
 
 @njit(inline="always")
