@@ -828,6 +828,40 @@ def aliasrows():
         theirs = f" ({t['torch'] * 1e3:.3f})" if torch is not None else ""
         print(f"  ({n}, {c}, {k}, {side}){copied} {t['rule'] * 1e3:.3f} / "
               f"{t['in place'] * 1e3:.3f}" + theirs)
+    _resnet50_512(conv_pointwise, torch)
+
+
+def _resnet50_512(conv_pointwise, torch):
+    """The zoo's resnet50 at batch 1, 512x512, with the rule and with every 1x1 layer's
+    rows in place; torch's twin beside it."""
+    from fastnn import _bench_models
+    case = _bench_models.ModelCase("resnet50 n1 512x512", _bench_models._zoo("resnet50"),
+                                   (1, 3, 512, 512))
+    model, x = _bench_models._fastnn_model(case, np.dtype(np.float32))
+    rule = conv_pointwise.rows_alias
+
+    def forward():
+        with fastnn.no_grad():
+            return model(x)
+
+    def in_place():
+        conv_pointwise.rows_alias = lambda *args: False
+        try:
+            return forward()
+        finally:
+            conv_pointwise.rows_alias = rule
+    calls = {"rule": forward, "in place": in_place}
+    twin = _bench_models._torch_twin(case, model)
+    if twin is not None:
+        tx = torch.from_numpy(x)
+
+        def torch_forward():
+            with torch.no_grad():
+                return twin(tx)
+        calls["torch"] = torch_forward
+    t = _bench.time_many(calls, rounds=3)
+    theirs = f" ({t['torch'] * 1e3:.1f})" if "torch" in t else ""
+    print(f"{case.name}, ms: {t['rule'] * 1e3:.1f} / {t['in place'] * 1e3:.1f}" + theirs)
 
 
 # linear backward's products (m, k, n): a classifier's input gradient g @ w at batch 8

@@ -82,7 +82,8 @@ def rows_alias(channels, row_length, itemsize):
     rows alias in L1 (a multiple of ALIAS_BYTES: 16x16, 32x32, 64x64 planes) and are too
     many to run as long rows (whose slab of LONG_ROWS_MIN_POSITIONS per row stays within
     LONG_ROWS_MAX_BYTES and was level or faster in place). `python benchmarks/rules.py
-    aliasrows` times both on ResNet-50's 1x1 layers at 512x512 input and others."""
+    aliasrows` times both on ResNet-50's 1x1 layers at 512x512 input, others, and the
+    whole model."""
     return ((row_length * itemsize) % ALIAS_BYTES == 0
             and channels * LONG_ROWS_MIN_POSITIONS * itemsize > LONG_ROWS_MAX_BYTES)
 
