@@ -334,10 +334,11 @@ def gather():
                     for s, p, t, st in zip(spatial, pad, kernel, stride))
         x, g = _data((n, c) + spatial, (n, k) + out)
         gw = np.empty((k, c) + kernel, np.float32)
+        no_bias = np.empty(0, np.float32)
         times = _bench.time_many({
             "im2col": lambda: _conv_grad._weight_grad_gemm(x, g, gw, stride, pad, one, 1),
-            "direct": lambda: launch(conv_grad.weight_grad_direct, x, g, gw, *stride, *pad,
-                                     *one, 1),
+            "direct": lambda: launch(conv_grad.weight_grad_direct, x, g, gw, no_bias,
+                                     *stride, *pad, *one, 1),
             "gather": lambda: _conv_grad._weight_grad_gather(x, g, gw, stride, pad, one)})
         if _conv_grad._gather_pays(gw.shape, g.shape, 1, gw.dtype.itemsize):
             pick = "gather"
@@ -772,16 +773,23 @@ BIAS_GRAD_CASES = [(8, 144, 56 * 56), (8, 256, 56 * 56), (8, 144, 28 * 28), (64,
                    (1, 64, 112 * 112)]
 
 
+# depthwise and grouped convolutions whose weight gradient runs direct (N, C, K, groups,
+# kernel, plane side): MobileNetV2's, ConvNeXt's 7x7 (which has a bias), a grouped one
+FUSED_BIAS_CASES = [(8, 144, 144, 144, 3, 56), (8, 96, 96, 96, 7, 56), (8, 64, 64, 16, 3, 28)]
+
+
 def biasgrad():
     """A convolution's bias gradient, ms per call: the planes summed by the threads in
     float64 (`_conv_grad.bias_grad`) / numpy's sum over the positions, then the batch
-    (before stop 49); torch's sum of the same gradient beside them."""
-    from fastnn.nn.functional._conv_grad import bias_grad
+    (before stop 49); torch's sum of the same gradient beside them. Then weight and bias
+    gradients of convolutions on the direct path: the bias summed in the weight
+    gradient's kernel (`_conv_grad.weight_and_bias_grad`) / the two apart."""
+    from fastnn.nn.functional import _conv_grad
     torch = _torch()
     print("(N, K, positions): ms per call, threads / numpy (torch)")
     for n, k, p in BIAS_GRAD_CASES:
         g, = _data((n, k, 1, 1, p))
-        calls = {"threads": lambda: bias_grad(g, (k,), np.float32),
+        calls = {"threads": lambda: _conv_grad.bias_grad(g, (k,), np.float32),
                  "numpy": lambda: g.reshape(n, k, p).sum(axis=2).sum(axis=0)}
         if torch is not None:
             tg = torch.from_numpy(g)
@@ -789,6 +797,23 @@ def biasgrad():
         t = _bench.time_many(calls)
         theirs = f" ({t['torch'] * 1e3:.3f})" if torch is not None else ""
         print(f"  ({n}, {k}, {p}): {t['threads'] * 1e3:.3f} / {t['numpy'] * 1e3:.3f}" + theirs)
+    print("(N, C, K, groups, kernel, side): ms per call, weight and bias gradients "
+          "together / apart")
+    for n, c, k, groups, kernel, side in FUSED_BIAS_CASES:
+        pad = kernel // 2
+        x, g = _data((n, c, 1, side, side), (n, k, 1, side, side))
+        geometry = ((k, c // groups, 1, kernel, kernel), (1, 1, 1), (0, pad, pad),
+                    (1, 1, 1), groups)
+
+        def apart():
+            _conv_grad.weight_grad(x, g, *geometry)
+            _conv_grad.bias_grad(g, (k,), np.float32)
+        t = _bench.time_many({
+            "together": lambda: _conv_grad.weight_and_bias_grad(x, g, *geometry, (k,),
+                                                                np.float32),
+            "apart": apart})
+        print(f"  ({n}, {c}, {k}, {groups}, {kernel}, {side}): "
+              f"{t['together'] * 1e3:.3f} / {t['apart'] * 1e3:.3f}")
 
 
 # 1x1 convolutions (N, C, K, plane side): ResNet-50's at 512x512 input (planes of 128, 64,

@@ -67,9 +67,21 @@ def _span(size, pad, out, k, s, d):
     return (max(size + pad, (out - 1) * s + (k - 1) * d + 1) + s - 1) // s
 
 
+@njit(inline="always")
+def _grid_sum(gs, n):
+    """The sum of gs[:n] in gs's dtype (reassociated: vectorised)."""
+    s = gs.dtype.type(0)
+    for i in range(_u(n)):
+        s += gs[i]
+    return s
+
+
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
-def weight_grad_direct(x, g, gw, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
-    """gw = the weight gradient (module docstring); gw is overwritten."""
+def weight_grad_direct(x, g, gw, gb, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
+    """gw = the weight gradient (module docstring); gw is overwritten. Where gb (K,) is not
+    empty it is overwritten with the bias gradient, g summed over batch and positions:
+    each output channel's first task sums the grid it copies anyway (its gaps are zeros),
+    one sum per sample in g's dtype, the samples' sums in float64."""
     N, C, D, H, W = x.shape
     K, OD, OH, OW = g.shape[1], g.shape[2], g.shape[3], g.shape[4]
     CG, KD, KH, KW = gw.shape[1], gw.shape[2], gw.shape[3], gw.shape[4]
@@ -121,6 +133,8 @@ def weight_grad_direct(x, g, gw, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
         xs = np.zeros(sd * sh * sw * block + span_w + TW, x.dtype)
         gs = np.zeros(chunks * TW, x.dtype)
         total = np.zeros(taps, gw.dtype)
+        sums_bias = gb.size > 0 and task % CG == 0
+        bias_total = 0.0
         for n in range(N):
             for r in range(D * H):
                 src = _u(((n * C + c) * D * H + r) * W)
@@ -136,6 +150,8 @@ def weight_grad_direct(x, g, gw, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
                 for oh in range(OH):
                     copy_run(gs, _u((od * span_h + oh) * span_w), gf,
                              _u((((n * K + k) * OD + od) * OH + oh) * OW), OW)
+            if sums_bias:
+                bias_total += np.float64(_grid_sum(gs, chunks * TW))
             for t in range(0, taps, 3):
                 # the last group repeats its first tap where fewer than three remain
                 t1, t2 = min(t + 1, taps - 1), min(t + 2, taps - 1)
@@ -146,6 +162,8 @@ def weight_grad_direct(x, g, gw, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
                     total[t1] += s1
                 if t + 2 < taps:
                     total[t2] += s2
+        if sums_bias:
+            gb[k] = bias_total
         finite = True
         for t in range(taps):
             finite &= total[t] - total[t] == 0

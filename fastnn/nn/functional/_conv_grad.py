@@ -115,17 +115,31 @@ def convolution(x, w, out_shape, stride, padding, dilation, groups):
 def weight_grad(x, g, w_shape, stride, pad_before, dilation, groups):
     """The weight gradient (5-D, shape `w_shape`) of the convolution of `x` whose output
     gradient is `g`, by `stride`, `pad_before`, `dilation` (3-tuples) and `groups`."""
+    return weight_and_bias_grad(x, g, w_shape, stride, pad_before, dilation, groups)[0]
+
+
+def weight_and_bias_grad(x, g, w_shape, stride, pad_before, dilation, groups,
+                         bias_shape=None, bias_dtype=None):
+    """(weight gradient, bias gradient of `bias_shape` and `bias_dtype`, or None when
+    `bias_shape` is None). The direct path sums the bias gradient in the same kernel, from
+    the output gradient it copies anyway (`python benchmarks/rules.py biasgrad`); the
+    others leave it to `bias_grad`."""
     gw = checked_empty(w_shape, x.dtype)
-    if not gw.size:
-        return gw
-    if not g.size or not x.size:
-        gw.fill(0)
-        return gw
     path = weight_grad_path(x.shape, g.shape, w_shape, stride, pad_before, dilation, groups,
                             x.dtype.itemsize)
+    fused = (bias_shape is not None and path == "direct" and gw.size and g.size
+             and x.size and tuple(bias_shape) == (g.shape[1],))
+    gb = None
+    if bias_shape is not None and not fused:
+        gb = bias_grad(g, bias_shape, bias_dtype)
+    if not gw.size:
+        return gw, gb
+    if not g.size or not x.size:
+        gw.fill(0)
+        return gw, gb
     if path == "shifted":
         if _weight_grad_shifted(x, g, gw, pad_before, dilation):
-            return gw
+            return gw, gb
         path = "gemm"         # NaN or inf: the route the shifted one's channels leave
     if path == "positions":
         _weight_grad_positions(x, g, gw, stride, pad_before, dilation)
@@ -135,9 +149,12 @@ def weight_grad(x, g, w_shape, stride, pad_before, dilation, groups):
         _weight_grad_gemm(x, g, gw, stride, pad_before, dilation, groups)
     else:
         k, cg = w_shape[:2]
-        launch(_grad_kernels.weight_grad_direct, x, g, gw, *stride, *pad_before, *dilation,
-               groups, work=g.size * cg * math.prod(w_shape[2:]) // 2)
-    return gw
+        sums = np.empty(k if fused else 0, gw.dtype)
+        launch(_grad_kernels.weight_grad_direct, x, g, gw, sums, *stride, *pad_before,
+               *dilation, groups, work=g.size * cg * math.prod(w_shape[2:]) // 2)
+        if fused:
+            gb = sums.astype(bias_dtype)
+    return gw, gb
 
 
 def weight_grad_path(x_shape, g_shape, w_shape, stride, pad_before, dilation, groups,
@@ -444,10 +461,13 @@ def conv_backward(nd, transposed=False):
         if need_x:
             to_input = convolution if transposed else input_grad
             gx = to_input(g5, w5, x5.shape, stride, padding, dilation, groups)
-        if need_w:
+        if need_w and need_b and not transposed:
+            gw, gb = weight_and_bias_grad(x5, g5, w5.shape, stride, padding, dilation,
+                                          groups, ctx.shapes[2], ctx.dtypes[2])
+        elif need_w:
             first, second = (g5, x5) if transposed else (x5, g5)
             gw = weight_grad(first, second, w5.shape, stride, padding, dilation, groups)
-        if need_b:
+        if need_b and gb is None:
             gb = bias_grad(g5, ctx.shapes[2], ctx.dtypes[2])
         return _finish(ctx, gx, gw, gb)
 
