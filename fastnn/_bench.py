@@ -925,6 +925,14 @@ CASES += [
          _conv_backward(2, 8, 144, 144, 56, 3, padding=1, groups=144)),
     Case("conv_backward", "MobileNetV2 depthwise 3x3 s2 p1 n8 144ch 56x56",
          _conv_backward(2, 8, 144, 144, 56, 3, stride=2, padding=1, groups=144)),
+    # grouped (ResNeXt-50 32x4d's 3x3 layers at 112x112 input: 4 and 8 channels per
+    # group, the second strided; and 16 per group)
+    Case("conv_backward", "ResNeXt grouped 3x3 p1 g32 n8 128ch 28x28",
+         _conv_backward(2, 8, 128, 128, 28, 3, padding=1, groups=32)),
+    Case("conv_backward", "ResNeXt grouped 3x3 s2 p1 g32 n8 256ch 28x28",
+         _conv_backward(2, 8, 256, 256, 28, 3, stride=2, padding=1, groups=32)),
+    Case("conv_backward", "grouped 3x3 p1 g8 n8 128ch 28x28",
+         _conv_backward(2, 8, 128, 128, 28, 3, padding=1, groups=8)),
     Case("conv_backward", "conv1d k5 p2 n8 64ch L1024", _conv_backward(1, 8, 64, 64, 1024, 5,
                                                                         padding=2)),
     Case("conv_backward", "conv3d 3x3x3 p1 n2 32ch 8x28x28",
