@@ -338,7 +338,7 @@ def gather():
         times = _bench.time_many({
             "im2col": lambda: _conv_grad._weight_grad_gemm(x, g, gw, stride, pad, one, 1),
             "direct": lambda: launch(conv_grad.weight_grad_direct, x, g, gw, no_bias,
-                                     *stride, *pad, *one, 1),
+                                     _conv_grad.direct_parts(c, k), *stride, *pad, *one, 1),
             "gather": lambda: _conv_grad._weight_grad_gather(x, g, gw, stride, pad, one)})
         if _conv_grad._gather_pays(gw.shape, g.shape, 1, gw.dtype.itemsize):
             pick = "gather"

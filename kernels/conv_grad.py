@@ -8,10 +8,11 @@ x (N, C, D, H, W), g (N, K, OD, OH, OW) (the gradient of the output) and gw
     gw[k, c, kd, kh, kw] = sum over n, od, oh, ow of g[n, k, od, oh, ow]
                            * x[n, group(k)*C/groups + c, od*sd - pd + kd*dd, ...]
 
-One task owns one (k, c) pair, so no two tasks write the same element. Per sample, the
-task copies its input plane into a zero-padded scratch split into stride phases (phase
-(rd, rh, rw) holds the padded positions congruent to it), and its output-gradient plane
-into a grid with the scratch's row pitch, zeros between rows. Then each tap's sum over all
+One task owns one input channel c and a part of its group's output channels k, so no two
+tasks write the same element. Per sample, the task copies its input plane into a
+zero-padded scratch split into stride phases (phase (rd, rh, rw) holds the padded
+positions congruent to it), and each of its output-gradient planes in turn into a grid
+with the scratch's row pitch, zeros between rows. Then each tap's sum over all
 output positions is ONE dot product of the grid with the scratch from the tap's offset:
 long unit-stride runs (no per-row remainders or bounds), three taps per pass so each grid
 load serves three taps. Padding is multiplied here (by grid values, and grid gaps by
@@ -77,11 +78,15 @@ def _grid_sum(gs, n):
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
-def weight_grad_direct(x, g, gw, gb, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
-    """gw = the weight gradient (module docstring); gw is overwritten. Where gb (K,) is not
-    empty it is overwritten with the bias gradient, g summed over batch and positions:
-    each output channel's first task sums the grid it copies anyway (its gaps are zeros),
-    one sum per sample in g's dtype, the samples' sums in float64."""
+def weight_grad_direct(x, g, gw, gb, kparts, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
+    """gw = the weight gradient (module docstring); gw is overwritten. One task per input
+    channel c and part of its group's output channels (`kparts` parts): per sample it
+    copies c's plane once, then each output channel's gradient plane in turn (a grouped
+    convolution's input plane is read by each of its group's outputs: copied per pair, the
+    copies outweighed the products). Where gb (K,) is not empty it is overwritten with
+    the bias gradient, g summed over batch and positions: the tasks of each group's first
+    input channel sum the grids they copy anyway (their gaps are zeros), one sum per
+    sample in g's dtype, the samples' sums in float64."""
     N, C, D, H, W = x.shape
     K, OD, OH, OW = g.shape[1], g.shape[2], g.shape[3], g.shape[4]
     CG, KD, KH, KW = gw.shape[1], gw.shape[2], gw.shape[3], gw.shape[4]
@@ -123,18 +128,21 @@ def weight_grad_direct(x, g, gw, gb, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups)
         phase_at[rw] = rw * block + (first[rw] + pw) // sw
     xf = x.reshape(x.size)
     gf = g.reshape(g.size)
-    for task in prange(K * CG):
-        k = task // CG
-        c = (k // KG) * CG + task % CG
-        out = gw[k, task % CG].reshape(taps)
+    for task in prange(C * kparts):
+        c = task // kparts
+        part = task % kparts
+        grp = c // CG
+        cc = c - grp * CG
+        k0 = grp * KG + part * KG // kparts
+        nk = grp * KG + (part + 1) * KG // kparts - k0
         # zero padding and grid gaps, written once: each sample overwrites only the rest;
         # span_w + TW of slack, read by the grid's last row past OW and the last chunk
         # (times zeros of gs)
         xs = np.zeros(sd * sh * sw * block + span_w + TW, x.dtype)
         gs = np.zeros(chunks * TW, x.dtype)
-        total = np.zeros(taps, gw.dtype)
-        sums_bias = gb.size > 0 and task % CG == 0
-        bias_total = 0.0
+        total = np.zeros(nk * taps, gw.dtype)
+        sums_bias = gb.size > 0 and cc == 0
+        bias_total = np.zeros(nk if sums_bias else 0)
         for n in range(N):
             for r in range(D * H):
                 src = _u(((n * C + c) * D * H + r) * W)
@@ -146,33 +154,40 @@ def weight_grad_direct(x, g, gw, gb, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups)
                         at = src + _u(first[rw])
                         for j in range(_u(count[rw])):
                             xs[dst + j] = xf[at + j * _u(sw)]
-            for od in range(OD):
-                for oh in range(OH):
-                    copy_run(gs, _u((od * span_h + oh) * span_w), gf,
-                             _u((((n * K + k) * OD + od) * OH + oh) * OW), OW)
+            for j in range(nk):
+                k = k0 + j
+                for od in range(OD):
+                    for oh in range(OH):
+                        copy_run(gs, _u((od * span_h + oh) * span_w), gf,
+                                 _u((((n * K + k) * OD + od) * OH + oh) * OW), OW)
+                if sums_bias:
+                    bias_total[j] += np.float64(_grid_sum(gs, chunks * TW))
+                for t in range(0, taps, 3):
+                    # the last group repeats its first tap where fewer than three remain
+                    t1, t2 = min(t + 1, taps - 1), min(t + 2, taps - 1)
+                    s0, s1, s2 = _dot3(gs, xs, _u(base[t]), _u(base[t1]), _u(base[t2]),
+                                       chunks * TW)
+                    at = j * taps
+                    total[at + t] += s0
+                    if t + 1 < taps:
+                        total[at + t1] += s1
+                    if t + 2 < taps:
+                        total[at + t2] += s2
+        for j in range(nk):
+            k = k0 + j
             if sums_bias:
-                bias_total += np.float64(_grid_sum(gs, chunks * TW))
-            for t in range(0, taps, 3):
-                # the last group repeats its first tap where fewer than three remain
-                t1, t2 = min(t + 1, taps - 1), min(t + 2, taps - 1)
-                s0, s1, s2 = _dot3(gs, xs, _u(base[t]), _u(base[t1]), _u(base[t2]),
-                                   chunks * TW)
-                total[t] += s0
-                if t + 1 < taps:
-                    total[t1] += s1
-                if t + 2 < taps:
-                    total[t2] += s2
-        if sums_bias:
-            gb[k] = bias_total
-        finite = True
-        for t in range(taps):
-            finite &= total[t] - total[t] == 0
-        if finite:
-            out[:] = total
-        else:
-            # a NaN or inf met the padding (0 * inf): again without it, as torch
-            _weight_grad_exact(xf, gf, out, N, C, D, H, W, K, OD, OH, OW, KD, KH, KW, k,
-                               c, sd, sh, sw, pd, ph, pw, dd, dh, dw)
+                gb[k] = bias_total[j]
+            out = gw[k, cc].reshape(taps)
+            sums = total[j * taps:(j + 1) * taps]
+            finite = True
+            for t in range(taps):
+                finite &= sums[t] - sums[t] == 0
+            if finite:
+                out[:] = sums
+            else:
+                # a NaN or inf met the padding (0 * inf): again without it, as torch
+                _weight_grad_exact(xf, gf, out, N, C, D, H, W, K, OD, OH, OW, KD, KH, KW,
+                                   k, c, sd, sh, sw, pd, ph, pw, dd, dh, dw)
 
 
 @njit(inline="always")

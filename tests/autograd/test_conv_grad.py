@@ -115,6 +115,32 @@ def test_gemm_chunks_and_direct_paths_match_torch(x_shape, w_shape, kwargs, torc
     assert compare_with_torch(_conv_call(2, **kwargs), arrays, torch) == 3
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("x_shape, w_shape, kwargs, split", [
+    ((3, 2, 9, 9), (12, 2, 3, 3), dict(padding=1), True),              # parts of 3 outputs
+    ((2, 4, 9, 8), (12, 2, 3, 3), dict(stride=2, padding=1, groups=2), True),  # grouped
+    ((2, 64, 9, 9), (128, 2, 3, 3), dict(stride=2, padding=1, groups=32), False),
+])
+def test_direct_weight_grad_split_over_output_channels(x_shape, w_shape, kwargs, split,
+                                                       dtype, torch):
+    """The direct weight gradient's tasks: an input channel and a part of its group's
+    output channels (several parts where the input has few channels), with the bias."""
+    groups = kwargs.get("groups", 1)
+    before = fastnn.get_num_threads()
+    fastnn.set_num_threads(2)
+    try:
+        parts = _conv_grad.direct_parts(x_shape[1], w_shape[0] // groups)
+        assert (parts > 1) == (split and fastnn.get_num_threads() > 1)
+        assert _conv_grad.weight_grad_path(
+            (x_shape[0], x_shape[1], 1) + x_shape[2:], (x_shape[0], w_shape[0], 1, 1, 1),
+            (w_shape[0], w_shape[1], 1) + w_shape[2:], (1, 1, 1), (0, 0, 0), (1, 1, 1),
+            groups, np.dtype(dtype).itemsize) == "direct"
+        arrays = _arrays(np.random.default_rng(5), x_shape, w_shape, True, dtype)
+        assert compare_with_torch(_conv_call(2, **kwargs), arrays, torch) == 3
+    finally:
+        fastnn.set_num_threads(before)
+
+
 @pytest.mark.parametrize("nd, x_shape, w_shape, kwargs", [
     (2, (2, 16, 8, 8), (32, 16, 3, 3), dict(padding=1)),
     (2, (2, 8, 9, 9), (8, 1, 3, 3), dict(stride=2, padding=1, groups=8)),

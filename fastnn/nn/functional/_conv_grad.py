@@ -150,11 +150,19 @@ def weight_and_bias_grad(x, g, w_shape, stride, pad_before, dilation, groups,
     else:
         k, cg = w_shape[:2]
         sums = np.empty(k if fused else 0, gw.dtype)
-        launch(_grad_kernels.weight_grad_direct, x, g, gw, sums, *stride, *pad_before,
-               *dilation, groups, work=g.size * cg * math.prod(w_shape[2:]) // 2)
+        launch(_grad_kernels.weight_grad_direct, x, g, gw, sums,
+               direct_parts(x.shape[1], k // groups), *stride, *pad_before, *dilation,
+               groups, work=g.size * cg * math.prod(w_shape[2:]) // 2)
         if fused:
             gb = sums.astype(bias_dtype)
     return gw, gb
+
+
+def direct_parts(channels, per_group):
+    """The parts `weight_grad_direct` splits each group's `per_group` output channels into:
+    one, unless the input's `channels` give the threads fewer than four tasks each (a
+    network's first layer: LeNet's one input channel to six)."""
+    return min(per_group, max(1, -(-4 * get_num_threads() // channels)))
 
 
 def weight_grad_path(x_shape, g_shape, w_shape, stride, pad_before, dilation, groups,
