@@ -127,8 +127,8 @@ def weight_and_bias_grad(x, g, w_shape, stride, pad_before, dilation, groups,
     gw = checked_empty(w_shape, x.dtype)
     path = weight_grad_path(x.shape, g.shape, w_shape, stride, pad_before, dilation, groups,
                             x.dtype.itemsize)
-    fused = (bias_shape is not None and path == "direct" and gw.size and g.size
-             and x.size and tuple(bias_shape) == (g.shape[1],))
+    fused = (bias_shape is not None and path == "direct" and tuple(bias_shape) == (g.shape[1],)
+             and min(gw.size, g.size, x.size) > 0)
     gb = None
     if bias_shape is not None and not fused:
         gb = bias_grad(g, bias_shape, bias_dtype)
