@@ -29,6 +29,7 @@
     python benchmarks/rules.py nearest    # resample.nearest3d: rows through views of their own
     python benchmarks/rules.py biasgrad   # _conv_grad.bias_grad: the threads' plane sums or numpy
     python benchmarks/rules.py aliasrows  # conv_pointwise.rows_alias: 1x1 rows copied longer
+    python benchmarks/rules.py spread     # _conv_grad._spread_pays: strided grouped input grads
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -1218,6 +1219,56 @@ def fewtasks():
               f"{times['one'] * 1e6:.1f}" + theirs)
 
 
+# strided grouped input gradients (N, C, side, groups, kernel, stride, dims): ResNeXt-50's
+# strided 3x3 layers (8 channels per group), RegNet-like 16 per group, wider groups, a 5x5
+# kernel, stride 3, 3-D and 1-D
+SPREAD_CASES = [(8, 256, 28, 32, 3, 2, 2), (8, 128, 56, 32, 3, 2, 2), (8, 512, 14, 32, 3, 2, 2),
+                (1, 256, 28, 32, 3, 2, 2), (8, 128, 28, 8, 3, 2, 2), (8, 64, 56, 4, 3, 2, 2),
+                (8, 512, 14, 256, 3, 2, 2), (8, 256, 28, 8, 3, 2, 2), (8, 256, 28, 4, 3, 2, 2),
+                (8, 256, 28, 32, 5, 2, 2), (8, 256, 27, 32, 3, 3, 2), (2, 64, 16, 8, 3, 2, 3),
+                (8, 256, 512, 32, 3, 2, 1)]
+
+
+def spread():
+    """Strided grouped convolutions' input gradients, ms per call: the output gradient
+    spread with zeros and run at stride 1 / the transposed convolution's phases (torch's
+    input gradient); * where `_conv_grad._spread_pays` spreads."""
+    from fastnn.nn.functional import _conv_grad
+    torch = _torch()
+    print("(N, C, side, groups, kernel, stride, dims): spread / phases (torch)")
+    for n, c, side, groups, kernel, s, dims in SPREAD_CASES:
+        spatial = (1,) * (3 - dims) + (side,) * dims
+        ks = (1,) * (3 - dims) + (kernel,) * dims
+        pad = (0,) * (3 - dims) + (kernel // 2,) * dims
+        stride = (1,) * (3 - dims) + (s,) * dims
+        out = tuple((i + 2 * p - k) // st + 1 for i, p, k, st in zip(spatial, pad, ks, stride))
+        g, w = _data((n, c) + out, (c, c // groups) + ks)
+        x_shape = (n, c) + spatial
+        geometry = (x_shape, stride, pad, (1, 1, 1), groups)
+
+        def forced(limit):
+            def call():
+                kept = _conv_grad.SPREAD_MAX_CHANNELS
+                _conv_grad.SPREAD_MAX_CHANNELS = limit
+                try:
+                    return _conv_grad.input_grad(g, w, *geometry)
+                finally:
+                    _conv_grad.SPREAD_MAX_CHANNELS = kept
+            return call
+        calls = {"spread": forced(c), "phases": forced(0)}
+        if torch is not None:
+            tg, tw = torch.from_numpy(g.reshape((n, c) + out[3 - dims:])), torch.from_numpy(
+                w.reshape(w.shape[:2] + ks[3 - dims:]))
+            grad_input = getattr(torch.nn.grad, f"conv{dims}d_input")
+            calls["torch"] = lambda: grad_input((n, c) + spatial[3 - dims:], tw, tg,
+                                                stride=s, padding=kernel // 2, groups=groups)
+        t = _bench.time_many(calls)
+        theirs = f" ({t['torch'] * 1e3:.3f})" if torch is not None else ""
+        pick = "*" if _conv_grad._spread_pays(w, x_shape, (1, 1, 1), groups) else " "
+        print(f"  ({n}, {c}, {side}, {groups}, {kernel}, {s}, {dims}){pick} "
+              f"{t['spread'] * 1e3:.3f} / {t['phases'] * 1e3:.3f}" + theirs)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("serial", "bands", "parts", "planes", "weightgrad",
@@ -1227,7 +1278,7 @@ def main(argv=None):
                                          "shifted", "gather", "layout", "plain",
                                          "stage", "depthwise", "permute", "coldout", "cat",
                                          "packrows", "fewtasks", "packing", "nearest",
-                                         "biasgrad", "aliasrows"))
+                                         "biasgrad", "aliasrows", "spread"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -1243,7 +1294,7 @@ def main(argv=None):
      "depthwise": depthwise, "permute": permute, "coldout": coldout,
      "cat": cat, "packrows": packrows, "fewtasks": fewtasks,
      "packing": packing, "nearest": nearest, "biasgrad": biasgrad,
-     "aliasrows": aliasrows}[args.what]()
+     "aliasrows": aliasrows, "spread": spread}[args.what]()
 
 
 if __name__ == "__main__":

@@ -272,3 +272,25 @@ def input_grad_direct(g, w, gx, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
                                     step = _u(sw)
                                     for i in range(count):
                                         plane[dst + i * step] += weight * gf[gat + i]
+
+
+@njit(parallel=True, cache=True)
+def spread(g, out, sd, sh, sw):
+    """out[n, k, d*sd, h*sh, w*sw] = g[n, k, d, h, w], zero between: the output gradient of
+    a strided convolution spread over the positions the stride skips, as a stride-1
+    convolution's (fastnn/nn/functional/_conv_grad.py `input_grad`). out (N, K,
+    (OD-1)*sd + 1, (OH-1)*sh + 1, (OW-1)*sw + 1) is overwritten a row per task."""
+    OD, OH, OW = g.shape[2], g.shape[3], g.shape[4]
+    D, H, W = out.shape[2], out.shape[3], out.shape[4]
+    gf = g.reshape(g.size)
+    of = out.reshape(out.size)
+    for row in prange(out.shape[0] * out.shape[1] * D * H):
+        h = row % H
+        d = row // H % D
+        at = _u(row * W)
+        for i in range(W):
+            of[at + i] = 0.0
+        if d % sd == 0 and h % sh == 0:
+            src = _u(((row // (D * H) * OD + d // sd) * OH + h // sh) * OW)
+            for j in range(OW):
+                of[at + _u(j * sw)] = gf[src + j]

@@ -141,6 +141,31 @@ def test_direct_weight_grad_split_over_output_channels(x_shape, w_shape, kwargs,
         fastnn.set_num_threads(before)
 
 
+@pytest.mark.parametrize("nd, x_shape, w_shape, kwargs, dtype", [
+    (2, (2, 8, 9, 8), (8, 4, 3, 3), dict(stride=2, padding=1, groups=2), np.float64),
+    (2, (2, 8, 10, 9), (12, 4, 3, 3),
+     dict(stride=(3, 2), padding=(1, 2), dilation=(1, 2), groups=2), np.float32),
+    (3, (1, 8, 5, 6, 7), (4, 4, 3, 3, 3), dict(stride=(2, 2, 1), padding=1, groups=2),
+     np.float64),
+])
+def test_strided_grouped_input_grad_runs_spread(nd, x_shape, w_shape, kwargs, dtype, torch):
+    """The output gradient spread with zeros and run at stride 1 (`_spread_pays`), input
+    sizes the stride does not divide (trailing positions no output reads) included; a
+    weight that is not finite keeps the phases, which multiply only real values."""
+    arrays = _arrays(np.random.default_rng(9), x_shape, w_shape, True, dtype)
+    five = lambda shape: shape[:2] + (1,) * (5 - len(shape)) + shape[2:]   # noqa: E731
+    dilation = _conv_grad._triple(kwargs.get("dilation", (1,) * nd), 1)
+    assert _conv_grad._spread_pays(arrays[1].reshape(five(w_shape)), five(x_shape), dilation,
+                                   kwargs["groups"])
+    assert compare_with_torch(_conv_call(nd, **kwargs), arrays, torch) == 3
+    arrays[1][1, 2, 0, 1] = np.inf
+    assert not _conv_grad._spread_pays(arrays[1].reshape(five(w_shape)), five(x_shape),
+                                       dilation, kwargs["groups"])
+    atol = 1e-9 if dtype == np.float64 else 1e-4
+    assert compare_with_torch(_conv_call(nd, **kwargs), arrays, torch, atol=atol,
+                              grad_mask=[True, False, False]) == 1
+
+
 @pytest.mark.parametrize("nd, x_shape, w_shape, kwargs", [
     (2, (2, 16, 8, 8), (32, 16, 3, 3), dict(padding=1)),
     (2, (2, 8, 9, 9), (8, 1, 3, 3), dict(stride=2, padding=1, groups=8)),

@@ -633,9 +633,14 @@ def _pointwise_only(x, w, b, out, stride, pad_before, pad_after, dilation, group
 
 def _grouped_h3_only(x, w, b, out, stride, pad_before, pad_after, dilation, groups,
                      fused=None):
-    if w.shape[3] != 3 or stride[1] > 2 or dilation[1] != 1:
+    return grouped_h3_refuses(w.shape, out.shape, stride, dilation, groups)
+
+
+def grouped_h3_refuses(w_shape, out_shape, stride, dilation, groups):
+    """Why 'grouped_h3' cannot run a convolution of these 5-D shapes, or None."""
+    if w_shape[3] != 3 or stride[1] > 2 or dilation[1] != 1:
         return "it needs 3 kernel rows, stride 1 or 2 and dilation 1 along H"
-    if (w.shape[0] // groups) % 4 or out.shape[3] < 4:
+    if (w_shape[0] // groups) % 4 or out_shape[3] < 4:
         return "it needs a multiple of 4 output channels per group and 4 output rows"
     return None
 

@@ -69,7 +69,8 @@ def input_grad(g, w, x_shape, stride, pad_before, dilation, groups):
     (asymmetric 'same' padding, or input positions no output reads). A strided depthwise
     one adds each output row into the input rows directly (kernels/conv_grad.py): its
     phases would be many small convolutions (at stride 1 the one phase, on the depthwise
-    kernel, is faster)."""
+    kernel, is faster); a strided grouped one with few channels per group may run as a
+    stride-1 one (`_spread_pays`)."""
     gx = checked_empty(x_shape, g.dtype)
     if not gx.size:
         return gx
@@ -80,10 +81,40 @@ def input_grad(g, w, x_shape, stride, pad_before, dilation, groups):
         launch(_grad_kernels.input_grad_direct, g, w, gx, *stride, *pad_before, *dilation,
                groups, work=g.size * math.prod(w.shape[2:]) // 2)
         return gx
+    if stride != (1, 1, 1) and _spread_pays(w, x_shape, dilation, groups):
+        sizes = tuple((o - 1) * s + 1 for o, s in zip(g.shape[2:], stride))
+        spread = np.empty(g.shape[:2] + sizes, g.dtype)
+        launch(_grad_kernels.spread, np.ascontiguousarray(g), spread, *stride,
+               work=spread.size)
+        g, stride = spread, (1, 1, 1)
     plan = _transpose_run.plan(g.shape, w.shape, x_shape, stride, pad_before, dilation,
                                groups)
     _transpose_run.run(g, w, None, gx, plan)
     return gx
+
+
+# output-gradient channels per group up to which a strided grouped input gradient runs
+# spread (`_spread_pays`)
+SPREAD_MAX_CHANNELS = 16
+
+
+def _spread_pays(w, x_shape, dilation, groups):
+    """Whether a strided grouped input gradient runs as the stride-1 one of the output
+    gradient spread out with zeros (kernels/conv_grad.py `spread`): where that stride-1
+    transposed convolution runs on 'grouped_h3' (3 kernel rows) with at most
+    SPREAD_MAX_CHANNELS output-gradient channels per group. Its phases (k3 s2: 2x2, 2x1,
+    1x2 and 1x1 taps) have too few rows for 'grouped_h3' and ran slower on 'direct' than
+    the one convolution multiplying s^dims times the products (ResNeXt's 8 channels per
+    group, 2-D and 3-D); with 32 or more channels per group, 5x5 kernels or on 1-D rows
+    the phases ran level or faster (`python benchmarks/rules.py spread`). The inserted
+    zeros are multiplied by the weights, so a weight that is not finite keeps the phases,
+    which multiply only real values as torch does."""
+    per_group = w.shape[0] // groups
+    stride_one = (w.shape[1] * groups, per_group) + w.shape[2:]
+    return (groups > 1 and 2 <= per_group <= SPREAD_MAX_CHANNELS
+            and _conv.grouped_h3_refuses(stride_one, x_shape, (1, 1, 1), dilation,
+                                         groups) is None
+            and bool(np.isfinite(w).all()))
 
 
 def convolution(x, w, out_shape, stride, padding, dilation, groups):
