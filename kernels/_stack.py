@@ -56,6 +56,27 @@ def wide_register_file(typingctx):
     return types.boolean(), codegen
 
 
+@intrinsic
+def store_tile(typingctx, dst, at, buf):
+    """dst[at:at + TILE] = buf (a `tile_buffer`; dst 1-D, contiguous) as one unaligned vector
+    store. The same store written as a loop over the lanes came out of LLVM's SLP
+    vectoriser as a row of partial, overlapping stores and lane extracts (scalar, 16- and
+    32-byte pieces per register), which made write-bound tiles several times slower."""
+    elt = dst.dtype
+
+    def codegen(context, builder, signature, args):
+        vector = ir.VectorType(context.get_value_type(elt), TILE)
+        source = context.make_array(signature.args[2])(context, builder, args[2]).data
+        value = builder.load(builder.bitcast(source, vector.as_pointer()),
+                             align=elt.bitwidth // 8)
+        target = context.make_array(signature.args[0])(context, builder, args[0]).data
+        builder.store(value, builder.bitcast(builder.gep(target, [args[1]]),
+                                             vector.as_pointer()), align=elt.bitwidth // 8)
+        return context.get_dummy_value()
+
+    return types.none(dst, at, buf), codegen
+
+
 @njit(inline="always")
 def tile_buffer(dtype):
     """A TILE-long uninitialised stack array of `dtype` (valid until the caller returns)."""

@@ -6,7 +6,7 @@ kernels/_shapes.py which one a target gets); each applies its `epilogue`
 (kernels/_epilogue.py) before the store.
 """
 from ._epilogue import NONE, ceiling, clamp
-from ._stack import tile_buffer
+from ._stack import store_tile, tile_buffer
 from ._target import njit
 from .conv_pad import _u
 
@@ -145,64 +145,52 @@ def tile_12x32(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
             s11_1[v] = clamp(s11_1[v], hi)
     if 0 < rn:
         o = _u(oo) + _u(0) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s0_0[v]
-            of[o + _u(16) + _u(v)] = s0_1[v]
+        store_tile(of, o + _u(0), s0_0)
+        store_tile(of, o + _u(16), s0_1)
     if 1 < rn:
         o = _u(oo) + _u(1) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s1_0[v]
-            of[o + _u(16) + _u(v)] = s1_1[v]
+        store_tile(of, o + _u(0), s1_0)
+        store_tile(of, o + _u(16), s1_1)
     if 2 < rn:
         o = _u(oo) + _u(2) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s2_0[v]
-            of[o + _u(16) + _u(v)] = s2_1[v]
+        store_tile(of, o + _u(0), s2_0)
+        store_tile(of, o + _u(16), s2_1)
     if 3 < rn:
         o = _u(oo) + _u(3) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s3_0[v]
-            of[o + _u(16) + _u(v)] = s3_1[v]
+        store_tile(of, o + _u(0), s3_0)
+        store_tile(of, o + _u(16), s3_1)
     if 4 < rn:
         o = _u(oo) + _u(4) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s4_0[v]
-            of[o + _u(16) + _u(v)] = s4_1[v]
+        store_tile(of, o + _u(0), s4_0)
+        store_tile(of, o + _u(16), s4_1)
     if 5 < rn:
         o = _u(oo) + _u(5) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s5_0[v]
-            of[o + _u(16) + _u(v)] = s5_1[v]
+        store_tile(of, o + _u(0), s5_0)
+        store_tile(of, o + _u(16), s5_1)
     if 6 < rn:
         o = _u(oo) + _u(6) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s6_0[v]
-            of[o + _u(16) + _u(v)] = s6_1[v]
+        store_tile(of, o + _u(0), s6_0)
+        store_tile(of, o + _u(16), s6_1)
     if 7 < rn:
         o = _u(oo) + _u(7) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s7_0[v]
-            of[o + _u(16) + _u(v)] = s7_1[v]
+        store_tile(of, o + _u(0), s7_0)
+        store_tile(of, o + _u(16), s7_1)
     if 8 < rn:
         o = _u(oo) + _u(8) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s8_0[v]
-            of[o + _u(16) + _u(v)] = s8_1[v]
+        store_tile(of, o + _u(0), s8_0)
+        store_tile(of, o + _u(16), s8_1)
     if 9 < rn:
         o = _u(oo) + _u(9) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s9_0[v]
-            of[o + _u(16) + _u(v)] = s9_1[v]
+        store_tile(of, o + _u(0), s9_0)
+        store_tile(of, o + _u(16), s9_1)
     if 10 < rn:
         o = _u(oo) + _u(10) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s10_0[v]
-            of[o + _u(16) + _u(v)] = s10_1[v]
+        store_tile(of, o + _u(0), s10_0)
+        store_tile(of, o + _u(16), s10_1)
     if 11 < rn:
         o = _u(oo) + _u(11) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s11_0[v]
-            of[o + _u(16) + _u(v)] = s11_1[v]
+        store_tile(of, o + _u(0), s11_0)
+        store_tile(of, o + _u(16), s11_1)
 
 
 @njit(fastmath=_FLAGS)
@@ -275,44 +263,34 @@ def tile_10x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
             s9_0[v] = clamp(s9_0[v], hi)
     if 0 < rn:
         o = _u(oo) + _u(0) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s0_0[v]
+        store_tile(of, o + _u(0), s0_0)
     if 1 < rn:
         o = _u(oo) + _u(1) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s1_0[v]
+        store_tile(of, o + _u(0), s1_0)
     if 2 < rn:
         o = _u(oo) + _u(2) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s2_0[v]
+        store_tile(of, o + _u(0), s2_0)
     if 3 < rn:
         o = _u(oo) + _u(3) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s3_0[v]
+        store_tile(of, o + _u(0), s3_0)
     if 4 < rn:
         o = _u(oo) + _u(4) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s4_0[v]
+        store_tile(of, o + _u(0), s4_0)
     if 5 < rn:
         o = _u(oo) + _u(5) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s5_0[v]
+        store_tile(of, o + _u(0), s5_0)
     if 6 < rn:
         o = _u(oo) + _u(6) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s6_0[v]
+        store_tile(of, o + _u(0), s6_0)
     if 7 < rn:
         o = _u(oo) + _u(7) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s7_0[v]
+        store_tile(of, o + _u(0), s7_0)
     if 8 < rn:
         o = _u(oo) + _u(8) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s8_0[v]
+        store_tile(of, o + _u(0), s8_0)
     if 9 < rn:
         o = _u(oo) + _u(9) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s9_0[v]
+        store_tile(of, o + _u(0), s9_0)
 
 
 @njit(fastmath=_FLAGS)
@@ -355,20 +333,16 @@ def tile_4x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
             s3_0[v] = clamp(s3_0[v], hi)
     if 0 < rn:
         o = _u(oo) + _u(0) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s0_0[v]
+        store_tile(of, o + _u(0), s0_0)
     if 1 < rn:
         o = _u(oo) + _u(1) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s1_0[v]
+        store_tile(of, o + _u(0), s1_0)
     if 2 < rn:
         o = _u(oo) + _u(2) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s2_0[v]
+        store_tile(of, o + _u(0), s2_0)
     if 3 < rn:
         o = _u(oo) + _u(3) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s3_0[v]
+        store_tile(of, o + _u(0), s3_0)
 
 
 @njit(fastmath=_FLAGS)
@@ -401,12 +375,10 @@ def tile_2x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
             s1_0[v] = clamp(s1_0[v], hi)
     if 0 < rn:
         o = _u(oo) + _u(0) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s0_0[v]
+        store_tile(of, o + _u(0), s0_0)
     if 1 < rn:
         o = _u(oo) + _u(1) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s1_0[v]
+        store_tile(of, o + _u(0), s1_0)
 
 
 @njit(fastmath=_FLAGS)
@@ -434,8 +406,7 @@ def tile_1x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
             s0_0[v] = clamp(s0_0[v], hi)
     if 0 < rn:
         o = _u(oo) + _u(0) * _u(N) + _u(c0)
-        for v in range(LANES):
-            of[o + _u(0) + _u(v)] = s0_0[v]
+        store_tile(of, o + _u(0), s0_0)
 
 
 TILES = {

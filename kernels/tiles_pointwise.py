@@ -5,7 +5,7 @@ positions (kernels/conv_pointwise.py says how they are used; kernels/_shapes.py 
 one a target gets); each applies its `epilogue` (kernels/_epilogue.py) before the store.
 """
 from ._epilogue import NONE, ceiling, clamp
-from ._stack import tile_buffer
+from ._stack import store_tile, tile_buffer
 from ._target import njit
 from .conv_pad import _u
 
@@ -166,37 +166,29 @@ def tile_8x32(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
             a7_1[v] = clamp(a7_1[v], hi)
     o = orow + _u(p0)
     if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(0) + _u(v)] = a0_0[v]
-            of[o + _u(0) * _u(P) + _u(16) + _u(v)] = a0_1[v]
+        store_tile(of, o + _u(0) * _u(P) + _u(0), a0_0)
+        store_tile(of, o + _u(0) * _u(P) + _u(16), a0_1)
     if 1 < kn:
-        for v in range(LANES):
-            of[o + _u(1) * _u(P) + _u(0) + _u(v)] = a1_0[v]
-            of[o + _u(1) * _u(P) + _u(16) + _u(v)] = a1_1[v]
+        store_tile(of, o + _u(1) * _u(P) + _u(0), a1_0)
+        store_tile(of, o + _u(1) * _u(P) + _u(16), a1_1)
     if 2 < kn:
-        for v in range(LANES):
-            of[o + _u(2) * _u(P) + _u(0) + _u(v)] = a2_0[v]
-            of[o + _u(2) * _u(P) + _u(16) + _u(v)] = a2_1[v]
+        store_tile(of, o + _u(2) * _u(P) + _u(0), a2_0)
+        store_tile(of, o + _u(2) * _u(P) + _u(16), a2_1)
     if 3 < kn:
-        for v in range(LANES):
-            of[o + _u(3) * _u(P) + _u(0) + _u(v)] = a3_0[v]
-            of[o + _u(3) * _u(P) + _u(16) + _u(v)] = a3_1[v]
+        store_tile(of, o + _u(3) * _u(P) + _u(0), a3_0)
+        store_tile(of, o + _u(3) * _u(P) + _u(16), a3_1)
     if 4 < kn:
-        for v in range(LANES):
-            of[o + _u(4) * _u(P) + _u(0) + _u(v)] = a4_0[v]
-            of[o + _u(4) * _u(P) + _u(16) + _u(v)] = a4_1[v]
+        store_tile(of, o + _u(4) * _u(P) + _u(0), a4_0)
+        store_tile(of, o + _u(4) * _u(P) + _u(16), a4_1)
     if 5 < kn:
-        for v in range(LANES):
-            of[o + _u(5) * _u(P) + _u(0) + _u(v)] = a5_0[v]
-            of[o + _u(5) * _u(P) + _u(16) + _u(v)] = a5_1[v]
+        store_tile(of, o + _u(5) * _u(P) + _u(0), a5_0)
+        store_tile(of, o + _u(5) * _u(P) + _u(16), a5_1)
     if 6 < kn:
-        for v in range(LANES):
-            of[o + _u(6) * _u(P) + _u(0) + _u(v)] = a6_0[v]
-            of[o + _u(6) * _u(P) + _u(16) + _u(v)] = a6_1[v]
+        store_tile(of, o + _u(6) * _u(P) + _u(0), a6_0)
+        store_tile(of, o + _u(6) * _u(P) + _u(16), a6_1)
     if 7 < kn:
-        for v in range(LANES):
-            of[o + _u(7) * _u(P) + _u(0) + _u(v)] = a7_0[v]
-            of[o + _u(7) * _u(P) + _u(16) + _u(v)] = a7_1[v]
+        store_tile(of, o + _u(7) * _u(P) + _u(0), a7_0)
+        store_tile(of, o + _u(7) * _u(P) + _u(16), a7_1)
 
 
 @njit(fastmath=_FLAGS)
@@ -300,29 +292,21 @@ def tile_8x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
             a7_0[v] = clamp(a7_0[v], hi)
     o = orow + _u(p0)
     if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(0) + _u(v)] = a0_0[v]
+        store_tile(of, o + _u(0) * _u(P) + _u(0), a0_0)
     if 1 < kn:
-        for v in range(LANES):
-            of[o + _u(1) * _u(P) + _u(0) + _u(v)] = a1_0[v]
+        store_tile(of, o + _u(1) * _u(P) + _u(0), a1_0)
     if 2 < kn:
-        for v in range(LANES):
-            of[o + _u(2) * _u(P) + _u(0) + _u(v)] = a2_0[v]
+        store_tile(of, o + _u(2) * _u(P) + _u(0), a2_0)
     if 3 < kn:
-        for v in range(LANES):
-            of[o + _u(3) * _u(P) + _u(0) + _u(v)] = a3_0[v]
+        store_tile(of, o + _u(3) * _u(P) + _u(0), a3_0)
     if 4 < kn:
-        for v in range(LANES):
-            of[o + _u(4) * _u(P) + _u(0) + _u(v)] = a4_0[v]
+        store_tile(of, o + _u(4) * _u(P) + _u(0), a4_0)
     if 5 < kn:
-        for v in range(LANES):
-            of[o + _u(5) * _u(P) + _u(0) + _u(v)] = a5_0[v]
+        store_tile(of, o + _u(5) * _u(P) + _u(0), a5_0)
     if 6 < kn:
-        for v in range(LANES):
-            of[o + _u(6) * _u(P) + _u(0) + _u(v)] = a6_0[v]
+        store_tile(of, o + _u(6) * _u(P) + _u(0), a6_0)
     if 7 < kn:
-        for v in range(LANES):
-            of[o + _u(7) * _u(P) + _u(0) + _u(v)] = a7_0[v]
+        store_tile(of, o + _u(7) * _u(P) + _u(0), a7_0)
 
 
 @njit(fastmath=_FLAGS)
@@ -390,17 +374,13 @@ def tile_4x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
             a3_0[v] = clamp(a3_0[v], hi)
     o = orow + _u(p0)
     if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(0) + _u(v)] = a0_0[v]
+        store_tile(of, o + _u(0) * _u(P) + _u(0), a0_0)
     if 1 < kn:
-        for v in range(LANES):
-            of[o + _u(1) * _u(P) + _u(0) + _u(v)] = a1_0[v]
+        store_tile(of, o + _u(1) * _u(P) + _u(0), a1_0)
     if 2 < kn:
-        for v in range(LANES):
-            of[o + _u(2) * _u(P) + _u(0) + _u(v)] = a2_0[v]
+        store_tile(of, o + _u(2) * _u(P) + _u(0), a2_0)
     if 3 < kn:
-        for v in range(LANES):
-            of[o + _u(3) * _u(P) + _u(0) + _u(v)] = a3_0[v]
+        store_tile(of, o + _u(3) * _u(P) + _u(0), a3_0)
 
 
 @njit(fastmath=_FLAGS)
@@ -450,11 +430,9 @@ def tile_2x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
             a1_0[v] = clamp(a1_0[v], hi)
     o = orow + _u(p0)
     if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(0) + _u(v)] = a0_0[v]
+        store_tile(of, o + _u(0) * _u(P) + _u(0), a0_0)
     if 1 < kn:
-        for v in range(LANES):
-            of[o + _u(1) * _u(P) + _u(0) + _u(v)] = a1_0[v]
+        store_tile(of, o + _u(1) * _u(P) + _u(0), a1_0)
 
 
 @njit(fastmath=_FLAGS)
@@ -495,8 +473,7 @@ def tile_1x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
             a0_0[v] = clamp(a0_0[v], hi)
     o = orow + _u(p0)
     if 0 < kn:
-        for v in range(LANES):
-            of[o + _u(0) * _u(P) + _u(0) + _u(v)] = a0_0[v]
+        store_tile(of, o + _u(0) * _u(P) + _u(0), a0_0)
 
 
 TILES = {

@@ -70,6 +70,9 @@ _STACK = re.compile(_SLOT)
 # a vector register written to a stack slot: AT&T puts the destination last
 _SPILL = re.compile(r"%[xyz]mm\d+,\s*" + _SLOT)
 _VECTOR = re.compile(r"%([xyz]mm)\d+")
+# one lane of a vector register stored to memory: how LLVM's SLP vectoriser broke up a
+# tile's row stores written as a loop over its lanes (kernels/_stack.py `store_tile`)
+_LANE_STORE = re.compile(r"\bv?extractps\s+\$\d+,\s*%xmm\d+,\s*-?\d*\(")
 
 
 def recorded_launches(op, variant, args, kwargs):
@@ -149,7 +152,8 @@ def main(argv):
                 signature = tuple(typeof(a) for a in kernel_args)
                 kernel.compile(signature)
                 asm = kernel.inspect_asm(signature)
-                report["kernels"][family] = mix(asm, _HOT.get(family, _FMA))
+                report["kernels"][family] = dict(mix(asm, _HOT.get(family, _FMA)),
+                                                 lane_stores=len(_LANE_STORE.findall(asm)))
                 if dump:
                     with open(f"{dump}/{family}.s", "w") as file:
                         file.write(asm)

@@ -126,6 +126,14 @@ def test_hot_loop(reports, cpu, family):
     assert found["spills"] == 0, f"{family} on {cpu}: {found['spills']} spills: {found}"
 
 
+@pytest.mark.parametrize("family", ["pointwise", "gemm_packed"])
+@pytest.mark.parametrize("cpu", list(TARGETS))
+def test_tiles_store_whole_registers(reports, cpu, family):
+    """The tiles that store whole registers into rows (`store_tile`) store no lane alone."""
+    found = reports[cpu]["kernels"][family]
+    assert found["lane_stores"] == 0, f"{family} on {cpu}: {found}"
+
+
 USER_FUNCTION = """
 import json, re, sys
 import numpy as np

@@ -29,10 +29,8 @@ def gemm_packed_tile(rows, runs):
     out += epilogue_lines([n for row in acc for n in row], "LANES")
     for r in range(rows):
         out += [f"    if {r} < rn:",
-                f"        o = _u(oo) + _u({r}) * _u(N) + _u(c0)",
-                "        for v in range(LANES):"]
-        out += [f"            of[o + _u({16 * h}) + _u(v)] = {acc[r][h]}[v]"
-                for h in range(runs)]
+                f"        o = _u(oo) + _u({r}) * _u(N) + _u(c0)"]
+        out += [f"        store_tile(of, o + _u({16 * h}), {acc[r][h]})" for h in range(runs)]
     return out
 
 
@@ -41,7 +39,7 @@ def gemm_packed_module():
            "block against a\npacked weight panel of W columns (kernels/gemm_packed.py says "
            "how they are used;\nkernels/_shapes.py which one a target gets); each applies its "
            "`epilogue`\n(kernels/_epilogue.py) before the store.")
-    imports = [EPILOGUE_IMPORT, "from ._stack import tile_buffer",
+    imports = [EPILOGUE_IMPORT, "from ._stack import store_tile, tile_buffer",
                "from ._target import njit", "from .conv_pad import _u", "",
                "# as kernels/gemm_packed.py: FMA only, NaN and inf propagate as in torch",
                '_FLAGS = {"contract"}', "LANES = 16", ""]

@@ -62,10 +62,9 @@ def pointwise_tile(channels, halves):
     out.append("    o = orow + _u(p0)")
     for k in range(channels):
         out.append(f"    if {k} < kn:")
-        out.append("        for v in range(LANES):")
         for h in range(halves):
-            out.append(f"            of[o + _u({k}) * _u(P) + _u({16 * h}) + _u(v)] = "
-                       f"{acc[k][h]}[v]")
+            out.append(f"        store_tile(of, o + _u({k}) * _u(P) + _u({16 * h}), "
+                       f"{acc[k][h]})")
     return out
 
 
@@ -74,7 +73,7 @@ def pointwise_module():
            "channels over W\npositions (kernels/conv_pointwise.py says how they are used; "
            "kernels/_shapes.py which\none a target gets); each applies its `epilogue` "
            "(kernels/_epilogue.py) before the store.")
-    imports = [EPILOGUE_IMPORT, "from ._stack import tile_buffer",
+    imports = [EPILOGUE_IMPORT, "from ._stack import store_tile, tile_buffer",
                "from ._target import njit", "from .conv_pad import _u", "",
                '_FLAGS = {"contract"}', "LANES = 16",
                "# has_bias: 0 none, 1 (True) one per output channel, 2 one per position",
