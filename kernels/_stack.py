@@ -61,7 +61,10 @@ def store_tile(typingctx, dst, at, buf):
     """dst[at:at + TILE] = buf (a `tile_buffer`; dst 1-D, contiguous) as one unaligned vector
     store. The same store written as a loop over the lanes came out of LLVM's SLP
     vectoriser as a row of partial, overlapping stores and lane extracts (scalar, 16- and
-    32-byte pieces per register), which made write-bound tiles several times slower."""
+    32-byte pieces: eight store instructions per 512-bit register)."""
+    if not (isinstance(dst, types.Array) and dst.ndim == 1 and dst.layout == "C"
+            and isinstance(buf, types.Array) and buf.dtype == dst.dtype):
+        return None
     elt = dst.dtype
 
     def codegen(context, builder, signature, args):
