@@ -30,6 +30,7 @@
     python benchmarks/rules.py biasgrad   # _conv_grad.bias_grad: the threads' plane sums or numpy
     python benchmarks/rules.py aliasrows  # conv_pointwise.rows_alias: 1x1 rows copied longer
     python benchmarks/rules.py spread     # _conv_grad._spread_pays: strided grouped input grads
+    python benchmarks/rules.py shortk     # 'pointwise' and 'packed' where a tile has few steps
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -1269,6 +1270,45 @@ def spread():
               f"{t['spread'] * 1e3:.3f} / {t['phases'] * 1e3:.3f}" + theirs)
 
 
+# (M, K, N) products of a short reduction (classifier weight gradients at batch 8, LeNet's
+# at 64, a long one for contrast) and 1x1 layers with few input channels (MobileNetV2's
+# expanding layers at batch 1: C -> K on a side x side plane)
+SHORT_K_PRODUCTS = [(1000, 8, 512), (1000, 8, 1280), (1000, 64, 512), (512, 1000, 64)]
+SHORT_K_LAYERS = [(16, 96, 112), (24, 144, 56), (32, 192, 28), (64, 384, 14)]
+
+
+def shortk():
+    """'pointwise' and 'packed' where each tile runs few reduction steps, so what a tile
+    costs beside them shows: ms per call of linear's products on each variant (the output
+    kept between calls) and of 1x1 layers as F.conv2d runs them, torch's beside them."""
+    from fastnn.nn.functional import _linear
+    torch = _torch()
+    print("(M, K, N): pointwise / packed (torch's mm into a kept output)")
+    for m, k, n in SHORT_K_PRODUCTS:
+        a, b = _data((m, k), (k, n))
+        bt = np.ascontiguousarray(b.T)
+        out = np.empty((m, n), np.float32)
+        calls = {"pointwise": lambda: _linear.pointwise_kn(a, b, None, out),
+                 "packed": lambda: _linear._packed(a, bt, None, out)}
+        if torch is not None:
+            ta, tb, tout = torch.from_numpy(a), torch.from_numpy(b), torch.empty(m, n)
+            calls["torch"] = lambda: torch.mm(ta, tb, out=tout)
+        t = _bench.time_many(calls)
+        theirs = f" ({t['torch'] * 1e3:.3f})" if torch is not None else ""
+        print(f"  ({m}, {k}, {n}): {t['pointwise'] * 1e3:.3f} / {t['packed'] * 1e3:.3f}"
+              + theirs)
+    print("1x1 C -> K on side x side, batch 1: F.conv2d (torch's)")
+    for c, k, side in SHORT_K_LAYERS:
+        x, w = _data((1, c, side, side), (k, c, 1, 1))
+        calls = {"fastnn": lambda: F.conv2d(x, w)}
+        if torch is not None:
+            tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+            calls["torch"] = lambda: torch.nn.functional.conv2d(tx, tw)
+        t = _bench.time_many(calls)
+        theirs = f" ({t['torch'] * 1e3:.3f})" if torch is not None else ""
+        print(f"  {c} -> {k} on {side}x{side}: {t['fastnn'] * 1e3:.3f}" + theirs)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("serial", "bands", "parts", "planes", "weightgrad",
@@ -1278,7 +1318,7 @@ def main(argv=None):
                                          "shifted", "gather", "layout", "plain",
                                          "stage", "depthwise", "permute", "coldout", "cat",
                                          "packrows", "fewtasks", "packing", "nearest",
-                                         "biasgrad", "aliasrows", "spread"))
+                                         "biasgrad", "aliasrows", "spread", "shortk"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -1294,7 +1334,7 @@ def main(argv=None):
      "depthwise": depthwise, "permute": permute, "coldout": coldout,
      "cat": cat, "packrows": packrows, "fewtasks": fewtasks,
      "packing": packing, "nearest": nearest, "biasgrad": biasgrad,
-     "aliasrows": aliasrows, "spread": spread}[args.what]()
+     "aliasrows": aliasrows, "spread": spread, "shortk": shortk}[args.what]()
 
 
 if __name__ == "__main__":

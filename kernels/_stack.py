@@ -62,14 +62,16 @@ def store_tile(typingctx, dst, at, buf):
     store. The same store written as a loop over the lanes came out of LLVM's SLP
     vectoriser as a row of partial, overlapping stores and lane extracts (scalar, 16- and
     32-byte pieces: eight store instructions per 512-bit register)."""
+    pointer = isinstance(buf, types.CPointer)
     if not (isinstance(dst, types.Array) and dst.ndim == 1 and dst.layout == "C"
-            and isinstance(buf, types.Array) and buf.dtype == dst.dtype):
+            and (pointer or isinstance(buf, types.Array)) and buf.dtype == dst.dtype):
         return None
     elt = dst.dtype
 
     def codegen(context, builder, signature, args):
         vector = ir.VectorType(context.get_value_type(elt), TILE)
-        source = context.make_array(signature.args[2])(context, builder, args[2]).data
+        source = args[2] if pointer else context.make_array(signature.args[2])(
+            context, builder, args[2]).data
         value = builder.load(builder.bitcast(source, vector.as_pointer()),
                              align=elt.bitwidth // 8)
         target = context.make_array(signature.args[0])(context, builder, args[0]).data
@@ -78,6 +80,13 @@ def store_tile(typingctx, dst, at, buf):
         return context.get_dummy_value()
 
     return types.none(dst, at, buf), codegen
+
+
+@njit(inline="always")
+def tile_pointer(dtype):
+    """A TILE-long uninitialised stack buffer of `dtype` as a raw pointer, indexed as an
+    array: no array object, so a tile compiled without reference counting can hold it."""
+    return _alloca(TILE, dtype)
 
 
 @njit(inline="always")

@@ -136,13 +136,17 @@ def _tile16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
     """The target's tile of 16 positions, for planes narrower than `_tile`."""
 
 
-@overload(_tile, jit_options={"fastmath": _FLAGS})
+# compiled without reference counting (its buffers are `tile_pointer`s): a tile counting
+# references to its array arguments did so on every call, atomics on arrays both threads
+# share and a runtime call that sent every accumulator through the stack (the codegen
+# probe's `tile_refcounts`, tests/runtime/test_codegen.py)
+@overload(_tile, jit_options={"fastmath": _FLAGS, "_nrt": False})
 def _tile_for_target(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
                      p0, epilogue):
     return tiles_pointwise.TILES[target_shape(_shapes.pointwise_shape, of.dtype)].py_func
 
 
-@overload(_tile16, jit_options={"fastmath": _FLAGS})
+@overload(_tile16, jit_options={"fastmath": _FLAGS, "_nrt": False})
 def _tile16_for_target(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P,
                        p0, epilogue):
     channels = target_shape(_shapes.pointwise_shape, of.dtype)[0]

@@ -6,7 +6,7 @@ kernels/_shapes.py which one a target gets); each applies its `epilogue`
 (kernels/_epilogue.py) before the store.
 """
 from ._epilogue import NONE, ceiling, clamp
-from ._stack import store_tile, tile_buffer
+from ._stack import store_tile, tile_pointer
 from ._target import njit
 from .conv_pad import _u
 
@@ -21,30 +21,30 @@ def tile_12x32(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
     """Output rows oo / N.. (the first rn stored), columns c0..c0+31: the input block
     at af[ao..] (12 rows per step) times the weight panel at wf[wo..] (32 columns per
     step) over K steps, then `epilogue`."""
-    s0_0 = tile_buffer(of.dtype)
-    s0_1 = tile_buffer(of.dtype)
-    s1_0 = tile_buffer(of.dtype)
-    s1_1 = tile_buffer(of.dtype)
-    s2_0 = tile_buffer(of.dtype)
-    s2_1 = tile_buffer(of.dtype)
-    s3_0 = tile_buffer(of.dtype)
-    s3_1 = tile_buffer(of.dtype)
-    s4_0 = tile_buffer(of.dtype)
-    s4_1 = tile_buffer(of.dtype)
-    s5_0 = tile_buffer(of.dtype)
-    s5_1 = tile_buffer(of.dtype)
-    s6_0 = tile_buffer(of.dtype)
-    s6_1 = tile_buffer(of.dtype)
-    s7_0 = tile_buffer(of.dtype)
-    s7_1 = tile_buffer(of.dtype)
-    s8_0 = tile_buffer(of.dtype)
-    s8_1 = tile_buffer(of.dtype)
-    s9_0 = tile_buffer(of.dtype)
-    s9_1 = tile_buffer(of.dtype)
-    s10_0 = tile_buffer(of.dtype)
-    s10_1 = tile_buffer(of.dtype)
-    s11_0 = tile_buffer(of.dtype)
-    s11_1 = tile_buffer(of.dtype)
+    s0_0 = tile_pointer(of.dtype)
+    s0_1 = tile_pointer(of.dtype)
+    s1_0 = tile_pointer(of.dtype)
+    s1_1 = tile_pointer(of.dtype)
+    s2_0 = tile_pointer(of.dtype)
+    s2_1 = tile_pointer(of.dtype)
+    s3_0 = tile_pointer(of.dtype)
+    s3_1 = tile_pointer(of.dtype)
+    s4_0 = tile_pointer(of.dtype)
+    s4_1 = tile_pointer(of.dtype)
+    s5_0 = tile_pointer(of.dtype)
+    s5_1 = tile_pointer(of.dtype)
+    s6_0 = tile_pointer(of.dtype)
+    s6_1 = tile_pointer(of.dtype)
+    s7_0 = tile_pointer(of.dtype)
+    s7_1 = tile_pointer(of.dtype)
+    s8_0 = tile_pointer(of.dtype)
+    s8_1 = tile_pointer(of.dtype)
+    s9_0 = tile_pointer(of.dtype)
+    s9_1 = tile_pointer(of.dtype)
+    s10_0 = tile_pointer(of.dtype)
+    s10_1 = tile_pointer(of.dtype)
+    s11_0 = tile_pointer(of.dtype)
+    s11_1 = tile_pointer(of.dtype)
     for v in range(LANES):
         q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
         q1 = bias[_u(c0) + _u(16) + _u(v)] if has_bias else 0.0
@@ -199,16 +199,16 @@ def tile_10x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
     """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
     at af[ao..] (10 rows per step) times the weight panel at wf[wo..] (16 columns per
     step) over K steps, then `epilogue`."""
-    s0_0 = tile_buffer(of.dtype)
-    s1_0 = tile_buffer(of.dtype)
-    s2_0 = tile_buffer(of.dtype)
-    s3_0 = tile_buffer(of.dtype)
-    s4_0 = tile_buffer(of.dtype)
-    s5_0 = tile_buffer(of.dtype)
-    s6_0 = tile_buffer(of.dtype)
-    s7_0 = tile_buffer(of.dtype)
-    s8_0 = tile_buffer(of.dtype)
-    s9_0 = tile_buffer(of.dtype)
+    s0_0 = tile_pointer(of.dtype)
+    s1_0 = tile_pointer(of.dtype)
+    s2_0 = tile_pointer(of.dtype)
+    s3_0 = tile_pointer(of.dtype)
+    s4_0 = tile_pointer(of.dtype)
+    s5_0 = tile_pointer(of.dtype)
+    s6_0 = tile_pointer(of.dtype)
+    s7_0 = tile_pointer(of.dtype)
+    s8_0 = tile_pointer(of.dtype)
+    s9_0 = tile_pointer(of.dtype)
     for v in range(LANES):
         q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
         s0_0[v] = q0
@@ -299,10 +299,10 @@ def tile_4x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
     """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
     at af[ao..] (4 rows per step) times the weight panel at wf[wo..] (16 columns per
     step) over K steps, then `epilogue`."""
-    s0_0 = tile_buffer(of.dtype)
-    s1_0 = tile_buffer(of.dtype)
-    s2_0 = tile_buffer(of.dtype)
-    s3_0 = tile_buffer(of.dtype)
+    s0_0 = tile_pointer(of.dtype)
+    s1_0 = tile_pointer(of.dtype)
+    s2_0 = tile_pointer(of.dtype)
+    s3_0 = tile_pointer(of.dtype)
     for v in range(LANES):
         q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
         s0_0[v] = q0
@@ -351,8 +351,8 @@ def tile_2x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
     """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
     at af[ao..] (2 rows per step) times the weight panel at wf[wo..] (16 columns per
     step) over K steps, then `epilogue`."""
-    s0_0 = tile_buffer(of.dtype)
-    s1_0 = tile_buffer(of.dtype)
+    s0_0 = tile_pointer(of.dtype)
+    s1_0 = tile_pointer(of.dtype)
     for v in range(LANES):
         q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
         s0_0[v] = q0
@@ -387,7 +387,7 @@ def tile_1x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
     """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
     at af[ao..] (1 rows per step) times the weight panel at wf[wo..] (16 columns per
     step) over K steps, then `epilogue`."""
-    s0_0 = tile_buffer(of.dtype)
+    s0_0 = tile_pointer(of.dtype)
     for v in range(LANES):
         q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
         s0_0[v] = q0

@@ -5,7 +5,7 @@ positions (kernels/conv_pointwise.py says how they are used; kernels/_shapes.py 
 one a target gets); each applies its `epilogue` (kernels/_epilogue.py) before the store.
 """
 from ._epilogue import NONE, ceiling, clamp
-from ._stack import store_tile, tile_buffer
+from ._stack import store_tile, tile_pointer
 from ._target import njit
 from .conv_pad import _u
 
@@ -32,22 +32,22 @@ def tile_8x32(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     c5 = _bias(bias, has_bias, k0 + 5, K)
     c6 = _bias(bias, has_bias, k0 + 6, K)
     c7 = _bias(bias, has_bias, k0 + 7, K)
-    a0_0 = tile_buffer(of.dtype)
-    a0_1 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    a1_1 = tile_buffer(of.dtype)
-    a2_0 = tile_buffer(of.dtype)
-    a2_1 = tile_buffer(of.dtype)
-    a3_0 = tile_buffer(of.dtype)
-    a3_1 = tile_buffer(of.dtype)
-    a4_0 = tile_buffer(of.dtype)
-    a4_1 = tile_buffer(of.dtype)
-    a5_0 = tile_buffer(of.dtype)
-    a5_1 = tile_buffer(of.dtype)
-    a6_0 = tile_buffer(of.dtype)
-    a6_1 = tile_buffer(of.dtype)
-    a7_0 = tile_buffer(of.dtype)
-    a7_1 = tile_buffer(of.dtype)
+    a0_0 = tile_pointer(of.dtype)
+    a0_1 = tile_pointer(of.dtype)
+    a1_0 = tile_pointer(of.dtype)
+    a1_1 = tile_pointer(of.dtype)
+    a2_0 = tile_pointer(of.dtype)
+    a2_1 = tile_pointer(of.dtype)
+    a3_0 = tile_pointer(of.dtype)
+    a3_1 = tile_pointer(of.dtype)
+    a4_0 = tile_pointer(of.dtype)
+    a4_1 = tile_pointer(of.dtype)
+    a5_0 = tile_pointer(of.dtype)
+    a5_1 = tile_pointer(of.dtype)
+    a6_0 = tile_pointer(of.dtype)
+    a6_1 = tile_pointer(of.dtype)
+    a7_0 = tile_pointer(of.dtype)
+    a7_1 = tile_pointer(of.dtype)
     along = has_bias == ALONG_POSITIONS
     for v in range(LANES):
         q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
@@ -203,14 +203,14 @@ def tile_8x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     c5 = _bias(bias, has_bias, k0 + 5, K)
     c6 = _bias(bias, has_bias, k0 + 6, K)
     c7 = _bias(bias, has_bias, k0 + 7, K)
-    a0_0 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    a2_0 = tile_buffer(of.dtype)
-    a3_0 = tile_buffer(of.dtype)
-    a4_0 = tile_buffer(of.dtype)
-    a5_0 = tile_buffer(of.dtype)
-    a6_0 = tile_buffer(of.dtype)
-    a7_0 = tile_buffer(of.dtype)
+    a0_0 = tile_pointer(of.dtype)
+    a1_0 = tile_pointer(of.dtype)
+    a2_0 = tile_pointer(of.dtype)
+    a3_0 = tile_pointer(of.dtype)
+    a4_0 = tile_pointer(of.dtype)
+    a5_0 = tile_pointer(of.dtype)
+    a6_0 = tile_pointer(of.dtype)
+    a7_0 = tile_pointer(of.dtype)
     along = has_bias == ALONG_POSITIONS
     for v in range(LANES):
         q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
@@ -317,10 +317,10 @@ def tile_4x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     c1 = _bias(bias, has_bias, k0 + 1, K)
     c2 = _bias(bias, has_bias, k0 + 2, K)
     c3 = _bias(bias, has_bias, k0 + 3, K)
-    a0_0 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    a2_0 = tile_buffer(of.dtype)
-    a3_0 = tile_buffer(of.dtype)
+    a0_0 = tile_pointer(of.dtype)
+    a1_0 = tile_pointer(of.dtype)
+    a2_0 = tile_pointer(of.dtype)
+    a3_0 = tile_pointer(of.dtype)
     along = has_bias == ALONG_POSITIONS
     for v in range(LANES):
         q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
@@ -389,8 +389,8 @@ def tile_2x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     """16 positions p0.. of output channels k0..k0+1 (kn real), then `epilogue`."""
     c0 = _bias(bias, has_bias, k0 + 0, K)
     c1 = _bias(bias, has_bias, k0 + 1, K)
-    a0_0 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
+    a0_0 = tile_pointer(of.dtype)
+    a1_0 = tile_pointer(of.dtype)
     along = has_bias == ALONG_POSITIONS
     for v in range(LANES):
         q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
@@ -440,7 +440,7 @@ def tile_1x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
         epilogue):
     """16 positions p0.. of output channels k0..k0+0 (kn real), then `epilogue`."""
     c0 = _bias(bias, has_bias, k0 + 0, K)
-    a0_0 = tile_buffer(of.dtype)
+    a0_0 = tile_pointer(of.dtype)
     along = has_bias == ALONG_POSITIONS
     for v in range(LANES):
         q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0

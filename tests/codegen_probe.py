@@ -73,6 +73,15 @@ _VECTOR = re.compile(r"%([xyz]mm)\d+")
 # one lane of a vector register stored to memory: how LLVM's SLP vectoriser broke up a
 # tile's row stores written as a loop over its lanes (kernels/_stack.py `store_tile`)
 _LANE_STORE = re.compile(r"\bv?extractps\s+\$\d+,\s*%xmm\d+,\s*-?\d*\(")
+# a register tile's own function in the LLVM IR (kernels/tiles_*.py), and a reference
+# count operation in it: an atomic on an array shared by every thread, per tile
+_TILE_FUNCTION = re.compile(r"^define [^@]*@\S*tiles_\w+.*?^}", re.M | re.S)
+_REFCOUNT = re.compile(r"@NRT_(incref|decref)\b")
+
+
+def tile_refcounts(llvm_ir):
+    """Reference count operations inside the tile functions of a kernel's LLVM IR."""
+    return sum(len(_REFCOUNT.findall(f.group(0))) for f in _TILE_FUNCTION.finditer(llvm_ir))
 
 
 def recorded_launches(op, variant, args, kwargs):
@@ -152,8 +161,9 @@ def main(argv):
                 signature = tuple(typeof(a) for a in kernel_args)
                 kernel.compile(signature)
                 asm = kernel.inspect_asm(signature)
-                report["kernels"][family] = dict(mix(asm, _HOT.get(family, _FMA)),
-                                                 lane_stores=len(_LANE_STORE.findall(asm)))
+                report["kernels"][family] = dict(
+                    mix(asm, _HOT.get(family, _FMA)), lane_stores=len(_LANE_STORE.findall(asm)),
+                    tile_refcounts=tile_refcounts(kernel.inspect_llvm(signature)))
                 if dump:
                     with open(f"{dump}/{family}.s", "w") as file:
                         file.write(asm)

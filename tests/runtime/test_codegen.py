@@ -129,9 +129,13 @@ def test_hot_loop(reports, cpu, family):
 @pytest.mark.parametrize("family", ["pointwise", "gemm_packed"])
 @pytest.mark.parametrize("cpu", list(TARGETS))
 def test_tiles_store_whole_registers(reports, cpu, family):
-    """The tiles that store whole registers into rows (`store_tile`) store no lane alone."""
+    """The tiles that store whole registers into rows (`store_tile`) store no lane alone,
+    and count no references (compiled without NRT on `tile_pointer` buffers): a tile's
+    reference counts were atomics on arrays both threads share, and a call that made
+    every accumulator go through the stack, on every tile."""
     found = reports[cpu]["kernels"][family]
     assert found["lane_stores"] == 0, f"{family} on {cpu}: {found}"
+    assert found["tile_refcounts"] == 0, f"{family} on {cpu}: {found}"
 
 
 USER_FUNCTION = """

@@ -14,7 +14,7 @@ def gemm_packed_tile(rows, runs):
            f'    """Output rows oo / N.. (the first rn stored), columns c0..c0+{width - 1}: '
            f"the input block\n    at af[ao..] ({rows} rows per step) times the weight panel "
            f'at wf[wo..] ({width} columns per\n    step) over K steps, then `epilogue`."""']
-    out += [f"    {name} = tile_buffer(of.dtype)" for row in acc for name in row]
+    out += [f"    {name} = tile_pointer(of.dtype)" for row in acc for name in row]
     out.append("    for v in range(LANES):")
     out += [f"        q{h} = bias[_u(c0) + _u({16 * h}) + _u(v)] if has_bias else 0.0"
             for h in range(runs)]
@@ -39,7 +39,7 @@ def gemm_packed_module():
            "block against a\npacked weight panel of W columns (kernels/gemm_packed.py says "
            "how they are used;\nkernels/_shapes.py which one a target gets); each applies its "
            "`epilogue`\n(kernels/_epilogue.py) before the store.")
-    imports = [EPILOGUE_IMPORT, "from ._stack import store_tile, tile_buffer",
+    imports = [EPILOGUE_IMPORT, "from ._stack import store_tile, tile_pointer",
                "from ._target import njit", "from .conv_pad import _u", "",
                "# as kernels/gemm_packed.py: FMA only, NaN and inf propagate as in torch",
                '_FLAGS = {"contract"}', "LANES = 16", ""]

@@ -20,7 +20,7 @@ def pointwise_tile(channels, halves):
         out.append(f"    c{k} = _bias(bias, has_bias, k0 + {k}, K)")
     for row in acc:
         for name_ in row:
-            out.append(f"    {name_} = tile_buffer(of.dtype)")
+            out.append(f"    {name_} = tile_pointer(of.dtype)")
     # a GEMM's bias runs along the positions (linear on these tiles, conv_pointwise.py)
     out += ["    along = has_bias == ALONG_POSITIONS",
             "    for v in range(LANES):"]
@@ -73,7 +73,7 @@ def pointwise_module():
            "channels over W\npositions (kernels/conv_pointwise.py says how they are used; "
            "kernels/_shapes.py which\none a target gets); each applies its `epilogue` "
            "(kernels/_epilogue.py) before the store.")
-    imports = [EPILOGUE_IMPORT, "from ._stack import store_tile, tile_buffer",
+    imports = [EPILOGUE_IMPORT, "from ._stack import store_tile, tile_pointer",
                "from ._target import njit", "from .conv_pad import _u", "",
                '_FLAGS = {"contract"}', "LANES = 16",
                "# has_bias: 0 none, 1 (True) one per output channel, 2 one per position",
