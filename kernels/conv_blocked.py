@@ -199,7 +199,8 @@ def _tile(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride,
     kd0 <= kd < kd1, kh0 <= kh < kh1, kw0 <= kw < kw1 run (`_inside`)."""
 
 
-@overload(_tile, jit_options={"fastmath": _FLAGS})
+# compiled without reference counting, as 'pointwise''s tiles (kernels/conv_pointwise.py)
+@overload(_tile, jit_options={"fastmath": _FLAGS, "_nrt": False})
 def _tile_for_target(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride,
                      kn, kn2, first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1,
                      kh0, kh1, kw0, kw1, xcb, xd, xh, xw, epilogue):

@@ -5,7 +5,7 @@ over P output positions (kernels/conv_blocked.py says how they are used; kernels
 which one a target gets); each applies its `epilogue` (kernels/_epilogue.py) before the store.
 """
 from ._epilogue import NONE, ceiling, clamp
-from ._stack import tile_buffer
+from ._stack import tile_pointer
 from ._target import njit
 from .conv_pad import _u
 from .rows import store_lanes as store
@@ -19,22 +19,22 @@ def tile_2x8(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
              first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
              xcb, xd, xh, xw, epilogue):
     """2 block(s) of 16 output channels x 8 positions: 16 accumulators, then `epilogue`."""
-    a0_0 = tile_buffer(of.dtype)
-    a0_1 = tile_buffer(of.dtype)
-    a0_2 = tile_buffer(of.dtype)
-    a0_3 = tile_buffer(of.dtype)
-    a0_4 = tile_buffer(of.dtype)
-    a0_5 = tile_buffer(of.dtype)
-    a0_6 = tile_buffer(of.dtype)
-    a0_7 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    a1_1 = tile_buffer(of.dtype)
-    a1_2 = tile_buffer(of.dtype)
-    a1_3 = tile_buffer(of.dtype)
-    a1_4 = tile_buffer(of.dtype)
-    a1_5 = tile_buffer(of.dtype)
-    a1_6 = tile_buffer(of.dtype)
-    a1_7 = tile_buffer(of.dtype)
+    a0_0 = tile_pointer(of.dtype)
+    a0_1 = tile_pointer(of.dtype)
+    a0_2 = tile_pointer(of.dtype)
+    a0_3 = tile_pointer(of.dtype)
+    a0_4 = tile_pointer(of.dtype)
+    a0_5 = tile_pointer(of.dtype)
+    a0_6 = tile_pointer(of.dtype)
+    a0_7 = tile_pointer(of.dtype)
+    a1_0 = tile_pointer(of.dtype)
+    a1_1 = tile_pointer(of.dtype)
+    a1_2 = tile_pointer(of.dtype)
+    a1_3 = tile_pointer(of.dtype)
+    a1_4 = tile_pointer(of.dtype)
+    a1_5 = tile_pointer(of.dtype)
+    a1_6 = tile_pointer(of.dtype)
+    a1_7 = tile_pointer(of.dtype)
     for v in range(BLOCK):
         a0_0[v] = bias16[v]
         a0_1[v] = bias16[v]
@@ -156,16 +156,16 @@ def tile_2x5(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
              first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
              xcb, xd, xh, xw, epilogue):
     """2 block(s) of 16 output channels x 5 positions: 10 accumulators, then `epilogue`."""
-    a0_0 = tile_buffer(of.dtype)
-    a0_1 = tile_buffer(of.dtype)
-    a0_2 = tile_buffer(of.dtype)
-    a0_3 = tile_buffer(of.dtype)
-    a0_4 = tile_buffer(of.dtype)
-    a1_0 = tile_buffer(of.dtype)
-    a1_1 = tile_buffer(of.dtype)
-    a1_2 = tile_buffer(of.dtype)
-    a1_3 = tile_buffer(of.dtype)
-    a1_4 = tile_buffer(of.dtype)
+    a0_0 = tile_pointer(of.dtype)
+    a0_1 = tile_pointer(of.dtype)
+    a0_2 = tile_pointer(of.dtype)
+    a0_3 = tile_pointer(of.dtype)
+    a0_4 = tile_pointer(of.dtype)
+    a1_0 = tile_pointer(of.dtype)
+    a1_1 = tile_pointer(of.dtype)
+    a1_2 = tile_pointer(of.dtype)
+    a1_3 = tile_pointer(of.dtype)
+    a1_4 = tile_pointer(of.dtype)
     for v in range(BLOCK):
         a0_0[v] = bias16[v]
         a0_1[v] = bias16[v]
@@ -251,10 +251,10 @@ def tile_1x4(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
              first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
              xcb, xd, xh, xw, epilogue):
     """1 block(s) of 16 output channels x 4 positions: 4 accumulators, then `epilogue`."""
-    a0_0 = tile_buffer(of.dtype)
-    a0_1 = tile_buffer(of.dtype)
-    a0_2 = tile_buffer(of.dtype)
-    a0_3 = tile_buffer(of.dtype)
+    a0_0 = tile_pointer(of.dtype)
+    a0_1 = tile_pointer(of.dtype)
+    a0_2 = tile_pointer(of.dtype)
+    a0_3 = tile_pointer(of.dtype)
     for v in range(BLOCK):
         a0_0[v] = bias16[v]
         a0_1[v] = bias16[v]
@@ -311,8 +311,8 @@ def tile_1x2(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
              first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
              xcb, xd, xh, xw, epilogue):
     """1 block(s) of 16 output channels x 2 positions: 2 accumulators, then `epilogue`."""
-    a0_0 = tile_buffer(of.dtype)
-    a0_1 = tile_buffer(of.dtype)
+    a0_0 = tile_pointer(of.dtype)
+    a0_1 = tile_pointer(of.dtype)
     for v in range(BLOCK):
         a0_0[v] = bias16[v]
         a0_1[v] = bias16[v]
@@ -353,7 +353,7 @@ def tile_1x1(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
              first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
              xcb, xd, xh, xw, epilogue):
     """1 block(s) of 16 output channels x 1 positions: 1 accumulators, then `epilogue`."""
-    a0_0 = tile_buffer(of.dtype)
+    a0_0 = tile_pointer(of.dtype)
     for v in range(BLOCK):
         a0_0[v] = bias16[v]
     last = P - 1

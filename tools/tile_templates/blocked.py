@@ -18,7 +18,7 @@ def blocked_tile(blocks, pixels):
            f'{blocks * pixels} accumulators, then `epilogue`."""']
     for row in acc:
         for name_ in row:
-            out.append(f"    {name_} = tile_buffer(of.dtype)")
+            out.append(f"    {name_} = tile_pointer(of.dtype)")
     out.append("    for v in range(BLOCK):")
     for b, row in enumerate(acc):
         for name_ in row:
@@ -62,7 +62,7 @@ def blocked_module():
            "output channels\nover P output positions (kernels/conv_blocked.py says how they "
            "are used; kernels/_shapes.py\nwhich one a target gets); each applies its "
            "`epilogue` (kernels/_epilogue.py) before the store.")
-    imports = [EPILOGUE_IMPORT, "from ._stack import tile_buffer",
+    imports = [EPILOGUE_IMPORT, "from ._stack import tile_pointer",
                "from ._target import njit", "from .conv_pad import _u",
                "from .rows import store_lanes as store", "",
                '_FLAGS = {"contract"}', "BLOCK = 16", ""]
