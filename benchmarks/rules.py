@@ -1232,8 +1232,9 @@ SPREAD_CASES = [(8, 256, 28, 32, 3, 2, 2), (8, 128, 56, 32, 3, 2, 2), (8, 512, 1
 
 def spread():
     """Strided grouped convolutions' input gradients, ms per call: the output gradient
-    spread with zeros and run at stride 1 / the transposed convolution's phases (torch's
-    input gradient); * where `_conv_grad._spread_pays` spreads."""
+    spread with zeros and run at stride 1 (on whatever variant the rule gives that
+    convolution) / the transposed convolution's phases (torch's input gradient); * where
+    `_conv_grad._spread_pays` spreads."""
     from fastnn.nn.functional import _conv_grad
     torch = _torch()
     print("(N, C, side, groups, kernel, stride, dims): spread / phases (torch)")
@@ -1247,16 +1248,16 @@ def spread():
         x_shape = (n, c) + spatial
         geometry = (x_shape, stride, pad, (1, 1, 1), groups)
 
-        def forced(limit):
+        def forced(spreads):
             def call():
-                kept = _conv_grad.SPREAD_MAX_CHANNELS
-                _conv_grad.SPREAD_MAX_CHANNELS = limit
+                kept = _conv_grad._spread_pays
+                _conv_grad._spread_pays = lambda *args: spreads
                 try:
                     return _conv_grad.input_grad(g, w, *geometry)
                 finally:
-                    _conv_grad.SPREAD_MAX_CHANNELS = kept
+                    _conv_grad._spread_pays = kept
             return call
-        calls = {"spread": forced(c), "phases": forced(0)}
+        calls = {"spread": forced(True), "phases": forced(False)}
         if torch is not None:
             tg, tw = torch.from_numpy(g.reshape((n, c) + out[3 - dims:])), torch.from_numpy(
                 w.reshape(w.shape[:2] + ks[3 - dims:]))

@@ -58,21 +58,18 @@ def wide_register_file(typingctx):
 
 @intrinsic
 def store_tile(typingctx, dst, at, buf):
-    """dst[at:at + TILE] = buf (a `tile_buffer`; dst 1-D, contiguous) as one unaligned vector
+    """dst[at:at + TILE] = buf (a `tile_pointer`; dst 1-D, contiguous) as one unaligned vector
     store. The same store written as a loop over the lanes came out of LLVM's SLP
     vectoriser as a row of partial, overlapping stores and lane extracts (scalar, 16- and
     32-byte pieces: eight store instructions per 512-bit register)."""
-    pointer = isinstance(buf, types.CPointer)
     if not (isinstance(dst, types.Array) and dst.ndim == 1 and dst.layout == "C"
-            and (pointer or isinstance(buf, types.Array)) and buf.dtype == dst.dtype):
+            and isinstance(buf, types.CPointer) and buf.dtype == dst.dtype):
         return None
     elt = dst.dtype
 
     def codegen(context, builder, signature, args):
         vector = ir.VectorType(context.get_value_type(elt), TILE)
-        source = args[2] if pointer else context.make_array(signature.args[2])(
-            context, builder, args[2]).data
-        value = builder.load(builder.bitcast(source, vector.as_pointer()),
+        value = builder.load(builder.bitcast(args[2], vector.as_pointer()),
                              align=elt.bitwidth // 8)
         target = context.make_array(signature.args[0])(context, builder, args[0]).data
         builder.store(value, builder.bitcast(builder.gep(target, [args[1]]),

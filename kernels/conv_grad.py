@@ -26,7 +26,7 @@ from numba import prange
 from ._stack import tile_width
 from ._target import njit
 from .conv_pad import _u
-from .rows import copy_run
+from .rows import copy_run, fill
 
 # No nnan/ninf: NaN and inf propagate as in torch. reassoc lets the dot products along a
 # row vectorise; it changes only the summation order (rounding).
@@ -288,9 +288,8 @@ def spread(g, out, sd, sh, sw):
         h = row % H
         d = row // H % D
         at = _u(row * W)
-        for i in range(W):
-            of[at + i] = 0.0
+        fill(of, at, W, 0.0)
         if d % sd == 0 and h % sh == 0:
             src = _u(((row // (D * H) * OD + d // sd) * OH + h // sh) * OW)
-            for j in range(OW):
-                of[at + _u(j * sw)] = gf[src + j]
+            for j in range(_u(OW)):
+                of[at + j * _u(sw)] = gf[src + j]

@@ -48,10 +48,7 @@ def _tile(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn, epilogue):
     """The target's tile (kernels/tiles_gemm_packed.py)."""
 
 
-# compiled without reference counting (its buffers are `tile_pointer`s): a tile counting
-# references to its array arguments did so on every call, atomics on arrays both threads
-# share and a runtime call that sent every accumulator through the stack (the codegen
-# probe's `tile_refcounts`, tests/runtime/test_codegen.py)
+# compiled without reference counting, as 'pointwise''s tiles (kernels/conv_pointwise.py)
 @overload(_tile, jit_options={"fastmath": _FLAGS, "_nrt": False})
 def _tile_for_target(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn, epilogue):
     return tiles_gemm_packed.TILES[target_shape(_shapes.gemm_packed_shape, of.dtype)].py_func
