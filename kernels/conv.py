@@ -48,7 +48,9 @@ MIN_TASKS = 16
 
 # The tiles (kernels/tiles_direct.py) are called, not inlined: that cuts the compile time
 # sharply for a small loss on dense convolutions. Their accumulators are their own stack
-# buffers: buffers passed in from the caller stay in memory and were far slower.
+# buffers: buffers passed in from the caller stay in memory and were far slower. They are
+# `tile_pointer`s, and the tiles compile without reference counting (kernels/conv_pointwise.py
+# says why).
 # Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
 # (kn <= NARROW_BLOCK); all offsets unsigned. Two rows share each weight load. x element
 # of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v] (xb2 for the
@@ -64,7 +66,7 @@ def _tile_wide(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
     NARROW_BLOCK channels, this is never reached and the wide tile is never compiled."""
 
 
-@overload(_tile_wide, jit_options={"fastmath": _FLAGS})
+@overload(_tile_wide, jit_options={"fastmath": _FLAGS, "_nrt": False})
 def _tile_wide_for(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
                    Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
     return tiles_direct.TILES[target_shape(_shapes.direct_shape, of.dtype)].py_func

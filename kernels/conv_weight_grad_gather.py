@@ -113,7 +113,8 @@ def _tile(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
     """The target's tile (kernels/tiles_weight_grad.py)."""
 
 
-@overload(_tile, prefer_literal=True, jit_options={"fastmath": _FLAGS})
+# without reference counting, on `tile_pointer` buffers (kernels/conv_pointwise.py says why)
+@overload(_tile, prefer_literal=True, jit_options={"fastmath": _FLAGS, "_nrt": False})
 def _tile_for_target(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
     return tiles_weight_grad.TILES[target_shape(_shapes.weight_grad_shape, gf.dtype)].py_func
 

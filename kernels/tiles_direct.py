@@ -6,7 +6,7 @@ kernels/_shapes.py which one a target gets); each applies its `epilogue`
 (kernels/_epilogue.py) before the store.
 """
 from ._epilogue import NONE, ceiling, clamp
-from ._stack import tile_buffer, tile_width
+from ._stack import tile_pointer, tile_width
 from ._target import njit
 from .conv_pad import _u
 from .rows import store_run as _store
@@ -14,7 +14,7 @@ from .rows import store_run as _store
 _FLAGS = {"contract"}
 
 
-@njit(fastmath=_FLAGS)
+@njit(fastmath=_FLAGS, _nrt=False)
 def tile_8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
         Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
     """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
@@ -27,22 +27,22 @@ def tile_8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
     block's last channel (wstep) and are not stored.
     """
     TW = tile_width(of.dtype)
-    a0 = tile_buffer(of.dtype)
-    a1 = tile_buffer(of.dtype)
-    a2 = tile_buffer(of.dtype)
-    a3 = tile_buffer(of.dtype)
-    a4 = tile_buffer(of.dtype)
-    a5 = tile_buffer(of.dtype)
-    a6 = tile_buffer(of.dtype)
-    a7 = tile_buffer(of.dtype)
-    b0 = tile_buffer(of.dtype)
-    b1 = tile_buffer(of.dtype)
-    b2 = tile_buffer(of.dtype)
-    b3 = tile_buffer(of.dtype)
-    b4 = tile_buffer(of.dtype)
-    b5 = tile_buffer(of.dtype)
-    b6 = tile_buffer(of.dtype)
-    b7 = tile_buffer(of.dtype)
+    a0 = tile_pointer(of.dtype)
+    a1 = tile_pointer(of.dtype)
+    a2 = tile_pointer(of.dtype)
+    a3 = tile_pointer(of.dtype)
+    a4 = tile_pointer(of.dtype)
+    a5 = tile_pointer(of.dtype)
+    a6 = tile_pointer(of.dtype)
+    a7 = tile_pointer(of.dtype)
+    b0 = tile_pointer(of.dtype)
+    b1 = tile_pointer(of.dtype)
+    b2 = tile_pointer(of.dtype)
+    b3 = tile_pointer(of.dtype)
+    b4 = tile_pointer(of.dtype)
+    b5 = tile_pointer(of.dtype)
+    b6 = tile_pointer(of.dtype)
+    b7 = tile_pointer(of.dtype)
     for v in range(TW):
         a0[v] = bias8[0]
         b0[v] = bias8[0]
@@ -138,7 +138,7 @@ def tile_8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
         _store(of, b7, ob2 + _u(7) * ostep, nv, TW)
 
 
-@njit(fastmath=_FLAGS)
+@njit(fastmath=_FLAGS, _nrt=False)
 def tile_4x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
         Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
     """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
@@ -151,14 +151,14 @@ def tile_4x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
     block's last channel (wstep) and are not stored.
     """
     TW = tile_width(of.dtype)
-    a0 = tile_buffer(of.dtype)
-    a1 = tile_buffer(of.dtype)
-    a2 = tile_buffer(of.dtype)
-    a3 = tile_buffer(of.dtype)
-    b0 = tile_buffer(of.dtype)
-    b1 = tile_buffer(of.dtype)
-    b2 = tile_buffer(of.dtype)
-    b3 = tile_buffer(of.dtype)
+    a0 = tile_pointer(of.dtype)
+    a1 = tile_pointer(of.dtype)
+    a2 = tile_pointer(of.dtype)
+    a3 = tile_pointer(of.dtype)
+    b0 = tile_pointer(of.dtype)
+    b1 = tile_pointer(of.dtype)
+    b2 = tile_pointer(of.dtype)
+    b3 = tile_pointer(of.dtype)
     for v in range(TW):
         a0[v] = bias8[0]
         b0[v] = bias8[0]

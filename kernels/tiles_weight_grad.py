@@ -4,7 +4,7 @@ Register tiles of the gathered weight gradient: `tile_JxG` broadcasts J input va
 position against G groups of 16 output channels (kernels/conv_weight_grad_gather.py says
 how they are used; kernels/_shapes.py which one a target gets).
 """
-from ._stack import tile_buffer
+from ._stack import tile_pointer
 from ._target import njit
 from .conv_pad import _u
 
@@ -12,31 +12,31 @@ _FLAGS = {"contract"}
 LANES = 16
 
 
-@njit(fastmath=_FLAGS)
+@njit(fastmath=_FLAGS, _nrt=False)
 def tile_5x4(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
     """Taps j0..j0+4 (clamped to J - 1; only real ones added) x output channels kb..kb+63:
     part[j*Kp + k] += the sum over `count` positions of xf[xb + offsets[j] + q*step] *
     gf[gb + q*Kp + k]."""
-    a0_0 = tile_buffer(gf.dtype)
-    a0_1 = tile_buffer(gf.dtype)
-    a0_2 = tile_buffer(gf.dtype)
-    a0_3 = tile_buffer(gf.dtype)
-    a1_0 = tile_buffer(gf.dtype)
-    a1_1 = tile_buffer(gf.dtype)
-    a1_2 = tile_buffer(gf.dtype)
-    a1_3 = tile_buffer(gf.dtype)
-    a2_0 = tile_buffer(gf.dtype)
-    a2_1 = tile_buffer(gf.dtype)
-    a2_2 = tile_buffer(gf.dtype)
-    a2_3 = tile_buffer(gf.dtype)
-    a3_0 = tile_buffer(gf.dtype)
-    a3_1 = tile_buffer(gf.dtype)
-    a3_2 = tile_buffer(gf.dtype)
-    a3_3 = tile_buffer(gf.dtype)
-    a4_0 = tile_buffer(gf.dtype)
-    a4_1 = tile_buffer(gf.dtype)
-    a4_2 = tile_buffer(gf.dtype)
-    a4_3 = tile_buffer(gf.dtype)
+    a0_0 = tile_pointer(gf.dtype)
+    a0_1 = tile_pointer(gf.dtype)
+    a0_2 = tile_pointer(gf.dtype)
+    a0_3 = tile_pointer(gf.dtype)
+    a1_0 = tile_pointer(gf.dtype)
+    a1_1 = tile_pointer(gf.dtype)
+    a1_2 = tile_pointer(gf.dtype)
+    a1_3 = tile_pointer(gf.dtype)
+    a2_0 = tile_pointer(gf.dtype)
+    a2_1 = tile_pointer(gf.dtype)
+    a2_2 = tile_pointer(gf.dtype)
+    a2_3 = tile_pointer(gf.dtype)
+    a3_0 = tile_pointer(gf.dtype)
+    a3_1 = tile_pointer(gf.dtype)
+    a3_2 = tile_pointer(gf.dtype)
+    a3_3 = tile_pointer(gf.dtype)
+    a4_0 = tile_pointer(gf.dtype)
+    a4_1 = tile_pointer(gf.dtype)
+    a4_2 = tile_pointer(gf.dtype)
+    a4_3 = tile_pointer(gf.dtype)
     for v in range(LANES):
         a0_0[v] = 0.0
         a0_1[v] = 0.0
@@ -156,21 +156,21 @@ def tile_5x4(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
             part[at + _u(48) + _u(v)] += a4_3[v]
 
 
-@njit(fastmath=_FLAGS)
+@njit(fastmath=_FLAGS, _nrt=False)
 def tile_5x2(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
     """Taps j0..j0+4 (clamped to J - 1; only real ones added) x output channels kb..kb+31:
     part[j*Kp + k] += the sum over `count` positions of xf[xb + offsets[j] + q*step] *
     gf[gb + q*Kp + k]."""
-    a0_0 = tile_buffer(gf.dtype)
-    a0_1 = tile_buffer(gf.dtype)
-    a1_0 = tile_buffer(gf.dtype)
-    a1_1 = tile_buffer(gf.dtype)
-    a2_0 = tile_buffer(gf.dtype)
-    a2_1 = tile_buffer(gf.dtype)
-    a3_0 = tile_buffer(gf.dtype)
-    a3_1 = tile_buffer(gf.dtype)
-    a4_0 = tile_buffer(gf.dtype)
-    a4_1 = tile_buffer(gf.dtype)
+    a0_0 = tile_pointer(gf.dtype)
+    a0_1 = tile_pointer(gf.dtype)
+    a1_0 = tile_pointer(gf.dtype)
+    a1_1 = tile_pointer(gf.dtype)
+    a2_0 = tile_pointer(gf.dtype)
+    a2_1 = tile_pointer(gf.dtype)
+    a3_0 = tile_pointer(gf.dtype)
+    a3_1 = tile_pointer(gf.dtype)
+    a4_0 = tile_pointer(gf.dtype)
+    a4_1 = tile_pointer(gf.dtype)
     for v in range(LANES):
         a0_0[v] = 0.0
         a0_1[v] = 0.0
@@ -246,15 +246,15 @@ def tile_5x2(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
             part[at + _u(16) + _u(v)] += a4_1[v]
 
 
-@njit(fastmath=_FLAGS)
+@njit(fastmath=_FLAGS, _nrt=False)
 def tile_4x1(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
     """Taps j0..j0+3 (clamped to J - 1; only real ones added) x output channels kb..kb+15:
     part[j*Kp + k] += the sum over `count` positions of xf[xb + offsets[j] + q*step] *
     gf[gb + q*Kp + k]."""
-    a0_0 = tile_buffer(gf.dtype)
-    a1_0 = tile_buffer(gf.dtype)
-    a2_0 = tile_buffer(gf.dtype)
-    a3_0 = tile_buffer(gf.dtype)
+    a0_0 = tile_pointer(gf.dtype)
+    a1_0 = tile_pointer(gf.dtype)
+    a2_0 = tile_pointer(gf.dtype)
+    a3_0 = tile_pointer(gf.dtype)
     for v in range(LANES):
         a0_0[v] = 0.0
         a1_0[v] = 0.0
@@ -299,13 +299,13 @@ def tile_4x1(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
             part[at + _u(0) + _u(v)] += a3_0[v]
 
 
-@njit(fastmath=_FLAGS)
+@njit(fastmath=_FLAGS, _nrt=False)
 def tile_2x1(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
     """Taps j0..j0+1 (clamped to J - 1; only real ones added) x output channels kb..kb+15:
     part[j*Kp + k] += the sum over `count` positions of xf[xb + offsets[j] + q*step] *
     gf[gb + q*Kp + k]."""
-    a0_0 = tile_buffer(gf.dtype)
-    a1_0 = tile_buffer(gf.dtype)
+    a0_0 = tile_pointer(gf.dtype)
+    a1_0 = tile_pointer(gf.dtype)
     for v in range(LANES):
         a0_0[v] = 0.0
         a1_0[v] = 0.0
@@ -332,12 +332,12 @@ def tile_2x1(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
             part[at + _u(0) + _u(v)] += a1_0[v]
 
 
-@njit(fastmath=_FLAGS)
+@njit(fastmath=_FLAGS, _nrt=False)
 def tile_1x1(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
     """Taps j0..j0+0 (clamped to J - 1; only real ones added) x output channels kb..kb+15:
     part[j*Kp + k] += the sum over `count` positions of xf[xb + offsets[j] + q*step] *
     gf[gb + q*Kp + k]."""
-    a0_0 = tile_buffer(gf.dtype)
+    a0_0 = tile_pointer(gf.dtype)
     for v in range(LANES):
         a0_0[v] = 0.0
     x0 = xb + _u(offsets[min(j0 + 0, J - 1)])

@@ -134,7 +134,8 @@ def test_tiles_store_whole_registers(reports, cpu, family):
     assert found["lane_stores"] == 0, f"{family} on {cpu}: {found}"
 
 
-@pytest.mark.parametrize("family", ["pointwise", "gemm_packed", "blocked"])
+@pytest.mark.parametrize("family", ["pointwise", "gemm_packed", "blocked", "direct",
+                                    "weight_grad"])
 @pytest.mark.parametrize("cpu", list(TARGETS))
 def test_tiles_count_no_references(reports, cpu, family):
     """The tiles compiled without NRT on `tile_pointer` buffers count no references: a

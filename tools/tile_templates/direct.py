@@ -12,7 +12,7 @@ def direct_tile(channels, rows):
     least = _shapes.DIRECT_NARROW + 1 if channels > _shapes.DIRECT_NARROW else 1
     a = [f"a{k}" for k in range(channels)]
     b = [f"b{k}" for k in range(channels)]
-    out = ["@njit(fastmath=_FLAGS)",
+    out = ["@njit(fastmath=_FLAGS, _nrt=False)",
            f"def {name}(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,",
            "        Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):",
            '    """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels '
@@ -29,7 +29,7 @@ def direct_tile(channels, rows):
            "    block's last channel (wstep) and are not stored.",
            '    """',
            "    TW = tile_width(of.dtype)"]
-    out += [f"    {n} = tile_buffer(of.dtype)" for n in a + b]
+    out += [f"    {n} = tile_pointer(of.dtype)" for n in a + b]
     out.append("    for v in range(TW):")
     for k in range(channels):
         out += [f"        a{k}[v] = bias8[{k}]", f"        b{k}[v] = bias8[{k}]"]
@@ -68,7 +68,7 @@ def direct_module():
            "over two\noutput rows of one register of positions (kernels/conv.py says how "
            "they are used;\nkernels/_shapes.py which one a target gets); each applies its "
            "`epilogue`\n(kernels/_epilogue.py) before the store.")
-    imports = [EPILOGUE_IMPORT, "from ._stack import tile_buffer, tile_width",
+    imports = [EPILOGUE_IMPORT, "from ._stack import tile_pointer, tile_width",
                "from ._target import njit", "from .conv_pad import _u",
                "from .rows import store_run as _store", "",
                '_FLAGS = {"contract"}', ""]

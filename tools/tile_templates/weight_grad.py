@@ -6,7 +6,7 @@ def weight_grad_tile(taps, groups):
     """`taps` input values broadcast x `groups` 16-lane groups of output channels; the
     accumulators' lanes are output channels."""
     acc = [[f"a{j}_{g}" for g in range(groups)] for j in range(taps)]
-    out = ["@njit(fastmath=_FLAGS)",
+    out = ["@njit(fastmath=_FLAGS, _nrt=False)",
            f"def tile_{taps}x{groups}(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, "
            "count):",
            f'    """Taps j0..j0+{taps - 1} (clamped to J - 1; only real ones added) x output '
@@ -16,7 +16,7 @@ def weight_grad_tile(taps, groups):
            '    gf[gb + q*Kp + k]."""']
     for row in acc:
         for name in row:
-            out.append(f"    {name} = tile_buffer(gf.dtype)")
+            out.append(f"    {name} = tile_pointer(gf.dtype)")
     out.append("    for v in range(LANES):")
     for row in acc:
         for name in row:
@@ -49,7 +49,7 @@ def weight_grad_module():
            "values per\nposition against G groups of 16 output channels "
            "(kernels/conv_weight_grad_gather.py says\nhow they are used; kernels/_shapes.py "
            "which one a target gets).")
-    imports = ["from ._stack import tile_buffer", "from ._target import njit",
+    imports = ["from ._stack import tile_pointer", "from ._target import njit",
                "from .conv_pad import _u", "", '_FLAGS = {"contract"}', "LANES = 16", ""]
     return module("weight_grad", doc, imports, _shapes.weight_grad_shapes(), weight_grad_tile,
                   lambda taps, groups: f"tile_{taps}x{groups}")
