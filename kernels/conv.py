@@ -52,23 +52,23 @@ MIN_TASKS = 16
 # `tile_pointer`s, and the tiles compile without reference counting (kernels/conv_pointwise.py
 # says why).
 # Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
-# (kn <= NARROW_BLOCK); all offsets unsigned. Two rows share each weight load. x element
-# of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v] (xb2 for the
-# second row); weight (r, c, kd, kh, kw) is wf[wb + wstep[r] + c*wc + (kd*KH + kh)*KW + kw].
-# Called by name: through an overload it compiled longer.
+# (kn <= NARROW_BLOCK); all offsets unsigned. Two rows share each weight load. The T taps
+# (c, kd, kh, kw) run as one loop over a table of their input offsets (`offs`): as nested
+# loops, the short kw loop's exits and the kh loop's pointer updates ran on every row of
+# taps. Called by name: through an overload it compiled longer.
 _tile_narrow = tiles_direct.TILES[NARROW_BLOCK, 2]
 
 
-def _tile_wide(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
-               Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
+def _tile_wide(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv, T, offs,
+               epilogue):
     """As `_tile_narrow` for NARROW_BLOCK < kn <= OUT_BLOCK channels, where the target has
     32 registers (kernels/_shapes.py `direct_shape`); elsewhere blocks have at most
     NARROW_BLOCK channels, this is never reached and the wide tile is never compiled."""
 
 
 @overload(_tile_wide, jit_options={"fastmath": _FLAGS, "_nrt": False})
-def _tile_wide_for(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
-                   Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
+def _tile_wide_for(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv, T, offs,
+                   epilogue):
     return tiles_direct.TILES[target_shape(_shapes.direct_shape, of.dtype)].py_func
 
 
@@ -102,12 +102,19 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
     rj = sh if shared else KH
     rk = dh if shared else 1
     RH = sh + (KH - 1) * dh + 1 if shared else 2 * KH
-    u_cg, u_kd, u_kh, u_kw = _u(Cg), _u(KD), _u(KH), _u(KW)
     if in_place:
-        u_xc, u_xd, u_xh = _u(D * H * W), _u(dd * H * W), _u(dh * W)
+        xc, xd, xh = D * H * W, dd * H * W, dh * W
     else:
-        u_xc, u_xd, u_xh = _u(KD * RH * Wp), _u(RH * Wp), _u(rk * Wp)
-    u_wc = _u(KD * KH * KW)
+        xc, xd, xh = KD * RH * Wp, RH * Wp, rk * Wp
+    T = Cg * KD * KH * KW
+    offs = np.empty(T, dtype=np.uint64)
+    t = 0
+    for c in range(Cg):
+        for kd in range(KD):
+            for kh in range(KH):
+                for kw in range(KW):
+                    offs[t] = _u(c * xc + kd * xd + kh * xh) + taps[kw]
+                    t += 1
     u_plane = _u(OD * OH * OW)
     for t in prange(row_tasks * splits):
         # set inside the loop: a value from outside reaches the parallel body as a runtime
@@ -161,12 +168,10 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
                 s2 = _u(max(0, min(ow0 + TW, OW - TW))) if OH == 1 else s
                 if kn > NARROW_BLOCK:
                     _tile_wide(xs, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2,
-                               wstep, u_plane, kn, nv, u_cg, u_kd, u_kh, u_kw, u_xc, u_xd,
-                               u_xh, taps, u_wc, epilogue)
+                               wstep, u_plane, kn, nv, T, offs, epilogue)
                 else:
                     _tile_narrow(xs, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2,
-                                 wstep, u_plane, kn, nv, u_cg, u_kd, u_kh, u_kw, u_xc, u_xd,
-                                 u_xh, taps, u_wc, epilogue)
+                                 wstep, u_plane, kn, nv, T, offs, epilogue)
                 ow0 += step
 
 

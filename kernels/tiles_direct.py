@@ -15,16 +15,15 @@ _FLAGS = {"contract"}
 
 
 @njit(fastmath=_FLAGS, _nrt=False)
-def tile_8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
-        Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
+def tile_8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv, T, offs,
+        epilogue):
     """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
     (5 <= kn <= 8), then `epilogue`; all offsets unsigned. Two rows share each
     weight load.
 
-    x element of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v] (xb2
-    for the second row); weight (r, c, kd, kh, kw) is
-    wf[wb + wstep[r] + c*wc + (kd*KH + kh)*KW + kw]. Rows of a partial block repeat the
-    block's last channel (wstep) and are not stored.
+    The T taps t = (c, kd, kh, kw) in the weight's order run as one loop: x element of
+    (t, v) is xf[xb + offs[t] + v] (xb2 for the second row), weight (r, t) wf[wb + wstep[r] + t].
+    Rows of a partial block repeat the block's last channel (wstep) and are not stored.
     """
     TW = tile_width(of.dtype)
     a0 = tile_pointer(of.dtype)
@@ -62,42 +61,37 @@ def tile_8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
         b7[v] = bias8[7]
     ws = (wstep[1], wstep[2], wstep[3], wstep[4], wstep[5], wstep[6], wstep[7])
     dx = xb2 - xb
-    for c in range(Cg):
-        for kd in range(KD):
-            for kh in range(KH):
-                xr = xb + c * xc + kd * xd + kh * xh
-                wr = wb + c * wc + (kd * KH + kh) * KW
-                for kw in range(KW):
-                    xo = xr + taps[kw]
-                    xo2 = xo + dx
-                    wo = wr + kw
-                    q0 = wf[wo]
-                    q1 = wf[wo + ws[0]]
-                    q2 = wf[wo + ws[1]]
-                    q3 = wf[wo + ws[2]]
-                    q4 = wf[wo + ws[3]]
-                    q5 = wf[wo + ws[4]]
-                    q6 = wf[wo + ws[5]]
-                    q7 = wf[wo + ws[6]]
-                    for v in range(TW):
-                        e = xf[xo + _u(v)]
-                        f = xf[xo2 + _u(v)]
-                        a0[v] += q0 * e
-                        a1[v] += q1 * e
-                        a2[v] += q2 * e
-                        a3[v] += q3 * e
-                        a4[v] += q4 * e
-                        a5[v] += q5 * e
-                        a6[v] += q6 * e
-                        a7[v] += q7 * e
-                        b0[v] += q0 * f
-                        b1[v] += q1 * f
-                        b2[v] += q2 * f
-                        b3[v] += q3 * f
-                        b4[v] += q4 * f
-                        b5[v] += q5 * f
-                        b6[v] += q6 * f
-                        b7[v] += q7 * f
+    for t in range(T):
+        xo = xb + offs[t]
+        xo2 = xo + dx
+        wo = wb + _u(t)
+        q0 = wf[wo]
+        q1 = wf[wo + ws[0]]
+        q2 = wf[wo + ws[1]]
+        q3 = wf[wo + ws[2]]
+        q4 = wf[wo + ws[3]]
+        q5 = wf[wo + ws[4]]
+        q6 = wf[wo + ws[5]]
+        q7 = wf[wo + ws[6]]
+        for v in range(TW):
+            e = xf[xo + _u(v)]
+            f = xf[xo2 + _u(v)]
+            a0[v] += q0 * e
+            a1[v] += q1 * e
+            a2[v] += q2 * e
+            a3[v] += q3 * e
+            a4[v] += q4 * e
+            a5[v] += q5 * e
+            a6[v] += q6 * e
+            a7[v] += q7 * e
+            b0[v] += q0 * f
+            b1[v] += q1 * f
+            b2[v] += q2 * f
+            b3[v] += q3 * f
+            b4[v] += q4 * f
+            b5[v] += q5 * f
+            b6[v] += q6 * f
+            b7[v] += q7 * f
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(TW):
@@ -139,16 +133,15 @@ def tile_8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
 
 
 @njit(fastmath=_FLAGS, _nrt=False)
-def tile_4x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
-        Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):
+def tile_4x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv, T, offs,
+        epilogue):
     """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
     (1 <= kn <= 4), then `epilogue`; all offsets unsigned. Two rows share each
     weight load.
 
-    x element of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + v] (xb2
-    for the second row); weight (r, c, kd, kh, kw) is
-    wf[wb + wstep[r] + c*wc + (kd*KH + kh)*KW + kw]. Rows of a partial block repeat the
-    block's last channel (wstep) and are not stored.
+    The T taps t = (c, kd, kh, kw) in the weight's order run as one loop: x element of
+    (t, v) is xf[xb + offs[t] + v] (xb2 for the second row), weight (r, t) wf[wb + wstep[r] + t].
+    Rows of a partial block repeat the block's last channel (wstep) and are not stored.
     """
     TW = tile_width(of.dtype)
     a0 = tile_pointer(of.dtype)
@@ -170,30 +163,25 @@ def tile_4x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,
         b3[v] = bias8[3]
     ws = (wstep[1], wstep[2], wstep[3])
     dx = xb2 - xb
-    for c in range(Cg):
-        for kd in range(KD):
-            for kh in range(KH):
-                xr = xb + c * xc + kd * xd + kh * xh
-                wr = wb + c * wc + (kd * KH + kh) * KW
-                for kw in range(KW):
-                    xo = xr + taps[kw]
-                    xo2 = xo + dx
-                    wo = wr + kw
-                    q0 = wf[wo]
-                    q1 = wf[wo + ws[0]]
-                    q2 = wf[wo + ws[1]]
-                    q3 = wf[wo + ws[2]]
-                    for v in range(TW):
-                        e = xf[xo + _u(v)]
-                        f = xf[xo2 + _u(v)]
-                        a0[v] += q0 * e
-                        a1[v] += q1 * e
-                        a2[v] += q2 * e
-                        a3[v] += q3 * e
-                        b0[v] += q0 * f
-                        b1[v] += q1 * f
-                        b2[v] += q2 * f
-                        b3[v] += q3 * f
+    for t in range(T):
+        xo = xb + offs[t]
+        xo2 = xo + dx
+        wo = wb + _u(t)
+        q0 = wf[wo]
+        q1 = wf[wo + ws[0]]
+        q2 = wf[wo + ws[1]]
+        q3 = wf[wo + ws[2]]
+        for v in range(TW):
+            e = xf[xo + _u(v)]
+            f = xf[xo2 + _u(v)]
+            a0[v] += q0 * e
+            a1[v] += q1 * e
+            a2[v] += q2 * e
+            a3[v] += q3 * e
+            b0[v] += q0 * f
+            b1[v] += q1 * f
+            b2[v] += q2 * f
+            b3[v] += q3 * f
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(TW):

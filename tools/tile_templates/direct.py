@@ -13,20 +13,21 @@ def direct_tile(channels, rows):
     a = [f"a{k}" for k in range(channels)]
     b = [f"b{k}" for k in range(channels)]
     out = ["@njit(fastmath=_FLAGS, _nrt=False)",
-           f"def {name}(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv,",
-           "        Cg, KD, KH, KW, xc, xd, xh, taps, wc, epilogue):",
+           f"def {name}(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv, T, "
+           "offs,",
+           "        epilogue):",
            '    """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels '
            "k0..k0+kn-1",
            f"    ({least} <= kn <= {channels}), then `epilogue`; all offsets unsigned. "
            "Two rows share each",
            "    weight load.",
            "",
-           "    x element of (c, kd, kh, kw, v) is xf[xb + c*xc + kd*xd + kh*xh + taps[kw] + "
-           "v] (xb2",
-           "    for the second row); weight (r, c, kd, kh, kw) is",
-           "    wf[wb + wstep[r] + c*wc + (kd*KH + kh)*KW + kw]. Rows of a partial block "
-           "repeat the",
-           "    block's last channel (wstep) and are not stored.",
+           "    The T taps t = (c, kd, kh, kw) in the weight's order run as one loop: x "
+           "element of",
+           "    (t, v) is xf[xb + offs[t] + v] (xb2 for the second row), weight (r, t) "
+           "wf[wb + wstep[r] + t].",
+           "    Rows of a partial block repeat the block's last channel (wstep) and are not "
+           "stored.",
            '    """',
            "    TW = tile_width(of.dtype)"]
     out += [f"    {n} = tile_pointer(of.dtype)" for n in a + b]
@@ -35,22 +36,17 @@ def direct_tile(channels, rows):
         out += [f"        a{k}[v] = bias8[{k}]", f"        b{k}[v] = bias8[{k}]"]
     out.append("    ws = (" + ", ".join(f"wstep[{k}]" for k in range(1, channels)) + ")")
     out += ["    dx = xb2 - xb",
-            "    for c in range(Cg):",
-            "        for kd in range(KD):",
-            "            for kh in range(KH):",
-            "                xr = xb + c * xc + kd * xd + kh * xh",
-            "                wr = wb + c * wc + (kd * KH + kh) * KW",
-            "                for kw in range(KW):",
-            "                    xo = xr + taps[kw]",
-            "                    xo2 = xo + dx",
-            "                    wo = wr + kw",
-            "                    q0 = wf[wo]"]
-    out += [f"                    q{k} = wf[wo + ws[{k - 1}]]" for k in range(1, channels)]
-    out += ["                    for v in range(TW):",
-            "                        e = xf[xo + _u(v)]",
-            "                        f = xf[xo2 + _u(v)]"]
-    out += [f"                        a{k}[v] += q{k} * e" for k in range(channels)]
-    out += [f"                        b{k}[v] += q{k} * f" for k in range(channels)]
+            "    for t in range(T):",
+            "        xo = xb + offs[t]",
+            "        xo2 = xo + dx",
+            "        wo = wb + _u(t)",
+            "        q0 = wf[wo]"]
+    out += [f"        q{k} = wf[wo + ws[{k - 1}]]" for k in range(1, channels)]
+    out += ["        for v in range(TW):",
+            "            e = xf[xo + _u(v)]",
+            "            f = xf[xo2 + _u(v)]"]
+    out += [f"            a{k}[v] += q{k} * e" for k in range(channels)]
+    out += [f"            b{k}[v] += q{k} * f" for k in range(channels)]
     out += epilogue_lines(a + b, "TW")
     for k in range(channels):
         step = "" if k == 0 else " + ostep" if k == 1 else f" + _u({k}) * ostep"
