@@ -44,6 +44,9 @@ NARROW_BLOCK = _shapes.DIRECT_NARROW    # with 16 registers (AVX2): 8 accumulato
 # a task's channel blocks are split in shares until there are this many tasks (N=1 layers
 # with few rows: ResNet 3x3 s2 128->256 has 7 row pairs)
 MIN_TASKS = 16
+# values of a task's scratch beyond which it takes no more pairs of output rows (an L2's
+# share: the rows a pair reads are few and stay in L1 while its tiles run)
+SCRATCH_ROWS_MAX = 32768
 
 
 # The tiles (kernels/tiles_direct.py) are called, not inlined: that cuts the compile time
@@ -72,6 +75,16 @@ def _tile_wide_for(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv
     return tiles_direct.TILES[target_shape(_shapes.direct_shape, of.dtype)].py_func
 
 
+@njit(inline="always")
+def pairs_per_task(planes, pairs, row_values, KH, sh, dh):
+    """Pairs of output rows a `conv3d_direct` task takes where consecutive pairs read
+    overlapping input rows: as many as leave MIN_TASKS tasks over the `planes` output
+    planes of `pairs` pairs each, and a scratch of at most SCRATCH_ROWS_MAX values
+    (`row_values` per scratch row)."""
+    fit = (SCRATCH_ROWS_MAX // row_values - (KH - 1) * dh - 1 + sh) // (2 * sh)
+    return max(1, min(pairs, planes * pairs // MIN_TASKS, fit))
+
+
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
 def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw, dd, dh,
                   groups, in_place, epilogue):
@@ -79,10 +92,12 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
     with `span` = phase_span(...), pads before (pd, ph, pw) >= 0; `in_place`: x is read
     as it is (stride 1 along W, no padding, span == W); `epilogue` (kernels/_epilogue.py)
     before the store.
-    One task = two output rows (n, od, oh and oh + 1) of one group and a share of its
-    blocks of OUT_BLOCK channels; an odd last row is computed twice, a lone row pairs its
-    own tiles. The task first copies the rows it reads (its group's channels, KD planes)
-    zero-padded and phased into its own scratch."""
+    One task = `chunk` pairs of output rows (n, od, oh and oh + 1, ...) of one group and
+    a share of its blocks of OUT_BLOCK channels; an odd last row is computed twice, a
+    lone row pairs its own tiles. The task first copies the rows it reads (its group's
+    channels, KD planes) zero-padded and phased into its own scratch: where consecutive
+    pairs read overlapping rows (`shared`), a task of several pairs copies each row once
+    instead of once per pair that reads it."""
     N, C, D, H, W = x.shape
     K, Cg, KD, KH, KW = w.shape
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
@@ -93,15 +108,19 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
     KBLK = OUT_BLOCK if wide_register_file() else NARROW_BLOCK
     blocks = (Kg + KBLK - 1) // KBLK
     pairs = (OH + 1) // 2
-    row_tasks = N * OD * pairs * groups
-    splits = min(blocks, max(1, (MIN_TASKS + row_tasks - 1) // row_tasks))
     Wp = sw * span
-    # scratch rows of the two output rows: shared (row j, tap kh at j*sh + kh*dh) when
+    # scratch rows of a task's output rows: shared (row j, tap kh at j*sh + kh*dh) when
     # that is no more than a copy per row (j*KH + kh)
     shared = sh + (KH - 1) * dh + 1 <= 2 * KH
     rj = sh if shared else KH
     rk = dh if shared else 1
-    RH = sh + (KH - 1) * dh + 1 if shared else 2 * KH
+    chunk = 1
+    if shared and not in_place:
+        chunk = pairs_per_task(N * OD * groups, pairs, Cg * KD * Wp, KH, sh, dh)
+    chunks = (pairs + chunk - 1) // chunk
+    row_tasks = N * OD * chunks * groups
+    splits = min(blocks, max(1, (MIN_TASKS + row_tasks - 1) // row_tasks))
+    RH = (2 * chunk - 1) * sh + (KH - 1) * dh + 1 if shared else 2 * KH
     if in_place:
         xc, xd, xh = D * H * W, dd * H * W, dh * W
     else:
@@ -124,29 +143,25 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
         sp = t % splits
         g = (t // splits) % groups
         r = t // (splits * groups)
-        oh = (r % pairs) * 2
-        oh2 = min(oh + 1, OH - 1)
-        od = (r // pairs) % OD
-        n = r // (pairs * OD)
-        if in_place:
-            xs = xf
-            xplane = ((n * C + g * Cg) * D + od * sd) * H
-            x1 = _u((xplane + oh * sh) * W)
-            x2 = _u((xplane + oh2 * sh) * W)
-        else:
+        oh0 = (r % chunks) * chunk * 2
+        last = min(oh0 + 2 * chunk, OH) - 1
+        od = (r // chunks) % OD
+        n = r // (chunks * OD)
+        xs = xf
+        xplane = ((n * C + g * Cg) * D + od * sd) * H
+        if not in_place:
             xs = np.empty(Cg * KD * RH * Wp + SLACK, dtype=x.dtype)
             # the second row's taps only when there is a second row
-            rows = RH if oh2 > oh else (KH - 1) * rk + 1
+            rows = ((last - oh0) * sh + (KH - 1) * dh + 1 if shared else
+                    RH if last > oh0 else (KH - 1) * rk + 1)
             for c in range(Cg):
                 for kd in range(KD):
                     for i in range(rows):
-                        ih = (oh * sh - ph + i if shared else
-                              (oh + i // KH) * sh - ph + (i % KH) * dh)
+                        ih = (oh0 * sh - ph + i if shared else
+                              (oh0 + i // KH) * sh - ph + (i % KH) * dh)
                         id_ = od * sd - pd + kd * dd
                         padded_row(xf, xs, _u(((c * KD + kd) * RH + i) * Wp),
                                    n * C + g * Cg + c, id_, ih, D, H, W, pw, sw, span)
-            x1 = _u(0)
-            x2 = _u((oh2 - oh) * rj * Wp)
         for blk in range(sp * blocks // splits, (sp + 1) * blocks // splits):
             k0 = g * Kg + blk * KBLK
             kn = min(KBLK, (g + 1) * Kg - k0)
@@ -157,22 +172,30 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
                 bias8[i] = bias[k] if has_bias else 0.0
                 wstep[i] = _u((k - k0) * Cg * KD * KH * KW)
             oplane = ((n * K + k0) * OD + od) * OH
-            o1 = _u((oplane + oh) * OW)
-            o2 = _u((oplane + oh2) * OW)
             wb = _u(k0 * Cg * KD * KH * KW)
-            # a single output row (1-D convolutions) pairs two tiles of that row instead
-            step = 2 * TW if OH == 1 else TW
-            ow0 = 0
-            while ow0 < OW:
-                s = _u(max(0, min(ow0, OW - TW)))     # the last tile overlaps the previous
-                s2 = _u(max(0, min(ow0 + TW, OW - TW))) if OH == 1 else s
-                if kn > NARROW_BLOCK:
-                    _tile_wide(xs, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2,
-                               wstep, u_plane, kn, nv, T, offs, epilogue)
+            for oh in range(oh0, last + 1, 2):
+                oh2 = min(oh + 1, OH - 1)
+                if in_place:
+                    x1 = _u((xplane + oh * sh) * W)
+                    x2 = _u((xplane + oh2 * sh) * W)
                 else:
-                    _tile_narrow(xs, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2,
-                                 wstep, u_plane, kn, nv, T, offs, epilogue)
-                ow0 += step
+                    x1 = _u((oh - oh0) * sh * Wp)        # chunk > 1 only where `shared`
+                    x2 = x1 + _u((oh2 - oh) * rj * Wp)
+                o1 = _u((oplane + oh) * OW)
+                o2 = _u((oplane + oh2) * OW)
+                # a single output row (1-D convolutions) pairs two tiles of that row instead
+                step = 2 * TW if OH == 1 else TW
+                ow0 = 0
+                while ow0 < OW:
+                    s = _u(max(0, min(ow0, OW - TW)))     # the last tile overlaps the previous
+                    s2 = _u(max(0, min(ow0 + TW, OW - TW))) if OH == 1 else s
+                    if kn > NARROW_BLOCK:
+                        _tile_wide(xs, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s, o2 + s2,
+                                   wstep, u_plane, kn, nv, T, offs, epilogue)
+                    else:
+                        _tile_narrow(xs, wf, of, bias8, x1 + s, x2 + s2, wb, o1 + s,
+                                     o2 + s2, wstep, u_plane, kn, nv, T, offs, epilogue)
+                    ow0 += step
 
 
 @njit(parallel=True, cache=True)

@@ -6,6 +6,7 @@ import pytest
 
 import fastnn.nn.functional as F
 from fastnn import backends
+from fastnn.kernels import conv as conv_kernels
 from kernel_args import kernel_argument
 
 TOL = {np.float32: 2e-4, np.float64: 1e-10}
@@ -360,6 +361,32 @@ def test_default_rule_picks_them():
             F.conv2d(x, np.zeros((64, 2, 3, 3), np.float32), groups=32)
 
 
+# 'direct' tasks of several pairs of output rows (`pairs_per_task`), the last one short
+# or ending in a lone row: (x shape, w shape, arguments)
+SEVERAL_PAIRS = [
+    ((8, 3, 17, 12), (5, 3, 3, 3), dict(padding=1)),                      # 9 pairs by 4
+    ((4, 4, 19, 15), (6, 2, 3, 3), dict(groups=2, stride=2, dilation=(1, 2), padding=2)),
+    ((2, 3, 4, 9, 8), (4, 3, 2, 3, 3), dict(padding=1)),                # 5 pairs by 3
+    ((8, 2, 14, 10), (3, 2, 3, 3), dict(dilation=2, padding=2)),        # 7 pairs by 3
+]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, args", SEVERAL_PAIRS)
+def test_direct_tasks_take_several_row_pairs(x_shape, w_shape, args):
+    """The SEVERAL_PAIRS cases (run against torch in test_per_task_scratch_edges) give
+    tasks of several pairs and a last task with fewer; a wide scratch row takes one."""
+    out = F.conv2d if len(x_shape) == 4 else F.conv3d
+    out_shape = out(np.zeros(x_shape), np.zeros(w_shape), **args).shape
+    groups = args.get("groups", 1)
+    stride = np.broadcast_to(args.get("stride", 1), 2)[0]
+    dilation = np.broadcast_to(args.get("dilation", 1), 2)[0]
+    planes = out_shape[0] * groups * (out_shape[2] if len(x_shape) == 5 else 1)
+    pairs = (out_shape[-2] + 1) // 2
+    chunk = conv_kernels.pairs_per_task(planes, pairs, 1, w_shape[-2], stride, dilation)
+    assert 1 < chunk and (pairs % chunk or out_shape[-2] % 2)
+    assert conv_kernels.pairs_per_task(planes, pairs, 20000, 3, 1, 1) == 1
+
+
 # What per-task scratch makes special: tasks at the first and last rows (odd OH, a lone
 # row), padding wider than the kernel's reach, strided + dilated, OH == 1, one output
 # position, rows shorter than a register, channel blocks split across tasks, input read
@@ -378,6 +405,7 @@ SCRATCH_CASES = [
     ("direct", (1, 4, 5, 6, 7), (8, 2, 3, 2, 3),
      dict(groups=2, padding=(1, 0, 2), stride=(2, 1, 2))),
     ("direct", (1, 4, 30, 45), (8, 4, 7, 7), dict(stride=3, padding=3)),
+] + [("direct",) + case for case in SEVERAL_PAIRS] + [
     ("grouped_h3", (1, 8, 6, 7), (16, 2, 3, 3), dict(groups=4, padding=(3, 4))),
     ("grouped_h3", (2, 8, 6, 20), (16, 2, 3, 3), dict(groups=4, stride=(1, 2), dilation=(1, 2),
                                                       padding=1)),
