@@ -480,11 +480,35 @@ FEW_POSITION_LAYERS = [((1, 512, 2, 2), (512, 512, 3, 3), dict(padding=1)),
                        ((1, 128, 28, 28), (256, 128, 3, 3), dict(stride=2, padding=1))]
 
 
+# dense layers with large planes and few channels (UNet's and VGG's first stages), where
+# 'direct''s tiles came level with 'blocked''s when they began to run their taps as one loop
+WIDE_PLANE_LAYERS = [((1, 64, 56, 56), (64, 64, 3, 3), dict(padding=1)),
+                     ((1, 96, 56, 56), (96, 96, 3, 3), dict(padding=1)),
+                     ((1, 128, 56, 56), (128, 128, 3, 3), dict(padding=1)),
+                     ((1, 256, 56, 56), (256, 256, 3, 3), dict(padding=1)),
+                     ((1, 512, 28, 28), (512, 512, 3, 3), dict(padding=1)),
+                     ((1, 32, 112, 112), (64, 32, 3, 3), dict(padding=1)),
+                     ((1, 64, 112, 112), (64, 64, 3, 3), dict(padding=1)),
+                     ((1, 64, 112, 112), (128, 64, 3, 3), dict(stride=2, padding=1)),
+                     ((1, 128, 112, 112), (128, 128, 3, 3), dict(padding=1)),
+                     ((1, 64, 224, 224), (64, 64, 3, 3), dict(padding=1)),
+                     ((8, 64, 56, 56), (64, 64, 3, 3), dict(padding=1))]
+
+
 def positions():
     """ms of 'direct' and 'blocked' (which packs its weights on every call) on dense
     layers with few output positions; '*' the default. No BLAS variant runs here: its
     spinning threads would slow the calls after it."""
-    for xs, ws, kw in FEW_POSITION_LAYERS:
+    _direct_and_blocked(FEW_POSITION_LAYERS)
+
+
+def wide():
+    """As `positions`, on dense layers with large planes (WIDE_PLANE_LAYERS)."""
+    _direct_and_blocked(WIDE_PLANE_LAYERS)
+
+
+def _direct_and_blocked(layers):
+    for xs, ws, kw in layers:
         x, w = _data(xs, ws)
         default = backends.current("conv2d", x, w, **kw)
         calls = {}
@@ -1310,16 +1334,46 @@ def shortk():
         print(f"  {c} -> {k} on {side}x{side}: {t['fastnn'] * 1e3:.3f}" + theirs)
 
 
+# layers 'direct' runs by default: LeNet's (batch 64; the first one is conv2's input
+# gradient as the training step runs it), stems, a grouped layer of 128 channels per group,
+# a segmentation head and few channels: (x shape, w shape, keywords)
+DIRECT_LAYERS = [((64, 16, 10, 10), (6, 16, 5, 5), dict(padding=4)),
+                 ((64, 6, 14, 14), (16, 6, 5, 5), {}),
+                 ((64, 1, 32, 32), (6, 1, 5, 5), {}),
+                 ((1, 3, 224, 224), (64, 3, 7, 7), dict(stride=2, padding=3)),
+                 ((1, 3, 224, 224), (32, 3, 3, 3), dict(stride=2, padding=1)),
+                 ((1, 256, 14, 14), (256, 128, 3, 3), dict(groups=2, padding=1)),
+                 ((1, 64, 64, 64), (2, 64, 3, 3), dict(padding=1)),
+                 ((4, 16, 64, 64), (16, 16, 3, 3), dict(padding=1))]
+
+
+def direct():
+    """ms per call of F.conv2d on layers 'direct' runs (DIRECT_LAYERS), torch's beside it."""
+    torch = _torch()
+    for xs, ws, kw in DIRECT_LAYERS:
+        x, w = _data(xs, ws)
+        assert backends.current("conv2d", x, w, **kw) == "direct"
+        calls = {"fastnn": lambda: F.conv2d(x, w, **kw)}
+        if torch is not None:
+            tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+            calls["torch"] = lambda: torch.nn.functional.conv2d(tx, tw, **kw)
+        t = _bench.time_many(calls, rounds=9)
+        theirs = (f" ({t['torch'] * 1e3:.3f}, {t['torch'] / t['fastnn']:.2f}x)"
+                  if torch is not None else "")
+        print(f"  x {xs} w {ws} {kw}: {t['fastnn'] * 1e3:.3f}" + theirs)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("serial", "bands", "parts", "planes", "weightgrad",
-                                         "variants", "resnet", "positions", "resample",
+                                         "variants", "resnet", "positions", "wide", "resample",
                                          "ufunc", "weightpack", "linear", "backlinear",
                                          "grouped", "settle",
                                          "shifted", "gather", "layout", "plain",
                                          "stage", "depthwise", "permute", "coldout", "cat",
                                          "packrows", "fewtasks", "packing", "nearest",
-                                         "biasgrad", "aliasrows", "spread", "shortk"))
+                                         "biasgrad", "aliasrows", "spread", "shortk",
+                                         "direct"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -1327,7 +1381,7 @@ def main(argv=None):
     {"serial": serial, "bands": bands, "parts": parts, "planes": planes,
      "weightgrad": weightgrad,
      "variants": variants, "resnet": resnet,
-     "positions": positions, "resample": resample, "ufunc": ufunc,
+     "positions": positions, "wide": wide, "direct": direct, "resample": resample, "ufunc": ufunc,
      "weightpack": weightpack, "linear": linear, "backlinear": backlinear,
      "grouped": grouped,
      "settle": settle, "shifted": shifted, "gather": gather, "layout": layout,
