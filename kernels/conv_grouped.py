@@ -39,15 +39,15 @@ BAND = 32   # output rows per task (a multiple of ROWS): 28-row planes are one (
 _tile_shape = shape_constant("grouped_shape")
 
 
-def _tile(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk, wc,
-          ostep, ow_len, nv, stride, epilogue):
+def _tile(xf, wf, of, bias, k0, has_bias, xb, wb, ob, T, xoffs, woffs, KW, xh, wk, ostep,
+          ow_len, nv, stride, epilogue):
     """The target's tile for `stride` along H (a literal; kernels/tiles_grouped.py):
     channels k0.. x rows ob, ob + ow_len, .. x nv positions."""
 
 
 @overload(_tile, prefer_literal=True, jit_options={"fastmath": _FLAGS})
-def _tile_for_target(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh,
-                     taps, wk, wc, ostep, ow_len, nv, stride, epilogue):
+def _tile_for_target(xf, wf, of, bias, k0, has_bias, xb, wb, ob, T, xoffs, woffs, KW, xh,
+                     wk, ostep, ow_len, nv, stride, epilogue):
     if not isinstance(stride, types.IntegerLiteral):
         return None
     shape = target_shape(_shapes.grouped_shape, of.dtype) + (stride.literal_value,)
@@ -73,10 +73,21 @@ def conv3d_grouped_h3(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw,
     Wp = sw * span
     RH = (BAND - 1) * sh + 3             # input rows of a band (KH = 3)
     if in_place:
-        u_xc, u_xd, u_xh = _u(D * H * W), _u(dd * H * W), _u(W)
+        xc, xd, u_xh = D * H * W, dd * H * W, _u(W)
     else:
-        u_xc, u_xd, u_xh = _u(KD * RH * Wp), _u(RH * Wp), _u(Wp)
-    u_wk, u_wc = _u(Cg * KD * KH * KW), _u(KD * KH * KW)
+        xc, xd, u_xh = KD * RH * Wp, RH * Wp, _u(Wp)
+    # the tiles' taps (c, kd, kw) as one loop over their input and weight offsets (as
+    # conv3d_direct's tiles run theirs)
+    T = Cg * KD * KW
+    xoffs = np.empty(T, dtype=np.uint64)
+    woffs = np.empty(T, dtype=np.uint64)
+    for c in range(Cg):
+        for kd in range(KD):
+            for kw in range(KW):
+                i = (c * KD + kd) * KW + kw
+                xoffs[i] = _u(c * xc + kd * xd) + taps[kw]
+                woffs[i] = _u((c * KD + kd) * KH * KW + kw)
+    u_wk = _u(Cg * KD * KH * KW)
     u_ostep = _u(OD * OH * OW)
     for t in prange(N * OD * groups * bands):
         TW = tile_width(out.dtype)          # inside the loop: see conv3d_direct
@@ -115,11 +126,9 @@ def conv3d_grouped_h3(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw,
                     xo = _u(xb + oh * sh * xrow + s)
                     oo = _u((((n * K + k0) * OD + od) * OH + oh) * OW + s)
                     if sh == 1:
-                        _tile(xs, wf, of, bias, k0, has_bias, xo, wb, oo, _u(Cg), _u(KD),
-                              _u(KW), u_xc, u_xd, u_xh, taps, u_wk, u_wc, u_ostep, _u(OW), nv,
-                              1, epilogue)
+                        _tile(xs, wf, of, bias, k0, has_bias, xo, wb, oo, _u(T), xoffs, woffs,
+                              _u(KW), u_xh, u_wk, u_ostep, _u(OW), nv, 1, epilogue)
                     else:
-                        _tile(xs, wf, of, bias, k0, has_bias, xo, wb, oo, _u(Cg), _u(KD),
-                              _u(KW), u_xc, u_xd, u_xh, taps, u_wk, u_wc, u_ostep, _u(OW), nv,
-                              2, epilogue)
+                        _tile(xs, wf, of, bias, k0, has_bias, xo, wb, oo, _u(T), xoffs, woffs,
+                              _u(KW), u_xh, u_wk, u_ostep, _u(OW), nv, 2, epilogue)
                     ow0 += TW

@@ -15,12 +15,13 @@ _FLAGS = {"contract"}
 
 
 @njit(fastmath=_FLAGS)
-def tile_4x4_s2(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk,
-        wc, ostep, ow_len, nv, stride, epilogue):
-    """Channels k0..k0+3 (weights from wf[wb], k apart by wk, c by wc), output rows
-    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
-    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads rows 2i..
-    2i + 2. All offsets unsigned. Then `epilogue`."""
+def tile_4x4_s2(xf, wf, of, bias, k0, has_bias, xb, wb, ob, T, xoffs, woffs, KW, xh, wk,
+        ostep, ow_len, nv, stride, epilogue):
+    """Channels k0..k0+3 (weights from wf[wb], k apart by wk), output rows ob,
+    ob + ow_len, .. (channels ostep apart), nv positions. The T taps t = (c, kd, kw) run as
+    one loop: input row r of tap t starts at xf[xb + xoffs[t] + r*xh], the weight of its
+    kernel row h is wf[wb + woffs[t] + h*KW]; output row i reads rows 2i..2i + 2.
+    All offsets unsigned. Then `epilogue`."""
     TW = tile_width(of.dtype)
     b0 = bias[k0 + 0] if has_bias else 0.0
     b1 = bias[k0 + 1] if has_bias else 0.0
@@ -59,83 +60,79 @@ def tile_4x4_s2(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, 
         a31[v] = b3
         a32[v] = b3
         a33[v] = b3
-    KH = _u(3)
-    for c in range(Cg):
-        for kd in range(KD):
-            base = xb + c * xc + kd * xd
-            wr = wb + c * wc + kd * KH * KW
-            for kw in range(KW):
-                q00 = wf[wr + _u(0) * wk + _u(0) * KW + kw]
-                q01 = wf[wr + _u(0) * wk + _u(1) * KW + kw]
-                q02 = wf[wr + _u(0) * wk + _u(2) * KW + kw]
-                q10 = wf[wr + _u(1) * wk + _u(0) * KW + kw]
-                q11 = wf[wr + _u(1) * wk + _u(1) * KW + kw]
-                q12 = wf[wr + _u(1) * wk + _u(2) * KW + kw]
-                q20 = wf[wr + _u(2) * wk + _u(0) * KW + kw]
-                q21 = wf[wr + _u(2) * wk + _u(1) * KW + kw]
-                q22 = wf[wr + _u(2) * wk + _u(2) * KW + kw]
-                q30 = wf[wr + _u(3) * wk + _u(0) * KW + kw]
-                q31 = wf[wr + _u(3) * wk + _u(1) * KW + kw]
-                q32 = wf[wr + _u(3) * wk + _u(2) * KW + kw]
-                e = base + taps[kw]
-                for v in range(TW):
-                    x0 = xf[e + _u(0) * xh + _u(v)]
-                    x1 = xf[e + _u(1) * xh + _u(v)]
-                    x2 = xf[e + _u(2) * xh + _u(v)]
-                    x3 = xf[e + _u(3) * xh + _u(v)]
-                    x4 = xf[e + _u(4) * xh + _u(v)]
-                    x5 = xf[e + _u(5) * xh + _u(v)]
-                    x6 = xf[e + _u(6) * xh + _u(v)]
-                    x7 = xf[e + _u(7) * xh + _u(v)]
-                    x8 = xf[e + _u(8) * xh + _u(v)]
-                    a00[v] += q00 * x0
-                    a01[v] += q00 * x2
-                    a02[v] += q00 * x4
-                    a03[v] += q00 * x6
-                    a10[v] += q10 * x0
-                    a11[v] += q10 * x2
-                    a12[v] += q10 * x4
-                    a13[v] += q10 * x6
-                    a20[v] += q20 * x0
-                    a21[v] += q20 * x2
-                    a22[v] += q20 * x4
-                    a23[v] += q20 * x6
-                    a30[v] += q30 * x0
-                    a31[v] += q30 * x2
-                    a32[v] += q30 * x4
-                    a33[v] += q30 * x6
-                    a00[v] += q01 * x1
-                    a01[v] += q01 * x3
-                    a02[v] += q01 * x5
-                    a03[v] += q01 * x7
-                    a10[v] += q11 * x1
-                    a11[v] += q11 * x3
-                    a12[v] += q11 * x5
-                    a13[v] += q11 * x7
-                    a20[v] += q21 * x1
-                    a21[v] += q21 * x3
-                    a22[v] += q21 * x5
-                    a23[v] += q21 * x7
-                    a30[v] += q31 * x1
-                    a31[v] += q31 * x3
-                    a32[v] += q31 * x5
-                    a33[v] += q31 * x7
-                    a00[v] += q02 * x2
-                    a01[v] += q02 * x4
-                    a02[v] += q02 * x6
-                    a03[v] += q02 * x8
-                    a10[v] += q12 * x2
-                    a11[v] += q12 * x4
-                    a12[v] += q12 * x6
-                    a13[v] += q12 * x8
-                    a20[v] += q22 * x2
-                    a21[v] += q22 * x4
-                    a22[v] += q22 * x6
-                    a23[v] += q22 * x8
-                    a30[v] += q32 * x2
-                    a31[v] += q32 * x4
-                    a32[v] += q32 * x6
-                    a33[v] += q32 * x8
+    for t in range(T):
+        wr = wb + woffs[t]
+        q00 = wf[wr + _u(0) * wk + _u(0) * KW]
+        q01 = wf[wr + _u(0) * wk + _u(1) * KW]
+        q02 = wf[wr + _u(0) * wk + _u(2) * KW]
+        q10 = wf[wr + _u(1) * wk + _u(0) * KW]
+        q11 = wf[wr + _u(1) * wk + _u(1) * KW]
+        q12 = wf[wr + _u(1) * wk + _u(2) * KW]
+        q20 = wf[wr + _u(2) * wk + _u(0) * KW]
+        q21 = wf[wr + _u(2) * wk + _u(1) * KW]
+        q22 = wf[wr + _u(2) * wk + _u(2) * KW]
+        q30 = wf[wr + _u(3) * wk + _u(0) * KW]
+        q31 = wf[wr + _u(3) * wk + _u(1) * KW]
+        q32 = wf[wr + _u(3) * wk + _u(2) * KW]
+        e = xb + xoffs[t]
+        for v in range(TW):
+            x0 = xf[e + _u(0) * xh + _u(v)]
+            x1 = xf[e + _u(1) * xh + _u(v)]
+            x2 = xf[e + _u(2) * xh + _u(v)]
+            x3 = xf[e + _u(3) * xh + _u(v)]
+            x4 = xf[e + _u(4) * xh + _u(v)]
+            x5 = xf[e + _u(5) * xh + _u(v)]
+            x6 = xf[e + _u(6) * xh + _u(v)]
+            x7 = xf[e + _u(7) * xh + _u(v)]
+            x8 = xf[e + _u(8) * xh + _u(v)]
+            a00[v] += q00 * x0
+            a01[v] += q00 * x2
+            a02[v] += q00 * x4
+            a03[v] += q00 * x6
+            a10[v] += q10 * x0
+            a11[v] += q10 * x2
+            a12[v] += q10 * x4
+            a13[v] += q10 * x6
+            a20[v] += q20 * x0
+            a21[v] += q20 * x2
+            a22[v] += q20 * x4
+            a23[v] += q20 * x6
+            a30[v] += q30 * x0
+            a31[v] += q30 * x2
+            a32[v] += q30 * x4
+            a33[v] += q30 * x6
+            a00[v] += q01 * x1
+            a01[v] += q01 * x3
+            a02[v] += q01 * x5
+            a03[v] += q01 * x7
+            a10[v] += q11 * x1
+            a11[v] += q11 * x3
+            a12[v] += q11 * x5
+            a13[v] += q11 * x7
+            a20[v] += q21 * x1
+            a21[v] += q21 * x3
+            a22[v] += q21 * x5
+            a23[v] += q21 * x7
+            a30[v] += q31 * x1
+            a31[v] += q31 * x3
+            a32[v] += q31 * x5
+            a33[v] += q31 * x7
+            a00[v] += q02 * x2
+            a01[v] += q02 * x4
+            a02[v] += q02 * x6
+            a03[v] += q02 * x8
+            a10[v] += q12 * x2
+            a11[v] += q12 * x4
+            a12[v] += q12 * x6
+            a13[v] += q12 * x8
+            a20[v] += q22 * x2
+            a21[v] += q22 * x4
+            a22[v] += q22 * x6
+            a23[v] += q22 * x8
+            a30[v] += q32 * x2
+            a31[v] += q32 * x4
+            a32[v] += q32 * x6
+            a33[v] += q32 * x8
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(TW):
@@ -174,12 +171,13 @@ def tile_4x4_s2(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, 
 
 
 @njit(fastmath=_FLAGS)
-def tile_4x4(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk,
-        wc, ostep, ow_len, nv, stride, epilogue):
-    """Channels k0..k0+3 (weights from wf[wb], k apart by wk, c by wc), output rows
-    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
-    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads rows 1i..
-    1i + 2. All offsets unsigned. Then `epilogue`."""
+def tile_4x4(xf, wf, of, bias, k0, has_bias, xb, wb, ob, T, xoffs, woffs, KW, xh, wk,
+        ostep, ow_len, nv, stride, epilogue):
+    """Channels k0..k0+3 (weights from wf[wb], k apart by wk), output rows ob,
+    ob + ow_len, .. (channels ostep apart), nv positions. The T taps t = (c, kd, kw) run as
+    one loop: input row r of tap t starts at xf[xb + xoffs[t] + r*xh], the weight of its
+    kernel row h is wf[wb + woffs[t] + h*KW]; output row i reads rows 1i..1i + 2.
+    All offsets unsigned. Then `epilogue`."""
     TW = tile_width(of.dtype)
     b0 = bias[k0 + 0] if has_bias else 0.0
     b1 = bias[k0 + 1] if has_bias else 0.0
@@ -218,80 +216,76 @@ def tile_4x4(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh,
         a31[v] = b3
         a32[v] = b3
         a33[v] = b3
-    KH = _u(3)
-    for c in range(Cg):
-        for kd in range(KD):
-            base = xb + c * xc + kd * xd
-            wr = wb + c * wc + kd * KH * KW
-            for kw in range(KW):
-                q00 = wf[wr + _u(0) * wk + _u(0) * KW + kw]
-                q01 = wf[wr + _u(0) * wk + _u(1) * KW + kw]
-                q02 = wf[wr + _u(0) * wk + _u(2) * KW + kw]
-                q10 = wf[wr + _u(1) * wk + _u(0) * KW + kw]
-                q11 = wf[wr + _u(1) * wk + _u(1) * KW + kw]
-                q12 = wf[wr + _u(1) * wk + _u(2) * KW + kw]
-                q20 = wf[wr + _u(2) * wk + _u(0) * KW + kw]
-                q21 = wf[wr + _u(2) * wk + _u(1) * KW + kw]
-                q22 = wf[wr + _u(2) * wk + _u(2) * KW + kw]
-                q30 = wf[wr + _u(3) * wk + _u(0) * KW + kw]
-                q31 = wf[wr + _u(3) * wk + _u(1) * KW + kw]
-                q32 = wf[wr + _u(3) * wk + _u(2) * KW + kw]
-                e = base + taps[kw]
-                for v in range(TW):
-                    x0 = xf[e + _u(0) * xh + _u(v)]
-                    x1 = xf[e + _u(1) * xh + _u(v)]
-                    x2 = xf[e + _u(2) * xh + _u(v)]
-                    x3 = xf[e + _u(3) * xh + _u(v)]
-                    x4 = xf[e + _u(4) * xh + _u(v)]
-                    x5 = xf[e + _u(5) * xh + _u(v)]
-                    a00[v] += q00 * x0
-                    a01[v] += q00 * x1
-                    a02[v] += q00 * x2
-                    a03[v] += q00 * x3
-                    a10[v] += q10 * x0
-                    a11[v] += q10 * x1
-                    a12[v] += q10 * x2
-                    a13[v] += q10 * x3
-                    a20[v] += q20 * x0
-                    a21[v] += q20 * x1
-                    a22[v] += q20 * x2
-                    a23[v] += q20 * x3
-                    a30[v] += q30 * x0
-                    a31[v] += q30 * x1
-                    a32[v] += q30 * x2
-                    a33[v] += q30 * x3
-                    a00[v] += q01 * x1
-                    a01[v] += q01 * x2
-                    a02[v] += q01 * x3
-                    a03[v] += q01 * x4
-                    a10[v] += q11 * x1
-                    a11[v] += q11 * x2
-                    a12[v] += q11 * x3
-                    a13[v] += q11 * x4
-                    a20[v] += q21 * x1
-                    a21[v] += q21 * x2
-                    a22[v] += q21 * x3
-                    a23[v] += q21 * x4
-                    a30[v] += q31 * x1
-                    a31[v] += q31 * x2
-                    a32[v] += q31 * x3
-                    a33[v] += q31 * x4
-                    a00[v] += q02 * x2
-                    a01[v] += q02 * x3
-                    a02[v] += q02 * x4
-                    a03[v] += q02 * x5
-                    a10[v] += q12 * x2
-                    a11[v] += q12 * x3
-                    a12[v] += q12 * x4
-                    a13[v] += q12 * x5
-                    a20[v] += q22 * x2
-                    a21[v] += q22 * x3
-                    a22[v] += q22 * x4
-                    a23[v] += q22 * x5
-                    a30[v] += q32 * x2
-                    a31[v] += q32 * x3
-                    a32[v] += q32 * x4
-                    a33[v] += q32 * x5
+    for t in range(T):
+        wr = wb + woffs[t]
+        q00 = wf[wr + _u(0) * wk + _u(0) * KW]
+        q01 = wf[wr + _u(0) * wk + _u(1) * KW]
+        q02 = wf[wr + _u(0) * wk + _u(2) * KW]
+        q10 = wf[wr + _u(1) * wk + _u(0) * KW]
+        q11 = wf[wr + _u(1) * wk + _u(1) * KW]
+        q12 = wf[wr + _u(1) * wk + _u(2) * KW]
+        q20 = wf[wr + _u(2) * wk + _u(0) * KW]
+        q21 = wf[wr + _u(2) * wk + _u(1) * KW]
+        q22 = wf[wr + _u(2) * wk + _u(2) * KW]
+        q30 = wf[wr + _u(3) * wk + _u(0) * KW]
+        q31 = wf[wr + _u(3) * wk + _u(1) * KW]
+        q32 = wf[wr + _u(3) * wk + _u(2) * KW]
+        e = xb + xoffs[t]
+        for v in range(TW):
+            x0 = xf[e + _u(0) * xh + _u(v)]
+            x1 = xf[e + _u(1) * xh + _u(v)]
+            x2 = xf[e + _u(2) * xh + _u(v)]
+            x3 = xf[e + _u(3) * xh + _u(v)]
+            x4 = xf[e + _u(4) * xh + _u(v)]
+            x5 = xf[e + _u(5) * xh + _u(v)]
+            a00[v] += q00 * x0
+            a01[v] += q00 * x1
+            a02[v] += q00 * x2
+            a03[v] += q00 * x3
+            a10[v] += q10 * x0
+            a11[v] += q10 * x1
+            a12[v] += q10 * x2
+            a13[v] += q10 * x3
+            a20[v] += q20 * x0
+            a21[v] += q20 * x1
+            a22[v] += q20 * x2
+            a23[v] += q20 * x3
+            a30[v] += q30 * x0
+            a31[v] += q30 * x1
+            a32[v] += q30 * x2
+            a33[v] += q30 * x3
+            a00[v] += q01 * x1
+            a01[v] += q01 * x2
+            a02[v] += q01 * x3
+            a03[v] += q01 * x4
+            a10[v] += q11 * x1
+            a11[v] += q11 * x2
+            a12[v] += q11 * x3
+            a13[v] += q11 * x4
+            a20[v] += q21 * x1
+            a21[v] += q21 * x2
+            a22[v] += q21 * x3
+            a23[v] += q21 * x4
+            a30[v] += q31 * x1
+            a31[v] += q31 * x2
+            a32[v] += q31 * x3
+            a33[v] += q31 * x4
+            a00[v] += q02 * x2
+            a01[v] += q02 * x3
+            a02[v] += q02 * x4
+            a03[v] += q02 * x5
+            a10[v] += q12 * x2
+            a11[v] += q12 * x3
+            a12[v] += q12 * x4
+            a13[v] += q12 * x5
+            a20[v] += q22 * x2
+            a21[v] += q22 * x3
+            a22[v] += q22 * x4
+            a23[v] += q22 * x5
+            a30[v] += q32 * x2
+            a31[v] += q32 * x3
+            a32[v] += q32 * x4
+            a33[v] += q32 * x5
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(TW):
@@ -330,12 +324,13 @@ def tile_4x4(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh,
 
 
 @njit(fastmath=_FLAGS)
-def tile_2x4_s2(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk,
-        wc, ostep, ow_len, nv, stride, epilogue):
-    """Channels k0..k0+1 (weights from wf[wb], k apart by wk, c by wc), output rows
-    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
-    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads rows 2i..
-    2i + 2. All offsets unsigned. Then `epilogue`."""
+def tile_2x4_s2(xf, wf, of, bias, k0, has_bias, xb, wb, ob, T, xoffs, woffs, KW, xh, wk,
+        ostep, ow_len, nv, stride, epilogue):
+    """Channels k0..k0+1 (weights from wf[wb], k apart by wk), output rows ob,
+    ob + ow_len, .. (channels ostep apart), nv positions. The T taps t = (c, kd, kw) run as
+    one loop: input row r of tap t starts at xf[xb + xoffs[t] + r*xh], the weight of its
+    kernel row h is wf[wb + woffs[t] + h*KW]; output row i reads rows 2i..2i + 2.
+    All offsets unsigned. Then `epilogue`."""
     TW = tile_width(of.dtype)
     b0 = bias[k0 + 0] if has_bias else 0.0
     b1 = bias[k0 + 1] if has_bias else 0.0
@@ -356,53 +351,49 @@ def tile_2x4_s2(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, 
         a11[v] = b1
         a12[v] = b1
         a13[v] = b1
-    KH = _u(3)
-    for c in range(Cg):
-        for kd in range(KD):
-            base = xb + c * xc + kd * xd
-            wr = wb + c * wc + kd * KH * KW
-            for kw in range(KW):
-                q00 = wf[wr + _u(0) * wk + _u(0) * KW + kw]
-                q01 = wf[wr + _u(0) * wk + _u(1) * KW + kw]
-                q02 = wf[wr + _u(0) * wk + _u(2) * KW + kw]
-                q10 = wf[wr + _u(1) * wk + _u(0) * KW + kw]
-                q11 = wf[wr + _u(1) * wk + _u(1) * KW + kw]
-                q12 = wf[wr + _u(1) * wk + _u(2) * KW + kw]
-                e = base + taps[kw]
-                for v in range(TW):
-                    x0 = xf[e + _u(0) * xh + _u(v)]
-                    x1 = xf[e + _u(1) * xh + _u(v)]
-                    x2 = xf[e + _u(2) * xh + _u(v)]
-                    x3 = xf[e + _u(3) * xh + _u(v)]
-                    x4 = xf[e + _u(4) * xh + _u(v)]
-                    x5 = xf[e + _u(5) * xh + _u(v)]
-                    x6 = xf[e + _u(6) * xh + _u(v)]
-                    x7 = xf[e + _u(7) * xh + _u(v)]
-                    x8 = xf[e + _u(8) * xh + _u(v)]
-                    a00[v] += q00 * x0
-                    a01[v] += q00 * x2
-                    a02[v] += q00 * x4
-                    a03[v] += q00 * x6
-                    a10[v] += q10 * x0
-                    a11[v] += q10 * x2
-                    a12[v] += q10 * x4
-                    a13[v] += q10 * x6
-                    a00[v] += q01 * x1
-                    a01[v] += q01 * x3
-                    a02[v] += q01 * x5
-                    a03[v] += q01 * x7
-                    a10[v] += q11 * x1
-                    a11[v] += q11 * x3
-                    a12[v] += q11 * x5
-                    a13[v] += q11 * x7
-                    a00[v] += q02 * x2
-                    a01[v] += q02 * x4
-                    a02[v] += q02 * x6
-                    a03[v] += q02 * x8
-                    a10[v] += q12 * x2
-                    a11[v] += q12 * x4
-                    a12[v] += q12 * x6
-                    a13[v] += q12 * x8
+    for t in range(T):
+        wr = wb + woffs[t]
+        q00 = wf[wr + _u(0) * wk + _u(0) * KW]
+        q01 = wf[wr + _u(0) * wk + _u(1) * KW]
+        q02 = wf[wr + _u(0) * wk + _u(2) * KW]
+        q10 = wf[wr + _u(1) * wk + _u(0) * KW]
+        q11 = wf[wr + _u(1) * wk + _u(1) * KW]
+        q12 = wf[wr + _u(1) * wk + _u(2) * KW]
+        e = xb + xoffs[t]
+        for v in range(TW):
+            x0 = xf[e + _u(0) * xh + _u(v)]
+            x1 = xf[e + _u(1) * xh + _u(v)]
+            x2 = xf[e + _u(2) * xh + _u(v)]
+            x3 = xf[e + _u(3) * xh + _u(v)]
+            x4 = xf[e + _u(4) * xh + _u(v)]
+            x5 = xf[e + _u(5) * xh + _u(v)]
+            x6 = xf[e + _u(6) * xh + _u(v)]
+            x7 = xf[e + _u(7) * xh + _u(v)]
+            x8 = xf[e + _u(8) * xh + _u(v)]
+            a00[v] += q00 * x0
+            a01[v] += q00 * x2
+            a02[v] += q00 * x4
+            a03[v] += q00 * x6
+            a10[v] += q10 * x0
+            a11[v] += q10 * x2
+            a12[v] += q10 * x4
+            a13[v] += q10 * x6
+            a00[v] += q01 * x1
+            a01[v] += q01 * x3
+            a02[v] += q01 * x5
+            a03[v] += q01 * x7
+            a10[v] += q11 * x1
+            a11[v] += q11 * x3
+            a12[v] += q11 * x5
+            a13[v] += q11 * x7
+            a00[v] += q02 * x2
+            a01[v] += q02 * x4
+            a02[v] += q02 * x6
+            a03[v] += q02 * x8
+            a10[v] += q12 * x2
+            a11[v] += q12 * x4
+            a12[v] += q12 * x6
+            a13[v] += q12 * x8
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(TW):
@@ -425,12 +416,13 @@ def tile_2x4_s2(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, 
 
 
 @njit(fastmath=_FLAGS)
-def tile_2x4(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, taps, wk,
-        wc, ostep, ow_len, nv, stride, epilogue):
-    """Channels k0..k0+1 (weights from wf[wb], k apart by wk, c by wc), output rows
-    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of channel c,
-    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads rows 1i..
-    1i + 2. All offsets unsigned. Then `epilogue`."""
+def tile_2x4(xf, wf, of, bias, k0, has_bias, xb, wb, ob, T, xoffs, woffs, KW, xh, wk,
+        ostep, ow_len, nv, stride, epilogue):
+    """Channels k0..k0+1 (weights from wf[wb], k apart by wk), output rows ob,
+    ob + ow_len, .. (channels ostep apart), nv positions. The T taps t = (c, kd, kw) run as
+    one loop: input row r of tap t starts at xf[xb + xoffs[t] + r*xh], the weight of its
+    kernel row h is wf[wb + woffs[t] + h*KW]; output row i reads rows 1i..1i + 2.
+    All offsets unsigned. Then `epilogue`."""
     TW = tile_width(of.dtype)
     b0 = bias[k0 + 0] if has_bias else 0.0
     b1 = bias[k0 + 1] if has_bias else 0.0
@@ -451,50 +443,46 @@ def tile_2x4(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh,
         a11[v] = b1
         a12[v] = b1
         a13[v] = b1
-    KH = _u(3)
-    for c in range(Cg):
-        for kd in range(KD):
-            base = xb + c * xc + kd * xd
-            wr = wb + c * wc + kd * KH * KW
-            for kw in range(KW):
-                q00 = wf[wr + _u(0) * wk + _u(0) * KW + kw]
-                q01 = wf[wr + _u(0) * wk + _u(1) * KW + kw]
-                q02 = wf[wr + _u(0) * wk + _u(2) * KW + kw]
-                q10 = wf[wr + _u(1) * wk + _u(0) * KW + kw]
-                q11 = wf[wr + _u(1) * wk + _u(1) * KW + kw]
-                q12 = wf[wr + _u(1) * wk + _u(2) * KW + kw]
-                e = base + taps[kw]
-                for v in range(TW):
-                    x0 = xf[e + _u(0) * xh + _u(v)]
-                    x1 = xf[e + _u(1) * xh + _u(v)]
-                    x2 = xf[e + _u(2) * xh + _u(v)]
-                    x3 = xf[e + _u(3) * xh + _u(v)]
-                    x4 = xf[e + _u(4) * xh + _u(v)]
-                    x5 = xf[e + _u(5) * xh + _u(v)]
-                    a00[v] += q00 * x0
-                    a01[v] += q00 * x1
-                    a02[v] += q00 * x2
-                    a03[v] += q00 * x3
-                    a10[v] += q10 * x0
-                    a11[v] += q10 * x1
-                    a12[v] += q10 * x2
-                    a13[v] += q10 * x3
-                    a00[v] += q01 * x1
-                    a01[v] += q01 * x2
-                    a02[v] += q01 * x3
-                    a03[v] += q01 * x4
-                    a10[v] += q11 * x1
-                    a11[v] += q11 * x2
-                    a12[v] += q11 * x3
-                    a13[v] += q11 * x4
-                    a00[v] += q02 * x2
-                    a01[v] += q02 * x3
-                    a02[v] += q02 * x4
-                    a03[v] += q02 * x5
-                    a10[v] += q12 * x2
-                    a11[v] += q12 * x3
-                    a12[v] += q12 * x4
-                    a13[v] += q12 * x5
+    for t in range(T):
+        wr = wb + woffs[t]
+        q00 = wf[wr + _u(0) * wk + _u(0) * KW]
+        q01 = wf[wr + _u(0) * wk + _u(1) * KW]
+        q02 = wf[wr + _u(0) * wk + _u(2) * KW]
+        q10 = wf[wr + _u(1) * wk + _u(0) * KW]
+        q11 = wf[wr + _u(1) * wk + _u(1) * KW]
+        q12 = wf[wr + _u(1) * wk + _u(2) * KW]
+        e = xb + xoffs[t]
+        for v in range(TW):
+            x0 = xf[e + _u(0) * xh + _u(v)]
+            x1 = xf[e + _u(1) * xh + _u(v)]
+            x2 = xf[e + _u(2) * xh + _u(v)]
+            x3 = xf[e + _u(3) * xh + _u(v)]
+            x4 = xf[e + _u(4) * xh + _u(v)]
+            x5 = xf[e + _u(5) * xh + _u(v)]
+            a00[v] += q00 * x0
+            a01[v] += q00 * x1
+            a02[v] += q00 * x2
+            a03[v] += q00 * x3
+            a10[v] += q10 * x0
+            a11[v] += q10 * x1
+            a12[v] += q10 * x2
+            a13[v] += q10 * x3
+            a00[v] += q01 * x1
+            a01[v] += q01 * x2
+            a02[v] += q01 * x3
+            a03[v] += q01 * x4
+            a10[v] += q11 * x1
+            a11[v] += q11 * x2
+            a12[v] += q11 * x3
+            a13[v] += q11 * x4
+            a00[v] += q02 * x2
+            a01[v] += q02 * x3
+            a02[v] += q02 * x4
+            a03[v] += q02 * x5
+            a10[v] += q12 * x2
+            a11[v] += q12 * x3
+            a12[v] += q12 * x4
+            a13[v] += q12 * x5
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(TW):

@@ -15,16 +15,18 @@ def grouped_tile(channels, rows, stride):
     reads = (rows - 1) * stride + 3
     acc = [[f"a{k}{r}" for r in range(rows)] for k in range(channels)]
     out = ["@njit(fastmath=_FLAGS)",
-           f"def {name}(xf, wf, of, bias, k0, has_bias, xb, wb, ob, Cg, KD, KW, xc, xd, xh, "
-           "taps, wk,",
-           "        wc, ostep, ow_len, nv, stride, epilogue):",
-           f'    """Channels k0..k0+{channels - 1} (weights from wf[wb], k apart by wk, c by '
-           'wc), output rows',
-           "    ob, ob + ow_len, .. (channels ostep apart), nv positions; input row r of "
-           "channel c,",
-           "    depth tap kd, starts at xf[xb + c*xc + kd*xd + r*xh]; output row i reads "
-           f"rows {stride}i..",
-           f'    {stride}i + 2. All offsets unsigned. Then `epilogue`."""',
+           f"def {name}(xf, wf, of, bias, k0, has_bias, xb, wb, ob, T, xoffs, woffs, KW, xh, "
+           "wk,",
+           "        ostep, ow_len, nv, stride, epilogue):",
+           f'    """Channels k0..k0+{channels - 1} (weights from wf[wb], k apart by wk), output '
+           'rows ob,',
+           "    ob + ow_len, .. (channels ostep apart), nv positions. The T taps t = (c, kd, "
+           "kw) run as",
+           "    one loop: input row r of tap t starts at xf[xb + xoffs[t] + r*xh], the "
+           "weight of its",
+           "    kernel row h is wf[wb + woffs[t] + h*KW]; output row i reads rows "
+           f"{stride}i..{stride}i + 2.",
+           '    All offsets unsigned. Then `epilogue`."""',
            "    TW = tile_width(of.dtype)"]
     for k in range(channels):
         out.append(f"    b{k} = bias[k0 + {k}] if has_bias else 0.0")
@@ -35,23 +37,19 @@ def grouped_tile(channels, rows, stride):
     for k, row in enumerate(acc):
         for name_ in row:
             out.append(f"        {name_}[v] = b{k}")
-    out += ["    KH = _u(3)",
-            "    for c in range(Cg):",
-            "        for kd in range(KD):",
-            "            base = xb + c * xc + kd * xd",
-            "            wr = wb + c * wc + kd * KH * KW",
-            "            for kw in range(KW):"]
+    out += ["    for t in range(T):",
+            "        wr = wb + woffs[t]"]
     for k in range(channels):
         for h in range(3):
-            out.append(f"                q{k}{h} = wf[wr + _u({k}) * wk + _u({h}) * KW + kw]")
-    out += ["                e = base + taps[kw]",
-            "                for v in range(TW):"]
+            out.append(f"        q{k}{h} = wf[wr + _u({k}) * wk + _u({h}) * KW]")
+    out += ["        e = xb + xoffs[t]",
+            "        for v in range(TW):"]
     for r in range(reads):
-        out.append(f"                    x{r} = xf[e + _u({r}) * xh + _u(v)]")
+        out.append(f"            x{r} = xf[e + _u({r}) * xh + _u(v)]")
     for h in range(3):
         for k in range(channels):
             for r in range(rows):
-                out.append(f"                    {acc[k][r]}[v] += q{k}{h} * x{r * stride + h}")
+                out.append(f"            {acc[k][r]}[v] += q{k}{h} * x{r * stride + h}")
     out += epilogue_lines([n for row in acc for n in row], "TW")
     for k, row in enumerate(acc):
         for r, name_ in enumerate(row):
