@@ -35,7 +35,7 @@ from numba.extending import overload
 from . import _shapes, tiles_direct
 from ._stack import target_shape, tile_buffer, tile_width, wide_register_file
 from ._target import njit
-from .conv_pad import _u
+from .conv_pad import _u, tap_table
 from .rows import SLACK, padded_row
 
 _FLAGS = {"contract"}
@@ -52,13 +52,12 @@ SCRATCH_ROWS_MAX = 32768
 # The tiles (kernels/tiles_direct.py) are called, not inlined: that cuts the compile time
 # sharply for a small loss on dense convolutions. Their accumulators are their own stack
 # buffers: buffers passed in from the caller stay in memory and were far slower. They are
-# `tile_pointer`s, and the tiles compile without reference counting (kernels/conv_pointwise.py
-# says why).
+# `tile_pointer`s (as `carray`s they cost calls into Numba's runtime on every tile), and the
+# tiles compile without reference counting, so that none comes back.
 # Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
 # (kn <= NARROW_BLOCK); all offsets unsigned. Two rows share each weight load. The T taps
-# (c, kd, kh, kw) run as one loop over a table of their input offsets (`offs`): as nested
-# loops, the short kw loop's exits and the kh loop's pointer updates ran on every row of
-# taps. Called by name: through an overload it compiled longer.
+# (c, kd, kh, kw) run as one loop over their input offsets (`offs`, conv_pad.tap_table).
+# Called by name: through an overload it compiled longer.
 _tile_narrow = tiles_direct.TILES[NARROW_BLOCK, 2]
 
 
@@ -126,14 +125,7 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
     else:
         xc, xd, xh = KD * RH * Wp, RH * Wp, rk * Wp
     T = Cg * KD * KH * KW
-    offs = np.empty(T, dtype=np.uint64)
-    t = 0
-    for c in range(Cg):
-        for kd in range(KD):
-            for kh in range(KH):
-                for kw in range(KW):
-                    offs[t] = _u(c * xc + kd * xd + kh * xh) + taps[kw]
-                    t += 1
+    offs = tap_table(Cg, KD, KH, KW, xc, xd, xh, taps)
     u_plane = _u(OD * OH * OW)
     for t in prange(row_tasks * splits):
         # set inside the loop: a value from outside reaches the parallel body as a runtime

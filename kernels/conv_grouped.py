@@ -27,7 +27,7 @@ from numba.extending import overload
 from . import _shapes, tiles_grouped
 from ._stack import shape_constant, target_shape, tile_width
 from ._target import njit
-from .conv_pad import _u
+from .conv_pad import _u, tap_table
 from .rows import SLACK, padded_row
 
 _FLAGS = {"contract"}
@@ -76,17 +76,13 @@ def conv3d_grouped_h3(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw,
         xc, xd, u_xh = D * H * W, dd * H * W, _u(W)
     else:
         xc, xd, u_xh = KD * RH * Wp, RH * Wp, _u(Wp)
-    # the tiles' taps (c, kd, kw) as one loop over their input and weight offsets (as
-    # conv3d_direct's tiles run theirs)
+    # the tiles' taps (c, kd, kw) as one loop over their input and weight offsets (the
+    # three kernel rows are the tile's own)
     T = Cg * KD * KW
-    xoffs = np.empty(T, dtype=np.uint64)
+    xoffs = tap_table(Cg, KD, 1, KW, xc, xd, 0, taps)
     woffs = np.empty(T, dtype=np.uint64)
-    for c in range(Cg):
-        for kd in range(KD):
-            for kw in range(KW):
-                i = (c * KD + kd) * KW + kw
-                xoffs[i] = _u(c * xc + kd * xd) + taps[kw]
-                woffs[i] = _u((c * KD + kd) * KH * KW + kw)
+    for i in range(T):
+        woffs[i] = _u(i // KW * KH * KW + i % KW)
     u_wk = _u(Cg * KD * KH * KW)
     u_ostep = _u(OD * OH * OW)
     for t in prange(N * OD * groups * bands):

@@ -42,6 +42,23 @@ def tap_offsets(kernel_w, dilation_w, stride_w, span):
     return ((reach % stride_w) * span + reach // stride_w).astype(np.uint64)
 
 
+@njit(inline="always")
+def tap_table(C, KD, KH, KW, xc, xd, xh, taps):
+    """Each tap's (c, kd, kh, kw), in the weight's order, offset in a task's rows:
+    c*xc + kd*xd + kh*xh + taps[kw] (uint64). Tiles that run their taps as one loop read
+    it: as nested loops, a short kw loop's exits and the pointer updates of the loops
+    around it ran on every row of taps."""
+    table = np.empty(C * KD * KH * KW, dtype=np.uint64)
+    t = 0
+    for c in range(C):
+        for kd in range(KD):
+            for kh in range(KH):
+                for kw in range(KW):
+                    table[t] = _u(c * xc + kd * xd + kh * xh) + taps[kw]
+                    t += 1
+    return table
+
+
 def phase_span(out_w, kernel_w, dilation_w, stride_w, padded_w):
     """Length of each phase of a phased row: enough for whole tiles and the padded row."""
     return max(max(out_w, TILE) + (kernel_w - 1) * dilation_w // stride_w,
