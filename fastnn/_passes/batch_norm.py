@@ -40,7 +40,8 @@ def fold_batch_norm(graph):
         new_weight = weight * scale.reshape((-1,) + (1,) * (weight.ndim - 1))
         dtype = layer.dtype
         name = layer.module or layer.name
-        new_weight = (freeze(new_weight, dtype) if layer.op in CONVOLUTIONS
+        new_weight = (freeze(new_weight, dtype, requires_grad=False)
+                      if layer.op in CONVOLUTIONS
                       else np.ascontiguousarray(new_weight, dtype))
         layer.set_arg(1, "weight", graph.add_constant(f"{name}.weight+bn", new_weight))
         layer.set_arg(2, "bias", graph.add_constant(f"{name}.bias+bn",

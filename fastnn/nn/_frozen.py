@@ -43,11 +43,14 @@ class _FrozenMemory:
         return True
 
 
-def freeze(weight, dtype=None):
-    """A frozen Parameter holding a copy of `weight` (cast to `dtype` if given)."""
+def freeze(weight, dtype=None, requires_grad=None):
+    """A frozen Parameter holding a copy of `weight` (cast to `dtype` if given); it
+    requires grad as given, else as `weight` does (a plain array: as a Parameter does)."""
     owner = np.array(np.asarray(weight), dtype=dtype, copy=True, order="C")
     owner.flags.writeable = False
-    param = Parameter(owner, requires_grad=getattr(weight, "requires_grad", True))
+    if requires_grad is None:
+        requires_grad = getattr(weight, "requires_grad", True)
+    param = Parameter(owner, requires_grad=requires_grad)
     param._frozen_data = np.asarray(_FrozenMemory(owner))
     return param
 

@@ -113,6 +113,26 @@ def test_load_state_dict_compiles_again(image):
     assert _frozen.is_frozen(folded(optimized, image, 3))
 
 
+def test_compiled_calls_record_no_graph_with_grad_mode_on(monkeypatch, image):
+    """The compiled model's weights, folded or loaded again, take no gradient: with grad
+    mode on (the default) a call records no autograd node and its output requires none."""
+    from fastnn.autograd import _record
+    optimized = fastnn.optimize_for_inference(model())
+    # loading arrays (no requires_grad of their own) freezes the weights again
+    optimized.load_state_dict({key: np.array(value) for key, value in
+                               model().state_dict().items()})
+    graph = optimized.graph(image)
+    assert not any(getattr(value, "requires_grad", False)
+                   for value in graph.constants.values())
+    fastnn.ones(1, requires_grad=True)          # autograd joins the door for the process
+
+    def recorded(name, *args):
+        raise AssertionError(f"{name} recorded a node")
+    monkeypatch.setattr(_record, "_sources", recorded)
+    assert fastnn.is_grad_enabled()
+    assert not optimized(image).requires_grad
+
+
 def test_unfreezing_the_memory_drops_the_packed_weights(image):
     optimized = fastnn.optimize_for_inference(model())
     before = np.array(optimized(image))

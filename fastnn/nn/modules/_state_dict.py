@@ -128,7 +128,7 @@ class StateDictMixin:
                            if isinstance(param, Parameter) else wrap(new))
                     setattr(self, name, new)
                 elif is_frozen(param):     # replaced, frozen again (a new packed form)
-                    setattr(self, name, freeze(arr, dtype=param.dtype))
+                    setattr(self, name, freeze(arr, param.dtype, param.requires_grad))
                 else:
                     np.copyto(param, arr, casting="unsafe")
             except Exception as ex:
