@@ -94,7 +94,7 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
     if backward is None:
         return result
     outputs = result if type(result) is tuple else (result,)
-    if written is None and any(o is t for o in outputs for t in (*args, *requiring)):
+    if written is None and _returns_an_input(outputs, args, requiring):
         # an identity that returns its input itself (dropout in eval mode, contiguous(),
         # to(own dtype)), as torch's does: nothing to record on the caller's tensor
         return result
@@ -124,6 +124,17 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
     elif meta is None and written is None:
         tag_views(result, args)
     return result
+
+
+def _returns_an_input(outputs, args, requiring):
+    for o in outputs:
+        for t in args:
+            if o is t:
+                return True
+        for t in requiring:
+            if o is t:
+                return True
+    return False
 
 
 def _plain_outputs(outputs):
@@ -160,6 +171,9 @@ def _sources(name, inputs, requiring):
     """Per normalized input, the caller's tensor requiring grad it came from (or None):
     the one whose memory it is (same storage and size; the data pointer decides between
     several views of one storage)."""
+    direct = _direct_sources(inputs, requiring)
+    if direct is not None:
+        return direct
     candidates = [_Candidate(t) for t in {id(t): t for t in requiring}.values()]
     by_root = {}
     for c in candidates:
@@ -186,6 +200,36 @@ def _sources(name, inputs, requiring):
                            f"(shape {list(lost[0].shape)}) that none of its inputs is; its "
                            "gradient cannot be tracked")
     return sources
+
+
+def _direct_sources(inputs, requiring):
+    """`_sources` where no memory needs comparing: every tensor requiring grad is alone on
+    a storage that owns its memory, as is every other input's storage. An input on such a
+    tensor's storage then came from it when it is as large and of its dtype, and from no
+    tensor otherwise; None (compare memory) where that does not hold or a tensor is no
+    input's."""
+    by_root = {}
+    for t in requiring:
+        root = storage(t)
+        other = by_root.get(id(root))
+        if other is not None and other is not t or not root.flags.owndata:
+            return None
+        by_root[id(root)] = t
+    sources, found = [], set()
+    for x in inputs:
+        source = None
+        if isinstance(x, np.ndarray):
+            root = storage(x)
+            source = by_root.get(id(root))
+            if source is None:
+                if not root.flags.owndata:
+                    return None
+            elif _elements(x) == _elements(source) and x.dtype == source.dtype:
+                found.add(id(source))
+            else:
+                source = None
+        sources.append(source)
+    return sources if len(found) == len(by_root) else None
 
 
 _elements = np.ndarray.size.__get__     # Tensor.size is torch's size(), a callable
