@@ -1,13 +1,16 @@
 """Cost of the op door on LeNet batch 1: this checkout against another commit, in one process.
 
     python benchmarks/door_overhead.py [BASE_COMMIT] [--rounds 41] [--calls 200] [--threads 1]
+        [--train]
 
 The BASE_COMMIT tree is extracted (git archive) to a temporary folder and imported under
 the package name ``fastnn_base``; both packages build LeNet with the same weights and run
 the same input. Rounds alternate between the two (which goes first alternates too), each
 round timing `calls` forwards; the script prints the median per-forward time of each and
 their ratio. Nothing records while timing, then one more pass times the current tree with
-a `fastnn.ops.record()` block open, for the recorder's cost.
+a `fastnn.ops.record()` block open, for the recorder's cost. `--train` times a training
+step instead (forward, cross-entropy, backward, SGD with momentum): autograd's recording
+and its engine on top of the door.
 """
 import argparse
 import importlib
@@ -57,6 +60,20 @@ def per_call(model, x, calls):
     return (time.perf_counter() - started) / calls
 
 
+def training_step(package, model):
+    """`model` made a call that runs one training step of itself on its input."""
+    model.train()
+    optimizer = package.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    target = package.tensor(np.array([3]))
+
+    def step(x):
+        optimizer.zero_grad()
+        loss = package.nn.functional.cross_entropy(model(x), target)
+        loss.backward()
+        optimizer.step()
+    return step
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("base", nargs="?", default="HEAD~1")
@@ -64,6 +81,8 @@ def main():
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--threads", type=int, default=None,
                         help="kernel threads (1 isolates the Python overhead)")
+    parser.add_argument("--train", action="store_true",
+                        help="time a training step, not a forward")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     import fastnn
@@ -81,6 +100,9 @@ def main():
         inputs = {"base": base.from_numpy(x.copy()), "door": fastnn.from_numpy(x.copy())}
         np.testing.assert_allclose(models["base"](inputs["base"]),
                                    models["door"](inputs["door"]), rtol=1e-5, atol=1e-6)
+        if args.train:
+            models = {"base": training_step(base, models["base"]),
+                      "door": training_step(fastnn, models["door"])}
         for name in models:                     # compile and warm every path
             per_call(models[name], inputs[name], 50)
         times = {"base": [], "door": []}
@@ -95,7 +117,8 @@ def main():
     base_us = statistics.median(times["base"]) * 1e6
     door_us = statistics.median(times["door"]) * 1e6
     record_us = statistics.median(recording) * 1e6
-    print(f"LeNet batch 1 forward, median of {args.rounds} rounds x {args.calls} calls, "
+    what = "training step" if args.train else "forward"
+    print(f"LeNet batch 1 {what}, median of {args.rounds} rounds x {args.calls} calls, "
           f"{fastnn.get_num_threads()} threads")
     print(f"  base ({args.base}): {base_us:8.1f} us")
     print(f"  this checkout:  {door_us:8.1f} us   ({door_us / base_us:.3f}x base)")
