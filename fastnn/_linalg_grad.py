@@ -29,6 +29,12 @@ def _matmul(a, b):
     m, k = a.shape
     n = b.shape[1]
     out = np.empty((m, n), np.result_type(a, b))
+    if k == 1:
+        # an outer product (a weight's gradient from one sample): each element one product,
+        # as torch's (-0.0 stays -0.0); numpy's matmul ran it on a slow path of its own
+        with np.errstate(all="ignore"):
+            np.multiply(a, b, out=out)
+        return out
     variant = default_variant(m, n, k, out.dtype)
     if (variant == "numba_gemm" and n >= _pointwise_kernels.MIN_POSITIONS
             and not b.T.flags.c_contiguous):

@@ -34,6 +34,26 @@ def test_linear_transposed_input(torch):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_linear_one_sample_weight_gradient_is_an_outer_product(torch, dtype):
+    """From one sample the weight's gradient is g.T x, one product per element: torch's
+    keeps the sign of a zero product, and so must fastnn's."""
+    import fastnn
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((1, 7)).astype(dtype)
+    x[0, ::2] = 0.0
+    w = rng.standard_normal((4, 7)).astype(dtype)
+    g = np.array([[-1.0, 2.0, -3.0, 0.5]], dtype)
+    grads = []
+    for lib in (fastnn, torch):
+        weight = lib.tensor(w, requires_grad=True)
+        lib.nn.functional.linear(lib.tensor(x), weight).backward(lib.tensor(g))
+        grads.append(np.asarray(weight.grad.detach().numpy()))
+    np.testing.assert_array_equal(grads[0], grads[1])
+    np.testing.assert_array_equal(np.signbit(grads[0]), np.signbit(grads[1]))
+    assert np.signbit(grads[1]).any() and (grads[1] == 0).any()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_bmm(torch, dtype):
     rng = np.random.default_rng(2)
     for shapes in [((3, 4, 5), (3, 5, 2)), ((1, 1, 3), (1, 3, 1)), ((2, 0, 3), (2, 3, 4))]:
