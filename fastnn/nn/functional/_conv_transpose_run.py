@@ -109,7 +109,14 @@ class Plan(NamedTuple):
 def plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups, gather=None):
     """The phases of a transposed convolution on 5-D shapes, 3-tuple arguments. `gather`
     True or False forces or forbids the gathered form where it can run (benchmarks/
-    conv_transpose_plans.py); None: `_gather_pays` decides."""
+    conv_transpose_plans.py); None: `_gather_pays` decides. A function of the shapes
+    alone, kept for each: a training step asks again for every layer's input gradient."""
+    return _plan(tuple(x_shape), tuple(w_shape), tuple(out_shape), tuple(stride),
+                 tuple(padding), tuple(dilation), groups, gather)
+
+
+@functools.lru_cache(maxsize=512)
+def _plan(x_shape, w_shape, out_shape, stride, padding, dilation, groups, gather):
     axes = [axis_phases(x_shape[2 + i], out_shape[2 + i], w_shape[2 + i], stride[i],
                         padding[i], dilation[i]) for i in range(3)]
     phases = [(a, b, c) for a in axes[0] for b in axes[1] for c in axes[2]]
