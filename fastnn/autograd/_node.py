@@ -70,19 +70,32 @@ class Context:
     def __init__(self, op, inputs, attrs, plan, output, needs, saves):
         self._op = op
         self.attrs, self.plan, self.needs = attrs, plan, needs
-        self.shapes = tuple(x.shape if isinstance(x, np.ndarray) else
-                            None if x is None else np.shape(x) for x in inputs)
-        self.dtypes = tuple(None if x is None else getattr(x, "dtype", None) for x in inputs)
-        if saves is None:
-            kept, self.output = tuple(inputs), output
-        else:
-            kept = tuple(x if i in saves else None for i, x in enumerate(inputs))
-            self.output = output if "output" in saves else None
-        self.inputs = kept
-        saved = [x for x in kept if isinstance(x, np.ndarray)]
-        saved += [o for o in (output if type(output) is tuple else (output,))
-                  if isinstance(o, np.ndarray)] if self.output is not None else []
-        self._versions = [(x, version(x)) for x in saved]
+        # one pass over the inputs: this runs for every op autograd records
+        shapes, dtypes, kept, versions = [], [], [], []
+        for i, x in enumerate(inputs):
+            if isinstance(x, np.ndarray):
+                shapes.append(x.shape)
+                dtypes.append(x.dtype)
+                if saves is None or i in saves:
+                    kept.append(x)
+                    versions.append((x, version(x)))
+                else:
+                    kept.append(None)
+                continue
+            if x is None:
+                shapes.append(None)
+                dtypes.append(None)
+            else:
+                shapes.append(np.shape(x))
+                dtypes.append(getattr(x, "dtype", None))
+            kept.append(x if saves is None or i in saves else None)
+        self.shapes, self.dtypes, self.inputs = tuple(shapes), tuple(dtypes), tuple(kept)
+        self.output = output if saves is None or "output" in saves else None
+        if self.output is not None:
+            for o in (output if type(output) is tuple else (output,)):
+                if isinstance(o, np.ndarray):
+                    versions.append((o, version(o)))
+        self._versions = versions
 
     def check_versions(self):
         for array, seen in self._versions:

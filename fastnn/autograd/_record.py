@@ -99,27 +99,34 @@ def at_door(entry, args, kwargs, inputs, attrs, meta, plan, out, execute):
         # to(own dtype)), as torch's does: nothing to record on the caller's tensor
         return result
     sources = _sources(entry.name, inputs, requiring)
-    differentiable = [isinstance(o, Tensor) and o.dtype.kind in "fc" for o in outputs]
-    if not any(differentiable):
+    output_meta = tuple((o.shape, o.dtype) if isinstance(o, Tensor) and o.dtype.kind in "fc"
+                        else None for o in outputs)      # None: not differentiable
+    if output_meta.count(None) == len(output_meta):
         return result
-    needs = tuple(s is not None for s in sources)
+    needs, edges, input_meta = [], [], []
+    for s in sources:
+        if s is None:
+            needs.append(False)
+            edges.append((None, 0))
+            input_meta.append(None)
+        else:
+            needs.append(True)
+            edges.append(edge_of(s))
+            input_meta.append((s.shape, s.dtype))
     if written is not None:     # an input is the output itself: save no Tensor
         inputs = tuple(detached(x) if isinstance(x, np.ndarray) else x for x in inputs)
     ctx = Context(entry.name, inputs,
-                  attrs, plan, _plain_outputs(outputs), needs, backward.saves)
-    node = Node(entry.name, backward.fn, ctx,
-                tuple(edge_of(s) if s is not None else (None, 0) for s in sources),
-                len(outputs))
-    node.input_meta = tuple(None if s is None else (s.shape, s.dtype) for s in sources)
-    node.output_meta = tuple((o.shape, o.dtype) if diff else None
-                             for o, diff in zip(outputs, differentiable))
-    for i, (o, diff) in enumerate(zip(outputs, differentiable)):
-        if diff:
+                  attrs, plan, _plain_outputs(outputs), tuple(needs), backward.saves)
+    node = Node(entry.name, backward.fn, ctx, tuple(edges), len(outputs))
+    node.input_meta = tuple(input_meta)
+    node.output_meta = output_meta
+    for i, (o, meta_i) in enumerate(zip(outputs, output_meta)):
+        if meta_i is not None:
             state = o.__dict__
             state["_requires_grad"] = True
             state["grad_fn"] = node
             state["_output_nr"] = i
-    if base is not None and differentiable[0]:
+    if base is not None and output_meta[0] is not None:
         rebase(base, written, node)
     elif meta is None and written is None:
         tag_views(result, args)
