@@ -18,6 +18,13 @@ TOL = dict(rtol=2e-6, atol=1e-6)
 DTYPES = [np.float32, np.float64, np.int64, np.bool_]
 
 
+def sum_tol(dtype):
+    """TOL for sums of products: in float32 torch's order of summation and fastnn's differ
+    (with the vector width of the CPU), and where terms cancel the rounding is float32's
+    epsilon times the terms, not times the result."""
+    return dict(rtol=2e-6, atol=5e-5) if dtype == np.float32 else TOL
+
+
 def _as(a, dtype):
     return (a > 0) if dtype == np.bool_ else (a * 3).astype(dtype)
 
@@ -65,17 +72,17 @@ def test_addmm_family_matches_torch(torch, dtype):
                                                 (1, 2, -0.5)):
         inp = _as(RNG.standard_normal(shape), dtype)
         same_call(lambda lib, i, p, q: lib.addmm(i, p, q, beta=beta, alpha=alpha), inp,
-                  mat1, mat2, **TOL)
+                  mat1, mat2, **sum_tol(dtype))
         same_call(lambda lib, i, p, q: lib.addbmm(i, p, q, beta=beta, alpha=alpha), inp,
-                  b1, b2, **TOL)
+                  b1, b2, **sum_tol(dtype))
         same_call(lambda lib, i, p, q: lib.baddbmm(i, p, q, beta=beta, alpha=alpha), inp,
-                  b1, b2, **TOL)
+                  b1, b2, **sum_tol(dtype))
     for shape in [(m,), (1,), ()]:
         inp = _as(RNG.standard_normal(shape), dtype)
         same_call(lambda lib, i, p, v: lib.addmv(i, p, v, beta=0.5, alpha=2), inp, mat1, vec,
-                  **TOL)
-    same_call(lambda lib, p, v: lib.mv(p, v), mat1, vec, **TOL)
-    same_call(lambda lib, p, v: p.mv(v), mat1, vec, **TOL)
+                  **sum_tol(dtype))
+    same_call(lambda lib, p, v: lib.mv(p, v), mat1, vec, **sum_tol(dtype))
+    same_call(lambda lib, p, v: p.mv(v), mat1, vec, **sum_tol(dtype))
 
 
 def test_addmm_family_errors_match_torch(torch):
@@ -166,11 +173,11 @@ def test_tensordot_matches_torch(torch, dtype):
     b = _as(RNG.standard_normal((4, 3, 5)), dtype)
     for dims in [0, 1, ([1, 2], [1, 0]), ([2], [0]), ((1,), (1,)), ([-1], [0]), 2, -1, 4,
                  ([0], [0]), ([1], [0, 1])]:
-        same_call(lambda lib, x, y: lib.tensordot(x, y, dims), a, b, **TOL)
-    same_call(lambda lib, x: lib.tensordot(x, x, 3), a, **TOL)
+        same_call(lambda lib, x, y: lib.tensordot(x, y, dims), a, b, **sum_tol(dtype))
+    same_call(lambda lib, x: lib.tensordot(x, x, 3), a, **sum_tol(dtype))
     same_call(lambda lib, x, y: lib.tensordot(x, y.double() if x.dtype != lib.float64 else
                                               y.float(), 1), a, b)
-    same_call(lambda lib, x, y: lib.tensordot(x, y, dims=lib.tensor(1)), a, b, **TOL)
+    same_call(lambda lib, x, y: lib.tensordot(x, y, dims=lib.tensor(1)), a, b, **sum_tol(dtype))
     # an empty contraction sums nothing: zeros; and empty free dims: an empty result
     same_call(lambda lib, x, y: lib.tensordot(x[:, :, :0], y[:0], 1), a, b)
     same_call(lambda lib, x, y: lib.tensordot(x[:0], y, 1), a, b)
