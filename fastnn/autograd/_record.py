@@ -219,7 +219,7 @@ def _direct_sources(inputs, requiring):
     for t in requiring:
         root = storage(t)
         other = by_root.get(id(root))
-        if other is not None and other is not t or not root.flags.owndata:
+        if (other is not None and other is not t) or not root.flags.owndata:
             return None
         by_root[id(root)] = t
     sources, found = [], set()
