@@ -46,14 +46,16 @@ def blocked_shapes():
 
 def pointwise_shape(vector_bits, itemsize):
     """(output channels, runs of 16 positions) of the 'pointwise' convolution's tile. Per
-    input channel and tap it holds one broadcast weight per channel, the input runs and the
-    accumulators: channels + runs*per + channels*runs*per <= registers. Two runs of
-    positions where that leaves eight channels, else one run and as many channels as fit
-    (at most eight). AVX2 float32 gets 4x16: the 8x16 tile (26 ymm) spilled."""
+    input channel and tap it holds the input runs, the accumulators and one broadcast
+    weight at a time (kernels/_fma_loop.py uses each broadcast at once):
+    channels*runs*per + runs*per + 1 <= registers. Two runs of positions where that leaves
+    eight channels, else one run and as many channels as fit (at most eight). AVX2 float32
+    gets 6x16 (12 accumulators; the tiles written as Python loops loaded every weight
+    first and spilled beyond 4x16)."""
     per = registers_per_accumulator(vector_bits, itemsize)
     registers = register_count(vector_bits)
     for runs in (2, 1):
-        channels = min(8, (registers - runs * per) // (1 + runs * per))
+        channels = min(8, (registers - runs * per - 1) // (runs * per))
         if channels >= (8 if runs == 2 else 1):
             return channels, runs
     return 1, 1

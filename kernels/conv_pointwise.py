@@ -12,20 +12,20 @@ nothing allocated per call grows with the input.
 
 Layouts:
 - input  x (N, C, R): rows of length R >= P + max(taps);
-- weight w (K, C, T) as given (no packing: each step broadcasts w[k0..k0+7, c, t]
-  straight from eight rows; a last block past K re-reads row K-1 and stores nothing);
+- weight w (K, C, T) as given (no packing: each step broadcasts w[k0.., c, t] straight
+  from the block's rows; a last block past K re-reads row K-1 and stores nothing);
 - output out (N, K, P), written in place (NCHW rows).
 
 Tile: K output channels x 16 or 32 positions, generated for every shape the targets need
 (kernels/tiles_pointwise.py) and chosen by kernels/_shapes.py: with AVX-512, 8 channels x
 32 positions = sixteen 16-lane stack accumulators (one zmm each for float32; per input
 channel and tap two contiguous vector loads of the row, eight weight broadcasts, 16
-FMAs), float64 and planes of 16..31 positions 8 x 16; with AVX2's 16 registers 4 x 16
-(the 8-channel tiles spilled accumulators in the inner loop). A plane's
-last tile overlaps the previous one (starts at P - width) instead of a scalar remainder,
-so P must be >= 16 (`MIN_POSITIONS`). Bias is the accumulators' initial value. Only
-'contract' (FMA) is used: every output is bias + products in channel-then-tap order, and
-NaN/inf propagate through the FMAs as in torch.
+FMAs), float64 and planes of 16..31 positions 8 x 16; with AVX2's 16 registers 6 x 16
+(twelve accumulators of two ymm, the tile's loop written as vector code,
+kernels/_fma_loop.py). A plane's last tile overlaps the previous one (starts at
+P - width) instead of a scalar remainder, so P must be >= 16 (`MIN_POSITIONS`). Bias is
+the accumulators' initial value. Only 'contract' (FMA) is used: every output is bias +
+products in channel-then-tap order, and NaN/inf propagate through the FMAs as in torch.
 
 Choices: weights are read in place, not packed to (K/8, C, T, 8) per call (packing cost
 more than it saved on 1x1 s2 256->512); each task copies only its positions into scratch

@@ -5,6 +5,7 @@ positions (kernels/conv_pointwise.py says how they are used; kernels/_shapes.py 
 one a target gets); each applies its `epilogue` (kernels/_epilogue.py) before the store.
 """
 from ._epilogue import NONE, ceiling, clamp
+from ._fma_loop import fma_loop
 from ._stack import store_tile, tile_pointer
 from ._target import njit
 from .conv_pad import _u
@@ -77,74 +78,10 @@ def tile_8x32(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     r5 = _u(min(k0 + 5, K - 1)) * cs
     r6 = _u(min(k0 + 6, K - 1)) * cs
     r7 = _u(min(k0 + 7, K - 1)) * cs
-    xo = xrow + _u(p0)
-    if T == 1:
-        xs = xo + taps[0]
-        for c in range(C):
-            w0 = wf[r0 + _u(c)]
-            w1 = wf[r1 + _u(c)]
-            w2 = wf[r2 + _u(c)]
-            w3 = wf[r3 + _u(c)]
-            w4 = wf[r4 + _u(c)]
-            w5 = wf[r5 + _u(c)]
-            w6 = wf[r6 + _u(c)]
-            w7 = wf[r7 + _u(c)]
-            for v in range(LANES):
-                e = xf[xs + _u(0) + _u(v)]
-                a0_0[v] += w0 * e
-                a1_0[v] += w1 * e
-                a2_0[v] += w2 * e
-                a3_0[v] += w3 * e
-                a4_0[v] += w4 * e
-                a5_0[v] += w5 * e
-                a6_0[v] += w6 * e
-                a7_0[v] += w7 * e
-            for v in range(LANES):
-                e = xf[xs + _u(16) + _u(v)]
-                a0_1[v] += w0 * e
-                a1_1[v] += w1 * e
-                a2_1[v] += w2 * e
-                a3_1[v] += w3 * e
-                a4_1[v] += w4 * e
-                a5_1[v] += w5 * e
-                a6_1[v] += w6 * e
-                a7_1[v] += w7 * e
-            xs += R
-    else:
-        ct = _u(0)
-        for c in range(C):
-            for t in range(T):
-                xs = xo + taps[t]
-                w0 = wf[r0 + ct]
-                w1 = wf[r1 + ct]
-                w2 = wf[r2 + ct]
-                w3 = wf[r3 + ct]
-                w4 = wf[r4 + ct]
-                w5 = wf[r5 + ct]
-                w6 = wf[r6 + ct]
-                w7 = wf[r7 + ct]
-                for v in range(LANES):
-                    e = xf[xs + _u(0) + _u(v)]
-                    a0_0[v] += w0 * e
-                    a1_0[v] += w1 * e
-                    a2_0[v] += w2 * e
-                    a3_0[v] += w3 * e
-                    a4_0[v] += w4 * e
-                    a5_0[v] += w5 * e
-                    a6_0[v] += w6 * e
-                    a7_0[v] += w7 * e
-                for v in range(LANES):
-                    e = xf[xs + _u(16) + _u(v)]
-                    a0_1[v] += w0 * e
-                    a1_1[v] += w1 * e
-                    a2_1[v] += w2 * e
-                    a3_1[v] += w3 * e
-                    a4_1[v] += w4 * e
-                    a5_1[v] += w5 * e
-                    a6_1[v] += w6 * e
-                    a7_1[v] += w7 * e
-                ct += _u(1)
-            xo += R
+    accumulators = (a0_0, a0_1, a1_0, a1_1, a2_0, a2_1, a3_0, a3_1, a4_0, a4_1, a5_0, a5_1,
+                    a6_0, a6_1, a7_0, a7_1,)
+    weight_rows = (r0, r1, r2, r3, r4, r5, r6, r7,)
+    fma_loop(accumulators, xf, xrow + _u(p0), R, taps, T, wf, weight_rows, T, C)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(LANES):
@@ -231,54 +168,9 @@ def tile_8x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     r5 = _u(min(k0 + 5, K - 1)) * cs
     r6 = _u(min(k0 + 6, K - 1)) * cs
     r7 = _u(min(k0 + 7, K - 1)) * cs
-    xo = xrow + _u(p0)
-    if T == 1:
-        xs = xo + taps[0]
-        for c in range(C):
-            w0 = wf[r0 + _u(c)]
-            w1 = wf[r1 + _u(c)]
-            w2 = wf[r2 + _u(c)]
-            w3 = wf[r3 + _u(c)]
-            w4 = wf[r4 + _u(c)]
-            w5 = wf[r5 + _u(c)]
-            w6 = wf[r6 + _u(c)]
-            w7 = wf[r7 + _u(c)]
-            for v in range(LANES):
-                e = xf[xs + _u(0) + _u(v)]
-                a0_0[v] += w0 * e
-                a1_0[v] += w1 * e
-                a2_0[v] += w2 * e
-                a3_0[v] += w3 * e
-                a4_0[v] += w4 * e
-                a5_0[v] += w5 * e
-                a6_0[v] += w6 * e
-                a7_0[v] += w7 * e
-            xs += R
-    else:
-        ct = _u(0)
-        for c in range(C):
-            for t in range(T):
-                xs = xo + taps[t]
-                w0 = wf[r0 + ct]
-                w1 = wf[r1 + ct]
-                w2 = wf[r2 + ct]
-                w3 = wf[r3 + ct]
-                w4 = wf[r4 + ct]
-                w5 = wf[r5 + ct]
-                w6 = wf[r6 + ct]
-                w7 = wf[r7 + ct]
-                for v in range(LANES):
-                    e = xf[xs + _u(0) + _u(v)]
-                    a0_0[v] += w0 * e
-                    a1_0[v] += w1 * e
-                    a2_0[v] += w2 * e
-                    a3_0[v] += w3 * e
-                    a4_0[v] += w4 * e
-                    a5_0[v] += w5 * e
-                    a6_0[v] += w6 * e
-                    a7_0[v] += w7 * e
-                ct += _u(1)
-            xo += R
+    accumulators = (a0_0, a1_0, a2_0, a3_0, a4_0, a5_0, a6_0, a7_0,)
+    weight_rows = (r0, r1, r2, r3, r4, r5, r6, r7,)
+    fma_loop(accumulators, xf, xrow + _u(p0), R, taps, T, wf, weight_rows, T, C)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(LANES):
@@ -310,17 +202,21 @@ def tile_8x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
 
 
 @njit(fastmath=_FLAGS)
-def tile_4x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
+def tile_6x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, P, p0,
         epilogue):
-    """16 positions p0.. of output channels k0..k0+3 (kn real), then `epilogue`."""
+    """16 positions p0.. of output channels k0..k0+5 (kn real), then `epilogue`."""
     c0 = _bias(bias, has_bias, k0 + 0, K)
     c1 = _bias(bias, has_bias, k0 + 1, K)
     c2 = _bias(bias, has_bias, k0 + 2, K)
     c3 = _bias(bias, has_bias, k0 + 3, K)
+    c4 = _bias(bias, has_bias, k0 + 4, K)
+    c5 = _bias(bias, has_bias, k0 + 5, K)
     a0_0 = tile_pointer(of.dtype)
     a1_0 = tile_pointer(of.dtype)
     a2_0 = tile_pointer(of.dtype)
     a3_0 = tile_pointer(of.dtype)
+    a4_0 = tile_pointer(of.dtype)
+    a5_0 = tile_pointer(of.dtype)
     along = has_bias == ALONG_POSITIONS
     for v in range(LANES):
         q0 = bias[_u(p0) + _u(0) + _u(v)] if along else 0.0
@@ -328,43 +224,18 @@ def tile_4x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
         a1_0[v] = q0 if along else c1
         a2_0[v] = q0 if along else c2
         a3_0[v] = q0 if along else c3
+        a4_0[v] = q0 if along else c4
+        a5_0[v] = q0 if along else c5
     cs = _u(C * T)
     r0 = _u(min(k0 + 0, K - 1)) * cs
     r1 = _u(min(k0 + 1, K - 1)) * cs
     r2 = _u(min(k0 + 2, K - 1)) * cs
     r3 = _u(min(k0 + 3, K - 1)) * cs
-    xo = xrow + _u(p0)
-    if T == 1:
-        xs = xo + taps[0]
-        for c in range(C):
-            w0 = wf[r0 + _u(c)]
-            w1 = wf[r1 + _u(c)]
-            w2 = wf[r2 + _u(c)]
-            w3 = wf[r3 + _u(c)]
-            for v in range(LANES):
-                e = xf[xs + _u(0) + _u(v)]
-                a0_0[v] += w0 * e
-                a1_0[v] += w1 * e
-                a2_0[v] += w2 * e
-                a3_0[v] += w3 * e
-            xs += R
-    else:
-        ct = _u(0)
-        for c in range(C):
-            for t in range(T):
-                xs = xo + taps[t]
-                w0 = wf[r0 + ct]
-                w1 = wf[r1 + ct]
-                w2 = wf[r2 + ct]
-                w3 = wf[r3 + ct]
-                for v in range(LANES):
-                    e = xf[xs + _u(0) + _u(v)]
-                    a0_0[v] += w0 * e
-                    a1_0[v] += w1 * e
-                    a2_0[v] += w2 * e
-                    a3_0[v] += w3 * e
-                ct += _u(1)
-            xo += R
+    r4 = _u(min(k0 + 4, K - 1)) * cs
+    r5 = _u(min(k0 + 5, K - 1)) * cs
+    accumulators = (a0_0, a1_0, a2_0, a3_0, a4_0, a5_0,)
+    weight_rows = (r0, r1, r2, r3, r4, r5,)
+    fma_loop(accumulators, xf, xrow + _u(p0), R, taps, T, wf, weight_rows, T, C)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(LANES):
@@ -372,6 +243,8 @@ def tile_4x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
             a1_0[v] = clamp(a1_0[v], hi)
             a2_0[v] = clamp(a2_0[v], hi)
             a3_0[v] = clamp(a3_0[v], hi)
+            a4_0[v] = clamp(a4_0[v], hi)
+            a5_0[v] = clamp(a5_0[v], hi)
     o = orow + _u(p0)
     if 0 < kn:
         store_tile(of, o + _u(0) * _u(P) + _u(0), a0_0)
@@ -381,6 +254,10 @@ def tile_4x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
         store_tile(of, o + _u(2) * _u(P) + _u(0), a2_0)
     if 3 < kn:
         store_tile(of, o + _u(3) * _u(P) + _u(0), a3_0)
+    if 4 < kn:
+        store_tile(of, o + _u(4) * _u(P) + _u(0), a4_0)
+    if 5 < kn:
+        store_tile(of, o + _u(5) * _u(P) + _u(0), a5_0)
 
 
 @njit(fastmath=_FLAGS)
@@ -399,30 +276,9 @@ def tile_2x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     cs = _u(C * T)
     r0 = _u(min(k0 + 0, K - 1)) * cs
     r1 = _u(min(k0 + 1, K - 1)) * cs
-    xo = xrow + _u(p0)
-    if T == 1:
-        xs = xo + taps[0]
-        for c in range(C):
-            w0 = wf[r0 + _u(c)]
-            w1 = wf[r1 + _u(c)]
-            for v in range(LANES):
-                e = xf[xs + _u(0) + _u(v)]
-                a0_0[v] += w0 * e
-                a1_0[v] += w1 * e
-            xs += R
-    else:
-        ct = _u(0)
-        for c in range(C):
-            for t in range(T):
-                xs = xo + taps[t]
-                w0 = wf[r0 + ct]
-                w1 = wf[r1 + ct]
-                for v in range(LANES):
-                    e = xf[xs + _u(0) + _u(v)]
-                    a0_0[v] += w0 * e
-                    a1_0[v] += w1 * e
-                ct += _u(1)
-            xo += R
+    accumulators = (a0_0, a1_0,)
+    weight_rows = (r0, r1,)
+    fma_loop(accumulators, xf, xrow + _u(p0), R, taps, T, wf, weight_rows, T, C)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(LANES):
@@ -447,26 +303,9 @@ def tile_1x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
         a0_0[v] = q0 if along else c0
     cs = _u(C * T)
     r0 = _u(min(k0 + 0, K - 1)) * cs
-    xo = xrow + _u(p0)
-    if T == 1:
-        xs = xo + taps[0]
-        for c in range(C):
-            w0 = wf[r0 + _u(c)]
-            for v in range(LANES):
-                e = xf[xs + _u(0) + _u(v)]
-                a0_0[v] += w0 * e
-            xs += R
-    else:
-        ct = _u(0)
-        for c in range(C):
-            for t in range(T):
-                xs = xo + taps[t]
-                w0 = wf[r0 + ct]
-                for v in range(LANES):
-                    e = xf[xs + _u(0) + _u(v)]
-                    a0_0[v] += w0 * e
-                ct += _u(1)
-            xo += R
+    accumulators = (a0_0,)
+    weight_rows = (r0,)
+    fma_loop(accumulators, xf, xrow + _u(p0), R, taps, T, wf, weight_rows, T, C)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(LANES):
@@ -479,7 +318,7 @@ def tile_1x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
 TILES = {
     (8, 2): tile_8x32,
     (8, 1): tile_8x16,
-    (4, 1): tile_4x16,
+    (6, 1): tile_6x16,
     (2, 1): tile_2x16,
     (1, 1): tile_1x16,
 }

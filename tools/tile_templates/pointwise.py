@@ -1,13 +1,12 @@
 """The 'pointwise' convolution's tiles (kernels/conv_pointwise.py)."""
+import textwrap
+
 from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module
 
 
 def pointwise_tile(channels, halves):
-    """`channels` output channels x `halves` runs of 16 positions. A 1x1 kernel (T == 1)
-    runs its own channel loop without the tap loop: there LLVM unrolls it and keeps the
-    weight row pointers in registers; through the tap loop it ran as that loop's remainder,
-    reloading them from the stack for every input channel (tests/codegen_probe.py shows the
-    loop; `python benchmarks/tile_shapes.py --family pointwise` times it)."""
+    """`channels` output channels x `halves` runs of 16 positions: per input channel and
+    tap, the runs of the input row times each channel's weight (kernels/_fma_loop.py)."""
     name = f"tile_{channels}x{halves * 16}"
     acc = [[f"a{k}_{h}" for h in range(halves)] for k in range(channels)]
     out = ["@njit(fastmath=_FLAGS)",
@@ -32,32 +31,10 @@ def pointwise_tile(channels, halves):
     out.append("    cs = _u(C * T)")
     for k in range(channels):
         out.append(f"    r{k} = _u(min(k0 + {k}, K - 1)) * cs")
-    out += ["    xo = xrow + _u(p0)",
-            "    if T == 1:",
-            "        xs = xo + taps[0]",
-            "        for c in range(C):"]
-    for k in range(channels):
-        out.append(f"            w{k} = wf[r{k} + _u(c)]")
-    for h in range(halves):
-        out.append("            for v in range(LANES):")
-        out.append(f"                e = xf[xs + _u({16 * h}) + _u(v)]")
-        for k in range(channels):
-            out.append(f"                {acc[k][h]}[v] += w{k} * e")
-    out += ["            xs += R",
-            "    else:",
-            "        ct = _u(0)",
-            "        for c in range(C):",
-            "            for t in range(T):",
-            "                xs = xo + taps[t]"]
-    for k in range(channels):
-        out.append(f"                w{k} = wf[r{k} + ct]")
-    for h in range(halves):
-        out.append("                for v in range(LANES):")
-        out.append(f"                    e = xf[xs + _u({16 * h}) + _u(v)]")
-        for k in range(channels):
-            out.append(f"                    {acc[k][h]}[v] += w{k} * e")
-    out += ["                ct += _u(1)",
-            "            xo += R"]
+    names = textwrap.wrap(", ".join(n for row in acc for n in row) + ",", 76)
+    out += ["    accumulators = (" + "\n                    ".join(names) + ")",
+            "    weight_rows = (" + ", ".join(f"r{k}" for k in range(channels)) + ",)",
+            "    fma_loop(accumulators, xf, xrow + _u(p0), R, taps, T, wf, weight_rows, T, C)"]
     out += epilogue_lines([n for row in acc for n in row], "LANES")
     out.append("    o = orow + _u(p0)")
     for k in range(channels):
@@ -73,7 +50,8 @@ def pointwise_module():
            "channels over W\npositions (kernels/conv_pointwise.py says how they are used; "
            "kernels/_shapes.py which\none a target gets); each applies its `epilogue` "
            "(kernels/_epilogue.py) before the store.")
-    imports = [EPILOGUE_IMPORT, "from ._stack import store_tile, tile_pointer",
+    imports = [EPILOGUE_IMPORT, "from ._fma_loop import fma_loop",
+               "from ._stack import store_tile, tile_pointer",
                "from ._target import njit", "from .conv_pad import _u", "",
                '_FLAGS = {"contract"}', "LANES = 16",
                "# has_bias: 0 none, 1 (True) one per output channel, 2 one per position",
