@@ -91,8 +91,8 @@ class _Listener(event.Listener):
             return              # a helper compiled inside the kernel
         _local.timer = None
         dispatcher = ev.data["dispatcher"]
-        if not getattr(dispatcher, "__module__", "").startswith("fastnn."):
-            return              # the user's own jitted code
+        if not (getattr(dispatcher, "__module__", None) or "").startswith("fastnn."):
+            return              # the user's own jitted code (None: made by exec)
         _compilations += 1
         label = op_label(dispatcher, sys._getframe(1))
         if _watchers:

@@ -104,3 +104,15 @@ def test_the_label_names_the_op_from_the_compiling_frames(monkeypatch, label, fr
     else:
         look()
     assert seen == [label]
+
+
+def test_a_user_function_without_a_module_compiles():
+    """A function made by exec has no __module__ (None): compiling it with fastnn imported
+    (whose listener sees every compilation) once raised AttributeError."""
+    import numba
+
+    import fastnn  # noqa: F401
+    scope = {}
+    exec("def add_one(v):\n    return v + 1\n", scope)
+    assert scope["add_one"].__module__ is None
+    assert numba.njit(scope["add_one"])(1) == 2
