@@ -11,14 +11,15 @@ accumulators fit in 16 registers.
 
     for i in range(n):
         for t in range(ntaps):
-            row = vf[v0 + i*vstep + taps[t] : ... + runs*TILE]  (runs runs of TILE lanes)
+            at = v0 + i*vstep + taps[t]
             for k, base in enumerate(bases):
-                accs[k*runs + r][:] += bf[base + i*bstep + t] * row[r*TILE : (r+1)*TILE]
+                for r in range(runs):
+                    accs[k*runs + r][:] += bf[base + i*bstep + t] * vf[at + r*vrun:][:TILE]
 
 `accs` are the tile's TILE-lane stack buffers (`tile_pointer`), k-major, read before and
-written after the loop. Each product and sum is one `llvm.fmuladd`: fused where the
-target has FMA (what the tiles' "contract" flag asks for), so results equal the Python
-tiles' bit for bit, NaN and inf included.
+written after the loop; `taps` None is one tap at offset 0. Each product and sum is one
+`llvm.fmuladd`: fused where the target has FMA (what the tiles' "contract" flag asks
+for), so results equal the Python tiles' bit for bit, NaN and inf included.
 """
 from llvmlite import ir
 from numba import types
@@ -38,10 +39,10 @@ def _data(context, builder, value, ty):
 
 
 @intrinsic
-def fma_loop(typingctx, accs, vf, v0, vstep, taps, ntaps, bf, bases, bstep, n):
-    """The loop of the module docstring: vf, bf 1-D float arrays of one dtype, taps a 1-D
-    integer array of at least `ntaps` offsets along vf, bases a tuple of integers, accs a
-    tuple of len(bases) * runs `tile_pointer`s."""
+def fma_loop(typingctx, accs, vf, v0, vstep, vrun, taps, ntaps, bf, bases, bstep, n):
+    """The loop of the module docstring: vf, bf 1-D float arrays of one dtype, taps None or
+    a 1-D integer array of at least `ntaps` offsets along vf, bases a tuple of integers,
+    accs a tuple of len(bases) * runs `tile_pointer`s."""
     if not (isinstance(accs, types.UniTuple) and isinstance(accs.dtype, types.CPointer)
             and isinstance(bases, types.UniTuple) and len(accs) % len(bases) == 0):
         return None
@@ -52,17 +53,17 @@ def fma_loop(typingctx, accs, vf, v0, vstep, taps, ntaps, bf, bases, bstep, n):
     runs = len(accs) // channels
     width = min(TILE, target().vector_bits // dtype.bitwidth)
     parts = TILE // width
-    signature = types.none(accs, vf, v0, vstep, taps, ntaps, bf, bases, bstep, n)
+    tapped = not isinstance(taps, types.NoneType)
+    signature = types.none(accs, vf, v0, vstep, vrun, taps, ntaps, bf, bases, bstep, n)
 
     def codegen(context, builder, sig, args):
         acc_ptrs = cgutils.unpack_tuple(builder, args[0])
         vp = _data(context, builder, args[1], sig.args[1])
-        tp = _data(context, builder, args[4], sig.args[4])
-        bp = _data(context, builder, args[6], sig.args[6])
-        start, vstep_, ntaps, bstep_, count = (_index(context, builder, args[i], sig.args[i])
-                                               for i in (2, 3, 5, 8, 9))
-        base_values = [_index(context, builder, b, sig.args[7].dtype)
-                       for b in cgutils.unpack_tuple(builder, args[7])]
+        bp = _data(context, builder, args[7], sig.args[7])
+        start, vstep_, vrun_, ntaps, bstep_, count = (
+            _index(context, builder, args[i], sig.args[i]) for i in (2, 3, 4, 6, 9, 10))
+        base_values = [_index(context, builder, b, sig.args[8].dtype)
+                       for b in cgutils.unpack_tuple(builder, args[8])]
         scalar = context.get_value_type(dtype)
         vector = ir.VectorType(scalar, width)
         align = dtype.bitwidth // 8
@@ -89,8 +90,9 @@ def fma_loop(typingctx, accs, vf, v0, vstep, taps, ntaps, bf, bases, bstep, n):
                 slots.append(slot)
 
         def step(v_at, b_at):
-            rows = [builder.load(vector_at(vp, builder.add(v_at, const(j * width))),
-                                 align=align) for j in range(runs * parts)]
+            rows = [builder.load(vector_at(vp, builder.add(
+                builder.add(v_at, builder.mul(vrun_, const(r))), const(part * width))),
+                align=align) for r in range(runs) for part in range(parts)]
             for k, base in enumerate(base_values):
                 weight = builder.load(builder.gep(bp, [builder.add(base, b_at)]))
                 broadcast = builder.shuffle_vector(
@@ -100,23 +102,28 @@ def fma_loop(typingctx, accs, vf, v0, vstep, taps, ntaps, bf, bases, bstep, n):
                     builder.store(builder.call(fmuladd, [broadcast, row, builder.load(slot)]),
                                   slot)
 
-        tap0 = _index(context, builder, builder.load(tp), sig.args[4].dtype)
-        single = builder.icmp_signed("==", ntaps, const(1))
-        with builder.if_else(single) as (one_tap, many_taps):
-            with one_tap:
-                first = builder.add(start, tap0)
-                with cgutils.for_range(builder, count) as loop:
-                    step(builder.add(first, builder.mul(loop.index, vstep_)),
-                         builder.mul(loop.index, bstep_))
-            with many_taps:
-                with cgutils.for_range(builder, count) as outer:
-                    v_i = builder.add(start, builder.mul(outer.index, vstep_))
-                    b_i = builder.mul(outer.index, bstep_)
-                    with cgutils.for_range(builder, ntaps) as inner:
-                        tap = _index(context, builder,
-                                     builder.load(builder.gep(tp, [inner.index])),
-                                     sig.args[4].dtype)
-                        step(builder.add(v_i, tap), builder.add(b_i, inner.index))
+        def one_tap(first):
+            with cgutils.for_range(builder, count) as loop:
+                step(builder.add(first, builder.mul(loop.index, vstep_)),
+                     builder.mul(loop.index, bstep_))
+
+        if not tapped:
+            one_tap(start)
+        else:
+            tp = _data(context, builder, args[5], sig.args[5])
+            tap0 = _index(context, builder, builder.load(tp), sig.args[5].dtype)
+            with builder.if_else(builder.icmp_signed("==", ntaps, const(1))) as (one, many):
+                with one:
+                    one_tap(builder.add(start, tap0))
+                with many:
+                    with cgutils.for_range(builder, count) as outer:
+                        v_i = builder.add(start, builder.mul(outer.index, vstep_))
+                        b_i = builder.mul(outer.index, bstep_)
+                        with cgutils.for_range(builder, ntaps) as inner:
+                            tap = _index(context, builder,
+                                         builder.load(builder.gep(tp, [inner.index])),
+                                         sig.args[5].dtype)
+                            step(builder.add(v_i, tap), builder.add(b_i, inner.index))
         for i, ptr in enumerate(acc_ptrs):
             for part in range(parts):
                 builder.store(builder.load(slots[i * parts + part]),

@@ -24,16 +24,16 @@ def register_count(vector_bits):
 def blocked_shape(vector_bits, itemsize):
     """(blocks of 16 output channels, positions) of the 'blocked' convolution's tile.
 
-    Per input channel the tile holds its weight vectors, one broadcast per position (LLVM
-    loads them all before the multiply-adds) and the accumulators, so
-    blocks*per + positions + blocks*positions*per <= registers. Two blocks (each broadcast
-    feeds two weight vectors) where that leaves at least four positions, else one; at most
-    eight positions. AVX2 float32 gets 1x4: wider tiles spill in the inner loop and run far
-    slower (`python benchmarks/tile_shapes.py`)."""
+    Per input channel the tile holds its weight vectors, the accumulators and one
+    broadcast position at a time (kernels/_fma_loop.py uses each broadcast at once), so
+    blocks*per + 1 + blocks*positions*per <= registers. Two blocks (each broadcast feeds
+    two weight vectors) where that leaves at least four positions, else one; at most eight
+    positions. AVX2 float32 gets 1x6 (12 accumulators; the tiles written as Python loops
+    loaded every broadcast first and spilled beyond 1x4)."""
     per = registers_per_accumulator(vector_bits, itemsize)
     registers = register_count(vector_bits)
     for blocks in (2, 1):
-        pixels = min(8, (registers - blocks * per) // (1 + blocks * per))
+        pixels = min(8, (registers - blocks * per - 1) // (blocks * per))
         if pixels >= (4 if blocks == 2 else 1):
             return blocks, pixels
     return 1, 1

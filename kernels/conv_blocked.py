@@ -23,8 +23,9 @@ Layouts (BLOCK = 16 channels, zero-filled past the real channel count):
 A tile is B blocks of 16 output channels times P output positions, B x P accumulators of
 16 lanes, generated for every shape the targets need (kernels/tiles_blocked.py) and chosen
 for the codegen target by kernels/_shapes.py (2x8 with AVX-512's 32 registers of 512 bits,
-1x4 with AVX2's 16 of 256). For each input channel the tile loads one 16-channel weight
-vector per block and broadcasts one input value per position, so stride and dilation
+1x6 with AVX2's 16 of 256). For each input channel the tile loads one 16-channel weight
+vector per block and broadcasts one input value per position (the loop written as vector
+code, kernels/_fma_loop.py, each broadcast used at once), so stride and dilation
 only change where the broadcasts come from, and a tile's positions run on across row
 ends, flat over the band (no remainder tiles: per-row tiles wasted work on rows that are
 not a multiple of P wide); the band's last tile repeats its last position, never a scalar

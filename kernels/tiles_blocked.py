@@ -5,6 +5,7 @@ over P output positions (kernels/conv_blocked.py says how they are used; kernels
 which one a target gets); each applies its `epilogue` (kernels/_epilogue.py) before the store.
 """
 from ._epilogue import NONE, ceiling, clamp
+from ._fma_loop import fma_loop
 from ._stack import tile_pointer
 from ._target import njit
 from .conv_pad import _u
@@ -77,6 +78,8 @@ def tile_2x8(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
     r7 = min(first + 7, last)
     f7 = (r7 // CW) * OW + col0 + r7 % CW
     p7 = _u((r7 // CW) * shxh + (col0 + r7 % CW) * sw * BLOCK)
+    accumulators = (a0_0, a1_0, a0_1, a1_1, a0_2, a1_2, a0_3, a1_3, a0_4, a1_4, a0_5, a1_5,
+                    a0_6, a1_6, a0_7, a1_7,)
     for cb in range(CB):
         for kd in range(kd0, kd1):
             for kh in range(kh0, kh1):
@@ -84,36 +87,9 @@ def tile_2x8(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
                 wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
                 for kw in range(kw0, kw1):
                     xo = xr + kw * xw
-                    for c in range(BLOCK):
-                        uc = _u(c)
-                        e0 = xf[xo + p0 + uc]
-                        e1 = xf[xo + p1 + uc]
-                        e2 = xf[xo + p2 + uc]
-                        e3 = xf[xo + p3 + uc]
-                        e4 = xf[xo + p4 + uc]
-                        e5 = xf[xo + p5 + uc]
-                        e6 = xf[xo + p6 + uc]
-                        e7 = xf[xo + p7 + uc]
-                        for v in range(BLOCK):
-                            q0 = wf[wo + _u(v)]
-                            q1 = wf[wo + wstep + _u(v)]
-                            a0_0[v] += q0 * e0
-                            a0_1[v] += q0 * e1
-                            a0_2[v] += q0 * e2
-                            a0_3[v] += q0 * e3
-                            a0_4[v] += q0 * e4
-                            a0_5[v] += q0 * e5
-                            a0_6[v] += q0 * e6
-                            a0_7[v] += q0 * e7
-                            a1_0[v] += q1 * e0
-                            a1_1[v] += q1 * e1
-                            a1_2[v] += q1 * e2
-                            a1_3[v] += q1 * e3
-                            a1_4[v] += q1 * e4
-                            a1_5[v] += q1 * e5
-                            a1_6[v] += q1 * e6
-                            a1_7[v] += q1 * e7
-                        wo += _u(BLOCK)
+                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf,
+                             (xo + p0, xo + p1, xo + p2, xo + p3, xo + p4, xo + p5, xo + p6, xo + p7,), 1, BLOCK)
+                    wo += _u(BLOCK * BLOCK)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(BLOCK):
@@ -152,31 +128,35 @@ def tile_2x8(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 
 
 @njit(fastmath=_FLAGS)
-def tile_2x5(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
+def tile_2x6(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
              first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
              xcb, xd, xh, xw, epilogue):
-    """2 block(s) of 16 output channels x 5 positions: 10 accumulators, then `epilogue`."""
+    """2 block(s) of 16 output channels x 6 positions: 12 accumulators, then `epilogue`."""
     a0_0 = tile_pointer(of.dtype)
     a0_1 = tile_pointer(of.dtype)
     a0_2 = tile_pointer(of.dtype)
     a0_3 = tile_pointer(of.dtype)
     a0_4 = tile_pointer(of.dtype)
+    a0_5 = tile_pointer(of.dtype)
     a1_0 = tile_pointer(of.dtype)
     a1_1 = tile_pointer(of.dtype)
     a1_2 = tile_pointer(of.dtype)
     a1_3 = tile_pointer(of.dtype)
     a1_4 = tile_pointer(of.dtype)
+    a1_5 = tile_pointer(of.dtype)
     for v in range(BLOCK):
         a0_0[v] = bias16[v]
         a0_1[v] = bias16[v]
         a0_2[v] = bias16[v]
         a0_3[v] = bias16[v]
         a0_4[v] = bias16[v]
+        a0_5[v] = bias16[v]
         a1_0[v] = bias16b[v]
         a1_1[v] = bias16b[v]
         a1_2[v] = bias16b[v]
         a1_3[v] = bias16b[v]
         a1_4[v] = bias16b[v]
+        a1_5[v] = bias16b[v]
     last = P - 1
     r0 = min(first + 0, last)
     f0 = (r0 // CW) * OW + col0 + r0 % CW
@@ -193,6 +173,10 @@ def tile_2x5(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
     r4 = min(first + 4, last)
     f4 = (r4 // CW) * OW + col0 + r4 % CW
     p4 = _u((r4 // CW) * shxh + (col0 + r4 % CW) * sw * BLOCK)
+    r5 = min(first + 5, last)
+    f5 = (r5 // CW) * OW + col0 + r5 % CW
+    p5 = _u((r5 // CW) * shxh + (col0 + r5 % CW) * sw * BLOCK)
+    accumulators = (a0_0, a1_0, a0_1, a1_1, a0_2, a1_2, a0_3, a1_3, a0_4, a1_4, a0_5, a1_5,)
     for cb in range(CB):
         for kd in range(kd0, kd1):
             for kh in range(kh0, kh1):
@@ -200,27 +184,9 @@ def tile_2x5(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
                 wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
                 for kw in range(kw0, kw1):
                     xo = xr + kw * xw
-                    for c in range(BLOCK):
-                        uc = _u(c)
-                        e0 = xf[xo + p0 + uc]
-                        e1 = xf[xo + p1 + uc]
-                        e2 = xf[xo + p2 + uc]
-                        e3 = xf[xo + p3 + uc]
-                        e4 = xf[xo + p4 + uc]
-                        for v in range(BLOCK):
-                            q0 = wf[wo + _u(v)]
-                            q1 = wf[wo + wstep + _u(v)]
-                            a0_0[v] += q0 * e0
-                            a0_1[v] += q0 * e1
-                            a0_2[v] += q0 * e2
-                            a0_3[v] += q0 * e3
-                            a0_4[v] += q0 * e4
-                            a1_0[v] += q1 * e0
-                            a1_1[v] += q1 * e1
-                            a1_2[v] += q1 * e2
-                            a1_3[v] += q1 * e3
-                            a1_4[v] += q1 * e4
-                        wo += _u(BLOCK)
+                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf,
+                             (xo + p0, xo + p1, xo + p2, xo + p3, xo + p4, xo + p5,), 1, BLOCK)
+                    wo += _u(BLOCK * BLOCK)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(BLOCK):
@@ -229,37 +195,45 @@ def tile_2x5(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
             a0_2[v] = clamp(a0_2[v], hi)
             a0_3[v] = clamp(a0_3[v], hi)
             a0_4[v] = clamp(a0_4[v], hi)
+            a0_5[v] = clamp(a0_5[v], hi)
             a1_0[v] = clamp(a1_0[v], hi)
             a1_1[v] = clamp(a1_1[v], hi)
             a1_2[v] = clamp(a1_2[v], hi)
             a1_3[v] = clamp(a1_3[v], hi)
             a1_4[v] = clamp(a1_4[v], hi)
+            a1_5[v] = clamp(a1_5[v], hi)
     store(of, a0_0, orow + _u(f0), ostride, kn)
     store(of, a0_1, orow + _u(f1), ostride, kn)
     store(of, a0_2, orow + _u(f2), ostride, kn)
     store(of, a0_3, orow + _u(f3), ostride, kn)
     store(of, a0_4, orow + _u(f4), ostride, kn)
+    store(of, a0_5, orow + _u(f5), ostride, kn)
     store(of, a1_0, orow + ostep + _u(f0), ostride, kn2)
     store(of, a1_1, orow + ostep + _u(f1), ostride, kn2)
     store(of, a1_2, orow + ostep + _u(f2), ostride, kn2)
     store(of, a1_3, orow + ostep + _u(f3), ostride, kn2)
     store(of, a1_4, orow + ostep + _u(f4), ostride, kn2)
+    store(of, a1_5, orow + ostep + _u(f5), ostride, kn2)
 
 
 @njit(fastmath=_FLAGS)
-def tile_1x4(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
+def tile_1x6(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostride, kn, kn2,
              first, P, OW, CW, col0, shxh, sw, CB, KD, KH, KW, kd0, kd1, kh0, kh1, kw0, kw1,
              xcb, xd, xh, xw, epilogue):
-    """1 block(s) of 16 output channels x 4 positions: 4 accumulators, then `epilogue`."""
+    """1 block(s) of 16 output channels x 6 positions: 6 accumulators, then `epilogue`."""
     a0_0 = tile_pointer(of.dtype)
     a0_1 = tile_pointer(of.dtype)
     a0_2 = tile_pointer(of.dtype)
     a0_3 = tile_pointer(of.dtype)
+    a0_4 = tile_pointer(of.dtype)
+    a0_5 = tile_pointer(of.dtype)
     for v in range(BLOCK):
         a0_0[v] = bias16[v]
         a0_1[v] = bias16[v]
         a0_2[v] = bias16[v]
         a0_3[v] = bias16[v]
+        a0_4[v] = bias16[v]
+        a0_5[v] = bias16[v]
     last = P - 1
     r0 = min(first + 0, last)
     f0 = (r0 // CW) * OW + col0 + r0 % CW
@@ -273,6 +247,13 @@ def tile_1x4(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
     r3 = min(first + 3, last)
     f3 = (r3 // CW) * OW + col0 + r3 % CW
     p3 = _u((r3 // CW) * shxh + (col0 + r3 % CW) * sw * BLOCK)
+    r4 = min(first + 4, last)
+    f4 = (r4 // CW) * OW + col0 + r4 % CW
+    p4 = _u((r4 // CW) * shxh + (col0 + r4 % CW) * sw * BLOCK)
+    r5 = min(first + 5, last)
+    f5 = (r5 // CW) * OW + col0 + r5 % CW
+    p5 = _u((r5 // CW) * shxh + (col0 + r5 % CW) * sw * BLOCK)
+    accumulators = (a0_0, a0_1, a0_2, a0_3, a0_4, a0_5,)
     for cb in range(CB):
         for kd in range(kd0, kd1):
             for kh in range(kh0, kh1):
@@ -280,19 +261,9 @@ def tile_1x4(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
                 wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
                 for kw in range(kw0, kw1):
                     xo = xr + kw * xw
-                    for c in range(BLOCK):
-                        uc = _u(c)
-                        e0 = xf[xo + p0 + uc]
-                        e1 = xf[xo + p1 + uc]
-                        e2 = xf[xo + p2 + uc]
-                        e3 = xf[xo + p3 + uc]
-                        for v in range(BLOCK):
-                            q0 = wf[wo + _u(v)]
-                            a0_0[v] += q0 * e0
-                            a0_1[v] += q0 * e1
-                            a0_2[v] += q0 * e2
-                            a0_3[v] += q0 * e3
-                        wo += _u(BLOCK)
+                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf,
+                             (xo + p0, xo + p1, xo + p2, xo + p3, xo + p4, xo + p5,), 1, BLOCK)
+                    wo += _u(BLOCK * BLOCK)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(BLOCK):
@@ -300,10 +271,14 @@ def tile_1x4(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
             a0_1[v] = clamp(a0_1[v], hi)
             a0_2[v] = clamp(a0_2[v], hi)
             a0_3[v] = clamp(a0_3[v], hi)
+            a0_4[v] = clamp(a0_4[v], hi)
+            a0_5[v] = clamp(a0_5[v], hi)
     store(of, a0_0, orow + _u(f0), ostride, kn)
     store(of, a0_1, orow + _u(f1), ostride, kn)
     store(of, a0_2, orow + _u(f2), ostride, kn)
     store(of, a0_3, orow + _u(f3), ostride, kn)
+    store(of, a0_4, orow + _u(f4), ostride, kn)
+    store(of, a0_5, orow + _u(f5), ostride, kn)
 
 
 @njit(fastmath=_FLAGS)
@@ -323,6 +298,7 @@ def tile_1x2(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
     r1 = min(first + 1, last)
     f1 = (r1 // CW) * OW + col0 + r1 % CW
     p1 = _u((r1 // CW) * shxh + (col0 + r1 % CW) * sw * BLOCK)
+    accumulators = (a0_0, a0_1,)
     for cb in range(CB):
         for kd in range(kd0, kd1):
             for kh in range(kh0, kh1):
@@ -330,15 +306,9 @@ def tile_1x2(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
                 wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
                 for kw in range(kw0, kw1):
                     xo = xr + kw * xw
-                    for c in range(BLOCK):
-                        uc = _u(c)
-                        e0 = xf[xo + p0 + uc]
-                        e1 = xf[xo + p1 + uc]
-                        for v in range(BLOCK):
-                            q0 = wf[wo + _u(v)]
-                            a0_0[v] += q0 * e0
-                            a0_1[v] += q0 * e1
-                        wo += _u(BLOCK)
+                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf,
+                             (xo + p0, xo + p1,), 1, BLOCK)
+                    wo += _u(BLOCK * BLOCK)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(BLOCK):
@@ -360,6 +330,7 @@ def tile_1x1(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
     r0 = min(first + 0, last)
     f0 = (r0 // CW) * OW + col0 + r0 % CW
     p0 = _u((r0 // CW) * shxh + (col0 + r0 % CW) * sw * BLOCK)
+    accumulators = (a0_0,)
     for cb in range(CB):
         for kd in range(kd0, kd1):
             for kh in range(kh0, kh1):
@@ -367,13 +338,9 @@ def tile_1x1(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
                 wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
                 for kw in range(kw0, kw1):
                     xo = xr + kw * xw
-                    for c in range(BLOCK):
-                        uc = _u(c)
-                        e0 = xf[xo + p0 + uc]
-                        for v in range(BLOCK):
-                            q0 = wf[wo + _u(v)]
-                            a0_0[v] += q0 * e0
-                        wo += _u(BLOCK)
+                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf,
+                             (xo + p0,), 1, BLOCK)
+                    wo += _u(BLOCK * BLOCK)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(BLOCK):
@@ -383,8 +350,8 @@ def tile_1x1(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
 
 TILES = {
     (2, 8): tile_2x8,
-    (2, 5): tile_2x5,
-    (1, 4): tile_1x4,
+    (2, 6): tile_2x6,
+    (1, 6): tile_1x6,
     (1, 2): tile_1x2,
     (1, 1): tile_1x1,
 }

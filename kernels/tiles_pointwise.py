@@ -81,7 +81,7 @@ def tile_8x32(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     accumulators = (a0_0, a0_1, a1_0, a1_1, a2_0, a2_1, a3_0, a3_1, a4_0, a4_1, a5_0, a5_1,
                     a6_0, a6_1, a7_0, a7_1,)
     weight_rows = (r0, r1, r2, r3, r4, r5, r6, r7,)
-    fma_loop(accumulators, xf, xrow + _u(p0), R, taps, T, wf, weight_rows, T, C)
+    fma_loop(accumulators, xf, xrow + _u(p0), R, LANES, taps, T, wf, weight_rows, T, C)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(LANES):
@@ -170,7 +170,7 @@ def tile_8x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     r7 = _u(min(k0 + 7, K - 1)) * cs
     accumulators = (a0_0, a1_0, a2_0, a3_0, a4_0, a5_0, a6_0, a7_0,)
     weight_rows = (r0, r1, r2, r3, r4, r5, r6, r7,)
-    fma_loop(accumulators, xf, xrow + _u(p0), R, taps, T, wf, weight_rows, T, C)
+    fma_loop(accumulators, xf, xrow + _u(p0), R, LANES, taps, T, wf, weight_rows, T, C)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(LANES):
@@ -235,7 +235,7 @@ def tile_6x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     r5 = _u(min(k0 + 5, K - 1)) * cs
     accumulators = (a0_0, a1_0, a2_0, a3_0, a4_0, a5_0,)
     weight_rows = (r0, r1, r2, r3, r4, r5,)
-    fma_loop(accumulators, xf, xrow + _u(p0), R, taps, T, wf, weight_rows, T, C)
+    fma_loop(accumulators, xf, xrow + _u(p0), R, LANES, taps, T, wf, weight_rows, T, C)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(LANES):
@@ -278,7 +278,7 @@ def tile_2x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     r1 = _u(min(k0 + 1, K - 1)) * cs
     accumulators = (a0_0, a1_0,)
     weight_rows = (r0, r1,)
-    fma_loop(accumulators, xf, xrow + _u(p0), R, taps, T, wf, weight_rows, T, C)
+    fma_loop(accumulators, xf, xrow + _u(p0), R, LANES, taps, T, wf, weight_rows, T, C)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(LANES):
@@ -305,7 +305,7 @@ def tile_1x16(xf, wf, of, bias, has_bias, K, k0, kn, xrow, R, C, taps, T, orow, 
     r0 = _u(min(k0 + 0, K - 1)) * cs
     accumulators = (a0_0,)
     weight_rows = (r0,)
-    fma_loop(accumulators, xf, xrow + _u(p0), R, taps, T, wf, weight_rows, T, C)
+    fma_loop(accumulators, xf, xrow + _u(p0), R, LANES, taps, T, wf, weight_rows, T, C)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(LANES):

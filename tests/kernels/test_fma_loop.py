@@ -14,15 +14,15 @@ from fastnn.kernels.conv_pad import _u
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-5), np.float64: dict(rtol=1e-12, atol=1e-12)}
 
 
-def _reference(acc, vf, v0, vstep, taps, bf, bases, bstep, n, runs):
+def _reference(acc, vf, v0, vstep, vrun, taps, bf, bases, bstep, n, runs):
     """acc (channels * runs, TILE) plus the loop's products, summed in float64."""
-    out = acc.astype(np.float64).reshape(len(bases), runs * TILE)
+    out = acc.astype(np.float64).reshape(len(bases), runs, TILE)
     for i in range(n):
         for t, tap in enumerate(taps):
             start = v0 + i * vstep + int(tap)
-            row = vf[start:start + runs * TILE].astype(np.float64)
+            rows = np.stack([vf[start + r * vrun:][:TILE] for r in range(runs)])
             for k, base in enumerate(bases):
-                out[k] += float(bf[base + i * bstep + t]) * row
+                out[k] += float(bf[base + i * bstep + t]) * rows.astype(np.float64)
     return out.reshape(acc.shape)
 
 
@@ -30,12 +30,12 @@ def _harness(count):
     """An njit function that loads acc (count, TILE) into `count` stack accumulators, runs
     fma_loop on them and writes them back."""
     names = [f"a{j}" for j in range(count)]
-    lines = ["def run(acc, vf, v0, vstep, taps, bf, bases, bstep, n):"]
+    lines = ["def run(acc, vf, v0, vstep, vrun, taps, bf, bases, bstep, n):"]
     lines += [f"    {a} = tile_pointer(acc.dtype)" for a in names]
     lines += [f"    for v in range({TILE}):"]
     lines += [f"        {a}[v] = acc[{j}, v]" for j, a in enumerate(names)]
-    lines += [f"    fma_loop(({', '.join(names)},), vf, v0, vstep, taps, len(taps), bf, bases,"
-              " bstep, n)"]
+    lines += [f"    fma_loop(({', '.join(names)},), vf, v0, vstep, vrun, taps, len(taps), bf,"
+              " bases, bstep, n)"]
     lines += [f"    for v in range({TILE}):"]
     lines += [f"        acc[{j}, v] = {a}[v]" for j, a in enumerate(names)]
     scope = {"tile_pointer": tile_pointer, "fma_loop": fma_loop}
@@ -44,26 +44,27 @@ def _harness(count):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("channels, runs, taps", [(1, 1, (0,)), (6, 1, (0,)), (8, 2, (0,)),
-                                                  (3, 2, (0, 2, 5)), (2, 1, (4, 1))])
-def test_fma_loop_against_numpy(channels, runs, taps, dtype):
+@pytest.mark.parametrize("channels, runs, vrun, taps", [
+    (1, 1, TILE, (0,)), (6, 1, TILE, (0,)), (8, 2, TILE, (0,)), (3, 2, TILE, (0, 2, 5)),
+    (2, 1, TILE, (4, 1)), (6, 2, 37, (0,)), (2, 3, 5, (1, 3))])   # runs apart, overlapping
+def test_fma_loop_against_numpy(channels, runs, vrun, taps, dtype):
     rng = np.random.default_rng(channels * 10 + runs + len(taps))
     n, vstep, bstep = 7, 41, len(taps) + 2
     v0 = 3
-    vf = rng.standard_normal(v0 + n * vstep + max(taps) + runs * TILE).astype(dtype)
+    vf = rng.standard_normal(v0 + n * vstep + max(taps) + runs * vrun + TILE).astype(dtype)
     bases = tuple(int(b) for b in rng.permutation(channels) * (n * bstep + len(taps)))
     bf = rng.standard_normal(channels * (n * bstep + len(taps))).astype(dtype)
     acc = rng.standard_normal((channels * runs, TILE)).astype(dtype)
     tap_array = np.array(taps, np.uint64)
-    want = _reference(acc, vf, v0, vstep, tap_array, bf, bases, bstep, n, runs)
-    _harness(channels * runs)(acc, vf, v0, vstep, tap_array, bf, bases, bstep, n)
+    want = _reference(acc, vf, v0, vstep, vrun, tap_array, bf, bases, bstep, n, runs)
+    _harness(channels * runs)(acc, vf, v0, vstep, vrun, tap_array, bf, bases, bstep, n)
     np.testing.assert_allclose(acc, want, **TOL[dtype])
 
 
 def test_fma_loop_of_no_steps_keeps_the_accumulators():
     acc = np.arange(2 * TILE, dtype=np.float32).reshape(2, TILE)
     before = acc.copy()
-    _harness(2)(acc, np.ones(64, np.float32), 0, 1, np.zeros(1, np.uint64),
+    _harness(2)(acc, np.ones(64, np.float32), 0, 1, TILE, np.zeros(1, np.uint64),
                 np.ones(4, np.float32), (0, 1), 1, 0)
     np.testing.assert_array_equal(acc, before)
 
@@ -76,7 +77,8 @@ def test_fma_loop_propagates_nan_and_inf(weight, want, dtype):
     acc = np.zeros((1, TILE), dtype)
     vf = np.ones(TILE, dtype)
     vf[1], vf[2] = np.inf, np.nan
-    _harness(1)(acc, vf, 0, 1, np.zeros(1, np.uint64), np.array([weight], dtype), (0,), 1, 1)
+    _harness(1)(acc, vf, 0, 1, TILE, np.zeros(1, np.uint64), np.array([weight], dtype), (0,),
+                1, 1)
     np.testing.assert_array_equal(acc[0, :4], np.array(want, dtype))
 
 

@@ -24,7 +24,7 @@ def test_generated_files_are_fresh():
 def test_stale_file_is_reported(tmp_path, monkeypatch, capsys):
     gen = _generator()
     stale = tmp_path / "tiles_blocked.py"
-    stale.write_text(gen.blocked_module().replace("tile_1x4", "tile_1x5", 1))
+    stale.write_text(gen.blocked_module().replace("def tile_", "def stale_tile_", 1))
     monkeypatch.setattr(gen, "ROOT", tmp_path)
     monkeypatch.setattr(gen, "GENERATED", {"tiles_blocked.py": gen.blocked_module})
     assert gen.main(["--check"]) == 1

@@ -1,4 +1,6 @@
 """The 'blocked' convolution's tiles (kernels/conv_blocked.py)."""
+import textwrap
+
 from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module
 
 
@@ -28,7 +30,11 @@ def blocked_tile(blocks, pixels):
         out.append(f"    r{p} = min(first + {p}, last)")
         out.append(f"    f{p} = (r{p} // CW) * OW + col0 + r{p} % CW")
         out.append(f"    p{p} = _u((r{p} // CW) * shxh + (col0 + r{p} % CW) * sw * BLOCK)")
-    out += ["    for cb in range(CB):",
+    # fma_loop's order: the broadcasts (positions) outer, the weight vectors (blocks) inner
+    names = textwrap.wrap(", ".join(acc[b][p] for p in range(pixels) for b in range(blocks))
+                          + ",", 76)
+    out += ["    accumulators = (" + "\n                    ".join(names) + ")",
+            "    for cb in range(CB):",
             "        for kd in range(kd0, kd1):",
             "            for kh in range(kh0, kh1):",
             "                xr = xrow + cb * xcb + kd * xd + kh * xh",
@@ -36,18 +42,10 @@ def blocked_tile(blocks, pixels):
             "_u(BLOCK * BLOCK)",
             "                for kw in range(kw0, kw1):",
             "                    xo = xr + kw * xw",
-            "                    for c in range(BLOCK):",
-            "                        uc = _u(c)"]
-    for p in range(pixels):
-        out.append(f"                        e{p} = xf[xo + p{p} + uc]")
-    out.append("                        for v in range(BLOCK):")
-    out.append("                            q0 = wf[wo + _u(v)]")
-    if blocks == 2:
-        out.append("                            q1 = wf[wo + wstep + _u(v)]")
-    for b, row in enumerate(acc):
-        for p, name_ in enumerate(row):
-            out.append(f"                            {name_}[v] += q{b} * e{p}")
-    out.append("                        wo += _u(BLOCK)")
+            "                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf,",
+            "                             (" + ", ".join(f"xo + p{p}" for p in range(pixels))
+            + ",), 1, BLOCK)",
+            "                    wo += _u(BLOCK * BLOCK)"]
     out += epilogue_lines([n for row in acc for n in row], "BLOCK")
     kns = ["kn", "kn2"]
     for b, row in enumerate(acc):
@@ -62,7 +60,8 @@ def blocked_module():
            "output channels\nover P output positions (kernels/conv_blocked.py says how they "
            "are used; kernels/_shapes.py\nwhich one a target gets); each applies its "
            "`epilogue` (kernels/_epilogue.py) before the store.")
-    imports = [EPILOGUE_IMPORT, "from ._stack import tile_pointer",
+    imports = [EPILOGUE_IMPORT, "from ._fma_loop import fma_loop",
+               "from ._stack import tile_pointer",
                "from ._target import njit", "from .conv_pad import _u",
                "from .rows import store_lanes as store", "",
                '_FLAGS = {"contract"}', "BLOCK = 16", ""]

@@ -34,7 +34,8 @@ def pointwise_tile(channels, halves):
     names = textwrap.wrap(", ".join(n for row in acc for n in row) + ",", 76)
     out += ["    accumulators = (" + "\n                    ".join(names) + ")",
             "    weight_rows = (" + ", ".join(f"r{k}" for k in range(channels)) + ",)",
-            "    fma_loop(accumulators, xf, xrow + _u(p0), R, taps, T, wf, weight_rows, T, C)"]
+            "    fma_loop(accumulators, xf, xrow + _u(p0), R, LANES, taps, T, wf, weight_rows, T,"
+            " C)"]
     out += epilogue_lines([n for row in acc for n in row], "LANES")
     out.append("    o = orow + _u(p0)")
     for k in range(channels):
