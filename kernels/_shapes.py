@@ -132,16 +132,14 @@ def gemm_shapes():
 def gemm_packed_shape(vector_bits, itemsize):
     """(rows of the input, runs of 16 output columns) of the packed GEMM's tile
     (kernels/gemm_packed.py). Per step it loads the weight panel's runs and broadcasts one
-    input value per row. Two runs where an accumulator is one register (float32 on
-    AVX-512), each broadcast used at once: rows*runs + runs + 1 <= registers, at most 12
-    rows. Where an accumulator spans several registers LLVM loads
-    every broadcast before the multiply-adds, so they all need a register: one run and
-    rows*per + per + rows <= registers (AVX2 float32: 4x16; 6x16 spilled)."""
+    input value per row, used at once (kernels/_fma_loop.py), at most 12 rows. Two runs
+    where an accumulator is one register (float32 on AVX-512): rows*runs + runs + 1 <=
+    registers; else one run, rows*per + per + 1 <= registers (AVX2 float32: 6x16)."""
     per = registers_per_accumulator(vector_bits, itemsize)
     registers = register_count(vector_bits)
     if per == 1:
         return min(12, (registers - 3) // 2), 2
-    return max(1, (registers - per) // (per + 1)), 1
+    return max(1, min(12, (registers - per - 1) // per)), 1
 
 
 def gemm_packed_shapes():

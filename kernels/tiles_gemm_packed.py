@@ -6,6 +6,7 @@ kernels/_shapes.py which one a target gets); each applies its `epilogue`
 (kernels/_epilogue.py) before the store.
 """
 from ._epilogue import NONE, ceiling, clamp
+from ._fma_loop import fma_loop
 from ._stack import store_tile, tile_pointer
 from ._target import njit
 from .conv_pad import _u
@@ -72,50 +73,12 @@ def tile_12x32(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
         s10_1[v] = q1
         s11_0[v] = q0
         s11_1[v] = q1
+    accumulators = (s0_0, s0_1, s1_0, s1_1, s2_0, s2_1, s3_0, s3_1, s4_0, s4_1, s5_0, s5_1,
+                    s6_0, s6_1, s7_0, s7_1, s8_0, s8_1, s9_0, s9_1, s10_0, s10_1, s11_0, s11_1,)
     at = _u(ao)
-    ws = _u(wo)
-    for k in range(K):
-        for v in range(LANES):
-            e0 = wf[ws + _u(0) + _u(v)]
-            e1 = wf[ws + _u(16) + _u(v)]
-            x = af[at + _u(0)]
-            s0_0[v] += x * e0
-            s0_1[v] += x * e1
-            x = af[at + _u(1)]
-            s1_0[v] += x * e0
-            s1_1[v] += x * e1
-            x = af[at + _u(2)]
-            s2_0[v] += x * e0
-            s2_1[v] += x * e1
-            x = af[at + _u(3)]
-            s3_0[v] += x * e0
-            s3_1[v] += x * e1
-            x = af[at + _u(4)]
-            s4_0[v] += x * e0
-            s4_1[v] += x * e1
-            x = af[at + _u(5)]
-            s5_0[v] += x * e0
-            s5_1[v] += x * e1
-            x = af[at + _u(6)]
-            s6_0[v] += x * e0
-            s6_1[v] += x * e1
-            x = af[at + _u(7)]
-            s7_0[v] += x * e0
-            s7_1[v] += x * e1
-            x = af[at + _u(8)]
-            s8_0[v] += x * e0
-            s8_1[v] += x * e1
-            x = af[at + _u(9)]
-            s9_0[v] += x * e0
-            s9_1[v] += x * e1
-            x = af[at + _u(10)]
-            s10_0[v] += x * e0
-            s10_1[v] += x * e1
-            x = af[at + _u(11)]
-            s11_0[v] += x * e0
-            s11_1[v] += x * e1
-        at += _u(12)
-        ws += _u(32)
+    rows_at = (at + _u(0), at + _u(1), at + _u(2), at + _u(3), at + _u(4), at + _u(5),
+               at + _u(6), at + _u(7), at + _u(8), at + _u(9), at + _u(10), at + _u(11),)
+    fma_loop(accumulators, wf, _u(wo), 32, LANES, None, 1, af, rows_at, 12, K)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(LANES):
@@ -194,10 +157,10 @@ def tile_12x32(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
 
 
 @njit(fastmath=_FLAGS)
-def tile_10x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
+def tile_12x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
         epilogue):
     """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
-    at af[ao..] (10 rows per step) times the weight panel at wf[wo..] (16 columns per
+    at af[ao..] (12 rows per step) times the weight panel at wf[wo..] (16 columns per
     step) over K steps, then `epilogue`."""
     s0_0 = tile_pointer(of.dtype)
     s1_0 = tile_pointer(of.dtype)
@@ -209,6 +172,8 @@ def tile_10x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
     s7_0 = tile_pointer(of.dtype)
     s8_0 = tile_pointer(of.dtype)
     s9_0 = tile_pointer(of.dtype)
+    s10_0 = tile_pointer(of.dtype)
+    s11_0 = tile_pointer(of.dtype)
     for v in range(LANES):
         q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
         s0_0[v] = q0
@@ -221,33 +186,13 @@ def tile_10x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
         s7_0[v] = q0
         s8_0[v] = q0
         s9_0[v] = q0
+        s10_0[v] = q0
+        s11_0[v] = q0
+    accumulators = (s0_0, s1_0, s2_0, s3_0, s4_0, s5_0, s6_0, s7_0, s8_0, s9_0, s10_0, s11_0,)
     at = _u(ao)
-    ws = _u(wo)
-    for k in range(K):
-        for v in range(LANES):
-            e0 = wf[ws + _u(0) + _u(v)]
-            x = af[at + _u(0)]
-            s0_0[v] += x * e0
-            x = af[at + _u(1)]
-            s1_0[v] += x * e0
-            x = af[at + _u(2)]
-            s2_0[v] += x * e0
-            x = af[at + _u(3)]
-            s3_0[v] += x * e0
-            x = af[at + _u(4)]
-            s4_0[v] += x * e0
-            x = af[at + _u(5)]
-            s5_0[v] += x * e0
-            x = af[at + _u(6)]
-            s6_0[v] += x * e0
-            x = af[at + _u(7)]
-            s7_0[v] += x * e0
-            x = af[at + _u(8)]
-            s8_0[v] += x * e0
-            x = af[at + _u(9)]
-            s9_0[v] += x * e0
-        at += _u(10)
-        ws += _u(16)
+    rows_at = (at + _u(0), at + _u(1), at + _u(2), at + _u(3), at + _u(4), at + _u(5),
+               at + _u(6), at + _u(7), at + _u(8), at + _u(9), at + _u(10), at + _u(11),)
+    fma_loop(accumulators, wf, _u(wo), 16, LANES, None, 1, af, rows_at, 12, K)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(LANES):
@@ -261,6 +206,8 @@ def tile_10x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
             s7_0[v] = clamp(s7_0[v], hi)
             s8_0[v] = clamp(s8_0[v], hi)
             s9_0[v] = clamp(s9_0[v], hi)
+            s10_0[v] = clamp(s10_0[v], hi)
+            s11_0[v] = clamp(s11_0[v], hi)
     if 0 < rn:
         o = _u(oo) + _u(0) * _u(N) + _u(c0)
         store_tile(of, o + _u(0), s0_0)
@@ -291,39 +238,38 @@ def tile_10x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
     if 9 < rn:
         o = _u(oo) + _u(9) * _u(N) + _u(c0)
         store_tile(of, o + _u(0), s9_0)
+    if 10 < rn:
+        o = _u(oo) + _u(10) * _u(N) + _u(c0)
+        store_tile(of, o + _u(0), s10_0)
+    if 11 < rn:
+        o = _u(oo) + _u(11) * _u(N) + _u(c0)
+        store_tile(of, o + _u(0), s11_0)
 
 
 @njit(fastmath=_FLAGS)
-def tile_4x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
+def tile_6x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
         epilogue):
     """Output rows oo / N.. (the first rn stored), columns c0..c0+15: the input block
-    at af[ao..] (4 rows per step) times the weight panel at wf[wo..] (16 columns per
+    at af[ao..] (6 rows per step) times the weight panel at wf[wo..] (16 columns per
     step) over K steps, then `epilogue`."""
     s0_0 = tile_pointer(of.dtype)
     s1_0 = tile_pointer(of.dtype)
     s2_0 = tile_pointer(of.dtype)
     s3_0 = tile_pointer(of.dtype)
+    s4_0 = tile_pointer(of.dtype)
+    s5_0 = tile_pointer(of.dtype)
     for v in range(LANES):
         q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
         s0_0[v] = q0
         s1_0[v] = q0
         s2_0[v] = q0
         s3_0[v] = q0
+        s4_0[v] = q0
+        s5_0[v] = q0
+    accumulators = (s0_0, s1_0, s2_0, s3_0, s4_0, s5_0,)
     at = _u(ao)
-    ws = _u(wo)
-    for k in range(K):
-        for v in range(LANES):
-            e0 = wf[ws + _u(0) + _u(v)]
-            x = af[at + _u(0)]
-            s0_0[v] += x * e0
-            x = af[at + _u(1)]
-            s1_0[v] += x * e0
-            x = af[at + _u(2)]
-            s2_0[v] += x * e0
-            x = af[at + _u(3)]
-            s3_0[v] += x * e0
-        at += _u(4)
-        ws += _u(16)
+    rows_at = (at + _u(0), at + _u(1), at + _u(2), at + _u(3), at + _u(4), at + _u(5),)
+    fma_loop(accumulators, wf, _u(wo), 16, LANES, None, 1, af, rows_at, 6, K)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(LANES):
@@ -331,6 +277,8 @@ def tile_4x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
             s1_0[v] = clamp(s1_0[v], hi)
             s2_0[v] = clamp(s2_0[v], hi)
             s3_0[v] = clamp(s3_0[v], hi)
+            s4_0[v] = clamp(s4_0[v], hi)
+            s5_0[v] = clamp(s5_0[v], hi)
     if 0 < rn:
         o = _u(oo) + _u(0) * _u(N) + _u(c0)
         store_tile(of, o + _u(0), s0_0)
@@ -343,6 +291,12 @@ def tile_4x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
     if 3 < rn:
         o = _u(oo) + _u(3) * _u(N) + _u(c0)
         store_tile(of, o + _u(0), s3_0)
+    if 4 < rn:
+        o = _u(oo) + _u(4) * _u(N) + _u(c0)
+        store_tile(of, o + _u(0), s4_0)
+    if 5 < rn:
+        o = _u(oo) + _u(5) * _u(N) + _u(c0)
+        store_tile(of, o + _u(0), s5_0)
 
 
 @njit(fastmath=_FLAGS)
@@ -357,17 +311,10 @@ def tile_2x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
         q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
         s0_0[v] = q0
         s1_0[v] = q0
+    accumulators = (s0_0, s1_0,)
     at = _u(ao)
-    ws = _u(wo)
-    for k in range(K):
-        for v in range(LANES):
-            e0 = wf[ws + _u(0) + _u(v)]
-            x = af[at + _u(0)]
-            s0_0[v] += x * e0
-            x = af[at + _u(1)]
-            s1_0[v] += x * e0
-        at += _u(2)
-        ws += _u(16)
+    rows_at = (at + _u(0), at + _u(1),)
+    fma_loop(accumulators, wf, _u(wo), 16, LANES, None, 1, af, rows_at, 2, K)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(LANES):
@@ -391,15 +338,10 @@ def tile_1x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
     for v in range(LANES):
         q0 = bias[_u(c0) + _u(0) + _u(v)] if has_bias else 0.0
         s0_0[v] = q0
+    accumulators = (s0_0,)
     at = _u(ao)
-    ws = _u(wo)
-    for k in range(K):
-        for v in range(LANES):
-            e0 = wf[ws + _u(0) + _u(v)]
-            x = af[at + _u(0)]
-            s0_0[v] += x * e0
-        at += _u(1)
-        ws += _u(16)
+    rows_at = (at + _u(0),)
+    fma_loop(accumulators, wf, _u(wo), 16, LANES, None, 1, af, rows_at, 1, K)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(LANES):
@@ -411,8 +353,8 @@ def tile_1x16(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn,
 
 TILES = {
     (12, 2): tile_12x32,
-    (10, 1): tile_10x16,
-    (4, 1): tile_4x16,
+    (12, 1): tile_12x16,
+    (6, 1): tile_6x16,
     (2, 1): tile_2x16,
     (1, 1): tile_1x16,
 }

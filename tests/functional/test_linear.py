@@ -537,20 +537,22 @@ def _edges_against_reference(variant, dtype, rows, columns, seed):
 
 def test_rule_gives_packed_and_pointwise_their_products():
     """Where the target has 32 vector registers (AVX-512: `tests/runtime/test_codegen.py`
-    compiles for other targets) 'packed' takes products of 196 rows or more, 96 columns or
+    compiles for other targets), and for float32 with AVX2 (6 x 16 tiles of 12
+    accumulator registers), 'packed' takes products of 196 rows or more, 96 columns or
     more and K >= 64, and 'pointwise' (float32) the many-row products left with K <= 384;
     elsewhere the Numba GEMM."""
     from fastnn.kernels._target import target
     f32, f64 = np.dtype(np.float32), np.dtype(np.float64)
     wide = target().registers == 32
+    wide32 = wide or target().vector_bits == 256
 
     def rule(m, k, n, dtype=f32):
         return default_variant(m, n, k, dtype)
-    assert rule(3136, 384, 96) == ("packed" if wide else "numba_gemm")
+    assert rule(3136, 384, 96) == ("packed" if wide32 else "numba_gemm")
     assert rule(196, 1536, 384, f64) == ("packed" if wide else "numba_gemm")
-    assert rule(196, 64, 96) == ("packed" if wide else "numba_gemm")
-    assert rule(8192, 64, 64) == ("pointwise" if wide else "numba_gemm")
-    assert rule(3136, 32, 384) == ("pointwise" if wide else "numba_gemm")
+    assert rule(196, 64, 96) == ("packed" if wide32 else "numba_gemm")
+    assert rule(8192, 64, 64) == ("pointwise" if wide32 else "numba_gemm")
+    assert rule(3136, 32, 384) == ("pointwise" if wide32 else "numba_gemm")
     assert rule(3136, 32, 384, f64) == "numba_gemm"     # pointwise's 8 x 16 tile
     assert rule(195, 384, 1536) == "numba_gemm"         # few rows
     assert rule(196, 384, 95) == "numba_gemm"           # few columns

@@ -1,7 +1,5 @@
 """The 'blocked' convolution's tiles (kernels/conv_blocked.py)."""
-import textwrap
-
-from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module
+from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module, tuple_line
 
 
 def blocked_tile(blocks, pixels):
@@ -31,10 +29,8 @@ def blocked_tile(blocks, pixels):
         out.append(f"    f{p} = (r{p} // CW) * OW + col0 + r{p} % CW")
         out.append(f"    p{p} = _u((r{p} // CW) * shxh + (col0 + r{p} % CW) * sw * BLOCK)")
     # fma_loop's order: the broadcasts (positions) outer, the weight vectors (blocks) inner
-    names = textwrap.wrap(", ".join(acc[b][p] for p in range(pixels) for b in range(blocks))
-                          + ",", 76)
-    out += ["    accumulators = (" + "\n                    ".join(names) + ")",
-            "    for cb in range(CB):",
+    out += tuple_line("accumulators", [acc[b][p] for p in range(pixels) for b in range(blocks)])
+    out += ["    for cb in range(CB):",
             "        for kd in range(kd0, kd1):",
             "            for kh in range(kh0, kh1):",
             "                xr = xrow + cb * xcb + kd * xd + kh * xh",

@@ -1,11 +1,11 @@
 """The packed GEMM's tiles (kernels/gemm_packed.py): R rows of a packed input block
 against one packed weight panel of 16 or 32 columns, a stack accumulator per row and run."""
-from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module
+from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module, tuple_line
 
 
 def gemm_packed_tile(rows, runs):
     """`rows` x `runs` accumulators of 16 lanes; per step `runs` panel loads, then one
-    broadcast per row, used at once (all broadcasts first would outgrow the registers)."""
+    broadcast per row, used at once (kernels/_fma_loop.py)."""
     width = 16 * runs
     acc = [[f"s{r}_{h}" for h in range(runs)] for r in range(rows)]
     out = ["@njit(fastmath=_FLAGS)",
@@ -19,13 +19,11 @@ def gemm_packed_tile(rows, runs):
     out += [f"        q{h} = bias[_u(c0) + _u({16 * h}) + _u(v)] if has_bias else 0.0"
             for h in range(runs)]
     out += [f"        {acc[r][h]}[v] = q{h}" for r in range(rows) for h in range(runs)]
-    out += ["    at = _u(ao)", "    ws = _u(wo)", "    for k in range(K):",
-            "        for v in range(LANES):"]
-    out += [f"            e{h} = wf[ws + _u({16 * h}) + _u(v)]" for h in range(runs)]
-    for r in range(rows):
-        out.append(f"            x = af[at + _u({r})]")
-        out += [f"            {acc[r][h]}[v] += x * e{h}" for h in range(runs)]
-    out += [f"        at += _u({rows})", f"        ws += _u({width})"]
+    out += tuple_line("accumulators", [n for row in acc for n in row])
+    out.append("    at = _u(ao)")
+    out += tuple_line("rows_at", [f"at + _u({r})" for r in range(rows)])
+    out += [f"    fma_loop(accumulators, wf, _u(wo), {width}, LANES, None, 1, af, rows_at, "
+            f"{rows}, K)"]
     out += epilogue_lines([n for row in acc for n in row], "LANES")
     for r in range(rows):
         out += [f"    if {r} < rn:",
@@ -39,7 +37,8 @@ def gemm_packed_module():
            "block against a\npacked weight panel of W columns (kernels/gemm_packed.py says "
            "how they are used;\nkernels/_shapes.py which one a target gets); each applies its "
            "`epilogue`\n(kernels/_epilogue.py) before the store.")
-    imports = [EPILOGUE_IMPORT, "from ._stack import store_tile, tile_pointer",
+    imports = [EPILOGUE_IMPORT, "from ._fma_loop import fma_loop",
+               "from ._stack import store_tile, tile_pointer",
                "from ._target import njit", "from .conv_pad import _u", "",
                "# as kernels/gemm_packed.py: FMA only, NaN and inf propagate as in torch",
                '_FLAGS = {"contract"}', "LANES = 16", ""]

@@ -1,7 +1,5 @@
 """The 'pointwise' convolution's tiles (kernels/conv_pointwise.py)."""
-import textwrap
-
-from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module
+from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module, tuple_line
 
 
 def pointwise_tile(channels, halves):
@@ -31,10 +29,9 @@ def pointwise_tile(channels, halves):
     out.append("    cs = _u(C * T)")
     for k in range(channels):
         out.append(f"    r{k} = _u(min(k0 + {k}, K - 1)) * cs")
-    names = textwrap.wrap(", ".join(n for row in acc for n in row) + ",", 76)
-    out += ["    accumulators = (" + "\n                    ".join(names) + ")",
-            "    weight_rows = (" + ", ".join(f"r{k}" for k in range(channels)) + ",)",
-            "    fma_loop(accumulators, xf, xrow + _u(p0), R, LANES, taps, T, wf, weight_rows, T,"
+    out += tuple_line("accumulators", [n for row in acc for n in row])
+    out += tuple_line("weight_rows", [f"r{k}" for k in range(channels)])
+    out += ["    fma_loop(accumulators, xf, xrow + _u(p0), R, LANES, taps, T, wf, weight_rows, T,"
             " C)"]
     out += epilogue_lines([n for row in acc for n in row], "LANES")
     out.append("    o = orow + _u(p0)")

@@ -194,12 +194,13 @@ def default_variant(m, n, k, dtype):
     benchmarks/rules.py variants` times both variants on the bench's linear cases on your
     machine (docs/PERF.md).
 
-    Where the target has 32 vector registers (AVX-512), products of 196 rows or more (a
-    14x14 plane) and 96 columns or more run on packed operands ('packed',
-    kernels/gemm_packed.py: 12 x 32 float32 tiles, 10 x 16 float64), unless K is short
-    (below 64: 'pointwise' or the Numba GEMM, where packing costs more than it saves).
-    Its AVX2 tile (4 x 16) ran no faster than the Numba GEMM, and products with fewer
-    rows do not repay packing the weight on every call.
+    Where the target has 32 vector registers (AVX-512), and for float32 where the packed
+    tile holds 12 accumulator registers (6 x 16 with AVX2), products of 196 rows or more
+    (a 14x14 plane) and 96 columns or more run on packed operands ('packed',
+    kernels/gemm_packed.py: 12 x 32 float32 tiles, 12 x 16 float64 on AVX-512), unless K
+    is short (below 64: 'pointwise' or the Numba GEMM, where packing costs more than it
+    saves). The AVX2 tile of 4 x 16 before it ran no faster than the Numba GEMM, and
+    products with fewer rows do not repay packing the weight on every call.
 
     Float32 products with short K (below 128) and many rows run faster alone on BLAS (the
     dot-product kernel's per-tile horizontal sums dominate), but OpenBLAS's threads spin
@@ -207,11 +208,10 @@ def default_variant(m, n, k, dtype):
     the two (convnext_tiny's MLPs) ran slower than with every Linear on either variant.
     They take the Numba GEMM (`python benchmarks/rules.py linear`) unless they have many
     rows: products with K <= 384, 512 rows or more and 64 columns or more run on the
-    'pointwise' convolution's outer-product tiles (`pointwise_kn`) where those are 8
-    channels x 32 positions (float32 on AVX-512) and 'packed' does not take them;
-    compiled for AVX2 they were slower on the same products (`python benchmarks/rules.py
-    linear` times the variants on convnext's, a ViT's and other shapes; docs/PERF.md says
-    how to compile for another target).
+    'pointwise' convolution's outer-product tiles (`pointwise_kn`) where those hold 12
+    accumulator registers or more (`_wide_tiles`) and 'packed' does not take
+    them (`python benchmarks/rules.py linear` times the variants on convnext's, a ViT's
+    and other shapes; docs/PERF.md says how to compile for another target).
     """
     if k < 16:
         if m * n * k <= BLAS_SERIAL_MAX_MACS or n < _pointwise_kernels.MIN_POSITIONS:
@@ -219,18 +219,22 @@ def default_variant(m, n, k, dtype):
         return "pointwise"
     if m >= 256 and k * dtype.itemsize >= 32768:
         return "blas"
-    if m >= 196 and n >= 96 and k >= 64 and target().registers == 32:
+    if m >= 196 and n >= 96 and k >= 64 and (target().registers == 32
+                                             or _wide_tiles(_shapes.gemm_packed_shape, dtype)):
         return "packed"
-    if k <= 384 and m >= 512 and n >= 64 and _wide_pointwise_tiles(dtype):
+    if k <= 384 and m >= 512 and n >= 64 and _wide_tiles(_shapes.pointwise_shape, dtype):
         return "pointwise"
     return "numba_gemm"
 
 
-def _wide_pointwise_tiles(dtype):
-    """True where 'pointwise' compiles its 8 x 32 tile (float32 with AVX-512): its AVX2 tile
-    (4 x 16) and its float64 tiles ran slower than the Numba GEMM on the products the rule
-    gives it."""
-    return _shapes.pointwise_shape(target().vector_bits, dtype.itemsize) == (8, 2)
+def _wide_tiles(rule, dtype):
+    """True where the tile `rule` (kernels/_shapes.py: 'pointwise''s or 'packed''s, (count,
+    runs of 16)) picks is float32 of 12 accumulator registers or more (8 x 32 and 12 x 32
+    with AVX-512, 6 x 16 with AVX2): the AVX2 tiles of 4 x 16 before and the float64 tiles
+    ran slower than the Numba GEMM on the products the rule gives them."""
+    count, runs = rule(target().vector_bits, dtype.itemsize)
+    per = _shapes.registers_per_accumulator(target().vector_bits, dtype.itemsize)
+    return dtype.itemsize == 4 and count * runs * per >= 12
 
 
 # ---------------------------------------------------------------------------------------
