@@ -150,16 +150,17 @@ def gemm_packed_shapes():
 def weight_grad_shape(vector_bits, itemsize):
     """(input values broadcast, groups of 16 output channels) of the gathered weight
     gradient's tile (kernels/conv_weight_grad_gather.py): per position it loads the groups'
-    output-gradient vectors and broadcasts one input value per tap, against
-    broadcasts x groups accumulators, so broadcasts*groups*per + groups*per + broadcasts
-    <= registers. The most accumulators, then the fewest groups (output channels are
-    padded to whole groups); at most four groups and eight broadcasts. AVX-512 float32
-    gets 5x4, AVX2 float32 4x1 (tests/codegen_probe.py checks neither spills)."""
+    output-gradient vectors and broadcasts one input value per tap, used at once
+    (kernels/_fma_loop.py), against broadcasts x groups accumulators, so
+    broadcasts*groups*per + groups*per + 1 <= registers. The most accumulators, then the
+    fewest groups (output channels are padded to whole groups); at most four groups and
+    eight broadcasts. AVX-512 float32 gets 6x4, AVX2 float32 6x1 (tests/codegen_probe.py
+    checks neither spills)."""
     per = registers_per_accumulator(vector_bits, itemsize)
     registers = register_count(vector_bits)
     best = (1, 1)
     for groups in (1, 2, 4):
-        taps = min(8, (registers - groups * per) // (1 + groups * per))
+        taps = min(8, (registers - groups * per - 1) // (groups * per))
         if taps >= 1 and taps * groups > best[0] * best[1]:
             best = (taps, groups)
     return best

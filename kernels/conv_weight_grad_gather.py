@@ -11,7 +11,7 @@ with xp the input zero-padded (`pad_input`), so a tap's value at a position is x
 position's base plus the tap's offset (`tap_offsets`), whatever the stride, padding and
 dilation. Each task lays its positions' output gradient position-major in L1, its channels padded
 to whole groups, and a tile (kernels/tiles_weight_grad.py, shape
-from kernels/_shapes.py `weight_grad_shape`: 5 taps x 4 groups of 16 channels on
+from kernels/_shapes.py `weight_grad_shape`: 6 taps x 4 groups of 16 channels on
 AVX-512) loads the groups' vectors of a position and broadcasts one input value per tap,
 accumulating over a run of positions with output channels in the lanes: no horizontal
 sums, and its operands read in place. On the ResNet stem (3 channels, 7x7, stride 2) the

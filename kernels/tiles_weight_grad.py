@@ -4,6 +4,7 @@ Register tiles of the gathered weight gradient: `tile_JxG` broadcasts J input va
 position against G groups of 16 output channels (kernels/conv_weight_grad_gather.py says
 how they are used; kernels/_shapes.py which one a target gets).
 """
+from ._fma_loop import fma_loop
 from ._stack import tile_pointer
 from ._target import njit
 from .conv_pad import _u
@@ -13,8 +14,8 @@ LANES = 16
 
 
 @njit(fastmath=_FLAGS, _nrt=False)
-def tile_5x4(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
-    """Taps j0..j0+4 (clamped to J - 1; only real ones added) x output channels kb..kb+63:
+def tile_6x4(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
+    """Taps j0..j0+5 (clamped to J - 1; only real ones added) x output channels kb..kb+63:
     part[j*Kp + k] += the sum over `count` positions of xf[xb + offsets[j] + q*step] *
     gf[gb + q*Kp + k]."""
     a0_0 = tile_pointer(gf.dtype)
@@ -37,6 +38,10 @@ def tile_5x4(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
     a4_1 = tile_pointer(gf.dtype)
     a4_2 = tile_pointer(gf.dtype)
     a4_3 = tile_pointer(gf.dtype)
+    a5_0 = tile_pointer(gf.dtype)
+    a5_1 = tile_pointer(gf.dtype)
+    a5_2 = tile_pointer(gf.dtype)
+    a5_3 = tile_pointer(gf.dtype)
     for v in range(LANES):
         a0_0[v] = 0.0
         a0_1[v] = 0.0
@@ -58,52 +63,16 @@ def tile_5x4(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
         a4_1[v] = 0.0
         a4_2[v] = 0.0
         a4_3[v] = 0.0
-    x0 = xb + _u(offsets[min(j0 + 0, J - 1)])
-    x1 = xb + _u(offsets[min(j0 + 1, J - 1)])
-    x2 = xb + _u(offsets[min(j0 + 2, J - 1)])
-    x3 = xb + _u(offsets[min(j0 + 3, J - 1)])
-    x4 = xb + _u(offsets[min(j0 + 4, J - 1)])
-    go = gb + _u(kb)
-    for q in range(count):
-        e0 = xf[x0]
-        e1 = xf[x1]
-        e2 = xf[x2]
-        e3 = xf[x3]
-        e4 = xf[x4]
-        for v in range(LANES):
-            h = gf[go + _u(0) + _u(v)]
-            a0_0[v] += e0 * h
-            a1_0[v] += e1 * h
-            a2_0[v] += e2 * h
-            a3_0[v] += e3 * h
-            a4_0[v] += e4 * h
-        for v in range(LANES):
-            h = gf[go + _u(16) + _u(v)]
-            a0_1[v] += e0 * h
-            a1_1[v] += e1 * h
-            a2_1[v] += e2 * h
-            a3_1[v] += e3 * h
-            a4_1[v] += e4 * h
-        for v in range(LANES):
-            h = gf[go + _u(32) + _u(v)]
-            a0_2[v] += e0 * h
-            a1_2[v] += e1 * h
-            a2_2[v] += e2 * h
-            a3_2[v] += e3 * h
-            a4_2[v] += e4 * h
-        for v in range(LANES):
-            h = gf[go + _u(48) + _u(v)]
-            a0_3[v] += e0 * h
-            a1_3[v] += e1 * h
-            a2_3[v] += e2 * h
-            a3_3[v] += e3 * h
-            a4_3[v] += e4 * h
-        x0 += step
-        x1 += step
-        x2 += step
-        x3 += step
-        x4 += step
-        go += Kp
+        a5_0[v] = 0.0
+        a5_1[v] = 0.0
+        a5_2[v] = 0.0
+        a5_3[v] = 0.0
+    accumulators = (a0_0, a0_1, a0_2, a0_3, a1_0, a1_1, a1_2, a1_3, a2_0, a2_1, a2_2, a2_3,
+                    a3_0, a3_1, a3_2, a3_3, a4_0, a4_1, a4_2, a4_3, a5_0, a5_1, a5_2, a5_3,)
+    tap_at = (xb + _u(offsets[min(j0 + 0, J - 1)]), xb + _u(offsets[min(j0 + 1, J - 1)]),
+              xb + _u(offsets[min(j0 + 2, J - 1)]), xb + _u(offsets[min(j0 + 3, J - 1)]),
+              xb + _u(offsets[min(j0 + 4, J - 1)]), xb + _u(offsets[min(j0 + 5, J - 1)]),)
+    fma_loop(accumulators, gf, gb + _u(kb), Kp, LANES, None, 1, xf, tap_at, step, count)
     if j0 + 0 < J:
         at = _u((j0 + 0) * Kp + kb)
         for v in range(LANES):
@@ -154,11 +123,21 @@ def tile_5x4(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
             part[at + _u(32) + _u(v)] += a4_2[v]
         for v in range(LANES):
             part[at + _u(48) + _u(v)] += a4_3[v]
+    if j0 + 5 < J:
+        at = _u((j0 + 5) * Kp + kb)
+        for v in range(LANES):
+            part[at + _u(0) + _u(v)] += a5_0[v]
+        for v in range(LANES):
+            part[at + _u(16) + _u(v)] += a5_1[v]
+        for v in range(LANES):
+            part[at + _u(32) + _u(v)] += a5_2[v]
+        for v in range(LANES):
+            part[at + _u(48) + _u(v)] += a5_3[v]
 
 
 @njit(fastmath=_FLAGS, _nrt=False)
-def tile_5x2(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
-    """Taps j0..j0+4 (clamped to J - 1; only real ones added) x output channels kb..kb+31:
+def tile_6x2(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
+    """Taps j0..j0+5 (clamped to J - 1; only real ones added) x output channels kb..kb+31:
     part[j*Kp + k] += the sum over `count` positions of xf[xb + offsets[j] + q*step] *
     gf[gb + q*Kp + k]."""
     a0_0 = tile_pointer(gf.dtype)
@@ -171,6 +150,8 @@ def tile_5x2(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
     a3_1 = tile_pointer(gf.dtype)
     a4_0 = tile_pointer(gf.dtype)
     a4_1 = tile_pointer(gf.dtype)
+    a5_0 = tile_pointer(gf.dtype)
+    a5_1 = tile_pointer(gf.dtype)
     for v in range(LANES):
         a0_0[v] = 0.0
         a0_1[v] = 0.0
@@ -182,38 +163,13 @@ def tile_5x2(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
         a3_1[v] = 0.0
         a4_0[v] = 0.0
         a4_1[v] = 0.0
-    x0 = xb + _u(offsets[min(j0 + 0, J - 1)])
-    x1 = xb + _u(offsets[min(j0 + 1, J - 1)])
-    x2 = xb + _u(offsets[min(j0 + 2, J - 1)])
-    x3 = xb + _u(offsets[min(j0 + 3, J - 1)])
-    x4 = xb + _u(offsets[min(j0 + 4, J - 1)])
-    go = gb + _u(kb)
-    for q in range(count):
-        e0 = xf[x0]
-        e1 = xf[x1]
-        e2 = xf[x2]
-        e3 = xf[x3]
-        e4 = xf[x4]
-        for v in range(LANES):
-            h = gf[go + _u(0) + _u(v)]
-            a0_0[v] += e0 * h
-            a1_0[v] += e1 * h
-            a2_0[v] += e2 * h
-            a3_0[v] += e3 * h
-            a4_0[v] += e4 * h
-        for v in range(LANES):
-            h = gf[go + _u(16) + _u(v)]
-            a0_1[v] += e0 * h
-            a1_1[v] += e1 * h
-            a2_1[v] += e2 * h
-            a3_1[v] += e3 * h
-            a4_1[v] += e4 * h
-        x0 += step
-        x1 += step
-        x2 += step
-        x3 += step
-        x4 += step
-        go += Kp
+        a5_0[v] = 0.0
+        a5_1[v] = 0.0
+    accumulators = (a0_0, a0_1, a1_0, a1_1, a2_0, a2_1, a3_0, a3_1, a4_0, a4_1, a5_0, a5_1,)
+    tap_at = (xb + _u(offsets[min(j0 + 0, J - 1)]), xb + _u(offsets[min(j0 + 1, J - 1)]),
+              xb + _u(offsets[min(j0 + 2, J - 1)]), xb + _u(offsets[min(j0 + 3, J - 1)]),
+              xb + _u(offsets[min(j0 + 4, J - 1)]), xb + _u(offsets[min(j0 + 5, J - 1)]),)
+    fma_loop(accumulators, gf, gb + _u(kb), Kp, LANES, None, 1, xf, tap_at, step, count)
     if j0 + 0 < J:
         at = _u((j0 + 0) * Kp + kb)
         for v in range(LANES):
@@ -244,43 +200,37 @@ def tile_5x2(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
             part[at + _u(0) + _u(v)] += a4_0[v]
         for v in range(LANES):
             part[at + _u(16) + _u(v)] += a4_1[v]
+    if j0 + 5 < J:
+        at = _u((j0 + 5) * Kp + kb)
+        for v in range(LANES):
+            part[at + _u(0) + _u(v)] += a5_0[v]
+        for v in range(LANES):
+            part[at + _u(16) + _u(v)] += a5_1[v]
 
 
 @njit(fastmath=_FLAGS, _nrt=False)
-def tile_4x1(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
-    """Taps j0..j0+3 (clamped to J - 1; only real ones added) x output channels kb..kb+15:
+def tile_6x1(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
+    """Taps j0..j0+5 (clamped to J - 1; only real ones added) x output channels kb..kb+15:
     part[j*Kp + k] += the sum over `count` positions of xf[xb + offsets[j] + q*step] *
     gf[gb + q*Kp + k]."""
     a0_0 = tile_pointer(gf.dtype)
     a1_0 = tile_pointer(gf.dtype)
     a2_0 = tile_pointer(gf.dtype)
     a3_0 = tile_pointer(gf.dtype)
+    a4_0 = tile_pointer(gf.dtype)
+    a5_0 = tile_pointer(gf.dtype)
     for v in range(LANES):
         a0_0[v] = 0.0
         a1_0[v] = 0.0
         a2_0[v] = 0.0
         a3_0[v] = 0.0
-    x0 = xb + _u(offsets[min(j0 + 0, J - 1)])
-    x1 = xb + _u(offsets[min(j0 + 1, J - 1)])
-    x2 = xb + _u(offsets[min(j0 + 2, J - 1)])
-    x3 = xb + _u(offsets[min(j0 + 3, J - 1)])
-    go = gb + _u(kb)
-    for q in range(count):
-        e0 = xf[x0]
-        e1 = xf[x1]
-        e2 = xf[x2]
-        e3 = xf[x3]
-        for v in range(LANES):
-            h = gf[go + _u(0) + _u(v)]
-            a0_0[v] += e0 * h
-            a1_0[v] += e1 * h
-            a2_0[v] += e2 * h
-            a3_0[v] += e3 * h
-        x0 += step
-        x1 += step
-        x2 += step
-        x3 += step
-        go += Kp
+        a4_0[v] = 0.0
+        a5_0[v] = 0.0
+    accumulators = (a0_0, a1_0, a2_0, a3_0, a4_0, a5_0,)
+    tap_at = (xb + _u(offsets[min(j0 + 0, J - 1)]), xb + _u(offsets[min(j0 + 1, J - 1)]),
+              xb + _u(offsets[min(j0 + 2, J - 1)]), xb + _u(offsets[min(j0 + 3, J - 1)]),
+              xb + _u(offsets[min(j0 + 4, J - 1)]), xb + _u(offsets[min(j0 + 5, J - 1)]),)
+    fma_loop(accumulators, gf, gb + _u(kb), Kp, LANES, None, 1, xf, tap_at, step, count)
     if j0 + 0 < J:
         at = _u((j0 + 0) * Kp + kb)
         for v in range(LANES):
@@ -297,6 +247,14 @@ def tile_4x1(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
         at = _u((j0 + 3) * Kp + kb)
         for v in range(LANES):
             part[at + _u(0) + _u(v)] += a3_0[v]
+    if j0 + 4 < J:
+        at = _u((j0 + 4) * Kp + kb)
+        for v in range(LANES):
+            part[at + _u(0) + _u(v)] += a4_0[v]
+    if j0 + 5 < J:
+        at = _u((j0 + 5) * Kp + kb)
+        for v in range(LANES):
+            part[at + _u(0) + _u(v)] += a5_0[v]
 
 
 @njit(fastmath=_FLAGS, _nrt=False)
@@ -309,19 +267,9 @@ def tile_2x1(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
     for v in range(LANES):
         a0_0[v] = 0.0
         a1_0[v] = 0.0
-    x0 = xb + _u(offsets[min(j0 + 0, J - 1)])
-    x1 = xb + _u(offsets[min(j0 + 1, J - 1)])
-    go = gb + _u(kb)
-    for q in range(count):
-        e0 = xf[x0]
-        e1 = xf[x1]
-        for v in range(LANES):
-            h = gf[go + _u(0) + _u(v)]
-            a0_0[v] += e0 * h
-            a1_0[v] += e1 * h
-        x0 += step
-        x1 += step
-        go += Kp
+    accumulators = (a0_0, a1_0,)
+    tap_at = (xb + _u(offsets[min(j0 + 0, J - 1)]), xb + _u(offsets[min(j0 + 1, J - 1)]),)
+    fma_loop(accumulators, gf, gb + _u(kb), Kp, LANES, None, 1, xf, tap_at, step, count)
     if j0 + 0 < J:
         at = _u((j0 + 0) * Kp + kb)
         for v in range(LANES):
@@ -340,15 +288,9 @@ def tile_1x1(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
     a0_0 = tile_pointer(gf.dtype)
     for v in range(LANES):
         a0_0[v] = 0.0
-    x0 = xb + _u(offsets[min(j0 + 0, J - 1)])
-    go = gb + _u(kb)
-    for q in range(count):
-        e0 = xf[x0]
-        for v in range(LANES):
-            h = gf[go + _u(0) + _u(v)]
-            a0_0[v] += e0 * h
-        x0 += step
-        go += Kp
+    accumulators = (a0_0,)
+    tap_at = (xb + _u(offsets[min(j0 + 0, J - 1)]),)
+    fma_loop(accumulators, gf, gb + _u(kb), Kp, LANES, None, 1, xf, tap_at, step, count)
     if j0 + 0 < J:
         at = _u((j0 + 0) * Kp + kb)
         for v in range(LANES):
@@ -356,9 +298,9 @@ def tile_1x1(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, count):
 
 
 TILES = {
-    (5, 4): tile_5x4,
-    (5, 2): tile_5x2,
-    (4, 1): tile_4x1,
+    (6, 4): tile_6x4,
+    (6, 2): tile_6x2,
+    (6, 1): tile_6x1,
     (2, 1): tile_2x1,
     (1, 1): tile_1x1,
 }

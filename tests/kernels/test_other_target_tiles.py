@@ -1,11 +1,12 @@
-"""The tile shapes of the 'blocked' convolution and the packed GEMM that other targets pick
-(kernels/_shapes.py `blocked_shapes`, `gemm_packed_shapes`), run on this CPU's vectors in
-float32 against a float64 reference: each in a fresh interpreter with its own empty Numba
-cache (the shape is fixed when the kernel compiles), the rule replaced as
-benchmarks/tile_shapes.py replaces it. This CPU's own shapes are tested everywhere else;
-the others (AVX-512's two-block convolution tiles, whose second weight vector lies `wstep`
-along the packed weights; its 12-row GEMM tiles) only here. The 'pointwise' tiles of every
-target run here directly (tests/kernels/test_fma_loop.py)."""
+"""The tile shapes of the 'blocked' convolution, the packed GEMM and the gathered weight
+gradient that other targets pick (kernels/_shapes.py `blocked_shapes`,
+`gemm_packed_shapes`, `weight_grad_shapes`), run on this CPU's vectors in float32 against
+a float64 reference: each in a fresh interpreter with its own empty Numba cache (the shape
+is fixed when the kernel compiles), the rule replaced as benchmarks/tile_shapes.py
+replaces it. This CPU's own shapes are tested everywhere else; the others (AVX-512's
+two-block convolution tiles, whose second weight vector lies `wstep` along the packed
+weights, its 12-row GEMM tiles, its weight gradient tiles of several groups) only here.
+The 'pointwise' tiles of every target run here directly (tests/kernels/test_fma_loop.py)."""
 import json
 
 import pytest
@@ -45,6 +46,21 @@ if family == "blocked":
         with backends.use("conv2d", "blocked"):
             got = F.conv2d(x, w, b, stride=s, padding=p, dilation=d)
         errors.append((np.asarray(got, np.float64), conv_reference(x, w, b, s, p, d)))
+elif family == "weight_grad":
+    from fastnn.nn.functional import _conv_grad
+    for n, c, k, size, s, p in [(2, 3, 64, 16, 2, 1), (1, 2, 20, 13, 1, 1)]:
+        x = rng.standard_normal((n, c, 1, size, size)).astype(np.float32)
+        oh = (size + 2 * p - 3) // s + 1
+        g = rng.standard_normal((n, k, 1, oh, oh)).astype(np.float32)
+        got = np.empty((k, c, 1, 3, 3), np.float32)
+        _conv_grad._weight_grad_gather(x, g, got, (1, s, s), (0, p, p), (1, 1, 1))
+        xp = np.pad(x[:, :, 0].astype(np.float64), ((0, 0), (0, 0), (p, p), (p, p)))
+        want = np.empty((k, c, 1, 3, 3))
+        for i in range(3):
+            for j in range(3):
+                patch = xp[:, :, i:i + s * (oh - 1) + 1:s, j:j + s * (oh - 1) + 1:s]
+                want[:, :, 0, i, j] = np.einsum("nkhw,nchw->kc", g[:, :, 0], patch)
+        errors.append((got.astype(np.float64), want))
 else:
     for m, k, n in [(13, 70, 40), (200, 64, 97)]:
         x = rng.standard_normal((m, k)).astype(np.float32)
@@ -65,7 +81,8 @@ def _others(family):
     return [(family, shape) for shape in sorted(getattr(_shapes, f"{family}_shapes")() - own)]
 
 
-@pytest.mark.parametrize("family, shape", _others("blocked") + _others("gemm_packed"))
+@pytest.mark.parametrize("family, shape", _others("blocked") + _others("gemm_packed")
+                         + _others("weight_grad"))
 def test_tile_shape_against_float64(run_python, tmp_path, family, shape):
     done = run_python(CHILD, env={"NUMBA_CACHE_DIR": str(tmp_path / "cache")}, timeout=900,
                       args=(family, json.dumps(shape)))

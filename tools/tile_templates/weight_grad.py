@@ -1,10 +1,10 @@
 """The gathered weight gradient's tiles (kernels/conv_weight_grad_gather.py)."""
-from .common import _shapes, module
+from .common import _shapes, module, tuple_line
 
 
 def weight_grad_tile(taps, groups):
     """`taps` input values broadcast x `groups` 16-lane groups of output channels; the
-    accumulators' lanes are output channels."""
+    accumulators' lanes are output channels (the loop: kernels/_fma_loop.py)."""
     acc = [[f"a{j}_{g}" for g in range(groups)] for j in range(taps)]
     out = ["@njit(fastmath=_FLAGS, _nrt=False)",
            f"def tile_{taps}x{groups}(xf, gf, part, offsets, j0, J, xb, step, gb, Kp, kb, "
@@ -21,20 +21,11 @@ def weight_grad_tile(taps, groups):
     for row in acc:
         for name in row:
             out.append(f"        {name}[v] = 0.0")
-    for j in range(taps):
-        out.append(f"    x{j} = xb + _u(offsets[min(j0 + {j}, J - 1)])")
-    out.append("    go = gb + _u(kb)")
-    out.append("    for q in range(count):")
-    for j in range(taps):
-        out.append(f"        e{j} = xf[x{j}]")
-    for g in range(groups):
-        out.append("        for v in range(LANES):")
-        out.append(f"            h = gf[go + _u({16 * g}) + _u(v)]")
-        for j in range(taps):
-            out.append(f"            {acc[j][g]}[v] += e{j} * h")
-    for j in range(taps):
-        out.append(f"        x{j} += step")
-    out.append("        go += Kp")
+    out += tuple_line("accumulators", [acc[j][g] for j in range(taps) for g in range(groups)])
+    out += tuple_line("tap_at", [f"xb + _u(offsets[min(j0 + {j}, J - 1)])"
+                                 for j in range(taps)])
+    out.append("    fma_loop(accumulators, gf, gb + _u(kb), Kp, LANES, None, 1, xf, tap_at, "
+               "step, count)")
     for j, row in enumerate(acc):
         out.append(f"    if j0 + {j} < J:")
         out.append(f"        at = _u((j0 + {j}) * Kp + kb)")
@@ -49,7 +40,8 @@ def weight_grad_module():
            "values per\nposition against G groups of 16 output channels "
            "(kernels/conv_weight_grad_gather.py says\nhow they are used; kernels/_shapes.py "
            "which one a target gets).")
-    imports = ["from ._stack import tile_pointer", "from ._target import njit",
+    imports = ["from ._fma_loop import fma_loop", "from ._stack import tile_pointer",
+               "from ._target import njit",
                "from .conv_pad import _u", "", '_FLAGS = {"contract"}', "LANES = 16", ""]
     return module("weight_grad", doc, imports, _shapes.weight_grad_shapes(), weight_grad_tile,
                   lambda taps, groups: f"tile_{taps}x{groups}")
