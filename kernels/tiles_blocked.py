@@ -87,8 +87,9 @@ def tile_2x8(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
                 wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
                 for kw in range(kw0, kw1):
                     xo = xr + kw * xw
-                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf,
-                             (xo + p0, xo + p1, xo + p2, xo + p3, xo + p4, xo + p5, xo + p6, xo + p7,), 1, BLOCK)
+                    at = (xo + p0, xo + p1, xo + p2, xo + p3, xo + p4, xo + p5, xo + p6,
+                          xo + p7,)
+                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf, at, 1, BLOCK)
                     wo += _u(BLOCK * BLOCK)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
@@ -184,8 +185,8 @@ def tile_2x6(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
                 wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
                 for kw in range(kw0, kw1):
                     xo = xr + kw * xw
-                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf,
-                             (xo + p0, xo + p1, xo + p2, xo + p3, xo + p4, xo + p5,), 1, BLOCK)
+                    at = (xo + p0, xo + p1, xo + p2, xo + p3, xo + p4, xo + p5,)
+                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf, at, 1, BLOCK)
                     wo += _u(BLOCK * BLOCK)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
@@ -261,8 +262,8 @@ def tile_1x6(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
                 wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
                 for kw in range(kw0, kw1):
                     xo = xr + kw * xw
-                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf,
-                             (xo + p0, xo + p1, xo + p2, xo + p3, xo + p4, xo + p5,), 1, BLOCK)
+                    at = (xo + p0, xo + p1, xo + p2, xo + p3, xo + p4, xo + p5,)
+                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf, at, 1, BLOCK)
                     wo += _u(BLOCK * BLOCK)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
@@ -306,8 +307,8 @@ def tile_1x2(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
                 wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
                 for kw in range(kw0, kw1):
                     xo = xr + kw * xw
-                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf,
-                             (xo + p0, xo + p1,), 1, BLOCK)
+                    at = (xo + p0, xo + p1,)
+                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf, at, 1, BLOCK)
                     wo += _u(BLOCK * BLOCK)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
@@ -338,8 +339,8 @@ def tile_1x1(xf, wf, of, bias16, bias16b, xrow, wbase, wstep, orow, ostep, ostri
                 wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * _u(BLOCK * BLOCK)
                 for kw in range(kw0, kw1):
                     xo = xr + kw * xw
-                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf,
-                             (xo + p0,), 1, BLOCK)
+                    at = (xo + p0,)
+                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf, at, 1, BLOCK)
                     wo += _u(BLOCK * BLOCK)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)

@@ -37,10 +37,10 @@ def blocked_tile(blocks, pixels):
             "                wo = wbase + (((cb * KD + kd) * KH + kh) * KW + kw0) * "
             "_u(BLOCK * BLOCK)",
             "                for kw in range(kw0, kw1):",
-            "                    xo = xr + kw * xw",
-            "                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf,",
-            "                             (" + ", ".join(f"xo + p{p}" for p in range(pixels))
-            + ",), 1, BLOCK)",
+            "                    xo = xr + kw * xw"]
+    out += tuple_line("at", [f"xo + p{p}" for p in range(pixels)], indent=" " * 20)
+    out += ["                    fma_loop(accumulators, wf, wo, BLOCK, wstep, None, 1, xf, at,"
+            " 1, BLOCK)",
             "                    wo += _u(BLOCK * BLOCK)"]
     out += epilogue_lines([n for row in acc for n in row], "BLOCK")
     kns = ["kn", "kn2"]
