@@ -13,11 +13,8 @@ step instead (forward, cross-entropy, backward, SGD with momentum): autograd's r
 and its engine on top of the door.
 """
 import argparse
-import importlib
 import pathlib
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,21 +22,9 @@ import types
 
 import numpy as np
 
+from _base_commit import import_base  # benchmarks/_base_commit.py (run as a script)
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-
-
-def import_base(commit, folder):
-    """The package at `commit` as the top-level package ``fastnn_base``."""
-    tree = folder / "tree"
-    tree.mkdir()
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit],
-                             check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-    package = folder / "fastnn_base"
-    shutil.copytree(tree / "fastnn", package)
-    shutil.copytree(tree / "kernels", package / "kernels")
-    sys.path.insert(0, str(folder))
-    return importlib.import_module("fastnn_base")
 
 
 def lenet(package_name):
