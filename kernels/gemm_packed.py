@@ -8,7 +8,8 @@ R rows interleaved by step, (blocks, K, R), so a step's R values sit behind one 
 (R row pointers outgrew the general-purpose registers and spilled). Rows past M repeat
 row M-1 and are not stored. The tile (kernels/tiles_gemm_packed.py, R x W from
 kernels/_shapes.py `gemm_packed_shape`: 12 x 32 for float32 on AVX-512, 24 accumulator
-registers) loads W weights and broadcasts R inputs per step: 2R FMAs for R + 2 loads.
+registers; 6 x 16 on AVX2, 12) loads W weights and broadcasts R inputs per step: 2R FMAs
+for R + 2 loads (the loop: kernels/_fma_loop.py).
 
 Against kernels/gemm.py (dot products along K, nothing packed): no horizontal sums per
 tile and no row streams a cache-set stride apart; it costs a copy of both operands per
