@@ -8,11 +8,14 @@ two-block convolution tiles, whose second weight vector lies `wstep` along the p
 weights, its 12-row GEMM tiles, its weight gradient tiles of several groups) only here.
 The 'pointwise' tiles of every target run here directly (tests/kernels/test_fma_loop.py)."""
 import json
+import pathlib
 
 import pytest
 
 from fastnn.kernels import _shapes
 from fastnn.kernels._target import target
+
+TESTS = pathlib.Path(__file__).resolve().parent.parent
 
 CHILD = r'''
 import json, sys
@@ -21,23 +24,11 @@ import fastnn.nn.functional as F
 from fastnn import backends
 from fastnn.kernels import _shapes
 family, shape = sys.argv[1], tuple(json.loads(sys.argv[2]))
+sys.path.insert(0, sys.argv[3])
+from reference_conv import conv_reference  # tests/reference_conv.py
 setattr(_shapes, family + "_shape", lambda bits, itemsize: shape)
 rng = np.random.default_rng(0)
 errors = []
-
-
-def conv_reference(x, w, b, s, p, d):
-    n, size, k = x.shape[0], x.shape[2], w.shape[0]
-    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (p, p), (p, p)))
-    oh = (size + 2 * p - d * 2 - 1) // s + 1
-    out = np.zeros((n, k, oh, oh)) + b[:, None, None]
-    for i in range(3):
-        for j in range(3):
-            patch = xp[:, :, i * d:i * d + s * (oh - 1) + 1:s, j * d:j * d + s * (oh - 1) + 1:s]
-            out += np.einsum("nchw,kc->nkhw", patch, w[:, :, i, j].astype(np.float64))
-    return out
-
-
 if family == "blocked":
     for n, c, k, size, s, p, d in [(2, 20, 40, 9, 1, 1, 1), (1, 16, 33, 11, 2, 2, 2)]:
         x = rng.standard_normal((n, c, size, size)).astype(np.float32)
@@ -85,7 +76,7 @@ def _others(family):
                          + _others("weight_grad"))
 def test_tile_shape_against_float64(run_python, tmp_path, family, shape):
     done = run_python(CHILD, env={"NUMBA_CACHE_DIR": str(tmp_path / "cache")}, timeout=900,
-                      args=(family, json.dumps(shape)))
+                      args=(family, json.dumps(shape), str(TESTS)))
     assert done.returncode == 0, done.stderr[-3000:]
     errors = json.loads(done.stdout.split("\n")[-2])
     assert len(errors) == 2 and max(errors) < 1e-5, done.stdout
