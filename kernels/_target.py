@@ -24,11 +24,14 @@ There is no switch to narrow the width: the compile cache is keyed by CPU name a
 features, and a setting outside that key would let kernels built under one setting load
 under another. `NUMBA_CPU_NAME`/`NUMBA_CPU_FEATURES` choose another target, and are keyed.
 """
+import inspect
 import re
 import threading
 
 import numba
 from numba.core import config
+
+from . import _cache_stamp
 
 _ATTRIBUTES_512 = ('"prefer-vector-width"="512"', '"min-legal-vector-width"="512"')
 _OWN_FUNCTION = re.compile(r"fastnn|__numba_parfor_gufunc")
@@ -141,11 +144,15 @@ def _install_lowering_hook():
 
 def _scoped(dispatcher):
     """`dispatcher` whose compilations (and the callees they compile) lower with the
-    target's attributes."""
+    target's attributes, and whose compile cache is judged fresh by `_cache_stamp`."""
     compile_sig = dispatcher.compile
+    stamped = []
 
     def compile(sig):
         _install_lowering_hook()
+        if not stamped:      # Numba reads its cache only inside compile: no cost at import
+            _stamp_cache(dispatcher)
+            stamped.append(True)
         _compiling.depth = getattr(_compiling, "depth", 0) + 1
         try:
             return compile_sig(sig)
@@ -154,6 +161,15 @@ def _scoped(dispatcher):
 
     dispatcher.compile = compile
     return dispatcher
+
+
+def _stamp_cache(dispatcher):
+    # Numba's FunctionCache took its own file's stamp when the kernel was decorated
+    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    if cache_file is not None:
+        covering = _cache_stamp.stamp(inspect.getfile(dispatcher.py_func))
+        if covering is not None:
+            cache_file._source_stamp = covering
 
 
 def njit(*args, **options):

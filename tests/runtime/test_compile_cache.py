@@ -128,3 +128,65 @@ def test_read_only_install_falls_back_to_user_cache(tmp_path):
     assert where.startswith(str(xdg / "numba"))
     assert _cache_files(xdg)
     assert not _cache_files(site)
+
+
+# A package of two cached kernels, one inlining the other: after an edit of only the
+# callee's file, the caller must not be loaded from the cache compiled against the old one.
+CALLEE = '''from fastnn.kernels._target import njit
+
+
+@njit(cache=True)
+def value():
+    return {}
+'''
+CALLER = '''from fastnn.kernels._target import njit
+from .callee import value
+
+
+@njit(cache=True)
+def doubled():
+    return 2 * value()
+'''
+CALL_CALLER = "import stale_package.caller as caller; print(caller.doubled())"
+
+
+def test_a_kernel_is_recompiled_when_a_module_it_calls_changes(run_python, tmp_path):
+    package = tmp_path / "stale_package"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "caller.py").write_text(CALLER)
+    callee = package / "callee.py"
+    env = {"NUMBA_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(tmp_path)}
+    outputs = []
+    for returned in (1, 3):
+        callee.write_text(CALLEE.format(returned))     # the same size: only mtime tells
+        os.utime(callee, (1e9 + returned, 1e9 + returned))
+        result = run_python(CALL_CALLER, env=env)
+        assert result.returncode == 0, result.stderr[-3000:]
+        outputs.append(result.stdout.split())
+    assert outputs == [["2"], ["6"]]
+
+
+def test_the_stamp_covers_relative_imports_transitively(tmp_path):
+    from fastnn.kernels import _cache_stamp
+    files = {"a.py": "from .b import f\nimport os\n",
+             "b.py": "from . import (c,\n    d as renamed)  # two\nfrom numpy import e\n",
+             "c.py": "", "d.py": "from .a import f\n", "unrelated.py": ""}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    _cache_stamp.stamp.cache_clear()
+    _cache_stamp._imported_siblings.cache_clear()
+    stamp = _cache_stamp.stamp(str(tmp_path / "a.py"))
+    assert [entry[0] for entry in stamp] == ["a.py", "b.py", "c.py", "d.py"]
+    os.utime(tmp_path / "c.py", (1e9, 1e9))
+    _cache_stamp.stamp.cache_clear()
+    assert _cache_stamp.stamp(str(tmp_path / "a.py")) != stamp
+    assert _cache_stamp.stamp(str(tmp_path / "missing.py")) is None
+
+
+def test_a_tiled_kernels_stamp_covers_its_tiles():
+    from fastnn.kernels import _cache_stamp
+    names = [entry[0] for entry in _cache_stamp.stamp(str(KERNELS / "conv_blocked.py"))]
+    for needed in ("conv_blocked.py", "tiles_blocked.py", "_fma_loop.py", "_shapes.py",
+                   "_target.py"):
+        assert needed in names
