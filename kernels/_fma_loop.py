@@ -17,7 +17,9 @@ accumulators fit in 16 registers.
                     accs[k*runs + r][:] += bf[base + i*bstep + t] * vf[at + r*vrun:][:TILE]
 
 `accs` are the tile's TILE-lane stack buffers (`tile_pointer`), k-major, read before and
-written after the loop; `taps` None is one tap at offset 0. Each product and sum is one
+written after the loop; `taps` None is one tap at offset 0. `fma_loop_vector` is the same
+loop for tiles whose accumulators are one vector register each (their first
+`tile_width` lanes: the 'direct' convolution's). Each product and sum is one
 `llvm.fmuladd`: fused where the target has FMA (what the tiles' "contract" flag asks
 for), so results equal the Python tiles' bit for bit, NaN and inf included.
 """
@@ -38,21 +40,20 @@ def _data(context, builder, value, ty):
     return context.make_array(ty)(context, builder, value).data
 
 
-@intrinsic
-def fma_loop(typingctx, accs, vf, v0, vstep, vrun, taps, ntaps, bf, bases, bstep, n):
+def _typer(accs, vf, v0, vstep, vrun, taps, ntaps, bf, bases, bstep, n, whole_tile):
     """The loop of the module docstring: vf, bf 1-D float arrays of one dtype, taps None or
     a 1-D integer array of at least `ntaps` offsets along vf, bases a tuple of integers,
-    accs a tuple of len(bases) * runs `tile_pointer`s."""
+    accs a tuple of len(bases) * runs `tile_pointer`s of TILE lanes (`whole_tile`) or of
+    one vector's."""
     if not (isinstance(accs, types.UniTuple) and isinstance(accs.dtype, types.CPointer)
             and isinstance(bases, types.UniTuple) and len(accs) % len(bases) == 0):
         return None
     dtype = accs.dtype.dtype
     if vf.dtype != dtype or bf.dtype != dtype:
         return None
-    channels = len(bases)
-    runs = len(accs) // channels
+    runs = len(accs) // len(bases)
     width = min(TILE, target().vector_bits // dtype.bitwidth)
-    parts = TILE // width
+    parts = TILE // width if whole_tile else 1
     tapped = not isinstance(taps, types.NoneType)
     signature = types.none(accs, vf, v0, vstep, vrun, taps, ntaps, bf, bases, bstep, n)
 
@@ -131,3 +132,15 @@ def fma_loop(typingctx, accs, vf, v0, vstep, vrun, taps, ntaps, bf, bases, bstep
         return context.get_dummy_value()
 
     return signature, codegen
+
+
+@intrinsic
+def fma_loop(typingctx, accs, vf, v0, vstep, vrun, taps, ntaps, bf, bases, bstep, n):
+    """The loop of the module docstring, over accumulators of TILE lanes."""
+    return _typer(accs, vf, v0, vstep, vrun, taps, ntaps, bf, bases, bstep, n, True)
+
+
+@intrinsic
+def fma_loop_vector(typingctx, accs, vf, v0, vstep, vrun, taps, ntaps, bf, bases, bstep, n):
+    """The loop of the module docstring, over accumulators of one vector register each."""
+    return _typer(accs, vf, v0, vstep, vrun, taps, ntaps, bf, bases, bstep, n, False)

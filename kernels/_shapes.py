@@ -92,11 +92,14 @@ DIRECT_NARROW = 4
 
 def direct_shape(vector_bits, itemsize):
     """(output channels, output rows) of the 'direct' convolution's widest tile, whose
-    accumulators are one register each and whose weights are broadcast per channel:
-    8 x 2 with 32 registers (16 accumulators: faster than 4 x 2 on dense 3x3, and two rows
-    faster than one), DIRECT_NARROW x 2 with 16 (8 accumulators, no spills).
-    Blocks of at most DIRECT_NARROW channels take the narrow tile on every target."""
-    return (8, 2) if register_count(vector_bits) == 32 else (DIRECT_NARROW, 2)
+    accumulators are one register each. Per tap it holds the two rows' input vectors, the
+    accumulators and one broadcast weight at a time (kernels/_fma_loop.py
+    `fma_loop_vector`): channels*2 + 2 + 1 <= registers, at most 8 channels (16
+    accumulators: faster than 4 x 2 on dense 3x3 with 32 registers, and two rows faster
+    than one). AVX2 gets 6 x 2 (the tile written as Python loops loaded every weight
+    first and took 4 x 2). Blocks of at most DIRECT_NARROW channels take the narrow tile
+    on every target."""
+    return min(8, (register_count(vector_bits) - 3) // 2), 2
 
 
 def direct_shapes():

@@ -33,14 +33,14 @@ from numba import prange
 from numba.extending import overload
 
 from . import _shapes, tiles_direct
-from ._stack import target_shape, tile_buffer, tile_width, wide_register_file
+from ._stack import shape_constant, target_shape, tile_buffer, tile_width
 from ._target import njit
 from .conv_pad import _u, tap_table
 from .rows import SLACK, padded_row
 
 _FLAGS = {"contract"}
-OUT_BLOCK = 8       # output channels per tile; with 2 rows: 16 one-register accumulators
-NARROW_BLOCK = _shapes.DIRECT_NARROW    # with 16 registers (AVX2): 8 accumulators, no spills
+OUT_BLOCK = 8       # output channels of the widest tile of any target (`direct_shape`)
+NARROW_BLOCK = _shapes.DIRECT_NARROW    # blocks of at most this many take the narrow tile
 # a task's channel blocks are split in shares until there are this many tasks (N=1 layers
 # with few rows: ResNet 3x3 s2 128->256 has 7 row pairs)
 MIN_TASKS = 16
@@ -59,13 +59,13 @@ SCRATCH_ROWS_MAX = 32768
 # (c, kd, kh, kw) run as one loop over their input offsets (`offs`, conv_pad.tap_table).
 # Called by name: through an overload it compiled longer.
 _tile_narrow = tiles_direct.TILES[NARROW_BLOCK, 2]
+_tile_shape = shape_constant("direct_shape")
 
 
 def _tile_wide(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv, T, offs,
                epilogue):
-    """As `_tile_narrow` for NARROW_BLOCK < kn <= OUT_BLOCK channels, where the target has
-    32 registers (kernels/_shapes.py `direct_shape`); elsewhere blocks have at most
-    NARROW_BLOCK channels, this is never reached and the wide tile is never compiled."""
+    """As `_tile_narrow` for blocks of NARROW_BLOCK < kn channels, up to the target's
+    tile (kernels/_shapes.py `direct_shape`: 8 with 32 registers, 6 with 16)."""
 
 
 @overload(_tile_wide, jit_options={"fastmath": _FLAGS, "_nrt": False})
@@ -92,7 +92,7 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
     as it is (stride 1 along W, no padding, span == W); `epilogue` (kernels/_epilogue.py)
     before the store.
     One task = `chunk` pairs of output rows (n, od, oh and oh + 1, ...) of one group and
-    a share of its blocks of OUT_BLOCK channels; an odd last row is computed twice, a
+    a share of its blocks of KBLK channels (the tile's); an odd last row is computed twice, a
     lone row pairs its own tiles. The task first copies the rows it reads (its group's
     channels, KD planes) zero-padded and phased into its own scratch: where consecutive
     pairs read overlapping rows (`shared`), a task of several pairs copies each row once
@@ -104,7 +104,7 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
     wf = w.reshape(w.size)
     of = out.reshape(out.size)
     Kg = K // groups
-    KBLK = OUT_BLOCK if wide_register_file() else NARROW_BLOCK
+    KBLK = _tile_shape(out.dtype)[0]
     blocks = (Kg + KBLK - 1) // KBLK
     pairs = (OH + 1) // 2
     Wp = sw * span

@@ -6,6 +6,7 @@ kernels/_shapes.py which one a target gets); each applies its `epilogue`
 (kernels/_epilogue.py) before the store.
 """
 from ._epilogue import NONE, ceiling, clamp
+from ._fma_loop import fma_loop_vector
 from ._stack import tile_pointer, tile_width
 from ._target import njit
 from .conv_pad import _u
@@ -59,39 +60,10 @@ def tile_8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv, T, o
         b6[v] = bias8[6]
         a7[v] = bias8[7]
         b7[v] = bias8[7]
-    ws = (wstep[1], wstep[2], wstep[3], wstep[4], wstep[5], wstep[6], wstep[7])
-    dx = xb2 - xb
-    for t in range(T):
-        xo = xb + offs[t]
-        xo2 = xo + dx
-        wo = wb + _u(t)
-        q0 = wf[wo]
-        q1 = wf[wo + ws[0]]
-        q2 = wf[wo + ws[1]]
-        q3 = wf[wo + ws[2]]
-        q4 = wf[wo + ws[3]]
-        q5 = wf[wo + ws[4]]
-        q6 = wf[wo + ws[5]]
-        q7 = wf[wo + ws[6]]
-        for v in range(TW):
-            e = xf[xo + _u(v)]
-            f = xf[xo2 + _u(v)]
-            a0[v] += q0 * e
-            a1[v] += q1 * e
-            a2[v] += q2 * e
-            a3[v] += q3 * e
-            a4[v] += q4 * e
-            a5[v] += q5 * e
-            a6[v] += q6 * e
-            a7[v] += q7 * e
-            b0[v] += q0 * f
-            b1[v] += q1 * f
-            b2[v] += q2 * f
-            b3[v] += q3 * f
-            b4[v] += q4 * f
-            b5[v] += q5 * f
-            b6[v] += q6 * f
-            b7[v] += q7 * f
+    accumulators = (a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, a6, b6, a7, b7,)
+    bases = (wb, wb + wstep[1], wb + wstep[2], wb + wstep[3], wb + wstep[4], wb + wstep[5],
+             wb + wstep[6], wb + wstep[7],)
+    fma_loop_vector(accumulators, xf, xb, 0, xb2 - xb, offs, T, wf, bases, 0, 1)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(TW):
@@ -133,6 +105,76 @@ def tile_8x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv, T, o
 
 
 @njit(fastmath=_FLAGS, _nrt=False)
+def tile_6x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv, T, offs,
+        epilogue):
+    """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
+    (5 <= kn <= 6), then `epilogue`; all offsets unsigned. Two rows share each
+    weight load.
+
+    The T taps t = (c, kd, kh, kw) in the weight's order run as one loop: x element of
+    (t, v) is xf[xb + offs[t] + v] (xb2 for the second row), weight (r, t) wf[wb + wstep[r] + t].
+    Rows of a partial block repeat the block's last channel (wstep) and are not stored.
+    """
+    TW = tile_width(of.dtype)
+    a0 = tile_pointer(of.dtype)
+    a1 = tile_pointer(of.dtype)
+    a2 = tile_pointer(of.dtype)
+    a3 = tile_pointer(of.dtype)
+    a4 = tile_pointer(of.dtype)
+    a5 = tile_pointer(of.dtype)
+    b0 = tile_pointer(of.dtype)
+    b1 = tile_pointer(of.dtype)
+    b2 = tile_pointer(of.dtype)
+    b3 = tile_pointer(of.dtype)
+    b4 = tile_pointer(of.dtype)
+    b5 = tile_pointer(of.dtype)
+    for v in range(TW):
+        a0[v] = bias8[0]
+        b0[v] = bias8[0]
+        a1[v] = bias8[1]
+        b1[v] = bias8[1]
+        a2[v] = bias8[2]
+        b2[v] = bias8[2]
+        a3[v] = bias8[3]
+        b3[v] = bias8[3]
+        a4[v] = bias8[4]
+        b4[v] = bias8[4]
+        a5[v] = bias8[5]
+        b5[v] = bias8[5]
+    accumulators = (a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5,)
+    bases = (wb, wb + wstep[1], wb + wstep[2], wb + wstep[3], wb + wstep[4], wb + wstep[5],)
+    fma_loop_vector(accumulators, xf, xb, 0, xb2 - xb, offs, T, wf, bases, 0, 1)
+    if epilogue != NONE:
+        hi = ceiling(epilogue, of.dtype)
+        for v in range(TW):
+            a0[v] = clamp(a0[v], hi)
+            a1[v] = clamp(a1[v], hi)
+            a2[v] = clamp(a2[v], hi)
+            a3[v] = clamp(a3[v], hi)
+            a4[v] = clamp(a4[v], hi)
+            a5[v] = clamp(a5[v], hi)
+            b0[v] = clamp(b0[v], hi)
+            b1[v] = clamp(b1[v], hi)
+            b2[v] = clamp(b2[v], hi)
+            b3[v] = clamp(b3[v], hi)
+            b4[v] = clamp(b4[v], hi)
+            b5[v] = clamp(b5[v], hi)
+    _store(of, a0, ob, nv, TW)
+    _store(of, b0, ob2, nv, TW)
+    _store(of, a1, ob + ostep, nv, TW)
+    _store(of, b1, ob2 + ostep, nv, TW)
+    _store(of, a2, ob + _u(2) * ostep, nv, TW)
+    _store(of, b2, ob2 + _u(2) * ostep, nv, TW)
+    _store(of, a3, ob + _u(3) * ostep, nv, TW)
+    _store(of, b3, ob2 + _u(3) * ostep, nv, TW)
+    _store(of, a4, ob + _u(4) * ostep, nv, TW)
+    _store(of, b4, ob2 + _u(4) * ostep, nv, TW)
+    if kn > 5:
+        _store(of, a5, ob + _u(5) * ostep, nv, TW)
+        _store(of, b5, ob2 + _u(5) * ostep, nv, TW)
+
+
+@njit(fastmath=_FLAGS, _nrt=False)
 def tile_4x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv, T, offs,
         epilogue):
     """Positions ob..ob+nv-1 (nv <= TW) of output rows ob and ob2, channels k0..k0+kn-1
@@ -161,27 +203,9 @@ def tile_4x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv, T, o
         b2[v] = bias8[2]
         a3[v] = bias8[3]
         b3[v] = bias8[3]
-    ws = (wstep[1], wstep[2], wstep[3])
-    dx = xb2 - xb
-    for t in range(T):
-        xo = xb + offs[t]
-        xo2 = xo + dx
-        wo = wb + _u(t)
-        q0 = wf[wo]
-        q1 = wf[wo + ws[0]]
-        q2 = wf[wo + ws[1]]
-        q3 = wf[wo + ws[2]]
-        for v in range(TW):
-            e = xf[xo + _u(v)]
-            f = xf[xo2 + _u(v)]
-            a0[v] += q0 * e
-            a1[v] += q1 * e
-            a2[v] += q2 * e
-            a3[v] += q3 * e
-            b0[v] += q0 * f
-            b1[v] += q1 * f
-            b2[v] += q2 * f
-            b3[v] += q3 * f
+    accumulators = (a0, b0, a1, b1, a2, b2, a3, b3,)
+    bases = (wb, wb + wstep[1], wb + wstep[2], wb + wstep[3],)
+    fma_loop_vector(accumulators, xf, xb, 0, xb2 - xb, offs, T, wf, bases, 0, 1)
     if epilogue != NONE:
         hi = ceiling(epilogue, of.dtype)
         for v in range(TW):
@@ -208,5 +232,6 @@ def tile_4x2(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv, T, o
 
 TILES = {
     (8, 2): tile_8x2,
+    (6, 2): tile_6x2,
     (4, 2): tile_4x2,
 }

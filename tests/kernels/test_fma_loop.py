@@ -1,4 +1,5 @@
-"""kernels/_fma_loop.py, the vector multiply-add loop of the register tiles, and every
+"""kernels/_fma_loop.py, the vector multiply-add loop of the register tiles (over
+accumulators of TILE lanes, and of one vector register: `fma_loop_vector`), and every
 generated 'pointwise' tile that calls it (the shapes of every target, run on this CPU's
 vectors), against numpy in float64."""
 import numpy as np
@@ -6,29 +7,35 @@ import pytest
 
 from fastnn.kernels import tiles_pointwise
 from fastnn.kernels._epilogue import NONE
-from fastnn.kernels._fma_loop import fma_loop
+from fastnn.kernels._fma_loop import fma_loop, fma_loop_vector
 from fastnn.kernels._stack import TILE, tile_pointer
-from fastnn.kernels._target import njit
+from fastnn.kernels._target import njit, target
 from fastnn.kernels.conv_pad import _u
 
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-5), np.float64: dict(rtol=1e-12, atol=1e-12)}
 
 
-def _reference(acc, vf, v0, vstep, vrun, taps, bf, bases, bstep, n, runs):
-    """acc (channels * runs, TILE) plus the loop's products, summed in float64."""
+def _vector_lanes(dtype):
+    """Lanes of one vector register of `dtype` on the codegen target (`tile_width`)."""
+    return min(TILE, target().vector_bits // (8 * np.dtype(dtype).itemsize))
+
+
+def _reference(acc, vf, v0, vstep, vrun, taps, bf, bases, bstep, n, runs, lanes=TILE):
+    """acc (channels * runs, TILE) plus the loop's products in its first `lanes` lanes,
+    summed in float64."""
     out = acc.astype(np.float64).reshape(len(bases), runs, TILE)
     for i in range(n):
         for t, tap in enumerate(taps):
             start = v0 + i * vstep + int(tap)
-            rows = np.stack([vf[start + r * vrun:][:TILE] for r in range(runs)])
+            rows = np.stack([vf[start + r * vrun:][:lanes] for r in range(runs)])
             for k, base in enumerate(bases):
-                out[k] += float(bf[base + i * bstep + t]) * rows.astype(np.float64)
+                out[k, :, :lanes] += float(bf[base + i * bstep + t]) * rows.astype(np.float64)
     return out.reshape(acc.shape)
 
 
-def _harness(count):
+def _harness(count, loop=fma_loop):
     """An njit function that loads acc (count, TILE) into `count` stack accumulators, runs
-    fma_loop on them and writes them back."""
+    `loop` on them and writes them back."""
     names = [f"a{j}" for j in range(count)]
     lines = ["def run(acc, vf, v0, vstep, vrun, taps, bf, bases, bstep, n):"]
     lines += [f"    {a} = tile_pointer(acc.dtype)" for a in names]
@@ -38,7 +45,7 @@ def _harness(count):
               " bases, bstep, n)"]
     lines += [f"    for v in range({TILE}):"]
     lines += [f"        acc[{j}, v] = {a}[v]" for j, a in enumerate(names)]
-    scope = {"tile_pointer": tile_pointer, "fma_loop": fma_loop}
+    scope = {"tile_pointer": tile_pointer, "fma_loop": loop}
     exec("\n".join(lines), scope)
     return njit(scope["run"])
 
@@ -58,6 +65,26 @@ def test_fma_loop_against_numpy(channels, runs, vrun, taps, dtype):
     tap_array = np.array(taps, np.uint64)
     want = _reference(acc, vf, v0, vstep, vrun, tap_array, bf, bases, bstep, n, runs)
     _harness(channels * runs)(acc, vf, v0, vstep, vrun, tap_array, bf, bases, bstep, n)
+    np.testing.assert_allclose(acc, want, **TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("channels, vrun, taps", [(1, 0, (0,)), (6, 21, (0, 5, 2)),
+                                                  (8, 3, (1,))])
+def test_fma_loop_vector_against_numpy(channels, vrun, taps, dtype):
+    """Two runs (the 'direct' tiles' two rows) of one vector each; the lanes past it are
+    left as they were."""
+    rng = np.random.default_rng(channels + vrun)
+    n, vstep, bstep, v0 = 3, 29, len(taps) + 1, 2
+    lanes = _vector_lanes(dtype)
+    vf = rng.standard_normal(v0 + n * vstep + max(taps) + 2 * vrun + TILE).astype(dtype)
+    bases = tuple(int(b) for b in rng.permutation(channels) * (n * bstep + len(taps)))
+    bf = rng.standard_normal(channels * (n * bstep + len(taps))).astype(dtype)
+    acc = rng.standard_normal((channels * 2, TILE)).astype(dtype)
+    tap_array = np.array(taps, np.uint64)
+    want = _reference(acc, vf, v0, vstep, vrun, tap_array, bf, bases, bstep, n, 2, lanes)
+    _harness(channels * 2, fma_loop_vector)(acc, vf, v0, vstep, vrun, tap_array, bf, bases,
+                                            bstep, n)
     np.testing.assert_allclose(acc, want, **TOL[dtype])
 
 

@@ -1,11 +1,12 @@
-"""The tile shapes of the 'blocked' convolution, the packed GEMM and the gathered weight
-gradient that other targets pick (kernels/_shapes.py `blocked_shapes`,
-`gemm_packed_shapes`, `weight_grad_shapes`), run on this CPU's vectors in float32 against
-a float64 reference: each in a fresh interpreter with its own empty Numba cache (the shape
+"""The tile shapes of the 'blocked' and 'direct' convolutions, the packed GEMM and the
+gathered weight gradient that other targets pick (kernels/_shapes.py `blocked_shapes`,
+`direct_shapes`, `gemm_packed_shapes`, `weight_grad_shapes`), run on this CPU's vectors
+in float32 against a float64 reference: each in a fresh interpreter with its own empty Numba cache (the shape
 is fixed when the kernel compiles), the rule replaced as benchmarks/tile_shapes.py
 replaces it. This CPU's own shapes are tested everywhere else; the others (AVX-512's
 two-block convolution tiles, whose second weight vector lies `wstep` along the packed
-weights, its 12-row GEMM tiles, its weight gradient tiles of several groups) only here.
+weights, its 12-row GEMM tiles, its weight gradient tiles of several groups, the direct
+convolution's 8-channel blocks) only here.
 The 'pointwise' tiles of every target run here directly (tests/kernels/test_fma_loop.py)."""
 import json
 import pathlib
@@ -35,6 +36,16 @@ if family == "blocked":
         w = rng.standard_normal((k, c, 3, 3)).astype(np.float32)
         b = rng.standard_normal(k).astype(np.float32)
         with backends.use("conv2d", "blocked"):
+            got = F.conv2d(x, w, b, stride=s, padding=p, dilation=d)
+        errors.append((np.asarray(got, np.float64), conv_reference(x, w, b, s, p, d)))
+elif family == "direct":
+    # blocks of every size: wide ones full and partial, the narrow tile's, one row
+    for n, c, k, size, s, p, d in [(2, 5, 20, 9, 1, 2, 1), (1, 3, 7, 12, 2, 3, 1),
+                                   (1, 4, 13, 1, 1, 1, 1)]:
+        x = rng.standard_normal((n, c, size, 15)).astype(np.float32)
+        w = rng.standard_normal((k, c, 3, 3)).astype(np.float32)
+        b = rng.standard_normal(k).astype(np.float32)
+        with backends.use("conv2d", "direct"):
             got = F.conv2d(x, w, b, stride=s, padding=p, dilation=d)
         errors.append((np.asarray(got, np.float64), conv_reference(x, w, b, s, p, d)))
 elif family == "weight_grad":
@@ -72,11 +83,11 @@ def _others(family):
     return [(family, shape) for shape in sorted(getattr(_shapes, f"{family}_shapes")() - own)]
 
 
-@pytest.mark.parametrize("family, shape", _others("blocked") + _others("gemm_packed")
-                         + _others("weight_grad"))
+@pytest.mark.parametrize("family, shape", _others("blocked") + _others("direct")
+                         + _others("gemm_packed") + _others("weight_grad"))
 def test_tile_shape_against_float64(run_python, tmp_path, family, shape):
     done = run_python(CHILD, env={"NUMBA_CACHE_DIR": str(tmp_path / "cache")}, timeout=900,
                       args=(family, json.dumps(shape), str(TESTS)))
     assert done.returncode == 0, done.stderr[-3000:]
     errors = json.loads(done.stdout.split("\n")[-2])
-    assert len(errors) == 2 and max(errors) < 1e-5, done.stdout
+    assert len(errors) >= 2 and max(errors) < 1e-5, done.stdout

@@ -1,5 +1,5 @@
 """The 'direct' convolution's tiles (kernels/conv.py `conv3d_direct`)."""
-from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module
+from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module, tuple_line
 
 
 def direct_tile(channels, rows):
@@ -34,19 +34,10 @@ def direct_tile(channels, rows):
     out.append("    for v in range(TW):")
     for k in range(channels):
         out += [f"        a{k}[v] = bias8[{k}]", f"        b{k}[v] = bias8[{k}]"]
-    out.append("    ws = (" + ", ".join(f"wstep[{k}]" for k in range(1, channels)) + ")")
-    out += ["    dx = xb2 - xb",
-            "    for t in range(T):",
-            "        xo = xb + offs[t]",
-            "        xo2 = xo + dx",
-            "        wo = wb + _u(t)",
-            "        q0 = wf[wo]"]
-    out += [f"        q{k} = wf[wo + ws[{k - 1}]]" for k in range(1, channels)]
-    out += ["        for v in range(TW):",
-            "            e = xf[xo + _u(v)]",
-            "            f = xf[xo2 + _u(v)]"]
-    out += [f"            a{k}[v] += q{k} * e" for k in range(channels)]
-    out += [f"            b{k}[v] += q{k} * f" for k in range(channels)]
+    # fma_loop_vector's order: channels (the broadcast weights) outer, the two rows inner
+    out += tuple_line("accumulators", [n for k in range(channels) for n in (a[k], b[k])])
+    out += tuple_line("bases", ["wb"] + [f"wb + wstep[{k}]" for k in range(1, channels)])
+    out.append("    fma_loop_vector(accumulators, xf, xb, 0, xb2 - xb, offs, T, wf, bases, 0, 1)")
     out += epilogue_lines(a + b, "TW")
     for k in range(channels):
         step = "" if k == 0 else " + ostep" if k == 1 else f" + _u({k}) * ostep"
@@ -64,7 +55,8 @@ def direct_module():
            "over two\noutput rows of one register of positions (kernels/conv.py says how "
            "they are used;\nkernels/_shapes.py which one a target gets); each applies its "
            "`epilogue`\n(kernels/_epilogue.py) before the store.")
-    imports = [EPILOGUE_IMPORT, "from ._stack import tile_pointer, tile_width",
+    imports = [EPILOGUE_IMPORT, "from ._fma_loop import fma_loop_vector",
+               "from ._stack import tile_pointer, tile_width",
                "from ._target import njit", "from .conv_pad import _u",
                "from .rows import store_run as _store", "",
                '_FLAGS = {"contract"}', ""]
