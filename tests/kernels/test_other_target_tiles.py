@@ -1,13 +1,13 @@
 """The tile shapes of the 'blocked' and 'direct' convolutions, the packed GEMM and the
 gathered weight gradient that other targets pick (kernels/_shapes.py `blocked_shapes`,
 `direct_shapes`, `gemm_packed_shapes`, `weight_grad_shapes`), run on this CPU's vectors
-in float32 against a float64 reference: each in a fresh interpreter with its own empty Numba cache (the shape
-is fixed when the kernel compiles), the rule replaced as benchmarks/tile_shapes.py
-replaces it. This CPU's own shapes are tested everywhere else; the others (AVX-512's
-two-block convolution tiles, whose second weight vector lies `wstep` along the packed
-weights, its 12-row GEMM tiles, its weight gradient tiles of several groups, the direct
-convolution's 8-channel blocks) only here.
-The 'pointwise' tiles of every target run here directly (tests/kernels/test_fma_loop.py)."""
+in float32 against a float64 reference: each in a fresh interpreter with its own empty
+Numba cache (the shape is fixed when the kernel compiles), the rule replaced as
+benchmarks/tile_shapes.py replaces it. This CPU's own shapes are tested everywhere else;
+the others (AVX-512's two-block convolution tiles, whose second weight vector lies
+`wstep` along the packed weights, its 12-row GEMM tiles, its weight gradient tiles of
+several groups, the direct convolution's 8-channel blocks) only here. The 'pointwise'
+tiles of every target run here directly (tests/kernels/test_fma_loop.py)."""
 import json
 import pathlib
 
