@@ -75,6 +75,23 @@ def _tile_wide_for(xf, wf, of, bias8, xb, xb2, wb, ob, ob2, wstep, ostep, kn, nv
 
 
 @njit(inline="always")
+def channel_blocks(Kg, wide):
+    """(wide blocks, blocks) of a group's Kg output channels: blocks of `wide` channels
+    (the target's tile) first, then of NARROW_BLOCK. A rest of 1 or 2 channels beside a
+    wide block of 6 goes as two narrow blocks (8 = 4 + 4, not 6 + 2 on a 4-channel tile
+    half idle); a rest above NARROW_BLOCK is a partial wide block."""
+    full = Kg // wide
+    rest = Kg - full * wide
+    if rest > NARROW_BLOCK:
+        full += 1
+        rest = 0
+    elif 0 < rest and full > 0 and rest + wide <= 2 * NARROW_BLOCK:
+        full -= 1
+        rest += wide
+    return full, full + (rest + NARROW_BLOCK - 1) // NARROW_BLOCK
+
+
+@njit(inline="always")
 def pairs_per_task(planes, pairs, row_values, KH, sh, dh):
     """Pairs of output rows a `conv3d_direct` task takes where consecutive pairs read
     overlapping input rows: as many as leave MIN_TASKS tasks over the `planes` output
@@ -92,7 +109,7 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
     as it is (stride 1 along W, no padding, span == W); `epilogue` (kernels/_epilogue.py)
     before the store.
     One task = `chunk` pairs of output rows (n, od, oh and oh + 1, ...) of one group and
-    a share of its blocks of KBLK channels (the tile's); an odd last row is computed twice, a
+    a share of its blocks of channels (`channel_blocks`); an odd last row is computed twice, a
     lone row pairs its own tiles. The task first copies the rows it reads (its group's
     channels, KD planes) zero-padded and phased into its own scratch: where consecutive
     pairs read overlapping rows (`shared`), a task of several pairs copies each row once
@@ -104,8 +121,8 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
     wf = w.reshape(w.size)
     of = out.reshape(out.size)
     Kg = K // groups
-    KBLK = _tile_shape(out.dtype)[0]
-    blocks = (Kg + KBLK - 1) // KBLK
+    wide = _tile_shape(out.dtype)[0]
+    wide_blocks, blocks = channel_blocks(Kg, wide)
     pairs = (OH + 1) // 2
     Wp = sw * span
     # scratch rows of a task's output rows: shared (row j, tap kh at j*sh + kh*dh) when
@@ -155,8 +172,12 @@ def conv3d_direct(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, sw,
                         padded_row(xf, xs, _u(((c * KD + kd) * RH + i) * Wp),
                                    n * C + g * Cg + c, id_, ih, D, H, W, pw, sw, span)
         for blk in range(sp * blocks // splits, (sp + 1) * blocks // splits):
-            k0 = g * Kg + blk * KBLK
-            kn = min(KBLK, (g + 1) * Kg - k0)
+            if blk < wide_blocks:
+                k0 = g * Kg + blk * wide
+                kn = min(wide, (g + 1) * Kg - k0)
+            else:
+                k0 = g * Kg + wide_blocks * wide + (blk - wide_blocks) * NARROW_BLOCK
+                kn = min(NARROW_BLOCK, (g + 1) * Kg - k0)
             bias8 = tile_buffer(out.dtype)
             wstep = tile_buffer(np.uint64)
             for i in range(OUT_BLOCK):

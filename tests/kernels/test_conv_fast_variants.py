@@ -387,6 +387,38 @@ def test_direct_tasks_take_several_row_pairs(x_shape, w_shape, args):
     assert conv_kernels.pairs_per_task(planes, pairs, 20000, 3, 1, 1) == 1
 
 
+@pytest.mark.parametrize("wide", [4, 6, 8])
+def test_direct_channel_blocks_cover_a_group_once(wide):
+    """Wide blocks first, then narrow ones, every channel once; 6 + 2 and 6 + 1 go as
+    two narrow blocks; a rest above the narrow tile is one partial wide block."""
+    narrow = conv_kernels.NARROW_BLOCK
+    for channels in range(1, 40):
+        wide_blocks, blocks = conv_kernels.channel_blocks(channels, wide)
+        sizes = [wide] * wide_blocks + [narrow] * (blocks - wide_blocks)
+        starts = np.cumsum([0] + sizes[:-1])
+        kept = [min(size, channels - start) for size, start in zip(sizes, starts)]
+        assert sum(kept) == channels and min(kept) > 0, channels
+        assert all(k > narrow for k in kept[:wide_blocks] if wide > narrow), channels
+    assert conv_kernels.channel_blocks(8, 6) == (0, 2)
+    assert conv_kernels.channel_blocks(13, 6) == (1, 3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_direct_every_group_width(torch, dtype):
+    """'direct' over output channels per group 1..17 (every split `channel_blocks` makes
+    on this target), two groups, against torch."""
+    rng = np.random.default_rng(4)
+    for per_group in range(1, 18):
+        x = rng.standard_normal((1, 6, 7, 11)).astype(dtype)
+        w = rng.standard_normal((2 * per_group, 3, 3, 3)).astype(dtype)
+        b = rng.standard_normal(2 * per_group).astype(dtype)
+        with backends.use("conv2d", "direct"):
+            got = np.asarray(F.conv2d(x, w, b, padding=1, groups=2))
+        want = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w),
+                                          torch.from_numpy(b), padding=1, groups=2).numpy()
+        np.testing.assert_allclose(got, want, rtol=TOL[dtype], atol=TOL[dtype])
+
+
 # What per-task scratch makes special: tasks at the first and last rows (odd OH, a lone
 # row), padding wider than the kernel's reach, strided + dilated, OH == 1, one output
 # position, rows shorter than a register, channel blocks split across tasks, input read
