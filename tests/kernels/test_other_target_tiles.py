@@ -30,24 +30,26 @@ from reference_conv import conv_reference  # tests/reference_conv.py
 setattr(_shapes, family + "_shape", lambda bits, itemsize: shape)
 rng = np.random.default_rng(0)
 errors = []
-if family == "blocked":
-    for n, c, k, size, s, p, d in [(2, 20, 40, 9, 1, 1, 1), (1, 16, 33, 11, 2, 2, 2)]:
-        x = rng.standard_normal((n, c, size, size)).astype(np.float32)
+
+
+def conv_errors(variant, cases):
+    """(fastnn's output, the float64 reference) of 3x3 convolutions on `variant`: cases of
+    (n, c, k, (h, w), stride, padding, dilation)."""
+    for n, c, k, size, s, p, d in cases:
+        x = rng.standard_normal((n, c) + size).astype(np.float32)
         w = rng.standard_normal((k, c, 3, 3)).astype(np.float32)
         b = rng.standard_normal(k).astype(np.float32)
-        with backends.use("conv2d", "blocked"):
+        with backends.use("conv2d", variant):
             got = F.conv2d(x, w, b, stride=s, padding=p, dilation=d)
         errors.append((np.asarray(got, np.float64), conv_reference(x, w, b, s, p, d)))
+
+
+if family == "blocked":
+    conv_errors("blocked", [(2, 20, 40, (9, 9), 1, 1, 1), (1, 16, 33, (11, 11), 2, 2, 2)])
 elif family == "direct":
     # blocks of every size: wide ones full and partial, the narrow tile's, one row
-    for n, c, k, size, s, p, d in [(2, 5, 20, 9, 1, 2, 1), (1, 3, 7, 12, 2, 3, 1),
-                                   (1, 4, 13, 1, 1, 1, 1)]:
-        x = rng.standard_normal((n, c, size, 15)).astype(np.float32)
-        w = rng.standard_normal((k, c, 3, 3)).astype(np.float32)
-        b = rng.standard_normal(k).astype(np.float32)
-        with backends.use("conv2d", "direct"):
-            got = F.conv2d(x, w, b, stride=s, padding=p, dilation=d)
-        errors.append((np.asarray(got, np.float64), conv_reference(x, w, b, s, p, d)))
+    conv_errors("direct", [(2, 5, 20, (9, 15), 1, 2, 1), (1, 3, 7, (12, 15), 2, 3, 1),
+                           (1, 4, 13, (1, 15), 1, 1, 1)])
 elif family == "weight_grad":
     from fastnn.nn.functional import _conv_grad
     for n, c, k, size, s, p in [(2, 3, 64, 16, 2, 1), (1, 2, 20, 13, 1, 1)]:
