@@ -190,3 +190,16 @@ def test_a_tiled_kernels_stamp_covers_its_tiles():
     for needed in ("conv_blocked.py", "tiles_blocked.py", "_fma_loop.py", "_shapes.py",
                    "_target.py"):
         assert needed in names
+
+
+def test_the_stamps_are_taken_at_a_kernels_first_compile_not_at_import(run_python):
+    result = run_python(
+        "import numpy as np\n"
+        "import fastnn, fastnn.nn.functional as F\n"
+        "from fastnn.kernels import _cache_stamp\n"
+        "print(_cache_stamp.stamp.cache_info().currsize)\n"
+        "F.relu(np.ones((2, 3, 8, 8), np.float32) - 100)\n"
+        "print(_cache_stamp.stamp.cache_info().currsize)\n")
+    assert result.returncode == 0, result.stderr[-3000:]
+    before, after = (int(n) for n in result.stdout.split())
+    assert before == 0 and after >= 1
