@@ -1,7 +1,9 @@
 """A study for the strided depthwise input gradient: fastnn's `input_grad_direct` (each
-output row added into the input plane at the stride, a read-modify-write per element)
-against a prototype that builds each input row from its even and odd columns as two
-unit-stride runs, then interleaves them (each element written once), and torch.
+tap's products added into a phased scratch of the input plane as one long unit-stride
+run, the plane read out of its phases at the end; until stop 55, each output row added
+into the plane at the stride, a read-modify-write per element) against a prototype that
+builds each input row from its even and odd columns as two unit-stride runs, then
+interleaves them (each element written once), and torch.
 
     python benchmarks/depthwise_input_grad_rows.py
 

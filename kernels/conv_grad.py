@@ -1,6 +1,7 @@
 """The weight gradient of a convolution, computed directly: for grouped and depthwise
 convolutions, where an im2col GEMM (fastnn/nn/functional/_conv_grad.py) has too few
-channels per group to pay.
+channels per group to pay; and the input gradient of a strided depthwise convolution,
+on the same scratch (`input_grad_direct`).
 
 x (N, C, D, H, W), g (N, K, OD, OH, OW) (the gradient of the output) and gw
 (K, C/groups, KD, KH, KW): C-contiguous, one float dtype.
@@ -31,6 +32,8 @@ from .rows import copy_run, fill
 # No nnan/ninf: NaN and inf propagate as in torch. reassoc lets the dot products along a
 # row vectorise; it changes only the summation order (rounding).
 _FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
+# `input_grad_direct`'s tasks are split into this many chunks, each with one scratch
+IG_CHUNKS = 64
 
 
 @njit(inline="always")
@@ -69,39 +72,21 @@ def _span(size, pad, out, k, s, d):
 
 
 @njit(inline="always")
-def _grid_sum(gs, n):
-    """The sum of gs[:n] in gs's dtype (reassociated: vectorised)."""
-    s = gs.dtype.type(0)
-    for i in range(_u(n)):
-        s += gs[i]
-    return s
-
-
-@njit(parallel=True, cache=True, fastmath=_FASTMATH)
-def weight_grad_direct(x, g, gw, gb, kparts, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
-    """gw = the weight gradient (module docstring); gw is overwritten. One task per input
-    channel c and part of its group's output channels (`kparts` parts): per sample it
-    copies c's plane once, then each output channel's gradient plane in turn (a grouped
-    convolution's input plane is read by each of its group's outputs: copied per pair, the
-    copies outweighed the products). Where gb (K,) is not empty it is overwritten with
-    the bias gradient, g summed over batch and positions: the tasks of each group's first
-    input channel sum the grids they copy anyway (their gaps are zeros), one sum per
-    sample in g's dtype, the samples' sums in float64."""
-    N, C, D, H, W = x.shape
-    K, OD, OH, OW = g.shape[1], g.shape[2], g.shape[3], g.shape[4]
-    CG, KD, KH, KW = gw.shape[1], gw.shape[2], gw.shape[3], gw.shape[4]
-    KG = K // groups
-    taps = KD * KH * KW
+def _phased(D, H, W, OD, OH, OW, KD, KH, KW, sd, sh, sw, pd, ph, pw, dd, dh, dw, TW):
+    """The phased scratch of an input plane and the grid of its output positions (module
+    docstring): (block: elements of one phase, span_h, span_w: a phase's rows and row
+    pitch, chunks: the grid's length in vectors of TW, base: where each tap's run starts
+    in the scratch, row_at: where each input row's phases start, first, count, phase_at:
+    each W phase's first column, columns and offset from its row's start)."""
     span_d = _span(D, pd, OD, KD, sd, dd)
     span_h = _span(H, ph, OH, KH, sh, dh)
     span_w = _span(W, pw, OW, KW, sw, dw)
     block = span_d * span_h * span_w
     # the grid of output positions, rows span_w apart: the end of its last row
     length = ((OD - 1) * span_h + OH - 1) * span_w + OW
-    TW = tile_width(x.dtype)
-    chunks = (length + TW - 1) // TW      # the last one past `length`: zeros of gs
-    # where each tap's reads start in the phased scratch: (phase block, first position)
-    base = np.empty(taps, np.intp)
+    chunks = (length + TW - 1) // TW      # the last one past `length`: zeros of the grid
+    # where each tap's run starts in the phased scratch: (phase block, first position)
+    base = np.empty(KD * KH * KW, np.intp)
     for kd in range(KD):
         for kh in range(KH):
             for kw in range(KW):
@@ -126,6 +111,36 @@ def weight_grad_direct(x, g, gw, gb, kparts, sd, sh, sw, pd, ph, pw, dd, dh, dw,
         first[rw] = (rw - pw) % sw
         count[rw] = (W - first[rw] + sw - 1) // sw
         phase_at[rw] = rw * block + (first[rw] + pw) // sw
+    return block, span_h, span_w, chunks, base, row_at, first, count, phase_at
+
+
+@njit(inline="always")
+def _grid_sum(gs, n):
+    """The sum of gs[:n] in gs's dtype (reassociated: vectorised)."""
+    s = gs.dtype.type(0)
+    for i in range(_u(n)):
+        s += gs[i]
+    return s
+
+
+@njit(parallel=True, cache=True, fastmath=_FASTMATH)
+def weight_grad_direct(x, g, gw, gb, kparts, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
+    """gw = the weight gradient (module docstring); gw is overwritten. One task per input
+    channel c and part of its group's output channels (`kparts` parts): per sample it
+    copies c's plane once, then each output channel's gradient plane in turn (a grouped
+    convolution's input plane is read by each of its group's outputs: copied per pair, the
+    copies outweighed the products). Where gb (K,) is not empty it is overwritten with
+    the bias gradient, g summed over batch and positions: the tasks of each group's first
+    input channel sum the grids they copy anyway (their gaps are zeros), one sum per
+    sample in g's dtype, the samples' sums in float64."""
+    N, C, D, H, W = x.shape
+    K, OD, OH, OW = g.shape[1], g.shape[2], g.shape[3], g.shape[4]
+    CG, KD, KH, KW = gw.shape[1], gw.shape[2], gw.shape[3], gw.shape[4]
+    KG = K // groups
+    taps = KD * KH * KW
+    TW = tile_width(x.dtype)
+    block, span_h, span_w, chunks, base, row_at, first, count, phase_at = _phased(
+        D, H, W, OD, OH, OW, KD, KH, KW, sd, sh, sw, pd, ph, pw, dd, dh, dw, TW)
     xf = x.reshape(x.size)
     gf = g.reshape(g.size)
     for task in prange(C * kparts):
@@ -152,8 +167,12 @@ def weight_grad_direct(x, g, gw, gb, kparts, sd, sh, sw, pd, ph, pw, dd, dh, dw,
                     for rw in range(sw):
                         dst = _u(row_at[r] + phase_at[rw])
                         at = src + _u(first[rw])
-                        for j in range(_u(count[rw])):
-                            xs[dst + j] = xf[at + j * _u(sw)]
+                        if sw == 2:   # a constant stride: paired loads and shuffles
+                            for j in range(_u(count[rw])):
+                                xs[dst + j] = xf[at + j * _u(2)]
+                        else:
+                            for j in range(_u(count[rw])):
+                                xs[dst + j] = xf[at + j * _u(sw)]
             for j in range(nk):
                 k = k0 + j
                 for od in range(OD):
@@ -230,48 +249,114 @@ def _weight_grad_exact(xf, gf, out, N, C, D, H, W, K, OD, OH, OW, KD, KH, KW, k,
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
 def input_grad_direct(g, w, gx, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
     """gx = the input gradient of the convolution by w (K, C/groups, KD, KH, KW) whose
-    output gradient is g; gx (N, C, D, H, W) is overwritten. One task owns one input
-    plane (n, c) and adds into it, row by row, every output row of c's group times each
-    tap's weight (positions in the padding skipped): for depthwise convolutions, where the
-    transposed convolution's phases are many small convolutions."""
+    output gradient is g; gx (N, C, D, H, W) is overwritten: for depthwise convolutions,
+    where the transposed convolution's phases are many small convolutions. One task owns
+    one input plane (n, c), in the weight gradient's phased scratch (module docstring),
+    zeroed: each output-gradient plane of c's group is copied into the grid, and each
+    tap adds the grid times its weight into the scratch from the tap's offset, one long
+    unit-stride run (the grid's gaps are zeros, whose products add nothing; products
+    landing in the padding are never read); the plane is then read out of the scratch's
+    phases. A task whose weights are not all finite adds only the products that land
+    inside the plane instead (`_input_grad_exact`): a gap's zero times inf would be NaN."""
     N, C, D, H, W = gx.shape
     K, OD, OH, OW = g.shape[1], g.shape[2], g.shape[3], g.shape[4]
     CG, KD, KH, KW = w.shape[1], w.shape[2], w.shape[3], w.shape[4]
     KG = K // groups
+    taps = KD * KH * KW
+    TW = tile_width(gx.dtype)
+    block, span_h, span_w, chunks, base, row_at, first, count, phase_at = _phased(
+        D, H, W, OD, OH, OW, KD, KH, KW, sd, sh, sw, pd, ph, pw, dd, dh, dw, TW)
     gf = g.reshape(g.size)
-    for task in prange(N * C):
-        n = task // C
-        c = task % C
-        plane = gx[n, c].reshape(D * H * W)
-        plane[:] = 0.0
-        lo, hi = _inside(KW, dw, pw, sw, W, OW)
-        grp = c // CG
-        for k in range(grp * KG, (grp + 1) * KG):
-            taps = w[k, c - grp * CG]
-            for od in range(OD):
-                for oh in range(OH):
-                    grow = _u(((((n * K + k) * OD) + od) * OH + oh) * OW)
-                    for kd in range(KD):
-                        id_ = od * sd - pd + kd * dd
-                        if id_ < 0 or id_ >= D:
+    wf = w.reshape(w.size)
+    gxf = gx.reshape(gx.size)
+    plane_size = D * H * W
+    tasks = N * C
+    # a constant count of chunks, each with one scratch (not one per plane, nor per
+    # thread: numba.get_num_threads() in a kernel stops Numba from caching it); the
+    # arrays are read through flat views, as slices of shared arrays per task would
+    # count references on the threads' common memory
+    parts = min(tasks, IG_CHUNKS)
+    for part in prange(parts):
+        xs = np.empty(sd * sh * sw * block + span_w + TW, gx.dtype)
+        gs = np.zeros(chunks * TW, gx.dtype)
+        for task in range(part * tasks // parts, (part + 1) * tasks // parts):
+            n = task // C
+            c = task % C
+            grp = c // CG
+            cc = c - grp * CG
+            at_plane = _u(task * plane_size)
+            finite = True
+            for k in range(grp * KG, (grp + 1) * KG):
+                at_w = _u((k * CG + cc) * taps)
+                for t in range(taps):
+                    v = wf[at_w + t]
+                    finite &= v - v == 0
+            if not finite:
+                _input_grad_exact(gf, wf, gxf, at_plane, n, grp, cc, CG, KG, D, H, W, K, OD,
+                                  OH, OW, KD, KH, KW, sd, sh, sw, pd, ph, pw, dd, dh, dw)
+                continue
+            xs[:] = 0.0
+            for k in range(grp * KG, (grp + 1) * KG):
+                for od in range(OD):
+                    for oh in range(OH):
+                        copy_run(gs, _u((od * span_h + oh) * span_w), gf,
+                                 _u((((n * K + k) * OD + od) * OH + oh) * OW), OW)
+                at_w = _u((k * CG + cc) * taps)
+                for t in range(taps):
+                    _add_scaled(xs, _u(base[t]), wf[at_w + t], gs, chunks * TW)
+            for r in range(D * H):
+                dst = at_plane + _u(r * W)
+                if sw == 1:
+                    copy_run(gxf, dst, xs, _u(row_at[r] + pw), W)
+                    continue
+                for rw in range(sw):
+                    at = _u(row_at[r] + phase_at[rw])
+                    to = dst + _u(first[rw])
+                    if sw == 2:       # a constant stride: stores LLVM pairs with shuffles
+                        for j in range(_u(count[rw])):
+                            gxf[to + j * _u(2)] = xs[at + j]
+                    else:
+                        for j in range(_u(count[rw])):
+                            gxf[to + j * _u(sw)] = xs[at + j]
+
+
+@njit(inline="always")
+def _add_scaled(xs, at, weight, gs, n):
+    """xs[at + i] += weight * gs[i] for i < n."""
+    for i in range(_u(n)):
+        xs[at + i] += weight * gs[i]
+
+
+@njit(inline="always")
+def _input_grad_exact(gf, wf, gxf, at_plane, n, grp, cc, CG, KG, D, H, W, K, OD, OH, OW, KD,
+                      KH, KW, sd, sh, sw, pd, ph, pw, dd, dh, dw):
+    """gxf[at_plane:] (input plane (n, c), flat) = its input gradient from the products
+    that land inside it: every output row of c's group times each tap's weight, added at
+    the stride, positions in the padding skipped (a weight that is not finite multiplies
+    only real output gradients, as torch's)."""
+    gxf[at_plane:at_plane + _u(D * H * W)] = 0.0
+    lo, hi = _inside(KW, dw, pw, sw, W, OW)
+    for k in range(grp * KG, (grp + 1) * KG):
+        at_w = _u((k * CG + cc) * KD * KH * KW)
+        for od in range(OD):
+            for oh in range(OH):
+                grow = _u(((((n * K + k) * OD) + od) * OH + oh) * OW)
+                for kd in range(KD):
+                    id_ = od * sd - pd + kd * dd
+                    if id_ < 0 or id_ >= D:
+                        continue
+                    for kh in range(KH):
+                        ih = oh * sh - ph + kh * dh
+                        if ih < 0 or ih >= H:
                             continue
-                        for kh in range(KH):
-                            ih = oh * sh - ph + kh * dh
-                            if ih < 0 or ih >= H:
-                                continue
-                            row = (id_ * H + ih) * W
-                            for kw in range(KW):
-                                weight = taps[kd, kh, kw]
-                                dst = _u(row + kw * dw - pw + lo[kw] * sw)
-                                gat = grow + _u(lo[kw])
-                                count = _u(hi[kw] - lo[kw])
-                                if sw == 1:
-                                    for i in range(count):
-                                        plane[dst + i] += weight * gf[gat + i]
-                                else:
-                                    step = _u(sw)
-                                    for i in range(count):
-                                        plane[dst + i * step] += weight * gf[gat + i]
+                        row = at_plane + _u((id_ * H + ih) * W)
+                        for kw in range(KW):
+                            weight = wf[at_w + _u((kd * KH + kh) * KW + kw)]
+                            dst = row + _u(kw * dw - pw + lo[kw] * sw)
+                            gat = grow + _u(lo[kw])
+                            step = _u(sw)
+                            for i in range(_u(hi[kw] - lo[kw])):
+                                gxf[dst + i * step] += weight * gf[gat + i]
 
 
 @njit(parallel=True, cache=True)

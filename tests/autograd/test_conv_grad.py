@@ -166,6 +166,58 @@ def test_strided_grouped_input_grad_runs_spread(nd, x_shape, w_shape, kwargs, dt
                               grad_mask=[True, False, False]) == 1
 
 
+def _random_strided_depthwise(seed):
+    """(nd, x shape, w shape, kwargs, dtype) of a random depthwise convolution with a
+    stride > 1 somewhere: the strided depthwise input gradient (`input_grad_direct`)."""
+    rng = np.random.default_rng(seed)
+    nd = int(rng.integers(1, 4))
+    channels = int(rng.integers(1, 5)) if rng.random() < 0.5 else int(rng.integers(60, 90))
+    multiplier = int(rng.integers(1, 3))
+    kernel = tuple(int(v) for v in rng.integers(1, 6, nd))
+    dilation = tuple(int(v) for v in rng.integers(1, 3, nd))
+    stride = tuple(int(v) for v in rng.integers(1, 4, nd))
+    if all(s == 1 for s in stride):
+        stride = stride[:-1] + (int(rng.integers(2, 5)),)   # W's stride, 4 beyond kernels
+    padding = tuple(int(rng.integers(0, (d * (k - 1)) // 2 + 2))
+                    for d, k in zip(dilation, kernel))
+    spatial = tuple(d * (k - 1) + 1 + int(rng.integers(0, 9))
+                    for d, k in zip(dilation, kernel))
+    batch = int(rng.integers(1, 3))
+    dtype = np.float64 if rng.random() < 0.5 else np.float32
+    kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=channels)
+    return (nd, (batch, channels) + spatial, (channels * multiplier, 1) + kernel, kwargs,
+            dtype)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_strided_depthwise_input_grad_matches_torch(seed, torch):
+    """The strided depthwise input gradient over random strides (along W or not, past
+    the kernel), paddings, dilations, kernels, channel multipliers, 1-D to 3-D, and
+    batches of planes fewer and more than its chunks (`conv_grad.IG_CHUNKS`)."""
+    nd, x_shape, w_shape, kwargs, dtype = _random_strided_depthwise(seed)
+    arrays = _arrays(np.random.default_rng(seed), x_shape, w_shape, False, dtype)
+    assert compare_with_torch(_conv_call(nd, **kwargs), arrays, torch,
+                              grad_mask=[True, False, False]) == 1
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("x_shape, padding", [((2, 6, 9, 8), 1), ((2, 6, 10, 10), 0)])
+def test_strided_depthwise_input_grad_non_finite_weight_as_torch(value, dtype, x_shape,
+                                                                 padding, torch):
+    """A weight that is not finite: its planes take only the products that land inside
+    them (the grid's gaps, which reach the last row and column no output reads when the
+    stride leaves them, times inf would be NaN), the others the grid's fast route in the
+    same call; torch's values, NaN where torch has NaN."""
+    arrays = _arrays(np.random.default_rng(4), x_shape, (12, 1, 3, 3), False, dtype)
+    arrays[1][3, 0, 1, 2] = value
+    arrays[1][7, 0, 0, 0] = value
+    call = _conv_call(2, stride=2, padding=padding, groups=6)
+    atol = 1e-9 if dtype == np.float64 else 1e-4
+    assert compare_with_torch(call, arrays, torch, atol=atol,
+                              grad_mask=[True, False, False]) == 1
+
+
 @pytest.mark.parametrize("nd, x_shape, w_shape, kwargs", [
     (2, (2, 16, 8, 8), (32, 16, 3, 3), dict(padding=1)),
     (2, (2, 8, 9, 9), (8, 1, 3, 3), dict(stride=2, padding=1, groups=8)),

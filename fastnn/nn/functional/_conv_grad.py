@@ -67,10 +67,11 @@ def input_grad(g, w, x_shape, stride, pad_before, dilation, groups):
     """The input gradient of a convolution (5-D): the transposed convolution of the output
     gradient `g` by its weight `w`, cropped or extended to the input's shape `x_shape`
     (asymmetric 'same' padding, or input positions no output reads). A strided depthwise
-    one adds each output row into the input rows directly (kernels/conv_grad.py): its
-    phases would be many small convolutions (at stride 1 the one phase, on the depthwise
-    kernel, is faster); a strided grouped one with few channels per group may run as a
-    stride-1 one (`_spread_pays`)."""
+    one adds each tap's products into a phased scratch of the input plane as one long run
+    (kernels/conv_grad.py `input_grad_direct`): its phases would be many small
+    convolutions (at stride 1 the one phase, on the depthwise kernel, is faster); a
+    strided grouped one with few channels per group may run as a stride-1 one
+    (`_spread_pays`)."""
     gx = checked_empty(x_shape, g.dtype)
     if not gx.size:
         return gx
