@@ -141,6 +141,7 @@ def weight_grad_direct(x, g, gw, gb, kparts, sd, sh, sw, pd, ph, pw, dd, dh, dw,
     TW = tile_width(x.dtype)
     block, span_h, span_w, chunks, base, row_at, first, count, phase_at = _phased(
         D, H, W, OD, OH, OW, KD, KH, KW, sd, sh, sw, pd, ph, pw, dd, dh, dw, TW)
+    even = 0 if sw == 1 or first[0] == 0 else 1     # the W phase of the even columns
     xf = x.reshape(x.size)
     gf = g.reshape(g.size)
     for task in prange(C * kparts):
@@ -163,16 +164,15 @@ def weight_grad_direct(x, g, gw, gb, kparts, sd, sh, sw, pd, ph, pw, dd, dh, dw,
                 src = _u(((n * C + c) * D * H + r) * W)
                 if sw == 1:
                     copy_run(xs, _u(row_at[r] + pw), xf, src, W)
+                elif sw == 2:
+                    _deinterleave2(xs, _u(row_at[r] + phase_at[even]),
+                                   _u(row_at[r] + phase_at[1 - even]), xf, src, W)
                 else:
                     for rw in range(sw):
                         dst = _u(row_at[r] + phase_at[rw])
                         at = src + _u(first[rw])
-                        if sw == 2:   # a constant stride: paired loads and shuffles
-                            for j in range(_u(count[rw])):
-                                xs[dst + j] = xf[at + j * _u(2)]
-                        else:
-                            for j in range(_u(count[rw])):
-                                xs[dst + j] = xf[at + j * _u(sw)]
+                        for j in range(_u(count[rw])):
+                            xs[dst + j] = xf[at + j * _u(sw)]
             for j in range(nk):
                 k = k0 + j
                 for od in range(OD):
@@ -266,6 +266,7 @@ def input_grad_direct(g, w, gx, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
     TW = tile_width(gx.dtype)
     block, span_h, span_w, chunks, base, row_at, first, count, phase_at = _phased(
         D, H, W, OD, OH, OW, KD, KH, KW, sd, sh, sw, pd, ph, pw, dd, dh, dw, TW)
+    even = 0 if sw == 1 or first[0] == 0 else 1     # the W phase of the even columns
     gf = g.reshape(g.size)
     wf = w.reshape(w.size)
     gxf = gx.reshape(gx.size)
@@ -308,16 +309,42 @@ def input_grad_direct(g, w, gx, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
                 dst = at_plane + _u(r * W)
                 if sw == 1:
                     copy_run(gxf, dst, xs, _u(row_at[r] + pw), W)
-                    continue
-                for rw in range(sw):
-                    at = _u(row_at[r] + phase_at[rw])
-                    to = dst + _u(first[rw])
-                    if sw == 2:       # a constant stride: stores LLVM pairs with shuffles
-                        for j in range(_u(count[rw])):
-                            gxf[to + j * _u(2)] = xs[at + j]
-                    else:
+                elif sw == 2:
+                    _interleave2(gxf, dst, xs, _u(row_at[r] + phase_at[even]),
+                                 _u(row_at[r] + phase_at[1 - even]), W)
+                else:
+                    for rw in range(sw):
+                        at = _u(row_at[r] + phase_at[rw])
+                        to = dst + _u(first[rw])
                         for j in range(_u(count[rw])):
                             gxf[to + j * _u(sw)] = xs[at + j]
+
+
+@njit(inline="always")
+def _deinterleave2(xs, even, odd, xf, at, n):
+    """xs[even + j] = xf[at + 2j], xs[odd + j] = xf[at + 2j + 1]: a row of n elements into
+    its two stride phases, both loads in one loop (`_interleave2`'s inverse)."""
+    two = _u(2)
+    half = _u(n // 2)
+    for j in range(half):
+        xs[even + j] = xf[at + two * j]
+        xs[odd + j] = xf[at + two * j + _u(1)]
+    if n % 2:
+        xs[even + half] = xf[at + two * half]
+
+
+@njit(inline="always")
+def _interleave2(out, at, xs, even, odd, n):
+    """out[at + 2j] = xs[even + j], out[at + 2j + 1] = xs[odd + j]: n elements of a row
+    from its two stride phases, both stores in one loop (a whole interleaved group, which
+    LLVM vectorises with shuffles; a loop per phase stores one lane in two, scalar)."""
+    two = _u(2)
+    half = _u(n // 2)
+    for j in range(half):
+        out[at + two * j] = xs[even + j]
+        out[at + two * j + _u(1)] = xs[odd + j]
+    if n % 2:
+        out[at + two * half] = xs[even + half]
 
 
 @njit(inline="always")
