@@ -32,8 +32,10 @@ from .rows import copy_run, fill
 # No nnan/ninf: NaN and inf propagate as in torch. reassoc lets the dot products along a
 # row vectorise; it changes only the summation order (rounding).
 _FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
-# `input_grad_direct`'s tasks are split into this many chunks, each with one scratch
+# `input_grad_direct`'s and `weight_grad_direct`'s tasks are split into this many chunks,
+# each with one scratch
 IG_CHUNKS = 64
+WG_CHUNKS = 64
 
 
 @njit(inline="always")
@@ -144,69 +146,78 @@ def weight_grad_direct(x, g, gw, gb, kparts, sd, sh, sw, pd, ph, pw, dd, dh, dw,
     even = 0 if sw == 1 or first[0] == 0 else 1     # the W phase of the even columns
     xf = x.reshape(x.size)
     gf = g.reshape(g.size)
-    for task in prange(C * kparts):
-        c = task // kparts
-        part = task % kparts
-        grp = c // CG
-        cc = c - grp * CG
-        k0 = grp * KG + part * KG // kparts
-        nk = grp * KG + (part + 1) * KG // kparts - k0
-        # zero padding and grid gaps, written once: each sample overwrites only the rest;
-        # span_w + TW of slack, read by the grid's last row past OW and the last chunk
-        # (times zeros of gs)
+    tasks = C * kparts
+    most = -(-KG // kparts)              # output channels of a task, at most
+    # a constant count of chunks of tasks, each allocating its scratch once (small
+    # planes have many tasks of little work each)
+    parts = min(tasks, WG_CHUNKS)
+    for chunk in prange(parts):
+        # zero padding and grid gaps, written once: each sample of each task overwrites
+        # only the rest (the same positions); span_w + TW of slack, read by the grid's
+        # last row past OW and the last chunk (times zeros of gs)
         xs = np.zeros(sd * sh * sw * block + span_w + TW, x.dtype)
         gs = np.zeros(chunks * TW, x.dtype)
-        total = np.zeros(nk * taps, gw.dtype)
-        sums_bias = gb.size > 0 and cc == 0
-        bias_total = np.zeros(nk if sums_bias else 0)
-        for n in range(N):
-            for r in range(D * H):
-                src = _u(((n * C + c) * D * H + r) * W)
-                if sw == 1:
-                    copy_run(xs, _u(row_at[r] + pw), xf, src, W)
-                elif sw == 2:
-                    _deinterleave2(xs, _u(row_at[r] + phase_at[even]),
-                                   _u(row_at[r] + phase_at[1 - even]), xf, src, W)
-                else:
-                    for rw in range(sw):
-                        dst = _u(row_at[r] + phase_at[rw])
-                        at = src + _u(first[rw])
-                        for j in range(_u(count[rw])):
-                            xs[dst + j] = xf[at + j * _u(sw)]
+        total = np.empty(most * taps, gw.dtype)
+        bias_total = np.empty(most if gb.size > 0 else 0)
+        for task in range(chunk * tasks // parts, (chunk + 1) * tasks // parts):
+            c = task // kparts
+            part = task % kparts
+            grp = c // CG
+            cc = c - grp * CG
+            k0 = grp * KG + part * KG // kparts
+            nk = grp * KG + (part + 1) * KG // kparts - k0
+            total[:nk * taps] = 0.0
+            sums_bias = gb.size > 0 and cc == 0
+            if sums_bias:
+                bias_total[:nk] = 0.0
+            for n in range(N):
+                for r in range(D * H):
+                    src = _u(((n * C + c) * D * H + r) * W)
+                    if sw == 1:
+                        copy_run(xs, _u(row_at[r] + pw), xf, src, W)
+                    elif sw == 2:
+                        _deinterleave2(xs, _u(row_at[r] + phase_at[even]),
+                                       _u(row_at[r] + phase_at[1 - even]), xf, src, W)
+                    else:
+                        for rw in range(sw):
+                            dst = _u(row_at[r] + phase_at[rw])
+                            at = src + _u(first[rw])
+                            for j in range(_u(count[rw])):
+                                xs[dst + j] = xf[at + j * _u(sw)]
+                for j in range(nk):
+                    k = k0 + j
+                    for od in range(OD):
+                        for oh in range(OH):
+                            copy_run(gs, _u((od * span_h + oh) * span_w), gf,
+                                     _u((((n * K + k) * OD + od) * OH + oh) * OW), OW)
+                    if sums_bias:
+                        bias_total[j] += np.float64(_grid_sum(gs, chunks * TW))
+                    for t in range(0, taps, 3):
+                        # the last group repeats its first tap where fewer than three remain
+                        t1, t2 = min(t + 1, taps - 1), min(t + 2, taps - 1)
+                        s0, s1, s2 = _dot3(gs, xs, _u(base[t]), _u(base[t1]), _u(base[t2]),
+                                           chunks * TW)
+                        at = j * taps
+                        total[at + t] += s0
+                        if t + 1 < taps:
+                            total[at + t1] += s1
+                        if t + 2 < taps:
+                            total[at + t2] += s2
             for j in range(nk):
                 k = k0 + j
-                for od in range(OD):
-                    for oh in range(OH):
-                        copy_run(gs, _u((od * span_h + oh) * span_w), gf,
-                                 _u((((n * K + k) * OD + od) * OH + oh) * OW), OW)
                 if sums_bias:
-                    bias_total[j] += np.float64(_grid_sum(gs, chunks * TW))
-                for t in range(0, taps, 3):
-                    # the last group repeats its first tap where fewer than three remain
-                    t1, t2 = min(t + 1, taps - 1), min(t + 2, taps - 1)
-                    s0, s1, s2 = _dot3(gs, xs, _u(base[t]), _u(base[t1]), _u(base[t2]),
-                                       chunks * TW)
-                    at = j * taps
-                    total[at + t] += s0
-                    if t + 1 < taps:
-                        total[at + t1] += s1
-                    if t + 2 < taps:
-                        total[at + t2] += s2
-        for j in range(nk):
-            k = k0 + j
-            if sums_bias:
-                gb[k] = bias_total[j]
-            out = gw[k, cc].reshape(taps)
-            sums = total[j * taps:(j + 1) * taps]
-            finite = True
-            for t in range(taps):
-                finite &= sums[t] - sums[t] == 0
-            if finite:
-                out[:] = sums
-            else:
-                # a NaN or inf met the padding (0 * inf): again without it, as torch
-                _weight_grad_exact(xf, gf, out, N, C, D, H, W, K, OD, OH, OW, KD, KH, KW,
-                                   k, c, sd, sh, sw, pd, ph, pw, dd, dh, dw)
+                    gb[k] = bias_total[j]
+                out = gw[k, cc].reshape(taps)
+                sums = total[j * taps:(j + 1) * taps]
+                finite = True
+                for t in range(taps):
+                    finite &= sums[t] - sums[t] == 0
+                if finite:
+                    out[:] = sums
+                else:
+                    # a NaN or inf met the padding (0 * inf): again without it, as torch
+                    _weight_grad_exact(xf, gf, out, N, C, D, H, W, K, OD, OH, OW, KD, KH, KW,
+                                       k, c, sd, sh, sw, pd, ph, pw, dd, dh, dw)
 
 
 @njit(inline="always")

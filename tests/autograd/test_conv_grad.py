@@ -190,14 +190,15 @@ def _random_strided_depthwise(seed):
 
 
 @pytest.mark.parametrize("seed", range(16))
-def test_strided_depthwise_input_grad_matches_torch(seed, torch):
-    """The strided depthwise input gradient over random strides (along W or not, past
-    the kernel), paddings, dilations, kernels, channel multipliers, 1-D to 3-D, and
-    batches of planes fewer and more than its chunks (`conv_grad.IG_CHUNKS`)."""
+def test_strided_depthwise_gradients_match_torch(seed, torch):
+    """The strided depthwise input and weight gradients over random strides (along W or
+    not, past the kernel), paddings, dilations, kernels, channel multipliers, 1-D to 3-D,
+    and planes and channels fewer and more than the kernels' chunks of tasks
+    (`conv_grad.IG_CHUNKS`, `WG_CHUNKS`)."""
     nd, x_shape, w_shape, kwargs, dtype = _random_strided_depthwise(seed)
     arrays = _arrays(np.random.default_rng(seed), x_shape, w_shape, False, dtype)
     assert compare_with_torch(_conv_call(nd, **kwargs), arrays, torch,
-                              grad_mask=[True, False, False]) == 1
+                              grad_mask=[True, True, False]) == 2
 
 
 @pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
