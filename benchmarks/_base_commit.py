@@ -1,5 +1,5 @@
 """Another commit's fastnn in this process, for A/B timings against the working tree
-(benchmarks/door_overhead.py, benchmarks/against_commit.py)."""
+(benchmarks/door_overhead.py, benchmarks/against_commit.py, ...)."""
 import importlib
 import pathlib
 import re
@@ -40,3 +40,16 @@ def import_base(commit, folder):
             path.write_text(renamed)
     sys.path.insert(0, str(folder))
     return importlib.import_module("fastnn_base")
+
+
+def start(base, torch, args, dtype):
+    """Give this tree's fastnn, the `base` package and torch (when present) args.threads
+    threads, and print the line saying where and how the A/B runs."""
+    import fastnn
+    from _machine import cpu_model
+    for package in (fastnn, base):
+        package.set_num_threads(args.threads)
+    if torch is not None:
+        torch.set_num_threads(args.threads)
+    print(f"{cpu_model()}, {args.threads} threads, {dtype}, median of {args.rounds} "
+          f"alternating blocks; base {args.base}")

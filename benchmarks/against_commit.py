@@ -19,8 +19,7 @@ import tempfile
 
 import numpy as np
 
-from _base_commit import import_base  # benchmarks/_base_commit.py (run as a script)
-from _machine import cpu_model
+from _base_commit import import_base, start  # benchmarks/_base_commit.py (run as a script)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -47,12 +46,7 @@ def main():
         base_bench = __import__("fastnn_base._bench", fromlist=["CASES"])
         base_cases = {case.label: case for case in base_bench.CASES}
         torch = _bench._torch()
-        for package in (fastnn, base):
-            package.set_num_threads(args.threads)
-        if torch is not None:
-            torch.set_num_threads(args.threads)
-        print(f"{cpu_model()}, {args.threads} threads, {dtype}, median of {args.rounds} "
-              f"alternating blocks; base {args.base}")
+        start(base, torch, args, dtype)
         print(f"{'case':<58} {'this ms':>9} {'base ms':>9} {'torch ms':>9} {'vs base':>8} "
               f"{'vs torch':>9} {'base vs torch':>14} same")
         with fastnn.no_grad(), base.no_grad():

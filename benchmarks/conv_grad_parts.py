@@ -20,8 +20,7 @@ import tempfile
 
 import numpy as np
 
-from _base_commit import import_base  # benchmarks/_base_commit.py (run as a script)
-from _machine import cpu_model
+from _base_commit import import_base, start  # benchmarks/_base_commit.py (run as a script)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -36,7 +35,6 @@ def main():
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    import fastnn
     from fastnn import _bench
     from fastnn.nn.functional import _conv_grad as ours
     torch = _bench._torch()
@@ -52,12 +50,7 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         base = import_base(args.base, pathlib.Path(folder))
         theirs = importlib.import_module(base.__name__ + ".nn.functional._conv_grad")
-        for package in (fastnn, base):
-            package.set_num_threads(args.threads)
-        if torch is not None:
-            torch.set_num_threads(args.threads)
-        print(f"{cpu_model()}, {args.threads} threads, {dtype}, median of {args.rounds} "
-              f"alternating blocks; base {args.base}")
+        start(base, torch, args, dtype)
         print(f"{'gradient':<8} {'this ms':>9} {'base ms':>9} {'torch ms':>9} {'vs base':>8} "
               f"{'vs torch':>9} {'base vs torch':>14} {'max diff':>9}")
         for which in ("input", "weight"):
