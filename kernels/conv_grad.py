@@ -27,7 +27,7 @@ from numba import prange
 from ._stack import tile_width
 from ._target import njit
 from .conv_pad import _u
-from .rows import copy_run, fill
+from .rows import copy_run, deinterleave2, fill, interleave2
 
 # No nnan/ninf: NaN and inf propagate as in torch. reassoc lets the dot products along a
 # row vectorise; it changes only the summation order (rounding).
@@ -176,8 +176,8 @@ def weight_grad_direct(x, g, gw, gb, kparts, sd, sh, sw, pd, ph, pw, dd, dh, dw,
                     if sw == 1:
                         copy_run(xs, _u(row_at[r] + pw), xf, src, W)
                     elif sw == 2:
-                        _deinterleave2(xs, _u(row_at[r] + phase_at[even]),
-                                       _u(row_at[r] + phase_at[1 - even]), xf, src, W)
+                        deinterleave2(xs, _u(row_at[r] + phase_at[even]),
+                                      _u(row_at[r] + phase_at[1 - even]), xf, src, W)
                     else:
                         for rw in range(sw):
                             dst = _u(row_at[r] + phase_at[rw])
@@ -321,41 +321,14 @@ def input_grad_direct(g, w, gx, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
                 if sw == 1:
                     copy_run(gxf, dst, xs, _u(row_at[r] + pw), W)
                 elif sw == 2:
-                    _interleave2(gxf, dst, xs, _u(row_at[r] + phase_at[even]),
-                                 _u(row_at[r] + phase_at[1 - even]), W)
+                    interleave2(gxf, dst, xs, _u(row_at[r] + phase_at[even]),
+                                _u(row_at[r] + phase_at[1 - even]), W)
                 else:
                     for rw in range(sw):
                         at = _u(row_at[r] + phase_at[rw])
                         to = dst + _u(first[rw])
                         for j in range(_u(count[rw])):
                             gxf[to + j * _u(sw)] = xs[at + j]
-
-
-@njit(inline="always")
-def _deinterleave2(xs, even, odd, xf, at, n):
-    """xs[even + j] = xf[at + 2j], xs[odd + j] = xf[at + 2j + 1]: a row of n elements into
-    its two stride phases, both loads in one loop (`_interleave2`'s inverse)."""
-    two = _u(2)
-    half = _u(n // 2)
-    for j in range(half):
-        xs[even + j] = xf[at + two * j]
-        xs[odd + j] = xf[at + two * j + _u(1)]
-    if n % 2:
-        xs[even + half] = xf[at + two * half]
-
-
-@njit(inline="always")
-def _interleave2(out, at, xs, even, odd, n):
-    """out[at + 2j] = xs[even + j], out[at + 2j + 1] = xs[odd + j]: n elements of a row
-    from its two stride phases, both stores in one loop (a whole interleaved group, which
-    LLVM vectorises with shuffles; a loop per phase stores one lane in two, scalar)."""
-    two = _u(2)
-    half = _u(n // 2)
-    for j in range(half):
-        out[at + two * j] = xs[even + j]
-        out[at + two * j + _u(1)] = xs[odd + j]
-    if n % 2:
-        out[at + two * half] = xs[even + half]
 
 
 @njit(inline="always")

@@ -16,6 +16,7 @@ from numba.extending import intrinsic
 from ._stack import tile_buffer, tile_width
 from ._target import njit, target
 from .conv_pad import _u
+from .rows import interleave2
 
 
 @njit(inline="always")
@@ -56,20 +57,14 @@ def place_phases(dense, bias, out, phase_d, q_d, phase_h, q_h, offset_w, count_w
             qh = q_h[oh]
             o0 = (t * OH + oh) * OW
             if pair >= 0 and base[a, b, 0] >= 0 and base[a, b, 1] >= 0:
-                # two phases along W, outputs 0, 2, 4.. and 1, 3, 5..: one loop of pairs
-                # of stores with literal steps, which LLVM vectorises as one interleave
+                # two phases along W, outputs 0, 2, 4.. and 1, 3, 5.. (the row's whole
+                # width between them): one loop of pairs of stores (`interleave2`)
                 e, f = pair, 1 - pair
                 s0 = _u(base[a, b, e] + n * sample[a, b, e] + c * channel[a, b, e]
                         + (qd * plane_rows[b] + qh) * row_length[e])
                 s1 = _u(base[a, b, f] + n * sample[a, b, f] + c * channel[a, b, f]
                         + (qd * plane_rows[b] + qh) * row_length[f])
-                both = min(count_w[e], count_w[f])
-                uo = _u(o0)
-                for q in range(_u(both)):
-                    of[uo + _u(2) * q] = df[s0 + q]
-                    of[uo + _u(2) * q + _u(1)] = df[s1 + q]
-                if count_w[e] > both:
-                    of[uo + _u(2 * both)] = df[s0 + _u(both)]
+                interleave2(of, _u(o0), df, s0, s1, count_w[e] + count_w[f])
                 continue
             for j in range(JW):
                 ow0 = o0 + offset_w[j]

@@ -197,6 +197,35 @@ def gather2(dst, at, xf, src, n):
 
 
 @njit(inline="always")
+def deinterleave2(xs, even, odd, xf, at, n):
+    """xs[even + j] = xf[at + 2j], xs[odd + j] = xf[at + 2j + 1]: a row of n elements into
+    its two stride phases, both loads in one loop (`interleave2`'s inverse)."""
+    two = _u(2)
+    half = _u(n // 2)
+    for j in range(half):
+        xs[even + j] = xf[at + two * j]
+        xs[odd + j] = xf[at + two * j + _u(1)]
+    if n % 2:
+        xs[even + half] = xf[at + two * half]
+
+
+@njit(inline="always")
+def interleave2(out, at, xs, even, odd, n):
+    """out[at + 2j] = xs[even + j], out[at + 2j + 1] = xs[odd + j]: n elements of a row
+    from its two stride phases, both stores in one loop with literal steps (a whole
+    interleaved group, which LLVM vectorises with shuffles; a loop per phase stores one
+    lane in two, scalar). All offsets unsigned: a signed step makes the indices signed
+    and the loop scalar again."""
+    two = _u(2)
+    half = _u(n // 2)
+    for j in range(half):
+        out[at + two * j] = xs[even + j]
+        out[at + two * j + _u(1)] = xs[odd + j]
+    if n % 2:
+        out[at + two * half] = xs[even + half]
+
+
+@njit(inline="always")
 def strided_run(dst, at, xf, src, n, sw):
     """dst[at:at+n] = xf[src::sw][:n] (n >= 0) in register chunks; a run shorter than a
     register (a 14-wide row) is one chunk that writes up to SLACK past at+n: the caller's
