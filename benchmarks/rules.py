@@ -31,6 +31,7 @@
     python benchmarks/rules.py aliasrows  # conv_pointwise.rows_alias: 1x1 rows copied longer
     python benchmarks/rules.py spread     # _conv_grad._spread_pays: strided grouped input grads
     python benchmarks/rules.py shortk     # 'pointwise' and 'packed' where a tile has few steps
+    python benchmarks/rules.py directgrad # _conv_grad._direct_pays: direct weight gradients
 
 Each prints the CPU model and its table; docs/PERF.md keeps the figures with the machine
 they came from. Times are medians of alternating blocks in one process
@@ -340,18 +341,82 @@ def gather():
         times = _bench.time_many({
             "im2col": lambda: _conv_grad._weight_grad_gemm(x, g, gw, stride, pad, one, 1),
             "direct": lambda: launch(conv_grad.weight_grad_direct, x, g, gw, no_bias,
-                                     _conv_grad.direct_parts(c, k), *stride, *pad, *one, 1),
+                                     *_conv_grad.direct_parts(1, c, k), *stride, *pad, *one,
+                                     1),
             "gather": lambda: _conv_grad._weight_grad_gather(x, g, gw, stride, pad, one)})
-        if _conv_grad._gather_pays(gw.shape, g.shape, 1, gw.dtype.itemsize):
-            pick = "gather"
-        elif min(k, c * math.prod(kernel)) >= _conv_grad.GEMM_MIN_CHANNELS:
-            pick = "im2col"
-        else:
-            pick = "direct"
+        path = _conv_grad.weight_grad_path(x.shape, g.shape, gw.shape, stride, pad, one, 1,
+                                           gw.dtype.itemsize)
+        pick = path if path in ("gather", "direct") else "im2col"    # or another tiled path
         cells = [f"{times[name] * 1e3:.3f}{'*' if name == pick else ''}"
                  for name in ("im2col", "direct", "gather")]
         print(f"  n{n} {c}->{k} {spatial} kernel {kernel} stride {stride}: "
               + " / ".join(cells))
+
+
+# weight gradients both the direct kernel and a tiled path can take: (batch, channels in,
+# out, spatial size, kernel, stride, padding before, groups), 5-D
+DIRECT_CASES = [(64, 6, 16, (1, 14, 14), (1, 5, 5), (1, 1, 1), (0, 0, 0), 1),    # LeNet
+                (2, 16, 16, (1, 16, 16), (1, 3, 3), (1, 1, 1), (0, 1, 1), 1),
+                (64, 16, 16, (1, 8, 8), (1, 3, 3), (1, 1, 1), (0, 1, 1), 1),
+                (8, 24, 24, (1, 56, 56), (1, 3, 3), (1, 1, 1), (0, 1, 1), 1),
+                (8, 32, 32, (1, 28, 28), (1, 3, 3), (1, 1, 1), (0, 1, 1), 1),
+                (8, 32, 64, (1, 14, 14), (1, 3, 3), (1, 1, 1), (0, 1, 1), 1),
+                (8, 32, 32, (1, 7, 7), (1, 3, 3), (1, 1, 1), (0, 1, 1), 1),
+                (8, 32, 64, (1, 4, 4), (1, 3, 3), (1, 1, 1), (0, 1, 1), 1),
+                (8, 16, 32, (1, 16, 16), (1, 3, 3), (1, 2, 2), (0, 1, 1), 1),
+                (8, 16, 32, (1, 1, 1024), (1, 1, 5), (1, 1, 1), (0, 0, 2), 1),   # 1-D
+                (8, 32, 64, (1, 1, 1024), (1, 1, 3), (1, 1, 1), (0, 0, 1), 1),
+                (8, 48, 48, (1, 28, 28), (1, 3, 3), (1, 1, 1), (0, 1, 1), 1),
+                (8, 64, 64, (1, 56, 56), (1, 3, 3), (1, 1, 1), (0, 1, 1), 1),
+                (8, 64, 64, (1, 1, 1024), (1, 1, 5), (1, 1, 1), (0, 0, 2), 1),
+                (8, 64, 128, (1, 56, 56), (1, 3, 3), (1, 2, 2), (0, 1, 1), 1),
+                (8, 128, 256, (1, 28, 28), (1, 3, 3), (1, 2, 2), (0, 1, 1), 1),
+                (8, 256, 256, (1, 14, 14), (1, 3, 3), (1, 1, 1), (0, 1, 1), 1),
+                (8, 32, 32, (1, 28, 28), (1, 1, 1), (1, 1, 1), (0, 0, 0), 1),    # 1x1
+                (8, 16, 96, (1, 56, 56), (1, 1, 1), (1, 1, 1), (0, 0, 0), 1),
+                # ResNeXt's groups of 16 and 32 channels, and 64
+                (8, 256, 256, (1, 28, 28), (1, 3, 3), (1, 1, 1), (0, 1, 1), 16),
+                (8, 512, 512, (1, 14, 14), (1, 3, 3), (1, 1, 1), (0, 1, 1), 32),
+                (8, 512, 512, (1, 14, 14), (1, 3, 3), (1, 1, 1), (0, 1, 1), 16),
+                (8, 1024, 1024, (1, 7, 7), (1, 3, 3), (1, 1, 1), (0, 1, 1), 32),
+                (8, 1024, 1024, (1, 14, 14), (1, 3, 3), (1, 2, 2), (0, 1, 1), 32),
+                (8, 512, 512, (1, 14, 14), (1, 3, 3), (1, 1, 1), (0, 1, 1), 8)]
+
+
+def directgrad():
+    """The weight gradient where the direct kernel could take a tiled path's place, ms
+    per call: the path `_conv_grad.tiled_path` picks / the direct kernel ('*' the rule's
+    pick, `_conv_grad._direct_pays`), with the channel pairs per group."""
+    from fastnn._runtime import launch
+    from fastnn.kernels import conv_grad
+    from fastnn.nn.functional import _conv_grad
+    print("ms per call: the tiled path / direct")
+    one = (1, 1, 1)
+    for n, c, k, spatial, kernel, stride, pad, groups in DIRECT_CASES:
+        out = tuple((s + 2 * p - t) // st + 1
+                    for s, p, t, st in zip(spatial, pad, kernel, stride))
+        x, g = _data((n, c) + spatial, (n, k) + out)
+        gw = np.empty((k, c // groups) + kernel, np.float32)
+        tiled = _conv_grad.tiled_path(x.shape, g.shape, gw.shape, stride, pad, one, groups,
+                                      gw.dtype.itemsize)
+        no_bias = np.empty(0, np.float32)
+        times = _bench.time_many({
+            tiled: {"positions": lambda: _conv_grad._weight_grad_positions(
+                        x, g, gw, stride, pad, one),
+                    "shifted": lambda: _conv_grad._weight_grad_shifted(x, g, gw, pad, one),
+                    "gemm": lambda: _conv_grad._weight_grad_gemm(x, g, gw, stride, pad, one,
+                                                                 groups)}[tiled],
+            "direct": lambda: launch(conv_grad.weight_grad_direct, x, g, gw, no_bias,
+                                     *_conv_grad.direct_parts(groups, c // groups,
+                                                              k // groups),
+                                     *stride, *pad, *one, groups)})
+        pick = _conv_grad.weight_grad_path(x.shape, g.shape, gw.shape, stride, pad, one,
+                                           groups, gw.dtype.itemsize)
+        cells = [f"{times[name] * 1e3:.3f}{'*' if name == pick else ''}"
+                 for name in (tiled, "direct")]
+        print(f"  n{n} {c}->{k} {spatial} kernel {kernel} stride {stride} groups {groups} "
+              f"({k // groups * (c // groups)} pairs): {tiled} " + " / ".join(cells)
+              + f"  ({times[tiled] / times['direct']:.2f}x)")
 
 
 # dense 3x3 padding-1 weight gradients: (batch, channels in, out, output size, stride)
@@ -1373,7 +1438,7 @@ def main(argv=None):
                                          "stage", "depthwise", "permute", "coldout", "cat",
                                          "packrows", "fewtasks", "packing", "nearest",
                                          "biasgrad", "aliasrows", "spread", "shortk",
-                                         "direct"))
+                                         "direct", "directgrad"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     fastnn.set_num_threads(args.threads)
@@ -1389,7 +1454,8 @@ def main(argv=None):
      "depthwise": depthwise, "permute": permute, "coldout": coldout,
      "cat": cat, "packrows": packrows, "fewtasks": fewtasks,
      "packing": packing, "nearest": nearest, "biasgrad": biasgrad,
-     "aliasrows": aliasrows, "spread": spread, "shortk": shortk}[args.what]()
+     "aliasrows": aliasrows, "spread": spread, "shortk": shortk,
+     "directgrad": directgrad}[args.what]()
 
 
 if __name__ == "__main__":

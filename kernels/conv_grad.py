@@ -1,7 +1,7 @@
-"""The weight gradient of a convolution, computed directly: for grouped and depthwise
-convolutions, where an im2col GEMM (fastnn/nn/functional/_conv_grad.py) has too few
-channels per group to pay; and the input gradient of a strided depthwise convolution,
-on the same scratch (`input_grad_direct`).
+"""The weight gradient of a convolution, computed directly: for depthwise and grouped
+convolutions and dense ones with few channels, where an im2col GEMM or shifted GEMMs
+(fastnn/nn/functional/_conv_grad.py) have too few channel pairs to pay; and the input
+gradient of a strided depthwise convolution, on the same scratch (`input_grad_direct`).
 
 x (N, C, D, H, W), g (N, K, OD, OH, OW) (the gradient of the output) and gw
 (K, C/groups, KD, KH, KW): C-contiguous, one float dtype.
@@ -9,14 +9,15 @@ x (N, C, D, H, W), g (N, K, OD, OH, OW) (the gradient of the output) and gw
     gw[k, c, kd, kh, kw] = sum over n, od, oh, ow of g[n, k, od, oh, ow]
                            * x[n, group(k)*C/groups + c, od*sd - pd + kd*dd, ...]
 
-One task owns one input channel c and a part of its group's output channels k, so no two
-tasks write the same element. Per sample, the task copies its input plane into a
-zero-padded scratch split into stride phases (phase (rd, rh, rw) holds the padded
-positions congruent to it), and each of its output-gradient planes in turn into a grid
-with the scratch's row pitch, zeros between rows. Then each tap's sum over all
-output positions is ONE dot product of the grid with the scratch from the tap's offset:
-long unit-stride runs (no per-row remainders or bounds), three taps per pass so each grid
-load serves three taps. Padding is multiplied here (by grid values, and grid gaps by
+One task owns a part of a group's input channels and a part of its output channels, so no
+two tasks write the same element. Per sample, the task copies each of its output-gradient
+planes into a grid with the scratch's row pitch, zeros between rows, then each of its
+input planes in turn into a zero-padded scratch split into stride phases (phase (rd, rh,
+rw) holds the padded positions congruent to it). Then each tap's sum over all output
+positions is ONE dot product of a grid with the scratch from the tap's offset: long
+unit-stride runs (no per-row remainders or bounds), four grids by three taps per pass so
+each scratch load serves four output channels and each grid load three taps. Padding is
+multiplied here (by grid values, and grid gaps by
 inputs): a task whose result is not finite (a NaN or inf met a zero: 0 * inf) is computed
 again with the padding skipped, as torch does (`_weight_grad_exact`: per row and tap, over
 the positions whose tap lands inside the input).
@@ -39,18 +40,60 @@ WG_CHUNKS = 64
 
 
 @njit(inline="always")
-def _dot3(gs, xs, b0, b1, b2, n):
-    """The sums of gs[i] * xs[b + i] for b in (b0, b1, b2), i < n: one loop, so each gs
-    load serves three taps (LLVM vectorises the three reductions under reassoc)."""
+def _dot3(gs, g0, xs, b0, b1, b2, n):
+    """The sums of gs[g0 + i] * xs[b + i] for b in (b0, b1, b2), i < n: one loop, so each
+    gs load serves three taps (LLVM vectorises the three reductions under reassoc)."""
     s0 = gs.dtype.type(0)
     s1 = gs.dtype.type(0)
     s2 = gs.dtype.type(0)
     for i in range(_u(n)):
-        q = gs[i]
+        q = gs[g0 + i]
         s0 += q * xs[b0 + i]
         s1 += q * xs[b1 + i]
         s2 += q * xs[b2 + i]
     return s0, s1, s2
+
+
+@njit(inline="always")
+def _dot4x3(gs, g0, g1, g2, g3, xs, b0, b1, b2, n):
+    """_dot3 for the four grids at g0..g3 at once: twelve sums, (grid, tap) row-major.
+    Each xs load serves four output channels and each gs load three taps (seven loads to
+    twelve products, where _dot3 has four to three): a grouped convolution's outputs of a
+    group share the input plane."""
+    z = gs.dtype.type(0)
+    a0, a1, a2, b_0, b_1, b_2, c0, c1, c2, d0, d1, d2 = z, z, z, z, z, z, z, z, z, z, z, z
+    for i in range(_u(n)):
+        x0 = xs[b0 + i]
+        x1 = xs[b1 + i]
+        x2 = xs[b2 + i]
+        q = gs[g0 + i]
+        a0 += q * x0
+        a1 += q * x1
+        a2 += q * x2
+        q = gs[g1 + i]
+        b_0 += q * x0
+        b_1 += q * x1
+        b_2 += q * x2
+        q = gs[g2 + i]
+        c0 += q * x0
+        c1 += q * x1
+        c2 += q * x2
+        q = gs[g3 + i]
+        d0 += q * x0
+        d1 += q * x1
+        d2 += q * x2
+    return a0, a1, a2, b_0, b_1, b_2, c0, c1, c2, d0, d1, d2
+
+
+@njit(inline="always")
+def _add3(total, at, t, taps, s0, s1, s2):
+    """total[at + t + i] += (s0, s1, s2)[i] for the taps t + i that exist (the last triple
+    of taps repeats its first where fewer than three remain)."""
+    total[at + t] += s0
+    if t + 1 < taps:
+        total[at + t + 1] += s1
+    if t + 2 < taps:
+        total[at + t + 2] += s2
 
 
 @njit(inline="always")
@@ -117,23 +160,24 @@ def _phased(D, H, W, OD, OH, OW, KD, KH, KW, sd, sh, sw, pd, ph, pw, dd, dh, dw,
 
 
 @njit(inline="always")
-def _grid_sum(gs, n):
-    """The sum of gs[:n] in gs's dtype (reassociated: vectorised)."""
+def _grid_sum(gs, at, n):
+    """The sum of gs[at:at + n] in gs's dtype (reassociated: vectorised)."""
     s = gs.dtype.type(0)
     for i in range(_u(n)):
-        s += gs[i]
+        s += gs[at + i]
     return s
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
-def weight_grad_direct(x, g, gw, gb, kparts, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
-    """gw = the weight gradient (module docstring); gw is overwritten. One task per input
-    channel c and part of its group's output channels (`kparts` parts): per sample it
-    copies c's plane once, then each output channel's gradient plane in turn (a grouped
-    convolution's input plane is read by each of its group's outputs: copied per pair, the
-    copies outweighed the products). Where gb (K,) is not empty it is overwritten with
+def weight_grad_direct(x, g, gw, gb, cparts, kparts, sd, sh, sw, pd, ph, pw, dd, dh, dw,
+                       groups):
+    """gw = the weight gradient (module docstring); gw is overwritten. One task per group,
+    part of its input channels (`cparts` parts) and part of its output channels (`kparts`
+    parts): per sample it copies its output channels' gradient planes into grids once,
+    then each input plane in turn into the scratch, and sums four output channels by
+    three taps at a time (`_dot4x3`). Where gb (K,) is not empty it is overwritten with
     the bias gradient, g summed over batch and positions: the tasks of each group's first
-    input channel sum the grids they copy anyway (their gaps are zeros), one sum per
+    input channels sum the grids they copy anyway (their gaps are zeros), one sum per
     sample in g's dtype, the samples' sums in float64."""
     N, C, D, H, W = x.shape
     K, OD, OH, OW = g.shape[1], g.shape[2], g.shape[3], g.shape[4]
@@ -146,8 +190,10 @@ def weight_grad_direct(x, g, gw, gb, kparts, sd, sh, sw, pd, ph, pw, dd, dh, dw,
     even = 0 if sw == 1 or first[0] == 0 else 1     # the W phase of the even columns
     xf = x.reshape(x.size)
     gf = g.reshape(g.size)
-    tasks = C * kparts
-    most = -(-KG // kparts)              # output channels of a task, at most
+    tasks = groups * cparts * kparts
+    most_c = -(-CG // cparts)            # input channels of a task, at most
+    most_k = -(-KG // kparts)            # output channels of a task, at most
+    grid = chunks * TW                   # elements of one output channel's grid
     # a constant count of chunks of tasks, each allocating its scratch once (small
     # planes have many tasks of little work each)
     parts = min(tasks, WG_CHUNKS)
@@ -156,68 +202,83 @@ def weight_grad_direct(x, g, gw, gb, kparts, sd, sh, sw, pd, ph, pw, dd, dh, dw,
         # only the rest (the same positions); span_w + TW of slack, read by the grid's
         # last row past OW and the last chunk (times zeros of gs)
         xs = np.zeros(sd * sh * sw * block + span_w + TW, x.dtype)
-        gs = np.zeros(chunks * TW, x.dtype)
-        total = np.empty(most * taps, gw.dtype)
-        bias_total = np.empty(most if gb.size > 0 else 0)
+        gs = np.zeros(most_k * grid, x.dtype)
+        total = np.empty(most_c * most_k * taps, gw.dtype)
+        bias_total = np.empty(most_k if gb.size > 0 else 0)
         for task in range(chunk * tasks // parts, (chunk + 1) * tasks // parts):
-            c = task // kparts
-            part = task % kparts
-            grp = c // CG
-            cc = c - grp * CG
-            k0 = grp * KG + part * KG // kparts
-            nk = grp * KG + (part + 1) * KG // kparts - k0
-            total[:nk * taps] = 0.0
-            sums_bias = gb.size > 0 and cc == 0
+            grp = task // (cparts * kparts)
+            cpart = task // kparts % cparts
+            kpart = task % kparts
+            c0 = grp * CG + cpart * CG // cparts
+            nc = grp * CG + (cpart + 1) * CG // cparts - c0
+            k0 = grp * KG + kpart * KG // kparts
+            nk = grp * KG + (kpart + 1) * KG // kparts - k0
+            total[:nc * nk * taps] = 0.0
+            sums_bias = gb.size > 0 and cpart == 0
             if sums_bias:
                 bias_total[:nk] = 0.0
             for n in range(N):
-                for r in range(D * H):
-                    src = _u(((n * C + c) * D * H + r) * W)
-                    if sw == 1:
-                        copy_run(xs, _u(row_at[r] + pw), xf, src, W)
-                    elif sw == 2:
-                        deinterleave2(xs, _u(row_at[r] + phase_at[even]),
-                                      _u(row_at[r] + phase_at[1 - even]), xf, src, W)
-                    else:
-                        for rw in range(sw):
-                            dst = _u(row_at[r] + phase_at[rw])
-                            at = src + _u(first[rw])
-                            for j in range(_u(count[rw])):
-                                xs[dst + j] = xf[at + j * _u(sw)]
                 for j in range(nk):
-                    k = k0 + j
                     for od in range(OD):
                         for oh in range(OH):
-                            copy_run(gs, _u((od * span_h + oh) * span_w), gf,
-                                     _u((((n * K + k) * OD + od) * OH + oh) * OW), OW)
+                            copy_run(gs, _u(j * grid + (od * span_h + oh) * span_w), gf,
+                                     _u((((n * K + k0 + j) * OD + od) * OH + oh) * OW), OW)
                     if sums_bias:
-                        bias_total[j] += np.float64(_grid_sum(gs, chunks * TW))
-                    for t in range(0, taps, 3):
-                        # the last group repeats its first tap where fewer than three remain
-                        t1, t2 = min(t + 1, taps - 1), min(t + 2, taps - 1)
-                        s0, s1, s2 = _dot3(gs, xs, _u(base[t]), _u(base[t1]), _u(base[t2]),
-                                           chunks * TW)
-                        at = j * taps
-                        total[at + t] += s0
-                        if t + 1 < taps:
-                            total[at + t1] += s1
-                        if t + 2 < taps:
-                            total[at + t2] += s2
-            for j in range(nk):
-                k = k0 + j
-                if sums_bias:
-                    gb[k] = bias_total[j]
-                out = gw[k, cc].reshape(taps)
-                sums = total[j * taps:(j + 1) * taps]
-                finite = True
-                for t in range(taps):
-                    finite &= sums[t] - sums[t] == 0
-                if finite:
-                    out[:] = sums
-                else:
-                    # a NaN or inf met the padding (0 * inf): again without it, as torch
-                    _weight_grad_exact(xf, gf, out, N, C, D, H, W, K, OD, OH, OW, KD, KH, KW,
-                                       k, c, sd, sh, sw, pd, ph, pw, dd, dh, dw)
+                        bias_total[j] += np.float64(_grid_sum(gs, _u(j * grid), grid))
+                for i in range(nc):
+                    for r in range(D * H):
+                        src = _u(((n * C + c0 + i) * D * H + r) * W)
+                        if sw == 1:
+                            copy_run(xs, _u(row_at[r] + pw), xf, src, W)
+                        elif sw == 2:
+                            deinterleave2(xs, _u(row_at[r] + phase_at[even]),
+                                          _u(row_at[r] + phase_at[1 - even]), xf, src, W)
+                        else:
+                            for rw in range(sw):
+                                dst = _u(row_at[r] + phase_at[rw])
+                                at = src + _u(first[rw])
+                                for j in range(_u(count[rw])):
+                                    xs[dst + j] = xf[at + j * _u(sw)]
+                    _task_sums(gs, xs, total, i * nk * taps, nk, grid, base, taps)
+            for i in range(nc):
+                for j in range(nk):
+                    out = gw[k0 + j, c0 + i - grp * CG].reshape(taps)
+                    sums = total[(i * nk + j) * taps:(i * nk + j + 1) * taps]
+                    finite = True
+                    for t in range(taps):
+                        finite &= sums[t] - sums[t] == 0
+                    if finite:
+                        out[:] = sums
+                    else:
+                        # a NaN or inf met the padding (0 * inf): again without it, as torch
+                        _weight_grad_exact(xf, gf, out, N, C, D, H, W, K, OD, OH, OW, KD,
+                                           KH, KW, k0 + j, c0 + i, sd, sh, sw, pd, ph, pw,
+                                           dd, dh, dw)
+            if sums_bias:
+                gb[k0:k0 + nk] = bias_total[:nk]
+
+
+@njit(inline="always")
+def _task_sums(gs, xs, total, at, nk, grid, base, taps):
+    """total[at + j * taps + t] += the dot product of grid j of gs (nk grids, `grid`
+    apart) with the scratch xs from tap t's start: four grids by three taps at a time,
+    then the grids left one at a time."""
+    blocked = nk - nk % 4
+    for j in range(0, blocked, 4):
+        for t in range(0, taps, 3):
+            t1, t2 = min(t + 1, taps - 1), min(t + 2, taps - 1)
+            sums = _dot4x3(gs, _u(j * grid), _u((j + 1) * grid), _u((j + 2) * grid),
+                           _u((j + 3) * grid), xs, _u(base[t]), _u(base[t1]), _u(base[t2]),
+                           grid)
+            for q in range(4):
+                _add3(total, at + (j + q) * taps, t, taps, sums[3 * q], sums[3 * q + 1],
+                      sums[3 * q + 2])
+    for j in range(blocked, nk):
+        for t in range(0, taps, 3):
+            t1, t2 = min(t + 1, taps - 1), min(t + 2, taps - 1)
+            s0, s1, s2 = _dot3(gs, _u(j * grid), xs, _u(base[t]), _u(base[t1]),
+                               _u(base[t2]), grid)
+            _add3(total, at + j * taps, t, taps, s0, s1, s2)
 
 
 @njit(inline="always")

@@ -3,6 +3,7 @@ against torch: seeded random sweeps over every argument (small shapes), the path
 catalogue's samples do not reach (the GEMM weight gradient over several chunks of samples,
 the plain 1x1 one, the strided depthwise kernels, float32), zero-size edges, ctx.needs,
 and a torch-free check against central differences."""
+import math
 import warnings
 
 import numpy as np
@@ -129,14 +130,97 @@ def test_direct_weight_grad_split_over_output_channels(x_shape, w_shape, kwargs,
     before = fastnn.get_num_threads()
     fastnn.set_num_threads(2)
     try:
-        parts = _conv_grad.direct_parts(x_shape[1], w_shape[0] // groups)
-        assert (parts > 1) == (split and fastnn.get_num_threads() > 1)
+        cparts, kparts = _conv_grad.direct_parts(groups, w_shape[1], w_shape[0] // groups)
+        assert (kparts > 1) == (split and fastnn.get_num_threads() > 1)
+        assert (cparts > 1) == (split and fastnn.get_num_threads() > 1)
         assert _conv_grad.weight_grad_path(
             (x_shape[0], x_shape[1], 1) + x_shape[2:], (x_shape[0], w_shape[0], 1, 1, 1),
             (w_shape[0], w_shape[1], 1) + w_shape[2:], (1, 1, 1), (0, 0, 0), (1, 1, 1),
             groups, np.dtype(dtype).itemsize) == "direct"
         arrays = _arrays(np.random.default_rng(5), x_shape, w_shape, True, dtype)
         assert compare_with_torch(_conv_call(2, **kwargs), arrays, torch) == 3
+    finally:
+        fastnn.set_num_threads(before)
+
+
+def _random_direct(seed):
+    """(nd, x shape, w shape, kwargs, dtype) of a random convolution whose weight
+    gradient the direct kernel takes by its rule: several taps, few channel pairs per
+    group; output channels per group around its blocks of four (1 to 11), input channels
+    per group 1 to 5, groups 1 to 6 (fewer and more than the threads' tasks)."""
+    rng = np.random.default_rng(seed + 500)
+    nd = int(rng.integers(1, 4))
+    groups = int(rng.integers(1, 7))
+    cg, kg = int(rng.integers(1, 6)), int(rng.integers(1, 12))
+    while True:
+        kernel = tuple(int(v) for v in rng.integers(1, 4, nd))
+        if math.prod(kernel) > 1:
+            break
+    dilation = tuple(int(v) for v in rng.integers(1, 3, nd))
+    stride = tuple(int(v) for v in rng.integers(1, 4, nd))
+    padding = tuple(int(rng.integers(0, (d * (k - 1)) // 2 + 2))
+                    for d, k in zip(dilation, kernel))
+    spatial = tuple(d * (k - 1) + 1 + int(rng.integers(0, 7))
+                    for d, k in zip(dilation, kernel))
+    batch = int(rng.integers(1, 4))
+    dtype = np.float64 if rng.random() < 0.5 else np.float32
+    kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    return (nd, (batch, groups * cg) + spatial, (groups * kg, cg) + kernel, kwargs, dtype)
+
+
+def _direct_path_args(nd, x_shape, w_shape, kwargs):
+    """`_conv_grad.weight_grad_path`'s arguments for conv{nd}d(x, w, **kwargs) (5-D)."""
+    lead = 3 - nd
+    stride, padding, dilation = ((one,) * lead + tuple(kwargs[name]) for name, one in
+                                 (("stride", 1), ("padding", 0), ("dilation", 1)))
+    out = tuple((s + 2 * p - d * (k - 1) - 1) // st + 1 for s, p, d, k, st in
+                zip(x_shape[2:], padding[lead:], dilation[lead:], w_shape[2:], stride[lead:]))
+    five = (1,) * lead
+    return (x_shape[:2] + five + x_shape[2:], (x_shape[0], w_shape[0]) + five + out,
+            w_shape[:2] + five + w_shape[2:], stride, padding, dilation, kwargs["groups"], 4)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_direct_weight_grad_random_arguments_match_torch(seed, torch):
+    """The direct weight gradient (four output channels by three taps at a time, then the
+    channels left, a task per group and part of its input and output channels), with the
+    bias gradient it sums, over random groups, channels, kernels, strides, paddings,
+    dilations, 1-D to 3-D, both dtypes, on two threads."""
+    nd, x_shape, w_shape, kwargs, dtype = _random_direct(seed)
+    path_args = _direct_path_args(nd, x_shape, w_shape, kwargs)
+    assert _conv_grad.weight_grad_path(*path_args) == "direct"
+    before = fastnn.get_num_threads()
+    fastnn.set_num_threads(2)
+    try:
+        arrays = _arrays(np.random.default_rng(seed), x_shape, w_shape, True, dtype)
+        assert compare_with_torch(_conv_call(nd, **kwargs), arrays, torch,
+                                  grad_mask=[False, True, True]) == 2
+    finally:
+        fastnn.set_num_threads(before)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("value", [np.inf, np.nan])
+def test_direct_weight_grad_non_finite_input_as_torch(dtype, value, torch):
+    """A grouped weight gradient on the direct kernel's blocks of four output channels
+    (six a group: a block and two left) and input channels split in parts of one and two,
+    with an inf or NaN at the input's border: the taps that meet it only through padding
+    stay finite, as torch's (the blocks multiply padding, and their (output, input) pairs
+    that are not finite are computed again without it). An inf in the output gradient is
+    left out: torch's own paths differ there (its float32 grouped weight gradient
+    multiplies it by the padding, its depthwise one does not); fastnn skips the padding."""
+    arrays = _arrays(np.random.default_rng(9), (2, 12, 7, 6), (12, 6, 3, 3), True, dtype)
+    arrays[0][1, 4, 0, 5] = value
+    arrays[0][0, 9, 6, 0] = value
+    assert _conv_grad.weight_grad_path((2, 12, 1, 7, 6), (2, 12, 1, 4, 3), (12, 6, 1, 3, 3),
+                                       (1, 2, 2), (0, 1, 1), (1, 1, 1), 2, 4) == "direct"
+    atol = 1e-9 if dtype == np.float64 else 1e-4
+    before = fastnn.get_num_threads()
+    fastnn.set_num_threads(2)
+    try:
+        assert _conv_grad.direct_parts(2, 6, 6) == (4, 1)
+        assert compare_with_torch(_conv_call(2, stride=2, padding=1, groups=2), arrays, torch,
+                                  atol=atol, grad_mask=[False, True, True]) == 2
     finally:
         fastnn.set_num_threads(before)
 

@@ -127,10 +127,16 @@ def test_pack_input_lays_out_the_padded_grid(x_shape, grid, pad):
     (8, 3, 64, 112, 7, 1, "gather"),            # a stem
     (8, 64, 64, 56, 3, 64, "direct"),           # depthwise
     (8, 160, 960, 4, 1, 1, "gemm"),             # a 1x1 kernel on a small plane
+    (64, 16, 16, 8, 3, 1, "direct"),            # few channel pairs
+    (8, 32, 64, 28, 3, 1, "direct"),
+    (8, 48, 48, 28, 3, 1, "shifted"),           # more than DIRECT_MAX_PAIRS
+    (8, 256, 256, 28, 3, 8, "direct"),          # ResNeXt-like groups
+    (8, 32, 32, 28, 1, 1, "gemm"),              # one tap: not the direct kernel
 ])
 def test_path_order(n, c, k, size, kernel, groups, expected):
-    """`weight_grad_path` asks the position-major path first, then the shifted GEMMs, the
-    gathered taps and the im2col GEMM; the direct kernel takes the rest."""
+    """`weight_grad_path` asks the gathered taps first, then the direct kernel for few
+    channel pairs and several taps, then the position-major path, the shifted GEMMs and
+    the im2col GEMM; the direct kernel takes the rest."""
     pad = kernel // 2
     shapes = ((n, c, 1, size, size), (n, k, 1, size, size), (k, c // groups, 1, kernel, kernel))
     assert _conv_grad.weight_grad_path(*shapes, (1, 1, 1), (0, pad, pad), (1, 1, 1), groups,

@@ -12,8 +12,9 @@ TOL = {np.float32: 1e-4, np.float64: 1e-10}
 
 
 def forced(monkeypatch, path, rule, declined=()):
-    """Make `_conv_grad`'s `rule` pick `path` (and the rules named in `declined` decline):
-    the list returned gets, for each call of the path, whether it ran (False: it returned
+    """Make `_conv_grad`'s `rule` pick `path` (and the rules named in `declined` decline,
+    and the direct kernel's, which would take the small cases from every tiled path): the
+    list returned gets, for each call of the path, whether it ran (False: it returned
     False, declining, as the shifted path does on NaN and inf)."""
     ran = []
     run = getattr(_conv_grad, path)
@@ -23,7 +24,7 @@ def forced(monkeypatch, path, rule, declined=()):
         ran.append(result is not False)
         return result
     monkeypatch.setattr(_conv_grad, rule, lambda *args: True)
-    for name in declined:
+    for name in ("_direct_pays",) + tuple(declined):
         monkeypatch.setattr(_conv_grad, name, lambda *args: False)
     monkeypatch.setattr(_conv_grad, path, spy)
     return ran

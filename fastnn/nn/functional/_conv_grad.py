@@ -13,8 +13,10 @@ channels (stems), each tap's input values broadcast from the padded input
 samples at a time, laid position-major for the 'pointwise' tiles where the reduction is
 short (`_positions_pay`: small planes), else for Numba's GEMM for long reductions
 (kernels/gemm.py `gemm_nt_long`) per group where the groups have channels enough, else
-the direct kernel (kernels/conv_grad.py: depthwise and small groups). The bias gradient
-sums the output gradient over batch and positions.
+the direct kernel (kernels/conv_grad.py: depthwise convolutions and groups with few
+channels), which also takes the shifted and im2col GEMMs' place for weights of few channel
+pairs (`_direct_pays`). The bias gradient sums the output gradient over batch and
+positions.
 
 Everything runs on 5-D NCDHW arrays and 3-tuples (1-D and 2-D with singleton leading
 spatial dimensions), as the forward does; ctx.needs says which gradients to compute.
@@ -53,6 +55,11 @@ GATHER_MIN_ROW = 12
 # The GEMM path needs this many output channels and (input channels x taps) per group;
 # below, the direct kernel's dot products per tap are faster than tiles mostly edge.
 GEMM_MIN_CHANNELS = 16
+# (output, input) channel pairs per group up to which the direct kernel computes the weight
+# gradient of a kernel with several taps in place of the shifted GEMMs, of the im2col GEMM
+# (`_direct_pays`)
+DIRECT_MAX_PAIRS = 2048
+DIRECT_MAX_PAIRS_IM2COL = 8192
 
 
 def _five(shape, nd):
@@ -183,23 +190,50 @@ def weight_and_bias_grad(x, g, w_shape, stride, pad_before, dilation, groups,
         k, cg = w_shape[:2]
         sums = np.empty(k if fused else 0, gw.dtype)
         launch(_grad_kernels.weight_grad_direct, x, g, gw, sums,
-               direct_parts(x.shape[1], k // groups), *stride, *pad_before, *dilation,
+               *direct_parts(groups, cg, k // groups), *stride, *pad_before, *dilation,
                groups, work=g.size * cg * math.prod(w_shape[2:]) // 2)
         if fused:
             gb = sums.astype(bias_dtype)
     return gw, gb
 
 
-def direct_parts(channels, per_group):
-    """The parts `weight_grad_direct` splits each group's `per_group` output channels into:
-    one, unless the input's `channels` give the threads fewer than four tasks each (a
-    network's first layer: LeNet's one input channel to six)."""
-    return min(per_group, max(1, -(-4 * get_num_threads() // channels)))
+def direct_parts(groups, in_per_group, out_per_group):
+    """(cparts, kparts): the parts `weight_grad_direct` splits each group's input and
+    output channels into: one each, unless the groups give the threads fewer than four
+    tasks each (then the input channels, then the output channels are split: a network's
+    first layer, LeNet's one input channel to six). Each task copies its output channels'
+    gradients once per sample, so the fewer parts, the fewer copies."""
+    target = 4 * get_num_threads()
+    cparts = min(in_per_group, max(1, -(-target // groups)))
+    return cparts, min(out_per_group, max(1, -(-target // (groups * cparts))))
 
 
 def weight_grad_path(x_shape, g_shape, w_shape, stride, pad_before, dilation, groups,
                      itemsize):
-    """How `weight_grad` runs (5-D shapes, 3-tuples): 'positions' where `_positions_pay`
+    """How `weight_grad` runs (5-D shapes, 3-tuples): as `tiled_path` picks, unless
+    `_direct_pays` gives its im2col GEMM or shifted GEMMs to the direct kernel."""
+    path = tiled_path(x_shape, g_shape, w_shape, stride, pad_before, dilation, groups,
+                      itemsize)
+    return "direct" if _direct_pays(w_shape, groups, path) else path
+
+
+def _direct_pays(w_shape, groups, tiled):
+    """Whether the direct kernel runs a weight gradient for which `tiled_path` picked
+    `tiled`: a kernel of more than one tap with at most DIRECT_MAX_PAIRS (output, input)
+    channel pairs per group in place of the shifted GEMMs, DIRECT_MAX_PAIRS_IM2COL in
+    place of the im2col GEMM. Its products are four output channels by three taps at a
+    time from one copy of each plane; the tiled paths' copies (im2col, packing) and tile
+    edges weighed more on such weights: LeNet, ResNeXt's groups, 16 to 64 channel layers.
+    It lost to them on wider layers (256->256 at 14x14, 128->256), to the position-major
+    path on small planes, and on 1x1 kernels, whose one tap fills a third of its products
+    (`python benchmarks/rules.py directgrad`)."""
+    k, cg = w_shape[:2]
+    limit = {"shifted": DIRECT_MAX_PAIRS, "gemm": DIRECT_MAX_PAIRS_IM2COL}.get(tiled, 0)
+    return math.prod(w_shape[2:]) > 1 and k // groups * cg <= limit
+
+
+def tiled_path(x_shape, g_shape, w_shape, stride, pad_before, dilation, groups, itemsize):
+    """The weight gradient's path among the tiled ones: 'positions' where `_positions_pay`
     (small planes), else 'shifted' where `_shifted_pays`, 'gather' where `_gather_pays`,
     'gemm' where the groups have channels enough for the tiles, else 'direct'. Small
     planes go to 'positions' first: where both apply (few samples, many channels: n1
