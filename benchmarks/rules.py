@@ -29,7 +29,8 @@
     python benchmarks/rules.py nearest    # resample.nearest3d: rows through views of their own
     python benchmarks/rules.py biasgrad   # _conv_grad.bias_grad: the threads' plane sums or numpy
     python benchmarks/rules.py aliasrows  # conv_pointwise.rows_alias: 1x1 rows copied longer
-    python benchmarks/rules.py spread     # _conv_grad._spread_pays: strided grouped input grads
+    python benchmarks/rules.py directinput # _conv_grad._direct_input_pays: strided grouped
+                                           # input gradients
     python benchmarks/rules.py shortk     # 'pointwise' and 'packed' where a tile has few steps
     python benchmarks/rules.py directgrad # _conv_grad._direct_pays: direct weight gradients
 
@@ -1310,24 +1311,26 @@ def fewtasks():
 
 
 # strided grouped input gradients (N, C, side, groups, kernel, stride, dims): ResNeXt-50's
-# strided 3x3 layers (8 channels per group), RegNet-like 16 per group, wider groups, a 5x5
-# kernel, stride 3, 3-D and 1-D
-SPREAD_CASES = [(8, 256, 28, 32, 3, 2, 2), (8, 128, 56, 32, 3, 2, 2), (8, 512, 14, 32, 3, 2, 2),
-                (1, 256, 28, 32, 3, 2, 2), (8, 128, 28, 8, 3, 2, 2), (8, 64, 56, 4, 3, 2, 2),
-                (8, 512, 14, 256, 3, 2, 2), (8, 256, 28, 8, 3, 2, 2), (8, 256, 28, 4, 3, 2, 2),
-                (8, 256, 28, 32, 5, 2, 2), (8, 256, 27, 32, 3, 3, 2), (2, 64, 16, 8, 3, 2, 3),
-                (8, 256, 512, 32, 3, 2, 1)]
+# strided 3x3 layers (4 to 32 channels per group), RegNet-like 16 per group, wider groups,
+# a 5x5 kernel, stride 3, 3-D and 1-D, and strided depthwise ones
+DIRECT_INPUT_CASES = [(8, 256, 28, 32, 3, 2, 2), (8, 128, 56, 32, 3, 2, 2),
+                      (8, 512, 14, 32, 3, 2, 2), (1, 256, 28, 32, 3, 2, 2),
+                      (8, 128, 28, 8, 3, 2, 2), (8, 64, 56, 4, 3, 2, 2), (8, 512, 28, 32, 3, 2, 2),
+                      (8, 1024, 14, 32, 3, 2, 2), (8, 512, 14, 256, 3, 2, 2),
+                      (8, 256, 28, 8, 3, 2, 2), (8, 256, 28, 4, 3, 2, 2),
+                      (8, 256, 28, 32, 5, 2, 2), (8, 256, 27, 32, 3, 3, 2),
+                      (2, 64, 16, 8, 3, 2, 3), (8, 256, 512, 32, 3, 2, 1),
+                      (8, 144, 56, 144, 3, 2, 2), (8, 576, 14, 576, 5, 2, 2)]
 
 
-def spread():
-    """Strided grouped convolutions' input gradients, ms per call: the output gradient
-    spread with zeros and run at stride 1 (on whatever variant the rule gives that
-    convolution) / the transposed convolution's phases (torch's input gradient); * where
-    `_conv_grad._spread_pays` spreads."""
+def directinput():
+    """Strided grouped and depthwise convolutions' input gradients, ms per call: the
+    direct kernel (`input_grad_direct`) / the transposed convolution's phases (torch's
+    input gradient); * where `_conv_grad._direct_input_pays` picks the direct kernel."""
     from fastnn.nn.functional import _conv_grad
     torch = _torch()
-    print("(N, C, side, groups, kernel, stride, dims): spread / phases (torch)")
-    for n, c, side, groups, kernel, s, dims in SPREAD_CASES:
+    print("(N, C, side, groups, kernel, stride, dims): direct / phases (torch)")
+    for n, c, side, groups, kernel, s, dims in DIRECT_INPUT_CASES:
         spatial = (1,) * (3 - dims) + (side,) * dims
         ks = (1,) * (3 - dims) + (kernel,) * dims
         pad = (0,) * (3 - dims) + (kernel // 2,) * dims
@@ -1337,16 +1340,16 @@ def spread():
         x_shape = (n, c) + spatial
         geometry = (x_shape, stride, pad, (1, 1, 1), groups)
 
-        def forced(spreads):
+        def forced(direct):
             def call():
-                kept = _conv_grad._spread_pays
-                _conv_grad._spread_pays = lambda *args: spreads
+                kept = _conv_grad._direct_input_pays
+                _conv_grad._direct_input_pays = lambda *args: direct
                 try:
                     return _conv_grad.input_grad(g, w, *geometry)
                 finally:
-                    _conv_grad._spread_pays = kept
+                    _conv_grad._direct_input_pays = kept
             return call
-        calls = {"spread": forced(True), "phases": forced(False)}
+        calls = {"direct": forced(True), "phases": forced(False)}
         if torch is not None:
             tg, tw = torch.from_numpy(g.reshape((n, c) + out[3 - dims:])), torch.from_numpy(
                 w.reshape(w.shape[:2] + ks[3 - dims:]))
@@ -1355,9 +1358,9 @@ def spread():
                                                 stride=s, padding=kernel // 2, groups=groups)
         t = _bench.time_many(calls)
         theirs = f" ({t['torch'] * 1e3:.3f})" if torch is not None else ""
-        pick = "*" if _conv_grad._spread_pays(w, x_shape, (1, 1, 1), groups) else " "
+        pick = "*" if _conv_grad._direct_input_pays(w.shape, stride, groups) else " "
         print(f"  ({n}, {c}, {side}, {groups}, {kernel}, {s}, {dims}){pick} "
-              f"{t['spread'] * 1e3:.3f} / {t['phases'] * 1e3:.3f}" + theirs)
+              f"{t['direct'] * 1e3:.3f} / {t['phases'] * 1e3:.3f}" + theirs)
 
 
 # (M, K, N) products of a short reduction (classifier weight gradients at batch 8, LeNet's
@@ -1437,7 +1440,7 @@ def main(argv=None):
                                          "shifted", "gather", "layout", "plain",
                                          "stage", "depthwise", "permute", "coldout", "cat",
                                          "packrows", "fewtasks", "packing", "nearest",
-                                         "biasgrad", "aliasrows", "spread", "shortk",
+                                         "biasgrad", "aliasrows", "directinput", "shortk",
                                          "direct", "directgrad"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
@@ -1454,7 +1457,7 @@ def main(argv=None):
      "depthwise": depthwise, "permute": permute, "coldout": coldout,
      "cat": cat, "packrows": packrows, "fewtasks": fewtasks,
      "packing": packing, "nearest": nearest, "biasgrad": biasgrad,
-     "aliasrows": aliasrows, "spread": spread, "shortk": shortk,
+     "aliasrows": aliasrows, "directinput": directinput, "shortk": shortk,
      "directgrad": directgrad}[args.what]()
 
 

@@ -28,7 +28,7 @@ from numba import prange
 from ._stack import tile_width
 from ._target import njit
 from .conv_pad import _u
-from .rows import copy_run, deinterleave2, fill, interleave2
+from .rows import copy_run, deinterleave2, interleave2
 
 # No nnan/ninf: NaN and inf propagate as in torch. reassoc lets the dot products along a
 # row vectorise; it changes only the summation order (rounding).
@@ -321,15 +321,16 @@ def _weight_grad_exact(xf, gf, out, N, C, D, H, W, K, OD, OH, OW, KD, KH, KW, k,
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
 def input_grad_direct(g, w, gx, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
     """gx = the input gradient of the convolution by w (K, C/groups, KD, KH, KW) whose
-    output gradient is g; gx (N, C, D, H, W) is overwritten: for depthwise convolutions,
-    where the transposed convolution's phases are many small convolutions. One task owns
-    one input plane (n, c), in the weight gradient's phased scratch (module docstring),
-    zeroed: each output-gradient plane of c's group is copied into the grid, and each
-    tap adds the grid times its weight into the scratch from the tap's offset, one long
-    unit-stride run (the grid's gaps are zeros, whose products add nothing; products
-    landing in the padding are never read); the plane is then read out of the scratch's
-    phases. A task whose weights are not all finite adds only the products that land
-    inside the plane instead (`_input_grad_exact`): a gap's zero times inf would be NaN."""
+    output gradient is g; gx (N, C, D, H, W) is overwritten: for strided depthwise and
+    grouped convolutions with few channels per group, where the transposed convolution's
+    phases are many small convolutions. One task owns one input plane (n, c), in the
+    weight gradient's phased scratch (module docstring), zeroed: the output-gradient
+    planes of c's group are copied into grids, and each tap adds four grids times their
+    weights at a time into the scratch from the tap's offset, one long unit-stride run
+    (the grid's gaps are zeros, whose products add nothing; products landing in the
+    padding are never read); the plane is then read out of the scratch's phases. A task
+    whose weights are not all finite adds only the products that land inside the plane
+    instead (`_input_grad_exact`): a gap's zero times inf would be NaN."""
     N, C, D, H, W = gx.shape
     K, OD, OH, OW = g.shape[1], g.shape[2], g.shape[3], g.shape[4]
     CG, KD, KH, KW = w.shape[1], w.shape[2], w.shape[3], w.shape[4]
@@ -343,6 +344,7 @@ def input_grad_direct(g, w, gx, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
     wf = w.reshape(w.size)
     gxf = gx.reshape(gx.size)
     plane_size = D * H * W
+    grid = chunks * TW                   # elements of one output channel's grid
     tasks = N * C
     # a constant count of chunks, each with one scratch (not one per plane, nor per
     # thread: numba.get_num_threads() in a kernel stops Numba from caching it); the
@@ -351,7 +353,7 @@ def input_grad_direct(g, w, gx, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
     parts = min(tasks, IG_CHUNKS)
     for part in prange(parts):
         xs = np.empty(sd * sh * sw * block + span_w + TW, gx.dtype)
-        gs = np.zeros(chunks * TW, gx.dtype)
+        gs = np.zeros(KG * grid, gx.dtype)
         for task in range(part * tasks // parts, (part + 1) * tasks // parts):
             n = task // C
             c = task % C
@@ -369,14 +371,24 @@ def input_grad_direct(g, w, gx, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
                                   OH, OW, KD, KH, KW, sd, sh, sw, pd, ph, pw, dd, dh, dw)
                 continue
             xs[:] = 0.0
-            for k in range(grp * KG, (grp + 1) * KG):
+            for j in range(KG):
                 for od in range(OD):
                     for oh in range(OH):
-                        copy_run(gs, _u((od * span_h + oh) * span_w), gf,
-                                 _u((((n * K + k) * OD + od) * OH + oh) * OW), OW)
-                at_w = _u((k * CG + cc) * taps)
+                        copy_run(gs, _u(j * grid + (od * span_h + oh) * span_w), gf,
+                                 _u((((n * K + grp * KG + j) * OD + od) * OH + oh) * OW), OW)
+            # four output channels' grids a pass, then those left one at a time
+            at_w = _u((grp * KG * CG + cc) * taps)
+            step = _u(CG * taps)                 # from one output channel's weights to the next
+            blocked = KG - KG % 4
+            for j in range(0, blocked, 4):
                 for t in range(taps):
-                    _add_scaled(xs, _u(base[t]), wf[at_w + t], gs, chunks * TW)
+                    at = at_w + _u(j) * step + _u(t)
+                    _add_scaled4(xs, _u(base[t]), wf[at], wf[at + step], wf[at + 2 * step],
+                                 wf[at + 3 * step], gs, _u(j * grid), grid)
+            for j in range(blocked, KG):
+                for t in range(taps):
+                    _add_scaled(xs, _u(base[t]), wf[at_w + _u(j) * step + _u(t)], gs,
+                                _u(j * grid), grid)
             for r in range(D * H):
                 dst = at_plane + _u(r * W)
                 if sw == 1:
@@ -393,10 +405,21 @@ def input_grad_direct(g, w, gx, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
 
 
 @njit(inline="always")
-def _add_scaled(xs, at, weight, gs, n):
-    """xs[at + i] += weight * gs[i] for i < n."""
+def _add_scaled(xs, at, weight, gs, g0, n):
+    """xs[at + i] += weight * gs[g0 + i] for i < n."""
     for i in range(_u(n)):
-        xs[at + i] += weight * gs[i]
+        xs[at + i] += weight * gs[g0 + i]
+
+
+@njit(inline="always")
+def _add_scaled4(xs, at, w0, w1, w2, w3, gs, g0, n):
+    """xs[at + i] += the four grids from gs[g0] (n apart) times w0..w3, for i < n: one
+    read and write of xs for four products."""
+    g1 = g0 + _u(n)
+    g2 = g1 + _u(n)
+    g3 = g2 + _u(n)
+    for i in range(_u(n)):
+        xs[at + i] += (w0 * gs[g0 + i] + w1 * gs[g1 + i]) + (w2 * gs[g2 + i] + w3 * gs[g3 + i])
 
 
 @njit(inline="always")
@@ -429,24 +452,3 @@ def _input_grad_exact(gf, wf, gxf, at_plane, n, grp, cc, CG, KG, D, H, W, K, OD,
                             step = _u(sw)
                             for i in range(_u(hi[kw] - lo[kw])):
                                 gxf[dst + i * step] += weight * gf[gat + i]
-
-
-@njit(parallel=True, cache=True)
-def spread(g, out, sd, sh, sw):
-    """out[n, k, d*sd, h*sh, w*sw] = g[n, k, d, h, w], zero between: the output gradient of
-    a strided convolution spread over the positions the stride skips, as a stride-1
-    convolution's (fastnn/nn/functional/_conv_grad.py `input_grad`). out (N, K,
-    (OD-1)*sd + 1, (OH-1)*sh + 1, (OW-1)*sw + 1) is overwritten a row per task."""
-    OD, OH, OW = g.shape[2], g.shape[3], g.shape[4]
-    D, H, W = out.shape[2], out.shape[3], out.shape[4]
-    gf = g.reshape(g.size)
-    of = out.reshape(out.size)
-    for row in prange(out.shape[0] * out.shape[1] * D * H):
-        h = row % H
-        d = row // H % D
-        at = _u(row * W)
-        fill(of, at, W, 0.0)
-        if d % sd == 0 and h % sh == 0:
-            src = _u(((row // (D * H) * OD + d // sd) * OH + h // sh) * OW)
-            for j in range(_u(OW)):
-                of[at + j * _u(sw)] = gf[src + j]

@@ -232,22 +232,41 @@ def test_direct_weight_grad_non_finite_input_as_torch(dtype, value, torch):
     (3, (1, 8, 5, 6, 7), (4, 4, 3, 3, 3), dict(stride=(2, 2, 1), padding=1, groups=2),
      np.float64),
 ])
-def test_strided_grouped_input_grad_runs_spread(nd, x_shape, w_shape, kwargs, dtype, torch):
-    """The output gradient spread with zeros and run at stride 1 (`_spread_pays`), input
-    sizes the stride does not divide (trailing positions no output reads) included; a
-    weight that is not finite keeps the phases, which multiply only real values."""
+def test_strided_grouped_input_grad_non_finite_weight(nd, x_shape, w_shape, kwargs, dtype,
+                                                      torch):
+    """The strided grouped input gradient on the direct kernel (`_direct_input_pays`),
+    input sizes the stride does not divide (trailing positions no output reads)
+    included; with a weight that is not finite, the planes of its input channel add only
+    the products that land inside them, as torch's."""
     arrays = _arrays(np.random.default_rng(9), x_shape, w_shape, True, dtype)
     five = lambda shape: shape[:2] + (1,) * (5 - len(shape)) + shape[2:]   # noqa: E731
-    dilation = _conv_grad._triple(kwargs.get("dilation", (1,) * nd), 1)
-    assert _conv_grad._spread_pays(arrays[1].reshape(five(w_shape)), five(x_shape), dilation,
-                                   kwargs["groups"])
+    given = kwargs["stride"]
+    stride = _conv_grad._triple((given,) * nd if isinstance(given, int) else given, 1)
+    assert _conv_grad._direct_input_pays(five(w_shape), stride, kwargs["groups"])
     assert compare_with_torch(_conv_call(nd, **kwargs), arrays, torch) == 3
     arrays[1][1, 2, 0, 1] = np.inf
-    assert not _conv_grad._spread_pays(arrays[1].reshape(five(w_shape)), five(x_shape),
-                                       dilation, kwargs["groups"])
     atol = 1e-9 if dtype == np.float64 else 1e-4
     assert compare_with_torch(_conv_call(nd, **kwargs), arrays, torch, atol=atol,
                               grad_mask=[True, False, False]) == 1
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_strided_grouped_gradients_match_torch(seed, torch):
+    """The strided grouped input gradient on the direct kernel (four output channels a
+    pass, then those left: 1 to 8 a group) and the weight gradient, over the strided
+    depthwise sweep's geometries with 2 to 4 input channels a group."""
+    nd, x_shape, w_shape, kwargs, dtype = _random_strided_depthwise(seed + 40)
+    rng = np.random.default_rng(seed + 900)
+    cg, kg = int(rng.integers(2, 5)), int(rng.integers(1, 9))
+    groups = kwargs["groups"]
+    x_shape = (x_shape[0], groups * cg) + x_shape[2:]
+    w_shape = (groups * kg, cg) + w_shape[2:]
+    assert _conv_grad._direct_input_pays(
+        w_shape[:2] + (1,) * (5 - len(w_shape)) + w_shape[2:],
+        (1,) * (3 - nd) + kwargs["stride"], groups) == (groups > 1)
+    arrays = _arrays(np.random.default_rng(seed), x_shape, w_shape, False, dtype)
+    assert compare_with_torch(_conv_call(nd, **kwargs), arrays, torch,
+                              grad_mask=[True, True, False]) == 2
 
 
 def _random_strided_depthwise(seed):

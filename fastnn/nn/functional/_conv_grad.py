@@ -74,55 +74,42 @@ def input_grad(g, w, x_shape, stride, pad_before, dilation, groups):
     """The input gradient of a convolution (5-D): the transposed convolution of the output
     gradient `g` by its weight `w`, cropped or extended to the input's shape `x_shape`
     (asymmetric 'same' padding, or input positions no output reads). A strided depthwise
-    one adds each tap's products into a phased scratch of the input plane as one long run
-    (kernels/conv_grad.py `input_grad_direct`): its phases would be many small
-    convolutions (at stride 1 the one phase, on the depthwise kernel, is faster); a
-    strided grouped one with few channels per group may run as a stride-1 one
-    (`_spread_pays`)."""
+    or grouped one with few channels per group adds each tap's products into a phased
+    scratch of the input plane as one long run (kernels/conv_grad.py
+    `input_grad_direct`, `_direct_input_pays`): its phases would be many small
+    convolutions."""
     gx = checked_empty(x_shape, g.dtype)
     if not gx.size:
         return gx
     if not g.size or not w.size:
         gx.fill(0)
         return gx
-    if w.shape[1] == 1 and groups > 1 and stride != (1, 1, 1):
-        launch(_grad_kernels.input_grad_direct, g, w, gx, *stride, *pad_before, *dilation,
-               groups, work=g.size * math.prod(w.shape[2:]) // 2)
+    if _direct_input_pays(w.shape, stride, groups):
+        launch(_grad_kernels.input_grad_direct, np.ascontiguousarray(g), w, gx, *stride,
+               *pad_before, *dilation, groups,
+               work=g.size * w.shape[1] * math.prod(w.shape[2:]) // 2)
         return gx
-    if stride != (1, 1, 1) and _spread_pays(w, x_shape, dilation, groups):
-        sizes = tuple((o - 1) * s + 1 for o, s in zip(g.shape[2:], stride))
-        spread = np.empty(g.shape[:2] + sizes, g.dtype)
-        launch(_grad_kernels.spread, np.ascontiguousarray(g), spread, *stride,
-               work=spread.size)
-        g, stride = spread, (1, 1, 1)
     plan = _transpose_run.plan(g.shape, w.shape, x_shape, stride, pad_before, dilation,
                                groups)
     _transpose_run.run(g, w, None, gx, plan)
     return gx
 
 
-# output-gradient channels per group up to which a strided grouped input gradient runs
-# spread (`_spread_pays`)
-SPREAD_MAX_CHANNELS = 16
+# output-gradient channels per group up to which a strided grouped input gradient runs on
+# the direct kernel (`_direct_input_pays`)
+DIRECT_INPUT_MAX_CHANNELS = 8
 
 
-def _spread_pays(w, x_shape, dilation, groups):
-    """Whether a strided grouped input gradient runs as the stride-1 one of the output
-    gradient spread out with zeros (kernels/conv_grad.py `spread`): where that stride-1
-    transposed convolution runs on 'grouped_h3' (3 kernel rows) with at most
-    SPREAD_MAX_CHANNELS output-gradient channels per group. Its phases (k3 s2: 2x2, 2x1,
-    1x2 and 1x1 taps) have too few rows for 'grouped_h3' and ran slower on 'direct' than
-    the one convolution multiplying s^dims times the products (ResNeXt's 8 channels per
-    group, 2-D and 3-D); with 32 or more channels per group, 5x5 kernels or on 1-D rows
-    the phases ran level or faster (`python benchmarks/rules.py spread`). The inserted
-    zeros are multiplied by the weights, so a weight that is not finite keeps the phases,
-    which multiply only real values as torch does."""
-    per_group = w.shape[0] // groups
-    stride_one = (w.shape[1] * groups, per_group) + w.shape[2:]
-    return (groups > 1 and 2 <= per_group <= SPREAD_MAX_CHANNELS
-            and _conv.grouped_h3_refuses(stride_one, x_shape, (1, 1, 1), dilation,
-                                         groups) is None
-            and bool(np.isfinite(w).all()))
+def _direct_input_pays(w_shape, stride, groups):
+    """Whether a strided input gradient runs on `input_grad_direct` rather than as the
+    transposed convolution's phases: depthwise ones, and grouped ones with at most
+    DIRECT_INPUT_MAX_CHANNELS output channels per group (four output channels' products
+    a pass over the scratch). The phases (k3 s2: 2x2, 2x1, 1x2 and 1x1 taps) are
+    convolutions too small for the grouped kernels' tiles; from 16 channels per group
+    they ran level or faster, and at stride 1 the one phase on the grouped or depthwise
+    convolution kernels (`python benchmarks/rules.py directinput`)."""
+    return (groups > 1 and stride != (1, 1, 1)
+            and (w_shape[1] == 1 or w_shape[0] // groups <= DIRECT_INPUT_MAX_CHANNELS))
 
 
 def convolution(x, w, out_shape, stride, padding, dilation, groups):
