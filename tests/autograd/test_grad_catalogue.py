@@ -35,7 +35,6 @@ def _backward_written(entry, sample):
         pytest.skip(f"{entry.op}: no backward yet (issue #16)")
 
 
-
 def _grad_mask(entry, arrays):
     """Which array arguments require grad: all but the entry's `no_grad` ones."""
     return [i not in entry.no_grad for i in range(len(arrays))]
