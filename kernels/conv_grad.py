@@ -319,18 +319,19 @@ def _weight_grad_exact(xf, gf, out, N, C, D, H, W, K, OD, OH, OW, KD, KH, KW, k,
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
-def input_grad_direct(g, w, gx, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
+def input_grad_direct(g, w, gx, cparts, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
     """gx = the input gradient of the convolution by w (K, C/groups, KD, KH, KW) whose
     output gradient is g; gx (N, C, D, H, W) is overwritten: for strided depthwise and
     grouped convolutions with few channels per group, where the transposed convolution's
-    phases are many small convolutions. One task owns one input plane (n, c), in the
-    weight gradient's phased scratch (module docstring), zeroed: the output-gradient
-    planes of c's group are copied into grids, and each tap adds four grids times their
+    phases are many small convolutions. One task owns a sample's group, or a part of its
+    input channels (`cparts` parts): the group's output-gradient planes are copied into
+    grids once, then each input plane (n, c) is made in turn in the weight gradient's
+    phased scratch (module docstring), zeroed: each tap adds four grids times their
     weights at a time into the scratch from the tap's offset, one long unit-stride run
     (the grid's gaps are zeros, whose products add nothing; products landing in the
-    padding are never read); the plane is then read out of the scratch's phases. A task
-    whose weights are not all finite adds only the products that land inside the plane
-    instead (`_input_grad_exact`): a gap's zero times inf would be NaN."""
+    padding are never read); the plane is then read out of the scratch's phases. A plane
+    whose weights are not all finite adds only the products that land inside it instead
+    (`_input_grad_exact`): a gap's zero times inf would be NaN."""
     N, C, D, H, W = gx.shape
     K, OD, OH, OW = g.shape[1], g.shape[2], g.shape[3], g.shape[4]
     CG, KD, KH, KW = w.shape[1], w.shape[2], w.shape[3], w.shape[4]
@@ -345,7 +346,7 @@ def input_grad_direct(g, w, gx, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
     gxf = gx.reshape(gx.size)
     plane_size = D * H * W
     grid = chunks * TW                   # elements of one output channel's grid
-    tasks = N * C
+    tasks = N * groups * cparts
     # a constant count of chunks, each with one scratch (not one per plane, nor per
     # thread: numba.get_num_threads() in a kernel stops Numba from caching it); the
     # arrays are read through flat views, as slices of shared arrays per task would
@@ -355,53 +356,59 @@ def input_grad_direct(g, w, gx, sd, sh, sw, pd, ph, pw, dd, dh, dw, groups):
         xs = np.empty(sd * sh * sw * block + span_w + TW, gx.dtype)
         gs = np.zeros(KG * grid, gx.dtype)
         for task in range(part * tasks // parts, (part + 1) * tasks // parts):
-            n = task // C
-            c = task % C
-            grp = c // CG
-            cc = c - grp * CG
-            at_plane = _u(task * plane_size)
-            finite = True
-            for k in range(grp * KG, (grp + 1) * KG):
-                at_w = _u((k * CG + cc) * taps)
-                for t in range(taps):
-                    v = wf[at_w + t]
-                    finite &= v - v == 0
-            if not finite:
-                _input_grad_exact(gf, wf, gxf, at_plane, n, grp, cc, CG, KG, D, H, W, K, OD,
-                                  OH, OW, KD, KH, KW, sd, sh, sw, pd, ph, pw, dd, dh, dw)
-                continue
-            xs[:] = 0.0
-            for j in range(KG):
-                for od in range(OD):
-                    for oh in range(OH):
-                        copy_run(gs, _u(j * grid + (od * span_h + oh) * span_w), gf,
-                                 _u((((n * K + grp * KG + j) * OD + od) * OH + oh) * OW), OW)
-            # four output channels' grids a pass, then those left one at a time
-            at_w = _u((grp * KG * CG + cc) * taps)
-            step = _u(CG * taps)                 # from one output channel's weights to the next
-            blocked = KG - KG % 4
-            for j in range(0, blocked, 4):
-                for t in range(taps):
-                    at = at_w + _u(j) * step + _u(t)
-                    _add_scaled4(xs, _u(base[t]), wf[at], wf[at + step], wf[at + 2 * step],
-                                 wf[at + 3 * step], gs, _u(j * grid), grid)
-            for j in range(blocked, KG):
-                for t in range(taps):
-                    _add_scaled(xs, _u(base[t]), wf[at_w + _u(j) * step + _u(t)], gs,
-                                _u(j * grid), grid)
-            for r in range(D * H):
-                dst = at_plane + _u(r * W)
-                if sw == 1:
-                    copy_run(gxf, dst, xs, _u(row_at[r] + pw), W)
-                elif sw == 2:
-                    interleave2(gxf, dst, xs, _u(row_at[r] + phase_at[even]),
-                                _u(row_at[r] + phase_at[1 - even]), W)
-                else:
-                    for rw in range(sw):
-                        at = _u(row_at[r] + phase_at[rw])
-                        to = dst + _u(first[rw])
-                        for j in range(_u(count[rw])):
-                            gxf[to + j * _u(sw)] = xs[at + j]
+            n = task // (groups * cparts)
+            grp = task // cparts % groups
+            cpart = task % cparts
+            copied = False
+            for cc in range(cpart * CG // cparts, (cpart + 1) * CG // cparts):
+                at_plane = _u(((n * C + grp * CG + cc) * plane_size))
+                finite = True
+                for k in range(grp * KG, (grp + 1) * KG):
+                    at_w = _u((k * CG + cc) * taps)
+                    for t in range(taps):
+                        v = wf[at_w + t]
+                        finite &= v - v == 0
+                if not finite:
+                    _input_grad_exact(gf, wf, gxf, at_plane, n, grp, cc, CG, KG, D, H, W, K,
+                                      OD, OH, OW, KD, KH, KW, sd, sh, sw, pd, ph, pw, dd, dh,
+                                      dw)
+                    continue
+                if not copied:           # the group's grids, once for its input channels
+                    for j in range(KG):
+                        for od in range(OD):
+                            for oh in range(OH):
+                                copy_run(gs, _u(j * grid + (od * span_h + oh) * span_w), gf,
+                                         _u((((n * K + grp * KG + j) * OD + od) * OH + oh)
+                                            * OW), OW)
+                    copied = True
+                xs[:] = 0.0
+                # four output channels' grids a pass, then those left one at a time
+                at_w = _u((grp * KG * CG + cc) * taps)
+                step = _u(CG * taps)             # from one output channel's weights to the next
+                blocked = KG - KG % 4
+                for j in range(0, blocked, 4):
+                    for t in range(taps):
+                        at = at_w + _u(j) * step + _u(t)
+                        _add_scaled4(xs, _u(base[t]), wf[at], wf[at + step],
+                                     wf[at + 2 * step], wf[at + 3 * step], gs, _u(j * grid),
+                                     grid)
+                for j in range(blocked, KG):
+                    for t in range(taps):
+                        _add_scaled(xs, _u(base[t]), wf[at_w + _u(j) * step + _u(t)], gs,
+                                    _u(j * grid), grid)
+                for r in range(D * H):
+                    dst = at_plane + _u(r * W)
+                    if sw == 1:
+                        copy_run(gxf, dst, xs, _u(row_at[r] + pw), W)
+                    elif sw == 2:
+                        interleave2(gxf, dst, xs, _u(row_at[r] + phase_at[even]),
+                                    _u(row_at[r] + phase_at[1 - even]), W)
+                    else:
+                        for rw in range(sw):
+                            at = _u(row_at[r] + phase_at[rw])
+                            to = dst + _u(first[rw])
+                            for j in range(_u(count[rw])):
+                                gxf[to + j * _u(sw)] = xs[at + j]
 
 
 @njit(inline="always")

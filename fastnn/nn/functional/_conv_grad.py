@@ -85,8 +85,9 @@ def input_grad(g, w, x_shape, stride, pad_before, dilation, groups):
         gx.fill(0)
         return gx
     if _direct_input_pays(w.shape, stride, groups):
-        launch(_grad_kernels.input_grad_direct, np.ascontiguousarray(g), w, gx, *stride,
-               *pad_before, *dilation, groups,
+        cparts = direct_parts(g.shape[0] * groups, w.shape[1], 1)[0]
+        launch(_grad_kernels.input_grad_direct, np.ascontiguousarray(g), w, gx, cparts,
+               *stride, *pad_before, *dilation, groups,
                work=g.size * w.shape[1] * math.prod(w.shape[2:]) // 2)
         return gx
     plan = _transpose_run.plan(g.shape, w.shape, x_shape, stride, pad_before, dilation,
