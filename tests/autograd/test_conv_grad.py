@@ -143,6 +143,16 @@ def test_direct_weight_grad_split_over_output_channels(x_shape, w_shape, kwargs,
         fastnn.set_num_threads(before)
 
 
+def _random_padding_and_spatial(rng, dilation, kernel, extra):
+    """A padding of up to half the dilated kernel plus one, and a spatial size of the
+    dilated kernel plus fewer than `extra` positions, per dimension."""
+    padding = tuple(int(rng.integers(0, (d * (k - 1)) // 2 + 2))
+                    for d, k in zip(dilation, kernel))
+    spatial = tuple(d * (k - 1) + 1 + int(rng.integers(0, extra))
+                    for d, k in zip(dilation, kernel))
+    return padding, spatial
+
+
 def _random_direct(seed):
     """(nd, x shape, w shape, kwargs, dtype) of a random convolution whose weight
     gradient the direct kernel takes by its rule: several taps, few channel pairs per
@@ -158,10 +168,7 @@ def _random_direct(seed):
             break
     dilation = tuple(int(v) for v in rng.integers(1, 3, nd))
     stride = tuple(int(v) for v in rng.integers(1, 4, nd))
-    padding = tuple(int(rng.integers(0, (d * (k - 1)) // 2 + 2))
-                    for d, k in zip(dilation, kernel))
-    spatial = tuple(d * (k - 1) + 1 + int(rng.integers(0, 7))
-                    for d, k in zip(dilation, kernel))
+    padding, spatial = _random_padding_and_spatial(rng, dilation, kernel, 7)
     batch = int(rng.integers(1, 4))
     dtype = np.float64 if rng.random() < 0.5 else np.float32
     kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
@@ -281,10 +288,7 @@ def _random_strided_depthwise(seed):
     stride = tuple(int(v) for v in rng.integers(1, 4, nd))
     if all(s == 1 for s in stride):
         stride = stride[:-1] + (int(rng.integers(2, 5)),)   # W's stride, 4 beyond kernels
-    padding = tuple(int(rng.integers(0, (d * (k - 1)) // 2 + 2))
-                    for d, k in zip(dilation, kernel))
-    spatial = tuple(d * (k - 1) + 1 + int(rng.integers(0, 9))
-                    for d, k in zip(dilation, kernel))
+    padding, spatial = _random_padding_and_spatial(rng, dilation, kernel, 9)
     batch = int(rng.integers(1, 3))
     dtype = np.float64 if rng.random() < 0.5 else np.float32
     kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=channels)
