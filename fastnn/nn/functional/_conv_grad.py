@@ -190,7 +190,8 @@ def direct_parts(groups, in_per_group, out_per_group):
     output channels into: one each, unless the groups give the threads fewer than four
     tasks each (then the input channels, then the output channels are split: a network's
     first layer, LeNet's one input channel to six). Each task copies its output channels'
-    gradients once per sample, so the fewer parts, the fewer copies."""
+    gradients once per sample, so the fewer parts, the fewer copies. `input_grad_direct`
+    splits its tasks (a sample's group) the same way: `groups` is then samples x groups."""
     target = 4 * get_num_threads()
     cparts = min(in_per_group, max(1, -(-target // groups)))
     return cparts, min(out_per_group, max(1, -(-target // (groups * cparts))))
