@@ -3,6 +3,7 @@ warning) and against a torch-free per-point reference."""
 import itertools
 import math
 import warnings
+import zlib
 
 import numpy as np
 import pytest
@@ -33,7 +34,7 @@ def _sweep():
 
 @pytest.mark.parametrize("nd, mode, pad, ac, dtype", list(_sweep()))
 def test_matches_torch(torch, nd, mode, pad, ac, dtype):
-    rng = np.random.default_rng(hash((nd, mode, pad, ac)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(repr((nd, mode, pad, ac)).encode()))
     x, g = _case(rng, nd, dtype)
     tol = TOL[dtype]
     same_call(lambda lib, a, b: lib.nn.functional.grid_sample(
