@@ -2,7 +2,9 @@
 formulas of torch's FunctionsManual.cpp on plain arrays (real inputs):
 
 * det: the cofactor matrix through the SVD, A = U S Vh: U diag(d) Vh times det(U) det(Vh),
-  d_i the product of the other singular values, which stays right for a singular A;
+  d_i the product of the other singular values, which stays right for a nearly singular A;
+  where the determinant is exactly zero the gradient is zero, as torch's (it solves
+  A^T G = det(A) I through the LU factors, whose right side is then zero);
 * slogdet, logdet: A^-T times the gradient of logabsdet (the sign has none);
 * inv: -A^-T G A^-T; solve: gB = A^-T G, gA = -gB X^T (transposed for XA = B);
 * cholesky: L^-T Φ(L^T G) L^-1 (Murray 2016), Φ the lower triangle with a halved diagonal
@@ -66,7 +68,7 @@ def _det_backward(ctx, grad):
     ones = np.ones(s.shape[:-1] + (1,), s.dtype)
     before = np.concatenate([ones, np.cumprod(s[..., :-1], -1)], -1)
     after = np.flip(np.concatenate([ones, np.cumprod(np.flip(s, -1)[..., :-1], -1)], -1), -1)
-    d = (grad * sign)[..., None] * before * after
+    d = (np.where(ctx.output == 0, grad * 0, grad) * sign)[..., None] * before * after
     return (((u * d[..., None, :]) @ vh).astype(a.dtype, copy=False),)
 
 
@@ -207,7 +209,7 @@ def _qr_backward(ctx, grad):
     return (_t(np.linalg.solve(r, _t(ga))).astype(r.dtype, copy=False),)
 
 
-register_backward("linalg_det", _det_backward, saves=(0,))
+register_backward("linalg_det", _det_backward, saves=(0, "output"))
 register_backward("linalg_slogdet", _slogdet_backward, saves=(0,))
 register_backward("logdet", _logdet_backward, saves=(0,))
 register_backward("linalg_inv", _inv_backward, saves=("output",))
