@@ -17,8 +17,8 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from ._stack import tile_buffer, tile_width
-from ._target import njit
+from ._stack import TILE, tile_buffer, tile_width
+from ._target import njit, target
 from .conv_pad import _u
 
 # elements a scratch row copy may write past its end (strided_run): one register
@@ -146,6 +146,31 @@ def even_chunk(typingctx, dst, d, src, r):
 
 
 @intrinsic
+def phases_chunk(typingctx, dst, even, odd, src, r):
+    """dst[even:even+TW] = src[r:r+2*TW:2] and dst[odd:odd+TW] = src[r+1:r+2*TW:2], TW =
+    `tile_width`: both stride-2 phases of a chunk from one 2-register load (`even_chunk`
+    loads it per phase), writing nothing past either phase's TW elements."""
+    elt = dst.dtype
+    width = min(TILE, target().vector_bits // elt.bitwidth)
+
+    def codegen(context, builder, signature, args):
+        dst_arr = context.make_array(signature.args[0])(context, builder, args[0])
+        src_arr = context.make_array(signature.args[3])(context, builder, args[3])
+        lty = context.get_value_type(elt)
+        wide = ir.VectorType(lty, 2 * width)
+        pointer = builder.bitcast(builder.gep(src_arr.data, [args[4]]), wide.as_pointer())
+        loaded = builder.load(pointer, align=1)
+        for first, at in ((0, args[1]), (1, args[2])):
+            mask = ir.Constant(ir.VectorType(ir.IntType(32), width),
+                               [2 * i + first for i in range(width)])
+            lanes = builder.shuffle_vector(loaded, ir.Constant(wide, ir.Undefined), mask)
+            _store_lanes(context, builder, dst_arr, at, elt, width, lanes)
+        return context.get_dummy_value()
+
+    return types.none(dst, even, odd, src, r), codegen
+
+
+@intrinsic
 def max_stride2_chunk(typingctx, dst, d, src, r, three):
     """dst[d + i] = the max of src[r + 2i], src[r + 2i + 1] and, when `three`, src[r + 2i + 2],
     for one 512-bit register of outputs, with torch's NaN rule (a NaN in the window wins):
@@ -266,6 +291,44 @@ def padded_window(xf, dst, at, src, W, lo, sw, span):
         strided_run(dst, at + _u(j0), xf, src + _u(lo + j0), j1 - j0, 1)
         fill(dst, at + _u(j1), span - j1, 0.0)
         return
+    if sw == 2:
+        _two_phases(xf, dst, at, src, W, lo, span)
+    else:
+        _phases(xf, dst, at, src, W, lo, sw, span)
+
+
+@njit(inline="always")
+def _two_phases(xf, dst, at, src, W, lo, span):
+    """`padded_window` at stride 2: where both columns lo + 2j and lo + 2j + 1 lie in the
+    row, a chunk of both phases from one load (`phases_chunk`); element by element around
+    that."""
+    TW = tile_width(dst.dtype)
+    a = min(span, max(0, (1 - lo) // 2))        # the first j whose two columns are >= 0
+    b = max(a, min(span, (W - lo) // 2))        # the first j whose odd column is >= W
+    if b - a < TW:
+        _phases(xf, dst, at, src, W, lo, 2, span)
+        return
+    second = at + _u(span)
+    for j in range(a):
+        _phase_pair(xf, dst, at + _u(j), second + _u(j), src, lo + 2 * j, W)
+    for j in range(b, span):
+        _phase_pair(xf, dst, at + _u(j), second + _u(j), src, lo + 2 * j, W)
+    c = a
+    while c < b:
+        j = _u(min(c, b - TW))
+        phases_chunk(dst, at + j, second + j, xf, src + _u(lo) + _u(2) * j)
+        c += TW
+
+
+@njit(inline="always")
+def _phase_pair(xf, dst, d0, d1, src, column, W):
+    """dst[d0], dst[d1] = columns `column` and `column` + 1 of the row, zero outside it."""
+    dst[d0] = xf[src + _u(column)] if 0 <= column < W else 0.0
+    dst[d1] = xf[src + _u(column + 1)] if 0 <= column + 1 < W else 0.0
+
+
+@njit(inline="always")
+def _phases(xf, dst, at, src, W, lo, sw, span):
     for p in range(sw):
         to = at + _u(p * span)
         j0 = min(span, max(0, -((lo + p) // sw)))
