@@ -1,8 +1,9 @@
 """kernels/conv_depthwise.py called directly, against the float64 numpy reference.
 
 The cases reach each path of the kernel: 8-row tiles over 3 kernel rows (stride and
-dilation 1 along H, >= 8 output rows) and the general row tile; the stride-1 row copy,
-the stride-2 gather and the generic strided copy; rows narrower than, equal to and wider
+dilation 1 along H, >= 8 output rows), 4-row tiles over 3 or 5 kernel rows at stride 2
+(>= 4 output rows) and the general row tile; the stride-1 row copy, the stride-2 copy of
+both phases and the generic strided copy; rows narrower than, equal to and wider
 than a register (full and masked stores, overlapping last tiles); asymmetric padding,
 channel multipliers and both dtypes.
 """
@@ -101,3 +102,37 @@ def test_nan_does_not_leak_into_the_next_planes_padding():
     got = run_kernel(x, w, None, (1, 1, 1), (0, 1, 1), (0, 1, 1), (1, 1, 1))
     assert np.isfinite(got[1, 6]).all()
     assert np.isnan(got[1, 5, 0, 0, 0])
+
+
+def _random_stride2_case(rng):
+    """A case for the stride-2 tiles (3 or 5 kernel rows, stride 2 and dilation 1 along H,
+    4-20 output rows: whole and overlapping last row groups) with the width's stride,
+    dilation and padding drawn around the copy's register chunks."""
+    kh = int(rng.choice([3, 5]))
+    kd = int(rng.choice([1, 1, 2, 3]))
+    out_h = int(rng.integers(4, 21))
+    ph = [int(v) for v in rng.integers(0, kh // 2 + 2, size=2)]
+    h = max(1, (out_h - 1) * 2 + kh - ph[0] - ph[1])
+    kw = int(rng.integers(1, 6))
+    sw, dw = int(rng.integers(1, 4)), int(rng.integers(1, 3))
+    pw = [int(v) for v in rng.integers(0, (kw - 1) * dw // 2 + 2, size=2)]
+    width = max(int(rng.integers(1, 80)), (kw - 1) * dw + 1 - pw[0] - pw[1])
+    depth = kd + int(rng.integers(0, 3))
+    return (int(rng.integers(1, 3)), int(rng.integers(1, 40)), int(rng.integers(1, 3)),
+            (depth, h, width), (kd, kh, kw), (int(rng.integers(1, 3)), 2, sw),
+            (int(rng.integers(0, 2)), ph[0], pw[0]), (0, ph[1], pw[1]), (1, 1, dw))
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_stride2_rows_random_arguments(seed):
+    rng = np.random.default_rng(seed)
+    case = _random_stride2_case(rng)
+    n, c, mult, size, kernel, stride, pad_before, pad_after, dilation = case
+    dtype = (np.float32, np.float64)[seed % 2]
+    x = rng.standard_normal((n, c) + size).astype(dtype)
+    w = rng.standard_normal((c * mult, 1) + kernel).astype(dtype)
+    b = rng.standard_normal(c * mult).astype(dtype) if seed % 3 else None
+    got = run_kernel(x, w, b, stride, pad_before, pad_after, dilation)
+    want = reference(x, w, b, stride, pad_before, pad_after, dilation)
+    assert got.shape == want.shape and got.shape[3] >= 4
+    np.testing.assert_allclose(got, want, rtol=TOL[dtype], atol=TOL[dtype], err_msg=str(case))

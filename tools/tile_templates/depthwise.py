@@ -2,12 +2,19 @@
 from .common import EPILOGUE_IMPORT, _shapes, epilogue_lines, module
 
 
-def h3_tile(rows, runs):
-    """`rows` consecutive output rows x `runs` registers of positions, for KH = 3 with
-    stride and dilation 1 along H: each loaded input row feeds the three output rows that
-    use it. One run starts at s and stores nv positions; two runs (the last row group, when
-    a few rows remain) start at s0 and s1 and store whole registers."""
-    name = f"tile_h3_{rows}x{runs}"
+def tile_name(kind, rows, runs):
+    return f"tile_rows_{rows}" if kind == "rows" else f"tile_{kind}_{rows}x{runs}"
+
+
+def column_tile(kind, rows, runs):
+    """`rows` consecutive output rows x `runs` registers of positions, for KH kernel rows
+    at stride SH and dilation 1 along H (`kind` "hKH" or "hKHsSH"): each loaded input row
+    feeds every output row that uses it. One run starts at s and stores nv positions; two
+    runs (the last row group, when a few rows remain) start at s0 and s1 and store whole
+    registers."""
+    kh, _, sh = kind[1:].partition("s")
+    kh, sh = int(kh), int(sh or 1)
+    name = tile_name(kind, rows, runs)
     starts = "s, nv" if runs == 1 else "s0, s1"
     acc = [[f"{'ac'[run]}{r}" for r in range(rows)] for run in range(runs)]
     loads = "xy"
@@ -15,20 +22,21 @@ def h3_tile(rows, runs):
            f"def {name}(scratch, w, of, oh0, b, k, od, {starts}, sd, dd, KD, KW, Hp, Wp, "
            "taps,",
            "        oplane, ow_len, epilogue):",
-           f'    """{rows} output rows from oh0 x {runs} register(s) of positions, then '
-           '`epilogue`."""',
+           f'    """{rows} output rows from oh0 x {runs} register(s) of positions'
+           f'{"" if sh == 1 else f" at stride {sh}"}, then `epilogue`."""',
            "    TW = tile_width(of.dtype)"]
     out += [f"    {n} = tile_buffer(of.dtype)" for run in acc for n in run]
     out.append("    for v in range(TW):")
     out += [f"        {n}[v] = b" for run in acc for n in run]
     out += ["    u_wp = _u(Wp)",
             "    for kd in range(KD):",
-            "        r0 = _u(((od * sd + kd * dd) * Hp + oh0) * Wp" +
-            (" + s)" if runs == 1 else ")")]
+            f"        r0 = _u(((od * sd + kd * dd) * Hp + oh0{'' if sh == 1 else f' * {sh}'})"
+            " * Wp" + (" + s)" if runs == 1 else ")")]
+    inputs = (rows - 1) * sh + kh
     out += [f"        r{r} = r0 + u_wp" if r == 1 else f"        r{r} = r0 + _u({r}) * u_wp"
-            for r in range(1, rows + 2)]
+            for r in range(1, inputs)]
     out += ["        for kw in range(KW):"]
-    out += [f"            q{h} = w[k, 0, kd, {h}, kw]" for h in range(3)]
+    out += [f"            q{h} = w[k, 0, kd, {h}, kw]" for h in range(kh)]
     out += ["            e = taps[kw]",
             "            for v in range(TW):"]
     offsets = ["j", "i"]
@@ -38,10 +46,10 @@ def h3_tile(rows, runs):
         out += [f"                {offsets[run]} = _u(v) + e + _u(s{run})" for run in range(2)]
     for run in range(runs):
         out += [f"                {loads[run]}{r} = scratch[r{r} + {offsets[run]}]"
-                for r in range(rows + 2)]
-    for h in range(3):
+                for r in range(inputs)]
+    for h in range(kh):
         for run in range(runs):
-            out += [f"                {acc[run][r]}[v] += q{h} * {loads[run]}{r + h}"
+            out += [f"                {acc[run][r]}[v] += q{h} * {loads[run]}{r * sh + h}"
                     for r in range(rows)]
     out += epilogue_lines([n for run in acc for n in run], "TW")
     if runs == 1:
@@ -92,20 +100,20 @@ def rows_tile(rows):
 
 
 def depthwise_tile(kind, rows, runs):
-    return h3_tile(rows, runs) if kind == "h3" else rows_tile(rows)
+    return rows_tile(rows) if kind == "rows" else column_tile(kind, rows, runs)
 
 
 def depthwise_module():
     doc = ("Register tiles of the depthwise convolution: `tile_h3_RxN` runs R output rows "
-           "x N registers\nof positions for 3 kernel rows at stride 1 (each input row "
-           "loaded feeds the three output\nrows that use it), `tile_rows_R` R output rows "
-           "for any kernel (kernels/conv_depthwise.py\nsays how they are used; "
-           "kernels/_shapes.py which ones exist); each applies its `epilogue`\n"
-           "(kernels/_epilogue.py) before the store.")
+           "x N registers\nof positions for 3 kernel rows at stride 1 and `tile_hKsS_Rx1` R "
+           "rows x one register for\nK kernel rows at stride S (each input row loaded feeds "
+           "every output row that uses it),\n`tile_rows_R` R output rows for any kernel "
+           "(kernels/conv_depthwise.py says how they are\nused; kernels/_shapes.py which "
+           "ones exist); each applies its `epilogue`\n(kernels/_epilogue.py) before the "
+           "store.")
     imports = [EPILOGUE_IMPORT, "from ._stack import tile_buffer, tile_width",
                "from ._target import njit", "from .conv_pad import _u",
                "from .rows import store_run as _store", "",
                '_FLAGS = {"contract"}', ""]
     return module("depthwise", doc, imports, _shapes.depthwise_shapes(), depthwise_tile,
-                  lambda kind, rows, runs: (f"tile_h3_{rows}x{runs}" if kind == "h3" else
-                                            f"tile_rows_{rows}"))
+                  tile_name)
