@@ -427,6 +427,8 @@ CASES = [
     Case("conv2d", "VGG 3x3 p1 n1 256ch 28x28", _conv(2, 1, 256, 256, 28, 3, padding=1)),
     Case("conv2d", "MobileNet depthwise 3x3 s2 p1 n1 64ch 112x112",
          _conv(2, 1, 64, 64, 112, 3, stride=2, padding=1, groups=64)),
+    Case("conv2d", "EfficientNet depthwise 5x5 s2 p2 n1 144ch 56x56",
+         _conv(2, 1, 144, 144, 56, 5, stride=2, padding=2, groups=144)),
     Case("conv2d", "MobileNet pointwise 1x1 n1 64->128 56x56", _conv(2, 1, 64, 128, 56, 1)),
     Case("conv2d", "ResNeXt grouped 3x3 p1 g32 n1 256ch 28x28",
          _conv(2, 1, 256, 256, 28, 3, padding=1, groups=32)),
