@@ -293,42 +293,7 @@ def padded_window(xf, dst, at, src, W, lo, sw, span):
         return
     if sw == 2:
         _two_phases(xf, dst, at, src, W, lo, span)
-    else:
-        _phases(xf, dst, at, src, W, lo, sw, span)
-
-
-@njit(inline="always")
-def _two_phases(xf, dst, at, src, W, lo, span):
-    """`padded_window` at stride 2: where both columns lo + 2j and lo + 2j + 1 lie in the
-    row, a chunk of both phases from one load (`phases_chunk`); element by element around
-    that."""
-    TW = tile_width(dst.dtype)
-    a = min(span, max(0, (1 - lo) // 2))        # the first j whose two columns are >= 0
-    b = max(a, min(span, (W - lo) // 2))        # the first j whose odd column is >= W
-    if b - a < TW:
-        _phases(xf, dst, at, src, W, lo, 2, span)
         return
-    second = at + _u(span)
-    for j in range(a):
-        _phase_pair(xf, dst, at + _u(j), second + _u(j), src, lo + 2 * j, W)
-    for j in range(b, span):
-        _phase_pair(xf, dst, at + _u(j), second + _u(j), src, lo + 2 * j, W)
-    c = a
-    while c < b:
-        j = _u(min(c, b - TW))
-        phases_chunk(dst, at + j, second + j, xf, src + _u(lo) + _u(2) * j)
-        c += TW
-
-
-@njit(inline="always")
-def _phase_pair(xf, dst, d0, d1, src, column, W):
-    """dst[d0], dst[d1] = columns `column` and `column` + 1 of the row, zero outside it."""
-    dst[d0] = xf[src + _u(column)] if 0 <= column < W else 0.0
-    dst[d1] = xf[src + _u(column + 1)] if 0 <= column + 1 < W else 0.0
-
-
-@njit(inline="always")
-def _phases(xf, dst, at, src, W, lo, sw, span):
     for p in range(sw):
         to = at + _u(p * span)
         j0 = min(span, max(0, -((lo + p) // sw)))
@@ -336,6 +301,33 @@ def _phases(xf, dst, at, src, W, lo, sw, span):
         fill(dst, to, j0, 0.0)
         strided_run(dst, to + _u(j0), xf, src + _u(lo + j0 * sw + p), j1 - j0, sw)
         fill(dst, to + _u(j1), span - j1, 0.0)
+
+
+@njit(inline="always")
+def _two_phases(xf, dst, at, src, W, lo, span):
+    """`padded_window` at stride 2: both phases of a chunk from one load (`phases_chunk`)
+    where both columns lo + 2j and lo + 2j + 1 lie in the row (j in [a, b)), element by
+    element in the rest of the row, zeros outside it."""
+    TW = tile_width(dst.dtype)
+    a = min(span, max(0, (1 - lo) // 2))        # the first j whose two columns are >= 0
+    b = max(a, min(span, (W - lo) // 2))        # the first j whose odd column is >= W
+    if b - a < TW:          # a row narrower than two registers: element by element
+        b = a
+    for p in range(2):
+        to = at + _u(p * span)
+        j0 = min(span, max(0, (1 - lo - p) // 2))     # columns lo + 2j + p in [0, W)
+        j1 = max(j0, min(span, (W - lo - p + 1) // 2))
+        fill(dst, to, j0, 0.0)
+        for j in range(j0, min(a, j1)):
+            dst[to + _u(j)] = xf[src + _u(lo + 2 * j + p)]
+        for j in range(max(b, j0), j1):
+            dst[to + _u(j)] = xf[src + _u(lo + 2 * j + p)]
+        fill(dst, to + _u(j1), span - j1, 0.0)
+    c = a
+    while c < b:
+        j = _u(min(c, b - TW))
+        phases_chunk(dst, at + j, at + _u(span) + j, xf, src + _u(lo) + _u(2) * j)
+        c += TW
 
 
 @njit(inline="always")
