@@ -115,13 +115,11 @@ DEPTHWISE_S2_ROWS = 4
 def depthwise_shapes():
     """The depthwise convolution's tiles, the same on every target: ("h3", rows, runs) for 3
     kernel rows at stride 1 (DEPTHWISE_ROWS rows x one register; the last row group, when
-    1-4 rows remain, half of them x two registers), ("h3s2", rows, 1) and ("h5s2", rows, 1)
-    for 3 and 5 kernel rows at stride 2 (DEPTHWISE_S2_ROWS rows), and ("rows", rows, 1)
-    for any kernel. Eight accumulators at stride 1: with four, each waits on the FMA
-    latency, which was slower."""
+    1-4 rows remain, half of them x two registers), ("h5s2", rows, 1) for 5 kernel rows at
+    stride 2 (DEPTHWISE_S2_ROWS rows), and ("rows", rows, 1) for any kernel. Eight
+    accumulators at stride 1: with four, each waits on the FMA latency, which was slower."""
     return {("h3", DEPTHWISE_ROWS, 1), ("h3", DEPTHWISE_ROWS // 2, 2),
-            ("h3s2", DEPTHWISE_S2_ROWS, 1), ("h5s2", DEPTHWISE_S2_ROWS, 1),
-            ("rows", DEPTHWISE_ROWS, 1)}
+            ("h5s2", DEPTHWISE_S2_ROWS, 1), ("rows", DEPTHWISE_ROWS, 1)}
 
 
 def gemm_shape(vector_bits, itemsize):

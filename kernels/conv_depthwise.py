@@ -59,12 +59,11 @@ _tile_h3 = tiles_depthwise.TILES["h3", DW_ROWS, 1]
 # and dilation 1 along H: the last row group when 1-4 rows remain, so 28 rows cost 3.5
 # eight-row groups, not 4 (four rows x one register would wait on the FMA latency).
 _tile_h3_pair = tiles_depthwise.TILES["h3", DW_ROWS // 2, 2]
-# S2_ROWS output rows from oh0 x TW positions for KH = 3 and 5 at stride 2 and dilation 1
-# along H: each of the 9 (11) input rows loaded feeds the one to three output rows that
-# use it, where the row tile loads 12 (20). Eight rows were no faster with KH = 3 and
-# slower with KH = 5.
+# S2_ROWS output rows from oh0 x TW positions for KH = 5 at stride 2 and dilation 1 along
+# H: each of the 11 input rows loaded feeds the one to three output rows that use it,
+# where the row tile loads 20. Eight rows were slower; with KH = 3 such a tile was no
+# faster than the row tile, and each tile lengthens this kernel's compile.
 S2_ROWS = _shapes.DEPTHWISE_S2_ROWS
-_tile_h3s2 = tiles_depthwise.TILES["h3s2", S2_ROWS, 1]
 _tile_h5s2 = tiles_depthwise.TILES["h5s2", S2_ROWS, 1]
 # DW_ROWS output rows (`rows`, any stride and dilation) x TW positions from s.
 _tile_rows = tiles_depthwise.TILES["rows", DW_ROWS, 1]
@@ -115,7 +114,7 @@ def conv3d_depthwise(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, 
             rows = tile_buffer(np.uint64)
             # the last row group overlaps the previous one, as tiles do along W
             h3 = KH == 3 and sh == 1 and dh == 1 and OH >= DW_ROWS
-            s2 = (KH == 3 or KH == 5) and sh == 2 and dh == 1 and OH >= S2_ROWS
+            s2 = KH == 5 and sh == 2 and dh == 1 and OH >= S2_ROWS
             # 1-4 rows left after the eight-row groups: one four-row group of register pairs
             tail = h3 and OW > TW and 0 < OH % DW_ROWS <= DW_ROWS // 2
             groups_end = OH - OH % DW_ROWS if tail else OH
@@ -142,10 +141,6 @@ def conv3d_depthwise(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, 
                         if h3:
                             _tile_h3(scratch, w, of, min(oh0, OH - DW_ROWS), b, k, od, s, nv,
                                      sd, dd, KD, KW, Hp, Wp, taps, oplane, _u(OW), epilogue)
-                        elif s2 and KH == 3:
-                            _tile_h3s2(scratch, w, of, min(oh0, OH - S2_ROWS), b, k, od, s,
-                                       nv, sd, dd, KD, KW, Hp, Wp, taps, oplane, _u(OW),
-                                       epilogue)
                         elif s2:
                             _tile_h5s2(scratch, w, of, min(oh0, OH - S2_ROWS), b, k, od, s,
                                        nv, sd, dd, KD, KW, Hp, Wp, taps, oplane, _u(OW),

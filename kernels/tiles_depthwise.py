@@ -167,73 +167,6 @@ def tile_h5s2_4x1(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, Wp, 
 
 
 @njit(fastmath=_FLAGS, forceinline=True)
-def tile_h3s2_4x1(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, Wp, taps,
-        oplane, ow_len, epilogue):
-    """4 output rows from oh0 x 1 register(s) of positions at stride 2, then `epilogue`."""
-    TW = tile_width(of.dtype)
-    a0 = tile_buffer(of.dtype)
-    a1 = tile_buffer(of.dtype)
-    a2 = tile_buffer(of.dtype)
-    a3 = tile_buffer(of.dtype)
-    for v in range(TW):
-        a0[v] = b
-        a1[v] = b
-        a2[v] = b
-        a3[v] = b
-    u_wp = _u(Wp)
-    for kd in range(KD):
-        r0 = _u(((od * sd + kd * dd) * Hp + oh0 * 2) * Wp + s)
-        r1 = r0 + u_wp
-        r2 = r0 + _u(2) * u_wp
-        r3 = r0 + _u(3) * u_wp
-        r4 = r0 + _u(4) * u_wp
-        r5 = r0 + _u(5) * u_wp
-        r6 = r0 + _u(6) * u_wp
-        r7 = r0 + _u(7) * u_wp
-        r8 = r0 + _u(8) * u_wp
-        for kw in range(KW):
-            q0 = w[k, 0, kd, 0, kw]
-            q1 = w[k, 0, kd, 1, kw]
-            q2 = w[k, 0, kd, 2, kw]
-            e = taps[kw]
-            for v in range(TW):
-                j = _u(v) + e
-                x0 = scratch[r0 + j]
-                x1 = scratch[r1 + j]
-                x2 = scratch[r2 + j]
-                x3 = scratch[r3 + j]
-                x4 = scratch[r4 + j]
-                x5 = scratch[r5 + j]
-                x6 = scratch[r6 + j]
-                x7 = scratch[r7 + j]
-                x8 = scratch[r8 + j]
-                a0[v] += q0 * x0
-                a1[v] += q0 * x2
-                a2[v] += q0 * x4
-                a3[v] += q0 * x6
-                a0[v] += q1 * x1
-                a1[v] += q1 * x3
-                a2[v] += q1 * x5
-                a3[v] += q1 * x7
-                a0[v] += q2 * x2
-                a1[v] += q2 * x4
-                a2[v] += q2 * x6
-                a3[v] += q2 * x8
-    if epilogue != NONE:
-        hi = ceiling(epilogue, of.dtype)
-        for v in range(TW):
-            a0[v] = clamp(a0[v], hi)
-            a1[v] = clamp(a1[v], hi)
-            a2[v] = clamp(a2[v], hi)
-            a3[v] = clamp(a3[v], hi)
-    ob = oplane + _u(s) + _u(oh0) * ow_len
-    _store(of, a0, ob, nv, TW)
-    _store(of, a1, ob + ow_len, nv, TW)
-    _store(of, a2, ob + _u(2) * ow_len, nv, TW)
-    _store(of, a3, ob + _u(3) * ow_len, nv, TW)
-
-
-@njit(fastmath=_FLAGS, forceinline=True)
 def tile_h3_8x1(scratch, w, of, oh0, b, k, od, s, nv, sd, dd, KD, KW, Hp, Wp, taps,
         oplane, ow_len, epilogue):
     """8 output rows from oh0 x 1 register(s) of positions, then `epilogue`."""
@@ -429,7 +362,6 @@ def tile_h3_4x2(scratch, w, of, oh0, b, k, od, s0, s1, sd, dd, KD, KW, Hp, Wp, t
 TILES = {
     ('rows', 8, 1): tile_rows_8,
     ('h5s2', 4, 1): tile_h5s2_4x1,
-    ('h3s2', 4, 1): tile_h3s2_4x1,
     ('h3', 8, 1): tile_h3_8x1,
     ('h3', 4, 2): tile_h3_4x2,
 }

@@ -1,8 +1,8 @@
 """kernels/conv_depthwise.py called directly, against the float64 numpy reference.
 
 The cases reach each path of the kernel: 8-row tiles over 3 kernel rows (stride and
-dilation 1 along H, >= 8 output rows), 4-row tiles over 3 or 5 kernel rows at stride 2
-(>= 4 output rows) and the general row tile; the stride-1 row copy, the stride-2 copy of
+dilation 1 along H, >= 8 output rows), 4-row tiles over 5 kernel rows at stride 2 (>= 4
+output rows) and the general row tile; the stride-1 row copy, the stride-2 copy of
 both phases and the generic strided copy; rows narrower than, equal to and wider
 than a register (full and masked stores, overlapping last tiles); asymmetric padding,
 channel multipliers and both dtypes.
@@ -105,9 +105,9 @@ def test_nan_does_not_leak_into_the_next_planes_padding():
 
 
 def _random_stride2_case(rng):
-    """A case for the stride-2 tiles (3 or 5 kernel rows, stride 2 and dilation 1 along H,
-    4-20 output rows: whole and overlapping last row groups) with the width's stride,
-    dilation and padding drawn around the copy's register chunks."""
+    """A case at stride 2 along H (5 kernel rows: the stride-2 tile, its whole and
+    overlapping last row groups over 4-20 output rows; 3: the row tile) with the width's
+    stride, dilation and padding drawn around the stride-2 copy's register chunks."""
     kh = int(rng.choice([3, 5]))
     kd = int(rng.choice([1, 1, 2, 3]))
     out_h = int(rng.integers(4, 21))
