@@ -937,12 +937,12 @@ CASES += [
     Case("conv_backward", "grouped 3x3 p1 g8 n8 128ch 28x28",
          _conv_backward(2, 8, 128, 128, 28, 3, padding=1, groups=8)),
     Case("conv_backward", "LeNet 5x5 n64 6->16 14x14", _conv_backward(2, 64, 6, 16, 14, 5)),
-    Case("conv_backward", "conv1d k5 p2 n8 64ch L1024", _conv_backward(1, 8, 64, 64, 1024, 5,
-                                                                        padding=2)),
+    Case("conv_backward", "conv1d k5 p2 n8 64ch L1024",
+         _conv_backward(1, 8, 64, 64, 1024, 5, padding=2)),
     Case("conv_backward", "conv3d 3x3x3 p1 n2 32ch 8x28x28",
          _conv_backward(3, 2, 32, 32, (8, 28, 28), 3, padding=1)),
-    Case("conv_backward", "3x3 p1 n2 16ch 16x16", _conv_backward(2, 2, 16, 16, 16, 3,
-                                                                  padding=1), smoke=True),
+    Case("conv_backward", "3x3 p1 n2 16ch 16x16",
+         _conv_backward(2, 2, 16, 16, 16, 3, padding=1), smoke=True),
 ]
 
 
