@@ -468,14 +468,15 @@ def test_solve_gradients(torch, a_shape, b_shape, left, dtype):
 
 
 def test_det_gradient_of_nearly_singular_matrices(torch):
-    # rank n-1 (one singular value at rounding level) and rank n-2: the cofactors. The
-    # determinants must come out nonzero in torch's LU too, or its gradient is zero
-    # (test_det_gradient_of_exactly_singular_matrices): which one is LAPACK's rounding.
+    # one and two singular values of 1e-5: the cofactors, through torch's LU and fastnn's
+    # SVD. Not at rounding level: whether the LU of a rank-deficient matrix rounds its
+    # determinant to exactly zero (and torch's gradient with it, as in
+    # test_det_gradient_of_exactly_singular_matrices) is the LAPACK build's and the CPU's
     rng = _rng("singular det")
     a = rng.standard_normal((4, 4))
     for rank in (3, 2):
         u, s, vh = np.linalg.svd(a)
-        s[rank:] = 0
+        s[rank:] = 1e-5
         matrix = (u * s) @ vh
         assert torch.linalg.det(torch.tensor(matrix)).item() != 0
         _grads(torch, lambda: [matrix], lambda lib, x: lib.linalg.det(x), np.float64)
