@@ -28,8 +28,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ._stack import TILE
-from ._target import target
+from ._stack import TILE, register_lanes
 
 
 def _index(context, builder, value, ty):
@@ -52,7 +51,7 @@ def _typer(accs, vf, v0, vstep, vrun, taps, ntaps, bf, bases, bstep, n, whole_ti
     if vf.dtype != dtype or bf.dtype != dtype:
         return None
     runs = len(accs) // len(bases)
-    width = min(TILE, target().vector_bits // dtype.bitwidth)
+    width = register_lanes(dtype.bitwidth)
     parts = TILE // width if whole_tile else 1
     tapped = not isinstance(taps, types.NoneType)
     signature = types.none(accs, vf, v0, vstep, vrun, taps, ntaps, bf, bases, bstep, n)

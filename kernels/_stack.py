@@ -31,12 +31,18 @@ def _alloca(typingctx, size, dtype):
     return types.CPointer(elt)(size, dtype), codegen
 
 
+def register_lanes(bitwidth):
+    """Elements of `bitwidth` bits in one vector register of the codegen target
+    (kernels/_target.py), at most TILE: 16 float32 / 8 float64 with AVX-512, 8 / 4 with
+    AVX2, 4 / 2 with 128-bit vectors (for intrinsics, at typing time)."""
+    return min(TILE, target().vector_bits // bitwidth)
+
+
 @intrinsic
 def tile_width(typingctx, dtype):
-    """Elements of `dtype` in one vector register of the codegen target (kernels/_target.py),
-    at most TILE, as a compile-time constant (so loops over it have a constant trip count):
-    16 float32 / 8 float64 with AVX-512, 8 / 4 with AVX2, 4 / 2 with 128-bit vectors."""
-    width = min(TILE, target().vector_bits // dtype.dtype.bitwidth)
+    """`register_lanes` of `dtype` as a compile-time constant (so loops over it have a
+    constant trip count)."""
+    width = register_lanes(dtype.dtype.bitwidth)
 
     def codegen(context, builder, signature, args):
         return context.get_constant(types.intp, width)

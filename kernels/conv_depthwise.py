@@ -114,7 +114,7 @@ def conv3d_depthwise(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, 
             rows = tile_buffer(np.uint64)
             # the last row group overlaps the previous one, as tiles do along W
             h3 = KH == 3 and sh == 1 and dh == 1 and OH >= DW_ROWS
-            s2 = KH == 5 and sh == 2 and dh == 1 and OH >= S2_ROWS
+            h5s2 = KH == 5 and sh == 2 and dh == 1 and OH >= S2_ROWS
             # 1-4 rows left after the eight-row groups: one four-row group of register pairs
             tail = h3 and OW > TW and 0 < OH % DW_ROWS <= DW_ROWS // 2
             groups_end = OH - OH % DW_ROWS if tail else OH
@@ -130,8 +130,8 @@ def conv3d_depthwise(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, 
                                       min(s0 + TW, OW - TW), sd, dd, KD, KW, Hp, Wp, taps,
                                       oplane, _u(OW), epilogue)
                         ow0 += 2 * TW
-                for oh0 in range(0, groups_end, S2_ROWS if s2 else DW_ROWS):
-                    if not (h3 or s2):
+                for oh0 in range(0, groups_end, S2_ROWS if h5s2 else DW_ROWS):
+                    if not (h3 or h5s2):
                         for i in range(DW_ROWS):
                             # rows past the end repeat the last row (computed, stored again)
                             rows[i] = _u(min(oh0 + i, OH - 1))
@@ -141,7 +141,7 @@ def conv3d_depthwise(x, w, bias, has_bias, out, taps, span, sd, sh, pd, ph, pw, 
                         if h3:
                             _tile_h3(scratch, w, of, min(oh0, OH - DW_ROWS), b, k, od, s, nv,
                                      sd, dd, KD, KW, Hp, Wp, taps, oplane, _u(OW), epilogue)
-                        elif s2:
+                        elif h5s2:
                             _tile_h5s2(scratch, w, of, min(oh0, OH - S2_ROWS), b, k, od, s,
                                        nv, sd, dd, KD, KW, Hp, Wp, taps, oplane, _u(OW),
                                        epilogue)

@@ -13,8 +13,8 @@ from llvmlite import ir
 from numba import prange, types
 from numba.extending import intrinsic
 
-from ._stack import tile_buffer, tile_width
-from ._target import njit, target
+from ._stack import register_lanes, tile_buffer, tile_width
+from ._target import njit
 from .conv_pad import _u
 from .rows import interleave2
 
@@ -85,7 +85,7 @@ def _store_interleaved(typingctx, dst, at, even, odd):
     """dst[at:at + 2*TW] = even[0], odd[0], even[1], odd[1], .. (TW lanes each): two vector
     loads, two shuffles and one wide store (the same loop in Python was left scalar)."""
     elt = dst.dtype
-    width = min(16, target().vector_bits // elt.bitwidth)
+    width = register_lanes(elt.bitwidth)
 
     def codegen(context, builder, signature, args):
         lty = context.get_value_type(elt)

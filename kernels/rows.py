@@ -17,8 +17,8 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from ._stack import TILE, tile_buffer, tile_width
-from ._target import njit, target
+from ._stack import register_lanes, tile_buffer, tile_width
+from ._target import njit
 from .conv_pad import _u
 
 # elements a scratch row copy may write past its end (strided_run): one register
@@ -111,13 +111,22 @@ def copy_run(dst, at, xf, src, n):
 def _strided_lanes(context, builder, src_arr, at, elt, width, first):
     """Elements at, at+2, .. (first=0) or at+1, at+3, .. (first=1) of `src_arr`: `width`
     lanes from one 2*width load and one shuffle."""
-    lty = context.get_value_type(elt)
-    wide = ir.VectorType(lty, 2 * width)
+    return _phase_of(builder, _wide_load(context, builder, src_arr, at, elt, width), width,
+                     first)
+
+
+def _wide_load(context, builder, src_arr, at, elt, width):
+    """src_arr[at:at + 2*width] as one vector."""
+    wide = ir.VectorType(context.get_value_type(elt), 2 * width)
     pointer = builder.bitcast(builder.gep(src_arr.data, [at]), wide.as_pointer())
+    return builder.load(pointer, align=1)
+
+
+def _phase_of(builder, loaded, width, first):
+    """Lanes first, first+2, .. of the 2*width vector `loaded`: one shuffle."""
     mask = ir.Constant(ir.VectorType(ir.IntType(32), width),
                        [2 * i + first for i in range(width)])
-    return builder.shuffle_vector(builder.load(pointer, align=1),
-                                  ir.Constant(wide, ir.Undefined), mask)
+    return builder.shuffle_vector(loaded, ir.Constant(loaded.type, ir.Undefined), mask)
 
 
 def _store_lanes(context, builder, dst_arr, at, elt, width, vector):
@@ -151,20 +160,15 @@ def phases_chunk(typingctx, dst, even, odd, src, r):
     `tile_width`: both stride-2 phases of a chunk from one 2-register load (`even_chunk`
     loads it per phase), writing nothing past either phase's TW elements."""
     elt = dst.dtype
-    width = min(TILE, target().vector_bits // elt.bitwidth)
+    width = register_lanes(elt.bitwidth)
 
     def codegen(context, builder, signature, args):
         dst_arr = context.make_array(signature.args[0])(context, builder, args[0])
         src_arr = context.make_array(signature.args[3])(context, builder, args[3])
-        lty = context.get_value_type(elt)
-        wide = ir.VectorType(lty, 2 * width)
-        pointer = builder.bitcast(builder.gep(src_arr.data, [args[4]]), wide.as_pointer())
-        loaded = builder.load(pointer, align=1)
+        loaded = _wide_load(context, builder, src_arr, args[4], elt, width)
         for first, at in ((0, args[1]), (1, args[2])):
-            mask = ir.Constant(ir.VectorType(ir.IntType(32), width),
-                               [2 * i + first for i in range(width)])
-            lanes = builder.shuffle_vector(loaded, ir.Constant(wide, ir.Undefined), mask)
-            _store_lanes(context, builder, dst_arr, at, elt, width, lanes)
+            _store_lanes(context, builder, dst_arr, at, elt, width,
+                         _phase_of(builder, loaded, width, first))
         return context.get_dummy_value()
 
     return types.none(dst, even, odd, src, r), codegen
