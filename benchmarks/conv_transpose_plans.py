@@ -4,9 +4,11 @@ same calls: 'phases' (one convolution per output phase, then one placing pass) a
 `_conv_transpose_run._gather_pays` picks one by these figures. With --stacks, instead:
 stacks of one-tap phases (kernel = stride) with their channels (channel, phase), the
 weight transposed in one copy ('interleaved', the plan's pick), and (phase, channel), a
-weight gathered per phase ('per phase').
+weight gathered per phase ('per phase'). With --products: the gathered form with its
+taps' products on the 1x1 convolution and on linear's packed operands
+(`_conv_transpose_run._products_packed` picks one).
 
-    python benchmarks/conv_transpose_plans.py [--threads N] [--stacks]
+    python benchmarks/conv_transpose_plans.py [--threads N] [--stacks | --products]
 
 Prints the CPU model, then ms per call of each form (medians of alternating blocks in one
 process, fastnn._bench.time_many) and the rule's choice (*). 1 thread unless said.
@@ -86,18 +88,46 @@ def _stack_calls(*case):
             "per phase": lambda: run.run(*args, per_phase)}, "interleaved"
 
 
+def _products_calls(*case):
+    """The gathered form's calls with its products on the 1x1 convolution and on linear's
+    packed operands (`_conv_transpose_run._products_packed` forced either way)."""
+    args, _, plan = _setup(*case)
+    gathered = plan(True)
+    if not gathered.gathered:
+        return None, None
+
+    def call(packed):
+        def forced():
+            rule = run._products_packed
+            run._products_packed = lambda x, rows: packed
+            try:
+                run.run(*args, gathered)
+            finally:
+                run._products_packed = rule
+        return forced
+    x, w = args[:2]
+    chosen = "packed" if run._products_packed(x, w[0].size) else "1x1 conv"
+    return {"1x1 conv": call(False), "packed": call(True)}, chosen
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--stacks", action="store_true",
                         help="time stacks of one-tap phases interleaved and per phase")
+    parser.add_argument("--products", action="store_true",
+                        help="time the gathered form's products on the 1x1 convolution "
+                             "and on packed operands")
     args = parser.parse_args()
     fastnn.set_num_threads(args.threads)
-    cases, make = (STACK_CASES, _stack_calls) if args.stacks else (CASES, _calls)
+    cases, make = ((STACK_CASES, _stack_calls) if args.stacks else
+                   (CASES, _products_calls) if args.products else (CASES, _calls))
     print(f"{cpu_model()}, {args.threads} thread(s); ms per call, rule's choice *")
     forms = None
     for name, *case in cases:
         calls, chosen = make(*case)
+        if calls is None:
+            continue
         if forms is None:
             forms = list(calls)
             print(f"  {'case':<36} " + " ".join(f"{f:>11}" for f in forms))

@@ -86,6 +86,22 @@ def pack_panels(w, wp):
                     min(K, k0 + PACK_STEPS))
 
 
+@njit(parallel=True, cache=True)
+def pack_columns(x, wp):
+    """wp[p, k, j] = x[k, c0 + j], c0 = min(p * W, N - W): the panels `pack_panels` makes of
+    the weight x.T (N, K), read from x (K, N) as it is, each step of a panel one run of W
+    columns (a matrix's columns as the weight: the transposed convolution's inputs)."""
+    K, N = x.shape
+    panels, _, width = wp.shape
+    xf = x.reshape(x.size)
+    pf = wp.reshape(wp.size)
+    for p in prange(panels):
+        c0 = min(p * width, N - width)
+        for k in range(K):
+            for j in range(width):
+                pf[_u((p * K + k) * width + j)] = xf[_u(k * N + c0 + j)]
+
+
 def row_parts(m, n, itemsize, threads):
     """Parts `gemm_packed` splits the row blocks into: one, unless the panels are too few
     to give every thread two tasks."""

@@ -1,4 +1,6 @@
 """F.conv_transpose1d/2d/3d and nn.ConvTranspose1d/2d/3d against torch (the oracle)."""
+import math
+
 import numpy as np
 import pytest
 
@@ -343,6 +345,46 @@ def test_gathered_nonfinite_like_torch(torch):
     w[1, 0, 0, 2] = np.inf
     check(torch, 2, x, w, rng.standard_normal(2), stride=2, padding=1, output_padding=1)
     check(torch, 2, x, w, None, stride=(2, 3), padding=1, dilation=(1, 2))
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_gathered_products_both_ways_match_torch(torch, monkeypatch, packed):
+    """One sample's taps' products on the 1x1 convolution and on linear's packed operands
+    (`_packed_products`), each forced, against torch: channels around the packed tile's
+    rows, planes whose positions end inside a panel, dilation, bias, both dtypes."""
+    asked = []
+    monkeypatch.setattr(phases, "_products_packed",
+                        lambda x, rows: asked.append(rows) or packed)
+    rng = np.random.default_rng(310 + packed)
+    for case in range(10):
+        nd = 2 if case % 5 else 3
+        k = int(rng.choice([3, 5]))
+        kwargs = dict(stride=2, padding=int(rng.integers(0, k)),
+                      output_padding=int(rng.integers(0, 2)),
+                      dilation=int(rng.choice([1, 3])))
+        sizes = ((int(rng.integers(4, 13)), int(rng.integers(8, 21))) if nd == 2 else
+                 (int(rng.integers(2, 5)), 4, int(rng.integers(4, 9))))
+        c_in, c_out = int(rng.integers(1, 40)), int(rng.integers(1, 20))
+        dtype = np.float64 if case % 3 == 0 else np.float32
+        x = rng.standard_normal((1, c_in) + sizes).astype(dtype)
+        w = rng.standard_normal((c_in, c_out) + (k,) * nd).astype(dtype)
+        b = rng.standard_normal(c_out).astype(dtype) if case % 2 else None
+        asked.clear()
+        check(torch, nd, x, w, b, **kwargs)
+        assert asked == [c_out * k ** nd]          # the gathered form ran
+
+
+def test_products_packed_for_one_sample_where_linear_packs():
+    """The taps' products go to the packed GEMM where linear's rule would give it their
+    product, and only for one sample."""
+    from fastnn.nn.functional._linear import default_variant
+    for shape, rows in (((1, 128, 1, 32, 32), 576), ((1, 8, 1, 6, 6), 36),
+                        ((1, 64, 8, 8, 8), 864)):
+        for dtype in (np.float32, np.float64):
+            x = np.empty(shape, dtype)
+            linear = default_variant(rows, math.prod(shape[2:]), shape[1], np.dtype(dtype))
+            assert phases._products_packed(x, rows) == (linear == "packed")
+            assert not phases._products_packed(np.empty((2,) + shape[1:], dtype), rows)
 
 
 @pytest.mark.parametrize("kwargs", [

@@ -684,6 +684,22 @@ def test_packed_packs_a_weight_given_as_it_is_in_its_tasks(monkeypatch):
     np.testing.assert_array_equal(eager, frozen)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pack_columns_packs_the_transpose(dtype):
+    """`pack_columns(x)` makes the panels `pack_panels` makes of x.T, the last panel ending
+    at the last column (N not a multiple of the width)."""
+    from fastnn.kernels.gemm_packed import pack_columns, pack_panels
+    width = panel_width(dtype)
+    x = np.random.default_rng(5).standard_normal((7, 3 * width + 5)).astype(dtype)
+    panels = -(-x.shape[1] // width)
+    got = np.full((panels, 7, width), np.nan, dtype)
+    want = np.full_like(got, np.nan)
+    pack_columns(x, got)
+    pack_panels(np.ascontiguousarray(x.T), want)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got[-1], x[:, -width:])
+
+
 def test_packed_refusal_and_row_parts():
     from fastnn.kernels.gemm_packed import block_rows, row_parts
     width = panel_width(np.float32)

@@ -27,9 +27,10 @@ stack's channels run (channel, phase) instead: its weight is then the weight rea
 (C_in, C_out * taps) transposed, one blocked copy (`interleaved`). Phases of unequal
 taps (k3 s2: 2x2, 2x1, 1x2 and 1x1 taps) cannot be stacked; for one sample, or a batch
 with few products, on planes and volumes they run *gathered* instead (`_run_gathered`,
-`_gather_pays`): one 1x1 convolution gives every tap's product of every input, and one
-pass sums into each output the products that reach it, as torch's col2im does; it too
-multiplies only real inputs.
+`_gather_pays`): one GEMM (a 1x1 convolution, or for one sample linear's product on
+packed operands) gives every tap's product of every input, and one pass sums into each
+output the products that reach it, as torch's col2im does; it too multiplies only real
+inputs.
 
 NaN and inf: the phase convolutions multiply their zero padding by the weights, which
 gives what torch gives (torch only ever multiplies real inputs) unless a weight a phase
@@ -45,11 +46,12 @@ import numpy as np
 from ..._runtime import launch
 from ...kernels import conv_blocked as _blocked_kernels
 from ...kernels import conv_transpose as _kernels
+from ...kernels import gemm_packed as _packed_kernels
 from ...kernels import phase_weight as _phase_kernels
 from ..._array import transpose_into
 from .._frozen import frozen_forms, packed_form
 from .._utils import thread_scratch
-from . import _conv
+from . import _conv, _linear
 
 
 class Axis(NamedTuple):
@@ -447,22 +449,53 @@ def _run_merged(x, stacked, b, out, plan, exact):
 
 
 def _run_gathered(x, w, b, out, plan):
-    """Every tap's products of every input position from one 1x1 convolution, its output
-    channels (C_out, tap): one GEMM of the input as it is (no padding, no window), then one
-    pass sums into each output the products of the taps that reach it (kernels/
-    conv_transpose.py `gather_taps`), as torch's col2im does. Phases of unequal taps
+    """Every tap's products of every input position from one GEMM, its rows (C_out, tap):
+    a 1x1 convolution of the input as it is (no padding, no window), or for one sample
+    linear's product on packed operands (`_products_packed`); then one pass sums into
+    each output the products of the taps that reach it (kernels/conv_transpose.py
+    `gather_taps`), as torch's col2im does. Phases of unequal taps
     (k3 s2: 2x2, 2x1, 1x2 and 1x1) would be as many convolutions of a few taps each.
     Only input values are multiplied, as in torch: no weight needs to be finite."""
     n, k = out.shape[:2]
     weight = _tap_weight(w, plan)
     z = thread_scratch("conv_transpose taps", n * weight.shape[0] * math.prod(x.shape[2:]),
                        out.dtype).reshape((n, weight.shape[0]) + x.shape[2:])
-    args = (_conv._ready(x), weight, None, z, (1, 1, 1), (0, 0, 0), (0, 0, 0), (1, 1, 1), 1)
-    _conv.run_convolution(*args)
+    x = _conv._ready(x)
+    if _products_packed(x, weight.shape[0]):
+        _packed_products(x, weight, z)
+    else:
+        args = (x, weight, None, z, (1, 1, 1), (0, 0, 0), (0, 0, 0), (1, 1, 1), 1)
+        _conv.run_convolution(*args)
     bias = b if b is not None else np.zeros(k, out.dtype)
     launch(_kernels.gather_taps, z, bias, out, *_gather_tables(plan, out.shape[2:]),
            w.shape[3], w.shape[4], plan.stride[2],
            work=z.size // 2 + out.size)
+
+
+def _products_packed(x, rows):
+    """Whether the `rows` (C_out * taps) products of each input position run as
+    `_packed_products`: for one sample, where linear's rule gives their GEMM (rows x
+    positions, C_in deep) to 'packed'. There it ran faster than the 1x1 convolution, much
+    so on 32x32 planes (whose 4 KiB rows the convolution's tiles read a cache set apart);
+    a batch's samples, a GEMM each, ran level or slower than the convolution's one launch
+    (`python benchmarks/conv_transpose_plans.py --products` times both)."""
+    return x.shape[0] == 1 and _linear.default_variant(
+        rows, math.prod(x.shape[2:]), x.shape[1], x.dtype) == "packed"
+
+
+def _packed_products(x, weight, z):
+    """z[i] (C_out * taps, positions) = weight (C_out * taps, C_in) @ x[i] (C_in,
+    positions) per sample on linear's packed operands, x[i]'s positions packed straight
+    into its panels (`pack_columns`: no transposed copy)."""
+    c_in, positions = x.shape[1], math.prod(x.shape[2:])
+    a = weight.reshape(weight.shape[0], c_in)
+    width = _packed_kernels.panel_width(x.dtype)
+    panels = thread_scratch("conv_transpose panels", -(-positions // width) * c_in * width,
+                            x.dtype).reshape(-1, c_in, width)
+    for i in range(x.shape[0]):
+        launch(_packed_kernels.pack_columns, x[i].reshape(c_in, positions), panels,
+               work=2 * panels.size)
+        _linear._packed(a, panels, None, z[i].reshape(a.shape[0], positions))
 
 
 def _tap_weight(w, plan):

@@ -128,17 +128,17 @@ def _packed(a, w, bias, out, fused=None):
     PACKED_ROWS_BYTES of rows at a time. A weight packed for this call alone, where the
     rows take one launch, is packed a panel at a time by the tasks that use it (the kernel
     given the weight as it is): no packed copy of the whole weight is written and read
-    back."""
+    back. A 3-D `w` is packed already (`pack_panels`' form, N columns from `out`)."""
     width = _packed_kernels.panel_width(a.dtype)
-    (m, k), n = a.shape, w.shape[0]
+    (m, k), n = a.shape, out.shape[1]
     rows = _packed_kernels.block_rows(a.dtype)
     chunk = max(1, PACKED_ROWS_BYTES // (rows * max(k, 1) * a.itemsize)) * rows
     scratch = thread_scratch("linear_ap", -(-min(m, chunk) // rows) * k * rows, a.dtype)
     has_bias = bias is not None
     bias = bias if has_bias else np.empty(0, a.dtype)
     epilogue = tile_epilogue(fused)
-    wp = None
-    if m > chunk or frozen_forms(w) is not None:
+    wp = w if w.ndim == 3 else None
+    if wp is None and (m > chunk or frozen_forms(w) is not None):
         wp = packed_form(w, ("linear", "panels"), (-(-n // width), k, width), _pack_panels,
                          "linear_wp")
     for i0 in range(0, m, chunk):
