@@ -375,15 +375,19 @@ def test_gathered_products_both_ways_match_torch(torch, monkeypatch, packed):
 
 
 def test_products_packed_for_one_sample_where_linear_packs():
-    """The taps' products go to the packed GEMM where linear's rule would give it their
-    product, and only for one sample."""
+    """The taps' products go to the packed GEMM for one sample whose plane's rows alias
+    (a multiple of ALIAS_BYTES), where linear's rule would give it their product."""
+    from fastnn.kernels.conv_pointwise import ALIAS_BYTES
     from fastnn.nn.functional._linear import default_variant
-    for shape, rows in (((1, 128, 1, 32, 32), 576), ((1, 8, 1, 6, 6), 36),
-                        ((1, 64, 8, 8, 8), 864)):
+    assert ALIAS_BYTES == 1024
+    for shape, rows, alias in (((1, 128, 1, 32, 32), 576, True), ((1, 8, 1, 6, 6), 36, False),
+                               ((1, 64, 8, 8, 8), 864, True),
+                               ((1, 256, 1, 14, 14), 1152, False),
+                               ((1, 128, 1, 16, 16), 1600, True)):
         for dtype in (np.float32, np.float64):
             x = np.empty(shape, dtype)
             linear = default_variant(rows, math.prod(shape[2:]), shape[1], np.dtype(dtype))
-            assert phases._products_packed(x, rows) == (linear == "packed")
+            assert phases._products_packed(x, rows) == (alias and linear == "packed")
             assert not phases._products_packed(np.empty((2,) + shape[1:], dtype), rows)
 
 

@@ -45,6 +45,7 @@ import numpy as np
 
 from ..._runtime import launch
 from ...kernels import conv_blocked as _blocked_kernels
+from ...kernels import conv_pointwise as _pointwise_kernels
 from ...kernels import conv_transpose as _kernels
 from ...kernels import gemm_packed as _packed_kernels
 from ...kernels import phase_weight as _phase_kernels
@@ -474,13 +475,16 @@ def _run_gathered(x, w, b, out, plan):
 
 def _products_packed(x, rows):
     """Whether the `rows` (C_out * taps) products of each input position run as
-    `_packed_products`: for one sample, where linear's rule gives their GEMM (rows x
-    positions, C_in deep) to 'packed'. There it ran faster than the 1x1 convolution, much
-    so on 32x32 planes (whose 4 KiB rows the convolution's tiles read a cache set apart);
-    a batch's samples, a GEMM each, ran level or slower than the convolution's one launch
-    (`python benchmarks/conv_transpose_plans.py --products` times both)."""
-    return x.shape[0] == 1 and _linear.default_variant(
-        rows, math.prod(x.shape[2:]), x.shape[1], x.dtype) == "packed"
+    `_packed_products`: for one sample whose plane's rows the 1x1 convolution would read a
+    multiple of `conv_pointwise.ALIAS_BYTES` apart (16x16 and 32x32 planes; they then
+    share a few L1 sets), where linear's rule gives their GEMM (rows x positions, C_in
+    deep) to 'packed'. There it ran faster than the convolution, on 32x32 planes much so;
+    on a 14x14 plane it was slower, and a batch's samples, a GEMM each, were level or
+    slower than the convolution's one launch (`python benchmarks/conv_transpose_plans.py
+    --products` times both)."""
+    positions = math.prod(x.shape[2:])
+    return (x.shape[0] == 1 and positions * x.itemsize % _pointwise_kernels.ALIAS_BYTES == 0
+            and _linear.default_variant(rows, positions, x.shape[1], x.dtype) == "packed")
 
 
 def _packed_products(x, weight, z):
