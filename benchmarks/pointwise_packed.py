@@ -8,9 +8,13 @@ variant ('pointwise', which reads the input rows in place) and torch, in one pro
 
 Prints the CPU model, then ms per call of each (medians of alternating blocks,
 fastnn._bench.time_many) on the 1x1 layers of ResNet-50, ResNeXt-50 and DenseNet-121 at
-batch 1, 224x224. Not a variant yet: the product adds no bias per output channel and runs
-no fused epilogue (its tile's bias and epilogue are per column), and a weight of many
-input channels is packed on every call.
+batch 1, 224x224, each call writing a fresh output as the door's calls do (into one kept
+output the packed product came out further ahead: 'pointwise' prefetches the output
+rows it writes, the packed tile does not). Not a variant: run as one (a conv2d 'packed'
+for one sample's unbiased 1x1 layers) it left the zoo's models at batch 1 level with
+'pointwise' (docs/PERF.md, stop 58). Its tile's bias and epilogue are per column, so a
+bias per output channel would be a pass of its own, and a weight of many input channels
+is packed on every call.
 """
 import argparse
 
@@ -39,15 +43,16 @@ def _calls(c_in, c_out, side, torch):
     positions = side * side
     width = gemm_packed.panel_width(x.dtype)
     panels = np.empty((-(-positions // width), c_in, width), np.float32)
-    rows, out = w.reshape(c_out, c_in), np.empty((c_out, positions), np.float32)
+    rows = w.reshape(c_out, c_in)
 
     def packed():
+        out = np.empty((c_out, positions), np.float32)     # as the door allocates one
         launch(gemm_packed.pack_columns, x.reshape(c_in, positions), panels,
                work=2 * panels.size)
         _linear._packed(rows, panels, None, out)
+        return out
     fx, fw = fastnn.tensor(x), fastnn.tensor(w)
-    packed()
-    np.testing.assert_allclose(out, np.asarray(F.conv2d(fx, fw)).reshape(out.shape),
+    np.testing.assert_allclose(packed(), np.asarray(F.conv2d(fx, fw)).reshape(c_out, -1),
                                rtol=1e-4, atol=1e-4)
     calls = {"pointwise": lambda: F.conv2d(fx, fw), "packed": packed}
     if torch is not None:
