@@ -374,6 +374,26 @@ def test_gathered_products_both_ways_match_torch(torch, monkeypatch, packed):
         assert asked == [c_out * k ** nd]          # the gathered form ran
 
 
+def test_packed_products_nonfinite_like_torch(torch, monkeypatch):
+    """The packed products multiply only real inputs too: an inf weight gives NaN only
+    where torch's does, an inf or NaN input spreads where it reaches (a 16x16 plane)."""
+    monkeypatch.setattr(phases, "_products_packed", lambda x, rows: True)
+    ran = []
+    packed_products = phases._packed_products
+    monkeypatch.setattr(phases, "_packed_products",
+                        lambda *args: ran.append(1) or packed_products(*args))
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((1, 5, 16, 16))
+    x[0, 1, 15, 15] = np.nan
+    x[0, 2, 3, 0] = -np.inf
+    w = rng.standard_normal((5, 3, 3, 3))
+    w[1, 0, 0, 2] = np.inf
+    for dtype in (np.float32, np.float64):
+        check(torch, 2, x.astype(dtype), w.astype(dtype), None, stride=2, padding=1,
+              output_padding=1)
+    assert len(ran) == 2
+
+
 def test_products_packed_for_one_sample_where_linear_packs():
     """The taps' products go to the packed GEMM for one sample whose plane's rows alias
     (a multiple of ALIAS_BYTES), where linear's rule would give it their product."""
