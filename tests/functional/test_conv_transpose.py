@@ -334,15 +334,21 @@ def test_gathered_plan_matches_torch(torch, nd):
         np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
 
 
+def _nonfinite(rng, x_shape, w_shape):
+    """Seeded input and weight with a NaN and a -inf input and an inf weight."""
+    x = rng.standard_normal(x_shape)
+    x[0, 1, -1, -1] = np.nan
+    x[0, 2, 1, 0] = -np.inf
+    w = rng.standard_normal(w_shape)
+    w[1, 0, 0, 2] = np.inf
+    return x, w
+
+
 def test_gathered_nonfinite_like_torch(torch):
     """The gathered form multiplies only real inputs: an inf weight gives NaN only where
     torch's does, an inf or NaN input spreads where it reaches; rows of 20."""
     rng = np.random.default_rng(11)
-    x = rng.standard_normal((1, 3, 4, 20))
-    x[0, 1, 3, 19] = np.nan
-    x[0, 2, 1, 0] = -np.inf
-    w = rng.standard_normal((3, 2, 3, 3))
-    w[1, 0, 0, 2] = np.inf
+    x, w = _nonfinite(rng, (1, 3, 4, 20), (3, 2, 3, 3))
     check(torch, 2, x, w, rng.standard_normal(2), stride=2, padding=1, output_padding=1)
     check(torch, 2, x, w, None, stride=(2, 3), padding=1, dilation=(1, 2))
 
@@ -382,12 +388,7 @@ def test_packed_products_nonfinite_like_torch(torch, monkeypatch):
     packed_products = phases._packed_products
     monkeypatch.setattr(phases, "_packed_products",
                         lambda *args: ran.append(1) or packed_products(*args))
-    rng = np.random.default_rng(12)
-    x = rng.standard_normal((1, 5, 16, 16))
-    x[0, 1, 15, 15] = np.nan
-    x[0, 2, 3, 0] = -np.inf
-    w = rng.standard_normal((5, 3, 3, 3))
-    w[1, 0, 0, 2] = np.inf
+    x, w = _nonfinite(np.random.default_rng(12), (1, 5, 16, 16), (5, 3, 3, 3))
     for dtype in (np.float32, np.float64):
         check(torch, 2, x.astype(dtype), w.astype(dtype), None, stride=2, padding=1,
               output_padding=1)
