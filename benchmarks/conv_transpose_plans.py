@@ -29,6 +29,10 @@ CASES = [
     ("k3 s2 p1 op1 n1 32->32 32x32", 2, 1, 32, 32, 32, 3, 2, 1, 1),
     ("k3 s2 p1 op1 n1 256->128 14x14", 2, 1, 256, 128, 14, 3, 2, 1, 1),
     ("k5 s2 p2 op1 n1 128->64 16x16", 2, 1, 128, 64, 16, 5, 2, 2, 1),
+    # one sample's products beyond GATHER_MAX_PRODUCTS
+    ("k3 s2 p1 op1 n1 64->32 64x64", 2, 1, 64, 32, 64, 3, 2, 1, 1),
+    ("k3 s2 p1 op1 n1 128->64 64x64", 2, 1, 128, 64, 64, 3, 2, 1, 1),
+    ("k3 s2 p1 op1 n1 32->16 128x128", 2, 1, 32, 16, 128, 3, 2, 1, 1),
     ("k3 s2 p1 op1 n8 128->64 28x28", 2, 8, 128, 64, 28, 3, 2, 1, 1),
     ("k3 s2 p1 op1 n8 64->32 16x16", 2, 8, 64, 32, 16, 3, 2, 1, 1),
     # ResNet's strided 3x3 input gradients at batch 8 (the convolutions' own shapes)
