@@ -275,10 +275,10 @@ def test_stride_one_packs_its_weight_flipped(torch, x_shape, kernel, padding, di
 
 
 def test_the_gathered_plan_is_taken():
-    """Unequal phases (k3 s2: 2x2, 2x1, 1x2, 1x1 taps) on planes and volumes of one
-    sample, or of a batch whose products (36 per input position here) fit
-    GATHER_MAX_PRODUCTS, run gathered; a batch with more, 1-D rows and groups stay
-    phases."""
+    """Unequal phases (k3 s2: 2x2, 2x1, 1x2, 1x1 taps) on planes and volumes whose
+    products (36 per input position here) fit GATHER_MAX_PRODUCTS, or of one sample of
+    GATHER_MIN_CHANNELS input channels, run gathered; more products, 1-D rows and groups
+    stay phases."""
     def gathered(x_shape, groups=1, **kwargs):
         w_shape = (x_shape[1], 4 // groups, 1) + (3,) * 2 if x_shape[3] > 1 else (
             x_shape[1], 4 // groups, 1, 1, 3)
@@ -293,6 +293,11 @@ def test_the_gathered_plan_is_taken():
     assert phases.GATHER_MAX_PRODUCTS == 1 << 20
     assert gathered((2, 8, 1, 120, 120))            # 1,036,800 products
     assert not gathered((2, 8, 1, 121, 121))        # 1,054,152
+    assert not gathered((1, 8, 1, 171, 171))        # 1,052,676
+    assert phases.GATHER_MIN_CHANNELS == 64
+    assert gathered((1, 64, 1, 171, 171))
+    assert not gathered((1, 63, 1, 171, 171))
+    assert not gathered((2, 64, 1, 121, 121))
     assert not gathered((1, 8, 1, 1, 12))
     assert not gathered((1, 8, 1, 6, 6), groups=2)
     assert gathered((1, 8, 6, 6, 6))

@@ -161,21 +161,27 @@ def _one_tap_each(live, stack, w_shape):
 
 # about a core's L2 of float32 products (`_gather_pays`)
 GATHER_MAX_PRODUCTS = 1 << 20
+# input channels from which one sample runs gathered with any number of products
+GATHER_MIN_CHANNELS = 64
 
 
 def _gather_pays(x_shape, w_shape):
     """Whether ungrouped phases that cannot be stacked run gathered (`_run_gathered`): on
-    planes and volumes, for one sample or for products (taps x output channels per input
-    position) of at most GATHER_MAX_PRODUCTS elements. One sample's phases are small
-    convolutions (k3 s2: four of 1-4 taps on planes, eight on volumes), slower than the
-    1x1 convolution and the pass together, and so were a batch's where the products stay
-    in cache (ResNet's 512->256 input gradient on 4x4 at batch 8); with more products the
-    phases ran faster than the two passes over them (9 per input on planes); on 1-D rows
+    planes and volumes, for products (taps x output channels per input position) of at
+    most GATHER_MAX_PRODUCTS elements, or for one sample of at least GATHER_MIN_CHANNELS
+    input channels. One sample's phases are small convolutions (k3 s2: four of 1-4 taps on
+    planes, eight on volumes), slower than the GEMM and the pass together, and so were a
+    batch's where the products stay in cache (ResNet's 512->256 input gradient on 4x4 at
+    batch 8); with more products the phases ran faster than the two passes over them (9
+    per input on planes), a batch's and one sample's of few input channels (whose GEMM
+    does little per product the pass moves: 32->16 on a 128x128 plane or a 16^3 volume),
+    but not one sample's of 64 or more (64->32 and 128->64 on 64x64 planes); on 1-D rows
     the forms ran level (`python benchmarks/conv_transpose_plans.py` times both)."""
     if x_shape[2] == 1 and x_shape[3] == 1:
         return False
     products = x_shape[0] * math.prod(x_shape[2:]) * math.prod(w_shape[1:])
-    return x_shape[0] == 1 or products <= GATHER_MAX_PRODUCTS
+    return (products <= GATHER_MAX_PRODUCTS
+            or x_shape[0] == 1 and x_shape[1] >= GATHER_MIN_CHANNELS)
 
 
 def _stacked_axis(phases, size_in):
