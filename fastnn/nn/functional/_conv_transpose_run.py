@@ -25,12 +25,12 @@ stacked plan without padding (the 1x1 case) multiplies no padding, so its weight
 not be finite. Where each phase reads one tap, phase i the weight's tap i (k=2 s=2), the
 stack's channels run (channel, phase) instead: its weight is then the weight read as
 (C_in, C_out * taps) transposed, one blocked copy (`interleaved`). Phases of unequal
-taps (k3 s2: 2x2, 2x1, 1x2 and 1x1 taps) cannot be stacked; for one sample, or a batch
-with few products, on planes and volumes they run *gathered* instead (`_run_gathered`,
-`_gather_pays`): one GEMM (a 1x1 convolution, or for one sample linear's product on
-packed operands) gives every tap's product of every input, and one pass sums into each
-output the products that reach it, as torch's col2im does; it too multiplies only real
-inputs.
+taps (k3 s2: 2x2, 2x1, 1x2 and 1x1 taps) cannot be stacked; on planes and volumes with
+few products, or for one sample of many input channels, they run *gathered* instead
+(`_run_gathered`, `_gather_pays`): one GEMM (a 1x1 convolution, or for one sample
+linear's product on packed operands) gives every tap's product of every input, and one
+pass sums into each output the products that reach it, as torch's col2im does; it too
+multiplies only real inputs.
 
 NaN and inf: the phase convolutions multiply their zero padding by the weights, which
 gives what torch gives (torch only ever multiplies real inputs) unless a weight a phase
@@ -460,9 +460,9 @@ def _run_gathered(x, w, b, out, plan):
     a 1x1 convolution of the input as it is (no padding, no window), or for one sample
     linear's product on packed operands (`_products_packed`); then one pass sums into
     each output the products of the taps that reach it (kernels/conv_transpose.py
-    `gather_taps`), as torch's col2im does. Phases of unequal taps
-    (k3 s2: 2x2, 2x1, 1x2 and 1x1) would be as many convolutions of a few taps each.
-    Only input values are multiplied, as in torch: no weight needs to be finite."""
+    `gather_taps`), as torch's col2im does. Phases of unequal taps (k3 s2: 2x2, 2x1, 1x2
+    and 1x1) would be as many convolutions of a few taps each. Only input values are
+    multiplied, as in torch: no weight needs to be finite."""
     n, k = out.shape[:2]
     weight = _tap_weight(w, plan)
     z = thread_scratch("conv_transpose taps", n * weight.shape[0] * math.prod(x.shape[2:]),
