@@ -1,6 +1,8 @@
 """The register-tiled conv variants ('blocked', 'grouped_h3', 'pointwise'): band splits,
 per-task scratch edges, NaN/inf placement and the default rule. Their random sweeps
 against torch and numpy run over the op catalogue (test_variants.py)."""
+import types
+
 import numpy as np
 import pytest
 
@@ -326,6 +328,32 @@ def test_nan_and_inf_land_where_torch_puts_them(torch, variant, groups):
     np.testing.assert_allclose(result[finite], expected[finite], rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("bits", [512, 256])
+def test_grouped_rule_follows_the_tiles(monkeypatch, bits):
+    """'grouped_h3' takes 2-64 input channels per group where its tile holds as many
+    accumulators as 'direct''s (AVX-512); where it holds fewer (AVX2), only stride-1
+    convolutions of up to 8 channels per group and 2 samples."""
+    from fastnn.nn.functional import _conv
+    monkeypatch.setattr(_conv, "target", lambda: types.SimpleNamespace(vector_bits=bits))
+    wide = bits == 512
+
+    def pick(n, groups, cin, size, cout=None, **kw):
+        cout = cin if cout is None else cout
+        return backends.current("conv2d", np.zeros((n, groups * cin, size, size), np.float32),
+                                np.zeros((groups * cout, cin, 3, 3), np.float32), padding=1,
+                                groups=groups, **kw)
+    for args in ((1, 32, 2, 14, 4), (1, 32, 8, 28), (2, 32, 8, 28), (2, 13, 8, 28, 12)):
+        assert pick(*args) == "grouped_h3"
+    for args, kw in (((3, 32, 8, 28), {}),                    # three samples
+                     ((1, 13, 9, 28, 12), {}),                # nine channels per group
+                     ((1, 32, 32, 7), {}),                    # ResNeXt's last stage
+                     ((1, 16, 64, 7), {}),
+                     ((1, 32, 8, 56), dict(stride=2))):       # ResNeXt's strided layer
+        assert pick(*args, **kw) == ("grouped_h3" if wide else "direct"), (args, kw)
+    assert pick(1, 8, 128, 7) == "direct"                     # 128 per group: even
+    assert pick(1, 32, 8, 56, stride=3) == "direct"           # beyond the tiles' strides
+
+
 def test_default_rule_picks_them():
     x = np.zeros((1, 64, 14, 14), np.float32)
     dense = np.zeros((64, 64, 3, 3), np.float32)
@@ -339,14 +367,7 @@ def test_default_rule_picks_them():
                             padding=1) == "blocked"
     assert backends.current("conv2d", x, np.zeros((128, 2, 3, 3), np.float32), padding=1,
                             groups=32) == "grouped_h3"
-    wide = np.zeros((1, 1024, 7, 7), np.float32)     # ResNeXt's last stage: 32 per group
-    assert backends.current("conv2d", wide, np.zeros((1024, 32, 3, 3), np.float32),
-                            padding=1, groups=32) == "grouped_h3"
-    assert backends.current("conv2d", wide, np.zeros((1024, 128, 3, 3), np.float32),
-                            padding=1, groups=8) == "direct"       # 128 per group: even
     strided = np.zeros((1, 256, 56, 56), np.float32)     # ResNeXt's strided layer
-    assert backends.current("conv2d", strided, np.zeros((256, 8, 3, 3), np.float32),
-                            stride=2, padding=1, groups=32) == "grouped_h3"
     assert backends.current("conv2d", strided, np.zeros((256, 8, 3, 3), np.float32),
                             stride=3, padding=1, groups=32) == "direct"
     with pytest.raises(ValueError, match="stride 1 or 2 and dilation 1 along H"):

@@ -100,8 +100,10 @@ def _growth_layers():
         "blocked 3-D": (lambda n: _bench._conv(3, n, 32, 32, (8, 28, 28), 3, padding=1), 1),
         "direct": (lambda n: _bench._conv(2, n, 3, 64, 112, 7, stride=2, padding=3), 1),
         "direct s2": (lambda n: _bench._conv(2, n, 8, 32, 56, 3, stride=2, padding=1), 1),
-        "grouped_h3": (lambda n: _bench._conv(2, n, 128, 128, 28, 3, padding=1, groups=32),
-                       1),
+        # one sample, its plane grown (28x28 to 56x56): AVX2 targets run three or more
+        # samples of it on 'direct' (`_conv._grouped_h3_pays`)
+        "grouped_h3": (lambda n: _bench._conv(2, 1, 128, 128, 28 * int(n ** 0.5), 3,
+                                              padding=1, groups=32), 1),
         "pointwise 1-D": (lambda n: _bench._conv(1, n, 64, 64, 1024, 3, 1, 4, 4), 1),
         "pointwise s2": (lambda n: _bench._conv(2, n, 256, 512, 28, 1, stride=2), 1),
         "depthwise": (lambda n: _bench._conv(2, n, 64, 64, 56, 3, padding=1, groups=64), 1),

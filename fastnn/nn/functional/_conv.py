@@ -18,6 +18,7 @@ from ..._dispatch import dispatch
 from ..._registry import Attrs
 from ..._runtime import get_num_threads, launch
 from ..._tuning import dims
+from ...kernels import _shapes
 from ...kernels import block_copy as _block_copy_kernels
 from ...kernels import conv as _kernels
 from ...kernels import conv_blocked as _blocked_kernels
@@ -27,6 +28,7 @@ from ...kernels import conv_grouped as _grouped_kernels
 from ...kernels import conv_pad as _pad_kernels
 from ...kernels import conv_pointwise as _pointwise_kernels
 from ...kernels import im2col as _im2col_kernels
+from ...kernels._target import target
 from .._frozen import frozen_forms, kernel_weight, packed_form
 from ._fused import check_fused, finish, fused_args, tile_epilogue
 from .._utils import (as_array, channels_last_contiguous, check_alloc, check_float,
@@ -699,8 +701,13 @@ def _is_plain_1x1(w, stride, pad_before, pad_after, groups):
             and not any(pad_after) and groups == 1)
 
 
-# input channels per group up to which 'grouped_h3' is the default (`_rule`)
+# input channels per group up to which 'grouped_h3' is the default where its tile holds as
+# many accumulators as 'direct''s; where it holds fewer, only stride-1 convolutions of up
+# to GROUPED_H3_FEWER_MAX_CHANNELS per group and GROUPED_H3_FEWER_MAX_BATCH samples
+# (`_grouped_h3_pays`)
 GROUPED_H3_MAX_CHANNELS = 64
+GROUPED_H3_FEWER_MAX_CHANNELS = 8
+GROUPED_H3_FEWER_MAX_BATCH = 2
 
 
 def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=None):
@@ -719,9 +726,8 @@ def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=N
       and tile edges cost more than BLAS's call). Above that OpenBLAS splits the GEMM over
       both threads with a static barrier, which on a loaded 2-core machine waits whole
       scheduler slices, so larger ones stay with the Numba kernels;
-    - a grouped convolution with 2-64 input channels per group that 'grouped_h3' takes ->
-      'grouped_h3' (faster than 'direct' there on AVX-512 and AVX2 targets, level with it
-      at 128-256: `python benchmarks/rules.py grouped`, docs/PERF.md);
+    - a grouped convolution that 'grouped_h3' takes where `_grouped_h3_pays` ->
+      'grouped_h3';
     - a dense 2-D or 3-D one where `_blocked_pays` -> 'blocked';
     - otherwise 'direct'.
     `python -m fastnn bench --variants` and `python benchmarks/rules.py variants` time
@@ -738,13 +744,30 @@ def _rule(x, w, b, out, stride, pad_before, pad_after, dilation, groups, fused=N
     if (_is_plain_1x1(w, stride, pad_before, pad_after, groups)
             and w.shape[1] * out[0].size <= GEMM_1X1_MAX_MACS):
         return "im2col_gemm"
-    if (groups > 1 and 2 <= w.shape[1] <= GROUPED_H3_MAX_CHANNELS
+    if (groups > 1 and _grouped_h3_pays(x, w, stride)
             and _grouped_h3_only(x, w, b, out, stride, pad_before, pad_after, dilation,
                                  groups) is None):
         return "grouped_h3"
     if _blocked_pays(w, out, groups):
         return "blocked"
     return "direct"
+
+
+def _grouped_h3_pays(x, w, stride):
+    """Whether a grouped convolution of 2 or more input channels per group runs on
+    'grouped_h3' rather than 'direct'. Where the grouped tile holds as many accumulators
+    as the direct one (AVX-512: 4x4 against 8x2, `kernels._shapes`), up to
+    GROUPED_H3_MAX_CHANNELS per group: faster there, level at 128-256. Where it holds
+    fewer (AVX2: 2x4 against 6x2), 'direct' ran level with it on stride-1 convolutions
+    of one or two samples and up to 8 channels per group, which stay on it, and faster
+    on the rest: batches of four or eight, 16-64 channels per group, stride 2
+    (`python benchmarks/rules.py grouped`)."""
+    bits, itemsize = target().vector_bits, x.dtype.itemsize
+    if math.prod(_shapes.grouped_shape(bits, itemsize)) >= math.prod(
+            _shapes.direct_shape(bits, itemsize)):
+        return 2 <= w.shape[1] <= GROUPED_H3_MAX_CHANNELS
+    return (2 <= w.shape[1] <= GROUPED_H3_FEWER_MAX_CHANNELS and stride == (1, 1, 1)
+            and x.shape[0] <= GROUPED_H3_FEWER_MAX_BATCH)
 
 
 def _tune_class(inputs, attrs):
