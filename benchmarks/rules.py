@@ -1034,7 +1034,10 @@ GROUPED_CASES = [(1, 256, 28, 32, 1), (1, 512, 14, 32, 1), (1, 1024, 7, 32, 1),
                  (1, 256, 28, 2, 1), (1, 512, 14, 2, 1),
                  # ResNeXt-50's strided layers, then RegNetY-400MF's (8 channels per group)
                  (1, 256, 56, 32, 2), (1, 512, 28, 32, 2), (1, 1024, 14, 32, 2),
-                 (1, 104, 56, 13, 2), (1, 208, 28, 26, 2), (1, 440, 14, 55, 2)]
+                 (1, 104, 56, 13, 2), (1, 208, 28, 26, 2), (1, 440, 14, 55, 2),
+                 # batches (#16's backward cases, whose input gradients run these)
+                 (2, 256, 28, 32, 1), (4, 104, 28, 13, 1), (8, 128, 28, 32, 1),
+                 (8, 256, 28, 32, 1), (8, 128, 28, 8, 1), (8, 256, 56, 32, 2)]
 
 
 def _torch():
@@ -1048,9 +1051,10 @@ def _torch():
 
 
 def grouped():
-    """3x3 grouped convolutions (ResNeXt's, RegNet's, and wider groups), padding 1:
+    """3x3 grouped convolutions (ResNeXt's, RegNet's, wider groups, batches), padding 1:
     'direct' against 'grouped_h3', ms per call, alternating in one process; `*` marks the
-    rule's pick. With torch installed, torch's time too (same threads)."""
+    rule's pick (`_conv._grouped_h3_pays`). With torch installed, torch's time too (same
+    threads)."""
     torch = _torch()
     print("(N, C, H=W, groups, stride) channels per group: ms per call, direct / grouped_h3"
           + (" (torch)" if torch else ""))
