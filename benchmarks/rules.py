@@ -652,12 +652,20 @@ def resample():
 def weightpack():
     """'blocked' at batch 1 on ResNet-18's 3x3 layers, weights as given: packed whole
     before the kernel, or group by group inside it (the rule's pick at batch 1 on more
-    than one thread), ms per call."""
+    than one thread); then frozen (`fastnn.nn._frozen.freeze`, as
+    `fastnn.optimize_for_inference` leaves them: packed once and kept), ms per call."""
+    from fastnn.nn._frozen import freeze
     from fastnn.nn.functional import _conv
     rule = _conv.frozen_forms
-    print("ms per call, weights as given: packed whole / group by group in the kernel")
+    print("ms per call, weights as given: packed whole / group by group in the kernel; "
+          "frozen")
     for xs, ws, kw in RESNET_3X3:
         x, w = _data(xs, ws)
+        frozen = freeze(w, requires_grad=False)
+
+        def kept():
+            with backends.use("conv2d", "blocked"):
+                return F.conv2d(x, frozen, **kw)
 
         def call(whole):
             _conv.frozen_forms = (lambda weight: {}) if whole else rule
@@ -666,9 +674,10 @@ def weightpack():
                     return F.conv2d(x, w, **kw)
             finally:
                 _conv.frozen_forms = rule
-        times = _bench.time_many({"whole": lambda: call(True), "groups": lambda: call(False)})
+        times = _bench.time_many({"whole": lambda: call(True), "groups": lambda: call(False),
+                                  "frozen": kept})
         print(f"  x {xs} w {ws} {kw}: {times['whole'] * 1e3:.3f} / "
-              f"{times['groups'] * 1e3:.3f}")
+              f"{times['groups'] * 1e3:.3f}; {times['frozen'] * 1e3:.3f}")
 
 
 CONVNEXT_LINEARS = [(3136, 96, 384), (3136, 384, 96), (784, 192, 768), (784, 768, 192),
