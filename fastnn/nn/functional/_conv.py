@@ -685,9 +685,11 @@ def _blocked_pays(w, out, groups):
     are packed on every call: with 32 vector registers (AVX-512) it was faster than
     'direct', or within 10%, on every layer of `python benchmarks/rules.py positions` but
     a 64-channel 14x14 one (two groups of output blocks for two threads), down to 2x2
-    planes; with 16 (AVX2) 'direct''s tile holds 4 channels. `python benchmarks/rules.py resnet` and
-    `python benchmarks/rules.py variants` time every variant against this choice;
-    docs/PERF.md keeps their output with the CPU it came from."""
+    planes. On AVX2 (16 registers), against 'direct''s tiles of 6 channels
+    (`kernels._shapes.direct_shape`), it was faster or level on ResNet-18's 3x3 layers at
+    batch 1. `python benchmarks/rules.py resnet` and `python benchmarks/rules.py variants`
+    time every variant against this choice; docs/PERF.md keeps their output with the CPU
+    it came from."""
     return (groups == 1 and w.shape[1] >= 16 and w.shape[0] >= 32
             and out.shape[2] * out.shape[3] > 1)
 
