@@ -530,7 +530,7 @@ def resnet():
             def call(name=name):
                 with backends.use("conv2d", name):
                     return F.conv2d(x, w, **kw)
-            (blas if name == "im2col_gemm" else calls)[name] = call
+            (blas if name in _bench.BLAS_VARIANTS else calls)[name] = call
         times = _bench.time_many(calls)
         if blas:
             times.update(_bench.time_many(blas))

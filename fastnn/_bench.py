@@ -671,9 +671,16 @@ class Row:
     speedup: object        # torch time / fastnn time; None without torch
 
 
+# variants that run on OpenBLAS, whose threads spin after a call for longer than
+# `time_many`'s settling pause and slow whatever runs next (`python benchmarks/rules.py
+# resnet` showed it on the variant timed after 'im2col_gemm')
+BLAS_VARIANTS = ("im2col_gemm", "blas")
+
+
 def run_cases(cases, dtype=np.float32, block_seconds=0.1, rounds=5, progress=None,
               all_variants=False):
-    """Time each case on its default variant (or on every applicable one): Rows."""
+    """Time each case on its default variant (or on every applicable one): Rows. A BLAS
+    variant that is not the default is timed after the others, in blocks of its own."""
     rows = []
     for index, case in enumerate(cases):
         if progress:
@@ -685,7 +692,11 @@ def run_cases(cases, dtype=np.float32, block_seconds=0.1, rounds=5, progress=Non
         for fn in calls.values():
             fn()                              # compile (never timed)
         calls["torch"] = workload.torch_call
+        blas = {name: calls.pop(name) for name in names
+                if name in BLAS_VARIANTS and name != default}
         times = time_many(calls, block_seconds, rounds)
+        if blas:
+            times.update(time_many(blas, block_seconds, rounds))
         t_torch = times.get("torch")
         for name in names:
             t = times[name]

@@ -332,3 +332,24 @@ def test_every_asv_time_benchmark_runs_in_smoke_mode(monkeypatch, torch):
                     bench.teardown(*args)
                 ran += 1
     assert ran >= 30, ran
+
+
+@pytest.mark.parametrize("label", ["conv2d 3x3 p1 n1 64ch 56x56",
+                                   "linear 1x4096 @ 4096->1000"])
+def test_variants_on_blas_are_timed_apart_after_the_others(monkeypatch, label):
+    """OpenBLAS's threads spin after a call: a BLAS variant that is not the default runs
+    in blocks of its own, after the other variants and torch have been timed."""
+    groups = []
+
+    def recorded(calls, *args, **kwargs):
+        groups.append(sorted(calls))
+        return {name: 1e-3 for name in calls}
+    monkeypatch.setattr(_bench, "time_many", recorded)
+    case = next(c for c in _bench.CASES if c.label == label)
+    rows = _bench.run_cases([case], rounds=1, all_variants=True)
+    default = next(row.variant for row in rows if row.default)
+    blas = sorted(name for name in _bench.BLAS_VARIANTS
+                  if name in {row.variant for row in rows} and name != default)
+    assert blas, "the case offers a BLAS variant besides its default"
+    others = {row.variant for row in rows} - set(blas)
+    assert groups == [sorted(others | {"torch"}), blas]
