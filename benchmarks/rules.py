@@ -522,7 +522,7 @@ def resnet():
     for xs, ws, kw in RESNET_LAYERS:
         x, w = _data(xs, ws)
         default = backends.current("conv2d", x, w, **kw)
-        calls, blas = {}, {}
+        calls = {}
         for name in backends.applicable("conv2d", x, w, **kw):
             if name == "naive":
                 continue
@@ -530,10 +530,8 @@ def resnet():
             def call(name=name):
                 with backends.use("conv2d", name):
                     return F.conv2d(x, w, **kw)
-            (blas if name in _bench.BLAS_VARIANTS else calls)[name] = call
-        times = _bench.time_many(calls)
-        if blas:
-            times.update(_bench.time_many(blas))
+            calls[name] = call
+        times = _bench.time_apart(calls, _bench.BLAS_VARIANTS)
         cells = [f"{name}{'*' if name == default else ''} {t * 1e3:.3f}"
                  for name, t in sorted(times.items(), key=lambda item: item[1])]
         print(f"  x {xs} w {ws} {kw}: " + ", ".join(cells))

@@ -677,6 +677,17 @@ class Row:
 BLAS_VARIANTS = ("im2col_gemm", "blas")
 
 
+def time_apart(calls, apart, block_seconds=0.1, rounds=5):
+    """`time_many` of `calls`, those named in `apart` (BLAS variants) timed after the
+    others, in blocks of their own."""
+    together = {name: fn for name, fn in calls.items() if name not in apart}
+    times = time_many(together, block_seconds, rounds)
+    alone = {name: fn for name, fn in calls.items() if name in apart}
+    if alone:
+        times.update(time_many(alone, block_seconds, rounds))
+    return times
+
+
 def run_cases(cases, dtype=np.float32, block_seconds=0.1, rounds=5, progress=None,
               all_variants=False):
     """Time each case on its default variant (or on every applicable one): Rows. A BLAS
@@ -692,11 +703,9 @@ def run_cases(cases, dtype=np.float32, block_seconds=0.1, rounds=5, progress=Non
         for fn in calls.values():
             fn()                              # compile (never timed)
         calls["torch"] = workload.torch_call
-        blas = {name: calls.pop(name) for name in names
-                if name in BLAS_VARIANTS and name != default}
-        times = time_many(calls, block_seconds, rounds)
-        if blas:
-            times.update(time_many(blas, block_seconds, rounds))
+        times = time_apart(calls, [name for name in names
+                                   if name in BLAS_VARIANTS and name != default],
+                           block_seconds, rounds)
         t_torch = times.get("torch")
         for name in names:
             t = times[name]

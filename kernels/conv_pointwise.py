@@ -76,6 +76,12 @@ CHUNK = TILES_PER_TASK * 2 * LANES
 IN_PLACE, PACK_1D, PACK_STRIDED = 0, 1, 2
 
 
+def rows_share_sets(row_length, itemsize):
+    """Whether rows of `row_length` elements, read one after another, lie a multiple of
+    ALIAS_BYTES apart and so share a few L1 sets (16x16, 32x32, 64x64 planes)."""
+    return (row_length * itemsize) % ALIAS_BYTES == 0
+
+
 def rows_alias(channels, row_length, itemsize):
     """Whether a stride-1 1x1 convolution reads its input rows (`channels` of
     `row_length` elements) faster copied into rows one cache line longer first: where the
@@ -84,7 +90,7 @@ def rows_alias(channels, row_length, itemsize):
     LONG_ROWS_MAX_BYTES and was level or faster in place). `python benchmarks/rules.py
     aliasrows` times both on ResNet-50's 1x1 layers at 512x512 input, others, and the
     whole model."""
-    return ((row_length * itemsize) % ALIAS_BYTES == 0
+    return (rows_share_sets(row_length, itemsize)
             and channels * LONG_ROWS_MIN_POSITIONS * itemsize > LONG_ROWS_MAX_BYTES)
 
 

@@ -8,6 +8,7 @@ channels in blocks of 16), 'pointwise' (1x1 and 1-D as GEMMs), 'grouped_h3' (2-D
 grouped), 'im2col_gemm' (any; a Numba im2col feeding BLAS) and 'naive' (any; plain loops
 that skip padding taps: the exact reference); `_rule` says which runs by default.
 """
+import functools
 import math
 import operator
 
@@ -764,12 +765,17 @@ def _grouped_h3_pays(x, w, stride):
     of one or two samples and up to 8 channels per group, which stay on it, and faster
     on the rest: batches of four or eight, 16-64 channels per group, stride 2
     (`python benchmarks/rules.py grouped`)."""
-    bits, itemsize = target().vector_bits, x.dtype.itemsize
-    if math.prod(_shapes.grouped_shape(bits, itemsize)) >= math.prod(
-            _shapes.direct_shape(bits, itemsize)):
+    if _grouped_tile_as_wide(target().vector_bits, x.dtype.itemsize):
         return 2 <= w.shape[1] <= GROUPED_H3_MAX_CHANNELS
     return (2 <= w.shape[1] <= GROUPED_H3_FEWER_MAX_CHANNELS and stride == (1, 1, 1)
             and x.shape[0] <= GROUPED_H3_FEWER_MAX_BATCH)
+
+
+@functools.lru_cache(maxsize=None)
+def _grouped_tile_as_wide(bits, itemsize):
+    """Whether 'grouped_h3''s tile holds as many accumulators as 'direct''s."""
+    return (math.prod(_shapes.grouped_shape(bits, itemsize))
+            >= math.prod(_shapes.direct_shape(bits, itemsize)))
 
 
 def _tune_class(inputs, attrs):

@@ -481,15 +481,15 @@ def _run_gathered(x, w, b, out, plan):
 
 def _products_packed(x, rows):
     """Whether the `rows` (C_out * taps) products of each input position run as
-    `_packed_products`: for one sample whose plane's rows the 1x1 convolution would read a
-    multiple of `conv_pointwise.ALIAS_BYTES` apart (16x16 and 32x32 planes; they then
-    share a few L1 sets), where linear's rule gives their GEMM (rows x positions, C_in
-    deep) to 'packed'. There it ran faster than the convolution, on 32x32 planes much so;
-    on a 14x14 plane it was slower, and a batch's samples, a GEMM each, were level or
-    slower than the convolution's one launch (`python benchmarks/conv_transpose_plans.py
-    --products` times both)."""
+    `_packed_products`: for one sample whose plane's rows, as the 1x1 convolution reads
+    them, share a few L1 sets (`conv_pointwise.rows_share_sets`: 16x16 and 32x32 planes),
+    where linear's rule gives their GEMM (rows x positions, C_in deep) to 'packed'. There
+    it ran faster than the convolution, on 32x32 planes much so; on a 14x14 plane it was
+    slower, and a batch's samples, a GEMM each, were level or slower than the
+    convolution's one launch (`python benchmarks/conv_transpose_plans.py --products` times
+    both)."""
     positions = math.prod(x.shape[2:])
-    return (x.shape[0] == 1 and positions * x.itemsize % _pointwise_kernels.ALIAS_BYTES == 0
+    return (x.shape[0] == 1 and _pointwise_kernels.rows_share_sets(positions, x.itemsize)
             and _linear.default_variant(rows, positions, x.shape[1], x.dtype) == "packed")
 
 
