@@ -685,8 +685,9 @@ def weightpack():
 CONVNEXT_LINEARS = [(3136, 96, 384), (3136, 384, 96), (784, 192, 768), (784, 768, 192),
                     (196, 384, 1536), (196, 1536, 384), (49, 768, 3072), (49, 3072, 768)]
 # a ViT-B/16's at batch 8, the bench's linear case, and a few others around the rule
-OTHER_LINEARS = [(1576, 768, 768), (1576, 768, 3072), (256, 1024, 1024), (8192, 64, 64),
-                 (512, 64, 256), (256, 64, 256), (128, 128, 128)]
+OTHER_LINEARS = [(1576, 768, 768), (1576, 768, 3072), (1576, 3072, 768), (256, 1024, 1024),
+                 (8192, 64, 64), (512, 64, 256), (256, 64, 256), (128, 128, 128),
+                 (392, 768, 3072), (768, 768, 768), (12544, 96, 384)]
 
 
 def linear():
@@ -780,36 +781,51 @@ def packrows():
         gemm_packed.pack_panels(w, wp)
         t = _bench.time_many({
             "runs": lambda: _pack_by_runs(a, ap), "element": lambda: _pack_by_element(a, ap),
-            "kernel": lambda: gemm_packed.gemm_packed(a, wp, bias, False, out, ap, parts, NONE)})
+            "kernel": lambda: gemm_packed.gemm_packed(a, wp, bias, False, out, ap, parts, 0,
+                                                      NONE)})
         print(f"  ({m}, {k}, {n}): {t['runs'] * 1e3:.3f} / {t['element'] * 1e3:.3f}; "
               f"{t['kernel'] * 1e3:.3f}")
 
 
 def packing():
     """'packed' with a weight packed for the call alone, ms per call: packed whole, then
-    the kernel (`gemm_packed.pack_panels`, `gemm_packed`) / each panel by the task that
-    uses it (`gemm_packed` given the weight as it is); the Numba GEMM and torch beside
-    them. convnext_tiny's products at batch 1 (its last stage's of 49 rows among them)
-    and others."""
+    the kernel in its panel order (`gemm_packed.pack_panels`, `gemm_packed`) / in its pass
+    order (`gemm_packed.pass_blocks`) / each panel by the task that uses it
+    (`gemm_packed` given the weight as it is; panel order); '*' marks the order the rule
+    picks (pass, or panel where a weight not frozen is packed by the tasks when the rows
+    take one launch); the Numba GEMM and torch beside them. convnext_tiny's products at
+    batch 1 (its last stage's of 49 rows among them) and others."""
+    from fastnn.kernels._caches import l2_bytes
     from fastnn.nn.functional._linear import _numba_gemm
     torch = _torch()
-    print("(M, K, N): ms per call, packed whole / by the tasks; numba_gemm (torch)")
+    threads = fastnn.get_num_threads()
+    print(f"L2 {l2_bytes() >> 10} KiB, {threads} threads")
+    print("(M, K, N): ms per call, packed whole / passes / by the tasks; numba_gemm (torch)")
     for (m, k, n), (a, w, wp, ap, out, bias, parts) in _packed_operands():
+        rows = gemm_packed.block_rows(np.float32)
+        per_pass = gemm_packed.pass_blocks(m, k, n, 4, threads, l2_bytes())
+        forced = max(1, l2_bytes() // 2 // (rows * k * 4))
 
         def whole():
             gemm_packed.pack_panels(w, wp)
-            gemm_packed.gemm_packed(a, wp, bias, False, out, ap, parts, NONE)
-        calls = {"whole": whole,
+            gemm_packed.gemm_packed(a, wp, bias, False, out, ap, parts, 0, NONE)
+
+        def passes():
+            gemm_packed.pack_panels(w, wp)
+            gemm_packed.gemm_packed(a, wp, bias, False, out, ap, min(threads, len(ap)),
+                                    forced, NONE)
+        calls = {"whole": whole, "passes": passes,
                  "tasks": lambda: gemm_packed.gemm_packed(a, w, bias, False, out, ap, parts,
-                                                          NONE),
+                                                          0, NONE),
                  "numba": lambda: _numba_gemm(a, w, None, out)}
         if torch is not None:
             ta, tw = torch.from_numpy(a), torch.from_numpy(w)
             calls["torch"] = lambda: torch.nn.functional.linear(ta, tw)
         t = _bench.time_many(calls)
         theirs = f" ({t['torch'] * 1e3:.3f})" if torch is not None else ""
-        print(f"  ({m}, {k}, {n}): {t['whole'] * 1e3:.3f} / {t['tasks'] * 1e3:.3f}; "
-              f"{t['numba'] * 1e3:.3f}" + theirs)
+        marks = ("*", "") if per_pass else ("", "*")
+        print(f"  ({m}, {k}, {n}): {t['whole'] * 1e3:.3f} / {t['passes'] * 1e3:.3f}{marks[0]}"
+              f" / {t['tasks'] * 1e3:.3f}{marks[1]}; {t['numba'] * 1e3:.3f}" + theirs)
 
 
 @_target.njit(parallel=True, cache=True)

@@ -102,6 +102,37 @@ def pack_columns(x, wp):
                 pf[_u((p * K + k) * width + j)] = xf[_u(k * N + c0 + j)]
 
 
+# row blocks each thread needs for `gemm_packed`'s pass order to pay
+PASS_MIN_BLOCKS = 16
+
+
+def pass_blocks(m, k, n, itemsize, threads, l2):
+    """Row blocks per pass for `gemm_packed`'s pass order, or 0 for its panel order.
+
+    In panel order every panel runs over all the rows, so each thread reads the whole
+    packed input once per panel it runs; in pass order each thread takes its share of the
+    rows in passes of about half of L2 (`l2` bytes, kernels/_caches.py), packs a pass
+    where it runs it and runs every panel over it: the input is read once, but every
+    thread reads the whole weight once per pass. The pass order is chosen where
+    - there are two threads or more (on one the orders were level, or the panel order
+      faster: the gain is in two threads no longer both reading all of the input);
+    - each thread has PASS_MIN_BLOCKS row blocks or more (with fewer, a panel read from L3
+      serves too few tiles: ViT's 197 rows were slower);
+    - the weight is no larger than the input (N <= M: with 392-1576 rows and two to eight
+      times as many columns the panel order was level or faster);
+    - the weight read per pass, twice over, comes to no more than the input read per panel.
+    `python benchmarks/rules.py packing` times both orders."""
+    rows, runs = _shape(itemsize)
+    panels = -(-n // (16 * runs))
+    share = -(-(-(-m // rows)) // threads)          # row blocks per thread
+    block_bytes = rows * k * itemsize
+    if threads < 2 or share < PASS_MIN_BLOCKS or n > m or block_bytes == 0:
+        return 0
+    per_pass = max(1, l2 // 2 // block_bytes)
+    passes = threads * -(-share // per_pass)
+    return per_pass if 2 * passes * n <= panels * m else 0
+
+
 def row_parts(m, n, itemsize, threads):
     """Parts `gemm_packed` splits the row blocks into: one, unless the panels are too few
     to give every thread two tasks."""
@@ -127,7 +158,7 @@ def _pack_blocks(a, af, b0, b1, rows):
 
 
 @njit(parallel=True, cache=True, fastmath=_FLAGS)
-def gemm_packed(a, w, bias, has_bias, out, ap, parts, epilogue):
+def gemm_packed(a, w, bias, has_bias, out, ap, parts, per_pass, epilogue):
     """out[M, N] = a[M, K] @ w[N, K].T, plus bias[N] when `has_bias`, then `epilogue`
     (kernels/_epilogue.py). The weight comes packed by `pack_panels` (panels, K, W) (a
     frozen weight's, kept), or as it is (N, K) (one packed for this call alone): then each
@@ -141,18 +172,37 @@ def gemm_packed(a, w, bias, has_bias, out, ap, parts, epilogue):
     cache while the blocks stream R values per step past its W, and consecutive tasks
     take consecutive panels, so each thread reads its share of the weight. Packing the
     input in the tasks themselves, a part at a time, ran slower, and tasks of every panel
-    over a chunk of blocks (commit 8dcfaca) no faster. All C-contiguous, one float
-    dtype."""
+    over a chunk of blocks (commit 8dcfaca) no faster.
+    With `per_pass` > 0 and the weight packed, the pass order (`pass_blocks`) instead:
+    one task = one of `parts` near-equal runs of the row blocks, taken in near-equal
+    passes of at most `per_pass` blocks; a pass packs its blocks and runs every panel over
+    them, so they stay in L2. All C-contiguous, one float dtype."""
     M, K = a.shape
     blocks, _, rows = ap.shape
     N = out.shape[1]
     width = _tile_shape(out.dtype)[1] * 16
     panels = (N + width - 1) // width
     af = ap.reshape(ap.size)
-    for b in prange(blocks):
-        _pack_blocks(a, af, b, b + 1, rows)
     wf = w.reshape(w.size)
     of = out.reshape(out.size)
+    if per_pass > 0 and w.ndim == 3:
+        for part in prange(parts):
+            b0 = part * blocks // parts
+            b1 = (part + 1) * blocks // parts
+            passes = (b1 - b0 + per_pass - 1) // per_pass
+            for s in range(passes):
+                s0 = b0 + s * (b1 - b0) // passes
+                s1 = b0 + (s + 1) * (b1 - b0) // passes
+                _pack_blocks(a, af, s0, s1, rows)
+                for p in range(panels):
+                    for b in range(s0, s1):
+                        i0 = b * rows
+                        _tile(af, wf, of, bias, has_bias, b * K * rows, p * K * width, K,
+                              i0 * N, N, min(p * width, N - width), min(rows, M - i0),
+                              epilogue)
+        return
+    for b in prange(blocks):
+        _pack_blocks(a, af, b, b + 1, rows)
     for task in prange(panels * parts):
         p = task // parts
         part = task % parts

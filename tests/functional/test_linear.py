@@ -684,6 +684,99 @@ def test_packed_packs_a_weight_given_as_it_is_in_its_tasks(monkeypatch):
     np.testing.assert_array_equal(eager, frozen)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("per_pass", [1, 2, 3])
+def test_packed_pass_order_against_numpy_reference(monkeypatch, dtype, per_pass):
+    """The pass order (`gemm_packed.pass_blocks` forced: 1-3 blocks per pass) gives the
+    panel order's numbers bit for bit and the reference's: row counts that split into
+    uneven parts and passes, the last block short, the last panel overlapping, with and
+    without a bias, a fused ReLU, a frozen weight, and an input in chunks of rows."""
+    from fastnn.kernels import gemm_packed as packed_kernels
+    from fastnn.kernels.gemm_packed import block_rows
+    from fastnn.nn import _frozen
+    from fastnn.nn.functional import _linear as linear_module
+    rng = np.random.default_rng(21 + per_pass)
+    rows = block_rows(dtype)
+    passes = []
+    real = linear_module.launch
+
+    def recording(kernel, *args, **kwargs):
+        if kernel is packed_kernels.gemm_packed:
+            passes.append(args[7])
+        return real(kernel, *args, **kwargs)
+    monkeypatch.setattr(linear_module, "launch", recording)
+    for m in (rows + 1, 5 * rows - 1, 7 * rows + 3):
+        for n in (panel_width(dtype), 2 * panel_width(dtype) + 5):
+            k = int(rng.integers(1, 70))
+            x = rng.standard_normal((m, k)).astype(dtype)
+            w = rng.standard_normal((n, k)).astype(dtype)
+            b = rng.standard_normal(n).astype(dtype)
+            panel_order = [linear_by(x, w, b, variant="packed"),
+                           linear_by(x, w, variant="packed")]
+            monkeypatch.setattr(packed_kernels, "pass_blocks", lambda *args: per_pass)
+            passes.clear()
+            got = linear_by(x, w, b, variant="packed")
+            assert passes == [per_pass]
+            np.testing.assert_array_equal(got, panel_order[0])
+            np.testing.assert_array_equal(linear_by(x, w, variant="packed"), panel_order[1])
+            np.testing.assert_array_equal(
+                linear_by(x, _frozen.freeze(w), b, variant="packed"), panel_order[0])
+            with fastnn.backends.use("linear", "packed"):
+                relu = F.relu(F.linear(x, w, b))
+            assert_close(relu, np.maximum(reference(x, w, b), 0), x, w, b)
+            assert_close(got, reference(x, w, b), x, w, b)
+            monkeypatch.setattr(linear_module, "PACKED_ROWS_BYTES",
+                                2 * rows * k * np.dtype(dtype).itemsize)
+            np.testing.assert_array_equal(linear_by(x, w, b, variant="packed"),
+                                          panel_order[0])
+            monkeypatch.undo()
+            monkeypatch.setattr(linear_module, "launch", recording)
+
+
+def test_pass_order_rule():
+    """`pass_blocks`: half of L2 of packed rows per pass, on two threads or more, with
+    PASS_MIN_BLOCKS row blocks per thread, a weight no larger than the input and the
+    weight's reads per pass, twice over, within the input's reads per panel; else 0."""
+    from fastnn.kernels.gemm_packed import PASS_MIN_BLOCKS, block_rows, pass_blocks
+    rows = block_rows(np.float32)
+    width = panel_width(np.float32)
+    l2 = 2 << 20
+    m = 2 * PASS_MIN_BLOCKS * rows
+    assert pass_blocks(m, 96, m, 4, 2, l2) == l2 // 2 // (rows * 96 * 4)
+    assert pass_blocks(m, 96, m, 4, 1, l2) == 0                     # one thread
+    fewer = m - 2 * rows                                            # 15 blocks a thread
+    assert pass_blocks(fewer, 96, width, 4, 2, l2) == 0
+    assert pass_blocks(fewer + 1, 96, width, 4, 2, l2) > 0          # 16 for one of them
+    assert pass_blocks(m, 96, m + 1, 4, 2, l2) == 0                 # a weight larger
+    assert pass_blocks(m, 96, m, 4, 2, 1 << 30) > 0                 # one pass a thread
+    # K = 3072: one block a pass with this L2, 16 passes a thread: the weight read
+    # 2 x 32 times outweighs the input read once per panel
+    assert pass_blocks(m, 3072, m, 4, 2, 12 * 3072 * 4 * 2) == 0
+    assert pass_blocks(m, 3072, m, 4, 2, 12 * 3072 * 4 * 2 * 8) > 0
+
+
+def test_l2_size_read_from_sysfs(tmp_path):
+    """kernels/_caches.py: the level-2 data or unified cache's size, in K or M; None
+    where sysfs says nothing; l2_bytes() falls back to DEFAULT_L2_BYTES."""
+    from fastnn.kernels import _caches
+    for index, (level, kind, size) in enumerate([("1", "Data", "48K"),
+                                                 ("1", "Instruction", "32K"),
+                                                 ("2", "Unified", "2048K"),
+                                                 ("3", "Unified", "480M")]):
+        folder = tmp_path / f"index{index}"
+        folder.mkdir()
+        for name, text in (("level", level), ("type", kind), ("size", size)):
+            (folder / name).write_text(text + "\n")
+    assert _caches.read_l2_bytes(tmp_path) == 2 << 20
+    (tmp_path / "index2" / "size").write_text("1M\n")
+    assert _caches.read_l2_bytes(tmp_path) == 1 << 20
+    (tmp_path / "index2" / "level").unlink()
+    assert _caches.read_l2_bytes(tmp_path) is None
+    assert _caches.read_l2_bytes(tmp_path / "missing") is None
+    assert _caches._size_bytes("512K") == 512 << 10 and _caches._size_bytes("x") is None
+    assert _caches.l2_bytes() == (_caches.read_l2_bytes() or _caches.DEFAULT_L2_BYTES)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_pack_columns_packs_the_transpose(dtype):
     """`pack_columns(x)` makes the panels `pack_panels` makes of x.T, the last panel ending

@@ -30,6 +30,7 @@ from ..._tuning import bucketed
 from ...kernels import _shapes
 from ...kernels import conv_pointwise as _pointwise_kernels
 from ...kernels import gemm_packed as _packed_kernels
+from ...kernels._caches import l2_bytes
 from ...kernels._target import target
 from ...kernels.gemm import gemm_nt
 from .._frozen import frozen_forms, kernel_weight, packed_form
@@ -128,7 +129,9 @@ def _packed(a, w, bias, out, fused=None):
     PACKED_ROWS_BYTES of rows at a time. A weight packed for this call alone, where the
     rows take one launch, is packed a panel at a time by the tasks that use it (the kernel
     given the weight as it is): no packed copy of the whole weight is written and read
-    back. A 3-D `w` is packed already (`pack_panels`' form, N columns from `out`)."""
+    back. Where `pass_blocks` picks the kernel's pass order (many rows, two threads or
+    more), the weight is packed whole first. A 3-D `w` is packed already (`pack_panels`'
+    form, N columns from `out`)."""
     width = _packed_kernels.panel_width(a.dtype)
     (m, k), n = a.shape, out.shape[1]
     rows = _packed_kernels.block_rows(a.dtype)
@@ -137,17 +140,21 @@ def _packed(a, w, bias, out, fused=None):
     has_bias = bias is not None
     bias = bias if has_bias else np.empty(0, a.dtype)
     epilogue = tile_epilogue(fused)
+    threads = get_num_threads()
+    per_pass = _packed_kernels.pass_blocks(min(m, chunk), k, n, a.itemsize, threads,
+                                           l2_bytes())
     wp = w if w.ndim == 3 else None
-    if wp is None and (m > chunk or frozen_forms(w) is not None):
+    if wp is None and (m > chunk or per_pass or frozen_forms(w) is not None):
         wp = packed_form(w, ("linear", "panels"), (-(-n // width), k, width), _pack_panels,
                          "linear_wp")
     for i0 in range(0, m, chunk):
         part = a[i0:i0 + chunk]
         blocks = -(-len(part) // rows)
         ap = scratch[:blocks * k * rows].reshape(blocks, k, rows)
-        parts = _packed_kernels.row_parts(len(part), n, a.itemsize, get_num_threads())
+        parts = (min(threads, blocks) if per_pass else
+                 _packed_kernels.row_parts(len(part), n, a.itemsize, threads))
         launch(_packed_kernels.gemm_packed, part, w if wp is None else wp, bias, has_bias,
-               out[i0:i0 + chunk], ap, parts, epilogue, work=part.size * n // 2)
+               out[i0:i0 + chunk], ap, parts, per_pass, epilogue, work=part.size * n // 2)
     return fused is not None
 
 
