@@ -56,10 +56,20 @@ def report():
         ("fork", fork_behaviour()),
         ("cpu", f"{llvmlite.binding.get_host_cpu_name()}, {os.cpu_count()} logical cores"),
         ("simd", " ".join(simd_features()) or "none detected"),
+        ("l2 cache", l2_cache()),
         ("codegen target", codegen_target()),
         ("kernel cache", kernel_cache_dir() or "none writable (kernels recompile each run)"),
         ("tuning file", tuning_file()),
     ]
+
+
+def l2_cache():
+    """The per-core L2 size the kernels' rules size their work by, and where it came from."""
+    from .kernels import _caches
+    size = _caches.read_l2_bytes()
+    if size is None:
+        return f"{_caches.DEFAULT_L2_BYTES >> 10} KiB assumed (sysfs does not say)"
+    return f"{size >> 10} KiB per core"
 
 
 def tuning_file():

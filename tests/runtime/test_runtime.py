@@ -110,9 +110,19 @@ def test_threading_layer_is_threadsafe():
 def test_info_command_prints_every_field(capsys):
     assert main(["info"]) == 0
     out = capsys.readouterr().out
-    for label in ("fastnn", "numba", "threading layer", "threads", "simd", "kernel cache"):
+    for label in ("fastnn", "numba", "threading layer", "threads", "simd", "l2 cache",
+                  "kernel cache"):
         assert label in out
     assert fastnn.__version__ in out
+
+
+def test_info_names_the_l2_size_and_says_when_it_is_assumed(monkeypatch):
+    from fastnn import _info
+    from fastnn.kernels import _caches
+    monkeypatch.setattr(_caches, "read_l2_bytes", lambda: 1536 << 10)
+    assert _info.l2_cache() == "1536 KiB per core"
+    monkeypatch.setattr(_caches, "read_l2_bytes", lambda: None)
+    assert _info.l2_cache() == f"{_caches.DEFAULT_L2_BYTES >> 10} KiB assumed (sysfs does not say)"
 
 
 def test_kernel_cache_dir_honours_numba_cache_dir(tmp_path):
