@@ -37,6 +37,7 @@ _ATTRIBUTES_512 = ('"prefer-vector-width"="512"', '"min-legal-vector-width"="512
 _OWN_FUNCTION = re.compile(r"fastnn|__numba_parfor_gufunc")
 
 _compiling = threading.local()     # .depth: fastnn kernels being compiled in this thread
+_hook_installed = False
 _target = None
 
 
@@ -128,18 +129,24 @@ def _add_attributes(module):
 
 
 def _install_lowering_hook():
+    """Wrap Numba's post-lowering step once per copy of this module: a second copy of the
+    package in the process (benchmarks/against_commit.py imports the base commit's as
+    ``fastnn_base``) wraps the first's hook with its own, so each copy's kernels get the
+    attributes while that copy compiles them (a hook watches its own module's
+    `_compiling` only)."""
+    global _hook_installed
+    if _hook_installed:
+        return
     from numba.core import cpu as numba_cpu
     original = numba_cpu.CPUContext.post_lowering
-    if getattr(original, "_fastnn", False):
-        return
 
     def post_lowering(self, mod, library):
         if getattr(_compiling, "depth", 0) and _wants_attributes():
             _add_attributes(mod)
         return original(self, mod, library)
 
-    post_lowering._fastnn = True
     numba_cpu.CPUContext.post_lowering = post_lowering
+    _hook_installed = True
 
 
 def _scoped(dispatcher):

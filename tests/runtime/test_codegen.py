@@ -179,6 +179,40 @@ def test_user_functions_keep_llvms_choice(run_python, tmp_path):
     assert widths["user"] == ["ymm"]
 
 
+SECOND_COPY = """
+import importlib.util, json, re, sys
+import numpy as np
+from numba import typeof
+from fastnn.kernels import _target, elementwise
+
+def widths(asm):
+    return sorted(set(re.findall(r"%([yz]mm)\\d+", asm)))
+
+f32 = np.ones(64, np.float32)
+elementwise.clamp.compile((typeof(f32), typeof(f32), typeof(np.float32(0)),
+                           typeof(np.float32(0))))      # the first copy's hook is in place
+# a second copy of the module, as a second copy of the package (fastnn_base) brings
+spec = importlib.util.spec_from_file_location("fastnn.kernels._target_copy", _target.__file__)
+copy = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(copy)
+namespace = {"__name__": "fastnn_copy.probe"}
+exec("def double(x, out):\\n    for i in range(x.size):\\n        out[i] = x[i] * 2.0\\n",
+     namespace)
+kernel = copy.njit(namespace["double"])
+kernel.compile((typeof(f32), typeof(f32)))
+json.dump(widths(kernel.inspect_asm(kernel.signatures[0])), sys.stdout)
+"""
+
+
+def test_a_second_copy_of_the_package_compiles_its_kernels_wide(run_python, tmp_path):
+    """Where LLVM prefers 256-bit vectors, a second copy of the package in the process
+    (benchmarks/against_commit.py's base commit) gets 512-bit kernels too: its hook is
+    installed beside the first copy's, not skipped for it."""
+    done = run_python(SECOND_COPY, env=_env("skylake-avx512", str(tmp_path)), timeout=900)
+    assert done.returncode == 0, done.stderr
+    assert "zmm" in json.loads(done.stdout)
+
+
 CACHE_USE = """
 import json, sys
 import numpy as np
