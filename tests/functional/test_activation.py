@@ -69,6 +69,33 @@ def test_matches_torch_on_random_and_special_values(torch, rng, name, kw, _, dty
                 **tolerance(dtype, name))
 
 
+@pytest.mark.parametrize("quirks", [0, 1, 2])
+def test_gelu_kernel_each_quirk_over_both_halves_of_its_chunks(quirks):
+    """kernels/elementwise.gelu_erf runs each chunk's two halves side by side: every quirk
+    (whichever CPU this runs on) on specials in both halves and an odd count, and random
+    values over several chunks, in place and not, against the float64 formula."""
+    from fastnn.kernels import elementwise
+    from fastnn.kernels.exp32 import CHUNK
+    rng = np.random.default_rng(31)
+    specials = np.array(SPECIALS * 7 + [0.5], np.float32)
+    values = (rng.standard_normal(2 * CHUNK + 3) * 4).astype(np.float32)
+    for x in (specials, values):
+        wide = x.astype(np.float64)
+        with np.errstate(invalid="ignore"):
+            expected = 0.5 * wide * (1 + np.vectorize(math.erf)(wide / math.sqrt(2)))
+        out = np.full_like(x, 7.0)
+        elementwise.gelu_erf(x, out, quirks)
+        in_place = x.copy()
+        elementwise.gelu_erf(in_place, in_place, quirks)
+        np.testing.assert_array_equal(in_place, out)
+        finite = np.isfinite(x)
+        np.testing.assert_allclose(out[finite], expected[finite], rtol=1e-6, atol=1e-6)
+        assert np.isnan(out[np.isnan(x) | (x == -np.inf)]).all()      # -inf * 0, as torch
+        assert (np.isnan(out[x == np.inf]) if quirks == 1 else out[x == np.inf] == np.inf).all()
+        if x is specials:         # -0.0 and -30: -0.0 with AVX-512's quirks, else +0.0
+            assert np.signbit(out[out == 0]).any() == (quirks == 1)
+
+
 @pytest.mark.parametrize("name, kw, has_inplace", OPS, ids=OP_IDS)
 def test_input_untouched_and_inplace_writes_in_place(torch, rng, name, kw, has_inplace):
     x = rng.standard_normal((4, 6)).astype(np.float32)
