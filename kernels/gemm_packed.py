@@ -117,14 +117,15 @@ def pass_blocks(m, k, n, itemsize, threads, l2):
     - there are two threads or more (on one the orders were level, or the panel order
       faster: the gain is in two threads no longer both reading all of the input);
     - each thread has PASS_MIN_BLOCKS row blocks or more (with fewer, a panel read from L3
-      serves too few tiles: ViT's 197 rows were slower);
+      serves too few tiles: convnext_tiny's 196 rows were slower);
     - the weight is no larger than the input (N <= M: with 392-1576 rows and two to eight
       times as many columns the panel order was level or faster);
     - the weight read per pass, twice over, comes to no more than the input read per panel.
     `python benchmarks/rules.py packing` times both orders."""
     rows, runs = _shape(itemsize)
     panels = -(-n // (16 * runs))
-    share = -(-(-(-m // rows)) // threads)          # row blocks per thread
+    blocks = -(-m // rows)
+    share = -(-blocks // threads)               # row blocks per thread
     block_bytes = rows * k * itemsize
     if threads < 2 or share < PASS_MIN_BLOCKS or n > m or block_bytes == 0:
         return 0
