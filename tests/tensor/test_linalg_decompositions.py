@@ -485,8 +485,12 @@ def test_det_gradient_of_nearly_singular_matrices(torch):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_det_gradient_of_exactly_singular_matrices(torch, dtype):
     # torch solves A^T G = det(A) I through the LU factors: a zero determinant gives a zero
-    # gradient, not the cofactors (a NaN incoming gradient stays NaN)
-    batch = np.array([[[1, 2, 3], [2, 4, 6], [1, 0, 1]], [[1, 2, 0], [3, 4, 1], [0, 1, 2]],
+    # gradient, not the cofactors (a NaN incoming gradient stays NaN). The singular
+    # matrices have a zero column and a zero row, whose LU has an exactly zero pivot in
+    # any LAPACK: rows that are multiples of each other leave one only in exact arithmetic
+    # (MKL's LU, torch's, left [[1, 2, 3], [2, 4, 6], [1, 0, 1]] a determinant of -6.7e-16
+    # on an Intel Xeon, and torch's gradient the cofactors)
+    batch = np.array([[[1, 0, 2], [3, 0, 4], [5, 0, 7]], [[1, 2, 0], [3, 4, 1], [0, 1, 2]],
                       [[0, 0, 0], [1, 2, 3], [4, 5, 6]]], dtype)
     _grads(torch, lambda: [batch], lambda lib, x: (lib.linalg.det(x) * lib.tensor(
         [2.0, -1.0, float("nan")], dtype=x.dtype)).sum(), dtype)
