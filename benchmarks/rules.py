@@ -802,9 +802,8 @@ def packing():
     print(f"L2 {l2_bytes() >> 10} KiB, {threads} threads")
     print("(M, K, N): ms per call, packed whole / passes / by the tasks; numba_gemm (torch)")
     for (m, k, n), (a, w, wp, ap, out, bias, parts) in _packed_operands():
-        rows = gemm_packed.block_rows(np.float32)
         per_pass = gemm_packed.pass_blocks(m, k, n, 4, threads, l2_bytes())
-        forced = max(1, l2_bytes() // 2 // (rows * k * 4))
+        forced = gemm_packed.pass_size(k, 4, l2_bytes())
 
         def whole():
             gemm_packed.pack_panels(w, wp)

@@ -55,6 +55,17 @@ def _tile_for_target(af, wf, of, bias, has_bias, ao, wo, K, oo, N, c0, rn, epilo
     return tiles_gemm_packed.TILES[target_shape(_shapes.gemm_packed_shape, of.dtype)].py_func
 
 
+@njit(inline="always")
+def _blocks_on_panel(af, panel, of, bias, has_bias, wo, c0, b0, b1, rows, M, K, N,
+                     epilogue):
+    """Row blocks b0..b1-1 (packed in af) times the panel at panel[wo..], output columns
+    c0.."""
+    for b in range(b0, b1):
+        i0 = b * rows
+        _tile(af, panel, of, bias, has_bias, b * K * rows, wo, K, i0 * N, N, c0,
+              min(rows, M - i0), epilogue)
+
+
 # steps of the reduction per packing task
 PACK_STEPS = 16
 
@@ -106,6 +117,16 @@ def pack_columns(x, wp):
 PASS_MIN_BLOCKS = 16
 
 
+def _panel_count(n, itemsize):
+    return -(-n // (16 * _shape(itemsize)[1]))
+
+
+def pass_size(k, itemsize, l2):
+    """Row blocks in one of `gemm_packed`'s passes: about half of L2 (`l2` bytes) of
+    packed rows, K deep."""
+    return max(1, l2 // 2 // max(1, _shape(itemsize)[0] * k * itemsize))
+
+
 def pass_blocks(m, k, n, itemsize, threads, l2):
     """Row blocks per pass for `gemm_packed`'s pass order, or 0 for its panel order.
 
@@ -122,24 +143,20 @@ def pass_blocks(m, k, n, itemsize, threads, l2):
       times as many columns the panel order was level or faster);
     - the weight read per pass, twice over, comes to no more than the input read per panel.
     `python benchmarks/rules.py packing` times both orders."""
-    rows, runs = _shape(itemsize)
-    panels = -(-n // (16 * runs))
-    blocks = -(-m // rows)
+    blocks = -(-m // _shape(itemsize)[0])
     share = -(-blocks // threads)               # row blocks per thread
-    block_bytes = rows * k * itemsize
-    if threads < 2 or share < PASS_MIN_BLOCKS or n > m or block_bytes == 0:
+    if threads < 2 or share < PASS_MIN_BLOCKS or n > m or k == 0:
         return 0
-    per_pass = max(1, l2 // 2 // block_bytes)
+    per_pass = pass_size(k, itemsize, l2)
     passes = threads * -(-share // per_pass)
-    return per_pass if 2 * passes * n <= panels * m else 0
+    return per_pass if 2 * passes * n <= _panel_count(n, itemsize) * m else 0
 
 
 def row_parts(m, n, itemsize, threads):
     """Parts `gemm_packed` splits the row blocks into: one, unless the panels are too few
     to give every thread two tasks."""
-    rows, runs = _shape(itemsize)
-    panels = -(-n // (16 * runs))
-    return max(1, min(-(-m // rows), -(-2 * threads // panels)))
+    rows = _shape(itemsize)[0]
+    return max(1, min(-(-m // rows), -(-2 * threads // _panel_count(n, itemsize))))
 
 
 @njit(cache=True)
@@ -196,11 +213,9 @@ def gemm_packed(a, w, bias, has_bias, out, ap, parts, per_pass, epilogue):
                 s1 = b0 + (s + 1) * (b1 - b0) // passes
                 _pack_blocks(a, af, s0, s1, rows)
                 for p in range(panels):
-                    for b in range(s0, s1):
-                        i0 = b * rows
-                        _tile(af, wf, of, bias, has_bias, b * K * rows, p * K * width, K,
-                              i0 * N, N, min(p * width, N - width), min(rows, M - i0),
-                              epilogue)
+                    _blocks_on_panel(af, wf, of, bias, has_bias, p * K * width,
+                                     min(p * width, N - width), s0, s1, rows, M, K, N,
+                                     epilogue)
         return
     for b in prange(blocks):
         _pack_blocks(a, af, b, b + 1, rows)
@@ -215,7 +230,5 @@ def gemm_packed(a, w, bias, has_bias, out, ap, parts, per_pass, epilogue):
         else:
             panel = wf
             wo = p * K * width
-        for b in range(part * blocks // parts, (part + 1) * blocks // parts):
-            i0 = b * rows
-            _tile(af, panel, of, bias, has_bias, b * K * rows, wo, K, i0 * N, N, c0,
-                  min(rows, M - i0), epilogue)
+        _blocks_on_panel(af, panel, of, bias, has_bias, wo, c0, part * blocks // parts,
+                         (part + 1) * blocks // parts, rows, M, K, N, epilogue)
