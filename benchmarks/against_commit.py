@@ -25,8 +25,16 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def _output(fn):
+    """The call's result as a list of arrays (a backward case returns several gradients
+    of different shapes), None for none."""
     value = fn()
-    return np.asarray(value) if value is not None else None
+    if value is None:
+        return None
+    return [np.asarray(v) for v in (value if isinstance(value, (tuple, list)) else [value])]
+
+
+def _same(a, b):
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
 def main():
@@ -59,7 +67,7 @@ def main():
                          "torch": ours.torch_call}
                 a, b = _output(calls["this"]), _output(calls["base"])
                 same = "-" if a is None or b is None else (
-                    "yes" if np.array_equal(a, b) else "no")
+                    "yes" if _same(a, b) else "no")
                 t = _bench.time_many(calls, rounds=args.rounds)
                 vs_torch = (f"{t['torch'] / t['this']:8.2f}x "
                             f"{t['torch'] / t['base']:13.2f}x" if "torch" in t else "")
